@@ -1,0 +1,160 @@
+//! Staff accounts: roles and what each may do. The public needs no account.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::text_enum::text_enum;
+
+text_enum! {
+    /// A staff role. Each account has exactly one.
+    pub enum Role ("role") {
+        Admin = "admin",
+        /// National program officer.
+        ProgramOfficer = "program_officer",
+        /// Director territorial: signs awards (Art. 27).
+        TerritorialDirector = "territorial_director",
+        TerritorialOfficer = "territorial_officer",
+        /// Formulador of productive projects.
+        Formulator = "formulator",
+        /// Member of the evaluation committee (Art. 23-24).
+        CommitteeMember = "committee_member",
+        /// Control and social oversight: reads everything, changes nothing.
+        Oversight = "oversight",
+        /// Read only.
+        Auditor = "auditor",
+    }
+}
+
+impl Role {
+    /// Whether this role may do `permission`. The whole policy is this one table.
+    pub fn can(self, permission: Permission) -> bool {
+        use Permission::*;
+        use Role::*;
+        match permission {
+            ViewStaffArea | ViewCalls | ViewHouseholds => true,
+            ManageUsers | ImportReferenceData => self == Admin,
+            ViewAuditLog => matches!(self, Admin | Oversight | Auditor),
+            ManageCalls => matches!(self, Admin | ProgramOfficer),
+        }
+    }
+}
+
+/// Something a page or endpoint lets a user do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    ViewStaffArea,
+    ViewCalls,
+    ViewHouseholds,
+    ManageCalls,
+    ManageUsers,
+    ImportReferenceData,
+    ViewAuditLog,
+}
+
+/// An e-mail address, trimmed and lower-cased, with one `@` between non-empty parts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct EmailAddress(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an e-mail address")]
+pub struct InvalidEmail(pub String);
+
+impl EmailAddress {
+    pub fn parse(text: &str) -> Result<Self, InvalidEmail> {
+        let normalized = text.trim().to_lowercase();
+        let valid = match normalized.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
+                    && normalized.len() <= 254
+                    && !normalized.chars().any(char::is_whitespace)
+            }
+            None => false,
+        };
+        if valid {
+            Ok(Self(normalized))
+        } else {
+            Err(InvalidEmail(text.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The shortest password an account may have.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the password must have at least {MIN_PASSWORD_CHARS} characters")]
+pub struct WeakPassword;
+
+pub fn check_password_strength(password: &str) -> Result<(), WeakPassword> {
+    if password.chars().count() >= MIN_PASSWORD_CHARS {
+        Ok(())
+    } else {
+        Err(WeakPassword)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for &role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        assert!("superuser".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn only_admins_manage_users_and_auditors_change_nothing() {
+        assert!(Role::Admin.can(Permission::ManageUsers));
+        for role in Role::ALL.iter().copied().filter(|r| *r != Role::Admin) {
+            assert!(!role.can(Permission::ManageUsers), "{role}");
+            assert!(!role.can(Permission::ImportReferenceData), "{role}");
+        }
+        assert!(Role::Auditor.can(Permission::ViewAuditLog));
+        assert!(!Role::Auditor.can(Permission::ManageCalls));
+        assert!(!Role::Formulator.can(Permission::ViewAuditLog));
+    }
+
+    #[test]
+    fn e_mail_addresses_are_normalized_and_checked() {
+        assert_eq!(
+            EmailAddress::parse(" Ana@Agencia.gov.co ").map(|e| e.to_string()),
+            Ok("ana@agencia.gov.co".into())
+        );
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@gov.co",
+            "ana@gov",
+            "a b@gov.co",
+            "ana@@gov.co",
+            "ana@gov.co.",
+        ] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        assert!(check_password_strength("corta").is_err());
+        assert!(check_password_strength("suficientemente larga").is_ok());
+    }
+}

@@ -1,0 +1,15 @@
+//! The program's rules and vocabulary, free of I/O.
+//!
+//! Everything here is pure: no files, no network, no database, no async. Reference data that
+//! ships with the program (DIVIPOLA, PDET, SMMLV) is compiled in from `data/` and parsed once,
+//! so types such as [`territory::DaneCode`] can only hold values that exist.
+
+pub mod accounts;
+pub mod audit;
+pub mod household;
+pub mod money;
+pub mod monitoring;
+pub mod program;
+pub mod territory;
+pub mod text;
+pub mod text_enum;

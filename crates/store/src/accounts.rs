@@ -1,0 +1,157 @@
+//! Staff accounts: creation, password checks (argon2id), listing.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::Argon2;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use vereda_domain::accounts::{EmailAddress, Role, check_password_strength};
+use vereda_domain::audit::Actor;
+
+use crate::entity::user;
+use crate::types::DbTimestamp;
+use crate::{Store, StoreError, StoreResult, audit, is_unique_violation};
+
+/// A staff account as the application sees it (never with its password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub id: i32,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+impl Account {
+    pub fn actor(&self) -> Actor {
+        Actor::User { id: self.id, email: self.email.clone() }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LoginError {
+    /// Deliberately the same for an unknown e-mail and a wrong password.
+    #[error("wrong e-mail or password")]
+    WrongCredentials,
+    #[error("this account is disabled")]
+    Disabled,
+}
+
+fn hash_password(password: &str) -> StoreResult<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| StoreError::Invalid(format!("cannot hash the password: {e}")))
+}
+
+fn password_matches(password: &str, stored_hash: &str) -> bool {
+    PasswordHash::new(stored_hash)
+        .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+        .unwrap_or(false)
+}
+
+fn account_from_row(row: user::Model) -> StoreResult<Account> {
+    Ok(Account {
+        id: row.id,
+        role: row.role.parse().map_err(|e| StoreError::Corrupt(format!("user {}: {e}", row.id)))?,
+        email: row.email,
+        display_name: row.display_name,
+        active: row.active,
+    })
+}
+
+impl Store {
+    pub async fn create_account(&self, actor: &Actor, new: NewAccount) -> StoreResult<Account> {
+        let email = EmailAddress::parse(&new.email).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        check_password_strength(&new.password).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if self.find_account_row(email.as_str()).await?.is_some() {
+            return Err(StoreError::DuplicateEmail(email.to_string()));
+        }
+        let display_name = match new.display_name.trim() {
+            "" => email.as_str().split('@').next().unwrap_or_default().to_owned(),
+            name => name.to_owned(),
+        };
+        let row = user::ActiveModel {
+            email: Set(email.to_string()),
+            display_name: Set(display_name),
+            role: Set(new.role.to_string()),
+            password_hash: Set(run_blocking(move || hash_password(&new.password)).await??),
+            active: Set(true),
+            territorial_office_id: Set(None),
+            created_at: Set(DbTimestamp::now()),
+            ..Default::default()
+        };
+        let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
+        let inserted = match audit::insert(&txn, actor, row).await {
+            Ok(model) => model,
+            // Two requests racing past the check above.
+            Err(e) if is_unique_violation(&e) => return Err(StoreError::DuplicateEmail(email.to_string())),
+            Err(e) => return Err(e.into()),
+        };
+        txn.commit().await?;
+        account_from_row(inserted)
+    }
+
+    async fn find_account_row(&self, email: &str) -> StoreResult<Option<user::Model>> {
+        Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(&self.db).await?)
+    }
+
+    /// Checks an e-mail and password. Takes as long for an unknown e-mail as for a known one.
+    pub async fn authenticate(&self, email: &str, password: &str) -> StoreResult<Result<Account, LoginError>> {
+        let normalized = email.trim().to_lowercase();
+        let row = self.find_account_row(&normalized).await?;
+        let password = password.to_owned();
+        let stored_hash = row.as_ref().map(|r| r.password_hash.clone());
+        let matches = verify_off_the_async_threads(password, stored_hash).await?;
+        match row {
+            Some(row) if matches => {
+                if row.active {
+                    Ok(Ok(account_from_row(row)?))
+                } else {
+                    Ok(Err(LoginError::Disabled))
+                }
+            }
+            _ => Ok(Err(LoginError::WrongCredentials)),
+        }
+    }
+
+    pub async fn account(&self, id: i32) -> StoreResult<Option<Account>> {
+        user::Entity::find_by_id(id).one(&self.db).await?.map(account_from_row).transpose()
+    }
+
+    pub async fn accounts(&self) -> StoreResult<Vec<Account>> {
+        user::Entity::find()
+            .order_by_asc(user::Column::Email)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(account_from_row)
+            .collect()
+    }
+}
+
+/// A fixed hash to verify against when the e-mail is unknown, so timing does not tell.
+const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$2SVKMUTpfd4rqbJ3q4gO6lVFYdJmkfqwVE4nyRNvc1s";
+
+/// Argon2 is deliberately slow: keep it off the threads that serve requests.
+async fn verify_off_the_async_threads(password: String, stored_hash: Option<String>) -> StoreResult<bool> {
+    run_blocking(move || {
+        let hash = stored_hash.as_deref().unwrap_or(DECOY_HASH);
+        password_matches(&password, hash) && stored_hash.is_some()
+    })
+    .await
+}
+
+async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> StoreResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Invalid(format!("password check interrupted: {e}")))
+}

@@ -1,0 +1,156 @@
+//! The append-only audit log: who changed which entity, when, with its values before and
+//! after. Repositories write through the helpers here, inside the same transaction as the
+//! change, so a change and its entry are committed together or not at all.
+//!
+//! Nothing in the application updates or deletes an entry, and the database refuses to (see
+//! migration `m20261121_000003_append_only_audit`).
+
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityName,
+    EntityTrait, IntoActiveModel, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter,
+    QueryOrder, QuerySelect, ColumnTrait,
+};
+use serde::Serialize;
+use vereda_domain::audit::{Actor, AuditAction};
+
+use crate::entity::audit_entry;
+use crate::types::DbTimestamp;
+use crate::{Store, StoreError, StoreResult};
+
+/// Appends one entry.
+pub(crate) async fn append(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    entity: &str,
+    entity_id: &str,
+    action: AuditAction,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<(), DbErr> {
+    audit_entry::ActiveModel {
+        at: Set(DbTimestamp::now()),
+        actor: Set(actor.label()),
+        actor_user_id: Set(actor.user_id()),
+        entity: Set(entity.to_owned()),
+        entity_id: Set(entity_id.to_owned()),
+        action: Set(action.to_string()),
+        before: Set(before.map(|v| v.to_string())),
+        after: Set(after.map(|v| v.to_string())),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+fn snapshot(model: &impl Serialize) -> Result<serde_json::Value, DbErr> {
+    serde_json::to_value(model).map_err(|e| DbErr::Custom(format!("cannot record audit values: {e}")))
+}
+
+/// The primary key of a row as text (`1`, `18001`, or `3/12` for a composite key).
+fn key_of<M: ModelTrait>(model: &M) -> String {
+    <M::Entity as EntityTrait>::PrimaryKey::iter()
+        .map(|key| match model.get(key.into_column()) {
+            sea_orm::Value::String(Some(s)) => s.to_string(),
+            sea_orm::Value::Int(Some(n)) => n.to_string(),
+            sea_orm::Value::BigInt(Some(n)) => n.to_string(),
+            sea_orm::Value::SmallInt(Some(n)) => n.to_string(),
+            other => format!("{other:?}"),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn table_of<M: ModelTrait>() -> String {
+    <M::Entity as Default>::default().table_name().to_owned()
+}
+
+/// Inserts a row and records it.
+pub(crate) async fn insert<A, C>(db: &C, actor: &Actor, row: A) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A> + Serialize,
+{
+    let model = row.insert(db).await?;
+    append(db, actor, &table_of::<<A::Entity as EntityTrait>::Model>(), &key_of(&model), AuditAction::Create, None, Some(snapshot(&model)?)).await?;
+    Ok(model)
+}
+
+/// Updates a row read as `before` and records both versions.
+pub(crate) async fn update<A, C>(
+    db: &C,
+    actor: &Actor,
+    before: &<A::Entity as EntityTrait>::Model,
+    row: A,
+) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A> + Serialize + PartialEq,
+{
+    let after = row.update(db).await?;
+    if &after != before {
+        append(db, actor, &table_of::<<A::Entity as EntityTrait>::Model>(), &key_of(&after), AuditAction::Update, Some(snapshot(before)?), Some(snapshot(&after)?)).await?;
+    }
+    Ok(after)
+}
+
+/// One entry as the application shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: jiff::Timestamp,
+    pub actor: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub action: AuditAction,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// Which entries to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    /// Only entries older than this id (for paging back in time).
+    pub before_id: Option<i64>,
+    pub limit: u64,
+}
+
+impl Store {
+    /// The newest entries first.
+    pub async fn audit_entries(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEntry>> {
+        let mut select = audit_entry::Entity::find().order_by_desc(audit_entry::Column::Id);
+        if let Some(entity) = &query.entity {
+            select = select.filter(audit_entry::Column::Entity.eq(entity.as_str()));
+        }
+        if let Some(entity_id) = &query.entity_id {
+            select = select.filter(audit_entry::Column::EntityId.eq(entity_id.as_str()));
+        }
+        if let Some(before_id) = query.before_id {
+            select = select.filter(audit_entry::Column::Id.lt(before_id));
+        }
+        let limit = if query.limit == 0 { 100 } else { query.limit.min(1000) };
+        let rows = select.limit(limit).all(&self.db).await?;
+        rows.into_iter().map(entry_from_row).collect()
+    }
+}
+
+fn entry_from_row(row: audit_entry::Model) -> StoreResult<AuditEntry> {
+    let parse = |text: Option<String>| -> StoreResult<Option<serde_json::Value>> {
+        text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("audit entry {}: {e}", row.id))))
+            .transpose()
+    };
+    Ok(AuditEntry {
+        id: row.id,
+        at: row.at.0,
+        actor: row.actor.clone(),
+        entity: row.entity.clone(),
+        entity_id: row.entity_id.clone(),
+        action: row.action.parse().map_err(|e| StoreError::Corrupt(format!("audit entry {}: {e}", row.id)))?,
+        before: parse(row.before.clone())?,
+        after: parse(row.after.clone())?,
+    })
+}

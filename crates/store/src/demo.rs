@@ -1,0 +1,110 @@
+//! Demo data: a program, a call for Caquetá, Putumayo and Nariño with a few households, the
+//! EU Trust Fund project card of `data/demo/`, and one account per role.
+//!
+//! Seeding is idempotent: a database that has the demo program already is left as it is.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use vereda_domain::accounts::Role;
+use vereda_domain::audit::Actor;
+use vereda_domain::program::ProgramLine;
+use vereda_domain::territory::DepartmentCode;
+
+use crate::accounts::NewAccount;
+use crate::households::NewHousehold;
+use crate::programs::NewCall;
+use crate::projects::NewProject;
+use crate::{Store, StoreError, StoreResult};
+
+pub const DEMO_PROGRAM_CODE: &str = "PCDRT";
+pub const DEMO_CALL_CODE: &str = "PCDRT-2013-SUR";
+pub const DEMO_PROJECT_CODE: &str = "T06.60,61,62";
+/// The password of every demo account. Demo databases are not for production.
+pub const DEMO_PASSWORD: &str = "vereda-demo";
+
+const PROJECT_FILE: &str = include_str!("../../../data/demo/t06-pdet-productive-routes.toml");
+const HOUSEHOLDS_FILE: &str = include_str!("../../../data/demo/households.toml");
+
+/// What seeding did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSummary {
+    /// False when the demo data was there already.
+    pub created: bool,
+    pub accounts: Vec<(String, Role)>,
+}
+
+pub fn demo_email(role: Role) -> String {
+    format!("{}@vereda.test", role.as_str().replace('_', "."))
+}
+
+#[derive(Deserialize)]
+struct HouseholdsFile {
+    households: Vec<NewHousehold>,
+}
+
+fn parse_demo<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> StoreResult<T> {
+    toml::from_str(text).map_err(|e| StoreError::Invalid(format!("data/demo/{name}: {e}")))
+}
+
+pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
+    let accounts: Vec<(String, Role)> = Role::ALL.iter().map(|&r| (demo_email(r), r)).collect();
+    if store.programs().await?.iter().any(|p| p.code == DEMO_PROGRAM_CODE) {
+        return Ok(DemoSummary { created: false, accounts });
+    }
+    let project: NewProject = parse_demo("t06-pdet-productive-routes.toml", PROJECT_FILE)?;
+    let households: HouseholdsFile = parse_demo("households.toml", HOUSEHOLDS_FILE)?;
+    let actor = Actor::system("demo-data");
+
+    for (email, role) in &accounts {
+        let new = NewAccount {
+            email: email.clone(),
+            display_name: format!("Demo {}", role.as_str().replace('_', " ")),
+            role: *role,
+            password: DEMO_PASSWORD.to_owned(),
+        };
+        match store.create_account(&actor, new).await {
+            Ok(_) | Err(StoreError::DuplicateEmail(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+
+    let program = store
+        .create_program(
+            &actor,
+            DEMO_PROGRAM_CODE,
+            "Programa de cofinanciación de proyectos de desarrollo rural con enfoque territorial",
+            "Cofinancia proyectos productivos de familias rurales pobres (Acuerdo 308 de 2013).",
+        )
+        .await?;
+    let mut office_ids = Vec::new();
+    for (name, department) in [
+        ("Dirección Territorial Caquetá", "18"),
+        ("Dirección Territorial Putumayo", "86"),
+        ("Dirección Territorial Nariño", "52"),
+    ] {
+        let code = DepartmentCode::parse(department).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        office_ids.push(store.create_territorial_office(&actor, name, code).await?.id);
+    }
+    let call = store
+        .create_call(
+            &actor,
+            NewCall {
+                program_id: program.id,
+                code: DEMO_CALL_CODE.to_owned(),
+                name: "Convocatoria 2013: Caquetá, Putumayo y Nariño".to_owned(),
+                budget_year: 2013,
+                budget_cop: Decimal::from(12_000_000_000_i64),
+                smmlv_cop: None,
+                rule_set_id: "incoder-308-2013".to_owned(),
+                line: ProgramLine::General,
+                territorial_office_ids: office_ids,
+            },
+        )
+        .await?;
+    for mut household in households.households {
+        household.call_id = Some(call.id);
+        store.create_household(&actor, household).await?;
+    }
+    store.create_project(&actor, project).await?;
+    Ok(DemoSummary { created: true, accounts })
+}

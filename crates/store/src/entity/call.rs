@@ -1,0 +1,29 @@
+//! One budget year's call (vigencia).
+
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+use crate::types::{DbTimestamp, Dec};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "calls")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub program_id: i32,
+    #[sea_orm(unique)]
+    pub code: String,
+    pub name: String,
+    pub budget_year: i16,
+    pub budget_cop: Dec,
+    pub smmlv_cop: Dec,
+    pub rule_set_id: String,
+    pub line: String,
+    pub status: String,
+    pub created_at: DbTimestamp,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

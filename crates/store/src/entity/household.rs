@@ -1,0 +1,28 @@
+//! A household (núcleo familiar) registered in a call.
+
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+use crate::types::{DbTimestamp, Dec};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "households")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub call_id: Option<i32>,
+    pub external_id: String,
+    pub municipality_code: String,
+    pub sisben_area: Option<String>,
+    pub sisben_score: Option<Dec>,
+    pub displaced: bool,
+    pub ethnic_group: String,
+    pub ethnic_community_registered: bool,
+    pub program_line: String,
+    pub created_at: DbTimestamp,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

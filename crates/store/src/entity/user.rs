@@ -1,0 +1,26 @@
+//! A staff account.
+
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+use crate::types::DbTimestamp;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub territorial_office_id: Option<i32>,
+    pub created_at: DbTimestamp,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

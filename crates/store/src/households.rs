@@ -1,0 +1,196 @@
+//! Households, their members and parcels.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use vereda_domain::audit::Actor;
+use vereda_domain::household::{DocumentType, EthnicGroup, LandTenure, Sex, SisbenArea, normalize_document};
+use vereda_domain::program::ProgramLine;
+use vereda_domain::territory::DaneCode;
+
+use crate::entity::{household, parcel, person};
+use crate::types::{DbDate, DbTimestamp, Dec};
+use crate::{Store, StoreError, StoreResult, audit, is_unique_violation};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewPerson {
+    pub document_type: DocumentType,
+    pub document: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub sex: Sex,
+    #[serde(default)]
+    pub birth_date: Option<jiff::civil::Date>,
+    pub is_head: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewParcel {
+    pub municipality: DaneCode,
+    pub name: String,
+    #[serde(default)]
+    pub vereda: Option<String>,
+    /// Folio de matrícula inmobiliaria.
+    #[serde(default)]
+    pub land_title_record: Option<String>,
+    #[serde(default)]
+    pub area_ha: Option<Decimal>,
+    pub land_tenure: LandTenure,
+    #[serde(default)]
+    pub latitude: Option<Decimal>,
+    #[serde(default)]
+    pub longitude: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewHousehold {
+    #[serde(default)]
+    pub call_id: Option<i32>,
+    /// The caller's own id for the household.
+    pub external_id: String,
+    pub municipality: DaneCode,
+    #[serde(default)]
+    pub sisben_area: Option<SisbenArea>,
+    #[serde(default)]
+    pub sisben_score: Option<Decimal>,
+    pub displaced: bool,
+    pub ethnic_group: EthnicGroup,
+    pub ethnic_community_registered: bool,
+    pub program_line: ProgramLine,
+    pub members: Vec<NewPerson>,
+    #[serde(default)]
+    pub parcels: Vec<NewParcel>,
+}
+
+/// A household as staff lists see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HouseholdSummary {
+    pub id: i32,
+    pub call_id: Option<i32>,
+    pub external_id: String,
+    pub municipality_code: String,
+    pub head_name: String,
+    pub head_document_type: String,
+    pub head_document: String,
+    pub members: usize,
+    pub parcels: usize,
+    pub sisben_score: Option<Decimal>,
+    pub displaced: bool,
+    pub ethnic_group: String,
+}
+
+impl Store {
+    /// Stores a household with its members and parcels, all or nothing.
+    pub async fn create_household(&self, actor: &Actor, new: NewHousehold) -> StoreResult<HouseholdSummary> {
+        let heads = new.members.iter().filter(|m| m.is_head).count();
+        if heads != 1 {
+            return Err(StoreError::Invalid(format!(
+                "household {} must have exactly one head of household, not {heads}",
+                new.external_id
+            )));
+        }
+        if let Some(score) = new.sisben_score
+            && !(Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&score)
+        {
+            return Err(StoreError::Invalid(format!("Sisbén score {score} is outside 0-100")));
+        }
+        let txn = self.db.begin().await?;
+        let row = household::ActiveModel {
+            call_id: Set(new.call_id),
+            external_id: Set(new.external_id.trim().to_owned()),
+            municipality_code: Set(new.municipality.to_string()),
+            sisben_area: Set(new.sisben_area.map(|a| a.to_string())),
+            sisben_score: Set(new.sisben_score.map(Dec)),
+            displaced: Set(new.displaced),
+            ethnic_group: Set(new.ethnic_group.to_string()),
+            ethnic_community_registered: Set(new.ethnic_community_registered),
+            program_line: Set(new.program_line.to_string()),
+            created_at: Set(DbTimestamp::now()),
+            ..Default::default()
+        };
+        let stored = audit::insert(&txn, actor, row).await.map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Duplicate { entity: "household", id: new.external_id.clone() }
+            } else {
+                e.into()
+            }
+        })?;
+        for member in &new.members {
+            let row = person::ActiveModel {
+                household_id: Set(stored.id),
+                document_type: Set(member.document_type.to_string()),
+                document: Set(member.document.trim().to_owned()),
+                document_key: Set(normalize_document(&member.document)),
+                first_name: Set(member.first_name.trim().to_owned()),
+                last_name: Set(member.last_name.trim().to_owned()),
+                sex: Set(member.sex.to_string()),
+                birth_date: Set(member.birth_date.map(DbDate)),
+                is_head: Set(member.is_head),
+                ..Default::default()
+            };
+            audit::insert(&txn, actor, row).await?;
+        }
+        for land in &new.parcels {
+            let row = parcel::ActiveModel {
+                household_id: Set(stored.id),
+                municipality_code: Set(land.municipality.to_string()),
+                name: Set(land.name.trim().to_owned()),
+                vereda: Set(land.vereda.clone()),
+                land_title_record: Set(land.land_title_record.clone()),
+                area_ha: Set(land.area_ha.map(Dec)),
+                land_tenure: Set(land.land_tenure.to_string()),
+                latitude: Set(land.latitude.map(Dec)),
+                longitude: Set(land.longitude.map(Dec)),
+                ..Default::default()
+            };
+            audit::insert(&txn, actor, row).await?;
+        }
+        txn.commit().await?;
+        self.households(new.call_id)
+            .await?
+            .into_iter()
+            .find(|h| h.id == stored.id)
+            .ok_or_else(|| StoreError::NotFound { entity: "household", id: stored.id.to_string() })
+    }
+
+    /// The households of a call (or those in no call), in the order they were registered.
+    pub async fn households(&self, call_id: Option<i32>) -> StoreResult<Vec<HouseholdSummary>> {
+        let filter = match call_id {
+            Some(id) => household::Column::CallId.eq(id),
+            None => household::Column::CallId.is_null(),
+        };
+        let rows = household::Entity::find().filter(filter).order_by_asc(household::Column::Id).all(&self.db).await?;
+        let ids: Vec<i32> = rows.iter().map(|h| h.id).collect();
+        let mut members: HashMap<i32, Vec<person::Model>> = HashMap::new();
+        for member in person::Entity::find().filter(person::Column::HouseholdId.is_in(ids.clone())).all(&self.db).await? {
+            members.entry(member.household_id).or_default().push(member);
+        }
+        let mut parcels: HashMap<i32, usize> = HashMap::new();
+        for land in parcel::Entity::find().filter(parcel::Column::HouseholdId.is_in(ids)).all(&self.db).await? {
+            *parcels.entry(land.household_id).or_default() += 1;
+        }
+        Ok(rows
+            .into_iter()
+            .map(|h| {
+                let people = members.remove(&h.id).unwrap_or_default();
+                let head = people.iter().find(|p| p.is_head);
+                HouseholdSummary {
+                    id: h.id,
+                    call_id: h.call_id,
+                    head_name: head.map(|p| format!("{} {}", p.first_name, p.last_name)).unwrap_or_default(),
+                    head_document_type: head.map(|p| p.document_type.clone()).unwrap_or_default(),
+                    head_document: head.map(|p| p.document.clone()).unwrap_or_default(),
+                    members: people.len(),
+                    parcels: parcels.get(&h.id).copied().unwrap_or(0),
+                    external_id: h.external_id,
+                    municipality_code: h.municipality_code,
+                    sisben_score: h.sisben_score.map(|d| d.0),
+                    displaced: h.displaced,
+                    ethnic_group: h.ethnic_group,
+                }
+            })
+            .collect())
+    }
+}

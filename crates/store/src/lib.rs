@@ -1,0 +1,172 @@
+//! Persistence for vereda: one set of entities and migrations for SQLite (the embedded
+//! default) and PostgreSQL (production), chosen by the URL scheme.
+//!
+//! Every change goes through a repository function that takes the [`Actor`] making it and
+//! appends to the audit log in the same transaction (see [`audit`]).
+//!
+//! [`Actor`]: vereda_domain::audit::Actor
+
+pub mod accounts;
+pub mod audit;
+pub mod demo;
+pub mod entity;
+pub mod households;
+mod migration;
+pub mod programs;
+pub mod projects;
+pub mod sessions;
+pub mod territory;
+pub mod test_support;
+pub mod types;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr, SqlxSqliteConnector};
+use sea_orm_migration::MigratorTrait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+pub use migration::Migrator;
+
+/// The default database: a `vereda.db` file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://vereda.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    BadDatabaseUrl(String),
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+    #[error("an account with e-mail {0} already exists")]
+    DuplicateEmail(String),
+    #[error("{entity} {id} already exists")]
+    Duplicate { entity: &'static str, id: String },
+    #[error("{entity} {id} does not exist")]
+    NotFound { entity: &'static str, id: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The database, open.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Opens `sqlite://PATH` (created if missing, in WAL mode) or `postgres://…`.
+    pub async fn connect(url: &str) -> StoreResult<Store> {
+        let db = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::BadDatabaseUrl(format!("bad SQLite URL {url:?}: {e}")))?
+                .create_if_missing(true)
+                // WAL with NORMAL sync survives a killed process without losing commits.
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(if in_memory { 1 } else { 8 })
+                // An in-memory database lives only as long as its one connection.
+                .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
+                .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(1800)) })
+                .connect_with(options)
+                .await
+                .map_err(|e| StoreError::Connect(format!("{url}: {e}")))?;
+            SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut options = ConnectOptions::new(url.to_owned());
+            options
+                .max_connections(16)
+                .connect_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            Database::connect(options).await.map_err(|e| StoreError::Connect(redact(url, &e.to_string())))?
+        } else {
+            return Err(StoreError::BadDatabaseUrl(format!(
+                "unsupported database URL {:?}: use sqlite://PATH (for example sqlite://vereda.db) or postgres://USER@HOST:PORT/DATABASE",
+                redact_password(url)
+            )));
+        };
+        Ok(Store { db })
+    }
+
+    /// Brings the schema up to date and loads the reference data on first run.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// How many migrations have not run yet.
+    pub async fn pending_migrations(&self) -> StoreResult<usize> {
+        Ok(Migrator::get_pending_migrations(&self.db).await?.len())
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        self.db.get_database_backend()
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend() {
+            DatabaseBackend::Postgres => "PostgreSQL",
+            DatabaseBackend::Sqlite => "SQLite",
+            _ => "other",
+        }
+    }
+
+    /// The raw connection, for tests and for health checks.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    pub async fn close(self) -> StoreResult<()> {
+        self.db.close().await?;
+        Ok(())
+    }
+}
+
+/// Hides a password in a URL before it reaches a message or a log.
+pub fn redact_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn redact(url: &str, message: &str) -> String {
+    format!("{}: {message}", redact_password(url))
+}
+
+/// Whether a database error is a unique-constraint violation, on either backend.
+pub(crate) fn is_unique_violation(error: &DbErr) -> bool {
+    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(redact_password("postgres://ana:secreta@db:5432/vereda"), "postgres://ana:***@db:5432/vereda");
+        assert_eq!(redact_password("postgres://ana@db/vereda"), "postgres://ana@db/vereda");
+        assert_eq!(redact_password("sqlite://vereda.db"), "sqlite://vereda.db");
+    }
+}

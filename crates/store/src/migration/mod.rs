@@ -1,0 +1,22 @@
+//! Schema migrations, in order. They run on `vereda serve` and `vereda migrate`.
+//!
+//! A migration never changes once released: a later change is a new migration.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_foundation;
+mod m20261121_000002_reference_data;
+mod m20261121_000003_append_only_audit;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_000001_foundation::Migration),
+            Box::new(m20261121_000002_reference_data::Migration),
+            Box::new(m20261121_000003_append_only_audit::Migration),
+        ]
+    }
+}

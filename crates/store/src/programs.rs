@@ -1,0 +1,201 @@
+//! Territorial offices, the program and its calls (vigencias).
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait};
+use serde::Serialize;
+use vereda_domain::audit::Actor;
+use vereda_domain::program::{CallStatus, ProgramLine};
+use vereda_domain::territory::DepartmentCode;
+
+use crate::entity::{call, call_office, household, program, territorial_office};
+use crate::types::{DbTimestamp, Dec};
+use crate::{Store, StoreError, StoreResult, audit, is_unique_violation};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TerritorialOffice {
+    pub id: i32,
+    pub name: String,
+    pub department_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Program {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCall {
+    pub program_id: i32,
+    pub code: String,
+    pub name: String,
+    pub budget_year: i16,
+    pub budget_cop: Decimal,
+    /// The year's SMMLV; the shipped one for `budget_year` when absent.
+    pub smmlv_cop: Option<Decimal>,
+    pub rule_set_id: String,
+    pub line: ProgramLine,
+    pub territorial_office_ids: Vec<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Call {
+    pub id: i32,
+    pub program: String,
+    pub code: String,
+    pub name: String,
+    pub budget_year: i16,
+    pub budget_cop: Decimal,
+    pub smmlv_cop: Decimal,
+    pub rule_set_id: String,
+    pub line: ProgramLine,
+    pub status: CallStatus,
+    pub territorial_offices: Vec<String>,
+    pub households: u64,
+}
+
+fn corrupt(what: &str, id: i32, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what} {id}: {e}"))
+}
+
+impl Store {
+    pub async fn create_territorial_office(&self, actor: &Actor, name: &str, department: DepartmentCode) -> StoreResult<TerritorialOffice> {
+        let txn = self.db.begin().await?;
+        let row = territorial_office::ActiveModel {
+            name: Set(name.trim().to_owned()),
+            department_code: Set(department.to_string()),
+            ..Default::default()
+        };
+        let model = audit::insert(&txn, actor, row).await.map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Duplicate { entity: "territorial office", id: name.to_owned() }
+            } else {
+                e.into()
+            }
+        })?;
+        txn.commit().await?;
+        Ok(TerritorialOffice { id: model.id, name: model.name, department_code: model.department_code })
+    }
+
+    pub async fn territorial_offices(&self) -> StoreResult<Vec<TerritorialOffice>> {
+        Ok(territorial_office::Entity::find()
+            .order_by_asc(territorial_office::Column::Name)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|o| TerritorialOffice { id: o.id, name: o.name, department_code: o.department_code })
+            .collect())
+    }
+
+    pub async fn create_program(&self, actor: &Actor, code: &str, name: &str, description: &str) -> StoreResult<Program> {
+        let txn = self.db.begin().await?;
+        let row = program::ActiveModel {
+            code: Set(code.trim().to_owned()),
+            name: Set(name.trim().to_owned()),
+            description: Set(description.trim().to_owned()),
+            created_at: Set(DbTimestamp::now()),
+            ..Default::default()
+        };
+        let model = audit::insert(&txn, actor, row).await.map_err(|e| {
+            if is_unique_violation(&e) { StoreError::Duplicate { entity: "program", id: code.to_owned() } } else { e.into() }
+        })?;
+        txn.commit().await?;
+        Ok(Program { id: model.id, code: model.code, name: model.name, description: model.description })
+    }
+
+    pub async fn programs(&self) -> StoreResult<Vec<Program>> {
+        Ok(program::Entity::find()
+            .order_by_asc(program::Column::Code)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| Program { id: p.id, code: p.code, name: p.name, description: p.description })
+            .collect())
+    }
+
+    /// Creates a call and its territorial offices in one transaction.
+    pub async fn create_call(&self, actor: &Actor, new: NewCall) -> StoreResult<Call> {
+        if new.budget_cop <= Decimal::ZERO {
+            return Err(StoreError::Invalid(format!("the budget must be positive, not {}", new.budget_cop)));
+        }
+        let smmlv = match new.smmlv_cop {
+            Some(amount) => amount,
+            None => self.minimum_wage(new.budget_year).await?.ok_or_else(|| {
+                StoreError::Invalid(format!("no SMMLV is known for {}: give it explicitly", new.budget_year))
+            })?,
+        };
+        let txn = self.db.begin().await?;
+        program::Entity::find_by_id(new.program_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { entity: "program", id: new.program_id.to_string() })?;
+        let row = call::ActiveModel {
+            program_id: Set(new.program_id),
+            code: Set(new.code.trim().to_owned()),
+            name: Set(new.name.trim().to_owned()),
+            budget_year: Set(new.budget_year),
+            budget_cop: Set(Dec(new.budget_cop)),
+            smmlv_cop: Set(Dec(smmlv)),
+            rule_set_id: Set(new.rule_set_id.clone()),
+            line: Set(new.line.to_string()),
+            status: Set(CallStatus::Draft.to_string()),
+            created_at: Set(DbTimestamp::now()),
+            ..Default::default()
+        };
+        let model = audit::insert(&txn, actor, row).await.map_err(|e| {
+            if is_unique_violation(&e) { StoreError::Duplicate { entity: "call", id: new.code.clone() } } else { e.into() }
+        })?;
+        for office_id in &new.territorial_office_ids {
+            territorial_office::Entity::find_by_id(*office_id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| StoreError::NotFound { entity: "territorial office", id: office_id.to_string() })?;
+            let link = call_office::ActiveModel { call_id: Set(model.id), territorial_office_id: Set(*office_id) };
+            audit::insert(&txn, actor, link).await?;
+        }
+        txn.commit().await?;
+        self.call(model.id).await?.ok_or_else(|| StoreError::NotFound { entity: "call", id: model.id.to_string() })
+    }
+
+    pub async fn calls(&self) -> StoreResult<Vec<Call>> {
+        let rows = call::Entity::find().order_by_desc(call::Column::BudgetYear).order_by_asc(call::Column::Code).all(&self.db).await?;
+        let programs: HashMap<i32, String> =
+            program::Entity::find().all(&self.db).await?.into_iter().map(|p| (p.id, p.name)).collect();
+        let offices: HashMap<i32, String> =
+            territorial_office::Entity::find().all(&self.db).await?.into_iter().map(|o| (o.id, o.name)).collect();
+        let links = call_office::Entity::find().all(&self.db).await?;
+        let mut calls = Vec::with_capacity(rows.len());
+        for row in rows {
+            let households = household::Entity::find().filter(household::Column::CallId.eq(row.id)).count(&self.db).await?;
+            let mut office_names: Vec<String> = links
+                .iter()
+                .filter(|l| l.call_id == row.id)
+                .filter_map(|l| offices.get(&l.territorial_office_id).cloned())
+                .collect();
+            office_names.sort();
+            calls.push(Call {
+                id: row.id,
+                program: programs.get(&row.program_id).cloned().unwrap_or_default(),
+                line: row.line.parse().map_err(|e| corrupt("call", row.id, e))?,
+                status: row.status.parse().map_err(|e| corrupt("call", row.id, e))?,
+                code: row.code,
+                name: row.name,
+                budget_year: row.budget_year,
+                budget_cop: row.budget_cop.0,
+                smmlv_cop: row.smmlv_cop.0,
+                rule_set_id: row.rule_set_id,
+                territorial_offices: office_names,
+                households,
+            });
+        }
+        Ok(calls)
+    }
+
+    pub async fn call(&self, id: i32) -> StoreResult<Option<Call>> {
+        Ok(self.calls().await?.into_iter().find(|c| c.id == id))
+    }
+}

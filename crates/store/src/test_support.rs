@@ -1,0 +1,112 @@
+//! Fresh, isolated databases for tests: a new SQLite file, or a new PostgreSQL database
+//! created from `VEREDA_TEST_POSTGRES_URL`. Tests never share one.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sea_orm::ConnectionTrait;
+
+use crate::{Store, StoreError, StoreResult};
+
+/// The variable that names the PostgreSQL server for tests.
+pub const POSTGRES_URL_VAR: &str = "VEREDA_TEST_POSTGRES_URL";
+/// When set, a missing PostgreSQL server fails the tests instead of skipping them (CI).
+pub const REQUIRE_POSTGRES_VAR: &str = "VEREDA_REQUIRE_POSTGRES";
+
+/// A migrated database that lives as long as this value (SQLite) or until the next test run
+/// sweeps it (PostgreSQL).
+pub struct TestDatabase {
+    pub store: Store,
+    pub url: String,
+    _dir: Option<TempDir>,
+}
+
+/// A temporary directory removed on drop, without pulling a crate into the library.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique_suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{}_{}_{}", std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A new, migrated SQLite database in its own file.
+pub async fn sqlite() -> StoreResult<TestDatabase> {
+    let dir = std::env::temp_dir().join(format!("vereda_test_{}", unique_suffix()));
+    std::fs::create_dir_all(&dir).map_err(|e| StoreError::Connect(format!("{}: {e}", dir.display())))?;
+    let url = format!("sqlite://{}", dir.join("test.db").display());
+    let store = Store::connect(&url).await?;
+    store.migrate().await?;
+    Ok(TestDatabase { store, url, _dir: Some(TempDir(dir)) })
+}
+
+/// Why the PostgreSQL suite cannot run here, if it cannot.
+pub fn postgres_unavailable_reason() -> Option<String> {
+    match std::env::var(POSTGRES_URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => None,
+        _ => Some(format!("{POSTGRES_URL_VAR} is not set (for example postgres://postgres@127.0.0.1:5432/test)")),
+    }
+}
+
+/// Whether a missing PostgreSQL server must fail the run.
+pub fn postgres_required() -> bool {
+    std::env::var(REQUIRE_POSTGRES_VAR).is_ok_and(|v| v == "1" || v == "true")
+}
+
+/// A new, migrated PostgreSQL database, or `None` (with the reason printed) when the suite
+/// is not configured here. Panics when it is required but unavailable.
+pub async fn postgres() -> Option<TestDatabase> {
+    if let Some(reason) = postgres_unavailable_reason() {
+        assert!(!postgres_required(), "the PostgreSQL suite is required but {reason}");
+        eprintln!("skipped on PostgreSQL: {reason}");
+        return None;
+    }
+    match create_postgres_database().await {
+        Ok(db) => Some(db),
+        Err(e) => panic!("cannot create a PostgreSQL test database: {e}"),
+    }
+}
+
+async fn create_postgres_database() -> StoreResult<TestDatabase> {
+    let admin_url = std::env::var(POSTGRES_URL_VAR).map_err(|e| StoreError::Connect(e.to_string()))?;
+    let admin = Store::connect(&admin_url).await?;
+    let now = jiff::Timestamp::now().as_second();
+    let name = format!("vereda_test_{now}_{}", unique_suffix());
+    sweep_old_databases(&admin, now).await?;
+    admin.connection().execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+    admin.close().await?;
+    let (base, _) = admin_url.rsplit_once('/').ok_or_else(|| StoreError::BadDatabaseUrl(admin_url.clone()))?;
+    let url = format!("{base}/{name}");
+    let store = Store::connect(&url).await?;
+    store.migrate().await?;
+    Ok(TestDatabase { store, url, _dir: None })
+}
+
+/// Drops test databases left by runs more than an hour old.
+async fn sweep_old_databases(admin: &Store, now: i64) -> StoreResult<()> {
+    use sea_orm::Statement;
+    let rows = admin
+        .connection()
+        .query_all_raw(Statement::from_string(
+            admin.backend(),
+            "SELECT datname FROM pg_database WHERE datname LIKE 'vereda_test_%'",
+        ))
+        .await?;
+    for row in rows {
+        let name: String = row.try_get("", "datname")?;
+        let created = name.split('_').nth(2).and_then(|s| s.parse::<i64>().ok()).unwrap_or(now);
+        if now - created > 3600 {
+            let _ = admin.connection().execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,343 @@
+//! The storage suite: every test runs on SQLite, and on PostgreSQL when
+//! `VEREDA_TEST_POSTGRES_URL` is set. Each test gets a database of its own.
+
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use sea_orm::ConnectionTrait;
+use vereda_domain::accounts::Role;
+use vereda_domain::audit::{Actor, AuditAction};
+use vereda_domain::household::{DocumentType, EthnicGroup, LandTenure, Sex, SisbenArea};
+use vereda_domain::program::ProgramLine;
+use vereda_domain::territory::{DaneCode, DepartmentCode, PovertyIndex};
+use vereda_store::accounts::{LoginError, NewAccount};
+use vereda_store::audit::AuditQuery;
+use vereda_store::households::{NewHousehold, NewParcel, NewPerson};
+use vereda_store::programs::NewCall;
+use vereda_store::territory::MunicipalityQuery;
+use vereda_store::{Store, StoreError, demo};
+
+/// Declares each test once and runs it on both backends.
+macro_rules! storage_suite {
+    ($(async fn $name:ident($store:ident: &Store) $body:block)*) => {
+        $(async fn $name($store: &Store) $body)*
+
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = vereda_store::test_support::sqlite().await.expect("a fresh SQLite database");
+                    super::$name(&db.store).await;
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(db) = vereda_store::test_support::postgres().await else { return };
+                    super::$name(&db.store).await;
+                }
+            )*
+        }
+    };
+}
+
+fn admin() -> Actor {
+    Actor::User { id: 1, email: "admin@vereda.test".into() }
+}
+
+fn account(email: &str, role: Role) -> NewAccount {
+    NewAccount { email: email.into(), display_name: String::new(), role, password: "una clave larga".into() }
+}
+
+fn household(external_id: &str, document: &str) -> NewHousehold {
+    let florencia = DaneCode::parse("18001").expect("Florencia");
+    NewHousehold {
+        call_id: None,
+        external_id: external_id.into(),
+        municipality: florencia,
+        sisben_area: Some(SisbenArea::Rural),
+        sisben_score: Some(dec!(19.99)),
+        displaced: false,
+        ethnic_group: EthnicGroup::None,
+        ethnic_community_registered: false,
+        program_line: ProgramLine::General,
+        members: vec![NewPerson {
+            document_type: DocumentType::Cc,
+            document: document.into(),
+            first_name: "Ana".into(),
+            last_name: "Pérez".into(),
+            sex: Sex::Female,
+            birth_date: Some(jiff::civil::date(1980, 1, 31)),
+            is_head: true,
+        }],
+        parcels: vec![NewParcel {
+            municipality: florencia,
+            name: "La Esperanza".into(),
+            vereda: None,
+            land_title_record: Some("420-1".into()),
+            area_ha: Some(dec!(12.3456)),
+            land_tenure: LandTenure::Owner,
+            latitude: None,
+            longitude: None,
+        }],
+    }
+}
+
+storage_suite! {
+    async fn migrations_load_the_reference_data(store: &Store) {
+        assert_eq!(store.pending_migrations().await.expect("pending"), 0);
+        assert_eq!(store.departments().await.expect("departments").len(), 33);
+        assert_eq!(store.pdet_subregions().await.expect("subregions").len(), 16);
+        let all = store.municipalities(&MunicipalityQuery::default()).await.expect("municipalities");
+        assert_eq!(all.len(), 1122);
+        assert_eq!(all.iter().filter(|m| m.pdet_subregion.is_some()).count(), 170);
+        assert_eq!(all.iter().filter(|m| m.ipm.is_some()).count(), 76);
+        assert_eq!(store.minimum_wage(2013).await.expect("smmlv"), Some(dec!(589500)));
+        assert_eq!(store.minimum_wage(2026).await.expect("smmlv"), Some(dec!(1750905)));
+    }
+
+    async fn migrating_twice_changes_nothing(store: &Store) {
+        store.migrate().await.expect("second migration");
+        assert_eq!(store.departments().await.expect("departments").len(), 33);
+    }
+
+    async fn municipalities_filter_by_department_subregion_and_name(store: &Store) {
+        let caqueta = MunicipalityQuery { department_code: Some("18".into()), ..Default::default() };
+        assert_eq!(store.municipalities(&caqueta).await.expect("list").len(), 16);
+
+        let subregions = store.pdet_subregions().await.expect("subregions");
+        let putumayo = subregions.iter().find(|s| s.name == "Putumayo").expect("Putumayo subregion");
+        let query = MunicipalityQuery { pdet_subregion_id: Some(putumayo.id), ..Default::default() };
+        assert_eq!(store.municipalities(&query).await.expect("list").len(), 9);
+
+        let query = MunicipalityQuery { text: Some("caguan".into()), ..Default::default() };
+        let found = store.municipalities(&query).await.expect("list");
+        assert_eq!(found.iter().map(|m| m.dane_code.as_str()).collect::<Vec<_>>(), ["18753"]);
+        assert_eq!(found[0].pdet_subregion.as_deref(), Some("Cuenca del Caguán y Piedemonte Caqueteño"));
+
+        let query = MunicipalityQuery { pdet_only: true, text: Some("TUMACO".into()), ..Default::default() };
+        assert_eq!(store.municipalities(&query).await.expect("list").len(), 1);
+    }
+
+    async fn decimals_come_back_exact(store: &Store) {
+        let florencia = DaneCode::parse("18001").expect("Florencia");
+        let precise = PovertyIndex::new(dec!(33.123456), Some(dec!(0.000001)), None).expect("index");
+        store.import_poverty(&admin(), &[(florencia, precise)], 2018, "test").await.expect("import");
+        let row = store.municipality(florencia).await.expect("read").expect("Florencia");
+        let ipm = row.ipm.expect("IPM");
+        assert_eq!(ipm.total, dec!(33.123456));
+        assert_eq!(ipm.urban, Some(dec!(0.000001)));
+        assert_eq!(ipm.rural, None);
+    }
+
+    async fn poverty_import_counts_changes_and_audits_them(store: &Store) {
+        let mocoa = DaneCode::parse("86001").expect("Mocoa");
+        let medellin = DaneCode::parse("05001").expect("Medellín");
+        let cali = DaneCode::parse("76001").expect("Cali");
+        let before = store.municipality(mocoa).await.expect("read").expect("Mocoa").ipm.expect("shipped IPM");
+        let same = PovertyIndex::new(before.total, before.urban, before.rural).expect("index");
+        let medellin_before = store.municipality(medellin).await.expect("read").expect("Medellín").ipm.expect("IPM");
+        let changed = PovertyIndex::new(medellin_before.total + Decimal::ONE, None, None).expect("index");
+        let new = PovertyIndex::new(dec!(11.9), Some(dec!(10.1)), Some(dec!(30.5))).expect("index");
+        let summary = store
+            .import_poverty(&admin(), &[(mocoa, same), (medellin, changed), (cali, new)], 2018, "DANE 2018 (test)")
+            .await
+            .expect("import");
+        assert_eq!((summary.inserted, summary.updated), (1, 2), "Mocoa changes its source only");
+        let entries = store
+            .audit_entries(&AuditQuery { entity: Some("municipal_poverty".into()), entity_id: Some("05001".into()), ..Default::default() })
+            .await
+            .expect("audit");
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].action, AuditAction::Update);
+        assert_eq!(entries[0].actor, "admin@vereda.test");
+        assert!(entries[0].before.is_some() && entries[0].after.is_some());
+    }
+
+    async fn accounts_authenticate_and_refuse_duplicates(store: &Store) {
+        let created = store.create_account(&admin(), account("Ana@Agencia.gov.co", Role::TerritorialOfficer)).await.expect("create");
+        assert_eq!(created.email, "ana@agencia.gov.co");
+        assert_eq!(created.display_name, "ana");
+        let duplicate = store.create_account(&admin(), account("ana@agencia.gov.co", Role::Admin)).await;
+        assert!(matches!(duplicate, Err(StoreError::DuplicateEmail(ref e)) if e == "ana@agencia.gov.co"), "{duplicate:?}");
+
+        let ok = store.authenticate(" ANA@agencia.gov.co", "una clave larga").await.expect("query");
+        assert_eq!(ok.map(|a| a.role), Ok(Role::TerritorialOfficer));
+        let wrong = store.authenticate("ana@agencia.gov.co", "otra clave larga").await.expect("query");
+        assert_eq!(wrong, Err(LoginError::WrongCredentials));
+        let unknown = store.authenticate("nadie@agencia.gov.co", "una clave larga").await.expect("query");
+        assert_eq!(unknown, Err(LoginError::WrongCredentials));
+    }
+
+    async fn accounts_reject_bad_input(store: &Store) {
+        let bad_email = store.create_account(&admin(), account("ana", Role::Admin)).await;
+        assert!(matches!(bad_email, Err(StoreError::Invalid(ref m)) if m.contains("not an e-mail")), "{bad_email:?}");
+        let mut short = account("ana@agencia.gov.co", Role::Admin);
+        short.password = "corta".into();
+        assert!(matches!(store.create_account(&admin(), short).await, Err(StoreError::Invalid(_))));
+        assert!(store.accounts().await.expect("list").is_empty());
+    }
+
+    async fn password_hashes_are_argon2id(store: &Store) {
+        store.create_account(&admin(), account("ana@agencia.gov.co", Role::Admin)).await.expect("create");
+        let row = vereda_store::entity::user::Entity::find().one(store.connection()).await.expect("read").expect("row");
+        assert!(row.password_hash.starts_with("$argon2id$"), "{}", row.password_hash);
+        assert!(!row.password_hash.contains("una clave larga"));
+        let audit = store.audit_entries(&AuditQuery { entity: Some("users".into()), ..Default::default() }).await.expect("audit");
+        let after = audit[0].after.as_ref().expect("after").to_string();
+        assert!(!after.contains("una clave larga"));
+    }
+
+    async fn every_change_is_audited_with_before_and_after(store: &Store) {
+        let florencia = DaneCode::parse("18001").expect("Florencia");
+        let first = store.import_poverty(&admin(), &[(florencia, PovertyIndex::new(dec!(40), None, None).expect("index"))], 2018, "a").await.expect("import");
+        assert_eq!(first.updated, 1);
+        store.import_poverty(&admin(), &[(florencia, PovertyIndex::new(dec!(41), None, None).expect("index"))], 2018, "b").await.expect("import");
+        let entries = store
+            .audit_entries(&AuditQuery { entity: Some("municipal_poverty".into()), entity_id: Some("18001".into()), ..Default::default() })
+            .await
+            .expect("audit");
+        assert_eq!(entries.len(), 2, "newest first");
+        let newest = &entries[0];
+        assert_eq!(newest.before.as_ref().and_then(|v| v["total"].as_str()), Some("40"));
+        assert_eq!(newest.after.as_ref().and_then(|v| v["total"].as_str()), Some("41"));
+        assert!(entries[0].id > entries[1].id);
+    }
+
+    async fn the_audit_log_refuses_updates_and_deletes(store: &Store) {
+        store.create_account(&admin(), account("ana@agencia.gov.co", Role::Admin)).await.expect("create");
+        let db = store.connection();
+        for statement in ["UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"] {
+            let error = db.execute_unprepared(statement).await.expect_err("the log is append-only");
+            assert!(error.to_string().contains("audit_log is append-only"), "{statement}: {error}");
+        }
+        let entries = store.audit_entries(&AuditQuery::default()).await.expect("audit");
+        assert!(entries.iter().any(|e| e.actor == "admin@vereda.test"));
+    }
+
+    async fn households_store_members_and_parcels_atomically(store: &Store) {
+        let stored = store.create_household(&admin(), household("H-1", "001.234.567")).await.expect("create");
+        assert_eq!((stored.members, stored.parcels), (1, 1));
+        assert_eq!(stored.head_name, "Ana Pérez");
+        assert_eq!(stored.sisben_score, Some(dec!(19.99)));
+        let person = vereda_store::entity::person::Entity::find().one(store.connection()).await.expect("read").expect("row");
+        assert_eq!(person.document_key, "1234567");
+        assert_eq!(person.birth_date.map(|d| d.0), Some(jiff::civil::date(1980, 1, 31)));
+
+        // A household whose second parcel names a municipality that is not stored fails whole.
+        let mut broken = household("H-2", "7654321");
+        broken.members.push(broken.members[0].clone());
+        let error = store.create_household(&admin(), broken).await.expect_err("two heads");
+        assert!(error.to_string().contains("exactly one head"), "{error}");
+        assert_eq!(store.households(None).await.expect("list").len(), 1);
+    }
+
+    async fn a_failed_household_leaves_nothing_behind(store: &Store) {
+        let program = store.create_program(&admin(), "P1", "Programa", "").await.expect("program");
+        let new_call = NewCall {
+            program_id: program.id,
+            code: "C-2013".into(),
+            name: "Convocatoria 2013".into(),
+            budget_year: 2013,
+            budget_cop: dec!(1000000),
+            smmlv_cop: None,
+            rule_set_id: "incoder-308-2013".into(),
+            line: ProgramLine::General,
+            territorial_office_ids: vec![],
+        };
+        let call = store.create_call(&admin(), new_call).await.expect("call");
+        let mut first = household("H-1", "1");
+        first.call_id = Some(call.id);
+        store.create_household(&admin(), first).await.expect("create");
+        let count_persons = || async { vereda_store::entity::person::Entity::find().all(store.connection()).await.expect("read").len() };
+        let count_audit = || async { store.audit_entries(&AuditQuery { limit: 1000, ..Default::default() }).await.expect("audit").len() };
+        let (persons_before, audit_before) = (count_persons().await, count_audit().await);
+
+        let mut duplicate = household("H-1", "2");
+        duplicate.call_id = Some(call.id);
+        let refused = store.create_household(&admin(), duplicate).await;
+        assert!(matches!(refused, Err(StoreError::Duplicate { ref id, .. }) if id == "H-1"), "{refused:?}");
+        let mut unknown_call = household("H-9", "9");
+        unknown_call.call_id = Some(999);
+        assert!(store.create_household(&admin(), unknown_call).await.is_err(), "unknown call");
+
+        assert_eq!(count_persons().await, persons_before);
+        assert_eq!(count_audit().await, audit_before);
+    }
+
+    async fn calls_take_the_smmlv_of_their_year(store: &Store) {
+        let program = store.create_program(&admin(), "P1", "Programa", "").await.expect("program");
+        let office = store
+            .create_territorial_office(&admin(), "Dirección Territorial Caquetá", DepartmentCode::parse("18").expect("18"))
+            .await
+            .expect("office");
+        let new = NewCall {
+            program_id: program.id,
+            code: "C-2013".into(),
+            name: "Convocatoria 2013".into(),
+            budget_year: 2013,
+            budget_cop: dec!(1000000000.50),
+            smmlv_cop: None,
+            rule_set_id: "incoder-308-2013".into(),
+            line: ProgramLine::General,
+            territorial_office_ids: vec![office.id],
+        };
+        let call = store.create_call(&admin(), new.clone()).await.expect("call");
+        assert_eq!(call.smmlv_cop, dec!(589500));
+        assert_eq!(call.budget_cop, dec!(1000000000.50));
+        assert_eq!(call.territorial_offices, ["Dirección Territorial Caquetá"]);
+        let again = store.create_call(&admin(), new.clone()).await;
+        assert!(matches!(again, Err(StoreError::Duplicate { .. })), "{again:?}");
+        let unknown_year = NewCall { code: "C-1990".into(), budget_year: 1990, ..new.clone() };
+        assert!(matches!(store.create_call(&admin(), unknown_year).await, Err(StoreError::Invalid(_))));
+        let unknown_office = NewCall { code: "C-X".into(), territorial_office_ids: vec![999], ..new };
+        assert!(matches!(store.create_call(&admin(), unknown_office).await, Err(StoreError::NotFound { .. })));
+        assert_eq!(store.calls().await.expect("calls").len(), 1, "failed calls leave nothing");
+    }
+
+    async fn sessions_expire(store: &Store) {
+        let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+        let earlier = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+        store.save_session("live", "{\"a\":1}", later).await.expect("save");
+        store.save_session("live", "{\"a\":2}", later).await.expect("replace");
+        store.save_session("dead", "{}", earlier).await.expect("save");
+        assert_eq!(store.load_session("live").await.expect("load").as_deref(), Some("{\"a\":2}"));
+        assert_eq!(store.load_session("dead").await.expect("load"), None);
+        assert_eq!(store.delete_expired_sessions().await.expect("sweep"), 1);
+        store.delete_session("live").await.expect("delete");
+        assert!(!store.session_exists("live").await.expect("exists"));
+    }
+
+    async fn the_demo_reproduces_the_project_card(store: &Store) {
+        let first = demo::seed(store).await.expect("seed");
+        assert!(first.created);
+        assert!(!demo::seed(store).await.expect("seed again").created, "seeding twice changes nothing");
+        assert_eq!(store.accounts().await.expect("accounts").len(), 8);
+        let calls = store.calls().await.expect("calls");
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].territorial_offices.len(), 3);
+        assert_eq!(calls[0].households, 9);
+
+        let card = store.project_card(demo::DEMO_PROJECT_CODE).await.expect("read").expect("card");
+        assert_eq!(card.title, "Implementation of PDET Productive Routes for Stabilization");
+        assert_eq!(card.period_start, jiff::civil::date(2020, 7, 18));
+        assert_eq!(card.period_end, jiff::civil::date(2024, 12, 22));
+        assert_eq!(card.specific_objectives.len(), 5);
+        assert_eq!(card.partners.len(), 7);
+        assert_eq!(card.totals.get(&vereda_domain::money::Currency::Eur), Some(&dec!(22500000)));
+        assert_eq!(card.indicators.len(), 12);
+        let advance: Vec<(i32, Option<u32>)> = card.indicators.iter().map(|i| (i.number, i.advance_percent)).collect();
+        assert_eq!(advance[0], (1, Some(33)));
+        assert_eq!(advance[2], (3, Some(14)));
+        assert_eq!(advance[3], (4, Some(47)));
+        assert_eq!(advance[4], (5, Some(44)));
+        assert_eq!(advance[5], (6, Some(12)));
+        assert_eq!(card.indicators[11].last_update, Some(jiff::civil::date(2022, 6, 30)));
+        assert_eq!(card.indicators[2].current_value, dec!(13.2));
+        assert!(card.municipalities.contains(&"52835".to_owned()));
+    }
+}
+
+use sea_orm::EntityTrait;
