@@ -1,1 +1,267 @@
-fn main() {}
+//! `vereda`: the one binary. `serve` runs the web application; the other subcommands run
+//! the same work from the command line.
+
+mod config;
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use vereda_domain::accounts::Role;
+use vereda_domain::audit::Actor;
+use vereda_store::Store;
+use vereda_store::accounts::NewAccount;
+
+use crate::config::{LogFormat, Settings};
+
+/// vereda runs a territorial rural development co-financing program end to end: reference
+/// data, households, projects, committee, awards and public results.
+#[derive(Parser, Debug)]
+#[command(name = "vereda", version, about, long_about = None, propagate_version = true)]
+#[command(after_help = "Start with `vereda serve --demo` and open http://127.0.0.1:8080.\nConfiguration comes from flags, then VEREDA_* environment variables, then the --config file.")]
+struct Cli {
+    /// Database URL: sqlite://PATH (default sqlite://vereda.db) or postgres://USER@HOST:PORT/DB.
+    #[arg(long, env = "VEREDA_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+
+    /// A TOML file with settings (database_url, bind, log_format, secure_cookies).
+    #[arg(long, env = "VEREDA_CONFIG", global = true)]
+    config: Option<PathBuf>,
+
+    /// Log format: human (default) or json.
+    #[arg(long, env = "VEREDA_LOG_FORMAT", global = true, value_enum)]
+    log_format: Option<LogFormat>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Start the web application (migrates the database first).
+    Serve(ServeArgs),
+    /// Bring the database schema up to date and load the reference data.
+    Migrate,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Fill a database with demo data.
+    #[command(subcommand, name = "demo-data")]
+    DemoData(DemoCommand),
+    /// Import reference data from official files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "VEREDA_BIND")]
+    bind: Option<String>,
+    /// Load the demo data (a program, a call, households, a project, one account per role).
+    #[arg(long)]
+    demo: bool,
+    /// Send session cookies only over HTTPS (behind a TLS proxy).
+    #[arg(long, env = "VEREDA_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create a staff account. The password is asked for, or read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, program_officer, territorial_director, territorial_officer, formulator,
+        /// committee_member, oversight or auditor.
+        #[arg(long)]
+        role: String,
+        /// The name shown in the application.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the accounts.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+enum DemoCommand {
+    /// Load the demo data into the database (once; a second run changes nothing).
+    Seed,
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Import the municipal multidimensional poverty index (IPM) from DANE's CSV or XLSX.
+    Ipm {
+        /// The file (.csv, .xlsx, .xls, .ods).
+        file: PathBuf,
+        /// The year the figures refer to.
+        #[arg(long, default_value_t = 2018)]
+        reference_year: i16,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::resolve(cli.config.as_deref(), cli.database_url.clone(), cli.log_format) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    config::init_logging(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(settings: &Settings) -> Result<Store> {
+    let store = Store::connect(&settings.database_url).await?;
+    store.migrate().await.context("cannot migrate the database")?;
+    Ok(store)
+}
+
+async fn run(command: Command, settings: Settings) -> Result<()> {
+    match command {
+        Command::Serve(args) => serve(args, settings).await,
+        Command::Migrate => {
+            let store = Store::connect(&settings.database_url).await?;
+            let pending = store.pending_migrations().await?;
+            store.migrate().await.context("cannot migrate the database")?;
+            println!("{} database up to date ({pending} migration(s) applied)", store.backend_name());
+            Ok(())
+        }
+        Command::User(UserCommand::Add { email, role, name, password_stdin }) => {
+            let role: Role = role.parse()?;
+            let password = read_password(password_stdin)?;
+            let store = open(&settings).await?;
+            let account = store
+                .create_account(&Actor::system("cli"), NewAccount { email, display_name: name, role, password })
+                .await?;
+            println!("created {} ({})", account.email, account.role);
+            Ok(())
+        }
+        Command::User(UserCommand::List) => {
+            let store = open(&settings).await?;
+            for account in store.accounts().await? {
+                let state = if account.active { "active" } else { "disabled" };
+                println!("{}\t{}\t{}\t{}", account.email, account.role, state, account.display_name);
+            }
+            Ok(())
+        }
+        Command::DemoData(DemoCommand::Seed) => {
+            let store = open(&settings).await?;
+            report_demo(&vereda_store::demo::seed(&store).await?);
+            Ok(())
+        }
+        Command::Import(ImportCommand::Ipm { file, reference_year }) => {
+            let parsed = vereda_screen::poverty::read_poverty_file(&file);
+            let records = match parsed {
+                Ok(parsed) => parsed.records,
+                Err(error) => bail!("{error}\nnothing was imported"),
+            };
+            let store = open(&settings).await?;
+            let source = format!("{} (imported {})", file.display(), jiff::Zoned::now().date());
+            let summary = store.import_poverty(&Actor::system("cli"), &records, reference_year, &source).await?;
+            println!(
+                "IPM imported from {}: {} new, {} updated, {} unchanged",
+                file.display(),
+                summary.inserted,
+                summary.updated,
+                summary.unchanged
+            );
+            Ok(())
+        }
+    }
+}
+
+fn read_password(from_stdin: bool) -> Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("there is no terminal to ask for the password: pass it on standard input with --password-stdin");
+    }
+    let first = rpassword::prompt_password("Password: ").context("cannot read the password")?;
+    let second = rpassword::prompt_password("Repeat it: ").context("cannot read the password")?;
+    if first != second {
+        bail!("the two passwords differ; nothing was created");
+    }
+    Ok(first)
+}
+
+fn report_demo(summary: &vereda_store::demo::DemoSummary) {
+    if summary.created {
+        println!("Demo data loaded. Accounts (password \"{}\"):", vereda_store::demo::DEMO_PASSWORD);
+    } else {
+        println!("The demo data was already there. Accounts (password \"{}\"):", vereda_store::demo::DEMO_PASSWORD);
+    }
+    for (email, role) in &summary.accounts {
+        println!("  {email:<40} {role}");
+    }
+}
+
+async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
+    let bind = args.bind.or(settings.bind.clone()).unwrap_or_else(|| config::DEFAULT_BIND.to_owned());
+    let store = open(&settings).await?;
+    if args.demo {
+        report_demo(&vereda_store::demo::seed(&store).await?);
+    }
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, database = store.backend_name(), "vereda is serving");
+    println!("vereda is serving at http://{address} ({} database)", store.backend_name());
+    let web_config = vereda_web::WebConfig { secure_cookies: args.secure_cookies || settings.secure_cookies };
+    vereda_web::serve(listener, store.clone(), web_config, shutdown_signal()).await?;
+    store.close().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,1 +1,96 @@
+//! The web application: server-rendered pages (askama, no JavaScript build), the JSON API
+//! under `/api/v1` with its OpenAPI document, accounts and sessions.
 
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+pub mod session_store;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use vereda_store::Store;
+
+/// How long a session lives without activity.
+pub const SESSION_HOURS: i64 = 8;
+/// The largest upload (an IPM spreadsheet, later household registries).
+pub const UPLOAD_LIMIT_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: WebConfig,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Send cookies only over HTTPS (set behind a TLS proxy).
+    pub secure_cookies: bool,
+}
+
+/// The whole application, ready to serve.
+pub fn app(store: Store, config: WebConfig) -> Router {
+    let sessions = SessionManagerLayer::new(session_store::DatabaseSessionStore::new(store.clone()))
+        .with_name("vereda_session")
+        .with_secure(config.secure_cookies)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(SESSION_HOURS)));
+    let state = AppState { store, config };
+    Router::new()
+        .merge(pages::routes())
+        .merge(api::routes())
+        .merge(assets::routes())
+        .layer(axum::middleware::from_fn(error::render_errors))
+        .layer(sessions)
+        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    config: WebConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let sweeper = tokio::spawn(sweep_sessions(store.clone()));
+    let result = axum::serve(listener, app(store, config).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
+    sweeper.abort();
+    result
+}
+
+async fn sweep_sessions(store: Store) {
+    let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        if let Err(error) = store.delete_expired_sessions().await {
+            tracing::warn!(%error, "could not remove expired sessions");
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Settings: flags first, then `VEREDA_*` environment variables (both read by clap), then
+//! an optional TOML file, then defaults.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+/// The settings file. Unknown keys are an error, so a typo does not go unnoticed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    bind: Option<String>,
+    log_format: Option<LogFormat>,
+    #[serde(default)]
+    secure_cookies: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: Option<String>,
+    pub log_format: LogFormat,
+    pub secure_cookies: bool,
+}
+
+impl Settings {
+    pub fn resolve(file: Option<&Path>, database_url: Option<String>, log_format: Option<LogFormat>) -> Result<Settings> {
+        let from_file = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the settings file {}", path.display()))?;
+                toml::from_str::<FileSettings>(&text).with_context(|| format!("bad settings file {}", path.display()))?
+            }
+            None => FileSettings::default(),
+        };
+        Ok(Settings {
+            database_url: database_url
+                .or(from_file.database_url)
+                .unwrap_or_else(|| vereda_store::DEFAULT_DATABASE_URL.to_owned()),
+            bind: from_file.bind,
+            log_format: log_format.or(from_file.log_format).unwrap_or_default(),
+            secure_cookies: from_file.secure_cookies,
+        })
+    }
+}
+
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,tower_sessions=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_which_wins_over_defaults() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("vereda.toml");
+        std::fs::write(&path, "database_url = \"sqlite://from-file.db\"\nbind = \"0.0.0.0:9000\"\nlog_format = \"json\"\n")?;
+        let from_file = Settings::resolve(Some(&path), None, None)?;
+        assert_eq!(from_file.database_url, "sqlite://from-file.db");
+        assert_eq!(from_file.bind.as_deref(), Some("0.0.0.0:9000"));
+        assert_eq!(from_file.log_format, LogFormat::Json);
+        let flagged = Settings::resolve(Some(&path), Some("postgres://x@h/db".into()), Some(LogFormat::Human))?;
+        assert_eq!(flagged.database_url, "postgres://x@h/db");
+        assert_eq!(flagged.log_format, LogFormat::Human);
+        let defaults = Settings::resolve(None, None, None)?;
+        assert_eq!(defaults.database_url, "sqlite://vereda.db");
+        Ok(())
+    }
+
+    #[test]
+    fn a_typo_in_the_file_is_an_error_naming_it() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("vereda.toml");
+        std::fs::write(&path, "databse_url = \"x\"\n")?;
+        let error = Settings::resolve(Some(&path), None, None).expect_err("unknown key");
+        let message = format!("{error:#}");
+        assert!(message.contains("vereda.toml") && message.contains("databse_url"), "{message}");
+        Ok(())
+    }
+}

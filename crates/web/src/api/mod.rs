@@ -1,0 +1,381 @@
+//! The JSON API, version 1, and its OpenAPI 3.1 document (generated from this code).
+//! Public reference data and projects need no account; staff data checks the role.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+use vereda_domain::accounts::Permission;
+use vereda_store::audit::AuditQuery;
+
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::{AppError, ErrorBody, ErrorCode};
+use crate::pages::MunicipalityFilter;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .route("/api/v1/municipalities", get(municipalities))
+        .route("/api/v1/departments", get(departments))
+        .route("/api/v1/pdet-subregions", get(pdet_subregions))
+        .route("/api/v1/projects", get(projects))
+        .route("/api/v1/projects/{code}", get(project))
+        .route("/api/v1/calls", get(calls))
+        .route("/api/v1/audit", get(audit))
+        .route("/api/v1/me", get(me))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "vereda API", version = "1", description = "Territorial rural development co-financing: reference data, projects, calls and the audit log."),
+    paths(health, municipalities, departments, pdet_subregions, projects, project, calls, audit, me),
+    components(schemas(ErrorBody, ErrorCode)),
+    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "staff", description = "Needs a staff session"))
+)]
+pub struct ApiDoc;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+    pub database: &'static str,
+}
+
+/// Liveness and database reachability.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health), (status = 503, body = Health)))]
+async fn health(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => Json(Health { status: "ok", database: state.store.backend_name() }).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", database: state.store.backend_name() })).into_response()
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Poverty {
+    /// % of persons in multidimensional poverty.
+    #[schema(value_type = String, example = "60.6")]
+    pub total: Decimal,
+    #[schema(value_type = Option<String>)]
+    pub urban: Option<Decimal>,
+    #[schema(value_type = Option<String>)]
+    pub rural: Option<Decimal>,
+    pub reference_year: i16,
+    pub source: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Municipality {
+    /// DANE DIVIPOLA code.
+    #[schema(example = "18753")]
+    pub dane_code: String,
+    pub name: String,
+    /// municipality, island or non_municipalized_area.
+    pub kind: String,
+    pub department_code: String,
+    pub department: String,
+    pub pdet_subregion: Option<String>,
+    pub ipm: Option<Poverty>,
+}
+
+/// Municipal units (DIVIPOLA), filtered like the municipalities page.
+#[utoipa::path(get, path = "/api/v1/municipalities", tag = "reference", params(MunicipalityFilter),
+    responses((status = 200, body = Vec<Municipality>), (status = 422, body = ErrorBody)))]
+async fn municipalities(State(state): State<AppState>, Query(filter): Query<MunicipalityFilter>) -> Result<Json<Vec<Municipality>>, AppError> {
+    let rows = state.store.municipalities(&filter.to_query()?).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|m| Municipality {
+                ipm: m.ipm.map(|p| Poverty { total: p.total, urban: p.urban, rural: p.rural, reference_year: p.reference_year, source: p.source }),
+                dane_code: m.dane_code,
+                name: m.name,
+                kind: m.kind,
+                department_code: m.department_code,
+                department: m.department,
+                pdet_subregion: m.pdet_subregion,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Department {
+    pub code: String,
+    pub name: String,
+}
+
+/// The 33 departments.
+#[utoipa::path(get, path = "/api/v1/departments", tag = "reference", responses((status = 200, body = Vec<Department>)))]
+async fn departments(State(state): State<AppState>) -> Result<Json<Vec<Department>>, AppError> {
+    let rows = state.store.departments().await?;
+    Ok(Json(rows.into_iter().map(|d| Department { code: d.code, name: d.name }).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PdetSubregion {
+    pub id: i32,
+    pub name: String,
+}
+
+/// The 16 PDET subregions.
+#[utoipa::path(get, path = "/api/v1/pdet-subregions", tag = "reference", responses((status = 200, body = Vec<PdetSubregion>)))]
+async fn pdet_subregions(State(state): State<AppState>) -> Result<Json<Vec<PdetSubregion>>, AppError> {
+    let rows = state.store.pdet_subregions().await?;
+    Ok(Json(rows.into_iter().map(|s| PdetSubregion { id: s.id, name: s.name }).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProjectSummary {
+    pub code: String,
+    pub title: String,
+    #[schema(value_type = String, format = Date)]
+    pub period_start: jiff::civil::Date,
+    #[schema(value_type = String, format = Date)]
+    pub period_end: jiff::civil::Date,
+    pub status: String,
+    /// Totals by currency code; currencies are never added together.
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub totals: BTreeMap<String, Decimal>,
+    pub indicators: usize,
+}
+
+fn totals_by_code(totals: &BTreeMap<vereda_domain::money::Currency, Decimal>) -> BTreeMap<String, Decimal> {
+    totals.iter().map(|(currency, amount)| (currency.to_string(), *amount)).collect()
+}
+
+/// Every project, by code.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", responses((status = 200, body = Vec<ProjectSummary>)))]
+async fn projects(State(state): State<AppState>) -> Result<Json<Vec<ProjectSummary>>, AppError> {
+    let rows = state.store.projects().await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|p| ProjectSummary {
+                totals: totals_by_code(&p.totals),
+                status: p.status.to_string(),
+                code: p.code,
+                title: p.title,
+                period_start: p.period_start,
+                period_end: p.period_end,
+                indicators: p.indicators,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FundingLine {
+    pub source: String,
+    /// COP, EUR or USD.
+    pub currency: String,
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Indicator {
+    pub number: i32,
+    pub name: String,
+    /// number, km, ha, %, COP or EUR.
+    pub unit: String,
+    #[schema(value_type = String)]
+    pub baseline: Decimal,
+    #[schema(value_type = String)]
+    pub goal: Decimal,
+    #[schema(value_type = String)]
+    pub current_value: Decimal,
+    #[schema(value_type = Option<String>)]
+    pub current_women: Option<Decimal>,
+    #[schema(value_type = Option<String>)]
+    pub current_men: Option<Decimal>,
+    pub by_sex: bool,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub last_update: Option<jiff::civil::Date>,
+    /// floor(100 × current / goal).
+    pub advance_percent: Option<u32>,
+    /// planned, in_execution, achieved or closed.
+    pub status: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Partner {
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProjectCard {
+    pub code: String,
+    pub title: String,
+    pub subtitle: String,
+    pub tagline: String,
+    #[schema(value_type = String, format = Date)]
+    pub period_start: jiff::civil::Date,
+    #[schema(value_type = String, format = Date)]
+    pub period_end: jiff::civil::Date,
+    pub status: String,
+    pub description: String,
+    pub peace_contribution: String,
+    pub general_objective: String,
+    pub specific_objectives: Vec<String>,
+    pub funding: Vec<FundingLine>,
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub totals: BTreeMap<String, Decimal>,
+    pub indicators: Vec<Indicator>,
+    pub partners: Vec<Partner>,
+    /// DANE codes of the municipalities covered.
+    pub municipalities: Vec<String>,
+}
+
+/// A project card: everything the public card shows.
+#[utoipa::path(get, path = "/api/v1/projects/{code}", tag = "projects", params(("code" = String, Path, description = "Project code, e.g. T06.60,61,62")),
+    responses((status = 200, body = ProjectCard), (status = 404, body = ErrorBody)))]
+async fn project(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<ProjectCard>, AppError> {
+    let card = state.store.project_card(&code).await?.ok_or_else(|| AppError::with_detail(ErrorCode::NotFound, format!("project {code} does not exist")))?;
+    Ok(Json(ProjectCard {
+        totals: totals_by_code(&card.totals),
+        status: card.status.to_string(),
+        funding: card.funding.into_iter().map(|f| FundingLine { source: f.source, currency: f.currency.to_string(), amount: f.amount }).collect(),
+        indicators: card
+            .indicators
+            .into_iter()
+            .map(|i| Indicator {
+                unit: i.unit.to_string(),
+                status: i.status.to_string(),
+                number: i.number,
+                name: i.name,
+                baseline: i.baseline,
+                goal: i.goal,
+                current_value: i.current_value,
+                current_women: i.current_women,
+                current_men: i.current_men,
+                by_sex: i.by_sex,
+                last_update: i.last_update,
+                advance_percent: i.advance_percent,
+            })
+            .collect(),
+        partners: card.partners.into_iter().map(|p| Partner { name: p.name, role: p.role.to_string() }).collect(),
+        code: card.code,
+        title: card.title,
+        subtitle: card.subtitle,
+        tagline: card.tagline,
+        period_start: card.period_start,
+        period_end: card.period_end,
+        description: card.description,
+        peace_contribution: card.peace_contribution,
+        general_objective: card.general_objective,
+        specific_objectives: card.specific_objectives,
+        municipalities: card.municipalities,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Call {
+    pub id: i32,
+    pub program: String,
+    pub code: String,
+    pub name: String,
+    pub budget_year: i16,
+    #[schema(value_type = String)]
+    pub budget_cop: Decimal,
+    #[schema(value_type = String)]
+    pub smmlv_cop: Decimal,
+    pub rule_set_id: String,
+    /// general or arel.
+    pub line: String,
+    pub status: String,
+    pub territorial_offices: Vec<String>,
+    pub households: u64,
+}
+
+/// The program's calls (vigencias).
+#[utoipa::path(get, path = "/api/v1/calls", tag = "staff",
+    responses((status = 200, body = Vec<Call>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn calls(State(state): State<AppState>, visitor: Visitor) -> Result<Json<Vec<Call>>, AppError> {
+    visitor.require(Permission::ViewCalls)?;
+    let rows = state.store.calls().await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|c| Call {
+                line: c.line.to_string(),
+                status: c.status.to_string(),
+                id: c.id,
+                program: c.program,
+                code: c.code,
+                name: c.name,
+                budget_year: c.budget_year,
+                budget_cop: c.budget_cop,
+                smmlv_cop: c.smmlv_cop,
+                rule_set_id: c.rule_set_id,
+                territorial_offices: c.territorial_offices,
+                households: c.households,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilter {
+    /// Table name, e.g. `users`.
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    /// Only entries older than this id.
+    pub before_id: Option<i64>,
+    /// At most 1000; 100 by default.
+    pub limit: Option<u64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: jiff::Timestamp,
+    pub actor: String,
+    pub entity: String,
+    pub entity_id: String,
+    /// create, update or delete.
+    pub action: String,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+}
+
+/// The audit log, newest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "staff", params(AuditFilter),
+    responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn audit(State(state): State<AppState>, visitor: Visitor, Query(filter): Query<AuditFilter>) -> Result<Json<Vec<AuditEntry>>, AppError> {
+    visitor.require(Permission::ViewAuditLog)?;
+    let query = AuditQuery { entity: filter.entity, entity_id: filter.entity_id, before_id: filter.before_id, limit: filter.limit.unwrap_or(100) };
+    let rows = state.store.audit_entries(&query).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|e| AuditEntry { action: e.action.to_string(), id: e.id, at: e.at, actor: e.actor, entity: e.entity, entity_id: e.entity_id, before: e.before, after: e.after })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub id: i32,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+/// The account of the current session.
+#[utoipa::path(get, path = "/api/v1/me", tag = "staff", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+async fn me(visitor: Visitor) -> Result<Json<Me>, AppError> {
+    let account = visitor.require(Permission::ViewStaffArea)?;
+    Ok(Json(Me { id: account.id, email: account.email.clone(), display_name: account.display_name.clone(), role: account.role.to_string() }))
+}

@@ -1,0 +1,228 @@
+//! The error policy: handlers return [`AppError`], which names one [`ErrorCode`]. A single
+//! middleware ([`render_errors`]) turns it into a JSON body under `/api`, a redirect to the
+//! login page for a visitor who is not logged in, or an HTML page in the visitor's language.
+//! Internal errors are logged with their whole cause chain and shown to the client only as
+//! an opaque message with a reference.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Serialize;
+use vereda_store::StoreError;
+
+use crate::i18n::Lang;
+
+/// Every error a client can see, with its HTTP status and a stable name to search for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    LoginRequired,
+    Forbidden,
+    NotFound,
+    InvalidInput,
+    Conflict,
+    CsrfMismatch,
+    PayloadTooLarge,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::LoginRequired => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden | ErrorCode::CsrfMismatch => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::InvalidInput => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::LoginRequired => "login_required",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::CsrfMismatch => "csrf_mismatch",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    fn from_status(status: StatusCode) -> Option<Self> {
+        match status {
+            StatusCode::NOT_FOUND => Some(ErrorCode::NotFound),
+            StatusCode::PAYLOAD_TOO_LARGE => Some(ErrorCode::PayloadTooLarge),
+            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => Some(ErrorCode::InvalidInput),
+            _ => None,
+        }
+    }
+}
+
+/// The JSON body of an API error.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable error name, e.g. `not_found`.
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct AppError {
+    pub code: ErrorCode,
+    /// Shown to the client: never internals.
+    pub detail: Option<String>,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode) -> Self {
+        Self { code, detail: None }
+    }
+
+    pub fn with_detail(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self { code, detail: Some(detail.into()) }
+    }
+
+    pub fn invalid(detail: impl Into<String>) -> Self {
+        Self::with_detail(ErrorCode::InvalidInput, detail)
+    }
+
+    /// Logs `cause` in full and keeps it from the client.
+    pub fn internal(cause: &dyn std::error::Error) -> Self {
+        let mut chain = cause.to_string();
+        let mut source = cause.source();
+        while let Some(inner) = source {
+            chain.push_str(": ");
+            chain.push_str(&inner.to_string());
+            source = inner.source();
+        }
+        let reference = jiff::Timestamp::now().as_millisecond();
+        tracing::error!(reference, error = %chain, "internal error");
+        Self::with_detail(ErrorCode::Internal, format!("ref {reference}"))
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::DuplicateEmail(_) | StoreError::Duplicate { .. } => {
+                AppError::with_detail(ErrorCode::Conflict, error.to_string())
+            }
+            StoreError::NotFound { .. } => AppError::with_detail(ErrorCode::NotFound, error.to_string()),
+            StoreError::Invalid(message) => AppError::invalid(message),
+            other => AppError::internal(&other),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(error: askama::Error) -> Self {
+        AppError::internal(&error)
+    }
+}
+
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        AppError::internal(&error)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        // The middleware renders it, knowing the request; this is the bare fallback.
+        let mut response = (self.code.status(), self.code.name()).into_response();
+        response.extensions_mut().insert(RenderedError { code: self.code, detail: self.detail });
+        response
+    }
+}
+
+#[derive(Debug, Clone)]
+struct RenderedError {
+    code: ErrorCode,
+    detail: Option<String>,
+}
+
+/// Renders every error response for the client that asked.
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let path_and_query = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| path.clone());
+    let wants_json = path.starts_with("/api/") || path == "/healthz";
+    let lang = Lang::from_headers(request.headers());
+    let response = next.run(request).await;
+
+    let error = match response.extensions().get::<RenderedError>() {
+        Some(error) => error.clone(),
+        None => match ErrorCode::from_status(response.status()) {
+            // Errors raised by axum itself (unknown route, bad form, body too large).
+            Some(code) if !is_rendered(&response) => RenderedError { code, detail: None },
+            _ => return response,
+        },
+    };
+    if error.code == ErrorCode::LoginRequired && !wants_json {
+        return Redirect::to(&format!("/login?next={}", urlencode(&path_and_query))).into_response();
+    }
+    let message = match (&error.detail, error.code) {
+        (Some(detail), ErrorCode::Internal) => format!("{} ({detail})", lang.t(&format!("error.{}", error.code.name()))),
+        (Some(detail), _) => detail.clone(),
+        (None, code) => lang.t(&format!("error.{}", code.name())).to_owned(),
+    };
+    let mut rendered = if wants_json {
+        (error.code.status(), axum::Json(ErrorBody { code: error.code, message })).into_response()
+    } else {
+        let page = crate::pages::error_page(lang, error.code, &message);
+        (error.code.status(), page).into_response()
+    };
+    rendered.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    rendered
+}
+
+fn is_rendered(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"))
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => encoded.push(byte as char),
+            other => encoded.push_str(&format!("%{other:02X}")),
+        }
+    }
+    encoded
+}
+
+/// A local path to return to after login or a language switch; anything else goes home.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/staff?x=1")), "/staff?x=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn encodes_query_values() {
+        assert_eq!(urlencode("/staff/calls?id=1&x=á"), "/staff/calls%3Fid%3D1%26x%3D%C3%A1");
+    }
+}

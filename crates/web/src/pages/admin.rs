@@ -1,0 +1,178 @@
+//! Administration: accounts and the municipal IPM import.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use vereda_domain::accounts::{Permission, Role};
+use vereda_store::StoreError;
+use vereda_store::accounts::{Account, NewAccount};
+use vereda_store::territory::{MunicipalityQuery, PovertyImportSummary};
+
+use super::{Chrome, render};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::AppError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(users).post(create_user))
+        .route("/admin/ipm", get(ipm_form).post(import_ipm))
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    accounts: Vec<Account>,
+    roles: &'static [Role],
+    failure: Option<String>,
+    email: String,
+    display_name: String,
+    role: String,
+}
+
+async fn users_page(state: &AppState, visitor: &Visitor, failure: Option<String>, form: Option<&NewUserForm>) -> Result<UsersPage, AppError> {
+    Ok(UsersPage {
+        accounts: state.store.accounts().await?,
+        roles: Role::ALL,
+        failure,
+        email: form.map(|f| f.email.clone()).unwrap_or_default(),
+        display_name: form.map(|f| f.display_name.clone()).unwrap_or_default(),
+        role: form.map(|f| f.role.clone()).unwrap_or_default(),
+        chrome: Chrome::new(visitor).await?,
+    })
+}
+
+async fn users(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
+    visitor.require(Permission::ManageUsers)?;
+    render(&users_page(&state, &visitor, None, None).await?)
+}
+
+#[derive(Deserialize)]
+struct NewUserForm {
+    email: String,
+    display_name: String,
+    role: String,
+    password: String,
+    csrf_token: String,
+}
+
+async fn create_user(State(state): State<AppState>, visitor: Visitor, Form(form): Form<NewUserForm>) -> Result<Response, AppError> {
+    let admin = visitor.require(Permission::ManageUsers)?.actor();
+    visitor.check_csrf(&form.csrf_token).await?;
+    let role = match form.role.parse::<Role>() {
+        Ok(role) => role,
+        Err(e) => {
+            let page = users_page(&state, &visitor, Some(e.to_string()), Some(&form)).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        }
+    };
+    let new = NewAccount { email: form.email.clone(), display_name: form.display_name.clone(), role, password: form.password.clone() };
+    match state.store.create_account(&admin, new).await {
+        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(error @ (StoreError::DuplicateEmail(_) | StoreError::Invalid(_))) => {
+            let status = if matches!(error, StoreError::DuplicateEmail(_)) { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let page = users_page(&state, &visitor, Some(error.to_string()), Some(&form)).await?;
+            Ok((status, render(&page)?).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ipm.html")]
+struct IpmPage {
+    chrome: Chrome,
+    csrf: String,
+    with_ipm: usize,
+    total: usize,
+    errors: Vec<String>,
+    summary: Option<PovertyImportSummary>,
+}
+
+async fn ipm_page(state: &AppState, visitor: &Visitor, errors: Vec<String>, summary: Option<PovertyImportSummary>) -> Result<IpmPage, AppError> {
+    let all = state.store.municipalities(&MunicipalityQuery::default()).await?;
+    Ok(IpmPage {
+        csrf: visitor.csrf_token().await?,
+        with_ipm: all.iter().filter(|m| m.ipm.is_some()).count(),
+        total: all.len(),
+        errors,
+        summary,
+        chrome: Chrome::new(visitor).await?,
+    })
+}
+
+async fn ipm_form(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
+    visitor.require(Permission::ImportReferenceData)?;
+    render(&ipm_page(&state, &visitor, Vec::new(), None).await?)
+}
+
+/// Reads the upload into a temporary file (the readers work on files, as the command line
+/// does), parses it whole, and stores it in one transaction only if every row is good.
+async fn import_ipm(State(state): State<AppState>, visitor: Visitor, mut multipart: Multipart) -> Result<Response, AppError> {
+    let admin = visitor.require(Permission::ImportReferenceData)?.actor();
+    let mut csrf = String::new();
+    let mut upload: Option<(String, Vec<u8>)> = None;
+    let mut year: i16 = 2018;
+    while let Some(field) = multipart.next_field().await.map_err(|e| AppError::invalid(e.body_text()))? {
+        match field.name() {
+            Some("csrf_token") => csrf = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?,
+            Some("reference_year") => {
+                let text = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?;
+                year = text.trim().parse().map_err(|_| AppError::invalid(format!("reference year {text:?} is not a year")))?;
+            }
+            Some("file") => {
+                let name = field.file_name().unwrap_or("ipm.csv").to_owned();
+                let bytes = field.bytes().await.map_err(|e| AppError::invalid(e.body_text()))?;
+                upload = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    visitor.check_csrf(&csrf).await?;
+    let Some((name, bytes)) = upload.filter(|(_, b)| !b.is_empty()) else {
+        let page = ipm_page(&state, &visitor, vec![visitor.lang.t("ipm.no_file").to_owned()], None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+    let parsed = tokio::task::spawn_blocking(move || parse_upload(&name, &bytes))
+        .await
+        .map_err(|e| AppError::internal(&e))?;
+    match parsed {
+        Ok((records, source)) => {
+            let summary = state.store.import_poverty(&admin, &records, year, &source).await?;
+            tracing::info!(?summary, %source, "municipal IPM imported");
+            render(&ipm_page(&state, &visitor, Vec::new(), Some(summary)).await?)
+        }
+        Err(errors) => {
+            let page = ipm_page(&state, &visitor, errors, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+type PovertyRecords = Vec<(vereda_domain::territory::DaneCode, vereda_domain::territory::PovertyIndex)>;
+
+fn parse_upload(name: &str, bytes: &[u8]) -> Result<(PovertyRecords, String), Vec<String>> {
+    // Keep only the file's own name: it names the file in messages and in the audit log.
+    let file_name = std::path::Path::new(name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "ipm.csv".to_owned());
+    let dir = std::env::temp_dir().join(format!("vereda-upload-{}", rand::random::<u64>()));
+    let path = dir.join(&file_name);
+    let result = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, bytes))
+        .map_err(|e| vec![format!("{file_name}: {e}")])
+        .and_then(|()| {
+            vereda_screen::poverty::read_poverty_file(&path)
+                .map(|file| (file.records, format!("{file_name} (uploaded {})", jiff::Zoned::now().date())))
+                .map_err(|e| e.to_string().lines().map(str::to_owned).collect())
+        });
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}

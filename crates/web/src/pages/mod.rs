@@ -1,0 +1,132 @@
+//! Server-rendered pages. Each page is an askama template that extends `base.html` and
+//! carries a [`Chrome`]: the visitor's language, account and the header's links.
+
+mod admin;
+mod public;
+mod staff;
+
+pub use public::MunicipalityFilter;
+
+use askama::Template;
+use axum::Router;
+use axum::response::{Html, IntoResponse, Response};
+use vereda_domain::accounts::Permission;
+use vereda_store::accounts::Account;
+
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::{AppError, ErrorCode, urlencode};
+use crate::i18n::Lang;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().merge(public::routes()).merge(staff::routes()).merge(admin::routes())
+}
+
+/// What every page's frame needs.
+pub struct Chrome {
+    pub lang: Lang,
+    pub account: Option<Account>,
+    /// For the logout form; empty for anonymous visitors, who get no session.
+    pub csrf: String,
+    pub here: String,
+    pub stylesheet: &'static str,
+    pub staff: bool,
+    pub can_manage_users: bool,
+    pub can_import: bool,
+    pub can_audit: bool,
+}
+
+impl Chrome {
+    pub async fn new(visitor: &Visitor) -> Result<Chrome, AppError> {
+        let csrf = if visitor.account.is_some() { visitor.csrf_token().await? } else { String::new() };
+        Ok(Chrome {
+            lang: visitor.lang,
+            account: visitor.account.clone(),
+            csrf,
+            here: visitor.here.clone(),
+            stylesheet: crate::assets::STYLESHEET_PATH,
+            staff: visitor.can(Permission::ViewStaffArea),
+            can_manage_users: visitor.can(Permission::ManageUsers),
+            can_import: visitor.can(Permission::ImportReferenceData),
+            can_audit: visitor.can(Permission::ViewAuditLog),
+        })
+    }
+
+    /// A frame with no account, for error pages.
+    fn anonymous(lang: Lang) -> Chrome {
+        Chrome {
+            lang,
+            account: None,
+            csrf: String::new(),
+            here: "/".to_owned(),
+            stylesheet: crate::assets::STYLESHEET_PATH,
+            staff: false,
+            can_manage_users: false,
+            can_import: false,
+            can_audit: false,
+        }
+    }
+
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        self.lang.t(key)
+    }
+
+    /// The link that switches language and comes back here.
+    pub fn switch_language_href(&self) -> String {
+        format!("/lang/{}?next={}", self.lang.other().code(), urlencode(&self.here))
+    }
+
+    pub fn other_language_name(&self) -> &'static str {
+        match self.lang.other() {
+            Lang::Es => "Español",
+            Lang::En => "English",
+        }
+    }
+
+    pub fn amount(&self, amount: impl AsDecimal) -> String {
+        self.lang.amount(&amount.as_decimal())
+    }
+
+    pub fn number(&self, count: usize) -> String {
+        self.lang.amount(&rust_decimal::Decimal::from(count))
+    }
+}
+
+/// Templates hand values by one or more references; this takes them all.
+pub trait AsDecimal {
+    fn as_decimal(&self) -> rust_decimal::Decimal;
+}
+
+impl AsDecimal for rust_decimal::Decimal {
+    fn as_decimal(&self) -> rust_decimal::Decimal {
+        *self
+    }
+}
+
+impl<T: AsDecimal + ?Sized> AsDecimal for &T {
+    fn as_decimal(&self) -> rust_decimal::Decimal {
+        (**self).as_decimal()
+    }
+}
+
+pub fn render(page: &impl Template) -> Result<Response, AppError> {
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    chrome: Chrome,
+    status: u16,
+    code: &'a str,
+    message: &'a str,
+}
+
+/// The HTML page of an error, in the visitor's language.
+pub fn error_page(lang: Lang, code: ErrorCode, message: &str) -> Response {
+    let page = ErrorPage { chrome: Chrome::anonymous(lang), status: code.status().as_u16(), code: code.name(), message };
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(_) => message.to_owned().into_response(),
+    }
+}

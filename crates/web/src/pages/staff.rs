@@ -1,0 +1,100 @@
+//! The staff area: dashboard, calls, households and the audit log.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use vereda_domain::accounts::Permission;
+use vereda_store::audit::{AuditEntry, AuditQuery};
+use vereda_store::households::HouseholdSummary;
+use vereda_store::programs::Call;
+
+use super::{Chrome, render};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::{AppError, ErrorCode};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff", get(dashboard))
+        .route("/staff/calls", get(calls))
+        .route("/staff/calls/{id}/households", get(households))
+        .route("/staff/audit", get(audit))
+}
+
+#[derive(Template)]
+#[template(path = "staff.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    role: String,
+    calls: Vec<Call>,
+}
+
+async fn dashboard(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ViewStaffArea)?;
+    render(&DashboardPage {
+        role: visitor.lang.t(&format!("role.{}", account.role)).to_owned(),
+        calls: state.store.calls().await?,
+        chrome: Chrome::new(&visitor).await?,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "calls.html")]
+struct CallsPage {
+    chrome: Chrome,
+    calls: Vec<Call>,
+}
+
+async fn calls(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewCalls)?;
+    render(&CallsPage { calls: state.store.calls().await?, chrome: Chrome::new(&visitor).await? })
+}
+
+#[derive(Template)]
+#[template(path = "households.html")]
+struct HouseholdsPage {
+    chrome: Chrome,
+    call: Call,
+    households: Vec<HouseholdSummary>,
+}
+
+async fn households(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i32>) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewHouseholds)?;
+    let call = state.store.call(id).await?.ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    render(&HouseholdsPage {
+        households: state.store.households(Some(call.id)).await?,
+        call,
+        chrome: Chrome::new(&visitor).await?,
+    })
+}
+
+#[derive(Deserialize)]
+struct AuditFilter {
+    entity: Option<String>,
+    before: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    entries: Vec<AuditEntry>,
+    entity: String,
+    older: Option<i64>,
+}
+
+const AUDIT_PAGE_SIZE: u64 = 50;
+
+async fn audit(State(state): State<AppState>, visitor: Visitor, Query(filter): Query<AuditFilter>) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewAuditLog)?;
+    let entity = filter.entity.filter(|e| !e.trim().is_empty());
+    let entries = state
+        .store
+        .audit_entries(&AuditQuery { entity: entity.clone(), entity_id: None, before_id: filter.before, limit: AUDIT_PAGE_SIZE })
+        .await?;
+    let older = (entries.len() as u64 == AUDIT_PAGE_SIZE).then(|| entries.last().map(|e| e.id)).flatten();
+    render(&AuditPage { entries, entity: entity.unwrap_or_default(), older, chrome: Chrome::new(&visitor).await? })
+}
