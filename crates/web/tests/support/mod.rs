@@ -1,0 +1,121 @@
+//! An in-process client for the application: it keeps cookies like a browser and calls the
+//! router directly (`oneshot`), with a fresh demo database per test.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use vereda_store::test_support::TestDatabase;
+
+pub struct Client {
+    pub app: Router,
+    pub db: TestDatabase,
+    cookies: Vec<(String, String)>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl Client {
+    pub async fn with_demo() -> Client {
+        let db = vereda_store::test_support::sqlite().await.expect("database");
+        vereda_store::demo::seed(&db.store).await.expect("demo data");
+        let app = vereda_web::app(db.store.clone(), vereda_web::WebConfig::default());
+        Client { app, db, cookies: Vec::new() }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    pub async fn send(&mut self, request: Request<Body>) -> Reply {
+        let mut request = request;
+        if !self.cookies.is_empty() {
+            request.headers_mut().insert(header::COOKIE, self.cookie_header().parse().expect("cookie"));
+        }
+        let response = self.app.clone().oneshot(request).await.expect("response");
+        for value in response.headers().get_all(header::SET_COOKIE) {
+            let text = value.to_str().expect("cookie text");
+            let pair = text.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                self.cookies.retain(|(k, _)| k != name);
+                if !value.is_empty() && !text.contains("Max-Age=0") {
+                    self.cookies.push((name.to_owned(), value.to_owned()));
+                }
+            }
+        }
+        let status = response.status();
+        let location = response.headers().get(header::LOCATION).map(|v| v.to_str().expect("location").to_owned());
+        let content_type = response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().expect("type").to_owned()).unwrap_or_default();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        Reply { status, location, content_type, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        self.send(Request::get(path).body(Body::empty()).expect("request")).await
+    }
+
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let body = fields.iter().map(|(k, v)| format!("{k}={}", vereda_web::error::urlencode(v))).collect::<Vec<_>>().join("&");
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
+    pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Reply {
+        let boundary = "vereda-test-boundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n", file.0).as_bytes(),
+        );
+        body.extend_from_slice(file.1);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// The CSRF token in a page's form.
+    pub fn csrf_in(page: &str) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = page.find(marker).expect("a CSRF field") + marker.len();
+        page[start..].split('"').next().expect("token").to_owned()
+    }
+
+    pub async fn log_in(&mut self, email: &str, password: &str) -> Reply {
+        let form = self.get("/login").await;
+        let token = Client::csrf_in(&form.body);
+        self.post_form("/login", &[("email", email), ("password", password), ("csrf_token", &token), ("next", "/staff")]).await
+    }
+
+    pub async fn log_in_as(&mut self, role: vereda_domain::accounts::Role) {
+        let reply = self.log_in(&vereda_store::demo::demo_email(role), vereda_store::demo::DEMO_PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "login as {role}: {}", reply.body);
+    }
+
+    /// The token of the logged-in session, from any staff page.
+    pub async fn csrf(&mut self) -> String {
+        let page = self.get("/staff").await;
+        Client::csrf_in(&page.body)
+    }
+}
