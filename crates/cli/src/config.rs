@@ -36,11 +36,17 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn resolve(file: Option<&Path>, database_url: Option<String>, log_format: Option<LogFormat>) -> Result<Settings> {
+    pub fn resolve(
+        file: Option<&Path>,
+        database_url: Option<String>,
+        log_format: Option<LogFormat>,
+    ) -> Result<Settings> {
         let from_file = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the settings file {}", path.display()))?;
-                toml::from_str::<FileSettings>(&text).with_context(|| format!("bad settings file {}", path.display()))?
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the settings file {}", path.display()))?;
+                toml::from_str::<FileSettings>(&text)
+                    .with_context(|| format!("bad settings file {}", path.display()))?
             }
             None => FileSettings::default(),
         };
@@ -56,9 +62,14 @@ impl Settings {
 }
 
 pub fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,tower_sessions=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(
+            "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,tower_sessions=warn",
+        )
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Human => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -73,12 +84,19 @@ mod tests {
     fn flags_win_over_the_file_which_wins_over_defaults() -> Result<()> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("vereda.toml");
-        std::fs::write(&path, "database_url = \"sqlite://from-file.db\"\nbind = \"0.0.0.0:9000\"\nlog_format = \"json\"\n")?;
+        std::fs::write(
+            &path,
+            "database_url = \"sqlite://from-file.db\"\nbind = \"0.0.0.0:9000\"\nlog_format = \"json\"\n",
+        )?;
         let from_file = Settings::resolve(Some(&path), None, None)?;
         assert_eq!(from_file.database_url, "sqlite://from-file.db");
         assert_eq!(from_file.bind.as_deref(), Some("0.0.0.0:9000"));
         assert_eq!(from_file.log_format, LogFormat::Json);
-        let flagged = Settings::resolve(Some(&path), Some("postgres://x@h/db".into()), Some(LogFormat::Human))?;
+        let flagged = Settings::resolve(
+            Some(&path),
+            Some("postgres://x@h/db".into()),
+            Some(LogFormat::Human),
+        )?;
         assert_eq!(flagged.database_url, "postgres://x@h/db");
         assert_eq!(flagged.log_format, LogFormat::Human);
         let defaults = Settings::resolve(None, None, None)?;
@@ -93,7 +111,10 @@ mod tests {
         std::fs::write(&path, "databse_url = \"x\"\n")?;
         let error = Settings::resolve(Some(&path), None, None).expect_err("unknown key");
         let message = format!("{error:#}");
-        assert!(message.contains("vereda.toml") && message.contains("databse_url"), "{message}");
+        assert!(
+            message.contains("vereda.toml") && message.contains("databse_url"),
+            "{message}"
+        );
         Ok(())
     }
 }

@@ -20,7 +20,9 @@ use crate::config::{LogFormat, Settings};
 /// data, households, projects, committee, awards and public results.
 #[derive(Parser, Debug)]
 #[command(name = "vereda", version, about, long_about = None, propagate_version = true)]
-#[command(after_help = "Start with `vereda serve --demo` and open http://127.0.0.1:8080.\nConfiguration comes from flags, then VEREDA_* environment variables, then the --config file.")]
+#[command(
+    after_help = "Start with `vereda serve --demo` and open http://127.0.0.1:8080.\nConfiguration comes from flags, then VEREDA_* environment variables, then the --config file."
+)]
 struct Cli {
     /// Database URL: sqlite://PATH (default sqlite://vereda.db) or postgres://USER@HOST:PORT/DB.
     #[arg(long, env = "VEREDA_DATABASE_URL", global = true)]
@@ -146,15 +148,31 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             let store = Store::connect(&settings.database_url).await?;
             let pending = store.pending_migrations().await?;
             store.migrate().await.context("cannot migrate the database")?;
-            println!("{} database up to date ({pending} migration(s) applied)", store.backend_name());
+            println!(
+                "{} database up to date ({pending} migration(s) applied)",
+                store.backend_name()
+            );
             Ok(())
         }
-        Command::User(UserCommand::Add { email, role, name, password_stdin }) => {
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            name,
+            password_stdin,
+        }) => {
             let role: Role = role.parse()?;
             let password = read_password(password_stdin)?;
             let store = open(&settings).await?;
             let account = store
-                .create_account(&Actor::system("cli"), NewAccount { email, display_name: name, role, password })
+                .create_account(
+                    &Actor::system("cli"),
+                    NewAccount {
+                        email,
+                        display_name: name,
+                        role,
+                        password,
+                    },
+                )
                 .await?;
             println!("created {} ({})", account.email, account.role);
             Ok(())
@@ -163,7 +181,10 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             let store = open(&settings).await?;
             for account in store.accounts().await? {
                 let state = if account.active { "active" } else { "disabled" };
-                println!("{}\t{}\t{}\t{}", account.email, account.role, state, account.display_name);
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    account.email, account.role, state, account.display_name
+                );
             }
             Ok(())
         }
@@ -180,7 +201,9 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             };
             let store = open(&settings).await?;
             let source = format!("{} (imported {})", file.display(), jiff::Zoned::now().date());
-            let summary = store.import_poverty(&Actor::system("cli"), &records, reference_year, &source).await?;
+            let summary = store
+                .import_poverty(&Actor::system("cli"), &records, reference_year, &source)
+                .await?;
             println!(
                 "IPM imported from {}: {} new, {} updated, {} unchanged",
                 file.display(),
@@ -196,11 +219,16 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
 fn read_password(from_stdin: bool) -> Result<String> {
     if from_stdin {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
         return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
     }
     if !std::io::stdin().is_terminal() {
-        bail!("there is no terminal to ask for the password: pass it on standard input with --password-stdin");
+        bail!(
+            "there is no terminal to ask for the password: pass it on standard input with --password-stdin"
+        );
     }
     let first = rpassword::prompt_password("Password: ").context("cannot read the password")?;
     let second = rpassword::prompt_password("Repeat it: ").context("cannot read the password")?;
@@ -212,9 +240,15 @@ fn read_password(from_stdin: bool) -> Result<String> {
 
 fn report_demo(summary: &vereda_store::demo::DemoSummary) {
     if summary.created {
-        println!("Demo data loaded. Accounts (password \"{}\"):", vereda_store::demo::DEMO_PASSWORD);
+        println!(
+            "Demo data loaded. Accounts (password \"{}\"):",
+            vereda_store::demo::DEMO_PASSWORD
+        );
     } else {
-        println!("The demo data was already there. Accounts (password \"{}\"):", vereda_store::demo::DEMO_PASSWORD);
+        println!(
+            "The demo data was already there. Accounts (password \"{}\"):",
+            vereda_store::demo::DEMO_PASSWORD
+        );
     }
     for (email, role) in &summary.accounts {
         println!("  {email:<40} {role}");
@@ -222,7 +256,10 @@ fn report_demo(summary: &vereda_store::demo::DemoSummary) {
 }
 
 async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
-    let bind = args.bind.or(settings.bind.clone()).unwrap_or_else(|| config::DEFAULT_BIND.to_owned());
+    let bind = args
+        .bind
+        .or(settings.bind.clone())
+        .unwrap_or_else(|| config::DEFAULT_BIND.to_owned());
     let store = open(&settings).await?;
     if args.demo {
         report_demo(&vereda_store::demo::seed(&store).await?);
@@ -232,8 +269,13 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
         .with_context(|| format!("cannot listen on {bind}"))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, database = store.backend_name(), "vereda is serving");
-    println!("vereda is serving at http://{address} ({} database)", store.backend_name());
-    let web_config = vereda_web::WebConfig { secure_cookies: args.secure_cookies || settings.secure_cookies };
+    println!(
+        "vereda is serving at http://{address} ({} database)",
+        store.backend_name()
+    );
+    let web_config = vereda_web::WebConfig {
+        secure_cookies: args.secure_cookies || settings.secure_cookies,
+    };
     vereda_web::serve(listener, store.clone(), web_config, shutdown_signal()).await?;
     store.close().await?;
     tracing::info!("stopped");

@@ -127,10 +127,7 @@ mod tests {
         let years: Vec<i16> = minimum_wages().iter().map(|w| w.year).collect();
         assert_eq!(years, (2010..=2026).collect::<Vec<_>>());
         assert_eq!(minimum_wage(2013).map(|w| w.amount_cop), Some(dec!(589500)));
-        assert_eq!(
-            minimum_wage(2026).map(|w| w.amount_cop),
-            Some(dec!(1750905))
-        );
+        assert_eq!(minimum_wage(2026).map(|w| w.amount_cop), Some(dec!(1750905)));
         assert!(minimum_wage(2009).is_none());
     }
 

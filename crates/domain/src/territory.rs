@@ -175,11 +175,7 @@ pub struct PovertyIndex {
 
 impl PovertyIndex {
     /// Builds an index whose parts are percentages between 0 and 100.
-    pub fn new(
-        total: Decimal,
-        urban: Option<Decimal>,
-        rural: Option<Decimal>,
-    ) -> Result<Self, String> {
+    pub fn new(total: Decimal, urban: Option<Decimal>, rural: Option<Decimal>) -> Result<Self, String> {
         for (name, value) in [
             ("ipm_total", Some(total)),
             ("ipm_urban", urban),
@@ -191,11 +187,7 @@ impl PovertyIndex {
                 return Err(format!("{name} {v} is not a percentage between 0 and 100"));
             }
         }
-        Ok(Self {
-            total,
-            urban,
-            rural,
-        })
+        Ok(Self { total, urban, rural })
     }
 }
 
@@ -337,8 +329,7 @@ fn build_catalog() -> Result<Catalog, String> {
                     .map_err(|e| format!("{name} {text:?}: {e}"))
             }
         };
-        let total =
-            number("ipm_total")?.ok_or_else(|| format!("IPM row {code_text} has no total"))?;
+        let total = number("ipm_total")?.ok_or_else(|| format!("IPM row {code_text} has no total"))?;
         poverty_2018.insert(
             code,
             PovertyIndex::new(total, number("ipm_urban")?, number("ipm_rural")?)?,
@@ -364,13 +355,7 @@ mod tests {
         let catalog = catalog();
         assert_eq!(catalog.departments.len(), 33);
         assert_eq!(catalog.municipalities.len(), 1122);
-        let count = |kind| {
-            catalog
-                .municipalities
-                .iter()
-                .filter(|m| m.kind == kind)
-                .count()
-        };
+        let count = |kind| catalog.municipalities.iter().filter(|m| m.kind == kind).count();
         assert_eq!(count(MunicipalUnitKind::Municipality), 1103);
         assert_eq!(count(MunicipalUnitKind::Island), 1);
         assert_eq!(count(MunicipalUnitKind::NonMunicipalizedArea), 18);
@@ -392,17 +377,13 @@ mod tests {
 
     #[test]
     fn spot_checks_hold() {
-        let florencia = DaneCode::parse("18001")
-            .expect("Florencia exists")
-            .municipality();
+        let florencia = DaneCode::parse("18001").expect("Florencia exists").municipality();
         assert_eq!(florencia.name, "FLORENCIA");
         assert_eq!(
             florencia.pdet_subregion.as_deref(),
             Some("Cuenca del Caguán y Piedemonte Caqueteño")
         );
-        let tumaco = DaneCode::parse("52835")
-            .expect("Tumaco exists")
-            .municipality();
+        let tumaco = DaneCode::parse("52835").expect("Tumaco exists").municipality();
         assert_eq!(
             tumaco.pdet_subregion.as_deref(),
             Some("Pacífico y Frontera Nariñense")

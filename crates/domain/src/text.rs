@@ -26,6 +26,9 @@ mod tests {
     fn folds_accents_and_case() {
         assert_eq!(fold_for_search(" BOGOTÁ, D.C. "), "bogota, d.c.");
         assert_eq!(fold_for_search("NARIÑO"), "narino");
-        assert_eq!(fold_for_search("San Vicente del Caguán"), "san vicente del caguan");
+        assert_eq!(
+            fold_for_search("San Vicente del Caguán"),
+            "san vicente del caguan"
+        );
     }
 }

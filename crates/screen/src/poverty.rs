@@ -12,9 +12,7 @@ use std::path::Path;
 use rust_decimal::Decimal;
 use vereda_domain::territory::{DaneCode, PovertyIndex};
 
-use crate::table::{
-    Row, RowError, Table, TableError, find_column, read_table, read_table_with_header,
-};
+use crate::table::{Row, RowError, Table, TableError, find_column, read_table, read_table_with_header};
 
 pub const CODE_ALIASES: &[&str] = &[
     "dane_code",
@@ -155,10 +153,7 @@ pub fn read_poverty_file(path: &Path) -> Result<PovertyFile, PovertyFileError> {
     }
 
     if error_count > 0 {
-        return Err(PovertyFileError::Rows {
-            errors,
-            error_count,
-        });
+        return Err(PovertyFileError::Rows { errors, error_count });
     }
     Ok(PovertyFile { records })
 }
@@ -254,11 +249,7 @@ fn required_percentage(table: &Table, row: &Row, column: usize) -> Result<Decima
     table.decimal(row, column)
 }
 
-fn optional_percentage(
-    table: &Table,
-    row: &Row,
-    column: Option<usize>,
-) -> Result<Option<Decimal>, RowError> {
+fn optional_percentage(table: &Table, row: &Row, column: Option<usize>) -> Result<Option<Decimal>, RowError> {
     match column {
         Some(column) if !is_missing(row.cell(column)) => table.decimal(row, column).map(Some),
         _ => Ok(None),

@@ -130,12 +130,11 @@ impl Table {
     /// Like [`Table::column`], but a missing column is an error naming `canonical` and the
     /// accepted headers.
     pub fn require_column(&self, canonical: &str, aliases: &[&str]) -> Result<usize, TableError> {
-        self.column(aliases)
-            .ok_or_else(|| TableError::MissingColumn {
-                file: self.file.clone(),
-                column: canonical.to_owned(),
-                aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
-            })
+        self.column(aliases).ok_or_else(|| TableError::MissingColumn {
+            file: self.file.clone(),
+            column: canonical.to_owned(),
+            aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
+        })
     }
 
     /// The header of `column` as written in the file, or its position when it has none.
@@ -351,9 +350,7 @@ fn read_csv(
     let mut lines_ahead = Vec::new();
     let first_line = loop {
         let start = lines_ahead.len();
-        let read = source
-            .read_until(b'\n', &mut lines_ahead)
-            .map_err(io_error)?;
+        let read = source.read_until(b'\n', &mut lines_ahead).map_err(io_error)?;
         let line = &lines_ahead[start..];
         let line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
         if read == 0 || !line.iter().all(u8::is_ascii_whitespace) {
@@ -471,9 +468,7 @@ fn detect_delimiter(line: &[u8]) -> u8 {
 
 fn csv_error(file_name: &str, line: usize, error: csv::Error) -> TableError {
     let message = match error.kind() {
-        csv::ErrorKind::Utf8 { .. } => {
-            "the text is not UTF-8; save the file as \"CSV UTF-8\"".to_owned()
-        }
+        csv::ErrorKind::Utf8 { .. } => "the text is not UTF-8; save the file as \"CSV UTF-8\"".to_owned(),
         _ => error.to_string(),
     };
     match error.into_kind() {
@@ -503,8 +498,8 @@ where
         file: file_name.clone(),
         message,
     };
-    let mut workbook: R = calamine::open_workbook_from_rs(source)
-        .map_err(|e: R::Error| spreadsheet_error(e.to_string()))?;
+    let mut workbook: R =
+        calamine::open_workbook_from_rs(source).map_err(|e: R::Error| spreadsheet_error(e.to_string()))?;
     let mut names = workbook.sheet_names();
     if sheets == SheetChoice::First {
         names.truncate(1);
@@ -522,10 +517,7 @@ where
         // Row numbers as the spreadsheet shows them, whatever rows the range starts after.
         let first_row = range.start().map_or(0, |(row, _)| row as usize);
         let pushed = range.rows().enumerate().try_for_each(|(offset, cells)| {
-            builder.push(
-                first_row + offset + 1,
-                cells.iter().map(cell_text).collect(),
-            )
+            builder.push(first_row + offset + 1, cells.iter().map(cell_text).collect())
         });
         match pushed.and_then(|()| builder.finish()) {
             Err(TableError::NoHeader { .. }) => continue,

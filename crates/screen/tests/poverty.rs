@@ -55,10 +55,7 @@ fn index(total: &str, urban: Option<&str>, rural: Option<&str>) -> PovertyIndex 
 /// The row errors' messages, failing the test on any other outcome.
 fn row_errors(path: &Path) -> Vec<String> {
     match read_poverty_file(path) {
-        Err(PovertyFileError::Rows {
-            errors,
-            error_count,
-        }) => {
+        Err(PovertyFileError::Rows { errors, error_count }) => {
             assert_eq!(errors.len(), error_count.min(100));
             errors.iter().map(ToString::to_string).collect()
         }
@@ -68,8 +65,7 @@ fn row_errors(path: &Path) -> Vec<String> {
 
 #[test]
 fn reads_the_shipped_ipm_file() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/ipm_2018_municipal_partial.csv");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/ipm_2018_municipal_partial.csv");
     let file = read_poverty_file(&path).expect("the shipped file is valid");
     assert_eq!(file.records.len(), 76);
     let mocoa = file
@@ -201,10 +197,7 @@ fn a_missing_total_column_names_the_accepted_headers() {
     );
     let error = read_poverty_file(&path).expect_err("no total column");
     assert!(
-        matches!(
-            error,
-            PovertyFileError::Table(TableError::MissingColumn { .. })
-        ),
+        matches!(error, PovertyFileError::Table(TableError::MissingColumn { .. })),
         "{error:?}"
     );
     assert_eq!(
@@ -223,9 +216,9 @@ fn a_missing_code_column_below_title_rows_is_named() {
     );
     let error = read_poverty_file(&path).expect_err("no code column");
     assert!(
-        error.to_string().starts_with(
-            "ipm.csv: missing column dane_code (accepted headers: dane_code, codigo_municipio,"
-        ),
+        error
+            .to_string()
+            .starts_with("ipm.csv: missing column dane_code (accepted headers: dane_code, codigo_municipio,"),
         "{error}"
     );
 }
@@ -240,9 +233,7 @@ fn an_unknown_code_names_its_line_and_column() {
     );
     assert_eq!(
         row_errors(&path),
-        [
-            "ipm.csv, line 4, column dane_code, value \"99999\": DANE code 99999 does not exist in DIVIPOLA"
-        ]
+        ["ipm.csv, line 4, column dane_code, value \"99999\": DANE code 99999 does not exist in DIVIPOLA"]
     );
 }
 
@@ -319,21 +310,13 @@ fn at_most_100_errors_are_listed_but_all_are_counted() {
         contents.push_str("05001,x\n");
     }
     let path = write_file(&dir, "ipm.csv", contents.as_bytes());
-    let Err(PovertyFileError::Rows {
-        errors,
-        error_count,
-    }) = read_poverty_file(&path)
-    else {
+    let Err(PovertyFileError::Rows { errors, error_count }) = read_poverty_file(&path) else {
         panic!("expected row errors");
     };
     // 150 unparseable totals and 149 duplicates.
     assert_eq!(error_count, 299);
     assert_eq!(errors.len(), 100);
-    let message = PovertyFileError::Rows {
-        errors,
-        error_count,
-    }
-    .to_string();
+    let message = PovertyFileError::Rows { errors, error_count }.to_string();
     assert!(
         message.starts_with("299 errors in the IPM file; nothing was imported:\nipm.csv, line 2,"),
         "{message}"
@@ -344,11 +327,7 @@ fn at_most_100_errors_are_listed_but_all_are_counted() {
 #[test]
 fn a_bad_department_code_in_a_split_file_is_reported() {
     let dir = TempDir::new().expect("temp dir");
-    let path = write_file(
-        &dir,
-        "ipm.csv",
-        b"cod_dpto,cod_mpio,ipm\n5,1,12.8\n,263,77.5\n",
-    );
+    let path = write_file(&dir, "ipm.csv", b"cod_dpto,cod_mpio,ipm\n5,1,12.8\n,263,77.5\n");
     assert_eq!(
         row_errors(&path),
         [
@@ -384,9 +363,7 @@ fn a_missing_file_is_an_io_error() {
         "{error:?}"
     );
     assert!(
-        error
-            .to_string()
-            .starts_with("ipm.csv: cannot read the file: "),
+        error.to_string().starts_with("ipm.csv: cannot read the file: "),
         "{error}"
     );
 }

@@ -73,10 +73,7 @@ fn csv_rows_keep_their_physical_line_and_skip_blank_rows() {
     assert_eq!(table.headers(), ["name", "notes"]);
     assert_eq!(
         lines_and_cells(&table),
-        vec![
-            (2, vec!["Ana", "two\nlines"]),
-            (6, vec!["Luis", "sin notas"]),
-        ]
+        vec![(2, vec!["Ana", "two\nlines"]), (6, vec!["Luis", "sin notas"]),]
     );
 }
 
@@ -107,11 +104,7 @@ fn xlsx_numbers_print_as_typed_and_dates_as_iso_days() {
             "Hoja1",
             &[
                 &[Cell::Text("code"), Cell::Text("ipm"), Cell::Text("fecha")],
-                &[
-                    Cell::Number(5001.0),
-                    Cell::Number(33.1),
-                    Cell::Date(2024, 3, 5),
-                ],
+                &[Cell::Number(5001.0), Cell::Number(33.1), Cell::Date(2024, 3, 5)],
                 &[Cell::Blank, Cell::Blank, Cell::Blank],
                 &[Cell::Number(86001.0), Cell::Number(0.1), Cell::Text(" x ")],
             ],
@@ -141,10 +134,7 @@ fn the_header_is_found_below_title_rows() {
     );
     let table = read_table_with_header(&csv, is_header).expect("reads");
     assert_eq!(table.header_line(), 4);
-    assert_eq!(
-        lines_and_cells(&table),
-        vec![(5, vec!["Mocoa", "24,8", ""])]
-    );
+    assert_eq!(lines_and_cells(&table), vec![(5, vec!["Mocoa", "24,8", ""])]);
 
     let xlsx = write_xlsx(
         &dir,
@@ -181,8 +171,7 @@ fn the_header_search_skips_an_index_sheet_and_says_which_sheet() {
             ),
         ],
     );
-    let table =
-        read_table_with_header(&path, |cells| cells.iter().any(|c| c == "Total")).expect("reads");
+    let table = read_table_with_header(&path, |cells| cells.iter().any(|c| c == "Total")).expect("reads");
     assert_eq!(table.file(), "anexo.xlsx, sheet IPM");
     assert_eq!(lines_and_cells(&table), vec![(2, vec!["Mocoa", "24.8"])]);
 
@@ -230,9 +219,7 @@ fn row_errors_name_file_line_column_and_value() {
     );
     let table = read_table(&path).expect("reads");
     assert_eq!(table.rows().len(), 5);
-    let error = table
-        .decimal(&table.rows()[4], 1)
-        .expect_err("not a number");
+    let error = table.decimal(&table.rows()[4], 1).expect_err("not a number");
     assert_eq!(error.line, 7);
     assert_eq!(
         error.to_string(),
@@ -258,9 +245,7 @@ fn a_missing_file_is_an_io_error_naming_it() {
     let error = read_table(&dir.path().join("nada.xlsx")).expect_err("no file");
     assert!(matches!(error, TableError::Io { .. }), "{error:?}");
     assert!(
-        error
-            .to_string()
-            .starts_with("nada.xlsx: cannot read the file: "),
+        error.to_string().starts_with("nada.xlsx: cannot read the file: "),
         "{error}"
     );
 }
@@ -269,11 +254,7 @@ fn a_missing_file_is_an_io_error_naming_it() {
 fn text_that_is_not_utf8_points_at_its_line() {
     let dir = TempDir::new().expect("temp dir");
     // "Nariño" in Windows-1252.
-    let path = write_file(
-        &dir,
-        "viejo.csv",
-        b"municipio,total\nBogota,1\nNari\xF1o,2\n",
-    );
+    let path = write_file(&dir, "viejo.csv", b"municipio,total\nBogota,1\nNari\xF1o,2\n");
     let error = read_table(&path).expect_err("not UTF-8");
     assert_eq!(
         error.to_string(),

@@ -1,7 +1,7 @@
 //! Staff accounts: creation, password checks (argon2id), listing.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use vereda_domain::accounts::{EmailAddress, Role, check_password_strength};
@@ -23,7 +23,10 @@ pub struct Account {
 
 impl Account {
     pub fn actor(&self) -> Actor {
-        Actor::User { id: self.id, email: self.email.clone() }
+        Actor::User {
+            id: self.id,
+            email: self.email.clone(),
+        }
     }
 }
 
@@ -54,14 +57,21 @@ fn hash_password(password: &str) -> StoreResult<String> {
 
 fn password_matches(password: &str, stored_hash: &str) -> bool {
     PasswordHash::new(stored_hash)
-        .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+        .map(|hash| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
 fn account_from_row(row: user::Model) -> StoreResult<Account> {
     Ok(Account {
         id: row.id,
-        role: row.role.parse().map_err(|e| StoreError::Corrupt(format!("user {}: {e}", row.id)))?,
+        role: row
+            .role
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("user {}: {e}", row.id)))?,
         email: row.email,
         display_name: row.display_name,
         active: row.active,
@@ -101,11 +111,18 @@ impl Store {
     }
 
     async fn find_account_row(&self, email: &str) -> StoreResult<Option<user::Model>> {
-        Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(&self.db).await?)
+        Ok(user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(&self.db)
+            .await?)
     }
 
     /// Checks an e-mail and password. Takes as long for an unknown e-mail as for a known one.
-    pub async fn authenticate(&self, email: &str, password: &str) -> StoreResult<Result<Account, LoginError>> {
+    pub async fn authenticate(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> StoreResult<Result<Account, LoginError>> {
         let normalized = email.trim().to_lowercase();
         let row = self.find_account_row(&normalized).await?;
         let password = password.to_owned();
@@ -124,7 +141,11 @@ impl Store {
     }
 
     pub async fn account(&self, id: i32) -> StoreResult<Option<Account>> {
-        user::Entity::find_by_id(id).one(&self.db).await?.map(account_from_row).transpose()
+        user::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(account_from_row)
+            .transpose()
     }
 
     pub async fn accounts(&self) -> StoreResult<Vec<Account>> {
@@ -139,7 +160,8 @@ impl Store {
 }
 
 /// A fixed hash to verify against when the e-mail is unknown, so timing does not tell.
-const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$2SVKMUTpfd4rqbJ3q4gO6lVFYdJmkfqwVE4nyRNvc1s";
+const DECOY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$2SVKMUTpfd4rqbJ3q4gO6lVFYdJmkfqwVE4nyRNvc1s";
 
 /// Argon2 is deliberately slow: keep it off the threads that serve requests.
 async fn verify_off_the_async_threads(password: String, stored_hash: Option<String>) -> StoreResult<bool> {

@@ -6,9 +6,9 @@
 //! migration `m20261121_000003_append_only_audit`).
 
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityName,
-    EntityTrait, IntoActiveModel, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter,
-    QueryOrder, QuerySelect, ColumnTrait,
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityName,
+    EntityTrait, IntoActiveModel, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 use vereda_domain::audit::{Actor, AuditAction};
@@ -66,14 +66,27 @@ fn table_of<M: ModelTrait>() -> String {
 }
 
 /// Inserts a row and records it.
-pub(crate) async fn insert<A, C>(db: &C, actor: &Actor, row: A) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
+pub(crate) async fn insert<A, C>(
+    db: &C,
+    actor: &Actor,
+    row: A,
+) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
 where
     C: ConnectionTrait,
     A: ActiveModelTrait + ActiveModelBehavior + Send,
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A> + Serialize,
 {
     let model = row.insert(db).await?;
-    append(db, actor, &table_of::<<A::Entity as EntityTrait>::Model>(), &key_of(&model), AuditAction::Create, None, Some(snapshot(&model)?)).await?;
+    append(
+        db,
+        actor,
+        &table_of::<<A::Entity as EntityTrait>::Model>(),
+        &key_of(&model),
+        AuditAction::Create,
+        None,
+        Some(snapshot(&model)?),
+    )
+    .await?;
     Ok(model)
 }
 
@@ -91,7 +104,16 @@ where
 {
     let after = row.update(db).await?;
     if &after != before {
-        append(db, actor, &table_of::<<A::Entity as EntityTrait>::Model>(), &key_of(&after), AuditAction::Update, Some(snapshot(before)?), Some(snapshot(&after)?)).await?;
+        append(
+            db,
+            actor,
+            &table_of::<<A::Entity as EntityTrait>::Model>(),
+            &key_of(&after),
+            AuditAction::Update,
+            Some(snapshot(before)?),
+            Some(snapshot(&after)?),
+        )
+        .await?;
     }
     Ok(after)
 }
@@ -132,7 +154,11 @@ impl Store {
         if let Some(before_id) = query.before_id {
             select = select.filter(audit_entry::Column::Id.lt(before_id));
         }
-        let limit = if query.limit == 0 { 100 } else { query.limit.min(1000) };
+        let limit = if query.limit == 0 {
+            100
+        } else {
+            query.limit.min(1000)
+        };
         let rows = select.limit(limit).all(&self.db).await?;
         rows.into_iter().map(entry_from_row).collect()
     }
@@ -140,8 +166,10 @@ impl Store {
 
 fn entry_from_row(row: audit_entry::Model) -> StoreResult<AuditEntry> {
     let parse = |text: Option<String>| -> StoreResult<Option<serde_json::Value>> {
-        text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("audit entry {}: {e}", row.id))))
-            .transpose()
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("audit entry {}: {e}", row.id)))
+        })
+        .transpose()
     };
     Ok(AuditEntry {
         id: row.id,
@@ -149,7 +177,10 @@ fn entry_from_row(row: audit_entry::Model) -> StoreResult<AuditEntry> {
         actor: row.actor.clone(),
         entity: row.entity.clone(),
         entity_id: row.entity_id.clone(),
-        action: row.action.parse().map_err(|e| StoreError::Corrupt(format!("audit entry {}: {e}", row.id)))?,
+        action: row
+            .action
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("audit entry {}: {e}", row.id)))?,
         before: parse(row.before.clone())?,
         after: parse(row.after.clone())?,
     })

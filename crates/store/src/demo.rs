@@ -48,8 +48,16 @@ fn parse_demo<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> StoreResu
 
 pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
     let accounts: Vec<(String, Role)> = Role::ALL.iter().map(|&r| (demo_email(r), r)).collect();
-    if store.programs().await?.iter().any(|p| p.code == DEMO_PROGRAM_CODE) {
-        return Ok(DemoSummary { created: false, accounts });
+    if store
+        .programs()
+        .await?
+        .iter()
+        .any(|p| p.code == DEMO_PROGRAM_CODE)
+    {
+        return Ok(DemoSummary {
+            created: false,
+            accounts,
+        });
     }
     let project: NewProject = parse_demo("t06-pdet-productive-routes.toml", PROJECT_FILE)?;
     let households: HouseholdsFile = parse_demo("households.toml", HOUSEHOLDS_FILE)?;
@@ -106,5 +114,8 @@ pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
         store.create_household(&actor, household).await?;
     }
     store.create_project(&actor, project).await?;
-    Ok(DemoSummary { created: true, accounts })
+    Ok(DemoSummary {
+        created: true,
+        accounts,
+    })
 }

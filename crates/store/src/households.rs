@@ -94,7 +94,9 @@ impl Store {
         if let Some(score) = new.sisben_score
             && !(Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&score)
         {
-            return Err(StoreError::Invalid(format!("Sisbén score {score} is outside 0-100")));
+            return Err(StoreError::Invalid(format!(
+                "Sisbén score {score} is outside 0-100"
+            )));
         }
         let txn = self.db.begin().await?;
         let row = household::ActiveModel {
@@ -112,7 +114,10 @@ impl Store {
         };
         let stored = audit::insert(&txn, actor, row).await.map_err(|e| {
             if is_unique_violation(&e) {
-                StoreError::Duplicate { entity: "household", id: new.external_id.clone() }
+                StoreError::Duplicate {
+                    entity: "household",
+                    id: new.external_id.clone(),
+                }
             } else {
                 e.into()
             }
@@ -152,7 +157,10 @@ impl Store {
             .await?
             .into_iter()
             .find(|h| h.id == stored.id)
-            .ok_or_else(|| StoreError::NotFound { entity: "household", id: stored.id.to_string() })
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "household",
+                id: stored.id.to_string(),
+            })
     }
 
     /// The households of a call (or those in no call), in the order they were registered.
@@ -161,14 +169,26 @@ impl Store {
             Some(id) => household::Column::CallId.eq(id),
             None => household::Column::CallId.is_null(),
         };
-        let rows = household::Entity::find().filter(filter).order_by_asc(household::Column::Id).all(&self.db).await?;
+        let rows = household::Entity::find()
+            .filter(filter)
+            .order_by_asc(household::Column::Id)
+            .all(&self.db)
+            .await?;
         let ids: Vec<i32> = rows.iter().map(|h| h.id).collect();
         let mut members: HashMap<i32, Vec<person::Model>> = HashMap::new();
-        for member in person::Entity::find().filter(person::Column::HouseholdId.is_in(ids.clone())).all(&self.db).await? {
+        for member in person::Entity::find()
+            .filter(person::Column::HouseholdId.is_in(ids.clone()))
+            .all(&self.db)
+            .await?
+        {
             members.entry(member.household_id).or_default().push(member);
         }
         let mut parcels: HashMap<i32, usize> = HashMap::new();
-        for land in parcel::Entity::find().filter(parcel::Column::HouseholdId.is_in(ids)).all(&self.db).await? {
+        for land in parcel::Entity::find()
+            .filter(parcel::Column::HouseholdId.is_in(ids))
+            .all(&self.db)
+            .await?
+        {
             *parcels.entry(land.household_id).or_default() += 1;
         }
         Ok(rows
@@ -179,7 +199,9 @@ impl Store {
                 HouseholdSummary {
                     id: h.id,
                     call_id: h.call_id,
-                    head_name: head.map(|p| format!("{} {}", p.first_name, p.last_name)).unwrap_or_default(),
+                    head_name: head
+                        .map(|p| format!("{} {}", p.first_name, p.last_name))
+                        .unwrap_or_default(),
                     head_document_type: head.map(|p| p.document_type.clone()).unwrap_or_default(),
                     head_document: head.map(|p| p.document.clone()).unwrap_or_default(),
                     members: people.len(),

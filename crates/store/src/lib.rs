@@ -75,8 +75,16 @@ impl Store {
             let pool = SqlitePoolOptions::new()
                 .max_connections(if in_memory { 1 } else { 8 })
                 // An in-memory database lives only as long as its one connection.
-                .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
-                .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(1800)) })
+                .idle_timeout(if in_memory {
+                    None
+                } else {
+                    Some(Duration::from_secs(600))
+                })
+                .max_lifetime(if in_memory {
+                    None
+                } else {
+                    Some(Duration::from_secs(1800))
+                })
                 .connect_with(options)
                 .await
                 .map_err(|e| StoreError::Connect(format!("{url}: {e}")))?;
@@ -87,7 +95,9 @@ impl Store {
                 .max_connections(16)
                 .connect_timeout(Duration::from_secs(10))
                 .sqlx_logging(false);
-            Database::connect(options).await.map_err(|e| StoreError::Connect(redact(url, &e.to_string())))?
+            Database::connect(options)
+                .await
+                .map_err(|e| StoreError::Connect(redact(url, &e.to_string())))?
         } else {
             return Err(StoreError::BadDatabaseUrl(format!(
                 "unsupported database URL {:?}: use sqlite://PATH (for example sqlite://vereda.db) or postgres://USER@HOST:PORT/DATABASE",
@@ -156,7 +166,10 @@ fn redact(url: &str, message: &str) -> String {
 
 /// Whether a database error is a unique-constraint violation, on either backend.
 pub(crate) fn is_unique_violation(error: &DbErr) -> bool {
-    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }
 
 #[cfg(test)]
@@ -165,8 +178,14 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(redact_password("postgres://ana:secreta@db:5432/vereda"), "postgres://ana:***@db:5432/vereda");
-        assert_eq!(redact_password("postgres://ana@db/vereda"), "postgres://ana@db/vereda");
+        assert_eq!(
+            redact_password("postgres://ana:secreta@db:5432/vereda"),
+            "postgres://ana:***@db:5432/vereda"
+        );
+        assert_eq!(
+            redact_password("postgres://ana@db/vereda"),
+            "postgres://ana@db/vereda"
+        );
         assert_eq!(redact_password("sqlite://vereda.db"), "sqlite://vereda.db");
     }
 }

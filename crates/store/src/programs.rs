@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
 use serde::Serialize;
 use vereda_domain::audit::Actor;
 use vereda_domain::program::{CallStatus, ProgramLine};
@@ -63,7 +65,12 @@ fn corrupt(what: &str, id: i32, e: impl std::fmt::Display) -> StoreError {
 }
 
 impl Store {
-    pub async fn create_territorial_office(&self, actor: &Actor, name: &str, department: DepartmentCode) -> StoreResult<TerritorialOffice> {
+    pub async fn create_territorial_office(
+        &self,
+        actor: &Actor,
+        name: &str,
+        department: DepartmentCode,
+    ) -> StoreResult<TerritorialOffice> {
         let txn = self.db.begin().await?;
         let row = territorial_office::ActiveModel {
             name: Set(name.trim().to_owned()),
@@ -72,13 +79,20 @@ impl Store {
         };
         let model = audit::insert(&txn, actor, row).await.map_err(|e| {
             if is_unique_violation(&e) {
-                StoreError::Duplicate { entity: "territorial office", id: name.to_owned() }
+                StoreError::Duplicate {
+                    entity: "territorial office",
+                    id: name.to_owned(),
+                }
             } else {
                 e.into()
             }
         })?;
         txn.commit().await?;
-        Ok(TerritorialOffice { id: model.id, name: model.name, department_code: model.department_code })
+        Ok(TerritorialOffice {
+            id: model.id,
+            name: model.name,
+            department_code: model.department_code,
+        })
     }
 
     pub async fn territorial_offices(&self) -> StoreResult<Vec<TerritorialOffice>> {
@@ -87,11 +101,21 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|o| TerritorialOffice { id: o.id, name: o.name, department_code: o.department_code })
+            .map(|o| TerritorialOffice {
+                id: o.id,
+                name: o.name,
+                department_code: o.department_code,
+            })
             .collect())
     }
 
-    pub async fn create_program(&self, actor: &Actor, code: &str, name: &str, description: &str) -> StoreResult<Program> {
+    pub async fn create_program(
+        &self,
+        actor: &Actor,
+        code: &str,
+        name: &str,
+        description: &str,
+    ) -> StoreResult<Program> {
         let txn = self.db.begin().await?;
         let row = program::ActiveModel {
             code: Set(code.trim().to_owned()),
@@ -101,10 +125,22 @@ impl Store {
             ..Default::default()
         };
         let model = audit::insert(&txn, actor, row).await.map_err(|e| {
-            if is_unique_violation(&e) { StoreError::Duplicate { entity: "program", id: code.to_owned() } } else { e.into() }
+            if is_unique_violation(&e) {
+                StoreError::Duplicate {
+                    entity: "program",
+                    id: code.to_owned(),
+                }
+            } else {
+                e.into()
+            }
         })?;
         txn.commit().await?;
-        Ok(Program { id: model.id, code: model.code, name: model.name, description: model.description })
+        Ok(Program {
+            id: model.id,
+            code: model.code,
+            name: model.name,
+            description: model.description,
+        })
     }
 
     pub async fn programs(&self) -> StoreResult<Vec<Program>> {
@@ -113,26 +149,40 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|p| Program { id: p.id, code: p.code, name: p.name, description: p.description })
+            .map(|p| Program {
+                id: p.id,
+                code: p.code,
+                name: p.name,
+                description: p.description,
+            })
             .collect())
     }
 
     /// Creates a call and its territorial offices in one transaction.
     pub async fn create_call(&self, actor: &Actor, new: NewCall) -> StoreResult<Call> {
         if new.budget_cop <= Decimal::ZERO {
-            return Err(StoreError::Invalid(format!("the budget must be positive, not {}", new.budget_cop)));
+            return Err(StoreError::Invalid(format!(
+                "the budget must be positive, not {}",
+                new.budget_cop
+            )));
         }
         let smmlv = match new.smmlv_cop {
             Some(amount) => amount,
             None => self.minimum_wage(new.budget_year).await?.ok_or_else(|| {
-                StoreError::Invalid(format!("no SMMLV is known for {}: give it explicitly", new.budget_year))
+                StoreError::Invalid(format!(
+                    "no SMMLV is known for {}: give it explicitly",
+                    new.budget_year
+                ))
             })?,
         };
         let txn = self.db.begin().await?;
         program::Entity::find_by_id(new.program_id)
             .one(&txn)
             .await?
-            .ok_or_else(|| StoreError::NotFound { entity: "program", id: new.program_id.to_string() })?;
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "program",
+                id: new.program_id.to_string(),
+            })?;
         let row = call::ActiveModel {
             program_id: Set(new.program_id),
             code: Set(new.code.trim().to_owned()),
@@ -147,30 +197,61 @@ impl Store {
             ..Default::default()
         };
         let model = audit::insert(&txn, actor, row).await.map_err(|e| {
-            if is_unique_violation(&e) { StoreError::Duplicate { entity: "call", id: new.code.clone() } } else { e.into() }
+            if is_unique_violation(&e) {
+                StoreError::Duplicate {
+                    entity: "call",
+                    id: new.code.clone(),
+                }
+            } else {
+                e.into()
+            }
         })?;
         for office_id in &new.territorial_office_ids {
             territorial_office::Entity::find_by_id(*office_id)
                 .one(&txn)
                 .await?
-                .ok_or_else(|| StoreError::NotFound { entity: "territorial office", id: office_id.to_string() })?;
-            let link = call_office::ActiveModel { call_id: Set(model.id), territorial_office_id: Set(*office_id) };
+                .ok_or_else(|| StoreError::NotFound {
+                    entity: "territorial office",
+                    id: office_id.to_string(),
+                })?;
+            let link = call_office::ActiveModel {
+                call_id: Set(model.id),
+                territorial_office_id: Set(*office_id),
+            };
             audit::insert(&txn, actor, link).await?;
         }
         txn.commit().await?;
-        self.call(model.id).await?.ok_or_else(|| StoreError::NotFound { entity: "call", id: model.id.to_string() })
+        self.call(model.id).await?.ok_or_else(|| StoreError::NotFound {
+            entity: "call",
+            id: model.id.to_string(),
+        })
     }
 
     pub async fn calls(&self) -> StoreResult<Vec<Call>> {
-        let rows = call::Entity::find().order_by_desc(call::Column::BudgetYear).order_by_asc(call::Column::Code).all(&self.db).await?;
-        let programs: HashMap<i32, String> =
-            program::Entity::find().all(&self.db).await?.into_iter().map(|p| (p.id, p.name)).collect();
-        let offices: HashMap<i32, String> =
-            territorial_office::Entity::find().all(&self.db).await?.into_iter().map(|o| (o.id, o.name)).collect();
+        let rows = call::Entity::find()
+            .order_by_desc(call::Column::BudgetYear)
+            .order_by_asc(call::Column::Code)
+            .all(&self.db)
+            .await?;
+        let programs: HashMap<i32, String> = program::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
+        let offices: HashMap<i32, String> = territorial_office::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
         let links = call_office::Entity::find().all(&self.db).await?;
         let mut calls = Vec::with_capacity(rows.len());
         for row in rows {
-            let households = household::Entity::find().filter(household::Column::CallId.eq(row.id)).count(&self.db).await?;
+            let households = household::Entity::find()
+                .filter(household::Column::CallId.eq(row.id))
+                .count(&self.db)
+                .await?;
             let mut office_names: Vec<String> = links
                 .iter()
                 .filter(|l| l.call_id == row.id)

@@ -10,10 +10,15 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
 use vereda_domain::money::{Currency, Money, totals_by_currency};
-use vereda_domain::monitoring::{ExecutionStatus, IndicatorUnit, MeasurementStatus, PartnerRole, advance_percent};
+use vereda_domain::monitoring::{
+    ExecutionStatus, IndicatorUnit, MeasurementStatus, PartnerRole, advance_percent,
+};
 use vereda_domain::territory::DaneCode;
 
-use crate::entity::{indicator, indicator_measurement, project, project_funding, project_municipality, project_objective, project_partner};
+use crate::entity::{
+    indicator, indicator_measurement, project, project_funding, project_municipality, project_objective,
+    project_partner,
+};
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::{Store, StoreError, StoreResult, audit, is_unique_violation};
 
@@ -189,7 +194,14 @@ impl Store {
             ..Default::default()
         };
         let stored = audit::insert(&txn, actor, row).await.map_err(|e| {
-            if is_unique_violation(&e) { StoreError::Duplicate { entity: "project", id: new.code.clone() } } else { e.into() }
+            if is_unique_violation(&e) {
+                StoreError::Duplicate {
+                    entity: "project",
+                    id: new.code.clone(),
+                }
+            } else {
+                e.into()
+            }
         })?;
         for (position, text) in new.specific_objectives.iter().enumerate() {
             let row = project_objective::ActiveModel {
@@ -202,7 +214,10 @@ impl Store {
         }
         for (position, line) in new.funding.iter().enumerate() {
             if line.amount < Decimal::ZERO {
-                return Err(StoreError::Invalid(format!("funding {:?} has a negative amount {}", line.source, line.amount)));
+                return Err(StoreError::Invalid(format!(
+                    "funding {:?} has a negative amount {}",
+                    line.source, line.amount
+                )));
             }
             let row = project_funding::ActiveModel {
                 project_id: Set(stored.id),
@@ -228,12 +243,18 @@ impl Store {
         covered.sort();
         covered.dedup();
         for code in covered {
-            let row = project_municipality::ActiveModel { project_id: Set(stored.id), dane_code: Set(code.to_string()) };
+            let row = project_municipality::ActiveModel {
+                project_id: Set(stored.id),
+                dane_code: Set(code.to_string()),
+            };
             audit::insert(&txn, actor, row).await?;
         }
         for item in &new.indicators {
             if item.goal <= Decimal::ZERO {
-                return Err(StoreError::Invalid(format!("indicator {}: the goal must be positive, not {}", item.number, item.goal)));
+                return Err(StoreError::Invalid(format!(
+                    "indicator {}: the goal must be positive, not {}",
+                    item.number, item.goal
+                )));
             }
             let row = indicator::ActiveModel {
                 project_id: Set(stored.id),
@@ -250,7 +271,10 @@ impl Store {
             };
             let stored_indicator = audit::insert(&txn, actor, row).await.map_err(|e| {
                 if is_unique_violation(&e) {
-                    StoreError::Duplicate { entity: "indicator", id: format!("{} of project {}", item.number, new.code) }
+                    StoreError::Duplicate {
+                        entity: "indicator",
+                        id: format!("{} of project {}", item.number, new.code),
+                    }
                 } else {
                     e.into()
                 }
@@ -272,15 +296,29 @@ impl Store {
             }
         }
         txn.commit().await?;
-        self.project_card(&new.code).await?.ok_or_else(|| StoreError::NotFound { entity: "project", id: new.code })
+        self.project_card(&new.code)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "project",
+                id: new.code,
+            })
     }
 
     pub async fn projects(&self) -> StoreResult<Vec<ProjectSummary>> {
-        let rows = project::Entity::find().order_by_asc(project::Column::Code).all(&self.db).await?;
+        let rows = project::Entity::find()
+            .order_by_asc(project::Column::Code)
+            .all(&self.db)
+            .await?;
         let mut funding: HashMap<i32, Vec<Money>> = HashMap::new();
         for line in project_funding::Entity::find().all(&self.db).await? {
-            let currency = line.currency.parse().map_err(|e| corrupt("funding line", line.id, e))?;
-            funding.entry(line.project_id).or_default().push(Money::new(line.amount.0, currency));
+            let currency = line
+                .currency
+                .parse()
+                .map_err(|e| corrupt("funding line", line.id, e))?;
+            funding
+                .entry(line.project_id)
+                .or_default()
+                .push(Money::new(line.amount.0, currency));
         }
         let mut indicator_counts: HashMap<i32, usize> = HashMap::new();
         for item in indicator::Entity::find().all(&self.db).await? {
@@ -303,7 +341,11 @@ impl Store {
 
     /// Everything the project card shows.
     pub async fn project_card(&self, code: &str) -> StoreResult<Option<ProjectCard>> {
-        let Some(p) = project::Entity::find().filter(project::Column::Code.eq(code)).one(&self.db).await? else {
+        let Some(p) = project::Entity::find()
+            .filter(project::Column::Code.eq(code))
+            .one(&self.db)
+            .await?
+        else {
             return Ok(None);
         };
         let specific_objectives = project_objective::Entity::find()
@@ -335,7 +377,12 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|r| Ok(Partner { role: r.role.parse().map_err(|e| corrupt("partner", r.id, e))?, name: r.name }))
+            .map(|r| {
+                Ok(Partner {
+                    role: r.role.parse().map_err(|e| corrupt("partner", r.id, e))?,
+                    name: r.name,
+                })
+            })
             .collect::<StoreResult<Vec<_>>>()?;
         let municipalities = project_municipality::Entity::find()
             .filter(project_municipality::Column::ProjectId.eq(p.id))

@@ -29,7 +29,10 @@ impl Store {
 
     /// Whether a session id is taken, expired or not.
     pub async fn session_exists(&self, id: &str) -> StoreResult<bool> {
-        Ok(session::Entity::find_by_id(id.to_owned()).one(&self.db).await?.is_some())
+        Ok(session::Entity::find_by_id(id.to_owned())
+            .one(&self.db)
+            .await?
+            .is_some())
     }
 
     /// A session's data, unless it has expired.
@@ -43,7 +46,9 @@ impl Store {
     }
 
     pub async fn delete_session(&self, id: &str) -> StoreResult<()> {
-        session::Entity::delete_by_id(id.to_owned()).exec(&self.db).await?;
+        session::Entity::delete_by_id(id.to_owned())
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 

@@ -71,7 +71,10 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|d| DepartmentRow { code: d.code, name: d.name })
+            .map(|d| DepartmentRow {
+                code: d.code,
+                name: d.name,
+            })
             .collect())
     }
 
@@ -81,7 +84,10 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|s| PdetSubregionRow { id: s.id, name: s.name })
+            .map(|s| PdetSubregionRow {
+                id: s.id,
+                name: s.name,
+            })
             .collect())
     }
 
@@ -90,24 +96,45 @@ impl Store {
     /// DIVIPOLA has 1,122 units, so the filter runs in memory, where accent-insensitive
     /// matching is the same on both backends.
     pub async fn municipalities(&self, query: &MunicipalityQuery) -> StoreResult<Vec<MunicipalityRow>> {
-        let departments: HashMap<String, String> =
-            department::Entity::find().all(&self.db).await?.into_iter().map(|d| (d.code, d.name)).collect();
-        let subregions: HashMap<i32, String> =
-            pdet_subregion::Entity::find().all(&self.db).await?.into_iter().map(|s| (s.id, s.name)).collect();
+        let departments: HashMap<String, String> = department::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|d| (d.code, d.name))
+            .collect();
+        let subregions: HashMap<i32, String> = pdet_subregion::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect();
         let mut poverty: HashMap<String, municipal_poverty::Model> = municipal_poverty::Entity::find()
             .all(&self.db)
             .await?
             .into_iter()
             .map(|p| (p.dane_code.clone(), p))
             .collect();
-        let wanted_text = query.text.as_deref().map(fold_for_search).filter(|t| !t.is_empty());
+        let wanted_text = query
+            .text
+            .as_deref()
+            .map(fold_for_search)
+            .filter(|t| !t.is_empty());
 
         let mut rows: Vec<MunicipalityRow> = municipality::Entity::find()
             .all(&self.db)
             .await?
             .into_iter()
-            .filter(|m| query.department_code.as_ref().is_none_or(|d| &m.department_code == d))
-            .filter(|m| query.pdet_subregion_id.is_none_or(|s| m.pdet_subregion_id == Some(s)))
+            .filter(|m| {
+                query
+                    .department_code
+                    .as_ref()
+                    .is_none_or(|d| &m.department_code == d)
+            })
+            .filter(|m| {
+                query
+                    .pdet_subregion_id
+                    .is_none_or(|s| m.pdet_subregion_id == Some(s))
+            })
             .filter(|m| !query.pdet_only || m.pdet_subregion_id.is_some())
             .map(|m| MunicipalityRow {
                 department: departments.get(&m.department_code).cloned().unwrap_or_default(),
@@ -137,8 +164,15 @@ impl Store {
     }
 
     pub async fn municipality(&self, code: DaneCode) -> StoreResult<Option<MunicipalityRow>> {
-        let query = MunicipalityQuery { text: Some(code.to_string()), ..Default::default() };
-        Ok(self.municipalities(&query).await?.into_iter().find(|m| m.dane_code == code.as_str()))
+        let query = MunicipalityQuery {
+            text: Some(code.to_string()),
+            ..Default::default()
+        };
+        Ok(self
+            .municipalities(&query)
+            .await?
+            .into_iter()
+            .find(|m| m.dane_code == code.as_str()))
     }
 
     /// Stores the IPM of the given municipalities in one transaction, replacing what was
@@ -193,6 +227,9 @@ impl Store {
 
     /// The SMMLV of a year as stored.
     pub async fn minimum_wage(&self, year: i16) -> StoreResult<Option<rust_decimal::Decimal>> {
-        Ok(crate::entity::minimum_wage::Entity::find_by_id(year).one(&self.db).await?.map(|w| w.amount_cop.0))
+        Ok(crate::entity::minimum_wage::Entity::find_by_id(year)
+            .one(&self.db)
+            .await?
+            .map(|w| w.amount_cop.0))
     }
 }

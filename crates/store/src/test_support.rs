@@ -36,7 +36,12 @@ fn unique_suffix() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
-    format!("{}_{}_{}", std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A new, migrated SQLite database in its own file.
@@ -46,14 +51,20 @@ pub async fn sqlite() -> StoreResult<TestDatabase> {
     let url = format!("sqlite://{}", dir.join("test.db").display());
     let store = Store::connect(&url).await?;
     store.migrate().await?;
-    Ok(TestDatabase { store, url, _dir: Some(TempDir(dir)) })
+    Ok(TestDatabase {
+        store,
+        url,
+        _dir: Some(TempDir(dir)),
+    })
 }
 
 /// Why the PostgreSQL suite cannot run here, if it cannot.
 pub fn postgres_unavailable_reason() -> Option<String> {
     match std::env::var(POSTGRES_URL_VAR) {
         Ok(url) if !url.trim().is_empty() => None,
-        _ => Some(format!("{POSTGRES_URL_VAR} is not set (for example postgres://postgres@127.0.0.1:5432/test)")),
+        _ => Some(format!(
+            "{POSTGRES_URL_VAR} is not set (for example postgres://postgres@127.0.0.1:5432/test)"
+        )),
     }
 }
 
@@ -66,7 +77,10 @@ pub fn postgres_required() -> bool {
 /// is not configured here. Panics when it is required but unavailable.
 pub async fn postgres() -> Option<TestDatabase> {
     if let Some(reason) = postgres_unavailable_reason() {
-        assert!(!postgres_required(), "the PostgreSQL suite is required but {reason}");
+        assert!(
+            !postgres_required(),
+            "the PostgreSQL suite is required but {reason}"
+        );
         eprintln!("skipped on PostgreSQL: {reason}");
         return None;
     }
@@ -82,13 +96,22 @@ async fn create_postgres_database() -> StoreResult<TestDatabase> {
     let now = jiff::Timestamp::now().as_second();
     let name = format!("vereda_test_{now}_{}", unique_suffix());
     sweep_old_databases(&admin, now).await?;
-    admin.connection().execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+    admin
+        .connection()
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await?;
     admin.close().await?;
-    let (base, _) = admin_url.rsplit_once('/').ok_or_else(|| StoreError::BadDatabaseUrl(admin_url.clone()))?;
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .ok_or_else(|| StoreError::BadDatabaseUrl(admin_url.clone()))?;
     let url = format!("{base}/{name}");
     let store = Store::connect(&url).await?;
     store.migrate().await?;
-    Ok(TestDatabase { store, url, _dir: None })
+    Ok(TestDatabase {
+        store,
+        url,
+        _dir: None,
+    })
 }
 
 /// Drops test databases left by runs more than an hour old.
@@ -103,9 +126,16 @@ async fn sweep_old_databases(admin: &Store, now: i64) -> StoreResult<()> {
         .await?;
     for row in rows {
         let name: String = row.try_get("", "datname")?;
-        let created = name.split('_').nth(2).and_then(|s| s.parse::<i64>().ok()).unwrap_or(now);
+        let created = name
+            .split('_')
+            .nth(2)
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(now);
         if now - created > 3600 {
-            let _ = admin.connection().execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            let _ = admin
+                .connection()
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
         }
     }
     Ok(())

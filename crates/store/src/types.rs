@@ -61,7 +61,9 @@ impl TryGetable for Dec {
     fn try_get_by<I: ColIdx>(res: &QueryResult, index: I) -> Result<Self, TryGetError> {
         // SQLite keeps the text we wrote; PostgreSQL hands back NUMERIC.
         match String::try_get_by(res, index) {
-            Ok(text) => Decimal::from_str(&text).map(Dec).map_err(|e| decode_error("decimal", e)),
+            Ok(text) => Decimal::from_str(&text)
+                .map(Dec)
+                .map_err(|e| decode_error("decimal", e)),
             Err(TryGetError::Null(column)) => Err(TryGetError::Null(column)),
             Err(_) => Decimal::try_get_by(res, index).map(Dec),
         }
@@ -152,9 +154,9 @@ impl Nullable for DbTimestamp {
 impl ValueType for DbTimestamp {
     fn try_from(v: Value) -> Result<Self, ValueTypeErr> {
         match v {
-            Value::BigInt(Some(us)) => {
-                jiff::Timestamp::from_microsecond(us).map(DbTimestamp).map_err(|_| ValueTypeErr)
-            }
+            Value::BigInt(Some(us)) => jiff::Timestamp::from_microsecond(us)
+                .map(DbTimestamp)
+                .map_err(|_| ValueTypeErr),
             _ => Err(ValueTypeErr),
         }
     }
@@ -172,7 +174,9 @@ impl ValueType for DbTimestamp {
 impl TryGetable for DbTimestamp {
     fn try_get_by<I: ColIdx>(res: &QueryResult, index: I) -> Result<Self, TryGetError> {
         let micros = i64::try_get_by(res, index)?;
-        jiff::Timestamp::from_microsecond(micros).map(DbTimestamp).map_err(|e| decode_error("timestamp", e))
+        jiff::Timestamp::from_microsecond(micros)
+            .map(DbTimestamp)
+            .map_err(|e| decode_error("timestamp", e))
     }
 }
 

@@ -44,11 +44,19 @@ macro_rules! storage_suite {
 }
 
 fn admin() -> Actor {
-    Actor::User { id: 1, email: "admin@vereda.test".into() }
+    Actor::User {
+        id: 1,
+        email: "admin@vereda.test".into(),
+    }
 }
 
 fn account(email: &str, role: Role) -> NewAccount {
-    NewAccount { email: email.into(), display_name: String::new(), role, password: "una clave larga".into() }
+    NewAccount {
+        email: email.into(),
+        display_name: String::new(),
+        role,
+        password: "una clave larga".into(),
+    }
 }
 
 fn household(external_id: &str, document: &str) -> NewHousehold {
@@ -341,3 +349,21 @@ storage_suite! {
 }
 
 use sea_orm::EntityTrait;
+
+/// Says whether the PostgreSQL half of this suite runs here, and why not.
+#[test]
+fn postgres_suite_status() {
+    match vereda_store::test_support::postgres_unavailable_reason() {
+        None => println!(
+            "the PostgreSQL suite runs against {}",
+            vereda_store::test_support::POSTGRES_URL_VAR
+        ),
+        Some(reason) => {
+            assert!(
+                !vereda_store::test_support::postgres_required(),
+                "the PostgreSQL suite is required but {reason}"
+            );
+            println!("skipped the PostgreSQL suite: {reason}");
+        }
+    }
+}

@@ -17,7 +17,10 @@ fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
         ],
         body,
     )
@@ -25,6 +28,9 @@ fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(STYLESHEET_PATH, get(|| async { asset("text/css; charset=utf-8", STYLESHEET) }))
+        .route(
+            STYLESHEET_PATH,
+            get(|| async { asset("text/css; charset=utf-8", STYLESHEET) }),
+        )
         .route("/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON) }))
 }

@@ -30,20 +30,35 @@ impl FromRequestParts<AppState> for Visitor {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, message)| AppError::with_detail(ErrorCode::Internal, message))?;
-        let account = match session.get::<i32>(ACCOUNT_KEY).await? {
-            Some(id) => state.store.account(id).await?.filter(|a| a.active),
-            None => None,
-        };
-        Ok(Visitor {
-            lang: Lang::from_headers(&parts.headers),
-            here: parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".to_owned()),
-            session,
-            account,
-        })
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".to_owned());
+        Visitor::load(session, &state.store, Lang::from_headers(&parts.headers), here).await
     }
 }
 
 impl Visitor {
+    /// The visitor of a session: its account, if it is logged in and still active.
+    pub async fn load(
+        session: Session,
+        store: &vereda_store::Store,
+        lang: Lang,
+        here: String,
+    ) -> Result<Visitor, AppError> {
+        let account = match session.get::<i32>(ACCOUNT_KEY).await? {
+            Some(id) => store.account(id).await?.filter(|a| a.active),
+            None => None,
+        };
+        Ok(Visitor {
+            session,
+            lang,
+            account,
+            here,
+        })
+    }
+
     /// The account, if it may do `permission`: otherwise a redirect to login (not logged in)
     /// or 403 (logged in without the role).
     pub fn require(&self, permission: Permission) -> Result<&Account, AppError> {

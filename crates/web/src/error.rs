@@ -4,13 +4,14 @@
 //! Internal errors are logged with their whole cause chain and shown to the client only as
 //! an opaque message with a reference.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 use vereda_store::StoreError;
 
+use crate::AppState;
 use crate::i18n::Lang;
 
 /// Every error a client can see, with its HTTP status and a stable name to search for.
@@ -84,7 +85,10 @@ impl AppError {
     }
 
     pub fn with_detail(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { code, detail: Some(detail.into()) }
+        Self {
+            code,
+            detail: Some(detail.into()),
+        }
     }
 
     pub fn invalid(detail: impl Into<String>) -> Self {
@@ -135,7 +139,10 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         // The middleware renders it, knowing the request; this is the bare fallback.
         let mut response = (self.code.status(), self.code.name()).into_response();
-        response.extensions_mut().insert(RenderedError { code: self.code, detail: self.detail });
+        response.extensions_mut().insert(RenderedError {
+            code: self.code,
+            detail: self.detail,
+        });
         response
     }
 }
@@ -147,9 +154,14 @@ struct RenderedError {
 }
 
 /// Renders every error response for the client that asked.
-pub async fn render_errors(request: Request, next: Next) -> Response {
+pub async fn render_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let session = request.extensions().get::<tower_sessions::Session>().cloned();
     let path = request.uri().path().to_owned();
-    let path_and_query = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| path.clone());
+    let path_and_query = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| path.clone());
     let wants_json = path.starts_with("/api/") || path == "/healthz";
     let lang = Lang::from_headers(request.headers());
     let response = next.run(request).await;
@@ -166,17 +178,35 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         return Redirect::to(&format!("/login?next={}", urlencode(&path_and_query))).into_response();
     }
     let message = match (&error.detail, error.code) {
-        (Some(detail), ErrorCode::Internal) => format!("{} ({detail})", lang.t(&format!("error.{}", error.code.name()))),
+        (Some(detail), ErrorCode::Internal) => {
+            format!("{} ({detail})", lang.t(&format!("error.{}", error.code.name())))
+        }
         (Some(detail), _) => detail.clone(),
         (None, code) => lang.t(&format!("error.{}", code.name())).to_owned(),
     };
     let mut rendered = if wants_json {
-        (error.code.status(), axum::Json(ErrorBody { code: error.code, message })).into_response()
+        (
+            error.code.status(),
+            axum::Json(ErrorBody {
+                code: error.code,
+                message,
+            }),
+        )
+            .into_response()
     } else {
-        let page = crate::pages::error_page(lang, error.code, &message);
+        // The page keeps the visitor's header (account, logout) when the session allows.
+        let visitor = match session {
+            Some(session) => crate::auth::Visitor::load(session, &state.store, lang, path_and_query)
+                .await
+                .ok(),
+            None => None,
+        };
+        let page = crate::pages::error_page(visitor.as_ref(), lang, error.code, &message).await;
         (error.code.status(), page).into_response()
     };
-    rendered.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    rendered
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     rendered
 }
 
@@ -193,7 +223,9 @@ pub fn urlencode(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => encoded.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                encoded.push(byte as char)
+            }
             other => encoded.push_str(&format!("%{other:02X}")),
         }
     }
@@ -203,7 +235,9 @@ pub fn urlencode(text: &str) -> String {
 /// A local path to return to after login or a language switch; anything else goes home.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -223,6 +257,9 @@ mod tests {
 
     #[test]
     fn encodes_query_values() {
-        assert_eq!(urlencode("/staff/calls?id=1&x=á"), "/staff/calls%3Fid%3D1%26x%3D%C3%A1");
+        assert_eq!(
+            urlencode("/staff/calls?id=1&x=á"),
+            "/staff/calls%3Fid%3D1%26x%3D%C3%A1"
+        );
     }
 }

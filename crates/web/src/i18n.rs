@@ -20,7 +20,11 @@ pub enum Lang {
 
 fn flatten(prefix: &str, table: &toml::Table, into: &mut HashMap<String, String>) {
     for (key, value) in table {
-        let full = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
         match value {
             toml::Value::Table(inner) => flatten(&full, inner, into),
             toml::Value::String(text) => {
@@ -40,8 +44,10 @@ fn load(name: &str, text: &str) -> HashMap<String, String> {
     messages
 }
 
-static SPANISH: LazyLock<HashMap<String, String>> = LazyLock::new(|| load("es.toml", include_str!("../locales/es.toml")));
-static ENGLISH: LazyLock<HashMap<String, String>> = LazyLock::new(|| load("en.toml", include_str!("../locales/en.toml")));
+static SPANISH: LazyLock<HashMap<String, String>> =
+    LazyLock::new(|| load("es.toml", include_str!("../locales/es.toml")));
+static ENGLISH: LazyLock<HashMap<String, String>> =
+    LazyLock::new(|| load("en.toml", include_str!("../locales/en.toml")));
 
 impl Lang {
     pub fn code(self) -> &'static str {
@@ -88,7 +94,7 @@ impl Lang {
     }
 
     /// The text of `key`; the key itself if the catalogue lacks it (a test forbids that).
-    pub fn t<'a>(self, key: &'a str) -> &'a str {
+    pub fn t(self, key: &str) -> &str {
         self.messages().get(key).map(String::as_str).unwrap_or(key)
     }
 
@@ -97,7 +103,14 @@ impl Lang {
         let colombian = vereda_domain::money::format_amount(*amount);
         match self {
             Lang::Es => colombian,
-            Lang::En => colombian.chars().map(|c| match c { '.' => ',', ',' => '.', other => other }).collect(),
+            Lang::En => colombian
+                .chars()
+                .map(|c| match c {
+                    '.' => ',',
+                    ',' => '.',
+                    other => other,
+                })
+                .collect(),
         }
     }
 }
@@ -122,7 +135,12 @@ mod tests {
             .expect("templates")
             .map(|entry| std::fs::read_to_string(entry.expect("entry").path()).expect("template"))
             .collect();
-        for source in [include_str!("pages/mod.rs"), include_str!("pages/admin.rs"), include_str!("pages/staff.rs"), include_str!("pages/public.rs")] {
+        for source in [
+            include_str!("pages/mod.rs"),
+            include_str!("pages/admin.rs"),
+            include_str!("pages/staff.rs"),
+            include_str!("pages/public.rs"),
+        ] {
             sources.push(source.to_owned());
         }
         let mut missing = Vec::new();
@@ -134,7 +152,16 @@ mod tests {
                 }
             }
         }
-        for code in ["login_required", "forbidden", "not_found", "invalid_input", "conflict", "csrf_mismatch", "payload_too_large", "internal"] {
+        for code in [
+            "login_required",
+            "forbidden",
+            "not_found",
+            "invalid_input",
+            "conflict",
+            "csrf_mismatch",
+            "payload_too_large",
+            "internal",
+        ] {
             if !SPANISH.contains_key(&format!("error.{code}")) {
                 missing.push(format!("error.{code}"));
             }

@@ -51,7 +51,10 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .merge(pages::routes())
         .merge(api::routes())
         .merge(assets::routes())
-        .layer(axum::middleware::from_fn(error::render_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::render_errors,
+        ))
         .layer(sessions)
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -78,9 +81,12 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let sweeper = tokio::spawn(sweep_sessions(store.clone()));
-    let result = axum::serve(listener, app(store, config).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = axum::serve(
+        listener,
+        app(store, config).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     sweeper.abort();
     result
 }

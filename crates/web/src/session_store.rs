@@ -1,9 +1,9 @@
 //! Sessions kept in vereda's own database (see `vereda_store::sessions`).
 
 use async_trait::async_trait;
+use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result};
-use tower_sessions::SessionStore;
 use vereda_store::Store;
 
 #[derive(Debug, Clone)]
@@ -22,14 +22,20 @@ fn backend(error: vereda_store::StoreError) -> Error {
 }
 
 fn expiry(record: &Record) -> Result<jiff::Timestamp> {
-    jiff::Timestamp::from_second(record.expiry_date.unix_timestamp()).map_err(|e| Error::Encode(e.to_string()))
+    jiff::Timestamp::from_second(record.expiry_date.unix_timestamp())
+        .map_err(|e| Error::Encode(e.to_string()))
 }
 
 #[async_trait]
 impl SessionStore for DatabaseSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
         // A fresh id until it is free: 128 random bits make a second try all but impossible.
-        while self.store.session_exists(&record.id.to_string()).await.map_err(backend)? {
+        while self
+            .store
+            .session_exists(&record.id.to_string())
+            .await
+            .map_err(backend)?
+        {
             record.id = Id::default();
         }
         self.save(record).await
@@ -37,7 +43,10 @@ impl SessionStore for DatabaseSessionStore {
 
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-        self.store.save_session(&record.id.to_string(), &data, expiry(record)?).await.map_err(backend)
+        self.store
+            .save_session(&record.id.to_string(), &data, expiry(record)?)
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
@@ -47,7 +56,11 @@ impl SessionStore for DatabaseSessionStore {
         let data = serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?;
         // The stored expiry is checked on load; the cookie layer sets a new one on save.
         let expiry_date = time::OffsetDateTime::now_utc() + time::Duration::hours(crate::SESSION_HOURS);
-        Ok(Some(Record { id: *id, data, expiry_date }))
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {

@@ -13,7 +13,10 @@ async fn the_home_page_is_spanish_and_switches_to_english() {
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.body.contains("<html lang=\"es\">"));
     assert!(home.body.contains("Desarrollo rural con enfoque territorial"));
-    assert!(home.body.contains("Implementation of PDET Productive Routes for Stabilization"));
+    assert!(
+        home.body
+            .contains("Implementation of PDET Productive Routes for Stabilization")
+    );
     assert!(home.body.contains("EUR 22.500.000"));
 
     let switch = client.get("/lang/en?next=/municipios").await;
@@ -21,7 +24,11 @@ async fn the_home_page_is_spanish_and_switches_to_english() {
     assert_eq!(switch.location.as_deref(), Some("/municipios"));
     let english = client.get("/").await;
     assert!(english.body.contains("<html lang=\"en\">"));
-    assert!(english.body.contains("Rural development with a territorial approach"));
+    assert!(
+        english
+            .body
+            .contains("Rural development with a territorial approach")
+    );
     assert!(english.body.contains("EUR 22,500,000"));
 
     let unsafe_next = client.get("/lang/es?next=//evil.example").await;
@@ -42,8 +49,17 @@ async fn the_municipalities_page_filters_like_the_api() {
     assert!(search.body.contains("1 unidades municipales"));
 
     let subregions = client.get("/api/v1/pdet-subregions").await.json();
-    let putumayo = subregions.as_array().expect("list").iter().find(|s| s["name"] == "Putumayo").expect("Putumayo")["id"].clone();
-    let listed = client.get(&format!("/api/v1/municipalities?subregion={putumayo}")).await.json();
+    let putumayo = subregions
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["name"] == "Putumayo")
+        .expect("Putumayo")["id"]
+        .clone();
+    let listed = client
+        .get(&format!("/api/v1/municipalities?subregion={putumayo}"))
+        .await
+        .json();
     assert_eq!(listed.as_array().map(Vec::len), Some(9));
     let pdet = client.get("/api/v1/municipalities?pdet=true").await.json();
     assert_eq!(pdet.as_array().map(Vec::len), Some(170));
@@ -57,7 +73,10 @@ async fn an_unknown_department_is_a_clear_error_not_a_crash() {
     let api = client.get("/api/v1/municipalities?departamento=12").await;
     assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(api.json()["code"], "invalid_input");
-    assert_eq!(api.json()["message"], "DANE department code 12 does not exist in DIVIPOLA");
+    assert_eq!(
+        api.json()["message"],
+        "DANE department code 12 does not exist in DIVIPOLA"
+    );
     let page = client.get("/municipios?departamento=1x").await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.content_type.starts_with("text/html"));
@@ -99,7 +118,10 @@ async fn the_demo_project_card_is_reachable_through_the_api() {
     let indicators = card["indicators"].as_array().expect("indicators");
     assert_eq!(indicators.len(), 12);
     let advance: Vec<_> = indicators.iter().map(|i| i["advance_percent"].as_u64()).collect();
-    assert_eq!(advance[..6], [Some(33), Some(0), Some(14), Some(47), Some(44), Some(12)]);
+    assert_eq!(
+        advance[..6],
+        [Some(33), Some(0), Some(14), Some(47), Some(44), Some(12)]
+    );
     assert_eq!(indicators[11]["last_update"], "2022-06-30");
     assert_eq!(indicators[2]["unit"], "km");
 }
@@ -109,7 +131,13 @@ async fn the_openapi_document_is_3_1_and_stable() {
     let mut client = Client::with_demo().await;
     let document = client.get("/api/openapi.json").await.json();
     assert!(document["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
-    for path in ["/api/v1/municipalities", "/api/v1/projects/{code}", "/api/v1/calls", "/api/v1/audit", "/healthz"] {
+    for path in [
+        "/api/v1/municipalities",
+        "/api/v1/projects/{code}",
+        "/api/v1/calls",
+        "/api/v1/audit",
+        "/healthz",
+    ] {
         assert!(document["paths"].get(path).is_some(), "{path} is documented");
     }
     insta::assert_json_snapshot!("openapi", document);
@@ -123,7 +151,9 @@ async fn login_refuses_wrong_passwords_in_spanish_and_keeps_no_session() {
     assert!(wrong.body.contains("Correo o contraseña incorrectos."));
     assert_eq!(client.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
 
-    let ok = client.log_in("ADMIN@vereda.test", vereda_store::demo::DEMO_PASSWORD).await;
+    let ok = client
+        .log_in("ADMIN@vereda.test", vereda_store::demo::DEMO_PASSWORD)
+        .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     assert_eq!(ok.location.as_deref(), Some("/staff"));
     let me = client.get("/api/v1/me").await.json();
@@ -141,14 +171,30 @@ async fn forms_without_the_sessions_token_are_refused() {
     let form = client.get("/login").await;
     assert!(Client::csrf_in(&form.body).len() >= 32);
     let forged = client
-        .post_form("/login", &[("email", "admin@vereda.test"), ("password", vereda_store::demo::DEMO_PASSWORD), ("csrf_token", "forged")])
+        .post_form(
+            "/login",
+            &[
+                ("email", "admin@vereda.test"),
+                ("password", vereda_store::demo::DEMO_PASSWORD),
+                ("csrf_token", "forged"),
+            ],
+        )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(client.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
 
     client.log_in_as(Role::Admin).await;
     let create = client
-        .post_form("/admin/users", &[("email", "x@vereda.test"), ("display_name", ""), ("role", "auditor"), ("password", "una clave larga"), ("csrf_token", "forged")])
+        .post_form(
+            "/admin/users",
+            &[
+                ("email", "x@vereda.test"),
+                ("display_name", ""),
+                ("role", "auditor"),
+                ("password", "una clave larga"),
+                ("csrf_token", "forged"),
+            ],
+        )
         .await;
     assert_eq!(create.status, StatusCode::FORBIDDEN);
     let logout = client.post_form("/logout", &[("csrf_token", "")]).await;
@@ -157,15 +203,75 @@ async fn forms_without_the_sessions_token_are_refused() {
 
 /// Every staff page and endpoint, and the roles that may open it.
 const GUARDED: &[(&str, &[Role])] = &[
-    ("/staff", &[Role::Admin, Role::ProgramOfficer, Role::TerritorialDirector, Role::TerritorialOfficer, Role::Formulator, Role::CommitteeMember, Role::Oversight, Role::Auditor]),
-    ("/staff/calls", &[Role::Admin, Role::ProgramOfficer, Role::TerritorialDirector, Role::TerritorialOfficer, Role::Formulator, Role::CommitteeMember, Role::Oversight, Role::Auditor]),
-    ("/staff/calls/1/households", &[Role::Admin, Role::ProgramOfficer, Role::TerritorialDirector, Role::TerritorialOfficer, Role::Formulator, Role::CommitteeMember, Role::Oversight, Role::Auditor]),
+    (
+        "/staff",
+        &[
+            Role::Admin,
+            Role::ProgramOfficer,
+            Role::TerritorialDirector,
+            Role::TerritorialOfficer,
+            Role::Formulator,
+            Role::CommitteeMember,
+            Role::Oversight,
+            Role::Auditor,
+        ],
+    ),
+    (
+        "/staff/calls",
+        &[
+            Role::Admin,
+            Role::ProgramOfficer,
+            Role::TerritorialDirector,
+            Role::TerritorialOfficer,
+            Role::Formulator,
+            Role::CommitteeMember,
+            Role::Oversight,
+            Role::Auditor,
+        ],
+    ),
+    (
+        "/staff/calls/1/households",
+        &[
+            Role::Admin,
+            Role::ProgramOfficer,
+            Role::TerritorialDirector,
+            Role::TerritorialOfficer,
+            Role::Formulator,
+            Role::CommitteeMember,
+            Role::Oversight,
+            Role::Auditor,
+        ],
+    ),
     ("/staff/audit", &[Role::Admin, Role::Oversight, Role::Auditor]),
     ("/admin/users", &[Role::Admin]),
     ("/admin/ipm", &[Role::Admin]),
-    ("/api/v1/calls", &[Role::Admin, Role::ProgramOfficer, Role::TerritorialDirector, Role::TerritorialOfficer, Role::Formulator, Role::CommitteeMember, Role::Oversight, Role::Auditor]),
+    (
+        "/api/v1/calls",
+        &[
+            Role::Admin,
+            Role::ProgramOfficer,
+            Role::TerritorialDirector,
+            Role::TerritorialOfficer,
+            Role::Formulator,
+            Role::CommitteeMember,
+            Role::Oversight,
+            Role::Auditor,
+        ],
+    ),
     ("/api/v1/audit", &[Role::Admin, Role::Oversight, Role::Auditor]),
-    ("/api/v1/me", &[Role::Admin, Role::ProgramOfficer, Role::TerritorialDirector, Role::TerritorialOfficer, Role::Formulator, Role::CommitteeMember, Role::Oversight, Role::Auditor]),
+    (
+        "/api/v1/me",
+        &[
+            Role::Admin,
+            Role::ProgramOfficer,
+            Role::TerritorialDirector,
+            Role::TerritorialOfficer,
+            Role::Formulator,
+            Role::CommitteeMember,
+            Role::Oversight,
+            Role::Auditor,
+        ],
+    ),
 ];
 
 #[tokio::test]
@@ -178,12 +284,23 @@ async fn anonymous_visitors_go_to_login_and_the_api_answers_401() {
             assert_eq!(reply.json()["code"], "login_required");
         } else {
             assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path}");
-            assert_eq!(reply.location, Some(format!("/login?next={}", vereda_web::error::urlencode(path))), "{path}");
+            assert_eq!(
+                reply.location,
+                Some(format!("/login?next={}", vereda_web::error::urlencode(path))),
+                "{path}"
+            );
         }
     }
     for post in ["/admin/users", "/logout"] {
         let reply = client.post_form(post, &[("csrf_token", "x")]).await;
-        assert!(matches!(reply.status, StatusCode::SEE_OTHER | StatusCode::FORBIDDEN | StatusCode::UNPROCESSABLE_ENTITY), "{post}: {}", reply.status);
+        assert!(
+            matches!(
+                reply.status,
+                StatusCode::SEE_OTHER | StatusCode::FORBIDDEN | StatusCode::UNPROCESSABLE_ENTITY
+            ),
+            "{post}: {}",
+            reply.status
+        );
     }
 }
 
@@ -194,7 +311,11 @@ async fn every_role_gets_exactly_its_pages() {
         client.log_in_as(role).await;
         for (path, allowed) in GUARDED {
             let reply = client.get(path).await;
-            let expected = if allowed.contains(&role) { StatusCode::OK } else { StatusCode::FORBIDDEN };
+            let expected = if allowed.contains(&role) {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
             assert_eq!(reply.status, expected, "{role} on {path}");
         }
     }
@@ -206,18 +327,55 @@ async fn an_admin_creates_accounts_and_the_audit_log_records_it() {
     client.log_in_as(Role::Admin).await;
     let token = client.csrf().await;
     let created = client
-        .post_form("/admin/users", &[("email", "Nuevo@Agencia.gov.co"), ("display_name", "Nuevo"), ("role", "formulator"), ("password", "una clave larga"), ("csrf_token", &token)])
+        .post_form(
+            "/admin/users",
+            &[
+                ("email", "Nuevo@Agencia.gov.co"),
+                ("display_name", "Nuevo"),
+                ("role", "formulator"),
+                ("password", "una clave larga"),
+                ("csrf_token", &token),
+            ],
+        )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER);
-    assert!(client.get("/admin/users").await.body.contains("nuevo@agencia.gov.co"));
+    assert!(
+        client
+            .get("/admin/users")
+            .await
+            .body
+            .contains("nuevo@agencia.gov.co")
+    );
 
     let duplicate = client
-        .post_form("/admin/users", &[("email", "nuevo@agencia.gov.co"), ("display_name", ""), ("role", "auditor"), ("password", "una clave larga"), ("csrf_token", &token)])
+        .post_form(
+            "/admin/users",
+            &[
+                ("email", "nuevo@agencia.gov.co"),
+                ("display_name", ""),
+                ("role", "auditor"),
+                ("password", "una clave larga"),
+                ("csrf_token", &token),
+            ],
+        )
         .await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
-    assert!(duplicate.body.contains("an account with e-mail nuevo@agencia.gov.co already exists"));
+    assert!(
+        duplicate
+            .body
+            .contains("an account with e-mail nuevo@agencia.gov.co already exists")
+    );
     let bad_role = client
-        .post_form("/admin/users", &[("email", "otro@agencia.gov.co"), ("display_name", ""), ("role", "jefe"), ("password", "una clave larga"), ("csrf_token", &token)])
+        .post_form(
+            "/admin/users",
+            &[
+                ("email", "otro@agencia.gov.co"),
+                ("display_name", ""),
+                ("role", "jefe"),
+                ("password", "una clave larga"),
+                ("csrf_token", &token),
+            ],
+        )
         .await;
     assert_eq!(bad_role.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad_role.body.contains("unknown role"));
@@ -225,7 +383,11 @@ async fn an_admin_creates_accounts_and_the_audit_log_records_it() {
     let entries = client.get("/api/v1/audit?entity=users&limit=1").await.json();
     assert_eq!(entries[0]["actor"], "admin@vereda.test");
     assert_eq!(entries[0]["after"]["email"], "nuevo@agencia.gov.co");
-    assert!(entries[0]["after"]["password_hash"].as_str().is_some_and(|h| h.starts_with("$argon2id$")));
+    assert!(
+        entries[0]["after"]["password_hash"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("$argon2id$"))
+    );
 }
 
 #[tokio::test]
@@ -236,21 +398,42 @@ async fn an_admin_imports_the_ipm_and_a_bad_file_changes_nothing() {
     let token = Client::csrf_in(&form.body);
 
     let bad = b"dane_code,ipm_total,ipm_urban,ipm_rural\n18001,40.5,30.1,60.2\n99999,12,,\n";
-    let rejected = client.post_multipart("/admin/ipm", &[("csrf_token", &token), ("reference_year", "2018")], ("ipm.csv", bad)).await;
+    let rejected = client
+        .post_multipart(
+            "/admin/ipm",
+            &[("csrf_token", &token), ("reference_year", "2018")],
+            ("ipm.csv", bad),
+        )
+        .await;
     assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(rejected.body.contains("ipm.csv, line 3"), "{}", rejected.body);
     assert!(rejected.body.contains("99999"));
     let florencia = client.get("/api/v1/municipalities?q=18001").await.json();
-    assert_ne!(florencia[0]["ipm"]["total"], "40.5", "nothing from the rejected file is stored");
+    assert_ne!(
+        florencia[0]["ipm"]["total"], "40.5",
+        "nothing from the rejected file is stored"
+    );
 
     let good = b"dane_code,ipm_total,ipm_urban,ipm_rural\n18001,40.5,30.1,60.2\n76001,11.9,10.1,30.5\n";
-    let imported = client.post_multipart("/admin/ipm", &[("csrf_token", &token), ("reference_year", "2018")], ("ipm.csv", good)).await;
+    let imported = client
+        .post_multipart(
+            "/admin/ipm",
+            &[("csrf_token", &token), ("reference_year", "2018")],
+            ("ipm.csv", good),
+        )
+        .await;
     assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
-    assert!(imported.body.contains("1 nuevos, 1 actualizados, 0 sin cambios"), "{}", imported.body);
+    assert!(
+        imported.body.contains("1 nuevos, 1 actualizados, 0 sin cambios"),
+        "{}",
+        imported.body
+    );
     let florencia = client.get("/api/v1/municipalities?q=18001").await.json();
     assert_eq!(florencia[0]["ipm"]["total"], "40.5");
 
-    let forged = client.post_multipart("/admin/ipm", &[("csrf_token", "forged")], ("ipm.csv", good)).await;
+    let forged = client
+        .post_multipart("/admin/ipm", &[("csrf_token", "forged")], ("ipm.csv", good))
+        .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }
 
@@ -263,14 +446,21 @@ async fn staff_see_the_demo_call_and_its_households() {
     assert_eq!(calls[0]["households"], 9);
     let page = client.get("/staff/calls/1/households").await;
     assert!(page.body.contains("María Fernanda Cuéllar Rojas"));
-    assert_eq!(client.get("/staff/calls/99/households").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        client.get("/staff/calls/99/households").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn pages_carry_security_headers() {
     let mut client = Client::with_demo().await;
-    let request = axum::http::Request::get("/").body(axum::body::Body::empty()).expect("request");
-    let response = tower::ServiceExt::oneshot(client.app.clone(), request).await.expect("response");
+    let request = axum::http::Request::get("/")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let response = tower::ServiceExt::oneshot(client.app.clone(), request)
+        .await
+        .expect("response");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     assert_eq!(response.headers()["x-frame-options"], "DENY");
     let _ = client.get("/").await;

@@ -49,7 +49,12 @@ fn col(name: &'static str) -> Alias {
     Alias::new(name)
 }
 
-fn fk(from_table: &'static str, from_column: &'static str, to_table: &'static str, to_column: &'static str) -> ForeignKeyCreateStatement {
+fn fk(
+    from_table: &'static str,
+    from_column: &'static str,
+    to_table: &'static str,
+    to_column: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{from_table}_{from_column}"))
         .from(col(from_table), col(from_column))
@@ -58,7 +63,11 @@ fn fk(from_table: &'static str, from_column: &'static str, to_table: &'static st
         .to_owned()
 }
 
-fn owned_by(from_table: &'static str, from_column: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
+fn owned_by(
+    from_table: &'static str,
+    from_column: &'static str,
+    to_table: &'static str,
+) -> ForeignKeyCreateStatement {
     let mut key = fk(from_table, from_column, to_table, "id");
     key.on_delete(ForeignKeyAction::Cascade);
     key
@@ -66,7 +75,9 @@ fn owned_by(from_table: &'static str, from_column: &'static str, to_table: &'sta
 
 fn index(table: &'static str, columns: &[&'static str], unique: bool) -> IndexCreateStatement {
     let mut statement = Index::create();
-    statement.name(format!("ix_{table}_{}", columns.join("_"))).table(col(table));
+    statement
+        .name(format!("ix_{table}_{}", columns.join("_")))
+        .table(col(table));
     for column in columns {
         statement.col(col(column));
     }
@@ -82,52 +93,80 @@ impl MigrationTrait for Migration {
         let db = manager.get_database_backend();
         let tables = [
             // Territory (DIVIPOLA, PDET, IPM) and the minimum wage: reference data.
-            Table::create().table(col("departments"))
+            Table::create()
+                .table(col("departments"))
                 .col(string_len(col("code"), 2).primary_key())
                 .col(string(col("name")))
                 .to_owned(),
-            Table::create().table(col("pdet_subregions"))
+            Table::create()
+                .table(col("pdet_subregions"))
                 .col(id())
                 .col(string_uniq(col("name")))
                 .to_owned(),
-            Table::create().table(col("municipalities"))
+            Table::create()
+                .table(col("municipalities"))
                 .col(string_len(col("dane_code"), 5).primary_key())
                 .col(string(col("name")))
                 .col(string_len(col("department_code"), 2))
                 .col(string(col("kind")))
                 .col(integer_null(col("pdet_subregion_id")))
-                .foreign_key(&mut fk("municipalities", "department_code", "departments", "code"))
-                .foreign_key(&mut fk("municipalities", "pdet_subregion_id", "pdet_subregions", "id"))
+                .foreign_key(&mut fk(
+                    "municipalities",
+                    "department_code",
+                    "departments",
+                    "code",
+                ))
+                .foreign_key(&mut fk(
+                    "municipalities",
+                    "pdet_subregion_id",
+                    "pdet_subregions",
+                    "id",
+                ))
                 .to_owned(),
-            Table::create().table(col("municipal_poverty"))
+            Table::create()
+                .table(col("municipal_poverty"))
                 .col(string_len(col("dane_code"), 5).primary_key())
                 .col(exact_decimal(db, "total"))
                 .col(exact_decimal_null(db, "urban"))
                 .col(exact_decimal_null(db, "rural"))
                 .col(small_integer(col("reference_year")))
                 .col(string(col("source")))
-                .foreign_key(&mut fk("municipal_poverty", "dane_code", "municipalities", "dane_code"))
+                .foreign_key(&mut fk(
+                    "municipal_poverty",
+                    "dane_code",
+                    "municipalities",
+                    "dane_code",
+                ))
                 .to_owned(),
-            Table::create().table(col("minimum_wages"))
+            Table::create()
+                .table(col("minimum_wages"))
                 .col(small_integer(col("year")).primary_key())
                 .col(exact_decimal(db, "amount_cop"))
                 .col(string(col("decree")))
                 .to_owned(),
             // Organisation: territorial offices, the program and its calls.
-            Table::create().table(col("territorial_offices"))
+            Table::create()
+                .table(col("territorial_offices"))
                 .col(id())
                 .col(string_uniq(col("name")))
                 .col(string_len(col("department_code"), 2))
-                .foreign_key(&mut fk("territorial_offices", "department_code", "departments", "code"))
+                .foreign_key(&mut fk(
+                    "territorial_offices",
+                    "department_code",
+                    "departments",
+                    "code",
+                ))
                 .to_owned(),
-            Table::create().table(col("programs"))
+            Table::create()
+                .table(col("programs"))
                 .col(id())
                 .col(string_uniq(col("code")))
                 .col(string(col("name")))
                 .col(text(col("description")))
                 .col(instant("created_at"))
                 .to_owned(),
-            Table::create().table(col("calls"))
+            Table::create()
+                .table(col("calls"))
                 .col(id())
                 .col(integer(col("program_id")))
                 .col(string_uniq(col("code")))
@@ -141,15 +180,26 @@ impl MigrationTrait for Migration {
                 .col(instant("created_at"))
                 .foreign_key(&mut fk("calls", "program_id", "programs", "id"))
                 .to_owned(),
-            Table::create().table(col("call_offices"))
+            Table::create()
+                .table(col("call_offices"))
                 .col(integer(col("call_id")))
                 .col(integer(col("territorial_office_id")))
-                .primary_key(Index::create().col(col("call_id")).col(col("territorial_office_id")))
+                .primary_key(
+                    Index::create()
+                        .col(col("call_id"))
+                        .col(col("territorial_office_id")),
+                )
                 .foreign_key(&mut owned_by("call_offices", "call_id", "calls"))
-                .foreign_key(&mut fk("call_offices", "territorial_office_id", "territorial_offices", "id"))
+                .foreign_key(&mut fk(
+                    "call_offices",
+                    "territorial_office_id",
+                    "territorial_offices",
+                    "id",
+                ))
                 .to_owned(),
             // Households, their members and parcels.
-            Table::create().table(col("households"))
+            Table::create()
+                .table(col("households"))
                 .col(id())
                 .col(integer_null(col("call_id")))
                 .col(string(col("external_id")))
@@ -162,9 +212,15 @@ impl MigrationTrait for Migration {
                 .col(string(col("program_line")))
                 .col(instant("created_at"))
                 .foreign_key(&mut fk("households", "call_id", "calls", "id"))
-                .foreign_key(&mut fk("households", "municipality_code", "municipalities", "dane_code"))
+                .foreign_key(&mut fk(
+                    "households",
+                    "municipality_code",
+                    "municipalities",
+                    "dane_code",
+                ))
                 .to_owned(),
-            Table::create().table(col("persons"))
+            Table::create()
+                .table(col("persons"))
                 .col(id())
                 .col(integer(col("household_id")))
                 .col(string_len(col("document_type"), 3))
@@ -177,7 +233,8 @@ impl MigrationTrait for Migration {
                 .col(boolean(col("is_head")))
                 .foreign_key(&mut owned_by("persons", "household_id", "households"))
                 .to_owned(),
-            Table::create().table(col("parcels"))
+            Table::create()
+                .table(col("parcels"))
                 .col(id())
                 .col(integer(col("household_id")))
                 .col(string_len(col("municipality_code"), 5))
@@ -189,10 +246,16 @@ impl MigrationTrait for Migration {
                 .col(exact_decimal_null(db, "latitude"))
                 .col(exact_decimal_null(db, "longitude"))
                 .foreign_key(&mut owned_by("parcels", "household_id", "households"))
-                .foreign_key(&mut fk("parcels", "municipality_code", "municipalities", "dane_code"))
+                .foreign_key(&mut fk(
+                    "parcels",
+                    "municipality_code",
+                    "municipalities",
+                    "dane_code",
+                ))
                 .to_owned(),
             // Accounts, sessions and the audit log.
-            Table::create().table(col("users"))
+            Table::create()
+                .table(col("users"))
                 .col(id())
                 .col(string_uniq(col("email")))
                 .col(string(col("display_name")))
@@ -201,14 +264,21 @@ impl MigrationTrait for Migration {
                 .col(boolean(col("active")))
                 .col(integer_null(col("territorial_office_id")))
                 .col(instant("created_at"))
-                .foreign_key(&mut fk("users", "territorial_office_id", "territorial_offices", "id"))
+                .foreign_key(&mut fk(
+                    "users",
+                    "territorial_office_id",
+                    "territorial_offices",
+                    "id",
+                ))
                 .to_owned(),
-            Table::create().table(col("sessions"))
+            Table::create()
+                .table(col("sessions"))
                 .col(string(col("id")).primary_key())
                 .col(text(col("data")))
                 .col(instant("expires_at"))
                 .to_owned(),
-            Table::create().table(col("audit_log"))
+            Table::create()
+                .table(col("audit_log"))
                 .col(big_pk_auto(col("id")))
                 .col(instant("at"))
                 .col(string(col("actor")))
@@ -220,7 +290,8 @@ impl MigrationTrait for Migration {
                 .col(text_null(col("after")))
                 .to_owned(),
             // Projects and their results framework.
-            Table::create().table(col("projects"))
+            Table::create()
+                .table(col("projects"))
                 .col(id())
                 .col(string_uniq(col("code")))
                 .col(text(col("title")))
@@ -236,14 +307,16 @@ impl MigrationTrait for Migration {
                 .col(instant("created_at"))
                 .foreign_key(&mut fk("projects", "program_id", "programs", "id"))
                 .to_owned(),
-            Table::create().table(col("project_objectives"))
+            Table::create()
+                .table(col("project_objectives"))
                 .col(id())
                 .col(integer(col("project_id")))
                 .col(integer(col("position")))
                 .col(text(col("text")))
                 .foreign_key(&mut owned_by("project_objectives", "project_id", "projects"))
                 .to_owned(),
-            Table::create().table(col("project_funding"))
+            Table::create()
+                .table(col("project_funding"))
                 .col(id())
                 .col(integer(col("project_id")))
                 .col(integer(col("position")))
@@ -252,7 +325,8 @@ impl MigrationTrait for Migration {
                 .col(exact_decimal(db, "amount"))
                 .foreign_key(&mut owned_by("project_funding", "project_id", "projects"))
                 .to_owned(),
-            Table::create().table(col("project_partners"))
+            Table::create()
+                .table(col("project_partners"))
                 .col(id())
                 .col(integer(col("project_id")))
                 .col(integer(col("position")))
@@ -260,14 +334,21 @@ impl MigrationTrait for Migration {
                 .col(string(col("role")))
                 .foreign_key(&mut owned_by("project_partners", "project_id", "projects"))
                 .to_owned(),
-            Table::create().table(col("project_municipalities"))
+            Table::create()
+                .table(col("project_municipalities"))
                 .col(integer(col("project_id")))
                 .col(string_len(col("dane_code"), 5))
                 .primary_key(Index::create().col(col("project_id")).col(col("dane_code")))
                 .foreign_key(&mut owned_by("project_municipalities", "project_id", "projects"))
-                .foreign_key(&mut fk("project_municipalities", "dane_code", "municipalities", "dane_code"))
+                .foreign_key(&mut fk(
+                    "project_municipalities",
+                    "dane_code",
+                    "municipalities",
+                    "dane_code",
+                ))
                 .to_owned(),
-            Table::create().table(col("indicators"))
+            Table::create()
+                .table(col("indicators"))
                 .col(id())
                 .col(integer(col("project_id")))
                 .col(integer(col("number")))
@@ -281,7 +362,8 @@ impl MigrationTrait for Migration {
                 .col(boolean(col("featured")))
                 .foreign_key(&mut owned_by("indicators", "project_id", "projects"))
                 .to_owned(),
-            Table::create().table(col("indicator_measurements"))
+            Table::create()
+                .table(col("indicator_measurements"))
                 .col(id())
                 .col(integer(col("indicator_id")))
                 .col(iso_date("measured_on"))
@@ -292,7 +374,11 @@ impl MigrationTrait for Migration {
                 .col(string(col("status")))
                 .col(string_null(col("submitted_by")))
                 .col(instant("created_at"))
-                .foreign_key(&mut owned_by("indicator_measurements", "indicator_id", "indicators"))
+                .foreign_key(&mut owned_by(
+                    "indicator_measurements",
+                    "indicator_id",
+                    "indicators",
+                ))
                 .to_owned(),
         ];
         for table in tables {

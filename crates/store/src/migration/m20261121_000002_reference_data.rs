@@ -19,7 +19,8 @@ impl MigrationName for Migration {
 }
 
 /// Where the shipped IPM comes from; an import names its own file instead.
-pub const SHIPPED_POVERTY_SOURCE: &str = "DANE, Censo Nacional de Población y Vivienda 2018 (data/ipm_2018_municipal_partial.csv)";
+pub const SHIPPED_POVERTY_SOURCE: &str =
+    "DANE, Censo Nacional de Población y Vivienda 2018 (data/ipm_2018_municipal_partial.csv)";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -36,7 +37,10 @@ impl MigrationTrait for Migration {
         .await?;
 
         pdet_subregion::Entity::insert_many(catalog.pdet_subregions.iter().enumerate().map(|(i, name)| {
-            pdet_subregion::ActiveModel { id: Set(i as i32 + 1), name: Set(name.clone()) }
+            pdet_subregion::ActiveModel {
+                id: Set(i as i32 + 1),
+                name: Set(name.clone()),
+            }
         }))
         .exec(db)
         .await?;
@@ -86,11 +90,31 @@ impl MigrationTrait for Migration {
         }
 
         let loads = [
-            ("departments", "data/divipola_departamentos.csv", catalog.departments.len()),
-            ("pdet_subregions", "data/pdet_municipios.csv", catalog.pdet_subregions.len()),
-            ("municipalities", "data/divipola_municipios.csv", catalog.municipalities.len()),
-            ("municipal_poverty", "data/ipm_2018_municipal_partial.csv", catalog.poverty_2018.len()),
-            ("minimum_wages", "data/smmlv_2010_2026.csv", money::minimum_wages().len()),
+            (
+                "departments",
+                "data/divipola_departamentos.csv",
+                catalog.departments.len(),
+            ),
+            (
+                "pdet_subregions",
+                "data/pdet_municipios.csv",
+                catalog.pdet_subregions.len(),
+            ),
+            (
+                "municipalities",
+                "data/divipola_municipios.csv",
+                catalog.municipalities.len(),
+            ),
+            (
+                "municipal_poverty",
+                "data/ipm_2018_municipal_partial.csv",
+                catalog.poverty_2018.len(),
+            ),
+            (
+                "minimum_wages",
+                "data/smmlv_2010_2026.csv",
+                money::minimum_wages().len(),
+            ),
         ];
         for (entity, source, rows) in loads {
             let summary = serde_json::json!({ "source": source, "rows": rows });

@@ -53,10 +53,21 @@ pub struct Health {
 #[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn health(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
-        Ok(()) => Json(Health { status: "ok", database: state.store.backend_name() }).into_response(),
+        Ok(()) => Json(Health {
+            status: "ok",
+            database: state.store.backend_name(),
+        })
+        .into_response(),
         Err(error) => {
             tracing::error!(%error, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", database: state.store.backend_name() })).into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "unavailable",
+                    database: state.store.backend_name(),
+                }),
+            )
+                .into_response()
         }
     }
 }
@@ -91,12 +102,21 @@ pub struct Municipality {
 /// Municipal units (DIVIPOLA), filtered like the municipalities page.
 #[utoipa::path(get, path = "/api/v1/municipalities", tag = "reference", params(MunicipalityFilter),
     responses((status = 200, body = Vec<Municipality>), (status = 422, body = ErrorBody)))]
-async fn municipalities(State(state): State<AppState>, Query(filter): Query<MunicipalityFilter>) -> Result<Json<Vec<Municipality>>, AppError> {
+async fn municipalities(
+    State(state): State<AppState>,
+    Query(filter): Query<MunicipalityFilter>,
+) -> Result<Json<Vec<Municipality>>, AppError> {
     let rows = state.store.municipalities(&filter.to_query()?).await?;
     Ok(Json(
         rows.into_iter()
             .map(|m| Municipality {
-                ipm: m.ipm.map(|p| Poverty { total: p.total, urban: p.urban, rural: p.rural, reference_year: p.reference_year, source: p.source }),
+                ipm: m.ipm.map(|p| Poverty {
+                    total: p.total,
+                    urban: p.urban,
+                    rural: p.rural,
+                    reference_year: p.reference_year,
+                    source: p.source,
+                }),
                 dane_code: m.dane_code,
                 name: m.name,
                 kind: m.kind,
@@ -118,7 +138,14 @@ pub struct Department {
 #[utoipa::path(get, path = "/api/v1/departments", tag = "reference", responses((status = 200, body = Vec<Department>)))]
 async fn departments(State(state): State<AppState>) -> Result<Json<Vec<Department>>, AppError> {
     let rows = state.store.departments().await?;
-    Ok(Json(rows.into_iter().map(|d| Department { code: d.code, name: d.name }).collect()))
+    Ok(Json(
+        rows.into_iter()
+            .map(|d| Department {
+                code: d.code,
+                name: d.name,
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -131,7 +158,14 @@ pub struct PdetSubregion {
 #[utoipa::path(get, path = "/api/v1/pdet-subregions", tag = "reference", responses((status = 200, body = Vec<PdetSubregion>)))]
 async fn pdet_subregions(State(state): State<AppState>) -> Result<Json<Vec<PdetSubregion>>, AppError> {
     let rows = state.store.pdet_subregions().await?;
-    Ok(Json(rows.into_iter().map(|s| PdetSubregion { id: s.id, name: s.name }).collect()))
+    Ok(Json(
+        rows.into_iter()
+            .map(|s| PdetSubregion {
+                id: s.id,
+                name: s.name,
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -150,7 +184,10 @@ pub struct ProjectSummary {
 }
 
 fn totals_by_code(totals: &BTreeMap<vereda_domain::money::Currency, Decimal>) -> BTreeMap<String, Decimal> {
-    totals.iter().map(|(currency, amount)| (currency.to_string(), *amount)).collect()
+    totals
+        .iter()
+        .map(|(currency, amount)| (currency.to_string(), *amount))
+        .collect()
 }
 
 /// Every project, by code.
@@ -239,12 +276,25 @@ pub struct ProjectCard {
 /// A project card: everything the public card shows.
 #[utoipa::path(get, path = "/api/v1/projects/{code}", tag = "projects", params(("code" = String, Path, description = "Project code, e.g. T06.60,61,62")),
     responses((status = 200, body = ProjectCard), (status = 404, body = ErrorBody)))]
-async fn project(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<ProjectCard>, AppError> {
-    let card = state.store.project_card(&code).await?.ok_or_else(|| AppError::with_detail(ErrorCode::NotFound, format!("project {code} does not exist")))?;
+async fn project(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<ProjectCard>, AppError> {
+    let card = state.store.project_card(&code).await?.ok_or_else(|| {
+        AppError::with_detail(ErrorCode::NotFound, format!("project {code} does not exist"))
+    })?;
     Ok(Json(ProjectCard {
         totals: totals_by_code(&card.totals),
         status: card.status.to_string(),
-        funding: card.funding.into_iter().map(|f| FundingLine { source: f.source, currency: f.currency.to_string(), amount: f.amount }).collect(),
+        funding: card
+            .funding
+            .into_iter()
+            .map(|f| FundingLine {
+                source: f.source,
+                currency: f.currency.to_string(),
+                amount: f.amount,
+            })
+            .collect(),
         indicators: card
             .indicators
             .into_iter()
@@ -263,7 +313,14 @@ async fn project(State(state): State<AppState>, Path(code): Path<String>) -> Res
                 advance_percent: i.advance_percent,
             })
             .collect(),
-        partners: card.partners.into_iter().map(|p| Partner { name: p.name, role: p.role.to_string() }).collect(),
+        partners: card
+            .partners
+            .into_iter()
+            .map(|p| Partner {
+                name: p.name,
+                role: p.role.to_string(),
+            })
+            .collect(),
         code: card.code,
         title: card.title,
         subtitle: card.subtitle,
@@ -354,13 +411,31 @@ pub struct AuditEntry {
 /// The audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "staff", params(AuditFilter),
     responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn audit(State(state): State<AppState>, visitor: Visitor, Query(filter): Query<AuditFilter>) -> Result<Json<Vec<AuditEntry>>, AppError> {
+async fn audit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(filter): Query<AuditFilter>,
+) -> Result<Json<Vec<AuditEntry>>, AppError> {
     visitor.require(Permission::ViewAuditLog)?;
-    let query = AuditQuery { entity: filter.entity, entity_id: filter.entity_id, before_id: filter.before_id, limit: filter.limit.unwrap_or(100) };
+    let query = AuditQuery {
+        entity: filter.entity,
+        entity_id: filter.entity_id,
+        before_id: filter.before_id,
+        limit: filter.limit.unwrap_or(100),
+    };
     let rows = state.store.audit_entries(&query).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|e| AuditEntry { action: e.action.to_string(), id: e.id, at: e.at, actor: e.actor, entity: e.entity, entity_id: e.entity_id, before: e.before, after: e.after })
+            .map(|e| AuditEntry {
+                action: e.action.to_string(),
+                id: e.id,
+                at: e.at,
+                actor: e.actor,
+                entity: e.entity,
+                entity_id: e.entity_id,
+                before: e.before,
+                after: e.after,
+            })
             .collect(),
     ))
 }
@@ -377,5 +452,10 @@ pub struct Me {
 #[utoipa::path(get, path = "/api/v1/me", tag = "staff", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 async fn me(visitor: Visitor) -> Result<Json<Me>, AppError> {
     let account = visitor.require(Permission::ViewStaffArea)?;
-    Ok(Json(Me { id: account.id, email: account.email.clone(), display_name: account.display_name.clone(), role: account.role.to_string() }))
+    Ok(Json(Me {
+        id: account.id,
+        email: account.email.clone(),
+        display_name: account.display_name.clone(),
+        role: account.role.to_string(),
+    }))
 }

@@ -2,11 +2,11 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use vereda_domain::accounts::{Permission, Role};
 use vereda_store::StoreError;
@@ -36,7 +36,12 @@ struct UsersPage {
     role: String,
 }
 
-async fn users_page(state: &AppState, visitor: &Visitor, failure: Option<String>, form: Option<&NewUserForm>) -> Result<UsersPage, AppError> {
+async fn users_page(
+    state: &AppState,
+    visitor: &Visitor,
+    failure: Option<String>,
+    form: Option<&NewUserForm>,
+) -> Result<UsersPage, AppError> {
     Ok(UsersPage {
         accounts: state.store.accounts().await?,
         roles: Role::ALL,
@@ -62,7 +67,11 @@ struct NewUserForm {
     csrf_token: String,
 }
 
-async fn create_user(State(state): State<AppState>, visitor: Visitor, Form(form): Form<NewUserForm>) -> Result<Response, AppError> {
+async fn create_user(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(form): Form<NewUserForm>,
+) -> Result<Response, AppError> {
     let admin = visitor.require(Permission::ManageUsers)?.actor();
     visitor.check_csrf(&form.csrf_token).await?;
     let role = match form.role.parse::<Role>() {
@@ -72,11 +81,20 @@ async fn create_user(State(state): State<AppState>, visitor: Visitor, Form(form)
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
-    let new = NewAccount { email: form.email.clone(), display_name: form.display_name.clone(), role, password: form.password.clone() };
+    let new = NewAccount {
+        email: form.email.clone(),
+        display_name: form.display_name.clone(),
+        role,
+        password: form.password.clone(),
+    };
     match state.store.create_account(&admin, new).await {
         Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
         Err(error @ (StoreError::DuplicateEmail(_) | StoreError::Invalid(_))) => {
-            let status = if matches!(error, StoreError::DuplicateEmail(_)) { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let status = if matches!(error, StoreError::DuplicateEmail(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
             let page = users_page(&state, &visitor, Some(error.to_string()), Some(&form)).await?;
             Ok((status, render(&page)?).into_response())
         }
@@ -95,7 +113,12 @@ struct IpmPage {
     summary: Option<PovertyImportSummary>,
 }
 
-async fn ipm_page(state: &AppState, visitor: &Visitor, errors: Vec<String>, summary: Option<PovertyImportSummary>) -> Result<IpmPage, AppError> {
+async fn ipm_page(
+    state: &AppState,
+    visitor: &Visitor,
+    errors: Vec<String>,
+    summary: Option<PovertyImportSummary>,
+) -> Result<IpmPage, AppError> {
     let all = state.store.municipalities(&MunicipalityQuery::default()).await?;
     Ok(IpmPage {
         csrf: visitor.csrf_token().await?,
@@ -114,21 +137,35 @@ async fn ipm_form(State(state): State<AppState>, visitor: Visitor) -> Result<Res
 
 /// Reads the upload into a temporary file (the readers work on files, as the command line
 /// does), parses it whole, and stores it in one transaction only if every row is good.
-async fn import_ipm(State(state): State<AppState>, visitor: Visitor, mut multipart: Multipart) -> Result<Response, AppError> {
+async fn import_ipm(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
     let admin = visitor.require(Permission::ImportReferenceData)?.actor();
     let mut csrf = String::new();
     let mut upload: Option<(String, Vec<u8>)> = None;
     let mut year: i16 = 2018;
-    while let Some(field) = multipart.next_field().await.map_err(|e| AppError::invalid(e.body_text()))? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::invalid(e.body_text()))?
+    {
         match field.name() {
             Some("csrf_token") => csrf = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?,
             Some("reference_year") => {
                 let text = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?;
-                year = text.trim().parse().map_err(|_| AppError::invalid(format!("reference year {text:?} is not a year")))?;
+                year = text
+                    .trim()
+                    .parse()
+                    .map_err(|_| AppError::invalid(format!("reference year {text:?} is not a year")))?;
             }
             Some("file") => {
                 let name = field.file_name().unwrap_or("ipm.csv").to_owned();
-                let bytes = field.bytes().await.map_err(|e| AppError::invalid(e.body_text()))?;
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::invalid(e.body_text()))?;
                 upload = Some((name, bytes.to_vec()));
             }
             _ => {}
@@ -136,7 +173,13 @@ async fn import_ipm(State(state): State<AppState>, visitor: Visitor, mut multipa
     }
     visitor.check_csrf(&csrf).await?;
     let Some((name, bytes)) = upload.filter(|(_, b)| !b.is_empty()) else {
-        let page = ipm_page(&state, &visitor, vec![visitor.lang.t("ipm.no_file").to_owned()], None).await?;
+        let page = ipm_page(
+            &state,
+            &visitor,
+            vec![visitor.lang.t("ipm.no_file").to_owned()],
+            None,
+        )
+        .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
     let parsed = tokio::task::spawn_blocking(move || parse_upload(&name, &bytes))
@@ -144,7 +187,10 @@ async fn import_ipm(State(state): State<AppState>, visitor: Visitor, mut multipa
         .map_err(|e| AppError::internal(&e))?;
     match parsed {
         Ok((records, source)) => {
-            let summary = state.store.import_poverty(&admin, &records, year, &source).await?;
+            let summary = state
+                .store
+                .import_poverty(&admin, &records, year, &source)
+                .await?;
             tracing::info!(?summary, %source, "municipal IPM imported");
             render(&ipm_page(&state, &visitor, Vec::new(), Some(summary)).await?)
         }
@@ -155,7 +201,10 @@ async fn import_ipm(State(state): State<AppState>, visitor: Visitor, mut multipa
     }
 }
 
-type PovertyRecords = Vec<(vereda_domain::territory::DaneCode, vereda_domain::territory::PovertyIndex)>;
+type PovertyRecords = Vec<(
+    vereda_domain::territory::DaneCode,
+    vereda_domain::territory::PovertyIndex,
+)>;
 
 fn parse_upload(name: &str, bytes: &[u8]) -> Result<(PovertyRecords, String), Vec<String>> {
     // Keep only the file's own name: it names the file in messages and in the audit log.
@@ -170,7 +219,12 @@ fn parse_upload(name: &str, bytes: &[u8]) -> Result<(PovertyRecords, String), Ve
         .map_err(|e| vec![format!("{file_name}: {e}")])
         .and_then(|()| {
             vereda_screen::poverty::read_poverty_file(&path)
-                .map(|file| (file.records, format!("{file_name} (uploaded {})", jiff::Zoned::now().date())))
+                .map(|file| {
+                    (
+                        file.records,
+                        format!("{file_name} (uploaded {})", jiff::Zoned::now().date()),
+                    )
+                })
                 .map_err(|e| e.to_string().lines().map(str::to_owned).collect())
         });
     let _ = std::fs::remove_dir_all(&dir);

@@ -19,7 +19,10 @@ use crate::error::{AppError, ErrorCode, urlencode};
 use crate::i18n::Lang;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(public::routes()).merge(staff::routes()).merge(admin::routes())
+    Router::new()
+        .merge(public::routes())
+        .merge(staff::routes())
+        .merge(admin::routes())
 }
 
 /// What every page's frame needs.
@@ -38,7 +41,11 @@ pub struct Chrome {
 
 impl Chrome {
     pub async fn new(visitor: &Visitor) -> Result<Chrome, AppError> {
-        let csrf = if visitor.account.is_some() { visitor.csrf_token().await? } else { String::new() };
+        let csrf = if visitor.account.is_some() {
+            visitor.csrf_token().await?
+        } else {
+            String::new()
+        };
         Ok(Chrome {
             lang: visitor.lang,
             account: visitor.account.clone(),
@@ -73,7 +80,11 @@ impl Chrome {
 
     /// The link that switches language and comes back here.
     pub fn switch_language_href(&self) -> String {
-        format!("/lang/{}?next={}", self.lang.other().code(), urlencode(&self.here))
+        format!(
+            "/lang/{}?next={}",
+            self.lang.other().code(),
+            urlencode(&self.here)
+        )
     }
 
     pub fn other_language_name(&self) -> &'static str {
@@ -122,9 +133,20 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
-/// The HTML page of an error, in the visitor's language.
-pub fn error_page(lang: Lang, code: ErrorCode, message: &str) -> Response {
-    let page = ErrorPage { chrome: Chrome::anonymous(lang), status: code.status().as_u16(), code: code.name(), message };
+/// The HTML page of an error, in the visitor's language and with their header.
+pub async fn error_page(visitor: Option<&Visitor>, lang: Lang, code: ErrorCode, message: &str) -> Response {
+    let chrome = match visitor {
+        Some(visitor) => Chrome::new(visitor)
+            .await
+            .unwrap_or_else(|_| Chrome::anonymous(lang)),
+        None => Chrome::anonymous(lang),
+    };
+    let page = ErrorPage {
+        chrome,
+        status: code.status().as_u16(),
+        code: code.name(),
+        message,
+    };
     match page.render() {
         Ok(html) => Html(html).into_response(),
         Err(_) => message.to_owned().into_response(),

@@ -2,11 +2,11 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use vereda_store::projects::ProjectSummary;
 use vereda_store::territory::{DepartmentRow, MunicipalityQuery, MunicipalityRow, PdetSubregionRow};
@@ -63,7 +63,12 @@ pub struct MunicipalityFilter {
 
 impl MunicipalityFilter {
     pub fn to_query(&self) -> Result<MunicipalityQuery, AppError> {
-        let department_code = match self.departamento.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        let department_code = match self
+            .departamento
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
             Some(code) => Some(
                 vereda_domain::territory::DepartmentCode::parse(code)
                     .map_err(|e| AppError::invalid(e.to_string()))?
@@ -72,7 +77,10 @@ impl MunicipalityFilter {
             None => None,
         };
         let pdet_subregion_id = match self.subregion.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(id) => Some(id.parse::<i32>().map_err(|_| AppError::invalid(format!("subregion {id:?} is not a PDET subregion id")))?),
+            Some(id) => Some(
+                id.parse::<i32>()
+                    .map_err(|_| AppError::invalid(format!("subregion {id:?} is not a PDET subregion id")))?,
+            ),
             None => None,
         };
         Ok(MunicipalityQuery {
@@ -108,7 +116,10 @@ async fn municipalities(
         subregions: state.store.pdet_subregions().await?,
         rows: state.store.municipalities(&query).await?,
         department: query.department_code.clone().unwrap_or_default(),
-        subregion: query.pdet_subregion_id.map(|id| id.to_string()).unwrap_or_default(),
+        subregion: query
+            .pdet_subregion_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
         text: query.text.clone().unwrap_or_default(),
         pdet_only: query.pdet_only,
         chrome: Chrome::new(&visitor).await?,
@@ -120,11 +131,21 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn switch_language(Path(code): Path<String>, Query(query): Query<NextQuery>) -> Result<Response, AppError> {
-    let lang = Lang::parse(&code).ok_or_else(|| AppError::with_detail(ErrorCode::NotFound, format!("unknown language {code:?}")))?;
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
+async fn switch_language(
+    Path(code): Path<String>,
+    Query(query): Query<NextQuery>,
+) -> Result<Response, AppError> {
+    let lang = Lang::parse(&code)
+        .ok_or_else(|| AppError::with_detail(ErrorCode::NotFound, format!("unknown language {code:?}")))?;
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.code()
+    );
     let mut response = Redirect::to(&safe_next(query.next.as_deref())).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| AppError::internal(&e))?);
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| AppError::internal(&e))?,
+    );
     Ok(response)
 }
 
@@ -159,7 +180,11 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, visitor: Visitor, Form(form): Form<LoginForm>) -> Result<Response, AppError> {
+async fn login(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
     visitor.check_csrf(&form.csrf_token).await?;
     match state.store.authenticate(&form.email, &form.password).await? {
         Ok(account) => {

@@ -1,10 +1,10 @@
 //! The staff area: dashboard, calls, households and the audit log.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use vereda_domain::accounts::Permission;
 use vereda_store::audit::{AuditEntry, AuditQuery};
@@ -50,7 +50,10 @@ struct CallsPage {
 
 async fn calls(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
     visitor.require(Permission::ViewCalls)?;
-    render(&CallsPage { calls: state.store.calls().await?, chrome: Chrome::new(&visitor).await? })
+    render(&CallsPage {
+        calls: state.store.calls().await?,
+        chrome: Chrome::new(&visitor).await?,
+    })
 }
 
 #[derive(Template)]
@@ -61,9 +64,17 @@ struct HouseholdsPage {
     households: Vec<HouseholdSummary>,
 }
 
-async fn households(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i32>) -> Result<Response, AppError> {
+async fn households(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
     visitor.require(Permission::ViewHouseholds)?;
-    let call = state.store.call(id).await?.ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let call = state
+        .store
+        .call(id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
     render(&HouseholdsPage {
         households: state.store.households(Some(call.id)).await?,
         call,
@@ -88,13 +99,29 @@ struct AuditPage {
 
 const AUDIT_PAGE_SIZE: u64 = 50;
 
-async fn audit(State(state): State<AppState>, visitor: Visitor, Query(filter): Query<AuditFilter>) -> Result<Response, AppError> {
+async fn audit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(filter): Query<AuditFilter>,
+) -> Result<Response, AppError> {
     visitor.require(Permission::ViewAuditLog)?;
     let entity = filter.entity.filter(|e| !e.trim().is_empty());
     let entries = state
         .store
-        .audit_entries(&AuditQuery { entity: entity.clone(), entity_id: None, before_id: filter.before, limit: AUDIT_PAGE_SIZE })
+        .audit_entries(&AuditQuery {
+            entity: entity.clone(),
+            entity_id: None,
+            before_id: filter.before,
+            limit: AUDIT_PAGE_SIZE,
+        })
         .await?;
-    let older = (entries.len() as u64 == AUDIT_PAGE_SIZE).then(|| entries.last().map(|e| e.id)).flatten();
-    render(&AuditPage { entries, entity: entity.unwrap_or_default(), older, chrome: Chrome::new(&visitor).await? })
+    let older = (entries.len() as u64 == AUDIT_PAGE_SIZE)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    render(&AuditPage {
+        entries,
+        entity: entity.unwrap_or_default(),
+        older,
+        chrome: Chrome::new(&visitor).await?,
+    })
 }

@@ -34,17 +34,27 @@ impl Client {
         let db = vereda_store::test_support::sqlite().await.expect("database");
         vereda_store::demo::seed(&db.store).await.expect("demo data");
         let app = vereda_web::app(db.store.clone(), vereda_web::WebConfig::default());
-        Client { app, db, cookies: Vec::new() }
+        Client {
+            app,
+            db,
+            cookies: Vec::new(),
+        }
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     pub async fn send(&mut self, request: Request<Body>) -> Reply {
         let mut request = request;
         if !self.cookies.is_empty() {
-            request.headers_mut().insert(header::COOKIE, self.cookie_header().parse().expect("cookie"));
+            request
+                .headers_mut()
+                .insert(header::COOKIE, self.cookie_header().parse().expect("cookie"));
         }
         let response = self.app.clone().oneshot(request).await.expect("response");
         for value in response.headers().get_all(header::SET_COOKIE) {
@@ -58,18 +68,35 @@ impl Client {
             }
         }
         let status = response.status();
-        let location = response.headers().get(header::LOCATION).map(|v| v.to_str().expect("location").to_owned());
-        let content_type = response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().expect("type").to_owned()).unwrap_or_default();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().expect("location").to_owned());
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().expect("type").to_owned())
+            .unwrap_or_default();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, location, content_type, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply {
+            status,
+            location,
+            content_type,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Reply {
-        self.send(Request::get(path).body(Body::empty()).expect("request")).await
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
     }
 
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        let body = fields.iter().map(|(k, v)| format!("{k}={}", vereda_web::error::urlencode(v))).collect::<Vec<_>>().join("&");
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", vereda_web::error::urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
         let request = Request::post(path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body))
@@ -77,11 +104,19 @@ impl Client {
         self.send(request).await
     }
 
-    pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Reply {
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &[u8]),
+    ) -> Reply {
         let boundary = "vereda-test-boundary";
         let mut body = Vec::new();
         for (name, value) in fields {
-            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
         }
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n", file.0).as_bytes(),
@@ -89,7 +124,10 @@ impl Client {
         body.extend_from_slice(file.1);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let request = Request::post(path)
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .body(Body::from(body))
             .expect("request");
         self.send(request).await
@@ -105,12 +143,31 @@ impl Client {
     pub async fn log_in(&mut self, email: &str, password: &str) -> Reply {
         let form = self.get("/login").await;
         let token = Client::csrf_in(&form.body);
-        self.post_form("/login", &[("email", email), ("password", password), ("csrf_token", &token), ("next", "/staff")]).await
+        self.post_form(
+            "/login",
+            &[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &token),
+                ("next", "/staff"),
+            ],
+        )
+        .await
     }
 
     pub async fn log_in_as(&mut self, role: vereda_domain::accounts::Role) {
-        let reply = self.log_in(&vereda_store::demo::demo_email(role), vereda_store::demo::DEMO_PASSWORD).await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER, "login as {role}: {}", reply.body);
+        let reply = self
+            .log_in(
+                &vereda_store::demo::demo_email(role),
+                vereda_store::demo::DEMO_PASSWORD,
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::SEE_OTHER,
+            "login as {role}: {}",
+            reply.body
+        );
     }
 
     /// The token of the logged-in session, from any staff page.
