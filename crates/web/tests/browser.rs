@@ -112,6 +112,26 @@ async fn server() -> (
     (format!("http://{address}"), db, stop)
 }
 
+async fn click(client: &Client, locator: Locator<'_>) {
+    client
+        .find(locator)
+        .await
+        .expect("element")
+        .click()
+        .await
+        .expect("click");
+}
+
+async fn type_into(client: &Client, id: &str, text: &str) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("{id}: {e}"))
+        .send_keys(text)
+        .await
+        .expect("type");
+}
+
 async fn text_of(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
@@ -142,13 +162,7 @@ async fn a_citizen_reads_in_spanish_switches_to_english_and_filters_municipaliti
         text_of(&client, "h1").await,
         "Desarrollo rural con enfoque territorial"
     );
-    client
-        .find(Locator::Id("language-switch"))
-        .await
-        .expect("switch")
-        .click()
-        .await
-        .expect("click");
+    click(&client, Locator::Id("language-switch")).await;
     assert_eq!(
         text_of(&client, "h1").await,
         "Rural development with a territorial approach"
@@ -160,20 +174,8 @@ async fn a_citizen_reads_in_spanish_switches_to_english_and_filters_municipaliti
         .expect("municipalities");
     let department = client.find(Locator::Id("departamento")).await.expect("select");
     department.select_by_value("18").await.expect("Caquetá");
-    client
-        .find(Locator::Id("q"))
-        .await
-        .expect("search")
-        .send_keys("caguan")
-        .await
-        .expect("type");
-    client
-        .find(Locator::Css("form.filters button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("filter");
+    type_into(&client, "q", "caguan").await;
+    click(&client, Locator::Css("form.filters button")).await;
     let rows = client
         .find_all(Locator::Css("#municipalities tbody tr"))
         .await
@@ -214,46 +216,16 @@ async fn an_officer_logs_in_sees_the_workspace_and_logs_out() {
             .starts_with("/login"),
         "sent to log in"
     );
-    client
-        .find(Locator::Id("email"))
-        .await
-        .expect("email")
-        .send_keys("territorial.officer@vereda.test")
-        .await
-        .expect("type");
-    client
-        .find(Locator::Id("password"))
-        .await
-        .expect("password")
-        .send_keys("not the password")
-        .await
-        .expect("type");
-    client
-        .find(Locator::Id("login-submit"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
+    type_into(&client, "email", "territorial.officer@vereda.test").await;
+    type_into(&client, "password", "not the password").await;
+    click(&client, Locator::Id("login-submit")).await;
     assert_eq!(
         text_of(&client, "#login-error").await,
         "Correo o contraseña incorrectos."
     );
 
-    client
-        .find(Locator::Id("password"))
-        .await
-        .expect("password")
-        .send_keys(vereda_store::demo::DEMO_PASSWORD)
-        .await
-        .expect("type");
-    client
-        .find(Locator::Id("login-submit"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
+    type_into(&client, "password", vereda_store::demo::DEMO_PASSWORD).await;
+    click(&client, Locator::Id("login-submit")).await;
     assert_eq!(client.current_url().await.expect("url").path(), "/staff");
     assert_eq!(text_of(&client, "#role").await, "Profesional territorial");
 
@@ -267,13 +239,7 @@ async fn an_officer_logs_in_sees_the_workspace_and_logs_out() {
             .contains("Su rol no permite esta acción.")
     );
 
-    client
-        .find(Locator::Id("logout"))
-        .await
-        .expect("logout")
-        .click()
-        .await
-        .expect("click");
+    click(&client, Locator::Id("logout")).await;
     assert!(client.find(Locator::Id("login-link")).await.is_ok(), "logged out");
     client.goto(&format!("{base}/staff")).await.expect("staff");
     assert!(
