@@ -12,7 +12,7 @@ use vereda_domain::territory::DaneCode;
 
 use crate::entity::{household, parcel, person};
 use crate::types::{DbDate, DbTimestamp, Dec};
-use crate::{Store, StoreError, StoreResult, audit, is_unique_violation};
+use crate::{Store, StoreError, StoreResult, audit, duplicate_or};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewPerson {
@@ -112,16 +112,9 @@ impl Store {
             created_at: Set(DbTimestamp::now()),
             ..Default::default()
         };
-        let stored = audit::insert(&txn, actor, row).await.map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Duplicate {
-                    entity: "household",
-                    id: new.external_id.clone(),
-                }
-            } else {
-                e.into()
-            }
-        })?;
+        let stored = audit::insert(&txn, actor, row)
+            .await
+            .map_err(duplicate_or("household", || new.external_id.clone()))?;
         for member in &new.members {
             let row = person::ActiveModel {
                 household_id: Set(stored.id),
@@ -153,14 +146,10 @@ impl Store {
             audit::insert(&txn, actor, row).await?;
         }
         txn.commit().await?;
-        self.households(new.call_id)
+        self.summarize(vec![stored])
             .await?
-            .into_iter()
-            .find(|h| h.id == stored.id)
-            .ok_or_else(|| StoreError::NotFound {
-                entity: "household",
-                id: stored.id.to_string(),
-            })
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("a stored household has no summary".to_owned()))
     }
 
     /// The households of a call (or those in no call), in the order they were registered.
@@ -174,6 +163,11 @@ impl Store {
             .order_by_asc(household::Column::Id)
             .all(&self.db)
             .await?;
+        self.summarize(rows).await
+    }
+
+    /// Summaries of the given households, with their heads and counts, in the same order.
+    async fn summarize(&self, rows: Vec<household::Model>) -> StoreResult<Vec<HouseholdSummary>> {
         let ids: Vec<i32> = rows.iter().map(|h| h.id).collect();
         let mut members: HashMap<i32, Vec<person::Model>> = HashMap::new();
         for member in person::Entity::find()

@@ -164,6 +164,26 @@ fn redact(url: &str, message: &str) -> String {
     format!("{}: {message}", redact_password(url))
 }
 
+/// Maps a unique-constraint violation to [`StoreError::Duplicate`] naming the row; other
+/// errors pass through.
+pub(crate) fn duplicate_or(
+    entity: &'static str,
+    id: impl FnOnce() -> String,
+) -> impl FnOnce(DbErr) -> StoreError {
+    move |error| {
+        if is_unique_violation(&error) {
+            StoreError::Duplicate { entity, id: id() }
+        } else {
+            error.into()
+        }
+    }
+}
+
+/// A stored value that no longer parses: the row and what is wrong with it.
+pub(crate) fn corrupt(what: &str, id: i32, error: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what} {id}: {error}"))
+}
+
 /// Whether a database error is a unique-constraint violation, on either backend.
 pub(crate) fn is_unique_violation(error: &DbErr) -> bool {
     matches!(

@@ -13,7 +13,7 @@ use vereda_domain::territory::DepartmentCode;
 
 use crate::entity::{call, call_office, household, program, territorial_office};
 use crate::types::{DbTimestamp, Dec};
-use crate::{Store, StoreError, StoreResult, audit, is_unique_violation};
+use crate::{Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TerritorialOffice {
@@ -60,10 +60,6 @@ pub struct Call {
     pub households: u64,
 }
 
-fn corrupt(what: &str, id: i32, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{what} {id}: {e}"))
-}
-
 impl Store {
     pub async fn create_territorial_office(
         &self,
@@ -77,16 +73,9 @@ impl Store {
             department_code: Set(department.to_string()),
             ..Default::default()
         };
-        let model = audit::insert(&txn, actor, row).await.map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Duplicate {
-                    entity: "territorial office",
-                    id: name.to_owned(),
-                }
-            } else {
-                e.into()
-            }
-        })?;
+        let model = audit::insert(&txn, actor, row)
+            .await
+            .map_err(duplicate_or("territorial office", || name.to_owned()))?;
         txn.commit().await?;
         Ok(TerritorialOffice {
             id: model.id,
@@ -124,16 +113,9 @@ impl Store {
             created_at: Set(DbTimestamp::now()),
             ..Default::default()
         };
-        let model = audit::insert(&txn, actor, row).await.map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Duplicate {
-                    entity: "program",
-                    id: code.to_owned(),
-                }
-            } else {
-                e.into()
-            }
-        })?;
+        let model = audit::insert(&txn, actor, row)
+            .await
+            .map_err(duplicate_or("program", || code.to_owned()))?;
         txn.commit().await?;
         Ok(Program {
             id: model.id,
@@ -196,16 +178,9 @@ impl Store {
             created_at: Set(DbTimestamp::now()),
             ..Default::default()
         };
-        let model = audit::insert(&txn, actor, row).await.map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Duplicate {
-                    entity: "call",
-                    id: new.code.clone(),
-                }
-            } else {
-                e.into()
-            }
-        })?;
+        let model = audit::insert(&txn, actor, row)
+            .await
+            .map_err(duplicate_or("call", || new.code.clone()))?;
         for office_id in &new.territorial_office_ids {
             territorial_office::Entity::find_by_id(*office_id)
                 .one(&txn)

@@ -20,7 +20,7 @@ use crate::entity::{
     project_partner,
 };
 use crate::types::{DbDate, DbTimestamp, Dec};
-use crate::{Store, StoreError, StoreResult, audit, is_unique_violation};
+use crate::{Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewFunding {
@@ -164,10 +164,6 @@ pub struct ProjectSummary {
     pub indicators: usize,
 }
 
-fn corrupt(what: &str, id: i32, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{what} {id}: {e}"))
-}
-
 impl Store {
     /// Stores a project and its whole results framework in one transaction.
     pub async fn create_project(&self, actor: &Actor, new: NewProject) -> StoreResult<ProjectCard> {
@@ -193,16 +189,9 @@ impl Store {
             created_at: Set(DbTimestamp::now()),
             ..Default::default()
         };
-        let stored = audit::insert(&txn, actor, row).await.map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Duplicate {
-                    entity: "project",
-                    id: new.code.clone(),
-                }
-            } else {
-                e.into()
-            }
-        })?;
+        let stored = audit::insert(&txn, actor, row)
+            .await
+            .map_err(duplicate_or("project", || new.code.clone()))?;
         for (position, text) in new.specific_objectives.iter().enumerate() {
             let row = project_objective::ActiveModel {
                 project_id: Set(stored.id),
@@ -269,16 +258,11 @@ impl Store {
                 featured: Set(item.featured),
                 ..Default::default()
             };
-            let stored_indicator = audit::insert(&txn, actor, row).await.map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Duplicate {
-                        entity: "indicator",
-                        id: format!("{} of project {}", item.number, new.code),
-                    }
-                } else {
-                    e.into()
-                }
-            })?;
+            let stored_indicator = audit::insert(&txn, actor, row)
+                .await
+                .map_err(duplicate_or("indicator", || {
+                    format!("{} of project {}", item.number, new.code)
+                }))?;
             for measurement in &item.measurements {
                 let row = indicator_measurement::ActiveModel {
                     indicator_id: Set(stored_indicator.id),
