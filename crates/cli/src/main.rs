@@ -2,6 +2,7 @@
 //! the same work from the command line.
 
 mod config;
+mod screening;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -55,6 +56,11 @@ enum Command {
     /// Import reference data from official files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Screen a registry of households against a rule set (see docs/screening.md).
+    Screen(screening::ScreenArgs),
+    /// The rule sets: the regulation's figures, each with its article.
+    #[command(subcommand)]
+    Rules(screening::RulesCommand),
 }
 
 #[derive(Args, Debug)]
@@ -95,6 +101,9 @@ enum UserCommand {
 enum DemoCommand {
     /// Load the demo data into the database (once; a second run changes nothing).
     Seed,
+    /// Write a synthetic registry: households.csv and the five registries, for demos and
+    /// benchmarks (no database needed).
+    Households(screening::SyntheticArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -111,6 +120,23 @@ enum ImportCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Batch commands need neither the database nor the async runtime.
+    let outcome = match cli.command {
+        Command::Screen(args) => screening::screen(args),
+        Command::Rules(command) => screening::rules(command),
+        Command::DemoData(DemoCommand::Households(args)) => screening::synthetic(args),
+        command => return run_with_settings(Cli { command, ..cli }),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_with_settings(cli: Cli) -> ExitCode {
     let settings = match Settings::resolve(cli.config.as_deref(), cli.database_url.clone(), cli.log_format) {
         Ok(settings) => settings,
         Err(error) => {
@@ -187,6 +213,9 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
                 );
             }
             Ok(())
+        }
+        Command::Screen(_) | Command::Rules(_) | Command::DemoData(DemoCommand::Households(_)) => {
+            bail!("this command runs without the database")
         }
         Command::DemoData(DemoCommand::Seed) => {
             let store = open(&settings).await?;

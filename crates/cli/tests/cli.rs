@@ -183,3 +183,222 @@ fn serve_stops_gracefully_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+// ---- Batch screening, rule sets and synthetic registries -----------------------------------
+
+const REGISTRY_KINDS: [&str; 5] = [
+    "ruv",
+    "prior_beneficiaries",
+    "public_servants",
+    "sanctions",
+    "wanted",
+];
+
+fn screen_args(dir: &std::path::Path, households: &str) -> Vec<String> {
+    let mut args = vec![
+        "screen".to_owned(),
+        "--households".to_owned(),
+        dir.join(households).display().to_string(),
+    ];
+    for kind in REGISTRY_KINDS {
+        args.push("--registry".to_owned());
+        args.push(format!("{kind}={}", dir.join(format!("{kind}.csv")).display()));
+    }
+    args.extend(["--as-of", "2013-06-01", "--out"].map(str::to_owned));
+    args.push(dir.join("results.csv").display().to_string());
+    args
+}
+
+fn run_args(dir: &std::path::Path, args: &[String]) -> Output {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    vereda(dir, &args, None)
+}
+
+#[test]
+fn synthetic_registries_screen_end_to_end_and_are_reproducible() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().display().to_string();
+    let generated = vereda(
+        dir.path(),
+        &[
+            "demo-data",
+            "households",
+            "--n",
+            "3000",
+            "--out",
+            &out,
+            "--seed",
+            "9",
+        ],
+        None,
+    );
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let first = std::fs::read(dir.path().join("households.csv")).expect("households");
+    let again = vereda(
+        dir.path(),
+        &[
+            "demo-data",
+            "households",
+            "--n",
+            "3000",
+            "--out",
+            &out,
+            "--seed",
+            "9",
+        ],
+        None,
+    );
+    assert!(again.status.success());
+    assert_eq!(
+        first,
+        std::fs::read(dir.path().join("households.csv")).expect("households"),
+        "same seed, same bytes"
+    );
+
+    let screened = run_args(dir.path(), &screen_args(dir.path(), "households.csv"));
+    let stderr = text(&screened.stderr);
+    assert!(screened.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("3000 households screened with incoder-308-2013"),
+        "{stderr}"
+    );
+    let results = std::fs::read_to_string(dir.path().join("results.csv")).expect("results");
+    assert_eq!(results.lines().count(), 3001);
+    assert!(
+        results.starts_with(
+            "household_id,eligible,sisben_level,cofinancing_max_pct,cap_smmlv,reasons\nH0000001,"
+        )
+    );
+
+    let mut explain = screen_args(dir.path(), "households.csv");
+    explain.extend(["--explain".to_owned(), "H0000002".to_owned()]);
+    let explained = run_args(dir.path(), &explain);
+    let stdout = text(&explained.stdout);
+    assert!(
+        stdout.contains("Household H0000002") && stdout.contains("ART9A_SISBEN  [Art. 9 a, Art. 7]"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_bad_row_writes_no_results_unless_keep_going() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().display().to_string();
+    assert!(
+        vereda(
+            dir.path(),
+            &["demo-data", "households", "--n", "50", "--out", &out],
+            None
+        )
+        .status
+        .success()
+    );
+    let households = std::fs::read_to_string(dir.path().join("households.csv")).expect("households");
+    let broken = households.replacen(",general,", ",generl,", 1);
+    std::fs::write(dir.path().join("broken.csv"), &broken).expect("write");
+    let line = broken
+        .lines()
+        .position(|l| l.contains(",generl,"))
+        .expect("changed")
+        + 1;
+
+    let strict = run_args(dir.path(), &screen_args(dir.path(), "broken.csv"));
+    assert_eq!(strict.status.code(), Some(1));
+    let stderr = text(&strict.stderr);
+    assert!(
+        stderr.contains(&format!(
+            r#"broken.csv, line {line}, column program_line, value "generl": unknown program line"#
+        )),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("results.csv").exists(), "no half-written output");
+
+    let mut lenient = screen_args(dir.path(), "broken.csv");
+    lenient.extend(["--keep-going", "--errors"].map(str::to_owned));
+    lenient.push(dir.path().join("errors.csv").display().to_string());
+    let output = run_args(dir.path(), &lenient);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let results = std::fs::read_to_string(dir.path().join("results.csv")).expect("results");
+    assert_eq!(results.lines().count(), 50, "header and the 49 good rows");
+    let errors = std::fs::read_to_string(dir.path().join("errors.csv")).expect("errors");
+    assert!(
+        errors.contains(&format!("broken.csv,{line},program_line,generl,")),
+        "{errors}"
+    );
+}
+
+#[test]
+fn screening_refuses_an_unknown_registry_a_missing_file_and_a_date_without_rules() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().display().to_string();
+    assert!(
+        vereda(
+            dir.path(),
+            &["demo-data", "households", "--n", "10", "--out", &out],
+            None
+        )
+        .status
+        .success()
+    );
+    let mut unknown = screen_args(dir.path(), "households.csv");
+    unknown.extend([
+        "--registry".to_owned(),
+        format!("victims={}", dir.path().join("ruv.csv").display()),
+    ]);
+    let stderr = text(&run_args(dir.path(), &unknown).stderr);
+    assert!(stderr.contains(r#"unknown registry "victims""#), "{stderr}");
+
+    let missing = screen_args(dir.path(), "nowhere.csv");
+    let stderr = text(&run_args(dir.path(), &missing).stderr);
+    assert!(stderr.contains("nowhere.csv does not exist"), "{stderr}");
+
+    let mut today = screen_args(dir.path(), "households.csv");
+    let as_of = today.iter().position(|a| a == "--as-of").expect("as-of");
+    today[as_of + 1] = "2020-01-01".to_owned();
+    let stderr = text(&run_args(dir.path(), &today).stderr);
+    assert!(
+        stderr.contains("no rule set is in force on 2020-01-01"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("incoder-308-2013 (2013-04-17 to 2014-12-15)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn rule_sets_are_listed_shown_and_loaded_from_files_with_located_errors() {
+    let dir = tempfile::tempdir().expect("dir");
+    let list = text(&vereda(dir.path(), &["rules", "list"], None).stdout);
+    assert!(
+        list.contains("incoder-308-2013") && list.contains("2013-04-17 to 2014-12-15"),
+        "{list}"
+    );
+    let show = text(&vereda(dir.path(), &["rules", "show", "incoder-308-2013"], None).stdout);
+    assert!(
+        show.contains("level 1: area 1 does not apply, area 2 (0-30], area 3 (0-20]"),
+        "{show}"
+    );
+    assert!(
+        show.contains("ART10A_PRIOR") && show.contains("[Art. 10 a]"),
+        "{show}"
+    );
+
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../rules/incoder-308-2013.toml"
+    ))
+    .expect("rules file");
+    let broken = shipped.replacen("percent = 80", "percent = \"ochenta\"", 1);
+    let path = dir.path().join("broken.toml");
+    std::fs::write(&path, &broken).expect("write");
+    let line = broken
+        .lines()
+        .position(|l| l.contains("ochenta"))
+        .expect("changed")
+        + 1;
+    let output = vereda(dir.path(), &["rules", "show", &path.display().to_string()], None);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains(&format!("broken.toml, line {line}")), "{stderr}");
+}

@@ -6,10 +6,13 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod eligibility;
+pub mod finance;
 pub mod household;
 pub mod money;
 pub mod monitoring;
 pub mod program;
+pub mod rules;
 pub mod territory;
 pub mod text;
 pub mod text_enum;

@@ -1,0 +1,1133 @@
+//! Screening one household against a rule set, and explaining the decision.
+//!
+//! The facts come from the household file ([`Household`]) and from cross-checks that need the
+//! whole batch ([`CrossChecks`]: registry hits and duplicate documents). The figures come from
+//! the [`RuleSet`]; nothing regulation-specific lives here.
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use crate::household::{DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea};
+use crate::program::ProgramLine;
+use crate::rules::{
+    ChoiceField, Condition, DateField, FlagField, LineRules, RuleSet, Tier, TierTable, choice_bit,
+};
+
+/// The facts of a household that rules may test (the head of household's data).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Household {
+    pub document_type: DocumentType,
+    pub sex: Sex,
+    pub birth_date: Date,
+    pub head_of_household: bool,
+    pub sisben_area: SisbenArea,
+    /// `None`: not registered in Sisbén.
+    pub sisben_score: Option<Decimal>,
+    pub displaced: bool,
+    pub ethnic_group: EthnicGroup,
+    pub ethnic_community_registered: bool,
+    pub land_tenure: LandTenure,
+    pub land_restrictions: bool,
+    pub productive_activity: ProductiveActivity,
+    pub environmental_restriction: bool,
+    pub illicit_activity: bool,
+    pub inaccurate_information: bool,
+    pub program_line: ProgramLine,
+    pub land_contract_end: Option<Date>,
+}
+
+/// Facts that need the whole batch: which registries hold the head's document, and whether
+/// another household has the same head.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CrossChecks {
+    /// Bit `i` set: found in the rule set's registry `i`.
+    pub registries: u32,
+    pub duplicate_document: bool,
+}
+
+impl CrossChecks {
+    pub fn found_in(&self, registry: usize) -> bool {
+        self.registries & (1 << registry) != 0
+    }
+}
+
+/// Limits a call's technical document sets on a line whose rules allow it (Art. 43).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallLimits {
+    pub max_percent: Option<Decimal>,
+    pub cap_smmlv: Option<Decimal>,
+}
+
+/// The decision on one household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Index into [`RuleSet::lines`].
+    pub line: u8,
+    /// Bit `i` set: rule `i` of the line fired.
+    pub fired: u64,
+    pub sisben_level: Option<u8>,
+    /// Index of the winning co-financing tier.
+    pub cofinancing_tier: Option<u8>,
+    /// Index of the winning cap tier.
+    pub cap_tier: Option<u8>,
+}
+
+impl Outcome {
+    pub fn is_eligible(&self) -> bool {
+        self.fired == 0
+    }
+}
+
+/// A household whose program line has no rules in the rule set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("rule set {rule_set} has no rules for the {line} line")]
+pub struct LineNotCovered {
+    pub rule_set: String,
+    pub line: ProgramLine,
+}
+
+/// A rule set bound to a screening date and the call's limits, ready to decide.
+#[derive(Debug, Clone)]
+pub struct Screener<'r> {
+    rules: &'r RuleSet,
+    as_of: Date,
+    /// Per line: the values of its tiers after the call's limits, as written in results.
+    cofinancing_values: Vec<Vec<Decimal>>,
+    cap_values: Vec<Vec<Decimal>>,
+    /// Per line: the rules that are exactly `duplicate_document = true`, or `None` when a
+    /// duplicate also matters inside other conditions.
+    duplicate_only_rules: Vec<Option<u64>>,
+}
+
+impl<'r> Screener<'r> {
+    pub fn new(rules: &'r RuleSet, as_of: Date, limits: CallLimits) -> Self {
+        let limited = |table: &TierTable, line: &LineRules, limit: Option<Decimal>| -> Vec<Decimal> {
+            table
+                .tiers
+                .iter()
+                .map(|t| match limit.filter(|_| line.call_may_lower) {
+                    Some(limit) => t.value.min(limit),
+                    None => t.value,
+                })
+                .collect()
+        };
+        Self {
+            rules,
+            as_of,
+            cofinancing_values: rules
+                .lines
+                .iter()
+                .map(|l| limited(&l.cofinancing, l, limits.max_percent))
+                .collect(),
+            cap_values: rules
+                .lines
+                .iter()
+                .map(|l| limited(&l.cap, l, limits.cap_smmlv))
+                .collect(),
+            duplicate_only_rules: rules.lines.iter().map(duplicate_only_rules).collect(),
+        }
+    }
+
+    /// The outcome a household would have if its document headed another row too, derived
+    /// without screening again where the rule set allows; `None` when it must be screened.
+    pub fn as_duplicate(&self, outcome: &Outcome) -> Option<Outcome> {
+        let mask = self.duplicate_only_rules[outcome.line as usize]?;
+        let fired = outcome.fired | mask;
+        let eligible = fired == 0;
+        Some(Outcome {
+            fired,
+            cofinancing_tier: outcome.cofinancing_tier.filter(|_| eligible),
+            cap_tier: outcome.cap_tier.filter(|_| eligible),
+            ..*outcome
+        })
+    }
+
+    pub fn rules(&self) -> &'r RuleSet {
+        self.rules
+    }
+
+    pub fn as_of(&self) -> Date {
+        self.as_of
+    }
+
+    pub fn screen(&self, household: &Household, checks: &CrossChecks) -> Result<Outcome, LineNotCovered> {
+        let (index, line) = self.line_of(household)?;
+        let facts = Facts::new(self, household, checks);
+        let mut fired = 0u64;
+        for (rule_index, rule) in line.rules.iter().enumerate() {
+            if facts.holds(&rule.fires_when) {
+                fired |= 1 << rule_index;
+            }
+        }
+        let (cofinancing_tier, cap_tier) = if fired == 0 {
+            (
+                highest_tier(&self.cofinancing_values[index], &line.cofinancing.tiers, &facts),
+                highest_tier(&self.cap_values[index], &line.cap.tiers, &facts),
+            )
+        } else {
+            (None, None)
+        };
+        Ok(Outcome {
+            line: index as u8,
+            fired,
+            sisben_level: facts.sisben_level,
+            cofinancing_tier,
+            cap_tier,
+        })
+    }
+
+    fn line_of(&self, household: &Household) -> Result<(usize, &'r LineRules), LineNotCovered> {
+        self.rules
+            .lines
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.line == household.program_line)
+            .ok_or_else(|| LineNotCovered {
+                rule_set: self.rules.id.clone(),
+                line: household.program_line,
+            })
+    }
+
+    /// The codes that fired, in byte order.
+    pub fn reasons(&self, outcome: &Outcome) -> impl Iterator<Item = &'r str> + use<'r> {
+        let line = &self.rules.lines[outcome.line as usize];
+        let fired = outcome.fired;
+        line.rules_in_code_order
+            .iter()
+            .filter(move |i| fired & (1 << **i) != 0)
+            .map(move |i| line.rules[*i].code.as_str())
+    }
+
+    /// The co-financing percentage of each tier of line `line`, after the call's limits.
+    pub fn cofinancing_values(&self, line: usize) -> &[Decimal] {
+        &self.cofinancing_values[line]
+    }
+
+    /// The cap of each tier of line `line`, in SMMLV, after the call's limits.
+    pub fn cap_values(&self, line: usize) -> &[Decimal] {
+        &self.cap_values[line]
+    }
+
+    pub fn cofinancing_percent(&self, outcome: &Outcome) -> Option<Decimal> {
+        outcome
+            .cofinancing_tier
+            .map(|t| self.cofinancing_values[outcome.line as usize][t as usize])
+    }
+
+    pub fn cap_smmlv(&self, outcome: &Outcome) -> Option<Decimal> {
+        outcome
+            .cap_tier
+            .map(|t| self.cap_values[outcome.line as usize][t as usize])
+    }
+
+    /// Every rule checked for a household, with what was seen and why it passed or fired.
+    pub fn explain(
+        &self,
+        household: &Household,
+        checks: &CrossChecks,
+    ) -> Result<Explanation, LineNotCovered> {
+        let outcome = self.screen(household, checks)?;
+        let line = &self.rules.lines[outcome.line as usize];
+        let facts = Facts::new(self, household, checks);
+        let rules = line
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(index, rule)| RuleCheck {
+                code: rule.code.clone(),
+                article: rule.article.clone(),
+                description: rule.description.clone(),
+                seen: facts.describe_seen(&rule.fires_when),
+                fires_when: facts.describe_condition(&rule.fires_when),
+                fired: outcome.fired & (1 << index) != 0,
+            })
+            .collect();
+        let tiers = |table: &TierTable, values: &[Decimal], winner: Option<u8>| TierChecks {
+            article: table.article.clone(),
+            tiers: table
+                .tiers
+                .iter()
+                .zip(values)
+                .enumerate()
+                .map(|(index, (tier, value))| TierCheck {
+                    label: tier.label.clone(),
+                    value: *value,
+                    applies: tier.when.as_ref().is_none_or(|c| facts.holds(c)),
+                    when: tier.when.as_ref().map(|c| facts.describe_condition(c)),
+                    chosen: winner == Some(index as u8),
+                })
+                .collect(),
+        };
+        Ok(Explanation {
+            rule_set: self.rules.id.clone(),
+            rule_set_hash: self.rules.content_hash.clone(),
+            as_of: self.as_of,
+            line: line.line,
+            line_title: line.title.clone(),
+            sisben: facts.describe_sisben(),
+            eligible: outcome.is_eligible(),
+            reasons: self.reasons(&outcome).map(str::to_owned).collect(),
+            rules,
+            cofinancing: tiers(
+                &line.cofinancing,
+                &self.cofinancing_values[outcome.line as usize],
+                outcome.cofinancing_tier,
+            ),
+            cofinancing_percent: self.cofinancing_percent(&outcome),
+            cap: tiers(
+                &line.cap,
+                &self.cap_values[outcome.line as usize],
+                outcome.cap_tier,
+            ),
+            cap_smmlv: self.cap_smmlv(&outcome),
+        })
+    }
+}
+
+fn duplicate_only_rules(line: &LineRules) -> Option<u64> {
+    let mut mask = 0u64;
+    let mut elsewhere = false;
+    let mut mentions = |condition: &Condition| {
+        let mut found = false;
+        condition.visit(&mut |c| found |= matches!(c, Condition::DuplicateDocument(_)));
+        found
+    };
+    for (index, rule) in line.rules.iter().enumerate() {
+        if rule.fires_when == Condition::DuplicateDocument(true) {
+            mask |= 1 << index;
+        } else {
+            elsewhere |= mentions(&rule.fires_when);
+        }
+    }
+    for tier in line.cofinancing.tiers.iter().chain(&line.cap.tiers) {
+        elsewhere |= tier.when.as_ref().is_some_and(&mut mentions);
+    }
+    (!elsewhere).then_some(mask)
+}
+
+fn highest_tier(values: &[Decimal], tiers: &[Tier], facts: &Facts<'_>) -> Option<u8> {
+    let mut best: Option<usize> = None;
+    for (index, tier) in tiers.iter().enumerate() {
+        let applies = tier.when.as_ref().is_none_or(|c| facts.holds(c));
+        if applies && best.is_none_or(|b| values[index] > values[b]) {
+            best = Some(index);
+        }
+    }
+    best.map(|b| b as u8)
+}
+
+/// A household's facts and cross-checks, with its Sisbén level worked out once.
+struct Facts<'a> {
+    screener: &'a Screener<'a>,
+    household: &'a Household,
+    checks: &'a CrossChecks,
+    sisben_level: Option<u8>,
+}
+
+impl<'a> Facts<'a> {
+    fn new(screener: &'a Screener<'a>, household: &'a Household, checks: &'a CrossChecks) -> Self {
+        let sisben_level = screener
+            .rules
+            .sisben
+            .level(household.sisben_area, household.sisben_score);
+        Self {
+            screener,
+            household,
+            checks,
+            sisben_level,
+        }
+    }
+
+    fn flag(&self, field: FlagField) -> bool {
+        let h = self.household;
+        match field {
+            FlagField::HeadOfHousehold => h.head_of_household,
+            FlagField::Displaced => h.displaced,
+            FlagField::EthnicCommunityRegistered => h.ethnic_community_registered,
+            FlagField::LandRestrictions => h.land_restrictions,
+            FlagField::EnvironmentalRestriction => h.environmental_restriction,
+            FlagField::IllicitActivity => h.illicit_activity,
+            FlagField::InaccurateInformation => h.inaccurate_information,
+        }
+    }
+
+    fn choice(&self, field: ChoiceField) -> (u32, &'static str) {
+        let h = self.household;
+        match field {
+            ChoiceField::DocumentType => (
+                choice_bit(DocumentType::ALL, h.document_type),
+                h.document_type.as_str(),
+            ),
+            ChoiceField::Sex => (choice_bit(Sex::ALL, h.sex), h.sex.as_str()),
+            ChoiceField::SisbenArea => (choice_bit(SisbenArea::ALL, h.sisben_area), h.sisben_area.as_str()),
+            ChoiceField::EthnicGroup => (
+                choice_bit(EthnicGroup::ALL, h.ethnic_group),
+                h.ethnic_group.as_str(),
+            ),
+            ChoiceField::LandTenure => (choice_bit(LandTenure::ALL, h.land_tenure), h.land_tenure.as_str()),
+            ChoiceField::ProductiveActivity => (
+                choice_bit(ProductiveActivity::ALL, h.productive_activity),
+                h.productive_activity.as_str(),
+            ),
+            ChoiceField::ProgramLine => (
+                choice_bit(ProgramLine::ALL, h.program_line),
+                h.program_line.as_str(),
+            ),
+        }
+    }
+
+    fn date(&self, field: DateField) -> Option<Date> {
+        match field {
+            DateField::LandContractEnd => self.household.land_contract_end,
+        }
+    }
+
+    /// The screening date plus some years; far-off dates saturate rather than fail.
+    fn years_after_as_of(&self, years: i16) -> Date {
+        self.screener.as_of.saturating_add(years.years())
+    }
+
+    fn holds(&self, condition: &Condition) -> bool {
+        match condition {
+            Condition::Any(children) => children.iter().any(|c| self.holds(c)),
+            Condition::All(children) => children.iter().all(|c| self.holds(c)),
+            Condition::Flag { field, is } => self.flag(*field) == *is,
+            Condition::Choice {
+                field, mask, negated, ..
+            } => (self.choice(*field).0 & mask != 0) != *negated,
+            Condition::EndsWithinYears { field, years } => self
+                .date(*field)
+                .is_none_or(|end| end < self.years_after_as_of(*years)),
+            Condition::Registry {
+                registry,
+                contains_document,
+            } => self.checks.found_in(*registry) == *contains_document,
+            Condition::SisbenWithinCutoffs(within) => self.sisben_level.is_some() == *within,
+            Condition::SisbenLevel(level) => self.sisben_level == Some(*level),
+            Condition::DuplicateDocument(duplicate) => self.checks.duplicate_document == *duplicate,
+            Condition::AgeBelow(years) => self.household.birth_date > self.years_after_as_of(-*years),
+        }
+    }
+
+    fn describe_sisben(&self) -> String {
+        let h = self.household;
+        let score = h.sisben_score.map_or_else(
+            || "none (not registered)".to_owned(),
+            |s| s.normalize().to_string(),
+        );
+        let level = self
+            .sisben_level
+            .map_or_else(|| "no level".to_owned(), |l| format!("level {l}"));
+        format!("area {}, score {score}: {level}", h.sisben_area)
+    }
+
+    /// The values a condition looks at, as they are for this household.
+    fn describe_seen(&self, condition: &Condition) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        self.collect_seen(condition, &mut parts);
+        parts.dedup();
+        parts.join("; ")
+    }
+
+    fn collect_seen(&self, condition: &Condition, parts: &mut Vec<String>) {
+        match condition {
+            Condition::Any(children) | Condition::All(children) => {
+                for child in children {
+                    self.collect_seen(child, parts);
+                }
+            }
+            Condition::Flag { field, .. } => parts.push(format!("{field} = {}", self.flag(*field))),
+            Condition::Choice { field, .. } => parts.push(format!("{field} = {}", self.choice(*field).1)),
+            Condition::EndsWithinYears { field, .. } => parts.push(match self.date(*field) {
+                Some(date) => format!("{field} = {date}"),
+                None => format!("{field} = (empty)"),
+            }),
+            Condition::Registry { registry, .. } => {
+                let name = &self.screener.rules.registries[*registry].name;
+                let found = if self.checks.found_in(*registry) {
+                    "found"
+                } else {
+                    "not found"
+                };
+                parts.push(format!("document {found} in {name}"));
+            }
+            Condition::SisbenWithinCutoffs(_) | Condition::SisbenLevel(_) => {
+                parts.push(self.describe_sisben())
+            }
+            Condition::DuplicateDocument(_) => parts.push(if self.checks.duplicate_document {
+                "the document heads another row too".to_owned()
+            } else {
+                "the document heads no other row".to_owned()
+            }),
+            Condition::AgeBelow(_) => parts.push(format!("birth_date = {}", self.household.birth_date)),
+        }
+    }
+
+    /// The condition with its thresholds, in words.
+    fn describe_condition(&self, condition: &Condition) -> String {
+        let join = |children: &[Condition], word: &str| {
+            children
+                .iter()
+                .map(|c| self.describe_condition(c))
+                .collect::<Vec<_>>()
+                .join(word)
+        };
+        match condition {
+            Condition::Any(children) => format!("({})", join(children, " or ")),
+            Condition::All(children) => format!("({})", join(children, " and ")),
+            Condition::Flag { field, is } => format!("{field} is {is}"),
+            Condition::Choice {
+                field,
+                values,
+                negated,
+                ..
+            } => {
+                let verb = if *negated { "is not" } else { "is" };
+                format!("{field} {verb} {}", values.join(" or "))
+            }
+            Condition::EndsWithinYears { field, years } => {
+                format!(
+                    "{field} is empty or before {} ({years} years after {})",
+                    self.years_after_as_of(*years),
+                    self.screener.as_of
+                )
+            }
+            Condition::Registry {
+                registry,
+                contains_document,
+            } => {
+                let name = &self.screener.rules.registries[*registry].name;
+                if *contains_document {
+                    format!("document in {name}")
+                } else {
+                    format!("document not in {name}")
+                }
+            }
+            Condition::SisbenWithinCutoffs(within) => {
+                let cutoffs = &self.screener.rules.sisben;
+                let area_index = SisbenArea::ALL
+                    .iter()
+                    .position(|a| *a == self.household.sisben_area)
+                    .unwrap_or(0);
+                let intervals: Vec<String> = cutoffs
+                    .levels
+                    .iter()
+                    .filter_map(|l| {
+                        l.by_area[area_index].map(|i| format!("level {} {}", l.level, cutoffs.describe(i)))
+                    })
+                    .collect();
+                let applicable = if cutoffs.not_applicable_areas.contains(&self.household.sisben_area)
+                    || intervals.is_empty()
+                {
+                    format!("area {} does not apply", self.household.sisben_area)
+                } else {
+                    format!("area {}: {}", self.household.sisben_area, intervals.join(", "))
+                };
+                let verb = if *within { "within" } else { "outside" };
+                format!("score {verb} the cut-offs ({applicable}; {})", cutoffs.article)
+            }
+            Condition::SisbenLevel(level) => format!("Sisbén level {level}"),
+            Condition::DuplicateDocument(true) => {
+                "the same document type and number head two or more rows".to_owned()
+            }
+            Condition::DuplicateDocument(false) => "the document heads no other row".to_owned(),
+            Condition::AgeBelow(years) => {
+                format!(
+                    "born after {} (under {years} on {})",
+                    self.years_after_as_of(-*years),
+                    self.screener.as_of
+                )
+            }
+        }
+    }
+}
+
+/// Why a household is or is not eligible, rule by rule.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Explanation {
+    pub rule_set: String,
+    pub rule_set_hash: String,
+    pub as_of: Date,
+    pub line: ProgramLine,
+    pub line_title: String,
+    pub sisben: String,
+    pub eligible: bool,
+    pub reasons: Vec<String>,
+    pub rules: Vec<RuleCheck>,
+    pub cofinancing: TierChecks,
+    pub cofinancing_percent: Option<Decimal>,
+    pub cap: TierChecks,
+    pub cap_smmlv: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RuleCheck {
+    pub code: String,
+    pub article: String,
+    pub description: String,
+    /// The household's values the rule looked at.
+    pub seen: String,
+    /// The condition, with its thresholds.
+    pub fires_when: String,
+    pub fired: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TierChecks {
+    pub article: String,
+    pub tiers: Vec<TierCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TierCheck {
+    pub label: String,
+    pub value: Decimal,
+    pub when: Option<String>,
+    pub applies: bool,
+    pub chosen: bool,
+}
+
+impl std::fmt::Display for Explanation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "Rule set {} (sha256 {}), as of {}",
+            self.rule_set, self.rule_set_hash, self.as_of
+        )?;
+        writeln!(f, "Line: {} ({})", self.line_title, self.line)?;
+        writeln!(f, "Sisbén: {}", self.sisben)?;
+        writeln!(f)?;
+        for rule in &self.rules {
+            let outcome = if rule.fired { "FIRED" } else { "passed" };
+            writeln!(
+                f,
+                "{outcome:<6}  {}  [{}]  {}",
+                rule.code, rule.article, rule.description
+            )?;
+            writeln!(f, "        seen: {}", rule.seen)?;
+            writeln!(f, "        fires when: {}", rule.fires_when)?;
+        }
+        writeln!(f)?;
+        if self.eligible {
+            writeln!(f, "Result: eligible")?;
+        } else {
+            writeln!(f, "Result: not eligible ({})", self.reasons.join(";"))?;
+        }
+        for (title, table, chosen) in [
+            ("Co-financing, %", &self.cofinancing, self.cofinancing_percent),
+            ("Cap per family, SMMLV", &self.cap, self.cap_smmlv),
+        ] {
+            writeln!(
+                f,
+                "{title} [{}]: {}",
+                table.article,
+                chosen.map_or("-".to_owned(), |v| v.normalize().to_string())
+            )?;
+            for tier in &table.tiers {
+                let mark = if tier.chosen {
+                    "*"
+                } else if tier.applies {
+                    "+"
+                } else {
+                    " "
+                };
+                let when = tier.when.as_deref().unwrap_or("always");
+                writeln!(
+                    f,
+                    "  {mark} {:>5}  {}  (when {when})",
+                    tier.value.normalize(),
+                    tier.label
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::SHIPPED_RULE_SETS;
+    use jiff::civil::date;
+    use proptest::prelude::*;
+
+    fn rules() -> RuleSet {
+        let (source, text) = SHIPPED_RULE_SETS[0];
+        RuleSet::parse(source, text).expect("shipped rules")
+    }
+
+    /// A household that passes every general rule: rural, level 1, owner, agricultural.
+    fn eligible_household() -> Household {
+        Household {
+            document_type: DocumentType::Cc,
+            sex: Sex::Female,
+            birth_date: date(1970, 3, 2),
+            head_of_household: true,
+            sisben_area: SisbenArea::Rural,
+            sisben_score: Some(Decimal::from(15)),
+            displaced: false,
+            ethnic_group: EthnicGroup::None,
+            ethnic_community_registered: false,
+            land_tenure: LandTenure::Owner,
+            land_restrictions: false,
+            productive_activity: ProductiveActivity::Agricultural,
+            environmental_restriction: false,
+            illicit_activity: false,
+            inaccurate_information: false,
+            program_line: ProgramLine::General,
+            land_contract_end: None,
+        }
+    }
+
+    fn reasons(rules: &RuleSet, household: &Household, checks: CrossChecks) -> String {
+        let screener = Screener::new(rules, date(2013, 6, 1), CallLimits::default());
+        let outcome = screener.screen(household, &checks).expect("line covered");
+        screener.reasons(&outcome).collect::<Vec<_>>().join(";")
+    }
+
+    fn registry(rules: &RuleSet, name: &str) -> u32 {
+        1 << rules.registry_index(name).expect("registry")
+    }
+
+    #[test]
+    fn an_eligible_household_gets_its_level_percentage_and_cap() {
+        let rules = rules();
+        let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
+        let outcome = screener
+            .screen(&eligible_household(), &CrossChecks::default())
+            .expect("covered");
+        assert!(outcome.is_eligible());
+        assert_eq!(outcome.sisben_level, Some(1));
+        assert_eq!(screener.cofinancing_percent(&outcome), Some(Decimal::from(90)));
+        assert_eq!(screener.cap_smmlv(&outcome), Some(Decimal::from(20)));
+    }
+
+    #[test]
+    fn the_most_favourable_percentage_and_the_displaced_cap_apply() {
+        let rules = rules();
+        let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
+        let level_3 = Household {
+            sisben_score: Some(Decimal::from(45)),
+            ..eligible_household()
+        };
+        let plain = screener
+            .screen(&level_3, &CrossChecks::default())
+            .expect("covered");
+        assert_eq!(screener.cofinancing_percent(&plain), Some(Decimal::from(60)));
+        let in_ruv = CrossChecks {
+            registries: registry(&rules, "ruv"),
+            duplicate_document: false,
+        };
+        let displaced = screener.screen(&level_3, &in_ruv).expect("covered");
+        assert_eq!(screener.cofinancing_percent(&displaced), Some(Decimal::from(90)));
+        assert_eq!(screener.cap_smmlv(&displaced), Some(Decimal::from(24)));
+        let ethnic = Household {
+            ethnic_group: EthnicGroup::Afro,
+            ethnic_community_registered: true,
+            ..level_3
+        };
+        let outcome = screener
+            .screen(&ethnic, &CrossChecks::default())
+            .expect("covered");
+        assert_eq!(screener.cofinancing_percent(&outcome), Some(Decimal::from(90)));
+        assert_eq!(screener.cap_smmlv(&outcome), Some(Decimal::from(20)));
+    }
+
+    #[test]
+    fn every_general_reason_fires_alone() {
+        let rules = rules();
+        let base = eligible_household();
+        let none = CrossChecks::default();
+        let cases: Vec<(Household, CrossChecks, &str)> = vec![
+            (
+                Household {
+                    sisben_score: None,
+                    ..base.clone()
+                },
+                none,
+                "ART9A_SISBEN",
+            ),
+            (
+                Household {
+                    land_restrictions: true,
+                    ..base.clone()
+                },
+                none,
+                "ART9B_LAND",
+            ),
+            (
+                Household {
+                    displaced: true,
+                    ..base.clone()
+                },
+                none,
+                "ART9C_RUV",
+            ),
+            (
+                base.clone(),
+                CrossChecks {
+                    registries: registry(&rules, "wanted"),
+                    ..none
+                },
+                "ART9D_SENTENCE",
+            ),
+            (
+                Household {
+                    productive_activity: ProductiveActivity::None,
+                    ..base.clone()
+                },
+                none,
+                "ART9E_ACTIVITY",
+            ),
+            (
+                Household {
+                    ethnic_group: EthnicGroup::Rrom,
+                    ..base.clone()
+                },
+                none,
+                "ART9F_ETHNIC",
+            ),
+            (
+                base.clone(),
+                CrossChecks {
+                    registries: registry(&rules, "prior_beneficiaries"),
+                    ..none
+                },
+                "ART10A_PRIOR",
+            ),
+            (
+                base.clone(),
+                CrossChecks {
+                    registries: registry(&rules, "public_servants"),
+                    ..none
+                },
+                "ART10C_PUBLIC_SERVANT",
+            ),
+            (
+                base.clone(),
+                CrossChecks {
+                    registries: registry(&rules, "sanctions"),
+                    ..none
+                },
+                "ART10D_SANCTION",
+            ),
+            (
+                Household {
+                    illicit_activity: true,
+                    ..base.clone()
+                },
+                none,
+                "ART10E_ILLICIT",
+            ),
+            (
+                Household {
+                    inaccurate_information: true,
+                    ..base.clone()
+                },
+                none,
+                "ART10F_INACCURATE",
+            ),
+            (
+                base.clone(),
+                CrossChecks {
+                    duplicate_document: true,
+                    ..none
+                },
+                "DUPLICATE_DOCUMENT",
+            ),
+        ];
+        for (household, checks, expected) in cases {
+            assert_eq!(reasons(&rules, &household, checks), expected);
+        }
+        // Some facts fire two rules by the regulation's own overlap.
+        let tenant = Household {
+            land_tenure: LandTenure::Tenant,
+            ..base.clone()
+        };
+        assert_eq!(reasons(&rules, &tenant, none), "ART10B_NOT_OWNER;ART9B_LAND");
+        let restricted = Household {
+            environmental_restriction: true,
+            ..base.clone()
+        };
+        assert_eq!(
+            reasons(&rules, &restricted, none),
+            "ART10G_ENVIRONMENT;ART9E_ACTIVITY"
+        );
+        let in_ruv = CrossChecks {
+            registries: registry(&rules, "ruv"),
+            ..none
+        };
+        assert_eq!(
+            reasons(
+                &rules,
+                &Household {
+                    displaced: true,
+                    ..base
+                },
+                in_ruv
+            ),
+            ""
+        );
+    }
+
+    #[test]
+    fn reasons_combine_in_byte_order() {
+        let rules = rules();
+        let household = Household {
+            sisben_area: SisbenArea::MainCities,
+            illicit_activity: true,
+            land_tenure: LandTenure::Occupant,
+            ..eligible_household()
+        };
+        let checks = CrossChecks {
+            registries: registry(&rules, "prior_beneficiaries"),
+            duplicate_document: true,
+        };
+        assert_eq!(
+            reasons(&rules, &household, checks),
+            "ART10A_PRIOR;ART10B_NOT_OWNER;ART10E_ILLICIT;ART9A_SISBEN;ART9B_LAND;DUPLICATE_DOCUMENT"
+        );
+    }
+
+    fn arel_household() -> Household {
+        Household {
+            program_line: ProgramLine::Arel,
+            productive_activity: ProductiveActivity::Fishing,
+            land_tenure: LandTenure::Tenant,
+            land_contract_end: Some(date(2018, 6, 1)),
+            ..eligible_household()
+        }
+    }
+
+    #[test]
+    fn the_arel_line_has_its_own_qualities() {
+        let rules = rules();
+        let none = CrossChecks::default();
+        assert_eq!(
+            reasons(&rules, &arel_household(), none),
+            "",
+            "a tenant with exactly 5 years left"
+        );
+        let short = Household {
+            land_contract_end: Some(date(2018, 5, 31)),
+            ..arel_household()
+        };
+        assert_eq!(reasons(&rules, &short, none), "ART40_2_CONTRACT");
+        let no_contract = Household {
+            land_contract_end: None,
+            ..arel_household()
+        };
+        assert_eq!(reasons(&rules, &no_contract, none), "ART40_2_CONTRACT");
+        let owner = Household {
+            land_tenure: LandTenure::Owner,
+            land_contract_end: None,
+            ..arel_household()
+        };
+        assert_eq!(reasons(&rules, &owner, none), "");
+        let minor = Household {
+            birth_date: date(1995, 6, 2),
+            ..arel_household()
+        };
+        assert_eq!(reasons(&rules, &minor, none), "ART40_1_ADULT");
+        let just_adult = Household {
+            birth_date: date(1995, 6, 1),
+            ..arel_household()
+        };
+        assert_eq!(reasons(&rules, &just_adult, none), "");
+        let farmer = Household {
+            productive_activity: ProductiveActivity::Agricultural,
+            ..arel_household()
+        };
+        assert_eq!(reasons(&rules, &farmer, none), "ART40_1_FISHER");
+        let not_head = Household {
+            head_of_household: false,
+            ..arel_household()
+        };
+        assert_eq!(reasons(&rules, &not_head, none), "ART40_1_HEAD");
+        let occupant = Household {
+            land_tenure: LandTenure::Occupant,
+            ..arel_household()
+        };
+        assert_eq!(reasons(&rules, &occupant, none), "ART40_2_TENURE");
+        let wanted = CrossChecks {
+            registries: registry(&rules, "wanted"),
+            ..none
+        };
+        assert_eq!(reasons(&rules, &arel_household(), wanted), "ART40_3_SENTENCE");
+        // Chapter IX does not ask a displaced head to be in the RUV, nor an ethnic one to be registered.
+        let displaced = Household {
+            displaced: true,
+            ethnic_group: EthnicGroup::Indigenous,
+            ..arel_household()
+        };
+        assert_eq!(reasons(&rules, &displaced, none), "");
+    }
+
+    #[test]
+    fn a_call_may_lower_the_arel_limits_only() {
+        let rules = rules();
+        let limits = CallLimits {
+            max_percent: Some(Decimal::from(70)),
+            cap_smmlv: Some(Decimal::from(15)),
+        };
+        let screener = Screener::new(&rules, date(2013, 6, 1), limits);
+        let arel = screener
+            .screen(&arel_household(), &CrossChecks::default())
+            .expect("covered");
+        assert_eq!(screener.cofinancing_percent(&arel), Some(Decimal::from(70)));
+        assert_eq!(screener.cap_smmlv(&arel), Some(Decimal::from(15)));
+        let general = screener
+            .screen(&eligible_household(), &CrossChecks::default())
+            .expect("covered");
+        assert_eq!(screener.cofinancing_percent(&general), Some(Decimal::from(90)));
+    }
+
+    #[test]
+    fn explanations_show_values_thresholds_articles_and_outcomes() {
+        let rules = rules();
+        let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
+        let household = Household {
+            sisben_score: Some(Decimal::from(0)),
+            ..eligible_household()
+        };
+        let explanation = screener
+            .explain(&household, &CrossChecks::default())
+            .expect("covered");
+        assert!(!explanation.eligible);
+        let sisben = &explanation.rules[0];
+        assert!(sisben.fired);
+        assert_eq!(sisben.article, "Art. 9 a, Art. 7");
+        assert_eq!(sisben.seen, "area 3, score 0: no level");
+        assert!(
+            sisben.fires_when.contains("level 1 (0-20]"),
+            "{}",
+            sisben.fires_when
+        );
+        let text = explanation.to_string();
+        assert!(text.contains("FIRED   ART9A_SISBEN"), "{text}");
+        assert!(text.contains("passed  ART10A_PRIOR"), "{text}");
+        assert_eq!(explanation.rules.len(), 14);
+    }
+
+    #[test]
+    fn the_duplicate_outcome_derived_equals_a_second_screening() {
+        let rules = rules();
+        let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
+        for household in [
+            eligible_household(),
+            arel_household(),
+            Household {
+                illicit_activity: true,
+                ..eligible_household()
+            },
+        ] {
+            let unique = screener
+                .screen(&household, &CrossChecks::default())
+                .expect("covered");
+            let duplicate = CrossChecks {
+                duplicate_document: true,
+                ..CrossChecks::default()
+            };
+            let screened = screener.screen(&household, &duplicate).expect("covered");
+            assert_eq!(screener.as_duplicate(&unique), Some(screened));
+        }
+    }
+
+    #[test]
+    fn a_line_without_rules_is_an_error() {
+        let mut rules = rules();
+        rules.lines.retain(|l| l.line == ProgramLine::General);
+        let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
+        assert!(
+            screener
+                .screen(&arel_household(), &CrossChecks::default())
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn another_rule_set_with_other_figures_decides_by_its_own_figures() {
+        let text = SHIPPED_RULE_SETS[0]
+            .1
+            .replacen(r#"id = "incoder-308-2013""#, r#"id = "test-other-figures""#, 1)
+            .replacen("area_3 = [0, 20]", "area_3 = [0, 25]", 1)
+            .replacen("area_3 = [20, 35]", "area_3 = [25, 35]", 1)
+            .replacen("percent = 80", "percent = 75", 1);
+        let other = RuleSet::parse("other.toml", &text).expect("valid");
+        assert_ne!(other.content_hash, rules().content_hash);
+        let screener = Screener::new(&other, date(2013, 6, 1), CallLimits::default());
+        let household = Household {
+            sisben_score: Some(Decimal::from(24)),
+            ..eligible_household()
+        };
+        let outcome = screener
+            .screen(&household, &CrossChecks::default())
+            .expect("covered");
+        assert_eq!(outcome.sisben_level, Some(1));
+        let level_2 = Household {
+            sisben_score: Some(Decimal::from(30)),
+            ..eligible_household()
+        };
+        let outcome = screener
+            .screen(&level_2, &CrossChecks::default())
+            .expect("covered");
+        assert_eq!(screener.cofinancing_percent(&outcome), Some(Decimal::from(75)));
+    }
+
+    fn score_strategy() -> impl Strategy<Value = Decimal> {
+        (0i64..=10_000).prop_map(|hundredths| Decimal::new(hundredths, 2))
+    }
+
+    proptest! {
+        /// Around every cut-off: a score is eligible on Sisbén grounds exactly when it lies in
+        /// (0, 50] of areas 2 and 3, and its level follows the table's bounds.
+        #[test]
+        fn sisben_cutoffs_hold_at_and_around_every_boundary(
+            boundary in prop::sample::select(vec![0i64, 20, 30, 35, 40, 50]),
+            delta in -2i64..=2,
+            area in prop::sample::select(vec![SisbenArea::MainCities, SisbenArea::RestUrban, SisbenArea::Rural]),
+        ) {
+            let rules = rules();
+            let score = Decimal::new(boundary * 100 + delta, 2);
+            prop_assume!(score >= Decimal::ZERO);
+            let household = Household { sisben_area: area, sisben_score: Some(score), ..eligible_household() };
+            let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
+            let outcome = screener.screen(&household, &CrossChecks::default()).expect("covered");
+            let expected_level = match area {
+                SisbenArea::MainCities => None,
+                SisbenArea::RestUrban => [(30, 1), (40, 2), (50, 3)].into_iter()
+                    .find(|(up_to, _)| score > Decimal::ZERO && score <= Decimal::from(*up_to)).map(|(_, l)| l),
+                SisbenArea::Rural => [(20, 1), (35, 2), (50, 3)].into_iter()
+                    .find(|(up_to, _)| score > Decimal::ZERO && score <= Decimal::from(*up_to)).map(|(_, l)| l),
+            };
+            prop_assert_eq!(outcome.sisben_level, expected_level);
+            prop_assert_eq!(outcome.is_eligible(), expected_level.is_some());
+        }
+
+        #[test]
+        fn a_household_is_eligible_exactly_when_no_reason_fires(
+            score in score_strategy(),
+            in_registries in 0u32..32,
+            duplicate in any::<bool>(),
+            owner in any::<bool>(),
+        ) {
+            let rules = rules();
+            let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
+            let household = Household {
+                sisben_score: Some(score),
+                land_tenure: if owner { LandTenure::Owner } else { LandTenure::Occupant },
+                ..eligible_household()
+            };
+            let outcome = screener
+                .screen(&household, &CrossChecks { registries: in_registries, duplicate_document: duplicate })
+                .expect("covered");
+            prop_assert_eq!(outcome.is_eligible(), screener.reasons(&outcome).next().is_none());
+            prop_assert_eq!(outcome.is_eligible(), screener.cofinancing_percent(&outcome).is_some());
+            let reasons: Vec<&str> = screener.reasons(&outcome).collect();
+            let mut sorted = reasons.clone();
+            sorted.sort_unstable();
+            prop_assert_eq!(reasons, sorted);
+        }
+    }
+}

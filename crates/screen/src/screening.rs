@@ -1,0 +1,1252 @@
+//! Batch eligibility screening (`vereda screen`, contract in `docs/screening.md`).
+//!
+//! Three passes: the registries are loaded into one map from document to the registries that
+//! hold it; the household file is read in chunks and parsed and screened on every core (each
+//! row screened both as unique and as a duplicate, since duplicates are only known at the
+//! end); then household ids and documents are counted across the whole file and each row keeps
+//! the outcome that applies. Results are written to a temporary file and renamed.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::hash::{BuildHasher, Hash};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use jiff::civil::Date;
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+use vereda_domain::eligibility::{CrossChecks, Explanation, Household, Outcome, Screener};
+use vereda_domain::household::{
+    DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea, normalize_document,
+};
+use vereda_domain::program::ProgramLine;
+use vereda_domain::territory::DaneCode;
+
+use crate::records::{CsvSource, for_each_record};
+use crate::table::{RowError, TableError, normalize_header, parse_decimal, read_table};
+
+/// How many row errors are kept in full; the rest are only counted.
+pub const MAX_LISTED_ERRORS: usize = 100;
+
+/// A column of the household file: its name, the Spanish aliases, and whether it is required.
+struct ColumnSpec {
+    name: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+}
+
+const fn column(name: &'static str, aliases: &'static [&'static str]) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        aliases,
+        required: true,
+    }
+}
+
+const DOCUMENT_TYPE_ALIASES: &[&str] = &["tipo_documento", "tipo_doc", "tipo_de_documento"];
+const DOCUMENT_ALIASES: &[&str] = &[
+    "documento",
+    "numero_documento",
+    "num_documento",
+    "cedula",
+    "numero_de_documento",
+];
+
+/// The household file's columns (`docs/screening.md`), in the contract's order.
+const HOUSEHOLD_COLUMNS: [ColumnSpec; 22] = [
+    column("household_id", &["id_hogar", "hogar", "id"]),
+    column("document_type", DOCUMENT_TYPE_ALIASES),
+    column("document", DOCUMENT_ALIASES),
+    column("first_name", &["nombres", "nombre", "primer_nombre"]),
+    column("last_name", &["apellidos", "apellido", "primer_apellido"]),
+    column("sex", &["sexo"]),
+    column("birth_date", &["fecha_nacimiento", "fecha_de_nacimiento"]),
+    column(
+        "head_of_household",
+        &[
+            "jefe_hogar",
+            "jefe_de_hogar",
+            "cabeza_familia",
+            "cabeza_de_familia",
+        ],
+    ),
+    column(
+        "municipality_code",
+        &["codigo_municipio", "cod_municipio", "codigo_dane", "divipola"],
+    ),
+    column("sisben_area", &["area_sisben", "area"]),
+    column("sisben_score", &["puntaje_sisben", "puntaje"]),
+    column("displaced", &["desplazado"]),
+    column("ethnic_group", &["grupo_etnico", "etnia"]),
+    column(
+        "ethnic_community_registered",
+        &["comunidad_registrada", "comunidad_etnica_registrada"],
+    ),
+    column("land_tenure", &["tenencia", "tenencia_tierra"]),
+    column(
+        "land_restrictions",
+        &["limitaciones_dominio", "restricciones_predio"],
+    ),
+    column("productive_activity", &["actividad_productiva"]),
+    column("environmental_restriction", &["restriccion_ambiental"]),
+    column("illicit_activity", &["actividad_ilicita"]),
+    column("inaccurate_information", &["informacion_inexacta"]),
+    column("program_line", &["linea", "linea_programa"]),
+    ColumnSpec {
+        name: "land_contract_end",
+        aliases: &["fin_contrato", "vencimiento_contrato"],
+        required: false,
+    },
+];
+
+mod col {
+    pub const HOUSEHOLD_ID: usize = 0;
+    pub const DOCUMENT_TYPE: usize = 1;
+    pub const DOCUMENT: usize = 2;
+    pub const FIRST_NAME: usize = 3;
+    pub const LAST_NAME: usize = 4;
+    pub const SEX: usize = 5;
+    pub const BIRTH_DATE: usize = 6;
+    pub const HEAD_OF_HOUSEHOLD: usize = 7;
+    pub const MUNICIPALITY_CODE: usize = 8;
+    pub const SISBEN_AREA: usize = 9;
+    pub const SISBEN_SCORE: usize = 10;
+    pub const DISPLACED: usize = 11;
+    pub const ETHNIC_GROUP: usize = 12;
+    pub const ETHNIC_COMMUNITY_REGISTERED: usize = 13;
+    pub const LAND_TENURE: usize = 14;
+    pub const LAND_RESTRICTIONS: usize = 15;
+    pub const PRODUCTIVE_ACTIVITY: usize = 16;
+    pub const ENVIRONMENTAL_RESTRICTION: usize = 17;
+    pub const ILLICIT_ACTIVITY: usize = 18;
+    pub const INACCURATE_INFORMATION: usize = 19;
+    pub const PROGRAM_LINE: usize = 20;
+    pub const LAND_CONTRACT_END: usize = 21;
+}
+
+/// The key registries are matched on: document type and normalized number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DocumentKey {
+    Number(DocumentType, u64),
+    Text(DocumentType, Box<str>),
+}
+
+impl DocumentKey {
+    /// `None` when nothing is left after normalizing.
+    pub fn new(document_type: DocumentType, document: &str) -> Option<Self> {
+        let mut number: u64 = 0;
+        let mut digits = 0;
+        for byte in document.bytes() {
+            match byte {
+                b'0'..=b'9' => match number
+                    .checked_mul(10)
+                    .and_then(|n| n.checked_add(u64::from(byte - b'0')))
+                {
+                    Some(next) => {
+                        number = next;
+                        digits += 1;
+                    }
+                    None => return Self::slow(document_type, document),
+                },
+                b' ' | b'.' | b',' | b'-' | b'\t' => {}
+                _ => return Self::slow(document_type, document),
+            }
+        }
+        (digits > 0).then_some(Self::Number(document_type, number))
+    }
+
+    /// Any document the fast path cannot take: letters, other spaces, or more than 19 digits.
+    fn slow(document_type: DocumentType, document: &str) -> Option<Self> {
+        let normalized = normalize_document(document);
+        if normalized.is_empty() {
+            return None;
+        }
+        match normalized.parse::<u64>() {
+            Ok(number) if normalized.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(Self::Number(document_type, number))
+            }
+            _ => Some(Self::Text(document_type, normalized.into_boxed_str())),
+        }
+    }
+}
+
+/// A registry file given for a screening.
+#[derive(Debug, Clone)]
+pub struct RegistryFile {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// Where a screening stands, for progress bars.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Progress {
+    pub bytes_read: u64,
+    pub total_bytes: u64,
+    pub rows: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScreeningError {
+    #[error(transparent)]
+    Table(#[from] TableError),
+    #[error("unknown registry {name:?}; rule set {rule_set} uses: {}", expected.join(", "))]
+    UnknownRegistry {
+        name: String,
+        rule_set: String,
+        expected: Vec<String>,
+    },
+    #[error("registry {name} is needed by rule set {rule_set}: pass --registry {name}=FILE")]
+    MissingRegistry { name: String, rule_set: String },
+    #[error("registry {name} is given twice")]
+    RegistryTwice { name: String },
+    #[error("{}", describe_row_errors(.errors, *.error_count))]
+    Rows {
+        errors: Vec<RowError>,
+        error_count: usize,
+    },
+    #[error("household {0:?} is not in the file (or its row has errors), so it cannot be explained")]
+    ExplainNotFound(String),
+}
+
+fn describe_row_errors(errors: &[RowError], count: usize) -> String {
+    let mut text = format!("{count} row(s) with errors; nothing was written");
+    for error in errors.iter().take(20) {
+        text.push_str("\n  ");
+        text.push_str(&error.to_string());
+    }
+    if count > 20 {
+        text.push_str(&format!("\n  … and {} more", count - 20));
+    }
+    text
+}
+
+/// What to screen and how.
+pub struct ScreeningJob<'s, 'r> {
+    pub households: PathBuf,
+    pub registries: Vec<RegistryFile>,
+    pub screener: &'s Screener<'r>,
+    /// Screen the good rows and report the bad ones instead of stopping.
+    pub keep_going: bool,
+    /// The household to explain, by id.
+    pub explain: Option<String>,
+    /// Keep every household's facts in [`ScreeningRun::facts`], to store them (the web
+    /// application keeps them so a decision can be explained later).
+    pub keep_facts: bool,
+}
+
+/// A household's facts as read, kept when [`ScreeningJob::keep_facts`] is set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadFacts {
+    pub household: Household,
+    /// The document number as written in the file.
+    pub document: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// One screened household.
+#[derive(Debug, Clone, Copy)]
+pub struct ScreenedRow {
+    id_start: u64,
+    id_len: u32,
+    pub line: u32,
+    pub municipality: DaneCode,
+    pub outcome: Outcome,
+    /// The cross-checks behind the outcome: registry hits and whether the head is repeated.
+    pub checks: CrossChecks,
+}
+
+/// The result of a screening: rows in input order, and the bad rows when `keep_going`.
+pub struct ScreeningRun {
+    ids: String,
+    pub rows: Vec<ScreenedRow>,
+    pub errors: Vec<RowError>,
+    pub error_count: usize,
+    pub explanation: Option<Explanation>,
+    /// Aligned with `rows` when [`ScreeningJob::keep_facts`] is set; empty otherwise.
+    pub facts: Vec<HeadFacts>,
+}
+
+impl ScreeningRun {
+    pub fn household_id(&self, row: &ScreenedRow) -> &str {
+        let start = row.id_start as usize;
+        &self.ids[start..start + row.id_len as usize]
+    }
+
+    /// Counts by reason, Sisbén level and municipality.
+    pub fn summary(&self, screener: &Screener<'_>) -> Summary {
+        let lines = &screener.rules().lines;
+        let mut by_rule: Vec<Vec<u64>> = lines.iter().map(|l| vec![0; l.rules.len()]).collect();
+        let mut by_municipality: FxHashMap<DaneCode, Count> = FxHashMap::default();
+        let mut summary = Summary::default();
+        for row in &self.rows {
+            summary.households += 1;
+            let eligible = row.outcome.is_eligible();
+            summary.eligible += u64::from(eligible);
+            let mut fired = row.outcome.fired;
+            while fired != 0 {
+                by_rule[row.outcome.line as usize][fired.trailing_zeros() as usize] += 1;
+                fired &= fired - 1;
+            }
+            let level = summary
+                .by_sisben_level
+                .entry(row.outcome.sisben_level)
+                .or_default();
+            level.households += 1;
+            level.eligible += u64::from(eligible);
+            let municipality = by_municipality.entry(row.municipality).or_default();
+            municipality.households += 1;
+            municipality.eligible += u64::from(eligible);
+        }
+        summary.by_municipality = by_municipality.into_iter().collect();
+        for (line, counts) in lines.iter().zip(by_rule) {
+            for (rule, count) in line.rules.iter().zip(counts).filter(|(_, c)| *c > 0) {
+                *summary.by_reason.entry(rule.code.clone()).or_default() += count;
+            }
+        }
+        summary
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Count {
+    pub households: u64,
+    pub eligible: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub households: u64,
+    pub eligible: u64,
+    pub by_reason: BTreeMap<String, u64>,
+    pub by_sisben_level: BTreeMap<Option<u8>, Count>,
+    pub by_municipality: BTreeMap<DaneCode, Count>,
+}
+
+/// Runs a screening; `progress` is called after every chunk.
+pub fn screen(
+    job: &ScreeningJob<'_, '_>,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<ScreeningRun, ScreeningError> {
+    let mut errors = ErrorLog::new(job.keep_going);
+    let registries = load_registries(job, &mut errors)?;
+
+    let households_name = display_name(&job.households);
+    let mut pieces_out: Vec<PieceOutput> = Vec::new();
+    let parser;
+    if is_csv(&job.households) {
+        let mut source = CsvSource::open(&job.households, &households_name)?;
+        parser = HouseholdParser::new(&households_name, source.headers(), job)?;
+        let threads = rayon::current_num_threads();
+        let mut rows = 0u64;
+        let delimiter = source.delimiter();
+        while let Some(chunk) = source.next_chunk()? {
+            let outputs: Vec<Result<PieceOutput, TableError>> = chunk
+                .pieces(threads * 2)
+                .into_par_iter()
+                .map(|piece| {
+                    let text = piece.text(&households_name)?;
+                    let mut output = PieceOutput::default();
+                    for_each_record(text, piece.first_line, delimiter, |line, fields| {
+                        parser.screen_record(line, fields, &registries, &mut output);
+                    });
+                    Ok(output)
+                })
+                .collect();
+            for output in outputs {
+                let output = output?;
+                rows += output.rows.len() as u64;
+                pieces_out.push(output);
+            }
+            let (bytes_read, total_bytes) = source.progress();
+            progress(Progress {
+                bytes_read,
+                total_bytes,
+                rows,
+            });
+        }
+    } else {
+        let table = read_table(&job.households)?;
+        parser = HouseholdParser::new(table.file(), table.headers(), job)?;
+        let mut output = PieceOutput::default();
+        for row in table.rows() {
+            let fields: Vec<Cow<'_, str>> = row.cells().iter().map(|c| Cow::Borrowed(c.as_str())).collect();
+            parser.screen_record(row.line(), &fields, &registries, &mut output);
+        }
+        progress(Progress {
+            bytes_read: 1,
+            total_bytes: 1,
+            rows: output.rows.len() as u64,
+        });
+        pieces_out.push(output);
+    }
+
+    // Join the pieces in input order.
+    let total_rows: usize = pieces_out.iter().map(|p| p.rows.len()).sum();
+    let mut ids = String::with_capacity(pieces_out.iter().map(|p| p.ids.len()).sum());
+    let mut rows = Vec::with_capacity(total_rows);
+    let mut keys = Vec::with_capacity(total_rows);
+    let mut if_duplicate = Vec::with_capacity(total_rows);
+    let mut explained = None;
+    let mut facts = Vec::new();
+    for piece in pieces_out {
+        let piece_rows = piece.rows.len();
+        let base = ids.len() as u64;
+        ids.push_str(&piece.ids);
+        for pending in piece.rows {
+            rows.push(ScreenedRow {
+                id_start: base + pending.id_start,
+                ..pending.row
+            });
+            keys.push(pending.key);
+            if_duplicate.push(pending.if_duplicate);
+        }
+        for error in piece.errors {
+            errors.push(error);
+        }
+        errors.count += piece.extra_error_count;
+        facts.extend(piece.facts);
+        if let Some((household, hits, index_in_piece)) = piece.explained {
+            explained = Some((household, hits, rows.len() - piece_rows + index_in_piece));
+        }
+    }
+
+    // Household ids are unique: a repeated one is an error on its later rows.
+    let id_of = |index: usize| {
+        let row = &rows[index];
+        &ids[row.id_start as usize..row.id_start as usize + row.id_len as usize]
+    };
+    let mut rejected = vec![false; rows.len()];
+    for (index, first) in repeated(rows.len(), |i| Some(id_of(i))) {
+        if index != first {
+            rejected[index] = true;
+            errors.push(RowError {
+                file: parser.file.clone(),
+                line: rows[index].line as usize,
+                column: parser.column_name(col::HOUSEHOLD_ID),
+                value: id_of(index).to_owned(),
+                message: format!("household_id is already used on line {}", rows[first].line),
+            });
+        }
+    }
+    if errors.count > 0 && !job.keep_going {
+        return Err(errors.into_error());
+    }
+
+    // The same head in two or more rows marks every such row.
+    let mut duplicate = vec![false; rows.len()];
+    for (index, _) in repeated(rows.len(), |i| (!rejected[i]).then(|| &keys[i])) {
+        duplicate[index] = true;
+        rows[index].outcome = if_duplicate[index];
+        rows[index].checks.duplicate_document = true;
+    }
+
+    let explanation = match &job.explain {
+        None => None,
+        Some(id) => {
+            let (household, registry_hits, index) = explained
+                .filter(|(_, _, index)| !rejected[*index])
+                .ok_or_else(|| ScreeningError::ExplainNotFound(id.clone()))?;
+            let checks = CrossChecks {
+                registries: registry_hits,
+                duplicate_document: duplicate[index],
+            };
+            Some(
+                job.screener
+                    .explain(&household, &checks)
+                    .map_err(|e| ScreeningError::Rows {
+                        errors: vec![RowError {
+                            file: parser.file.clone(),
+                            line: 0,
+                            column: "program_line".to_owned(),
+                            value: id.clone(),
+                            message: e.to_string(),
+                        }],
+                        error_count: 1,
+                    })?,
+            )
+        }
+    };
+    drop(keys);
+
+    if rejected.iter().any(|r| *r) {
+        let mut index = 0;
+        rows.retain(|_| {
+            index += 1;
+            !rejected[index - 1]
+        });
+        if !facts.is_empty() {
+            let mut index = 0;
+            facts.retain(|_| {
+                index += 1;
+                !rejected[index - 1]
+            });
+        }
+    }
+    Ok(ScreeningRun {
+        ids,
+        rows,
+        errors: errors.listed,
+        error_count: errors.count,
+        explanation,
+        facts,
+    })
+}
+
+/// The items whose key appears more than once, each with the index of its key's first
+/// appearance. Keys are spread over shards by hash and each shard is counted on its own
+/// core; `None` keys take no part.
+fn repeated<'k, K: Hash + Eq + Sync + ?Sized + 'k>(
+    count: usize,
+    key: impl Fn(usize) -> Option<&'k K> + Sync,
+) -> Vec<(usize, usize)> {
+    const SHARDS: usize = 64;
+    let hasher = rustc_hash::FxBuildHasher;
+    let hashes: Vec<Option<u64>> = (0..count)
+        .into_par_iter()
+        .map(|i| key(i).map(|k| hasher.hash_one(k)))
+        .collect();
+    // Bucket the items by shard once, in input order.
+    let mut buckets: Vec<Vec<u32>> = (0..SHARDS)
+        .map(|_| Vec::with_capacity(count / SHARDS + 16))
+        .collect();
+    for (index, hash) in hashes.iter().enumerate() {
+        if let Some(hash) = hash {
+            // Bits hashbrown uses for neither its bucket index (low) nor its tag (high).
+            buckets[(hash >> 32) as usize % SHARDS].push(index as u32);
+        }
+    }
+    let mut found: Vec<(usize, usize)> = buckets
+        .into_par_iter()
+        .flat_map_iter(|members| {
+            // Per distinct key: its first index and how many times it appears.
+            let mut table: hashbrown::HashTable<(u32, u32)> =
+                hashbrown::HashTable::with_capacity(members.len());
+            for &index in &members {
+                let hash = hashes[index as usize].unwrap_or_default();
+                let this = key(index as usize);
+                match table.find_mut(hash, |(first, _)| key(*first as usize) == this) {
+                    Some((_, times)) => *times += 1,
+                    None => {
+                        table.insert_unique(hash, (index, 1), |(first, _)| {
+                            hashes[*first as usize].unwrap_or_default()
+                        });
+                    }
+                }
+            }
+            members
+                .into_iter()
+                .filter_map(|index| {
+                    let hash = hashes[index as usize].unwrap_or_default();
+                    let this = key(index as usize);
+                    let (first, times) = table.find(hash, |(first, _)| key(*first as usize) == this)?;
+                    (*times > 1).then_some((index as usize, *first as usize))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    found.sort_unstable();
+    found
+}
+
+/// Row errors, listed up to [`MAX_LISTED_ERRORS`] and counted beyond.
+struct ErrorLog {
+    listed: Vec<RowError>,
+    count: usize,
+    keep_all: bool,
+}
+
+impl ErrorLog {
+    fn new(keep_all: bool) -> Self {
+        Self {
+            listed: Vec::new(),
+            count: 0,
+            keep_all,
+        }
+    }
+
+    fn push(&mut self, error: RowError) {
+        self.count += 1;
+        if self.keep_all || self.listed.len() < MAX_LISTED_ERRORS {
+            self.listed.push(error);
+        }
+    }
+
+    fn into_error(mut self) -> ScreeningError {
+        self.listed
+            .sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+        self.listed.truncate(MAX_LISTED_ERRORS);
+        ScreeningError::Rows {
+            errors: self.listed,
+            error_count: self.count,
+        }
+    }
+}
+
+fn display_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+fn is_csv(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_none_or(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("txt"))
+}
+
+fn find(headers: &[String], name: &str, aliases: &[&str]) -> Option<usize> {
+    let normalized: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
+    std::iter::once(name)
+        .chain(aliases.iter().copied())
+        .find_map(|alias| {
+            let alias = normalize_header(alias);
+            normalized.iter().position(|h| *h == alias)
+        })
+}
+
+fn missing_column(file: &str, name: &str, aliases: &[&str]) -> TableError {
+    TableError::MissingColumn {
+        file: file.to_owned(),
+        column: name.to_owned(),
+        aliases: std::iter::once(name)
+            .chain(aliases.iter().copied())
+            .map(str::to_owned)
+            .collect(),
+    }
+}
+
+/// Registry hits by document: bit `i` set when registry `i` of the rule set holds it.
+type RegistryMap = FxHashMap<DocumentKey, u32>;
+
+fn load_registries(job: &ScreeningJob<'_, '_>, errors: &mut ErrorLog) -> Result<RegistryMap, ScreeningError> {
+    let rules = job.screener.rules();
+    let mut given: Vec<Option<&RegistryFile>> = vec![None; rules.registries.len()];
+    for file in &job.registries {
+        let Some(index) = rules.registry_index(&file.name) else {
+            return Err(ScreeningError::UnknownRegistry {
+                name: file.name.clone(),
+                rule_set: rules.id.clone(),
+                expected: rules.registries.iter().map(|r| r.name.clone()).collect(),
+            });
+        };
+        if given[index].is_some() {
+            return Err(ScreeningError::RegistryTwice {
+                name: file.name.clone(),
+            });
+        }
+        given[index] = Some(file);
+    }
+    for index in rules.registries_used() {
+        if given[index].is_none() {
+            return Err(ScreeningError::MissingRegistry {
+                name: rules.registries[index].name.clone(),
+                rule_set: rules.id.clone(),
+            });
+        }
+    }
+    let threads = rayon::current_num_threads();
+    let read: Vec<Result<(u32, RegistryRows), TableError>> = given
+        .par_iter()
+        .enumerate()
+        .filter_map(|(index, file)| file.map(|f| (index, f)))
+        .map(|(index, file)| Ok((1u32 << index, read_registry(&file.path, threads)?)))
+        .collect();
+    let mut map = RegistryMap::default();
+    for result in read {
+        let (bit, (keys, row_errors)) = result?;
+        map.reserve(keys.len());
+        for key in keys {
+            *map.entry(key).or_default() |= bit;
+        }
+        for error in row_errors {
+            errors.push(error);
+        }
+    }
+    if errors.count > 0 && !job.keep_going {
+        let log = std::mem::replace(errors, ErrorLog::new(false));
+        return Err(log.into_error());
+    }
+    Ok(map)
+}
+
+/// The document keys of a registry file, and its bad rows.
+type RegistryRows = (Vec<DocumentKey>, Vec<RowError>);
+
+fn read_registry(path: &Path, threads: usize) -> Result<RegistryRows, TableError> {
+    let name = display_name(path);
+    let columns = |file_name: &str, headers: &[String]| -> Result<(usize, usize), TableError> {
+        Ok((
+            find(headers, "document_type", DOCUMENT_TYPE_ALIASES)
+                .ok_or_else(|| missing_column(file_name, "document_type", DOCUMENT_TYPE_ALIASES))?,
+            find(headers, "document", DOCUMENT_ALIASES)
+                .ok_or_else(|| missing_column(file_name, "document", DOCUMENT_ALIASES))?,
+        ))
+    };
+    let record = |file_name: &str,
+                  headers: &[String],
+                  wanted: (usize, usize),
+                  line: usize,
+                  fields: &[Cow<'_, str>]| {
+        let (type_column, document_column) = wanted;
+        let cell = |c: usize| fields.get(c).map_or("", |f| f.as_ref());
+        let error = |column: usize, message: String| RowError {
+            file: file_name.to_owned(),
+            line,
+            column: headers.get(column).cloned().unwrap_or_default(),
+            value: cell(column).to_owned(),
+            message,
+        };
+        let document_type =
+            DocumentType::from_str(cell(type_column)).map_err(|e| error(type_column, e.to_string()))?;
+        DocumentKey::new(document_type, cell(document_column))
+            .ok_or_else(|| error(document_column, "empty document".to_owned()))
+    };
+    let mut keys = Vec::new();
+    let mut errors = Vec::new();
+    if is_csv(path) {
+        let mut source = CsvSource::open(path, &name)?;
+        let headers = source.headers().to_vec();
+        let wanted = columns(&name, &headers)?;
+        let delimiter = source.delimiter();
+        while let Some(chunk) = source.next_chunk()? {
+            let pieces: Vec<Result<RegistryRows, TableError>> = chunk
+                .pieces(threads)
+                .into_par_iter()
+                .map(|piece| {
+                    let text = piece.text(&name)?;
+                    let mut keys = Vec::new();
+                    let mut errors = Vec::new();
+                    for_each_record(text, piece.first_line, delimiter, |line, fields| {
+                        match record(&name, &headers, wanted, line, fields) {
+                            Ok(key) => keys.push(key),
+                            Err(e) => errors.push(e),
+                        }
+                    });
+                    Ok((keys, errors))
+                })
+                .collect();
+            for piece in pieces {
+                let (piece_keys, piece_errors) = piece?;
+                keys.extend(piece_keys);
+                errors.extend(piece_errors);
+            }
+        }
+    } else {
+        let table = read_table(path)?;
+        let wanted = columns(table.file(), table.headers())?;
+        for row in table.rows() {
+            let fields: Vec<Cow<'_, str>> = row.cells().iter().map(|c| Cow::Borrowed(c.as_str())).collect();
+            match record(table.file(), table.headers(), wanted, row.line(), &fields) {
+                Ok(key) => keys.push(key),
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    Ok((keys, errors))
+}
+
+/// A screened row before duplicates are known.
+struct PendingRow {
+    id_start: u64,
+    row: ScreenedRow,
+    key: DocumentKey,
+    if_duplicate: Outcome,
+}
+
+#[derive(Default)]
+struct PieceOutput {
+    ids: String,
+    rows: Vec<PendingRow>,
+    errors: Vec<RowError>,
+    extra_error_count: usize,
+    /// The household to explain: its facts, registry hits and index in the piece.
+    explained: Option<(Household, u32, usize)>,
+    facts: Vec<HeadFacts>,
+}
+
+struct HouseholdParser<'j, 's, 'r> {
+    file: String,
+    headers: Vec<String>,
+    columns: [Option<usize>; HOUSEHOLD_COLUMNS.len()],
+    job: &'j ScreeningJob<'s, 'r>,
+}
+
+impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
+    fn new(file: &str, headers: &[String], job: &'j ScreeningJob<'s, 'r>) -> Result<Self, TableError> {
+        let mut columns = [None; HOUSEHOLD_COLUMNS.len()];
+        for (index, spec) in HOUSEHOLD_COLUMNS.iter().enumerate() {
+            columns[index] = find(headers, spec.name, spec.aliases);
+            if columns[index].is_none() && spec.required {
+                return Err(missing_column(file, spec.name, spec.aliases));
+            }
+        }
+        Ok(Self {
+            file: file.to_owned(),
+            headers: headers.to_vec(),
+            columns,
+            job,
+        })
+    }
+
+    fn column_name(&self, column: usize) -> String {
+        self.columns[column]
+            .and_then(|c| self.headers.get(c).cloned())
+            .unwrap_or_else(|| HOUSEHOLD_COLUMNS[column].name.to_owned())
+    }
+
+    fn screen_record(
+        &self,
+        line: usize,
+        fields: &[Cow<'_, str>],
+        registries: &RegistryMap,
+        output: &mut PieceOutput,
+    ) {
+        match self.parse(line, fields) {
+            Err(error) => {
+                if output.errors.len() < MAX_LISTED_ERRORS || self.job.keep_going {
+                    output.errors.push(error);
+                } else {
+                    output.extra_error_count += 1;
+                }
+            }
+            Ok(parsed) => {
+                let registry_hits = registries.get(&parsed.key).copied().unwrap_or(0);
+                let unique = CrossChecks {
+                    registries: registry_hits,
+                    duplicate_document: false,
+                };
+                let duplicate = CrossChecks {
+                    registries: registry_hits,
+                    duplicate_document: true,
+                };
+                let screener = self.job.screener;
+                let screened = screener.screen(&parsed.household, &unique).and_then(|outcome| {
+                    let if_duplicate = match screener.as_duplicate(&outcome) {
+                        Some(derived) => derived,
+                        None => screener.screen(&parsed.household, &duplicate)?,
+                    };
+                    Ok((outcome, if_duplicate))
+                });
+                let (outcome, if_duplicate) = match screened {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        output
+                            .errors
+                            .push(self.error(line, fields, col::PROGRAM_LINE, e.to_string()));
+                        return;
+                    }
+                };
+                if self.job.explain.as_deref() == Some(parsed.id) {
+                    output.explained = Some((parsed.household.clone(), registry_hits, output.rows.len()));
+                }
+                if self.job.keep_facts {
+                    output.facts.push(HeadFacts {
+                        household: parsed.household.clone(),
+                        document: self.columns[col::DOCUMENT]
+                            .map_or("", |c| fields[c].trim())
+                            .to_owned(),
+                        first_name: self.columns[col::FIRST_NAME]
+                            .map_or("", |c| fields[c].trim())
+                            .to_owned(),
+                        last_name: self.columns[col::LAST_NAME]
+                            .map_or("", |c| fields[c].trim())
+                            .to_owned(),
+                    });
+                }
+                let id_start = output.ids.len() as u64;
+                output.ids.push_str(parsed.id);
+                output.rows.push(PendingRow {
+                    id_start,
+                    row: ScreenedRow {
+                        id_start: 0,
+                        id_len: parsed.id.len() as u32,
+                        line: line as u32,
+                        municipality: parsed.municipality,
+                        outcome,
+                        checks: unique,
+                    },
+                    key: parsed.key,
+                    if_duplicate,
+                });
+            }
+        }
+    }
+
+    fn error(&self, line: usize, fields: &[Cow<'_, str>], column: usize, message: String) -> RowError {
+        let value = self.columns[column]
+            .and_then(|c| fields.get(c))
+            .map_or("", |f| f.as_ref());
+        RowError {
+            file: self.file.clone(),
+            line,
+            column: self.column_name(column),
+            value: value.to_owned(),
+            message,
+        }
+    }
+
+    fn parse<'f>(&self, line: usize, fields: &'f [Cow<'f, str>]) -> Result<ParsedHousehold<'f>, RowError> {
+        if fields.len() != self.headers.len() {
+            return Err(RowError {
+                file: self.file.clone(),
+                line,
+                column: "(row)".to_owned(),
+                value: fields.iter().map(|f| f.as_ref()).collect::<Vec<_>>().join(","),
+                message: format!(
+                    "expected {} fields, as in the header, found {}",
+                    self.headers.len(),
+                    fields.len()
+                ),
+            });
+        }
+        let cell = |column: usize| -> &'f str { self.columns[column].map_or("", |c| fields[c].trim_ascii()) };
+        let fail = |column: usize, message: String| self.error(line, fields, column, message);
+        macro_rules! value {
+            ($column:expr, $ty:ty) => {
+                cell($column)
+                    .parse::<$ty>()
+                    .map_err(|e| fail($column, e.to_string()))?
+            };
+        }
+        let flag = |column: usize| {
+            parse_flag(cell(column)).ok_or_else(|| fail(column, "expected true or false".to_owned()))
+        };
+        let date = |column: usize| -> Result<Date, RowError> {
+            parse_date(cell(column)).ok_or_else(|| fail(column, "expected a date as YYYY-MM-DD".to_owned()))
+        };
+
+        let id = cell(col::HOUSEHOLD_ID);
+        if id.is_empty() {
+            return Err(fail(col::HOUSEHOLD_ID, "empty household_id".to_owned()));
+        }
+        let document_type = value!(col::DOCUMENT_TYPE, DocumentType);
+        let key = DocumentKey::new(document_type, cell(col::DOCUMENT))
+            .ok_or_else(|| fail(col::DOCUMENT, "empty document".to_owned()))?;
+        let municipality = DaneCode::parse(cell(col::MUNICIPALITY_CODE))
+            .map_err(|e| fail(col::MUNICIPALITY_CODE, e.to_string()))?;
+        let score_text = cell(col::SISBEN_SCORE);
+        let sisben_score = if score_text.is_empty() {
+            None
+        } else {
+            let score =
+                parse_score(score_text).ok_or_else(|| fail(col::SISBEN_SCORE, "not a number".to_owned()))?;
+            if score < Decimal::ZERO || score > Decimal::ONE_HUNDRED {
+                return Err(fail(
+                    col::SISBEN_SCORE,
+                    "a Sisbén score lies between 0 and 100".to_owned(),
+                ));
+            }
+            Some(score)
+        };
+        let land_contract_end = if cell(col::LAND_CONTRACT_END).is_empty() {
+            None
+        } else {
+            Some(date(col::LAND_CONTRACT_END)?)
+        };
+        let household = Household {
+            document_type,
+            sex: value!(col::SEX, Sex),
+            birth_date: date(col::BIRTH_DATE)?,
+            head_of_household: flag(col::HEAD_OF_HOUSEHOLD)?,
+            sisben_area: value!(col::SISBEN_AREA, SisbenArea),
+            sisben_score,
+            displaced: flag(col::DISPLACED)?,
+            ethnic_group: value!(col::ETHNIC_GROUP, EthnicGroup),
+            ethnic_community_registered: flag(col::ETHNIC_COMMUNITY_REGISTERED)?,
+            land_tenure: value!(col::LAND_TENURE, LandTenure),
+            land_restrictions: flag(col::LAND_RESTRICTIONS)?,
+            productive_activity: value!(col::PRODUCTIVE_ACTIVITY, ProductiveActivity),
+            environmental_restriction: flag(col::ENVIRONMENTAL_RESTRICTION)?,
+            illicit_activity: flag(col::ILLICIT_ACTIVITY)?,
+            inaccurate_information: flag(col::INACCURATE_INFORMATION)?,
+            program_line: value!(col::PROGRAM_LINE, ProgramLine),
+            land_contract_end,
+        };
+        Ok(ParsedHousehold {
+            id,
+            household,
+            key,
+            municipality,
+        })
+    }
+}
+
+struct ParsedHousehold<'f> {
+    id: &'f str,
+    household: Household,
+    key: DocumentKey,
+    municipality: DaneCode,
+}
+
+/// A score such as `37.07`, `37,07` or `37`: whole digits, then at most one decimal mark and
+/// up to four decimals, read without allocating; anything else goes to [`parse_decimal`].
+fn parse_score(text: &str) -> Option<Decimal> {
+    let mut mantissa: i64 = 0;
+    let mut scale: Option<u32> = None;
+    let mut digits = 0;
+    for byte in text.bytes() {
+        match byte {
+            b'0'..=b'9' if mantissa < 1_000_000_000 && scale.is_none_or(|s| s < 4) => {
+                mantissa = mantissa * 10 + i64::from(byte - b'0');
+                digits += 1;
+                if let Some(s) = scale.as_mut() {
+                    *s += 1;
+                }
+            }
+            b'.' | b',' if scale.is_none() => scale = Some(0),
+            _ => return parse_decimal(text),
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    Decimal::try_new(mantissa, scale.unwrap_or(0)).ok()
+}
+
+/// `true`/`false` as the contract writes them, plus the spreadsheet and Spanish forms.
+fn parse_flag(text: &str) -> Option<bool> {
+    const TRUE: &[&str] = &["true", "verdadero", "si", "sí", "1"];
+    const FALSE: &[&str] = &["false", "falso", "no", "0"];
+    if TRUE.iter().any(|t| t.eq_ignore_ascii_case(text)) || text == "SÍ" || text == "Sí" {
+        Some(true)
+    } else if FALSE.iter().any(|t| t.eq_ignore_ascii_case(text)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn parse_date(text: &str) -> Option<Date> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<i16> {
+        bytes[range].iter().try_fold(0i16, |acc, b| {
+            b.is_ascii_digit().then(|| acc * 10 + i16::from(b - b'0'))
+        })
+    };
+    Date::new(number(0..4)?, number(5..7)? as i8, number(8..10)? as i8).ok()
+}
+
+// ---- Writers ------------------------------------------------------------------------------
+
+/// The header of results files.
+pub const RESULTS_HEADER: &str = "household_id,eligible,sisben_level,cofinancing_max_pct,cap_smmlv,reasons";
+
+/// Writes `results.csv` per the contract, through a temporary file renamed at the end.
+pub fn write_results_csv(run: &ScreeningRun, screener: &Screener<'_>, path: &Path) -> io::Result<()> {
+    let texts = TierTexts::new(screener);
+    write_atomically(path, |out| {
+        out.write_all(RESULTS_HEADER.as_bytes())?;
+        out.write_all(b"\n")?;
+        const BATCH: usize = 1 << 20;
+        for batch in run.rows.chunks(BATCH) {
+            let buffers: Vec<Vec<u8>> = batch
+                .par_chunks(1 << 14)
+                .map(|rows| {
+                    let mut buffer = Vec::with_capacity(rows.len() * 48);
+                    for row in rows {
+                        write_result_row(&mut buffer, run.household_id(row), &row.outcome, screener, &texts);
+                    }
+                    buffer
+                })
+                .collect();
+            for buffer in buffers {
+                out.write_all(&buffer)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The co-financing and cap values of every tier, as written in results.
+struct TierTexts {
+    cofinancing: Vec<Vec<String>>,
+    cap: Vec<Vec<String>>,
+}
+
+impl TierTexts {
+    fn new(screener: &Screener<'_>) -> Self {
+        let lines = screener.rules().lines.len();
+        let render = |values: &[Decimal]| values.iter().map(|v| v.normalize().to_string()).collect();
+        Self {
+            cofinancing: (0..lines)
+                .map(|l| render(screener.cofinancing_values(l)))
+                .collect(),
+            cap: (0..lines).map(|l| render(screener.cap_values(l))).collect(),
+        }
+    }
+}
+
+fn write_result_row(
+    out: &mut Vec<u8>,
+    id: &str,
+    outcome: &Outcome,
+    screener: &Screener<'_>,
+    texts: &TierTexts,
+) {
+    write_csv_field(out, id);
+    out.extend_from_slice(if outcome.is_eligible() {
+        b",true,"
+    } else {
+        b",false,"
+    });
+    if let Some(level) = outcome.sisben_level {
+        out.extend_from_slice(itoa::Buffer::new().format(level).as_bytes());
+    }
+    out.push(b',');
+    let line = outcome.line as usize;
+    if let Some(tier) = outcome.cofinancing_tier {
+        out.extend_from_slice(texts.cofinancing[line][tier as usize].as_bytes());
+    }
+    out.push(b',');
+    if let Some(tier) = outcome.cap_tier {
+        out.extend_from_slice(texts.cap[line][tier as usize].as_bytes());
+    }
+    out.push(b',');
+    for (index, code) in screener.reasons(outcome).enumerate() {
+        if index > 0 {
+            out.push(b';');
+        }
+        out.extend_from_slice(code.as_bytes());
+    }
+    out.push(b'\n');
+}
+
+/// A CSV field, quoted only when it must be.
+fn write_csv_field(out: &mut Vec<u8>, text: &str) {
+    if text.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        out.push(b'"');
+        for byte in text.bytes() {
+            if byte == b'"' {
+                out.push(b'"');
+            }
+            out.push(byte);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// Writes bad rows as `file,line,column,value,message`.
+pub fn write_errors_csv(errors: &[RowError], path: &Path) -> io::Result<()> {
+    write_atomically(path, |out| {
+        out.write_all(b"file,line,column,value,message\n")?;
+        let mut buffer = Vec::new();
+        for error in errors {
+            buffer.clear();
+            write_csv_field(&mut buffer, &error.file);
+            buffer.push(b',');
+            buffer.extend_from_slice(itoa::Buffer::new().format(error.line).as_bytes());
+            for text in [&error.column, &error.value, &error.message] {
+                buffer.push(b',');
+                write_csv_field(&mut buffer, text);
+            }
+            buffer.push(b'\n');
+            out.write_all(&buffer)?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes through a temporary file beside `path`, renamed over it only when complete.
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&mut std::fs::File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".vereda-")
+        .suffix(".part")
+        .tempfile_in(directory)?;
+    {
+        let mut out = BufWriter::with_capacity(1 << 20, temporary.as_file_mut());
+        write(&mut out)?;
+        out.flush()?;
+    }
+    temporary.as_file().sync_data()?;
+    temporary.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} households screened, {} eligible",
+            self.households, self.eligible
+        )?;
+        for (code, count) in &self.by_reason {
+            writeln!(f, "  {code:<24} {count}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_read_exactly_with_either_decimal_mark() {
+        let score = |t: &str| parse_score(t).map(|d| d.to_string());
+        assert_eq!(score("37.07").as_deref(), Some("37.07"));
+        assert_eq!(score("12,5").as_deref(), Some("12.5"));
+        assert_eq!(score("100").as_deref(), Some("100"));
+        assert_eq!(
+            score("0.00001").as_deref(),
+            Some("0.00001"),
+            "long decimals go the slow way"
+        );
+        assert_eq!(score("."), None);
+        assert_eq!(score("1.2.3"), None);
+        assert_eq!(score("quince"), None);
+    }
+
+    #[test]
+    fn document_keys_ignore_formatting_but_not_the_type() {
+        let key = |t: DocumentType, d: &str| DocumentKey::new(t, d);
+        assert_eq!(
+            key(DocumentType::Cc, "1.234.567"),
+            key(DocumentType::Cc, " 001-234 567")
+        );
+        assert_ne!(key(DocumentType::Cc, "1234567"), key(DocumentType::Ti, "1234567"));
+        assert_eq!(
+            key(DocumentType::Pep, "ab-123"),
+            Some(DocumentKey::Text(DocumentType::Pep, "AB123".into()))
+        );
+        assert_eq!(
+            key(DocumentType::Cc, "000"),
+            Some(DocumentKey::Number(DocumentType::Cc, 0))
+        );
+        assert_eq!(key(DocumentType::Cc, " - "), None);
+        let long = "123456789012345678901234";
+        assert_eq!(
+            key(DocumentType::Cc, long),
+            Some(DocumentKey::Text(DocumentType::Cc, long.into()))
+        );
+    }
+
+    #[test]
+    fn repeats_are_found_with_their_first_appearance() {
+        let keys = ["a", "b", "a", "c", "b", "a"];
+        assert_eq!(
+            repeated(keys.len(), |i| Some(keys[i])),
+            vec![(0, 0), (1, 1), (2, 0), (4, 1), (5, 0)]
+        );
+        assert_eq!(
+            repeated(keys.len(), |i| (i != 2 && i != 5).then_some(keys[i])),
+            vec![(1, 1), (4, 1)]
+        );
+    }
+}

@@ -1,0 +1,396 @@
+//! Batch screening end to end: the golden cases, spreadsheets, Spanish headers and bad input.
+
+use std::path::{Path, PathBuf};
+
+use jiff::civil::date;
+use vereda_domain::eligibility::{CallLimits, Screener};
+use vereda_domain::rules::{RuleBook, RuleSet};
+use vereda_screen::screening::{self, RegistryFile, ScreeningError, ScreeningJob, ScreeningRun};
+
+const REGISTRIES: [&str; 5] = [
+    "ruv",
+    "prior_beneficiaries",
+    "public_servants",
+    "sanctions",
+    "wanted",
+];
+const HOUSEHOLD_COLUMNS: usize = 22;
+
+fn golden(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+fn registries() -> Vec<RegistryFile> {
+    REGISTRIES
+        .iter()
+        .map(|name| RegistryFile {
+            name: (*name).to_owned(),
+            path: golden(&format!("{name}.csv")),
+        })
+        .collect()
+}
+
+fn shipped() -> RuleSet {
+    RuleBook::shipped()
+        .expect("shipped rules")
+        .get("incoder-308-2013")
+        .expect("rule set")
+        .clone()
+}
+
+/// The golden cases: household columns, then the expected result columns and why.
+fn cases() -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_path(golden("cases.csv")).expect("cases.csv");
+    let mut rows = vec![
+        reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(str::to_owned)
+            .collect(),
+    ];
+    rows.extend(
+        reader
+            .records()
+            .map(|r| r.expect("record").iter().map(str::to_owned).collect()),
+    );
+    rows
+}
+
+fn write_csv(path: &Path, rows: &[Vec<String>]) {
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_path(path)
+        .expect("create");
+    for row in rows {
+        writer.write_record(row).expect("write");
+    }
+    writer.flush().expect("flush");
+}
+
+fn run(
+    households: &Path,
+    rules: &RuleSet,
+    keep_going: bool,
+) -> Result<(ScreeningRun, String), ScreeningError> {
+    let screener = Screener::new(rules, date(2013, 6, 1), CallLimits::default());
+    let job = ScreeningJob {
+        households: households.to_owned(),
+        registries: registries(),
+        screener: &screener,
+        keep_going,
+        explain: None,
+        keep_facts: false,
+    };
+    let run = screening::screen(&job, &|_| {})?;
+    let out = households.with_file_name("results.csv");
+    screening::write_results_csv(&run, &screener, &out).expect("write results");
+    let text = std::fs::read_to_string(&out).expect("read results");
+    Ok((run, text))
+}
+
+fn household_rows(rows: &[Vec<String>]) -> Vec<Vec<String>> {
+    rows.iter().map(|r| r[..HOUSEHOLD_COLUMNS].to_vec()).collect()
+}
+
+fn check_against_golden(results: &str) {
+    let cases = cases();
+    let lines: Vec<&str> = results.lines().collect();
+    assert_eq!(lines[0], screening::RESULTS_HEADER);
+    assert_eq!(lines.len(), cases.len(), "one result per case, in input order");
+    for (case, line) in cases[1..].iter().zip(&lines[1..]) {
+        let expected = format!(
+            "{},{}",
+            case[0],
+            case[HOUSEHOLD_COLUMNS..HOUSEHOLD_COLUMNS + 5].join(",")
+        );
+        assert_eq!(
+            *line,
+            expected,
+            "case {}: {}",
+            case[0],
+            case[HOUSEHOLD_COLUMNS + 5]
+        );
+    }
+}
+
+#[test]
+fn the_golden_cases_screen_as_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let households = dir.path().join("households.csv");
+    write_csv(&households, &household_rows(&cases()));
+    let (run, results) = run(&households, &shipped(), false).expect("screened");
+    assert_eq!(run.error_count, 0);
+    check_against_golden(&results);
+}
+
+#[test]
+fn a_spreadsheet_with_spanish_headers_screens_the_same() {
+    let spanish = [
+        "ID Hogar",
+        "Tipo Documento",
+        "Documento",
+        "Nombres",
+        "Apellidos",
+        "Sexo",
+        "Fecha Nacimiento",
+        "Jefe Hogar",
+        "Código Municipio",
+        "Área Sisbén",
+        "Puntaje Sisbén",
+        "Desplazado",
+        "Grupo Étnico",
+        "Comunidad Registrada",
+        "Tenencia",
+        "Limitaciones Dominio",
+        "Actividad Productiva",
+        "Restricción Ambiental",
+        "Actividad Ilícita",
+        "Información Inexacta",
+        "Línea",
+        "Fin Contrato",
+    ];
+    let rows = household_rows(&cases());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("hogares.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (column, header) in spanish.iter().enumerate() {
+        sheet.write_string(0, column as u16, *header).expect("header");
+    }
+    for (index, row) in rows[1..].iter().enumerate() {
+        for (column, value) in row.iter().enumerate() {
+            sheet
+                .write_string(index as u32 + 1, column as u16, value)
+                .expect("cell");
+        }
+    }
+    workbook.save(&path).expect("save");
+    let (_, results) = run(&path, &shipped(), false).expect("screened");
+    check_against_golden(&results);
+}
+
+#[test]
+fn semicolons_and_a_byte_order_mark_are_read_like_excel_writes_them() {
+    let rows = household_rows(&cases());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("households.csv");
+    let mut text = String::from("\u{feff}");
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| {
+                if c.contains(';') {
+                    format!("\"{c}\"")
+                } else {
+                    c.clone()
+                }
+            })
+            .collect();
+        text.push_str(&cells.join(";"));
+        text.push_str("\r\n");
+    }
+    std::fs::write(&path, text).expect("write");
+    let (_, results) = run(&path, &shipped(), false).expect("screened");
+    check_against_golden(&results);
+}
+
+fn with_bad_rows() -> (tempfile::TempDir, PathBuf) {
+    let mut rows = household_rows(&cases());
+    rows.truncate(6);
+    rows[2][5] = "female".to_owned(); // sex, line 3
+    rows[3][10] = "quince".to_owned(); // sisben_score, line 4
+    rows[4][8] = "99999".to_owned(); // municipality_code, line 5
+    rows[5][6] = "1970-13-01".to_owned(); // birth_date, line 6
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("households.csv");
+    write_csv(&path, &rows);
+    (dir, path)
+}
+
+#[test]
+fn bad_rows_stop_the_screening_and_name_file_line_column_and_value() {
+    let (dir, path) = with_bad_rows();
+    let Err(ScreeningError::Rows { errors, error_count }) = run(&path, &shipped(), false) else {
+        panic!("bad rows must stop a strict screening");
+    };
+    assert_eq!(error_count, 4);
+    let described: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert!(
+        described[0].starts_with(r#"households.csv, line 3, column sex, value "female": unknown sex"#),
+        "{described:?}"
+    );
+    assert!(
+        described[1].starts_with(r#"households.csv, line 4, column sisben_score, value "quince""#),
+        "{described:?}"
+    );
+    assert!(
+        described[2].contains(r#"line 5, column municipality_code, value "99999""#),
+        "{described:?}"
+    );
+    assert!(
+        described[3].contains(r#"line 6, column birth_date, value "1970-13-01""#),
+        "{described:?}"
+    );
+    assert!(!dir.path().join("results.csv").exists(), "no results file at all");
+}
+
+#[test]
+fn keep_going_screens_the_good_rows_and_lists_the_bad() {
+    let (dir, path) = with_bad_rows();
+    let (run, results) = run(&path, &shipped(), true).expect("screened");
+    assert_eq!(run.error_count, 4);
+    assert_eq!(results.lines().count(), 2, "header and the one good row");
+    assert!(results.lines().nth(1).is_some_and(|l| l.starts_with("G01,true")));
+    let errors = dir.path().join("errors.csv");
+    screening::write_errors_csv(&run.errors, &errors).expect("errors file");
+    let text = std::fs::read_to_string(errors).expect("read");
+    assert!(
+        text.starts_with("file,line,column,value,message\nhouseholds.csv,3,sex,female,"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_wrong_number_of_fields_a_missing_column_and_a_repeated_id_are_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut rows = household_rows(&cases());
+    rows.truncate(4);
+    rows[2].pop();
+    rows[3][0] = "G01".to_owned();
+    let path = dir.path().join("households.csv");
+    write_csv(&path, &rows);
+    let Err(ScreeningError::Rows { errors, .. }) = run(&path, &shipped(), false) else {
+        panic!("must fail");
+    };
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.line == 3 && e.message.contains("expected 22 fields")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.line == 4 && e.message.contains("already used on line 2")),
+        "{errors:?}"
+    );
+
+    let without_tenure: Vec<Vec<String>> = household_rows(&cases())
+        .into_iter()
+        .map(|mut r| {
+            r.remove(14);
+            r
+        })
+        .collect();
+    write_csv(&path, &without_tenure);
+    let error = run(&path, &shipped(), false).err().expect("missing column");
+    assert!(
+        error.to_string().contains("missing column land_tenure"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_registry_without_a_document_column_or_not_given_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let households = dir.path().join("households.csv");
+    write_csv(&households, &household_rows(&cases()));
+    let broken = dir.path().join("ruv.csv");
+    std::fs::write(&broken, "document_type,number\nCC,1\n").expect("write");
+    let rules = shipped();
+    let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
+    let mut files = registries();
+    files[0].path = broken;
+    let job = ScreeningJob {
+        households: households.clone(),
+        registries: files,
+        screener: &screener,
+        keep_going: false,
+        explain: None,
+        keep_facts: false,
+    };
+    let error = screening::screen(&job, &|_| {})
+        .err()
+        .expect("no document column");
+    assert!(
+        error.to_string().contains("ruv.csv: missing column document"),
+        "{error}"
+    );
+
+    let job = ScreeningJob {
+        registries: registries()[1..].to_vec(),
+        ..job
+    };
+    let error = screening::screen(&job, &|_| {}).err().expect("ruv not given");
+    assert!(error.to_string().contains("registry ruv is needed"), "{error}");
+}
+
+#[test]
+fn another_rule_set_decides_by_its_own_figures_and_records_its_hash() {
+    let text = include_str!("../../../rules/incoder-308-2013.toml")
+        .replacen(r#"id = "incoder-308-2013""#, r#"id = "test-stricter""#, 1)
+        .replacen("area_3 = [35, 50]", "area_3 = [35, 45]", 1)
+        .replacen("smmlv = 24", "smmlv = 30", 1);
+    let other = RuleSet::parse("test-stricter.toml", &text).expect("valid");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let households = dir.path().join("households.csv");
+    write_csv(&households, &household_rows(&cases()));
+    let (_, results) = run(&households, &other, false).expect("screened");
+    let line = |id: &str| {
+        results
+            .lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .expect("row")
+            .to_owned()
+    };
+    assert_eq!(
+        line("G08"),
+        "G08,false,,,,ART9A_SISBEN",
+        "50 is now outside rural level 3"
+    );
+    assert_eq!(line("G22"), "G22,true,1,90,30,", "the displaced cap is now 30");
+    assert_ne!(other.content_hash, shipped().content_hash);
+}
+
+#[test]
+fn explain_tells_every_rule_for_one_household() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let households = dir.path().join("households.csv");
+    write_csv(&households, &household_rows(&cases()));
+    let rules = shipped();
+    let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
+    let job = ScreeningJob {
+        households,
+        registries: registries(),
+        screener: &screener,
+        keep_going: false,
+        explain: Some("G35".to_owned()),
+        keep_facts: true,
+    };
+    let run = screening::screen(&job, &|_| {}).expect("screened");
+    assert_eq!(run.facts.len(), run.rows.len());
+    assert_eq!(run.facts[35].document, "003.000.001");
+    assert!(run.rows[34].checks.duplicate_document && run.rows[35].checks.duplicate_document);
+    let explanation = run.explanation.expect("explained");
+    assert_eq!(explanation.reasons, ["DUPLICATE_DOCUMENT"]);
+    assert_eq!(explanation.rules.len(), 14);
+    assert!(
+        explanation
+            .rules
+            .iter()
+            .any(|r| r.code == "DUPLICATE_DOCUMENT" && r.fired && r.seen.contains("another row"))
+    );
+
+    let job = ScreeningJob {
+        explain: Some("NOPE".to_owned()),
+        ..job
+    };
+    assert!(matches!(
+        screening::screen(&job, &|_| {}),
+        Err(ScreeningError::ExplainNotFound(_))
+    ));
+}
