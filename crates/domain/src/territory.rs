@@ -49,7 +49,7 @@ impl DaneCode {
             .filter(|b: &[u8; 5]| b.iter().all(u8::is_ascii_digit))
             .ok_or_else(|| TerritoryError::MalformedMunicipalityCode(text.to_owned()))?;
         let code = DaneCode(bytes);
-        if catalog().municipalities_by_code.contains_key(&code) {
+        if catalog().code_exists(code) {
             Ok(code)
         } else {
             Err(TerritoryError::UnknownMunicipality(digits.to_owned()))
@@ -201,9 +201,17 @@ pub struct Catalog {
     /// The DANE census 2018 IPM where the shipped table has it.
     pub poverty_2018: BTreeMap<DaneCode, PovertyIndex>,
     municipalities_by_code: HashMap<DaneCode, usize>,
+    /// Indexed by the code as a number: whether it exists. Registries of millions of rows
+    /// check every code, so this is a plain table rather than a hash lookup.
+    existing_codes: Vec<bool>,
 }
 
 impl Catalog {
+    fn code_exists(&self, code: DaneCode) -> bool {
+        let number = code.0.iter().fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
+        self.existing_codes.get(number).copied().unwrap_or(false)
+    }
+
     pub fn department(&self, code: DepartmentCode) -> Option<&Department> {
         self.departments.iter().find(|d| d.code == code)
     }
@@ -341,6 +349,14 @@ fn build_catalog() -> Result<Catalog, String> {
         municipalities,
         pdet_subregions,
         poverty_2018,
+        existing_codes: {
+            let mut existing = vec![false; 100_000];
+            for code in municipalities_by_code.keys() {
+                let number = code.0.iter().fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
+                existing[number] = true;
+            }
+            existing
+        },
         municipalities_by_code,
     })
 }

@@ -44,6 +44,10 @@ macro_rules! text_enum {
         impl std::str::FromStr for $name {
             type Err = $crate::text_enum::UnknownValue;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
+                // The exact name first: files written by programs use it on every row.
+                if let Some(exact) = Self::ALL.iter().copied().find(|v| v.as_str() == s) {
+                    return Ok(exact);
+                }
                 let wanted = s.trim();
                 Self::ALL
                     .iter()

@@ -349,7 +349,7 @@ pub fn screen(
                 .into_par_iter()
                 .map(|piece| {
                     let text = piece.text(&households_name)?;
-                    let mut output = PieceOutput::default();
+                    let mut output = PieceOutput::with_capacity(text.len());
                     for_each_record(text, piece.first_line, delimiter, |line, fields| {
                         parser.screen_record(line, fields, &registries, &mut output);
                     });
@@ -390,6 +390,8 @@ pub fn screen(
     let mut rows = Vec::with_capacity(total_rows);
     let mut keys = Vec::with_capacity(total_rows);
     let mut if_duplicate = Vec::with_capacity(total_rows);
+    let mut id_hashes = Vec::with_capacity(total_rows);
+    let mut key_hashes = Vec::with_capacity(total_rows);
     let mut explained = None;
     let mut facts = Vec::new();
     for piece in pieces_out {
@@ -403,6 +405,8 @@ pub fn screen(
             });
             keys.push(pending.key);
             if_duplicate.push(pending.if_duplicate);
+            id_hashes.push(Some(pending.id_hash));
+            key_hashes.push(Some(pending.key_hash));
         }
         for error in piece.errors {
             errors.push(error);
@@ -420,7 +424,7 @@ pub fn screen(
         &ids[row.id_start as usize..row.id_start as usize + row.id_len as usize]
     };
     let mut rejected = vec![false; rows.len()];
-    for (index, first) in repeated(rows.len(), |i| Some(id_of(i))) {
+    for (index, first) in repeated(&id_hashes, |i| id_of(i)) {
         if index != first {
             rejected[index] = true;
             errors.push(RowError {
@@ -438,7 +442,14 @@ pub fn screen(
 
     // The same head in two or more rows marks every such row.
     let mut duplicate = vec![false; rows.len()];
-    for (index, _) in repeated(rows.len(), |i| (!rejected[i]).then(|| &keys[i])) {
+    for (hash, _) in key_hashes
+        .iter_mut()
+        .zip(&rejected)
+        .filter(|(_, rejected)| **rejected)
+    {
+        *hash = None;
+    }
+    for (index, _) in repeated(&key_hashes, |i| &keys[i]) {
         duplicate[index] = true;
         rows[index].outcome = if_duplicate[index];
         rows[index].checks.duplicate_document = true;
@@ -497,18 +508,14 @@ pub fn screen(
 }
 
 /// The items whose key appears more than once, each with the index of its key's first
-/// appearance. Keys are spread over shards by hash and each shard is counted on its own
-/// core; `None` keys take no part.
-fn repeated<'k, K: Hash + Eq + Sync + ?Sized + 'k>(
-    count: usize,
-    key: impl Fn(usize) -> Option<&'k K> + Sync,
+/// appearance, given every item's key hash (`None`: takes no part). Keys are spread over
+/// shards by hash and each shard is counted on its own core.
+fn repeated<'k, K: Eq + Sync + ?Sized + 'k>(
+    hashes: &[Option<u64>],
+    key: impl Fn(usize) -> &'k K + Sync,
 ) -> Vec<(usize, usize)> {
     const SHARDS: usize = 64;
-    let hasher = rustc_hash::FxBuildHasher;
-    let hashes: Vec<Option<u64>> = (0..count)
-        .into_par_iter()
-        .map(|i| key(i).map(|k| hasher.hash_one(k)))
-        .collect();
+    let count = hashes.len();
     // Bucket the items by shard once, in input order.
     let mut buckets: Vec<Vec<u32>> = (0..SHARDS)
         .map(|_| Vec::with_capacity(count / SHARDS + 16))
@@ -756,6 +763,21 @@ struct PendingRow {
     row: ScreenedRow,
     key: DocumentKey,
     if_duplicate: Outcome,
+    /// Hashes of the household id and of the document key, worked out while the row is hot.
+    id_hash: u64,
+    key_hash: u64,
+}
+
+impl PieceOutput {
+    /// Room for the rows of `bytes` of input, guessed from a typical row of 140 bytes.
+    fn with_capacity(bytes: usize) -> Self {
+        let rows = bytes / 100 + 16;
+        Self {
+            ids: String::with_capacity(rows * 10),
+            rows: Vec::with_capacity(rows),
+            ..Self::default()
+        }
+    }
 }
 
 #[derive(Default)]
@@ -870,6 +892,8 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                         outcome,
                         checks: unique,
                     },
+                    id_hash: rustc_hash::FxBuildHasher.hash_one(parsed.id),
+                    key_hash: rustc_hash::FxBuildHasher.hash_one(&parsed.key),
                     key: parsed.key,
                     if_duplicate,
                 });
@@ -1010,6 +1034,11 @@ fn parse_score(text: &str) -> Option<Decimal> {
 
 /// `true`/`false` as the contract writes them, plus the spreadsheet and Spanish forms.
 fn parse_flag(text: &str) -> Option<bool> {
+    match text {
+        "true" => return Some(true),
+        "false" => return Some(false),
+        _ => {}
+    }
     const TRUE: &[&str] = &["true", "verdadero", "si", "sí", "1"];
     const FALSE: &[&str] = &["false", "falso", "no", "0"];
     if TRUE.iter().any(|t| t.eq_ignore_ascii_case(text)) || text == "SÍ" || text == "Sí" {
@@ -1240,13 +1269,19 @@ mod tests {
     #[test]
     fn repeats_are_found_with_their_first_appearance() {
         let keys = ["a", "b", "a", "c", "b", "a"];
+        let hashes: Vec<Option<u64>> = keys
+            .iter()
+            .map(|k| Some(rustc_hash::FxBuildHasher.hash_one(k)))
+            .collect();
         assert_eq!(
-            repeated(keys.len(), |i| Some(keys[i])),
+            repeated(&hashes, |i| keys[i]),
             vec![(0, 0), (1, 1), (2, 0), (4, 1), (5, 0)]
         );
-        assert_eq!(
-            repeated(keys.len(), |i| (i != 2 && i != 5).then_some(keys[i])),
-            vec![(1, 1), (4, 1)]
-        );
+        let some: Vec<Option<u64>> = hashes
+            .iter()
+            .enumerate()
+            .map(|(i, h)| h.filter(|_| i != 2 && i != 5))
+            .collect();
+        assert_eq!(repeated(&some, |i| keys[i]), vec![(1, 1), (4, 1)]);
     }
 }
