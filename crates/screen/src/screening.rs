@@ -335,13 +335,12 @@ pub fn screen(
     let registries = load_registries(job, &mut errors)?;
 
     let households_name = display_name(&job.households);
-    let mut pieces_out: Vec<PieceOutput> = Vec::new();
+    let mut all = Accumulated::default();
     let parser;
     if is_csv(&job.households) {
         let mut source = CsvSource::open(&job.households, &households_name)?;
         parser = HouseholdParser::new(&households_name, source.headers(), job)?;
         let threads = rayon::current_num_threads();
-        let mut rows = 0u64;
         let delimiter = source.delimiter();
         while let Some(chunk) = source.next_chunk()? {
             let outputs: Vec<Result<PieceOutput, TableError>> = chunk
@@ -350,22 +349,29 @@ pub fn screen(
                 .map(|piece| {
                     let text = piece.text(&households_name)?;
                     let mut output = PieceOutput::with_capacity(text.len());
+                    output.bytes = text.len();
                     for_each_record(text, piece.first_line, delimiter, |line, fields| {
                         parser.screen_record(line, fields, &registries, &mut output);
                     });
                     Ok(output)
                 })
                 .collect();
+            let (bytes_read, total_bytes) = source.progress();
             for output in outputs {
                 let output = output?;
-                rows += output.rows.len() as u64;
-                pieces_out.push(output);
+                if all.rows.capacity() == 0 && !output.rows.is_empty() {
+                    // Size everything once from the first piece, so growing never copies.
+                    let rows_in_piece = output.rows.len();
+                    let bytes_per_row = (output.bytes / rows_in_piece).max(16);
+                    let expected_rows = total_bytes as usize / bytes_per_row * 21 / 20 + 1024;
+                    all.reserve(expected_rows, output.ids.len() / rows_in_piece + 1);
+                }
+                all.append(output, &mut errors);
             }
-            let (bytes_read, total_bytes) = source.progress();
             progress(Progress {
                 bytes_read,
                 total_bytes,
-                rows,
+                rows: all.rows.len() as u64,
             });
         }
     } else {
@@ -376,47 +382,23 @@ pub fn screen(
             let fields: Vec<Cow<'_, str>> = row.cells().iter().map(|c| Cow::Borrowed(c.as_str())).collect();
             parser.screen_record(row.line(), &fields, &registries, &mut output);
         }
+        all.append(output, &mut errors);
         progress(Progress {
             bytes_read: 1,
             total_bytes: 1,
-            rows: output.rows.len() as u64,
+            rows: all.rows.len() as u64,
         });
-        pieces_out.push(output);
     }
-
-    // Join the pieces in input order.
-    let total_rows: usize = pieces_out.iter().map(|p| p.rows.len()).sum();
-    let mut ids = String::with_capacity(pieces_out.iter().map(|p| p.ids.len()).sum());
-    let mut rows = Vec::with_capacity(total_rows);
-    let mut keys = Vec::with_capacity(total_rows);
-    let mut if_duplicate = Vec::with_capacity(total_rows);
-    let mut id_hashes = Vec::with_capacity(total_rows);
-    let mut key_hashes = Vec::with_capacity(total_rows);
-    let mut explained = None;
-    let mut facts = Vec::new();
-    for piece in pieces_out {
-        let piece_rows = piece.rows.len();
-        let base = ids.len() as u64;
-        ids.push_str(&piece.ids);
-        for pending in piece.rows {
-            rows.push(ScreenedRow {
-                id_start: base + pending.id_start,
-                ..pending.row
-            });
-            keys.push(pending.key);
-            if_duplicate.push(pending.if_duplicate);
-            id_hashes.push(Some(pending.id_hash));
-            key_hashes.push(Some(pending.key_hash));
-        }
-        for error in piece.errors {
-            errors.push(error);
-        }
-        errors.count += piece.extra_error_count;
-        facts.extend(piece.facts);
-        if let Some((household, hits, index_in_piece)) = piece.explained {
-            explained = Some((household, hits, rows.len() - piece_rows + index_in_piece));
-        }
-    }
+    let Accumulated {
+        ids,
+        mut rows,
+        keys,
+        if_duplicate,
+        id_hashes,
+        key_hashes,
+        mut facts,
+        explained,
+    } = all;
 
     // Household ids are unique: a repeated one is an error on its later rows.
     let id_of = |index: usize| {
@@ -424,7 +406,7 @@ pub fn screen(
         &ids[row.id_start as usize..row.id_start as usize + row.id_len as usize]
     };
     let mut rejected = vec![false; rows.len()];
-    for (index, first) in repeated(&id_hashes, |i| id_of(i)) {
+    for (index, first) in repeated(&id_hashes, |_| true, |i| id_of(i)) {
         if index != first {
             rejected[index] = true;
             errors.push(RowError {
@@ -442,14 +424,7 @@ pub fn screen(
 
     // The same head in two or more rows marks every such row.
     let mut duplicate = vec![false; rows.len()];
-    for (hash, _) in key_hashes
-        .iter_mut()
-        .zip(&rejected)
-        .filter(|(_, rejected)| **rejected)
-    {
-        *hash = None;
-    }
-    for (index, _) in repeated(&key_hashes, |i| &keys[i]) {
+    for (index, _) in repeated(&key_hashes, |i| !rejected[i], |i| &keys[i]) {
         duplicate[index] = true;
         rows[index].outcome = if_duplicate[index];
         rows[index].checks.duplicate_document = true;
@@ -508,10 +483,11 @@ pub fn screen(
 }
 
 /// The items whose key appears more than once, each with the index of its key's first
-/// appearance, given every item's key hash (`None`: takes no part). Keys are spread over
-/// shards by hash and each shard is counted on its own core.
+/// appearance, given every item's key hash; items `include` rejects take no part. Keys are
+/// spread over shards by hash and each shard is counted on its own core.
 fn repeated<'k, K: Eq + Sync + ?Sized + 'k>(
-    hashes: &[Option<u64>],
+    hashes: &[u64],
+    include: impl Fn(usize) -> bool + Sync,
     key: impl Fn(usize) -> &'k K + Sync,
 ) -> Vec<(usize, usize)> {
     const SHARDS: usize = 64;
@@ -521,7 +497,7 @@ fn repeated<'k, K: Eq + Sync + ?Sized + 'k>(
         .map(|_| Vec::with_capacity(count / SHARDS + 16))
         .collect();
     for (index, hash) in hashes.iter().enumerate() {
-        if let Some(hash) = hash {
+        if include(index) {
             // Bits hashbrown uses for neither its bucket index (low) nor its tag (high).
             buckets[(hash >> 32) as usize % SHARDS].push(index as u32);
         }
@@ -533,21 +509,19 @@ fn repeated<'k, K: Eq + Sync + ?Sized + 'k>(
             let mut table: hashbrown::HashTable<(u32, u32)> =
                 hashbrown::HashTable::with_capacity(members.len());
             for &index in &members {
-                let hash = hashes[index as usize].unwrap_or_default();
+                let hash = hashes[index as usize];
                 let this = key(index as usize);
                 match table.find_mut(hash, |(first, _)| key(*first as usize) == this) {
                     Some((_, times)) => *times += 1,
                     None => {
-                        table.insert_unique(hash, (index, 1), |(first, _)| {
-                            hashes[*first as usize].unwrap_or_default()
-                        });
+                        table.insert_unique(hash, (index, 1), |(first, _)| hashes[*first as usize]);
                     }
                 }
             }
             members
                 .into_iter()
                 .filter_map(|index| {
-                    let hash = hashes[index as usize].unwrap_or_default();
+                    let hash = hashes[index as usize];
                     let this = key(index as usize);
                     let (first, times) = table.find(hash, |(first, _)| key(*first as usize) == this)?;
                     (*times > 1).then_some((index as usize, *first as usize))
@@ -757,15 +731,25 @@ fn read_registry(path: &Path, threads: usize) -> Result<RegistryRows, TableError
     Ok((keys, errors))
 }
 
-/// A screened row before duplicates are known.
-struct PendingRow {
-    id_start: u64,
-    row: ScreenedRow,
-    key: DocumentKey,
-    if_duplicate: Outcome,
-    /// Hashes of the household id and of the document key, worked out while the row is hot.
-    id_hash: u64,
-    key_hash: u64,
+/// The rows a piece of input screened, column by column, before duplicates are known.
+#[derive(Default)]
+struct PieceOutput {
+    /// Size of the input piece.
+    bytes: usize,
+    ids: String,
+    /// `id_start` counts from the start of this piece's `ids`.
+    rows: Vec<ScreenedRow>,
+    keys: Vec<DocumentKey>,
+    /// Each row's outcome should its head turn out to be repeated.
+    if_duplicate: Vec<Outcome>,
+    /// Hashes of the household ids and of the document keys, taken while the row is hot.
+    id_hashes: Vec<u64>,
+    key_hashes: Vec<u64>,
+    errors: Vec<RowError>,
+    extra_error_count: usize,
+    /// The household to explain: its facts, registry hits and index in the piece.
+    explained: Option<(Household, u32, usize)>,
+    facts: Vec<HeadFacts>,
 }
 
 impl PieceOutput {
@@ -775,20 +759,60 @@ impl PieceOutput {
         Self {
             ids: String::with_capacity(rows * 10),
             rows: Vec::with_capacity(rows),
+            keys: Vec::with_capacity(rows),
+            if_duplicate: Vec::with_capacity(rows),
+            id_hashes: Vec::with_capacity(rows),
+            key_hashes: Vec::with_capacity(rows),
             ..Self::default()
         }
     }
 }
 
+/// Every piece's rows joined in input order.
 #[derive(Default)]
-struct PieceOutput {
+struct Accumulated {
     ids: String,
-    rows: Vec<PendingRow>,
-    errors: Vec<RowError>,
-    extra_error_count: usize,
-    /// The household to explain: its facts, registry hits and index in the piece.
-    explained: Option<(Household, u32, usize)>,
+    rows: Vec<ScreenedRow>,
+    keys: Vec<DocumentKey>,
+    if_duplicate: Vec<Outcome>,
+    id_hashes: Vec<u64>,
+    key_hashes: Vec<u64>,
     facts: Vec<HeadFacts>,
+    /// The household to explain, with its index among all rows.
+    explained: Option<(Household, u32, usize)>,
+}
+
+impl Accumulated {
+    fn reserve(&mut self, rows: usize, id_bytes_per_row: usize) {
+        self.ids.reserve(rows * id_bytes_per_row.max(1));
+        self.rows.reserve(rows);
+        self.keys.reserve(rows);
+        self.if_duplicate.reserve(rows);
+        self.id_hashes.reserve(rows);
+        self.key_hashes.reserve(rows);
+    }
+
+    fn append(&mut self, piece: PieceOutput, errors: &mut ErrorLog) {
+        let first_index = self.rows.len();
+        let base = self.ids.len() as u64;
+        self.ids.push_str(&piece.ids);
+        self.rows.extend(piece.rows.into_iter().map(|row| ScreenedRow {
+            id_start: base + row.id_start,
+            ..row
+        }));
+        self.keys.extend(piece.keys);
+        self.if_duplicate.extend(piece.if_duplicate);
+        self.id_hashes.extend(piece.id_hashes);
+        self.key_hashes.extend(piece.key_hashes);
+        self.facts.extend(piece.facts);
+        for error in piece.errors {
+            errors.push(error);
+        }
+        errors.count += piece.extra_error_count;
+        if let Some((household, hits, index_in_piece)) = piece.explained {
+            self.explained = Some((household, hits, first_index + index_in_piece));
+        }
+    }
 }
 
 struct HouseholdParser<'j, 's, 'r> {
@@ -882,21 +906,22 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                 }
                 let id_start = output.ids.len() as u64;
                 output.ids.push_str(parsed.id);
-                output.rows.push(PendingRow {
+                output
+                    .id_hashes
+                    .push(rustc_hash::FxBuildHasher.hash_one(parsed.id));
+                output
+                    .key_hashes
+                    .push(rustc_hash::FxBuildHasher.hash_one(&parsed.key));
+                output.rows.push(ScreenedRow {
                     id_start,
-                    row: ScreenedRow {
-                        id_start: 0,
-                        id_len: parsed.id.len() as u32,
-                        line: line as u32,
-                        municipality: parsed.municipality,
-                        outcome,
-                        checks: unique,
-                    },
-                    id_hash: rustc_hash::FxBuildHasher.hash_one(parsed.id),
-                    key_hash: rustc_hash::FxBuildHasher.hash_one(&parsed.key),
-                    key: parsed.key,
-                    if_duplicate,
+                    id_len: parsed.id.len() as u32,
+                    line: line as u32,
+                    municipality: parsed.municipality,
+                    outcome,
+                    checks: unique,
                 });
+                output.keys.push(parsed.key);
+                output.if_duplicate.push(if_duplicate);
             }
         }
     }
@@ -1269,19 +1294,17 @@ mod tests {
     #[test]
     fn repeats_are_found_with_their_first_appearance() {
         let keys = ["a", "b", "a", "c", "b", "a"];
-        let hashes: Vec<Option<u64>> = keys
+        let hashes: Vec<u64> = keys
             .iter()
-            .map(|k| Some(rustc_hash::FxBuildHasher.hash_one(k)))
+            .map(|k| rustc_hash::FxBuildHasher.hash_one(k))
             .collect();
         assert_eq!(
-            repeated(&hashes, |i| keys[i]),
+            repeated(&hashes, |_| true, |i| keys[i]),
             vec![(0, 0), (1, 1), (2, 0), (4, 1), (5, 0)]
         );
-        let some: Vec<Option<u64>> = hashes
-            .iter()
-            .enumerate()
-            .map(|(i, h)| h.filter(|_| i != 2 && i != 5))
-            .collect();
-        assert_eq!(repeated(&some, |i| keys[i]), vec![(1, 1), (4, 1)]);
+        assert_eq!(
+            repeated(&hashes, |i| i != 2 && i != 5, |i| keys[i]),
+            vec![(1, 1), (4, 1)]
+        );
     }
 }
