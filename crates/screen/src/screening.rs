@@ -505,27 +505,37 @@ fn repeated<'k, K: Eq + Sync + ?Sized + 'k>(
     let mut found: Vec<(usize, usize)> = buckets
         .into_par_iter()
         .flat_map_iter(|members| {
-            // Per distinct key: its first index and how many times it appears.
-            let mut table: hashbrown::HashTable<(u32, u32)> =
+            // One slot per distinct key: its first member and how many members share it. The
+            // table keeps each slot's full hash, so keys are only compared (a load from far
+            // away in memory) when two hashes are equal.
+            let mut slot_first: Vec<u32> = Vec::new();
+            let mut slot_times: Vec<u32> = Vec::new();
+            let mut slot_of_member: Vec<u32> = Vec::with_capacity(members.len());
+            let mut table: hashbrown::HashTable<(u64, u32)> =
                 hashbrown::HashTable::with_capacity(members.len());
             for &index in &members {
                 let hash = hashes[index as usize];
-                let this = key(index as usize);
-                match table.find_mut(hash, |(first, _)| key(*first as usize) == this) {
-                    Some((_, times)) => *times += 1,
+                let existing = table.find(hash, |(slot_hash, slot)| {
+                    *slot_hash == hash && key(slot_first[*slot as usize] as usize) == key(index as usize)
+                });
+                let slot = match existing {
+                    Some((_, slot)) => *slot,
                     None => {
-                        table.insert_unique(hash, (index, 1), |(first, _)| hashes[*first as usize]);
+                        let slot = slot_first.len() as u32;
+                        slot_first.push(index);
+                        slot_times.push(0);
+                        table.insert_unique(hash, (hash, slot), |(slot_hash, _)| *slot_hash);
+                        slot
                     }
-                }
+                };
+                slot_times[slot as usize] += 1;
+                slot_of_member.push(slot);
             }
             members
                 .into_iter()
-                .filter_map(|index| {
-                    let hash = hashes[index as usize];
-                    let this = key(index as usize);
-                    let (first, times) = table.find(hash, |(first, _)| key(*first as usize) == this)?;
-                    (*times > 1).then_some((index as usize, *first as usize))
-                })
+                .zip(slot_of_member)
+                .filter(move |(_, slot)| slot_times[*slot as usize] > 1)
+                .map(move |(index, slot)| (index as usize, slot_first[slot as usize] as usize))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -602,7 +612,44 @@ fn missing_column(file: &str, name: &str, aliases: &[&str]) -> TableError {
 }
 
 /// Registry hits by document: bit `i` set when registry `i` of the rule set holds it.
-type RegistryMap = FxHashMap<DocumentKey, u32>;
+/// Numeric documents, nearly all of them, are packed into one `u64` so the map stays small
+/// enough to be fast at millions of entries.
+#[derive(Default)]
+struct RegistryMap {
+    numbers: FxHashMap<u64, u32>,
+    others: FxHashMap<DocumentKey, u32>,
+}
+
+impl RegistryMap {
+    /// Type in the top four bits, number below: numbers under 2^60 have 18 digits or fewer.
+    fn packed(key: &DocumentKey) -> Option<u64> {
+        match key {
+            DocumentKey::Number(document_type, number) if *number < 1 << 60 => {
+                let type_index = DocumentType::ALL
+                    .iter()
+                    .position(|t| t == document_type)
+                    .unwrap_or(0) as u64;
+                Some(type_index << 60 | number)
+            }
+            _ => None,
+        }
+    }
+
+    fn add(&mut self, key: DocumentKey, bit: u32) {
+        match Self::packed(&key) {
+            Some(packed) => *self.numbers.entry(packed).or_default() |= bit,
+            None => *self.others.entry(key).or_default() |= bit,
+        }
+    }
+
+    fn get(&self, key: &DocumentKey) -> u32 {
+        match Self::packed(key) {
+            Some(packed) => self.numbers.get(&packed).copied(),
+            None => self.others.get(key).copied(),
+        }
+        .unwrap_or(0)
+    }
+}
 
 fn load_registries(job: &ScreeningJob<'_, '_>, errors: &mut ErrorLog) -> Result<RegistryMap, ScreeningError> {
     let rules = job.screener.rules();
@@ -640,9 +687,9 @@ fn load_registries(job: &ScreeningJob<'_, '_>, errors: &mut ErrorLog) -> Result<
     let mut map = RegistryMap::default();
     for result in read {
         let (bit, (keys, row_errors)) = result?;
-        map.reserve(keys.len());
+        map.numbers.reserve(keys.len());
         for key in keys {
-            *map.entry(key).or_default() |= bit;
+            map.add(key, bit);
         }
         for error in row_errors {
             errors.push(error);
@@ -861,7 +908,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                 }
             }
             Ok(parsed) => {
-                let registry_hits = registries.get(&parsed.key).copied().unwrap_or(0);
+                let registry_hits = registries.get(&parsed.key);
                 let unique = CrossChecks {
                     registries: registry_hits,
                     duplicate_document: false,
