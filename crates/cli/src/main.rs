@@ -2,6 +2,7 @@
 //! the same work from the command line.
 
 mod config;
+mod evaluate;
 mod screening;
 
 use std::io::{BufRead, IsTerminal};
@@ -61,6 +62,9 @@ enum Command {
     /// The rule sets: the regulation's figures, each with its article.
     #[command(subcommand)]
     Rules(screening::RulesCommand),
+    /// Evaluate project formulations: cash flow, IRR, NPV, B/C, verdict, co-financing and
+    /// sensitivity (see docs/formulation.md).
+    Evaluate(evaluate::EvaluateArgs),
 }
 
 #[derive(Args, Debug)]
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Screen(args) => screening::screen(args),
         Command::Rules(command) => screening::rules(command),
+        Command::Evaluate(args) => evaluate::evaluate(args),
         Command::DemoData(DemoCommand::Households(args)) => screening::synthetic(args),
         command => return run_with_settings(Cli { command, ..cli }),
     };
@@ -214,7 +219,10 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             }
             Ok(())
         }
-        Command::Screen(_) | Command::Rules(_) | Command::DemoData(DemoCommand::Households(_)) => {
+        Command::Screen(_)
+        | Command::Rules(_)
+        | Command::Evaluate(_)
+        | Command::DemoData(DemoCommand::Households(_)) => {
             bail!("this command runs without the database")
         }
         Command::DemoData(DemoCommand::Seed) => {

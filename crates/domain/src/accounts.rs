@@ -36,6 +36,11 @@ impl Role {
             ManageUsers | ImportReferenceData => self == Admin,
             ViewAuditLog => matches!(self, Admin | Oversight | Auditor),
             ManageCalls => matches!(self, Admin | ProgramOfficer),
+            // The territorial offices receive the registries (Art. 9 par., Art. 11).
+            RunScreening => matches!(
+                self,
+                Admin | ProgramOfficer | TerritorialDirector | TerritorialOfficer
+            ),
         }
     }
 }
@@ -47,6 +52,8 @@ pub enum Permission {
     ViewCalls,
     ViewHouseholds,
     ManageCalls,
+    /// Screen a call's household registry against the rules.
+    RunScreening,
     ManageUsers,
     ImportReferenceData,
     ViewAuditLog,
@@ -129,6 +136,8 @@ mod tests {
         }
         assert!(Role::Auditor.can(Permission::ViewAuditLog));
         assert!(!Role::Auditor.can(Permission::ManageCalls));
+        assert!(Role::TerritorialOfficer.can(Permission::RunScreening));
+        assert!(!Role::Formulator.can(Permission::RunScreening));
         assert!(!Role::Formulator.can(Permission::ViewAuditLog));
     }
 

@@ -39,7 +39,7 @@ pub struct Household {
 
 /// Facts that need the whole batch: which registries hold the head's document, and whether
 /// another household has the same head.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CrossChecks {
     /// Bit `i` set: found in the rule set's registry `i`.
     pub registries: u32,

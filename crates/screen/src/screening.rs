@@ -1276,6 +1276,14 @@ pub fn write_atomically(
         out.flush()?;
     }
     temporary.as_file().sync_data()?;
+    // Temporary files are private; a results file is an ordinary one.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temporary
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     temporary.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -43,8 +43,53 @@ pub(crate) async fn append(
     Ok(())
 }
 
-fn snapshot(model: &impl Serialize) -> Result<serde_json::Value, DbErr> {
+pub(crate) fn snapshot(model: &impl Serialize) -> Result<serde_json::Value, DbErr> {
     serde_json::to_value(model).map_err(|e| DbErr::Custom(format!("cannot record audit values: {e}")))
+}
+
+/// One change to record with [`append_many`].
+pub(crate) struct Change {
+    pub entity: &'static str,
+    pub entity_id: String,
+    pub action: AuditAction,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// How many entries one statement appends.
+const ENTRIES_PER_STATEMENT: usize = 500;
+
+/// Appends many entries with a few multi-row statements, for batch changes (a screening
+/// stores tens of thousands of rows in one transaction).
+pub(crate) async fn append_many(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    changes: Vec<Change>,
+) -> Result<(), DbErr> {
+    let at = DbTimestamp::now();
+    let label = actor.label();
+    let mut changes = changes.into_iter().peekable();
+    while changes.peek().is_some() {
+        let rows: Vec<audit_entry::ActiveModel> = changes
+            .by_ref()
+            .take(ENTRIES_PER_STATEMENT)
+            .map(|change| audit_entry::ActiveModel {
+                at: Set(at),
+                actor: Set(label.clone()),
+                actor_user_id: Set(actor.user_id()),
+                entity: Set(change.entity.to_owned()),
+                entity_id: Set(change.entity_id),
+                action: Set(change.action.to_string()),
+                before: Set(change.before.map(|v| v.to_string())),
+                after: Set(change.after.map(|v| v.to_string())),
+                ..Default::default()
+            })
+            .collect();
+        audit_entry::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The primary key of a row as text (`1`, `18001`, or `3/12` for a composite key).

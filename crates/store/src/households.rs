@@ -166,6 +166,12 @@ impl Store {
         self.summarize(rows).await
     }
 
+    /// One household, by its id.
+    pub async fn household(&self, id: i32) -> StoreResult<Option<HouseholdSummary>> {
+        let rows = household::Entity::find_by_id(id).all(&self.db).await?;
+        Ok(self.summarize(rows).await?.pop())
+    }
+
     /// Summaries of the given households, with their heads and counts, in the same order.
     async fn summarize(&self, rows: Vec<household::Model>) -> StoreResult<Vec<HouseholdSummary>> {
         let ids: Vec<i32> = rows.iter().map(|h| h.id).collect();

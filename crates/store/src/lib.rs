@@ -14,6 +14,7 @@ pub mod households;
 mod migration;
 pub mod programs;
 pub mod projects;
+pub mod screening;
 pub mod sessions;
 pub mod territory;
 pub mod test_support;
@@ -57,11 +58,14 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    /// The database file, for SQLite on disk.
+    sqlite_file: Option<std::path::PathBuf>,
 }
 
 impl Store {
     /// Opens `sqlite://PATH` (created if missing, in WAL mode) or `postgres://…`.
     pub async fn connect(url: &str) -> StoreResult<Store> {
+        let mut sqlite_file = None;
         let db = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StoreError::BadDatabaseUrl(format!("bad SQLite URL {url:?}: {e}")))?
@@ -72,6 +76,9 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            if !in_memory {
+                sqlite_file = Some(options.get_filename().to_path_buf());
+            }
             let pool = SqlitePoolOptions::new()
                 .max_connections(if in_memory { 1 } else { 8 })
                 // An in-memory database lives only as long as its one connection.
@@ -104,7 +111,7 @@ impl Store {
                 redact_password(url)
             )));
         };
-        Ok(Store { db })
+        Ok(Store { db, sqlite_file })
     }
 
     /// Brings the schema up to date and loads the reference data on first run.
@@ -128,6 +135,11 @@ impl Store {
             DatabaseBackend::Sqlite => "SQLite",
             _ => "other",
         }
+    }
+
+    /// The SQLite database file, when the database is one (not in memory, not PostgreSQL).
+    pub fn sqlite_file(&self) -> Option<&std::path::Path> {
+        self.sqlite_file.as_deref()
     }
 
     /// The raw connection, for tests and for health checks.

@@ -140,6 +140,9 @@ mod tests {
             include_str!("pages/admin.rs"),
             include_str!("pages/staff.rs"),
             include_str!("pages/public.rs"),
+            include_str!("pages/screening.rs"),
+            include_str!("screening.rs"),
+            include_str!("api/mod.rs"),
         ] {
             sources.push(source.to_owned());
         }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod screening;
 pub mod session_store;
 
 use std::net::SocketAddr;
@@ -30,6 +31,10 @@ pub const UPLOAD_LIMIT_BYTES: usize = 64 * 1024 * 1024;
 pub struct AppState {
     pub store: Store,
     pub config: WebConfig,
+    /// Where uploaded screening files are kept (see [`screening::Uploads::for_store`]).
+    pub uploads: screening::Uploads,
+    /// The progress of the screenings this process is running.
+    pub progresses: screening::Progresses,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -46,7 +51,13 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(SESSION_HOURS)));
-    let state = AppState { store, config };
+    let uploads = screening::Uploads::for_store(&store);
+    let state = AppState {
+        store,
+        config,
+        uploads,
+        progresses: screening::Progresses::default(),
+    };
     Router::new()
         .merge(pages::routes())
         .merge(api::routes())
@@ -80,6 +91,7 @@ pub async fn serve(
     config: WebConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    screening::fail_interrupted(&store).await;
     let sweeper = tokio::spawn(sweep_sessions(store.clone()));
     let result = axum::serve(
         listener,

@@ -132,10 +132,18 @@ async fn type_into(client: &Client, id: &str, text: &str) {
         .expect("type");
 }
 
+/// The text of an element, waiting (up to 5 s) for it to appear: a click on a submit button
+/// returns before the next page has loaded.
 async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .find(Locator::Css(css))
-        .await
+    let mut found = client.find(Locator::Css(css)).await;
+    for _ in 0..50 {
+        if found.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        found = client.find(Locator::Css(css)).await;
+    }
+    found
         .unwrap_or_else(|e| panic!("{css}: {e}"))
         .text()
         .await
@@ -226,7 +234,7 @@ async fn an_officer_logs_in_sees_the_workspace_and_logs_out() {
 
     type_into(&client, "password", vereda_store::demo::DEMO_PASSWORD).await;
     click(&client, Locator::Id("login-submit")).await;
-    assert_eq!(client.current_url().await.expect("url").path(), "/staff");
+    wait_for_url(&client, |url| url.ends_with("/staff")).await;
     assert_eq!(text_of(&client, "#role").await, "Profesional territorial");
 
     client
@@ -250,6 +258,140 @@ async fn an_officer_logs_in_sees_the_workspace_and_logs_out() {
             .path()
             .starts_with("/login")
     );
+
+    client.close().await.expect("close");
+    let _ = stop.send(());
+}
+
+/// A few golden households (the first 22 columns of the screening golden cases) and the
+/// five registries, written into `dir`.
+fn small_screening_files(dir: &std::path::Path) -> (std::path::PathBuf, Vec<(String, std::path::PathBuf)>) {
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../screen/tests/golden");
+    let mut reader = csv::Reader::from_path(golden.join("cases.csv")).expect("cases.csv");
+    let households = dir.join("hogares.csv");
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_path(&households)
+        .expect("households.csv");
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .take(22)
+        .map(str::to_owned)
+        .collect();
+    writer.write_record(&header).expect("header");
+    for record in reader.records() {
+        let record = record.expect("record");
+        if ["G01", "G02", "G05", "G19", "G30", "G38"].contains(&&record[0]) {
+            writer.write_record(record.iter().take(22)).expect("row");
+        }
+    }
+    writer.flush().expect("flush");
+    let registries = [
+        "ruv",
+        "prior_beneficiaries",
+        "public_servants",
+        "sanctions",
+        "wanted",
+    ]
+    .iter()
+    .map(|kind| {
+        let path = dir.join(format!("{kind}.csv"));
+        std::fs::copy(golden.join(format!("{kind}.csv")), &path).expect("registry");
+        ((*kind).to_owned(), path)
+    })
+    .collect();
+    (households, registries)
+}
+
+/// Waits (up to 10 s) for the page to reach a URL the test expects: a click on a submit
+/// button or a link returns before the next page has loaded.
+async fn wait_for_url(client: &Client, expected: impl Fn(&str) -> bool) -> String {
+    let mut url = String::new();
+    for _ in 0..100 {
+        url = client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        if expected(&url) && client.find(Locator::Css("footer")).await.is_ok() {
+            return url;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser stayed at {url}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_program_officer_screens_a_file_filters_by_reason_and_reads_why() {
+    let Some((_driver, client, _profile)) = browser().await else {
+        return;
+    };
+    let (base, _db, stop) = server().await;
+    let files = tempfile::tempdir().expect("files");
+    let (households, registries) = small_screening_files(files.path());
+
+    client
+        .goto(&format!("{base}/staff/calls/1/screenings"))
+        .await
+        .expect("screening form");
+    type_into(&client, "email", "program.officer@vereda.test").await;
+    type_into(&client, "password", vereda_store::demo::DEMO_PASSWORD).await;
+    click(&client, Locator::Id("login-submit")).await;
+    wait_for_url(&client, |url| url.ends_with("/staff/calls/1/screenings")).await;
+    type_into(&client, "households", &households.display().to_string()).await;
+    for (kind, path) in &registries {
+        type_into(&client, &format!("registry_{kind}"), &path.display().to_string()).await;
+    }
+    let as_of = client.find(Locator::Id("as_of")).await.expect("as_of");
+    as_of.clear().await.expect("clear");
+    as_of.send_keys("2013-06-01").await.expect("type");
+    click(&client, Locator::Id("screening-submit")).await;
+
+    // The page refreshes itself until the screening is done.
+    let mut finished = false;
+    for _ in 0..240 {
+        if let Ok(status) = client.find(Locator::Id("run-status")).await
+            && status.text().await.is_ok_and(|t| t == "Terminada")
+            && client.find(Locator::Id("results")).await.is_ok()
+        {
+            finished = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        finished,
+        "the screening finished: {}",
+        text_of(&client, "main").await
+    );
+    assert_eq!(text_of(&client, "#total-households").await, "6");
+    assert_eq!(text_of(&client, "#total-eligible").await, "2");
+
+    let reason = client.find(Locator::Id("reason")).await.expect("reason filter");
+    reason
+        .select_by_value("ART10A_PRIOR")
+        .await
+        .expect("ART10A_PRIOR");
+    click(&client, Locator::Id("results-filter-submit")).await;
+    wait_for_url(&client, |url| url.contains("reason=ART10A_PRIOR")).await;
+    let rows = client
+        .find_all(Locator::Css("#results tbody tr"))
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 2, "G30 and G38");
+    assert!(text_of(&client, "#results tbody").await.contains("G30"));
+
+    click(&client, Locator::Css("#results tbody a.household-link")).await;
+    wait_for_url(&client, |url| url.contains("/staff/households/")).await;
+    assert!(text_of(&client, "h1").await.contains("G30"));
+    assert_eq!(text_of(&client, "#decision").await, "No elegible: ART10A_PRIOR");
+    let rule = text_of(&client, "#rule-ART10A_PRIOR").await;
+    assert!(rule.contains("Art. 10 a"), "{rule}");
+    assert!(rule.contains("document found in prior_beneficiaries"), "{rule}");
+    assert!(rule.contains("Se activó"), "{rule}");
+    assert!(text_of(&client, "#rule-ART9A_SISBEN").await.contains("Cumple"));
 
     client.close().await.expect("close");
     let _ = stop.send(());

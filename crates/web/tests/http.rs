@@ -136,6 +136,7 @@ async fn the_openapi_document_is_3_1_and_stable() {
         "/api/v1/projects/{code}",
         "/api/v1/calls",
         "/api/v1/audit",
+        "/api/v1/screenings/{id}",
         "/healthz",
     ] {
         assert!(document["paths"].get(path).is_some(), "{path} is documented");
@@ -231,6 +232,19 @@ const GUARDED: &[(&str, &[Role])] = &[
     ),
     (
         "/staff/calls/1/households",
+        &[
+            Role::Admin,
+            Role::ProgramOfficer,
+            Role::TerritorialDirector,
+            Role::TerritorialOfficer,
+            Role::Formulator,
+            Role::CommitteeMember,
+            Role::Oversight,
+            Role::Auditor,
+        ],
+    ),
+    (
+        "/staff/calls/1/screenings",
         &[
             Role::Admin,
             Role::ProgramOfficer,

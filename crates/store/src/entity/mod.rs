@@ -19,6 +19,8 @@ pub mod project_funding;
 pub mod project_municipality;
 pub mod project_objective;
 pub mod project_partner;
+pub mod screening_result;
+pub mod screening_run;
 pub mod session;
 pub mod territorial_office;
 pub mod user;

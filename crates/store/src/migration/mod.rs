@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 mod m20261121_000001_foundation;
 mod m20261121_000002_reference_data;
 mod m20261121_000003_append_only_audit;
+mod m20261121_000004_screening;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_foundation::Migration),
             Box::new(m20261121_000002_reference_data::Migration),
             Box::new(m20261121_000003_append_only_audit::Migration),
+            Box::new(m20261121_000004_screening::Migration),
         ]
     }
 }

@@ -31,13 +31,14 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/projects/{code}", get(project))
         .route("/api/v1/calls", get(calls))
         .route("/api/v1/audit", get(audit))
+        .route("/api/v1/screenings/{id}", get(screening))
         .route("/api/v1/me", get(me))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "vereda API", version = "1", description = "Territorial rural development co-financing: reference data, projects, calls and the audit log."),
-    paths(health, municipalities, departments, pdet_subregions, projects, project, calls, audit, me),
+    paths(health, municipalities, departments, pdet_subregions, projects, project, calls, screening, audit, me),
     components(schemas(ErrorBody, ErrorCode)),
     tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "staff", description = "Needs a staff session"))
 )]
@@ -457,5 +458,121 @@ async fn me(visitor: Visitor) -> Result<Json<Me>, AppError> {
         email: account.email.clone(),
         display_name: account.display_name.clone(),
         role: account.role.to_string(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ScreeningProgress {
+    /// Bytes of the household file read so far.
+    pub bytes_read: u64,
+    pub total_bytes: u64,
+    /// Households screened so far.
+    pub rows: u64,
+    /// Results stored so far.
+    pub stored: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ScreeningGroup {
+    pub households: u64,
+    pub eligible: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ScreeningCounts {
+    /// Households per reason code that fired.
+    pub by_reason: BTreeMap<String, u64>,
+    /// By DANE municipality code.
+    pub by_municipality: BTreeMap<String, ScreeningGroup>,
+    /// By Sisbén level: `1`, `2`, `3`, or `none` when the score falls in no level.
+    pub by_sisben_level: BTreeMap<String, ScreeningGroup>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ScreeningStatus {
+    pub id: i32,
+    pub call_id: i32,
+    /// queued, running, succeeded or failed.
+    pub status: String,
+    pub rule_set_id: String,
+    /// SHA-256 of the rule-set file the households were screened with.
+    pub rule_set_hash: String,
+    #[schema(value_type = String, format = Date)]
+    pub as_of: jiff::civil::Date,
+    pub progress: ScreeningProgress,
+    pub households_total: u64,
+    pub eligible_total: u64,
+    /// Rows of the files with errors (rejected, or skipped with keep_going).
+    pub error_count: u64,
+    /// Why the screening failed, when not for rows with errors.
+    pub failure: Option<String>,
+    /// The results' counts, once the screening has succeeded.
+    pub counts: Option<ScreeningCounts>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: jiff::Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub finished_at: Option<jiff::Timestamp>,
+}
+
+/// A batch screening: its status, progress while it runs, and counts when it is done.
+#[utoipa::path(get, path = "/api/v1/screenings/{id}", tag = "staff", params(("id" = i32, Path, description = "Screening run id")),
+    responses((status = 200, body = ScreeningStatus), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn screening(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Json<ScreeningStatus>, AppError> {
+    visitor.require(Permission::ViewHouseholds)?;
+    let run = state.store.screening_run(id).await?.ok_or_else(|| {
+        AppError::with_detail(ErrorCode::NotFound, format!("screening {id} does not exist"))
+    })?;
+    let progress = crate::screening::progress_of(&state, &run);
+    let counts = if run.status == vereda_store::screening::RunStatus::Succeeded {
+        let counts = state.store.screening_counts(run.id).await?;
+        let group = |g: &vereda_store::screening::GroupCount| ScreeningGroup {
+            households: g.households,
+            eligible: g.eligible,
+        };
+        Some(ScreeningCounts {
+            by_municipality: counts
+                .by_municipality
+                .iter()
+                .map(|(code, g)| (code.clone(), group(g)))
+                .collect(),
+            by_sisben_level: counts
+                .by_sisben_level
+                .iter()
+                .map(|(level, g)| {
+                    (
+                        level.map_or_else(|| "none".to_owned(), |l| l.to_string()),
+                        group(g),
+                    )
+                })
+                .collect(),
+            by_reason: counts.by_reason,
+        })
+    } else {
+        None
+    };
+    Ok(Json(ScreeningStatus {
+        id: run.id,
+        call_id: run.call_id,
+        status: run.status.to_string(),
+        progress: ScreeningProgress {
+            bytes_read: progress.bytes_read,
+            total_bytes: progress.total_bytes,
+            rows: progress.rows,
+            stored: progress.stored,
+        },
+        rule_set_id: run.rule_set_id,
+        rule_set_hash: run.rule_set_hash,
+        as_of: run.as_of,
+        households_total: run.households_total,
+        eligible_total: run.eligible_total,
+        error_count: run.error_count,
+        failure: run.failure,
+        counts,
+        created_at: run.created_at,
+        finished_at: run.finished_at,
     }))
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 mod public;
+mod screening;
 mod staff;
 
 pub use public::MunicipalityFilter;
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .merge(public::routes())
         .merge(staff::routes())
         .merge(admin::routes())
+        .merge(screening::routes())
 }
 
 /// What every page's frame needs.

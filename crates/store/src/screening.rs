@@ -1,0 +1,1159 @@
+//! Batch screening runs and the screening result of each household of a call.
+//!
+//! A run records one job: the files given (by hash), the rule set, the date and the call's
+//! limits, and its status. The job key (computed by the caller from all of those) is unique
+//! per call, so the same job submitted twice reuses its run. Results are kept per household
+//! of the call, keyed by `(call_id, external_id)`: a later run over the same households
+//! updates them rather than adding rows. Storing a run's results is one transaction, written
+//! in multi-row statements, with its audit entries: all of it or nothing.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use vereda_domain::audit::{Actor, AuditAction};
+use vereda_domain::eligibility::{CallLimits, CrossChecks, Household};
+use vereda_domain::household::{mask_document, normalize_document};
+use vereda_domain::territory::DaneCode;
+
+use crate::audit::{self, Change, snapshot};
+use crate::entity::{call, household, person, screening_result, screening_run};
+use crate::types::{DbDate, DbTimestamp, Dec};
+use crate::{Store, StoreError, StoreResult, corrupt, is_unique_violation};
+
+/// How many rows one statement writes.
+pub const ROWS_PER_STATEMENT: usize = 500;
+
+/// How many row errors a run keeps (the rest are only counted).
+pub const MAX_STORED_ERRORS: usize = 100;
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RunStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+impl RunStatus {
+    pub const ALL: [RunStatus; 4] = [
+        RunStatus::Queued,
+        RunStatus::Running,
+        RunStatus::Succeeded,
+        RunStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+        }
+    }
+
+    /// Queued or running.
+    pub fn is_pending(self) -> bool {
+        matches!(self, RunStatus::Queued | RunStatus::Running)
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RunStatus {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        RunStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| format!("unknown screening status {text:?}"))
+    }
+}
+
+impl Serialize for RunStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// How far a run has got: bytes of the household file read, rows screened, results stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunProgress {
+    pub bytes_read: u64,
+    pub total_bytes: u64,
+    pub rows: u64,
+    pub stored: u64,
+}
+
+/// A bad row of an uploaded file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunError {
+    pub file: String,
+    pub line: u64,
+    pub column: String,
+    pub value: String,
+    pub message: String,
+}
+
+/// A file given to a run: `households` or a registry kind, its name as uploaded, its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunInput {
+    pub kind: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// A job to record before it runs.
+#[derive(Debug, Clone)]
+pub struct NewScreeningRun {
+    pub call_id: i32,
+    pub rule_set_id: String,
+    pub rule_set_hash: String,
+    pub as_of: Date,
+    pub limits: CallLimits,
+    pub keep_going: bool,
+    pub job_key: String,
+    pub inputs: Vec<RunInput>,
+}
+
+/// A run as the application shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScreeningRun {
+    pub id: i32,
+    pub call_id: i32,
+    pub status: RunStatus,
+    pub rule_set_id: String,
+    pub rule_set_hash: String,
+    pub as_of: Date,
+    pub arel_max_pct: Option<Decimal>,
+    pub arel_cap_smmlv: Option<Decimal>,
+    pub keep_going: bool,
+    pub job_key: String,
+    pub inputs: Vec<RunInput>,
+    pub households_total: u64,
+    pub eligible_total: u64,
+    pub error_count: u64,
+    pub errors: Vec<RunError>,
+    pub failure: Option<String>,
+    pub progress: RunProgress,
+    pub created_by: Option<i32>,
+    pub created_at: jiff::Timestamp,
+    pub finished_at: Option<jiff::Timestamp>,
+}
+
+impl ScreeningRun {
+    /// The call's limits the run screened with.
+    pub fn limits(&self) -> CallLimits {
+        CallLimits {
+            max_percent: self.arel_max_pct,
+            cap_smmlv: self.arel_cap_smmlv,
+        }
+    }
+}
+
+/// What [`Store::submit_screening_run`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Submission {
+    /// A new run, queued: screen it.
+    Queued,
+    /// A run that had failed, queued again: screen it.
+    Retried,
+    /// The same job was already run or is running: nothing to do.
+    Reused,
+}
+
+/// One screened household, as [`Store::complete_screening_run`] stores it.
+#[derive(Debug, Clone)]
+pub struct NewScreeningResult {
+    /// The household's id in the file.
+    pub external_id: String,
+    pub line: u32,
+    pub municipality: DaneCode,
+    pub household: Household,
+    pub checks: CrossChecks,
+    /// The names of the registries that hold the head's document.
+    pub found_in: Vec<String>,
+    pub eligible: bool,
+    pub sisben_level: Option<u8>,
+    pub cofinancing_max_pct: Option<Decimal>,
+    pub cap_smmlv: Option<Decimal>,
+    /// The codes that fired, in byte order.
+    pub reasons: Vec<String>,
+    /// The head's document number as written in the file.
+    pub document: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// The end of a run that screened: its results, and the bad rows it skipped (`keep_going`).
+#[derive(Debug, Clone, Default)]
+pub struct CompletedRun {
+    pub results: Vec<NewScreeningResult>,
+    pub errors: Vec<RunError>,
+    pub error_count: u64,
+    pub progress: RunProgress,
+}
+
+/// What storing a run's results changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoredCounts {
+    pub households_created: u64,
+    pub households_updated: u64,
+    pub results_created: u64,
+    pub results_updated: u64,
+}
+
+/// Which results to list.
+#[derive(Debug, Clone, Default)]
+pub struct ResultQuery {
+    pub run_id: i32,
+    /// Only households for which this reason code fired.
+    pub reason: Option<String>,
+    pub municipality_code: Option<String>,
+    /// `Some(None)`: only households whose score falls in no level.
+    pub sisben_level: Option<Option<u8>>,
+    pub eligible: Option<bool>,
+    pub offset: u64,
+    /// At most 1000; 50 when 0.
+    pub limit: u64,
+}
+
+/// One line of a results list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScreeningResultRow {
+    pub household_id: i32,
+    pub external_id: String,
+    pub position: i32,
+    pub line: i32,
+    pub eligible: bool,
+    pub sisben_level: Option<u8>,
+    pub cofinancing_max_pct: Option<Decimal>,
+    pub cap_smmlv: Option<Decimal>,
+    /// The codes that fired, in byte order.
+    pub reasons: Vec<String>,
+    pub municipality_code: String,
+    pub head_document_masked: String,
+}
+
+/// A page of results and how many match in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultPage {
+    pub rows: Vec<ScreeningResultRow>,
+    pub total: u64,
+}
+
+/// Households and eligible households in a group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct GroupCount {
+    pub households: u64,
+    pub eligible: u64,
+}
+
+/// A run's results counted by reason, municipality and Sisbén level.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ScreeningCounts {
+    pub households: u64,
+    pub eligible: u64,
+    pub by_reason: BTreeMap<String, u64>,
+    pub by_municipality: BTreeMap<String, GroupCount>,
+    /// `None`: the score falls in no level.
+    pub by_sisben_level: BTreeMap<Option<u8>, GroupCount>,
+}
+
+/// A household's stored decision, with what it was decided on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredScreening {
+    pub call_id: i32,
+    pub run_id: i32,
+    pub household_id: i32,
+    pub external_id: String,
+    pub line: i32,
+    pub eligible: bool,
+    pub sisben_level: Option<u8>,
+    pub cofinancing_max_pct: Option<Decimal>,
+    pub cap_smmlv: Option<Decimal>,
+    pub reasons: Vec<String>,
+    pub municipality_code: String,
+    pub head_document_masked: String,
+    pub rule_set_id: String,
+    pub rule_set_hash: String,
+    pub as_of: Date,
+    pub household: Household,
+    pub checks: CrossChecks,
+    pub found_in: Vec<String>,
+    pub screened_at: jiff::Timestamp,
+}
+
+/// The cross-checks as stored: the bits, the registry names they stand for, the duplicate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredChecks {
+    registries: u32,
+    found_in: Vec<String>,
+    duplicate_document: bool,
+}
+
+fn json_error(what: &str) -> impl FnOnce(serde_json::Error) -> StoreError + '_ {
+    move |e| StoreError::Invalid(format!("cannot record {what}: {e}"))
+}
+
+fn to_u64(value: i32) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+fn to_i32(value: u64) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+fn split_reasons(text: &str) -> Vec<String> {
+    text.split(';')
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn level_of(value: Option<i16>) -> Option<u8> {
+    value.and_then(|l| u8::try_from(l).ok())
+}
+
+fn run_from_row(row: screening_run::Model) -> StoreResult<ScreeningRun> {
+    let bad = |e: &dyn fmt::Display| corrupt("screening run", row.id, e);
+    Ok(ScreeningRun {
+        status: row.status.parse().map_err(|e: String| bad(&e))?,
+        inputs: serde_json::from_str(&row.inputs).map_err(|e| bad(&e))?,
+        errors: serde_json::from_str(&row.errors).map_err(|e| bad(&e))?,
+        progress: serde_json::from_str(&row.progress).map_err(|e| bad(&e))?,
+        id: row.id,
+        call_id: row.call_id,
+        rule_set_id: row.rule_set_id,
+        rule_set_hash: row.rule_set_hash,
+        as_of: row.as_of.0,
+        arel_max_pct: row.arel_max_pct.map(|d| d.0),
+        arel_cap_smmlv: row.arel_cap_smmlv.map(|d| d.0),
+        keep_going: row.keep_going,
+        job_key: row.job_key,
+        households_total: to_u64(row.households_total),
+        eligible_total: to_u64(row.eligible_total),
+        error_count: to_u64(row.error_count),
+        failure: row.failure,
+        created_by: row.created_by,
+        created_at: row.created_at.0,
+        finished_at: row.finished_at.map(|t| t.0),
+    })
+}
+
+fn row_of_result(model: screening_result::Model) -> ScreeningResultRow {
+    ScreeningResultRow {
+        household_id: model.household_id,
+        position: model.position,
+        line: model.line,
+        eligible: model.eligible,
+        sisben_level: level_of(model.sisben_level),
+        cofinancing_max_pct: model.cofinancing_max_pct.map(|d| d.0),
+        cap_smmlv: model.cap_smmlv.map(|d| d.0),
+        reasons: split_reasons(&model.reasons),
+        external_id: model.external_id,
+        municipality_code: model.municipality_code,
+        head_document_masked: model.head_document_masked,
+    }
+}
+
+fn errors_json(errors: &[RunError]) -> StoreResult<String> {
+    let kept = &errors[..errors.len().min(MAX_STORED_ERRORS)];
+    serde_json::to_string(kept).map_err(json_error("the row errors"))
+}
+
+impl Store {
+    /// Records a job before it runs. The same job key on the same call reuses its run, unless
+    /// that run failed, in which case it is queued again.
+    pub async fn submit_screening_run(
+        &self,
+        actor: &Actor,
+        new: NewScreeningRun,
+    ) -> StoreResult<(ScreeningRun, Submission)> {
+        let txn = self.db.begin().await?;
+        call::Entity::find_by_id(new.call_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "call",
+                id: new.call_id.to_string(),
+            })?;
+        let existing = screening_run::Entity::find()
+            .filter(screening_run::Column::CallId.eq(new.call_id))
+            .filter(screening_run::Column::JobKey.eq(new.job_key.as_str()))
+            .one(&txn)
+            .await?;
+        let inputs = serde_json::to_string(&new.inputs).map_err(json_error("the inputs"))?;
+        let progress = serde_json::to_string(&RunProgress::default()).map_err(json_error("the progress"))?;
+        let (model, submission) = match existing {
+            Some(before) if before.status != RunStatus::Failed.as_str() => (before, Submission::Reused),
+            Some(before) => {
+                let mut row = before.clone().into_active_model();
+                row.status = Set(RunStatus::Queued.to_string());
+                row.households_total = Set(0);
+                row.eligible_total = Set(0);
+                row.error_count = Set(0);
+                row.errors = Set("[]".to_owned());
+                row.failure = Set(None);
+                row.progress = Set(progress);
+                row.inputs = Set(inputs);
+                row.created_by = Set(actor.user_id());
+                row.finished_at = Set(None);
+                (
+                    audit::update(&txn, actor, &before, row).await?,
+                    Submission::Retried,
+                )
+            }
+            None => {
+                let row = screening_run::ActiveModel {
+                    call_id: Set(new.call_id),
+                    status: Set(RunStatus::Queued.to_string()),
+                    rule_set_id: Set(new.rule_set_id.clone()),
+                    rule_set_hash: Set(new.rule_set_hash.clone()),
+                    as_of: Set(DbDate(new.as_of)),
+                    arel_max_pct: Set(new.limits.max_percent.map(Dec)),
+                    arel_cap_smmlv: Set(new.limits.cap_smmlv.map(Dec)),
+                    keep_going: Set(new.keep_going),
+                    job_key: Set(new.job_key.clone()),
+                    inputs: Set(inputs),
+                    households_total: Set(0),
+                    eligible_total: Set(0),
+                    error_count: Set(0),
+                    errors: Set("[]".to_owned()),
+                    failure: Set(None),
+                    progress: Set(progress),
+                    created_by: Set(actor.user_id()),
+                    created_at: Set(DbTimestamp::now()),
+                    finished_at: Set(None),
+                    ..Default::default()
+                };
+                match audit::insert(&txn, actor, row).await {
+                    Ok(model) => (model, Submission::Queued),
+                    Err(error) if is_unique_violation(&error) => {
+                        // The same job was submitted at the same moment: use that run.
+                        drop(txn);
+                        let model = screening_run::Entity::find()
+                            .filter(screening_run::Column::CallId.eq(new.call_id))
+                            .filter(screening_run::Column::JobKey.eq(new.job_key.as_str()))
+                            .one(&self.db)
+                            .await?
+                            .ok_or_else(|| StoreError::Corrupt("a screening run vanished".to_owned()))?;
+                        return Ok((run_from_row(model)?, Submission::Reused));
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        };
+        txn.commit().await?;
+        Ok((run_from_row(model)?, submission))
+    }
+
+    /// Marks a queued run as running.
+    pub async fn start_screening_run(&self, actor: &Actor, id: i32) -> StoreResult<ScreeningRun> {
+        self.change_run(actor, id, |row| {
+            row.status = Set(RunStatus::Running.to_string());
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records a run that stored nothing: the file was rejected (`errors`, of `error_count`
+    /// in all) or could not be screened (`failure`).
+    pub async fn fail_screening_run(
+        &self,
+        actor: &Actor,
+        id: i32,
+        failure: Option<String>,
+        errors: &[RunError],
+        error_count: u64,
+        progress: RunProgress,
+    ) -> StoreResult<ScreeningRun> {
+        let errors = errors_json(errors)?;
+        let progress = serde_json::to_string(&progress).map_err(json_error("the progress"))?;
+        self.change_run(actor, id, move |row| {
+            row.status = Set(RunStatus::Failed.to_string());
+            row.failure = Set(failure);
+            row.errors = Set(errors);
+            row.error_count = Set(to_i32(error_count));
+            row.progress = Set(progress);
+            row.finished_at = Set(Some(DbTimestamp::now()));
+            Ok(())
+        })
+        .await
+    }
+
+    /// Marks the runs left queued or running by a process that stopped as failed.
+    pub async fn fail_interrupted_screening_runs(&self, actor: &Actor, reason: &str) -> StoreResult<u64> {
+        let pending = screening_run::Entity::find()
+            .filter(
+                screening_run::Column::Status
+                    .is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]),
+            )
+            .all(&self.db)
+            .await?;
+        let count = pending.len() as u64;
+        for run in pending {
+            let reason = reason.to_owned();
+            self.change_run(actor, run.id, move |row| {
+                row.status = Set(RunStatus::Failed.to_string());
+                row.failure = Set(Some(reason));
+                row.finished_at = Set(Some(DbTimestamp::now()));
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(count)
+    }
+
+    async fn change_run(
+        &self,
+        actor: &Actor,
+        id: i32,
+        change: impl FnOnce(&mut screening_run::ActiveModel) -> StoreResult<()>,
+    ) -> StoreResult<ScreeningRun> {
+        let txn = self.db.begin().await?;
+        let before = screening_run::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "screening run",
+                id: id.to_string(),
+            })?;
+        let mut row = before.clone().into_active_model();
+        change(&mut row)?;
+        let after = audit::update(&txn, actor, &before, row).await?;
+        txn.commit().await?;
+        run_from_row(after)
+    }
+
+    /// Stores a run's results against the call's households, and marks it succeeded, in one
+    /// transaction. Each household of the file is created or updated in `households` (with
+    /// its head in `persons`), and its result in `screening_results`; every change is
+    /// audited. `stored` is told how many results are written after each batch.
+    pub async fn complete_screening_run(
+        &self,
+        actor: &Actor,
+        id: i32,
+        completed: CompletedRun,
+        stored: &(dyn Fn(u64) + Send + Sync),
+    ) -> StoreResult<(ScreeningRun, StoredCounts)> {
+        let mut seen = HashSet::with_capacity(completed.results.len());
+        if let Some(repeated) = completed
+            .results
+            .iter()
+            .find(|r| !seen.insert(r.external_id.as_str()))
+        {
+            return Err(StoreError::Invalid(format!(
+                "household {} appears twice in the results",
+                repeated.external_id
+            )));
+        }
+        drop(seen);
+        let txn = self.db.begin().await?;
+        if self.backend() == sea_orm::DatabaseBackend::Postgres {
+            // The batches' lookups are prepared once; a generic plan made while the tables
+            // were small would scan them whole for every batch as they grow.
+            txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+                .await?;
+        }
+        let before = screening_run::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "screening run",
+                id: id.to_string(),
+            })?;
+        let run = run_from_row(before.clone())?;
+        let now = DbTimestamp::now();
+        let mut counts = StoredCounts::default();
+        let mut written = 0u64;
+        for (index, batch) in completed.results.chunks(ROWS_PER_STATEMENT).enumerate() {
+            let first_position = index * ROWS_PER_STATEMENT;
+            store_batch(&txn, actor, &run, batch, first_position, now, &mut counts).await?;
+            written += batch.len() as u64;
+            stored(written);
+        }
+        let eligible = completed.results.iter().filter(|r| r.eligible).count() as u64;
+        let mut progress = completed.progress;
+        progress.stored = written;
+        let mut row = before.clone().into_active_model();
+        row.status = Set(RunStatus::Succeeded.to_string());
+        row.households_total = Set(to_i32(completed.results.len() as u64));
+        row.eligible_total = Set(to_i32(eligible));
+        row.error_count = Set(to_i32(completed.error_count));
+        row.errors = Set(errors_json(&completed.errors)?);
+        row.failure = Set(None);
+        row.progress = Set(serde_json::to_string(&progress).map_err(json_error("the progress"))?);
+        row.finished_at = Set(Some(DbTimestamp::now()));
+        let after = audit::update(&txn, actor, &before, row).await?;
+        txn.commit().await?;
+        Ok((run_from_row(after)?, counts))
+    }
+
+    pub async fn screening_run(&self, id: i32) -> StoreResult<Option<ScreeningRun>> {
+        screening_run::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(run_from_row)
+            .transpose()
+    }
+
+    /// A call's runs, newest first.
+    pub async fn screening_runs(&self, call_id: i32) -> StoreResult<Vec<ScreeningRun>> {
+        screening_run::Entity::find()
+            .filter(screening_run::Column::CallId.eq(call_id))
+            .order_by_desc(screening_run::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(run_from_row)
+            .collect()
+    }
+
+    /// A page of the results a run holds (those no later run has replaced), in input order.
+    pub async fn screening_results(&self, query: &ResultQuery) -> StoreResult<ResultPage> {
+        let mut select =
+            screening_result::Entity::find().filter(screening_result::Column::RunId.eq(query.run_id));
+        if let Some(code) = query.reason.as_deref().filter(|c| !c.is_empty()) {
+            let escaped: String = code
+                .chars()
+                .flat_map(|c| match c {
+                    '%' | '_' | '\\' => vec!['\\', c],
+                    other => vec![other],
+                })
+                .collect();
+            let pattern = LikeExpr::new(format!("%;{escaped};%")).escape('\\');
+            select = select.filter(Expr::cust("(';' || reasons || ';')").like(pattern));
+        }
+        if let Some(code) = query.municipality_code.as_deref().filter(|c| !c.is_empty()) {
+            select = select.filter(screening_result::Column::MunicipalityCode.eq(code));
+        }
+        match query.sisben_level {
+            Some(Some(level)) => {
+                select = select.filter(screening_result::Column::SisbenLevel.eq(i16::from(level)))
+            }
+            Some(None) => select = select.filter(screening_result::Column::SisbenLevel.is_null()),
+            None => {}
+        }
+        if let Some(eligible) = query.eligible {
+            select = select.filter(screening_result::Column::Eligible.eq(eligible));
+        }
+        let total = select.clone().count(&self.db).await?;
+        let limit = if query.limit == 0 {
+            50
+        } else {
+            std::cmp::min(query.limit, 1000)
+        };
+        let rows = select
+            .order_by_asc(screening_result::Column::Position)
+            .offset(query.offset)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        Ok(ResultPage {
+            rows: rows.into_iter().map(row_of_result).collect(),
+            total,
+        })
+    }
+
+    /// Every result a run holds, in input order, without the stored facts (for downloads).
+    pub async fn all_screening_results(&self, run_id: i32) -> StoreResult<Vec<ScreeningResultRow>> {
+        use screening_result::Column as C;
+        type Line = (
+            i32,
+            String,
+            i32,
+            i32,
+            bool,
+            Option<i16>,
+            Option<Dec>,
+            Option<Dec>,
+            String,
+            String,
+            String,
+        );
+        let rows: Vec<Line> = screening_result::Entity::find()
+            .select_only()
+            .columns([
+                C::HouseholdId,
+                C::ExternalId,
+                C::Position,
+                C::Line,
+                C::Eligible,
+                C::SisbenLevel,
+                C::CofinancingMaxPct,
+                C::CapSmmlv,
+                C::Reasons,
+                C::MunicipalityCode,
+                C::HeadDocumentMasked,
+            ])
+            .filter(C::RunId.eq(run_id))
+            .order_by_asc(C::Position)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    household_id,
+                    external_id,
+                    position,
+                    line,
+                    eligible,
+                    level,
+                    pct,
+                    cap,
+                    reasons,
+                    municipality,
+                    masked,
+                )| {
+                    ScreeningResultRow {
+                        household_id,
+                        external_id,
+                        position,
+                        line,
+                        eligible,
+                        sisben_level: level_of(level),
+                        cofinancing_max_pct: pct.map(|d| d.0),
+                        cap_smmlv: cap.map(|d| d.0),
+                        reasons: split_reasons(&reasons),
+                        municipality_code: municipality,
+                        head_document_masked: masked,
+                    }
+                },
+            )
+            .collect())
+    }
+
+    /// A run's results counted by reason, municipality and Sisbén level.
+    pub async fn screening_counts(&self, run_id: i32) -> StoreResult<ScreeningCounts> {
+        use screening_result::Column as C;
+        let mine = || {
+            screening_result::Entity::find()
+                .select_only()
+                .filter(C::RunId.eq(run_id))
+        };
+        let mut counts = ScreeningCounts::default();
+        let by_reasons: Vec<(String, i64)> = mine()
+            .column(C::Reasons)
+            .column_as(Expr::col(C::Id).count(), "n")
+            .group_by(C::Reasons)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        for (reasons, n) in by_reasons {
+            let n = u64::try_from(n).unwrap_or(0);
+            counts.households += n;
+            if reasons.is_empty() {
+                counts.eligible += n;
+            }
+            for code in split_reasons(&reasons) {
+                *counts.by_reason.entry(code).or_default() += n;
+            }
+        }
+        let by_municipality: Vec<(String, bool, i64)> = mine()
+            .column(C::MunicipalityCode)
+            .column(C::Eligible)
+            .column_as(Expr::col(C::Id).count(), "n")
+            .group_by(C::MunicipalityCode)
+            .group_by(C::Eligible)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        for (code, eligible, n) in by_municipality {
+            let group = counts.by_municipality.entry(code).or_default();
+            add(group, eligible, n);
+        }
+        let by_level: Vec<(Option<i16>, bool, i64)> = mine()
+            .column(C::SisbenLevel)
+            .column(C::Eligible)
+            .column_as(Expr::col(C::Id).count(), "n")
+            .group_by(C::SisbenLevel)
+            .group_by(C::Eligible)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        for (level, eligible, n) in by_level {
+            let group = counts.by_sisben_level.entry(level_of(level)).or_default();
+            add(group, eligible, n);
+        }
+        Ok(counts)
+    }
+
+    /// A household's stored screening, if it has been screened.
+    pub async fn household_screening(&self, household_id: i32) -> StoreResult<Option<StoredScreening>> {
+        let Some(row) = screening_result::Entity::find()
+            .filter(screening_result::Column::HouseholdId.eq(household_id))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let household: Household =
+            serde_json::from_str(&row.facts).map_err(|e| corrupt("screening result", row.id, e))?;
+        let checks: StoredChecks =
+            serde_json::from_str(&row.cross_checks).map_err(|e| corrupt("screening result", row.id, e))?;
+        Ok(Some(StoredScreening {
+            call_id: row.call_id,
+            run_id: row.run_id,
+            household_id: row.household_id,
+            line: row.line,
+            eligible: row.eligible,
+            sisben_level: level_of(row.sisben_level),
+            cofinancing_max_pct: row.cofinancing_max_pct.map(|d| d.0),
+            cap_smmlv: row.cap_smmlv.map(|d| d.0),
+            reasons: split_reasons(&row.reasons),
+            as_of: row.as_of.0,
+            household,
+            checks: CrossChecks {
+                registries: checks.registries,
+                duplicate_document: checks.duplicate_document,
+            },
+            found_in: checks.found_in,
+            screened_at: row.screened_at.0,
+            external_id: row.external_id,
+            municipality_code: row.municipality_code,
+            head_document_masked: row.head_document_masked,
+            rule_set_id: row.rule_set_id,
+            rule_set_hash: row.rule_set_hash,
+        }))
+    }
+}
+
+fn add(group: &mut GroupCount, eligible: bool, n: i64) {
+    let n = u64::try_from(n).unwrap_or(0);
+    group.households += n;
+    if eligible {
+        group.eligible += n;
+    }
+}
+
+fn changed(
+    entity: &'static str,
+    id: i32,
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+) -> Change {
+    Change {
+        entity,
+        entity_id: id.to_string(),
+        action: if before.is_some() {
+            AuditAction::Update
+        } else {
+            AuditAction::Create
+        },
+        before,
+        after: Some(after),
+    }
+}
+
+/// Writes one batch of results: households, heads and results, each as a few multi-row
+/// statements, then their audit entries.
+async fn store_batch(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    run: &ScreeningRun,
+    batch: &[NewScreeningResult],
+    first_position: usize,
+    now: DbTimestamp,
+    counts: &mut StoredCounts,
+) -> Result<(), DbErr> {
+    let call_id = run.call_id;
+    let ids: Vec<&str> = batch.iter().map(|r| r.external_id.as_str()).collect();
+    let mut audit_changes: Vec<Change> = Vec::with_capacity(batch.len() * 3);
+
+    // Households.
+    let existing: HashMap<String, household::Model> = household::Entity::find()
+        .filter(household::Column::CallId.eq(call_id))
+        .filter(household::Column::ExternalId.is_in(ids.iter().copied()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|h| (h.external_id.clone(), h))
+        .collect();
+    let mut inserts = Vec::new();
+    let mut inserted_ids = Vec::new();
+    let mut updates = Vec::new();
+    let mut households: HashMap<String, household::Model> = HashMap::with_capacity(batch.len());
+    for result in batch {
+        let facts = &result.household;
+        let previous = existing.get(&result.external_id);
+        let model = household::Model {
+            id: previous.map_or(0, |h| h.id),
+            call_id: Some(call_id),
+            external_id: result.external_id.clone(),
+            municipality_code: result.municipality.to_string(),
+            sisben_area: Some(facts.sisben_area.to_string()),
+            sisben_score: facts.sisben_score.map(Dec),
+            displaced: facts.displaced,
+            ethnic_group: facts.ethnic_group.to_string(),
+            ethnic_community_registered: facts.ethnic_community_registered,
+            program_line: facts.program_line.to_string(),
+            created_at: previous.map_or(now, |h| h.created_at),
+        };
+        match previous {
+            None => {
+                inserted_ids.push(result.external_id.as_str());
+                let mut row = model.into_active_model();
+                row.id = sea_orm::ActiveValue::NotSet;
+                inserts.push(row);
+            }
+            Some(before) if *before != model => {
+                audit_changes.push(changed(
+                    "households",
+                    model.id,
+                    Some(snapshot(before)?),
+                    snapshot(&model)?,
+                ));
+                households.insert(model.external_id.clone(), model.clone());
+                updates.push(model.into_active_model());
+            }
+            Some(same) => {
+                households.insert(same.external_id.clone(), same.clone());
+            }
+        }
+    }
+    counts.households_created += inserts.len() as u64;
+    counts.households_updated += updates.len() as u64;
+    if !inserts.is_empty() {
+        household::Entity::insert_many(inserts)
+            .exec_without_returning(txn)
+            .await?;
+        for model in household::Entity::find()
+            .filter(household::Column::CallId.eq(call_id))
+            .filter(household::Column::ExternalId.is_in(inserted_ids))
+            .all(txn)
+            .await?
+        {
+            audit_changes.push(changed("households", model.id, None, snapshot(&model)?));
+            households.insert(model.external_id.clone(), model);
+        }
+    }
+    if !updates.is_empty() {
+        use household::Column as H;
+        household::Entity::insert_many(updates)
+            .on_conflict(
+                OnConflict::column(H::Id)
+                    .update_columns([
+                        H::MunicipalityCode,
+                        H::SisbenArea,
+                        H::SisbenScore,
+                        H::Displaced,
+                        H::EthnicGroup,
+                        H::EthnicCommunityRegistered,
+                        H::ProgramLine,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+    let household_id = |external_id: &str| -> Result<i32, DbErr> {
+        households
+            .get(external_id)
+            .map(|h| h.id)
+            .ok_or_else(|| DbErr::Custom(format!("household {external_id} was not stored")))
+    };
+
+    // Heads of household.
+    let household_ids: Vec<i32> = households.values().map(|h| h.id).collect();
+    let mut heads: HashMap<i32, person::Model> = HashMap::new();
+    for head in person::Entity::find()
+        .filter(person::Column::HouseholdId.is_in(household_ids))
+        .filter(person::Column::IsHead.eq(true))
+        .order_by_asc(person::Column::Id)
+        .all(txn)
+        .await?
+    {
+        heads.entry(head.household_id).or_insert(head);
+    }
+    let mut new_heads = Vec::new();
+    let mut new_head_households = Vec::new();
+    let mut changed_heads = Vec::new();
+    for result in batch {
+        let owner = household_id(&result.external_id)?;
+        let previous = heads.get(&owner);
+        let model = person::Model {
+            id: previous.map_or(0, |p| p.id),
+            household_id: owner,
+            document_type: result.household.document_type.to_string(),
+            document: result.document.trim().to_owned(),
+            document_key: normalize_document(&result.document),
+            first_name: result.first_name.trim().to_owned(),
+            last_name: result.last_name.trim().to_owned(),
+            sex: result.household.sex.to_string(),
+            birth_date: Some(DbDate(result.household.birth_date)),
+            is_head: true,
+        };
+        match previous {
+            None => {
+                let mut row = model.into_active_model();
+                row.id = sea_orm::ActiveValue::NotSet;
+                new_heads.push(row);
+                new_head_households.push(owner);
+            }
+            Some(before) if *before != model => {
+                audit_changes.push(changed(
+                    "persons",
+                    model.id,
+                    Some(snapshot(before)?),
+                    snapshot(&model)?,
+                ));
+                changed_heads.push(model.into_active_model());
+            }
+            Some(_) => {}
+        }
+    }
+    if !new_heads.is_empty() {
+        person::Entity::insert_many(new_heads)
+            .exec_without_returning(txn)
+            .await?;
+        for model in person::Entity::find()
+            .filter(person::Column::HouseholdId.is_in(new_head_households))
+            .filter(person::Column::IsHead.eq(true))
+            .all(txn)
+            .await?
+        {
+            audit_changes.push(changed("persons", model.id, None, snapshot(&model)?));
+        }
+    }
+    if !changed_heads.is_empty() {
+        use person::Column as P;
+        person::Entity::insert_many(changed_heads)
+            .on_conflict(
+                OnConflict::column(P::Id)
+                    .update_columns([
+                        P::DocumentType,
+                        P::Document,
+                        P::DocumentKey,
+                        P::FirstName,
+                        P::LastName,
+                        P::Sex,
+                        P::BirthDate,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+
+    // Results.
+    let existing: HashMap<String, screening_result::Model> = screening_result::Entity::find()
+        .filter(screening_result::Column::CallId.eq(call_id))
+        .filter(screening_result::Column::ExternalId.is_in(ids.iter().copied()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|r| (r.external_id.clone(), r))
+        .collect();
+    let mut inserts = Vec::new();
+    let mut inserted_ids = Vec::new();
+    let mut updates = Vec::new();
+    for (offset, result) in batch.iter().enumerate() {
+        let checks = StoredChecks {
+            registries: result.checks.registries,
+            found_in: result.found_in.clone(),
+            duplicate_document: result.checks.duplicate_document,
+        };
+        let previous = existing.get(&result.external_id);
+        let model = screening_result::Model {
+            id: previous.map_or(0, |r| r.id),
+            call_id,
+            external_id: result.external_id.clone(),
+            household_id: household_id(&result.external_id)?,
+            run_id: run.id,
+            position: to_i32((first_position + offset) as u64),
+            line: to_i32(u64::from(result.line)),
+            eligible: result.eligible,
+            sisben_level: result.sisben_level.map(i16::from),
+            cofinancing_max_pct: result.cofinancing_max_pct.map(Dec),
+            cap_smmlv: result.cap_smmlv.map(Dec),
+            reasons: result.reasons.join(";"),
+            municipality_code: result.municipality.to_string(),
+            head_document_masked: mask_document(&result.document),
+            rule_set_id: run.rule_set_id.clone(),
+            rule_set_hash: run.rule_set_hash.clone(),
+            as_of: DbDate(run.as_of),
+            facts: serde_json::to_string(&result.household).map_err(|e| DbErr::Custom(e.to_string()))?,
+            cross_checks: serde_json::to_string(&checks).map_err(|e| DbErr::Custom(e.to_string()))?,
+            screened_at: now,
+        };
+        match previous {
+            None => {
+                let mut row = model.into_active_model();
+                row.id = sea_orm::ActiveValue::NotSet;
+                inserted_ids.push(result.external_id.as_str());
+                inserts.push(row);
+            }
+            Some(before) => {
+                audit_changes.push(changed(
+                    "screening_results",
+                    model.id,
+                    Some(snapshot(before)?),
+                    snapshot(&model)?,
+                ));
+                updates.push(model.into_active_model());
+            }
+        }
+    }
+    counts.results_created += inserts.len() as u64;
+    counts.results_updated += updates.len() as u64;
+    if !inserts.is_empty() {
+        screening_result::Entity::insert_many(inserts)
+            .exec_without_returning(txn)
+            .await?;
+        for model in screening_result::Entity::find()
+            .filter(screening_result::Column::CallId.eq(call_id))
+            .filter(screening_result::Column::ExternalId.is_in(inserted_ids))
+            .all(txn)
+            .await?
+        {
+            audit_changes.push(changed("screening_results", model.id, None, snapshot(&model)?));
+        }
+    }
+    if !updates.is_empty() {
+        use screening_result::Column as R;
+        screening_result::Entity::insert_many(updates)
+            .on_conflict(
+                OnConflict::column(R::Id)
+                    .update_columns([
+                        R::HouseholdId,
+                        R::RunId,
+                        R::Position,
+                        R::Line,
+                        R::Eligible,
+                        R::SisbenLevel,
+                        R::CofinancingMaxPct,
+                        R::CapSmmlv,
+                        R::Reasons,
+                        R::MunicipalityCode,
+                        R::HeadDocumentMasked,
+                        R::RuleSetId,
+                        R::RuleSetHash,
+                        R::AsOf,
+                        R::Facts,
+                        R::CrossChecks,
+                        R::ScreenedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+    audit::append_many(txn, actor, audit_changes).await
+}

@@ -1,0 +1,1050 @@
+//! Batch screening pages: the upload form of a call, a run's progress and results (with
+//! downloads), and a household's decision explained rule by rule.
+
+use std::path::{Path as FilePath, PathBuf};
+
+use askama::Template;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use vereda_domain::accounts::{Permission, Role};
+use vereda_domain::eligibility::{CallLimits, Explanation, Screener};
+use vereda_domain::rules::RuleSet;
+use vereda_domain::territory::{DaneCode, catalog};
+use vereda_screen::screening::RegistryFile;
+use vereda_store::households::HouseholdSummary;
+use vereda_store::programs::Call;
+use vereda_store::screening::{
+    NewScreeningRun, ResultQuery, RunError, RunInput, RunProgress, RunStatus, ScreeningRun, StoredScreening,
+    Submission,
+};
+
+use super::{Chrome, render};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::{AppError, ErrorCode, urlencode};
+use crate::screening::{self as jobs, HashingFile, Job, SCREENING_UPLOAD_LIMIT_BYTES, rule_book};
+
+/// Results per page.
+const PAGE_SIZE: u64 = 50;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/staff/calls/{id}/screenings",
+            get(screenings)
+                .post(submit)
+                .layer(DefaultBodyLimit::max(SCREENING_UPLOAD_LIMIT_BYTES)),
+        )
+        .route("/staff/screenings/{id}", get(run_page))
+        .route("/staff/screenings/{id}/results.csv", get(results_csv))
+        .route("/staff/screenings/{id}/results.xlsx", get(results_xlsx))
+        .route("/staff/households/{id}", get(household_page))
+}
+
+fn status_key(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Queued => "screening.status_queued",
+        RunStatus::Running => "screening.status_running",
+        RunStatus::Succeeded => "screening.status_succeeded",
+        RunStatus::Failed => "screening.status_failed",
+    }
+}
+
+fn short_hash(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
+
+fn when(timestamp: jiff::Timestamp) -> String {
+    timestamp.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn municipality_name(code: &str) -> String {
+    DaneCode::parse(code)
+        .map(|c| c.municipality().name.clone())
+        .unwrap_or_default()
+}
+
+fn department_name(code: &str) -> String {
+    DaneCode::parse(code)
+        .ok()
+        .and_then(|c| catalog().department(c.department_code()).map(|d| d.name.clone()))
+        .unwrap_or_default()
+}
+
+async fn call_or_404(state: &AppState, id: i32) -> Result<Call, AppError> {
+    state
+        .store
+        .call(id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+}
+
+async fn run_or_404(state: &AppState, id: i32) -> Result<ScreeningRun, AppError> {
+    state
+        .store
+        .screening_run(id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+}
+
+// ---- The form and the call's runs ---------------------------------------------------------
+
+struct RunLine {
+    id: i32,
+    status: RunStatus,
+    status_label: String,
+    created_at: String,
+    rule_set_id: String,
+    as_of: Date,
+    households_total: u64,
+    eligible_total: u64,
+    error_count: u64,
+}
+
+struct RuleSetOption {
+    id: String,
+    period: String,
+    selected: bool,
+}
+
+struct RegistryOption {
+    name: String,
+    title: String,
+    article: String,
+    /// The file kept for the call, if any.
+    stored: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "screenings.html")]
+struct ScreeningsPage {
+    chrome: Chrome,
+    call: Call,
+    csrf: String,
+    can_run: bool,
+    runs: Vec<RunLine>,
+    rule_sets: Vec<RuleSetOption>,
+    registries: Vec<RegistryOption>,
+    as_of: String,
+    keep_going: bool,
+    reuse: bool,
+    arel_max_pct: String,
+    arel_cap_smmlv: String,
+    errors: Vec<String>,
+}
+
+/// What the form held when it was sent back.
+#[derive(Default)]
+struct FormValues {
+    as_of: String,
+    rule_set: String,
+    keep_going: bool,
+    reuse: bool,
+    arel_max_pct: String,
+    arel_cap_smmlv: String,
+}
+
+async fn screenings_page(
+    state: &AppState,
+    visitor: &Visitor,
+    call: Call,
+    values: FormValues,
+    errors: Vec<String>,
+) -> Result<ScreeningsPage, AppError> {
+    let lang = visitor.lang;
+    let runs = state
+        .store
+        .screening_runs(call.id)
+        .await?
+        .into_iter()
+        .map(|run| RunLine {
+            status_label: lang.t(status_key(run.status)).to_owned(),
+            created_at: when(run.created_at),
+            id: run.id,
+            status: run.status,
+            rule_set_id: run.rule_set_id,
+            as_of: run.as_of,
+            households_total: run.households_total,
+            eligible_total: run.eligible_total,
+            error_count: run.error_count,
+        })
+        .collect();
+    let book = rule_book().map_err(|e| AppError::internal(&std::io::Error::other(e)))?;
+    let rule_sets = book
+        .all()
+        .iter()
+        .map(|set| RuleSetOption {
+            selected: set.id == values.rule_set,
+            id: set.id.clone(),
+            period: set.period(),
+        })
+        .collect();
+    let mut registries: Vec<RegistryOption> = Vec::new();
+    for set in book.all() {
+        for registry in &set.registries {
+            if !registries.iter().any(|r| r.name == registry.name) {
+                registries.push(RegistryOption {
+                    stored: state
+                        .uploads
+                        .stored_registry(call.id, &registry.name)
+                        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())),
+                    name: registry.name.clone(),
+                    title: registry.title.clone(),
+                    article: registry.article.clone(),
+                });
+            }
+        }
+    }
+    Ok(ScreeningsPage {
+        csrf: visitor.csrf_token().await?,
+        can_run: visitor.can(Permission::RunScreening),
+        runs,
+        rule_sets,
+        registries,
+        as_of: if values.as_of.is_empty() {
+            jiff::Zoned::now().date().to_string()
+        } else {
+            values.as_of
+        },
+        keep_going: values.keep_going,
+        reuse: values.reuse,
+        arel_max_pct: values.arel_max_pct,
+        arel_cap_smmlv: values.arel_cap_smmlv,
+        errors,
+        call,
+        chrome: Chrome::new(visitor).await?,
+    })
+}
+
+async fn screenings(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewHouseholds)?;
+    let call = call_or_404(&state, id).await?;
+    let values = FormValues {
+        reuse: true,
+        ..FormValues::default()
+    };
+    render(&screenings_page(&state, &visitor, call, values, Vec::new()).await?)
+}
+
+/// A request's files, removed when dropped unless handed to a job.
+struct Incoming {
+    dir: Option<PathBuf>,
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A file received with the form.
+struct Received {
+    path: PathBuf,
+    file_name: String,
+    sha256: String,
+    bytes: u64,
+}
+
+const REGISTRY_FIELD: &str = "registry_";
+
+/// The file's own name, without any directories a browser may send.
+fn plain_name(name: Option<&str>, fallback: &str) -> String {
+    name.and_then(|n| {
+        FilePath::new(&n.replace('\\', "/"))
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+    })
+    .filter(|n| !n.is_empty() && !n.starts_with('.'))
+    .unwrap_or_else(|| fallback.to_owned())
+}
+
+fn parse_decimal(text: &str, what: &str, lang: crate::i18n::Lang) -> Result<Option<Decimal>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.replace(',', ".")
+        .parse::<Decimal>()
+        .ok()
+        .filter(|d| *d > Decimal::ZERO)
+        .map(Some)
+        .ok_or_else(|| format!("{} {what}: {text:?}", lang.t("screening.error_not_a_number")))
+}
+
+/// Receives the files into a new directory (hashing them on the way), checks the form, and
+/// queues the job, or reuses the run of the same job.
+async fn submit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let actor = visitor.require(Permission::RunScreening)?.actor();
+    let call = call_or_404(&state, id).await?;
+    let lang = visitor.lang;
+    let dir = state.uploads.incoming().map_err(|e| AppError::internal(&e))?;
+    let mut incoming = Incoming {
+        dir: Some(dir.clone()),
+    };
+    let mut csrf = String::new();
+    let mut values = FormValues::default();
+    let mut households: Option<Received> = None;
+    let mut uploaded: Vec<(String, Received)> = Vec::new();
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::invalid(e.body_text()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        let is_file = name == "households" || name.starts_with(REGISTRY_FIELD);
+        if !is_file {
+            let text = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?;
+            match name.as_str() {
+                "csrf_token" => csrf = text,
+                "as_of" => values.as_of = text.trim().to_owned(),
+                "rule_set" => values.rule_set = text.trim().to_owned(),
+                "keep_going" => values.keep_going = true,
+                "reuse_registries" => values.reuse = true,
+                "arel_max_pct" => values.arel_max_pct = text.trim().to_owned(),
+                "arel_cap_smmlv" => values.arel_cap_smmlv = text.trim().to_owned(),
+                _ => {}
+            }
+            continue;
+        }
+        let kind = name
+            .strip_prefix(REGISTRY_FIELD)
+            .unwrap_or("households")
+            .to_owned();
+        if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            continue;
+        }
+        let file_name = plain_name(field.file_name(), &format!("{kind}.csv"));
+        if field.file_name().is_none_or(str::is_empty) {
+            // A file input left empty still sends its part.
+            while field
+                .chunk()
+                .await
+                .map_err(|e| AppError::invalid(e.body_text()))?
+                .is_some()
+            {}
+            continue;
+        }
+        let kind_dir = dir.join(&kind);
+        std::fs::create_dir_all(&kind_dir).map_err(|e| AppError::internal(&e))?;
+        let path = kind_dir.join(&file_name);
+        let mut file = HashingFile::create(&path).map_err(|e| AppError::internal(&e))?;
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|e| AppError::invalid(e.body_text()))?
+        {
+            file.write(&chunk).map_err(|e| AppError::internal(&e))?;
+        }
+        let (sha256, bytes) = file.finish().map_err(|e| AppError::internal(&e))?;
+        let received = Received {
+            path,
+            file_name,
+            sha256,
+            bytes,
+        };
+        if name == "households" {
+            households = Some(received);
+        } else {
+            uploaded.retain(|(k, _)| *k != kind);
+            uploaded.push((kind, received));
+        }
+    }
+    visitor.check_csrf(&csrf).await?;
+
+    let mut errors = Vec::new();
+    let households = match households.filter(|h| h.bytes > 0) {
+        None => {
+            errors.push(lang.t("screening.error_no_households").to_owned());
+            None
+        }
+        Some(file) => {
+            let extension = FilePath::new(&file.file_name)
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            if ["csv", "txt", "xlsx", "xls", "ods"].contains(&extension.as_str()) {
+                Some(file)
+            } else {
+                errors.push(format!(
+                    "{}: {}",
+                    file.file_name,
+                    lang.t("screening.error_file_type")
+                ));
+                None
+            }
+        }
+    };
+    let as_of = if values.as_of.is_empty() {
+        Some(jiff::Zoned::now().date())
+    } else {
+        match values.as_of.parse::<Date>() {
+            Ok(date) => Some(date),
+            Err(_) => {
+                errors.push(format!("{}: {:?}", lang.t("screening.error_date"), values.as_of));
+                None
+            }
+        }
+    };
+    let book = rule_book().map_err(|e| AppError::internal(&std::io::Error::other(e)))?;
+    let listing = || {
+        book.all()
+            .iter()
+            .map(|s| format!("{} ({})", s.id, s.period()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let rules: Option<&RuleSet> = match (values.rule_set.as_str(), as_of) {
+        ("", Some(date)) => match book.in_force_on(date) {
+            Some(set) => Some(set),
+            None => {
+                errors.push(format!(
+                    "{} {date}. {}: {}",
+                    lang.t("screening.error_no_rule_set"),
+                    lang.t("screening.rule_sets"),
+                    listing()
+                ));
+                None
+            }
+        },
+        ("", None) => None,
+        (id, _) => match book.get(id) {
+            Some(set) => Some(set),
+            None => {
+                errors.push(format!(
+                    "{} {id:?}. {}: {}",
+                    lang.t("screening.error_unknown_rule_set"),
+                    lang.t("screening.rule_sets"),
+                    listing()
+                ));
+                None
+            }
+        },
+    };
+    let limits = match (
+        parse_decimal(&values.arel_max_pct, "arel_max_pct", lang),
+        parse_decimal(&values.arel_cap_smmlv, "arel_cap_smmlv", lang),
+    ) {
+        (Ok(max_percent), Ok(cap_smmlv)) => CallLimits {
+            max_percent,
+            cap_smmlv,
+        },
+        (pct, cap) => {
+            errors.extend(pct.err());
+            errors.extend(cap.err());
+            CallLimits::default()
+        }
+    };
+    // The registries: uploaded now, or kept for the call when reuse is asked for.
+    let mut registries: Vec<(String, Received)> = Vec::new();
+    let uploaded_kinds: Vec<String> = uploaded.iter().map(|(kind, _)| kind.clone()).collect();
+    if let Some(rules) = rules {
+        for (kind, _) in &uploaded {
+            if rules.registry_index(kind).is_none() {
+                errors.push(format!(
+                    "{} {kind} ({})",
+                    lang.t("screening.error_unknown_registry"),
+                    rules.id
+                ));
+            }
+        }
+        let used = rules.registries_used();
+        for (index, registry) in rules.registries.iter().enumerate() {
+            if let Some(position) = uploaded.iter().position(|(k, _)| *k == registry.name) {
+                registries.push(uploaded.swap_remove(position));
+                continue;
+            }
+            let kept = values
+                .reuse
+                .then(|| state.uploads.stored_registry(call.id, &registry.name))
+                .flatten();
+            match kept {
+                Some(stored) => {
+                    let file_name = plain_name(
+                        stored.file_name().and_then(|n| n.to_str()),
+                        &format!("{}.csv", registry.name),
+                    );
+                    let kind_dir = dir.join(&registry.name);
+                    let path = kind_dir.join(&file_name);
+                    std::fs::create_dir_all(&kind_dir)
+                        .and_then(|()| jobs::link_or_copy(&stored, &path))
+                        .map_err(|e| AppError::internal(&e))?;
+                    let (sha256, bytes) = jobs::hash_file(&path).map_err(|e| AppError::internal(&e))?;
+                    registries.push((
+                        registry.name.clone(),
+                        Received {
+                            path,
+                            file_name,
+                            sha256,
+                            bytes,
+                        },
+                    ));
+                }
+                None if used.contains(&index) => errors.push(format!(
+                    "{} {} ({}, {})",
+                    lang.t("screening.error_missing_registry"),
+                    registry.title,
+                    registry.name,
+                    registry.article
+                )),
+                None => {}
+            }
+        }
+    }
+    let (Some(households), Some(as_of), Some(rules), true) = (households, as_of, rules, errors.is_empty())
+    else {
+        let page = screenings_page(&state, &visitor, call, values, errors).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+
+    let registry_hashes: Vec<(String, String)> = registries
+        .iter()
+        .map(|(k, r)| (k.clone(), r.sha256.clone()))
+        .collect();
+    let job_key = jobs::job_key(
+        &households.sha256,
+        &registry_hashes,
+        rules,
+        as_of,
+        limits,
+        values.keep_going,
+    );
+    let mut inputs = vec![RunInput {
+        kind: "households".to_owned(),
+        file_name: households.file_name.clone(),
+        sha256: households.sha256.clone(),
+        bytes: households.bytes,
+    }];
+    inputs.extend(registries.iter().map(|(kind, r)| RunInput {
+        kind: kind.clone(),
+        file_name: r.file_name.clone(),
+        sha256: r.sha256.clone(),
+        bytes: r.bytes,
+    }));
+    let new = NewScreeningRun {
+        call_id: call.id,
+        rule_set_id: rules.id.clone(),
+        rule_set_hash: rules.content_hash.clone(),
+        as_of,
+        limits,
+        keep_going: values.keep_going,
+        job_key,
+        inputs,
+    };
+    let (run, submission) = state.store.submit_screening_run(&actor, new).await?;
+    if submission == Submission::Reused {
+        return Ok(Redirect::to(&format!("/staff/screenings/{}?reused=1", run.id)).into_response());
+    }
+
+    // The files become the job's.
+    let job_dir = state.uploads.job_dir(run.id);
+    let _ = std::fs::remove_dir_all(&job_dir);
+    let moved = job_dir
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::rename(&dir, &job_dir));
+    if let Err(error) = moved {
+        let message = format!("the uploaded files could not be kept: {error}");
+        state
+            .store
+            .fail_screening_run(&actor, run.id, Some(message), &[], 0, RunProgress::default())
+            .await?;
+        return Err(AppError::internal(&error));
+    }
+    incoming.dir = None;
+    let inside = |path: &FilePath| -> PathBuf {
+        match path.strip_prefix(&dir) {
+            Ok(relative) => job_dir.join(relative),
+            Err(_) => path.to_path_buf(),
+        }
+    };
+    let registry_files: Vec<RegistryFile> = registries
+        .iter()
+        .map(|(kind, r)| RegistryFile {
+            name: kind.clone(),
+            path: inside(&r.path),
+        })
+        .collect();
+    let job = Job {
+        run_id: run.id,
+        call_id: call.id,
+        actor,
+        households: inside(&households.path),
+        uploaded: registry_files
+            .iter()
+            .filter(|r| uploaded_kinds.contains(&r.name))
+            .cloned()
+            .collect(),
+        registries: registry_files,
+        dir: job_dir,
+        rule_set_id: rules.id.clone(),
+        as_of,
+        limits,
+        keep_going: values.keep_going,
+    };
+    jobs::spawn(state.clone(), job);
+    Ok(Redirect::to(&format!("/staff/screenings/{}", run.id)).into_response())
+}
+
+// ---- A run: progress, counts, results -----------------------------------------------------
+
+#[derive(Deserialize, Default)]
+struct ResultFilter {
+    reason: Option<String>,
+    municipality: Option<String>,
+    level: Option<String>,
+    page: Option<u64>,
+    reused: Option<String>,
+}
+
+struct ReasonLine {
+    code: String,
+    article: String,
+    count: u64,
+    href: String,
+    selected: bool,
+}
+
+struct GroupLine {
+    code: String,
+    label: String,
+    households: u64,
+    eligible: u64,
+    href: String,
+}
+
+struct ResultLine {
+    household_id: i32,
+    external_id: String,
+    line: i32,
+    document: String,
+    municipality: String,
+    eligible: bool,
+    level: String,
+    pct: String,
+    cap: String,
+    reasons: String,
+}
+
+#[derive(Template)]
+#[template(path = "screening.html")]
+struct RunPage {
+    chrome: Chrome,
+    call: Call,
+    run: ScreeningRun,
+    status_label: String,
+    pending: bool,
+    failed: bool,
+    succeeded: bool,
+    progress: RunProgress,
+    percent: u64,
+    short_hash: String,
+    rule_set_note: Option<String>,
+    reused: bool,
+    inputs: String,
+    reasons: Vec<ReasonLine>,
+    municipalities: Vec<GroupLine>,
+    levels: Vec<GroupLine>,
+    rows: Vec<ResultLine>,
+    matching: u64,
+    page: u64,
+    pages: u64,
+    previous_href: Option<String>,
+    next_href: Option<String>,
+    reason: String,
+    municipality: String,
+    level: String,
+    superseded: u64,
+    more_errors: u64,
+    errors: Vec<RunError>,
+}
+
+/// A note when the stored rule set is not the one shipped now.
+fn rule_set_note(lang: crate::i18n::Lang, id: &str, hash: &str) -> Option<String> {
+    match rule_book().ok().and_then(|book| book.get(id)) {
+        None => Some(format!("{} {id}", lang.t("screening.rule_set_unknown"))),
+        Some(set) if set.content_hash != hash => Some(format!(
+            "{} {id}: {} {}, {} {}.",
+            lang.t("screening.rule_set_changed"),
+            lang.t("screening.stored_hash"),
+            short_hash(hash),
+            lang.t("screening.shipped_hash"),
+            short_hash(&set.content_hash)
+        )),
+        Some(_) => None,
+    }
+}
+
+fn level_filter(text: &str) -> Option<Option<u8>> {
+    match text {
+        "none" => Some(None),
+        other => other.parse::<u8>().ok().map(Some),
+    }
+}
+
+fn filter_href(run_id: i32, reason: &str, municipality: &str, level: &str, page: u64) -> String {
+    let mut href = format!("/staff/screenings/{run_id}?");
+    for (key, value) in [
+        ("reason", reason),
+        ("municipality", municipality),
+        ("level", level),
+    ] {
+        if !value.is_empty() {
+            href.push_str(&format!("{key}={}&", urlencode(value)));
+        }
+    }
+    if page > 1 {
+        href.push_str(&format!("page={page}&"));
+    }
+    href.trim_end_matches(['&', '?']).to_owned()
+}
+
+async fn run_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Query(filter): Query<ResultFilter>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewHouseholds)?;
+    let lang = visitor.lang;
+    let run = run_or_404(&state, id).await?;
+    let call = call_or_404(&state, run.call_id).await?;
+    let progress = jobs::progress_of(&state, &run);
+    let reason = filter.reason.unwrap_or_default().trim().to_owned();
+    let municipality = filter.municipality.unwrap_or_default().trim().to_owned();
+    let level = filter.level.unwrap_or_default().trim().to_owned();
+    // A code of both lines may cite other articles in each: then each is named with its line.
+    let articles: Vec<(String, String, String)> = rule_book()
+        .ok()
+        .and_then(|book| book.get(&run.rule_set_id))
+        .map(|set| {
+            set.lines
+                .iter()
+                .flat_map(|line| {
+                    line.rules
+                        .iter()
+                        .map(|r| (r.code.clone(), line.line.to_string(), r.article.clone()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let article_of = |code: &str| {
+        let found: Vec<&(String, String, String)> = articles.iter().filter(|(c, _, _)| c == code).collect();
+        let first = found.first().map(|(_, _, a)| a.as_str()).unwrap_or_default();
+        if found.iter().all(|(_, _, a)| a == first) {
+            first.to_owned()
+        } else {
+            found
+                .iter()
+                .map(|(_, line, a)| format!("{a} ({line})"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    };
+
+    let (mut reasons, mut municipalities, mut levels, mut rows) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut matching, mut superseded, mut pages, mut page) = (0, 0, 1, 1);
+    if run.status == RunStatus::Succeeded {
+        let counts = state.store.screening_counts(run.id).await?;
+        superseded = run.households_total.saturating_sub(counts.households);
+        reasons = counts
+            .by_reason
+            .iter()
+            .map(|(code, count)| ReasonLine {
+                article: article_of(code),
+                count: *count,
+                href: filter_href(run.id, code, "", "", 1),
+                selected: *code == reason,
+                code: code.clone(),
+            })
+            .collect();
+        municipalities = counts
+            .by_municipality
+            .iter()
+            .map(|(code, group)| GroupLine {
+                label: format!("{} ({})", municipality_name(code), department_name(code)),
+                households: group.households,
+                eligible: group.eligible,
+                href: filter_href(run.id, "", code, "", 1),
+                code: code.clone(),
+            })
+            .collect();
+        levels = counts
+            .by_sisben_level
+            .iter()
+            .map(|(value, group)| {
+                let code = value.map_or_else(|| "none".to_owned(), |l| l.to_string());
+                GroupLine {
+                    label: match value {
+                        Some(l) => format!("{} {l}", lang.t("screening.level")),
+                        None => lang.t("screening.no_level").to_owned(),
+                    },
+                    households: group.households,
+                    eligible: group.eligible,
+                    href: filter_href(run.id, "", "", &code, 1),
+                    code,
+                }
+            })
+            .collect();
+        page = filter.page.unwrap_or(1).max(1);
+        let query = ResultQuery {
+            run_id: run.id,
+            reason: Some(reason.clone()).filter(|r| !r.is_empty()),
+            municipality_code: Some(municipality.clone()).filter(|m| !m.is_empty()),
+            sisben_level: level_filter(&level),
+            eligible: None,
+            offset: (page - 1) * PAGE_SIZE,
+            limit: PAGE_SIZE,
+        };
+        let results = state.store.screening_results(&query).await?;
+        matching = results.total;
+        pages = results.total.div_ceil(PAGE_SIZE).max(1);
+        rows = results
+            .rows
+            .into_iter()
+            .map(|r| ResultLine {
+                municipality: municipality_name(&r.municipality_code),
+                level: r.sisben_level.map(|l| l.to_string()).unwrap_or_default(),
+                pct: r
+                    .cofinancing_max_pct
+                    .map(|d| lang.amount(&d.normalize()))
+                    .unwrap_or_default(),
+                cap: r
+                    .cap_smmlv
+                    .map(|d| lang.amount(&d.normalize()))
+                    .unwrap_or_default(),
+                reasons: r.reasons.join(" "),
+                household_id: r.household_id,
+                external_id: r.external_id,
+                line: r.line,
+                document: r.head_document_masked,
+                eligible: r.eligible,
+            })
+            .collect();
+    }
+    let inputs = run
+        .inputs
+        .iter()
+        .map(|i| format!("{}: {} ({})", i.kind, i.file_name, short_hash(&i.sha256)))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let percent = progress
+        .bytes_read
+        .saturating_mul(100)
+        .checked_div(progress.total_bytes)
+        .unwrap_or(0);
+    render(&RunPage {
+        status_label: lang.t(status_key(run.status)).to_owned(),
+        pending: run.status.is_pending(),
+        failed: run.status == RunStatus::Failed,
+        succeeded: run.status == RunStatus::Succeeded,
+        progress,
+        percent: percent.min(100),
+        short_hash: short_hash(&run.rule_set_hash).to_owned(),
+        rule_set_note: rule_set_note(lang, &run.rule_set_id, &run.rule_set_hash),
+        reused: filter.reused.is_some(),
+        inputs,
+        reasons,
+        municipalities,
+        levels,
+        rows,
+        matching,
+        previous_href: (page > 1).then(|| filter_href(run.id, &reason, &municipality, &level, page - 1)),
+        next_href: (page < pages).then(|| filter_href(run.id, &reason, &municipality, &level, page + 1)),
+        page,
+        pages,
+        reason,
+        municipality,
+        level,
+        superseded,
+        more_errors: run.error_count.saturating_sub(run.errors.len() as u64),
+        errors: run.errors.clone(),
+        run,
+        call,
+        chrome: Chrome::new(&visitor).await?,
+    })
+}
+
+fn download(content_type: &'static str, file_name: String, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    let mut response = Body::from(bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+async fn finished_run(state: &AppState, visitor: &Visitor, id: i32) -> Result<ScreeningRun, AppError> {
+    visitor.require(Permission::ViewHouseholds)?;
+    let run = run_or_404(state, id).await?;
+    if run.status != RunStatus::Succeeded {
+        return Err(AppError::with_detail(
+            ErrorCode::Conflict,
+            visitor.lang.t("screening.no_results"),
+        ));
+    }
+    Ok(run)
+}
+
+async fn results_csv(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let run = finished_run(&state, &visitor, id).await?;
+    let rows = state.store.all_screening_results(run.id).await?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        format!("screening-{}-results.csv", run.id),
+        jobs::results_csv(&rows),
+    ))
+}
+
+async fn results_xlsx(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let run = finished_run(&state, &visitor, id).await?;
+    let rows = state.store.all_screening_results(run.id).await?;
+    let bytes = tokio::task::spawn_blocking(move || jobs::results_xlsx(&rows))
+        .await
+        .map_err(|e| AppError::internal(&e))?
+        .map_err(|e| AppError::internal(&e))?;
+    Ok(download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        format!("screening-{}-results.xlsx", run.id),
+        bytes,
+    ))
+}
+
+// ---- A household and why ------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "screening_household.html")]
+struct HouseholdPage {
+    chrome: Chrome,
+    household: HouseholdSummary,
+    call: Option<Call>,
+    municipality: String,
+    document: String,
+    screening: Option<StoredScreening>,
+    found_in: String,
+    short_hash: String,
+    notes: Vec<String>,
+    explanation: Option<Explanation>,
+    pct: String,
+    cap: String,
+}
+
+async fn household_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ViewHouseholds)?;
+    let lang = visitor.lang;
+    let household = state
+        .store
+        .household(id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let call = match household.call_id {
+        Some(call_id) => state.store.call(call_id).await?,
+        None => None,
+    };
+    let screening = state.store.household_screening(id).await?;
+    // The full document only for administrators; every other role sees it masked.
+    let document = if account.role == Role::Admin {
+        format!("{} {}", household.head_document_type, household.head_document)
+    } else {
+        format!(
+            "{} {}",
+            household.head_document_type,
+            vereda_domain::household::mask_document(&household.head_document)
+        )
+    };
+    let mut notes = Vec::new();
+    let mut explanation = None;
+    if let Some(stored) = &screening {
+        notes.extend(rule_set_note(lang, &stored.rule_set_id, &stored.rule_set_hash));
+        let run = state.store.screening_run(stored.run_id).await?;
+        let limits = run.map(|r| r.limits()).unwrap_or_default();
+        if let Some(rules) = rule_book().ok().and_then(|book| book.get(&stored.rule_set_id)) {
+            let screener = Screener::new(rules, stored.as_of, limits);
+            match screener.explain(&stored.household, &stored.checks) {
+                Ok(explained) => {
+                    if explained.eligible != stored.eligible || explained.reasons != stored.reasons {
+                        notes.push(format!(
+                            "{} {}",
+                            lang.t("screening.outcome_differs"),
+                            if explained.reasons.is_empty() {
+                                "-".to_owned()
+                            } else {
+                                explained.reasons.join(";")
+                            }
+                        ));
+                    }
+                    explanation = Some(explained);
+                }
+                Err(error) => notes.push(error.to_string()),
+            }
+        }
+    }
+    render(&HouseholdPage {
+        municipality: format!(
+            "{} ({}, {})",
+            municipality_name(&household.municipality_code),
+            department_name(&household.municipality_code),
+            household.municipality_code
+        ),
+        found_in: screening
+            .as_ref()
+            .map(|s| s.found_in.join(", "))
+            .unwrap_or_default(),
+        short_hash: screening
+            .as_ref()
+            .map(|s| short_hash(&s.rule_set_hash).to_owned())
+            .unwrap_or_default(),
+        pct: screening
+            .as_ref()
+            .and_then(|s| s.cofinancing_max_pct)
+            .map(|d| lang.amount(&d.normalize()))
+            .unwrap_or_default(),
+        cap: screening
+            .as_ref()
+            .and_then(|s| s.cap_smmlv)
+            .map(|d| lang.amount(&d.normalize()))
+            .unwrap_or_default(),
+        document,
+        notes,
+        explanation,
+        screening,
+        household,
+        call,
+        chrome: Chrome::new(&visitor).await?,
+    })
+}

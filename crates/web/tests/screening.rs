@@ -1,0 +1,441 @@
+//! Batch screening through the web application, in process: upload, background job,
+//! counts, downloads, explanations, re-runs, rejected files and permissions.
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use support::{Client, Reply};
+use vereda_domain::accounts::Role;
+
+const HOUSEHOLD_COLUMNS: usize = 22;
+const REGISTRIES: [&str; 5] = [
+    "ruv",
+    "prior_beneficiaries",
+    "public_servants",
+    "sanctions",
+    "wanted",
+];
+
+fn golden(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../screen/tests/golden")
+        .join(name)
+}
+
+/// The golden cases: header, then one row per case (household columns, expected columns).
+fn cases() -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_path(golden("cases.csv")).expect("cases.csv");
+    let mut rows = vec![
+        reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(str::to_owned)
+            .collect(),
+    ];
+    rows.extend(
+        reader
+            .records()
+            .map(|r| r.expect("record").iter().map(str::to_owned).collect()),
+    );
+    rows
+}
+
+fn to_csv(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    for row in rows {
+        writer.write_record(row).expect("write");
+    }
+    writer.into_inner().expect("bytes")
+}
+
+/// households.csv: the first 22 columns of the golden cases.
+fn golden_households() -> Vec<u8> {
+    let rows: Vec<Vec<String>> = cases().iter().map(|r| r[..HOUSEHOLD_COLUMNS].to_vec()).collect();
+    to_csv(&rows)
+}
+
+/// results.csv as the contract (and `vereda screen`) writes it for the golden cases.
+fn expected_results() -> String {
+    let mut text = format!("{}\n", vereda_screen::screening::RESULTS_HEADER);
+    for case in &cases()[1..] {
+        text.push_str(&format!(
+            "{},{}\n",
+            case[0],
+            case[HOUSEHOLD_COLUMNS..HOUSEHOLD_COLUMNS + 5].join(",")
+        ));
+    }
+    text
+}
+
+fn registries() -> Vec<(String, String, Vec<u8>)> {
+    REGISTRIES
+        .iter()
+        .map(|kind| {
+            let name = format!("{kind}.csv");
+            let bytes = std::fs::read(golden(&name)).expect("registry");
+            (format!("registry_{kind}"), name, bytes)
+        })
+        .collect()
+}
+
+/// Sends the screening form of call 1.
+async fn upload(
+    client: &mut Client,
+    households: (&str, &[u8]),
+    with_registries: bool,
+    fields: &[(&str, &str)],
+) -> Reply {
+    let form = client.get("/staff/calls/1/screenings").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let token = Client::csrf_in(&form.body);
+    let mut all_fields = vec![("csrf_token", token.as_str())];
+    all_fields.extend_from_slice(fields);
+    let registries = if with_registries { registries() } else { Vec::new() };
+    let mut files: Vec<(&str, &str, &[u8])> = vec![("households", households.0, households.1)];
+    files.extend(
+        registries
+            .iter()
+            .map(|(field, name, bytes)| (field.as_str(), name.as_str(), bytes.as_slice())),
+    );
+    client
+        .post_files("/staff/calls/1/screenings", &all_fields, &files)
+        .await
+}
+
+fn run_id(reply: &Reply) -> i32 {
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let location = reply.location.as_deref().expect("location");
+    location
+        .trim_start_matches("/staff/screenings/")
+        .split('?')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("not a screening: {location}"))
+}
+
+/// Polls the API until the run has finished.
+async fn wait(client: &mut Client, id: i32) -> serde_json::Value {
+    for _ in 0..1200 {
+        let status = client.get(&format!("/api/v1/screenings/{id}")).await.json();
+        if status["status"] == "succeeded" || status["status"] == "failed" {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("screening {id} did not finish");
+}
+
+async fn count(client: &Client, table: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let store = &client.db.store;
+    let row = store
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_string(
+            store.backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await
+        .expect("count")
+        .expect("row");
+    row.try_get::<i64>("", "n").expect("n")
+}
+
+const AS_OF: (&str, &str) = ("as_of", "2013-06-01");
+
+#[tokio::test]
+async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::ProgramOfficer).await;
+    let households = golden_households();
+    let demo_households = count(&client, "households").await;
+
+    let reply = upload(&mut client, ("households.csv", &households), true, &[AS_OF]).await;
+    let id = run_id(&reply);
+    assert_eq!(
+        reply.location.as_deref(),
+        Some(format!("/staff/screenings/{id}").as_str())
+    );
+    let status = wait(&mut client, id).await;
+    assert_eq!(status["status"], "succeeded", "{status}");
+    assert_eq!(status["rule_set_id"], "incoder-308-2013");
+    assert_eq!(status["as_of"], "2013-06-01");
+
+    let cases = cases();
+    let expected_eligible = cases[1..]
+        .iter()
+        .filter(|c| c[HOUSEHOLD_COLUMNS] == "true")
+        .count();
+    assert_eq!(status["households_total"], cases.len() - 1);
+    assert_eq!(status["eligible_total"], expected_eligible);
+    assert_eq!(status["progress"]["stored"], cases.len() - 1);
+    let prior = cases[1..]
+        .iter()
+        .filter(|c| c[HOUSEHOLD_COLUMNS + 4].split(';').any(|r| r == "ART10A_PRIOR"))
+        .count();
+    assert!(prior > 0);
+    assert_eq!(status["counts"]["by_reason"]["ART10A_PRIOR"], prior);
+
+    // The downloads: results.csv byte for byte as the contract, and the same as a spreadsheet.
+    let csv = client.get(&format!("/staff/screenings/{id}/results.csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type.starts_with("text/csv"));
+    assert_eq!(csv.body, expected_results());
+    let xlsx = client.get(&format!("/staff/screenings/{id}/results.xlsx")).await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.content_type.contains("spreadsheetml"));
+
+    // The page: rule set, counts with their articles, municipalities by name, levels.
+    let page = client.get(&format!("/staff/screenings/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("incoder-308-2013"), "rule set shown");
+    assert!(page.body.contains("Terminada"));
+    assert!(page.body.contains("Hogares por causal"));
+    assert!(
+        page.body
+            .contains("ART9A_SISBEN</a></td><td>Art. 9 a, Art. 7</td>"),
+        "a reason with its article"
+    );
+    assert!(
+        page.body
+            .contains("<td>Art. 37, Art. 10 a (arel); Art. 10 a (general)</td>"),
+        "a reason of both lines"
+    );
+    assert!(page.body.contains("FLORENCIA"), "municipality by name");
+    assert!(
+        !page.body.contains("http-equiv=\"refresh\""),
+        "a finished run does not refresh"
+    );
+
+    // Filtered by a reason, then one household and why.
+    let filtered = client
+        .get(&format!("/staff/screenings/{id}?reason=ART10A_PRIOR"))
+        .await;
+    assert!(
+        filtered.body.contains(&format!("{prior} hogares")),
+        "{}",
+        filtered.body
+    );
+    let link = filtered
+        .body
+        .split("href=\"/staff/households/")
+        .nth(1)
+        .expect("a household link");
+    let household_id: i32 = link.split('"').next().and_then(|n| n.parse().ok()).expect("id");
+    let household = client.get(&format!("/staff/households/{household_id}")).await;
+    assert_eq!(household.status, StatusCode::OK);
+    assert!(household.body.contains("id=\"explanation\""));
+    assert!(household.body.contains("id=\"rule-ART10A_PRIOR\""));
+    assert!(
+        household.body.contains("document found in prior_beneficiaries"),
+        "the value seen"
+    );
+    assert!(household.body.contains("Se activó"));
+    assert!(household.body.contains("No elegible: ART10A_PRIOR"));
+    assert!(
+        !household.body.contains("explanation-note"),
+        "the stored rules are the shipped ones"
+    );
+    assert!(
+        household.body.contains("•••"),
+        "a program officer sees the document masked"
+    );
+
+    // The same files again: the run is reused, nothing is screened again.
+    let again = upload(&mut client, ("households.csv", &households), true, &[AS_OF]).await;
+    assert_eq!(again.location, Some(format!("/staff/screenings/{id}?reused=1")));
+    // Other options: a new run, whose results replace the first ones without duplicates.
+    let later = upload(
+        &mut client,
+        ("households.csv", &households),
+        true,
+        &[("as_of", "2013-07-01")],
+    )
+    .await;
+    let later_id = run_id(&later);
+    assert_ne!(later_id, id);
+    assert_eq!(wait(&mut client, later_id).await["status"], "succeeded");
+    assert_eq!(
+        count(&client, "screening_results").await,
+        (cases.len() - 1) as i64
+    );
+    assert_eq!(
+        count(&client, "households").await,
+        demo_households + (cases.len() - 1) as i64
+    );
+    let first_page = client.get(&format!("/staff/screenings/{id}")).await;
+    assert!(
+        first_page.body.contains("id=\"run-superseded\""),
+        "the first run says its results moved"
+    );
+    let calls = client.get("/api/v1/calls").await.json();
+    assert_eq!(calls[0]["households"], demo_households + (cases.len() - 1) as i64);
+
+    // A new run may reuse the registries the call kept from the last one.
+    let reuse = upload(
+        &mut client,
+        ("households.csv", &households),
+        false,
+        &[AS_OF, ("keep_going", "on"), ("reuse_registries", "on")],
+    )
+    .await;
+    let reuse_id = run_id(&reuse);
+    assert_eq!(wait(&mut client, reuse_id).await["status"], "succeeded");
+    let csv = client
+        .get(&format!("/staff/screenings/{reuse_id}/results.csv"))
+        .await;
+    assert_eq!(csv.body, expected_results());
+}
+
+#[tokio::test]
+async fn a_file_with_a_bad_row_is_rejected_whole_with_its_errors_shown() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::Admin).await;
+    let mut rows: Vec<Vec<String>> = cases().iter().map(|r| r[..HOUSEHOLD_COLUMNS].to_vec()).collect();
+    rows[3][10] = "quince".to_owned();
+    let households = to_csv(&rows);
+    let before = count(&client, "households").await;
+    let audit_before = count(&client, "audit_log").await;
+
+    let id = run_id(&upload(&mut client, ("hogares.csv", &households), true, &[AS_OF]).await);
+    let status = wait(&mut client, id).await;
+    assert_eq!(status["status"], "failed");
+    assert_eq!(status["error_count"], 1);
+    assert!(status["counts"].is_null());
+    assert_eq!(
+        count(&client, "households").await,
+        before,
+        "nothing stored from a rejected file"
+    );
+    assert_eq!(count(&client, "screening_results").await, 0);
+    assert_eq!(
+        count(&client, "audit_log WHERE entity <> 'screening_runs'").await,
+        audit_before,
+        "only the run itself is recorded"
+    );
+    let page = client.get(&format!("/staff/screenings/{id}")).await;
+    assert!(page.body.contains("id=\"run-rejected\""));
+    let errors = page
+        .body
+        .split("id=\"run-errors\"")
+        .nth(1)
+        .expect("the errors table");
+    assert!(errors.contains("<td>hogares.csv</td><td class=\"num\">4</td><td>sisben_score</td><td><code>quince</code></td><td>not a number</td>"), "{errors}");
+    let csv = client.get(&format!("/staff/screenings/{id}/results.csv")).await;
+    assert_eq!(csv.status, StatusCode::CONFLICT);
+
+    // With keep_going the good rows are screened and the bad one is listed.
+    let id = run_id(
+        &upload(
+            &mut client,
+            ("hogares.csv", &households),
+            true,
+            &[AS_OF, ("keep_going", "on")],
+        )
+        .await,
+    );
+    let status = wait(&mut client, id).await;
+    assert_eq!(status["status"], "succeeded");
+    assert_eq!(status["error_count"], 1);
+    assert_eq!(status["households_total"], rows.len() - 2);
+    let page = client.get(&format!("/staff/screenings/{id}")).await;
+    assert!(page.body.contains("quince"));
+
+    // An admin sees the full document.
+    let household = page.body.split("href=\"/staff/households/").nth(1).expect("link");
+    let household_id = household.split('"').next().expect("id");
+    let household = client.get(&format!("/staff/households/{household_id}")).await;
+    assert!(household.body.contains("CC 2000001"), "{}", household.body);
+}
+
+#[tokio::test]
+async fn the_form_refuses_what_cannot_be_screened() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::ProgramOfficer).await;
+    let households = golden_households();
+
+    let missing = upload(&mut client, ("households.csv", &households), false, &[AS_OF]).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        missing
+            .body
+            .contains("Falta un registro que las reglas consultan"),
+        "{}",
+        missing.body
+    );
+    let no_rules = upload(
+        &mut client,
+        ("households.csv", &households),
+        true,
+        &[("as_of", "2000-01-01")],
+    )
+    .await;
+    assert_eq!(no_rules.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        no_rules
+            .body
+            .contains("Ningún conjunto de reglas está vigente el 2000-01-01")
+    );
+    assert!(
+        no_rules
+            .body
+            .contains("incoder-308-2013 (2013-04-17 to 2014-12-15)"),
+        "the rule sets are listed"
+    );
+    let bad_type = upload(&mut client, ("households.pdf", &households), true, &[AS_OF]).await;
+    assert_eq!(bad_type.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let forged = client
+        .post_files(
+            "/staff/calls/1/screenings",
+            &[("csrf_token", "forged")],
+            &[("households", "h.csv", &households)],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(count(&client, "screening_runs").await, 0);
+    assert!(client.get("/staff/calls/99/screenings").await.status == StatusCode::NOT_FOUND);
+    assert_eq!(
+        client.get("/api/v1/screenings/99").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn roles_without_the_permission_may_look_but_not_screen() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::Formulator).await;
+    let form = client.get("/staff/calls/1/screenings").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(!form.body.contains("id=\"screening-form\""));
+    assert!(form.body.contains("no ejecutarlas"));
+    let token = Client::csrf_in(&form.body);
+    let households = golden_households();
+    let refused = client
+        .post_files(
+            "/staff/calls/1/screenings",
+            &[("csrf_token", &token)],
+            &[("households", "h.csv", &households)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(count(&client, "screening_runs").await, 0);
+
+    let mut anonymous = Client::with_demo().await;
+    let reply = anonymous
+        .post_files(
+            "/staff/calls/1/screenings",
+            &[("csrf_token", "x")],
+            &[("households", "h.csv", &households)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        anonymous.get("/api/v1/screenings/1").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
