@@ -172,13 +172,12 @@ pub fn screen(args: ScreenArgs) -> Result<()> {
         println!("Household {}", args.explain.as_deref().unwrap_or_default());
         print!("{explanation}");
     }
-    let summary = run.summary(&screener);
+    let eligible = run.rows.iter().filter(|row| row.outcome.is_eligible()).count();
     eprintln!(
-        "{} households screened with {} (sha256 {}) as of {as_of}: {} eligible; {} bad rows; {:.2} s",
-        summary.households,
+        "{} households screened with {} (sha256 {}) as of {as_of}: {eligible} eligible; {} bad rows; {:.2} s",
+        run.rows.len(),
         rules.id,
         &rules.content_hash[..12],
-        summary.eligible,
         run.error_count,
         started.elapsed().as_secs_f64()
     );

@@ -47,6 +47,21 @@ pub struct Piece<'a> {
     pub first_line: usize,
 }
 
+/// A chunk copied out of the reader, so the next one can be read while it is parsed.
+pub struct OwnedChunk {
+    pub bytes: Vec<u8>,
+    pub first_line: usize,
+    /// How much of the file had been read when the chunk was cut, and the file's size.
+    pub bytes_read: u64,
+    pub total_bytes: u64,
+}
+
+impl OwnedChunk {
+    pub fn as_chunk(&self) -> Chunk<'_> {
+        Chunk { bytes: &self.bytes, first_line: self.first_line }
+    }
+}
+
 impl<'a> Piece<'a> {
     /// The piece as text, or an error naming the line that is not UTF-8.
     pub fn text(&self, file_name: &str) -> Result<&'a str, TableError> {
@@ -209,6 +224,16 @@ impl CsvSource {
         }
     }
 
+    /// Like [`CsvSource::next_chunk`], but copies the chunk into `buffer` (reused, so its
+    /// pages are touched once) and hands it over.
+    pub fn next_owned_chunk(&mut self, mut buffer: Vec<u8>) -> Result<Option<OwnedChunk>, TableError> {
+        let Some(chunk) = self.next_chunk()? else { return Ok(None) };
+        let first_line = chunk.first_line;
+        buffer.clear();
+        buffer.extend_from_slice(chunk.bytes);
+        Ok(Some(OwnedChunk { bytes: buffer, first_line, bytes_read: self.bytes_read, total_bytes: self.total_bytes }))
+    }
+
     fn not_utf8(&self, line: usize) -> TableError {
         not_utf8(&self.file_name, line)
     }
@@ -282,18 +307,22 @@ fn record_end(bytes: &[u8], start: usize) -> Option<usize> {
     None
 }
 
-/// The index of the line break ending the last complete record in `bytes`.
+/// The index of the line break ending the last complete record in `bytes`, which starts at
+/// a record boundary. A line break ends a record when the quotes before it pair up, so the
+/// search walks back from the end keeping the parity of the quotes before each candidate.
 fn last_record_end(bytes: &[u8]) -> Option<usize> {
-    if memchr(b'"', bytes).is_none() {
-        return memrchr(b'\n', bytes);
+    let mut odd_before_end = memchr_iter(b'"', bytes).count() % 2 == 1;
+    let mut end = bytes.len();
+    while let Some(line_break) = memrchr(b'\n', &bytes[..end]) {
+        let odd_after = memchr_iter(b'"', &bytes[line_break + 1..end]).count() % 2 == 1;
+        let odd_before = odd_before_end != odd_after;
+        if !odd_before {
+            return Some(line_break);
+        }
+        odd_before_end = odd_before;
+        end = line_break;
     }
-    let mut last = None;
-    let mut start = 0;
-    while let Some(end) = record_end(bytes, start) {
-        last = Some(end);
-        start = end + 1;
-    }
-    last
+    None
 }
 
 /// Calls `each` with every non-blank record of `text` (whole records), its line number and
@@ -444,6 +473,15 @@ mod tests {
             });
         }
         assert!(lines.iter().all(|(line, n)| *line == n + 10));
+    }
+
+    #[test]
+    fn the_last_record_end_skips_line_breaks_inside_quotes() {
+        assert_eq!(last_record_end(b"a,b\nc,d\n"), Some(7));
+        assert_eq!(last_record_end(b"a,\"x\ny\"\nc,\"open\n"), Some(7));
+        assert_eq!(last_record_end(b"a,\"\"\"q\"\"\"\nb,\"x\ny"), Some(9));
+        assert_eq!(last_record_end(b"\"only\nopen"), None);
+        assert_eq!(last_record_end(b"no break"), None);
     }
 
     #[test]

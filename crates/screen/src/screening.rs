@@ -25,7 +25,7 @@ use vereda_domain::household::{
 use vereda_domain::program::ProgramLine;
 use vereda_domain::territory::DaneCode;
 
-use crate::records::{CsvSource, for_each_record};
+use crate::records::{CsvSource, OwnedChunk, for_each_record};
 use crate::table::{RowError, TableError, normalize_header, parse_decimal, read_table};
 
 /// How many row errors are kept in full; the rest are only counted.
@@ -340,40 +340,60 @@ pub fn screen(
     if is_csv(&job.households) {
         let mut source = CsvSource::open(&job.households, &households_name)?;
         parser = HouseholdParser::new(&households_name, source.headers(), job)?;
+        let parser = &parser;
         let threads = rayon::current_num_threads();
         let delimiter = source.delimiter();
-        while let Some(chunk) = source.next_chunk()? {
-            let outputs: Vec<Result<PieceOutput, TableError>> = chunk
-                .pieces(threads * 2)
-                .into_par_iter()
-                .map(|piece| {
-                    let text = piece.text(&households_name)?;
-                    let mut output = PieceOutput::with_capacity(text.len());
-                    output.bytes = text.len();
-                    for_each_record(text, piece.first_line, delimiter, |line, fields| {
-                        parser.screen_record(line, fields, &registries, &mut output);
-                    });
-                    Ok(output)
-                })
-                .collect();
-            let (bytes_read, total_bytes) = source.progress();
-            for output in outputs {
-                let output = output?;
-                if all.rows.capacity() == 0 && !output.rows.is_empty() {
-                    // Size everything once from the first piece, so growing never copies.
-                    let rows_in_piece = output.rows.len();
-                    let bytes_per_row = (output.bytes / rows_in_piece).max(16);
-                    let expected_rows = total_bytes as usize / bytes_per_row * 21 / 20 + 1024;
-                    all.reserve(expected_rows, output.ids.len() / rows_in_piece + 1);
+        // A reader thread reads the next chunk while the pool parses this one; parsed
+        // buffers go back to it for reuse.
+        std::thread::scope(|scope| -> Result<(), ScreeningError> {
+            let (chunks, ready) = std::sync::mpsc::sync_channel::<Result<OwnedChunk, TableError>>(1);
+            let (give_back, spare) = std::sync::mpsc::channel::<Vec<u8>>();
+            scope.spawn(move || {
+                loop {
+                    let buffer = spare.try_recv().unwrap_or_default();
+                    let next = source.next_owned_chunk(buffer).transpose();
+                    let stop = !matches!(next, Some(Ok(_)));
+                    if next.is_none_or(|n| chunks.send(n).is_err()) || stop {
+                        return;
+                    }
                 }
-                all.append(output, &mut errors);
-            }
-            progress(Progress {
-                bytes_read,
-                total_bytes,
-                rows: all.rows.len() as u64,
             });
-        }
+            for owned in ready {
+                let owned = owned?;
+                let outputs: Vec<Result<PieceOutput, TableError>> = owned
+                    .as_chunk()
+                    .pieces(threads * 2)
+                    .into_par_iter()
+                    .map(|piece| {
+                        let text = piece.text(&households_name)?;
+                        let mut output = PieceOutput::with_capacity(text.len());
+                        output.bytes = text.len();
+                        for_each_record(text, piece.first_line, delimiter, |line, fields| {
+                            parser.screen_record(line, fields, &registries, &mut output);
+                        });
+                        Ok(output)
+                    })
+                    .collect();
+                for output in outputs {
+                    let output = output?;
+                    if all.rows.capacity() == 0 && !output.rows.is_empty() {
+                        // Size everything once from the first piece, so growing never copies.
+                        let rows_in_piece = output.rows.len();
+                        let bytes_per_row = (output.bytes / rows_in_piece).max(16);
+                        let expected_rows = owned.total_bytes as usize / bytes_per_row * 21 / 20 + 1024;
+                        all.reserve(expected_rows, output.ids.len() / rows_in_piece + 1);
+                    }
+                    all.append(output, &mut errors);
+                }
+                progress(Progress {
+                    bytes_read: owned.bytes_read,
+                    total_bytes: owned.total_bytes,
+                    rows: all.rows.len() as u64,
+                });
+                let _ = give_back.send(owned.bytes);
+            }
+            Ok(())
+        })?;
     } else {
         let table = read_table(&job.households)?;
         parser = HouseholdParser::new(table.file(), table.headers(), job)?;
