@@ -34,6 +34,8 @@ use vereda_domain::rules::{RuleBook, RuleSet};
 use vereda_domain::territory::{DaneCode, catalog};
 use vereda_screen::screening::write_atomically;
 
+use crate::rule_sets::{listing, rule_book};
+
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
     /// The project file: .toml or .json, one schema (see docs/formulation.md).
@@ -101,38 +103,6 @@ pub fn evaluate(args: EvaluateArgs) -> Result<()> {
 
 // ---------------------------------------------------------------------------------------------
 // Rule sets
-
-/// The shipped rule sets, plus the file `choice` names when it is a path; and the id chosen.
-fn rule_book(choice: Option<&str>) -> Result<(RuleBook, Option<String>)> {
-    let mut book = RuleBook::shipped().map_err(|e| anyhow!("{e}"))?;
-    let Some(choice) = choice else {
-        return Ok((book, None));
-    };
-    let path = Path::new(choice);
-    if choice.ends_with(".toml") || path.is_file() {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read the rule set {choice}"))?;
-        let rule_set = RuleSet::parse(choice, &text).map_err(|e| anyhow!("{e}"))?;
-        let id = rule_set.id.clone();
-        book.add(rule_set).map_err(|e| anyhow!("{e}"))?;
-        Ok((book, Some(id)))
-    } else if book.get(choice).is_none() {
-        bail!(
-            "unknown rule set {choice:?}; the rule sets are:\n{}",
-            listing(&book)
-        )
-    } else {
-        Ok((book, Some(choice.to_owned())))
-    }
-}
-
-fn listing(book: &RuleBook) -> String {
-    book.all()
-        .iter()
-        .map(|s| format!("  {} ({})", s.id, s.period()))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 /// The rule set a project is evaluated under, and why it was chosen.
 struct Selected<'b> {

@@ -3,6 +3,7 @@
 
 mod config;
 mod evaluate;
+mod rule_sets;
 mod screening;
 
 use std::io::{BufRead, IsTerminal};

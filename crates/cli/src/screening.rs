@@ -1,6 +1,6 @@
 //! The commands that need no database: `screen`, `rules` and `demo-data households`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -11,6 +11,8 @@ use vereda_domain::eligibility::{CallLimits, Screener};
 use vereda_domain::rules::{RuleBook, RuleSet};
 use vereda_screen::screening::{self, RegistryFile, ScreeningJob};
 use vereda_screen::synthetic::{SyntheticOptions, write_synthetic_registry};
+
+use crate::rule_sets::{listing, rule_book};
 
 #[derive(Args, Debug)]
 pub struct ScreenArgs {
@@ -73,41 +75,15 @@ pub struct SyntheticArgs {
     seed: u64,
 }
 
-/// The shipped rule sets, plus the file `choice` names when it is a path.
-fn rule_book(choice: Option<&str>) -> Result<(RuleBook, Option<String>)> {
-    let mut book = RuleBook::shipped().map_err(|e| anyhow!("{e}"))?;
-    let Some(choice) = choice else {
-        return Ok((book, None));
-    };
-    let path = Path::new(choice);
-    if choice.ends_with(".toml") || path.is_file() {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read the rule set {choice}"))?;
-        let rule_set = RuleSet::parse(choice, &text).map_err(|e| anyhow!("{e}"))?;
-        let id = rule_set.id.clone();
-        book.add(rule_set).map_err(|e| anyhow!("{e}"))?;
-        Ok((book, Some(id)))
-    } else {
-        Ok((book, Some(choice.to_owned())))
-    }
-}
-
 fn pick<'b>(book: &'b RuleBook, id: Option<&str>, as_of: Date) -> Result<&'b RuleSet> {
-    let listing = || {
-        book.all()
-            .iter()
-            .map(|s| format!("  {} ({})", s.id, s.period()))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     match id {
         Some(id) => book
             .get(id)
-            .ok_or_else(|| anyhow!("unknown rule set {id:?}; the rule sets are:\n{}", listing())),
+            .ok_or_else(|| anyhow!("unknown rule set {id:?}; the rule sets are:\n{}", listing(book))),
         None => book.in_force_on(as_of).ok_or_else(|| {
             anyhow!(
                 "no rule set is in force on {as_of}; pass --rules ID or --as-of DATE. The rule sets are:\n{}",
-                listing()
+                listing(book)
             )
         }),
     }

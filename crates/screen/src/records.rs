@@ -58,7 +58,10 @@ pub struct OwnedChunk {
 
 impl OwnedChunk {
     pub fn as_chunk(&self) -> Chunk<'_> {
-        Chunk { bytes: &self.bytes, first_line: self.first_line }
+        Chunk {
+            bytes: &self.bytes,
+            first_line: self.first_line,
+        }
     }
 }
 
@@ -227,11 +230,18 @@ impl CsvSource {
     /// Like [`CsvSource::next_chunk`], but copies the chunk into `buffer` (reused, so its
     /// pages are touched once) and hands it over.
     pub fn next_owned_chunk(&mut self, mut buffer: Vec<u8>) -> Result<Option<OwnedChunk>, TableError> {
-        let Some(chunk) = self.next_chunk()? else { return Ok(None) };
+        let Some(chunk) = self.next_chunk()? else {
+            return Ok(None);
+        };
         let first_line = chunk.first_line;
         buffer.clear();
         buffer.extend_from_slice(chunk.bytes);
-        Ok(Some(OwnedChunk { bytes: buffer, first_line, bytes_read: self.bytes_read, total_bytes: self.total_bytes }))
+        Ok(Some(OwnedChunk {
+            bytes: buffer,
+            first_line,
+            bytes_read: self.bytes_read,
+            total_bytes: self.total_bytes,
+        }))
     }
 
     fn not_utf8(&self, line: usize) -> TableError {
