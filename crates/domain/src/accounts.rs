@@ -36,11 +36,14 @@ impl Role {
             ManageUsers | ImportReferenceData => self == Admin,
             ViewAuditLog => matches!(self, Admin | Oversight | Auditor),
             ManageCalls => matches!(self, Admin | ProgramOfficer),
-            // The territorial offices receive the registries (Art. 9 par., Art. 11).
-            RunScreening => matches!(
-                self,
-                Admin | ProgramOfficer | TerritorialDirector | TerritorialOfficer
-            ),
+            // The territorial offices receive the registries and verify families (Art. 9 par.,
+            // Art. 11).
+            RunScreening | ViewFullDocuments => {
+                matches!(
+                    self,
+                    Admin | ProgramOfficer | TerritorialDirector | TerritorialOfficer
+                )
+            }
         }
     }
 }
@@ -54,6 +57,9 @@ pub enum Permission {
     ManageCalls,
     /// Screen a call's household registry against the rules.
     RunScreening,
+    /// See identity documents whole: the staff who verify families (Art. 11). Everyone else
+    /// sees at most the last three digits (Ley 1581 de 2012).
+    ViewFullDocuments,
     ManageUsers,
     ImportReferenceData,
     ViewAuditLog,
@@ -138,6 +144,8 @@ mod tests {
         assert!(!Role::Auditor.can(Permission::ManageCalls));
         assert!(Role::TerritorialOfficer.can(Permission::RunScreening));
         assert!(!Role::Formulator.can(Permission::RunScreening));
+        assert!(Role::TerritorialOfficer.can(Permission::ViewFullDocuments));
+        assert!(!Role::CommitteeMember.can(Permission::ViewFullDocuments));
         assert!(!Role::Formulator.can(Permission::ViewAuditLog));
     }
 

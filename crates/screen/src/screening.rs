@@ -18,7 +18,7 @@ use jiff::civil::Date;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
-use vereda_domain::eligibility::{CrossChecks, Explanation, Household, Outcome, Screener};
+use vereda_domain::eligibility::{CrossChecks, Explanation, Household, LineNotCovered, Outcome, Screener};
 use vereda_domain::household::{
     DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea, normalize_document,
 };
@@ -209,6 +209,8 @@ pub enum ScreeningError {
     },
     #[error("household {0:?} is not in the file (or its row has errors), so it cannot be explained")]
     ExplainNotFound(String),
+    #[error(transparent)]
+    LineNotCovered(#[from] LineNotCovered),
 }
 
 fn describe_row_errors(errors: &[RowError], count: usize) -> String {
@@ -460,20 +462,7 @@ pub fn screen(
                 registries: registry_hits,
                 duplicate_document: duplicate[index],
             };
-            Some(
-                job.screener
-                    .explain(&household, &checks)
-                    .map_err(|e| ScreeningError::Rows {
-                        errors: vec![RowError {
-                            file: parser.file.clone(),
-                            line: 0,
-                            column: "program_line".to_owned(),
-                            value: id.clone(),
-                            message: e.to_string(),
-                        }],
-                        error_count: 1,
-                    })?,
-            )
+            Some(job.screener.explain(&household, &checks)?)
         }
     };
     drop(keys);
@@ -820,7 +809,7 @@ struct PieceOutput {
 }
 
 impl PieceOutput {
-    /// Room for the rows of `bytes` of input, guessed from a typical row of 140 bytes.
+    /// Room for the rows of `bytes` of input, guessed generously from rows of 100 bytes.
     fn with_capacity(bytes: usize) -> Self {
         let rows = bytes / 100 + 16;
         Self {

@@ -460,6 +460,14 @@ async fn staff_see_the_demo_call_and_its_households() {
     assert_eq!(calls[0]["households"], 9);
     let page = client.get("/staff/calls/1/households").await;
     assert!(page.body.contains("María Fernanda Cuéllar Rojas"));
+    assert!(
+        page.body.contains("1.117.234.561"),
+        "territorial staff verify documents whole"
+    );
+    client.forget_session();
+    client.log_in_as(Role::Auditor).await;
+    let masked = client.get("/staff/calls/1/households").await;
+    assert!(masked.body.contains("•••••••561") && !masked.body.contains("1.117.234.561"));
     assert_eq!(
         client.get("/staff/calls/99/households").await.status,
         StatusCode::NOT_FOUND

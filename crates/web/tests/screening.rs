@@ -242,9 +242,18 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
         "the stored rules are the shipped ones"
     );
     assert!(
-        household.body.contains("•••"),
-        "a program officer sees the document masked"
+        household.body.contains("CC 1000201"),
+        "a program officer verifies families and sees the whole document"
     );
+    client.forget_session();
+    client.log_in_as(Role::CommitteeMember).await;
+    let masked = client.get(&format!("/staff/households/{household_id}")).await;
+    assert!(
+        masked.body.contains("CC ••••201") && !masked.body.contains("1000201"),
+        "a committee member sees at most the last three digits (Ley 1581)"
+    );
+    client.forget_session();
+    client.log_in_as(Role::ProgramOfficer).await;
 
     // The same files again: the run is reused, nothing is screened again.
     let again = upload(&mut client, ("households.csv", &households), true, &[AS_OF]).await;

@@ -13,7 +13,7 @@ use axum::routing::get;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use vereda_domain::accounts::{Permission, Role};
+use vereda_domain::accounts::Permission;
 use vereda_domain::eligibility::{CallLimits, Explanation, Screener};
 use vereda_domain::rules::RuleSet;
 use vereda_domain::territory::{DaneCode, catalog};
@@ -965,7 +965,7 @@ async fn household_page(
     visitor: Visitor,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
-    let account = visitor.require(Permission::ViewHouseholds)?;
+    visitor.require(Permission::ViewHouseholds)?;
     let lang = visitor.lang;
     let household = state
         .store
@@ -977,8 +977,7 @@ async fn household_page(
         None => None,
     };
     let screening = state.store.household_screening(id).await?;
-    // The full document only for administrators; every other role sees it masked.
-    let document = if account.role == Role::Admin {
+    let document = if visitor.can(Permission::ViewFullDocuments) {
         format!("{} {}", household.head_document_type, household.head_document)
     } else {
         format!(

@@ -75,8 +75,14 @@ async fn households(
         .call(id)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let mut households = state.store.households(Some(call.id)).await?;
+    if !visitor.can(Permission::ViewFullDocuments) {
+        for household in &mut households {
+            household.head_document = vereda_domain::household::mask_document(&household.head_document);
+        }
+    }
     render(&HouseholdsPage {
-        households: state.store.households(Some(call.id)).await?,
+        households,
         call,
         chrome: Chrome::new(&visitor).await?,
     })

@@ -41,6 +41,11 @@ impl Client {
         }
     }
 
+    /// Drops the session cookie, as a closed browser would.
+    pub fn forget_session(&mut self) {
+        self.cookies.clear();
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies
             .iter()
