@@ -54,14 +54,25 @@ pub struct OwnedChunk {
     /// How much of the file had been read when the chunk was cut, and the file's size.
     pub bytes_read: u64,
     pub total_bytes: u64,
+    /// Where its pieces end and the line each starts on, worked out by the reader.
+    cuts: Vec<(usize, usize)>,
 }
 
 impl OwnedChunk {
-    pub fn as_chunk(&self) -> Chunk<'_> {
-        Chunk {
-            bytes: &self.bytes,
-            first_line: self.first_line,
-        }
+    /// The pieces planned when the chunk was read.
+    pub fn pieces(&self) -> Vec<Piece<'_>> {
+        let mut start = 0;
+        self.cuts
+            .iter()
+            .map(|&(end, first_line)| {
+                let piece = Piece {
+                    bytes: &self.bytes[start..end],
+                    first_line,
+                };
+                start = end;
+                piece
+            })
+            .collect()
     }
 }
 
@@ -228,12 +239,25 @@ impl CsvSource {
     }
 
     /// Like [`CsvSource::next_chunk`], but copies the chunk into `buffer` (reused, so its
-    /// pages are touched once) and hands it over.
-    pub fn next_owned_chunk(&mut self, mut buffer: Vec<u8>) -> Result<Option<OwnedChunk>, TableError> {
+    /// pages are touched once), plans its pieces, and hands it over: all the sequential work
+    /// of a chunk, so a reader thread can do it while the previous chunk is parsed.
+    pub fn next_owned_chunk(
+        &mut self,
+        mut buffer: Vec<u8>,
+        parts: usize,
+    ) -> Result<Option<OwnedChunk>, TableError> {
         let Some(chunk) = self.next_chunk()? else {
             return Ok(None);
         };
         let first_line = chunk.first_line;
+        let cuts = chunk
+            .pieces(parts)
+            .iter()
+            .scan(0, |end, piece| {
+                *end += piece.bytes.len();
+                Some((*end, piece.first_line))
+            })
+            .collect();
         buffer.clear();
         buffer.extend_from_slice(chunk.bytes);
         Ok(Some(OwnedChunk {
@@ -241,6 +265,7 @@ impl CsvSource {
             first_line,
             bytes_read: self.bytes_read,
             total_bytes: self.total_bytes,
+            cuts,
         }))
     }
 

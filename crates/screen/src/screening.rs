@@ -353,7 +353,7 @@ pub fn screen(
             scope.spawn(move || {
                 loop {
                     let buffer = spare.try_recv().unwrap_or_default();
-                    let next = source.next_owned_chunk(buffer).transpose();
+                    let next = source.next_owned_chunk(buffer, threads * 2).transpose();
                     let stop = !matches!(next, Some(Ok(_)));
                     if next.is_none_or(|n| chunks.send(n).is_err()) || stop {
                         return;
@@ -363,8 +363,7 @@ pub fn screen(
             for owned in ready {
                 let owned = owned?;
                 let outputs: Vec<Result<PieceOutput, TableError>> = owned
-                    .as_chunk()
-                    .pieces(threads * 2)
+                    .pieces()
                     .into_par_iter()
                     .map(|piece| {
                         let text = piece.text(&households_name)?;
