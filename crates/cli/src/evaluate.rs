@@ -1,10 +1,12 @@
 //! `vereda evaluate`: the financial evaluation of project files (docs/formulation.md).
 //!
 //! One project: `vereda evaluate FILE [--json] [--xlsx OUT] [--rules ID|FILE]` reads a
-//! formulation (TOML or JSON, one schema), validates it and prints the report or one JSON
-//! document. Many: `vereda evaluate --batch DIR|FILE.jsonl --out results.csv` evaluates every
-//! file of a directory or every line of a JSONL file in parallel, one CSV row each; a project
-//! that does not parse or validate gets its message in the `error` column and the batch goes on.
+//! formulation (TOML or JSON, one schema, or a filled XLSX template), validates it and prints
+//! the report or one JSON document. `vereda evaluate --template OUT.xlsx` writes the empty
+//! template (`vereda_screen::formulation_xlsx`). Many: `vereda evaluate --batch DIR|FILE.jsonl
+//! --out results.csv` evaluates every file of a directory or every line of a JSONL file in
+//! parallel, one CSV row each; a project that does not parse or validate gets its message in the
+//! `error` column and the batch goes on.
 //!
 //! The engine is `vereda_domain::finance`; this module reads files, picks the rule set and
 //! presents the results.
@@ -32,15 +34,22 @@ use vereda_domain::finance::{
 use vereda_domain::money::format_amount;
 use vereda_domain::rules::{RuleBook, RuleSet};
 use vereda_domain::territory::{DaneCode, catalog};
+use vereda_screen::formulation_xlsx::{self, FormulationImportError};
 use vereda_screen::screening::write_atomically;
 
 use crate::rule_sets::{listing, rule_book};
 
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
-    /// The project file: .toml or .json, one schema (see docs/formulation.md).
-    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+    /// The project file: .toml or .json, one schema, or a filled .xlsx template (see
+    /// docs/formulation.md).
+    #[arg(required_unless_present_any = ["batch", "template"], conflicts_with_all = ["batch", "template"])]
     file: Option<PathBuf>,
+    /// Write the empty XLSX formulation template (Proyecto, Familias, Presupuesto,
+    /// Producción, Asistencia técnica, Instrucciones...) and stop; fill it in and evaluate it
+    /// with `vereda evaluate FILE.xlsx`.
+    #[arg(long, value_name = "OUT.xlsx", conflicts_with_all = ["batch", "json", "xlsx", "rules"])]
+    template: Option<PathBuf>,
     /// Print the whole evaluation as one JSON document instead of the report.
     #[arg(long)]
     json: bool,
@@ -63,6 +72,11 @@ pub struct EvaluateArgs {
 }
 
 pub fn evaluate(args: EvaluateArgs) -> Result<()> {
+    if let Some(out) = &args.template {
+        formulation_xlsx::write_template(out).map_err(|e| anyhow!("{e}"))?;
+        eprintln!("wrote the formulation template {}", out.display());
+        return Ok(());
+    }
     let (book, chosen) = rule_book(args.rules.as_deref())?;
     if let Some(input) = &args.batch {
         let out = args
@@ -72,12 +86,12 @@ pub fn evaluate(args: EvaluateArgs) -> Result<()> {
         return batch(&book, chosen.as_deref(), input, out);
     }
     let Some(file) = args.file else {
-        bail!("give a project file (.toml or .json), or --batch DIR|FILE.jsonl --out RESULTS.csv");
+        bail!(
+            "give a project file (.toml, .json or .xlsx), --template OUT.xlsx, or --batch DIR|FILE.jsonl --out RESULTS.csv"
+        );
     };
     let name = file.display().to_string();
-    let kind = Kind::of(&file).map_err(|message| anyhow!("{name}: {message}"))?;
-    let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {name}"))?;
-    let formulation = kind.parse(&name, &text, 0).map_err(|message| anyhow!(message))?;
+    let formulation = read_project(&file, &name)?;
     let selected = select(&book, chosen.as_deref(), formulation.frame.budget_year)
         .map_err(|message| anyhow!("{name}: {message}"))?;
     let problems = formulation.validate(selected.financial);
@@ -174,7 +188,9 @@ impl Kind {
         match extension.as_deref() {
             Some("toml") => Ok(Kind::Toml),
             Some("json") => Ok(Kind::Json),
-            _ => Err("unsupported file type; a project file is .toml or .json".to_owned()),
+            _ => Err(
+                "unsupported file type; a project file is .toml, .json or a filled .xlsx template".to_owned(),
+            ),
         }
     }
 
@@ -210,6 +226,23 @@ impl Kind {
             }),
         }
     }
+}
+
+/// A project file: TOML or JSON, or a filled XLSX template (by extension).
+fn read_project(file: &Path, name: &str) -> Result<Formulation> {
+    let is_xlsx = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if is_xlsx {
+        return formulation_xlsx::read_formulation(file).map_err(|error| match error {
+            FormulationImportError::Cells(_) => anyhow!("{name}: {error}"),
+            other => anyhow!("{other}"),
+        });
+    }
+    let kind = Kind::of(file).map_err(|message| anyhow!("{name}: {message}"))?;
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {name}"))?;
+    kind.parse(name, &text, 0).map_err(|message| anyhow!(message))
 }
 
 /// 1-based line and column (in characters) of a byte offset.

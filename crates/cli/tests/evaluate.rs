@@ -443,3 +443,54 @@ fn the_workbook_has_the_four_sheets() {
         Some(&Data::String("price -10%".into()))
     );
 }
+
+#[test]
+fn the_cocoa_example_round_trips_through_the_xlsx_template() {
+    use vereda_domain::finance::Formulation;
+    use vereda_screen::formulation_xlsx::{read_formulation, write_template_filled};
+
+    let source = std::fs::read_to_string(example("cacao-tumaco.toml")).expect("the example");
+    let formulation: Formulation = toml::from_str(&source).expect("the example parses");
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("cacao-plantilla.xlsx");
+    write_template_filled(&path, &formulation).expect("template written");
+    assert_eq!(read_formulation(&path).expect("read back"), formulation);
+
+    let from_toml = vereda(&["evaluate", &example("cacao-tumaco.toml"), "--json"]);
+    let from_xlsx = vereda(&["evaluate", &path.display().to_string(), "--json"]);
+    assert!(from_xlsx.status.success(), "{}", text(&from_xlsx.stderr));
+    assert!(!from_xlsx.stdout.is_empty());
+    assert_eq!(text(&from_xlsx.stdout), text(&from_toml.stdout));
+}
+
+#[test]
+fn the_cli_writes_the_template_and_reports_its_empty_cells_by_sheet_and_row() {
+    use calamine::{Reader, Xlsx, open_workbook};
+
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("plantilla.xlsx");
+    let written = vereda(&["evaluate", "--template", &path.display().to_string()]);
+    assert!(written.status.success(), "{}", text(&written.stderr));
+    let workbook: Xlsx<_> = open_workbook(&path).expect("the template opens");
+    let names = workbook.sheet_names();
+    for sheet in [
+        "Proyecto",
+        "Familias",
+        "Presupuesto",
+        "Producción",
+        "Asistencia técnica",
+        "Instrucciones",
+    ] {
+        assert!(names.iter().any(|n| n == sheet), "{sheet} in {names:?}");
+    }
+
+    let evaluated = vereda(&["evaluate", &path.display().to_string()]);
+    assert_eq!(evaluated.status.code(), Some(1));
+    let stderr = text(&evaluated.stderr);
+    assert!(
+        stderr
+            .contains("plantilla.xlsx [Proyecto], line 2, column Valor, value \"\": required cell is empty"),
+        "{stderr}"
+    );
+    assert!(evaluated.stdout.is_empty());
+}

@@ -141,6 +141,8 @@ mod tests {
             include_str!("pages/staff.rs"),
             include_str!("pages/public.rs"),
             include_str!("pages/screening.rs"),
+            include_str!("pages/evaluation.rs"),
+            include_str!("evaluation.rs"),
             include_str!("screening.rs"),
             include_str!("api/mod.rs"),
         ] {

@@ -5,6 +5,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod evaluation;
 pub mod i18n;
 pub mod pages;
 pub mod screening;

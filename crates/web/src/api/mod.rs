@@ -20,6 +20,8 @@ use crate::auth::Visitor;
 use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::pages::MunicipalityFilter;
 
+pub mod evaluation;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health))
@@ -33,12 +35,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/screenings/{id}", get(screening))
         .route("/api/v1/me", get(me))
+        .route(
+            "/api/v1/evaluations",
+            axum::routing::post(evaluation::evaluate).layer(axum::extract::DefaultBodyLimit::max(
+                crate::evaluation::EVALUATION_UPLOAD_LIMIT_BYTES,
+            )),
+        )
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "vereda API", version = "1", description = "Territorial rural development co-financing: reference data, projects, calls and the audit log."),
-    paths(health, municipalities, departments, pdet_subregions, projects, project, calls, screening, audit, me),
+    paths(health, municipalities, departments, pdet_subregions, projects, project, calls, screening, audit, me, evaluation::evaluate),
     components(schemas(ErrorBody, ErrorCode)),
     tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "staff", description = "Needs a staff session"))
 )]

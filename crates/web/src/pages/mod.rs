@@ -2,6 +2,7 @@
 //! carries a [`Chrome`]: the visitor's language, account and the header's links.
 
 mod admin;
+mod evaluation;
 mod public;
 mod screening;
 mod staff;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .merge(staff::routes())
         .merge(admin::routes())
         .merge(screening::routes())
+        .merge(evaluation::routes())
 }
 
 /// What every page's frame needs.

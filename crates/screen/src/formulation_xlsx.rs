@@ -1,0 +1,1545 @@
+//! The formulation as a workbook a formulator fills in (docs/formulation.md, "The XLSX
+//! template"): one sheet per part of the project, Spanish headers, lists of accepted values.
+//!
+//! [`write_template`] writes the empty template, [`write_template_filled`] exports an existing
+//! formulation into the same layout and [`read_formulation`] reads a filled workbook back,
+//! collecting every cell at fault as a [`RowError`] that names the sheet, the row, the column
+//! and the value. Whether the formulation is complete and consistent stays the question of
+//! `Formulation::validate`.
+
+use std::fs::File;
+use std::io::{self, BufReader, Write as _};
+use std::path::Path;
+use std::str::FromStr;
+
+use calamine::{Data, Reader, Xlsx};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{DataValidation, DataValidationErrorStyle, Format, Workbook, Worksheet, XlsxError};
+use vereda_domain::finance::formulation::{
+    Activity, ActivityYear, BudgetLine, ExpenseCategory, Formulation, Frame, Funder, ParticipatingHousehold,
+    Responsibility, ScheduledActivity, TechnicalAssistanceCost,
+};
+
+use crate::screening::write_atomically;
+use crate::table::{RowError, find_column, normalize_header, parse_decimal};
+
+pub const SHEET_PROJECT: &str = "Proyecto";
+pub const SHEET_OPERATING: &str = "Estructura operativa";
+pub const SHEET_SCHEDULE: &str = "Cronograma";
+pub const SHEET_HOUSEHOLDS: &str = "Familias";
+pub const SHEET_BUDGET: &str = "Presupuesto";
+pub const SHEET_ACTIVITIES: &str = "Producción";
+pub const SHEET_YEARS: &str = "Producción anual";
+pub const SHEET_ASSISTANCE: &str = "Asistencia técnica";
+pub const SHEET_INSTRUCTIONS: &str = "Instrucciones";
+
+/// Rows of the list sheets that get the drop-down lists of accepted values.
+const VALIDATED_ROWS: u32 = 500;
+
+/// Why a workbook could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("cannot build the workbook: {0}")]
+    Xlsx(#[from] XlsxError),
+    #[error("cannot write {file}: {source}")]
+    Io { file: String, source: io::Error },
+}
+
+/// Why a filled template could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FormulationImportError {
+    #[error("{file}: cannot read the file: {source}")]
+    Io { file: String, source: io::Error },
+    #[error("{file}: cannot read the spreadsheet: {message}")]
+    Spreadsheet { file: String, message: String },
+    /// Every cell at fault, in sheet and row order.
+    #[error("{}", cells_report(.0))]
+    Cells(Vec<RowError>),
+}
+
+fn cells_report(errors: &[RowError]) -> String {
+    let mut out = format!(
+        "the template has {} error{}:",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    for error in errors {
+        out.push_str("\n  ");
+        out.push_str(&error.to_string());
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The layout
+
+/// A column of a list sheet: the Spanish header written, and the other headers accepted
+/// (the schema's field name among them).
+struct Column {
+    header: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+}
+
+const fn col(header: &'static str, aliases: &'static [&'static str], required: bool) -> Column {
+    Column {
+        header,
+        aliases,
+        required,
+    }
+}
+
+const OPERATING_COLUMNS: &[Column] = &[
+    col("Actividad", &["activity"], true),
+    col("Responsable", &["responsible"], true),
+];
+const SCHEDULE_COLUMNS: &[Column] = &[
+    col("Actividad", &["name", "activity"], true),
+    col("Mes inicio", &["start_month", "mes de inicio"], true),
+    col("Mes fin", &["end_month", "mes final"], true),
+];
+const HOUSEHOLD_COLUMNS: &[Column] = &[
+    col("Familia (id)", &["id", "familia", "hogar"], true),
+    col("Cofinanciación máxima %", &["max_pct", "porcentaje maximo"], true),
+    col("Tope SMMLV", &["cap_smmlv", "tope"], true),
+];
+const BUDGET_COLUMNS: &[Column] = &[
+    col("Rubro", &["category", "categoria"], true),
+    col("Financiador", &["funder"], true),
+    col("Descripción", &["description"], true),
+    col("Cantidad", &["quantity"], true),
+    col("Unidad", &["unit"], false),
+    col("Precio unitario", &["unit_price", "valor unitario"], true),
+    col("Año", &["year", "ano"], false),
+    col("Mes", &["month"], false),
+];
+const ACTIVITY_COLUMNS: &[Column] = &[
+    col("Actividad", &["name", "activity"], true),
+    col("Unidad de escala", &["unit", "unidad"], true),
+    col("Unidad de producto", &["product_unit"], false),
+    col("Jornal", &["day_wage", "valor del jornal"], true),
+    col("Año de pleno desarrollo", &["full_production_year"], true),
+    col("Valor residual", &["residual_value"], false),
+];
+const YEAR_COLUMNS: &[Column] = &[
+    col("Actividad", &["activity", "name"], true),
+    col("Año", &["year", "ano"], true),
+    col("Unidades (área o cabezas)", &["units", "unidades", "area"], true),
+    col("Rendimiento por unidad", &["yield_per_unit", "rendimiento"], true),
+    col("Precio", &["price"], true),
+    col("Costos de operación", &["operating_costs"], false),
+    col("Costo por unidad de producto", &["output_cost_per_unit"], false),
+    col("Jornales contratados", &["hired_labour_days"], false),
+    col("Jornales familiares", &["family_labour_days"], false),
+    col("Reposiciones", &["replacements"], false),
+];
+const ASSISTANCE_COLUMNS: &[Column] = &[
+    col("Año", &["year", "ano"], true),
+    col("Costo", &["cost"], true),
+    col("Quién paga", &["payer", "quien paga"], false),
+];
+
+/// Headers of the "Proyecto" sheet: one label/value row per field, lists on several rows
+/// with the same key.
+const PROJECT_HEADERS: [&str; 4] = ["Campo", "Clave", "Valor", "Artículo"];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FieldKind {
+    Text,
+    List,
+    Whole,
+    Yes,
+}
+
+struct Field {
+    key: &'static str,
+    label: &'static str,
+    article: &'static str,
+    kind: FieldKind,
+}
+
+const fn field(key: &'static str, label: &'static str, article: &'static str, kind: FieldKind) -> Field {
+    Field {
+        key,
+        label,
+        article,
+        kind,
+    }
+}
+
+use FieldKind::{List, Text, Whole, Yes};
+
+const FIELDS: &[Field] = &[
+    field("frame.code", "Código del proyecto", "", Text),
+    field("frame.title", "Título", "", Text),
+    field("frame.municipality", "Municipio (código DANE)", "", Text),
+    field("frame.typology", "Tipología (1 a 4)", "Art. 22", Whole),
+    field("frame.budget_year", "Vigencia presupuestal", "", Whole),
+    field(
+        "frame.horizon_years",
+        "Horizonte de evaluación (años)",
+        "Art. 19.6",
+        Whole,
+    ),
+    field(
+        "frame.components.general.project_type",
+        "Tipo de proyecto",
+        "Art. 19.1",
+        Text,
+    ),
+    field(
+        "frame.components.general.activity_description",
+        "Descripción de la actividad productiva",
+        "Art. 19.1",
+        Text,
+    ),
+    field(
+        "frame.components.general.technology",
+        "Tecnología propuesta",
+        "Art. 19.1",
+        Text,
+    ),
+    field(
+        "frame.components.general.productive_indicators",
+        "Indicadores productivos (uno por fila)",
+        "Art. 19.1",
+        List,
+    ),
+    field(
+        "frame.components.general.management_plan",
+        "Plan de manejo",
+        "Art. 19.1",
+        Text,
+    ),
+    field(
+        "frame.components.general.technical_assistance_plan",
+        "Plan de asistencia técnica",
+        "Art. 19.1",
+        Text,
+    ),
+    field(
+        "frame.components.general.production_and_marketing_organization",
+        "Organización para la producción y el mercadeo",
+        "Art. 19.1",
+        Text,
+    ),
+    field(
+        "frame.components.general.implementation_methodology",
+        "Metodología de implementación",
+        "Art. 19.1",
+        Text,
+    ),
+    field(
+        "frame.components.general.implementation_areas",
+        "Áreas de implementación",
+        "Art. 19.1",
+        Text,
+    ),
+    field(
+        "frame.components.general.labour_requirements",
+        "Requerimientos de mano de obra",
+        "Art. 19.1",
+        Text,
+    ),
+    field(
+        "frame.components.general.family_labour_availability",
+        "Disponibilidad de mano de obra familiar",
+        "Art. 19.1",
+        Text,
+    ),
+    field(
+        "frame.components.general.equipment_and_machinery",
+        "Equipos y maquinaria",
+        "Art. 19.1",
+        Text,
+    ),
+    field(
+        "frame.components.technical.biophysical_conditions",
+        "Condiciones biofísicas",
+        "Art. 19.2",
+        Text,
+    ),
+    field(
+        "frame.components.technical.production_system",
+        "Sistema de producción",
+        "Art. 19.2",
+        Text,
+    ),
+    field(
+        "frame.components.technical.required_infrastructure",
+        "Infraestructura requerida",
+        "Art. 19.2",
+        Text,
+    ),
+    field(
+        "frame.components.technical.marketing_strategy",
+        "Estrategias de comercialización",
+        "Art. 19.2",
+        Text,
+    ),
+    field(
+        "frame.components.technical.assistance_support",
+        "Soporte de asistencia",
+        "Art. 19.2",
+        Text,
+    ),
+    field(
+        "frame.components.technical.price_source",
+        "Fuente oficial de precios",
+        "Art. 19.2",
+        Text,
+    ),
+    field(
+        "frame.components.commercial.market_analysis",
+        "Análisis de mercado",
+        "Art. 19.3",
+        Text,
+    ),
+    field(
+        "frame.components.commercial.marketing_channels",
+        "Canales de comercialización",
+        "Art. 19.3",
+        Text,
+    ),
+    field(
+        "frame.components.commercial.sales_plan.place",
+        "Plan de ventas: dónde",
+        "Art. 19.3",
+        Text,
+    ),
+    field(
+        "frame.components.commercial.sales_plan.method",
+        "Plan de ventas: cómo",
+        "Art. 19.3",
+        Text,
+    ),
+    field(
+        "frame.components.commercial.sales_plan.quantities",
+        "Plan de ventas: cuánto",
+        "Art. 19.3",
+        Text,
+    ),
+    field(
+        "frame.components.commercial.sales_plan.frequency",
+        "Plan de ventas: cada cuánto",
+        "Art. 19.3",
+        Text,
+    ),
+    field(
+        "frame.components.commercial.sales_plan.buyers",
+        "Plan de ventas: a quién",
+        "Art. 19.3",
+        Text,
+    ),
+    field(
+        "frame.components.commercial.sales_plan.price",
+        "Plan de ventas: a qué precio",
+        "Art. 19.3",
+        Text,
+    ),
+    field(
+        "frame.components.commercial.marketing_costs",
+        "Costos de comercialización",
+        "Art. 19.3",
+        Text,
+    ),
+    field(
+        "frame.components.commercial.regional_supply_and_demand",
+        "Oferta y demanda regional",
+        "Art. 19.3",
+        Text,
+    ),
+    field(
+        "frame.components.commercial.product_condition",
+        "Conservación y presentación del producto",
+        "Art. 19.3",
+        Text,
+    ),
+    field(
+        "frame.components.environmental.impacts",
+        "Impactos ambientales",
+        "Art. 19.4",
+        Text,
+    ),
+    field(
+        "frame.components.environmental.prevention_measures",
+        "Medidas de prevención (si se requieren)",
+        "Art. 19.4",
+        Text,
+    ),
+    field(
+        "frame.components.environmental.conservation_commitment",
+        "Compromiso de conservación",
+        "Art. 19.4",
+        Text,
+    ),
+    field(
+        "frame.components.environmental.authority_consultation",
+        "Consulta a la autoridad ambiental",
+        "Art. 19.4",
+        Text,
+    ),
+    field(
+        "frame.components.environmental.permits",
+        "Permisos (uno por fila)",
+        "Art. 19.4",
+        List,
+    ),
+    field(
+        "frame.components.social.community_organization",
+        "Organización de la comunidad",
+        "Art. 19.5",
+        Text,
+    ),
+    field(
+        "frame.components.social.cultural_aspects",
+        "Aspectos culturales",
+        "Art. 19.5",
+        Text,
+    ),
+    field(
+        "frame.components.social.benefits",
+        "Beneficios directos e indirectos",
+        "Art. 19.5",
+        Text,
+    ),
+    field(
+        "frame.components.social.beneficiary_type",
+        "Tipo de beneficiarios",
+        "Art. 19.5",
+        Text,
+    ),
+    field(
+        "frame.components.social.social_programs",
+        "Programas sociales presentes",
+        "Art. 19.5",
+        Text,
+    ),
+    field(
+        "frame.components.social.organizations",
+        "Organizaciones de los beneficiarios",
+        "Art. 19.5",
+        Text,
+    ),
+    field(
+        "frame.components.financial.credit_plan",
+        "Planificación de crédito",
+        "Art. 19.6",
+        Text,
+    ),
+    field(
+        "frame.components.financial.notes",
+        "Notas financieras",
+        "Art. 19.6",
+        Text,
+    ),
+    field(
+        "frame.components.food_security.required",
+        "Seguridad alimentaria requerida (sí/no)",
+        "Art. 19.7",
+        Yes,
+    ),
+    field(
+        "frame.components.food_security.description",
+        "Seguridad alimentaria: descripción",
+        "Art. 19.7",
+        Text,
+    ),
+    field(
+        "frame.components.food_security.activity",
+        "Seguridad alimentaria: actividad productiva",
+        "Art. 19.7",
+        Text,
+    ),
+    field(
+        "frame.accompaniment.description",
+        "Plan de acompañamiento: descripción",
+        "Art. 18.5",
+        Text,
+    ),
+    field(
+        "frame.accompaniment.training_topics",
+        "Temas de capacitación (uno por fila)",
+        "Art. 18.5",
+        List,
+    ),
+    field(
+        "frame.accompaniment.responsible",
+        "Plan de acompañamiento: responsable",
+        "Art. 18.5",
+        Text,
+    ),
+    field(
+        "frame.employment.small_producers",
+        "Beneficia a pequeños productores (sí/no)",
+        "Art. 18.6",
+        Yes,
+    ),
+    field(
+        "frame.employment.description",
+        "Iniciativa de empleo: descripción",
+        "Art. 18.6",
+        Text,
+    ),
+    field(
+        "frame.employment.direct_jobs",
+        "Empleos directos",
+        "Art. 18.6",
+        Whole,
+    ),
+];
+
+/// The text field of the frame under `key`.
+fn text_mut<'f>(frame: &'f mut Frame, key: &str) -> Option<&'f mut String> {
+    let c = &mut frame.components;
+    let field = match key.strip_prefix("frame.")? {
+        "code" => &mut frame.code,
+        "title" => &mut frame.title,
+        "municipality" => &mut frame.municipality,
+        "components.general.project_type" => &mut c.general.project_type,
+        "components.general.activity_description" => &mut c.general.activity_description,
+        "components.general.technology" => &mut c.general.technology,
+        "components.general.management_plan" => &mut c.general.management_plan,
+        "components.general.technical_assistance_plan" => &mut c.general.technical_assistance_plan,
+        "components.general.production_and_marketing_organization" => {
+            &mut c.general.production_and_marketing_organization
+        }
+        "components.general.implementation_methodology" => &mut c.general.implementation_methodology,
+        "components.general.implementation_areas" => &mut c.general.implementation_areas,
+        "components.general.labour_requirements" => &mut c.general.labour_requirements,
+        "components.general.family_labour_availability" => &mut c.general.family_labour_availability,
+        "components.general.equipment_and_machinery" => &mut c.general.equipment_and_machinery,
+        "components.technical.biophysical_conditions" => &mut c.technical.biophysical_conditions,
+        "components.technical.production_system" => &mut c.technical.production_system,
+        "components.technical.required_infrastructure" => &mut c.technical.required_infrastructure,
+        "components.technical.marketing_strategy" => &mut c.technical.marketing_strategy,
+        "components.technical.assistance_support" => &mut c.technical.assistance_support,
+        "components.technical.price_source" => &mut c.technical.price_source,
+        "components.commercial.market_analysis" => &mut c.commercial.market_analysis,
+        "components.commercial.marketing_channels" => &mut c.commercial.marketing_channels,
+        "components.commercial.sales_plan.place" => &mut c.commercial.sales_plan.place,
+        "components.commercial.sales_plan.method" => &mut c.commercial.sales_plan.method,
+        "components.commercial.sales_plan.quantities" => &mut c.commercial.sales_plan.quantities,
+        "components.commercial.sales_plan.frequency" => &mut c.commercial.sales_plan.frequency,
+        "components.commercial.sales_plan.buyers" => &mut c.commercial.sales_plan.buyers,
+        "components.commercial.sales_plan.price" => &mut c.commercial.sales_plan.price,
+        "components.commercial.marketing_costs" => &mut c.commercial.marketing_costs,
+        "components.commercial.regional_supply_and_demand" => &mut c.commercial.regional_supply_and_demand,
+        "components.commercial.product_condition" => &mut c.commercial.product_condition,
+        "components.environmental.impacts" => &mut c.environmental.impacts,
+        "components.environmental.prevention_measures" => &mut c.environmental.prevention_measures,
+        "components.environmental.conservation_commitment" => &mut c.environmental.conservation_commitment,
+        "components.environmental.authority_consultation" => &mut c.environmental.authority_consultation,
+        "components.social.community_organization" => &mut c.social.community_organization,
+        "components.social.cultural_aspects" => &mut c.social.cultural_aspects,
+        "components.social.benefits" => &mut c.social.benefits,
+        "components.social.beneficiary_type" => &mut c.social.beneficiary_type,
+        "components.social.social_programs" => &mut c.social.social_programs,
+        "components.social.organizations" => &mut c.social.organizations,
+        "components.financial.credit_plan" => &mut c.financial.credit_plan,
+        "components.financial.notes" => &mut c.financial.notes,
+        "components.food_security.description" => &mut c.food_security.description,
+        "components.food_security.activity" => &mut c.food_security.activity,
+        "accompaniment.description" => &mut frame.accompaniment.description,
+        "accompaniment.responsible" => &mut frame.accompaniment.responsible,
+        "employment.description" => &mut frame.employment.description,
+        _ => return None,
+    };
+    Some(field)
+}
+
+/// The list field of the frame under `key`.
+fn list_mut<'f>(frame: &'f mut Frame, key: &str) -> Option<&'f mut Vec<String>> {
+    match key {
+        "frame.components.general.productive_indicators" => {
+            Some(&mut frame.components.general.productive_indicators)
+        }
+        "frame.components.environmental.permits" => Some(&mut frame.components.environmental.permits),
+        "frame.accompaniment.training_topics" => Some(&mut frame.accompaniment.training_topics),
+        _ => None,
+    }
+}
+
+/// The values of a scalar field as the cell shows them.
+fn scalar_text(frame: &Frame, key: &str) -> String {
+    match key {
+        "frame.typology" => frame.typology.to_string(),
+        "frame.budget_year" => frame.budget_year.to_string(),
+        "frame.horizon_years" => frame.horizon_years.to_string(),
+        "frame.employment.direct_jobs" => frame.employment.direct_jobs.to_string(),
+        "frame.components.food_security.required" => yes_no(frame.components.food_security.required),
+        "frame.employment.small_producers" => yes_no(frame.employment.small_producers),
+        _ => String::new(),
+    }
+}
+
+fn yes_no(value: bool) -> String {
+    if value { "sí" } else { "no" }.to_owned()
+}
+
+fn parse_yes(text: &str) -> Option<bool> {
+    match normalize_header(text).as_str() {
+        "si" | "s" | "yes" | "y" | "true" | "verdadero" | "1" | "x" => Some(true),
+        "no" | "n" | "false" | "falso" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Spanish names of the expense categories, with the article each comes from.
+const CATEGORIES: &[(ExpenseCategory, &str, &str)] = &[
+    (
+        ExpenseCategory::WorksInParcel,
+        "Obras intraprediales",
+        "Art. 20.1",
+    ),
+    (
+        ExpenseCategory::PhysicalInfrastructure,
+        "Obras de infraestructura física",
+        "Art. 20.2",
+    ),
+    (
+        ExpenseCategory::GoodsAndEquipment,
+        "Bienes y equipos",
+        "Art. 20.3",
+    ),
+    (
+        ExpenseCategory::MaterialsAndSupplies,
+        "Materiales y suministros",
+        "Art. 20.4",
+    ),
+    (
+        ExpenseCategory::TechnicalAssistance,
+        "Asistencia técnica (acompañamiento integral)",
+        "Art. 20.5",
+    ),
+    (
+        ExpenseCategory::PersonalServices,
+        "Servicios personales (nómina, mano de obra, honorarios)",
+        "Art. 21.1",
+    ),
+    (ExpenseCategory::Land, "Terrenos", "Art. 21.2"),
+    (
+        ExpenseCategory::Maintenance,
+        "Mantenimiento, repuestos y servicios públicos",
+        "Art. 21.3",
+    ),
+    (ExpenseCategory::Rent, "Arrendamiento", "Art. 21.4"),
+    (ExpenseCategory::Insurance, "Seguros", "Art. 21.5"),
+    (
+        ExpenseCategory::Taxes,
+        "Impuestos, tasas y contribuciones",
+        "Art. 21.6",
+    ),
+];
+
+fn parse_category(text: &str) -> Option<ExpenseCategory> {
+    if let Ok(category) = ExpenseCategory::from_str(text) {
+        return Some(category);
+    }
+    let wanted = normalize_header(text);
+    CATEGORIES
+        .iter()
+        .find(|(category, spanish, _)| {
+            normalize_header(spanish) == wanted || normalize_header(category.as_str()) == wanted
+        })
+        .map(|(category, _, _)| *category)
+}
+
+fn funder_text(funder: &Funder) -> String {
+    funder.to_string()
+}
+
+fn parse_funder(text: &str) -> Option<Funder> {
+    let text = text.trim();
+    if let Some((head, name)) = text.split_once(':') {
+        let name = name.trim();
+        return (matches!(normalize_header(head).as_str(), "other" | "otro") && !name.is_empty())
+            .then(|| Funder::Other(name.to_owned()));
+    }
+    match normalize_header(text).as_str() {
+        "institute" | "instituto" | "incoder" => Some(Funder::Institute),
+        "counterpart" | "contrapartida" => Some(Funder::Counterpart),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+/// Writes the empty template to `path` (atomically: a temporary file renamed over it).
+pub fn write_template(path: &Path) -> Result<(), TemplateError> {
+    save(path, build(None)?)
+}
+
+/// Writes `formulation` in the layout of the template, so it can be edited and read back.
+pub fn write_template_filled(path: &Path, formulation: &Formulation) -> Result<(), TemplateError> {
+    save(path, build(Some(formulation))?)
+}
+
+fn save(path: &Path, bytes: Vec<u8>) -> Result<(), TemplateError> {
+    write_atomically(path, |out| out.write_all(&bytes)).map_err(|source| TemplateError::Io {
+        file: path.display().to_string(),
+        source,
+    })
+}
+
+/// One cell to write: text or a number.
+enum Cell {
+    Text(String),
+    Number(f64),
+}
+
+fn text(value: &str) -> Cell {
+    Cell::Text(value.to_owned())
+}
+
+fn whole(value: impl Into<f64>) -> Cell {
+    Cell::Number(value.into())
+}
+
+fn optional(value: Option<u16>) -> Cell {
+    value.map_or(Cell::Text(String::new()), whole)
+}
+
+/// A number cell when the float reads back as the same decimal, text otherwise (text cells
+/// are read with `parse_decimal`, so nothing is lost).
+fn amount(value: Decimal) -> Cell {
+    match value.to_f64() {
+        Some(float) if Decimal::from_str(&float.to_string()).ok() == Some(value) => Cell::Number(float),
+        _ => Cell::Text(value.to_string()),
+    }
+}
+
+fn write_cell(sheet: &mut Worksheet, row: u32, column: u16, cell: &Cell) -> Result<(), XlsxError> {
+    match cell {
+        Cell::Text(value) if value.is_empty() => {}
+        Cell::Text(value) => {
+            sheet.write_string(row, column, value)?;
+        }
+        Cell::Number(value) => {
+            sheet.write_number(row, column, *value)?;
+        }
+    }
+    Ok(())
+}
+
+fn list_sheet(
+    workbook: &mut Workbook,
+    name: &str,
+    columns: &[Column],
+    rows: &[Vec<Cell>],
+) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(name)?;
+    for (index, column) in columns.iter().enumerate() {
+        let index = u16::try_from(index).map_err(|_| XlsxError::RowColumnLimitError)?;
+        sheet.write_string_with_format(0, index, column.header, &bold)?;
+        sheet.set_column_width(index, column.header.chars().count().max(14) as f64 + 2.0)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    for (row, cells) in rows.iter().enumerate() {
+        let row = u32::try_from(row + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+        for (column, cell) in cells.iter().enumerate() {
+            let column = u16::try_from(column).map_err(|_| XlsxError::RowColumnLimitError)?;
+            write_cell(sheet, row, column, cell)?;
+        }
+    }
+    Ok(())
+}
+
+fn build(formulation: Option<&Formulation>) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    project_sheet(&mut workbook, formulation.map(|f| &f.frame))?;
+
+    let frame = formulation.map(|f| &f.frame);
+    let operating: Vec<Vec<Cell>> = frame
+        .map(|f| f.components.technical.operating_structure.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|r| vec![text(&r.activity), text(&r.responsible)])
+        .collect();
+    let schedule: Vec<Vec<Cell>> = frame
+        .map(|f| f.components.schedule.activities.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|a| vec![text(&a.name), whole(a.start_month), whole(a.end_month)])
+        .collect();
+    let households: Vec<Vec<Cell>> = frame
+        .map(|f| f.households.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|h| vec![text(&h.id), amount(h.max_pct), amount(h.cap_smmlv)])
+        .collect();
+    let budget: Vec<Vec<Cell>> = formulation
+        .map(|f| f.budget.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|l| {
+            vec![
+                text(l.category.as_str()),
+                Cell::Text(funder_text(&l.funder)),
+                text(&l.description),
+                amount(l.quantity),
+                text(&l.unit),
+                amount(l.unit_price),
+                optional(l.year),
+                optional(l.month),
+            ]
+        })
+        .collect();
+    let production = formulation.map(|f| f.production.as_slice()).unwrap_or_default();
+    let activities: Vec<Vec<Cell>> = production
+        .iter()
+        .map(|a| {
+            vec![
+                text(&a.name),
+                text(&a.unit),
+                text(&a.product_unit),
+                amount(a.day_wage),
+                whole(a.full_production_year),
+                amount(a.residual_value),
+            ]
+        })
+        .collect();
+    let years: Vec<Vec<Cell>> = production
+        .iter()
+        .flat_map(|a| {
+            a.years.iter().map(|y| {
+                vec![
+                    text(&a.name),
+                    whole(y.year),
+                    amount(y.units),
+                    amount(y.yield_per_unit),
+                    amount(y.price),
+                    amount(y.operating_costs),
+                    amount(y.output_cost_per_unit),
+                    amount(y.hired_labour_days),
+                    amount(y.family_labour_days),
+                    amount(y.replacements),
+                ]
+            })
+        })
+        .collect();
+    let assistance: Vec<Vec<Cell>> = formulation
+        .map(|f| f.technical_assistance.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|t| vec![whole(t.year), amount(t.cost), text(&t.payer)])
+        .collect();
+
+    list_sheet(&mut workbook, SHEET_OPERATING, OPERATING_COLUMNS, &operating)?;
+    list_sheet(&mut workbook, SHEET_SCHEDULE, SCHEDULE_COLUMNS, &schedule)?;
+    list_sheet(&mut workbook, SHEET_HOUSEHOLDS, HOUSEHOLD_COLUMNS, &households)?;
+    list_sheet(&mut workbook, SHEET_BUDGET, BUDGET_COLUMNS, &budget)?;
+    {
+        let sheet = workbook.worksheet_from_name(SHEET_BUDGET)?;
+        let categories: Vec<&str> = ExpenseCategory::ALL.iter().map(|c| c.as_str()).collect();
+        let category_list = DataValidation::new()
+            .allow_list_strings(&categories)?
+            .set_error_title("Rubro")?
+            .set_error_message("Use uno de los rubros de la hoja Instrucciones (Art. 20 y 21).")?;
+        sheet.add_data_validation(1, 0, VALIDATED_ROWS, 0, &category_list)?;
+        // "other: NAME" is also accepted, so the list only suggests.
+        let funder_list = DataValidation::new()
+            .allow_list_strings(&["institute", "counterpart", "other: "])?
+            .set_error_style(DataValidationErrorStyle::Information)
+            .set_error_title("Financiador")?
+            .set_error_message("institute, counterpart u other: NOMBRE (por ejemplo other: Alcaldía).")?;
+        sheet.add_data_validation(1, 1, VALIDATED_ROWS, 1, &funder_list)?;
+    }
+    list_sheet(&mut workbook, SHEET_ACTIVITIES, ACTIVITY_COLUMNS, &activities)?;
+    list_sheet(&mut workbook, SHEET_YEARS, YEAR_COLUMNS, &years)?;
+    list_sheet(&mut workbook, SHEET_ASSISTANCE, ASSISTANCE_COLUMNS, &assistance)?;
+    instructions_sheet(&mut workbook)?;
+    workbook.save_to_buffer()
+}
+
+fn project_sheet(workbook: &mut Workbook, frame: Option<&Frame>) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    let wrap = Format::new().set_text_wrap();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(SHEET_PROJECT)?;
+    for (index, header) in (0u16..).zip(PROJECT_HEADERS) {
+        sheet.write_string_with_format(0, index, header, &bold)?;
+    }
+    sheet.set_column_width(0, 45)?;
+    sheet.set_column_width(1, 30)?;
+    sheet.set_column_width(2, 90)?;
+    sheet.set_column_width(3, 10)?;
+    sheet.set_freeze_panes(1, 0)?;
+    let mut scratch = frame.cloned();
+    let mut row = 1u32;
+    for field in FIELDS {
+        let values: Vec<String> = match (&mut scratch, field.kind) {
+            (None, _) => vec![String::new()],
+            (Some(frame), Text) => vec![text_mut(frame, field.key).cloned().unwrap_or_default()],
+            (Some(frame), List) => {
+                let items = list_mut(frame, field.key).cloned().unwrap_or_default();
+                if items.is_empty() {
+                    vec![String::new()]
+                } else {
+                    items
+                }
+            }
+            (Some(frame), Whole | Yes) => vec![scalar_text(frame, field.key)],
+        };
+        for value in values {
+            sheet.write_string(row, 0, field.label)?;
+            sheet.write_string(row, 1, field.key)?;
+            if !value.is_empty() {
+                match field.kind {
+                    Whole => {
+                        let number: f64 = value
+                            .parse()
+                            .map_err(|_| XlsxError::ParameterError(value.clone()))?;
+                        sheet.write_number(row, 2, number)?;
+                    }
+                    _ => {
+                        sheet.write_string_with_format(row, 2, &value, &wrap)?;
+                    }
+                }
+            }
+            sheet.write_string(row, 3, field.article)?;
+            if field.kind == Yes {
+                let yes_no = DataValidation::new().allow_list_strings(&["sí", "no"])?;
+                sheet.add_data_validation(row, 2, row, 2, &yes_no)?;
+            }
+            row += 1;
+        }
+    }
+    Ok(())
+}
+
+fn instructions_sheet(workbook: &mut Workbook) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(SHEET_INSTRUCTIONS)?;
+    sheet.set_column_width(0, 40)?;
+    sheet.set_column_width(1, 60)?;
+    sheet.set_column_width(2, 14)?;
+    let mut rows: Vec<(bool, String, String, String)> = vec![
+        (true, "Hoja".into(), "Qué contiene".into(), "Artículo".into()),
+        (false, SHEET_PROJECT.into(), "Marco del proyecto y componentes de la formulación: una fila por campo; las listas ocupan varias filas con la misma clave. No cambie la columna Clave.".into(), "Art. 18, 19, 22".into()),
+        (false, SHEET_OPERATING.into(), "Estructura operativa: actividades y responsables".into(), "Art. 19.2".into()),
+        (false, SHEET_SCHEDULE.into(), "Cronograma: plan operativo en meses desde el inicio".into(), "Art. 19.8".into()),
+        (false, SHEET_HOUSEHOLDS.into(), "Familias participantes: % máximo de cofinanciación y tope en SMMLV".into(), "Art. 7, 29".into()),
+        (false, SHEET_BUDGET.into(), "Presupuesto detallado: cantidad × precio unitario, en un año (0 = inversión) o un mes (1 = primer mes), no ambos".into(), "Art. 19.6, 19.8, 20, 21".into()),
+        (false, SHEET_ACTIVITIES.into(), "Modelo productivo: una fila por actividad".into(), "Art. 19.1".into()),
+        (false, SHEET_YEARS.into(), "Modelo productivo por año: una fila por actividad y año (la actividad se escribe como en la hoja Producción)".into(), "Art. 19.1, 19.6".into()),
+        (false, SHEET_ASSISTANCE.into(), "Acompañamiento integral fuera del presupuesto, por año".into(), "Art. 20.5".into()),
+        (false, String::new(), String::new(), String::new()),
+        (true, "Rubro (hoja Presupuesto)".into(), "Descripción".into(), "Artículo".into()),
+    ];
+    for (category, spanish, article) in CATEGORIES {
+        rows.push((
+            false,
+            category.as_str().into(),
+            (*spanish).into(),
+            (*article).into(),
+        ));
+    }
+    rows.push((false, String::new(), String::new(), String::new()));
+    rows.push((
+        true,
+        "Financiador (hoja Presupuesto)".into(),
+        "Descripción".into(),
+        "Artículo".into(),
+    ));
+    rows.push((
+        false,
+        "institute".into(),
+        "El instituto: la cofinanciación solicitada".into(),
+        "Art. 20".into(),
+    ));
+    rows.push((
+        false,
+        "counterpart".into(),
+        "Contrapartida de los beneficiarios (efectivo o especie)".into(),
+        "Art. 47".into(),
+    ));
+    rows.push((
+        false,
+        "other: NOMBRE".into(),
+        "Otro financiador, parte de la contrapartida (por ejemplo other: Alcaldía de Tumaco)".into(),
+        "Art. 47".into(),
+    ));
+    rows.push((false, String::new(), String::new(), String::new()));
+    rows.push((false, "Números".into(), "Sin separador de miles; decimales con punto o coma (12.5 o 12,5). Montos en pesos constantes de la vigencia.".into(), "Art. 19.6".into()));
+    for (row, (header, a, b, c)) in (0u32..).zip(rows) {
+        if header {
+            sheet.write_string_with_format(row, 0, a, &bold)?;
+            sheet.write_string_with_format(row, 1, b, &bold)?;
+            sheet.write_string_with_format(row, 2, c, &bold)?;
+        } else {
+            sheet.write_string(row, 0, a)?;
+            sheet.write_string(row, 1, b)?;
+            sheet.write_string(row, 2, c)?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// Reads a filled template. Every cell at fault is reported at once
+/// ([`FormulationImportError::Cells`]); the formulation is then to be validated with
+/// `Formulation::validate`.
+pub fn read_formulation(path: &Path) -> Result<Formulation, FormulationImportError> {
+    let file_name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let file = File::open(path).map_err(|source| FormulationImportError::Io {
+        file: file_name.clone(),
+        source,
+    })?;
+    let mut workbook: Xlsx<_> =
+        calamine::open_workbook_from_rs(BufReader::new(file)).map_err(|e: calamine::XlsxError| {
+            FormulationImportError::Spreadsheet {
+                file: file_name.clone(),
+                message: e.to_string(),
+            }
+        })?;
+    let mut reader = Import {
+        file: file_name,
+        errors: Vec::new(),
+    };
+
+    let frame = reader.project(&mut workbook);
+    let operating = reader.sheet(&mut workbook, SHEET_OPERATING, OPERATING_COLUMNS, false, |r| {
+        let activity = r.required(0);
+        let responsible = r.required(1);
+        Some(Responsibility {
+            activity: activity?,
+            responsible: responsible?,
+        })
+    });
+    let schedule = reader.sheet(&mut workbook, SHEET_SCHEDULE, SCHEDULE_COLUMNS, false, |r| {
+        let name = r.required(0);
+        let start = r.whole(1);
+        let end = r.whole(2);
+        Some(ScheduledActivity {
+            name: name?,
+            start_month: start??,
+            end_month: end??,
+        })
+    });
+    let households = reader.sheet(&mut workbook, SHEET_HOUSEHOLDS, HOUSEHOLD_COLUMNS, false, |r| {
+        let id = r.required(0);
+        let max_pct = r.decimal(1);
+        let cap = r.decimal(2);
+        Some(ParticipatingHousehold {
+            id: id?,
+            max_pct: max_pct??,
+            cap_smmlv: cap??,
+        })
+    });
+    let budget = reader.sheet(&mut workbook, SHEET_BUDGET, BUDGET_COLUMNS, false, |r| {
+        let category = r.parsed(0, parse_category, || {
+            format!(
+                "unknown expense category; expected one of: {} (see the sheet {SHEET_INSTRUCTIONS})",
+                ExpenseCategory::NAMES.join(", ")
+            )
+        });
+        let funder = r.parsed(1, parse_funder, || {
+            "unknown funder; expected institute, counterpart or other: NAME".to_owned()
+        });
+        let description = r.required(2);
+        let quantity = r.decimal(3);
+        let unit = r.text(4);
+        let unit_price = r.decimal(5);
+        let year = r.whole(6);
+        let month = r.whole(7);
+        Some(BudgetLine {
+            category: category?,
+            funder: funder?,
+            description: description?,
+            quantity: quantity??,
+            unit,
+            unit_price: unit_price??,
+            year: year?,
+            month: month?,
+        })
+    });
+    let mut production = reader.sheet(&mut workbook, SHEET_ACTIVITIES, ACTIVITY_COLUMNS, false, |r| {
+        let name = r.required(0);
+        let unit = r.required(1);
+        let product_unit = r.text(2);
+        let day_wage = r.decimal(3);
+        let full = r.whole(4);
+        let residual = r.decimal(5);
+        Some(Activity {
+            name: name?,
+            unit: unit?,
+            product_unit,
+            day_wage: day_wage??,
+            full_production_year: full??,
+            residual_value: residual?.unwrap_or_default(),
+            years: Vec::new(),
+        })
+    });
+    let names: Vec<String> = production.iter().map(|a| a.name.clone()).collect();
+    let years = reader.sheet(&mut workbook, SHEET_YEARS, YEAR_COLUMNS, false, |r| {
+        let activity = r.parsed(
+            0,
+            |name| names.iter().position(|n| n == name),
+            || format!("unknown activity; it must be written as in the sheet {SHEET_ACTIVITIES}"),
+        );
+        let year = r.whole(1);
+        let units = r.decimal(2);
+        let yield_per_unit = r.decimal(3);
+        let price = r.decimal(4);
+        let operating = r.decimal(5);
+        let output = r.decimal(6);
+        let hired = r.decimal(7);
+        let family = r.decimal(8);
+        let replacements = r.decimal(9);
+        Some((
+            activity?,
+            ActivityYear {
+                year: year??,
+                units: units??,
+                yield_per_unit: yield_per_unit??,
+                price: price??,
+                operating_costs: operating?.unwrap_or_default(),
+                output_cost_per_unit: output?.unwrap_or_default(),
+                hired_labour_days: hired?.unwrap_or_default(),
+                family_labour_days: family?.unwrap_or_default(),
+                replacements: replacements?.unwrap_or_default(),
+            },
+        ))
+    });
+    for (index, year) in years {
+        if let Some(activity) = production.get_mut(index) {
+            activity.years.push(year);
+        }
+    }
+    let technical_assistance =
+        reader.sheet(&mut workbook, SHEET_ASSISTANCE, ASSISTANCE_COLUMNS, false, |r| {
+            let year = r.whole(0);
+            let cost = r.decimal(1);
+            let payer = r.text(2);
+            Some(TechnicalAssistanceCost {
+                year: year??,
+                cost: cost??,
+                payer,
+            })
+        });
+
+    match frame {
+        Some(mut frame) if reader.errors.is_empty() => {
+            frame.components.technical.operating_structure = operating;
+            frame.components.schedule.activities = schedule;
+            frame.households = households;
+            Ok(Formulation {
+                frame,
+                budget,
+                production,
+                technical_assistance,
+            })
+        }
+        _ => Err(FormulationImportError::Cells(reader.errors)),
+    }
+}
+
+/// A sheet read as rows of text, each with its row number as the spreadsheet shows it.
+struct Sheet {
+    label: String,
+    header_line: usize,
+    headers: Vec<String>,
+    rows: Vec<(usize, Vec<String>)>,
+}
+
+struct Import {
+    file: String,
+    errors: Vec<RowError>,
+}
+
+impl Import {
+    fn label(&self, sheet: &str) -> String {
+        format!("{} [{sheet}]", self.file)
+    }
+
+    /// The sheet's header (its first non-empty row) and data rows, or `None` (with an error
+    /// when `required`) when it is missing or empty.
+    fn load(&mut self, workbook: &mut Xlsx<BufReader<File>>, name: &str, required: bool) -> Option<Sheet> {
+        let label = self.label(name);
+        let range = match workbook.worksheet_range(name) {
+            Ok(range) => range,
+            Err(error) => {
+                if required || workbook.sheet_names().iter().any(|n| n == name) {
+                    let message = if workbook.sheet_names().iter().any(|n| n == name) {
+                        format!("cannot read the sheet: {error}")
+                    } else {
+                        "the sheet is missing; start from `vereda evaluate --template`".to_owned()
+                    };
+                    self.errors.push(RowError {
+                        file: label,
+                        line: 1,
+                        column: String::new(),
+                        value: String::new(),
+                        message,
+                    });
+                }
+                return None;
+            }
+        };
+        let first_row = range.start().map_or(0, |(row, _)| row as usize);
+        let mut rows = range
+            .rows()
+            .enumerate()
+            .map(|(offset, cells)| {
+                (
+                    first_row + offset + 1,
+                    cells.iter().map(cell_text).collect::<Vec<_>>(),
+                )
+            })
+            .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()));
+        let Some((header_line, headers)) = rows.next() else {
+            if required {
+                self.errors.push(RowError {
+                    file: label,
+                    line: 1,
+                    column: String::new(),
+                    value: String::new(),
+                    message: "the sheet is empty".to_owned(),
+                });
+            }
+            return None;
+        };
+        Some(Sheet {
+            label,
+            header_line,
+            headers,
+            rows: rows.collect(),
+        })
+    }
+
+    /// Reads every data row of a list sheet with `parse`; rows with errors are left out and
+    /// their errors kept.
+    fn sheet<T>(
+        &mut self,
+        workbook: &mut Xlsx<BufReader<File>>,
+        name: &str,
+        columns: &[Column],
+        required: bool,
+        mut parse: impl FnMut(&mut Cells<'_>) -> Option<T>,
+    ) -> Vec<T> {
+        let Some(sheet) = self.load(workbook, name, required) else {
+            return Vec::new();
+        };
+        let mut indices = Vec::with_capacity(columns.len());
+        let mut missing = false;
+        for column in columns {
+            let mut aliases = vec![column.header];
+            aliases.extend_from_slice(column.aliases);
+            let index = find_column(&sheet.headers, &aliases);
+            if index.is_none() && column.required {
+                missing = true;
+                self.errors.push(RowError {
+                    file: sheet.label.clone(),
+                    line: sheet.header_line,
+                    column: column.header.to_owned(),
+                    value: String::new(),
+                    message: format!("missing column (accepted headers: {})", aliases.join(", ")),
+                });
+            }
+            indices.push(index);
+        }
+        if missing {
+            return Vec::new();
+        }
+        let mut out = Vec::with_capacity(sheet.rows.len());
+        for (line, cells) in &sheet.rows {
+            let mut row = Cells {
+                sheet: &sheet,
+                columns,
+                indices: &indices,
+                line: *line,
+                cells,
+                errors: &mut self.errors,
+            };
+            if let Some(value) = parse(&mut row) {
+                out.push(value);
+            }
+        }
+        out
+    }
+
+    /// The "Proyecto" sheet: rows of key and value.
+    fn project(&mut self, workbook: &mut Xlsx<BufReader<File>>) -> Option<Frame> {
+        let sheet = self.load(workbook, SHEET_PROJECT, true)?;
+        let key_column = find_column(&sheet.headers, &["Clave", "key"]);
+        let label_column = find_column(&sheet.headers, &["Campo", "field"]);
+        let Some(value_column) = find_column(&sheet.headers, &["Valor", "value"]) else {
+            self.errors.push(RowError {
+                file: sheet.label.clone(),
+                line: sheet.header_line,
+                column: "Valor".to_owned(),
+                value: String::new(),
+                message: "missing column (accepted headers: Valor, value)".to_owned(),
+            });
+            return None;
+        };
+        let value_header = sheet.headers.get(value_column).cloned().unwrap_or_default();
+        let mut frame = empty_frame();
+        let mut seen: Vec<&'static str> = Vec::new();
+        for (line, cells) in &sheet.rows {
+            let cell = |index: Option<usize>| index.and_then(|i| cells.get(i)).map_or("", String::as_str);
+            let key = cell(key_column);
+            let label = cell(label_column);
+            let value = cell(Some(value_column));
+            let found = FIELDS.iter().find(|f| {
+                (!key.is_empty() && f.key == key)
+                    || (key.is_empty()
+                        && !label.is_empty()
+                        && normalize_header(f.label) == normalize_header(label))
+            });
+            let error = |message: String| RowError {
+                file: sheet.label.clone(),
+                line: *line,
+                column: value_header.clone(),
+                value: value.to_owned(),
+                message,
+            };
+            let Some(field) = found else {
+                self.errors.push(RowError {
+                    file: sheet.label.clone(),
+                    line: *line,
+                    column: if key.is_empty() { "Campo" } else { "Clave" }.to_owned(),
+                    value: if key.is_empty() { label } else { key }.to_owned(),
+                    message: "unknown field; keep the keys of the template".to_owned(),
+                });
+                continue;
+            };
+            if field.kind != List && seen.contains(&field.key) {
+                self.errors.push(error("the field appears twice".to_owned()));
+                continue;
+            }
+            seen.push(field.key);
+            match field.kind {
+                Text => {
+                    if value.is_empty() && REQUIRED_TEXT.contains(&field.key) {
+                        self.errors.push(error("required cell is empty".to_owned()));
+                    }
+                    if let Some(slot) = text_mut(&mut frame, field.key) {
+                        value.clone_into(slot);
+                    }
+                }
+                List => {
+                    if !value.is_empty()
+                        && let Some(list) = list_mut(&mut frame, field.key)
+                    {
+                        list.push(value.to_owned());
+                    }
+                }
+                Yes => {
+                    if value.is_empty() {
+                        continue;
+                    }
+                    match parse_yes(value) {
+                        Some(answer) if field.key == "frame.employment.small_producers" => {
+                            frame.employment.small_producers = answer;
+                        }
+                        Some(answer) => frame.components.food_security.required = answer,
+                        None => self.errors.push(error("expected sí or no".to_owned())),
+                    }
+                }
+                Whole => {
+                    let number = if value.is_empty() {
+                        if field.key == "frame.employment.direct_jobs" {
+                            continue;
+                        }
+                        Err("required cell is empty".to_owned())
+                    } else {
+                        whole_number(value)
+                    };
+                    let stored = number.and_then(|n| set_whole(&mut frame, field.key, n));
+                    if let Err(message) = stored {
+                        self.errors.push(error(message));
+                    }
+                }
+            }
+        }
+        for field in FIELDS {
+            let scalar_required = REQUIRED_TEXT.contains(&field.key)
+                || matches!(
+                    field.key,
+                    "frame.typology" | "frame.budget_year" | "frame.horizon_years"
+                );
+            if scalar_required && !seen.contains(&field.key) {
+                self.errors.push(RowError {
+                    file: sheet.label.clone(),
+                    line: sheet.header_line,
+                    column: "Clave".to_owned(),
+                    value: field.key.to_owned(),
+                    message: "the row of this required field is missing".to_owned(),
+                });
+            }
+        }
+        Some(frame)
+    }
+}
+
+/// Fields of the "Proyecto" sheet without which there is no frame to validate.
+const REQUIRED_TEXT: &[&str] = &["frame.code", "frame.title", "frame.municipality"];
+
+fn empty_frame() -> Frame {
+    Frame {
+        code: String::new(),
+        title: String::new(),
+        municipality: String::new(),
+        typology: 0,
+        budget_year: 0,
+        horizon_years: 0,
+        components: Default::default(),
+        accompaniment: Default::default(),
+        employment: Default::default(),
+        households: Vec::new(),
+    }
+}
+
+fn whole_number(text: &str) -> Result<i64, String> {
+    let number = parse_decimal(text).ok_or_else(|| "not a number".to_owned())?;
+    if !number.fract().is_zero() {
+        return Err("not a whole number".to_owned());
+    }
+    number.to_i64().ok_or_else(|| "out of range".to_owned())
+}
+
+fn set_whole(frame: &mut Frame, key: &str, number: i64) -> Result<(), String> {
+    let out_of_range = |_| format!("out of range: {number}");
+    match key {
+        "frame.typology" => frame.typology = u8::try_from(number).map_err(out_of_range)?,
+        "frame.budget_year" => frame.budget_year = i16::try_from(number).map_err(out_of_range)?,
+        "frame.horizon_years" => frame.horizon_years = u16::try_from(number).map_err(out_of_range)?,
+        "frame.employment.direct_jobs" => {
+            frame.employment.direct_jobs = u32::try_from(number).map_err(out_of_range)?
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// One data row of a list sheet, recording the errors of its cells.
+struct Cells<'a> {
+    sheet: &'a Sheet,
+    columns: &'a [Column],
+    indices: &'a [Option<usize>],
+    line: usize,
+    cells: &'a [String],
+    errors: &'a mut Vec<RowError>,
+}
+
+impl Cells<'_> {
+    fn text(&self, column: usize) -> String {
+        self.indices
+            .get(column)
+            .copied()
+            .flatten()
+            .and_then(|i| self.cells.get(i))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn error(&mut self, column: usize, message: impl Into<String>) {
+        let header = self
+            .indices
+            .get(column)
+            .copied()
+            .flatten()
+            .and_then(|i| self.sheet.headers.get(i))
+            .filter(|h| !h.is_empty())
+            .cloned()
+            .or_else(|| self.columns.get(column).map(|c| c.header.to_owned()))
+            .unwrap_or_default();
+        self.errors.push(RowError {
+            file: self.sheet.label.clone(),
+            line: self.line,
+            column: header,
+            value: self.text(column),
+            message: message.into(),
+        });
+    }
+
+    fn required(&mut self, column: usize) -> Option<String> {
+        let value = self.text(column);
+        if value.is_empty() {
+            self.error(column, "required cell is empty");
+            None
+        } else {
+            Some(value)
+        }
+    }
+
+    /// `Some(None)` for an empty optional cell, `None` after an error.
+    fn decimal(&mut self, column: usize) -> Option<Option<Decimal>> {
+        let value = self.text(column);
+        if value.is_empty() {
+            if self.columns.get(column).is_some_and(|c| c.required) {
+                self.error(column, "required cell is empty");
+                return None;
+            }
+            return Some(None);
+        }
+        match parse_decimal(&value) {
+            Some(number) => Some(Some(number)),
+            None => {
+                self.error(column, "not a number");
+                None
+            }
+        }
+    }
+
+    fn whole<T: TryFrom<i64>>(&mut self, column: usize) -> Option<Option<T>> {
+        let number = self.decimal(column)?;
+        let Some(number) = number else {
+            return Some(None);
+        };
+        let converted = if number.fract().is_zero() {
+            number.to_i64().and_then(|n| T::try_from(n).ok())
+        } else {
+            None
+        };
+        match converted {
+            Some(value) => Some(Some(value)),
+            None => {
+                self.error(column, "not a whole number in range");
+                None
+            }
+        }
+    }
+
+    fn parsed<T>(
+        &mut self,
+        column: usize,
+        parse: impl FnOnce(&str) -> Option<T>,
+        message: impl FnOnce() -> String,
+    ) -> Option<T> {
+        let value = self.required(column)?;
+        let parsed = parse(&value);
+        if parsed.is_none() {
+            self.error(column, message());
+        }
+        parsed
+    }
+}
+
+/// A cell as the person sees it (whole numbers without `.0`).
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(text) => text.trim().to_owned(),
+        Data::Int(number) => number.to_string(),
+        Data::Float(number) if *number == 0.0 => "0".to_owned(),
+        Data::Float(number) => number.to_string(),
+        Data::Bool(true) => "TRUE".to_owned(),
+        Data::Bool(false) => "FALSE".to_owned(),
+        Data::DateTime(datetime) => datetime.as_f64().to_string(),
+        Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
+        Data::Error(error) => error.to_string(),
+    }
+}

@@ -1,0 +1,271 @@
+//! The XLSX formulation template: written, filled, read back with line-level errors.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use calamine::{Reader, Xlsx, open_workbook};
+use rust_decimal::Decimal;
+use rust_xlsxwriter::Workbook;
+use vereda_domain::finance::formulation::{
+    Activity, ActivityYear, BudgetLine, ExpenseCategory, Formulation, Frame, Funder, ParticipatingHousehold,
+    Responsibility, ScheduledActivity, TechnicalAssistanceCost,
+};
+use vereda_screen::formulation_xlsx::{
+    FormulationImportError, read_formulation, write_template, write_template_filled,
+};
+
+fn d(text: &str) -> Decimal {
+    Decimal::from_str(text).expect("a decimal")
+}
+
+fn sample() -> Formulation {
+    let mut frame = Frame {
+        code: "PUT-MOC-2013-007".into(),
+        title: "Piscicultura de cachama".into(),
+        municipality: "86001".into(),
+        typology: 2,
+        budget_year: 2013,
+        horizon_years: 5,
+        components: Default::default(),
+        accompaniment: Default::default(),
+        employment: Default::default(),
+        households: vec![
+            ParticipatingHousehold {
+                id: "MOC-1".into(),
+                max_pct: d("90"),
+                cap_smmlv: d("20"),
+            },
+            ParticipatingHousehold {
+                id: "MOC-2".into(),
+                max_pct: d("87.5"),
+                cap_smmlv: d("24"),
+            },
+        ],
+    };
+    frame.components.general.project_type = "Piscícola".into();
+    frame.components.general.productive_indicators = vec!["kg por m2".into(), "mortalidad < 10 %".into()];
+    frame.components.technical.operating_structure = vec![Responsibility {
+        activity: "Siembra de alevinos".into(),
+        responsible: "Comité técnico".into(),
+    }];
+    frame.components.commercial.sales_plan.buyers = "Plaza de Mocoa".into();
+    frame.components.food_security.required = true;
+    frame.components.schedule.activities = vec![ScheduledActivity {
+        name: "Construcción de estanques".into(),
+        start_month: 1,
+        end_month: 4,
+    }];
+    frame.accompaniment.description = "Visitas mensuales".into();
+    frame.accompaniment.training_topics = vec!["Calidad del agua".into()];
+    frame.employment.small_producers = false;
+    frame.employment.description = "Jornales de cosecha".into();
+    frame.employment.direct_jobs = 3;
+    Formulation {
+        frame,
+        budget: vec![
+            BudgetLine {
+                category: ExpenseCategory::WorksInParcel,
+                funder: Funder::Institute,
+                description: "Estanques en tierra".into(),
+                quantity: d("600"),
+                unit: "m2".into(),
+                unit_price: d("12500.25"),
+                year: Some(0),
+                month: None,
+            },
+            BudgetLine {
+                category: ExpenseCategory::TechnicalAssistance,
+                funder: Funder::Other("Alcaldía de Mocoa".into()),
+                description: "Técnico".into(),
+                quantity: d("12"),
+                unit: String::new(),
+                unit_price: d("1800000"),
+                year: None,
+                month: Some(1),
+            },
+        ],
+        production: vec![Activity {
+            name: "cachama".into(),
+            unit: "m2 de estanque".into(),
+            product_unit: "kg".into(),
+            day_wage: d("25000"),
+            full_production_year: 2,
+            residual_value: d("0"),
+            years: vec![
+                ActivityYear {
+                    year: 1,
+                    units: d("600"),
+                    yield_per_unit: d("3.5"),
+                    price: d("7000"),
+                    operating_costs: d("4000000"),
+                    output_cost_per_unit: d("0"),
+                    hired_labour_days: d("0"),
+                    family_labour_days: d("120"),
+                    replacements: d("0"),
+                },
+                ActivityYear {
+                    year: 2,
+                    units: d("600"),
+                    yield_per_unit: d("0.1234567890123456789"),
+                    price: d("7000"),
+                    operating_costs: d("4000000"),
+                    output_cost_per_unit: d("150"),
+                    hired_labour_days: d("10"),
+                    family_labour_days: d("120"),
+                    replacements: d("500000"),
+                },
+            ],
+        }],
+        technical_assistance: vec![TechnicalAssistanceCost {
+            year: 2,
+            cost: d("3000000"),
+            payer: "UMATA".into(),
+        }],
+    }
+}
+
+#[test]
+fn the_template_has_one_sheet_per_part_and_reads_back_as_empty_with_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("plantilla.xlsx");
+    write_template(&path).expect("template written");
+    let workbook: Xlsx<_> = open_workbook(&path).expect("a workbook");
+    let names = workbook.sheet_names();
+    for sheet in [
+        "Proyecto",
+        "Familias",
+        "Presupuesto",
+        "Producción",
+        "Producción anual",
+        "Asistencia técnica",
+        "Instrucciones",
+    ] {
+        assert!(names.iter().any(|n| n == sheet), "{sheet} in {names:?}");
+    }
+    let Err(FormulationImportError::Cells(errors)) = read_formulation(&path) else {
+        panic!("an empty template is not a formulation");
+    };
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.file == "plantilla.xlsx [Proyecto]" && e.message == "required cell is empty"),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn a_filled_template_reads_back_as_the_same_formulation() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("proyecto.xlsx");
+    let formulation = sample();
+    write_template_filled(&path, &formulation).expect("written");
+    let read = read_formulation(&path).expect("read back");
+    assert_eq!(read, formulation);
+}
+
+fn write_bad_workbook(path: &Path) {
+    let mut workbook = Workbook::new();
+    let project = workbook.add_worksheet();
+    project.set_name("Proyecto").expect("name");
+    let rows = [
+        ("Clave", "Valor"),
+        ("frame.code", "X-1"),
+        ("frame.title", "Proyecto con errores"),
+        ("frame.municipality", "52835"),
+        ("frame.typology", "4"),
+        ("frame.budget_year", "2013"),
+        ("frame.horizon_years", "diez"),
+    ];
+    for (row, (key, value)) in (0u32..).zip(rows) {
+        project.write_string(row, 0, key).expect("cell");
+        project.write_string(row, 1, value).expect("cell");
+    }
+    let budget = workbook.add_worksheet();
+    budget.set_name("Presupuesto").expect("name");
+    let header = [
+        "Rubro",
+        "Financiador",
+        "Descripción",
+        "Cantidad",
+        "Unidad",
+        "Precio unitario",
+        "Año",
+    ];
+    for (column, text) in (0u16..).zip(header) {
+        budget.write_string(0, column, text).expect("cell");
+    }
+    let lines = [
+        [
+            "materials_and_supplies",
+            "institute",
+            "Plántulas",
+            "100",
+            "u",
+            "1700",
+            "0",
+        ],
+        [
+            "Bienes y equipos",
+            "contrapartida",
+            "Kits",
+            "20",
+            "kit",
+            "650000",
+            "0",
+        ],
+        ["taxes", "other: Alcaldía", "GMF", "1", "", "1000000", "0"],
+        ["semillas", "institute", "Semillas", "mil", "kg", "1500", "0"],
+    ];
+    for (row, line) in (1u32..).zip(lines) {
+        for (column, text) in (0u16..).zip(line) {
+            budget.write_string(row, column, text).expect("cell");
+        }
+    }
+    workbook.save(path).expect("saved");
+}
+
+#[test]
+fn a_bad_category_and_a_text_in_a_number_cell_are_reported_with_sheet_row_column_and_value() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("plantilla.xlsx");
+    write_bad_workbook(&path);
+    let Err(FormulationImportError::Cells(errors)) = read_formulation(&path) else {
+        panic!("the workbook has errors");
+    };
+    let find = |column: &str| {
+        errors
+            .iter()
+            .find(|e| e.column == column)
+            .unwrap_or_else(|| panic!("an error in {column}: {errors:#?}"))
+    };
+    let category = find("Rubro");
+    assert_eq!(category.file, "plantilla.xlsx [Presupuesto]");
+    assert_eq!(category.line, 5);
+    assert_eq!(category.value, "semillas");
+    assert!(
+        category.message.contains("materials_and_supplies"),
+        "{}",
+        category.message
+    );
+    let quantity = find("Cantidad");
+    assert_eq!(
+        (
+            quantity.file.as_str(),
+            quantity.line,
+            quantity.value.as_str(),
+            quantity.message.as_str()
+        ),
+        ("plantilla.xlsx [Presupuesto]", 5, "mil", "not a number")
+    );
+    let horizon = find("Valor");
+    assert_eq!(
+        (horizon.file.as_str(), horizon.line, horizon.value.as_str()),
+        ("plantilla.xlsx [Proyecto]", 7, "diez")
+    );
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    let message = FormulationImportError::Cells(errors.clone()).to_string();
+    assert!(
+        message.contains("plantilla.xlsx [Presupuesto], line 5, column Rubro, value \"semillas\""),
+        "{message}"
+    );
+}

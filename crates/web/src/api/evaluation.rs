@@ -1,0 +1,161 @@
+//! `POST /api/v1/evaluations`: the financial evaluation of a project formulation sent as JSON.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use vereda_domain::accounts::Permission;
+use vereda_domain::finance::{CofinancingSplit, Evaluation};
+
+use crate::auth::Visitor;
+use crate::error::{AppError, ErrorBody, ErrorCode};
+use crate::evaluation::{Format, Outcome, Refusal, RuleSetUsed, run};
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EvaluationQuery {
+    /// A rule-set id (see the rule sets shipped). Default: the one in force on January 1 of
+    /// the budget year or, when none is, the first to come into force during that year.
+    pub rules: Option<String>,
+}
+
+/// The project as formulated.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectFacts {
+    pub code: String,
+    pub title: String,
+    /// DANE code of the municipality.
+    pub municipality: String,
+    pub typology: u8,
+    pub budget_year: i16,
+    pub horizon_years: u16,
+    pub families: usize,
+}
+
+/// A problem of the formulation: where, which article, what.
+#[derive(Serialize, ToSchema)]
+pub struct FormulationProblem {
+    /// Path to the field, e.g. `budget[3].category`.
+    #[schema(example = "budget[3].category")]
+    pub path: String,
+    #[schema(example = "Art. 18.4")]
+    pub article: String,
+    pub message: String,
+}
+
+/// A formulation that cannot be evaluated as it is.
+#[derive(Serialize, ToSchema)]
+pub struct EvaluationProblems {
+    /// Always `invalid_input`.
+    pub code: ErrorCode,
+    pub message: String,
+    /// The rule set the formulation was validated against.
+    pub rule_set: RuleSetUsed,
+    pub problems: Vec<FormulationProblem>,
+}
+
+/// The financial evaluation of a formulation.
+#[derive(Serialize, ToSchema)]
+pub struct EvaluationReport {
+    pub project: ProjectFacts,
+    pub rule_set: RuleSetUsed,
+    /// The engine's evaluation (amounts are decimal strings, rates are fractions):
+    /// `cash_flow.years[]` (year, income, operating_costs, output_costs, hired_labour,
+    /// family_labour, family_labour_charged, replacements, investment, technical_assistance,
+    /// technical_assistance_neutralised, residual_value, net_flow); `irr`: `"none"`,
+    /// `{"unique": rate}` or `{"several": [rates]}`; `discount_rate`; `npv`;
+    /// `present_value_benefits`; `present_value_costs`; `benefit_cost` (null when undefined);
+    /// `family_income` (basis, period, year, families, project_income, per_family,
+    /// minimum_wage, in_smmlv); `sensitivity` (cases[] with name, variable, change, irr, npv,
+    /// benefit_cost; price_drop and cost_rise switching values: `{"found": change}`,
+    /// `"already_below"` or `"not_in_range"`); `verdict` (viable, reasons[] with check,
+    /// article, passed, seen and threshold, values as `{"kind", "value"}`).
+    #[schema(value_type = Object)]
+    pub evaluation: Evaluation,
+    /// The co-financing split (Art. 7, 20, 21, 29, 31): project_value, minimum_wage,
+    /// family_groups, institute_maximum, requested, eligible_total, non_eligible_total,
+    /// contribution, binding_limit, counterpart, by_funder[] (funder, by_category, total),
+    /// by_category, guarantee (amount, months, article). Null when it cannot be made; see
+    /// `cofinancing_error`.
+    #[schema(value_type = Option<Object>)]
+    pub cofinancing: Option<CofinancingSplit>,
+    pub cofinancing_error: Option<String>,
+}
+
+/// Evaluates a project formulation: validation (every problem with its path and article),
+/// cash flow, IRR, NPV, B/C, family income, the verdict with its reasons, the co-financing
+/// split and the sensitivity analysis. Stores nothing.
+#[utoipa::path(post, path = "/api/v1/evaluations", tag = "staff", params(EvaluationQuery),
+    request_body(content = Object, content_type = "application/json",
+        description = "A project formulation: the schema of the project files (docs/formulation.md), in JSON; amounts and rates are decimal strings."),
+    responses(
+        (status = 200, description = "The evaluation", body = EvaluationReport),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody),
+        (status = 422, description = "The formulation has problems, listed with path and article. A body that does not parse, or a budget year no rule set covers, gets the plain ErrorBody (code and message) instead.", body = EvaluationProblems)))]
+pub async fn evaluate(
+    visitor: Visitor,
+    Query(query): Query<EvaluationQuery>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let text = std::str::from_utf8(&body).map_err(|_| AppError::invalid("the body is not UTF-8 text"))?;
+    let formulation = Format::Json
+        .parse(text)
+        .map_err(|message| AppError::invalid(format!("the formulation does not parse: {message}")))?;
+    let chosen = query.rules.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let outcome = run(formulation, chosen).map_err(|refusal| match refusal {
+        Refusal::RuleSet(message) | Refusal::Unevaluable(message) => AppError::invalid(message),
+        Refusal::Internal(error) => error,
+    })?;
+    match outcome {
+        Outcome::Invalid { rule_set, problems } => {
+            let body = EvaluationProblems {
+                code: ErrorCode::InvalidInput,
+                message: format!(
+                    "the formulation has {} problem{}",
+                    problems.len(),
+                    if problems.len() == 1 { "" } else { "s" }
+                ),
+                rule_set,
+                problems: problems
+                    .into_iter()
+                    .map(|p| FormulationProblem {
+                        path: p.path,
+                        article: p.article,
+                        message: p.message,
+                    })
+                    .collect(),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
+        }
+        Outcome::Evaluated(evaluated) => {
+            let evaluated = *evaluated;
+            let frame = &evaluated.formulation.frame;
+            let (cofinancing, cofinancing_error) = match evaluated.cofinancing {
+                Ok(split) => (Some(split), None),
+                Err(error) => (None, Some(error)),
+            };
+            Ok(Json(EvaluationReport {
+                project: ProjectFacts {
+                    code: frame.code.clone(),
+                    title: frame.title.clone(),
+                    municipality: frame.municipality.clone(),
+                    typology: frame.typology,
+                    budget_year: frame.budget_year,
+                    horizon_years: frame.horizon_years,
+                    families: frame.households.len(),
+                },
+                rule_set: evaluated.rule_set,
+                evaluation: evaluated.evaluation,
+                cofinancing,
+                cofinancing_error,
+            })
+            .into_response())
+        }
+    }
+}

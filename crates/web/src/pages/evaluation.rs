@@ -1,0 +1,609 @@
+//! The financial evaluation page of the staff area: upload a project file (or pick a worked
+//! example) and see the verdict with its reasons, the indicators, the cash flow, the
+//! co-financing split and the sensitivity analysis. Nothing is stored.
+
+use std::fmt::Write as _;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use vereda_domain::accounts::Permission;
+use vereda_domain::finance::{CashFlowYear, CofinancingSplit, Funder, Irr, Problem, SwitchingValue, Value};
+use vereda_domain::territory::{DaneCode, catalog};
+
+use super::{Chrome, render};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::AppError;
+use crate::evaluation::{
+    EVALUATION_UPLOAD_LIMIT_BYTES, EXAMPLES, Evaluated, Format, Outcome, Refusal, RuleSetUsed, example, run,
+};
+use crate::i18n::Lang;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/staff/evaluations",
+        get(form)
+            .post(submit)
+            .layer(DefaultBodyLimit::max(EVALUATION_UPLOAD_LIMIT_BYTES + 64 * 1024)),
+    )
+}
+
+pub struct ExampleOption {
+    pub id: &'static str,
+    pub file_name: &'static str,
+    pub selected: bool,
+}
+
+pub struct RuleOption {
+    pub id: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct ReasonRow {
+    pub check: String,
+    pub code: &'static str,
+    pub article: String,
+    pub passed: bool,
+    pub seen: String,
+    pub threshold: String,
+}
+
+pub struct FlowRow {
+    pub year: u16,
+    pub cells: Vec<String>,
+}
+
+pub struct FunderRow {
+    pub funder: String,
+    pub cells: Vec<String>,
+    pub total: String,
+}
+
+pub struct CofinancingView {
+    pub categories: Vec<String>,
+    pub rows: Vec<FunderRow>,
+    pub totals: Vec<String>,
+    pub project_value: String,
+    pub institute_maximum: String,
+    pub institute_maximum_article: String,
+    pub requested: String,
+    pub contribution: String,
+    pub binding_limit: String,
+    pub counterpart: String,
+    pub guarantee_amount: String,
+    pub guarantee_months: u16,
+    pub guarantee_article: String,
+}
+
+pub struct CaseRow {
+    pub name: String,
+    pub variable: String,
+    pub change: String,
+    pub irr: String,
+    pub npv: String,
+    pub benefit_cost: String,
+}
+
+/// Everything the result part of the page shows, formatted for the visitor's language.
+pub struct ResultView {
+    pub code: String,
+    pub title: String,
+    pub place: String,
+    pub typology: u8,
+    pub budget_year: i16,
+    pub horizon_years: u16,
+    pub families: usize,
+    pub viable: bool,
+    pub reasons: Vec<ReasonRow>,
+    pub irr: String,
+    pub min_irr: String,
+    pub discount_rate: String,
+    pub npv: String,
+    pub benefit_cost: String,
+    pub income_smmlv: String,
+    pub income_pesos: String,
+    pub income_year: u16,
+    pub minimum_wage: String,
+    pub flow_headers: Vec<String>,
+    pub flow_rows: Vec<FlowRow>,
+    pub cofinancing: Option<CofinancingView>,
+    pub cofinancing_error: Option<String>,
+    pub sensitivity_article: String,
+    pub cases: Vec<CaseRow>,
+    pub price_drop: String,
+    pub cost_rise: String,
+    pub chart_svg: String,
+    pub chart_text: String,
+}
+
+#[derive(Template)]
+#[template(path = "evaluation.html")]
+struct EvaluationPage {
+    chrome: Chrome,
+    examples: Vec<ExampleOption>,
+    rule_sets: Vec<RuleOption>,
+    limit_kib: usize,
+    source: String,
+    errors: Vec<String>,
+    rule_set: Option<RuleSetUsed>,
+    problems: Vec<Problem>,
+    result: Option<ResultView>,
+}
+
+impl EvaluationPage {
+    async fn new(visitor: &Visitor, example_id: &str, rules: &str) -> Result<Self, AppError> {
+        let rule_sets = crate::screening::rule_book()
+            .map(|book| {
+                book.all()
+                    .iter()
+                    .filter(|s| s.financial.is_some())
+                    .map(|s| RuleOption {
+                        id: s.id.clone(),
+                        label: format!("{} ({})", s.id, s.period()),
+                        selected: s.id == rules,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self {
+            examples: EXAMPLES
+                .iter()
+                .map(|e| ExampleOption {
+                    id: e.id,
+                    file_name: e.file_name,
+                    selected: e.id == example_id,
+                })
+                .collect(),
+            rule_sets,
+            limit_kib: EVALUATION_UPLOAD_LIMIT_BYTES / 1024,
+            source: String::new(),
+            errors: Vec::new(),
+            rule_set: None,
+            problems: Vec::new(),
+            result: None,
+            chrome: Chrome::new(visitor).await?,
+        })
+    }
+}
+
+async fn form(visitor: Visitor) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    render(&EvaluationPage::new(&visitor, "", "").await?)
+}
+
+async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let lang = visitor.lang;
+    let mut csrf = String::new();
+    let mut example_id = String::new();
+    let mut rules = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut too_large = false;
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::invalid(e.body_text()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name != "file" {
+            let text = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?;
+            match name.as_str() {
+                "csrf_token" => csrf = text,
+                "example" => example_id = text.trim().to_owned(),
+                "rules" => rules = text.trim().to_owned(),
+                _ => {}
+            }
+            continue;
+        }
+        let file_name = field.file_name().unwrap_or_default().to_owned();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|e| AppError::invalid(e.body_text()))?
+        {
+            if bytes.len() + chunk.len() > EVALUATION_UPLOAD_LIMIT_BYTES {
+                too_large = true;
+            } else {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if !file_name.is_empty() || !bytes.is_empty() {
+            file = Some((file_name, bytes));
+        }
+    }
+    visitor.check_csrf(&csrf).await?;
+
+    let mut page = EvaluationPage::new(&visitor, &example_id, &rules).await?;
+    // An uploaded file wins over the example.
+    let source: Result<(String, Format, String), String> = match (file, example(&example_id)) {
+        _ if too_large => Err(format!(
+            "{} ({} KiB)",
+            lang.t("evaluation.error_too_large"),
+            EVALUATION_UPLOAD_LIMIT_BYTES / 1024
+        )),
+        (Some((name, bytes)), _) => {
+            let file_name = name.rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
+            match Format::of(&file_name) {
+                None => Err(format!("{file_name}: {}", lang.t("evaluation.error_file_type"))),
+                Some(format) => match String::from_utf8(bytes) {
+                    Ok(text) => Ok((file_name, format, text)),
+                    Err(_) => Err(format!("{file_name}: {}", lang.t("evaluation.error_not_text"))),
+                },
+            }
+        }
+        (None, Some(example)) => Ok((
+            example.file_name.to_owned(),
+            Format::Toml,
+            example.text.to_owned(),
+        )),
+        (None, None) => Err(lang.t("evaluation.error_no_file").to_owned()),
+    };
+    let (name, format, text) = match source {
+        Ok(source) => source,
+        Err(error) => {
+            page.errors.push(error);
+            return rejected(&page);
+        }
+    };
+    page.source = name.clone();
+    let formulation = match format.parse(&text) {
+        Ok(formulation) => formulation,
+        Err(message) => {
+            page.errors
+                .push(format!("{name}: {} {message}", lang.t("evaluation.error_parse")));
+            return rejected(&page);
+        }
+    };
+    let chosen = Some(rules.as_str()).filter(|r| !r.is_empty());
+    match run(formulation, chosen) {
+        Err(Refusal::Internal(error)) => Err(error),
+        Err(Refusal::RuleSet(message) | Refusal::Unevaluable(message)) => {
+            page.errors.push(format!("{name}: {message}"));
+            rejected(&page)
+        }
+        Ok(Outcome::Invalid { rule_set, problems }) => {
+            page.rule_set = Some(rule_set);
+            page.problems = problems;
+            rejected(&page)
+        }
+        Ok(Outcome::Evaluated(evaluated)) => {
+            page.rule_set = Some(evaluated.rule_set.clone());
+            page.result = Some(result_view(lang, &evaluated));
+            render(&page)
+        }
+    }
+}
+
+fn rejected(page: &EvaluationPage) -> Result<Response, AppError> {
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+fn pesos(lang: Lang, amount: Decimal) -> String {
+    lang.amount(&amount.round_dp(0))
+}
+
+fn percent(lang: Lang, rate: f64) -> String {
+    match Decimal::from_f64(rate * 100.0) {
+        Some(value) => format!("{} %", lang.amount(&value.round_dp(2))),
+        None => format!("{:.2} %", rate * 100.0),
+    }
+}
+
+fn decimal_percent(lang: Lang, fraction: Decimal) -> String {
+    format!(
+        "{} %",
+        lang.amount(&(fraction * Decimal::ONE_HUNDRED).round_dp(2))
+    )
+}
+
+fn signed_percent(lang: Lang, fraction: Decimal) -> String {
+    let sign = if fraction > Decimal::ZERO { "+" } else { "" };
+    format!("{sign}{}", decimal_percent(lang, fraction))
+}
+
+fn ratio(lang: Lang, ratio: Option<Decimal>) -> String {
+    ratio.map_or_else(
+        || lang.t("evaluation.undefined").to_owned(),
+        |r| lang.amount(&r.round_dp(4)),
+    )
+}
+
+fn irr_text(lang: Lang, irr: &Irr) -> String {
+    match irr {
+        Irr::None => lang.t("evaluation.no_irr").to_owned(),
+        Irr::Unique(rate) => percent(lang, *rate),
+        Irr::Several(rates) => {
+            let list: Vec<String> = rates.iter().map(|r| percent(lang, *r)).collect();
+            format!("{} ({})", lang.t("evaluation.several_irr"), list.join("; "))
+        }
+    }
+}
+
+fn value_text(lang: Lang, value: &Value) -> String {
+    match value {
+        Value::Rate(rate) => percent(lang, *rate),
+        Value::NoIrr => lang.t("evaluation.no_irr").to_owned(),
+        Value::SeveralIrr(rates) => irr_text(lang, &Irr::Several(rates.clone())),
+        Value::Ratio(r) => lang.amount(&r.round_dp(4)),
+        Value::Undefined => lang.t("evaluation.undefined").to_owned(),
+        Value::Smmlv(s) => format!("{} SMMLV", lang.amount(&s.round_dp(2))),
+        Value::Years(years) => format!("{years} {}", lang.t("evaluation.years")),
+        Value::Count(count) => count.to_string(),
+        Value::Amount(amount) => format!("COP {}", pesos(lang, *amount)),
+        Value::Present(true) => lang.t("evaluation.present").to_owned(),
+        Value::Present(false) => lang.t("evaluation.missing").to_owned(),
+        Value::NotApplicable => lang.t("evaluation.not_applicable").to_owned(),
+    }
+}
+
+fn switching_text(lang: Lang, value: SwitchingValue, search_max: Decimal) -> String {
+    match value {
+        SwitchingValue::Found(change) => percent(lang, change),
+        SwitchingValue::AlreadyBelow => lang.t("evaluation.switching_already_below").to_owned(),
+        SwitchingValue::NotInRange => format!(
+            "{} {}",
+            lang.t("evaluation.switching_not_in_range"),
+            decimal_percent(lang, search_max)
+        ),
+    }
+}
+
+fn funder_name(lang: Lang, funder: &Funder) -> String {
+    match funder {
+        Funder::Institute => lang.t("evaluation.funder_institute").to_owned(),
+        Funder::Counterpart => lang.t("evaluation.funder_counterpart").to_owned(),
+        Funder::Other(name) => name.clone(),
+    }
+}
+
+/// The columns of the cash-flow table: locale key and value of a year.
+type FlowColumn = (&'static str, fn(&CashFlowYear) -> Decimal);
+
+const FLOW_COLUMNS: [FlowColumn; 12] = [
+    ("evaluation.flow_income", |y| y.income),
+    ("evaluation.flow_operating", |y| y.operating_costs),
+    ("evaluation.flow_output", |y| y.output_costs),
+    ("evaluation.flow_hired", |y| y.hired_labour),
+    ("evaluation.flow_family", |y| y.family_labour),
+    ("evaluation.flow_family_charged", |y| y.family_labour_charged),
+    ("evaluation.flow_replacements", |y| y.replacements),
+    ("evaluation.flow_investment", |y| y.investment),
+    ("evaluation.flow_technical_assistance", |y| y.technical_assistance),
+    ("evaluation.flow_neutralised", |y| {
+        y.technical_assistance_neutralised
+    }),
+    ("evaluation.flow_residual", |y| y.residual_value),
+    ("evaluation.flow_net", |y| y.net_flow),
+];
+
+fn place(code: &str) -> String {
+    match DaneCode::parse(code) {
+        Ok(dane) => {
+            let municipality = dane.municipality();
+            match catalog().department(municipality.department_code) {
+                Some(department) => format!("{} ({}) · {code}", municipality.name, department.name),
+                None => format!("{} · {code}", municipality.name),
+            }
+        }
+        Err(_) => code.to_owned(),
+    }
+}
+
+fn cofinancing_view(lang: Lang, split: &CofinancingSplit) -> CofinancingView {
+    let categories: Vec<_> = split.by_category.keys().copied().collect();
+    let rows = split
+        .by_funder
+        .iter()
+        .map(|share| FunderRow {
+            funder: funder_name(lang, &share.funder),
+            cells: categories
+                .iter()
+                .map(|c| pesos(lang, share.by_category.get(c).copied().unwrap_or_default()))
+                .collect(),
+            total: pesos(lang, share.total),
+        })
+        .collect();
+    CofinancingView {
+        categories: categories
+            .iter()
+            .map(|c| lang.t(&format!("evaluation.category_{}", c.as_str())).to_owned())
+            .collect(),
+        totals: categories
+            .iter()
+            .map(|c| pesos(lang, split.by_category.get(c).copied().unwrap_or_default()))
+            .collect(),
+        rows,
+        project_value: pesos(lang, split.project_value),
+        institute_maximum: pesos(lang, split.institute_maximum),
+        institute_maximum_article: split.institute_maximum_article.clone(),
+        requested: pesos(lang, split.requested),
+        contribution: pesos(lang, split.contribution),
+        binding_limit: lang
+            .t(&format!("evaluation.limit_{}", split.binding_limit.as_str()))
+            .to_owned(),
+        counterpart: pesos(lang, split.counterpart),
+        guarantee_amount: pesos(lang, split.guarantee.amount),
+        guarantee_months: split.guarantee.months,
+        guarantee_article: split.guarantee.article.clone(),
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Bars of the net flow by year, with a title and a description; the cash-flow table holds the
+/// same figures.
+fn net_flow_chart(lang: Lang, years: &[CashFlowYear]) -> (String, String) {
+    const WIDTH: f64 = 720.0;
+    const HEIGHT: f64 = 260.0;
+    const TOP: f64 = 20.0;
+    const BOTTOM: f64 = 30.0;
+    const LEFT: f64 = 10.0;
+    let values: Vec<f64> = years.iter().map(|y| y.net_flow.to_f64().unwrap_or(0.0)).collect();
+    let max = values.iter().fold(0.0_f64, |m, v| m.max(*v));
+    let min = values.iter().fold(0.0_f64, |m, v| m.min(*v));
+    let span = if max - min > 0.0 { max - min } else { 1.0 };
+    let plot = HEIGHT - TOP - BOTTOM;
+    let zero = TOP + plot * max / span;
+    let slot = (WIDTH - 2.0 * LEFT) / values.len().max(1) as f64;
+    let bar = (slot * 0.7).max(1.0);
+
+    let text = years
+        .iter()
+        .map(|y| {
+            format!(
+                "{} {}: COP {}",
+                lang.t("evaluation.year"),
+                y.year,
+                pesos(lang, y.net_flow)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let title = escape(lang.t("evaluation.chart_title"));
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg id="net-flow-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" aria-labelledby="chart-title chart-desc"><title id="chart-title">{title}</title><desc id="chart-desc">{}</desc>"#,
+        escape(&text)
+    );
+    for (i, (value, year)) in values.iter().zip(years).enumerate() {
+        let x = LEFT + slot * i as f64 + (slot - bar) / 2.0;
+        let height = (value.abs() / span * plot).max(0.5);
+        let y = if *value >= 0.0 { zero - height } else { zero };
+        let class = if *value >= 0.0 { "#2e7d32" } else { "#c62828" };
+        let _ = write!(
+            svg,
+            r#"<rect x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{height:.1}" fill="{class}"><title>{} {}: COP {}</title></rect>"#,
+            escape(lang.t("evaluation.year")),
+            year.year,
+            escape(&pesos(lang, year.net_flow))
+        );
+        let _ = write!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle">{}</text>"#,
+            x + bar / 2.0,
+            HEIGHT - 10.0,
+            year.year
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<line x1="{LEFT}" x2="{:.1}" y1="{zero:.1}" y2="{zero:.1}" stroke="#333" stroke-width="1"/></svg>"##,
+        WIDTH - LEFT
+    );
+    (svg, text)
+}
+
+fn result_view(lang: Lang, evaluated: &Evaluated) -> ResultView {
+    let frame = &evaluated.formulation.frame;
+    let e = &evaluated.evaluation;
+    let rules = &evaluated.rules;
+    let income = &e.family_income;
+    let (chart_svg, chart_text) = net_flow_chart(lang, &e.cash_flow.years);
+    ResultView {
+        code: frame.code.clone(),
+        title: frame.title.clone(),
+        place: place(&frame.municipality),
+        typology: frame.typology,
+        budget_year: frame.budget_year,
+        horizon_years: frame.horizon_years,
+        families: frame.households.len(),
+        viable: e.verdict.viable,
+        reasons: e
+            .verdict
+            .reasons
+            .iter()
+            .map(|r| ReasonRow {
+                check: lang
+                    .t(&format!("evaluation.check_{}", r.check.as_str()))
+                    .to_owned(),
+                code: r.check.as_str(),
+                article: r.article.clone(),
+                passed: r.passed,
+                seen: value_text(lang, &r.seen),
+                threshold: r.threshold.as_ref().map_or_else(String::new, |b| {
+                    format!("{} {}", b.comparison.symbol(), value_text(lang, &b.value))
+                }),
+            })
+            .collect(),
+        irr: irr_text(lang, &e.irr),
+        min_irr: format!(
+            "{} {}",
+            rules.min_irr.comparison.symbol(),
+            decimal_percent(lang, rules.min_irr.value)
+        ),
+        discount_rate: decimal_percent(lang, e.discount_rate),
+        npv: pesos(lang, e.npv),
+        benefit_cost: ratio(lang, e.benefit_cost),
+        income_smmlv: lang.amount(&income.in_smmlv.round_dp(2)),
+        income_pesos: pesos(lang, income.per_family),
+        income_year: income.year,
+        minimum_wage: pesos(lang, income.minimum_wage),
+        flow_headers: FLOW_COLUMNS
+            .iter()
+            .map(|(key, _)| lang.t(key).to_owned())
+            .collect(),
+        flow_rows: e
+            .cash_flow
+            .years
+            .iter()
+            .map(|y| FlowRow {
+                year: y.year,
+                cells: FLOW_COLUMNS
+                    .iter()
+                    .map(|(_, value)| pesos(lang, value(y)))
+                    .collect(),
+            })
+            .collect(),
+        cofinancing: evaluated
+            .cofinancing
+            .as_ref()
+            .ok()
+            .map(|s| cofinancing_view(lang, s)),
+        cofinancing_error: evaluated.cofinancing.as_ref().err().cloned(),
+        sensitivity_article: rules.sensitivity.article.clone(),
+        cases: e
+            .sensitivity
+            .cases
+            .iter()
+            .map(|c| CaseRow {
+                name: c.name.clone(),
+                variable: lang
+                    .t(&format!("evaluation.variable_{}", c.variable.as_str()))
+                    .to_owned(),
+                change: signed_percent(lang, c.change),
+                irr: irr_text(lang, &c.irr),
+                npv: pesos(lang, c.npv),
+                benefit_cost: ratio(lang, c.benefit_cost),
+            })
+            .collect(),
+        price_drop: switching_text(
+            lang,
+            e.sensitivity.price_drop,
+            rules.sensitivity.price_drop_search_max,
+        ),
+        cost_rise: switching_text(
+            lang,
+            e.sensitivity.cost_rise,
+            rules.sensitivity.cost_rise_search_max,
+        ),
+        chart_svg,
+        chart_text,
+    }
+}

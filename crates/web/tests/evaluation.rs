@@ -1,0 +1,252 @@
+//! In-process tests of the financial evaluation: `POST /api/v1/evaluations` and the staff page.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use support::{Client, Reply};
+use vereda_domain::accounts::Role;
+use vereda_domain::finance::{BudgetLine, ExpenseCategory, Formulation, Funder};
+
+const COCOA_TOML: &str = include_str!("../../../examples/cacao-tumaco.toml");
+const COCOA_JSON: &str = include_str!("../../../examples/cacao-tumaco.json");
+const DAIRY_TOML: &str = include_str!("../../../examples/lecheria-san-vicente.toml");
+
+async fn post_json(client: &mut Client, path: &str, body: String) -> Reply {
+    let request = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .expect("request");
+    client.send(request).await
+}
+
+fn as_json(toml_text: &str) -> String {
+    let formulation: Formulation = toml::from_str(toml_text).expect("formulation");
+    serde_json::to_string(&formulation).expect("JSON")
+}
+
+/// The cocoa example with a land line added to its budget.
+fn with_land() -> Formulation {
+    let mut formulation: Formulation = toml::from_str(COCOA_TOML).expect("formulation");
+    formulation.budget.push(BudgetLine {
+        category: ExpenseCategory::Land,
+        funder: Funder::Counterpart,
+        description: "Compra de un lote".to_owned(),
+        quantity: 1.into(),
+        unit: "lote".to_owned(),
+        unit_price: 5_000_000.into(),
+        year: Some(0),
+        month: None,
+    });
+    formulation
+}
+
+fn reason<'a>(report: &'a serde_json::Value, check: &str) -> &'a serde_json::Value {
+    report["evaluation"]["verdict"]["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .find(|r| r["check"] == check)
+        .unwrap_or_else(|| panic!("no {check} reason"))
+}
+
+#[tokio::test]
+async fn the_api_evaluates_the_worked_examples() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::Formulator).await;
+
+    let cocoa = post_json(&mut client, "/api/v1/evaluations", COCOA_JSON.to_owned()).await;
+    assert_eq!(cocoa.status, StatusCode::OK, "{}", cocoa.body);
+    let report = cocoa.json();
+    assert_eq!(report["evaluation"]["verdict"]["viable"], false);
+    let income = reason(&report, "family_income");
+    assert_eq!(income["passed"], false);
+    assert!(
+        income["article"].as_str().expect("article").contains("19.6"),
+        "{income}"
+    );
+    let irr = report["evaluation"]["irr"]["unique"].as_f64().expect("one IRR");
+    assert!((irr - 0.1198).abs() < 5e-4, "IRR {irr}");
+    assert!(report["rule_set"]["id"].is_string());
+    assert_eq!(
+        report["rule_set"]["content_hash"].as_str().map(str::len),
+        Some(64)
+    );
+    assert!(report["rule_set"]["selection"].is_string());
+    assert!(
+        report["evaluation"]["cash_flow"]["years"]
+            .as_array()
+            .is_some_and(|y| !y.is_empty())
+    );
+    assert!(report["evaluation"]["sensitivity"]["cases"].is_array());
+    assert!(
+        report["cofinancing"]["by_funder"].is_array(),
+        "{}",
+        report["cofinancing"]
+    );
+    assert!(report["cofinancing"]["guarantee"]["amount"].is_string());
+    assert!(report["project"]["code"].as_str().is_some());
+
+    let dairy = post_json(&mut client, "/api/v1/evaluations", as_json(DAIRY_TOML)).await;
+    assert_eq!(dairy.status, StatusCode::OK, "{}", dairy.body);
+    assert_eq!(dairy.json()["evaluation"]["verdict"]["viable"], true);
+
+    // The same TOML example, as JSON, gives the same verdict as the shipped JSON file.
+    let again = post_json(&mut client, "/api/v1/evaluations", as_json(COCOA_TOML)).await;
+    assert_eq!(
+        again.json()["evaluation"]["verdict"],
+        report["evaluation"]["verdict"]
+    );
+}
+
+#[tokio::test]
+async fn the_api_lists_the_problems_of_an_invalid_formulation() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::Oversight).await;
+    let body = serde_json::to_string(&with_land()).expect("JSON");
+    let reply = post_json(&mut client, "/api/v1/evaluations", body).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    let problems = reply.json();
+    assert_eq!(problems["code"], "invalid_input");
+    let listed = problems["problems"].as_array().expect("problems");
+    assert!(
+        listed.iter().any(|p| p["path"]
+            .as_str()
+            .is_some_and(|path| path.starts_with("budget[12]"))
+            && p["article"].as_str().is_some_and(|a| a.contains("18.4"))),
+        "{problems}"
+    );
+
+    let garbage = post_json(&mut client, "/api/v1/evaluations", "{\"frame\": 1}".to_owned()).await;
+    assert_eq!(garbage.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(garbage.json()["code"], "invalid_input");
+
+    let unknown = post_json(
+        &mut client,
+        "/api/v1/evaluations?rules=no-such-rules",
+        COCOA_JSON.to_owned(),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unknown.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no-such-rules"))
+    );
+}
+
+#[tokio::test]
+async fn the_api_needs_a_staff_session() {
+    let mut client = Client::with_demo().await;
+    let reply = post_json(&mut client, "/api/v1/evaluations", COCOA_JSON.to_owned()).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.json()["code"], "login_required");
+
+    let page = client.get("/staff/evaluations").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(page.location.is_some_and(|l| l.starts_with("/login")));
+}
+
+#[tokio::test]
+async fn the_page_evaluates_an_uploaded_file() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let dashboard = client.get("/staff").await;
+    assert!(dashboard.body.contains("href=\"/staff/evaluations\""));
+
+    let form = client.get("/staff/evaluations").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("id=\"evaluation-form\""));
+    let token = Client::csrf_in(&form.body);
+
+    let reply = client
+        .post_files(
+            "/staff/evaluations",
+            &[("csrf_token", &token), ("example", ""), ("rules", "")],
+            &[("file", "cacao-tumaco.toml", COCOA_TOML.as_bytes())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let page = &reply.body;
+    assert!(page.contains("data-viable=\"false\""));
+    assert!(page.contains("NO VIABLE"));
+    assert!(page.contains("id=\"reason-family_income\""));
+    assert!(page.contains("Art. 19.6"));
+    assert!(page.contains("11,98 %"), "IRR the Colombian way");
+    assert!(page.contains("id=\"cash-flow\""));
+    assert!(page.contains("id=\"cofinancing\""));
+    assert!(page.contains("id=\"sensitivity\""));
+    assert!(page.contains("<svg"));
+    assert!(page.contains("id=\"chart-text\""));
+
+    let dairy = client
+        .post_files(
+            "/staff/evaluations",
+            &[
+                ("csrf_token", &token),
+                ("example", "lecheria-san-vicente"),
+                ("rules", ""),
+            ],
+            &[("file", "", b"")],
+        )
+        .await;
+    assert_eq!(dairy.status, StatusCode::OK, "{}", dairy.body);
+    assert!(dairy.body.contains("data-viable=\"true\""));
+
+    let forged = client
+        .post_files(
+            "/staff/evaluations",
+            &[("csrf_token", "forged"), ("example", "cacao-tumaco")],
+            &[],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_page_shows_the_problems_of_a_bad_file() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::Formulator).await;
+    let token = client.csrf().await;
+
+    let land = serde_json::to_string(&with_land()).expect("JSON");
+    let reply = client
+        .post_files(
+            "/staff/evaluations",
+            &[("csrf_token", &token)],
+            &[("file", "con-tierra.json", land.as_bytes())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert!(reply.body.contains("id=\"evaluation-problems\""));
+    assert!(reply.body.contains("budget[12]"));
+    assert!(reply.body.contains("Art. 18.4"));
+    assert!(!reply.body.contains("id=\"verdict\""));
+
+    let broken = client
+        .post_files(
+            "/staff/evaluations",
+            &[("csrf_token", &token)],
+            &[("file", "roto.toml", b"frame = 3\n")],
+        )
+        .await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(broken.body.contains("id=\"evaluation-errors\""));
+    assert!(broken.body.contains("roto.toml"));
+
+    let wrong_type = client
+        .post_files(
+            "/staff/evaluations",
+            &[("csrf_token", &token)],
+            &[("file", "hogares.csv", b"a,b\n")],
+        )
+        .await;
+    assert_eq!(wrong_type.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong_type.body.contains("hogares.csv"));
+
+    let nothing = client
+        .post_files("/staff/evaluations", &[("csrf_token", &token)], &[])
+        .await;
+    assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(nothing.body.contains("id=\"evaluation-errors\""));
+}
