@@ -20,7 +20,6 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
-use jiff::civil::Date;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -32,7 +31,7 @@ use vereda_domain::finance::{
     split,
 };
 use vereda_domain::money::format_amount;
-use vereda_domain::rules::{RuleBook, RuleSet};
+use vereda_domain::rules::{RuleBook, RuleSet, YearChoice};
 use vereda_domain::territory::{DaneCode, catalog};
 use vereda_screen::formulation_xlsx::{self, FormulationImportError};
 use vereda_screen::screening::write_atomically;
@@ -136,32 +135,25 @@ fn select<'b>(book: &'b RuleBook, chosen: Option<&str>, budget_year: i16) -> Res
                 .ok_or_else(|| format!("unknown rule set {id:?}; the rule sets are:\n{}", listing(book)))?;
             (set, "chosen with --rules".to_owned())
         }
-        None => {
-            let first = Date::new(budget_year, 1, 1)
-                .map_err(|_| format!("the budget year {budget_year} is not a calendar year"))?;
-            let last = Date::new(budget_year, 12, 31)
-                .map_err(|_| format!("the budget year {budget_year} is not a calendar year"))?;
-            if let Some(set) = book.in_force_on(first) {
-                (set, format!("in force on {first}, January 1 of the budget year"))
-            } else if let Some(set) = book
-                .all()
-                .iter()
-                .find(|s| s.effective_from > first && s.effective_from <= last)
-            {
-                (
-                    set,
-                    format!(
-                        "none is in force on {first}; the first in force during the budget year {budget_year} (from {})",
-                        set.effective_from
-                    ),
-                )
-            } else {
+        None => match book.for_budget_year(budget_year) {
+            Some((set, YearChoice::InForceOnJanuary1)) => (
+                set,
+                format!("in force on January 1 of the budget year {budget_year}"),
+            ),
+            Some((set, YearChoice::FirstInForceDuringYear)) => (
+                set,
+                format!(
+                    "none is in force on January 1; the first in force during the budget year {budget_year} (from {})",
+                    set.effective_from
+                ),
+            ),
+            None => {
                 return Err(format!(
                     "no rule set is in force during the budget year {budget_year}; pass --rules ID. The rule sets are:\n{}",
                     listing(book)
                 ));
             }
-        }
+        },
     };
     let financial = set
         .financial

@@ -411,6 +411,14 @@ impl Condition {
     }
 }
 
+/// How [`RuleBook::for_budget_year`] found a rule set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YearChoice {
+    InForceOnJanuary1,
+    /// None was in force on January 1: the first to come into force during the year.
+    FirstInForceDuringYear,
+}
+
 /// The rule sets available to a process: the shipped ones and any loaded from files.
 #[derive(Debug, Clone, Default)]
 pub struct RuleBook {
@@ -458,6 +466,21 @@ impl RuleBook {
 
     pub fn all(&self) -> &[RuleSet] {
         &self.sets
+    }
+
+    /// The rule set a budget year (vigencia) is evaluated under: the one in force on its
+    /// January 1, or else the first to come into force during the year (Acuerdo 308 de 2013
+    /// came into force on 17 April 2013, and its calls are of the 2013 budget).
+    pub fn for_budget_year(&self, year: i16) -> Option<(&RuleSet, YearChoice)> {
+        let first = Date::new(year, 1, 1).ok()?;
+        let last = Date::new(year, 12, 31).ok()?;
+        if let Some(set) = self.in_force_on(first) {
+            return Some((set, YearChoice::InForceOnJanuary1));
+        }
+        self.sets
+            .iter()
+            .find(|s| s.effective_from > first && s.effective_from <= last)
+            .map(|set| (set, YearChoice::FirstInForceDuringYear))
     }
 
     /// The rule set in force on a date; the latest to begin wins if periods overlap.
@@ -1266,6 +1289,16 @@ mod tests {
             Some("incoder-308-2013")
         );
         assert!(book.in_force_on(jiff::civil::date(2026, 1, 1)).is_none());
+        let (set, choice) = book.for_budget_year(2013).expect("the 2013 budget");
+        assert_eq!(
+            (set.id.as_str(), choice),
+            ("incoder-308-2013", YearChoice::FirstInForceDuringYear)
+        );
+        assert_eq!(
+            book.for_budget_year(2014).map(|(_, c)| c),
+            Some(YearChoice::InForceOnJanuary1)
+        );
+        assert!(book.for_budget_year(2015).is_none());
         let mut twice = book.clone();
         assert!(twice.add(shipped()).is_err());
     }

@@ -4,12 +4,11 @@
 //!
 //! Evaluating a document stores nothing and reads nothing stored.
 
-use jiff::civil::Date;
 use serde::Serialize;
 use utoipa::ToSchema;
 use vereda_domain::finance::rules::FinancialRules;
 use vereda_domain::finance::{CofinancingSplit, Evaluation, Evaluator, Formulation, Problem, split};
-use vereda_domain::rules::{RuleBook, RuleSet};
+use vereda_domain::rules::{RuleBook, RuleSet, YearChoice};
 
 use crate::error::AppError;
 
@@ -152,37 +151,27 @@ pub fn select<'b>(
                 .ok_or_else(|| format!("unknown rule set {id:?}; the rule sets are: {}", listing(book)))?;
             (set, Selection::Chosen, "chosen by id".to_owned())
         }
-        None => {
-            let first = Date::new(budget_year, 1, 1)
-                .map_err(|_| format!("the budget year {budget_year} is not a calendar year"))?;
-            let last = Date::new(budget_year, 12, 31)
-                .map_err(|_| format!("the budget year {budget_year} is not a calendar year"))?;
-            if let Some(set) = book.in_force_on(first) {
-                (
-                    set,
-                    Selection::InForceOnJanuary1,
-                    format!("in force on {first}, January 1 of the budget year"),
-                )
-            } else if let Some(set) = book
-                .all()
-                .iter()
-                .find(|s| s.effective_from > first && s.effective_from <= last)
-            {
-                (
-                    set,
-                    Selection::FirstInForceDuringYear,
-                    format!(
-                        "none is in force on {first}; the first in force during the budget year {budget_year} (from {})",
-                        set.effective_from
-                    ),
-                )
-            } else {
+        None => match book.for_budget_year(budget_year) {
+            Some((set, YearChoice::InForceOnJanuary1)) => (
+                set,
+                Selection::InForceOnJanuary1,
+                format!("in force on January 1 of the budget year {budget_year}"),
+            ),
+            Some((set, YearChoice::FirstInForceDuringYear)) => (
+                set,
+                Selection::FirstInForceDuringYear,
+                format!(
+                    "none is in force on January 1; the first in force during the budget year {budget_year} (from {})",
+                    set.effective_from
+                ),
+            ),
+            None => {
                 return Err(format!(
                     "no rule set is in force during the budget year {budget_year}; name one with rules=ID. The rule sets are: {}",
                     listing(book)
                 ));
             }
-        }
+        },
     };
     let financial = set
         .financial
