@@ -1,6 +1,6 @@
 //! `vereda evaluate`: the financial evaluation of project files (docs/formulation.md).
 //!
-//! One project: `vereda evaluate FILE [--json] [--xlsx OUT] [--rules ID|FILE]` reads a
+//! One project: `vereda evaluate FILE [--json] [--xlsx OUT] [--pdf OUT] [--rules ID|FILE]` reads a
 //! formulation (TOML or JSON, one schema, or a filled XLSX template), validates it and prints
 //! the report or one JSON document. `vereda evaluate --template OUT.xlsx` writes the empty
 //! template (`vereda_screen::formulation_xlsx`). Many: `vereda evaluate --batch DIR|FILE.jsonl
@@ -47,7 +47,7 @@ pub struct EvaluateArgs {
     /// Write the empty XLSX formulation template (Proyecto, Familias, Presupuesto,
     /// Producción, Asistencia técnica, Instrucciones...) and stop; fill it in and evaluate it
     /// with `vereda evaluate FILE.xlsx`.
-    #[arg(long, value_name = "OUT.xlsx", conflicts_with_all = ["batch", "json", "xlsx", "rules"])]
+    #[arg(long, value_name = "OUT.xlsx", conflicts_with_all = ["batch", "json", "xlsx", "pdf", "rules"])]
     template: Option<PathBuf>,
     /// Print the whole evaluation as one JSON document instead of the report.
     #[arg(long)]
@@ -56,6 +56,10 @@ pub struct EvaluateArgs {
     /// Sensibilidad.
     #[arg(long, value_name = "OUT.xlsx")]
     xlsx: Option<PathBuf>,
+    /// Also write the evaluation as a PDF report (A4): verdict with reasons and articles,
+    /// indicators, cash flow, co-financing and sensitivity.
+    #[arg(long, value_name = "OUT.pdf")]
+    pdf: Option<PathBuf>,
     /// The rule set: a shipped id (see `vereda rules list`) or a rule-set file (.toml).
     /// Default: the one in force on January 1 of the project's budget year (or, when none is,
     /// the first to come into force during that year).
@@ -63,7 +67,7 @@ pub struct EvaluateArgs {
     rules: Option<String>,
     /// Evaluate every .toml and .json file of a directory (sorted by name), or every line of a
     /// .jsonl file, in parallel.
-    #[arg(long, value_name = "DIR|FILE.jsonl", requires = "out", conflicts_with_all = ["json", "xlsx"])]
+    #[arg(long, value_name = "DIR|FILE.jsonl", requires = "out", conflicts_with_all = ["json", "xlsx", "pdf"])]
     batch: Option<PathBuf>,
     /// Where --batch writes one CSV row per project.
     #[arg(long, value_name = "RESULTS.csv", requires = "batch")]
@@ -111,7 +115,32 @@ pub fn evaluate(args: EvaluateArgs) -> Result<()> {
             .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
+    if let Some(path) = &args.pdf {
+        let bytes = pdf_report(&outcome);
+        write_atomically(path, |out| out.write_all(&bytes))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
     Ok(())
+}
+
+/// The evaluation as a PDF report (`vereda_screen::evaluation_pdf`, shared with the web page).
+fn pdf_report(outcome: &Outcome) -> Vec<u8> {
+    let frame = &outcome.formulation.frame;
+    let place = Place::of(&frame.municipality).map_or_else(String::new, |p| match p.department {
+        Some(department) => format!("{} ({department})", p.municipality),
+        None => p.municipality,
+    });
+    vereda_screen::evaluation_pdf::render(&vereda_screen::evaluation_pdf::EvaluationReport {
+        formulation: &outcome.formulation,
+        evaluation: &outcome.evaluation,
+        rules: &outcome.rules,
+        cofinancing: outcome.cofinancing.as_ref().map_err(String::as_str),
+        rule_set_id: &outcome.rule_set.id,
+        rule_set_hash: &outcome.rule_set.content_hash,
+        rule_set_period: &outcome.rule_set.period,
+        municipality_name: &place,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

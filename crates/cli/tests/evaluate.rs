@@ -405,6 +405,28 @@ fn a_jsonl_batch_evaluates_every_line_and_reports_bad_lines_by_number() {
 }
 
 #[test]
+fn the_pdf_report_is_written() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("cacao.pdf");
+    let output = vereda(&[
+        "evaluate",
+        &example("cacao-tumaco.toml"),
+        "--pdf",
+        &path.display().to_string(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("Verdict: NOT VIABLE"));
+    let bytes = std::fs::read(&path).expect("the PDF");
+    assert!(bytes.starts_with(b"%PDF-"));
+    let end = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(16)..]).into_owned();
+    assert!(end.trim_end().ends_with("%%EOF"), "{end}");
+    let body = String::from_utf8_lossy(&bytes);
+    assert!(body.contains("/Helvetica"));
+    assert!(body.contains("/WinAnsiEncoding"));
+    assert!(body.contains("(NO VIABLE)"));
+}
+
+#[test]
 fn the_workbook_has_the_four_sheets() {
     use calamine::{Data, Reader, Xlsx, open_workbook};
 

@@ -360,23 +360,26 @@ pub fn screen(
                     }
                 }
             });
+            let mut outputs: Vec<PieceOutput> = Vec::new();
             for owned in ready {
                 let owned = owned?;
-                let outputs: Vec<Result<PieceOutput, TableError>> = owned
-                    .pieces()
-                    .into_par_iter()
-                    .map(|piece| {
+                let pieces = owned.pieces();
+                if outputs.len() < pieces.len() {
+                    outputs.resize_with(pieces.len(), PieceOutput::default);
+                }
+                // Each piece fills an output kept from chunk to chunk: its memory is touched
+                // once, not allocated and returned to the system for every chunk.
+                pieces.into_par_iter().zip(outputs.par_iter_mut()).try_for_each(
+                    |(piece, output)| -> Result<(), TableError> {
                         let text = piece.text(&households_name)?;
-                        let mut output = PieceOutput::with_capacity(text.len());
-                        output.bytes = text.len();
+                        output.start(text.len());
                         for_each_record(text, piece.first_line, delimiter, |line, fields| {
-                            parser.screen_record(line, fields, &registries, &mut output);
+                            parser.screen_record(line, fields, &registries, output);
                         });
-                        Ok(output)
-                    })
-                    .collect();
-                for output in outputs {
-                    let output = output?;
+                        Ok(())
+                    },
+                )?;
+                for output in outputs.iter_mut().filter(|o| o.bytes > 0) {
                     if all.rows.capacity() == 0 && !output.rows.is_empty() {
                         // Size everything once from the first piece, so growing never copies.
                         let rows_in_piece = output.rows.len();
@@ -403,7 +406,7 @@ pub fn screen(
             let fields: Vec<Cow<'_, str>> = row.cells().iter().map(|c| Cow::Borrowed(c.as_str())).collect();
             parser.screen_record(row.line(), &fields, &registries, &mut output);
         }
-        all.append(output, &mut errors);
+        all.append(&mut output, &mut errors);
         progress(Progress {
             bytes_read: 1,
             total_bytes: 1,
@@ -808,18 +811,27 @@ struct PieceOutput {
 }
 
 impl PieceOutput {
-    /// Room for the rows of `bytes` of input, guessed generously from rows of 100 bytes.
-    fn with_capacity(bytes: usize) -> Self {
+    /// Empties the output for a piece of `bytes` of input, keeping its memory, with room
+    /// guessed generously from rows of 100 bytes.
+    fn start(&mut self, bytes: usize) {
         let rows = bytes / 100 + 16;
-        Self {
-            ids: String::with_capacity(rows * 10),
-            rows: Vec::with_capacity(rows),
-            keys: Vec::with_capacity(rows),
-            if_duplicate: Vec::with_capacity(rows),
-            id_hashes: Vec::with_capacity(rows),
-            key_hashes: Vec::with_capacity(rows),
-            ..Self::default()
+        self.bytes = bytes;
+        self.ids.clear();
+        self.ids.reserve(rows * 10);
+        for column in [&mut self.id_hashes, &mut self.key_hashes] {
+            column.clear();
+            column.reserve(rows);
         }
+        self.rows.clear();
+        self.rows.reserve(rows);
+        self.keys.clear();
+        self.keys.reserve(rows);
+        self.if_duplicate.clear();
+        self.if_duplicate.reserve(rows);
+        self.errors.clear();
+        self.extra_error_count = 0;
+        self.explained = None;
+        self.facts.clear();
     }
 }
 
@@ -847,26 +859,28 @@ impl Accumulated {
         self.key_hashes.reserve(rows);
     }
 
-    fn append(&mut self, piece: PieceOutput, errors: &mut ErrorLog) {
+    /// Moves a piece's rows to the end, leaving the piece empty but with its memory.
+    fn append(&mut self, piece: &mut PieceOutput, errors: &mut ErrorLog) {
         let first_index = self.rows.len();
         let base = self.ids.len() as u64;
         self.ids.push_str(&piece.ids);
-        self.rows.extend(piece.rows.into_iter().map(|row| ScreenedRow {
+        self.rows.extend(piece.rows.drain(..).map(|row| ScreenedRow {
             id_start: base + row.id_start,
             ..row
         }));
-        self.keys.extend(piece.keys);
-        self.if_duplicate.extend(piece.if_duplicate);
-        self.id_hashes.extend(piece.id_hashes);
-        self.key_hashes.extend(piece.key_hashes);
-        self.facts.extend(piece.facts);
-        for error in piece.errors {
+        self.keys.append(&mut piece.keys);
+        self.if_duplicate.append(&mut piece.if_duplicate);
+        self.id_hashes.append(&mut piece.id_hashes);
+        self.key_hashes.append(&mut piece.key_hashes);
+        self.facts.append(&mut piece.facts);
+        for error in piece.errors.drain(..) {
             errors.push(error);
         }
-        errors.count += piece.extra_error_count;
-        if let Some((household, hits, index_in_piece)) = piece.explained {
+        errors.count += std::mem::take(&mut piece.extra_error_count);
+        if let Some((household, hits, index_in_piece)) = piece.explained.take() {
             self.explained = Some((household, hits, first_index + index_in_piece));
         }
+        piece.bytes = 0;
     }
 }
 

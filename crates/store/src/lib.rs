@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod audit;
 pub mod demo;
 pub mod entity;
+pub mod formulations;
 pub mod households;
 mod migration;
 pub mod programs;

@@ -7,11 +7,13 @@ use sea_orm::ConnectionTrait;
 use vereda_domain::accounts::Role;
 use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::eligibility::{CallLimits, CrossChecks, Household};
+use vereda_domain::finance::Formulation;
 use vereda_domain::household::{DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea};
 use vereda_domain::program::ProgramLine;
 use vereda_domain::territory::{DaneCode, DepartmentCode, PovertyIndex};
 use vereda_store::accounts::{LoginError, NewAccount};
 use vereda_store::audit::AuditQuery;
+use vereda_store::formulations::{FormulationQuery, FormulationStatus, NewFormulationDraft, SaveOutcome};
 use vereda_store::households::{NewHousehold, NewParcel, NewPerson};
 use vereda_store::programs::NewCall;
 use vereda_store::screening::{
@@ -220,6 +222,23 @@ async fn count_rows(store: &Store, table: &str) -> i64 {
         .expect("count")
         .expect("row");
     row.try_get::<i64>("", "n").expect("n")
+}
+
+/// The worked example of docs/formulation.md.
+fn cocoa() -> Formulation {
+    toml::from_str(include_str!("../../../examples/cacao-tumaco.toml")).expect("the cocoa example parses")
+}
+
+fn draft<'a>(formulation: &'a Formulation, call_id: Option<i32>, note: &str) -> NewFormulationDraft<'a> {
+    NewFormulationDraft {
+        formulation,
+        call_id,
+        note: Some(note.into()),
+        viable: Some(false),
+        irr: Some("0.2113".into()),
+        rule_set_id: "incoder-308-2013".into(),
+        rule_set_hash: Some("ab".repeat(32)),
+    }
 }
 
 storage_suite! {
@@ -629,6 +648,175 @@ storage_suite! {
             store.submit_screening_run(&admin(), screening_job(999, "k")).await,
             Err(StoreError::NotFound { .. })
         ));
+    }
+
+    async fn a_draft_is_saved_and_replaced_in_place(store: &Store) {
+        let call_id = screening_call(store).await;
+        let cocoa = cocoa();
+        let saved = store.save_formulation_draft(&admin(), draft(&cocoa, Some(call_id), "first")).await.expect("save");
+        assert_eq!((saved.version, saved.outcome), (1, SaveOutcome::Created));
+
+        let mut edited = cocoa.clone();
+        edited.frame.title = "Cacao y plátano en Tumaco".into();
+        let again = store.save_formulation_draft(&admin(), draft(&edited, None, "second")).await.expect("save");
+        assert_eq!((again.id, again.version, again.outcome), (saved.id, 1, SaveOutcome::Replaced));
+
+        let record = store.formulation(saved.id).await.expect("read").expect("formulation");
+        assert_eq!(record.formulation.status, FormulationStatus::Draft);
+        assert_eq!(record.formulation.call_id, Some(call_id), "the call is kept");
+        assert_eq!(record.formulation.title, "Cacao y plátano en Tumaco");
+        assert_eq!(record.versions.len(), 1);
+        assert_eq!(record.versions[0].note.as_deref(), Some("second"));
+        assert_eq!(record.versions[0].viable, Some(false));
+        assert_eq!(record.versions[0].content_sha256.len(), 64);
+        assert_eq!(store.formulation_version(saved.id, 1).await.expect("read"), Some(edited));
+        assert_eq!(count_rows(store, "formulation_versions").await, 1);
+
+        // Another call is refused; an unknown call too.
+        assert!(matches!(
+            store.save_formulation_draft(&admin(), draft(&cocoa, Some(999), "x")).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(store.formulation(999).await.expect("read").is_none());
+        assert!(store.formulation_version(saved.id, 2).await.expect("read").is_none());
+    }
+
+    async fn saving_after_a_submission_keeps_every_version(store: &Store) {
+        let cocoa = cocoa();
+        let saved = store.save_formulation_draft(&admin(), draft(&cocoa, None, "v1")).await.expect("save");
+        let submitted = store.submit_formulation(&admin(), saved.id).await.expect("submit");
+        assert_eq!(submitted.status, FormulationStatus::Submitted);
+        assert!(matches!(store.submit_formulation(&admin(), saved.id).await, Err(StoreError::Invalid(_))));
+
+        // The committee returns it; the corrected project is a new version.
+        let returned = store
+            .return_formulation_to_formulator(&admin(), saved.id, "Falta el plan de manejo ambiental")
+            .await
+            .expect("return");
+        assert_eq!(returned.status, FormulationStatus::Returned);
+        assert_eq!(returned.return_reason.as_deref(), Some("Falta el plan de manejo ambiental"));
+        let mut corrected = cocoa.clone();
+        corrected.frame.components.environmental.prevention_measures = "Medidas de prevención corregidas".into();
+        let second = store.save_formulation_draft(&admin(), draft(&corrected, None, "v2")).await.expect("save");
+        assert_eq!((second.id, second.version, second.outcome), (saved.id, 2, SaveOutcome::NewVersion));
+
+        // Version 2 is a draft again, edited in place; version 1 stays as it was.
+        corrected.frame.components.environmental.prevention_measures = "Medidas de prevención corregidas y firmadas".into();
+        let third = store.save_formulation_draft(&admin(), draft(&corrected, None, "v2 bis")).await.expect("save");
+        assert_eq!((third.version, third.outcome), (2, SaveOutcome::Replaced));
+        assert_eq!(store.formulation_version(saved.id, 1).await.expect("read"), Some(cocoa.clone()));
+        assert_eq!(store.formulation_version(saved.id, 2).await.expect("read"), Some(corrected.clone()));
+        let record = store.formulation(saved.id).await.expect("read").expect("formulation");
+        assert_eq!(record.formulation.status, FormulationStatus::Draft);
+        let notes: Vec<_> = record.versions.iter().map(|v| (v.number, v.note.as_deref())).collect();
+        assert_eq!(notes, [(1, Some("v1")), (2, Some("v2 bis"))]);
+        assert_ne!(record.versions[0].content_sha256, record.versions[1].content_sha256);
+
+        // Submitted, then saved: a new version straight away.
+        store.submit_formulation(&admin(), saved.id).await.expect("submit");
+        corrected.frame.title = "Cacao agroforestal".into();
+        let fourth = store.save_formulation_draft(&admin(), draft(&corrected, None, "v3")).await.expect("save");
+        assert_eq!((fourth.version, fourth.outcome), (3, SaveOutcome::NewVersion));
+
+        // An approved formulation is not changed.
+        store.submit_formulation(&admin(), saved.id).await.expect("submit");
+        store.approve_formulation(&admin(), saved.id).await.expect("approve");
+        corrected.frame.title = "Otro".into();
+        assert!(matches!(
+            store.save_formulation_draft(&admin(), draft(&corrected, None, "v4")).await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert_eq!(count_rows(store, "formulation_versions").await, 3);
+    }
+
+    async fn identical_content_saves_no_version(store: &Store) {
+        let cocoa = cocoa();
+        let saved = store.save_formulation_draft(&admin(), draft(&cocoa, None, "v1")).await.expect("save");
+        let audit_before = count_rows(store, "audit_log").await;
+        let same = store.save_formulation_draft(&admin(), draft(&cocoa, None, "other note")).await.expect("save");
+        assert_eq!((same.id, same.version, same.outcome), (saved.id, 1, SaveOutcome::Unchanged));
+        store.submit_formulation(&admin(), saved.id).await.expect("submit");
+        let after_submit = count_rows(store, "audit_log").await;
+        assert_eq!(after_submit, audit_before + 1, "the no-op save audits nothing");
+        let same = store.save_formulation_draft(&admin(), draft(&cocoa, None, "again")).await.expect("save");
+        assert_eq!((same.version, same.outcome), (1, SaveOutcome::Unchanged));
+        let record = store.formulation(saved.id).await.expect("read").expect("formulation");
+        assert_eq!(record.formulation.status, FormulationStatus::Submitted, "still submitted");
+        assert_eq!(record.versions.len(), 1);
+        assert_eq!(record.versions[0].note.as_deref(), Some("v1"));
+        assert_eq!(count_rows(store, "audit_log").await, after_submit);
+    }
+
+    async fn a_formulation_round_trips(store: &Store) {
+        let cocoa = cocoa();
+        assert!(!cocoa.budget.is_empty() && !cocoa.production.is_empty());
+        let saved = store.save_formulation_draft(&admin(), draft(&cocoa, None, "v1")).await.expect("save");
+        let read = store.formulation_version(saved.id, 1).await.expect("read").expect("version");
+        assert_eq!(read, cocoa);
+        assert_eq!(serde_json::to_string(&read).expect("json"), serde_json::to_string(&cocoa).expect("json"));
+
+        // A corrupt row is an error, not a panic.
+        store
+            .connection()
+            .execute_unprepared("UPDATE formulation_versions SET content = '{\"frame\": 1}'")
+            .await
+            .expect("corrupt it");
+        assert!(matches!(store.formulation_version(saved.id, 1).await, Err(StoreError::Corrupt(_))));
+    }
+
+    async fn formulations_list_by_call_and_status(store: &Store) {
+        let call_id = screening_call(store).await;
+        let mut ids = Vec::new();
+        for (code, call) in [("P-1", Some(call_id)), ("P-2", Some(call_id)), ("P-3", None)] {
+            let mut project = cocoa();
+            project.frame.code = code.into();
+            ids.push(store.save_formulation_draft(&admin(), draft(&project, call, code)).await.expect("save").id);
+        }
+        store.submit_formulation(&admin(), ids[1]).await.expect("submit");
+        store.submit_formulation(&admin(), ids[2]).await.expect("submit");
+        let codes = |list: Vec<vereda_store::formulations::FormulationSummary>| {
+            list.into_iter().map(|f| f.code).collect::<Vec<_>>()
+        };
+        let all = store.formulations(&FormulationQuery::default()).await.expect("list");
+        assert_eq!(codes(all), ["P-1", "P-2", "P-3"]);
+        let submitted = FormulationQuery { status: Some(FormulationStatus::Submitted), ..Default::default() };
+        assert_eq!(codes(store.formulations(&submitted).await.expect("list")), ["P-2", "P-3"]);
+        let of_call = FormulationQuery { call_id: Some(call_id), status: Some(FormulationStatus::Submitted) };
+        assert_eq!(codes(store.formulations(&of_call).await.expect("list")), ["P-2"]);
+        let drafts = FormulationQuery { call_id: Some(call_id), status: Some(FormulationStatus::Draft) };
+        assert_eq!(codes(store.formulations(&drafts).await.expect("list")), ["P-1"]);
+    }
+
+    async fn formulation_changes_are_audited(store: &Store) {
+        let cocoa = cocoa();
+        let saved = store.save_formulation_draft(&admin(), draft(&cocoa, None, "v1")).await.expect("save");
+        store.submit_formulation(&admin(), saved.id).await.expect("submit");
+        store.return_formulation_to_formulator(&admin(), saved.id, "Corregir el flujo").await.expect("return");
+        assert!(matches!(
+            store.return_formulation_to_formulator(&admin(), saved.id, "otra vez").await,
+            Err(StoreError::Invalid(_))
+        ));
+        let mut corrected = cocoa.clone();
+        corrected.frame.horizon_years += 1;
+        store.save_formulation_draft(&admin(), draft(&corrected, None, "v2")).await.expect("save");
+
+        let query = AuditQuery { entity: Some("formulations".into()), entity_id: Some(saved.id.to_string()), ..Default::default() };
+        let entries = store.audit_entries(&query).await.expect("audit");
+        let actions: Vec<_> = entries.iter().rev().map(|e| e.action).collect();
+        assert_eq!(actions, [AuditAction::Create, AuditAction::Update, AuditAction::Update, AuditAction::Update]);
+        let statuses: Vec<_> = entries
+            .iter()
+            .rev()
+            .map(|e| e.after.as_ref().and_then(|a| a["status"].as_str().map(str::to_owned)).unwrap_or_default())
+            .collect();
+        assert_eq!(statuses, ["draft", "submitted", "returned", "draft"]);
+        assert_eq!(entries[1].after.as_ref().expect("after")["return_reason"], "Corregir el flujo");
+        assert!(entries.iter().all(|e| e.actor == "admin@vereda.test"));
+
+        let query = AuditQuery { entity: Some("formulation_versions".into()), ..Default::default() };
+        let versions = store.audit_entries(&query).await.expect("audit");
+        assert_eq!(versions.len(), 2);
+        assert!(versions.iter().all(|e| e.action == AuditAction::Create));
     }
 }
 

@@ -250,3 +250,87 @@ async fn the_page_shows_the_problems_of_a_bad_file() {
     assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(nothing.body.contains("id=\"evaluation-errors\""));
 }
+
+#[tokio::test]
+async fn the_page_charts_the_sensitivity_and_downloads_the_evaluation() {
+    use std::sync::{Arc, Mutex};
+
+    let mut client = Client::with_demo().await;
+    let seen: Arc<Mutex<Option<header::HeaderMap>>> = Arc::default();
+    let recorder = Arc::clone(&seen);
+    client.app = client.app.clone().layer(tower::util::MapResponseLayer::new(
+        move |response: axum::response::Response| {
+            *recorder.lock().expect("lock") = Some(response.headers().clone());
+            response
+        },
+    ));
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let token = client.csrf().await;
+    let reply = client
+        .post_files(
+            "/staff/evaluations",
+            &[("csrf_token", &token), ("example", ""), ("rules", "")],
+            &[("file", "cacao-tumaco.toml", COCOA_TOML.as_bytes())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let page = &reply.body;
+    let start = page
+        .find("<svg id=\"sensitivity-chart\"")
+        .expect("the sensitivity chart");
+    let chart = &page[start..start + page[start..].find("</svg>").expect("end of chart")];
+    assert!(chart.contains("role=\"img\""));
+    assert!(chart.contains("aria-label="));
+    assert!(chart.contains("<title>"));
+    assert!(
+        chart.contains("id=\"sensitivity-minimum\""),
+        "the minimum IRR line"
+    );
+    assert!(chart.contains("6 %"), "{chart}");
+    assert!(chart.contains("price -10%"));
+    assert!(page.contains("id=\"sensitivity-chart-text\""));
+    assert!(page.contains("id=\"export-pdf\""));
+    assert!(page.contains("id=\"export-xlsx\""));
+
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("name", "cacao-tumaco.toml"),
+        ("text", COCOA_TOML),
+        ("rules", ""),
+    ];
+    let pdf = client
+        .post_form("/staff/evaluations/export?format=pdf", &fields)
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.body);
+    assert_eq!(pdf.content_type, "application/pdf");
+    assert!(pdf.body.starts_with("%PDF-"));
+    let disposition = |seen: &Arc<Mutex<Option<header::HeaderMap>>>| {
+        seen.lock()
+            .expect("lock")
+            .as_ref()
+            .and_then(|h| h.get(header::CONTENT_DISPOSITION).cloned())
+            .map(|v| v.to_str().expect("text").to_owned())
+            .unwrap_or_default()
+    };
+    let pdf_disposition = disposition(&seen);
+    assert!(pdf_disposition.starts_with("attachment;"), "{pdf_disposition}");
+    assert!(pdf_disposition.contains(".pdf"));
+
+    let xlsx = client
+        .post_form("/staff/evaluations/export?format=xlsx", &fields)
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK, "{}", xlsx.body);
+    assert!(xlsx.content_type.contains("spreadsheetml"));
+    assert!(xlsx.body.starts_with("PK"));
+    let xlsx_disposition = disposition(&seen);
+    assert!(xlsx_disposition.starts_with("attachment;"), "{xlsx_disposition}");
+    assert!(xlsx_disposition.contains(".xlsx"));
+
+    let forged = client
+        .post_form(
+            "/staff/evaluations/export?format=pdf",
+            &[("csrf_token", "forged"), ("name", "a.toml"), ("text", COCOA_TOML)],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}

@@ -4,6 +4,8 @@ pub mod audit_entry;
 pub mod call;
 pub mod call_office;
 pub mod department;
+pub mod formulation;
+pub mod formulation_version;
 pub mod household;
 pub mod indicator;
 pub mod indicator_measurement;

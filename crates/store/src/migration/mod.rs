@@ -8,6 +8,7 @@ mod m20261121_000001_foundation;
 mod m20261121_000002_reference_data;
 mod m20261121_000003_append_only_audit;
 mod m20261121_000004_screening;
+mod m20261121_000005_formulations;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_reference_data::Migration),
             Box::new(m20261121_000003_append_only_audit::Migration),
             Box::new(m20261121_000004_screening::Migration),
+            Box::new(m20261121_000005_formulations::Migration),
         ]
     }
 }

@@ -6,12 +6,16 @@ use std::fmt::Write as _;
 
 use askama::Template;
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Multipart};
+use axum::extract::{Form, Query};
 use axum::http::StatusCode;
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use serde::Deserialize;
 use vereda_domain::accounts::Permission;
 use vereda_domain::finance::{CashFlowYear, CofinancingSplit, Funder, Irr, Problem, SwitchingValue, Value};
 use vereda_domain::territory::{DaneCode, catalog};
@@ -26,12 +30,17 @@ use crate::evaluation::{
 use crate::i18n::Lang;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/staff/evaluations",
-        get(form)
-            .post(submit)
-            .layer(DefaultBodyLimit::max(EVALUATION_UPLOAD_LIMIT_BYTES + 64 * 1024)),
-    )
+    Router::new()
+        .route(
+            "/staff/evaluations",
+            get(form)
+                .post(submit)
+                .layer(DefaultBodyLimit::max(EVALUATION_UPLOAD_LIMIT_BYTES + 64 * 1024)),
+        )
+        .route(
+            "/staff/evaluations/export",
+            post(export).layer(DefaultBodyLimit::max(4 * EVALUATION_UPLOAD_LIMIT_BYTES)),
+        )
 }
 
 pub struct ExampleOption {
@@ -121,6 +130,7 @@ pub struct ResultView {
     pub cost_rise: String,
     pub chart_svg: String,
     pub chart_text: String,
+    pub sensitivity_svg: String,
 }
 
 #[derive(Template)]
@@ -135,6 +145,10 @@ struct EvaluationPage {
     rule_set: Option<RuleSetUsed>,
     problems: Vec<Problem>,
     result: Option<ResultView>,
+    /// What the download buttons re-post: the file name, its text and the rule set chosen.
+    export_name: String,
+    export_text: String,
+    export_rules: String,
 }
 
 impl EvaluationPage {
@@ -168,6 +182,9 @@ impl EvaluationPage {
             rule_set: None,
             problems: Vec::new(),
             result: None,
+            export_name: String::new(),
+            export_text: String::new(),
+            export_rules: String::new(),
             chrome: Chrome::new(visitor).await?,
         })
     }
@@ -255,7 +272,12 @@ async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, 
     };
     page.source = name.clone();
     let formulation = match format.parse(&text) {
-        Ok(formulation) => formulation,
+        Ok(formulation) => {
+            page.export_name = name.clone();
+            page.export_text = text;
+            page.export_rules = rules.clone();
+            formulation
+        }
         Err(message) => {
             page.errors
                 .push(format!("{name}: {} {message}", lang.t("evaluation.error_parse")));
@@ -280,6 +302,87 @@ async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, 
             render(&page)
         }
     }
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    format: String,
+}
+
+#[derive(Deserialize)]
+struct ExportForm {
+    csrf_token: String,
+    name: String,
+    text: String,
+    #[serde(default)]
+    rules: String,
+}
+
+/// The evaluation shown on the page again, as a workbook or a PDF report to download.
+async fn export(
+    visitor: Visitor,
+    Query(query): Query<ExportQuery>,
+    Form(input): Form<ExportForm>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    visitor.check_csrf(&input.csrf_token).await?;
+    let lang = visitor.lang;
+    let format = Format::of(&input.name).ok_or_else(|| {
+        AppError::invalid(format!(
+            "{}: {}",
+            input.name,
+            lang.t("evaluation.error_file_type")
+        ))
+    })?;
+    let formulation = format
+        .parse(&input.text)
+        .map_err(|message| AppError::invalid(format!("{}: {message}", input.name)))?;
+    let chosen = Some(input.rules.trim()).filter(|r| !r.is_empty());
+    let evaluated = match run(formulation, chosen) {
+        Err(Refusal::Internal(error)) => return Err(error),
+        Err(Refusal::RuleSet(message) | Refusal::Unevaluable(message)) => {
+            return Err(AppError::invalid(message));
+        }
+        Ok(Outcome::Invalid { problems, .. }) => {
+            let list: Vec<String> = problems
+                .iter()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect();
+            return Err(AppError::invalid(list.join("; ")));
+        }
+        Ok(Outcome::Evaluated(evaluated)) => evaluated,
+    };
+    let stem = crate::evaluation::file_stem(&evaluated);
+    match query.format.as_str() {
+        "pdf" => Ok(download(
+            "application/pdf",
+            format!("{stem}.pdf"),
+            crate::evaluation::pdf(&evaluated),
+        )),
+        "xlsx" => {
+            let bytes = crate::evaluation::workbook(&evaluated).map_err(|e| AppError::internal(&e))?;
+            Ok(download(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                format!("{stem}.xlsx"),
+                bytes,
+            ))
+        }
+        _ => Err(AppError::invalid("format=xlsx or format=pdf")),
+    }
+}
+
+fn download(content_type: &'static str, file_name: String, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    let mut response = Body::from(bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
 }
 
 fn rejected(page: &EvaluationPage) -> Result<Response, AppError> {
@@ -510,6 +613,162 @@ fn net_flow_chart(lang: Lang, years: &[CashFlowYear]) -> (String, String) {
     (svg, text)
 }
 
+/// Horizontal bars of the IRR of the base case and of every sensitivity case (the NPV when
+/// the base case has no single IRR), with a vertical line at the minimum IRR (or at zero NPV)
+/// and the switching values beside it; the sensitivity table holds the same figures.
+fn sensitivity_chart(lang: Lang, evaluated: &Evaluated) -> String {
+    const WIDTH: f64 = 720.0;
+    const ROW: f64 = 26.0;
+    const TOP: f64 = 44.0;
+    const LABEL: f64 = 190.0;
+    const PLOT: f64 = 380.0;
+    let e = &evaluated.evaluation;
+    let rules = &evaluated.rules;
+    let by_irr = matches!(e.irr, Irr::Unique(_));
+    let base_name = lang.t("evaluation.base_case").to_owned();
+    let mut rows: Vec<(String, Option<f64>, String)> = Vec::new();
+    let value_of = |irr: &Irr, npv: Decimal| -> (Option<f64>, String) {
+        if by_irr {
+            match irr {
+                Irr::Unique(rate) => (Some(*rate * 100.0), percent(lang, *rate)),
+                other => (None, irr_text(lang, other)),
+            }
+        } else {
+            (npv.to_f64(), format!("COP {}", pesos(lang, npv)))
+        }
+    };
+    let (value, text) = value_of(&e.irr, e.npv);
+    rows.push((base_name, value, text));
+    for case in &e.sensitivity.cases {
+        let (value, text) = value_of(&case.irr, case.npv);
+        rows.push((
+            format!("{} ({})", case.name, signed_percent(lang, case.change)),
+            value,
+            text,
+        ));
+    }
+    let reference = if by_irr {
+        (rules.min_irr.value * Decimal::ONE_HUNDRED)
+            .to_f64()
+            .unwrap_or(0.0)
+    } else {
+        0.0
+    };
+    let values = rows.iter().filter_map(|r| r.1);
+    let max = values.clone().fold(reference.max(0.0), f64::max);
+    let min = values.fold(reference.min(0.0), f64::min);
+    let span = if max - min > 0.0 { max - min } else { 1.0 };
+    let x_of = |v: f64| LABEL + (v - min) / span * PLOT;
+    let zero = x_of(0.0);
+    let line_x = x_of(reference);
+    let height = TOP + ROW * rows.len() as f64 + 10.0;
+    let line_label = if by_irr {
+        format!(
+            "{} {}",
+            lang.t("evaluation.chart_min_irr"),
+            decimal_percent(lang, rules.min_irr.value)
+        )
+    } else {
+        lang.t("evaluation.chart_npv_zero").to_owned()
+    };
+    let switching = format!(
+        "{}: {} {} · {} {}",
+        lang.t("evaluation.chart_switching"),
+        lang.t("evaluation.chart_price"),
+        switching_text(
+            lang,
+            e.sensitivity.price_drop,
+            rules.sensitivity.price_drop_search_max
+        ),
+        lang.t("evaluation.chart_costs"),
+        switching_text(
+            lang,
+            e.sensitivity.cost_rise,
+            rules.sensitivity.cost_rise_search_max
+        ),
+    );
+    let title = if by_irr {
+        lang.t("evaluation.chart_sensitivity_irr")
+    } else {
+        lang.t("evaluation.chart_sensitivity_npv")
+    };
+    let description = rows
+        .iter()
+        .map(|(name, _, text)| format!("{name}: {text}"))
+        .chain([line_label.clone(), switching.clone()])
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg id="sensitivity-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0}" width="100%" role="img" aria-label="{}" aria-describedby="sensitivity-chart-desc"><title>{}</title><desc id="sensitivity-chart-desc">{}</desc>"#,
+        escape(title),
+        escape(title),
+        escape(&description)
+    );
+    let anchor = if line_x > LABEL + PLOT / 2.0 {
+        "end"
+    } else {
+        "start"
+    };
+    let text_x = if anchor == "end" {
+        line_x - 4.0
+    } else {
+        line_x + 4.0
+    };
+    let _ = write!(
+        svg,
+        r#"<text x="{text_x:.1}" y="14" font-size="11" text-anchor="{anchor}" font-weight="bold">{}</text><text x="{text_x:.1}" y="30" font-size="10" text-anchor="{anchor}">{}</text>"#,
+        escape(&line_label),
+        escape(&switching)
+    );
+    for (i, (name, value, text)) in rows.iter().enumerate() {
+        let y = TOP + ROW * i as f64;
+        let _ = write!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end">{}</text>"#,
+            LABEL - 6.0,
+            y + ROW * 0.6,
+            escape(name)
+        );
+        if let Some(v) = value {
+            let x = x_of(*v);
+            let (start, width) = if x >= zero {
+                (zero, x - zero)
+            } else {
+                (x, zero - x)
+            };
+            let fill = if by_irr && *v < reference || !by_irr && *v < 0.0 {
+                "#c62828"
+            } else {
+                "#2e7d32"
+            };
+            let _ = write!(
+                svg,
+                r#"<rect x="{start:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{fill}"><title>{}: {}</title></rect>"#,
+                y + 4.0,
+                width.max(0.5),
+                ROW - 8.0,
+                escape(name),
+                escape(text)
+            );
+        }
+        let _ = write!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="11">{}</text>"#,
+            LABEL + PLOT + 10.0,
+            y + ROW * 0.6,
+            escape(text)
+        );
+    }
+    let bottom = TOP + ROW * rows.len() as f64;
+    let _ = write!(
+        svg,
+        r##"<line x1="{zero:.1}" x2="{zero:.1}" y1="{TOP}" y2="{bottom:.1}" stroke="#333" stroke-width="1"/><line id="sensitivity-minimum" x1="{line_x:.1}" x2="{line_x:.1}" y1="36" y2="{bottom:.1}" stroke="#1565c0" stroke-width="2" stroke-dasharray="4 3"/></svg>"##
+    );
+    svg
+}
+
 fn result_view(lang: Lang, evaluated: &Evaluated) -> ResultView {
     let frame = &evaluated.formulation.frame;
     let e = &evaluated.evaluation;
@@ -605,5 +864,6 @@ fn result_view(lang: Lang, evaluated: &Evaluated) -> ResultView {
         ),
         chart_svg,
         chart_text,
+        sensitivity_svg: sensitivity_chart(lang, evaluated),
     }
 }

@@ -1,0 +1,461 @@
+//! Project formulations (Art. 18-22) with their drafts and versions.
+//!
+//! A formulation is known by its project code (`frame.code`), unique across calls: the code
+//! names one project wherever it is presented, and a unique index on a nullable `call_id`
+//! would not hold for formulations without a call. Saving a formulation whose code is new
+//! creates it; saving one whose code exists saves a version of it.
+//!
+//! While a formulation is a draft, its latest version is edited in place. Submitting it
+//! freezes that version: the next save (after a submission or a return by the committee,
+//! Art. 23-24) creates a new version and makes it a draft again, and every earlier version is
+//! kept. Content identical to the latest version (same SHA-256 of its JSON) saves nothing.
+//! An approved formulation is not saved again. Every change is audited.
+
+use std::fmt;
+use std::str::FromStr;
+
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use vereda_domain::audit::Actor;
+use vereda_domain::finance::formulation::Formulation;
+
+use crate::entity::{call, formulation, formulation_version};
+use crate::types::DbTimestamp;
+use crate::{Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
+
+/// Where a formulation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FormulationStatus {
+    /// Being written: the latest version is edited in place.
+    Draft,
+    /// Presented to the committee: its latest version is frozen.
+    Submitted,
+    /// Sent back by the committee for correction: the next save is a new version.
+    Returned,
+    Approved,
+}
+
+impl FormulationStatus {
+    pub const ALL: [FormulationStatus; 4] = [
+        FormulationStatus::Draft,
+        FormulationStatus::Submitted,
+        FormulationStatus::Returned,
+        FormulationStatus::Approved,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormulationStatus::Draft => "draft",
+            FormulationStatus::Submitted => "submitted",
+            FormulationStatus::Returned => "returned",
+            FormulationStatus::Approved => "approved",
+        }
+    }
+}
+
+impl fmt::Display for FormulationStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FormulationStatus {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        FormulationStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| format!("unknown formulation status {text:?}"))
+    }
+}
+
+impl Serialize for FormulationStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// A formulation to save, with the evaluation made of it before saving.
+#[derive(Debug, Clone)]
+pub struct NewFormulationDraft<'a> {
+    pub formulation: &'a Formulation,
+    /// The call it is presented to; `None` keeps the call it has (or none).
+    pub call_id: Option<i32>,
+    pub note: Option<String>,
+    /// The verdict; `None` when it could not be evaluated (an incomplete draft).
+    pub viable: Option<bool>,
+    /// The internal rate of return, as text.
+    pub irr: Option<String>,
+    pub rule_set_id: String,
+    pub rule_set_hash: Option<String>,
+}
+
+/// What a save did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SaveOutcome {
+    /// A new formulation, with its version 1.
+    Created,
+    /// The draft's latest version was replaced in place.
+    Replaced,
+    /// A new version after a submission or a return.
+    NewVersion,
+    /// The content is that of the latest version: nothing was saved.
+    Unchanged,
+}
+
+/// The result of [`Store::save_formulation_draft`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SavedFormulation {
+    pub id: i32,
+    /// The latest version after the save.
+    pub version: i32,
+    pub outcome: SaveOutcome,
+}
+
+/// A formulation as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormulationSummary {
+    pub id: i32,
+    pub code: String,
+    pub call_id: Option<i32>,
+    pub title: String,
+    pub municipality_code: String,
+    pub status: FormulationStatus,
+    pub return_reason: Option<String>,
+    pub created_at: jiff::Timestamp,
+    pub updated_at: jiff::Timestamp,
+}
+
+/// One version as listed (without its content: see [`Store::formulation_version`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormulationVersionSummary {
+    pub number: i32,
+    pub created_at: jiff::Timestamp,
+    pub created_by: Option<i32>,
+    pub note: Option<String>,
+    pub content_sha256: String,
+    pub viable: Option<bool>,
+    pub irr: Option<String>,
+    pub rule_set_id: String,
+    pub rule_set_hash: Option<String>,
+}
+
+/// A formulation with its versions, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormulationRecord {
+    #[serde(flatten)]
+    pub formulation: FormulationSummary,
+    pub versions: Vec<FormulationVersionSummary>,
+}
+
+/// Which formulations to list.
+#[derive(Debug, Clone, Default)]
+pub struct FormulationQuery {
+    pub call_id: Option<i32>,
+    pub status: Option<FormulationStatus>,
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn summary(row: formulation::Model) -> StoreResult<FormulationSummary> {
+    Ok(FormulationSummary {
+        status: row
+            .status
+            .parse()
+            .map_err(|e| corrupt("formulation", row.id, e))?,
+        id: row.id,
+        code: row.code,
+        call_id: row.call_id,
+        title: row.title,
+        municipality_code: row.municipality_code,
+        return_reason: row.return_reason,
+        created_at: row.created_at.0,
+        updated_at: row.updated_at.0,
+    })
+}
+
+fn version_summary(row: formulation_version::Model) -> FormulationVersionSummary {
+    FormulationVersionSummary {
+        number: row.number,
+        created_at: row.created_at.0,
+        created_by: row.created_by,
+        note: row.note,
+        content_sha256: row.content_sha256,
+        viable: row.viable,
+        irr: row.irr,
+        rule_set_id: row.rule_set_id,
+        rule_set_hash: row.rule_set_hash,
+    }
+}
+
+fn not_found(id: i32) -> StoreError {
+    StoreError::NotFound {
+        entity: "formulation",
+        id: id.to_string(),
+    }
+}
+
+impl Store {
+    /// Saves a formulation: creates it, replaces its draft, or adds a version (see the module
+    /// documentation). Identical content saves nothing.
+    pub async fn save_formulation_draft(
+        &self,
+        actor: &Actor,
+        new: NewFormulationDraft<'_>,
+    ) -> StoreResult<SavedFormulation> {
+        let frame = &new.formulation.frame;
+        let code = frame.code.trim().to_owned();
+        if code.is_empty() {
+            return Err(StoreError::Invalid(
+                "a formulation needs a project code (frame.code) to be saved".into(),
+            ));
+        }
+        let content = serde_json::to_string(new.formulation)
+            .map_err(|e| StoreError::Invalid(format!("cannot store formulation {code}: {e}")))?;
+        let sha256 = hex_sha256(content.as_bytes());
+        let now = DbTimestamp::now();
+
+        let txn = self.db.begin().await?;
+        if let Some(call_id) = new.call_id {
+            call::Entity::find_by_id(call_id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| StoreError::NotFound {
+                    entity: "call",
+                    id: call_id.to_string(),
+                })?;
+        }
+        let version_row = |formulation_id: i32, number: i32| formulation_version::ActiveModel {
+            formulation_id: Set(formulation_id),
+            number: Set(number),
+            content: Set(content.clone()),
+            content_sha256: Set(sha256.clone()),
+            note: Set(new.note.clone()),
+            viable: Set(new.viable),
+            irr: Set(new.irr.clone()),
+            rule_set_id: Set(new.rule_set_id.clone()),
+            rule_set_hash: Set(new.rule_set_hash.clone()),
+            created_by: Set(actor.user_id()),
+            created_at: Set(now),
+            ..Default::default()
+        };
+
+        let existing = formulation::Entity::find()
+            .filter(formulation::Column::Code.eq(code.as_str()))
+            .one(&txn)
+            .await?;
+        let Some(existing) = existing else {
+            let row = formulation::ActiveModel {
+                code: Set(code.clone()),
+                call_id: Set(new.call_id),
+                title: Set(frame.title.trim().to_owned()),
+                municipality_code: Set(frame.municipality.trim().to_owned()),
+                status: Set(FormulationStatus::Draft.to_string()),
+                return_reason: Set(None),
+                created_by: Set(actor.user_id()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            let created = audit::insert(&txn, actor, row)
+                .await
+                .map_err(duplicate_or("formulation", || code.clone()))?;
+            audit::insert(&txn, actor, version_row(created.id, 1)).await?;
+            txn.commit().await?;
+            return Ok(SavedFormulation {
+                id: created.id,
+                version: 1,
+                outcome: SaveOutcome::Created,
+            });
+        };
+
+        let status: FormulationStatus = existing
+            .status
+            .parse()
+            .map_err(|e| corrupt("formulation", existing.id, e))?;
+        if status == FormulationStatus::Approved {
+            return Err(StoreError::Invalid(format!(
+                "formulation {code} is approved: it cannot be changed"
+            )));
+        }
+        if let (Some(wanted), Some(has)) = (new.call_id, existing.call_id)
+            && wanted != has
+        {
+            return Err(StoreError::Invalid(format!(
+                "formulation {code} belongs to call {has}, not {wanted}"
+            )));
+        }
+        let latest = formulation_version::Entity::find()
+            .filter(formulation_version::Column::FormulationId.eq(existing.id))
+            .order_by_desc(formulation_version::Column::Number)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| corrupt("formulation", existing.id, "it has no version"))?;
+        if latest.content_sha256 == sha256 {
+            txn.commit().await?;
+            return Ok(SavedFormulation {
+                id: existing.id,
+                version: latest.number,
+                outcome: SaveOutcome::Unchanged,
+            });
+        }
+
+        let (version, outcome) = if status == FormulationStatus::Draft {
+            let mut row = version_row(existing.id, latest.number);
+            row.id = Set(latest.id);
+            audit::update(&txn, actor, &latest, row).await?;
+            (latest.number, SaveOutcome::Replaced)
+        } else {
+            let number = latest.number + 1;
+            audit::insert(&txn, actor, version_row(existing.id, number))
+                .await
+                .map_err(duplicate_or("formulation version", || format!("{code} {number}")))?;
+            (number, SaveOutcome::NewVersion)
+        };
+        let mut row = existing.clone().into_active_model();
+        row.call_id = Set(existing.call_id.or(new.call_id));
+        row.title = Set(frame.title.trim().to_owned());
+        row.municipality_code = Set(frame.municipality.trim().to_owned());
+        row.status = Set(FormulationStatus::Draft.to_string());
+        row.updated_at = Set(now);
+        audit::update(&txn, actor, &existing, row).await?;
+        txn.commit().await?;
+        Ok(SavedFormulation {
+            id: existing.id,
+            version,
+            outcome,
+        })
+    }
+
+    /// Presents a draft to the committee, freezing its latest version.
+    pub async fn submit_formulation(&self, actor: &Actor, id: i32) -> StoreResult<FormulationSummary> {
+        self.change_formulation_status(
+            actor,
+            id,
+            FormulationStatus::Draft,
+            FormulationStatus::Submitted,
+            None,
+        )
+        .await
+    }
+
+    /// Sends a submitted formulation back for correction (Art. 23-24): the next save is a new
+    /// version.
+    pub async fn return_formulation_to_formulator(
+        &self,
+        actor: &Actor,
+        id: i32,
+        reason: &str,
+    ) -> StoreResult<FormulationSummary> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::Invalid("say why the formulation is returned".into()));
+        }
+        self.change_formulation_status(
+            actor,
+            id,
+            FormulationStatus::Submitted,
+            FormulationStatus::Returned,
+            Some(reason),
+        )
+        .await
+    }
+
+    /// Approves a submitted formulation: it is not saved again.
+    pub async fn approve_formulation(&self, actor: &Actor, id: i32) -> StoreResult<FormulationSummary> {
+        self.change_formulation_status(
+            actor,
+            id,
+            FormulationStatus::Submitted,
+            FormulationStatus::Approved,
+            None,
+        )
+        .await
+    }
+
+    async fn change_formulation_status(
+        &self,
+        actor: &Actor,
+        id: i32,
+        from: FormulationStatus,
+        to: FormulationStatus,
+        reason: Option<&str>,
+    ) -> StoreResult<FormulationSummary> {
+        let txn = self.db.begin().await?;
+        let existing = formulation::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        let status: FormulationStatus = existing
+            .status
+            .parse()
+            .map_err(|e| corrupt("formulation", id, e))?;
+        if status != from {
+            return Err(StoreError::Invalid(format!(
+                "formulation {} is {status}: only a {from} one can become {to}",
+                existing.code
+            )));
+        }
+        let mut row = existing.clone().into_active_model();
+        row.status = Set(to.to_string());
+        if let Some(reason) = reason {
+            row.return_reason = Set(Some(reason.to_owned()));
+        }
+        row.updated_at = Set(DbTimestamp::now());
+        let updated = audit::update(&txn, actor, &existing, row).await?;
+        txn.commit().await?;
+        summary(updated)
+    }
+
+    /// A formulation with its versions, oldest first.
+    pub async fn formulation(&self, id: i32) -> StoreResult<Option<FormulationRecord>> {
+        let Some(row) = formulation::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let versions = formulation_version::Entity::find()
+            .filter(formulation_version::Column::FormulationId.eq(id))
+            .order_by_asc(formulation_version::Column::Number)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(version_summary)
+            .collect();
+        Ok(Some(FormulationRecord {
+            formulation: summary(row)?,
+            versions,
+        }))
+    }
+
+    /// The content of one version, as it was saved.
+    pub async fn formulation_version(&self, id: i32, number: i32) -> StoreResult<Option<Formulation>> {
+        let Some(row) = formulation_version::Entity::find()
+            .filter(formulation_version::Column::FormulationId.eq(id))
+            .filter(formulation_version::Column::Number.eq(number))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let parsed =
+            serde_json::from_str(&row.content).map_err(|e| corrupt("formulation version", row.id, e))?;
+        Ok(Some(parsed))
+    }
+
+    /// Formulations by code, optionally of one call or in one status.
+    pub async fn formulations(&self, query: &FormulationQuery) -> StoreResult<Vec<FormulationSummary>> {
+        let mut select = formulation::Entity::find().order_by_asc(formulation::Column::Code);
+        if let Some(call_id) = query.call_id {
+            select = select.filter(formulation::Column::CallId.eq(call_id));
+        }
+        if let Some(status) = query.status {
+            select = select.filter(formulation::Column::Status.eq(status.as_str()));
+        }
+        select.all(&self.db).await?.into_iter().map(summary).collect()
+    }
+}
