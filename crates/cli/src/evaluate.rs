@@ -33,6 +33,7 @@ use vereda_domain::finance::{
 use vereda_domain::money::format_amount;
 use vereda_domain::rules::{RuleBook, RuleSet, YearChoice};
 use vereda_domain::territory::{DaneCode, catalog};
+use vereda_screen::formulation_file::ProjectFormat;
 use vereda_screen::formulation_xlsx::{self, FormulationImportError};
 use vereda_screen::screening::write_atomically;
 
@@ -194,59 +195,26 @@ fn select<'b>(book: &'b RuleBook, chosen: Option<&str>, budget_year: i16) -> Res
 // ---------------------------------------------------------------------------------------------
 // Reading project files
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Toml,
-    Json,
+/// The syntax of a project file by its extension, or an error saying which files are read.
+fn format_of(path: &Path) -> Result<ProjectFormat, String> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    ProjectFormat::of(name).ok_or_else(|| {
+        "unsupported file type; a project file is .toml, .json or a filled .xlsx template".to_owned()
+    })
 }
 
-impl Kind {
-    fn of(path: &Path) -> Result<Self, String> {
-        let extension = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        match extension.as_deref() {
-            Some("toml") => Ok(Kind::Toml),
-            Some("json") => Ok(Kind::Json),
-            _ => Err(
-                "unsupported file type; a project file is .toml, .json or a filled .xlsx template".to_owned(),
-            ),
-        }
-    }
-
-    /// Parses a formulation; errors name `name` and the line and column at fault. `line_offset`
-    /// is added to the line (for a line of a JSONL file, the line before it).
-    fn parse(self, name: &str, text: &str, line_offset: usize) -> Result<Formulation, String> {
-        match self {
-            Kind::Toml => toml::from_str(text).map_err(|error| match error.span() {
-                Some(span) => {
-                    let (line, column) = line_and_column(text, span.start);
-                    format!(
-                        "{name}, line {}, column {column}: {}",
-                        line + line_offset,
-                        error.message().trim_end()
-                    )
-                }
-                None => format!("{name}: {}", error.message().trim_end()),
-            }),
-            Kind::Json => serde_json::from_str(text).map_err(|error| {
-                let full = error.to_string();
-                let suffix = format!(" at line {} column {}", error.line(), error.column());
-                let message = full.strip_suffix(&suffix).unwrap_or(&full);
-                let hint = if message.contains("expected a Decimal") {
-                    " (in JSON, amounts and rates are strings, such as \"2000000\" or \"0.5\")"
-                } else {
-                    ""
-                };
-                format!(
-                    "{name}, line {}, column {}: {message}{hint}",
-                    error.line() + line_offset,
-                    error.column()
-                )
-            }),
-        }
-    }
+/// Parses a project file; errors name `name` and the line and column at fault. `line_offset`
+/// is added to the line (for a line of a JSONL file, the line before it).
+fn parse_project(
+    format: ProjectFormat,
+    name: &str,
+    text: &str,
+    line_offset: usize,
+) -> Result<Formulation, String> {
+    format.parse(text).map_err(|error| match error.line {
+        Some(_) => format!("{name}, {}", error.shifted(line_offset)),
+        None => format!("{name}: {error}"),
+    })
 }
 
 /// A project file: TOML or JSON, or a filled XLSX template (by extension).
@@ -261,17 +229,9 @@ fn read_project(file: &Path, name: &str) -> Result<Formulation> {
             other => anyhow!("{other}"),
         });
     }
-    let kind = Kind::of(file).map_err(|message| anyhow!("{name}: {message}"))?;
+    let kind = format_of(file).map_err(|message| anyhow!("{name}: {message}"))?;
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {name}"))?;
-    kind.parse(name, &text, 0).map_err(|message| anyhow!(message))
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
+    parse_project(kind, name, &text, 0).map_err(|message| anyhow!(message))
 }
 
 fn problem_report(name: &str, problems: &[Problem]) -> String {
@@ -1211,7 +1171,7 @@ fn workbook(outcome: &Outcome) -> Result<Vec<u8>, XlsxError> {
 /// One project to evaluate: where it comes from and its text (or why it could not be read).
 struct Item<'t> {
     source: String,
-    kind: Kind,
+    kind: ProjectFormat,
     line_offset: usize,
     text: Result<&'t str, String>,
 }
@@ -1288,7 +1248,7 @@ fn batch(book: &RuleBook, chosen: Option<&str>, input: &Path, out: &Path) -> Res
         let mut files: Vec<PathBuf> = std::fs::read_dir(input)
             .with_context(|| format!("cannot read the directory {}", input.display()))?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|path| path.is_file() && Kind::of(path).is_ok())
+            .filter(|path| path.is_file() && format_of(path).is_ok())
             .collect();
         files.sort();
         write_atomically(out, |writer| {
@@ -1305,7 +1265,7 @@ fn batch(book: &RuleBook, chosen: Option<&str>, input: &Path, out: &Path) -> Res
                     .zip(&texts)
                     .map(|(path, text)| Item {
                         source: path.display().to_string(),
-                        kind: Kind::of(path).unwrap_or(Kind::Json),
+                        kind: format_of(path).unwrap_or(ProjectFormat::Json),
                         line_offset: 0,
                         text: text.as_deref().map_err(|e| format!("{}: {e}", path.display())),
                     })
@@ -1359,7 +1319,7 @@ fn batch(book: &RuleBook, chosen: Option<&str>, input: &Path, out: &Path) -> Res
                             .map_err(|e| format!("{source}: the line is not UTF-8: {e}"));
                         Item {
                             source,
-                            kind: Kind::Json,
+                            kind: ProjectFormat::Json,
                             line_offset: index,
                             text,
                         }
@@ -1438,7 +1398,7 @@ fn evaluate_chunk<W: io::Write>(
         .map(|item| {
             let formulation = item
                 .text
-                .and_then(|text| item.kind.parse(&item.source, text, item.line_offset));
+                .and_then(|text| parse_project(item.kind, &item.source, text, item.line_offset));
             (item.source, formulation)
         })
         .collect();

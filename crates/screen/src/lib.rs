@@ -3,6 +3,7 @@
 //! synthetic registries for demos and benchmarks.
 
 pub mod evaluation_pdf;
+pub mod formulation_file;
 pub mod formulation_xlsx;
 pub mod poverty;
 pub mod records;

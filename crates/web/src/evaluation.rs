@@ -41,59 +41,7 @@ pub fn example(id: &str) -> Option<&'static Example> {
 }
 
 /// The format of a project file: one schema, two syntaxes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Toml,
-    Json,
-}
-
-impl Format {
-    /// By the file name's extension.
-    pub fn of(file_name: &str) -> Option<Format> {
-        let extension = file_name.rsplit_once('.')?.1.to_ascii_lowercase();
-        match extension.as_str() {
-            "toml" => Some(Format::Toml),
-            "json" => Some(Format::Json),
-            _ => None,
-        }
-    }
-
-    /// Parses a formulation; the error names the line and column at fault.
-    pub fn parse(self, text: &str) -> Result<Formulation, String> {
-        match self {
-            Format::Toml => toml::from_str(text).map_err(|error| match error.span() {
-                Some(span) => {
-                    let (line, column) = line_and_column(text, span.start);
-                    format!("line {line}, column {column}: {}", error.message().trim_end())
-                }
-                None => error.message().trim_end().to_owned(),
-            }),
-            Format::Json => serde_json::from_str(text).map_err(|error| {
-                let full = error.to_string();
-                let suffix = format!(" at line {} column {}", error.line(), error.column());
-                let message = full.strip_suffix(&suffix).unwrap_or(&full);
-                let hint = if message.contains("expected a Decimal") {
-                    " (in JSON, amounts and rates are strings, such as \"2000000\" or \"0.5\")"
-                } else {
-                    ""
-                };
-                format!(
-                    "line {}, column {}: {message}{hint}",
-                    error.line(),
-                    error.column()
-                )
-            }),
-        }
-    }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
+pub use vereda_screen::formulation_file::ProjectFormat as Format;
 
 /// How the rule set was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -516,13 +464,5 @@ mod tests {
             let format = Format::of(example.file_name).expect("format");
             format.parse(example.text).expect("formulation");
         }
-    }
-
-    #[test]
-    fn formats_by_extension() {
-        assert_eq!(Format::of("a.TOML"), Some(Format::Toml));
-        assert_eq!(Format::of("a.json"), Some(Format::Json));
-        assert_eq!(Format::of("a.csv"), None);
-        assert_eq!(Format::of("toml"), None);
     }
 }
