@@ -36,6 +36,8 @@ impl Role {
             ManageUsers | ImportReferenceData => self == Admin,
             ViewAuditLog => matches!(self, Admin | Oversight | Auditor),
             ManageCalls => matches!(self, Admin | ProgramOfficer),
+            // The institute formulates directly or through a qualified third party (Art. 17-18).
+            Formulate => matches!(self, Admin | ProgramOfficer | TerritorialOfficer | Formulator),
             // The territorial offices receive the registries and verify families (Art. 9 par.,
             // Art. 11).
             RunScreening | ViewFullDocuments => {
@@ -57,6 +59,8 @@ pub enum Permission {
     ManageCalls,
     /// Screen a call's household registry against the rules.
     RunScreening,
+    /// Write and save project formulations.
+    Formulate,
     /// See identity documents whole: the staff who verify families (Art. 11). Everyone else
     /// sees at most the last three digits (Ley 1581 de 2012).
     ViewFullDocuments,
@@ -144,6 +148,8 @@ mod tests {
         assert!(!Role::Auditor.can(Permission::ManageCalls));
         assert!(Role::TerritorialOfficer.can(Permission::RunScreening));
         assert!(!Role::Formulator.can(Permission::RunScreening));
+        assert!(Role::Formulator.can(Permission::Formulate));
+        assert!(!Role::CommitteeMember.can(Permission::Formulate));
         assert!(Role::TerritorialOfficer.can(Permission::ViewFullDocuments));
         assert!(!Role::CommitteeMember.can(Permission::ViewFullDocuments));
         assert!(!Role::Formulator.can(Permission::ViewAuditLog));

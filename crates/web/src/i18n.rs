@@ -142,6 +142,7 @@ mod tests {
             include_str!("pages/public.rs"),
             include_str!("pages/screening.rs"),
             include_str!("pages/evaluation.rs"),
+            include_str!("pages/formulation.rs"),
             include_str!("evaluation.rs"),
             include_str!("screening.rs"),
             include_str!("api/mod.rs"),

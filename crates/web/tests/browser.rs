@@ -134,6 +134,22 @@ async fn type_into(client: &Client, id: &str, text: &str) {
 
 /// The text of an element, waiting (up to 5 s) for it to appear: a click on a submit button
 /// returns before the next page has loaded.
+/// The element's text once it equals `expected` (a click's page may still be loading), or
+/// whatever it is after 5 s.
+async fn text_becomes(client: &Client, css: &str, expected: &str) -> String {
+    let mut text = String::new();
+    for _ in 0..50 {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            text = element.text().await.unwrap_or_default();
+            if text == expected {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    text
+}
+
 async fn text_of(client: &Client, css: &str) -> String {
     let mut found = client.find(Locator::Css(css)).await;
     for _ in 0..50 {
@@ -172,7 +188,7 @@ async fn a_citizen_reads_in_spanish_switches_to_english_and_filters_municipaliti
     );
     click(&client, Locator::Id("language-switch")).await;
     assert_eq!(
-        text_of(&client, "h1").await,
+        text_becomes(&client, "h1", "Rural development with a territorial approach").await,
         "Rural development with a territorial approach"
     );
 
@@ -184,6 +200,7 @@ async fn a_citizen_reads_in_spanish_switches_to_english_and_filters_municipaliti
     department.select_by_value("18").await.expect("Caquetá");
     type_into(&client, "q", "caguan").await;
     click(&client, Locator::Css("form.filters button")).await;
+    wait_for_url(&client, |url| url.contains("departamento=18")).await;
     let rows = client
         .find_all(Locator::Css("#municipalities tbody tr"))
         .await

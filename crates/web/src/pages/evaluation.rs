@@ -304,6 +304,36 @@ async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, 
     }
 }
 
+/// The evaluation page for a stored formulation (`/staff/formulations/{id}/evaluation`): the
+/// same page as an upload, with the formulation as JSON behind its download buttons.
+pub(super) async fn evaluate_stored(
+    visitor: &Visitor,
+    formulation: vereda_domain::finance::Formulation,
+) -> Result<Response, AppError> {
+    let mut page = EvaluationPage::new(visitor, "", "").await?;
+    let name = format!("{}.json", formulation.frame.code);
+    page.source = name.clone();
+    page.export_name = name.clone();
+    page.export_text = serde_json::to_string_pretty(&formulation).map_err(|e| AppError::internal(&e))?;
+    match run(formulation, None) {
+        Err(Refusal::Internal(error)) => Err(error),
+        Err(Refusal::RuleSet(message) | Refusal::Unevaluable(message)) => {
+            page.errors.push(format!("{name}: {message}"));
+            rejected(&page)
+        }
+        Ok(Outcome::Invalid { rule_set, problems }) => {
+            page.rule_set = Some(rule_set);
+            page.problems = problems;
+            rejected(&page)
+        }
+        Ok(Outcome::Evaluated(evaluated)) => {
+            page.rule_set = Some(evaluated.rule_set.clone());
+            page.result = Some(result_view(visitor.lang, &evaluated));
+            render(&page)
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct ExportQuery {
     format: String,

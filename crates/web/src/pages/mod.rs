@@ -3,6 +3,7 @@
 
 mod admin;
 mod evaluation;
+mod formulation;
 mod public;
 mod screening;
 mod staff;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(screening::routes())
         .merge(evaluation::routes())
+        .merge(formulation::routes())
 }
 
 /// What every page's frame needs.

@@ -1,0 +1,1316 @@
+//! Formulating a project in the browser, step by step (Art. 18-22): the list of formulations,
+//! a new one from a worked example, an uploaded project file or an empty skeleton, and one
+//! formulation's seven steps, each a form that saves the draft through the store. The review
+//! step evaluates the draft; a draft without problems can be submitted to the committee, after
+//! which the page is read-only until the committee returns it.
+//!
+//! The forms are generic: each field is named by its path in the formulation's JSON
+//! (`budget[3].unit_price`, the same paths [`Formulation::validate`] reports), and a save sets
+//! those paths in the JSON of the current draft and reads it back as a [`Formulation`].
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::Value as Json;
+use vereda_domain::accounts::Permission;
+use vereda_domain::finance::formulation::{ExpenseCategory, Frame, Funder};
+use vereda_domain::finance::{Formulation, Irr, Problem};
+use vereda_store::accounts::Account;
+use vereda_store::formulations::{
+    FormulationQuery, FormulationRecord, FormulationStatus, NewFormulationDraft, SaveOutcome,
+};
+
+use super::{Chrome, render};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::{AppError, ErrorCode};
+use crate::evaluation::{EVALUATION_UPLOAD_LIMIT_BYTES, EXAMPLES, Format, Outcome, Refusal, example, run};
+use crate::i18n::Lang;
+
+/// The permission that edits formulations.
+pub const EDIT: Permission = Permission::Formulate;
+
+/// The number of steps; the last is the review.
+const STEPS: u8 = 7;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/staff/formulations",
+            get(list)
+                .post(create)
+                .layer(DefaultBodyLimit::max(EVALUATION_UPLOAD_LIMIT_BYTES + 64 * 1024)),
+        )
+        .route("/staff/formulations/{id}", get(show))
+        .route("/staff/formulations/{id}/steps/{step}", post(save_step))
+        .route("/staff/formulations/{id}/submit", post(submit))
+        .route("/staff/formulations/{id}/evaluation", get(full_evaluation))
+}
+
+fn status_key(status: FormulationStatus) -> &'static str {
+    match status {
+        FormulationStatus::Draft => "formulation.status_draft",
+        FormulationStatus::Submitted => "formulation.status_submitted",
+        FormulationStatus::Returned => "formulation.status_returned",
+        FormulationStatus::Approved => "formulation.status_approved",
+    }
+}
+
+fn when(timestamp: jiff::Timestamp) -> String {
+    timestamp.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn viable_key(viable: Option<bool>) -> &'static str {
+    match viable {
+        Some(true) => "formulation.viable",
+        Some(false) => "formulation.not_viable",
+        None => "formulation.not_evaluated",
+    }
+}
+
+// ---- The list and the new-formulation form ----------------------------------------------
+
+struct ListLine {
+    id: i32,
+    code: String,
+    title: String,
+    municipality: String,
+    status_label: String,
+    version: i32,
+    viable_label: String,
+}
+
+struct ExampleOption {
+    id: &'static str,
+    file_name: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "formulations.html")]
+struct ListPage {
+    chrome: Chrome,
+    can_edit: bool,
+    lines: Vec<ListLine>,
+    examples: Vec<ExampleOption>,
+    errors: Vec<String>,
+}
+
+async fn list_page(state: &AppState, visitor: &Visitor, errors: Vec<String>) -> Result<ListPage, AppError> {
+    let lang = visitor.lang;
+    let mut lines = Vec::new();
+    for summary in state.store.formulations(&FormulationQuery::default()).await? {
+        let latest = state
+            .store
+            .formulation(summary.id)
+            .await?
+            .and_then(|r| r.versions.last().cloned());
+        lines.push(ListLine {
+            id: summary.id,
+            code: summary.code,
+            title: summary.title,
+            municipality: format!(
+                "{} {}",
+                summary.municipality_code,
+                crate::evaluation::municipality_name(&summary.municipality_code)
+            ),
+            status_label: lang.t(status_key(summary.status)).to_owned(),
+            version: latest.as_ref().map_or(0, |v| v.number),
+            viable_label: lang.t(viable_key(latest.and_then(|v| v.viable))).to_owned(),
+        });
+    }
+    Ok(ListPage {
+        can_edit: visitor.can(EDIT),
+        lines,
+        examples: EXAMPLES
+            .iter()
+            .map(|e| ExampleOption {
+                id: e.id,
+                file_name: e.file_name,
+            })
+            .collect(),
+        errors,
+        chrome: Chrome::new(visitor).await?,
+    })
+}
+
+async fn list(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    render(&list_page(&state, &visitor, Vec::new()).await?)
+}
+
+/// What the new-formulation form sent.
+#[derive(Default)]
+struct NewForm {
+    csrf: String,
+    example: String,
+    code: String,
+    title: String,
+    municipality: String,
+    budget_year: String,
+    typology: String,
+    file: Option<(String, Vec<u8>)>,
+    too_large: bool,
+}
+
+async fn read_new_form(mut multipart: Multipart) -> Result<NewForm, AppError> {
+    let mut form = NewForm::default();
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::invalid(e.body_text()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name != "file" {
+            let text = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?;
+            let text = text.trim().to_owned();
+            match name.as_str() {
+                "csrf_token" => form.csrf = text,
+                "example" => form.example = text,
+                "code" => form.code = text,
+                "title" => form.title = text,
+                "municipality" => form.municipality = text,
+                "budget_year" => form.budget_year = text,
+                "typology" => form.typology = text,
+                _ => {}
+            }
+            continue;
+        }
+        let file_name = field.file_name().unwrap_or_default().to_owned();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|e| AppError::invalid(e.body_text()))?
+        {
+            if bytes.len() + chunk.len() > EVALUATION_UPLOAD_LIMIT_BYTES {
+                form.too_large = true;
+            } else {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if !file_name.is_empty() || !bytes.is_empty() {
+            form.file = Some((file_name, bytes));
+        }
+    }
+    Ok(form)
+}
+
+/// The formulation the form asks for: an uploaded file wins over an example, which wins over
+/// the skeleton. A code typed in the form replaces the file's or example's.
+fn new_formulation(lang: Lang, form: &NewForm) -> Result<Formulation, String> {
+    let parsed = |name: &str, format: Format, text: &str| {
+        format
+            .parse(text)
+            .map_err(|e| format!("{name}: {} {e}", lang.t("evaluation.error_parse")))
+    };
+    let mut formulation = if form.too_large {
+        return Err(format!(
+            "{} ({} KiB)",
+            lang.t("evaluation.error_too_large"),
+            EVALUATION_UPLOAD_LIMIT_BYTES / 1024
+        ));
+    } else if let Some((name, bytes)) = &form.file {
+        let file_name = name.rsplit(['/', '\\']).next().unwrap_or_default();
+        let format = Format::of(file_name)
+            .ok_or_else(|| format!("{file_name}: {}", lang.t("evaluation.error_file_type")))?;
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| format!("{file_name}: {}", lang.t("evaluation.error_not_text")))?;
+        parsed(file_name, format, text)?
+    } else if let Some(example) = example(&form.example) {
+        parsed(example.file_name, Format::Toml, example.text)?
+    } else {
+        if form.code.is_empty() {
+            return Err(lang.t("formulation.error_no_source").to_owned());
+        }
+        let number = |text: &str, what: &str| {
+            text.parse::<i64>()
+                .map_err(|_| format!("{what}: {}", lang.t("formulation.error_whole_number")))
+        };
+        let budget_year = number(&form.budget_year, "budget_year")?;
+        let typology = number(&form.typology, "typology")?;
+        Formulation {
+            frame: Frame {
+                code: String::new(),
+                title: form.title.clone(),
+                municipality: form.municipality.clone(),
+                typology: u8::try_from(typology).map_err(|_| format!("typology: {typology}"))?,
+                budget_year: i16::try_from(budget_year).map_err(|_| format!("budget_year: {budget_year}"))?,
+                horizon_years: 10,
+                components: Default::default(),
+                accompaniment: Default::default(),
+                employment: Default::default(),
+                households: Vec::new(),
+            },
+            budget: Vec::new(),
+            production: Vec::new(),
+            technical_assistance: Vec::new(),
+        }
+    };
+    if !form.code.is_empty() {
+        formulation.frame.code = form.code.clone();
+    }
+    if formulation.frame.code.trim().is_empty() {
+        return Err(lang.t("formulation.error_no_code").to_owned());
+    }
+    Ok(formulation)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let account = visitor.require(EDIT)?.clone();
+    let form = read_new_form(multipart).await?;
+    visitor.check_csrf(&form.csrf).await?;
+    let lang = visitor.lang;
+    let refuse = |error: String| async {
+        let page = list_page(&state, &visitor, vec![error]).await?;
+        Ok::<_, AppError>((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+    };
+    let formulation = match new_formulation(lang, &form) {
+        Ok(formulation) => formulation,
+        Err(error) => return refuse(error).await,
+    };
+    // Saving a code that exists would save a version of that formulation: refuse it here.
+    let code = formulation.frame.code.trim();
+    let taken = state
+        .store
+        .formulations(&FormulationQuery::default())
+        .await?
+        .into_iter()
+        .any(|f| f.code == code);
+    if taken {
+        return refuse(format!("{code}: {}", lang.t("formulation.error_code_taken"))).await;
+    }
+    let saved = save(
+        &state,
+        &account,
+        &formulation,
+        Some(lang.t("formulation.note_created").to_owned()),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/staff/formulations/{}", saved.0)).into_response())
+}
+
+// ---- Saving ---------------------------------------------------------------------------------
+
+/// The verdict stored with a version: viable, IRR, rule set (nothing when it cannot be
+/// evaluated yet).
+fn verdict(formulation: &Formulation) -> (Option<bool>, Option<String>, String, Option<String>) {
+    match run(formulation.clone(), None) {
+        Ok(Outcome::Evaluated(evaluated)) => {
+            let irr = match evaluated.evaluation.irr {
+                Irr::Unique(rate) => Some(format!("{rate:.6}")),
+                _ => None,
+            };
+            (
+                Some(evaluated.evaluation.verdict.viable),
+                irr,
+                evaluated.rule_set.id.clone(),
+                Some(evaluated.rule_set.content_hash.clone()),
+            )
+        }
+        Ok(Outcome::Invalid { rule_set, .. }) => (None, None, rule_set.id, Some(rule_set.content_hash)),
+        Err(_) => (None, None, String::new(), None),
+    }
+}
+
+async fn save(
+    state: &AppState,
+    account: &Account,
+    formulation: &Formulation,
+    note: Option<String>,
+) -> Result<(i32, i32, SaveOutcome), AppError> {
+    let (viable, irr, rule_set_id, rule_set_hash) = verdict(formulation);
+    let saved = state
+        .store
+        .save_formulation_draft(
+            &account.actor(),
+            NewFormulationDraft {
+                formulation,
+                call_id: None,
+                note,
+                viable,
+                irr,
+                rule_set_id,
+                rule_set_hash,
+            },
+        )
+        .await?;
+    Ok((saved.id, saved.version, saved.outcome))
+}
+
+// ---- The fields of each step ----------------------------------------------------------------
+
+/// How a field is typed and read back.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Area,
+    /// A list of texts, one per line.
+    Lines,
+    Int,
+    /// An optional whole number: empty is none.
+    OptInt,
+    Dec,
+    Bool,
+    Category,
+    Funder,
+}
+
+pub struct FieldView {
+    path: String,
+    label: String,
+    kind: &'static str,
+    value: String,
+    checked: bool,
+    locked: bool,
+    kind_enum: Kind,
+}
+
+impl FieldView {
+    fn new(path: String, kind: Kind, value: String) -> FieldView {
+        let label = path
+            .rsplit('.')
+            .next()
+            .unwrap_or_default()
+            .split('[')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        FieldView {
+            label,
+            kind: match kind {
+                Kind::Text | Kind::Int | Kind::OptInt | Kind::Dec | Kind::Funder => "text",
+                Kind::Area | Kind::Lines => "area",
+                Kind::Bool => "bool",
+                Kind::Category => "category",
+            },
+            checked: kind == Kind::Bool && value == "true",
+            value,
+            locked: false,
+            kind_enum: kind,
+            path,
+        }
+    }
+}
+
+pub struct Fieldset {
+    legend: String,
+    fields: Vec<FieldView>,
+}
+
+pub struct RowView {
+    path: String,
+    cells: Vec<FieldView>,
+}
+
+pub struct TableView {
+    path: String,
+    columns: Vec<String>,
+    rows: Vec<RowView>,
+}
+
+pub struct StepView {
+    number: u8,
+    title_key: &'static str,
+    fieldsets: Vec<Fieldset>,
+    tables: Vec<TableView>,
+    problems: Vec<Problem>,
+}
+
+fn text(path: &str, value: &str) -> FieldView {
+    FieldView::new(path.to_owned(), Kind::Text, value.to_owned())
+}
+
+fn area(path: &str, value: &str) -> FieldView {
+    FieldView::new(path.to_owned(), Kind::Area, value.to_owned())
+}
+
+fn lines(path: &str, values: &[String]) -> FieldView {
+    FieldView::new(path.to_owned(), Kind::Lines, values.join("\n"))
+}
+
+fn int(path: &str, value: impl ToString) -> FieldView {
+    FieldView::new(path.to_owned(), Kind::Int, value.to_string())
+}
+
+fn dec(path: &str, value: Decimal) -> FieldView {
+    FieldView::new(path.to_owned(), Kind::Dec, value.to_string())
+}
+
+fn boolean(path: &str, value: bool) -> FieldView {
+    FieldView::new(path.to_owned(), Kind::Bool, value.to_string())
+}
+
+fn table<T>(
+    path: &str,
+    columns: &[&str],
+    items: &[T],
+    cells: impl Fn(&str, &T) -> Vec<FieldView>,
+) -> TableView {
+    TableView {
+        path: path.to_owned(),
+        columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+        rows: items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let row = format!("{path}[{i}]");
+                RowView {
+                    cells: cells(&row, item),
+                    path: row,
+                }
+            })
+            .collect(),
+    }
+}
+
+fn fieldset(legend: &str, fields: Vec<FieldView>) -> Fieldset {
+    Fieldset {
+        legend: legend.to_owned(),
+        fields,
+    }
+}
+
+/// Which step a problem's path belongs to.
+fn step_of(path: &str) -> u8 {
+    if path.starts_with("frame.components")
+        || path.starts_with("frame.accompaniment")
+        || path.starts_with("frame.employment")
+    {
+        2
+    } else if path.starts_with("frame.households") {
+        3
+    } else if path.starts_with("budget") {
+        4
+    } else if path.starts_with("production") {
+        5
+    } else if path.starts_with("technical_assistance") {
+        6
+    } else {
+        1
+    }
+}
+
+/// The form of step `number` (1-6) for `f`.
+fn step(f: &Formulation, number: u8) -> StepView {
+    let frame = &f.frame;
+    let (title_key, fieldsets, tables): (&'static str, Vec<Fieldset>, Vec<TableView>) = match number {
+        1 => {
+            let mut code = text("frame.code", &frame.code);
+            code.locked = true;
+            (
+                "formulation.step1",
+                vec![fieldset(
+                    "frame",
+                    vec![
+                        code,
+                        text("frame.title", &frame.title),
+                        text("frame.municipality", &frame.municipality),
+                        int("frame.typology", frame.typology),
+                        int("frame.budget_year", frame.budget_year),
+                        int("frame.horizon_years", frame.horizon_years),
+                    ],
+                )],
+                Vec::new(),
+            )
+        }
+        2 => {
+            let c = &frame.components;
+            let g = &c.general;
+            let b = "frame.components.general";
+            let general = vec![
+                area(&format!("{b}.project_type"), &g.project_type),
+                area(&format!("{b}.activity_description"), &g.activity_description),
+                area(&format!("{b}.technology"), &g.technology),
+                lines(&format!("{b}.productive_indicators"), &g.productive_indicators),
+                area(&format!("{b}.management_plan"), &g.management_plan),
+                area(
+                    &format!("{b}.technical_assistance_plan"),
+                    &g.technical_assistance_plan,
+                ),
+                area(
+                    &format!("{b}.production_and_marketing_organization"),
+                    &g.production_and_marketing_organization,
+                ),
+                area(
+                    &format!("{b}.implementation_methodology"),
+                    &g.implementation_methodology,
+                ),
+                area(&format!("{b}.implementation_areas"), &g.implementation_areas),
+                area(&format!("{b}.labour_requirements"), &g.labour_requirements),
+                area(
+                    &format!("{b}.family_labour_availability"),
+                    &g.family_labour_availability,
+                ),
+                area(
+                    &format!("{b}.equipment_and_machinery"),
+                    &g.equipment_and_machinery,
+                ),
+            ];
+            let t = &c.technical;
+            let b = "frame.components.technical";
+            let technical = vec![
+                area(&format!("{b}.biophysical_conditions"), &t.biophysical_conditions),
+                area(&format!("{b}.production_system"), &t.production_system),
+                area(
+                    &format!("{b}.required_infrastructure"),
+                    &t.required_infrastructure,
+                ),
+                area(&format!("{b}.marketing_strategy"), &t.marketing_strategy),
+                area(&format!("{b}.assistance_support"), &t.assistance_support),
+                area(&format!("{b}.price_source"), &t.price_source),
+            ];
+            let m = &c.commercial;
+            let b = "frame.components.commercial";
+            let s = &m.sales_plan;
+            let commercial = vec![
+                area(&format!("{b}.market_analysis"), &m.market_analysis),
+                area(&format!("{b}.marketing_channels"), &m.marketing_channels),
+                area(&format!("{b}.sales_plan.place"), &s.place),
+                area(&format!("{b}.sales_plan.method"), &s.method),
+                area(&format!("{b}.sales_plan.quantities"), &s.quantities),
+                area(&format!("{b}.sales_plan.frequency"), &s.frequency),
+                area(&format!("{b}.sales_plan.buyers"), &s.buyers),
+                area(&format!("{b}.sales_plan.price"), &s.price),
+                area(&format!("{b}.marketing_costs"), &m.marketing_costs),
+                area(
+                    &format!("{b}.regional_supply_and_demand"),
+                    &m.regional_supply_and_demand,
+                ),
+                area(&format!("{b}.product_condition"), &m.product_condition),
+            ];
+            let e = &c.environmental;
+            let b = "frame.components.environmental";
+            let environmental = vec![
+                area(&format!("{b}.impacts"), &e.impacts),
+                area(&format!("{b}.prevention_measures"), &e.prevention_measures),
+                area(
+                    &format!("{b}.conservation_commitment"),
+                    &e.conservation_commitment,
+                ),
+                area(&format!("{b}.authority_consultation"), &e.authority_consultation),
+                lines(&format!("{b}.permits"), &e.permits),
+            ];
+            let s = &c.social;
+            let b = "frame.components.social";
+            let social = vec![
+                area(&format!("{b}.community_organization"), &s.community_organization),
+                area(&format!("{b}.cultural_aspects"), &s.cultural_aspects),
+                area(&format!("{b}.benefits"), &s.benefits),
+                area(&format!("{b}.beneficiary_type"), &s.beneficiary_type),
+                area(&format!("{b}.social_programs"), &s.social_programs),
+                area(&format!("{b}.organizations"), &s.organizations),
+            ];
+            let financial = vec![
+                area("frame.components.financial.credit_plan", &c.financial.credit_plan),
+                area("frame.components.financial.notes", &c.financial.notes),
+            ];
+            let fs = &c.food_security;
+            let food = vec![
+                boolean("frame.components.food_security.required", fs.required),
+                area("frame.components.food_security.description", &fs.description),
+                text("frame.components.food_security.activity", &fs.activity),
+            ];
+            let a = &frame.accompaniment;
+            let accompaniment = vec![
+                area("frame.accompaniment.description", &a.description),
+                lines("frame.accompaniment.training_topics", &a.training_topics),
+                text("frame.accompaniment.responsible", &a.responsible),
+            ];
+            let em = &frame.employment;
+            let employment = vec![
+                boolean("frame.employment.small_producers", em.small_producers),
+                area("frame.employment.description", &em.description),
+                int("frame.employment.direct_jobs", em.direct_jobs),
+            ];
+            (
+                "formulation.step2",
+                vec![
+                    fieldset("19.1 general", general),
+                    fieldset("19.2 technical", technical),
+                    fieldset("19.3 commercial", commercial),
+                    fieldset("19.4 environmental", environmental),
+                    fieldset("19.5 social", social),
+                    fieldset("19.6 financial", financial),
+                    fieldset("19.7 food_security", food),
+                    fieldset("18.5 accompaniment", accompaniment),
+                    fieldset("18.6 employment", employment),
+                ],
+                vec![
+                    table(
+                        "frame.components.technical.operating_structure",
+                        &["activity", "responsible"],
+                        &c.technical.operating_structure,
+                        |row, r| {
+                            vec![
+                                text(&format!("{row}.activity"), &r.activity),
+                                text(&format!("{row}.responsible"), &r.responsible),
+                            ]
+                        },
+                    ),
+                    table(
+                        "frame.components.schedule.activities",
+                        &["name", "start_month", "end_month"],
+                        &c.schedule.activities,
+                        |row, s| {
+                            vec![
+                                text(&format!("{row}.name"), &s.name),
+                                int(&format!("{row}.start_month"), s.start_month),
+                                int(&format!("{row}.end_month"), s.end_month),
+                            ]
+                        },
+                    ),
+                ],
+            )
+        }
+        3 => (
+            "formulation.step3",
+            Vec::new(),
+            vec![table(
+                "frame.households",
+                &["id", "max_pct", "cap_smmlv"],
+                &frame.households,
+                |row, h| {
+                    vec![
+                        text(&format!("{row}.id"), &h.id),
+                        dec(&format!("{row}.max_pct"), h.max_pct),
+                        dec(&format!("{row}.cap_smmlv"), h.cap_smmlv),
+                    ]
+                },
+            )],
+        ),
+        4 => (
+            "formulation.step4",
+            Vec::new(),
+            vec![table(
+                "budget",
+                &[
+                    "category",
+                    "funder",
+                    "description",
+                    "quantity",
+                    "unit",
+                    "unit_price",
+                    "year",
+                    "month",
+                ],
+                &f.budget,
+                |row, l| {
+                    let funder = match &l.funder {
+                        Funder::Institute => "institute".to_owned(),
+                        Funder::Counterpart => "counterpart".to_owned(),
+                        Funder::Other(name) => name.clone(),
+                    };
+                    let opt = |v: Option<u16>| v.map(|v| v.to_string()).unwrap_or_default();
+                    vec![
+                        FieldView::new(
+                            format!("{row}.category"),
+                            Kind::Category,
+                            l.category.as_str().to_owned(),
+                        ),
+                        FieldView::new(format!("{row}.funder"), Kind::Funder, funder),
+                        text(&format!("{row}.description"), &l.description),
+                        dec(&format!("{row}.quantity"), l.quantity),
+                        text(&format!("{row}.unit"), &l.unit),
+                        dec(&format!("{row}.unit_price"), l.unit_price),
+                        FieldView::new(format!("{row}.year"), Kind::OptInt, opt(l.year)),
+                        FieldView::new(format!("{row}.month"), Kind::OptInt, opt(l.month)),
+                    ]
+                },
+            )],
+        ),
+        5 => {
+            let mut tables = vec![table(
+                "production",
+                &[
+                    "name",
+                    "unit",
+                    "product_unit",
+                    "day_wage",
+                    "full_production_year",
+                    "residual_value",
+                ],
+                &f.production,
+                |row, a| {
+                    vec![
+                        text(&format!("{row}.name"), &a.name),
+                        text(&format!("{row}.unit"), &a.unit),
+                        text(&format!("{row}.product_unit"), &a.product_unit),
+                        dec(&format!("{row}.day_wage"), a.day_wage),
+                        int(&format!("{row}.full_production_year"), a.full_production_year),
+                        dec(&format!("{row}.residual_value"), a.residual_value),
+                    ]
+                },
+            )];
+            for (i, activity) in f.production.iter().enumerate() {
+                tables.push(table(
+                    &format!("production[{i}].years"),
+                    &[
+                        "year",
+                        "units",
+                        "yield_per_unit",
+                        "price",
+                        "operating_costs",
+                        "output_cost_per_unit",
+                        "hired_labour_days",
+                        "family_labour_days",
+                        "replacements",
+                    ],
+                    &activity.years,
+                    |row, y| {
+                        vec![
+                            int(&format!("{row}.year"), y.year),
+                            dec(&format!("{row}.units"), y.units),
+                            dec(&format!("{row}.yield_per_unit"), y.yield_per_unit),
+                            dec(&format!("{row}.price"), y.price),
+                            dec(&format!("{row}.operating_costs"), y.operating_costs),
+                            dec(&format!("{row}.output_cost_per_unit"), y.output_cost_per_unit),
+                            dec(&format!("{row}.hired_labour_days"), y.hired_labour_days),
+                            dec(&format!("{row}.family_labour_days"), y.family_labour_days),
+                            dec(&format!("{row}.replacements"), y.replacements),
+                        ]
+                    },
+                ));
+            }
+            ("formulation.step5", Vec::new(), tables)
+        }
+        _ => (
+            "formulation.step6",
+            Vec::new(),
+            vec![table(
+                "technical_assistance",
+                &["year", "cost", "payer"],
+                &f.technical_assistance,
+                |row, t| {
+                    vec![
+                        int(&format!("{row}.year"), t.year),
+                        dec(&format!("{row}.cost"), t.cost),
+                        text(&format!("{row}.payer"), &t.payer),
+                    ]
+                },
+            )],
+        ),
+    };
+    StepView {
+        number,
+        title_key,
+        fieldsets,
+        tables,
+        problems: Vec::new(),
+    }
+}
+
+/// An empty row for the list at `path` (indices stripped), if the list takes rows.
+fn empty_row(path: &str) -> Option<Json> {
+    let mut pattern = String::new();
+    let mut skipping = false;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                skipping = true;
+                pattern.push('[');
+            }
+            ']' => {
+                skipping = false;
+                pattern.push(']');
+            }
+            _ if skipping => {}
+            _ => pattern.push(c),
+        }
+    }
+    let row = match pattern.as_str() {
+        "budget" => serde_json::json!({
+            "category": "materials_and_supplies", "funder": "counterpart", "description": "",
+            "quantity": "0", "unit_price": "0", "year": 0
+        }),
+        "frame.households" => serde_json::json!({"id": "", "max_pct": "0", "cap_smmlv": "0"}),
+        "production" => serde_json::json!({
+            "name": "", "unit": "", "day_wage": "0", "full_production_year": 1, "years": []
+        }),
+        "production[].years" => {
+            serde_json::json!({"year": 0, "units": "0", "yield_per_unit": "0", "price": "0"})
+        }
+        "technical_assistance" => serde_json::json!({"year": 0, "cost": "0"}),
+        "frame.components.technical.operating_structure" => {
+            serde_json::json!({"activity": "", "responsible": ""})
+        }
+        "frame.components.schedule.activities" => {
+            serde_json::json!({"name": "", "start_month": 1, "end_month": 1})
+        }
+        _ => return None,
+    };
+    Some(row)
+}
+
+// ---- Paths in the JSON of a formulation -----------------------------------------------------
+
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+fn segments(path: &str) -> Option<Vec<Segment>> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let mut pieces = part.split('[');
+        let key = pieces.next()?;
+        if key.is_empty() {
+            return None;
+        }
+        out.push(Segment::Key(key.to_owned()));
+        for piece in pieces {
+            out.push(Segment::Index(piece.strip_suffix(']')?.parse().ok()?));
+        }
+    }
+    Some(out)
+}
+
+fn at<'a>(root: &'a mut Json, path: &[Segment]) -> Option<&'a mut Json> {
+    let mut node = root;
+    for segment in path {
+        node = match segment {
+            Segment::Key(key) => {
+                let object = node.as_object_mut()?;
+                object
+                    .entry(key.clone())
+                    .or_insert_with(|| Json::Object(Default::default()))
+            }
+            Segment::Index(i) => node.as_array_mut()?.get_mut(*i)?,
+        };
+    }
+    Some(node)
+}
+
+fn set(root: &mut Json, path: &str, value: Json) -> bool {
+    match segments(path).as_deref().and_then(|s| at(root, s)) {
+        Some(node) => {
+            *node = value;
+            true
+        }
+        None => false,
+    }
+}
+
+/// The JSON value of a form field of `kind`, or why it is not one.
+fn convert(lang: Lang, kind: Kind, raw: &str) -> Result<Json, String> {
+    let trimmed = raw.trim();
+    let whole = |text: &str| {
+        text.parse::<i64>()
+            .map(Json::from)
+            .map_err(|_| lang.t("formulation.error_whole_number").to_owned())
+    };
+    Ok(match kind {
+        Kind::Text | Kind::Category => Json::String(trimmed.to_owned()),
+        Kind::Area => Json::String(raw.replace("\r\n", "\n").trim().to_owned()),
+        Kind::Lines => Json::Array(
+            raw.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|l| Json::String(l.to_owned()))
+                .collect(),
+        ),
+        Kind::Int => whole(trimmed)?,
+        Kind::OptInt if trimmed.is_empty() => Json::Null,
+        Kind::OptInt => whole(trimmed)?,
+        Kind::Dec => {
+            let cleaned: String = trimmed.chars().filter(|c| !c.is_whitespace()).collect();
+            let value = Decimal::from_str(if cleaned.is_empty() { "0" } else { &cleaned })
+                .map_err(|_| lang.t("formulation.error_number").to_owned())?;
+            Json::String(value.to_string())
+        }
+        Kind::Bool => Json::Bool(!trimmed.is_empty()),
+        Kind::Funder => match trimmed {
+            "institute" | "counterpart" => Json::String(trimmed.to_owned()),
+            other => serde_json::json!({ "other": other }),
+        },
+    })
+}
+
+/// The draft with the step's form applied, a row added or removed; or the problems of the form.
+fn apply(
+    lang: Lang,
+    current: &Formulation,
+    number: u8,
+    values: &HashMap<String, String>,
+    add: Option<&str>,
+    remove: Option<&str>,
+) -> Result<Formulation, Vec<String>> {
+    let view = step(current, number);
+    let mut json = serde_json::to_value(current).map_err(|e| vec![e.to_string()])?;
+    let mut errors = Vec::new();
+    let fields = view.fieldsets.iter().flat_map(|s| s.fields.iter()).chain(
+        view.tables
+            .iter()
+            .flat_map(|t| t.rows.iter().flat_map(|r| r.cells.iter())),
+    );
+    for field in fields {
+        if field.locked {
+            continue;
+        }
+        let raw = match (field.kind_enum, values.get(&field.path)) {
+            (Kind::Bool, raw) => raw.map_or("", |r| if r.is_empty() { "on" } else { r.as_str() }),
+            (_, Some(raw)) => raw.as_str(),
+            (_, None) => continue,
+        };
+        match convert(lang, field.kind_enum, raw) {
+            Ok(value) => {
+                set(&mut json, &field.path, value);
+            }
+            Err(message) => errors.push(format!("{}: {message}", field.path)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let lists: Vec<&str> = view.tables.iter().map(|t| t.path.as_str()).collect();
+    if let Some(row) = remove {
+        let (list, index) = row
+            .rsplit_once('[')
+            .and_then(|(list, rest)| Some((list, rest.strip_suffix(']')?.parse::<usize>().ok()?)))
+            .ok_or_else(|| vec![format!("{row}: ?")])?;
+        if lists.contains(&list)
+            && let Some(array) = segments(list)
+                .as_deref()
+                .and_then(|s| at(&mut json, s))
+                .and_then(Json::as_array_mut)
+            && index < array.len()
+        {
+            array.remove(index);
+        }
+    }
+    if let Some(list) = add
+        && lists.contains(&list)
+        && let Some(row) = empty_row(list)
+        && let Some(array) = segments(list)
+            .as_deref()
+            .and_then(|s| at(&mut json, s))
+            .and_then(Json::as_array_mut)
+    {
+        array.push(row);
+    }
+    serde_json::from_value(json).map_err(|e| vec![e.to_string()])
+}
+
+// ---- One formulation ------------------------------------------------------------------------
+
+pub struct VersionLine {
+    number: i32,
+    created_at: String,
+    note: String,
+    viable_label: String,
+    current: bool,
+}
+
+pub struct ReasonLine {
+    check: String,
+    article: String,
+    passed: bool,
+}
+
+/// The review step: the verdict of the draft, or why there is none.
+pub struct Review {
+    rule_set: String,
+    evaluated: bool,
+    viable: bool,
+    irr: String,
+    reasons: Vec<ReasonLine>,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "formulation.html")]
+struct FormulationPage {
+    chrome: Chrome,
+    id: i32,
+    code: String,
+    title: String,
+    status_label: String,
+    return_reason: String,
+    /// The version shown.
+    version: i32,
+    latest: i32,
+    editable: bool,
+    can_submit: bool,
+    steps: Vec<StepView>,
+    problems: Vec<Problem>,
+    review: Review,
+    versions: Vec<VersionLine>,
+    categories: Vec<String>,
+    errors: Vec<String>,
+    saved: bool,
+}
+
+async fn record_or_404(state: &AppState, id: i32) -> Result<FormulationRecord, AppError> {
+    state
+        .store
+        .formulation(id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+}
+
+async fn content(state: &AppState, id: i32, number: i32) -> Result<Formulation, AppError> {
+    state
+        .store
+        .formulation_version(id, number)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+}
+
+fn review(lang: Lang, formulation: &Formulation) -> (Review, Vec<Problem>) {
+    let mut review = Review {
+        rule_set: String::new(),
+        evaluated: false,
+        viable: false,
+        irr: String::new(),
+        reasons: Vec::new(),
+        message: String::new(),
+    };
+    let problems = match run(formulation.clone(), None) {
+        Ok(Outcome::Evaluated(evaluated)) => {
+            review.rule_set = format!("{} ({})", evaluated.rule_set.id, evaluated.rule_set.period);
+            review.evaluated = true;
+            review.viable = evaluated.evaluation.verdict.viable;
+            review.irr = match evaluated.evaluation.irr {
+                Irr::Unique(rate) => match Decimal::from_f64_retain(rate * 100.0) {
+                    Some(value) => format!("{} %", lang.amount(&value.round_dp(2))),
+                    None => format!("{:.2} %", rate * 100.0),
+                },
+                _ => lang.t("formulation.no_irr").to_owned(),
+            };
+            review.reasons = evaluated
+                .evaluation
+                .verdict
+                .reasons
+                .iter()
+                .map(|r| ReasonLine {
+                    check: r.check.as_str().to_owned(),
+                    article: r.article.clone(),
+                    passed: r.passed,
+                })
+                .collect();
+            Vec::new()
+        }
+        Ok(Outcome::Invalid { rule_set, problems }) => {
+            review.rule_set = format!("{} ({})", rule_set.id, rule_set.period);
+            review.message = lang.t("formulation.has_problems").to_owned();
+            problems
+        }
+        Err(Refusal::RuleSet(message) | Refusal::Unevaluable(message)) => {
+            review.message = message;
+            Vec::new()
+        }
+        Err(Refusal::Internal(_)) => {
+            review.message = lang.t("error.internal").to_owned();
+            Vec::new()
+        }
+    };
+    (review, problems)
+}
+
+async fn page(
+    visitor: &Visitor,
+    record: &FormulationRecord,
+    number: i32,
+    shown: &Formulation,
+    errors: Vec<String>,
+) -> Result<FormulationPage, AppError> {
+    let lang = visitor.lang;
+    let summary = &record.formulation;
+    let latest = record.versions.last().map_or(0, |v| v.number);
+    let editable = visitor.can(EDIT)
+        && number == latest
+        && matches!(
+            summary.status,
+            FormulationStatus::Draft | FormulationStatus::Returned
+        );
+    let (review, problems) = review(lang, shown);
+    let steps = (1..STEPS)
+        .map(|n| {
+            let mut view = step(shown, n);
+            view.problems = problems
+                .iter()
+                .filter(|p| step_of(&p.path) == n)
+                .cloned()
+                .collect();
+            if !editable {
+                for field in view.fieldsets.iter_mut().flat_map(|s| s.fields.iter_mut()).chain(
+                    view.tables
+                        .iter_mut()
+                        .flat_map(|t| t.rows.iter_mut().flat_map(|r| r.cells.iter_mut())),
+                ) {
+                    field.locked = true;
+                }
+            }
+            view
+        })
+        .collect();
+    Ok(FormulationPage {
+        id: summary.id,
+        code: summary.code.clone(),
+        title: summary.title.clone(),
+        status_label: lang.t(status_key(summary.status)).to_owned(),
+        return_reason: summary.return_reason.clone().unwrap_or_default(),
+        version: number,
+        latest,
+        can_submit: editable
+            && summary.status == FormulationStatus::Draft
+            && problems.is_empty()
+            && review.evaluated,
+        editable,
+        steps,
+        problems,
+        review,
+        versions: record
+            .versions
+            .iter()
+            .map(|v| VersionLine {
+                number: v.number,
+                created_at: when(v.created_at),
+                note: v.note.clone().unwrap_or_default(),
+                viable_label: lang.t(viable_key(v.viable)).to_owned(),
+                current: v.number == number,
+            })
+            .collect(),
+        categories: ExpenseCategory::ALL
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
+        errors,
+        saved: false,
+        chrome: Chrome::new(visitor).await?,
+    })
+}
+
+#[derive(Deserialize)]
+struct ShowQuery {
+    version: Option<i32>,
+    saved: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Query(query): Query<ShowQuery>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let record = record_or_404(&state, id).await?;
+    let latest = record.versions.last().map_or(0, |v| v.number);
+    let number = query.version.unwrap_or(latest);
+    let shown = content(&state, id, number).await?;
+    let mut view = page(&visitor, &record, number, &shown, Vec::new()).await?;
+    view.saved = query.saved.is_some();
+    render(&view)
+}
+
+async fn save_step(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((id, number)): Path<(i32, u8)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(EDIT)?.clone();
+    let mut values: HashMap<String, String> = HashMap::new();
+    for (name, value) in fields {
+        values.entry(name).or_insert(value);
+    }
+    visitor
+        .check_csrf(values.get("csrf_token").map_or("", String::as_str))
+        .await?;
+    if !(1..STEPS).contains(&number) {
+        return Err(AppError::new(ErrorCode::NotFound));
+    }
+    let record = record_or_404(&state, id).await?;
+    if !matches!(
+        record.formulation.status,
+        FormulationStatus::Draft | FormulationStatus::Returned
+    ) {
+        return Err(AppError::with_detail(
+            ErrorCode::Conflict,
+            visitor.lang.t("formulation.error_frozen"),
+        ));
+    }
+    let latest = record.versions.last().map_or(0, |v| v.number);
+    let current = content(&state, id, latest).await?;
+    let add = values.get("add").map(String::as_str).filter(|a| !a.is_empty());
+    let remove = values.get("remove").map(String::as_str).filter(|r| !r.is_empty());
+    let updated = match apply(visitor.lang, &current, number, &values, add, remove) {
+        Ok(updated) => updated,
+        Err(errors) => {
+            let view = page(&visitor, &record, latest, &current, errors).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response());
+        }
+    };
+    let note = values
+        .get("note")
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    save(&state, &account, &updated, note).await?;
+    let next = if add.is_some() || remove.is_some() {
+        number
+    } else {
+        number + 1
+    };
+    Ok(Redirect::to(&format!("/staff/formulations/{id}?saved=1#step-{next}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct SubmitForm {
+    csrf_token: String,
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(input): Form<SubmitForm>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(EDIT)?.clone();
+    visitor.check_csrf(&input.csrf_token).await?;
+    let record = record_or_404(&state, id).await?;
+    let latest = record.versions.last().map_or(0, |v| v.number);
+    let current = content(&state, id, latest).await?;
+    let (review, problems) = review(visitor.lang, &current);
+    if !problems.is_empty() || !review.evaluated {
+        let mut errors = vec![visitor.lang.t("formulation.error_not_ready").to_owned()];
+        if !review.message.is_empty() {
+            errors.push(review.message.clone());
+        }
+        let view = page(&visitor, &record, latest, &current, errors).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response());
+    }
+    state.store.submit_formulation(&account.actor(), id).await?;
+    Ok(Redirect::to(&format!("/staff/formulations/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct VersionQuery {
+    version: Option<i32>,
+}
+
+/// The full evaluation page of a version (the latest by default).
+async fn full_evaluation(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Query(query): Query<VersionQuery>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let record = record_or_404(&state, id).await?;
+    let number = query
+        .version
+        .unwrap_or_else(|| record.versions.last().map_or(0, |v| v.number));
+    let formulation = content(&state, id, number).await?;
+    super::evaluation::evaluate_stored(&visitor, formulation).await
+}

@@ -1,0 +1,261 @@
+//! In-process tests of the step-by-step formulation pages (`/staff/formulations`).
+
+mod support;
+
+use axum::http::StatusCode;
+use support::Client;
+use vereda_domain::accounts::Role;
+use vereda_domain::audit::Actor;
+use vereda_domain::finance::Formulation;
+
+const COCOA_TOML: &str = include_str!("../../../examples/cacao-tumaco.toml");
+
+/// Logs in as a role that edits formulations and creates one from the cocoa example.
+async fn cocoa_draft(client: &mut Client) -> i32 {
+    client.log_in_as(Role::ProgramOfficer).await;
+    let list = client.get("/staff/formulations").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(list.body.contains("id=\"new-formulation\""), "{}", list.body);
+    let token = Client::csrf_in(&list.body);
+    let created = client
+        .post_files(
+            "/staff/formulations",
+            &[("csrf_token", &token), ("example", "cacao-tumaco")],
+            &[],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let location = created.location.expect("location");
+    location
+        .rsplit('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .expect("an id")
+}
+
+async fn latest(client: &Client, id: i32) -> (usize, Formulation) {
+    let record = client
+        .db
+        .store
+        .formulation(id)
+        .await
+        .expect("read")
+        .expect("formulation");
+    let number = record.versions.last().expect("a version").number;
+    let content = client
+        .db
+        .store
+        .formulation_version(id, number)
+        .await
+        .expect("read")
+        .expect("content");
+    (record.versions.len(), content)
+}
+
+#[tokio::test]
+async fn a_formulation_is_edited_step_by_step_and_submitted() {
+    let mut client = Client::with_demo().await;
+    let id = cocoa_draft(&mut client).await;
+    let token = client.csrf().await;
+    let base = format!("/staff/formulations/{id}");
+
+    let page = client.get(&base).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("NAR-TUM-2013-001"));
+    assert!(
+        page.body.contains("id=\"verdict\""),
+        "the review evaluates the draft"
+    );
+    assert!(page.body.contains("id=\"submit-formulation\""));
+    let listed = client.get("/staff/formulations").await;
+    assert!(listed.body.contains("NAR-TUM-2013-001"));
+
+    // Step 1: a new title is saved in place; the draft stays version 1.
+    let saved = client
+        .post_form(
+            &format!("{base}/steps/1"),
+            &[
+                ("csrf_token", &token),
+                ("frame.title", "Cacao renovado en Tumaco"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(saved.location.as_deref().is_some_and(|l| l.ends_with("#step-2")));
+    let (versions, content) = latest(&client, id).await;
+    assert_eq!(versions, 1);
+    assert_eq!(content.frame.title, "Cacao renovado en Tumaco");
+    assert_eq!(content.frame.code, "NAR-TUM-2013-001");
+
+    // Step 4: add a budget line, then make it a land line.
+    let lines = toml::from_str::<Formulation>(COCOA_TOML)
+        .expect("cocoa")
+        .budget
+        .len();
+    let added = client
+        .post_form(
+            &format!("{base}/steps/4"),
+            &[("csrf_token", &token), ("add", "budget")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    assert!(added.location.as_deref().is_some_and(|l| l.ends_with("#step-4")));
+    let (versions, content) = latest(&client, id).await;
+    assert_eq!((versions, content.budget.len()), (1, lines + 1));
+
+    let row = format!("budget[{lines}]");
+    let land = client
+        .post_form(
+            &format!("{base}/steps/4"),
+            &[
+                ("csrf_token", &token),
+                (&format!("{row}.category"), "land"),
+                (&format!("{row}.funder"), "counterpart"),
+                (&format!("{row}.description"), "Compra de un lote"),
+                (&format!("{row}.quantity"), "1"),
+                (&format!("{row}.unit_price"), "5000000"),
+                (&format!("{row}.year"), "0"),
+                (&format!("{row}.month"), ""),
+            ],
+        )
+        .await;
+    assert_eq!(land.status, StatusCode::SEE_OTHER, "{}", land.body);
+    let page = client.get(&base).await;
+    let problems = page
+        .body
+        .split("id=\"problems-4\"")
+        .nth(1)
+        .expect("the budget step lists its problems");
+    let problems = problems.split("</div>").next().unwrap_or_default();
+    assert!(problems.contains(&format!("{row}.category")), "{problems}");
+    assert!(problems.contains("18.4"), "{problems}");
+    assert!(!page.body.contains("id=\"submit-formulation\""));
+    let refused = client
+        .post_form(&format!("{base}/submit"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Remove the line again and submit: the page becomes read-only.
+    let removed = client
+        .post_form(
+            &format!("{base}/steps/4"),
+            &[("csrf_token", &token), ("remove", &row)],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
+    let submitted = client
+        .post_form(&format!("{base}/submit"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(submitted.status, StatusCode::SEE_OTHER, "{}", submitted.body);
+    let page = client.get(&base).await;
+    assert!(page.body.contains("id=\"read-only\""));
+    assert!(!page.body.contains(&format!("action=\"{base}/steps/1\"")) || page.body.contains(" disabled"));
+    assert!(!page.body.contains("id=\"save-1\""));
+    assert!(!page.body.contains("id=\"submit-formulation\""));
+
+    // A submitted formulation is frozen: the page refuses to save it.
+    let frozen = client
+        .post_form(
+            &format!("{base}/steps/1"),
+            &[("csrf_token", &token), ("frame.title", "Otro título")],
+        )
+        .await;
+    assert_eq!(frozen.status, StatusCode::CONFLICT);
+    assert_eq!(latest(&client, id).await.0, 1);
+
+    // Returned by the committee, the next save is version 2; version 1 stays readable.
+    client
+        .db
+        .store
+        .return_formulation_to_formulator(&Actor::system("test"), id, "Falta el plan de crédito")
+        .await
+        .expect("return");
+    let again = client
+        .post_form(
+            &format!("{base}/steps/1"),
+            &[("csrf_token", &token), ("frame.title", "Cacao corregido")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    let (versions, content) = latest(&client, id).await;
+    assert_eq!((versions, content.frame.title.as_str()), (2, "Cacao corregido"));
+    let old = client.get(&format!("{base}?version=1")).await;
+    assert_eq!(old.status, StatusCode::OK);
+    assert!(old.body.contains("id=\"older-version\""));
+    assert!(old.body.contains("Cacao renovado en Tumaco"));
+    assert!(!old.body.contains("id=\"save-1\""));
+
+    let full = client.get(&format!("{base}/evaluation?version=1")).await;
+    assert_eq!(full.status, StatusCode::OK, "{}", full.body);
+}
+
+#[tokio::test]
+async fn a_role_that_does_not_formulate_cannot_save() {
+    let mut client = Client::with_demo().await;
+    let id = cocoa_draft(&mut client).await;
+    client.forget_session();
+    client.log_in_as(Role::CommitteeMember).await;
+    let token = client.csrf().await;
+    let page = client.get(&format!("/staff/formulations/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("id=\"save-1\""));
+    let refused = client
+        .post_form(
+            &format!("/staff/formulations/{id}/steps/1"),
+            &[("csrf_token", &token), ("frame.title", "No")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let created = client
+        .post_files(
+            "/staff/formulations",
+            &[("csrf_token", &token), ("example", "cacao-tumaco")],
+            &[],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::FORBIDDEN);
+    let staff = client.get("/staff").await;
+    assert!(staff.body.contains("id=\"formulations-link\""));
+}
+
+#[tokio::test]
+async fn a_skeleton_lists_its_problems_and_bad_numbers_are_refused() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::Admin).await;
+    let token = client.csrf().await;
+    let created = client
+        .post_files(
+            "/staff/formulations",
+            &[
+                ("csrf_token", &token),
+                ("code", "ANT-SV-2014-009"),
+                ("title", "Huerta"),
+                ("municipality", "05001"),
+                ("budget_year", "2014"),
+                ("typology", "2"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let base = created.location.expect("location");
+    let page = client.get(&base).await;
+    assert!(page.body.contains("id=\"problems-2\""));
+    assert!(page.body.contains("id=\"problems-all\""));
+    let bad = client
+        .post_form(
+            &format!("{base}/steps/1"),
+            &[("csrf_token", &token), ("frame.typology", "dos")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("frame.typology"));
+    let duplicate = client
+        .post_files(
+            "/staff/formulations",
+            &[("csrf_token", &token), ("code", "ANT-SV-2014-009")],
+            &[],
+        )
+        .await;
+    assert_eq!(duplicate.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
