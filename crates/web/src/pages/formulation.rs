@@ -377,20 +377,52 @@ pub struct FieldView {
     kind_enum: Kind,
 }
 
+/// A model path without its indices: `budget[3].unit_price` is `budget.unit_price`.
+fn pattern(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut skipping = false;
+    for c in path.chars() {
+        match c {
+            '[' => skipping = true,
+            ']' => skipping = false,
+            _ if skipping => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The catalogue key of the label of the field at `path`.
+fn field_key(path: &str) -> String {
+    format!("formulation.field.{}", pattern(path))
+}
+
+/// The catalogue key of the caption of the list at `path`: its last key.
+fn table_key(path: &str) -> String {
+    let pattern = pattern(path);
+    format!(
+        "formulation.table.{}",
+        pattern.rsplit('.').next().unwrap_or_default()
+    )
+}
+
+/// The label of the field at `path` in `lang`; empty when the catalogue has none (a list's
+/// own path, say).
+fn field_label(lang: Lang, path: &str) -> String {
+    let key = field_key(path);
+    match lang.t(&key) {
+        text if text == key => String::new(),
+        text => text.to_owned(),
+    }
+}
+
 impl FieldView {
     fn new(path: String, kind: Kind, value: String) -> FieldView {
-        let label = path
-            .rsplit('.')
-            .next()
-            .unwrap_or_default()
-            .split('[')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
         FieldView {
-            label,
+            label: String::new(),
             kind: match kind {
-                Kind::Text | Kind::Int | Kind::OptInt | Kind::Dec | Kind::Funder => "text",
+                Kind::Text | Kind::Int | Kind::OptInt | Kind::Dec => "text",
+                Kind::Funder => "funder",
                 Kind::Area | Kind::Lines => "area",
                 Kind::Bool => "bool",
                 Kind::Category => "category",
@@ -405,6 +437,7 @@ impl FieldView {
 }
 
 pub struct Fieldset {
+    /// The key under `formulation.set`, then its text.
     legend: String,
     fields: Vec<FieldView>,
 }
@@ -416,8 +449,55 @@ pub struct RowView {
 
 pub struct TableView {
     path: String,
+    caption: String,
+    /// What the caption is about: the production activity of a table of years.
+    detail: String,
+    /// The column keys (the fields of a row), then their labels.
     columns: Vec<String>,
     rows: Vec<RowView>,
+}
+
+/// A validation problem with the label of its field.
+pub struct ProblemLine {
+    label: String,
+    path: String,
+    message: String,
+    article: String,
+}
+
+impl ProblemLine {
+    fn new(lang: Lang, problem: &Problem) -> ProblemLine {
+        ProblemLine {
+            label: field_label(lang, &problem.path),
+            path: problem.path.clone(),
+            message: problem.message.clone(),
+            article: problem.article.clone(),
+        }
+    }
+}
+
+/// An expense category of Art. 20 and 21 for the budget's drop-down list.
+pub struct CategoryOption {
+    value: String,
+    label: String,
+}
+
+/// The article that lists an expense category.
+fn category_article(category: &str) -> &'static str {
+    match category {
+        "works_in_parcel" => "Art. 20.1",
+        "physical_infrastructure" => "Art. 20.2",
+        "goods_and_equipment" => "Art. 20.3",
+        "materials_and_supplies" => "Art. 20.4",
+        "technical_assistance" => "Art. 20.5",
+        "personal_services" => "Art. 21.1",
+        "land" => "Art. 21.2",
+        "maintenance" => "Art. 21.3",
+        "rent" => "Art. 21.4",
+        "insurance" => "Art. 21.5",
+        "taxes" => "Art. 21.6",
+        _ => "",
+    }
 }
 
 pub struct StepView {
@@ -425,7 +505,7 @@ pub struct StepView {
     title_key: &'static str,
     fieldsets: Vec<Fieldset>,
     tables: Vec<TableView>,
-    problems: Vec<Problem>,
+    problems: Vec<ProblemLine>,
 }
 
 fn text(path: &str, value: &str) -> FieldView {
@@ -460,6 +540,8 @@ fn table<T>(
 ) -> TableView {
     TableView {
         path: path.to_owned(),
+        caption: String::new(),
+        detail: String::new(),
         columns: columns.iter().map(|c| (*c).to_owned()).collect(),
         rows: items
             .iter()
@@ -637,15 +719,15 @@ fn step(f: &Formulation, number: u8) -> StepView {
             (
                 "formulation.step2",
                 vec![
-                    fieldset("19.1 general", general),
-                    fieldset("19.2 technical", technical),
-                    fieldset("19.3 commercial", commercial),
-                    fieldset("19.4 environmental", environmental),
-                    fieldset("19.5 social", social),
-                    fieldset("19.6 financial", financial),
-                    fieldset("19.7 food_security", food),
-                    fieldset("18.5 accompaniment", accompaniment),
-                    fieldset("18.6 employment", employment),
+                    fieldset("general", general),
+                    fieldset("technical", technical),
+                    fieldset("commercial", commercial),
+                    fieldset("environmental", environmental),
+                    fieldset("social", social),
+                    fieldset("financial", financial),
+                    fieldset("food_security", food),
+                    fieldset("accompaniment", accompaniment),
+                    fieldset("employment", employment),
                 ],
                 vec![
                     table(
@@ -754,7 +836,7 @@ fn step(f: &Formulation, number: u8) -> StepView {
                 },
             )];
             for (i, activity) in f.production.iter().enumerate() {
-                tables.push(table(
+                let mut years = table(
                     &format!("production[{i}].years"),
                     &[
                         "year",
@@ -781,7 +863,13 @@ fn step(f: &Formulation, number: u8) -> StepView {
                             dec(&format!("{row}.replacements"), y.replacements),
                         ]
                     },
-                ));
+                );
+                years.detail = if activity.name.trim().is_empty() {
+                    format!("#{i}")
+                } else {
+                    activity.name.clone()
+                };
+                tables.push(years);
             }
             ("formulation.step5", Vec::new(), tables)
         }
@@ -808,6 +896,26 @@ fn step(f: &Formulation, number: u8) -> StepView {
         fieldsets,
         tables,
         problems: Vec::new(),
+    }
+}
+
+/// The step's legends, captions, column headers and field labels in `lang`.
+fn localize(lang: Lang, view: &mut StepView) {
+    for set in &mut view.fieldsets {
+        set.legend = lang.t(&format!("formulation.set.{}", set.legend)).to_owned();
+        for field in &mut set.fields {
+            field.label = field_label(lang, &field.path);
+        }
+    }
+    for table in &mut view.tables {
+        table.caption = lang.t(&table_key(&table.path)).to_owned();
+        let list = pattern(&table.path);
+        for column in &mut table.columns {
+            *column = field_label(lang, &format!("{list}.{column}"));
+        }
+        for field in table.rows.iter_mut().flat_map(|r| r.cells.iter_mut()) {
+            field.label = field_label(lang, &field.path);
+        }
     }
 }
 
@@ -967,7 +1075,11 @@ fn apply(
             Ok(value) => {
                 set(&mut json, &field.path, value);
             }
-            Err(message) => errors.push(format!("{}: {message}", field.path)),
+            Err(message) => errors.push(format!(
+                "{} ({}): {message}",
+                field_label(lang, &field.path),
+                field.path
+            )),
         }
     }
     if !errors.is_empty() {
@@ -1043,10 +1155,10 @@ struct FormulationPage {
     editable: bool,
     can_submit: bool,
     steps: Vec<StepView>,
-    problems: Vec<Problem>,
+    problems: Vec<ProblemLine>,
     review: Review,
     versions: Vec<VersionLine>,
-    categories: Vec<String>,
+    categories: Vec<CategoryOption>,
     errors: Vec<String>,
     saved: bool,
 }
@@ -1138,10 +1250,11 @@ async fn page(
     let steps = (1..STEPS)
         .map(|n| {
             let mut view = step(shown, n);
+            localize(lang, &mut view);
             view.problems = problems
                 .iter()
                 .filter(|p| step_of(&p.path) == n)
-                .cloned()
+                .map(|p| ProblemLine::new(lang, p))
                 .collect();
             if !editable {
                 for field in view.fieldsets.iter_mut().flat_map(|s| s.fields.iter_mut()).chain(
@@ -1169,7 +1282,7 @@ async fn page(
             && review.evaluated,
         editable,
         steps,
-        problems,
+        problems: problems.iter().map(|p| ProblemLine::new(lang, p)).collect(),
         review,
         versions: record
             .versions
@@ -1184,7 +1297,17 @@ async fn page(
             .collect(),
         categories: ExpenseCategory::ALL
             .iter()
-            .map(|c| c.as_str().to_owned())
+            .map(|c| {
+                let value = c.as_str().to_owned();
+                CategoryOption {
+                    label: format!(
+                        "{} ({})",
+                        lang.t(&format!("evaluation.category_{value}")),
+                        category_article(&value)
+                    ),
+                    value,
+                }
+            })
             .collect(),
         errors,
         saved: false,
@@ -1313,4 +1436,50 @@ async fn full_evaluation(
         .unwrap_or_else(|| record.versions.last().map_or(0, |v| v.number));
     let formulation = content(&state, id, number).await?;
     super::evaluation::evaluate_stored(&visitor, formulation).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_lose_their_indices() {
+        assert_eq!(pattern("budget[3].unit_price"), "budget.unit_price");
+        assert_eq!(pattern("production[1].years[4].price"), "production.years.price");
+        assert_eq!(table_key("production[0].years"), "formulation.table.years");
+        assert_eq!(field_label(Lang::Es, "budget[2].unit_price"), "Precio unitario");
+        assert_eq!(field_label(Lang::Es, "frame.households"), "");
+    }
+
+    /// Every legend, caption, column and field of every step has a text in both languages.
+    #[test]
+    fn every_field_has_a_label() {
+        for example in EXAMPLES {
+            let formulation = Format::Toml.parse(example.text).expect("example");
+            for lang in [Lang::Es, Lang::En] {
+                for number in 1..STEPS {
+                    let mut view = step(&formulation, number);
+                    localize(lang, &mut view);
+                    for set in &view.fieldsets {
+                        assert!(!set.legend.starts_with("formulation."), "{}", set.legend);
+                        for field in &set.fields {
+                            assert!(!field.label.is_empty(), "{:?} {}", lang, field.path);
+                        }
+                    }
+                    for table in &view.tables {
+                        assert!(!table.caption.starts_with("formulation."), "{}", table.path);
+                        for column in &table.columns {
+                            assert!(!column.is_empty(), "{:?} {}", lang, table.path);
+                        }
+                        for field in table.rows.iter().flat_map(|r| r.cells.iter()) {
+                            assert!(!field.label.is_empty(), "{:?} {}", lang, field.path);
+                        }
+                    }
+                }
+            }
+        }
+        for category in ExpenseCategory::ALL {
+            assert!(!category_article(category.as_str()).is_empty());
+        }
+    }
 }
