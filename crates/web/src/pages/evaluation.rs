@@ -220,18 +220,8 @@ async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, 
             continue;
         }
         let file_name = field.file_name().unwrap_or_default().to_owned();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field
-            .chunk()
-            .await
-            .map_err(|e| AppError::invalid(e.body_text()))?
-        {
-            if bytes.len() + chunk.len() > EVALUATION_UPLOAD_LIMIT_BYTES {
-                too_large = true;
-            } else {
-                bytes.extend_from_slice(&chunk);
-            }
-        }
+        let (bytes, over_limit) = read_upload(&mut field).await?;
+        too_large |= over_limit;
         if !file_name.is_empty() || !bytes.is_empty() {
             file = Some((file_name, bytes));
         }
@@ -285,7 +275,38 @@ async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, 
         }
     };
     let chosen = Some(rules.as_str()).filter(|r| !r.is_empty());
-    match run(formulation, chosen) {
+    show(page, &name, lang, run(formulation, chosen))
+}
+
+/// A project file field, up to [`EVALUATION_UPLOAD_LIMIT_BYTES`]; `true` when it was larger
+/// (the rest is dropped, so the page can say so).
+pub(super) async fn read_upload(
+    field: &mut axum::extract::multipart::Field<'_>,
+) -> Result<(Vec<u8>, bool), AppError> {
+    let mut bytes = Vec::new();
+    let mut too_large = false;
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| AppError::invalid(e.body_text()))?
+    {
+        if bytes.len() + chunk.len() > EVALUATION_UPLOAD_LIMIT_BYTES {
+            too_large = true;
+        } else {
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    Ok((bytes, too_large))
+}
+
+/// The page for an evaluation's outcome: the result, the problems, or why it was refused.
+fn show(
+    mut page: EvaluationPage,
+    name: &str,
+    lang: Lang,
+    outcome: Result<Outcome, Refusal>,
+) -> Result<Response, AppError> {
+    match outcome {
         Err(Refusal::Internal(error)) => Err(error),
         Err(Refusal::RuleSet(message) | Refusal::Unevaluable(message)) => {
             page.errors.push(format!("{name}: {message}"));
@@ -315,23 +336,7 @@ pub(super) async fn evaluate_stored(
     page.source = name.clone();
     page.export_name = name.clone();
     page.export_text = serde_json::to_string_pretty(&formulation).map_err(|e| AppError::internal(&e))?;
-    match run(formulation, None) {
-        Err(Refusal::Internal(error)) => Err(error),
-        Err(Refusal::RuleSet(message) | Refusal::Unevaluable(message)) => {
-            page.errors.push(format!("{name}: {message}"));
-            rejected(&page)
-        }
-        Ok(Outcome::Invalid { rule_set, problems }) => {
-            page.rule_set = Some(rule_set);
-            page.problems = problems;
-            rejected(&page)
-        }
-        Ok(Outcome::Evaluated(evaluated)) => {
-            page.rule_set = Some(evaluated.rule_set.clone());
-            page.result = Some(result_view(visitor.lang, &evaluated));
-            render(&page)
-        }
-    }
+    show(page, &name, visitor.lang, run(formulation, None))
 }
 
 #[derive(Deserialize)]

@@ -184,18 +184,8 @@ async fn read_new_form(mut multipart: Multipart) -> Result<NewForm, AppError> {
             continue;
         }
         let file_name = field.file_name().unwrap_or_default().to_owned();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field
-            .chunk()
-            .await
-            .map_err(|e| AppError::invalid(e.body_text()))?
-        {
-            if bytes.len() + chunk.len() > EVALUATION_UPLOAD_LIMIT_BYTES {
-                form.too_large = true;
-            } else {
-                bytes.extend_from_slice(&chunk);
-            }
-        }
+        let (bytes, over_limit) = super::evaluation::read_upload(&mut field).await?;
+        form.too_large |= over_limit;
         if !file_name.is_empty() || !bytes.is_empty() {
             form.file = Some((file_name, bytes));
         }
