@@ -835,6 +835,50 @@ impl Store {
     }
 }
 
+impl Store {
+    /// What the screening of a call decided about each of `external_ids` that it screened:
+    /// eligible or not, the co-financing percentage and cap, and the reason codes. Ids the
+    /// call has not screened are absent from the map. One query.
+    pub async fn screening_caps(
+        &self,
+        call_id: i32,
+        external_ids: &[String],
+    ) -> StoreResult<HashMap<String, ScreeningCap>> {
+        if external_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows = screening_result::Entity::find()
+            .filter(screening_result::Column::CallId.eq(call_id))
+            .filter(screening_result::Column::ExternalId.is_in(external_ids.iter().cloned()))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                (
+                    row.external_id,
+                    ScreeningCap {
+                        eligible: row.eligible,
+                        cofinancing_max_pct: row.cofinancing_max_pct.map(|d| d.0),
+                        cap_smmlv: row.cap_smmlv.map(|d| d.0),
+                        reasons: row.reasons,
+                    },
+                )
+            })
+            .collect())
+    }
+}
+
+/// A call's screening decision on one household, as a formulation takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScreeningCap {
+    pub eligible: bool,
+    pub cofinancing_max_pct: Option<Decimal>,
+    pub cap_smmlv: Option<Decimal>,
+    /// The reason codes that fired, joined by `;`.
+    pub reasons: String,
+}
+
 fn add(group: &mut GroupCount, eligible: bool, n: i64) {
     let n = u64::try_from(n).unwrap_or(0);
     group.households += n;

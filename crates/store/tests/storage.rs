@@ -580,6 +580,28 @@ storage_suite! {
         assert_eq!(count_rows(store, "audit_log WHERE entity = 'screening_runs'").await, 3, "queued, running, succeeded");
     }
 
+    async fn screening_caps_read_the_calls_results_by_household_id(store: &Store) {
+        let call_id = screening_call(store).await;
+        let (run, _) = store.submit_screening_run(&admin(), screening_job(call_id, "caps")).await.expect("submit");
+        store.start_screening_run(&admin(), run.id).await.expect("start");
+        let results: Vec<NewScreeningResult> = (1..=6).map(screened).collect();
+        store.complete_screening_run(&admin(), run.id, completed(results), &|_| {}).await.expect("complete");
+        let ids: Vec<String> = ["H-00001", "H-00003", "H-00005", "H-99999"].iter().map(|s| (*s).to_owned()).collect();
+        let caps = store.screening_caps(call_id, &ids).await.expect("caps");
+        assert_eq!(caps.len(), 3, "the unscreened id is absent: {caps:?}");
+        let first = &caps["H-00001"];
+        assert!(first.eligible);
+        assert_eq!((first.cofinancing_max_pct, first.cap_smmlv), (Some(dec!(90)), Some(dec!(20))));
+        assert_eq!(first.reasons, "");
+        let third = &caps["H-00003"];
+        assert!(!third.eligible);
+        assert_eq!((third.cofinancing_max_pct, third.cap_smmlv), (None, None));
+        assert_eq!(third.reasons, "ART9A_SISBEN");
+        assert_eq!(caps["H-00005"].reasons, "ART10A_PRIOR");
+        assert!(store.screening_caps(call_id + 1, &ids).await.expect("caps").is_empty(), "another call");
+        assert!(store.screening_caps(call_id, &[]).await.expect("caps").is_empty());
+    }
+
     async fn the_same_job_reuses_its_run_and_a_new_one_updates_without_duplicates(store: &Store) {
         let call_id = screening_call(store).await;
         let (first, _) = store.submit_screening_run(&admin(), screening_job(call_id, "key-1")).await.expect("submit");

@@ -259,3 +259,253 @@ async fn a_skeleton_lists_its_problems_and_bad_numbers_are_refused() {
         .await;
     assert_eq!(duplicate.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+mod screened {
+    //! The golden households screened into the demo call, as `tests/screening.rs` does it.
+
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use axum::http::StatusCode;
+
+    use super::support::Client;
+
+    const HOUSEHOLD_COLUMNS: usize = 22;
+    const REGISTRIES: [&str; 5] = [
+        "ruv",
+        "prior_beneficiaries",
+        "public_servants",
+        "sanctions",
+        "wanted",
+    ];
+
+    fn golden(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../screen/tests/golden")
+            .join(name)
+    }
+
+    /// households.csv: the first 22 columns of the golden cases.
+    fn golden_households() -> Vec<u8> {
+        let mut reader = csv::Reader::from_path(golden("cases.csv")).expect("cases.csv");
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let header: Vec<String> = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        writer.write_record(&header[..HOUSEHOLD_COLUMNS]).expect("write");
+        for record in reader.records() {
+            let record: Vec<String> = record.expect("record").iter().map(str::to_owned).collect();
+            writer.write_record(&record[..HOUSEHOLD_COLUMNS]).expect("write");
+        }
+        writer.into_inner().expect("bytes")
+    }
+
+    /// Screens the golden households into call 1 and waits for the run to succeed.
+    pub async fn screen_golden_households(client: &mut Client) {
+        let form = client.get("/staff/calls/1/screenings").await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+        let token = Client::csrf_in(&form.body);
+        let households = golden_households();
+        let registries: Vec<(String, String, Vec<u8>)> = REGISTRIES
+            .iter()
+            .map(|kind| {
+                let name = format!("{kind}.csv");
+                let bytes = std::fs::read(golden(&name)).expect("registry");
+                (format!("registry_{kind}"), name, bytes)
+            })
+            .collect();
+        let mut files: Vec<(&str, &str, &[u8])> = vec![("households", "households.csv", &households)];
+        files.extend(
+            registries
+                .iter()
+                .map(|(field, name, bytes)| (field.as_str(), name.as_str(), bytes.as_slice())),
+        );
+        let reply = client
+            .post_files(
+                "/staff/calls/1/screenings",
+                &[("csrf_token", &token), ("as_of", "2013-06-01")],
+                &files,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+        let id: i32 = reply
+            .location
+            .as_deref()
+            .and_then(|l| {
+                l.trim_start_matches("/staff/screenings/")
+                    .split('?')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .expect("a screening");
+        for _ in 0..1200 {
+            let status = client.get(&format!("/api/v1/screenings/{id}")).await.json();
+            if status["status"] == "succeeded" {
+                return;
+            }
+            assert_ne!(status["status"], "failed", "{status}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("screening {id} did not finish");
+    }
+}
+
+#[tokio::test]
+async fn the_households_take_their_percentage_and_cap_from_the_screening() {
+    use rust_decimal::Decimal;
+
+    let mut client = Client::with_demo().await;
+    let id = cocoa_draft(&mut client).await;
+    screened::screen_golden_households(&mut client).await;
+    let token = client.csrf().await;
+    let base = format!("/staff/formulations/{id}");
+    let page = client.get(&base).await;
+    assert!(page.body.contains("id=\"take-screening\""), "{}", page.body);
+    assert!(page.body.contains("Tomar porcentaje y tope de la focalización"));
+    let (_, before) = latest(&client, id).await;
+
+    // Without a call there is nothing to take from.
+    let no_call = client
+        .post_form(
+            &format!("{base}/steps/3"),
+            &[("csrf_token", &token), ("call_id", ""), ("take_screening", "1")],
+        )
+        .await;
+    assert_eq!(
+        no_call.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        no_call.body
+    );
+    assert!(no_call.body.contains("Elija la convocatoria"), "{}", no_call.body);
+
+    let taken = client
+        .post_form(
+            &format!("{base}/steps/3"),
+            &[
+                ("csrf_token", &token),
+                ("frame.households[0].id", "G05"),
+                ("frame.households[1].id", "G22"),
+                ("frame.households[2].id", "G02"),
+                ("call_id", "1"),
+                ("take_screening", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::OK, "{}", taken.body);
+    let problems = taken
+        .body
+        .split("id=\"screening-problems\"")
+        .nth(1)
+        .expect("the households not taken are listed");
+    let problems = problems.split("</div>").next().unwrap_or_default();
+    assert!(problems.contains("G02"), "{problems}");
+    assert!(problems.contains("ART9A_SISBEN"), "{problems}");
+    assert!(
+        problems.contains(&before.frame.households[3].id),
+        "not screened: {problems}"
+    );
+    assert!(
+        !problems.contains("G05") && !problems.contains("G22"),
+        "{problems}"
+    );
+
+    let (versions, content) = latest(&client, id).await;
+    assert_eq!(versions, 1, "a draft is saved in place");
+    let households = &content.frame.households;
+    assert_eq!(households[0].id, "G05");
+    assert_eq!(
+        (households[0].max_pct, households[0].cap_smmlv),
+        (Decimal::from(80), Decimal::from(20))
+    );
+    assert_eq!(
+        (households[1].max_pct, households[1].cap_smmlv),
+        (Decimal::from(90), Decimal::from(24))
+    );
+    assert_eq!(households[2].id, "G02");
+    assert_eq!(
+        (households[2].max_pct, households[2].cap_smmlv),
+        (
+            before.frame.households[2].max_pct,
+            before.frame.households[2].cap_smmlv
+        ),
+        "not eligible: left unchanged"
+    );
+    assert_eq!(
+        households[3], before.frame.households[3],
+        "not screened: left unchanged"
+    );
+    let record = client
+        .db
+        .store
+        .formulation(id)
+        .await
+        .expect("read")
+        .expect("formulation");
+    assert_eq!(record.formulation.call_id, Some(1));
+    let page = client.get(&base).await;
+    assert!(
+        page.body.contains("<option value=\"1\" selected>"),
+        "{}",
+        page.body
+    );
+
+    // The formulation's call cannot be changed once set.
+    let actor = Actor::system("test");
+    let program = client
+        .db
+        .store
+        .create_program(&actor, "P-OTRO", "Otro programa", "")
+        .await
+        .expect("program");
+    let other = client
+        .db
+        .store
+        .create_call(
+            &actor,
+            vereda_store::programs::NewCall {
+                program_id: program.id,
+                code: "C-OTRA".into(),
+                name: "Otra convocatoria".into(),
+                budget_year: 2013,
+                budget_cop: Decimal::from(1_000_000),
+                smmlv_cop: None,
+                rule_set_id: "incoder-308-2013".into(),
+                line: vereda_domain::program::ProgramLine::General,
+                territorial_office_ids: vec![],
+            },
+        )
+        .await
+        .expect("call");
+    let changed = client
+        .post_form(
+            &format!("{base}/steps/3"),
+            &[("csrf_token", &token), ("call_id", &other.id.to_string())],
+        )
+        .await;
+    assert_eq!(
+        changed.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        changed.body
+    );
+    assert!(
+        changed.body.contains("id=\"formulation-errors\""),
+        "{}",
+        changed.body
+    );
+    let record = client
+        .db
+        .store
+        .formulation(id)
+        .await
+        .expect("read")
+        .expect("formulation");
+    assert_eq!(record.formulation.call_id, Some(1));
+}

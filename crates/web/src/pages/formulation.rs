@@ -27,6 +27,8 @@ use vereda_store::accounts::Account;
 use vereda_store::formulations::{
     FormulationQuery, FormulationRecord, FormulationStatus, NewFormulationDraft, SaveOutcome,
 };
+use vereda_store::screening::ScreeningCap;
+use vereda_store::{StoreError, StoreResult};
 
 use super::{Chrome, render};
 use crate::AppState;
@@ -286,6 +288,7 @@ async fn create(
         &account,
         &formulation,
         Some(lang.t("formulation.note_created").to_owned()),
+        None,
     )
     .await?;
     Ok(Redirect::to(&format!("/staff/formulations/{}", saved.0)).into_response())
@@ -319,7 +322,8 @@ async fn save(
     account: &Account,
     formulation: &Formulation,
     note: Option<String>,
-) -> Result<(i32, i32, SaveOutcome), AppError> {
+    call_id: Option<i32>,
+) -> StoreResult<(i32, i32, SaveOutcome)> {
     let (viable, irr, rule_set_id, rule_set_hash) = verdict(formulation);
     let saved = state
         .store
@@ -327,7 +331,7 @@ async fn save(
             &account.actor(),
             NewFormulationDraft {
                 formulation,
-                call_id: None,
+                call_id,
                 note,
                 viable,
                 irr,
@@ -1151,6 +1155,73 @@ struct FormulationPage {
     categories: Vec<CategoryOption>,
     errors: Vec<String>,
     saved: bool,
+    /// The calls for step 3's drop-down list; the formulation's is selected.
+    calls: Vec<CallOption>,
+    /// The name of the formulation's call, or empty.
+    call_label: String,
+    /// The households step 3 could not take from the screening.
+    screening_problems: Vec<ScreeningProblem>,
+}
+
+/// A call in step 3's drop-down list.
+pub struct CallOption {
+    id: i32,
+    label: String,
+    selected: bool,
+}
+
+/// A household whose percentage and cap were not taken from the screening, and why.
+pub struct ScreeningProblem {
+    household: String,
+    path: String,
+    message: String,
+}
+
+/// Sets the percentage and cap of every household of `formulation` that the screening of
+/// `call_id` found eligible; the others are left as they are and returned as problems.
+async fn take_screening(
+    state: &AppState,
+    lang: Lang,
+    call_id: i32,
+    formulation: &mut Formulation,
+) -> Result<(usize, Vec<ScreeningProblem>), AppError> {
+    let ids: Vec<String> = formulation
+        .frame
+        .households
+        .iter()
+        .map(|h| h.id.trim().to_owned())
+        .collect();
+    let caps = state.store.screening_caps(call_id, &ids).await?;
+    let mut taken = 0;
+    let mut problems = Vec::new();
+    for (i, household) in formulation.frame.households.iter_mut().enumerate() {
+        let id = household.id.trim().to_owned();
+        let message = match caps.get(&id) {
+            None => lang.t("formulation.not_screened").to_owned(),
+            Some(cap) if !cap.eligible => format!(
+                "{} ({})",
+                lang.t("formulation.not_eligible"),
+                cap.reasons.replace(';', ", ")
+            ),
+            Some(ScreeningCap {
+                cofinancing_max_pct: Some(pct),
+                cap_smmlv: Some(cap),
+                ..
+            }) => {
+                household.max_pct = *pct;
+                household.cap_smmlv = *cap;
+                taken += 1;
+                continue;
+            }
+            Some(_) => lang.t("formulation.no_cap").to_owned(),
+        };
+        problems.push(ScreeningProblem {
+            household: id,
+            path: format!("frame.households[{i}].id"),
+            message,
+        });
+    }
+    Ok((taken, problems))
 }
 
 async fn record_or_404(state: &AppState, id: i32) -> Result<FormulationRecord, AppError> {
@@ -1221,6 +1292,7 @@ fn review(lang: Lang, formulation: &Formulation) -> (Review, Vec<Problem>) {
 }
 
 async fn page(
+    state: &AppState,
     visitor: &Visitor,
     record: &FormulationRecord,
     number: i32,
@@ -1258,7 +1330,25 @@ async fn page(
             view
         })
         .collect();
+    let calls: Vec<CallOption> = state
+        .store
+        .calls()
+        .await?
+        .into_iter()
+        .map(|call| CallOption {
+            selected: summary.call_id == Some(call.id),
+            label: format!("{} · {}", call.code, call.name),
+            id: call.id,
+        })
+        .collect();
     Ok(FormulationPage {
+        call_label: calls
+            .iter()
+            .find(|c| c.selected)
+            .map(|c| c.label.clone())
+            .unwrap_or_default(),
+        calls,
+        screening_problems: Vec::new(),
         id: summary.id,
         code: summary.code.clone(),
         title: summary.title.clone(),
@@ -1322,7 +1412,7 @@ async fn show(
     let latest = record.versions.last().map_or(0, |v| v.number);
     let number = query.version.unwrap_or(latest);
     let shown = content(&state, id, number).await?;
-    let mut view = page(&visitor, &record, number, &shown, Vec::new()).await?;
+    let mut view = page(&state, &visitor, &record, number, &shown, Vec::new()).await?;
     view.saved = query.saved.is_some();
     render(&view)
 }
@@ -1358,19 +1448,66 @@ async fn save_step(
     let current = content(&state, id, latest).await?;
     let add = values.get("add").map(String::as_str).filter(|a| !a.is_empty());
     let remove = values.get("remove").map(String::as_str).filter(|r| !r.is_empty());
-    let updated = match apply(visitor.lang, &current, number, &values, add, remove) {
-        Ok(updated) => updated,
-        Err(errors) => {
-            let view = page(&visitor, &record, latest, &current, errors).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response());
-        }
+    let lang = visitor.lang;
+    let refuse = |errors: Vec<String>| async {
+        let view = page(&state, &visitor, &record, latest, &current, errors).await?;
+        Ok::<_, AppError>((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response())
     };
-    let note = values
+    let call_id = match values.get("call_id").map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        Some(call) => match call.parse::<i32>() {
+            Ok(call) => Some(call),
+            Err(_) => {
+                return refuse(vec![format!(
+                    "{} (call_id): {}",
+                    lang.t("formulation.call"),
+                    lang.t("formulation.error_whole_number")
+                )])
+                .await;
+            }
+        },
+        None => None,
+    };
+    let take = number == 3 && values.contains_key("take_screening");
+    let mut updated = match apply(lang, &current, number, &values, add, remove) {
+        Ok(updated) => updated,
+        Err(errors) => return refuse(errors).await,
+    };
+    let mut note = values
         .get("note")
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty());
-    save(&state, &account, &updated, note).await?;
-    let next = if add.is_some() || remove.is_some() {
+    let mut screening_problems = Vec::new();
+    if take {
+        let Some(call) = call_id.or(record.formulation.call_id) else {
+            return refuse(vec![lang.t("formulation.error_choose_call").to_owned()]).await;
+        };
+        let (taken, problems) = take_screening(&state, lang, call, &mut updated).await?;
+        screening_problems = problems;
+        if note.is_none() {
+            note = Some(format!("{taken} {}", lang.t("formulation.screening_taken")));
+        }
+    }
+    match save(&state, &account, &updated, note, call_id).await {
+        Ok(_) => {}
+        Err(StoreError::Invalid(message)) => {
+            return refuse(vec![format!(
+                "{}: {message}",
+                lang.t("formulation.error_not_saved")
+            )])
+            .await;
+        }
+        Err(error) => return Err(error.into()),
+    }
+    if !screening_problems.is_empty() {
+        let record = record_or_404(&state, id).await?;
+        let latest = record.versions.last().map_or(0, |v| v.number);
+        let shown = content(&state, id, latest).await?;
+        let mut view = page(&state, &visitor, &record, latest, &shown, Vec::new()).await?;
+        view.saved = true;
+        view.screening_problems = screening_problems;
+        return render(&view);
+    }
+    let next = if add.is_some() || remove.is_some() || take {
         number
     } else {
         number + 1
@@ -1400,7 +1537,7 @@ async fn submit(
         if !review.message.is_empty() {
             errors.push(review.message.clone());
         }
-        let view = page(&visitor, &record, latest, &current, errors).await?;
+        let view = page(&state, &visitor, &record, latest, &current, errors).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response());
     }
     state.store.submit_formulation(&account.actor(), id).await?;
