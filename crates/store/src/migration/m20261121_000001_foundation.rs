@@ -1,9 +1,10 @@
 //! The first model: territory, programs and calls, households, parcels, accounts, sessions,
 //! the audit log, and projects with their results framework.
 
-use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+
+use super::columns::*;
 
 pub struct Migration;
 
@@ -11,80 +12,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261121_000001_foundation"
     }
-}
-
-/// An exact decimal: `NUMERIC` on PostgreSQL, `TEXT` on SQLite (whose numeric affinity would
-/// turn it into a float). See `types::Dec`.
-fn exact_decimal(backend: DatabaseBackend, name: &'static str) -> ColumnDef {
-    let mut column = ColumnDef::new(Alias::new(name));
-    match backend {
-        DatabaseBackend::Postgres => column.decimal_len(24, 6),
-        _ => column.text(),
-    };
-    column.not_null();
-    column
-}
-
-fn exact_decimal_null(backend: DatabaseBackend, name: &'static str) -> ColumnDef {
-    let mut column = exact_decimal(backend, name);
-    column.null();
-    column
-}
-
-/// A calendar date as `YYYY-MM-DD` text. See `types::DbDate`.
-fn iso_date(name: &'static str) -> ColumnDef {
-    string_len(Alias::new(name), 10)
-}
-
-/// An instant in microseconds since the Unix epoch. See `types::DbTimestamp`.
-fn instant(name: &'static str) -> ColumnDef {
-    big_integer(Alias::new(name))
-}
-
-fn id() -> ColumnDef {
-    pk_auto(Alias::new("id"))
-}
-
-fn col(name: &'static str) -> Alias {
-    Alias::new(name)
-}
-
-fn fk(
-    from_table: &'static str,
-    from_column: &'static str,
-    to_table: &'static str,
-    to_column: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_column}"))
-        .from(col(from_table), col(from_column))
-        .to(col(to_table), col(to_column))
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-fn owned_by(
-    from_table: &'static str,
-    from_column: &'static str,
-    to_table: &'static str,
-) -> ForeignKeyCreateStatement {
-    let mut key = fk(from_table, from_column, to_table, "id");
-    key.on_delete(ForeignKeyAction::Cascade);
-    key
-}
-
-fn index(table: &'static str, columns: &[&'static str], unique: bool) -> IndexCreateStatement {
-    let mut statement = Index::create();
-    statement
-        .name(format!("ix_{table}_{}", columns.join("_")))
-        .table(col(table));
-    for column in columns {
-        statement.col(col(column));
-    }
-    if unique {
-        statement.unique();
-    }
-    statement.to_owned()
 }
 
 #[async_trait::async_trait]

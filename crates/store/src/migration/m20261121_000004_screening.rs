@@ -1,9 +1,10 @@
 //! Batch screening in the web application: the runs (one per uploaded job) and the result of
 //! each household of a call, with the facts and cross-checks it was decided on.
 
-use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+
+use super::columns::*;
 
 pub struct Migration;
 
@@ -11,59 +12,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261121_000004_screening"
     }
-}
-
-fn col(name: &'static str) -> Alias {
-    Alias::new(name)
-}
-
-/// `NUMERIC` on PostgreSQL, `TEXT` on SQLite, nullable (see `types::Dec`).
-fn exact_decimal_null(backend: DatabaseBackend, name: &'static str) -> ColumnDef {
-    let mut column = ColumnDef::new(col(name));
-    match backend {
-        DatabaseBackend::Postgres => column.decimal_len(24, 6),
-        _ => column.text(),
-    };
-    column.null();
-    column
-}
-
-/// `YYYY-MM-DD` text (see `types::DbDate`).
-fn iso_date(name: &'static str) -> ColumnDef {
-    string_len(col(name), 10)
-}
-
-/// Microseconds since the Unix epoch (see `types::DbTimestamp`).
-fn instant(name: &'static str) -> ColumnDef {
-    big_integer(col(name))
-}
-
-fn fk(
-    from_table: &'static str,
-    from_column: &'static str,
-    to_table: &'static str,
-    to_column: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_column}"))
-        .from(col(from_table), col(from_column))
-        .to(col(to_table), col(to_column))
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-fn index(table: &'static str, columns: &[&'static str], unique: bool) -> IndexCreateStatement {
-    let mut statement = Index::create();
-    statement
-        .name(format!("ix_{table}_{}", columns.join("_")))
-        .table(col(table));
-    for column in columns {
-        statement.col(col(column));
-    }
-    if unique {
-        statement.unique();
-    }
-    statement.to_owned()
 }
 
 #[async_trait::async_trait]

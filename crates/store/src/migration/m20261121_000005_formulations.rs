@@ -4,49 +4,14 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::columns::*;
+
 pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261121_000005_formulations"
     }
-}
-
-fn col(name: &'static str) -> Alias {
-    Alias::new(name)
-}
-
-/// Microseconds since the Unix epoch (see `types::DbTimestamp`).
-fn instant(name: &'static str) -> ColumnDef {
-    big_integer(col(name))
-}
-
-fn fk(
-    from_table: &'static str,
-    from_column: &'static str,
-    to_table: &'static str,
-    to_column: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_column}"))
-        .from(col(from_table), col(from_column))
-        .to(col(to_table), col(to_column))
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-fn index(table: &'static str, columns: &[&'static str], unique: bool) -> IndexCreateStatement {
-    let mut statement = Index::create();
-    statement
-        .name(format!("ix_{table}_{}", columns.join("_")))
-        .table(col(table));
-    for column in columns {
-        statement.col(col(column));
-    }
-    if unique {
-        statement.unique();
-    }
-    statement.to_owned()
 }
 
 #[async_trait::async_trait]

@@ -4,6 +4,7 @@
 
 use sea_orm_migration::prelude::*;
 
+mod columns;
 mod m20261121_000001_foundation;
 mod m20261121_000002_reference_data;
 mod m20261121_000003_append_only_audit;
