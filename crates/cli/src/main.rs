@@ -298,8 +298,9 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
         .bind
         .or(settings.bind.clone())
         .unwrap_or_else(|| config::DEFAULT_BIND.to_owned());
-    // A broken rule set stops the start, not a screening hours later.
-    let rule_sets = vereda_domain::rules::RuleBook::shipped().map_err(|e| anyhow::anyhow!("{e}"))?;
+    // A broken rule set stops the start, not a screening hours later; the application keeps
+    // the rule sets parsed here.
+    let rule_sets = vereda_web::screening::rule_book().map_err(|e| anyhow::anyhow!("{e}"))?;
     tracing::info!(rule_sets = rule_sets.all().len(), "rule sets validated");
     let store = open(&settings).await?;
     if args.demo {
