@@ -1051,8 +1051,8 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
         let sisben_score = if score_text.is_empty() {
             None
         } else {
-            let score =
-                parse_score(score_text).ok_or_else(|| fail(col::SISBEN_SCORE, "not a number".to_owned()))?;
+            let score = parse_decimal(score_text)
+                .ok_or_else(|| fail(col::SISBEN_SCORE, "not a number".to_owned()))?;
             if score < Decimal::ZERO || score > Decimal::ONE_HUNDRED {
                 return Err(fail(
                     col::SISBEN_SCORE,
@@ -1099,31 +1099,6 @@ struct ParsedHousehold<'f> {
     household: Household,
     key: DocumentKey,
     municipality: DaneCode,
-}
-
-/// A score such as `37.07`, `37,07` or `37`: whole digits, then at most one decimal mark and
-/// up to four decimals, read without allocating; anything else goes to [`parse_decimal`].
-fn parse_score(text: &str) -> Option<Decimal> {
-    let mut mantissa: i64 = 0;
-    let mut scale: Option<u32> = None;
-    let mut digits = 0;
-    for byte in text.bytes() {
-        match byte {
-            b'0'..=b'9' if mantissa < 1_000_000_000 && scale.is_none_or(|s| s < 4) => {
-                mantissa = mantissa * 10 + i64::from(byte - b'0');
-                digits += 1;
-                if let Some(s) = scale.as_mut() {
-                    *s += 1;
-                }
-            }
-            b'.' | b',' if scale.is_none() => scale = Some(0),
-            _ => return parse_decimal(text),
-        }
-    }
-    if digits == 0 {
-        return None;
-    }
-    Decimal::try_new(mantissa, scale.unwrap_or(0)).ok()
 }
 
 /// `true`/`false` as the contract writes them, plus the spreadsheet and Spanish forms.
@@ -1330,7 +1305,7 @@ mod tests {
 
     #[test]
     fn scores_read_exactly_with_either_decimal_mark() {
-        let score = |t: &str| parse_score(t).map(|d| d.to_string());
+        let score = |t: &str| parse_decimal(t).map(|d| d.to_string());
         assert_eq!(score("37.07").as_deref(), Some("37.07"));
         assert_eq!(score("12,5").as_deref(), Some("12.5"));
         assert_eq!(score("100").as_deref(), Some("100"));

@@ -214,6 +214,9 @@ pub fn find_column(headers: &[String], aliases: &[&str]) -> Option<usize> {
 /// exponents and units are refused rather than guessed at.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
     let text = text.trim();
+    if let Some(plain) = parse_plain_decimal(text) {
+        return plain;
+    }
     let unsigned = text.strip_prefix('-').unwrap_or(text);
     let dots = unsigned.matches('.').count();
     let commas = unsigned.matches(',').count();
@@ -226,6 +229,32 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
         return None;
     }
     Decimal::from_str(&text.replace(',', ".")).ok()
+}
+
+/// The common case read without allocating, as registries of millions of rows need: whole
+/// digits, then at most one decimal mark and up to four decimals. `None` when the text is not
+/// of that shape and the general reading must decide.
+fn parse_plain_decimal(text: &str) -> Option<Option<Decimal>> {
+    let mut mantissa: i64 = 0;
+    let mut scale: Option<u32> = None;
+    let mut digits = 0;
+    for byte in text.bytes() {
+        match byte {
+            b'0'..=b'9' if mantissa < 1_000_000_000 && scale.is_none_or(|s| s < 4) => {
+                mantissa = mantissa * 10 + i64::from(byte - b'0');
+                digits += 1;
+                if let Some(s) = scale.as_mut() {
+                    *s += 1;
+                }
+            }
+            b'.' | b',' if scale.is_none() => scale = Some(0),
+            _ => return None,
+        }
+    }
+    if digits == 0 {
+        return Some(None);
+    }
+    Some(Decimal::try_new(mantissa, scale.unwrap_or(0)).ok())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
