@@ -1066,14 +1066,12 @@ impl Compiler<'_> {
             if let Some(values) = condition.in_values.as_ref().or(condition.not_in.as_ref()) {
                 let negated = condition.not_in.is_some();
                 unexpected(self, &["field", if negated { "not_in" } else { "in" }]);
-                let Ok(choice) = field.parse::<ChoiceField>() else {
-                    let e = field
-                        .parse::<ChoiceField>()
-                        .err()
-                        .map(|e| e.to_string())
-                        .unwrap_or_default();
-                    self.error(span, format!("{key}.field"), e);
-                    return Condition::All(Vec::new());
+                let choice = match field.parse::<ChoiceField>() {
+                    Ok(choice) => choice,
+                    Err(e) => {
+                        self.error(span, format!("{key}.field"), e.to_string());
+                        return Condition::All(Vec::new());
+                    }
                 };
                 let mut mask = 0;
                 for value in values {
