@@ -25,6 +25,8 @@ struct FileSettings {
     log_format: Option<LogFormat>,
     #[serde(default)]
     secure_cookies: bool,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +35,11 @@ pub struct Settings {
     pub bind: Option<String>,
     pub log_format: LogFormat,
     pub secure_cookies: bool,
+    /// `VEREDA_SMTP_URL`, else the file's `smtp_url`: letters to households with an e-mail
+    /// address go by SMTP.
+    pub smtp_url: Option<String>,
+    /// `VEREDA_SMTP_FROM`, else the file's `smtp_from`: the letters' sender.
+    pub smtp_from: Option<String>,
 }
 
 impl Settings {
@@ -57,8 +64,25 @@ impl Settings {
             bind: from_file.bind,
             log_format: log_format.or(from_file.log_format).unwrap_or_default(),
             secure_cookies: from_file.secure_cookies,
+            smtp_url: environment("VEREDA_SMTP_URL").or(from_file.smtp_url),
+            smtp_from: environment("VEREDA_SMTP_FROM").or(from_file.smtp_from),
         })
     }
+}
+
+/// A variable of the environment, unless unset or blank.
+fn environment(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The SMTP server of the settings, checked now so a bad URL stops the start.
+pub fn smtp(settings: &Settings) -> Result<Option<vereda_web::letters::Smtp>> {
+    settings
+        .smtp_url
+        .as_deref()
+        .map(|url| vereda_web::letters::Smtp::parse(url, settings.smtp_from.as_deref()))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("VEREDA_SMTP_URL: {e}"))
 }
 
 pub fn init_logging(format: LogFormat) {

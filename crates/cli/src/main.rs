@@ -1,6 +1,7 @@
 //! `vereda`: the one binary. `serve` runs the web application; the other subcommands run
 //! the same work from the command line.
 
+mod calendar;
 mod config;
 mod evaluate;
 mod rule_sets;
@@ -66,6 +67,9 @@ enum Command {
     /// Evaluate project formulations: cash flow, IRR, NPV, B/C, verdict, co-financing and
     /// sensitivity (see docs/formulation.md).
     Evaluate(evaluate::EvaluateArgs),
+    /// Colombia's public holidays and deadlines in business days (días hábiles).
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCommand),
 }
 
 #[derive(Args, Debug)]
@@ -130,6 +134,7 @@ fn main() -> ExitCode {
         Command::Screen(args) => screening::screen(args),
         Command::Rules(command) => screening::rules(command),
         Command::Evaluate(args) => evaluate::evaluate(args),
+        Command::Calendar(command) => calendar::calendar(command),
         Command::DemoData(DemoCommand::Households(args)) => screening::synthetic(args),
         command => return run_with_settings(Cli { command, ..cli }),
     };
@@ -223,6 +228,7 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
         Command::Screen(_)
         | Command::Rules(_)
         | Command::Evaluate(_)
+        | Command::Calendar(_)
         | Command::DemoData(DemoCommand::Households(_)) => {
             bail!("this command runs without the database")
         }
@@ -302,6 +308,7 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
     // the rule sets parsed here.
     let rule_sets = vereda_web::screening::rule_book().map_err(|e| anyhow::anyhow!("{e}"))?;
     tracing::info!(rule_sets = rule_sets.all().len(), "rule sets validated");
+    let smtp = config::smtp(&settings)?;
     let store = open(&settings).await?;
     if args.demo {
         report_demo(&vereda_store::demo::seed(&store).await?);
@@ -317,6 +324,8 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
     );
     let web_config = vereda_web::WebConfig {
         secure_cookies: args.secure_cookies || settings.secure_cookies,
+        smtp,
+        ..Default::default()
     };
     vereda_web::serve(listener, store.clone(), web_config, shutdown_signal()).await?;
     store.close().await?;

@@ -405,3 +405,68 @@ fn rule_sets_are_listed_shown_and_loaded_from_files_with_located_errors() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr.contains(&format!("broken.toml, line {line}")), "{stderr}");
 }
+
+#[test]
+fn calendar_lists_a_years_holidays() {
+    let dir = tempfile::tempdir().expect("dir");
+    let output = vereda(dir.path(), &["calendar", "holidays", "2026"], None);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 18, "{stdout}");
+    assert_eq!(lines.first(), Some(&"2026-01-01 Año Nuevo"));
+    assert!(lines.contains(&"2026-03-23 Día de San José"), "{stdout}");
+    assert_eq!(lines.last(), Some(&"2026-12-25 Navidad"));
+    assert!(
+        !dir.path().join("vereda.db").exists(),
+        "the calendar needs no database"
+    );
+
+    let output = vereda(dir.path(), &["calendar", "holidays", "1983"], None);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("error: the year 1983 is outside the supported calendar"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn calendar_computes_a_deadline_in_business_days() {
+    let dir = tempfile::tempdir().expect("dir");
+    let deadline = |from: &str, days: &str| {
+        vereda(
+            dir.path(),
+            &["calendar", "deadline", "--from", from, "--business-days", days],
+            None,
+        )
+    };
+    // Friday 2013-06-28; Monday 1 July is San Pedro y San Pablo; 20 July is a Saturday.
+    let output = deadline("2013-06-28", "20");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "2013-07-29\n");
+    assert_eq!(text(&deadline("2026-12-18", "10").stdout), "2027-01-05\n");
+
+    for (from, days, named) in [
+        ("2013-02-30", "20", "\"2013-02-30\""),
+        ("28/06/2013", "20", "\"28/06/2013\""),
+        ("2013-06-28", "veinte", "\"veinte\""),
+        ("2013-06-28", "-5", "\"-5\""),
+    ] {
+        let output = deadline(from, days);
+        assert_eq!(output.status.code(), Some(1), "{from} {days}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        assert!(stderr.contains(named), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(output.stdout.is_empty());
+    }
+
+    let output = deadline("2200-12-30", "5");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("2200-12-30") && stderr.contains("the year 2201"),
+        "{stderr}"
+    );
+}

@@ -40,7 +40,31 @@ impl Role {
             Formulate => matches!(self, Admin | ProgramOfficer | TerritorialOfficer | Formulator),
             // The territorial offices receive the registries and verify families (Art. 9 par.,
             // Art. 11).
-            RunScreening | ViewFullDocuments => {
+            // Follow-up of results (Art. 34-36): the offices record and review measurements;
+            // the four-eyes rule (another officer reviews) is the store's.
+            RecordMeasurements | ReviewMeasurements | ManageProjects => {
+                matches!(
+                    self,
+                    Admin | ProgramOfficer | TerritorialDirector | TerritorialOfficer
+                )
+            }
+            // Families endorse their project (Art. 25); the staff who accompany them record it.
+            RecordEndorsement => matches!(
+                self,
+                Admin | ProgramOfficer | TerritorialDirector | TerritorialOfficer | Formulator
+            ),
+            // Convening the evaluation committee and its agenda, filing objections (Art. 23-24).
+            ManageCommittee => matches!(self, Admin | ProgramOfficer | CommitteeMember),
+            // Concepts and decisions on objections are the committee's alone (Art. 24.4, 24.6).
+            IssueConcept => self == CommitteeMember,
+            // The award is an act of the territorial director (Art. 27).
+            AwardCofinancing => self == TerritorialDirector,
+            // The director or the office's technical coordinator approves the policy and
+            // disburses (Art. 32.4, 33).
+            RecordDisbursement => matches!(self, TerritorialDirector | TerritorialOfficer),
+            // The notice of the institutional offer, the documents and the verification of
+            // each household (Art. 11-14, 45).
+            RunScreening | ViewFullDocuments | VerifyHouseholds => {
                 matches!(
                     self,
                     Admin | ProgramOfficer | TerritorialDirector | TerritorialOfficer
@@ -64,6 +88,25 @@ pub enum Permission {
     /// See identity documents whole: the staff who verify families (Art. 11). Everyone else
     /// sees at most the last three digits (Ley 1581 de 2012).
     ViewFullDocuments,
+    /// Record the notice of the institutional offer, receive a household's documents and
+    /// decide its verification or tacit withdrawal (Art. 11-14, 45).
+    VerifyHouseholds,
+    /// Submit measurements of a project's indicators, with their evidence.
+    RecordMeasurements,
+    /// Approve or return measurements submitted by somebody else.
+    ReviewMeasurements,
+    /// Edit an indicator's targets and publish a project's documents.
+    ManageProjects,
+    /// Record the families' endorsement of a formulation (Art. 25).
+    RecordEndorsement,
+    /// Convene committee sessions, set their agenda and file objections (Art. 23-24).
+    ManageCommittee,
+    /// Issue the committee's concept and decide objections (Art. 24.4, 24.6).
+    IssueConcept,
+    /// Sign the resolution awarding the co-financing (Art. 27).
+    AwardCofinancing,
+    /// Check the disbursement requirements and record the payment (Art. 32-33).
+    RecordDisbursement,
     ManageUsers,
     ImportReferenceData,
     ViewAuditLog,
@@ -153,6 +196,38 @@ mod tests {
         assert!(Role::TerritorialOfficer.can(Permission::ViewFullDocuments));
         assert!(!Role::CommitteeMember.can(Permission::ViewFullDocuments));
         assert!(!Role::Formulator.can(Permission::ViewAuditLog));
+    }
+
+    #[test]
+    fn the_territorial_offices_verify_households() {
+        for role in Role::ALL.iter().copied() {
+            let expected = matches!(
+                role,
+                Role::Admin | Role::ProgramOfficer | Role::TerritorialDirector | Role::TerritorialOfficer
+            );
+            assert_eq!(role.can(Permission::VerifyHouseholds), expected, "{role}");
+        }
+    }
+
+    #[test]
+    fn the_procedure_belongs_to_its_roles() {
+        use Permission::*;
+        let holders =
+            |permission| -> Vec<Role> { Role::ALL.iter().copied().filter(|r| r.can(permission)).collect() };
+        assert_eq!(holders(IssueConcept), [Role::CommitteeMember]);
+        assert_eq!(holders(AwardCofinancing), [Role::TerritorialDirector]);
+        assert_eq!(
+            holders(RecordDisbursement),
+            [Role::TerritorialDirector, Role::TerritorialOfficer]
+        );
+        assert_eq!(
+            holders(ManageCommittee),
+            [Role::Admin, Role::ProgramOfficer, Role::CommitteeMember]
+        );
+        assert!(Role::Formulator.can(RecordEndorsement));
+        assert!(!Role::CommitteeMember.can(RecordEndorsement));
+        assert!(!Role::Oversight.can(RecordEndorsement));
+        assert!(!Role::Auditor.can(ManageCommittee));
     }
 
     #[test]

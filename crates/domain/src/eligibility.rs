@@ -98,6 +98,9 @@ pub struct Screener<'r> {
     /// Per line: the rules that are exactly `duplicate_document = true`, or `None` when a
     /// duplicate also matters inside other conditions.
     duplicate_only_rules: Vec<Option<u64>>,
+    /// The screening date moved by every number of years the rules use, worked out once
+    /// rather than for every household (calendar arithmetic with spans is not free).
+    dates_after_as_of: Vec<(i16, Date)>,
 }
 
 impl<'r> Screener<'r> {
@@ -126,6 +129,15 @@ impl<'r> Screener<'r> {
                 .map(|l| limited(&l.cap, l, limits.cap_smmlv))
                 .collect(),
             duplicate_only_rules: rules.lines.iter().map(duplicate_only_rules).collect(),
+            dates_after_as_of: dates_after(rules, as_of),
+        }
+    }
+
+    /// The screening date plus some years; far-off dates saturate rather than fail.
+    fn years_after_as_of(&self, years: i16) -> Date {
+        match self.dates_after_as_of.iter().find(|(y, _)| *y == years) {
+            Some((_, date)) => *date,
+            None => self.as_of.saturating_add(years.years()),
         }
     }
 
@@ -306,6 +318,32 @@ fn duplicate_only_rules(line: &LineRules) -> Option<u64> {
     (!elsewhere).then_some(mask)
 }
 
+/// The screening date moved by each number of years that the rule set's conditions use.
+fn dates_after(rules: &RuleSet, as_of: Date) -> Vec<(i16, Date)> {
+    let mut years = Vec::new();
+    let mut collect = |condition: &Condition| match condition {
+        Condition::EndsWithinYears { years: y, .. } => years.push(*y),
+        Condition::AgeBelow(y) => years.push(-*y),
+        _ => {}
+    };
+    for line in &rules.lines {
+        for rule in &line.rules {
+            rule.fires_when.visit(&mut collect);
+        }
+        for tier in line.cofinancing.tiers.iter().chain(&line.cap.tiers) {
+            if let Some(when) = &tier.when {
+                when.visit(&mut collect);
+            }
+        }
+    }
+    years.sort_unstable();
+    years.dedup();
+    years
+        .into_iter()
+        .map(|y| (y, as_of.saturating_add(y.years())))
+        .collect()
+}
+
 fn highest_tier(values: &[Decimal], tiers: &[Tier], facts: &Facts<'_>) -> Option<u8> {
     let mut best: Option<usize> = None;
     for (index, tier) in tiers.iter().enumerate() {
@@ -383,9 +421,8 @@ impl<'a> Facts<'a> {
         }
     }
 
-    /// The screening date plus some years; far-off dates saturate rather than fail.
     fn years_after_as_of(&self, years: i16) -> Date {
-        self.screener.as_of.saturating_add(years.years())
+        self.screener.years_after_as_of(years)
     }
 
     fn holds(&self, condition: &Condition) -> bool {

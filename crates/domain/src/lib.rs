@@ -6,13 +6,19 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod calendar;
 pub mod eligibility;
 pub mod finance;
 pub mod household;
 pub mod money;
 pub mod monitoring;
+pub mod parcel;
+pub mod preparation;
+pub mod procedure;
 pub mod program;
 pub mod rules;
+pub mod targeting;
 pub mod territory;
 pub mod text;
 pub mod text_enum;
+pub mod verification;

@@ -86,20 +86,20 @@ fn text_width(bytes: &[u8], size: f32, bold: bool) -> f32 {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Align {
+pub(crate) enum Align {
     Left,
     Right,
 }
 
-/// Pages laid out top to bottom.
-struct Layout {
+/// Pages laid out top to bottom (the targeting document uses it too).
+pub(crate) struct Layout {
     pages: Vec<Vec<u8>>,
     content: Content,
     y: f32,
 }
 
 impl Layout {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             pages: Vec::new(),
             content: Content::new(),
@@ -131,7 +131,7 @@ impl Layout {
     }
 
     /// A line of text, wrapped at the page width.
-    fn line(&mut self, size: f32, bold: bool, text: &str) {
+    pub(crate) fn line(&mut self, size: f32, bold: bool, text: &str) {
         let available = PAGE_WIDTH - 2.0 * MARGIN;
         let mut current = String::new();
         let mut lines = Vec::new();
@@ -156,20 +156,20 @@ impl Layout {
         }
     }
 
-    fn heading(&mut self, text: &str) {
+    pub(crate) fn heading(&mut self, text: &str) {
         self.need(60.0);
         self.y -= 8.0;
         self.line(12.0, true, text);
         self.y -= 2.0;
     }
 
-    fn gap(&mut self, points: f32) {
+    pub(crate) fn gap(&mut self, points: f32) {
         self.y -= points;
     }
 
     /// A table: a bold header row, then the rows; the font shrinks (down to 6 pt) to fit the
     /// page width; the header repeats on every page.
-    fn table(&mut self, align: &[Align], header: &[String], rows: &[Vec<String>]) {
+    pub(crate) fn table(&mut self, align: &[Align], header: &[String], rows: &[Vec<String>]) {
         let available = PAGE_WIDTH - 2.0 * MARGIN;
         let padding = 8.0;
         let mut widths: Vec<f32> = header
@@ -228,7 +228,7 @@ impl Layout {
         self.y -= 4.0;
     }
 
-    fn finish(mut self) -> Vec<Vec<u8>> {
+    pub(crate) fn finish(mut self) -> Vec<Vec<u8>> {
         self.new_page();
         self.pages
     }
@@ -237,7 +237,7 @@ impl Layout {
 // ---------------------------------------------------------------------------------------------
 // Formatting, in Spanish
 
-fn pesos(amount: Decimal) -> String {
+pub(crate) fn pesos(amount: Decimal) -> String {
     let text = format_amount(amount.round_dp(0));
     if amount.round_dp(0) < Decimal::ZERO && !text.starts_with('-') {
         format!("-{text}")
@@ -588,7 +588,12 @@ fn lay_out(report: &EvaluationReport<'_>) -> Layout {
 
 /// The report as a PDF document.
 pub fn render(report: &EvaluationReport<'_>) -> Vec<u8> {
-    let pages = lay_out(report).finish();
+    let title = format!("Evaluación financiera {}", report.formulation.frame.code);
+    assemble(&title, &lay_out(report).finish())
+}
+
+/// A PDF of laid-out pages (content streams) with the two Helvetica fonts.
+pub(crate) fn assemble(title: &str, pages: &[Vec<u8>]) -> Vec<u8> {
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
     let regular = Ref::new(3);
@@ -608,11 +613,10 @@ pub fn render(report: &EvaluationReport<'_>) -> Vec<u8> {
     pdf.type1_font(bold)
         .base_font(Name(b"Helvetica-Bold"))
         .encoding_predefined(Name(b"WinAnsiEncoding"));
-    let title = format!("Evaluación financiera {}", report.formulation.frame.code);
     pdf.document_info(info)
-        .title(pdf_writer::TextStr(&title))
+        .title(pdf_writer::TextStr(title))
         .producer(pdf_writer::TextStr("vereda"));
-    for (page, content) in page_ids.iter().zip(&pages) {
+    for (page, content) in page_ids.iter().zip(pages) {
         let content_id = Ref::new(page.get() + 1);
         let mut writer = pdf.page(*page);
         writer

@@ -19,6 +19,8 @@ pub struct Account {
     pub display_name: String,
     pub role: Role,
     pub active: bool,
+    /// The territorial office the account works for (a director awards in its name, Art. 27).
+    pub territorial_office_id: Option<i32>,
 }
 
 impl Account {
@@ -75,6 +77,7 @@ fn account_from_row(row: user::Model) -> StoreResult<Account> {
         email: row.email,
         display_name: row.display_name,
         active: row.active,
+        territorial_office_id: row.territorial_office_id,
     })
 }
 

@@ -47,6 +47,28 @@ pub(crate) fn snapshot(model: &impl Serialize) -> Result<serde_json::Value, DbEr
     serde_json::to_value(model).map_err(|e| DbErr::Custom(format!("cannot record audit values: {e}")))
 }
 
+/// Records an update made by a statement `update` cannot watch (a conditional `update_many`,
+/// for optimistic locking): the row as read before and as read after.
+pub(crate) async fn record_update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    table: &str,
+    id: i32,
+    before: &impl Serialize,
+    after: &impl Serialize,
+) -> Result<(), DbErr> {
+    append(
+        db,
+        actor,
+        table,
+        &id.to_string(),
+        AuditAction::Update,
+        Some(snapshot(before)?),
+        Some(snapshot(after)?),
+    )
+    .await
+}
+
 /// One change to record with [`append_many`].
 pub(crate) struct Change {
     pub entity: &'static str,

@@ -1,5 +1,6 @@
 //! Demo data: a program, a call for Caquetá, Putumayo and Nariño with a few households, the
-//! EU Trust Fund project card of `data/demo/`, and one account per role.
+//! EU Trust Fund project card and the program's own projects of `data/demo/`, and one account
+//! per role (the territorial director and officer in the Caquetá office).
 //!
 //! Seeding is idempotent: a database that has the demo program already is left as it is.
 
@@ -23,6 +24,7 @@ pub const DEMO_PROJECT_CODE: &str = "T06.60,61,62";
 pub const DEMO_PASSWORD: &str = "vereda-demo";
 
 const PROJECT_FILE: &str = include_str!("../../../data/demo/t06-pdet-productive-routes.toml");
+const PROGRAM_PROJECTS_FILE: &str = include_str!("../../../data/demo/program-projects.toml");
 const HOUSEHOLDS_FILE: &str = include_str!("../../../data/demo/households.toml");
 
 /// What seeding did.
@@ -40,6 +42,11 @@ pub fn demo_email(role: Role) -> String {
 #[derive(Deserialize)]
 struct HouseholdsFile {
     households: Vec<NewHousehold>,
+}
+
+#[derive(Deserialize)]
+struct ProjectsFile {
+    projects: Vec<NewProject>,
 }
 
 fn parse_demo<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> StoreResult<T> {
@@ -60,9 +67,13 @@ pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
         });
     }
     let project: NewProject = parse_demo("t06-pdet-productive-routes.toml", PROJECT_FILE)?;
+    let program_projects: ProjectsFile = parse_demo("program-projects.toml", PROGRAM_PROJECTS_FILE)?;
     let households: HouseholdsFile = parse_demo("households.toml", HOUSEHOLDS_FILE)?;
     let actor = Actor::system("demo-data");
 
+    // The territorial accounts that work in the Caquetá office (a director signs awards with
+    // its office's numbering, Art. 27).
+    let mut territorial = Vec::new();
     for (email, role) in &accounts {
         let new = NewAccount {
             email: email.clone(),
@@ -71,7 +82,12 @@ pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
             password: DEMO_PASSWORD.to_owned(),
         };
         match store.create_account(&actor, new).await {
-            Ok(_) | Err(StoreError::DuplicateEmail(_)) => {}
+            Ok(account) => {
+                if matches!(role, Role::TerritorialDirector | Role::TerritorialOfficer) {
+                    territorial.push(account.id);
+                }
+            }
+            Err(StoreError::DuplicateEmail(_)) => {}
             Err(e) => return Err(e),
         }
     }
@@ -93,6 +109,13 @@ pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
         let code = DepartmentCode::parse(department).map_err(|e| StoreError::Invalid(e.to_string()))?;
         office_ids.push(store.create_territorial_office(&actor, name, code).await?.id);
     }
+    if let Some(&caqueta) = office_ids.first() {
+        for &user_id in &territorial {
+            store
+                .assign_territorial_office(&actor, user_id, Some(caqueta))
+                .await?;
+        }
+    }
     let call = store
         .create_call(
             &actor,
@@ -106,6 +129,8 @@ pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
                 rule_set_id: "incoder-308-2013".to_owned(),
                 line: ProgramLine::General,
                 territorial_office_ids: office_ids,
+                arel_max_pct: None,
+                arel_cap_smmlv: None,
             },
         )
         .await?;
@@ -114,6 +139,9 @@ pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
         store.create_household(&actor, household).await?;
     }
     store.create_project(&actor, project).await?;
+    for project in program_projects.projects {
+        store.create_project(&actor, project).await?;
+    }
     Ok(DemoSummary {
         created: true,
         accounts,

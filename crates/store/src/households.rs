@@ -62,6 +62,12 @@ pub struct NewHousehold {
     pub members: Vec<NewPerson>,
     #[serde(default)]
     pub parcels: Vec<NewParcel>,
+    /// The head's e-mail address: letters go by SMTP when it is configured (Art. 46).
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The head's postal address for correspondence.
+    #[serde(default)]
+    pub correspondence_address: Option<String>,
 }
 
 /// A household as staff lists see it.
@@ -79,6 +85,27 @@ pub struct HouseholdSummary {
     pub sisben_score: Option<Decimal>,
     pub displaced: bool,
     pub ethnic_group: String,
+    /// The head's contact: staff only, never on public pages.
+    pub email: Option<String>,
+    pub correspondence_address: Option<String>,
+}
+
+/// Trimmed text, `None` when blank.
+fn nonempty(text: Option<&str>) -> Option<String> {
+    text.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
+}
+
+/// One `@` with text on both sides, a dot in the domain, no spaces or angle brackets.
+fn plausible_email(address: &str) -> bool {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && !address.contains(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == ',')
+        }
+        None => false,
+    }
 }
 
 impl Store {
@@ -98,6 +125,15 @@ impl Store {
                 "Sisbén score {score} is outside 0-100"
             )));
         }
+        let email = nonempty(new.email.as_deref());
+        if let Some(address) = &email
+            && !plausible_email(address)
+        {
+            return Err(StoreError::Invalid(format!(
+                "{address:?} is not an e-mail address (household {})",
+                new.external_id
+            )));
+        }
         let txn = self.db.begin().await?;
         let row = household::ActiveModel {
             call_id: Set(new.call_id),
@@ -109,6 +145,8 @@ impl Store {
             ethnic_group: Set(new.ethnic_group.to_string()),
             ethnic_community_registered: Set(new.ethnic_community_registered),
             program_line: Set(new.program_line.to_string()),
+            email: Set(email),
+            correspondence_address: Set(nonempty(new.correspondence_address.as_deref())),
             created_at: Set(DbTimestamp::now()),
             ..Default::default()
         };
@@ -211,6 +249,8 @@ impl Store {
                     sisben_score: h.sisben_score.map(|d| d.0),
                     displaced: h.displaced,
                     ethnic_group: h.ethnic_group,
+                    email: h.email,
+                    correspondence_address: h.correspondence_address,
                 }
             })
             .collect())

@@ -13,13 +13,18 @@ pub mod entity;
 pub mod formulations;
 pub mod households;
 mod migration;
+pub mod parcels;
+pub mod preparation;
+pub mod procedure;
 pub mod programs;
 pub mod projects;
 pub mod screening;
 pub mod sessions;
+pub mod targeting;
 pub mod territory;
 pub mod test_support;
 pub mod types;
+pub mod verification;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -49,6 +54,12 @@ pub enum StoreError {
     NotFound { entity: &'static str, id: String },
     #[error("{0}")]
     Invalid(String),
+    /// The record changed since it was read, or is no longer in a state that allows this.
+    #[error("{0}")]
+    Conflict(String),
+    /// The rules of the procedure forbid this actor to do it (e.g. reviewing their own work).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
 }
@@ -183,9 +194,15 @@ pub(crate) fn duplicate_or(
     entity: &'static str,
     id: impl FnOnce() -> String,
 ) -> impl FnOnce(DbErr) -> StoreError {
+    on_duplicate(move || StoreError::Duplicate { entity, id: id() })
+}
+
+/// Maps a unique-constraint violation to `refusal` (a race another writer won, a step taken
+/// twice); other errors pass through.
+pub(crate) fn on_duplicate(refusal: impl FnOnce() -> StoreError) -> impl FnOnce(DbErr) -> StoreError {
     move |error| {
         if is_unique_violation(&error) {
-            StoreError::Duplicate { entity, id: id() }
+            refusal()
         } else {
             error.into()
         }

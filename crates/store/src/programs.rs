@@ -42,6 +42,10 @@ pub struct NewCall {
     pub rule_set_id: String,
     pub line: ProgramLine,
     pub territorial_office_ids: Vec<i32>,
+    /// AREL calls only, and required for them: the maximum co-financing in % of the
+    /// project's value and the cap in SMMLV (Art. 43).
+    pub arel_max_pct: Option<Decimal>,
+    pub arel_cap_smmlv: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,7 +61,11 @@ pub struct Call {
     pub line: ProgramLine,
     pub status: CallStatus,
     pub territorial_offices: Vec<String>,
+    /// The ids of `territorial_offices`, in the same order.
+    pub territorial_office_ids: Vec<i32>,
     pub households: u64,
+    pub arel_max_pct: Option<Decimal>,
+    pub arel_cap_smmlv: Option<Decimal>,
 }
 
 impl Store {
@@ -148,6 +156,7 @@ impl Store {
                 new.budget_cop
             )));
         }
+        check_arel_limits(&new)?;
         let smmlv = match new.smmlv_cop {
             Some(amount) => amount,
             None => self.minimum_wage(new.budget_year).await?.ok_or_else(|| {
@@ -176,6 +185,8 @@ impl Store {
             line: Set(new.line.to_string()),
             status: Set(CallStatus::Draft.to_string()),
             created_at: Set(DbTimestamp::now()),
+            arel_max_pct: Set(new.arel_max_pct.map(Dec)),
+            arel_cap_smmlv: Set(new.arel_cap_smmlv.map(Dec)),
             ..Default::default()
         };
         let model = audit::insert(&txn, actor, row)
@@ -227,12 +238,17 @@ impl Store {
                 .filter(household::Column::CallId.eq(row.id))
                 .count(&self.db)
                 .await?;
-            let mut office_names: Vec<String> = links
+            let mut mine: Vec<(String, i32)> = links
                 .iter()
                 .filter(|l| l.call_id == row.id)
-                .filter_map(|l| offices.get(&l.territorial_office_id).cloned())
+                .filter_map(|l| {
+                    offices
+                        .get(&l.territorial_office_id)
+                        .map(|name| (name.clone(), l.territorial_office_id))
+                })
                 .collect();
-            office_names.sort();
+            mine.sort();
+            let (office_names, office_ids) = mine.into_iter().unzip();
             calls.push(Call {
                 id: row.id,
                 program: programs.get(&row.program_id).cloned().unwrap_or_default(),
@@ -245,7 +261,10 @@ impl Store {
                 smmlv_cop: row.smmlv_cop.0,
                 rule_set_id: row.rule_set_id,
                 territorial_offices: office_names,
+                territorial_office_ids: office_ids,
                 households,
+                arel_max_pct: row.arel_max_pct.map(|d| d.0),
+                arel_cap_smmlv: row.arel_cap_smmlv.map(|d| d.0),
             });
         }
         Ok(calls)
@@ -254,4 +273,47 @@ impl Store {
     pub async fn call(&self, id: i32) -> StoreResult<Option<Call>> {
         Ok(self.calls().await?.into_iter().find(|c| c.id == id))
     }
+}
+
+/// An AREL call carries both limits of Art. 43 (a percentage in (0, 100] and a positive cap in
+/// SMMLV); a general call carries none.
+fn check_arel_limits(new: &NewCall) -> StoreResult<()> {
+    match new.line {
+        ProgramLine::General => {
+            if new.arel_max_pct.is_some() || new.arel_cap_smmlv.is_some() {
+                return Err(StoreError::Invalid(
+                    "a general call has no AREL limits (arel_max_pct, arel_cap_smmlv)".to_owned(),
+                ));
+            }
+        }
+        ProgramLine::Arel => {
+            match new.arel_max_pct {
+                None => {
+                    return Err(StoreError::Invalid(
+                        "an AREL call needs arel_max_pct (Art. 43)".to_owned(),
+                    ));
+                }
+                Some(pct) if pct <= Decimal::ZERO || pct > Decimal::ONE_HUNDRED => {
+                    return Err(StoreError::Invalid(format!(
+                        "arel_max_pct must be above 0 and at most 100, not {pct}"
+                    )));
+                }
+                Some(_) => {}
+            }
+            match new.arel_cap_smmlv {
+                None => {
+                    return Err(StoreError::Invalid(
+                        "an AREL call needs arel_cap_smmlv (Art. 43)".to_owned(),
+                    ));
+                }
+                Some(cap) if cap <= Decimal::ZERO => {
+                    return Err(StoreError::Invalid(format!(
+                        "arel_cap_smmlv must be above 0, not {cap}"
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
 }

@@ -1,23 +1,33 @@
 //! Projects with their results framework, and the project card that the public portal and
 //! donors read (the EU Trust Fund card is the model: code, titles, period, description,
 //! peace-agreement contribution, objectives, investment by source and currency, featured
-//! indicators, partners, coverage).
+//! indicators, partners, coverage, resources).
+//!
+//! Measurements are submitted, then approved or returned by another officer; only approved
+//! ones count. Approving one keeps the indicator's latest approved value on the indicator row
+//! (in the same short transaction), so a card or a roll-up reads indicators, not measurements.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use jiff::civil::Date;
 use rust_decimal::Decimal;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
 use vereda_domain::money::{Currency, Money, totals_by_currency};
 use vereda_domain::monitoring::{
-    ExecutionStatus, IndicatorUnit, MeasurementStatus, PartnerRole, advance_percent,
+    ExecutionStatus, FundingLine, IndicatorProgress, IndicatorUnit, MeasurementDraft, MeasurementStatus,
+    Partner, PartnerRole, ProjectCard, ProjectDocument, PublishedMeasurement, ResultArea, ResultKind,
+    advance_percent, validate_targets,
 };
-use vereda_domain::territory::DaneCode;
+use vereda_domain::territory::{DaneCode, DepartmentCode};
 
 use crate::entity::{
-    indicator, indicator_measurement, project, project_funding, project_municipality, project_objective,
-    project_partner,
+    indicator, indicator_measurement, project, project_document, project_funding, project_municipality,
+    project_objective, project_partner, project_result, project_value_chain, user,
 };
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::{Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
@@ -36,8 +46,17 @@ pub struct NewPartner {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+pub struct NewResult {
+    pub kind: ResultKind,
+    pub title: String,
+    /// The specific objective it serves (1-based).
+    #[serde(default)]
+    pub objective: Option<i32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
 pub struct NewMeasurement {
-    pub measured_on: jiff::civil::Date,
+    pub measured_on: Date,
     pub value: Decimal,
     #[serde(default)]
     pub value_women: Option<Decimal>,
@@ -57,6 +76,8 @@ pub struct NewIndicator {
     pub unit: IndicatorUnit,
     #[serde(default)]
     pub baseline: Decimal,
+    #[serde(default)]
+    pub baseline_date: Option<Date>,
     pub goal: Decimal,
     #[serde(default = "yes")]
     pub higher_is_better: bool,
@@ -65,6 +86,11 @@ pub struct NewIndicator {
     pub status: ExecutionStatus,
     #[serde(default = "yes")]
     pub featured: bool,
+    /// The result (its position, 1-based) the indicator measures.
+    #[serde(default)]
+    pub result: Option<i32>,
+    #[serde(default)]
+    pub rollup_key: Option<String>,
     #[serde(default)]
     pub measurements: Vec<NewMeasurement>,
 }
@@ -82,8 +108,8 @@ pub struct NewProject {
     pub subtitle: String,
     #[serde(default)]
     pub tagline: String,
-    pub period_start: jiff::civil::Date,
-    pub period_end: jiff::civil::Date,
+    pub period_start: Date,
+    pub period_end: Date,
     pub description: String,
     #[serde(default)]
     pub peace_contribution: String,
@@ -91,6 +117,10 @@ pub struct NewProject {
     pub status: ExecutionStatus,
     #[serde(default)]
     pub specific_objectives: Vec<String>,
+    #[serde(default)]
+    pub results: Vec<NewResult>,
+    #[serde(default)]
+    pub value_chains: Vec<String>,
     #[serde(default)]
     pub funding: Vec<NewFunding>,
     #[serde(default)]
@@ -101,67 +131,183 @@ pub struct NewProject {
     pub indicators: Vec<NewIndicator>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FundingLine {
-    pub source: String,
-    pub currency: Currency,
-    pub amount: Decimal,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Partner {
-    pub name: String,
-    pub role: PartnerRole,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct IndicatorProgress {
-    pub number: i32,
-    pub name: String,
-    pub unit: IndicatorUnit,
-    pub baseline: Decimal,
-    pub goal: Decimal,
-    pub by_sex: bool,
-    pub status: ExecutionStatus,
-    /// The latest approved measurement; the baseline when there is none.
-    pub current_value: Decimal,
-    pub current_women: Option<Decimal>,
-    pub current_men: Option<Decimal>,
-    pub last_update: Option<jiff::civil::Date>,
-    /// floor(100 × current / goal).
-    pub advance_percent: Option<u32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ProjectCard {
-    pub code: String,
-    pub title: String,
-    pub subtitle: String,
-    pub tagline: String,
-    pub period_start: jiff::civil::Date,
-    pub period_end: jiff::civil::Date,
-    pub description: String,
-    pub peace_contribution: String,
-    pub general_objective: String,
-    pub specific_objectives: Vec<String>,
-    pub status: ExecutionStatus,
-    pub funding: Vec<FundingLine>,
-    /// Totals by currency: EUR and COP are never added together.
-    pub totals: BTreeMap<Currency, Decimal>,
-    pub indicators: Vec<IndicatorProgress>,
-    pub partners: Vec<Partner>,
-    pub municipalities: Vec<String>,
-}
-
+/// A project in the portfolio list, with what the list filters on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProjectSummary {
     pub code: String,
     pub title: String,
-    pub period_start: jiff::civil::Date,
-    pub period_end: jiff::civil::Date,
+    pub period_start: Date,
+    pub period_end: Date,
     pub status: ExecutionStatus,
     pub totals: BTreeMap<Currency, Decimal>,
     pub indicators: usize,
+    pub value_chains: Vec<String>,
+    /// Department codes, from the municipalities covered.
+    pub departments: Vec<String>,
+    pub pdet_subregions: Vec<String>,
+    /// The funding sources and the partners whose role is funder.
+    pub funders: Vec<String>,
+    pub municipalities: usize,
+}
+
+/// What the portfolio is filtered by; every part is optional.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFilter {
+    /// Part of the code or the title, regardless of case.
+    pub text: Option<String>,
+    pub department: Option<DepartmentCode>,
+    pub pdet_subregion: Option<String>,
+    pub value_chain: Option<String>,
+    pub status: Option<ExecutionStatus>,
+    pub funder: Option<String>,
+}
+
+impl ProjectFilter {
+    fn admits(&self, project: &ProjectSummary) -> bool {
+        let text_matches = self.text.as_deref().is_none_or(|text| {
+            let text = text.to_lowercase();
+            project.code.to_lowercase().contains(&text) || project.title.to_lowercase().contains(&text)
+        });
+        text_matches
+            && self
+                .department
+                .is_none_or(|d| project.departments.iter().any(|p| p == d.as_str()))
+            && self
+                .pdet_subregion
+                .as_ref()
+                .is_none_or(|s| project.pdet_subregions.contains(s))
+            && self
+                .value_chain
+                .as_ref()
+                .is_none_or(|v| project.value_chains.contains(v))
+            && self.status.is_none_or(|s| project.status == s)
+            && self.funder.as_ref().is_none_or(|f| project.funders.contains(f))
+    }
+}
+
+/// Indicators that share a roll-up key, added up across projects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rollup {
+    pub key: String,
+    pub unit: IndicatorUnit,
+    pub current: Decimal,
+    pub goal: Decimal,
+    pub advance_percent: Option<u32>,
+    pub projects: usize,
+    /// Department code (or [`SEVERAL_DEPARTMENTS`]) and the current value there.
+    pub by_territory: Vec<(String, Decimal)>,
+}
+
+/// The territory of a project whose municipalities lie in more than one department: its
+/// values are not split, since measurements are not reported by municipality.
+pub const SEVERAL_DEPARTMENTS: &str = "several";
+
+/// A file to keep for a project; the bytes are kept by the caller under `sha256`.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub title: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub public: bool,
+}
+
+/// A stored file and the project it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredDocument {
+    pub project_code: String,
+    pub public: bool,
+    pub sha256: String,
+    pub document: ProjectDocument,
+}
+
+/// A measurement as an officer submits it.
+#[derive(Debug, Clone)]
+pub struct MeasurementSubmission {
+    pub draft: MeasurementDraft,
+    pub source: Option<String>,
+    pub evidence: Option<NewDocument>,
+}
+
+/// An officer's decision on a submitted measurement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Review {
+    Approve,
+    Return { comment: String },
+}
+
+/// A measurement with its indicator and project, for the review queue and the exports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MeasurementRow {
+    pub id: i32,
+    pub project_code: String,
+    pub indicator_number: i32,
+    pub indicator_name: String,
+    pub unit: IndicatorUnit,
+    pub by_sex: bool,
+    pub measured_on: Date,
+    pub value: Decimal,
+    pub value_women: Option<Decimal>,
+    pub value_men: Option<Decimal>,
+    pub source: Option<String>,
+    pub status: MeasurementStatus,
+    /// Staff only: never in a public page or export.
+    pub submitted_by: Option<String>,
+    pub submitted_by_user: Option<i32>,
+    pub submitted_at: jiff::Timestamp,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<jiff::Timestamp>,
+    pub review_comment: Option<String>,
+    pub evidence: Option<ProjectDocument>,
+}
+
+impl MeasurementRow {
+    /// What of it may be published: no submitter, no reviewer, no evidence.
+    pub fn published(self) -> PublishedMeasurement {
+        PublishedMeasurement {
+            project_code: self.project_code,
+            indicator_number: self.indicator_number,
+            measured_on: self.measured_on,
+            value: self.value,
+            value_women: self.value_women,
+            value_men: self.value_men,
+            source: self.source,
+        }
+    }
+}
+
+/// Which measurements to list.
+#[derive(Debug, Clone, Default)]
+pub struct MeasurementQuery {
+    pub status: Option<MeasurementStatus>,
+    pub project_code: Option<String>,
+    pub indicator_number: Option<i32>,
+}
+
+/// An edit of an indicator's targets, made against the version the officer saw.
+#[derive(Debug, Clone)]
+pub struct IndicatorEdit {
+    pub baseline: Decimal,
+    pub goal: Decimal,
+    pub status: ExecutionStatus,
+    pub lock_version: i32,
+}
+
+/// An indicator as the staff edit form needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndicatorForEdit {
+    pub project_code: String,
+    pub progress: IndicatorProgress,
+    pub lock_version: i32,
+}
+
+fn problems_text(problems: &[vereda_domain::monitoring::FieldProblem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl Store {
@@ -173,7 +319,9 @@ impl Store {
                 new.code, new.period_end, new.period_start
             )));
         }
+        let today = jiff::Zoned::now().date();
         let txn = self.db.begin().await?;
+        let now = DbTimestamp::now();
         let row = project::ActiveModel {
             code: Set(new.code.trim().to_owned()),
             title: Set(new.title.trim().to_owned()),
@@ -186,7 +334,8 @@ impl Store {
             general_objective: Set(new.general_objective.trim().to_owned()),
             status: Set(new.status.to_string()),
             program_id: Set(None),
-            created_at: Set(DbTimestamp::now()),
+            created_at: Set(now),
+            updated_at: Set(Some(now)),
             ..Default::default()
         };
         let stored = audit::insert(&txn, actor, row)
@@ -198,6 +347,38 @@ impl Store {
                 position: Set(position as i32 + 1),
                 text: Set(text.trim().to_owned()),
                 ..Default::default()
+            };
+            audit::insert(&txn, actor, row).await?;
+        }
+        for (position, result) in new.results.iter().enumerate() {
+            if let Some(objective) = result.objective
+                && !(1..=new.specific_objectives.len() as i32).contains(&objective)
+            {
+                return Err(StoreError::Invalid(format!(
+                    "result {}: specific objective {objective} does not exist",
+                    position + 1
+                )));
+            }
+            let row = project_result::ActiveModel {
+                project_id: Set(stored.id),
+                position: Set(position as i32 + 1),
+                kind: Set(result.kind.to_string()),
+                title: Set(result.title.trim().to_owned()),
+                objective_position: Set(result.objective),
+                ..Default::default()
+            };
+            audit::insert(&txn, actor, row).await?;
+        }
+        let chains: BTreeSet<&str> = new
+            .value_chains
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+            .collect();
+        for name in chains {
+            let row = project_value_chain::ActiveModel {
+                project_id: Set(stored.id),
+                name: Set(name.to_owned()),
             };
             audit::insert(&txn, actor, row).await?;
         }
@@ -228,9 +409,7 @@ impl Store {
             };
             audit::insert(&txn, actor, row).await?;
         }
-        let mut covered = new.municipalities.clone();
-        covered.sort();
-        covered.dedup();
+        let covered: BTreeSet<DaneCode> = new.municipalities.iter().copied().collect();
         for code in covered {
             let row = project_municipality::ActiveModel {
                 project_id: Set(stored.id),
@@ -239,12 +418,24 @@ impl Store {
             audit::insert(&txn, actor, row).await?;
         }
         for item in &new.indicators {
-            if item.goal <= Decimal::ZERO {
+            validate_targets(item.unit, item.baseline, item.goal).map_err(|problems| {
+                StoreError::Invalid(format!("indicator {}: {}", item.number, problems_text(&problems)))
+            })?;
+            if let Some(result) = item.result
+                && !(1..=new.results.len() as i32).contains(&result)
+            {
                 return Err(StoreError::Invalid(format!(
-                    "indicator {}: the goal must be positive, not {}",
-                    item.number, item.goal
+                    "indicator {}: result {result} does not exist",
+                    item.number
                 )));
             }
+            let latest_approved = item
+                .measurements
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.status == MeasurementStatus::Approved)
+                .max_by_key(|(position, m)| (m.measured_on, *position))
+                .map(|(_, m)| m);
             let row = indicator::ActiveModel {
                 project_id: Set(stored.id),
                 number: Set(item.number),
@@ -256,6 +447,14 @@ impl Store {
                 by_sex: Set(item.by_sex),
                 status: Set(item.status.to_string()),
                 featured: Set(item.featured),
+                result_position: Set(item.result),
+                rollup_key: Set(item.rollup_key.clone()),
+                baseline_date: Set(item.baseline_date.map(DbDate)),
+                current_value: Set(latest_approved.map(|m| Dec(m.value))),
+                current_women: Set(latest_approved.and_then(|m| m.value_women.map(Dec))),
+                current_men: Set(latest_approved.and_then(|m| m.value_men.map(Dec))),
+                last_update: Set(latest_approved.map(|m| DbDate(m.measured_on))),
+                lock_version: Set(0),
                 ..Default::default()
             };
             let stored_indicator = audit::insert(&txn, actor, row)
@@ -264,8 +463,23 @@ impl Store {
                     format!("{} of project {}", item.number, new.code)
                 }))?;
             for measurement in &item.measurements {
+                let draft = MeasurementDraft {
+                    measured_on: measurement.measured_on,
+                    value: measurement.value,
+                    value_women: measurement.value_women,
+                    value_men: measurement.value_men,
+                };
+                draft.validate(item.unit, today).map_err(|problems| {
+                    StoreError::Invalid(format!(
+                        "indicator {}, measurement of {}: {}",
+                        item.number,
+                        measurement.measured_on,
+                        problems_text(&problems)
+                    ))
+                })?;
                 let row = indicator_measurement::ActiveModel {
                     indicator_id: Set(stored_indicator.id),
+                    project_id: Set(Some(stored.id)),
                     measured_on: Set(DbDate(measurement.measured_on)),
                     value: Set(Dec(measurement.value)),
                     value_women: Set(measurement.value_women.map(Dec)),
@@ -273,7 +487,7 @@ impl Store {
                     source: Set(measurement.source.clone()),
                     status: Set(measurement.status.to_string()),
                     submitted_by: Set(measurement.submitted_by.clone()),
-                    created_at: Set(DbTimestamp::now()),
+                    created_at: Set(now),
                     ..Default::default()
                 };
                 audit::insert(&txn, actor, row).await?;
@@ -288,43 +502,345 @@ impl Store {
             })
     }
 
-    pub async fn projects(&self) -> StoreResult<Vec<ProjectSummary>> {
+    /// The portfolio: every project the filter admits, by code.
+    pub async fn projects(&self, filter: &ProjectFilter) -> StoreResult<Vec<ProjectSummary>> {
         let rows = project::Entity::find()
             .order_by_asc(project::Column::Code)
             .all(&self.db)
             .await?;
-        let mut funding: HashMap<i32, Vec<Money>> = HashMap::new();
-        for line in project_funding::Entity::find().all(&self.db).await? {
-            let currency = line
-                .currency
-                .parse()
-                .map_err(|e| corrupt("funding line", line.id, e))?;
-            funding
-                .entry(line.project_id)
+        let mut funding: HashMap<i32, Vec<project_funding::Model>> = HashMap::new();
+        for line in project_funding::Entity::find()
+            .order_by_asc(project_funding::Column::Position)
+            .all(&self.db)
+            .await?
+        {
+            funding.entry(line.project_id).or_default().push(line);
+        }
+        let mut funder_partners: HashMap<i32, Vec<String>> = HashMap::new();
+        for partner in project_partner::Entity::find()
+            .filter(project_partner::Column::Role.eq(PartnerRole::Funder.as_str()))
+            .all(&self.db)
+            .await?
+        {
+            funder_partners
+                .entry(partner.project_id)
                 .or_default()
-                .push(Money::new(line.amount.0, currency));
+                .push(partner.name);
+        }
+        let mut chains: HashMap<i32, Vec<String>> = HashMap::new();
+        for chain in project_value_chain::Entity::find().all(&self.db).await? {
+            chains.entry(chain.project_id).or_default().push(chain.name);
+        }
+        let mut coverage: HashMap<i32, Vec<DaneCode>> = HashMap::new();
+        for covered in project_municipality::Entity::find().all(&self.db).await? {
+            let code = DaneCode::parse(&covered.dane_code)
+                .map_err(|e| corrupt("project municipality", covered.project_id, e))?;
+            coverage.entry(covered.project_id).or_default().push(code);
         }
         let mut indicator_counts: HashMap<i32, usize> = HashMap::new();
         for item in indicator::Entity::find().all(&self.db).await? {
             *indicator_counts.entry(item.project_id).or_default() += 1;
         }
-        rows.into_iter()
-            .map(|p| {
-                Ok(ProjectSummary {
-                    status: p.status.parse().map_err(|e| corrupt("project", p.id, e))?,
-                    totals: totals_by_currency(funding.remove(&p.id).unwrap_or_default()),
-                    indicators: indicator_counts.get(&p.id).copied().unwrap_or(0),
-                    code: p.code,
-                    title: p.title,
-                    period_start: p.period_start.0,
-                    period_end: p.period_end.0,
-                })
-            })
-            .collect()
+        let mut summaries = Vec::with_capacity(rows.len());
+        for p in rows {
+            let lines = funding.remove(&p.id).unwrap_or_default();
+            let mut money = Vec::with_capacity(lines.len());
+            let mut funders = BTreeSet::new();
+            for line in lines {
+                let currency = line
+                    .currency
+                    .parse()
+                    .map_err(|e| corrupt("funding line", line.id, e))?;
+                money.push(Money::new(line.amount.0, currency));
+                funders.insert(line.source);
+            }
+            funders.extend(funder_partners.remove(&p.id).unwrap_or_default());
+            let codes = coverage.remove(&p.id).unwrap_or_default();
+            let (departments, pdet_subregions) = territories(&codes);
+            let mut value_chains = chains.remove(&p.id).unwrap_or_default();
+            value_chains.sort();
+            let summary = ProjectSummary {
+                status: p.status.parse().map_err(|e| corrupt("project", p.id, e))?,
+                totals: totals_by_currency(money),
+                indicators: indicator_counts.get(&p.id).copied().unwrap_or(0),
+                value_chains,
+                departments,
+                pdet_subregions,
+                funders: funders.into_iter().collect(),
+                municipalities: codes.len(),
+                code: p.code,
+                title: p.title,
+                period_start: p.period_start.0,
+                period_end: p.period_end.0,
+            };
+            if filter.admits(&summary) {
+                summaries.push(summary);
+            }
+        }
+        Ok(summaries)
     }
 
     /// Everything the project card shows.
     pub async fn project_card(&self, code: &str) -> StoreResult<Option<ProjectCard>> {
+        let rows = project::Entity::find()
+            .filter(project::Column::Code.eq(code))
+            .all(&self.db)
+            .await?;
+        Ok(self.cards_of(rows).await?.pop())
+    }
+
+    /// Every project's card, by code (open data and IATI).
+    pub async fn project_cards(&self) -> StoreResult<Vec<ProjectCard>> {
+        let rows = project::Entity::find()
+            .order_by_asc(project::Column::Code)
+            .all(&self.db)
+            .await?;
+        self.cards_of(rows).await
+    }
+
+    /// The rows of a table that belong to `ids`, in `order`, grouped by project.
+    async fn by_project<E: EntityTrait>(
+        &self,
+        select: sea_orm::Select<E>,
+        project: E::Column,
+        order: E::Column,
+        ids: &[i32],
+        key: impl Fn(&E::Model) -> i32,
+    ) -> StoreResult<HashMap<i32, Vec<E::Model>>> {
+        let rows = select
+            .filter(project.is_in(ids.iter().copied()))
+            .order_by_asc(order)
+            .all(&self.db)
+            .await?;
+        Ok(group(rows, key))
+    }
+
+    /// Builds the cards of `rows` with one query per table, whatever their number.
+    async fn cards_of(&self, rows: Vec<project::Model>) -> StoreResult<Vec<ProjectCard>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i32> = rows.iter().map(|p| p.id).collect();
+        let mut objectives = self
+            .by_project(
+                project_objective::Entity::find(),
+                project_objective::Column::ProjectId,
+                project_objective::Column::Position,
+                &ids,
+                |row| row.project_id,
+            )
+            .await?;
+        let mut results = self
+            .by_project(
+                project_result::Entity::find(),
+                project_result::Column::ProjectId,
+                project_result::Column::Position,
+                &ids,
+                |row| row.project_id,
+            )
+            .await?;
+        let mut chains = self
+            .by_project(
+                project_value_chain::Entity::find(),
+                project_value_chain::Column::ProjectId,
+                project_value_chain::Column::Name,
+                &ids,
+                |row| row.project_id,
+            )
+            .await?;
+        let mut funding = self
+            .by_project(
+                project_funding::Entity::find(),
+                project_funding::Column::ProjectId,
+                project_funding::Column::Position,
+                &ids,
+                |row| row.project_id,
+            )
+            .await?;
+        let mut partners = self
+            .by_project(
+                project_partner::Entity::find(),
+                project_partner::Column::ProjectId,
+                project_partner::Column::Position,
+                &ids,
+                |row| row.project_id,
+            )
+            .await?;
+        let mut municipalities = self
+            .by_project(
+                project_municipality::Entity::find(),
+                project_municipality::Column::ProjectId,
+                project_municipality::Column::DaneCode,
+                &ids,
+                |row| row.project_id,
+            )
+            .await?;
+        let mut documents = self
+            .by_project(
+                project_document::Entity::find().filter(project_document::Column::Public.eq(true)),
+                project_document::Column::ProjectId,
+                project_document::Column::Id,
+                &ids,
+                |row| row.project_id,
+            )
+            .await?;
+        let mut indicators = self
+            .by_project(
+                indicator::Entity::find(),
+                indicator::Column::ProjectId,
+                indicator::Column::Number,
+                &ids,
+                |row| row.project_id,
+            )
+            .await?;
+        let mut cards = Vec::with_capacity(rows.len());
+        for p in rows {
+            let funding = take(&mut funding, p.id)
+                .into_iter()
+                .map(|f| {
+                    Ok(FundingLine {
+                        currency: f.currency.parse().map_err(|e| corrupt("funding line", f.id, e))?,
+                        source: f.source,
+                        amount: f.amount.0,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            let totals = totals_by_currency(funding.iter().map(|f| Money::new(f.amount, f.currency)));
+            let partners = take(&mut partners, p.id)
+                .into_iter()
+                .map(|r| {
+                    Ok(Partner {
+                        role: r.role.parse().map_err(|e| corrupt("partner", r.id, e))?,
+                        name: r.name,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            let results = take(&mut results, p.id)
+                .into_iter()
+                .map(|r| {
+                    Ok(ResultArea {
+                        kind: r.kind.parse().map_err(|e| corrupt("result", r.id, e))?,
+                        position: r.position,
+                        title: r.title,
+                        objective: r.objective_position,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            let indicators = take(&mut indicators, p.id)
+                .into_iter()
+                .map(indicator_progress)
+                .collect::<StoreResult<Vec<_>>>()?;
+            cards.push(ProjectCard {
+                status: p.status.parse().map_err(|e| corrupt("project", p.id, e))?,
+                specific_objectives: take(&mut objectives, p.id).into_iter().map(|o| o.text).collect(),
+                value_chains: take(&mut chains, p.id).into_iter().map(|c| c.name).collect(),
+                municipalities: take(&mut municipalities, p.id)
+                    .into_iter()
+                    .map(|m| m.dane_code)
+                    .collect(),
+                documents: take(&mut documents, p.id).into_iter().map(document_of).collect(),
+                updated_at: p.updated_at.unwrap_or(p.created_at).0,
+                code: p.code,
+                title: p.title,
+                subtitle: p.subtitle,
+                tagline: p.tagline,
+                period_start: p.period_start.0,
+                period_end: p.period_end.0,
+                description: p.description,
+                peace_contribution: p.peace_contribution,
+                general_objective: p.general_objective,
+                results,
+                funding,
+                totals,
+                indicators,
+                partners,
+            });
+        }
+        Ok(cards)
+    }
+
+    /// The indicators that share a roll-up key, added up across the projects the filter admits.
+    pub async fn rollups(&self, filter: &ProjectFilter) -> StoreResult<Vec<Rollup>> {
+        let admitted = self.projects(filter).await?;
+        let codes: Vec<&str> = admitted.iter().map(|p| p.code.as_str()).collect();
+        let territory_of: HashMap<&str, String> = admitted
+            .iter()
+            .map(|p| {
+                let territory = match p.departments.as_slice() {
+                    [one] => one.clone(),
+                    _ => SEVERAL_DEPARTMENTS.to_owned(),
+                };
+                (p.code.as_str(), territory)
+            })
+            .collect();
+        let projects: HashMap<i32, String> = project::Entity::find()
+            .filter(project::Column::Code.is_in(codes))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.code))
+            .collect();
+        let rows = indicator::Entity::find()
+            .filter(indicator::Column::RollupKey.is_not_null())
+            .filter(indicator::Column::ProjectId.is_in(projects.keys().copied()))
+            .all(&self.db)
+            .await?;
+        let mut by_key: BTreeMap<String, RollupSum> = BTreeMap::new();
+        for row in rows {
+            let Some(key) = row.rollup_key.clone() else {
+                continue;
+            };
+            let unit: IndicatorUnit = row.unit.parse().map_err(|e| corrupt("indicator", row.id, e))?;
+            let current = row.current_value.map_or(row.baseline.0, |v| v.0);
+            let sum = by_key.entry(key.clone()).or_insert_with(|| RollupSum::new(unit));
+            if sum.unit != unit {
+                return Err(StoreError::Invalid(format!(
+                    "roll-up {key} mixes {} and {unit} (indicator {} of project {})",
+                    sum.unit, row.number, row.project_id
+                )));
+            }
+            sum.current += current;
+            sum.goal += row.goal.0;
+            sum.projects.insert(row.project_id);
+            let territory = projects
+                .get(&row.project_id)
+                .and_then(|code| territory_of.get(code.as_str()))
+                .cloned()
+                .unwrap_or_else(|| SEVERAL_DEPARTMENTS.to_owned());
+            *sum.by_territory.entry(territory).or_default() += current;
+        }
+        Ok(by_key
+            .into_iter()
+            .map(|(key, sum)| Rollup {
+                advance_percent: advance_percent(sum.current, sum.goal),
+                key,
+                unit: sum.unit,
+                current: sum.current,
+                goal: sum.goal,
+                projects: sum.projects.len(),
+                by_territory: sum.by_territory.into_iter().collect(),
+            })
+            .collect())
+    }
+
+    /// An indicator and the version an edit must be made against.
+    pub async fn indicator_for_edit(&self, code: &str, number: i32) -> StoreResult<Option<IndicatorForEdit>> {
+        let Some((_, row)) = self.indicator_row(code, number).await? else {
+            return Ok(None);
+        };
+        let lock_version = row.lock_version;
+        Ok(Some(IndicatorForEdit {
+            project_code: code.to_owned(),
+            progress: indicator_progress(row)?,
+            lock_version,
+        }))
+    }
+
+    async fn indicator_row(
+        &self,
+        code: &str,
+        number: i32,
+    ) -> StoreResult<Option<(project::Model, indicator::Model)>> {
         let Some(p) = project::Entity::find()
             .filter(project::Column::Code.eq(code))
             .one(&self.db)
@@ -332,105 +848,482 @@ impl Store {
         else {
             return Ok(None);
         };
-        let specific_objectives = project_objective::Entity::find()
-            .filter(project_objective::Column::ProjectId.eq(p.id))
-            .order_by_asc(project_objective::Column::Position)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|o| o.text)
-            .collect();
-        let funding = project_funding::Entity::find()
-            .filter(project_funding::Column::ProjectId.eq(p.id))
-            .order_by_asc(project_funding::Column::Position)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|f| {
-                Ok(FundingLine {
-                    currency: f.currency.parse().map_err(|e| corrupt("funding line", f.id, e))?,
-                    source: f.source,
-                    amount: f.amount.0,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        let totals = totals_by_currency(funding.iter().map(|f| Money::new(f.amount, f.currency)));
-        let partners = project_partner::Entity::find()
-            .filter(project_partner::Column::ProjectId.eq(p.id))
-            .order_by_asc(project_partner::Column::Position)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|r| {
-                Ok(Partner {
-                    role: r.role.parse().map_err(|e| corrupt("partner", r.id, e))?,
-                    name: r.name,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        let municipalities = project_municipality::Entity::find()
-            .filter(project_municipality::Column::ProjectId.eq(p.id))
-            .order_by_asc(project_municipality::Column::DaneCode)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|m| m.dane_code)
-            .collect();
-        let indicator_rows = indicator::Entity::find()
+        let row = indicator::Entity::find()
             .filter(indicator::Column::ProjectId.eq(p.id))
-            .order_by_asc(indicator::Column::Number)
+            .filter(indicator::Column::Number.eq(number))
+            .one(&self.db)
+            .await?;
+        Ok(row.map(|row| (p, row)))
+    }
+
+    /// Changes an indicator's targets and status, refused when somebody else changed it since
+    /// `edit.lock_version` was read.
+    pub async fn update_indicator(
+        &self,
+        actor: &Actor,
+        code: &str,
+        number: i32,
+        edit: IndicatorEdit,
+    ) -> StoreResult<IndicatorForEdit> {
+        let (p, before) = self
+            .indicator_row(code, number)
+            .await?
+            .ok_or_else(|| not_found_indicator(code, number))?;
+        let unit: IndicatorUnit = before
+            .unit
+            .parse()
+            .map_err(|e| corrupt("indicator", before.id, e))?;
+        validate_targets(unit, edit.baseline, edit.goal)
+            .map_err(|problems| StoreError::Invalid(problems_text(&problems)))?;
+        let txn = self.db.begin().await?;
+        let changed = indicator::Entity::update_many()
+            .col_expr(indicator::Column::Baseline, Expr::value(Dec(edit.baseline)))
+            .col_expr(indicator::Column::Goal, Expr::value(Dec(edit.goal)))
+            .col_expr(indicator::Column::Status, Expr::value(edit.status.to_string()))
+            .col_expr(indicator::Column::LockVersion, Expr::value(edit.lock_version + 1))
+            .filter(indicator::Column::Id.eq(before.id))
+            .filter(indicator::Column::LockVersion.eq(edit.lock_version))
+            .exec(&txn)
+            .await?;
+        if changed.rows_affected != 1 {
+            return Err(StoreError::Conflict(format!(
+                "indicator {number} of project {code} was changed by somebody else since you opened it; \
+                 reload it and make your change again"
+            )));
+        }
+        let after = indicator::Entity::find_by_id(before.id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found_indicator(code, number))?;
+        audit::record_update(&txn, actor, "indicators", after.id, &before, &after).await?;
+        touch_project(&txn, p.id).await?;
+        txn.commit().await?;
+        self.indicator_for_edit(code, number)
+            .await?
+            .ok_or_else(|| not_found_indicator(code, number))
+    }
+
+    /// Records a measurement for review; nothing counts until another officer approves it.
+    pub async fn submit_measurement(
+        &self,
+        actor: &Actor,
+        code: &str,
+        number: i32,
+        submission: MeasurementSubmission,
+        today: Date,
+    ) -> StoreResult<i32> {
+        let (p, item) = self
+            .indicator_row(code, number)
+            .await?
+            .ok_or_else(|| not_found_indicator(code, number))?;
+        let unit: IndicatorUnit = item.unit.parse().map_err(|e| corrupt("indicator", item.id, e))?;
+        submission
+            .draft
+            .validate(unit, today)
+            .map_err(|problems| StoreError::Invalid(problems_text(&problems)))?;
+        let txn = self.db.begin().await?;
+        let evidence = match submission.evidence {
+            Some(document) => Some(insert_document(&txn, actor, p.id, document).await?.id),
+            None => None,
+        };
+        let draft = submission.draft;
+        let row = indicator_measurement::ActiveModel {
+            indicator_id: Set(item.id),
+            project_id: Set(Some(p.id)),
+            measured_on: Set(DbDate(draft.measured_on)),
+            value: Set(Dec(draft.value)),
+            value_women: Set(draft.value_women.map(Dec)),
+            value_men: Set(draft.value_men.map(Dec)),
+            source: Set(submission.source.filter(|s| !s.trim().is_empty())),
+            status: Set(MeasurementStatus::Submitted.to_string()),
+            submitted_by: Set(Some(actor.label())),
+            submitted_by_user: Set(actor.user_id()),
+            created_at: Set(DbTimestamp::now()),
+            evidence_document_id: Set(evidence),
+            ..Default::default()
+        };
+        let stored = audit::insert(&txn, actor, row).await?;
+        txn.commit().await?;
+        Ok(stored.id)
+    }
+
+    /// Approves or returns a submitted measurement. The officer who submitted it may not
+    /// review it, and a measurement is reviewed once.
+    pub async fn review_measurement(&self, actor: &Actor, id: i32, review: Review) -> StoreResult<()> {
+        let txn = self.db.begin().await?;
+        let before = indicator_measurement::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "measurement",
+                id: id.to_string(),
+            })?;
+        let status: MeasurementStatus = before
+            .status
+            .parse()
+            .map_err(|e| corrupt("measurement", before.id, e))?;
+        if status != MeasurementStatus::Submitted {
+            return Err(StoreError::Conflict(format!(
+                "measurement {id} was already {status}; only a submitted measurement can be reviewed"
+            )));
+        }
+        if actor.user_id().is_some() && before.submitted_by_user == actor.user_id() {
+            return Err(StoreError::Forbidden(format!(
+                "measurement {id} was submitted by you; another officer must review it"
+            )));
+        }
+        let (new_status, comment) = match review {
+            Review::Approve => (MeasurementStatus::Approved, None),
+            Review::Return { comment } => {
+                let comment = comment.trim().to_owned();
+                if comment.is_empty() {
+                    return Err(StoreError::Invalid(
+                        "say why the measurement is returned, so its author can correct it".into(),
+                    ));
+                }
+                (MeasurementStatus::Returned, Some(comment))
+            }
+        };
+        // Only a row still "submitted" changes: a second reviewer at the same time changes nothing.
+        let changed = indicator_measurement::Entity::update_many()
+            .col_expr(
+                indicator_measurement::Column::Status,
+                Expr::value(new_status.to_string()),
+            )
+            .col_expr(
+                indicator_measurement::Column::ReviewedBy,
+                Expr::value(actor.user_id()),
+            )
+            .col_expr(
+                indicator_measurement::Column::ReviewedAt,
+                Expr::value(DbTimestamp::now()),
+            )
+            .col_expr(indicator_measurement::Column::ReviewComment, Expr::value(comment))
+            .filter(indicator_measurement::Column::Id.eq(id))
+            .filter(indicator_measurement::Column::Status.eq(MeasurementStatus::Submitted.as_str()))
+            .exec(&txn)
+            .await?;
+        if changed.rows_affected != 1 {
+            return Err(StoreError::Conflict(format!(
+                "measurement {id} was reviewed by somebody else meanwhile"
+            )));
+        }
+        let after = indicator_measurement::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "measurement",
+                id: id.to_string(),
+            })?;
+        audit::record_update(&txn, actor, "indicator_measurements", id, &before, &after).await?;
+        if new_status == MeasurementStatus::Approved {
+            refresh_current_value(&txn, actor, before.indicator_id).await?;
+            if let Some(project_id) = before.project_id {
+                touch_project(&txn, project_id).await?;
+            }
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Measurements with their indicator and project, newest first.
+    pub async fn measurements(&self, query: &MeasurementQuery) -> StoreResult<Vec<MeasurementRow>> {
+        let mut select = indicator_measurement::Entity::find()
+            .order_by_desc(indicator_measurement::Column::MeasuredOn)
+            .order_by_desc(indicator_measurement::Column::Id);
+        if let Some(status) = query.status {
+            select = select.filter(indicator_measurement::Column::Status.eq(status.as_str()));
+        }
+        let mut projects = project::Entity::find();
+        if let Some(code) = &query.project_code {
+            projects = projects.filter(project::Column::Code.eq(code.as_str()));
+        }
+        let projects: HashMap<i32, String> = projects
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.code))
+            .collect();
+        let mut indicators =
+            indicator::Entity::find().filter(indicator::Column::ProjectId.is_in(projects.keys().copied()));
+        if let Some(number) = query.indicator_number {
+            indicators = indicators.filter(indicator::Column::Number.eq(number));
+        }
+        let indicators: HashMap<i32, indicator::Model> = indicators
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i))
+            .collect();
+        let rows = select
+            .filter(indicator_measurement::Column::IndicatorId.is_in(indicators.keys().copied()))
             .all(&self.db)
             .await?;
-        let indicator_ids: Vec<i32> = indicator_rows.iter().map(|i| i.id).collect();
-        let mut latest: HashMap<i32, indicator_measurement::Model> = HashMap::new();
-        for m in indicator_measurement::Entity::find()
-            .filter(indicator_measurement::Column::IndicatorId.is_in(indicator_ids))
-            .filter(indicator_measurement::Column::Status.eq(MeasurementStatus::Approved.as_str()))
-            .order_by_asc(indicator_measurement::Column::MeasuredOn)
-            .order_by_asc(indicator_measurement::Column::Id)
+        let evidence_ids: Vec<i32> = rows.iter().filter_map(|m| m.evidence_document_id).collect();
+        let evidence: HashMap<i32, ProjectDocument> = project_document::Entity::find()
+            .filter(project_document::Column::Id.is_in(evidence_ids))
             .all(&self.db)
             .await?
-        {
-            latest.insert(m.indicator_id, m);
-        }
-        let indicators = indicator_rows
             .into_iter()
-            .map(|i| {
-                let measurement = latest.remove(&i.id);
-                let current_value = measurement.as_ref().map(|m| m.value.0).unwrap_or(i.baseline.0);
-                Ok(IndicatorProgress {
-                    unit: i.unit.parse().map_err(|e| corrupt("indicator", i.id, e))?,
-                    status: i.status.parse().map_err(|e| corrupt("indicator", i.id, e))?,
-                    advance_percent: advance_percent(current_value, i.goal.0),
-                    current_women: measurement.as_ref().and_then(|m| m.value_women.map(|d| d.0)),
-                    current_men: measurement.as_ref().and_then(|m| m.value_men.map(|d| d.0)),
-                    last_update: measurement.as_ref().map(|m| m.measured_on.0),
-                    current_value,
-                    number: i.number,
-                    name: i.name,
-                    baseline: i.baseline.0,
-                    goal: i.goal.0,
-                    by_sex: i.by_sex,
+            .map(|d| (d.id, document_of(d)))
+            .collect();
+        let reviewer_ids: Vec<i32> = rows.iter().filter_map(|m| m.reviewed_by).collect();
+        let reviewers: HashMap<i32, String> = user::Entity::find()
+            .filter(user::Column::Id.is_in(reviewer_ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.email))
+            .collect();
+        rows.into_iter()
+            .filter_map(|m| {
+                let item = indicators.get(&m.indicator_id)?;
+                let code = projects.get(&item.project_id)?;
+                Some((m, item, code))
+            })
+            .map(|(m, item, code)| {
+                Ok(MeasurementRow {
+                    status: m.status.parse().map_err(|e| corrupt("measurement", m.id, e))?,
+                    unit: item.unit.parse().map_err(|e| corrupt("indicator", item.id, e))?,
+                    project_code: code.clone(),
+                    indicator_number: item.number,
+                    indicator_name: item.name.clone(),
+                    by_sex: item.by_sex,
+                    measured_on: m.measured_on.0,
+                    value: m.value.0,
+                    value_women: m.value_women.map(|d| d.0),
+                    value_men: m.value_men.map(|d| d.0),
+                    source: m.source,
+                    submitted_by: m.submitted_by,
+                    submitted_by_user: m.submitted_by_user,
+                    submitted_at: m.created_at.0,
+                    reviewed_by: m.reviewed_by.and_then(|id| reviewers.get(&id).cloned()),
+                    reviewed_at: m.reviewed_at.map(|t| t.0),
+                    review_comment: m.review_comment,
+                    evidence: m.evidence_document_id.and_then(|id| evidence.get(&id).cloned()),
+                    id: m.id,
                 })
             })
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Some(ProjectCard {
-            status: p.status.parse().map_err(|e| corrupt("project", p.id, e))?,
-            code: p.code,
-            title: p.title,
-            subtitle: p.subtitle,
-            tagline: p.tagline,
-            period_start: p.period_start.0,
-            period_end: p.period_end.0,
-            description: p.description,
-            peace_contribution: p.peace_contribution,
-            general_objective: p.general_objective,
-            specific_objectives,
-            funding,
-            totals,
-            indicators,
-            partners,
-            municipalities,
+            .collect()
+    }
+
+    /// Keeps a project's document (the caller keeps its bytes under its SHA-256).
+    pub async fn add_project_document(
+        &self,
+        actor: &Actor,
+        code: &str,
+        document: NewDocument,
+    ) -> StoreResult<ProjectDocument> {
+        let p = project::Entity::find()
+            .filter(project::Column::Code.eq(code))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "project",
+                id: code.to_owned(),
+            })?;
+        let txn = self.db.begin().await?;
+        let stored = insert_document(&txn, actor, p.id, document).await?;
+        touch_project(&txn, p.id).await?;
+        txn.commit().await?;
+        Ok(document_of(stored))
+    }
+
+    /// A stored document, public or not: the caller decides who may read it.
+    pub async fn project_document(&self, id: i32) -> StoreResult<Option<StoredDocument>> {
+        let Some(document) = project_document::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let project_code = project::Entity::find_by_id(document.project_id)
+            .one(&self.db)
+            .await?
+            .map(|p| p.code)
+            .ok_or_else(|| corrupt("project document", document.id, "its project is gone"))?;
+        Ok(Some(StoredDocument {
+            project_code,
+            public: document.public,
+            sha256: document.sha256.clone(),
+            document: document_of(document),
         }))
+    }
+
+    /// When any project last changed: public pages built before it are still current.
+    pub async fn projects_changed_at(&self) -> StoreResult<Option<jiff::Timestamp>> {
+        let latest = project::Entity::find()
+            .order_by_desc(project::Column::UpdatedAt)
+            .one(&self.db)
+            .await?;
+        Ok(latest.map(|p| p.updated_at.unwrap_or(p.created_at).0))
+    }
+}
+
+/// A roll-up while its indicators are added.
+struct RollupSum {
+    unit: IndicatorUnit,
+    current: Decimal,
+    goal: Decimal,
+    projects: BTreeSet<i32>,
+    by_territory: BTreeMap<String, Decimal>,
+}
+
+impl RollupSum {
+    fn new(unit: IndicatorUnit) -> RollupSum {
+        RollupSum {
+            unit,
+            current: Decimal::ZERO,
+            goal: Decimal::ZERO,
+            projects: BTreeSet::new(),
+            by_territory: BTreeMap::new(),
+        }
+    }
+}
+
+fn not_found_indicator(code: &str, number: i32) -> StoreError {
+    StoreError::NotFound {
+        entity: "indicator",
+        id: format!("{number} of project {code}"),
+    }
+}
+
+fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> i32) -> HashMap<i32, Vec<T>> {
+    let mut groups: HashMap<i32, Vec<T>> = HashMap::new();
+    for row in rows {
+        groups.entry(key(&row)).or_default().push(row);
+    }
+    groups
+}
+
+fn take<T>(groups: &mut HashMap<i32, Vec<T>>, id: i32) -> Vec<T> {
+    groups.remove(&id).unwrap_or_default()
+}
+
+/// The departments and PDET subregions of a set of municipalities, sorted.
+fn territories(codes: &[DaneCode]) -> (Vec<String>, Vec<String>) {
+    let mut departments = BTreeSet::new();
+    let mut subregions = BTreeSet::new();
+    for code in codes {
+        departments.insert(code.department_code().to_string());
+        if let Some(subregion) = &code.municipality().pdet_subregion {
+            subregions.insert(subregion.clone());
+        }
+    }
+    (
+        departments.into_iter().collect(),
+        subregions.into_iter().collect(),
+    )
+}
+
+fn indicator_progress(i: indicator::Model) -> StoreResult<IndicatorProgress> {
+    let current_value = i.current_value.map_or(i.baseline.0, |v| v.0);
+    Ok(IndicatorProgress {
+        unit: i.unit.parse().map_err(|e| corrupt("indicator", i.id, e))?,
+        status: i.status.parse().map_err(|e| corrupt("indicator", i.id, e))?,
+        advance_percent: advance_percent(current_value, i.goal.0),
+        current_women: i.current_women.map(|d| d.0),
+        current_men: i.current_men.map(|d| d.0),
+        last_update: i.last_update.map(|d| d.0),
+        current_value,
+        number: i.number,
+        name: i.name,
+        baseline: i.baseline.0,
+        baseline_date: i.baseline_date.map(|d| d.0),
+        goal: i.goal.0,
+        higher_is_better: i.higher_is_better,
+        by_sex: i.by_sex,
+        featured: i.featured,
+        result: i.result_position,
+        rollup_key: i.rollup_key,
+    })
+}
+
+fn document_of(d: project_document::Model) -> ProjectDocument {
+    ProjectDocument {
+        id: d.id,
+        title: d.title,
+        file_name: d.file_name,
+        content_type: d.content_type,
+        size_bytes: d.size_bytes,
+    }
+}
+
+async fn insert_document(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    project_id: i32,
+    document: NewDocument,
+) -> StoreResult<project_document::Model> {
+    let row = project_document::ActiveModel {
+        project_id: Set(project_id),
+        title: Set(document.title.trim().to_owned()),
+        file_name: Set(document.file_name),
+        content_type: Set(document.content_type),
+        size_bytes: Set(document.size_bytes),
+        sha256: Set(document.sha256),
+        public: Set(document.public),
+        uploaded_by: Set(actor.user_id()),
+        created_at: Set(DbTimestamp::now()),
+        ..Default::default()
+    };
+    Ok(audit::insert(db, actor, row).await?)
+}
+
+async fn touch_project(db: &impl ConnectionTrait, project_id: i32) -> StoreResult<()> {
+    project::Entity::update_many()
+        .col_expr(project::Column::UpdatedAt, Expr::value(DbTimestamp::now()))
+        .filter(project::Column::Id.eq(project_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Sets the indicator's current value from its latest approved measurement (by date, then by
+/// order of entry), so approving an older measurement never hides a newer one.
+async fn refresh_current_value(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    indicator_id: i32,
+) -> StoreResult<()> {
+    let latest = indicator_measurement::Entity::find()
+        .filter(indicator_measurement::Column::IndicatorId.eq(indicator_id))
+        .filter(indicator_measurement::Column::Status.eq(MeasurementStatus::Approved.as_str()))
+        .order_by_desc(indicator_measurement::Column::MeasuredOn)
+        .order_by_desc(indicator_measurement::Column::Id)
+        .one(db)
+        .await?;
+    let before = indicator::Entity::find_by_id(indicator_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "indicator",
+            id: indicator_id.to_string(),
+        })?;
+    let mut row: indicator::ActiveModel = before.clone().into();
+    row.current_value = Set(latest.as_ref().map(|m| m.value));
+    row.current_women = Set(latest.as_ref().and_then(|m| m.value_women));
+    row.current_men = Set(latest.as_ref().and_then(|m| m.value_men));
+    row.last_update = Set(latest.as_ref().map(|m| m.measured_on));
+    audit::update(db, actor, &before, row).await?;
+    Ok(())
+}
+
+impl Store {
+    /// Every approved measurement, by project, indicator and date: what may be published.
+    pub async fn published_measurements(&self) -> StoreResult<Vec<PublishedMeasurement>> {
+        let rows = self
+            .measurements(&MeasurementQuery {
+                status: Some(MeasurementStatus::Approved),
+                ..MeasurementQuery::default()
+            })
+            .await?;
+        let mut published: Vec<PublishedMeasurement> =
+            rows.into_iter().map(MeasurementRow::published).collect();
+        published.sort_by(|a, b| {
+            (&a.project_code, a.indicator_number, a.measured_on).cmp(&(
+                &b.project_code,
+                b.indicator_number,
+                b.measured_on,
+            ))
+        });
+        Ok(published)
     }
 }

@@ -948,6 +948,9 @@ async fn store_batch(
             ethnic_group: facts.ethnic_group.to_string(),
             ethnic_community_registered: facts.ethnic_community_registered,
             program_line: facts.program_line.to_string(),
+            // The screening file carries no contact: a stored one is kept.
+            email: previous.and_then(|h| h.email.clone()),
+            correspondence_address: previous.and_then(|h| h.correspondence_address.clone()),
             created_at: previous.map_or(now, |h| h.created_at),
         };
         match previous {

@@ -9,17 +9,28 @@ use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::eligibility::{CallLimits, CrossChecks, Household};
 use vereda_domain::finance::Formulation;
 use vereda_domain::household::{DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea};
+use vereda_domain::monitoring::MeasurementDraft;
+use vereda_domain::parcel::{ParcelIssue, SiteCondition};
+use vereda_domain::procedure::ProcedureState;
 use vereda_domain::program::ProgramLine;
+use vereda_domain::targeting;
 use vereda_domain::territory::{DaneCode, DepartmentCode, PovertyIndex};
 use vereda_store::accounts::{LoginError, NewAccount};
 use vereda_store::audit::AuditQuery;
 use vereda_store::formulations::{FormulationQuery, FormulationStatus, NewFormulationDraft, SaveOutcome};
 use vereda_store::households::{NewHousehold, NewParcel, NewPerson};
+use vereda_store::procedure::{
+    Concept, Minutes, NewAward, NewEndorsement, NewObjection, NewSession, ObjectionTarget, Requirement,
+};
 use vereda_store::programs::NewCall;
+use vereda_store::projects::{
+    IndicatorEdit, MeasurementQuery, MeasurementSubmission, ProjectFilter, ProjectSummary, Review,
+};
 use vereda_store::screening::{
     CompletedRun, NewScreeningResult, NewScreeningRun, ResultQuery, RunError, RunInput, RunProgress,
     RunStatus, StoredCounts, Submission,
 };
+use vereda_store::targeting as targeting_store;
 use vereda_store::territory::MunicipalityQuery;
 use vereda_store::{Store, StoreError, demo};
 
@@ -97,6 +108,76 @@ fn household(external_id: &str, document: &str) -> NewHousehold {
             latitude: None,
             longitude: None,
         }],
+        email: None,
+        correspondence_address: None,
+    }
+}
+
+fn title_study(owner_document: &str, lock_version: i32) -> vereda_store::parcels::NewTitleStudy {
+    vereda_store::parcels::NewTitleStudy {
+        title_record: "420-1".into(),
+        owner_name: "Ana Pérez".into(),
+        owner_document: owner_document.into(),
+        limitations: String::new(),
+        limits_use: false,
+        favourable: true,
+        reasons: String::new(),
+        lock_version,
+    }
+}
+
+fn field_visit(failing: Option<SiteCondition>, lock_version: i32) -> vereda_store::parcels::NewFieldVisit {
+    vereda_store::parcels::NewFieldVisit {
+        visit_date: jiff::civil::date(2026, 3, 5),
+        latitude: dec!(1.6144),
+        longitude: dec!(-75.6062),
+        conditions: SiteCondition::ALL
+            .iter()
+            .map(|c| vereda_store::parcels::ConditionCheck {
+                condition: *c,
+                met: Some(*c) != failing,
+                notes: "visto".into(),
+            })
+            .collect(),
+        lock_version,
+    }
+}
+
+/// Studies and visits the household's first parcel so that it is suitable.
+async fn make_parcel_suitable(store: &Store, household_id: i32) {
+    let parcel = store.parcels_of(&[household_id]).await.expect("parcels")[0]
+        .parcel
+        .id;
+    let head = store
+        .household(household_id)
+        .await
+        .expect("read")
+        .expect("household");
+    store
+        .record_title_study(
+            &admin(),
+            household_id,
+            parcel,
+            title_study(&head.head_document, 0),
+        )
+        .await
+        .expect("title study");
+    store
+        .record_field_visit(&admin(), household_id, parcel, field_visit(None, 0))
+        .await
+        .expect("visit");
+}
+
+/// A PDF received from a household, as the web layer would record it.
+fn document(
+    kind: vereda_domain::verification::DocumentKind,
+) -> vereda_store::verification::NewHouseholdDocument {
+    vereda_store::verification::NewHouseholdDocument {
+        kind,
+        file_name: format!("{kind}.pdf"),
+        content_type: "application/pdf".into(),
+        size_bytes: 1234,
+        sha256: "0".repeat(64),
     }
 }
 
@@ -116,6 +197,8 @@ async fn screening_call(store: &Store) -> i32 {
         rule_set_id: "incoder-308-2013".into(),
         line: ProgramLine::General,
         territorial_office_ids: vec![],
+        arel_max_pct: None,
+        arel_cap_smmlv: None,
     };
     store.create_call(&admin(), new).await.expect("call").id
 }
@@ -241,7 +324,255 @@ fn draft<'a>(formulation: &'a Formulation, call_id: Option<i32>, note: &str) -> 
     }
 }
 
+/// The people of the procedure, each an account with its role.
+struct Procedure<'s> {
+    store: &'s Store,
+    formulator: Actor,
+    officer: Actor,
+    secretary: Actor,
+    member_a: Actor,
+    member_b: Actor,
+    member_ids: Vec<i32>,
+    director: Actor,
+    /// The call the formulations are filed in, if any.
+    call_id: Option<i32>,
+}
+
+impl<'s> Procedure<'s> {
+    async fn new(store: &'s Store) -> Self {
+        let make = |email: &'static str, role| async move {
+            store
+                .create_account(&admin(), account(email, role))
+                .await
+                .expect("account")
+        };
+        let member_a = make("member-a@vereda.test", Role::CommitteeMember).await;
+        let member_b = make("member-b@vereda.test", Role::CommitteeMember).await;
+        Procedure {
+            store,
+            formulator: make("formulator@vereda.test", Role::Formulator).await.actor(),
+            officer: make("officer@vereda.test", Role::TerritorialOfficer)
+                .await
+                .actor(),
+            secretary: make("secretary@vereda.test", Role::ProgramOfficer).await.actor(),
+            member_ids: vec![member_a.id, member_b.id],
+            member_a: member_a.actor(),
+            member_b: member_b.actor(),
+            director: make("director@vereda.test", Role::TerritorialDirector)
+                .await
+                .actor(),
+            call_id: None,
+        }
+    }
+
+    async fn submitted(&self, code: &str) -> i32 {
+        let mut project = cocoa();
+        project.frame.code = code.into();
+        let saved = self
+            .store
+            .save_formulation_draft(&self.formulator, draft(&project, self.call_id, "v1"))
+            .await
+            .expect("save");
+        self.store
+            .submit_formulation(&self.formulator, saved.id)
+            .await
+            .expect("submit");
+        saved.id
+    }
+
+    async fn submitted_and_endorsed(&self, code: &str) -> i32 {
+        let id = self.submitted(code).await;
+        self.store
+            .record_endorsement(&self.officer, id, endorsement(20))
+            .await
+            .expect("endorse");
+        id
+    }
+
+    async fn session(&self) -> Minutes {
+        self.store
+            .create_session(
+                &self.secretary,
+                NewSession {
+                    held_on: jiff::civil::date(2013, 10, 1),
+                    place: "Florencia, sede de la dirección territorial".into(),
+                    attendees: self.member_ids.clone(),
+                },
+            )
+            .await
+            .expect("session")
+    }
+
+    /// A project with a positive concept in a session whose minutes everyone signed.
+    async fn viable_and_signed(&self, code: &str) -> i32 {
+        let id = self.submitted_and_endorsed(code).await;
+        let session = self.session().await;
+        let item = self
+            .store
+            .add_to_agenda(&self.secretary, session.session_id, id, 0)
+            .await
+            .expect("agenda");
+        self.store
+            .issue_concept(&self.member_a, item.id, Concept::Positive, "Viable", 0)
+            .await
+            .expect("concept");
+        self.store
+            .close_session(&self.secretary, session.session_id, 1)
+            .await
+            .expect("close");
+        self.store
+            .sign_minutes(&self.member_a, session.session_id)
+            .await
+            .expect("sign");
+        self.store
+            .sign_minutes(&self.member_b, session.session_id)
+            .await
+            .expect("sign");
+        id
+    }
+}
+
+fn endorsement(families: i32) -> NewEndorsement {
+    NewEndorsement {
+        endorsed_on: jiff::civil::date(2013, 9, 20),
+        families_endorsing: families,
+        minutes: "Asamblea en la vereda; acta firmada por las familias".into(),
+    }
+}
+
+fn award(office: &str) -> NewAward {
+    NewAward {
+        office_code: office.into(),
+        awarded_on: jiff::civil::date(2013, 10, 15),
+        motivation: "Concepto positivo del comité, acta firmada".into(),
+        institute_contribution: dec!(50000000),
+        counterpart: dec!(12000000),
+        guarantee: dec!(5000000),
+        obligations: String::new(),
+    }
+}
+
 storage_suite! {
+    async fn formulations_keep_their_characterization_diagnosis_and_minutes(store: &Store) {
+        use vereda_domain::preparation::PreparationKind;
+        use vereda_store::preparation::{KeptDocument, NewPreparation};
+        let call_id = screening_call(store).await;
+        let cocoa = cocoa();
+        let saved = store.save_formulation_draft(&admin(), draft(&cocoa, Some(call_id), "v1")).await.expect("save");
+        let today = jiff::civil::date(2026, 3, 10);
+        let minutes = NewPreparation {
+            formulation_id: saved.id,
+            kind: PreparationKind::SessionMinutes,
+            held_on: Some(jiff::civil::date(2026, 3, 2)),
+            place: "Escuela de la vereda".into(),
+            attendees: Some(18),
+            text: "Se acordó la línea de cacao".into(),
+            file: None,
+        };
+        let unsigned = store.add_preparation(&admin(), minutes.clone(), today).await;
+        assert!(matches!(unsigned, Err(StoreError::Invalid(ref m)) if m.contains("minutes")), "{unsigned:?}");
+        let signed = NewPreparation {
+            file: Some(KeptDocument {
+                file_name: "acta.pdf".into(),
+                content_type: "application/pdf".into(),
+                size_bytes: 10,
+                sha256: "1".repeat(64),
+            }),
+            ..minutes
+        };
+        let stored = store.add_preparation(&admin(), signed.clone(), today).await.expect("minutes");
+        assert_eq!(stored.attendees, Some(18));
+        let diagnosis = NewPreparation {
+            kind: PreparationKind::Diagnosis,
+            held_on: None,
+            place: String::new(),
+            attendees: None,
+            text: "Necesidad: riego".into(),
+            file: None,
+            formulation_id: saved.id,
+        };
+        store.add_preparation(&admin(), diagnosis.clone(), today).await.expect("diagnosis");
+        let missing = store
+            .add_preparation(&admin(), NewPreparation { formulation_id: 999, ..diagnosis }, today)
+            .await;
+        assert!(matches!(missing, Err(StoreError::NotFound { .. })), "{missing:?}");
+        let all = store.preparations(saved.id).await.expect("list");
+        assert_eq!(all.iter().map(|p| p.kind).collect::<Vec<_>>(), [PreparationKind::SessionMinutes, PreparationKind::Diagnosis]);
+        assert_eq!(all[0].file.as_ref().map(|f| f.file_name.as_str()), Some("acta.pdf"));
+        let audited = store
+            .audit_entries(&vereda_store::audit::AuditQuery {
+                entity: Some("formulation_preparations".into()),
+                entity_id: None,
+                before_id: None,
+                limit: 10,
+            })
+            .await
+            .expect("audit");
+        assert_eq!(audited.len(), 2);
+    }
+
+    async fn parcels_are_studied_visited_and_locked(store: &Store) {
+        let one = store.create_household(&admin(), household("P-1", "1.234.567")).await.expect("household");
+        let parcel = store.parcels_of(&[one.id]).await.expect("parcels")[0].parcel.id;
+        let fresh = store.parcel_verification(one.id, parcel).await.expect("read").expect("parcel");
+        assert_eq!(fresh.standing.issues(), &[ParcelIssue::NoTitleStudy, ParcelIssue::NoFieldVisit]);
+        // A stranger's title: the owner is not a member (document compared normalised).
+        let study = store
+            .record_title_study(&admin(), one.id, parcel, title_study("99887766", 0))
+            .await
+            .expect("study");
+        assert!(!study.owner_is_member);
+        assert_eq!(study.lock_version, 1);
+        // A stale form (version 0 again) is a conflict; the right version replaces it.
+        let stale = store.record_title_study(&admin(), one.id, parcel, title_study("1234567", 0)).await;
+        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+        let study = store
+            .record_title_study(&admin(), one.id, parcel, title_study("001234567", 1))
+            .await
+            .expect("study again");
+        assert!(study.owner_is_member);
+        assert_eq!(study.lock_version, 2);
+        let not_favourable = vereda_store::parcels::NewTitleStudy {
+            favourable: false,
+            ..title_study("1234567", 2)
+        };
+        let no_reasons = store.record_title_study(&admin(), one.id, parcel, not_favourable).await;
+        assert!(matches!(no_reasons, Err(StoreError::Invalid(_))), "{no_reasons:?}");
+        // A visit outside Colombia is refused; one with the water condition failing is kept.
+        let abroad = vereda_store::parcels::NewFieldVisit {
+            latitude: dec!(40.4),
+            ..field_visit(None, 0)
+        };
+        let refused = store.record_field_visit(&admin(), one.id, parcel, abroad).await;
+        assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
+        let visit = store
+            .record_field_visit(&admin(), one.id, parcel, field_visit(Some(SiteCondition::WaterAvailability), 0))
+            .await
+            .expect("visit");
+        assert_eq!(visit.latitude, dec!(1.6144));
+        let state = store.parcel_verification(one.id, parcel).await.expect("read").expect("parcel");
+        assert_eq!(
+            state.standing.issues(),
+            &[ParcelIssue::ConditionNotMet(SiteCondition::WaterAvailability)]
+        );
+        let stale = store.record_field_visit(&admin(), one.id, parcel, field_visit(None, 0)).await;
+        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+        store
+            .record_field_visit(&admin(), one.id, parcel, field_visit(None, 1))
+            .await
+            .expect("visit again");
+        let state = store.parcel_verification(one.id, parcel).await.expect("read").expect("parcel");
+        assert!(state.standing.is_suitable(), "{:?}", state.standing);
+        // Another household's parcel is not found under this one.
+        let two = store.create_household(&admin(), household("P-2", "555")).await.expect("household");
+        let foreign = store.record_field_visit(&admin(), two.id, parcel, field_visit(None, 2)).await;
+        assert!(matches!(foreign, Err(StoreError::NotFound { .. })), "{foreign:?}");
+        let timeline = store.household_timeline(one.id).await.expect("timeline");
+        let kinds: Vec<&str> = timeline.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "parcel_studied").count(), 2, "{kinds:?}");
+        assert_eq!(kinds.iter().filter(|k| **k == "parcel_visited").count(), 2, "{kinds:?}");
+    }
+
     async fn migrations_load_the_reference_data(store: &Store) {
         assert_eq!(store.pending_migrations().await.expect("pending"), 0);
         assert_eq!(store.departments().await.expect("departments").len(), 33);
@@ -402,6 +733,8 @@ storage_suite! {
             rule_set_id: "incoder-308-2013".into(),
             line: ProgramLine::General,
             territorial_office_ids: vec![],
+            arel_max_pct: None,
+            arel_cap_smmlv: None,
         };
         let call = store.create_call(&admin(), new_call).await.expect("call");
         let mut first = household("H-1", "1");
@@ -439,6 +772,8 @@ storage_suite! {
             rule_set_id: "incoder-308-2013".into(),
             line: ProgramLine::General,
             territorial_office_ids: vec![office.id],
+            arel_max_pct: None,
+            arel_cap_smmlv: None,
         };
         let call = store.create_call(&admin(), new.clone()).await.expect("call");
         assert_eq!(call.smmlv_cop, dec!(589500));
@@ -475,6 +810,15 @@ storage_suite! {
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].territorial_offices.len(), 3);
         assert_eq!(calls[0].households, 9);
+        let offices = store.territorial_offices().await.expect("offices");
+        let caqueta = offices.iter().find(|o| o.name == "Dirección Territorial Caquetá").expect("Caquetá").id;
+        for account in store.accounts().await.expect("accounts") {
+            let expected = matches!(account.role, Role::TerritorialDirector | Role::TerritorialOfficer).then_some(caqueta);
+            assert_eq!(store.account_office(account.id).await.expect("office"), expected, "{}", account.email);
+        }
+        let households = store.households(Some(calls[0].id)).await.expect("households");
+        let cuellar = households.iter().find(|h| h.external_id == "CAQ-0001").expect("CAQ-0001");
+        assert_eq!(cuellar.email.as_deref(), Some("familia.cuellar@example.org"));
 
         let card = store.project_card(demo::DEMO_PROJECT_CODE).await.expect("read").expect("card");
         assert_eq!(card.title, "Implementation of PDET Productive Routes for Stabilization");
@@ -839,6 +1183,790 @@ storage_suite! {
         let versions = store.audit_entries(&query).await.expect("audit");
         assert_eq!(versions.len(), 2);
         assert!(versions.iter().all(|e| e.action == AuditAction::Create));
+    }
+
+    async fn measurements_count_once_another_officer_approves_them(store: &Store) {
+        demo::seed(store).await.expect("seed");
+        let code = demo::DEMO_PROJECT_CODE;
+        let officer = Actor::User { id: 101, email: "officer@vereda.test".into() };
+        let director = Actor::User { id: 102, email: "director@vereda.test".into() };
+        let today = jiff::civil::date(2026, 11, 21);
+        let submission = |date: jiff::civil::Date, value: Decimal| MeasurementSubmission {
+            draft: MeasurementDraft { measured_on: date, value, value_women: None, value_men: None },
+            source: Some("Informe de interventoría".into()),
+            evidence: None,
+        };
+        let id = store
+            .submit_measurement(&officer, code, 3, submission(jiff::civil::date(2023, 3, 31), dec!(47)), today)
+            .await
+            .expect("submitted");
+        let card = store.project_card(code).await.expect("read").expect("card");
+        assert_eq!(card.indicators[2].current_value, dec!(13.2), "a submitted measurement does not count");
+
+        let own = store.review_measurement(&officer, id, Review::Approve).await;
+        assert!(matches!(own, Err(StoreError::Forbidden(_))), "{own:?}");
+        let no_reason = store.review_measurement(&director, id, Review::Return { comment: " ".into() }).await;
+        assert!(matches!(no_reason, Err(StoreError::Invalid(_))), "{no_reason:?}");
+        store.review_measurement(&director, id, Review::Approve).await.expect("approved");
+        let again = store.review_measurement(&director, id, Review::Approve).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+
+        let card = store.project_card(code).await.expect("read").expect("card");
+        let roads = &card.indicators[2];
+        assert_eq!((roads.current_value, roads.advance_percent), (dec!(47), Some(50)));
+        assert_eq!(roads.last_update, Some(jiff::civil::date(2023, 3, 31)));
+
+        // An older measurement approved later does not hide the newer one.
+        let older = store
+            .submit_measurement(&officer, code, 3, submission(jiff::civil::date(2021, 1, 31), dec!(5)), today)
+            .await
+            .expect("submitted");
+        store.review_measurement(&director, older, Review::Approve).await.expect("approved");
+        let card = store.project_card(code).await.expect("read").expect("card");
+        assert_eq!(card.indicators[2].current_value, dec!(47));
+
+        let returned = store
+            .submit_measurement(&officer, code, 3, submission(jiff::civil::date(2023, 6, 30), dec!(60)), today)
+            .await
+            .expect("submitted");
+        store
+            .review_measurement(&director, returned, Review::Return { comment: "Falta el acta de recibo".into() })
+            .await
+            .expect("returned");
+        let rows = store
+            .measurements(&MeasurementQuery { project_code: Some(code.into()), indicator_number: Some(3), status: None })
+            .await
+            .expect("rows");
+        let returned_row = rows.iter().find(|m| m.id == returned).expect("the returned one");
+        assert_eq!(returned_row.review_comment.as_deref(), Some("Falta el acta de recibo"));
+        let published: Vec<_> = store
+            .published_measurements()
+            .await
+            .expect("published")
+            .into_iter()
+            .filter(|m| m.project_code == code && m.indicator_number == 3)
+            .map(|m| m.value)
+            .collect();
+        assert_eq!(published, [dec!(5), dec!(13.2), dec!(47)], "only approved ones, by date");
+        let audit = store
+            .audit_entries(&AuditQuery { entity: Some("indicator_measurements".into()), limit: 100, ..AuditQuery::default() })
+            .await
+            .expect("audit");
+        assert!(audit.iter().any(|e| e.entity_id == id.to_string() && e.action == AuditAction::Update));
+    }
+
+    async fn invalid_measurements_and_targets_store_nothing(store: &Store) {
+        demo::seed(store).await.expect("seed");
+        let code = demo::DEMO_PROJECT_CODE;
+        let officer = Actor::User { id: 101, email: "officer@vereda.test".into() };
+        let today = jiff::civil::date(2026, 11, 21);
+        let before = store.measurements(&MeasurementQuery::default()).await.expect("rows").len();
+        for (date, value) in [(jiff::civil::date(2023, 1, 1), dec!(-3)), (jiff::civil::date(2026, 11, 22), dec!(20))] {
+            let refused = store
+                .submit_measurement(
+                    &officer,
+                    code,
+                    3,
+                    MeasurementSubmission {
+                        draft: MeasurementDraft { measured_on: date, value, value_women: None, value_men: None },
+                        source: None,
+                        evidence: None,
+                    },
+                    today,
+                )
+                .await;
+            assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
+        }
+        let item = store.indicator_for_edit(code, 3).await.expect("read").expect("indicator");
+        let zero_goal = store
+            .update_indicator(
+                &officer,
+                code,
+                3,
+                IndicatorEdit { baseline: dec!(0), goal: dec!(0), status: item.progress.status, lock_version: item.lock_version },
+            )
+            .await;
+        assert!(matches!(zero_goal, Err(StoreError::Invalid(_))), "{zero_goal:?}");
+        assert_eq!(store.measurements(&MeasurementQuery::default()).await.expect("rows").len(), before);
+        let after = store.indicator_for_edit(code, 3).await.expect("read").expect("indicator");
+        assert_eq!(after, item);
+    }
+
+    async fn concurrent_indicator_edits_do_not_overwrite_each_other(store: &Store) {
+        demo::seed(store).await.expect("seed");
+        let code = demo::DEMO_PROJECT_CODE;
+        let ana = Actor::User { id: 101, email: "ana@vereda.test".into() };
+        let luis = Actor::User { id: 102, email: "luis@vereda.test".into() };
+        let seen = store.indicator_for_edit(code, 3).await.expect("read").expect("indicator");
+        let edit = |goal: Decimal| IndicatorEdit {
+            baseline: dec!(0),
+            goal,
+            status: seen.progress.status,
+            lock_version: seen.lock_version,
+        };
+        let saved = store.update_indicator(&ana, code, 3, edit(dec!(100))).await.expect("first edit");
+        assert_eq!(saved.lock_version, seen.lock_version + 1);
+        let late = store.update_indicator(&luis, code, 3, edit(dec!(120))).await;
+        assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+        let now = store.indicator_for_edit(code, 3).await.expect("read").expect("indicator");
+        assert_eq!(now.progress.goal, dec!(100));
+        assert_eq!(now.progress.advance_percent, Some(13), "13.2 of 100");
+    }
+
+    async fn the_portfolio_filters_and_rolls_up_indicators(store: &Store) {
+        demo::seed(store).await.expect("seed");
+        let codes = |projects: Vec<ProjectSummary>| projects.into_iter().map(|p| p.code).collect::<Vec<_>>();
+        let all = store.projects(&ProjectFilter::default()).await.expect("all");
+        assert_eq!(all.len(), 4);
+        let caqueta = ProjectFilter { department: Some(DepartmentCode::parse("18").expect("code")), ..ProjectFilter::default() };
+        assert_eq!(codes(store.projects(&caqueta).await.expect("18")), ["PDR-2013-CAQ-001", "T06.60,61,62"]);
+        let cacao = ProjectFilter { value_chain: Some("Cacao".into()), ..ProjectFilter::default() };
+        assert_eq!(
+            codes(store.projects(&cacao).await.expect("cacao")),
+            ["PDR-2013-NAR-002", "PDR-2013-PUT-003", "T06.60,61,62"]
+        );
+        let closed = ProjectFilter {
+            status: Some(vereda_domain::monitoring::ExecutionStatus::Closed),
+            funder: Some("Alcaldía de Puerto Asís".into()),
+            ..ProjectFilter::default()
+        };
+        assert_eq!(codes(store.projects(&closed).await.expect("closed")), ["PDR-2013-PUT-003"]);
+        let text = ProjectFilter { text: Some("tumaco".into()), ..ProjectFilter::default() };
+        assert_eq!(codes(store.projects(&text).await.expect("text")), ["PDR-2013-NAR-002"]);
+
+        let rollups = store.rollups(&ProjectFilter::default()).await.expect("rollups");
+        let roads = rollups.iter().find(|r| r.key == "roads_km").expect("roads");
+        assert_eq!((roads.current, roads.goal, roads.projects), (dec!(20.7), dec!(101.5), 2));
+        assert_eq!(roads.by_territory, [("86".to_owned(), dec!(7.5)), ("several".to_owned(), dec!(13.2))]);
+        let trained = rollups.iter().find(|r| r.key == "producers_trained").expect("producers");
+        assert_eq!(trained.current, dec!(554));
+        let only_caqueta = store.rollups(&caqueta).await.expect("rollups of 18");
+        let hectares = only_caqueta.iter().find(|r| r.key == "sustainable_hectares").expect("hectares");
+        assert_eq!(hectares.current, dec!(78), "T06 has 0 ha so far; San Vicente 78");
+    }
+
+
+    async fn verification_checklist_documents_and_offer_letters(store: &Store) {
+        let call_id = screening_call(store).await;
+        let plain = store
+            .create_household(&admin(), NewHousehold { call_id: Some(call_id), ..household("V-1", "101") })
+            .await
+            .expect("plain household");
+        let victim = store
+            .create_household(
+                &admin(),
+                NewHousehold {
+                    call_id: Some(call_id),
+                    displaced: true,
+                    ethnic_group: EthnicGroup::Afro,
+                    ethnic_community_registered: true,
+                    ..household("V-2", "102")
+                },
+            )
+            .await
+            .expect("displaced ethnic household");
+        let today = jiff::civil::date(2026, 3, 2);
+        use vereda_domain::verification::{DocumentKind, LetterKind, VerificationStatus};
+        let before = store
+            .household_verification(plain.id, today)
+            .await
+            .expect("read")
+            .expect("household");
+        assert_eq!(before.notice, None);
+        assert_eq!(
+            before.required,
+            vec![DocumentKind::Identity, DocumentKind::Sisben, DocumentKind::TitleRecord]
+        );
+        let refused = store
+            .receive_household_document(&admin(), plain.id, document(DocumentKind::Identity), today)
+            .await;
+        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+
+        let (notice, letters) = store
+            .record_offer_notice(&admin(), call_id, today, "Se convoca a los hogares focalizados.")
+            .await
+            .expect("notice");
+        assert_eq!(notice.deadline, jiff::civil::date(2026, 3, 31));
+        assert_eq!(letters.len(), 2);
+        assert!(letters.iter().all(|l| l.kind == LetterKind::Offer && l.status == "pending"));
+        assert!(letters[0].body.contains("Ana Pérez"));
+        assert!(letters[1].body.contains("Registro Único de Víctimas"));
+        let again = store.record_offer_notice(&admin(), call_id, today, "otra vez").await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+        let blank = store.record_offer_notice(&admin(), call_id, today, " ").await;
+        assert!(matches!(blank, Err(StoreError::Invalid(_))), "{blank:?}");
+
+        let victim_state = store
+            .household_verification(victim.id, today)
+            .await
+            .expect("read")
+            .expect("household");
+        assert_eq!(victim_state.required.len(), 5);
+        assert_eq!(victim_state.status, VerificationStatus::Pending);
+        assert_eq!(victim_state.deadline(), Some(jiff::civil::date(2026, 3, 31)));
+
+        let received = store
+            .receive_household_document(&admin(), victim.id, document(DocumentKind::Ruv), today)
+            .await
+            .expect("receipt");
+        assert_eq!(received.received_by, Some(1));
+        let state = store
+            .household_verification(victim.id, today)
+            .await
+            .expect("read")
+            .expect("household");
+        assert_eq!(state.documents.len(), 1);
+        assert!(!state.missing.contains(&DocumentKind::Ruv));
+        assert_eq!(state.missing.len(), 4);
+
+        let delivered = store
+            .record_delivery(
+                &admin(),
+                letters[0].id,
+                vereda_store::verification::Delivery {
+                    channel: "outbox".into(),
+                    sent: true,
+                    location: Some("/tmp/x.txt".into()),
+                    error: None,
+                },
+            )
+            .await
+            .expect("delivery");
+        assert_eq!(delivered.status, "sent");
+        assert_eq!(store.call_letters(call_id).await.expect("letters").len(), 2);
+        let timeline = store.household_timeline(victim.id).await.expect("timeline");
+        let kinds: Vec<&str> = timeline.iter().map(|e| e.kind).collect();
+        for kind in ["created", "notice", "document", "letter"] {
+            assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+        }
+    }
+
+    async fn verification_outcomes_follow_the_rules_and_lock(store: &Store) {
+        use vereda_domain::verification::{DocumentKind, LetterKind, VerificationStatus};
+        use vereda_store::verification::Decision;
+        let call_id = screening_call(store).await;
+        let one = store
+            .create_household(&admin(), NewHousehold { call_id: Some(call_id), ..household("W-1", "201") })
+            .await
+            .expect("household");
+        let two = store
+            .create_household(&admin(), NewHousehold { call_id: Some(call_id), ..household("W-2", "202") })
+            .await
+            .expect("household");
+        let notice_day = jiff::civil::date(2026, 3, 2);
+        let within = jiff::civil::date(2026, 3, 31);
+        let after = jiff::civil::date(2026, 4, 1);
+        store
+            .record_offer_notice(&admin(), call_id, notice_day, "Aviso")
+            .await
+            .expect("notice");
+        let decide = |status, reasons: &str, lock_version| Decision {
+            status,
+            reasons: reasons.into(),
+            lock_version,
+        };
+        // Eligible with documents missing: refused, naming them.
+        let refused = store
+            .decide_verification(&admin(), one.id, decide(VerificationStatus::Eligible, "", 0), within)
+            .await;
+        match refused {
+            Err(StoreError::Invalid(message)) => assert!(message.contains("identity"), "{message}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        for kind in [DocumentKind::Identity, DocumentKind::Sisben, DocumentKind::TitleRecord] {
+            store
+                .receive_household_document(&admin(), one.id, document(kind), within)
+                .await
+                .expect("receipt");
+        }
+        // Not eligible needs its reasons.
+        let no_reasons = store
+            .decide_verification(&admin(), one.id, decide(VerificationStatus::NotEligible, " ", 0), within)
+            .await;
+        assert!(matches!(no_reasons, Err(StoreError::Invalid(_))), "{no_reasons:?}");
+        // Its parcel is not studied yet: eligible is refused, naming the parcel.
+        match store
+            .decide_verification(&admin(), one.id, decide(VerificationStatus::Eligible, "", 0), within)
+            .await
+        {
+            Err(StoreError::Invalid(message)) => {
+                assert!(message.contains("La Esperanza") && message.contains("Art. 12"), "{message}")
+            }
+            other => panic!("expected a refusal for the parcel, got {other:?}"),
+        }
+        make_parcel_suitable(store, one.id).await;
+        let (state, letter) = store
+            .decide_verification(&admin(), one.id, decide(VerificationStatus::Eligible, "", 0), within)
+            .await
+            .expect("eligible");
+        assert_eq!(state.status, VerificationStatus::Eligible);
+        assert_eq!(state.lock_version, 1);
+        assert_eq!(letter.kind, LetterKind::VerificationResult);
+        // The decision rests on the parcel: it changes no more.
+        let parcel = store.parcels_of(&[one.id]).await.expect("parcels")[0].parcel.id;
+        let frozen = store.record_title_study(&admin(), one.id, parcel, title_study("1", 1)).await;
+        assert!(matches!(frozen, Err(StoreError::Conflict(_))), "{frozen:?}");
+        // The same form again (a double submission): the version is stale.
+        let double = store
+            .decide_verification(&admin(), one.id, decide(VerificationStatus::Eligible, "", 0), within)
+            .await;
+        assert!(matches!(double, Err(StoreError::Conflict(_))), "{double:?}");
+        let decided = store
+            .decide_verification(&admin(), one.id, decide(VerificationStatus::NotEligible, "x", 1), within)
+            .await;
+        assert!(matches!(decided, Err(StoreError::Conflict(_))), "{decided:?}");
+        let late = store
+            .receive_household_document(&admin(), one.id, document(DocumentKind::Ruv), within)
+            .await;
+        assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+
+        // Tacit withdrawal: flagged only after the deadline, confirmed only with reasons.
+        let on_deadline = store.household_verification(two.id, within).await.expect("read").expect("two");
+        assert!(!on_deadline.withdrawal_due);
+        let early = store
+            .decide_verification(&admin(), two.id, decide(VerificationStatus::Withdrawn, "No trajo nada", 0), within)
+            .await;
+        assert!(matches!(early, Err(StoreError::Conflict(_))), "{early:?}");
+        let flagged = store.household_verification(two.id, after).await.expect("read").expect("two");
+        assert!(flagged.withdrawal_due);
+        assert_eq!(flagged.status, VerificationStatus::Pending, "a flag, not a decision");
+        // Documents are still received after the deadline until the withdrawal is confirmed.
+        store
+            .receive_household_document(&admin(), two.id, document(DocumentKind::Sisben), after)
+            .await
+            .expect("a late document before confirmation");
+        let silent = store
+            .decide_verification(&admin(), two.id, decide(VerificationStatus::Withdrawn, "", 0), after)
+            .await;
+        assert!(matches!(silent, Err(StoreError::Invalid(_))), "{silent:?}");
+        let (withdrawn, letter) = store
+            .decide_verification(
+                &admin(),
+                two.id,
+                decide(VerificationStatus::Withdrawn, "Vencido el término sin los documentos", 0),
+                after,
+            )
+            .await
+            .expect("withdrawal");
+        assert_eq!(withdrawn.status, VerificationStatus::Withdrawn);
+        assert!(!withdrawn.withdrawal_due);
+        assert_eq!(withdrawn.reasons.as_deref(), Some("Vencido el término sin los documentos"));
+        assert_eq!(letter.kind, LetterKind::Withdrawal);
+        assert!(letter.body.contains("Vencido el término sin los documentos"));
+        assert!(letter.body.contains("folio de matrícula"));
+        let refused = store
+            .receive_household_document(&admin(), two.id, document(DocumentKind::Identity), after)
+            .await;
+        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+        // Nothing was deleted: the household and its documents remain.
+        assert!(store.household(two.id).await.expect("read").is_some());
+        assert_eq!(withdrawn.documents.len(), 1);
+        let timeline = store.household_timeline(two.id).await.expect("timeline");
+        assert!(timeline.iter().any(|e| e.kind == "withdrawal" && e.detail.contains("Vencido")));
+        let entries = store
+            .audit_entries(&AuditQuery {
+                entity: Some("household_verifications".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("audit");
+        assert!(entries.iter().any(|e| e.action == AuditAction::Update));
+    }
+
+    async fn arel_calls_carry_their_limits_and_general_calls_none(store: &Store) {
+        let program = store.create_program(&admin(), "P1", "Programa", "").await.expect("program");
+        let general = NewCall {
+            program_id: program.id,
+            code: "C-GEN".into(),
+            name: "General".into(),
+            budget_year: 2014,
+            budget_cop: dec!(1000000),
+            smmlv_cop: None,
+            rule_set_id: "incoder-308-2013".into(),
+            line: ProgramLine::General,
+            territorial_office_ids: vec![],
+            arel_max_pct: None,
+            arel_cap_smmlv: None,
+        };
+        let arel = NewCall { code: "C-AREL".into(), line: ProgramLine::Arel, arel_max_pct: Some(dec!(70)), arel_cap_smmlv: Some(dec!(18.5)), ..general.clone() };
+        let stored = store.create_call(&admin(), arel.clone()).await.expect("AREL call");
+        assert_eq!((stored.arel_max_pct, stored.arel_cap_smmlv), (Some(dec!(70)), Some(dec!(18.5))));
+        let missing = NewCall { code: "C-AREL-2".into(), arel_cap_smmlv: None, ..arel.clone() };
+        let refused = store.create_call(&admin(), missing).await;
+        assert!(matches!(refused, Err(StoreError::Invalid(ref m)) if m.contains("arel_cap_smmlv")), "{refused:?}");
+        let over = NewCall { code: "C-AREL-3".into(), arel_max_pct: Some(dec!(101)), ..arel };
+        assert!(matches!(store.create_call(&admin(), over).await, Err(StoreError::Invalid(_))));
+        let general_with_limits = NewCall { arel_max_pct: Some(dec!(50)), ..general.clone() };
+        assert!(matches!(store.create_call(&admin(), general_with_limits).await, Err(StoreError::Invalid(_))));
+        let plain = store.create_call(&admin(), general).await.expect("general call");
+        assert_eq!((plain.arel_max_pct, plain.arel_cap_smmlv), (None, None));
+        assert_eq!(store.calls().await.expect("calls").len(), 2);
+    }
+
+    async fn interventions_import_all_or_nothing_and_feed_the_candidates(store: &Store) {
+        let program = store.create_program(&admin(), "P1", "Programa", "").await.expect("program");
+        let office = store
+            .create_territorial_office(&admin(), "DT Caquetá", DepartmentCode::parse("18").expect("18"))
+            .await
+            .expect("office");
+        let call = store
+            .create_call(
+                &admin(),
+                NewCall {
+                    program_id: program.id,
+                    code: "C-FOCO".into(),
+                    name: "Focalización".into(),
+                    budget_year: 2013,
+                    budget_cop: dec!(100000000),
+                    smmlv_cop: None,
+                    rule_set_id: "incoder-308-2013".into(),
+                    line: ProgramLine::General,
+                    territorial_office_ids: vec![office.id],
+                    arel_max_pct: None,
+                    arel_cap_smmlv: None,
+                },
+            )
+            .await
+            .expect("call");
+        let records = targeting::parse_interventions_csv("dane_code,interventions\n18001,4\n18753,1\n").expect("csv");
+        let summary = store.import_interventions(&admin(), call.id, &records, targeting_store::SOURCE_CSV).await.expect("import");
+        assert_eq!((summary.inserted, summary.updated, summary.unchanged), (2, 0, 0));
+        let again = store.import_interventions(&admin(), call.id, &records, targeting_store::SOURCE_CSV).await.expect("again");
+        assert_eq!(again.unchanged, 2);
+        store.set_interventions(&admin(), call.id, DaneCode::parse("18753").expect("code"), 2).await.expect("manual");
+        let rows = store.interventions(call.id).await.expect("rows");
+        assert_eq!(rows.iter().map(|r| (r.dane_code.as_str(), r.count, r.source.as_str())).collect::<Vec<_>>(), [("18001", 4, "csv"), ("18753", 2, "manual")]);
+        assert_eq!(count_rows(store, "audit_log WHERE entity = 'institute_interventions'").await, 3);
+
+        // A bad file stores nothing; a store failure half-way stores nothing either.
+        let bad = targeting::parse_interventions_csv("dane_code,interventions\n18001,9\n18xx1,2\n").expect_err("bad");
+        assert_eq!((bad[0].line, bad[0].column, bad[0].value.as_str()), (3, "dane_code", "18xx1"));
+        let unknown_call = store.import_interventions(&admin(), 999, &records, "csv").await;
+        assert!(matches!(unknown_call, Err(StoreError::NotFound { .. })), "{unknown_call:?}");
+        let too_big = [(DaneCode::parse("18001").expect("code"), 7), (DaneCode::parse("18029").expect("code"), u32::MAX)];
+        assert!(store.import_interventions(&admin(), call.id, &too_big, "csv").await.is_err());
+        let rows = store.interventions(call.id).await.expect("rows");
+        assert_eq!(rows[0].count, 4, "the failed import left the first row as it was");
+        assert_eq!(rows.len(), 2);
+
+        let (run, _) = store.submit_screening_run(&admin(), screening_job(call.id, "foco")).await.expect("submit");
+        store.start_screening_run(&admin(), run.id).await.expect("start");
+        store.complete_screening_run(&admin(), run.id, completed((1..=6).map(screened).collect()), &|_| {}).await.expect("complete");
+        let candidates = store.targeting_candidates(call.id).await.expect("candidates");
+        assert_eq!(candidates.screening_run_id, Some(run.id));
+        assert_eq!(candidates.municipalities.len(), 16, "the municipalities of Caquetá");
+        let florencia = candidates.municipalities.iter().find(|m| m.dane_code == "18001").expect("Florencia");
+        assert_eq!((florencia.families, florencia.interventions), (3, 4));
+        assert_eq!(florencia.department, "CAQUETÁ");
+        let other = candidates.municipalities.iter().find(|m| m.dane_code == "18029").expect("Albania");
+        assert_eq!((other.families, other.interventions), (0, 0));
+    }
+
+    async fn targeting_documents_are_numbered_versions(store: &Store) {
+        let call_id = screening_call(store).await;
+        let code = DaneCode::parse("18001").expect("code");
+        let inputs = vec![targeting::Candidate { dane_code: code, ipm: dec!(40.5), families: 3, interventions: 1 }];
+        let weights = targeting::Weights { poverty: dec!(0.5), families: dec!(0.3), interventions: dec!(0.2) };
+        let ranking = targeting::prioritize(&inputs, &weights).expect("ranking");
+        let coverage_input = targeting::CoverageInput { budget_cop: dec!(1000000), cofinancing_per_family_cop: dec!(300000), families_per_project: 2 };
+        let coverage = targeting::coverage(&coverage_input).expect("coverage");
+        let new = targeting_store::NewTargetingDocument { call_id, weights, inputs, ranking, coverage_input, coverage };
+        let first = store.create_targeting_document(&admin(), new.clone()).await.expect("first");
+        let second = store.create_targeting_document(&admin(), new.clone()).await.expect("second");
+        assert_eq!((first.number, second.number), (1, 2));
+        assert_eq!(second.created_by, Some(1));
+        let read = store.targeting_document(call_id, 1).await.expect("read").expect("stored");
+        assert_eq!(read.ranking, first.ranking);
+        assert_eq!(read.weights, weights);
+        assert_eq!(read.coverage, coverage);
+        assert_eq!(read.coverage.remainder_cop, dec!(100000));
+        assert_eq!(store.targeting_documents(call_id).await.expect("list").iter().map(|d| d.number).collect::<Vec<_>>(), [2, 1]);
+        assert_eq!(store.targeting_document(call_id, 3).await.expect("read"), None);
+        assert_eq!(count_rows(store, "audit_log WHERE entity = 'targeting_documents'").await, 2);
+        let unknown = store.create_targeting_document(&admin(), targeting_store::NewTargetingDocument { call_id: 999, ..new }).await;
+        assert!(matches!(unknown, Err(StoreError::NotFound { .. })), "{unknown:?}");
+    }
+
+    async fn families_endorse_the_latest_version_before_the_committee(store: &Store) {
+        let p = Procedure::new(store).await;
+        let id = p.submitted("CAC-E").await;
+        assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Submitted);
+        let session = p.session().await;
+        // Not endorsed yet: the committee refuses it (Art. 25) and nothing changes.
+        let early = store.add_to_agenda(&p.secretary, session.session_id, id, session.lock_version).await;
+        assert!(
+            matches!(&early, Err(StoreError::Conflict(m)) if m.contains("Art. 25") && m.contains("avalarlo") && m.contains("cannot take the step schedule")),
+            "{early:?}"
+        );
+        assert_eq!(store.minutes(session.session_id).await.expect("minutes").lock_version, 0);
+        // A minority does not endorse; a committee member may not record it.
+        let few = store.record_endorsement(&p.officer, id, endorsement(9)).await;
+        assert!(matches!(&few, Err(StoreError::Invalid(m)) if m.contains("mayoría")), "{few:?}");
+        let wrong = store.record_endorsement(&p.member_a, id, endorsement(15)).await;
+        assert!(matches!(wrong, Err(StoreError::Forbidden(_))), "{wrong:?}");
+        let endorsed = store.record_endorsement(&p.officer, id, endorsement(15)).await.expect("endorse");
+        assert_eq!((endorsed.families_endorsing, endorsed.households, endorsed.version_number), (15, 20, 1));
+        assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Endorsed);
+        let twice = store.record_endorsement(&p.officer, id, endorsement(16)).await;
+        assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+        store.add_to_agenda(&p.secretary, session.session_id, id, 0).await.expect("agenda");
+        assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::OnAgenda);
+        // A stale session form is refused.
+        let other = p.submitted_and_endorsed("CAC-F").await;
+        let stale = store.add_to_agenda(&p.secretary, session.session_id, other, 0).await;
+        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+        assert_eq!(store.procedure_state(other).await.expect("state"), ProcedureState::Endorsed);
+    }
+
+    async fn a_negative_concept_returns_the_project_and_a_new_version_needs_a_new_endorsement(store: &Store) {
+        let p = Procedure::new(store).await;
+        let id = p.submitted_and_endorsed("CAC-N").await;
+        let session = p.session().await;
+        let item = store.add_to_agenda(&p.secretary, session.session_id, id, 0).await.expect("agenda");
+        let officer = store.issue_concept(&p.secretary, item.id, Concept::Negative, "Revise los costos", 0).await;
+        assert!(matches!(officer, Err(StoreError::Forbidden(_))), "{officer:?}");
+        let absent = store
+            .create_account(&admin(), account("absent@vereda.test", Role::CommitteeMember))
+            .await
+            .expect("absent member")
+            .actor();
+        let not_there = store.issue_concept(&absent, item.id, Concept::Negative, "Revise", 0).await;
+        assert!(matches!(&not_there, Err(StoreError::Forbidden(m)) if m.contains("asisten")), "{not_there:?}");
+        let returned = store
+            .issue_concept(&p.member_a, item.id, Concept::Negative, "Revise los costos del vivero", 0)
+            .await
+            .expect("negative");
+        assert_eq!(returned.concept, Some(Concept::Negative));
+        assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Returned);
+        let record = store.formulation(id).await.expect("read").expect("exists");
+        assert_eq!(record.formulation.status, FormulationStatus::Returned);
+        assert_eq!(record.formulation.return_reason.as_deref(), Some("Revise los costos del vivero"));
+        // A second concept on the same item (a stale form) is refused.
+        let again = store.issue_concept(&p.member_b, item.id, Concept::Positive, "ok", 0).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+        // The formulator saves a corrected version: version 2, a draft; it is compared field by field.
+        let mut corrected = cocoa();
+        corrected.frame.code = "CAC-N".into();
+        corrected.frame.title = "Cacao corregido".into();
+        let saved = store.save_formulation_draft(&p.formulator, draft(&corrected, None, "v2")).await.expect("save");
+        assert_eq!(saved.version, 2);
+        let diff = store.version_diff(id, 1, 2).await.expect("diff");
+        assert!(diff.iter().any(|c| c.path == "frame.title" && c.after.as_deref() == Some("Cacao corregido")), "{diff:?}");
+        store.submit_formulation(&p.formulator, id).await.expect("submit");
+        // The endorsement was of version 1.
+        assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Submitted);
+        let endorsed = store.record_endorsement(&p.officer, id, endorsement(20)).await.expect("endorse v2");
+        assert_eq!(endorsed.version_number, 2);
+    }
+
+    async fn minutes_are_final_when_every_attendee_signs_and_only_then_serve_an_award(store: &Store) {
+        let p = Procedure::new(store).await;
+        let id = p.submitted_and_endorsed("CAC-M").await;
+        let session = p.session().await;
+        let item = store.add_to_agenda(&p.secretary, session.session_id, id, 0).await.expect("agenda");
+        let objection = store
+            .file_objection(&p.secretary, id, NewObjection {
+                target: ObjectionTarget::Parcel,
+                target_ref: "La Esperanza".into(),
+                filed_by: "Junta de Acción Comunal".into(),
+                text: "El predio está en zona de reserva".into(),
+            })
+            .await
+            .expect("objection");
+        let rejected = store
+            .decide_objection(&p.member_a, objection.id, session.session_id, false, "El predio está fuera de la reserva")
+            .await
+            .expect("decide");
+        assert_eq!(rejected.upheld, Some(false));
+        let twice = store.decide_objection(&p.member_a, objection.id, session.session_id, true, "x").await;
+        assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+        // Signing before the minutes are drawn up, or closing with an undecided project: refused.
+        let early = store.sign_minutes(&p.member_a, session.session_id).await;
+        assert!(matches!(early, Err(StoreError::Conflict(_))), "{early:?}");
+        let undecided = store.close_session(&p.secretary, session.session_id, 1).await;
+        assert!(matches!(undecided, Err(StoreError::Invalid(_))), "{undecided:?}");
+        let positive = store
+            .issue_concept(&p.member_a, item.id, Concept::Positive, "Viable: TIR 21 %, B/C 1,4", 0)
+            .await
+            .expect("positive");
+        assert_eq!(positive.evaluation_summary.as_ref().and_then(|s| s.get("irr")).and_then(|v| v.as_str()), Some("0.2113"));
+        assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Viable);
+        let minutes = store.close_session(&p.secretary, session.session_id, 1).await.expect("close");
+        assert!(!minutes.is_final());
+        assert_eq!(minutes.objections.len(), 1);
+        let late = store.issue_concept(&p.member_b, item.id, Concept::Negative, "x", 1).await;
+        assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+        // A non-attendee cannot sign; an attendee signs once.
+        let stranger = store.sign_minutes(&p.formulator, session.session_id).await;
+        assert!(matches!(stranger, Err(StoreError::Forbidden(_))), "{stranger:?}");
+        store.sign_minutes(&p.member_a, session.session_id).await.expect("sign a");
+        let again = store.sign_minutes(&p.member_a, session.session_id).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+        // An unsigned minute cannot be used for an award.
+        let unsigned = store.award(&p.director, id, award("CAQ")).await;
+        assert!(matches!(&unsigned, Err(StoreError::Conflict(m)) if m.contains("member-b@")), "{unsigned:?}");
+        assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Viable);
+        let minutes = store.sign_minutes(&p.member_b, session.session_id).await.expect("sign b");
+        assert!(minutes.is_final());
+        assert!(minutes.attendees.iter().all(|a| a.signed_at.is_some()));
+    }
+
+    async fn awards_are_numbered_per_office_and_year_without_gaps(store: &Store) {
+        let p = Procedure::new(store).await;
+        let first = p.viable_and_signed("CAC-A1").await;
+        let second = p.viable_and_signed("CAC-A2").await;
+        let third = p.viable_and_signed("CAC-A3").await;
+        let officer = store.award(&p.officer, first, award("CAQ")).await;
+        assert!(matches!(officer, Err(StoreError::Forbidden(_))), "{officer:?}");
+        let a1 = store.award(&p.director, first, award("CAQ")).await.expect("award 1").0;
+        let a2 = store.award(&p.director, second, award("caq")).await.expect("award 2").0;
+        let a3 = store.award(&p.director, third, award("PUT")).await.expect("award 3").0;
+        assert_eq!(
+            (a1.number.as_str(), a2.number.as_str(), a3.number.as_str()),
+            ("DT-CAQ-2013-001", "DT-CAQ-2013-002", "DT-PUT-2013-001")
+        );
+        assert_eq!(a1.families, 20);
+        assert!(a1.obligations.contains("Art. 31"), "{}", a1.obligations);
+        assert_eq!(a1.guarantee, dec!(5000000));
+        let twice = store.award(&p.director, first, award("CAQ")).await;
+        assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+        assert_eq!(store.procedure_state(first).await.expect("state"), ProcedureState::Awarded);
+        assert_eq!(store.award_of(first).await.expect("read"), Some(a1));
+    }
+
+    async fn a_households_contact_is_stored_and_a_bad_email_refused(store: &Store) {
+        let stored = store
+            .create_household(
+                &admin(),
+                NewHousehold {
+                    email: Some(" familia.cuellar@example.org ".into()),
+                    correspondence_address: Some("Vereda Los Pozos, Florencia".into()),
+                    ..household("M-1", "301")
+                },
+            )
+            .await
+            .expect("create");
+        assert_eq!(stored.email.as_deref(), Some("familia.cuellar@example.org"));
+        assert_eq!(stored.correspondence_address.as_deref(), Some("Vereda Los Pozos, Florencia"));
+        let blank = store
+            .create_household(&admin(), NewHousehold { email: Some("  ".into()), ..household("M-2", "302") })
+            .await
+            .expect("blank e-mail is none");
+        assert_eq!(blank.email, None);
+        let bad = store
+            .create_household(&admin(), NewHousehold { email: Some("no-arroba".into()), ..household("M-3", "303") })
+            .await;
+        assert!(matches!(&bad, Err(StoreError::Invalid(m)) if m.contains("no-arroba")), "{bad:?}");
+        assert_eq!(store.households(None).await.expect("list").len(), 2);
+    }
+
+    async fn an_award_writes_a_letter_to_each_registered_household(store: &Store) {
+        let call_id = screening_call(store).await;
+        for (external_id, document, email) in
+            [("TUM-001", "401", Some("tum1@example.org")), ("TUM-002", "402", None)]
+        {
+            store
+                .create_household(
+                    &admin(),
+                    NewHousehold { call_id: Some(call_id), email: email.map(Into::into), ..household(external_id, document) },
+                )
+                .await
+                .expect("household");
+        }
+        let mut p = Procedure::new(store).await;
+        p.call_id = Some(call_id);
+        let id = p.viable_and_signed("CAC-L").await;
+        let (awarded, letters) = store.award(&p.director, id, award("CAQ")).await.expect("award");
+        assert_eq!(letters.len(), 2, "only the registered households of the version");
+        for letter in &letters {
+            assert_eq!(letter.kind, vereda_domain::verification::LetterKind::Award);
+            assert_eq!(letter.status, "pending");
+            assert_eq!(letter.subject, format!("Adjudicación: resolución {}", awarded.number));
+            assert!(letter.body.contains("CAC-L") && letter.body.contains("$ 50.000.000"), "{}", letter.body);
+        }
+        assert_eq!(letters[0].email.as_deref(), Some("tum1@example.org"));
+        assert_eq!(letters[1].email, None);
+        assert_eq!(store.call_letters(call_id).await.expect("letters").len(), 2);
+        let published = store.call_awards(call_id).await.expect("the call's awards");
+        assert_eq!(published.len(), 1, "what Art. 46 publishes");
+        assert_eq!((published[0].0.code.as_str(), published[0].1.number.as_str()), ("CAC-L", awarded.number.as_str()));
+    }
+
+    async fn two_awards_at_once_in_one_office_year_get_consecutive_numbers(store: &Store) {
+        let p = Procedure::new(store).await;
+        let first = p.viable_and_signed("CAC-C1").await;
+        let second = p.viable_and_signed("CAC-C2").await;
+        let (a, b) = tokio::join!(
+            store.award(&p.director, first, award("CAQ")),
+            store.award(&p.director, second, award("CAQ")),
+        );
+        let mut numbers = vec![a.expect("award a").0.number, b.expect("award b").0.number];
+        numbers.sort();
+        assert_eq!(numbers, ["DT-CAQ-2013-001", "DT-CAQ-2013-002"]);
+    }
+
+    async fn the_single_disbursement_needs_the_four_requirements(store: &Store) {
+        let p = Procedure::new(store).await;
+        let id = p.viable_and_signed("CAC-D").await;
+        let paid_on = jiff::civil::date(2013, 11, 5);
+        // Not awarded yet: the state refuses it.
+        let early = store.disburse(&p.director, id, paid_on).await;
+        assert!(matches!(early, Err(StoreError::Conflict(_))), "{early:?}");
+        store.award(&p.director, id, award("CAQ")).await.expect("award");
+        let missing = store.disburse(&p.director, id, paid_on).await;
+        assert!(
+            matches!(&missing, Err(StoreError::Invalid(m)) if m.contains("joint_account") && m.contains("approved_policy") && !m.contains("resolution")),
+            "{missing:?}"
+        );
+        let checklist = store
+            .record_disbursement_evidence(&p.officer, id, Some("Cuenta 123-45 Banco Agrario, firma conjunta"), None, 0)
+            .await
+            .expect("account");
+        assert_eq!(checklist.missing(), [Requirement::ApprovedPolicy]);
+        let stale = store.record_disbursement_evidence(&p.director, id, None, Some("Póliza 77"), 0).await;
+        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+        let still = store.disburse(&p.director, id, paid_on).await;
+        assert!(matches!(&still, Err(StoreError::Invalid(m)) if m.contains("approved_policy")), "{still:?}");
+        store
+            .record_disbursement_evidence(&p.director, id, None, Some("Póliza 77 aprobada"), checklist.lock_version)
+            .await
+            .expect("policy");
+        let paid = store.disburse(&p.officer, id, paid_on).await.expect("disburse");
+        assert_eq!(paid.amount, Some(dec!(50000000)));
+        assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Disbursed);
+        let twice = store.disburse(&p.director, id, paid_on).await;
+        assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.contains("un solo pago")), "{twice:?}");
+        let timeline = store.timeline(id).await.expect("timeline");
+        let kinds: Vec<&str> = timeline.iter().map(|e| e.kind).collect();
+        for kind in ["version", "endorsement", "concept", "signature", "award", "disbursement", "audit"] {
+            assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+        }
+        let audited = store
+            .audit_entries(&AuditQuery { entity: Some("disbursements".into()), limit: 10, ..Default::default() })
+            .await
+            .expect("audit");
+        assert!(audited.len() >= 3, "{audited:?}");
+    }
+
+    async fn an_upheld_objection_returns_the_project(store: &Store) {
+        let p = Procedure::new(store).await;
+        let id = p.submitted_and_endorsed("CAC-O").await;
+        let session = p.session().await;
+        let objection = store
+            .file_objection(&p.secretary, id, NewObjection {
+                target: ObjectionTarget::Family,
+                target_ref: "CC ***789".into(),
+                filed_by: "Vecino".into(),
+                text: "La familia no vive en la vereda".into(),
+            })
+            .await
+            .expect("file");
+        let decided = store
+            .decide_objection(&p.member_b, objection.id, session.session_id, true, "Verificado en visita")
+            .await
+            .expect("uphold");
+        assert_eq!(decided.upheld, Some(true));
+        assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Returned);
     }
 }
 

@@ -118,6 +118,8 @@ impl From<StoreError> for AppError {
             }
             StoreError::NotFound { .. } => AppError::with_detail(ErrorCode::NotFound, error.to_string()),
             StoreError::Invalid(message) => AppError::invalid(message),
+            StoreError::Conflict(message) => AppError::with_detail(ErrorCode::Conflict, message),
+            StoreError::Forbidden(message) => AppError::with_detail(ErrorCode::Forbidden, message),
             other => AppError::internal(&other),
         }
     }

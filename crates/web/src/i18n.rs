@@ -11,7 +11,36 @@ use axum::http::header::COOKIE;
 /// The cookie that remembers the visitor's language.
 pub const LANG_COOKIE: &str = "vereda_lang";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+const MONTHS_ES: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
     #[default]
     Es,
@@ -98,6 +127,33 @@ impl Lang {
         self.messages().get(key).map(String::as_str).unwrap_or(key)
     }
 
+    /// A date as `18 jul 2020` (Spanish) or `18 Jul 2020`.
+    pub fn date(self, date: jiff::civil::Date) -> String {
+        format!(
+            "{} {} {}",
+            date.day(),
+            self.month_abbreviation(date.month()),
+            date.year()
+        )
+    }
+
+    /// A month as the project card writes a last update: `septiembre de 2022`, `September 2022`.
+    pub fn month_year(self, date: jiff::civil::Date) -> String {
+        let index = usize::from(date.month().unsigned_abs()).saturating_sub(1) % 12;
+        match self {
+            Lang::Es => format!("{} de {}", MONTHS_ES[index], date.year()),
+            Lang::En => format!("{} {}", MONTHS_EN[index], date.year()),
+        }
+    }
+
+    fn month_abbreviation(self, month: i8) -> String {
+        let index = usize::from(month.unsigned_abs()).saturating_sub(1) % 12;
+        match self {
+            Lang::Es => MONTHS_ES[index].chars().take(3).collect(),
+            Lang::En => MONTHS_EN[index].chars().take(3).collect(),
+        }
+    }
+
     /// Formats an amount the Colombian way in Spanish, with `,` thousands in English.
     pub fn amount(self, amount: &rust_decimal::Decimal) -> String {
         let colombian = vereda_domain::money::format_amount(*amount);
@@ -143,6 +199,13 @@ mod tests {
             include_str!("pages/screening.rs"),
             include_str!("pages/evaluation.rs"),
             include_str!("pages/formulation.rs"),
+            include_str!("pages/verification.rs"),
+            include_str!("pages/parcels.rs"),
+            include_str!("pages/preparation.rs"),
+            include_str!("documents.rs"),
+            include_str!("pages/calls.rs"),
+            include_str!("pages/targeting.rs"),
+            include_str!("pages/procedure.rs"),
             include_str!("evaluation.rs"),
             include_str!("screening.rs"),
             include_str!("api/mod.rs"),

@@ -4,10 +4,14 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod charts;
+pub(crate) mod documents;
 pub mod error;
 pub mod evaluation;
 pub mod i18n;
+pub mod letters;
 pub mod pages;
+pub mod public_cache;
 pub mod screening;
 pub mod session_store;
 
@@ -36,12 +40,31 @@ pub struct AppState {
     pub uploads: screening::Uploads,
     /// The progress of the screenings this process is running.
     pub progresses: screening::Progresses,
+    /// Public pages rendered for visitors without an account.
+    pub public_pages: public_cache::PublicPages,
+    /// Where letters to households go.
+    pub outbox: letters::Outbox,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct WebConfig {
     /// Send cookies only over HTTPS (set behind a TLS proxy).
     pub secure_cookies: bool,
+    /// Where letters to households are written; else `VEREDA_OUTBOX_DIR`, else `outbox`
+    /// beside the uploads directory (see [`letters::Outbox`]).
+    pub outbox_dir: Option<std::path::PathBuf>,
+    /// The SMTP server letters go through when the household has an e-mail address
+    /// (`VEREDA_SMTP_URL`); none: every letter goes to the outbox.
+    pub smtp: Option<letters::Smtp>,
+    /// A fixed "today" for the deadlines of the verification (tests); else today in Colombia.
+    pub today: Option<jiff::civil::Date>,
+}
+
+impl WebConfig {
+    /// The date deadlines are measured against.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.today.unwrap_or_else(pages::today_in_colombia)
+    }
 }
 
 /// The whole application, ready to serve.
@@ -53,11 +76,14 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(SESSION_HOURS)));
     let uploads = screening::Uploads::for_store(&store);
+    let outbox = letters::Outbox::new(config.outbox_dir.clone(), &uploads).with_smtp(config.smtp.clone());
     let state = AppState {
+        outbox,
         store,
         config,
         uploads,
         progresses: screening::Progresses::default(),
+        public_pages: public_cache::PublicPages::default(),
     };
     Router::new()
         .merge(pages::routes())

@@ -73,6 +73,11 @@ impl Uploads {
         Ok(dir)
     }
 
+    /// Where a project document is kept: by its SHA-256, so the same file is kept once.
+    pub fn document_path(&self, sha256: &str) -> PathBuf {
+        self.root.join("documents").join(sha256)
+    }
+
     pub fn job_dir(&self, run_id: i32) -> PathBuf {
         self.root.join("jobs").join(run_id.to_string())
     }

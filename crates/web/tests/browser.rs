@@ -337,7 +337,11 @@ async fn wait_for_url(client: &Client, expected: impl Fn(&str) -> bool) -> Strin
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the browser stayed at {url}");
+    let page = match client.find(Locator::Css("main")).await {
+        Ok(main) => main.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    panic!("the browser stayed at {url}: {page}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -409,6 +413,863 @@ async fn a_program_officer_screens_a_file_filters_by_reason_and_reads_why() {
     assert!(rule.contains("document found in prior_beneficiaries"), "{rule}");
     assert!(rule.contains("Se activó"), "{rule}");
     assert!(text_of(&client, "#rule-ART9A_SISBEN").await.contains("Cumple"));
+
+    client.close().await.expect("close");
+    let _ = stop.send(());
+}
+
+/// Waits (up to 10 s) for an element: after a click, for one only the next page has.
+async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("waited for {css}: {e}"))
+}
+
+async fn rows_of(client: &Client, css: &str) -> usize {
+    client.find_all(Locator::Css(css)).await.expect("rows").len()
+}
+
+/// Logs in through the login page that a staff URL sends an anonymous visitor to, and waits
+/// to be back at that URL.
+async fn log_in_at(client: &Client, base: &str, path: &str, email: &str) {
+    client.goto(&format!("{base}{path}")).await.expect("staff page");
+    wait_for(client, "#login-submit").await;
+    type_into(client, "email", email).await;
+    type_into(client, "password", vereda_store::demo::DEMO_PASSWORD).await;
+    click(client, Locator::Id("login-submit")).await;
+    wait_for_url(client, |url| url.ends_with(path)).await;
+}
+
+async fn log_out(client: &Client) {
+    click(client, Locator::Id("logout")).await;
+    wait_for(client, "#login-link").await;
+}
+
+/// The id of the pending measurement of `project · indicator.` on the review queue.
+async fn pending_measurement_id(client: &Client, heading: &str) -> String {
+    wait_for(client, "#queue").await;
+    for card in client
+        .find_all(Locator::Css("#queue > li.card"))
+        .await
+        .expect("queue cards")
+    {
+        if card.text().await.expect("card text").contains(heading) {
+            let id = card.attr("id").await.expect("id").expect("card id");
+            return id
+                .strip_prefix("measurement-")
+                .unwrap_or_else(|| panic!("card id {id}"))
+                .to_owned();
+        }
+    }
+    panic!(
+        "no pending measurement {heading} in {}",
+        text_of(client, "main").await
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_records_a_measurement_another_approves_it_and_the_public_card_shows_it() {
+    let Some((_driver, client, _profile)) = browser().await else {
+        return;
+    };
+    let (base, _db, stop) = server().await;
+    let files = tempfile::tempdir().expect("files");
+    let evidence = files.path().join("informe-interventoria.txt");
+    std::fs::write(&evidence, "Informe de interventoría, marzo de 2023: 47 km.\n").expect("evidence");
+    let card = "/proyectos/T06.60%2C61%2C62";
+    let indicator = "/staff/proyectos/T06.60%2C61%2C62/indicadores/3";
+    let set_date = "document.getElementById('measured_on').value = arguments[0];";
+
+    // 1. A territorial officer records a measurement: a wrong one first, then a good one.
+    log_in_at(&client, &base, indicator, "territorial.officer@vereda.test").await;
+    wait_for(&client, "#measurement-form").await;
+    let before = rows_of(&client, "#history tbody tr").await;
+    assert_eq!(before, 1, "the demo's measurement of September 2022");
+    client
+        .execute(set_date, vec![serde_json::json!("2023-03-31")])
+        .await
+        .expect("date");
+    type_into(&client, "value", "-5").await;
+    type_into(&client, "source", "Informe de interventoría").await;
+    click(&client, Locator::Id("submit-measurement")).await;
+    let errors = wait_for(&client, "#value-errors:not(:empty)").await;
+    let errors = errors.text().await.expect("errors");
+    assert!(errors.contains("es negativo"), "{errors}");
+    assert!(errors.contains("kilómetros"), "{errors}");
+    assert_eq!(text_of(&client, "#measured_on-errors").await, "");
+    assert_eq!(
+        rows_of(&client, "#history tbody tr").await,
+        before,
+        "nothing added"
+    );
+    assert_eq!(text_of(&client, "#staff-current").await, "13,2 km");
+
+    // The form kept what was typed: only the value needs correcting.
+    let kept = client
+        .execute("return document.getElementById('measured_on').value;", Vec::new())
+        .await
+        .expect("kept date");
+    assert_eq!(kept, serde_json::json!("2023-03-31"));
+    let value = client.find(Locator::Id("value")).await.expect("value");
+    value.clear().await.expect("clear");
+    value.send_keys("47").await.expect("type");
+    client
+        .find(Locator::Id("evidence"))
+        .await
+        .expect("evidence input")
+        .send_keys(&evidence.display().to_string())
+        .await
+        .expect("evidence file");
+    click(&client, Locator::Id("submit-measurement")).await;
+    let notice = wait_for(&client, "p.success").await.text().await.expect("notice");
+    assert_eq!(
+        notice,
+        "La medición quedó enviada. Contará cuando otra persona del equipo la apruebe."
+    );
+    assert!(
+        client
+            .current_url()
+            .await
+            .expect("url")
+            .as_str()
+            .ends_with("?hecho=medicion")
+    );
+    assert_eq!(rows_of(&client, "#history tbody tr").await, before + 1);
+    let history = text_of(&client, "#history tbody").await;
+    assert!(history.contains("2023-03-31"), "{history}");
+    assert!(history.contains("Por revisar"), "{history}");
+    assert!(history.contains("informe-interventoria.txt"), "{history}");
+    assert_eq!(
+        text_of(&client, "#staff-current").await,
+        "13,2 km",
+        "not counted yet"
+    );
+
+    // Four eyes: the queue shows the officer the measurement but no way to review it.
+    client
+        .goto(&format!("{base}/staff/mediciones"))
+        .await
+        .expect("queue");
+    let id = pending_measurement_id(&client, "T06.60,61,62 · 3.").await;
+    let mine = text_of(&client, &format!("#measurement-{id}")).await;
+    assert!(mine.contains("47 km"), "{mine}");
+    assert!(mine.contains("Informe de interventoría"), "{mine}");
+    assert!(
+        mine.contains("Usted envió esta medición: otra persona del equipo debe revisarla."),
+        "{mine}"
+    );
+    assert!(
+        client.find(Locator::Id(&format!("approve-{id}"))).await.is_err(),
+        "no approve button for one's own measurement"
+    );
+    assert!(client.find(Locator::Id(&format!("return-{id}"))).await.is_err());
+
+    // 2. The public card does not count it yet.
+    log_out(&client).await;
+    client.goto(&format!("{base}{card}")).await.expect("card");
+    assert_eq!(text_of(&client, "#indicator-3 td.current").await, "13,2 km");
+    assert_eq!(text_of(&client, "#indicator-3 .advance-figure").await, "14 %");
+
+    // 3. The territorial director approves it.
+    log_in_at(
+        &client,
+        &base,
+        "/staff/mediciones",
+        "territorial.director@vereda.test",
+    )
+    .await;
+    let same = pending_measurement_id(&client, "T06.60,61,62 · 3.").await;
+    assert_eq!(same, id);
+    click(&client, Locator::Id(&format!("approve-{id}"))).await;
+    let notice = wait_for(&client, "p.success").await.text().await.expect("notice");
+    assert_eq!(
+        notice,
+        "La medición quedó aprobada y ya se ve en la ficha pública."
+    );
+    assert!(
+        client
+            .find(Locator::Id(&format!("measurement-{id}")))
+            .await
+            .is_err(),
+        "no longer pending"
+    );
+
+    // 4. An anonymous visitor sees it on the public card.
+    log_out(&client).await;
+    client.goto(&format!("{base}{card}")).await.expect("card");
+    assert_eq!(text_of(&client, "#indicator-3 td.current").await, "47 km");
+    assert_eq!(text_of(&client, "#indicator-3 .advance-figure").await, "50 %");
+    assert_eq!(
+        text_of(&client, "#indicator-3 td:nth-of-type(2)").await,
+        "marzo de 2023"
+    );
+    assert_eq!(text_of(&client, "h2#indicators").await, "Indicadores destacados");
+
+    // 5. And in English.
+    click(&client, Locator::Id("language-switch")).await;
+    wait_for(&client, "html[lang='en']").await;
+    assert_eq!(text_of(&client, "h2#indicators").await, "Featured indicators");
+    assert_eq!(
+        text_of(&client, "#indicator-3 td:nth-of-type(2)").await,
+        "March 2023"
+    );
+    assert_eq!(text_of(&client, "#indicator-3 td.current").await, "47 km");
+    assert_eq!(text_of(&client, "#indicator-3 .advance-figure").await, "50 %");
+    assert!(
+        client
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .starts_with("/proyectos/T06.60"),
+        "back on the card"
+    );
+
+    client.close().await.expect("close");
+    let _ = stop.send(());
+}
+
+/// A few bytes a browser sends as a PDF: the type is told from the first bytes.
+const SMALL_PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n\
+trailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// Sets an input's value with a script: a date input's typing depends on the locale.
+async fn set_value(client: &Client, id: &str, value: &str) {
+    client
+        .execute(
+            "document.getElementById(arguments[0]).value = arguments[1];",
+            vec![serde_json::json!(id), serde_json::json!(value)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{id}: {e}"));
+}
+
+/// A date `days` before today, as `YYYY-MM-DD` (two days back keeps it in the past in
+/// Colombia whatever the time zone of the machine).
+async fn days_ago(client: &Client, days: u32) -> String {
+    client
+        .execute(
+            "return new Date(Date.now() - arguments[0] * 86400000).toISOString().slice(0, 10);",
+            vec![serde_json::json!(days)],
+        )
+        .await
+        .expect("date")
+        .as_str()
+        .expect("a date string")
+        .to_owned()
+}
+
+/// The status and content type of a GET made by the page, with the visitor's cookies: a link
+/// to a file answers without being followed.
+async fn fetched(client: &Client, path: &str) -> String {
+    client
+        .execute(
+            "return fetch(arguments[0]).then(r => r.status + ' ' + r.headers.get('content-type'));",
+            vec![serde_json::json!(path)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("fetch {path}: {e}"))
+        .as_str()
+        .expect("a status")
+        .to_owned()
+}
+
+/// The path of the link of the calls list whose row has the call's code, ending in `suffix`.
+async fn call_link(client: &Client, base: &str, code: &str, suffix: &str) -> String {
+    client.goto(&format!("{base}/staff/calls")).await.expect("calls");
+    let xpath = format!("//tr[td[1][normalize-space()='{code}']]//a[contains(@href, '/{suffix}')]");
+    let link = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("no {suffix} link for {code}: {e}"));
+    link.attr("href").await.expect("href").expect("an href")
+}
+
+/// Replaces what an input holds (a form may come with a suggested value).
+async fn replace_text(client: &Client, id: &str, text: &str) {
+    let input = client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("{id}: {e}"));
+    input.clear().await.expect("clear");
+    input.send_keys(text).await.expect("type");
+}
+
+/// Ticks the checkbox whose label holds `text`.
+async fn tick(client: &Client, name: &str, text: &str) {
+    let xpath = format!("//label[contains(., '{text}')]/input[@name='{name}']");
+    click(client, Locator::XPath(&xpath)).await;
+}
+
+/// The number at the end of the current URL's path.
+async fn id_in_url(client: &Client) -> String {
+    let url = client.current_url().await.expect("url");
+    url.path()
+        .rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or_else(|| panic!("no id at the end of {url}"))
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_is_created_targeted_and_a_household_verified_eligible() {
+    let Some((_driver, client, _profile)) = browser().await else {
+        return;
+    };
+    let (base, _db, stop) = server().await;
+    let files = tempfile::tempdir().expect("files");
+    let pdf = files.path().join("documento.pdf");
+    std::fs::write(&pdf, SMALL_PDF).expect("pdf");
+
+    // 1. A program officer creates a call of the general line for Caquetá.
+    log_in_at(&client, &base, "/staff/calls/new", "program.officer@vereda.test").await;
+    wait_for(&client, "#call-form").await;
+    client
+        .find(Locator::Id("program"))
+        .await
+        .expect("program")
+        .select_by_index(1)
+        .await
+        .expect("the demo program");
+    replace_text(&client, "code", "PCDRT-2013-CAQ").await;
+    replace_text(&client, "name", "Convocatoria 2013: Caquetá").await;
+    replace_text(&client, "budget_year", "2013").await;
+    replace_text(&client, "budget_cop", "3000000000").await;
+    client
+        .find(Locator::Id("rule_set"))
+        .await
+        .expect("rule set")
+        .select_by_value("incoder-308-2013")
+        .await
+        .expect("incoder-308-2013");
+    tick(&client, "office", "Caquetá").await;
+    assert!(
+        client
+            .find(Locator::Css("input[name='line'][value='general']"))
+            .await
+            .expect("general line")
+            .is_selected()
+            .await
+            .expect("checked"),
+        "the general line is the default"
+    );
+    click(&client, Locator::Css("#call-form button[type='submit']")).await;
+    wait_for_url(&client, |url| url.ends_with("/staff/calls")).await;
+
+    // Its targeting: weights, a preview, then the technical document (Art. 8).
+    let targeting = call_link(&client, &base, "PCDRT-2013-CAQ", "focalizacion").await;
+    client
+        .goto(&format!("{base}{targeting}"))
+        .await
+        .expect("targeting");
+    wait_for(&client, "#targeting-form").await;
+    for (id, weight) in [
+        ("weight_poverty", "3"),
+        ("weight_families", "1"),
+        ("weight_interventions", "1"),
+    ] {
+        replace_text(&client, id, weight).await;
+    }
+    click(&client, Locator::Css("#targeting-form button[type='submit']")).await;
+    wait_for_url(&client, |url| url.contains("weight_poverty=3")).await;
+    assert!(
+        rows_of(&client, "#ranking tbody tr").await > 0,
+        "Caquetá's municipalities ranked: {}",
+        text_of(&client, "main").await
+    );
+    click(&client, Locator::Css("#generate-form button[type='submit']")).await;
+    wait_for_url(&client, |url| url.contains("/focalizacion/documentos/")).await;
+    assert_eq!(text_of(&client, "#document-number").await, "1");
+    let weights = text_of(&client, "#weights tbody").await;
+    assert!(weights.contains('3'), "{weights}");
+    assert!(rows_of(&client, "#ranking tbody tr").await > 0);
+    let pdf_link = client
+        .find(Locator::Css("a[href$='/documentos/1.pdf']"))
+        .await
+        .expect("PDF link")
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("an href");
+    assert_eq!(fetched(&client, &pdf_link).await, "200 application/pdf");
+    log_out(&client).await;
+
+    // 2. A territorial officer records the notice of the offer in the demo call, which has
+    // households.
+    log_in_at(&client, &base, "/staff", "territorial.officer@vereda.test").await;
+    let verification = call_link(&client, &base, vereda_store::demo::DEMO_CALL_CODE, "verificacion").await;
+    client
+        .goto(&format!("{base}{verification}"))
+        .await
+        .expect("verification");
+    wait_for(&client, "#no-notice").await;
+    let notice_date = days_ago(&client, 2).await;
+    set_value(&client, "notice_date", &notice_date).await;
+    type_into(&client, "text", "Oferta institucional: presente sus documentos.").await;
+    click(&client, Locator::Css("#notice-form button[type='submit']")).await;
+    let deadline = wait_for(&client, "#call-deadline").await;
+    let iso = deadline
+        .attr("data-date")
+        .await
+        .expect("attr")
+        .expect("data-date");
+    assert!(
+        iso.len() == 10 && iso.as_bytes()[4] == b'-' && iso > notice_date,
+        "the deadline {iso} is a date after the notice {notice_date}"
+    );
+    let shown = deadline.text().await.expect("deadline text");
+    assert!(shown.contains(&iso[..4]), "the deadline shown as a date: {shown}");
+    assert!(!shown.contains('T'), "a date, not an instant: {shown}");
+    let households = rows_of(&client, "#verification-households tbody tr").await;
+    assert!(households > 0, "the demo call has households");
+
+    // One household's documents, then the decision.
+    click(
+        &client,
+        Locator::Css("#verification-households tbody tr:first-child a"),
+    )
+    .await;
+    wait_for_url(&client, |url| {
+        url.ends_with("/verificacion") && url.contains("/households/")
+    })
+    .await;
+    wait_for(&client, "#document-form").await;
+    let mut missing = Vec::new();
+    for item in client
+        .find_all(Locator::Css("#checklist li.missing"))
+        .await
+        .expect("checklist")
+    {
+        let id = item.attr("id").await.expect("id").expect("an id");
+        missing.push(id.strip_prefix("required-").expect("required-").to_owned());
+    }
+    assert!(!missing.is_empty(), "documents are required");
+    for kind in &missing {
+        client
+            .find(Locator::Id("kind"))
+            .await
+            .expect("kind")
+            .select_by_value(kind)
+            .await
+            .unwrap_or_else(|e| panic!("kind {kind}: {e}"));
+        client
+            .find(Locator::Id("document"))
+            .await
+            .expect("file input")
+            .send_keys(&pdf.display().to_string())
+            .await
+            .expect("file");
+        click(&client, Locator::Css("#document-form button[type='submit']")).await;
+        wait_for(&client, &format!("#required-{kind}.received")).await;
+    }
+    assert_eq!(rows_of(&client, "#documents tbody tr").await, missing.len());
+    assert_eq!(rows_of(&client, "#checklist li.missing").await, 0);
+
+    // Its parcel (Art. 12-13): the title study and the field visit of the five conditions;
+    // until both are favourable the household cannot be found eligible.
+    let household_page = client.current_url().await.expect("url").to_string();
+    let head = client
+        .find(Locator::XPath(
+            "//dt[contains(., 'Jefe')]/following-sibling::dd[1]",
+        ))
+        .await
+        .expect("the head's name")
+        .text()
+        .await
+        .expect("name");
+    click(
+        &client,
+        Locator::Css("li[id^='parcel-'][data-suitable='false'] a"),
+    )
+    .await;
+    wait_for(&client, "#title-form").await;
+    type_into(&client, "title_record", "420-12345").await;
+    type_into(&client, "owner_name", &head).await;
+    client
+        .find(Locator::Id("limits_use"))
+        .await
+        .expect("limits")
+        .select_by_value("no")
+        .await
+        .expect("no limits");
+    client
+        .find(Locator::Id("result"))
+        .await
+        .expect("result")
+        .select_by_value("favourable")
+        .await
+        .expect("favourable");
+    click(&client, Locator::Css("#title-form button[type='submit']")).await;
+    wait_for(&client, "#title-summary").await;
+    client
+        .execute(
+            "document.getElementById('visit_date').value = '2013-07-15';
+             document.querySelectorAll('#visit-form input[type=radio][value=yes]').forEach(r => r.checked = true);",
+            Vec::new(),
+        )
+        .await
+        .expect("visit");
+    type_into(&client, "latitude", "1.6144").await;
+    type_into(&client, "longitude", "-75.6062").await;
+    click(&client, Locator::Css("#visit-form button[type='submit']")).await;
+    wait_for(&client, "#parcel-standing[data-suitable='true']").await;
+    client.goto(&household_page).await.expect("back to the household");
+    wait_for(&client, "#decision-form").await;
+    client
+        .find(Locator::Id("status"))
+        .await
+        .expect("decision")
+        .select_by_value("eligible")
+        .await
+        .expect("eligible");
+    type_into(&client, "reasons", "Documentos completos y vigentes.").await;
+    click(&client, Locator::Css("#decision-form button[type='submit']")).await;
+    wait_for(&client, "#verification-status[data-status='eligible']").await;
+    assert!(
+        client.find(Locator::Id("decision-form")).await.is_err(),
+        "decided"
+    );
+
+    // The letters: an offer to every household and the decision's.
+    let call_id = verification
+        .trim_end_matches("/verificacion")
+        .rsplit('/')
+        .next()
+        .expect("call id")
+        .to_owned();
+    client
+        .goto(&format!("{base}/staff/calls/{call_id}/comunicaciones"))
+        .await
+        .expect("letters");
+    wait_for(&client, "#letters").await;
+    assert_eq!(
+        rows_of(&client, "#letters tbody tr.letter").await,
+        households + 1,
+        "{}",
+        text_of(&client, "#letters").await
+    );
+
+    client.close().await.expect("close");
+    let _ = stop.send(());
+}
+
+/// Steps 3 of the whole procedure up to the award, all in the browser: the administrator adds
+/// a second committee member, a program officer starts the cocoa formulation from its worked
+/// example and submits it, the territorial officer records the families' endorsement, a
+/// program officer convenes the committee with both members and puts the project on the
+/// agenda, a member issues a positive concept and draws up the minutes, and both sign. Leaves
+/// the browser logged out; answers the formulation's procedure path.
+async fn a_formulation_judged_viable(client: &Client, base: &str) -> String {
+    let second_member = "segunda.integrante@vereda.test";
+
+    // The committee has two members: the administrator adds the second one.
+    log_in_at(client, base, "/admin/users", "admin@vereda.test").await;
+    type_into(client, "email", second_member).await;
+    type_into(client, "display_name", "Segunda integrante del comité").await;
+    client
+        .find(Locator::Id("role"))
+        .await
+        .expect("role")
+        .select_by_value("committee_member")
+        .await
+        .expect("committee_member");
+    type_into(client, "password", vereda_store::demo::DEMO_PASSWORD).await;
+    click(
+        client,
+        Locator::Css("form[action='/admin/users'] button[type='submit']"),
+    )
+    .await;
+    let xpath = format!("//table[@id='accounts']//td[normalize-space()='{second_member}']");
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .expect("the second member listed");
+    log_out(client).await;
+
+    // 3. A program officer starts a formulation from the cocoa example and submits it.
+    log_in_at(client, base, "/staff/formulations", "program.officer@vereda.test").await;
+    client
+        .find(Locator::Id("example"))
+        .await
+        .expect("examples")
+        .select_by_value("cacao-tumaco")
+        .await
+        .expect("cacao-tumaco");
+    click(client, Locator::Id("create-formulation")).await;
+    wait_for_url(client, |url| {
+        url.rsplit('/')
+            .next()
+            .is_some_and(|last| !last.is_empty() && last.chars().all(|c| c.is_ascii_digit()))
+    })
+    .await;
+    let id = id_in_url(client).await;
+    click(client, Locator::Id("submit-formulation")).await;
+    wait_for(client, "#read-only").await;
+    let procedure = format!("/staff/formulations/{id}/procedure");
+    log_out(client).await;
+
+    // The families' endorsement (Art. 25), recorded by the territorial officer.
+    log_in_at(client, base, &procedure, "territorial.officer@vereda.test").await;
+    wait_for(client, "#endorsement-form").await;
+    let state = text_of(client, "#procedure-state").await;
+    let endorsed_on = days_ago(client, 2).await;
+    set_value(client, "endorsed_on", &endorsed_on).await;
+    type_into(client, "families_endorsing", "15").await;
+    type_into(
+        client,
+        "minutes",
+        "Asamblea en la vereda: 15 de 20 familias avalan.",
+    )
+    .await;
+    click(client, Locator::Css("#endorsement-form button[type='submit']")).await;
+    let endorsements = wait_for(client, "#endorsements").await;
+    assert!(
+        endorsements.text().await.expect("text").contains("15 / 20"),
+        "{}",
+        text_of(client, "main").await
+    );
+    assert_ne!(text_of(client, "#procedure-state").await, state, "endorsed");
+    log_out(client).await;
+
+    // A program officer convenes the committee with both members and puts it on the agenda.
+    log_in_at(client, base, "/staff/committee", "program.officer@vereda.test").await;
+    let held_on = days_ago(client, 1).await;
+    set_value(client, "held_on", &held_on).await;
+    type_into(client, "place", "Pasto").await;
+    tick(client, "attendee", "committee.member@vereda.test").await;
+    tick(client, "attendee", second_member).await;
+    click(client, Locator::Css("#session-form button[type='submit']")).await;
+    wait_for(client, "#agenda-form").await;
+    let session = client.current_url().await.expect("url").path().to_owned();
+    client
+        .find(Locator::Id("formulation_id"))
+        .await
+        .expect("candidates")
+        .select_by_value(&id)
+        .await
+        .expect("the formulation is a candidate");
+    click(client, Locator::Css("#agenda-form button[type='submit']")).await;
+    wait_for(client, "section.agenda-item").await;
+    assert_eq!(rows_of(client, "#attendees li").await, 2);
+    log_out(client).await;
+
+    // A committee member issues the positive concept and draws up the minutes; both sign.
+    log_in_at(client, base, &session, "committee.member@vereda.test").await;
+    let item = wait_for(client, "section.agenda-item").await;
+    item.find(Locator::Css("select[name='concept']"))
+        .await
+        .expect("concept")
+        .select_by_value("positive")
+        .await
+        .expect("positive");
+    item.find(Locator::Css("textarea[name='text']"))
+        .await
+        .expect("concept text")
+        .send_keys("Viable: TIR y relación beneficio/costo suficientes.")
+        .await
+        .expect("type");
+    item.find(Locator::Css("button[type='submit']"))
+        .await
+        .expect("issue")
+        .click()
+        .await
+        .expect("click");
+    wait_for(client, "section.agenda-item:not(:has(form))").await;
+    assert!(
+        text_of(client, "section.agenda-item")
+            .await
+            .contains("Viable: TIR"),
+        "{}",
+        text_of(client, "main").await
+    );
+    click(client, Locator::Css("#close-form button[type='submit']")).await;
+    wait_for(client, "#sign-form").await;
+    click(client, Locator::Css("#sign-form button[type='submit']")).await;
+    wait_for(client, "main:not(:has(#sign-form))").await;
+    let pdf = format!("{session}/minutes.pdf");
+    assert_eq!(fetched(client, &pdf).await, "200 application/pdf");
+    log_out(client).await;
+    log_in_at(client, base, &session, second_member).await;
+    click(client, Locator::Css("#sign-form button[type='submit']")).await;
+    wait_for(client, "main:not(:has(#sign-form))").await;
+    let attendees = text_of(client, "#attendees").await;
+    assert!(!attendees.contains("sin firmar"), "{attendees}");
+    assert!(
+        text_of(client, "#minutes-status")
+            .await
+            .starts_with("Acta definitiva: firmada por todos los asistentes."),
+        "the minutes are final"
+    );
+    log_out(client).await;
+    procedure
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_formulation_is_endorsed_judged_by_the_committee_and_brought_to_the_award() {
+    let Some((_driver, client, _profile)) = browser().await else {
+        return;
+    };
+    let (base, _db, stop) = server().await;
+    let procedure = a_formulation_judged_viable(&client, &base).await;
+
+    // The territorial director awards (Art. 27) only in the department of the office: the demo
+    // director works for Caquetá and the cocoa project is in Tumaco (Nariño), so the award is
+    // refused and the journey stops here.
+    log_in_at(&client, &base, &procedure, "territorial.director@vereda.test").await;
+    wait_for(&client, "#award-form").await;
+    type_into(&client, "motivation", "Concepto positivo del comité evaluador.").await;
+    click(&client, Locator::Css("#award-form button[type='submit']")).await;
+    let refusal = wait_for(&client, "p.error[role='alert']").await;
+    assert!(
+        refusal
+            .text()
+            .await
+            .expect("refusal")
+            .contains("el proyecto es del departamento 52"),
+        "{}",
+        text_of(&client, "main").await
+    );
+
+    // 4. The timeline shows every step so far.
+    client
+        .goto(&format!("{base}{procedure}"))
+        .await
+        .expect("procedure");
+    wait_for(&client, "#timeline").await;
+    for kind in ["endorsement", "concept", "signature"] {
+        assert!(
+            client
+                .find(Locator::Css(&format!("#timeline li[data-kind='{kind}']")))
+                .await
+                .is_ok(),
+            "{kind} on the timeline: {}",
+            text_of(&client, "#timeline").await
+        );
+    }
+    assert_eq!(rows_of(&client, "#timeline li[data-kind='signature']").await, 2);
+
+    client.close().await.expect("close");
+    let _ = stop.send(());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_the_director_has_an_office_the_award_and_the_single_disbursement_follow() {
+    let Some((_driver, client, _profile)) = browser().await else {
+        return;
+    };
+    let (base, db, stop) = server().await;
+    let procedure = a_formulation_judged_viable(&client, &base).await;
+
+    // The admin gives the demo director the office of Nariño (the cocoa project is in Tumaco).
+    log_in_at(&client, &base, "/admin/users", "admin@vereda.test").await;
+    let director = db
+        .store
+        .accounts()
+        .await
+        .expect("accounts")
+        .into_iter()
+        .find(|a| a.email == "territorial.director@vereda.test")
+        .expect("the demo director")
+        .id;
+    let select = wait_for(&client, &format!("#office-{director}")).await;
+    select
+        .select_by_label("Dirección Territorial Nariño")
+        .await
+        .expect("the office of Nariño");
+    click(&client, Locator::Id(&format!("assign-office-{director}"))).await;
+    wait_for(&client, "#accounts").await;
+    log_out(&client).await;
+
+    // The director awards: the resolution is numbered with the office's code.
+    log_in_at(&client, &base, &procedure, "territorial.director@vereda.test").await;
+    wait_for(&client, "#award-form").await;
+    assert!(
+        !client
+            .find(Locator::Id("institute_contribution"))
+            .await
+            .expect("contribution")
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
+            .is_empty(),
+        "the contribution is suggested from the co-financing split"
+    );
+    type_into(&client, "motivation", "Concepto positivo del comité evaluador.").await;
+    click(&client, Locator::Css("#award-form button[type='submit']")).await;
+    wait_for_url(&client, |url| url.ends_with("/award")).await;
+    let resolution = text_of(&client, "main").await;
+    assert!(resolution.contains("DT-NAR-"), "{resolution}");
+    let award_pdf = procedure.replace("/procedure", "/award.pdf");
+    assert_eq!(fetched(&client, &award_pdf).await, "200 application/pdf");
+    log_out(&client).await;
+
+    // The territorial officer: a disbursement before the checklist is complete is refused
+    // with its reasons (Art. 32), then the evidence, then the single payment (Art. 33).
+    log_in_at(&client, &base, &procedure, "territorial.officer@vereda.test").await;
+    assert!(text_of(&client, "#award-number").await.contains("DT-NAR-"));
+    wait_for(&client, "#disburse-form").await;
+    click(&client, Locator::Css("#disburse-form button[type='submit']")).await;
+    let refusal = wait_for(&client, "p.error[role='alert']").await;
+    let reasons = refusal.text().await.expect("reasons");
+    assert!(
+        reasons.contains("joint_account") && reasons.contains("approved_policy"),
+        "{reasons}"
+    );
+    client
+        .goto(&format!("{base}{procedure}"))
+        .await
+        .expect("procedure");
+    wait_for(&client, "#evidence-form").await;
+    assert!(client.find(Locator::Id("paid")).await.is_err(), "nothing paid");
+    type_into(&client, "joint_account", "Cuenta conjunta 123-456 Banco Agrario").await;
+    type_into(&client, "approved_policy", "Póliza de cumplimiento 77 aprobada").await;
+    click(&client, Locator::Css("#evidence-form button[type='submit']")).await;
+    let xpath = "//ul[@id='checklist']/li[contains(., 'Póliza de cumplimiento 77')]";
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(xpath))
+        .await
+        .expect("the evidence on the checklist");
+    let checklist = text_of(&client, "#checklist").await;
+    assert!(!checklist.contains('✘'), "the checklist is complete: {checklist}");
+    click(&client, Locator::Css("#disburse-form button[type='submit']")).await;
+    let paid = wait_for(&client, "#paid").await.text().await.expect("paid");
+    assert!(!paid.is_empty());
+    assert!(
+        client.find(Locator::Id("disburse-form")).await.is_err(),
+        "paid once"
+    );
+
+    // 4. The timeline shows the steps, award and payment included.
+    for kind in [
+        "version",
+        "endorsement",
+        "concept",
+        "signature",
+        "award",
+        "disbursement",
+    ] {
+        assert!(
+            client
+                .find(Locator::Css(&format!("#timeline li[data-kind='{kind}']")))
+                .await
+                .is_ok(),
+            "{kind} on the timeline: {}",
+            text_of(&client, "#timeline").await
+        );
+    }
+    assert_eq!(text_of(&client, "#procedure-state").await, "Desembolsado");
 
     client.close().await.expect("close");
     let _ = stop.send(());

@@ -479,6 +479,8 @@ async fn the_households_take_their_percentage_and_cap_from_the_screening() {
                 rule_set_id: "incoder-308-2013".into(),
                 line: vereda_domain::program::ProgramLine::General,
                 territorial_office_ids: vec![],
+                arel_max_pct: None,
+                arel_cap_smmlv: None,
             },
         )
         .await

@@ -108,8 +108,11 @@ async fn health_reports_the_database() {
 async fn the_demo_project_card_is_reachable_through_the_api() {
     let mut client = Client::with_demo().await;
     let projects = client.get("/api/v1/projects").await.json();
-    assert_eq!(projects[0]["code"], "T06.60,61,62");
-    assert_eq!(projects[0]["totals"]["EUR"], "22500000");
+    let eu = projects
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["code"] == "T06.60,61,62"))
+        .expect("the EU card is in the demo");
+    assert_eq!(eu["totals"]["EUR"], "22500000");
     let card = client.get("/api/v1/projects/T06.60%2C61%2C62").await.json();
     assert_eq!(card["period_start"], "2020-07-18");
     assert_eq!(card["funding"].as_array().map(Vec::len), Some(2));
@@ -486,4 +489,51 @@ async fn pages_carry_security_headers() {
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     assert_eq!(response.headers()["x-frame-options"], "DENY");
     let _ = client.get("/").await;
+}
+
+#[tokio::test]
+async fn an_admin_assigns_a_territorial_office_to_an_account() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::Admin).await;
+    let store = client.db.store.clone();
+    let director = store
+        .accounts()
+        .await
+        .expect("accounts")
+        .into_iter()
+        .find(|a| a.role == Role::TerritorialDirector)
+        .expect("the demo director");
+    let narino = store
+        .territorial_offices()
+        .await
+        .expect("offices")
+        .into_iter()
+        .find(|o| o.department_code == "52")
+        .expect("Nariño");
+    let csrf = client.csrf().await;
+    let path = format!("/admin/users/{}/office", director.id);
+    let unknown = client
+        .post_form(&path, &[("csrf_token", &csrf), ("office", "999")])
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.body.contains("No existe esa dirección territorial"));
+    let assigned = client
+        .post_form(
+            &path,
+            &[("csrf_token", &csrf), ("office", &narino.id.to_string())],
+        )
+        .await;
+    assert_eq!(assigned.status, StatusCode::SEE_OTHER);
+    let account = store.account(director.id).await.expect("read").expect("account");
+    assert_eq!(account.territorial_office_id, Some(narino.id));
+    let page = client.get("/admin/users").await.body;
+    assert!(page.contains(&format!("<option value=\"{}\" selected>", narino.id)));
+
+    client.forget_session();
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let csrf = client.csrf().await;
+    let refused = client
+        .post_form(&path, &[("csrf_token", &csrf), ("office", "")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }

@@ -21,6 +21,10 @@ pub struct Model {
     pub line: String,
     pub status: String,
     pub created_at: DbTimestamp,
+    /// AREL calls: the maximum co-financing, in % of the project (Art. 43).
+    pub arel_max_pct: Option<Dec>,
+    /// AREL calls: the cap per family, in SMMLV (Art. 43).
+    pub arel_cap_smmlv: Option<Dec>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

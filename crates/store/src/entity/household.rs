@@ -19,6 +19,10 @@ pub struct Model {
     pub ethnic_group: String,
     pub ethnic_community_registered: bool,
     pub program_line: String,
+    /// The head of household's e-mail address, for letters by SMTP (Art. 46).
+    pub email: Option<String>,
+    /// The head of household's postal address for correspondence.
+    pub correspondence_address: Option<String>,
     pub created_at: DbTimestamp,
 }
 

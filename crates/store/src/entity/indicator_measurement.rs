@@ -19,6 +19,12 @@ pub struct Model {
     pub status: String,
     pub submitted_by: Option<String>,
     pub created_at: DbTimestamp,
+    pub evidence_document_id: Option<i32>,
+    pub submitted_by_user: Option<i32>,
+    pub reviewed_by: Option<i32>,
+    pub reviewed_at: Option<DbTimestamp>,
+    pub review_comment: Option<String>,
+    pub project_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,6 +23,7 @@ pub struct Model {
     pub status: String,
     pub program_id: Option<i32>,
     pub created_at: DbTimestamp,
+    pub updated_at: Option<DbTimestamp>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,12 @@ mod m20261121_000002_reference_data;
 mod m20261121_000003_append_only_audit;
 mod m20261121_000004_screening;
 mod m20261121_000005_formulations;
+mod m20261121_000006_monitoring;
+mod m20261121_000007_targeting;
+mod m20261121_000008_verification;
+mod m20261121_000009_committee;
+mod m20261121_000010_parcels;
+mod m20261121_000011_correspondence;
 
 pub struct Migrator;
 
@@ -22,6 +28,12 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_append_only_audit::Migration),
             Box::new(m20261121_000004_screening::Migration),
             Box::new(m20261121_000005_formulations::Migration),
+            Box::new(m20261121_000006_monitoring::Migration),
+            Box::new(m20261121_000007_targeting::Migration),
+            Box::new(m20261121_000008_verification::Migration),
+            Box::new(m20261121_000009_committee::Migration),
+            Box::new(m20261121_000010_parcels::Migration),
+            Box::new(m20261121_000011_correspondence::Migration),
         ]
     }
 }

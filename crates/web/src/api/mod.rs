@@ -21,6 +21,7 @@ use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::pages::MunicipalityFilter;
 
 pub mod evaluation;
+pub mod open_data;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -31,6 +32,25 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/pdet-subregions", get(pdet_subregions))
         .route("/api/v1/projects", get(projects))
         .route("/api/v1/projects/{code}", get(project))
+        .route("/api/v1/open-data/projects.json", get(open_data::projects_json))
+        .route("/api/v1/open-data/projects.csv", get(open_data::projects_csv))
+        .route(
+            "/api/v1/open-data/indicators.json",
+            get(open_data::indicators_json),
+        )
+        .route("/api/v1/open-data/indicators.csv", get(open_data::indicators_csv))
+        .route(
+            "/api/v1/open-data/measurements.json",
+            get(open_data::measurements_json),
+        )
+        .route(
+            "/api/v1/open-data/measurements.csv",
+            get(open_data::measurements_csv),
+        )
+        .route(
+            "/api/v1/open-data/iati-activities.xml",
+            get(open_data::iati_activities),
+        )
         .route("/api/v1/calls", get(calls))
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/screenings/{id}", get(screening))
@@ -46,9 +66,11 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "vereda API", version = "1", description = "Territorial rural development co-financing: reference data, projects, calls and the audit log."),
-    paths(health, municipalities, departments, pdet_subregions, projects, project, calls, screening, audit, me, evaluation::evaluate),
+    paths(health, municipalities, departments, pdet_subregions, projects, project, calls, screening, audit, me, evaluation::evaluate,
+        open_data::projects_json, open_data::projects_csv, open_data::indicators_json, open_data::indicators_csv,
+        open_data::measurements_json, open_data::measurements_csv, open_data::iati_activities),
     components(schemas(ErrorBody, ErrorCode)),
-    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "staff", description = "Needs a staff session"))
+    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session"))
 )]
 pub struct ApiDoc;
 
@@ -202,7 +224,10 @@ fn totals_by_code(totals: &BTreeMap<vereda_domain::money::Currency, Decimal>) ->
 /// Every project, by code.
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects", responses((status = 200, body = Vec<ProjectSummary>)))]
 async fn projects(State(state): State<AppState>) -> Result<Json<Vec<ProjectSummary>>, AppError> {
-    let rows = state.store.projects().await?;
+    let rows = state
+        .store
+        .projects(&vereda_store::projects::ProjectFilter::default())
+        .await?;
     Ok(Json(
         rows.into_iter()
             .map(|p| ProjectSummary {

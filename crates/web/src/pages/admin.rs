@@ -21,6 +21,7 @@ use crate::error::AppError;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/users", get(users).post(create_user))
+        .route("/admin/users/{id}/office", axum::routing::post(assign_office))
         .route("/admin/ipm", get(ipm_form).post(import_ipm))
 }
 
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
 struct UsersPage {
     chrome: Chrome,
     accounts: Vec<Account>,
+    offices: Vec<vereda_store::programs::TerritorialOffice>,
     roles: &'static [Role],
     failure: Option<String>,
     email: String,
@@ -44,6 +46,7 @@ async fn users_page(
 ) -> Result<UsersPage, AppError> {
     Ok(UsersPage {
         accounts: state.store.accounts().await?,
+        offices: state.store.territorial_offices().await?,
         roles: Role::ALL,
         failure,
         email: form.map(|f| f.email.clone()).unwrap_or_default(),
@@ -229,4 +232,42 @@ fn parse_upload(name: &str, bytes: &[u8]) -> Result<(PovertyRecords, String), Ve
         });
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+#[derive(Deserialize)]
+struct OfficeForm {
+    /// Empty for none.
+    office: String,
+    csrf_token: String,
+}
+
+/// Sets the territorial office an account works for (a director awards in its name).
+async fn assign_office(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    axum::extract::Path(id): axum::extract::Path<i32>,
+    Form(form): Form<OfficeForm>,
+) -> Result<Response, AppError> {
+    let admin = visitor.require(Permission::ManageUsers)?.actor();
+    visitor.check_csrf(&form.csrf_token).await?;
+    let office = match form.office.trim() {
+        "" => None,
+        text => {
+            let offices = state.store.territorial_offices().await?;
+            let wanted = text
+                .parse::<i32>()
+                .ok()
+                .filter(|id| offices.iter().any(|o| o.id == *id));
+            match wanted {
+                Some(id) => Some(id),
+                None => {
+                    let message = format!("{}: {text:?}", visitor.lang.t("users.unknown_office"));
+                    let page = users_page(&state, &visitor, Some(message), None).await?;
+                    return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+                }
+            }
+        }
+    };
+    state.store.assign_territorial_office(&admin, id, office).await?;
+    Ok(Redirect::to("/admin/users").into_response())
 }

@@ -2,11 +2,22 @@
 //! carries a [`Chrome`]: the visitor's language, account and the header's links.
 
 mod admin;
+mod call_results;
+mod calls;
 mod evaluation;
 mod formulation;
+mod monitoring;
+mod parcels;
+mod preparation;
+mod procedure;
+mod projects;
 mod public;
 mod screening;
 mod staff;
+mod verification;
+
+pub use monitoring::today_in_colombia;
+mod targeting;
 
 pub use public::MunicipalityFilter;
 
@@ -29,6 +40,15 @@ pub fn routes() -> Router<AppState> {
         .merge(screening::routes())
         .merge(evaluation::routes())
         .merge(formulation::routes())
+        .merge(projects::routes())
+        .merge(monitoring::routes())
+        .merge(call_results::routes())
+        .merge(verification::routes())
+        .merge(parcels::routes())
+        .merge(preparation::routes())
+        .merge(calls::routes())
+        .merge(targeting::routes())
+        .merge(procedure::routes())
 }
 
 /// What every page's frame needs.

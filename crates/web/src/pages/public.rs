@@ -42,7 +42,10 @@ async fn home(State(state): State<AppState>, visitor: Visitor) -> Result<Respons
         municipalities: all.len(),
         pdet_municipalities: all.iter().filter(|m| m.pdet_subregion.is_some()).count(),
         subregions: state.store.pdet_subregions().await?.len(),
-        projects: state.store.projects().await?,
+        projects: state
+            .store
+            .projects(&vereda_store::projects::ProjectFilter::default())
+            .await?,
         chrome: Chrome::new(&visitor).await?,
     })
 }

@@ -716,6 +716,45 @@ fn filter_href(run_id: i32, reason: &str, municipality: &str, level: &str, page:
     href.trim_end_matches(['&', '?']).to_owned()
 }
 
+/// The article behind each reason code of a rule set.
+pub(super) struct ReasonArticles(Vec<(String, String, String)>);
+
+impl ReasonArticles {
+    pub(super) fn of(rule_set_id: &str) -> ReasonArticles {
+        ReasonArticles(
+            rule_book()
+                .ok()
+                .and_then(|book| book.get(rule_set_id))
+                .map(|set| {
+                    set.lines
+                        .iter()
+                        .flat_map(|line| {
+                            line.rules
+                                .iter()
+                                .map(|r| (r.code.clone(), line.line.to_string(), r.article.clone()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        )
+    }
+
+    /// A code of both lines may cite other articles in each: then each is named with its line.
+    pub(super) fn article(&self, code: &str) -> String {
+        let found: Vec<&(String, String, String)> = self.0.iter().filter(|(c, _, _)| c == code).collect();
+        let first = found.first().map(|(_, _, a)| a.as_str()).unwrap_or_default();
+        if found.iter().all(|(_, _, a)| a == first) {
+            first.to_owned()
+        } else {
+            found
+                .iter()
+                .map(|(_, line, a)| format!("{a} ({line})"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    }
+}
+
 async fn run_page(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -730,34 +769,8 @@ async fn run_page(
     let reason = filter.reason.unwrap_or_default().trim().to_owned();
     let municipality = filter.municipality.unwrap_or_default().trim().to_owned();
     let level = filter.level.unwrap_or_default().trim().to_owned();
-    // A code of both lines may cite other articles in each: then each is named with its line.
-    let articles: Vec<(String, String, String)> = rule_book()
-        .ok()
-        .and_then(|book| book.get(&run.rule_set_id))
-        .map(|set| {
-            set.lines
-                .iter()
-                .flat_map(|line| {
-                    line.rules
-                        .iter()
-                        .map(|r| (r.code.clone(), line.line.to_string(), r.article.clone()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let article_of = |code: &str| {
-        let found: Vec<&(String, String, String)> = articles.iter().filter(|(c, _, _)| c == code).collect();
-        let first = found.first().map(|(_, _, a)| a.as_str()).unwrap_or_default();
-        if found.iter().all(|(_, _, a)| a == first) {
-            first.to_owned()
-        } else {
-            found
-                .iter()
-                .map(|(_, line, a)| format!("{a} ({line})"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        }
-    };
+    let articles = ReasonArticles::of(&run.rule_set_id);
+    let article_of = |code: &str| articles.article(code);
 
     let (mut reasons, mut municipalities, mut levels, mut rows) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());

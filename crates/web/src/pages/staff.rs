@@ -46,12 +46,14 @@ async fn dashboard(State(state): State<AppState>, visitor: Visitor) -> Result<Re
 struct CallsPage {
     chrome: Chrome,
     calls: Vec<Call>,
+    can_manage: bool,
 }
 
 async fn calls(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
     visitor.require(Permission::ViewCalls)?;
     render(&CallsPage {
         calls: state.store.calls().await?,
+        can_manage: visitor.can(Permission::ManageCalls),
         chrome: Chrome::new(&visitor).await?,
     })
 }

@@ -31,9 +31,14 @@ impl Reply {
 
 impl Client {
     pub async fn with_demo() -> Client {
+        Client::with_demo_and(vereda_web::WebConfig::default()).await
+    }
+
+    /// The demo with a configuration of the test's own (an outbox directory, a fixed today).
+    pub async fn with_demo_and(config: vereda_web::WebConfig) -> Client {
         let db = vereda_store::test_support::sqlite().await.expect("database");
         vereda_store::demo::seed(&db.store).await.expect("demo data");
-        let app = vereda_web::app(db.store.clone(), vereda_web::WebConfig::default());
+        let app = vereda_web::app(db.store.clone(), config);
         Client {
             app,
             db,

@@ -1,0 +1,865 @@
+//! The verification of the households of a call (Art. 11-14, 45, 46): the notice of the
+//! institutional offer and its deadline, the documents each household brought, the outcome
+//! (eligible, not eligible, tacit withdrawal) with optimistic locking, the letters, and the
+//! household's timeline.
+//!
+//! "Today" is always the caller's: tacit withdrawal is flagged when a page is read after the
+//! deadline with documents missing, and only an officer's motivated decision confirms it.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use serde::Serialize;
+use vereda_domain::audit::{Actor, AuditAction};
+use vereda_domain::household::EthnicGroup;
+use vereda_domain::verification::{
+    DecisionError, DocumentKind, LetterFacts, LetterKind, VerificationStatus, check_decision,
+    document_deadline, missing_documents, render_letter, required_documents, withdrawal_due,
+};
+
+use crate::audit::{AuditEntry, AuditQuery};
+use crate::entity::{household_document, household_verification, letter, offer_notice, screening_result};
+use crate::households::HouseholdSummary;
+use crate::parcels::{ParcelStanding, parcels_refusal};
+use crate::types::{DbDate, DbTimestamp};
+use crate::{Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
+
+/// The notice of the institutional offer of a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OfferNotice {
+    pub id: i32,
+    pub call_id: i32,
+    pub notice_date: Date,
+    pub deadline: Date,
+    pub text: String,
+    pub created_at: jiff::Timestamp,
+}
+
+/// A document received from a household, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceivedDocument {
+    pub id: i32,
+    pub kind: DocumentKind,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub received_by: Option<i32>,
+    pub received_at: jiff::Timestamp,
+}
+
+/// A document to record: the file is already kept under its SHA-256.
+#[derive(Debug, Clone)]
+pub struct NewHouseholdDocument {
+    pub kind: DocumentKind,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+/// Where a household stands: its checklist, its documents and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HouseholdVerification {
+    pub household: HouseholdSummary,
+    pub notice: Option<OfferNotice>,
+    pub required: Vec<DocumentKind>,
+    pub documents: Vec<ReceivedDocument>,
+    pub missing: Vec<DocumentKind>,
+    pub status: VerificationStatus,
+    pub reasons: Option<String>,
+    pub reason_codes: Vec<String>,
+    pub decided_by: Option<i32>,
+    pub decided_at: Option<jiff::Timestamp>,
+    /// The version a decision form must carry back.
+    pub lock_version: i32,
+    /// Tacit withdrawal is due (Art. 45) and waits for an officer to confirm it.
+    pub withdrawal_due: bool,
+    /// The standing of each of its parcels (Art. 12-13): all must be suitable for eligible.
+    #[serde(skip)]
+    pub parcels: Vec<ParcelStanding>,
+}
+
+impl HouseholdVerification {
+    pub fn deadline(&self) -> Option<Date> {
+        self.notice.as_ref().map(|n| n.deadline)
+    }
+}
+
+/// An officer's decision on a household.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub status: VerificationStatus,
+    pub reasons: String,
+    /// The version the officer read.
+    pub lock_version: i32,
+}
+
+/// A letter to a household, and its delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LetterRecord {
+    pub id: i32,
+    pub call_id: i32,
+    pub household_id: i32,
+    pub kind: LetterKind,
+    pub recipient: String,
+    /// The head's e-mail address when the letter was written: SMTP when configured.
+    pub email: Option<String>,
+    pub subject: String,
+    pub body: String,
+    pub channel: String,
+    pub status: String,
+    pub location: Option<String>,
+    pub error: Option<String>,
+    pub created_at: jiff::Timestamp,
+}
+
+/// How a letter's delivery ended.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub channel: String,
+    pub sent: bool,
+    pub location: Option<String>,
+    pub error: Option<String>,
+}
+
+/// One event of a household's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimelineEvent {
+    pub at: jiff::Timestamp,
+    /// `created`, `screened`, `notice`, `document`, `verification`, `withdrawal`, `letter`,
+    /// `parcel_studied`, `parcel_visited`, `changed`.
+    pub kind: &'static str,
+    pub detail: String,
+    pub actor: String,
+}
+
+fn notice_from(row: offer_notice::Model) -> OfferNotice {
+    OfferNotice {
+        id: row.id,
+        call_id: row.call_id,
+        notice_date: row.notice_date.0,
+        deadline: row.deadline.0,
+        text: row.text,
+        created_at: row.created_at.0,
+    }
+}
+
+fn document_from(row: household_document::Model) -> StoreResult<ReceivedDocument> {
+    Ok(ReceivedDocument {
+        kind: row
+            .kind
+            .parse()
+            .map_err(|e| corrupt("household document", row.id, e))?,
+        id: row.id,
+        file_name: row.file_name,
+        content_type: row.content_type,
+        size_bytes: row.size_bytes,
+        sha256: row.sha256,
+        received_by: row.received_by,
+        received_at: row.received_at.0,
+    })
+}
+
+pub(crate) fn letter_from(row: letter::Model) -> StoreResult<LetterRecord> {
+    Ok(LetterRecord {
+        kind: row.kind.parse().map_err(|e| corrupt("letter", row.id, e))?,
+        id: row.id,
+        call_id: row.call_id,
+        household_id: row.household_id,
+        recipient: row.recipient,
+        email: row.email,
+        subject: row.subject,
+        body: row.body,
+        channel: row.channel,
+        status: row.status,
+        location: row.location,
+        error: row.error,
+        created_at: row.created_at.0,
+    })
+}
+
+fn split_codes(text: &str) -> Vec<String> {
+    text.split(';')
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn refusal(error: DecisionError) -> StoreError {
+    match error {
+        DecisionError::AlreadyDecided(_) | DecisionError::WithdrawalNotDue(_) => {
+            StoreError::Conflict(error.to_string())
+        }
+        DecisionError::MissingDocuments(_) | DecisionError::ReasonsRequired => {
+            StoreError::Invalid(error.to_string())
+        }
+    }
+}
+
+fn not_found_household(id: i32) -> StoreError {
+    StoreError::NotFound {
+        entity: "household",
+        id: id.to_string(),
+    }
+}
+
+/// The letter to insert, in the transaction of the change that produces it.
+pub(crate) fn letter_row(
+    kind: LetterKind,
+    household: &HouseholdSummary,
+    call_id: i32,
+    facts: LetterFacts,
+) -> letter::ActiveModel {
+    let rendered = render_letter(kind, &facts);
+    letter::ActiveModel {
+        call_id: Set(call_id),
+        household_id: Set(household.id),
+        kind: Set(kind.to_string()),
+        recipient: Set(household.head_name.clone()),
+        email: Set(household.email.clone()),
+        subject: Set(rendered.subject),
+        body: Set(rendered.body),
+        channel: Set(String::new()),
+        status: Set("pending".to_owned()),
+        location: Set(None),
+        error: Set(None),
+        created_at: Set(DbTimestamp::now()),
+        ..Default::default()
+    }
+}
+
+impl Store {
+    /// The notice of a call's offer, if recorded.
+    pub async fn offer_notice(&self, call_id: i32) -> StoreResult<Option<OfferNotice>> {
+        Ok(offer_notice::Entity::find()
+            .filter(offer_notice::Column::CallId.eq(call_id))
+            .one(&self.db)
+            .await?
+            .map(notice_from))
+    }
+
+    /// Records the notice of the institutional offer of a call (one per call), opens the
+    /// verification of each of its households and writes one offer letter to each, all in one
+    /// transaction. The letters come back pending, for delivery.
+    pub async fn record_offer_notice(
+        &self,
+        actor: &Actor,
+        call_id: i32,
+        notice_date: Date,
+        text: &str,
+    ) -> StoreResult<(OfferNotice, Vec<LetterRecord>)> {
+        if text.trim().is_empty() {
+            return Err(StoreError::Invalid(
+                "the notice of the offer needs its text".to_owned(),
+            ));
+        }
+        let call = self.call(call_id).await?.ok_or_else(|| StoreError::NotFound {
+            entity: "call",
+            id: call_id.to_string(),
+        })?;
+        let deadline = document_deadline(notice_date).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let households = self.households(Some(call_id)).await?;
+        let txn = self.db.begin().await?;
+        let stored = audit::insert(
+            &txn,
+            actor,
+            offer_notice::ActiveModel {
+                call_id: Set(call_id),
+                notice_date: Set(DbDate(notice_date)),
+                deadline: Set(DbDate(deadline)),
+                text: Set(text.trim().to_owned()),
+                recorded_by: Set(actor.user_id()),
+                created_at: Set(DbTimestamp::now()),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|error| {
+            match duplicate_or("offer notice of call", || call_id.to_string())(error) {
+                StoreError::Duplicate { .. } => {
+                    StoreError::Conflict(format!("the offer of call {} was already notified", call.code))
+                }
+                other => other,
+            }
+        })?;
+        let existing: Vec<i32> = household_verification::Entity::find()
+            .filter(household_verification::Column::HouseholdId.is_in(households.iter().map(|h| h.id)))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|v| v.household_id)
+            .collect();
+        let mut letters = Vec::new();
+        for household in &households {
+            if !existing.contains(&household.id) {
+                audit::insert(&txn, actor, pending_verification(household.id)).await?;
+            }
+            let facts = LetterFacts {
+                head_name: household.head_name.clone(),
+                household_ref: household.external_id.clone(),
+                call_name: call.name.clone(),
+                call_code: call.code.clone(),
+                deadline: Some(deadline),
+                required: required_of(household)?,
+                outcome: None,
+                reasons: String::new(),
+                date: notice_date,
+                award: None,
+            };
+            let row = letter_row(LetterKind::Offer, household, call_id, facts);
+            letters.push(letter_from(audit::insert(&txn, actor, row).await?)?);
+        }
+        txn.commit().await?;
+        Ok((notice_from(stored), letters))
+    }
+
+    /// Where a household stands on `today`; `None` if it does not exist.
+    pub async fn household_verification(
+        &self,
+        household_id: i32,
+        today: Date,
+    ) -> StoreResult<Option<HouseholdVerification>> {
+        let Some(household) = self.household(household_id).await? else {
+            return Ok(None);
+        };
+        let notice = match household.call_id {
+            Some(call_id) => self.offer_notice(call_id).await?,
+            None => None,
+        };
+        Ok(self.verifications_of(vec![household], notice, today).await?.pop())
+    }
+
+    /// Every household of a call, where it stands on `today`, in registration order.
+    pub async fn call_verifications(
+        &self,
+        call_id: i32,
+        today: Date,
+    ) -> StoreResult<Vec<HouseholdVerification>> {
+        let households = self.households(Some(call_id)).await?;
+        let notice = self.offer_notice(call_id).await?;
+        self.verifications_of(households, notice, today).await
+    }
+
+    async fn verifications_of(
+        &self,
+        households: Vec<HouseholdSummary>,
+        notice: Option<OfferNotice>,
+        today: Date,
+    ) -> StoreResult<Vec<HouseholdVerification>> {
+        let ids: Vec<i32> = households.iter().map(|h| h.id).collect();
+        let ids_of_parcels = ids.clone();
+        let mut documents: HashMap<i32, Vec<ReceivedDocument>> = HashMap::new();
+        for row in household_document::Entity::find()
+            .filter(household_document::Column::HouseholdId.is_in(ids.clone()))
+            .order_by_asc(household_document::Column::Id)
+            .all(&self.db)
+            .await?
+        {
+            documents
+                .entry(row.household_id)
+                .or_default()
+                .push(document_from(row)?);
+        }
+        let mut verifications: HashMap<i32, household_verification::Model> =
+            household_verification::Entity::find()
+                .filter(household_verification::Column::HouseholdId.is_in(ids))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|v| (v.household_id, v))
+                .collect();
+        let mut parcels: HashMap<i32, Vec<ParcelStanding>> = HashMap::new();
+        for p in self.parcels_of(&ids_of_parcels).await? {
+            parcels
+                .entry(p.parcel.household_id)
+                .or_default()
+                .push(ParcelStanding {
+                    parcel_id: p.parcel.id,
+                    name: p.parcel.name,
+                    standing: p.standing,
+                });
+        }
+        let mut out = Vec::with_capacity(households.len());
+        for household in households {
+            let required = required_of(&household)?;
+            let documents = documents.remove(&household.id).unwrap_or_default();
+            let received: Vec<DocumentKind> = documents.iter().map(|d| d.kind).collect();
+            let missing = missing_documents(&required, &received);
+            let row = verifications.remove(&household.id);
+            let status = match &row {
+                Some(row) => row
+                    .status
+                    .parse()
+                    .map_err(|e| corrupt("household verification", row.id, e))?,
+                None => VerificationStatus::Pending,
+            };
+            let due = notice
+                .as_ref()
+                .is_some_and(|n| withdrawal_due(status, n.deadline, today, &missing));
+            out.push(HouseholdVerification {
+                notice: notice.clone(),
+                required,
+                documents,
+                missing,
+                status,
+                reasons: row.as_ref().and_then(|r| r.reasons.clone()),
+                reason_codes: row
+                    .as_ref()
+                    .map(|r| split_codes(&r.reason_codes))
+                    .unwrap_or_default(),
+                decided_by: row.as_ref().and_then(|r| r.decided_by),
+                decided_at: row.as_ref().and_then(|r| r.decided_at.map(|t| t.0)),
+                lock_version: row.as_ref().map_or(0, |r| r.lock_version),
+                withdrawal_due: due,
+                parcels: parcels.remove(&household.id).unwrap_or_default(),
+                household,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records a document a household brought. Refused before the offer is notified and once
+    /// the verification is decided (a confirmed withdrawal included); allowed after the
+    /// deadline until an officer confirms the withdrawal.
+    pub async fn receive_household_document(
+        &self,
+        actor: &Actor,
+        household_id: i32,
+        new: NewHouseholdDocument,
+        today: Date,
+    ) -> StoreResult<ReceivedDocument> {
+        let state = self
+            .household_verification(household_id, today)
+            .await?
+            .ok_or_else(|| not_found_household(household_id))?;
+        if state.notice.is_none() {
+            return Err(StoreError::Conflict(format!(
+                "household {} cannot bring documents before the offer of its call is notified",
+                state.household.external_id
+            )));
+        }
+        if state.status != VerificationStatus::Pending {
+            return Err(StoreError::Conflict(format!(
+                "the verification of household {} is already decided ({}): no more documents are received",
+                state.household.external_id, state.status
+            )));
+        }
+        let row = household_document::ActiveModel {
+            household_id: Set(household_id),
+            kind: Set(new.kind.to_string()),
+            file_name: Set(new.file_name),
+            content_type: Set(new.content_type),
+            size_bytes: Set(new.size_bytes),
+            sha256: Set(new.sha256),
+            received_by: Set(actor.user_id()),
+            received_at: Set(DbTimestamp::now()),
+            ..Default::default()
+        };
+        let txn = self.db.begin().await?;
+        let stored = audit::insert(&txn, actor, row).await?;
+        txn.commit().await?;
+        document_from(stored)
+    }
+
+    /// A document of a household, by its id.
+    pub async fn household_document(
+        &self,
+        household_id: i32,
+        id: i32,
+    ) -> StoreResult<Option<ReceivedDocument>> {
+        household_document::Entity::find_by_id(id)
+            .filter(household_document::Column::HouseholdId.eq(household_id))
+            .one(&self.db)
+            .await?
+            .map(document_from)
+            .transpose()
+    }
+
+    /// Decides a household's verification: the rules of the domain, then an update that only
+    /// matches the version the officer read (`Conflict` otherwise), and the letter of the
+    /// decision, in one transaction. The letter comes back pending, for delivery.
+    pub async fn decide_verification(
+        &self,
+        actor: &Actor,
+        household_id: i32,
+        decision: Decision,
+        today: Date,
+    ) -> StoreResult<(HouseholdVerification, LetterRecord)> {
+        let state = self
+            .household_verification(household_id, today)
+            .await?
+            .ok_or_else(|| not_found_household(household_id))?;
+        let (Some(notice), Some(call_id)) = (state.notice.clone(), state.household.call_id) else {
+            return Err(StoreError::Conflict(format!(
+                "household {} cannot be verified before the offer of its call is notified",
+                state.household.external_id
+            )));
+        };
+        if decision.lock_version != state.lock_version {
+            return Err(changed_meanwhile(&state.household));
+        }
+        check_decision(
+            state.status,
+            decision.status,
+            &decision.reasons,
+            &state.missing,
+            notice.deadline,
+            today,
+        )
+        .map_err(refusal)?;
+        if decision.status == VerificationStatus::Eligible
+            && let Some(message) = parcels_refusal(&state.parcels)
+        {
+            tracing::info!(household = household_id, reason = %message, "eligible refused for the parcels");
+            return Err(StoreError::Invalid(message));
+        }
+        let call = self.call(call_id).await?.ok_or_else(|| StoreError::NotFound {
+            entity: "call",
+            id: call_id.to_string(),
+        })?;
+        let codes = screening_result::Entity::find()
+            .filter(screening_result::Column::HouseholdId.eq(household_id))
+            .one(&self.db)
+            .await?
+            .map(|r| r.reasons)
+            .unwrap_or_default();
+        let reasons = Some(decision.reasons.trim().to_owned()).filter(|r| !r.is_empty());
+        let txn = self.db.begin().await?;
+        let before = household_verification::Entity::find()
+            .filter(household_verification::Column::HouseholdId.eq(household_id))
+            .one(&txn)
+            .await?;
+        let before = match before {
+            Some(row) => row,
+            // Households registered after the notice get their row on their first decision.
+            None => audit::insert(&txn, actor, pending_verification(household_id))
+                .await
+                .map_err(|_| changed_meanwhile(&state.household))?,
+        };
+        let changed = household_verification::Entity::update_many()
+            .col_expr(
+                household_verification::Column::Status,
+                Expr::value(decision.status.to_string()),
+            )
+            .col_expr(
+                household_verification::Column::Reasons,
+                Expr::value(reasons.clone()),
+            )
+            .col_expr(
+                household_verification::Column::ReasonCodes,
+                Expr::value(codes.clone()),
+            )
+            .col_expr(
+                household_verification::Column::DecidedBy,
+                Expr::value(actor.user_id()),
+            )
+            .col_expr(
+                household_verification::Column::DecidedAt,
+                Expr::value(DbTimestamp::now()),
+            )
+            .col_expr(
+                household_verification::Column::LockVersion,
+                Expr::value(decision.lock_version + 1),
+            )
+            .filter(household_verification::Column::Id.eq(before.id))
+            .filter(household_verification::Column::LockVersion.eq(decision.lock_version))
+            .filter(household_verification::Column::Status.eq(VerificationStatus::Pending.as_str()))
+            .exec(&txn)
+            .await?;
+        if changed.rows_affected != 1 {
+            return Err(changed_meanwhile(&state.household));
+        }
+        let after = household_verification::Entity::find_by_id(before.id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found_household(household_id))?;
+        audit::record_update(&txn, actor, "household_verifications", after.id, &before, &after).await?;
+        let kind = if decision.status == VerificationStatus::Withdrawn {
+            LetterKind::Withdrawal
+        } else {
+            LetterKind::VerificationResult
+        };
+        let mut letter_reasons = reasons.clone().unwrap_or_default();
+        if decision.status == VerificationStatus::NotEligible && !codes.is_empty() {
+            letter_reasons.push_str(&format!(" (códigos de la focalización: {codes})"));
+        }
+        if decision.status == VerificationStatus::Withdrawn && !state.missing.is_empty() {
+            let names: Vec<&str> = state
+                .missing
+                .iter()
+                .map(|k| vereda_domain::verification::document_name_es(*k))
+                .collect();
+            letter_reasons.push_str(&format!("\nDocumentos no entregados: {}.", names.join("; ")));
+        }
+        let facts = LetterFacts {
+            head_name: state.household.head_name.clone(),
+            household_ref: state.household.external_id.clone(),
+            call_name: call.name.clone(),
+            call_code: call.code.clone(),
+            deadline: Some(notice.deadline),
+            required: state.required.clone(),
+            outcome: Some(decision.status),
+            reasons: letter_reasons,
+            date: today,
+            award: None,
+        };
+        let row = letter_row(kind, &state.household, call_id, facts);
+        let letter = letter_from(audit::insert(&txn, actor, row).await?)?;
+        txn.commit().await?;
+        let state = self
+            .household_verification(household_id, today)
+            .await?
+            .ok_or_else(|| not_found_household(household_id))?;
+        Ok((state, letter))
+    }
+
+    /// Records how a letter was delivered.
+    pub async fn record_delivery(
+        &self,
+        actor: &Actor,
+        letter_id: i32,
+        delivery: Delivery,
+    ) -> StoreResult<LetterRecord> {
+        let before = letter::Entity::find_by_id(letter_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "letter",
+                id: letter_id.to_string(),
+            })?;
+        let row = letter::ActiveModel {
+            id: sea_orm::ActiveValue::Unchanged(letter_id),
+            channel: Set(delivery.channel),
+            status: Set(if delivery.sent { "sent" } else { "failed" }.to_owned()),
+            location: Set(delivery.location),
+            error: Set(delivery.error),
+            ..Default::default()
+        };
+        let txn = self.db.begin().await?;
+        let after = audit::update(&txn, actor, &before, row).await?;
+        txn.commit().await?;
+        letter_from(after)
+    }
+
+    /// The letters of a call, newest first.
+    pub async fn call_letters(&self, call_id: i32) -> StoreResult<Vec<LetterRecord>> {
+        letter::Entity::find()
+            .filter(letter::Column::CallId.eq(call_id))
+            .order_by_desc(letter::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(letter_from)
+            .collect()
+    }
+
+    /// The letters to a household, oldest first.
+    pub async fn household_letters(&self, household_id: i32) -> StoreResult<Vec<LetterRecord>> {
+        letter::Entity::find()
+            .filter(letter::Column::HouseholdId.eq(household_id))
+            .order_by_asc(letter::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(letter_from)
+            .collect()
+    }
+
+    /// Everything that happened to a household, oldest first: from the audit log (its
+    /// creation and changes, its documents, its verification, its letters, the notice of its
+    /// call) and its screening.
+    pub async fn household_timeline(&self, household_id: i32) -> StoreResult<Vec<TimelineEvent>> {
+        let household = self
+            .household(household_id)
+            .await?
+            .ok_or_else(|| not_found_household(household_id))?;
+        let mut events = Vec::new();
+        let entries = |entity: &'static str, id: i32| AuditQuery {
+            entity: Some(entity.to_owned()),
+            entity_id: Some(id.to_string()),
+            before_id: None,
+            limit: 1000,
+        };
+        for entry in self.audit_entries(&entries("households", household_id)).await? {
+            let kind = if entry.action == AuditAction::Create {
+                "created"
+            } else {
+                "changed"
+            };
+            events.push(event(&entry, kind, household.external_id.clone()));
+        }
+        if let Some(result) = screening_result::Entity::find()
+            .filter(screening_result::Column::HouseholdId.eq(household_id))
+            .one(&self.db)
+            .await?
+        {
+            events.push((
+                0,
+                TimelineEvent {
+                    at: result.screened_at.0,
+                    kind: "screened",
+                    detail: if result.eligible {
+                        "eligible".to_owned()
+                    } else {
+                        format!("not_eligible: {}", result.reasons)
+                    },
+                    actor: format!("run {}", result.run_id),
+                },
+            ));
+        }
+        if let Some(call_id) = household.call_id
+            && let Some(notice) = self.offer_notice(call_id).await?
+        {
+            for entry in self.audit_entries(&entries("offer_notices", notice.id)).await? {
+                events.push(event(
+                    &entry,
+                    "notice",
+                    format!("{} → {}", notice.notice_date, notice.deadline),
+                ));
+            }
+        }
+        for document in household_document::Entity::find()
+            .filter(household_document::Column::HouseholdId.eq(household_id))
+            .all(&self.db)
+            .await?
+        {
+            for entry in self
+                .audit_entries(&entries("household_documents", document.id))
+                .await?
+            {
+                events.push(event(
+                    &entry,
+                    "document",
+                    format!("{} · {}", document.kind, document.file_name),
+                ));
+            }
+        }
+        if let Some(row) = household_verification::Entity::find()
+            .filter(household_verification::Column::HouseholdId.eq(household_id))
+            .one(&self.db)
+            .await?
+        {
+            for entry in self
+                .audit_entries(&entries("household_verifications", row.id))
+                .await?
+            {
+                let status = entry
+                    .after
+                    .as_ref()
+                    .and_then(|a| a.get("status"))
+                    .and_then(|s| s.as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                let reasons = entry
+                    .after
+                    .as_ref()
+                    .and_then(|a| a.get("reasons"))
+                    .and_then(|s| s.as_str())
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                let kind = if status == VerificationStatus::Withdrawn.as_str() {
+                    "withdrawal"
+                } else {
+                    "verification"
+                };
+                events.push(event(&entry, kind, format!("{status}{reasons}")));
+            }
+        }
+        for p in self.parcels_of(&[household_id]).await? {
+            if let Some(title) = &p.title {
+                for entry in self
+                    .audit_entries(&entries("parcel_title_studies", title.id))
+                    .await?
+                {
+                    let result = entry
+                        .after
+                        .as_ref()
+                        .and_then(|a| a.get("result"))
+                        .and_then(|s| s.as_str())
+                        .unwrap_or_default()
+                        .to_owned();
+                    events.push(event(
+                        &entry,
+                        "parcel_studied",
+                        format!("{} · {result}", p.parcel.name),
+                    ));
+                }
+            }
+            if let Some(visit) = &p.visit {
+                for entry in self.audit_entries(&entries("parcel_visits", visit.id)).await? {
+                    let date = entry
+                        .after
+                        .as_ref()
+                        .and_then(|a| a.get("visit_date"))
+                        .and_then(|s| s.as_str())
+                        .unwrap_or_default()
+                        .to_owned();
+                    events.push(event(
+                        &entry,
+                        "parcel_visited",
+                        format!("{} · {date}", p.parcel.name),
+                    ));
+                }
+            }
+        }
+        for letter in self.household_letters(household_id).await? {
+            for entry in self.audit_entries(&entries("letters", letter.id)).await? {
+                let status = entry
+                    .after
+                    .as_ref()
+                    .and_then(|a| a.get("status"))
+                    .and_then(|s| s.as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                events.push(event(&entry, "letter", format!("{} · {status}", letter.kind)));
+            }
+        }
+        events.sort_by(|a, b| a.1.at.cmp(&b.1.at).then(a.0.cmp(&b.0)));
+        Ok(events.into_iter().map(|(_, e)| e).collect())
+    }
+}
+
+/// A timeline event from an audit entry, keyed by the entry's id for a stable order.
+fn event(entry: &AuditEntry, kind: &'static str, detail: String) -> (i64, TimelineEvent) {
+    (
+        entry.id,
+        TimelineEvent {
+            at: entry.at,
+            kind,
+            detail,
+            actor: entry.actor.clone(),
+        },
+    )
+}
+
+fn changed_meanwhile(household: &HouseholdSummary) -> StoreError {
+    StoreError::Conflict(format!(
+        "the verification of household {} was changed by somebody else since you opened it; \
+         reload it and decide again",
+        household.external_id
+    ))
+}
+
+fn pending_verification(household_id: i32) -> household_verification::ActiveModel {
+    household_verification::ActiveModel {
+        household_id: Set(household_id),
+        status: Set(VerificationStatus::Pending.to_string()),
+        reasons: Set(None),
+        reason_codes: Set(String::new()),
+        decided_by: Set(None),
+        decided_at: Set(None),
+        lock_version: Set(0),
+        ..Default::default()
+    }
+}
+
+fn required_of(household: &HouseholdSummary) -> StoreResult<Vec<DocumentKind>> {
+    let ethnic: EthnicGroup = household
+        .ethnic_group
+        .parse()
+        .map_err(|e| corrupt("household", household.id, e))?;
+    Ok(required_documents(household.displaced, ethnic))
+}

@@ -1,0 +1,166 @@
+//! Files received through forms (evidence of measurements, project documents, the documents
+//! of a household): multipart reading with a size limit, the type told from the first bytes,
+//! and keeping the bytes under their SHA-256 in the uploads directory.
+
+use std::io::Write;
+
+use axum::extract::Multipart;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::{AppError, ErrorCode};
+use crate::i18n::Lang;
+
+/// A document received from a form, checked and kept in memory until stored.
+pub(crate) struct ReceivedFile {
+    pub file_name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// A file kept in the uploads directory.
+pub(crate) struct KeptFile {
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+/// The kinds of file accepted as evidence or public documents, told by their first bytes
+/// rather than by the name or the type the browser claims.
+pub(crate) fn detect_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(b"\xFF\xD8\xFF") {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        // Office Open XML (xlsx, docx) are zip files.
+        Some("application/zip")
+    } else if !bytes.is_empty() && !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok() {
+        Some("text/plain; charset=utf-8")
+    } else {
+        None
+    }
+}
+
+fn office_type(file_name: &str, detected: &'static str) -> &'static str {
+    let lower = file_name.to_ascii_lowercase();
+    match detected {
+        "application/zip" if lower.ends_with(".xlsx") => {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        }
+        "application/zip" if lower.ends_with(".docx") => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        }
+        "text/plain; charset=utf-8" if lower.ends_with(".csv") => "text/csv; charset=utf-8",
+        other => other,
+    }
+}
+
+/// Reads a multipart form: its text fields and at most one file (in `file_field`).
+pub(crate) async fn read_form(
+    lang: Lang,
+    multipart: &mut Multipart,
+    file_field: &str,
+    limit_bytes: usize,
+) -> Result<(Vec<(String, String)>, Option<ReceivedFile>, Option<String>), AppError> {
+    let mut fields = Vec::new();
+    let mut file = None;
+    let mut file_problem = None;
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::invalid(e.body_text()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name != file_field {
+            let text = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?;
+            fields.push((name, text));
+            continue;
+        }
+        let file_name = field
+            .file_name()
+            .map(|n| {
+                n.replace('\\', "/")
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .unwrap_or_default();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|e| AppError::invalid(e.body_text()))?
+        {
+            if bytes.len() + chunk.len() > limit_bytes {
+                return Err(AppError::with_detail(
+                    ErrorCode::PayloadTooLarge,
+                    lang.t("monitoring.error.too_large").to_owned(),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if file_name.is_empty() && bytes.is_empty() {
+            continue;
+        }
+        match detect_type(&bytes) {
+            Some(detected) => {
+                file = Some(ReceivedFile {
+                    content_type: office_type(&file_name, detected),
+                    file_name: if file_name.is_empty() {
+                        "documento".to_owned()
+                    } else {
+                        file_name
+                    },
+                    bytes,
+                })
+            }
+            None => file_problem = Some(lang.t("monitoring.error.file_type").replace("{file}", &file_name)),
+        }
+    }
+    Ok((fields, file, file_problem))
+}
+
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// Keeps the bytes under their SHA-256 (written to a temporary file, then renamed, so a
+/// failure leaves no half file), and returns what the store records.
+pub(crate) fn keep_file(state: &AppState, file: ReceivedFile) -> Result<KeptFile, AppError> {
+    let sha256: String = Sha256::digest(&file.bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let path = state.uploads.document_path(&sha256);
+    if !path.exists() {
+        let dir = path
+            .parent()
+            .ok_or_else(|| AppError::with_detail(ErrorCode::Internal, "no document directory"))?;
+        std::fs::create_dir_all(dir).map_err(|e| AppError::internal(&e))?;
+        let mut temporary = tempfile::NamedTempFile::new_in(dir).map_err(|e| AppError::internal(&e))?;
+        temporary
+            .write_all(&file.bytes)
+            .map_err(|e| AppError::internal(&e))?;
+        temporary
+            .as_file()
+            .sync_all()
+            .map_err(|e| AppError::internal(&e))?;
+        temporary
+            .persist(&path)
+            .map_err(|e| AppError::internal(&e.error))?;
+    }
+    Ok(KeptFile {
+        size_bytes: file.bytes.len() as i64,
+        file_name: file.file_name,
+        content_type: file.content_type.to_owned(),
+        sha256,
+    })
+}

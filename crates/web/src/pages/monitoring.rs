@@ -1,0 +1,705 @@
+//! Follow-up of results (Art. 34-36) for staff: a project's framework, measurements submitted
+//! with their evidence, their review by another officer, indicator targets and public
+//! documents. Every change clears the public pages, so the portal shows it at once.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use vereda_domain::accounts::Permission;
+use vereda_domain::monitoring::{
+    ExecutionStatus, FieldProblem, IndicatorUnit, MeasurementDraft, MeasurementStatus, Problem, ProjectCard,
+};
+use vereda_store::StoreError;
+use vereda_store::projects::{
+    IndicatorEdit, IndicatorForEdit, MeasurementQuery, MeasurementRow, MeasurementSubmission, NewDocument,
+    Review,
+};
+
+use super::Chrome;
+use super::projects::{no_such_indicator, not_found_project, unit_label};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::documents::{KeptFile, field, keep_file, read_form};
+use crate::error::{AppError, urlencode};
+use crate::i18n::Lang;
+
+/// The largest evidence file or public document.
+pub const DOCUMENT_LIMIT_BYTES: usize = 20 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/proyectos", get(projects))
+        .route("/staff/proyectos/{code}", get(framework))
+        .route(
+            "/staff/proyectos/{code}/documentos",
+            post(add_document).layer(DefaultBodyLimit::max(DOCUMENT_LIMIT_BYTES + 64 * 1024)),
+        )
+        .route("/staff/proyectos/{code}/indicadores/{number}", get(indicator))
+        .route(
+            "/staff/proyectos/{code}/indicadores/{number}/mediciones",
+            post(submit_measurement).layer(DefaultBodyLimit::max(DOCUMENT_LIMIT_BYTES + 64 * 1024)),
+        )
+        .route(
+            "/staff/proyectos/{code}/indicadores/{number}/metas",
+            post(edit_targets),
+        )
+        .route("/staff/mediciones", get(review_queue))
+        .route("/staff/mediciones/{id}/revision", post(review))
+}
+
+/// Today in Colombia (UTC−5 all year), the date a measurement may not pass.
+pub fn today_in_colombia() -> jiff::civil::Date {
+    let offset = jiff::tz::Offset::constant(-5);
+    jiff::Timestamp::now().to_zoned(offset.to_time_zone()).date()
+}
+
+#[derive(Template)]
+#[template(path = "staff_projects.html")]
+struct ProjectsPage {
+    chrome: Chrome,
+    projects: Vec<vereda_store::projects::ProjectSummary>,
+    pending: usize,
+}
+
+async fn projects(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let pending = state
+        .store
+        .measurements(&MeasurementQuery {
+            status: Some(MeasurementStatus::Submitted),
+            ..MeasurementQuery::default()
+        })
+        .await?
+        .len();
+    super::render(&ProjectsPage {
+        projects: state.store.projects(&Default::default()).await?,
+        pending,
+        chrome: Chrome::new(&visitor).await?,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "staff_project.html")]
+struct FrameworkPage {
+    chrome: Chrome,
+    card: ProjectCard,
+    code_path: String,
+    can_manage: bool,
+    failure: Option<String>,
+    saved: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct Flash {
+    #[serde(default)]
+    guardado: Option<String>,
+}
+
+async fn card_or_404(state: &AppState, code: &str) -> Result<ProjectCard, AppError> {
+    state
+        .store
+        .project_card(code)
+        .await?
+        .ok_or_else(|| not_found_project(code))
+}
+
+async fn framework(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(code): Path<String>,
+    Query(flash): Query<Flash>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let card = card_or_404(&state, &code).await?;
+    super::render(&FrameworkPage {
+        code_path: urlencode(&card.code),
+        can_manage: visitor.can(Permission::ManageProjects),
+        failure: None,
+        saved: flash.guardado.is_some(),
+        chrome: Chrome::new(&visitor).await?,
+        card,
+    })
+}
+
+/// What the measurement form holds, kept to show it again with its errors.
+#[derive(Debug, Default, Clone)]
+struct MeasurementForm {
+    measured_on: String,
+    value: String,
+    value_women: String,
+    value_men: String,
+    source: String,
+}
+
+#[derive(Debug, Default, Clone)]
+struct TargetsForm {
+    baseline: String,
+    goal: String,
+    status: String,
+    lock_version: i32,
+}
+
+/// Problems by form field, in the visitor's language.
+#[derive(Debug, Default)]
+struct FormErrors(Vec<(String, String)>);
+
+impl FormErrors {
+    fn add(&mut self, field: &str, message: String) {
+        self.0.push((field.to_owned(), message));
+    }
+
+    fn for_field(&self, field: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_indicator.html")]
+struct IndicatorPage {
+    chrome: Chrome,
+    project_title: String,
+    code: String,
+    code_path: String,
+    item: IndicatorForEdit,
+    unit: String,
+    history: Vec<MeasurementRow>,
+    measurement: MeasurementForm,
+    measurement_errors: FormErrors,
+    targets: TargetsForm,
+    target_errors: FormErrors,
+    failure: Option<String>,
+    notice: Option<&'static str>,
+    can_record: bool,
+    can_manage: bool,
+    statuses: &'static [ExecutionStatus],
+    today: jiff::civil::Date,
+}
+
+impl IndicatorPage {
+    fn errors_of<'a>(&'a self, errors: &'a FormErrors, field: &str) -> Vec<&'a str> {
+        errors.for_field(field)
+    }
+}
+
+struct IndicatorView {
+    measurement: MeasurementForm,
+    measurement_errors: FormErrors,
+    targets: Option<TargetsForm>,
+    target_errors: FormErrors,
+    failure: Option<String>,
+    notice: Option<&'static str>,
+}
+
+impl IndicatorView {
+    fn fresh(notice: Option<&'static str>) -> IndicatorView {
+        IndicatorView {
+            measurement: MeasurementForm::default(),
+            measurement_errors: FormErrors::default(),
+            targets: None,
+            target_errors: FormErrors::default(),
+            failure: None,
+            notice,
+        }
+    }
+}
+
+async fn indicator_page(
+    state: &AppState,
+    visitor: &Visitor,
+    code: &str,
+    number: i32,
+    view: IndicatorView,
+) -> Result<IndicatorPage, AppError> {
+    let card = card_or_404(state, code).await?;
+    let item = state
+        .store
+        .indicator_for_edit(code, number)
+        .await?
+        .ok_or_else(|| no_such_indicator(code, number))?;
+    let history = state
+        .store
+        .measurements(&MeasurementQuery {
+            project_code: Some(code.to_owned()),
+            indicator_number: Some(number),
+            status: None,
+        })
+        .await?;
+    let targets = view.targets.unwrap_or_else(|| TargetsForm {
+        baseline: item.progress.baseline.normalize().to_string(),
+        goal: item.progress.goal.normalize().to_string(),
+        status: item.progress.status.to_string(),
+        lock_version: item.lock_version,
+    });
+    Ok(IndicatorPage {
+        unit: unit_label(visitor.lang, item.progress.unit.as_str()),
+        project_title: card.title,
+        code: code.to_owned(),
+        code_path: urlencode(code),
+        history,
+        measurement: view.measurement,
+        measurement_errors: view.measurement_errors,
+        targets,
+        target_errors: view.target_errors,
+        failure: view.failure,
+        notice: view.notice,
+        can_record: visitor.can(Permission::RecordMeasurements),
+        can_manage: visitor.can(Permission::ManageProjects),
+        statuses: ExecutionStatus::ALL,
+        today: super::monitoring::today_in_colombia(),
+        chrome: Chrome::new(visitor).await?,
+        item,
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct IndicatorFlash {
+    #[serde(default)]
+    hecho: Option<String>,
+}
+
+async fn indicator(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((code, number)): Path<(String, i32)>,
+    Query(flash): Query<IndicatorFlash>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let notice = match flash.hecho.as_deref() {
+        Some("medicion") => Some("monitoring.submitted"),
+        Some("metas") => Some("monitoring.targets_saved"),
+        _ => None,
+    };
+    super::render(&indicator_page(&state, &visitor, &code, number, IndicatorView::fresh(notice)).await?)
+}
+
+/// Reads a decimal as people type it: `13.2`, `13,2` or `1.500` (thousands) are accepted.
+fn read_decimal(
+    lang: Lang,
+    field: &str,
+    text: &str,
+    required: bool,
+    errors: &mut FormErrors,
+) -> Option<Decimal> {
+    let text = text.trim().replace(' ', "");
+    if text.is_empty() {
+        if required {
+            errors.add(field, lang.t("monitoring.error.required").to_owned());
+        }
+        return None;
+    }
+    let plain = match (text.contains(','), text.contains('.')) {
+        (true, true) => text.replace('.', "").replace(',', "."),
+        (true, false) => text.replace(',', "."),
+        _ => text.clone(),
+    };
+    match plain.parse::<Decimal>() {
+        Ok(value) => Some(value),
+        Err(_) => {
+            errors.add(
+                field,
+                lang.t("monitoring.error.not_a_number").replace("{value}", &text),
+            );
+            None
+        }
+    }
+}
+
+fn problem_text(lang: Lang, problem: &Problem) -> String {
+    let (key, values): (&str, Vec<(&str, String)>) = match problem {
+        Problem::Negative { value, unit } => (
+            "monitoring.error.negative",
+            vec![("value", lang.amount(value)), ("unit", unit_name(lang, *unit))],
+        ),
+        Problem::OverHundredPercent { value } => (
+            "monitoring.error.over_hundred",
+            vec![("value", lang.amount(value))],
+        ),
+        Problem::FutureDate { date, today } => (
+            "monitoring.error.future_date",
+            vec![("date", lang.date(*date)), ("today", lang.date(*today))],
+        ),
+        Problem::SexesExceedTotal { women, men, total } => (
+            "monitoring.error.sexes_exceed_total",
+            vec![
+                ("women", lang.amount(women)),
+                ("men", lang.amount(men)),
+                ("total", lang.amount(total)),
+            ],
+        ),
+        Problem::GoalNotPositive { value } => (
+            "monitoring.error.goal_not_positive",
+            vec![("value", lang.amount(value))],
+        ),
+    };
+    values
+        .into_iter()
+        .fold(lang.t(key).to_owned(), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), &value)
+        })
+}
+
+fn unit_name(lang: Lang, unit: IndicatorUnit) -> String {
+    lang.t(&format!(
+        "monitoring.unit.{}",
+        unit.as_str().replace('%', "percent")
+    ))
+    .to_owned()
+}
+
+fn add_problems(lang: Lang, problems: &[FieldProblem], errors: &mut FormErrors) {
+    for problem in problems {
+        errors.add(problem.field, problem_text(lang, &problem.problem));
+    }
+}
+
+/// What the store records of a file kept for a project.
+fn kept_document(kept: KeptFile, title: String, public: bool) -> NewDocument {
+    NewDocument {
+        title: if title.trim().is_empty() {
+            kept.file_name.clone()
+        } else {
+            title
+        },
+        file_name: kept.file_name,
+        content_type: kept.content_type,
+        size_bytes: kept.size_bytes,
+        sha256: kept.sha256,
+        public,
+    }
+}
+
+async fn submit_measurement(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((code, number)): Path<(String, i32)>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let actor = visitor.require(Permission::RecordMeasurements)?.actor();
+    let lang = visitor.lang;
+    let (fields, evidence, file_problem) =
+        read_form(lang, &mut multipart, "evidence", DOCUMENT_LIMIT_BYTES).await?;
+    visitor.check_csrf(field(&fields, "csrf_token")).await?;
+    let item = state
+        .store
+        .indicator_for_edit(&code, number)
+        .await?
+        .ok_or_else(|| no_such_indicator(&code, number))?;
+    let form = MeasurementForm {
+        measured_on: field(&fields, "measured_on").trim().to_owned(),
+        value: field(&fields, "value").to_owned(),
+        value_women: field(&fields, "value_women").to_owned(),
+        value_men: field(&fields, "value_men").to_owned(),
+        source: field(&fields, "source").trim().to_owned(),
+    };
+    let mut errors = FormErrors::default();
+    if let Some(problem) = file_problem {
+        errors.add("evidence", problem);
+    }
+    let measured_on = match form.measured_on.parse::<jiff::civil::Date>() {
+        Ok(date) => Some(date),
+        Err(_) => {
+            let key = if form.measured_on.is_empty() {
+                "monitoring.error.required"
+            } else {
+                "monitoring.error.not_a_date"
+            };
+            errors.add("measured_on", lang.t(key).replace("{value}", &form.measured_on));
+            None
+        }
+    };
+    let value = read_decimal(lang, "value", &form.value, true, &mut errors);
+    let value_women = read_decimal(lang, "value_women", &form.value_women, false, &mut errors);
+    let value_men = read_decimal(lang, "value_men", &form.value_men, false, &mut errors);
+    let draft = match (measured_on, value) {
+        (Some(measured_on), Some(value)) => {
+            let draft = MeasurementDraft {
+                measured_on,
+                value,
+                value_women,
+                value_men,
+            };
+            if let Err(problems) = draft.validate(item.progress.unit, today_in_colombia()) {
+                add_problems(lang, &problems, &mut errors);
+            }
+            Some(draft)
+        }
+        _ => None,
+    };
+    let draft = match draft {
+        Some(draft) if errors.is_empty() => draft,
+        _ => {
+            tracing::info!(project = %code, indicator = number, problems = ?errors.0, "measurement refused");
+            let view = IndicatorView {
+                measurement: form,
+                measurement_errors: errors,
+                ..IndicatorView::fresh(None)
+            };
+            let page = indicator_page(&state, &visitor, &code, number, view).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, super::render(&page)?).into_response());
+        }
+    };
+    let evidence = match evidence {
+        Some(file) => {
+            let title = format!(
+                "{} {number} · {}",
+                lang.t("monitoring.evidence_of"),
+                draft.measured_on
+            );
+            Some(kept_document(keep_file(&state, file)?, title, false))
+        }
+        None => None,
+    };
+    let submission = MeasurementSubmission {
+        draft,
+        source: Some(form.source).filter(|s| !s.is_empty()),
+        evidence,
+    };
+    state
+        .store
+        .submit_measurement(&actor, &code, number, submission, today_in_colombia())
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/staff/proyectos/{}/indicadores/{number}?hecho=medicion",
+        urlencode(&code)
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct TargetsPost {
+    baseline: String,
+    goal: String,
+    status: String,
+    lock_version: i32,
+    csrf_token: String,
+}
+
+async fn edit_targets(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((code, number)): Path<(String, i32)>,
+    Form(post): Form<TargetsPost>,
+) -> Result<Response, AppError> {
+    let actor = visitor.require(Permission::ManageProjects)?.actor();
+    visitor.check_csrf(&post.csrf_token).await?;
+    let lang = visitor.lang;
+    let item = state
+        .store
+        .indicator_for_edit(&code, number)
+        .await?
+        .ok_or_else(|| no_such_indicator(&code, number))?;
+    let mut errors = FormErrors::default();
+    let baseline = read_decimal(lang, "baseline", &post.baseline, true, &mut errors);
+    let goal = read_decimal(lang, "goal", &post.goal, true, &mut errors);
+    let status = match post.status.parse::<ExecutionStatus>() {
+        Ok(status) => Some(status),
+        Err(e) => {
+            errors.add("status", e.to_string());
+            None
+        }
+    };
+    if let (Some(baseline), Some(goal)) = (baseline, goal)
+        && let Err(problems) = vereda_domain::monitoring::validate_targets(item.progress.unit, baseline, goal)
+    {
+        add_problems(lang, &problems, &mut errors);
+    }
+    let form = TargetsForm {
+        baseline: post.baseline.clone(),
+        goal: post.goal.clone(),
+        status: post.status.clone(),
+        lock_version: post.lock_version,
+    };
+    let refuse = async |errors: FormErrors,
+                        failure: Option<String>,
+                        status: StatusCode|
+           -> Result<Response, AppError> {
+        let view = IndicatorView {
+            targets: Some(form.clone()),
+            target_errors: errors,
+            failure,
+            ..IndicatorView::fresh(None)
+        };
+        let page = indicator_page(&state, &visitor, &code, number, view).await?;
+        Ok((status, super::render(&page)?).into_response())
+    };
+    let (Some(baseline), Some(goal), Some(status), true) = (baseline, goal, status, errors.is_empty()) else {
+        tracing::info!(project = %code, indicator = number, problems = ?errors.0, "indicator edit refused");
+        return refuse(errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let edit = IndicatorEdit {
+        baseline,
+        goal,
+        status,
+        lock_version: post.lock_version,
+    };
+    match state.store.update_indicator(&actor, &code, number, edit).await {
+        Ok(_) => {
+            state.public_pages.clear();
+            Ok(Redirect::to(&format!(
+                "/staff/proyectos/{}/indicadores/{number}?hecho=metas",
+                urlencode(&code)
+            ))
+            .into_response())
+        }
+        Err(StoreError::Conflict(_)) => {
+            tracing::info!(project = %code, indicator = number, "indicator edit refused: changed meanwhile");
+            refuse(
+                FormErrors::default(),
+                Some(lang.t("monitoring.error.changed_meanwhile").to_owned()),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn add_document(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(code): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let actor = visitor.require(Permission::ManageProjects)?.actor();
+    let lang = visitor.lang;
+    let (fields, file, file_problem) =
+        read_form(lang, &mut multipart, "document", DOCUMENT_LIMIT_BYTES).await?;
+    visitor.check_csrf(field(&fields, "csrf_token")).await?;
+    let card = card_or_404(&state, &code).await?;
+    let problem = match (&file, file_problem) {
+        (_, Some(problem)) => Some(problem),
+        (None, None) => Some(lang.t("monitoring.error.no_file").to_owned()),
+        _ => None,
+    };
+    if let (Some(file), None) = (file, &problem) {
+        let document = kept_document(keep_file(&state, file)?, field(&fields, "title").to_owned(), true);
+        state.store.add_project_document(&actor, &code, document).await?;
+        state.public_pages.clear();
+        return Ok(
+            Redirect::to(&format!("/staff/proyectos/{}?guardado=1", urlencode(&code))).into_response(),
+        );
+    }
+    tracing::info!(project = %code, ?problem, "document refused");
+    let page = FrameworkPage {
+        code_path: urlencode(&card.code),
+        can_manage: true,
+        failure: problem,
+        saved: false,
+        chrome: Chrome::new(&visitor).await?,
+        card,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, super::render(&page)?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "measurements.html")]
+struct QueuePage {
+    chrome: Chrome,
+    pending: Vec<MeasurementRow>,
+    me: Option<i32>,
+    failure: Option<String>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+struct QueueFlash {
+    #[serde(default)]
+    hecho: Option<String>,
+}
+
+async fn queue_page(
+    state: &AppState,
+    visitor: &Visitor,
+    failure: Option<String>,
+    notice: Option<&'static str>,
+) -> Result<QueuePage, AppError> {
+    Ok(QueuePage {
+        pending: state
+            .store
+            .measurements(&MeasurementQuery {
+                status: Some(MeasurementStatus::Submitted),
+                ..MeasurementQuery::default()
+            })
+            .await?,
+        me: visitor.account.as_ref().map(|a| a.id),
+        failure,
+        notice,
+        chrome: Chrome::new(visitor).await?,
+    })
+}
+
+async fn review_queue(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(flash): Query<QueueFlash>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ReviewMeasurements)?;
+    let notice = match flash.hecho.as_deref() {
+        Some("aprobada") => Some("monitoring.approved"),
+        Some("devuelta") => Some("monitoring.returned"),
+        _ => None,
+    };
+    super::render(&queue_page(&state, &visitor, None, notice).await?)
+}
+
+#[derive(Deserialize)]
+struct ReviewPost {
+    decision: String,
+    #[serde(default)]
+    comment: String,
+    csrf_token: String,
+}
+
+async fn review(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(post): Form<ReviewPost>,
+) -> Result<Response, AppError> {
+    let actor = visitor.require(Permission::ReviewMeasurements)?.actor();
+    visitor.check_csrf(&post.csrf_token).await?;
+    let lang = visitor.lang;
+    let (decision, done) = match post.decision.as_str() {
+        "approve" => (Review::Approve, "aprobada"),
+        "return" => (
+            Review::Return {
+                comment: post.comment.clone(),
+            },
+            "devuelta",
+        ),
+        other => {
+            return Err(AppError::invalid(format!(
+                "unknown decision {other:?}: approve or return"
+            )));
+        }
+    };
+    let refusal = match state.store.review_measurement(&actor, id, decision).await {
+        Ok(()) => {
+            state.public_pages.clear();
+            return Ok(Redirect::to(&format!("/staff/mediciones?hecho={done}")).into_response());
+        }
+        Err(StoreError::Forbidden(_)) => (StatusCode::FORBIDDEN, lang.t("monitoring.error.own_measurement")),
+        Err(StoreError::Conflict(_)) => (StatusCode::CONFLICT, lang.t("monitoring.error.already_reviewed")),
+        Err(StoreError::Invalid(_)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            lang.t("monitoring.error.comment_required"),
+        ),
+        Err(other) => return Err(other.into()),
+    };
+    tracing::info!(measurement = id, reason = refusal.1, "review refused");
+    let page = queue_page(&state, &visitor, Some(refusal.1.to_owned()), None).await?;
+    Ok((refusal.0, super::render(&page)?).into_response())
+}

@@ -1,0 +1,955 @@
+//! The program's procedure in the browser (Art. 23-27, 31-33): a project's procedure page
+//! (state, families' endorsement, objections, award, disbursement checklist and timeline), the
+//! committee's sessions (attendance, agenda, concepts, objections, minutes and their
+//! signatures), the award resolution and the comparison of two versions.
+//!
+//! Every step goes through `vereda_store::procedure`, which checks the state and the role of
+//! the logged-in account and answers 403, 409 or 422 with the reason; nothing changes then.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use vereda_domain::accounts::{Permission, Role};
+use vereda_domain::procedure::ProcedureState;
+use vereda_store::accounts::Account;
+use vereda_store::procedure::{
+    Award, Concept, Endorsement, FieldChange, Minutes, NewAward, NewEndorsement, NewObjection, NewSession,
+    Objection, ObjectionTarget, Requirement, TimelineEvent,
+};
+
+use super::{Chrome, render};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::{AppError, ErrorCode};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/formulations/{id}/procedure", get(show))
+        .route("/staff/formulations/{id}/endorsement", post(endorse))
+        .route("/staff/formulations/{id}/objections", post(object))
+        .route("/staff/formulations/{id}/award", get(resolution).post(award))
+        .route("/staff/formulations/{id}/award.pdf", get(resolution_pdf))
+        .route("/staff/formulations/{id}/disbursement/evidence", post(evidence))
+        .route("/staff/formulations/{id}/disbursement", post(disburse))
+        .route("/staff/formulations/{id}/diff", get(diff))
+        .route("/staff/committee", get(sessions).post(create_session))
+        .route("/staff/committee/{id}", get(session))
+        .route("/staff/committee/{id}/agenda", post(schedule))
+        .route("/staff/committee/{id}/concepts/{item}", post(concept))
+        .route("/staff/committee/{id}/objections/{objection}", post(decide))
+        .route("/staff/committee/{id}/close", post(close))
+        .route("/staff/committee/{id}/sign", post(sign))
+        .route("/staff/committee/{id}/minutes.pdf", get(minutes_pdf))
+}
+
+fn state_key(state: ProcedureState) -> &'static str {
+    match state {
+        ProcedureState::Draft => "procedure.state_draft",
+        ProcedureState::Submitted => "procedure.state_submitted",
+        ProcedureState::Endorsed => "procedure.state_endorsed",
+        ProcedureState::OnAgenda => "procedure.state_on_agenda",
+        ProcedureState::Viable => "procedure.state_viable",
+        ProcedureState::Returned => "procedure.state_returned",
+        ProcedureState::Awarded => "procedure.state_awarded",
+        ProcedureState::Disbursed => "procedure.state_disbursed",
+    }
+}
+
+fn requirement_key(requirement: Requirement) -> &'static str {
+    match requirement {
+        Requirement::JointAccount => "procedure.req_joint_account",
+        Requirement::PositiveConcept => "procedure.req_positive_concept",
+        Requirement::Resolution => "procedure.req_resolution",
+        Requirement::ApprovedPolicy => "procedure.req_approved_policy",
+    }
+}
+
+fn when(timestamp: jiff::Timestamp) -> String {
+    timestamp.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn date(text: &str, what: &str) -> Result<jiff::civil::Date, AppError> {
+    text.trim()
+        .parse()
+        .map_err(|_| AppError::invalid(format!("{what}: {text:?} no es una fecha AAAA-MM-DD")))
+}
+
+fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, AppError> {
+    text.trim()
+        .parse()
+        .map_err(|_| AppError::invalid(format!("{what}: {text:?} no es un número")))
+}
+
+/// The territorial office code of resolution numbers: the first three letters of the
+/// office's name, after "Dirección Territorial", without accents (`Caquetá` → `CAQ`).
+fn office_code(name: &str) -> String {
+    let name = name.trim();
+    let place = ["Dirección Territorial", "Direccion Territorial", "DT"]
+        .iter()
+        .find_map(|prefix| name.strip_prefix(prefix))
+        .unwrap_or(name);
+    place
+        .chars()
+        .filter_map(|c| match c {
+            'á' | 'Á' => Some('A'),
+            'é' | 'É' => Some('E'),
+            'í' | 'Í' => Some('I'),
+            'ó' | 'Ó' => Some('O'),
+            'ú' | 'Ú' | 'ü' => Some('U'),
+            'ñ' | 'Ñ' => Some('N'),
+            c if c.is_ascii_alphabetic() => Some(c.to_ascii_uppercase()),
+            _ => None,
+        })
+        .take(3)
+        .collect()
+}
+
+// ---- A project's procedure ---------------------------------------------------------------
+
+struct CheckRow {
+    key: &'static str,
+    evidence: Option<String>,
+}
+
+/// The co-financing split of the latest version, suggested for the award.
+struct Split {
+    contribution: Decimal,
+    counterpart: Decimal,
+    guarantee: Decimal,
+}
+
+#[derive(Template)]
+#[template(path = "procedure.html")]
+struct ProcedurePage {
+    chrome: Chrome,
+    id: i32,
+    code: String,
+    title: String,
+    state: &'static str,
+    latest: i32,
+    endorsements: Vec<Endorsement>,
+    objections: Vec<Objection>,
+    award: Option<Award>,
+    checklist: Vec<CheckRow>,
+    lock_version: i32,
+    paid: Option<String>,
+    timeline: Vec<TimelineEvent>,
+    split: Option<Split>,
+    can_endorse: bool,
+    can_object: bool,
+    can_award: bool,
+    can_disburse: bool,
+    today: String,
+}
+
+impl ProcedurePage {
+    fn when(&self, at: &jiff::Timestamp) -> String {
+        when(*at)
+    }
+
+    fn kind_key(&self, kind: &str) -> &'static str {
+        match kind {
+            "version" => "procedure.kind_version",
+            "endorsement" => "procedure.kind_endorsement",
+            "concept" => "procedure.kind_concept",
+            "signature" => "procedure.kind_signature",
+            "objection" => "procedure.kind_objection",
+            "objection_decided" => "procedure.kind_objection_decided",
+            "award" => "procedure.kind_award",
+            "disbursement" => "procedure.kind_disbursement",
+            _ => "procedure.kind_status",
+        }
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let record = state
+        .store
+        .formulation(id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let latest = record.versions.last().map_or(0, |v| v.number);
+    let procedure = state.store.procedure_state(id).await?;
+    let checklist = state.store.disbursement_checklist(id).await?;
+    let split = match state.store.formulation_version(id, latest).await? {
+        Some(content) => match crate::evaluation::run(content, None) {
+            Ok(crate::evaluation::Outcome::Evaluated(evaluated)) => {
+                evaluated.cofinancing.as_ref().ok().map(|s| Split {
+                    contribution: s.contribution,
+                    counterpart: s.counterpart,
+                    guarantee: s.guarantee.amount,
+                })
+            }
+            _ => None,
+        },
+        None => None,
+    };
+    let page = ProcedurePage {
+        chrome: Chrome::new(&visitor).await?,
+        id,
+        code: record.formulation.code.clone(),
+        title: record.formulation.title.clone(),
+        state: state_key(procedure),
+        latest,
+        endorsements: state.store.endorsements(id).await?,
+        objections: state.store.objections(id).await?,
+        award: state.store.award_of(id).await?,
+        checklist: checklist
+            .items
+            .iter()
+            .map(|(r, evidence)| CheckRow {
+                key: requirement_key(*r),
+                evidence: evidence.clone(),
+            })
+            .collect(),
+        lock_version: checklist.lock_version,
+        paid: match (checklist.paid_on, checklist.amount) {
+            (Some(on), Some(amount)) => Some(format!("{} · {}", visitor.lang.amount(&amount), on)),
+            _ => None,
+        },
+        timeline: state.store.timeline(id).await?,
+        split,
+        can_endorse: visitor.can(Permission::RecordEndorsement) && procedure == ProcedureState::Submitted,
+        can_object: visitor.can(Permission::ManageCommittee),
+        can_award: visitor.can(Permission::AwardCofinancing) && procedure == ProcedureState::Viable,
+        can_disburse: visitor.can(Permission::RecordDisbursement) && procedure == ProcedureState::Awarded,
+        today: jiff::Zoned::now().date().to_string(),
+    };
+    render(&page)
+}
+
+#[derive(Deserialize)]
+struct EndorseForm {
+    csrf_token: String,
+    endorsed_on: String,
+    families_endorsing: String,
+    minutes: String,
+}
+
+async fn endorse(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(input): Form<EndorseForm>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ViewStaffArea)?.clone();
+    visitor.check_csrf(&input.csrf_token).await?;
+    let new = NewEndorsement {
+        endorsed_on: date(&input.endorsed_on, "fecha del aval")?,
+        families_endorsing: number(&input.families_endorsing, "familias")?,
+        minutes: input.minutes,
+    };
+    state.store.record_endorsement(&account.actor(), id, new).await?;
+    Ok(Redirect::to(&format!("/staff/formulations/{id}/procedure")).into_response())
+}
+
+#[derive(Deserialize)]
+struct ObjectionForm {
+    csrf_token: String,
+    target: String,
+    target_ref: String,
+    filed_by: String,
+    text: String,
+}
+
+async fn object(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(input): Form<ObjectionForm>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ViewStaffArea)?.clone();
+    visitor.check_csrf(&input.csrf_token).await?;
+    let target = ObjectionTarget::parse(&input.target)
+        .ok_or_else(|| AppError::invalid("target=project, family o parcel"))?;
+    let new = NewObjection {
+        target,
+        target_ref: input.target_ref,
+        filed_by: input.filed_by,
+        text: input.text,
+    };
+    state.store.file_objection(&account.actor(), id, new).await?;
+    Ok(Redirect::to(&format!("/staff/formulations/{id}/procedure")).into_response())
+}
+
+#[derive(Deserialize)]
+struct AwardForm {
+    csrf_token: String,
+    awarded_on: String,
+    motivation: String,
+    institute_contribution: String,
+    counterpart: String,
+    guarantee: String,
+    #[serde(default)]
+    obligations: String,
+}
+
+async fn award(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(input): Form<AwardForm>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ViewStaffArea)?.clone();
+    visitor.check_csrf(&input.csrf_token).await?;
+    if !visitor.can(Permission::AwardCofinancing) {
+        tracing::info!(account = account.id, "award refused: not a territorial director");
+        return Err(AppError::with_detail(
+            ErrorCode::Forbidden,
+            "Art. 27: solo el director territorial adjudica la cofinanciación",
+        ));
+    }
+    let record = state
+        .store
+        .formulation(id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let Some((office, department)) = account_office(&state, &account).await? else {
+        tracing::info!(
+            account = account.id,
+            "award refused: the director has no territorial office"
+        );
+        return Err(AppError::invalid(
+            "Art. 27: la cuenta del director no tiene dirección territorial asignada",
+        ));
+    };
+    // The "respectivo director territorial": the office of the project's department.
+    let project_department = record.formulation.municipality_code.get(..2).unwrap_or_default();
+    if project_department != department {
+        tracing::info!(
+            account = account.id,
+            formulation = id,
+            "award refused: another office's project"
+        );
+        return Err(AppError::with_detail(
+            ErrorCode::Forbidden,
+            format!(
+                "Art. 27: el proyecto es del departamento {project_department}; su dirección territorial \
+                 es la del departamento {department}"
+            ),
+        ));
+    }
+    let new = NewAward {
+        office_code: office,
+        awarded_on: date(&input.awarded_on, "fecha de la resolución")?,
+        motivation: input.motivation,
+        institute_contribution: number(&input.institute_contribution, "aporte del instituto")?,
+        counterpart: number(&input.counterpart, "contrapartida")?,
+        guarantee: number(&input.guarantee, "garantía")?,
+        obligations: input.obligations,
+    };
+    let actor = account.actor();
+    let (_, letters) = state.store.award(&actor, id, new).await?;
+    // The award letters (Art. 27, 46), after the commit: by SMTP or to the outbox.
+    state.outbox.deliver(&state.store, &actor, letters).await;
+    Ok(Redirect::to(&format!("/staff/formulations/{id}/award")).into_response())
+}
+
+/// The code and department of the account's territorial office, if it has one.
+async fn account_office(state: &AppState, account: &Account) -> Result<Option<(String, String)>, AppError> {
+    let Some(office_id) = state.store.account_office(account.id).await? else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .territorial_offices()
+        .await?
+        .into_iter()
+        .find(|o| o.id == office_id)
+        .map(|o| (office_code(&o.name), o.department_code)))
+}
+
+#[derive(Template)]
+#[template(path = "award.html")]
+struct ResolutionPage {
+    chrome: Chrome,
+    id: i32,
+    code: String,
+    title: String,
+    award: Award,
+    contribution: String,
+    counterpart: String,
+    guarantee: String,
+    signed_by: String,
+    signed_at: String,
+}
+
+async fn award_parts(
+    state: &AppState,
+    id: i32,
+) -> Result<(vereda_store::formulations::FormulationRecord, Award, String), AppError> {
+    let record = state
+        .store
+        .formulation(id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let award = state
+        .store
+        .award_of(id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let signer = match award.signed_by {
+        Some(user) => state
+            .store
+            .account(user)
+            .await?
+            .map(|a| format!("{} ({})", a.display_name, a.email))
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok((record, award, signer))
+}
+
+async fn resolution(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let (record, award, signer) = award_parts(&state, id).await?;
+    let lang = visitor.lang;
+    let page = ResolutionPage {
+        chrome: Chrome::new(&visitor).await?,
+        id,
+        code: record.formulation.code,
+        title: record.formulation.title,
+        contribution: lang.amount(&award.institute_contribution),
+        counterpart: lang.amount(&award.counterpart),
+        guarantee: lang.amount(&award.guarantee),
+        signed_by: signer,
+        signed_at: when(award.signed_at),
+        award,
+    };
+    render(&page)
+}
+
+async fn resolution_pdf(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let (record, award, signer) = award_parts(&state, id).await?;
+    let document = vereda_screen::minutes_pdf::Document {
+        title: format!("Resolución de adjudicación {} (Art. 27)", award.number),
+        sections: vec![(
+            "Resuelve".to_owned(),
+            vec![
+                format!(
+                    "Proyecto {}: {}",
+                    record.formulation.code, record.formulation.title
+                ),
+                format!("Fecha: {}", award.awarded_on),
+                format!("Motivación: {}", award.motivation),
+                format!("Familias: {}", award.families),
+                format!("Aporte del instituto: {}", award.institute_contribution),
+                format!("Contrapartida: {}", award.counterpart),
+                format!("Garantía (Art. 31): {}", award.guarantee),
+                format!("Obligaciones: {}", award.obligations),
+                format!(
+                    "Firma el director territorial: {signer}, {}",
+                    when(award.signed_at)
+                ),
+            ],
+        )],
+    };
+    Ok(pdf(
+        format!("{}.pdf", award.number),
+        vereda_screen::minutes_pdf::render(&document),
+    ))
+}
+
+fn pdf(file_name: String, bytes: Vec<u8>) -> Response {
+    use axum::http::header;
+    let mut response = axum::body::Body::from(bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+#[derive(Deserialize)]
+struct EvidenceForm {
+    csrf_token: String,
+    lock_version: i32,
+    #[serde(default)]
+    joint_account: String,
+    #[serde(default)]
+    approved_policy: String,
+}
+
+async fn evidence(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(input): Form<EvidenceForm>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ViewStaffArea)?.clone();
+    visitor.check_csrf(&input.csrf_token).await?;
+    state
+        .store
+        .record_disbursement_evidence(
+            &account.actor(),
+            id,
+            Some(input.joint_account.as_str()),
+            Some(input.approved_policy.as_str()),
+            input.lock_version,
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/staff/formulations/{id}/procedure")).into_response())
+}
+
+#[derive(Deserialize)]
+struct DisburseForm {
+    csrf_token: String,
+    paid_on: String,
+}
+
+async fn disburse(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(input): Form<DisburseForm>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ViewStaffArea)?.clone();
+    visitor.check_csrf(&input.csrf_token).await?;
+    let paid_on = date(&input.paid_on, "fecha del desembolso")?;
+    state.store.disburse(&account.actor(), id, paid_on).await?;
+    Ok(Redirect::to(&format!("/staff/formulations/{id}/procedure")).into_response())
+}
+
+#[derive(Deserialize)]
+struct DiffQuery {
+    from: Option<i32>,
+    to: Option<i32>,
+}
+
+#[derive(Template)]
+#[template(path = "version_diff.html")]
+struct DiffPage {
+    chrome: Chrome,
+    id: i32,
+    code: String,
+    from: i32,
+    to: i32,
+    changes: Vec<FieldChange>,
+}
+
+/// Compares two versions field by field (by default the latest with the one before).
+async fn diff(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Query(query): Query<DiffQuery>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let record = state
+        .store
+        .formulation(id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let latest = record.versions.last().map_or(1, |v| v.number);
+    let to = query.to.unwrap_or(latest);
+    let from = query.from.unwrap_or((to - 1).max(1));
+    let changes = state.store.version_diff(id, from, to).await?;
+    render(&DiffPage {
+        chrome: Chrome::new(&visitor).await?,
+        id,
+        code: record.formulation.code,
+        from,
+        to,
+        changes,
+    })
+}
+
+// ---- The committee -------------------------------------------------------------------------
+
+struct SessionLine {
+    id: i32,
+    held_on: String,
+    place: String,
+    closed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "committee.html")]
+struct SessionsPage {
+    chrome: Chrome,
+    sessions: Vec<SessionLine>,
+    accounts: Vec<Account>,
+    can_manage: bool,
+}
+
+async fn sessions(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let can_manage = visitor.can(Permission::ManageCommittee);
+    let accounts = if can_manage {
+        state
+            .store
+            .accounts()
+            .await?
+            .into_iter()
+            .filter(|a| a.active)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = SessionsPage {
+        chrome: Chrome::new(&visitor).await?,
+        sessions: state
+            .store
+            .sessions()
+            .await?
+            .into_iter()
+            .map(|s| SessionLine {
+                id: s.id,
+                held_on: s.held_on.0.to_string(),
+                place: s.place,
+                closed: s.closed_at.is_some(),
+            })
+            .collect(),
+        accounts,
+        can_manage,
+    };
+    render(&page)
+}
+
+async fn create_session(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ViewStaffArea)?.clone();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    visitor.check_csrf(&field("csrf_token")).await?;
+    let mut attendees = Vec::new();
+    for (key, value) in &fields {
+        if key == "attendee" {
+            attendees.push(number(value, "asistente")?);
+        }
+    }
+    let minutes = state
+        .store
+        .create_session(
+            &account.actor(),
+            NewSession {
+                held_on: date(&field("held_on"), "fecha de la sesión")?,
+                place: field("place"),
+                attendees,
+            },
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/staff/committee/{}", minutes.session_id)).into_response())
+}
+
+struct Candidate {
+    id: i32,
+    code: String,
+    title: String,
+}
+
+#[derive(Template)]
+#[template(path = "committee_session.html")]
+struct SessionPage {
+    chrome: Chrome,
+    minutes: Minutes,
+    candidates: Vec<Candidate>,
+    pending_objections: Vec<(String, Objection)>,
+    can_manage: bool,
+    can_decide: bool,
+    can_sign: bool,
+    is_final: bool,
+}
+
+impl SessionPage {
+    fn when(&self, at: &Option<jiff::Timestamp>) -> String {
+        at.map(when).unwrap_or_default()
+    }
+
+    fn concept_key(&self, concept: &Option<Concept>) -> &'static str {
+        match concept {
+            Some(Concept::Positive) => "procedure.concept_positive",
+            Some(Concept::Negative) => "procedure.concept_negative",
+            None => "procedure.concept_pending",
+        }
+    }
+}
+
+async fn session(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ViewStaffArea)?.clone();
+    let minutes = state.store.minutes(id).await?;
+    let mut candidates = Vec::new();
+    let mut pending_objections = Vec::new();
+    for f in state
+        .store
+        .formulations(&vereda_store::formulations::FormulationQuery::default())
+        .await?
+    {
+        if minutes.closed_at.is_none() {
+            for o in state.store.objections(f.id).await? {
+                if o.upheld.is_none() {
+                    pending_objections.push((f.code.clone(), o));
+                }
+            }
+        }
+        if state.store.procedure_state(f.id).await? == ProcedureState::Endorsed {
+            candidates.push(Candidate {
+                id: f.id,
+                code: f.code,
+                title: f.title,
+            });
+        }
+    }
+    let can_sign = minutes.closed_at.is_some()
+        && minutes
+            .attendees
+            .iter()
+            .any(|a| a.user_id == account.id && a.signed_at.is_none());
+    let page = SessionPage {
+        chrome: Chrome::new(&visitor).await?,
+        is_final: minutes.is_final(),
+        can_manage: visitor.can(Permission::ManageCommittee) && minutes.closed_at.is_none(),
+        can_decide: visitor.can(Permission::IssueConcept) && minutes.closed_at.is_none(),
+        can_sign,
+        minutes,
+        candidates,
+        pending_objections,
+    };
+    render(&page)
+}
+
+#[derive(Deserialize)]
+struct AgendaForm {
+    csrf_token: String,
+    formulation_id: i32,
+    lock_version: i32,
+}
+
+async fn schedule(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(input): Form<AgendaForm>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ViewStaffArea)?.clone();
+    visitor.check_csrf(&input.csrf_token).await?;
+    state
+        .store
+        .add_to_agenda(&account.actor(), id, input.formulation_id, input.lock_version)
+        .await?;
+    Ok(Redirect::to(&format!("/staff/committee/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct ConceptForm {
+    csrf_token: String,
+    concept: String,
+    text: String,
+    lock_version: i32,
+}
+
+async fn concept(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((id, item)): Path<(i32, i32)>,
+    Form(input): Form<ConceptForm>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ViewStaffArea)?.clone();
+    visitor.check_csrf(&input.csrf_token).await?;
+    let concept = match input.concept.as_str() {
+        "positive" => Concept::Positive,
+        "negative" => Concept::Negative,
+        _ => return Err(AppError::invalid("concept=positive o negative")),
+    };
+    let minutes = state.store.minutes(id).await?;
+    if !minutes.agenda.iter().any(|a| a.id == item) {
+        return Err(AppError::new(ErrorCode::NotFound));
+    }
+    state
+        .store
+        .issue_concept(&account.actor(), item, concept, &input.text, input.lock_version)
+        .await?;
+    Ok(Redirect::to(&format!("/staff/committee/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    csrf_token: String,
+    decision: String,
+    reasons: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((id, objection)): Path<(i32, i32)>,
+    Form(input): Form<DecisionForm>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ViewStaffArea)?.clone();
+    visitor.check_csrf(&input.csrf_token).await?;
+    let upheld = match input.decision.as_str() {
+        "upheld" => true,
+        "rejected" => false,
+        _ => return Err(AppError::invalid("decision=upheld o rejected")),
+    };
+    state
+        .store
+        .decide_objection(&account.actor(), objection, id, upheld, &input.reasons)
+        .await?;
+    Ok(Redirect::to(&format!("/staff/committee/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct CloseForm {
+    csrf_token: String,
+    lock_version: i32,
+}
+
+async fn close(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(input): Form<CloseForm>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ViewStaffArea)?.clone();
+    visitor.check_csrf(&input.csrf_token).await?;
+    state
+        .store
+        .close_session(&account.actor(), id, input.lock_version)
+        .await?;
+    Ok(Redirect::to(&format!("/staff/committee/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct SignForm {
+    csrf_token: String,
+}
+
+/// The logged-in attendee signs the minutes: the approval is this authenticated request.
+async fn sign(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(input): Form<SignForm>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ViewStaffArea)?.clone();
+    visitor.check_csrf(&input.csrf_token).await?;
+    state.store.sign_minutes(&account.actor(), id).await?;
+    Ok(Redirect::to(&format!("/staff/committee/{id}")).into_response())
+}
+
+async fn minutes_pdf(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let minutes = state.store.minutes(id).await?;
+    let document = vereda_screen::minutes_pdf::minutes_document(&minutes_text(&minutes));
+    Ok(pdf(
+        format!("acta-comite-{id}.pdf"),
+        vereda_screen::minutes_pdf::render(&document),
+    ))
+}
+
+/// The minutes as the PDF writes them (Spanish, the language of the act).
+fn minutes_text(minutes: &Minutes) -> vereda_screen::minutes_pdf::MinutesText {
+    use vereda_screen::minutes_pdf::MinutesText;
+    MinutesText {
+        session: minutes.session_id,
+        held_on: minutes.held_on.to_string(),
+        place: minutes.place.clone(),
+        attendees: minutes
+            .attendees
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} ({}, {}): {}",
+                    a.name,
+                    a.email,
+                    a.role
+                        .parse::<Role>()
+                        .map(|r| r.to_string())
+                        .unwrap_or_else(|_| a.role.clone()),
+                    a.signed_at
+                        .map_or_else(|| "sin firmar".to_owned(), |t| format!("firmó el {}", when(t)))
+                )
+            })
+            .collect(),
+        agenda: minutes
+            .agenda
+            .iter()
+            .map(|item| {
+                let concept = match item.concept {
+                    Some(Concept::Positive) => "concepto positivo",
+                    Some(Concept::Negative) => "concepto negativo",
+                    None => "sin concepto",
+                };
+                format!(
+                    "{} {} (versión {}): {concept}. {}",
+                    item.code,
+                    item.title,
+                    item.version_number,
+                    item.concept_text.clone().unwrap_or_default()
+                )
+            })
+            .collect(),
+        objections: minutes
+            .objections
+            .iter()
+            .map(|o| {
+                format!(
+                    "Oposición de {} contra {} {}: {}. Decisión: {}. {}",
+                    o.filed_by,
+                    o.target.as_str(),
+                    o.target_ref,
+                    o.text,
+                    match o.upheld {
+                        Some(true) => "procedente",
+                        Some(false) => "rechazada",
+                        None => "pendiente",
+                    },
+                    o.reasons.clone().unwrap_or_default()
+                )
+            })
+            .collect(),
+        is_final: minutes.is_final(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn office_codes_drop_accents() {
+        assert_eq!(office_code("Caquetá"), "CAQ");
+        assert_eq!(office_code("Nariño"), "NAR");
+        assert_eq!(office_code("Dirección Territorial Caquetá"), "CAQ");
+        assert_eq!(office_code("Dirección Territorial Putumayo"), "PUT");
+    }
+}

@@ -1,0 +1,680 @@
+//! Targeting and prioritization of a call's municipalities (Art. 5, 6, 8 and 30):
+//! `/staff/calls/{id}/focalizacion` computes the ranking from the weights in the form (GET,
+//! nothing stored), generates a numbered technical document (POST, stored and audited), and
+//! records the institute's interventions (CSV import or by hand). The documents are shown as
+//! HTML and PDF under `/staff/calls/{id}/focalizacion/documentos/{n}` and `{n}.pdf`.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use vereda_domain::accounts::Permission;
+use vereda_domain::program::ProgramLine;
+use vereda_domain::targeting::{
+    Candidate, Coverage, CoverageError, CoverageInput, Ranked, TargetingError, Weights, coverage,
+    parse_interventions_csv, prioritize,
+};
+use vereda_domain::territory::{DaneCode, catalog};
+use vereda_screen::map::{Frame, MapSpec, SEQUENTIAL, Shade, municipality_map};
+use vereda_screen::targeting_pdf::{TargetingReport, render as render_pdf};
+use vereda_store::programs::Call;
+use vereda_store::targeting::{InterventionRow, NewTargetingDocument, SOURCE_CSV, TargetingDocument};
+
+use super::calls::{FieldErrors, read_decimal};
+use super::{Chrome, render};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::{AppError, ErrorCode};
+use crate::i18n::Lang;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/calls/{id}/focalizacion", get(targeting).post(generate))
+        .route(
+            "/staff/calls/{id}/focalizacion/intervenciones",
+            post(import_interventions),
+        )
+        .route(
+            "/staff/calls/{id}/focalizacion/intervenciones/manual",
+            post(record_interventions),
+        )
+        .route("/staff/calls/{id}/focalizacion/documentos/{file}", get(document))
+}
+
+/// The form as typed.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+struct TargetingForm {
+    weight_poverty: String,
+    weight_families: String,
+    weight_interventions: String,
+    cofinancing_per_family: String,
+    families_per_project: String,
+    csrf_token: String,
+}
+
+impl TargetingForm {
+    /// Equal weights; co-financing per family of 20 SMMLV (Art. 29), or the AREL cap; 20
+    /// families a project.
+    fn defaults(call: &Call) -> TargetingForm {
+        let smmlv_per_family = match call.line {
+            ProgramLine::Arel => call.arel_cap_smmlv.unwrap_or(Decimal::from(20)),
+            ProgramLine::General => Decimal::from(20),
+        };
+        TargetingForm {
+            weight_poverty: "1".to_owned(),
+            weight_families: "1".to_owned(),
+            weight_interventions: "1".to_owned(),
+            cofinancing_per_family: (call.smmlv_cop * smmlv_per_family).round_dp(0).to_string(),
+            families_per_project: "20".to_owned(),
+            csrf_token: String::new(),
+        }
+    }
+
+    fn is_blank(&self) -> bool {
+        self.weight_poverty.is_empty()
+            && self.weight_families.is_empty()
+            && self.weight_interventions.is_empty()
+            && self.cofinancing_per_family.is_empty()
+            && self.families_per_project.is_empty()
+    }
+}
+
+/// The form read: weights and the coverage's figures, or every problem by field.
+fn read_form(
+    lang: Lang,
+    form: &TargetingForm,
+    budget: Decimal,
+) -> Result<(Weights, CoverageInput), FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let weight = |field: &str, text: &str, errors: &mut FieldErrors| {
+        if text.trim().is_empty() {
+            errors.add(field, lang.t("targeting.error_required").to_owned());
+            return None;
+        }
+        let mut local = FieldErrors::default();
+        match read_decimal(lang, field, text, &mut local) {
+            Some(value) if value >= Decimal::ZERO => Some(value),
+            _ => {
+                errors.add(
+                    field,
+                    lang.t("targeting.error_weight").replace("{value}", text.trim()),
+                );
+                None
+            }
+        }
+    };
+    let poverty = weight("weight_poverty", &form.weight_poverty, &mut errors);
+    let families = weight("weight_families", &form.weight_families, &mut errors);
+    let interventions = weight("weight_interventions", &form.weight_interventions, &mut errors);
+    let per_family = match read_decimal(
+        lang,
+        "cofinancing_per_family",
+        &form.cofinancing_per_family,
+        &mut errors,
+    ) {
+        Some(value) if value > Decimal::ZERO => Some(value),
+        Some(_) => {
+            errors.add(
+                "cofinancing_per_family",
+                lang.t("targeting.error_positive")
+                    .replace("{value}", form.cofinancing_per_family.trim()),
+            );
+            None
+        }
+        None => {
+            if form.cofinancing_per_family.trim().is_empty() {
+                errors.add(
+                    "cofinancing_per_family",
+                    lang.t("targeting.error_required").to_owned(),
+                );
+            }
+            None
+        }
+    };
+    let per_project = match form.families_per_project.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Some(n),
+        _ => {
+            errors.add(
+                "families_per_project",
+                lang.t("targeting.error_whole")
+                    .replace("{value}", form.families_per_project.trim()),
+            );
+            None
+        }
+    };
+    let (Some(poverty), Some(families), Some(interventions), Some(per_family), Some(per_project)) =
+        (poverty, families, interventions, per_family, per_project)
+    else {
+        return Err(errors);
+    };
+    let weights = Weights {
+        poverty,
+        families,
+        interventions,
+    };
+    for problem in weights.validate() {
+        let message = match problem {
+            TargetingError::AllWeightsZero => lang.t("targeting.error_weights_zero").to_owned(),
+            ref other => other.to_string(),
+        };
+        errors.add(problem.field(), message);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok((
+        weights,
+        CoverageInput {
+            budget_cop: budget,
+            cofinancing_per_family_cop: per_family,
+            families_per_project: per_project,
+        },
+    ))
+}
+
+/// A ranked municipality as the page shows it.
+struct RankedRow {
+    item: Ranked,
+    name: String,
+    department: String,
+}
+
+fn names(code: DaneCode) -> (String, String) {
+    let municipality = code.municipality();
+    let department = catalog()
+        .department(municipality.department_code)
+        .map(|d| d.name.clone())
+        .unwrap_or_default();
+    (municipality.name.clone(), department)
+}
+
+fn rows_of(ranking: &[Ranked]) -> Vec<RankedRow> {
+    ranking
+        .iter()
+        .map(|item| {
+            let (name, department) = names(item.candidate.dane_code);
+            RankedRow {
+                item: *item,
+                name,
+                department,
+            }
+        })
+        .collect()
+}
+
+/// The quintile of a rank among `total` (0 for the first fifth).
+fn quintile(rank: u32, total: usize) -> usize {
+    let position = usize::try_from(rank.saturating_sub(1)).unwrap_or(0);
+    (position * 5 / total.max(1)).min(4)
+}
+
+/// The choropleth: candidates coloured by rank quintile, the darkest first.
+fn ranking_map(lang: Lang, ranking: &[Ranked]) -> Result<String, AppError> {
+    if ranking.is_empty() {
+        return Ok(String::new());
+    }
+    let labels: Vec<String> = (1..=5)
+        .map(|q| lang.t("targeting.quintile").replace("{value}", &q.to_string()))
+        .collect();
+    let legend: Vec<(&str, &str)> = labels
+        .iter()
+        .zip(SEQUENTIAL.iter().rev())
+        .map(|(label, colour)| (label.as_str(), *colour))
+        .collect();
+    let shades: Vec<Shade> = ranking
+        .iter()
+        .map(|r| {
+            let (name, department) = names(r.candidate.dane_code);
+            Shade {
+                code: r.candidate.dane_code.to_string(),
+                class: quintile(r.rank, ranking.len()),
+                label: format!(
+                    "{name} ({department}): {} {}, {} {}",
+                    lang.t("targeting.rank"),
+                    r.rank,
+                    lang.t("targeting.index"),
+                    r.index
+                ),
+            }
+        })
+        .collect();
+    let spec = MapSpec {
+        title: lang.t("targeting.map_title"),
+        description: lang.t("targeting.map_description"),
+        legend: &legend,
+        frame: Frame::Departments,
+        width: 600,
+    };
+    municipality_map(&shades, &spec)
+        .map(|map| map.svg)
+        .map_err(|e| AppError::internal(&e))
+}
+
+struct MissingIpm {
+    dane_code: String,
+    name: String,
+}
+
+#[derive(Template)]
+#[template(path = "targeting.html")]
+struct TargetingPage {
+    chrome: Chrome,
+    call: Call,
+    can_manage: bool,
+    form: TargetingForm,
+    errors: FieldErrors,
+    screening_run_id: Option<i32>,
+    rows: Vec<RankedRow>,
+    without_ipm: Vec<MissingIpm>,
+    coverage: Option<Coverage>,
+    map: String,
+    documents: Vec<TargetingDocument>,
+    interventions: Vec<InterventionRow>,
+    /// Problems of the last interventions import or entry.
+    intervention_errors: Vec<String>,
+    notice: Option<String>,
+}
+
+impl TargetingPage {
+    fn errors_of(&self, field: &str) -> Vec<&str> {
+        self.errors.of(field)
+    }
+}
+
+/// What a computation gives: the inputs, the ranking and the coverage.
+struct Computed {
+    inputs: Vec<Candidate>,
+    ranking: Vec<Ranked>,
+    coverage: Coverage,
+    weights: Weights,
+    coverage_input: CoverageInput,
+}
+
+struct Candidates {
+    screening_run_id: Option<i32>,
+    inputs: Vec<Candidate>,
+    without_ipm: Vec<MissingIpm>,
+}
+
+async fn candidates(state: &AppState, call_id: i32) -> Result<Candidates, AppError> {
+    let facts = state.store.targeting_candidates(call_id).await?;
+    let mut inputs = Vec::new();
+    let mut without_ipm = Vec::new();
+    for m in facts.municipalities {
+        let code = DaneCode::parse(&m.dane_code).map_err(|e| AppError::internal(&e))?;
+        match m.ipm {
+            Some(ipm) => inputs.push(Candidate {
+                dane_code: code,
+                ipm,
+                families: m.families,
+                interventions: u64::from(m.interventions),
+            }),
+            None => without_ipm.push(MissingIpm {
+                dane_code: m.dane_code,
+                name: m.name,
+            }),
+        }
+    }
+    Ok(Candidates {
+        screening_run_id: facts.screening_run_id,
+        inputs,
+        without_ipm,
+    })
+}
+
+fn compute(
+    lang: Lang,
+    form: &TargetingForm,
+    call: &Call,
+    inputs: Vec<Candidate>,
+) -> Result<Computed, FieldErrors> {
+    let (weights, coverage_input) = read_form(lang, form, call.budget_cop)?;
+    let mut errors = FieldErrors::default();
+    let ranking = match prioritize(&inputs, &weights) {
+        Ok(ranking) => ranking,
+        Err(problem) => {
+            errors.add(problem.field(), problem.to_string());
+            return Err(errors);
+        }
+    };
+    let coverage = match coverage(&coverage_input) {
+        Ok(coverage) => coverage,
+        Err(problem) => {
+            let field = match problem {
+                CoverageError::NegativeBudget(_) => "cofinancing_per_family",
+                _ => problem.field(),
+            };
+            errors.add(field, problem.to_string());
+            return Err(errors);
+        }
+    };
+    Ok(Computed {
+        inputs,
+        ranking,
+        coverage,
+        weights,
+        coverage_input,
+    })
+}
+
+async fn call_or_404(state: &AppState, id: i32) -> Result<Call, AppError> {
+    state
+        .store
+        .call(id)
+        .await?
+        .ok_or_else(|| AppError::with_detail(ErrorCode::NotFound, format!("call {id}")))
+}
+
+/// The page for a form; 422 when the form has problems.
+async fn page_for(
+    state: &AppState,
+    visitor: &Visitor,
+    call: Call,
+    form: TargetingForm,
+    errors: Option<FieldErrors>,
+    intervention_errors: Vec<String>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let lang = visitor.lang;
+    let found = candidates(state, call.id).await?;
+    let (computed, errors) = match errors {
+        Some(errors) => (None, errors),
+        None => match compute(lang, &form, &call, found.inputs) {
+            Ok(computed) => (Some(computed), FieldErrors::default()),
+            Err(errors) => (None, errors),
+        },
+    };
+    let status = if errors.is_empty() && intervention_errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let map = match &computed {
+        Some(c) => ranking_map(lang, &c.ranking)?,
+        None => String::new(),
+    };
+    let page = TargetingPage {
+        can_manage: visitor.can(Permission::ManageCalls),
+        screening_run_id: found.screening_run_id,
+        rows: computed.as_ref().map(|c| rows_of(&c.ranking)).unwrap_or_default(),
+        without_ipm: found.without_ipm,
+        coverage: computed.as_ref().map(|c| c.coverage),
+        map,
+        documents: state.store.targeting_documents(call.id).await?,
+        interventions: state.store.interventions(call.id).await?,
+        intervention_errors,
+        notice,
+        form,
+        errors,
+        call,
+        chrome: Chrome::new(visitor).await?,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn targeting(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Query(form): Query<TargetingForm>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewCalls)?;
+    let call = call_or_404(&state, id).await?;
+    let form = if form.is_blank() {
+        TargetingForm::defaults(&call)
+    } else {
+        form
+    };
+    page_for(&state, &visitor, call, form, None, Vec::new(), None).await
+}
+
+async fn generate(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(form): Form<TargetingForm>,
+) -> Result<Response, AppError> {
+    let actor = visitor.require(Permission::ManageCalls)?.actor();
+    visitor.check_csrf(&form.csrf_token).await?;
+    let call = call_or_404(&state, id).await?;
+    let found = candidates(&state, call.id).await?;
+    match compute(visitor.lang, &form, &call, found.inputs) {
+        Ok(computed) => {
+            let document = state
+                .store
+                .create_targeting_document(
+                    &actor,
+                    NewTargetingDocument {
+                        call_id: call.id,
+                        weights: computed.weights,
+                        inputs: computed.inputs,
+                        ranking: computed.ranking,
+                        coverage_input: computed.coverage_input,
+                        coverage: computed.coverage,
+                    },
+                )
+                .await?;
+            tracing::info!(
+                call = call.id,
+                number = document.number,
+                "targeting document generated"
+            );
+            Ok(Redirect::to(&format!(
+                "/staff/calls/{}/focalizacion/documentos/{}",
+                call.id, document.number
+            ))
+            .into_response())
+        }
+        Err(errors) => {
+            tracing::info!(call = call.id, problems = ?errors.0, "targeting document refused");
+            page_for(&state, &visitor, call, form, Some(errors), Vec::new(), None).await
+        }
+    }
+}
+
+async fn import_interventions(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let actor = visitor.require(Permission::ManageCalls)?.actor();
+    let lang = visitor.lang;
+    let mut csrf = String::new();
+    let mut bytes: Vec<u8> = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::invalid(e.body_text()))?
+    {
+        match field.name() {
+            Some("csrf_token") => csrf = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?,
+            Some("file") => {
+                bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::invalid(e.body_text()))?
+                    .to_vec()
+            }
+            _ => {}
+        }
+    }
+    visitor.check_csrf(&csrf).await?;
+    let call = call_or_404(&state, id).await?;
+    let form = TargetingForm::defaults(&call);
+    let text = match String::from_utf8(bytes) {
+        Ok(text) if !text.trim().is_empty() => text,
+        Ok(_) => {
+            let problem = lang
+                .t("targeting.error_file")
+                .replace("{value}", lang.t("targeting.error_required"));
+            return page_for(&state, &visitor, call, form, None, vec![problem], None).await;
+        }
+        Err(e) => {
+            let problem = lang.t("targeting.error_file").replace("{value}", &e.to_string());
+            return page_for(&state, &visitor, call, form, None, vec![problem], None).await;
+        }
+    };
+    match parse_interventions_csv(&text) {
+        Ok(records) => {
+            let summary = state
+                .store
+                .import_interventions(&actor, call.id, &records, SOURCE_CSV)
+                .await?;
+            tracing::info!(call = call.id, ?summary, "interventions imported");
+            let notice = lang
+                .t("targeting.imported")
+                .replace("{value}", &records.len().to_string());
+            page_for(&state, &visitor, call, form, None, Vec::new(), Some(notice)).await
+        }
+        Err(problems) => {
+            let problems = problems.iter().map(ToString::to_string).collect();
+            page_for(&state, &visitor, call, form, None, problems, None).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ManualEntry {
+    dane_code: String,
+    count: String,
+    csrf_token: String,
+}
+
+async fn record_interventions(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(entry): Form<ManualEntry>,
+) -> Result<Response, AppError> {
+    let actor = visitor.require(Permission::ManageCalls)?.actor();
+    visitor.check_csrf(&entry.csrf_token).await?;
+    let lang = visitor.lang;
+    let call = call_or_404(&state, id).await?;
+    let form = TargetingForm::defaults(&call);
+    let mut problems = Vec::new();
+    let code = DaneCode::parse(entry.dane_code.trim())
+        .map_err(|_| {
+            problems.push(
+                lang.t("targeting.error_code")
+                    .replace("{value}", entry.dane_code.trim()),
+            )
+        })
+        .ok();
+    let count = entry
+        .count
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| {
+            problems.push(
+                lang.t("targeting.error_count")
+                    .replace("{value}", entry.count.trim()),
+            )
+        })
+        .ok();
+    let (Some(code), Some(count)) = (code, count) else {
+        return page_for(&state, &visitor, call, form, None, problems, None).await;
+    };
+    state
+        .store
+        .set_interventions(&actor, call.id, code, count)
+        .await?;
+    Ok(Redirect::to(&format!("/staff/calls/{}/focalizacion", call.id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "targeting_document.html")]
+struct DocumentPage {
+    chrome: Chrome,
+    call: Call,
+    document: TargetingDocument,
+    normalised: Weights,
+    rows: Vec<RankedRow>,
+    created_at: String,
+}
+
+fn shown_time(at: jiff::Timestamp) -> String {
+    let offset = jiff::tz::Offset::constant(-5);
+    at.to_zoned(offset.to_time_zone())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+async fn document(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((id, file)): Path<(i32, String)>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewCalls)?;
+    let call = call_or_404(&state, id).await?;
+    let (number, pdf) = match file.strip_suffix(".pdf") {
+        Some(number) => (number, true),
+        None => (file.as_str(), false),
+    };
+    let missing = || {
+        AppError::with_detail(
+            ErrorCode::NotFound,
+            format!("targeting document {file} of call {id}"),
+        )
+    };
+    let number: i32 = number.parse().map_err(|_| missing())?;
+    let document = state
+        .store
+        .targeting_document(call.id, number)
+        .await?
+        .ok_or_else(missing)?;
+    let created_at = shown_time(document.created_at);
+    if pdf {
+        let bytes = render_pdf(&TargetingReport {
+            call_code: &call.code,
+            call_name: &call.name,
+            budget_year: call.budget_year,
+            number: document.number,
+            created_at: &created_at,
+            weights: &document.weights,
+            ranking: &document.ranking,
+            coverage_input: &document.coverage_input,
+            coverage: &document.coverage,
+        });
+        let name = format!("focalizacion-{}-v{}.pdf", call.code, document.number);
+        let disposition = format!(
+            "inline; filename=\"{}\"",
+            name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '.', "_")
+        );
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            bytes,
+        )
+            .into_response());
+    }
+    render(&DocumentPage {
+        normalised: document.weights.normalised().unwrap_or(document.weights),
+        rows: rows_of(&document.ranking),
+        created_at,
+        document,
+        call,
+        chrome: Chrome::new(&visitor).await?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quintile;
+
+    #[test]
+    fn quintiles_split_the_ranks_in_five() {
+        let classes: Vec<usize> = (1..=10).map(|rank| quintile(rank, 10)).collect();
+        assert_eq!(classes, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+        assert_eq!(quintile(1, 1), 0);
+        // Fewer than five candidates leave some quintiles empty: ranks 1, 2, 3 of 3 fall in 1, 2, 4.
+        assert_eq!([1, 2, 3].map(|rank| quintile(rank, 3)), [0, 1, 3]);
+    }
+}

@@ -1,0 +1,662 @@
+//! The verification of the households of a call (Art. 11-14, 45, 46): the notice of the
+//! institutional offer and its deadline, each household's checklist and documents, the
+//! decision (eligible, not eligible, tacit withdrawal), the letters and the household's
+//! history. Reading needs `ViewHouseholds`; every change `VerifyHouseholds`, a CSRF token and
+//! the state the store checks again. "Today" is `WebConfig::today`.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use vereda_domain::accounts::Permission;
+use vereda_domain::verification::{DecisionError, DocumentKind, VerificationStatus, check_decision};
+use vereda_store::StoreError;
+use vereda_store::parcels::ParcelStanding;
+use vereda_store::programs::Call;
+use vereda_store::verification::{Decision, HouseholdVerification, LetterRecord, OfferNotice, TimelineEvent};
+
+use super::parcels::issue_text;
+use super::{Chrome, render};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::documents::{field, keep_file, read_form};
+use crate::error::{AppError, ErrorCode};
+use crate::i18n::Lang;
+
+/// The largest document a household brings (a scanned page or a PDF).
+pub const HOUSEHOLD_DOCUMENT_LIMIT_BYTES: usize = 20 * 1024 * 1024;
+
+/// The types accepted for a household's documents, told from their first bytes.
+const ACCEPTED_TYPES: [&str; 3] = ["application/pdf", "image/png", "image/jpeg"];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/calls/{id}/verificacion", get(call_page))
+        .route("/staff/calls/{id}/aviso", post(record_notice))
+        .route("/staff/calls/{id}/comunicaciones", get(letters_page))
+        .route(
+            "/staff/households/{id}/verificacion",
+            get(household_page).post(decide),
+        )
+        .route(
+            "/staff/households/{id}/documentos",
+            post(upload).layer(DefaultBodyLimit::max(HOUSEHOLD_DOCUMENT_LIMIT_BYTES + 64 * 1024)),
+        )
+        .route("/staff/households/{id}/historia", get(timeline_page))
+        .route("/staff/households/{id}/documentos/{document}", get(download))
+}
+
+fn doc_label(lang: Lang, kind: DocumentKind) -> String {
+    lang.t(&format!("verification.doc.{kind}")).to_owned()
+}
+
+fn status_label(lang: Lang, status: VerificationStatus) -> String {
+    lang.t(&format!("verification.status.{status}")).to_owned()
+}
+
+fn names(lang: Lang, kinds: &[DocumentKind]) -> String {
+    kinds
+        .iter()
+        .map(|k| doc_label(lang, *k))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn call_or_404(state: &AppState, id: i32) -> Result<Call, AppError> {
+    state
+        .store
+        .call(id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+}
+
+// ---- The call: notice and households ------------------------------------------------------
+
+struct HouseholdLine {
+    id: i32,
+    external_id: String,
+    head_name: String,
+    status: String,
+    status_code: String,
+    missing: String,
+    withdrawal_due: bool,
+}
+
+#[derive(Template)]
+#[template(path = "verification_call.html")]
+struct CallPage {
+    chrome: Chrome,
+    call: Call,
+    notice: Option<OfferNotice>,
+    deadline: String,
+    notice_date: String,
+    can_verify: bool,
+    households: Vec<HouseholdLine>,
+    failure: Option<String>,
+    today: String,
+}
+
+async fn call_view(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    failure: Option<String>,
+) -> Result<CallPage, AppError> {
+    let lang = visitor.lang;
+    let call = call_or_404(state, id).await?;
+    let today = state.config.today();
+    let verifications = state.store.call_verifications(id, today).await?;
+    let notice = state.store.offer_notice(id).await?;
+    Ok(CallPage {
+        deadline: notice.as_ref().map(|n| lang.date(n.deadline)).unwrap_or_default(),
+        notice_date: notice
+            .as_ref()
+            .map(|n| lang.date(n.notice_date))
+            .unwrap_or_default(),
+        households: verifications
+            .into_iter()
+            .map(|v| HouseholdLine {
+                id: v.household.id,
+                external_id: v.household.external_id.clone(),
+                head_name: v.household.head_name.clone(),
+                status: status_label(lang, v.status),
+                status_code: v.status.to_string(),
+                missing: names(lang, &v.missing),
+                withdrawal_due: v.withdrawal_due,
+            })
+            .collect(),
+        can_verify: visitor.can(Permission::VerifyHouseholds),
+        notice,
+        call,
+        failure,
+        today: today.to_string(),
+        chrome: Chrome::new(visitor).await?,
+    })
+}
+
+async fn call_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewHouseholds)?;
+    render(&call_view(&state, &visitor, id, None).await?)
+}
+
+#[derive(Deserialize)]
+struct NoticePost {
+    notice_date: String,
+    text: String,
+    csrf_token: String,
+}
+
+async fn record_notice(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(post): Form<NoticePost>,
+) -> Result<Response, AppError> {
+    let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
+    visitor.check_csrf(&post.csrf_token).await?;
+    let lang = visitor.lang;
+    call_or_404(&state, id).await?;
+    let refuse = async |status: StatusCode, message: String| -> Result<Response, AppError> {
+        tracing::info!(call = id, reason = %message, "offer notice refused");
+        let page = call_view(&state, &visitor, id, Some(message)).await?;
+        Ok((status, render(&page)?).into_response())
+    };
+    let Ok(date) = post.notice_date.trim().parse::<jiff::civil::Date>() else {
+        let message = lang
+            .t("verification.error.not_a_date")
+            .replace("{value}", &post.notice_date);
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
+    };
+    if post.text.trim().is_empty() {
+        let message = lang.t("verification.error.notice_text").to_owned();
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
+    }
+    match state
+        .store
+        .record_offer_notice(&actor, id, date, &post.text)
+        .await
+    {
+        Ok((_, letters)) => {
+            state.outbox.deliver(&state.store, &actor, letters).await;
+            Ok(Redirect::to(&format!("/staff/calls/{id}/verificacion")).into_response())
+        }
+        Err(StoreError::Conflict(_)) => {
+            let message = lang.t("verification.error.notice_exists").to_owned();
+            refuse(StatusCode::CONFLICT, message).await
+        }
+        Err(StoreError::Invalid(message)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+// ---- The letters of a call ----------------------------------------------------------------
+
+struct LetterLine {
+    date: String,
+    kind: String,
+    household_id: i32,
+    recipient: String,
+    channel: String,
+    status: String,
+    subject: String,
+}
+
+#[derive(Template)]
+#[template(path = "verification_letters.html")]
+struct LettersPage {
+    chrome: Chrome,
+    call: Call,
+    letters: Vec<LetterLine>,
+}
+
+fn letter_line(lang: Lang, letter: LetterRecord) -> LetterLine {
+    LetterLine {
+        date: lang.date(letter.created_at.to_zoned(jiff::tz::TimeZone::UTC).date()),
+        kind: lang.t(&format!("verification.letter.{}", letter.kind)).to_owned(),
+        household_id: letter.household_id,
+        recipient: letter.recipient,
+        channel: letter.channel,
+        status: lang
+            .t(&format!("verification.delivery.{}", letter.status))
+            .to_owned(),
+        subject: letter.subject,
+    }
+}
+
+async fn letters_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewHouseholds)?;
+    let lang = visitor.lang;
+    let call = call_or_404(&state, id).await?;
+    let letters = state.store.call_letters(id).await?;
+    render(&LettersPage {
+        letters: letters.into_iter().map(|l| letter_line(lang, l)).collect(),
+        call,
+        chrome: Chrome::new(&visitor).await?,
+    })
+}
+
+// ---- A household: checklist, documents, decision -----------------------------------------
+
+struct ChecklistLine {
+    kind: String,
+    label: String,
+    received: bool,
+}
+
+struct DocumentLine {
+    id: i32,
+    label: String,
+    file_name: String,
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    received_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "verification_household.html")]
+struct HouseholdPage {
+    chrome: Chrome,
+    v: HouseholdVerification,
+    call: Option<Call>,
+    deadline: String,
+    status: String,
+    checklist: Vec<ChecklistLine>,
+    documents: Vec<DocumentLine>,
+    kinds: Vec<(String, String)>,
+    can_verify: bool,
+    can_download: bool,
+    open: bool,
+    failure: Option<String>,
+    reasons: String,
+    parcels: Vec<ParcelLine>,
+}
+
+/// A parcel of the household and its standing (Art. 12-13).
+struct ParcelLine {
+    id: i32,
+    name: String,
+    suitable: bool,
+    issues: Vec<String>,
+}
+
+/// Why the household cannot be found eligible for its parcels, in the visitor's language.
+fn parcels_refusal(lang: Lang, parcels: &[ParcelStanding]) -> Option<String> {
+    if parcels.is_empty() {
+        return Some(lang.t("verification.error.no_parcel").to_owned());
+    }
+    let failing: Vec<String> = parcels
+        .iter()
+        .filter(|p| !p.standing.is_suitable())
+        .map(|p| {
+            let issues: Vec<String> = p.standing.issues().iter().map(|i| issue_text(lang, *i)).collect();
+            format!("«{}»: {}", p.name, issues.join("; "))
+        })
+        .collect();
+    (!failing.is_empty()).then(|| {
+        lang.t("verification.error.parcels")
+            .replace("{parcels}", &failing.join(" · "))
+    })
+}
+
+async fn household_view(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    failure: Option<String>,
+    reasons: String,
+) -> Result<HouseholdPage, AppError> {
+    let lang = visitor.lang;
+    let v = state
+        .store
+        .household_verification(id, state.config.today())
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let call = match v.household.call_id {
+        Some(call_id) => state.store.call(call_id).await?,
+        None => None,
+    };
+    let received: Vec<DocumentKind> = v.documents.iter().map(|d| d.kind).collect();
+    Ok(HouseholdPage {
+        deadline: v.deadline().map(|d| lang.date(d)).unwrap_or_default(),
+        status: status_label(lang, v.status),
+        checklist: v
+            .required
+            .iter()
+            .map(|k| ChecklistLine {
+                kind: k.to_string(),
+                label: doc_label(lang, *k),
+                received: received.contains(k),
+            })
+            .collect(),
+        documents: v
+            .documents
+            .iter()
+            .map(|d| DocumentLine {
+                id: d.id,
+                label: doc_label(lang, d.kind),
+                file_name: d.file_name.clone(),
+                content_type: d.content_type.clone(),
+                size_bytes: d.size_bytes,
+                sha256: d.sha256.chars().take(12).collect(),
+                received_at: d.received_at.to_string(),
+            })
+            .collect(),
+        kinds: DocumentKind::ALL
+            .iter()
+            .map(|k| (k.to_string(), doc_label(lang, *k)))
+            .collect(),
+        can_verify: visitor.can(Permission::VerifyHouseholds),
+        can_download: visitor.can(Permission::ViewFullDocuments),
+        open: v.notice.is_some() && v.status == VerificationStatus::Pending,
+        parcels: v
+            .parcels
+            .iter()
+            .map(|p| ParcelLine {
+                id: p.parcel_id,
+                name: p.name.clone(),
+                suitable: p.standing.is_suitable(),
+                issues: p.standing.issues().iter().map(|i| issue_text(lang, *i)).collect(),
+            })
+            .collect(),
+        call,
+        v,
+        failure,
+        reasons,
+        chrome: Chrome::new(visitor).await?,
+    })
+}
+
+async fn household_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewHouseholds)?;
+    render(&household_view(&state, &visitor, id, None, String::new()).await?)
+}
+
+async fn refuse_household(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    status: StatusCode,
+    message: String,
+    reasons: String,
+) -> Result<Response, AppError> {
+    tracing::info!(household = id, reason = %message, "household verification refused");
+    let page = household_view(state, visitor, id, Some(message), reasons).await?;
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
+    let lang = visitor.lang;
+    let (fields, file, file_problem) =
+        read_form(lang, &mut multipart, "document", HOUSEHOLD_DOCUMENT_LIMIT_BYTES).await?;
+    visitor.check_csrf(field(&fields, "csrf_token")).await?;
+    let today = state.config.today();
+    let current = state
+        .store
+        .household_verification(id, today)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let refuse = async |status: StatusCode, message: String| {
+        refuse_household(&state, &visitor, id, status, message, String::new()).await
+    };
+    if current.notice.is_none() {
+        return refuse(
+            StatusCode::CONFLICT,
+            lang.t("verification.error.no_notice").to_owned(),
+        )
+        .await;
+    }
+    if current.status != VerificationStatus::Pending {
+        let message = lang
+            .t("verification.error.decided")
+            .replace("{status}", &status_label(lang, current.status));
+        return refuse(StatusCode::CONFLICT, message).await;
+    }
+    let Ok(kind) = field(&fields, "kind").parse::<DocumentKind>() else {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            lang.t("verification.error.kind").to_owned(),
+        )
+        .await;
+    };
+    let file = match (file, file_problem) {
+        (_, Some(problem)) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, problem).await,
+        (None, None) => {
+            return refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang.t("verification.error.no_file").to_owned(),
+            )
+            .await;
+        }
+        (Some(file), None) => file,
+    };
+    if !ACCEPTED_TYPES.contains(&file.content_type) {
+        let message = lang
+            .t("verification.error.file_type")
+            .replace("{file}", &file.file_name);
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
+    }
+    let kept = keep_file(&state, file)?;
+    let new = vereda_store::verification::NewHouseholdDocument {
+        kind,
+        file_name: kept.file_name,
+        content_type: kept.content_type,
+        size_bytes: kept.size_bytes,
+        sha256: kept.sha256,
+    };
+    match state
+        .store
+        .receive_household_document(&actor, id, new, today)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/households/{id}/verificacion")).into_response()),
+        Err(StoreError::Conflict(message)) => refuse(StatusCode::CONFLICT, message).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct DecisionPost {
+    status: String,
+    #[serde(default)]
+    reasons: String,
+    lock_version: i32,
+    csrf_token: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(post): Form<DecisionPost>,
+) -> Result<Response, AppError> {
+    let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
+    visitor.check_csrf(&post.csrf_token).await?;
+    let lang = visitor.lang;
+    let today = state.config.today();
+    let current = state
+        .store
+        .household_verification(id, today)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let reasons = post.reasons.clone();
+    let refuse = async |status: StatusCode, message: String| {
+        refuse_household(&state, &visitor, id, status, message, reasons.clone()).await
+    };
+    let Ok(to) = post.status.parse::<VerificationStatus>() else {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            lang.t("verification.error.status").to_owned(),
+        )
+        .await;
+    };
+    let Some(notice) = &current.notice else {
+        return refuse(
+            StatusCode::CONFLICT,
+            lang.t("verification.error.no_notice").to_owned(),
+        )
+        .await;
+    };
+    if post.lock_version != current.lock_version {
+        return refuse(
+            StatusCode::CONFLICT,
+            lang.t("verification.error.changed_meanwhile").to_owned(),
+        )
+        .await;
+    }
+    if let Err(error) = check_decision(
+        current.status,
+        to,
+        &post.reasons,
+        &current.missing,
+        notice.deadline,
+        today,
+    ) {
+        let (status, message) = match error {
+            DecisionError::MissingDocuments(missing) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang.t("verification.error.missing")
+                    .replace("{documents}", &names(lang, &missing)),
+            ),
+            DecisionError::ReasonsRequired => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang.t("verification.error.reasons").to_owned(),
+            ),
+            DecisionError::WithdrawalNotDue(deadline) => (
+                StatusCode::CONFLICT,
+                lang.t("verification.error.withdrawal_not_due")
+                    .replace("{deadline}", &lang.date(deadline)),
+            ),
+            DecisionError::AlreadyDecided(status) => (
+                StatusCode::CONFLICT,
+                lang.t("verification.error.decided")
+                    .replace("{status}", &status_label(lang, status)),
+            ),
+        };
+        return refuse(status, message).await;
+    }
+    if to == VerificationStatus::Eligible
+        && let Some(message) = parcels_refusal(lang, &current.parcels)
+    {
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
+    }
+    let decision = Decision {
+        status: to,
+        reasons: post.reasons.clone(),
+        lock_version: post.lock_version,
+    };
+    match state.store.decide_verification(&actor, id, decision, today).await {
+        Ok((_, letter)) => {
+            state.outbox.deliver(&state.store, &actor, vec![letter]).await;
+            Ok(Redirect::to(&format!("/staff/households/{id}/verificacion")).into_response())
+        }
+        Err(StoreError::Conflict(_)) => {
+            refuse(
+                StatusCode::CONFLICT,
+                lang.t("verification.error.changed_meanwhile").to_owned(),
+            )
+            .await
+        }
+        Err(StoreError::Invalid(message)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// A received document, whole: identity documents are personal data, so only the staff who
+/// see whole documents (`ViewFullDocuments`) get them.
+async fn download(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((id, document)): Path<(i32, i32)>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewFullDocuments)?;
+    let document = state
+        .store
+        .household_document(id, document)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let path = state.uploads.document_path(&document.sha256);
+    let bytes = tokio::fs::read(&path).await.map_err(|e| AppError::internal(&e))?;
+    let mut response = axum::body::Body::from(bytes).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&document.content_type) {
+        headers.insert(axum::http::header::CONTENT_TYPE, value);
+    }
+    let safe_name: String = document
+        .file_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
+        headers.insert(axum::http::header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+// ---- A household's history ----------------------------------------------------------------
+
+struct EventLine {
+    at: String,
+    kind: String,
+    detail: String,
+    actor: String,
+}
+
+#[derive(Template)]
+#[template(path = "verification_timeline.html")]
+struct TimelinePage {
+    chrome: Chrome,
+    household_id: i32,
+    external_id: String,
+    events: Vec<EventLine>,
+}
+
+async fn timeline_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewHouseholds)?;
+    let lang = visitor.lang;
+    let household = state
+        .store
+        .household(id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let events: Vec<TimelineEvent> = state.store.household_timeline(id).await?;
+    render(&TimelinePage {
+        household_id: id,
+        external_id: household.external_id,
+        events: events
+            .into_iter()
+            .map(|e| EventLine {
+                at: e.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                kind: lang.t(&format!("verification.event.{}", e.kind)).to_owned(),
+                detail: e.detail,
+                actor: e.actor,
+            })
+            .collect(),
+        chrome: Chrome::new(&visitor).await?,
+    })
+}

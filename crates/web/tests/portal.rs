@@ -1,0 +1,416 @@
+//! The public portal and the follow-up of results, in process: the project card against the
+//! seed, the portfolio, open data and IATI, masking, and the measurement forms.
+
+mod support;
+
+use std::collections::{BTreeSet, VecDeque};
+
+use axum::http::StatusCode;
+use support::Client;
+use vereda_domain::accounts::Role;
+
+const CARD: &str = "/proyectos/T06.60%2C61%2C62";
+
+#[tokio::test]
+async fn the_card_shows_every_section_of_the_seed_and_is_reached_from_home() {
+    let mut client = Client::with_demo().await;
+    let home = client.get("/").await;
+    assert!(
+        home.body.contains(&format!("href=\"{CARD}\"")),
+        "the home page links the card"
+    );
+    let card = client.get(CARD).await;
+    assert_eq!(card.status, StatusCode::OK);
+    let page = &card.body;
+    for expected in [
+        "T06.60,61,62",
+        "Implementation of PDET Productive Routes for Stabilization",
+        "Regional stabilization through strengthening productive chains",
+        "Periodo de ejecución",
+        "18 jul 2020",
+        "22 dic 2024",
+        "Descripción general",
+        "Contribución al Acuerdo de Paz",
+        "Objetivo general",
+        "Objetivos específicos",
+        "EUR 19.500.000",
+        "EUR 3.000.000",
+        "EUR 22.500.000",
+        "Indicadores destacados",
+        "septiembre de 2022",
+        "junio de 2022",
+        "Alta Consejería para la Estabilización y la Consolidación",
+        "ONF Andina",
+        "Cobertura geográfica",
+        "<svg",
+        "Recursos del proyecto",
+        "iati-activities.xml?project=T06.60%2C61%2C62",
+    ] {
+        assert!(page.contains(expected), "the card lacks {expected:?}");
+    }
+    assert_eq!(page.matches("<tr id=\"indicator-").count(), 12);
+    for (number, advance) in [(1, 33), (3, 14), (4, 47), (5, 44), (6, 12), (10, 0)] {
+        let row = section(page, &format!("<tr id=\"indicator-{number}\">"), "</tr>");
+        assert!(row.contains(&format!("{advance} %")), "indicator {number}: {row}");
+    }
+    assert!(
+        card.body.len() < 60_000,
+        "the card weighs {} bytes",
+        card.body.len()
+    );
+
+    client.get("/lang/en?next=/").await;
+    let english = client.get(CARD).await;
+    assert!(english.body.contains("Featured indicators"));
+    assert!(english.body.contains("September 2022"));
+    assert!(english.body.contains("From 18 Jul 2020 to 22 Dec 2024"));
+}
+
+/// The text after `start` and before the next `end`.
+fn between<'a>(page: &'a str, start: &str, end: &str) -> &'a str {
+    let from = page.find(start).unwrap_or_else(|| panic!("{start} not found")) + start.len();
+    let rest = &page[from..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+fn section<'a>(page: &'a str, start: &str, end: &str) -> &'a str {
+    let from = page.find(start).unwrap_or_else(|| panic!("{start} not found"));
+    let rest = &page[from..];
+    &rest[..rest.find(end).map_or(rest.len(), |e| e + end.len())]
+}
+
+#[tokio::test]
+async fn unknown_projects_get_a_404_page_in_the_visitors_language() {
+    let mut client = Client::with_demo().await;
+    let spanish = client.get("/proyectos/NO-EXISTE").await;
+    assert_eq!(spanish.status, StatusCode::NOT_FOUND);
+    assert!(spanish.body.contains("<html lang=\"es\">"));
+    assert!(spanish.body.contains("No fue posible atender la solicitud"));
+    client.get("/lang/en?next=/").await;
+    let english = client.get("/proyectos/NO-EXISTE/indicadores/1").await;
+    assert_eq!(english.status, StatusCode::NOT_FOUND);
+    assert!(english.body.contains("<html lang=\"en\">"));
+}
+
+#[tokio::test]
+async fn the_portfolio_filters_and_rolls_up_across_projects() {
+    let mut client = Client::with_demo().await;
+    let all = client.get("/proyectos").await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert_eq!(all.body.matches("<li class=\"card\">").count(), 4);
+    let roads = section(&all.body, "<tr id=\"rollup-row-roads_km\">", "</tr>");
+    assert!(roads.contains("20,7 km") && roads.contains("101,5 km"), "{roads}");
+    assert!(all.body.contains("id=\"rollup-roads_km\""), "a chart per roll-up");
+
+    let putumayo = client.get("/proyectos?departamento=86").await;
+    assert!(putumayo.body.contains("PDR-2013-PUT-003"));
+    assert!(putumayo.body.contains("T06.60,61,62"));
+    assert!(!putumayo.body.contains("PDR-2013-CAQ-001"));
+    let dairy = client
+        .get("/proyectos?cadena=L%C3%A1cteos&estado=in_execution")
+        .await;
+    assert_eq!(dairy.body.matches("<li class=\"card\">").count(), 2);
+    let funder = client
+        .get("/proyectos?financiador=Alcald%C3%ADa+de+Puerto+As%C3%ADs")
+        .await;
+    assert_eq!(funder.body.matches("<li class=\"card\">").count(), 1);
+    let bad = client.get("/proyectos?departamento=77").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn open_data_lists_projects_indicators_and_only_approved_measurements() {
+    let mut client = Client::with_demo().await;
+    let projects = client.get("/api/v1/open-data/projects.csv").await;
+    assert!(projects.content_type.starts_with("text/csv"));
+    assert_eq!(projects.body.lines().count(), 5, "a header and four projects");
+    let indicators = client.get("/api/v1/open-data/indicators.json").await.json();
+    assert_eq!(indicators.as_array().map(Vec::len), Some(18));
+    let only_eu = client
+        .get("/api/v1/open-data/indicators.json?project=T06.60%2C61%2C62")
+        .await
+        .json();
+    assert_eq!(only_eu.as_array().map(Vec::len), Some(12));
+    let measurements = client.get("/api/v1/open-data/measurements.csv").await;
+    assert!(measurements.body.contains("PDR-2013-NAR-002,1,2014-06-30,42,"));
+    assert!(
+        !measurements.body.contains("2014-12-31,66"),
+        "a measurement waiting for review is not published"
+    );
+    assert!(!measurements.body.contains("@vereda.test"), "no submitter");
+}
+
+#[tokio::test]
+async fn the_demo_iati_export_is_valid_against_the_2_03_schema() {
+    let mut client = Client::with_demo().await;
+    let xml = client.get("/api/v1/open-data/iati-activities.xml").await;
+    assert_eq!(xml.status, StatusCode::OK);
+    assert!(xml.body.contains("<iati-activities version=\"2.03\""));
+    assert_eq!(xml.body.matches("<iati-activity ").count(), 4);
+    assert!(xml.body.contains("<dimension name=\"sex\" value=\"female\""));
+    match vereda_screen::iati::validate_with_xmllint(&xml.body) {
+        Ok(Some(())) => {}
+        Ok(None) => {
+            assert!(
+                std::env::var_os("VEREDA_REQUIRE_XMLLINT").is_none(),
+                "VEREDA_REQUIRE_XMLLINT is set but xmllint is not installed"
+            );
+            println!(
+                "skipped IATI schema validation: xmllint is not installed (apt-get install libxml2-utils)"
+            );
+        }
+        Err(problems) => panic!("the demo export is not valid IATI 2.03:\n{problems}"),
+    }
+}
+
+/// Every document number, Sisbén score and address of the demo households.
+fn personal_data() -> Vec<String> {
+    let text = include_str!("../../../data/demo/households.toml");
+    let mut found = Vec::new();
+    for line in text.lines() {
+        for key in ["document = \"", "sisben_score = \"", "address = \"", "email = \""] {
+            let mut rest = line;
+            while let Some(at) = rest.find(key) {
+                rest = &rest[at + key.len()..];
+                let value = rest.split('"').next().unwrap_or_default();
+                if key == "document = \"" {
+                    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+                    found.push(digits.trim_start_matches('0').to_owned());
+                    found.push(value.to_owned());
+                } else {
+                    found.push(value.to_owned());
+                    found.push(value.replace('.', ","));
+                }
+            }
+        }
+    }
+    found.retain(|v| v.len() >= 4);
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[tokio::test]
+async fn no_public_page_or_export_shows_a_document_number_a_score_or_an_address() {
+    let secrets = personal_data();
+    assert!(
+        secrets.len() >= 15,
+        "the demo has documents and scores to look for: {secrets:?}"
+    );
+    let mut client = Client::with_demo().await;
+    let mut seen = BTreeSet::new();
+    let mut queue: VecDeque<String> = ["/", "/datos", "/convocatorias", "/proyectos"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let private = ["/staff", "/admin", "/login", "/logout", "/lang/"];
+    for lang in ["es", "en"] {
+        client.get(&format!("/lang/{lang}?next=/")).await;
+        seen.clear();
+        queue.extend(["/".to_owned()]);
+        while let Some(path) = queue.pop_front() {
+            if !seen.insert(path.clone()) {
+                continue;
+            }
+            let reply = client.get(&path).await;
+            assert!(reply.status.is_success(), "{path}: {}", reply.status);
+            let text = reply.body.replace("&#x2F;", "/");
+            for secret in &secrets {
+                assert!(!text.contains(secret.as_str()), "{path} shows {secret:?}");
+            }
+            for link in text.split("href=\"").skip(1) {
+                let target = link.split('"').next().unwrap_or_default().replace("&amp;", "&");
+                let internal = target.starts_with('/') && !target.starts_with("//");
+                if internal && !private.iter().any(|p| target.starts_with(p)) && !target.ends_with(".css") {
+                    queue.push_back(target);
+                }
+            }
+        }
+    }
+    for expected in [
+        "/api/v1/open-data/iati-activities.xml",
+        "/api/v1/open-data/measurements.json",
+        "/proyectos/PDR-2013-NAR-002/indicadores/2",
+        "/convocatorias/1",
+    ] {
+        assert!(seen.contains(expected), "the crawl reached {expected}");
+    }
+}
+
+async fn officer_on_indicator(client: &mut Client, number: i32) -> (String, String) {
+    let path = format!("/staff/proyectos/T06.60%2C61%2C62/indicadores/{number}");
+    let page = client.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    (path, Client::csrf_in(&page.body))
+}
+
+#[tokio::test]
+async fn bad_measurements_get_form_errors_and_store_nothing() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let (path, csrf) = officer_on_indicator(&mut client, 3).await;
+    let before = client.get("/api/v1/open-data/measurements.csv").await.body;
+    let pending_before = client
+        .get("/staff/mediciones")
+        .await
+        .body
+        .matches("class=\"card\"")
+        .count();
+    let post = format!("{path}/mediciones");
+    for (date, value, expected) in [
+        ("2023-01-31", "doce", "«doce» no es un número."),
+        (
+            "2023-01-31",
+            "-4",
+            "-4 es negativo: un valor en kilómetros no puede serlo.",
+        ),
+        ("2999-01-01", "4", "es posterior a hoy"),
+        ("", "4", "Este dato es obligatorio."),
+    ] {
+        let reply = client
+            .post_files(
+                &post,
+                &[("csrf_token", &csrf), ("measured_on", date), ("value", value)],
+                &[],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{date} {value}");
+        assert!(reply.body.contains(expected), "{date} {value}: no {expected:?}");
+    }
+    let exe = client
+        .post_files(
+            &post,
+            &[
+                ("csrf_token", &csrf),
+                ("measured_on", "2023-01-31"),
+                ("value", "20"),
+            ],
+            &[("evidence", "acta.exe", b"MZ\x90\x00\x03\x00")],
+        )
+        .await;
+    assert_eq!(exe.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        exe.body
+            .contains("no es PDF, PNG, JPEG, XLSX, DOCX, CSV ni texto")
+    );
+    assert_eq!(
+        client.get("/api/v1/open-data/measurements.csv").await.body,
+        before
+    );
+    let pending_after = client
+        .get("/staff/mediciones")
+        .await
+        .body
+        .matches("class=\"card\"")
+        .count();
+    assert_eq!(pending_after, pending_before, "nothing was queued");
+
+    // A goal of zero on the targets form.
+    let page = client.get(&path).await.body;
+    let lock = between(&page, "name=\"lock_version\" value=\"", "\"").to_owned();
+    let zero = client
+        .post_form(
+            &format!("{path}/metas"),
+            &[
+                ("csrf_token", &csrf),
+                ("baseline", "0"),
+                ("goal", "0"),
+                ("status", "in_execution"),
+                ("lock_version", &lock),
+            ],
+        )
+        .await;
+    assert_eq!(zero.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        zero.body.contains("La meta debe ser mayor que cero, no 0."),
+        "{}",
+        between(&zero.body, "id=\"goal-errors\"", "</span>")
+    );
+}
+
+#[tokio::test]
+async fn a_measurement_counts_once_another_officer_approves_it() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let (path, csrf) = officer_on_indicator(&mut client, 3).await;
+    let submitted = client
+        .post_files(
+            &format!("{path}/mediciones"),
+            &[
+                ("csrf_token", &csrf),
+                ("measured_on", "2023-03-31"),
+                ("value", "47"),
+                ("source", "Informe de interventoría"),
+            ],
+            &[("evidence", "acta.pdf", b"%PDF-1.4\n% acta de recibo\n")],
+        )
+        .await;
+    assert_eq!(submitted.status, StatusCode::SEE_OTHER, "{}", submitted.body);
+    let queue = client.get("/staff/mediciones").await.body;
+    let mine = section(&queue, "T06.60,61,62 · 3.", "</li>");
+    assert!(
+        !mine.contains("id=\"approve-"),
+        "nobody reviews their own measurement"
+    );
+    let before_mine = &queue[..queue.find("T06.60,61,62 · 3.").expect("the new measurement")];
+    let id = before_mine
+        .rsplit("id=\"measurement-")
+        .next()
+        .and_then(|rest| rest.split('"').next())
+        .expect("its id")
+        .to_owned();
+
+    let public = |body: &str| section(body, "<tr id=\"indicator-3\">", "</tr>").to_owned();
+    client.forget_session();
+    assert!(public(&client.get(CARD).await.body).contains("14 %"), "not yet");
+
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let csrf = client.csrf().await;
+    let own = client
+        .post_form(
+            &format!("/staff/mediciones/{id}/revision"),
+            &[("csrf_token", &csrf), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN);
+
+    client.forget_session();
+    client.log_in_as(Role::TerritorialDirector).await;
+    let csrf = client.csrf().await;
+    let evidence_path = format!(
+        "/documentos/{}",
+        between(
+            &client.get("/staff/mediciones").await.body,
+            "href=\"/documentos/",
+            "\""
+        )
+    );
+    let evidence_path = evidence_path.as_str();
+    let evidence = client.get(evidence_path).await;
+    assert_eq!(evidence.status, StatusCode::OK);
+    assert!(evidence.body.starts_with("%PDF-1.4"));
+    let approved = client
+        .post_form(
+            &format!("/staff/mediciones/{id}/revision"),
+            &[("csrf_token", &csrf), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+    let twice = client
+        .post_form(
+            &format!("/staff/mediciones/{id}/revision"),
+            &[("csrf_token", &csrf), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+
+    client.forget_session();
+    let row = public(&client.get(CARD).await.body);
+    assert!(row.contains("50 %") && row.contains("marzo de 2023"), "{row}");
+    let not_public = client.get(evidence_path).await;
+    assert_eq!(
+        not_public.status,
+        StatusCode::NOT_FOUND,
+        "evidence is for staff only"
+    );
+}

@@ -1,0 +1,486 @@
+//! In-process tests of the procedure pages: endorsement, committee sessions, concepts,
+//! minutes and their signatures, the award and the single disbursement, with their refusals.
+
+mod support;
+
+use axum::http::StatusCode;
+use support::Client;
+use vereda_domain::accounts::Role;
+use vereda_domain::finance::Formulation;
+use vereda_domain::procedure::ProcedureState;
+use vereda_store::accounts::NewAccount;
+use vereda_store::formulations::NewFormulationDraft;
+
+const COCOA_TOML: &str = include_str!("../../../examples/cacao-tumaco.toml");
+
+async fn account_id(client: &Client, role: Role) -> i32 {
+    let email = vereda_store::demo::demo_email(role);
+    client
+        .db
+        .store
+        .accounts()
+        .await
+        .expect("accounts")
+        .into_iter()
+        .find(|a| a.email == email)
+        .expect("a demo account")
+        .id
+}
+
+/// A submitted cocoa formulation, saved and submitted by the demo formulator.
+async fn submitted(client: &Client) -> i32 {
+    let store = &client.db.store;
+    let formulator = store
+        .accounts()
+        .await
+        .expect("accounts")
+        .into_iter()
+        .find(|a| a.role == Role::Formulator)
+        .expect("formulator")
+        .actor();
+    let cocoa: Formulation = toml::from_str(COCOA_TOML).expect("cocoa");
+    let saved = store
+        .save_formulation_draft(
+            &formulator,
+            NewFormulationDraft {
+                formulation: &cocoa,
+                call_id: None,
+                note: None,
+                viable: Some(true),
+                irr: Some("0.2113".into()),
+                rule_set_id: "incoder-308-2013".into(),
+                rule_set_hash: None,
+            },
+        )
+        .await
+        .expect("save");
+    store
+        .submit_formulation(&formulator, saved.id)
+        .await
+        .expect("submit");
+    saved.id
+}
+
+async fn state(client: &Client, id: i32) -> ProcedureState {
+    client.db.store.procedure_state(id).await.expect("state")
+}
+
+#[tokio::test]
+async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
+    let mut client = Client::with_demo().await;
+    let id = submitted(&client).await;
+    let procedure = format!("/staff/formulations/{id}/procedure");
+
+    // Art. 25: the territorial officer records the endorsement; a minority is refused (422).
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let page = client.get(&procedure).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"endorsement-form\""), "{}", page.body);
+    let token = Client::csrf_in(&page.body);
+    let endorse = format!("/staff/formulations/{id}/endorsement");
+    let endorsement = |families| {
+        [
+            ("csrf_token", token.as_str()),
+            ("endorsed_on", "2013-09-20"),
+            ("families_endorsing", families),
+            ("minutes", "Asamblea en la vereda"),
+        ]
+    };
+    let refused = client.post_form(&endorse, &endorsement("9")).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("mayoría"), "{}", refused.body);
+    assert_eq!(state(&client, id).await, ProcedureState::Submitted);
+    let endorsed = client.post_form(&endorse, &endorsement("15")).await;
+    assert_eq!(endorsed.status, StatusCode::SEE_OTHER, "{}", endorsed.body);
+    assert_eq!(state(&client, id).await, ProcedureState::Endorsed);
+    // Convening the committee is not the officer's to do (403).
+    let session_try = client
+        .post_form(
+            "/staff/committee",
+            &[("csrf_token", &token), ("held_on", "2013-10-01"), ("place", "x")],
+        )
+        .await;
+    assert_eq!(session_try.status, StatusCode::FORBIDDEN, "{}", session_try.body);
+
+    // The committee: two members attend.
+    let second = client
+        .db
+        .store
+        .create_account(
+            &vereda_domain::audit::Actor::system("test"),
+            NewAccount {
+                email: "second.member@vereda.test".into(),
+                display_name: "Segunda integrante".into(),
+                role: Role::CommitteeMember,
+                password: "una clave larga".into(),
+            },
+        )
+        .await
+        .expect("second member");
+    let first = account_id(&client, Role::CommitteeMember).await;
+    client.forget_session();
+    client.log_in_as(Role::CommitteeMember).await;
+    let token = client.csrf().await;
+    let list = client.get("/staff/committee").await;
+    assert!(list.body.contains("id=\"session-form\""), "{}", list.body);
+    let (first_text, second_text) = (first.to_string(), second.id.to_string());
+    let created = client
+        .post_form(
+            "/staff/committee",
+            &[
+                ("csrf_token", &token),
+                ("held_on", "2013-10-01"),
+                ("place", "Florencia"),
+                ("attendee", &first_text),
+                ("attendee", &second_text),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let session = created.location.expect("location");
+    let session_id: i32 = session
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("id");
+    let page = client.get(&session).await;
+    assert!(page.body.contains("id=\"agenda-form\""), "{}", page.body);
+    let id_text = id.to_string();
+    let added = client
+        .post_form(
+            &format!("{session}/agenda"),
+            &[
+                ("csrf_token", &token),
+                ("formulation_id", &id_text),
+                ("lock_version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    // The same stale form again: 409, nothing changes.
+    let stale = client
+        .post_form(
+            &format!("{session}/agenda"),
+            &[
+                ("csrf_token", &token),
+                ("formulation_id", &id_text),
+                ("lock_version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert_eq!(state(&client, id).await, ProcedureState::OnAgenda);
+    let minutes = client.db.store.minutes(session_id).await.expect("minutes");
+    let item = minutes.agenda[0].id;
+    let concept = client
+        .post_form(
+            &format!("{session}/concepts/{item}"),
+            &[
+                ("csrf_token", &token),
+                ("concept", "positive"),
+                ("text", "Viable: TIR 21 %"),
+                ("lock_version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(concept.status, StatusCode::SEE_OTHER, "{}", concept.body);
+    let twice = client
+        .post_form(
+            &format!("{session}/concepts/{item}"),
+            &[
+                ("csrf_token", &token),
+                ("concept", "negative"),
+                ("text", "otra cosa"),
+                ("lock_version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+    assert_eq!(state(&client, id).await, ProcedureState::Viable);
+    let closed = client
+        .post_form(
+            &format!("{session}/close"),
+            &[("csrf_token", &token), ("lock_version", "1")],
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+    let signed = client
+        .post_form(&format!("{session}/sign"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+    let again = client
+        .post_form(&format!("{session}/sign"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    let pdf = client.get(&format!("{session}/minutes.pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.content_type, "application/pdf");
+
+    // Art. 27: only the director of the project's office (Nariño, for Tumaco) awards, and not
+    // on minutes still missing a signature.
+    let director = account_id(&client, Role::TerritorialDirector).await;
+    let office = |suffix: &'static str| {
+        let store = client.db.store.clone();
+        async move {
+            store
+                .territorial_offices()
+                .await
+                .expect("offices")
+                .into_iter()
+                .find(|o| o.name.ends_with(suffix))
+                .expect("an office")
+                .id
+        }
+    };
+    let (caqueta, narino) = (office("Caquetá").await, office("Nariño").await);
+    let system = vereda_domain::audit::Actor::system("test");
+    client
+        .db
+        .store
+        .assign_territorial_office(&system, director, Some(caqueta))
+        .await
+        .expect("office");
+    client.forget_session();
+    client.log_in_as(Role::TerritorialDirector).await;
+    let page = client.get(&procedure).await;
+    assert!(page.body.contains("id=\"award-form\""), "{}", page.body);
+    let token = Client::csrf_in(&page.body);
+    let award_form = [
+        ("csrf_token", token.as_str()),
+        ("awarded_on", "2013-10-15"),
+        ("motivation", "Concepto positivo del comité"),
+        ("institute_contribution", "50000000"),
+        ("counterpart", "12000000"),
+        ("guarantee", "5000000"),
+        ("obligations", ""),
+    ];
+    let elsewhere = client
+        .post_form(&format!("/staff/formulations/{id}/award"), &award_form)
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "{}", elsewhere.body);
+    client
+        .db
+        .store
+        .assign_territorial_office(&system, director, Some(narino))
+        .await
+        .expect("office");
+    let unsigned = client
+        .post_form(&format!("/staff/formulations/{id}/award"), &award_form)
+        .await;
+    assert_eq!(unsigned.status, StatusCode::CONFLICT, "{}", unsigned.body);
+    assert!(
+        unsigned.body.contains("second.member@vereda.test"),
+        "{}",
+        unsigned.body
+    );
+    assert_eq!(state(&client, id).await, ProcedureState::Viable);
+    let second_actor = second.actor();
+    client
+        .db
+        .store
+        .sign_minutes(&second_actor, session_id)
+        .await
+        .expect("second signature");
+    let awarded = client
+        .post_form(&format!("/staff/formulations/{id}/award"), &award_form)
+        .await;
+    assert_eq!(awarded.status, StatusCode::SEE_OTHER, "{}", awarded.body);
+    let resolution = client.get(&format!("/staff/formulations/{id}/award")).await;
+    assert_eq!(resolution.status, StatusCode::OK, "{}", resolution.body);
+    assert!(resolution.body.contains("DT-NAR-2013-001"), "{}", resolution.body);
+    assert!(resolution.body.contains("Art. 31"), "{}", resolution.body);
+    let pdf = client.get(&format!("/staff/formulations/{id}/award.pdf")).await;
+    assert_eq!(pdf.content_type, "application/pdf");
+
+    // Art. 32-33: the requirements first, then one payment.
+    let early = client
+        .post_form(
+            &format!("/staff/formulations/{id}/disbursement"),
+            &[("csrf_token", &token), ("paid_on", "2013-11-05")],
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", early.body);
+    assert!(
+        early.body.contains("joint_account") && early.body.contains("approved_policy"),
+        "{}",
+        early.body
+    );
+    let evidence = client
+        .post_form(
+            &format!("/staff/formulations/{id}/disbursement/evidence"),
+            &[
+                ("csrf_token", &token),
+                ("lock_version", "0"),
+                ("joint_account", "Cuenta 123 Banco Agrario"),
+                ("approved_policy", "Póliza 77"),
+            ],
+        )
+        .await;
+    assert_eq!(evidence.status, StatusCode::SEE_OTHER, "{}", evidence.body);
+    let paid = client
+        .post_form(
+            &format!("/staff/formulations/{id}/disbursement"),
+            &[("csrf_token", &token), ("paid_on", "2013-11-05")],
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
+    let twice = client
+        .post_form(
+            &format!("/staff/formulations/{id}/disbursement"),
+            &[("csrf_token", &token), ("paid_on", "2013-11-06")],
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+    assert_eq!(state(&client, id).await, ProcedureState::Disbursed);
+
+    let page = client.get(&procedure).await;
+    assert!(page.body.contains("Desembolsado"), "{}", page.body);
+    assert!(page.body.contains("Firma del acta"), "{}", page.body);
+    for kind in ["endorsement", "concept", "signature", "award", "disbursement"] {
+        assert!(
+            page.body.contains(&format!("data-kind=\"{kind}\"")),
+            "{kind} missing: {}",
+            page.body
+        );
+    }
+    client.get("/lang/en").await;
+    let english = client.get(&procedure).await;
+    assert!(english.body.contains("Project procedure"), "{}", english.body);
+    assert!(english.body.contains("Minutes signed"), "{}", english.body);
+}
+
+#[tokio::test]
+async fn a_negative_concept_returns_the_project_and_versions_can_be_compared() {
+    let mut client = Client::with_demo().await;
+    let id = submitted(&client).await;
+    let officer = client
+        .db
+        .store
+        .accounts()
+        .await
+        .expect("accounts")
+        .into_iter()
+        .find(|a| a.role == Role::TerritorialOfficer)
+        .expect("officer");
+    client
+        .db
+        .store
+        .record_endorsement(
+            &officer.actor(),
+            id,
+            vereda_store::procedure::NewEndorsement {
+                endorsed_on: jiff::civil::date(2013, 9, 20),
+                families_endorsing: 20,
+                minutes: "Asamblea".into(),
+            },
+        )
+        .await
+        .expect("endorse");
+    client.log_in_as(Role::CommitteeMember).await;
+    let token = client.csrf().await;
+    let member = account_id(&client, Role::CommitteeMember).await.to_string();
+    let created = client
+        .post_form(
+            "/staff/committee",
+            &[
+                ("csrf_token", &token),
+                ("held_on", "2013-10-01"),
+                ("place", "Mocoa"),
+                ("attendee", &member),
+            ],
+        )
+        .await;
+    let session = created.location.expect("session");
+    let id_text = id.to_string();
+    client
+        .post_form(
+            &format!("{session}/agenda"),
+            &[
+                ("csrf_token", &token),
+                ("formulation_id", &id_text),
+                ("lock_version", "0"),
+            ],
+        )
+        .await;
+    let session_id: i32 = session
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("id");
+    let item = client.db.store.minutes(session_id).await.expect("minutes").agenda[0].id;
+    let returned = client
+        .post_form(
+            &format!("{session}/concepts/{item}"),
+            &[
+                ("csrf_token", &token),
+                ("concept", "negative"),
+                ("text", "Revise los costos del vivero"),
+                ("lock_version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(returned.status, StatusCode::SEE_OTHER, "{}", returned.body);
+    assert_eq!(state(&client, id).await, ProcedureState::Returned);
+
+    // The formulator's next save is version 2, compared field by field with version 1.
+    let formulator = client
+        .db
+        .store
+        .accounts()
+        .await
+        .expect("accounts")
+        .into_iter()
+        .find(|a| a.role == Role::Formulator)
+        .expect("formulator");
+    let mut corrected: Formulation = toml::from_str(COCOA_TOML).expect("cocoa");
+    corrected.frame.title = "Cacao con vivero corregido".into();
+    client
+        .db
+        .store
+        .save_formulation_draft(
+            &formulator.actor(),
+            NewFormulationDraft {
+                formulation: &corrected,
+                call_id: None,
+                note: None,
+                viable: Some(true),
+                irr: None,
+                rule_set_id: "incoder-308-2013".into(),
+                rule_set_hash: None,
+            },
+        )
+        .await
+        .expect("version 2");
+    let diff = client.get(&format!("/staff/formulations/{id}/diff")).await;
+    assert_eq!(diff.status, StatusCode::OK, "{}", diff.body);
+    assert!(
+        diff.body.contains("frame.title") && diff.body.contains("Cacao con vivero corregido"),
+        "{}",
+        diff.body
+    );
+    let minutes = client.get(&session).await;
+    assert!(
+        minutes.body.contains("Revise los costos del vivero"),
+        "{}",
+        minutes.body
+    );
+}
+
+#[tokio::test]
+async fn the_procedure_pages_need_an_account() {
+    let mut client = Client::with_demo().await;
+    let id = submitted(&client).await;
+    for path in [
+        format!("/staff/formulations/{id}/procedure"),
+        "/staff/committee".to_owned(),
+    ] {
+        let reply = client.get(&path).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path}");
+        assert!(reply.location.unwrap_or_default().starts_with("/login"));
+    }
+}

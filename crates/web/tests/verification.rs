@@ -1,0 +1,656 @@
+//! The verification of a call's households over HTTP: the notice and its deadline, the
+//! checklist and uploads, the refusals (missing documents, type, role, stale form, double
+//! submission), tacit withdrawal, the letters in the outbox and the household's history.
+
+mod support;
+
+use axum::http::StatusCode;
+use support::Client;
+use vereda_domain::accounts::Role;
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+
+struct Setup {
+    client: Client,
+    outbox: tempfile::TempDir,
+    call_id: i32,
+    /// CAQ-0001: displaced, not ethnic.
+    displaced: i32,
+    /// CAQ-0002: neither.
+    plain: i32,
+}
+
+async fn setup(today: jiff::civil::Date) -> Setup {
+    let outbox = tempfile::tempdir().expect("outbox");
+    let config = vereda_web::WebConfig {
+        outbox_dir: Some(outbox.path().to_path_buf()),
+        today: Some(today),
+        ..Default::default()
+    };
+    let client = Client::with_demo_and(config).await;
+    let call_id = client.db.store.calls().await.expect("calls")[0].id;
+    let households = client
+        .db
+        .store
+        .households(Some(call_id))
+        .await
+        .expect("households");
+    let id_of = |external: &str| {
+        households
+            .iter()
+            .find(|h| h.external_id == external)
+            .map(|h| h.id)
+            .expect("demo household")
+    };
+    Setup {
+        displaced: id_of("CAQ-0001"),
+        plain: id_of("CAQ-0002"),
+        client,
+        outbox,
+        call_id,
+    }
+}
+
+async fn notify(s: &mut Setup, date: &str) -> support::Reply {
+    let token = s.client.csrf().await;
+    s.client
+        .post_form(
+            &format!("/staff/calls/{}/aviso", s.call_id),
+            &[
+                ("notice_date", date),
+                (
+                    "text",
+                    "Se comunica la oferta institucional a los hogares focalizados.",
+                ),
+                ("csrf_token", &token),
+            ],
+        )
+        .await
+}
+
+async fn upload(s: &mut Setup, household: i32, kind: &str, name: &str, bytes: &[u8]) -> support::Reply {
+    let token = s.client.csrf().await;
+    s.client
+        .post_files(
+            &format!("/staff/households/{household}/documentos"),
+            &[("csrf_token", &token), ("kind", kind)],
+            &[("document", name, bytes)],
+        )
+        .await
+}
+
+async fn decide(s: &mut Setup, household: i32, status: &str, reasons: &str, lock: &str) -> support::Reply {
+    let token = s.client.csrf().await;
+    s.client
+        .post_form(
+            &format!("/staff/households/{household}/verificacion"),
+            &[
+                ("status", status),
+                ("reasons", reasons),
+                ("lock_version", lock),
+                ("csrf_token", &token),
+            ],
+        )
+        .await
+}
+
+/// Studies and visits the household's parcels so that they are suitable.
+async fn make_parcel_suitable(client: &Client, household: i32) {
+    use vereda_domain::parcel::SiteCondition;
+    let store = &client.db.store;
+    let actor = vereda_domain::audit::Actor::system("test");
+    let head = store
+        .household(household)
+        .await
+        .expect("read")
+        .expect("household");
+    for p in store.parcels_of(&[household]).await.expect("parcels") {
+        let study = vereda_store::parcels::NewTitleStudy {
+            title_record: "420-1".into(),
+            owner_name: head.head_name.clone(),
+            owner_document: head.head_document.clone(),
+            limitations: String::new(),
+            limits_use: false,
+            favourable: true,
+            reasons: String::new(),
+            lock_version: 0,
+        };
+        store
+            .record_title_study(&actor, household, p.parcel.id, study)
+            .await
+            .expect("study");
+        let visit = vereda_store::parcels::NewFieldVisit {
+            visit_date: jiff::civil::date(2026, 3, 4),
+            latitude: rust_decimal::Decimal::new(16, 1),
+            longitude: rust_decimal::Decimal::new(-756, 1),
+            conditions: SiteCondition::ALL
+                .iter()
+                .map(|c| vereda_store::parcels::ConditionCheck {
+                    condition: *c,
+                    met: true,
+                    notes: String::new(),
+                })
+                .collect(),
+            lock_version: 0,
+        };
+        store
+            .record_field_visit(&actor, household, p.parcel.id, visit)
+            .await
+            .expect("visit");
+    }
+}
+
+fn outbox_letters(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("outbox directory")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".txt"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn the_notice_sets_the_deadline_and_writes_one_letter_per_household() {
+    let mut s = setup(jiff::civil::date(2026, 3, 10)).await;
+    let (plain, displaced) = (s.plain, s.displaced);
+    s.client.log_in_as(Role::Auditor).await;
+    let page = s
+        .client
+        .get(&format!("/staff/calls/{}/verificacion", s.call_id))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"no-notice\""));
+    assert!(!page.body.contains("notice-form"), "an auditor gets no form");
+    let refused = notify(&mut s, "2026-03-02").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    s.client.forget_session();
+    s.client.log_in_as(Role::TerritorialOfficer).await;
+    let bad = notify(&mut s, "2 de marzo").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("no es una fecha"));
+    let done = notify(&mut s, "2026-03-02").await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let again = notify(&mut s, "2026-03-02").await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("ya fue avisada"));
+
+    let page = s
+        .client
+        .get(&format!("/staff/calls/{}/verificacion", s.call_id))
+        .await;
+    assert!(page.body.contains("data-date=\"2026-03-31\""), "{}", page.body);
+    assert!(page.body.contains("31 mar 2026"));
+    let household = s
+        .client
+        .get(&format!("/staff/households/{}/verificacion", displaced))
+        .await;
+    assert!(household.body.contains("31 mar 2026"));
+    assert!(household.body.contains("id=\"required-ruv\""));
+    let plain = s
+        .client
+        .get(&format!("/staff/households/{}/verificacion", plain))
+        .await;
+    assert!(!plain.body.contains("id=\"required-ruv\""));
+
+    let households = s
+        .client
+        .db
+        .store
+        .households(Some(s.call_id))
+        .await
+        .expect("households");
+    let letters = outbox_letters(s.outbox.path());
+    assert_eq!(letters.len(), households.len(), "{letters:?}");
+    assert!(letters.iter().all(|n| n.contains("-offer-")));
+    let first = std::fs::read_to_string(s.outbox.path().join(&letters[0])).expect("letter");
+    assert!(first.contains("María Fernanda Cuéllar Rojas"), "{first}");
+    assert!(first.contains("2026-03-31"));
+    assert!(first.contains("Registro Único de Víctimas"));
+    let list = s
+        .client
+        .get(&format!("/staff/calls/{}/comunicaciones", s.call_id))
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.body.matches("class=\"letter\"").count(), households.len());
+    assert!(list.body.contains("outbox"));
+    assert!(list.body.contains("Enviada"));
+
+    s.client.get("/lang/en?next=/").await;
+    let english = s
+        .client
+        .get(&format!("/staff/households/{displaced}/verificacion"))
+        .await;
+    assert!(english.body.contains("Deadline for the documents"));
+    assert!(english.body.contains("registry (RUV) certificate"));
+}
+
+#[tokio::test]
+async fn documents_are_checked_and_eligibility_needs_all_of_them() {
+    let mut s = setup(jiff::civil::date(2026, 3, 10)).await;
+    let (plain, displaced) = (s.plain, s.displaced);
+    s.client.log_in_as(Role::TerritorialOfficer).await;
+    let early = upload(&mut s, plain, "identity", "cedula.pdf", PDF).await;
+    assert_eq!(
+        early.status,
+        StatusCode::CONFLICT,
+        "no documents before the notice"
+    );
+    notify(&mut s, "2026-03-02").await;
+
+    let text = upload(&mut s, plain, "identity", "cedula.pdf", b"solo texto").await;
+    assert_eq!(text.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text.body.contains("no es PDF, PNG ni JPEG"));
+    let unknown = upload(&mut s, plain, "passport", "cedula.pdf", PDF).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = upload(&mut s, plain, "identity", "cedula.pdf", PDF).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let too_big = [PDF, &vec![b'x'; 20 * 1024 * 1024]].concat();
+    let refused = upload(&mut s, plain, "sisben", "grande.pdf", &too_big).await;
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let page = s
+        .client
+        .get(&format!("/staff/households/{plain}/verificacion"))
+        .await;
+    let link = format!("/staff/households/{plain}/documentos/");
+    let start = page.body.find(&link).expect("a link to the document");
+    let href: String = page.body[start..].chars().take_while(|c| *c != '"').collect();
+    let file = s.client.get(&href).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.content_type, "application/pdf");
+    assert!(file.body.starts_with("%PDF-1.4"));
+
+    let missing = decide(&mut s, plain, "eligible", "", "0").await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        missing.body.contains("Certificado del Sisbén"),
+        "names the missing documents"
+    );
+    assert!(missing.body.contains("Folio de matrícula"));
+    let png = b"\x89PNG\r\n\x1a\n0000";
+    assert_eq!(
+        upload(&mut s, plain, "sisben", "sisben.png", png).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        upload(
+            &mut s,
+            plain,
+            "title_record",
+            "folio.jpg",
+            b"\xFF\xD8\xFF\xE0rest"
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    // Its parcel is not studied nor visited yet (Art. 12-13): refused, naming the parcel.
+    let unstudied = decide(&mut s, plain, "eligible", "", "0").await;
+    assert_eq!(unstudied.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unstudied.body.contains("mientras su predio no sea apto"),
+        "{}",
+        unstudied.body
+    );
+    assert!(unstudied.body.contains("falta el estudio de títulos (Art. 12)"));
+    make_parcel_suitable(&s.client, plain).await;
+    let eligible = decide(&mut s, plain, "eligible", "", "0").await;
+    assert_eq!(eligible.status, StatusCode::SEE_OTHER, "{}", eligible.body);
+    let parcel = s.client.db.store.parcels_of(&[plain]).await.expect("parcels")[0]
+        .parcel
+        .id;
+    let token = s.client.csrf().await;
+    let frozen = s
+        .client
+        .post_form(
+            &format!("/staff/households/{plain}/predios/{parcel}/titulos"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("lock_version", "1"),
+                ("title_record", "420-1"),
+                ("owner_name", "Otra persona"),
+                ("limits_use", "no"),
+                ("result", "favourable"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        frozen.status,
+        StatusCode::CONFLICT,
+        "a decided household's parcel changes no more"
+    );
+    assert!(frozen.body.contains("ya está decidida"), "{}", frozen.body);
+    let double = decide(&mut s, plain, "eligible", "", "0").await;
+    assert_eq!(double.status, StatusCode::CONFLICT, "a double submission");
+    assert!(double.body.contains("Otra persona cambió"));
+    let page = s
+        .client
+        .get(&format!("/staff/households/{}/verificacion", plain))
+        .await;
+    assert!(page.body.contains("data-status=\"eligible\""));
+    assert!(!page.body.contains("decision-form"));
+    let after = upload(&mut s, plain, "identity", "otra.pdf", PDF).await;
+    assert_eq!(after.status, StatusCode::CONFLICT);
+
+    let no_reasons = decide(&mut s, displaced, "not_eligible", " ", "0").await;
+    assert_eq!(no_reasons.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let stale = decide(
+        &mut s,
+        displaced,
+        "not_eligible",
+        "El predio está en reserva forestal",
+        "7",
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let not_eligible = decide(
+        &mut s,
+        displaced,
+        "not_eligible",
+        "El predio está en reserva forestal",
+        "0",
+    )
+    .await;
+    assert_eq!(not_eligible.status, StatusCode::SEE_OTHER);
+    let letters = outbox_letters(s.outbox.path());
+    let results: Vec<&String> = letters
+        .iter()
+        .filter(|n| n.contains("-verification_result-"))
+        .collect();
+    assert_eq!(results.len(), 2, "{letters:?}");
+    let negative = results
+        .iter()
+        .map(|n| std::fs::read_to_string(s.outbox.path().join(n)).expect("letter"))
+        .find(|body| body.contains("no cumple"))
+        .expect("the negative letter");
+    assert!(negative.contains("reserva forestal"));
+
+    let history = s
+        .client
+        .get(&format!("/staff/households/{}/historia", plain))
+        .await;
+    assert_eq!(history.status, StatusCode::OK);
+    for expected in [
+        "Registro del hogar",
+        "Aviso de la oferta",
+        "Documento recibido",
+        "Verificación",
+        "Comunicación",
+    ] {
+        assert!(history.body.contains(expected), "history lacks {expected}");
+    }
+    let first = history.body.find("Registro del hogar").expect("created");
+    let last = history.body.rfind("Verificación").expect("verification");
+    assert!(first < last, "in order");
+}
+
+#[tokio::test]
+async fn tacit_withdrawal_is_flagged_after_the_deadline_and_confirmed_with_reasons() {
+    let mut s = setup(jiff::civil::date(2026, 4, 2)).await;
+    let (plain, displaced) = (s.plain, s.displaced);
+    s.client.log_in_as(Role::TerritorialOfficer).await;
+    notify(&mut s, "2026-03-02").await;
+    let page = s
+        .client
+        .get(&format!("/staff/calls/{}/verificacion", s.call_id))
+        .await;
+    assert!(page.body.contains("withdrawal-due"));
+    let household = s
+        .client
+        .get(&format!("/staff/households/{}/verificacion", plain))
+        .await;
+    assert!(household.body.contains("value=\"withdrawn\""));
+    // Allowed after the deadline until the withdrawal is confirmed.
+    assert_eq!(
+        upload(&mut s, plain, "identity", "cedula.pdf", PDF).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let silent = decide(&mut s, plain, "withdrawn", "", "0").await;
+    assert_eq!(silent.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let confirmed = decide(
+        &mut s,
+        plain,
+        "withdrawn",
+        "Vencido el término sin el Sisbén ni el folio",
+        "0",
+    )
+    .await;
+    assert_eq!(confirmed.status, StatusCode::SEE_OTHER, "{}", confirmed.body);
+    let after = upload(&mut s, plain, "sisben", "sisben.pdf", PDF).await;
+    assert_eq!(after.status, StatusCode::CONFLICT);
+    assert!(after.body.contains("Desistimiento tácito"));
+    let letters = outbox_letters(s.outbox.path());
+    let withdrawal = letters
+        .iter()
+        .find(|n| n.contains("-withdrawal-"))
+        .expect("withdrawal letter");
+    let body = std::fs::read_to_string(s.outbox.path().join(withdrawal)).expect("letter");
+    assert!(body.contains("José Arley Trujillo Muñoz"));
+    assert!(body.contains("Vencido el término sin el Sisbén ni el folio"));
+    let history = s
+        .client
+        .get(&format!("/staff/households/{}/historia", plain))
+        .await;
+    assert!(history.body.contains("Desistimiento tácito"));
+    // A formulator reads but may not decide, nor open the documents.
+    s.client.forget_session();
+    s.client.log_in_as(Role::Formulator).await;
+    let page = s
+        .client
+        .get(&format!("/staff/households/{plain}/verificacion"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("/documentos/"), "no links to the documents");
+    assert_eq!(
+        s.client
+            .get(&format!("/staff/households/{plain}/documentos/1"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let refused = decide(&mut s, displaced, "withdrawn", "x", "0").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+/// What the test's SMTP server received: the envelope's recipients and the message.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(Vec<String>, String)>>>;
+
+/// A tiny SMTP server: 220, EHLO/HELO, MAIL, RCPT, DATA up to ".", QUIT; keeps each message.
+async fn smtp_server() -> (String, Received) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("smtp://{}", listener.local_addr().expect("address"));
+    let received = Received::default();
+    let store = received.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 test ESMTP\r\n").await;
+                let (mut rcpt, mut data, mut in_data) = (Vec::new(), String::new(), false);
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let reply: &[u8] = if in_data {
+                        if line == "." {
+                            in_data = false;
+                            store
+                                .lock()
+                                .expect("lock")
+                                .push((std::mem::take(&mut rcpt), std::mem::take(&mut data)));
+                            b"250 2.0.0 queued as 1\r\n"
+                        } else {
+                            data.push_str(&line);
+                            data.push('\n');
+                            continue;
+                        }
+                    } else {
+                        let upper = line.to_ascii_uppercase();
+                        if upper.starts_with("RCPT TO:") {
+                            rcpt.push(line[8..].trim().trim_matches(['<', '>']).to_owned());
+                            b"250 ok\r\n"
+                        } else if upper.starts_with("DATA") {
+                            in_data = true;
+                            b"354 go ahead\r\n"
+                        } else if upper.starts_with("QUIT") {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            break;
+                        } else {
+                            b"250 ok\r\n"
+                        }
+                    };
+                    if write.write_all(reply).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (url, received)
+}
+
+/// The text of `=?utf-8?b?…?=` words (RFC 2047) in a header, decoded.
+fn decoded_header(message: &str, name: &str) -> String {
+    let mut header = String::new();
+    let mut lines = message.lines().skip_while(|l| !l.starts_with(name));
+    if let Some(first) = lines.next() {
+        header.push_str(&first[name.len()..]);
+        for more in lines.take_while(|l| l.starts_with(' ')) {
+            header.push_str(more);
+        }
+    }
+    let (mut out, mut previous_encoded) = (Vec::new(), false);
+    for word in header.split_whitespace() {
+        let encoded = word.strip_prefix("=?utf-8?b?").and_then(|w| w.strip_suffix("?="));
+        // Whitespace between two encoded words is not part of the text.
+        if !(out.is_empty() || previous_encoded && encoded.is_some()) {
+            out.push(b' ');
+        }
+        previous_encoded = encoded.is_some();
+        match encoded {
+            Some(b64) => out.extend(base64_decode(b64)),
+            None => out.extend(word.bytes()),
+        }
+    }
+    String::from_utf8(out).expect("utf-8 header")
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let (mut bits, mut count, mut out) = (0u32, 0, Vec::new());
+    for byte in text.bytes().filter(|b| *b != b'=') {
+        let value = ALPHABET.iter().position(|a| *a == byte).expect("base64") as u32;
+        bits = (bits << 6) | value;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn with_smtp_configured_letters_to_households_with_an_email_go_by_smtp() {
+    let (url, received) = smtp_server().await;
+    let outbox = tempfile::tempdir().expect("outbox");
+    let config = vereda_web::WebConfig {
+        outbox_dir: Some(outbox.path().to_path_buf()),
+        today: Some(jiff::civil::date(2026, 3, 10)),
+        smtp: Some(vereda_web::letters::Smtp::parse(&url, None).expect("smtp url")),
+        ..Default::default()
+    };
+    let client = Client::with_demo_and(config).await;
+    let call_id = client.db.store.calls().await.expect("calls")[0].id;
+    let households = client
+        .db
+        .store
+        .households(Some(call_id))
+        .await
+        .expect("households");
+    let with_email = households.iter().filter(|h| h.email.is_some()).count();
+    assert_eq!(with_email, 3);
+    let mut s = Setup {
+        displaced: 0,
+        plain: 0,
+        client,
+        outbox,
+        call_id,
+    };
+    s.client.log_in_as(Role::TerritorialOfficer).await;
+    let done = notify(&mut s, "2026-03-02").await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+
+    let messages = received.lock().expect("lock").clone();
+    assert_eq!(
+        messages.len(),
+        with_email,
+        "one message per household with an e-mail"
+    );
+    let (rcpt, message) = messages
+        .iter()
+        .find(|(rcpt, _)| rcpt.contains(&"familia.cuellar@example.org".to_owned()))
+        .expect("the Cuéllar family's letter");
+    assert_eq!(rcpt.len(), 1);
+    let subject = decoded_header(message, "Subject:");
+    assert!(
+        subject.starts_with("Oferta institucional: convocatoria"),
+        "{subject}"
+    );
+    assert_eq!(
+        outbox_letters(s.outbox.path()).len(),
+        households.len() - with_email
+    );
+    let letters = s.client.db.store.call_letters(call_id).await.expect("letters");
+    assert_eq!(
+        letters
+            .iter()
+            .filter(|l| l.channel == "smtp" && l.status == "sent")
+            .count(),
+        with_email
+    );
+    assert!(letters.iter().all(|l| l.status == "sent"));
+}
+
+#[tokio::test]
+async fn a_failed_smtp_send_falls_back_to_the_outbox_and_says_so() {
+    // A port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("smtp://{}", closed.local_addr().expect("address"));
+    drop(closed);
+    let outbox = tempfile::tempdir().expect("outbox");
+    let config = vereda_web::WebConfig {
+        outbox_dir: Some(outbox.path().to_path_buf()),
+        today: Some(jiff::civil::date(2026, 3, 10)),
+        smtp: Some(vereda_web::letters::Smtp::parse(&url, None).expect("smtp url")),
+        ..Default::default()
+    };
+    let client = Client::with_demo_and(config).await;
+    let call_id = client.db.store.calls().await.expect("calls")[0].id;
+    let mut s = Setup {
+        displaced: 0,
+        plain: 0,
+        client,
+        outbox,
+        call_id,
+    };
+    s.client.log_in_as(Role::TerritorialOfficer).await;
+    let done = notify(&mut s, "2026-03-02").await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let letters = s.client.db.store.call_letters(call_id).await.expect("letters");
+    assert_eq!(outbox_letters(s.outbox.path()).len(), letters.len());
+    let fallen: Vec<_> = letters.iter().filter(|l| l.email.is_some()).collect();
+    assert_eq!(fallen.len(), 3);
+    for letter in fallen {
+        assert_eq!(
+            (letter.channel.as_str(), letter.status.as_str()),
+            ("outbox", "sent")
+        );
+        assert!(
+            letter.error.as_deref().is_some_and(|e| e.contains("SMTP")),
+            "{letter:?}"
+        );
+    }
+}
