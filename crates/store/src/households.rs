@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
 use vereda_domain::household::{DocumentType, EthnicGroup, LandTenure, Sex, SisbenArea, normalize_document};
@@ -108,6 +110,35 @@ fn plausible_email(address: &str) -> bool {
     }
 }
 
+/// Stores one parcel of a household, audited.
+pub(crate) async fn insert_parcel(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    household_id: i32,
+    land: &NewParcel,
+) -> StoreResult<parcel::Model> {
+    let blank_to_none = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let row = parcel::ActiveModel {
+        household_id: Set(household_id),
+        municipality_code: Set(land.municipality.to_string()),
+        name: Set(land.name.trim().to_owned()),
+        vereda: Set(blank_to_none(&land.vereda)),
+        land_title_record: Set(blank_to_none(&land.land_title_record)),
+        area_ha: Set(land.area_ha.map(Dec)),
+        land_tenure: Set(land.land_tenure.to_string()),
+        latitude: Set(land.latitude.map(Dec)),
+        longitude: Set(land.longitude.map(Dec)),
+        ..Default::default()
+    };
+    Ok(audit::insert(db, actor, row).await?)
+}
+
 impl Store {
     /// Stores a household with its members and parcels, all or nothing.
     pub async fn create_household(&self, actor: &Actor, new: NewHousehold) -> StoreResult<HouseholdSummary> {
@@ -169,19 +200,7 @@ impl Store {
             audit::insert(&txn, actor, row).await?;
         }
         for land in &new.parcels {
-            let row = parcel::ActiveModel {
-                household_id: Set(stored.id),
-                municipality_code: Set(land.municipality.to_string()),
-                name: Set(land.name.trim().to_owned()),
-                vereda: Set(land.vereda.clone()),
-                land_title_record: Set(land.land_title_record.clone()),
-                area_ha: Set(land.area_ha.map(Dec)),
-                land_tenure: Set(land.land_tenure.to_string()),
-                latitude: Set(land.latitude.map(Dec)),
-                longitude: Set(land.longitude.map(Dec)),
-                ..Default::default()
-            };
-            audit::insert(&txn, actor, row).await?;
+            insert_parcel(&txn, actor, stored.id, land).await?;
         }
         txn.commit().await?;
         self.summarize(vec![stored])

@@ -22,7 +22,10 @@ use vereda_domain::parcel::{
 
 use vereda_domain::verification::VerificationStatus;
 
-use crate::entity::{household_verification, parcel, parcel_photo, parcel_title_study, parcel_visit, person};
+use crate::entity::{
+    household, household_verification, parcel, parcel_photo, parcel_title_study, parcel_visit, person,
+};
+use crate::households::{NewParcel, insert_parcel};
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::{Store, StoreError, StoreResult, audit, corrupt, on_duplicate};
 
@@ -250,17 +253,20 @@ async fn open_parcel_row(
     parcel_id: i32,
 ) -> StoreResult<parcel::Model> {
     let row = parcel_row(db, household_id, parcel_id).await?;
-    let decided = household_verification::Entity::find()
-        .filter(household_verification::Column::HouseholdId.eq(household_id))
-        .one(db)
-        .await?
-        .is_some_and(|v| v.status != VerificationStatus::Pending.as_str());
-    if decided {
+    if verification_decided(db, household_id).await? {
         return Err(StoreError::Conflict(format!(
             "la verificación del hogar {household_id} ya está decidida: el predio {parcel_id} no cambia más"
         )));
     }
     Ok(row)
+}
+
+async fn verification_decided(db: &impl ConnectionTrait, household_id: i32) -> StoreResult<bool> {
+    Ok(household_verification::Entity::find()
+        .filter(household_verification::Column::HouseholdId.eq(household_id))
+        .one(db)
+        .await?
+        .is_some_and(|v| v.status != VerificationStatus::Pending.as_str()))
 }
 
 async fn parcel_row(
@@ -279,6 +285,43 @@ async fn parcel_row(
 }
 
 impl Store {
+    /// Registers a parcel the household declares during its verification (Art. 12), such as
+    /// one of a household that came from a screened registry, which lists no parcels.
+    /// Refused once the verification is decided.
+    pub async fn add_parcel(
+        &self,
+        actor: &Actor,
+        household_id: i32,
+        new: NewParcel,
+    ) -> StoreResult<ParcelRecord> {
+        if new.name.trim().is_empty() {
+            return Err(StoreError::Invalid(
+                "Art. 12: el predio necesita un nombre".into(),
+            ));
+        }
+        if new.area_ha.is_some_and(|area| area <= Decimal::ZERO) {
+            return Err(StoreError::Invalid(
+                "Art. 12: el área del predio debe ser mayor que cero".into(),
+            ));
+        }
+        let txn = self.db.begin().await?;
+        household::Entity::find_by_id(household_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "household",
+                id: household_id.to_string(),
+            })?;
+        if verification_decided(&txn, household_id).await? {
+            return Err(StoreError::Conflict(format!(
+                "la verificación del hogar {household_id} ya está decidida: no se agregan predios"
+            )));
+        }
+        let stored = insert_parcel(&txn, actor, household_id, &new).await?;
+        txn.commit().await?;
+        Ok(parcel_from(stored))
+    }
+
     /// The parcels of some households with their study, visit, photos and standing, by id.
     pub async fn parcels_of(&self, household_ids: &[i32]) -> StoreResult<Vec<ParcelVerification>> {
         let parcels = parcel::Entity::find()

@@ -511,6 +511,41 @@ storage_suite! {
         assert_eq!(audited.len(), 2);
     }
 
+    async fn a_household_without_parcels_declares_one_during_verification(store: &Store) {
+        let screened = store
+            .create_household(&admin(), NewHousehold { parcels: vec![], ..household("S-1", "301") })
+            .await
+            .expect("household");
+        assert!(store.parcels_of(&[screened.id]).await.expect("parcels").is_empty());
+        let declared = household("x", "1").parcels[0].clone();
+        let nameless = store
+            .add_parcel(&admin(), screened.id, NewParcel { name: "  ".into(), ..declared.clone() })
+            .await;
+        assert!(matches!(nameless, Err(StoreError::Invalid(_))), "{nameless:?}");
+        let no_area = store
+            .add_parcel(&admin(), screened.id, NewParcel { area_ha: Some(dec!(0)), ..declared.clone() })
+            .await;
+        assert!(matches!(no_area, Err(StoreError::Invalid(_))), "{no_area:?}");
+        let unknown = store.add_parcel(&admin(), 999_999, declared.clone()).await;
+        assert!(matches!(unknown, Err(StoreError::NotFound { .. })), "{unknown:?}");
+        assert!(store.parcels_of(&[screened.id]).await.expect("parcels").is_empty(), "refusals store nothing");
+        let added = store
+            .add_parcel(
+                &admin(),
+                screened.id,
+                NewParcel { name: " El Recreo ".into(), vereda: Some(" ".into()), ..declared },
+            )
+            .await
+            .expect("parcel");
+        assert_eq!((added.name.as_str(), added.vereda.as_deref()), ("El Recreo", None));
+        let parcels = store.parcels_of(&[screened.id]).await.expect("parcels");
+        assert_eq!(parcels.len(), 1);
+        assert_eq!(parcels[0].standing.issues(), &[ParcelIssue::NoTitleStudy, ParcelIssue::NoFieldVisit]);
+        make_parcel_suitable(store, screened.id).await;
+        let state = store.household_verification(screened.id, jiff::civil::date(2026, 3, 2)).await.expect("read");
+        assert!(state.expect("household").parcels[0].standing.is_suitable());
+    }
+
     async fn parcels_are_studied_visited_and_locked(store: &Store) {
         let one = store.create_household(&admin(), household("P-1", "1.234.567")).await.expect("household");
         let parcel = store.parcels_of(&[one.id]).await.expect("parcels")[0].parcel.id;
@@ -1506,6 +1541,8 @@ storage_suite! {
         let parcel = store.parcels_of(&[one.id]).await.expect("parcels")[0].parcel.id;
         let frozen = store.record_title_study(&admin(), one.id, parcel, title_study("1", 1)).await;
         assert!(matches!(frozen, Err(StoreError::Conflict(_))), "{frozen:?}");
+        let late_parcel = store.add_parcel(&admin(), one.id, household("x", "1").parcels[0].clone()).await;
+        assert!(matches!(late_parcel, Err(StoreError::Conflict(_))), "{late_parcel:?}");
         // The same form again (a double submission): the version is stale.
         let double = store
             .decide_verification(&admin(), one.id, decide(VerificationStatus::Eligible, "", 0), within)

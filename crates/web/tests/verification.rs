@@ -654,3 +654,104 @@ async fn a_failed_smtp_send_falls_back_to_the_outbox_and_says_so() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_household_from_a_screened_registry_declares_its_parcel_on_its_page() {
+    let mut s = setup(jiff::civil::date(2026, 3, 10)).await;
+    s.client.log_in_as(Role::TerritorialOfficer).await;
+    assert_eq!(notify(&mut s, "2026-03-02").await.status, StatusCode::SEE_OTHER);
+    let new: vereda_store::households::NewHousehold = serde_json::from_value(serde_json::json!({
+        "call_id": s.call_id,
+        "external_id": "REG-0001",
+        "municipality": "18001",
+        "displaced": false,
+        "ethnic_group": "none",
+        "ethnic_community_registered": false,
+        "program_line": "general",
+        "members": [{ "document_type": "CC", "document": "40111222", "first_name": "Rosa",
+                      "last_name": "Díaz", "sex": "F", "is_head": true }],
+    }))
+    .expect("household");
+    let actor = vereda_domain::audit::Actor::system("test");
+    let id = s
+        .client
+        .db
+        .store
+        .create_household(&actor, new)
+        .await
+        .expect("stored")
+        .id;
+    let page = s
+        .client
+        .get(&format!("/staff/households/{id}/verificacion"))
+        .await;
+    assert!(page.body.contains("id=\"parcels-none\""));
+    assert!(page.body.contains("id=\"parcel-form\""));
+
+    let add = async |s: &mut Setup, fields: &[(&str, &str)]| {
+        let token = s.client.csrf().await;
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        s.client
+            .post_form(&format!("/staff/households/{id}/predios"), &all)
+            .await
+    };
+    let bad = add(
+        &mut s,
+        &[("name", " "), ("area_ha", "0"), ("land_tenure", "feudo")],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for problem in [
+        "Nombre del predio: Este dato es obligatorio.",
+        "Área (ha): El área debe ser mayor que cero.",
+        "Tenencia: Elija una opción.",
+    ] {
+        assert!(bad.body.contains(problem), "{problem}");
+    }
+    let store = &s.client.db.store;
+    assert!(
+        store.parcels_of(&[id]).await.expect("parcels").is_empty(),
+        "nothing stored"
+    );
+
+    let added = add(
+        &mut s,
+        &[
+            ("name", "El Recreo"),
+            ("vereda", "La Arenosa"),
+            ("area_ha", "2,5"),
+            ("land_tenure", "owner"),
+        ],
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let parcels = s.client.db.store.parcels_of(&[id]).await.expect("parcels");
+    assert_eq!(parcels.len(), 1);
+    assert_eq!(parcels[0].parcel.area_ha, Some(rust_decimal::Decimal::new(25, 1)));
+    assert_eq!(parcels[0].parcel.municipality_code, "18001");
+    let location = added.location.expect("redirect");
+    assert_eq!(
+        location,
+        format!("/staff/households/{id}/predios/{}", parcels[0].parcel.id)
+    );
+    assert!(s.client.get(&location).await.body.contains("El Recreo"));
+    let page = s
+        .client
+        .get(&format!("/staff/households/{id}/verificacion"))
+        .await;
+    assert!(page.body.contains("id=\"parcels\""));
+
+    s.client.get("/lang/en?next=/").await;
+    let english = add(
+        &mut s,
+        &[("name", "Otro"), ("area_ha", "-1"), ("land_tenure", "owner")],
+    )
+    .await;
+    assert_eq!(english.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        english
+            .body
+            .contains("Area (ha): The area must be greater than zero.")
+    );
+}

@@ -12,12 +12,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use vereda_domain::accounts::Permission;
+use vereda_domain::household::LandTenure;
+use vereda_domain::territory::DaneCode;
 use vereda_domain::verification::{DecisionError, DocumentKind, VerificationStatus, check_decision};
 use vereda_store::StoreError;
+use vereda_store::households::NewParcel;
 use vereda_store::parcels::ParcelStanding;
 use vereda_store::programs::Call;
 use vereda_store::verification::{Decision, HouseholdVerification, LetterRecord, OfferNotice, TimelineEvent};
 
+use super::calls::{FieldErrors, read_decimal};
 use super::parcels::issue_text;
 use super::{Chrome, render};
 use crate::AppState;
@@ -45,6 +49,7 @@ pub fn routes() -> Router<AppState> {
             "/staff/households/{id}/documentos",
             post(upload).layer(DefaultBodyLimit::max(HOUSEHOLD_DOCUMENT_LIMIT_BYTES + 64 * 1024)),
         )
+        .route("/staff/households/{id}/predios", post(add_parcel))
         .route("/staff/households/{id}/historia", get(timeline_page))
         .route("/staff/households/{id}/documentos/{document}", get(download))
 }
@@ -275,6 +280,7 @@ struct HouseholdPage {
     checklist: Vec<ChecklistLine>,
     documents: Vec<DocumentLine>,
     kinds: Vec<(String, String)>,
+    tenures: Vec<(String, String)>,
     can_verify: bool,
     can_download: bool,
     open: bool,
@@ -356,6 +362,15 @@ async fn household_view(
         kinds: DocumentKind::ALL
             .iter()
             .map(|k| (k.to_string(), doc_label(lang, *k)))
+            .collect(),
+        tenures: LandTenure::ALL
+            .iter()
+            .map(|t| {
+                (
+                    t.to_string(),
+                    lang.t(&format!("parcel.tenure_kind.{t}")).to_owned(),
+                )
+            })
             .collect(),
         can_verify: visitor.can(Permission::VerifyHouseholds),
         can_download: visitor.can(Permission::ViewFullDocuments),
@@ -579,6 +594,89 @@ async fn decide(
             .await
         }
         Err(StoreError::Invalid(message)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct ParcelPost {
+    csrf_token: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    vereda: String,
+    #[serde(default)]
+    land_title_record: String,
+    #[serde(default)]
+    area_ha: String,
+    #[serde(default)]
+    land_tenure: String,
+}
+
+/// Registers a parcel the household declares (Art. 12) while its verification is open.
+async fn add_parcel(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(post): Form<ParcelPost>,
+) -> Result<Response, AppError> {
+    let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
+    visitor.check_csrf(&post.csrf_token).await?;
+    let lang = visitor.lang;
+    let current = state
+        .store
+        .household_verification(id, state.config.today())
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let refuse = async |status: StatusCode, message: String| {
+        refuse_household(&state, &visitor, id, status, message, String::new()).await
+    };
+    if current.status != VerificationStatus::Pending {
+        let message = lang
+            .t("verification.error.decided")
+            .replace("{status}", &status_label(lang, current.status));
+        return refuse(StatusCode::CONFLICT, message).await;
+    }
+    let mut errors = FieldErrors::default();
+    if post.name.trim().is_empty() {
+        errors.add("parcel.name", lang.t("parcel.error.required").to_owned());
+    }
+    let area_ha = read_decimal(lang, "parcel.area", &post.area_ha, &mut errors);
+    if area_ha.is_some_and(|area| area <= rust_decimal::Decimal::ZERO) {
+        errors.add("parcel.area", lang.t("parcel.error.area").to_owned());
+    }
+    let land_tenure = post.land_tenure.parse::<LandTenure>().ok();
+    if land_tenure.is_none() {
+        errors.add("parcel.tenure", lang.t("parcel.error.choose").to_owned());
+    }
+    let municipality = current.household.municipality_code.parse::<DaneCode>().ok();
+    let (Some(land_tenure), Some(municipality), true) = (land_tenure, municipality, errors.is_empty()) else {
+        let message = errors
+            .0
+            .iter()
+            .map(|(field, problem)| format!("{}: {problem}", lang.t(field)))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
+    };
+    let optional = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+    let new = NewParcel {
+        municipality,
+        name: post.name.trim().to_owned(),
+        vereda: optional(&post.vereda),
+        land_title_record: optional(&post.land_title_record),
+        area_ha,
+        land_tenure,
+        latitude: None,
+        longitude: None,
+    };
+    match state.store.add_parcel(&actor, id, new).await {
+        Ok(parcel) => {
+            Ok(Redirect::to(&format!("/staff/households/{id}/predios/{}", parcel.id)).into_response())
+        }
+        Err(StoreError::Conflict(_)) => {
+            refuse(StatusCode::CONFLICT, lang.t("parcel.error.decided").to_owned()).await
+        }
         Err(other) => Err(other.into()),
     }
 }
