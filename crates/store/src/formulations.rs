@@ -333,60 +333,9 @@ impl Store {
         })
     }
 
-    /// Presents a draft to the committee, freezing its latest version.
+    /// Presents a draft to the committee, freezing its latest version. The committee's
+    /// concept, not this store call, returns or approves it (`Store::issue_concept`).
     pub async fn submit_formulation(&self, actor: &Actor, id: i32) -> StoreResult<FormulationSummary> {
-        self.change_formulation_status(
-            actor,
-            id,
-            FormulationStatus::Draft,
-            FormulationStatus::Submitted,
-            None,
-        )
-        .await
-    }
-
-    /// Sends a submitted formulation back for correction (Art. 23-24): the next save is a new
-    /// version.
-    pub async fn return_formulation_to_formulator(
-        &self,
-        actor: &Actor,
-        id: i32,
-        reason: &str,
-    ) -> StoreResult<FormulationSummary> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(StoreError::Invalid("say why the formulation is returned".into()));
-        }
-        self.change_formulation_status(
-            actor,
-            id,
-            FormulationStatus::Submitted,
-            FormulationStatus::Returned,
-            Some(reason),
-        )
-        .await
-    }
-
-    /// Approves a submitted formulation: it is not saved again.
-    pub async fn approve_formulation(&self, actor: &Actor, id: i32) -> StoreResult<FormulationSummary> {
-        self.change_formulation_status(
-            actor,
-            id,
-            FormulationStatus::Submitted,
-            FormulationStatus::Approved,
-            None,
-        )
-        .await
-    }
-
-    async fn change_formulation_status(
-        &self,
-        actor: &Actor,
-        id: i32,
-        from: FormulationStatus,
-        to: FormulationStatus,
-        reason: Option<&str>,
-    ) -> StoreResult<FormulationSummary> {
         let txn = self.db.begin().await?;
         let existing = formulation::Entity::find_by_id(id)
             .one(&txn)
@@ -396,17 +345,14 @@ impl Store {
             .status
             .parse()
             .map_err(|e| corrupt("formulation", id, e))?;
-        if status != from {
-            return Err(StoreError::Invalid(format!(
-                "formulation {} is {status}: only a {from} one can become {to}",
+        if status != FormulationStatus::Draft {
+            return Err(StoreError::Conflict(format!(
+                "formulation {} is {status}: only a draft can be submitted",
                 existing.code
             )));
         }
         let mut row = existing.clone().into_active_model();
-        row.status = Set(to.to_string());
-        if let Some(reason) = reason {
-            row.return_reason = Set(Some(reason.to_owned()));
-        }
+        row.status = Set(FormulationStatus::Submitted.to_string());
         row.updated_at = Set(DbTimestamp::now());
         let updated = audit::update(&txn, actor, &existing, row).await?;
         txn.commit().await?;

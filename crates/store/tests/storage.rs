@@ -403,6 +403,24 @@ impl<'s> Procedure<'s> {
             .expect("session")
     }
 
+    /// The committee's concept on a submitted project, endorsed here, in a session of its own.
+    async fn concept(&self, id: i32, concept: Concept, text: &str) {
+        self.store
+            .record_endorsement(&self.officer, id, endorsement(20))
+            .await
+            .expect("endorse");
+        let session = self.session().await;
+        let item = self
+            .store
+            .add_to_agenda(&self.secretary, session.session_id, id, 0)
+            .await
+            .expect("agenda");
+        self.store
+            .issue_concept(&self.member_a, item.id, concept, text, 0)
+            .await
+            .expect("concept");
+    }
+
     /// A project with a positive concept in a session whose minutes everyone signed.
     async fn viable_and_signed(&self, code: &str) -> i32 {
         let id = self.submitted_and_endorsed(code).await;
@@ -1087,13 +1105,12 @@ storage_suite! {
         let saved = store.save_formulation_draft(&admin(), draft(&cocoa, None, "v1")).await.expect("save");
         let submitted = store.submit_formulation(&admin(), saved.id).await.expect("submit");
         assert_eq!(submitted.status, FormulationStatus::Submitted);
-        assert!(matches!(store.submit_formulation(&admin(), saved.id).await, Err(StoreError::Invalid(_))));
+        assert!(matches!(store.submit_formulation(&admin(), saved.id).await, Err(StoreError::Conflict(_))));
 
         // The committee returns it; the corrected project is a new version.
-        let returned = store
-            .return_formulation_to_formulator(&admin(), saved.id, "Falta el plan de manejo ambiental")
-            .await
-            .expect("return");
+        let committee = Procedure::new(store).await;
+        committee.concept(saved.id, Concept::Negative, "Falta el plan de manejo ambiental").await;
+        let returned = store.formulation(saved.id).await.expect("read").expect("formulation").formulation;
         assert_eq!(returned.status, FormulationStatus::Returned);
         assert_eq!(returned.return_reason.as_deref(), Some("Falta el plan de manejo ambiental"));
         let mut corrected = cocoa.clone();
@@ -1121,7 +1138,7 @@ storage_suite! {
 
         // An approved formulation is not changed.
         store.submit_formulation(&admin(), saved.id).await.expect("submit");
-        store.approve_formulation(&admin(), saved.id).await.expect("approve");
+        committee.concept(saved.id, Concept::Positive, "Viable").await;
         corrected.frame.title = "Otro".into();
         assert!(matches!(
             store.save_formulation_draft(&admin(), draft(&corrected, None, "v4")).await,
@@ -1192,11 +1209,8 @@ storage_suite! {
         let cocoa = cocoa();
         let saved = store.save_formulation_draft(&admin(), draft(&cocoa, None, "v1")).await.expect("save");
         store.submit_formulation(&admin(), saved.id).await.expect("submit");
-        store.return_formulation_to_formulator(&admin(), saved.id, "Corregir el flujo").await.expect("return");
-        assert!(matches!(
-            store.return_formulation_to_formulator(&admin(), saved.id, "otra vez").await,
-            Err(StoreError::Invalid(_))
-        ));
+        let committee = Procedure::new(store).await;
+        committee.concept(saved.id, Concept::Negative, "Corregir el flujo").await;
         let mut corrected = cocoa.clone();
         corrected.frame.horizon_years += 1;
         store.save_formulation_draft(&admin(), draft(&corrected, None, "v2")).await.expect("save");
@@ -1212,7 +1226,8 @@ storage_suite! {
             .collect();
         assert_eq!(statuses, ["draft", "submitted", "returned", "draft"]);
         assert_eq!(entries[1].after.as_ref().expect("after")["return_reason"], "Corregir el flujo");
-        assert!(entries.iter().all(|e| e.actor == "admin@vereda.test"));
+        let actors: Vec<_> = entries.iter().rev().map(|e| e.actor.as_str()).collect();
+        assert_eq!(actors, ["admin@vereda.test", "admin@vereda.test", "member-a@vereda.test", "admin@vereda.test"]);
 
         let query = AuditQuery { entity: Some("formulation_versions".into()), ..Default::default() };
         let versions = store.audit_entries(&query).await.expect("audit");

@@ -10,6 +10,41 @@ use vereda_domain::finance::Formulation;
 
 const COCOA_TOML: &str = include_str!("../../../examples/cacao-tumaco.toml");
 
+/// The demo's committee returns a submitted formulation (Art. 24): the families endorse it,
+/// a session puts it on the agenda, and the member gives a negative concept.
+async fn returned_by_the_committee(client: &Client, id: i32, reason: &str) {
+    use vereda_store::procedure::{Concept, NewEndorsement, NewSession};
+    let store = &client.db.store;
+    let accounts = store.accounts().await.expect("accounts");
+    let of = |role: Role| accounts.iter().find(|a| a.role == role).expect("demo account").clone();
+    let families = i32::try_from(latest(client, id).await.1.frame.households.len()).expect("count");
+    let endorsement = NewEndorsement {
+        endorsed_on: jiff::civil::date(2026, 3, 1),
+        families_endorsing: families,
+        minutes: "Asamblea de las familias".into(),
+    };
+    store
+        .record_endorsement(&of(Role::TerritorialOfficer).actor(), id, endorsement)
+        .await
+        .expect("endorse");
+    let secretary = of(Role::ProgramOfficer).actor();
+    let member = of(Role::CommitteeMember);
+    let session = NewSession {
+        held_on: jiff::civil::date(2026, 3, 5),
+        place: "Florencia".into(),
+        attendees: vec![member.id],
+    };
+    let session = store.create_session(&secretary, session).await.expect("session");
+    let item = store
+        .add_to_agenda(&secretary, session.session_id, id, 0)
+        .await
+        .expect("agenda");
+    store
+        .issue_concept(&member.actor(), item.id, Concept::Negative, reason, 0)
+        .await
+        .expect("concept");
+}
+
 /// Logs in as a role that edits formulations and creates one from the cocoa example.
 async fn cocoa_draft(client: &mut Client) -> i32 {
     client.log_in_as(Role::ProgramOfficer).await;
@@ -164,12 +199,12 @@ async fn a_formulation_is_edited_step_by_step_and_submitted() {
     assert_eq!(latest(&client, id).await.0, 1);
 
     // Returned by the committee, the next save is version 2; version 1 stays readable.
-    client
-        .db
-        .store
-        .return_formulation_to_formulator(&Actor::system("test"), id, "Falta el plan de crédito")
-        .await
-        .expect("return");
+    let double = client
+        .post_form(&format!("{base}/submit"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(double.status, StatusCode::CONFLICT);
+    assert!(double.body.contains("solo un borrador se presenta al comité"));
+    returned_by_the_committee(&client, id, "Falta el plan de crédito").await;
     let again = client
         .post_form(
             &format!("{base}/steps/1"),

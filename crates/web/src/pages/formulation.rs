@@ -1531,6 +1531,17 @@ async fn submit(
     let record = record_or_404(&state, id).await?;
     let latest = record.versions.last().map_or(0, |v| v.number);
     let current = content(&state, id, latest).await?;
+    if record.formulation.status != FormulationStatus::Draft {
+        // A double submission, or a stale page: say so and change nothing.
+        let status = visitor.lang.t(status_key(record.formulation.status));
+        let message = visitor
+            .lang
+            .t("formulation.error_not_draft")
+            .replace("{status}", status);
+        tracing::info!(formulation = id, reason = %message, "submission refused");
+        let view = page(&state, &visitor, &record, latest, &current, vec![message]).await?;
+        return Ok((StatusCode::CONFLICT, render(&view)?).into_response());
+    }
     let (review, problems) = review(visitor.lang, &current);
     if !problems.is_empty() || !review.evaluated {
         let mut errors = vec![visitor.lang.t("formulation.error_not_ready").to_owned()];
