@@ -656,6 +656,19 @@ impl Store {
             .collect()
     }
 
+    /// Letters written but not yet delivered (a server stopped while sending them), oldest
+    /// first.
+    pub async fn pending_letters(&self) -> StoreResult<Vec<LetterRecord>> {
+        letter::Entity::find()
+            .filter(letter::Column::Status.eq("pending"))
+            .order_by_asc(letter::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(letter_from)
+            .collect()
+    }
+
     /// The letters to a household, oldest first.
     pub async fn household_letters(&self, household_id: i32) -> StoreResult<Vec<LetterRecord>> {
         letter::Entity::find()

@@ -30,6 +30,9 @@ pub const OUTBOX_DIR_VAR: &str = "VEREDA_OUTBOX_DIR";
 /// The environment variable naming the SMTP server.
 pub const SMTP_URL_VAR: &str = "VEREDA_SMTP_URL";
 /// The sender of letters sent by SMTP, unless configured (`VEREDA_SMTP_FROM`).
+/// Up to this many letters are delivered before the page answers; more go in the background.
+pub const LETTERS_SENT_WHILE_WAITING: usize = 50;
+
 pub const DEFAULT_SMTP_FROM: &str = "Programa de cofinanciación <correspondencia@vereda.invalid>";
 /// How long one SMTP exchange may take.
 const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
@@ -121,6 +124,11 @@ impl Outbox {
         Outbox { dir, smtp: None }
     }
 
+    /// The outbox and SMTP server the configuration names.
+    pub fn configured(config: &crate::WebConfig, uploads: &Uploads) -> Outbox {
+        Outbox::new(config.outbox_dir.clone(), uploads).with_smtp(config.smtp.clone())
+    }
+
     /// Sends letters to households with an e-mail address through `smtp`.
     pub fn with_smtp(mut self, smtp: Option<Smtp>) -> Outbox {
         self.smtp = smtp;
@@ -145,10 +153,35 @@ impl Outbox {
         Ok(path)
     }
 
+    /// Delivers the letters: a few while the officer waits, so the page shows how each went;
+    /// a call's worth in the background, so a notice to thousands of households returns at
+    /// once. Each letter is stored as pending first, so none is lost if the server stops.
+    pub async fn dispatch(&self, store: &Store, actor: &Actor, letters: Vec<LetterRecord>) {
+        if letters.len() <= LETTERS_SENT_WHILE_WAITING {
+            self.deliver(store, actor, letters).await;
+        } else {
+            let (outbox, store, actor) = (self.clone(), store.clone(), actor.clone());
+            tokio::spawn(async move { outbox.deliver(&store, &actor, letters).await });
+        }
+    }
+
+    /// Delivers the letters an earlier server left pending (at start-up, in the background).
+    pub async fn resume_pending(&self, store: &Store) {
+        match store.pending_letters().await {
+            Ok(letters) if letters.is_empty() => {}
+            Ok(letters) => {
+                tracing::warn!(count = letters.len(), "delivering letters left pending by a restart");
+                let (outbox, store) = (self.clone(), store.clone());
+                tokio::spawn(async move { outbox.deliver(&store, &Actor::system("serve"), letters).await });
+            }
+            Err(error) => tracing::error!(%error, "cannot read the letters left pending"),
+        }
+    }
+
     /// Delivers the letters and records each delivery: by SMTP when configured and the letter
     /// has an address, else (or when that fails) to the outbox. A failure is recorded on the
     /// letter (status `failed`) and logged, never lost.
-    pub async fn deliver(&self, store: &Store, actor: &Actor, letters: Vec<LetterRecord>) {
+    async fn deliver(&self, store: &Store, actor: &Actor, letters: Vec<LetterRecord>) {
         for letter in letters {
             let mut smtp_error = None;
             if let (Some(smtp), Some(to)) = (&self.smtp, letter.email.clone()) {

@@ -76,7 +76,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(SESSION_HOURS)));
     let uploads = screening::Uploads::for_store(&store);
-    let outbox = letters::Outbox::new(config.outbox_dir.clone(), &uploads).with_smtp(config.smtp.clone());
+    let outbox = letters::Outbox::configured(&config, &uploads);
     let state = AppState {
         outbox,
         store,
@@ -119,6 +119,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     screening::fail_interrupted(&store).await;
+    letters::Outbox::configured(&config, &screening::Uploads::for_store(&store))
+        .resume_pending(&store)
+        .await;
     let sweeper = tokio::spawn(sweep_sessions(store.clone()));
     let result = axum::serve(
         listener,

@@ -660,18 +660,7 @@ async fn a_household_from_a_screened_registry_declares_its_parcel_on_its_page() 
     let mut s = setup(jiff::civil::date(2026, 3, 10)).await;
     s.client.log_in_as(Role::TerritorialOfficer).await;
     assert_eq!(notify(&mut s, "2026-03-02").await.status, StatusCode::SEE_OTHER);
-    let new: vereda_store::households::NewHousehold = serde_json::from_value(serde_json::json!({
-        "call_id": s.call_id,
-        "external_id": "REG-0001",
-        "municipality": "18001",
-        "displaced": false,
-        "ethnic_group": "none",
-        "ethnic_community_registered": false,
-        "program_line": "general",
-        "members": [{ "document_type": "CC", "document": "40111222", "first_name": "Rosa",
-                      "last_name": "Díaz", "sex": "F", "is_head": true }],
-    }))
-    .expect("household");
+    let new = registry_household(s.call_id, 1);
     let actor = vereda_domain::audit::Actor::system("test");
     let id = s
         .client
@@ -754,4 +743,74 @@ async fn a_household_from_a_screened_registry_declares_its_parcel_on_its_page() 
             .body
             .contains("Area (ha): The area must be greater than zero.")
     );
+}
+
+/// A household of the demo call with nothing but its head, as a screened registry brings it.
+fn registry_household(call_id: i32, n: usize) -> vereda_store::households::NewHousehold {
+    serde_json::from_value(serde_json::json!({
+        "call_id": call_id,
+        "external_id": format!("REG-{n:05}"),
+        "municipality": "18001",
+        "displaced": false,
+        "ethnic_group": "none",
+        "ethnic_community_registered": false,
+        "program_line": "general",
+        "members": [{ "document_type": "CC", "document": format!("{}", 50_000_000 + n),
+                      "first_name": "Hogar", "last_name": format!("{n}"), "sex": "F", "is_head": true }],
+    }))
+    .expect("household")
+}
+
+#[tokio::test]
+async fn a_notice_to_a_large_call_answers_at_once_and_its_letters_follow() {
+    let mut s = setup(jiff::civil::date(2026, 3, 10)).await;
+    let actor = vereda_domain::audit::Actor::system("test");
+    let extra = vereda_web::letters::LETTERS_SENT_WHILE_WAITING + 10;
+    for n in 0..extra {
+        let new = registry_household(s.call_id, n);
+        s.client.db.store.create_household(&actor, new).await.expect("household");
+    }
+    let households = s.client.db.store.households(Some(s.call_id)).await.expect("households");
+    s.client.log_in_as(Role::TerritorialOfficer).await;
+    assert_eq!(notify(&mut s, "2026-03-02").await.status, StatusCode::SEE_OTHER);
+    // The page answered before every letter went out; they follow in the background.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let letters = s.client.db.store.call_letters(s.call_id).await.expect("letters");
+        assert_eq!(letters.len(), households.len());
+        if letters.iter().all(|l| l.status == "sent") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "letters still pending after 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(outbox_letters(s.outbox.path()).len(), households.len());
+}
+
+#[tokio::test]
+async fn letters_left_pending_by_a_stopped_server_are_delivered_at_start() {
+    let s = setup(jiff::civil::date(2026, 3, 10)).await;
+    let store = &s.client.db.store;
+    let actor = vereda_domain::audit::Actor::system("test");
+    // The notice is stored with its letters, and the server stops before delivering them.
+    let (_, letters) = store
+        .record_offer_notice(&actor, s.call_id, jiff::civil::date(2026, 3, 2), "Aviso")
+        .await
+        .expect("notice");
+    assert!(!letters.is_empty());
+    assert_eq!(store.pending_letters().await.expect("pending").len(), letters.len());
+    let config = vereda_web::WebConfig {
+        outbox_dir: Some(s.outbox.path().to_path_buf()),
+        ..Default::default()
+    };
+    let uploads = vereda_web::screening::Uploads::for_store(store);
+    vereda_web::letters::Outbox::configured(&config, &uploads)
+        .resume_pending(store)
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !store.pending_letters().await.expect("pending").is_empty() {
+        assert!(std::time::Instant::now() < deadline, "letters still pending after 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(outbox_letters(s.outbox.path()).len(), letters.len());
 }

@@ -350,7 +350,7 @@ async fn award(
     let actor = account.actor();
     let (_, letters) = state.store.award(&actor, id, new).await?;
     // The award letters (Art. 27, 46), after the commit: by SMTP or to the outbox.
-    state.outbox.deliver(&state.store, &actor, letters).await;
+    state.outbox.dispatch(&state.store, &actor, letters).await;
     Ok(Redirect::to(&format!("/staff/formulations/{id}/award")).into_response())
 }
 

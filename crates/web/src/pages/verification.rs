@@ -189,7 +189,7 @@ async fn record_notice(
         .await
     {
         Ok((_, letters)) => {
-            state.outbox.deliver(&state.store, &actor, letters).await;
+            state.outbox.dispatch(&state.store, &actor, letters).await;
             Ok(Redirect::to(&format!("/staff/calls/{id}/verificacion")).into_response())
         }
         Err(StoreError::Conflict(_)) => {
@@ -583,7 +583,7 @@ async fn decide(
     };
     match state.store.decide_verification(&actor, id, decision, today).await {
         Ok((_, letter)) => {
-            state.outbox.deliver(&state.store, &actor, vec![letter]).await;
+            state.outbox.dispatch(&state.store, &actor, vec![letter]).await;
             Ok(Redirect::to(&format!("/staff/households/{id}/verificacion")).into_response())
         }
         Err(StoreError::Conflict(_)) => {
