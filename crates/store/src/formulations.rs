@@ -217,7 +217,7 @@ impl Store {
             ));
         }
         let content = serde_json::to_string(new.formulation)
-            .map_err(|e| StoreError::Invalid(format!("cannot store formulation {code}: {e}")))?;
+            .map_err(|e| StoreError::Invalid(format!("cannot store formulation {code}: {e}").into()))?;
         let sha256 = hex_sha256(content.as_bytes());
         let now = DbTimestamp::now();
 
@@ -280,16 +280,16 @@ impl Store {
             .parse()
             .map_err(|e| corrupt("formulation", existing.id, e))?;
         if status == FormulationStatus::Approved {
-            return Err(StoreError::Invalid(format!(
-                "formulation {code} is approved: it cannot be changed"
-            )));
+            return Err(StoreError::Invalid(
+                format!("formulation {code} is approved: it cannot be changed").into(),
+            ));
         }
         if let (Some(wanted), Some(has)) = (new.call_id, existing.call_id)
             && wanted != has
         {
-            return Err(StoreError::Invalid(format!(
-                "formulation {code} belongs to call {has}, not {wanted}"
-            )));
+            return Err(StoreError::Invalid(
+                format!("formulation {code} belongs to call {has}, not {wanted}").into(),
+            ));
         }
         let latest = formulation_version::Entity::find()
             .filter(formulation_version::Column::FormulationId.eq(existing.id))
@@ -346,10 +346,13 @@ impl Store {
             .parse()
             .map_err(|e| corrupt("formulation", id, e))?;
         if status != FormulationStatus::Draft {
-            return Err(StoreError::Conflict(format!(
-                "formulation {} is {status}: only a draft can be submitted",
-                existing.code
-            )));
+            return Err(StoreError::Conflict(
+                format!(
+                    "formulation {} is {status}: only a draft can be submitted",
+                    existing.code
+                )
+                .into(),
+            ));
         }
         let mut row = existing.clone().into_active_model();
         row.status = Set(FormulationStatus::Submitted.to_string());

@@ -144,26 +144,32 @@ impl Store {
     pub async fn create_household(&self, actor: &Actor, new: NewHousehold) -> StoreResult<HouseholdSummary> {
         let heads = new.members.iter().filter(|m| m.is_head).count();
         if heads != 1 {
-            return Err(StoreError::Invalid(format!(
-                "household {} must have exactly one head of household, not {heads}",
-                new.external_id
-            )));
+            return Err(StoreError::Invalid(
+                format!(
+                    "household {} must have exactly one head of household, not {heads}",
+                    new.external_id
+                )
+                .into(),
+            ));
         }
         if let Some(score) = new.sisben_score
             && !(Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&score)
         {
-            return Err(StoreError::Invalid(format!(
-                "Sisbén score {score} is outside 0-100"
-            )));
+            return Err(StoreError::Invalid(
+                format!("Sisbén score {score} is outside 0-100").into(),
+            ));
         }
         let email = nonempty(new.email.as_deref());
         if let Some(address) = &email
             && !plausible_email(address)
         {
-            return Err(StoreError::Invalid(format!(
-                "{address:?} is not an e-mail address (household {})",
-                new.external_id
-            )));
+            return Err(StoreError::Invalid(
+                format!(
+                    "{address:?} is not an e-mail address (household {})",
+                    new.external_id
+                )
+                .into(),
+            ));
         }
         let txn = self.db.begin().await?;
         let row = household::ActiveModel {

@@ -240,9 +240,9 @@ pub fn standing_of(title: Option<&TitleStudy>, visit: Option<&FieldVisit>) -> St
 }
 
 fn stale(what: &str) -> StoreError {
-    StoreError::Conflict(format!(
-        "el {what} del predio cambió desde que abrió el formulario; recárguelo"
-    ))
+    StoreError::Conflict(
+        format!("el {what} del predio cambió desde que abrió el formulario; recárguelo").into(),
+    )
 }
 
 /// A household's parcel, for a change: refused (`Conflict`) once the household's
@@ -256,7 +256,7 @@ async fn open_parcel_row(
     if verification_decided(db, household_id).await? {
         return Err(StoreError::Conflict(format!(
             "la verificación del hogar {household_id} ya está decidida: el predio {parcel_id} no cambia más"
-        )));
+        ).into()));
     }
     Ok(row)
 }
@@ -313,9 +313,10 @@ impl Store {
                 id: household_id.to_string(),
             })?;
         if verification_decided(&txn, household_id).await? {
-            return Err(StoreError::Conflict(format!(
-                "la verificación del hogar {household_id} ya está decidida: no se agregan predios"
-            )));
+            return Err(StoreError::Conflict(
+                format!("la verificación del hogar {household_id} ya está decidida: no se agregan predios")
+                    .into(),
+            ));
         }
         let stored = insert_parcel(&txn, actor, household_id, &new).await?;
         txn.commit().await?;
@@ -497,7 +498,7 @@ impl Store {
     ) -> StoreResult<FieldVisit> {
         let problems = check_coordinates(new.latitude, new.longitude);
         if let Some(problem) = problems.first() {
-            return Err(StoreError::Invalid(problem.to_string()));
+            return Err(StoreError::Invalid(problem.to_string().into()));
         }
         for condition in SiteCondition::ALL {
             if new
@@ -507,10 +508,13 @@ impl Store {
                 .count()
                 != 1
             {
-                return Err(StoreError::Invalid(format!(
-                    "{}: the visit must record the condition {condition} once",
-                    condition.article()
-                )));
+                return Err(StoreError::Invalid(
+                    format!(
+                        "{}: the visit must record the condition {condition} once",
+                        condition.article()
+                    )
+                    .into(),
+                ));
             }
         }
         let mut conditions = new.conditions.clone();
@@ -518,7 +522,8 @@ impl Store {
         for c in &mut conditions {
             c.notes = c.notes.trim().to_owned();
         }
-        let json = serde_json::to_string(&conditions).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let json =
+            serde_json::to_string(&conditions).map_err(|e| StoreError::Invalid(e.to_string().into()))?;
         let txn = self.db.begin().await?;
         open_parcel_row(&txn, household_id, parcel_id).await?;
         let existing = parcel_visit::Entity::find()

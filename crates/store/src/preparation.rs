@@ -92,10 +92,13 @@ impl Store {
             has_file: new.file.is_some(),
         };
         if let Some((field, problem)) = check_preparation(&draft, today).first() {
-            return Err(StoreError::Invalid(format!(
-                "{}: the field {field} of the record is not valid ({problem:?})",
-                new.kind.article()
-            )));
+            return Err(StoreError::Invalid(
+                format!(
+                    "{}: the field {field} of the record is not valid ({problem:?})",
+                    new.kind.article()
+                )
+                .into(),
+            ));
         }
         let txn = self.db.begin().await?;
         formulation::Entity::find_by_id(new.formulation_id)

@@ -34,7 +34,7 @@ use crate::entity::{
 use crate::formulations::FormulationStatus;
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::verification::{LetterRecord, letter_from};
-use crate::{Store, StoreError, StoreResult, audit, corrupt, is_unique_violation, on_duplicate};
+use crate::{Said, Store, StoreError, StoreResult, audit, corrupt, is_unique_violation, on_duplicate};
 
 /// What the families endorsed (Art. 25).
 #[derive(Debug, Clone)]
@@ -319,8 +319,7 @@ fn refuse(what: &str, error: StoreError) -> StoreError {
 /// Asks the domain whether `role` may take `action` from `state`.
 fn check(state: ProcedureState, action: ProcedureAction, role: Role) -> StoreResult<ProcedureState> {
     transition(state, action, role).map_err(|refusal| {
-        // Spanish first, then English: the message reaches the visitor as it is.
-        let message = format!("{} ({refusal})", refusal.explain_es());
+        let message = Said::both(refusal.explain_es(), refusal.to_string());
         let error = match refusal.kind {
             RefusalKind::Role => StoreError::Forbidden(message),
             RefusalKind::State => StoreError::Conflict(message),
@@ -331,15 +330,21 @@ fn check(state: ProcedureState, action: ProcedureAction, role: Role) -> StoreRes
 
 async fn role_of(db: &impl ConnectionTrait, actor: &Actor) -> StoreResult<Role> {
     let Some(id) = actor.user_id() else {
-        return Err(StoreError::Forbidden(
-            "only a staff account can take a step of the procedure".into(),
-        ));
+        return Err(StoreError::Forbidden(Said::both(
+            "solo una cuenta del personal da un paso del procedimiento",
+            "only a staff account can take a step of the procedure",
+        )));
     };
     let row = user::Entity::find_by_id(id)
         .one(db)
         .await?
         .filter(|u| u.active)
-        .ok_or_else(|| StoreError::Forbidden(format!("account {id} is not an active account")))?;
+        .ok_or_else(|| {
+            StoreError::Forbidden(Said::both(
+                format!("la cuenta {id} no está activa"),
+                format!("account {id} is not an active account"),
+            ))
+        })?;
     row.role.parse().map_err(|e| corrupt("user", id, e))
 }
 
@@ -573,10 +578,15 @@ async fn bump_session(
     if changed.rows_affected != 1 {
         return Err(refuse(
             "session",
-            StoreError::Conflict(format!(
-                "la sesión {} cambió desde que la abrió; recárguela y repita el cambio \
-                 (session {} changed since you opened it)",
-                session.id, session.id
+            StoreError::Conflict(Said::both(
+                format!(
+                    "la sesión {} cambió desde que la abrió; recárguela y repita el cambio",
+                    session.id
+                ),
+                format!(
+                    "session {} changed since you opened it; reload it and make the change again",
+                    session.id
+                ),
             )),
         ));
     }
@@ -601,8 +611,9 @@ async fn attending(db: &impl ConnectionTrait, actor: &Actor, session_id: i32, wh
     } else {
         Err(refuse(
             what,
-            StoreError::Forbidden(format!(
-                "Art. 23: solo quienes asisten a la sesión {session_id} deciden en ella"
+            StoreError::Forbidden(Said::both(
+                format!("Art. 23: solo quienes asisten a la sesión {session_id} deciden en ella"),
+                format!("Art. 23: only those attending session {session_id} decide in it"),
             )),
         ))
     }
@@ -612,9 +623,15 @@ fn open(session: &committee_session::Model) -> StoreResult<()> {
     if session.closed_at.is_some() {
         return Err(refuse(
             "session",
-            StoreError::Conflict(format!(
-                "Art. 23: el acta de la sesión {} ya fue levantada; la sesión no cambia más",
-                session.id
+            StoreError::Conflict(Said::both(
+                format!(
+                    "Art. 23: el acta de la sesión {} ya fue levantada; la sesión no cambia más",
+                    session.id
+                ),
+                format!(
+                    "Art. 23: the minutes of session {} are drawn up; the session changes no more",
+                    session.id
+                ),
             )),
         ));
     }
@@ -672,10 +689,22 @@ fn award_of(row: award::Model) -> Award {
     }
 }
 
-fn required(text: &str, what: &str) -> StoreResult<String> {
+fn checklist_changed() -> Said {
+    Said::both(
+        "la lista de requisitos cambió; recárguela",
+        "the list of requirements changed; reload it",
+    )
+}
+
+/// `text`, trimmed, or a refusal naming what is missing, in Spanish and English.
+fn required(text: &str, what: (&str, &str)) -> StoreResult<String> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(StoreError::Invalid(format!("falta {what}")));
+        let (es, en) = what;
+        return Err(StoreError::Invalid(Said::both(
+            format!("falta {es}"),
+            format!("{en} is missing"),
+        )));
     }
     Ok(text.to_owned())
 }
@@ -757,7 +786,13 @@ impl Store {
         formulation_id: i32,
         new: NewEndorsement,
     ) -> StoreResult<Endorsement> {
-        let minutes = required(&new.minutes, "el acta o las notas del aval")?;
+        let minutes = required(
+            &new.minutes,
+            (
+                "el acta o las notas del aval",
+                "the minutes or notes of the endorsement",
+            ),
+        )?;
         let txn = self.db.begin().await?;
         let role = role_of(&txn, actor).await?;
         let row = formulation_row(&txn, formulation_id).await?;
@@ -768,18 +803,30 @@ impl Store {
         if new.families_endorsing < 1 || new.families_endorsing > households {
             return Err(refuse(
                 "endorse",
-                StoreError::Invalid(format!(
-                    "Art. 25: {} familias no puede ser: la versión {} tiene {households} hogares",
-                    new.families_endorsing, version.number
+                StoreError::Invalid(Said::both(
+                    format!(
+                        "Art. 25: {} familias no puede ser: la versión {} tiene {households} hogares",
+                        new.families_endorsing, version.number
+                    ),
+                    format!(
+                        "Art. 25: {} families cannot be: version {} has {households} households",
+                        new.families_endorsing, version.number
+                    ),
                 )),
             ));
         }
         if new.families_endorsing * 2 <= households {
             return Err(refuse(
                 "endorse",
-                StoreError::Invalid(format!(
-                    "Art. 25: {} de {households} familias no es mayoría: el proyecto no está avalado",
-                    new.families_endorsing
+                StoreError::Invalid(Said::both(
+                    format!(
+                        "Art. 25: {} de {households} familias no es mayoría: el proyecto no está avalado",
+                        new.families_endorsing
+                    ),
+                    format!(
+                        "Art. 25: {} of {households} families is no majority: the project is not endorsed",
+                        new.families_endorsing
+                    ),
                 )),
             ));
         }
@@ -800,9 +847,9 @@ impl Store {
         )
         .await
         .map_err(on_duplicate(|| {
-            StoreError::Conflict(format!(
-                "la versión {} ya tiene el aval de las familias",
-                version.number
+            StoreError::Conflict(Said::both(
+                format!("la versión {} ya tiene el aval de las familias", version.number),
+                format!("version {} already has the families' endorsement", version.number),
             ))
         }))?;
         txn.commit().await?;
@@ -828,12 +875,18 @@ impl Store {
         if !role.can(vereda_domain::accounts::Permission::ManageCommittee) {
             return Err(refuse(
                 "create_session",
-                StoreError::Forbidden(format!("Art. 23: el rol {role} no convoca el comité")),
+                StoreError::Forbidden(Said::both(
+                    format!("Art. 23: el rol {role} no convoca el comité"),
+                    format!("Art. 23: the role {role} does not convene the committee"),
+                )),
             ));
         }
-        let place = required(&new.place, "el lugar de la sesión")?;
+        let place = required(&new.place, ("el lugar de la sesión", "the place of the session"))?;
         if new.attendees.is_empty() {
-            return Err(StoreError::Invalid("una sesión necesita asistentes".into()));
+            return Err(StoreError::Invalid(Said::both(
+                "una sesión necesita asistentes",
+                "a session needs attendees",
+            )));
         }
         let session = audit::insert(
             &txn,
@@ -858,7 +911,10 @@ impl Store {
                 .await?
                 .filter(|u| u.active)
                 .ok_or_else(|| {
-                    StoreError::Invalid(format!("la cuenta {user_id} no existe o no está activa"))
+                    StoreError::Invalid(Said::both(
+                        format!("la cuenta {user_id} no existe o no está activa"),
+                        format!("account {user_id} does not exist or is not active"),
+                    ))
                 })?;
             audit::insert(
                 &txn,
@@ -915,9 +971,15 @@ impl Store {
         )
         .await
         .map_err(on_duplicate(|| {
-            StoreError::Conflict(format!(
-                "el proyecto {} ya está en la agenda de la sesión {session_id}",
-                row.code
+            StoreError::Conflict(Said::both(
+                format!(
+                    "el proyecto {} ya está en la agenda de la sesión {session_id}",
+                    row.code
+                ),
+                format!(
+                    "project {} is already on the agenda of session {session_id}",
+                    row.code
+                ),
             ))
         }))?;
         txn.commit().await?;
@@ -949,8 +1011,8 @@ impl Store {
         let text = required(
             text,
             match concept {
-                Concept::Positive => "el informe de viabilidad",
-                Concept::Negative => "las recomendaciones",
+                Concept::Positive => ("el informe de viabilidad", "the viability report"),
+                Concept::Negative => ("las recomendaciones", "the recommendations"),
             },
         )?;
         let txn = self.db.begin().await?;
@@ -975,9 +1037,15 @@ impl Store {
         if item.concept.is_some() || item.lock_version != lock_version {
             return Err(refuse(
                 "concept",
-                StoreError::Conflict(format!(
-                    "el concepto sobre {} cambió desde que lo abrió; recárguelo",
-                    row.code
+                StoreError::Conflict(Said::both(
+                    format!(
+                        "el concepto sobre {} cambió desde que lo abrió; recárguelo",
+                        row.code
+                    ),
+                    format!(
+                        "the concept on {} changed since you opened it; reload it",
+                        row.code
+                    ),
                 )),
             ));
         }
@@ -1014,9 +1082,15 @@ impl Store {
         if changed.rows_affected != 1 {
             return Err(refuse(
                 "concept",
-                StoreError::Conflict(format!(
-                    "el concepto sobre {} cambió desde que lo abrió; recárguelo",
-                    row.code
+                StoreError::Conflict(Said::both(
+                    format!(
+                        "el concepto sobre {} cambió desde que lo abrió; recárguelo",
+                        row.code
+                    ),
+                    format!(
+                        "the concept on {} changed since you opened it; reload it",
+                        row.code
+                    ),
                 )),
             ));
         }
@@ -1053,15 +1127,30 @@ impl Store {
         formulation_id: i32,
         new: NewObjection,
     ) -> StoreResult<Objection> {
-        let filed_by = required(&new.filed_by, "quién presenta la oposición")?;
-        let text = required(&new.text, "el texto de la oposición")?;
-        let target_ref = required(&new.target_ref, "contra qué se presenta la oposición")?;
+        let filed_by = required(
+            &new.filed_by,
+            ("quién presenta la oposición", "who files the objection"),
+        )?;
+        let text = required(
+            &new.text,
+            ("el texto de la oposición", "the text of the objection"),
+        )?;
+        let target_ref = required(
+            &new.target_ref,
+            (
+                "contra qué se presenta la oposición",
+                "what the objection is against",
+            ),
+        )?;
         let txn = self.db.begin().await?;
         let role = role_of(&txn, actor).await?;
         if !role.can(vereda_domain::accounts::Permission::ManageCommittee) {
             return Err(refuse(
                 "file_objection",
-                StoreError::Forbidden(format!("Art. 24.6: el rol {role} no radica oposiciones")),
+                StoreError::Forbidden(Said::both(
+                    format!("Art. 24.6: el rol {role} no radica oposiciones"),
+                    format!("Art. 24.6: the role {role} does not file objections"),
+                )),
             ));
         }
         formulation_row(&txn, formulation_id).await?;
@@ -1094,7 +1183,10 @@ impl Store {
         upheld: bool,
         reasons: &str,
     ) -> StoreResult<Objection> {
-        let reasons = required(reasons, "las razones de la decisión")?;
+        let reasons = required(
+            reasons,
+            ("las razones de la decisión", "the reasons of the decision"),
+        )?;
         let txn = self.db.begin().await?;
         let role = role_of(&txn, actor).await?;
         let session = session_row(&txn, session_id).await?;
@@ -1109,7 +1201,10 @@ impl Store {
         if before.decision.is_some() {
             return Err(refuse(
                 "decide_objection",
-                StoreError::Conflict(format!("la oposición {objection_id} ya fue decidida")),
+                StoreError::Conflict(Said::both(
+                    format!("la oposición {objection_id} ya fue decidida"),
+                    format!("objection {objection_id} is already decided"),
+                )),
             ));
         }
         let row = formulation_row(&txn, before.formulation_id).await?;
@@ -1119,7 +1214,10 @@ impl Store {
         } else if !role.can(vereda_domain::accounts::Permission::IssueConcept) {
             return Err(refuse(
                 "decide_objection",
-                StoreError::Forbidden(format!("Art. 24.6: el rol {role} no decide oposiciones")),
+                StoreError::Forbidden(Said::both(
+                    format!("Art. 24.6: el rol {role} no decide oposiciones"),
+                    format!("Art. 24.6: the role {role} does not decide objections"),
+                )),
             ));
         }
         attending(&txn, actor, session_id, "decide_objection").await?;
@@ -1169,7 +1267,10 @@ impl Store {
         if !role.can(vereda_domain::accounts::Permission::ManageCommittee) {
             return Err(refuse(
                 "close_session",
-                StoreError::Forbidden(format!("Art. 23: el rol {role} no levanta actas")),
+                StoreError::Forbidden(Said::both(
+                    format!("Art. 23: el rol {role} no levanta actas"),
+                    format!("Art. 23: the role {role} does not draw up minutes"),
+                )),
             ));
         }
         let session = session_row(&txn, session_id).await?;
@@ -1182,8 +1283,9 @@ impl Store {
         if undecided > 0 {
             return Err(refuse(
                 "close_session",
-                StoreError::Invalid(format!(
-                    "Art. 24.4: {undecided} proyecto(s) de la agenda no tienen concepto"
+                StoreError::Invalid(Said::both(
+                    format!("Art. 24.4: {undecided} proyecto(s) de la agenda no tienen concepto"),
+                    format!("Art. 24.4: {undecided} project(s) on the agenda have no concept"),
                 )),
             ));
         }
@@ -1194,15 +1296,21 @@ impl Store {
 
     /// The logged-in attendee signs the minutes of a closed session (Art. 23).
     pub async fn sign_minutes(&self, actor: &Actor, session_id: i32) -> StoreResult<Minutes> {
-        let user_id = actor
-            .user_id()
-            .ok_or_else(|| StoreError::Forbidden("solo una cuenta firma el acta".into()))?;
+        let user_id = actor.user_id().ok_or_else(|| {
+            StoreError::Forbidden(Said::both(
+                "solo una cuenta firma el acta",
+                "only an account signs minutes",
+            ))
+        })?;
         let txn = self.db.begin().await?;
         let session = session_row(&txn, session_id).await?;
         if session.closed_at.is_none() {
             return Err(refuse(
                 "sign_minutes",
-                StoreError::Conflict("el acta se firma cuando la sesión ha terminado".into()),
+                StoreError::Conflict(Said::both(
+                    "Art. 23: el acta se firma cuando la sesión ha terminado",
+                    "Art. 23: the minutes are signed once the session has ended",
+                )),
             ));
         }
         let before = committee_attendee::Entity::find()
@@ -1213,15 +1321,19 @@ impl Store {
             .ok_or_else(|| {
                 refuse(
                     "sign_minutes",
-                    StoreError::Forbidden(format!(
-                        "Art. 23: solo los asistentes de la sesión {session_id} firman su acta"
+                    StoreError::Forbidden(Said::both(
+                        format!("Art. 23: solo los asistentes de la sesión {session_id} firman su acta"),
+                        format!("Art. 23: only those attending session {session_id} sign its minutes"),
                     )),
                 )
             })?;
         if before.signed_at.is_some() {
             return Err(refuse(
                 "sign_minutes",
-                StoreError::Conflict("usted ya firmó esta acta".into()),
+                StoreError::Conflict(Said::both(
+                    "usted ya firmó esta acta",
+                    "you already signed these minutes",
+                )),
             ));
         }
         let mut active = before.clone().into_active_model();
@@ -1250,15 +1362,23 @@ impl Store {
     ) -> StoreResult<(Award, Vec<LetterRecord>)> {
         let office = new.office_code.trim().to_uppercase();
         if office.is_empty() || office.len() > 8 || !office.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(StoreError::Invalid(format!(
-                "{office:?} no es un código de dirección territorial (letras, hasta 8)"
+            return Err(StoreError::Invalid(Said::both(
+                format!("{office:?} no es un código de dirección territorial (letras, hasta 8)"),
+                format!("{office:?} is not a territorial office code (letters, up to 8)"),
             )));
         }
-        let motivation = required(&new.motivation, "la motivación del acto (Art. 27)")?;
+        let motivation = required(
+            &new.motivation,
+            (
+                "la motivación del acto (Art. 27)",
+                "the motivation of the act (Art. 27)",
+            ),
+        )?;
         if new.institute_contribution <= Decimal::ZERO || new.guarantee <= Decimal::ZERO {
-            return Err(StoreError::Invalid(
-                "el aporte del instituto y la garantía deben ser positivos".into(),
-            ));
+            return Err(StoreError::Invalid(Said::both(
+                "el aporte del instituto y la garantía deben ser positivos",
+                "the institute's contribution and the guarantee must be positive",
+            )));
         }
         let mut attempt = 0;
         loop {
@@ -1311,16 +1431,24 @@ impl Store {
                 .collect();
             return Err(refuse(
                 "award",
-                StoreError::Conflict(format!(
-                    "Art. 23 y 27: el acta de la sesión {} no está firmada por todos los asistentes \
-                     (faltan: {}); no sirve para adjudicar",
-                    positive.session_id,
-                    if missing.is_empty() {
-                        "levantar el acta".to_owned()
+                StoreError::Conflict({
+                    let session = positive.session_id;
+                    let (missing_es, missing_en) = if missing.is_empty() {
+                        ("levantar el acta".to_owned(), "drawing up the minutes".to_owned())
                     } else {
-                        missing.join(", ")
-                    }
-                )),
+                        (missing.join(", "), missing.join(", "))
+                    };
+                    Said::both(
+                        format!(
+                            "Art. 23 y 27: el acta de la sesión {session} no está firmada por todos los \
+                             asistentes (faltan: {missing_es}); no sirve para adjudicar"
+                        ),
+                        format!(
+                            "Art. 23 and 27: the minutes of session {session} are not signed by everyone \
+                             attending (missing: {missing_en}); they cannot support an award"
+                        ),
+                    )
+                }),
             ));
         }
         let version = latest_version(&txn, formulation_id).await?;
@@ -1429,8 +1557,9 @@ impl Store {
         if !role.can(vereda_domain::accounts::Permission::RecordDisbursement) {
             return Err(refuse(
                 "disbursement_evidence",
-                StoreError::Forbidden(format!(
-                    "Art. 32: el rol {role} no verifica los requisitos del desembolso"
+                StoreError::Forbidden(Said::both(
+                    format!("Art. 32: el rol {role} no verifica los requisitos del desembolso"),
+                    format!("Art. 32: the role {role} does not check the requirements of disbursement"),
                 )),
             ));
         }
@@ -1443,9 +1572,7 @@ impl Store {
         match existing {
             None => {
                 if lock_version != 0 {
-                    return Err(StoreError::Conflict(
-                        "la lista de requisitos cambió; recárguela".into(),
-                    ));
+                    return Err(StoreError::Conflict(checklist_changed()));
                 }
                 let policy = clean(approved_policy);
                 audit::insert(
@@ -1462,21 +1589,22 @@ impl Store {
                     },
                 )
                 .await
-                .map_err(on_duplicate(|| {
-                    StoreError::Conflict("la lista de requisitos cambió; recárguela".into())
-                }))?;
+                .map_err(on_duplicate(|| StoreError::Conflict(checklist_changed())))?;
             }
             Some(before) => {
                 if before.paid_on.is_some() {
                     return Err(refuse(
                         "disbursement_evidence",
-                        StoreError::Conflict("Art. 33: el desembolso ya se hizo".into()),
+                        StoreError::Conflict(Said::both(
+                            "Art. 33: el desembolso ya se hizo",
+                            "Art. 33: the disbursement is already made",
+                        )),
                     ));
                 }
                 if before.lock_version != lock_version {
                     return Err(refuse(
                         "disbursement_evidence",
-                        StoreError::Conflict("la lista de requisitos cambió; recárguela".into()),
+                        StoreError::Conflict(checklist_changed()),
                     ));
                 }
                 let mut active = before.clone().into_active_model();
@@ -1496,9 +1624,7 @@ impl Store {
                     .exec(&txn)
                     .await?;
                 if changed.rows_affected != 1 {
-                    return Err(StoreError::Conflict(
-                        "la lista de requisitos cambió; recárguela".into(),
-                    ));
+                    return Err(StoreError::Conflict(checklist_changed()));
                 }
                 let after = disbursement::Entity::find_by_id(before.id)
                     .one(&txn)
@@ -1537,9 +1663,15 @@ impl Store {
             let names: Vec<&str> = missing.iter().map(|r| r.as_str()).collect();
             return Err(refuse(
                 "disburse",
-                StoreError::Invalid(format!(
-                    "Art. 32: faltan requisitos para el desembolso: {}",
-                    names.join(", ")
+                StoreError::Invalid(Said::both(
+                    format!(
+                        "Art. 32: faltan requisitos para el desembolso: {}",
+                        names.join(", ")
+                    ),
+                    format!(
+                        "Art. 32: the disbursement lacks requirements: {}",
+                        names.join(", ")
+                    ),
                 )),
             ));
         }
@@ -1572,7 +1704,10 @@ impl Store {
         if changed.rows_affected != 1 {
             return Err(refuse(
                 "disburse",
-                StoreError::Conflict("Art. 33: la cofinanciación se entrega en un solo pago".into()),
+                StoreError::Conflict(Said::both(
+                    "Art. 33: la cofinanciación se entrega en un solo pago",
+                    "Art. 33: the co-financing is paid in a single disbursement",
+                )),
             ));
         }
         let after = disbursement::Entity::find_by_id(before.id)

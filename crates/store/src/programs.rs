@@ -151,19 +151,17 @@ impl Store {
     /// Creates a call and its territorial offices in one transaction.
     pub async fn create_call(&self, actor: &Actor, new: NewCall) -> StoreResult<Call> {
         if new.budget_cop <= Decimal::ZERO {
-            return Err(StoreError::Invalid(format!(
-                "the budget must be positive, not {}",
-                new.budget_cop
-            )));
+            return Err(StoreError::Invalid(
+                format!("the budget must be positive, not {}", new.budget_cop).into(),
+            ));
         }
         check_arel_limits(&new)?;
         let smmlv = match new.smmlv_cop {
             Some(amount) => amount,
             None => self.minimum_wage(new.budget_year).await?.ok_or_else(|| {
-                StoreError::Invalid(format!(
-                    "no SMMLV is known for {}: give it explicitly",
-                    new.budget_year
-                ))
+                StoreError::Invalid(
+                    format!("no SMMLV is known for {}: give it explicitly", new.budget_year).into(),
+                )
             })?,
         };
         let txn = self.db.begin().await?;
@@ -282,7 +280,9 @@ fn check_arel_limits(new: &NewCall) -> StoreResult<()> {
         ProgramLine::General => {
             if new.arel_max_pct.is_some() || new.arel_cap_smmlv.is_some() {
                 return Err(StoreError::Invalid(
-                    "a general call has no AREL limits (arel_max_pct, arel_cap_smmlv)".to_owned(),
+                    "a general call has no AREL limits (arel_max_pct, arel_cap_smmlv)"
+                        .to_owned()
+                        .into(),
                 ));
             }
         }
@@ -290,26 +290,26 @@ fn check_arel_limits(new: &NewCall) -> StoreResult<()> {
             match new.arel_max_pct {
                 None => {
                     return Err(StoreError::Invalid(
-                        "an AREL call needs arel_max_pct (Art. 43)".to_owned(),
+                        "an AREL call needs arel_max_pct (Art. 43)".to_owned().into(),
                     ));
                 }
                 Some(pct) if pct <= Decimal::ZERO || pct > Decimal::ONE_HUNDRED => {
-                    return Err(StoreError::Invalid(format!(
-                        "arel_max_pct must be above 0 and at most 100, not {pct}"
-                    )));
+                    return Err(StoreError::Invalid(
+                        format!("arel_max_pct must be above 0 and at most 100, not {pct}").into(),
+                    ));
                 }
                 Some(_) => {}
             }
             match new.arel_cap_smmlv {
                 None => {
                     return Err(StoreError::Invalid(
-                        "an AREL call needs arel_cap_smmlv (Art. 43)".to_owned(),
+                        "an AREL call needs arel_cap_smmlv (Art. 43)".to_owned().into(),
                     ));
                 }
                 Some(cap) if cap <= Decimal::ZERO => {
-                    return Err(StoreError::Invalid(format!(
-                        "arel_cap_smmlv must be above 0, not {cap}"
-                    )));
+                    return Err(StoreError::Invalid(
+                        format!("arel_cap_smmlv must be above 0, not {cap}").into(),
+                    ));
                 }
                 Some(_) => {}
             }

@@ -314,10 +314,13 @@ impl Store {
     /// Stores a project and its whole results framework in one transaction.
     pub async fn create_project(&self, actor: &Actor, new: NewProject) -> StoreResult<ProjectCard> {
         if new.period_end < new.period_start {
-            return Err(StoreError::Invalid(format!(
-                "project {}: the period ends ({}) before it starts ({})",
-                new.code, new.period_end, new.period_start
-            )));
+            return Err(StoreError::Invalid(
+                format!(
+                    "project {}: the period ends ({}) before it starts ({})",
+                    new.code, new.period_end, new.period_start
+                )
+                .into(),
+            ));
         }
         let today = jiff::Zoned::now().date();
         let txn = self.db.begin().await?;
@@ -354,10 +357,13 @@ impl Store {
             if let Some(objective) = result.objective
                 && !(1..=new.specific_objectives.len() as i32).contains(&objective)
             {
-                return Err(StoreError::Invalid(format!(
-                    "result {}: specific objective {objective} does not exist",
-                    position + 1
-                )));
+                return Err(StoreError::Invalid(
+                    format!(
+                        "result {}: specific objective {objective} does not exist",
+                        position + 1
+                    )
+                    .into(),
+                ));
             }
             let row = project_result::ActiveModel {
                 project_id: Set(stored.id),
@@ -384,10 +390,9 @@ impl Store {
         }
         for (position, line) in new.funding.iter().enumerate() {
             if line.amount < Decimal::ZERO {
-                return Err(StoreError::Invalid(format!(
-                    "funding {:?} has a negative amount {}",
-                    line.source, line.amount
-                )));
+                return Err(StoreError::Invalid(
+                    format!("funding {:?} has a negative amount {}", line.source, line.amount).into(),
+                ));
             }
             let row = project_funding::ActiveModel {
                 project_id: Set(stored.id),
@@ -419,15 +424,14 @@ impl Store {
         }
         for item in &new.indicators {
             validate_targets(item.unit, item.baseline, item.goal).map_err(|problems| {
-                StoreError::Invalid(format!("indicator {}: {}", item.number, problems_text(&problems)))
+                StoreError::Invalid(format!("indicator {}: {}", item.number, problems_text(&problems)).into())
             })?;
             if let Some(result) = item.result
                 && !(1..=new.results.len() as i32).contains(&result)
             {
-                return Err(StoreError::Invalid(format!(
-                    "indicator {}: result {result} does not exist",
-                    item.number
-                )));
+                return Err(StoreError::Invalid(
+                    format!("indicator {}: result {result} does not exist", item.number).into(),
+                ));
             }
             let latest_approved = item
                 .measurements
@@ -470,12 +474,15 @@ impl Store {
                     value_men: measurement.value_men,
                 };
                 draft.validate(item.unit, today).map_err(|problems| {
-                    StoreError::Invalid(format!(
-                        "indicator {}, measurement of {}: {}",
-                        item.number,
-                        measurement.measured_on,
-                        problems_text(&problems)
-                    ))
+                    StoreError::Invalid(
+                        format!(
+                            "indicator {}, measurement of {}: {}",
+                            item.number,
+                            measurement.measured_on,
+                            problems_text(&problems)
+                        )
+                        .into(),
+                    )
                 })?;
                 let row = indicator_measurement::ActiveModel {
                     indicator_id: Set(stored_indicator.id),
@@ -794,10 +801,13 @@ impl Store {
             let current = row.current_value.map_or(row.baseline.0, |v| v.0);
             let sum = by_key.entry(key.clone()).or_insert_with(|| RollupSum::new(unit));
             if sum.unit != unit {
-                return Err(StoreError::Invalid(format!(
-                    "roll-up {key} mixes {} and {unit} (indicator {} of project {})",
-                    sum.unit, row.number, row.project_id
-                )));
+                return Err(StoreError::Invalid(
+                    format!(
+                        "roll-up {key} mixes {} and {unit} (indicator {} of project {})",
+                        sum.unit, row.number, row.project_id
+                    )
+                    .into(),
+                ));
             }
             sum.current += current;
             sum.goal += row.goal.0;
@@ -874,7 +884,7 @@ impl Store {
             .parse()
             .map_err(|e| corrupt("indicator", before.id, e))?;
         validate_targets(unit, edit.baseline, edit.goal)
-            .map_err(|problems| StoreError::Invalid(problems_text(&problems)))?;
+            .map_err(|problems| StoreError::Invalid(problems_text(&problems).into()))?;
         let txn = self.db.begin().await?;
         let changed = indicator::Entity::update_many()
             .col_expr(indicator::Column::Baseline, Expr::value(Dec(edit.baseline)))
@@ -886,10 +896,13 @@ impl Store {
             .exec(&txn)
             .await?;
         if changed.rows_affected != 1 {
-            return Err(StoreError::Conflict(format!(
-                "indicator {number} of project {code} was changed by somebody else since you opened it; \
+            return Err(StoreError::Conflict(
+                format!(
+                    "indicator {number} of project {code} was changed by somebody else since you opened it; \
                  reload it and make your change again"
-            )));
+                )
+                .into(),
+            ));
         }
         let after = indicator::Entity::find_by_id(before.id)
             .one(&txn)
@@ -920,7 +933,7 @@ impl Store {
         submission
             .draft
             .validate(unit, today)
-            .map_err(|problems| StoreError::Invalid(problems_text(&problems)))?;
+            .map_err(|problems| StoreError::Invalid(problems_text(&problems).into()))?;
         let txn = self.db.begin().await?;
         let evidence = match submission.evidence {
             Some(document) => Some(insert_document(&txn, actor, p.id, document).await?.id),
@@ -963,14 +976,17 @@ impl Store {
             .parse()
             .map_err(|e| corrupt("measurement", before.id, e))?;
         if status != MeasurementStatus::Submitted {
-            return Err(StoreError::Conflict(format!(
-                "measurement {id} was already {status}; only a submitted measurement can be reviewed"
-            )));
+            return Err(StoreError::Conflict(
+                format!(
+                    "measurement {id} was already {status}; only a submitted measurement can be reviewed"
+                )
+                .into(),
+            ));
         }
         if actor.user_id().is_some() && before.submitted_by_user == actor.user_id() {
-            return Err(StoreError::Forbidden(format!(
-                "measurement {id} was submitted by you; another officer must review it"
-            )));
+            return Err(StoreError::Forbidden(
+                format!("measurement {id} was submitted by you; another officer must review it").into(),
+            ));
         }
         let (new_status, comment) = match review {
             Review::Approve => (MeasurementStatus::Approved, None),
@@ -1004,9 +1020,9 @@ impl Store {
             .exec(&txn)
             .await?;
         if changed.rows_affected != 1 {
-            return Err(StoreError::Conflict(format!(
-                "measurement {id} was reviewed by somebody else meanwhile"
-            )));
+            return Err(StoreError::Conflict(
+                format!("measurement {id} was reviewed by somebody else meanwhile").into(),
+            ));
         }
         let after = indicator_measurement::Entity::find_by_id(id)
             .one(&txn)

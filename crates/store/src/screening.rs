@@ -307,7 +307,7 @@ struct StoredChecks {
 }
 
 fn json_error(what: &str) -> impl FnOnce(serde_json::Error) -> StoreError + '_ {
-    move |e| StoreError::Invalid(format!("cannot record {what}: {e}"))
+    move |e| StoreError::Invalid(format!("cannot record {what}: {e}").into())
 }
 
 fn to_u64(value: i32) -> u64 {
@@ -557,10 +557,9 @@ impl Store {
             .iter()
             .find(|r| !seen.insert(r.external_id.as_str()))
         {
-            return Err(StoreError::Invalid(format!(
-                "household {} appears twice in the results",
-                repeated.external_id
-            )));
+            return Err(StoreError::Invalid(
+                format!("household {} appears twice in the results", repeated.external_id).into(),
+            ));
         }
         drop(seen);
         let txn = self.db.begin().await?;

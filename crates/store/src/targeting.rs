@@ -82,11 +82,12 @@ pub struct TargetingDocument {
 }
 
 fn json_error(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
-    move |e| StoreError::Invalid(format!("cannot write {what} as JSON: {e}"))
+    move |e| StoreError::Invalid(format!("cannot write {what} as JSON: {e}").into())
 }
 
 fn count_of(value: u32) -> StoreResult<i32> {
-    i32::try_from(value).map_err(|_| StoreError::Invalid(format!("interventions {value} is too large")))
+    i32::try_from(value)
+        .map_err(|_| StoreError::Invalid(format!("interventions {value} is too large").into()))
 }
 
 impl Store {
@@ -265,10 +266,13 @@ impl Store {
             cofinancing_per_family_cop: Set(Dec(new.coverage_input.cofinancing_per_family_cop)),
             families_per_project: Set(i32::try_from(new.coverage_input.families_per_project).map_err(
                 |_| {
-                    StoreError::Invalid(format!(
-                        "families_per_project {} is too large",
-                        new.coverage_input.families_per_project
-                    ))
+                    StoreError::Invalid(
+                        format!(
+                            "families_per_project {} is too large",
+                            new.coverage_input.families_per_project
+                        )
+                        .into(),
+                    )
                 },
             )?),
             families: Set(i64::try_from(new.coverage.families).unwrap_or(i64::MAX)),
@@ -279,11 +283,14 @@ impl Store {
             ..Default::default()
         };
         let model = audit::insert(&txn, actor, row).await.map_err(on_duplicate(|| {
-            StoreError::Conflict(format!(
-                "another targeting document {} of call {} was stored at the same time",
-                last + 1,
-                new.call_id
-            ))
+            StoreError::Conflict(
+                format!(
+                    "another targeting document {} of call {} was stored at the same time",
+                    last + 1,
+                    new.call_id
+                )
+                .into(),
+            )
         }))?;
         txn.commit().await?;
         document_from_row(model)

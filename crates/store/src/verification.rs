@@ -191,10 +191,10 @@ fn split_codes(text: &str) -> Vec<String> {
 fn refusal(error: DecisionError) -> StoreError {
     match error {
         DecisionError::AlreadyDecided(_) | DecisionError::WithdrawalNotDue(_) => {
-            StoreError::Conflict(error.to_string())
+            StoreError::Conflict(error.to_string().into())
         }
         DecisionError::MissingDocuments(_) | DecisionError::ReasonsRequired => {
-            StoreError::Invalid(error.to_string())
+            StoreError::Invalid(error.to_string().into())
         }
     }
 }
@@ -253,14 +253,15 @@ impl Store {
     ) -> StoreResult<(OfferNotice, Vec<LetterRecord>)> {
         if text.trim().is_empty() {
             return Err(StoreError::Invalid(
-                "the notice of the offer needs its text".to_owned(),
+                "the notice of the offer needs its text".to_owned().into(),
             ));
         }
         let call = self.call(call_id).await?.ok_or_else(|| StoreError::NotFound {
             entity: "call",
             id: call_id.to_string(),
         })?;
-        let deadline = document_deadline(notice_date).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let deadline =
+            document_deadline(notice_date).map_err(|e| StoreError::Invalid(e.to_string().into()))?;
         let households = self.households(Some(call_id)).await?;
         let txn = self.db.begin().await?;
         let stored = audit::insert(
@@ -279,9 +280,9 @@ impl Store {
         .await
         .map_err(|error| {
             match duplicate_or("offer notice of call", || call_id.to_string())(error) {
-                StoreError::Duplicate { .. } => {
-                    StoreError::Conflict(format!("the offer of call {} was already notified", call.code))
-                }
+                StoreError::Duplicate { .. } => StoreError::Conflict(
+                    format!("the offer of call {} was already notified", call.code).into(),
+                ),
                 other => other,
             }
         })?;
@@ -436,16 +437,19 @@ impl Store {
             .await?
             .ok_or_else(|| not_found_household(household_id))?;
         if state.notice.is_none() {
-            return Err(StoreError::Conflict(format!(
-                "household {} cannot bring documents before the offer of its call is notified",
-                state.household.external_id
-            )));
+            return Err(StoreError::Conflict(
+                format!(
+                    "household {} cannot bring documents before the offer of its call is notified",
+                    state.household.external_id
+                )
+                .into(),
+            ));
         }
         if state.status != VerificationStatus::Pending {
             return Err(StoreError::Conflict(format!(
                 "the verification of household {} is already decided ({}): no more documents are received",
                 state.household.external_id, state.status
-            )));
+            ).into()));
         }
         let row = household_document::ActiveModel {
             household_id: Set(household_id),
@@ -493,10 +497,13 @@ impl Store {
             .await?
             .ok_or_else(|| not_found_household(household_id))?;
         let (Some(notice), Some(call_id)) = (state.notice.clone(), state.household.call_id) else {
-            return Err(StoreError::Conflict(format!(
-                "household {} cannot be verified before the offer of its call is notified",
-                state.household.external_id
-            )));
+            return Err(StoreError::Conflict(
+                format!(
+                    "household {} cannot be verified before the offer of its call is notified",
+                    state.household.external_id
+                )
+                .into(),
+            ));
         };
         if decision.lock_version != state.lock_version {
             return Err(changed_meanwhile(&state.household));
@@ -514,7 +521,7 @@ impl Store {
             && let Some(message) = parcels_refusal(&state.parcels)
         {
             tracing::info!(household = household_id, reason = %message, "eligible refused for the parcels");
-            return Err(StoreError::Invalid(message));
+            return Err(StoreError::Invalid(message.into()));
         }
         let call = self.call(call_id).await?.ok_or_else(|| StoreError::NotFound {
             entity: "call",
@@ -849,11 +856,14 @@ fn event(entry: &AuditEntry, kind: &'static str, detail: String) -> (i64, Timeli
 }
 
 fn changed_meanwhile(household: &HouseholdSummary) -> StoreError {
-    StoreError::Conflict(format!(
-        "the verification of household {} was changed by somebody else since you opened it; \
+    StoreError::Conflict(
+        format!(
+            "the verification of household {} was changed by somebody else since you opened it; \
          reload it and decide again",
-        household.external_id
-    ))
+            household.external_id
+        )
+        .into(),
+    )
 }
 
 fn pending_verification(household_id: i32) -> household_verification::ActiveModel {

@@ -77,17 +77,33 @@ pub struct AppError {
     pub code: ErrorCode,
     /// Shown to the client: never internals.
     pub detail: Option<String>,
+    /// The detail in English, where it was written in both languages.
+    pub detail_en: Option<String>,
 }
 
 impl AppError {
     pub fn new(code: ErrorCode) -> Self {
-        Self { code, detail: None }
+        Self {
+            code,
+            detail: None,
+            detail_en: None,
+        }
     }
 
     pub fn with_detail(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
             code,
             detail: Some(detail.into()),
+            detail_en: None,
+        }
+    }
+
+    /// A refusal of the store, shown in the visitor's language where it has both.
+    pub fn said(code: ErrorCode, said: &vereda_store::Said) -> Self {
+        Self {
+            code,
+            detail: Some(said.es().to_owned()),
+            detail_en: Some(said.en().to_owned()),
         }
     }
 
@@ -117,9 +133,9 @@ impl From<StoreError> for AppError {
                 AppError::with_detail(ErrorCode::Conflict, error.to_string())
             }
             StoreError::NotFound { .. } => AppError::with_detail(ErrorCode::NotFound, error.to_string()),
-            StoreError::Invalid(message) => AppError::invalid(message),
-            StoreError::Conflict(message) => AppError::with_detail(ErrorCode::Conflict, message),
-            StoreError::Forbidden(message) => AppError::with_detail(ErrorCode::Forbidden, message),
+            StoreError::Invalid(said) => AppError::said(ErrorCode::InvalidInput, &said),
+            StoreError::Conflict(said) => AppError::said(ErrorCode::Conflict, &said),
+            StoreError::Forbidden(said) => AppError::said(ErrorCode::Forbidden, &said),
             other => AppError::internal(&other),
         }
     }
@@ -144,6 +160,7 @@ impl IntoResponse for AppError {
         response.extensions_mut().insert(RenderedError {
             code: self.code,
             detail: self.detail,
+            detail_en: self.detail_en,
         });
         response
     }
@@ -153,6 +170,7 @@ impl IntoResponse for AppError {
 struct RenderedError {
     code: ErrorCode,
     detail: Option<String>,
+    detail_en: Option<String>,
 }
 
 /// Renders every error response for the client that asked.
@@ -172,14 +190,22 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
         Some(error) => error.clone(),
         None => match ErrorCode::from_status(response.status()) {
             // Errors raised by axum itself (unknown route, bad form, body too large).
-            Some(code) if !is_rendered(&response) => RenderedError { code, detail: None },
+            Some(code) if !is_rendered(&response) => RenderedError {
+                code,
+                detail: None,
+                detail_en: None,
+            },
             _ => return response,
         },
     };
     if error.code == ErrorCode::LoginRequired && !wants_json {
         return Redirect::to(&format!("/login?next={}", urlencode(&path_and_query))).into_response();
     }
-    let message = match (&error.detail, error.code) {
+    let detail = match (lang, &error.detail_en) {
+        (Lang::En, Some(english)) => Some(english),
+        _ => error.detail.as_ref(),
+    };
+    let message = match (detail, error.code) {
         (Some(detail), ErrorCode::Internal) => {
             format!("{} ({detail})", lang.t(&format!("error.{}", error.code.name())))
         }

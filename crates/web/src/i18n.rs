@@ -79,6 +79,14 @@ static ENGLISH: LazyLock<HashMap<String, String>> =
     LazyLock::new(|| load("en.toml", include_str!("../locales/en.toml")));
 
 impl Lang {
+    /// A refusal of the store in this language (Spanish where it has no English).
+    pub fn say(self, said: &vereda_store::Said) -> String {
+        match self {
+            Lang::Es => said.es().to_owned(),
+            Lang::En => said.en().to_owned(),
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Lang::Es => "es",

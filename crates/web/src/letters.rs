@@ -170,7 +170,10 @@ impl Outbox {
         match store.pending_letters().await {
             Ok(letters) if letters.is_empty() => {}
             Ok(letters) => {
-                tracing::warn!(count = letters.len(), "delivering letters left pending by a restart");
+                tracing::warn!(
+                    count = letters.len(),
+                    "delivering letters left pending by a restart"
+                );
                 let (outbox, store) = (self.clone(), store.clone());
                 tokio::spawn(async move { outbox.deliver(&store, &Actor::system("serve"), letters).await });
             }

@@ -16,7 +16,13 @@ async fn returned_by_the_committee(client: &Client, id: i32, reason: &str) {
     use vereda_store::procedure::{Concept, NewEndorsement, NewSession};
     let store = &client.db.store;
     let accounts = store.accounts().await.expect("accounts");
-    let of = |role: Role| accounts.iter().find(|a| a.role == role).expect("demo account").clone();
+    let of = |role: Role| {
+        accounts
+            .iter()
+            .find(|a| a.role == role)
+            .expect("demo account")
+            .clone()
+    };
     let families = i32::try_from(latest(client, id).await.1.frame.households.len()).expect("count");
     let endorsement = NewEndorsement {
         endorsed_on: jiff::civil::date(2026, 3, 1),

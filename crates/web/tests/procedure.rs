@@ -217,6 +217,20 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         .post_form(&format!("{session}/sign"), &[("csrf_token", &token)])
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(again.body.contains("usted ya firmó esta acta"), "{}", again.body);
+    // The same refusal speaks English to a visitor who chose it.
+    client.get("/lang/en?next=/").await;
+    let in_english = client
+        .post_form(&format!("{session}/sign"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(in_english.status, StatusCode::CONFLICT);
+    assert!(
+        in_english.body.contains("you already signed these minutes"),
+        "{}",
+        in_english.body
+    );
+    assert!(!in_english.body.contains("usted ya firmó"));
+    client.get("/lang/es?next=/").await;
     let pdf = client.get(&format!("{session}/minutes.pdf")).await;
     assert_eq!(pdf.status, StatusCode::OK);
     assert_eq!(pdf.content_type, "application/pdf");

@@ -768,9 +768,20 @@ async fn a_notice_to_a_large_call_answers_at_once_and_its_letters_follow() {
     let extra = vereda_web::letters::LETTERS_SENT_WHILE_WAITING + 10;
     for n in 0..extra {
         let new = registry_household(s.call_id, n);
-        s.client.db.store.create_household(&actor, new).await.expect("household");
+        s.client
+            .db
+            .store
+            .create_household(&actor, new)
+            .await
+            .expect("household");
     }
-    let households = s.client.db.store.households(Some(s.call_id)).await.expect("households");
+    let households = s
+        .client
+        .db
+        .store
+        .households(Some(s.call_id))
+        .await
+        .expect("households");
     s.client.log_in_as(Role::TerritorialOfficer).await;
     assert_eq!(notify(&mut s, "2026-03-02").await.status, StatusCode::SEE_OTHER);
     // The page answered before every letter went out; they follow in the background.
@@ -781,7 +792,10 @@ async fn a_notice_to_a_large_call_answers_at_once_and_its_letters_follow() {
         if letters.iter().all(|l| l.status == "sent") {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "letters still pending after 30 s");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "letters still pending after 30 s"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(outbox_letters(s.outbox.path()).len(), households.len());
@@ -798,7 +812,10 @@ async fn letters_left_pending_by_a_stopped_server_are_delivered_at_start() {
         .await
         .expect("notice");
     assert!(!letters.is_empty());
-    assert_eq!(store.pending_letters().await.expect("pending").len(), letters.len());
+    assert_eq!(
+        store.pending_letters().await.expect("pending").len(),
+        letters.len()
+    );
     let config = vereda_web::WebConfig {
         outbox_dir: Some(s.outbox.path().to_path_buf()),
         ..Default::default()
@@ -809,7 +826,10 @@ async fn letters_left_pending_by_a_stopped_server_are_delivered_at_start() {
         .await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !store.pending_letters().await.expect("pending").is_empty() {
-        assert!(std::time::Instant::now() < deadline, "letters still pending after 30 s");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "letters still pending after 30 s"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(outbox_letters(s.outbox.path()).len(), letters.len());

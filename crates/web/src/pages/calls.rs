@@ -392,7 +392,7 @@ async fn create_call(
                     lang.t("call_form.error_code_used").replace("{value}", &form.code),
                 );
             }
-            Err(StoreError::Invalid(message)) => errors.add("code", message),
+            Err(StoreError::Invalid(said)) => errors.add("code", lang.say(&said)),
             Err(other) => return Err(other.into()),
         }
     }

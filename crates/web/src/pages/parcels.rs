@@ -402,7 +402,7 @@ async fn finish(
             };
             (StatusCode::CONFLICT, visitor.lang.t(key).to_owned())
         }
-        Err(StoreError::Invalid(message)) => (StatusCode::UNPROCESSABLE_ENTITY, message),
+        Err(StoreError::Invalid(said)) => (StatusCode::UNPROCESSABLE_ENTITY, visitor.lang.say(&said)),
         Err(other) => return Err(other.into()),
     };
     tracing::info!(household = id, parcel, reason = %message, "parcel verification refused");

@@ -196,7 +196,7 @@ async fn record_notice(
             let message = lang.t("verification.error.notice_exists").to_owned();
             refuse(StatusCode::CONFLICT, message).await
         }
-        Err(StoreError::Invalid(message)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await,
+        Err(StoreError::Invalid(said)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, lang.say(&said)).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -486,7 +486,7 @@ async fn upload(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/staff/households/{id}/verificacion")).into_response()),
-        Err(StoreError::Conflict(message)) => refuse(StatusCode::CONFLICT, message).await,
+        Err(StoreError::Conflict(said)) => refuse(StatusCode::CONFLICT, lang.say(&said)).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -593,7 +593,7 @@ async fn decide(
             )
             .await
         }
-        Err(StoreError::Invalid(message)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await,
+        Err(StoreError::Invalid(said)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, lang.say(&said)).await,
         Err(other) => Err(other.into()),
     }
 }
