@@ -718,12 +718,11 @@ async fn id_in_url(client: &Client) -> String {
         .to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_call_is_created_targeted_and_a_household_verified_eligible() {
-    let Some((_driver, client, _profile)) = browser().await else {
-        return;
-    };
-    let (base, _db, stop) = server().await;
+/// Steps 1 and 2 of the whole procedure, in the browser: a program officer creates a call and
+/// its targeting; a territorial officer records the notice of the offer and verifies a
+/// household eligible, documents and parcel included. Leaves the browser logged out.
+async fn a_call_created_targeted_and_a_household_verified_eligible(client: &Client, base: &str) {
+    let (client, base) = (client.clone(), base.to_owned());
     let files = tempfile::tempdir().expect("files");
     let pdf = files.path().join("documento.pdf");
     std::fs::write(&pdf, SMALL_PDF).expect("pdf");
@@ -955,9 +954,7 @@ async fn a_call_is_created_targeted_and_a_household_verified_eligible() {
         "{}",
         text_of(&client, "#letters").await
     );
-
-    client.close().await.expect("close");
-    let _ = stop.send(());
+    log_out(&client).await;
 }
 
 /// Steps 3 of the whole procedure up to the award, all in the browser: the administrator adds
@@ -1113,17 +1110,20 @@ async fn a_formulation_judged_viable(client: &Client, base: &str) -> String {
     procedure
 }
 
+/// The whole procedure in a real browser, one journey from creating a call to the single
+/// disbursement (Art. 5-36, 45-46), every step taken by the role the regulation gives it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_formulation_is_endorsed_judged_by_the_committee_and_brought_to_the_award() {
+async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     let Some((_driver, client, _profile)) = browser().await else {
         return;
     };
-    let (base, _db, stop) = server().await;
+    let (base, db, stop) = server().await;
+    a_call_created_targeted_and_a_household_verified_eligible(&client, &base).await;
     let procedure = a_formulation_judged_viable(&client, &base).await;
 
-    // The territorial director awards (Art. 27) only in the department of the office: the demo
-    // director works for Caquetá and the cocoa project is in Tumaco (Nariño), so the award is
-    // refused and the journey stops here.
+    // 4. The territorial director awards (Art. 27) only in the department of the office: the
+    // demo director works for Caquetá and the cocoa project is in Tumaco (Nariño), so the
+    // award is refused until the director has the office of Nariño.
     log_in_at(&client, &base, &procedure, "territorial.director@vereda.test").await;
     wait_for(&client, "#award-form").await;
     type_into(&client, "motivation", "Concepto positivo del comité evaluador.").await;
@@ -1139,35 +1139,7 @@ async fn a_formulation_is_endorsed_judged_by_the_committee_and_brought_to_the_aw
         text_of(&client, "main").await
     );
 
-    // 4. The timeline shows every step so far.
-    client
-        .goto(&format!("{base}{procedure}"))
-        .await
-        .expect("procedure");
-    wait_for(&client, "#timeline").await;
-    for kind in ["endorsement", "concept", "signature"] {
-        assert!(
-            client
-                .find(Locator::Css(&format!("#timeline li[data-kind='{kind}']")))
-                .await
-                .is_ok(),
-            "{kind} on the timeline: {}",
-            text_of(&client, "#timeline").await
-        );
-    }
-    assert_eq!(rows_of(&client, "#timeline li[data-kind='signature']").await, 2);
-
-    client.close().await.expect("close");
-    let _ = stop.send(());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn once_the_director_has_an_office_the_award_and_the_single_disbursement_follow() {
-    let Some((_driver, client, _profile)) = browser().await else {
-        return;
-    };
-    let (base, db, stop) = server().await;
-    let procedure = a_formulation_judged_viable(&client, &base).await;
+    log_out(&client).await;
 
     // The admin gives the demo director the office of Nariño (the cocoa project is in Tumaco).
     log_in_at(&client, &base, "/admin/users", "admin@vereda.test").await;
@@ -1213,7 +1185,7 @@ async fn once_the_director_has_an_office_the_award_and_the_single_disbursement_f
     assert_eq!(fetched(&client, &award_pdf).await, "200 application/pdf");
     log_out(&client).await;
 
-    // The territorial officer: a disbursement before the checklist is complete is refused
+    // 5. The territorial officer: a disbursement before the checklist is complete is refused
     // with its reasons (Art. 32), then the evidence, then the single payment (Art. 33).
     log_in_at(&client, &base, &procedure, "territorial.officer@vereda.test").await;
     assert!(text_of(&client, "#award-number").await.contains("DT-NAR-"));
@@ -1251,7 +1223,7 @@ async fn once_the_director_has_an_office_the_award_and_the_single_disbursement_f
         "paid once"
     );
 
-    // 4. The timeline shows the steps, award and payment included.
+    // 6. The timeline shows the steps, award and payment included.
     for kind in [
         "version",
         "endorsement",
