@@ -32,8 +32,8 @@ pub struct EvaluationReport<'a> {
 const PAGE_WIDTH: f32 = 842.0;
 const PAGE_HEIGHT: f32 = 595.0;
 const MARGIN: f32 = 40.0;
-const REGULAR: Name<'static> = Name(b"F1");
-const BOLD: Name<'static> = Name(b"F2");
+pub(crate) const REGULAR: Name<'static> = Name(b"F1");
+pub(crate) const BOLD: Name<'static> = Name(b"F2");
 
 /// Text in WinAnsiEncoding (Windows-1252): Latin-1 letters map to themselves; a few
 /// typographic marks have their own codes; anything else becomes `?`.
@@ -589,11 +589,15 @@ fn lay_out(report: &EvaluationReport<'_>) -> Layout {
 /// The report as a PDF document.
 pub fn render(report: &EvaluationReport<'_>) -> Vec<u8> {
     let title = format!("Evaluación financiera {}", report.formulation.frame.code);
-    assemble(&title, &lay_out(report).finish())
+    assemble(&title, &lay_out(report).finish(), A4_LANDSCAPE)
 }
 
-/// A PDF of laid-out pages (content streams) with the two Helvetica fonts.
-pub(crate) fn assemble(title: &str, pages: &[Vec<u8>]) -> Vec<u8> {
+/// A4 landscape, in points (width, height).
+pub(crate) const A4_LANDSCAPE: (f32, f32) = (PAGE_WIDTH, PAGE_HEIGHT);
+
+/// A PDF of laid-out pages (content streams) of one size (width, height in points) with the
+/// two Helvetica fonts.
+pub(crate) fn assemble(title: &str, pages: &[Vec<u8>], (width, height): (f32, f32)) -> Vec<u8> {
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
     let regular = Ref::new(3);
@@ -621,7 +625,7 @@ pub(crate) fn assemble(title: &str, pages: &[Vec<u8>]) -> Vec<u8> {
         let mut writer = pdf.page(*page);
         writer
             .parent(tree)
-            .media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT))
+            .media_box(Rect::new(0.0, 0.0, width, height))
             .contents(content_id);
         writer.resources().fonts().pair(REGULAR, regular).pair(BOLD, bold);
         drop(writer);

@@ -3,15 +3,13 @@
 //! sections of wrapped lines. The web application builds the text from the stored session or
 //! award; this module only lays it out.
 
-use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str};
+use pdf_writer::{Content, Str};
 
-use crate::evaluation_pdf::win_ansi;
+use crate::evaluation_pdf::{BOLD, REGULAR, assemble, win_ansi};
 
 const PAGE_WIDTH: f32 = 595.0;
 const PAGE_HEIGHT: f32 = 842.0;
 const MARGIN: f32 = 50.0;
-const REGULAR: Name<'static> = Name(b"F1");
-const BOLD: Name<'static> = Name(b"F2");
 
 /// A document: a title, then sections, each a heading and its paragraphs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,40 +134,7 @@ pub fn render(document: &Document) -> Vec<u8> {
     }
     let last = std::mem::replace(&mut layout.content, Content::new());
     layout.pages.push(last.finish().to_vec());
-    let pages = layout.pages;
-
-    let catalog = Ref::new(1);
-    let tree = Ref::new(2);
-    let regular = Ref::new(3);
-    let bold = Ref::new(4);
-    let info = Ref::new(5);
-    let page_ids: Vec<Ref> = (0..pages.len()).map(|i| Ref::new(6 + 2 * i as i32)).collect();
-    let mut pdf = Pdf::new();
-    pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree)
-        .kids(page_ids.iter().copied())
-        .count(pages.len() as i32);
-    pdf.type1_font(regular)
-        .base_font(Name(b"Helvetica"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
-    pdf.type1_font(bold)
-        .base_font(Name(b"Helvetica-Bold"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
-    pdf.document_info(info)
-        .title(pdf_writer::TextStr(&document.title))
-        .producer(pdf_writer::TextStr("vereda"));
-    for (page, content) in page_ids.iter().zip(&pages) {
-        let content_id = Ref::new(page.get() + 1);
-        let mut writer = pdf.page(*page);
-        writer
-            .parent(tree)
-            .media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT))
-            .contents(content_id);
-        writer.resources().fonts().pair(REGULAR, regular).pair(BOLD, bold);
-        drop(writer);
-        pdf.stream(content_id, content);
-    }
-    pdf.finish()
+    assemble(&document.title, &layout.pages, (PAGE_WIDTH, PAGE_HEIGHT))
 }
 
 #[cfg(test)]

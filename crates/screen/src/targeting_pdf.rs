@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use vereda_domain::targeting::{Coverage, CoverageInput, Ranked, Weights};
 use vereda_domain::territory::catalog;
 
-use crate::evaluation_pdf::{Align, Layout, assemble, pesos};
+use crate::evaluation_pdf::{A4_LANDSCAPE, Align, Layout, assemble, pesos};
 
 /// What the document states; borrowed from a stored document.
 pub struct TargetingReport<'a> {
@@ -179,7 +179,7 @@ pub fn render(report: &TargetingReport<'_>) -> Vec<u8> {
         "Focalización y priorización {} v{}",
         report.call_code, report.number
     );
-    assemble(&title, &lay_out(report).finish())
+    assemble(&title, &lay_out(report).finish(), A4_LANDSCAPE)
 }
 
 #[cfg(test)]

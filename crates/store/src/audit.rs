@@ -198,6 +198,13 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
+impl AuditEntry {
+    /// A text field of the row as the change left it (`None` when absent or not text).
+    pub fn after_text(&self, field: &str) -> Option<&str> {
+        self.after.as_ref()?.get(field)?.as_str()
+    }
+}
+
 /// Which entries to read.
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {

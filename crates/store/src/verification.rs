@@ -766,18 +766,9 @@ impl Store {
                 .audit_entries(&entries("household_verifications", row.id))
                 .await?
             {
-                let status = entry
-                    .after
-                    .as_ref()
-                    .and_then(|a| a.get("status"))
-                    .and_then(|s| s.as_str())
-                    .unwrap_or_default()
-                    .to_owned();
+                let status = entry.after_text("status").unwrap_or_default().to_owned();
                 let reasons = entry
-                    .after
-                    .as_ref()
-                    .and_then(|a| a.get("reasons"))
-                    .and_then(|s| s.as_str())
+                    .after_text("reasons")
                     .map(|r| format!(": {r}"))
                     .unwrap_or_default();
                 let kind = if status == VerificationStatus::Withdrawn.as_str() {
@@ -794,13 +785,7 @@ impl Store {
                     .audit_entries(&entries("parcel_title_studies", title.id))
                     .await?
                 {
-                    let result = entry
-                        .after
-                        .as_ref()
-                        .and_then(|a| a.get("result"))
-                        .and_then(|s| s.as_str())
-                        .unwrap_or_default()
-                        .to_owned();
+                    let result = entry.after_text("result").unwrap_or_default().to_owned();
                     events.push(event(
                         &entry,
                         "parcel_studied",
@@ -810,13 +795,7 @@ impl Store {
             }
             if let Some(visit) = &p.visit {
                 for entry in self.audit_entries(&entries("parcel_visits", visit.id)).await? {
-                    let date = entry
-                        .after
-                        .as_ref()
-                        .and_then(|a| a.get("visit_date"))
-                        .and_then(|s| s.as_str())
-                        .unwrap_or_default()
-                        .to_owned();
+                    let date = entry.after_text("visit_date").unwrap_or_default().to_owned();
                     events.push(event(
                         &entry,
                         "parcel_visited",
@@ -827,13 +806,7 @@ impl Store {
         }
         for letter in self.household_letters(household_id).await? {
             for entry in self.audit_entries(&entries("letters", letter.id)).await? {
-                let status = entry
-                    .after
-                    .as_ref()
-                    .and_then(|a| a.get("status"))
-                    .and_then(|s| s.as_str())
-                    .unwrap_or_default()
-                    .to_owned();
+                let status = entry.after_text("status").unwrap_or_default().to_owned();
                 events.push(event(&entry, "letter", format!("{} · {status}", letter.kind)));
             }
         }
