@@ -2,7 +2,8 @@
 //! Helvetica fonts in WinAnsiEncoding, so Spanish accents and ñ need no embedded font): the
 //! project, the rule set, the verdict with its reasons and articles, the indicators, the cash
 //! flow, the co-financing split and the sensitivity analysis. Shared by `vereda evaluate --pdf`
-//! and the staff evaluation page of the web application.
+//! and the staff evaluation page of the web application; `evaluation_xlsx` writes the same
+//! report as a workbook with these formatting helpers.
 
 use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str};
 use rust_decimal::Decimal;
@@ -246,11 +247,11 @@ pub(crate) fn pesos(amount: Decimal) -> String {
     }
 }
 
-fn percent(rate: f64) -> String {
+pub(crate) fn percent(rate: f64) -> String {
     format!("{:.2} %", rate * 100.0).replace('.', ",")
 }
 
-fn decimal_percent(fraction: Decimal) -> String {
+pub(crate) fn decimal_percent(fraction: Decimal) -> String {
     format!(
         "{} %",
         format_amount((fraction * Decimal::ONE_HUNDRED).round_dp(2))
@@ -262,11 +263,11 @@ fn signed_percent(fraction: Decimal) -> String {
     format!("{sign}{}", decimal_percent(fraction))
 }
 
-fn ratio(value: Option<Decimal>) -> String {
+pub(crate) fn ratio(value: Option<Decimal>) -> String {
     value.map_or_else(|| "indefinida".to_owned(), |r| format_amount(r.round_dp(4)))
 }
 
-fn irr_text(irr: &Irr) -> String {
+pub(crate) fn irr_text(irr: &Irr) -> String {
     match irr {
         Irr::None => "no existe".to_owned(),
         Irr::Unique(rate) => percent(*rate),
@@ -277,7 +278,7 @@ fn irr_text(irr: &Irr) -> String {
     }
 }
 
-fn value_text(value: &Value) -> String {
+pub(crate) fn value_text(value: &Value) -> String {
     match value {
         Value::Rate(rate) => percent(*rate),
         Value::NoIrr => "sin TIR".to_owned(),
@@ -294,7 +295,7 @@ fn value_text(value: &Value) -> String {
     }
 }
 
-fn switching_text(value: SwitchingValue, search_max: Decimal) -> String {
+pub(crate) fn switching_text(value: SwitchingValue, search_max: Decimal) -> String {
     match value {
         SwitchingValue::Found(change) => percent(change),
         SwitchingValue::AlreadyBelow => "no existe: la TIR base ya está por debajo del mínimo".to_owned(),
@@ -339,7 +340,7 @@ fn label(code: &str) -> String {
     known.to_owned()
 }
 
-fn funder_name(funder: &Funder) -> String {
+pub(crate) fn funder_name(funder: &Funder) -> String {
     match funder {
         Funder::Institute => "Instituto".to_owned(),
         Funder::Counterpart => "Contrapartida".to_owned(),
@@ -347,22 +348,32 @@ fn funder_name(funder: &Funder) -> String {
     }
 }
 
-/// The columns of the cash-flow table: Spanish header and value of a year.
-type FlowColumn = (&'static str, fn(&CashFlowYear) -> Decimal);
+/// A column of the cash-flow table: short Spanish header (the PDF's narrow columns), full
+/// Spanish header (the workbook), value of a year.
+pub(crate) type FlowColumn = (&'static str, &'static str, fn(&CashFlowYear) -> Decimal);
 
-const FLOW_COLUMNS: [FlowColumn; 12] = [
-    ("Ingresos", |y| y.income),
-    ("Operación", |y| y.operating_costs),
-    ("Por producto", |y| y.output_costs),
-    ("M.O. contratada", |y| y.hired_labour),
-    ("M.O. familiar", |y| y.family_labour),
-    ("M.O. fam. cargada", |y| y.family_labour_charged),
-    ("Reposiciones", |y| y.replacements),
-    ("Inversión", |y| y.investment),
-    ("Acompañamiento", |y| y.technical_assistance),
-    ("Acomp. neutralizado", |y| y.technical_assistance_neutralised),
-    ("Valor residual", |y| y.residual_value),
-    ("Flujo neto", |y| y.net_flow),
+/// The cash-flow columns of both the PDF report and the workbook (`evaluation_xlsx`).
+pub(crate) const FLOW_COLUMNS: [FlowColumn; 12] = [
+    ("Ingresos", "Ingresos", |y| y.income),
+    ("Operación", "Costos de operación", |y| y.operating_costs),
+    ("Por producto", "Costos por producto", |y| y.output_costs),
+    ("M.O. contratada", "Mano de obra contratada", |y| y.hired_labour),
+    ("M.O. familiar", "Mano de obra familiar (valorada)", |y| {
+        y.family_labour
+    }),
+    ("M.O. fam. cargada", "Mano de obra familiar cargada", |y| {
+        y.family_labour_charged
+    }),
+    ("Reposiciones", "Reposiciones", |y| y.replacements),
+    ("Inversión", "Inversión", |y| y.investment),
+    ("Acompañamiento", "Acompañamiento integral", |y| {
+        y.technical_assistance
+    }),
+    ("Acomp. neutralizado", "Acompañamiento neutralizado", |y| {
+        y.technical_assistance_neutralised
+    }),
+    ("Valor residual", "Valor residual", |y| y.residual_value),
+    ("Flujo neto", "Flujo neto", |y| y.net_flow),
 ];
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -469,14 +480,14 @@ fn lay_out(report: &EvaluationReport<'_>) -> Layout {
 
     l.heading("Flujo de caja (COP constantes del año presupuestal)");
     let mut header = vec!["Año".to_owned()];
-    header.extend(FLOW_COLUMNS.iter().map(|(h, _)| (*h).to_owned()));
+    header.extend(FLOW_COLUMNS.iter().map(|(h, _, _)| (*h).to_owned()));
     let rows: Vec<Vec<String>> = e
         .cash_flow
         .years
         .iter()
         .map(|y| {
             let mut row = vec![y.year.to_string()];
-            row.extend(FLOW_COLUMNS.iter().map(|(_, value)| pesos(value(y))));
+            row.extend(FLOW_COLUMNS.iter().map(|(_, _, value)| pesos(value(y))));
             row
         })
         .collect();

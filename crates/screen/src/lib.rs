@@ -4,6 +4,7 @@
 //! activity XML of the projects.
 
 pub mod evaluation_pdf;
+pub mod evaluation_xlsx;
 pub mod formulation_file;
 pub mod formulation_xlsx;
 pub mod iati;

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use vereda_domain::finance::rules::FinancialRules;
 use vereda_domain::finance::{CofinancingSplit, Evaluation, Evaluator, Formulation, Problem, split};
 use vereda_domain::rules::{RuleBook, RuleSet, YearChoice};
+use vereda_screen::evaluation_pdf::EvaluationReport;
 
 use crate::error::AppError;
 
@@ -227,10 +228,9 @@ pub fn file_stem(evaluated: &Evaluated) -> String {
     format!("evaluacion-{}", if code.is_empty() { "proyecto" } else { &code })
 }
 
-/// The evaluation as a PDF report (`vereda_screen::evaluation_pdf`, as `vereda evaluate --pdf`).
-pub fn pdf(evaluated: &Evaluated) -> Vec<u8> {
-    let name = municipality_name(&evaluated.formulation.frame.municipality);
-    vereda_screen::evaluation_pdf::render(&vereda_screen::evaluation_pdf::EvaluationReport {
+/// What the PDF report and the workbook show; `name` is the municipality's name.
+fn report<'a>(evaluated: &'a Evaluated, name: &'a str) -> EvaluationReport<'a> {
+    EvaluationReport {
         formulation: &evaluated.formulation,
         evaluation: &evaluated.evaluation,
         rules: &evaluated.rules,
@@ -238,220 +238,20 @@ pub fn pdf(evaluated: &Evaluated) -> Vec<u8> {
         rule_set_id: &evaluated.rule_set.id,
         rule_set_hash: &evaluated.rule_set.content_hash,
         rule_set_period: &evaluated.rule_set.period,
-        municipality_name: &name,
-    })
-}
-
-fn number(value: rust_decimal::Decimal) -> f64 {
-    use rust_decimal::prelude::ToPrimitive;
-    value.to_f64().unwrap_or(f64::NAN)
-}
-
-fn irr_cell(irr: &vereda_domain::finance::Irr) -> Option<f64> {
-    match irr {
-        vereda_domain::finance::Irr::Unique(rate) => Some(*rate),
-        _ => None,
+        municipality_name: name,
     }
 }
 
-/// A compact workbook of the evaluation (Resumen, Flujo de caja, Cofinanciación, Sensibilidad);
-/// written here rather than shared with the CLI, whose fuller workbook lives in its binary.
+/// The evaluation as a PDF report (`vereda_screen::evaluation_pdf`, as `vereda evaluate --pdf`).
+pub fn pdf(evaluated: &Evaluated) -> Vec<u8> {
+    let name = municipality_name(&evaluated.formulation.frame.municipality);
+    vereda_screen::evaluation_pdf::render(&report(evaluated, &name))
+}
+
+/// The evaluation as a workbook (`vereda_screen::evaluation_xlsx`, as `vereda evaluate --xlsx`).
 pub fn workbook(evaluated: &Evaluated) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut workbook = Workbook::new();
-    let bold = Format::new().set_bold();
-    let amount = Format::new().set_num_format("#,##0");
-    let rate = Format::new().set_num_format("0.00%");
-    let e = &evaluated.evaluation;
-    let frame = &evaluated.formulation.frame;
-    let used = &evaluated.rule_set;
-
-    let sheet = workbook.add_worksheet();
-    sheet.set_name("Resumen")?;
-    sheet.set_column_width(0, 34)?;
-    sheet.set_column_width(1, 48)?;
-    let facts: [(&str, String); 9] = [
-        ("Código", frame.code.clone()),
-        ("Título", frame.title.clone()),
-        (
-            "Municipio",
-            format!(
-                "{} {}",
-                frame.municipality,
-                municipality_name(&frame.municipality)
-            ),
-        ),
-        ("Tipología", frame.typology.to_string()),
-        ("Año presupuestal", frame.budget_year.to_string()),
-        ("Horizonte (años)", frame.horizon_years.to_string()),
-        ("Familias", frame.households.len().to_string()),
-        ("Conjunto de reglas", format!("{} ({})", used.id, used.period)),
-        ("SHA-256 de las reglas", used.content_hash.clone()),
-    ];
-    let mut row = 0u32;
-    for (label, value) in facts {
-        sheet.write_with_format(row, 0, label, &bold)?;
-        sheet.write(row, 1, value)?;
-        row += 1;
-    }
-    sheet.write_with_format(row, 0, "Concepto", &bold)?;
-    sheet.write(row, 1, if e.verdict.viable { "VIABLE" } else { "NO VIABLE" })?;
-    row += 1;
-    sheet.write_with_format(row, 0, "TIR", &bold)?;
-    match irr_cell(&e.irr) {
-        Some(irr) => sheet.write_with_format(row, 1, irr, &rate)?,
-        None => sheet.write(row, 1, "sin TIR única")?,
-    };
-    row += 1;
-    sheet.write_with_format(row, 0, "VPN (COP)", &bold)?;
-    sheet.write_with_format(row, 1, number(e.npv), &amount)?;
-    row += 1;
-    sheet.write_with_format(row, 0, "Relación beneficio/costo", &bold)?;
-    match e.benefit_cost {
-        Some(ratio) => sheet.write(row, 1, number(ratio))?,
-        None => sheet.write(row, 1, "indefinida")?,
-    };
-    row += 1;
-    sheet.write_with_format(row, 0, "Ingreso por familia (SMMLV)", &bold)?;
-    sheet.write(row, 1, number(e.family_income.in_smmlv))?;
-    row += 2;
-    for (col, header) in ["Criterio", "Artículo", "Cumple", "Observado", "Umbral"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write_with_format(row, col as u16, *header, &bold)?;
-    }
-    for reason in &e.verdict.reasons {
-        row += 1;
-        sheet.write(row, 0, reason.check.as_str())?;
-        sheet.write(row, 1, reason.article.as_str())?;
-        sheet.write(row, 2, if reason.passed { "sí" } else { "no" })?;
-        sheet.write(row, 3, reason.seen.to_string())?;
-        if let Some(bound) = &reason.threshold {
-            sheet.write(row, 4, format!("{} {}", bound.comparison.symbol(), bound.value))?;
-        }
-    }
-
-    let sheet = workbook.add_worksheet();
-    sheet.set_name("Flujo de caja")?;
-    let headers = [
-        "Año",
-        "Ingresos",
-        "Operación",
-        "Por producto",
-        "M.O. contratada",
-        "M.O. familiar",
-        "M.O. familiar cargada",
-        "Reposiciones",
-        "Inversión",
-        "Acompañamiento",
-        "Acompañamiento neutralizado",
-        "Valor residual",
-        "Flujo neto",
-    ];
-    for (col, header) in headers.iter().enumerate() {
-        sheet.write_with_format(0, col as u16, *header, &bold)?;
-        sheet.set_column_width(col as u16, 16)?;
-    }
-    for (i, y) in e.cash_flow.years.iter().enumerate() {
-        let row = i as u32 + 1;
-        sheet.write(row, 0, y.year)?;
-        let values = [
-            y.income,
-            y.operating_costs,
-            y.output_costs,
-            y.hired_labour,
-            y.family_labour,
-            y.family_labour_charged,
-            y.replacements,
-            y.investment,
-            y.technical_assistance,
-            y.technical_assistance_neutralised,
-            y.residual_value,
-            y.net_flow,
-        ];
-        for (col, value) in values.into_iter().enumerate() {
-            sheet.write_with_format(row, col as u16 + 1, number(value), &amount)?;
-        }
-    }
-
-    let sheet = workbook.add_worksheet();
-    sheet.set_name("Cofinanciación")?;
-    match &evaluated.cofinancing {
-        Ok(split) => {
-            let categories: Vec<_> = split.by_category.keys().copied().collect();
-            sheet.write_with_format(0, 0, "Financiador", &bold)?;
-            sheet.set_column_width(0, 22)?;
-            for (i, category) in categories.iter().enumerate() {
-                sheet.write_with_format(0, i as u16 + 1, category.as_str(), &bold)?;
-                sheet.set_column_width(i as u16 + 1, 18)?;
-            }
-            let total_col = categories.len() as u16 + 1;
-            sheet.write_with_format(0, total_col, "Total", &bold)?;
-            for (r, share) in split.by_funder.iter().enumerate() {
-                let row = r as u32 + 1;
-                let funder = match &share.funder {
-                    vereda_domain::finance::Funder::Institute => "Instituto".to_owned(),
-                    vereda_domain::finance::Funder::Counterpart => "Contrapartida".to_owned(),
-                    vereda_domain::finance::Funder::Other(name) => name.clone(),
-                };
-                sheet.write(row, 0, funder)?;
-                for (i, category) in categories.iter().enumerate() {
-                    let value = share.by_category.get(category).copied().unwrap_or_default();
-                    sheet.write_with_format(row, i as u16 + 1, number(value), &amount)?;
-                }
-                sheet.write_with_format(row, total_col, number(share.total), &amount)?;
-            }
-            let row = split.by_funder.len() as u32 + 2;
-            sheet.write_with_format(row, 0, "Valor del proyecto", &bold)?;
-            sheet.write_with_format(row, 1, number(split.project_value), &amount)?;
-            sheet.write_with_format(row + 1, 0, "Aporte del instituto", &bold)?;
-            sheet.write_with_format(row + 1, 1, number(split.contribution), &amount)?;
-            sheet.write_with_format(row + 2, 0, "Contrapartida", &bold)?;
-            sheet.write_with_format(row + 2, 1, number(split.counterpart), &amount)?;
-        }
-        Err(message) => {
-            sheet.write(0, 0, message.as_str())?;
-        }
-    }
-
-    let sheet = workbook.add_worksheet();
-    sheet.set_name("Sensibilidad")?;
-    for (col, header) in ["Caso", "Variable", "Cambio", "TIR", "VPN (COP)", "B/C"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write_with_format(0, col as u16, *header, &bold)?;
-        sheet.set_column_width(col as u16, 18)?;
-    }
-    for (i, case) in e.sensitivity.cases.iter().enumerate() {
-        let row = i as u32 + 1;
-        sheet.write(row, 0, case.name.as_str())?;
-        sheet.write(row, 1, case.variable.as_str())?;
-        sheet.write_with_format(row, 2, number(case.change), &rate)?;
-        match irr_cell(&case.irr) {
-            Some(irr) => sheet.write_with_format(row, 3, irr, &rate)?,
-            None => sheet.write(row, 3, "sin TIR única")?,
-        };
-        sheet.write_with_format(row, 4, number(case.npv), &amount)?;
-        if let Some(ratio) = case.benefit_cost {
-            sheet.write(row, 5, number(ratio))?;
-        }
-    }
-    let row = e.sensitivity.cases.len() as u32 + 2;
-    let switching = |value: vereda_domain::finance::SwitchingValue| match value {
-        vereda_domain::finance::SwitchingValue::Found(change) => format!("{:.2} %", change * 100.0),
-        vereda_domain::finance::SwitchingValue::AlreadyBelow => {
-            "la TIR base ya no alcanza el mínimo".to_owned()
-        }
-        vereda_domain::finance::SwitchingValue::NotInRange => "fuera del rango de búsqueda".to_owned(),
-    };
-    sheet.write_with_format(row, 0, "Valor de cambio: caída del precio", &bold)?;
-    sheet.write(row, 2, switching(e.sensitivity.price_drop))?;
-    sheet.write_with_format(row + 1, 0, "Valor de cambio: aumento de costos", &bold)?;
-    sheet.write(row + 1, 2, switching(e.sensitivity.cost_rise))?;
-
-    workbook.save_to_buffer()
+    let name = municipality_name(&evaluated.formulation.frame.municipality);
+    vereda_screen::evaluation_xlsx::workbook(&report(evaluated, &name))
 }
 
 #[cfg(test)]
