@@ -29,10 +29,9 @@ use crate::screening::Uploads;
 pub const OUTBOX_DIR_VAR: &str = "VEREDA_OUTBOX_DIR";
 /// The environment variable naming the SMTP server.
 pub const SMTP_URL_VAR: &str = "VEREDA_SMTP_URL";
-/// The sender of letters sent by SMTP, unless configured (`VEREDA_SMTP_FROM`).
 /// Up to this many letters are delivered before the page answers; more go in the background.
 pub const LETTERS_SENT_WHILE_WAITING: usize = 50;
-
+/// The sender of letters sent by SMTP, unless configured (`VEREDA_SMTP_FROM`).
 pub const DEFAULT_SMTP_FROM: &str = "Programa de cofinanciación <correspondencia@vereda.invalid>";
 /// How long one SMTP exchange may take.
 const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
