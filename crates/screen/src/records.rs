@@ -47,8 +47,9 @@ pub struct Piece<'a> {
     pub first_line: usize,
 }
 
-/// A chunk copied out of the reader, so the next one can be read while it is parsed.
+/// A chunk taken out of the reader, so the next one can be read while it is parsed.
 pub struct OwnedChunk {
+    /// The chunk's records, perhaps followed by bytes past its last piece.
     pub bytes: Vec<u8>,
     pub first_line: usize,
     /// How much of the file had been read when the chunk was cut, and the file's size.
@@ -238,9 +239,11 @@ impl CsvSource {
         }
     }
 
-    /// Like [`CsvSource::next_chunk`], but copies the chunk into `buffer` (reused, so its
-    /// pages are touched once), plans its pieces, and hands it over: all the sequential work
-    /// of a chunk, so a reader thread can do it while the previous chunk is parsed.
+    /// Like [`CsvSource::next_chunk`], but hands the chunk over with its buffer, and plans
+    /// its pieces: all the sequential work of a chunk, so a reader thread can do it while the
+    /// previous chunk is parsed. `buffer` (a spare, reused so its pages are touched once)
+    /// takes the unfinished record after the chunk and is read into next, so the chunk's
+    /// bytes are never copied.
     pub fn next_owned_chunk(
         &mut self,
         mut buffer: Vec<u8>,
@@ -259,9 +262,11 @@ impl CsvSource {
             })
             .collect();
         buffer.clear();
-        buffer.extend_from_slice(chunk.bytes);
+        buffer.extend_from_slice(&self.pending[self.consumed..]);
+        let bytes = std::mem::replace(&mut self.pending, buffer);
+        self.consumed = 0;
         Ok(Some(OwnedChunk {
-            bytes: buffer,
+            bytes,
             first_line,
             bytes_read: self.bytes_read,
             total_bytes: self.total_bytes,
