@@ -47,8 +47,9 @@ pub struct Piece<'a> {
     pub first_line: usize,
 }
 
-/// A chunk copied out of the reader, so the next one can be read while it is parsed.
+/// A chunk taken out of the reader, so the next one can be read while it is parsed.
 pub struct OwnedChunk {
+    /// The chunk's records, perhaps followed by bytes past its last piece.
     pub bytes: Vec<u8>,
     pub first_line: usize,
     /// How much of the file had been read when the chunk was cut, and the file's size.
@@ -238,9 +239,11 @@ impl CsvSource {
         }
     }
 
-    /// Like [`CsvSource::next_chunk`], but copies the chunk into `buffer` (reused, so its
-    /// pages are touched once), plans its pieces, and hands it over: all the sequential work
-    /// of a chunk, so a reader thread can do it while the previous chunk is parsed.
+    /// Like [`CsvSource::next_chunk`], but hands the chunk over with its buffer, and plans
+    /// its pieces: all the sequential work of a chunk, so a reader thread can do it while the
+    /// previous chunk is parsed. `buffer` (a spare, reused so its pages are touched once)
+    /// takes the unfinished record after the chunk and is read into next, so the chunk's
+    /// bytes are never copied.
     pub fn next_owned_chunk(
         &mut self,
         mut buffer: Vec<u8>,
@@ -259,9 +262,11 @@ impl CsvSource {
             })
             .collect();
         buffer.clear();
-        buffer.extend_from_slice(chunk.bytes);
+        buffer.extend_from_slice(&self.pending[self.consumed..]);
+        let bytes = std::mem::replace(&mut self.pending, buffer);
+        self.consumed = 0;
         Ok(Some(OwnedChunk {
-            bytes: buffer,
+            bytes,
             first_line,
             bytes_read: self.bytes_read,
             total_bytes: self.total_bytes,
@@ -374,28 +379,27 @@ pub fn for_each_record<'t>(
     let mut line = first_line;
     while start < bytes.len() {
         let simple_end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        let has_quote = memchr(b'"', &bytes[start..simple_end]).is_some();
-        let end = if has_quote {
-            record_end(bytes, start).unwrap_or(bytes.len())
-        } else {
-            simple_end
-        };
+        let line_text = &text[start..simple_end];
+        let line_text = line_text.strip_suffix('\r').unwrap_or(line_text);
+        fields.clear();
+        if split_plain_record(line_text, delimiter, &mut fields) {
+            if !line_text.trim().is_empty() {
+                each(line, &fields);
+            }
+            line += 1;
+            start = simple_end + 1;
+            continue;
+        }
+        // A quote: the record may run over several lines.
+        let end = record_end(bytes, start).unwrap_or(bytes.len());
         let mut record = &text[start..end];
         record = record.strip_suffix('\r').unwrap_or(record);
         if !record.trim().is_empty() {
             fields.clear();
-            if has_quote {
-                split_quoted_record(record, delimiter, &mut fields);
-            } else {
-                split_record(record, delimiter, &mut fields);
-            }
+            split_quoted_record(record, delimiter, &mut fields);
             each(line, &fields);
         }
-        line += 1 + if has_quote {
-            count_newlines(&bytes[start..end])
-        } else {
-            0
-        };
+        line += 1 + count_newlines(&bytes[start..end]);
         start = end + 1;
     }
 }
@@ -407,6 +411,49 @@ fn split_record<'t>(record: &'t str, delimiter: u8, fields: &mut Vec<Cow<'t, str
         start = position + 1;
     }
     fields.push(Cow::Borrowed(&record[start..]));
+}
+
+/// Splits a record at `delimiter` looking at eight bytes at a time (fields are a few bytes
+/// long, too short for a search call per field to pay off); `false`, with `fields` in any
+/// state, when the record holds a quote and must be split by [`split_quoted_record`].
+fn split_plain_record<'t>(record: &'t str, delimiter: u8, fields: &mut Vec<Cow<'t, str>>) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // The top bit of each byte of `word` that equals `byte`, exactly (no false positives).
+    let equal_bytes = |word: u64, byte: u8| {
+        let x = word ^ (u64::from(byte) * ONES);
+        !(((x & LOW_BITS) + LOW_BITS) | x | LOW_BITS)
+    };
+    let bytes = record.as_bytes();
+    let mut field_start = 0;
+    let mut offset = 0;
+    let mut words = bytes.chunks_exact(8);
+    for word in words.by_ref() {
+        let word = word.try_into().map_or(0, u64::from_le_bytes);
+        if equal_bytes(word, b'"') != 0 {
+            return false;
+        }
+        let mut found = equal_bytes(word, delimiter);
+        while found != 0 {
+            let position = offset + found.trailing_zeros() as usize / 8;
+            fields.push(Cow::Borrowed(&record[field_start..position]));
+            field_start = position + 1;
+            found &= found - 1;
+        }
+        offset += 8;
+    }
+    for (index, &byte) in words.remainder().iter().enumerate() {
+        if byte == b'"' {
+            return false;
+        }
+        if byte == delimiter {
+            let position = offset + index;
+            fields.push(Cow::Borrowed(&record[field_start..position]));
+            field_start = position + 1;
+        }
+    }
+    fields.push(Cow::Borrowed(&record[field_start..]));
+    true
 }
 
 fn split_quoted_record<'t>(record: &'t str, delimiter: u8, fields: &mut Vec<Cow<'t, str>>) {
@@ -488,6 +535,33 @@ mod tests {
         assert_eq!(seen[0], (3, "0".to_owned()));
         assert_eq!(seen[49_999], (50_002, "49999".to_owned()));
         assert_eq!(seen[50_000], (50_003, "end".to_owned()));
+    }
+
+    #[test]
+    fn plain_records_split_eight_bytes_at_a_time_as_one_at_a_time() {
+        let samples = [
+            "",
+            ",",
+            "a",
+            "a,b,c",
+            "12345678,",
+            ",12345678",
+            "1234567,12345678,123456789,,,x",
+            "sí,ñandú,,€,αβγδεζηθ,end",
+            "a;b,c;;d",
+        ];
+        for text in samples {
+            for delimiter in [b',', b';'] {
+                let mut expected = Vec::new();
+                split_record(text, delimiter, &mut expected);
+                let mut got = Vec::new();
+                assert!(split_plain_record(text, delimiter, &mut got), "{text:?}");
+                assert_eq!(got, expected, "{text:?}");
+            }
+        }
+        for quoted in ["\"", "a,\"b\"", "12345678\"", "1234567,12345678,\"x\""] {
+            assert!(!split_plain_record(quoted, b',', &mut Vec::new()), "{quoted:?}");
+        }
     }
 
     #[test]

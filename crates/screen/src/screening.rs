@@ -345,59 +345,88 @@ pub fn screen(
         let parser = &parser;
         let threads = rayon::current_num_threads();
         let delimiter = source.delimiter();
-        // A reader thread reads the next chunk while the pool parses this one; parsed
-        // buffers go back to it for reuse.
-        std::thread::scope(|scope| -> Result<(), ScreeningError> {
-            let (chunks, ready) = std::sync::mpsc::sync_channel::<Result<OwnedChunk, TableError>>(1);
-            let (give_back, spare) = std::sync::mpsc::channel::<Vec<u8>>();
-            scope.spawn(move || {
-                loop {
-                    let buffer = spare.try_recv().unwrap_or_default();
-                    let next = source.next_owned_chunk(buffer, threads * 2).transpose();
-                    let stop = !matches!(next, Some(Ok(_)));
-                    if next.is_none_or(|n| chunks.send(n).is_err()) || stop {
-                        return;
+        // A reader thread reads the next chunk while the pool parses this one, and an
+        // appender thread joins the rows of the chunk before: the pool never waits for
+        // either. Chunk buffers and piece outputs go back to be reused.
+        let (appended, appender_errors) =
+            std::thread::scope(|scope| -> Result<(Accumulated, ErrorLog), ScreeningError> {
+                let (chunks, ready) = std::sync::mpsc::sync_channel::<Result<OwnedChunk, TableError>>(1);
+                let (give_back, spare) = std::sync::mpsc::channel::<Vec<u8>>();
+                scope.spawn(move || {
+                    loop {
+                        let buffer = spare.try_recv().unwrap_or_default();
+                        let next = source.next_owned_chunk(buffer, threads * 2).transpose();
+                        let stop = !matches!(next, Some(Ok(_)));
+                        if next.is_none_or(|n| chunks.send(n).is_err()) || stop {
+                            return;
+                        }
                     }
-                }
-            });
-            let mut outputs: Vec<PieceOutput> = Vec::new();
-            for owned in ready {
-                let owned = owned?;
-                let pieces = owned.pieces();
-                if outputs.len() < pieces.len() {
-                    outputs.resize_with(pieces.len(), PieceOutput::default);
-                }
-                // Each piece fills an output kept from chunk to chunk: its memory is touched
-                // once, not allocated and returned to the system for every chunk.
-                pieces.into_par_iter().zip(outputs.par_iter_mut()).try_for_each(
-                    |(piece, output)| -> Result<(), TableError> {
-                        let text = piece.text(&households_name)?;
-                        output.start(text.len());
-                        for_each_record(text, piece.first_line, delimiter, |line, fields| {
-                            parser.screen_record(line, fields, &registries, output);
-                        });
-                        Ok(())
-                    },
-                )?;
-                for output in outputs.iter_mut().filter(|o| o.bytes > 0) {
-                    if all.rows.capacity() == 0 && !output.rows.is_empty() {
-                        // Size everything once from the first piece, so growing never copies.
-                        let rows_in_piece = output.rows.len();
-                        let bytes_per_row = (output.bytes / rows_in_piece).max(16);
-                        let expected_rows = owned.total_bytes as usize / bytes_per_row * 21 / 20 + 1024;
-                        all.reserve(expected_rows, output.ids.len() / rows_in_piece + 1);
-                    }
-                    all.append(output, &mut errors);
-                }
-                progress(Progress {
-                    bytes_read: owned.bytes_read,
-                    total_bytes: owned.total_bytes,
-                    rows: all.rows.len() as u64,
                 });
-                let _ = give_back.send(owned.bytes);
-            }
-            Ok(())
-        })?;
+                let (to_append, parsed) = std::sync::mpsc::sync_channel::<ParsedChunk>(0);
+                let (return_outputs, spare_outputs) = std::sync::mpsc::channel::<Vec<PieceOutput>>();
+                // Two sets of outputs: one being parsed into, one being appended.
+                for _ in 0..2 {
+                    let _ = return_outputs.send(Vec::new());
+                }
+                let mut errors = std::mem::replace(&mut errors, ErrorLog::new(job.keep_going));
+                let appender = scope.spawn(move || {
+                    let mut all = Accumulated::default();
+                    for mut chunk in parsed {
+                        for output in chunk.outputs.iter_mut().filter(|o| o.bytes > 0) {
+                            if all.rows.capacity() == 0 && !output.rows.is_empty() {
+                                // Size everything once from the first piece, so growing never
+                                // copies.
+                                let rows_in_piece = output.rows.len();
+                                let bytes_per_row = (output.bytes / rows_in_piece).max(16);
+                                let expected_rows =
+                                    chunk.total_bytes as usize / bytes_per_row * 21 / 20 + 1024;
+                                all.reserve(expected_rows, output.ids.len() / rows_in_piece + 1);
+                            }
+                            all.append(output, &mut errors);
+                        }
+                        progress(Progress {
+                            bytes_read: chunk.bytes_read,
+                            total_bytes: chunk.total_bytes,
+                            rows: all.rows.len() as u64,
+                        });
+                        let _ = return_outputs.send(chunk.outputs);
+                    }
+                    (all, errors)
+                });
+                for owned in ready {
+                    let owned = owned?;
+                    let pieces = owned.pieces();
+                    let mut outputs = spare_outputs.recv().unwrap_or_default();
+                    if outputs.len() < pieces.len() {
+                        outputs.resize_with(pieces.len(), PieceOutput::default);
+                    }
+                    // Each piece fills an output kept from chunk to chunk: its memory is
+                    // touched once, not allocated and returned to the system for every chunk.
+                    pieces.into_par_iter().zip(outputs.par_iter_mut()).try_for_each(
+                        |(piece, output)| -> Result<(), TableError> {
+                            let text = piece.text(&households_name)?;
+                            output.start(text.len());
+                            for_each_record(text, piece.first_line, delimiter, |line, fields| {
+                                parser.screen_record(line, fields, &registries, output);
+                            });
+                            Ok(())
+                        },
+                    )?;
+                    let _ = to_append.send(ParsedChunk {
+                        outputs,
+                        bytes_read: owned.bytes_read,
+                        total_bytes: owned.total_bytes,
+                    });
+                    let _ = give_back.send(owned.bytes);
+                }
+                drop(to_append);
+                match appender.join() {
+                    Ok(appended) => Ok(appended),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            })?;
+        all = appended;
+        errors = appender_errors;
     } else {
         let table = read_table(&job.households)?;
         parser = HouseholdParser::new(table.file(), table.headers(), job)?;
@@ -833,6 +862,13 @@ impl PieceOutput {
         self.explained = None;
         self.facts.clear();
     }
+}
+
+/// A chunk's piece outputs on their way to be appended, with the progress they make.
+struct ParsedChunk {
+    outputs: Vec<PieceOutput>,
+    bytes_read: u64,
+    total_bytes: u64,
 }
 
 /// Every piece's rows joined in input order.
