@@ -689,6 +689,13 @@ fn award_of(row: award::Model) -> Award {
     }
 }
 
+fn concept_changed(code: &str) -> Said {
+    Said::both(
+        format!("el concepto sobre {code} cambió desde que lo abrió; recárguelo"),
+        format!("the concept on {code} changed since you opened it; reload it"),
+    )
+}
+
 fn checklist_changed() -> Said {
     Said::both(
         "la lista de requisitos cambió; recárguela",
@@ -1037,16 +1044,7 @@ impl Store {
         if item.concept.is_some() || item.lock_version != lock_version {
             return Err(refuse(
                 "concept",
-                StoreError::Conflict(Said::both(
-                    format!(
-                        "el concepto sobre {} cambió desde que lo abrió; recárguelo",
-                        row.code
-                    ),
-                    format!(
-                        "the concept on {} changed since you opened it; reload it",
-                        row.code
-                    ),
-                )),
+                StoreError::Conflict(concept_changed(&row.code)),
             ));
         }
         let version = formulation_version::Entity::find()
@@ -1082,16 +1080,7 @@ impl Store {
         if changed.rows_affected != 1 {
             return Err(refuse(
                 "concept",
-                StoreError::Conflict(Said::both(
-                    format!(
-                        "el concepto sobre {} cambió desde que lo abrió; recárguelo",
-                        row.code
-                    ),
-                    format!(
-                        "the concept on {} changed since you opened it; reload it",
-                        row.code
-                    ),
-                )),
+                StoreError::Conflict(concept_changed(&row.code)),
             ));
         }
         let after = agenda_item::Entity::find_by_id(item.id)
