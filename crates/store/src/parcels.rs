@@ -17,7 +17,8 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
 use vereda_domain::parcel::{
-    MemberRef, SiteCondition, Standing, TitleFacts, check_coordinates, owner_is_member, parcel_standing,
+    MemberRef, ParcelIssue, SiteCondition, Standing, TitleFacts, check_coordinates, owner_is_member,
+    parcel_standing,
 };
 
 use vereda_domain::verification::VerificationStatus;
@@ -27,7 +28,7 @@ use crate::entity::{
 };
 use crate::households::{NewParcel, insert_parcel};
 use crate::types::{DbDate, DbTimestamp, Dec};
-use crate::{Store, StoreError, StoreResult, audit, corrupt, on_duplicate};
+use crate::{Said, Store, StoreError, StoreResult, audit, corrupt, on_duplicate};
 
 /// A parcel of a household, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -142,33 +143,39 @@ pub struct ParcelStanding {
     pub standing: Standing,
 }
 
-/// Why a household cannot be found eligible for its parcels (Art. 12-13), in Spanish:
-/// `None` when it has parcels and every one is suitable.
-pub fn parcels_refusal(parcels: &[ParcelStanding]) -> Option<String> {
+/// Why a household cannot be found eligible for its parcels (Art. 12-13), in Spanish and
+/// English: `None` when it has parcels and every one is suitable.
+pub fn parcels_refusal(parcels: &[ParcelStanding]) -> Option<Said> {
     if parcels.is_empty() {
-        return Some(
-            "Art. 12-13: el hogar no tiene predio registrado; sin predio estudiado y visitado no puede ser elegible"
-                .to_owned(),
-        );
+        return Some(Said::both(
+            "El hogar no puede declararse que cumple: no tiene predio registrado para estudiar y visitar (Art. 12-13).",
+            "The household cannot be found eligible: it has no parcel registered to study and visit (Art. 12-13).",
+        ));
     }
-    let failing: Vec<String> = parcels
-        .iter()
-        .filter(|p| !p.standing.is_suitable())
-        .map(|p| {
-            let issues: Vec<String> = p.standing.issues().iter().map(|i| i.es()).collect();
-            format!(
-                "el predio «{}» ({}) no es apto: {}",
-                p.name,
-                p.parcel_id,
-                issues.join("; ")
-            )
-        })
-        .collect();
+    let failing: Vec<&ParcelStanding> = parcels.iter().filter(|p| !p.standing.is_suitable()).collect();
     if failing.is_empty() {
-        None
-    } else {
-        Some(format!("El hogar no puede ser elegible: {}", failing.join(" · ")))
+        return None;
     }
+    let listed = |issue_text: fn(ParcelIssue) -> String| {
+        failing
+            .iter()
+            .map(|p| {
+                let issues: Vec<String> = p.standing.issues().iter().map(|i| issue_text(*i)).collect();
+                format!("«{}»: {}", p.name, issues.join("; "))
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    Some(Said::both(
+        format!(
+            "El hogar no puede declararse que cumple mientras su predio no sea apto: {}.",
+            listed(ParcelIssue::es)
+        ),
+        format!(
+            "The household cannot be found eligible while its parcel is not suitable: {}.",
+            listed(ParcelIssue::en)
+        ),
+    ))
 }
 
 fn parcel_from(row: parcel::Model) -> ParcelRecord {

@@ -518,10 +518,10 @@ impl Store {
         )
         .map_err(refusal)?;
         if decision.status == VerificationStatus::Eligible
-            && let Some(message) = parcels_refusal(&state.parcels)
+            && let Some(said) = parcels_refusal(&state.parcels)
         {
-            tracing::info!(household = household_id, reason = %message, "eligible refused for the parcels");
-            return Err(StoreError::Invalid(message.into()));
+            tracing::info!(household = household_id, reason = %said, "eligible refused for the parcels");
+            return Err(StoreError::Invalid(said));
         }
         let call = self.call(call_id).await?.ok_or_else(|| StoreError::NotFound {
             entity: "call",

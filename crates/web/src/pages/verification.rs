@@ -17,7 +17,7 @@ use vereda_domain::territory::DaneCode;
 use vereda_domain::verification::{DecisionError, DocumentKind, VerificationStatus, check_decision};
 use vereda_store::StoreError;
 use vereda_store::households::NewParcel;
-use vereda_store::parcels::ParcelStanding;
+use vereda_store::parcels::parcels_refusal;
 use vereda_store::programs::Call;
 use vereda_store::verification::{Decision, HouseholdVerification, LetterRecord, OfferNotice, TimelineEvent};
 
@@ -297,25 +297,6 @@ struct ParcelLine {
     issues: Vec<String>,
 }
 
-/// Why the household cannot be found eligible for its parcels, in the visitor's language.
-fn parcels_refusal(lang: Lang, parcels: &[ParcelStanding]) -> Option<String> {
-    if parcels.is_empty() {
-        return Some(lang.t("verification.error.no_parcel").to_owned());
-    }
-    let failing: Vec<String> = parcels
-        .iter()
-        .filter(|p| !p.standing.is_suitable())
-        .map(|p| {
-            let issues: Vec<String> = p.standing.issues().iter().map(|i| issue_text(lang, *i)).collect();
-            format!("«{}»: {}", p.name, issues.join("; "))
-        })
-        .collect();
-    (!failing.is_empty()).then(|| {
-        lang.t("verification.error.parcels")
-            .replace("{parcels}", &failing.join(" · "))
-    })
-}
-
 async fn household_view(
     state: &AppState,
     visitor: &Visitor,
@@ -572,9 +553,9 @@ async fn decide(
         return refuse(status, message).await;
     }
     if to == VerificationStatus::Eligible
-        && let Some(message) = parcels_refusal(lang, &current.parcels)
+        && let Some(said) = parcels_refusal(&current.parcels)
     {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, lang.say(&said)).await;
     }
     let decision = Decision {
         status: to,
