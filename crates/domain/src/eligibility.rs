@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use crate::household::{DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea};
 use crate::program::ProgramLine;
 use crate::rules::{
-    ChoiceField, Condition, DateField, FlagField, LineRules, RuleSet, Tier, TierTable, choice_bit,
+    Bound, ChoiceField, Condition, DateField, FlagField, LineRules, RuleSet, SisbenCutoffs, TierTable,
 };
 
 /// The facts of a household that rules may test (the head of household's data).
@@ -60,7 +60,7 @@ pub struct CallLimits {
 }
 
 /// The decision on one household.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Outcome {
     /// Index into [`RuleSet::lines`].
     pub line: u8,
@@ -98,9 +98,15 @@ pub struct Screener<'r> {
     /// Per line: the rules that are exactly `duplicate_document = true`, or `None` when a
     /// duplicate also matters inside other conditions.
     duplicate_only_rules: Vec<Option<u64>>,
+    derives_every_duplicate: bool,
     /// The screening date moved by every number of years the rules use, worked out once
     /// rather than for every household (calendar arithmetic with spans is not free).
     dates_after_as_of: Vec<(i16, Date)>,
+    /// Per line: its rules and tiers compiled to bit tests.
+    compiled: Vec<CompiledLine>,
+    layout: FactLayout,
+    /// The Sisbén cut-offs as whole numbers, when they have few enough decimals.
+    whole_cutoffs: Option<WholeCutoffs>,
 }
 
 impl<'r> Screener<'r> {
@@ -115,6 +121,7 @@ impl<'r> Screener<'r> {
                 })
                 .collect()
         };
+        let layout = FactLayout::new();
         Self {
             rules,
             as_of,
@@ -129,7 +136,15 @@ impl<'r> Screener<'r> {
                 .map(|l| limited(&l.cap, l, limits.cap_smmlv))
                 .collect(),
             duplicate_only_rules: rules.lines.iter().map(duplicate_only_rules).collect(),
+            derives_every_duplicate: rules.lines.iter().all(|l| duplicate_only_rules(l).is_some()),
             dates_after_as_of: dates_after(rules, as_of),
+            compiled: rules
+                .lines
+                .iter()
+                .map(|line| CompiledLine::new(line, &layout))
+                .collect(),
+            layout,
+            whole_cutoffs: WholeCutoffs::new(&rules.sisben),
         }
     }
 
@@ -155,6 +170,11 @@ impl<'r> Screener<'r> {
         })
     }
 
+    /// Whether [`Self::as_duplicate`] derives the outcome on every line.
+    pub fn derives_every_duplicate(&self) -> bool {
+        self.derives_every_duplicate
+    }
+
     pub fn rules(&self) -> &'r RuleSet {
         self.rules
     }
@@ -164,18 +184,20 @@ impl<'r> Screener<'r> {
     }
 
     pub fn screen(&self, household: &Household, checks: &CrossChecks) -> Result<Outcome, LineNotCovered> {
-        let (index, line) = self.line_of(household)?;
+        let (index, _) = self.line_of(household)?;
         let facts = Facts::new(self, household, checks);
-        let mut fired = 0u64;
-        for (rule_index, rule) in line.rules.iter().enumerate() {
-            if facts.holds(&rule.fires_when) {
-                fired |= 1 << rule_index;
-            }
-        }
+        let compiled = &self.compiled[index];
+        let truths = compiled.truths(self.layout.word(&facts), &facts);
+        let fired = compiled.fired(truths, &facts);
         let (cofinancing_tier, cap_tier) = if fired == 0 {
             (
-                highest_tier(&self.cofinancing_values[index], &line.cofinancing.tiers, &facts),
-                highest_tier(&self.cap_values[index], &line.cap.tiers, &facts),
+                highest_tier(
+                    &self.cofinancing_values[index],
+                    &compiled.cofinancing,
+                    truths,
+                    &facts,
+                ),
+                highest_tier(&self.cap_values[index], &compiled.cap, truths, &facts),
             )
         } else {
             (None, None)
@@ -245,14 +267,13 @@ impl<'r> Screener<'r> {
         let rules = line
             .rules
             .iter()
-            .enumerate()
-            .map(|(index, rule)| RuleCheck {
+            .map(|rule| RuleCheck {
                 code: rule.code.clone(),
                 article: rule.article.clone(),
                 description: rule.description.clone(),
                 seen: facts.describe_seen(&rule.fires_when),
                 fires_when: facts.describe_condition(&rule.fires_when),
-                fired: outcome.fired & (1 << index) != 0,
+                fired: facts.holds(&rule.fires_when),
             })
             .collect();
         let tiers = |table: &TierTable, values: &[Decimal], winner: Option<u8>| TierChecks {
@@ -344,15 +365,312 @@ fn dates_after(rules: &RuleSet, as_of: Date) -> Vec<(i16, Date)> {
         .collect()
 }
 
-fn highest_tier(values: &[Decimal], tiers: &[Tier], facts: &Facts<'_>) -> Option<u8> {
+fn highest_tier(values: &[Decimal], tiers: &[Formula], truths: u64, facts: &Facts<'_>) -> Option<u8> {
     let mut best: Option<usize> = None;
     for (index, tier) in tiers.iter().enumerate() {
-        let applies = tier.when.as_ref().is_none_or(|c| facts.holds(c));
-        if applies && best.is_none_or(|b| values[index] > values[b]) {
+        if tier.holds(truths, facts) && best.is_none_or(|b| values[index] > values[b]) {
             best = Some(index);
         }
     }
     best.map(|b| b as u8)
+}
+
+/// Where each fact of a household sits in its fact word: one bit per yes/no field that is
+/// true, one per value of each choice field (the household's own value set), one per
+/// registry that holds the document, one for a repeated head, one for a score within the
+/// Sisbén cut-offs and one per Sisbén level.
+#[derive(Debug, Clone)]
+struct FactLayout {
+    choice_at: [u32; ChoiceField::ALL.len()],
+    registry_at: u32,
+    duplicate_at: u32,
+    within_cutoffs_at: u32,
+    level_at: u32,
+}
+
+impl FactLayout {
+    /// Sisbén levels 0 to 15 have a bit; a rule set with higher ones tests them directly.
+    const LEVELS: u32 = 16;
+
+    fn new() -> Self {
+        let mut next = FlagField::ALL.len() as u32;
+        let mut choice_at = [0; ChoiceField::ALL.len()];
+        for field in ChoiceField::ALL {
+            choice_at[field.index()] = next;
+            next += field.value_count() as u32;
+        }
+        let registry_at = next;
+        let duplicate_at = registry_at + 32;
+        Self {
+            choice_at,
+            registry_at,
+            duplicate_at,
+            within_cutoffs_at: duplicate_at + 1,
+            level_at: duplicate_at + 2,
+        }
+    }
+
+    fn word(&self, facts: &Facts<'_>) -> u128 {
+        let flags = (FlagField::ALL.iter().enumerate()).fold(0, |word, (bit, field)| {
+            word | u128::from(facts.flag(*field)) << bit
+        });
+        let choices = ChoiceField::ALL.iter().fold(0, |word, field| {
+            word | 1 << (self.choice_at[field.index()] + facts.choice(*field).0 as u32)
+        });
+        let level = match facts.sisben_level {
+            Some(level) if u32::from(level) < Self::LEVELS => {
+                1 << self.within_cutoffs_at | 1 << (self.level_at + u32::from(level))
+            }
+            Some(_) => 1 << self.within_cutoffs_at,
+            None => 0,
+        };
+        flags
+            | choices
+            | u128::from(facts.checks.registries) << self.registry_at
+            | u128::from(facts.checks.duplicate_document) << self.duplicate_at
+            | level
+    }
+
+    /// The condition as a test of the fact word, when it is a test of a single fact.
+    fn test(&self, condition: &Condition) -> Option<FactTest> {
+        let bit = |at: u32| 1u128 << at;
+        let (mask, holds_when_set) = match condition {
+            Condition::Flag { field, is } => (bit(field.index() as u32), *is),
+            Condition::Choice {
+                field, mask, negated, ..
+            } => (u128::from(*mask) << self.choice_at[field.index()], !negated),
+            Condition::Registry {
+                registry,
+                contains_document,
+            } if *registry < 32 => (bit(self.registry_at + *registry as u32), *contains_document),
+            Condition::DuplicateDocument(duplicate) => (bit(self.duplicate_at), *duplicate),
+            Condition::SisbenWithinCutoffs(within) => (bit(self.within_cutoffs_at), *within),
+            Condition::SisbenLevel(level) if u32::from(*level) < Self::LEVELS => {
+                (bit(self.level_at + u32::from(*level)), true)
+            }
+            _ => return None,
+        };
+        Some(FactTest { mask, holds_when_set })
+    }
+}
+
+/// A condition on a single fact: it holds when some bit of `mask` is set in the fact word,
+/// or, if `holds_when_set` is false, when none is.
+#[derive(Debug, Clone, Copy)]
+struct FactTest {
+    mask: u128,
+    holds_when_set: bool,
+}
+
+/// A line's rules and tiers compiled for screening many households. Each distinct condition
+/// on a single fact (an atom) takes one bit of `truths`: most are a test of the household's
+/// fact word, and the few on dates are checked as written. A rule is then a test of those
+/// bits instead of a walk through its condition tree.
+#[derive(Debug, Clone)]
+struct CompiledLine {
+    /// The atoms that test the fact word, with their bit in `truths`.
+    tests: Vec<(u32, FactTest)>,
+    /// The other atoms, with their bit in `truths`.
+    checked: Vec<(u32, Condition)>,
+    /// The rules that test some or all of a set of atoms (nearly all of them): the rule's
+    /// bit, the atoms, and whether all must hold.
+    flat_rules: Vec<(u32, u64, bool)>,
+    /// The other rules, with their bit.
+    nested_rules: Vec<(u32, Formula)>,
+    cofinancing: Vec<Formula>,
+    cap: Vec<Formula>,
+}
+
+#[derive(Debug, Clone)]
+enum Formula {
+    /// Some atom of the mask holds (none, for an empty mask).
+    AnyOf(u64),
+    /// Every atom of the mask holds (true, for an empty mask).
+    AllOf(u64),
+    Any(Vec<Formula>),
+    All(Vec<Formula>),
+    /// An atom past the 64th, checked as written.
+    Atom(Condition),
+}
+
+impl CompiledLine {
+    fn new(line: &LineRules, layout: &FactLayout) -> Self {
+        let mut atoms = Vec::new();
+        let mut flat_rules = Vec::new();
+        let mut nested_rules = Vec::new();
+        for (bit, rule) in line.rules.iter().enumerate() {
+            match Formula::compile(&rule.fires_when, &mut atoms) {
+                Formula::AnyOf(mask) => flat_rules.push((bit as u32, mask, false)),
+                Formula::AllOf(mask) => flat_rules.push((bit as u32, mask, true)),
+                nested => nested_rules.push((bit as u32, nested)),
+            }
+        }
+        let mut tiers = |table: &TierTable| -> Vec<Formula> {
+            table
+                .tiers
+                .iter()
+                .map(|t| match &t.when {
+                    Some(when) => Formula::compile(when, &mut atoms),
+                    None => Formula::AllOf(0),
+                })
+                .collect()
+        };
+        let cofinancing = tiers(&line.cofinancing);
+        let cap = tiers(&line.cap);
+        let mut tests = Vec::new();
+        let mut checked = Vec::new();
+        for (bit, atom) in atoms.into_iter().take(64).enumerate() {
+            match layout.test(&atom) {
+                Some(test) => tests.push((bit as u32, test)),
+                None => checked.push((bit as u32, atom)),
+            }
+        }
+        Self {
+            tests,
+            checked,
+            flat_rules,
+            nested_rules,
+            cofinancing,
+            cap,
+        }
+    }
+
+    /// Bit `i` set when rule `i` fires.
+    fn fired(&self, truths: u64, facts: &Facts<'_>) -> u64 {
+        let flat = self.flat_rules.iter().fold(0, |fired, &(bit, mask, all)| {
+            let held = truths & mask;
+            fired | u64::from(if all { held == mask } else { held != 0 }) << bit
+        });
+        (self.nested_rules.iter()).fold(flat, |fired, (bit, rule)| {
+            fired | u64::from(rule.holds(truths, facts)) << bit
+        })
+    }
+
+    fn truths(&self, word: u128, facts: &Facts<'_>) -> u64 {
+        let tested = self.tests.iter().fold(0, |truths, (bit, test)| {
+            truths | u64::from((word & test.mask != 0) == test.holds_when_set) << bit
+        });
+        (self.checked.iter()).fold(tested, |truths, (bit, atom)| {
+            truths | u64::from(facts.holds(atom)) << bit
+        })
+    }
+}
+
+impl Formula {
+    fn compile(condition: &Condition, atoms: &mut Vec<Condition>) -> Self {
+        match condition {
+            Condition::Any(children) | Condition::All(children) => {
+                let any = matches!(condition, Condition::Any(_));
+                let compiled: Vec<Self> = children.iter().map(|c| Self::compile(c, atoms)).collect();
+                let bits: Option<u64> = compiled.iter().try_fold(0, |mask, child| match child {
+                    Self::AllOf(bit) if bit.count_ones() == 1 => Some(mask | bit),
+                    _ => None,
+                });
+                match (bits, any) {
+                    (Some(mask), true) => Self::AnyOf(mask),
+                    (Some(mask), false) => Self::AllOf(mask),
+                    (None, true) => Self::Any(compiled),
+                    (None, false) => Self::All(compiled),
+                }
+            }
+            atom => {
+                let bit = atoms.iter().position(|a| a == atom).unwrap_or_else(|| {
+                    atoms.push(atom.clone());
+                    atoms.len() - 1
+                });
+                if bit < 64 {
+                    Self::AllOf(1 << bit)
+                } else {
+                    Self::Atom(atom.clone())
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn holds(&self, truths: u64, facts: &Facts<'_>) -> bool {
+        match self {
+            Self::AnyOf(mask) => truths & mask != 0,
+            Self::AllOf(mask) => truths & mask == *mask,
+            nested => nested.holds_nested(truths, facts),
+        }
+    }
+
+    #[inline(never)]
+    fn holds_nested(&self, truths: u64, facts: &Facts<'_>) -> bool {
+        match self {
+            Self::Any(children) => children.iter().any(|c| c.holds(truths, facts)),
+            Self::All(children) => children.iter().all(|c| c.holds(truths, facts)),
+            Self::Atom(atom) => facts.holds(atom),
+            Self::AnyOf(_) | Self::AllOf(_) => self.holds(truths, facts),
+        }
+    }
+}
+
+/// The Sisbén cut-offs in millionths of a point, so that a household's level takes integer
+/// comparisons rather than decimal ones.
+#[derive(Debug, Clone)]
+struct WholeCutoffs {
+    /// Indexed like [`SisbenArea::ALL`]: each level's interval in that area, in table order.
+    by_area: [Vec<(u8, i128, i128)>; 3],
+    lower_inclusive: bool,
+    upper_inclusive: bool,
+}
+
+impl WholeCutoffs {
+    const SCALE: u32 = 6;
+
+    /// `None` when a cut-off has more decimals than [`Self::SCALE`].
+    fn new(cutoffs: &SisbenCutoffs) -> Option<Self> {
+        let mut by_area: [Vec<(u8, i128, i128)>; 3] = Default::default();
+        for (area_index, area) in SisbenArea::ALL.iter().enumerate() {
+            if cutoffs.not_applicable_areas.contains(area) {
+                continue;
+            }
+            for level in &cutoffs.levels {
+                if let Some(interval) = level.by_area[area_index] {
+                    by_area[area_index].push((
+                        level.level,
+                        Self::whole(interval.above)?,
+                        Self::whole(interval.up_to)?,
+                    ));
+                }
+            }
+        }
+        Some(Self {
+            by_area,
+            lower_inclusive: cutoffs.lower_bound == Bound::Inclusive,
+            upper_inclusive: cutoffs.upper_bound == Bound::Inclusive,
+        })
+    }
+
+    fn whole(value: Decimal) -> Option<i128> {
+        let scale = value.scale();
+        (scale <= Self::SCALE).then(|| value.mantissa() * 10i128.pow(Self::SCALE - scale))
+    }
+
+    /// The level of a score in an area; `None` when the score has too many decimals to tell.
+    fn level(&self, area: SisbenArea, score: Decimal) -> Option<Option<u8>> {
+        let score = Self::whole(score)?;
+        let area_index = SisbenArea::ALL.iter().position(|a| *a == area).unwrap_or(0);
+        Some(
+            self.by_area[area_index]
+                .iter()
+                .find_map(|&(level, above, up_to)| {
+                    let above = if self.lower_inclusive {
+                        score >= above
+                    } else {
+                        score > above
+                    };
+                    let below = if self.upper_inclusive {
+                        score <= up_to
+                    } else {
+                        score < up_to
+                    };
+                    (above && below).then_some(level)
+                }),
+        )
+    }
 }
 
 /// A household's facts and cross-checks, with its Sisbén level worked out once.
@@ -365,10 +683,13 @@ struct Facts<'a> {
 
 impl<'a> Facts<'a> {
     fn new(screener: &'a Screener<'a>, household: &'a Household, checks: &'a CrossChecks) -> Self {
-        let sisben_level = screener
-            .rules
-            .sisben
-            .level(household.sisben_area, household.sisben_score);
+        let sisben = &screener.rules.sisben;
+        let sisben_level = match (&screener.whole_cutoffs, household.sisben_score) {
+            (Some(whole), Some(score)) => whole
+                .level(household.sisben_area, score)
+                .unwrap_or_else(|| sisben.level(household.sisben_area, Some(score))),
+            _ => sisben.level(household.sisben_area, household.sisben_score),
+        };
         Self {
             screener,
             household,
@@ -390,28 +711,20 @@ impl<'a> Facts<'a> {
         }
     }
 
-    fn choice(&self, field: ChoiceField) -> (u32, &'static str) {
+    /// The household's value of a choice field: its place among the field's values (the
+    /// bit it takes in a condition's mask) and its name.
+    fn choice(&self, field: ChoiceField) -> (usize, &'static str) {
         let h = self.household;
         match field {
-            ChoiceField::DocumentType => (
-                choice_bit(DocumentType::ALL, h.document_type),
-                h.document_type.as_str(),
-            ),
-            ChoiceField::Sex => (choice_bit(Sex::ALL, h.sex), h.sex.as_str()),
-            ChoiceField::SisbenArea => (choice_bit(SisbenArea::ALL, h.sisben_area), h.sisben_area.as_str()),
-            ChoiceField::EthnicGroup => (
-                choice_bit(EthnicGroup::ALL, h.ethnic_group),
-                h.ethnic_group.as_str(),
-            ),
-            ChoiceField::LandTenure => (choice_bit(LandTenure::ALL, h.land_tenure), h.land_tenure.as_str()),
-            ChoiceField::ProductiveActivity => (
-                choice_bit(ProductiveActivity::ALL, h.productive_activity),
-                h.productive_activity.as_str(),
-            ),
-            ChoiceField::ProgramLine => (
-                choice_bit(ProgramLine::ALL, h.program_line),
-                h.program_line.as_str(),
-            ),
+            ChoiceField::DocumentType => (h.document_type.index(), h.document_type.as_str()),
+            ChoiceField::Sex => (h.sex.index(), h.sex.as_str()),
+            ChoiceField::SisbenArea => (h.sisben_area.index(), h.sisben_area.as_str()),
+            ChoiceField::EthnicGroup => (h.ethnic_group.index(), h.ethnic_group.as_str()),
+            ChoiceField::LandTenure => (h.land_tenure.index(), h.land_tenure.as_str()),
+            ChoiceField::ProductiveActivity => {
+                (h.productive_activity.index(), h.productive_activity.as_str())
+            }
+            ChoiceField::ProgramLine => (h.program_line.index(), h.program_line.as_str()),
         }
     }
 
@@ -432,7 +745,7 @@ impl<'a> Facts<'a> {
             Condition::Flag { field, is } => self.flag(*field) == *is,
             Condition::Choice {
                 field, mask, negated, ..
-            } => (self.choice(*field).0 & mask != 0) != *negated,
+            } => ((1u32 << self.choice(*field).0) & mask != 0) != *negated,
             Condition::EndsWithinYears { field, years } => self
                 .date(*field)
                 .is_none_or(|end| end < self.years_after_as_of(*years)),
@@ -1112,11 +1425,169 @@ mod tests {
         assert_eq!(screener.cofinancing_percent(&outcome), Some(Decimal::from(75)));
     }
 
+    /// The decision worked out from the rule set as written: every condition tree walked, and
+    /// Sisbén scores compared as decimals. The compiled form must agree with it.
+    fn screen_as_written(screener: &Screener<'_>, household: &Household, checks: &CrossChecks) -> Outcome {
+        let (index, line) = screener.line_of(household).expect("covered");
+        let mut facts = Facts::new(screener, household, checks);
+        facts.sisben_level = screener
+            .rules
+            .sisben
+            .level(household.sisben_area, household.sisben_score);
+        let fired = (line.rules.iter().enumerate()).fold(0, |fired, (i, rule)| {
+            fired | u64::from(facts.holds(&rule.fires_when)) << i
+        });
+        let best = |values: &[Decimal], table: &TierTable| {
+            let applying = (table.tiers.iter().enumerate())
+                .filter(|(_, tier)| tier.when.as_ref().is_none_or(|c| facts.holds(c)));
+            applying
+                .fold(None, |best: Option<usize>, (i, _)| {
+                    if best.is_none_or(|b| values[i] > values[b]) {
+                        Some(i)
+                    } else {
+                        best
+                    }
+                })
+                .map(|b| b as u8)
+        };
+        let eligible = fired == 0;
+        Outcome {
+            line: index as u8,
+            fired,
+            sisben_level: facts.sisben_level,
+            cofinancing_tier: best(&screener.cofinancing_values[index], &line.cofinancing)
+                .filter(|_| eligible),
+            cap_tier: best(&screener.cap_values[index], &line.cap).filter(|_| eligible),
+        }
+    }
+
+    /// The shipped rules with one rule made of nested conditions and more than 64 distinct
+    /// tests, so every form the compiler produces is exercised.
+    fn stretched_rules() -> RuleSet {
+        let ages: Vec<String> = (20..=90)
+            .map(|years| format!("{{ age_below = {years} }}"))
+            .collect();
+        let nested = format!(
+            r#"fires_when = {{ any = [
+  {{ all = [ {{ field = "land_tenure", not_in = ["owner"] }}, {{ field = "displaced", is = true }} ] }},
+  {{ field = "land_restrictions", is = true }},
+  {{ all = [ {{ registry = "ruv", contains_document = true }}, {{ any = [ {} ] }} ] }},
+] }}"#,
+            ages.join(", ")
+        );
+        let text = SHIPPED_RULE_SETS[0].1.replacen(
+            r#"fires_when = { any = [
+  { field = "land_tenure", not_in = ["owner"] },
+  { field = "land_restrictions", is = true },
+] }"#,
+            &nested,
+            1,
+        );
+        assert_ne!(
+            text, SHIPPED_RULE_SETS[0].1,
+            "the rule to stretch is where it was"
+        );
+        RuleSet::parse("stretched.toml", &text).expect("valid")
+    }
+
+    fn one_of<T: Copy + std::fmt::Debug + 'static>(all: &'static [T]) -> impl Strategy<Value = T> {
+        prop::sample::select(all)
+    }
+
+    /// Scores with two to eight decimals, some right at a cut-off or a hair away from it.
+    fn any_score() -> impl Strategy<Value = Option<Decimal>> {
+        prop_oneof![
+            Just(None),
+            (0i64..=10_000, 0u32..=6)
+                .prop_map(|(hundredths, extra)| Some(Decimal::new(hundredths * 10i64.pow(extra), 2 + extra))),
+            (
+                prop::sample::select(vec![0i64, 20, 30, 35, 40, 50]),
+                -2i64..=2,
+                6u32..=8
+            )
+                .prop_map(|(boundary, delta, scale)| Some(
+                    Decimal::new(boundary * 10i64.pow(scale) + delta, scale).abs()
+                )),
+        ]
+    }
+
+    fn any_household() -> impl Strategy<Value = Household> {
+        let dates = (1930i16..=2013, 1i8..=12, 1i8..=28).prop_map(|(y, m, d)| date(y, m, d));
+        (
+            (
+                one_of(DocumentType::ALL),
+                one_of(Sex::ALL),
+                dates.clone(),
+                any::<bool>(),
+            ),
+            (
+                one_of(SisbenArea::ALL),
+                any_score(),
+                any::<bool>(),
+                one_of(EthnicGroup::ALL),
+            ),
+            (
+                any::<bool>(),
+                one_of(LandTenure::ALL),
+                any::<bool>(),
+                one_of(ProductiveActivity::ALL),
+            ),
+            (
+                any::<[bool; 3]>(),
+                one_of(ProgramLine::ALL),
+                prop::option::of(dates),
+            ),
+        )
+            .prop_map(|(a, b, c, d)| Household {
+                document_type: a.0,
+                sex: a.1,
+                birth_date: a.2,
+                head_of_household: a.3,
+                sisben_area: b.0,
+                sisben_score: b.1,
+                displaced: b.2,
+                ethnic_group: b.3,
+                ethnic_community_registered: c.0,
+                land_tenure: c.1,
+                land_restrictions: c.2,
+                productive_activity: c.3,
+                environmental_restriction: d.0[0],
+                illicit_activity: d.0[1],
+                inaccurate_information: d.0[2],
+                program_line: d.1,
+                land_contract_end: d.2,
+            })
+    }
+
     fn score_strategy() -> impl Strategy<Value = Decimal> {
         (0i64..=10_000).prop_map(|hundredths| Decimal::new(hundredths, 2))
     }
 
+    #[test]
+    fn every_fact_has_its_own_bit_in_the_fact_word() {
+        let layout = FactLayout::new();
+        assert!(layout.level_at + FactLayout::LEVELS <= 128);
+        let choice_bits: u32 = ChoiceField::ALL.iter().map(|f| f.value_count() as u32).sum();
+        assert_eq!(layout.registry_at, FlagField::ALL.len() as u32 + choice_bits);
+    }
+
     proptest! {
+        /// Compiled rules and whole-number cut-offs decide as the rule set is written, for
+        /// any household, on the shipped rules and on rules with nested and many tests.
+        #[test]
+        fn the_compiled_rules_decide_as_the_rules_are_written(
+            household in any_household(),
+            registries in 0u32..32,
+            duplicate_document in any::<bool>(),
+            stretched in any::<bool>(),
+        ) {
+            let rules = if stretched { stretched_rules() } else { rules() };
+            let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
+            let checks = CrossChecks { registries, duplicate_document };
+            let outcome = screener.screen(&household, &checks).expect("both lines are covered");
+            prop_assert_eq!(outcome, screen_as_written(&screener, &household, &checks));
+        }
+
         /// Around every cut-off: a score is eligible on Sisbén grounds exactly when it lies in
         /// (0, 50] of areas 2 and 3, and its level follows the table's bounds.
         #[test]

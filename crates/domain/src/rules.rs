@@ -104,6 +104,19 @@ fn position<T: Copy + PartialEq>(all: &[T], value: T) -> usize {
 }
 
 impl ChoiceField {
+    /// How many values the field has.
+    pub fn value_count(self) -> usize {
+        match self {
+            Self::DocumentType => DocumentType::ALL.len(),
+            Self::Sex => Sex::ALL.len(),
+            Self::SisbenArea => SisbenArea::ALL.len(),
+            Self::EthnicGroup => EthnicGroup::ALL.len(),
+            Self::LandTenure => LandTenure::ALL.len(),
+            Self::ProductiveActivity => ProductiveActivity::ALL.len(),
+            Self::ProgramLine => ProgramLine::ALL.len(),
+        }
+    }
+
     /// The bit of `text` among this field's values.
     fn bit_of(self, text: &str) -> Result<u32, UnknownValue> {
         let index = match self {
@@ -117,11 +130,6 @@ impl ChoiceField {
         };
         Ok(1 << index)
     }
-}
-
-/// The bit of a household's value of a choice field, matching [`ChoiceField`]'s masks.
-pub(crate) fn choice_bit<T: Copy + PartialEq>(all: &[T], value: T) -> u32 {
-    1 << position(all, value)
 }
 
 /// A condition on a household's facts, as written under `fires_when` or `when`.

@@ -28,6 +28,11 @@ macro_rules! text_enum {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
             pub const NAMES: &'static [&'static str] = &[$($text),+];
 
+            /// The variant's place in [`Self::ALL`].
+            pub fn index(self) -> usize {
+                self as usize
+            }
+
             pub fn as_str(self) -> &'static str {
                 match self {
                     $($name::$variant => $text),+
@@ -93,5 +98,12 @@ mod tests {
             error.to_string(),
             r#"unknown colour "green"; expected one of: red, dark_blue"#
         );
+    }
+
+    #[test]
+    fn a_variant_knows_its_place_among_all() {
+        for (place, colour) in Colour::ALL.iter().enumerate() {
+            assert_eq!(colour.index(), place);
+        }
     }
 }

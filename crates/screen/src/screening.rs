@@ -432,7 +432,7 @@ pub fn screen(
         parser = HouseholdParser::new(table.file(), table.headers(), job)?;
         let mut output = PieceOutput::default();
         for row in table.rows() {
-            let fields: Vec<Cow<'_, str>> = row.cells().iter().map(|c| Cow::Borrowed(c.as_str())).collect();
+            let fields: Vec<&str> = row.cells().iter().map(String::as_str).collect();
             parser.screen_record(row.line(), &fields, &registries, &mut output);
         }
         all.append(&mut output, &mut errors);
@@ -479,7 +479,10 @@ pub fn screen(
     let mut duplicate = vec![false; rows.len()];
     for (index, _) in repeated(&key_hashes, |i| !rejected[i], |i| &keys[i]) {
         duplicate[index] = true;
-        rows[index].outcome = if_duplicate[index];
+        rows[index].outcome = match job.screener.as_duplicate(&rows[index].outcome) {
+            Some(derived) => derived,
+            None => if_duplicate[index],
+        };
         rows[index].checks.duplicate_document = true;
     }
 
@@ -755,25 +758,22 @@ fn read_registry(path: &Path, threads: usize) -> Result<RegistryRows, TableError
                 .ok_or_else(|| missing_column(file_name, "document", DOCUMENT_ALIASES))?,
         ))
     };
-    let record = |file_name: &str,
-                  headers: &[String],
-                  wanted: (usize, usize),
-                  line: usize,
-                  fields: &[Cow<'_, str>]| {
-        let (type_column, document_column) = wanted;
-        let cell = |c: usize| fields.get(c).map_or("", |f| f.as_ref());
-        let error = |column: usize, message: String| RowError {
-            file: file_name.to_owned(),
-            line,
-            column: headers.get(column).cloned().unwrap_or_default(),
-            value: cell(column).to_owned(),
-            message,
+    let record =
+        |file_name: &str, headers: &[String], wanted: (usize, usize), line: usize, fields: &[&str]| {
+            let (type_column, document_column) = wanted;
+            let cell = |c: usize| fields.get(c).copied().unwrap_or_default();
+            let error = |column: usize, message: String| RowError {
+                file: file_name.to_owned(),
+                line,
+                column: headers.get(column).cloned().unwrap_or_default(),
+                value: cell(column).to_owned(),
+                message,
+            };
+            let document_type =
+                DocumentType::from_str(cell(type_column)).map_err(|e| error(type_column, e.to_string()))?;
+            DocumentKey::new(document_type, cell(document_column))
+                .ok_or_else(|| error(document_column, "empty document".to_owned()))
         };
-        let document_type =
-            DocumentType::from_str(cell(type_column)).map_err(|e| error(type_column, e.to_string()))?;
-        DocumentKey::new(document_type, cell(document_column))
-            .ok_or_else(|| error(document_column, "empty document".to_owned()))
-    };
     let mut keys = Vec::new();
     let mut errors = Vec::new();
     if is_csv(path) {
@@ -808,7 +808,7 @@ fn read_registry(path: &Path, threads: usize) -> Result<RegistryRows, TableError
         let table = read_table(path)?;
         let wanted = columns(table.file(), table.headers())?;
         for row in table.rows() {
-            let fields: Vec<Cow<'_, str>> = row.cells().iter().map(|c| Cow::Borrowed(c.as_str())).collect();
+            let fields: Vec<&str> = row.cells().iter().map(String::as_str).collect();
             match record(table.file(), table.headers(), wanted, row.line(), &fields) {
                 Ok(key) => keys.push(key),
                 Err(e) => errors.push(e),
@@ -827,7 +827,8 @@ struct PieceOutput {
     /// `id_start` counts from the start of this piece's `ids`.
     rows: Vec<ScreenedRow>,
     keys: Vec<DocumentKey>,
-    /// Each row's outcome should its head turn out to be repeated.
+    /// Each row's outcome should its head turn out to be repeated; empty when
+    /// [`Screener::as_duplicate`] derives it on every line.
     if_duplicate: Vec<Outcome>,
     /// Hashes of the household ids and of the document keys, taken while the row is hot.
     id_hashes: Vec<u64>,
@@ -856,7 +857,6 @@ impl PieceOutput {
         self.keys.clear();
         self.keys.reserve(rows);
         self.if_duplicate.clear();
-        self.if_duplicate.reserve(rows);
         self.errors.clear();
         self.extra_error_count = 0;
         self.explained = None;
@@ -890,7 +890,6 @@ impl Accumulated {
         self.ids.reserve(rows * id_bytes_per_row.max(1));
         self.rows.reserve(rows);
         self.keys.reserve(rows);
-        self.if_duplicate.reserve(rows);
         self.id_hashes.reserve(rows);
         self.key_hashes.reserve(rows);
     }
@@ -953,7 +952,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
     fn screen_record(
         &self,
         line: usize,
-        fields: &[Cow<'_, str>],
+        fields: &[&str],
         registries: &RegistryMap,
         output: &mut PieceOutput,
     ) {
@@ -977,9 +976,11 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                 };
                 let screener = self.job.screener;
                 let screened = screener.screen(&parsed.household, &unique).and_then(|outcome| {
+                    // Kept only when some line's duplicate outcome cannot be derived.
                     let if_duplicate = match screener.as_duplicate(&outcome) {
-                        Some(derived) => derived,
-                        None => screener.screen(&parsed.household, &duplicate)?,
+                        _ if screener.derives_every_duplicate() => None,
+                        Some(derived) => Some(derived),
+                        None => Some(screener.screen(&parsed.household, &duplicate)?),
                     };
                     Ok((outcome, if_duplicate))
                 });
@@ -1026,15 +1027,16 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                     checks: unique,
                 });
                 output.keys.push(parsed.key);
-                output.if_duplicate.push(if_duplicate);
+                output.if_duplicate.extend(if_duplicate);
             }
         }
     }
 
-    fn error(&self, line: usize, fields: &[Cow<'_, str>], column: usize, message: String) -> RowError {
+    fn error(&self, line: usize, fields: &[&str], column: usize, message: String) -> RowError {
         let value = self.columns[column]
             .and_then(|c| fields.get(c))
-            .map_or("", |f| f.as_ref());
+            .copied()
+            .unwrap_or_default();
         RowError {
             file: self.file.clone(),
             line,
@@ -1044,13 +1046,13 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
         }
     }
 
-    fn parse<'f>(&self, line: usize, fields: &'f [Cow<'f, str>]) -> Result<ParsedHousehold<'f>, RowError> {
+    fn parse<'f>(&self, line: usize, fields: &[&'f str]) -> Result<ParsedHousehold<'f>, RowError> {
         if fields.len() != self.headers.len() {
             return Err(RowError {
                 file: self.file.clone(),
                 line,
                 column: "(row)".to_owned(),
-                value: fields.iter().map(|f| f.as_ref()).collect::<Vec<_>>().join(","),
+                value: fields.join(","),
                 message: format!(
                     "expected {} fields, as in the header, found {}",
                     self.headers.len(),
@@ -1058,66 +1060,110 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                 ),
             });
         }
-        let cell = |column: usize| -> &'f str { self.columns[column].map_or("", |c| fields[c].trim_ascii()) };
-        let fail = |column: usize, message: String| self.error(line, fields, column, message);
-        macro_rules! value {
-            ($column:expr, $ty:ty) => {
-                cell($column)
-                    .parse::<$ty>()
-                    .map_err(|e| fail($column, e.to_string()))?
+        self.parse_fields(fields)
+            .map_err(|(column, message)| self.error(line, fields, column, message.into_owned()))
+    }
+
+    /// The cell of a column, trimmed; empty for an optional column the file lacks.
+    #[inline]
+    fn cell<'f>(&self, fields: &[&'f str], column: usize) -> &'f str {
+        self.columns[column].map_or("", |c| fields[c].trim_ascii())
+    }
+
+    /// The fields of a row of the right length, or the first bad column and what is wrong
+    /// with it. Written with macros rather than closures so every check is inlined.
+    fn parse_fields<'f>(
+        &self,
+        fields: &[&'f str],
+    ) -> Result<ParsedHousehold<'f>, (usize, Cow<'static, str>)> {
+        macro_rules! cell {
+            ($column:expr) => {
+                self.cell(fields, $column)
             };
         }
-        let flag = |column: usize| {
-            parse_flag(cell(column)).ok_or_else(|| fail(column, "expected true or false".to_owned()))
-        };
-        let date = |column: usize| -> Result<Date, RowError> {
-            parse_date(cell(column)).ok_or_else(|| fail(column, "expected a date as YYYY-MM-DD".to_owned()))
-        };
+        macro_rules! or_fail {
+            ($column:expr, $parsed:expr, $message:expr) => {
+                match $parsed {
+                    Some(value) => value,
+                    None => return Err(($column, Cow::Borrowed($message))),
+                }
+            };
+        }
+        macro_rules! value {
+            ($column:expr, $ty:ty) => {
+                match cell!($column).parse::<$ty>() {
+                    Ok(value) => value,
+                    Err(e) => return Err(($column, Cow::Owned(e.to_string()))),
+                }
+            };
+        }
+        macro_rules! flag {
+            ($column:expr) => {
+                or_fail!(
+                    $column,
+                    parse_flag(cell!($column)),
+                    "expected true or false"
+                )
+            };
+        }
+        macro_rules! date {
+            ($column:expr) => {
+                or_fail!(
+                    $column,
+                    parse_date(cell!($column)),
+                    "expected a date as YYYY-MM-DD"
+                )
+            };
+        }
 
-        let id = cell(col::HOUSEHOLD_ID);
+        let id = cell!(col::HOUSEHOLD_ID);
         if id.is_empty() {
-            return Err(fail(col::HOUSEHOLD_ID, "empty household_id".to_owned()));
+            return Err((col::HOUSEHOLD_ID, Cow::Borrowed("empty household_id")));
         }
         let document_type = value!(col::DOCUMENT_TYPE, DocumentType);
-        let key = DocumentKey::new(document_type, cell(col::DOCUMENT))
-            .ok_or_else(|| fail(col::DOCUMENT, "empty document".to_owned()))?;
-        let municipality = DaneCode::parse(cell(col::MUNICIPALITY_CODE))
-            .map_err(|e| fail(col::MUNICIPALITY_CODE, e.to_string()))?;
-        let score_text = cell(col::SISBEN_SCORE);
+        let key = or_fail!(
+            col::DOCUMENT,
+            DocumentKey::new(document_type, cell!(col::DOCUMENT)),
+            "empty document"
+        );
+        let municipality = match DaneCode::parse(cell!(col::MUNICIPALITY_CODE)) {
+            Ok(code) => code,
+            Err(e) => return Err((col::MUNICIPALITY_CODE, Cow::Owned(e.to_string()))),
+        };
+        let score_text = cell!(col::SISBEN_SCORE);
         let sisben_score = if score_text.is_empty() {
             None
         } else {
-            let score = parse_decimal(score_text)
-                .ok_or_else(|| fail(col::SISBEN_SCORE, "not a number".to_owned()))?;
-            if score < Decimal::ZERO || score > Decimal::ONE_HUNDRED {
-                return Err(fail(
+            let score = or_fail!(col::SISBEN_SCORE, parse_decimal(score_text), "not a number");
+            if (score.is_sign_negative() && !score.is_zero()) || score > Decimal::ONE_HUNDRED {
+                return Err((
                     col::SISBEN_SCORE,
-                    "a Sisbén score lies between 0 and 100".to_owned(),
+                    Cow::Borrowed("a Sisbén score lies between 0 and 100"),
                 ));
             }
             Some(score)
         };
-        let land_contract_end = if cell(col::LAND_CONTRACT_END).is_empty() {
+        let land_contract_end = if cell!(col::LAND_CONTRACT_END).is_empty() {
             None
         } else {
-            Some(date(col::LAND_CONTRACT_END)?)
+            Some(date!(col::LAND_CONTRACT_END))
         };
         let household = Household {
             document_type,
             sex: value!(col::SEX, Sex),
-            birth_date: date(col::BIRTH_DATE)?,
-            head_of_household: flag(col::HEAD_OF_HOUSEHOLD)?,
+            birth_date: date!(col::BIRTH_DATE),
+            head_of_household: flag!(col::HEAD_OF_HOUSEHOLD),
             sisben_area: value!(col::SISBEN_AREA, SisbenArea),
             sisben_score,
-            displaced: flag(col::DISPLACED)?,
+            displaced: flag!(col::DISPLACED),
             ethnic_group: value!(col::ETHNIC_GROUP, EthnicGroup),
-            ethnic_community_registered: flag(col::ETHNIC_COMMUNITY_REGISTERED)?,
+            ethnic_community_registered: flag!(col::ETHNIC_COMMUNITY_REGISTERED),
             land_tenure: value!(col::LAND_TENURE, LandTenure),
-            land_restrictions: flag(col::LAND_RESTRICTIONS)?,
+            land_restrictions: flag!(col::LAND_RESTRICTIONS),
             productive_activity: value!(col::PRODUCTIVE_ACTIVITY, ProductiveActivity),
-            environmental_restriction: flag(col::ENVIRONMENTAL_RESTRICTION)?,
-            illicit_activity: flag(col::ILLICIT_ACTIVITY)?,
-            inaccurate_information: flag(col::INACCURATE_INFORMATION)?,
+            environmental_restriction: flag!(col::ENVIRONMENTAL_RESTRICTION),
+            illicit_activity: flag!(col::ILLICIT_ACTIVITY),
+            inaccurate_information: flag!(col::INACCURATE_INFORMATION),
             program_line: value!(col::PROGRAM_LINE, ProgramLine),
             land_contract_end,
         };
@@ -1174,29 +1220,69 @@ fn parse_date(text: &str) -> Option<Date> {
 pub const RESULTS_HEADER: &str = "household_id,eligible,sisben_level,cofinancing_max_pct,cap_smmlv,reasons";
 
 /// Writes `results.csv` per the contract, through a temporary file renamed at the end.
+///
+/// Batches of rows are formatted on every core while a writer thread writes the batch
+/// before, and the writer hands each batch's buffers back to be filled again.
 pub fn write_results_csv(run: &ScreeningRun, screener: &Screener<'_>, path: &Path) -> io::Result<()> {
+    const ROWS_PER_BUFFER: usize = 1 << 13;
     let texts = TierTexts::new(screener);
+    let buffers_per_batch = rayon::current_num_threads() * 2;
     write_atomically(path, |out| {
         out.write_all(RESULTS_HEADER.as_bytes())?;
         out.write_all(b"\n")?;
-        const BATCH: usize = 1 << 20;
-        for batch in run.rows.chunks(BATCH) {
-            let buffers: Vec<Vec<u8>> = batch
-                .par_chunks(1 << 14)
-                .map(|rows| {
-                    let mut buffer = Vec::with_capacity(rows.len() * 48);
-                    for row in rows {
-                        write_result_row(&mut buffer, run.household_id(row), &row.outcome, screener, &texts);
+        std::thread::scope(|scope| -> io::Result<()> {
+            let (to_write, formatted) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(1);
+            let (give_back, written) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
+            let writer = scope.spawn(move || -> io::Result<()> {
+                for buffers in formatted {
+                    for buffer in &buffers {
+                        out.write_all(buffer)?;
                     }
-                    buffer
-                })
-                .collect();
-            for buffer in buffers {
-                out.write_all(&buffer)?;
+                    let _ = give_back.send(buffers);
+                }
+                Ok(())
+            });
+            for batch in run.rows.chunks(ROWS_PER_BUFFER * buffers_per_batch) {
+                let mut buffers = written.try_recv().unwrap_or_default();
+                buffers.resize_with(batch.len().div_ceil(ROWS_PER_BUFFER), Vec::new);
+                batch
+                    .par_chunks(ROWS_PER_BUFFER)
+                    .zip(buffers.par_iter_mut())
+                    .for_each(|(rows, buffer)| format_results(buffer, rows, run, screener, &texts));
+                if to_write.send(buffers).is_err() {
+                    break;
+                }
             }
-        }
-        Ok(())
+            drop(to_write);
+            match writer.join() {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })
     })
+}
+
+/// Result rows into `buffer`, emptied first.
+fn format_results(
+    buffer: &mut Vec<u8>,
+    rows: &[ScreenedRow],
+    run: &ScreeningRun,
+    screener: &Screener<'_>,
+    texts: &TierTexts,
+) {
+    buffer.clear();
+    // Everything after the id depends on the outcome alone, and a registry has a few hundred
+    // distinct outcomes: each is written out once.
+    let mut tails: FxHashMap<Outcome, Box<[u8]>> = FxHashMap::default();
+    for row in rows {
+        write_csv_field(buffer, run.household_id(row));
+        let tail = tails.entry(row.outcome).or_insert_with(|| {
+            let mut tail = Vec::new();
+            write_outcome(&mut tail, &row.outcome, screener, texts);
+            tail.into_boxed_slice()
+        });
+        buffer.extend_from_slice(tail);
+    }
 }
 
 /// The co-financing and cap values of every tier, as written in results.
@@ -1218,14 +1304,8 @@ impl TierTexts {
     }
 }
 
-fn write_result_row(
-    out: &mut Vec<u8>,
-    id: &str,
-    outcome: &Outcome,
-    screener: &Screener<'_>,
-    texts: &TierTexts,
-) {
-    write_csv_field(out, id);
+/// The columns of a result row after `household_id`, with the comma before them.
+fn write_outcome(out: &mut Vec<u8>, outcome: &Outcome, screener: &Screener<'_>, texts: &TierTexts) {
     out.extend_from_slice(if outcome.is_eligible() {
         b",true,"
     } else {

@@ -329,6 +329,27 @@ fn a_registry_without_a_document_column_or_not_given_is_an_error() {
     assert!(error.to_string().contains("registry ruv is needed"), "{error}");
 }
 
+/// Where a repeated head matters inside another condition, the outcome of a duplicate
+/// cannot be derived from the outcome of a unique row and each row is screened both ways;
+/// the results are the same.
+#[test]
+fn duplicates_screened_twice_give_the_same_results_as_derived_ones() {
+    let text = include_str!("../../../rules/incoder-308-2013.toml").replace(
+        "fires_when = { duplicate_document = true }",
+        "fires_when = { any = [{ duplicate_document = true }] }",
+    );
+    let rules = RuleSet::parse("nested-duplicates.toml", &text).expect("valid");
+    let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
+    assert!(!screener.derives_every_duplicate());
+    assert!(Screener::new(&shipped(), date(2013, 6, 1), CallLimits::default()).derives_every_duplicate());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let households = dir.path().join("households.csv");
+    write_csv(&households, &household_rows(&cases()));
+    let (run, results) = run(&households, &rules, false).expect("screened");
+    assert!(run.rows.iter().any(|row| row.checks.duplicate_document));
+    check_against_golden(&results);
+}
+
 #[test]
 fn another_rule_set_decides_by_its_own_figures_and_records_its_hash() {
     let text = include_str!("../../../rules/incoder-308-2013.toml")
