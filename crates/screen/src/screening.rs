@@ -173,6 +173,35 @@ impl DocumentKey {
     }
 }
 
+/// A document key in eight bytes: its type and number packed, as nearly every document is
+/// written, or else (top bit set) the place of the key in a list of the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct KeyCode(u64);
+
+impl KeyCode {
+    const TEXT: u64 = 1 << 63;
+
+    /// The code of `key`, which would be `text_place` in the list of other keys.
+    fn new(key: &DocumentKey, text_place: usize) -> Self {
+        match RegistryMap::packed(key) {
+            Some(packed) => Self(packed),
+            None => Self(Self::TEXT | text_place as u64),
+        }
+    }
+
+    fn text_index(self) -> Option<usize> {
+        (self.0 & Self::TEXT != 0).then(|| (self.0 & !Self::TEXT) as usize)
+    }
+
+    /// The same key once the list of other keys it points into is appended after `base`.
+    fn with_text_moved_by(self, base: usize) -> Self {
+        match self.text_index() {
+            Some(index) => Self(Self::TEXT | (index + base) as u64),
+            None => self,
+        }
+    }
+}
+
 /// A registry file given for a screening.
 #[derive(Debug, Clone)]
 pub struct RegistryFile {
@@ -446,9 +475,9 @@ pub fn screen(
         ids,
         mut rows,
         keys,
+        text_keys,
         if_duplicate,
         id_hashes,
-        key_hashes,
         mut facts,
         explained,
     } = all;
@@ -459,7 +488,8 @@ pub fn screen(
         &ids[row.id_start as usize..row.id_start as usize + row.id_len as usize]
     };
     let mut rejected = vec![false; rows.len()];
-    for (index, first) in repeated(&id_hashes, |_| true, |i| id_of(i)) {
+    let same_id = |a: usize, b: usize| id_of(a) == id_of(b);
+    for (index, first) in repeated(rows.len(), |i| id_hashes[i], |_| true, same_id) {
         if index != first {
             rejected[index] = true;
             errors.push(RowError {
@@ -477,7 +507,16 @@ pub fn screen(
 
     // The same head in two or more rows marks every such row.
     let mut duplicate = vec![false; rows.len()];
-    for (index, _) in repeated(&key_hashes, |i| !rejected[i], |i| &keys[i]) {
+    let key_hash = |i: usize| match keys[i].text_index() {
+        Some(text) => rustc_hash::FxBuildHasher.hash_one(&text_keys[text]),
+        None => rustc_hash::FxBuildHasher.hash_one(keys[i].0),
+    };
+    let same_key = |a: usize, b: usize| match (keys[a].text_index(), keys[b].text_index()) {
+        (None, None) => keys[a] == keys[b],
+        (Some(a), Some(b)) => text_keys[a] == text_keys[b],
+        _ => false,
+    };
+    for (index, _) in repeated(rows.len(), key_hash, |i| !rejected[i], same_key) {
         duplicate[index] = true;
         rows[index].outcome = match job.screener.as_duplicate(&rows[index].outcome) {
             Some(derived) => derived,
@@ -499,7 +538,7 @@ pub fn screen(
             Some(job.screener.explain(&household, &checks)?)
         }
     };
-    drop(keys);
+    drop((keys, text_keys));
 
     if rejected.iter().any(|r| *r) {
         let mut index = 0;
@@ -526,24 +565,23 @@ pub fn screen(
 }
 
 /// The items whose key appears more than once, each with the index of its key's first
-/// appearance, given every item's key hash; items `include` rejects take no part. Keys are
-/// spread over shards by hash and each shard is counted on its own core.
-fn repeated<'k, K: Eq + Sync + ?Sized + 'k>(
-    hashes: &[u64],
+/// appearance, given how many items there are, each item's key hash and whether two items
+/// have the same key; items `include` rejects take no part. Keys are spread over shards by
+/// hash and each shard is counted on its own core.
+fn repeated(
+    count: usize,
+    hash: impl Fn(usize) -> u64 + Sync,
     include: impl Fn(usize) -> bool + Sync,
-    key: impl Fn(usize) -> &'k K + Sync,
+    same: impl Fn(usize, usize) -> bool + Sync,
 ) -> Vec<(usize, usize)> {
     const SHARDS: usize = 64;
-    let count = hashes.len();
     // Bucket the items by shard once, in input order.
     let mut buckets: Vec<Vec<u32>> = (0..SHARDS)
         .map(|_| Vec::with_capacity(count / SHARDS + 16))
         .collect();
-    for (index, hash) in hashes.iter().enumerate() {
-        if include(index) {
-            // Bits hashbrown uses for neither its bucket index (low) nor its tag (high).
-            buckets[(hash >> 32) as usize % SHARDS].push(index as u32);
-        }
+    for index in (0..count).filter(|i| include(*i)) {
+        // Bits hashbrown uses for neither its bucket index (low) nor its tag (high).
+        buckets[(hash(index) >> 32) as usize % SHARDS].push(index as u32);
     }
     let mut found: Vec<(usize, usize)> = buckets
         .into_par_iter()
@@ -557,9 +595,9 @@ fn repeated<'k, K: Eq + Sync + ?Sized + 'k>(
             let mut table: hashbrown::HashTable<(u64, u32)> =
                 hashbrown::HashTable::with_capacity(members.len());
             for &index in &members {
-                let hash = hashes[index as usize];
+                let hash = hash(index as usize);
                 let existing = table.find(hash, |(slot_hash, slot)| {
-                    *slot_hash == hash && key(slot_first[*slot as usize] as usize) == key(index as usize)
+                    *slot_hash == hash && same(slot_first[*slot as usize] as usize, index as usize)
                 });
                 let slot = match existing {
                     Some((_, slot)) => *slot,
@@ -664,24 +702,14 @@ struct RegistryMap {
 }
 
 impl RegistryMap {
-    /// Type in the top four bits, number below: numbers under 2^60 have 18 digits or fewer.
+    /// Type in bits 60 to 62, number below: numbers under 2^60 have 18 digits or fewer.
+    /// The top bit stays clear (see [`KeyCode`]).
     fn packed(key: &DocumentKey) -> Option<u64> {
         match key {
-            DocumentKey::Number(document_type, number) if *number < 1 << 60 => {
-                let type_index = DocumentType::ALL
-                    .iter()
-                    .position(|t| t == document_type)
-                    .unwrap_or(0) as u64;
-                Some(type_index << 60 | number)
+            DocumentKey::Number(document_type, number) if *number < 1 << 60 && document_type.index() < 8 => {
+                Some((document_type.index() as u64) << 60 | number)
             }
             _ => None,
-        }
-    }
-
-    fn add(&mut self, key: DocumentKey, bit: u32) {
-        match Self::packed(&key) {
-            Some(packed) => *self.numbers.entry(packed).or_default() |= bit,
-            None => *self.others.entry(key).or_default() |= bit,
         }
     }
 
@@ -727,12 +755,16 @@ fn load_registries(job: &ScreeningJob<'_, '_>, errors: &mut ErrorLog) -> Result<
         .filter_map(|(index, file)| file.map(|f| (index, f)))
         .map(|(index, file)| Ok((1u32 << index, read_registry(&file.path, threads)?)))
         .collect();
+    let read = read.into_iter().collect::<Result<Vec<_>, _>>()?;
     let mut map = RegistryMap::default();
-    for result in read {
-        let (bit, (keys, row_errors)) = result?;
-        map.numbers.reserve(keys.len());
-        for key in keys {
-            map.add(key, bit);
+    map.numbers
+        .reserve(read.iter().map(|(_, (keys, _))| keys.numbers.len()).sum());
+    for (bit, (keys, row_errors)) in read {
+        for number in keys.numbers {
+            *map.numbers.entry(number).or_default() |= bit;
+        }
+        for key in keys.others {
+            *map.others.entry(key).or_default() |= bit;
         }
         for error in row_errors {
             errors.push(error);
@@ -746,7 +778,28 @@ fn load_registries(job: &ScreeningJob<'_, '_>, errors: &mut ErrorLog) -> Result<
 }
 
 /// The document keys of a registry file, and its bad rows.
-type RegistryRows = (Vec<DocumentKey>, Vec<RowError>);
+type RegistryRows = (RegistryKeys, Vec<RowError>);
+
+/// Document keys, packed as [`RegistryMap::packed`] does where they can be.
+#[derive(Default)]
+struct RegistryKeys {
+    numbers: Vec<u64>,
+    others: Vec<DocumentKey>,
+}
+
+impl RegistryKeys {
+    fn push(&mut self, key: DocumentKey) {
+        match RegistryMap::packed(&key) {
+            Some(number) => self.numbers.push(number),
+            None => self.others.push(key),
+        }
+    }
+
+    fn append(&mut self, other: &mut Self) {
+        self.numbers.append(&mut other.numbers);
+        self.others.append(&mut other.others);
+    }
+}
 
 fn read_registry(path: &Path, threads: usize) -> Result<RegistryRows, TableError> {
     let name = display_name(path);
@@ -774,7 +827,7 @@ fn read_registry(path: &Path, threads: usize) -> Result<RegistryRows, TableError
             DocumentKey::new(document_type, cell(document_column))
                 .ok_or_else(|| error(document_column, "empty document".to_owned()))
         };
-    let mut keys = Vec::new();
+    let mut keys = RegistryKeys::default();
     let mut errors = Vec::new();
     if is_csv(path) {
         let mut source = CsvSource::open(path, &name)?;
@@ -787,7 +840,7 @@ fn read_registry(path: &Path, threads: usize) -> Result<RegistryRows, TableError
                 .into_par_iter()
                 .map(|piece| {
                     let text = piece.text(&name)?;
-                    let mut keys = Vec::new();
+                    let mut keys = RegistryKeys::default();
                     let mut errors = Vec::new();
                     for_each_record(text, piece.first_line, delimiter, |line, fields| {
                         match record(&name, &headers, wanted, line, fields) {
@@ -799,8 +852,8 @@ fn read_registry(path: &Path, threads: usize) -> Result<RegistryRows, TableError
                 })
                 .collect();
             for piece in pieces {
-                let (piece_keys, piece_errors) = piece?;
-                keys.extend(piece_keys);
+                let (mut piece_keys, piece_errors) = piece?;
+                keys.append(&mut piece_keys);
                 errors.extend(piece_errors);
             }
         }
@@ -826,13 +879,14 @@ struct PieceOutput {
     ids: String,
     /// `id_start` counts from the start of this piece's `ids`.
     rows: Vec<ScreenedRow>,
-    keys: Vec<DocumentKey>,
+    keys: Vec<KeyCode>,
+    /// The keys that are not numbers, which `keys` point to.
+    text_keys: Vec<DocumentKey>,
     /// Each row's outcome should its head turn out to be repeated; empty when
     /// [`Screener::as_duplicate`] derives it on every line.
     if_duplicate: Vec<Outcome>,
-    /// Hashes of the household ids and of the document keys, taken while the row is hot.
+    /// Hashes of the household ids, taken while the row is hot.
     id_hashes: Vec<u64>,
-    key_hashes: Vec<u64>,
     errors: Vec<RowError>,
     extra_error_count: usize,
     /// The household to explain: its facts, registry hits and index in the piece.
@@ -848,14 +902,13 @@ impl PieceOutput {
         self.bytes = bytes;
         self.ids.clear();
         self.ids.reserve(rows * 10);
-        for column in [&mut self.id_hashes, &mut self.key_hashes] {
-            column.clear();
-            column.reserve(rows);
-        }
+        self.id_hashes.clear();
+        self.id_hashes.reserve(rows);
         self.rows.clear();
         self.rows.reserve(rows);
         self.keys.clear();
         self.keys.reserve(rows);
+        self.text_keys.clear();
         self.if_duplicate.clear();
         self.errors.clear();
         self.extra_error_count = 0;
@@ -876,10 +929,10 @@ struct ParsedChunk {
 struct Accumulated {
     ids: String,
     rows: Vec<ScreenedRow>,
-    keys: Vec<DocumentKey>,
+    keys: Vec<KeyCode>,
+    text_keys: Vec<DocumentKey>,
     if_duplicate: Vec<Outcome>,
     id_hashes: Vec<u64>,
-    key_hashes: Vec<u64>,
     facts: Vec<HeadFacts>,
     /// The household to explain, with its index among all rows.
     explained: Option<(Household, u32, usize)>,
@@ -891,7 +944,6 @@ impl Accumulated {
         self.rows.reserve(rows);
         self.keys.reserve(rows);
         self.id_hashes.reserve(rows);
-        self.key_hashes.reserve(rows);
     }
 
     /// Moves a piece's rows to the end, leaving the piece empty but with its memory.
@@ -903,10 +955,12 @@ impl Accumulated {
             id_start: base + row.id_start,
             ..row
         }));
-        self.keys.append(&mut piece.keys);
+        let text_base = self.text_keys.len();
+        self.keys
+            .extend(piece.keys.drain(..).map(|key| key.with_text_moved_by(text_base)));
+        self.text_keys.append(&mut piece.text_keys);
         self.if_duplicate.append(&mut piece.if_duplicate);
         self.id_hashes.append(&mut piece.id_hashes);
-        self.key_hashes.append(&mut piece.key_hashes);
         self.facts.append(&mut piece.facts);
         for error in piece.errors.drain(..) {
             errors.push(error);
@@ -1015,9 +1069,6 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                 output
                     .id_hashes
                     .push(rustc_hash::FxBuildHasher.hash_one(parsed.id));
-                output
-                    .key_hashes
-                    .push(rustc_hash::FxBuildHasher.hash_one(&parsed.key));
                 output.rows.push(ScreenedRow {
                     id_start,
                     id_len: parsed.id.len() as u32,
@@ -1026,7 +1077,11 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                     outcome,
                     checks: unique,
                 });
-                output.keys.push(parsed.key);
+                let key = KeyCode::new(&parsed.key, output.text_keys.len());
+                if key.text_index().is_some() {
+                    output.text_keys.push(parsed.key);
+                }
+                output.keys.push(key);
                 output.if_duplicate.extend(if_duplicate);
             }
         }
@@ -1067,7 +1122,20 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
     /// The cell of a column, trimmed; empty for an optional column the file lacks.
     #[inline]
     fn cell<'f>(&self, fields: &[&'f str], column: usize) -> &'f str {
-        self.columns[column].map_or("", |c| fields[c].trim_ascii())
+        match self.columns[column].and_then(|c| fields.get(c)) {
+            // Most cells have nothing to trim: a look at both ends says so.
+            Some(cell)
+                if cell
+                    .as_bytes()
+                    .first()
+                    .zip(cell.as_bytes().last())
+                    .is_some_and(|(a, z)| *a > b' ' && *z > b' ') =>
+            {
+                cell
+            }
+            Some(cell) => cell.trim_ascii(),
+            None => "",
+        }
     }
 
     /// The fields of a row of the right length, or the first bad column and what is wrong
@@ -1462,16 +1530,14 @@ mod tests {
     #[test]
     fn repeats_are_found_with_their_first_appearance() {
         let keys = ["a", "b", "a", "c", "b", "a"];
-        let hashes: Vec<u64> = keys
-            .iter()
-            .map(|k| rustc_hash::FxBuildHasher.hash_one(k))
-            .collect();
+        let hash = |i: usize| rustc_hash::FxBuildHasher.hash_one(keys[i]);
+        let same = |a: usize, b: usize| keys[a] == keys[b];
         assert_eq!(
-            repeated(&hashes, |_| true, |i| keys[i]),
+            repeated(keys.len(), hash, |_| true, same),
             vec![(0, 0), (1, 1), (2, 0), (4, 1), (5, 0)]
         );
         assert_eq!(
-            repeated(&hashes, |i| i != 2 && i != 5, |i| keys[i]),
+            repeated(keys.len(), hash, |i| i != 2 && i != 5, same),
             vec![(1, 1), (4, 1)]
         );
     }

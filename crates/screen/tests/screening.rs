@@ -329,6 +329,29 @@ fn a_registry_without_a_document_column_or_not_given_is_an_error() {
     assert!(error.to_string().contains("registry ruv is needed"), "{error}");
 }
 
+/// Documents with letters (passports, permits) are matched as text: the same one on two
+/// rows marks both, once normalized, and another one does not.
+#[test]
+fn a_repeated_passport_marks_both_rows() {
+    let cases = cases();
+    let template = cases.iter().find(|c| c[0] == "G35").expect("case G35");
+    let row = |id: &str, document: &str| {
+        let mut row = template[..HOUSEHOLD_COLUMNS].to_vec();
+        row[0] = id.to_owned();
+        row[1] = "PEP".to_owned();
+        row[2] = document.to_owned();
+        row
+    };
+    let mut rows = vec![cases[0][..HOUSEHOLD_COLUMNS].to_vec()];
+    rows.extend([row("P1", "AB123"), row("P2", "AB-124"), row("P3", "AB 123")]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let households = dir.path().join("households.csv");
+    write_csv(&households, &rows);
+    let (run, results) = run(&households, &shipped(), false).expect("screened");
+    let repeated: Vec<bool> = run.rows.iter().map(|r| r.checks.duplicate_document).collect();
+    assert_eq!(repeated, [true, false, true], "{results}");
+}
+
 /// Where a repeated head matters inside another condition, the outcome of a duplicate
 /// cannot be derived from the outcome of a unique row and each row is screened both ways;
 /// the results are the same.
