@@ -122,6 +122,7 @@ impl<'r> Screener<'r> {
                 .collect()
         };
         let layout = FactLayout::new();
+        let duplicate_only_rules: Vec<Option<u64>> = rules.lines.iter().map(duplicate_only_rules).collect();
         Self {
             rules,
             as_of,
@@ -135,8 +136,8 @@ impl<'r> Screener<'r> {
                 .iter()
                 .map(|l| limited(&l.cap, l, limits.cap_smmlv))
                 .collect(),
-            duplicate_only_rules: rules.lines.iter().map(duplicate_only_rules).collect(),
-            derives_every_duplicate: rules.lines.iter().all(|l| duplicate_only_rules(l).is_some()),
+            derives_every_duplicate: duplicate_only_rules.iter().all(Option::is_some),
+            duplicate_only_rules,
             dates_after_as_of: dates_after(rules, as_of),
             compiled: rules
                 .lines

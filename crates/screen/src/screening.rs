@@ -190,7 +190,7 @@ impl KeyCode {
     }
 
     fn text_index(self) -> Option<usize> {
-        (self.0 & Self::TEXT != 0).then(|| (self.0 & !Self::TEXT) as usize)
+        (self.0 & Self::TEXT != 0).then_some((self.0 & !Self::TEXT) as usize)
     }
 
     /// The same key once the list of other keys it points into is appended after `base`.
