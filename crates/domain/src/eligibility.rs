@@ -613,7 +613,7 @@ impl Formula {
 #[derive(Debug, Clone)]
 struct WholeCutoffs {
     /// Indexed like [`SisbenArea::ALL`]: each level's interval in that area, in table order.
-    by_area: [Vec<(u8, i128, i128)>; 3],
+    by_area: [Vec<(u8, i64, i64)>; SisbenArea::ALL.len()],
     lower_inclusive: bool,
     upper_inclusive: bool,
 }
@@ -623,7 +623,7 @@ impl WholeCutoffs {
 
     /// `None` when a cut-off has more decimals than [`Self::SCALE`].
     fn new(cutoffs: &SisbenCutoffs) -> Option<Self> {
-        let mut by_area: [Vec<(u8, i128, i128)>; 3] = Default::default();
+        let mut by_area: [Vec<(u8, i64, i64)>; SisbenArea::ALL.len()] = Default::default();
         for (area_index, area) in SisbenArea::ALL.iter().enumerate() {
             if cutoffs.not_applicable_areas.contains(area) {
                 continue;
@@ -645,17 +645,19 @@ impl WholeCutoffs {
         })
     }
 
-    fn whole(value: Decimal) -> Option<i128> {
-        let scale = value.scale();
-        (scale <= Self::SCALE).then(|| value.mantissa() * 10i128.pow(Self::SCALE - scale))
+    /// `value` in millionths, if it has at most six decimals and fits.
+    fn whole(value: Decimal) -> Option<i64> {
+        const POWERS_OF_TEN: [i64; WholeCutoffs::SCALE as usize + 1] =
+            [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+        let to_millionths = POWERS_OF_TEN.get((Self::SCALE.checked_sub(value.scale()))? as usize)?;
+        i64::try_from(value.mantissa()).ok()?.checked_mul(*to_millionths)
     }
 
     /// The level of a score in an area; `None` when the score has too many decimals to tell.
     fn level(&self, area: SisbenArea, score: Decimal) -> Option<Option<u8>> {
         let score = Self::whole(score)?;
-        let area_index = SisbenArea::ALL.iter().position(|a| *a == area).unwrap_or(0);
         Some(
-            self.by_area[area_index]
+            self.by_area[area.index()]
                 .iter()
                 .find_map(|&(level, above, up_to)| {
                     let above = if self.lower_inclusive {

@@ -363,7 +363,13 @@ pub fn screen(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ScreeningRun, ScreeningError> {
     let mut errors = ErrorLog::new(job.keep_going);
-    let registries = load_registries(job, &mut errors)?;
+    // The municipality catalog is built on first use; build it while registries load rather
+    // than in the middle of the first piece of households.
+    let (registries, _) = rayon::join(
+        || load_registries(job, &mut errors),
+        vereda_domain::territory::catalog,
+    );
+    let registries = registries?;
 
     let households_name = display_name(&job.households);
     let mut all = Accumulated::default();
