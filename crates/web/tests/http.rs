@@ -97,6 +97,30 @@ async fn unknown_routes_answer_404_in_the_clients_format() {
 }
 
 #[tokio::test]
+async fn every_page_links_the_stylesheet_it_serves() {
+    let mut client = Client::with_demo().await;
+    let page = client.get("/").await;
+    let link = page
+        .body
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a stylesheet link");
+    assert!(
+        link.starts_with("/static/vereda-") && link.ends_with(".css"),
+        "{link}"
+    );
+    let stylesheet = client.get(link).await;
+    assert_eq!(stylesheet.status, StatusCode::OK);
+    assert!(stylesheet.content_type.starts_with("text/css"));
+    assert!(stylesheet.body.contains("body"));
+    assert_eq!(
+        client.get("/static/vereda-0.css").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
 async fn health_reports_the_database() {
     let mut client = Client::with_demo().await;
     let health = client.get("/healthz").await;
