@@ -7,8 +7,8 @@
 
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityName,
-    EntityTrait, IntoActiveModel, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, QueryOrder,
-    QuerySelect,
+    EntityTrait, IntoActiveModel, Iterable, ModelTrait, PrimaryKeyToColumn, PrimaryKeyTrait, QueryFilter,
+    QueryOrder, QuerySelect, UpdateMany,
 };
 use serde::Serialize;
 use vereda_domain::audit::{Actor, AuditAction};
@@ -67,6 +67,35 @@ pub(crate) async fn record_update(
         Some(snapshot(after)?),
     )
     .await
+}
+
+/// Runs an update made conditional on what was read (an `update_many` filtered on the row's
+/// id and its lock version or state, for optimistic locking) and records it: `refused` when
+/// the row no longer matched, else the row as it now is, recorded with the row as read.
+pub(crate) async fn conditional_update<E, C>(
+    db: &C,
+    actor: &Actor,
+    statement: UpdateMany<E>,
+    before: &E::Model,
+    id: i32,
+    refused: impl FnOnce() -> StoreError,
+) -> StoreResult<E::Model>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+    E::Model: Serialize,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    if statement.exec(db).await?.rows_affected != 1 {
+        return Err(refused());
+    }
+    let table = table_of::<E::Model>();
+    let after = E::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| crate::corrupt(&table, id, "vanished after its update"))?;
+    record_update(db, actor, &table, id, before, &after).await?;
+    Ok(after)
 }
 
 /// One change to record with [`append_many`].

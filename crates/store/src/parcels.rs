@@ -463,7 +463,7 @@ impl Store {
             }
             Some(before) => {
                 use parcel_title_study::Column as C;
-                let changed = parcel_title_study::Entity::update_many()
+                let update = parcel_title_study::Entity::update_many()
                     .col_expr(C::TitleRecord, Expr::value(clean(&new.title_record)))
                     .col_expr(C::OwnerName, Expr::value(clean(&new.owner_name)))
                     .col_expr(C::OwnerDocument, Expr::value(clean(&new.owner_document)))
@@ -476,18 +476,11 @@ impl Store {
                     .col_expr(C::StudiedAt, Expr::value(DbTimestamp::now()))
                     .col_expr(C::LockVersion, Expr::value(new.lock_version + 1))
                     .filter(C::Id.eq(before.id))
-                    .filter(C::LockVersion.eq(new.lock_version))
-                    .exec(&txn)
-                    .await?;
-                if changed.rows_affected != 1 {
-                    return Err(stale("estudio de títulos"));
-                }
-                let after = parcel_title_study::Entity::find_by_id(before.id)
-                    .one(&txn)
-                    .await?
-                    .ok_or_else(|| stale("estudio de títulos"))?;
-                audit::record_update(&txn, actor, "parcel_title_studies", after.id, &before, &after).await?;
-                after
+                    .filter(C::LockVersion.eq(new.lock_version));
+                audit::conditional_update(&txn, actor, update, &before, before.id, || {
+                    stale("estudio de títulos")
+                })
+                .await?
             }
         };
         txn.commit().await?;
@@ -559,7 +552,7 @@ impl Store {
             }
             Some(before) => {
                 use parcel_visit::Column as C;
-                let changed = parcel_visit::Entity::update_many()
+                let update = parcel_visit::Entity::update_many()
                     .col_expr(C::VisitDate, Expr::value(DbDate(new.visit_date)))
                     .col_expr(C::Latitude, Expr::value(Dec(new.latitude)))
                     .col_expr(C::Longitude, Expr::value(Dec(new.longitude)))
@@ -568,18 +561,11 @@ impl Store {
                     .col_expr(C::RecordedAt, Expr::value(DbTimestamp::now()))
                     .col_expr(C::LockVersion, Expr::value(new.lock_version + 1))
                     .filter(C::Id.eq(before.id))
-                    .filter(C::LockVersion.eq(new.lock_version))
-                    .exec(&txn)
-                    .await?;
-                if changed.rows_affected != 1 {
-                    return Err(stale("registro de la visita"));
-                }
-                let after = parcel_visit::Entity::find_by_id(before.id)
-                    .one(&txn)
-                    .await?
-                    .ok_or_else(|| stale("registro de la visita"))?;
-                audit::record_update(&txn, actor, "parcel_visits", after.id, &before, &after).await?;
-                after
+                    .filter(C::LockVersion.eq(new.lock_version));
+                audit::conditional_update(&txn, actor, update, &before, before.id, || {
+                    stale("registro de la visita")
+                })
+                .await?
             }
         };
         txn.commit().await?;

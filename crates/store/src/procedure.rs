@@ -574,9 +574,8 @@ async fn bump_session(
     if let Some(at) = closed_at {
         update = update.col_expr(committee_session::Column::ClosedAt, Expr::value(at));
     }
-    let changed = update.exec(db).await?;
-    if changed.rows_affected != 1 {
-        return Err(refuse(
+    audit::conditional_update(db, actor, update, session, session.id, || {
+        refuse(
             "session",
             StoreError::Conflict(Said::both(
                 format!(
@@ -588,10 +587,9 @@ async fn bump_session(
                     session.id
                 ),
             )),
-        ));
-    }
-    let after = session_row(db, session.id).await?;
-    audit::record_update(db, actor, "committee_sessions", session.id, session, &after).await?;
+        )
+    })
+    .await?;
     Ok(())
 }
 
@@ -1062,7 +1060,7 @@ impl Store {
             "rule_set_hash": version.rule_set_hash,
         });
         let now = DbTimestamp::now();
-        let changed = agenda_item::Entity::update_many()
+        let update = agenda_item::Entity::update_many()
             .col_expr(agenda_item::Column::Concept, Expr::value(concept.as_str()))
             .col_expr(agenda_item::Column::ConceptText, Expr::value(text.clone()))
             .col_expr(
@@ -1074,20 +1072,11 @@ impl Store {
             .col_expr(agenda_item::Column::LockVersion, Expr::value(lock_version + 1))
             .filter(agenda_item::Column::Id.eq(item.id))
             .filter(agenda_item::Column::LockVersion.eq(lock_version))
-            .filter(agenda_item::Column::Concept.is_null())
-            .exec(&txn)
-            .await?;
-        if changed.rows_affected != 1 {
-            return Err(refuse(
-                "concept",
-                StoreError::Conflict(concept_changed(&row.code)),
-            ));
-        }
-        let after = agenda_item::Entity::find_by_id(item.id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| corrupt("agenda item", item.id, "vanished"))?;
-        audit::record_update(&txn, actor, "agenda_items", item.id, &item, &after).await?;
+            .filter(agenda_item::Column::Concept.is_null());
+        let after = audit::conditional_update(&txn, actor, update, &item, item.id, || {
+            refuse("concept", StoreError::Conflict(concept_changed(&row.code)))
+        })
+        .await?;
         match concept {
             Concept::Positive => set_status(&txn, actor, &row, FormulationStatus::Approved, None).await?,
             Concept::Negative => {
@@ -1606,20 +1595,14 @@ impl Store {
                 }
                 active.lock_version = Set(lock_version + 1);
                 active.updated_at = Set(DbTimestamp::now());
-                let changed = disbursement::Entity::update_many()
+                let update = disbursement::Entity::update_many()
                     .set(active)
                     .filter(disbursement::Column::Id.eq(before.id))
-                    .filter(disbursement::Column::LockVersion.eq(lock_version))
-                    .exec(&txn)
-                    .await?;
-                if changed.rows_affected != 1 {
-                    return Err(StoreError::Conflict(checklist_changed()));
-                }
-                let after = disbursement::Entity::find_by_id(before.id)
-                    .one(&txn)
-                    .await?
-                    .ok_or_else(|| corrupt("disbursement", before.id, "vanished"))?;
-                audit::record_update(&txn, actor, "disbursements", before.id, &before, &after).await?;
+                    .filter(disbursement::Column::LockVersion.eq(lock_version));
+                audit::conditional_update(&txn, actor, update, &before, before.id, || {
+                    StoreError::Conflict(checklist_changed())
+                })
+                .await?;
             }
         }
         let checklist = checklist_in(&txn, formulation_id).await?;
@@ -1674,7 +1657,7 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| corrupt("formulation", formulation_id, "checklist without a row"))?;
-        let changed = disbursement::Entity::update_many()
+        let update = disbursement::Entity::update_many()
             .col_expr(
                 disbursement::Column::Amount,
                 Expr::value(award.institute_contribution),
@@ -1687,23 +1670,17 @@ impl Store {
             )
             .col_expr(disbursement::Column::UpdatedAt, Expr::value(DbTimestamp::now()))
             .filter(disbursement::Column::Id.eq(before.id))
-            .filter(disbursement::Column::PaidOn.is_null())
-            .exec(&txn)
-            .await?;
-        if changed.rows_affected != 1 {
-            return Err(refuse(
+            .filter(disbursement::Column::PaidOn.is_null());
+        audit::conditional_update(&txn, actor, update, &before, before.id, || {
+            refuse(
                 "disburse",
                 StoreError::Conflict(Said::both(
                     "Art. 33: la cofinanciación se entrega en un solo pago",
                     "Art. 33: the co-financing is paid in a single disbursement",
                 )),
-            ));
-        }
-        let after = disbursement::Entity::find_by_id(before.id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| corrupt("disbursement", before.id, "vanished"))?;
-        audit::record_update(&txn, actor, "disbursements", before.id, &before, &after).await?;
+            )
+        })
+        .await?;
         let checklist = checklist_in(&txn, formulation_id).await?;
         txn.commit().await?;
         Ok(checklist)

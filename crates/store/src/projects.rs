@@ -886,29 +886,23 @@ impl Store {
         validate_targets(unit, edit.baseline, edit.goal)
             .map_err(|problems| StoreError::Invalid(problems_text(&problems).into()))?;
         let txn = self.db.begin().await?;
-        let changed = indicator::Entity::update_many()
+        let update = indicator::Entity::update_many()
             .col_expr(indicator::Column::Baseline, Expr::value(Dec(edit.baseline)))
             .col_expr(indicator::Column::Goal, Expr::value(Dec(edit.goal)))
             .col_expr(indicator::Column::Status, Expr::value(edit.status.to_string()))
             .col_expr(indicator::Column::LockVersion, Expr::value(edit.lock_version + 1))
             .filter(indicator::Column::Id.eq(before.id))
-            .filter(indicator::Column::LockVersion.eq(edit.lock_version))
-            .exec(&txn)
-            .await?;
-        if changed.rows_affected != 1 {
-            return Err(StoreError::Conflict(
+            .filter(indicator::Column::LockVersion.eq(edit.lock_version));
+        audit::conditional_update(&txn, actor, update, &before, before.id, || {
+            StoreError::Conflict(
                 format!(
                     "indicator {number} of project {code} was changed by somebody else since you opened it; \
                  reload it and make your change again"
                 )
                 .into(),
-            ));
-        }
-        let after = indicator::Entity::find_by_id(before.id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| not_found_indicator(code, number))?;
-        audit::record_update(&txn, actor, "indicators", after.id, &before, &after).await?;
+            )
+        })
+        .await?;
         touch_project(&txn, p.id).await?;
         txn.commit().await?;
         self.indicator_for_edit(code, number)
@@ -1001,7 +995,7 @@ impl Store {
             }
         };
         // Only a row still "submitted" changes: a second reviewer at the same time changes nothing.
-        let changed = indicator_measurement::Entity::update_many()
+        let update = indicator_measurement::Entity::update_many()
             .col_expr(
                 indicator_measurement::Column::Status,
                 Expr::value(new_status.to_string()),
@@ -1016,22 +1010,11 @@ impl Store {
             )
             .col_expr(indicator_measurement::Column::ReviewComment, Expr::value(comment))
             .filter(indicator_measurement::Column::Id.eq(id))
-            .filter(indicator_measurement::Column::Status.eq(MeasurementStatus::Submitted.as_str()))
-            .exec(&txn)
-            .await?;
-        if changed.rows_affected != 1 {
-            return Err(StoreError::Conflict(
-                format!("measurement {id} was reviewed by somebody else meanwhile").into(),
-            ));
-        }
-        let after = indicator_measurement::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                entity: "measurement",
-                id: id.to_string(),
-            })?;
-        audit::record_update(&txn, actor, "indicator_measurements", id, &before, &after).await?;
+            .filter(indicator_measurement::Column::Status.eq(MeasurementStatus::Submitted.as_str()));
+        audit::conditional_update(&txn, actor, update, &before, id, || {
+            StoreError::Conflict(format!("measurement {id} was reviewed by somebody else meanwhile").into())
+        })
+        .await?;
         if new_status == MeasurementStatus::Approved {
             refresh_current_value(&txn, actor, before.indicator_id).await?;
             if let Some(project_id) = before.project_id {

@@ -546,7 +546,7 @@ impl Store {
                 .await
                 .map_err(|_| changed_meanwhile(&state.household))?,
         };
-        let changed = household_verification::Entity::update_many()
+        let update = household_verification::Entity::update_many()
             .col_expr(
                 household_verification::Column::Status,
                 Expr::value(decision.status.to_string()),
@@ -573,17 +573,11 @@ impl Store {
             )
             .filter(household_verification::Column::Id.eq(before.id))
             .filter(household_verification::Column::LockVersion.eq(decision.lock_version))
-            .filter(household_verification::Column::Status.eq(VerificationStatus::Pending.as_str()))
-            .exec(&txn)
-            .await?;
-        if changed.rows_affected != 1 {
-            return Err(changed_meanwhile(&state.household));
-        }
-        let after = household_verification::Entity::find_by_id(before.id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| not_found_household(household_id))?;
-        audit::record_update(&txn, actor, "household_verifications", after.id, &before, &after).await?;
+            .filter(household_verification::Column::Status.eq(VerificationStatus::Pending.as_str()));
+        audit::conditional_update(&txn, actor, update, &before, before.id, || {
+            changed_meanwhile(&state.household)
+        })
+        .await?;
         let kind = if decision.status == VerificationStatus::Withdrawn {
             LetterKind::Withdrawal
         } else {
