@@ -3,7 +3,7 @@
 //! One project: `vereda evaluate FILE [--json] [--xlsx OUT] [--pdf OUT] [--rules ID|FILE]` reads a
 //! formulation (TOML or JSON, one schema, or a filled XLSX template), validates it and prints
 //! the report or one JSON document. `vereda evaluate --template OUT.xlsx` writes the empty
-//! template (`vereda_screen::formulation_xlsx`). Many: `vereda evaluate --batch DIR|FILE.jsonl
+//! template (`vereda_documents::formulation_xlsx`). Many: `vereda evaluate --batch DIR|FILE.jsonl
 //! --out results.csv` evaluates every file of a directory or every line of a JSONL file in
 //! parallel, one CSV row each; a project that does not parse or validate gets its message in the
 //! `error` column and the batch goes on.
@@ -24,6 +24,10 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
+use vereda_documents::evaluation_pdf::{self, EvaluationReport};
+use vereda_documents::evaluation_xlsx;
+use vereda_documents::formulation_file::ProjectFormat;
+use vereda_documents::formulation_xlsx::{self, FormulationImportError};
 use vereda_domain::finance::rules::{FamilyLabourTreatment, FinancialRules};
 use vereda_domain::finance::{
     CashFlowYear, CofinancingSplit, Evaluation, Evaluator, Formulation, Funder, Irr, Problem, SwitchingValue,
@@ -32,11 +36,7 @@ use vereda_domain::finance::{
 use vereda_domain::money::format_amount;
 use vereda_domain::rules::{RuleBook, RuleSet, YearChoice};
 use vereda_domain::territory::{DaneCode, catalog};
-use vereda_screen::evaluation_pdf::{self, EvaluationReport};
-use vereda_screen::evaluation_xlsx;
-use vereda_screen::formulation_file::ProjectFormat;
-use vereda_screen::formulation_xlsx::{self, FormulationImportError};
-use vereda_screen::screening::write_atomically;
+use vereda_screening::screening::write_atomically;
 
 use crate::rule_sets::{listing, rule_book};
 
@@ -271,7 +271,7 @@ impl Outcome {
         })
     }
 
-    /// What the PDF report and the workbook show (`vereda_screen`, shared with the web page).
+    /// What the PDF report and the workbook show (`vereda_documents`, shared with the web page).
     fn report<'a>(&'a self, place: &'a str) -> EvaluationReport<'a> {
         EvaluationReport {
             formulation: &self.formulation,
@@ -432,7 +432,7 @@ fn funder_name(funder: &Funder) -> String {
 }
 
 /// A column of the terminal's cash-flow table: English header, value of a year. (The PDF and
-/// the workbook have their Spanish columns in `vereda_screen::evaluation_pdf`.)
+/// the workbook have their Spanish columns in `vereda_documents::evaluation_pdf`.)
 type FlowColumn = (&'static str, fn(&CashFlowYear) -> Decimal);
 
 /// The columns of the cash-flow table, in order.

@@ -238,7 +238,7 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             Ok(())
         }
         Command::Import(ImportCommand::Ipm { file, reference_year }) => {
-            let parsed = vereda_screen::poverty::read_poverty_file(&file);
+            let parsed = vereda_screening::poverty::read_poverty_file(&file);
             let records = match parsed {
                 Ok(parsed) => parsed.records,
                 Err(error) => bail!("{error}\nnothing was imported"),

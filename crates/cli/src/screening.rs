@@ -9,8 +9,8 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use vereda_domain::eligibility::{CallLimits, Screener};
 use vereda_domain::rules::{RuleBook, RuleSet};
-use vereda_screen::screening::{self, RegistryFile, ScreeningJob};
-use vereda_screen::synthetic::{SyntheticOptions, write_synthetic_registry};
+use vereda_screening::screening::{self, RegistryFile, ScreeningJob};
+use vereda_screening::synthetic::{SyntheticOptions, write_synthetic_registry};
 
 use crate::rule_sets::{listing, rule_book};
 

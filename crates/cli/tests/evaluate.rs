@@ -471,8 +471,8 @@ fn the_workbook_has_the_four_sheets() {
 
 #[test]
 fn the_cocoa_example_round_trips_through_the_xlsx_template() {
+    use vereda_documents::formulation_xlsx::{read_formulation, write_template_filled};
     use vereda_domain::finance::Formulation;
-    use vereda_screen::formulation_xlsx::{read_formulation, write_template_filled};
 
     let source = std::fs::read_to_string(example("cacao-tumaco.toml")).expect("the example");
     let formulation: Formulation = toml::from_str(&source).expect("the example parses");

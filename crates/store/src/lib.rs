@@ -22,6 +22,7 @@ pub mod screening;
 pub mod sessions;
 pub mod targeting;
 pub mod territory;
+#[cfg(feature = "test-support")]
 pub mod test_support;
 pub mod types;
 pub mod verification;

@@ -6,10 +6,10 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
+use vereda_documents::evaluation_pdf::EvaluationReport;
 use vereda_domain::finance::rules::FinancialRules;
 use vereda_domain::finance::{CofinancingSplit, Evaluation, Evaluator, Formulation, Problem, split};
 use vereda_domain::rules::{RuleBook, RuleSet, YearChoice};
-use vereda_screen::evaluation_pdf::EvaluationReport;
 
 use crate::error::AppError;
 
@@ -42,7 +42,7 @@ pub fn example(id: &str) -> Option<&'static Example> {
 }
 
 /// The format of a project file: one schema, two syntaxes.
-pub use vereda_screen::formulation_file::ProjectFormat as Format;
+pub use vereda_documents::formulation_file::ProjectFormat as Format;
 
 /// How the rule set was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -242,16 +242,16 @@ fn report<'a>(evaluated: &'a Evaluated, name: &'a str) -> EvaluationReport<'a> {
     }
 }
 
-/// The evaluation as a PDF report (`vereda_screen::evaluation_pdf`, as `vereda evaluate --pdf`).
+/// The evaluation as a PDF report (`vereda_documents::evaluation_pdf`, as `vereda evaluate --pdf`).
 pub fn pdf(evaluated: &Evaluated) -> Vec<u8> {
     let name = municipality_name(&evaluated.formulation.frame.municipality);
-    vereda_screen::evaluation_pdf::render(&report(evaluated, &name))
+    vereda_documents::evaluation_pdf::render(&report(evaluated, &name))
 }
 
-/// The evaluation as a workbook (`vereda_screen::evaluation_xlsx`, as `vereda evaluate --xlsx`).
+/// The evaluation as a workbook (`vereda_documents::evaluation_xlsx`, as `vereda evaluate --xlsx`).
 pub fn workbook(evaluated: &Evaluated) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let name = municipality_name(&evaluated.formulation.frame.municipality);
-    vereda_screen::evaluation_xlsx::workbook(&report(evaluated, &name))
+    vereda_documents::evaluation_xlsx::workbook(&report(evaluated, &name))
 }
 
 #[cfg(test)]

@@ -19,8 +19,8 @@ use sha2::{Digest, Sha256};
 use vereda_domain::audit::Actor;
 use vereda_domain::eligibility::{CallLimits, Screener};
 use vereda_domain::rules::{RuleBook, RuleSet};
-use vereda_screen::screening::{self, RegistryFile, ScreeningError, ScreeningJob};
-use vereda_screen::table::RowError;
+use vereda_screening::screening::{self, RegistryFile, ScreeningError, ScreeningJob};
+use vereda_screening::table::RowError;
 use vereda_store::Store;
 use vereda_store::screening::{CompletedRun, NewScreeningResult, RunError, RunProgress};
 

@@ -283,7 +283,7 @@ async fn an_officer_logs_in_sees_the_workspace_and_logs_out() {
 /// A few golden households (the first 22 columns of the screening golden cases) and the
 /// five registries, written into `dir`.
 fn small_screening_files(dir: &std::path::Path) -> (std::path::PathBuf, Vec<(String, std::path::PathBuf)>) {
-    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../screen/tests/golden");
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../screening/tests/golden");
     let mut reader = csv::Reader::from_path(golden.join("cases.csv")).expect("cases.csv");
     let households = dir.join("hogares.csv");
     let mut writer = csv::WriterBuilder::new()

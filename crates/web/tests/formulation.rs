@@ -322,7 +322,7 @@ mod screened {
 
     fn golden(name: &str) -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../screen/tests/golden")
+            .join("../screening/tests/golden")
             .join(name)
     }
 

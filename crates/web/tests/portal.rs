@@ -148,7 +148,7 @@ async fn the_demo_iati_export_is_valid_against_the_2_03_schema() {
     assert!(xml.body.contains("<iati-activities version=\"2.03\""));
     assert_eq!(xml.body.matches("<iati-activity ").count(), 4);
     assert!(xml.body.contains("<dimension name=\"sex\" value=\"female\""));
-    match vereda_screen::iati::validate_with_xmllint(&xml.body) {
+    match vereda_documents::iati::validate_with_xmllint(&xml.body) {
         Ok(Some(())) => {}
         Ok(None) => {
             assert!(

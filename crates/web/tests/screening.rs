@@ -21,7 +21,7 @@ const REGISTRIES: [&str; 5] = [
 
 fn golden(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../screen/tests/golden")
+        .join("../screening/tests/golden")
         .join(name)
 }
 
@@ -62,7 +62,7 @@ fn golden_households() -> Vec<u8> {
 
 /// results.csv as the contract (and `vereda screen`) writes it for the golden cases.
 fn expected_results() -> String {
-    let mut text = format!("{}\n", vereda_screen::screening::RESULTS_HEADER);
+    let mut text = format!("{}\n", vereda_screening::screening::RESULTS_HEADER);
     for case in &cases()[1..] {
         text.push_str(&format!(
             "{},{}\n",

@@ -8,8 +8,8 @@ use axum::response::Response;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use vereda_documents::iati::{Publisher, activities_xml};
 use vereda_domain::monitoring::{ProjectCard, PublishedMeasurement};
-use vereda_screen::iati::{Publisher, activities_xml};
 use vereda_store::projects::{ProjectFilter, ProjectSummary};
 
 use crate::AppState;

@@ -221,7 +221,7 @@ fn parse_upload(name: &str, bytes: &[u8]) -> Result<(PovertyRecords, String), Ve
         .and_then(|()| std::fs::write(&path, bytes))
         .map_err(|e| vec![format!("{file_name}: {e}")])
         .and_then(|()| {
-            vereda_screen::poverty::read_poverty_file(&path)
+            vereda_screening::poverty::read_poverty_file(&path)
                 .map(|file| {
                     (
                         file.records,

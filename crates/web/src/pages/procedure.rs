@@ -439,7 +439,7 @@ async fn resolution_pdf(
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
     let (record, award, signer) = award_parts(&state, id).await?;
-    let document = vereda_screen::minutes_pdf::Document {
+    let document = vereda_documents::minutes_pdf::Document {
         title: format!("Resolución de adjudicación {} (Art. 27)", award.number),
         sections: vec![(
             "Resuelve".to_owned(),
@@ -464,7 +464,7 @@ async fn resolution_pdf(
     };
     Ok(pdf(
         format!("{}.pdf", award.number),
-        vereda_screen::minutes_pdf::render(&document),
+        vereda_documents::minutes_pdf::render(&document),
     ))
 }
 
@@ -869,16 +869,16 @@ async fn minutes_pdf(
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
     let minutes = state.store.minutes(id).await?;
-    let document = vereda_screen::minutes_pdf::minutes_document(&minutes_text(&minutes));
+    let document = vereda_documents::minutes_pdf::minutes_document(&minutes_text(&minutes));
     Ok(pdf(
         format!("acta-comite-{id}.pdf"),
-        vereda_screen::minutes_pdf::render(&document),
+        vereda_documents::minutes_pdf::render(&document),
     ))
 }
 
 /// The minutes as the PDF writes them (Spanish, the language of the act).
-fn minutes_text(minutes: &Minutes) -> vereda_screen::minutes_pdf::MinutesText {
-    use vereda_screen::minutes_pdf::MinutesText;
+fn minutes_text(minutes: &Minutes) -> vereda_documents::minutes_pdf::MinutesText {
+    use vereda_documents::minutes_pdf::MinutesText;
     MinutesText {
         session: minutes.session_id,
         held_on: minutes.held_on.to_string(),

@@ -12,11 +12,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use vereda_documents::map::{Frame, MapSpec, SEQUENTIAL, Shade, municipality_map};
 use vereda_domain::monitoring::{
     ExecutionStatus, IndicatorProgress, ProjectCard, PublishedMeasurement, ResultArea,
 };
 use vereda_domain::territory::{DaneCode, DepartmentCode, catalog};
-use vereda_screen::map::{Frame, MapSpec, SEQUENTIAL, Shade, municipality_map};
 use vereda_store::projects::{
     MeasurementQuery, MeasurementRow, ProjectFilter, ProjectSummary, Rollup, SEVERAL_DEPARTMENTS,
 };

@@ -17,7 +17,7 @@ use vereda_domain::accounts::Permission;
 use vereda_domain::eligibility::{CallLimits, Explanation, Screener};
 use vereda_domain::rules::RuleSet;
 use vereda_domain::territory::{DaneCode, catalog};
-use vereda_screen::screening::RegistryFile;
+use vereda_screening::screening::RegistryFile;
 use vereda_store::households::HouseholdSummary;
 use vereda_store::programs::Call;
 use vereda_store::screening::{

@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use vereda_documents::map::{Frame, MapSpec, SEQUENTIAL, Shade, municipality_map};
+use vereda_documents::targeting_pdf::{TargetingReport, render as render_pdf};
 use vereda_domain::accounts::Permission;
 use vereda_domain::program::ProgramLine;
 use vereda_domain::targeting::{
@@ -19,8 +21,6 @@ use vereda_domain::targeting::{
     parse_interventions_csv, prioritize,
 };
 use vereda_domain::territory::{DaneCode, catalog};
-use vereda_screen::map::{Frame, MapSpec, SEQUENTIAL, Shade, municipality_map};
-use vereda_screen::targeting_pdf::{TargetingReport, render as render_pdf};
 use vereda_store::programs::Call;
 use vereda_store::targeting::{InterventionRow, NewTargetingDocument, SOURCE_CSV, TargetingDocument};
 

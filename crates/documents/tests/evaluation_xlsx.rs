@@ -3,11 +3,11 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
+use vereda_documents::evaluation_pdf::EvaluationReport;
+use vereda_documents::evaluation_xlsx::workbook;
+use vereda_documents::formulation_file::ProjectFormat;
 use vereda_domain::finance::{Evaluator, split};
 use vereda_domain::rules::RuleBook;
-use vereda_screen::evaluation_pdf::EvaluationReport;
-use vereda_screen::evaluation_xlsx::workbook;
-use vereda_screen::formulation_file::ProjectFormat;
 
 const COCOA: &str = include_str!("../../../examples/cacao-tumaco.toml");
 

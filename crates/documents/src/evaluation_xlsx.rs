@@ -11,9 +11,9 @@ use vereda_domain::finance::Irr;
 use vereda_domain::finance::SwitchingValue;
 use vereda_domain::finance::rules::IncomePeriod;
 
-use crate::evaluation_pdf::{
-    EvaluationReport, FLOW_COLUMNS, decimal_percent, funder_name, irr_text, pesos, ratio, switching_text,
-    value_text,
+use crate::evaluation_pdf::EvaluationReport;
+use crate::evaluation_text::{
+    FLOW_COLUMNS, decimal_percent, funder_name, irr_text, pesos, ratio, switching_text, value_text,
 };
 
 fn number(value: Decimal) -> f64 {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use jiff::civil::date;
 use vereda_domain::eligibility::{CallLimits, Screener};
 use vereda_domain::rules::{RuleBook, RuleSet};
-use vereda_screen::screening::{self, RegistryFile, ScreeningError, ScreeningJob, ScreeningRun};
+use vereda_screening::screening::{self, RegistryFile, ScreeningError, ScreeningJob, ScreeningRun};
 
 const REGISTRIES: [&str; 5] = [
     "ruv",

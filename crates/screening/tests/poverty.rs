@@ -4,8 +4,8 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::Workbook;
 use tempfile::TempDir;
 use vereda_domain::territory::{DaneCode, PovertyIndex};
-use vereda_screen::poverty::{PovertyFileError, read_poverty_file};
-use vereda_screen::table::TableError;
+use vereda_screening::poverty::{PovertyFileError, read_poverty_file};
+use vereda_screening::table::TableError;
 
 enum Cell {
     Text(&'static str),

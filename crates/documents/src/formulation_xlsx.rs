@@ -21,8 +21,8 @@ use vereda_domain::finance::formulation::{
     Responsibility, ScheduledActivity, TechnicalAssistanceCost,
 };
 
-use crate::screening::write_atomically;
-use crate::table::{RowError, find_column, normalize_header, parse_decimal};
+use vereda_screening::screening::write_atomically;
+use vereda_screening::table::{RowError, find_column, normalize_header, parse_decimal};
 
 pub const SHEET_PROJECT: &str = "Proyecto";
 pub const SHEET_OPERATING: &str = "Estructura operativa";

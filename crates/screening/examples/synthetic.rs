@@ -1,11 +1,11 @@
-//! Writes a synthetic screening data set: `cargo run --release -p vereda-screen --example
+//! Writes a synthetic screening data set: `cargo run --release -p vereda-screening --example
 //! synthetic -- N DIR [SEED]` (the seed defaults to 42).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use vereda_screen::synthetic::{SyntheticOptions, write_synthetic_registry};
+use vereda_screening::synthetic::{SyntheticOptions, write_synthetic_registry};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -7,7 +7,8 @@ use rust_decimal::Decimal;
 use vereda_domain::targeting::{Coverage, CoverageInput, Ranked, Weights};
 use vereda_domain::territory::catalog;
 
-use crate::evaluation_pdf::{A4_LANDSCAPE, Align, Layout, assemble, pesos};
+use crate::evaluation_text::pesos;
+use crate::pdf_layout::{A4_LANDSCAPE, Align, Layout, assemble};
 
 /// What the document states; borrowed from a stored document.
 pub struct TargetingReport<'a> {

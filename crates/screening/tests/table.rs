@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use tempfile::TempDir;
-use vereda_screen::table::{TableError, read_table, read_table_with_header};
+use vereda_screening::table::{TableError, read_table, read_table_with_header};
 
 enum Cell {
     Text(&'static str),
@@ -48,7 +48,7 @@ fn write_xlsx(dir: &TempDir, name: &str, sheets: &[(&str, &[&[Cell]])]) -> PathB
     path
 }
 
-fn lines_and_cells(table: &vereda_screen::table::Table) -> Vec<(usize, Vec<&str>)> {
+fn lines_and_cells(table: &vereda_screening::table::Table) -> Vec<(usize, Vec<&str>)> {
     table
         .rows()
         .iter()

@@ -1,11 +1,11 @@
 //! The committee's minutes (Art. 23) and the award resolution (Art. 27) as plain PDF documents
-//! (A4 portrait, standard Helvetica in WinAnsiEncoding as in `evaluation_pdf`): a title and
+//! (A4 portrait, standard Helvetica in WinAnsiEncoding as in `pdf_layout`): a title and
 //! sections of wrapped lines. The web application builds the text from the stored session or
 //! award; this module only lays it out.
 
 use pdf_writer::{Content, Str};
 
-use crate::evaluation_pdf::{BOLD, REGULAR, assemble, win_ansi};
+use crate::pdf_layout::{BOLD, REGULAR, assemble, win_ansi};
 
 const PAGE_WIDTH: f32 = 595.0;
 const PAGE_HEIGHT: f32 = 842.0;

@@ -6,12 +6,12 @@ use std::str::FromStr;
 use calamine::{Reader, Xlsx, open_workbook};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::Workbook;
+use vereda_documents::formulation_xlsx::{
+    FormulationImportError, read_formulation, write_template, write_template_filled,
+};
 use vereda_domain::finance::formulation::{
     Activity, ActivityYear, BudgetLine, ExpenseCategory, Formulation, Frame, Funder, ParticipatingHousehold,
     Responsibility, ScheduledActivity, TechnicalAssistanceCost,
-};
-use vereda_screen::formulation_xlsx::{
-    FormulationImportError, read_formulation, write_template, write_template_filled,
 };
 
 fn d(text: &str) -> Decimal {

@@ -1,0 +1,149 @@
+//! The words and figures of a financial evaluation, in Spanish, shared by the PDF report and
+//! the workbook: amounts, percentages, IRR, the labels of the domain's codes and the columns
+//! of the cash-flow table.
+
+use rust_decimal::Decimal;
+use vereda_domain::finance::{CashFlowYear, Funder, Irr, SwitchingValue, Value};
+use vereda_domain::money::format_amount;
+
+pub(crate) fn pesos(amount: Decimal) -> String {
+    let text = format_amount(amount.round_dp(0));
+    if amount.round_dp(0) < Decimal::ZERO && !text.starts_with('-') {
+        format!("-{text}")
+    } else {
+        text
+    }
+}
+
+pub(crate) fn percent(rate: f64) -> String {
+    format!("{:.2} %", rate * 100.0).replace('.', ",")
+}
+
+pub(crate) fn decimal_percent(fraction: Decimal) -> String {
+    format!(
+        "{} %",
+        format_amount((fraction * Decimal::ONE_HUNDRED).round_dp(2))
+    )
+}
+
+pub(crate) fn signed_percent(fraction: Decimal) -> String {
+    let sign = if fraction > Decimal::ZERO { "+" } else { "" };
+    format!("{sign}{}", decimal_percent(fraction))
+}
+
+pub(crate) fn ratio(value: Option<Decimal>) -> String {
+    value.map_or_else(|| "indefinida".to_owned(), |r| format_amount(r.round_dp(4)))
+}
+
+pub(crate) fn irr_text(irr: &Irr) -> String {
+    match irr {
+        Irr::None => "no existe".to_owned(),
+        Irr::Unique(rate) => percent(*rate),
+        Irr::Several(rates) => {
+            let list: Vec<String> = rates.iter().map(|r| percent(*r)).collect();
+            format!("varias ({})", list.join("; "))
+        }
+    }
+}
+
+pub(crate) fn value_text(value: &Value) -> String {
+    match value {
+        Value::Rate(rate) => percent(*rate),
+        Value::NoIrr => "sin TIR".to_owned(),
+        Value::SeveralIrr(rates) => irr_text(&Irr::Several(rates.clone())),
+        Value::Ratio(r) => format_amount(r.round_dp(4)),
+        Value::Undefined => "indefinido".to_owned(),
+        Value::Smmlv(s) => format!("{} SMMLV", format_amount(s.round_dp(2))),
+        Value::Years(years) => format!("{years} años"),
+        Value::Count(count) => count.to_string(),
+        Value::Amount(amount) => format!("COP {}", pesos(*amount)),
+        Value::Present(true) => "presente".to_owned(),
+        Value::Present(false) => "ausente".to_owned(),
+        Value::NotApplicable => "no aplica".to_owned(),
+    }
+}
+
+pub(crate) fn switching_text(value: SwitchingValue, search_max: Decimal) -> String {
+    match value {
+        SwitchingValue::Found(change) => percent(change),
+        SwitchingValue::AlreadyBelow => "no existe: la TIR base ya está por debajo del mínimo".to_owned(),
+        SwitchingValue::NotInRange => format!(
+            "no existe hasta {}: la TIR se mantiene en el mínimo o por encima",
+            decimal_percent(search_max)
+        ),
+    }
+}
+
+/// Spanish labels of the domain's codes (the web's `es` locale says the same).
+pub(crate) fn label(code: &str) -> String {
+    let known = match code {
+        "no_land" => "Sin costo de la tierra",
+        "accompaniment_plan" => "Plan de acompañamiento y capacitación",
+        "employment_initiative" => "Iniciativa de empleo directo",
+        "horizon" => "Horizonte de evaluación",
+        "irr" => "Tasa interna de retorno",
+        "benefit_cost" => "Relación beneficio/costo",
+        "family_income" => "Ingreso neto por familia",
+        "eligible_expenses" => "Al instituto solo gastos elegibles",
+        "counterpart_covers_ineligible" => "La contrapartida cubre los gastos no elegibles",
+        "price" => "Precio",
+        "yield" => "Rendimiento",
+        "costs" => "Costos",
+        "requested" => "lo solicitado",
+        "institute_maximum" => "el monto máximo",
+        "eligible_total" => "el total elegible",
+        "works_in_parcel" => "Obras intraprediales",
+        "physical_infrastructure" => "Infraestructura física",
+        "goods_and_equipment" => "Bienes y equipos",
+        "materials_and_supplies" => "Materiales y suministros",
+        "technical_assistance" => "Asistencia técnica",
+        "personal_services" => "Servicios personales",
+        "land" => "Terrenos",
+        "maintenance" => "Mantenimiento",
+        "rent" => "Arrendamiento",
+        "insurance" => "Seguros",
+        "taxes" => "Impuestos",
+        other => return other.replace('_', " "),
+    };
+    known.to_owned()
+}
+
+pub(crate) fn funder_name(funder: &Funder) -> String {
+    match funder {
+        Funder::Institute => "Instituto".to_owned(),
+        Funder::Counterpart => "Contrapartida".to_owned(),
+        Funder::Other(name) => name.clone(),
+    }
+}
+
+/// A column of the cash-flow table: short Spanish header (the PDF's narrow columns), full
+/// Spanish header (the workbook), value of a year.
+pub(crate) type FlowColumn = (&'static str, &'static str, fn(&CashFlowYear) -> Decimal);
+
+/// The cash-flow columns of both the PDF report and the workbook (`evaluation_xlsx`).
+pub(crate) const FLOW_COLUMNS: [FlowColumn; 12] = [
+    ("Ingresos", "Ingresos", |y| y.income),
+    ("Operación", "Costos de operación", |y| y.operating_costs),
+    ("Por producto", "Costos por producto", |y| y.output_costs),
+    ("M.O. contratada", "Mano de obra contratada", |y| y.hired_labour),
+    ("M.O. familiar", "Mano de obra familiar (valorada)", |y| {
+        y.family_labour
+    }),
+    ("M.O. fam. cargada", "Mano de obra familiar cargada", |y| {
+        y.family_labour_charged
+    }),
+    ("Reposiciones", "Reposiciones", |y| y.replacements),
+    ("Inversión", "Inversión", |y| y.investment),
+    ("Acompañamiento", "Acompañamiento integral", |y| {
+        y.technical_assistance
+    }),
+    ("Acomp. neutralizado", "Acompañamiento neutralizado", |y| {
+        y.technical_assistance_neutralised
+    }),
+    ("Valor residual", "Valor residual", |y| y.residual_value),
+    ("Flujo neto", "Flujo neto", |y| y.net_flow),
+];
+
+pub(crate) fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
