@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod eligibility;
 pub mod finance;
 pub mod household;
+pub mod message;
 pub mod money;
 pub mod monitoring;
 pub mod parcel;

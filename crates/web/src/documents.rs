@@ -2,6 +2,7 @@
 //! of a household): multipart reading with a size limit, the type told from the first bytes,
 //! and keeping the bytes under their SHA-256 in the uploads directory.
 
+use crate::i18n::Arg;
 use std::io::Write;
 
 use axum::extract::Multipart;
@@ -99,7 +100,7 @@ pub(crate) async fn read_form(
             if bytes.len() + chunk.len() > limit_bytes {
                 return Err(AppError::with_detail(
                     ErrorCode::PayloadTooLarge,
-                    lang.t("monitoring.error.too_large").to_owned(),
+                    lang.t("monitoring-error-too_large").to_owned(),
                 ));
             }
             bytes.extend_from_slice(&chunk);
@@ -119,7 +120,7 @@ pub(crate) async fn read_form(
                     bytes,
                 })
             }
-            None => file_problem = Some(lang.t("monitoring.error.file_type").replace("{file}", &file_name)),
+            None => file_problem = Some(lang.t_with("monitoring-error-file_type", &[("file", Arg::from(&file_name))])),
         }
     }
     Ok((fields, file, file_problem))

@@ -183,7 +183,7 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| path.clone());
     let wants_json = path.starts_with("/api/") || path == "/healthz";
-    let lang = Lang::from_headers(request.headers());
+    let lang = crate::i18n::lang_from_headers(request.headers());
     let response = next.run(request).await;
 
     let error = match response.extensions().get::<RenderedError>() {
@@ -207,10 +207,10 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
     };
     let message = match (detail, error.code) {
         (Some(detail), ErrorCode::Internal) => {
-            format!("{} ({detail})", lang.t(&format!("error.{}", error.code.name())))
+            format!("{} ({detail})", lang.t(&format!("error-{}", error.code.name())))
         }
         (Some(detail), _) => detail.clone(),
-        (None, code) => lang.t(&format!("error.{}", code.name())).to_owned(),
+        (None, code) => lang.t(&format!("error-{}", code.name())).to_owned(),
     };
     let mut rendered = if wants_json {
         (

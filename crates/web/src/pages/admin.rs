@@ -179,7 +179,7 @@ async fn import_ipm(
         let page = ipm_page(
             &state,
             &visitor,
-            vec![visitor.lang.t("ipm.no_file").to_owned()],
+            vec![visitor.lang.t("ipm-no_file").to_owned()],
             None,
         )
         .await?;
@@ -261,7 +261,7 @@ async fn assign_office(
             match wanted {
                 Some(id) => Some(id),
                 None => {
-                    let message = format!("{}: {text:?}", visitor.lang.t("users.unknown_office"));
+                    let message = format!("{}: {text:?}", visitor.lang.t("users-unknown_office"));
                     let page = users_page(&state, &visitor, Some(message), None).await?;
                     return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
                 }

@@ -2,6 +2,7 @@
 //! rule set, the year's SMMLV, the territorial offices and the line; an AREL call also carries
 //! its maximum co-financing percentage and cap in SMMLV (Art. 43).
 
+use crate::i18n::Arg;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, State};
@@ -62,7 +63,7 @@ pub fn read_decimal(lang: Lang, field: &str, text: &str, errors: &mut FieldError
     match plain.parse::<Decimal>() {
         Ok(value) => Some(value),
         Err(_) => {
-            errors.add(field, lang.t("call_form.error_number").replace("{value}", &text));
+            errors.add(field, lang.t_with("call_form-error_number", &[("value", Arg::from(&text))]));
             None
         }
     }
@@ -188,7 +189,7 @@ async fn new_call(State(state): State<AppState>, visitor: Visitor) -> Result<Res
 async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall, FieldErrors), AppError> {
     let mut errors = FieldErrors::default();
     let required = |errors: &mut FieldErrors, field: &str| {
-        errors.add(field, lang.t("call_form.error_required").to_owned())
+        errors.add(field, lang.t("call_form-error_required").to_owned())
     };
     let programs = state.store.programs().await?;
     let program_id = form
@@ -202,8 +203,7 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
         } else {
             errors.add(
                 "program",
-                lang.t("call_form.error_unknown")
-                    .replace("{value}", &form.program),
+                lang.t_with("call_form-error_unknown", &[("value", Arg::from(&form.program))]),
             );
         }
     }
@@ -212,7 +212,7 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
     } else if form.code.chars().count() > 40 {
         errors.add(
             "code",
-            lang.t("call_form.error_too_long").replace("{value}", &form.code),
+            lang.t_with("call_form-error_too_long", &[("value", Arg::from(&form.code))]),
         );
     }
     if form.name.is_empty() {
@@ -227,8 +227,7 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
         _ => {
             errors.add(
                 "budget_year",
-                lang.t("call_form.error_year")
-                    .replace("{value}", &form.budget_year),
+                lang.t_with("call_form-error_year", &[("value", Arg::from(&form.budget_year))]),
             );
             None
         }
@@ -239,8 +238,7 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
         Some(amount) if amount <= Decimal::ZERO => {
             errors.add(
                 "budget_cop",
-                lang.t("call_form.error_positive")
-                    .replace("{value}", &form.budget_cop),
+                lang.t_with("call_form-error_positive", &[("value", Arg::from(&form.budget_cop))]),
             );
         }
         _ => {}
@@ -251,16 +249,14 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
     } else if book.get(&form.rule_set).is_none() {
         errors.add(
             "rule_set",
-            lang.t("call_form.error_unknown")
-                .replace("{value}", &form.rule_set),
+            lang.t_with("call_form-error_unknown", &[("value", Arg::from(&form.rule_set))]),
         );
     }
     let smmlv = match read_decimal(lang, "smmlv_cop", &form.smmlv_cop, &mut errors) {
         Some(amount) if amount <= Decimal::ZERO => {
             errors.add(
                 "smmlv_cop",
-                lang.t("call_form.error_positive")
-                    .replace("{value}", &form.smmlv_cop),
+                lang.t_with("call_form-error_positive", &[("value", Arg::from(&form.smmlv_cop))]),
             );
             None
         }
@@ -270,8 +266,7 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
             Some((year, None)) => {
                 errors.add(
                     "smmlv_cop",
-                    lang.t("call_form.error_no_smmlv")
-                        .replace("{value}", &year.to_string()),
+                    lang.t_with("call_form-error_no_smmlv", &[("value", Arg::from(&year.to_string()))]),
                 );
                 None
             }
@@ -291,7 +286,7 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
             Some(_) => {}
             None => errors.add(
                 "offices",
-                lang.t("call_form.error_unknown").replace("{value}", text),
+                lang.t_with("call_form-error_unknown", &[("value", Arg::from(text))]),
             ),
         }
     }
@@ -300,7 +295,7 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
         Err(_) => {
             errors.add(
                 "line",
-                lang.t("call_form.error_unknown").replace("{value}", &form.line),
+                lang.t_with("call_form-error_unknown", &[("value", Arg::from(&form.line))]),
             );
             None
         }
@@ -312,13 +307,12 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
             arel_max_pct = read_decimal(lang, "arel_max_pct", &form.arel_max_pct, &mut errors);
             match arel_max_pct {
                 None if form.arel_max_pct.is_empty() => {
-                    errors.add("arel_max_pct", lang.t("call_form.error_arel_required").to_owned())
+                    errors.add("arel_max_pct", lang.t("call_form-error_arel_required").to_owned())
                 }
                 Some(pct) if pct <= Decimal::ZERO || pct > Decimal::ONE_HUNDRED => {
                     errors.add(
                         "arel_max_pct",
-                        lang.t("call_form.error_percent")
-                            .replace("{value}", &form.arel_max_pct),
+                        lang.t_with("call_form-error_percent", &[("value", Arg::from(&form.arel_max_pct))]),
                     );
                 }
                 _ => {}
@@ -327,13 +321,12 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
             match arel_cap_smmlv {
                 None if form.arel_cap_smmlv.is_empty() => errors.add(
                     "arel_cap_smmlv",
-                    lang.t("call_form.error_arel_required").to_owned(),
+                    lang.t("call_form-error_arel_required").to_owned(),
                 ),
                 Some(cap) if cap <= Decimal::ZERO => {
                     errors.add(
                         "arel_cap_smmlv",
-                        lang.t("call_form.error_positive")
-                            .replace("{value}", &form.arel_cap_smmlv),
+                        lang.t_with("call_form-error_positive", &[("value", Arg::from(&form.arel_cap_smmlv))]),
                     );
                 }
                 _ => {}
@@ -347,7 +340,7 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
                 if !value.is_empty() {
                     errors.add(
                         field,
-                        lang.t("call_form.error_arel_only").replace("{value}", value),
+                        lang.t_with("call_form-error_arel_only", &[("value", Arg::from(value))]),
                     );
                 }
             }
@@ -389,10 +382,10 @@ async fn create_call(
             Err(StoreError::Duplicate { .. }) => {
                 errors.add(
                     "code",
-                    lang.t("call_form.error_code_used").replace("{value}", &form.code),
+                    lang.t_with("call_form-error_code_used", &[("value", Arg::from(&form.code))]),
                 );
             }
-            Err(StoreError::Invalid(said)) => errors.add("code", lang.say(&said)),
+            Err(StoreError::Invalid(said)) => errors.add("code", crate::i18n::say_said(lang, &said)),
             Err(other) => return Err(other.into()),
         }
     }

@@ -233,16 +233,16 @@ async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, 
     let source: Result<(String, Format, String), String> = match (file, example(&example_id)) {
         _ if too_large => Err(format!(
             "{} ({} KiB)",
-            lang.t("evaluation.error_too_large"),
+            lang.t("evaluation-error_too_large"),
             EVALUATION_UPLOAD_LIMIT_BYTES / 1024
         )),
         (Some((name, bytes)), _) => {
             let file_name = name.rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
             match Format::of(&file_name) {
-                None => Err(format!("{file_name}: {}", lang.t("evaluation.error_file_type"))),
+                None => Err(format!("{file_name}: {}", lang.t("evaluation-error_file_type"))),
                 Some(format) => match String::from_utf8(bytes) {
                     Ok(text) => Ok((file_name, format, text)),
-                    Err(_) => Err(format!("{file_name}: {}", lang.t("evaluation.error_not_text"))),
+                    Err(_) => Err(format!("{file_name}: {}", lang.t("evaluation-error_not_text"))),
                 },
             }
         }
@@ -251,7 +251,7 @@ async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, 
             Format::Toml,
             example.text.to_owned(),
         )),
-        (None, None) => Err(lang.t("evaluation.error_no_file").to_owned()),
+        (None, None) => Err(lang.t("evaluation-error_no_file").to_owned()),
     };
     let (name, format, text) = match source {
         Ok(source) => source,
@@ -270,7 +270,7 @@ async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, 
         }
         Err(message) => {
             page.errors
-                .push(format!("{name}: {} {message}", lang.t("evaluation.error_parse")));
+                .push(format!("{name}: {} {message}", lang.t("evaluation-error_parse")));
             return rejected(&page);
         }
     };
@@ -366,7 +366,7 @@ async fn export(
         AppError::invalid(format!(
             "{}: {}",
             input.name,
-            lang.t("evaluation.error_file_type")
+            lang.t("evaluation-error_file_type")
         ))
     })?;
     let formulation = format
@@ -452,18 +452,18 @@ fn signed_percent(lang: Lang, fraction: Decimal) -> String {
 
 fn ratio(lang: Lang, ratio: Option<Decimal>) -> String {
     ratio.map_or_else(
-        || lang.t("evaluation.undefined").to_owned(),
+        || lang.t("evaluation-undefined").to_owned(),
         |r| lang.amount(&r.round_dp(4)),
     )
 }
 
 fn irr_text(lang: Lang, irr: &Irr) -> String {
     match irr {
-        Irr::None => lang.t("evaluation.no_irr").to_owned(),
+        Irr::None => lang.t("evaluation-no_irr").to_owned(),
         Irr::Unique(rate) => percent(lang, *rate),
         Irr::Several(rates) => {
             let list: Vec<String> = rates.iter().map(|r| percent(lang, *r)).collect();
-            format!("{} ({})", lang.t("evaluation.several_irr"), list.join("; "))
+            format!("{} ({})", lang.t("evaluation-several_irr"), list.join("; "))
         }
     }
 }
@@ -471,27 +471,27 @@ fn irr_text(lang: Lang, irr: &Irr) -> String {
 fn value_text(lang: Lang, value: &Value) -> String {
     match value {
         Value::Rate(rate) => percent(lang, *rate),
-        Value::NoIrr => lang.t("evaluation.no_irr").to_owned(),
+        Value::NoIrr => lang.t("evaluation-no_irr").to_owned(),
         Value::SeveralIrr(rates) => irr_text(lang, &Irr::Several(rates.clone())),
         Value::Ratio(r) => lang.amount(&r.round_dp(4)),
-        Value::Undefined => lang.t("evaluation.undefined").to_owned(),
+        Value::Undefined => lang.t("evaluation-undefined").to_owned(),
         Value::Smmlv(s) => format!("{} SMMLV", lang.amount(&s.round_dp(2))),
-        Value::Years(years) => format!("{years} {}", lang.t("evaluation.years")),
+        Value::Years(years) => format!("{years} {}", lang.t("evaluation-years")),
         Value::Count(count) => count.to_string(),
         Value::Amount(amount) => format!("COP {}", pesos(lang, *amount)),
-        Value::Present(true) => lang.t("evaluation.present").to_owned(),
-        Value::Present(false) => lang.t("evaluation.missing").to_owned(),
-        Value::NotApplicable => lang.t("evaluation.not_applicable").to_owned(),
+        Value::Present(true) => lang.t("evaluation-present").to_owned(),
+        Value::Present(false) => lang.t("evaluation-missing").to_owned(),
+        Value::NotApplicable => lang.t("evaluation-not_applicable").to_owned(),
     }
 }
 
 fn switching_text(lang: Lang, value: SwitchingValue, search_max: Decimal) -> String {
     match value {
         SwitchingValue::Found(change) => percent(lang, change),
-        SwitchingValue::AlreadyBelow => lang.t("evaluation.switching_already_below").to_owned(),
+        SwitchingValue::AlreadyBelow => lang.t("evaluation-switching_already_below").to_owned(),
         SwitchingValue::NotInRange => format!(
             "{} {}",
-            lang.t("evaluation.switching_not_in_range"),
+            lang.t("evaluation-switching_not_in_range"),
             decimal_percent(lang, search_max)
         ),
     }
@@ -499,8 +499,8 @@ fn switching_text(lang: Lang, value: SwitchingValue, search_max: Decimal) -> Str
 
 fn funder_name(lang: Lang, funder: &Funder) -> String {
     match funder {
-        Funder::Institute => lang.t("evaluation.funder_institute").to_owned(),
-        Funder::Counterpart => lang.t("evaluation.funder_counterpart").to_owned(),
+        Funder::Institute => lang.t("evaluation-funder_institute").to_owned(),
+        Funder::Counterpart => lang.t("evaluation-funder_counterpart").to_owned(),
         Funder::Other(name) => name.clone(),
     }
 }
@@ -509,20 +509,20 @@ fn funder_name(lang: Lang, funder: &Funder) -> String {
 type FlowColumn = (&'static str, fn(&CashFlowYear) -> Decimal);
 
 const FLOW_COLUMNS: [FlowColumn; 12] = [
-    ("evaluation.flow_income", |y| y.income),
-    ("evaluation.flow_operating", |y| y.operating_costs),
-    ("evaluation.flow_output", |y| y.output_costs),
-    ("evaluation.flow_hired", |y| y.hired_labour),
-    ("evaluation.flow_family", |y| y.family_labour),
-    ("evaluation.flow_family_charged", |y| y.family_labour_charged),
-    ("evaluation.flow_replacements", |y| y.replacements),
-    ("evaluation.flow_investment", |y| y.investment),
-    ("evaluation.flow_technical_assistance", |y| y.technical_assistance),
-    ("evaluation.flow_neutralised", |y| {
+    ("evaluation-flow_income", |y| y.income),
+    ("evaluation-flow_operating", |y| y.operating_costs),
+    ("evaluation-flow_output", |y| y.output_costs),
+    ("evaluation-flow_hired", |y| y.hired_labour),
+    ("evaluation-flow_family", |y| y.family_labour),
+    ("evaluation-flow_family_charged", |y| y.family_labour_charged),
+    ("evaluation-flow_replacements", |y| y.replacements),
+    ("evaluation-flow_investment", |y| y.investment),
+    ("evaluation-flow_technical_assistance", |y| y.technical_assistance),
+    ("evaluation-flow_neutralised", |y| {
         y.technical_assistance_neutralised
     }),
-    ("evaluation.flow_residual", |y| y.residual_value),
-    ("evaluation.flow_net", |y| y.net_flow),
+    ("evaluation-flow_residual", |y| y.residual_value),
+    ("evaluation-flow_net", |y| y.net_flow),
 ];
 
 fn place(code: &str) -> String {
@@ -606,14 +606,14 @@ fn net_flow_chart(lang: Lang, years: &[CashFlowYear]) -> (String, String) {
         .map(|y| {
             format!(
                 "{} {}: COP {}",
-                lang.t("evaluation.year"),
+                lang.t("evaluation-year"),
                 y.year,
                 pesos(lang, y.net_flow)
             )
         })
         .collect::<Vec<_>>()
         .join("; ");
-    let title = escape(lang.t("evaluation.chart_title"));
+    let title = escape(lang.t("evaluation-chart_title"));
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -628,7 +628,7 @@ fn net_flow_chart(lang: Lang, years: &[CashFlowYear]) -> (String, String) {
         let _ = write!(
             svg,
             r#"<rect x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{height:.1}" fill="{class}"><title>{} {}: COP {}</title></rect>"#,
-            escape(lang.t("evaluation.year")),
+            escape(lang.t("evaluation-year")),
             year.year,
             escape(&pesos(lang, year.net_flow))
         );
@@ -660,7 +660,7 @@ fn sensitivity_chart(lang: Lang, evaluated: &Evaluated) -> String {
     let e = &evaluated.evaluation;
     let rules = &evaluated.rules;
     let by_irr = matches!(e.irr, Irr::Unique(_));
-    let base_name = lang.t("evaluation.base_case").to_owned();
+    let base_name = lang.t("evaluation-base_case").to_owned();
     let mut rows: Vec<(String, Option<f64>, String)> = Vec::new();
     let value_of = |irr: &Irr, npv: Decimal| -> (Option<f64>, String) {
         if by_irr {
@@ -700,22 +700,22 @@ fn sensitivity_chart(lang: Lang, evaluated: &Evaluated) -> String {
     let line_label = if by_irr {
         format!(
             "{} {}",
-            lang.t("evaluation.chart_min_irr"),
+            lang.t("evaluation-chart_min_irr"),
             decimal_percent(lang, rules.min_irr.value)
         )
     } else {
-        lang.t("evaluation.chart_npv_zero").to_owned()
+        lang.t("evaluation-chart_npv_zero").to_owned()
     };
     let switching = format!(
         "{}: {} {} · {} {}",
-        lang.t("evaluation.chart_switching"),
-        lang.t("evaluation.chart_price"),
+        lang.t("evaluation-chart_switching"),
+        lang.t("evaluation-chart_price"),
         switching_text(
             lang,
             e.sensitivity.price_drop,
             rules.sensitivity.price_drop_search_max
         ),
-        lang.t("evaluation.chart_costs"),
+        lang.t("evaluation-chart_costs"),
         switching_text(
             lang,
             e.sensitivity.cost_rise,
@@ -723,9 +723,9 @@ fn sensitivity_chart(lang: Lang, evaluated: &Evaluated) -> String {
         ),
     );
     let title = if by_irr {
-        lang.t("evaluation.chart_sensitivity_irr")
+        lang.t("evaluation-chart_sensitivity_irr")
     } else {
-        lang.t("evaluation.chart_sensitivity_npv")
+        lang.t("evaluation-chart_sensitivity_npv")
     };
     let description = rows
         .iter()

@@ -8,6 +8,7 @@
 //! (`budget[3].unit_price`, the same paths [`Formulation::validate`] reports), and a save sets
 //! those paths in the JSON of the current draft and reads it back as a [`Formulation`].
 
+use crate::i18n::Arg;
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -59,10 +60,10 @@ pub fn routes() -> Router<AppState> {
 
 fn status_key(status: FormulationStatus) -> &'static str {
     match status {
-        FormulationStatus::Draft => "formulation.status_draft",
-        FormulationStatus::Submitted => "formulation.status_submitted",
-        FormulationStatus::Returned => "formulation.status_returned",
-        FormulationStatus::Approved => "formulation.status_approved",
+        FormulationStatus::Draft => "formulation-status_draft",
+        FormulationStatus::Submitted => "formulation-status_submitted",
+        FormulationStatus::Returned => "formulation-status_returned",
+        FormulationStatus::Approved => "formulation-status_approved",
     }
 }
 
@@ -72,9 +73,9 @@ fn when(timestamp: jiff::Timestamp) -> String {
 
 fn viable_key(viable: Option<bool>) -> &'static str {
     match viable {
-        Some(true) => "formulation.viable",
-        Some(false) => "formulation.not_viable",
-        None => "formulation.not_evaluated",
+        Some(true) => "formulation-viable",
+        Some(false) => "formulation-not_viable",
+        None => "formulation-not_evaluated",
     }
 }
 
@@ -201,30 +202,30 @@ fn new_formulation(lang: Lang, form: &NewForm) -> Result<Formulation, String> {
     let parsed = |name: &str, format: Format, text: &str| {
         format
             .parse(text)
-            .map_err(|e| format!("{name}: {} {e}", lang.t("evaluation.error_parse")))
+            .map_err(|e| format!("{name}: {} {e}", lang.t("evaluation-error_parse")))
     };
     let mut formulation = if form.too_large {
         return Err(format!(
             "{} ({} KiB)",
-            lang.t("evaluation.error_too_large"),
+            lang.t("evaluation-error_too_large"),
             EVALUATION_UPLOAD_LIMIT_BYTES / 1024
         ));
     } else if let Some((name, bytes)) = &form.file {
         let file_name = name.rsplit(['/', '\\']).next().unwrap_or_default();
         let format = Format::of(file_name)
-            .ok_or_else(|| format!("{file_name}: {}", lang.t("evaluation.error_file_type")))?;
+            .ok_or_else(|| format!("{file_name}: {}", lang.t("evaluation-error_file_type")))?;
         let text = std::str::from_utf8(bytes)
-            .map_err(|_| format!("{file_name}: {}", lang.t("evaluation.error_not_text")))?;
+            .map_err(|_| format!("{file_name}: {}", lang.t("evaluation-error_not_text")))?;
         parsed(file_name, format, text)?
     } else if let Some(example) = example(&form.example) {
         parsed(example.file_name, Format::Toml, example.text)?
     } else {
         if form.code.is_empty() {
-            return Err(lang.t("formulation.error_no_source").to_owned());
+            return Err(lang.t("formulation-error_no_source").to_owned());
         }
         let number = |text: &str, what: &str| {
             text.parse::<i64>()
-                .map_err(|_| format!("{what}: {}", lang.t("formulation.error_whole_number")))
+                .map_err(|_| format!("{what}: {}", lang.t("formulation-error_whole_number")))
         };
         let budget_year = number(&form.budget_year, "budget_year")?;
         let typology = number(&form.typology, "typology")?;
@@ -250,7 +251,7 @@ fn new_formulation(lang: Lang, form: &NewForm) -> Result<Formulation, String> {
         formulation.frame.code = form.code.clone();
     }
     if formulation.frame.code.trim().is_empty() {
-        return Err(lang.t("formulation.error_no_code").to_owned());
+        return Err(lang.t("formulation-error_no_code").to_owned());
     }
     Ok(formulation)
 }
@@ -281,13 +282,13 @@ async fn create(
         .into_iter()
         .any(|f| f.code == code);
     if taken {
-        return refuse(format!("{code}: {}", lang.t("formulation.error_code_taken"))).await;
+        return refuse(format!("{code}: {}", lang.t("formulation-error_code_taken"))).await;
     }
     let saved = save(
         &state,
         &account,
         &formulation,
-        Some(lang.t("formulation.note_created").to_owned()),
+        Some(lang.t("formulation-note_created").to_owned()),
         None,
     )
     .await?;
@@ -388,14 +389,14 @@ fn pattern(path: &str) -> String {
 
 /// The catalogue key of the label of the field at `path`.
 fn field_key(path: &str) -> String {
-    format!("formulation.field.{}", pattern(path))
+    format!("formulation-field-{}", pattern(path).replace('.', "-"))
 }
 
 /// The catalogue key of the caption of the list at `path`: its last key.
 fn table_key(path: &str) -> String {
     let pattern = pattern(path);
     format!(
-        "formulation.table.{}",
+        "formulation-table-{}",
         pattern.rsplit('.').next().unwrap_or_default()
     )
 }
@@ -586,7 +587,7 @@ fn step(f: &Formulation, number: u8) -> StepView {
             let mut code = text("frame.code", &frame.code);
             code.locked = true;
             (
-                "formulation.step1",
+                "formulation-step1",
                 vec![fieldset(
                     "frame",
                     vec![
@@ -711,7 +712,7 @@ fn step(f: &Formulation, number: u8) -> StepView {
                 int("frame.employment.direct_jobs", em.direct_jobs),
             ];
             (
-                "formulation.step2",
+                "formulation-step2",
                 vec![
                     fieldset("general", general),
                     fieldset("technical", technical),
@@ -751,7 +752,7 @@ fn step(f: &Formulation, number: u8) -> StepView {
             )
         }
         3 => (
-            "formulation.step3",
+            "formulation-step3",
             Vec::new(),
             vec![table(
                 "frame.households",
@@ -767,7 +768,7 @@ fn step(f: &Formulation, number: u8) -> StepView {
             )],
         ),
         4 => (
-            "formulation.step4",
+            "formulation-step4",
             Vec::new(),
             vec![table(
                 "budget",
@@ -865,10 +866,10 @@ fn step(f: &Formulation, number: u8) -> StepView {
                 };
                 tables.push(years);
             }
-            ("formulation.step5", Vec::new(), tables)
+            ("formulation-step5", Vec::new(), tables)
         }
         _ => (
-            "formulation.step6",
+            "formulation-step6",
             Vec::new(),
             vec![table(
                 "technical_assistance",
@@ -896,7 +897,7 @@ fn step(f: &Formulation, number: u8) -> StepView {
 /// The step's legends, captions, column headers and field labels in `lang`.
 fn localize(lang: Lang, view: &mut StepView) {
     for set in &mut view.fieldsets {
-        set.legend = lang.t(&format!("formulation.set.{}", set.legend)).to_owned();
+        set.legend = lang.t(&format!("formulation-set-{}", set.legend)).to_owned();
         for field in &mut set.fields {
             field.label = field_label(lang, &field.path);
         }
@@ -1010,7 +1011,7 @@ fn convert(lang: Lang, kind: Kind, raw: &str) -> Result<Json, String> {
     let whole = |text: &str| {
         text.parse::<i64>()
             .map(Json::from)
-            .map_err(|_| lang.t("formulation.error_whole_number").to_owned())
+            .map_err(|_| lang.t("formulation-error_whole_number").to_owned())
     };
     Ok(match kind {
         Kind::Text | Kind::Category => Json::String(trimmed.to_owned()),
@@ -1028,7 +1029,7 @@ fn convert(lang: Lang, kind: Kind, raw: &str) -> Result<Json, String> {
         Kind::Dec => {
             let cleaned: String = trimmed.chars().filter(|c| !c.is_whitespace()).collect();
             let value = Decimal::from_str(if cleaned.is_empty() { "0" } else { &cleaned })
-                .map_err(|_| lang.t("formulation.error_number").to_owned())?;
+                .map_err(|_| lang.t("formulation-error_number").to_owned())?;
             Json::String(value.to_string())
         }
         Kind::Bool => Json::Bool(!trimmed.is_empty()),
@@ -1197,10 +1198,10 @@ async fn take_screening(
     for (i, household) in formulation.frame.households.iter_mut().enumerate() {
         let id = household.id.trim().to_owned();
         let message = match caps.get(&id) {
-            None => lang.t("formulation.not_screened").to_owned(),
+            None => lang.t("formulation-not_screened").to_owned(),
             Some(cap) if !cap.eligible => format!(
                 "{} ({})",
-                lang.t("formulation.not_eligible"),
+                lang.t("formulation-not_eligible"),
                 cap.reasons.replace(';', ", ")
             ),
             Some(ScreeningCap {
@@ -1213,7 +1214,7 @@ async fn take_screening(
                 taken += 1;
                 continue;
             }
-            Some(_) => lang.t("formulation.no_cap").to_owned(),
+            Some(_) => lang.t("formulation-no_cap").to_owned(),
         };
         problems.push(ScreeningProblem {
             household: id,
@@ -1259,7 +1260,7 @@ fn review(lang: Lang, formulation: &Formulation) -> (Review, Vec<Problem>) {
                     Some(value) => format!("{} %", lang.amount(&value.round_dp(2))),
                     None => format!("{:.2} %", rate * 100.0),
                 },
-                _ => lang.t("formulation.no_irr").to_owned(),
+                _ => lang.t("formulation-no_irr").to_owned(),
             };
             review.reasons = evaluated
                 .evaluation
@@ -1276,7 +1277,7 @@ fn review(lang: Lang, formulation: &Formulation) -> (Review, Vec<Problem>) {
         }
         Ok(Outcome::Invalid { rule_set, problems }) => {
             review.rule_set = format!("{} ({})", rule_set.id, rule_set.period);
-            review.message = lang.t("formulation.has_problems").to_owned();
+            review.message = lang.t("formulation-has_problems").to_owned();
             problems
         }
         Err(Refusal::RuleSet(message) | Refusal::Unevaluable(message)) => {
@@ -1284,7 +1285,7 @@ fn review(lang: Lang, formulation: &Formulation) -> (Review, Vec<Problem>) {
             Vec::new()
         }
         Err(Refusal::Internal(_)) => {
-            review.message = lang.t("error.internal").to_owned();
+            review.message = lang.t("error-internal").to_owned();
             Vec::new()
         }
     };
@@ -1441,7 +1442,7 @@ async fn save_step(
     ) {
         return Err(AppError::with_detail(
             ErrorCode::Conflict,
-            visitor.lang.t("formulation.error_frozen"),
+            visitor.lang.t("formulation-error_frozen"),
         ));
     }
     let latest = record.versions.last().map_or(0, |v| v.number);
@@ -1459,8 +1460,8 @@ async fn save_step(
             Err(_) => {
                 return refuse(vec![format!(
                     "{} (call_id): {}",
-                    lang.t("formulation.call"),
-                    lang.t("formulation.error_whole_number")
+                    lang.t("formulation-call"),
+                    lang.t("formulation-error_whole_number")
                 )])
                 .await;
             }
@@ -1479,12 +1480,12 @@ async fn save_step(
     let mut screening_problems = Vec::new();
     if take {
         let Some(call) = call_id.or(record.formulation.call_id) else {
-            return refuse(vec![lang.t("formulation.error_choose_call").to_owned()]).await;
+            return refuse(vec![lang.t("formulation-error_choose_call").to_owned()]).await;
         };
         let (taken, problems) = take_screening(&state, lang, call, &mut updated).await?;
         screening_problems = problems;
         if note.is_none() {
-            note = Some(format!("{taken} {}", lang.t("formulation.screening_taken")));
+            note = Some(format!("{taken} {}", lang.t("formulation-screening_taken")));
         }
     }
     match save(&state, &account, &updated, note, call_id).await {
@@ -1492,7 +1493,7 @@ async fn save_step(
         Err(StoreError::Invalid(message)) => {
             return refuse(vec![format!(
                 "{}: {message}",
-                lang.t("formulation.error_not_saved")
+                lang.t("formulation-error_not_saved")
             )])
             .await;
         }
@@ -1536,15 +1537,14 @@ async fn submit(
         let status = visitor.lang.t(status_key(record.formulation.status));
         let message = visitor
             .lang
-            .t("formulation.error_not_draft")
-            .replace("{status}", status);
+            .t_with("formulation-error_not_draft", &[("status", Arg::from(status))]);
         tracing::info!(formulation = id, reason = %message, "submission refused");
         let view = page(&state, &visitor, &record, latest, &current, vec![message]).await?;
         return Ok((StatusCode::CONFLICT, render(&view)?).into_response());
     }
     let (review, problems) = review(visitor.lang, &current);
     if !problems.is_empty() || !review.evaluated {
-        let mut errors = vec![visitor.lang.t("formulation.error_not_ready").to_owned()];
+        let mut errors = vec![visitor.lang.t("formulation-error_not_ready").to_owned()];
         if !review.message.is_empty() {
             errors.push(review.message.clone());
         }
@@ -1584,7 +1584,7 @@ mod tests {
     fn paths_lose_their_indices() {
         assert_eq!(pattern("budget[3].unit_price"), "budget.unit_price");
         assert_eq!(pattern("production[1].years[4].price"), "production.years.price");
-        assert_eq!(table_key("production[0].years"), "formulation.table.years");
+        assert_eq!(table_key("production[0].years"), "formulation-table-years");
         assert_eq!(field_label(Lang::Es, "budget[2].unit_price"), "Precio unitario");
         assert_eq!(field_label(Lang::Es, "frame.households"), "");
     }

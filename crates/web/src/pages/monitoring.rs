@@ -2,6 +2,7 @@
 //! with their evidence, their review by another officer, indicator targets and public
 //! documents. Every change clears the public pages, so the portal shows it at once.
 
+use crate::i18n::Arg;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
@@ -278,8 +279,8 @@ async fn indicator(
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
     let notice = match flash.hecho.as_deref() {
-        Some("medicion") => Some("monitoring.submitted"),
-        Some("metas") => Some("monitoring.targets_saved"),
+        Some("medicion") => Some("monitoring-submitted"),
+        Some("metas") => Some("monitoring-targets_saved"),
         _ => None,
     };
     super::render(&indicator_page(&state, &visitor, &code, number, IndicatorView::fresh(notice)).await?)
@@ -296,7 +297,7 @@ fn read_decimal(
     let text = text.trim().replace(' ', "");
     if text.is_empty() {
         if required {
-            errors.add(field, lang.t("monitoring.error.required").to_owned());
+            errors.add(field, lang.t("monitoring-error-required").to_owned());
         }
         return None;
     }
@@ -310,7 +311,7 @@ fn read_decimal(
         Err(_) => {
             errors.add(
                 field,
-                lang.t("monitoring.error.not_a_number").replace("{value}", &text),
+                lang.t_with("monitoring-error-not_a_number", &[("value", Arg::from(&text))]),
             );
             None
         }
@@ -320,19 +321,19 @@ fn read_decimal(
 fn problem_text(lang: Lang, problem: &Problem) -> String {
     let (key, values): (&str, Vec<(&str, String)>) = match problem {
         Problem::Negative { value, unit } => (
-            "monitoring.error.negative",
+            "monitoring-error-negative",
             vec![("value", lang.amount(value)), ("unit", unit_name(lang, *unit))],
         ),
         Problem::OverHundredPercent { value } => (
-            "monitoring.error.over_hundred",
+            "monitoring-error-over_hundred",
             vec![("value", lang.amount(value))],
         ),
         Problem::FutureDate { date, today } => (
-            "monitoring.error.future_date",
+            "monitoring-error-future_date",
             vec![("date", lang.date(*date)), ("today", lang.date(*today))],
         ),
         Problem::SexesExceedTotal { women, men, total } => (
-            "monitoring.error.sexes_exceed_total",
+            "monitoring-error-sexes_exceed_total",
             vec![
                 ("women", lang.amount(women)),
                 ("men", lang.amount(men)),
@@ -340,7 +341,7 @@ fn problem_text(lang: Lang, problem: &Problem) -> String {
             ],
         ),
         Problem::GoalNotPositive { value } => (
-            "monitoring.error.goal_not_positive",
+            "monitoring-error-goal_not_positive",
             vec![("value", lang.amount(value))],
         ),
     };
@@ -353,7 +354,7 @@ fn problem_text(lang: Lang, problem: &Problem) -> String {
 
 fn unit_name(lang: Lang, unit: IndicatorUnit) -> String {
     lang.t(&format!(
-        "monitoring.unit.{}",
+        "monitoring-unit-{}",
         unit.as_str().replace('%', "percent")
     ))
     .to_owned()
@@ -412,11 +413,11 @@ async fn submit_measurement(
         Ok(date) => Some(date),
         Err(_) => {
             let key = if form.measured_on.is_empty() {
-                "monitoring.error.required"
+                "monitoring-error-required"
             } else {
-                "monitoring.error.not_a_date"
+                "monitoring-error-not_a_date"
             };
-            errors.add("measured_on", lang.t(key).replace("{value}", &form.measured_on));
+            errors.add("measured_on", lang.t_with(key, &[("value", Arg::from(&form.measured_on))]));
             None
         }
     };
@@ -455,7 +456,7 @@ async fn submit_measurement(
         Some(file) => {
             let title = format!(
                 "{} {number} · {}",
-                lang.t("monitoring.evidence_of"),
+                lang.t("monitoring-evidence_of"),
                 draft.measured_on
             );
             Some(kept_document(keep_file(&state, file)?, title, false))
@@ -558,7 +559,7 @@ async fn edit_targets(
             tracing::info!(project = %code, indicator = number, "indicator edit refused: changed meanwhile");
             refuse(
                 FormErrors::default(),
-                Some(lang.t("monitoring.error.changed_meanwhile").to_owned()),
+                Some(lang.t("monitoring-error-changed_meanwhile").to_owned()),
                 StatusCode::CONFLICT,
             )
             .await
@@ -581,7 +582,7 @@ async fn add_document(
     let card = card_or_404(&state, &code).await?;
     let problem = match (&file, file_problem) {
         (_, Some(problem)) => Some(problem),
-        (None, None) => Some(lang.t("monitoring.error.no_file").to_owned()),
+        (None, None) => Some(lang.t("monitoring-error-no_file").to_owned()),
         _ => None,
     };
     if let (Some(file), None) = (file, &problem) {
@@ -648,8 +649,8 @@ async fn review_queue(
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ReviewMeasurements)?;
     let notice = match flash.hecho.as_deref() {
-        Some("aprobada") => Some("monitoring.approved"),
-        Some("devuelta") => Some("monitoring.returned"),
+        Some("aprobada") => Some("monitoring-approved"),
+        Some("devuelta") => Some("monitoring-returned"),
         _ => None,
     };
     super::render(&queue_page(&state, &visitor, None, notice).await?)
@@ -691,11 +692,11 @@ async fn review(
             state.public_pages.clear();
             return Ok(Redirect::to(&format!("/staff/mediciones?hecho={done}")).into_response());
         }
-        Err(StoreError::Forbidden(_)) => (StatusCode::FORBIDDEN, lang.t("monitoring.error.own_measurement")),
-        Err(StoreError::Conflict(_)) => (StatusCode::CONFLICT, lang.t("monitoring.error.already_reviewed")),
+        Err(StoreError::Forbidden(_)) => (StatusCode::FORBIDDEN, lang.t("monitoring-error-own_measurement")),
+        Err(StoreError::Conflict(_)) => (StatusCode::CONFLICT, lang.t("monitoring-error-already_reviewed")),
         Err(StoreError::Invalid(_)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            lang.t("monitoring.error.comment_required"),
+            lang.t("monitoring-error-comment_required"),
         ),
         Err(other) => return Err(other.into()),
     };

@@ -3,6 +3,7 @@
 //! `VerifyHouseholds` and a CSRF token. Field problems come back beside their fields (422)
 //! and nothing is stored; a stale form (its `lock_version`) gets 409.
 
+use crate::i18n::Arg;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -246,14 +247,14 @@ async fn save_title(
     let mut errors = FieldErrors::default();
     for name in ["title_record", "owner_name"] {
         if value(&form, name).trim().is_empty() {
-            errors.add(name, lang.t("parcel.error.required").to_owned());
+            errors.add(name, lang.t("parcel-error-required").to_owned());
         }
     }
     let limits_use = match value(&form, "limits_use") {
         "yes" => true,
         "no" => false,
         _ => {
-            errors.add("limits_use", lang.t("parcel.error.choose").to_owned());
+            errors.add("limits_use", lang.t("parcel-error-choose").to_owned());
             false
         }
     };
@@ -261,12 +262,12 @@ async fn save_title(
         "favourable" => true,
         "not_favourable" => false,
         _ => {
-            errors.add("result", lang.t("parcel.error.choose").to_owned());
+            errors.add("result", lang.t("parcel-error-choose").to_owned());
             true
         }
     };
     if !favourable && value(&form, "reasons").trim().is_empty() {
-        errors.add("reasons", lang.t("parcel.error.reasons").to_owned());
+        errors.add("reasons", lang.t("parcel-error-reasons").to_owned());
     }
     let lock_version = lock_of(&form).unwrap_or(-1);
     if !errors.is_empty() {
@@ -309,7 +310,7 @@ async fn save_visit(
     let visit_date = match value(&form, "visit_date").trim().parse::<jiff::civil::Date>() {
         Ok(date) if date <= state.config.today() => Some(date),
         _ => {
-            errors.add("visit_date", lang.t("parcel.error.date").to_owned());
+            errors.add("visit_date", lang.t("parcel-error-date").to_owned());
             None
         }
     };
@@ -317,17 +318,17 @@ async fn save_visit(
     let longitude = read_decimal(lang, "longitude", value(&form, "longitude"), &mut errors);
     for (name, read) in [("latitude", latitude), ("longitude", longitude)] {
         if read.is_none() && errors.of(name).is_empty() {
-            errors.add(name, lang.t("parcel.error.required").to_owned());
+            errors.add(name, lang.t("parcel-error-required").to_owned());
         }
     }
     if let (Some(lat), Some(long)) = (latitude, longitude) {
         for problem in check_coordinates(lat, long) {
             match problem {
                 CoordinateError::Latitude => {
-                    errors.add("latitude", lang.t("parcel.error.latitude").to_owned())
+                    errors.add("latitude", lang.t("parcel-error-latitude").to_owned())
                 }
                 CoordinateError::Longitude => {
-                    errors.add("longitude", lang.t("parcel.error.longitude").to_owned())
+                    errors.add("longitude", lang.t("parcel-error-longitude").to_owned())
                 }
             }
         }
@@ -339,7 +340,7 @@ async fn save_visit(
             "yes" => true,
             "no" => false,
             _ => {
-                errors.add(&name, lang.t("parcel.error.choose").to_owned());
+                errors.add(&name, lang.t("parcel-error-choose").to_owned());
                 continue;
             }
         };
@@ -396,13 +397,13 @@ async fn finish(
                 .await?
                 .is_some_and(|v| v.status != VerificationStatus::Pending);
             let key = if decided {
-                "parcel.error.decided"
+                "parcel-error-decided"
             } else {
-                "parcel.error.stale"
+                "parcel-error-stale"
             };
             (StatusCode::CONFLICT, visitor.lang.t(key).to_owned())
         }
-        Err(StoreError::Invalid(said)) => (StatusCode::UNPROCESSABLE_ENTITY, visitor.lang.say(&said)),
+        Err(StoreError::Invalid(said)) => (StatusCode::UNPROCESSABLE_ENTITY, crate::i18n::say_said(visitor.lang, &said)),
         Err(other) => return Err(other.into()),
     };
     tracing::info!(household = id, parcel, reason = %message, "parcel verification refused");
@@ -438,14 +439,13 @@ async fn upload_photo(
             None
         }
         (None, None) => {
-            errors.add("photo", lang.t("parcel.error.no_file").to_owned());
+            errors.add("photo", lang.t("parcel-error-no_file").to_owned());
             None
         }
         (Some(file), None) if !matches!(file.content_type, "image/jpeg" | "image/png") => {
             errors.add(
                 "photo",
-                lang.t("parcel.error.photo_type")
-                    .replace("{file}", &file.file_name),
+                lang.t_with("parcel-error-photo_type", &[("file", Arg::from(&file.file_name))]),
             );
             None
         }

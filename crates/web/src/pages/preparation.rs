@@ -4,6 +4,7 @@
 //! editors) and a CSRF token. Field problems come back beside their fields (422), nothing
 //! stored.
 
+use crate::i18n::Arg;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -43,7 +44,7 @@ pub fn routes() -> Router<AppState> {
 fn kind_label(lang: Lang, kind: PreparationKind) -> String {
     format!(
         "{} ({})",
-        lang.t(&format!("preparation.kind.{kind}")),
+        lang.t(&format!("preparation-kind-{kind}")),
         kind.article()
     )
 }
@@ -169,7 +170,7 @@ async fn add(
     let mut errors = FieldErrors::default();
     let kind = field(&fields, "kind").parse::<PreparationKind>().ok();
     if kind.is_none() {
-        errors.add("kind", lang.t("preparation.error.kind").to_owned());
+        errors.add("kind", lang.t("preparation-error-kind").to_owned());
     }
     // The record feeds one of the call's formulations (this one when it has no call).
     let current = page(&state, &visitor, id, Vec::new(), FieldErrors::default()).await?;
@@ -181,7 +182,7 @@ async fn add(
     if target.is_none() {
         errors.add(
             "formulation_id",
-            lang.t("preparation.error.formulation").to_owned(),
+            lang.t("preparation-error-formulation").to_owned(),
         );
     }
     let held_text = field(&fields, "held_on").trim();
@@ -191,7 +192,7 @@ async fn add(
         match held_text.parse::<jiff::civil::Date>() {
             Ok(date) => Some(date),
             Err(_) => {
-                errors.add("held_on", lang.t("preparation.error.date").to_owned());
+                errors.add("held_on", lang.t("preparation-error-date").to_owned());
                 None
             }
         }
@@ -203,7 +204,7 @@ async fn add(
         match attendees_text.parse::<i32>() {
             Ok(n) => Some(n),
             Err(_) => {
-                errors.add("attendees", lang.t("preparation.error.attendees").to_owned());
+                errors.add("attendees", lang.t("preparation-error-attendees").to_owned());
                 None
             }
         }
@@ -218,8 +219,7 @@ async fn add(
         {
             errors.add(
                 "minutes",
-                lang.t("preparation.error.file_type")
-                    .replace("{file}", &file.file_name),
+                lang.t_with("preparation-error-file_type", &[("file", Arg::from(&file.file_name))]),
             );
             None
         }
@@ -236,9 +236,9 @@ async fn add(
         };
         for (name, problem) in check_preparation(&draft, today) {
             let key = match problem {
-                PreparationProblem::Required => "preparation.error.required",
-                PreparationProblem::FutureDate => "preparation.error.future",
-                PreparationProblem::NoAttendees => "preparation.error.attendees",
+                PreparationProblem::Required => "preparation-error-required",
+                PreparationProblem::FutureDate => "preparation-error-future",
+                PreparationProblem::NoAttendees => "preparation-error-attendees",
             };
             if errors.of(name).is_empty() {
                 errors.add(name, lang.t(key).to_owned());

@@ -48,23 +48,23 @@ pub fn routes() -> Router<AppState> {
 
 fn state_key(state: ProcedureState) -> &'static str {
     match state {
-        ProcedureState::Draft => "procedure.state_draft",
-        ProcedureState::Submitted => "procedure.state_submitted",
-        ProcedureState::Endorsed => "procedure.state_endorsed",
-        ProcedureState::OnAgenda => "procedure.state_on_agenda",
-        ProcedureState::Viable => "procedure.state_viable",
-        ProcedureState::Returned => "procedure.state_returned",
-        ProcedureState::Awarded => "procedure.state_awarded",
-        ProcedureState::Disbursed => "procedure.state_disbursed",
+        ProcedureState::Draft => "procedure-state_draft",
+        ProcedureState::Submitted => "procedure-state_submitted",
+        ProcedureState::Endorsed => "procedure-state_endorsed",
+        ProcedureState::OnAgenda => "procedure-state_on_agenda",
+        ProcedureState::Viable => "procedure-state_viable",
+        ProcedureState::Returned => "procedure-state_returned",
+        ProcedureState::Awarded => "procedure-state_awarded",
+        ProcedureState::Disbursed => "procedure-state_disbursed",
     }
 }
 
 fn requirement_key(requirement: Requirement) -> &'static str {
     match requirement {
-        Requirement::JointAccount => "procedure.req_joint_account",
-        Requirement::PositiveConcept => "procedure.req_positive_concept",
-        Requirement::Resolution => "procedure.req_resolution",
-        Requirement::ApprovedPolicy => "procedure.req_approved_policy",
+        Requirement::JointAccount => "procedure-req_joint_account",
+        Requirement::PositiveConcept => "procedure-req_positive_concept",
+        Requirement::Resolution => "procedure-req_resolution",
+        Requirement::ApprovedPolicy => "procedure-req_approved_policy",
     }
 }
 
@@ -153,15 +153,15 @@ impl ProcedurePage {
 
     fn kind_key(&self, kind: &str) -> &'static str {
         match kind {
-            "version" => "procedure.kind_version",
-            "endorsement" => "procedure.kind_endorsement",
-            "concept" => "procedure.kind_concept",
-            "signature" => "procedure.kind_signature",
-            "objection" => "procedure.kind_objection",
-            "objection_decided" => "procedure.kind_objection_decided",
-            "award" => "procedure.kind_award",
-            "disbursement" => "procedure.kind_disbursement",
-            _ => "procedure.kind_status",
+            "version" => "procedure-kind_version",
+            "endorsement" => "procedure-kind_endorsement",
+            "concept" => "procedure-kind_concept",
+            "signature" => "procedure-kind_signature",
+            "objection" => "procedure-kind_objection",
+            "objection_decided" => "procedure-kind_objection_decided",
+            "award" => "procedure-kind_award",
+            "disbursement" => "procedure-kind_disbursement",
+            _ => "procedure-kind_status",
         }
     }
 }
@@ -688,9 +688,9 @@ impl SessionPage {
 
     fn concept_key(&self, concept: &Option<Concept>) -> &'static str {
         match concept {
-            Some(Concept::Positive) => "procedure.concept_positive",
-            Some(Concept::Negative) => "procedure.concept_negative",
-            None => "procedure.concept_pending",
+            Some(Concept::Positive) => "procedure-concept_positive",
+            Some(Concept::Negative) => "procedure-concept_negative",
+            None => "procedure-concept_pending",
         }
     }
 }

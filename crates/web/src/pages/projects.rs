@@ -181,7 +181,7 @@ impl PortfolioPage {
 
 fn territory_name(lang: Lang, code: &str) -> String {
     if code == SEVERAL_DEPARTMENTS {
-        lang.t("portfolio.several_departments").to_owned()
+        lang.t("portfolio-several_departments").to_owned()
     } else {
         department_name(code)
     }
@@ -189,7 +189,7 @@ fn territory_name(lang: Lang, code: &str) -> String {
 
 fn rollup_view(lang: Lang, rollup: Rollup) -> RollupView {
     let unit = unit_label(lang, rollup.unit.as_str());
-    let name_key = format!("rollup.{}", rollup.key);
+    let name_key = format!("rollup-{}", rollup.key);
     let name = match lang.t(&name_key) {
         same if same == name_key => rollup.key.replace('_', " "),
         text => text.to_owned(),
@@ -252,12 +252,12 @@ async fn portfolio(
         let status_bars: Vec<Bar> = by_status
             .into_values()
             .map(|(status, count)| Bar {
-                label: lang.t(&format!("status.{status}")).to_owned(),
+                label: lang.t(&format!("status-{status}")).to_owned(),
                 value: Decimal::from(count),
                 shown: count.to_string(),
             })
             .collect();
-        let status_chart = horizontal_bars("projects-by-status", lang.t("portfolio.by_status"), &status_bars);
+        let status_chart = horizontal_bars("projects-by-status", lang.t("portfolio-by_status"), &status_bars);
         let map = portfolio_map(lang, &state, &projects).await?;
         let page = PortfolioPage {
             total: everything.len(),
@@ -299,13 +299,13 @@ async fn portfolio_map(
         })
         .collect();
     let legend = [
-        (lang.t("portfolio.map_one"), SEQUENTIAL[2]),
-        (lang.t("portfolio.map_two"), SEQUENTIAL[3]),
-        (lang.t("portfolio.map_more"), SEQUENTIAL[4]),
+        (lang.t("portfolio-map_one"), SEQUENTIAL[2]),
+        (lang.t("portfolio-map_two"), SEQUENTIAL[3]),
+        (lang.t("portfolio-map_more"), SEQUENTIAL[4]),
     ];
     let spec = MapSpec {
-        title: lang.t("portfolio.map_title"),
-        description: lang.t("portfolio.map_description"),
+        title: lang.t("portfolio-map_title"),
+        description: lang.t("portfolio-map_description"),
         legend: &legend,
         frame: Frame::Country,
         width: 600,
@@ -413,13 +413,13 @@ async fn project_card(
                 label: municipality_label(code),
             })
             .collect();
-        let legend = [(lang.t("project.map_legend"), SEQUENTIAL[3])];
-        let title = format!("{} {}", lang.t("project.coverage"), card.code);
+        let legend = [(lang.t("project-map_legend"), SEQUENTIAL[3])];
+        let title = format!("{} {}", lang.t("project-coverage"), card.code);
         let map = municipality_map(
             &shades,
             &MapSpec {
                 title: &title,
-                description: lang.t("project.map_description"),
+                description: lang.t("project-map_description"),
                 legend: &legend,
                 frame: Frame::Departments,
                 width: 600,

@@ -198,8 +198,8 @@ async fn login(
         Err(failure) => {
             tracing::info!(email = %form.email.trim(), %failure, "login refused");
             let key = match failure {
-                vereda_store::accounts::LoginError::WrongCredentials => "login.wrong",
-                vereda_store::accounts::LoginError::Disabled => "login.disabled",
+                vereda_store::accounts::LoginError::WrongCredentials => "login-wrong",
+                vereda_store::accounts::LoginError::Disabled => "login-disabled",
             };
             let page = LoginPage {
                 csrf: visitor.csrf_token().await?,

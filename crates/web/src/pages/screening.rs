@@ -50,10 +50,10 @@ pub fn routes() -> Router<AppState> {
 
 fn status_key(status: RunStatus) -> &'static str {
     match status {
-        RunStatus::Queued => "screening.status_queued",
-        RunStatus::Running => "screening.status_running",
-        RunStatus::Succeeded => "screening.status_succeeded",
-        RunStatus::Failed => "screening.status_failed",
+        RunStatus::Queued => "screening-status_queued",
+        RunStatus::Running => "screening-status_running",
+        RunStatus::Succeeded => "screening-status_succeeded",
+        RunStatus::Failed => "screening-status_failed",
     }
 }
 
@@ -281,7 +281,7 @@ fn parse_decimal(text: &str, what: &str, lang: crate::i18n::Lang) -> Result<Opti
         .ok()
         .filter(|d| *d > Decimal::ZERO)
         .map(Some)
-        .ok_or_else(|| format!("{} {what}: {text:?}", lang.t("screening.error_not_a_number")))
+        .ok_or_else(|| format!("{} {what}: {text:?}", lang.t("screening-error_not_a_number")))
 }
 
 /// Receives the files into a new directory (hashing them on the way), checks the form, and
@@ -372,7 +372,7 @@ async fn submit(
     let mut errors = Vec::new();
     let households = match households.filter(|h| h.bytes > 0) {
         None => {
-            errors.push(lang.t("screening.error_no_households").to_owned());
+            errors.push(lang.t("screening-error_no_households").to_owned());
             None
         }
         Some(file) => {
@@ -386,7 +386,7 @@ async fn submit(
                 errors.push(format!(
                     "{}: {}",
                     file.file_name,
-                    lang.t("screening.error_file_type")
+                    lang.t("screening-error_file_type")
                 ));
                 None
             }
@@ -398,7 +398,7 @@ async fn submit(
         match values.as_of.parse::<Date>() {
             Ok(date) => Some(date),
             Err(_) => {
-                errors.push(format!("{}: {:?}", lang.t("screening.error_date"), values.as_of));
+                errors.push(format!("{}: {:?}", lang.t("screening-error_date"), values.as_of));
                 None
             }
         }
@@ -417,8 +417,8 @@ async fn submit(
             None => {
                 errors.push(format!(
                     "{} {date}. {}: {}",
-                    lang.t("screening.error_no_rule_set"),
-                    lang.t("screening.rule_sets"),
+                    lang.t("screening-error_no_rule_set"),
+                    lang.t("screening-rule_sets"),
                     listing()
                 ));
                 None
@@ -430,8 +430,8 @@ async fn submit(
             None => {
                 errors.push(format!(
                     "{} {id:?}. {}: {}",
-                    lang.t("screening.error_unknown_rule_set"),
-                    lang.t("screening.rule_sets"),
+                    lang.t("screening-error_unknown_rule_set"),
+                    lang.t("screening-rule_sets"),
                     listing()
                 ));
                 None
@@ -460,7 +460,7 @@ async fn submit(
             if rules.registry_index(kind).is_none() {
                 errors.push(format!(
                     "{} {kind} ({})",
-                    lang.t("screening.error_unknown_registry"),
+                    lang.t("screening-error_unknown_registry"),
                     rules.id
                 ));
             }
@@ -499,7 +499,7 @@ async fn submit(
                 }
                 None if used.contains(&index) => errors.push(format!(
                     "{} {} ({}, {})",
-                    lang.t("screening.error_missing_registry"),
+                    lang.t("screening-error_missing_registry"),
                     registry.title,
                     registry.name,
                     registry.article
@@ -679,13 +679,13 @@ struct RunPage {
 /// A note when the stored rule set is not the one shipped now.
 fn rule_set_note(lang: crate::i18n::Lang, id: &str, hash: &str) -> Option<String> {
     match rule_book().ok().and_then(|book| book.get(id)) {
-        None => Some(format!("{} {id}", lang.t("screening.rule_set_unknown"))),
+        None => Some(format!("{} {id}", lang.t("screening-rule_set_unknown"))),
         Some(set) if set.content_hash != hash => Some(format!(
             "{} {id}: {} {}, {} {}.",
-            lang.t("screening.rule_set_changed"),
-            lang.t("screening.stored_hash"),
+            lang.t("screening-rule_set_changed"),
+            lang.t("screening-stored_hash"),
             short_hash(hash),
-            lang.t("screening.shipped_hash"),
+            lang.t("screening-shipped_hash"),
             short_hash(&set.content_hash)
         )),
         Some(_) => None,
@@ -807,8 +807,8 @@ async fn run_page(
                 let code = value.map_or_else(|| "none".to_owned(), |l| l.to_string());
                 GroupLine {
                     label: match value {
-                        Some(l) => format!("{} {l}", lang.t("screening.level")),
-                        None => lang.t("screening.no_level").to_owned(),
+                        Some(l) => format!("{} {l}", lang.t("screening-level")),
+                        None => lang.t("screening-no_level").to_owned(),
                     },
                     households: group.households,
                     eligible: group.eligible,
@@ -916,7 +916,7 @@ async fn finished_run(state: &AppState, visitor: &Visitor, id: i32) -> Result<Sc
     if run.status != RunStatus::Succeeded {
         return Err(AppError::with_detail(
             ErrorCode::Conflict,
-            visitor.lang.t("screening.no_results"),
+            visitor.lang.t("screening-no_results"),
         ));
     }
     Ok(run)
@@ -1012,7 +1012,7 @@ async fn household_page(
                     if explained.eligible != stored.eligible || explained.reasons != stored.reasons {
                         notes.push(format!(
                             "{} {}",
-                            lang.t("screening.outcome_differs"),
+                            lang.t("screening-outcome_differs"),
                             if explained.reasons.is_empty() {
                                 "-".to_owned()
                             } else {

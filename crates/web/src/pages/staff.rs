@@ -35,7 +35,7 @@ struct DashboardPage {
 async fn dashboard(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
     let account = visitor.require(Permission::ViewStaffArea)?;
     render(&DashboardPage {
-        role: visitor.lang.t(&format!("role.{}", account.role)).to_owned(),
+        role: visitor.lang.t(&format!("role-{}", account.role)).to_owned(),
         calls: state.store.calls().await?,
         chrome: Chrome::new(&visitor).await?,
     })

@@ -4,6 +4,7 @@
 //! records the institute's interventions (CSV import or by hand). The documents are shown as
 //! HTML and PDF under `/staff/calls/{id}/focalizacion/documentos/{n}` and `{n}.pdf`.
 
+use crate::i18n::Arg;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
@@ -93,7 +94,7 @@ fn read_form(
     let mut errors = FieldErrors::default();
     let weight = |field: &str, text: &str, errors: &mut FieldErrors| {
         if text.trim().is_empty() {
-            errors.add(field, lang.t("targeting.error_required").to_owned());
+            errors.add(field, lang.t("targeting-error_required").to_owned());
             return None;
         }
         let mut local = FieldErrors::default();
@@ -102,7 +103,7 @@ fn read_form(
             _ => {
                 errors.add(
                     field,
-                    lang.t("targeting.error_weight").replace("{value}", text.trim()),
+                    lang.t_with("targeting-error_weight", &[("value", Arg::from(text.trim()))]),
                 );
                 None
             }
@@ -121,8 +122,7 @@ fn read_form(
         Some(_) => {
             errors.add(
                 "cofinancing_per_family",
-                lang.t("targeting.error_positive")
-                    .replace("{value}", form.cofinancing_per_family.trim()),
+                lang.t_with("targeting-error_positive", &[("value", Arg::from(form.cofinancing_per_family.trim()))]),
             );
             None
         }
@@ -130,7 +130,7 @@ fn read_form(
             if form.cofinancing_per_family.trim().is_empty() {
                 errors.add(
                     "cofinancing_per_family",
-                    lang.t("targeting.error_required").to_owned(),
+                    lang.t("targeting-error_required").to_owned(),
                 );
             }
             None
@@ -141,8 +141,7 @@ fn read_form(
         _ => {
             errors.add(
                 "families_per_project",
-                lang.t("targeting.error_whole")
-                    .replace("{value}", form.families_per_project.trim()),
+                lang.t_with("targeting-error_whole", &[("value", Arg::from(form.families_per_project.trim()))]),
             );
             None
         }
@@ -159,7 +158,7 @@ fn read_form(
     };
     for problem in weights.validate() {
         let message = match problem {
-            TargetingError::AllWeightsZero => lang.t("targeting.error_weights_zero").to_owned(),
+            TargetingError::AllWeightsZero => lang.t("targeting-error_weights_zero").to_owned(),
             ref other => other.to_string(),
         };
         errors.add(problem.field(), message);
@@ -219,7 +218,7 @@ fn ranking_map(lang: Lang, ranking: &[Ranked]) -> Result<String, AppError> {
         return Ok(String::new());
     }
     let labels: Vec<String> = (1..=5)
-        .map(|q| lang.t("targeting.quintile").replace("{value}", &q.to_string()))
+        .map(|q| lang.t_with("targeting-quintile", &[("value", Arg::from(&q.to_string()))]))
         .collect();
     let legend: Vec<(&str, &str)> = labels
         .iter()
@@ -235,17 +234,17 @@ fn ranking_map(lang: Lang, ranking: &[Ranked]) -> Result<String, AppError> {
                 class: quintile(r.rank, ranking.len()),
                 label: format!(
                     "{name} ({department}): {} {}, {} {}",
-                    lang.t("targeting.rank"),
+                    lang.t("targeting-rank"),
                     r.rank,
-                    lang.t("targeting.index"),
+                    lang.t("targeting-index"),
                     r.index
                 ),
             }
         })
         .collect();
     let spec = MapSpec {
-        title: lang.t("targeting.map_title"),
-        description: lang.t("targeting.map_description"),
+        title: lang.t("targeting-map_title"),
+        description: lang.t("targeting-map_description"),
         legend: &legend,
         frame: Frame::Departments,
         width: 600,
@@ -511,12 +510,11 @@ async fn import_interventions(
         Ok(text) if !text.trim().is_empty() => text,
         Ok(_) => {
             let problem = lang
-                .t("targeting.error_file")
-                .replace("{value}", lang.t("targeting.error_required"));
+                .t_with("targeting-error_file", &[("value", Arg::from(lang.t("targeting-error_required")))]);
             return page_for(&state, &visitor, call, form, None, vec![problem], None).await;
         }
         Err(e) => {
-            let problem = lang.t("targeting.error_file").replace("{value}", &e.to_string());
+            let problem = lang.t_with("targeting-error_file", &[("value", Arg::from(&e.to_string()))]);
             return page_for(&state, &visitor, call, form, None, vec![problem], None).await;
         }
     };
@@ -528,8 +526,7 @@ async fn import_interventions(
                 .await?;
             tracing::info!(call = call.id, ?summary, "interventions imported");
             let notice = lang
-                .t("targeting.imported")
-                .replace("{value}", &records.len().to_string());
+                .t_with("targeting-imported", &[("value", Arg::from(&records.len().to_string()))]);
             page_for(&state, &visitor, call, form, None, Vec::new(), Some(notice)).await
         }
         Err(problems) => {
@@ -561,8 +558,7 @@ async fn record_interventions(
     let code = DaneCode::parse(entry.dane_code.trim())
         .map_err(|_| {
             problems.push(
-                lang.t("targeting.error_code")
-                    .replace("{value}", entry.dane_code.trim()),
+                lang.t_with("targeting-error_code", &[("value", Arg::from(entry.dane_code.trim()))]),
             )
         })
         .ok();
@@ -572,8 +568,7 @@ async fn record_interventions(
         .parse::<u32>()
         .map_err(|_| {
             problems.push(
-                lang.t("targeting.error_count")
-                    .replace("{value}", entry.count.trim()),
+                lang.t_with("targeting-error_count", &[("value", Arg::from(entry.count.trim()))]),
             )
         })
         .ok();

@@ -4,6 +4,7 @@
 //! history. Reading needs `ViewHouseholds`; every change `VerifyHouseholds`, a CSRF token and
 //! the state the store checks again. "Today" is `WebConfig::today`.
 
+use crate::i18n::Arg;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
@@ -55,11 +56,11 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn doc_label(lang: Lang, kind: DocumentKind) -> String {
-    lang.t(&format!("verification.doc.{kind}")).to_owned()
+    lang.t(&format!("verification-doc-{kind}")).to_owned()
 }
 
 fn status_label(lang: Lang, status: VerificationStatus) -> String {
-    lang.t(&format!("verification.status.{status}")).to_owned()
+    lang.t(&format!("verification-status-{status}")).to_owned()
 }
 
 fn names(lang: Lang, kinds: &[DocumentKind]) -> String {
@@ -175,12 +176,11 @@ async fn record_notice(
     };
     let Ok(date) = post.notice_date.trim().parse::<jiff::civil::Date>() else {
         let message = lang
-            .t("verification.error.not_a_date")
-            .replace("{value}", &post.notice_date);
+            .t_with("verification-error-not_a_date", &[("value", Arg::from(&post.notice_date))]);
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
     };
     if post.text.trim().is_empty() {
-        let message = lang.t("verification.error.notice_text").to_owned();
+        let message = lang.t("verification-error-notice_text").to_owned();
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
     }
     match state
@@ -193,10 +193,10 @@ async fn record_notice(
             Ok(Redirect::to(&format!("/staff/calls/{id}/verificacion")).into_response())
         }
         Err(StoreError::Conflict(_)) => {
-            let message = lang.t("verification.error.notice_exists").to_owned();
+            let message = lang.t("verification-error-notice_exists").to_owned();
             refuse(StatusCode::CONFLICT, message).await
         }
-        Err(StoreError::Invalid(said)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, lang.say(&said)).await,
+        Err(StoreError::Invalid(said)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, crate::i18n::say_said(lang, &said)).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -224,12 +224,12 @@ struct LettersPage {
 fn letter_line(lang: Lang, letter: LetterRecord) -> LetterLine {
     LetterLine {
         date: lang.date(letter.created_at.to_zoned(jiff::tz::TimeZone::UTC).date()),
-        kind: lang.t(&format!("verification.letter.{}", letter.kind)).to_owned(),
+        kind: lang.t(&format!("verification-letter-{}", letter.kind)).to_owned(),
         household_id: letter.household_id,
         recipient: letter.recipient,
         channel: letter.channel,
         status: lang
-            .t(&format!("verification.delivery.{}", letter.status))
+            .t(&format!("verification-delivery-{}", letter.status))
             .to_owned(),
         subject: letter.subject,
     }
@@ -349,7 +349,7 @@ async fn household_view(
             .map(|t| {
                 (
                     t.to_string(),
-                    lang.t(&format!("parcel.tenure_kind.{t}")).to_owned(),
+                    lang.t(&format!("parcel-tenure_kind-{t}")).to_owned(),
                 )
             })
             .collect(),
@@ -419,20 +419,19 @@ async fn upload(
     if current.notice.is_none() {
         return refuse(
             StatusCode::CONFLICT,
-            lang.t("verification.error.no_notice").to_owned(),
+            lang.t("verification-error-no_notice").to_owned(),
         )
         .await;
     }
     if current.status != VerificationStatus::Pending {
         let message = lang
-            .t("verification.error.decided")
-            .replace("{status}", &status_label(lang, current.status));
+            .t_with("verification-error-decided", &[("status", Arg::from(&status_label(lang, current.status)))]);
         return refuse(StatusCode::CONFLICT, message).await;
     }
     let Ok(kind) = field(&fields, "kind").parse::<DocumentKind>() else {
         return refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
-            lang.t("verification.error.kind").to_owned(),
+            lang.t("verification-error-kind").to_owned(),
         )
         .await;
     };
@@ -441,7 +440,7 @@ async fn upload(
         (None, None) => {
             return refuse(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                lang.t("verification.error.no_file").to_owned(),
+                lang.t("verification-error-no_file").to_owned(),
             )
             .await;
         }
@@ -449,8 +448,7 @@ async fn upload(
     };
     if !ACCEPTED_TYPES.contains(&file.content_type) {
         let message = lang
-            .t("verification.error.file_type")
-            .replace("{file}", &file.file_name);
+            .t_with("verification-error-file_type", &[("file", Arg::from(&file.file_name))]);
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
     }
     let kept = keep_file(&state, file)?;
@@ -467,7 +465,7 @@ async fn upload(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/staff/households/{id}/verificacion")).into_response()),
-        Err(StoreError::Conflict(said)) => refuse(StatusCode::CONFLICT, lang.say(&said)).await,
+        Err(StoreError::Conflict(said)) => refuse(StatusCode::CONFLICT, crate::i18n::say_said(lang, &said)).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -503,21 +501,21 @@ async fn decide(
     let Ok(to) = post.status.parse::<VerificationStatus>() else {
         return refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
-            lang.t("verification.error.status").to_owned(),
+            lang.t("verification-error-status").to_owned(),
         )
         .await;
     };
     let Some(notice) = &current.notice else {
         return refuse(
             StatusCode::CONFLICT,
-            lang.t("verification.error.no_notice").to_owned(),
+            lang.t("verification-error-no_notice").to_owned(),
         )
         .await;
     };
     if post.lock_version != current.lock_version {
         return refuse(
             StatusCode::CONFLICT,
-            lang.t("verification.error.changed_meanwhile").to_owned(),
+            lang.t("verification-error-changed_meanwhile").to_owned(),
         )
         .await;
     }
@@ -532,22 +530,19 @@ async fn decide(
         let (status, message) = match error {
             DecisionError::MissingDocuments(missing) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                lang.t("verification.error.missing")
-                    .replace("{documents}", &names(lang, &missing)),
+                lang.t_with("verification-error-missing", &[("documents", Arg::from(&names(lang, &missing)))]),
             ),
             DecisionError::ReasonsRequired => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                lang.t("verification.error.reasons").to_owned(),
+                lang.t("verification-error-reasons").to_owned(),
             ),
             DecisionError::WithdrawalNotDue(deadline) => (
                 StatusCode::CONFLICT,
-                lang.t("verification.error.withdrawal_not_due")
-                    .replace("{deadline}", &lang.date(deadline)),
+                lang.t_with("verification-error-withdrawal_not_due", &[("deadline", Arg::from(&lang.date(deadline)))]),
             ),
             DecisionError::AlreadyDecided(status) => (
                 StatusCode::CONFLICT,
-                lang.t("verification.error.decided")
-                    .replace("{status}", &status_label(lang, status)),
+                lang.t_with("verification-error-decided", &[("status", Arg::from(&status_label(lang, status)))]),
             ),
         };
         return refuse(status, message).await;
@@ -555,7 +550,7 @@ async fn decide(
     if to == VerificationStatus::Eligible
         && let Some(said) = parcels_refusal(&current.parcels)
     {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, lang.say(&said)).await;
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, crate::i18n::say_said(lang, &said)).await;
     }
     let decision = Decision {
         status: to,
@@ -570,11 +565,11 @@ async fn decide(
         Err(StoreError::Conflict(_)) => {
             refuse(
                 StatusCode::CONFLICT,
-                lang.t("verification.error.changed_meanwhile").to_owned(),
+                lang.t("verification-error-changed_meanwhile").to_owned(),
             )
             .await
         }
-        Err(StoreError::Invalid(said)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, lang.say(&said)).await,
+        Err(StoreError::Invalid(said)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, crate::i18n::say_said(lang, &said)).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -614,21 +609,20 @@ async fn add_parcel(
     };
     if current.status != VerificationStatus::Pending {
         let message = lang
-            .t("verification.error.decided")
-            .replace("{status}", &status_label(lang, current.status));
+            .t_with("verification-error-decided", &[("status", Arg::from(&status_label(lang, current.status)))]);
         return refuse(StatusCode::CONFLICT, message).await;
     }
     let mut errors = FieldErrors::default();
     if post.name.trim().is_empty() {
-        errors.add("parcel.name", lang.t("parcel.error.required").to_owned());
+        errors.add("parcel-name", lang.t("parcel-error-required").to_owned());
     }
-    let area_ha = read_decimal(lang, "parcel.area", &post.area_ha, &mut errors);
+    let area_ha = read_decimal(lang, "parcel-area", &post.area_ha, &mut errors);
     if area_ha.is_some_and(|area| area <= rust_decimal::Decimal::ZERO) {
-        errors.add("parcel.area", lang.t("parcel.error.area").to_owned());
+        errors.add("parcel-area", lang.t("parcel-error-area").to_owned());
     }
     let land_tenure = post.land_tenure.parse::<LandTenure>().ok();
     if land_tenure.is_none() {
-        errors.add("parcel.tenure", lang.t("parcel.error.choose").to_owned());
+        errors.add("parcel-tenure", lang.t("parcel-error-choose").to_owned());
     }
     let municipality = current.household.municipality_code.parse::<DaneCode>().ok();
     let (Some(land_tenure), Some(municipality), true) = (land_tenure, municipality, errors.is_empty()) else {
@@ -656,7 +650,7 @@ async fn add_parcel(
             Ok(Redirect::to(&format!("/staff/households/{id}/predios/{}", parcel.id)).into_response())
         }
         Err(StoreError::Conflict(_)) => {
-            refuse(StatusCode::CONFLICT, lang.t("parcel.error.decided").to_owned()).await
+            refuse(StatusCode::CONFLICT, lang.t("parcel-error-decided").to_owned()).await
         }
         Err(other) => Err(other.into()),
     }
@@ -731,7 +725,7 @@ async fn timeline_page(
             .into_iter()
             .map(|e| EventLine {
                 at: e.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
-                kind: lang.t(&format!("verification.event.{}", e.kind)).to_owned(),
+                kind: lang.t(&format!("verification-event-{}", e.kind)).to_owned(),
                 detail: e.detail,
                 actor: e.actor,
             })
