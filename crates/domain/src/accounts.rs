@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::message::Message;
 use crate::text_enum::text_enum;
 
 text_enum! {
@@ -120,6 +121,12 @@ pub struct EmailAddress(String);
 #[error("{0:?} is not an e-mail address")]
 pub struct InvalidEmail(pub String);
 
+impl InvalidEmail {
+    pub fn message(&self) -> Message {
+        Message::new("account-error-email").with("value", &self.0)
+    }
+}
+
 impl EmailAddress {
     pub fn parse(text: &str) -> Result<Self, InvalidEmail> {
         let normalized = text.trim().to_lowercase();
@@ -159,6 +166,12 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the password must have at least {MIN_PASSWORD_CHARS} characters")]
 pub struct WeakPassword;
+
+impl WeakPassword {
+    pub fn message(&self) -> Message {
+        Message::new("account-error-password_short").with("min", MIN_PASSWORD_CHARS)
+    }
+}
 
 pub fn check_password_strength(password: &str) -> Result<(), WeakPassword> {
     if password.chars().count() >= MIN_PASSWORD_CHARS {

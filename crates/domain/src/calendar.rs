@@ -15,6 +15,8 @@
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
 
+use crate::message::Message;
+
 /// The first year this calendar knows: Ley 51 de 1983 applies from 1984.
 pub const FIRST_YEAR: i16 = 1984;
 /// The last year this calendar knows.
@@ -32,6 +34,17 @@ pub enum CalendarError {
         last = LAST_YEAR
     )]
     UnsupportedYear { year: i16 },
+}
+
+impl CalendarError {
+    pub fn message(&self) -> Message {
+        match self {
+            CalendarError::UnsupportedYear { year } => Message::new("calendar-error-unsupported_year")
+                .with("year", *year)
+                .with("first", FIRST_YEAR)
+                .with("last", LAST_YEAR),
+        }
+    }
 }
 
 /// A public holiday: its date that year and its official Spanish name.

@@ -18,6 +18,10 @@ pub enum Arg {
     Date(Date),
     /// Another message of the catalogue, by code (the name of a status, a role, a document).
     Term(String),
+    /// Several messages of the catalogue, listed in order (the documents missing, say).
+    Terms(Vec<String>),
+    /// Several messages with their own arguments, listed in order.
+    List(Vec<Message>),
 }
 
 impl From<&str> for Arg {
@@ -76,7 +80,10 @@ pub struct Message {
 
 impl Message {
     pub fn new(code: &'static str) -> Message {
-        Message { code, args: Vec::new() }
+        Message {
+            code,
+            args: Vec::new(),
+        }
     }
 
     /// The message with one more argument.
@@ -122,11 +129,12 @@ mod tests {
 
     #[test]
     fn keeps_code_and_typed_arguments() {
-        let message = Message::new("procedure-req_resolution")
+        let code = "procedure-req_resolution";
+        let message = Message::new(code)
             .with("asked", Decimal::new(400, 0))
             .with("families", 3usize)
             .with_term("role", "role-admin");
-        assert_eq!(message.code(), "procedure-req_resolution");
+        assert_eq!(message.code(), code);
         assert_eq!(message.arg("asked"), Some(&Arg::Amount(Decimal::new(400, 0))));
         assert_eq!(message.arg("families"), Some(&Arg::Count(3)));
         assert_eq!(message.arg("role"), Some(&Arg::Term("role-admin".into())));

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
+use crate::message::Message;
 use crate::money::Currency;
 use crate::text_enum::text_enum;
 
@@ -221,6 +222,39 @@ pub enum Problem {
     },
     #[error("the goal must be more than zero, not {value}")]
     GoalNotPositive { value: Decimal },
+}
+
+impl Problem {
+    /// The problem as a message of the catalogue.
+    pub fn message(&self) -> Message {
+        match self {
+            Problem::Negative { value, unit } => Message::new("monitoring-error-negative")
+                .with("value", value)
+                .with_term("unit", unit.message_id()),
+            Problem::OverHundredPercent { value } => {
+                Message::new("monitoring-error-over_hundred").with("value", value)
+            }
+            Problem::FutureDate { date, today } => Message::new("monitoring-error-future_date")
+                .with("date", *date)
+                .with("today", *today),
+            Problem::SexesExceedTotal { women, men, total } => {
+                Message::new("monitoring-error-sexes_exceed_total")
+                    .with("women", women)
+                    .with("men", men)
+                    .with("total", total)
+            }
+            Problem::GoalNotPositive { value } => {
+                Message::new("monitoring-error-goal_not_positive").with("value", value)
+            }
+        }
+    }
+}
+
+impl IndicatorUnit {
+    /// The catalogue's name of the unit (`%` is spelled `percent` in identifiers).
+    pub fn message_id(self) -> String {
+        format!("monitoring-unit-{}", self.as_str().replace('%', "percent"))
+    }
 }
 
 fn check_value(field: &'static str, value: Decimal, unit: IndicatorUnit, problems: &mut Vec<FieldProblem>) {

@@ -10,6 +10,7 @@
 use rust_decimal::Decimal;
 
 use crate::household::normalize_document;
+use crate::message::Message;
 use crate::text::fold_for_search;
 use crate::text_enum::text_enum;
 
@@ -39,58 +40,6 @@ impl SiteCondition {
             SiteCondition::NoRestrictionsOrRisks => "Art. 13.3",
             SiteCondition::SoilAndTopography => "Art. 13.4",
             SiteCondition::WaterAvailability => "Art. 13.5",
-        }
-    }
-
-    /// The condition as the article words it, in Spanish.
-    pub fn name_es(self) -> &'static str {
-        match self {
-            SiteCondition::RuralLand => {
-                "Ubicado en zona apta para la producción agropecuaria, pesquera, acuícola o forestal, \
-                 clasificada como suelo rural en el POT o EOT del municipio"
-            }
-            SiteCondition::OutsideProtectedAreas => {
-                "Fuera de áreas de conservación y protección ambiental (áreas protegidas, reservas \
-                 forestales de las CAR o CAS, áreas de manejo especial de la Ley 2ª de 1959)"
-            }
-            SiteCondition::NoRestrictionsOrRisks => {
-                "Sin restricciones ambientales, de protección especial, de riesgo (inundaciones, \
-                 deslizamientos, sismos, sequías), de explotación de recursos naturales no \
-                 renovables ni en zonas de amortiguación de áreas protegidas"
-            }
-            SiteCondition::SoilAndTopography => {
-                "Calidad mínima de los suelos (clases agrológicas) y topografía requerida para el \
-                 proyecto productivo"
-            }
-            SiteCondition::WaterAvailability => {
-                "Disponibilidad permanente de aguas naturales o artificiales, fáciles y \
-                 económicamente utilizables"
-            }
-        }
-    }
-
-    /// The condition in English.
-    pub fn name_en(self) -> &'static str {
-        match self {
-            SiteCondition::RuralLand => {
-                "In an area fit for farming, fishing, aquaculture or forestry, classified as rural \
-                 land in the municipality's land-use plan (POT or EOT)"
-            }
-            SiteCondition::OutsideProtectedAreas => {
-                "Outside conservation and environmental protection areas (protected areas, CAR or \
-                 CAS forest reserves, special management areas of Ley 2 de 1959)"
-            }
-            SiteCondition::NoRestrictionsOrRisks => {
-                "No environmental or special-protection restrictions, no high risk (floods, \
-                 landslides, earthquakes, droughts), no non-renewable resource extraction, not in \
-                 a buffer zone of protected areas"
-            }
-            SiteCondition::SoilAndTopography => {
-                "Minimum soil quality (agrological class) and the topography the project needs"
-            }
-            SiteCondition::WaterAvailability => {
-                "Permanent availability of natural or artificial water, easily and economically usable"
-            }
         }
     }
 }
@@ -129,30 +78,18 @@ impl ParcelIssue {
         }
     }
 
-    pub fn es(self) -> String {
-        let text = match self {
-            ParcelIssue::NoTitleStudy => "falta el estudio de títulos".to_owned(),
-            ParcelIssue::NoFieldVisit => "falta la visita de campo".to_owned(),
-            ParcelIssue::TitleNotFavourable => "el estudio de títulos no es favorable".to_owned(),
-            ParcelIssue::OwnerNotMember => "el propietario del título no es miembro del hogar".to_owned(),
-            ParcelIssue::UseLimited => "una limitación de dominio impide el uso del predio".to_owned(),
-            ParcelIssue::ConditionNotMet(c) => format!("no cumple: {}", c.name_es()),
+    /// The issue as a message of the catalogue, with its article.
+    pub fn message(self) -> Message {
+        let message = match self {
+            ParcelIssue::NoTitleStudy => Message::new("parcel-issue-no_title_study"),
+            ParcelIssue::NoFieldVisit => Message::new("parcel-issue-no_field_visit"),
+            ParcelIssue::TitleNotFavourable => Message::new("parcel-issue-title_not_favourable"),
+            ParcelIssue::OwnerNotMember => Message::new("parcel-issue-owner_not_member"),
+            ParcelIssue::UseLimited => Message::new("parcel-issue-use_limited"),
+            ParcelIssue::ConditionNotMet(condition) => Message::new("parcel-issue-condition_not_met")
+                .with_term("condition", format!("parcel-condition-{condition}")),
         };
-        format!("{text} ({})", self.article())
-    }
-
-    pub fn en(self) -> String {
-        let text = match self {
-            ParcelIssue::NoTitleStudy => "the title study is missing".to_owned(),
-            ParcelIssue::NoFieldVisit => "the field visit is missing".to_owned(),
-            ParcelIssue::TitleNotFavourable => "the title study is not favourable".to_owned(),
-            ParcelIssue::OwnerNotMember => {
-                "the owner in the title is not a member of the household".to_owned()
-            }
-            ParcelIssue::UseLimited => "a limitation of ownership limits the use of the parcel".to_owned(),
-            ParcelIssue::ConditionNotMet(c) => format!("not met: {}", c.name_en()),
-        };
-        format!("{text} ({})", self.article())
+        message.with("article", self.article())
     }
 }
 
@@ -251,6 +188,15 @@ pub enum CoordinateError {
     Longitude,
 }
 
+impl CoordinateError {
+    pub fn message(&self) -> Message {
+        match self {
+            CoordinateError::Latitude => Message::new("parcel-error-latitude"),
+            CoordinateError::Longitude => Message::new("parcel-error-longitude"),
+        }
+    }
+}
+
 /// Checks a point against Colombia's ranges: latitude −5..14, longitude −82..−66.
 pub fn check_coordinates(latitude: Decimal, longitude: Decimal) -> Vec<CoordinateError> {
     let mut errors = Vec::new();
@@ -266,6 +212,7 @@ pub fn check_coordinates(latitude: Decimal, longitude: Decimal) -> Vec<Coordinat
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::Arg;
     use rust_decimal_macros::dec;
 
     const GOOD_TITLE: TitleFacts = TitleFacts {
@@ -295,7 +242,9 @@ mod tests {
                 .collect();
             let standing = parcel_standing(Some(GOOD_TITLE), Some(&met));
             assert_eq!(standing.issues(), &[ParcelIssue::ConditionNotMet(*condition)]);
-            assert!(standing.issues()[0].es().contains(condition.article()));
+            let said = standing.issues()[0].message();
+            assert_eq!(said.code(), "parcel-issue-condition_not_met");
+            assert_eq!(said.arg("article"), Some(&Arg::Text(condition.article().into())));
         }
         // A condition left out of the visit counts as not met.
         let partial = &all_met()[1..];
@@ -322,7 +271,10 @@ mod tests {
         };
         let standing = parcel_standing(Some(stranger), Some(&met));
         assert_eq!(standing.issues(), &[ParcelIssue::OwnerNotMember]);
-        assert!(standing.issues()[0].en().ends_with("(Art. 12)"));
+        assert_eq!(
+            standing.issues()[0].message().arg("article"),
+            Some(&Arg::Text("Art. 12".into()))
+        );
         let limited = TitleFacts {
             limits_use: true,
             ..GOOD_TITLE

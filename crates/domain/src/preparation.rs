@@ -8,6 +8,7 @@
 
 use jiff::civil::Date;
 
+use crate::message::Message;
 use crate::text_enum::text_enum;
 
 text_enum! {
@@ -38,6 +39,16 @@ pub enum PreparationProblem {
     Required,
     FutureDate,
     NoAttendees,
+}
+
+impl PreparationProblem {
+    pub fn message(self) -> Message {
+        Message::new(match self {
+            PreparationProblem::Required => "preparation-error-required",
+            PreparationProblem::FutureDate => "preparation-error-future",
+            PreparationProblem::NoAttendees => "preparation-error-attendees",
+        })
+    }
 }
 
 /// A record as typed, to check.

@@ -15,6 +15,7 @@
 use std::fmt;
 
 use crate::accounts::{Permission, Role};
+use crate::message::Message;
 use crate::text_enum::text_enum;
 
 text_enum! {
@@ -88,35 +89,6 @@ impl ProcedureAction {
             ProcedureAction::Disburse => "Art. 32-33",
         }
     }
-
-    fn es(self) -> &'static str {
-        match self {
-            ProcedureAction::Submit => "presentar el proyecto",
-            ProcedureAction::Endorse => "registrar el aval de las familias",
-            ProcedureAction::Schedule => "incluir el proyecto en la agenda del comité",
-            ProcedureAction::ConceptPositive => "emitir concepto positivo",
-            ProcedureAction::ConceptNegative => "emitir concepto negativo",
-            ProcedureAction::UpholdObjection => "declarar procedente una oposición",
-            ProcedureAction::Revise => "guardar una versión corregida",
-            ProcedureAction::Award => "adjudicar la cofinanciación",
-            ProcedureAction::Disburse => "registrar el desembolso",
-        }
-    }
-}
-
-impl ProcedureState {
-    fn es(self) -> &'static str {
-        match self {
-            ProcedureState::Draft => "en borrador",
-            ProcedureState::Submitted => "presentado",
-            ProcedureState::Endorsed => "avalado por las familias",
-            ProcedureState::OnAgenda => "en la agenda del comité",
-            ProcedureState::Viable => "viabilizado",
-            ProcedureState::Returned => "devuelto al formulador",
-            ProcedureState::Awarded => "adjudicado",
-            ProcedureState::Disbursed => "desembolsado",
-        }
-    }
 }
 
 /// Why a step is refused.
@@ -140,40 +112,32 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    /// Why, in Spanish.
-    pub fn explain_es(&self) -> String {
-        match self.kind {
-            RefusalKind::Role => format!(
-                "{}: el rol {} no puede {}",
-                self.article,
-                self.role,
-                self.action.es()
-            ),
-            RefusalKind::State => format!(
-                "{}: no se puede {} de un proyecto {}{}",
-                self.article,
-                self.action.es(),
-                self.state.es(),
-                self.hint_es()
-            ),
-        }
+    /// Why, as a message of the catalogue: the article, the role or the project's state,
+    /// the step, and for some steps what is still missing.
+    pub fn message(&self) -> Message {
+        let message = match self.kind {
+            RefusalKind::Role => {
+                Message::new("procedure-refused-role").with_term("role", format!("role-{}", self.role))
+            }
+            RefusalKind::State => Message::new("procedure-refused-state")
+                .with_term("state", format!("procedure-state-phrase-{}", self.state))
+                .with("hint", self.hint()),
+        };
+        message
+            .with("article", self.article)
+            .with_term("action", format!("procedure-action-{}", self.action))
     }
 
-    fn hint_es(&self) -> &'static str {
+    /// What the project still needs for this step, where that is one thing.
+    fn hint(&self) -> &'static str {
         match (self.action, self.state) {
-            (ProcedureAction::Schedule, ProcedureState::Submitted) => {
-                " (las familias deben avalarlo antes de ir al comité)"
-            }
+            (ProcedureAction::Schedule, ProcedureState::Submitted) => "endorsement",
             (ProcedureAction::Award, ProcedureState::OnAgenda | ProcedureState::Endorsed) => {
-                " (requiere concepto positivo e informe de viabilidad)"
+                "positive_concept"
             }
-            (ProcedureAction::Disburse, ProcedureState::Viable) => {
-                " (requiere la resolución de adjudicación)"
-            }
-            (ProcedureAction::Disburse, ProcedureState::Disbursed) => {
-                " (la cofinanciación se entrega en un solo pago)"
-            }
-            _ => "",
+            (ProcedureAction::Disburse, ProcedureState::Viable) => "resolution",
+            (ProcedureAction::Disburse, ProcedureState::Disbursed) => "single_payment",
+            _ => "none",
         }
     }
 
@@ -247,6 +211,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::message::Arg;
     use ProcedureAction as A;
     use ProcedureState as S;
 
@@ -319,21 +284,32 @@ mod tests {
         let early =
             transition(S::Submitted, A::Schedule, Role::CommitteeMember).expect_err("not endorsed yet");
         assert_eq!(early.article, "Art. 25");
-        assert!(early.explain_es().contains("avalarlo"), "{}", early.explain_es());
+        let said = early.message();
+        assert_eq!(said.code(), "procedure-refused-state");
+        assert_eq!(said.arg("hint"), Some(&Arg::Text("endorsement".into())));
+        assert_eq!(said.arg("article"), Some(&Arg::Text("Art. 25".into())));
         assert!(early.to_string().contains("Art. 25"));
 
         let twice =
             transition(S::Disbursed, A::Disburse, Role::TerritorialDirector).expect_err("one payment");
-        assert!(
-            twice.explain_es().contains("un solo pago"),
-            "{}",
-            twice.explain_es()
+        assert_eq!(
+            twice.message().arg("hint"),
+            Some(&Arg::Text("single_payment".into()))
         );
 
         let officer =
             transition(S::Viable, A::Award, Role::TerritorialOfficer).expect_err("only the director awards");
         assert_eq!(officer.article, "Art. 27");
-        assert!(officer.explain_es().contains("territorial_officer"));
+        let said = officer.message();
+        assert_eq!(said.code(), "procedure-refused-role");
+        assert_eq!(
+            said.arg("role"),
+            Some(&Arg::Term("role-territorial_officer".into()))
+        );
+        assert_eq!(
+            said.arg("action"),
+            Some(&Arg::Term("procedure-action-award".into()))
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::message::Message;
 use crate::text_enum::text_enum;
 
 /// A DANE DIVIPOLA code of a municipal unit (5 digits) that exists in the shipped catalogue.
@@ -28,6 +29,18 @@ pub enum TerritoryError {
     MalformedDepartmentCode(String),
     #[error("DANE department code {0} does not exist in DIVIPOLA")]
     UnknownDepartment(String),
+}
+
+impl TerritoryError {
+    pub fn message(&self) -> Message {
+        let (code, value) = match self {
+            TerritoryError::MalformedMunicipalityCode(v) => ("territory-error-malformed_municipality", v),
+            TerritoryError::UnknownMunicipality(v) => ("territory-error-unknown_municipality", v),
+            TerritoryError::MalformedDepartmentCode(v) => ("territory-error-malformed_department", v),
+            TerritoryError::UnknownDepartment(v) => ("territory-error-unknown_department", v),
+        };
+        Message::new(code).with("value", value)
+    }
 }
 
 impl DaneCode {

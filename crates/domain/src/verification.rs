@@ -12,6 +12,7 @@ use jiff::civil::Date;
 
 use crate::calendar::{CalendarError, add_business_days};
 use crate::household::EthnicGroup;
+use crate::message::{Arg, Message};
 use crate::text_enum::text_enum;
 
 /// The term to bring the documents, in business days after the notice (Art. 14).
@@ -108,6 +109,24 @@ pub enum DecisionError {
     WithdrawalNotDue(Date),
     #[error("the household's verification is already decided ({0})")]
     AlreadyDecided(VerificationStatus),
+}
+
+impl DecisionError {
+    /// The refusal as a message of the catalogue.
+    pub fn message(&self) -> Message {
+        match self {
+            DecisionError::MissingDocuments(kinds) => Message::new("verification-error-missing").with(
+                "documents",
+                Arg::Terms(kinds.iter().map(|k| format!("verification-doc-{k}")).collect()),
+            ),
+            DecisionError::ReasonsRequired => Message::new("verification-error-reasons"),
+            DecisionError::WithdrawalNotDue(deadline) => {
+                Message::new("verification-error-withdrawal_not_due").with("deadline", *deadline)
+            }
+            DecisionError::AlreadyDecided(status) => Message::new("verification-error-decided")
+                .with_term("status", format!("verification-status-{status}")),
+        }
+    }
 }
 
 fn names(kinds: &[DocumentKind]) -> String {

@@ -31,7 +31,7 @@ error-login_required = You must log in to see this page.
 error-forbidden = Your role does not allow this action.
 error-not_found = The page or resource does not exist.
 error-invalid_input = The data sent is not valid.
-error-conflict = The record already exists.
+error-conflict = The record changed, or does not allow this step.
 error-csrf_mismatch = The form expired or is not valid. Reload the page and try again.
 error-payload_too_large = The file is too large.
 error-internal = An internal error occurred. If it persists, give this reference to the administrator
@@ -1118,3 +1118,147 @@ preparation-error-future = The date cannot be in the future.
 preparation-error-attendees = Write a number of attendees above zero.
 preparation-error-required = This is required.
 preparation-error-file_type = The file { $file } is neither PDF, PNG nor JPEG.
+
+## Refusals of the rules and of the store (typed messages of the domain and the store)
+parcel-condition-rural_land = In an area fit for farming, fishing, aquaculture or forestry, classified as rural land in the municipality's land-use plan (POT or EOT)
+parcel-condition-outside_protected_areas = Outside conservation and environmental protection areas (protected areas, CAR or CAS forest reserves, special management areas of Ley 2 de 1959)
+parcel-condition-no_restrictions_or_risks = No environmental or special-protection restrictions, no high risk (floods, landslides, earthquakes, droughts), no non-renewable resource extraction, not in a buffer zone of protected areas
+parcel-condition-soil_and_topography = Minimum soil quality (agrological class) and the topography the project needs
+parcel-condition-water_availability = Permanent availability of natural or artificial water, easily and economically usable
+parcel-issue-no_title_study = the title study is missing ({ $article })
+parcel-issue-no_field_visit = the field visit is missing ({ $article })
+parcel-issue-title_not_favourable = the title study is not favourable ({ $article })
+parcel-issue-owner_not_member = the owner in the title is not a member of the household ({ $article })
+parcel-issue-use_limited = a limitation of ownership limits the use of the parcel ({ $article })
+parcel-issue-condition_not_met = not met: { $condition } ({ $article })
+calendar-error-unsupported_year = The year { $year } is outside the supported calendar ({ $first } to { $last }; Ley 51 de 1983 applies from { $first }).
+account-error-email = «{ $value }» is not an e-mail address.
+account-error-password_short = The password must have at least { $min } characters.
+formulation-error-no_code = A formulation needs a project code (frame.code) to be saved.
+formulation-error-approved = Formulation { $code } is approved: it cannot be changed.
+formulation-error-other_call = Formulation { $code } belongs to call { $has }, not { $wanted }.
+household-error-heads = Household { $household } must have exactly one head of household, not { $heads }.
+household-error-sisben_score = The Sisbén score { $score } is outside 0-100.
+household-error-email = «{ $value }» is not an e-mail address (household { $household }).
+parcel-error-name_required = Art. 12: the parcel needs a name.
+parcel-error-study_required = Art. 12: the title study needs the title record and the owner.
+parcel-error-condition_once = { $article }: the visit must record the condition «{ $condition }» once.
+parcel-error-photo_kind = A parcel photo is a JPEG or PNG image.
+preparation-error-field = { $article }: the field «{ $field }» of the record is not valid: { $problem }
+procedure-error-staff_only = Only a staff account can take a step of the procedure.
+procedure-error-account_inactive = Account { $account } is not an active account.
+procedure-error-session_changed = Session { $session } changed since you opened it; reload it and make the change again.
+procedure-error-not_attending = Art. 23: only those attending session { $session } decide in it.
+procedure-error-session_closed = Art. 23: the minutes of session { $session } are drawn up; the session changes no more.
+procedure-error-concept_changed = The concept on { $code } changed since you opened it; reload it.
+procedure-error-checklist_changed = The list of requirements changed; reload it.
+procedure-error-required = { $field } is missing.
+procedure-error-endorsing_above_households = Art. 25: { $endorsing } families cannot be: version { $version } has { $households } households.
+procedure-error-no_majority = Art. 25: { $endorsing } of { $households } families is no majority: the project is not endorsed.
+procedure-error-already_endorsed = Version { $version } already has the families' endorsement.
+procedure-error-role_convenes = Art. 23: the role { $role } does not convene the committee.
+procedure-error-no_attendees = A session needs attendees.
+procedure-error-attendee_inactive = Account { $account } does not exist or is not active.
+procedure-error-already_on_agenda = Project { $code } is already on the agenda of session { $session }.
+procedure-error-role_files_objections = Art. 24.6: the role { $role } does not file objections.
+procedure-error-objection_decided = Objection { $objection } is already decided.
+procedure-error-role_decides_objections = Art. 24.6: the role { $role } does not decide objections.
+procedure-error-role_draws_minutes = Art. 23: the role { $role } does not draw up minutes.
+procedure-error-undecided_items = Art. 24.4: { $undecided ->
+        [one] one project on the agenda has no concept
+       *[other] { $undecided } projects on the agenda have no concept
+    }.
+procedure-error-account_signs = Only an account signs minutes.
+procedure-error-sign_after_close = Art. 23: the minutes are signed once the session has ended.
+procedure-error-not_attending_sign = Art. 23: only those attending session { $session } sign its minutes.
+procedure-error-already_signed = You already signed these minutes.
+procedure-error-office_code = «{ $office }» is not a territorial office code (letters, up to 8).
+procedure-error-amounts_positive = The institute's contribution and the guarantee must be positive.
+procedure-error-role_checks_requirements = Art. 32: the role { $role } does not check the requirements of disbursement.
+procedure-error-already_disbursed = Art. 33: the disbursement is already made.
+procedure-error-requirements_missing = Art. 32: the disbursement lacks requirements: { $requirements }.
+procedure-error-single_payment = Art. 33: the co-financing is paid in a single disbursement.
+call-error-budget_positive = The budget must be positive, not { $value }.
+call-error-general_has_arel_limits = A general call has no AREL limits (maximum percentage and cap in SMMLV).
+call-error-arel_max_pct_required = An AREL call needs its maximum co-financing percentage (Art. 43).
+call-error-arel_max_pct_range = The AREL maximum percentage must be above 0 and at most 100, not { $value }.
+call-error-arel_cap_required = An AREL call needs its cap in SMMLV (Art. 43).
+call-error-arel_cap_positive = The AREL cap in SMMLV must be above 0, not { $value }.
+project-error-period = Project { $code }: the period ends ({ $end }) before it starts ({ $start }).
+project-error-objective = Result { $result }: specific objective { $objective } does not exist.
+project-error-negative_funding = Funding «{ $source }» has a negative amount: { $value }.
+project-error-indicator_result = Indicator { $indicator }: result { $result } does not exist.
+project-error-rollup_units = The roll-up «{ $key }» mixes { $first } and { $second }.
+screening-error-repeated_household = Household { $household } appears twice in the results.
+targeting-error-too_large = { $value } is too large.
+targeting-error-concurrent = Another technical document { $number } of call { $call } was stored at the same time; generate it again.
+procedure-refused-role = { $article }: the role { $role } may not { $action }.
+procedure-refused-state = { $article }: a project { $state } cannot { $action }{ $hint ->
+        [endorsement] {" "}(the families must endorse it before it goes to the committee).
+        [positive_concept] {" "}(it needs a positive concept and the viability report).
+        [resolution] {" "}(it needs the award resolution).
+        [single_payment] {" "}(the co-financing is paid in a single disbursement).
+       *[none] .
+    }
+procedure-action-submit = be submitted
+procedure-action-endorse = take the families' endorsement
+procedure-action-schedule = go on the committee's agenda
+procedure-action-concept_positive = receive a positive concept
+procedure-action-concept_negative = receive a negative concept
+procedure-action-uphold_objection = have an objection upheld
+procedure-action-revise = save a corrected version
+procedure-action-award = be awarded co-financing
+procedure-action-disburse = be disbursed
+procedure-state-phrase-draft = in draft
+procedure-state-phrase-submitted = that is submitted
+procedure-state-phrase-endorsed = endorsed by the families
+procedure-state-phrase-on_agenda = on the committee's agenda
+procedure-state-phrase-viable = found viable
+procedure-state-phrase-returned = returned to the formulator
+procedure-state-phrase-awarded = already awarded
+procedure-state-phrase-disbursed = already disbursed
+procedure-field-place = The place of the session
+procedure-field-endorsement_minutes = The minutes or notes of the endorsement
+procedure-field-viability_report = The viability report
+procedure-field-recommendations = The recommendations
+procedure-field-objection_filed_by = Who files the objection
+procedure-field-objection_text = The text of the objection
+procedure-field-objection_target = What the objection is against
+procedure-field-decision_reasons = The reasons of the decision
+procedure-field-motivation = The motivation of the act (Art. 27)
+procedure-error-minutes_not_drawn_up = Art. 23 and 27: the minutes of session { $session } are not drawn up yet; they cannot support an award.
+procedure-error-minutes_unsigned = Art. 23 and 27: the minutes of session { $session } are not signed by everyone attending (missing: { $missing }); they cannot support an award.
+verification-parcel_issues = «{ $parcel }»: { $issues }
+verification-error-parcel_not_suitable = The household cannot be found eligible while its parcel is not suitable: { $parcels }.
+
+## Records named in errors
+entity-account = account
+entity-agenda_item = agenda item
+entity-call = call
+entity-committee_session = committee session
+entity-formulation_version = formulation version
+entity-formulation = formulation
+entity-household = household
+entity-indicator = indicator
+entity-letter = letter
+entity-measurement = measurement
+entity-objection = objection
+entity-parcel = parcel
+entity-program = program
+entity-project = project
+entity-screening_run = screening run
+entity-territorial_office = territorial office
+entity-document = document
+error-not_found_entity = There is no { $entity } «{ $id }».
+error-duplicate = There is already a { $entity } «{ $id }».
+error-duplicate_email = An account with the e-mail { $email } already exists.
+territory-error-malformed_municipality = «{ $value }» is not a DANE municipality code: it must have exactly 5 digits, such as 18001.
+territory-error-unknown_municipality = DANE code { $value } does not exist in DIVIPOLA.
+territory-error-malformed_department = «{ $value }» is not a DANE department code: it must have exactly 2 digits, such as 18.
+territory-error-unknown_department = DANE department code { $value } does not exist in DIVIPOLA.
+territory-error-subregion = «{ $value }» is not the number of a PDET subregion.
+error-bad_parameter = The parameter «{ $name }» does not take «{ $value }»; expected: { $expected }.
+evaluation-problem_count = The formulation has { $count ->
+        [one] one problem
+       *[other] { $count } problems
+    }.

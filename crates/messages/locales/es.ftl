@@ -31,7 +31,7 @@ error-login_required = Debe iniciar sesión para ver esta página.
 error-forbidden = Su rol no permite esta acción.
 error-not_found = La página o el recurso solicitado no existe.
 error-invalid_input = Los datos enviados no son válidos.
-error-conflict = El registro ya existe.
+error-conflict = El registro cambió o no admite este paso.
 error-csrf_mismatch = El formulario expiró o no es válido. Recargue la página e inténtelo de nuevo.
 error-payload_too_large = El archivo es demasiado grande.
 error-internal = Ocurrió un error interno. Si persiste, informe esta referencia al administrador
@@ -1118,3 +1118,147 @@ preparation-error-future = La fecha no puede ser futura.
 preparation-error-attendees = Escriba un número de asistentes mayor que cero.
 preparation-error-required = Este dato es obligatorio.
 preparation-error-file_type = El archivo { $file } no es PDF, PNG ni JPEG.
+
+## Refusals of the rules and of the store (typed messages of the domain and the store)
+parcel-condition-rural_land = Ubicado en zona apta para la producción agropecuaria, pesquera, acuícola o forestal, clasificada como suelo rural en el POT o EOT del municipio
+parcel-condition-outside_protected_areas = Fuera de áreas de conservación y protección ambiental (áreas protegidas, reservas forestales de las CAR o CAS, áreas de manejo especial de la Ley 2ª de 1959)
+parcel-condition-no_restrictions_or_risks = Sin restricciones ambientales, de protección especial, de riesgo (inundaciones, deslizamientos, sismos, sequías), de explotación de recursos naturales no renovables ni en zonas de amortiguación de áreas protegidas
+parcel-condition-soil_and_topography = Calidad mínima de los suelos (clases agrológicas) y topografía requerida para el proyecto productivo
+parcel-condition-water_availability = Disponibilidad permanente de aguas naturales o artificiales, fáciles y económicamente utilizables
+parcel-issue-no_title_study = falta el estudio de títulos ({ $article })
+parcel-issue-no_field_visit = falta la visita de campo ({ $article })
+parcel-issue-title_not_favourable = el estudio de títulos no es favorable ({ $article })
+parcel-issue-owner_not_member = el propietario del título no es miembro del hogar ({ $article })
+parcel-issue-use_limited = una limitación de dominio impide el uso del predio ({ $article })
+parcel-issue-condition_not_met = no cumple: { $condition } ({ $article })
+calendar-error-unsupported_year = El año { $year } está fuera del calendario conocido ({ $first } a { $last }; la Ley 51 de 1983 rige desde { $first }).
+account-error-email = «{ $value }» no es una dirección de correo electrónico.
+account-error-password_short = La contraseña debe tener al menos { $min } caracteres.
+formulation-error-no_code = La formulación necesita el código del proyecto (frame.code) para guardarse.
+formulation-error-approved = La formulación { $code } está aprobada: ya no cambia.
+formulation-error-other_call = La formulación { $code } pertenece a la convocatoria { $has }, no a la { $wanted }.
+household-error-heads = El hogar { $household } debe tener exactamente un jefe de hogar, no { $heads }.
+household-error-sisben_score = El puntaje del Sisbén { $score } está fuera de 0 a 100.
+household-error-email = «{ $value }» no es una dirección de correo electrónico (hogar { $household }).
+parcel-error-name_required = Art. 12: el predio necesita un nombre.
+parcel-error-study_required = Art. 12: el estudio de títulos necesita el folio de matrícula y el propietario.
+parcel-error-condition_once = { $article }: la visita debe registrar una vez la condición «{ $condition }».
+parcel-error-photo_kind = La foto del predio debe ser una imagen JPEG o PNG.
+preparation-error-field = { $article }: el dato «{ $field }» del registro no es válido: { $problem }
+procedure-error-staff_only = Solo una cuenta del personal da un paso del procedimiento.
+procedure-error-account_inactive = La cuenta { $account } no está activa.
+procedure-error-session_changed = La sesión { $session } cambió desde que la abrió; recárguela y repita el cambio.
+procedure-error-not_attending = Art. 23: solo quienes asisten a la sesión { $session } deciden en ella.
+procedure-error-session_closed = Art. 23: el acta de la sesión { $session } ya fue levantada; la sesión no cambia más.
+procedure-error-concept_changed = El concepto sobre { $code } cambió desde que lo abrió; recárguelo.
+procedure-error-checklist_changed = La lista de requisitos cambió; recárguela.
+procedure-error-required = Falta { $field }.
+procedure-error-endorsing_above_households = Art. 25: { $endorsing } familias no puede ser: la versión { $version } tiene { $households } hogares.
+procedure-error-no_majority = Art. 25: { $endorsing } de { $households } familias no es mayoría: el proyecto no está avalado.
+procedure-error-already_endorsed = La versión { $version } ya tiene el aval de las familias.
+procedure-error-role_convenes = Art. 23: el rol { $role } no convoca el comité.
+procedure-error-no_attendees = Una sesión necesita asistentes.
+procedure-error-attendee_inactive = La cuenta { $account } no existe o no está activa.
+procedure-error-already_on_agenda = El proyecto { $code } ya está en la agenda de la sesión { $session }.
+procedure-error-role_files_objections = Art. 24.6: el rol { $role } no radica oposiciones.
+procedure-error-objection_decided = La oposición { $objection } ya fue decidida.
+procedure-error-role_decides_objections = Art. 24.6: el rol { $role } no decide oposiciones.
+procedure-error-role_draws_minutes = Art. 23: el rol { $role } no levanta actas.
+procedure-error-undecided_items = Art. 24.4: { $undecided ->
+        [one] un proyecto de la agenda no tiene concepto
+       *[other] { $undecided } proyectos de la agenda no tienen concepto
+    }.
+procedure-error-account_signs = Solo una cuenta firma el acta.
+procedure-error-sign_after_close = Art. 23: el acta se firma cuando la sesión ha terminado.
+procedure-error-not_attending_sign = Art. 23: solo los asistentes de la sesión { $session } firman su acta.
+procedure-error-already_signed = Usted ya firmó esta acta.
+procedure-error-office_code = «{ $office }» no es un código de dirección territorial (letras, hasta 8).
+procedure-error-amounts_positive = El aporte del instituto y la garantía deben ser positivos.
+procedure-error-role_checks_requirements = Art. 32: el rol { $role } no verifica los requisitos del desembolso.
+procedure-error-already_disbursed = Art. 33: el desembolso ya se hizo.
+procedure-error-requirements_missing = Art. 32: faltan requisitos para el desembolso: { $requirements }.
+procedure-error-single_payment = Art. 33: la cofinanciación se entrega en un solo pago.
+call-error-budget_positive = El presupuesto debe ser positivo, no { $value }.
+call-error-general_has_arel_limits = Una convocatoria general no tiene límites AREL (porcentaje máximo y tope en SMMLV).
+call-error-arel_max_pct_required = Una convocatoria AREL necesita su porcentaje máximo de cofinanciación (Art. 43).
+call-error-arel_max_pct_range = El porcentaje máximo AREL debe ser mayor que 0 y hasta 100, no { $value }.
+call-error-arel_cap_required = Una convocatoria AREL necesita su tope en SMMLV (Art. 43).
+call-error-arel_cap_positive = El tope AREL en SMMLV debe ser mayor que 0, no { $value }.
+project-error-period = Proyecto { $code }: el periodo termina ({ $end }) antes de empezar ({ $start }).
+project-error-objective = Resultado { $result }: el objetivo específico { $objective } no existe.
+project-error-negative_funding = La fuente «{ $source }» tiene un monto negativo: { $value }.
+project-error-indicator_result = Indicador { $indicator }: el resultado { $result } no existe.
+project-error-rollup_units = El agregado «{ $key }» mezcla { $first } y { $second }.
+screening-error-repeated_household = El hogar { $household } aparece dos veces en los resultados.
+targeting-error-too_large = { $value } es demasiado grande.
+targeting-error-concurrent = Otro documento técnico { $number } de la convocatoria { $call } se guardó al mismo tiempo; genérelo de nuevo.
+procedure-refused-role = { $article }: el rol { $role } no puede { $action }.
+procedure-refused-state = { $article }: no se puede { $action } de un proyecto { $state }{ $hint ->
+        [endorsement] {" "}(las familias deben avalarlo antes de ir al comité).
+        [positive_concept] {" "}(requiere concepto positivo e informe de viabilidad).
+        [resolution] {" "}(requiere la resolución de adjudicación).
+        [single_payment] {" "}(la cofinanciación se entrega en un solo pago).
+       *[none] .
+    }
+procedure-action-submit = presentar el proyecto
+procedure-action-endorse = registrar el aval de las familias
+procedure-action-schedule = incluir el proyecto en la agenda del comité
+procedure-action-concept_positive = emitir concepto positivo
+procedure-action-concept_negative = emitir concepto negativo
+procedure-action-uphold_objection = declarar procedente una oposición
+procedure-action-revise = guardar una versión corregida
+procedure-action-award = adjudicar la cofinanciación
+procedure-action-disburse = registrar el desembolso
+procedure-state-phrase-draft = en borrador
+procedure-state-phrase-submitted = presentado
+procedure-state-phrase-endorsed = avalado por las familias
+procedure-state-phrase-on_agenda = en la agenda del comité
+procedure-state-phrase-viable = viabilizado
+procedure-state-phrase-returned = devuelto al formulador
+procedure-state-phrase-awarded = adjudicado
+procedure-state-phrase-disbursed = desembolsado
+procedure-field-place = el lugar de la sesión
+procedure-field-endorsement_minutes = el acta o las notas del aval
+procedure-field-viability_report = el informe de viabilidad
+procedure-field-recommendations = las recomendaciones
+procedure-field-objection_filed_by = quién presenta la oposición
+procedure-field-objection_text = el texto de la oposición
+procedure-field-objection_target = contra qué se presenta la oposición
+procedure-field-decision_reasons = las razones de la decisión
+procedure-field-motivation = la motivación del acto (Art. 27)
+procedure-error-minutes_not_drawn_up = Art. 23 y 27: el acta de la sesión { $session } aún no se ha levantado; no sirve para adjudicar.
+procedure-error-minutes_unsigned = Art. 23 y 27: el acta de la sesión { $session } no está firmada por todos los asistentes (faltan: { $missing }); no sirve para adjudicar.
+verification-parcel_issues = «{ $parcel }»: { $issues }
+verification-error-parcel_not_suitable = El hogar no puede declararse que cumple mientras su predio no sea apto: { $parcels }.
+
+## Records named in errors
+entity-account = la cuenta
+entity-agenda_item = el punto de la agenda
+entity-call = la convocatoria
+entity-committee_session = la sesión del comité
+entity-formulation_version = la versión de la formulación
+entity-formulation = la formulación
+entity-household = el hogar
+entity-indicator = el indicador
+entity-letter = la comunicación
+entity-measurement = la medición
+entity-objection = la oposición
+entity-parcel = el predio
+entity-program = el programa
+entity-project = el proyecto
+entity-screening_run = la verificación del registro
+entity-territorial_office = la dirección territorial
+entity-document = el documento
+error-not_found_entity = No existe { $entity } «{ $id }».
+error-duplicate = Ya existe { $entity } «{ $id }».
+error-duplicate_email = Ya existe una cuenta con el correo { $email }.
+territory-error-malformed_municipality = «{ $value }» no es un código DANE de municipio: debe tener exactamente 5 dígitos, como 18001.
+territory-error-unknown_municipality = El código DANE { $value } no existe en la DIVIPOLA.
+territory-error-malformed_department = «{ $value }» no es un código DANE de departamento: debe tener exactamente 2 dígitos, como 18.
+territory-error-unknown_department = El código DANE de departamento { $value } no existe en la DIVIPOLA.
+territory-error-subregion = «{ $value }» no es el número de una subregión PDET.
+error-bad_parameter = El parámetro «{ $name }» no admite «{ $value }»; se espera: { $expected }.
+evaluation-problem_count = La formulación tiene { $count ->
+        [one] un problema
+       *[other] { $count } problemas
+    }.

@@ -146,7 +146,11 @@ impl Lang {
 
     /// The text of a message without arguments.
     pub fn t(self, id: &str) -> &'static str {
-        let found = self.catalogue().plain.get(id).or_else(|| self.other().catalogue().plain.get(id));
+        let found = self
+            .catalogue()
+            .plain
+            .get(id)
+            .or_else(|| self.other().catalogue().plain.get(id));
         found.map(String::as_str).unwrap_or(MISSING)
     }
 
@@ -174,6 +178,16 @@ impl Lang {
             Arg::Amount(amount) => FluentValue::from(self.amount(amount)),
             Arg::Date(date) => FluentValue::from(self.date(*date)),
             Arg::Term(id) => FluentValue::from(self.t(id)),
+            Arg::Terms(ids) => {
+                FluentValue::from(ids.iter().map(|id| self.t(id)).collect::<Vec<_>>().join(", "))
+            }
+            Arg::List(messages) => FluentValue::from(
+                messages
+                    .iter()
+                    .map(|m| self.say(m))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
         }
     }
 

@@ -32,8 +32,15 @@ fn both_catalogues_have_the_same_messages_with_the_same_variables() {
     let only_english: Vec<_> = english.keys().filter(|id| !spanish.contains_key(*id)).collect();
     assert!(only_spanish.is_empty(), "only in es.ftl: {only_spanish:?}");
     assert!(only_english.is_empty(), "only in en.ftl: {only_english:?}");
-    let differ: Vec<_> = spanish.iter().filter(|(id, vars)| english[*id] != **vars).map(|(id, _)| id).collect();
-    assert!(differ.is_empty(), "the languages use other variables in: {differ:?}");
+    let differ: Vec<_> = spanish
+        .iter()
+        .filter(|(id, vars)| english[*id] != **vars)
+        .map(|(id, _)| id)
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "the languages use other variables in: {differ:?}"
+    );
     assert_eq!(identifiers(Lang::Es).len(), spanish.len());
 }
 
@@ -53,7 +60,10 @@ fn every_message_formats_without_errors_in_both_languages() {
                 fluent.set(*name, lang.value(value));
             }
             let mut errors = Vec::new();
-            let text = lang.catalogue().bundle.format_pattern(pattern, Some(&fluent), &mut errors);
+            let text = lang
+                .catalogue()
+                .bundle
+                .format_pattern(pattern, Some(&fluent), &mut errors);
             assert!(errors.is_empty(), "{id} in {}: {errors:?}", lang.code());
             assert!(!text.trim().is_empty(), "{id} in {} is empty", lang.code());
         }
@@ -87,8 +97,11 @@ fn named_identifiers(source: &str) -> Vec<String> {
         }
     }
     for piece in source.split("with_term(\"").skip(1) {
-        if let Some(id) = piece.split('"').nth(2) {
-            found.push(id.to_owned());
+        // Only a literal second argument, as in `with_term(NAME, ID)`.
+        if let Some((_, rest)) = piece.split_once('"')
+            && let Some(literal) = rest.strip_prefix(", \"")
+        {
+            found.push(literal.split('"').next().unwrap_or_default().to_owned());
         }
     }
     found
@@ -99,7 +112,11 @@ fn every_identifier_the_code_and_templates_name_exists_in_both_languages() {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
     sources(&crates, &mut files);
-    assert!(files.len() > 100, "the sources were not found under {}", crates.display());
+    assert!(
+        files.len() > 100,
+        "the sources were not found under {}",
+        crates.display()
+    );
     let mut missing = BTreeSet::new();
     let mut named = 0;
     for file in &files {

@@ -54,7 +54,7 @@ fn hash_password(password: &str) -> StoreResult<String> {
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|e| StoreError::Invalid(format!("cannot hash the password: {e}").into()))
+        .map_err(|e| StoreError::Fault(format!("cannot hash the password: {e}")))
 }
 
 fn password_matches(password: &str, stored_hash: &str) -> bool {
@@ -83,8 +83,8 @@ fn account_from_row(row: user::Model) -> StoreResult<Account> {
 
 impl Store {
     pub async fn create_account(&self, actor: &Actor, new: NewAccount) -> StoreResult<Account> {
-        let email = EmailAddress::parse(&new.email).map_err(|e| StoreError::Invalid(e.to_string().into()))?;
-        check_password_strength(&new.password).map_err(|e| StoreError::Invalid(e.to_string().into()))?;
+        let email = EmailAddress::parse(&new.email).map_err(|e| StoreError::Invalid(e.message()))?;
+        check_password_strength(&new.password).map_err(|e| StoreError::Invalid(e.message()))?;
         if self.find_account_row(email.as_str()).await?.is_some() {
             return Err(StoreError::DuplicateEmail(email.to_string()));
         }
@@ -178,5 +178,5 @@ async fn verify_off_the_async_threads(password: String, stored_hash: Option<Stri
 async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> StoreResult<T> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| StoreError::Invalid(format!("password check interrupted: {e}").into()))
+        .map_err(|e| StoreError::Fault(format!("password check interrupted: {e}")))
 }

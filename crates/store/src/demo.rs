@@ -50,7 +50,7 @@ struct ProjectsFile {
 }
 
 fn parse_demo<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> StoreResult<T> {
-    toml::from_str(text).map_err(|e| StoreError::Invalid(format!("data/demo/{name}: {e}").into()))
+    toml::from_str(text).map_err(|e| StoreError::Fault(format!("data/demo/{name}: {e}")))
 }
 
 pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
@@ -106,8 +106,7 @@ pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
         ("Dirección Territorial Putumayo", "86"),
         ("Dirección Territorial Nariño", "52"),
     ] {
-        let code =
-            DepartmentCode::parse(department).map_err(|e| StoreError::Invalid(e.to_string().into()))?;
+        let code = DepartmentCode::parse(department).map_err(|e| StoreError::Fault(e.to_string()))?;
         office_ids.push(store.create_territorial_office(&actor, name, code).await?.id);
     }
     if let Some(&caqueta) = office_ids.first() {

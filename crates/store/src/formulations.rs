@@ -24,7 +24,7 @@ use vereda_domain::finance::formulation::Formulation;
 
 use crate::entity::{call, formulation, formulation_version};
 use crate::types::DbTimestamp;
-use crate::{Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
+use crate::{Message, Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
 
 /// Where a formulation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -212,12 +212,10 @@ impl Store {
         let frame = &new.formulation.frame;
         let code = frame.code.trim().to_owned();
         if code.is_empty() {
-            return Err(StoreError::Invalid(
-                "a formulation needs a project code (frame.code) to be saved".into(),
-            ));
+            return Err(StoreError::Invalid(Message::new("formulation-error-no_code")));
         }
         let content = serde_json::to_string(new.formulation)
-            .map_err(|e| StoreError::Invalid(format!("cannot store formulation {code}: {e}").into()))?;
+            .map_err(|e| StoreError::Fault(format!("cannot store formulation {code}: {e}")))?;
         let sha256 = hex_sha256(content.as_bytes());
         let now = DbTimestamp::now();
 
@@ -281,14 +279,17 @@ impl Store {
             .map_err(|e| corrupt("formulation", existing.id, e))?;
         if status == FormulationStatus::Approved {
             return Err(StoreError::Invalid(
-                format!("formulation {code} is approved: it cannot be changed").into(),
+                Message::new("formulation-error-approved").with("code", &code),
             ));
         }
         if let (Some(wanted), Some(has)) = (new.call_id, existing.call_id)
             && wanted != has
         {
             return Err(StoreError::Invalid(
-                format!("formulation {code} belongs to call {has}, not {wanted}").into(),
+                Message::new("formulation-error-other_call")
+                    .with("code", &code)
+                    .with("has", has)
+                    .with("wanted", wanted),
             ));
         }
         let latest = formulation_version::Entity::find()
@@ -347,11 +348,8 @@ impl Store {
             .map_err(|e| corrupt("formulation", id, e))?;
         if status != FormulationStatus::Draft {
             return Err(StoreError::Conflict(
-                format!(
-                    "formulation {} is {status}: only a draft can be submitted",
-                    existing.code
-                )
-                .into(),
+                Message::new("formulation-error_not_draft")
+                    .with_term("status", format!("formulation-status_{status}")),
             ));
         }
         let mut row = existing.clone().into_active_model();

@@ -14,7 +14,7 @@ use vereda_domain::territory::DaneCode;
 
 use crate::entity::{household, parcel, person};
 use crate::types::{DbDate, DbTimestamp, Dec};
-use crate::{Store, StoreError, StoreResult, audit, duplicate_or};
+use crate::{Message, Store, StoreError, StoreResult, audit, duplicate_or};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewPerson {
@@ -145,18 +145,16 @@ impl Store {
         let heads = new.members.iter().filter(|m| m.is_head).count();
         if heads != 1 {
             return Err(StoreError::Invalid(
-                format!(
-                    "household {} must have exactly one head of household, not {heads}",
-                    new.external_id
-                )
-                .into(),
+                Message::new("household-error-heads")
+                    .with("household", &new.external_id)
+                    .with("heads", heads),
             ));
         }
         if let Some(score) = new.sisben_score
             && !(Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&score)
         {
             return Err(StoreError::Invalid(
-                format!("Sisbén score {score} is outside 0-100").into(),
+                Message::new("household-error-sisben_score").with("score", score),
             ));
         }
         let email = nonempty(new.email.as_deref());
@@ -164,11 +162,9 @@ impl Store {
             && !plausible_email(address)
         {
             return Err(StoreError::Invalid(
-                format!(
-                    "{address:?} is not an e-mail address (household {})",
-                    new.external_id
-                )
-                .into(),
+                Message::new("household-error-email")
+                    .with("value", address)
+                    .with("household", &new.external_id),
             ));
         }
         let txn = self.db.begin().await?;

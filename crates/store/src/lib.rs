@@ -39,56 +39,7 @@ pub use migration::Migrator;
 /// The default database: a `vereda.db` file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://vereda.db";
 
-/// Why something was refused, for the person who asked: in Spanish, and in English where the
-/// refusal has been written in both (the steps of the procedure). Shown as Spanish.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Said {
-    es: String,
-    en: Option<String>,
-}
-
-impl Said {
-    pub fn both(es: impl Into<String>, en: impl Into<String>) -> Said {
-        Said {
-            es: es.into(),
-            en: Some(en.into()),
-        }
-    }
-
-    pub fn es(&self) -> &str {
-        &self.es
-    }
-
-    /// The English text, or the Spanish where there is none.
-    pub fn en(&self) -> &str {
-        self.en.as_deref().unwrap_or(&self.es)
-    }
-}
-
-impl From<String> for Said {
-    fn from(es: String) -> Said {
-        Said { es, en: None }
-    }
-}
-
-impl From<&str> for Said {
-    fn from(es: &str) -> Said {
-        Said::from(es.to_owned())
-    }
-}
-
-impl std::ops::Deref for Said {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.es
-    }
-}
-
-impl std::fmt::Display for Said {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.es)
-    }
-}
+pub use vereda_domain::message::{Arg, Message};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -104,14 +55,18 @@ pub enum StoreError {
     Duplicate { entity: &'static str, id: String },
     #[error("{entity} {id} does not exist")]
     NotFound { entity: &'static str, id: String },
+    /// The request breaks a rule: the message says which, in the catalogue's words.
     #[error("{0}")]
-    Invalid(Said),
+    Invalid(Message),
     /// The record changed since it was read, or is no longer in a state that allows this.
     #[error("{0}")]
-    Conflict(Said),
+    Conflict(Message),
     /// The rules of the procedure forbid this actor to do it (e.g. reviewing their own work).
     #[error("{0}")]
-    Forbidden(Said),
+    Forbidden(Message),
+    /// A failure that is not the user's doing (writing JSON, hashing): logged, never shown.
+    #[error("{0}")]
+    Fault(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
 }

@@ -17,8 +17,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
 use vereda_domain::parcel::{
-    MemberRef, ParcelIssue, SiteCondition, Standing, TitleFacts, check_coordinates, owner_is_member,
-    parcel_standing,
+    MemberRef, SiteCondition, Standing, TitleFacts, check_coordinates, owner_is_member, parcel_standing,
 };
 
 use vereda_domain::verification::VerificationStatus;
@@ -28,7 +27,7 @@ use crate::entity::{
 };
 use crate::households::{NewParcel, insert_parcel};
 use crate::types::{DbDate, DbTimestamp, Dec};
-use crate::{Said, Store, StoreError, StoreResult, audit, corrupt, on_duplicate};
+use crate::{Arg, Message, Store, StoreError, StoreResult, audit, corrupt, on_duplicate};
 
 /// A parcel of a household, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -143,39 +142,28 @@ pub struct ParcelStanding {
     pub standing: Standing,
 }
 
-/// Why a household cannot be found eligible for its parcels (Art. 12-13), in Spanish and
-/// English: `None` when it has parcels and every one is suitable.
-pub fn parcels_refusal(parcels: &[ParcelStanding]) -> Option<Said> {
+/// Why a household cannot be found eligible for its parcels (Art. 12-13): `None` when it has
+/// parcels and every one is suitable.
+pub fn parcels_refusal(parcels: &[ParcelStanding]) -> Option<Message> {
     if parcels.is_empty() {
-        return Some(Said::both(
-            "El hogar no puede declararse que cumple: no tiene predio registrado para estudiar y visitar (Art. 12-13).",
-            "The household cannot be found eligible: it has no parcel registered to study and visit (Art. 12-13).",
-        ));
+        return Some(Message::new("verification-error-no_parcel"));
     }
-    let failing: Vec<&ParcelStanding> = parcels.iter().filter(|p| !p.standing.is_suitable()).collect();
+    let failing: Vec<Message> = parcels
+        .iter()
+        .filter(|p| !p.standing.is_suitable())
+        .map(|p| {
+            Message::new("verification-parcel_issues")
+                .with("parcel", &p.name)
+                .with(
+                    "issues",
+                    Arg::List(p.standing.issues().iter().map(|i| i.message()).collect()),
+                )
+        })
+        .collect();
     if failing.is_empty() {
         return None;
     }
-    let listed = |issue_text: fn(ParcelIssue) -> String| {
-        failing
-            .iter()
-            .map(|p| {
-                let issues: Vec<String> = p.standing.issues().iter().map(|i| issue_text(*i)).collect();
-                format!("«{}»: {}", p.name, issues.join("; "))
-            })
-            .collect::<Vec<_>>()
-            .join(" · ")
-    };
-    Some(Said::both(
-        format!(
-            "El hogar no puede declararse que cumple mientras su predio no sea apto: {}.",
-            listed(ParcelIssue::es)
-        ),
-        format!(
-            "The household cannot be found eligible while its parcel is not suitable: {}.",
-            listed(ParcelIssue::en)
-        ),
-    ))
+    Some(Message::new("verification-error-parcel_not_suitable").with("parcels", Arg::List(failing)))
 }
 
 fn parcel_from(row: parcel::Model) -> ParcelRecord {
@@ -246,10 +234,8 @@ pub fn standing_of(title: Option<&TitleStudy>, visit: Option<&FieldVisit>) -> St
     parcel_standing(facts, met.as_deref())
 }
 
-fn stale(what: &str) -> StoreError {
-    StoreError::Conflict(
-        format!("el {what} del predio cambió desde que abrió el formulario; recárguelo").into(),
-    )
+fn stale() -> StoreError {
+    StoreError::Conflict(Message::new("parcel-error-stale"))
 }
 
 /// A household's parcel, for a change: refused (`Conflict`) once the household's
@@ -261,9 +247,7 @@ async fn open_parcel_row(
 ) -> StoreResult<parcel::Model> {
     let row = parcel_row(db, household_id, parcel_id).await?;
     if verification_decided(db, household_id).await? {
-        return Err(StoreError::Conflict(format!(
-            "la verificación del hogar {household_id} ya está decidida: el predio {parcel_id} no cambia más"
-        ).into()));
+        return Err(StoreError::Conflict(Message::new("parcel-error-decided")));
     }
     Ok(row)
 }
@@ -302,14 +286,10 @@ impl Store {
         new: NewParcel,
     ) -> StoreResult<ParcelRecord> {
         if new.name.trim().is_empty() {
-            return Err(StoreError::Invalid(
-                "Art. 12: el predio necesita un nombre".into(),
-            ));
+            return Err(StoreError::Invalid(Message::new("parcel-error-name_required")));
         }
         if new.area_ha.is_some_and(|area| area <= Decimal::ZERO) {
-            return Err(StoreError::Invalid(
-                "Art. 12: el área del predio debe ser mayor que cero".into(),
-            ));
+            return Err(StoreError::Invalid(Message::new("parcel-error-area")));
         }
         let txn = self.db.begin().await?;
         household::Entity::find_by_id(household_id)
@@ -320,10 +300,7 @@ impl Store {
                 id: household_id.to_string(),
             })?;
         if verification_decided(&txn, household_id).await? {
-            return Err(StoreError::Conflict(
-                format!("la verificación del hogar {household_id} ya está decidida: no se agregan predios")
-                    .into(),
-            ));
+            return Err(StoreError::Conflict(Message::new("parcel-error-decided")));
         }
         let stored = insert_parcel(&txn, actor, household_id, &new).await?;
         txn.commit().await?;
@@ -404,14 +381,10 @@ impl Store {
     ) -> StoreResult<TitleStudy> {
         let clean = |s: &str| s.trim().to_owned();
         if new.title_record.trim().is_empty() || new.owner_name.trim().is_empty() {
-            return Err(StoreError::Invalid(
-                "Art. 12: el estudio de títulos necesita el folio de matrícula y el propietario".into(),
-            ));
+            return Err(StoreError::Invalid(Message::new("parcel-error-study_required")));
         }
         if !new.favourable && new.reasons.trim().is_empty() {
-            return Err(StoreError::Invalid(
-                "Art. 12: un estudio de títulos no favorable necesita sus razones".into(),
-            ));
+            return Err(StoreError::Invalid(Message::new("parcel-error-reasons")));
         }
         let txn = self.db.begin().await?;
         open_parcel_row(&txn, household_id, parcel_id).await?;
@@ -440,7 +413,7 @@ impl Store {
         let stored = match existing {
             None => {
                 if new.lock_version != 0 {
-                    return Err(stale("estudio de títulos"));
+                    return Err(stale());
                 }
                 let row = parcel_title_study::ActiveModel {
                     parcel_id: Set(parcel_id),
@@ -459,7 +432,7 @@ impl Store {
                 };
                 audit::insert(&txn, actor, row)
                     .await
-                    .map_err(on_duplicate(|| stale("estudio de títulos")))?
+                    .map_err(on_duplicate(stale))?
             }
             Some(before) => {
                 use parcel_title_study::Column as C;
@@ -477,10 +450,7 @@ impl Store {
                     .col_expr(C::LockVersion, Expr::value(new.lock_version + 1))
                     .filter(C::Id.eq(before.id))
                     .filter(C::LockVersion.eq(new.lock_version));
-                audit::conditional_update(&txn, actor, update, &before, before.id, || {
-                    stale("estudio de títulos")
-                })
-                .await?
+                audit::conditional_update(&txn, actor, update, &before, before.id, stale).await?
             }
         };
         txn.commit().await?;
@@ -498,7 +468,7 @@ impl Store {
     ) -> StoreResult<FieldVisit> {
         let problems = check_coordinates(new.latitude, new.longitude);
         if let Some(problem) = problems.first() {
-            return Err(StoreError::Invalid(problem.to_string().into()));
+            return Err(StoreError::Invalid(problem.message()));
         }
         for condition in SiteCondition::ALL {
             if new
@@ -509,11 +479,9 @@ impl Store {
                 != 1
             {
                 return Err(StoreError::Invalid(
-                    format!(
-                        "{}: the visit must record the condition {condition} once",
-                        condition.article()
-                    )
-                    .into(),
+                    Message::new("parcel-error-condition_once")
+                        .with("article", condition.article())
+                        .with_term("condition", format!("parcel-condition-{condition}")),
                 ));
             }
         }
@@ -522,8 +490,7 @@ impl Store {
         for c in &mut conditions {
             c.notes = c.notes.trim().to_owned();
         }
-        let json =
-            serde_json::to_string(&conditions).map_err(|e| StoreError::Invalid(e.to_string().into()))?;
+        let json = serde_json::to_string(&conditions).map_err(|e| StoreError::Fault(e.to_string()))?;
         let txn = self.db.begin().await?;
         open_parcel_row(&txn, household_id, parcel_id).await?;
         let existing = parcel_visit::Entity::find()
@@ -533,7 +500,7 @@ impl Store {
         let stored = match existing {
             None => {
                 if new.lock_version != 0 {
-                    return Err(stale("registro de la visita"));
+                    return Err(stale());
                 }
                 let row = parcel_visit::ActiveModel {
                     parcel_id: Set(parcel_id),
@@ -548,7 +515,7 @@ impl Store {
                 };
                 audit::insert(&txn, actor, row)
                     .await
-                    .map_err(on_duplicate(|| stale("registro de la visita")))?
+                    .map_err(on_duplicate(stale))?
             }
             Some(before) => {
                 use parcel_visit::Column as C;
@@ -562,10 +529,7 @@ impl Store {
                     .col_expr(C::LockVersion, Expr::value(new.lock_version + 1))
                     .filter(C::Id.eq(before.id))
                     .filter(C::LockVersion.eq(new.lock_version));
-                audit::conditional_update(&txn, actor, update, &before, before.id, || {
-                    stale("registro de la visita")
-                })
-                .await?
+                audit::conditional_update(&txn, actor, update, &before, before.id, stale).await?
             }
         };
         txn.commit().await?;
@@ -581,9 +545,7 @@ impl Store {
         new: NewParcelPhoto,
     ) -> StoreResult<ParcelPhoto> {
         if !matches!(new.content_type.as_str(), "image/jpeg" | "image/png") {
-            return Err(StoreError::Invalid(
-                "a parcel photo is a JPEG or PNG image".into(),
-            ));
+            return Err(StoreError::Invalid(Message::new("parcel-error-photo_kind")));
         }
         let txn = self.db.begin().await?;
         open_parcel_row(&txn, household_id, parcel_id).await?;

@@ -10,7 +10,7 @@ use vereda_domain::preparation::{PreparationDraft, PreparationKind, check_prepar
 
 use crate::entity::{formulation, formulation_preparation};
 use crate::types::{DbDate, DbTimestamp};
-use crate::{Store, StoreError, StoreResult, audit, corrupt};
+use crate::{Arg, Message, Store, StoreError, StoreResult, audit, corrupt};
 
 /// A file kept under its SHA-256 (the signed minutes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,11 +93,10 @@ impl Store {
         };
         if let Some((field, problem)) = check_preparation(&draft, today).first() {
             return Err(StoreError::Invalid(
-                format!(
-                    "{}: the field {field} of the record is not valid ({problem:?})",
-                    new.kind.article()
-                )
-                .into(),
+                Message::new("preparation-error-field")
+                    .with("article", new.kind.article())
+                    .with("field", *field)
+                    .with("problem", Arg::List(vec![problem.message()])),
             ));
         }
         let txn = self.db.begin().await?;

@@ -34,7 +34,9 @@ use crate::entity::{
 use crate::formulations::FormulationStatus;
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::verification::{LetterRecord, letter_from};
-use crate::{Said, Store, StoreError, StoreResult, audit, corrupt, is_unique_violation, on_duplicate};
+use crate::{
+    Arg, Message, Store, StoreError, StoreResult, audit, corrupt, is_unique_violation, on_duplicate,
+};
 
 /// What the families endorsed (Art. 25).
 #[derive(Debug, Clone)]
@@ -319,7 +321,7 @@ fn refuse(what: &str, error: StoreError) -> StoreError {
 /// Asks the domain whether `role` may take `action` from `state`.
 fn check(state: ProcedureState, action: ProcedureAction, role: Role) -> StoreResult<ProcedureState> {
     transition(state, action, role).map_err(|refusal| {
-        let message = Said::both(refusal.explain_es(), refusal.to_string());
+        let message = refusal.message();
         let error = match refusal.kind {
             RefusalKind::Role => StoreError::Forbidden(message),
             RefusalKind::State => StoreError::Conflict(message),
@@ -330,20 +332,14 @@ fn check(state: ProcedureState, action: ProcedureAction, role: Role) -> StoreRes
 
 async fn role_of(db: &impl ConnectionTrait, actor: &Actor) -> StoreResult<Role> {
     let Some(id) = actor.user_id() else {
-        return Err(StoreError::Forbidden(Said::both(
-            "solo una cuenta del personal da un paso del procedimiento",
-            "only a staff account can take a step of the procedure",
-        )));
+        return Err(StoreError::Forbidden(Message::new("procedure-error-staff_only")));
     };
     let row = user::Entity::find_by_id(id)
         .one(db)
         .await?
         .filter(|u| u.active)
         .ok_or_else(|| {
-            StoreError::Forbidden(Said::both(
-                format!("la cuenta {id} no está activa"),
-                format!("account {id} is not an active account"),
-            ))
+            StoreError::Forbidden(Message::new("procedure-error-account_inactive").with("account", id))
         })?;
     row.role.parse().map_err(|e| corrupt("user", id, e))
 }
@@ -577,16 +573,7 @@ async fn bump_session(
     audit::conditional_update(db, actor, update, session, session.id, || {
         refuse(
             "session",
-            StoreError::Conflict(Said::both(
-                format!(
-                    "la sesión {} cambió desde que la abrió; recárguela y repita el cambio",
-                    session.id
-                ),
-                format!(
-                    "session {} changed since you opened it; reload it and make the change again",
-                    session.id
-                ),
-            )),
+            StoreError::Conflict(Message::new("procedure-error-session_changed").with("session", session.id)),
         )
     })
     .await?;
@@ -609,10 +596,7 @@ async fn attending(db: &impl ConnectionTrait, actor: &Actor, session_id: i32, wh
     } else {
         Err(refuse(
             what,
-            StoreError::Forbidden(Said::both(
-                format!("Art. 23: solo quienes asisten a la sesión {session_id} deciden en ella"),
-                format!("Art. 23: only those attending session {session_id} decide in it"),
-            )),
+            StoreError::Forbidden(Message::new("procedure-error-not_attending").with("session", session_id)),
         ))
     }
 }
@@ -621,16 +605,7 @@ fn open(session: &committee_session::Model) -> StoreResult<()> {
     if session.closed_at.is_some() {
         return Err(refuse(
             "session",
-            StoreError::Conflict(Said::both(
-                format!(
-                    "Art. 23: el acta de la sesión {} ya fue levantada; la sesión no cambia más",
-                    session.id
-                ),
-                format!(
-                    "Art. 23: the minutes of session {} are drawn up; the session changes no more",
-                    session.id
-                ),
-            )),
+            StoreError::Conflict(Message::new("procedure-error-session_closed").with("session", session.id)),
         ));
     }
     Ok(())
@@ -687,29 +662,21 @@ fn award_of(row: award::Model) -> Award {
     }
 }
 
-fn concept_changed(code: &str) -> Said {
-    Said::both(
-        format!("el concepto sobre {code} cambió desde que lo abrió; recárguelo"),
-        format!("the concept on {code} changed since you opened it; reload it"),
-    )
+fn concept_changed(code: &str) -> Message {
+    Message::new("procedure-error-concept_changed").with("code", code)
 }
 
-fn checklist_changed() -> Said {
-    Said::both(
-        "la lista de requisitos cambió; recárguela",
-        "the list of requirements changed; reload it",
-    )
+fn checklist_changed() -> Message {
+    Message::new("procedure-error-checklist_changed")
 }
 
-/// `text`, trimmed, or a refusal naming what is missing, in Spanish and English.
-fn required(text: &str, what: (&str, &str)) -> StoreResult<String> {
+/// `text`, trimmed, or a refusal naming the field that is missing (a catalogue identifier).
+fn required(text: &str, field: &'static str) -> StoreResult<String> {
     let text = text.trim();
     if text.is_empty() {
-        let (es, en) = what;
-        return Err(StoreError::Invalid(Said::both(
-            format!("falta {es}"),
-            format!("{en} is missing"),
-        )));
+        return Err(StoreError::Invalid(
+            Message::new("procedure-error-required").with_term("field", field),
+        ));
     }
     Ok(text.to_owned())
 }
@@ -791,13 +758,7 @@ impl Store {
         formulation_id: i32,
         new: NewEndorsement,
     ) -> StoreResult<Endorsement> {
-        let minutes = required(
-            &new.minutes,
-            (
-                "el acta o las notas del aval",
-                "the minutes or notes of the endorsement",
-            ),
-        )?;
+        let minutes = required(&new.minutes, "procedure-field-endorsement_minutes")?;
         let txn = self.db.begin().await?;
         let role = role_of(&txn, actor).await?;
         let row = formulation_row(&txn, formulation_id).await?;
@@ -808,31 +769,22 @@ impl Store {
         if new.families_endorsing < 1 || new.families_endorsing > households {
             return Err(refuse(
                 "endorse",
-                StoreError::Invalid(Said::both(
-                    format!(
-                        "Art. 25: {} familias no puede ser: la versión {} tiene {households} hogares",
-                        new.families_endorsing, version.number
-                    ),
-                    format!(
-                        "Art. 25: {} families cannot be: version {} has {households} households",
-                        new.families_endorsing, version.number
-                    ),
-                )),
+                StoreError::Invalid(
+                    Message::new("procedure-error-endorsing_above_households")
+                        .with("endorsing", new.families_endorsing)
+                        .with("version", version.number)
+                        .with("households", households),
+                ),
             ));
         }
         if new.families_endorsing * 2 <= households {
             return Err(refuse(
                 "endorse",
-                StoreError::Invalid(Said::both(
-                    format!(
-                        "Art. 25: {} de {households} familias no es mayoría: el proyecto no está avalado",
-                        new.families_endorsing
-                    ),
-                    format!(
-                        "Art. 25: {} of {households} families is no majority: the project is not endorsed",
-                        new.families_endorsing
-                    ),
-                )),
+                StoreError::Invalid(
+                    Message::new("procedure-error-no_majority")
+                        .with("endorsing", new.families_endorsing)
+                        .with("households", households),
+                ),
             ));
         }
         let saved = audit::insert(
@@ -852,10 +804,9 @@ impl Store {
         )
         .await
         .map_err(on_duplicate(|| {
-            StoreError::Conflict(Said::both(
-                format!("la versión {} ya tiene el aval de las familias", version.number),
-                format!("version {} already has the families' endorsement", version.number),
-            ))
+            StoreError::Conflict(
+                Message::new("procedure-error-already_endorsed").with("version", version.number),
+            )
         }))?;
         txn.commit().await?;
         Ok(endorsement_of(saved))
@@ -880,18 +831,14 @@ impl Store {
         if !role.can(vereda_domain::accounts::Permission::ManageCommittee) {
             return Err(refuse(
                 "create_session",
-                StoreError::Forbidden(Said::both(
-                    format!("Art. 23: el rol {role} no convoca el comité"),
-                    format!("Art. 23: the role {role} does not convene the committee"),
-                )),
+                StoreError::Forbidden(
+                    Message::new("procedure-error-role_convenes").with_term("role", format!("role-{role}")),
+                ),
             ));
         }
-        let place = required(&new.place, ("el lugar de la sesión", "the place of the session"))?;
+        let place = required(&new.place, "procedure-field-place")?;
         if new.attendees.is_empty() {
-            return Err(StoreError::Invalid(Said::both(
-                "una sesión necesita asistentes",
-                "a session needs attendees",
-            )));
+            return Err(StoreError::Invalid(Message::new("procedure-error-no_attendees")));
         }
         let session = audit::insert(
             &txn,
@@ -916,10 +863,9 @@ impl Store {
                 .await?
                 .filter(|u| u.active)
                 .ok_or_else(|| {
-                    StoreError::Invalid(Said::both(
-                        format!("la cuenta {user_id} no existe o no está activa"),
-                        format!("account {user_id} does not exist or is not active"),
-                    ))
+                    StoreError::Invalid(
+                        Message::new("procedure-error-attendee_inactive").with("account", user_id),
+                    )
                 })?;
             audit::insert(
                 &txn,
@@ -976,16 +922,11 @@ impl Store {
         )
         .await
         .map_err(on_duplicate(|| {
-            StoreError::Conflict(Said::both(
-                format!(
-                    "el proyecto {} ya está en la agenda de la sesión {session_id}",
-                    row.code
-                ),
-                format!(
-                    "project {} is already on the agenda of session {session_id}",
-                    row.code
-                ),
-            ))
+            StoreError::Conflict(
+                Message::new("procedure-error-already_on_agenda")
+                    .with("code", &row.code)
+                    .with("session", session_id),
+            )
         }))?;
         txn.commit().await?;
         Ok(AgendaEntry {
@@ -1016,8 +957,8 @@ impl Store {
         let text = required(
             text,
             match concept {
-                Concept::Positive => ("el informe de viabilidad", "the viability report"),
-                Concept::Negative => ("las recomendaciones", "the recommendations"),
+                Concept::Positive => "procedure-field-viability_report",
+                Concept::Negative => "procedure-field-recommendations",
             },
         )?;
         let txn = self.db.begin().await?;
@@ -1105,30 +1046,18 @@ impl Store {
         formulation_id: i32,
         new: NewObjection,
     ) -> StoreResult<Objection> {
-        let filed_by = required(
-            &new.filed_by,
-            ("quién presenta la oposición", "who files the objection"),
-        )?;
-        let text = required(
-            &new.text,
-            ("el texto de la oposición", "the text of the objection"),
-        )?;
-        let target_ref = required(
-            &new.target_ref,
-            (
-                "contra qué se presenta la oposición",
-                "what the objection is against",
-            ),
-        )?;
+        let filed_by = required(&new.filed_by, "procedure-field-objection_filed_by")?;
+        let text = required(&new.text, "procedure-field-objection_text")?;
+        let target_ref = required(&new.target_ref, "procedure-field-objection_target")?;
         let txn = self.db.begin().await?;
         let role = role_of(&txn, actor).await?;
         if !role.can(vereda_domain::accounts::Permission::ManageCommittee) {
             return Err(refuse(
                 "file_objection",
-                StoreError::Forbidden(Said::both(
-                    format!("Art. 24.6: el rol {role} no radica oposiciones"),
-                    format!("Art. 24.6: the role {role} does not file objections"),
-                )),
+                StoreError::Forbidden(
+                    Message::new("procedure-error-role_files_objections")
+                        .with_term("role", format!("role-{role}")),
+                ),
             ));
         }
         formulation_row(&txn, formulation_id).await?;
@@ -1161,10 +1090,7 @@ impl Store {
         upheld: bool,
         reasons: &str,
     ) -> StoreResult<Objection> {
-        let reasons = required(
-            reasons,
-            ("las razones de la decisión", "the reasons of the decision"),
-        )?;
+        let reasons = required(reasons, "procedure-field-decision_reasons")?;
         let txn = self.db.begin().await?;
         let role = role_of(&txn, actor).await?;
         let session = session_row(&txn, session_id).await?;
@@ -1179,10 +1105,9 @@ impl Store {
         if before.decision.is_some() {
             return Err(refuse(
                 "decide_objection",
-                StoreError::Conflict(Said::both(
-                    format!("la oposición {objection_id} ya fue decidida"),
-                    format!("objection {objection_id} is already decided"),
-                )),
+                StoreError::Conflict(
+                    Message::new("procedure-error-objection_decided").with("objection", objection_id),
+                ),
             ));
         }
         let row = formulation_row(&txn, before.formulation_id).await?;
@@ -1192,10 +1117,10 @@ impl Store {
         } else if !role.can(vereda_domain::accounts::Permission::IssueConcept) {
             return Err(refuse(
                 "decide_objection",
-                StoreError::Forbidden(Said::both(
-                    format!("Art. 24.6: el rol {role} no decide oposiciones"),
-                    format!("Art. 24.6: the role {role} does not decide objections"),
-                )),
+                StoreError::Forbidden(
+                    Message::new("procedure-error-role_decides_objections")
+                        .with_term("role", format!("role-{role}")),
+                ),
             ));
         }
         attending(&txn, actor, session_id, "decide_objection").await?;
@@ -1245,10 +1170,10 @@ impl Store {
         if !role.can(vereda_domain::accounts::Permission::ManageCommittee) {
             return Err(refuse(
                 "close_session",
-                StoreError::Forbidden(Said::both(
-                    format!("Art. 23: el rol {role} no levanta actas"),
-                    format!("Art. 23: the role {role} does not draw up minutes"),
-                )),
+                StoreError::Forbidden(
+                    Message::new("procedure-error-role_draws_minutes")
+                        .with_term("role", format!("role-{role}")),
+                ),
             ));
         }
         let session = session_row(&txn, session_id).await?;
@@ -1261,10 +1186,9 @@ impl Store {
         if undecided > 0 {
             return Err(refuse(
                 "close_session",
-                StoreError::Invalid(Said::both(
-                    format!("Art. 24.4: {undecided} proyecto(s) de la agenda no tienen concepto"),
-                    format!("Art. 24.4: {undecided} project(s) on the agenda have no concept"),
-                )),
+                StoreError::Invalid(
+                    Message::new("procedure-error-undecided_items").with("undecided", undecided),
+                ),
             ));
         }
         bump_session(&txn, actor, &session, lock_version, Some(DbTimestamp::now())).await?;
@@ -1274,21 +1198,15 @@ impl Store {
 
     /// The logged-in attendee signs the minutes of a closed session (Art. 23).
     pub async fn sign_minutes(&self, actor: &Actor, session_id: i32) -> StoreResult<Minutes> {
-        let user_id = actor.user_id().ok_or_else(|| {
-            StoreError::Forbidden(Said::both(
-                "solo una cuenta firma el acta",
-                "only an account signs minutes",
-            ))
-        })?;
+        let user_id = actor
+            .user_id()
+            .ok_or_else(|| StoreError::Forbidden(Message::new("procedure-error-account_signs")))?;
         let txn = self.db.begin().await?;
         let session = session_row(&txn, session_id).await?;
         if session.closed_at.is_none() {
             return Err(refuse(
                 "sign_minutes",
-                StoreError::Conflict(Said::both(
-                    "Art. 23: el acta se firma cuando la sesión ha terminado",
-                    "Art. 23: the minutes are signed once the session has ended",
-                )),
+                StoreError::Conflict(Message::new("procedure-error-sign_after_close")),
             ));
         }
         let before = committee_attendee::Entity::find()
@@ -1299,19 +1217,15 @@ impl Store {
             .ok_or_else(|| {
                 refuse(
                     "sign_minutes",
-                    StoreError::Forbidden(Said::both(
-                        format!("Art. 23: solo los asistentes de la sesión {session_id} firman su acta"),
-                        format!("Art. 23: only those attending session {session_id} sign its minutes"),
-                    )),
+                    StoreError::Forbidden(
+                        Message::new("procedure-error-not_attending_sign").with("session", session_id),
+                    ),
                 )
             })?;
         if before.signed_at.is_some() {
             return Err(refuse(
                 "sign_minutes",
-                StoreError::Conflict(Said::both(
-                    "usted ya firmó esta acta",
-                    "you already signed these minutes",
-                )),
+                StoreError::Conflict(Message::new("procedure-error-already_signed")),
             ));
         }
         let mut active = before.clone().into_active_model();
@@ -1340,22 +1254,14 @@ impl Store {
     ) -> StoreResult<(Award, Vec<LetterRecord>)> {
         let office = new.office_code.trim().to_uppercase();
         if office.is_empty() || office.len() > 8 || !office.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(StoreError::Invalid(Said::both(
-                format!("{office:?} no es un código de dirección territorial (letras, hasta 8)"),
-                format!("{office:?} is not a territorial office code (letters, up to 8)"),
-            )));
+            return Err(StoreError::Invalid(
+                Message::new("procedure-error-office_code").with("office", office),
+            ));
         }
-        let motivation = required(
-            &new.motivation,
-            (
-                "la motivación del acto (Art. 27)",
-                "the motivation of the act (Art. 27)",
-            ),
-        )?;
+        let motivation = required(&new.motivation, "procedure-field-motivation")?;
         if new.institute_contribution <= Decimal::ZERO || new.guarantee <= Decimal::ZERO {
-            return Err(StoreError::Invalid(Said::both(
-                "el aporte del instituto y la garantía deben ser positivos",
-                "the institute's contribution and the guarantee must be positive",
+            return Err(StoreError::Invalid(Message::new(
+                "procedure-error-amounts_positive",
             )));
         }
         let mut attempt = 0;
@@ -1409,23 +1315,12 @@ impl Store {
                 .collect();
             return Err(refuse(
                 "award",
-                StoreError::Conflict({
-                    let session = positive.session_id;
-                    let (missing_es, missing_en) = if missing.is_empty() {
-                        ("levantar el acta".to_owned(), "drawing up the minutes".to_owned())
-                    } else {
-                        (missing.join(", "), missing.join(", "))
-                    };
-                    Said::both(
-                        format!(
-                            "Art. 23 y 27: el acta de la sesión {session} no está firmada por todos los \
-                             asistentes (faltan: {missing_es}); no sirve para adjudicar"
-                        ),
-                        format!(
-                            "Art. 23 and 27: the minutes of session {session} are not signed by everyone \
-                             attending (missing: {missing_en}); they cannot support an award"
-                        ),
-                    )
+                StoreError::Conflict(if missing.is_empty() {
+                    Message::new("procedure-error-minutes_not_drawn_up").with("session", positive.session_id)
+                } else {
+                    Message::new("procedure-error-minutes_unsigned")
+                        .with("session", positive.session_id)
+                        .with("missing", missing.join(", "))
                 }),
             ));
         }
@@ -1535,10 +1430,10 @@ impl Store {
         if !role.can(vereda_domain::accounts::Permission::RecordDisbursement) {
             return Err(refuse(
                 "disbursement_evidence",
-                StoreError::Forbidden(Said::both(
-                    format!("Art. 32: el rol {role} no verifica los requisitos del desembolso"),
-                    format!("Art. 32: the role {role} does not check the requirements of disbursement"),
-                )),
+                StoreError::Forbidden(
+                    Message::new("procedure-error-role_checks_requirements")
+                        .with_term("role", format!("role-{role}")),
+                ),
             ));
         }
         formulation_row(&txn, formulation_id).await?;
@@ -1573,10 +1468,7 @@ impl Store {
                 if before.paid_on.is_some() {
                     return Err(refuse(
                         "disbursement_evidence",
-                        StoreError::Conflict(Said::both(
-                            "Art. 33: el desembolso ya se hizo",
-                            "Art. 33: the disbursement is already made",
-                        )),
+                        StoreError::Conflict(Message::new("procedure-error-already_disbursed")),
                     ));
                 }
                 if before.lock_version != lock_version {
@@ -1632,19 +1524,19 @@ impl Store {
         let checklist = checklist_in(&txn, formulation_id).await?;
         let missing = checklist.missing();
         if !missing.is_empty() {
-            let names: Vec<&str> = missing.iter().map(|r| r.as_str()).collect();
             return Err(refuse(
                 "disburse",
-                StoreError::Invalid(Said::both(
-                    format!(
-                        "Art. 32: faltan requisitos para el desembolso: {}",
-                        names.join(", ")
+                StoreError::Invalid(
+                    Message::new("procedure-error-requirements_missing").with(
+                        "requirements",
+                        Arg::Terms(
+                            missing
+                                .iter()
+                                .map(|r| format!("procedure-req_{}", r.as_str()))
+                                .collect(),
+                        ),
                     ),
-                    format!(
-                        "Art. 32: the disbursement lacks requirements: {}",
-                        names.join(", ")
-                    ),
-                )),
+                ),
             ));
         }
         let award = award::Entity::find()
@@ -1674,10 +1566,7 @@ impl Store {
         audit::conditional_update(&txn, actor, update, &before, before.id, || {
             refuse(
                 "disburse",
-                StoreError::Conflict(Said::both(
-                    "Art. 33: la cofinanciación se entrega en un solo pago",
-                    "Art. 33: the co-financing is paid in a single disbursement",
-                )),
+                StoreError::Conflict(Message::new("procedure-error-single_payment")),
             )
         })
         .await?;

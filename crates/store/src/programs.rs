@@ -13,7 +13,7 @@ use vereda_domain::territory::DepartmentCode;
 
 use crate::entity::{call, call_office, household, program, territorial_office};
 use crate::types::{DbTimestamp, Dec};
-use crate::{Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
+use crate::{Message, Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TerritorialOffice {
@@ -152,16 +152,14 @@ impl Store {
     pub async fn create_call(&self, actor: &Actor, new: NewCall) -> StoreResult<Call> {
         if new.budget_cop <= Decimal::ZERO {
             return Err(StoreError::Invalid(
-                format!("the budget must be positive, not {}", new.budget_cop).into(),
+                Message::new("call-error-budget_positive").with("value", new.budget_cop),
             ));
         }
         check_arel_limits(&new)?;
         let smmlv = match new.smmlv_cop {
             Some(amount) => amount,
             None => self.minimum_wage(new.budget_year).await?.ok_or_else(|| {
-                StoreError::Invalid(
-                    format!("no SMMLV is known for {}: give it explicitly", new.budget_year).into(),
-                )
+                StoreError::Invalid(Message::new("call_form-error_no_smmlv").with("value", new.budget_year))
             })?,
         };
         let txn = self.db.begin().await?;
@@ -279,36 +277,32 @@ fn check_arel_limits(new: &NewCall) -> StoreResult<()> {
     match new.line {
         ProgramLine::General => {
             if new.arel_max_pct.is_some() || new.arel_cap_smmlv.is_some() {
-                return Err(StoreError::Invalid(
-                    "a general call has no AREL limits (arel_max_pct, arel_cap_smmlv)"
-                        .to_owned()
-                        .into(),
-                ));
+                return Err(StoreError::Invalid(Message::new(
+                    "call-error-general_has_arel_limits",
+                )));
             }
         }
         ProgramLine::Arel => {
             match new.arel_max_pct {
                 None => {
-                    return Err(StoreError::Invalid(
-                        "an AREL call needs arel_max_pct (Art. 43)".to_owned().into(),
-                    ));
+                    return Err(StoreError::Invalid(Message::new(
+                        "call-error-arel_max_pct_required",
+                    )));
                 }
                 Some(pct) if pct <= Decimal::ZERO || pct > Decimal::ONE_HUNDRED => {
                     return Err(StoreError::Invalid(
-                        format!("arel_max_pct must be above 0 and at most 100, not {pct}").into(),
+                        Message::new("call-error-arel_max_pct_range").with("value", pct),
                     ));
                 }
                 Some(_) => {}
             }
             match new.arel_cap_smmlv {
                 None => {
-                    return Err(StoreError::Invalid(
-                        "an AREL call needs arel_cap_smmlv (Art. 43)".to_owned().into(),
-                    ));
+                    return Err(StoreError::Invalid(Message::new("call-error-arel_cap_required")));
                 }
                 Some(cap) if cap <= Decimal::ZERO => {
                     return Err(StoreError::Invalid(
-                        format!("arel_cap_smmlv must be above 0, not {cap}").into(),
+                        Message::new("call-error-arel_cap_positive").with("value", cap),
                     ));
                 }
                 Some(_) => {}

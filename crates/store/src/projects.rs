@@ -30,7 +30,7 @@ use crate::entity::{
     project_objective, project_partner, project_result, project_value_chain, user,
 };
 use crate::types::{DbDate, DbTimestamp, Dec};
-use crate::{Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
+use crate::{Message, Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewFunding {
@@ -302,12 +302,13 @@ pub struct IndicatorForEdit {
     pub lock_version: i32,
 }
 
-fn problems_text(problems: &[vereda_domain::monitoring::FieldProblem]) -> String {
+/// The first problem of a check that failed: the forms report each beside its field before
+/// the store is asked, so the store names one.
+fn first_problem(problems: &[vereda_domain::monitoring::FieldProblem]) -> Message {
     problems
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+        .first()
+        .map(|p| p.problem.message())
+        .unwrap_or_else(|| Message::new("error-invalid_input"))
 }
 
 impl Store {
@@ -315,11 +316,10 @@ impl Store {
     pub async fn create_project(&self, actor: &Actor, new: NewProject) -> StoreResult<ProjectCard> {
         if new.period_end < new.period_start {
             return Err(StoreError::Invalid(
-                format!(
-                    "project {}: the period ends ({}) before it starts ({})",
-                    new.code, new.period_end, new.period_start
-                )
-                .into(),
+                Message::new("project-error-period")
+                    .with("code", &new.code)
+                    .with("start", new.period_start)
+                    .with("end", new.period_end),
             ));
         }
         let today = jiff::Zoned::now().date();
@@ -358,11 +358,9 @@ impl Store {
                 && !(1..=new.specific_objectives.len() as i32).contains(&objective)
             {
                 return Err(StoreError::Invalid(
-                    format!(
-                        "result {}: specific objective {objective} does not exist",
-                        position + 1
-                    )
-                    .into(),
+                    Message::new("project-error-objective")
+                        .with("result", position + 1)
+                        .with("objective", objective),
                 ));
             }
             let row = project_result::ActiveModel {
@@ -391,7 +389,9 @@ impl Store {
         for (position, line) in new.funding.iter().enumerate() {
             if line.amount < Decimal::ZERO {
                 return Err(StoreError::Invalid(
-                    format!("funding {:?} has a negative amount {}", line.source, line.amount).into(),
+                    Message::new("project-error-negative_funding")
+                        .with("source", &line.source)
+                        .with("value", line.amount),
                 ));
             }
             let row = project_funding::ActiveModel {
@@ -423,14 +423,15 @@ impl Store {
             audit::insert(&txn, actor, row).await?;
         }
         for item in &new.indicators {
-            validate_targets(item.unit, item.baseline, item.goal).map_err(|problems| {
-                StoreError::Invalid(format!("indicator {}: {}", item.number, problems_text(&problems)).into())
-            })?;
+            validate_targets(item.unit, item.baseline, item.goal)
+                .map_err(|problems| StoreError::Invalid(first_problem(&problems)))?;
             if let Some(result) = item.result
                 && !(1..=new.results.len() as i32).contains(&result)
             {
                 return Err(StoreError::Invalid(
-                    format!("indicator {}: result {result} does not exist", item.number).into(),
+                    Message::new("project-error-indicator_result")
+                        .with("indicator", item.number)
+                        .with("result", result),
                 ));
             }
             let latest_approved = item
@@ -473,17 +474,9 @@ impl Store {
                     value_women: measurement.value_women,
                     value_men: measurement.value_men,
                 };
-                draft.validate(item.unit, today).map_err(|problems| {
-                    StoreError::Invalid(
-                        format!(
-                            "indicator {}, measurement of {}: {}",
-                            item.number,
-                            measurement.measured_on,
-                            problems_text(&problems)
-                        )
-                        .into(),
-                    )
-                })?;
+                draft
+                    .validate(item.unit, today)
+                    .map_err(|problems| StoreError::Invalid(first_problem(&problems)))?;
                 let row = indicator_measurement::ActiveModel {
                     indicator_id: Set(stored_indicator.id),
                     project_id: Set(Some(stored.id)),
@@ -802,11 +795,10 @@ impl Store {
             let sum = by_key.entry(key.clone()).or_insert_with(|| RollupSum::new(unit));
             if sum.unit != unit {
                 return Err(StoreError::Invalid(
-                    format!(
-                        "roll-up {key} mixes {} and {unit} (indicator {} of project {})",
-                        sum.unit, row.number, row.project_id
-                    )
-                    .into(),
+                    Message::new("project-error-rollup_units")
+                        .with("key", key)
+                        .with_term("first", sum.unit.message_id())
+                        .with_term("second", unit.message_id()),
                 ));
             }
             sum.current += current;
@@ -884,7 +876,7 @@ impl Store {
             .parse()
             .map_err(|e| corrupt("indicator", before.id, e))?;
         validate_targets(unit, edit.baseline, edit.goal)
-            .map_err(|problems| StoreError::Invalid(problems_text(&problems).into()))?;
+            .map_err(|problems| StoreError::Invalid(first_problem(&problems)))?;
         let txn = self.db.begin().await?;
         let update = indicator::Entity::update_many()
             .col_expr(indicator::Column::Baseline, Expr::value(Dec(edit.baseline)))
@@ -894,13 +886,7 @@ impl Store {
             .filter(indicator::Column::Id.eq(before.id))
             .filter(indicator::Column::LockVersion.eq(edit.lock_version));
         audit::conditional_update(&txn, actor, update, &before, before.id, || {
-            StoreError::Conflict(
-                format!(
-                    "indicator {number} of project {code} was changed by somebody else since you opened it; \
-                 reload it and make your change again"
-                )
-                .into(),
-            )
+            StoreError::Conflict(Message::new("monitoring-error-changed_meanwhile"))
         })
         .await?;
         touch_project(&txn, p.id).await?;
@@ -927,7 +913,7 @@ impl Store {
         submission
             .draft
             .validate(unit, today)
-            .map_err(|problems| StoreError::Invalid(problems_text(&problems).into()))?;
+            .map_err(|problems| StoreError::Invalid(first_problem(&problems)))?;
         let txn = self.db.begin().await?;
         let evidence = match submission.evidence {
             Some(document) => Some(insert_document(&txn, actor, p.id, document).await?.id),
@@ -970,26 +956,23 @@ impl Store {
             .parse()
             .map_err(|e| corrupt("measurement", before.id, e))?;
         if status != MeasurementStatus::Submitted {
-            return Err(StoreError::Conflict(
-                format!(
-                    "measurement {id} was already {status}; only a submitted measurement can be reviewed"
-                )
-                .into(),
-            ));
+            return Err(StoreError::Conflict(Message::new(
+                "monitoring-error-already_reviewed",
+            )));
         }
         if actor.user_id().is_some() && before.submitted_by_user == actor.user_id() {
-            return Err(StoreError::Forbidden(
-                format!("measurement {id} was submitted by you; another officer must review it").into(),
-            ));
+            return Err(StoreError::Forbidden(Message::new(
+                "monitoring-error-own_measurement",
+            )));
         }
         let (new_status, comment) = match review {
             Review::Approve => (MeasurementStatus::Approved, None),
             Review::Return { comment } => {
                 let comment = comment.trim().to_owned();
                 if comment.is_empty() {
-                    return Err(StoreError::Invalid(
-                        "say why the measurement is returned, so its author can correct it".into(),
-                    ));
+                    return Err(StoreError::Invalid(Message::new(
+                        "monitoring-error-comment_required",
+                    )));
                 }
                 (MeasurementStatus::Returned, Some(comment))
             }
@@ -1012,7 +995,7 @@ impl Store {
             .filter(indicator_measurement::Column::Id.eq(id))
             .filter(indicator_measurement::Column::Status.eq(MeasurementStatus::Submitted.as_str()));
         audit::conditional_update(&txn, actor, update, &before, id, || {
-            StoreError::Conflict(format!("measurement {id} was reviewed by somebody else meanwhile").into())
+            StoreError::Conflict(Message::new("monitoring-error-already_reviewed"))
         })
         .await?;
         if new_status == MeasurementStatus::Approved {

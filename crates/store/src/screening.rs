@@ -27,7 +27,7 @@ use vereda_domain::territory::DaneCode;
 use crate::audit::{self, Change, snapshot};
 use crate::entity::{call, household, person, screening_result, screening_run};
 use crate::types::{DbDate, DbTimestamp, Dec};
-use crate::{Store, StoreError, StoreResult, corrupt, is_unique_violation};
+use crate::{Message, Store, StoreError, StoreResult, corrupt, is_unique_violation};
 
 /// How many rows one statement writes.
 pub const ROWS_PER_STATEMENT: usize = 500;
@@ -307,7 +307,7 @@ struct StoredChecks {
 }
 
 fn json_error(what: &str) -> impl FnOnce(serde_json::Error) -> StoreError + '_ {
-    move |e| StoreError::Invalid(format!("cannot record {what}: {e}").into())
+    move |e| StoreError::Fault(format!("cannot record {what}: {e}"))
 }
 
 fn to_u64(value: i32) -> u64 {
@@ -558,7 +558,7 @@ impl Store {
             .find(|r| !seen.insert(r.external_id.as_str()))
         {
             return Err(StoreError::Invalid(
-                format!("household {} appears twice in the results", repeated.external_id).into(),
+                Message::new("screening-error-repeated_household").with("household", &repeated.external_id),
             ));
         }
         drop(seen);

@@ -15,7 +15,7 @@ use crate::entity::{call, institute_intervention, targeting_document};
 use crate::screening::RunStatus;
 use crate::territory::MunicipalityQuery;
 use crate::types::{DbTimestamp, Dec};
-use crate::{Store, StoreError, StoreResult, audit, corrupt, on_duplicate};
+use crate::{Message, Store, StoreError, StoreResult, audit, corrupt, on_duplicate};
 
 /// Where an interventions count comes from.
 pub const SOURCE_CSV: &str = "csv";
@@ -82,12 +82,12 @@ pub struct TargetingDocument {
 }
 
 fn json_error(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
-    move |e| StoreError::Invalid(format!("cannot write {what} as JSON: {e}").into())
+    move |e| StoreError::Fault(format!("cannot write {what} as JSON: {e}"))
 }
 
 fn count_of(value: u32) -> StoreResult<i32> {
     i32::try_from(value)
-        .map_err(|_| StoreError::Invalid(format!("interventions {value} is too large").into()))
+        .map_err(|_| StoreError::Invalid(Message::new("targeting-error-too_large").with("value", value)))
 }
 
 impl Store {
@@ -267,11 +267,8 @@ impl Store {
             families_per_project: Set(i32::try_from(new.coverage_input.families_per_project).map_err(
                 |_| {
                     StoreError::Invalid(
-                        format!(
-                            "families_per_project {} is too large",
-                            new.coverage_input.families_per_project
-                        )
-                        .into(),
+                        Message::new("targeting-error-too_large")
+                            .with("value", new.coverage_input.families_per_project),
                     )
                 },
             )?),
@@ -284,12 +281,9 @@ impl Store {
         };
         let model = audit::insert(&txn, actor, row).await.map_err(on_duplicate(|| {
             StoreError::Conflict(
-                format!(
-                    "another targeting document {} of call {} was stored at the same time",
-                    last + 1,
-                    new.call_id
-                )
-                .into(),
+                Message::new("targeting-error-concurrent")
+                    .with("number", last + 1)
+                    .with("call", new.call_id),
             )
         }))?;
         txn.commit().await?;

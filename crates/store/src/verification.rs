@@ -24,7 +24,7 @@ use crate::entity::{household_document, household_verification, letter, offer_no
 use crate::households::HouseholdSummary;
 use crate::parcels::{ParcelStanding, parcels_refusal};
 use crate::types::{DbDate, DbTimestamp};
-use crate::{Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
+use crate::{Message, Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
 
 /// The notice of the institutional offer of a call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -191,10 +191,10 @@ fn split_codes(text: &str) -> Vec<String> {
 fn refusal(error: DecisionError) -> StoreError {
     match error {
         DecisionError::AlreadyDecided(_) | DecisionError::WithdrawalNotDue(_) => {
-            StoreError::Conflict(error.to_string().into())
+            StoreError::Conflict(error.message())
         }
         DecisionError::MissingDocuments(_) | DecisionError::ReasonsRequired => {
-            StoreError::Invalid(error.to_string().into())
+            StoreError::Invalid(error.message())
         }
     }
 }
@@ -252,16 +252,15 @@ impl Store {
         text: &str,
     ) -> StoreResult<(OfferNotice, Vec<LetterRecord>)> {
         if text.trim().is_empty() {
-            return Err(StoreError::Invalid(
-                "the notice of the offer needs its text".to_owned().into(),
-            ));
+            return Err(StoreError::Invalid(Message::new(
+                "verification-error-notice_text",
+            )));
         }
         let call = self.call(call_id).await?.ok_or_else(|| StoreError::NotFound {
             entity: "call",
             id: call_id.to_string(),
         })?;
-        let deadline =
-            document_deadline(notice_date).map_err(|e| StoreError::Invalid(e.to_string().into()))?;
+        let deadline = document_deadline(notice_date).map_err(|e| StoreError::Invalid(e.message()))?;
         let households = self.households(Some(call_id)).await?;
         let txn = self.db.begin().await?;
         let stored = audit::insert(
@@ -280,9 +279,9 @@ impl Store {
         .await
         .map_err(|error| {
             match duplicate_or("offer notice of call", || call_id.to_string())(error) {
-                StoreError::Duplicate { .. } => StoreError::Conflict(
-                    format!("the offer of call {} was already notified", call.code).into(),
-                ),
+                StoreError::Duplicate { .. } => {
+                    StoreError::Conflict(Message::new("verification-error-notice_exists"))
+                }
                 other => other,
             }
         })?;
@@ -437,19 +436,13 @@ impl Store {
             .await?
             .ok_or_else(|| not_found_household(household_id))?;
         if state.notice.is_none() {
-            return Err(StoreError::Conflict(
-                format!(
-                    "household {} cannot bring documents before the offer of its call is notified",
-                    state.household.external_id
-                )
-                .into(),
-            ));
+            return Err(StoreError::Conflict(Message::new("verification-error-no_notice")));
         }
         if state.status != VerificationStatus::Pending {
-            return Err(StoreError::Conflict(format!(
-                "the verification of household {} is already decided ({}): no more documents are received",
-                state.household.external_id, state.status
-            ).into()));
+            return Err(StoreError::Conflict(
+                Message::new("verification-error-decided")
+                    .with_term("status", format!("verification-status-{}", state.status)),
+            ));
         }
         let row = household_document::ActiveModel {
             household_id: Set(household_id),
@@ -497,16 +490,10 @@ impl Store {
             .await?
             .ok_or_else(|| not_found_household(household_id))?;
         let (Some(notice), Some(call_id)) = (state.notice.clone(), state.household.call_id) else {
-            return Err(StoreError::Conflict(
-                format!(
-                    "household {} cannot be verified before the offer of its call is notified",
-                    state.household.external_id
-                )
-                .into(),
-            ));
+            return Err(StoreError::Conflict(Message::new("verification-error-no_notice")));
         };
         if decision.lock_version != state.lock_version {
-            return Err(changed_meanwhile(&state.household));
+            return Err(changed_meanwhile());
         }
         check_decision(
             state.status,
@@ -544,7 +531,7 @@ impl Store {
             // Households registered after the notice get their row on their first decision.
             None => audit::insert(&txn, actor, pending_verification(household_id))
                 .await
-                .map_err(|_| changed_meanwhile(&state.household))?,
+                .map_err(|_| changed_meanwhile())?,
         };
         let update = household_verification::Entity::update_many()
             .col_expr(
@@ -574,10 +561,7 @@ impl Store {
             .filter(household_verification::Column::Id.eq(before.id))
             .filter(household_verification::Column::LockVersion.eq(decision.lock_version))
             .filter(household_verification::Column::Status.eq(VerificationStatus::Pending.as_str()));
-        audit::conditional_update(&txn, actor, update, &before, before.id, || {
-            changed_meanwhile(&state.household)
-        })
-        .await?;
+        audit::conditional_update(&txn, actor, update, &before, before.id, changed_meanwhile).await?;
         let kind = if decision.status == VerificationStatus::Withdrawn {
             LetterKind::Withdrawal
         } else {
@@ -822,15 +806,8 @@ fn event(entry: &AuditEntry, kind: &'static str, detail: String) -> (i64, Timeli
     )
 }
 
-fn changed_meanwhile(household: &HouseholdSummary) -> StoreError {
-    StoreError::Conflict(
-        format!(
-            "the verification of household {} was changed by somebody else since you opened it; \
-         reload it and decide again",
-            household.external_id
-        )
-        .into(),
-    )
+fn changed_meanwhile() -> StoreError {
+    StoreError::Conflict(Message::new("verification-error-changed_meanwhile"))
 }
 
 fn pending_verification(household_id: i32) -> household_verification::ActiveModel {

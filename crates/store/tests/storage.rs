@@ -15,6 +15,15 @@ use vereda_domain::procedure::ProcedureState;
 use vereda_domain::program::ProgramLine;
 use vereda_domain::targeting;
 use vereda_domain::territory::{DaneCode, DepartmentCode, PovertyIndex};
+use vereda_store::{Arg, Message};
+
+/// The requirements a refused disbursement names, as catalogue identifiers.
+fn requirements(message: &Message) -> Vec<String> {
+    match message.arg("requirements") {
+        Some(Arg::Terms(ids)) => ids.clone(),
+        _ => Vec::new(),
+    }
+}
 use vereda_store::accounts::{LoginError, NewAccount};
 use vereda_store::audit::AuditQuery;
 use vereda_store::formulations::{FormulationQuery, FormulationStatus, NewFormulationDraft, SaveOutcome};
@@ -488,7 +497,7 @@ storage_suite! {
             file: None,
         };
         let unsigned = store.add_preparation(&admin(), minutes.clone(), today).await;
-        assert!(matches!(unsigned, Err(StoreError::Invalid(ref m)) if m.contains("minutes")), "{unsigned:?}");
+        assert!(matches!(unsigned, Err(StoreError::Invalid(ref m)) if m.code() == "preparation-error-field" && m.arg("field") == Some(&Arg::Text("minutes".into()))), "{unsigned:?}");
         let signed = NewPreparation {
             file: Some(KeptDocument {
                 file_name: "acta.pdf".into(),
@@ -713,7 +722,7 @@ storage_suite! {
 
     async fn accounts_reject_bad_input(store: &Store) {
         let bad_email = store.create_account(&admin(), account("ana", Role::Admin)).await;
-        assert!(matches!(bad_email, Err(StoreError::Invalid(ref m)) if m.contains("not an e-mail")), "{bad_email:?}");
+        assert!(matches!(bad_email, Err(StoreError::Invalid(ref m)) if m.code() == "account-error-email"), "{bad_email:?}");
         let mut short = account("ana@agencia.gov.co", Role::Admin);
         short.password = "corta".into();
         assert!(matches!(store.create_account(&admin(), short).await, Err(StoreError::Invalid(_))));
@@ -770,7 +779,7 @@ storage_suite! {
         let mut broken = household("H-2", "7654321");
         broken.members.push(broken.members[0].clone());
         let error = store.create_household(&admin(), broken).await.expect_err("two heads");
-        assert!(error.to_string().contains("exactly one head"), "{error}");
+        assert!(matches!(&error, StoreError::Invalid(m) if m.code() == "household-error-heads"), "{error}");
         assert_eq!(store.households(None).await.expect("list").len(), 1);
     }
 
@@ -1520,7 +1529,13 @@ storage_suite! {
             .decide_verification(&admin(), one.id, decide(VerificationStatus::Eligible, "", 0), within)
             .await;
         match refused {
-            Err(StoreError::Invalid(message)) => assert!(message.contains("identity"), "{message}"),
+            Err(StoreError::Invalid(message)) => {
+                assert_eq!(message.code(), "verification-error-missing");
+                assert!(
+                    matches!(message.arg("documents"), Some(Arg::Terms(kinds)) if kinds.contains(&"verification-doc-identity".to_owned())),
+                    "{message}"
+                );
+            }
             other => panic!("expected a refusal, got {other:?}"),
         }
         for kind in [DocumentKind::Identity, DocumentKind::Sisben, DocumentKind::TitleRecord] {
@@ -1540,7 +1555,15 @@ storage_suite! {
             .await
         {
             Err(StoreError::Invalid(message)) => {
-                assert!(message.contains("La Esperanza") && message.contains("Art. 12"), "{message}")
+                assert_eq!(message.code(), "verification-error-parcel_not_suitable");
+                let Some(Arg::List(parcels)) = message.arg("parcels") else {
+                    panic!("the parcels are listed: {message}")
+                };
+                assert_eq!(parcels[0].arg("parcel"), Some(&Arg::Text("La Esperanza".into())));
+                let Some(Arg::List(issues)) = parcels[0].arg("issues") else {
+                    panic!("the issues are listed: {message}")
+                };
+                assert!(issues.iter().any(|i| i.arg("article") == Some(&Arg::Text("Art. 12".into()))), "{message}");
             }
             other => panic!("expected a refusal for the parcel, got {other:?}"),
         }
@@ -1645,7 +1668,7 @@ storage_suite! {
         assert_eq!((stored.arel_max_pct, stored.arel_cap_smmlv), (Some(dec!(70)), Some(dec!(18.5))));
         let missing = NewCall { code: "C-AREL-2".into(), arel_cap_smmlv: None, ..arel.clone() };
         let refused = store.create_call(&admin(), missing).await;
-        assert!(matches!(refused, Err(StoreError::Invalid(ref m)) if m.contains("arel_cap_smmlv")), "{refused:?}");
+        assert!(matches!(refused, Err(StoreError::Invalid(ref m)) if m.code() == "call-error-arel_cap_required"), "{refused:?}");
         let over = NewCall { code: "C-AREL-3".into(), arel_max_pct: Some(dec!(101)), ..arel };
         assert!(matches!(store.create_call(&admin(), over).await, Err(StoreError::Invalid(_))));
         let general_with_limits = NewCall { arel_max_pct: Some(dec!(50)), ..general.clone() };
@@ -1747,13 +1770,13 @@ storage_suite! {
         // Not endorsed yet: the committee refuses it (Art. 25) and nothing changes.
         let early = store.add_to_agenda(&p.secretary, session.session_id, id, session.lock_version).await;
         assert!(
-            matches!(&early, Err(StoreError::Conflict(m)) if m.contains("Art. 25") && m.contains("avalarlo") && m.en().contains("cannot take the step schedule")),
+            matches!(&early, Err(StoreError::Conflict(m)) if m.code() == "procedure-refused-state" && m.arg("article") == Some(&Arg::Text("Art. 25".into())) && m.arg("hint") == Some(&Arg::Text("endorsement".into()))),
             "{early:?}"
         );
         assert_eq!(store.minutes(session.session_id).await.expect("minutes").lock_version, 0);
         // A minority does not endorse; a committee member may not record it.
         let few = store.record_endorsement(&p.officer, id, endorsement(9)).await;
-        assert!(matches!(&few, Err(StoreError::Invalid(m)) if m.contains("mayoría")), "{few:?}");
+        assert!(matches!(&few, Err(StoreError::Invalid(m)) if m.code() == "procedure-error-no_majority"), "{few:?}");
         let wrong = store.record_endorsement(&p.member_a, id, endorsement(15)).await;
         assert!(matches!(wrong, Err(StoreError::Forbidden(_))), "{wrong:?}");
         let endorsed = store.record_endorsement(&p.officer, id, endorsement(15)).await.expect("endorse");
@@ -1783,7 +1806,7 @@ storage_suite! {
             .expect("absent member")
             .actor();
         let not_there = store.issue_concept(&absent, item.id, Concept::Negative, "Revise", 0).await;
-        assert!(matches!(&not_there, Err(StoreError::Forbidden(m)) if m.contains("asisten")), "{not_there:?}");
+        assert!(matches!(&not_there, Err(StoreError::Forbidden(m)) if m.code() == "procedure-error-not_attending"), "{not_there:?}");
         let returned = store
             .issue_concept(&p.member_a, item.id, Concept::Negative, "Revise los costos del vivero", 0)
             .await
@@ -1856,7 +1879,7 @@ storage_suite! {
         assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
         // An unsigned minute cannot be used for an award.
         let unsigned = store.award(&p.director, id, award("CAQ")).await;
-        assert!(matches!(&unsigned, Err(StoreError::Conflict(m)) if m.contains("member-b@")), "{unsigned:?}");
+        assert!(matches!(&unsigned, Err(StoreError::Conflict(m)) if m.code() == "procedure-error-minutes_unsigned" && matches!(m.arg("missing"), Some(Arg::Text(who)) if who.contains("member-b@"))), "{unsigned:?}");
         assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Viable);
         let minutes = store.sign_minutes(&p.member_b, session.session_id).await.expect("sign b");
         assert!(minutes.is_final());
@@ -1908,7 +1931,7 @@ storage_suite! {
         let bad = store
             .create_household(&admin(), NewHousehold { email: Some("no-arroba".into()), ..household("M-3", "303") })
             .await;
-        assert!(matches!(&bad, Err(StoreError::Invalid(m)) if m.contains("no-arroba")), "{bad:?}");
+        assert!(matches!(&bad, Err(StoreError::Invalid(m)) if m.code() == "household-error-email" && m.arg("value") == Some(&Arg::Text("no-arroba".into()))), "{bad:?}");
         assert_eq!(store.households(None).await.expect("list").len(), 2);
     }
 
@@ -1967,7 +1990,7 @@ storage_suite! {
         store.award(&p.director, id, award("CAQ")).await.expect("award");
         let missing = store.disburse(&p.director, id, paid_on).await;
         assert!(
-            matches!(&missing, Err(StoreError::Invalid(m)) if m.contains("joint_account") && m.contains("approved_policy") && !m.contains("resolution")),
+            matches!(&missing, Err(StoreError::Invalid(m)) if requirements(m) == ["procedure-req_joint_account", "procedure-req_approved_policy"]),
             "{missing:?}"
         );
         let checklist = store
@@ -1978,7 +2001,7 @@ storage_suite! {
         let stale = store.record_disbursement_evidence(&p.director, id, None, Some("Póliza 77"), 0).await;
         assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
         let still = store.disburse(&p.director, id, paid_on).await;
-        assert!(matches!(&still, Err(StoreError::Invalid(m)) if m.contains("approved_policy")), "{still:?}");
+        assert!(matches!(&still, Err(StoreError::Invalid(m)) if requirements(m) == ["procedure-req_approved_policy"]), "{still:?}");
         store
             .record_disbursement_evidence(&p.director, id, None, Some("Póliza 77 aprobada"), checklist.lock_version)
             .await
@@ -1987,7 +2010,7 @@ storage_suite! {
         assert_eq!(paid.amount, Some(dec!(50000000)));
         assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Disbursed);
         let twice = store.disburse(&p.director, id, paid_on).await;
-        assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.contains("un solo pago")), "{twice:?}");
+        assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.code() == "procedure-refused-state" && m.arg("hint") == Some(&Arg::Text("single_payment".into()))), "{twice:?}");
         let timeline = store.timeline(id).await.expect("timeline");
         let kinds: Vec<&str> = timeline.iter().map(|e| e.kind).collect();
         for kind in ["version", "endorsement", "concept", "signature", "award", "disbursement", "audit"] {

@@ -35,7 +35,13 @@ impl FromRequestParts<AppState> for Visitor {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".to_owned());
-        Visitor::load(session, &state.store, crate::i18n::lang_from_headers(&parts.headers), here).await
+        Visitor::load(
+            session,
+            &state.store,
+            crate::i18n::lang_from_headers(&parts.headers),
+            here,
+        )
+        .await
     }
 }
 

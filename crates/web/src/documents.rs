@@ -120,7 +120,10 @@ pub(crate) async fn read_form(
                     bytes,
                 })
             }
-            None => file_problem = Some(lang.t_with("monitoring-error-file_type", &[("file", Arg::from(&file_name))])),
+            None => {
+                file_problem =
+                    Some(lang.t_with("monitoring-error-file_type", &[("file", Arg::from(&file_name))]))
+            }
         }
     }
     Ok((fields, file, file_problem))

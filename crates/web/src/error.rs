@@ -1,8 +1,11 @@
-//! The error policy: handlers return [`AppError`], which names one [`ErrorCode`]. A single
-//! middleware ([`render_errors`]) turns it into a JSON body under `/api`, a redirect to the
-//! login page for a visitor who is not logged in, or an HTML page in the visitor's language.
-//! Internal errors are logged with their whole cause chain and shown to the client only as
-//! an opaque message with a reference.
+//! The error policy: handlers return [`AppError`], which names one [`ErrorCode`] and, where
+//! the rules or the store said why, the typed [`Message`]. A single middleware
+//! ([`render_errors`]) turns it into an RFC 9457 problem (`application/problem+json`) under
+//! `/api`, a redirect to the login page for a visitor who is not logged in, or an HTML page in
+//! the visitor's language. A problem's `type` is `urn:vereda:problem:` followed by the message's
+//! code where there is one, else the error code (`docs/errors.md` lists them). Internal errors
+//! are logged with their whole cause chain and shown to the client only as an opaque message
+//! with a reference.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -12,7 +15,10 @@ use serde::Serialize;
 use vereda_store::StoreError;
 
 use crate::AppState;
-use crate::i18n::Lang;
+use crate::i18n::Message;
+
+/// The prefix of every problem type.
+pub const PROBLEM_TYPE_PREFIX: &str = "urn:vereda:problem:";
 
 /// Every error a client can see, with its HTTP status and a stable name to search for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -29,6 +35,17 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    pub const ALL: [ErrorCode; 8] = [
+        ErrorCode::LoginRequired,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::InvalidInput,
+        ErrorCode::Conflict,
+        ErrorCode::CsrfMismatch,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::Internal,
+    ];
+
     pub fn status(self) -> StatusCode {
         match self {
             ErrorCode::LoginRequired => StatusCode::UNAUTHORIZED,
@@ -64,46 +81,57 @@ impl ErrorCode {
     }
 }
 
-/// The JSON body of an API error.
+/// An API error: an RFC 9457 problem, served as `application/problem+json`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// Stable error name, e.g. `not_found`.
-    pub code: ErrorCode,
-    pub message: String,
+pub struct Problem {
+    /// `urn:vereda:problem:` and the stable code of the problem, e.g.
+    /// `urn:vereda:problem:procedure-refused-state`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// The kind of error, in the visitor's language.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What happened, in the visitor's language.
+    pub detail: String,
+    /// The kind of error, stable: `invalid_input`, `conflict`, `forbidden`...
+    pub error: ErrorCode,
+    /// The stable code of the problem (the end of `type`).
+    pub code: String,
 }
 
 #[derive(Debug)]
 pub struct AppError {
     pub code: ErrorCode,
-    /// Shown to the client: never internals.
+    /// Why, as the rules or the store said it: translated when rendered.
+    pub message: Option<Message>,
+    /// Why, as text already in the visitor's language or a neutral reference: never internals.
     pub detail: Option<String>,
-    /// The detail in English, where it was written in both languages.
-    pub detail_en: Option<String>,
 }
 
 impl AppError {
     pub fn new(code: ErrorCode) -> Self {
         Self {
             code,
+            message: None,
             detail: None,
-            detail_en: None,
         }
     }
 
     pub fn with_detail(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
             code,
+            message: None,
             detail: Some(detail.into()),
-            detail_en: None,
         }
     }
 
-    /// A refusal of the store, shown in the visitor's language where it has both.
-    pub fn said(code: ErrorCode, said: &vereda_store::Said) -> Self {
+    /// A refusal of the rules or the store, shown in the visitor's language.
+    pub fn said(code: ErrorCode, message: Message) -> Self {
         Self {
             code,
-            detail: Some(said.es().to_owned()),
-            detail_en: Some(said.en().to_owned()),
+            message: Some(message),
+            detail: None,
         }
     }
 
@@ -129,16 +157,33 @@ impl AppError {
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::DuplicateEmail(_) | StoreError::Duplicate { .. } => {
-                AppError::with_detail(ErrorCode::Conflict, error.to_string())
+            StoreError::DuplicateEmail(email) => AppError::said(
+                ErrorCode::Conflict,
+                Message::new("error-duplicate_email").with("email", email),
+            ),
+            StoreError::Duplicate { entity, id } => AppError::said(
+                ErrorCode::Conflict,
+                Message::new("error-duplicate")
+                    .with_term("entity", format!("entity-{}", entity.replace(' ', "_")))
+                    .with("id", id),
+            ),
+            StoreError::NotFound { entity, id } => {
+                AppError::said(ErrorCode::NotFound, not_found(entity, &id))
             }
-            StoreError::NotFound { .. } => AppError::with_detail(ErrorCode::NotFound, error.to_string()),
-            StoreError::Invalid(said) => AppError::said(ErrorCode::InvalidInput, &said),
-            StoreError::Conflict(said) => AppError::said(ErrorCode::Conflict, &said),
-            StoreError::Forbidden(said) => AppError::said(ErrorCode::Forbidden, &said),
+            StoreError::Invalid(message) => AppError::said(ErrorCode::InvalidInput, message),
+            StoreError::Conflict(message) => AppError::said(ErrorCode::Conflict, message),
+            StoreError::Forbidden(message) => AppError::said(ErrorCode::Forbidden, message),
             other => AppError::internal(&other),
         }
     }
+}
+
+/// That a record does not exist, naming it: `entity` is the store's name of its kind
+/// (`project`, `call`, `household`...).
+pub fn not_found(entity: &str, id: &str) -> Message {
+    Message::new("error-not_found_entity")
+        .with_term("entity", format!("entity-{}", entity.replace(' ', "_")))
+        .with("id", id)
 }
 
 impl From<askama::Error> for AppError {
@@ -159,8 +204,8 @@ impl IntoResponse for AppError {
         let mut response = (self.code.status(), self.code.name()).into_response();
         response.extensions_mut().insert(RenderedError {
             code: self.code,
+            message: self.message,
             detail: self.detail,
-            detail_en: self.detail_en,
         });
         response
     }
@@ -169,8 +214,8 @@ impl IntoResponse for AppError {
 #[derive(Debug, Clone)]
 struct RenderedError {
     code: ErrorCode,
+    message: Option<Message>,
     detail: Option<String>,
-    detail_en: Option<String>,
 }
 
 /// Renders every error response for the client that asked.
@@ -192,8 +237,8 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
             // Errors raised by axum itself (unknown route, bad form, body too large).
             Some(code) if !is_rendered(&response) => RenderedError {
                 code,
+                message: None,
                 detail: None,
-                detail_en: None,
             },
             _ => return response,
         },
@@ -201,26 +246,33 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
     if error.code == ErrorCode::LoginRequired && !wants_json {
         return Redirect::to(&format!("/login?next={}", urlencode(&path_and_query))).into_response();
     }
-    let detail = match (lang, &error.detail_en) {
-        (Lang::En, Some(english)) => Some(english),
-        _ => error.detail.as_ref(),
+    let title = lang.t(&format!("error-{}", error.code.name()));
+    let message = match (&error.message, &error.detail, error.code) {
+        (Some(said), _, _) => lang.say(said),
+        (None, Some(detail), ErrorCode::Internal) => format!("{title} ({detail})"),
+        (None, Some(detail), _) => detail.clone(),
+        (None, None, _) => title.to_owned(),
     };
-    let message = match (detail, error.code) {
-        (Some(detail), ErrorCode::Internal) => {
-            format!("{} ({detail})", lang.t(&format!("error-{}", error.code.name())))
-        }
-        (Some(detail), _) => detail.clone(),
-        (None, code) => lang.t(&format!("error-{}", code.name())).to_owned(),
-    };
+    let code = error
+        .message
+        .as_ref()
+        .map(|m| m.code().to_owned())
+        .unwrap_or_else(|| error.code.name().to_owned());
     let mut rendered = if wants_json {
-        (
-            error.code.status(),
-            axum::Json(ErrorBody {
-                code: error.code,
-                message,
-            }),
-        )
-            .into_response()
+        let problem = Problem {
+            problem_type: format!("{PROBLEM_TYPE_PREFIX}{code}"),
+            title: title.to_owned(),
+            status: error.code.status().as_u16(),
+            detail: message,
+            error: error.code,
+            code,
+        };
+        let mut response = (error.code.status(), axum::Json(problem)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
     } else {
         // The page keeps the visitor's header (account, logout) when the session allows.
         let visitor = match session {
@@ -229,7 +281,7 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
                 .ok(),
             None => None,
         };
-        let page = crate::pages::error_page(visitor.as_ref(), lang, error.code, &message).await;
+        let page = crate::pages::error_page(visitor.as_ref(), lang, error.code, &code, &message).await;
         (error.code.status(), page).into_response()
     };
     rendered
@@ -243,7 +295,11 @@ fn is_rendered(response: &Response) -> bool {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"))
+        .is_some_and(|v| {
+            v.starts_with("text/html")
+                || v.starts_with("application/json")
+                || v.starts_with("application/problem+json")
+        })
 }
 
 /// Percent-encodes a query value.

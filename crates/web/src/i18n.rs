@@ -19,14 +19,6 @@ pub fn lang_from_headers(headers: &HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
-/// A refusal of the store in this language (Spanish where it has no English).
-pub fn say_said(lang: Lang, said: &vereda_store::Said) -> String {
-    match lang {
-        Lang::Es => said.es().to_owned(),
-        Lang::En => said.en().to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

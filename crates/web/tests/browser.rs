@@ -1192,11 +1192,13 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     wait_for(&client, "#disburse-form").await;
     click(&client, Locator::Css("#disburse-form button[type='submit']")).await;
     let refusal = wait_for(&client, "p.error[role='alert']").await;
+    let problem = refusal.attr("data-problem").await.expect("attribute");
+    assert_eq!(problem.as_deref(), Some("procedure-error-requirements_missing"));
     let reasons = refusal.text().await.expect("reasons");
-    assert!(
-        reasons.contains("joint_account") && reasons.contains("approved_policy"),
-        "{reasons}"
-    );
+    for requirement in ["procedure-req_joint_account", "procedure-req_approved_policy"] {
+        let name = vereda_messages::Lang::Es.t(requirement);
+        assert!(reasons.contains(name), "{name}: {reasons}");
+    }
     client
         .goto(&format!("{base}{procedure}"))
         .await

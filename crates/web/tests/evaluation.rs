@@ -107,7 +107,7 @@ async fn the_api_lists_the_problems_of_an_invalid_formulation() {
     let reply = post_json(&mut client, "/api/v1/evaluations", body).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
     let problems = reply.json();
-    assert_eq!(problems["code"], "invalid_input");
+    assert_eq!(problems["error"], "invalid_input");
     let listed = problems["problems"].as_array().expect("problems");
     assert!(
         listed.iter().any(|p| p["path"]
@@ -119,7 +119,7 @@ async fn the_api_lists_the_problems_of_an_invalid_formulation() {
 
     let garbage = post_json(&mut client, "/api/v1/evaluations", "{\"frame\": 1}".to_owned()).await;
     assert_eq!(garbage.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(garbage.json()["code"], "invalid_input");
+    assert_eq!(garbage.json()["error"], "invalid_input");
 
     let unknown = post_json(
         &mut client,
@@ -129,7 +129,7 @@ async fn the_api_lists_the_problems_of_an_invalid_formulation() {
     .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        unknown.json()["message"]
+        unknown.json()["detail"]
             .as_str()
             .is_some_and(|m| m.contains("no-such-rules"))
     );
@@ -140,7 +140,7 @@ async fn the_api_needs_a_staff_session() {
     let mut client = Client::with_demo().await;
     let reply = post_json(&mut client, "/api/v1/evaluations", COCOA_JSON.to_owned()).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(reply.json()["code"], "login_required");
+    assert_eq!(reply.json()["error"], "login_required");
 
     let page = client.get("/staff/evaluations").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);

@@ -72,15 +72,26 @@ async fn an_unknown_department_is_a_clear_error_not_a_crash() {
     let mut client = Client::with_demo().await;
     let api = client.get("/api/v1/municipalities?departamento=12").await;
     assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(api.json()["code"], "invalid_input");
-    assert_eq!(
-        api.json()["message"],
-        "DANE department code 12 does not exist in DIVIPOLA"
+    assert!(
+        api.content_type.starts_with("application/problem+json"),
+        "{}",
+        api.content_type
     );
+    assert_eq!(api.json()["error"], "invalid_input");
+    assert_eq!(api.json()["status"], 422);
+    assert_eq!(
+        api.json()["type"],
+        "urn:vereda:problem:territory-error-unknown_department"
+    );
+    assert_eq!(api.json()["code"], "territory-error-unknown_department");
     let page = client.get("/municipios?departamento=1x").await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.content_type.starts_with("text/html"));
-    assert!(page.body.contains("is not a DANE department code"));
+    assert!(page.body.contains("1x"));
+    // A value the filter does not take is an error, not silently ignored.
+    let maybe = client.get("/api/v1/municipalities?pdet=maybe").await;
+    assert_eq!(maybe.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(maybe.json()["code"], "error-bad_parameter");
 }
 
 #[tokio::test]
@@ -91,9 +102,15 @@ async fn unknown_routes_answer_404_in_the_clients_format() {
     assert!(page.body.contains("no existe"));
     let api = client.get("/api/v1/no-such-thing").await;
     assert_eq!(api.status, StatusCode::NOT_FOUND);
-    assert_eq!(api.json()["code"], "not_found");
+    assert_eq!(api.json()["error"], "not_found");
+    assert_eq!(api.json()["type"], "urn:vereda:problem:not_found");
     let project = client.get("/api/v1/projects/NOPE").await;
-    assert_eq!(project.json()["message"], "project NOPE does not exist");
+    assert_eq!(project.json()["code"], "error-not_found_entity");
+    assert!(
+        project.json()["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("NOPE"))
+    );
 }
 
 #[tokio::test]
@@ -322,7 +339,7 @@ async fn anonymous_visitors_go_to_login_and_the_api_answers_401() {
         let reply = client.get(path).await;
         if path.starts_with("/api/") {
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
-            assert_eq!(reply.json()["code"], "login_required");
+            assert_eq!(reply.json()["error"], "login_required");
         } else {
             assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path}");
             assert_eq!(

@@ -93,7 +93,13 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         "{}",
         refused.body
     );
-    assert!(refused.body.contains("mayoría"), "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains(r#"data-problem="procedure-error-no_majority""#),
+        "{}",
+        refused.body
+    );
     assert_eq!(state(&client, id).await, ProcedureState::Submitted);
     let endorsed = client.post_form(&endorse, &endorsement("15")).await;
     assert_eq!(endorsed.status, StatusCode::SEE_OTHER, "{}", endorsed.body);
@@ -217,7 +223,13 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         .post_form(&format!("{session}/sign"), &[("csrf_token", &token)])
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
-    assert!(again.body.contains("usted ya firmó esta acta"), "{}", again.body);
+    assert!(
+        again
+            .body
+            .contains(r#"data-problem="procedure-error-already_signed""#),
+        "{}",
+        again.body
+    );
     // The same refusal speaks English to a visitor who chose it.
     client.get("/lang/en?next=/").await;
     let in_english = client
@@ -225,11 +237,26 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         .await;
     assert_eq!(in_english.status, StatusCode::CONFLICT);
     assert!(
-        in_english.body.contains("you already signed these minutes"),
+        in_english.body.contains(r#"<html lang="en""#),
         "{}",
         in_english.body
     );
-    assert!(!in_english.body.contains("usted ya firmó"));
+    assert!(
+        in_english
+            .body
+            .contains(r#"data-problem="procedure-error-already_signed""#),
+        "{}",
+        in_english.body
+    );
+    assert_ne!(
+        vereda_messages::Lang::En.t("procedure-error-already_signed"),
+        vereda_messages::Lang::Es.t("procedure-error-already_signed")
+    );
+    assert!(
+        in_english
+            .body
+            .contains(vereda_messages::Lang::En.t("procedure-error-already_signed"))
+    );
     client.get("/lang/es?next=/").await;
     let pdf = client.get(&format!("{session}/minutes.pdf")).await;
     assert_eq!(pdf.status, StatusCode::OK);
@@ -288,6 +315,13 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         .await;
     assert_eq!(unsigned.status, StatusCode::CONFLICT, "{}", unsigned.body);
     assert!(
+        unsigned
+            .body
+            .contains(r#"data-problem="procedure-error-minutes_unsigned""#),
+        "{}",
+        unsigned.body
+    );
+    assert!(
         unsigned.body.contains("second.member@vereda.test"),
         "{}",
         unsigned.body
@@ -320,10 +354,16 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         .await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", early.body);
     assert!(
-        early.body.contains("joint_account") && early.body.contains("approved_policy"),
+        early
+            .body
+            .contains(r#"data-problem="procedure-error-requirements_missing""#),
         "{}",
         early.body
     );
+    for requirement in ["procedure-req_joint_account", "procedure-req_approved_policy"] {
+        let name = vereda_messages::Lang::Es.t(requirement);
+        assert!(early.body.contains(name), "{name}: {}", early.body);
+    }
     let evidence = client
         .post_form(
             &format!("/staff/formulations/{id}/disbursement/evidence"),

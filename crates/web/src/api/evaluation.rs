@@ -11,8 +11,9 @@ use vereda_domain::accounts::Permission;
 use vereda_domain::finance::{CofinancingSplit, Evaluation};
 
 use crate::auth::Visitor;
-use crate::error::{AppError, ErrorBody, ErrorCode};
+use crate::error::{AppError, ErrorCode, Problem};
 use crate::evaluation::{Format, Outcome, Refusal, RuleSetUsed, run};
+use crate::i18n::Message;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -46,12 +47,22 @@ pub struct FormulationProblem {
     pub message: String,
 }
 
-/// A formulation that cannot be evaluated as it is.
+/// A formulation that cannot be evaluated as it is: an RFC 9457 problem with the list of
+/// problems as an extension.
 #[derive(Serialize, ToSchema)]
 pub struct EvaluationProblems {
+    /// `urn:vereda:problem:evaluation-problem_count`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    /// 422.
+    pub status: u16,
+    /// How many problems, in the visitor's language.
+    pub detail: String,
     /// Always `invalid_input`.
-    pub code: ErrorCode,
-    pub message: String,
+    pub error: ErrorCode,
+    /// `evaluation-problem_count`.
+    pub code: String,
     /// The rule set the formulation was validated against.
     pub rule_set: RuleSetUsed,
     pub problems: Vec<FormulationProblem>,
@@ -93,10 +104,10 @@ pub struct EvaluationReport {
         description = "A project formulation: the schema of the project files (docs/formulation.md), in JSON; amounts and rates are decimal strings."),
     responses(
         (status = 200, description = "The evaluation", body = EvaluationReport),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 413, body = ErrorBody),
-        (status = 422, description = "The formulation has problems, listed with path and article. A body that does not parse, or a budget year no rule set covers, gets the plain ErrorBody (code and message) instead.", body = EvaluationProblems)))]
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The formulation has problems, listed with path and article. A body that does not parse, or a budget year no rule set covers, gets an RFC 9457 problem instead.", body = EvaluationProblems, content_type = "application/problem+json")))]
 pub async fn evaluate(
     visitor: Visitor,
     Query(query): Query<EvaluationQuery>,
@@ -114,13 +125,16 @@ pub async fn evaluate(
     })?;
     match outcome {
         Outcome::Invalid { rule_set, problems } => {
+            let code = "evaluation-problem_count";
             let body = EvaluationProblems {
-                code: ErrorCode::InvalidInput,
-                message: format!(
-                    "the formulation has {} problem{}",
-                    problems.len(),
-                    if problems.len() == 1 { "" } else { "s" }
-                ),
+                problem_type: format!("{}{code}", crate::error::PROBLEM_TYPE_PREFIX),
+                title: visitor.lang.t("error-invalid_input").to_owned(),
+                status: StatusCode::UNPROCESSABLE_ENTITY.as_u16(),
+                detail: visitor
+                    .lang
+                    .say(&Message::new(code).with("count", problems.len())),
+                error: ErrorCode::InvalidInput,
+                code: code.to_owned(),
                 rule_set,
                 problems: problems
                     .into_iter()
@@ -131,7 +145,12 @@ pub async fn evaluate(
                     })
                     .collect(),
             };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
+            let mut response = (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
+            response.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/problem+json"),
+            );
+            Ok(response)
         }
         Outcome::Evaluated(evaluated) => {
             let evaluated = *evaluated;

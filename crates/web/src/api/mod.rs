@@ -17,7 +17,7 @@ use vereda_store::audit::AuditQuery;
 
 use crate::AppState;
 use crate::auth::Visitor;
-use crate::error::{AppError, ErrorBody, ErrorCode};
+use crate::error::{AppError, ErrorCode, Problem};
 use crate::pages::MunicipalityFilter;
 
 pub mod evaluation;
@@ -69,7 +69,7 @@ pub fn routes() -> Router<AppState> {
     paths(health, municipalities, departments, pdet_subregions, projects, project, calls, screening, audit, me, evaluation::evaluate,
         open_data::projects_json, open_data::projects_csv, open_data::indicators_json, open_data::indicators_csv,
         open_data::measurements_json, open_data::measurements_csv, open_data::iati_activities),
-    components(schemas(ErrorBody, ErrorCode)),
+    components(schemas(Problem, ErrorCode)),
     tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session"))
 )]
 pub struct ApiDoc;
@@ -132,7 +132,7 @@ pub struct Municipality {
 
 /// Municipal units (DIVIPOLA), filtered like the municipalities page.
 #[utoipa::path(get, path = "/api/v1/municipalities", tag = "reference", params(MunicipalityFilter),
-    responses((status = 200, body = Vec<Municipality>), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Municipality>), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn municipalities(
     State(state): State<AppState>,
     Query(filter): Query<MunicipalityFilter>,
@@ -309,14 +309,16 @@ pub struct ProjectCard {
 
 /// A project card: everything the public card shows.
 #[utoipa::path(get, path = "/api/v1/projects/{code}", tag = "projects", params(("code" = String, Path, description = "Project code, e.g. T06.60,61,62")),
-    responses((status = 200, body = ProjectCard), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ProjectCard), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn project(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<ProjectCard>, AppError> {
-    let card = state.store.project_card(&code).await?.ok_or_else(|| {
-        AppError::with_detail(ErrorCode::NotFound, format!("project {code} does not exist"))
-    })?;
+    let card = state
+        .store
+        .project_card(&code)
+        .await?
+        .ok_or_else(|| AppError::said(ErrorCode::NotFound, crate::error::not_found("project", &code)))?;
     Ok(Json(ProjectCard {
         totals: totals_by_code(&card.totals),
         status: card.status.to_string(),
@@ -390,7 +392,7 @@ pub struct Call {
 
 /// The program's calls (vigencias).
 #[utoipa::path(get, path = "/api/v1/calls", tag = "staff",
-    responses((status = 200, body = Vec<Call>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Call>), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn calls(State(state): State<AppState>, visitor: Visitor) -> Result<Json<Vec<Call>>, AppError> {
     visitor.require(Permission::ViewCalls)?;
     let rows = state.store.calls().await?;
@@ -444,7 +446,7 @@ pub struct AuditEntry {
 
 /// The audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "staff", params(AuditFilter),
-    responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn audit(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -483,7 +485,7 @@ pub struct Me {
 }
 
 /// The account of the current session.
-#[utoipa::path(get, path = "/api/v1/me", tag = "staff", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/me", tag = "staff", responses((status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn me(visitor: Visitor) -> Result<Json<Me>, AppError> {
     let account = visitor.require(Permission::ViewStaffArea)?;
     Ok(Json(Me {
@@ -549,7 +551,7 @@ pub struct ScreeningStatus {
 
 /// A batch screening: its status, progress while it runs, and counts when it is done.
 #[utoipa::path(get, path = "/api/v1/screenings/{id}", tag = "staff", params(("id" = i32, Path, description = "Screening run id")),
-    responses((status = 200, body = ScreeningStatus), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ScreeningStatus), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn screening(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -557,7 +559,10 @@ async fn screening(
 ) -> Result<Json<ScreeningStatus>, AppError> {
     visitor.require(Permission::ViewHouseholds)?;
     let run = state.store.screening_run(id).await?.ok_or_else(|| {
-        AppError::with_detail(ErrorCode::NotFound, format!("screening {id} does not exist"))
+        AppError::said(
+            ErrorCode::NotFound,
+            crate::error::not_found("screening run", &id.to_string()),
+        )
     })?;
     let progress = crate::screening::progress_of(&state, &run);
     let counts = if run.status == vereda_store::screening::RunStatus::Succeeded {

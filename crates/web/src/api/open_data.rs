@@ -241,10 +241,10 @@ fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Re
 }
 
 macro_rules! open_data_endpoint {
-    ($name:ident, $path:literal, $content:expr, $body:ty, $description:literal, |$state:ident, $scope:ident| $make:expr) => {
+    ($name:ident, $path:literal, $content:ident = $media:literal, $body:ty, $description:literal, |$state:ident, $scope:ident| $make:expr) => {
         #[doc = $description]
         #[utoipa::path(get, path = $path, tag = "open data", params(ProjectScope),
-                                    responses((status = 200, description = $description, body = $body)))]
+                                    responses((status = 200, description = $description, body = $body, content_type = $media)))]
         pub async fn $name(
             State($state): State<AppState>,
             visitor: Visitor,
@@ -259,7 +259,7 @@ macro_rules! open_data_endpoint {
 open_data_endpoint!(
     projects_json,
     "/api/v1/open-data/projects.json",
-    JSON,
+    JSON = "application/json",
     Vec<OpenProject>,
     "Every project with its totals by currency, territories, value chains and funders.",
     |state, scope| json_bytes(&open_projects(&state, &scope).await?)
@@ -268,7 +268,7 @@ open_data_endpoint!(
 open_data_endpoint!(
     projects_csv,
     "/api/v1/open-data/projects.csv",
-    CSV,
+    CSV = "text/csv",
     String,
     "The projects as CSV (UTF-8 with BOM); lists are joined with `; `.",
     |state, scope| {
@@ -315,7 +315,7 @@ open_data_endpoint!(
 open_data_endpoint!(
     indicators_json,
     "/api/v1/open-data/indicators.json",
-    JSON,
+    JSON = "application/json",
     Vec<OpenIndicator>,
     "Every indicator with its baseline, goal, latest approved value and advance.",
     |state, scope| json_bytes(&indicators_of(open_cards(&state, &scope).await?))
@@ -324,7 +324,7 @@ open_data_endpoint!(
 open_data_endpoint!(
     indicators_csv,
     "/api/v1/open-data/indicators.csv",
-    CSV,
+    CSV = "text/csv",
     String,
     "The indicators as CSV (UTF-8 with BOM).",
     |state, scope| {
@@ -375,7 +375,7 @@ open_data_endpoint!(
 open_data_endpoint!(
     measurements_json,
     "/api/v1/open-data/measurements.json",
-    JSON,
+    JSON = "application/json",
     Vec<OpenMeasurement>,
     "Every approved measurement, by project, indicator and date.",
     |state, scope| {
@@ -391,7 +391,7 @@ open_data_endpoint!(
 open_data_endpoint!(
     measurements_csv,
     "/api/v1/open-data/measurements.csv",
-    CSV,
+    CSV = "text/csv",
     String,
     "The approved measurements as CSV (UTF-8 with BOM).",
     |state, scope| {
@@ -424,7 +424,7 @@ open_data_endpoint!(
 open_data_endpoint!(
     iati_activities,
     "/api/v1/open-data/iati-activities.xml",
-    XML,
+    XML = "application/xml",
     String,
     "The projects as IATI 2.03 activities: results, indicators, baselines, periods, targets and actuals, with sex dimensions.",
     |state, scope| {

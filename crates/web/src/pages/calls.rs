@@ -63,7 +63,10 @@ pub fn read_decimal(lang: Lang, field: &str, text: &str, errors: &mut FieldError
     match plain.parse::<Decimal>() {
         Ok(value) => Some(value),
         Err(_) => {
-            errors.add(field, lang.t_with("call_form-error_number", &[("value", Arg::from(&text))]));
+            errors.add(
+                field,
+                lang.t_with("call_form-error_number", &[("value", Arg::from(&text))]),
+            );
             None
         }
     }
@@ -238,7 +241,10 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
         Some(amount) if amount <= Decimal::ZERO => {
             errors.add(
                 "budget_cop",
-                lang.t_with("call_form-error_positive", &[("value", Arg::from(&form.budget_cop))]),
+                lang.t_with(
+                    "call_form-error_positive",
+                    &[("value", Arg::from(&form.budget_cop))],
+                ),
             );
         }
         _ => {}
@@ -256,7 +262,10 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
         Some(amount) if amount <= Decimal::ZERO => {
             errors.add(
                 "smmlv_cop",
-                lang.t_with("call_form-error_positive", &[("value", Arg::from(&form.smmlv_cop))]),
+                lang.t_with(
+                    "call_form-error_positive",
+                    &[("value", Arg::from(&form.smmlv_cop))],
+                ),
             );
             None
         }
@@ -266,7 +275,10 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
             Some((year, None)) => {
                 errors.add(
                     "smmlv_cop",
-                    lang.t_with("call_form-error_no_smmlv", &[("value", Arg::from(&year.to_string()))]),
+                    lang.t_with(
+                        "call_form-error_no_smmlv",
+                        &[("value", Arg::from(&year.to_string()))],
+                    ),
                 );
                 None
             }
@@ -312,7 +324,10 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
                 Some(pct) if pct <= Decimal::ZERO || pct > Decimal::ONE_HUNDRED => {
                     errors.add(
                         "arel_max_pct",
-                        lang.t_with("call_form-error_percent", &[("value", Arg::from(&form.arel_max_pct))]),
+                        lang.t_with(
+                            "call_form-error_percent",
+                            &[("value", Arg::from(&form.arel_max_pct))],
+                        ),
                     );
                 }
                 _ => {}
@@ -326,7 +341,10 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
                 Some(cap) if cap <= Decimal::ZERO => {
                     errors.add(
                         "arel_cap_smmlv",
-                        lang.t_with("call_form-error_positive", &[("value", Arg::from(&form.arel_cap_smmlv))]),
+                        lang.t_with(
+                            "call_form-error_positive",
+                            &[("value", Arg::from(&form.arel_cap_smmlv))],
+                        ),
                     );
                 }
                 _ => {}
@@ -385,7 +403,7 @@ async fn create_call(
                     lang.t_with("call_form-error_code_used", &[("value", Arg::from(&form.code))]),
                 );
             }
-            Err(StoreError::Invalid(said)) => errors.add("code", crate::i18n::say_said(lang, &said)),
+            Err(StoreError::Invalid(said)) => errors.add("code", lang.say(&said)),
             Err(other) => return Err(other.into()),
         }
     }

@@ -405,9 +405,10 @@ fn table_key(path: &str) -> String {
 /// own path, say).
 fn field_label(lang: Lang, path: &str) -> String {
     let key = field_key(path);
-    match lang.t(&key) {
-        text if text == key => String::new(),
-        text => text.to_owned(),
+    if lang.has(&key) {
+        lang.t(&key).to_owned()
+    } else {
+        String::new()
     }
 }
 

@@ -156,11 +156,20 @@ struct ErrorPage<'a> {
     chrome: Chrome,
     status: u16,
     code: &'a str,
+    problem: &'a str,
     message: &'a str,
 }
 
 /// The HTML page of an error, in the visitor's language and with their header.
-pub async fn error_page(visitor: Option<&Visitor>, lang: Lang, code: ErrorCode, message: &str) -> Response {
+/// The page of an error: `problem` is the stable code of what happened (the message's code, or
+/// the error's), kept in the page for tests and assistive tools.
+pub async fn error_page(
+    visitor: Option<&Visitor>,
+    lang: Lang,
+    code: ErrorCode,
+    problem: &str,
+    message: &str,
+) -> Response {
     let chrome = match visitor {
         Some(visitor) => Chrome::new(visitor)
             .await
@@ -171,6 +180,7 @@ pub async fn error_page(visitor: Option<&Visitor>, lang: Lang, code: ErrorCode, 
         chrome,
         status: code.status().as_u16(),
         code: code.name(),
+        problem,
         message,
     };
     match page.render() {

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use vereda_domain::accounts::Permission;
 use vereda_domain::monitoring::{
-    ExecutionStatus, FieldProblem, IndicatorUnit, MeasurementDraft, MeasurementStatus, Problem, ProjectCard,
+    ExecutionStatus, FieldProblem, MeasurementDraft, MeasurementStatus, Problem, ProjectCard,
 };
 use vereda_store::StoreError;
 use vereda_store::projects::{
@@ -319,45 +319,7 @@ fn read_decimal(
 }
 
 fn problem_text(lang: Lang, problem: &Problem) -> String {
-    let (key, values): (&str, Vec<(&str, String)>) = match problem {
-        Problem::Negative { value, unit } => (
-            "monitoring-error-negative",
-            vec![("value", lang.amount(value)), ("unit", unit_name(lang, *unit))],
-        ),
-        Problem::OverHundredPercent { value } => (
-            "monitoring-error-over_hundred",
-            vec![("value", lang.amount(value))],
-        ),
-        Problem::FutureDate { date, today } => (
-            "monitoring-error-future_date",
-            vec![("date", lang.date(*date)), ("today", lang.date(*today))],
-        ),
-        Problem::SexesExceedTotal { women, men, total } => (
-            "monitoring-error-sexes_exceed_total",
-            vec![
-                ("women", lang.amount(women)),
-                ("men", lang.amount(men)),
-                ("total", lang.amount(total)),
-            ],
-        ),
-        Problem::GoalNotPositive { value } => (
-            "monitoring-error-goal_not_positive",
-            vec![("value", lang.amount(value))],
-        ),
-    };
-    values
-        .into_iter()
-        .fold(lang.t(key).to_owned(), |text, (name, value)| {
-            text.replace(&format!("{{{name}}}"), &value)
-        })
-}
-
-fn unit_name(lang: Lang, unit: IndicatorUnit) -> String {
-    lang.t(&format!(
-        "monitoring-unit-{}",
-        unit.as_str().replace('%', "percent")
-    ))
-    .to_owned()
+    lang.say(&problem.message())
 }
 
 fn add_problems(lang: Lang, problems: &[FieldProblem], errors: &mut FormErrors) {
@@ -417,7 +379,10 @@ async fn submit_measurement(
             } else {
                 "monitoring-error-not_a_date"
             };
-            errors.add("measured_on", lang.t_with(key, &[("value", Arg::from(&form.measured_on))]));
+            errors.add(
+                "measured_on",
+                lang.t_with(key, &[("value", Arg::from(&form.measured_on))]),
+            );
             None
         }
     };

@@ -52,17 +52,11 @@ pub fn routes() -> Router<AppState> {
 
 /// A parcel issue in the visitor's language, with its article.
 pub fn issue_text(lang: Lang, issue: ParcelIssue) -> String {
-    match lang {
-        Lang::Es => issue.es(),
-        Lang::En => issue.en(),
-    }
+    lang.say(&issue.message())
 }
 
 fn condition_name(lang: Lang, condition: SiteCondition) -> &'static str {
-    match lang {
-        Lang::Es => condition.name_es(),
-        Lang::En => condition.name_en(),
-    }
+    lang.t(&format!("parcel-condition-{condition}"))
 }
 
 struct ConditionLine {
@@ -403,7 +397,7 @@ async fn finish(
             };
             (StatusCode::CONFLICT, visitor.lang.t(key).to_owned())
         }
-        Err(StoreError::Invalid(said)) => (StatusCode::UNPROCESSABLE_ENTITY, crate::i18n::say_said(visitor.lang, &said)),
+        Err(StoreError::Invalid(said)) => (StatusCode::UNPROCESSABLE_ENTITY, visitor.lang.say(&said)),
         Err(other) => return Err(other.into()),
     };
     tracing::info!(household = id, parcel, reason = %message, "parcel verification refused");

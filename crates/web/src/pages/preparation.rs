@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use vereda_domain::accounts::Permission;
-use vereda_domain::preparation::{PreparationDraft, PreparationKind, PreparationProblem, check_preparation};
+use vereda_domain::preparation::{PreparationDraft, PreparationKind, check_preparation};
 use vereda_store::formulations::{FormulationQuery, FormulationSummary};
 use vereda_store::preparation::{KeptDocument, NewPreparation, Preparation};
 
@@ -219,7 +219,10 @@ async fn add(
         {
             errors.add(
                 "minutes",
-                lang.t_with("preparation-error-file_type", &[("file", Arg::from(&file.file_name))]),
+                lang.t_with(
+                    "preparation-error-file_type",
+                    &[("file", Arg::from(&file.file_name))],
+                ),
             );
             None
         }
@@ -235,13 +238,8 @@ async fn add(
             has_file: file.is_some(),
         };
         for (name, problem) in check_preparation(&draft, today) {
-            let key = match problem {
-                PreparationProblem::Required => "preparation-error-required",
-                PreparationProblem::FutureDate => "preparation-error-future",
-                PreparationProblem::NoAttendees => "preparation-error-attendees",
-            };
             if errors.of(name).is_empty() {
-                errors.add(name, lang.t(key).to_owned());
+                errors.add(name, lang.say(&problem.message()));
             }
         }
     }

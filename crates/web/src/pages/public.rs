@@ -15,6 +15,7 @@ use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode, safe_next};
+use crate::i18n::Message;
 use crate::i18n::{LANG_COOKIE, Lang};
 
 pub fn routes() -> Router<AppState> {
@@ -74,22 +75,36 @@ impl MunicipalityFilter {
         {
             Some(code) => Some(
                 vereda_domain::territory::DepartmentCode::parse(code)
-                    .map_err(|e| AppError::invalid(e.to_string()))?
+                    .map_err(|e| AppError::said(ErrorCode::InvalidInput, e.message()))?
                     .to_string(),
             ),
             None => None,
         };
         let pdet_subregion_id = match self.subregion.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(id) => Some(
-                id.parse::<i32>()
-                    .map_err(|_| AppError::invalid(format!("subregion {id:?} is not a PDET subregion id")))?,
-            ),
+            Some(id) => Some(id.parse::<i32>().map_err(|_| {
+                AppError::said(
+                    ErrorCode::InvalidInput,
+                    Message::new("territory-error-subregion").with("value", id),
+                )
+            })?),
             None => None,
         };
         Ok(MunicipalityQuery {
             department_code,
             pdet_subregion_id,
-            pdet_only: matches!(self.pdet.as_deref(), Some("true" | "on" | "1")),
+            pdet_only: match self.pdet.as_deref().map(str::trim) {
+                None | Some("" | "false" | "off" | "0") => false,
+                Some("true" | "on" | "1") => true,
+                Some(other) => {
+                    return Err(AppError::said(
+                        ErrorCode::InvalidInput,
+                        Message::new("error-bad_parameter")
+                            .with("name", "pdet")
+                            .with("value", other)
+                            .with("expected", "true, false"),
+                    ));
+                }
+            },
             text: self.q.clone().filter(|q| !q.trim().is_empty()),
         })
     }

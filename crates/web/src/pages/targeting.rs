@@ -122,7 +122,10 @@ fn read_form(
         Some(_) => {
             errors.add(
                 "cofinancing_per_family",
-                lang.t_with("targeting-error_positive", &[("value", Arg::from(form.cofinancing_per_family.trim()))]),
+                lang.t_with(
+                    "targeting-error_positive",
+                    &[("value", Arg::from(form.cofinancing_per_family.trim()))],
+                ),
             );
             None
         }
@@ -141,7 +144,10 @@ fn read_form(
         _ => {
             errors.add(
                 "families_per_project",
-                lang.t_with("targeting-error_whole", &[("value", Arg::from(form.families_per_project.trim()))]),
+                lang.t_with(
+                    "targeting-error_whole",
+                    &[("value", Arg::from(form.families_per_project.trim()))],
+                ),
             );
             None
         }
@@ -509,8 +515,10 @@ async fn import_interventions(
     let text = match String::from_utf8(bytes) {
         Ok(text) if !text.trim().is_empty() => text,
         Ok(_) => {
-            let problem = lang
-                .t_with("targeting-error_file", &[("value", Arg::from(lang.t("targeting-error_required")))]);
+            let problem = lang.t_with(
+                "targeting-error_file",
+                &[("value", Arg::from(lang.t("targeting-error_required")))],
+            );
             return page_for(&state, &visitor, call, form, None, vec![problem], None).await;
         }
         Err(e) => {
@@ -525,8 +533,10 @@ async fn import_interventions(
                 .import_interventions(&actor, call.id, &records, SOURCE_CSV)
                 .await?;
             tracing::info!(call = call.id, ?summary, "interventions imported");
-            let notice = lang
-                .t_with("targeting-imported", &[("value", Arg::from(&records.len().to_string()))]);
+            let notice = lang.t_with(
+                "targeting-imported",
+                &[("value", Arg::from(&records.len().to_string()))],
+            );
             page_for(&state, &visitor, call, form, None, Vec::new(), Some(notice)).await
         }
         Err(problems) => {
@@ -557,9 +567,10 @@ async fn record_interventions(
     let mut problems = Vec::new();
     let code = DaneCode::parse(entry.dane_code.trim())
         .map_err(|_| {
-            problems.push(
-                lang.t_with("targeting-error_code", &[("value", Arg::from(entry.dane_code.trim()))]),
-            )
+            problems.push(lang.t_with(
+                "targeting-error_code",
+                &[("value", Arg::from(entry.dane_code.trim()))],
+            ))
         })
         .ok();
     let count = entry
@@ -567,9 +578,10 @@ async fn record_interventions(
         .trim()
         .parse::<u32>()
         .map_err(|_| {
-            problems.push(
-                lang.t_with("targeting-error_count", &[("value", Arg::from(entry.count.trim()))]),
-            )
+            problems.push(lang.t_with(
+                "targeting-error_count",
+                &[("value", Arg::from(entry.count.trim()))],
+            ))
         })
         .ok();
     let (Some(code), Some(count)) = (code, count) else {

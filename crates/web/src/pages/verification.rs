@@ -175,8 +175,10 @@ async fn record_notice(
         Ok((status, render(&page)?).into_response())
     };
     let Ok(date) = post.notice_date.trim().parse::<jiff::civil::Date>() else {
-        let message = lang
-            .t_with("verification-error-not_a_date", &[("value", Arg::from(&post.notice_date))]);
+        let message = lang.t_with(
+            "verification-error-not_a_date",
+            &[("value", Arg::from(&post.notice_date))],
+        );
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
     };
     if post.text.trim().is_empty() {
@@ -196,7 +198,7 @@ async fn record_notice(
             let message = lang.t("verification-error-notice_exists").to_owned();
             refuse(StatusCode::CONFLICT, message).await
         }
-        Err(StoreError::Invalid(said)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, crate::i18n::say_said(lang, &said)).await,
+        Err(StoreError::Invalid(said)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, lang.say(&said)).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -424,8 +426,10 @@ async fn upload(
         .await;
     }
     if current.status != VerificationStatus::Pending {
-        let message = lang
-            .t_with("verification-error-decided", &[("status", Arg::from(&status_label(lang, current.status)))]);
+        let message = lang.t_with(
+            "verification-error-decided",
+            &[("status", Arg::from(&status_label(lang, current.status)))],
+        );
         return refuse(StatusCode::CONFLICT, message).await;
     }
     let Ok(kind) = field(&fields, "kind").parse::<DocumentKind>() else {
@@ -447,8 +451,10 @@ async fn upload(
         (Some(file), None) => file,
     };
     if !ACCEPTED_TYPES.contains(&file.content_type) {
-        let message = lang
-            .t_with("verification-error-file_type", &[("file", Arg::from(&file.file_name))]);
+        let message = lang.t_with(
+            "verification-error-file_type",
+            &[("file", Arg::from(&file.file_name))],
+        );
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
     }
     let kept = keep_file(&state, file)?;
@@ -465,7 +471,7 @@ async fn upload(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/staff/households/{id}/verificacion")).into_response()),
-        Err(StoreError::Conflict(said)) => refuse(StatusCode::CONFLICT, crate::i18n::say_said(lang, &said)).await,
+        Err(StoreError::Conflict(said)) => refuse(StatusCode::CONFLICT, lang.say(&said)).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -527,30 +533,19 @@ async fn decide(
         notice.deadline,
         today,
     ) {
-        let (status, message) = match error {
-            DecisionError::MissingDocuments(missing) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                lang.t_with("verification-error-missing", &[("documents", Arg::from(&names(lang, &missing)))]),
-            ),
-            DecisionError::ReasonsRequired => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                lang.t("verification-error-reasons").to_owned(),
-            ),
-            DecisionError::WithdrawalNotDue(deadline) => (
-                StatusCode::CONFLICT,
-                lang.t_with("verification-error-withdrawal_not_due", &[("deadline", Arg::from(&lang.date(deadline)))]),
-            ),
-            DecisionError::AlreadyDecided(status) => (
-                StatusCode::CONFLICT,
-                lang.t_with("verification-error-decided", &[("status", Arg::from(&status_label(lang, status)))]),
-            ),
+        let status = match error {
+            DecisionError::MissingDocuments(_) | DecisionError::ReasonsRequired => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            DecisionError::WithdrawalNotDue(_) | DecisionError::AlreadyDecided(_) => StatusCode::CONFLICT,
         };
+        let message = lang.say(&error.message());
         return refuse(status, message).await;
     }
     if to == VerificationStatus::Eligible
         && let Some(said) = parcels_refusal(&current.parcels)
     {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, crate::i18n::say_said(lang, &said)).await;
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, lang.say(&said)).await;
     }
     let decision = Decision {
         status: to,
@@ -569,7 +564,7 @@ async fn decide(
             )
             .await
         }
-        Err(StoreError::Invalid(said)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, crate::i18n::say_said(lang, &said)).await,
+        Err(StoreError::Invalid(said)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, lang.say(&said)).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -608,8 +603,10 @@ async fn add_parcel(
         refuse_household(&state, &visitor, id, status, message, String::new()).await
     };
     if current.status != VerificationStatus::Pending {
-        let message = lang
-            .t_with("verification-error-decided", &[("status", Arg::from(&status_label(lang, current.status)))]);
+        let message = lang.t_with(
+            "verification-error-decided",
+            &[("status", Arg::from(&status_label(lang, current.status)))],
+        );
         return refuse(StatusCode::CONFLICT, message).await;
     }
     let mut errors = FieldErrors::default();
