@@ -12,6 +12,7 @@ pub mod finance;
 pub mod household;
 pub mod money;
 pub mod monitoring;
+pub mod number;
 pub mod parcel;
 pub mod preparation;
 pub mod procedure;
