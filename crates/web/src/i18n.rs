@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 
 use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
+use vereda_domain::number::{NumberProblem, format_number};
 
 /// The cookie that remembers the visitor's language.
 pub const LANG_COOKIE: &str = "vereda_lang";
@@ -162,6 +163,35 @@ impl Lang {
         }
     }
 
+    /// What is wrong with a typed number, with the text as typed and, when it is ambiguous,
+    /// both readings written so that they are not; after `field: ` unless `field` is empty
+    /// (a problem shown beside its field needs no label).
+    pub fn number_problem(self, problem: &NumberProblem, field: &str) -> String {
+        let template = match problem {
+            NumberProblem::Empty => self.t("number.empty"),
+            NumberProblem::NotANumber { .. } => self.t("number.not_a_number"),
+            NumberProblem::Ambiguous { .. } => self.t("number.ambiguous"),
+            NumberProblem::BadGrouping { .. } => self.t("number.bad_grouping"),
+            NumberProblem::TooLarge { .. } => self.t("number.too_large"),
+        };
+        let mut message = template.replace("{text}", problem.text());
+        if let NumberProblem::Ambiguous {
+            as_decimal,
+            as_thousands,
+            ..
+        } = problem
+        {
+            message = message
+                .replace("{as_decimal}", &format_number(*as_decimal))
+                .replace("{as_thousands}", &format_number(*as_thousands));
+        }
+        if field.is_empty() {
+            message
+        } else {
+            format!("{field}: {message}")
+        }
+    }
+
     /// Formats an amount the Colombian way in Spanish, with `,` thousands in English.
     pub fn amount(self, amount: &rust_decimal::Decimal) -> String {
         let colombian = vereda_domain::money::format_amount(*amount);
@@ -217,6 +247,8 @@ mod tests {
             include_str!("evaluation.rs"),
             include_str!("screening.rs"),
             include_str!("api/mod.rs"),
+            include_str!("i18n.rs"),
+            include_str!("pages/monitoring.rs"),
         ] {
             sources.push(source.to_owned());
         }
@@ -252,6 +284,39 @@ mod tests {
         headers.insert(COOKIE, "a=b; vereda_lang=en".parse().expect("header"));
         assert_eq!(Lang::from_headers(&headers), Lang::En);
         assert_eq!(Lang::from_headers(&HeaderMap::new()), Lang::Es);
+    }
+
+    #[test]
+    fn number_problems_fill_every_placeholder() {
+        use rust_decimal::Decimal;
+        let problems = [
+            NumberProblem::Empty,
+            NumberProblem::NotANumber { text: "mucho".into() },
+            NumberProblem::Ambiguous {
+                text: "1,234".into(),
+                as_decimal: Decimal::new(1234, 3),
+                as_thousands: Decimal::from(1234),
+            },
+            NumberProblem::BadGrouping {
+                text: "1.23.4".into(),
+            },
+            NumberProblem::TooLarge { text: "9".repeat(29) },
+        ];
+        for lang in [Lang::Es, Lang::En] {
+            for problem in &problems {
+                let message = lang.number_problem(problem, "Precio");
+                assert!(message.starts_with("Precio: "), "{message}");
+                assert!(message.contains(problem.text()), "{message}");
+                assert!(!message.contains('{'), "{message}");
+                let beside = lang.number_problem(problem, "");
+                assert_eq!(message, format!("Precio: {beside}"));
+            }
+        }
+        let ambiguous = Lang::Es.number_problem(&problems[2], "Precio");
+        assert!(
+            ambiguous.contains("1,2340") && ambiguous.contains("1.234 "),
+            "{ambiguous}"
+        );
     }
 
     #[test]
