@@ -20,9 +20,10 @@ use vereda_domain::finance::formulation::{
     Activity, ActivityYear, BudgetLine, ExpenseCategory, Formulation, Frame, Funder, ParticipatingHousehold,
     Responsibility, ScheduledActivity, TechnicalAssistanceCost,
 };
+use vereda_domain::number::read_data_number;
 
 use vereda_screening::screening::write_atomically;
-use vereda_screening::table::{RowError, find_column, normalize_header, parse_decimal};
+use vereda_screening::table::{RowError, find_column, normalize_header, number_message};
 
 pub const SHEET_PROJECT: &str = "Proyecto";
 pub const SHEET_OPERATING: &str = "Estructura operativa";
@@ -703,7 +704,7 @@ fn optional(value: Option<u16>) -> Cell {
 }
 
 /// A number cell when the float reads back as the same decimal, text otherwise (text cells
-/// are read with `parse_decimal`, so nothing is lost).
+/// are read with `read_data_number`, so nothing is lost).
 fn amount(value: Decimal) -> Cell {
     match value.to_f64() {
         Some(float) if Decimal::from_str(&float.to_string()).ok() == Some(value) => Cell::Number(float),
@@ -1403,7 +1404,7 @@ fn empty_frame() -> Frame {
 }
 
 fn whole_number(text: &str) -> Result<i64, String> {
-    let number = parse_decimal(text).ok_or_else(|| "not a number".to_owned())?;
+    let number = read_data_number(text).map_err(|p| number_message(&p).to_owned())?;
     if !number.fract().is_zero() {
         return Err("not a whole number".to_owned());
     }
@@ -1485,10 +1486,10 @@ impl Cells<'_> {
             }
             return Some(None);
         }
-        match parse_decimal(&value) {
-            Some(number) => Some(Some(number)),
-            None => {
-                self.error(column, "not a number");
+        match read_data_number(&value) {
+            Ok(number) => Some(Some(number)),
+            Err(problem) => {
+                self.error(column, number_message(&problem));
                 None
             }
         }

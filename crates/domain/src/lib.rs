@@ -13,6 +13,7 @@ pub mod household;
 pub mod message;
 pub mod money;
 pub mod monitoring;
+pub mod number;
 pub mod parcel;
 pub mod preparation;
 pub mod procedure;

@@ -47,28 +47,10 @@ pub fn totals_by_currency(amounts: impl IntoIterator<Item = Money>) -> BTreeMap<
     totals
 }
 
-/// Formats an amount the Colombian way: `.` between thousands, `,` before decimals.
+/// Formats an amount the Colombian way, to the cent: `.` between thousands, `,` before
+/// decimals (see [`crate::number::format_number`]).
 pub fn format_amount(amount: Decimal) -> String {
-    let rounded = amount.round_dp(2).normalize();
-    let text = rounded.abs().to_string();
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(digit);
-    }
-    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
-        "-"
-    } else {
-        ""
-    };
-    if fraction.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped},{fraction}")
-    }
+    crate::number::format_number(amount.round_dp(2))
 }
 
 /// The legal minimum monthly wage of one year, with the decree that fixed it.

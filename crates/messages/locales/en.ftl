@@ -420,7 +420,6 @@ formulation-error_no_source = Choose an example, upload a file or type at least 
 formulation-error_no_code = The formulation needs a project code.
 formulation-error_code_taken = a formulation with this code exists
 formulation-error_whole_number = is not a whole number
-formulation-error_number = is not a number
 formulation-error_frozen = The formulation is submitted or approved: it cannot be changed.
 formulation-error_not_ready = The formulation has problems or could not be evaluated: it cannot be submitted.
 formulation-error_not_draft = The formulation is "{ $status }": only a draft goes to the committee. Nothing changed.
@@ -720,7 +719,6 @@ monitoring-unit-percent = percentage
 monitoring-unit-COP = pesos
 monitoring-unit-EUR = euros
 monitoring-error-required = This is required.
-monitoring-error-not_a_number = “{ $value }” is not a number.
 monitoring-error-not_a_date = “{ $value }” is not a date (YYYY-MM-DD).
 monitoring-error-negative = { $value } is negative: a value in { $unit } cannot be.
 monitoring-error-over_hundred = { $value } % is more than 100 %.
@@ -862,7 +860,6 @@ call_form-arel_max_pct = Maximum co-financing (%)
 call_form-arel_cap_smmlv = Cap (SMMLV)
 call_form-submit = Create call
 call_form-error_required = This field is required.
-call_form-error_number = “{ $value }” is not a number.
 call_form-error_positive = It must be above zero, not “{ $value }”.
 call_form-error_percent = It must be a percentage above 0 and up to 100, not “{ $value }”.
 call_form-error_year = “{ $value }” is not a budget year between 2000 and 2100.
@@ -1090,8 +1087,8 @@ parcel-error-required = This is required.
 parcel-error-choose = Choose an option.
 parcel-error-reasons = A study that is not favourable needs its reasons.
 parcel-error-date = Write a valid date (YYYY-MM-DD) that is not in the future.
-parcel-error-latitude = The latitude must be between -5 and 14 (Colombia).
-parcel-error-longitude = The longitude must be between -82 and -66 (Colombia).
+parcel-error-latitude = The latitude must be between -5 and 14 (Colombia). Type the decimals after a comma: 4,5981.
+parcel-error-longitude = The longitude must be between -82 and -66 (Colombia). Type the decimals after a comma: -74,0758.
 parcel-error-stale = Somebody else changed this record since you opened the form; reload the page.
 parcel-error-no_file = Choose a file.
 parcel-error-photo_type = The file { $file } is neither JPEG nor PNG.
@@ -1262,3 +1259,10 @@ evaluation-problem_count = The formulation has { $count ->
         [one] one problem
        *[other] { $count } problems
     }.
+
+## Numbers typed in forms and files
+number-empty = Type a number.
+number-not_a_number = “{ $text }” is not a number.
+number-ambiguous = “{ $text }” can be read two ways. Type { $as_decimal } for a number with decimals or { $as_thousands } for a whole number (a comma marks the decimals and a dot the thousands).
+number-bad_grouping = The separators in “{ $text }” are misplaced. Use a dot for thousands, in groups of three digits, and a comma for decimals: 1.234.567,89.
+number-too_large = “{ $text }” has too many digits (28 at most).

@@ -420,7 +420,6 @@ formulation-error_no_source = Elija un ejemplo, suba un archivo o escriba al men
 formulation-error_no_code = La formulación necesita un código de proyecto.
 formulation-error_code_taken = ya existe una formulación con este código
 formulation-error_whole_number = no es un número entero
-formulation-error_number = no es un número
 formulation-error_frozen = La formulación está presentada o aprobada: no se puede modificar.
 formulation-error_not_ready = La formulación tiene problemas o no se pudo evaluar: no se puede presentar.
 formulation-error_not_draft = La formulación está «{ $status }»: solo un borrador se presenta al comité. Nada cambió.
@@ -720,7 +719,6 @@ monitoring-unit-percent = porcentaje
 monitoring-unit-COP = pesos
 monitoring-unit-EUR = euros
 monitoring-error-required = Este dato es obligatorio.
-monitoring-error-not_a_number = «{ $value }» no es un número.
 monitoring-error-not_a_date = «{ $value }» no es una fecha (AAAA-MM-DD).
 monitoring-error-negative = { $value } es negativo: un valor en { $unit } no puede serlo.
 monitoring-error-over_hundred = { $value } % es más de 100 %.
@@ -862,7 +860,6 @@ call_form-arel_max_pct = Cofinanciación máxima (%)
 call_form-arel_cap_smmlv = Tope (SMMLV)
 call_form-submit = Crear convocatoria
 call_form-error_required = Este campo es obligatorio.
-call_form-error_number = «{ $value }» no es un número.
 call_form-error_positive = Debe ser mayor que cero, no «{ $value }».
 call_form-error_percent = Debe ser un porcentaje mayor que 0 y hasta 100, no «{ $value }».
 call_form-error_year = «{ $value }» no es una vigencia entre 2000 y 2100.
@@ -1090,8 +1087,8 @@ parcel-error-required = Este dato es obligatorio.
 parcel-error-choose = Elija una opción.
 parcel-error-reasons = Un estudio no favorable necesita sus razones.
 parcel-error-date = Escriba una fecha válida (AAAA-MM-DD) que no sea futura.
-parcel-error-latitude = La latitud debe estar entre -5 y 14 (Colombia).
-parcel-error-longitude = La longitud debe estar entre -82 y -66 (Colombia).
+parcel-error-latitude = La latitud debe estar entre -5 y 14 (Colombia). Escriba los decimales después de una coma: 4,5981.
+parcel-error-longitude = La longitud debe estar entre -82 y -66 (Colombia). Escriba los decimales después de una coma: -74,0758.
 parcel-error-stale = Otra persona cambió este registro desde que abrió el formulario; recargue la página.
 parcel-error-no_file = Elija un archivo.
 parcel-error-photo_type = El archivo { $file } no es JPEG ni PNG.
@@ -1262,3 +1259,10 @@ evaluation-problem_count = La formulación tiene { $count ->
         [one] un problema
        *[other] { $count } problemas
     }.
+
+## Numbers typed in forms and files
+number-empty = Escriba un número.
+number-not_a_number = «{ $text }» no es un número.
+number-ambiguous = «{ $text }» puede leerse de dos maneras. Escriba { $as_decimal } si es un número con decimales o { $as_thousands } si es un número entero (la coma separa los decimales y el punto, los miles).
+number-bad_grouping = Los separadores de «{ $text }» no están bien puestos. Use el punto para los miles, en grupos de tres cifras, y la coma para los decimales: 1.234.567,89.
+number-too_large = «{ $text }» tiene demasiadas cifras (28 como máximo).

@@ -22,11 +22,12 @@ use vereda_domain::eligibility::{CrossChecks, Explanation, Household, LineNotCov
 use vereda_domain::household::{
     DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea, normalize_document,
 };
+use vereda_domain::number::read_data_number;
 use vereda_domain::program::ProgramLine;
 use vereda_domain::territory::DaneCode;
 
 use crate::records::{CsvSource, OwnedChunk, for_each_record};
-use crate::table::{RowError, TableError, normalize_header, parse_decimal, read_table};
+use crate::table::{RowError, TableError, normalize_header, number_message, read_table};
 
 /// How many row errors are kept in full; the rest are only counted.
 pub const MAX_LISTED_ERRORS: usize = 100;
@@ -1208,7 +1209,10 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
         let sisben_score = if score_text.is_empty() {
             None
         } else {
-            let score = or_fail!(col::SISBEN_SCORE, parse_decimal(score_text), "not a number");
+            let score = match read_data_number(score_text) {
+                Ok(score) => score,
+                Err(problem) => return Err((col::SISBEN_SCORE, Cow::Borrowed(number_message(&problem)))),
+            };
             if (score.is_sign_negative() && !score.is_zero()) || score > Decimal::ONE_HUNDRED {
                 return Err((
                     col::SISBEN_SCORE,
@@ -1495,7 +1499,7 @@ mod tests {
 
     #[test]
     fn scores_read_exactly_with_either_decimal_mark() {
-        let score = |t: &str| parse_decimal(t).map(|d| d.to_string());
+        let score = |t: &str| read_data_number(t).ok().map(|d| d.to_string());
         assert_eq!(score("37.07").as_deref(), Some("37.07"));
         assert_eq!(score("12,5").as_deref(), Some("12.5"));
         assert_eq!(score("100").as_deref(), Some("100"));

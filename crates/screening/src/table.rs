@@ -11,10 +11,10 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 use std::rc::Rc;
-use std::str::FromStr;
 
 use calamine::{Data, ExcelDateTime, Ods, Reader, Xls, Xlsx};
 use rust_decimal::Decimal;
+use vereda_domain::number::{NumberProblem, read_data_number};
 use vereda_domain::text::fold_for_search;
 
 /// How many non-empty rows are searched for the header: official DANE spreadsheets put a
@@ -156,9 +156,10 @@ impl Table {
         }
     }
 
-    /// The cell as a number, accepting `12.5` and the Colombian `12,5` (see [`parse_decimal`]).
+    /// The cell as a number, accepting `12.5`, the Colombian `12,5` and grouped thousands
+    /// (see [`read_data_number`]).
     pub fn decimal(&self, row: &Row, column: usize) -> Result<Decimal, RowError> {
-        parse_decimal(row.cell(column)).ok_or_else(|| self.row_error(row, column, "not a number"))
+        read_data_number(row.cell(column)).map_err(|p| self.row_error(row, column, number_message(&p)))
     }
 }
 
@@ -210,51 +211,14 @@ pub fn find_column(headers: &[String], aliases: &[&str]) -> Option<usize> {
     })
 }
 
-/// Parses `12.5` or, when there is no dot, the Colombian `12,5`. Thousands separators,
-/// exponents and units are refused rather than guessed at.
-pub fn parse_decimal(text: &str) -> Option<Decimal> {
-    let text = text.trim();
-    if let Some(plain) = parse_plain_decimal(text) {
-        return plain;
+/// What a [`RowError`] says of a cell the number reader refused.
+pub fn number_message(problem: &NumberProblem) -> &'static str {
+    match problem {
+        NumberProblem::Empty | NumberProblem::NotANumber { .. } => "not a number",
+        NumberProblem::BadGrouping { .. } => "not a number: digits grouped wrongly",
+        NumberProblem::Ambiguous { .. } => "ambiguous number: a decimal or thousands",
+        NumberProblem::TooLarge { .. } => "too many digits",
     }
-    let unsigned = text.strip_prefix('-').unwrap_or(text);
-    let dots = unsigned.matches('.').count();
-    let commas = unsigned.matches(',').count();
-    let well_formed = unsigned.bytes().any(|b| b.is_ascii_digit())
-        && unsigned
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
-        && dots + commas <= 1;
-    if !well_formed {
-        return None;
-    }
-    Decimal::from_str(&text.replace(',', ".")).ok()
-}
-
-/// The common case read without allocating, as registries of millions of rows need: whole
-/// digits, then at most one decimal mark and up to four decimals. `None` when the text is not
-/// of that shape and the general reading must decide.
-fn parse_plain_decimal(text: &str) -> Option<Option<Decimal>> {
-    let mut mantissa: i64 = 0;
-    let mut scale: Option<u32> = None;
-    let mut digits = 0;
-    for byte in text.bytes() {
-        match byte {
-            b'0'..=b'9' if mantissa < 1_000_000_000 && scale.is_none_or(|s| s < 4) => {
-                mantissa = mantissa * 10 + i64::from(byte - b'0');
-                digits += 1;
-                if let Some(s) = scale.as_mut() {
-                    *s += 1;
-                }
-            }
-            b'.' | b',' if scale.is_none() => scale = Some(0),
-            _ => return None,
-        }
-    }
-    if digits == 0 {
-        return Some(None);
-    }
-    Some(Decimal::try_new(mantissa, scale.unwrap_or(0)).ok())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -639,14 +603,20 @@ mod tests {
 
     #[test]
     fn decimals_take_a_dot_or_a_colombian_comma() {
-        assert_eq!(parse_decimal("12.5"), Some(Decimal::new(125, 1)));
-        assert_eq!(parse_decimal("12,5"), Some(Decimal::new(125, 1)));
-        assert_eq!(parse_decimal(" -3 "), Some(Decimal::from(-3)));
-        assert_eq!(parse_decimal("0,25"), Some(Decimal::new(25, 2)));
-        for bad in [
-            "", "12,x", "1.234,5", "1,234.5", "1,2,3", "1e5", "12.5%", "-", ".", "+3",
-        ] {
-            assert_eq!(parse_decimal(bad), None, "{bad:?}");
+        let read = |text: &str| read_data_number(text).ok();
+        assert_eq!(read("12.5"), Some(Decimal::new(125, 1)));
+        assert_eq!(read("12,5"), Some(Decimal::new(125, 1)));
+        assert_eq!(read(" -3 "), Some(Decimal::from(-3)));
+        assert_eq!(read("0,25"), Some(Decimal::new(25, 2)));
+        // A lone mark is a decimal mark in a file, whatever follows it.
+        assert_eq!(read("0.452"), Some(Decimal::new(452, 3)));
+        assert_eq!(read("0,4523"), Some(Decimal::new(4523, 4)));
+        assert_eq!(read("1.234"), Some(Decimal::new(1234, 3)));
+        // Grouped thousands are no guess when both marks are there.
+        assert_eq!(read("1.234,5"), Some(Decimal::new(12345, 1)));
+        assert_eq!(read("1,234.5"), Some(Decimal::new(12345, 1)));
+        for bad in ["", "12,x", "1,2,3", "1e5", "12.5%", "-", "."] {
+            assert_eq!(read(bad), None, "{bad:?}");
         }
     }
 
@@ -656,7 +626,7 @@ mod tests {
         assert_eq!(float_text(33.1), "33.1");
         assert_eq!(float_text(-0.0), "0");
         assert_eq!(float_text(0.000001), "0.000001");
-        let parsed = parse_decimal(&float_text(33.1));
+        let parsed = read_data_number(&float_text(33.1)).ok();
         assert_eq!(parsed.map(|d| d.to_string()), Some("33.1".to_owned()));
         assert_eq!(parsed, Some(Decimal::new(331, 1)));
     }

@@ -552,3 +552,91 @@ async fn the_households_take_their_percentage_and_cap_from_the_screening() {
         .expect("formulation");
     assert_eq!(record.formulation.call_id, Some(1));
 }
+
+/// The `value` of the input whose id is `id`.
+fn input_value<'a>(page: &'a str, id: &str) -> &'a str {
+    let input = page
+        .split(&format!("<input type=\"text\" id=\"{id}\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no input {id}"));
+    input
+        .split("value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no value for {id}"))
+}
+
+#[tokio::test]
+async fn prices_are_read_the_colombian_way_and_an_ambiguous_one_keeps_the_other_edits() {
+    let mut client = Client::with_demo().await;
+    let id = cocoa_draft(&mut client).await;
+    let token = client.csrf().await;
+    let base = format!("/staff/formulations/{id}");
+
+    // "6.500" is six thousand five hundred pesos, and the form shows it back that way.
+    let saved = client
+        .post_form(
+            &format!("{base}/steps/4"),
+            &[("csrf_token", &token), ("budget[0].unit_price", "6.500")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let (versions, content) = latest(&client, id).await;
+    assert_eq!(content.budget[0].unit_price, rust_decimal::Decimal::from(6500));
+    let page = client.get(&base).await;
+    assert_eq!(input_value(&page.body, "budget[0].unit_price"), "6.500");
+
+    // "1,234" could be 1.234 or 1234: refused beside its field, every edit kept, nothing saved.
+    let refused = client
+        .post_form(
+            &format!("{base}/steps/4"),
+            &[
+                ("csrf_token", &token),
+                ("budget[0].description", "Plántulas de otro vivero"),
+                ("budget[0].unit_price", "1,234"),
+                ("budget[1].quantity", "50.000"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    let problem = refused
+        .body
+        .split("id=\"budget[0].unit_price-problem\"")
+        .nth(1)
+        .expect("the problem beside the price");
+    assert!(
+        problem.starts_with(" data-problem=\"number-ambiguous\""),
+        "{problem}"
+    );
+    assert_eq!(refused.body.matches("data-problem=\"number-").count(), 1);
+    assert_eq!(
+        input_value(&refused.body, "budget[0].description"),
+        "Plántulas de otro vivero"
+    );
+    assert_eq!(input_value(&refused.body, "budget[0].unit_price"), "1,234");
+    assert_eq!(input_value(&refused.body, "budget[1].quantity"), "50.000");
+    assert_eq!(latest(&client, id).await, (versions, content));
+
+    // The same edits with the price written unambiguously are saved together.
+    let fixed = client
+        .post_form(
+            &format!("{base}/steps/4"),
+            &[
+                ("csrf_token", &token),
+                ("budget[0].description", "Plántulas de otro vivero"),
+                ("budget[0].unit_price", "1.234"),
+                ("budget[1].quantity", "50.000"),
+            ],
+        )
+        .await;
+    assert_eq!(fixed.status, StatusCode::SEE_OTHER, "{}", fixed.body);
+    let (_, content) = latest(&client, id).await;
+    assert_eq!(content.budget[0].description, "Plántulas de otro vivero");
+    assert_eq!(content.budget[0].unit_price, rust_decimal::Decimal::from(1234));
+    assert_eq!(content.budget[1].quantity, rust_decimal::Decimal::from(50_000));
+}

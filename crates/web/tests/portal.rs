@@ -277,6 +277,25 @@ async fn bad_measurements_get_form_errors_and_store_nothing() {
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{date} {value}");
         assert!(reply.body.contains(expected), "{date} {value}: no {expected:?}");
     }
+    let ambiguous = client
+        .post_files(
+            &post,
+            &[
+                ("csrf_token", &csrf),
+                ("measured_on", "2023-01-31"),
+                ("value", "1,234"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(ambiguous.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        ambiguous
+            .body
+            .contains("id=\"value-errors\" class=\"field-error\" data-problem=\"number-ambiguous\""),
+        "{}",
+        between(&ambiguous.body, "id=\"value-errors\"", "</span>")
+    );
     let exe = client
         .post_files(
             &post,

@@ -295,9 +295,9 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         ("csrf_token", token.as_str()),
         ("awarded_on", "2013-10-15"),
         ("motivation", "Concepto positivo del comité"),
-        ("institute_contribution", "50000000"),
+        ("institute_contribution", "50.000.000"),
         ("counterpart", "12000000"),
-        ("guarantee", "5000000"),
+        ("guarantee", "$ 5.000.000"),
         ("obligations", ""),
     ];
     let elsewhere = client
@@ -334,10 +334,37 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         .sign_minutes(&second_actor, session_id)
         .await
         .expect("second signature");
+    let mut ambiguous = award_form;
+    ambiguous[5] = ("guarantee", "5,000");
+    let refused = client
+        .post_form(&format!("/staff/formulations/{id}/award"), &ambiguous)
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert_eq!(state(&client, id).await, ProcedureState::Viable);
     let awarded = client
         .post_form(&format!("/staff/formulations/{id}/award"), &award_form)
         .await;
     assert_eq!(awarded.status, StatusCode::SEE_OTHER, "{}", awarded.body);
+    let award = client
+        .db
+        .store
+        .award_of(id)
+        .await
+        .expect("read")
+        .expect("the award");
+    assert_eq!(
+        (award.institute_contribution, award.counterpart, award.guarantee),
+        (
+            rust_decimal::Decimal::from(50_000_000),
+            rust_decimal::Decimal::from(12_000_000),
+            rust_decimal::Decimal::from(5_000_000)
+        )
+    );
     let resolution = client.get(&format!("/staff/formulations/{id}/award")).await;
     assert_eq!(resolution.status, StatusCode::OK, "{}", resolution.body);
     assert!(resolution.body.contains("DT-NAR-2013-001"), "{}", resolution.body);

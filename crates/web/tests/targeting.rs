@@ -174,6 +174,117 @@ async fn an_officer_creates_general_and_arel_calls_and_bad_input_stores_nothing(
     assert_eq!(reader.get("/staff/calls/new").await.status, StatusCode::FORBIDDEN);
 }
 
+/// The `data-problem` code of the error slot of `field`.
+fn problem_of<'a>(page: &'a str, field: &str) -> &'a str {
+    page.split(&format!(
+        "id=\"{field}-errors\" class=\"field-error\" data-problem=\""
+    ))
+    .nth(1)
+    .and_then(|rest| rest.split('"').next())
+    .unwrap_or_else(|| panic!("no problem slot for {field}"))
+}
+
+#[tokio::test]
+async fn call_amounts_are_read_the_colombian_way_and_ambiguous_ones_are_refused() {
+    let mut client = officer().await;
+    let form = client.get("/staff/calls/new").await;
+    let csrf = Client::csrf_in(&form.body);
+    let program = client.db.store.programs().await.expect("programs")[0]
+        .id
+        .to_string();
+    let office = client.db.store.territorial_offices().await.expect("offices")[0]
+        .id
+        .to_string();
+    let before = client.db.store.calls().await.expect("calls").len();
+
+    // "1,234" as the SMMLV is 1.234 or 1234: refused beside its field with both readings,
+    // and the budget is shown back as it was understood.
+    let ambiguous = client
+        .post_form(
+            "/staff/calls/new",
+            &[
+                ("csrf_token", &csrf),
+                ("program", &program),
+                ("code", "C-MILES"),
+                ("name", "Miles"),
+                ("budget_year", "2014"),
+                ("budget_cop", "150000"),
+                ("rule_set", "incoder-308-2013"),
+                ("smmlv_cop", "1,234"),
+                ("line", "general"),
+                ("office", &office),
+            ],
+        )
+        .await;
+    assert_eq!(
+        ambiguous.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        ambiguous.body
+    );
+    assert_eq!(problem_of(&ambiguous.body, "smmlv_cop"), "number-ambiguous");
+    assert_eq!(problem_of(&ambiguous.body, "budget_cop"), "");
+    assert!(
+        ambiguous.body.contains("value=\"150.000\""),
+        "the budget as understood"
+    );
+    assert!(ambiguous.body.contains("value=\"1,234\""), "the SMMLV as typed");
+    assert_eq!(client.db.store.calls().await.expect("calls").len(), before);
+
+    // Badly grouped digits and words have their own codes.
+    let bad = client
+        .post_form(
+            "/staff/calls/new",
+            &[
+                ("csrf_token", &csrf),
+                ("program", &program),
+                ("code", "C-MILES"),
+                ("name", "Miles"),
+                ("budget_year", "2014"),
+                ("budget_cop", "1.50.000"),
+                ("rule_set", "incoder-308-2013"),
+                ("smmlv_cop", "mucho"),
+                ("line", "general"),
+                ("office", &office),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem_of(&bad.body, "budget_cop"), "number-bad_grouping");
+    assert_eq!(problem_of(&bad.body, "smmlv_cop"), "number-not_a_number");
+
+    // "150.000" is a hundred and fifty thousand pesos.
+    let created = client
+        .post_form(
+            "/staff/calls/new",
+            &[
+                ("csrf_token", &csrf),
+                ("program", &program),
+                ("code", "C-MILES"),
+                ("name", "Miles"),
+                ("budget_year", "2014"),
+                ("budget_cop", "150.000"),
+                ("rule_set", "incoder-308-2013"),
+                ("smmlv_cop", "$ 616.000"),
+                ("line", "general"),
+                ("office", &office),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let call = client
+        .db
+        .store
+        .calls()
+        .await
+        .expect("calls")
+        .into_iter()
+        .find(|c| c.code == "C-MILES")
+        .expect("stored");
+    assert_eq!(call.budget_cop, rust_decimal::Decimal::from(150_000));
+    assert_eq!(call.smmlv_cop, rust_decimal::Decimal::from(616_000));
+}
+
 #[tokio::test]
 async fn the_targeting_page_ranks_the_municipalities_and_generates_numbered_documents() {
     let mut client = officer().await;

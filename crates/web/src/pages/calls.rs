@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use rust_decimal::Decimal;
 use vereda_domain::accounts::Permission;
+use vereda_domain::number::{NumberProblem, format_number, read_number};
 use vereda_domain::program::ProgramLine;
 use vereda_store::StoreError;
 use vereda_store::programs::{NewCall, Program, TerritorialOffice};
@@ -28,45 +29,67 @@ pub fn routes() -> Router<AppState> {
 
 /// Problems by form field, in the visitor's language.
 #[derive(Debug, Default)]
-pub struct FieldErrors(pub Vec<(String, String)>);
+pub struct FieldErrors {
+    messages: Vec<(String, String)>,
+    /// The code of the number problem of a field, for its `data-problem` attribute.
+    codes: Vec<(String, &'static str)>,
+}
 
 impl FieldErrors {
     pub fn add(&mut self, field: &str, message: String) {
-        self.0.push((field.to_owned(), message));
+        self.messages.push((field.to_owned(), message));
+    }
+
+    /// A problem of the number typed in `field`, with its code; shown beside the field, so
+    /// without its label.
+    pub fn add_number(&mut self, lang: Lang, field: &str, problem: &NumberProblem) {
+        self.add(field, crate::i18n::number_problem(lang, problem, ""));
+        self.codes.push((field.to_owned(), problem.code()));
     }
 
     pub fn of(&self, field: &str) -> Vec<&str> {
-        self.0
+        self.messages
             .iter()
             .filter(|(f, _)| f == field)
             .map(|(_, m)| m.as_str())
             .collect()
     }
 
+    /// The code of the number problem of `field`; empty when it has none.
+    pub fn code_of(&self, field: &str) -> &'static str {
+        self.codes
+            .iter()
+            .find(|(f, _)| f == field)
+            .map_or("", |(_, code)| code)
+    }
+
+    /// Every problem as (field, message), in the order found.
+    pub fn all(&self) -> &[(String, String)] {
+        &self.messages
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.messages.is_empty()
     }
 }
 
-/// A decimal as typed: `1.500.000,50`, `1500000.5` or `1 500 000`. Empty is `None`.
-pub fn read_decimal(lang: Lang, field: &str, text: &str, errors: &mut FieldErrors) -> Option<Decimal> {
-    let text = text.trim().replace([' ', '\u{a0}'], "");
-    if text.is_empty() {
-        return None;
-    }
-    let plain = match (text.contains(','), text.contains('.')) {
-        (true, true) => text.replace('.', "").replace(',', "."),
-        (true, false) => text.replace(',', "."),
-        (false, true) if text.matches('.').count() > 1 => text.replace('.', ""),
-        _ => text.clone(),
-    };
-    match plain.parse::<Decimal>() {
-        Ok(value) => Some(value),
-        Err(_) => {
-            errors.add(
-                field,
-                lang.t_with("call_form-error_number", &[("value", Arg::from(&text))]),
-            );
+/// The number typed in `field`, read by the one reader; empty is `None`. A problem is noted
+/// beside the field; a number read is written back in `text` as it was understood, for the
+/// form shown again.
+pub fn read_number_field(
+    lang: Lang,
+    field: &str,
+    text: &mut String,
+    errors: &mut FieldErrors,
+) -> Option<Decimal> {
+    match read_number(text) {
+        Ok(value) => {
+            *text = format_number(value);
+            Some(value)
+        }
+        Err(NumberProblem::Empty) => None,
+        Err(problem) => {
+            errors.add_number(lang, field, &problem);
             None
         }
     }
@@ -136,6 +159,10 @@ impl NewCallPage {
         self.errors.of(field)
     }
 
+    fn problem_of(&self, field: &str) -> &'static str {
+        self.errors.code_of(field)
+    }
+
     fn office_checked(&self, id: &i32) -> bool {
         self.form.offices.iter().any(|o| o == &id.to_string())
     }
@@ -189,7 +216,11 @@ async fn new_call(State(state): State<AppState>, visitor: Visitor) -> Result<Res
 }
 
 /// Checks the form into a `NewCall`, or every problem by field.
-async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall, FieldErrors), AppError> {
+async fn check(
+    state: &AppState,
+    lang: Lang,
+    form: &mut CallForm,
+) -> Result<(NewCall, FieldErrors), AppError> {
     let mut errors = FieldErrors::default();
     let required = |errors: &mut FieldErrors, field: &str| {
         errors.add(field, lang.t("call_form-error_required").to_owned())
@@ -235,7 +266,7 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
             None
         }
     };
-    let budget = read_decimal(lang, "budget_cop", &form.budget_cop, &mut errors);
+    let budget = read_number_field(lang, "budget_cop", &mut form.budget_cop, &mut errors);
     match budget {
         None if form.budget_cop.is_empty() => required(&mut errors, "budget_cop"),
         Some(amount) if amount <= Decimal::ZERO => {
@@ -258,7 +289,7 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
             lang.t_with("call_form-error_unknown", &[("value", Arg::from(&form.rule_set))]),
         );
     }
-    let smmlv = match read_decimal(lang, "smmlv_cop", &form.smmlv_cop, &mut errors) {
+    let smmlv = match read_number_field(lang, "smmlv_cop", &mut form.smmlv_cop, &mut errors) {
         Some(amount) if amount <= Decimal::ZERO => {
             errors.add(
                 "smmlv_cop",
@@ -316,7 +347,7 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
     let mut arel_cap_smmlv = None;
     match line {
         Some(ProgramLine::Arel) => {
-            arel_max_pct = read_decimal(lang, "arel_max_pct", &form.arel_max_pct, &mut errors);
+            arel_max_pct = read_number_field(lang, "arel_max_pct", &mut form.arel_max_pct, &mut errors);
             match arel_max_pct {
                 None if form.arel_max_pct.is_empty() => {
                     errors.add("arel_max_pct", lang.t("call_form-error_arel_required").to_owned())
@@ -332,7 +363,7 @@ async fn check(state: &AppState, lang: Lang, form: &CallForm) -> Result<(NewCall
                 }
                 _ => {}
             }
-            arel_cap_smmlv = read_decimal(lang, "arel_cap_smmlv", &form.arel_cap_smmlv, &mut errors);
+            arel_cap_smmlv = read_number_field(lang, "arel_cap_smmlv", &mut form.arel_cap_smmlv, &mut errors);
             match arel_cap_smmlv {
                 None if form.arel_cap_smmlv.is_empty() => errors.add(
                     "arel_cap_smmlv",
@@ -387,10 +418,10 @@ async fn create_call(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let actor = visitor.require(Permission::ManageCalls)?.actor();
-    let (form, csrf) = CallForm::from_pairs(&pairs);
+    let (mut form, csrf) = CallForm::from_pairs(&pairs);
     visitor.check_csrf(&csrf).await?;
     let lang = visitor.lang;
-    let (new, mut errors) = check(&state, lang, &form).await?;
+    let (new, mut errors) = check(&state, lang, &mut form).await?;
     if errors.is_empty() {
         match state.store.create_call(&actor, new).await {
             Ok(call) => {
@@ -407,7 +438,7 @@ async fn create_call(
             Err(other) => return Err(other.into()),
         }
     }
-    tracing::info!(problems = ?errors.0, "call refused");
+    tracing::info!(problems = ?errors.all(), "call refused");
     let page = page(&state, &visitor, form, errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }

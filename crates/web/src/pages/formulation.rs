@@ -10,7 +10,6 @@
 
 use crate::i18n::Arg;
 use std::collections::HashMap;
-use std::str::FromStr;
 
 use askama::Template;
 use axum::Router;
@@ -24,6 +23,7 @@ use serde_json::Value as Json;
 use vereda_domain::accounts::Permission;
 use vereda_domain::finance::formulation::{ExpenseCategory, Frame, Funder};
 use vereda_domain::finance::{Formulation, Irr, Problem};
+use vereda_domain::number::{NumberProblem, format_number, read_number};
 use vereda_store::accounts::Account;
 use vereda_store::formulations::{
     FormulationQuery, FormulationRecord, FormulationStatus, NewFormulationDraft, SaveOutcome,
@@ -370,6 +370,10 @@ pub struct FieldView {
     checked: bool,
     locked: bool,
     kind_enum: Kind,
+    /// Why the text typed in the field could not be read, shown beside it; with the code of
+    /// a number's problem.
+    problem: String,
+    problem_code: &'static str,
 }
 
 /// A model path without its indices: `budget[3].unit_price` is `budget.unit_price`.
@@ -428,6 +432,8 @@ impl FieldView {
             locked: false,
             kind_enum: kind,
             path,
+            problem: String::new(),
+            problem_code: "",
         }
     }
 }
@@ -521,7 +527,7 @@ fn int(path: &str, value: impl ToString) -> FieldView {
 }
 
 fn dec(path: &str, value: Decimal) -> FieldView {
-    FieldView::new(path.to_owned(), Kind::Dec, value.to_string())
+    FieldView::new(path.to_owned(), Kind::Dec, format_number(value))
 }
 
 fn boolean(path: &str, value: bool) -> FieldView {
@@ -1006,13 +1012,38 @@ fn set(root: &mut Json, path: &str, value: Json) -> bool {
     }
 }
 
+/// Why the text of a form field could not be read: the message, without the field's label,
+/// and the code of a number's problem (empty for other fields).
+struct Unreadable {
+    message: String,
+    code: &'static str,
+}
+
+/// Why a step's form was not applied: the lines for the top of the page, and the fields whose
+/// text could not be read, by path, to show beside them.
+#[derive(Default)]
+struct NotApplied {
+    errors: Vec<String>,
+    fields: HashMap<String, Unreadable>,
+}
+
+impl NotApplied {
+    fn with(error: String) -> NotApplied {
+        NotApplied {
+            errors: vec![error],
+            fields: HashMap::new(),
+        }
+    }
+}
+
 /// The JSON value of a form field of `kind`, or why it is not one.
-fn convert(lang: Lang, kind: Kind, raw: &str) -> Result<Json, String> {
+fn convert(lang: Lang, kind: Kind, raw: &str) -> Result<Json, Unreadable> {
     let trimmed = raw.trim();
     let whole = |text: &str| {
-        text.parse::<i64>()
-            .map(Json::from)
-            .map_err(|_| lang.t("formulation-error_whole_number").to_owned())
+        text.parse::<i64>().map(Json::from).map_err(|_| Unreadable {
+            message: lang.t("formulation-error_whole_number").to_owned(),
+            code: "",
+        })
     };
     Ok(match kind {
         Kind::Text | Kind::Category => Json::String(trimmed.to_owned()),
@@ -1027,12 +1058,17 @@ fn convert(lang: Lang, kind: Kind, raw: &str) -> Result<Json, String> {
         Kind::Int => whole(trimmed)?,
         Kind::OptInt if trimmed.is_empty() => Json::Null,
         Kind::OptInt => whole(trimmed)?,
-        Kind::Dec => {
-            let cleaned: String = trimmed.chars().filter(|c| !c.is_whitespace()).collect();
-            let value = Decimal::from_str(if cleaned.is_empty() { "0" } else { &cleaned })
-                .map_err(|_| lang.t("formulation-error_number").to_owned())?;
-            Json::String(value.to_string())
-        }
+        Kind::Dec => match read_number(trimmed) {
+            Ok(value) => Json::String(value.to_string()),
+            // An amount left empty is zero.
+            Err(NumberProblem::Empty) => Json::String("0".to_owned()),
+            Err(problem) => {
+                return Err(Unreadable {
+                    message: crate::i18n::number_problem(lang, &problem, ""),
+                    code: problem.code(),
+                });
+            }
+        },
         Kind::Bool => Json::Bool(!trimmed.is_empty()),
         Kind::Funder => match trimmed {
             "institute" | "counterpart" => Json::String(trimmed.to_owned()),
@@ -1049,10 +1085,10 @@ fn apply(
     values: &HashMap<String, String>,
     add: Option<&str>,
     remove: Option<&str>,
-) -> Result<Formulation, Vec<String>> {
+) -> Result<Formulation, NotApplied> {
     let view = step(current, number);
-    let mut json = serde_json::to_value(current).map_err(|e| vec![e.to_string()])?;
-    let mut errors = Vec::new();
+    let mut json = serde_json::to_value(current).map_err(|e| NotApplied::with(e.to_string()))?;
+    let mut refused = NotApplied::default();
     let fields = view.fieldsets.iter().flat_map(|s| s.fields.iter()).chain(
         view.tables
             .iter()
@@ -1071,22 +1107,26 @@ fn apply(
             Ok(value) => {
                 set(&mut json, &field.path, value);
             }
-            Err(message) => errors.push(format!(
-                "{} ({}): {message}",
-                field_label(lang, &field.path),
-                field.path
-            )),
+            Err(unreadable) => {
+                refused.errors.push(format!(
+                    "{} ({}): {}",
+                    field_label(lang, &field.path),
+                    field.path,
+                    unreadable.message
+                ));
+                refused.fields.insert(field.path.clone(), unreadable);
+            }
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if !refused.errors.is_empty() {
+        return Err(refused);
     }
     let lists: Vec<&str> = view.tables.iter().map(|t| t.path.as_str()).collect();
     if let Some(row) = remove {
         let (list, index) = row
             .rsplit_once('[')
             .and_then(|(list, rest)| Some((list, rest.strip_suffix(']')?.parse::<usize>().ok()?)))
-            .ok_or_else(|| vec![format!("{row}: ?")])?;
+            .ok_or_else(|| NotApplied::with(format!("{row}: ?")))?;
         if lists.contains(&list)
             && let Some(array) = segments(list)
                 .as_deref()
@@ -1107,7 +1147,7 @@ fn apply(
     {
         array.push(row);
     }
-    serde_json::from_value(json).map_err(|e| vec![e.to_string()])
+    serde_json::from_value(json).map_err(|e| NotApplied::with(e.to_string()))
 }
 
 // ---- One formulation ------------------------------------------------------------------------
@@ -1163,6 +1203,38 @@ struct FormulationPage {
     call_label: String,
     /// The households step 3 could not take from the screening.
     screening_problems: Vec<ScreeningProblem>,
+}
+
+impl FormulationPage {
+    /// Shows step `number` with the values of `typed` instead of the stored ones, and each
+    /// field of `unreadable` with its problem beside it.
+    fn keep_typed(
+        &mut self,
+        number: u8,
+        typed: &HashMap<String, String>,
+        mut unreadable: HashMap<String, Unreadable>,
+    ) {
+        let Some(view) = self.steps.iter_mut().find(|s| s.number == number) else {
+            return;
+        };
+        let fields = view.fieldsets.iter_mut().flat_map(|s| s.fields.iter_mut()).chain(
+            view.tables
+                .iter_mut()
+                .flat_map(|t| t.rows.iter_mut().flat_map(|r| r.cells.iter_mut())),
+        );
+        for field in fields.filter(|f| !f.locked) {
+            if field.kind_enum == Kind::Bool {
+                // A box left unticked is not sent.
+                field.checked = typed.contains_key(&field.path);
+            } else if let Some(text) = typed.get(&field.path) {
+                field.value.clone_from(text);
+            }
+            if let Some(problem) = unreadable.remove(&field.path) {
+                field.problem = problem.message;
+                field.problem_code = problem.code;
+            }
+        }
+    }
 }
 
 /// A call in step 3's drop-down list.
@@ -1451,19 +1523,21 @@ async fn save_step(
     let add = values.get("add").map(String::as_str).filter(|a| !a.is_empty());
     let remove = values.get("remove").map(String::as_str).filter(|r| !r.is_empty());
     let lang = visitor.lang;
-    let refuse = |errors: Vec<String>| async {
-        let view = page(&state, &visitor, &record, latest, &current, errors).await?;
+    // The step comes back as it was typed, so that no edit is lost to one bad field.
+    let refuse = |refused: NotApplied| async {
+        let mut view = page(&state, &visitor, &record, latest, &current, refused.errors).await?;
+        view.keep_typed(number, &values, refused.fields);
         Ok::<_, AppError>((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response())
     };
     let call_id = match values.get("call_id").map(|c| c.trim()).filter(|c| !c.is_empty()) {
         Some(call) => match call.parse::<i32>() {
             Ok(call) => Some(call),
             Err(_) => {
-                return refuse(vec![format!(
+                return refuse(NotApplied::with(format!(
                     "{} (call_id): {}",
                     lang.t("formulation-call"),
                     lang.t("formulation-error_whole_number")
-                )])
+                )))
                 .await;
             }
         },
@@ -1472,7 +1546,7 @@ async fn save_step(
     let take = number == 3 && values.contains_key("take_screening");
     let mut updated = match apply(lang, &current, number, &values, add, remove) {
         Ok(updated) => updated,
-        Err(errors) => return refuse(errors).await,
+        Err(refused) => return refuse(refused).await,
     };
     let mut note = values
         .get("note")
@@ -1481,7 +1555,10 @@ async fn save_step(
     let mut screening_problems = Vec::new();
     if take {
         let Some(call) = call_id.or(record.formulation.call_id) else {
-            return refuse(vec![lang.t("formulation-error_choose_call").to_owned()]).await;
+            return refuse(NotApplied::with(
+                lang.t("formulation-error_choose_call").to_owned(),
+            ))
+            .await;
         };
         let (taken, problems) = take_screening(&state, lang, call, &mut updated).await?;
         screening_problems = problems;
@@ -1492,10 +1569,10 @@ async fn save_step(
     match save(&state, &account, &updated, note, call_id).await {
         Ok(_) => {}
         Err(StoreError::Invalid(message)) => {
-            return refuse(vec![format!(
+            return refuse(NotApplied::with(format!(
                 "{}: {message}",
                 lang.t("formulation-error_not_saved")
-            )])
+            )))
             .await;
         }
         Err(error) => return Err(error.into()),

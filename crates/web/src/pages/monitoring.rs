@@ -15,6 +15,7 @@ use vereda_domain::accounts::Permission;
 use vereda_domain::monitoring::{
     ExecutionStatus, FieldProblem, MeasurementDraft, MeasurementStatus, Problem, ProjectCard,
 };
+use vereda_domain::number::format_number;
 use vereda_store::StoreError;
 use vereda_store::projects::{
     IndicatorEdit, IndicatorForEdit, MeasurementQuery, MeasurementRow, MeasurementSubmission, NewDocument,
@@ -22,6 +23,7 @@ use vereda_store::projects::{
 };
 
 use super::Chrome;
+use super::calls::{FieldErrors, read_number_field};
 use super::projects::{no_such_indicator, not_found_project, unit_label};
 use crate::AppState;
 use crate::auth::Visitor;
@@ -145,28 +147,6 @@ struct TargetsForm {
     lock_version: i32,
 }
 
-/// Problems by form field, in the visitor's language.
-#[derive(Debug, Default)]
-struct FormErrors(Vec<(String, String)>);
-
-impl FormErrors {
-    fn add(&mut self, field: &str, message: String) {
-        self.0.push((field.to_owned(), message));
-    }
-
-    fn for_field(&self, field: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
-            .collect()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
 #[derive(Template)]
 #[template(path = "staff_indicator.html")]
 struct IndicatorPage {
@@ -178,9 +158,9 @@ struct IndicatorPage {
     unit: String,
     history: Vec<MeasurementRow>,
     measurement: MeasurementForm,
-    measurement_errors: FormErrors,
+    measurement_errors: FieldErrors,
     targets: TargetsForm,
-    target_errors: FormErrors,
+    target_errors: FieldErrors,
     failure: Option<String>,
     notice: Option<&'static str>,
     can_record: bool,
@@ -190,16 +170,16 @@ struct IndicatorPage {
 }
 
 impl IndicatorPage {
-    fn errors_of<'a>(&'a self, errors: &'a FormErrors, field: &str) -> Vec<&'a str> {
-        errors.for_field(field)
+    fn errors_of<'a>(&'a self, errors: &'a FieldErrors, field: &str) -> Vec<&'a str> {
+        errors.of(field)
     }
 }
 
 struct IndicatorView {
     measurement: MeasurementForm,
-    measurement_errors: FormErrors,
+    measurement_errors: FieldErrors,
     targets: Option<TargetsForm>,
-    target_errors: FormErrors,
+    target_errors: FieldErrors,
     failure: Option<String>,
     notice: Option<&'static str>,
 }
@@ -208,9 +188,9 @@ impl IndicatorView {
     fn fresh(notice: Option<&'static str>) -> IndicatorView {
         IndicatorView {
             measurement: MeasurementForm::default(),
-            measurement_errors: FormErrors::default(),
+            measurement_errors: FieldErrors::default(),
             targets: None,
-            target_errors: FormErrors::default(),
+            target_errors: FieldErrors::default(),
             failure: None,
             notice,
         }
@@ -239,8 +219,8 @@ async fn indicator_page(
         })
         .await?;
     let targets = view.targets.unwrap_or_else(|| TargetsForm {
-        baseline: item.progress.baseline.normalize().to_string(),
-        goal: item.progress.goal.normalize().to_string(),
+        baseline: format_number(item.progress.baseline),
+        goal: format_number(item.progress.goal),
         status: item.progress.status.to_string(),
         lock_version: item.lock_version,
     });
@@ -286,43 +266,26 @@ async fn indicator(
     super::render(&indicator_page(&state, &visitor, &code, number, IndicatorView::fresh(notice)).await?)
 }
 
-/// Reads a decimal as people type it: `13.2`, `13,2` or `1.500` (thousands) are accepted.
-fn read_decimal(
+/// The number typed in `field` (see [`read_number_field`]); empty is a problem when `required`.
+fn number_field(
     lang: Lang,
     field: &str,
-    text: &str,
+    text: &mut String,
     required: bool,
-    errors: &mut FormErrors,
+    errors: &mut FieldErrors,
 ) -> Option<Decimal> {
-    let text = text.trim().replace(' ', "");
-    if text.is_empty() {
-        if required {
-            errors.add(field, lang.t("monitoring-error-required").to_owned());
-        }
-        return None;
+    let value = read_number_field(lang, field, text, errors);
+    if value.is_none() && required && text.trim().is_empty() {
+        errors.add(field, lang.t("monitoring-error-required").to_owned());
     }
-    let plain = match (text.contains(','), text.contains('.')) {
-        (true, true) => text.replace('.', "").replace(',', "."),
-        (true, false) => text.replace(',', "."),
-        _ => text.clone(),
-    };
-    match plain.parse::<Decimal>() {
-        Ok(value) => Some(value),
-        Err(_) => {
-            errors.add(
-                field,
-                lang.t_with("monitoring-error-not_a_number", &[("value", Arg::from(&text))]),
-            );
-            None
-        }
-    }
+    value
 }
 
 fn problem_text(lang: Lang, problem: &Problem) -> String {
     lang.say(&problem.message())
 }
 
-fn add_problems(lang: Lang, problems: &[FieldProblem], errors: &mut FormErrors) {
+fn add_problems(lang: Lang, problems: &[FieldProblem], errors: &mut FieldErrors) {
     for problem in problems {
         errors.add(problem.field, problem_text(lang, &problem.problem));
     }
@@ -360,14 +323,14 @@ async fn submit_measurement(
         .indicator_for_edit(&code, number)
         .await?
         .ok_or_else(|| no_such_indicator(&code, number))?;
-    let form = MeasurementForm {
+    let mut form = MeasurementForm {
         measured_on: field(&fields, "measured_on").trim().to_owned(),
         value: field(&fields, "value").to_owned(),
         value_women: field(&fields, "value_women").to_owned(),
         value_men: field(&fields, "value_men").to_owned(),
         source: field(&fields, "source").trim().to_owned(),
     };
-    let mut errors = FormErrors::default();
+    let mut errors = FieldErrors::default();
     if let Some(problem) = file_problem {
         errors.add("evidence", problem);
     }
@@ -386,9 +349,9 @@ async fn submit_measurement(
             None
         }
     };
-    let value = read_decimal(lang, "value", &form.value, true, &mut errors);
-    let value_women = read_decimal(lang, "value_women", &form.value_women, false, &mut errors);
-    let value_men = read_decimal(lang, "value_men", &form.value_men, false, &mut errors);
+    let value = number_field(lang, "value", &mut form.value, true, &mut errors);
+    let value_women = number_field(lang, "value_women", &mut form.value_women, false, &mut errors);
+    let value_men = number_field(lang, "value_men", &mut form.value_men, false, &mut errors);
     let draft = match (measured_on, value) {
         (Some(measured_on), Some(value)) => {
             let draft = MeasurementDraft {
@@ -407,7 +370,7 @@ async fn submit_measurement(
     let draft = match draft {
         Some(draft) if errors.is_empty() => draft,
         _ => {
-            tracing::info!(project = %code, indicator = number, problems = ?errors.0, "measurement refused");
+            tracing::info!(project = %code, indicator = number, problems = ?errors.all(), "measurement refused");
             let view = IndicatorView {
                 measurement: form,
                 measurement_errors: errors,
@@ -457,7 +420,7 @@ async fn edit_targets(
     State(state): State<AppState>,
     visitor: Visitor,
     Path((code, number)): Path<(String, i32)>,
-    Form(post): Form<TargetsPost>,
+    Form(mut post): Form<TargetsPost>,
 ) -> Result<Response, AppError> {
     let actor = visitor.require(Permission::ManageProjects)?.actor();
     visitor.check_csrf(&post.csrf_token).await?;
@@ -467,9 +430,9 @@ async fn edit_targets(
         .indicator_for_edit(&code, number)
         .await?
         .ok_or_else(|| no_such_indicator(&code, number))?;
-    let mut errors = FormErrors::default();
-    let baseline = read_decimal(lang, "baseline", &post.baseline, true, &mut errors);
-    let goal = read_decimal(lang, "goal", &post.goal, true, &mut errors);
+    let mut errors = FieldErrors::default();
+    let baseline = number_field(lang, "baseline", &mut post.baseline, true, &mut errors);
+    let goal = number_field(lang, "goal", &mut post.goal, true, &mut errors);
     let status = match post.status.parse::<ExecutionStatus>() {
         Ok(status) => Some(status),
         Err(e) => {
@@ -488,7 +451,7 @@ async fn edit_targets(
         status: post.status.clone(),
         lock_version: post.lock_version,
     };
-    let refuse = async |errors: FormErrors,
+    let refuse = async |errors: FieldErrors,
                         failure: Option<String>,
                         status: StatusCode|
            -> Result<Response, AppError> {
@@ -502,7 +465,7 @@ async fn edit_targets(
         Ok((status, super::render(&page)?).into_response())
     };
     let (Some(baseline), Some(goal), Some(status), true) = (baseline, goal, status, errors.is_empty()) else {
-        tracing::info!(project = %code, indicator = number, problems = ?errors.0, "indicator edit refused");
+        tracing::info!(project = %code, indicator = number, problems = ?errors.all(), "indicator edit refused");
         return refuse(errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let edit = IndicatorEdit {
@@ -523,7 +486,7 @@ async fn edit_targets(
         Err(StoreError::Conflict(_)) => {
             tracing::info!(project = %code, indicator = number, "indicator edit refused: changed meanwhile");
             refuse(
-                FormErrors::default(),
+                FieldErrors::default(),
                 Some(lang.t("monitoring-error-changed_meanwhile").to_owned()),
                 StatusCode::CONFLICT,
             )

@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use vereda_domain::accounts::Permission;
+use vereda_domain::number::format_number;
 use vereda_domain::parcel::{CoordinateError, ParcelIssue, SiteCondition, check_coordinates};
 use vereda_domain::verification::VerificationStatus;
 use vereda_store::StoreError;
@@ -21,7 +22,7 @@ use vereda_store::parcels::{
     ConditionCheck, NewFieldVisit, NewParcelPhoto, NewTitleStudy, ParcelVerification,
 };
 
-use super::calls::{FieldErrors, read_decimal};
+use super::calls::{FieldErrors, read_number_field};
 use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
@@ -87,6 +88,10 @@ impl ParcelPage {
         self.errors.of(field)
     }
 
+    fn problem_of(&self, field: &str) -> &'static str {
+        self.errors.code_of(field)
+    }
+
     fn title_value(&self, field: &str) -> &str {
         self.title.get(field).map(String::as_str).unwrap_or_default()
     }
@@ -133,8 +138,8 @@ fn stored_forms(p: &ParcelVerification) -> (HashMap<String, String>, HashMap<Str
     match &p.visit {
         Some(v) => {
             visit.insert("visit_date".into(), v.visit_date.to_string());
-            visit.insert("latitude".into(), v.latitude.to_string());
-            visit.insert("longitude".into(), v.longitude.to_string());
+            visit.insert("latitude".into(), format_number(v.latitude));
+            visit.insert("longitude".into(), format_number(v.longitude));
             for c in &v.conditions {
                 visit.insert(
                     format!("{}_met", c.condition),
@@ -295,7 +300,7 @@ async fn save_visit(
     State(state): State<AppState>,
     visitor: Visitor,
     Path((id, parcel)): Path<(i32, i32)>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(mut form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
     visitor.check_csrf(value(&form, "csrf_token")).await?;
@@ -308,8 +313,11 @@ async fn save_visit(
             None
         }
     };
-    let latitude = read_decimal(lang, "latitude", value(&form, "latitude"), &mut errors);
-    let longitude = read_decimal(lang, "longitude", value(&form, "longitude"), &mut errors);
+    let mut coordinate = |field: &str, errors: &mut FieldErrors| {
+        read_number_field(lang, field, form.entry(field.to_owned()).or_default(), errors)
+    };
+    let latitude = coordinate("latitude", &mut errors);
+    let longitude = coordinate("longitude", &mut errors);
     for (name, read) in [("latitude", latitude), ("longitude", longitude)] {
         if read.is_none() && errors.of(name).is_empty() {
             errors.add(name, lang.t("parcel-error-required").to_owned());

@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use vereda_domain::accounts::{Permission, Role};
+use vereda_domain::number::{format_number, read_number};
 use vereda_domain::procedure::ProcedureState;
 use vereda_store::accounts::Account;
 use vereda_store::procedure::{
@@ -25,6 +26,7 @@ use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode};
+use crate::i18n::Lang;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -78,6 +80,11 @@ fn date(text: &str, what: &str) -> Result<jiff::civil::Date, AppError> {
         .map_err(|_| AppError::invalid(format!("{what}: {text:?} no es una fecha AAAA-MM-DD")))
 }
 
+/// An amount typed in the award form, read by the one reader.
+fn amount(lang: Lang, text: &str, label: &str) -> Result<Decimal, AppError> {
+    read_number(text).map_err(|problem| AppError::invalid(crate::i18n::number_problem(lang, &problem, label)))
+}
+
 fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, AppError> {
     text.trim()
         .parse()
@@ -115,11 +122,12 @@ struct CheckRow {
     evidence: Option<String>,
 }
 
-/// The co-financing split of the latest version, suggested for the award.
+/// The co-financing split of the latest version, suggested for the award as the form shows
+/// it (so that the reader reads it back unchanged).
 struct Split {
-    contribution: Decimal,
-    counterpart: Decimal,
-    guarantee: Decimal,
+    contribution: String,
+    counterpart: String,
+    guarantee: String,
 }
 
 #[derive(Template)]
@@ -184,9 +192,9 @@ async fn show(
         Some(content) => match crate::evaluation::run(content, None) {
             Ok(crate::evaluation::Outcome::Evaluated(evaluated)) => {
                 evaluated.cofinancing.as_ref().ok().map(|s| Split {
-                    contribution: s.contribution,
-                    counterpart: s.counterpart,
-                    guarantee: s.guarantee.amount,
+                    contribution: format_number(s.contribution),
+                    counterpart: format_number(s.counterpart),
+                    guarantee: format_number(s.guarantee.amount),
                 })
             }
             _ => None,
@@ -338,13 +346,18 @@ async fn award(
             ),
         ));
     }
+    let lang = visitor.lang;
     let new = NewAward {
         office_code: office,
         awarded_on: date(&input.awarded_on, "fecha de la resolución")?,
         motivation: input.motivation,
-        institute_contribution: number(&input.institute_contribution, "aporte del instituto")?,
-        counterpart: number(&input.counterpart, "contrapartida")?,
-        guarantee: number(&input.guarantee, "garantía")?,
+        institute_contribution: amount(
+            lang,
+            &input.institute_contribution,
+            lang.t("procedure-contribution"),
+        )?,
+        counterpart: amount(lang, &input.counterpart, lang.t("procedure-counterpart"))?,
+        guarantee: amount(lang, &input.guarantee, lang.t("procedure-guarantee"))?,
         obligations: input.obligations,
     };
     let actor = account.actor();

@@ -15,6 +15,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use vereda_domain::accounts::Permission;
 use vereda_domain::eligibility::{CallLimits, Explanation, Screener};
+use vereda_domain::number::{NumberProblem, format_number, read_number};
 use vereda_domain::rules::RuleSet;
 use vereda_domain::territory::{DaneCode, catalog};
 use vereda_screening::screening::RegistryFile;
@@ -271,17 +272,22 @@ fn plain_name(name: Option<&str>, fallback: &str) -> String {
     .unwrap_or_else(|| fallback.to_owned())
 }
 
-fn parse_decimal(text: &str, what: &str, lang: crate::i18n::Lang) -> Result<Option<Decimal>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
+/// An optional positive number of the form, read by the one reader and written back as it
+/// was understood; the problem names the field by its label.
+fn positive(text: &mut String, label: &str, lang: crate::i18n::Lang) -> Result<Option<Decimal>, String> {
+    match read_number(text) {
+        Err(NumberProblem::Empty) => Ok(None),
+        Err(problem) => Err(crate::i18n::number_problem(lang, &problem, label)),
+        Ok(value) if value > Decimal::ZERO => {
+            *text = format_number(value);
+            Ok(Some(value))
+        }
+        Ok(_) => Err(format!(
+            "{} {label}: {:?}",
+            lang.t("screening-error_not_a_number"),
+            text.trim()
+        )),
     }
-    text.replace(',', ".")
-        .parse::<Decimal>()
-        .ok()
-        .filter(|d| *d > Decimal::ZERO)
-        .map(Some)
-        .ok_or_else(|| format!("{} {what}: {text:?}", lang.t("screening-error_not_a_number")))
 }
 
 /// Receives the files into a new directory (hashing them on the way), checks the form, and
@@ -439,8 +445,12 @@ async fn submit(
         },
     };
     let limits = match (
-        parse_decimal(&values.arel_max_pct, "arel_max_pct", lang),
-        parse_decimal(&values.arel_cap_smmlv, "arel_cap_smmlv", lang),
+        positive(&mut values.arel_max_pct, lang.t("screening-arel_max_pct"), lang),
+        positive(
+            &mut values.arel_cap_smmlv,
+            lang.t("screening-arel_cap_smmlv"),
+            lang,
+        ),
     ) {
         (Ok(max_percent), Ok(cap_smmlv)) => CallLimits {
             max_percent,

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use vereda_documents::map::{Frame, MapSpec, SEQUENTIAL, Shade, municipality_map};
 use vereda_documents::targeting_pdf::{TargetingReport, render as render_pdf};
 use vereda_domain::accounts::Permission;
+use vereda_domain::number::format_number;
 use vereda_domain::program::ProgramLine;
 use vereda_domain::targeting::{
     Candidate, Coverage, CoverageError, CoverageInput, Ranked, TargetingError, Weights, coverage,
@@ -25,7 +26,7 @@ use vereda_domain::territory::{DaneCode, catalog};
 use vereda_store::programs::Call;
 use vereda_store::targeting::{InterventionRow, NewTargetingDocument, SOURCE_CSV, TargetingDocument};
 
-use super::calls::{FieldErrors, read_decimal};
+use super::calls::{FieldErrors, read_number_field};
 use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
@@ -70,7 +71,7 @@ impl TargetingForm {
             weight_poverty: "1".to_owned(),
             weight_families: "1".to_owned(),
             weight_interventions: "1".to_owned(),
-            cofinancing_per_family: (call.smmlv_cop * smmlv_per_family).round_dp(0).to_string(),
+            cofinancing_per_family: format_number((call.smmlv_cop * smmlv_per_family).round_dp(0)),
             families_per_project: "20".to_owned(),
             csrf_token: String::new(),
         }
@@ -85,21 +86,21 @@ impl TargetingForm {
     }
 }
 
-/// The form read: weights and the coverage's figures, or every problem by field.
+/// The form read: weights and the coverage's figures, or every problem by field. The numbers
+/// read are written back in `form` as they were understood.
 fn read_form(
     lang: Lang,
-    form: &TargetingForm,
+    form: &mut TargetingForm,
     budget: Decimal,
 ) -> Result<(Weights, CoverageInput), FieldErrors> {
     let mut errors = FieldErrors::default();
-    let weight = |field: &str, text: &str, errors: &mut FieldErrors| {
+    let weight = |field: &str, text: &mut String, errors: &mut FieldErrors| {
         if text.trim().is_empty() {
             errors.add(field, lang.t("targeting-error_required").to_owned());
             return None;
         }
-        let mut local = FieldErrors::default();
-        match read_decimal(lang, field, text, &mut local) {
-            Some(value) if value >= Decimal::ZERO => Some(value),
+        match read_number_field(lang, field, text, errors)? {
+            value if value >= Decimal::ZERO => Some(value),
             _ => {
                 errors.add(
                     field,
@@ -109,13 +110,17 @@ fn read_form(
             }
         }
     };
-    let poverty = weight("weight_poverty", &form.weight_poverty, &mut errors);
-    let families = weight("weight_families", &form.weight_families, &mut errors);
-    let interventions = weight("weight_interventions", &form.weight_interventions, &mut errors);
-    let per_family = match read_decimal(
+    let poverty = weight("weight_poverty", &mut form.weight_poverty, &mut errors);
+    let families = weight("weight_families", &mut form.weight_families, &mut errors);
+    let interventions = weight(
+        "weight_interventions",
+        &mut form.weight_interventions,
+        &mut errors,
+    );
+    let per_family = match read_number_field(
         lang,
         "cofinancing_per_family",
-        &form.cofinancing_per_family,
+        &mut form.cofinancing_per_family,
         &mut errors,
     ) {
         Some(value) if value > Decimal::ZERO => Some(value),
@@ -289,6 +294,10 @@ impl TargetingPage {
     fn errors_of(&self, field: &str) -> Vec<&str> {
         self.errors.of(field)
     }
+
+    fn problem_of(&self, field: &str) -> &'static str {
+        self.errors.code_of(field)
+    }
 }
 
 /// What a computation gives: the inputs, the ranking and the coverage.
@@ -334,7 +343,7 @@ async fn candidates(state: &AppState, call_id: i32) -> Result<Candidates, AppErr
 
 fn compute(
     lang: Lang,
-    form: &TargetingForm,
+    form: &mut TargetingForm,
     call: &Call,
     inputs: Vec<Candidate>,
 ) -> Result<Computed, FieldErrors> {
@@ -380,7 +389,7 @@ async fn page_for(
     state: &AppState,
     visitor: &Visitor,
     call: Call,
-    form: TargetingForm,
+    mut form: TargetingForm,
     errors: Option<FieldErrors>,
     intervention_errors: Vec<String>,
     notice: Option<String>,
@@ -389,7 +398,7 @@ async fn page_for(
     let found = candidates(state, call.id).await?;
     let (computed, errors) = match errors {
         Some(errors) => (None, errors),
-        None => match compute(lang, &form, &call, found.inputs) {
+        None => match compute(lang, &mut form, &call, found.inputs) {
             Ok(computed) => (Some(computed), FieldErrors::default()),
             Err(errors) => (None, errors),
         },
@@ -442,13 +451,13 @@ async fn generate(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
-    Form(form): Form<TargetingForm>,
+    Form(mut form): Form<TargetingForm>,
 ) -> Result<Response, AppError> {
     let actor = visitor.require(Permission::ManageCalls)?.actor();
     visitor.check_csrf(&form.csrf_token).await?;
     let call = call_or_404(&state, id).await?;
     let found = candidates(&state, call.id).await?;
-    match compute(visitor.lang, &form, &call, found.inputs) {
+    match compute(visitor.lang, &mut form, &call, found.inputs) {
         Ok(computed) => {
             let document = state
                 .store
@@ -476,7 +485,7 @@ async fn generate(
             .into_response())
         }
         Err(errors) => {
-            tracing::info!(call = call.id, problems = ?errors.0, "targeting document refused");
+            tracing::info!(call = call.id, problems = ?errors.all(), "targeting document refused");
             page_for(&state, &visitor, call, form, Some(errors), Vec::new(), None).await
         }
     }

@@ -22,7 +22,7 @@ use vereda_store::parcels::parcels_refusal;
 use vereda_store::programs::Call;
 use vereda_store::verification::{Decision, HouseholdVerification, LetterRecord, OfferNotice, TimelineEvent};
 
-use super::calls::{FieldErrors, read_decimal};
+use super::calls::{FieldErrors, read_number_field};
 use super::parcels::issue_text;
 use super::{Chrome, render};
 use crate::AppState;
@@ -589,7 +589,7 @@ async fn add_parcel(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
-    Form(post): Form<ParcelPost>,
+    Form(mut post): Form<ParcelPost>,
 ) -> Result<Response, AppError> {
     let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
     visitor.check_csrf(&post.csrf_token).await?;
@@ -613,7 +613,7 @@ async fn add_parcel(
     if post.name.trim().is_empty() {
         errors.add("parcel-name", lang.t("parcel-error-required").to_owned());
     }
-    let area_ha = read_decimal(lang, "parcel-area", &post.area_ha, &mut errors);
+    let area_ha = read_number_field(lang, "parcel-area", &mut post.area_ha, &mut errors);
     if area_ha.is_some_and(|area| area <= rust_decimal::Decimal::ZERO) {
         errors.add("parcel-area", lang.t("parcel-error-area").to_owned());
     }
@@ -624,7 +624,7 @@ async fn add_parcel(
     let municipality = current.household.municipality_code.parse::<DaneCode>().ok();
     let (Some(land_tenure), Some(municipality), true) = (land_tenure, municipality, errors.is_empty()) else {
         let message = errors
-            .0
+            .all()
             .iter()
             .map(|(field, problem)| format!("{}: {problem}", lang.t(field)))
             .collect::<Vec<_>>()
