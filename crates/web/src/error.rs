@@ -244,7 +244,7 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
         },
     };
     if error.code == ErrorCode::LoginRequired && !wants_json {
-        return Redirect::to(&format!("/login?next={}", urlencode(&path_and_query))).into_response();
+        return Redirect::to(&format!("/ingreso?next={}", urlencode(&path_and_query))).into_response();
     }
     let title = lang.t(&format!("error-{}", error.code.name()));
     let message = match (&error.message, &error.detail, error.code) {
@@ -332,7 +332,7 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed() {
-        assert_eq!(safe_next(Some("/staff?x=1")), "/staff?x=1");
+        assert_eq!(safe_next(Some("/personal?x=1")), "/personal?x=1");
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
@@ -342,8 +342,8 @@ mod tests {
     #[test]
     fn encodes_query_values() {
         assert_eq!(
-            urlencode("/staff/calls?id=1&x=á"),
-            "/staff/calls%3Fid%3D1%26x%3D%C3%A1"
+            urlencode("/personal/convocatorias?id=1&x=á"),
+            "/personal/convocatorias%3Fid%3D1%26x%3D%C3%A1"
         );
     }
 }

@@ -1,5 +1,5 @@
 //! The financial evaluation of a project formulation (docs/formulation.md), shared by the API
-//! (`POST /api/v1/evaluations`) and the staff page (`/staff/evaluations`): reading a project
+//! (`POST /api/v1/evaluations`) and the staff page (`/personal/evaluaciones`): reading a project
 //! file, choosing the rule set as `vereda evaluate` does, validating and evaluating.
 //!
 //! Evaluating a document stores nothing and reads nothing stored.

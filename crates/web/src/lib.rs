@@ -10,6 +10,7 @@ pub mod error;
 pub mod evaluation;
 pub mod i18n;
 pub mod letters;
+pub mod moved;
 pub mod pages;
 pub mod public_cache;
 pub mod screening;
@@ -89,6 +90,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .merge(pages::routes())
         .merge(api::routes())
         .merge(assets::routes())
+        .fallback(moved::redirect_moved)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error::render_errors,

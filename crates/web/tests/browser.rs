@@ -231,14 +231,14 @@ async fn an_officer_logs_in_sees_the_workspace_and_logs_out() {
     };
     let (base, _db, stop) = server().await;
 
-    client.goto(&format!("{base}/staff")).await.expect("staff");
+    client.goto(&format!("{base}/personal")).await.expect("staff");
     assert!(
         client
             .current_url()
             .await
             .expect("url")
             .path()
-            .starts_with("/login"),
+            .starts_with("/ingreso"),
         "sent to log in"
     );
     type_into(&client, "email", "territorial.officer@vereda.test").await;
@@ -251,11 +251,11 @@ async fn an_officer_logs_in_sees_the_workspace_and_logs_out() {
 
     type_into(&client, "password", vereda_store::demo::DEMO_PASSWORD).await;
     click(&client, Locator::Id("login-submit")).await;
-    wait_for_url(&client, |url| url.ends_with("/staff")).await;
+    wait_for_url(&client, |url| url.ends_with("/personal")).await;
     assert_eq!(text_of(&client, "#role").await, "Profesional territorial");
 
     client
-        .goto(&format!("{base}/admin/users"))
+        .goto(&format!("{base}/personal/administracion/cuentas"))
         .await
         .expect("admin page");
     assert!(
@@ -266,14 +266,14 @@ async fn an_officer_logs_in_sees_the_workspace_and_logs_out() {
 
     click(&client, Locator::Id("logout")).await;
     assert!(client.find(Locator::Id("login-link")).await.is_ok(), "logged out");
-    client.goto(&format!("{base}/staff")).await.expect("staff");
+    client.goto(&format!("{base}/personal")).await.expect("staff");
     assert!(
         client
             .current_url()
             .await
             .expect("url")
             .path()
-            .starts_with("/login")
+            .starts_with("/ingreso")
     );
 
     client.close().await.expect("close");
@@ -354,13 +354,16 @@ async fn a_program_officer_screens_a_file_filters_by_reason_and_reads_why() {
     let (households, registries) = small_screening_files(files.path());
 
     client
-        .goto(&format!("{base}/staff/calls/1/screenings"))
+        .goto(&format!("{base}/personal/convocatorias/1/tamizajes"))
         .await
         .expect("screening form");
     type_into(&client, "email", "program.officer@vereda.test").await;
     type_into(&client, "password", vereda_store::demo::DEMO_PASSWORD).await;
     click(&client, Locator::Id("login-submit")).await;
-    wait_for_url(&client, |url| url.ends_with("/staff/calls/1/screenings")).await;
+    wait_for_url(&client, |url| {
+        url.ends_with("/personal/convocatorias/1/tamizajes")
+    })
+    .await;
     type_into(&client, "households", &households.display().to_string()).await;
     for (kind, path) in &registries {
         type_into(&client, &format!("registry_{kind}"), &path.display().to_string()).await;
@@ -405,7 +408,7 @@ async fn a_program_officer_screens_a_file_filters_by_reason_and_reads_why() {
     assert!(text_of(&client, "#results tbody").await.contains("G30"));
 
     click(&client, Locator::Css("#results tbody a.household-link")).await;
-    wait_for_url(&client, |url| url.contains("/staff/households/")).await;
+    wait_for_url(&client, |url| url.contains("/personal/hogares/")).await;
     assert!(text_of(&client, "h1").await.contains("G30"));
     assert_eq!(text_of(&client, "#decision").await, "No elegible: ART10A_PRIOR");
     let rule = text_of(&client, "#rule-ART10A_PRIOR").await;
@@ -480,7 +483,7 @@ async fn an_officer_records_a_measurement_another_approves_it_and_the_public_car
     let evidence = files.path().join("informe-interventoria.txt");
     std::fs::write(&evidence, "Informe de interventoría, marzo de 2023: 47 km.\n").expect("evidence");
     let card = "/proyectos/T06.60%2C61%2C62";
-    let indicator = "/staff/proyectos/T06.60%2C61%2C62/indicadores/3";
+    let indicator = "/personal/proyectos/T06.60%2C61%2C62/indicadores/3";
     let set_date = "document.getElementById('measured_on').value = arguments[0];";
 
     // 1. A territorial officer records a measurement: a wrong one first, then a good one.
@@ -550,7 +553,7 @@ async fn an_officer_records_a_measurement_another_approves_it_and_the_public_car
 
     // Four eyes: the queue shows the officer the measurement but no way to review it.
     client
-        .goto(&format!("{base}/staff/mediciones"))
+        .goto(&format!("{base}/personal/mediciones"))
         .await
         .expect("queue");
     let id = pending_measurement_id(&client, "T06.60,61,62 · 3.").await;
@@ -577,7 +580,7 @@ async fn an_officer_records_a_measurement_another_approves_it_and_the_public_car
     log_in_at(
         &client,
         &base,
-        "/staff/mediciones",
+        "/personal/mediciones",
         "territorial.director@vereda.test",
     )
     .await;
@@ -680,7 +683,10 @@ async fn fetched(client: &Client, path: &str) -> String {
 
 /// The path of the link of the calls list whose row has the call's code, ending in `suffix`.
 async fn call_link(client: &Client, base: &str, code: &str, suffix: &str) -> String {
-    client.goto(&format!("{base}/staff/calls")).await.expect("calls");
+    client
+        .goto(&format!("{base}/personal/convocatorias"))
+        .await
+        .expect("calls");
     let xpath = format!("//tr[td[1][normalize-space()='{code}']]//a[contains(@href, '/{suffix}')]");
     let link = client
         .wait()
@@ -728,7 +734,13 @@ async fn a_call_created_targeted_and_a_household_verified_eligible(client: &Clie
     std::fs::write(&pdf, SMALL_PDF).expect("pdf");
 
     // 1. A program officer creates a call of the general line for Caquetá.
-    log_in_at(&client, &base, "/staff/calls/new", "program.officer@vereda.test").await;
+    log_in_at(
+        &client,
+        &base,
+        "/personal/convocatorias/nueva",
+        "program.officer@vereda.test",
+    )
+    .await;
     wait_for(&client, "#call-form").await;
     client
         .find(Locator::Id("program"))
@@ -760,7 +772,7 @@ async fn a_call_created_targeted_and_a_household_verified_eligible(client: &Clie
         "the general line is the default"
     );
     click(&client, Locator::Css("#call-form button[type='submit']")).await;
-    wait_for_url(&client, |url| url.ends_with("/staff/calls")).await;
+    wait_for_url(&client, |url| url.ends_with("/personal/convocatorias")).await;
 
     // Its targeting: weights, a preview, then the technical document (Art. 8).
     let targeting = call_link(&client, &base, "PCDRT-2013-CAQ", "focalizacion").await;
@@ -802,7 +814,7 @@ async fn a_call_created_targeted_and_a_household_verified_eligible(client: &Clie
 
     // 2. A territorial officer records the notice of the offer in the demo call, which has
     // households.
-    log_in_at(&client, &base, "/staff", "territorial.officer@vereda.test").await;
+    log_in_at(&client, &base, "/personal", "territorial.officer@vereda.test").await;
     let verification = call_link(&client, &base, vereda_store::demo::DEMO_CALL_CODE, "verificacion").await;
     client
         .goto(&format!("{base}{verification}"))
@@ -836,7 +848,7 @@ async fn a_call_created_targeted_and_a_household_verified_eligible(client: &Clie
     )
     .await;
     wait_for_url(&client, |url| {
-        url.ends_with("/verificacion") && url.contains("/households/")
+        url.ends_with("/verificacion") && url.contains("/hogares/")
     })
     .await;
     wait_for(&client, "#document-form").await;
@@ -944,7 +956,7 @@ async fn a_call_created_targeted_and_a_household_verified_eligible(client: &Clie
         .expect("call id")
         .to_owned();
     client
-        .goto(&format!("{base}/staff/calls/{call_id}/comunicaciones"))
+        .goto(&format!("{base}/personal/convocatorias/{call_id}/comunicaciones"))
         .await
         .expect("letters");
     wait_for(&client, "#letters").await;
@@ -967,7 +979,13 @@ async fn a_formulation_judged_viable(client: &Client, base: &str) -> String {
     let second_member = "segunda.integrante@vereda.test";
 
     // The committee has two members: the administrator adds the second one.
-    log_in_at(client, base, "/admin/users", "admin@vereda.test").await;
+    log_in_at(
+        client,
+        base,
+        "/personal/administracion/cuentas",
+        "admin@vereda.test",
+    )
+    .await;
     type_into(client, "email", second_member).await;
     type_into(client, "display_name", "Segunda integrante del comité").await;
     client
@@ -980,7 +998,7 @@ async fn a_formulation_judged_viable(client: &Client, base: &str) -> String {
     type_into(client, "password", vereda_store::demo::DEMO_PASSWORD).await;
     click(
         client,
-        Locator::Css("form[action='/admin/users'] button[type='submit']"),
+        Locator::Css("form[action='/personal/administracion/cuentas'] button[type='submit']"),
     )
     .await;
     let xpath = format!("//table[@id='accounts']//td[normalize-space()='{second_member}']");
@@ -993,7 +1011,13 @@ async fn a_formulation_judged_viable(client: &Client, base: &str) -> String {
     log_out(client).await;
 
     // 3. A program officer starts a formulation from the cocoa example and submits it.
-    log_in_at(client, base, "/staff/formulations", "program.officer@vereda.test").await;
+    log_in_at(
+        client,
+        base,
+        "/personal/formulaciones",
+        "program.officer@vereda.test",
+    )
+    .await;
     client
         .find(Locator::Id("example"))
         .await
@@ -1011,7 +1035,7 @@ async fn a_formulation_judged_viable(client: &Client, base: &str) -> String {
     let id = id_in_url(client).await;
     click(client, Locator::Id("submit-formulation")).await;
     wait_for(client, "#read-only").await;
-    let procedure = format!("/staff/formulations/{id}/procedure");
+    let procedure = format!("/personal/formulaciones/{id}/procedimiento");
     log_out(client).await;
 
     // The families' endorsement (Art. 25), recorded by the territorial officer.
@@ -1038,7 +1062,7 @@ async fn a_formulation_judged_viable(client: &Client, base: &str) -> String {
     log_out(client).await;
 
     // A program officer convenes the committee with both members and puts it on the agenda.
-    log_in_at(client, base, "/staff/committee", "program.officer@vereda.test").await;
+    log_in_at(client, base, "/personal/comite", "program.officer@vereda.test").await;
     let held_on = days_ago(client, 1).await;
     set_value(client, "held_on", &held_on).await;
     type_into(client, "place", "Pasto").await;
@@ -1092,7 +1116,7 @@ async fn a_formulation_judged_viable(client: &Client, base: &str) -> String {
     wait_for(client, "#sign-form").await;
     click(client, Locator::Css("#sign-form button[type='submit']")).await;
     wait_for(client, "main:not(:has(#sign-form))").await;
-    let pdf = format!("{session}/minutes.pdf");
+    let pdf = format!("{session}/acta.pdf");
     assert_eq!(fetched(client, &pdf).await, "200 application/pdf");
     log_out(client).await;
     log_in_at(client, base, &session, second_member).await;
@@ -1142,7 +1166,13 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     log_out(&client).await;
 
     // The admin gives the demo director the office of Nariño (the cocoa project is in Tumaco).
-    log_in_at(&client, &base, "/admin/users", "admin@vereda.test").await;
+    log_in_at(
+        &client,
+        &base,
+        "/personal/administracion/cuentas",
+        "admin@vereda.test",
+    )
+    .await;
     let director = db
         .store
         .accounts()
@@ -1178,10 +1208,10 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     );
     type_into(&client, "motivation", "Concepto positivo del comité evaluador.").await;
     click(&client, Locator::Css("#award-form button[type='submit']")).await;
-    wait_for_url(&client, |url| url.ends_with("/award")).await;
+    wait_for_url(&client, |url| url.ends_with("/adjudicacion")).await;
     let resolution = text_of(&client, "main").await;
     assert!(resolution.contains("DT-NAR-"), "{resolution}");
-    let award_pdf = procedure.replace("/procedure", "/award.pdf");
+    let award_pdf = procedure.replace("/procedimiento", "/resolucion.pdf");
     assert_eq!(fetched(&client, &award_pdf).await, "200 application/pdf");
     log_out(&client).await;
 

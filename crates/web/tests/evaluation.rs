@@ -142,26 +142,26 @@ async fn the_api_needs_a_staff_session() {
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert_eq!(reply.json()["error"], "login_required");
 
-    let page = client.get("/staff/evaluations").await;
+    let page = client.get("/personal/evaluaciones").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert!(page.location.is_some_and(|l| l.starts_with("/login")));
+    assert!(page.location.is_some_and(|l| l.starts_with("/ingreso")));
 }
 
 #[tokio::test]
 async fn the_page_evaluates_an_uploaded_file() {
     let mut client = Client::with_demo().await;
     client.log_in_as(Role::TerritorialOfficer).await;
-    let dashboard = client.get("/staff").await;
-    assert!(dashboard.body.contains("href=\"/staff/evaluations\""));
+    let dashboard = client.get("/personal").await;
+    assert!(dashboard.body.contains("href=\"/personal/evaluaciones\""));
 
-    let form = client.get("/staff/evaluations").await;
+    let form = client.get("/personal/evaluaciones").await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("id=\"evaluation-form\""));
     let token = Client::csrf_in(&form.body);
 
     let reply = client
         .post_files(
-            "/staff/evaluations",
+            "/personal/evaluaciones",
             &[("csrf_token", &token), ("example", ""), ("rules", "")],
             &[("file", "cacao-tumaco.toml", COCOA_TOML.as_bytes())],
         )
@@ -181,7 +181,7 @@ async fn the_page_evaluates_an_uploaded_file() {
 
     let dairy = client
         .post_files(
-            "/staff/evaluations",
+            "/personal/evaluaciones",
             &[
                 ("csrf_token", &token),
                 ("example", "lecheria-san-vicente"),
@@ -195,7 +195,7 @@ async fn the_page_evaluates_an_uploaded_file() {
 
     let forged = client
         .post_files(
-            "/staff/evaluations",
+            "/personal/evaluaciones",
             &[("csrf_token", "forged"), ("example", "cacao-tumaco")],
             &[],
         )
@@ -212,7 +212,7 @@ async fn the_page_shows_the_problems_of_a_bad_file() {
     let land = serde_json::to_string(&with_land()).expect("JSON");
     let reply = client
         .post_files(
-            "/staff/evaluations",
+            "/personal/evaluaciones",
             &[("csrf_token", &token)],
             &[("file", "con-tierra.json", land.as_bytes())],
         )
@@ -225,7 +225,7 @@ async fn the_page_shows_the_problems_of_a_bad_file() {
 
     let broken = client
         .post_files(
-            "/staff/evaluations",
+            "/personal/evaluaciones",
             &[("csrf_token", &token)],
             &[("file", "roto.toml", b"frame = 3\n")],
         )
@@ -236,7 +236,7 @@ async fn the_page_shows_the_problems_of_a_bad_file() {
 
     let wrong_type = client
         .post_files(
-            "/staff/evaluations",
+            "/personal/evaluaciones",
             &[("csrf_token", &token)],
             &[("file", "hogares.csv", b"a,b\n")],
         )
@@ -245,7 +245,7 @@ async fn the_page_shows_the_problems_of_a_bad_file() {
     assert!(wrong_type.body.contains("hogares.csv"));
 
     let nothing = client
-        .post_files("/staff/evaluations", &[("csrf_token", &token)], &[])
+        .post_files("/personal/evaluaciones", &[("csrf_token", &token)], &[])
         .await;
     assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(nothing.body.contains("id=\"evaluation-errors\""));
@@ -268,7 +268,7 @@ async fn the_page_charts_the_sensitivity_and_downloads_the_evaluation() {
     let token = client.csrf().await;
     let reply = client
         .post_files(
-            "/staff/evaluations",
+            "/personal/evaluaciones",
             &[("csrf_token", &token), ("example", ""), ("rules", "")],
             &[("file", "cacao-tumaco.toml", COCOA_TOML.as_bytes())],
         )
@@ -299,7 +299,7 @@ async fn the_page_charts_the_sensitivity_and_downloads_the_evaluation() {
         ("rules", ""),
     ];
     let pdf = client
-        .post_form("/staff/evaluations/export?format=pdf", &fields)
+        .post_form("/personal/evaluaciones/exportar?format=pdf", &fields)
         .await;
     assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.body);
     assert_eq!(pdf.content_type, "application/pdf");
@@ -317,7 +317,7 @@ async fn the_page_charts_the_sensitivity_and_downloads_the_evaluation() {
     assert!(pdf_disposition.contains(".pdf"));
 
     let xlsx = client
-        .post_form("/staff/evaluations/export?format=xlsx", &fields)
+        .post_form("/personal/evaluaciones/exportar?format=xlsx", &fields)
         .await;
     assert_eq!(xlsx.status, StatusCode::OK, "{}", xlsx.body);
     assert!(xlsx.content_type.contains("spreadsheetml"));
@@ -328,7 +328,7 @@ async fn the_page_charts_the_sensitivity_and_downloads_the_evaluation() {
 
     let forged = client
         .post_form(
-            "/staff/evaluations/export?format=pdf",
+            "/personal/evaluaciones/exportar?format=pdf",
             &[("csrf_token", "forged"), ("name", "a.toml"), ("text", COCOA_TOML)],
         )
         .await;

@@ -1,4 +1,4 @@
-//! In-process tests of the step-by-step formulation pages (`/staff/formulations`).
+//! In-process tests of the step-by-step formulation pages (`/personal/formulaciones`).
 
 mod support;
 
@@ -54,13 +54,13 @@ async fn returned_by_the_committee(client: &Client, id: i32, reason: &str) {
 /// Logs in as a role that edits formulations and creates one from the cocoa example.
 async fn cocoa_draft(client: &mut Client) -> i32 {
     client.log_in_as(Role::ProgramOfficer).await;
-    let list = client.get("/staff/formulations").await;
+    let list = client.get("/personal/formulaciones").await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.body);
     assert!(list.body.contains("id=\"new-formulation\""), "{}", list.body);
     let token = Client::csrf_in(&list.body);
     let created = client
         .post_files(
-            "/staff/formulations",
+            "/personal/formulaciones",
             &[("csrf_token", &token), ("example", "cacao-tumaco")],
             &[],
         )
@@ -98,7 +98,7 @@ async fn a_formulation_is_edited_step_by_step_and_submitted() {
     let mut client = Client::with_demo().await;
     let id = cocoa_draft(&mut client).await;
     let token = client.csrf().await;
-    let base = format!("/staff/formulations/{id}");
+    let base = format!("/personal/formulaciones/{id}");
 
     let page = client.get(&base).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
@@ -108,13 +108,13 @@ async fn a_formulation_is_edited_step_by_step_and_submitted() {
         "the review evaluates the draft"
     );
     assert!(page.body.contains("id=\"submit-formulation\""));
-    let listed = client.get("/staff/formulations").await;
+    let listed = client.get("/personal/formulaciones").await;
     assert!(listed.body.contains("NAR-TUM-2013-001"));
 
     // Step 1: a new title is saved in place; the draft stays version 1.
     let saved = client
         .post_form(
-            &format!("{base}/steps/1"),
+            &format!("{base}/pasos/1"),
             &[
                 ("csrf_token", &token),
                 ("frame.title", "Cacao renovado en Tumaco"),
@@ -135,7 +135,7 @@ async fn a_formulation_is_edited_step_by_step_and_submitted() {
         .len();
     let added = client
         .post_form(
-            &format!("{base}/steps/4"),
+            &format!("{base}/pasos/4"),
             &[("csrf_token", &token), ("add", "budget")],
         )
         .await;
@@ -147,7 +147,7 @@ async fn a_formulation_is_edited_step_by_step_and_submitted() {
     let row = format!("budget[{lines}]");
     let land = client
         .post_form(
-            &format!("{base}/steps/4"),
+            &format!("{base}/pasos/4"),
             &[
                 ("csrf_token", &token),
                 (&format!("{row}.category"), "land"),
@@ -172,32 +172,32 @@ async fn a_formulation_is_edited_step_by_step_and_submitted() {
     assert!(problems.contains("18.4"), "{problems}");
     assert!(!page.body.contains("id=\"submit-formulation\""));
     let refused = client
-        .post_form(&format!("{base}/submit"), &[("csrf_token", &token)])
+        .post_form(&format!("{base}/radicar"), &[("csrf_token", &token)])
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Remove the line again and submit: the page becomes read-only.
     let removed = client
         .post_form(
-            &format!("{base}/steps/4"),
+            &format!("{base}/pasos/4"),
             &[("csrf_token", &token), ("remove", &row)],
         )
         .await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
     let submitted = client
-        .post_form(&format!("{base}/submit"), &[("csrf_token", &token)])
+        .post_form(&format!("{base}/radicar"), &[("csrf_token", &token)])
         .await;
     assert_eq!(submitted.status, StatusCode::SEE_OTHER, "{}", submitted.body);
     let page = client.get(&base).await;
     assert!(page.body.contains("id=\"read-only\""));
-    assert!(!page.body.contains(&format!("action=\"{base}/steps/1\"")) || page.body.contains(" disabled"));
+    assert!(!page.body.contains(&format!("action=\"{base}/pasos/1\"")) || page.body.contains(" disabled"));
     assert!(!page.body.contains("id=\"save-1\""));
     assert!(!page.body.contains("id=\"submit-formulation\""));
 
     // A submitted formulation is frozen: the page refuses to save it.
     let frozen = client
         .post_form(
-            &format!("{base}/steps/1"),
+            &format!("{base}/pasos/1"),
             &[("csrf_token", &token), ("frame.title", "Otro título")],
         )
         .await;
@@ -206,14 +206,14 @@ async fn a_formulation_is_edited_step_by_step_and_submitted() {
 
     // Returned by the committee, the next save is version 2; version 1 stays readable.
     let double = client
-        .post_form(&format!("{base}/submit"), &[("csrf_token", &token)])
+        .post_form(&format!("{base}/radicar"), &[("csrf_token", &token)])
         .await;
     assert_eq!(double.status, StatusCode::CONFLICT);
     assert!(double.body.contains("solo un borrador se presenta al comité"));
     returned_by_the_committee(&client, id, "Falta el plan de crédito").await;
     let again = client
         .post_form(
-            &format!("{base}/steps/1"),
+            &format!("{base}/pasos/1"),
             &[("csrf_token", &token), ("frame.title", "Cacao corregido")],
         )
         .await;
@@ -226,7 +226,7 @@ async fn a_formulation_is_edited_step_by_step_and_submitted() {
     assert!(old.body.contains("Cacao renovado en Tumaco"));
     assert!(!old.body.contains("id=\"save-1\""));
 
-    let full = client.get(&format!("{base}/evaluation?version=1")).await;
+    let full = client.get(&format!("{base}/evaluacion?version=1")).await;
     assert_eq!(full.status, StatusCode::OK, "{}", full.body);
 }
 
@@ -237,25 +237,25 @@ async fn a_role_that_does_not_formulate_cannot_save() {
     client.forget_session();
     client.log_in_as(Role::CommitteeMember).await;
     let token = client.csrf().await;
-    let page = client.get(&format!("/staff/formulations/{id}")).await;
+    let page = client.get(&format!("/personal/formulaciones/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("id=\"save-1\""));
     let refused = client
         .post_form(
-            &format!("/staff/formulations/{id}/steps/1"),
+            &format!("/personal/formulaciones/{id}/pasos/1"),
             &[("csrf_token", &token), ("frame.title", "No")],
         )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let created = client
         .post_files(
-            "/staff/formulations",
+            "/personal/formulaciones",
             &[("csrf_token", &token), ("example", "cacao-tumaco")],
             &[],
         )
         .await;
     assert_eq!(created.status, StatusCode::FORBIDDEN);
-    let staff = client.get("/staff").await;
+    let staff = client.get("/personal").await;
     assert!(staff.body.contains("id=\"formulations-link\""));
 }
 
@@ -266,7 +266,7 @@ async fn a_skeleton_lists_its_problems_and_bad_numbers_are_refused() {
     let token = client.csrf().await;
     let created = client
         .post_files(
-            "/staff/formulations",
+            "/personal/formulaciones",
             &[
                 ("csrf_token", &token),
                 ("code", "ANT-SV-2014-009"),
@@ -285,7 +285,7 @@ async fn a_skeleton_lists_its_problems_and_bad_numbers_are_refused() {
     assert!(page.body.contains("id=\"problems-all\""));
     let bad = client
         .post_form(
-            &format!("{base}/steps/1"),
+            &format!("{base}/pasos/1"),
             &[("csrf_token", &token), ("frame.typology", "dos")],
         )
         .await;
@@ -293,7 +293,7 @@ async fn a_skeleton_lists_its_problems_and_bad_numbers_are_refused() {
     assert!(bad.body.contains("frame.typology"));
     let duplicate = client
         .post_files(
-            "/staff/formulations",
+            "/personal/formulaciones",
             &[("csrf_token", &token), ("code", "ANT-SV-2014-009")],
             &[],
         )
@@ -348,7 +348,7 @@ mod screened {
 
     /// Screens the golden households into call 1 and waits for the run to succeed.
     pub async fn screen_golden_households(client: &mut Client) {
-        let form = client.get("/staff/calls/1/screenings").await;
+        let form = client.get("/personal/convocatorias/1/tamizajes").await;
         assert_eq!(form.status, StatusCode::OK, "{}", form.body);
         let token = Client::csrf_in(&form.body);
         let households = golden_households();
@@ -368,7 +368,7 @@ mod screened {
         );
         let reply = client
             .post_files(
-                "/staff/calls/1/screenings",
+                "/personal/convocatorias/1/tamizajes",
                 &[("csrf_token", &token), ("as_of", "2013-06-01")],
                 &files,
             )
@@ -378,7 +378,7 @@ mod screened {
             .location
             .as_deref()
             .and_then(|l| {
-                l.trim_start_matches("/staff/screenings/")
+                l.trim_start_matches("/personal/tamizajes/")
                     .split('?')
                     .next()?
                     .parse()
@@ -405,7 +405,7 @@ async fn the_households_take_their_percentage_and_cap_from_the_screening() {
     let id = cocoa_draft(&mut client).await;
     screened::screen_golden_households(&mut client).await;
     let token = client.csrf().await;
-    let base = format!("/staff/formulations/{id}");
+    let base = format!("/personal/formulaciones/{id}");
     let page = client.get(&base).await;
     assert!(page.body.contains("id=\"take-screening\""), "{}", page.body);
     assert!(page.body.contains("Tomar porcentaje y tope de la focalización"));
@@ -414,7 +414,7 @@ async fn the_households_take_their_percentage_and_cap_from_the_screening() {
     // Without a call there is nothing to take from.
     let no_call = client
         .post_form(
-            &format!("{base}/steps/3"),
+            &format!("{base}/pasos/3"),
             &[("csrf_token", &token), ("call_id", ""), ("take_screening", "1")],
         )
         .await;
@@ -428,7 +428,7 @@ async fn the_households_take_their_percentage_and_cap_from_the_screening() {
 
     let taken = client
         .post_form(
-            &format!("{base}/steps/3"),
+            &format!("{base}/pasos/3"),
             &[
                 ("csrf_token", &token),
                 ("frame.households[0].id", "G05"),
@@ -528,7 +528,7 @@ async fn the_households_take_their_percentage_and_cap_from_the_screening() {
         .expect("call");
     let changed = client
         .post_form(
-            &format!("{base}/steps/3"),
+            &format!("{base}/pasos/3"),
             &[("csrf_token", &token), ("call_id", &other.id.to_string())],
         )
         .await;
@@ -571,12 +571,12 @@ async fn prices_are_read_the_colombian_way_and_an_ambiguous_one_keeps_the_other_
     let mut client = Client::with_demo().await;
     let id = cocoa_draft(&mut client).await;
     let token = client.csrf().await;
-    let base = format!("/staff/formulations/{id}");
+    let base = format!("/personal/formulaciones/{id}");
 
     // "6.500" is six thousand five hundred pesos, and the form shows it back that way.
     let saved = client
         .post_form(
-            &format!("{base}/steps/4"),
+            &format!("{base}/pasos/4"),
             &[("csrf_token", &token), ("budget[0].unit_price", "6.500")],
         )
         .await;
@@ -589,7 +589,7 @@ async fn prices_are_read_the_colombian_way_and_an_ambiguous_one_keeps_the_other_
     // "1,234" could be 1.234 or 1234: refused beside its field, every edit kept, nothing saved.
     let refused = client
         .post_form(
-            &format!("{base}/steps/4"),
+            &format!("{base}/pasos/4"),
             &[
                 ("csrf_token", &token),
                 ("budget[0].description", "Plántulas de otro vivero"),
@@ -625,7 +625,7 @@ async fn prices_are_read_the_colombian_way_and_an_ambiguous_one_keeps_the_other_
     // The same edits with the price written unambiguously are saved together.
     let fixed = client
         .post_form(
-            &format!("{base}/steps/4"),
+            &format!("{base}/pasos/4"),
             &[
                 ("csrf_token", &token),
                 ("budget[0].description", "Plántulas de otro vivero"),

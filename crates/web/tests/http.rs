@@ -19,7 +19,7 @@ async fn the_home_page_is_spanish_and_switches_to_english() {
     );
     assert!(home.body.contains("EUR 22.500.000"));
 
-    let switch = client.get("/lang/en?next=/municipios").await;
+    let switch = client.get("/idioma/en?next=/municipios").await;
     assert_eq!(switch.status, StatusCode::SEE_OTHER);
     assert_eq!(switch.location.as_deref(), Some("/municipios"));
     let english = client.get("/").await;
@@ -31,7 +31,7 @@ async fn the_home_page_is_spanish_and_switches_to_english() {
     );
     assert!(english.body.contains("EUR 22,500,000"));
 
-    let unsafe_next = client.get("/lang/es?next=//evil.example").await;
+    let unsafe_next = client.get("/idioma/es?next=//evil.example").await;
     assert_eq!(unsafe_next.location.as_deref(), Some("/"));
 }
 
@@ -200,12 +200,12 @@ async fn login_refuses_wrong_passwords_in_spanish_and_keeps_no_session() {
         .log_in("ADMIN@vereda.test", vereda_store::demo::DEMO_PASSWORD)
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
-    assert_eq!(ok.location.as_deref(), Some("/staff"));
+    assert_eq!(ok.location.as_deref(), Some("/personal"));
     let me = client.get("/api/v1/me").await.json();
     assert_eq!(me["role"], "admin");
 
     let token = client.csrf().await;
-    let out = client.post_form("/logout", &[("csrf_token", &token)]).await;
+    let out = client.post_form("/salida", &[("csrf_token", &token)]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     assert_eq!(client.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
 }
@@ -213,11 +213,11 @@ async fn login_refuses_wrong_passwords_in_spanish_and_keeps_no_session() {
 #[tokio::test]
 async fn forms_without_the_sessions_token_are_refused() {
     let mut client = Client::with_demo().await;
-    let form = client.get("/login").await;
+    let form = client.get("/ingreso").await;
     assert!(Client::csrf_in(&form.body).len() >= 32);
     let forged = client
         .post_form(
-            "/login",
+            "/ingreso",
             &[
                 ("email", "admin@vereda.test"),
                 ("password", vereda_store::demo::DEMO_PASSWORD),
@@ -231,7 +231,7 @@ async fn forms_without_the_sessions_token_are_refused() {
     client.log_in_as(Role::Admin).await;
     let create = client
         .post_form(
-            "/admin/users",
+            "/personal/administracion/cuentas",
             &[
                 ("email", "x@vereda.test"),
                 ("display_name", ""),
@@ -242,14 +242,14 @@ async fn forms_without_the_sessions_token_are_refused() {
         )
         .await;
     assert_eq!(create.status, StatusCode::FORBIDDEN);
-    let logout = client.post_form("/logout", &[("csrf_token", "")]).await;
+    let logout = client.post_form("/salida", &[("csrf_token", "")]).await;
     assert_eq!(logout.status, StatusCode::FORBIDDEN);
 }
 
 /// Every staff page and endpoint, and the roles that may open it.
 const GUARDED: &[(&str, &[Role])] = &[
     (
-        "/staff",
+        "/personal",
         &[
             Role::Admin,
             Role::ProgramOfficer,
@@ -262,7 +262,7 @@ const GUARDED: &[(&str, &[Role])] = &[
         ],
     ),
     (
-        "/staff/calls",
+        "/personal/convocatorias",
         &[
             Role::Admin,
             Role::ProgramOfficer,
@@ -275,7 +275,7 @@ const GUARDED: &[(&str, &[Role])] = &[
         ],
     ),
     (
-        "/staff/calls/1/households",
+        "/personal/convocatorias/1/hogares",
         &[
             Role::Admin,
             Role::ProgramOfficer,
@@ -288,7 +288,7 @@ const GUARDED: &[(&str, &[Role])] = &[
         ],
     ),
     (
-        "/staff/calls/1/screenings",
+        "/personal/convocatorias/1/tamizajes",
         &[
             Role::Admin,
             Role::ProgramOfficer,
@@ -300,9 +300,12 @@ const GUARDED: &[(&str, &[Role])] = &[
             Role::Auditor,
         ],
     ),
-    ("/staff/audit", &[Role::Admin, Role::Oversight, Role::Auditor]),
-    ("/admin/users", &[Role::Admin]),
-    ("/admin/ipm", &[Role::Admin]),
+    (
+        "/personal/auditoria",
+        &[Role::Admin, Role::Oversight, Role::Auditor],
+    ),
+    ("/personal/administracion/cuentas", &[Role::Admin]),
+    ("/personal/administracion/ipm", &[Role::Admin]),
     (
         "/api/v1/calls",
         &[
@@ -344,12 +347,12 @@ async fn anonymous_visitors_go_to_login_and_the_api_answers_401() {
             assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path}");
             assert_eq!(
                 reply.location,
-                Some(format!("/login?next={}", vereda_web::error::urlencode(path))),
+                Some(format!("/ingreso?next={}", vereda_web::error::urlencode(path))),
                 "{path}"
             );
         }
     }
-    for post in ["/admin/users", "/logout"] {
+    for post in ["/personal/administracion/cuentas", "/salida"] {
         let reply = client.post_form(post, &[("csrf_token", "x")]).await;
         assert!(
             matches!(
@@ -386,7 +389,7 @@ async fn an_admin_creates_accounts_and_the_audit_log_records_it() {
     let token = client.csrf().await;
     let created = client
         .post_form(
-            "/admin/users",
+            "/personal/administracion/cuentas",
             &[
                 ("email", "Nuevo@Agencia.gov.co"),
                 ("display_name", "Nuevo"),
@@ -399,7 +402,7 @@ async fn an_admin_creates_accounts_and_the_audit_log_records_it() {
     assert_eq!(created.status, StatusCode::SEE_OTHER);
     assert!(
         client
-            .get("/admin/users")
+            .get("/personal/administracion/cuentas")
             .await
             .body
             .contains("nuevo@agencia.gov.co")
@@ -407,7 +410,7 @@ async fn an_admin_creates_accounts_and_the_audit_log_records_it() {
 
     let duplicate = client
         .post_form(
-            "/admin/users",
+            "/personal/administracion/cuentas",
             &[
                 ("email", "nuevo@agencia.gov.co"),
                 ("display_name", ""),
@@ -425,7 +428,7 @@ async fn an_admin_creates_accounts_and_the_audit_log_records_it() {
     );
     let bad_role = client
         .post_form(
-            "/admin/users",
+            "/personal/administracion/cuentas",
             &[
                 ("email", "otro@agencia.gov.co"),
                 ("display_name", ""),
@@ -452,13 +455,13 @@ async fn an_admin_creates_accounts_and_the_audit_log_records_it() {
 async fn an_admin_imports_the_ipm_and_a_bad_file_changes_nothing() {
     let mut client = Client::with_demo().await;
     client.log_in_as(Role::Admin).await;
-    let form = client.get("/admin/ipm").await;
+    let form = client.get("/personal/administracion/ipm").await;
     let token = Client::csrf_in(&form.body);
 
     let bad = b"dane_code,ipm_total,ipm_urban,ipm_rural\n18001,40.5,30.1,60.2\n99999,12,,\n";
     let rejected = client
         .post_multipart(
-            "/admin/ipm",
+            "/personal/administracion/ipm",
             &[("csrf_token", &token), ("reference_year", "2018")],
             ("ipm.csv", bad),
         )
@@ -475,7 +478,7 @@ async fn an_admin_imports_the_ipm_and_a_bad_file_changes_nothing() {
     let good = b"dane_code,ipm_total,ipm_urban,ipm_rural\n18001,40.5,30.1,60.2\n76001,11.9,10.1,30.5\n";
     let imported = client
         .post_multipart(
-            "/admin/ipm",
+            "/personal/administracion/ipm",
             &[("csrf_token", &token), ("reference_year", "2018")],
             ("ipm.csv", good),
         )
@@ -490,7 +493,11 @@ async fn an_admin_imports_the_ipm_and_a_bad_file_changes_nothing() {
     assert_eq!(florencia[0]["ipm"]["total"], "40.5");
 
     let forged = client
-        .post_multipart("/admin/ipm", &[("csrf_token", "forged")], ("ipm.csv", good))
+        .post_multipart(
+            "/personal/administracion/ipm",
+            &[("csrf_token", "forged")],
+            ("ipm.csv", good),
+        )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }
@@ -502,7 +509,7 @@ async fn staff_see_the_demo_call_and_its_households() {
     let calls = client.get("/api/v1/calls").await.json();
     assert_eq!(calls[0]["smmlv_cop"], "589500");
     assert_eq!(calls[0]["households"], 9);
-    let page = client.get("/staff/calls/1/households").await;
+    let page = client.get("/personal/convocatorias/1/hogares").await;
     assert!(page.body.contains("María Fernanda Cuéllar Rojas"));
     assert!(
         page.body.contains("1.117.234.561"),
@@ -510,10 +517,10 @@ async fn staff_see_the_demo_call_and_its_households() {
     );
     client.forget_session();
     client.log_in_as(Role::Auditor).await;
-    let masked = client.get("/staff/calls/1/households").await;
+    let masked = client.get("/personal/convocatorias/1/hogares").await;
     assert!(masked.body.contains("•••••••561") && !masked.body.contains("1.117.234.561"));
     assert_eq!(
-        client.get("/staff/calls/99/households").await.status,
+        client.get("/personal/convocatorias/99/hogares").await.status,
         StatusCode::NOT_FOUND
     );
 }
@@ -552,7 +559,7 @@ async fn an_admin_assigns_a_territorial_office_to_an_account() {
         .find(|o| o.department_code == "52")
         .expect("Nariño");
     let csrf = client.csrf().await;
-    let path = format!("/admin/users/{}/office", director.id);
+    let path = format!("/personal/administracion/cuentas/{}/oficina", director.id);
     let unknown = client
         .post_form(&path, &[("csrf_token", &csrf), ("office", "999")])
         .await;
@@ -567,7 +574,7 @@ async fn an_admin_assigns_a_territorial_office_to_an_account() {
     assert_eq!(assigned.status, StatusCode::SEE_OTHER);
     let account = store.account(director.id).await.expect("read").expect("account");
     assert_eq!(account.territorial_office_id, Some(narino.id));
-    let page = client.get("/admin/users").await.body;
+    let page = client.get("/personal/administracion/cuentas").await.body;
     assert!(page.contains(&format!("<option value=\"{}\" selected>", narino.id)));
 
     client.forget_session();

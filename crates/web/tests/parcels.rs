@@ -52,7 +52,7 @@ async fn setup() -> Setup {
 impl Setup {
     fn path(&self, tail: &str) -> String {
         format!(
-            "/staff/households/{}/predios/{}{tail}",
+            "/personal/hogares/{}/predios/{}{tail}",
             self.household, self.parcel
         )
     }
@@ -256,7 +256,7 @@ async fn the_field_visit_form_checks_coordinates_conditions_and_photos() {
     // The household's page shows the block, with a link to the parcel.
     let household = s
         .client
-        .get(&format!("/staff/households/{}/verificacion", s.household))
+        .get(&format!("/personal/hogares/{}/verificacion", s.household))
         .await;
     assert!(household.body.contains(&s.path("")));
     assert!(household.body.contains("(Art. 13.5)"));
@@ -289,7 +289,7 @@ async fn the_field_visit_form_checks_coordinates_conditions_and_photos() {
 
     let timeline = s
         .client
-        .get(&format!("/staff/households/{}/historia", s.household))
+        .get(&format!("/personal/hogares/{}/historia", s.household))
         .await;
     assert!(timeline.body.contains("Visita de campo al predio (Art. 13)"));
 }

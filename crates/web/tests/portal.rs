@@ -59,7 +59,7 @@ async fn the_card_shows_every_section_of_the_seed_and_is_reached_from_home() {
         card.body.len()
     );
 
-    client.get("/lang/en?next=/").await;
+    client.get("/idioma/en?next=/").await;
     let english = client.get(CARD).await;
     assert!(english.body.contains("Featured indicators"));
     assert!(english.body.contains("September 2022"));
@@ -86,7 +86,7 @@ async fn unknown_projects_get_a_404_page_in_the_visitors_language() {
     assert_eq!(spanish.status, StatusCode::NOT_FOUND);
     assert!(spanish.body.contains("<html lang=\"es\">"));
     assert!(spanish.body.contains("No fue posible atender la solicitud"));
-    client.get("/lang/en?next=/").await;
+    client.get("/idioma/en?next=/").await;
     let english = client.get("/proyectos/NO-EXISTE/indicadores/1").await;
     assert_eq!(english.status, StatusCode::NOT_FOUND);
     assert!(english.body.contains("<html lang=\"en\">"));
@@ -203,9 +203,9 @@ async fn no_public_page_or_export_shows_a_document_number_a_score_or_an_address(
         .into_iter()
         .map(str::to_owned)
         .collect();
-    let private = ["/staff", "/admin", "/login", "/logout", "/lang/"];
+    let private = ["/personal", "/ingreso", "/salida", "/idioma/"];
     for lang in ["es", "en"] {
-        client.get(&format!("/lang/{lang}?next=/")).await;
+        client.get(&format!("/idioma/{lang}?next=/")).await;
         seen.clear();
         queue.extend(["/".to_owned()]);
         while let Some(path) = queue.pop_front() {
@@ -238,7 +238,7 @@ async fn no_public_page_or_export_shows_a_document_number_a_score_or_an_address(
 }
 
 async fn officer_on_indicator(client: &mut Client, number: i32) -> (String, String) {
-    let path = format!("/staff/proyectos/T06.60%2C61%2C62/indicadores/{number}");
+    let path = format!("/personal/proyectos/T06.60%2C61%2C62/indicadores/{number}");
     let page = client.get(&path).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     (path, Client::csrf_in(&page.body))
@@ -251,7 +251,7 @@ async fn bad_measurements_get_form_errors_and_store_nothing() {
     let (path, csrf) = officer_on_indicator(&mut client, 3).await;
     let before = client.get("/api/v1/open-data/measurements.csv").await.body;
     let pending_before = client
-        .get("/staff/mediciones")
+        .get("/personal/mediciones")
         .await
         .body
         .matches("class=\"card\"")
@@ -317,7 +317,7 @@ async fn bad_measurements_get_form_errors_and_store_nothing() {
         before
     );
     let pending_after = client
-        .get("/staff/mediciones")
+        .get("/personal/mediciones")
         .await
         .body
         .matches("class=\"card\"")
@@ -365,7 +365,7 @@ async fn a_measurement_counts_once_another_officer_approves_it() {
         )
         .await;
     assert_eq!(submitted.status, StatusCode::SEE_OTHER, "{}", submitted.body);
-    let queue = client.get("/staff/mediciones").await.body;
+    let queue = client.get("/personal/mediciones").await.body;
     let mine = section(&queue, "T06.60,61,62 · 3.", "</li>");
     assert!(
         !mine.contains("id=\"approve-"),
@@ -387,7 +387,7 @@ async fn a_measurement_counts_once_another_officer_approves_it() {
     let csrf = client.csrf().await;
     let own = client
         .post_form(
-            &format!("/staff/mediciones/{id}/revision"),
+            &format!("/personal/mediciones/{id}/revision"),
             &[("csrf_token", &csrf), ("decision", "approve")],
         )
         .await;
@@ -399,7 +399,7 @@ async fn a_measurement_counts_once_another_officer_approves_it() {
     let evidence_path = format!(
         "/documentos/{}",
         between(
-            &client.get("/staff/mediciones").await.body,
+            &client.get("/personal/mediciones").await.body,
             "href=\"/documentos/",
             "\""
         )
@@ -410,14 +410,14 @@ async fn a_measurement_counts_once_another_officer_approves_it() {
     assert!(evidence.body.starts_with("%PDF-1.4"));
     let approved = client
         .post_form(
-            &format!("/staff/mediciones/{id}/revision"),
+            &format!("/personal/mediciones/{id}/revision"),
             &[("csrf_token", &csrf), ("decision", "approve")],
         )
         .await;
     assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
     let twice = client
         .post_form(
-            &format!("/staff/mediciones/{id}/revision"),
+            &format!("/personal/mediciones/{id}/revision"),
             &[("csrf_token", &csrf), ("decision", "approve")],
         )
         .await;

@@ -46,12 +46,12 @@ async fn records_are_checked_listed_and_linked_to_a_formulation_of_the_call() {
     let first = formulation(&client, call_id, "PREP-1").await;
     let second = formulation(&client, call_id, "PREP-2").await;
     client.log_in_as(Role::Admin).await;
-    let page = client.get(&format!("/staff/formulations/{first}")).await;
+    let page = client.get(&format!("/personal/formulaciones/{first}")).await;
     assert!(
         page.body
-            .contains(&format!("/staff/formulations/{first}/preparacion"))
+            .contains(&format!("/personal/formulaciones/{first}/preparacion"))
     );
-    let path = format!("/staff/formulations/{first}/preparacion");
+    let path = format!("/personal/formulaciones/{first}/preparacion");
     let list = client.get(&path).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(

@@ -69,7 +69,7 @@ async fn state(client: &Client, id: i32) -> ProcedureState {
 async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     let mut client = Client::with_demo().await;
     let id = submitted(&client).await;
-    let procedure = format!("/staff/formulations/{id}/procedure");
+    let procedure = format!("/personal/formulaciones/{id}/procedimiento");
 
     // Art. 25: the territorial officer records the endorsement; a minority is refused (422).
     client.log_in_as(Role::TerritorialOfficer).await;
@@ -77,7 +77,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("id=\"endorsement-form\""), "{}", page.body);
     let token = Client::csrf_in(&page.body);
-    let endorse = format!("/staff/formulations/{id}/endorsement");
+    let endorse = format!("/personal/formulaciones/{id}/aval");
     let endorsement = |families| {
         [
             ("csrf_token", token.as_str()),
@@ -107,7 +107,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     // Convening the committee is not the officer's to do (403).
     let session_try = client
         .post_form(
-            "/staff/committee",
+            "/personal/comite",
             &[("csrf_token", &token), ("held_on", "2013-10-01"), ("place", "x")],
         )
         .await;
@@ -132,12 +132,12 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     client.forget_session();
     client.log_in_as(Role::CommitteeMember).await;
     let token = client.csrf().await;
-    let list = client.get("/staff/committee").await;
+    let list = client.get("/personal/comite").await;
     assert!(list.body.contains("id=\"session-form\""), "{}", list.body);
     let (first_text, second_text) = (first.to_string(), second.id.to_string());
     let created = client
         .post_form(
-            "/staff/committee",
+            "/personal/comite",
             &[
                 ("csrf_token", &token),
                 ("held_on", "2013-10-01"),
@@ -185,7 +185,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     let item = minutes.agenda[0].id;
     let concept = client
         .post_form(
-            &format!("{session}/concepts/{item}"),
+            &format!("{session}/conceptos/{item}"),
             &[
                 ("csrf_token", &token),
                 ("concept", "positive"),
@@ -197,7 +197,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     assert_eq!(concept.status, StatusCode::SEE_OTHER, "{}", concept.body);
     let twice = client
         .post_form(
-            &format!("{session}/concepts/{item}"),
+            &format!("{session}/conceptos/{item}"),
             &[
                 ("csrf_token", &token),
                 ("concept", "negative"),
@@ -210,17 +210,17 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     assert_eq!(state(&client, id).await, ProcedureState::Viable);
     let closed = client
         .post_form(
-            &format!("{session}/close"),
+            &format!("{session}/acta"),
             &[("csrf_token", &token), ("lock_version", "1")],
         )
         .await;
     assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
     let signed = client
-        .post_form(&format!("{session}/sign"), &[("csrf_token", &token)])
+        .post_form(&format!("{session}/firma"), &[("csrf_token", &token)])
         .await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
     let again = client
-        .post_form(&format!("{session}/sign"), &[("csrf_token", &token)])
+        .post_form(&format!("{session}/firma"), &[("csrf_token", &token)])
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
     assert!(
@@ -231,9 +231,9 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         again.body
     );
     // The same refusal speaks English to a visitor who chose it.
-    client.get("/lang/en?next=/").await;
+    client.get("/idioma/en?next=/").await;
     let in_english = client
-        .post_form(&format!("{session}/sign"), &[("csrf_token", &token)])
+        .post_form(&format!("{session}/firma"), &[("csrf_token", &token)])
         .await;
     assert_eq!(in_english.status, StatusCode::CONFLICT);
     assert!(
@@ -257,8 +257,8 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
             .body
             .contains(vereda_messages::Lang::En.t("procedure-error-already_signed"))
     );
-    client.get("/lang/es?next=/").await;
-    let pdf = client.get(&format!("{session}/minutes.pdf")).await;
+    client.get("/idioma/es?next=/").await;
+    let pdf = client.get(&format!("{session}/acta.pdf")).await;
     assert_eq!(pdf.status, StatusCode::OK);
     assert_eq!(pdf.content_type, "application/pdf");
 
@@ -301,7 +301,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         ("obligations", ""),
     ];
     let elsewhere = client
-        .post_form(&format!("/staff/formulations/{id}/award"), &award_form)
+        .post_form(&format!("/personal/formulaciones/{id}/adjudicacion"), &award_form)
         .await;
     assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "{}", elsewhere.body);
     client
@@ -311,7 +311,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         .await
         .expect("office");
     let unsigned = client
-        .post_form(&format!("/staff/formulations/{id}/award"), &award_form)
+        .post_form(&format!("/personal/formulaciones/{id}/adjudicacion"), &award_form)
         .await;
     assert_eq!(unsigned.status, StatusCode::CONFLICT, "{}", unsigned.body);
     assert!(
@@ -337,7 +337,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     let mut ambiguous = award_form;
     ambiguous[5] = ("guarantee", "5,000");
     let refused = client
-        .post_form(&format!("/staff/formulations/{id}/award"), &ambiguous)
+        .post_form(&format!("/personal/formulaciones/{id}/adjudicacion"), &ambiguous)
         .await;
     assert_eq!(
         refused.status,
@@ -347,7 +347,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     );
     assert_eq!(state(&client, id).await, ProcedureState::Viable);
     let awarded = client
-        .post_form(&format!("/staff/formulations/{id}/award"), &award_form)
+        .post_form(&format!("/personal/formulaciones/{id}/adjudicacion"), &award_form)
         .await;
     assert_eq!(awarded.status, StatusCode::SEE_OTHER, "{}", awarded.body);
     let award = client
@@ -365,17 +365,21 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
             rust_decimal::Decimal::from(5_000_000)
         )
     );
-    let resolution = client.get(&format!("/staff/formulations/{id}/award")).await;
+    let resolution = client
+        .get(&format!("/personal/formulaciones/{id}/adjudicacion"))
+        .await;
     assert_eq!(resolution.status, StatusCode::OK, "{}", resolution.body);
     assert!(resolution.body.contains("DT-NAR-2013-001"), "{}", resolution.body);
     assert!(resolution.body.contains("Art. 31"), "{}", resolution.body);
-    let pdf = client.get(&format!("/staff/formulations/{id}/award.pdf")).await;
+    let pdf = client
+        .get(&format!("/personal/formulaciones/{id}/resolucion.pdf"))
+        .await;
     assert_eq!(pdf.content_type, "application/pdf");
 
     // Art. 32-33: the requirements first, then one payment.
     let early = client
         .post_form(
-            &format!("/staff/formulations/{id}/disbursement"),
+            &format!("/personal/formulaciones/{id}/desembolso"),
             &[("csrf_token", &token), ("paid_on", "2013-11-05")],
         )
         .await;
@@ -393,7 +397,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     }
     let evidence = client
         .post_form(
-            &format!("/staff/formulations/{id}/disbursement/evidence"),
+            &format!("/personal/formulaciones/{id}/desembolso/soportes"),
             &[
                 ("csrf_token", &token),
                 ("lock_version", "0"),
@@ -405,14 +409,14 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     assert_eq!(evidence.status, StatusCode::SEE_OTHER, "{}", evidence.body);
     let paid = client
         .post_form(
-            &format!("/staff/formulations/{id}/disbursement"),
+            &format!("/personal/formulaciones/{id}/desembolso"),
             &[("csrf_token", &token), ("paid_on", "2013-11-05")],
         )
         .await;
     assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
     let twice = client
         .post_form(
-            &format!("/staff/formulations/{id}/disbursement"),
+            &format!("/personal/formulaciones/{id}/desembolso"),
             &[("csrf_token", &token), ("paid_on", "2013-11-06")],
         )
         .await;
@@ -429,7 +433,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
             page.body
         );
     }
-    client.get("/lang/en").await;
+    client.get("/idioma/en").await;
     let english = client.get(&procedure).await;
     assert!(english.body.contains("Project procedure"), "{}", english.body);
     assert!(english.body.contains("Minutes signed"), "{}", english.body);
@@ -467,7 +471,7 @@ async fn a_negative_concept_returns_the_project_and_versions_can_be_compared() {
     let member = account_id(&client, Role::CommitteeMember).await.to_string();
     let created = client
         .post_form(
-            "/staff/committee",
+            "/personal/comite",
             &[
                 ("csrf_token", &token),
                 ("held_on", "2013-10-01"),
@@ -496,7 +500,7 @@ async fn a_negative_concept_returns_the_project_and_versions_can_be_compared() {
     let item = client.db.store.minutes(session_id).await.expect("minutes").agenda[0].id;
     let returned = client
         .post_form(
-            &format!("{session}/concepts/{item}"),
+            &format!("{session}/conceptos/{item}"),
             &[
                 ("csrf_token", &token),
                 ("concept", "negative"),
@@ -537,7 +541,9 @@ async fn a_negative_concept_returns_the_project_and_versions_can_be_compared() {
         )
         .await
         .expect("version 2");
-    let diff = client.get(&format!("/staff/formulations/{id}/diff")).await;
+    let diff = client
+        .get(&format!("/personal/formulaciones/{id}/comparar"))
+        .await;
     assert_eq!(diff.status, StatusCode::OK, "{}", diff.body);
     assert!(
         diff.body.contains("frame.title") && diff.body.contains("Cacao con vivero corregido"),
@@ -557,11 +563,11 @@ async fn the_procedure_pages_need_an_account() {
     let mut client = Client::with_demo().await;
     let id = submitted(&client).await;
     for path in [
-        format!("/staff/formulations/{id}/procedure"),
-        "/staff/committee".to_owned(),
+        format!("/personal/formulaciones/{id}/procedimiento"),
+        "/personal/comite".to_owned(),
     ] {
         let reply = client.get(&path).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path}");
-        assert!(reply.location.unwrap_or_default().starts_with("/login"));
+        assert!(reply.location.unwrap_or_default().starts_with("/ingreso"));
     }
 }

@@ -91,7 +91,7 @@ async fn upload(
     with_registries: bool,
     fields: &[(&str, &str)],
 ) -> Reply {
-    let form = client.get("/staff/calls/1/screenings").await;
+    let form = client.get("/personal/convocatorias/1/tamizajes").await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     let token = Client::csrf_in(&form.body);
     let mut all_fields = vec![("csrf_token", token.as_str())];
@@ -104,7 +104,7 @@ async fn upload(
             .map(|(field, name, bytes)| (field.as_str(), name.as_str(), bytes.as_slice())),
     );
     client
-        .post_files("/staff/calls/1/screenings", &all_fields, &files)
+        .post_files("/personal/convocatorias/1/tamizajes", &all_fields, &files)
         .await
 }
 
@@ -112,7 +112,7 @@ fn run_id(reply: &Reply) -> i32 {
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     let location = reply.location.as_deref().expect("location");
     location
-        .trim_start_matches("/staff/screenings/")
+        .trim_start_matches("/personal/tamizajes/")
         .split('?')
         .next()
         .and_then(|id| id.parse().ok())
@@ -159,7 +159,7 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
     let id = run_id(&reply);
     assert_eq!(
         reply.location.as_deref(),
-        Some(format!("/staff/screenings/{id}").as_str())
+        Some(format!("/personal/tamizajes/{id}").as_str())
     );
     let status = wait(&mut client, id).await;
     assert_eq!(status["status"], "succeeded", "{status}");
@@ -182,16 +182,20 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
     assert_eq!(status["counts"]["by_reason"]["ART10A_PRIOR"], prior);
 
     // The downloads: results.csv byte for byte as the contract, and the same as a spreadsheet.
-    let csv = client.get(&format!("/staff/screenings/{id}/results.csv")).await;
+    let csv = client
+        .get(&format!("/personal/tamizajes/{id}/resultados.csv"))
+        .await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.content_type.starts_with("text/csv"));
     assert_eq!(csv.body, expected_results());
-    let xlsx = client.get(&format!("/staff/screenings/{id}/results.xlsx")).await;
+    let xlsx = client
+        .get(&format!("/personal/tamizajes/{id}/resultados.xlsx"))
+        .await;
     assert_eq!(xlsx.status, StatusCode::OK);
     assert!(xlsx.content_type.contains("spreadsheetml"));
 
     // The page: rule set, counts with their articles, municipalities by name, levels.
-    let page = client.get(&format!("/staff/screenings/{id}")).await;
+    let page = client.get(&format!("/personal/tamizajes/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("incoder-308-2013"), "rule set shown");
     assert!(page.body.contains("Terminada"));
@@ -214,7 +218,7 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
 
     // Filtered by a reason, then one household and why.
     let filtered = client
-        .get(&format!("/staff/screenings/{id}?reason=ART10A_PRIOR"))
+        .get(&format!("/personal/tamizajes/{id}?reason=ART10A_PRIOR"))
         .await;
     assert!(
         filtered.body.contains(&format!("{prior} hogares")),
@@ -223,11 +227,11 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
     );
     let link = filtered
         .body
-        .split("href=\"/staff/households/")
+        .split("href=\"/personal/hogares/")
         .nth(1)
         .expect("a household link");
     let household_id: i32 = link.split('"').next().and_then(|n| n.parse().ok()).expect("id");
-    let household = client.get(&format!("/staff/households/{household_id}")).await;
+    let household = client.get(&format!("/personal/hogares/{household_id}")).await;
     assert_eq!(household.status, StatusCode::OK);
     assert!(household.body.contains("id=\"explanation\""));
     assert!(household.body.contains("id=\"rule-ART10A_PRIOR\""));
@@ -247,7 +251,7 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
     );
     client.forget_session();
     client.log_in_as(Role::CommitteeMember).await;
-    let masked = client.get(&format!("/staff/households/{household_id}")).await;
+    let masked = client.get(&format!("/personal/hogares/{household_id}")).await;
     assert!(
         masked.body.contains("CC ••••201") && !masked.body.contains("1000201"),
         "a committee member sees at most the last three digits (Ley 1581)"
@@ -257,7 +261,7 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
 
     // The same files again: the run is reused, nothing is screened again.
     let again = upload(&mut client, ("households.csv", &households), true, &[AS_OF]).await;
-    assert_eq!(again.location, Some(format!("/staff/screenings/{id}?reused=1")));
+    assert_eq!(again.location, Some(format!("/personal/tamizajes/{id}?reused=1")));
     // Other options: a new run, whose results replace the first ones without duplicates.
     let later = upload(
         &mut client,
@@ -277,7 +281,7 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
         count(&client, "households").await,
         demo_households + (cases.len() - 1) as i64
     );
-    let first_page = client.get(&format!("/staff/screenings/{id}")).await;
+    let first_page = client.get(&format!("/personal/tamizajes/{id}")).await;
     assert!(
         first_page.body.contains("id=\"run-superseded\""),
         "the first run says its results moved"
@@ -296,7 +300,7 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
     let reuse_id = run_id(&reuse);
     assert_eq!(wait(&mut client, reuse_id).await["status"], "succeeded");
     let csv = client
-        .get(&format!("/staff/screenings/{reuse_id}/results.csv"))
+        .get(&format!("/personal/tamizajes/{reuse_id}/resultados.csv"))
         .await;
     assert_eq!(csv.body, expected_results());
 }
@@ -327,7 +331,7 @@ async fn a_file_with_a_bad_row_is_rejected_whole_with_its_errors_shown() {
         audit_before,
         "only the run itself is recorded"
     );
-    let page = client.get(&format!("/staff/screenings/{id}")).await;
+    let page = client.get(&format!("/personal/tamizajes/{id}")).await;
     assert!(page.body.contains("id=\"run-rejected\""));
     let errors = page
         .body
@@ -335,7 +339,9 @@ async fn a_file_with_a_bad_row_is_rejected_whole_with_its_errors_shown() {
         .nth(1)
         .expect("the errors table");
     assert!(errors.contains("<td>hogares.csv</td><td class=\"num\">4</td><td>sisben_score</td><td><code>quince</code></td><td>not a number</td>"), "{errors}");
-    let csv = client.get(&format!("/staff/screenings/{id}/results.csv")).await;
+    let csv = client
+        .get(&format!("/personal/tamizajes/{id}/resultados.csv"))
+        .await;
     assert_eq!(csv.status, StatusCode::CONFLICT);
 
     // With keep_going the good rows are screened and the bad one is listed.
@@ -352,13 +358,13 @@ async fn a_file_with_a_bad_row_is_rejected_whole_with_its_errors_shown() {
     assert_eq!(status["status"], "succeeded");
     assert_eq!(status["error_count"], 1);
     assert_eq!(status["households_total"], rows.len() - 2);
-    let page = client.get(&format!("/staff/screenings/{id}")).await;
+    let page = client.get(&format!("/personal/tamizajes/{id}")).await;
     assert!(page.body.contains("quince"));
 
     // An admin sees the full document.
-    let household = page.body.split("href=\"/staff/households/").nth(1).expect("link");
+    let household = page.body.split("href=\"/personal/hogares/").nth(1).expect("link");
     let household_id = household.split('"').next().expect("id");
-    let household = client.get(&format!("/staff/households/{household_id}")).await;
+    let household = client.get(&format!("/personal/hogares/{household_id}")).await;
     assert!(household.body.contains("CC 2000001"), "{}", household.body);
 }
 
@@ -400,14 +406,14 @@ async fn the_form_refuses_what_cannot_be_screened() {
     assert_eq!(bad_type.status, StatusCode::UNPROCESSABLE_ENTITY);
     let forged = client
         .post_files(
-            "/staff/calls/1/screenings",
+            "/personal/convocatorias/1/tamizajes",
             &[("csrf_token", "forged")],
             &[("households", "h.csv", &households)],
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(count(&client, "screening_runs").await, 0);
-    assert!(client.get("/staff/calls/99/screenings").await.status == StatusCode::NOT_FOUND);
+    assert!(client.get("/personal/convocatorias/99/tamizajes").await.status == StatusCode::NOT_FOUND);
     assert_eq!(
         client.get("/api/v1/screenings/99").await.status,
         StatusCode::NOT_FOUND
@@ -418,7 +424,7 @@ async fn the_form_refuses_what_cannot_be_screened() {
 async fn roles_without_the_permission_may_look_but_not_screen() {
     let mut client = Client::with_demo().await;
     client.log_in_as(Role::Formulator).await;
-    let form = client.get("/staff/calls/1/screenings").await;
+    let form = client.get("/personal/convocatorias/1/tamizajes").await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(!form.body.contains("id=\"screening-form\""));
     assert!(form.body.contains("no ejecutarlas"));
@@ -426,7 +432,7 @@ async fn roles_without_the_permission_may_look_but_not_screen() {
     let households = golden_households();
     let refused = client
         .post_files(
-            "/staff/calls/1/screenings",
+            "/personal/convocatorias/1/tamizajes",
             &[("csrf_token", &token)],
             &[("households", "h.csv", &households)],
         )
@@ -437,7 +443,7 @@ async fn roles_without_the_permission_may_look_but_not_screen() {
     let mut anonymous = Client::with_demo().await;
     let reply = anonymous
         .post_files(
-            "/staff/calls/1/screenings",
+            "/personal/convocatorias/1/tamizajes",
             &[("csrf_token", "x")],
             &[("households", "h.csv", &households)],
         )

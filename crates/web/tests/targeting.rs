@@ -40,12 +40,12 @@ async fn demo_call(client: &Client) -> i32 {
 #[tokio::test]
 async fn an_officer_creates_general_and_arel_calls_and_bad_input_stores_nothing() {
     let mut client = officer().await;
-    let list = client.get("/staff/calls").await;
+    let list = client.get("/personal/convocatorias").await;
     assert!(
-        list.body.contains("href=\"/staff/calls/new\""),
+        list.body.contains("href=\"/personal/convocatorias/nueva\""),
         "the list links the form"
     );
-    let form = client.get("/staff/calls/new").await;
+    let form = client.get("/personal/convocatorias/nueva").await;
     assert_eq!(form.status, StatusCode::OK);
     let csrf = Client::csrf_in(&form.body);
     let program = client.db.store.programs().await.expect("programs")[0]
@@ -58,7 +58,7 @@ async fn an_officer_creates_general_and_arel_calls_and_bad_input_stores_nothing(
     // Everything wrong at once: each problem beside its field, 422, nothing stored.
     let bad = client
         .post_form(
-            "/staff/calls/new",
+            "/personal/convocatorias/nueva",
             &[
                 ("csrf_token", &csrf),
                 ("program", &program),
@@ -91,7 +91,7 @@ async fn an_officer_creates_general_and_arel_calls_and_bad_input_stores_nothing(
     // A negative budget, and AREL limits on a general call.
     let negative = client
         .post_form(
-            "/staff/calls/new",
+            "/personal/convocatorias/nueva",
             &[
                 ("csrf_token", &csrf),
                 ("program", &program),
@@ -112,7 +112,7 @@ async fn an_officer_creates_general_and_arel_calls_and_bad_input_stores_nothing(
     // A code already used.
     let used = client
         .post_form(
-            "/staff/calls/new",
+            "/personal/convocatorias/nueva",
             &[
                 ("csrf_token", &csrf),
                 ("program", &program),
@@ -132,7 +132,7 @@ async fn an_officer_creates_general_and_arel_calls_and_bad_input_stores_nothing(
     // A good AREL call, with the SMMLV of its year by default.
     let created = client
         .post_form(
-            "/staff/calls/new",
+            "/personal/convocatorias/nueva",
             &[
                 ("csrf_token", &csrf),
                 ("program", &program),
@@ -171,7 +171,10 @@ async fn an_officer_creates_general_and_arel_calls_and_bad_input_stores_nothing(
     // Reading is not enough to create.
     let mut reader = Client::with_demo().await;
     reader.log_in_as(Role::Oversight).await;
-    assert_eq!(reader.get("/staff/calls/new").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        reader.get("/personal/convocatorias/nueva").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 /// The `data-problem` code of the error slot of `field`.
@@ -187,7 +190,7 @@ fn problem_of<'a>(page: &'a str, field: &str) -> &'a str {
 #[tokio::test]
 async fn call_amounts_are_read_the_colombian_way_and_ambiguous_ones_are_refused() {
     let mut client = officer().await;
-    let form = client.get("/staff/calls/new").await;
+    let form = client.get("/personal/convocatorias/nueva").await;
     let csrf = Client::csrf_in(&form.body);
     let program = client.db.store.programs().await.expect("programs")[0]
         .id
@@ -201,7 +204,7 @@ async fn call_amounts_are_read_the_colombian_way_and_ambiguous_ones_are_refused(
     // and the budget is shown back as it was understood.
     let ambiguous = client
         .post_form(
-            "/staff/calls/new",
+            "/personal/convocatorias/nueva",
             &[
                 ("csrf_token", &csrf),
                 ("program", &program),
@@ -234,7 +237,7 @@ async fn call_amounts_are_read_the_colombian_way_and_ambiguous_ones_are_refused(
     // Badly grouped digits and words have their own codes.
     let bad = client
         .post_form(
-            "/staff/calls/new",
+            "/personal/convocatorias/nueva",
             &[
                 ("csrf_token", &csrf),
                 ("program", &program),
@@ -256,7 +259,7 @@ async fn call_amounts_are_read_the_colombian_way_and_ambiguous_ones_are_refused(
     // "150.000" is a hundred and fifty thousand pesos.
     let created = client
         .post_form(
-            "/staff/calls/new",
+            "/personal/convocatorias/nueva",
             &[
                 ("csrf_token", &csrf),
                 ("program", &program),
@@ -289,7 +292,9 @@ async fn call_amounts_are_read_the_colombian_way_and_ambiguous_ones_are_refused(
 async fn the_targeting_page_ranks_the_municipalities_and_generates_numbered_documents() {
     let mut client = officer().await;
     let id = demo_call(&client).await;
-    let page = client.get(&format!("/staff/calls/{id}/focalizacion")).await;
+    let page = client
+        .get(&format!("/personal/convocatorias/{id}/focalizacion"))
+        .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     for expected in [
         "id=\"ranking\"",
@@ -303,7 +308,7 @@ async fn the_targeting_page_ranks_the_municipalities_and_generates_numbered_docu
 
     // Interventions by file: a bad file stores nothing and names line, column and value.
     let csrf = Client::csrf_in(&page.body);
-    let path = format!("/staff/calls/{id}/focalizacion/intervenciones");
+    let path = format!("/personal/convocatorias/{id}/focalizacion/intervenciones");
     let bad = client
         .post_multipart(
             &path,
@@ -334,7 +339,7 @@ async fn the_targeting_page_ranks_the_municipalities_and_generates_numbered_docu
     // Only interventions weigh: Florencia (5) comes first.
     let weighted = client
         .get(&format!(
-            "/staff/calls/{id}/focalizacion?weight_poverty=0&weight_families=0&weight_interventions=2&cofinancing_per_family=11790000&families_per_project=10"
+            "/personal/convocatorias/{id}/focalizacion?weight_poverty=0&weight_families=0&weight_interventions=2&cofinancing_per_family=11790000&families_per_project=10"
         ))
         .await;
     assert_eq!(weighted.status, StatusCode::OK, "{}", weighted.body);
@@ -361,17 +366,20 @@ async fn the_targeting_page_ranks_the_municipalities_and_generates_numbered_docu
         ("families_per_project", "10"),
     ];
     let generated = client
-        .post_form(&format!("/staff/calls/{id}/focalizacion"), &fields)
+        .post_form(&format!("/personal/convocatorias/{id}/focalizacion"), &fields)
         .await;
     assert_eq!(generated.status, StatusCode::SEE_OTHER, "{}", generated.body);
     let location = generated.location.clone().expect("location");
-    assert_eq!(location, format!("/staff/calls/{id}/focalizacion/documentos/1"));
+    assert_eq!(
+        location,
+        format!("/personal/convocatorias/{id}/focalizacion/documentos/1")
+    );
     let again = client
-        .post_form(&format!("/staff/calls/{id}/focalizacion"), &fields)
+        .post_form(&format!("/personal/convocatorias/{id}/focalizacion"), &fields)
         .await;
     assert_eq!(
         again.location.as_deref(),
-        Some(format!("/staff/calls/{id}/focalizacion/documentos/2").as_str())
+        Some(format!("/personal/convocatorias/{id}/focalizacion/documentos/2").as_str())
     );
 
     let document = client.get(&location).await;
@@ -395,7 +403,7 @@ async fn the_targeting_page_ranks_the_municipalities_and_generates_numbered_docu
     assert!(pdf.body.starts_with("%PDF") && pdf.body.len() > 1000);
     assert_eq!(
         client
-            .get(&format!("/staff/calls/{id}/focalizacion/documentos/9"))
+            .get(&format!("/personal/convocatorias/{id}/focalizacion/documentos/9"))
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -405,13 +413,15 @@ async fn the_targeting_page_ranks_the_municipalities_and_generates_numbered_docu
     let mut reader = Client::with_demo().await;
     reader.log_in_as(Role::Oversight).await;
     let id = demo_call(&reader).await;
-    let page = reader.get(&format!("/staff/calls/{id}/focalizacion")).await;
+    let page = reader
+        .get(&format!("/personal/convocatorias/{id}/focalizacion"))
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("id=\"generate-form\""));
     let csrf = Client::csrf_in(&page.body);
     let refused = reader
         .post_form(
-            &format!("/staff/calls/{id}/focalizacion"),
+            &format!("/personal/convocatorias/{id}/focalizacion"),
             &[("csrf_token", &csrf), ("weight_poverty", "1")],
         )
         .await;
@@ -423,7 +433,7 @@ async fn invalid_weights_are_refused_beside_their_fields_and_nothing_is_stored()
     let mut client = officer().await;
     let id = demo_call(&client).await;
     let csrf = client.csrf().await;
-    let path = format!("/staff/calls/{id}/focalizacion");
+    let path = format!("/personal/convocatorias/{id}/focalizacion");
     let negative = client
         .post_form(
             &path,

@@ -55,7 +55,7 @@ async fn notify(s: &mut Setup, date: &str) -> support::Reply {
     let token = s.client.csrf().await;
     s.client
         .post_form(
-            &format!("/staff/calls/{}/aviso", s.call_id),
+            &format!("/personal/convocatorias/{}/aviso", s.call_id),
             &[
                 ("notice_date", date),
                 (
@@ -72,7 +72,7 @@ async fn upload(s: &mut Setup, household: i32, kind: &str, name: &str, bytes: &[
     let token = s.client.csrf().await;
     s.client
         .post_files(
-            &format!("/staff/households/{household}/documentos"),
+            &format!("/personal/hogares/{household}/documentos"),
             &[("csrf_token", &token), ("kind", kind)],
             &[("document", name, bytes)],
         )
@@ -83,7 +83,7 @@ async fn decide(s: &mut Setup, household: i32, status: &str, reasons: &str, lock
     let token = s.client.csrf().await;
     s.client
         .post_form(
-            &format!("/staff/households/{household}/verificacion"),
+            &format!("/personal/hogares/{household}/verificacion"),
             &[
                 ("status", status),
                 ("reasons", reasons),
@@ -157,7 +157,7 @@ async fn the_notice_sets_the_deadline_and_writes_one_letter_per_household() {
     s.client.log_in_as(Role::Auditor).await;
     let page = s
         .client
-        .get(&format!("/staff/calls/{}/verificacion", s.call_id))
+        .get(&format!("/personal/convocatorias/{}/verificacion", s.call_id))
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("id=\"no-notice\""));
@@ -178,19 +178,19 @@ async fn the_notice_sets_the_deadline_and_writes_one_letter_per_household() {
 
     let page = s
         .client
-        .get(&format!("/staff/calls/{}/verificacion", s.call_id))
+        .get(&format!("/personal/convocatorias/{}/verificacion", s.call_id))
         .await;
     assert!(page.body.contains("data-date=\"2026-03-31\""), "{}", page.body);
     assert!(page.body.contains("31 mar 2026"));
     let household = s
         .client
-        .get(&format!("/staff/households/{}/verificacion", displaced))
+        .get(&format!("/personal/hogares/{}/verificacion", displaced))
         .await;
     assert!(household.body.contains("31 mar 2026"));
     assert!(household.body.contains("id=\"required-ruv\""));
     let plain = s
         .client
-        .get(&format!("/staff/households/{}/verificacion", plain))
+        .get(&format!("/personal/hogares/{}/verificacion", plain))
         .await;
     assert!(!plain.body.contains("id=\"required-ruv\""));
 
@@ -210,17 +210,17 @@ async fn the_notice_sets_the_deadline_and_writes_one_letter_per_household() {
     assert!(first.contains("Registro Único de Víctimas"));
     let list = s
         .client
-        .get(&format!("/staff/calls/{}/comunicaciones", s.call_id))
+        .get(&format!("/personal/convocatorias/{}/comunicaciones", s.call_id))
         .await;
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(list.body.matches("class=\"letter\"").count(), households.len());
     assert!(list.body.contains("outbox"));
     assert!(list.body.contains("Enviada"));
 
-    s.client.get("/lang/en?next=/").await;
+    s.client.get("/idioma/en?next=/").await;
     let english = s
         .client
-        .get(&format!("/staff/households/{displaced}/verificacion"))
+        .get(&format!("/personal/hogares/{displaced}/verificacion"))
         .await;
     assert!(english.body.contains("Deadline for the documents"));
     assert!(english.body.contains("registry (RUV) certificate"));
@@ -251,9 +251,9 @@ async fn documents_are_checked_and_eligibility_needs_all_of_them() {
     assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
     let page = s
         .client
-        .get(&format!("/staff/households/{plain}/verificacion"))
+        .get(&format!("/personal/hogares/{plain}/verificacion"))
         .await;
-    let link = format!("/staff/households/{plain}/documentos/");
+    let link = format!("/personal/hogares/{plain}/documentos/");
     let start = page.body.find(&link).expect("a link to the document");
     let href: String = page.body[start..].chars().take_while(|c| *c != '"').collect();
     let file = s.client.get(&href).await;
@@ -304,7 +304,7 @@ async fn documents_are_checked_and_eligibility_needs_all_of_them() {
     let frozen = s
         .client
         .post_form(
-            &format!("/staff/households/{plain}/predios/{parcel}/titulos"),
+            &format!("/personal/hogares/{plain}/predios/{parcel}/titulos"),
             &[
                 ("csrf_token", token.as_str()),
                 ("lock_version", "1"),
@@ -326,7 +326,7 @@ async fn documents_are_checked_and_eligibility_needs_all_of_them() {
     assert!(double.body.contains("Otra persona cambió"));
     let page = s
         .client
-        .get(&format!("/staff/households/{}/verificacion", plain))
+        .get(&format!("/personal/hogares/{}/verificacion", plain))
         .await;
     assert!(page.body.contains("data-status=\"eligible\""));
     assert!(!page.body.contains("decision-form"));
@@ -368,7 +368,7 @@ async fn documents_are_checked_and_eligibility_needs_all_of_them() {
 
     let history = s
         .client
-        .get(&format!("/staff/households/{}/historia", plain))
+        .get(&format!("/personal/hogares/{}/historia", plain))
         .await;
     assert_eq!(history.status, StatusCode::OK);
     for expected in [
@@ -393,12 +393,12 @@ async fn tacit_withdrawal_is_flagged_after_the_deadline_and_confirmed_with_reaso
     notify(&mut s, "2026-03-02").await;
     let page = s
         .client
-        .get(&format!("/staff/calls/{}/verificacion", s.call_id))
+        .get(&format!("/personal/convocatorias/{}/verificacion", s.call_id))
         .await;
     assert!(page.body.contains("withdrawal-due"));
     let household = s
         .client
-        .get(&format!("/staff/households/{}/verificacion", plain))
+        .get(&format!("/personal/hogares/{}/verificacion", plain))
         .await;
     assert!(household.body.contains("value=\"withdrawn\""));
     // Allowed after the deadline until the withdrawal is confirmed.
@@ -430,7 +430,7 @@ async fn tacit_withdrawal_is_flagged_after_the_deadline_and_confirmed_with_reaso
     assert!(body.contains("Vencido el término sin el Sisbén ni el folio"));
     let history = s
         .client
-        .get(&format!("/staff/households/{}/historia", plain))
+        .get(&format!("/personal/hogares/{}/historia", plain))
         .await;
     assert!(history.body.contains("Desistimiento tácito"));
     // A formulator reads but may not decide, nor open the documents.
@@ -438,13 +438,13 @@ async fn tacit_withdrawal_is_flagged_after_the_deadline_and_confirmed_with_reaso
     s.client.log_in_as(Role::Formulator).await;
     let page = s
         .client
-        .get(&format!("/staff/households/{plain}/verificacion"))
+        .get(&format!("/personal/hogares/{plain}/verificacion"))
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("/documentos/"), "no links to the documents");
     assert_eq!(
         s.client
-            .get(&format!("/staff/households/{plain}/documentos/1"))
+            .get(&format!("/personal/hogares/{plain}/documentos/1"))
             .await
             .status,
         StatusCode::FORBIDDEN
@@ -672,7 +672,7 @@ async fn a_household_from_a_screened_registry_declares_its_parcel_on_its_page() 
         .id;
     let page = s
         .client
-        .get(&format!("/staff/households/{id}/verificacion"))
+        .get(&format!("/personal/hogares/{id}/verificacion"))
         .await;
     assert!(page.body.contains("id=\"parcels-none\""));
     assert!(page.body.contains("id=\"parcel-form\""));
@@ -682,7 +682,7 @@ async fn a_household_from_a_screened_registry_declares_its_parcel_on_its_page() 
         let mut all = vec![("csrf_token", token.as_str())];
         all.extend_from_slice(fields);
         s.client
-            .post_form(&format!("/staff/households/{id}/predios"), &all)
+            .post_form(&format!("/personal/hogares/{id}/predios"), &all)
             .await
     };
     let bad = add(
@@ -722,16 +722,16 @@ async fn a_household_from_a_screened_registry_declares_its_parcel_on_its_page() 
     let location = added.location.expect("redirect");
     assert_eq!(
         location,
-        format!("/staff/households/{id}/predios/{}", parcels[0].parcel.id)
+        format!("/personal/hogares/{id}/predios/{}", parcels[0].parcel.id)
     );
     assert!(s.client.get(&location).await.body.contains("El Recreo"));
     let page = s
         .client
-        .get(&format!("/staff/households/{id}/verificacion"))
+        .get(&format!("/personal/hogares/{id}/verificacion"))
         .await;
     assert!(page.body.contains("id=\"parcels\""));
 
-    s.client.get("/lang/en?next=/").await;
+    s.client.get("/idioma/en?next=/").await;
     let english = add(
         &mut s,
         &[("name", "Otro"), ("area_ha", "-1"), ("land_tenure", "owner")],

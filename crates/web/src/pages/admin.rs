@@ -20,9 +20,12 @@ use crate::error::AppError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/admin/users", get(users).post(create_user))
-        .route("/admin/users/{id}/office", axum::routing::post(assign_office))
-        .route("/admin/ipm", get(ipm_form).post(import_ipm))
+        .route("/personal/administracion/cuentas", get(users).post(create_user))
+        .route(
+            "/personal/administracion/cuentas/{id}/oficina",
+            axum::routing::post(assign_office),
+        )
+        .route("/personal/administracion/ipm", get(ipm_form).post(import_ipm))
 }
 
 #[derive(Template)]
@@ -91,7 +94,7 @@ async fn create_user(
         password: form.password.clone(),
     };
     match state.store.create_account(&admin, new).await {
-        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Ok(_) => Ok(Redirect::to("/personal/administracion/cuentas").into_response()),
         Err(error @ (StoreError::DuplicateEmail(_) | StoreError::Invalid(_))) => {
             let status = if matches!(error, StoreError::DuplicateEmail(_)) {
                 StatusCode::CONFLICT
@@ -269,5 +272,5 @@ async fn assign_office(
         }
     };
     state.store.assign_territorial_office(&admin, id, office).await?;
-    Ok(Redirect::to("/admin/users").into_response())
+    Ok(Redirect::to("/personal/administracion/cuentas").into_response())
 }

@@ -24,7 +24,7 @@ use crate::i18n::Lang;
 use crate::screening::rule_book;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/staff/calls/new", get(new_call).post(create_call))
+    Router::new().route("/personal/convocatorias/nueva", get(new_call).post(create_call))
 }
 
 /// Problems by form field, in the visitor's language.
@@ -426,7 +426,7 @@ async fn create_call(
         match state.store.create_call(&actor, new).await {
             Ok(call) => {
                 tracing::info!(call = call.id, code = %call.code, "call created");
-                return Ok(Redirect::to("/staff/calls").into_response());
+                return Ok(Redirect::to("/personal/convocatorias").into_response());
             }
             Err(StoreError::Duplicate { .. }) => {
                 errors.add(

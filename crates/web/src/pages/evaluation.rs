@@ -32,13 +32,13 @@ use crate::i18n::Lang;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
-            "/staff/evaluations",
+            "/personal/evaluaciones",
             get(form)
                 .post(submit)
                 .layer(DefaultBodyLimit::max(EVALUATION_UPLOAD_LIMIT_BYTES + 64 * 1024)),
         )
         .route(
-            "/staff/evaluations/export",
+            "/personal/evaluaciones/exportar",
             post(export).layer(DefaultBodyLimit::max(4 * EVALUATION_UPLOAD_LIMIT_BYTES)),
         )
 }
@@ -325,7 +325,7 @@ fn show(
     }
 }
 
-/// The evaluation page for a stored formulation (`/staff/formulations/{id}/evaluation`): the
+/// The evaluation page for a stored formulation (`/personal/formulaciones/{id}/evaluacion`): the
 /// same page as an upload, with the formulation as JSON behind its download buttons.
 pub(super) async fn evaluate_stored(
     visitor: &Visitor,

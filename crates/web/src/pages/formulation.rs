@@ -47,15 +47,15 @@ const STEPS: u8 = 7;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
-            "/staff/formulations",
+            "/personal/formulaciones",
             get(list)
                 .post(create)
                 .layer(DefaultBodyLimit::max(EVALUATION_UPLOAD_LIMIT_BYTES + 64 * 1024)),
         )
-        .route("/staff/formulations/{id}", get(show))
-        .route("/staff/formulations/{id}/steps/{step}", post(save_step))
-        .route("/staff/formulations/{id}/submit", post(submit))
-        .route("/staff/formulations/{id}/evaluation", get(full_evaluation))
+        .route("/personal/formulaciones/{id}", get(show))
+        .route("/personal/formulaciones/{id}/pasos/{step}", post(save_step))
+        .route("/personal/formulaciones/{id}/radicar", post(submit))
+        .route("/personal/formulaciones/{id}/evaluacion", get(full_evaluation))
 }
 
 fn status_key(status: FormulationStatus) -> &'static str {
@@ -292,7 +292,7 @@ async fn create(
         None,
     )
     .await?;
-    Ok(Redirect::to(&format!("/staff/formulations/{}", saved.0)).into_response())
+    Ok(Redirect::to(&format!("/personal/formulaciones/{}", saved.0)).into_response())
 }
 
 // ---- Saving ---------------------------------------------------------------------------------
@@ -1591,7 +1591,7 @@ async fn save_step(
     } else {
         number + 1
     };
-    Ok(Redirect::to(&format!("/staff/formulations/{id}?saved=1#step-{next}")).into_response())
+    Ok(Redirect::to(&format!("/personal/formulaciones/{id}?saved=1#step-{next}")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -1630,7 +1630,7 @@ async fn submit(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response());
     }
     state.store.submit_formulation(&account.actor(), id).await?;
-    Ok(Redirect::to(&format!("/staff/formulations/{id}")).into_response())
+    Ok(Redirect::to(&format!("/personal/formulaciones/{id}")).into_response())
 }
 
 #[derive(Deserialize)]

@@ -107,7 +107,7 @@ impl Chrome {
     /// The link that switches language and comes back here.
     pub fn switch_language_href(&self) -> String {
         format!(
-            "/lang/{}?next={}",
+            "/idioma/{}?next={}",
             self.lang.other().code(),
             urlencode(&self.here)
         )

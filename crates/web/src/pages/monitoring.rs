@@ -36,23 +36,23 @@ pub const DOCUMENT_LIMIT_BYTES: usize = 20 * 1024 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/staff/proyectos", get(projects))
-        .route("/staff/proyectos/{code}", get(framework))
+        .route("/personal/proyectos", get(projects))
+        .route("/personal/proyectos/{code}", get(framework))
         .route(
-            "/staff/proyectos/{code}/documentos",
+            "/personal/proyectos/{code}/documentos",
             post(add_document).layer(DefaultBodyLimit::max(DOCUMENT_LIMIT_BYTES + 64 * 1024)),
         )
-        .route("/staff/proyectos/{code}/indicadores/{number}", get(indicator))
+        .route("/personal/proyectos/{code}/indicadores/{number}", get(indicator))
         .route(
-            "/staff/proyectos/{code}/indicadores/{number}/mediciones",
+            "/personal/proyectos/{code}/indicadores/{number}/mediciones",
             post(submit_measurement).layer(DefaultBodyLimit::max(DOCUMENT_LIMIT_BYTES + 64 * 1024)),
         )
         .route(
-            "/staff/proyectos/{code}/indicadores/{number}/metas",
+            "/personal/proyectos/{code}/indicadores/{number}/metas",
             post(edit_targets),
         )
-        .route("/staff/mediciones", get(review_queue))
-        .route("/staff/mediciones/{id}/revision", post(review))
+        .route("/personal/mediciones", get(review_queue))
+        .route("/personal/mediciones/{id}/revision", post(review))
 }
 
 /// Today in Colombia (UTC−5 all year), the date a measurement may not pass.
@@ -401,7 +401,7 @@ async fn submit_measurement(
         .submit_measurement(&actor, &code, number, submission, today_in_colombia())
         .await?;
     Ok(Redirect::to(&format!(
-        "/staff/proyectos/{}/indicadores/{number}?hecho=medicion",
+        "/personal/proyectos/{}/indicadores/{number}?hecho=medicion",
         urlencode(&code)
     ))
     .into_response())
@@ -478,7 +478,7 @@ async fn edit_targets(
         Ok(_) => {
             state.public_pages.clear();
             Ok(Redirect::to(&format!(
-                "/staff/proyectos/{}/indicadores/{number}?hecho=metas",
+                "/personal/proyectos/{}/indicadores/{number}?hecho=metas",
                 urlencode(&code)
             ))
             .into_response())
@@ -518,7 +518,7 @@ async fn add_document(
         state.store.add_project_document(&actor, &code, document).await?;
         state.public_pages.clear();
         return Ok(
-            Redirect::to(&format!("/staff/proyectos/{}?guardado=1", urlencode(&code))).into_response(),
+            Redirect::to(&format!("/personal/proyectos/{}?guardado=1", urlencode(&code))).into_response(),
         );
     }
     tracing::info!(project = %code, ?problem, "document refused");
@@ -618,7 +618,7 @@ async fn review(
     let refusal = match state.store.review_measurement(&actor, id, decision).await {
         Ok(()) => {
             state.public_pages.clear();
-            return Ok(Redirect::to(&format!("/staff/mediciones?hecho={done}")).into_response());
+            return Ok(Redirect::to(&format!("/personal/mediciones?hecho={done}")).into_response());
         }
         Err(StoreError::Forbidden(_)) => (StatusCode::FORBIDDEN, lang.t("monitoring-error-own_measurement")),
         Err(StoreError::Conflict(_)) => (StatusCode::CONFLICT, lang.t("monitoring-error-already_reviewed")),

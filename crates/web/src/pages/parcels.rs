@@ -35,18 +35,18 @@ pub const PARCEL_PHOTO_LIMIT_BYTES: usize = 20 * 1024 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/staff/households/{id}/predios/{parcel}", get(parcel_page))
+        .route("/personal/hogares/{id}/predios/{parcel}", get(parcel_page))
         .route(
-            "/staff/households/{id}/predios/{parcel}/titulos",
+            "/personal/hogares/{id}/predios/{parcel}/titulos",
             post(save_title),
         )
-        .route("/staff/households/{id}/predios/{parcel}/visita", post(save_visit))
+        .route("/personal/hogares/{id}/predios/{parcel}/visita", post(save_visit))
         .route(
-            "/staff/households/{id}/predios/{parcel}/fotos",
+            "/personal/hogares/{id}/predios/{parcel}/fotos",
             post(upload_photo).layer(DefaultBodyLimit::max(PARCEL_PHOTO_LIMIT_BYTES + 64 * 1024)),
         )
         .route(
-            "/staff/households/{id}/predios/{parcel}/fotos/{photo}",
+            "/personal/hogares/{id}/predios/{parcel}/fotos/{photo}",
             get(photo),
         )
 }
@@ -390,7 +390,7 @@ async fn finish(
 ) -> Result<Response, AppError> {
     let (status, message) = match outcome {
         Ok(()) => {
-            return Ok(Redirect::to(&format!("/staff/households/{id}/predios/{parcel}")).into_response());
+            return Ok(Redirect::to(&format!("/personal/hogares/{id}/predios/{parcel}")).into_response());
         }
         Err(StoreError::Conflict(_)) => {
             let decided = state

@@ -30,13 +30,13 @@ pub const MINUTES_LIMIT_BYTES: usize = 20 * 1024 * 1024;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
-            "/staff/formulations/{id}/preparacion",
+            "/personal/formulaciones/{id}/preparacion",
             get(list_page)
                 .post(add)
                 .layer(DefaultBodyLimit::max(MINUTES_LIMIT_BYTES + 64 * 1024)),
         )
         .route(
-            "/staff/formulations/{id}/preparacion/{record}/acta",
+            "/personal/formulaciones/{id}/preparacion/{record}/acta",
             get(minutes_file),
         )
 }
@@ -269,7 +269,7 @@ async fn add(
         file: kept,
     };
     state.store.add_preparation(&actor, new, today).await?;
-    Ok(Redirect::to(&format!("/staff/formulations/{target}/preparacion")).into_response())
+    Ok(Redirect::to(&format!("/personal/formulaciones/{target}/preparacion")).into_response())
 }
 
 async fn minutes_file(

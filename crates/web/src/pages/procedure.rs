@@ -30,22 +30,25 @@ use crate::i18n::Lang;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/staff/formulations/{id}/procedure", get(show))
-        .route("/staff/formulations/{id}/endorsement", post(endorse))
-        .route("/staff/formulations/{id}/objections", post(object))
-        .route("/staff/formulations/{id}/award", get(resolution).post(award))
-        .route("/staff/formulations/{id}/award.pdf", get(resolution_pdf))
-        .route("/staff/formulations/{id}/disbursement/evidence", post(evidence))
-        .route("/staff/formulations/{id}/disbursement", post(disburse))
-        .route("/staff/formulations/{id}/diff", get(diff))
-        .route("/staff/committee", get(sessions).post(create_session))
-        .route("/staff/committee/{id}", get(session))
-        .route("/staff/committee/{id}/agenda", post(schedule))
-        .route("/staff/committee/{id}/concepts/{item}", post(concept))
-        .route("/staff/committee/{id}/objections/{objection}", post(decide))
-        .route("/staff/committee/{id}/close", post(close))
-        .route("/staff/committee/{id}/sign", post(sign))
-        .route("/staff/committee/{id}/minutes.pdf", get(minutes_pdf))
+        .route("/personal/formulaciones/{id}/procedimiento", get(show))
+        .route("/personal/formulaciones/{id}/aval", post(endorse))
+        .route("/personal/formulaciones/{id}/oposiciones", post(object))
+        .route(
+            "/personal/formulaciones/{id}/adjudicacion",
+            get(resolution).post(award),
+        )
+        .route("/personal/formulaciones/{id}/resolucion.pdf", get(resolution_pdf))
+        .route("/personal/formulaciones/{id}/desembolso/soportes", post(evidence))
+        .route("/personal/formulaciones/{id}/desembolso", post(disburse))
+        .route("/personal/formulaciones/{id}/comparar", get(diff))
+        .route("/personal/comite", get(sessions).post(create_session))
+        .route("/personal/comite/{id}", get(session))
+        .route("/personal/comite/{id}/agenda", post(schedule))
+        .route("/personal/comite/{id}/conceptos/{item}", post(concept))
+        .route("/personal/comite/{id}/oposiciones/{objection}", post(decide))
+        .route("/personal/comite/{id}/acta", post(close))
+        .route("/personal/comite/{id}/firma", post(sign))
+        .route("/personal/comite/{id}/acta.pdf", get(minutes_pdf))
 }
 
 fn state_key(state: ProcedureState) -> &'static str {
@@ -257,7 +260,7 @@ async fn endorse(
         minutes: input.minutes,
     };
     state.store.record_endorsement(&account.actor(), id, new).await?;
-    Ok(Redirect::to(&format!("/staff/formulations/{id}/procedure")).into_response())
+    Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -286,7 +289,7 @@ async fn object(
         text: input.text,
     };
     state.store.file_objection(&account.actor(), id, new).await?;
-    Ok(Redirect::to(&format!("/staff/formulations/{id}/procedure")).into_response())
+    Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -364,7 +367,7 @@ async fn award(
     let (_, letters) = state.store.award(&actor, id, new).await?;
     // The award letters (Art. 27, 46), after the commit: by SMTP or to the outbox.
     state.outbox.dispatch(&state.store, &actor, letters).await;
-    Ok(Redirect::to(&format!("/staff/formulations/{id}/award")).into_response())
+    Ok(Redirect::to(&format!("/personal/formulaciones/{id}/adjudicacion")).into_response())
 }
 
 /// The code and department of the account's territorial office, if it has one.
@@ -523,7 +526,7 @@ async fn evidence(
             input.lock_version,
         )
         .await?;
-    Ok(Redirect::to(&format!("/staff/formulations/{id}/procedure")).into_response())
+    Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -542,7 +545,7 @@ async fn disburse(
     visitor.check_csrf(&input.csrf_token).await?;
     let paid_on = date(&input.paid_on, "fecha del desembolso")?;
     state.store.disburse(&account.actor(), id, paid_on).await?;
-    Ok(Redirect::to(&format!("/staff/formulations/{id}/procedure")).into_response())
+    Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -672,7 +675,7 @@ async fn create_session(
             },
         )
         .await?;
-    Ok(Redirect::to(&format!("/staff/committee/{}", minutes.session_id)).into_response())
+    Ok(Redirect::to(&format!("/personal/comite/{}", minutes.session_id)).into_response())
 }
 
 struct Candidate {
@@ -774,7 +777,7 @@ async fn schedule(
         .store
         .add_to_agenda(&account.actor(), id, input.formulation_id, input.lock_version)
         .await?;
-    Ok(Redirect::to(&format!("/staff/committee/{id}")).into_response())
+    Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -806,7 +809,7 @@ async fn concept(
         .store
         .issue_concept(&account.actor(), item, concept, &input.text, input.lock_version)
         .await?;
-    Ok(Redirect::to(&format!("/staff/committee/{id}")).into_response())
+    Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -833,7 +836,7 @@ async fn decide(
         .store
         .decide_objection(&account.actor(), objection, id, upheld, &input.reasons)
         .await?;
-    Ok(Redirect::to(&format!("/staff/committee/{id}")).into_response())
+    Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -854,7 +857,7 @@ async fn close(
         .store
         .close_session(&account.actor(), id, input.lock_version)
         .await?;
-    Ok(Redirect::to(&format!("/staff/committee/{id}")).into_response())
+    Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -872,7 +875,7 @@ async fn sign(
     let account = visitor.require(Permission::ViewStaffArea)?.clone();
     visitor.check_csrf(&input.csrf_token).await?;
     state.store.sign_minutes(&account.actor(), id).await?;
-    Ok(Redirect::to(&format!("/staff/committee/{id}")).into_response())
+    Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
 }
 
 async fn minutes_pdf(

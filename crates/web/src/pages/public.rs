@@ -22,9 +22,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/municipios", get(municipalities))
-        .route("/lang/{code}", get(switch_language))
-        .route("/login", get(login_form).post(login))
-        .route("/logout", post(logout))
+        .route("/idioma/{code}", get(switch_language))
+        .route("/ingreso", get(login_form).post(login))
+        .route("/salida", post(logout))
 }
 
 #[derive(Template)]

@@ -38,15 +38,15 @@ const PAGE_SIZE: u64 = 50;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
-            "/staff/calls/{id}/screenings",
+            "/personal/convocatorias/{id}/tamizajes",
             get(screenings)
                 .post(submit)
                 .layer(DefaultBodyLimit::max(SCREENING_UPLOAD_LIMIT_BYTES)),
         )
-        .route("/staff/screenings/{id}", get(run_page))
-        .route("/staff/screenings/{id}/results.csv", get(results_csv))
-        .route("/staff/screenings/{id}/results.xlsx", get(results_xlsx))
-        .route("/staff/households/{id}", get(household_page))
+        .route("/personal/tamizajes/{id}", get(run_page))
+        .route("/personal/tamizajes/{id}/resultados.csv", get(results_csv))
+        .route("/personal/tamizajes/{id}/resultados.xlsx", get(results_xlsx))
+        .route("/personal/hogares/{id}", get(household_page))
 }
 
 fn status_key(status: RunStatus) -> &'static str {
@@ -560,7 +560,7 @@ async fn submit(
     };
     let (run, submission) = state.store.submit_screening_run(&actor, new).await?;
     if submission == Submission::Reused {
-        return Ok(Redirect::to(&format!("/staff/screenings/{}?reused=1", run.id)).into_response());
+        return Ok(Redirect::to(&format!("/personal/tamizajes/{}?reused=1", run.id)).into_response());
     }
 
     // The files become the job's.
@@ -610,7 +610,7 @@ async fn submit(
         keep_going: values.keep_going,
     };
     jobs::spawn(state.clone(), job);
-    Ok(Redirect::to(&format!("/staff/screenings/{}", run.id)).into_response())
+    Ok(Redirect::to(&format!("/personal/tamizajes/{}", run.id)).into_response())
 }
 
 // ---- A run: progress, counts, results -----------------------------------------------------
@@ -710,7 +710,7 @@ fn level_filter(text: &str) -> Option<Option<u8>> {
 }
 
 fn filter_href(run_id: i32, reason: &str, municipality: &str, level: &str, page: u64) -> String {
-    let mut href = format!("/staff/screenings/{run_id}?");
+    let mut href = format!("/personal/tamizajes/{run_id}?");
     for (key, value) in [
         ("reason", reason),
         ("municipality", municipality),

@@ -18,10 +18,10 @@ use crate::error::{AppError, ErrorCode};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/staff", get(dashboard))
-        .route("/staff/calls", get(calls))
-        .route("/staff/calls/{id}/households", get(households))
-        .route("/staff/audit", get(audit))
+        .route("/personal", get(dashboard))
+        .route("/personal/convocatorias", get(calls))
+        .route("/personal/convocatorias/{id}/hogares", get(households))
+        .route("/personal/auditoria", get(audit))
 }
 
 #[derive(Template)]

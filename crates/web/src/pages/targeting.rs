@@ -1,8 +1,9 @@
 //! Targeting and prioritization of a call's municipalities (Art. 5, 6, 8 and 30):
-//! `/staff/calls/{id}/focalizacion` computes the ranking from the weights in the form (GET,
-//! nothing stored), generates a numbered technical document (POST, stored and audited), and
-//! records the institute's interventions (CSV import or by hand). The documents are shown as
-//! HTML and PDF under `/staff/calls/{id}/focalizacion/documentos/{n}` and `{n}.pdf`.
+//! `/personal/convocatorias/{id}/focalizacion` computes the ranking from the weights in the
+//! form (GET, nothing stored), generates a numbered technical document (POST, stored and
+//! audited), and records the institute's interventions (CSV import or by hand). The documents
+//! are shown as HTML and PDF under `/personal/convocatorias/{id}/focalizacion/documentos/{n}`
+//! and `{n}.pdf`.
 
 use crate::i18n::Arg;
 use askama::Template;
@@ -35,16 +36,22 @@ use crate::i18n::Lang;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/staff/calls/{id}/focalizacion", get(targeting).post(generate))
         .route(
-            "/staff/calls/{id}/focalizacion/intervenciones",
+            "/personal/convocatorias/{id}/focalizacion",
+            get(targeting).post(generate),
+        )
+        .route(
+            "/personal/convocatorias/{id}/focalizacion/intervenciones",
             post(import_interventions),
         )
         .route(
-            "/staff/calls/{id}/focalizacion/intervenciones/manual",
+            "/personal/convocatorias/{id}/focalizacion/intervenciones/manual",
             post(record_interventions),
         )
-        .route("/staff/calls/{id}/focalizacion/documentos/{file}", get(document))
+        .route(
+            "/personal/convocatorias/{id}/focalizacion/documentos/{file}",
+            get(document),
+        )
 }
 
 /// The form as typed.
@@ -479,7 +486,7 @@ async fn generate(
                 "targeting document generated"
             );
             Ok(Redirect::to(&format!(
-                "/staff/calls/{}/focalizacion/documentos/{}",
+                "/personal/convocatorias/{}/focalizacion/documentos/{}",
                 call.id, document.number
             ))
             .into_response())
@@ -600,7 +607,7 @@ async fn record_interventions(
         .store
         .set_interventions(&actor, call.id, code, count)
         .await?;
-    Ok(Redirect::to(&format!("/staff/calls/{}/focalizacion", call.id)).into_response())
+    Ok(Redirect::to(&format!("/personal/convocatorias/{}/focalizacion", call.id)).into_response())
 }
 
 #[derive(Template)]

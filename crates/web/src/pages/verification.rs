@@ -39,20 +39,20 @@ const ACCEPTED_TYPES: [&str; 3] = ["application/pdf", "image/png", "image/jpeg"]
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/staff/calls/{id}/verificacion", get(call_page))
-        .route("/staff/calls/{id}/aviso", post(record_notice))
-        .route("/staff/calls/{id}/comunicaciones", get(letters_page))
+        .route("/personal/convocatorias/{id}/verificacion", get(call_page))
+        .route("/personal/convocatorias/{id}/aviso", post(record_notice))
+        .route("/personal/convocatorias/{id}/comunicaciones", get(letters_page))
         .route(
-            "/staff/households/{id}/verificacion",
+            "/personal/hogares/{id}/verificacion",
             get(household_page).post(decide),
         )
         .route(
-            "/staff/households/{id}/documentos",
+            "/personal/hogares/{id}/documentos",
             post(upload).layer(DefaultBodyLimit::max(HOUSEHOLD_DOCUMENT_LIMIT_BYTES + 64 * 1024)),
         )
-        .route("/staff/households/{id}/predios", post(add_parcel))
-        .route("/staff/households/{id}/historia", get(timeline_page))
-        .route("/staff/households/{id}/documentos/{document}", get(download))
+        .route("/personal/hogares/{id}/predios", post(add_parcel))
+        .route("/personal/hogares/{id}/historia", get(timeline_page))
+        .route("/personal/hogares/{id}/documentos/{document}", get(download))
 }
 
 fn doc_label(lang: Lang, kind: DocumentKind) -> String {
@@ -192,7 +192,7 @@ async fn record_notice(
     {
         Ok((_, letters)) => {
             state.outbox.dispatch(&state.store, &actor, letters).await;
-            Ok(Redirect::to(&format!("/staff/calls/{id}/verificacion")).into_response())
+            Ok(Redirect::to(&format!("/personal/convocatorias/{id}/verificacion")).into_response())
         }
         Err(StoreError::Conflict(_)) => {
             let message = lang.t("verification-error-notice_exists").to_owned();
@@ -470,7 +470,7 @@ async fn upload(
         .receive_household_document(&actor, id, new, today)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/staff/households/{id}/verificacion")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/personal/hogares/{id}/verificacion")).into_response()),
         Err(StoreError::Conflict(said)) => refuse(StatusCode::CONFLICT, lang.say(&said)).await,
         Err(other) => Err(other.into()),
     }
@@ -555,7 +555,7 @@ async fn decide(
     match state.store.decide_verification(&actor, id, decision, today).await {
         Ok((_, letter)) => {
             state.outbox.dispatch(&state.store, &actor, vec![letter]).await;
-            Ok(Redirect::to(&format!("/staff/households/{id}/verificacion")).into_response())
+            Ok(Redirect::to(&format!("/personal/hogares/{id}/verificacion")).into_response())
         }
         Err(StoreError::Conflict(_)) => {
             refuse(
@@ -644,7 +644,7 @@ async fn add_parcel(
     };
     match state.store.add_parcel(&actor, id, new).await {
         Ok(parcel) => {
-            Ok(Redirect::to(&format!("/staff/households/{id}/predios/{}", parcel.id)).into_response())
+            Ok(Redirect::to(&format!("/personal/hogares/{id}/predios/{}", parcel.id)).into_response())
         }
         Err(StoreError::Conflict(_)) => {
             refuse(StatusCode::CONFLICT, lang.t("parcel-error-decided").to_owned()).await

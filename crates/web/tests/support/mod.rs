@@ -184,15 +184,15 @@ impl Client {
     }
 
     pub async fn log_in(&mut self, email: &str, password: &str) -> Reply {
-        let form = self.get("/login").await;
+        let form = self.get("/ingreso").await;
         let token = Client::csrf_in(&form.body);
         self.post_form(
-            "/login",
+            "/ingreso",
             &[
                 ("email", email),
                 ("password", password),
                 ("csrf_token", &token),
-                ("next", "/staff"),
+                ("next", "/personal"),
             ],
         )
         .await
@@ -215,7 +215,7 @@ impl Client {
 
     /// The token of the logged-in session, from any staff page.
     pub async fn csrf(&mut self) -> String {
-        let page = self.get("/staff").await;
+        let page = self.get("/personal").await;
         Client::csrf_in(&page.body)
     }
 }
