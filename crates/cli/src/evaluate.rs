@@ -17,6 +17,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use vereda_messages::{Lang, Message};
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
@@ -219,17 +220,28 @@ fn read_project(file: &Path, name: &str) -> Result<Formulation> {
     parse_project(kind, name, &text, 0).map_err(|message| anyhow!(message))
 }
 
+/// The problems of a formulation, from the catalogue (in Spanish, the command line's language).
 fn problem_report(name: &str, problems: &[Problem]) -> String {
+    let lang = Lang::Es;
     let mut out = format!(
-        "{name}: the formulation has {} problem{}:",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" }
+        "{name}: {}",
+        lang.say(&Message::new("evaluation-problem_count").with("count", problems.len()))
     );
     for problem in problems {
         out.push_str("\n  ");
-        out.push_str(&problem.to_string());
+        out.push_str(&problem_line(lang, problem));
     }
     out
+}
+
+/// One problem: the field's path, what is wrong and the article.
+fn problem_line(lang: Lang, problem: &Problem) -> String {
+    let said = lang.say(&problem.message);
+    if problem.article.is_empty() {
+        format!("{}: {said}", problem.path)
+    } else {
+        format!("{}: {said} ({})", problem.path, problem.article)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1125,11 +1137,10 @@ fn batch_row(source: String, formulation: Result<Formulation, String>, evaluator
     };
     let problems = formulation.validate(selected.financial);
     if !problems.is_empty() {
-        let listed: Vec<String> = problems.iter().map(Problem::to_string).collect();
+        let listed: Vec<String> = problems.iter().map(|p| problem_line(Lang::Es, p)).collect();
         row.error = format!(
-            "{} problem{}: {}",
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" },
+            "{} {}",
+            Lang::Es.say(&Message::new("evaluation-problem_count").with("count", problems.len())),
             listed.join("; ")
         );
         return row;

@@ -226,10 +226,12 @@ fn a_land_line_is_rejected_with_its_path_and_article() {
     assert!(output.stdout.is_empty(), "no report for an invalid formulation");
     let stderr = text(&output.stderr);
     assert!(stderr.contains("con-tierra.toml"), "{stderr}");
-    assert!(
-        stderr.contains("budget[0].category: a land line cannot be part of a formulation (Art. 18.4)"),
-        "{stderr}"
-    );
+    // The field and the article; the words are the catalogue's (Spanish by default).
+    let line = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("budget[0].category: "))
+        .expect("the problem names its field");
+    assert!(line.ends_with("(Art. 18.4)"), "{stderr}");
     assert!(!stderr.contains("panicked"));
 }
 
@@ -398,7 +400,7 @@ fn a_jsonl_batch_evaluates_every_line_and_reports_bad_lines_by_number() {
     assert!(rows[2][0].ends_with("proyectos.jsonl:4"));
     assert_eq!(&rows[2][1], "NAR-TUM-2013-002");
     assert!(
-        rows[2][10].contains("frame.title: required text is empty (Art. 19.1)"),
+        rows[2][10].contains("frame.title: ") && rows[2][10].ends_with("(Art. 19.1)"),
         "{:?}",
         rows[2]
     );

@@ -7,7 +7,8 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 /// A value a message refers to, kept typed so each language formats it its own way.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum Arg {
     /// Shown as it is: a name, a code, what someone typed.
     Text(String),
@@ -72,7 +73,7 @@ macro_rules! count_from {
 count_from!(i16, i32, i64, u8, u16, u32, u64, usize);
 
 /// A message: its code and its named arguments.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Message {
     code: &'static str,
     args: Vec<(&'static str, Arg)>,

@@ -9,6 +9,14 @@ pub struct UnknownValue {
     pub expected: &'static [&'static str],
 }
 
+impl UnknownValue {
+    pub fn message(&self) -> crate::message::Message {
+        crate::message::Message::new("error-unknown_value")
+            .with("value", &self.value)
+            .with("expected", self.expected.join(", "))
+    }
+}
+
 /// Declares an enumeration whose variants have stable text names: `as_str`, `ALL`,
 /// `Display`, `FromStr` (trimmed, ASCII case-insensitive) and serde as that text.
 macro_rules! text_enum {

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::rules::FinancialRules;
+use crate::message::Message;
 use crate::money::minimum_wage;
 use crate::territory::DaneCode;
 use crate::text_enum::text_enum;
@@ -450,7 +451,8 @@ pub struct TechnicalAssistanceCost {
 pub struct Problem {
     pub path: String,
     pub article: String,
-    pub message: String,
+    /// What is wrong, as a message of the catalogue.
+    pub message: Message,
 }
 
 impl fmt::Display for Problem {
@@ -469,29 +471,33 @@ pub const MAX_HORIZON_YEARS: u16 = 100;
 struct Problems(Vec<Problem>);
 
 impl Problems {
-    fn push(&mut self, path: impl Into<String>, article: &str, message: impl Into<String>) {
+    fn push(&mut self, path: impl Into<String>, article: &str, message: Message) {
         self.0.push(Problem {
             path: path.into(),
             article: article.to_owned(),
-            message: message.into(),
+            message,
         });
     }
 
     fn text(&mut self, path: &str, value: &str, article: &str) {
         if value.trim().is_empty() {
-            self.push(path, article, "required text is empty");
+            self.push(path, article, Message::new("formulation-problem-required_text"));
         }
     }
 
     fn texts(&mut self, path: &str, values: &[String], article: &str) {
         if values.iter().all(|v| v.trim().is_empty()) {
-            self.push(path, article, "at least one entry is required");
+            self.push(path, article, Message::new("formulation-problem-entry_required"));
         }
     }
 
     fn not_negative(&mut self, path: String, value: Decimal, article: &str) {
         if value.is_sign_negative() && !value.is_zero() {
-            self.push(path, article, format!("must not be negative, is {value}"));
+            self.push(
+                path,
+                article,
+                Message::new("formulation-problem-negative").with("value", value),
+            );
         }
     }
 }
@@ -513,7 +519,9 @@ impl Formulation {
                 p.push(
                     format!("technical_assistance[{i}].year"),
                     article,
-                    format!("year {} is beyond the horizon of {horizon} years", ta.year),
+                    Message::new("formulation-problem-year_beyond_horizon")
+                        .with("year", ta.year)
+                        .with("horizon", horizon),
                 );
             }
             p.not_negative(format!("technical_assistance[{i}].cost"), ta.cost, article);
@@ -526,20 +534,20 @@ impl Formulation {
         p.text("frame.code", &frame.code, "Art. 19.1");
         p.text("frame.title", &frame.title, "Art. 19.1");
         if let Err(error) = DaneCode::parse(&frame.municipality) {
-            p.push("frame.municipality", "DIVIPOLA", error.to_string());
+            p.push("frame.municipality", "DIVIPOLA", error.message());
         }
         if !(1..=4).contains(&frame.typology) {
             p.push(
                 "frame.typology",
                 "Art. 22",
-                format!("typology must be 1, 2, 3 or 4, is {}", frame.typology),
+                Message::new("formulation-problem-typology").with("value", frame.typology),
             );
         }
         if minimum_wage(frame.budget_year).is_none() {
             p.push(
                 "frame.budget_year",
                 &rules.institute_maximum.article,
-                format!("no SMMLV is known for {}", frame.budget_year),
+                Message::new("formulation-problem-no_smmlv").with("year", frame.budget_year),
             );
         }
         let min_horizon = &rules.min_horizon_years;
@@ -547,17 +555,16 @@ impl Formulation {
             p.push(
                 "frame.horizon_years",
                 &min_horizon.article,
-                format!(
-                    "the horizon is {} years; at least {} are required",
-                    frame.horizon_years, min_horizon.value
-                ),
+                Message::new("formulation-problem-horizon_short")
+                    .with("years", frame.horizon_years)
+                    .with("minimum", min_horizon.value),
             );
         }
         if frame.horizon_years > MAX_HORIZON_YEARS {
             p.push(
                 "frame.horizon_years",
                 "",
-                format!("a horizon above {MAX_HORIZON_YEARS} years is not accepted"),
+                Message::new("formulation-problem-horizon_long").with("maximum", MAX_HORIZON_YEARS),
             );
         }
         if rules.accompaniment_plan.required {
@@ -584,7 +591,7 @@ impl Formulation {
                 p.push(
                     "frame.employment.direct_jobs",
                     article,
-                    "at least one direct job is required",
+                    Message::new("formulation-problem-direct_job"),
                 );
             }
         }
@@ -593,32 +600,36 @@ impl Formulation {
             p.push(
                 "frame.households",
                 cap_article,
-                "at least one participating family is required",
+                Message::new("formulation-problem-no_family"),
             );
         }
         let mut seen = HashSet::new();
         for (i, household) in frame.households.iter().enumerate() {
             if household.id.trim().is_empty() {
-                p.push(format!("frame.households[{i}].id"), "", "required text is empty");
+                p.push(
+                    format!("frame.households[{i}].id"),
+                    "",
+                    Message::new("formulation-problem-required_text"),
+                );
             } else if !seen.insert(household.id.trim()) {
                 p.push(
                     format!("frame.households[{i}].id"),
                     "",
-                    format!("family {:?} is listed twice", household.id),
+                    Message::new("formulation-problem-family_twice").with("family", &household.id),
                 );
             }
             if household.max_pct <= Decimal::ZERO || household.max_pct > Decimal::ONE_HUNDRED {
                 p.push(
                     format!("frame.households[{i}].max_pct"),
                     cap_article,
-                    format!("must be above 0 and at most 100, is {}", household.max_pct),
+                    Message::new("formulation-problem-percent_range").with("value", household.max_pct),
                 );
             }
             if household.cap_smmlv <= Decimal::ZERO {
                 p.push(
                     format!("frame.households[{i}].cap_smmlv"),
                     cap_article,
-                    format!("must be above 0, is {}", household.cap_smmlv),
+                    Message::new("formulation-problem-positive").with("value", household.cap_smmlv),
                 );
             }
         }
@@ -693,7 +704,7 @@ impl Formulation {
             p.push(
                 format!("{base}.operating_structure"),
                 a,
-                "at least one activity with its responsible is required",
+                Message::new("formulation-problem-operating_activity"),
             );
         }
         for (i, r) in t.operating_structure.iter().enumerate() {
@@ -778,7 +789,7 @@ impl Formulation {
             p.push(
                 "frame.components.food_security.activity",
                 "Art. 19.7",
-                format!("no production activity is named {:?}", f.activity),
+                Message::new("formulation-problem-unknown_activity").with("activity", &f.activity),
             );
         }
 
@@ -787,7 +798,7 @@ impl Formulation {
             p.push(
                 "frame.components.schedule.activities",
                 a,
-                "the operating plan needs at least one activity",
+                Message::new("formulation-problem-plan_activity"),
             );
         }
         for (i, s) in c.schedule.activities.iter().enumerate() {
@@ -800,10 +811,9 @@ impl Formulation {
                 p.push(
                     format!("frame.components.schedule.activities[{i}]"),
                     a,
-                    format!(
-                        "months must satisfy 1 <= start ({}) <= end ({})",
-                        s.start_month, s.end_month
-                    ),
+                    Message::new("formulation-problem-months")
+                        .with("start", s.start_month)
+                        .with("end", s.end_month),
                 );
             }
         }
@@ -812,7 +822,11 @@ impl Formulation {
     fn validate_budget(&self, rules: &FinancialRules, p: &mut Problems) {
         let horizon = self.frame.horizon_years;
         if self.budget.is_empty() {
-            p.push("budget", "Art. 19.6", "the detailed budget has no line");
+            p.push(
+                "budget",
+                "Art. 19.6",
+                Message::new("formulation-problem-no_budget_line"),
+            );
         }
         let eligible = ExpenseCategory::mask(&rules.eligible_categories.value);
         let ineligible = ExpenseCategory::mask(&rules.ineligible_categories.value);
@@ -823,29 +837,33 @@ impl Formulation {
                 p.push(
                     format!("budget[{i}].category"),
                     &rules.excluded_categories.article,
-                    format!("a {} line cannot be part of a formulation", line.category),
+                    Message::new("formulation-problem-category_excluded")
+                        .with_term("category", format!("evaluation-category_{}", line.category)),
                 );
             } else if eligible & bit == 0 && line.funder == Funder::Institute {
                 p.push(
                     format!("budget[{i}].funder"),
                     &rules.ineligible_categories.article,
-                    format!("{} is not eligible: the counterpart must cover it", line.category),
+                    Message::new("formulation-problem-not_eligible")
+                        .with_term("category", format!("evaluation-category_{}", line.category)),
                 );
             }
             if (eligible | ineligible) & bit == 0 {
                 p.push(
                     format!("budget[{i}].category"),
                     &rules.eligible_categories.article,
-                    format!(
-                        "the rule set does not classify {} as eligible or not",
-                        line.category
-                    ),
+                    Message::new("formulation-problem-unclassified")
+                        .with_term("category", format!("evaluation-category_{}", line.category)),
                 );
             }
             if let Funder::Other(name) = &line.funder
                 && name.trim().is_empty()
             {
-                p.push(format!("budget[{i}].funder"), "", "the other funder needs a name");
+                p.push(
+                    format!("budget[{i}].funder"),
+                    "",
+                    Message::new("formulation-problem-funder_name"),
+                );
             }
             p.text(
                 &format!("budget[{i}].description"),
@@ -856,7 +874,7 @@ impl Formulation {
                 p.push(
                     format!("budget[{i}].quantity"),
                     "Art. 19.6",
-                    format!("must be above 0, is {}", line.quantity),
+                    Message::new("formulation-problem-positive").with("value", line.quantity),
                 );
             }
             p.not_negative(format!("budget[{i}].unit_price"), line.unit_price, "Art. 19.6");
@@ -864,9 +882,13 @@ impl Formulation {
                 (Some(_), Some(_)) | (None, None) => p.push(
                     format!("budget[{i}]"),
                     "Art. 19.8",
-                    "give exactly one of year and month of execution",
+                    Message::new("formulation-problem-year_or_month"),
                 ),
-                (None, Some(0)) => p.push(format!("budget[{i}].month"), "Art. 19.8", "months start at 1"),
+                (None, Some(0)) => p.push(
+                    format!("budget[{i}].month"),
+                    "Art. 19.8",
+                    Message::new("formulation-problem-months_start"),
+                ),
                 _ => {}
             }
             if let Some(year) = line.flow_year()
@@ -876,7 +898,9 @@ impl Formulation {
                 p.push(
                     format!("budget[{i}].{field}"),
                     "Art. 19.8",
-                    format!("falls in year {year}, beyond the horizon of {horizon} years"),
+                    Message::new("formulation-problem-falls_beyond_horizon")
+                        .with("year", year)
+                        .with("horizon", horizon),
                 );
             }
         }
@@ -885,7 +909,11 @@ impl Formulation {
     fn validate_production(&self, p: &mut Problems) {
         let horizon = self.frame.horizon_years;
         if self.production.is_empty() {
-            p.push("production", "Art. 19.1", "the production model has no activity");
+            p.push(
+                "production",
+                "Art. 19.1",
+                Message::new("formulation-problem-no_production"),
+            );
         }
         let mut names = HashSet::new();
         for (i, activity) in self.production.iter().enumerate() {
@@ -895,7 +923,7 @@ impl Formulation {
                 p.push(
                     format!("{base}.name"),
                     "Art. 19.1",
-                    format!("activity {:?} is listed twice", activity.name),
+                    Message::new("formulation-problem-activity_twice").with("activity", &activity.name),
                 );
             }
             p.text(&format!("{base}.unit"), &activity.unit, "Art. 19.1");
@@ -909,17 +937,16 @@ impl Formulation {
                 p.push(
                     format!("{base}.full_production_year"),
                     "Art. 19.1",
-                    format!(
-                        "must be between 1 and the horizon ({horizon}), is {}",
-                        activity.full_production_year
-                    ),
+                    Message::new("formulation-problem-full_production_year")
+                        .with("horizon", horizon)
+                        .with("value", activity.full_production_year),
                 );
             }
             if activity.years.is_empty() {
                 p.push(
                     format!("{base}.years"),
                     "Art. 19.1",
-                    "production volumes by year are required",
+                    Message::new("formulation-problem-volumes_required"),
                 );
             }
             let mut years = HashSet::new();
@@ -929,14 +956,16 @@ impl Formulation {
                     p.push(
                         format!("{base}.year"),
                         "Art. 19.6",
-                        format!("year {} is beyond the horizon of {horizon} years", y.year),
+                        Message::new("formulation-problem-year_beyond_horizon")
+                            .with("year", y.year)
+                            .with("horizon", horizon),
                     );
                 }
                 if !years.insert(y.year) {
                     p.push(
                         format!("{base}.year"),
                         "Art. 19.1",
-                        format!("year {} is listed twice", y.year),
+                        Message::new("formulation-problem-year_twice").with("year", y.year),
                     );
                 }
                 for (field, value) in [

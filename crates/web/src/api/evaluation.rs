@@ -44,7 +44,11 @@ pub struct FormulationProblem {
     pub path: String,
     #[schema(example = "Art. 18.4")]
     pub article: String,
+    /// What is wrong, in the visitor's language.
     pub message: String,
+    /// The stable code of the problem, e.g. `formulation-problem-category_excluded`.
+    #[schema(example = "formulation-problem-category_excluded")]
+    pub code: String,
 }
 
 /// A formulation that cannot be evaluated as it is: an RFC 9457 problem with the list of
@@ -141,7 +145,8 @@ pub async fn evaluate(
                     .map(|p| FormulationProblem {
                         path: p.path,
                         article: p.article,
-                        message: p.message,
+                        message: visitor.lang.say(&p.message),
+                        code: p.message.code().to_owned(),
                     })
                     .collect(),
             };

@@ -123,10 +123,12 @@ async fn call(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     serve_public(&state, &visitor, &headers, HTML, true, async || {
-        let call =
-            state.store.call(id).await?.ok_or_else(|| {
-                AppError::with_detail(ErrorCode::NotFound, format!("call {id} does not exist"))
-            })?;
+        let call = state.store.call(id).await?.ok_or_else(|| {
+            AppError::said(
+                ErrorCode::NotFound,
+                crate::error::not_found("call", &id.to_string()),
+            )
+        })?;
         let latest = state
             .store
             .screening_runs(id)

@@ -381,7 +381,7 @@ async fn export(
         Ok(Outcome::Invalid { problems, .. }) => {
             let list: Vec<String> = problems
                 .iter()
-                .map(|p| format!("{}: {}", p.path, p.message))
+                .map(|p| format!("{}: {}", p.path, lang.say(&p.message)))
                 .collect();
             return Err(AppError::invalid(list.join("; ")));
         }

@@ -472,7 +472,7 @@ impl ProblemLine {
         ProblemLine {
             label: field_label(lang, &problem.path),
             path: problem.path.clone(),
-            message: problem.message.clone(),
+            message: lang.say(&problem.message),
             article: problem.article.clone(),
         }
     }
@@ -1570,8 +1570,9 @@ async fn save_step(
         Ok(_) => {}
         Err(StoreError::Invalid(message)) => {
             return refuse(NotApplied::with(format!(
-                "{}: {message}",
-                lang.t("formulation-error_not_saved")
+                "{}: {}",
+                lang.t("formulation-error_not_saved"),
+                lang.say(&message)
             )))
             .await;
         }

@@ -104,6 +104,11 @@ impl Chrome {
         self.lang.t(key)
     }
 
+    /// A typed message of the rules or the store, in the visitor's language.
+    pub fn say(&self, message: &crate::i18n::Message) -> String {
+        self.lang.say(message)
+    }
+
     /// The link that switches language and comes back here.
     pub fn switch_language_href(&self) -> String {
         format!(

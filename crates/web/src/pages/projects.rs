@@ -74,14 +74,17 @@ impl PortfolioQuery {
         Ok(ProjectFilter {
             text: given(&self.q),
             department: given(&self.departamento)
-                .map(|code| DepartmentCode::parse(&code).map_err(|e| AppError::invalid(e.to_string())))
+                .map(|code| {
+                    DepartmentCode::parse(&code)
+                        .map_err(|e| AppError::said(ErrorCode::InvalidInput, e.message()))
+                })
                 .transpose()?,
             pdet_subregion: given(&self.subregion),
             value_chain: given(&self.cadena),
             status: given(&self.estado)
                 .map(|s| {
                     s.parse::<ExecutionStatus>()
-                        .map_err(|e| AppError::invalid(e.to_string()))
+                        .map_err(|e| AppError::said(ErrorCode::InvalidInput, e.message()))
                 })
                 .transpose()?,
             funder: given(&self.financiador),
@@ -362,7 +365,7 @@ struct ProjectPage {
 }
 
 pub fn not_found_project(code: &str) -> AppError {
-    AppError::with_detail(ErrorCode::NotFound, format!("project {code} does not exist"))
+    AppError::said(ErrorCode::NotFound, crate::error::not_found("project", code))
 }
 
 async fn project_card(
@@ -506,7 +509,12 @@ async fn download_document(
     visitor: Visitor,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
-    let not_found = || AppError::with_detail(ErrorCode::NotFound, format!("document {id} does not exist"));
+    let not_found = || {
+        AppError::said(
+            ErrorCode::NotFound,
+            crate::error::not_found("document", &id.to_string()),
+        )
+    };
     let stored = state.store.project_document(id).await?.ok_or_else(not_found)?;
     if !stored.public && !visitor.can(vereda_domain::accounts::Permission::ReviewMeasurements) {
         return Err(not_found());

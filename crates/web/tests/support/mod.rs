@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod voice;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -61,6 +63,7 @@ impl Client {
 
     pub async fn send(&mut self, request: Request<Body>) -> Reply {
         let mut request = request;
+        let path = request.uri().to_string();
         if !self.cookies.is_empty() {
             request
                 .headers_mut()
@@ -88,11 +91,18 @@ impl Client {
             .map(|v| v.to_str().expect("type").to_owned())
             .unwrap_or_default();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        if content_type.starts_with("text/html")
+            && let Some(lang) = voice::page_language(&body)
+        {
+            let problems = voice::problems(lang, &body);
+            assert!(problems.is_empty(), "{} {status}: {problems:#?}", path);
+        }
         Reply {
             status,
             location,
             content_type,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            body,
         }
     }
 
