@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod letters;
 pub mod moved;
 pub mod pages;
+pub mod procedure_actions;
 pub mod public_cache;
 pub mod screening;
 pub mod session_store;

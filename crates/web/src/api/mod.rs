@@ -22,6 +22,7 @@ use crate::pages::MunicipalityFilter;
 
 pub mod evaluation;
 pub mod open_data;
+pub mod procedure;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -61,6 +62,7 @@ pub fn routes() -> Router<AppState> {
                 crate::evaluation::EVALUATION_UPLOAD_LIMIT_BYTES,
             )),
         )
+        .merge(procedure::routes())
 }
 
 #[derive(OpenApi)]
@@ -68,9 +70,11 @@ pub fn routes() -> Router<AppState> {
     info(title = "vereda API", version = "1", description = "Territorial rural development co-financing: reference data, projects, calls and the audit log."),
     paths(health, municipalities, departments, pdet_subregions, projects, project, calls, screening, audit, me, evaluation::evaluate,
         open_data::projects_json, open_data::projects_csv, open_data::indicators_json, open_data::indicators_csv,
-        open_data::measurements_json, open_data::measurements_csv, open_data::iati_activities),
+        open_data::measurements_json, open_data::measurements_csv, open_data::iati_activities,
+        procedure::procedure, procedure::endorse, procedure::object, procedure::award, procedure::evidence, procedure::disburse,
+        procedure::convene, procedure::session, procedure::schedule, procedure::concept, procedure::decide, procedure::close, procedure::sign),
     components(schemas(Problem, ErrorCode)),
-    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session"))
+    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"))
 )]
 pub struct ApiDoc;
 
@@ -482,6 +486,9 @@ pub struct Me {
     pub email: String,
     pub display_name: String,
     pub role: String,
+    /// The session's anti-forgery token: send it as `X-CSRF-Token` with every call that
+    /// changes something.
+    pub csrf_token: String,
 }
 
 /// The account of the current session.
@@ -493,6 +500,7 @@ async fn me(visitor: Visitor) -> Result<Json<Me>, AppError> {
         email: account.email.clone(),
         display_name: account.display_name.clone(),
         role: account.role.to_string(),
+        csrf_token: visitor.csrf_token().await?,
     }))
 }
 

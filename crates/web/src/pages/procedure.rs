@@ -11,22 +11,24 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use rust_decimal::Decimal;
 use serde::Deserialize;
 use vereda_domain::accounts::{Permission, Role};
-use vereda_domain::number::{format_number, read_number};
+use vereda_domain::number::format_number;
 use vereda_domain::procedure::ProcedureState;
 use vereda_store::accounts::Account;
 use vereda_store::procedure::{
-    Award, Concept, Endorsement, FieldChange, Minutes, NewAward, NewEndorsement, NewObjection, NewSession,
-    Objection, ObjectionTarget, Requirement, TimelineEvent,
+    Award, Concept, Endorsement, FieldChange, Minutes, NewEndorsement, NewObjection, NewSession, Objection,
+    Requirement, TimelineEvent,
 };
 
 use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode};
-use crate::i18n::Lang;
+use crate::procedure_actions::{
+    self as actions, AwardTerms, ConceptChoice, Decision, TargetChoice, authorize, read_amount, read_date,
+    read_whole,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -75,47 +77,6 @@ fn requirement_key(requirement: Requirement) -> &'static str {
 
 fn when(timestamp: jiff::Timestamp) -> String {
     timestamp.strftime("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-fn date(text: &str, what: &str) -> Result<jiff::civil::Date, AppError> {
-    text.trim()
-        .parse()
-        .map_err(|_| AppError::invalid(format!("{what}: {text:?} no es una fecha AAAA-MM-DD")))
-}
-
-/// An amount typed in the award form, read by the one reader.
-fn amount(lang: Lang, text: &str, label: &str) -> Result<Decimal, AppError> {
-    read_number(text).map_err(|problem| AppError::invalid(crate::i18n::number_problem(lang, &problem, label)))
-}
-
-fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, AppError> {
-    text.trim()
-        .parse()
-        .map_err(|_| AppError::invalid(format!("{what}: {text:?} no es un número")))
-}
-
-/// The territorial office code of resolution numbers: the first three letters of the
-/// office's name, after "Dirección Territorial", without accents (`Caquetá` → `CAQ`).
-fn office_code(name: &str) -> String {
-    let name = name.trim();
-    let place = ["Dirección Territorial", "Direccion Territorial", "DT"]
-        .iter()
-        .find_map(|prefix| name.strip_prefix(prefix))
-        .unwrap_or(name);
-    place
-        .chars()
-        .filter_map(|c| match c {
-            'á' | 'Á' => Some('A'),
-            'é' | 'É' => Some('E'),
-            'í' | 'Í' => Some('I'),
-            'ó' | 'Ó' => Some('O'),
-            'ú' | 'Ú' | 'ü' => Some('U'),
-            'ñ' | 'Ñ' => Some('N'),
-            c if c.is_ascii_alphabetic() => Some(c.to_ascii_uppercase()),
-            _ => None,
-        })
-        .take(3)
-        .collect()
 }
 
 // ---- A project's procedure ---------------------------------------------------------------
@@ -183,14 +144,16 @@ async fn show(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
-    let record = state
-        .store
-        .formulation(id)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let latest = record.versions.last().map_or(0, |v| v.number);
-    let procedure = state.store.procedure_state(id).await?;
-    let checklist = state.store.disbursement_checklist(id).await?;
+    let actions::Overview {
+        record,
+        latest,
+        state: procedure,
+        endorsements,
+        objections,
+        award,
+        checklist,
+        timeline,
+    } = actions::overview(&state, id).await?;
     let split = match state.store.formulation_version(id, latest).await? {
         Some(content) => match crate::evaluation::run(content, None) {
             Ok(crate::evaluation::Outcome::Evaluated(evaluated)) => {
@@ -211,9 +174,9 @@ async fn show(
         title: record.formulation.title.clone(),
         state: state_key(procedure),
         latest,
-        endorsements: state.store.endorsements(id).await?,
-        objections: state.store.objections(id).await?,
-        award: state.store.award_of(id).await?,
+        endorsements,
+        objections,
+        award,
         checklist: checklist
             .items
             .iter()
@@ -227,7 +190,7 @@ async fn show(
             (Some(on), Some(amount)) => Some(format!("{} · {}", visitor.lang.amount(&amount), on)),
             _ => None,
         },
-        timeline: state.store.timeline(id).await?,
+        timeline,
         split,
         can_endorse: visitor.can(Permission::RecordEndorsement) && procedure == ProcedureState::Submitted,
         can_object: visitor.can(Permission::ManageCommittee),
@@ -252,14 +215,13 @@ async fn endorse(
     Path(id): Path<i32>,
     Form(input): Form<EndorseForm>,
 ) -> Result<Response, AppError> {
-    let account = visitor.require(Permission::ViewStaffArea)?.clone();
-    visitor.check_csrf(&input.csrf_token).await?;
+    let account = authorize(&visitor, &input.csrf_token).await?;
     let new = NewEndorsement {
-        endorsed_on: date(&input.endorsed_on, "fecha del aval")?,
-        families_endorsing: number(&input.families_endorsing, "familias")?,
+        endorsed_on: read_date(&input.endorsed_on)?,
+        families_endorsing: read_whole(&input.families_endorsing)?,
         minutes: input.minutes,
     };
-    state.store.record_endorsement(&account.actor(), id, new).await?;
+    actions::endorse(&state, &account, id, new).await?;
     Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response())
 }
 
@@ -278,17 +240,14 @@ async fn object(
     Path(id): Path<i32>,
     Form(input): Form<ObjectionForm>,
 ) -> Result<Response, AppError> {
-    let account = visitor.require(Permission::ViewStaffArea)?.clone();
-    visitor.check_csrf(&input.csrf_token).await?;
-    let target = ObjectionTarget::parse(&input.target)
-        .ok_or_else(|| AppError::invalid("target=project, family o parcel"))?;
+    let account = authorize(&visitor, &input.csrf_token).await?;
     let new = NewObjection {
-        target,
+        target: TargetChoice::parse(&input.target)?.target(),
         target_ref: input.target_ref,
         filed_by: input.filed_by,
         text: input.text,
     };
-    state.store.file_objection(&account.actor(), id, new).await?;
+    actions::object(&state, &account, id, new).await?;
     Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response())
 }
 
@@ -310,78 +269,22 @@ async fn award(
     Path(id): Path<i32>,
     Form(input): Form<AwardForm>,
 ) -> Result<Response, AppError> {
-    let account = visitor.require(Permission::ViewStaffArea)?.clone();
-    visitor.check_csrf(&input.csrf_token).await?;
-    if !visitor.can(Permission::AwardCofinancing) {
-        tracing::info!(account = account.id, "award refused: not a territorial director");
-        return Err(AppError::with_detail(
-            ErrorCode::Forbidden,
-            "Art. 27: solo el director territorial adjudica la cofinanciación",
-        ));
-    }
-    let record = state
-        .store
-        .formulation(id)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let Some((office, department)) = account_office(&state, &account).await? else {
-        tracing::info!(
-            account = account.id,
-            "award refused: the director has no territorial office"
-        );
-        return Err(AppError::invalid(
-            "Art. 27: la cuenta del director no tiene dirección territorial asignada",
-        ));
-    };
-    // The "respectivo director territorial": the office of the project's department.
-    let project_department = record.formulation.municipality_code.get(..2).unwrap_or_default();
-    if project_department != department {
-        tracing::info!(
-            account = account.id,
-            formulation = id,
-            "award refused: another office's project"
-        );
-        return Err(AppError::with_detail(
-            ErrorCode::Forbidden,
-            format!(
-                "Art. 27: el proyecto es del departamento {project_department}; su dirección territorial \
-                 es la del departamento {department}"
-            ),
-        ));
-    }
+    let account = authorize(&visitor, &input.csrf_token).await?;
     let lang = visitor.lang;
-    let new = NewAward {
-        office_code: office,
-        awarded_on: date(&input.awarded_on, "fecha de la resolución")?,
+    let terms = AwardTerms {
+        awarded_on: read_date(&input.awarded_on)?,
         motivation: input.motivation,
-        institute_contribution: amount(
+        institute_contribution: read_amount(
             lang,
             &input.institute_contribution,
             lang.t("procedure-contribution"),
         )?,
-        counterpart: amount(lang, &input.counterpart, lang.t("procedure-counterpart"))?,
-        guarantee: amount(lang, &input.guarantee, lang.t("procedure-guarantee"))?,
+        counterpart: read_amount(lang, &input.counterpart, lang.t("procedure-counterpart"))?,
+        guarantee: read_amount(lang, &input.guarantee, lang.t("procedure-guarantee"))?,
         obligations: input.obligations,
     };
-    let actor = account.actor();
-    let (_, letters) = state.store.award(&actor, id, new).await?;
-    // The award letters (Art. 27, 46), after the commit: by SMTP or to the outbox.
-    state.outbox.dispatch(&state.store, &actor, letters).await;
+    actions::award(&state, &account, id, terms).await?;
     Ok(Redirect::to(&format!("/personal/formulaciones/{id}/adjudicacion")).into_response())
-}
-
-/// The code and department of the account's territorial office, if it has one.
-async fn account_office(state: &AppState, account: &Account) -> Result<Option<(String, String)>, AppError> {
-    let Some(office_id) = state.store.account_office(account.id).await? else {
-        return Ok(None);
-    };
-    Ok(state
-        .store
-        .territorial_offices()
-        .await?
-        .into_iter()
-        .find(|o| o.id == office_id)
-        .map(|o| (office_code(&o.name), o.department_code)))
 }
 
 #[derive(Template)]
@@ -514,18 +417,16 @@ async fn evidence(
     Path(id): Path<i32>,
     Form(input): Form<EvidenceForm>,
 ) -> Result<Response, AppError> {
-    let account = visitor.require(Permission::ViewStaffArea)?.clone();
-    visitor.check_csrf(&input.csrf_token).await?;
-    state
-        .store
-        .record_disbursement_evidence(
-            &account.actor(),
-            id,
-            Some(input.joint_account.as_str()),
-            Some(input.approved_policy.as_str()),
-            input.lock_version,
-        )
-        .await?;
+    let account = authorize(&visitor, &input.csrf_token).await?;
+    actions::record_evidence(
+        &state,
+        &account,
+        id,
+        Some(input.joint_account.as_str()),
+        Some(input.approved_policy.as_str()),
+        input.lock_version,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response())
 }
 
@@ -541,10 +442,9 @@ async fn disburse(
     Path(id): Path<i32>,
     Form(input): Form<DisburseForm>,
 ) -> Result<Response, AppError> {
-    let account = visitor.require(Permission::ViewStaffArea)?.clone();
-    visitor.check_csrf(&input.csrf_token).await?;
-    let paid_on = date(&input.paid_on, "fecha del desembolso")?;
-    state.store.disburse(&account.actor(), id, paid_on).await?;
+    let account = authorize(&visitor, &input.csrf_token).await?;
+    let paid_on = read_date(&input.paid_on)?;
+    actions::disburse(&state, &account, id, paid_on).await?;
     Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response())
 }
 
@@ -649,7 +549,6 @@ async fn create_session(
     visitor: Visitor,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let account = visitor.require(Permission::ViewStaffArea)?.clone();
     let field = |name: &str| {
         fields
             .iter()
@@ -657,24 +556,19 @@ async fn create_session(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    visitor.check_csrf(&field("csrf_token")).await?;
+    let account = authorize(&visitor, &field("csrf_token")).await?;
     let mut attendees = Vec::new();
     for (key, value) in &fields {
         if key == "attendee" {
-            attendees.push(number(value, "asistente")?);
+            attendees.push(read_whole(value)?);
         }
     }
-    let minutes = state
-        .store
-        .create_session(
-            &account.actor(),
-            NewSession {
-                held_on: date(&field("held_on"), "fecha de la sesión")?,
-                place: field("place"),
-                attendees,
-            },
-        )
-        .await?;
+    let new = NewSession {
+        held_on: read_date(&field("held_on"))?,
+        place: field("place"),
+        attendees,
+    };
+    let minutes = actions::convene(&state, &account, new).await?;
     Ok(Redirect::to(&format!("/personal/comite/{}", minutes.session_id)).into_response())
 }
 
@@ -771,12 +665,8 @@ async fn schedule(
     Path(id): Path<i32>,
     Form(input): Form<AgendaForm>,
 ) -> Result<Response, AppError> {
-    let account = visitor.require(Permission::ViewStaffArea)?.clone();
-    visitor.check_csrf(&input.csrf_token).await?;
-    state
-        .store
-        .add_to_agenda(&account.actor(), id, input.formulation_id, input.lock_version)
-        .await?;
+    let account = authorize(&visitor, &input.csrf_token).await?;
+    actions::schedule(&state, &account, id, input.formulation_id, input.lock_version).await?;
     Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
 }
 
@@ -794,21 +684,18 @@ async fn concept(
     Path((id, item)): Path<(i32, i32)>,
     Form(input): Form<ConceptForm>,
 ) -> Result<Response, AppError> {
-    let account = visitor.require(Permission::ViewStaffArea)?.clone();
-    visitor.check_csrf(&input.csrf_token).await?;
-    let concept = match input.concept.as_str() {
-        "positive" => Concept::Positive,
-        "negative" => Concept::Negative,
-        _ => return Err(AppError::invalid("concept=positive o negative")),
-    };
-    let minutes = state.store.minutes(id).await?;
-    if !minutes.agenda.iter().any(|a| a.id == item) {
-        return Err(AppError::new(ErrorCode::NotFound));
-    }
-    state
-        .store
-        .issue_concept(&account.actor(), item, concept, &input.text, input.lock_version)
-        .await?;
+    let account = authorize(&visitor, &input.csrf_token).await?;
+    let concept = ConceptChoice::parse(&input.concept)?;
+    actions::issue_concept(
+        &state,
+        &account,
+        id,
+        item,
+        concept,
+        &input.text,
+        input.lock_version,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
 }
 
@@ -825,17 +712,9 @@ async fn decide(
     Path((id, objection)): Path<(i32, i32)>,
     Form(input): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let account = visitor.require(Permission::ViewStaffArea)?.clone();
-    visitor.check_csrf(&input.csrf_token).await?;
-    let upheld = match input.decision.as_str() {
-        "upheld" => true,
-        "rejected" => false,
-        _ => return Err(AppError::invalid("decision=upheld o rejected")),
-    };
-    state
-        .store
-        .decide_objection(&account.actor(), objection, id, upheld, &input.reasons)
-        .await?;
+    let account = authorize(&visitor, &input.csrf_token).await?;
+    let decision = Decision::parse(&input.decision)?;
+    actions::decide_objection(&state, &account, id, objection, decision, &input.reasons).await?;
     Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
 }
 
@@ -851,12 +730,8 @@ async fn close(
     Path(id): Path<i32>,
     Form(input): Form<CloseForm>,
 ) -> Result<Response, AppError> {
-    let account = visitor.require(Permission::ViewStaffArea)?.clone();
-    visitor.check_csrf(&input.csrf_token).await?;
-    state
-        .store
-        .close_session(&account.actor(), id, input.lock_version)
-        .await?;
+    let account = authorize(&visitor, &input.csrf_token).await?;
+    actions::close(&state, &account, id, input.lock_version).await?;
     Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
 }
 
@@ -872,9 +747,8 @@ async fn sign(
     Path(id): Path<i32>,
     Form(input): Form<SignForm>,
 ) -> Result<Response, AppError> {
-    let account = visitor.require(Permission::ViewStaffArea)?.clone();
-    visitor.check_csrf(&input.csrf_token).await?;
-    state.store.sign_minutes(&account.actor(), id).await?;
+    let account = authorize(&visitor, &input.csrf_token).await?;
+    actions::sign(&state, &account, id).await?;
     Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
 }
 
@@ -954,18 +828,5 @@ fn minutes_text(minutes: &Minutes) -> vereda_documents::minutes_pdf::MinutesText
             })
             .collect(),
         is_final: minutes.is_final(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn office_codes_drop_accents() {
-        assert_eq!(office_code("Caquetá"), "CAQ");
-        assert_eq!(office_code("Nariño"), "NAR");
-        assert_eq!(office_code("Dirección Territorial Caquetá"), "CAQ");
-        assert_eq!(office_code("Dirección Territorial Putumayo"), "PUT");
     }
 }

@@ -186,6 +186,42 @@ impl Client {
         self.send(request).await
     }
 
+    /// A JSON API call: `method` on `path` with the body as JSON, and the session's token in
+    /// `X-CSRF-Token` when one is given.
+    pub async fn send_json(
+        &mut self,
+        method: &str,
+        path: &str,
+        csrf: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> Reply {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = csrf {
+            request = request.header("x-csrf-token", token);
+        }
+        let request = match body {
+            Some(json) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .expect("request");
+        self.send(request).await
+    }
+
+    /// A raw body sent as JSON, for bodies that are not.
+    pub async fn send_raw_json(&mut self, method: &str, path: &str, csrf: Option<&str>, body: &str) -> Reply {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = csrf {
+            request = request.header("x-csrf-token", token);
+        }
+        let request = request
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .expect("request");
+        self.send(request).await
+    }
+
     /// The CSRF token in a page's form.
     pub fn csrf_in(page: &str) -> String {
         let marker = "name=\"csrf_token\" value=\"";

@@ -1,0 +1,675 @@
+//! In-process tests of the procedure over the JSON API: the same walk as the pages (endorsement,
+//! committee session, agenda, concept, objection, minutes and signatures, award, disbursement),
+//! and for each step a refusal, asserted on its problem code, its status and what is stored.
+
+mod support;
+
+use axum::http::StatusCode;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use support::{Client, Reply};
+use vereda_domain::accounts::Role;
+use vereda_domain::finance::Formulation;
+use vereda_domain::procedure::ProcedureState;
+use vereda_store::accounts::NewAccount;
+use vereda_store::formulations::NewFormulationDraft;
+
+const COCOA_TOML: &str = include_str!("../../../examples/cacao-tumaco.toml");
+
+async fn account_id(client: &Client, role: Role) -> i32 {
+    let email = vereda_store::demo::demo_email(role);
+    client
+        .db
+        .store
+        .accounts()
+        .await
+        .expect("accounts")
+        .into_iter()
+        .find(|a| a.email == email)
+        .expect("a demo account")
+        .id
+}
+
+/// A submitted cocoa formulation, saved and submitted by the demo formulator.
+async fn submitted(client: &Client) -> i32 {
+    let store = &client.db.store;
+    let formulator = store
+        .accounts()
+        .await
+        .expect("accounts")
+        .into_iter()
+        .find(|a| a.role == Role::Formulator)
+        .expect("formulator")
+        .actor();
+    let cocoa: Formulation = toml::from_str(COCOA_TOML).expect("cocoa");
+    let saved = store
+        .save_formulation_draft(
+            &formulator,
+            NewFormulationDraft {
+                formulation: &cocoa,
+                call_id: None,
+                note: None,
+                viable: Some(true),
+                irr: Some("0.2113".into()),
+                rule_set_id: "incoder-308-2013".into(),
+                rule_set_hash: None,
+            },
+        )
+        .await
+        .expect("save");
+    store
+        .submit_formulation(&formulator, saved.id)
+        .await
+        .expect("submit");
+    saved.id
+}
+
+async fn state(client: &Client, id: i32) -> ProcedureState {
+    client.db.store.procedure_state(id).await.expect("state")
+}
+
+/// Logs in as `role` and answers the session's anti-forgery token, from `GET /api/v1/me`.
+async fn session_as(client: &mut Client, role: Role) -> String {
+    client.forget_session();
+    client.log_in_as(role).await;
+    token(client).await
+}
+
+async fn token(client: &mut Client) -> String {
+    let me = client.get("/api/v1/me").await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    me.json()["csrf_token"].as_str().expect("a token").to_owned()
+}
+
+/// An amount of a reply: a decimal string.
+fn amount(value: &Value) -> Option<Decimal> {
+    value.as_str().and_then(|text| Decimal::from_str_exact(text).ok())
+}
+
+/// Asserts that `reply` is the problem `code` with `status`, as RFC 9457 wants it.
+#[track_caller]
+fn problem(reply: &Reply, status: StatusCode, code: &str) {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert!(
+        reply.content_type.starts_with("application/problem+json"),
+        "{}: {}",
+        reply.content_type,
+        reply.body
+    );
+    let body = reply.json();
+    assert_eq!(body["code"], code, "{}", reply.body);
+    assert_eq!(
+        body["type"],
+        format!("urn:vereda:problem:{code}"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(body["status"], status.as_u16(), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api() {
+    let mut client = Client::with_demo().await;
+    let id = submitted(&client).await;
+    let endorsement = format!("/api/v1/formulations/{id}/endorsement");
+    let body = |families: i32| json!({"endorsed_on": "2013-09-20", "families_endorsing": families, "minutes": "Asamblea en la vereda"});
+
+    // Without a session: 401; with a session but without the token: 403, nothing changes.
+    let anonymous = client
+        .send_json("POST", &endorsement, None, Some(&body(15)))
+        .await;
+    problem(&anonymous, StatusCode::UNAUTHORIZED, "login_required");
+    let officer = session_as(&mut client, Role::TerritorialOfficer).await;
+    let forged = client
+        .send_json("POST", &endorsement, None, Some(&body(15)))
+        .await;
+    problem(&forged, StatusCode::FORBIDDEN, "csrf_mismatch");
+    let wrong = client
+        .send_json("POST", &endorsement, Some("not-the-token"), Some(&body(15)))
+        .await;
+    problem(&wrong, StatusCode::FORBIDDEN, "csrf_mismatch");
+    assert_eq!(state(&client, id).await, ProcedureState::Submitted);
+
+    // Art. 25: a minority is refused (422); a body that is not the schema too.
+    let minority = client
+        .send_json("POST", &endorsement, Some(&officer), Some(&body(9)))
+        .await;
+    problem(
+        &minority,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "procedure-error-no_majority",
+    );
+    let broken = client
+        .send_raw_json("POST", &endorsement, Some(&officer), "{\"families_endorsing\": ")
+        .await;
+    problem(&broken, StatusCode::UNPROCESSABLE_ENTITY, "api-error-bad_json");
+    let unknown = client
+        .send_json(
+            "POST",
+            &endorsement,
+            Some(&officer),
+            Some(&json!({"endorsed_on": "2013-09-20", "families_endorsing": "quince", "minutes": "x"})),
+        )
+        .await;
+    problem(&unknown, StatusCode::UNPROCESSABLE_ENTITY, "api-error-bad_json");
+    assert!(client.db.store.endorsements(id).await.expect("read").is_empty());
+    let endorsed = client
+        .send_json("POST", &endorsement, Some(&officer), Some(&body(15)))
+        .await;
+    assert_eq!(endorsed.status, StatusCode::CREATED, "{}", endorsed.body);
+    assert_eq!(endorsed.json()["families_endorsing"], 15);
+    assert_eq!(state(&client, id).await, ProcedureState::Endorsed);
+    let stored = client.db.store.endorsements(id).await.expect("read");
+    assert_eq!(
+        (stored.len(), stored[0].families_endorsing),
+        (1, 15),
+        "{stored:?}"
+    );
+    let again = client
+        .send_json("POST", &endorsement, Some(&officer), Some(&body(15)))
+        .await;
+    problem(&again, StatusCode::CONFLICT, "procedure-refused-state");
+
+    // Convening the committee and filing objections are not the officer's to do (403).
+    let session_try = client
+        .send_json(
+            "POST",
+            "/api/v1/committee-sessions",
+            Some(&officer),
+            Some(&json!({"held_on": "2013-10-01", "place": "x", "attendees": [1]})),
+        )
+        .await;
+    problem(
+        &session_try,
+        StatusCode::FORBIDDEN,
+        "procedure-error-role_convenes",
+    );
+    let objection_body = json!({"target": "family", "target_ref": "1122334455", "filed_by": "Junta de Acción Comunal", "text": "No vive en la vereda"});
+    let objection_try = client
+        .send_json(
+            "POST",
+            &format!("/api/v1/formulations/{id}/objections"),
+            Some(&officer),
+            Some(&objection_body),
+        )
+        .await;
+    problem(
+        &objection_try,
+        StatusCode::FORBIDDEN,
+        "procedure-error-role_files_objections",
+    );
+    assert!(client.db.store.objections(id).await.expect("read").is_empty());
+
+    // The committee: two members attend.
+    let second = client
+        .db
+        .store
+        .create_account(
+            &vereda_domain::audit::Actor::system("test"),
+            NewAccount {
+                email: "second.member@vereda.test".into(),
+                display_name: "Segunda integrante".into(),
+                role: Role::CommitteeMember,
+                password: "una clave larga".into(),
+            },
+        )
+        .await
+        .expect("second member");
+    let first = account_id(&client, Role::CommitteeMember).await;
+    let member = session_as(&mut client, Role::CommitteeMember).await;
+    let nobody = client
+        .send_json(
+            "POST",
+            "/api/v1/committee-sessions",
+            Some(&member),
+            Some(&json!({"held_on": "2013-10-01", "place": "Florencia", "attendees": []})),
+        )
+        .await;
+    problem(
+        &nobody,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "procedure-error-no_attendees",
+    );
+    let created = client
+        .send_json(
+            "POST",
+            "/api/v1/committee-sessions",
+            Some(&member),
+            Some(&json!({"held_on": "2013-10-01", "place": "Florencia", "attendees": [first, second.id]})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let session_id = created.json()["session_id"].as_i64().expect("an id");
+    assert_eq!(created.json()["attendees"].as_array().map(Vec::len), Some(2));
+    let session = format!("/api/v1/committee-sessions/{session_id}");
+
+    // An objection, filed by the committee's secretary and decided in the session.
+    let objection = client
+        .send_json(
+            "POST",
+            &format!("/api/v1/formulations/{id}/objections"),
+            Some(&member),
+            Some(&objection_body),
+        )
+        .await;
+    assert_eq!(objection.status, StatusCode::CREATED, "{}", objection.body);
+    let objection_id = objection.json()["id"].as_i64().expect("an id");
+    let decide = format!("{session}/objections/{objection_id}");
+    let no_decision = client
+        .send_json(
+            "POST",
+            &decide,
+            Some(&member),
+            Some(&json!({"decision": "maybe", "reasons": "x"})),
+        )
+        .await;
+    problem(
+        &no_decision,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "api-error-bad_json",
+    );
+    let decided = client
+        .send_json(
+            "POST",
+            &decide,
+            Some(&member),
+            Some(&json!({"decision": "rejected", "reasons": "Vive en la vereda desde 2009"})),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+    assert_eq!(decided.json()["upheld"], false);
+    let redecided = client
+        .send_json(
+            "POST",
+            &decide,
+            Some(&member),
+            Some(&json!({"decision": "upheld", "reasons": "Otra cosa"})),
+        )
+        .await;
+    problem(
+        &redecided,
+        StatusCode::CONFLICT,
+        "procedure-error-objection_decided",
+    );
+    let stored = client.db.store.objections(id).await.expect("read");
+    assert_eq!(stored[0].upheld, Some(false), "{stored:?}");
+
+    // The agenda: a stale lock version is refused (409), nothing changes.
+    let agenda = format!("{session}/agenda");
+    let added = client
+        .send_json(
+            "POST",
+            &agenda,
+            Some(&member),
+            Some(&json!({"formulation_id": id, "lock_version": 0})),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    let item = added.json()["id"].as_i64().expect("an item");
+    let stale = client
+        .send_json(
+            "POST",
+            &agenda,
+            Some(&member),
+            Some(&json!({"formulation_id": id, "lock_version": 0})),
+        )
+        .await;
+    problem(&stale, StatusCode::CONFLICT, "procedure-refused-state");
+    assert_eq!(state(&client, id).await, ProcedureState::OnAgenda);
+
+    // Art. 24.4: the concept, on an item of this session only, once.
+    let elsewhere = client
+        .send_json(
+            "POST",
+            &format!("{session}/concepts/{}", item + 1000),
+            Some(&member),
+            Some(&json!({"concept": "positive", "text": "Viable", "lock_version": 0})),
+        )
+        .await;
+    problem(&elsewhere, StatusCode::NOT_FOUND, "error-not_found_entity");
+    let concept = client
+        .send_json(
+            "POST",
+            &format!("{session}/concepts/{item}"),
+            Some(&member),
+            Some(&json!({"concept": "positive", "text": "Viable: TIR 21 %", "lock_version": 0})),
+        )
+        .await;
+    assert_eq!(concept.status, StatusCode::OK, "{}", concept.body);
+    assert_eq!(concept.json()["concept"], "positive");
+    let twice = client
+        .send_json(
+            "POST",
+            &format!("{session}/concepts/{item}"),
+            Some(&member),
+            Some(&json!({"concept": "negative", "text": "otra cosa", "lock_version": 0})),
+        )
+        .await;
+    problem(&twice, StatusCode::CONFLICT, "procedure-refused-state");
+    assert_eq!(state(&client, id).await, ProcedureState::Viable);
+
+    // Art. 23: the minutes are signed after they are drawn up, once each.
+    let signatures = format!("{session}/signatures");
+    let early = client.send_json("POST", &signatures, Some(&member), None).await;
+    problem(&early, StatusCode::CONFLICT, "procedure-error-sign_after_close");
+    let lock = client.get(&session).await.json()["lock_version"].clone();
+    let closed = client
+        .send_json(
+            "POST",
+            &format!("{session}/minutes"),
+            Some(&member),
+            Some(&json!({ "lock_version": lock })),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    assert!(closed.json()["closed_at"].is_string(), "{}", closed.body);
+    let reclosed = client
+        .send_json(
+            "POST",
+            &format!("{session}/minutes"),
+            Some(&member),
+            Some(&json!({"lock_version": closed.json()["lock_version"]})),
+        )
+        .await;
+    problem(&reclosed, StatusCode::CONFLICT, "procedure-error-session_closed");
+    let signed = client.send_json("POST", &signatures, Some(&member), None).await;
+    assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
+    assert_eq!(signed.json()["is_final"], false);
+    let resigned = client.send_json("POST", &signatures, Some(&member), None).await;
+    problem(&resigned, StatusCode::CONFLICT, "procedure-error-already_signed");
+
+    // Art. 27: the award. An officer may not (403 by role); the director of another office
+    // may not (403 by office); not on minutes missing a signature (409).
+    let award = format!("/api/v1/formulations/{id}/award");
+    let terms = json!({
+        "awarded_on": "2013-10-15",
+        "motivation": "Concepto positivo del comité",
+        "institute_contribution": "50000000",
+        "counterpart": 12000000,
+        "guarantee": "5000000.00",
+    });
+    let officer = session_as(&mut client, Role::TerritorialOfficer).await;
+    let by_officer = client
+        .send_json("POST", &award, Some(&officer), Some(&terms))
+        .await;
+    problem(&by_officer, StatusCode::FORBIDDEN, "procedure-refused-role");
+    let director = account_id(&client, Role::TerritorialDirector).await;
+    let office = |suffix: &'static str| {
+        let store = client.db.store.clone();
+        async move {
+            store
+                .territorial_offices()
+                .await
+                .expect("offices")
+                .into_iter()
+                .find(|o| o.name.ends_with(suffix))
+                .expect("an office")
+                .id
+        }
+    };
+    let (caqueta, narino) = (office("Caquetá").await, office("Nariño").await);
+    let system = vereda_domain::audit::Actor::system("test");
+    client
+        .db
+        .store
+        .assign_territorial_office(&system, director, Some(caqueta))
+        .await
+        .expect("office");
+    let directs = session_as(&mut client, Role::TerritorialDirector).await;
+    let other_office = client
+        .send_json("POST", &award, Some(&directs), Some(&terms))
+        .await;
+    problem(
+        &other_office,
+        StatusCode::FORBIDDEN,
+        "procedure-error-other_office",
+    );
+    client
+        .db
+        .store
+        .assign_territorial_office(&system, director, Some(narino))
+        .await
+        .expect("office");
+    let unsigned = client
+        .send_json("POST", &award, Some(&directs), Some(&terms))
+        .await;
+    problem(
+        &unsigned,
+        StatusCode::CONFLICT,
+        "procedure-error-minutes_unsigned",
+    );
+    assert_eq!(state(&client, id).await, ProcedureState::Viable);
+
+    // The second member signs over the API too: now the minutes are final.
+    client.forget_session();
+    let login = client
+        .log_in("second.member@vereda.test", "una clave larga")
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
+    let second_token = token(&mut client).await;
+    let final_minutes = client
+        .send_json("POST", &signatures, Some(&second_token), None)
+        .await;
+    assert_eq!(final_minutes.status, StatusCode::OK, "{}", final_minutes.body);
+    assert_eq!(final_minutes.json()["is_final"], true);
+
+    let directs = session_as(&mut client, Role::TerritorialDirector).await;
+    let mut float_like = terms.clone();
+    float_like["guarantee"] = json!("5,000");
+    let not_an_amount = client
+        .send_json("POST", &award, Some(&directs), Some(&float_like))
+        .await;
+    problem(
+        &not_an_amount,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "api-error-amount",
+    );
+    assert_eq!(state(&client, id).await, ProcedureState::Viable);
+    let awarded = client
+        .send_json("POST", &award, Some(&directs), Some(&terms))
+        .await;
+    assert_eq!(awarded.status, StatusCode::CREATED, "{}", awarded.body);
+    assert_eq!(awarded.json()["number"], "DT-NAR-2013-001");
+    assert_eq!(
+        amount(&awarded.json()["institute_contribution"]),
+        Some(Decimal::from(50_000_000))
+    );
+    let stored = client
+        .db
+        .store
+        .award_of(id)
+        .await
+        .expect("read")
+        .expect("the award");
+    assert_eq!(
+        (
+            stored.institute_contribution,
+            stored.counterpart,
+            stored.guarantee
+        ),
+        (
+            Decimal::from(50_000_000),
+            Decimal::from(12_000_000),
+            Decimal::from(5_000_000)
+        )
+    );
+    let reawarded = client
+        .send_json("POST", &award, Some(&directs), Some(&terms))
+        .await;
+    problem(&reawarded, StatusCode::CONFLICT, "procedure-refused-state");
+
+    // Art. 32-33: the requirements first, then one payment.
+    let disbursement = format!("/api/v1/formulations/{id}/disbursement");
+    let evidence = format!("/api/v1/formulations/{id}/disbursement/evidence");
+    let paid_on = json!({"paid_on": "2013-11-05"});
+    let early = client
+        .send_json("POST", &disbursement, Some(&directs), Some(&paid_on))
+        .await;
+    problem(
+        &early,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "procedure-error-requirements_missing",
+    );
+    let proofs = |lock: i32| json!({"lock_version": lock, "joint_account": "Cuenta 123 Banco Agrario", "approved_policy": "Póliza 77"});
+    let stale = client
+        .send_json("PUT", &evidence, Some(&directs), Some(&proofs(3)))
+        .await;
+    problem(&stale, StatusCode::CONFLICT, "procedure-error-checklist_changed");
+    let checked = client
+        .send_json("PUT", &evidence, Some(&directs), Some(&proofs(0)))
+        .await;
+    assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
+    let missing: Vec<Value> = checked.json()["requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .filter(|r| r["evidence"].is_null())
+        .cloned()
+        .collect();
+    assert!(missing.is_empty(), "{missing:?}");
+
+    // A committee member does not pay (403 by role).
+    let member = session_as(&mut client, Role::CommitteeMember).await;
+    let by_member = client
+        .send_json("POST", &disbursement, Some(&member), Some(&paid_on))
+        .await;
+    problem(&by_member, StatusCode::FORBIDDEN, "procedure-refused-role");
+
+    let directs = session_as(&mut client, Role::TerritorialDirector).await;
+    let paid = client
+        .send_json("POST", &disbursement, Some(&directs), Some(&paid_on))
+        .await;
+    assert_eq!(paid.status, StatusCode::OK, "{}", paid.body);
+    assert_eq!(amount(&paid.json()["amount"]), Some(Decimal::from(50_000_000)));
+    assert_eq!(paid.json()["paid_on"], "2013-11-05");
+    let twice = client
+        .send_json(
+            "POST",
+            &disbursement,
+            Some(&directs),
+            Some(&json!({"paid_on": "2013-11-06"})),
+        )
+        .await;
+    problem(&twice, StatusCode::CONFLICT, "procedure-refused-state");
+    let after = client
+        .send_json("PUT", &evidence, Some(&directs), Some(&proofs(2)))
+        .await;
+    problem(&after, StatusCode::CONFLICT, "procedure-error-already_disbursed");
+    assert_eq!(state(&client, id).await, ProcedureState::Disbursed);
+    let checklist = client
+        .db
+        .store
+        .disbursement_checklist(id)
+        .await
+        .expect("checklist");
+    assert_eq!(
+        (checklist.amount, checklist.paid_on),
+        (
+            Some(Decimal::from(50_000_000)),
+            Some(jiff::civil::date(2013, 11, 5))
+        )
+    );
+
+    // The overview reads what happened.
+    let overview = client.get(&format!("/api/v1/formulations/{id}/procedure")).await;
+    assert_eq!(overview.status, StatusCode::OK, "{}", overview.body);
+    let overview = overview.json();
+    assert_eq!(overview["state"], "disbursed");
+    assert_eq!(overview["award"]["number"], "DT-NAR-2013-001");
+    assert_eq!(
+        amount(&overview["disbursement"]["amount"]),
+        Some(Decimal::from(50_000_000))
+    );
+    let kinds: Vec<&str> = overview["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    for kind in ["endorsement", "concept", "signature", "award", "disbursement"] {
+        assert!(kinds.contains(&kind), "{kind} missing: {kinds:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_procedure_api_needs_a_staff_session_and_names_what_is_missing() {
+    let mut client = Client::with_demo().await;
+    let id = submitted(&client).await;
+    let overview = client.get(&format!("/api/v1/formulations/{id}/procedure")).await;
+    problem(&overview, StatusCode::UNAUTHORIZED, "login_required");
+    let token = session_as(&mut client, Role::TerritorialOfficer).await;
+    let missing = client.get("/api/v1/formulations/999999/procedure").await;
+    problem(&missing, StatusCode::NOT_FOUND, "error-not_found_entity");
+    let overview = client.get(&format!("/api/v1/formulations/{id}/procedure")).await;
+    assert_eq!(overview.status, StatusCode::OK, "{}", overview.body);
+    assert_eq!(overview.json()["state"], "submitted");
+    // Signing a session that does not exist: 404, as a problem.
+    let nowhere = client
+        .send_json(
+            "POST",
+            "/api/v1/committee-sessions/999999/signatures",
+            Some(&token),
+            None,
+        )
+        .await;
+    problem(&nowhere, StatusCode::NOT_FOUND, "error-not_found_entity");
+}
+
+#[tokio::test]
+async fn the_pages_refuse_what_the_api_refuses_with_the_same_code() {
+    // The award of a project of another department, through the page and through the API.
+    let mut client = Client::with_demo().await;
+    let id = submitted(&client).await;
+    let director = account_id(&client, Role::TerritorialDirector).await;
+    let caqueta = client
+        .db
+        .store
+        .territorial_offices()
+        .await
+        .expect("offices")
+        .into_iter()
+        .find(|o| o.name.ends_with("Caquetá"))
+        .expect("an office")
+        .id;
+    client
+        .db
+        .store
+        .assign_territorial_office(
+            &vereda_domain::audit::Actor::system("test"),
+            director,
+            Some(caqueta),
+        )
+        .await
+        .expect("office");
+    let token = session_as(&mut client, Role::TerritorialDirector).await;
+    let api = client
+        .send_json(
+            "POST",
+            &format!("/api/v1/formulations/{id}/award"),
+            Some(&token),
+            Some(&json!({"awarded_on": "2013-10-15", "motivation": "x", "institute_contribution": 1, "counterpart": 1, "guarantee": 1})),
+        )
+        .await;
+    problem(&api, StatusCode::FORBIDDEN, "procedure-error-other_office");
+    let page = client
+        .post_form(
+            &format!("/personal/formulaciones/{id}/adjudicacion"),
+            &[
+                ("csrf_token", &token),
+                ("awarded_on", "2013-10-15"),
+                ("motivation", "x"),
+                ("institute_contribution", "1"),
+                ("counterpart", "1"),
+                ("guarantee", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+    assert!(
+        page.body
+            .contains(r#"data-problem="procedure-error-other_office""#),
+        "{}",
+        page.body
+    );
+    assert!(client.db.store.award_of(id).await.expect("read").is_none());
+}
