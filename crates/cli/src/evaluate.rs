@@ -35,11 +35,11 @@ use vereda_domain::finance::{
     split,
 };
 use vereda_domain::money::format_amount;
-use vereda_domain::rules::{RuleBook, RuleSet, YearChoice};
+use vereda_domain::rules::{RuleBook, RuleSet};
 use vereda_domain::territory::{DaneCode, catalog};
 use vereda_screening::screening::write_atomically;
 
-use crate::rule_sets::{listing, rule_book};
+use crate::rule_sets::rule_book;
 
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
@@ -140,42 +140,18 @@ struct Selected<'b> {
     how: String,
 }
 
-/// The rule set `chosen` by id or, by default, the one in force on January 1 of the budget
-/// year; when none is in force that day (Acuerdo 308 de 2013 came into force on 17 April
-/// 2013), the first to come into force during the budget year.
+/// The rule set `chosen` with `--rules` or, by default, the one of the budget year: the one
+/// choice of `RuleBook::choose`, told in the command line's language.
 fn select<'b>(book: &'b RuleBook, chosen: Option<&str>, budget_year: i16) -> Result<Selected<'b>, String> {
-    let (set, how) = match chosen {
-        Some(id) => {
-            let set = book
-                .get(id)
-                .ok_or_else(|| format!("unknown rule set {id:?}; the rule sets are:\n{}", listing(book)))?;
-            (set, "chosen with --rules".to_owned())
-        }
-        None => match book.for_budget_year(budget_year) {
-            Some((set, YearChoice::InForceOnJanuary1)) => (
-                set,
-                format!("in force on January 1 of the budget year {budget_year}"),
-            ),
-            Some((set, YearChoice::FirstInForceDuringYear)) => (
-                set,
-                format!(
-                    "none is in force on January 1; the first in force during the budget year {budget_year} (from {})",
-                    set.effective_from
-                ),
-            ),
-            None => {
-                return Err(format!(
-                    "no rule set is in force during the budget year {budget_year}; pass --rules ID. The rule sets are:\n{}",
-                    listing(book)
-                ));
-            }
-        },
-    };
-    let financial = set
-        .financial
-        .as_ref()
-        .ok_or_else(|| format!("rule set {} has no [financial] table", set.id))?;
-    Ok(Selected { set, financial, how })
+    let lang = Lang::Es;
+    let choice = book
+        .choose(chosen, budget_year)
+        .map_err(|e| lang.say(&e.message()))?;
+    Ok(Selected {
+        set: choice.set,
+        financial: choice.financial,
+        how: lang.say(&choice.explanation()),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -180,10 +180,13 @@ fn the_rule_set_defaults_to_the_budget_year_or_is_chosen() {
     let d = evaluation(&example("cacao-tumaco.json"));
     assert_eq!(d["rule_set"]["id"], "incoder-308-2013");
     let selection = d["rule_set"]["selection"].as_str().expect("selection");
-    assert!(
-        selection.contains("the first in force during the budget year 2013"),
-        "{selection}"
+    // Acuerdo 308 came into force on 17 April 2013: the first in force during the year.
+    let during = vereda_messages::Lang::Es.say(
+        &vereda_messages::Message::new("rules-chosen-during_year")
+            .with("year", 2013)
+            .with("from", jiff::civil::date(2013, 4, 17)),
     );
+    assert_eq!(selection, during);
 
     let chosen = vereda(&[
         "evaluate",
@@ -194,7 +197,10 @@ fn the_rule_set_defaults_to_the_budget_year_or_is_chosen() {
     ]);
     assert!(chosen.status.success(), "{}", text(&chosen.stderr));
     let chosen: Value = serde_json::from_slice(&chosen.stdout).expect("JSON");
-    assert_eq!(chosen["rule_set"]["selection"], "chosen with --rules");
+    assert_eq!(
+        chosen["rule_set"]["selection"],
+        vereda_messages::Lang::Es.t("rules-chosen-by_id")
+    );
     assert_eq!(chosen["evaluation"], d["evaluation"]);
 
     let unknown = vereda(&[
@@ -205,7 +211,7 @@ fn the_rule_set_defaults_to_the_budget_year_or_is_chosen() {
     ]);
     assert!(!unknown.status.success());
     let stderr = text(&unknown.stderr);
-    assert!(stderr.contains("unknown rule set \"acuerdo-999\""), "{stderr}");
+    assert!(stderr.contains("\"acuerdo-999\""), "{stderr}");
     assert!(stderr.contains("incoder-308-2013"), "{stderr}");
 }
 

@@ -18,6 +18,7 @@ use toml::Spanned;
 
 use crate::finance::FinancialRules;
 use crate::household::{DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea};
+use crate::message::Message;
 use crate::program::ProgramLine;
 use crate::text_enum::{UnknownValue, text_enum};
 
@@ -427,6 +428,65 @@ pub enum YearChoice {
     FirstInForceDuringYear,
 }
 
+/// How [`RuleBook::choose`] took a rule set for a formulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleChoice {
+    /// Named by its id.
+    Chosen,
+    /// As [`RuleBook::for_budget_year`] found it.
+    ByYear(YearChoice),
+}
+
+/// A rule set with its financial table, and how it was chosen.
+#[derive(Debug, Clone, Copy)]
+pub struct ChosenRules<'b> {
+    pub set: &'b RuleSet,
+    pub financial: &'b FinancialRules,
+    pub how: RuleChoice,
+    pub budget_year: i16,
+}
+
+impl ChosenRules<'_> {
+    /// Why this rule set applies, as a message.
+    pub fn explanation(&self) -> Message {
+        match self.how {
+            RuleChoice::Chosen => Message::new("rules-chosen-by_id"),
+            RuleChoice::ByYear(YearChoice::InForceOnJanuary1) => {
+                Message::new("rules-chosen-january_1").with("year", self.budget_year)
+            }
+            RuleChoice::ByYear(YearChoice::FirstInForceDuringYear) => {
+                Message::new("rules-chosen-during_year")
+                    .with("year", self.budget_year)
+                    .with("from", self.set.effective_from)
+            }
+        }
+    }
+}
+
+/// Why no rule set could be taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleChoiceError {
+    UnknownId { id: String, known: String },
+    NoneInForce { year: i16, known: String },
+    NoFinancialTable { id: String },
+}
+
+impl RuleChoiceError {
+    pub fn message(&self) -> Message {
+        match self {
+            RuleChoiceError::UnknownId { id, known } => Message::new("rules-error-unknown_id")
+                .with("id", id)
+                .with("known", known),
+            RuleChoiceError::NoneInForce { year, known } => Message::new("rules-error-none_in_force")
+                .with("year", *year)
+                .with("known", known),
+            RuleChoiceError::NoFinancialTable { id } => {
+                Message::new("rules-error-no_financial").with("id", id)
+            }
+        }
+    }
+}
+
 /// The rule sets available to a process: the shipped ones and any loaded from files.
 #[derive(Debug, Clone, Default)]
 pub struct RuleBook {
@@ -489,6 +549,47 @@ impl RuleBook {
             .iter()
             .find(|s| s.effective_from > first && s.effective_from <= last)
             .map(|set| (set, YearChoice::FirstInForceDuringYear))
+    }
+
+    /// The rule set a formulation is evaluated under: the one `chosen` by id or, by default,
+    /// the one of its budget year ([`RuleBook::for_budget_year`]); it must have a financial
+    /// table. The one choice for the command line and the web.
+    pub fn choose(&self, chosen: Option<&str>, budget_year: i16) -> Result<ChosenRules<'_>, RuleChoiceError> {
+        let known = || {
+            self.sets
+                .iter()
+                .map(|s| format!("{} ({})", s.id, s.period()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (set, how) = match chosen {
+            Some(id) => (
+                self.get(id).ok_or_else(|| RuleChoiceError::UnknownId {
+                    id: id.to_owned(),
+                    known: known(),
+                })?,
+                RuleChoice::Chosen,
+            ),
+            None => {
+                let (set, year_choice) =
+                    self.for_budget_year(budget_year)
+                        .ok_or_else(|| RuleChoiceError::NoneInForce {
+                            year: budget_year,
+                            known: known(),
+                        })?;
+                (set, RuleChoice::ByYear(year_choice))
+            }
+        };
+        let financial = set
+            .financial
+            .as_ref()
+            .ok_or_else(|| RuleChoiceError::NoFinancialTable { id: set.id.clone() })?;
+        Ok(ChosenRules {
+            set,
+            financial,
+            how,
+            budget_year,
+        })
     }
 
     /// The rule set in force on a date; the latest to begin wins if periods overlap.

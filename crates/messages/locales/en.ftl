@@ -1308,3 +1308,12 @@ formulation-problem-activity_twice = activity «{ $activity }» is listed twice
 formulation-problem-full_production_year = must be between 1 and the horizon ({ $horizon }), is { $value }
 formulation-problem-volumes_required = production volumes by year are required
 formulation-problem-year_twice = year { $year } is listed twice
+
+## Choosing the rule set
+rules-chosen-by_id = chosen by id
+rules-chosen-january_1 = in force on January 1 of the budget year { $year }
+rules-chosen-during_year = none is in force on January 1; the first in force during the budget year { $year } (from { $from })
+rules-error-unknown_id = There is no rule set «{ $id }». The rule sets are: { $known }.
+rules-error-none_in_force = No rule set is in force during the budget year { $year }; name one. The rule sets are: { $known }.
+rules-error-no_financial = Rule set { $id } has no financial table.
+evaluation-error-unevaluable = The formulation cannot be evaluated: { $detail }

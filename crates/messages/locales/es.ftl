@@ -1308,3 +1308,12 @@ formulation-problem-activity_twice = la actividad «{ $activity }» aparece dos 
 formulation-problem-full_production_year = debe estar entre 1 y el horizonte ({ $horizon }); es { $value }
 formulation-problem-volumes_required = se requieren los volúmenes de producción por año
 formulation-problem-year_twice = el año { $year } aparece dos veces
+
+## Choosing the rule set
+rules-chosen-by_id = elegido por su identificador
+rules-chosen-january_1 = vigente el 1 de enero de la vigencia presupuestal { $year }
+rules-chosen-during_year = ninguno está vigente el 1 de enero; el primero que entra en vigencia durante la vigencia { $year } (desde { $from })
+rules-error-unknown_id = No existe el conjunto de reglas «{ $id }». Los conjuntos de reglas son: { $known }.
+rules-error-none_in_force = Ningún conjunto de reglas está vigente durante la vigencia presupuestal { $year }; indique uno. Los conjuntos de reglas son: { $known }.
+rules-error-no_financial = El conjunto de reglas { $id } no tiene tabla financiera.
+evaluation-error-unevaluable = La formulación no se puede evaluar: { $detail }

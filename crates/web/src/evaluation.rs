@@ -9,9 +9,10 @@ use utoipa::ToSchema;
 use vereda_documents::evaluation_pdf::EvaluationReport;
 use vereda_domain::finance::rules::FinancialRules;
 use vereda_domain::finance::{CofinancingSplit, Evaluation, Evaluator, Formulation, Problem, split};
-use vereda_domain::rules::{RuleBook, RuleSet, YearChoice};
+use vereda_domain::rules::{RuleBook, RuleChoice, RuleSet, YearChoice};
 
 use crate::error::AppError;
+use crate::i18n::{Lang, Message};
 
 /// The largest project file accepted (a formulation is a few kilobytes).
 pub const EVALUATION_UPLOAD_LIMIT_BYTES: usize = 1024 * 1024;
@@ -77,65 +78,31 @@ pub struct Selected<'b> {
     pub used: RuleSetUsed,
 }
 
-fn listing(book: &RuleBook) -> String {
-    book.all()
-        .iter()
-        .map(|s| format!("{} ({})", s.id, s.period()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The rule set `chosen` by id or, by default, the one in force on January 1 of the budget
-/// year; when none is in force that day, the first to come into force during the year (as
-/// `vereda evaluate` does).
+/// The rule set `chosen` by id or, by default, the one of the budget year
+/// (`RuleBook::choose`, as `vereda evaluate` does), told in `lang`.
 pub fn select<'b>(
     book: &'b RuleBook,
     chosen: Option<&str>,
     budget_year: i16,
-) -> Result<Selected<'b>, String> {
-    let (set, selection, explanation) = match chosen {
-        Some(id) => {
-            let set = book
-                .get(id)
-                .ok_or_else(|| format!("unknown rule set {id:?}; the rule sets are: {}", listing(book)))?;
-            (set, Selection::Chosen, "chosen by id".to_owned())
-        }
-        None => match book.for_budget_year(budget_year) {
-            Some((set, YearChoice::InForceOnJanuary1)) => (
-                set,
-                Selection::InForceOnJanuary1,
-                format!("in force on January 1 of the budget year {budget_year}"),
-            ),
-            Some((set, YearChoice::FirstInForceDuringYear)) => (
-                set,
-                Selection::FirstInForceDuringYear,
-                format!(
-                    "none is in force on January 1; the first in force during the budget year {budget_year} (from {})",
-                    set.effective_from
-                ),
-            ),
-            None => {
-                return Err(format!(
-                    "no rule set is in force during the budget year {budget_year}; name one with rules=ID. The rule sets are: {}",
-                    listing(book)
-                ));
-            }
-        },
+    lang: Lang,
+) -> Result<Selected<'b>, Message> {
+    let choice = book.choose(chosen, budget_year).map_err(|e| e.message())?;
+    let selection = match choice.how {
+        RuleChoice::Chosen => Selection::Chosen,
+        RuleChoice::ByYear(YearChoice::InForceOnJanuary1) => Selection::InForceOnJanuary1,
+        RuleChoice::ByYear(YearChoice::FirstInForceDuringYear) => Selection::FirstInForceDuringYear,
     };
-    let financial = set
-        .financial
-        .as_ref()
-        .ok_or_else(|| format!("rule set {} has no [financial] table", set.id))?;
+    let set = choice.set;
     Ok(Selected {
         set,
-        financial,
+        financial: choice.financial,
         used: RuleSetUsed {
             id: set.id.clone(),
             title: set.title.clone(),
             period: set.period(),
             content_hash: set.content_hash.clone(),
             selection,
-            explanation,
+            explanation: lang.say(&choice.explanation()),
         },
     })
 }
@@ -163,18 +130,19 @@ pub struct Evaluated {
 #[derive(Debug)]
 pub enum Refusal {
     /// No rule set applies, or the one named does not exist.
-    RuleSet(String),
+    RuleSet(Message),
     /// The flow cannot be built (an engine error, not a verdict).
-    Unevaluable(String),
+    Unevaluable(Message),
     /// The shipped rule book does not load.
     Internal(AppError),
 }
 
-/// Validates and evaluates `formulation` under the rule set `chosen` (or the default).
-pub fn run(formulation: Formulation, chosen: Option<&str>) -> Result<Outcome, Refusal> {
+/// Validates and evaluates `formulation` under the rule set `chosen` (or the default); what
+/// is told in words is in `lang`.
+pub fn run(formulation: Formulation, chosen: Option<&str>, lang: Lang) -> Result<Outcome, Refusal> {
     let book = crate::screening::rule_book()
         .map_err(|e| Refusal::Internal(AppError::internal(&std::io::Error::other(e))))?;
-    let selected = select(book, chosen, formulation.frame.budget_year).map_err(Refusal::RuleSet)?;
+    let selected = select(book, chosen, formulation.frame.budget_year, lang).map_err(Refusal::RuleSet)?;
     let problems = formulation.validate(selected.financial);
     if !problems.is_empty() {
         return Ok(Outcome::Invalid {
@@ -184,7 +152,9 @@ pub fn run(formulation: Formulation, chosen: Option<&str>) -> Result<Outcome, Re
     }
     let evaluation = Evaluator::new(selected.financial)
         .evaluate(&formulation)
-        .map_err(|e| Refusal::Unevaluable(format!("the formulation cannot be evaluated: {e}")))?;
+        .map_err(|e| {
+            Refusal::Unevaluable(Message::new("evaluation-error-unevaluable").with("detail", e.to_string()))
+        })?;
     let cofinancing = split(&formulation, selected.financial).map_err(|e| e.to_string());
     Ok(Outcome::Evaluated(Box::new(Evaluated {
         formulation,

@@ -123,8 +123,10 @@ pub async fn evaluate(
         .parse(text)
         .map_err(|message| AppError::invalid(format!("the formulation does not parse: {message}")))?;
     let chosen = query.rules.as_deref().map(str::trim).filter(|r| !r.is_empty());
-    let outcome = run(formulation, chosen).map_err(|refusal| match refusal {
-        Refusal::RuleSet(message) | Refusal::Unevaluable(message) => AppError::invalid(message),
+    let outcome = run(formulation, chosen, visitor.lang).map_err(|refusal| match refusal {
+        Refusal::RuleSet(message) | Refusal::Unevaluable(message) => {
+            AppError::said(ErrorCode::InvalidInput, message)
+        }
         Refusal::Internal(error) => error,
     })?;
     match outcome {

@@ -275,7 +275,7 @@ async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, 
         }
     };
     let chosen = Some(rules.as_str()).filter(|r| !r.is_empty());
-    show(page, &name, lang, run(formulation, chosen))
+    show(page, &name, lang, run(formulation, chosen, lang))
 }
 
 /// A project file field, up to [`EVALUATION_UPLOAD_LIMIT_BYTES`]; `true` when it was larger
@@ -309,7 +309,7 @@ fn show(
     match outcome {
         Err(Refusal::Internal(error)) => Err(error),
         Err(Refusal::RuleSet(message) | Refusal::Unevaluable(message)) => {
-            page.errors.push(format!("{name}: {message}"));
+            page.errors.push(format!("{name}: {}", lang.say(&message)));
             rejected(&page)
         }
         Ok(Outcome::Invalid { rule_set, problems }) => {
@@ -336,7 +336,7 @@ pub(super) async fn evaluate_stored(
     page.source = name.clone();
     page.export_name = name.clone();
     page.export_text = serde_json::to_string_pretty(&formulation).map_err(|e| AppError::internal(&e))?;
-    show(page, &name, visitor.lang, run(formulation, None))
+    show(page, &name, visitor.lang, run(formulation, None, visitor.lang))
 }
 
 #[derive(Deserialize)]
@@ -373,10 +373,10 @@ async fn export(
         .parse(&input.text)
         .map_err(|message| AppError::invalid(format!("{}: {message}", input.name)))?;
     let chosen = Some(input.rules.trim()).filter(|r| !r.is_empty());
-    let evaluated = match run(formulation, chosen) {
+    let evaluated = match run(formulation, chosen, lang) {
         Err(Refusal::Internal(error)) => return Err(error),
         Err(Refusal::RuleSet(message) | Refusal::Unevaluable(message)) => {
-            return Err(AppError::invalid(message));
+            return Err(AppError::said(crate::error::ErrorCode::InvalidInput, message));
         }
         Ok(Outcome::Invalid { problems, .. }) => {
             let list: Vec<String> = problems

@@ -300,7 +300,8 @@ async fn create(
 /// The verdict stored with a version: viable, IRR, rule set (nothing when it cannot be
 /// evaluated yet).
 fn verdict(formulation: &Formulation) -> (Option<bool>, Option<String>, String, Option<String>) {
-    match run(formulation.clone(), None) {
+    // Only the verdict, the IRR and the rule set's id are kept: no words.
+    match run(formulation.clone(), None, Lang::Es) {
         Ok(Outcome::Evaluated(evaluated)) => {
             let irr = match evaluated.evaluation.irr {
                 Irr::Unique(rate) => Some(format!("{rate:.6}")),
@@ -1323,7 +1324,7 @@ fn review(lang: Lang, formulation: &Formulation) -> (Review, Vec<Problem>) {
         reasons: Vec::new(),
         message: String::new(),
     };
-    let problems = match run(formulation.clone(), None) {
+    let problems = match run(formulation.clone(), None, lang) {
         Ok(Outcome::Evaluated(evaluated)) => {
             review.rule_set = format!("{} ({})", evaluated.rule_set.id, evaluated.rule_set.period);
             review.evaluated = true;
@@ -1354,7 +1355,7 @@ fn review(lang: Lang, formulation: &Formulation) -> (Review, Vec<Problem>) {
             problems
         }
         Err(Refusal::RuleSet(message) | Refusal::Unevaluable(message)) => {
-            review.message = message;
+            review.message = lang.say(&message);
             Vec::new()
         }
         Err(Refusal::Internal(_)) => {

@@ -155,7 +155,7 @@ async fn show(
         timeline,
     } = actions::overview(&state, id).await?;
     let split = match state.store.formulation_version(id, latest).await? {
-        Some(content) => match crate::evaluation::run(content, None) {
+        Some(content) => match crate::evaluation::run(content, None, visitor.lang) {
             Ok(crate::evaluation::Outcome::Evaluated(evaluated)) => {
                 evaluated.cofinancing.as_ref().ok().map(|s| Split {
                     contribution: format_number(s.contribution),
