@@ -7,66 +7,11 @@ mod support;
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use support::procedure::{account_id, state, submitted};
 use support::{Client, Reply};
 use vereda_domain::accounts::Role;
-use vereda_domain::finance::Formulation;
 use vereda_domain::procedure::ProcedureState;
 use vereda_store::accounts::NewAccount;
-use vereda_store::formulations::NewFormulationDraft;
-
-const COCOA_TOML: &str = include_str!("../../../examples/cacao-tumaco.toml");
-
-async fn account_id(client: &Client, role: Role) -> i32 {
-    let email = vereda_store::demo::demo_email(role);
-    client
-        .db
-        .store
-        .accounts()
-        .await
-        .expect("accounts")
-        .into_iter()
-        .find(|a| a.email == email)
-        .expect("a demo account")
-        .id
-}
-
-/// A submitted cocoa formulation, saved and submitted by the demo formulator.
-async fn submitted(client: &Client) -> i32 {
-    let store = &client.db.store;
-    let formulator = store
-        .accounts()
-        .await
-        .expect("accounts")
-        .into_iter()
-        .find(|a| a.role == Role::Formulator)
-        .expect("formulator")
-        .actor();
-    let cocoa: Formulation = toml::from_str(COCOA_TOML).expect("cocoa");
-    let saved = store
-        .save_formulation_draft(
-            &formulator,
-            NewFormulationDraft {
-                formulation: &cocoa,
-                call_id: None,
-                note: None,
-                viable: Some(true),
-                irr: Some("0.2113".into()),
-                rule_set_id: "incoder-308-2013".into(),
-                rule_set_hash: None,
-            },
-        )
-        .await
-        .expect("save");
-    store
-        .submit_formulation(&formulator, saved.id)
-        .await
-        .expect("submit");
-    saved.id
-}
-
-async fn state(client: &Client, id: i32) -> ProcedureState {
-    client.db.store.procedure_state(id).await.expect("state")
-}
 
 /// Logs in as `role` and answers the session's anti-forgery token, from `GET /api/v1/me`.
 async fn session_as(client: &mut Client, role: Role) -> String {

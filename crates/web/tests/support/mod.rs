@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod procedure;
 pub mod voice;
 
 use axum::Router;
