@@ -115,6 +115,12 @@ households-parcels = Parcels
 common-yes = Yes
 common-no = No
 
+## pagination
+pagination-pages = Pages
+pagination-previous = Previous
+pagination-next = Next
+pagination-page = Page
+
 ## audit
 audit-title = Audit log
 audit-lead = Every change is recorded with its author, its time and the values before and after. The log cannot be changed.

@@ -115,6 +115,12 @@ households-parcels = Predios
 common-yes = Sí
 common-no = No
 
+## pagination
+pagination-pages = Páginas
+pagination-previous = Anterior
+pagination-next = Siguiente
+pagination-page = Página
+
 ## audit
 audit-title = Registro de auditoría
 audit-lead = Cada cambio queda registrado con su autor, la fecha y los valores antes y después. El registro no se puede modificar.

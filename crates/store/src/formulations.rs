@@ -14,8 +14,12 @@
 use std::fmt;
 use std::str::FromStr;
 
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -159,11 +163,32 @@ pub struct FormulationQuery {
     pub status: Option<FormulationStatus>,
 }
 
+/// One formulation as the list shows it: with its latest version's number and verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormulationLine {
+    #[serde(flatten)]
+    pub formulation: FormulationSummary,
+    /// The latest version's number; 0 if it has none (never, for a formulation saved here).
+    pub version: i32,
+    /// The latest version's verdict.
+    pub viable: Option<bool>,
+}
+
+/// One page of the formulation list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormulationPage {
+    pub lines: Vec<FormulationLine>,
+    /// The page's number, from 1.
+    pub page: u64,
+    /// Whether a next page has lines.
+    pub has_next: bool,
+}
+
 fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn summary(row: formulation::Model) -> StoreResult<FormulationSummary> {
+pub(crate) fn summary(row: formulation::Model) -> StoreResult<FormulationSummary> {
     Ok(FormulationSummary {
         status: row
             .status
@@ -392,6 +417,89 @@ impl Store {
         let parsed =
             serde_json::from_str(&row.content).map_err(|e| corrupt("formulation version", row.id, e))?;
         Ok(Some(parsed))
+    }
+
+    /// One page of formulations by code (page 1 is the first), optionally of one call or in
+    /// one status, each with its latest version's number and verdict. Two statements whatever
+    /// the page's size: the formulations, then the latest versions' summary columns (never
+    /// their content, which is the whole project).
+    pub async fn formulation_page(
+        &self,
+        query: &FormulationQuery,
+        page: u64,
+        per_page: u64,
+    ) -> StoreResult<FormulationPage> {
+        let page = page.max(1);
+        let per_page = per_page.max(1);
+        let mut select = formulation::Entity::find().order_by_asc(formulation::Column::Code);
+        if let Some(call_id) = query.call_id {
+            select = select.filter(formulation::Column::CallId.eq(call_id));
+        }
+        if let Some(status) = query.status {
+            select = select.filter(formulation::Column::Status.eq(status.as_str()));
+        }
+        // One row more than the page tells whether there is a next page, without counting.
+        let mut rows = select
+            .offset((page - 1).saturating_mul(per_page))
+            .limit(per_page + 1)
+            .all(&self.db)
+            .await?;
+        let has_next = rows.len() as u64 > per_page;
+        rows.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
+        let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+        let latest: HashMap<i32, (i32, Option<bool>)> = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            // In scope here only: its `max` would shadow `Ord::max` on numbers.
+            use formulation_version::Column as V;
+            use sea_orm::sea_query::ExprTrait;
+            let latest_numbers = Query::select()
+                .column(V::FormulationId)
+                .expr(Expr::col(V::Number).max())
+                .from(formulation_version::Entity)
+                .and_where(Expr::col(V::FormulationId).is_in(ids.iter().copied()))
+                .group_by_col(V::FormulationId)
+                .to_owned();
+            formulation_version::Entity::find()
+                .select_only()
+                .columns([V::FormulationId, V::Number, V::Viable])
+                .filter(
+                    Expr::tuple([Expr::col(V::FormulationId), Expr::col(V::Number)])
+                        .in_subquery(latest_numbers),
+                )
+                .into_tuple::<(i32, i32, Option<bool>)>()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|(id, number, viable)| (id, (number, viable)))
+                .collect()
+        };
+        let lines = rows
+            .into_iter()
+            .map(|row| {
+                let (version, viable) = latest.get(&row.id).copied().unwrap_or((0, None));
+                Ok(FormulationLine {
+                    formulation: summary(row)?,
+                    version,
+                    viable,
+                })
+            })
+            .collect::<StoreResult<_>>()?;
+        Ok(FormulationPage {
+            lines,
+            page,
+            has_next,
+        })
+    }
+
+    /// The formulation of a project code, if there is one.
+    pub async fn formulation_by_code(&self, code: &str) -> StoreResult<Option<FormulationSummary>> {
+        formulation::Entity::find()
+            .filter(formulation::Column::Code.eq(code))
+            .one(&self.db)
+            .await?
+            .map(summary)
+            .transpose()
     }
 
     /// Formulations by code, optionally of one call or in one status.

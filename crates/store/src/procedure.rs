@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 use vereda_domain::accounts::Role;
@@ -31,7 +31,7 @@ use crate::entity::{
     agenda_item, award, call, committee_attendee, committee_session, disbursement, endorsement, formulation,
     formulation_version, household, letter, objection, person, user,
 };
-use crate::formulations::FormulationStatus;
+use crate::formulations::{FormulationStatus, FormulationSummary};
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::verification::{LetterRecord, letter_from};
 use crate::{
@@ -857,22 +857,26 @@ impl Store {
         let mut attendees = new.attendees.clone();
         attendees.sort_unstable();
         attendees.dedup();
+        let active: std::collections::HashSet<i32> = user::Entity::find()
+            .filter(user::Column::Id.is_in(attendees.iter().copied()))
+            .filter(user::Column::Active.eq(true))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect();
         for user_id in attendees {
-            let account = user::Entity::find_by_id(user_id)
-                .one(&txn)
-                .await?
-                .filter(|u| u.active)
-                .ok_or_else(|| {
-                    StoreError::Invalid(
-                        Message::new("procedure-error-attendee_inactive").with("account", user_id),
-                    )
-                })?;
+            let account_id = active.get(&user_id).copied().ok_or_else(|| {
+                StoreError::Invalid(
+                    Message::new("procedure-error-attendee_inactive").with("account", user_id),
+                )
+            })?;
             audit::insert(
                 &txn,
                 actor,
                 committee_attendee::ActiveModel {
                     session_id: Set(session.id),
-                    user_id: Set(account.id),
+                    user_id: Set(account_id),
                     signed_at: Set(None),
                     ..Default::default()
                 },
@@ -1155,6 +1159,97 @@ impl Store {
             .into_iter()
             .map(objection_of)
             .collect()
+    }
+
+    /// The objections not yet decided, by project code and then as filed, each with its
+    /// project's code: two
+    /// statements however many there are.
+    pub async fn pending_objections(&self) -> StoreResult<Vec<(String, Objection)>> {
+        let rows = objection::Entity::find()
+            .filter(objection::Column::Decision.is_null())
+            .order_by_asc(objection::Column::Id)
+            .all(&self.db)
+            .await?;
+        let codes: HashMap<i32, String> = formulation::Entity::find()
+            .filter(formulation::Column::Id.is_in(rows.iter().map(|o| o.formulation_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f.code))
+            .collect();
+        let mut pending = rows
+            .into_iter()
+            .map(|row| {
+                let code = codes.get(&row.formulation_id).cloned().unwrap_or_default();
+                Ok((code, objection_of(row)?))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        // By project, then as filed: a stable sort keeps the id order within a code.
+        pending.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(pending)
+    }
+
+    /// The formulations that may go on an agenda (`ProcedureState::Endorsed`), by code. The
+    /// state is read as [`Store::procedure_state`] reads it, for all of them at once: four
+    /// statements however many there are.
+    pub async fn agenda_candidates(&self) -> StoreResult<Vec<FormulationSummary>> {
+        let submitted = formulation::Entity::find()
+            .filter(formulation::Column::Status.eq(FormulationStatus::Submitted.as_str()))
+            .order_by_asc(formulation::Column::Code)
+            .all(&self.db)
+            .await?;
+        if submitted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = || submitted.iter().map(|f| f.id);
+        let latest: HashMap<i32, i32> = formulation_version::Entity::find()
+            .select_only()
+            .column(formulation_version::Column::FormulationId)
+            .column_as(formulation_version::Column::Number.max(), "number")
+            .filter(formulation_version::Column::FormulationId.is_in(ids()))
+            .group_by(formulation_version::Column::FormulationId)
+            .into_tuple::<(i32, i32)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        let pending: std::collections::HashSet<(i32, i32)> = agenda_item::Entity::find()
+            .select_only()
+            .columns([
+                agenda_item::Column::FormulationId,
+                agenda_item::Column::VersionNumber,
+            ])
+            .filter(agenda_item::Column::FormulationId.is_in(ids()))
+            .filter(agenda_item::Column::Concept.is_null())
+            .into_tuple::<(i32, i32)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        let endorsed: std::collections::HashSet<(i32, i32)> = endorsement::Entity::find()
+            .select_only()
+            .columns([
+                endorsement::Column::FormulationId,
+                endorsement::Column::VersionNumber,
+            ])
+            .filter(endorsement::Column::FormulationId.is_in(ids()))
+            .into_tuple::<(i32, i32)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        let mut candidates = Vec::new();
+        for row in submitted {
+            let version = *latest
+                .get(&row.id)
+                .ok_or_else(|| corrupt("formulation", row.id, "it has no version"))?;
+            let key = (row.id, version);
+            // The same order of checks as `state_of`: pending on an agenda, else endorsed.
+            if !pending.contains(&key) && endorsed.contains(&key) {
+                candidates.push(crate::formulations::summary(row)?);
+            }
+        }
+        Ok(candidates)
     }
 
     /// Draws up the minutes: the session closes, and its attendees may sign. Every project on
@@ -1749,17 +1844,24 @@ async fn minutes_in(db: &impl ConnectionTrait, session_id: i32) -> StoreResult<M
         .order_by_asc(committee_attendee::Column::Id)
         .all(db)
         .await?;
+    // The attendees' accounts and the agenda's formulations, each in one query.
+    let accounts: HashMap<i32, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(attendees.iter().map(|a| a.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
     let mut people = Vec::with_capacity(attendees.len());
     for a in attendees {
-        let account = user::Entity::find_by_id(a.user_id)
-            .one(db)
-            .await?
+        let account = accounts
+            .get(&a.user_id)
             .ok_or_else(|| corrupt("committee attendee", a.id, "no such account"))?;
         people.push(Attendee {
             user_id: a.user_id,
-            name: account.display_name,
-            email: account.email,
-            role: account.role,
+            name: account.display_name.clone(),
+            email: account.email.clone(),
+            role: account.role.clone(),
             signed_at: a.signed_at.map(|t| t.0),
         });
     }
@@ -1768,9 +1870,21 @@ async fn minutes_in(db: &impl ConnectionTrait, session_id: i32) -> StoreResult<M
         .order_by_asc(agenda_item::Column::Id)
         .all(db)
         .await?;
+    let projects: HashMap<i32, formulation::Model> = formulation::Entity::find()
+        .filter(formulation::Column::Id.is_in(items.iter().map(|i| i.formulation_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
     let mut agenda = Vec::with_capacity(items.len());
     for item in items {
-        let row = formulation_row(db, item.formulation_id).await?;
+        let row = projects
+            .get(&item.formulation_id)
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "formulation",
+                id: item.formulation_id.to_string(),
+            })?;
         agenda.push(AgendaEntry {
             concept: item.concept.as_deref().and_then(Concept::parse),
             evaluation_summary: item
@@ -1781,8 +1895,8 @@ async fn minutes_in(db: &impl ConnectionTrait, session_id: i32) -> StoreResult<M
                 .map_err(|e| corrupt("agenda item", item.id, e))?,
             id: item.id,
             formulation_id: item.formulation_id,
-            code: row.code,
-            title: row.title,
+            code: row.code.clone(),
+            title: row.title.clone(),
             version_number: item.version_number,
             concept_text: item.concept_text,
             decided_at: item.decided_at.map(|t| t.0),

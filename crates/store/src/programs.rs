@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 use vereda_domain::audit::Actor;
@@ -209,12 +210,35 @@ impl Store {
         })
     }
 
+    /// Every call, latest budget year first. Five statements however many calls there are:
+    /// the calls, programs, offices, office links, and the households counted per call in one
+    /// grouped query.
     pub async fn calls(&self) -> StoreResult<Vec<Call>> {
-        let rows = call::Entity::find()
+        self.calls_matching(None).await
+    }
+
+    pub async fn call(&self, id: i32) -> StoreResult<Option<Call>> {
+        Ok(self.calls_matching(Some(id)).await?.pop())
+    }
+
+    /// Every call, or the one with this id.
+    async fn calls_matching(&self, id: Option<i32>) -> StoreResult<Vec<Call>> {
+        let mut select = call::Entity::find()
             .order_by_desc(call::Column::BudgetYear)
-            .order_by_asc(call::Column::Code)
-            .all(&self.db)
-            .await?;
+            .order_by_asc(call::Column::Code);
+        let mut links = call_office::Entity::find();
+        let mut counts = household::Entity::find()
+            .select_only()
+            .column(household::Column::CallId)
+            .column_as(Expr::col(household::Column::Id).count(), "n")
+            .filter(household::Column::CallId.is_not_null())
+            .group_by(household::Column::CallId);
+        if let Some(id) = id {
+            select = select.filter(call::Column::Id.eq(id));
+            links = links.filter(call_office::Column::CallId.eq(id));
+            counts = counts.filter(household::Column::CallId.eq(id));
+        }
+        let rows = select.all(&self.db).await?;
         let programs: HashMap<i32, String> = program::Entity::find()
             .all(&self.db)
             .await?
@@ -227,22 +251,25 @@ impl Store {
             .into_iter()
             .map(|o| (o.id, o.name))
             .collect();
-        let links = call_office::Entity::find().all(&self.db).await?;
+        let mut offices_of: HashMap<i32, Vec<(String, i32)>> = HashMap::new();
+        for link in links.all(&self.db).await? {
+            if let Some(name) = offices.get(&link.territorial_office_id) {
+                offices_of
+                    .entry(link.call_id)
+                    .or_default()
+                    .push((name.clone(), link.territorial_office_id));
+            }
+        }
+        let households: HashMap<i32, u64> = counts
+            .into_tuple::<(i32, i64)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|(call_id, n)| (call_id, u64::try_from(n).unwrap_or(0)))
+            .collect();
         let mut calls = Vec::with_capacity(rows.len());
         for row in rows {
-            let households = household::Entity::find()
-                .filter(household::Column::CallId.eq(row.id))
-                .count(&self.db)
-                .await?;
-            let mut mine: Vec<(String, i32)> = links
-                .iter()
-                .filter(|l| l.call_id == row.id)
-                .filter_map(|l| {
-                    offices
-                        .get(&l.territorial_office_id)
-                        .map(|name| (name.clone(), l.territorial_office_id))
-                })
-                .collect();
+            let mut mine = offices_of.remove(&row.id).unwrap_or_default();
             mine.sort();
             let (office_names, office_ids) = mine.into_iter().unzip();
             calls.push(Call {
@@ -250,6 +277,7 @@ impl Store {
                 program: programs.get(&row.program_id).cloned().unwrap_or_default(),
                 line: row.line.parse().map_err(|e| corrupt("call", row.id, e))?,
                 status: row.status.parse().map_err(|e| corrupt("call", row.id, e))?,
+                households: households.get(&row.id).copied().unwrap_or(0),
                 code: row.code,
                 name: row.name,
                 budget_year: row.budget_year,
@@ -258,16 +286,11 @@ impl Store {
                 rule_set_id: row.rule_set_id,
                 territorial_offices: office_names,
                 territorial_office_ids: office_ids,
-                households,
                 arel_max_pct: row.arel_max_pct.map(|d| d.0),
                 arel_cap_smmlv: row.arel_cap_smmlv.map(|d| d.0),
             });
         }
         Ok(calls)
-    }
-
-    pub async fn call(&self, id: i32) -> StoreResult<Option<Call>> {
-        Ok(self.calls().await?.into_iter().find(|c| c.id == id))
     }
 }
 

@@ -2,6 +2,7 @@
 //! created from `VEREDA_TEST_POSTGRES_URL`. Tests never share one.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use sea_orm::ConnectionTrait;
 
@@ -42,6 +43,35 @@ fn unique_suffix() -> String {
         nanos,
         COUNTER.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// The SQL statements a store ran since the last [`StatementLog::take`], to catch queries run
+/// once per row (N+1) by counting them for a few rows and for many.
+#[derive(Clone, Debug, Default)]
+pub struct StatementLog(Arc<Mutex<Vec<String>>>);
+
+impl StatementLog {
+    /// The statements run since the last call, oldest first; the log starts empty again.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+impl Store {
+    /// Logs every statement this store (and every clone made of it afterwards) runs, in
+    /// transactions too. Clones made before keep running unlogged: the callback lives in
+    /// each copy of the connection.
+    pub fn log_statements(&mut self) -> StatementLog {
+        let log = StatementLog::default();
+        let sink = log.clone();
+        self.db.set_metric_callback(move |info| {
+            sink.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(info.statement.to_string());
+        });
+        log
+    }
 }
 
 /// A new, migrated SQLite database in its own file.

@@ -2043,6 +2043,240 @@ storage_suite! {
         assert_eq!(decided.upheld, Some(true));
         assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Returned);
     }
+
+    async fn formulations_are_listed_by_page_with_their_latest_version(store: &Store) {
+        let p = Procedure::new(store).await;
+        let first = p.submitted_and_endorsed("P-1").await;
+        let second = p.submitted("P-2").await;
+        let mut project = cocoa();
+        project.frame.code = "P-3".into();
+        store.save_formulation_draft(&p.formulator, draft(&project, None, "v1")).await.expect("save");
+        project.frame.code = "P-4".into();
+        store.save_formulation_draft(&p.formulator, draft(&project, None, "v1")).await.expect("save");
+        let query = FormulationQuery::default();
+        let page = store.formulation_page(&query, 1, 2).await.expect("page 1");
+        let codes = |page: &vereda_store::formulations::FormulationPage| {
+            page.lines.iter().map(|l| l.formulation.code.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(codes(&page), ["P-1", "P-2"]);
+        assert!(page.has_next);
+        assert_eq!(page.lines[0].version, 1);
+        let last = store.formulation_page(&query, 2, 2).await.expect("page 2");
+        assert_eq!((codes(&last), last.page, last.has_next), (vec!["P-3".to_owned(), "P-4".to_owned()], 2, false));
+        assert!(store.formulation_page(&query, 3, 2).await.expect("page 3").lines.is_empty());
+        let submitted = FormulationQuery { status: Some(FormulationStatus::Submitted), ..Default::default() };
+        assert_eq!(codes(&store.formulation_page(&submitted, 1, 50).await.expect("submitted")), ["P-1", "P-2"]);
+        // A new version after a submission: the list shows the latest one.
+        let mut project = cocoa();
+        project.frame.code = "P-2".into();
+        project.frame.title = "Cacao, segunda versión".into();
+        let mut second_draft = draft(&project, None, "v2");
+        second_draft.viable = Some(true);
+        let saved = store.save_formulation_draft(&p.formulator, second_draft).await.expect("v2");
+        assert_eq!((saved.id, saved.version), (second, 2));
+        let page = store.formulation_page(&query, 1, 50).await.expect("list");
+        let line = page.lines.iter().find(|l| l.formulation.id == second).expect("P-2");
+        assert_eq!((line.version, line.viable), (2, Some(true)));
+        assert_eq!(store.formulation_by_code("P-2").await.expect("by code").map(|f| f.id), Some(second));
+        assert_eq!(store.formulation_by_code("P-9").await.expect("by code"), None);
+        // Only the endorsed one may go on an agenda, as its procedure state says.
+        let candidates = store.agenda_candidates().await.expect("candidates");
+        assert_eq!(candidates.iter().map(|f| f.id).collect::<Vec<_>>(), [first]);
+        assert_eq!(store.procedure_state(first).await.expect("state"), ProcedureState::Endorsed);
+        let session = p.session().await;
+        store.add_to_agenda(&p.secretary, session.session_id, first, 0).await.expect("agenda");
+        assert!(store.agenda_candidates().await.expect("candidates").is_empty());
+        let objection = NewObjection {
+            target: ObjectionTarget::Project,
+            target_ref: "P-1".into(),
+            filed_by: "Veeduría".into(),
+            text: "Objeción".into(),
+        };
+        let filed = store.file_objection(&p.secretary, first, objection).await.expect("objection");
+        let pending = store.pending_objections().await.expect("pending");
+        assert_eq!(pending.iter().map(|(code, o)| (code.as_str(), o.id)).collect::<Vec<_>>(), [("P-1", filed.id)]);
+        let minutes = store.minutes(session.session_id).await.expect("minutes");
+        assert_eq!(minutes.attendees.iter().map(|a| a.user_id).collect::<Vec<_>>(), p.member_ids);
+        assert_eq!(minutes.agenda.iter().map(|a| a.code.as_str()).collect::<Vec<_>>(), ["P-1"]);
+    }
+
+    async fn list_pages_run_as_many_statements_for_50_rows_as_for_1(store: &Store) {
+        // The pages' store calls run on a clone that logs its statements; seeding does not.
+        let mut counted = store.clone();
+        let log = counted.log_statements();
+        let p = Procedure::new(store).await;
+        let mut rows = Rows::default();
+        rows.grow(&p, 1).await;
+        let session = rows.session(&p).await;
+        let few = PageStatements::measure(&counted, &log, session).await;
+        rows.grow(&p, 50).await;
+        let session = rows.session(&p).await;
+        let many = PageStatements::measure(&counted, &log, session).await;
+        println!("{}: statements for 1 row of each kind {few:?}, for 50 {many:?}", store.backend_name());
+        assert_eq!(few, many, "a page runs more statements for more rows: a query per row is back");
+        assert!(few.formulations <= 2 && few.calls <= 5, "{few:?}");
+    }
+}
+
+/// Rows of every kind the list pages show, grown together: calls (each with a territorial
+/// office and a household), endorsed formulations not yet on an agenda (each with a pending
+/// objection), formulations on an agenda, and committee members.
+#[derive(Default)]
+struct Rows {
+    count: usize,
+    office_id: Option<i32>,
+    program_id: Option<i32>,
+    members: Vec<i32>,
+}
+
+impl Rows {
+    async fn grow(&mut self, p: &Procedure<'_>, to: usize) {
+        let store = p.store;
+        let office_id = match self.office_id {
+            Some(id) => id,
+            None => {
+                let office = store
+                    .create_territorial_office(
+                        &admin(),
+                        "DT Caquetá",
+                        DepartmentCode::parse("18").expect("18"),
+                    )
+                    .await
+                    .expect("office");
+                self.office_id = Some(office.id);
+                office.id
+            }
+        };
+        let program_id = match self.program_id {
+            Some(id) => id,
+            None => {
+                let program = store
+                    .create_program(&admin(), "P1", "Programa", "")
+                    .await
+                    .expect("program");
+                self.program_id = Some(program.id);
+                program.id
+            }
+        };
+        for i in self.count + 1..=to {
+            let call = store
+                .create_call(
+                    &admin(),
+                    NewCall {
+                        program_id,
+                        code: format!("C-{i:03}"),
+                        name: format!("Convocatoria {i}"),
+                        budget_year: 2013,
+                        budget_cop: dec!(1000000),
+                        smmlv_cop: None,
+                        rule_set_id: "incoder-308-2013".into(),
+                        line: ProgramLine::General,
+                        territorial_office_ids: vec![office_id],
+                        arel_max_pct: None,
+                        arel_cap_smmlv: None,
+                    },
+                )
+                .await
+                .expect("call");
+            let mut new = household(&format!("H-{i}"), &format!("{}", 40_000_000 + i));
+            new.call_id = Some(call.id);
+            store.create_household(&admin(), new).await.expect("household");
+            let candidate = p.submitted_and_endorsed(&format!("F-{i:03}")).await;
+            store
+                .file_objection(
+                    &p.secretary,
+                    candidate,
+                    NewObjection {
+                        target: ObjectionTarget::Project,
+                        target_ref: format!("F-{i:03}"),
+                        filed_by: "Veeduría".into(),
+                        text: "Objeción".into(),
+                    },
+                )
+                .await
+                .expect("objection");
+            let member = store
+                .create_account(
+                    &admin(),
+                    account(&format!("member-{i}@vereda.test"), Role::CommitteeMember),
+                )
+                .await
+                .expect("member");
+            self.members.push(member.id);
+        }
+        self.count = to;
+    }
+
+    /// A session attended by every member so far, with as many projects on its agenda.
+    async fn session(&self, p: &Procedure<'_>) -> i32 {
+        let minutes = p
+            .store
+            .create_session(
+                &p.secretary,
+                NewSession {
+                    held_on: jiff::civil::date(2013, 10, 1),
+                    place: "Florencia".into(),
+                    attendees: self.members.clone(),
+                },
+            )
+            .await
+            .expect("session");
+        for i in 0..self.count {
+            let id = p
+                .submitted_and_endorsed(&format!("A-{}-{i:03}", self.count))
+                .await;
+            let lock_version = i32::try_from(i).expect("small");
+            p.store
+                .add_to_agenda(&p.secretary, minutes.session_id, id, lock_version)
+                .await
+                .expect("agenda");
+        }
+        minutes.session_id
+    }
+}
+
+/// The statements each list page's store calls run.
+#[derive(Debug, PartialEq, Eq)]
+struct PageStatements {
+    formulations: usize,
+    calls: usize,
+    session: usize,
+}
+
+impl PageStatements {
+    async fn measure(store: &Store, log: &vereda_store::test_support::StatementLog, session_id: i32) -> Self {
+        log.take();
+        // /personal/formulaciones
+        let page = store
+            .formulation_page(&FormulationQuery::default(), 1, 50)
+            .await
+            .expect("list");
+        assert!(
+            page.lines
+                .iter()
+                .all(|l| l.version == 1 && l.viable == Some(false))
+        );
+        let formulations = log.take().len();
+        // /personal/convocatorias
+        let calls = store.calls().await.expect("calls");
+        assert!(
+            calls
+                .iter()
+                .all(|c| c.households == 1 && c.territorial_office_ids.len() == 1)
+        );
+        let calls = log.take().len();
+        // /personal/comite/{id}
+        let minutes = store.minutes(session_id).await.expect("minutes");
+        assert!(!minutes.attendees.is_empty() && !minutes.agenda.is_empty());
+        assert!(!store.pending_objections().await.expect("objections").is_empty());
+        assert!(!store.agenda_candidates().await.expect("candidates").is_empty());
+        let session = log.take().len();
+        PageStatements {
+            formulations,
+            calls,
+            session,
+        }
+    }
 }
 
 use sea_orm::EntityTrait;

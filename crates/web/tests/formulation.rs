@@ -640,3 +640,82 @@ async fn prices_are_read_the_colombian_way_and_an_ambiguous_one_keeps_the_other_
     assert_eq!(content.budget[0].unit_price, rust_decimal::Decimal::from(1234));
     assert_eq!(content.budget[1].quantity, rust_decimal::Decimal::from(50_000));
 }
+
+/// Saves drafts P-000… through the store, as many as asked, numbered from `from`.
+async fn drafts(client: &Client, from: usize, to: usize) {
+    let store = &client.db.store;
+    let formulator = store
+        .accounts()
+        .await
+        .expect("accounts")
+        .into_iter()
+        .find(|a| a.role == Role::ProgramOfficer)
+        .expect("demo account")
+        .actor();
+    let mut project: Formulation = toml::from_str(COCOA_TOML).expect("cocoa");
+    for i in from..to {
+        project.frame.code = format!("P-{i:03}");
+        let new = vereda_store::formulations::NewFormulationDraft {
+            formulation: &project,
+            call_id: None,
+            note: None,
+            viable: None,
+            irr: None,
+            rule_set_id: "incoder-308-2013".into(),
+            rule_set_hash: None,
+        };
+        store
+            .save_formulation_draft(&formulator, new)
+            .await
+            .expect("save");
+    }
+}
+
+#[tokio::test]
+async fn the_list_is_paged_by_fifty_and_reads_as_many_statements_for_any_number() {
+    let (mut client, log) = Client::with_demo_counting().await;
+    client.log_in_as(Role::ProgramOfficer).await;
+    drafts(&client, 0, 1).await;
+    log.take();
+    let few = client.get("/personal/formulaciones").await;
+    assert_eq!(few.status, StatusCode::OK, "{}", few.body);
+    assert!(!few.body.contains("id=\"formulation-pages\""), "{}", few.body);
+    let few_statements = log.take().len();
+
+    drafts(&client, 1, 60).await;
+    log.take();
+    let first = client.get("/personal/formulaciones").await;
+    let many_statements = log.take().len();
+    println!(
+        "GET /personal/formulaciones: {few_statements} statements with 1 draft, {many_statements} with 60"
+    );
+    assert_eq!(few_statements, many_statements, "a query per formulation is back");
+    assert_eq!(
+        first.body.matches("<a href=\"/personal/formulaciones/").count(),
+        50
+    );
+    assert!(
+        first.body.contains("href=\"/personal/formulaciones?pagina=2\""),
+        "{}",
+        first.body
+    );
+    assert!(!first.body.contains("id=\"page-previous\""));
+    let second = client.get("/personal/formulaciones?pagina=2").await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert!(second.body.contains("data-page=\"2\""), "{}", second.body);
+    assert!(
+        second
+            .body
+            .contains("href=\"/personal/formulaciones\" rel=\"prev\""),
+        "{}",
+        second.body
+    );
+    assert!(!second.body.contains("id=\"page-next\""));
+    let bad = client.get("/personal/formulaciones?pagina=dos").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(
+        bad.body.contains("data-problem=\"invalid_input\""),
+        "{}",
+        bad.body
+    );
+}

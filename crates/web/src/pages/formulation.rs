@@ -102,36 +102,68 @@ struct ListPage {
     chrome: Chrome,
     can_edit: bool,
     lines: Vec<ListLine>,
+    page: u64,
+    previous_href: Option<String>,
+    next_href: Option<String>,
     examples: Vec<ExampleOption>,
     errors: Vec<String>,
 }
 
-async fn list_page(state: &AppState, visitor: &Visitor, errors: Vec<String>) -> Result<ListPage, AppError> {
-    let lang = visitor.lang;
-    let mut lines = Vec::new();
-    for summary in state.store.formulations(&FormulationQuery::default()).await? {
-        let latest = state
-            .store
-            .formulation(summary.id)
-            .await?
-            .and_then(|r| r.versions.last().cloned());
-        lines.push(ListLine {
-            id: summary.id,
-            code: summary.code,
-            title: summary.title,
-            municipality: format!(
-                "{} {}",
-                summary.municipality_code,
-                crate::evaluation::municipality_name(&summary.municipality_code)
-            ),
-            status_label: lang.t(status_key(summary.status)).to_owned(),
-            version: latest.as_ref().map_or(0, |v| v.number),
-            viable_label: lang.t(viable_key(latest.and_then(|v| v.viable))).to_owned(),
-        });
+/// Formulations per page of the list.
+const PAGE_SIZE: u64 = 50;
+
+/// The list's query: `?pagina=N`, from 1.
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    pagina: Option<u64>,
+}
+
+fn list_href(page: u64) -> String {
+    if page > 1 {
+        format!("/personal/formulaciones?pagina={page}")
+    } else {
+        "/personal/formulaciones".to_owned()
     }
+}
+
+async fn list_page(
+    state: &AppState,
+    visitor: &Visitor,
+    page: u64,
+    errors: Vec<String>,
+) -> Result<ListPage, AppError> {
+    let lang = visitor.lang;
+    // One page, read in a fixed number of statements with each line's latest version.
+    let found = state
+        .store
+        .formulation_page(&FormulationQuery::default(), page, PAGE_SIZE)
+        .await?;
+    let lines = found
+        .lines
+        .into_iter()
+        .map(|line| {
+            let summary = line.formulation;
+            ListLine {
+                id: summary.id,
+                municipality: format!(
+                    "{} {}",
+                    summary.municipality_code,
+                    crate::evaluation::municipality_name(&summary.municipality_code)
+                ),
+                code: summary.code,
+                title: summary.title,
+                status_label: lang.t(status_key(summary.status)).to_owned(),
+                version: line.version,
+                viable_label: lang.t(viable_key(line.viable)).to_owned(),
+            }
+        })
+        .collect();
     Ok(ListPage {
         can_edit: visitor.can(EDIT),
         lines,
+        page: found.page,
+        previous_href: (found.page > 1).then(|| list_href(found.page - 1)),
+        next_href: found.has_next.then(|| list_href(found.page + 1)),
         examples: EXAMPLES
             .iter()
             .map(|e| ExampleOption {
@@ -144,9 +176,13 @@ async fn list_page(state: &AppState, visitor: &Visitor, errors: Vec<String>) -> 
     })
 }
 
-async fn list(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
+async fn list(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
-    render(&list_page(&state, &visitor, Vec::new()).await?)
+    render(&list_page(&state, &visitor, query.pagina.unwrap_or(1), Vec::new()).await?)
 }
 
 /// What the new-formulation form sent.
@@ -266,7 +302,7 @@ async fn create(
     visitor.check_csrf(&form.csrf).await?;
     let lang = visitor.lang;
     let refuse = |error: String| async {
-        let page = list_page(&state, &visitor, vec![error]).await?;
+        let page = list_page(&state, &visitor, 1, vec![error]).await?;
         Ok::<_, AppError>((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
     };
     let formulation = match new_formulation(lang, &form) {
@@ -275,12 +311,7 @@ async fn create(
     };
     // Saving a code that exists would save a version of that formulation: refuse it here.
     let code = formulation.frame.code.trim();
-    let taken = state
-        .store
-        .formulations(&FormulationQuery::default())
-        .await?
-        .into_iter()
-        .any(|f| f.code == code);
+    let taken = state.store.formulation_by_code(code).await?.is_some();
     if taken {
         return refuse(format!("{code}: {}", lang.t("formulation-error_code_taken"))).await;
     }

@@ -612,28 +612,23 @@ async fn session(
 ) -> Result<Response, AppError> {
     let account = visitor.require(Permission::ViewStaffArea)?.clone();
     let minutes = state.store.minutes(id).await?;
-    let mut candidates = Vec::new();
-    let mut pending_objections = Vec::new();
-    for f in state
+    // Every formulation's objections and state at once, not a query or more per formulation.
+    let pending_objections = if minutes.closed_at.is_none() {
+        state.store.pending_objections().await?
+    } else {
+        Vec::new()
+    };
+    let candidates = state
         .store
-        .formulations(&vereda_store::formulations::FormulationQuery::default())
+        .agenda_candidates()
         .await?
-    {
-        if minutes.closed_at.is_none() {
-            for o in state.store.objections(f.id).await? {
-                if o.upheld.is_none() {
-                    pending_objections.push((f.code.clone(), o));
-                }
-            }
-        }
-        if state.store.procedure_state(f.id).await? == ProcedureState::Endorsed {
-            candidates.push(Candidate {
-                id: f.id,
-                code: f.code,
-                title: f.title,
-            });
-        }
-    }
+        .into_iter()
+        .map(|f| Candidate {
+            id: f.id,
+            code: f.code,
+            title: f.title,
+        })
+        .collect();
     let can_sign = minutes.closed_at.is_some()
         && minutes
             .attendees

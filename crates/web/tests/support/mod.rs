@@ -49,6 +49,22 @@ impl Client {
         }
     }
 
+    /// The demo, with every statement the application runs logged, to count a page's queries.
+    pub async fn with_demo_counting() -> (Client, vereda_store::test_support::StatementLog) {
+        let db = vereda_store::test_support::sqlite().await.expect("database");
+        vereda_store::demo::seed(&db.store).await.expect("demo data");
+        // The application gets the logging copy; `db.store` (seeding in tests) stays unlogged.
+        let mut store = db.store.clone();
+        let log = store.log_statements();
+        let app = vereda_web::app(store, vereda_web::WebConfig::default());
+        let client = Client {
+            app,
+            db,
+            cookies: Vec::new(),
+        };
+        (client, log)
+    }
+
     /// Drops the session cookie, as a closed browser would.
     pub fn forget_session(&mut self) {
         self.cookies.clear();
