@@ -7,7 +7,7 @@ mod support;
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use support::procedure::{account_id, state, submitted};
+use support::procedure::{account_id, assign_office, state, submitted};
 use support::{Client, Reply};
 use vereda_domain::accounts::Role;
 use vereda_domain::procedure::ProcedureState;
@@ -339,27 +339,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
         .await;
     problem(&by_officer, StatusCode::FORBIDDEN, "procedure-refused-role");
     let director = account_id(&client, Role::TerritorialDirector).await;
-    let office = |suffix: &'static str| {
-        let store = client.db.store.clone();
-        async move {
-            store
-                .territorial_offices()
-                .await
-                .expect("offices")
-                .into_iter()
-                .find(|o| o.name.ends_with(suffix))
-                .expect("an office")
-                .id
-        }
-    };
-    let (caqueta, narino) = (office("Caquetá").await, office("Nariño").await);
-    let system = vereda_domain::audit::Actor::system("test");
-    client
-        .db
-        .store
-        .assign_territorial_office(&system, director, Some(caqueta))
-        .await
-        .expect("office");
+    assign_office(&client, director, "Caquetá").await;
     let directs = session_as(&mut client, Role::TerritorialDirector).await;
     let other_office = client
         .send_json("POST", &award, Some(&directs), Some(&terms))
@@ -369,12 +349,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
         StatusCode::FORBIDDEN,
         "procedure-error-other_office",
     );
-    client
-        .db
-        .store
-        .assign_territorial_office(&system, director, Some(narino))
-        .await
-        .expect("office");
+    assign_office(&client, director, "Nariño").await;
     let unsigned = client
         .send_json("POST", &award, Some(&directs), Some(&terms))
         .await;
@@ -566,26 +541,7 @@ async fn the_pages_refuse_what_the_api_refuses_with_the_same_code() {
     let mut client = Client::with_demo().await;
     let id = submitted(&client).await;
     let director = account_id(&client, Role::TerritorialDirector).await;
-    let caqueta = client
-        .db
-        .store
-        .territorial_offices()
-        .await
-        .expect("offices")
-        .into_iter()
-        .find(|o| o.name.ends_with("Caquetá"))
-        .expect("an office")
-        .id;
-    client
-        .db
-        .store
-        .assign_territorial_office(
-            &vereda_domain::audit::Actor::system("test"),
-            director,
-            Some(caqueta),
-        )
-        .await
-        .expect("office");
+    assign_office(&client, director, "Caquetá").await;
     let token = session_as(&mut client, Role::TerritorialDirector).await;
     let api = client
         .send_json(

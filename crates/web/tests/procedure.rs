@@ -5,7 +5,7 @@ mod support;
 
 use axum::http::StatusCode;
 use support::Client;
-use support::procedure::{COCOA_TOML, account_id, state, submitted};
+use support::procedure::{COCOA_TOML, account_id, assign_office, state, submitted};
 use vereda_domain::accounts::Role;
 use vereda_domain::finance::Formulation;
 use vereda_domain::procedure::ProcedureState;
@@ -212,27 +212,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     // Art. 27: only the director of the project's office (Nariño, for Tumaco) awards, and not
     // on minutes still missing a signature.
     let director = account_id(&client, Role::TerritorialDirector).await;
-    let office = |suffix: &'static str| {
-        let store = client.db.store.clone();
-        async move {
-            store
-                .territorial_offices()
-                .await
-                .expect("offices")
-                .into_iter()
-                .find(|o| o.name.ends_with(suffix))
-                .expect("an office")
-                .id
-        }
-    };
-    let (caqueta, narino) = (office("Caquetá").await, office("Nariño").await);
-    let system = vereda_domain::audit::Actor::system("test");
-    client
-        .db
-        .store
-        .assign_territorial_office(&system, director, Some(caqueta))
-        .await
-        .expect("office");
+    assign_office(&client, director, "Caquetá").await;
     client.forget_session();
     client.log_in_as(Role::TerritorialDirector).await;
     let page = client.get(&procedure).await;
@@ -251,12 +231,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         .post_form(&format!("/personal/formulaciones/{id}/adjudicacion"), &award_form)
         .await;
     assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "{}", elsewhere.body);
-    client
-        .db
-        .store
-        .assign_territorial_office(&system, director, Some(narino))
-        .await
-        .expect("office");
+    assign_office(&client, director, "Nariño").await;
     let unsigned = client
         .post_form(&format!("/personal/formulaciones/{id}/adjudicacion"), &award_form)
         .await;

@@ -61,3 +61,21 @@ pub async fn submitted(client: &Client) -> i32 {
 pub async fn state(client: &Client, id: i32) -> ProcedureState {
     client.db.store.procedure_state(id).await.expect("state")
 }
+
+/// Gives `account` the demo territorial office whose name ends with `office` ("Caquetá",
+/// "Nariño"), as the administrator would.
+pub async fn assign_office(client: &Client, account: i32, office: &str) {
+    let store = &client.db.store;
+    let id = store
+        .territorial_offices()
+        .await
+        .expect("offices")
+        .into_iter()
+        .find(|o| o.name.ends_with(office))
+        .expect("an office")
+        .id;
+    store
+        .assign_territorial_office(&vereda_domain::audit::Actor::system("test"), account, Some(id))
+        .await
+        .expect("office");
+}
