@@ -209,6 +209,32 @@ pub struct LineRules {
     pub rules_in_code_order: Vec<usize>,
 }
 
+/// The highest percentage and cap of every line's tables (`None` without a line).
+fn family_ceiling(lines: &[LineRules]) -> Option<crate::finance::rules::FamilyCeiling> {
+    // The general line first: its article is cited where another line allows as much.
+    let general = lines.iter().filter(|l| l.line == ProgramLine::General);
+    let ordered: Vec<&LineRules> = general
+        .chain(lines.iter().filter(|l| l.line != ProgramLine::General))
+        .collect();
+    let highest = |table: fn(&LineRules) -> &TierTable| {
+        ordered
+            .iter()
+            .flat_map(|line| table(line).tiers.iter().map(move |tier| (tier.value, &table(line).article)))
+            .fold(None, |best, (value, article)| match best {
+                Some((highest, _)) if highest >= value => best,
+                _ => Some((value, article)),
+            })
+    };
+    let (max_pct, pct_article) = highest(|line| &line.cofinancing)?;
+    let (cap_smmlv, cap_article) = highest(|line| &line.cap)?;
+    Some(crate::finance::rules::FamilyCeiling {
+        max_pct,
+        pct_article: pct_article.clone(),
+        cap_smmlv,
+        cap_article: cap_article.clone(),
+    })
+}
+
 /// How a cut-off bound treats a score equal to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bound {
@@ -854,6 +880,10 @@ impl Compiler<'_> {
                 self.error(Some(financial.span()), "financial", problem);
             }
         }
+        let financial = raw.financial.as_ref().map(|f| FinancialRules {
+            family_ceiling: family_ceiling(&lines),
+            ..f.get_ref().clone()
+        });
         RuleSet {
             id,
             title: raw.title.clone(),
@@ -865,7 +895,7 @@ impl Compiler<'_> {
             sisben,
             registries: raw.registries.clone(),
             lines,
-            financial: raw.financial.as_ref().map(|f| f.get_ref().clone()),
+            financial,
             source: self.source.to_owned(),
             content_hash: hex_sha256(self.text.as_bytes()),
         }

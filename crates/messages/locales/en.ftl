@@ -1323,3 +1323,7 @@ rules-error-unknown_id = There is no rule set «{ $id }». The rule sets are: { 
 rules-error-none_in_force = No rule set is in force during the budget year { $year }; name one. The rule sets are: { $known }.
 rules-error-no_financial = Rule set { $id } has no financial table.
 evaluation-error-unevaluable = The formulation cannot be evaluated: { $detail }
+
+## The chain of custody (docs/invariants.md)
+formulation-problem-above_legal_percent = { $value } % is above the highest percentage the regulation allows a family ({ $ceiling } %)
+formulation-problem-above_legal_cap = { $value } SMMLV is above the highest cap the regulation allows a family ({ $ceiling } SMMLV)

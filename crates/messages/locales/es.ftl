@@ -1323,3 +1323,7 @@ rules-error-unknown_id = No existe el conjunto de reglas «{ $id }». Los conjun
 rules-error-none_in_force = Ningún conjunto de reglas está vigente durante la vigencia presupuestal { $year }; indique uno. Los conjuntos de reglas son: { $known }.
 rules-error-no_financial = El conjunto de reglas { $id } no tiene tabla financiera.
 evaluation-error-unevaluable = La formulación no se puede evaluar: { $detail }
+
+## The chain of custody (docs/invariants.md)
+formulation-problem-above_legal_percent = { $value } % supera el porcentaje máximo que el reglamento permite a una familia ({ $ceiling } %)
+formulation-problem-above_legal_cap = { $value } SMMLV supera el tope máximo que el reglamento permite a una familia ({ $ceiling } SMMLV)

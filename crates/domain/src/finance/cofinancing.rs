@@ -347,3 +347,55 @@ pub fn split(
         },
     })
 }
+
+/// The amounts an award states (Art. 27, 31): the institute's contribution, at most the split's
+/// (the evaluated maximum), and what follows from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AwardAmounts {
+    /// What the evaluation of the approved version allows: [`CofinancingSplit::contribution`].
+    pub maximum: Decimal,
+    pub institute_contribution: Decimal,
+    /// V - contribution: what the beneficiaries and other funders put in.
+    pub counterpart: Decimal,
+    pub guarantee: Guarantee,
+    /// The director chose less than the maximum: the resolution must say why.
+    pub lowered: bool,
+}
+
+/// Why an award's amount is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwardAmountError {
+    /// Zero or less.
+    NotPositive,
+    /// Above what the approved version's evaluation allows (Art. 7, 29).
+    AboveMaximum { maximum: Decimal },
+}
+
+impl AwardAmounts {
+    /// The amounts of an award of `chosen` (the maximum when `None`) under `split`.
+    pub fn derive(
+        split: &CofinancingSplit,
+        rules: &FinancialRules,
+        chosen: Option<Decimal>,
+    ) -> Result<AwardAmounts, AwardAmountError> {
+        let maximum = split.contribution;
+        let contribution = chosen.unwrap_or(maximum);
+        if contribution <= Decimal::ZERO {
+            return Err(AwardAmountError::NotPositive);
+        }
+        if contribution > maximum {
+            return Err(AwardAmountError::AboveMaximum { maximum });
+        }
+        Ok(AwardAmounts {
+            maximum,
+            institute_contribution: contribution,
+            counterpart: split.project_value - contribution,
+            guarantee: Guarantee {
+                amount: (contribution * rules.guarantee.share).ceil(),
+                months: rules.guarantee.months,
+                article: rules.guarantee.article.clone(),
+            },
+            lowered: contribution < maximum,
+        })
+    }
+}

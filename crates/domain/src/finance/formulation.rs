@@ -632,6 +632,28 @@ impl Formulation {
                     Message::new("formulation-problem-positive").with("value", household.cap_smmlv),
                 );
             }
+            // No family may be given more than the highest the rule set allows anyone: the
+            // screening of each family may allow less, which the store checks (Art. 7, 29).
+            if let Some(ceiling) = &rules.family_ceiling {
+                if household.max_pct > ceiling.max_pct && household.max_pct <= Decimal::ONE_HUNDRED {
+                    p.push(
+                        format!("frame.households[{i}].max_pct"),
+                        ceiling.pct_article.as_str(),
+                        Message::new("formulation-problem-above_legal_percent")
+                            .with("value", household.max_pct)
+                            .with("ceiling", ceiling.max_pct),
+                    );
+                }
+                if household.cap_smmlv > ceiling.cap_smmlv {
+                    p.push(
+                        format!("frame.households[{i}].cap_smmlv"),
+                        ceiling.cap_article.as_str(),
+                        Message::new("formulation-problem-above_legal_cap")
+                            .with("value", household.cap_smmlv)
+                            .with("ceiling", ceiling.cap_smmlv),
+                    );
+                }
+            }
         }
     }
 

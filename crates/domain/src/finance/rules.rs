@@ -213,6 +213,20 @@ pub struct FinancialRules {
     /// Monto máximo de cofinanciación: percentage per family (Art. 7) and cap in SMMLV (Art. 29).
     pub institute_maximum: Citation,
     pub sensitivity: SensitivityRules,
+    /// The highest percentage and cap any family may have under the rule set's program lines:
+    /// taken from the lines' tables when the rule set is compiled, never read from `[financial]`.
+    #[serde(skip)]
+    pub family_ceiling: Option<FamilyCeiling>,
+}
+
+/// The legal ceiling of one family's co-financing: the highest option of the matrix (Art. 7)
+/// and of the cap (Art. 29) over every program line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FamilyCeiling {
+    pub max_pct: Decimal,
+    pub pct_article: String,
+    pub cap_smmlv: Decimal,
+    pub cap_article: String,
 }
 
 impl FinancialRules {

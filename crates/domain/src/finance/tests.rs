@@ -111,6 +111,12 @@ pub(crate) fn acuerdo_308() -> FinancialRules {
             price_drop_search_max: dec!(1),
             cost_rise_search_max: dec!(10),
         },
+        family_ceiling: Some(super::rules::FamilyCeiling {
+            max_pct: dec!(90),
+            pct_article: art("Art. 7"),
+            cap_smmlv: dec!(24),
+            cap_article: art("Art. 29"),
+        }),
     }
 }
 
@@ -1280,4 +1286,57 @@ fn no_switching_value_when_the_residual_value_alone_pays() {
     let e = evaluate(&f, &acuerdo_308()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(e.sensitivity.price_drop, SwitchingValue::NotInRange);
     assert!(matches!(e.sensitivity.cost_rise, SwitchingValue::Found(_)));
+}
+
+#[test]
+fn an_award_is_at_most_the_evaluated_contribution_and_derives_the_rest() {
+    use ExpenseCategory::*;
+    let f = with_budget(vec![
+        line(GoodsAndEquipment, Funder::Institute, dec!(2), dec!(10000000), 0),
+        line(MaterialsAndSupplies, Funder::Institute, dec!(1), dec!(10000000), 0),
+        line(PersonalServices, Funder::Counterpart, dec!(200), dec!(30000), 0),
+        line(PhysicalInfrastructure, Funder::Other(s("Alcaldía")), dec!(1), dec!(4000000), 0),
+    ]);
+    let rules = acuerdo_308();
+    let split = split(&f, &rules).unwrap_or_else(|e| panic!("{e}"));
+    let full = AwardAmounts::derive(&split, &rules, None).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        (full.maximum, full.institute_contribution, full.counterpart, full.guarantee.amount, full.lowered),
+        (dec!(30000000), dec!(30000000), dec!(10000000), dec!(3000000), false)
+    );
+    assert_eq!(full.guarantee.months, 24);
+    let lowered = AwardAmounts::derive(&split, &rules, Some(dec!(25000000.5))).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        (lowered.counterpart, lowered.guarantee.amount, lowered.lowered),
+        (dec!(14999999.5), dec!(2500001), true),
+        "the counterpart takes what the institute does not pay; the policy rounds up"
+    );
+    assert_eq!(
+        AwardAmounts::derive(&split, &rules, Some(dec!(30000000.01))),
+        Err(AwardAmountError::AboveMaximum { maximum: dec!(30000000) })
+    );
+    assert_eq!(
+        AwardAmounts::derive(&split, &rules, Some(dec!(0))),
+        Err(AwardAmountError::NotPositive)
+    );
+}
+
+#[test]
+fn no_family_is_given_more_than_the_rule_sets_highest_percentage_and_cap() {
+    let mut f = cocoa();
+    f.frame.households[0].max_pct = dec!(100);
+    f.frame.households[1].cap_smmlv = dec!(30);
+    let problems = f.validate(&acuerdo_308());
+    let found: Vec<(&str, &str, &str)> = problems
+        .iter()
+        .filter(|p| p.path.starts_with("frame.households"))
+        .map(|p| (p.path.as_str(), p.article.as_str(), p.message.code()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("frame.households[0].max_pct", "Art. 7", "formulation-problem-above_legal_percent"),
+            ("frame.households[1].cap_smmlv", "Art. 29", "formulation-problem-above_legal_cap"),
+        ]
+    );
 }
