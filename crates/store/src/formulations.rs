@@ -19,7 +19,6 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -28,6 +27,7 @@ use vereda_domain::finance::formulation::Formulation;
 
 use crate::entity::{call, formulation, formulation_version};
 use crate::types::DbTimestamp;
+use crate::custody::{self, Scrutiny};
 use crate::{Message, Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
 
 /// Where a formulation stands.
@@ -244,7 +244,7 @@ impl Store {
         let sha256 = hex_sha256(content.as_bytes());
         let now = DbTimestamp::now();
 
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         if let Some(call_id) = new.call_id {
             call::Entity::find_by_id(call_id)
                 .one(&txn)
@@ -254,6 +254,15 @@ impl Store {
                     id: call_id.to_string(),
                 })?;
         }
+        let call_id = match new.call_id {
+            Some(id) => Some(id),
+            None => formulation::Entity::find()
+                .filter(formulation::Column::Code.eq(code.as_str()))
+                .one(&txn)
+                .await?
+                .and_then(|f| f.call_id),
+        };
+        custody::check_households(&txn, call_id, &code, new.formulation, Scrutiny::Draft).await?;
         let version_row = |formulation_id: i32, number: i32| formulation_version::ActiveModel {
             formulation_id: Set(formulation_id),
             number: Set(number),
@@ -362,7 +371,7 @@ impl Store {
     /// Presents a draft to the committee, freezing its latest version. The committee's
     /// concept, not this store call, returns or approves it (`Store::issue_concept`).
     pub async fn submit_formulation(&self, actor: &Actor, id: i32) -> StoreResult<FormulationSummary> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let existing = formulation::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -377,6 +386,14 @@ impl Store {
                     .with_term("status", format!("formulation-status_{status}")),
             ));
         }
+        let latest = formulation_version::Entity::find()
+            .filter(formulation_version::Column::FormulationId.eq(id))
+            .order_by_desc(formulation_version::Column::Number)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| corrupt("formulation", id, "it has no version"))?;
+        let content = custody::content_of(&latest)?;
+        custody::check_households(&txn, existing.call_id, &existing.code, &content, Scrutiny::Presented).await?;
         let mut row = existing.clone().into_active_model();
         row.status = Set(FormulationStatus::Submitted.to_string());
         row.updated_at = Set(DbTimestamp::now());

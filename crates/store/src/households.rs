@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
@@ -167,7 +167,7 @@ impl Store {
                     .with("household", &new.external_id),
             ));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let row = household::ActiveModel {
             call_id: Set(new.call_id),
             external_id: Set(new.external_id.trim().to_owned()),

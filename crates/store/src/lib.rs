@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+mod custody;
 pub mod demo;
 pub mod entity;
 pub mod formulations;
@@ -162,6 +163,20 @@ impl Store {
     }
 
     /// The raw connection, for tests and for health checks.
+    /// A transaction for a step that writes. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so two steps at the same moment wait for each other instead of
+    /// one failing when it upgrades a stale read snapshot.
+    pub(crate) async fn write_transaction(&self) -> StoreResult<sea_orm::DatabaseTransaction> {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        Ok(self
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?)
+    }
+
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
     }

@@ -12,7 +12,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
@@ -275,6 +275,60 @@ async fn parcel_row(
         })
 }
 
+
+/// The parcels of some households with their study, visit, photos and standing, in `db` (a
+/// step's transaction reads them there).
+pub(crate) async fn parcels_in(
+    db: &impl ConnectionTrait,
+    household_ids: &[i32],
+) -> StoreResult<Vec<ParcelVerification>> {
+    let parcels = parcel::Entity::find()
+        .filter(parcel::Column::HouseholdId.is_in(household_ids.iter().copied()))
+        .order_by_asc(parcel::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = parcels.iter().map(|p| p.id).collect();
+    let mut titles: HashMap<i32, TitleStudy> = parcel_title_study::Entity::find()
+        .filter(parcel_title_study::Column::ParcelId.is_in(ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.parcel_id, title_from(row)))
+        .collect();
+    let mut visits: HashMap<i32, FieldVisit> = HashMap::new();
+    for row in parcel_visit::Entity::find()
+        .filter(parcel_visit::Column::ParcelId.is_in(ids.clone()))
+        .all(db)
+        .await?
+    {
+        visits.insert(row.parcel_id, visit_from(row)?);
+    }
+    let mut photos: HashMap<i32, Vec<ParcelPhoto>> = HashMap::new();
+    for row in parcel_photo::Entity::find()
+        .filter(parcel_photo::Column::ParcelId.is_in(ids))
+        .order_by_asc(parcel_photo::Column::Id)
+        .all(db)
+        .await?
+    {
+        photos.entry(row.parcel_id).or_default().push(photo_from(row));
+    }
+    Ok(parcels
+        .into_iter()
+        .map(|row| {
+            let title = titles.remove(&row.id);
+            let visit = visits.remove(&row.id);
+            let standing = standing_of(title.as_ref(), visit.as_ref());
+            ParcelVerification {
+                photos: photos.remove(&row.id).unwrap_or_default(),
+                parcel: parcel_from(row),
+                title,
+                visit,
+                standing,
+            }
+        })
+        .collect())
+}
+
 impl Store {
     /// Registers a parcel the household declares during its verification (Art. 12), such as
     /// one of a household that came from a screened registry, which lists no parcels.
@@ -291,7 +345,7 @@ impl Store {
         if new.area_ha.is_some_and(|area| area <= Decimal::ZERO) {
             return Err(StoreError::Invalid(Message::new("parcel-error-area")));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         household::Entity::find_by_id(household_id)
             .one(&txn)
             .await?
@@ -309,51 +363,7 @@ impl Store {
 
     /// The parcels of some households with their study, visit, photos and standing, by id.
     pub async fn parcels_of(&self, household_ids: &[i32]) -> StoreResult<Vec<ParcelVerification>> {
-        let parcels = parcel::Entity::find()
-            .filter(parcel::Column::HouseholdId.is_in(household_ids.iter().copied()))
-            .order_by_asc(parcel::Column::Id)
-            .all(&self.db)
-            .await?;
-        let ids: Vec<i32> = parcels.iter().map(|p| p.id).collect();
-        let mut titles: HashMap<i32, TitleStudy> = parcel_title_study::Entity::find()
-            .filter(parcel_title_study::Column::ParcelId.is_in(ids.clone()))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|row| (row.parcel_id, title_from(row)))
-            .collect();
-        let mut visits: HashMap<i32, FieldVisit> = HashMap::new();
-        for row in parcel_visit::Entity::find()
-            .filter(parcel_visit::Column::ParcelId.is_in(ids.clone()))
-            .all(&self.db)
-            .await?
-        {
-            visits.insert(row.parcel_id, visit_from(row)?);
-        }
-        let mut photos: HashMap<i32, Vec<ParcelPhoto>> = HashMap::new();
-        for row in parcel_photo::Entity::find()
-            .filter(parcel_photo::Column::ParcelId.is_in(ids))
-            .order_by_asc(parcel_photo::Column::Id)
-            .all(&self.db)
-            .await?
-        {
-            photos.entry(row.parcel_id).or_default().push(photo_from(row));
-        }
-        Ok(parcels
-            .into_iter()
-            .map(|row| {
-                let title = titles.remove(&row.id);
-                let visit = visits.remove(&row.id);
-                let standing = standing_of(title.as_ref(), visit.as_ref());
-                ParcelVerification {
-                    photos: photos.remove(&row.id).unwrap_or_default(),
-                    parcel: parcel_from(row),
-                    title,
-                    visit,
-                    standing,
-                }
-            })
-            .collect())
+        parcels_in(&self.db, household_ids).await
     }
 
     /// One parcel of a household; `None` if the household has no such parcel.
@@ -386,7 +396,7 @@ impl Store {
         if !new.favourable && new.reasons.trim().is_empty() {
             return Err(StoreError::Invalid(Message::new("parcel-error-reasons")));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         open_parcel_row(&txn, household_id, parcel_id).await?;
         let members = person::Entity::find()
             .filter(person::Column::HouseholdId.eq(household_id))
@@ -491,7 +501,7 @@ impl Store {
             c.notes = c.notes.trim().to_owned();
         }
         let json = serde_json::to_string(&conditions).map_err(|e| StoreError::Fault(e.to_string()))?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         open_parcel_row(&txn, household_id, parcel_id).await?;
         let existing = parcel_visit::Entity::find()
             .filter(parcel_visit::Column::ParcelId.eq(parcel_id))
@@ -547,7 +557,7 @@ impl Store {
         if !matches!(new.content_type.as_str(), "image/jpeg" | "image/png") {
             return Err(StoreError::Invalid(Message::new("parcel-error-photo_kind")));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         open_parcel_row(&txn, household_id, parcel_id).await?;
         let row = parcel_photo::ActiveModel {
             parcel_id: Set(parcel_id),

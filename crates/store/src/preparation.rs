@@ -3,7 +3,7 @@
 //! Records are added, audited, never edited.
 
 use jiff::civil::Date;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use vereda_domain::audit::Actor;
 use vereda_domain::preparation::{PreparationDraft, PreparationKind, check_preparation};
@@ -99,7 +99,7 @@ impl Store {
                     .with("problem", Arg::List(vec![problem.message()])),
             ));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         formulation::Entity::find_by_id(new.formulation_id)
             .one(&txn)
             .await?

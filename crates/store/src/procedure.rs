@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use vereda_domain::accounts::Role;
@@ -31,6 +31,7 @@ use crate::entity::{
     agenda_item, award, call, committee_attendee, committee_session, disbursement, endorsement, formulation,
     formulation_version, household, letter, objection, person, user,
 };
+use crate::custody::{self, Scrutiny};
 use crate::formulations::{FormulationStatus, FormulationSummary};
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::verification::{LetterRecord, letter_from};
@@ -205,18 +206,19 @@ impl Minutes {
     }
 }
 
-/// The award to issue (Art. 27). The amounts come from the co-financing split of the approved
-/// version (`vereda_domain::finance`).
+/// The award to issue (Art. 27). The store derives the amounts from the co-financing split of
+/// the approved version (`vereda_domain::finance::AwardAmounts`): the director chooses only the
+/// institute's contribution, at most the evaluated maximum, and says why when it is lower.
 #[derive(Debug, Clone)]
 pub struct NewAward {
     /// The territorial office's code in resolution numbers (e.g. `CAQ`).
     pub office_code: String,
     pub awarded_on: Date,
     pub motivation: String,
-    pub institute_contribution: Decimal,
-    pub counterpart: Decimal,
-    /// The compliance policy's amount (Art. 31: 10 % of the institute's contribution).
-    pub guarantee: Decimal,
+    /// `None` awards the evaluated maximum.
+    pub institute_contribution: Option<Decimal>,
+    /// Required when the contribution is below the maximum; the resolution states it.
+    pub lowering_motivation: String,
     /// Obligations besides the guarantee policy, which is always listed.
     pub obligations: String,
 }
@@ -238,6 +240,8 @@ pub struct Award {
     pub counterpart: Decimal,
     pub guarantee: Decimal,
     pub obligations: String,
+    pub evaluated_maximum: Option<Decimal>,
+    pub lowering_motivation: Option<String>,
     pub signed_by: Option<i32>,
     pub signed_at: jiff::Timestamp,
 }
@@ -657,6 +661,8 @@ fn award_of(row: award::Model) -> Award {
         counterpart: row.counterpart.0,
         guarantee: row.guarantee.0,
         obligations: row.obligations,
+        evaluated_maximum: row.evaluated_maximum.map(|d| d.0),
+        lowering_motivation: row.lowering_motivation,
         signed_by: row.signed_by,
         signed_at: row.signed_at.0,
     }
@@ -715,7 +721,7 @@ impl Store {
         user_id: i32,
         office_id: Option<i32>,
     ) -> StoreResult<()> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let before = user::Entity::find_by_id(user_id)
             .one(&txn)
             .await?
@@ -759,12 +765,19 @@ impl Store {
         new: NewEndorsement,
     ) -> StoreResult<Endorsement> {
         let minutes = required(&new.minutes, "procedure-field-endorsement_minutes")?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
         let row = formulation_row(&txn, formulation_id).await?;
         let state = state_of(&txn, &row).await?;
         check(state, ProcedureAction::Endorse, role)?;
         let version = latest_version(&txn, formulation_id).await?;
+        let content = custody::content_of(&version)?;
+        custody::check_households(&txn, row.call_id, &row.code, &content, Scrutiny::Presented)
+            .await
+            .map_err(|e| refuse("endorse", e))?;
+        custody::check_parcels(&txn, &row, &content)
+            .await
+            .map_err(|e| refuse("endorse", e))?;
         let households = households_of(&version)?;
         if new.families_endorsing < 1 || new.families_endorsing > households {
             return Err(refuse(
@@ -826,7 +839,7 @@ impl Store {
 
     /// Convenes a committee session with its attendees.
     pub async fn create_session(&self, actor: &Actor, new: NewSession) -> StoreResult<Minutes> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
         if !role.can(vereda_domain::accounts::Permission::ManageCommittee) {
             return Err(refuse(
@@ -904,7 +917,7 @@ impl Store {
         formulation_id: i32,
         lock_version: i32,
     ) -> StoreResult<AgendaEntry> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
         let session = session_row(&txn, session_id).await?;
         open(&session)?;
@@ -965,7 +978,7 @@ impl Store {
                 Concept::Negative => "procedure-field-recommendations",
             },
         )?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
         let item = agenda_item::Entity::find_by_id(agenda_item_id)
             .one(&txn)
@@ -990,12 +1003,22 @@ impl Store {
                 StoreError::Conflict(concept_changed(&row.code)),
             ));
         }
+        custody::check_no_pending_objection(&txn, &row)
+            .await
+            .map_err(|e| refuse("concept", e))?;
         let version = formulation_version::Entity::find()
             .filter(formulation_version::Column::FormulationId.eq(item.formulation_id))
             .filter(formulation_version::Column::Number.eq(item.version_number))
             .one(&txn)
             .await?
             .ok_or_else(|| corrupt("agenda item", item.id, "its version does not exist"))?;
+        if concept == Concept::Positive {
+            let evaluated = custody::evaluate_version(&version).map_err(|e| refuse("concept", e))?;
+            custody::check_viable(&version, &evaluated).map_err(|e| refuse("concept", e))?;
+            custody::check_households(&txn, row.call_id, &row.code, &evaluated.content, Scrutiny::Presented)
+                .await
+                .map_err(|e| refuse("concept", e))?;
+        }
         let summary = serde_json::json!({
             "version": version.number,
             "content_sha256": version.content_sha256,
@@ -1053,7 +1076,7 @@ impl Store {
         let filed_by = required(&new.filed_by, "procedure-field-objection_filed_by")?;
         let text = required(&new.text, "procedure-field-objection_text")?;
         let target_ref = required(&new.target_ref, "procedure-field-objection_target")?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
         if !role.can(vereda_domain::accounts::Permission::ManageCommittee) {
             return Err(refuse(
@@ -1095,7 +1118,7 @@ impl Store {
         reasons: &str,
     ) -> StoreResult<Objection> {
         let reasons = required(reasons, "procedure-field-decision_reasons")?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
         let session = session_row(&txn, session_id).await?;
         open(&session)?;
@@ -1260,7 +1283,7 @@ impl Store {
         session_id: i32,
         lock_version: i32,
     ) -> StoreResult<Minutes> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
         if !role.can(vereda_domain::accounts::Permission::ManageCommittee) {
             return Err(refuse(
@@ -1296,7 +1319,7 @@ impl Store {
         let user_id = actor
             .user_id()
             .ok_or_else(|| StoreError::Forbidden(Message::new("procedure-error-account_signs")))?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let session = session_row(&txn, session_id).await?;
         if session.closed_at.is_none() {
             return Err(refuse(
@@ -1354,7 +1377,7 @@ impl Store {
             ));
         }
         let motivation = required(&new.motivation, "procedure-field-motivation")?;
-        if new.institute_contribution <= Decimal::ZERO || new.guarantee <= Decimal::ZERO {
+        if new.institute_contribution.is_some_and(|c| c <= Decimal::ZERO) {
             return Err(StoreError::Invalid(Message::new(
                 "procedure-error-amounts_positive",
             )));
@@ -1383,9 +1406,15 @@ impl Store {
         office: &str,
         motivation: &str,
     ) -> StoreResult<(Award, Vec<LetterRecord>)> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
         let row = formulation_row(&txn, formulation_id).await?;
+        if let Some(call_id) = row.call_id
+            && txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres
+        {
+            // Lock the call before anything is read, so concurrent awards take turns (Art. 30).
+            custody::lock_call(&txn, call_id).await?;
+        }
         let state = state_of(&txn, &row).await?;
         check(state, ProcedureAction::Award, role)?;
         let positive = agenda_item::Entity::find()
@@ -1419,8 +1448,42 @@ impl Store {
                 }),
             ));
         }
-        let version = latest_version(&txn, formulation_id).await?;
+        // The approved version: the one the positive concept was given to.
+        let version = formulation_version::Entity::find()
+            .filter(formulation_version::Column::FormulationId.eq(formulation_id))
+            .filter(formulation_version::Column::Number.eq(positive.version_number))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| corrupt("agenda item", positive.id, "its version does not exist"))?;
         let families = households_of(&version)?;
+        let evaluated = custody::evaluate_version(&version).map_err(|e| refuse("award", e))?;
+        custody::check_viable(&version, &evaluated).map_err(|e| refuse("award", e))?;
+        custody::check_households(&txn, row.call_id, &row.code, &evaluated.content, Scrutiny::Presented)
+            .await
+            .map_err(|e| refuse("award", e))?;
+        let amounts = custody::award_amounts(&evaluated, new.institute_contribution).map_err(|e| refuse("award", e))?;
+        let lowering_motivation = if amounts.lowered {
+            Some(
+                required(&new.lowering_motivation, "procedure-field-lowering_motivation")
+                    .map_err(|_| {
+                        refuse(
+                            "award",
+                            StoreError::Invalid(
+                                Message::new("custody-error-lowering_motivation")
+                                    .with("amount", amounts.institute_contribution)
+                                    .with("maximum", amounts.maximum),
+                            ),
+                        )
+                    })?,
+            )
+        } else {
+            None
+        };
+        if let Some(call_id) = row.call_id {
+            custody::check_call_budget(&txn, call_id, amounts.institute_contribution)
+                .await
+                .map_err(|e| refuse("award", e))?;
+        }
         let year = i32::from(new.awarded_on.year());
         let last = award::Entity::find()
             .filter(award::Column::OfficeCode.eq(office))
@@ -1434,7 +1497,7 @@ impl Store {
             "Constituir a favor del instituto una póliza de cumplimiento por {} (10 % del aporte \
              del instituto), con vigencia de 24 meses (Art. 31). Abrir la cuenta de firma conjunta \
              (Art. 29 par., 32.1). Aportar la contrapartida de {}.",
-            new.guarantee, new.counterpart
+            amounts.guarantee.amount, amounts.counterpart
         );
         if !new.obligations.trim().is_empty() {
             obligations.push('\n');
@@ -1453,10 +1516,12 @@ impl Store {
                 awarded_on: Set(DbDate(new.awarded_on)),
                 motivation: Set(motivation.to_owned()),
                 families: Set(families),
-                institute_contribution: Set(Dec(new.institute_contribution)),
-                counterpart: Set(Dec(new.counterpart)),
-                guarantee: Set(Dec(new.guarantee)),
+                institute_contribution: Set(Dec(amounts.institute_contribution)),
+                counterpart: Set(Dec(amounts.counterpart)),
+                guarantee: Set(Dec(amounts.guarantee.amount)),
                 obligations: Set(obligations),
+                evaluated_maximum: Set(Some(Dec(amounts.maximum))),
+                lowering_motivation: Set(lowering_motivation),
                 signed_by: Set(actor.user_id()),
                 signed_at: Set(DbTimestamp::now()),
                 ..Default::default()
@@ -1520,7 +1585,7 @@ impl Store {
         approved_policy: Option<&str>,
         lock_version: i32,
     ) -> StoreResult<Checklist> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
         if !role.can(vereda_domain::accounts::Permission::RecordDisbursement) {
             return Err(refuse(
@@ -1611,11 +1676,14 @@ impl Store {
         formulation_id: i32,
         paid_on: Date,
     ) -> StoreResult<Checklist> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
         let row = formulation_row(&txn, formulation_id).await?;
         let state = state_of(&txn, &row).await?;
         check(state, ProcedureAction::Disburse, role)?;
+        custody::check_not_the_evidence_recorder(&txn, actor, formulation_id)
+            .await
+            .map_err(|e| refuse("disburse", e))?;
         let checklist = checklist_in(&txn, formulation_id).await?;
         let missing = checklist.missing();
         if !missing.is_empty() {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use vereda_domain::audit::Actor;
@@ -76,7 +76,7 @@ impl Store {
         name: &str,
         department: DepartmentCode,
     ) -> StoreResult<TerritorialOffice> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let row = territorial_office::ActiveModel {
             name: Set(name.trim().to_owned()),
             department_code: Set(department.to_string()),
@@ -114,7 +114,7 @@ impl Store {
         name: &str,
         description: &str,
     ) -> StoreResult<Program> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let row = program::ActiveModel {
             code: Set(code.trim().to_owned()),
             name: Set(name.trim().to_owned()),
@@ -163,7 +163,7 @@ impl Store {
                 StoreError::Invalid(Message::new("call_form-error_no_smmlv").with("value", new.budget_year))
             })?,
         };
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         program::Entity::find_by_id(new.program_id)
             .one(&txn)
             .await?

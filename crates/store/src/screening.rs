@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::{Actor, AuditAction};
@@ -384,7 +384,7 @@ impl Store {
         actor: &Actor,
         new: NewScreeningRun,
     ) -> StoreResult<(ScreeningRun, Submission)> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         call::Entity::find_by_id(new.call_id)
             .one(&txn)
             .await?
@@ -525,7 +525,7 @@ impl Store {
         id: i32,
         change: impl FnOnce(&mut screening_run::ActiveModel) -> StoreResult<()>,
     ) -> StoreResult<ScreeningRun> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let before = screening_run::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -562,7 +562,7 @@ impl Store {
             ));
         }
         drop(seen);
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         if self.backend() == sea_orm::DatabaseBackend::Postgres {
             // The batches' lookups are prepared once; a generic plan made while the tables
             // were small would scan them whole for every batch as they grow.

@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use vereda_domain::audit::Actor;
 use vereda_domain::targeting::{Candidate, Coverage, CoverageInput, Ranked, Weights};
@@ -128,7 +128,7 @@ impl Store {
         source: &str,
     ) -> StoreResult<InterventionImportSummary> {
         self.call_exists(call_id).await?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let mut existing: HashMap<String, institute_intervention::Model> =
             institute_intervention::Entity::find()
                 .filter(institute_intervention::Column::CallId.eq(call_id))
@@ -249,7 +249,7 @@ impl Store {
         new: NewTargetingDocument,
     ) -> StoreResult<TargetingDocument> {
         self.call_exists(new.call_id).await?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let last = targeting_document::Entity::find()
             .filter(targeting_document::Column::CallId.eq(new.call_id))
             .order_by_desc(targeting_document::Column::Number)

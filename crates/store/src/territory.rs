@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder, TransactionTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder};
 use serde::Serialize;
 use vereda_domain::audit::Actor;
 use vereda_domain::territory::{DaneCode, PovertyIndex};
@@ -184,7 +184,7 @@ impl Store {
         reference_year: i16,
         source: &str,
     ) -> StoreResult<PovertyImportSummary> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let mut existing: HashMap<String, municipal_poverty::Model> = municipal_poverty::Entity::find()
             .all(&txn)
             .await?

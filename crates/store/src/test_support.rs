@@ -170,3 +170,233 @@ async fn sweep_old_databases(admin: &Store, now: i64) -> StoreResult<()> {
     }
     Ok(())
 }
+
+/// Takes a formulation's families into a call the way a territorial office does, through the
+/// store's own steps: screened eligible in rural `municipality` with the percentage and cap
+/// the formulation gives them (displaced when the cap is above 20 SMMLV), then the offer
+/// notice, the documents each owes, a parcel with a favourable title study and a suitable
+/// field visit, and an eligible verification on `today`. Returns their ids, in order.
+pub async fn make_households_ready(
+    store: &Store,
+    actor: &vereda_domain::audit::Actor,
+    call_id: i32,
+    municipality: &str,
+    families: &[vereda_domain::finance::formulation::ParticipatingHousehold],
+    today: jiff::civil::Date,
+) -> StoreResult<Vec<i32>> {
+    use rust_decimal::Decimal;
+    use vereda_domain::eligibility::{CallLimits, CrossChecks, Household};
+    use vereda_domain::household::{DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea};
+    use vereda_domain::parcel::SiteCondition;
+    use vereda_domain::program::ProgramLine;
+    use vereda_domain::territory::DaneCode;
+    use vereda_domain::verification::VerificationStatus;
+
+    use crate::households::NewParcel;
+    use crate::parcels::{ConditionCheck, NewFieldVisit, NewTitleStudy};
+    use crate::screening::{CompletedRun, NewScreeningResult, NewScreeningRun, RunInput, RunProgress};
+    use crate::verification::{Decision, NewHouseholdDocument};
+
+    let place = DaneCode::parse(municipality).map_err(|e| StoreError::Fault(format!("{municipality}: {e}")))?;
+    let suffix = unique_suffix();
+    let document_of = |i: usize| format!("9{}{i:04}", call_id % 10_000);
+    let results: Vec<NewScreeningResult> = families
+        .iter()
+        .enumerate()
+        .map(|(i, family)| NewScreeningResult {
+            external_id: family.id.clone(),
+            line: u32::try_from(i + 2).unwrap_or(u32::MAX),
+            municipality: place,
+            household: Household {
+                document_type: DocumentType::Cc,
+                sex: if i % 2 == 0 { Sex::Female } else { Sex::Male },
+                birth_date: jiff::civil::date(1975, 5, 1),
+                head_of_household: true,
+                sisben_area: SisbenArea::Rural,
+                sisben_score: Some(Decimal::new(155, 1)),
+                displaced: family.cap_smmlv > Decimal::from(20),
+                ethnic_group: EthnicGroup::None,
+                ethnic_community_registered: false,
+                land_tenure: LandTenure::Owner,
+                land_restrictions: false,
+                productive_activity: ProductiveActivity::Agricultural,
+                environmental_restriction: false,
+                illicit_activity: false,
+                inaccurate_information: false,
+                program_line: ProgramLine::General,
+                land_contract_end: None,
+            },
+            checks: CrossChecks::default(),
+            found_in: Vec::new(),
+            eligible: true,
+            sisben_level: Some(1),
+            cofinancing_max_pct: Some(family.max_pct),
+            cap_smmlv: Some(family.cap_smmlv),
+            reasons: Vec::new(),
+            document: document_of(i),
+            first_name: "Familia".to_owned(),
+            last_name: family.id.clone(),
+        })
+        .collect();
+    let rows = results.len() as u64;
+    let (run, _) = store
+        .submit_screening_run(
+            actor,
+            NewScreeningRun {
+                call_id,
+                rule_set_id: "incoder-308-2013".to_owned(),
+                rule_set_hash: "test-support".to_owned(),
+                as_of: today,
+                limits: CallLimits::default(),
+                keep_going: false,
+                job_key: format!("ready-{suffix}"),
+                inputs: vec![RunInput {
+                    kind: "households".to_owned(),
+                    file_name: "households.csv".to_owned(),
+                    sha256: suffix.clone(),
+                    bytes: rows,
+                }],
+            },
+        )
+        .await?;
+    store.start_screening_run(actor, run.id).await?;
+    store
+        .complete_screening_run(
+            actor,
+            run.id,
+            CompletedRun {
+                results,
+                errors: Vec::new(),
+                error_count: 0,
+                progress: RunProgress {
+                    bytes_read: rows,
+                    total_bytes: rows,
+                    rows,
+                    stored: 0,
+                },
+            },
+            &|_| {},
+        )
+        .await?;
+    if store.offer_notice(call_id).await?.is_none() {
+        store
+            .record_offer_notice(actor, call_id, today, "Convocatoria a las familias focalizadas.")
+            .await?;
+    }
+    let registered = store.households(Some(call_id)).await?;
+    let mut ids = Vec::new();
+    for (i, family) in families.iter().enumerate() {
+        let external_id = &family.id;
+        let household = registered
+            .iter()
+            .find(|h| &h.external_id == external_id)
+            .ok_or_else(|| StoreError::Fault(format!("{external_id} was not registered")))?;
+        let parcel = store
+            .add_parcel(
+                actor,
+                household.id,
+                NewParcel {
+                    municipality: place,
+                    name: format!("Predio {external_id}"),
+                    vereda: None,
+                    land_title_record: Some(format!("420-{i}")),
+                    area_ha: Some(Decimal::from(3)),
+                    land_tenure: LandTenure::Owner,
+                    latitude: None,
+                    longitude: None,
+                },
+            )
+            .await?;
+        store
+            .record_title_study(
+                actor,
+                household.id,
+                parcel.id,
+                NewTitleStudy {
+                    title_record: format!("420-{i}"),
+                    owner_name: format!("Familia {external_id}"),
+                    owner_document: document_of(i),
+                    limitations: String::new(),
+                    limits_use: false,
+                    favourable: true,
+                    reasons: String::new(),
+                    lock_version: 0,
+                },
+            )
+            .await?;
+        store
+            .record_field_visit(
+                actor,
+                household.id,
+                parcel.id,
+                NewFieldVisit {
+                    visit_date: today,
+                    latitude: Decimal::new(18, 1),
+                    longitude: Decimal::new(-7876, 2),
+                    conditions: SiteCondition::ALL
+                        .iter()
+                        .map(|condition| ConditionCheck {
+                            condition: *condition,
+                            met: true,
+                            notes: String::new(),
+                        })
+                        .collect(),
+                    lock_version: 0,
+                },
+            )
+            .await?;
+        let state = store
+            .household_verification(household.id, today)
+            .await?
+            .ok_or_else(|| StoreError::Fault(format!("{external_id} has no verification")))?;
+        for kind in &state.missing {
+            store
+                .receive_household_document(
+                    actor,
+                    household.id,
+                    NewHouseholdDocument {
+                        kind: *kind,
+                        file_name: format!("{kind}.pdf"),
+                        content_type: "application/pdf".to_owned(),
+                        size_bytes: 1000,
+                        sha256: "0".repeat(64),
+                    },
+                    today,
+                )
+                .await?;
+        }
+        let lock_version = store
+            .household_verification(household.id, today)
+            .await?
+            .map_or(0, |s| s.lock_version);
+        store
+            .decide_verification(
+                actor,
+                household.id,
+                Decision {
+                    status: VerificationStatus::Eligible,
+                    reasons: String::new(),
+                    lock_version,
+                },
+                today,
+            )
+            .await?;
+        ids.push(household.id);
+    }
+    Ok(ids)
+}
+
+/// The worked example of docs/formulation.md, as shipped: 20 families, not viable (their
+/// income is below the floor of Art. 19.6).
+pub fn cocoa() -> vereda_domain::finance::Formulation {
+    toml::from_str(include_str!("../../../examples/cacao-tumaco.toml"))
+        .unwrap_or_else(|e| panic!("the cocoa example does not parse: {e}"))
+}
+
+/// The worked example for its first 10 families: the same project, whose income per family
+/// then passes the floor of Art. 19.6, so every legal check of the evaluation is met.
+pub fn viable_cocoa() -> vereda_domain::finance::Formulation {
+    let mut project = cocoa();
+    project.frame.households.truncate(10);
+    project
+}

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use jiff::civil::Date;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::household::EthnicGroup;
@@ -262,7 +262,7 @@ impl Store {
         })?;
         let deadline = document_deadline(notice_date).map_err(|e| StoreError::Invalid(e.message()))?;
         let households = self.households(Some(call_id)).await?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let stored = audit::insert(
             &txn,
             actor,
@@ -455,7 +455,7 @@ impl Store {
             received_at: Set(DbTimestamp::now()),
             ..Default::default()
         };
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let stored = audit::insert(&txn, actor, row).await?;
         txn.commit().await?;
         document_from(stored)
@@ -521,7 +521,7 @@ impl Store {
             .map(|r| r.reasons)
             .unwrap_or_default();
         let reasons = Some(decision.reasons.trim().to_owned()).filter(|r| !r.is_empty());
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let before = household_verification::Entity::find()
             .filter(household_verification::Column::HouseholdId.eq(household_id))
             .one(&txn)
@@ -623,7 +623,7 @@ impl Store {
             error: Set(delivery.error),
             ..Default::default()
         };
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let after = audit::update(&txn, actor, &before, row).await?;
         txn.commit().await?;
         letter_from(after)

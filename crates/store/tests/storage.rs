@@ -316,10 +316,7 @@ async fn count_rows(store: &Store, table: &str) -> i64 {
     row.try_get::<i64>("", "n").expect("n")
 }
 
-/// The worked example of docs/formulation.md.
-fn cocoa() -> Formulation {
-    toml::from_str(include_str!("../../../examples/cacao-tumaco.toml")).expect("the cocoa example parses")
-}
+use vereda_store::test_support::{cocoa, viable_cocoa};
 
 fn draft<'a>(formulation: &'a Formulation, call_id: Option<i32>, note: &str) -> NewFormulationDraft<'a> {
     NewFormulationDraft {
@@ -343,6 +340,8 @@ struct Procedure<'s> {
     member_b: Actor,
     member_ids: Vec<i32>,
     director: Actor,
+    /// A second territorial officer, who registers payments others prepared.
+    payer: Actor,
     /// The call the formulations are filed in, if any.
     call_id: Option<i32>,
 }
@@ -357,6 +356,7 @@ impl<'s> Procedure<'s> {
         };
         let member_a = make("member-a@vereda.test", Role::CommitteeMember).await;
         let member_b = make("member-b@vereda.test", Role::CommitteeMember).await;
+        let call_id = ready_call(store, "PROC", dec!(10000000000)).await;
         Procedure {
             store,
             formulator: make("formulator@vereda.test", Role::Formulator).await.actor(),
@@ -370,12 +370,13 @@ impl<'s> Procedure<'s> {
             director: make("director@vereda.test", Role::TerritorialDirector)
                 .await
                 .actor(),
-            call_id: None,
+            payer: make("payer@vereda.test", Role::TerritorialOfficer).await.actor(),
+            call_id: Some(call_id),
         }
     }
 
     async fn submitted(&self, code: &str) -> i32 {
-        let mut project = cocoa();
+        let mut project = viable_cocoa();
         project.frame.code = code.into();
         let saved = self
             .store
@@ -392,7 +393,7 @@ impl<'s> Procedure<'s> {
     async fn submitted_and_endorsed(&self, code: &str) -> i32 {
         let id = self.submitted(code).await;
         self.store
-            .record_endorsement(&self.officer, id, endorsement(20))
+            .record_endorsement(&self.officer, id, endorsement(10))
             .await
             .expect("endorse");
         id
@@ -415,7 +416,7 @@ impl<'s> Procedure<'s> {
     /// The committee's concept on a submitted project, endorsed here, in a session of its own.
     async fn concept(&self, id: i32, concept: Concept, text: &str) {
         self.store
-            .record_endorsement(&self.officer, id, endorsement(20))
+            .record_endorsement(&self.officer, id, endorsement(10))
             .await
             .expect("endorse");
         let session = self.session().await;
@@ -472,11 +473,44 @@ fn award(office: &str) -> NewAward {
         office_code: office.into(),
         awarded_on: jiff::civil::date(2013, 10, 15),
         motivation: "Concepto positivo del comité, acta firmada".into(),
-        institute_contribution: dec!(50000000),
-        counterpart: dec!(12000000),
-        guarantee: dec!(5000000),
+        institute_contribution: None,
+        lowering_motivation: String::new(),
         obligations: String::new(),
     }
+}
+
+/// A call of its own program with `budget`, whose families of the cocoa example are screened
+/// and verified eligible through the store's steps.
+async fn ready_call(store: &Store, program_code: &str, budget: Decimal) -> i32 {
+    let program = store
+        .create_program(&admin(), program_code, "Programa", "")
+        .await
+        .expect("program");
+    let call = store
+        .create_call(
+            &admin(),
+            NewCall {
+                program_id: program.id,
+                code: format!("{program_code}-2013"),
+                name: "Convocatoria 2013".into(),
+                budget_year: 2013,
+                budget_cop: budget,
+                smmlv_cop: None,
+                rule_set_id: "incoder-308-2013".into(),
+                line: ProgramLine::General,
+                territorial_office_ids: vec![],
+                arel_max_pct: None,
+                arel_cap_smmlv: None,
+            },
+        )
+        .await
+        .expect("call")
+        .id;
+    let families = cocoa().frame.households;
+    vereda_store::test_support::make_households_ready(store, &admin(), call, "52835", &families, jiff::civil::date(2013, 8, 1))
+        .await
+        .expect("families ready");
+    call
 }
 
 storage_suite! {
@@ -1110,26 +1144,27 @@ storage_suite! {
     }
 
     async fn saving_after_a_submission_keeps_every_version(store: &Store) {
-        let cocoa = cocoa();
-        let saved = store.save_formulation_draft(&admin(), draft(&cocoa, None, "v1")).await.expect("save");
+        let cocoa = viable_cocoa();
+        let committee = Procedure::new(store).await;
+        let call = committee.call_id;
+        let saved = store.save_formulation_draft(&admin(), draft(&cocoa, call, "v1")).await.expect("save");
         let submitted = store.submit_formulation(&admin(), saved.id).await.expect("submit");
         assert_eq!(submitted.status, FormulationStatus::Submitted);
         assert!(matches!(store.submit_formulation(&admin(), saved.id).await, Err(StoreError::Conflict(_))));
 
         // The committee returns it; the corrected project is a new version.
-        let committee = Procedure::new(store).await;
         committee.concept(saved.id, Concept::Negative, "Falta el plan de manejo ambiental").await;
         let returned = store.formulation(saved.id).await.expect("read").expect("formulation").formulation;
         assert_eq!(returned.status, FormulationStatus::Returned);
         assert_eq!(returned.return_reason.as_deref(), Some("Falta el plan de manejo ambiental"));
         let mut corrected = cocoa.clone();
         corrected.frame.components.environmental.prevention_measures = "Medidas de prevención corregidas".into();
-        let second = store.save_formulation_draft(&admin(), draft(&corrected, None, "v2")).await.expect("save");
+        let second = store.save_formulation_draft(&admin(), draft(&corrected, call, "v2")).await.expect("save");
         assert_eq!((second.id, second.version, second.outcome), (saved.id, 2, SaveOutcome::NewVersion));
 
         // Version 2 is a draft again, edited in place; version 1 stays as it was.
         corrected.frame.components.environmental.prevention_measures = "Medidas de prevención corregidas y firmadas".into();
-        let third = store.save_formulation_draft(&admin(), draft(&corrected, None, "v2 bis")).await.expect("save");
+        let third = store.save_formulation_draft(&admin(), draft(&corrected, call, "v2 bis")).await.expect("save");
         assert_eq!((third.version, third.outcome), (2, SaveOutcome::Replaced));
         assert_eq!(store.formulation_version(saved.id, 1).await.expect("read"), Some(cocoa.clone()));
         assert_eq!(store.formulation_version(saved.id, 2).await.expect("read"), Some(corrected.clone()));
@@ -1142,7 +1177,7 @@ storage_suite! {
         // Submitted, then saved: a new version straight away.
         store.submit_formulation(&admin(), saved.id).await.expect("submit");
         corrected.frame.title = "Cacao agroforestal".into();
-        let fourth = store.save_formulation_draft(&admin(), draft(&corrected, None, "v3")).await.expect("save");
+        let fourth = store.save_formulation_draft(&admin(), draft(&corrected, call, "v3")).await.expect("save");
         assert_eq!((fourth.version, fourth.outcome), (3, SaveOutcome::NewVersion));
 
         // An approved formulation is not changed.
@@ -1150,7 +1185,7 @@ storage_suite! {
         committee.concept(saved.id, Concept::Positive, "Viable").await;
         corrected.frame.title = "Otro".into();
         assert!(matches!(
-            store.save_formulation_draft(&admin(), draft(&corrected, None, "v4")).await,
+            store.save_formulation_draft(&admin(), draft(&corrected, call, "v4")).await,
             Err(StoreError::Invalid(_))
         ));
         assert_eq!(count_rows(store, "formulation_versions").await, 3);
@@ -1158,14 +1193,15 @@ storage_suite! {
 
     async fn identical_content_saves_no_version(store: &Store) {
         let cocoa = cocoa();
-        let saved = store.save_formulation_draft(&admin(), draft(&cocoa, None, "v1")).await.expect("save");
+        let call = Some(ready_call(store, "IC", dec!(10000000000)).await);
+        let saved = store.save_formulation_draft(&admin(), draft(&cocoa, call, "v1")).await.expect("save");
         let audit_before = count_rows(store, "audit_log").await;
-        let same = store.save_formulation_draft(&admin(), draft(&cocoa, None, "other note")).await.expect("save");
+        let same = store.save_formulation_draft(&admin(), draft(&cocoa, call, "other note")).await.expect("save");
         assert_eq!((same.id, same.version, same.outcome), (saved.id, 1, SaveOutcome::Unchanged));
         store.submit_formulation(&admin(), saved.id).await.expect("submit");
         let after_submit = count_rows(store, "audit_log").await;
         assert_eq!(after_submit, audit_before + 1, "the no-op save audits nothing");
-        let same = store.save_formulation_draft(&admin(), draft(&cocoa, None, "again")).await.expect("save");
+        let same = store.save_formulation_draft(&admin(), draft(&cocoa, call, "again")).await.expect("save");
         assert_eq!((same.version, same.outcome), (1, SaveOutcome::Unchanged));
         let record = store.formulation(saved.id).await.expect("read").expect("formulation");
         assert_eq!(record.formulation.status, FormulationStatus::Submitted, "still submitted");
@@ -1192,9 +1228,10 @@ storage_suite! {
     }
 
     async fn formulations_list_by_call_and_status(store: &Store) {
-        let call_id = screening_call(store).await;
+        let call_id = ready_call(store, "LA", dec!(10000000000)).await;
+        let other = ready_call(store, "LB", dec!(10000000000)).await;
         let mut ids = Vec::new();
-        for (code, call) in [("P-1", Some(call_id)), ("P-2", Some(call_id)), ("P-3", None)] {
+        for (code, call) in [("P-1", Some(call_id)), ("P-2", Some(call_id)), ("P-3", Some(other))] {
             let mut project = cocoa();
             project.frame.code = code.into();
             ids.push(store.save_formulation_draft(&admin(), draft(&project, call, code)).await.expect("save").id);
@@ -1215,14 +1252,14 @@ storage_suite! {
     }
 
     async fn formulation_changes_are_audited(store: &Store) {
-        let cocoa = cocoa();
-        let saved = store.save_formulation_draft(&admin(), draft(&cocoa, None, "v1")).await.expect("save");
-        store.submit_formulation(&admin(), saved.id).await.expect("submit");
+        let cocoa = viable_cocoa();
         let committee = Procedure::new(store).await;
+        let saved = store.save_formulation_draft(&admin(), draft(&cocoa, committee.call_id, "v1")).await.expect("save");
+        store.submit_formulation(&admin(), saved.id).await.expect("submit");
         committee.concept(saved.id, Concept::Negative, "Corregir el flujo").await;
         let mut corrected = cocoa.clone();
         corrected.frame.horizon_years += 1;
-        store.save_formulation_draft(&admin(), draft(&corrected, None, "v2")).await.expect("save");
+        store.save_formulation_draft(&admin(), draft(&corrected, committee.call_id, "v2")).await.expect("save");
 
         let query = AuditQuery { entity: Some("formulations".into()), entity_id: Some(saved.id.to_string()), ..Default::default() };
         let entries = store.audit_entries(&query).await.expect("audit");
@@ -1775,14 +1812,14 @@ storage_suite! {
         );
         assert_eq!(store.minutes(session.session_id).await.expect("minutes").lock_version, 0);
         // A minority does not endorse; a committee member may not record it.
-        let few = store.record_endorsement(&p.officer, id, endorsement(9)).await;
+        let few = store.record_endorsement(&p.officer, id, endorsement(5)).await;
         assert!(matches!(&few, Err(StoreError::Invalid(m)) if m.code() == "procedure-error-no_majority"), "{few:?}");
-        let wrong = store.record_endorsement(&p.member_a, id, endorsement(15)).await;
+        let wrong = store.record_endorsement(&p.member_a, id, endorsement(8)).await;
         assert!(matches!(wrong, Err(StoreError::Forbidden(_))), "{wrong:?}");
-        let endorsed = store.record_endorsement(&p.officer, id, endorsement(15)).await.expect("endorse");
-        assert_eq!((endorsed.families_endorsing, endorsed.households, endorsed.version_number), (15, 20, 1));
+        let endorsed = store.record_endorsement(&p.officer, id, endorsement(8)).await.expect("endorse");
+        assert_eq!((endorsed.families_endorsing, endorsed.households, endorsed.version_number), (8, 10, 1));
         assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Endorsed);
-        let twice = store.record_endorsement(&p.officer, id, endorsement(16)).await;
+        let twice = store.record_endorsement(&p.officer, id, endorsement(9)).await;
         assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
         store.add_to_agenda(&p.secretary, session.session_id, id, 0).await.expect("agenda");
         assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::OnAgenda);
@@ -1820,7 +1857,7 @@ storage_suite! {
         let again = store.issue_concept(&p.member_b, item.id, Concept::Positive, "ok", 0).await;
         assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
         // The formulator saves a corrected version: version 2, a draft; it is compared field by field.
-        let mut corrected = cocoa();
+        let mut corrected = viable_cocoa();
         corrected.frame.code = "CAC-N".into();
         corrected.frame.title = "Cacao corregido".into();
         let saved = store.save_formulation_draft(&p.formulator, draft(&corrected, None, "v2")).await.expect("save");
@@ -1830,7 +1867,7 @@ storage_suite! {
         store.submit_formulation(&p.formulator, id).await.expect("submit");
         // The endorsement was of version 1.
         assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Submitted);
-        let endorsed = store.record_endorsement(&p.officer, id, endorsement(20)).await.expect("endorse v2");
+        let endorsed = store.record_endorsement(&p.officer, id, endorsement(10)).await.expect("endorse v2");
         assert_eq!(endorsed.version_number, 2);
     }
 
@@ -1900,9 +1937,9 @@ storage_suite! {
             (a1.number.as_str(), a2.number.as_str(), a3.number.as_str()),
             ("DT-CAQ-2013-001", "DT-CAQ-2013-002", "DT-PUT-2013-001")
         );
-        assert_eq!(a1.families, 20);
+        assert_eq!(a1.families, 10);
         assert!(a1.obligations.contains("Art. 31"), "{}", a1.obligations);
-        assert_eq!(a1.guarantee, dec!(5000000));
+        assert_eq!(a1.guarantee, (a1.institute_contribution * dec!(0.10)).ceil(), "derived (Art. 31)");
         let twice = store.award(&p.director, first, award("CAQ")).await;
         assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
         assert_eq!(store.procedure_state(first).await.expect("state"), ProcedureState::Awarded);
@@ -1935,33 +1972,27 @@ storage_suite! {
         assert_eq!(store.households(None).await.expect("list").len(), 2);
     }
 
-    async fn an_award_writes_a_letter_to_each_registered_household(store: &Store) {
-        let call_id = screening_call(store).await;
-        for (external_id, document, email) in
-            [("TUM-001", "401", Some("tum1@example.org")), ("TUM-002", "402", None)]
-        {
-            store
-                .create_household(
-                    &admin(),
-                    NewHousehold { call_id: Some(call_id), email: email.map(Into::into), ..household(external_id, document) },
-                )
-                .await
-                .expect("household");
-        }
-        let mut p = Procedure::new(store).await;
-        p.call_id = Some(call_id);
+    async fn an_award_writes_a_letter_to_each_household_of_the_awarded_version(store: &Store) {
+        let p = Procedure::new(store).await;
+        let call_id = p.call_id.expect("the procedure's call");
         let id = p.viable_and_signed("CAC-L").await;
         let (awarded, letters) = store.award(&p.director, id, award("CAQ")).await.expect("award");
-        assert_eq!(letters.len(), 2, "only the registered households of the version");
+        assert_eq!(letters.len(), 10, "one per family of the awarded version");
+        let contribution = format!("$ {}", vereda_domain::money::format_amount(awarded.institute_contribution));
         for letter in &letters {
             assert_eq!(letter.kind, vereda_domain::verification::LetterKind::Award);
             assert_eq!(letter.status, "pending");
             assert_eq!(letter.subject, format!("Adjudicación: resolución {}", awarded.number));
-            assert!(letter.body.contains("CAC-L") && letter.body.contains("$ 50.000.000"), "{}", letter.body);
+            assert!(letter.body.contains("CAC-L") && letter.body.contains(&contribution), "{}", letter.body);
         }
-        assert_eq!(letters[0].email.as_deref(), Some("tum1@example.org"));
-        assert_eq!(letters[1].email, None);
-        assert_eq!(store.call_letters(call_id).await.expect("letters").len(), 2);
+        let award_letters = store
+            .call_letters(call_id)
+            .await
+            .expect("letters")
+            .into_iter()
+            .filter(|l| l.kind == vereda_domain::verification::LetterKind::Award)
+            .count();
+        assert_eq!(award_letters, 10);
         let published = store.call_awards(call_id).await.expect("the call's awards");
         assert_eq!(published.len(), 1, "what Art. 46 publishes");
         assert_eq!((published[0].0.code.as_str(), published[0].1.number.as_str()), ("CAC-L", awarded.number.as_str()));
@@ -1987,8 +2018,8 @@ storage_suite! {
         // Not awarded yet: the state refuses it.
         let early = store.disburse(&p.director, id, paid_on).await;
         assert!(matches!(early, Err(StoreError::Conflict(_))), "{early:?}");
-        store.award(&p.director, id, award("CAQ")).await.expect("award");
-        let missing = store.disburse(&p.director, id, paid_on).await;
+        let (awarded, _) = store.award(&p.director, id, award("CAQ")).await.expect("award");
+        let missing = store.disburse(&p.payer, id, paid_on).await;
         assert!(
             matches!(&missing, Err(StoreError::Invalid(m)) if requirements(m) == ["procedure-req_joint_account", "procedure-req_approved_policy"]),
             "{missing:?}"
@@ -2000,14 +2031,20 @@ storage_suite! {
         assert_eq!(checklist.missing(), [Requirement::ApprovedPolicy]);
         let stale = store.record_disbursement_evidence(&p.director, id, None, Some("Póliza 77"), 0).await;
         assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
-        let still = store.disburse(&p.director, id, paid_on).await;
+        let still = store.disburse(&p.payer, id, paid_on).await;
         assert!(matches!(&still, Err(StoreError::Invalid(m)) if requirements(m) == ["procedure-req_approved_policy"]), "{still:?}");
         store
             .record_disbursement_evidence(&p.director, id, None, Some("Póliza 77 aprobada"), checklist.lock_version)
             .await
             .expect("policy");
-        let paid = store.disburse(&p.officer, id, paid_on).await.expect("disburse");
-        assert_eq!(paid.amount, Some(dec!(50000000)));
+        // Separation of duties (Art. 32-33): neither who recorded the account nor who approved
+        // the policy registers the payment.
+        for hands in [&p.officer, &p.director] {
+            let refused = store.disburse(hands, id, paid_on).await;
+            assert!(matches!(&refused, Err(StoreError::Forbidden(m)) if m.code() == "custody-error-same_hands"), "{refused:?}");
+        }
+        let paid = store.disburse(&p.payer, id, paid_on).await.expect("disburse");
+        assert_eq!(paid.amount, Some(awarded.institute_contribution), "exactly the award");
         assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Disbursed);
         let twice = store.disburse(&p.director, id, paid_on).await;
         assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.code() == "procedure-refused-state" && m.arg("hint") == Some(&Arg::Text("single_payment".into()))), "{twice:?}");
@@ -2262,6 +2299,7 @@ impl PageStatements {
         assert!(
             calls
                 .iter()
+                .filter(|c| c.code.starts_with("C-"))
                 .all(|c| c.households == 1 && c.territorial_office_ids.len() == 1)
         );
         let calls = log.take().len();

@@ -195,9 +195,11 @@ pub async fn object(
 pub struct AwardTerms {
     pub awarded_on: Date,
     pub motivation: String,
-    pub institute_contribution: Decimal,
-    pub counterpart: Decimal,
-    pub guarantee: Decimal,
+    /// `None` awards the approved version's evaluated maximum; the store derives the
+    /// counterpart and the policy from it.
+    pub institute_contribution: Option<Decimal>,
+    /// Why the contribution is below the maximum, when it is.
+    pub lowering_motivation: String,
     pub obligations: String,
 }
 
@@ -250,8 +252,7 @@ pub async fn award(
         awarded_on: terms.awarded_on,
         motivation: terms.motivation,
         institute_contribution: terms.institute_contribution,
-        counterpart: terms.counterpart,
-        guarantee: terms.guarantee,
+        lowering_motivation: terms.lowering_motivation,
         obligations: terms.obligations,
     };
     let actor = account.actor();

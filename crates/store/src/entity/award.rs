@@ -26,6 +26,10 @@ pub struct Model {
     pub counterpart: Dec,
     pub guarantee: Dec,
     pub obligations: String,
+    /// What the approved version's evaluation allowed (Art. 7, 29).
+    pub evaluated_maximum: Option<Dec>,
+    /// Why the contribution is below that maximum, when it is.
+    pub lowering_motivation: Option<String>,
     pub signed_by: Option<i32>,
     pub signed_at: DbTimestamp,
 }

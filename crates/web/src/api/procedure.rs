@@ -295,6 +295,12 @@ pub struct AwardResolution {
     #[schema(value_type = String)]
     pub guarantee: Decimal,
     pub obligations: String,
+    /// What the approved version's evaluation allowed (Art. 7, 29); null for awards issued
+    /// before it was recorded.
+    #[schema(value_type = Option<String>)]
+    pub evaluated_maximum: Option<Decimal>,
+    /// Why the contribution is below the maximum, when it is.
+    pub lowering_motivation: Option<String>,
     pub signed_by: Option<i32>,
     #[schema(value_type = String, format = DateTime)]
     pub signed_at: jiff::Timestamp,
@@ -315,6 +321,8 @@ impl From<Award> for AwardResolution {
             counterpart: a.counterpart,
             guarantee: a.guarantee,
             obligations: a.obligations,
+            evaluated_maximum: a.evaluated_maximum,
+            lowering_motivation: a.lowering_motivation,
             signed_by: a.signed_by,
             signed_at: a.signed_at,
         }
@@ -475,19 +483,19 @@ pub struct CloseRequest {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"awarded_on": "2013-10-15", "motivation": "Concepto positivo del comité", "institute_contribution": "50000000", "counterpart": "12000000", "guarantee": 5000000, "obligations": ""}))]
+#[schema(example = json!({"awarded_on": "2013-10-15", "motivation": "Concepto positivo del comité", "obligations": ""}))]
 pub struct AwardRequest {
     #[schema(value_type = String, format = Date)]
     pub awarded_on: jiff::civil::Date,
     pub motivation: String,
-    /// A decimal string or a JSON number.
-    #[schema(value_type = String, example = "50000000")]
-    pub institute_contribution: Amount,
-    #[schema(value_type = String, example = "12000000")]
-    pub counterpart: Amount,
-    /// The compliance policy (Art. 31: 10 % of the institute's contribution).
-    #[schema(value_type = String, example = "5000000")]
-    pub guarantee: Amount,
+    /// A decimal string or a JSON number, at most the approved version's evaluated maximum;
+    /// absent, the maximum. The counterpart and the policy (Art. 31) are derived from it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "50000000")]
+    pub institute_contribution: Option<Amount>,
+    /// Required when the contribution is below the maximum: the resolution states it.
+    #[serde(default)]
+    pub lowering_motivation: String,
     /// Obligations besides the policy, which is always listed.
     #[serde(default)]
     pub obligations: String,
@@ -630,9 +638,12 @@ pub async fn award(
     let terms = AwardTerms {
         awarded_on: input.awarded_on,
         motivation: input.motivation,
-        institute_contribution: input.institute_contribution.read("institute_contribution")?,
-        counterpart: input.counterpart.read("counterpart")?,
-        guarantee: input.guarantee.read("guarantee")?,
+        institute_contribution: input
+            .institute_contribution
+            .as_ref()
+            .map(|amount| amount.read("institute_contribution"))
+            .transpose()?,
+        lowering_motivation: input.lowering_motivation,
         obligations: input.obligations,
     };
     let saved = actions::award(&state, &account, id, terms).await?;

@@ -257,8 +257,8 @@ struct AwardForm {
     awarded_on: String,
     motivation: String,
     institute_contribution: String,
-    counterpart: String,
-    guarantee: String,
+    #[serde(default)]
+    lowering_motivation: String,
     #[serde(default)]
     obligations: String,
 }
@@ -274,13 +274,12 @@ async fn award(
     let terms = AwardTerms {
         awarded_on: read_date(&input.awarded_on)?,
         motivation: input.motivation,
-        institute_contribution: read_amount(
-            lang,
-            &input.institute_contribution,
-            lang.t("procedure-contribution"),
-        )?,
-        counterpart: read_amount(lang, &input.counterpart, lang.t("procedure-counterpart"))?,
-        guarantee: read_amount(lang, &input.guarantee, lang.t("procedure-guarantee"))?,
+        // Empty: the evaluated maximum.
+        institute_contribution: match input.institute_contribution.trim() {
+            "" => None,
+            typed => Some(read_amount(lang, typed, lang.t("procedure-contribution"))?),
+        },
+        lowering_motivation: input.lowering_motivation,
         obligations: input.obligations,
     };
     actions::award(&state, &account, id, terms).await?;
@@ -358,28 +357,33 @@ async fn resolution_pdf(
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
     let (record, award, signer) = award_parts(&state, id).await?;
+    let mut lines = vec![
+        format!(
+            "Proyecto {}: {}",
+            record.formulation.code, record.formulation.title
+        ),
+        format!("Fecha: {}", award.awarded_on),
+        format!("Motivación: {}", award.motivation),
+        format!("Familias: {}", award.families),
+        format!("Aporte del instituto: {}", award.institute_contribution),
+    ];
+    if let (Some(maximum), Some(why)) = (award.evaluated_maximum, &award.lowering_motivation) {
+        lines.push(format!(
+            "Aporte menor que el máximo evaluado de {maximum} (Art. 7, 29), porque: {why}"
+        ));
+    }
+    lines.extend([
+        format!("Contrapartida: {}", award.counterpart),
+        format!("Garantía (Art. 31): {}", award.guarantee),
+        format!("Obligaciones: {}", award.obligations),
+        format!(
+            "Firma el director territorial: {signer}, {}",
+            when(award.signed_at)
+        ),
+    ]);
     let document = vereda_documents::minutes_pdf::Document {
         title: format!("Resolución de adjudicación {} (Art. 27)", award.number),
-        sections: vec![(
-            "Resuelve".to_owned(),
-            vec![
-                format!(
-                    "Proyecto {}: {}",
-                    record.formulation.code, record.formulation.title
-                ),
-                format!("Fecha: {}", award.awarded_on),
-                format!("Motivación: {}", award.motivation),
-                format!("Familias: {}", award.families),
-                format!("Aporte del instituto: {}", award.institute_contribution),
-                format!("Contrapartida: {}", award.counterpart),
-                format!("Garantía (Art. 31): {}", award.guarantee),
-                format!("Obligaciones: {}", award.obligations),
-                format!(
-                    "Firma el director territorial: {signer}, {}",
-                    when(award.signed_at)
-                ),
-            ],
-        )],
+        sections: vec![("Resuelve".to_owned(), lines)],
     };
     Ok(pdf(
         format!("{}.pdf", award.number),
