@@ -460,6 +460,45 @@ impl<'s> Procedure<'s> {
     }
 }
 
+/// A refusal's code, and for a list of problems each household with its problem's code.
+fn refusal<T: std::fmt::Debug>(result: Result<T, StoreError>) -> (&'static str, Vec<(String, &'static str)>) {
+    let message = match result {
+        Err(StoreError::Invalid(m) | StoreError::Conflict(m) | StoreError::Forbidden(m)) => m,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let problems = match message.arg("problems") {
+        Some(Arg::List(problems)) => problems
+            .iter()
+            .map(|p| {
+                let household = match p.arg("household") {
+                    Some(Arg::Text(text)) => text.clone(),
+                    other => panic!("each problem names its household: {other:?}"),
+                };
+                (household, p.code())
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    (message.code(), problems)
+}
+
+/// Runs `sql` with `{id}` the id of household `external_id` of the call: what a later decision
+/// or a lost record leaves behind, written directly so the store's checks can be tried on it.
+async fn set_in_call(store: &Store, call_id: i32, external_id: &str, sql: &str) {
+    let household = store
+        .households(Some(call_id))
+        .await
+        .expect("households")
+        .into_iter()
+        .find(|h| h.external_id == external_id)
+        .expect("the household");
+    store
+        .connection()
+        .execute_unprepared(&sql.replace("{id}", &household.id.to_string()))
+        .await
+        .expect("written");
+}
+
 fn endorsement(families: i32) -> NewEndorsement {
     NewEndorsement {
         endorsed_on: jiff::civil::date(2013, 9, 20),
@@ -2135,6 +2174,217 @@ storage_suite! {
         let minutes = store.minutes(session.session_id).await.expect("minutes");
         assert_eq!(minutes.attendees.iter().map(|a| a.user_id).collect::<Vec<_>>(), p.member_ids);
         assert_eq!(minutes.agenda.iter().map(|a| a.code.as_str()).collect::<Vec<_>>(), ["P-1"]);
+    }
+
+    async fn families_enter_a_formulation_only_from_their_calls_screening_and_verification(store: &Store) {
+        let p = Procedure::new(store).await;
+        let call = p.call_id;
+        let formulator = &p.formulator;
+        let save = |project: Formulation, call: Option<i32>| async move {
+            store.save_formulation_draft(formulator, draft(&project, call, "v1")).await
+        };
+        // Without a call, a draft waits; it is never presented.
+        let mut loose = viable_cocoa();
+        loose.frame.code = "CUS-0".into();
+        let saved = save(loose, None).await.expect("a draft may wait for its call");
+        assert_eq!(refusal(store.submit_formulation(&p.formulator, saved.id).await), ("custody-error-no_call", vec![]));
+        // A family from outside the call.
+        let mut outsider = viable_cocoa();
+        outsider.frame.code = "CUS-1".into();
+        outsider.frame.households[9].id = "TUM-999".into();
+        let saved = save(outsider, call).await.expect("a draft");
+        assert_eq!(
+            refusal(store.submit_formulation(&p.formulator, saved.id).await),
+            ("custody-error-households", vec![("TUM-999".to_owned(), "custody-household-not_in_call")])
+        );
+        // More than the screening allows is refused even in a draft; less is fine.
+        let mut greedy = viable_cocoa();
+        greedy.frame.code = "CUS-2".into();
+        greedy.frame.households[0].cap_smmlv = dec!(24);
+        greedy.frame.households[1].max_pct = dec!(90.5);
+        assert_eq!(
+            refusal(save(greedy, call).await),
+            (
+                "custody-error-households",
+                vec![
+                    ("TUM-001".to_owned(), "custody-household-cap_above_screening"),
+                    ("TUM-002".to_owned(), "custody-household-percent_above_screening")
+                ]
+            )
+        );
+        assert_eq!(count_rows(store, "formulations").await, 2, "the refused draft left nothing");
+        let mut modest = viable_cocoa();
+        modest.frame.code = "CUS-3".into();
+        modest.frame.households[0].max_pct = dec!(80);
+        let modest = save(modest, call).await.expect("lowered by hand").id;
+        store.submit_formulation(&p.formulator, modest).await.expect("presented");
+        // A family later found not eligible stops the endorsement; one the screening found not
+        // eligible stops a presentation.
+        let call_id = call.expect("call");
+        set_in_call(store, call_id, "TUM-002", "UPDATE household_verifications SET status = 'not_eligible' WHERE household_id = {id}").await;
+        set_in_call(store, call_id, "TUM-003", "UPDATE screening_results SET eligible = false WHERE household_id = {id}").await;
+        assert_eq!(
+            refusal(store.record_endorsement(&p.officer, modest, endorsement(10)).await),
+            (
+                "custody-error-households",
+                vec![
+                    ("TUM-002".to_owned(), "custody-household-not_verified"),
+                    ("TUM-003".to_owned(), "custody-household-screened_not_eligible")
+                ]
+            )
+        );
+        assert!(store.endorsements(modest).await.expect("read").is_empty());
+    }
+
+    async fn every_parcel_is_studied_and_visited_before_the_families_endorse(store: &Store) {
+        let p = Procedure::new(store).await;
+        let id = p.submitted("CUS-P").await;
+        let call_id = p.call_id.expect("call");
+        set_in_call(
+            store,
+            call_id,
+            "TUM-004",
+            "DELETE FROM parcel_visits WHERE parcel_id IN (SELECT id FROM parcels WHERE household_id = {id})",
+        )
+        .await;
+        let (code, problems) = refusal(store.record_endorsement(&p.officer, id, endorsement(10)).await);
+        assert_eq!(code, "custody-error-parcels");
+        assert_eq!(problems, vec![("TUM-004".to_owned(), "custody-parcel-issues")]);
+        assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Submitted);
+    }
+
+    async fn no_positive_concept_for_a_version_failing_a_legal_check_nor_while_an_objection_waits(store: &Store) {
+        let p = Procedure::new(store).await;
+        // All 20 families of the worked example: their income is below the floor (Art. 19.6).
+        let mut poor = cocoa();
+        poor.frame.code = "CUS-N".into();
+        let id = store
+            .save_formulation_draft(&p.formulator, draft(&poor, p.call_id, "v1"))
+            .await
+            .expect("save")
+            .id;
+        store.submit_formulation(&p.formulator, id).await.expect("submit");
+        store.record_endorsement(&p.officer, id, endorsement(11)).await.expect("endorse");
+        let session = p.session().await;
+        let item = store.add_to_agenda(&p.secretary, session.session_id, id, 0).await.expect("agenda");
+        match store.issue_concept(&p.member_a, item.id, Concept::Positive, "Viable", 0).await {
+            Err(StoreError::Invalid(m)) => {
+                assert_eq!(m.code(), "custody-error-not_viable");
+                assert_eq!(m.arg("checks"), Some(&Arg::Terms(vec!["evaluation-check_family_income".into()])));
+            }
+            other => panic!("expected the legal checks to refuse it, got {other:?}"),
+        }
+        // An objection against one of the families: no concept at all until it is decided.
+        let objection = store
+            .file_objection(
+                &p.secretary,
+                id,
+                NewObjection {
+                    target: ObjectionTarget::Family,
+                    target_ref: "TUM-005".into(),
+                    filed_by: "Veeduría ciudadana".into(),
+                    text: "No vive en la vereda".into(),
+                },
+            )
+            .await
+            .expect("objection");
+        for concept in [Concept::Positive, Concept::Negative] {
+            let refused = store.issue_concept(&p.member_a, item.id, concept, "Concepto", 0).await;
+            assert!(matches!(&refused, Err(StoreError::Conflict(m)) if m.code() == "custody-error-objection_pending"), "{refused:?}");
+        }
+        store
+            .decide_objection(&p.member_a, objection.id, session.session_id, false, "Vive en la vereda: constancia de la JAC")
+            .await
+            .expect("decided");
+        // Returned with recommendations: the committee may still do that.
+        let returned = store
+            .issue_concept(&p.member_a, item.id, Concept::Negative, "Ajuste el número de familias", 0)
+            .await
+            .expect("negative");
+        assert_eq!(returned.concept, Some(Concept::Negative));
+    }
+
+    async fn the_award_is_at_most_the_evaluated_maximum_and_derives_the_rest(store: &Store) {
+        let p = Procedure::new(store).await;
+        let id = p.viable_and_signed("CUS-A").await;
+        let maximum = {
+            let first = store.award(&p.director, id, NewAward { institute_contribution: Some(dec!(1e15)), ..award("CAQ") }).await;
+            match first {
+                Err(StoreError::Invalid(m)) if m.code() == "custody-error-above_maximum" => match m.arg("maximum") {
+                    Some(Arg::Amount(maximum)) => *maximum,
+                    other => panic!("the maximum is named: {other:?}"),
+                },
+                other => panic!("expected the maximum to refuse it, got {other:?}"),
+            }
+        };
+        let lower = (maximum / dec!(2)).round_dp(0);
+        let unexplained = store.award(&p.director, id, NewAward { institute_contribution: Some(lower), ..award("CAQ") }).await;
+        assert!(matches!(&unexplained, Err(StoreError::Invalid(m)) if m.code() == "custody-error-lowering_motivation"), "{unexplained:?}");
+        assert_eq!(count_rows(store, "awards").await, 0, "refusals leave nothing");
+        let (awarded, _) = store
+            .award(
+                &p.director,
+                id,
+                NewAward {
+                    institute_contribution: Some(lower),
+                    lowering_motivation: "La contrapartida de la alcaldía cubre la mitad".into(),
+                    ..award("CAQ")
+                },
+            )
+            .await
+            .expect("a lower award, explained");
+        let project_value: Decimal = viable_cocoa().budget.iter().map(|l| l.amount()).sum();
+        assert_eq!(awarded.institute_contribution, lower);
+        assert_eq!(awarded.counterpart, project_value - lower, "the counterpart takes the rest");
+        assert_eq!(awarded.guarantee, (lower * dec!(0.10)).ceil(), "Art. 31");
+        assert_eq!(awarded.evaluated_maximum, Some(maximum));
+        assert_eq!(awarded.lowering_motivation.as_deref(), Some("La contrapartida de la alcaldía cubre la mitad"));
+        assert_eq!(awarded.families, 10, "the approved version's families");
+    }
+
+    async fn a_calls_awards_never_exceed_its_budget_even_at_the_same_moment(store: &Store) {
+        let p = Procedure::new(store).await;
+        let first = p.viable_and_signed("CUS-B1").await;
+        let second = p.viable_and_signed("CUS-B2").await;
+        let third = p.viable_and_signed("CUS-B3").await;
+        // The call's budget fits two awards of 40 million, not three.
+        store
+            .connection()
+            .execute_unprepared(&format!(
+                "UPDATE calls SET budget_cop = 100000000 WHERE id = {}",
+                p.call_id.expect("call")
+            ))
+            .await
+            .expect("budget");
+        // Two offices, so that the resolution numbers do not make them take turns.
+        let of = |amount, office| NewAward {
+            institute_contribution: Some(amount),
+            lowering_motivation: "Presupuesto de la convocatoria".into(),
+            ..award(office)
+        };
+        store.award(&p.director, first, of(dec!(40000000), "CAQ")).await.expect("within the budget");
+        let (a, b) = tokio::join!(
+            store.award(&p.director, second, of(dec!(40000000), "CAQ")),
+            store.award(&p.director, third, of(dec!(40000000), "PUT"))
+        );
+        let granted = [&a, &b].iter().filter(|r| r.is_ok()).count();
+        assert_eq!(granted, 1, "two directors at once cannot together exceed it: {a:?} {b:?}");
+        let refused = if a.is_err() { a } else { b };
+        match refused {
+            Err(StoreError::Conflict(m)) => {
+                assert_eq!(m.code(), "custody-error-call_budget");
+                assert_eq!(m.arg("available"), Some(&Arg::Amount(dec!(20000000))));
+            }
+            other => panic!("expected the budget to refuse it, got {other:?}"),
+        }
+        let awarded: Decimal = store
+            .call_awards(p.call_id.expect("call"))
+            .await
+            .expect("awards")
+            .iter()
+            .map(|(_, a)| a.institute_contribution)
+            .sum();
+        assert_eq!(awarded, dec!(80000000));
     }
 
     async fn list_pages_run_as_many_statements_for_50_rows_as_for_1(store: &Store) {
