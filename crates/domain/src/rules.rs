@@ -219,7 +219,12 @@ fn family_ceiling(lines: &[LineRules]) -> Option<crate::finance::rules::FamilyCe
     let highest = |table: fn(&LineRules) -> &TierTable| {
         ordered
             .iter()
-            .flat_map(|line| table(line).tiers.iter().map(move |tier| (tier.value, &table(line).article)))
+            .flat_map(|line| {
+                table(line)
+                    .tiers
+                    .iter()
+                    .map(move |tier| (tier.value, &table(line).article))
+            })
             .fold(None, |best, (value, article)| match best {
                 Some((highest, _)) if highest >= value => best,
                 _ => Some((value, article)),

@@ -7,16 +7,18 @@ use std::sync::LazyLock;
 
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityName, EntityTrait, QueryFilter, QuerySelect};
+use vereda_domain::audit::Actor;
 use vereda_domain::finance::formulation::Formulation;
 use vereda_domain::finance::rules::FinancialRules;
-use vereda_domain::audit::Actor;
-use vereda_domain::finance::{AwardAmountError, AwardAmounts, CofinancingSplit, Evaluation, Evaluator, split};
+use vereda_domain::finance::{
+    AwardAmountError, AwardAmounts, CofinancingSplit, Evaluation, Evaluator, split,
+};
 use vereda_domain::rules::RuleBook;
 use vereda_domain::verification::VerificationStatus;
 
 use crate::entity::{
-    audit_entry, award, call, disbursement, formulation, formulation_version, household, household_verification,
-    objection, screening_result,
+    audit_entry, award, call, disbursement, formulation, formulation_version, household,
+    household_verification, objection, screening_result,
 };
 use crate::parcels::parcels_in;
 use crate::{Arg, Message, StoreError, StoreResult, corrupt};
@@ -253,7 +255,10 @@ pub(crate) fn evaluate_version(version: &formulation_version::Model) -> StoreRes
 
 /// Invariant 3: a positive concept only for a version that passes every legal check of its
 /// evaluation (Art. 19.6, 20, 21) and whose co-financing can be split (Art. 7, 29).
-pub(crate) fn check_viable(version: &formulation_version::Model, evaluated: &EvaluatedVersion) -> StoreResult<()> {
+pub(crate) fn check_viable(
+    version: &formulation_version::Model,
+    evaluated: &EvaluatedVersion,
+) -> StoreResult<()> {
     let failing: Vec<String> = evaluated
         .evaluation
         .verdict
@@ -277,7 +282,10 @@ pub(crate) fn check_viable(version: &formulation_version::Model, evaluated: &Eva
 
 /// Invariant 4: no concept while an objection against the project, one of its families or
 /// parcels is undecided (Art. 24).
-pub(crate) async fn check_no_pending_objection(db: &impl ConnectionTrait, row: &formulation::Model) -> StoreResult<()> {
+pub(crate) async fn check_no_pending_objection(
+    db: &impl ConnectionTrait,
+    row: &formulation::Model,
+) -> StoreResult<()> {
     let pending = objection::Entity::find()
         .filter(objection::Column::FormulationId.eq(row.id))
         .filter(objection::Column::Decision.is_null())
@@ -362,12 +370,17 @@ pub(crate) async fn check_call_budget(
 }
 
 /// Invariant 5: the award's amounts from the approved version's split (Art. 7, 27, 29, 31).
-pub(crate) fn award_amounts(evaluated: &EvaluatedVersion, chosen: Option<Decimal>) -> StoreResult<AwardAmounts> {
+pub(crate) fn award_amounts(
+    evaluated: &EvaluatedVersion,
+    chosen: Option<Decimal>,
+) -> StoreResult<AwardAmounts> {
     let split = evaluated.split.as_ref().map_err(|_| {
         StoreError::Invalid(Message::new("custody-error-no_split").with("version", evaluated.number))
     })?;
     AwardAmounts::derive(split, &evaluated.rules, chosen).map_err(|e| match e {
-        AwardAmountError::NotPositive => StoreError::Invalid(Message::new("procedure-error-amounts_positive")),
+        AwardAmountError::NotPositive => {
+            StoreError::Invalid(Message::new("procedure-error-amounts_positive"))
+        }
         AwardAmountError::AboveMaximum { maximum } => StoreError::Invalid(
             Message::new("custody-error-above_maximum")
                 .with("amount", chosen.unwrap_or(maximum))

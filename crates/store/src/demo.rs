@@ -134,10 +134,12 @@ pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
             },
         )
         .await?;
-    for mut household in households.households {
+    for household in &households.households {
+        let mut household = household.clone();
         household.call_id = Some(call.id);
         store.create_household(&actor, household).await?;
     }
+    screen_households(store, &actor, call.id, &households.households).await?;
     store.create_project(&actor, project).await?;
     for project in program_projects.projects {
         store.create_project(&actor, project).await?;
@@ -146,4 +148,132 @@ pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
         created: true,
         accounts,
     })
+}
+
+/// The day the demo call's screening is taken as of: the call opened in June 2013.
+const DEMO_SCREENING_DATE: (i16, i8, i8) = (2013, 6, 1);
+
+/// Screens the demo call's households under the shipped rule set, as a batch run records it,
+/// so that the procedure takes its families from a real screening. The demo's displaced
+/// households are taken as found in the victims' registry.
+async fn screen_households(
+    store: &Store,
+    actor: &Actor,
+    call_id: i32,
+    households: &[NewHousehold],
+) -> StoreResult<()> {
+    use vereda_domain::eligibility::{CallLimits, CrossChecks, Household, Screener};
+    use vereda_domain::household::{LandTenure, ProductiveActivity, SisbenArea};
+    use vereda_domain::rules::RuleBook;
+
+    use crate::screening::{CompletedRun, NewScreeningResult, NewScreeningRun, RunInput, RunProgress};
+
+    let fault = |what: String| StoreError::Fault(format!("demo screening: {what}"));
+    let book = RuleBook::shipped().map_err(|e| fault(e.to_string()))?;
+    let rules = book
+        .get("incoder-308-2013")
+        .ok_or_else(|| fault("the rule set incoder-308-2013 is not shipped".to_owned()))?;
+    let (year, month, day) = DEMO_SCREENING_DATE;
+    let as_of = jiff::civil::date(year, month, day);
+    let screener = Screener::new(rules, as_of, CallLimits::default());
+    let ruv = rules.registry_index("ruv");
+    let mut results = Vec::new();
+    for (i, household) in households.iter().enumerate() {
+        let head = household
+            .members
+            .iter()
+            .find(|m| m.is_head)
+            .ok_or_else(|| fault(format!("{} has no head", household.external_id)))?;
+        let facts = Household {
+            document_type: head.document_type,
+            sex: head.sex,
+            birth_date: head.birth_date.unwrap_or(jiff::civil::date(1980, 1, 1)),
+            head_of_household: true,
+            sisben_area: household.sisben_area.unwrap_or(SisbenArea::Rural),
+            sisben_score: household.sisben_score,
+            displaced: household.displaced,
+            ethnic_group: household.ethnic_group,
+            ethnic_community_registered: household.ethnic_community_registered,
+            land_tenure: household
+                .parcels
+                .first()
+                .map_or(LandTenure::Owner, |p| p.land_tenure),
+            land_restrictions: false,
+            productive_activity: ProductiveActivity::Agricultural,
+            environmental_restriction: false,
+            illicit_activity: false,
+            inaccurate_information: false,
+            program_line: household.program_line,
+            land_contract_end: None,
+        };
+        let in_ruv = household.displaced && ruv.is_some();
+        let checks = CrossChecks {
+            registries: ruv.filter(|_| in_ruv).map_or(0, |index| 1 << index),
+            duplicate_document: false,
+        };
+        let outcome = screener
+            .screen(&facts, &checks)
+            .map_err(|e| fault(e.to_string()))?;
+        results.push(NewScreeningResult {
+            external_id: household.external_id.clone(),
+            line: u32::try_from(i + 2).unwrap_or(u32::MAX),
+            municipality: household.municipality,
+            household: facts,
+            checks,
+            found_in: if in_ruv {
+                vec!["ruv".to_owned()]
+            } else {
+                Vec::new()
+            },
+            eligible: outcome.is_eligible(),
+            sisben_level: outcome.sisben_level,
+            cofinancing_max_pct: screener.cofinancing_percent(&outcome),
+            cap_smmlv: screener.cap_smmlv(&outcome),
+            reasons: screener.reasons(&outcome).map(str::to_owned).collect(),
+            document: head.document.clone(),
+            first_name: head.first_name.clone(),
+            last_name: head.last_name.clone(),
+        });
+    }
+    let rows = results.len() as u64;
+    let (run, _) = store
+        .submit_screening_run(
+            actor,
+            NewScreeningRun {
+                call_id,
+                rule_set_id: rules.id.clone(),
+                rule_set_hash: rules.content_hash.clone(),
+                as_of,
+                limits: CallLimits::default(),
+                keep_going: false,
+                job_key: "demo-households".to_owned(),
+                inputs: vec![RunInput {
+                    kind: "households".to_owned(),
+                    file_name: "households.toml".to_owned(),
+                    sha256: crate::formulations::hex_sha256(HOUSEHOLDS_FILE.as_bytes()),
+                    bytes: HOUSEHOLDS_FILE.len() as u64,
+                }],
+            },
+        )
+        .await?;
+    store.start_screening_run(actor, run.id).await?;
+    store
+        .complete_screening_run(
+            actor,
+            run.id,
+            CompletedRun {
+                results,
+                errors: Vec::new(),
+                error_count: 0,
+                progress: RunProgress {
+                    bytes_read: HOUSEHOLDS_FILE.len() as u64,
+                    total_bytes: HOUSEHOLDS_FILE.len() as u64,
+                    rows,
+                    stored: 0,
+                },
+            },
+            &|_| {},
+        )
+        .await?;
+    Ok(())
 }

@@ -25,9 +25,9 @@ use sha2::{Digest, Sha256};
 use vereda_domain::audit::Actor;
 use vereda_domain::finance::formulation::Formulation;
 
+use crate::custody::{self, Scrutiny};
 use crate::entity::{call, formulation, formulation_version};
 use crate::types::DbTimestamp;
-use crate::custody::{self, Scrutiny};
 use crate::{Message, Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
 
 /// Where a formulation stands.
@@ -184,7 +184,7 @@ pub struct FormulationPage {
     pub has_next: bool,
 }
 
-fn hex_sha256(bytes: &[u8]) -> String {
+pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -333,6 +333,13 @@ impl Store {
             .await?
             .ok_or_else(|| corrupt("formulation", existing.id, "it has no version"))?;
         if latest.content_sha256 == sha256 {
+            // The same content filed in a call it had none of: only the call is recorded.
+            if existing.call_id.is_none() && new.call_id.is_some() {
+                let mut row = existing.clone().into_active_model();
+                row.call_id = Set(new.call_id);
+                row.updated_at = Set(now);
+                audit::update(&txn, actor, &existing, row).await?;
+            }
             txn.commit().await?;
             return Ok(SavedFormulation {
                 id: existing.id,
@@ -393,7 +400,14 @@ impl Store {
             .await?
             .ok_or_else(|| corrupt("formulation", id, "it has no version"))?;
         let content = custody::content_of(&latest)?;
-        custody::check_households(&txn, existing.call_id, &existing.code, &content, Scrutiny::Presented).await?;
+        custody::check_households(
+            &txn,
+            existing.call_id,
+            &existing.code,
+            &content,
+            Scrutiny::Presented,
+        )
+        .await?;
         let mut row = existing.clone().into_active_model();
         row.status = Set(FormulationStatus::Submitted.to_string());
         row.updated_at = Set(DbTimestamp::now());

@@ -11,9 +11,7 @@ use std::collections::HashMap;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
 use vereda_domain::parcel::{
@@ -274,7 +272,6 @@ async fn parcel_row(
             id: parcel_id.to_string(),
         })
 }
-
 
 /// The parcels of some households with their study, visit, photos and standing, in `db` (a
 /// step's transaction reads them there).

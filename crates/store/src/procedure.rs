@@ -27,11 +27,11 @@ use vereda_domain::money::format_amount;
 use vereda_domain::procedure::{ProcedureAction, ProcedureState, RefusalKind, transition};
 use vereda_domain::verification::{AwardFacts, LetterFacts, LetterKind, render_letter};
 
+use crate::custody::{self, Scrutiny};
 use crate::entity::{
     agenda_item, award, call, committee_attendee, committee_session, disbursement, endorsement, formulation,
     formulation_version, household, letter, objection, person, user,
 };
-use crate::custody::{self, Scrutiny};
 use crate::formulations::{FormulationStatus, FormulationSummary};
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::verification::{LetterRecord, letter_from};
@@ -1015,9 +1015,15 @@ impl Store {
         if concept == Concept::Positive {
             let evaluated = custody::evaluate_version(&version).map_err(|e| refuse("concept", e))?;
             custody::check_viable(&version, &evaluated).map_err(|e| refuse("concept", e))?;
-            custody::check_households(&txn, row.call_id, &row.code, &evaluated.content, Scrutiny::Presented)
-                .await
-                .map_err(|e| refuse("concept", e))?;
+            custody::check_households(
+                &txn,
+                row.call_id,
+                &row.code,
+                &evaluated.content,
+                Scrutiny::Presented,
+            )
+            .await
+            .map_err(|e| refuse("concept", e))?;
         }
         let summary = serde_json::json!({
             "version": version.number,
@@ -1458,23 +1464,29 @@ impl Store {
         let families = households_of(&version)?;
         let evaluated = custody::evaluate_version(&version).map_err(|e| refuse("award", e))?;
         custody::check_viable(&version, &evaluated).map_err(|e| refuse("award", e))?;
-        custody::check_households(&txn, row.call_id, &row.code, &evaluated.content, Scrutiny::Presented)
-            .await
-            .map_err(|e| refuse("award", e))?;
-        let amounts = custody::award_amounts(&evaluated, new.institute_contribution).map_err(|e| refuse("award", e))?;
+        custody::check_households(
+            &txn,
+            row.call_id,
+            &row.code,
+            &evaluated.content,
+            Scrutiny::Presented,
+        )
+        .await
+        .map_err(|e| refuse("award", e))?;
+        let amounts =
+            custody::award_amounts(&evaluated, new.institute_contribution).map_err(|e| refuse("award", e))?;
         let lowering_motivation = if amounts.lowered {
             Some(
-                required(&new.lowering_motivation, "procedure-field-lowering_motivation")
-                    .map_err(|_| {
-                        refuse(
-                            "award",
-                            StoreError::Invalid(
-                                Message::new("custody-error-lowering_motivation")
-                                    .with("amount", amounts.institute_contribution)
-                                    .with("maximum", amounts.maximum),
-                            ),
-                        )
-                    })?,
+                required(&new.lowering_motivation, "procedure-field-lowering_motivation").map_err(|_| {
+                    refuse(
+                        "award",
+                        StoreError::Invalid(
+                            Message::new("custody-error-lowering_motivation")
+                                .with("amount", amounts.institute_contribution)
+                                .with("maximum", amounts.maximum),
+                        ),
+                    )
+                })?,
             )
         } else {
             None

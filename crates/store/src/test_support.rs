@@ -186,7 +186,9 @@ pub async fn make_households_ready(
 ) -> StoreResult<Vec<i32>> {
     use rust_decimal::Decimal;
     use vereda_domain::eligibility::{CallLimits, CrossChecks, Household};
-    use vereda_domain::household::{DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea};
+    use vereda_domain::household::{
+        DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea,
+    };
     use vereda_domain::parcel::SiteCondition;
     use vereda_domain::program::ProgramLine;
     use vereda_domain::territory::DaneCode;
@@ -197,7 +199,8 @@ pub async fn make_households_ready(
     use crate::screening::{CompletedRun, NewScreeningResult, NewScreeningRun, RunInput, RunProgress};
     use crate::verification::{Decision, NewHouseholdDocument};
 
-    let place = DaneCode::parse(municipality).map_err(|e| StoreError::Fault(format!("{municipality}: {e}")))?;
+    let place =
+        DaneCode::parse(municipality).map_err(|e| StoreError::Fault(format!("{municipality}: {e}")))?;
     let suffix = unique_suffix();
     let document_of = |i: usize| format!("9{}{i:04}", call_id % 10_000);
     let results: Vec<NewScreeningResult> = families

@@ -546,9 +546,16 @@ async fn ready_call(store: &Store, program_code: &str, budget: Decimal) -> i32 {
         .expect("call")
         .id;
     let families = cocoa().frame.households;
-    vereda_store::test_support::make_households_ready(store, &admin(), call, "52835", &families, jiff::civil::date(2013, 8, 1))
-        .await
-        .expect("families ready");
+    vereda_store::test_support::make_households_ready(
+        store,
+        &admin(),
+        call,
+        "52835",
+        &families,
+        jiff::civil::date(2013, 8, 1),
+    )
+    .await
+    .expect("families ready");
     call
 }
 
@@ -945,6 +952,15 @@ storage_suite! {
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].territorial_offices.len(), 3);
         assert_eq!(calls[0].households, 9);
+        // Screened under the shipped rules, so the procedure can take families from it.
+        let runs = store.screening_runs(calls[0].id).await.expect("runs");
+        assert_eq!((runs.len(), runs[0].households_total), (1, 9));
+        let households = store.households(Some(calls[0].id)).await.expect("households");
+        let cuellar = households.iter().find(|h| h.external_id == "CAQ-0001").expect("CAQ-0001");
+        let screening = store.household_screening(cuellar.id).await.expect("read").expect("screened");
+        println!("demo screening: {} eligible of 9", runs[0].eligible_total);
+        assert!(screening.eligible, "{screening:?}");
+        assert_eq!((screening.cofinancing_max_pct, screening.cap_smmlv), (Some(dec!(90)), Some(dec!(24))), "displaced, in the RUV");
         let offices = store.territorial_offices().await.expect("offices");
         let caqueta = offices.iter().find(|o| o.name == "Dirección Territorial Caquetá").expect("Caquetá").id;
         for account in store.accounts().await.expect("accounts") {

@@ -60,24 +60,20 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
     let body = |families: i32| json!({"endorsed_on": "2013-09-20", "families_endorsing": families, "minutes": "Asamblea en la vereda"});
 
     // Without a session: 401; with a session but without the token: 403, nothing changes.
-    let anonymous = client
-        .send_json("POST", &endorsement, None, Some(&body(15)))
-        .await;
+    let anonymous = client.send_json("POST", &endorsement, None, Some(&body(8))).await;
     problem(&anonymous, StatusCode::UNAUTHORIZED, "login_required");
     let officer = session_as(&mut client, Role::TerritorialOfficer).await;
-    let forged = client
-        .send_json("POST", &endorsement, None, Some(&body(15)))
-        .await;
+    let forged = client.send_json("POST", &endorsement, None, Some(&body(8))).await;
     problem(&forged, StatusCode::FORBIDDEN, "csrf_mismatch");
     let wrong = client
-        .send_json("POST", &endorsement, Some("not-the-token"), Some(&body(15)))
+        .send_json("POST", &endorsement, Some("not-the-token"), Some(&body(8)))
         .await;
     problem(&wrong, StatusCode::FORBIDDEN, "csrf_mismatch");
     assert_eq!(state(&client, id).await, ProcedureState::Submitted);
 
     // Art. 25: a minority is refused (422); a body that is not the schema too.
     let minority = client
-        .send_json("POST", &endorsement, Some(&officer), Some(&body(9)))
+        .send_json("POST", &endorsement, Some(&officer), Some(&body(4)))
         .await;
     problem(
         &minority,
@@ -99,19 +95,15 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
     problem(&unknown, StatusCode::UNPROCESSABLE_ENTITY, "api-error-bad_json");
     assert!(client.db.store.endorsements(id).await.expect("read").is_empty());
     let endorsed = client
-        .send_json("POST", &endorsement, Some(&officer), Some(&body(15)))
+        .send_json("POST", &endorsement, Some(&officer), Some(&body(8)))
         .await;
     assert_eq!(endorsed.status, StatusCode::CREATED, "{}", endorsed.body);
-    assert_eq!(endorsed.json()["families_endorsing"], 15);
+    assert_eq!(endorsed.json()["families_endorsing"], 8);
     assert_eq!(state(&client, id).await, ProcedureState::Endorsed);
     let stored = client.db.store.endorsements(id).await.expect("read");
-    assert_eq!(
-        (stored.len(), stored[0].families_endorsing),
-        (1, 15),
-        "{stored:?}"
-    );
+    assert_eq!((stored.len(), stored[0].families_endorsing), (1, 8), "{stored:?}");
     let again = client
-        .send_json("POST", &endorsement, Some(&officer), Some(&body(15)))
+        .send_json("POST", &endorsement, Some(&officer), Some(&body(8)))
         .await;
     problem(&again, StatusCode::CONFLICT, "procedure-refused-state");
 
@@ -329,9 +321,6 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
     let terms = json!({
         "awarded_on": "2013-10-15",
         "motivation": "Concepto positivo del comité",
-        "institute_contribution": "50000000",
-        "counterpart": 12000000,
-        "guarantee": "5000000.00",
     });
     let officer = session_as(&mut client, Role::TerritorialOfficer).await;
     let by_officer = client
@@ -375,7 +364,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
 
     let directs = session_as(&mut client, Role::TerritorialDirector).await;
     let mut float_like = terms.clone();
-    float_like["guarantee"] = json!("5,000");
+    float_like["institute_contribution"] = json!("5,000");
     let not_an_amount = client
         .send_json("POST", &award, Some(&directs), Some(&float_like))
         .await;
@@ -390,10 +379,6 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
         .await;
     assert_eq!(awarded.status, StatusCode::CREATED, "{}", awarded.body);
     assert_eq!(awarded.json()["number"], "DT-NAR-2013-001");
-    assert_eq!(
-        amount(&awarded.json()["institute_contribution"]),
-        Some(Decimal::from(50_000_000))
-    );
     let stored = client
         .db
         .store
@@ -401,18 +386,15 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
         .await
         .expect("read")
         .expect("the award");
+    // Without an amount, the evaluated maximum; the counterpart and the policy follow from it.
+    let contribution = stored.institute_contribution;
+    assert_eq!(Some(contribution), stored.evaluated_maximum);
     assert_eq!(
-        (
-            stored.institute_contribution,
-            stored.counterpart,
-            stored.guarantee
-        ),
-        (
-            Decimal::from(50_000_000),
-            Decimal::from(12_000_000),
-            Decimal::from(5_000_000)
-        )
+        amount(&awarded.json()["institute_contribution"]),
+        Some(contribution)
     );
+    assert_eq!(amount(&awarded.json()["evaluated_maximum"]), Some(contribution));
+    assert_eq!(stored.guarantee, (contribution / Decimal::TEN).ceil());
     let reawarded = client
         .send_json("POST", &award, Some(&directs), Some(&terms))
         .await;
@@ -455,22 +437,33 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
         .await;
     problem(&by_member, StatusCode::FORBIDDEN, "procedure-refused-role");
 
+    // Who recorded the evidence does not register the payment (Art. 32-33); another officer does.
     let directs = session_as(&mut client, Role::TerritorialDirector).await;
-    let paid = client
+    let same_hands = client
         .send_json("POST", &disbursement, Some(&directs), Some(&paid_on))
         .await;
+    problem(&same_hands, StatusCode::FORBIDDEN, "custody-error-same_hands");
+    let pays = session_as(&mut client, Role::TerritorialOfficer).await;
+    let paid = client
+        .send_json("POST", &disbursement, Some(&pays), Some(&paid_on))
+        .await;
     assert_eq!(paid.status, StatusCode::OK, "{}", paid.body);
-    assert_eq!(amount(&paid.json()["amount"]), Some(Decimal::from(50_000_000)));
+    assert_eq!(
+        amount(&paid.json()["amount"]),
+        Some(contribution),
+        "exactly the award"
+    );
     assert_eq!(paid.json()["paid_on"], "2013-11-05");
     let twice = client
         .send_json(
             "POST",
             &disbursement,
-            Some(&directs),
+            Some(&pays),
             Some(&json!({"paid_on": "2013-11-06"})),
         )
         .await;
     problem(&twice, StatusCode::CONFLICT, "procedure-refused-state");
+    let directs = session_as(&mut client, Role::TerritorialDirector).await;
     let after = client
         .send_json("PUT", &evidence, Some(&directs), Some(&proofs(2)))
         .await;
@@ -484,10 +477,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
         .expect("checklist");
     assert_eq!(
         (checklist.amount, checklist.paid_on),
-        (
-            Some(Decimal::from(50_000_000)),
-            Some(jiff::civil::date(2013, 11, 5))
-        )
+        (Some(contribution), Some(jiff::civil::date(2013, 11, 5)))
     );
 
     // The overview reads what happened.
@@ -496,10 +486,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
     let overview = overview.json();
     assert_eq!(overview["state"], "disbursed");
     assert_eq!(overview["award"]["number"], "DT-NAR-2013-001");
-    assert_eq!(
-        amount(&overview["disbursement"]["amount"]),
-        Some(Decimal::from(50_000_000))
-    );
+    assert_eq!(amount(&overview["disbursement"]["amount"]), Some(contribution));
     let kinds: Vec<&str> = overview["timeline"]
         .as_array()
         .expect("timeline")
@@ -548,7 +535,7 @@ async fn the_pages_refuse_what_the_api_refuses_with_the_same_code() {
             "POST",
             &format!("/api/v1/formulations/{id}/award"),
             Some(&token),
-            Some(&json!({"awarded_on": "2013-10-15", "motivation": "x", "institute_contribution": 1, "counterpart": 1, "guarantee": 1})),
+            Some(&json!({"awarded_on": "2013-10-15", "motivation": "x", "institute_contribution": 1})),
         )
         .await;
     problem(&api, StatusCode::FORBIDDEN, "procedure-error-other_office");
@@ -560,8 +547,6 @@ async fn the_pages_refuse_what_the_api_refuses_with_the_same_code() {
                 ("awarded_on", "2013-10-15"),
                 ("motivation", "x"),
                 ("institute_contribution", "1"),
-                ("counterpart", "1"),
-                ("guarantee", "1"),
             ],
         )
         .await;

@@ -184,6 +184,34 @@ async fn a_formulation_is_edited_step_by_step_and_submitted() {
         )
         .await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
+    // Not in a call yet: its families come from no screening, so it cannot be presented.
+    let no_call = client
+        .post_form(&format!("{base}/radicar"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(
+        no_call.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        no_call.body
+    );
+    assert!(
+        no_call.body.contains(r#"data-problem="custody-error-no_call""#),
+        "{}",
+        no_call.body
+    );
+    // In a call whose screening and verification found its families eligible, it can.
+    let call = support::procedure::ready_call(&client).await.to_string();
+    let taken = client
+        .post_form(
+            &format!("{base}/pasos/3"),
+            &[
+                ("csrf_token", &token),
+                ("call_id", &call),
+                ("take_screening", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.body);
     let submitted = client
         .post_form(&format!("{base}/radicar"), &[("csrf_token", &token)])
         .await;

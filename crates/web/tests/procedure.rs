@@ -33,7 +33,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
             ("minutes", "Asamblea en la vereda"),
         ]
     };
-    let refused = client.post_form(&endorse, &endorsement("9")).await;
+    let refused = client.post_form(&endorse, &endorsement("4")).await;
     assert_eq!(
         refused.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -48,7 +48,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         refused.body
     );
     assert_eq!(state(&client, id).await, ProcedureState::Submitted);
-    let endorsed = client.post_form(&endorse, &endorsement("15")).await;
+    let endorsed = client.post_form(&endorse, &endorsement("8")).await;
     assert_eq!(endorsed.status, StatusCode::SEE_OTHER, "{}", endorsed.body);
     assert_eq!(state(&client, id).await, ProcedureState::Endorsed);
     // Convening the committee is not the officer's to do (403).
@@ -222,9 +222,9 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         ("csrf_token", token.as_str()),
         ("awarded_on", "2013-10-15"),
         ("motivation", "Concepto positivo del comité"),
-        ("institute_contribution", "50.000.000"),
-        ("counterpart", "12000000"),
-        ("guarantee", "$ 5.000.000"),
+        // Empty: the approved version's evaluated maximum.
+        ("institute_contribution", ""),
+        ("lowering_motivation", ""),
         ("obligations", ""),
     ];
     let elsewhere = client
@@ -257,7 +257,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         .await
         .expect("second signature");
     let mut ambiguous = award_form;
-    ambiguous[5] = ("guarantee", "5,000");
+    ambiguous[4] = ("institute_contribution", "5,000");
     let refused = client
         .post_form(&format!("/personal/formulaciones/{id}/adjudicacion"), &ambiguous)
         .await;
@@ -279,13 +279,19 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         .await
         .expect("read")
         .expect("the award");
+    let project_value: rust_decimal::Decimal = vereda_store::test_support::viable_cocoa()
+        .budget
+        .iter()
+        .map(|l| l.amount())
+        .sum();
+    assert_eq!(Some(award.institute_contribution), award.evaluated_maximum);
     assert_eq!(
-        (award.institute_contribution, award.counterpart, award.guarantee),
+        (award.counterpart, award.guarantee),
         (
-            rust_decimal::Decimal::from(50_000_000),
-            rust_decimal::Decimal::from(12_000_000),
-            rust_decimal::Decimal::from(5_000_000)
-        )
+            project_value - award.institute_contribution,
+            (award.institute_contribution / rust_decimal::Decimal::TEN).ceil()
+        ),
+        "derived from the contribution (Art. 31)"
     );
     let resolution = client
         .get(&format!("/personal/formulaciones/{id}/adjudicacion"))
@@ -329,6 +335,25 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         )
         .await;
     assert_eq!(evidence.status, StatusCode::SEE_OTHER, "{}", evidence.body);
+    // Separation of duties: who recorded the evidence does not register the payment.
+    let same_hands = client
+        .post_form(
+            &format!("/personal/formulaciones/{id}/desembolso"),
+            &[("csrf_token", &token), ("paid_on", "2013-11-05")],
+        )
+        .await;
+    assert_eq!(same_hands.status, StatusCode::FORBIDDEN, "{}", same_hands.body);
+    assert!(
+        same_hands
+            .body
+            .contains(r#"data-problem="custody-error-same_hands""#),
+        "{}",
+        same_hands.body
+    );
+    client.forget_session();
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let page = client.get(&procedure).await;
+    let token = Client::csrf_in(&page.body);
     let paid = client
         .post_form(
             &format!("/personal/formulaciones/{id}/desembolso"),
@@ -382,7 +407,7 @@ async fn a_negative_concept_returns_the_project_and_versions_can_be_compared() {
             id,
             vereda_store::procedure::NewEndorsement {
                 endorsed_on: jiff::civil::date(2013, 9, 20),
-                families_endorsing: 20,
+                families_endorsing: 10,
                 minutes: "Asamblea".into(),
             },
         )
@@ -444,7 +469,7 @@ async fn a_negative_concept_returns_the_project_and_versions_can_be_compared() {
         .into_iter()
         .find(|a| a.role == Role::Formulator)
         .expect("formulator");
-    let mut corrected: Formulation = toml::from_str(COCOA_TOML).expect("cocoa");
+    let mut corrected: Formulation = vereda_store::test_support::viable_cocoa();
     corrected.frame.title = "Cacao con vivero corregido".into();
     client
         .db

@@ -39,8 +39,8 @@ pub mod sensitivity;
 
 pub use cashflow::{CashFlow, CashFlowYear};
 pub use cofinancing::{
-    AwardAmountError, AwardAmounts, CofinancingError, CofinancingSplit, FamilyGroup, FunderShare, Guarantee, Limit,
-    split,
+    AwardAmountError, AwardAmounts, CofinancingError, CofinancingSplit, FamilyGroup, FunderShare, Guarantee,
+    Limit, split,
 };
 pub use evaluation::{
     Bound, Check, Evaluation, EvaluationError, Evaluator, FamilyIncome, Reason, Value, Verdict, evaluate,

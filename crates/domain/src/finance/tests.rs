@@ -1293,19 +1293,44 @@ fn an_award_is_at_most_the_evaluated_contribution_and_derives_the_rest() {
     use ExpenseCategory::*;
     let f = with_budget(vec![
         line(GoodsAndEquipment, Funder::Institute, dec!(2), dec!(10000000), 0),
-        line(MaterialsAndSupplies, Funder::Institute, dec!(1), dec!(10000000), 0),
+        line(
+            MaterialsAndSupplies,
+            Funder::Institute,
+            dec!(1),
+            dec!(10000000),
+            0,
+        ),
         line(PersonalServices, Funder::Counterpart, dec!(200), dec!(30000), 0),
-        line(PhysicalInfrastructure, Funder::Other(s("Alcaldía")), dec!(1), dec!(4000000), 0),
+        line(
+            PhysicalInfrastructure,
+            Funder::Other(s("Alcaldía")),
+            dec!(1),
+            dec!(4000000),
+            0,
+        ),
     ]);
     let rules = acuerdo_308();
     let split = split(&f, &rules).unwrap_or_else(|e| panic!("{e}"));
     let full = AwardAmounts::derive(&split, &rules, None).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(
-        (full.maximum, full.institute_contribution, full.counterpart, full.guarantee.amount, full.lowered),
-        (dec!(30000000), dec!(30000000), dec!(10000000), dec!(3000000), false)
+        (
+            full.maximum,
+            full.institute_contribution,
+            full.counterpart,
+            full.guarantee.amount,
+            full.lowered
+        ),
+        (
+            dec!(30000000),
+            dec!(30000000),
+            dec!(10000000),
+            dec!(3000000),
+            false
+        )
     );
     assert_eq!(full.guarantee.months, 24);
-    let lowered = AwardAmounts::derive(&split, &rules, Some(dec!(25000000.5))).unwrap_or_else(|e| panic!("{e:?}"));
+    let lowered =
+        AwardAmounts::derive(&split, &rules, Some(dec!(25000000.5))).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(
         (lowered.counterpart, lowered.guarantee.amount, lowered.lowered),
         (dec!(14999999.5), dec!(2500001), true),
@@ -1313,7 +1338,9 @@ fn an_award_is_at_most_the_evaluated_contribution_and_derives_the_rest() {
     );
     assert_eq!(
         AwardAmounts::derive(&split, &rules, Some(dec!(30000000.01))),
-        Err(AwardAmountError::AboveMaximum { maximum: dec!(30000000) })
+        Err(AwardAmountError::AboveMaximum {
+            maximum: dec!(30000000)
+        })
     );
     assert_eq!(
         AwardAmounts::derive(&split, &rules, Some(dec!(0))),
@@ -1335,8 +1362,16 @@ fn no_family_is_given_more_than_the_rule_sets_highest_percentage_and_cap() {
     assert_eq!(
         found,
         vec![
-            ("frame.households[0].max_pct", "Art. 7", "formulation-problem-above_legal_percent"),
-            ("frame.households[1].cap_smmlv", "Art. 29", "formulation-problem-above_legal_cap"),
+            (
+                "frame.households[0].max_pct",
+                "Art. 7",
+                "formulation-problem-above_legal_percent"
+            ),
+            (
+                "frame.households[1].cap_smmlv",
+                "Art. 29",
+                "formulation-problem-above_legal_cap"
+            ),
         ]
     );
 }

@@ -24,7 +24,56 @@ pub async fn account_id(client: &Client, role: Role) -> i32 {
         .id
 }
 
-/// A submitted cocoa formulation, saved and submitted by the demo formulator.
+/// A call of its own program whose families of the worked example are screened and verified
+/// eligible through the store's steps, as a territorial office would.
+pub async fn ready_call(client: &Client) -> i32 {
+    let store = &client.db.store;
+    let admin = vereda_domain::audit::Actor::system("test");
+    let suffix = store.programs().await.expect("programs").len();
+    let program = store
+        .create_program(&admin, &format!("PT{suffix}"), "Programa de prueba", "")
+        .await
+        .expect("program");
+    let call = store
+        .create_call(
+            &admin,
+            vereda_store::programs::NewCall {
+                program_id: program.id,
+                code: format!("PT{suffix}-2013"),
+                name: "Convocatoria de prueba 2013".into(),
+                budget_year: 2013,
+                budget_cop: rust_decimal::Decimal::from(10_000_000_000_i64),
+                smmlv_cop: None,
+                rule_set_id: "incoder-308-2013".into(),
+                line: vereda_domain::program::ProgramLine::General,
+                territorial_office_ids: vec![],
+                arel_max_pct: None,
+                arel_cap_smmlv: None,
+            },
+        )
+        .await
+        .expect("call")
+        .id;
+    vereda_store::test_support::make_households_ready(
+        store,
+        &admin,
+        call,
+        "52835",
+        &cocoa().frame.households,
+        jiff::civil::date(2013, 8, 1),
+    )
+    .await
+    .expect("families ready");
+    call
+}
+
+/// The worked example, as shipped (20 families: not viable).
+pub fn cocoa() -> Formulation {
+    toml::from_str(COCOA_TOML).expect("cocoa")
+}
+
+/// A submitted formulation of the worked example for its first 10 families (viable), in a
+/// ready call, saved and submitted by the demo formulator.
 pub async fn submitted(client: &Client) -> i32 {
     let store = &client.db.store;
     let formulator = store
@@ -35,13 +84,14 @@ pub async fn submitted(client: &Client) -> i32 {
         .find(|a| a.role == Role::Formulator)
         .expect("formulator")
         .actor();
-    let cocoa: Formulation = toml::from_str(COCOA_TOML).expect("cocoa");
+    let call = ready_call(client).await;
+    let project = vereda_store::test_support::viable_cocoa();
     let saved = store
         .save_formulation_draft(
             &formulator,
             NewFormulationDraft {
-                formulation: &cocoa,
-                call_id: None,
+                formulation: &project,
+                call_id: Some(call),
                 note: None,
                 viable: Some(true),
                 irr: Some("0.2113".into()),
