@@ -975,7 +975,41 @@ async fn a_call_created_targeted_and_a_household_verified_eligible(client: &Clie
 /// program officer convenes the committee with both members and puts the project on the
 /// agenda, a member issues a positive concept and draws up the minutes, and both sign. Leaves
 /// the browser logged out; answers the formulation's procedure path.
-async fn a_formulation_judged_viable(client: &Client, base: &str) -> String {
+/// The household of the demo call that step 2 verified eligible, with its call: the family
+/// the formulation takes from the screening and the verification.
+struct VerifiedFamily {
+    external_id: String,
+    call_id: i32,
+}
+
+async fn the_verified_family(db: &vereda_store::test_support::TestDatabase) -> VerifiedFamily {
+    let today = jiff::Zoned::now().date();
+    let call = db
+        .store
+        .calls()
+        .await
+        .expect("calls")
+        .into_iter()
+        .find(|c| c.code == vereda_store::demo::DEMO_CALL_CODE)
+        .expect("the demo call");
+    for household in db.store.households(Some(call.id)).await.expect("households") {
+        let verification = db
+            .store
+            .household_verification(household.id, today)
+            .await
+            .expect("verification")
+            .expect("a verification");
+        if verification.status == vereda_domain::verification::VerificationStatus::Eligible {
+            return VerifiedFamily {
+                external_id: household.external_id,
+                call_id: call.id,
+            };
+        }
+    }
+    panic!("step 2 verified no household eligible");
+}
+
+async fn a_formulation_judged_viable(client: &Client, base: &str, family: &VerifiedFamily) -> String {
     let second_member = "segunda.integrante@vereda.test";
 
     // The committee has two members: the administrator adds the second one.
@@ -1010,7 +1044,19 @@ async fn a_formulation_judged_viable(client: &Client, base: &str) -> String {
         .expect("the second member listed");
     log_out(client).await;
 
-    // 3. A program officer starts a formulation from the cocoa example and submits it.
+    // 3. A program officer uploads the project file of the verified family (the cocoa example
+    // for that one family), takes its percentage and cap from the call's screening, and
+    // submits it.
+    let files = tempfile::tempdir().expect("files");
+    let project_file = files.path().join("cacao-una-familia.toml");
+    let mut project: vereda_domain::finance::Formulation =
+        toml::from_str(include_str!("../../../examples/cacao-tumaco.toml")).expect("cocoa");
+    project.frame.households = vec![vereda_domain::finance::formulation::ParticipatingHousehold {
+        id: family.external_id.clone(),
+        max_pct: rust_decimal::Decimal::ONE,
+        cap_smmlv: rust_decimal::Decimal::ONE,
+    }];
+    std::fs::write(&project_file, toml::to_string(&project).expect("toml")).expect("project file");
     log_in_at(
         client,
         base,
@@ -1019,12 +1065,12 @@ async fn a_formulation_judged_viable(client: &Client, base: &str) -> String {
     )
     .await;
     client
-        .find(Locator::Id("example"))
+        .find(Locator::Id("file"))
         .await
-        .expect("examples")
-        .select_by_value("cacao-tumaco")
+        .expect("file input")
+        .send_keys(&project_file.display().to_string())
         .await
-        .expect("cacao-tumaco");
+        .expect("the project file");
     click(client, Locator::Id("create-formulation")).await;
     wait_for_url(client, |url| {
         url.rsplit('/')
@@ -1033,6 +1079,16 @@ async fn a_formulation_judged_viable(client: &Client, base: &str) -> String {
     })
     .await;
     let id = id_in_url(client).await;
+    client
+        .find(Locator::Id("call_id"))
+        .await
+        .expect("the call")
+        .select_by_value(&family.call_id.to_string())
+        .await
+        .expect("the demo call");
+    click(client, Locator::Id("take-screening")).await;
+    wait_for_url(client, |url| url.contains("saved=1")).await;
+    wait_for(client, "#submit-formulation").await;
     click(client, Locator::Id("submit-formulation")).await;
     wait_for(client, "#read-only").await;
     let procedure = format!("/personal/formulaciones/{id}/procedimiento");
@@ -1044,17 +1100,12 @@ async fn a_formulation_judged_viable(client: &Client, base: &str) -> String {
     let state = text_of(client, "#procedure-state").await;
     let endorsed_on = days_ago(client, 2).await;
     set_value(client, "endorsed_on", &endorsed_on).await;
-    type_into(client, "families_endorsing", "15").await;
-    type_into(
-        client,
-        "minutes",
-        "Asamblea en la vereda: 15 de 20 familias avalan.",
-    )
-    .await;
+    type_into(client, "families_endorsing", "1").await;
+    type_into(client, "minutes", "Asamblea en la vereda: la familia avala.").await;
     click(client, Locator::Css("#endorsement-form button[type='submit']")).await;
     let endorsements = wait_for(client, "#endorsements").await;
     assert!(
-        endorsements.text().await.expect("text").contains("15 / 20"),
+        endorsements.text().await.expect("text").contains("1 / 1"),
         "{}",
         text_of(client, "main").await
     );
@@ -1143,7 +1194,8 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     };
     let (base, db, stop) = server().await;
     a_call_created_targeted_and_a_household_verified_eligible(&client, &base).await;
-    let procedure = a_formulation_judged_viable(&client, &base).await;
+    let family = the_verified_family(&db).await;
+    let procedure = a_formulation_judged_viable(&client, &base, &family).await;
 
     // 4. The territorial director awards (Art. 27) only in the department of the office: the
     // demo director works for Caquetá and the cocoa project is in Tumaco (Nariño), so the
@@ -1247,6 +1299,16 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
         .expect("the evidence on the checklist");
     let checklist = text_of(&client, "#checklist").await;
     assert!(!checklist.contains('✘'), "the checklist is complete: {checklist}");
+    // Who recorded the evidence does not register the payment (Art. 32-33).
+    click(&client, Locator::Css("#disburse-form button[type='submit']")).await;
+    let refusal = wait_for(&client, "p.error[role='alert']").await;
+    let problem = refusal.attr("data-problem").await.expect("attribute");
+    assert_eq!(problem.as_deref(), Some("custody-error-same_hands"));
+    log_out(&client).await;
+
+    // The director registers the single payment.
+    log_in_at(&client, &base, &procedure, "territorial.director@vereda.test").await;
+    wait_for(&client, "#disburse-form").await;
     click(&client, Locator::Css("#disburse-form button[type='submit']")).await;
     let paid = wait_for(&client, "#paid").await.text().await.expect("paid");
     assert!(!paid.is_empty());

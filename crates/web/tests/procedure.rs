@@ -5,7 +5,7 @@ mod support;
 
 use axum::http::StatusCode;
 use support::Client;
-use support::procedure::{COCOA_TOML, account_id, assign_office, state, submitted};
+use support::procedure::{account_id, assign_office, state, submitted};
 use vereda_domain::accounts::Role;
 use vereda_domain::finance::Formulation;
 use vereda_domain::procedure::ProcedureState;
