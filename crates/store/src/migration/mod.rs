@@ -16,6 +16,7 @@ mod m20261121_000008_verification;
 mod m20261121_000009_committee;
 mod m20261121_000010_parcels;
 mod m20261121_000011_correspondence;
+mod m20261205_000013_award_opens_project;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000009_committee::Migration),
             Box::new(m20261121_000010_parcels::Migration),
             Box::new(m20261121_000011_correspondence::Migration),
+            Box::new(m20261205_000013_award_opens_project::Migration),
         ]
     }
 }
