@@ -46,6 +46,8 @@ pub struct AwardReference {
     pub awarded_on: Date,
     /// The formulation awarded: the staff follow it to the procedure.
     pub formulation_id: i32,
+    /// The call whose public page lists the resolution (Art. 46), if the formulation has one.
+    pub call_id: Option<i32>,
 }
 
 /// What a project's status is read from.

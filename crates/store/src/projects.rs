@@ -1195,6 +1195,13 @@ async fn award_records(
         .into_iter()
         .map(|d| d.formulation_id)
         .collect();
+    let calls: HashMap<i32, Option<i32>> = formulation::Entity::find()
+        .filter(formulation::Column::Id.is_in(awards.iter().map(|a| a.formulation_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f.call_id))
+        .collect();
     Ok(awards
         .into_iter()
         .map(|a| {
@@ -1202,6 +1209,7 @@ async fn award_records(
                 number: a.number,
                 awarded_on: a.awarded_on.0,
                 formulation_id: a.formulation_id,
+                call_id: calls.get(&a.formulation_id).copied().flatten(),
             };
             (a.id, (reference, paid.contains(&a.formulation_id)))
         })
