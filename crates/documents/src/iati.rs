@@ -822,7 +822,10 @@ mod tests {
         assert!(xml.contains("default-currency=\"COP\""));
         assert!(xml.contains("<activity-status code=\"2\"/>"));
         assert!(xml.contains("<activity-status code=\"1\"/>"));
-        assert!(xml.contains("<other-identifier ref=\"DT-CAQ-2013-001\" type=\"A1\"/>"), "the resolution");
+        assert!(
+            xml.contains("<other-identifier ref=\"DT-CAQ-2013-001\" type=\"A1\"/>"),
+            "the resolution"
+        );
         assert!(xml.contains("<activity-date type=\"1\" iso-date=\"2020-07-18\"/>"));
         assert!(xml.contains("<activity-date type=\"3\" iso-date=\"2024-12-22\"/>"));
         assert!(xml.contains("<description type=\"4\">"));

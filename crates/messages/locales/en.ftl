@@ -1352,3 +1352,4 @@ monitoring-error-own_proposal = Four eyes on published figures: you sent this pr
 monitoring-error-proposal_reviewed = This proposal has already been reviewed.
 monitoring-error-proposal_unchanged = The proposal changes neither the baseline, the goal nor the unit.
 monitoring-error-proposal_reason_required = Say why the baseline, goal or unit change.
+api-error-decision = There is no decision «{ $value }»: approve or return.

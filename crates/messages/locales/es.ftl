@@ -1352,3 +1352,4 @@ monitoring-error-own_proposal = Cuatro ojos sobre las cifras publicadas: usted e
 monitoring-error-proposal_reviewed = Esta propuesta ya fue revisada.
 monitoring-error-proposal_unchanged = La propuesta no cambia la línea base, la meta ni la unidad.
 monitoring-error-proposal_reason_required = Diga por qué cambian la línea base, la meta o la unidad.
+api-error-decision = La decisión «{ $value }» no existe: approve (aprobar) o return (devolver).

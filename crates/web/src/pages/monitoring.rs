@@ -18,8 +18,8 @@ use vereda_domain::monitoring::{
 use vereda_domain::number::format_number;
 use vereda_store::StoreError;
 use vereda_store::projects::{
-    Beneficiary, IndicatorEdit, IndicatorForEdit, IndicatorProposal, IndicatorProposalDraft, MeasurementQuery,
-    MeasurementRow, MeasurementSubmission, NewDocument, ProposalQuery, Review,
+    Beneficiary, IndicatorEdit, IndicatorForEdit, IndicatorProposal, IndicatorProposalDraft,
+    MeasurementQuery, MeasurementRow, MeasurementSubmission, NewDocument, ProposalQuery, Review,
 };
 
 use super::Chrome;
@@ -101,7 +101,11 @@ struct FrameworkPage {
 }
 
 /// The families of a project when the visitor may see households; none otherwise.
-async fn beneficiaries_for(state: &AppState, visitor: &Visitor, code: &str) -> Result<Vec<Beneficiary>, AppError> {
+async fn beneficiaries_for(
+    state: &AppState,
+    visitor: &Visitor,
+    code: &str,
+) -> Result<Vec<Beneficiary>, AppError> {
     if !visitor.can(Permission::ViewHouseholds) {
         return Ok(Vec::new());
     }
@@ -501,7 +505,10 @@ async fn edit_targets(
         _ => false,
     };
     if targets_change && post.reason.trim().is_empty() {
-        errors.add("reason", lang.t("monitoring-error-proposal_reason_required").to_owned());
+        errors.add(
+            "reason",
+            lang.t("monitoring-error-proposal_reason_required").to_owned(),
+        );
     }
     let form = TargetsForm {
         baseline: post.baseline.clone(),
@@ -532,10 +539,7 @@ async fn edit_targets(
     };
     let mut lock_version = post.lock_version;
     if status != item.progress.status {
-        let edit = IndicatorEdit {
-            status,
-            lock_version,
-        };
+        let edit = IndicatorEdit { status, lock_version };
         match state.store.update_indicator(&actor, &code, number, edit).await {
             Ok(saved) => lock_version = saved.lock_version,
             Err(StoreError::Conflict(_)) => {
@@ -568,7 +572,12 @@ async fn edit_targets(
             Ok(_) => done = "propuesta",
             Err(StoreError::Conflict(message)) => {
                 tracing::info!(project = %code, indicator = number, "indicator proposal refused: changed meanwhile");
-                return refuse(FieldErrors::default(), Some(lang.say(&message)), StatusCode::CONFLICT).await;
+                return refuse(
+                    FieldErrors::default(),
+                    Some(lang.say(&message)),
+                    StatusCode::CONFLICT,
+                )
+                .await;
             }
             Err(other) => return Err(other.into()),
         }

@@ -14,9 +14,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use vereda_documents::map::{Frame, MapSpec, SEQUENTIAL, Shade, municipality_map};
 use vereda_domain::awarded_project::ProjectStatus;
-use vereda_domain::monitoring::{
-    IndicatorProgress, ProjectCard, PublishedMeasurement, ResultArea,
-};
+use vereda_domain::monitoring::{IndicatorProgress, ProjectCard, PublishedMeasurement, ResultArea};
 use vereda_domain::territory::{DaneCode, DepartmentCode, catalog};
 use vereda_store::projects::{
     MeasurementQuery, MeasurementRow, ProjectFilter, ProjectSummary, Rollup, SEVERAL_DEPARTMENTS,
