@@ -1353,3 +1353,5 @@ monitoring-error-proposal_reviewed = This proposal has already been reviewed.
 monitoring-error-proposal_unchanged = The proposal changes neither the baseline, the goal nor the unit.
 monitoring-error-proposal_reason_required = Say why the baseline, goal or unit change.
 api-error-decision = There is no decision «{ $value }»: approve or return.
+rollup-families_benefited = Families benefited by awarded projects
+rollup-area_in_production_ha = Hectares in production of awarded projects

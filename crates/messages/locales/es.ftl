@@ -1353,3 +1353,5 @@ monitoring-error-proposal_reviewed = Esta propuesta ya fue revisada.
 monitoring-error-proposal_unchanged = La propuesta no cambia la línea base, la meta ni la unidad.
 monitoring-error-proposal_reason_required = Diga por qué cambian la línea base, la meta o la unidad.
 api-error-decision = La decisión «{ $value }» no existe: approve (aprobar) o return (devolver).
+rollup-families_benefited = Familias beneficiadas por proyectos adjudicados
+rollup-area_in_production_ha = Hectáreas en producción de proyectos adjudicados

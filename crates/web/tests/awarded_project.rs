@@ -228,3 +228,79 @@ async fn figures_and_measurements_need_another_account_over_the_api() {
     let csv = client.get("/api/v1/open-data/measurements.csv").await;
     assert!(csv.body.lines().any(|l| l.starts_with(CODE)), "{}", csv.body);
 }
+
+#[tokio::test]
+async fn the_targets_form_files_a_proposal_that_another_account_approves() {
+    let mut client = Client::with_demo().await;
+    let code = vereda_store::demo::DEMO_PROJECT_CODE;
+    let path = "/personal/proyectos/T06.60%2C61%2C62/indicadores/3";
+    let seen = client
+        .db
+        .store
+        .indicator_for_edit(code, 3)
+        .await
+        .expect("read")
+        .expect("indicator");
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let csrf = client.csrf().await;
+    let lock = seen.lock_version.to_string();
+    let status = seen.progress.status.to_string();
+    let form = |goal: &'static str, reason: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("baseline", "0".to_owned()),
+            ("goal", goal.to_owned()),
+            ("unit", seen.progress.unit.to_string()),
+            ("status", status.clone()),
+            ("reason", reason.to_owned()),
+            ("lock_version", lock.clone()),
+        ]
+    };
+    let post = async |client: &mut Client, form: Vec<(&'static str, String)>| {
+        let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        client.post_form(&format!("{path}/metas"), &borrowed).await
+    };
+    let no_reason = post(&mut client, form("26,4", "")).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("id=\"reason-errors\""));
+    let filed = post(&mut client, form("26,4", "Meta ajustada al diseño final")).await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    let now = client
+        .db
+        .store
+        .indicator_for_edit(code, 3)
+        .await
+        .expect("read")
+        .expect("indicator");
+    assert_eq!(
+        now.progress.goal, seen.progress.goal,
+        "the published goal waits for the review"
+    );
+    let queue = client.get("/personal/mediciones").await.body;
+    let pending = client
+        .db
+        .store
+        .indicator_proposals(&vereda_store::projects::ProposalQuery::default())
+        .await
+        .expect("proposals");
+    let id = pending[0].id;
+    assert!(queue.contains(&format!("id=\"proposal-{id}\"")));
+    assert!(
+        !queue.contains(&format!("id=\"approve-proposal-{id}\"")),
+        "nobody approves their own"
+    );
+
+    client.forget_session();
+    client.log_in_as(Role::ProgramOfficer).await;
+    let csrf = client.csrf().await;
+    let approved = client
+        .post_form(
+            &format!("/personal/propuestas/{id}/revision"),
+            &[("csrf_token", &csrf), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+    let card = client.get("/api/v1/projects/T06.60,61,62").await.json();
+    assert_eq!(card["indicators"][2]["goal"], "26.4");
+    assert_eq!(card["indicators"][2]["advance_percent"], 50);
+}
