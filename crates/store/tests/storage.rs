@@ -1936,8 +1936,12 @@ storage_suite! {
         assert_eq!(card.period_start, today);
         assert_eq!(card.municipalities, ["52835"]);
         let funding: Vec<(&str, Decimal)> = card.funding.iter().map(|f| (f.source.as_str(), f.amount)).collect();
-        assert_eq!(funding[0], ("Aporte del instituto", dec!(50000000)));
-        assert_eq!(funding.iter().map(|(_, a)| *a).sum::<Decimal>(), dec!(62000000), "the institute and the counterpart");
+        assert_eq!(funding[0], ("Aporte del instituto", awarded.institute_contribution));
+        assert_eq!(
+            funding.iter().map(|(_, a)| *a).sum::<Decimal>(),
+            awarded.institute_contribution + awarded.counterpart,
+            "the institute and the counterpart"
+        );
         assert!(funding.iter().any(|(source, _)| *source == "Alcaldía de Tumaco"), "{funding:?}");
         let families = &card.indicators[0];
         assert_eq!((families.goal, families.baseline, families.unit), (dec!(20), dec!(0), IndicatorUnit::Number));

@@ -725,6 +725,9 @@ async fn review(
             state.public_pages.clear();
             return Ok(Redirect::to(&format!("/personal/mediciones?hecho={done}")).into_response());
         }
+        Err(StoreError::Forbidden(m)) if m.code() == "monitoring-error-account_required" => {
+            (StatusCode::FORBIDDEN, lang.t("monitoring-error-account_required"))
+        }
         Err(StoreError::Forbidden(_)) => (StatusCode::FORBIDDEN, lang.t("monitoring-error-own_measurement")),
         Err(StoreError::Conflict(_)) => (StatusCode::CONFLICT, lang.t("monitoring-error-already_reviewed")),
         Err(StoreError::Invalid(_)) => (
