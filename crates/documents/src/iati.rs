@@ -32,9 +32,10 @@ use std::process::Command;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
+use vereda_domain::awarded_project::ProjectStatus;
 use vereda_domain::money::Currency;
 use vereda_domain::monitoring::{
-    ExecutionStatus, IndicatorProgress, IndicatorUnit, PartnerRole, ProjectCard, PublishedMeasurement,
+    IndicatorProgress, IndicatorUnit, PartnerRole, ProjectCard, PublishedMeasurement,
 };
 
 /// The IATI standard version written.
@@ -216,11 +217,19 @@ fn write_activity(
         out.push_str("    </participating-org>\n");
     }
 
+    // The resolution that opened the project (Art. 27), as the publisher's own reference.
+    if let Some(award) = &card.award {
+        let _ = writeln!(
+            out,
+            "    <other-identifier ref=\"{}\" type=\"A1\"/>",
+            escape(&award.number)
+        );
+    }
     let status = match card.status {
-        ExecutionStatus::Planned => "1",
-        ExecutionStatus::InExecution => "2",
-        ExecutionStatus::Achieved => "3",
-        ExecutionStatus::Closed => "4",
+        ProjectStatus::Planned | ProjectStatus::Awarded => "1",
+        ProjectStatus::InExecution => "2",
+        ProjectStatus::Ended => "3",
+        ProjectStatus::Closed => "4",
     };
     let _ = writeln!(out, "    <activity-status code=\"{status}\"/>");
     let _ = writeln!(
@@ -480,7 +489,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use jiff::civil::date;
-    use vereda_domain::monitoring::{FundingLine, Partner, ResultArea, ResultKind};
+    use vereda_domain::awarded_project::AwardReference;
+    use vereda_domain::monitoring::{ExecutionStatus, FundingLine, Partner, ResultArea, ResultKind};
 
     use super::*;
 
@@ -568,7 +578,8 @@ mod tests {
                 area(2, ResultKind::Outcome, "Cadenas más competitivas"),
                 area(3, ResultKind::Impact, "Un resultado sin indicadores"),
             ],
-            status: ExecutionStatus::InExecution,
+            status: ProjectStatus::InExecution,
+            award: None,
             value_chains: vec!["Cacao".to_owned()],
             funding: vec![
                 FundingLine {
@@ -639,7 +650,13 @@ mod tests {
                 area(1, ResultKind::Output, "Praderas renovadas"),
                 area(2, ResultKind::Outcome, "Familias que venden leche de calidad"),
             ],
-            status: ExecutionStatus::Planned,
+            status: ProjectStatus::Planned,
+            award: Some(AwardReference {
+                number: "DT-CAQ-2013-001".to_owned(),
+                awarded_on: date(2013, 8, 20),
+                formulation_id: 7,
+                call_id: None,
+            }),
             value_chains: Vec::new(),
             funding: vec![
                 FundingLine {
@@ -805,6 +822,10 @@ mod tests {
         assert!(xml.contains("default-currency=\"COP\""));
         assert!(xml.contains("<activity-status code=\"2\"/>"));
         assert!(xml.contains("<activity-status code=\"1\"/>"));
+        assert!(
+            xml.contains("<other-identifier ref=\"DT-CAQ-2013-001\" type=\"A1\"/>"),
+            "the resolution"
+        );
         assert!(xml.contains("<activity-date type=\"1\" iso-date=\"2020-07-18\"/>"));
         assert!(xml.contains("<activity-date type=\"3\" iso-date=\"2024-12-22\"/>"));
         assert!(xml.contains("<description type=\"4\">"));

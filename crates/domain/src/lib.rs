@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod awarded_project;
 pub mod calendar;
 pub mod eligibility;
 pub mod finance;

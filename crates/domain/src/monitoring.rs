@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
+use crate::awarded_project::{AwardReference, ProjectStatus};
 use crate::message::Message;
 use crate::money::Currency;
 use crate::text_enum::text_enum;
@@ -125,7 +126,10 @@ pub struct ProjectCard {
     pub general_objective: String,
     pub specific_objectives: Vec<String>,
     pub results: Vec<ResultArea>,
-    pub status: ExecutionStatus,
+    /// Read from the records (`awarded_project::project_status`).
+    pub status: ProjectStatus,
+    /// The resolution that opened it, when an award did.
+    pub award: Option<AwardReference>,
     pub value_chains: Vec<String>,
     pub funding: Vec<FundingLine>,
     /// Totals by currency: EUR and COP are never added together.

@@ -1540,6 +1540,7 @@ impl Store {
             },
         )
         .await?;
+        crate::projects::open_project_of_award(&txn, actor, &row, &version, &saved).await?;
         let letters = write_award_letters(&txn, actor, &row, &version, &saved).await?;
         txn.commit().await?;
         Ok((award_of(saved), letters))

@@ -17,6 +17,13 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
+use vereda_domain::awarded_project::{
+    self, AwardFigures, AwardReference, HeadsBySex, ProjectStatus, StatusFacts, project_status,
+};
+use vereda_domain::finance::cofinancing::split;
+use vereda_domain::finance::evaluation::evaluate;
+use vereda_domain::finance::formulation::Formulation;
+use vereda_domain::household::Sex;
 use vereda_domain::money::{Currency, Money, totals_by_currency};
 use vereda_domain::monitoring::{
     ExecutionStatus, FundingLine, IndicatorProgress, IndicatorUnit, MeasurementDraft, MeasurementStatus,
@@ -26,8 +33,9 @@ use vereda_domain::monitoring::{
 use vereda_domain::territory::{DaneCode, DepartmentCode};
 
 use crate::entity::{
-    indicator, indicator_measurement, project, project_document, project_funding, project_municipality,
-    project_objective, project_partner, project_result, project_value_chain, user,
+    award, disbursement, formulation, formulation_version, household, indicator, indicator_measurement,
+    indicator_proposal, person, project, project_beneficiary, project_document, project_funding,
+    project_municipality, project_objective, project_partner, project_result, project_value_chain, user,
 };
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::{Message, Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
@@ -138,7 +146,8 @@ pub struct ProjectSummary {
     pub title: String,
     pub period_start: Date,
     pub period_end: Date,
-    pub status: ExecutionStatus,
+    /// Read from the records (`awarded_project::project_status`).
+    pub status: ProjectStatus,
     pub totals: BTreeMap<Currency, Decimal>,
     pub indicators: usize,
     pub value_chains: Vec<String>,
@@ -158,7 +167,7 @@ pub struct ProjectFilter {
     pub department: Option<DepartmentCode>,
     pub pdet_subregion: Option<String>,
     pub value_chain: Option<String>,
-    pub status: Option<ExecutionStatus>,
+    pub status: Option<ProjectStatus>,
     pub funder: Option<String>,
 }
 
@@ -285,11 +294,10 @@ pub struct MeasurementQuery {
     pub indicator_number: Option<i32>,
 }
 
-/// An edit of an indicator's targets, made against the version the officer saw.
+/// An edit of an indicator's status, made against the version the officer saw. Its baseline,
+/// goal and unit change only through an approved proposal (`propose_indicator_change`).
 #[derive(Debug, Clone)]
 pub struct IndicatorEdit {
-    pub baseline: Decimal,
-    pub goal: Decimal,
     pub status: ExecutionStatus,
     pub lock_version: i32,
 }
@@ -314,185 +322,8 @@ fn first_problem(problems: &[vereda_domain::monitoring::FieldProblem]) -> Messag
 impl Store {
     /// Stores a project and its whole results framework in one transaction.
     pub async fn create_project(&self, actor: &Actor, new: NewProject) -> StoreResult<ProjectCard> {
-        if new.period_end < new.period_start {
-            return Err(StoreError::Invalid(
-                Message::new("project-error-period")
-                    .with("code", &new.code)
-                    .with("start", new.period_start)
-                    .with("end", new.period_end),
-            ));
-        }
-        let today = jiff::Zoned::now().date();
         let txn = self.db.begin().await?;
-        let now = DbTimestamp::now();
-        let row = project::ActiveModel {
-            code: Set(new.code.trim().to_owned()),
-            title: Set(new.title.trim().to_owned()),
-            subtitle: Set(new.subtitle.trim().to_owned()),
-            tagline: Set(new.tagline.trim().to_owned()),
-            period_start: Set(DbDate(new.period_start)),
-            period_end: Set(DbDate(new.period_end)),
-            description: Set(new.description.trim().to_owned()),
-            peace_contribution: Set(new.peace_contribution.trim().to_owned()),
-            general_objective: Set(new.general_objective.trim().to_owned()),
-            status: Set(new.status.to_string()),
-            program_id: Set(None),
-            created_at: Set(now),
-            updated_at: Set(Some(now)),
-            ..Default::default()
-        };
-        let stored = audit::insert(&txn, actor, row)
-            .await
-            .map_err(duplicate_or("project", || new.code.clone()))?;
-        for (position, text) in new.specific_objectives.iter().enumerate() {
-            let row = project_objective::ActiveModel {
-                project_id: Set(stored.id),
-                position: Set(position as i32 + 1),
-                text: Set(text.trim().to_owned()),
-                ..Default::default()
-            };
-            audit::insert(&txn, actor, row).await?;
-        }
-        for (position, result) in new.results.iter().enumerate() {
-            if let Some(objective) = result.objective
-                && !(1..=new.specific_objectives.len() as i32).contains(&objective)
-            {
-                return Err(StoreError::Invalid(
-                    Message::new("project-error-objective")
-                        .with("result", position + 1)
-                        .with("objective", objective),
-                ));
-            }
-            let row = project_result::ActiveModel {
-                project_id: Set(stored.id),
-                position: Set(position as i32 + 1),
-                kind: Set(result.kind.to_string()),
-                title: Set(result.title.trim().to_owned()),
-                objective_position: Set(result.objective),
-                ..Default::default()
-            };
-            audit::insert(&txn, actor, row).await?;
-        }
-        let chains: BTreeSet<&str> = new
-            .value_chains
-            .iter()
-            .map(|c| c.trim())
-            .filter(|c| !c.is_empty())
-            .collect();
-        for name in chains {
-            let row = project_value_chain::ActiveModel {
-                project_id: Set(stored.id),
-                name: Set(name.to_owned()),
-            };
-            audit::insert(&txn, actor, row).await?;
-        }
-        for (position, line) in new.funding.iter().enumerate() {
-            if line.amount < Decimal::ZERO {
-                return Err(StoreError::Invalid(
-                    Message::new("project-error-negative_funding")
-                        .with("source", &line.source)
-                        .with("value", line.amount),
-                ));
-            }
-            let row = project_funding::ActiveModel {
-                project_id: Set(stored.id),
-                position: Set(position as i32 + 1),
-                source: Set(line.source.trim().to_owned()),
-                currency: Set(line.currency.to_string()),
-                amount: Set(Dec(line.amount)),
-                ..Default::default()
-            };
-            audit::insert(&txn, actor, row).await?;
-        }
-        for (position, partner) in new.partners.iter().enumerate() {
-            let row = project_partner::ActiveModel {
-                project_id: Set(stored.id),
-                position: Set(position as i32 + 1),
-                name: Set(partner.name.trim().to_owned()),
-                role: Set(partner.role.to_string()),
-                ..Default::default()
-            };
-            audit::insert(&txn, actor, row).await?;
-        }
-        let covered: BTreeSet<DaneCode> = new.municipalities.iter().copied().collect();
-        for code in covered {
-            let row = project_municipality::ActiveModel {
-                project_id: Set(stored.id),
-                dane_code: Set(code.to_string()),
-            };
-            audit::insert(&txn, actor, row).await?;
-        }
-        for item in &new.indicators {
-            validate_targets(item.unit, item.baseline, item.goal)
-                .map_err(|problems| StoreError::Invalid(first_problem(&problems)))?;
-            if let Some(result) = item.result
-                && !(1..=new.results.len() as i32).contains(&result)
-            {
-                return Err(StoreError::Invalid(
-                    Message::new("project-error-indicator_result")
-                        .with("indicator", item.number)
-                        .with("result", result),
-                ));
-            }
-            let latest_approved = item
-                .measurements
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| m.status == MeasurementStatus::Approved)
-                .max_by_key(|(position, m)| (m.measured_on, *position))
-                .map(|(_, m)| m);
-            let row = indicator::ActiveModel {
-                project_id: Set(stored.id),
-                number: Set(item.number),
-                name: Set(item.name.trim().to_owned()),
-                unit: Set(item.unit.to_string()),
-                baseline: Set(Dec(item.baseline)),
-                goal: Set(Dec(item.goal)),
-                higher_is_better: Set(item.higher_is_better),
-                by_sex: Set(item.by_sex),
-                status: Set(item.status.to_string()),
-                featured: Set(item.featured),
-                result_position: Set(item.result),
-                rollup_key: Set(item.rollup_key.clone()),
-                baseline_date: Set(item.baseline_date.map(DbDate)),
-                current_value: Set(latest_approved.map(|m| Dec(m.value))),
-                current_women: Set(latest_approved.and_then(|m| m.value_women.map(Dec))),
-                current_men: Set(latest_approved.and_then(|m| m.value_men.map(Dec))),
-                last_update: Set(latest_approved.map(|m| DbDate(m.measured_on))),
-                lock_version: Set(0),
-                ..Default::default()
-            };
-            let stored_indicator = audit::insert(&txn, actor, row)
-                .await
-                .map_err(duplicate_or("indicator", || {
-                    format!("{} of project {}", item.number, new.code)
-                }))?;
-            for measurement in &item.measurements {
-                let draft = MeasurementDraft {
-                    measured_on: measurement.measured_on,
-                    value: measurement.value,
-                    value_women: measurement.value_women,
-                    value_men: measurement.value_men,
-                };
-                draft
-                    .validate(item.unit, today)
-                    .map_err(|problems| StoreError::Invalid(first_problem(&problems)))?;
-                let row = indicator_measurement::ActiveModel {
-                    indicator_id: Set(stored_indicator.id),
-                    project_id: Set(Some(stored.id)),
-                    measured_on: Set(DbDate(measurement.measured_on)),
-                    value: Set(Dec(measurement.value)),
-                    value_women: Set(measurement.value_women.map(Dec)),
-                    value_men: Set(measurement.value_men.map(Dec)),
-                    source: Set(measurement.source.clone()),
-                    status: Set(measurement.status.to_string()),
-                    submitted_by: Set(measurement.submitted_by.clone()),
-                    created_at: Set(now),
-                    ..Default::default()
-                };
-                audit::insert(&txn, actor, row).await?;
-            }
-        }
+        insert_project(&txn, actor, &new, None).await?;
         txn.commit().await?;
         self.project_card(&new.code)
             .await?
@@ -541,6 +372,8 @@ impl Store {
         for item in indicator::Entity::find().all(&self.db).await? {
             *indicator_counts.entry(item.project_id).or_default() += 1;
         }
+        let awards = award_records(&self.db, &rows).await?;
+        let today = today_in_colombia();
         let mut summaries = Vec::with_capacity(rows.len());
         for p in rows {
             let lines = funding.remove(&p.id).unwrap_or_default();
@@ -560,7 +393,7 @@ impl Store {
             let mut value_chains = chains.remove(&p.id).unwrap_or_default();
             value_chains.sort();
             let summary = ProjectSummary {
-                status: p.status.parse().map_err(|e| corrupt("project", p.id, e))?,
+                status: status_of(&p, &awards, today)?,
                 totals: totals_by_currency(money),
                 indicators: indicator_counts.get(&p.id).copied().unwrap_or(0),
                 value_chains,
@@ -693,6 +526,8 @@ impl Store {
                 |row| row.project_id,
             )
             .await?;
+        let awards = award_records(&self.db, &rows).await?;
+        let today = today_in_colombia();
         let mut cards = Vec::with_capacity(rows.len());
         for p in rows {
             let funding = take(&mut funding, p.id)
@@ -731,7 +566,11 @@ impl Store {
                 .map(indicator_progress)
                 .collect::<StoreResult<Vec<_>>>()?;
             cards.push(ProjectCard {
-                status: p.status.parse().map_err(|e| corrupt("project", p.id, e))?,
+                status: status_of(&p, &awards, today)?,
+                award: p
+                    .award_id
+                    .and_then(|id| awards.get(&id))
+                    .map(|(reference, _)| reference.clone()),
                 specific_objectives: take(&mut objectives, p.id).into_iter().map(|o| o.text).collect(),
                 value_chains: take(&mut chains, p.id).into_iter().map(|c| c.name).collect(),
                 municipalities: take(&mut municipalities, p.id)
@@ -858,7 +697,7 @@ impl Store {
         Ok(row.map(|row| (p, row)))
     }
 
-    /// Changes an indicator's targets and status, refused when somebody else changed it since
+    /// Changes an indicator's status, refused when somebody else changed it since
     /// `edit.lock_version` was read.
     pub async fn update_indicator(
         &self,
@@ -871,16 +710,8 @@ impl Store {
             .indicator_row(code, number)
             .await?
             .ok_or_else(|| not_found_indicator(code, number))?;
-        let unit: IndicatorUnit = before
-            .unit
-            .parse()
-            .map_err(|e| corrupt("indicator", before.id, e))?;
-        validate_targets(unit, edit.baseline, edit.goal)
-            .map_err(|problems| StoreError::Invalid(first_problem(&problems)))?;
         let txn = self.db.begin().await?;
         let update = indicator::Entity::update_many()
-            .col_expr(indicator::Column::Baseline, Expr::value(Dec(edit.baseline)))
-            .col_expr(indicator::Column::Goal, Expr::value(Dec(edit.goal)))
             .col_expr(indicator::Column::Status, Expr::value(edit.status.to_string()))
             .col_expr(indicator::Column::LockVersion, Expr::value(edit.lock_version + 1))
             .filter(indicator::Column::Id.eq(before.id))
@@ -929,8 +760,9 @@ impl Store {
             value_men: Set(draft.value_men.map(Dec)),
             source: Set(submission.source.filter(|s| !s.trim().is_empty())),
             status: Set(MeasurementStatus::Submitted.to_string()),
-            submitted_by: Set(Some(actor.label())),
-            submitted_by_user: Set(actor.user_id()),
+            // The account, never a name (issue 13, invariant 8).
+            submitted_by: Set(None),
+            submitted_by_user: Set(Some(account_of(actor)?)),
             created_at: Set(DbTimestamp::now()),
             evidence_document_id: Set(evidence),
             ..Default::default()
@@ -960,7 +792,7 @@ impl Store {
                 "monitoring-error-already_reviewed",
             )));
         }
-        if actor.user_id().is_some() && before.submitted_by_user == actor.user_id() {
+        if before.submitted_by_user == Some(account_of(actor)?) {
             return Err(StoreError::Forbidden(Message::new(
                 "monitoring-error-own_measurement",
             )));
@@ -1049,7 +881,10 @@ impl Store {
             .into_iter()
             .map(|d| (d.id, document_of(d)))
             .collect();
-        let reviewer_ids: Vec<i32> = rows.iter().filter_map(|m| m.reviewed_by).collect();
+        let reviewer_ids: Vec<i32> = rows
+            .iter()
+            .flat_map(|m| m.reviewed_by.into_iter().chain(m.submitted_by_user))
+            .collect();
         let reviewers: HashMap<i32, String> = user::Entity::find()
             .filter(user::Column::Id.is_in(reviewer_ids))
             .all(&self.db)
@@ -1076,7 +911,10 @@ impl Store {
                     value_women: m.value_women.map(|d| d.0),
                     value_men: m.value_men.map(|d| d.0),
                     source: m.source,
-                    submitted_by: m.submitted_by,
+                    submitted_by: m
+                        .submitted_by_user
+                        .and_then(|id| reviewers.get(&id).cloned())
+                        .or(m.submitted_by),
                     submitted_by_user: m.submitted_by_user,
                     submitted_at: m.created_at.0,
                     reviewed_by: m.reviewed_by.and_then(|id| reviewers.get(&id).cloned()),
@@ -1137,6 +975,262 @@ impl Store {
             .await?;
         Ok(latest.map(|p| p.updated_at.unwrap_or(p.created_at).0))
     }
+}
+
+/// Stores a project and its whole results framework in the caller's transaction: the one path
+/// of the demo loader, an import and an award (`award_id`).
+pub(crate) async fn insert_project(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    new: &NewProject,
+    award_id: Option<i32>,
+) -> StoreResult<project::Model> {
+    if new.period_end < new.period_start {
+        return Err(StoreError::Invalid(
+            Message::new("project-error-period")
+                .with("code", &new.code)
+                .with("start", new.period_start)
+                .with("end", new.period_end),
+        ));
+    }
+    let today = jiff::Zoned::now().date();
+    let now = DbTimestamp::now();
+    let row = project::ActiveModel {
+        code: Set(new.code.trim().to_owned()),
+        title: Set(new.title.trim().to_owned()),
+        subtitle: Set(new.subtitle.trim().to_owned()),
+        tagline: Set(new.tagline.trim().to_owned()),
+        period_start: Set(DbDate(new.period_start)),
+        period_end: Set(DbDate(new.period_end)),
+        description: Set(new.description.trim().to_owned()),
+        peace_contribution: Set(new.peace_contribution.trim().to_owned()),
+        general_objective: Set(new.general_objective.trim().to_owned()),
+        status: Set(new.status.to_string()),
+        program_id: Set(None),
+        award_id: Set(award_id),
+        created_at: Set(now),
+        updated_at: Set(Some(now)),
+        ..Default::default()
+    };
+    let stored = audit::insert(txn, actor, row)
+        .await
+        .map_err(duplicate_or("project", || new.code.clone()))?;
+    for (position, text) in new.specific_objectives.iter().enumerate() {
+        let row = project_objective::ActiveModel {
+            project_id: Set(stored.id),
+            position: Set(position as i32 + 1),
+            text: Set(text.trim().to_owned()),
+            ..Default::default()
+        };
+        audit::insert(txn, actor, row).await?;
+    }
+    for (position, result) in new.results.iter().enumerate() {
+        if let Some(objective) = result.objective
+            && !(1..=new.specific_objectives.len() as i32).contains(&objective)
+        {
+            return Err(StoreError::Invalid(
+                Message::new("project-error-objective")
+                    .with("result", position + 1)
+                    .with("objective", objective),
+            ));
+        }
+        let row = project_result::ActiveModel {
+            project_id: Set(stored.id),
+            position: Set(position as i32 + 1),
+            kind: Set(result.kind.to_string()),
+            title: Set(result.title.trim().to_owned()),
+            objective_position: Set(result.objective),
+            ..Default::default()
+        };
+        audit::insert(txn, actor, row).await?;
+    }
+    let chains: BTreeSet<&str> = new
+        .value_chains
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .collect();
+    for name in chains {
+        let row = project_value_chain::ActiveModel {
+            project_id: Set(stored.id),
+            name: Set(name.to_owned()),
+        };
+        audit::insert(txn, actor, row).await?;
+    }
+    for (position, line) in new.funding.iter().enumerate() {
+        if line.amount < Decimal::ZERO {
+            return Err(StoreError::Invalid(
+                Message::new("project-error-negative_funding")
+                    .with("source", &line.source)
+                    .with("value", line.amount),
+            ));
+        }
+        let row = project_funding::ActiveModel {
+            project_id: Set(stored.id),
+            position: Set(position as i32 + 1),
+            source: Set(line.source.trim().to_owned()),
+            currency: Set(line.currency.to_string()),
+            amount: Set(Dec(line.amount)),
+            ..Default::default()
+        };
+        audit::insert(txn, actor, row).await?;
+    }
+    for (position, partner) in new.partners.iter().enumerate() {
+        let row = project_partner::ActiveModel {
+            project_id: Set(stored.id),
+            position: Set(position as i32 + 1),
+            name: Set(partner.name.trim().to_owned()),
+            role: Set(partner.role.to_string()),
+            ..Default::default()
+        };
+        audit::insert(txn, actor, row).await?;
+    }
+    let covered: BTreeSet<DaneCode> = new.municipalities.iter().copied().collect();
+    for code in covered {
+        let row = project_municipality::ActiveModel {
+            project_id: Set(stored.id),
+            dane_code: Set(code.to_string()),
+        };
+        audit::insert(txn, actor, row).await?;
+    }
+    for item in &new.indicators {
+        validate_targets(item.unit, item.baseline, item.goal)
+            .map_err(|problems| StoreError::Invalid(first_problem(&problems)))?;
+        if let Some(result) = item.result
+            && !(1..=new.results.len() as i32).contains(&result)
+        {
+            return Err(StoreError::Invalid(
+                Message::new("project-error-indicator_result")
+                    .with("indicator", item.number)
+                    .with("result", result),
+            ));
+        }
+        let latest_approved = item
+            .measurements
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.status == MeasurementStatus::Approved)
+            .max_by_key(|(position, m)| (m.measured_on, *position))
+            .map(|(_, m)| m);
+        let row = indicator::ActiveModel {
+            project_id: Set(stored.id),
+            number: Set(item.number),
+            name: Set(item.name.trim().to_owned()),
+            unit: Set(item.unit.to_string()),
+            baseline: Set(Dec(item.baseline)),
+            goal: Set(Dec(item.goal)),
+            higher_is_better: Set(item.higher_is_better),
+            by_sex: Set(item.by_sex),
+            status: Set(item.status.to_string()),
+            featured: Set(item.featured),
+            result_position: Set(item.result),
+            rollup_key: Set(item.rollup_key.clone()),
+            baseline_date: Set(item.baseline_date.map(DbDate)),
+            current_value: Set(latest_approved.map(|m| Dec(m.value))),
+            current_women: Set(latest_approved.and_then(|m| m.value_women.map(Dec))),
+            current_men: Set(latest_approved.and_then(|m| m.value_men.map(Dec))),
+            last_update: Set(latest_approved.map(|m| DbDate(m.measured_on))),
+            lock_version: Set(0),
+            ..Default::default()
+        };
+        let stored_indicator = audit::insert(txn, actor, row)
+            .await
+            .map_err(duplicate_or("indicator", || {
+                format!("{} of project {}", item.number, new.code)
+            }))?;
+        for measurement in &item.measurements {
+            let draft = MeasurementDraft {
+                measured_on: measurement.measured_on,
+                value: measurement.value,
+                value_women: measurement.value_women,
+                value_men: measurement.value_men,
+            };
+            draft
+                .validate(item.unit, today)
+                .map_err(|problems| StoreError::Invalid(first_problem(&problems)))?;
+            let row = indicator_measurement::ActiveModel {
+                indicator_id: Set(stored_indicator.id),
+                project_id: Set(Some(stored.id)),
+                measured_on: Set(DbDate(measurement.measured_on)),
+                value: Set(Dec(measurement.value)),
+                value_women: Set(measurement.value_women.map(Dec)),
+                value_men: Set(measurement.value_men.map(Dec)),
+                source: Set(measurement.source.clone()),
+                status: Set(measurement.status.to_string()),
+                submitted_by: Set(measurement.submitted_by.clone()),
+                created_at: Set(now),
+                ..Default::default()
+            };
+            audit::insert(txn, actor, row).await?;
+        }
+    }
+    Ok(stored)
+}
+
+/// Today in Colombia (UTC-5, no daylight saving): the day a status is read on.
+pub fn today_in_colombia() -> Date {
+    let offset = jiff::tz::Offset::constant(-5);
+    jiff::Timestamp::now().to_zoned(offset.to_time_zone()).date()
+}
+
+/// The award behind each awarded project of `rows`, by award id, and whether it is paid: two
+/// queries whatever the number of rows.
+async fn award_records(
+    db: &impl ConnectionTrait,
+    rows: &[project::Model],
+) -> StoreResult<HashMap<i32, (AwardReference, bool)>> {
+    let ids: Vec<i32> = rows.iter().filter_map(|p| p.award_id).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let awards = award::Entity::find()
+        .filter(award::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    let paid: BTreeSet<i32> = disbursement::Entity::find()
+        .filter(disbursement::Column::FormulationId.is_in(awards.iter().map(|a| a.formulation_id)))
+        .filter(disbursement::Column::PaidOn.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.formulation_id)
+        .collect();
+    let calls: HashMap<i32, Option<i32>> = formulation::Entity::find()
+        .filter(formulation::Column::Id.is_in(awards.iter().map(|a| a.formulation_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f.call_id))
+        .collect();
+    Ok(awards
+        .into_iter()
+        .map(|a| {
+            let reference = AwardReference {
+                number: a.number,
+                awarded_on: a.awarded_on.0,
+                formulation_id: a.formulation_id,
+                call_id: calls.get(&a.formulation_id).copied().flatten(),
+            };
+            (a.id, (reference, paid.contains(&a.formulation_id)))
+        })
+        .collect())
+}
+
+/// A project's status as its records give it on `today`.
+fn status_of(
+    p: &project::Model,
+    awards: &HashMap<i32, (AwardReference, bool)>,
+    today: Date,
+) -> StoreResult<ProjectStatus> {
+    let recorded: ExecutionStatus = p.status.parse().map_err(|e| corrupt("project", p.id, e))?;
+    let award = p.award_id.and_then(|id| awards.get(&id));
+    Ok(project_status(StatusFacts {
+        recorded,
+        awarded: award.is_some(),
+        paid: award.is_some_and(|(_, paid)| *paid),
+        period_end: p.period_end.0,
+        today,
+    }))
 }
 
 /// A roll-up while its indicators are added.
@@ -1307,5 +1401,483 @@ impl Store {
             ))
         });
         Ok(published)
+    }
+}
+
+/// A family of an awarded project, as the staff page lists it (never public).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Beneficiary {
+    /// The family's reference in the formulation.
+    pub external_id: String,
+    /// The household in the register, when registered in a call.
+    pub household_id: Option<i32>,
+    pub head_name: Option<String>,
+    pub head_sex: Option<String>,
+}
+
+static RULES: std::sync::LazyLock<Option<vereda_domain::rules::RuleBook>> =
+    std::sync::LazyLock::new(|| vereda_domain::rules::RuleBook::shipped().ok());
+
+/// Opens the monitored project of an award, in the award's transaction (Art. 27): code, titles,
+/// period, municipality, value chains, funding, the families as beneficiaries and the results
+/// framework that `awarded_project::plan` derives from the awarded version.
+pub(crate) async fn open_project_of_award(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    row: &formulation::Model,
+    version: &formulation_version::Model,
+    saved: &award::Model,
+) -> StoreResult<project::Model> {
+    let content: Formulation =
+        serde_json::from_str(&version.content).map_err(|e| corrupt("formulation version", version.id, e))?;
+    let financial = RULES
+        .as_ref()
+        .and_then(|book| book.get(&version.rule_set_id))
+        .and_then(|set| set.financial.as_ref());
+    let split = financial.and_then(|rules| split(&content, rules).ok());
+    let evaluation = financial.and_then(|rules| evaluate(&content, rules).ok());
+
+    let ids: Vec<String> = content
+        .frame
+        .households
+        .iter()
+        .map(|h| h.id.trim().to_owned())
+        .collect();
+    let mut query = household::Entity::find()
+        .filter(household::Column::ExternalId.is_in(ids.clone()))
+        .filter(household::Column::CallId.is_not_null());
+    if let Some(call_id) = row.call_id {
+        query = query.filter(household::Column::CallId.eq(call_id));
+    }
+    let registered: HashMap<String, i32> = query
+        .order_by_asc(household::Column::Id)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|h| (h.external_id, h.id))
+        .collect();
+    let sexes: HashMap<i32, Sex> = person::Entity::find()
+        .filter(person::Column::HouseholdId.is_in(registered.values().copied()))
+        .filter(person::Column::IsHead.eq(true))
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter_map(|p| Some((p.household_id, p.sex.parse().ok()?)))
+        .collect();
+    let mut heads = HeadsBySex::default();
+    for id in &ids {
+        match registered.get(id).and_then(|h| sexes.get(h)) {
+            Some(Sex::Female) => heads.women += 1,
+            Some(Sex::Male) => heads.men += 1,
+            _ => heads.unknown += 1,
+        }
+    }
+    let figures = AwardFigures {
+        awarded_on: saved.awarded_on.0,
+        institute_contribution: saved.institute_contribution.0,
+        counterpart: saved.counterpart.0,
+    };
+    let plan = awarded_project::plan(
+        &content,
+        figures,
+        split.as_ref(),
+        evaluation.as_ref().map(|e| &e.family_income),
+        heads,
+    );
+    let general = &content.frame.components.general;
+    let or_title = |text: &str| {
+        if text.trim().is_empty() {
+            content.frame.title.clone()
+        } else {
+            text.trim().to_owned()
+        }
+    };
+    let new = NewProject {
+        code: row.code.clone(),
+        title: content.frame.title.clone(),
+        subtitle: general.project_type.trim().to_owned(),
+        tagline: String::new(),
+        period_start: plan.period_start,
+        period_end: plan.period_end,
+        description: or_title(&general.activity_description),
+        peace_contribution: String::new(),
+        general_objective: or_title(&content.frame.components.social.benefits),
+        status: ExecutionStatus::Planned,
+        specific_objectives: Vec::new(),
+        results: plan
+            .results
+            .iter()
+            .map(|r| NewResult {
+                kind: r.kind,
+                title: r.title.clone(),
+                objective: None,
+            })
+            .collect(),
+        value_chains: plan.value_chains.clone(),
+        funding: plan
+            .funding
+            .iter()
+            .map(|f| NewFunding {
+                source: f.source.clone(),
+                currency: f.currency,
+                amount: f.amount,
+            })
+            .collect(),
+        partners: Vec::new(),
+        municipalities: DaneCode::parse(content.frame.municipality.trim())
+            .map(|code| vec![code])
+            .unwrap_or_default(),
+        indicators: plan
+            .indicators
+            .iter()
+            .map(|i| NewIndicator {
+                number: i.number,
+                name: i.name.clone(),
+                unit: i.unit,
+                baseline: i.baseline,
+                baseline_date: Some(plan.period_start),
+                goal: i.goal,
+                higher_is_better: true,
+                by_sex: i.by_sex,
+                status: ExecutionStatus::Planned,
+                featured: true,
+                result: Some(i.result),
+                rollup_key: i.rollup_key.clone(),
+                measurements: Vec::new(),
+            })
+            .collect(),
+    };
+    let stored = insert_project(txn, actor, &new, Some(saved.id)).await?;
+    let mut seen = BTreeSet::new();
+    for id in ids {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let row = project_beneficiary::ActiveModel {
+            project_id: Set(stored.id),
+            household_id: Set(registered.get(&id).copied()),
+            external_id: Set(id),
+            ..Default::default()
+        };
+        audit::insert(txn, actor, row).await?;
+    }
+    Ok(stored)
+}
+
+impl Store {
+    /// The families of an awarded project, with their head (staff only: never public).
+    pub async fn project_beneficiaries(&self, code: &str) -> StoreResult<Vec<Beneficiary>> {
+        let Some(p) = project::Entity::find()
+            .filter(project::Column::Code.eq(code))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        let rows = project_beneficiary::Entity::find()
+            .filter(project_beneficiary::Column::ProjectId.eq(p.id))
+            .order_by_asc(project_beneficiary::Column::ExternalId)
+            .all(&self.db)
+            .await?;
+        let heads: HashMap<i32, person::Model> = person::Entity::find()
+            .filter(person::Column::HouseholdId.is_in(rows.iter().filter_map(|b| b.household_id)))
+            .filter(person::Column::IsHead.eq(true))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.household_id, p))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|b| {
+                let head = b.household_id.and_then(|h| heads.get(&h));
+                Beneficiary {
+                    head_name: head.map(|p| format!("{} {}", p.first_name, p.last_name)),
+                    head_sex: head.map(|p| p.sex.clone()),
+                    external_id: b.external_id,
+                    household_id: b.household_id,
+                }
+            })
+            .collect())
+    }
+
+    /// The code of the project an award opened for a formulation, if any.
+    pub async fn project_of_formulation(&self, formulation_id: i32) -> StoreResult<Option<String>> {
+        let Some(awarded) = award::Entity::find()
+            .filter(award::Column::FormulationId.eq(formulation_id))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(project::Entity::find()
+            .filter(project::Column::AwardId.eq(awarded.id))
+            .one(&self.db)
+            .await?
+            .map(|p| p.code))
+    }
+}
+
+/// A change of a published indicator's baseline, goal or unit, as an officer files it against
+/// the indicator's version they read.
+#[derive(Debug, Clone)]
+pub struct IndicatorProposalDraft {
+    pub baseline: Decimal,
+    pub goal: Decimal,
+    pub unit: IndicatorUnit,
+    pub reason: String,
+    pub lock_version: i32,
+}
+
+/// A proposal with its indicator's figures now and as proposed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndicatorProposal {
+    pub id: i32,
+    pub project_code: String,
+    pub indicator_number: i32,
+    pub indicator_name: String,
+    pub current_baseline: Decimal,
+    pub current_goal: Decimal,
+    pub current_unit: IndicatorUnit,
+    pub baseline: Decimal,
+    pub goal: Decimal,
+    pub unit: IndicatorUnit,
+    pub reason: String,
+    /// submitted, approved or returned, as a measurement.
+    pub status: MeasurementStatus,
+    /// The submitting account (its e-mail is read from `users`).
+    pub submitted_by: i32,
+    pub submitted_by_email: Option<String>,
+    pub submitted_at: jiff::Timestamp,
+    pub reviewed_by_email: Option<String>,
+    pub reviewed_at: Option<jiff::Timestamp>,
+    pub review_comment: Option<String>,
+}
+
+/// Which proposals to list.
+#[derive(Debug, Clone, Default)]
+pub struct ProposalQuery {
+    pub status: Option<MeasurementStatus>,
+    pub project_code: Option<String>,
+}
+
+/// Four eyes (issue 13, invariant 8): a reviewable record is submitted and reviewed by
+/// accounts, never by a process or a name.
+fn account_of(actor: &Actor) -> StoreResult<i32> {
+    actor
+        .user_id()
+        .ok_or_else(|| StoreError::Forbidden(Message::new("monitoring-error-account_required")))
+}
+
+impl Store {
+    /// Files a change of an indicator's baseline, goal or unit; the published figure stays as
+    /// it is until another account approves it.
+    pub async fn propose_indicator_change(
+        &self,
+        actor: &Actor,
+        code: &str,
+        number: i32,
+        draft: IndicatorProposalDraft,
+    ) -> StoreResult<i32> {
+        let submitter = account_of(actor)?;
+        validate_targets(draft.unit, draft.baseline, draft.goal)
+            .map_err(|problems| StoreError::Invalid(first_problem(&problems)))?;
+        let reason = draft.reason.trim().to_owned();
+        if reason.is_empty() {
+            return Err(StoreError::Invalid(Message::new(
+                "monitoring-error-proposal_reason_required",
+            )));
+        }
+        let txn = self.db.begin().await?;
+        let p = project::Entity::find()
+            .filter(project::Column::Code.eq(code))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found_indicator(code, number))?;
+        let item = indicator::Entity::find()
+            .filter(indicator::Column::ProjectId.eq(p.id))
+            .filter(indicator::Column::Number.eq(number))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found_indicator(code, number))?;
+        if item.lock_version != draft.lock_version {
+            return Err(StoreError::Conflict(Message::new(
+                "monitoring-error-changed_meanwhile",
+            )));
+        }
+        if item.baseline.0 == draft.baseline && item.goal.0 == draft.goal && item.unit == draft.unit.as_str()
+        {
+            return Err(StoreError::Invalid(Message::new(
+                "monitoring-error-proposal_unchanged",
+            )));
+        }
+        let row = indicator_proposal::ActiveModel {
+            indicator_id: Set(item.id),
+            project_id: Set(p.id),
+            baseline: Set(Dec(draft.baseline)),
+            goal: Set(Dec(draft.goal)),
+            unit: Set(draft.unit.to_string()),
+            reason: Set(reason),
+            status: Set(MeasurementStatus::Submitted.to_string()),
+            lock_version_seen: Set(draft.lock_version),
+            submitted_by: Set(submitter),
+            submitted_at: Set(DbTimestamp::now()),
+            ..Default::default()
+        };
+        let stored = audit::insert(&txn, actor, row).await?;
+        txn.commit().await?;
+        Ok(stored.id)
+    }
+
+    /// Approves (the indicator takes the proposed figures) or returns a proposal. Its submitter
+    /// may not review it; a proposal is reviewed once; an indicator changed since the proposal
+    /// was made is a conflict.
+    pub async fn review_indicator_proposal(&self, actor: &Actor, id: i32, review: Review) -> StoreResult<()> {
+        let reviewer = account_of(actor)?;
+        let txn = self.db.begin().await?;
+        let before = indicator_proposal::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "indicator proposal",
+                id: id.to_string(),
+            })?;
+        if before.status != MeasurementStatus::Submitted.as_str() {
+            return Err(StoreError::Conflict(Message::new(
+                "monitoring-error-proposal_reviewed",
+            )));
+        }
+        if before.submitted_by == reviewer {
+            return Err(StoreError::Forbidden(Message::new(
+                "monitoring-error-own_proposal",
+            )));
+        }
+        let (new_status, comment) = match review {
+            Review::Approve => (MeasurementStatus::Approved, None),
+            Review::Return { comment } => {
+                let comment = comment.trim().to_owned();
+                if comment.is_empty() {
+                    return Err(StoreError::Invalid(Message::new(
+                        "monitoring-error-comment_required",
+                    )));
+                }
+                (MeasurementStatus::Returned, Some(comment))
+            }
+        };
+        let update = indicator_proposal::Entity::update_many()
+            .col_expr(
+                indicator_proposal::Column::Status,
+                Expr::value(new_status.to_string()),
+            )
+            .col_expr(indicator_proposal::Column::ReviewedBy, Expr::value(reviewer))
+            .col_expr(
+                indicator_proposal::Column::ReviewedAt,
+                Expr::value(DbTimestamp::now()),
+            )
+            .col_expr(indicator_proposal::Column::ReviewComment, Expr::value(comment))
+            .filter(indicator_proposal::Column::Id.eq(id))
+            .filter(indicator_proposal::Column::Status.eq(MeasurementStatus::Submitted.as_str()));
+        audit::conditional_update(&txn, actor, update, &before, id, || {
+            StoreError::Conflict(Message::new("monitoring-error-proposal_reviewed"))
+        })
+        .await?;
+        if new_status == MeasurementStatus::Approved {
+            let item = indicator::Entity::find_by_id(before.indicator_id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| corrupt("indicator proposal", id, "its indicator is gone"))?;
+            let update = indicator::Entity::update_many()
+                .col_expr(indicator::Column::Baseline, Expr::value(before.baseline))
+                .col_expr(indicator::Column::Goal, Expr::value(before.goal))
+                .col_expr(indicator::Column::Unit, Expr::value(before.unit.clone()))
+                .col_expr(
+                    indicator::Column::LockVersion,
+                    Expr::value(before.lock_version_seen + 1),
+                )
+                .filter(indicator::Column::Id.eq(item.id))
+                .filter(indicator::Column::LockVersion.eq(before.lock_version_seen));
+            audit::conditional_update(&txn, actor, update, &item, item.id, || {
+                StoreError::Conflict(Message::new("monitoring-error-changed_meanwhile"))
+            })
+            .await?;
+            touch_project(&txn, before.project_id).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Proposals with their indicator's figures, newest first.
+    pub async fn indicator_proposals(&self, query: &ProposalQuery) -> StoreResult<Vec<IndicatorProposal>> {
+        let mut projects = project::Entity::find();
+        if let Some(code) = &query.project_code {
+            projects = projects.filter(project::Column::Code.eq(code.as_str()));
+        }
+        let projects: HashMap<i32, String> = projects
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.code))
+            .collect();
+        let mut select = indicator_proposal::Entity::find()
+            .filter(indicator_proposal::Column::ProjectId.is_in(projects.keys().copied()))
+            .order_by_desc(indicator_proposal::Column::Id);
+        if let Some(status) = query.status {
+            select = select.filter(indicator_proposal::Column::Status.eq(status.as_str()));
+        }
+        let rows = select.all(&self.db).await?;
+        let indicators: HashMap<i32, indicator::Model> = indicator::Entity::find()
+            .filter(indicator::Column::Id.is_in(rows.iter().map(|r| r.indicator_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i))
+            .collect();
+        let accounts: HashMap<i32, String> = user::Entity::find()
+            .filter(
+                user::Column::Id.is_in(
+                    rows.iter()
+                        .flat_map(|r| std::iter::once(r.submitted_by).chain(r.reviewed_by)),
+                ),
+            )
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.email))
+            .collect();
+        rows.into_iter()
+            .filter_map(|r| {
+                let item = indicators.get(&r.indicator_id)?;
+                let code = projects.get(&r.project_id)?;
+                Some((r, item, code))
+            })
+            .map(|(r, item, code)| {
+                Ok(IndicatorProposal {
+                    project_code: code.clone(),
+                    indicator_number: item.number,
+                    indicator_name: item.name.clone(),
+                    current_baseline: item.baseline.0,
+                    current_goal: item.goal.0,
+                    current_unit: item.unit.parse().map_err(|e| corrupt("indicator", item.id, e))?,
+                    baseline: r.baseline.0,
+                    goal: r.goal.0,
+                    unit: r
+                        .unit
+                        .parse()
+                        .map_err(|e| corrupt("indicator proposal", r.id, e))?,
+                    status: r
+                        .status
+                        .parse()
+                        .map_err(|e| corrupt("indicator proposal", r.id, e))?,
+                    submitted_by_email: accounts.get(&r.submitted_by).cloned(),
+                    reviewed_by_email: r.reviewed_by.and_then(|id| accounts.get(&id).cloned()),
+                    submitted_by: r.submitted_by,
+                    submitted_at: r.submitted_at.0,
+                    reviewed_at: r.reviewed_at.map(|t| t.0),
+                    review_comment: r.review_comment,
+                    reason: r.reason,
+                    id: r.id,
+                })
+            })
+            .collect()
     }
 }

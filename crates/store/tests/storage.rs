@@ -24,6 +24,8 @@ fn requirements(message: &Message) -> Vec<String> {
         _ => Vec::new(),
     }
 }
+use vereda_domain::awarded_project::ProjectStatus;
+use vereda_domain::monitoring::{ExecutionStatus, IndicatorUnit};
 use vereda_store::accounts::{LoginError, NewAccount};
 use vereda_store::audit::AuditQuery;
 use vereda_store::formulations::{FormulationQuery, FormulationStatus, NewFormulationDraft, SaveOutcome};
@@ -33,7 +35,8 @@ use vereda_store::procedure::{
 };
 use vereda_store::programs::NewCall;
 use vereda_store::projects::{
-    IndicatorEdit, MeasurementQuery, MeasurementSubmission, ProjectFilter, ProjectSummary, Review,
+    IndicatorEdit, IndicatorProposalDraft, MeasurementQuery, MeasurementSubmission, ProjectFilter,
+    ProjectSummary, ProposalQuery, Review,
 };
 use vereda_store::screening::{
     CompletedRun, NewScreeningResult, NewScreeningRun, ResultQuery, RunError, RunInput, RunProgress,
@@ -1430,11 +1433,17 @@ storage_suite! {
         }
         let item = store.indicator_for_edit(code, 3).await.expect("read").expect("indicator");
         let zero_goal = store
-            .update_indicator(
+            .propose_indicator_change(
                 &officer,
                 code,
                 3,
-                IndicatorEdit { baseline: dec!(0), goal: dec!(0), status: item.progress.status, lock_version: item.lock_version },
+                IndicatorProposalDraft {
+                    baseline: dec!(0),
+                    goal: dec!(0),
+                    unit: item.progress.unit,
+                    reason: "Meta revisada".into(),
+                    lock_version: item.lock_version,
+                },
             )
             .await;
         assert!(matches!(zero_goal, Err(StoreError::Invalid(_))), "{zero_goal:?}");
@@ -1449,19 +1458,14 @@ storage_suite! {
         let ana = Actor::User { id: 101, email: "ana@vereda.test".into() };
         let luis = Actor::User { id: 102, email: "luis@vereda.test".into() };
         let seen = store.indicator_for_edit(code, 3).await.expect("read").expect("indicator");
-        let edit = |goal: Decimal| IndicatorEdit {
-            baseline: dec!(0),
-            goal,
-            status: seen.progress.status,
-            lock_version: seen.lock_version,
-        };
-        let saved = store.update_indicator(&ana, code, 3, edit(dec!(100))).await.expect("first edit");
+        let edit = |status: ExecutionStatus| IndicatorEdit { status, lock_version: seen.lock_version };
+        let saved = store.update_indicator(&ana, code, 3, edit(ExecutionStatus::Achieved)).await.expect("first edit");
         assert_eq!(saved.lock_version, seen.lock_version + 1);
-        let late = store.update_indicator(&luis, code, 3, edit(dec!(120))).await;
+        let late = store.update_indicator(&luis, code, 3, edit(ExecutionStatus::Closed)).await;
         assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
         let now = store.indicator_for_edit(code, 3).await.expect("read").expect("indicator");
-        assert_eq!(now.progress.goal, dec!(100));
-        assert_eq!(now.progress.advance_percent, Some(13), "13.2 of 100");
+        assert_eq!(now.progress.status, ExecutionStatus::Achieved);
+        assert_eq!(now.progress.goal, seen.progress.goal, "a status edit leaves the published figures");
     }
 
     async fn the_portfolio_filters_and_rolls_up_indicators(store: &Store) {
@@ -1477,7 +1481,7 @@ storage_suite! {
             ["PDR-2013-NAR-002", "PDR-2013-PUT-003", "T06.60,61,62"]
         );
         let closed = ProjectFilter {
-            status: Some(vereda_domain::monitoring::ExecutionStatus::Closed),
+            status: Some(vereda_domain::awarded_project::ProjectStatus::Closed),
             funder: Some("Alcaldía de Puerto Asís".into()),
             ..ProjectFilter::default()
         };
@@ -1999,6 +2003,124 @@ storage_suite! {
         assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
         assert_eq!(store.procedure_state(first).await.expect("state"), ProcedureState::Awarded);
         assert_eq!(store.award_of(first).await.expect("read"), Some(a1));
+    }
+
+    async fn the_award_opens_the_monitored_project(store: &Store) {
+        let p = Procedure::new(store).await;
+        let id = p.viable_and_signed("CAC-P").await;
+        let today = vereda_store::projects::today_in_colombia();
+        let new_award = NewAward { awarded_on: today, ..award("CAQ") };
+        let (awarded, _) = store.award(&p.director, id, new_award).await.expect("award");
+        assert_eq!(store.project_of_formulation(id).await.expect("read").as_deref(), Some("CAC-P"));
+
+        let card = store.project_card("CAC-P").await.expect("read").expect("the project is open");
+        assert_eq!(card.status, ProjectStatus::Awarded);
+        let reference = card.award.as_ref().expect("its resolution");
+        assert_eq!((reference.number.as_str(), reference.awarded_on, reference.formulation_id), (awarded.number.as_str(), today, id));
+        assert_eq!(card.period_start, today);
+        assert_eq!(card.municipalities, ["52835"]);
+        let funding: Vec<(&str, Decimal)> = card.funding.iter().map(|f| (f.source.as_str(), f.amount)).collect();
+        assert_eq!(funding[0], ("Aporte del instituto", awarded.institute_contribution));
+        assert_eq!(
+            funding.iter().map(|(_, a)| *a).sum::<Decimal>(),
+            awarded.institute_contribution + awarded.counterpart,
+            "the institute and the counterpart"
+        );
+        assert!(funding.iter().any(|(source, _)| *source == "Alcaldía de Tumaco"), "{funding:?}");
+        let families = &card.indicators[0];
+        assert_eq!((families.goal, families.baseline, families.unit), (dec!(10), dec!(0), IndicatorUnit::Number));
+        assert!(families.by_sex, "every head's sex is in the register");
+        assert!(card.indicators.iter().any(|i| i.unit == IndicatorUnit::Hectares && i.goal == dec!(120)));
+        assert!(card.indicators.iter().any(|i| i.unit == IndicatorUnit::Cop), "income per family");
+        let beneficiaries = store.project_beneficiaries("CAC-P").await.expect("beneficiaries");
+        assert_eq!(beneficiaries.len(), 10);
+        assert!(beneficiaries.iter().all(|b| b.household_id.is_some()), "every family is a household of the call");
+        assert_eq!(beneficiaries[0].external_id, "TUM-001");
+        assert_eq!(beneficiaries[0].head_name.as_deref(), Some("Familia TUM-001"));
+        let listed = store.projects(&ProjectFilter { status: Some(ProjectStatus::Awarded), ..ProjectFilter::default() }).await.expect("list");
+        assert_eq!(listed.iter().map(|s| s.code.as_str()).collect::<Vec<_>>(), ["CAC-P"]);
+
+        // Paid: in execution.
+        store
+            .record_disbursement_evidence(&p.officer, id, Some("Cuenta 123-45 Banco Agrario, firma conjunta"), None, 0)
+            .await
+            .expect("account");
+        let checklist = store.disbursement_checklist(id).await.expect("checklist");
+        store
+            .record_disbursement_evidence(&p.director, id, None, Some("Póliza 77 aprobada"), checklist.lock_version)
+            .await
+            .expect("policy");
+        store.disburse(&p.payer, id, today).await.expect("paid");
+        let card = store.project_card("CAC-P").await.expect("read").expect("card");
+        assert_eq!(card.status, ProjectStatus::InExecution);
+    }
+
+    async fn a_project_whose_period_is_over_reads_as_ended(store: &Store) {
+        let p = Procedure::new(store).await;
+        let id = p.viable_and_signed("CAC-E").await;
+        store.award(&p.director, id, award("CAQ")).await.expect("award");
+        let card = store.project_card("CAC-E").await.expect("read").expect("card");
+        assert_eq!((card.period_start, card.period_end), (jiff::civil::date(2013, 10, 15), jiff::civil::date(2015, 10, 14)));
+        assert_eq!(card.status, ProjectStatus::Ended, "awarded in 2013 for 24 months");
+        demo::seed(store).await.expect("seed");
+        let seeded = store.project_card(demo::DEMO_PROJECT_CODE).await.expect("read").expect("card");
+        assert_eq!(seeded.status, ProjectStatus::Ended, "the seed's project ended in December 2024");
+        assert_eq!(seeded.award, None);
+        let in_execution = ProjectFilter { status: Some(ProjectStatus::InExecution), ..ProjectFilter::default() };
+        for summary in store.projects(&in_execution).await.expect("list") {
+            assert!(summary.period_end >= vereda_store::projects::today_in_colombia(), "{} is past its end", summary.code);
+        }
+    }
+
+    async fn an_indicator_change_waits_for_another_account(store: &Store) {
+        demo::seed(store).await.expect("seed");
+        let code = demo::DEMO_PROJECT_CODE;
+        let ana = store.create_account(&admin(), account("ana@vereda.test", Role::ProgramOfficer)).await.expect("ana").actor();
+        let luis = store.create_account(&admin(), account("luis@vereda.test", Role::ProgramOfficer)).await.expect("luis").actor();
+        let seen = store.indicator_for_edit(code, 3).await.expect("read").expect("indicator");
+        let draft = |goal: Decimal, lock_version: i32| IndicatorProposalDraft {
+            baseline: seen.progress.baseline,
+            goal,
+            unit: seen.progress.unit,
+            reason: "Meta ajustada al diseño final".into(),
+            lock_version,
+        };
+        let system = store.propose_indicator_change(&Actor::system("import"), code, 3, draft(dec!(26.4), seen.lock_version)).await;
+        assert!(matches!(&system, Err(StoreError::Forbidden(m)) if m.code() == "monitoring-error-account_required"), "{system:?}");
+        let id = store.propose_indicator_change(&ana, code, 3, draft(dec!(26.4), seen.lock_version)).await.expect("proposed");
+        let card = store.project_card(code).await.expect("read").expect("card");
+        assert_eq!((card.indicators[2].goal, card.indicators[2].advance_percent), (seen.progress.goal, seen.progress.advance_percent), "nothing published changes yet");
+
+        let own = store.review_indicator_proposal(&ana, id, Review::Approve).await;
+        assert!(matches!(&own, Err(StoreError::Forbidden(m)) if m.code() == "monitoring-error-own_proposal"), "{own:?}");
+        let by_process = store.review_indicator_proposal(&Actor::system("job"), id, Review::Approve).await;
+        assert!(matches!(by_process, Err(StoreError::Forbidden(_))), "{by_process:?}");
+        let pending = store.indicator_proposals(&ProposalQuery { status: Some(vereda_domain::monitoring::MeasurementStatus::Submitted), ..ProposalQuery::default() }).await.expect("pending");
+        assert_eq!(pending.len(), 1);
+        assert_eq!((pending[0].submitted_by_email.as_deref(), pending[0].goal, pending[0].current_goal), (Some("ana@vereda.test"), dec!(26.4), seen.progress.goal));
+
+        store.review_indicator_proposal(&luis, id, Review::Approve).await.expect("approved by another account");
+        let card = store.project_card(code).await.expect("read").expect("card");
+        assert_eq!((card.indicators[2].goal, card.indicators[2].advance_percent), (dec!(26.4), Some(50)), "13.2 of 26.4");
+        let again = store.review_indicator_proposal(&luis, id, Review::Approve).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+
+        // A proposal made against an older version conflicts, at filing or at approval.
+        let stale = store.propose_indicator_change(&ana, code, 3, draft(dec!(30), seen.lock_version)).await;
+        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+        let now = store.indicator_for_edit(code, 3).await.expect("read").expect("indicator");
+        let first = store.propose_indicator_change(&ana, code, 3, draft(dec!(30), now.lock_version)).await.expect("first");
+        let second = store.propose_indicator_change(&luis, code, 3, draft(dec!(40), now.lock_version)).await.expect("second");
+        store.review_indicator_proposal(&luis, first, Review::Approve).await.expect("first approved");
+        let late = store.review_indicator_proposal(&ana, second, Review::Approve).await;
+        assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+        let returned = store.review_indicator_proposal(&ana, second, Review::Return { comment: "Ya cambió".into() }).await;
+        assert!(returned.is_ok(), "{returned:?}");
+        let audit = store
+            .audit_entries(&AuditQuery { entity: Some("indicator_proposals".into()), limit: 100, ..AuditQuery::default() })
+            .await
+            .expect("audit");
+        assert!(audit.iter().any(|e| e.entity_id == id.to_string() && e.action == AuditAction::Update));
     }
 
     async fn a_households_contact_is_stored_and_a_bad_email_refused(store: &Store) {

@@ -257,6 +257,8 @@ pub async fn award(
     };
     let actor = account.actor();
     let (award, letters) = state.store.award(&actor, id, new).await?;
+    // The award opened a project: the public pages show it at once.
+    state.public_pages.clear();
     // By SMTP or to the outbox; a failed delivery is recorded on the letter, not undone.
     state.outbox.dispatch(&state.store, &actor, letters).await;
     Ok(award)
@@ -323,7 +325,10 @@ pub async fn disburse(
     id: i32,
     paid_on: Date,
 ) -> Result<Checklist, AppError> {
-    Ok(state.store.disburse(&account.actor(), id, paid_on).await?)
+    let checklist = state.store.disburse(&account.actor(), id, paid_on).await?;
+    // The payment puts the project in execution on the public pages.
+    state.public_pages.clear();
+    Ok(checklist)
 }
 
 // ---- The committee ---------------------------------------------------------------------------

@@ -264,8 +264,9 @@ async fn an_officer_logs_in_sees_the_workspace_and_logs_out() {
             .contains("Su rol no permite esta acción.")
     );
 
+    // The click returns before the next page has loaded: wait for it.
     click(&client, Locator::Id("logout")).await;
-    assert!(client.find(Locator::Id("login-link")).await.is_ok(), "logged out");
+    wait_for(&client, "#login-link").await;
     client.goto(&format!("{base}/personal")).await.expect("staff");
     assert!(
         client
@@ -1337,6 +1338,120 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     }
     assert_eq!(text_of(&client, "#procedure-state").await, "Desembolsado");
 
+    // 7. The award opened the monitored project: the procedure links it, and it is in
+    // execution once paid.
+    let link = wait_long(&client, "#project-link").await;
+    let project = link
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("the project's path");
+    let code = project.rsplit('/').next().expect("its code").to_owned();
+    client.goto(&format!("{base}{project}")).await.expect("project");
+    wait_long(&client, "#project-award").await;
+    assert_eq!(text_of(&client, "#project-status").await, "En ejecución");
+    assert!(text_of(&client, "#project-award").await.contains("DT-NAR-"));
+    assert!(
+        client.find(Locator::Id("procedure-link")).await.is_ok(),
+        "the project links back to its procedure"
+    );
+
+    // 8. The officer submits a measurement of its first indicator (families benefited).
+    let indicator = format!("{project}/indicadores/1");
+    client
+        .goto(&format!("{base}{indicator}"))
+        .await
+        .expect("indicator");
+    wait_long(&client, "#measurement-form").await;
+    let measured_on = days_ago(&client, 2).await;
+    set_value(&client, "measured_on", &measured_on).await;
+    type_into(&client, "value", "12").await;
+    type_into(&client, "source", "Actas de entrega de insumos").await;
+    click(&client, Locator::Id("submit-measurement")).await;
+    wait_for_url_long(&client, |url| url.ends_with("?hecho=medicion")).await;
+    wait_long(&client, "#history").await;
+    log_out(&client).await;
+
+    // 9. Another account, the program officer, approves it.
+    log_in_at(
+        &client,
+        &base,
+        "/personal/mediciones",
+        "program.officer@vereda.test",
+    )
+    .await;
+    let id = pending_measurement_id(&client, &format!("{code} · 1.")).await;
+    click(&client, Locator::Id(&format!("approve-{id}"))).await;
+    wait_for_url_long(&client, |url| url.ends_with("?hecho=aprobada")).await;
+    log_out(&client).await;
+
+    // 10. The public card shows it with the resolution; the open data and IATI have it.
+    client
+        .goto(&format!("{base}/proyectos/{code}"))
+        .await
+        .expect("public card");
+    wait_long(&client, "#indicator-1 td.current").await;
+    let current = text_of(&client, "#indicator-1 td.current").await;
+    assert!(current.starts_with("12"), "{current}");
+    assert!(text_of(&client, "#project-award").await.contains("DT-NAR-"));
+    let csv = fetched_text(&client, "/api/v1/open-data/measurements.csv").await;
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with(&format!("{code},1,{measured_on}"))),
+        "{csv}"
+    );
+    let projects_csv = fetched_text(&client, "/api/v1/open-data/projects.csv").await;
+    assert!(
+        projects_csv.lines().any(|l| l.starts_with(&code)),
+        "{projects_csv}"
+    );
+    let iati = fetched_text(&client, "/api/v1/open-data/iati-activities.xml").await;
+    assert!(
+        iati.contains(&code) && iati.contains("<other-identifier ref=\"DT-NAR-"),
+        "the IATI activity"
+    );
+
     client.close().await.expect("close");
     let _ = stop.send(());
+}
+
+/// An element, waiting up to 60 s: a slow machine may take long to load a page after a click.
+async fn wait_long(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("waited 60 s for {css}: {e}"))
+}
+
+/// The page's URL once `expected` holds and the page has loaded (its footer), up to 60 s.
+async fn wait_for_url_long(client: &Client, expected: impl Fn(&str) -> bool) -> String {
+    let mut url = String::new();
+    for _ in 0..600 {
+        url = client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        if expected(&url) && client.find(Locator::Css("footer")).await.is_ok() {
+            return url;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser stayed at {url}: {}", text_of(client, "main").await);
+}
+
+/// The body of a GET made by the page.
+async fn fetched_text(client: &Client, path: &str) -> String {
+    client
+        .execute(
+            "return fetch(arguments[0]).then(r => r.text());",
+            vec![serde_json::json!(path)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("fetch {path}: {e}"))
+        .as_str()
+        .expect("a body")
+        .to_owned()
 }

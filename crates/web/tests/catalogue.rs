@@ -51,6 +51,11 @@ fn every_value_of_every_enumeration_shown_in_words_is_in_both_catalogues() {
     ids.extend(family("preparation-kind-", PreparationKind::ALL));
     ids.extend(IndicatorUnit::ALL.iter().map(|u| u.message_id()));
     ids.extend(family("status-", ExecutionStatus::ALL));
+    ids.extend(
+        vereda_domain::awarded_project::ProjectStatus::ALL
+            .iter()
+            .map(|s| s.message_id()),
+    );
     ids.extend(family("measurement_status-", MeasurementStatus::ALL));
     ids.extend(family("result_kind-", ResultKind::ALL));
     ids.extend(ErrorCode::ALL.iter().map(|c| format!("error-{}", c.name())));

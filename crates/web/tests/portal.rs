@@ -106,9 +106,7 @@ async fn the_portfolio_filters_and_rolls_up_across_projects() {
     assert!(putumayo.body.contains("PDR-2013-PUT-003"));
     assert!(putumayo.body.contains("T06.60,61,62"));
     assert!(!putumayo.body.contains("PDR-2013-CAQ-001"));
-    let dairy = client
-        .get("/proyectos?cadena=L%C3%A1cteos&estado=in_execution")
-        .await;
+    let dairy = client.get("/proyectos?cadena=L%C3%A1cteos&estado=ended").await;
     assert_eq!(dairy.body.matches("<li class=\"card\">").count(), 2);
     let funder = client
         .get("/proyectos?financiador=Alcald%C3%ADa+de+Puerto+As%C3%ADs")

@@ -56,6 +56,7 @@ const SPANISH_WORDS: &[&str] = &[
     "predios",
     "preparacion",
     "procedimiento",
+    "propuestas",
     "proyectos",
     "radicar",
     "resolucion.pdf",

@@ -24,6 +24,8 @@ pub struct Model {
     pub program_id: Option<i32>,
     pub created_at: DbTimestamp,
     pub updated_at: Option<DbTimestamp>,
+    /// The award that opened it, if one did.
+    pub award_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

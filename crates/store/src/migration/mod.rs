@@ -17,6 +17,7 @@ mod m20261121_000009_committee;
 mod m20261121_000010_parcels;
 mod m20261121_000011_correspondence;
 mod m20261205_000012_award_amounts;
+mod m20261205_000013_award_opens_project;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000010_parcels::Migration),
             Box::new(m20261121_000011_correspondence::Migration),
             Box::new(m20261205_000012_award_amounts::Migration),
+            Box::new(m20261205_000013_award_opens_project::Migration),
         ]
     }
 }

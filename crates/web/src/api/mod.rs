@@ -21,6 +21,7 @@ use crate::error::{AppError, ErrorCode, Problem};
 use crate::pages::MunicipalityFilter;
 
 pub mod evaluation;
+pub mod monitoring;
 pub mod open_data;
 pub mod procedure;
 
@@ -63,6 +64,7 @@ pub fn routes() -> Router<AppState> {
             )),
         )
         .merge(procedure::routes())
+        .merge(monitoring::routes())
 }
 
 #[derive(OpenApi)]
@@ -72,9 +74,11 @@ pub fn routes() -> Router<AppState> {
         open_data::projects_json, open_data::projects_csv, open_data::indicators_json, open_data::indicators_csv,
         open_data::measurements_json, open_data::measurements_csv, open_data::iati_activities,
         procedure::procedure, procedure::endorse, procedure::object, procedure::award, procedure::evidence, procedure::disburse,
-        procedure::convene, procedure::session, procedure::schedule, procedure::concept, procedure::decide, procedure::close, procedure::sign),
+        procedure::convene, procedure::session, procedure::schedule, procedure::concept, procedure::decide, procedure::close, procedure::sign,
+        monitoring::submit_measurement, monitoring::review_measurement, monitoring::propose, monitoring::review_proposal,
+        monitoring::pending_measurements, monitoring::pending_proposals),
     components(schemas(Problem, ErrorCode)),
-    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"))
+    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"))
 )]
 pub struct ApiDoc;
 
@@ -211,6 +215,7 @@ pub struct ProjectSummary {
     pub period_start: jiff::civil::Date,
     #[schema(value_type = String, format = Date)]
     pub period_end: jiff::civil::Date,
+    /// planned, awarded, in_execution, ended or closed, read from the records.
     pub status: String,
     /// Totals by currency code; currencies are never added together.
     #[schema(value_type = BTreeMap<String, String>)]
@@ -288,6 +293,13 @@ pub struct Partner {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct AwardReference {
+    pub number: String,
+    #[schema(value_type = String, format = Date)]
+    pub awarded_on: jiff::civil::Date,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct ProjectCard {
     pub code: String,
     pub title: String,
@@ -297,7 +309,10 @@ pub struct ProjectCard {
     pub period_start: jiff::civil::Date,
     #[schema(value_type = String, format = Date)]
     pub period_end: jiff::civil::Date,
+    /// planned, awarded, in_execution, ended or closed, read from the records.
     pub status: String,
+    /// The resolution that opened the project (Art. 27), when an award did.
+    pub award: Option<AwardReference>,
     pub description: String,
     pub peace_contribution: String,
     pub general_objective: String,
@@ -326,6 +341,10 @@ async fn project(
     Ok(Json(ProjectCard {
         totals: totals_by_code(&card.totals),
         status: card.status.to_string(),
+        award: card.award.map(|a| AwardReference {
+            number: a.number,
+            awarded_on: a.awarded_on,
+        }),
         funding: card
             .funding
             .into_iter()

@@ -65,7 +65,7 @@ async fn staff(visitor: &Visitor, headers: &HeaderMap) -> Result<Account, AppErr
 }
 
 /// The body as JSON, after the caller is known: a stranger learns nothing from its errors.
-fn read_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
+pub(crate) fn read_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
     serde_json::from_slice(body).map_err(|error| {
         AppError::said(
             ErrorCode::InvalidInput,
@@ -81,7 +81,7 @@ fn read_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
 pub struct Amount(Box<RawValue>);
 
 impl Amount {
-    fn read(&self, field: &'static str) -> Result<Decimal, AppError> {
+    pub(crate) fn read(&self, field: &'static str) -> Result<Decimal, AppError> {
         let raw = self.0.get().trim();
         let text = if raw.starts_with('"') {
             serde_json::from_str::<String>(raw).ok()

@@ -13,13 +13,13 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use vereda_domain::accounts::Permission;
 use vereda_domain::monitoring::{
-    ExecutionStatus, FieldProblem, MeasurementDraft, MeasurementStatus, Problem, ProjectCard,
+    ExecutionStatus, FieldProblem, IndicatorUnit, MeasurementDraft, MeasurementStatus, Problem, ProjectCard,
 };
 use vereda_domain::number::format_number;
 use vereda_store::StoreError;
 use vereda_store::projects::{
-    IndicatorEdit, IndicatorForEdit, MeasurementQuery, MeasurementRow, MeasurementSubmission, NewDocument,
-    Review,
+    Beneficiary, IndicatorEdit, IndicatorForEdit, IndicatorProposal, IndicatorProposalDraft,
+    MeasurementQuery, MeasurementRow, MeasurementSubmission, NewDocument, ProposalQuery, Review,
 };
 
 use super::Chrome;
@@ -53,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/personal/mediciones", get(review_queue))
         .route("/personal/mediciones/{id}/revision", post(review))
+        .route("/personal/propuestas/{id}/revision", post(review_proposal))
 }
 
 /// Today in Colombia (UTC−5 all year), the date a measurement may not pass.
@@ -95,6 +96,20 @@ struct FrameworkPage {
     can_manage: bool,
     failure: Option<String>,
     saved: bool,
+    /// The families of an awarded project, for the staff who may see households.
+    beneficiaries: Vec<Beneficiary>,
+}
+
+/// The families of a project when the visitor may see households; none otherwise.
+async fn beneficiaries_for(
+    state: &AppState,
+    visitor: &Visitor,
+    code: &str,
+) -> Result<Vec<Beneficiary>, AppError> {
+    if !visitor.can(Permission::ViewHouseholds) {
+        return Ok(Vec::new());
+    }
+    Ok(state.store.project_beneficiaries(code).await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -124,6 +139,7 @@ async fn framework(
         can_manage: visitor.can(Permission::ManageProjects),
         failure: None,
         saved: flash.guardado.is_some(),
+        beneficiaries: beneficiaries_for(&state, &visitor, &card.code).await?,
         chrome: Chrome::new(&visitor).await?,
         card,
     })
@@ -143,7 +159,9 @@ struct MeasurementForm {
 struct TargetsForm {
     baseline: String,
     goal: String,
+    unit: String,
     status: String,
+    reason: String,
     lock_version: i32,
 }
 
@@ -166,6 +184,9 @@ struct IndicatorPage {
     can_record: bool,
     can_manage: bool,
     statuses: &'static [ExecutionStatus],
+    units: &'static [IndicatorUnit],
+    /// Proposals of this indicator awaiting another account's review.
+    proposals: Vec<IndicatorProposal>,
     today: jiff::civil::Date,
 }
 
@@ -221,9 +242,21 @@ async fn indicator_page(
     let targets = view.targets.unwrap_or_else(|| TargetsForm {
         baseline: format_number(item.progress.baseline),
         goal: format_number(item.progress.goal),
+        unit: item.progress.unit.to_string(),
         status: item.progress.status.to_string(),
+        reason: String::new(),
         lock_version: item.lock_version,
     });
+    let proposals = state
+        .store
+        .indicator_proposals(&ProposalQuery {
+            status: Some(MeasurementStatus::Submitted),
+            project_code: Some(code.to_owned()),
+        })
+        .await?
+        .into_iter()
+        .filter(|p| p.indicator_number == number)
+        .collect();
     Ok(IndicatorPage {
         unit: unit_label(visitor.lang, item.progress.unit.as_str()),
         project_title: card.title,
@@ -239,6 +272,8 @@ async fn indicator_page(
         can_record: visitor.can(Permission::RecordMeasurements),
         can_manage: visitor.can(Permission::ManageProjects),
         statuses: ExecutionStatus::ALL,
+        units: IndicatorUnit::ALL,
+        proposals,
         today: super::monitoring::today_in_colombia(),
         chrome: Chrome::new(visitor).await?,
         item,
@@ -261,6 +296,7 @@ async fn indicator(
     let notice = match flash.hecho.as_deref() {
         Some("medicion") => Some("monitoring-submitted"),
         Some("metas") => Some("monitoring-targets_saved"),
+        Some("propuesta") => Some("monitoring-proposal_filed"),
         _ => None,
     };
     super::render(&indicator_page(&state, &visitor, &code, number, IndicatorView::fresh(notice)).await?)
@@ -411,11 +447,17 @@ async fn submit_measurement(
 struct TargetsPost {
     baseline: String,
     goal: String,
+    #[serde(default)]
+    unit: String,
     status: String,
+    #[serde(default)]
+    reason: String,
     lock_version: i32,
     csrf_token: String,
 }
 
+/// The staff's edit of an indicator: its status changes at once; a new baseline, goal or unit
+/// is filed as a proposal that another account approves (issue 13, invariant 8).
 async fn edit_targets(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -433,22 +475,47 @@ async fn edit_targets(
     let mut errors = FieldErrors::default();
     let baseline = number_field(lang, "baseline", &mut post.baseline, true, &mut errors);
     let goal = number_field(lang, "goal", &mut post.goal, true, &mut errors);
+    let unit = if post.unit.trim().is_empty() {
+        Some(item.progress.unit)
+    } else {
+        match post.unit.parse::<IndicatorUnit>() {
+            Ok(unit) => Some(unit),
+            Err(e) => {
+                errors.add("unit", lang.say(&e.message()));
+                None
+            }
+        }
+    };
     let status = match post.status.parse::<ExecutionStatus>() {
         Ok(status) => Some(status),
         Err(e) => {
-            errors.add("status", e.to_string());
+            errors.add("status", lang.say(&e.message()));
             None
         }
     };
-    if let (Some(baseline), Some(goal)) = (baseline, goal)
-        && let Err(problems) = vereda_domain::monitoring::validate_targets(item.progress.unit, baseline, goal)
+    if let (Some(baseline), Some(goal), Some(unit)) = (baseline, goal, unit)
+        && let Err(problems) = vereda_domain::monitoring::validate_targets(unit, baseline, goal)
     {
         add_problems(lang, &problems, &mut errors);
+    }
+    let targets_change = match (baseline, goal, unit) {
+        (Some(b), Some(g), Some(u)) => {
+            b != item.progress.baseline || g != item.progress.goal || u != item.progress.unit
+        }
+        _ => false,
+    };
+    if targets_change && post.reason.trim().is_empty() {
+        errors.add(
+            "reason",
+            lang.t("monitoring-error-proposal_reason_required").to_owned(),
+        );
     }
     let form = TargetsForm {
         baseline: post.baseline.clone(),
         goal: post.goal.clone(),
+        unit: post.unit.clone(),
         status: post.status.clone(),
+        reason: post.reason.clone(),
         lock_version: post.lock_version,
     };
     let refuse = async |errors: FieldErrors,
@@ -464,36 +531,62 @@ async fn edit_targets(
         let page = indicator_page(&state, &visitor, &code, number, view).await?;
         Ok((status, super::render(&page)?).into_response())
     };
-    let (Some(baseline), Some(goal), Some(status), true) = (baseline, goal, status, errors.is_empty()) else {
+    let (Some(baseline), Some(goal), Some(unit), Some(status), true) =
+        (baseline, goal, unit, status, errors.is_empty())
+    else {
         tracing::info!(project = %code, indicator = number, problems = ?errors.all(), "indicator edit refused");
         return refuse(errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let edit = IndicatorEdit {
-        baseline,
-        goal,
-        status,
-        lock_version: post.lock_version,
-    };
-    match state.store.update_indicator(&actor, &code, number, edit).await {
-        Ok(_) => {
-            state.public_pages.clear();
-            Ok(Redirect::to(&format!(
-                "/personal/proyectos/{}/indicadores/{number}?hecho=metas",
-                urlencode(&code)
-            ))
-            .into_response())
+    let mut lock_version = post.lock_version;
+    if status != item.progress.status {
+        let edit = IndicatorEdit { status, lock_version };
+        match state.store.update_indicator(&actor, &code, number, edit).await {
+            Ok(saved) => lock_version = saved.lock_version,
+            Err(StoreError::Conflict(_)) => {
+                tracing::info!(project = %code, indicator = number, "indicator edit refused: changed meanwhile");
+                return refuse(
+                    FieldErrors::default(),
+                    Some(lang.t("monitoring-error-changed_meanwhile").to_owned()),
+                    StatusCode::CONFLICT,
+                )
+                .await;
+            }
+            Err(other) => return Err(other.into()),
         }
-        Err(StoreError::Conflict(_)) => {
-            tracing::info!(project = %code, indicator = number, "indicator edit refused: changed meanwhile");
-            refuse(
-                FieldErrors::default(),
-                Some(lang.t("monitoring-error-changed_meanwhile").to_owned()),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
+        state.public_pages.clear();
     }
+    let mut done = "metas";
+    if targets_change {
+        let draft = IndicatorProposalDraft {
+            baseline,
+            goal,
+            unit,
+            reason: post.reason.clone(),
+            lock_version,
+        };
+        match state
+            .store
+            .propose_indicator_change(&actor, &code, number, draft)
+            .await
+        {
+            Ok(_) => done = "propuesta",
+            Err(StoreError::Conflict(message)) => {
+                tracing::info!(project = %code, indicator = number, "indicator proposal refused: changed meanwhile");
+                return refuse(
+                    FieldErrors::default(),
+                    Some(lang.say(&message)),
+                    StatusCode::CONFLICT,
+                )
+                .await;
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(Redirect::to(&format!(
+        "/personal/proyectos/{}/indicadores/{number}?hecho={done}",
+        urlencode(&code)
+    ))
+    .into_response())
 }
 
 async fn add_document(
@@ -527,6 +620,7 @@ async fn add_document(
         can_manage: true,
         failure: problem,
         saved: false,
+        beneficiaries: beneficiaries_for(&state, &visitor, &card.code).await?,
         chrome: Chrome::new(&visitor).await?,
         card,
     };
@@ -538,6 +632,8 @@ async fn add_document(
 struct QueuePage {
     chrome: Chrome,
     pending: Vec<MeasurementRow>,
+    /// Changes of published figures awaiting another account (invariant 8).
+    proposals: Vec<IndicatorProposal>,
     me: Option<i32>,
     failure: Option<String>,
     notice: Option<&'static str>,
@@ -563,6 +659,13 @@ async fn queue_page(
                 ..MeasurementQuery::default()
             })
             .await?,
+        proposals: state
+            .store
+            .indicator_proposals(&ProposalQuery {
+                status: Some(MeasurementStatus::Submitted),
+                ..ProposalQuery::default()
+            })
+            .await?,
         me: visitor.account.as_ref().map(|a| a.id),
         failure,
         notice,
@@ -579,6 +682,8 @@ async fn review_queue(
     let notice = match flash.hecho.as_deref() {
         Some("aprobada") => Some("monitoring-approved"),
         Some("devuelta") => Some("monitoring-returned"),
+        Some("propuesta_aprobada") => Some("monitoring-proposal_approved"),
+        Some("propuesta_devuelta") => Some("monitoring-proposal_returned"),
         _ => None,
     };
     super::render(&queue_page(&state, &visitor, None, notice).await?)
@@ -620,6 +725,9 @@ async fn review(
             state.public_pages.clear();
             return Ok(Redirect::to(&format!("/personal/mediciones?hecho={done}")).into_response());
         }
+        Err(StoreError::Forbidden(m)) if m.code() == "monitoring-error-account_required" => {
+            (StatusCode::FORBIDDEN, lang.t("monitoring-error-account_required"))
+        }
         Err(StoreError::Forbidden(_)) => (StatusCode::FORBIDDEN, lang.t("monitoring-error-own_measurement")),
         Err(StoreError::Conflict(_)) => (StatusCode::CONFLICT, lang.t("monitoring-error-already_reviewed")),
         Err(StoreError::Invalid(_)) => (
@@ -631,4 +739,42 @@ async fn review(
     tracing::info!(measurement = id, reason = refusal.1, "review refused");
     let page = queue_page(&state, &visitor, Some(refusal.1.to_owned()), None).await?;
     Ok((refusal.0, super::render(&page)?).into_response())
+}
+
+/// Approves or returns a proposed change of an indicator's figures; never its submitter's.
+async fn review_proposal(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(post): Form<ReviewPost>,
+) -> Result<Response, AppError> {
+    let actor = visitor.require(Permission::ReviewMeasurements)?.actor();
+    visitor.check_csrf(&post.csrf_token).await?;
+    let (decision, done) = match post.decision.as_str() {
+        "approve" => (Review::Approve, "propuesta_aprobada"),
+        "return" => (
+            Review::Return {
+                comment: post.comment.clone(),
+            },
+            "propuesta_devuelta",
+        ),
+        other => {
+            return Err(AppError::invalid(format!(
+                "unknown decision {other:?}: approve or return"
+            )));
+        }
+    };
+    let (status, message) = match state.store.review_indicator_proposal(&actor, id, decision).await {
+        Ok(()) => {
+            state.public_pages.clear();
+            return Ok(Redirect::to(&format!("/personal/mediciones?hecho={done}")).into_response());
+        }
+        Err(StoreError::Forbidden(m)) => (StatusCode::FORBIDDEN, m),
+        Err(StoreError::Conflict(m)) => (StatusCode::CONFLICT, m),
+        Err(StoreError::Invalid(m)) => (StatusCode::UNPROCESSABLE_ENTITY, m),
+        Err(other) => return Err(other.into()),
+    };
+    tracing::info!(proposal = id, code = message.code(), "proposal review refused");
+    let page = queue_page(&state, &visitor, Some(visitor.lang.say(&message)), None).await?;
+    Ok((status, super::render(&page)?).into_response())
 }

@@ -116,6 +116,8 @@ struct ProcedurePage {
     can_award: bool,
     can_disburse: bool,
     today: String,
+    /// The monitored project the award opened.
+    project: Option<String>,
 }
 
 impl ProcedurePage {
@@ -169,6 +171,7 @@ async fn show(
     };
     let page = ProcedurePage {
         chrome: Chrome::new(&visitor).await?,
+        project: state.store.project_of_formulation(id).await?,
         id,
         code: record.formulation.code.clone(),
         title: record.formulation.title.clone(),

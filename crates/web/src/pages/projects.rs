@@ -13,9 +13,8 @@ use axum::routing::get;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use vereda_documents::map::{Frame, MapSpec, SEQUENTIAL, Shade, municipality_map};
-use vereda_domain::monitoring::{
-    ExecutionStatus, IndicatorProgress, ProjectCard, PublishedMeasurement, ResultArea,
-};
+use vereda_domain::awarded_project::ProjectStatus;
+use vereda_domain::monitoring::{IndicatorProgress, ProjectCard, PublishedMeasurement, ResultArea};
 use vereda_domain::territory::{DaneCode, DepartmentCode, catalog};
 use vereda_store::projects::{
     MeasurementQuery, MeasurementRow, ProjectFilter, ProjectSummary, Rollup, SEVERAL_DEPARTMENTS,
@@ -83,7 +82,7 @@ impl PortfolioQuery {
             value_chain: given(&self.cadena),
             status: given(&self.estado)
                 .map(|s| {
-                    s.parse::<ExecutionStatus>()
+                    s.parse::<ProjectStatus>()
                         .map_err(|e| AppError::said(ErrorCode::InvalidInput, e.message()))
                 })
                 .transpose()?,
@@ -98,7 +97,7 @@ struct Facets {
     subregions: Vec<String>,
     value_chains: Vec<String>,
     funders: Vec<String>,
-    statuses: &'static [ExecutionStatus],
+    statuses: &'static [ProjectStatus],
 }
 
 impl Facets {
@@ -124,7 +123,7 @@ impl Facets {
             subregions: subregions.into_iter().collect(),
             value_chains: value_chains.into_iter().collect(),
             funders: funders.into_iter().collect(),
-            statuses: ExecutionStatus::ALL,
+            statuses: ProjectStatus::ALL,
         }
     }
 }
@@ -244,9 +243,9 @@ async fn portfolio(
             .into_iter()
             .map(|r| rollup_view(lang, r))
             .collect();
-        let mut by_status: BTreeMap<usize, (ExecutionStatus, usize)> = BTreeMap::new();
+        let mut by_status: BTreeMap<usize, (ProjectStatus, usize)> = BTreeMap::new();
         for project in &projects {
-            let position = ExecutionStatus::ALL
+            let position = ProjectStatus::ALL
                 .iter()
                 .position(|s| *s == project.status)
                 .unwrap_or(0);
@@ -255,7 +254,7 @@ async fn portfolio(
         let status_bars: Vec<Bar> = by_status
             .into_values()
             .map(|(status, count)| Bar {
-                label: lang.t(&format!("status-{status}")).to_owned(),
+                label: lang.t(&status.message_id()).to_owned(),
                 value: Decimal::from(count),
                 shown: count.to_string(),
             })

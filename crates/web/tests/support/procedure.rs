@@ -129,3 +129,82 @@ pub async fn assign_office(client: &Client, account: i32, office: &str) {
         .await
         .expect("office");
 }
+
+/// The cocoa formulation taken through endorsement, a committee session with a positive concept
+/// and signed minutes, to its award on `awarded_on` by the demo director (office Caquetá),
+/// of the evaluated maximum. Answers the formulation's id.
+#[allow(dead_code)]
+pub async fn awarded(client: &Client, awarded_on: jiff::civil::Date) -> i32 {
+    use vereda_store::procedure::{Concept, NewAward, NewEndorsement, NewSession};
+    let id = submitted(client).await;
+    let store = &client.db.store;
+    let accounts = store.accounts().await.expect("accounts");
+    let actor = |role: Role| {
+        accounts
+            .iter()
+            .find(|a| a.role == role)
+            .expect("a demo account")
+            .actor()
+    };
+    let member = accounts
+        .iter()
+        .find(|a| a.role == Role::CommitteeMember)
+        .expect("a committee member");
+    store
+        .record_endorsement(
+            &actor(Role::TerritorialOfficer),
+            id,
+            NewEndorsement {
+                endorsed_on: jiff::civil::date(2013, 9, 20),
+                families_endorsing: 10,
+                minutes: "Asamblea en la vereda".into(),
+            },
+        )
+        .await
+        .expect("endorsement");
+    let secretary = actor(Role::ProgramOfficer);
+    let session = store
+        .create_session(
+            &secretary,
+            NewSession {
+                held_on: jiff::civil::date(2013, 10, 1),
+                place: "Florencia".into(),
+                attendees: vec![member.id],
+            },
+        )
+        .await
+        .expect("session");
+    let item = store
+        .add_to_agenda(&secretary, session.session_id, id, 0)
+        .await
+        .expect("agenda");
+    store
+        .issue_concept(&member.actor(), item.id, Concept::Positive, "Viable", 0)
+        .await
+        .expect("concept");
+    store
+        .close_session(&secretary, session.session_id, 1)
+        .await
+        .expect("close");
+    store
+        .sign_minutes(&member.actor(), session.session_id)
+        .await
+        .expect("sign");
+    store
+        .award(
+            &actor(Role::TerritorialDirector),
+            id,
+            NewAward {
+                office_code: "CAQ".into(),
+                awarded_on,
+                motivation: "Concepto positivo del comité, acta firmada".into(),
+                // The evaluated maximum; the counterpart and the policy follow from it.
+                institute_contribution: None,
+                lowering_motivation: String::new(),
+                obligations: String::new(),
+            },
+        )
+        .await
+        .expect("award");
+    id
+}
