@@ -543,7 +543,7 @@ fn text_report(outcome: &Outcome) -> Result<String, fmt::Error> {
     writeln!(
         out,
         "  Family labour is valued at the day wage and {} ({}). Technical assistance is added back \
-         in its neutral years ({}: years {}1-{}).",
+         in its neutral years ({}: years {}).",
         if charged {
             "charged as an opportunity cost"
         } else {
@@ -551,12 +551,10 @@ fn text_report(outcome: &Outcome) -> Result<String, fmt::Error> {
         },
         rules.family_labour.article,
         rules.technical_assistance.article,
-        if rules.technical_assistance.includes_investment_year {
-            "0, "
-        } else {
-            ""
-        },
-        rules.technical_assistance.neutral_years
+        rules
+            .technical_assistance
+            .neutral_span()
+            .map_or_else(|| "none".to_owned(), |(first, last)| format!("{first}-{last}"))
     )?;
 
     writeln!(out)?;

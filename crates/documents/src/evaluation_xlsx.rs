@@ -180,12 +180,14 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
         line + 1,
         0,
         format!(
-            "Pesos constantes de {}. Tasa de descuento {} ({}). Acompañamiento integral neutro en los años {}1-{} ({}). Mano de obra familiar: {} ({}).",
+            "Pesos constantes de {}. Tasa de descuento {} ({}). Acompañamiento integral neutro en los años {} ({}). Mano de obra familiar: {} ({}).",
             frame.budget_year,
             decimal_percent(e.discount_rate),
             rules.discount_rate.article,
-            if rules.technical_assistance.includes_investment_year { "0, " } else { "" },
-            rules.technical_assistance.neutral_years,
+            rules
+                .technical_assistance
+                .neutral_span()
+                .map_or_else(|| "ninguno".to_owned(), |(first, last)| format!("{first} y {last}")),
             rules.technical_assistance.article,
             rules.family_labour.treatment,
             rules.family_labour.article

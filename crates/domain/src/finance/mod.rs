@@ -25,8 +25,8 @@
 //!   borne technical-assistance costs; not investment, replacements or residual value) per
 //!   family, per month, in the first year in which every activity is in full production, in
 //!   SMMLV of the call's budget year.
-//! - Technical assistance is neutral (added and subtracted) in years 1..=2 and, by the default
-//!   rule set's reading, in the investment year 0; a cost afterwards (Art. 20.5).
+//! - Technical assistance is neutral (added and subtracted) in "los dos primeros años": by the
+//!   default rule set's reading, years 0 and 1 of the flow; a cost afterwards (Art. 20.5).
 //! - A flow with several IRRs fails the IRR check and says so; no single rate is made up.
 
 pub mod cashflow;

@@ -699,22 +699,31 @@ fn a_month_of_execution_falls_in_its_year() {
 // Cash flow and evaluation
 
 #[test]
-fn technical_assistance_is_neutral_in_years_0_to_2_and_a_cost_afterwards() {
+fn technical_assistance_is_neutral_in_exactly_years_0_and_1_and_a_cost_afterwards() {
+    // Art. 20.5, "los dos primeros años": years 0 and 1, never year 2.
     let rules = acuerdo_308();
+    assert_eq!(rules.technical_assistance.neutral_span(), Some((0, 1)));
     let with = cocoa();
     let mut without = cocoa();
     without.technical_assistance.clear();
     without.budget.remove(2);
     let a = CashFlow::build(&with, &rules).unwrap_or_else(|e| panic!("{e}"));
     let b = CashFlow::build(&without, &rules).unwrap_or_else(|e| panic!("{e}"));
-    for year in 0..=2 {
+    let neutral: Vec<u16> = a
+        .years
+        .iter()
+        .filter(|row| !row.technical_assistance_neutralised.is_zero())
+        .map(|row| row.year)
+        .collect();
+    assert_eq!(neutral, vec![0, 1]);
+    for year in 0..=1 {
         let row = &a.years[year];
         assert!(row.technical_assistance > Decimal::ZERO);
         assert_eq!(row.technical_assistance_neutralised, row.technical_assistance);
         assert_eq!(row.net_flow, b.years[year].net_flow, "year {year}");
     }
-    // 6,000,000 - 500,000·year from the plan, outside the budget.
-    for year in 3..=6 {
+    // 6,000,000 - 500,000·year from the plan, outside the budget: a cost from year 2 on.
+    for year in 2..=6 {
         let cost = dec!(6000000) - Decimal::from(year) * dec!(500000);
         assert_eq!(a.years[year].technical_assistance_neutralised, Decimal::ZERO);
         assert_eq!(
@@ -1280,4 +1289,18 @@ fn no_switching_value_when_the_residual_value_alone_pays() {
     let e = evaluate(&f, &acuerdo_308()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(e.sensitivity.price_drop, SwitchingValue::NotInRange);
     assert!(matches!(e.sensitivity.cost_rise, SwitchingValue::Found(_)));
+}
+
+#[test]
+fn the_neutral_years_are_counted_from_the_first_year_of_the_flow() {
+    let mut rule = acuerdo_308().technical_assistance;
+    let neutral = |rule: &super::rules::TechnicalAssistanceRule| -> Vec<u16> {
+        (0..=12).filter(|&y| rule.is_neutral(y)).collect()
+    };
+    assert_eq!(neutral(&rule), vec![0, 1]);
+    rule.includes_investment_year = false;
+    assert_eq!(neutral(&rule), vec![1, 2]);
+    rule.neutral_years = 0;
+    assert_eq!(neutral(&rule), Vec::<u16>::new());
+    assert_eq!(rule.neutral_span(), None);
 }
