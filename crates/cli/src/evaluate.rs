@@ -388,7 +388,7 @@ fn irr_text(irr: &Irr) -> String {
         Irr::Unique(rate) => percent(*rate),
         Irr::Several(rates) => {
             let list: Vec<String> = rates.iter().map(|r| percent(*r)).collect();
-            format!("several ({}): no single rate describes the flow", list.join(", "))
+            format!("several ({}): the modified IRR decides", list.join(", "))
         }
     }
 }
@@ -561,6 +561,14 @@ fn text_report(outcome: &Outcome) -> Result<String, fmt::Error> {
     writeln!(out, "Indicators ({})", rules.min_irr.article)?;
     let rate = decimal_percent(e.discount_rate);
     writeln!(out, "  {:<22}{}", "IRR (TIR)", irr_text(&e.irr))?;
+    if let Some(mirr) = e.mirr {
+        writeln!(
+            out,
+            "  {:<22}{} (finance and reinvestment at {rate}): decides the IRR check",
+            "MIRR (TIRM)",
+            percent(mirr)
+        )?;
+    }
     writeln!(
         out,
         "  {:<22}COP {}",

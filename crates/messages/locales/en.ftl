@@ -1323,3 +1323,10 @@ rules-error-unknown_id = There is no rule set «{ $id }». The rule sets are: { 
 rules-error-none_in_force = No rule set is in force during the budget year { $year }; name one. The rule sets are: { $known }.
 rules-error-no_financial = Rule set { $id } has no financial table.
 evaluation-error-unevaluable = The formulation cannot be evaluated: { $detail }
+
+## Readings of the regulation (Art. 19.6 several IRRs, 20.5, 38, 40.2, 43)
+readings-mirr = Modified IRR (MIRR):
+readings-mirr_seen = MIRR { $mirr } ({ $roots })
+readings-decided_by_irr = The flow's only IRR decides (Art. 19.6).
+readings-decided_by_mirr = The flow has several IRRs: the modified IRR, { $mirr }, decides, with the discount rate ({ $rate }) as finance and reinvestment rate (Art. 19.6).
+readings-decided_by_none = The flow has no rate to compare with the minimum: not met (Art. 19.6).

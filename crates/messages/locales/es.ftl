@@ -1323,3 +1323,10 @@ rules-error-unknown_id = No existe el conjunto de reglas «{ $id }». Los conjun
 rules-error-none_in_force = Ningún conjunto de reglas está vigente durante la vigencia presupuestal { $year }; indique uno. Los conjuntos de reglas son: { $known }.
 rules-error-no_financial = El conjunto de reglas { $id } no tiene tabla financiera.
 evaluation-error-unevaluable = La formulación no se puede evaluar: { $detail }
+
+## Readings of the regulation (Art. 19.6 several IRRs, 20.5, 38, 40.2, 43)
+readings-mirr = TIR modificada (TIRM):
+readings-mirr_seen = TIRM { $mirr } ({ $roots })
+readings-decided_by_irr = Decide la única TIR del flujo (Art. 19.6).
+readings-decided_by_mirr = El flujo tiene varias TIR: decide la TIR modificada, { $mirr }, con la tasa de descuento ({ $rate }) como tasa de financiación y de reinversión (Art. 19.6).
+readings-decided_by_none = El flujo no tiene una tasa que compare con el mínimo: no cumple (Art. 19.6).

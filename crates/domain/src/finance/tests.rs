@@ -1304,3 +1304,120 @@ fn the_neutral_years_are_counted_from_the_first_year_of_the_flow() {
     assert_eq!(neutral(&rule), Vec::<u16>::new());
     assert_eq!(rule.neutral_span(), None);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Art. 19.6 with several IRRs: the modified IRR decides
+
+#[test]
+fn the_modified_irr_of_a_textbook_flow() {
+    // A spreadsheet's MIRR example: finance at 10 %, reinvestment at 12 %: 12.6094 %.
+    let flows = [
+        dec!(-120000),
+        dec!(39000),
+        dec!(30000),
+        dec!(21000),
+        dec!(37000),
+        dec!(46000),
+    ];
+    let rate = mirr(&flows, dec!(0.10), dec!(0.12)).unwrap_or_else(|| panic!("a MIRR"));
+    assert!(approx(rate, 0.126_094, 1e-6), "{rate}");
+    let as_f64: Vec<f64> = flows.iter().map(|c| c.to_f64().unwrap_or_default()).collect();
+    let rate_f64 = mirr_f64(&as_f64, 0.10, 0.12).unwrap_or_else(|| panic!("a MIRR"));
+    assert!(approx(rate, rate_f64, 1e-12));
+    // No negative, no positive, or a single year: no MIRR.
+    assert_eq!(mirr(&[dec!(1), dec!(2)], dec!(0.06), dec!(0.06)), None);
+    assert_eq!(mirr(&[dec!(-1), dec!(-2)], dec!(0.06), dec!(0.06)), None);
+    assert_eq!(mirr(&[dec!(-1)], dec!(0.06), dec!(0.06)), None);
+}
+
+/// -100M in year 0, 2M in year 1, 55.6M a year from year 2, and a replanting of 69.5M in the
+/// last year: the net flow changes sign twice.
+fn replanting_project() -> Formulation {
+    let mut f = annuity_project(dec!(100000000), dec!(55600000));
+    let activity = &mut f.production[0];
+    activity.years[0].price = dec!(2000000);
+    if let Some(last) = activity.years.last_mut() {
+        last.replacements = dec!(69500000);
+    }
+    f
+}
+
+#[test]
+fn a_replanting_in_the_last_year_is_viable_on_its_modified_irr() {
+    let rules = acuerdo_308();
+    let e = evaluate(&replanting_project(), &rules).unwrap_or_else(|e| panic!("{e}"));
+    let Irr::Several(roots) = &e.irr else {
+        panic!("expected several IRRs, got {:?}", e.irr)
+    };
+    assert_eq!(roots.len(), 2, "{roots:?}");
+    assert!(approx(roots[0], -0.80, 1e-3), "{roots:?}");
+    assert!(approx(roots[1], 0.376, 1e-3), "{roots:?}");
+    assert!(e.npv > Decimal::ZERO);
+    let bc = e.benefit_cost.unwrap_or_default();
+    assert_eq!(bc.round_dp(2), dec!(2.58));
+    // MIRR at 6 % both ways: (FV of the inflows at year 10 / PV of the outflows)^(1/10) - 1.
+    let mirr = e.mirr.unwrap_or_else(|| panic!("a MIRR"));
+    assert!(approx(mirr, 0.184_663, 1e-5), "{mirr}");
+    assert_eq!(e.deciding_rate(), DecidingRate::Mirr(mirr));
+    let reason = e
+        .verdict
+        .reason(Check::Irr)
+        .unwrap_or_else(|| panic!("no IRR reason"));
+    assert!(reason.passed, "{reason}");
+    assert_eq!(
+        reason.seen,
+        Value::Mirr {
+            rate: mirr,
+            roots: roots.clone()
+        }
+    );
+    // The MIRR, not a root, also drives the switching values of the sensitivity.
+    assert!(matches!(e.sensitivity.price_drop, SwitchingValue::Found(_)));
+}
+
+#[test]
+fn a_flow_with_one_irr_is_decided_by_it_and_has_no_mirr() {
+    let e = evaluate(&annuity_project(dec!(10000000), dec!(3000000)), &acuerdo_308())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(e.mirr, None);
+    assert_eq!(e.deciding_rate(), DecidingRate::Irr(unique(&e.irr)));
+}
+
+#[test]
+fn several_irrs_under_the_minimum_mirr_fail_the_check() {
+    // A heavy replanting: the MIRR falls under 6 % and the check fails, naming the MIRR.
+    let mut f = replanting_project();
+    if let Some(last) = f.production[0].years.last_mut() {
+        last.replacements = dec!(800000000);
+    }
+    let e = evaluate(&f, &acuerdo_308()).unwrap_or_else(|e| panic!("{e}"));
+    let reason = e
+        .verdict
+        .reason(Check::Irr)
+        .unwrap_or_else(|| panic!("no IRR reason"));
+    match (&e.irr, e.mirr) {
+        (Irr::Several(_), Some(rate)) => {
+            assert!(rate < 0.06, "{rate}");
+            assert!(!reason.passed);
+            assert!(matches!(reason.seen, Value::Mirr { .. }));
+        }
+        (other, _) => assert!(!reason.passed, "{other:?}"),
+    }
+}
+
+proptest! {
+    #[test]
+    fn the_mirr_lies_between_the_rate_and_a_conventional_irr(
+        investment in 1_000u32..1_000_000,
+        income in 1u32..500_000,
+        years in 2usize..15,
+    ) {
+        // For a conventional flow, MIRR at r sits between r and the IRR (both sides of r alike).
+        let mut flows = vec![-f64::from(investment)];
+        flows.extend(std::iter::repeat_n(f64::from(income), years));
+        let Some(rate) = irr_f64(&flows).unique() else { return Ok(()) };
+        let m = mirr_f64(&flows, 0.06, 0.06).unwrap_or(f64::NAN);
+        let (lo, hi) = if rate < 0.06 { (rate, 0.06) } else { (0.06, rate) };
+        prop_assert!(m >= lo - 1e-9 && m <= hi + 1e-9, "irr {rate} mirr {m}");
+    }
+}
