@@ -1036,6 +1036,7 @@ pub fn read_formulation(path: &Path) -> Result<Formulation, FormulationImportErr
             id: id?,
             max_pct: max_pct??,
             cap_smmlv: cap??,
+            ..Default::default()
         })
     });
     let budget = reader.sheet(&mut workbook, SHEET_BUDGET, BUDGET_COLUMNS, false, |r| {

@@ -34,11 +34,13 @@ fn sample() -> Formulation {
                 id: "MOC-1".into(),
                 max_pct: d("90"),
                 cap_smmlv: d("20"),
+                ..Default::default()
             },
             ParticipatingHousehold {
                 id: "MOC-2".into(),
                 max_pct: d("87.5"),
                 cap_smmlv: d("24"),
+                ..Default::default()
             },
         ],
     };

@@ -267,6 +267,10 @@ fn screened(n: usize) -> NewScreeningResult {
             inaccurate_information: false,
             program_line: ProgramLine::General,
             land_contract_end: None,
+            arel_population_group: Default::default(),
+            arel_group_document: false,
+            arel_call_year: None,
+            arel_call_score: None,
         },
         checks: CrossChecks {
             registries: if prior { 2 } else { 0 },

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use support::{Client, Reply};
 use vereda_domain::accounts::Role;
 
-const HOUSEHOLD_COLUMNS: usize = 22;
+const HOUSEHOLD_COLUMNS: usize = 26;
 const REGISTRIES: [&str; 5] = [
     "ruv",
     "prior_beneficiaries",

@@ -228,6 +228,13 @@ pub struct FinancialRules {
     /// Monto máximo de cofinanciación: percentage per family (Art. 7) and cap in SMMLV (Art. 29).
     pub institute_maximum: Citation,
     pub sensitivity: SensitivityRules,
+    /// Art. 43: an AREL project executes in at most this many months; no check when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arel_max_execution_months: Option<Figure<u16>>,
+    /// Art. 40.2: the least years a lease or comodato must run when an AREL project builds on
+    /// the parcel; no check when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arel_contract_years: Option<Figure<u16>>,
 }
 
 impl FinancialRules {

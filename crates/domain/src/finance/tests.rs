@@ -30,6 +30,14 @@ pub(crate) fn acuerdo_308() -> FinancialRules {
         change,
     };
     FinancialRules {
+        arel_max_execution_months: Some(Figure {
+            value: 24,
+            article: s("Art. 43"),
+        }),
+        arel_contract_years: Some(Figure {
+            value: 5,
+            article: s("Art. 40.2"),
+        }),
         min_irr: Threshold {
             value: dec!(0.06),
             comparison: Comparison::AtLeast,
@@ -143,6 +151,7 @@ fn households(count: usize, max_pct: Decimal, cap_smmlv: Decimal) -> Vec<Partici
             id: format!("H{i:03}"),
             max_pct,
             cap_smmlv,
+            ..Default::default()
         })
         .collect()
 }
@@ -999,16 +1008,19 @@ fn three_families() -> Vec<ParticipatingHousehold> {
             id: s("A"),
             max_pct: dec!(90),
             cap_smmlv: dec!(20),
+            ..Default::default()
         },
         ParticipatingHousehold {
             id: s("B"),
             max_pct: dec!(80),
             cap_smmlv: dec!(20),
+            ..Default::default()
         },
         ParticipatingHousehold {
             id: s("C"),
             max_pct: dec!(60),
             cap_smmlv: dec!(24),
+            ..Default::default()
         },
     ]
 }
@@ -1420,4 +1432,154 @@ proptest! {
         let (lo, hi) = if rate < 0.06 { (rate, 0.06) } else { (0.06, rate) };
         prop_assert!(m >= lo - 1e-9 && m <= hi + 1e-9, "irr {rate} mirr {m}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chapter IX at formulation: Art. 40.2 (tenure when the project builds) and Art. 43 (two years)
+
+fn codes(problems: &[Problem]) -> Vec<(&str, &str, &str)> {
+    problems
+        .iter()
+        .map(|p| (p.path.as_str(), p.article.as_str(), p.message.code()))
+        .collect()
+}
+
+/// The cocoa project with its first family on the AREL line, holding its parcel as `tenure`.
+fn arel_cocoa(tenure: Option<crate::household::LandTenure>) -> Formulation {
+    let mut f = cocoa();
+    let family = &mut f.frame.households[0];
+    family.program_line = crate::program::ProgramLine::Arel;
+    family.land_tenure = tenure;
+    f
+}
+
+#[test]
+fn an_arel_family_needs_tenure_only_when_the_project_builds_on_the_parcel() {
+    use crate::household::LandTenure;
+    let rules = acuerdo_308();
+    // Physical infrastructure (paid by the mayor's office) is built: tenure is required.
+    let f = arel_cocoa(None);
+    assert!(f.is_arel());
+    assert_eq!(
+        codes(&f.validate(&rules)),
+        [(
+            "frame.households[0].land_tenure",
+            "Art. 40.2",
+            "formulation-problem-arel_tenure_required"
+        )]
+    );
+    let occupant = arel_cocoa(Some(LandTenure::Occupant));
+    assert_eq!(occupant.validate(&rules).len(), 1);
+    let mut limited = arel_cocoa(Some(LandTenure::Owner));
+    limited.frame.households[0].land_restrictions = true;
+    assert_eq!(limited.validate(&rules).len(), 1);
+    assert_eq!(arel_cocoa(Some(LandTenure::Owner)).validate(&rules), []);
+    // Nothing built on the parcel: no tenure is asked of the AREL family.
+    let mut no_works = arel_cocoa(None);
+    no_works.budget.remove(4);
+    assert_eq!(no_works.validate(&rules), []);
+    // A general-line family is not asked either (Art. 9 b is a screening rule).
+    let mut general = cocoa();
+    general.frame.households[0].land_tenure = None;
+    assert_eq!(general.validate(&rules), []);
+}
+
+#[test]
+fn a_leased_or_lent_parcel_gets_no_physical_infrastructure_from_the_institute() {
+    use crate::household::LandTenure;
+    let rules = acuerdo_308();
+    for tenure in [LandTenure::Tenant, LandTenure::Comodato] {
+        let mut f = arel_cocoa(Some(tenure));
+        f.frame.households[0].land_contract_years = Some(5);
+        // Paid by the mayor's office: allowed.
+        assert_eq!(f.validate(&rules), [], "{tenure}");
+        // Paid by the institute: a typed problem on the line's funder, naming the family.
+        f.budget[4].funder = Funder::Institute;
+        let problems = f.validate(&rules);
+        assert_eq!(
+            codes(&problems),
+            [(
+                "budget[4].funder",
+                "Art. 40.2, Art. 20.2",
+                "formulation-problem-arel_leased_infrastructure"
+            )],
+            "{tenure}"
+        );
+        assert_eq!(
+            problems[0].message.arg("family"),
+            Some(&crate::message::Arg::Text(s("H001")))
+        );
+        // Works inside the parcel too.
+        f.budget[4].category = ExpenseCategory::WorksInParcel;
+        assert_eq!(f.validate(&rules).len(), 1, "{tenure}");
+    }
+    // An owner's parcel may receive it.
+    let mut owned = arel_cocoa(Some(LandTenure::Owner));
+    owned.budget[4].funder = Funder::Institute;
+    assert_eq!(owned.validate(&rules), []);
+}
+
+#[test]
+fn a_lease_shorter_than_the_rule_sets_term_is_a_problem_when_the_project_builds() {
+    use crate::household::LandTenure;
+    let rules = acuerdo_308();
+    for years in [None, Some(4)] {
+        let mut f = arel_cocoa(Some(LandTenure::Tenant));
+        f.frame.households[0].land_contract_years = years;
+        assert_eq!(
+            codes(&f.validate(&rules)),
+            [(
+                "frame.households[0].land_contract_years",
+                "Art. 40.2",
+                "formulation-problem-arel_contract_short"
+            )],
+            "{years:?}"
+        );
+        f.budget.remove(4);
+        assert_eq!(f.validate(&rules), [], "{years:?}");
+    }
+}
+
+#[test]
+fn an_arel_project_executes_in_at_most_two_years() {
+    use crate::household::LandTenure;
+    let rules = acuerdo_308();
+    let f = arel_cocoa(Some(LandTenure::Owner));
+    assert_eq!(f.execution_months(), 12);
+    assert_eq!(f.validate(&rules), []);
+    // A line in month 24 is still within two years; month 25 is not.
+    let mut edge = f.clone();
+    edge.budget[0].year = None;
+    edge.budget[0].month = Some(24);
+    assert_eq!(edge.validate(&rules), []);
+    edge.budget[0].month = Some(25);
+    let problems = edge.validate(&rules);
+    assert_eq!(
+        codes(&problems),
+        [(
+            "components.schedule",
+            "Art. 43",
+            "formulation-problem-arel_execution_too_long"
+        )]
+    );
+    assert_eq!(
+        problems[0].message.arg("months"),
+        Some(&crate::message::Arg::Count(25))
+    );
+    assert_eq!(
+        problems[0].message.arg("maximum"),
+        Some(&crate::message::Arg::Count(24))
+    );
+    // The schedule counts too, and a line given by year runs to the end of that year.
+    let mut long = f.clone();
+    long.frame.components.schedule.activities[0].end_month = 30;
+    assert_eq!(long.validate(&rules).len(), 1);
+    let mut third_year = f.clone();
+    third_year.budget[0].year = Some(2);
+    assert_eq!(third_year.execution_months(), 36);
+    assert_eq!(third_year.validate(&rules).len(), 1);
+    // The general line has no such limit.
+    let mut general = third_year.clone();
+    general.frame.households[0].program_line = crate::program::ProgramLine::General;
+    assert_eq!(general.validate(&rules), []);
 }
