@@ -54,7 +54,7 @@ fn to_csv(rows: &[Vec<String>]) -> Vec<u8> {
     writer.into_inner().expect("bytes")
 }
 
-/// households.csv: the first 22 columns of the golden cases.
+/// households.csv: the household columns of the golden cases.
 fn golden_households() -> Vec<u8> {
     let rows: Vec<Vec<String>> = cases().iter().map(|r| r[..HOUSEHOLD_COLUMNS].to_vec()).collect();
     to_csv(&rows)
