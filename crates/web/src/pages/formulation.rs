@@ -1312,10 +1312,19 @@ async fn take_screening(
             Some(ScreeningCap {
                 cofinancing_max_pct: Some(pct),
                 cap_smmlv: Some(cap),
+                program_line,
+                land_tenure,
+                land_restrictions,
+                land_contract_years,
                 ..
             }) => {
                 household.max_pct = *pct;
                 household.cap_smmlv = *cap;
+                // Chapter IX is checked at formulation (Art. 40.2, 43): carry the line and tenure.
+                household.program_line = *program_line;
+                household.land_tenure = *land_tenure;
+                household.land_restrictions = *land_restrictions;
+                household.land_contract_years = *land_contract_years;
                 taken += 1;
                 continue;
             }
