@@ -40,7 +40,11 @@ fn sample() -> Formulation {
                 id: "MOC-2".into(),
                 max_pct: d("87.5"),
                 cap_smmlv: d("24"),
-                ..Default::default()
+                // An AREL family on a lent parcel: its Chapter IX facts read back too.
+                program_line: vereda_domain::program::ProgramLine::Arel,
+                land_tenure: Some(vereda_domain::household::LandTenure::Comodato),
+                land_restrictions: false,
+                land_contract_years: Some(6),
             },
         ],
     };
