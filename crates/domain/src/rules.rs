@@ -1284,6 +1284,33 @@ mod tests {
     }
 
     #[test]
+    fn the_corrected_readings_are_written_with_their_articles() {
+        // Art. 19.6 with several IRRs, 20.5, 40.2, 38, 43 and 6: each a [[readings]] entry.
+        let rules = shipped();
+        for article in [
+            "Art. 19.6",
+            "Art. 20.5",
+            "Art. 40.2, Art. 20.2",
+            "Art. 38",
+            "Art. 43",
+            "Art. 5, Art. 6",
+        ] {
+            assert!(
+                rules.readings.iter().any(|r| r.article == article),
+                "no reading for {article}"
+            );
+        }
+        let arel = rules
+            .lines
+            .iter()
+            .find(|l| l.line == ProgramLine::Arel)
+            .expect("the AREL line");
+        let codes: Vec<&str> = arel.rules.iter().map(|r| r.code.as_str()).collect();
+        assert!(codes.contains(&"ART38_POPULATION"), "{codes:?}");
+        assert!(!codes.iter().any(|c| c.starts_with("ART40_2")), "{codes:?}");
+    }
+
+    #[test]
     fn the_shipped_rule_set_parses_with_its_period_lines_and_hash() {
         let rules = shipped();
         assert_eq!(rules.id, "incoder-308-2013");
