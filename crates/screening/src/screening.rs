@@ -334,6 +334,21 @@ impl ScreeningRun {
         &self.ids[start..start + row.id_len as usize]
     }
 
+    /// The ids of the eligible AREL households of group 4, in the order they are attended
+    /// (Art. 38 par. 4: the call's year, then the project's score). Needs
+    /// [`ScreeningJob::keep_facts`]; empty without the facts.
+    pub fn arel_group_4_order(&self) -> Vec<&str> {
+        let eligible: Vec<(&ScreenedRow, &Household)> = (self.rows.iter().zip(&self.facts))
+            .filter(|(row, _)| row.outcome.is_eligible())
+            .map(|(row, facts)| (row, &facts.household))
+            .collect();
+        let households: Vec<Household> = eligible.iter().map(|(_, h)| (*h).clone()).collect();
+        vereda_domain::eligibility::arel_group_4_order(&households)
+            .into_iter()
+            .map(|i| self.household_id(eligible[i].0))
+            .collect()
+    }
+
     /// Counts by reason, Sisbén level and municipality.
     pub fn summary(&self, screener: &Screener<'_>) -> Summary {
         let lines = &screener.rules().lines;

@@ -501,3 +501,52 @@ fn an_arel_household_without_its_group_or_document_is_refused_citing_art_38() {
         .expect("the rule");
     assert_eq!(rule.article, "Art. 38");
 }
+
+#[test]
+fn eligible_arel_group_4_households_are_attended_by_call_year_then_score() {
+    // Art. 38 par. 4, on the golden cases plus three more of group 4.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let households = dir.path().join("households.csv");
+    let mut rows = household_rows(&cases());
+    let column = |name: &str| rows[0].iter().position(|c| c == name).expect("a column");
+    let (id_at, document_at, year_at, score_at) = (
+        column("household_id"),
+        column("document"),
+        column("arel_call_year"),
+        column("arel_call_score"),
+    );
+    let group_4 = rows
+        .iter()
+        .find(|r| r.contains(&"calls_2008_2011".to_owned()))
+        .expect("a group 4 case")
+        .clone();
+    for (id, document, year, score) in [
+        ("X1", "2100001", "2011", "99"),
+        ("X2", "2100002", "2008", "60,5"),
+        ("X3", "2100003", "2008", "75"),
+    ] {
+        let mut row = group_4.clone();
+        row[id_at] = id.to_owned();
+        row[document_at] = document.to_owned();
+        row[year_at] = year.to_owned();
+        row[score_at] = score.to_owned();
+        rows.push(row);
+    }
+    write_csv(&households, &rows);
+    let rules = shipped();
+    let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
+    let job = ScreeningJob {
+        households,
+        registries: registries(),
+        screener: &screener,
+        keep_going: false,
+        explain: None,
+        keep_facts: true,
+    };
+    let run = screening::screen(&job, &|_| {}).expect("screened");
+    // The golden group-4 case is of 2009.
+    assert_eq!(
+        run.arel_group_4_order(),
+        ["X3", "X2", group_4[id_at].as_str(), "X1"]
+    );
+}
