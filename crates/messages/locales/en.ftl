@@ -1334,3 +1334,4 @@ formulation-problem-arel_tenure_required = the AREL family «{ $family }» must 
 formulation-problem-arel_contract_short = the lease or comodato of the AREL family «{ $family }» must run at least { $minimum } years
 formulation-problem-arel_leased_infrastructure = the AREL family «{ $family }» holds a leased or lent parcel: the institute cannot pay «{ $category }»
 formulation-problem-arel_execution_too_long = an AREL project executes in at most { $maximum } months; the formulation reaches month { $months }
+readings-mirr_review = { $mirr } (modified IRR: the flow has several IRRs)

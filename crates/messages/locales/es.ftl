@@ -1334,3 +1334,4 @@ formulation-problem-arel_tenure_required = la familia AREL «{ $family }» debe 
 formulation-problem-arel_contract_short = el arriendo o comodato de la familia AREL «{ $family }» debe tener una vigencia mínima de { $minimum } años
 formulation-problem-arel_leased_infrastructure = la familia AREL «{ $family }» tiene un predio arrendado o en comodato: el instituto no puede pagar «{ $category }»
 formulation-problem-arel_execution_too_long = un proyecto AREL se ejecuta en máximo { $maximum } meses; la formulación llega al mes { $months }
+readings-mirr_review = { $mirr } (TIR modificada: el flujo tiene varias TIR)
