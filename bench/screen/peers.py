@@ -50,6 +50,10 @@ HOUSEHOLD_COLUMNS = (
     "inaccurate_information",
     "program_line",
     "land_contract_end",
+    "arel_population_group",
+    "arel_group_document",
+    "arel_call_year",
+    "arel_call_score",
 )
 
 # What normalize_document (crates/domain/src/household.rs) removes: space, dot, comma, hyphen
@@ -138,8 +142,7 @@ RULES = {
     "ART40_1_ADULT": "arel AND minor",
     "ART40_1_HEAD": "arel AND NOT head",
     "ART40_1_FISHER": "arel AND NOT fisher",
-    "ART40_2_TENURE": "arel AND (NOT tenure_ok OR restrictions)",
-    "ART40_2_CONTRACT": "arel AND leased AND NOT contract_ok",
+    "ART38_POPULATION": "arel AND (no_group OR NOT group_document)",
     "ART40_3_SENTENCE": "arel AND in_wanted",
     "DUPLICATE_DOCUMENT": "duplicate",
 }
@@ -179,6 +182,7 @@ def run_duckdb(args: argparse.Namespace) -> None:
         "environmental_restriction",
         "illicit_activity",
         "inaccurate_information",
+        "arel_group_document",
     ):
         types[c] = "BOOLEAN"
     columns = "{" + ", ".join(f"{sql_string(c)}: {sql_string(t)}" for c, t in types.items()) + "}"
@@ -193,7 +197,8 @@ def run_duckdb(args: argparse.Namespace) -> None:
                    CAST(replace(trim(sisben_score), ',', '.') AS DOUBLE) AS score,
                    displaced, ethnic_group, ethnic_community_registered, land_tenure,
                    land_restrictions, productive_activity, environmental_restriction,
-                   illicit_activity, inaccurate_information, program_line, land_contract_end
+                   illicit_activity, inaccurate_information, program_line, land_contract_end,
+                   arel_population_group, arel_group_document
             FROM read_csv({sql_string(args.households)}, header = true, auto_detect = false,
                           delim = ',', quote = '"', escape = '"', columns = {columns})
         )
@@ -247,7 +252,9 @@ def run_duckdb(args: argparse.Namespace) -> None:
             h.productive_activity IN ('fishing', 'aquaculture') AS fisher,
             h.land_tenure IN ('owner', 'tenant', 'comodato') AS tenure_ok,
             h.land_tenure IN ('tenant', 'comodato') AS leased,
-            coalesce(h.land_contract_end >= DATE '{contract_term.isoformat()}', false) AS contract_ok
+            coalesce(h.land_contract_end >= DATE '{contract_term.isoformat()}', false) AS contract_ok,
+            coalesce(h.arel_population_group, 'none') IN ('', 'none') AS no_group,
+            coalesce(h.arel_group_document, false) AS group_document
         FROM hh h LEFT JOIN keys k ON h.t = k.t AND h.d = k.d
     """
     reasons = ",\n".join(f"CASE WHEN {RULES[code]} THEN '{code}' END" for code in CODES)
@@ -371,6 +378,8 @@ def run_pandas(args: argparse.Namespace) -> None:
         "tenure_ok": tenure.isin(["owner", "tenant", "comodato"]).to_numpy(dtype=bool),
         "leased": tenure.isin(["tenant", "comodato"]).to_numpy(dtype=bool),
         "contract_ok": ((contract_end != "") & (contract_end >= contract_term)).to_numpy(dtype=bool),
+        "no_group": h["arel_population_group"].isin(["", "none"]).to_numpy(dtype=bool),
+        "group_document": flag("arel_group_document"),
     }
 
     # One bit per code, in byte order of the codes; each distinct mask is spelled once.

@@ -388,7 +388,7 @@ fn irr_text(irr: &Irr) -> String {
         Irr::Unique(rate) => percent(*rate),
         Irr::Several(rates) => {
             let list: Vec<String> = rates.iter().map(|r| percent(*r)).collect();
-            format!("several ({}): no single rate describes the flow", list.join(", "))
+            format!("several ({}): the modified IRR decides", list.join(", "))
         }
     }
 }
@@ -543,7 +543,7 @@ fn text_report(outcome: &Outcome) -> Result<String, fmt::Error> {
     writeln!(
         out,
         "  Family labour is valued at the day wage and {} ({}). Technical assistance is added back \
-         in its neutral years ({}: years {}1-{}).",
+         in its neutral years ({}: years {}).",
         if charged {
             "charged as an opportunity cost"
         } else {
@@ -551,18 +551,24 @@ fn text_report(outcome: &Outcome) -> Result<String, fmt::Error> {
         },
         rules.family_labour.article,
         rules.technical_assistance.article,
-        if rules.technical_assistance.includes_investment_year {
-            "0, "
-        } else {
-            ""
-        },
-        rules.technical_assistance.neutral_years
+        rules
+            .technical_assistance
+            .neutral_span()
+            .map_or_else(|| "none".to_owned(), |(first, last)| format!("{first}-{last}"))
     )?;
 
     writeln!(out)?;
     writeln!(out, "Indicators ({})", rules.min_irr.article)?;
     let rate = decimal_percent(e.discount_rate);
     writeln!(out, "  {:<22}{}", "IRR (TIR)", irr_text(&e.irr))?;
+    if let Some(mirr) = e.mirr {
+        writeln!(
+            out,
+            "  {:<22}{} (finance and reinvestment at {rate}): decides the IRR check",
+            "MIRR (TIRM)",
+            percent(mirr)
+        )?;
+    }
     writeln!(
         out,
         "  {:<22}COP {}",

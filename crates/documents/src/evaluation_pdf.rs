@@ -10,8 +10,8 @@ use vereda_domain::finance::{CofinancingSplit, Evaluation, Formulation};
 use vereda_domain::money::format_amount;
 
 use crate::evaluation_text::{
-    FLOW_COLUMNS, decimal_percent, funder_name, irr_text, label, pesos, ratio, signed_percent, strings,
-    switching_text, value_text,
+    FLOW_COLUMNS, deciding_rate_text, decimal_percent, funder_name, irr_text, label, percent, pesos, ratio,
+    signed_percent, strings, switching_text, value_text,
 };
 use crate::pdf_layout::{A4_LANDSCAPE, Align, Layout, assemble};
 
@@ -107,6 +107,11 @@ fn lay_out(report: &EvaluationReport<'_>) -> Layout {
                 rules.min_irr.comparison.symbol(),
                 decimal_percent(rules.min_irr.value)
             ),
+        ],
+        vec![
+            "TIR modificada (TIRM)".to_owned(),
+            e.mirr.map_or_else(|| "no aplica".to_owned(), percent),
+            deciding_rate_text(e),
         ],
         vec![
             "Valor presente neto (VPN)".to_owned(),

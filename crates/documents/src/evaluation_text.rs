@@ -3,7 +3,7 @@
 //! of the cash-flow table.
 
 use rust_decimal::Decimal;
-use vereda_domain::finance::{CashFlowYear, Funder, Irr, SwitchingValue, Value};
+use vereda_domain::finance::{CashFlowYear, DecidingRate, Evaluation, Funder, Irr, SwitchingValue, Value};
 use vereda_domain::money::format_amount;
 
 pub(crate) fn pesos(amount: Decimal) -> String {
@@ -46,11 +46,31 @@ pub(crate) fn irr_text(irr: &Irr) -> String {
     }
 }
 
+/// Which rate decided the IRR check (Art. 19.6): the unique IRR, or with several IRRs the
+/// modified IRR at the discount rate, naming every root.
+pub(crate) fn deciding_rate_text(e: &Evaluation) -> String {
+    match e.deciding_rate() {
+        DecidingRate::Irr(rate) => format!("decide la TIR única, {}", percent(rate)),
+        DecidingRate::Mirr(rate) => format!(
+            "{}: decide la TIR modificada, {} (tasa de descuento {} como tasa de financiación y de reinversión)",
+            irr_text(&e.irr),
+            percent(rate),
+            decimal_percent(e.discount_rate)
+        ),
+        DecidingRate::None => format!("{}: ninguna tasa cumple", irr_text(&e.irr)),
+    }
+}
+
 pub(crate) fn value_text(value: &Value) -> String {
     match value {
         Value::Rate(rate) => percent(*rate),
         Value::NoIrr => "sin TIR".to_owned(),
         Value::SeveralIrr(rates) => irr_text(&Irr::Several(rates.clone())),
+        Value::Mirr { rate, roots } => format!(
+            "TIR modificada {} ({})",
+            percent(*rate),
+            irr_text(&Irr::Several(roots.clone()))
+        ),
         Value::Ratio(r) => format_amount(r.round_dp(4)),
         Value::Undefined => "indefinido".to_owned(),
         Value::Smmlv(s) => format!("{} SMMLV", format_amount(s.round_dp(2))),

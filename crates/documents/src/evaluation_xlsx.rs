@@ -13,7 +13,8 @@ use vereda_domain::finance::rules::IncomePeriod;
 
 use crate::evaluation_pdf::EvaluationReport;
 use crate::evaluation_text::{
-    FLOW_COLUMNS, decimal_percent, funder_name, irr_text, pesos, ratio, switching_text, value_text,
+    FLOW_COLUMNS, deciding_rate_text, decimal_percent, funder_name, irr_text, pesos, ratio, switching_text,
+    value_text,
 };
 
 fn number(value: Decimal) -> f64 {
@@ -76,8 +77,9 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
         if e.verdict.viable { "VIABLE" } else { "NO VIABLE" },
     )?;
     let mut row = row + 1;
-    let indicators: [(&str, Option<f64>, &Format, String); 5] = [
+    let indicators: [(&str, Option<f64>, &Format, String); 6] = [
         ("TIR", e.irr.unique(), &rate, irr_text(&e.irr)),
+        ("TIR modificada (TIRM)", e.mirr, &rate, deciding_rate_text(e)),
         (
             "VPN",
             Some(number(e.npv)),
@@ -180,12 +182,14 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
         line + 1,
         0,
         format!(
-            "Pesos constantes de {}. Tasa de descuento {} ({}). Acompañamiento integral neutro en los años {}1-{} ({}). Mano de obra familiar: {} ({}).",
+            "Pesos constantes de {}. Tasa de descuento {} ({}). Acompañamiento integral neutro en los años {} ({}). Mano de obra familiar: {} ({}).",
             frame.budget_year,
             decimal_percent(e.discount_rate),
             rules.discount_rate.article,
-            if rules.technical_assistance.includes_investment_year { "0, " } else { "" },
-            rules.technical_assistance.neutral_years,
+            rules
+                .technical_assistance
+                .neutral_span()
+                .map_or_else(|| "ninguno".to_owned(), |(first, last)| format!("{first} y {last}")),
             rules.technical_assistance.article,
             rules.family_labour.treatment,
             rules.family_labour.article

@@ -20,7 +20,9 @@ use vereda_domain::finance::formulation::{
     Activity, ActivityYear, BudgetLine, ExpenseCategory, Formulation, Frame, Funder, ParticipatingHousehold,
     Responsibility, ScheduledActivity, TechnicalAssistanceCost,
 };
+use vereda_domain::household::LandTenure;
 use vereda_domain::number::read_data_number;
+use vereda_domain::program::ProgramLine;
 
 use vereda_screening::screening::write_atomically;
 use vereda_screening::table::{RowError, find_column, normalize_header, number_message};
@@ -104,6 +106,19 @@ const HOUSEHOLD_COLUMNS: &[Column] = &[
     col("Familia (id)", &["id", "familia", "hogar"], true),
     col("Cofinanciación máxima %", &["max_pct", "porcentaje maximo"], true),
     col("Tope SMMLV", &["cap_smmlv", "tope"], true),
+    // Chapter IX (Art. 40.2, 43): empty for a family of the general line.
+    col("Línea", &["program_line", "linea"], false),
+    col("Tenencia del predio", &["land_tenure", "tenencia"], false),
+    col(
+        "Predio con limitaciones",
+        &["land_restrictions", "limitaciones"],
+        false,
+    ),
+    col(
+        "Años de contrato",
+        &["land_contract_years", "anos de contrato"],
+        false,
+    ),
 ];
 const BUDGET_COLUMNS: &[Column] = &[
     col("Rubro", &["category", "categoria"], true),
@@ -771,7 +786,21 @@ fn build(formulation: Option<&Formulation>) -> Result<Vec<u8>, XlsxError> {
         .map(|f| f.households.as_slice())
         .unwrap_or_default()
         .iter()
-        .map(|h| vec![text(&h.id), amount(h.max_pct), amount(h.cap_smmlv)])
+        .map(|h| {
+            vec![
+                text(&h.id),
+                amount(h.max_pct),
+                amount(h.cap_smmlv),
+                text(if h.program_line == ProgramLine::General {
+                    ""
+                } else {
+                    h.program_line.as_str()
+                }),
+                text(h.land_tenure.map_or("", LandTenure::as_str)),
+                text(if h.land_restrictions { "true" } else { "" }),
+                optional(h.land_contract_years),
+            ]
+        })
         .collect();
     let budget: Vec<Vec<Cell>> = formulation
         .map(|f| f.budget.as_slice())
@@ -1032,10 +1061,26 @@ pub fn read_formulation(path: &Path) -> Result<Formulation, FormulationImportErr
         let id = r.required(0);
         let max_pct = r.decimal(1);
         let cap = r.decimal(2);
+        let program_line = r.optional_parsed(
+            3,
+            |t| t.parse::<ProgramLine>().ok(),
+            || "unknown program line; expected general or arel".to_owned(),
+        );
+        let land_tenure = r.optional_parsed(
+            4,
+            |t| t.parse::<LandTenure>().ok(),
+            || "unknown tenure; expected owner, tenant, comodato, occupant or none".to_owned(),
+        );
+        let land_restrictions = r.optional_parsed(5, parse_bool, || "expected true or false".to_owned());
+        let land_contract_years = r.whole(6);
         Some(ParticipatingHousehold {
             id: id?,
             max_pct: max_pct??,
             cap_smmlv: cap??,
+            program_line: program_line?.unwrap_or_default(),
+            land_tenure: land_tenure?,
+            land_restrictions: land_restrictions?.unwrap_or(false),
+            land_contract_years: land_contract_years?,
         })
     });
     let budget = reader.sheet(&mut workbook, SHEET_BUDGET, BUDGET_COLUMNS, false, |r| {
@@ -1514,6 +1559,25 @@ impl Cells<'_> {
         }
     }
 
+    /// `Some(None)` for an empty cell, `None` after an error.
+    fn optional_parsed<T>(
+        &mut self,
+        column: usize,
+        parse: impl FnOnce(&str) -> Option<T>,
+        message: impl FnOnce() -> String,
+    ) -> Option<Option<T>> {
+        let value = self.text(column);
+        if value.is_empty() {
+            return Some(None);
+        }
+        let parsed = parse(&value);
+        if parsed.is_none() {
+            self.error(column, message());
+            return None;
+        }
+        Some(parsed)
+    }
+
     fn parsed<T>(
         &mut self,
         column: usize,
@@ -1526,6 +1590,20 @@ impl Cells<'_> {
             self.error(column, message());
         }
         parsed
+    }
+}
+
+/// A yes/no cell, as a spreadsheet or a person writes it.
+fn parse_bool(text: &str) -> Option<bool> {
+    const TRUE: &[&str] = &["true", "verdadero", "si", "sí", "1"];
+    const FALSE: &[&str] = &["false", "falso", "no", "0"];
+    let lower = text.to_lowercase();
+    if TRUE.contains(&lower.as_str()) {
+        Some(true)
+    } else if FALSE.contains(&lower.as_str()) {
+        Some(false)
+    } else {
+        None
     }
 }
 

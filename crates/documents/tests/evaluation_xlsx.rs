@@ -93,3 +93,49 @@ fn the_cocoa_workbook_reads_back() {
         Some(&Data::String("price -10%".into()))
     );
 }
+
+#[test]
+fn with_several_irrs_the_workbook_shows_every_root_and_the_modified_irr_that_decided() {
+    use vereda_domain::finance::{DecidingRate, Irr};
+    let mut formulation = ProjectFormat::Toml.parse(COCOA).expect("the example parses");
+    // A replanting in the last year turns its net flow negative: two sign changes.
+    if let Some(last) = formulation.production[0].years.last_mut() {
+        last.replacements += rust_decimal::Decimal::from(230_000_000);
+    }
+    let book = RuleBook::shipped().expect("the shipped rule sets");
+    let (set, _) = book
+        .for_budget_year(formulation.frame.budget_year)
+        .expect("a rule set for the budget year");
+    let rules = set.financial.as_ref().expect("financial rules");
+    let evaluation = Evaluator::new(rules)
+        .evaluate(&formulation)
+        .expect("the example evaluates");
+    assert!(matches!(evaluation.irr, Irr::Several(_)), "{:?}", evaluation.irr);
+    let DecidingRate::Mirr(mirr) = evaluation.deciding_rate() else {
+        panic!("the MIRR decides: {:?}", evaluation.deciding_rate())
+    };
+    let cofinancing = split(&formulation, rules).map_err(|e| e.to_string());
+    let period = set.period();
+    let report = EvaluationReport {
+        formulation: &formulation,
+        evaluation: &evaluation,
+        rules,
+        cofinancing: cofinancing.as_ref().map_err(String::as_str),
+        rule_set_id: &set.id,
+        rule_set_hash: &set.content_hash,
+        rule_set_period: &period,
+        municipality_name: "Tumaco (Nariño)",
+    };
+    let bytes = workbook(&report).expect("the workbook");
+    let mut read = Xlsx::new(Cursor::new(bytes)).expect("the workbook opens");
+    let summary = read.worksheet_range("Resumen").expect("Resumen");
+    let row = row_labelled(&summary, "TIR modificada (TIRM)");
+    assert_eq!(row[1], Data::Float(mirr));
+    let note = row[2].to_string();
+    assert!(note.contains("decide la TIR modificada"), "{note}");
+    for root in evaluation.irr.rates() {
+        let shown = format!("{:.2} %", root * 100.0).replace('.', ",");
+        assert!(note.contains(&shown), "{note} lacks {shown}");
+    }
+    assert!(!vereda_documents::evaluation_pdf::render(&report).is_empty());
+}

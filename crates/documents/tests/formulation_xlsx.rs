@@ -34,11 +34,17 @@ fn sample() -> Formulation {
                 id: "MOC-1".into(),
                 max_pct: d("90"),
                 cap_smmlv: d("20"),
+                ..Default::default()
             },
             ParticipatingHousehold {
                 id: "MOC-2".into(),
                 max_pct: d("87.5"),
                 cap_smmlv: d("24"),
+                // An AREL family on a lent parcel: its Chapter IX facts read back too.
+                program_line: vereda_domain::program::ProgramLine::Arel,
+                land_tenure: Some(vereda_domain::household::LandTenure::Comodato),
+                land_restrictions: false,
+                land_contract_years: Some(6),
             },
         ],
     };

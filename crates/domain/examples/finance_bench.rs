@@ -218,6 +218,7 @@ fn random_project(rng: &mut Rng, index: usize) -> Formulation {
             id: format!("{index}-{i}"),
             max_pct: Decimal::from(*[60, 80, 90].get(rng.count(0, 2)).unwrap_or(&90)),
             cap_smmlv: Decimal::from(if rng.next() < 0.2 { 24 } else { 20 }),
+            ..Default::default()
         })
         .collect();
     let categories = [

@@ -8,7 +8,9 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
-use crate::household::{DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea};
+use crate::household::{
+    ArelPopulationGroup, DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea,
+};
 use crate::program::ProgramLine;
 use crate::rules::{
     Bound, ChoiceField, Condition, DateField, FlagField, LineRules, RuleSet, SisbenCutoffs, TierTable,
@@ -35,6 +37,18 @@ pub struct Household {
     pub inaccurate_information: bool,
     pub program_line: ProgramLine,
     pub land_contract_end: Option<Date>,
+    /// The AREL population group (Art. 38); `none` outside the AREL line.
+    #[serde(default)]
+    pub arel_population_group: ArelPopulationGroup,
+    /// Whether the group is backed by its documento idóneo (Art. 38 par. 2).
+    #[serde(default)]
+    pub arel_group_document: bool,
+    /// Group 4 (Art. 38 par. 4): the year of the public call the head benefited from.
+    #[serde(default)]
+    pub arel_call_year: Option<i16>,
+    /// Group 4 (Art. 38 par. 4): the project's score in that call.
+    #[serde(default)]
+    pub arel_call_score: Option<Decimal>,
 }
 
 /// Facts that need the whole batch: which registries hold the head's document, and whether
@@ -711,6 +725,7 @@ impl<'a> Facts<'a> {
             FlagField::EnvironmentalRestriction => h.environmental_restriction,
             FlagField::IllicitActivity => h.illicit_activity,
             FlagField::InaccurateInformation => h.inaccurate_information,
+            FlagField::ArelGroupDocument => h.arel_group_document,
         }
     }
 
@@ -728,6 +743,9 @@ impl<'a> Facts<'a> {
                 (h.productive_activity.index(), h.productive_activity.as_str())
             }
             ChoiceField::ProgramLine => (h.program_line.index(), h.program_line.as_str()),
+            ChoiceField::ArelPopulationGroup => {
+                (h.arel_population_group.index(), h.arel_population_group.as_str())
+            }
         }
     }
 
@@ -998,6 +1016,28 @@ impl std::fmt::Display for Explanation {
     }
 }
 
+/// Art. 38 par. 4: the households of group 4 (the calls of 2008 to 2011) are attended "respetando
+/// el orden cronológico de cada vigencia y el orden del puntaje": by the year of their call,
+/// oldest first, then by their project's score in it, highest first; ties keep the input order.
+/// Returns the indices of the group-4 households of the AREL line, in that order.
+pub fn arel_group_4_order(households: &[Household]) -> Vec<usize> {
+    let mut order: Vec<usize> = (households.iter().enumerate())
+        .filter(|(_, h)| {
+            h.program_line == ProgramLine::Arel
+                && h.arel_population_group == ArelPopulationGroup::Calls2008To2011
+        })
+        .map(|(i, _)| i)
+        .collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&households[a], &households[b]);
+        // A missing year or score goes last: the reader refuses a group-4 row without its year.
+        (a.arel_call_year.unwrap_or(i16::MAX))
+            .cmp(&b.arel_call_year.unwrap_or(i16::MAX))
+            .then(b.arel_call_score.cmp(&a.arel_call_score))
+    });
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1030,6 +1070,10 @@ mod tests {
             inaccurate_information: false,
             program_line: ProgramLine::General,
             land_contract_end: None,
+            arel_population_group: ArelPopulationGroup::None,
+            arel_group_document: false,
+            arel_call_year: None,
+            arel_call_score: None,
         }
     }
 
@@ -1249,6 +1293,8 @@ mod tests {
             productive_activity: ProductiveActivity::Fishing,
             land_tenure: LandTenure::Tenant,
             land_contract_end: Some(date(2018, 6, 1)),
+            arel_population_group: ArelPopulationGroup::ArtisanalFisher,
+            arel_group_document: true,
             ..eligible_household()
         }
     }
@@ -1266,12 +1312,14 @@ mod tests {
             land_contract_end: Some(date(2018, 5, 31)),
             ..arel_household()
         };
-        assert_eq!(reasons(&rules, &short, none), "ART40_2_CONTRACT");
+        // Art. 40.2: tenure and its contract are checked at formulation, when the project
+        // builds on the parcel, not at screening.
+        assert_eq!(reasons(&rules, &short, none), "");
         let no_contract = Household {
             land_contract_end: None,
             ..arel_household()
         };
-        assert_eq!(reasons(&rules, &no_contract, none), "ART40_2_CONTRACT");
+        assert_eq!(reasons(&rules, &no_contract, none), "");
         let owner = Household {
             land_tenure: LandTenure::Owner,
             land_contract_end: None,
@@ -1302,7 +1350,7 @@ mod tests {
             land_tenure: LandTenure::Occupant,
             ..arel_household()
         };
-        assert_eq!(reasons(&rules, &occupant, none), "ART40_2_TENURE");
+        assert_eq!(reasons(&rules, &occupant, none), "");
         let wanted = CrossChecks {
             registries: registry(&rules, "wanted"),
             ..none
@@ -1315,6 +1363,76 @@ mod tests {
             ..arel_household()
         };
         assert_eq!(reasons(&rules, &displaced, none), "");
+    }
+
+    #[test]
+    fn an_arel_household_needs_a_group_of_art_38_backed_by_its_document() {
+        let rules = rules();
+        let none = CrossChecks::default();
+        for group in ArelPopulationGroup::ALL.iter().copied() {
+            let household = Household {
+                arel_population_group: group,
+                ..arel_household()
+            };
+            let expected = if group == ArelPopulationGroup::None {
+                "ART38_POPULATION"
+            } else {
+                ""
+            };
+            assert_eq!(reasons(&rules, &household, none), expected, "{group}");
+            let undocumented = Household {
+                arel_group_document: false,
+                ..household
+            };
+            assert_eq!(
+                reasons(&rules, &undocumented, none),
+                "ART38_POPULATION",
+                "{group}"
+            );
+        }
+        // The general line does not ask for it.
+        assert_eq!(reasons(&rules, &eligible_household(), none), "");
+        assert_eq!(
+            ArelPopulationGroup::ALL
+                .iter()
+                .filter_map(|g| g.numeral())
+                .collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5, 6]
+        );
+        let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
+        let household = Household {
+            arel_group_document: false,
+            ..arel_household()
+        };
+        let explanation = screener.explain(&household, &none).expect("covered");
+        let rule = explanation
+            .rules
+            .iter()
+            .find(|r| r.code == "ART38_POPULATION")
+            .expect("the rule is explained");
+        assert!(rule.fired);
+        assert_eq!(rule.article, "Art. 38");
+    }
+
+    #[test]
+    fn group_4_is_attended_by_the_year_of_its_call_then_by_its_score() {
+        let group_4 = |year: i16, score: i64| Household {
+            arel_population_group: ArelPopulationGroup::Calls2008To2011,
+            arel_call_year: Some(year),
+            arel_call_score: Some(Decimal::new(score, 1)),
+            ..arel_household()
+        };
+        let households = [
+            group_4(2010, 900),
+            arel_household(),
+            group_4(2008, 700),
+            group_4(2010, 955),
+            group_4(2008, 700),
+            group_4(2009, 999),
+            eligible_household(),
+        ];
+        // 2008 first (a tie keeps the input order), then 2009, then 2010 by score.
+        assert_eq!(arel_group_4_order(&households), [2, 4, 5, 3, 0]);
     }
 
     #[test]
@@ -1539,6 +1657,7 @@ mod tests {
                 any::<[bool; 3]>(),
                 one_of(ProgramLine::ALL),
                 prop::option::of(dates),
+                one_of(ArelPopulationGroup::ALL),
             ),
         )
             .prop_map(|(a, b, c, d)| Household {
@@ -1559,6 +1678,10 @@ mod tests {
                 inaccurate_information: d.0[2],
                 program_line: d.1,
                 land_contract_end: d.2,
+                arel_population_group: d.3,
+                arel_group_document: d.0[0] || d.0[1],
+                arel_call_year: None,
+                arel_call_score: None,
             })
     }
 

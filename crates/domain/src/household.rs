@@ -32,6 +32,40 @@ text_enum! {
 }
 
 text_enum! {
+    /// The population of the AREL line (Art. 38): one of its six groups, backed by a
+    /// "documento idóneo" (Art. 38 par. 2), or none.
+    #[derive(Default)]
+    pub enum ArelPopulationGroup ("AREL population group") {
+        #[default]
+        None = "none",
+        /// 1. Artisanal fishers, beneficiaries of the institute's programs.
+        ArtisanalFisher = "artisanal_fisher",
+        /// 2. Limited-resource aquaculturists, beneficiaries of the institute's programs.
+        LimitedResourceAquaculturist = "limited_resource_aquaculturist",
+        /// 3. Beneficiaries of the institute's investments of 2006 and 2007.
+        Investments2006To2007 = "investments_2006_2007",
+        /// 4. Beneficiaries of the public calls of 2008, 2009, 2010 and 2011 (par. 4: attended
+        /// by the call's year, then by the project's score).
+        Calls2008To2011 = "calls_2008_2011",
+        /// 5. Artisanal fishers living in the Archipiélago de San Andrés.
+        SanAndresFisher = "san_andres_fisher",
+        /// 6. Limited-resource aquaculturists living in the Archipiélago de San Andrés.
+        SanAndresAquaculturist = "san_andres_aquaculturist",
+    }
+}
+
+impl ArelPopulationGroup {
+    /// The numeral of Art. 38 (1-6), `None` for no group.
+    pub fn numeral(self) -> Option<u8> {
+        u8::try_from(self.index()).ok().filter(|n| *n > 0)
+    }
+}
+
+/// The years of the public calls of Art. 38.4: piscicultura 2008, acuicultura 2009 and 2010,
+/// acuicultura y pesca 2011.
+pub const AREL_CALL_YEARS: [i16; 4] = [2008, 2009, 2010, 2011];
+
+text_enum! {
     /// Grupo étnico (Art. 7).
     pub enum EthnicGroup ("ethnic group") {
         None = "none",

@@ -5,7 +5,9 @@ use crate::text_enum::text_enum;
 text_enum! {
     /// The program's lines: the general one, and artisanal fishing and limited-resource
     /// aquaculture (AREL, Chapter IX).
+    #[derive(Default)]
     pub enum ProgramLine ("program line") {
+        #[default]
         General = "general",
         Arel = "arel",
     }

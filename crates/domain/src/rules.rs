@@ -17,7 +17,9 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use crate::finance::FinancialRules;
-use crate::household::{DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea};
+use crate::household::{
+    ArelPopulationGroup, DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea,
+};
 use crate::message::Message;
 use crate::program::ProgramLine;
 use crate::text_enum::{UnknownValue, text_enum};
@@ -77,6 +79,8 @@ text_enum! {
         EnvironmentalRestriction = "environmental_restriction",
         IllicitActivity = "illicit_activity",
         InaccurateInformation = "inaccurate_information",
+        /// The AREL group is backed by its documento idóneo (Art. 38 par. 2).
+        ArelGroupDocument = "arel_group_document",
     }
 }
 
@@ -90,6 +94,8 @@ text_enum! {
         LandTenure = "land_tenure",
         ProductiveActivity = "productive_activity",
         ProgramLine = "program_line",
+        /// The AREL population group (Art. 38).
+        ArelPopulationGroup = "arel_population_group",
     }
 }
 
@@ -115,6 +121,7 @@ impl ChoiceField {
             Self::LandTenure => LandTenure::ALL.len(),
             Self::ProductiveActivity => ProductiveActivity::ALL.len(),
             Self::ProgramLine => ProgramLine::ALL.len(),
+            Self::ArelPopulationGroup => ArelPopulationGroup::ALL.len(),
         }
     }
 
@@ -128,6 +135,7 @@ impl ChoiceField {
             Self::LandTenure => position(LandTenure::ALL, text.parse()?),
             Self::ProductiveActivity => position(ProductiveActivity::ALL, text.parse()?),
             Self::ProgramLine => position(ProgramLine::ALL, text.parse()?),
+            Self::ArelPopulationGroup => position(ArelPopulationGroup::ALL, text.parse()?),
         };
         Ok(1 << index)
     }
@@ -1308,6 +1316,33 @@ mod tests {
     fn shipped() -> RuleSet {
         let (source, text) = SHIPPED_RULE_SETS[0];
         RuleSet::parse(source, text).expect("the shipped rule set is valid")
+    }
+
+    #[test]
+    fn the_corrected_readings_are_written_with_their_articles() {
+        // Art. 19.6 with several IRRs, 20.5, 40.2, 38, 43 and 6: each a [[readings]] entry.
+        let rules = shipped();
+        for article in [
+            "Art. 19.6",
+            "Art. 20.5",
+            "Art. 40.2, Art. 20.2",
+            "Art. 38",
+            "Art. 43",
+            "Art. 5, Art. 6",
+        ] {
+            assert!(
+                rules.readings.iter().any(|r| r.article == article),
+                "no reading for {article}"
+            );
+        }
+        let arel = rules
+            .lines
+            .iter()
+            .find(|l| l.line == ProgramLine::Arel)
+            .expect("the AREL line");
+        let codes: Vec<&str> = arel.rules.iter().map(|r| r.code.as_str()).collect();
+        assert!(codes.contains(&"ART38_POPULATION"), "{codes:?}");
+        assert!(!codes.iter().any(|c| c.starts_with("ART40_2")), "{codes:?}");
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //!
 //! The weights belong to each year's technical document (Art. 8), so they are an input. Each
 //! criterion is normalised min–max across the candidates, the index is the weighted mean of
-//! the normalised values, and ties are broken by IPM (higher first), then by DANE code.
+//! the normalised values, and ties are broken by IPM (higher first), then by DANE code. A
+//! municipality with no family to benefit is never ranked above one that has them.
 //! Art. 30 limits the families and projects to what the year's budget reaches ([`coverage`]).
 
 use rust_decimal::Decimal;
@@ -145,7 +146,8 @@ fn bounds(values: impl Iterator<Item = Decimal>) -> (Decimal, Decimal) {
 }
 
 /// Ranks the candidates by their prioritization index (Art. 6), highest first; ties go to the
-/// higher IPM, then to the lower DANE code.
+/// higher IPM, then to the lower DANE code. Municipalities without families to benefit are
+/// ranked after all those that have them (Art. 5-6: only the focused population is ranked).
 pub fn prioritize(candidates: &[Candidate], weights: &Weights) -> Result<Vec<Ranked>, TargetingError> {
     if let Some(problem) = weights.validate().into_iter().next() {
         return Err(problem);
@@ -189,9 +191,12 @@ pub fn prioritize(candidates: &[Candidate], weights: &Weights) -> Result<Vec<Ran
             }
         })
         .collect();
+    // Art. 6 prioritizes "sobre la población ... identificada en la focalización": a municipality
+    // with no family to benefit comes after every one that has them, whatever its index.
     ranked.sort_by(|a, b| {
-        b.index
-            .cmp(&a.index)
+        (b.candidate.families > 0)
+            .cmp(&(a.candidate.families > 0))
+            .then(b.index.cmp(&a.index))
             .then(b.candidate.ipm.cmp(&a.candidate.ipm))
             .then(a.candidate.dane_code.cmp(&b.candidate.dane_code))
     });
@@ -420,6 +425,27 @@ mod tests {
     }
 
     #[test]
+    fn a_municipality_without_families_is_not_ranked_above_those_with_families() {
+        // Art. 6: the poorest municipality with the most interventions but no eligible family
+        // (as Milán was) comes after every municipality that has families to benefit.
+        let candidates = [
+            candidate("05001", dec!(90), 0, 9),
+            candidate("05002", dec!(20), 3, 0),
+            candidate("05004", dec!(30), 1, 1),
+        ];
+        let weights = Weights {
+            poverty: dec!(5),
+            families: dec!(1),
+            interventions: dec!(1),
+        };
+        let ranked = prioritize(&candidates, &weights).expect("valid");
+        let order: Vec<&str> = ranked.iter().map(|r| r.candidate.dane_code.as_str()).collect();
+        assert_eq!(order, ["05004", "05002", "05001"]);
+        // Its index is still shown as computed: the rule orders, it does not rewrite figures.
+        assert!(ranked[2].index > ranked[0].index);
+    }
+
+    #[test]
     fn more_interventions_mean_more_priority() {
         let candidates = [
             candidate("05001", dec!(30), 10, 0),
@@ -620,6 +646,11 @@ mod tests {
             }
             for pair in ranked.windows(2) {
                 let (a, b) = (&pair[0], &pair[1]);
+                // Art. 6: no municipality without families above one with families.
+                prop_assert!(a.candidate.families > 0 || b.candidate.families == 0);
+                if (a.candidate.families > 0) != (b.candidate.families > 0) {
+                    continue;
+                }
                 prop_assert!(a.index >= b.index);
                 if a.index == b.index {
                     prop_assert!(a.candidate.ipm >= b.candidate.ipm);

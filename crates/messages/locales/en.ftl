@@ -1384,3 +1384,15 @@ monitoring-error-proposal_reason_required = Say why the baseline, goal or unit c
 api-error-decision = There is no decision «{ $value }»: approve or return.
 rollup-families_benefited = Families benefited by awarded projects
 rollup-area_in_production_ha = Hectares in production of awarded projects
+## Readings of the regulation (Art. 19.6 several IRRs, 20.5, 38, 40.2, 43)
+readings-mirr = Modified IRR (MIRR):
+readings-mirr_seen = MIRR { $mirr } ({ $roots })
+readings-decided_by_irr = The flow's only IRR decides (Art. 19.6).
+readings-decided_by_mirr = The flow has several IRRs: the modified IRR, { $mirr }, decides, with the discount rate ({ $rate }) as finance and reinvestment rate (Art. 19.6).
+readings-decided_by_none = The flow has no rate to compare with the minimum: not met (Art. 19.6).
+formulation-problem-arel_tenure_required = the AREL family «{ $family }» must own, lease or hold on comodato a parcel without limitations, since the project builds works or infrastructure on the parcel
+formulation-problem-arel_contract_short = the lease or comodato of the AREL family «{ $family }» must run at least { $minimum } years
+formulation-problem-arel_leased_infrastructure = the AREL family «{ $family }» holds a leased or lent parcel: the institute cannot pay «{ $category }»
+formulation-problem-arel_execution_too_long = an AREL project executes in at most { $maximum } months; the formulation reaches month { $months }
+readings-mirr_review = { $mirr } (modified IRR: the flow has several IRRs)
+custody-household-facts_differ = { $household } is given a program line or a land tenure other than the one its screening read (Art. 40)

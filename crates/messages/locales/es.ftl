@@ -1384,3 +1384,15 @@ monitoring-error-proposal_reason_required = Diga por qué cambian la línea base
 api-error-decision = La decisión «{ $value }» no existe: approve (aprobar) o return (devolver).
 rollup-families_benefited = Familias beneficiadas por proyectos adjudicados
 rollup-area_in_production_ha = Hectáreas en producción de proyectos adjudicados
+## Readings of the regulation (Art. 19.6 several IRRs, 20.5, 38, 40.2, 43)
+readings-mirr = TIR modificada (TIRM):
+readings-mirr_seen = TIRM { $mirr } ({ $roots })
+readings-decided_by_irr = Decide la única TIR del flujo (Art. 19.6).
+readings-decided_by_mirr = El flujo tiene varias TIR: decide la TIR modificada, { $mirr }, con la tasa de descuento ({ $rate }) como tasa de financiación y de reinversión (Art. 19.6).
+readings-decided_by_none = El flujo no tiene una tasa que compare con el mínimo: no cumple (Art. 19.6).
+formulation-problem-arel_tenure_required = la familia AREL «{ $family }» debe ser propietaria, arrendataria o comodataria de un predio sin limitaciones, porque el proyecto hace obras o infraestructura en el predio
+formulation-problem-arel_contract_short = el arriendo o comodato de la familia AREL «{ $family }» debe tener una vigencia mínima de { $minimum } años
+formulation-problem-arel_leased_infrastructure = la familia AREL «{ $family }» tiene un predio arrendado o en comodato: el instituto no puede pagar «{ $category }»
+formulation-problem-arel_execution_too_long = un proyecto AREL se ejecuta en máximo { $maximum } meses; la formulación llega al mes { $months }
+readings-mirr_review = { $mirr } (TIR modificada: el flujo tiene varias TIR)
+custody-household-facts_differ = { $household } figura con una línea del programa o una tenencia de la tierra distinta de la que leyó su focalización (Art. 40)

@@ -20,7 +20,8 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use vereda_domain::eligibility::{CrossChecks, Explanation, Household, LineNotCovered, Outcome, Screener};
 use vereda_domain::household::{
-    DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea, normalize_document,
+    AREL_CALL_YEARS, ArelPopulationGroup, DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex,
+    SisbenArea, normalize_document,
 };
 use vereda_domain::number::read_data_number;
 use vereda_domain::program::ProgramLine;
@@ -57,7 +58,7 @@ const DOCUMENT_ALIASES: &[&str] = &[
 ];
 
 /// The household file's columns (`docs/screening.md`), in the contract's order.
-const HOUSEHOLD_COLUMNS: [ColumnSpec; 22] = [
+const HOUSEHOLD_COLUMNS: [ColumnSpec; 26] = [
     column("household_id", &["id_hogar", "hogar", "id"]),
     column("document_type", DOCUMENT_TYPE_ALIASES),
     column("document", DOCUMENT_ALIASES),
@@ -101,6 +102,27 @@ const HOUSEHOLD_COLUMNS: [ColumnSpec; 22] = [
         aliases: &["fin_contrato", "vencimiento_contrato"],
         required: false,
     },
+    // AREL (Art. 38): optional, since only AREL rows need them.
+    ColumnSpec {
+        name: "arel_population_group",
+        aliases: &["grupo_arel", "grupo_poblacional_arel"],
+        required: false,
+    },
+    ColumnSpec {
+        name: "arel_group_document",
+        aliases: &["documento_idoneo", "documento_grupo_arel"],
+        required: false,
+    },
+    ColumnSpec {
+        name: "arel_call_year",
+        aliases: &["ano_convocatoria", "anio_convocatoria", "vigencia_convocatoria"],
+        required: false,
+    },
+    ColumnSpec {
+        name: "arel_call_score",
+        aliases: &["puntaje_convocatoria"],
+        required: false,
+    },
 ];
 
 mod col {
@@ -126,6 +148,10 @@ mod col {
     pub const INACCURATE_INFORMATION: usize = 19;
     pub const PROGRAM_LINE: usize = 20;
     pub const LAND_CONTRACT_END: usize = 21;
+    pub const AREL_POPULATION_GROUP: usize = 22;
+    pub const AREL_GROUP_DOCUMENT: usize = 23;
+    pub const AREL_CALL_YEAR: usize = 24;
+    pub const AREL_CALL_SCORE: usize = 25;
 }
 
 /// The key registries are matched on: document type and normalized number.
@@ -306,6 +332,21 @@ impl ScreeningRun {
     pub fn household_id(&self, row: &ScreenedRow) -> &str {
         let start = row.id_start as usize;
         &self.ids[start..start + row.id_len as usize]
+    }
+
+    /// The ids of the eligible AREL households of group 4, in the order they are attended
+    /// (Art. 38 par. 4: the call's year, then the project's score). Needs
+    /// [`ScreeningJob::keep_facts`]; empty without the facts.
+    pub fn arel_group_4_order(&self) -> Vec<&str> {
+        let eligible: Vec<(&ScreenedRow, &Household)> = (self.rows.iter().zip(&self.facts))
+            .filter(|(row, _)| row.outcome.is_eligible())
+            .map(|(row, facts)| (row, &facts.household))
+            .collect();
+        let households: Vec<Household> = eligible.iter().map(|(_, h)| (*h).clone()).collect();
+        vereda_domain::eligibility::arel_group_4_order(&households)
+            .into_iter()
+            .map(|i| self.household_id(eligible[i].0))
+            .collect()
     }
 
     /// Counts by reason, Sisbén level and municipality.
@@ -1226,6 +1267,41 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
         } else {
             Some(date!(col::LAND_CONTRACT_END))
         };
+        let arel_population_group = if cell!(col::AREL_POPULATION_GROUP).is_empty() {
+            ArelPopulationGroup::None
+        } else {
+            value!(col::AREL_POPULATION_GROUP, ArelPopulationGroup)
+        };
+        let arel_group_document =
+            !cell!(col::AREL_GROUP_DOCUMENT).is_empty() && flag!(col::AREL_GROUP_DOCUMENT);
+        let year_text = cell!(col::AREL_CALL_YEAR);
+        let arel_call_year = if year_text.is_empty() {
+            None
+        } else {
+            Some(or_fail!(
+                col::AREL_CALL_YEAR,
+                year_text
+                    .parse::<i16>()
+                    .ok()
+                    .filter(|y| AREL_CALL_YEARS.contains(y)),
+                "expected the year of an Art. 38.4 call: 2008, 2009, 2010 or 2011"
+            ))
+        };
+        if arel_population_group == ArelPopulationGroup::Calls2008To2011 && arel_call_year.is_none() {
+            return Err((
+                col::AREL_CALL_YEAR,
+                Cow::Borrowed("group calls_2008_2011 needs the year of its call (Art. 38 par. 4)"),
+            ));
+        }
+        let score_text = cell!(col::AREL_CALL_SCORE);
+        let arel_call_score = if score_text.is_empty() {
+            None
+        } else {
+            match read_data_number(score_text) {
+                Ok(score) => Some(score),
+                Err(problem) => return Err((col::AREL_CALL_SCORE, Cow::Borrowed(number_message(&problem)))),
+            }
+        };
         let household = Household {
             document_type,
             sex: value!(col::SEX, Sex),
@@ -1244,6 +1320,10 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
             inaccurate_information: flag!(col::INACCURATE_INFORMATION),
             program_line: value!(col::PROGRAM_LINE, ProgramLine),
             land_contract_end,
+            arel_population_group,
+            arel_group_document,
+            arel_call_year,
+            arel_call_score,
         };
         Ok(ParsedHousehold {
             id,

@@ -22,7 +22,10 @@ use std::sync::mpsc;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use vereda_domain::household::{DocumentType, EthnicGroup, LandTenure, ProductiveActivity, SisbenArea};
+use vereda_domain::household::{
+    AREL_CALL_YEARS, ArelPopulationGroup, DocumentType, EthnicGroup, LandTenure, ProductiveActivity,
+    SisbenArea,
+};
 use vereda_domain::territory::{MunicipalUnitKind, catalog};
 
 /// How many households to make, and the seed that fixes every byte of the output.
@@ -55,7 +58,7 @@ pub enum SyntheticError {
 }
 
 /// The columns of `households.csv`, in the order of the contract.
-pub const HOUSEHOLD_COLUMNS: [&str; 22] = [
+pub const HOUSEHOLD_COLUMNS: [&str; 26] = [
     "household_id",
     "document_type",
     "document",
@@ -78,6 +81,10 @@ pub const HOUSEHOLD_COLUMNS: [&str; 22] = [
     "inaccurate_information",
     "program_line",
     "land_contract_end",
+    "arel_population_group",
+    "arel_group_document",
+    "arel_call_year",
+    "arel_call_score",
 ];
 
 /// The registry kinds of the contract; each is written to `KIND.csv`.
@@ -225,6 +232,24 @@ const NONE_REGISTERED: u32 = 10_000;
 const DISPLACED: u32 = 200_000;
 const HEAD_OF_HOUSEHOLD: u32 = 970_000;
 const AREL_LINE: u32 = 50_000;
+/// The groups of Art. 38 of AREL fishers and of aquaculturists; a few rows in none (not
+/// eligible for the line), most in one of the six, so AREL rows stay mostly eligible.
+const AREL_FISHER_GROUPS: &[(u32, ArelPopulationGroup)] = &[
+    (450_000, ArelPopulationGroup::ArtisanalFisher),
+    (180_000, ArelPopulationGroup::Investments2006To2007),
+    (280_000, ArelPopulationGroup::Calls2008To2011),
+    (70_000, ArelPopulationGroup::SanAndresFisher),
+    (20_000, ArelPopulationGroup::None),
+];
+const AREL_AQUACULTURE_GROUPS: &[(u32, ArelPopulationGroup)] = &[
+    (450_000, ArelPopulationGroup::LimitedResourceAquaculturist),
+    (180_000, ArelPopulationGroup::Investments2006To2007),
+    (280_000, ArelPopulationGroup::Calls2008To2011),
+    (70_000, ArelPopulationGroup::SanAndresAquaculturist),
+    (20_000, ArelPopulationGroup::None),
+];
+/// A group backed by its documento idóneo (Art. 38 par. 2).
+const AREL_GROUP_DOCUMENT: u32 = 970_000;
 const LAND_RESTRICTIONS: u32 = 40_000;
 const ENVIRONMENTAL_RESTRICTION: u32 = 30_000;
 const ILLICIT_ACTIVITY: u32 = 5_000;
@@ -488,6 +513,33 @@ fn pick<T: Copy>(roll: u32, table: &[(u32, T)]) -> T {
 }
 
 /// A chunk's random stream.
+/// The four AREL columns of an AREL row (Art. 38): the group, its documento idóneo, and for
+/// group 4 the year of its call and the project's score there (par. 4).
+fn put_arel_group(out: &mut Vec<u8>, draw: &mut Draw, activity: ProductiveActivity) {
+    let groups = if activity == ProductiveActivity::Aquaculture {
+        AREL_AQUACULTURE_GROUPS
+    } else {
+        AREL_FISHER_GROUPS
+    };
+    let group = draw.pick(groups);
+    out.extend_from_slice(group.as_str().as_bytes());
+    out.push(b',');
+    put_bool(
+        out,
+        group != ArelPopulationGroup::None && draw.chance(AREL_GROUP_DOCUMENT),
+    );
+    out.push(b',');
+    if group == ArelPopulationGroup::Calls2008To2011 {
+        let year = AREL_CALL_YEARS[draw.below(AREL_CALL_YEARS.len() as u32) as usize];
+        out.extend_from_slice(year.to_string().as_bytes());
+        out.push(b',');
+        let tenths = 500 + draw.below(501);
+        out.extend_from_slice(format!("{}.{}", tenths / 10, tenths % 10).as_bytes());
+    } else {
+        out.push(b',');
+    }
+}
+
 struct Draw(ChaCha8Rng);
 
 impl Draw {
@@ -767,6 +819,12 @@ impl Generator {
         out.push(b',');
         if let Some(end) = self.contract_end(draw, arel, tenure) {
             put_date(out, end);
+        }
+        out.push(b',');
+        if arel {
+            put_arel_group(out, draw, activity);
+        } else {
+            out.extend_from_slice(b",,,");
         }
         out.push(b'\n');
 
@@ -1198,8 +1256,9 @@ mod tests {
         let as_of = days_from_civil(2013, 6, 1);
         let mut ids = HashSet::new();
         let (mut empty_scores, mut rural, mut arel, mut comma_scores) = (0, 0, 0, 0);
+        let mut arel_in_a_group = 0;
         for row in &rows {
-            assert_eq!(row.len(), 22, "{row:?}");
+            assert_eq!(row.len(), 26, "{row:?}");
             assert!(ids.insert(row[0].to_owned()), "repeated id {}", &row[0]);
             row[1].parse::<DocumentType>().expect("document type");
             DaneCode::parse(&row[8]).expect("a real municipality");
@@ -1229,7 +1288,18 @@ mod tests {
             }
             rural += usize::from(&row[9] == "3");
             arel += usize::from(&row[20] == "arel");
+            if &row[20] == "arel" {
+                let group: ArelPopulationGroup = row[22].parse().expect("AREL group");
+                assert!(matches!(&row[23], "true" | "false"));
+                let group_4 = group == ArelPopulationGroup::Calls2008To2011;
+                assert_eq!(!row[24].is_empty(), group_4, "{row:?}");
+                assert_eq!(!row[25].is_empty(), group_4, "{row:?}");
+                arel_in_a_group += usize::from(group != ArelPopulationGroup::None && &row[23] == "true");
+            } else {
+                assert!((22..26).all(|i| row[i].is_empty()), "{row:?}");
+            }
         }
+        assert!(arel_in_a_group * 10 > arel * 9, "{arel_in_a_group} of {arel}");
         assert!((1_200..2_000).contains(&empty_scores), "{empty_scores}");
         assert!((14_000..16_000).contains(&rural), "{rural}");
         assert!((800..1_200).contains(&arel), "{arel}");

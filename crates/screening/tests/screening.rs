@@ -14,7 +14,7 @@ const REGISTRIES: [&str; 5] = [
     "sanctions",
     "wanted",
 ];
-const HOUSEHOLD_COLUMNS: usize = 22;
+const HOUSEHOLD_COLUMNS: usize = 26;
 
 fn golden(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -152,6 +152,10 @@ fn a_spreadsheet_with_spanish_headers_screens_the_same() {
         "Información Inexacta",
         "Línea",
         "Fin Contrato",
+        "Grupo AREL",
+        "Documento Idóneo",
+        "Año Convocatoria",
+        "Puntaje Convocatoria",
     ];
     let rows = household_rows(&cases());
     let dir = tempfile::tempdir().expect("temp dir");
@@ -269,7 +273,7 @@ fn a_wrong_number_of_fields_a_missing_column_and_a_repeated_id_are_errors() {
     assert!(
         errors
             .iter()
-            .any(|e| e.line == 3 && e.message.contains("expected 22 fields")),
+            .any(|e| e.line == 3 && e.message.contains("expected 26 fields")),
         "{errors:?}"
     );
     assert!(
@@ -437,4 +441,112 @@ fn explain_tells_every_rule_for_one_household() {
         screening::screen(&job, &|_| {}),
         Err(ScreeningError::ExplainNotFound(_))
     ));
+}
+
+#[test]
+fn an_arel_group_4_row_needs_the_year_of_its_call() {
+    // Art. 38 par. 4 orders group 4 by the call's year: a row without it, or with a year that
+    // was no such call, is bad input naming the column.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rows = household_rows(&cases());
+    let year_at = rows[0]
+        .iter()
+        .position(|c| c == "arel_call_year")
+        .expect("the column");
+    let group_4 = rows
+        .iter()
+        .position(|r| r.contains(&"calls_2008_2011".to_owned()))
+        .expect("a group 4 case");
+    for bad in ["", "2012"] {
+        let mut broken = vec![rows[0].clone(), rows[group_4].clone()];
+        broken[1][year_at] = bad.to_owned();
+        let path = dir.path().join("households.csv");
+        write_csv(&path, &broken);
+        let Err(ScreeningError::Rows { errors, .. }) = run(&path, &shipped(), false) else {
+            panic!("must fail for {bad:?}");
+        };
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].column, "arel_call_year");
+        assert_eq!(errors[0].value, bad);
+    }
+}
+
+#[test]
+fn an_arel_household_without_its_group_or_document_is_refused_citing_art_38() {
+    let rows = household_rows(&cases());
+    let group_at = rows[0]
+        .iter()
+        .position(|c| c == "arel_population_group")
+        .expect("the column");
+    let expected: Vec<(String, String)> = cases()[1..]
+        .iter()
+        .filter(|case| case[group_at] == "none" && case[20] == "arel")
+        .map(|case| (case[0].clone(), case[HOUSEHOLD_COLUMNS + 4].clone()))
+        .collect();
+    assert!(!expected.is_empty());
+    for (id, reasons) in expected {
+        assert!(
+            reasons.split(';').any(|r| r == "ART38_POPULATION"),
+            "{id}: {reasons}"
+        );
+    }
+    // The rule cites Art. 38 in the shipped rule set.
+    let book = vereda_domain::rules::RuleBook::shipped().expect("rule sets");
+    let set = book.get("incoder-308-2013").expect("the shipped set");
+    let rule = set
+        .lines
+        .iter()
+        .flat_map(|l| l.rules.iter())
+        .find(|r| r.code == "ART38_POPULATION")
+        .expect("the rule");
+    assert_eq!(rule.article, "Art. 38");
+}
+
+#[test]
+fn eligible_arel_group_4_households_are_attended_by_call_year_then_score() {
+    // Art. 38 par. 4, on the golden cases plus three more of group 4.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let households = dir.path().join("households.csv");
+    let mut rows = household_rows(&cases());
+    let column = |name: &str| rows[0].iter().position(|c| c == name).expect("a column");
+    let (id_at, document_at, year_at, score_at) = (
+        column("household_id"),
+        column("document"),
+        column("arel_call_year"),
+        column("arel_call_score"),
+    );
+    let group_4 = rows
+        .iter()
+        .find(|r| r.contains(&"calls_2008_2011".to_owned()))
+        .expect("a group 4 case")
+        .clone();
+    for (id, document, year, score) in [
+        ("X1", "2100001", "2011", "99"),
+        ("X2", "2100002", "2008", "60,5"),
+        ("X3", "2100003", "2008", "75"),
+    ] {
+        let mut row = group_4.clone();
+        row[id_at] = id.to_owned();
+        row[document_at] = document.to_owned();
+        row[year_at] = year.to_owned();
+        row[score_at] = score.to_owned();
+        rows.push(row);
+    }
+    write_csv(&households, &rows);
+    let rules = shipped();
+    let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
+    let job = ScreeningJob {
+        households,
+        registries: registries(),
+        screener: &screener,
+        keep_going: false,
+        explain: None,
+        keep_facts: true,
+    };
+    let run = screening::screen(&job, &|_| {}).expect("screened");
+    // The golden group-4 case is of 2009.
+    assert_eq!(
+        run.arel_group_4_order(),
+        ["X3", "X2", group_4[id_at].as_str(), "X1"]
+    );
 }

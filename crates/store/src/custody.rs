@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityName, EntityTrait, QueryFilter, QuerySelect};
 use vereda_domain::audit::Actor;
+use vereda_domain::eligibility::Household;
 use vereda_domain::finance::formulation::Formulation;
 use vereda_domain::finance::rules::FinancialRules;
 use vereda_domain::finance::{
@@ -127,7 +128,17 @@ pub(crate) async fn check_households(
             Some(s) if s.cofinancing_max_pct.is_none() || s.cap_smmlv.is_none() => {
                 return Err(corrupt("screening result", s.id, "eligible without its limits"));
             }
-            Some(_) => {}
+            Some(s) => {
+                // The line and the land the formulation states are those the screening read.
+                let facts: Household =
+                    serde_json::from_str(&s.facts).map_err(|e| corrupt("screening result", s.id, e))?;
+                let differs = family.program_line != facts.program_line
+                    || family.land_tenure.is_some_and(|t| t != facts.land_tenure)
+                    || (facts.land_restrictions && !family.land_restrictions);
+                if differs {
+                    problems.push(problem("custody-household-facts_differ"));
+                }
+            }
         }
         let status = verifications
             .get(&registered.id)

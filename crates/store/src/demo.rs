@@ -205,6 +205,10 @@ async fn screen_households(
             inaccurate_information: false,
             program_line: household.program_line,
             land_contract_end: None,
+            arel_population_group: vereda_domain::household::ArelPopulationGroup::None,
+            arel_group_document: false,
+            arel_call_year: None,
+            arel_call_score: None,
         };
         let in_ruv = household.displaced && ruv.is_some();
         let checks = CrossChecks {

@@ -21,7 +21,8 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::eligibility::{CallLimits, CrossChecks, Household};
-use vereda_domain::household::{mask_document, normalize_document};
+use vereda_domain::household::{LandTenure, mask_document, normalize_document};
+use vereda_domain::program::ProgramLine;
 use vereda_domain::territory::DaneCode;
 
 use crate::audit::{self, Change, snapshot};
@@ -854,6 +855,9 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|row| {
+                // The facts the formulation checks of Chapter IX need (Art. 40.2, 43).
+                let facts: Option<Household> = serde_json::from_str(&row.facts).ok();
+                let facts = facts.as_ref();
                 (
                     row.external_id,
                     ScreeningCap {
@@ -861,6 +865,12 @@ impl Store {
                         cofinancing_max_pct: row.cofinancing_max_pct.map(|d| d.0),
                         cap_smmlv: row.cap_smmlv.map(|d| d.0),
                         reasons: row.reasons,
+                        program_line: facts.map_or(ProgramLine::General, |h| h.program_line),
+                        land_tenure: facts.map(|h| h.land_tenure),
+                        land_restrictions: facts.is_some_and(|h| h.land_restrictions),
+                        land_contract_years: facts
+                            .and_then(|h| h.land_contract_end)
+                            .map(|end| whole_years(row.as_of.0, end)),
                     },
                 )
             })
@@ -876,6 +886,21 @@ pub struct ScreeningCap {
     pub cap_smmlv: Option<Decimal>,
     /// The reason codes that fired, joined by `;`.
     pub reasons: String,
+    pub program_line: ProgramLine,
+    /// The tenure of the parcel, as screened (Art. 40.2 is checked at formulation).
+    pub land_tenure: Option<LandTenure>,
+    pub land_restrictions: bool,
+    /// Whole years the lease or comodato runs from the screening date.
+    pub land_contract_years: Option<u16>,
+}
+
+/// Whole years from `from` to `to`; 0 when `to` comes first.
+fn whole_years(from: Date, to: Date) -> u16 {
+    let mut years = i32::from(to.year()) - i32::from(from.year());
+    if (to.month(), to.day()) < (from.month(), from.day()) {
+        years -= 1;
+    }
+    u16::try_from(Ord::max(years, 0)).unwrap_or(0)
 }
 
 fn add(group: &mut GroupCount, eligible: bool, n: i64) {

@@ -167,6 +167,7 @@ fn project(rng: &mut ChaCha8Rng) -> Formulation {
                 id: "TUM-999".into(),
                 max_pct: dec!(90),
                 cap_smmlv: dec!(20),
+                ..ParticipatingHousehold::default()
             };
             p
         }

@@ -270,6 +270,10 @@ fn screened(n: usize) -> NewScreeningResult {
             inaccurate_information: false,
             program_line: ProgramLine::General,
             land_contract_end: None,
+            arel_population_group: Default::default(),
+            arel_group_document: false,
+            arel_call_year: None,
+            arel_call_score: None,
         },
         checks: CrossChecks {
             registries: if prior { 2 } else { 0 },
@@ -2356,6 +2360,15 @@ storage_suite! {
         modest.frame.households[0].max_pct = dec!(80);
         let modest = save(modest, call).await.expect("lowered by hand").id;
         store.submit_formulation(&p.formulator, modest).await.expect("presented");
+        // A family given another program line than its screening read.
+        let mut relabelled = viable_cocoa();
+        relabelled.frame.code = "CUS-4".into();
+        relabelled.frame.households[4].program_line = ProgramLine::Arel;
+        let relabelled = save(relabelled, call).await.expect("a draft").id;
+        assert_eq!(
+            refusal(store.submit_formulation(&p.formulator, relabelled).await),
+            ("custody-error-households", vec![("TUM-005".to_owned(), "custody-household-facts_differ")])
+        );
         // A family later found not eligible stops the endorsement; one the screening found not
         // eligible stops a presentation.
         let call_id = call.expect("call");

@@ -1056,6 +1056,7 @@ async fn a_formulation_judged_viable(client: &Client, base: &str, family: &Verif
         id: family.external_id.clone(),
         max_pct: rust_decimal::Decimal::ONE,
         cap_smmlv: rust_decimal::Decimal::ONE,
+        ..Default::default()
     }];
     std::fs::write(&project_file, toml::to_string(&project).expect("toml")).expect("project file");
     log_in_at(

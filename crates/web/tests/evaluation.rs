@@ -334,3 +334,54 @@ async fn the_page_charts_the_sensitivity_and_downloads_the_evaluation() {
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }
+
+/// The cocoa example with a replanting in its last year: the net flow changes sign twice.
+fn with_replanting() -> Formulation {
+    let mut formulation: Formulation = toml::from_str(COCOA_TOML).expect("formulation");
+    if let Some(last) = formulation.production[0].years.last_mut() {
+        last.replacements += rust_decimal::Decimal::from(230_000_000);
+    }
+    formulation
+}
+
+#[tokio::test]
+async fn with_several_irrs_the_modified_irr_decides_and_the_page_shows_every_root() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::Formulator).await;
+    let body = serde_json::to_string(&with_replanting()).expect("JSON");
+    let reply = post_json(&mut client, "/api/v1/evaluations", body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let report = reply.json();
+    let roots = report["evaluation"]["irr"]["several"]
+        .as_array()
+        .expect("several IRRs");
+    assert_eq!(roots.len(), 2, "{roots:?}");
+    let mirr = report["evaluation"]["mirr"].as_f64().expect("a MIRR");
+    let irr = reason(&report, "irr");
+    assert_eq!(irr["seen"]["kind"], "mirr");
+    assert_eq!(irr["seen"]["value"]["rate"].as_f64(), Some(mirr));
+    assert_eq!(irr["seen"]["value"]["roots"].as_array(), Some(roots));
+    assert_eq!(irr["passed"], serde_json::Value::Bool(mirr >= 0.06));
+
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let form = client.get("/personal/evaluaciones").await;
+    let token = Client::csrf_in(&form.body);
+    let toml_text = toml::to_string(&with_replanting()).expect("TOML");
+    let page = client
+        .post_files(
+            "/personal/evaluaciones",
+            &[("csrf_token", &token), ("example", ""), ("rules", "")],
+            &[("file", "replanting.toml", toml_text.as_bytes())],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"indicator-mirr\""), "{}", page.body);
+    assert!(page.body.contains("id=\"irr-decided-by\""));
+    let shown = |rate: f64| format!("{:.2} %", rate * 100.0).replace('.', ",");
+    assert!(page.body.contains(&shown(mirr)), "MIRR {}", shown(mirr));
+    for root in roots {
+        let root = root.as_f64().expect("a rate");
+        assert!(page.body.contains(&shown(root)), "root {}", shown(root));
+    }
+}

@@ -339,7 +339,7 @@ mod screened {
 
     use super::support::Client;
 
-    const HOUSEHOLD_COLUMNS: usize = 22;
+    const HOUSEHOLD_COLUMNS: usize = 26;
     const REGISTRIES: [&str; 5] = [
         "ruv",
         "prior_beneficiaries",
@@ -354,7 +354,7 @@ mod screened {
             .join(name)
     }
 
-    /// households.csv: the first 22 columns of the golden cases.
+    /// households.csv: the household columns of the golden cases.
     fn golden_households() -> Vec<u8> {
         let mut reader = csv::Reader::from_path(golden("cases.csv")).expect("cases.csv");
         let mut writer = csv::WriterBuilder::new()
@@ -746,4 +746,68 @@ async fn the_list_is_paged_by_fifty_and_reads_as_many_statements_for_any_number(
         "{}",
         bad.body
     );
+}
+
+#[tokio::test]
+async fn an_arel_family_brings_its_line_and_tenure_from_the_screening_to_the_formulation_checks() {
+    use vereda_domain::household::LandTenure;
+    use vereda_domain::program::ProgramLine;
+
+    let mut client = Client::with_demo().await;
+    let id = cocoa_draft(&mut client).await;
+    screened::screen_golden_households(&mut client).await;
+    let token = client.csrf().await;
+    let base = format!("/personal/formulaciones/{id}");
+    // G48: an AREL occupant, eligible since tenure is no screening rule (Art. 40.2); G42: an
+    // AREL tenant whose lease runs one day short of five years from the screening date.
+    let taken = client
+        .post_form(
+            &format!("{base}/pasos/3"),
+            &[
+                ("csrf_token", &token),
+                ("frame.households[0].id", "G48"),
+                ("frame.households[1].id", "G42"),
+                ("frame.households[2].id", "G05"),
+                ("call_id", "1"),
+                ("take_screening", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::OK, "{}", taken.body);
+    let (_, content) = latest(&client, id).await;
+    let households = &content.frame.households;
+    assert_eq!(households[0].program_line, ProgramLine::Arel);
+    assert_eq!(households[0].land_tenure, Some(LandTenure::Occupant));
+    assert_eq!(households[1].land_tenure, Some(LandTenure::Tenant));
+    assert_eq!(households[1].land_contract_years, Some(4));
+    assert_eq!(households[2].program_line, ProgramLine::General);
+
+    let book = vereda_domain::rules::RuleBook::shipped().expect("rule sets");
+    let set = book.get("incoder-308-2013").expect("the shipped set");
+    let rules = set.financial.as_ref().expect("financial rules");
+    let builds = content.budget.iter().any(|line| {
+        matches!(
+            line.category,
+            vereda_domain::finance::ExpenseCategory::WorksInParcel
+                | vereda_domain::finance::ExpenseCategory::PhysicalInfrastructure
+        )
+    });
+    let codes: Vec<(String, String)> = content
+        .validate(rules)
+        .into_iter()
+        .map(|p| (p.path, p.message.code().to_owned()))
+        .collect();
+    let expected = (
+        "frame.households[0].land_tenure".to_owned(),
+        "formulation-problem-arel_tenure_required".to_owned(),
+    );
+    // The cocoa example builds a processing centre, part of it paid by the institute.
+    assert!(builds);
+    assert!(codes.contains(&expected), "{codes:?}");
+    for code in [
+        "formulation-problem-arel_contract_short",
+        "formulation-problem-arel_leased_infrastructure",
+    ] {
+        assert!(codes.iter().any(|(_, c)| c == code), "{code}: {codes:?}");
+    }
 }

@@ -165,12 +165,7 @@ impl CashFlow {
         let charge_family = rules.family_labour.treatment == FamilyLabourTreatment::OpportunityCost;
         let neutral = &rules.technical_assistance;
         for row in &mut years {
-            let is_neutral = if row.year == 0 {
-                neutral.includes_investment_year
-            } else {
-                row.year <= neutral.neutral_years
-            };
-            if is_neutral {
+            if neutral.is_neutral(row.year) {
                 row.technical_assistance_neutralised = row.technical_assistance;
             }
             if charge_family {

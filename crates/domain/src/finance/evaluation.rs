@@ -15,9 +15,9 @@ use serde::Serialize;
 
 use super::cashflow::{CashFlow, CashFlowYear};
 use super::formulation::{ExpenseCategory, Formulation, Funder, MAX_HORIZON_YEARS};
-use super::irr::{Irr, irr};
+use super::irr::{DecidingRate, Irr, irr, mirr};
 use super::rules::{Comparison, FinancialRules, IncomeBasis, IncomePeriod};
-use super::sensitivity::{FlowParts, Sensitivity, analyse, irr_meets};
+use super::sensitivity::{FlowParts, Sensitivity, analyse, rate_meets};
 use crate::money::{format_amount, minimum_wage};
 use crate::text_enum::text_enum;
 
@@ -68,8 +68,13 @@ pub enum Value {
     Rate(f64),
     /// The flow has no IRR.
     NoIrr,
-    /// The flow has several IRRs.
+    /// The flow has several IRRs (and no MIRR could be computed).
     SeveralIrr(Vec<f64>),
+    /// The flow has several IRRs (`roots`, ascending): its modified IRR `rate` decided.
+    Mirr {
+        rate: f64,
+        roots: Vec<f64>,
+    },
     Ratio(Decimal),
     /// A ratio without a denominator (nothing costs).
     Undefined,
@@ -90,6 +95,10 @@ impl fmt::Display for Value {
             Value::SeveralIrr(rates) => {
                 let list: Vec<String> = rates.iter().map(|r| percent(*r)).collect();
                 write!(f, "several IRRs ({})", list.join(", "))
+            }
+            Value::Mirr { rate, roots } => {
+                let list: Vec<String> = roots.iter().map(|r| percent(*r)).collect();
+                write!(f, "MIRR {} (several IRRs: {})", percent(*rate), list.join(", "))
             }
             Value::Ratio(ratio) => write!(f, "{}", ratio.round_dp(4).normalize()),
             Value::Undefined => f.write_str("undefined"),
@@ -178,6 +187,9 @@ pub struct FamilyIncome {
 pub struct Evaluation {
     pub cash_flow: CashFlow,
     pub irr: Irr,
+    /// Modified IRR at the discount rate (finance and reinvestment), computed when the flow has
+    /// several IRRs: it is then the rate the IRR check compares (Art. 19.6).
+    pub mirr: Option<f64>,
     pub discount_rate: Decimal,
     /// VPN at the discount rate, rounded to cents.
     pub npv: Decimal,
@@ -188,6 +200,13 @@ pub struct Evaluation {
     pub family_income: FamilyIncome,
     pub sensitivity: Sensitivity,
     pub verdict: Verdict,
+}
+
+impl Evaluation {
+    /// The rate the IRR check compared: the unique IRR, or the MIRR of a flow with several.
+    pub fn deciding_rate(&self) -> DecidingRate {
+        DecidingRate::of(&self.irr, self.mirr)
+    }
 }
 
 /// Evaluates a formulation under a rule set. Errors only when the flow cannot be built at all;
@@ -251,7 +270,12 @@ impl<'r> Evaluator<'r> {
             return Err(EvaluationError::NoHouseholds);
         }
         let cash_flow = CashFlow::build(formulation, rules)?;
-        let irr = irr(&cash_flow.net_flows());
+        let net_flows = cash_flow.net_flows();
+        let irr = irr(&net_flows);
+        let rate = rules.discount_rate.value;
+        let mirr = matches!(irr, Irr::Several(_))
+            .then(|| mirr(&net_flows, rate, rate))
+            .flatten();
         let extended;
         let factors = if self.discount_factors.len() >= cash_flow.years.len() {
             &self.discount_factors
@@ -267,11 +291,12 @@ impl<'r> Evaluator<'r> {
         let present_value_costs = (pv_output + pv_other).round_dp(2);
         let benefit_cost = parts.benefit_cost(one, one, one);
         let family_income = family_income(formulation, &cash_flow, rules, wage);
-        let sensitivity = analyse(&parts, &irr, rules);
-        let verdict = verdict(formulation, rules, &irr, benefit_cost, &family_income);
+        let sensitivity = analyse(&parts, DecidingRate::of(&irr, mirr), rules);
+        let verdict = verdict(formulation, rules, &irr, mirr, benefit_cost, &family_income);
         Ok(Evaluation {
             cash_flow,
             irr,
+            mirr,
             discount_rate: rules.discount_rate.value,
             npv,
             present_value_benefits,
@@ -340,6 +365,7 @@ fn verdict(
     formulation: &Formulation,
     rules: &FinancialRules,
     irr: &Irr,
+    mirr: Option<f64>,
     benefit_cost: Option<Decimal>,
     income: &FamilyIncome,
 ) -> Verdict {
@@ -420,11 +446,19 @@ fn verdict(
     reasons.push(Reason {
         check: Check::Irr,
         article: min_irr.article.clone(),
-        passed: irr_meets(irr, min_irr.comparison, rules.min_irr_f64()),
-        seen: match irr {
-            Irr::None => Value::NoIrr,
-            Irr::Unique(rate) => Value::Rate(*rate),
-            Irr::Several(rates) => Value::SeveralIrr(rates.clone()),
+        passed: rate_meets(
+            DecidingRate::of(irr, mirr),
+            min_irr.comparison,
+            rules.min_irr_f64(),
+        ),
+        seen: match (irr, mirr) {
+            (Irr::None, _) => Value::NoIrr,
+            (Irr::Unique(rate), _) => Value::Rate(*rate),
+            (Irr::Several(roots), Some(rate)) => Value::Mirr {
+                rate,
+                roots: roots.clone(),
+            },
+            (Irr::Several(rates), None) => Value::SeveralIrr(rates.clone()),
         },
         threshold: Some(Bound {
             comparison: min_irr.comparison,

@@ -12,8 +12,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::rules::FinancialRules;
+use crate::household::LandTenure;
 use crate::message::Message;
 use crate::money::minimum_wage;
+use crate::program::ProgramLine;
 use crate::territory::DaneCode;
 use crate::text_enum::text_enum;
 
@@ -344,7 +346,7 @@ impl EmploymentInitiative {
 
 /// A participating family with the limits of its screening: the maximum percentage of Art. 7
 /// and the cap in SMMLV of Art. 29.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParticipatingHousehold {
     pub id: String,
@@ -352,6 +354,23 @@ pub struct ParticipatingHousehold {
     pub max_pct: Decimal,
     /// Tope por familia en SMMLV (Art. 29).
     pub cap_smmlv: Decimal,
+    /// The family's program line; an AREL family (Chapter IX) makes the project an AREL one.
+    #[serde(default, skip_serializing_if = "is_general")]
+    pub program_line: ProgramLine,
+    /// Tenure of the family's parcel as verified (Art. 40.2): required of an AREL family only
+    /// when the project has works or infrastructure on the parcel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub land_tenure: Option<LandTenure>,
+    /// The parcel has legal, technical, environmental or administrative limitations (Art. 40.2).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub land_restrictions: bool,
+    /// Whole years a lease or comodato runs from the presentation of the documents (Art. 40.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub land_contract_years: Option<u16>,
+}
+
+fn is_general(line: &ProgramLine) -> bool {
+    *line == ProgramLine::General
 }
 
 /// A line of the budget (presupuesto detallado, Art. 19.6): quantity × unit price, in the year
@@ -512,6 +531,7 @@ impl Formulation {
         self.validate_components(&mut p);
         self.validate_budget(rules, &mut p);
         self.validate_production(&mut p);
+        self.validate_arel(rules, &mut p);
         let horizon = self.frame.horizon_years;
         for (i, ta) in self.technical_assistance.iter().enumerate() {
             let article = rules.technical_assistance.article.as_str();
@@ -527,6 +547,109 @@ impl Formulation {
             p.not_negative(format!("technical_assistance[{i}].cost"), ta.cost, article);
         }
         p.0
+    }
+
+    /// Whether a family of the AREL line (Chapter IX) takes part.
+    pub fn is_arel(&self) -> bool {
+        self.frame
+            .households
+            .iter()
+            .any(|h| h.program_line == ProgramLine::Arel)
+    }
+
+    /// The last month of execution the formulation plans: the schedule's last month and the
+    /// budget lines' months (a line given by year runs to the end of that year).
+    pub fn execution_months(&self) -> u16 {
+        let schedule = (self.frame.components.schedule.activities.iter()).map(|a| a.end_month);
+        let budget = self.budget.iter().map(|line| match (line.year, line.month) {
+            (_, Some(month)) => month,
+            (Some(year), None) => year.saturating_add(1).saturating_mul(12),
+            (None, None) => 0,
+        });
+        schedule.chain(budget).max().unwrap_or(0)
+    }
+
+    /// Chapter IX at formulation. Art. 40.2: an AREL family must hold its parcel as owner,
+    /// tenant or comodatario, without limitations and with a contract of the rule set's
+    /// minimum term, only when the project builds on the parcel ("cuando la ejecución del
+    /// proyecto así lo requiera"); on a leased or lent parcel the institute pays no works or
+    /// physical infrastructure (Art. 20.1-20.2). Art. 43: execution of at most the rule set's
+    /// months.
+    fn validate_arel(&self, rules: &FinancialRules, p: &mut Problems) {
+        if !self.is_arel() {
+            return;
+        }
+        let on_parcel = |category: ExpenseCategory| {
+            matches!(
+                category,
+                ExpenseCategory::WorksInParcel | ExpenseCategory::PhysicalInfrastructure
+            )
+        };
+        let builds = self.budget.iter().any(|line| on_parcel(line.category));
+        let leased =
+            |tenure: Option<LandTenure>| matches!(tenure, Some(LandTenure::Tenant | LandTenure::Comodato));
+        let arel = || {
+            (self.frame.households.iter().enumerate()).filter(|(_, h)| h.program_line == ProgramLine::Arel)
+        };
+        if builds {
+            let article = rules
+                .arel_contract_years
+                .as_ref()
+                .map_or("Art. 40.2", |f| f.article.as_str());
+            for (i, family) in arel() {
+                let path = format!("frame.households[{i}].land_tenure");
+                let holds = matches!(
+                    family.land_tenure,
+                    Some(LandTenure::Owner | LandTenure::Tenant | LandTenure::Comodato)
+                );
+                if !holds || family.land_restrictions {
+                    p.push(
+                        path,
+                        "Art. 40.2",
+                        Message::new("formulation-problem-arel_tenure_required")
+                            .with("family", family.id.as_str()),
+                    );
+                } else if leased(family.land_tenure)
+                    && let Some(minimum) = &rules.arel_contract_years
+                    && family
+                        .land_contract_years
+                        .is_none_or(|years| years < minimum.value)
+                {
+                    p.push(
+                        format!("frame.households[{i}].land_contract_years"),
+                        article,
+                        Message::new("formulation-problem-arel_contract_short")
+                            .with("family", family.id.as_str())
+                            .with("minimum", minimum.value),
+                    );
+                }
+            }
+        }
+        if let Some((_, family)) = arel().find(|(_, h)| leased(h.land_tenure)) {
+            for (i, line) in self.budget.iter().enumerate() {
+                if line.funder == Funder::Institute && on_parcel(line.category) {
+                    p.push(
+                        format!("budget[{i}].funder"),
+                        "Art. 40.2, Art. 20.2",
+                        Message::new("formulation-problem-arel_leased_infrastructure")
+                            .with("family", family.id.as_str())
+                            .with_term("category", format!("evaluation-category_{}", line.category)),
+                    );
+                }
+            }
+        }
+        if let Some(maximum) = &rules.arel_max_execution_months {
+            let months = self.execution_months();
+            if months > maximum.value {
+                p.push(
+                    "components.schedule",
+                    &maximum.article,
+                    Message::new("formulation-problem-arel_execution_too_long")
+                        .with("months", months)
+                        .with("maximum", maximum.value),
+                );
+            }
+        }
     }
 
     fn validate_frame(&self, rules: &FinancialRules, p: &mut Problems) {

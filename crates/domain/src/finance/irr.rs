@@ -136,6 +136,79 @@ pub fn npv(rate: Decimal, flows: &[Decimal]) -> Decimal {
     flows.iter().rev().fold(Decimal::ZERO, |acc, &c| acc / growth + c)
 }
 
+/// Modified IRR (TIR modificada) of a `Decimal` flow: the negative flows discounted to year 0
+/// at `finance_rate`, the positive ones compounded to the last year at `reinvestment_rate`,
+/// and MIRR = (FV(positives) / -PV(negatives))^(1/n) - 1 over the n years of the flow. Unlike
+/// the IRR it is one rate for any flow. `None` when the flow has fewer than two years, no
+/// negative or no positive flow, or a rate of -1 or below.
+pub fn mirr(flows: &[Decimal], finance_rate: Decimal, reinvestment_rate: Decimal) -> Option<f64> {
+    let finance = Decimal::ONE + finance_rate;
+    let reinvest = Decimal::ONE + reinvestment_rate;
+    if flows.len() < 2 || finance <= Decimal::ZERO || reinvest <= Decimal::ZERO {
+        return None;
+    }
+    // Horner both ways: PV(negatives) from the last year down, FV(positives) from year 0 up.
+    let present_negatives = flows.iter().rev().try_fold(Decimal::ZERO, |acc, &c| {
+        acc.checked_div(finance)?.checked_add(c.min(Decimal::ZERO))
+    })?;
+    let future_positives = flows.iter().try_fold(Decimal::ZERO, |acc, &c| {
+        acc.checked_mul(reinvest)?.checked_add(c.max(Decimal::ZERO))
+    })?;
+    if present_negatives >= Decimal::ZERO || future_positives <= Decimal::ZERO {
+        return None;
+    }
+    let ratio = decimal_to_f64(future_positives.checked_div(-present_negatives)?);
+    let years = (flows.len() - 1) as f64;
+    let rate = ratio.powf(1.0 / years) - 1.0;
+    rate.is_finite().then_some(rate)
+}
+
+/// [`mirr`] of an `f64` flow (the sensitivity cases).
+pub fn mirr_f64(flows: &[f64], finance_rate: f64, reinvestment_rate: f64) -> Option<f64> {
+    let (finance, reinvest) = (1.0 + finance_rate, 1.0 + reinvestment_rate);
+    if flows.len() < 2 || finance <= 0.0 || reinvest <= 0.0 || flows.iter().any(|c| !c.is_finite()) {
+        return None;
+    }
+    let present_negatives = flows.iter().rev().fold(0.0, |acc, &c| acc / finance + c.min(0.0));
+    let future_positives = flows.iter().fold(0.0, |acc, &c| acc * reinvest + c.max(0.0));
+    if present_negatives >= 0.0 || future_positives <= 0.0 {
+        return None;
+    }
+    let rate = (future_positives / -present_negatives).powf(1.0 / (flows.len() - 1) as f64) - 1.0;
+    rate.is_finite().then_some(rate)
+}
+
+/// The rate the IRR check of Art. 19.6 compares, and which rate it is.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "rate")]
+pub enum DecidingRate {
+    /// The flow's only IRR.
+    Irr(f64),
+    /// The flow has several IRRs: the modified IRR at the discount rate decides.
+    Mirr(f64),
+    /// No rate: the flow has no IRR (or several and no MIRR).
+    None,
+}
+
+impl DecidingRate {
+    /// Reading of Art. 19.6 with several IRRs: the unique IRR when there is one; with several,
+    /// the MIRR with the discount rate as finance and reinvestment rate; else none.
+    pub fn of(irr: &Irr, mirr: Option<f64>) -> Self {
+        match (irr, mirr) {
+            (Irr::Unique(rate), _) => DecidingRate::Irr(*rate),
+            (Irr::Several(_), Some(rate)) => DecidingRate::Mirr(rate),
+            _ => DecidingRate::None,
+        }
+    }
+
+    pub fn rate(&self) -> Option<f64> {
+        match self {
+            DecidingRate::Irr(rate) | DecidingRate::Mirr(rate) => Some(*rate),
+            DecidingRate::None => None,
+        }
+    }
+}
+
 /// Start of the iteration: x = 1 / 1.1, a 10 % rate, near most projects' IRR.
 const INITIAL_X: f64 = 1.0 / 1.1;
 

@@ -25,9 +25,11 @@
 //!   borne technical-assistance costs; not investment, replacements or residual value) per
 //!   family, per month, in the first year in which every activity is in full production, in
 //!   SMMLV of the call's budget year.
-//! - Technical assistance is neutral (added and subtracted) in years 1..=2 and, by the default
-//!   rule set's reading, in the investment year 0; a cost afterwards (Art. 20.5).
-//! - A flow with several IRRs fails the IRR check and says so; no single rate is made up.
+//! - Technical assistance is neutral (added and subtracted) in "los dos primeros años": by the
+//!   default rule set's reading, years 0 and 1 of the flow; a cost afterwards (Art. 20.5).
+//! - A flow with several IRRs is checked on its modified IRR (MIRR), with the discount rate as
+//!   finance and reinvestment rate (Art. 19.6); the evaluation keeps every root and the MIRR,
+//!   and the IRR reason says which rate decided. No single IRR is made up.
 
 pub mod cashflow;
 pub mod cofinancing;
@@ -49,7 +51,7 @@ pub use formulation::{
     AccompanimentPlan, Activity, ActivityYear, BudgetLine, EmploymentInitiative, ExpenseCategory,
     Formulation, Frame, Funder, ParticipatingHousehold, Problem, TechnicalAssistanceCost,
 };
-pub use irr::{Irr, irr, irr_f64, npv, npv_f64};
+pub use irr::{DecidingRate, Irr, irr, irr_f64, mirr, mirr_f64, npv, npv_f64};
 pub use rules::{Comparison, FinancialRules};
 pub use sensitivity::{CaseResult, Sensitivity, SwitchingValue};
 

@@ -114,12 +114,27 @@ pub struct FamilyLabourRule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TechnicalAssistanceRule {
-    /// Years 1..=neutral_years are neutral; later years bear the cost.
+    /// How many years are neutral ("los dos primeros años": 2), counted from the first year of
+    /// the flow: year 0 when `includes_investment_year`, else year 1. Later years bear the cost.
     pub neutral_years: u16,
-    /// Whether the investment year 0 is neutral too. Reading of the default rule set: yes, the
-    /// accompaniment executed with the investment is part of the same co-financed start.
+    /// Whether the count starts at the investment year 0. Reading of the default rule set: yes,
+    /// the first two years of the flow are years 0 and 1.
     pub includes_investment_year: bool,
     pub article: String,
+}
+
+impl TechnicalAssistanceRule {
+    /// The first and last neutral years, or `None` when no year is neutral.
+    pub fn neutral_span(&self) -> Option<(u16, u16)> {
+        let first = u16::from(!self.includes_investment_year);
+        (self.neutral_years > 0).then(|| (first, first.saturating_add(self.neutral_years - 1)))
+    }
+
+    /// Whether the technical assistance of `year` is added back (Art. 20.5).
+    pub fn is_neutral(&self, year: u16) -> bool {
+        self.neutral_span()
+            .is_some_and(|(first, last)| (first..=last).contains(&year))
+    }
 }
 
 /// Garantía de cumplimiento (Art. 31): a policy for a share of the institute's contribution.
@@ -213,6 +228,13 @@ pub struct FinancialRules {
     /// Monto máximo de cofinanciación: percentage per family (Art. 7) and cap in SMMLV (Art. 29).
     pub institute_maximum: Citation,
     pub sensitivity: SensitivityRules,
+    /// Art. 43: an AREL project executes in at most this many months; no check when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arel_max_execution_months: Option<Figure<u16>>,
+    /// Art. 40.2: the least years a lease or comodato must run when an AREL project builds on
+    /// the parcel; no check when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arel_contract_years: Option<Figure<u16>>,
     /// The highest percentage and cap any family may have under the rule set's program lines:
     /// taken from the lines' tables when the rule set is compiled, never read from `[financial]`.
     #[serde(skip)]

@@ -10,7 +10,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use super::cashflow::CashFlow;
-use super::irr::{Irr, decimal_to_f64, irr_f64};
+use super::irr::{DecidingRate, Irr, decimal_to_f64, irr_f64, mirr_f64};
 use super::rules::{Comparison, FinancialRules, SensitivityVariable};
 
 /// The four rows a case scales, in `f64` by year, and their present values in `Decimal` at the
@@ -79,15 +79,31 @@ impl FlowParts {
     }
 
     fn irr_of(&self, price: f64, volume: f64, cost: f64) -> Irr {
+        self.with_flow(price, volume, cost, irr_f64)
+    }
+
+    /// The rate the IRR check compares for a case: its IRR, or its MIRR at `rate` when it has
+    /// several (Art. 19.6, see [`DecidingRate::of`]).
+    fn deciding_rate_of(&self, price: f64, volume: f64, cost: f64, rate: f64) -> DecidingRate {
+        self.with_flow(price, volume, cost, |flow| {
+            let irr = irr_f64(flow);
+            let mirr = matches!(irr, Irr::Several(_))
+                .then(|| mirr_f64(flow, rate, rate))
+                .flatten();
+            DecidingRate::of(&irr, mirr)
+        })
+    }
+
+    fn with_flow<T>(&self, price: f64, volume: f64, cost: f64, f: impl FnOnce(&[f64]) -> T) -> T {
         const STACK: usize = 64;
         if self.years <= STACK {
             let mut buffer = [0.0; STACK];
             self.flow_into(price, volume, cost, &mut buffer);
-            irr_f64(&buffer[..self.years])
+            f(&buffer[..self.years])
         } else {
             let mut flow = vec![0.0; self.years];
             self.flow_into(price, volume, cost, &mut flow);
-            irr_f64(&flow)
+            f(&flow)
         }
     }
 
@@ -160,17 +176,15 @@ pub struct Sensitivity {
     pub cost_rise: SwitchingValue,
 }
 
-/// Whether an IRR meets the rule set's minimum. The rate is compared after rounding to 1e-10,
-/// below which root-finding noise lies, so a flow built at exactly the minimum passes an
-/// "at least" threshold.
-pub(crate) fn irr_meets(irr: &Irr, comparison: Comparison, minimum: f64) -> bool {
-    match irr {
-        Irr::Unique(rate) => comparison.admits((rate * 1e10).round() / 1e10, minimum),
-        Irr::None | Irr::Several(_) => false,
-    }
+/// Whether the deciding rate (the IRR, or the MIRR of a flow with several IRRs) meets the rule
+/// set's minimum. The rate is compared after rounding to 1e-10, below which root-finding noise
+/// lies, so a flow built at exactly the minimum passes an "at least" threshold.
+pub(crate) fn rate_meets(rate: DecidingRate, comparison: Comparison, minimum: f64) -> bool {
+    rate.rate()
+        .is_some_and(|rate| comparison.admits((rate * 1e10).round() / 1e10, minimum))
 }
 
-pub(crate) fn analyse(parts: &FlowParts, base_irr: &Irr, rules: &FinancialRules) -> Sensitivity {
+pub(crate) fn analyse(parts: &FlowParts, base_rate: DecidingRate, rules: &FinancialRules) -> Sensitivity {
     let one = Decimal::ONE;
     let cases = rules
         .sensitivity
@@ -197,14 +211,15 @@ pub(crate) fn analyse(parts: &FlowParts, base_irr: &Irr, rules: &FinancialRules)
 
     let minimum = rules.min_irr_f64();
     let comparison = rules.min_irr.comparison;
-    let meets_base = irr_meets(base_irr, comparison, minimum);
+    let meets_base = rate_meets(base_rate, comparison, minimum);
+    let discount = decimal_to_f64(rules.discount_rate.value);
     let (price_drop, cost_rise) = if meets_base {
         let pv = parts.present_values_f64(minimum);
         let npv_at_minimum = pv[INCOME] - pv[OUTPUT] - pv[OTHER] + pv[RESIDUAL];
         let price_max = rules.sensitivity.price_drop_search_max.to_f64().unwrap_or(1.0);
         let cost_max = rules.sensitivity.cost_rise_search_max.to_f64().unwrap_or(10.0);
         let price_drop = switching(npv_at_minimum, pv[INCOME], price_max, minimum, comparison, &|d| {
-            parts.irr_of(1.0 - d, 1.0, 1.0)
+            parts.deciding_rate_of(1.0 - d, 1.0, 1.0, discount)
         });
         let cost_rise = switching(
             npv_at_minimum,
@@ -212,7 +227,7 @@ pub(crate) fn analyse(parts: &FlowParts, base_irr: &Irr, rules: &FinancialRules)
             cost_max,
             minimum,
             comparison,
-            &|e| parts.irr_of(1.0, 1.0, 1.0 + e),
+            &|e| parts.deciding_rate_of(1.0, 1.0, 1.0 + e, discount),
         );
         (price_drop, cost_rise)
     } else {
@@ -238,16 +253,16 @@ fn switching(
     max: f64,
     minimum: f64,
     comparison: Comparison,
-    irr_at: &dyn Fn(f64) -> Irr,
+    rate_at: &dyn Fn(f64) -> DecidingRate,
 ) -> SwitchingValue {
-    let meets = |d: f64| irr_meets(&irr_at(d), comparison, minimum);
+    let meets = |d: f64| rate_meets(rate_at(d), comparison, minimum);
     if sensitivity > 0.0 && npv_at_minimum >= 0.0 {
         let d = npv_at_minimum / sensitivity;
         if d > max {
             if meets(max) {
                 return SwitchingValue::NotInRange;
             }
-        } else if let Irr::Unique(rate) = irr_at(d)
+        } else if let DecidingRate::Irr(rate) = rate_at(d)
             && (rate - minimum).abs() <= 1e-7
         {
             return SwitchingValue::Found(d);

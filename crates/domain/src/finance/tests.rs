@@ -30,6 +30,14 @@ pub(crate) fn acuerdo_308() -> FinancialRules {
         change,
     };
     FinancialRules {
+        arel_max_execution_months: Some(Figure {
+            value: 24,
+            article: s("Art. 43"),
+        }),
+        arel_contract_years: Some(Figure {
+            value: 5,
+            article: s("Art. 40.2"),
+        }),
         min_irr: Threshold {
             value: dec!(0.06),
             comparison: Comparison::AtLeast,
@@ -149,6 +157,7 @@ fn households(count: usize, max_pct: Decimal, cap_smmlv: Decimal) -> Vec<Partici
             id: format!("H{i:03}"),
             max_pct,
             cap_smmlv,
+            ..Default::default()
         })
         .collect()
 }
@@ -705,22 +714,31 @@ fn a_month_of_execution_falls_in_its_year() {
 // Cash flow and evaluation
 
 #[test]
-fn technical_assistance_is_neutral_in_years_0_to_2_and_a_cost_afterwards() {
+fn technical_assistance_is_neutral_in_exactly_years_0_and_1_and_a_cost_afterwards() {
+    // Art. 20.5, "los dos primeros años": years 0 and 1, never year 2.
     let rules = acuerdo_308();
+    assert_eq!(rules.technical_assistance.neutral_span(), Some((0, 1)));
     let with = cocoa();
     let mut without = cocoa();
     without.technical_assistance.clear();
     without.budget.remove(2);
     let a = CashFlow::build(&with, &rules).unwrap_or_else(|e| panic!("{e}"));
     let b = CashFlow::build(&without, &rules).unwrap_or_else(|e| panic!("{e}"));
-    for year in 0..=2 {
+    let neutral: Vec<u16> = a
+        .years
+        .iter()
+        .filter(|row| !row.technical_assistance_neutralised.is_zero())
+        .map(|row| row.year)
+        .collect();
+    assert_eq!(neutral, vec![0, 1]);
+    for year in 0..=1 {
         let row = &a.years[year];
         assert!(row.technical_assistance > Decimal::ZERO);
         assert_eq!(row.technical_assistance_neutralised, row.technical_assistance);
         assert_eq!(row.net_flow, b.years[year].net_flow, "year {year}");
     }
-    // 6,000,000 - 500,000·year from the plan, outside the budget.
-    for year in 3..=6 {
+    // 6,000,000 - 500,000·year from the plan, outside the budget: a cost from year 2 on.
+    for year in 2..=6 {
         let cost = dec!(6000000) - Decimal::from(year) * dec!(500000);
         assert_eq!(a.years[year].technical_assistance_neutralised, Decimal::ZERO);
         assert_eq!(
@@ -996,16 +1014,19 @@ fn three_families() -> Vec<ParticipatingHousehold> {
             id: s("A"),
             max_pct: dec!(90),
             cap_smmlv: dec!(20),
+            ..Default::default()
         },
         ParticipatingHousehold {
             id: s("B"),
             max_pct: dec!(80),
             cap_smmlv: dec!(20),
+            ..Default::default()
         },
         ParticipatingHousehold {
             id: s("C"),
             max_pct: dec!(60),
             cap_smmlv: dec!(24),
+            ..Default::default()
         },
     ]
 }
@@ -1374,4 +1395,285 @@ fn no_family_is_given_more_than_the_rule_sets_highest_percentage_and_cap() {
             ),
         ]
     );
+}
+
+#[test]
+fn the_neutral_years_are_counted_from_the_first_year_of_the_flow() {
+    let mut rule = acuerdo_308().technical_assistance;
+    let neutral = |rule: &super::rules::TechnicalAssistanceRule| -> Vec<u16> {
+        (0..=12).filter(|&y| rule.is_neutral(y)).collect()
+    };
+    assert_eq!(neutral(&rule), vec![0, 1]);
+    rule.includes_investment_year = false;
+    assert_eq!(neutral(&rule), vec![1, 2]);
+    rule.neutral_years = 0;
+    assert_eq!(neutral(&rule), Vec::<u16>::new());
+    assert_eq!(rule.neutral_span(), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Art. 19.6 with several IRRs: the modified IRR decides
+
+#[test]
+fn the_modified_irr_of_a_textbook_flow() {
+    // A spreadsheet's MIRR example: finance at 10 %, reinvestment at 12 %: 12.6094 %.
+    let flows = [
+        dec!(-120000),
+        dec!(39000),
+        dec!(30000),
+        dec!(21000),
+        dec!(37000),
+        dec!(46000),
+    ];
+    let rate = mirr(&flows, dec!(0.10), dec!(0.12)).unwrap_or_else(|| panic!("a MIRR"));
+    assert!(approx(rate, 0.126_094, 1e-6), "{rate}");
+    let as_f64: Vec<f64> = flows.iter().map(|c| c.to_f64().unwrap_or_default()).collect();
+    let rate_f64 = mirr_f64(&as_f64, 0.10, 0.12).unwrap_or_else(|| panic!("a MIRR"));
+    assert!(approx(rate, rate_f64, 1e-12));
+    // No negative, no positive, or a single year: no MIRR.
+    assert_eq!(mirr(&[dec!(1), dec!(2)], dec!(0.06), dec!(0.06)), None);
+    assert_eq!(mirr(&[dec!(-1), dec!(-2)], dec!(0.06), dec!(0.06)), None);
+    assert_eq!(mirr(&[dec!(-1)], dec!(0.06), dec!(0.06)), None);
+}
+
+/// -100M in year 0, 2M in year 1, 55.6M a year from year 2, and a replanting of 69.5M in the
+/// last year: the net flow changes sign twice.
+fn replanting_project() -> Formulation {
+    let mut f = annuity_project(dec!(100000000), dec!(55600000));
+    let activity = &mut f.production[0];
+    activity.years[0].price = dec!(2000000);
+    if let Some(last) = activity.years.last_mut() {
+        last.replacements = dec!(69500000);
+    }
+    f
+}
+
+#[test]
+fn a_replanting_in_the_last_year_is_viable_on_its_modified_irr() {
+    let rules = acuerdo_308();
+    let e = evaluate(&replanting_project(), &rules).unwrap_or_else(|e| panic!("{e}"));
+    let Irr::Several(roots) = &e.irr else {
+        panic!("expected several IRRs, got {:?}", e.irr)
+    };
+    assert_eq!(roots.len(), 2, "{roots:?}");
+    assert!(approx(roots[0], -0.80, 1e-3), "{roots:?}");
+    assert!(approx(roots[1], 0.376, 1e-3), "{roots:?}");
+    assert!(e.npv > Decimal::ZERO);
+    let bc = e.benefit_cost.unwrap_or_default();
+    assert_eq!(bc.round_dp(2), dec!(2.58));
+    // MIRR at 6 % both ways: (FV of the inflows at year 10 / PV of the outflows)^(1/10) - 1.
+    let mirr = e.mirr.unwrap_or_else(|| panic!("a MIRR"));
+    assert!(approx(mirr, 0.184_663, 1e-5), "{mirr}");
+    assert_eq!(e.deciding_rate(), DecidingRate::Mirr(mirr));
+    let reason = e
+        .verdict
+        .reason(Check::Irr)
+        .unwrap_or_else(|| panic!("no IRR reason"));
+    assert!(reason.passed, "{reason}");
+    assert_eq!(
+        reason.seen,
+        Value::Mirr {
+            rate: mirr,
+            roots: roots.clone()
+        }
+    );
+    // The MIRR, not a root, also drives the switching values of the sensitivity.
+    assert!(matches!(e.sensitivity.price_drop, SwitchingValue::Found(_)));
+}
+
+#[test]
+fn a_flow_with_one_irr_is_decided_by_it_and_has_no_mirr() {
+    let e = evaluate(&annuity_project(dec!(10000000), dec!(3000000)), &acuerdo_308())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(e.mirr, None);
+    assert_eq!(e.deciding_rate(), DecidingRate::Irr(unique(&e.irr)));
+}
+
+#[test]
+fn several_irrs_under_the_minimum_mirr_fail_the_check() {
+    // A heavy replanting: the MIRR falls under 6 % and the check fails, naming the MIRR.
+    let mut f = replanting_project();
+    if let Some(last) = f.production[0].years.last_mut() {
+        last.replacements = dec!(800000000);
+    }
+    let e = evaluate(&f, &acuerdo_308()).unwrap_or_else(|e| panic!("{e}"));
+    let reason = e
+        .verdict
+        .reason(Check::Irr)
+        .unwrap_or_else(|| panic!("no IRR reason"));
+    match (&e.irr, e.mirr) {
+        (Irr::Several(_), Some(rate)) => {
+            assert!(rate < 0.06, "{rate}");
+            assert!(!reason.passed);
+            assert!(matches!(reason.seen, Value::Mirr { .. }));
+        }
+        (other, _) => assert!(!reason.passed, "{other:?}"),
+    }
+}
+
+proptest! {
+    #[test]
+    fn the_mirr_lies_between_the_rate_and_a_conventional_irr(
+        investment in 1_000u32..1_000_000,
+        income in 1u32..500_000,
+        years in 2usize..15,
+    ) {
+        // For a conventional flow, MIRR at r sits between r and the IRR (both sides of r alike).
+        let mut flows = vec![-f64::from(investment)];
+        flows.extend(std::iter::repeat_n(f64::from(income), years));
+        let Some(rate) = irr_f64(&flows).unique() else { return Ok(()) };
+        let m = mirr_f64(&flows, 0.06, 0.06).unwrap_or(f64::NAN);
+        let (lo, hi) = if rate < 0.06 { (rate, 0.06) } else { (0.06, rate) };
+        prop_assert!(m >= lo - 1e-9 && m <= hi + 1e-9, "irr {rate} mirr {m}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chapter IX at formulation: Art. 40.2 (tenure when the project builds) and Art. 43 (two years)
+
+fn codes(problems: &[Problem]) -> Vec<(&str, &str, &str)> {
+    problems
+        .iter()
+        .map(|p| (p.path.as_str(), p.article.as_str(), p.message.code()))
+        .collect()
+}
+
+/// The cocoa project with its first family on the AREL line, holding its parcel as `tenure`.
+fn arel_cocoa(tenure: Option<crate::household::LandTenure>) -> Formulation {
+    let mut f = cocoa();
+    let family = &mut f.frame.households[0];
+    family.program_line = crate::program::ProgramLine::Arel;
+    family.land_tenure = tenure;
+    f
+}
+
+#[test]
+fn an_arel_family_needs_tenure_only_when_the_project_builds_on_the_parcel() {
+    use crate::household::LandTenure;
+    let rules = acuerdo_308();
+    // Physical infrastructure (paid by the mayor's office) is built: tenure is required.
+    let f = arel_cocoa(None);
+    assert!(f.is_arel());
+    assert_eq!(
+        codes(&f.validate(&rules)),
+        [(
+            "frame.households[0].land_tenure",
+            "Art. 40.2",
+            "formulation-problem-arel_tenure_required"
+        )]
+    );
+    let occupant = arel_cocoa(Some(LandTenure::Occupant));
+    assert_eq!(occupant.validate(&rules).len(), 1);
+    let mut limited = arel_cocoa(Some(LandTenure::Owner));
+    limited.frame.households[0].land_restrictions = true;
+    assert_eq!(limited.validate(&rules).len(), 1);
+    assert_eq!(arel_cocoa(Some(LandTenure::Owner)).validate(&rules), []);
+    // Nothing built on the parcel: no tenure is asked of the AREL family.
+    let mut no_works = arel_cocoa(None);
+    no_works.budget.remove(4);
+    assert_eq!(no_works.validate(&rules), []);
+    // A general-line family is not asked either (Art. 9 b is a screening rule).
+    let mut general = cocoa();
+    general.frame.households[0].land_tenure = None;
+    assert_eq!(general.validate(&rules), []);
+}
+
+#[test]
+fn a_leased_or_lent_parcel_gets_no_physical_infrastructure_from_the_institute() {
+    use crate::household::LandTenure;
+    let rules = acuerdo_308();
+    for tenure in [LandTenure::Tenant, LandTenure::Comodato] {
+        let mut f = arel_cocoa(Some(tenure));
+        f.frame.households[0].land_contract_years = Some(5);
+        // Paid by the mayor's office: allowed.
+        assert_eq!(f.validate(&rules), [], "{tenure}");
+        // Paid by the institute: a typed problem on the line's funder, naming the family.
+        f.budget[4].funder = Funder::Institute;
+        let problems = f.validate(&rules);
+        assert_eq!(
+            codes(&problems),
+            [(
+                "budget[4].funder",
+                "Art. 40.2, Art. 20.2",
+                "formulation-problem-arel_leased_infrastructure"
+            )],
+            "{tenure}"
+        );
+        assert_eq!(
+            problems[0].message.arg("family"),
+            Some(&crate::message::Arg::Text(s("H001")))
+        );
+        // Works inside the parcel too.
+        f.budget[4].category = ExpenseCategory::WorksInParcel;
+        assert_eq!(f.validate(&rules).len(), 1, "{tenure}");
+    }
+    // An owner's parcel may receive it.
+    let mut owned = arel_cocoa(Some(LandTenure::Owner));
+    owned.budget[4].funder = Funder::Institute;
+    assert_eq!(owned.validate(&rules), []);
+}
+
+#[test]
+fn a_lease_shorter_than_the_rule_sets_term_is_a_problem_when_the_project_builds() {
+    use crate::household::LandTenure;
+    let rules = acuerdo_308();
+    for years in [None, Some(4)] {
+        let mut f = arel_cocoa(Some(LandTenure::Tenant));
+        f.frame.households[0].land_contract_years = years;
+        assert_eq!(
+            codes(&f.validate(&rules)),
+            [(
+                "frame.households[0].land_contract_years",
+                "Art. 40.2",
+                "formulation-problem-arel_contract_short"
+            )],
+            "{years:?}"
+        );
+        f.budget.remove(4);
+        assert_eq!(f.validate(&rules), [], "{years:?}");
+    }
+}
+
+#[test]
+fn an_arel_project_executes_in_at_most_two_years() {
+    use crate::household::LandTenure;
+    let rules = acuerdo_308();
+    let f = arel_cocoa(Some(LandTenure::Owner));
+    assert_eq!(f.execution_months(), 12);
+    assert_eq!(f.validate(&rules), []);
+    // A line in month 24 is still within two years; month 25 is not.
+    let mut edge = f.clone();
+    edge.budget[0].year = None;
+    edge.budget[0].month = Some(24);
+    assert_eq!(edge.validate(&rules), []);
+    edge.budget[0].month = Some(25);
+    let problems = edge.validate(&rules);
+    assert_eq!(
+        codes(&problems),
+        [(
+            "components.schedule",
+            "Art. 43",
+            "formulation-problem-arel_execution_too_long"
+        )]
+    );
+    assert_eq!(
+        problems[0].message.arg("months"),
+        Some(&crate::message::Arg::Count(25))
+    );
+    assert_eq!(
+        problems[0].message.arg("maximum"),
+        Some(&crate::message::Arg::Count(24))
+    );
+    // The schedule counts too, and a line given by year runs to the end of that year.
+    let mut long = f.clone();
+    long.frame.components.schedule.activities[0].end_month = 30;
+    assert_eq!(long.validate(&rules).len(), 1);
+    let mut third_year = f.clone();
+    third_year.budget[0].year = Some(2);
+    assert_eq!(third_year.execution_months(), 36);
+    assert_eq!(third_year.validate(&rules).len(), 1);
+    // The general line has no such limit.
+    let mut general = third_year.clone();
+    general.frame.households[0].program_line = crate::program::ProgramLine::General;
+    assert_eq!(general.validate(&rules), []);
 }

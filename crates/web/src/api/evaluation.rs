@@ -81,7 +81,9 @@ pub struct EvaluationReport {
     /// `cash_flow.years[]` (year, income, operating_costs, output_costs, hired_labour,
     /// family_labour, family_labour_charged, replacements, investment, technical_assistance,
     /// technical_assistance_neutralised, residual_value, net_flow); `irr`: `"none"`,
-    /// `{"unique": rate}` or `{"several": [rates]}`; `discount_rate`; `npv`;
+    /// `{"unique": rate}` or `{"several": [rates]}`; `mirr` (the modified IRR at the discount
+    /// rate when there are several IRRs, which then decides the IRR check; else null);
+    /// `discount_rate`; `npv`;
     /// `present_value_benefits`; `present_value_costs`; `benefit_cost` (null when undefined);
     /// `family_income` (basis, period, year, families, project_income, per_family,
     /// minimum_wage, in_smmlv); `sensitivity` (cases[] with name, variable, change, irr, npv,

@@ -17,7 +17,10 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use serde::Deserialize;
 use vereda_domain::accounts::Permission;
-use vereda_domain::finance::{CashFlowYear, CofinancingSplit, Funder, Irr, Problem, SwitchingValue, Value};
+use vereda_domain::finance::{
+    CashFlowYear, CofinancingSplit, DecidingRate, Evaluation, Funder, Irr, Problem, SwitchingValue, Value,
+};
+use vereda_domain::message::Arg;
 use vereda_domain::territory::{DaneCode, catalog};
 
 use super::{Chrome, render};
@@ -112,6 +115,10 @@ pub struct ResultView {
     pub viable: bool,
     pub reasons: Vec<ReasonRow>,
     pub irr: String,
+    /// With several IRRs: the modified IRR (Art. 19.6 reading); empty otherwise.
+    pub mirr: String,
+    /// Which rate decided the IRR check, and why.
+    pub irr_decided_by: String,
     pub min_irr: String,
     pub discount_rate: String,
     pub npv: String,
@@ -468,11 +475,34 @@ fn irr_text(lang: Lang, irr: &Irr) -> String {
     }
 }
 
+/// Which rate decided the IRR check (Art. 19.6): the only IRR, or the MIRR of a flow with
+/// several, at the discount rate as finance and reinvestment rate.
+fn decided_by(lang: Lang, e: &Evaluation) -> String {
+    match e.deciding_rate() {
+        DecidingRate::Irr(_) => lang.t("readings-decided_by_irr").to_owned(),
+        DecidingRate::Mirr(rate) => lang.t_with(
+            "readings-decided_by_mirr",
+            &[
+                ("mirr", Arg::Text(percent(lang, rate))),
+                ("rate", Arg::Text(decimal_percent(lang, e.discount_rate))),
+            ],
+        ),
+        DecidingRate::None => lang.t("readings-decided_by_none").to_owned(),
+    }
+}
+
 fn value_text(lang: Lang, value: &Value) -> String {
     match value {
         Value::Rate(rate) => percent(lang, *rate),
         Value::NoIrr => lang.t("evaluation-no_irr").to_owned(),
         Value::SeveralIrr(rates) => irr_text(lang, &Irr::Several(rates.clone())),
+        Value::Mirr { rate, roots } => lang.t_with(
+            "readings-mirr_seen",
+            &[
+                ("mirr", Arg::Text(percent(lang, *rate))),
+                ("roots", Arg::Text(irr_text(lang, &Irr::Several(roots.clone())))),
+            ],
+        ),
         Value::Ratio(r) => lang.amount(&r.round_dp(4)),
         Value::Undefined => lang.t("evaluation-undefined").to_owned(),
         Value::Smmlv(s) => format!("{} SMMLV", lang.amount(&s.round_dp(2))),
@@ -837,6 +867,8 @@ fn result_view(lang: Lang, evaluated: &Evaluated) -> ResultView {
             })
             .collect(),
         irr: irr_text(lang, &e.irr),
+        mirr: e.mirr.map_or_else(String::new, |rate| percent(lang, rate)),
+        irr_decided_by: decided_by(lang, e),
         min_irr: format!(
             "{} {}",
             rules.min_irr.comparison.symbol(),

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 use vereda_domain::accounts::Permission;
 use vereda_domain::finance::formulation::{ExpenseCategory, Frame, Funder};
-use vereda_domain::finance::{Formulation, Irr, Problem};
+use vereda_domain::finance::{DecidingRate, Formulation, Irr, Problem};
 use vereda_domain::number::{NumberProblem, format_number, read_number};
 use vereda_store::accounts::Account;
 use vereda_store::formulations::{
@@ -1312,10 +1312,19 @@ async fn take_screening(
             Some(ScreeningCap {
                 cofinancing_max_pct: Some(pct),
                 cap_smmlv: Some(cap),
+                program_line,
+                land_tenure,
+                land_restrictions,
+                land_contract_years,
                 ..
             }) => {
                 household.max_pct = *pct;
                 household.cap_smmlv = *cap;
+                // Chapter IX is checked at formulation (Art. 40.2, 43): carry the line and tenure.
+                household.program_line = *program_line;
+                household.land_tenure = *land_tenure;
+                household.land_restrictions = *land_restrictions;
+                household.land_contract_years = *land_contract_years;
                 taken += 1;
                 continue;
             }
@@ -1360,12 +1369,18 @@ fn review(lang: Lang, formulation: &Formulation) -> (Review, Vec<Problem>) {
             review.rule_set = format!("{} ({})", evaluated.rule_set.id, evaluated.rule_set.period);
             review.evaluated = true;
             review.viable = evaluated.evaluation.verdict.viable;
-            review.irr = match evaluated.evaluation.irr {
-                Irr::Unique(rate) => match Decimal::from_f64_retain(rate * 100.0) {
-                    Some(value) => format!("{} %", lang.amount(&value.round_dp(2))),
-                    None => format!("{:.2} %", rate * 100.0),
-                },
-                _ => lang.t("formulation-no_irr").to_owned(),
+            let percent = |rate: f64| match Decimal::from_f64_retain(rate * 100.0) {
+                Some(value) => format!("{} %", lang.amount(&value.round_dp(2))),
+                None => format!("{:.2} %", rate * 100.0),
+            };
+            // With several IRRs the modified IRR decides (Art. 19.6): say so.
+            review.irr = match evaluated.evaluation.deciding_rate() {
+                DecidingRate::Irr(rate) => percent(rate),
+                DecidingRate::Mirr(rate) => lang.t_with(
+                    "readings-mirr_review",
+                    &[("mirr", vereda_domain::message::Arg::Text(percent(rate)))],
+                ),
+                DecidingRate::None => lang.t("formulation-no_irr").to_owned(),
             };
             review.reasons = evaluated
                 .evaluation
