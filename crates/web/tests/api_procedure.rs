@@ -7,50 +7,12 @@ mod support;
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use support::Client;
+use support::api::{amount, problem, session_as, token};
 use support::procedure::{account_id, assign_office, state, submitted};
-use support::{Client, Reply};
 use vereda_domain::accounts::Role;
 use vereda_domain::procedure::ProcedureState;
 use vereda_store::accounts::NewAccount;
-
-/// Logs in as `role` and answers the session's anti-forgery token, from `GET /api/v1/me`.
-async fn session_as(client: &mut Client, role: Role) -> String {
-    client.forget_session();
-    client.log_in_as(role).await;
-    token(client).await
-}
-
-async fn token(client: &mut Client) -> String {
-    let me = client.get("/api/v1/me").await;
-    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
-    me.json()["csrf_token"].as_str().expect("a token").to_owned()
-}
-
-/// An amount of a reply: a decimal string.
-fn amount(value: &Value) -> Option<Decimal> {
-    value.as_str().and_then(|text| Decimal::from_str_exact(text).ok())
-}
-
-/// Asserts that `reply` is the problem `code` with `status`, as RFC 9457 wants it.
-#[track_caller]
-fn problem(reply: &Reply, status: StatusCode, code: &str) {
-    assert_eq!(reply.status, status, "{}", reply.body);
-    assert!(
-        reply.content_type.starts_with("application/problem+json"),
-        "{}: {}",
-        reply.content_type,
-        reply.body
-    );
-    let body = reply.json();
-    assert_eq!(body["code"], code, "{}", reply.body);
-    assert_eq!(
-        body["type"],
-        format!("urn:vereda:problem:{code}"),
-        "{}",
-        reply.body
-    );
-    assert_eq!(body["status"], status.as_u16(), "{}", reply.body);
-}
 
 #[tokio::test]
 async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api() {
