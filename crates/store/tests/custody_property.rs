@@ -22,7 +22,7 @@ use vereda_domain::rules::RuleBook;
 use vereda_store::accounts::NewAccount;
 use vereda_store::entity::{
     agenda_item, audit_entry, award, disbursement, endorsement, formulation, formulation_version, household,
-    household_verification, objection, screening_result,
+    household_verification, indicator, indicator_proposal, objection, project, screening_result,
 };
 use vereda_store::formulations::NewFormulationDraft;
 use vereda_store::procedure::{Concept, NewAward, NewEndorsement, NewObjection, NewSession, ObjectionTarget};
@@ -215,7 +215,7 @@ async fn step(world: &World, rng: &mut ChaCha8Rng) -> (&'static str, Result<(), 
     let on = pick(rng, &formulations).unwrap_or(0);
     // Mostly the step that moves a project on, so that walks reach awards and payments.
     let action = if formulations.is_empty() || rng.random_bool(0.35) {
-        rng.random_range(0..13)
+        rng.random_range(0..15)
     } else {
         use vereda_domain::procedure::ProcedureState as S;
         match store.procedure_state(on).await.expect("state") {
@@ -249,14 +249,8 @@ async fn step(world: &World, rng: &mut ChaCha8Rng) -> (&'static str, Result<(), 
                     10
                 }
             }
-            S::Awarded => {
-                if rng.random_bool(0.5) {
-                    11
-                } else {
-                    12
-                }
-            }
-            S::Disbursed => rng.random_range(0..13),
+            S::Awarded => [11, 12, 13, 14][rng.random_range(0..4)],
+            S::Disbursed => rng.random_range(13..15),
         }
     };
     match action {
@@ -438,11 +432,63 @@ async fn step(world: &World, rng: &mut ChaCha8Rng) -> (&'static str, Result<(), 
                     .await),
             )
         }
-        _ => {
+        12 => {
             let actor = world.someone(rng, &[Role::TerritorialOfficer, Role::TerritorialDirector]);
             (
                 "disburse",
                 ok(store.disburse(actor, on, jiff::civil::date(2013, 11, 5)).await),
+            )
+        }
+        13 => {
+            // A new goal for a published indicator of an awarded project.
+            let Ok(Some(code)) = store.project_of_formulation(on).await else {
+                return ("idle", Ok(()));
+            };
+            let number = rng.random_range(1..=3);
+            let Ok(Some(edit)) = store.indicator_for_edit(&code, number).await else {
+                return ("idle", Ok(()));
+            };
+            let actor = world.someone(rng, &[Role::TerritorialOfficer, Role::ProgramOfficer]);
+            let draft = vereda_store::projects::IndicatorProposalDraft {
+                baseline: Decimal::ZERO,
+                goal: Decimal::from(rng.random_range(1..=50u32)),
+                unit: edit.progress.unit,
+                reason: if rng.random_bool(0.9) {
+                    "Ajuste de metas".into()
+                } else {
+                    String::new()
+                },
+                lock_version: edit.lock_version + i32::from(rng.random_bool(0.1)),
+            };
+            (
+                "propose",
+                ok(store.propose_indicator_change(actor, &code, number, draft).await),
+            )
+        }
+        _ => {
+            let pending: Vec<i32> = indicator_proposal::Entity::find()
+                .filter(indicator_proposal::Column::Status.eq("submitted"))
+                .all(store.connection())
+                .await
+                .expect("proposals")
+                .iter()
+                .map(|p| p.id)
+                .collect();
+            let Some(proposal) = pick(rng, &pending) else {
+                return ("idle", Ok(()));
+            };
+            // Anyone, the submitter included.
+            let actor = world.anyone(rng);
+            let review = if rng.random_bool(0.8) {
+                vereda_store::projects::Review::Approve
+            } else {
+                vereda_store::projects::Review::Return {
+                    comment: "Sustente".into(),
+                }
+            };
+            (
+                "review",
+                ok(store.review_indicator_proposal(actor, proposal, review).await),
             )
         }
     }
@@ -636,6 +682,72 @@ async fn broken(world: &World) -> Vec<String> {
             broken.push(format!("7: payment {} by who recorded its evidence", d.id));
         }
     }
+    // 8. Published figures change only through a proposal another account approved.
+    let proposals = indicator_proposal::Entity::find()
+        .all(db)
+        .await
+        .expect("proposals");
+    for p in proposals.iter().filter(|p| p.status == "approved") {
+        if p.reviewed_by.is_none_or(|reviewer| reviewer == p.submitted_by) {
+            broken.push(format!("8: proposal {} approved by its submitter", p.id));
+        }
+    }
+    let awarded_projects: Vec<i32> = project::Entity::find()
+        .filter(project::Column::AwardId.is_not_null())
+        .all(db)
+        .await
+        .expect("projects")
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    let figures = |value: &serde_json::Value| {
+        let decimal = |field: &str| {
+            value[field]
+                .as_str()
+                .and_then(|t| Decimal::from_str_exact(t).ok())
+        };
+        Some((
+            decimal("goal")?,
+            decimal("baseline")?,
+            value["unit"].as_str()?.to_owned(),
+        ))
+    };
+    for i in indicator::Entity::find()
+        .filter(indicator::Column::ProjectId.is_in(awarded_projects))
+        .all(db)
+        .await
+        .expect("indicators")
+    {
+        let approved = proposals
+            .iter()
+            .filter(|p| p.indicator_id == i.id && p.status == "approved")
+            .max_by_key(|p| p.reviewed_at.map(|t| t.0));
+        let expected = match approved {
+            Some(p) => Some((p.goal.0.normalize(), p.baseline.0.normalize(), p.unit.clone())),
+            // Never changed: as the award opened it (its audit record of creation).
+            None => audit_entry::Entity::find()
+                .filter(audit_entry::Column::Entity.eq("indicators"))
+                .filter(audit_entry::Column::EntityId.eq(i.id.to_string()))
+                .filter(audit_entry::Column::Action.eq("create"))
+                .one(db)
+                .await
+                .expect("audit")
+                .and_then(|e| e.after)
+                .and_then(|after| serde_json::from_str::<serde_json::Value>(&after).ok())
+                .and_then(|after| figures(&after)),
+        };
+        let now = (i.goal.0.normalize(), i.baseline.0.normalize(), i.unit.clone());
+        match expected {
+            None => broken.push(format!("8: indicator {} has no record of its creation", i.id)),
+            Some(expected) if expected != now => {
+                broken.push(format!(
+                    "8: indicator {} changed without an approved proposal",
+                    i.id
+                ));
+            }
+            Some(_) => {}
+        }
+    }
     broken
 }
 
@@ -660,12 +772,14 @@ async fn walk(db: TestDatabase, case: u64) {
     }
     let took = |name: &str| trail.iter().filter(|t| *t == &format!("{name}: ok")).count();
     println!(
-        "case {case}: {} submitted, {} endorsed, {} concepts, {} awards, {} payments, {} refusals",
+        "case {case}: {} submitted, {} endorsed, {} concepts, {} awards, {} payments, {} proposals, {} reviews, {} refusals",
         took("submit"),
         took("endorse"),
         took("concept"),
         took("award"),
         took("disburse"),
+        took("propose"),
+        took("review"),
         trail.iter().filter(|t| !t.ends_with(": ok")).count()
     );
 }
