@@ -1396,3 +1396,10 @@ formulation-problem-arel_leased_infrastructure = the AREL family «{ $family }»
 formulation-problem-arel_execution_too_long = an AREL project executes in at most { $maximum } months; the formulation reaches month { $months }
 readings-mirr_review = { $mirr } (modified IRR: the flow has several IRRs)
 custody-household-facts_differ = { $household } is given a program line or a land tenure other than the one its screening read (Art. 40)
+
+## The order of Art. 38 par. 4
+screening-arel_order_title = AREL, group 4: order of attention (Art. 38 par. 4)
+screening-arel_order_lead = The beneficiaries of the 2008 to 2011 calls are attended by the year of their call, oldest first, then by their score in it, highest first.
+screening-arel_order_rank = Order
+screening-arel_call_year = Year of the call
+screening-arel_call_score = Score

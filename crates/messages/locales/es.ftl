@@ -1396,3 +1396,10 @@ formulation-problem-arel_leased_infrastructure = la familia AREL «{ $family }»
 formulation-problem-arel_execution_too_long = un proyecto AREL se ejecuta en máximo { $maximum } meses; la formulación llega al mes { $months }
 readings-mirr_review = { $mirr } (TIR modificada: el flujo tiene varias TIR)
 custody-household-facts_differ = { $household } figura con una línea del programa o una tenencia de la tierra distinta de la que leyó su focalización (Art. 40)
+
+## The order of Art. 38 par. 4
+screening-arel_order_title = AREL, grupo 4: orden de atención (Art. 38 par. 4)
+screening-arel_order_lead = Los beneficiarios de las convocatorias 2008 a 2011 se atienden por el año de su convocatoria, el más antiguo primero, y luego por su puntaje en ella, el más alto primero.
+screening-arel_order_rank = Orden
+screening-arel_call_year = Año de la convocatoria
+screening-arel_call_score = Puntaje

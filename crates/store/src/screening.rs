@@ -250,6 +250,15 @@ pub struct ScreeningResultRow {
     pub head_document_masked: String,
 }
 
+/// An AREL household of group 4 in the order of Art. 38 par. 4.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArelPriority {
+    pub household_id: i32,
+    pub external_id: String,
+    pub call_year: Option<i16>,
+    pub call_score: Option<Decimal>,
+}
+
 /// A page of results and how many match in all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResultPage {
@@ -793,6 +802,48 @@ impl Store {
             add(group, eligible, n);
         }
         Ok(counts)
+    }
+
+    /// The eligible households of a run's AREL line in population group 4 (the calls of 2008 to
+    /// 2011), in the order Art. 38 par. 4 attends them: by the year of their call, then by their
+    /// score. Reads only the call's AREL households, so a large general-line run costs little.
+    pub async fn arel_group_4_priority(&self, run_id: i32) -> StoreResult<Vec<ArelPriority>> {
+        let Some(run) = screening_run::Entity::find_by_id(run_id).one(&self.db).await? else {
+            return Ok(Vec::new());
+        };
+        let arel: Vec<i32> = household::Entity::find()
+            .select_only()
+            .column(household::Column::Id)
+            .filter(household::Column::CallId.eq(run.call_id))
+            .filter(household::Column::ProgramLine.eq(ProgramLine::Arel.as_str()))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut rows = Vec::new();
+        for ids in arel.chunks(ROWS_PER_STATEMENT) {
+            rows.extend(
+                screening_result::Entity::find()
+                    .filter(screening_result::Column::RunId.eq(run_id))
+                    .filter(screening_result::Column::Eligible.eq(true))
+                    .filter(screening_result::Column::HouseholdId.is_in(ids.iter().copied()))
+                    .order_by_asc(screening_result::Column::Position)
+                    .all(&self.db)
+                    .await?,
+            );
+        }
+        let facts: Vec<Household> = rows
+            .iter()
+            .map(|row| serde_json::from_str(&row.facts).map_err(|e| corrupt("screening result", row.id, e)))
+            .collect::<StoreResult<_>>()?;
+        Ok(vereda_domain::eligibility::arel_group_4_order(&facts)
+            .into_iter()
+            .map(|i| ArelPriority {
+                household_id: rows[i].household_id,
+                external_id: rows[i].external_id.clone(),
+                call_year: facts[i].arel_call_year,
+                call_score: facts[i].arel_call_score,
+            })
+            .collect())
     }
 
     /// A household's stored screening, if it has been screened.

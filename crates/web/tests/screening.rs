@@ -185,6 +185,18 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
         .count();
     assert!(prior > 0);
     assert_eq!(status["counts"]["by_reason"]["ART10A_PRIOR"], prior);
+    // The AREL families of group 4, in the order Art. 38 par. 4 attends them.
+    let page = client.get(&format!("/personal/tamizajes/{id}")).await;
+    let group_4 = page
+        .body
+        .split("id=\"arel-group-4\"")
+        .nth(1)
+        .expect("the order of Art. 38 par. 4 is shown");
+    let group_4 = group_4.split("</table>").next().unwrap_or_default();
+    assert!(
+        group_4.contains(">G57</a>") && group_4.contains("2009"),
+        "{group_4}"
+    );
 
     // The downloads: results.csv byte for byte as the contract, and the same as a spreadsheet.
     let csv = client
@@ -232,6 +244,9 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
     );
     let link = filtered
         .body
+        .split("id=\"results\"")
+        .nth(1)
+        .expect("the results")
         .split("href=\"/personal/hogares/")
         .nth(1)
         .expect("a household link");
@@ -367,7 +382,8 @@ async fn a_file_with_a_bad_row_is_rejected_whole_with_its_errors_shown() {
     assert!(page.body.contains("quince"));
 
     // An admin sees the full document.
-    let household = page.body.split("href=\"/personal/hogares/").nth(1).expect("link");
+    let results = page.body.split("id=\"results\"").nth(1).expect("the results");
+    let household = results.split("href=\"/personal/hogares/").nth(1).expect("link");
     let household_id = household.split('"').next().expect("id");
     let household = client.get(&format!("/personal/hogares/{household_id}")).await;
     assert!(household.body.contains("CC 2000001"), "{}", household.body);

@@ -684,6 +684,8 @@ struct RunPage {
     superseded: u64,
     more_errors: u64,
     errors: Vec<RunError>,
+    /// The AREL households of group 4 in the order of Art. 38 par. 4.
+    arel_order: Vec<vereda_store::screening::ArelPriority>,
 }
 
 /// A note when the stored rule set is not the one shipped now.
@@ -863,6 +865,11 @@ async fn run_page(
             })
             .collect();
     }
+    let arel_order = if run.status == RunStatus::Succeeded {
+        state.store.arel_group_4_priority(run.id).await?
+    } else {
+        Vec::new()
+    };
     let inputs = run
         .inputs
         .iter()
@@ -875,6 +882,7 @@ async fn run_page(
         .checked_div(progress.total_bytes)
         .unwrap_or(0);
     render(&RunPage {
+        arel_order,
         status_label: lang.t(status_key(run.status)).to_owned(),
         pending: run.status.is_pending(),
         failed: run.status == RunStatus::Failed,
