@@ -1079,7 +1079,7 @@ fn evaluate_chunk<W: io::Write>(
         } else if row.viable == "true" {
             counts.viable += 1;
         }
-        csv.write_record([
+        let cells = [
             &row.source,
             &row.code,
             &row.viable,
@@ -1091,8 +1091,9 @@ fn evaluate_chunk<W: io::Write>(
             &row.counterpart,
             &row.failed_checks,
             &row.error,
-        ])
-        .map_err(io::Error::other)?;
+        ];
+        csv.write_record(cells.map(|cell| vereda_domain::text::spreadsheet_safe(cell).into_owned()))
+            .map_err(io::Error::other)?;
     }
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! Text helpers for matching what people type against official names.
+//! Text helpers: matching what people type against official names, and cells written for
+//! spreadsheets.
 
 /// Lower-cases and removes Spanish diacritics, so `bogota` finds `BOGOTÁ, D.C.` and
 /// `narino` finds `NARIÑO`.
@@ -18,9 +19,57 @@ pub fn fold_for_search(text: &str) -> String {
         .collect()
 }
 
+/// A cell of a CSV file the product writes, made safe to open in a spreadsheet (OWASP, "CSV
+/// injection"): text that starts with `=`, `+`, `-`, `@`, a tab or a carriage return would be
+/// read as a formula, so it gets a leading apostrophe. A plain number (`-5`, `+3.2`) is left as
+/// it is: a spreadsheet reads it as the number it is. Every CSV writer of the product passes its
+/// cells through here.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let triggers = matches!(
+        cell.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    );
+    if !triggers || is_plain_number(cell) {
+        return std::borrow::Cow::Borrowed(cell);
+    }
+    std::borrow::Cow::Owned(format!("'{cell}"))
+}
+
+/// A sign, digits and at most one decimal point, nothing else.
+fn is_plain_number(cell: &str) -> bool {
+    let digits = cell.strip_prefix(['-', '+']).unwrap_or(cell);
+    !digits.is_empty()
+        && digits.bytes().filter(|b| *b == b'.').count() <= 1
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && digits.bytes().any(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised() {
+        for (cell, written) in [
+            (
+                "=HYPERLINK(\"http://x\",\"clic\")",
+                "'=HYPERLINK(\"http://x\",\"clic\")",
+            ),
+            ("=1+1", "'=1+1"),
+            ("+57 300", "'+57 300"),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("-5", "-5"),
+            ("+3.25", "+3.25"),
+            ("-", "'-"),
+            ("Informe de interventoría", "Informe de interventoría"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), written, "{cell:?}");
+        }
+    }
 
     #[test]
     fn folds_accents_and_case() {

@@ -1491,8 +1491,10 @@ fn write_outcome(out: &mut Vec<u8>, outcome: &Outcome, screener: &Screener<'_>, 
     out.push(b'\n');
 }
 
-/// A CSV field, quoted only when it must be.
-fn write_csv_field(out: &mut Vec<u8>, text: &str) {
+/// A CSV text field, safe to open in a spreadsheet (`vereda_domain::text::spreadsheet_safe`)
+/// and quoted only when it must be: the one writer of the CSV files of screening.
+pub fn write_csv_field(out: &mut Vec<u8>, text: &str) {
+    let text = vereda_domain::text::spreadsheet_safe(text);
     if text.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         out.push(b'"');
         for byte in text.bytes() {

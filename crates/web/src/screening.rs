@@ -455,7 +455,7 @@ pub fn results_csv(rows: &[vereda_store::screening::ScreeningResultRow]) -> Vec<
     out.extend_from_slice(screening::RESULTS_HEADER.as_bytes());
     out.push(b'\n');
     for row in rows {
-        csv_field(&mut out, &row.external_id);
+        screening::write_csv_field(&mut out, &row.external_id);
         out.extend_from_slice(if row.eligible { b",true," } else { b",false," });
         if let Some(level) = row.sisben_level {
             out.extend_from_slice(level.to_string().as_bytes());
@@ -473,17 +473,6 @@ pub fn results_csv(rows: &[vereda_store::screening::ScreeningResultRow]) -> Vec<
         out.push(b'\n');
     }
     out
-}
-
-/// A CSV field, quoted only when it must be (as the engine's writer does).
-fn csv_field(out: &mut Vec<u8>, text: &str) {
-    if text.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
-        out.push(b'"');
-        out.extend_from_slice(text.replace('"', "\"\"").as_bytes());
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(text.as_bytes());
-    }
 }
 
 /// The same columns as `results.csv`, as a spreadsheet.

@@ -230,12 +230,18 @@ fn text(value: Option<Decimal>) -> String {
     value.map(|v| v.normalize().to_string()).unwrap_or_default()
 }
 
-/// Writes rows as CSV with a header, in UTF-8 with a BOM so spreadsheets read the accents.
+/// Writes rows as CSV with a header, in UTF-8 with a BOM so spreadsheets read the accents, and
+/// every cell safe to open in a spreadsheet (`spreadsheet_safe`).
 fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, AppError> {
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     writer.write_record(header).map_err(|e| AppError::internal(&e))?;
     for row in rows {
-        writer.write_record(&row).map_err(|e| AppError::internal(&e))?;
+        writer
+            .write_record(
+                row.iter()
+                    .map(|cell| vereda_domain::text::spreadsheet_safe(cell).into_owned()),
+            )
+            .map_err(|e| AppError::internal(&e))?;
     }
     writer.into_inner().map_err(|e| AppError::internal(e.error()))
 }
