@@ -7,6 +7,46 @@ use support::Client;
 use vereda_domain::accounts::Role;
 
 #[tokio::test]
+async fn pages_forbid_inline_code_and_framing_and_staff_pages_are_not_stored() {
+    let mut client = Client::with_demo().await;
+    let header = |reply: &support::Reply, name: &str| {
+        reply
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let home = client.get("/").await;
+    let policy = header(&home, "content-security-policy");
+    for directive in [
+        "script-src 'self'",
+        "style-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(policy.contains(directive), "{policy}");
+    }
+    assert_eq!(header(&home, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&home, "referrer-policy"), "same-origin");
+    assert!(
+        !home.body.contains("<script>") && !home.body.contains(" style=\""),
+        "no inline code"
+    );
+    assert_ne!(
+        header(&home, "cache-control"),
+        "no-store",
+        "public pages may be cached"
+    );
+    client.log_in_as(Role::TerritorialOfficer).await;
+    for path in ["/personal", "/personal/convocatorias", "/api/v1/me"] {
+        let reply = client.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert_eq!(header(&reply, "cache-control"), "no-store", "{path}");
+    }
+}
+
+#[tokio::test]
 async fn the_home_page_is_spanish_and_switches_to_english() {
     let mut client = Client::with_demo().await;
     let home = client.get("/").await;

@@ -24,6 +24,7 @@ pub struct Reply {
     pub status: StatusCode,
     pub location: Option<String>,
     pub content_type: String,
+    pub headers: axum::http::HeaderMap,
     pub body: String,
 }
 
@@ -108,6 +109,7 @@ impl Client {
             .get(header::CONTENT_TYPE)
             .map(|v| v.to_str().expect("type").to_owned())
             .unwrap_or_default();
+        let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
         let body = String::from_utf8_lossy(&bytes).into_owned();
         if content_type.starts_with("text/html")
@@ -120,6 +122,7 @@ impl Client {
             status,
             location,
             content_type,
+            headers,
             body,
         }
     }
