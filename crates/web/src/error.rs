@@ -319,7 +319,13 @@ pub fn urlencode(text: &str) -> String {
 /// A local path to return to after login or a language switch; anything else goes home.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        // A control character (CR, LF) cannot go in a Location header: home instead.
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
+        {
             path.to_owned()
         }
         _ => "/".to_owned(),
@@ -333,6 +339,7 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(safe_next(Some("/personal?x=1")), "/personal?x=1");
+        assert_eq!(safe_next(Some("/municipios\r\nSet-Cookie: x=1")), "/");
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
