@@ -1022,9 +1022,15 @@ pub fn read_formulation(path: &Path) -> Result<Formulation, FormulationImportErr
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let file = File::open(path).map_err(|source| FormulationImportError::Io {
+    let mut file = File::open(path).map_err(|source| FormulationImportError::Io {
         file: file_name.clone(),
         source,
+    })?;
+    vereda_screening::table::check_archive(&mut file).map_err(|message| {
+        FormulationImportError::Spreadsheet {
+            file: file_name.clone(),
+            message,
+        }
     })?;
     let mut workbook: Xlsx<_> =
         calamine::open_workbook_from_rs(BufReader::new(file)).map_err(|e: calamine::XlsxError| {

@@ -256,10 +256,16 @@ fn read(path: &Path, sheets: SheetChoice, is_header: IsHeader<'_>) -> Result<Tab
         .ok_or_else(|| TableError::UnsupportedFormat {
             file: file_name.clone(),
         })?;
-    let file = File::open(path).map_err(|source| TableError::Io {
+    let mut file = File::open(path).map_err(|source| TableError::Io {
         file: file_name.clone(),
         source,
     })?;
+    if matches!(format, Format::Xlsx | Format::Ods) {
+        check_archive(&mut file).map_err(|message| TableError::Spreadsheet {
+            file: file_name.clone(),
+            message,
+        })?;
+    }
     let source = BufReader::new(file);
     match format {
         Format::Csv => read_csv(file_name, source, is_header),
@@ -475,6 +481,45 @@ fn csv_error(file_name: &str, line: usize, error: csv::Error) -> TableError {
             message,
         },
     }
+}
+
+/// The most a spreadsheet (XLSX, ODS: a zip archive) may expand to when unzipped. A registry
+/// larger than this comes as CSV, which is read as a stream.
+pub const SPREADSHEET_MAX_UNZIPPED_BYTES: u64 = 300 * 1024 * 1024;
+
+/// Measures a spreadsheet's archive before anything reads it: the sizes its entries declare
+/// and the bytes they actually expand to, so that a "zip bomb" is refused with a clear error
+/// instead of filling the memory. Leaves the file at its start. A file that is not an archive
+/// is left for the spreadsheet reader to refuse.
+pub fn check_archive(file: &mut File) -> Result<(), String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let limit = SPREADSHEET_MAX_UNZIPPED_BYTES;
+    let too_large = || {
+        format!(
+            "the spreadsheet expands to more than {} MB when unzipped; send it as CSV",
+            limit / (1024 * 1024)
+        )
+    };
+    if let Ok(mut archive) = zip::ZipArchive::new(&mut *file) {
+        let declared: u64 = (0..archive.len())
+            .filter_map(|i| archive.by_index_raw(i).ok().map(|e| e.size()))
+            .fold(0u64, u64::saturating_add);
+        if declared > limit {
+            return Err(too_large());
+        }
+        let mut expanded = 0u64;
+        for i in 0..archive.len() {
+            let entry = archive.by_index(i).map_err(|e| e.to_string())?;
+            let read = std::io::copy(&mut entry.take(limit - expanded + 1), &mut std::io::sink())
+                .map_err(|e| e.to_string())?;
+            expanded += read;
+            if expanded > limit {
+                return Err(too_large());
+            }
+        }
+    }
+    file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 fn read_workbook<R>(

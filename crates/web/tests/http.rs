@@ -73,7 +73,9 @@ async fn the_home_page_is_spanish_and_switches_to_english() {
 
     let unsafe_next = client.get("/idioma/es?next=//evil.example").await;
     assert_eq!(unsafe_next.location.as_deref(), Some("/"));
-    let split_header = client.get("/idioma/es?next=/municipios%0D%0ASet-Cookie:%20x=1").await;
+    let split_header = client
+        .get("/idioma/es?next=/municipios%0D%0ASet-Cookie:%20x=1")
+        .await;
     assert_eq!(split_header.status, StatusCode::SEE_OTHER);
     assert_eq!(split_header.location.as_deref(), Some("/"));
 }
