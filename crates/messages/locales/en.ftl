@@ -1396,3 +1396,8 @@ formulation-problem-arel_leased_infrastructure = the AREL family «{ $family }»
 formulation-problem-arel_execution_too_long = an AREL project executes in at most { $maximum } months; the formulation reaches month { $months }
 readings-mirr_review = { $mirr } (modified IRR: the flow has several IRRs)
 custody-household-facts_differ = { $household } is given a program line or a land tenure other than the one its screening read (Art. 40)
+
+## Refused forms keep what was typed
+procedure-kind_agenda = Put on the agenda
+refused-last_change = Last change: { $what } by { $actor } on { $date } at { $time }
+refused-last_change_unknown = Last change: { $what } on { $date } at { $time }

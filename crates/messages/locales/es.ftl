@@ -1396,3 +1396,8 @@ formulation-problem-arel_leased_infrastructure = la familia AREL «{ $family }»
 formulation-problem-arel_execution_too_long = un proyecto AREL se ejecuta en máximo { $maximum } meses; la formulación llega al mes { $months }
 readings-mirr_review = { $mirr } (TIR modificada: el flujo tiene varias TIR)
 custody-household-facts_differ = { $household } figura con una línea del programa o una tenencia de la tierra distinta de la que leyó su focalización (Art. 40)
+
+## Refused forms keep what was typed
+procedure-kind_agenda = Puesto en el orden del día
+refused-last_change = Último cambio: { $what } por { $actor } el { $date } a las { $time }
+refused-last_change_unknown = Último cambio: { $what } el { $date } a las { $time }
