@@ -553,7 +553,12 @@ async fn a_refused_award_shows_the_form_again_with_what_was_typed() {
         )
         .await;
     // Art. 7, 29: above the evaluated maximum; nothing is written.
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
     assert!(
         refused
             .body
@@ -562,7 +567,10 @@ async fn a_refused_award_shows_the_form_again_with_what_was_typed() {
         refused.body
     );
     assert!(refused.body.contains(r#"id="award-form""#), "{}", refused.body);
-    assert_eq!(element_text(&refused.body, "motivation"), "Motivación escrita 4711");
+    assert_eq!(
+        element_text(&refused.body, "motivation"),
+        "Motivación escrita 4711"
+    );
     assert_eq!(element_text(&refused.body, "lowering_motivation"), "Ninguna 0815");
     assert_eq!(element_text(&refused.body, "obligations"), "Obligaciones 2024");
     assert!(
@@ -571,7 +579,10 @@ async fn a_refused_award_shows_the_form_again_with_what_was_typed() {
         refused.body
     );
     assert!(refused.body.contains(r#"value="2013-10-15""#), "{}", refused.body);
-    assert!(!refused.body.contains(r#"id="last-change""#), "only a stale form says who acted");
+    assert!(
+        !refused.body.contains(r#"id="last-change""#),
+        "only a stale form says who acted"
+    );
     assert_eq!(state(&client, id).await, ProcedureState::Viable);
     assert!(client.db.store.award_of(id).await.expect("read").is_none());
 
@@ -587,13 +598,21 @@ async fn a_refused_award_shows_the_form_again_with_what_was_typed() {
             ],
         )
         .await;
-    assert_eq!(bad_date.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad_date.body);
+    assert_eq!(
+        bad_date.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bad_date.body
+    );
     assert!(
         bad_date.body.contains(r#"data-problem="procedure-error-date""#),
         "{}",
         bad_date.body
     );
-    assert_eq!(element_text(&bad_date.body, "motivation"), "Motivación escrita 4711");
+    assert_eq!(
+        element_text(&bad_date.body, "motivation"),
+        "Motivación escrita 4711"
+    );
 }
 
 #[tokio::test]
@@ -649,7 +668,9 @@ async fn a_stale_committee_form_names_who_acted_meanwhile() {
     let page_path = format!("/personal/comite/{session}");
 
     // The second member opens the page; meanwhile the secretary puts the project on the agenda.
-    let log_in = client.log_in("second.member@vereda.test", "una clave larga").await;
+    let log_in = client
+        .log_in("second.member@vereda.test", "una clave larga")
+        .await;
     assert_eq!(log_in.status, StatusCode::SEE_OTHER, "{}", log_in.body);
     let page = client.get(&page_path).await;
     assert!(page.body.contains(r#"id="agenda-form""#), "{}", page.body);
@@ -671,10 +692,19 @@ async fn a_stale_committee_form_names_who_acted_meanwhile() {
         )
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
-    assert!(stale.body.contains(r#"role="alert" data-problem="#), "{}", stale.body);
+    assert!(
+        stale.body.contains(r#"role="alert" data-problem="#),
+        "{}",
+        stale.body
+    );
     let secretary = vereda_store::demo::demo_email(Role::ProgramOfficer);
     assert!(
         element_text(&stale.body, "last-change").contains(&secretary),
+        "{}",
+        stale.body
+    );
+    assert!(
+        stale.body.contains(r#"id="last-change" data-kind="agenda""#),
         "{}",
         stale.body
     );
@@ -705,6 +735,12 @@ async fn a_stale_committee_form_names_who_acted_meanwhile() {
     let member = vereda_store::demo::demo_email(Role::CommitteeMember);
     assert!(
         element_text(&late.body, "last-change").contains(&member),
+        "{}",
+        late.body
+    );
+    // The step is named (the concept), not the status change it made.
+    assert!(
+        late.body.contains(r#"id="last-change" data-kind="concept""#),
         "{}",
         late.body
     );

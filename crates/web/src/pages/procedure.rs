@@ -28,11 +28,12 @@ use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode};
-use crate::i18n::{Lang, Message};
+use crate::i18n::Lang;
 use crate::procedure_actions::{
     self as actions, AwardTerms, ConceptChoice, Decision, TargetChoice, authorize, read_amount, read_date,
     read_whole,
 };
+use vereda_domain::message::Arg;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -93,8 +94,8 @@ struct Refusal {
     /// The stable code (`data-problem`).
     problem: String,
     said: String,
-    /// For a stale form (409): who did what last.
-    last_change: Option<String>,
+    /// For a stale form (409): who did what last, and the kind of that step.
+    last_change: Option<(&'static str, String)>,
 }
 
 /// A refused step: the form, the error and what the user typed (`form.field` → text).
@@ -167,12 +168,31 @@ fn kind_key(kind: &str) -> &'static str {
     }
 }
 
+/// The last event of a timeline, where a status change is taken as the step that made it (the
+/// same account within a second before it: a concept, say, returns or approves the project).
+fn step_of_last_change(mut timeline: Vec<TimelineEvent>) -> Option<TimelineEvent> {
+    let last = timeline.pop()?;
+    if last.kind != "audit" {
+        return Some(last);
+    }
+    let step = timeline.into_iter().rev().find(|e| {
+        e.kind != "audit"
+            && e.actor == last.actor
+            && last.at.duration_since(e.at) <= jiff::SignedDuration::from_secs(1)
+    });
+    Some(step.unwrap_or(last))
+}
+
 /// The latest step in the history of these projects, said in the visitor's language: what a
 /// stale form's author needs to know (who acted meanwhile, and when).
-async fn last_change(state: &AppState, lang: Lang, formulations: &[i32]) -> Result<Option<String>, AppError> {
+async fn last_change(
+    state: &AppState,
+    lang: Lang,
+    formulations: &[i32],
+) -> Result<Option<(&'static str, String)>, AppError> {
     let mut latest: Option<TimelineEvent> = None;
     for id in formulations {
-        if let Some(event) = state.store.timeline(*id).await?.pop()
+        if let Some(event) = step_of_last_change(state.store.timeline(*id).await?)
             && latest.as_ref().is_none_or(|l| event.at > l.at)
         {
             latest = Some(event);
@@ -180,14 +200,20 @@ async fn last_change(state: &AppState, lang: Lang, formulations: &[i32]) -> Resu
     }
     Ok(latest.map(|event| {
         let utc = event.at.to_zoned(jiff::tz::TimeZone::UTC);
-        let message = match &event.actor {
-            Some(actor) => Message::new("refused-last_change").with("actor", actor.as_str()),
-            None => Message::new("refused-last_change_unknown"),
-        }
-        .with_term("what", kind_key(event.kind))
-        .with("date", utc.date())
-        .with("time", utc.strftime("%H:%M UTC").to_string());
-        lang.say(&message)
+        let mut args = vec![
+            ("what", Arg::Term(kind_key(event.kind).to_owned())),
+            ("date", Arg::Date(utc.date())),
+            ("time", Arg::Text(utc.strftime("%H:%M UTC").to_string())),
+        ];
+        // Not a refusal's code: the words beside one, so `t_with`, not a `Message`.
+        let id = match event.actor {
+            Some(actor) => {
+                args.push(("actor", Arg::Text(actor)));
+                "refused-last_change"
+            }
+            None => "refused-last_change_unknown",
+        };
+        (event.kind, lang.t_with(id, &args))
     }))
 }
 
@@ -835,7 +861,9 @@ impl SessionPage {
     }
 
     fn value(&self, form: &str, field: &str) -> &str {
-        self.values.get(&format!("{form}.{field}")).map_or("", String::as_str)
+        self.values
+            .get(&format!("{form}.{field}"))
+            .map_or("", String::as_str)
     }
 
     fn refused(&self, form: &str) -> Option<&Refusal> {
@@ -1030,7 +1058,13 @@ async fn concept(
             let form = format!("concept-{item}");
             let typed = typed(&form, &[("concept", &input.concept), ("text", &input.text)]);
             let formulations = formulations_of_item(&state, id, item).await;
-            session_page(&state, &visitor, id, Some((Failed::new(form, error, typed), formulations))).await
+            session_page(
+                &state,
+                &visitor,
+                id,
+                Some((Failed::new(form, error, typed), formulations)),
+            )
+            .await
         }
     }
 }
@@ -1057,9 +1091,18 @@ async fn decide(
         Ok(_) => Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response()),
         Err(error) => {
             let form = format!("decision-{objection}");
-            let typed = typed(&form, &[("decision", &input.decision), ("reasons", &input.reasons)]);
+            let typed = typed(
+                &form,
+                &[("decision", &input.decision), ("reasons", &input.reasons)],
+            );
             let formulations = formulation_of_objection(&state, id, objection).await;
-            session_page(&state, &visitor, id, Some((Failed::new(form, error, typed), formulations))).await
+            session_page(
+                &state,
+                &visitor,
+                id,
+                Some((Failed::new(form, error, typed), formulations)),
+            )
+            .await
         }
     }
 }
@@ -1079,7 +1122,15 @@ async fn close(
     let account = authorize(&visitor, &input.csrf_token).await?;
     match actions::close(&state, &account, id, input.lock_version).await {
         Ok(_) => Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response()),
-        Err(error) => session_page(&state, &visitor, id, Some((Failed::new("close", error, Vec::new()), Vec::new()))).await,
+        Err(error) => {
+            session_page(
+                &state,
+                &visitor,
+                id,
+                Some((Failed::new("close", error, Vec::new()), Vec::new())),
+            )
+            .await
+        }
     }
 }
 
@@ -1098,7 +1149,15 @@ async fn sign(
     let account = authorize(&visitor, &input.csrf_token).await?;
     match actions::sign(&state, &account, id).await {
         Ok(_) => Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response()),
-        Err(error) => session_page(&state, &visitor, id, Some((Failed::new("sign", error, Vec::new()), Vec::new()))).await,
+        Err(error) => {
+            session_page(
+                &state,
+                &visitor,
+                id,
+                Some((Failed::new("sign", error, Vec::new()), Vec::new())),
+            )
+            .await
+        }
     }
 }
 
