@@ -98,15 +98,18 @@ struct Refusal {
     last_change: Option<(&'static str, String)>,
 }
 
-/// A refused step: the form, the error and what the user typed (`form.field` → text).
+/// What the user typed in a form: `form.field` → text.
+type Typed = Vec<(String, String)>;
+
+/// A refused step: the form, the error and what the user typed.
 struct Failed {
     form: String,
     error: AppError,
-    typed: Vec<(String, String)>,
+    typed: Typed,
 }
 
 impl Failed {
-    fn new(form: impl Into<String>, error: AppError, typed: Vec<(String, String)>) -> Self {
+    fn new(form: impl Into<String>, error: AppError, typed: Typed) -> Self {
         Self {
             form: form.into(),
             error,
@@ -116,7 +119,7 @@ impl Failed {
 
     /// The refusal and its status, or the error itself when it is no refusal of the step
     /// (not found, internal): those keep the error page.
-    fn refusal(self, lang: Lang) -> Result<(StatusCode, Refusal, Vec<(String, String)>), AppError> {
+    fn refusal(self, lang: Lang) -> Result<(StatusCode, Refusal, Typed), AppError> {
         let error = self.error;
         if !matches!(
             error.code,
@@ -146,7 +149,7 @@ impl Failed {
     }
 }
 
-fn typed(form: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+fn typed(form: &str, fields: &[(&str, &str)]) -> Typed {
     fields
         .iter()
         .map(|(name, value)| (format!("{form}.{name}"), (*value).to_owned()))
