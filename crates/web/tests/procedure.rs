@@ -47,6 +47,20 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         "{}",
         refused.body
     );
+    // The same page, its form filled with what was typed.
+    assert!(
+        refused.body.contains(r#"id="endorsement-form""#),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains(r#"name="families_endorsing" inputmode="numeric" value="4""#),
+        "{}",
+        refused.body
+    );
+    assert_eq!(element_text(&refused.body, "minutes"), "Asamblea en la vereda");
     assert_eq!(state(&client, id).await, ProcedureState::Submitted);
     let endorsed = client.post_form(&endorse, &endorsement("8")).await;
     assert_eq!(endorsed.status, StatusCode::SEE_OTHER, "{}", endorsed.body);
