@@ -94,6 +94,8 @@ struct Refusal {
     /// The stable code (`data-problem`).
     problem: String,
     said: String,
+    /// Not the visitor's step to take (403): the form is not shown again.
+    forbidden: bool,
     /// For a stale form (409): who did what last, and the kind of that step.
     last_change: Option<(&'static str, String)>,
 }
@@ -142,6 +144,7 @@ impl Failed {
                 form: self.form,
                 problem,
                 said,
+                forbidden: error.code == ErrorCode::Forbidden,
                 last_change: None,
             },
             self.typed,
@@ -279,6 +282,11 @@ impl ProcedurePage {
 
     fn refused(&self, form: &str) -> Option<&Refusal> {
         self.refusal.as_ref().filter(|r| r.form == form)
+    }
+
+    /// A refused form comes back to whoever may fill it, even if the state moved on.
+    fn form_again(&self, form: &str) -> bool {
+        self.refused(form).is_some_and(|r| !r.forbidden)
     }
 }
 
@@ -871,6 +879,11 @@ impl SessionPage {
 
     fn refused(&self, form: &str) -> Option<&Refusal> {
         self.refusal.as_ref().filter(|r| r.form == form)
+    }
+
+    /// A refused form comes back to whoever may fill it, even if the item was decided.
+    fn form_again(&self, form: &str) -> bool {
+        self.refused(form).is_some_and(|r| !r.forbidden)
     }
 
     fn concept_form(&self, item: &i32) -> String {
