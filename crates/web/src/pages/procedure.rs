@@ -4,7 +4,9 @@
 //! signatures), the award resolution and the comparison of two versions.
 //!
 //! Every step goes through `vereda_store::procedure`, which checks the state and the role of
-//! the logged-in account and answers 403, 409 or 422 with the reason; nothing changes then.
+//! the logged-in account and answers 403, 409 or 422 with the reason; nothing changes then,
+//! and the page comes back with that status, the reason beside the form and what was typed
+//! (a stale form also says who took the last step).
 
 use std::collections::HashMap;
 
