@@ -1403,3 +1403,7 @@ screening-arel_order_lead = The beneficiaries of the 2008 to 2011 calls are atte
 screening-arel_order_rank = Order
 screening-arel_call_year = Year of the call
 screening-arel_call_score = Score
+## Refused forms keep what was typed
+procedure-kind_agenda = Put on the agenda
+refused-last_change = Last change: { $what } by { $actor } on { $date } at { $time }
+refused-last_change_unknown = Last change: { $what } on { $date } at { $time }

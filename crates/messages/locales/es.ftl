@@ -1403,3 +1403,7 @@ screening-arel_order_lead = Los beneficiarios de las convocatorias 2008 a 2011 s
 screening-arel_order_rank = Orden
 screening-arel_call_year = Año de la convocatoria
 screening-arel_call_score = Puntaje
+## Refused forms keep what was typed
+procedure-kind_agenda = Puesto en el orden del día
+refused-last_change = Último cambio: { $what } por { $actor } el { $date } a las { $time }
+refused-last_change_unknown = Último cambio: { $what } el { $date } a las { $time }

@@ -306,6 +306,9 @@ pub struct TimelineEvent {
     /// disbursement, audit.
     pub kind: &'static str,
     pub text: String,
+    /// Who took the step: the account's e-mail (or the audit log's `system:PROCESS`); `None`
+    /// where the record does not say. Never a household's data.
+    pub actor: Option<String>,
 }
 
 /// One field that differs between two versions of a formulation.
@@ -1782,6 +1785,14 @@ impl Store {
     pub async fn timeline(&self, formulation_id: i32) -> StoreResult<Vec<TimelineEvent>> {
         let row = formulation_row(&self.db, formulation_id).await?;
         let mut events = Vec::new();
+        // Staff accounts are few: one query names every actor.
+        let emails: HashMap<i32, String> = user::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.email))
+            .collect();
+        let by = |id: Option<i32>| id.and_then(|id| emails.get(&id).cloned());
         for v in formulation_version::Entity::find()
             .filter(formulation_version::Column::FormulationId.eq(formulation_id))
             .all(&self.db)
@@ -1795,10 +1806,19 @@ impl Store {
                     v.number,
                     &v.content_sha256[..12.min(v.content_sha256.len())]
                 ),
+                actor: by(v.created_by),
             });
         }
+        let endorsers: HashMap<i32, Option<i32>> = endorsement::Entity::find()
+            .filter(endorsement::Column::FormulationId.eq(formulation_id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e.recorded_by))
+            .collect();
         for e in self.endorsements(formulation_id).await? {
             events.push(TimelineEvent {
+                actor: by(endorsers.get(&e.id).copied().flatten()),
                 at: e.recorded_at,
                 kind: "endorsement",
                 text: format!(
@@ -1815,6 +1835,28 @@ impl Store {
         let mut sessions = Vec::new();
         for item in &items {
             let minutes = self.minutes(item.session_id).await?;
+            // The row keeps no time or author of its scheduling; its audit entry does.
+            if let Some(entry) = self
+                .audit_entries(&crate::audit::AuditQuery {
+                    entity: Some("agenda_items".into()),
+                    entity_id: Some(item.id.to_string()),
+                    before_id: None,
+                    limit: 50,
+                })
+                .await?
+                .into_iter()
+                .find(|e| e.action == AuditAction::Create)
+            {
+                events.push(TimelineEvent {
+                    at: entry.at,
+                    kind: "agenda",
+                    text: format!(
+                        "versión {} en el orden del día de la sesión {}",
+                        item.version_number, item.session_id
+                    ),
+                    actor: Some(entry.actor),
+                });
+            }
             if let Some(at) = item.decided_at {
                 events.push(TimelineEvent {
                     at: at.0,
@@ -1826,6 +1868,7 @@ impl Store {
                         item.session_id,
                         item.concept_text.as_deref().unwrap_or_default()
                     ),
+                    actor: by(item.decided_by),
                 });
             }
             for a in &minutes.attendees {
@@ -1837,12 +1880,22 @@ impl Store {
                         at,
                         kind: "signature",
                         text: format!("{} firma el acta de la sesión {}", a.email, item.session_id),
+                        actor: Some(a.email.clone()),
                     });
                 }
             }
         }
+        let objection_actors: HashMap<i32, (Option<i32>, Option<i32>)> = objection::Entity::find()
+            .filter(objection::Column::FormulationId.eq(formulation_id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, (o.recorded_by, o.decided_by)))
+            .collect();
         for o in self.objections(formulation_id).await? {
+            let (filed, decided) = objection_actors.get(&o.id).copied().unwrap_or_default();
             events.push(TimelineEvent {
+                actor: by(filed),
                 at: o.filed_at,
                 kind: "objection",
                 text: format!(
@@ -1861,6 +1914,7 @@ impl Store {
                         if upheld { "procedente" } else { "rechazada" },
                         o.reasons.unwrap_or_default()
                     ),
+                    actor: by(decided),
                 });
             }
         }
@@ -1869,10 +1923,16 @@ impl Store {
                 at: a.signed_at,
                 kind: "award",
                 text: format!("resolución {} del {}", a.number, a.awarded_on),
+                actor: by(a.signed_by),
             });
         }
         let checklist = self.disbursement_checklist(formulation_id).await?;
         if let (Some(paid_on), Some(amount)) = (checklist.paid_on, checklist.amount) {
+            let payer = disbursement::Entity::find()
+                .filter(disbursement::Column::FormulationId.eq(formulation_id))
+                .one(&self.db)
+                .await?
+                .and_then(|d| d.paid_by);
             let at = paid_on
                 .to_zoned(jiff::tz::TimeZone::UTC)
                 .map(|z| z.timestamp())
@@ -1881,6 +1941,7 @@ impl Store {
                 at,
                 kind: "disbursement",
                 text: format!("desembolso de {amount} ({paid_on})"),
+                actor: by(payer),
             });
         }
         for entry in self
@@ -1909,6 +1970,7 @@ impl Store {
                         before.unwrap_or_else(|| "—".into()),
                         after.unwrap_or_else(|| "—".into())
                     ),
+                    actor: Some(entry.actor.clone()),
                 });
             }
         }

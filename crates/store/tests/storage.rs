@@ -2231,9 +2231,14 @@ storage_suite! {
         assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.code() == "procedure-refused-state" && m.arg("hint") == Some(&Arg::Text("single_payment".into()))), "{twice:?}");
         let timeline = store.timeline(id).await.expect("timeline");
         let kinds: Vec<&str> = timeline.iter().map(|e| e.kind).collect();
-        for kind in ["version", "endorsement", "concept", "signature", "award", "disbursement", "audit"] {
+        for kind in ["version", "endorsement", "agenda", "concept", "signature", "award", "disbursement", "audit"] {
             assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
         }
+        // Who took each step, as an account (a stale form's page names them).
+        let actor_of = |kind: &str| timeline.iter().find(|e| e.kind == kind).and_then(|e| e.actor.clone());
+        assert_eq!(actor_of("disbursement"), Some(p.payer.label()));
+        assert_eq!(actor_of("award"), Some(p.director.label()));
+        assert!(timeline.iter().all(|e| e.actor.is_some()), "{timeline:?}");
         let audited = store
             .audit_entries(&AuditQuery { entity: Some("disbursements".into()), limit: 10, ..Default::default() })
             .await

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 use support::Client;
 use support::api::{problem, session_as};
-use support::procedure::{account_id, assign_office, cocoa, ready_call, state, viable_and_signed};
+use support::procedure::{account_id, assign_office, cocoa, ready_call, state, viable};
 use vereda_domain::accounts::Role;
 use vereda_domain::procedure::ProcedureState;
 use vereda_store::formulations::NewFormulationDraft;
@@ -217,7 +217,7 @@ async fn no_positive_concept_for_a_version_evaluated_not_viable_nor_while_an_obj
 #[tokio::test]
 async fn an_award_above_the_evaluated_maximum_is_refused() {
     let mut client = Client::with_demo().await;
-    let id = viable_and_signed(&client).await;
+    let id = viable(&client).await;
     let director = account_id(&client, Role::TerritorialDirector).await;
     assign_office(&client, director, "Nariño").await;
     let token = session_as(&mut client, Role::TerritorialDirector).await;

@@ -5,7 +5,7 @@ mod support;
 
 use axum::http::StatusCode;
 use support::Client;
-use support::procedure::{account_id, assign_office, state, submitted};
+use support::procedure::{account_id, assign_office, state, submitted, viable};
 use vereda_domain::accounts::Role;
 use vereda_domain::finance::Formulation;
 use vereda_domain::procedure::ProcedureState;
@@ -47,6 +47,20 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         "{}",
         refused.body
     );
+    // The same page, its form filled with what was typed.
+    assert!(
+        refused.body.contains(r#"id="endorsement-form""#),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains(r#"name="families_endorsing" inputmode="numeric" value="4""#),
+        "{}",
+        refused.body
+    );
+    assert_eq!(element_text(&refused.body, "minutes"), "Asamblea en la vereda");
     assert_eq!(state(&client, id).await, ProcedureState::Submitted);
     let endorsed = client.post_form(&endorse, &endorsement("8")).await;
     assert_eq!(endorsed.status, StatusCode::SEE_OTHER, "{}", endorsed.body);
@@ -517,4 +531,266 @@ async fn the_procedure_pages_need_an_account() {
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path}");
         assert!(reply.location.unwrap_or_default().starts_with("/ingreso"));
     }
+}
+
+/// The text of the element with this `id` (up to its closing tag), or "" when absent.
+fn element_text<'a>(page: &'a str, id: &str) -> &'a str {
+    let Some(start) = page.find(&format!("id=\"{id}\"")) else {
+        return "";
+    };
+    let rest = &page[start..];
+    let open = rest.find('>').map_or(rest.len(), |i| i + 1);
+    let close = rest.find("</").unwrap_or(rest.len());
+    &rest[open..close.max(open)]
+}
+
+#[tokio::test]
+async fn a_refused_award_shows_the_form_again_with_what_was_typed() {
+    let mut client = Client::with_demo().await;
+    let id = viable(&client).await;
+    let director = account_id(&client, Role::TerritorialDirector).await;
+    assign_office(&client, director, "Nariño").await;
+    client.log_in_as(Role::TerritorialDirector).await;
+    let procedure = format!("/personal/formulaciones/{id}/procedimiento");
+    let token = Client::csrf_in(&client.get(&procedure).await.body);
+    let refused = client
+        .post_form(
+            &format!("/personal/formulaciones/{id}/adjudicacion"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("awarded_on", "2013-10-15"),
+                ("motivation", "Motivación escrita 4711"),
+                ("institute_contribution", "999.999.999.999"),
+                ("lowering_motivation", "Ninguna 0815"),
+                ("obligations", "Obligaciones 2024"),
+            ],
+        )
+        .await;
+    // Art. 7, 29: above the evaluated maximum; nothing is written.
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains(r#"data-problem="custody-error-above_maximum""#),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains(r#"id="award-form""#), "{}", refused.body);
+    assert_eq!(
+        element_text(&refused.body, "motivation"),
+        "Motivación escrita 4711"
+    );
+    assert_eq!(element_text(&refused.body, "lowering_motivation"), "Ninguna 0815");
+    assert_eq!(element_text(&refused.body, "obligations"), "Obligaciones 2024");
+    assert!(
+        refused.body.contains(r#"value="999.999.999.999""#),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains(r#"value="2013-10-15""#), "{}", refused.body);
+    assert!(
+        !refused.body.contains(r#"id="last-change""#),
+        "only a stale form says who acted"
+    );
+    assert_eq!(state(&client, id).await, ProcedureState::Viable);
+    assert!(client.db.store.award_of(id).await.expect("read").is_none());
+
+    // A date that does not read is refused on the same page, the other fields kept.
+    let bad_date = client
+        .post_form(
+            &format!("/personal/formulaciones/{id}/adjudicacion"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("awarded_on", "mañana"),
+                ("motivation", "Motivación escrita 4711"),
+                ("institute_contribution", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        bad_date.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bad_date.body
+    );
+    assert!(
+        bad_date.body.contains(r#"data-problem="procedure-error-date""#),
+        "{}",
+        bad_date.body
+    );
+    assert_eq!(
+        element_text(&bad_date.body, "motivation"),
+        "Motivación escrita 4711"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_committee_form_names_who_acted_meanwhile() {
+    let mut client = Client::with_demo().await;
+    let id = submitted(&client).await;
+    let store = client.db.store.clone();
+    let accounts = store.accounts().await.expect("accounts");
+    let actor = |role: Role| {
+        accounts
+            .iter()
+            .find(|a| a.role == role)
+            .expect("a demo account")
+            .actor()
+    };
+    store
+        .record_endorsement(
+            &actor(Role::TerritorialOfficer),
+            id,
+            vereda_store::procedure::NewEndorsement {
+                endorsed_on: jiff::civil::date(2013, 9, 20),
+                families_endorsing: 10,
+                minutes: "Asamblea en la vereda".into(),
+            },
+        )
+        .await
+        .expect("endorsement");
+    let second = store
+        .create_account(
+            &vereda_domain::audit::Actor::system("test"),
+            NewAccount {
+                email: "second.member@vereda.test".into(),
+                display_name: "Segunda integrante".into(),
+                role: Role::CommitteeMember,
+                password: "una clave larga".into(),
+            },
+        )
+        .await
+        .expect("second member");
+    let first = account_id(&client, Role::CommitteeMember).await;
+    let session = store
+        .create_session(
+            &actor(Role::ProgramOfficer),
+            vereda_store::procedure::NewSession {
+                held_on: jiff::civil::date(2013, 10, 1),
+                place: "Florencia".into(),
+                attendees: vec![first, second.id],
+            },
+        )
+        .await
+        .expect("session")
+        .session_id;
+    let page_path = format!("/personal/comite/{session}");
+
+    // The second member opens the page; meanwhile the secretary puts the project on the agenda.
+    let log_in = client
+        .log_in("second.member@vereda.test", "una clave larga")
+        .await;
+    assert_eq!(log_in.status, StatusCode::SEE_OTHER, "{}", log_in.body);
+    let page = client.get(&page_path).await;
+    assert!(page.body.contains(r#"id="agenda-form""#), "{}", page.body);
+    let token = Client::csrf_in(&page.body);
+    let item = store
+        .add_to_agenda(&actor(Role::ProgramOfficer), session, id, 0)
+        .await
+        .expect("agenda")
+        .id;
+    let id_text = id.to_string();
+    let stale = client
+        .post_form(
+            &format!("{page_path}/agenda"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("formulation_id", &id_text),
+                ("lock_version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(
+        stale.body.contains(r#"role="alert" data-problem="#),
+        "{}",
+        stale.body
+    );
+    let secretary = vereda_store::demo::demo_email(Role::ProgramOfficer);
+    assert!(
+        element_text(&stale.body, "last-change").contains(&secretary),
+        "{}",
+        stale.body
+    );
+    assert!(
+        stale.body.contains(r#"id="last-change" data-kind="agenda""#),
+        "{}",
+        stale.body
+    );
+
+    // The first member issues the concept while the second is writing hers.
+    store
+        .issue_concept(
+            &actor(Role::CommitteeMember),
+            item,
+            vereda_store::procedure::Concept::Positive,
+            "Viable",
+            0,
+        )
+        .await
+        .expect("concept");
+    let late = client
+        .post_form(
+            &format!("{page_path}/conceptos/{item}"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("concept", "negative"),
+                ("text", "Recomendaciones 31415"),
+                ("lock_version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
+    let member = vereda_store::demo::demo_email(Role::CommitteeMember);
+    assert!(
+        element_text(&late.body, "last-change").contains(&member),
+        "{}",
+        late.body
+    );
+    // The step is named (the concept), not the status change it made.
+    assert!(
+        late.body.contains(r#"id="last-change" data-kind="concept""#),
+        "{}",
+        late.body
+    );
+    assert_eq!(
+        element_text(&late.body, &format!("text-{item}")),
+        "Recomendaciones 31415"
+    );
+    assert!(
+        late.body.contains(r#"<option value="negative" selected>"#),
+        "{}",
+        late.body
+    );
+    let minutes = store.minutes(session).await.expect("minutes");
+    assert_eq!(
+        minutes.agenda[0].concept,
+        Some(vereda_store::procedure::Concept::Positive),
+        "nothing written by the stale form"
+    );
+    // In English, the same codes and the same account.
+    client.get("/idioma/en?next=/").await;
+    let english = client
+        .post_form(
+            &format!("{page_path}/conceptos/{item}"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("concept", "negative"),
+                ("text", "Recomendaciones 31415"),
+                ("lock_version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(english.status, StatusCode::CONFLICT);
+    assert!(english.body.contains(r#"<html lang="en""#), "{}", english.body);
+    assert!(
+        element_text(&english.body, "last-change").contains(&member),
+        "{}",
+        english.body
+    );
 }

@@ -4,11 +4,16 @@
 //! signatures), the award resolution and the comparison of two versions.
 //!
 //! Every step goes through `vereda_store::procedure`, which checks the state and the role of
-//! the logged-in account and answers 403, 409 or 422 with the reason; nothing changes then.
+//! the logged-in account and answers 403, 409 or 422 with the reason; nothing changes then,
+//! and the page comes back with that status, the reason beside the form and what was typed
+//! (a stale form also says who took the last step).
+
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -25,10 +30,12 @@ use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode};
+use crate::i18n::Lang;
 use crate::procedure_actions::{
     self as actions, AwardTerms, ConceptChoice, Decision, TargetChoice, authorize, read_amount, read_date,
     read_whole,
 };
+use vereda_domain::message::Arg;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -79,6 +86,145 @@ fn when(timestamp: jiff::Timestamp) -> String {
     timestamp.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+// ---- Refused forms ---------------------------------------------------------------------------
+
+/// A step the rules or the store refused, shown on its page beside its form, with what was typed.
+struct Refusal {
+    /// Which form: `endorsement`, `objection`, `award`, `evidence`, `disburse`, `agenda`,
+    /// `concept-{item}`, `decision-{objection}`, `close`, `sign`.
+    form: String,
+    /// The stable code (`data-problem`).
+    problem: String,
+    said: String,
+    /// Not the visitor's step to take (403): the form is not shown again.
+    forbidden: bool,
+    /// For a stale form (409): who did what last, and the kind of that step.
+    last_change: Option<(&'static str, String)>,
+}
+
+/// What the user typed in a form: `form.field` → text.
+type Typed = Vec<(String, String)>;
+
+/// A refused step: the form, the error and what the user typed.
+struct Failed {
+    form: String,
+    error: AppError,
+    typed: Typed,
+}
+
+impl Failed {
+    fn new(form: impl Into<String>, error: AppError, typed: Typed) -> Self {
+        Self {
+            form: form.into(),
+            error,
+            typed,
+        }
+    }
+
+    /// The refusal and its status, or the error itself when it is no refusal of the step
+    /// (not found, internal): those keep the error page.
+    fn refusal(self, lang: Lang) -> Result<(StatusCode, Refusal, Typed), AppError> {
+        let error = self.error;
+        if !matches!(
+            error.code,
+            ErrorCode::InvalidInput | ErrorCode::Conflict | ErrorCode::Forbidden
+        ) {
+            return Err(error);
+        }
+        let said = match (&error.message, &error.detail) {
+            (Some(message), _) => lang.say(message),
+            (None, Some(detail)) => detail.clone(),
+            (None, None) => lang.t(&format!("error-{}", error.code.name())).to_owned(),
+        };
+        let problem = error
+            .message
+            .as_ref()
+            .map_or_else(|| error.code.name().to_owned(), |m| m.code().to_owned());
+        Ok((
+            error.code.status(),
+            Refusal {
+                form: self.form,
+                problem,
+                said,
+                forbidden: error.code == ErrorCode::Forbidden,
+                last_change: None,
+            },
+            self.typed,
+        ))
+    }
+}
+
+fn typed(form: &str, fields: &[(&str, &str)]) -> Typed {
+    fields
+        .iter()
+        .map(|(name, value)| (format!("{form}.{name}"), (*value).to_owned()))
+        .collect()
+}
+
+fn kind_key(kind: &str) -> &'static str {
+    match kind {
+        "version" => "procedure-kind_version",
+        "endorsement" => "procedure-kind_endorsement",
+        "agenda" => "procedure-kind_agenda",
+        "concept" => "procedure-kind_concept",
+        "signature" => "procedure-kind_signature",
+        "objection" => "procedure-kind_objection",
+        "objection_decided" => "procedure-kind_objection_decided",
+        "award" => "procedure-kind_award",
+        "disbursement" => "procedure-kind_disbursement",
+        _ => "procedure-kind_status",
+    }
+}
+
+/// The last event of a timeline, where a status change is taken as the step that made it (the
+/// same account within a second before it: a concept, say, returns or approves the project).
+fn step_of_last_change(mut timeline: Vec<TimelineEvent>) -> Option<TimelineEvent> {
+    let last = timeline.pop()?;
+    if last.kind != "audit" {
+        return Some(last);
+    }
+    let step = timeline.into_iter().rev().find(|e| {
+        e.kind != "audit"
+            && e.actor == last.actor
+            && last.at.duration_since(e.at) <= jiff::SignedDuration::from_secs(1)
+    });
+    Some(step.unwrap_or(last))
+}
+
+/// The latest step in the history of these projects, said in the visitor's language: what a
+/// stale form's author needs to know (who acted meanwhile, and when).
+async fn last_change(
+    state: &AppState,
+    lang: Lang,
+    formulations: &[i32],
+) -> Result<Option<(&'static str, String)>, AppError> {
+    let mut latest: Option<TimelineEvent> = None;
+    for id in formulations {
+        if let Some(event) = step_of_last_change(state.store.timeline(*id).await?)
+            && latest.as_ref().is_none_or(|l| event.at > l.at)
+        {
+            latest = Some(event);
+        }
+    }
+    Ok(latest.map(|event| {
+        let utc = event.at.to_zoned(jiff::tz::TimeZone::UTC);
+        let mut args = vec![
+            ("what", Arg::Term(kind_key(event.kind).to_owned())),
+            ("date", Arg::Date(utc.date())),
+            ("time", Arg::Text(utc.strftime("%H:%M UTC").to_string())),
+        ];
+        // Not a refusal's code: the words beside one, so `t_with`, not a `Message`.
+        let id = match event.actor {
+            Some(actor) => {
+                args.push(("actor", Arg::Text(actor)));
+                "refused-last_change"
+            }
+            None => "refused-last_change_unknown",
+        };
+        (event.kind, lang.t_with(id, &args))
+    }))
+}
+
 // ---- A project's procedure ---------------------------------------------------------------
 
 struct CheckRow {
@@ -118,6 +264,9 @@ struct ProcedurePage {
     today: String,
     /// The monitored project the award opened.
     project: Option<String>,
+    refusal: Option<Refusal>,
+    /// The forms' values (`form.field`): suggestions, or what was typed in a refused form.
+    values: HashMap<String, String>,
 }
 
 impl ProcedurePage {
@@ -126,17 +275,20 @@ impl ProcedurePage {
     }
 
     fn kind_key(&self, kind: &str) -> &'static str {
-        match kind {
-            "version" => "procedure-kind_version",
-            "endorsement" => "procedure-kind_endorsement",
-            "concept" => "procedure-kind_concept",
-            "signature" => "procedure-kind_signature",
-            "objection" => "procedure-kind_objection",
-            "objection_decided" => "procedure-kind_objection_decided",
-            "award" => "procedure-kind_award",
-            "disbursement" => "procedure-kind_disbursement",
-            _ => "procedure-kind_status",
-        }
+        kind_key(kind)
+    }
+
+    fn value(&self, key: &str) -> &str {
+        self.values.get(key).map_or("", String::as_str)
+    }
+
+    fn refused(&self, form: &str) -> Option<&Refusal> {
+        self.refusal.as_ref().filter(|r| r.form == form)
+    }
+
+    /// A refused form comes back to whoever may fill it, even if the state moved on.
+    fn form_again(&self, form: &str) -> bool {
+        self.refused(form).is_some_and(|r| !r.forbidden)
     }
 }
 
@@ -146,6 +298,35 @@ async fn show(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
+    procedure_page(&state, &visitor, id, None).await
+}
+
+/// The procedure page again after a refused step, with the refusal where its form is.
+async fn refused_procedure(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    failed: Failed,
+) -> Result<Response, AppError> {
+    procedure_page(state, visitor, id, Some(failed)).await
+}
+
+async fn procedure_page(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    failed: Option<Failed>,
+) -> Result<Response, AppError> {
+    let (status, refusal, typed) = match failed {
+        Some(failed) => {
+            let (status, mut refusal, typed) = failed.refusal(visitor.lang)?;
+            if status == StatusCode::CONFLICT {
+                refusal.last_change = last_change(state, visitor.lang, &[id]).await?;
+            }
+            (status, Some(refusal), typed)
+        }
+        None => (StatusCode::OK, None, Vec::new()),
+    };
     let actions::Overview {
         record,
         latest,
@@ -155,7 +336,7 @@ async fn show(
         award,
         checklist,
         timeline,
-    } = actions::overview(&state, id).await?;
+    } = actions::overview(state, id).await?;
     let split = match state.store.formulation_version(id, latest).await? {
         Some(content) => match crate::evaluation::run(content, None, visitor.lang) {
             Ok(crate::evaluation::Outcome::Evaluated(evaluated)) => {
@@ -169,8 +350,22 @@ async fn show(
         },
         None => None,
     };
+    let today = jiff::Zoned::now().date().to_string();
+    let mut values: HashMap<String, String> = [
+        ("award.awarded_on", today.clone()),
+        (
+            "award.institute_contribution",
+            split.as_ref().map(|s| s.contribution.clone()).unwrap_or_default(),
+        ),
+        ("disburse.paid_on", today.clone()),
+        ("objection.target", "project".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    values.extend(typed);
     let page = ProcedurePage {
-        chrome: Chrome::new(&visitor).await?,
+        chrome: Chrome::new(visitor).await?,
         project: state.store.project_of_formulation(id).await?,
         id,
         code: record.formulation.code.clone(),
@@ -199,9 +394,13 @@ async fn show(
         can_object: visitor.can(Permission::ManageCommittee),
         can_award: visitor.can(Permission::AwardCofinancing) && procedure == ProcedureState::Viable,
         can_disburse: visitor.can(Permission::RecordDisbursement) && procedure == ProcedureState::Awarded,
-        today: jiff::Zoned::now().date().to_string(),
+        today,
+        refusal,
+        values,
     };
-    render(&page)
+    let mut response = render(&page)?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -219,13 +418,28 @@ async fn endorse(
     Form(input): Form<EndorseForm>,
 ) -> Result<Response, AppError> {
     let account = authorize(&visitor, &input.csrf_token).await?;
-    let new = NewEndorsement {
-        endorsed_on: read_date(&input.endorsed_on)?,
-        families_endorsing: read_whole(&input.families_endorsing)?,
-        minutes: input.minutes,
+    let step = async {
+        let new = NewEndorsement {
+            endorsed_on: read_date(&input.endorsed_on)?,
+            families_endorsing: read_whole(&input.families_endorsing)?,
+            minutes: input.minutes.clone(),
+        };
+        actions::endorse(&state, &account, id, new).await
     };
-    actions::endorse(&state, &account, id, new).await?;
-    Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response())
+    match step.await {
+        Ok(_) => Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response()),
+        Err(error) => {
+            let typed = typed(
+                "endorsement",
+                &[
+                    ("endorsed_on", &input.endorsed_on),
+                    ("families_endorsing", &input.families_endorsing),
+                    ("minutes", &input.minutes),
+                ],
+            );
+            refused_procedure(&state, &visitor, id, Failed::new("endorsement", error, typed)).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -244,14 +458,30 @@ async fn object(
     Form(input): Form<ObjectionForm>,
 ) -> Result<Response, AppError> {
     let account = authorize(&visitor, &input.csrf_token).await?;
-    let new = NewObjection {
-        target: TargetChoice::parse(&input.target)?.target(),
-        target_ref: input.target_ref,
-        filed_by: input.filed_by,
-        text: input.text,
+    let step = async {
+        let new = NewObjection {
+            target: TargetChoice::parse(&input.target)?.target(),
+            target_ref: input.target_ref.clone(),
+            filed_by: input.filed_by.clone(),
+            text: input.text.clone(),
+        };
+        actions::object(&state, &account, id, new).await
     };
-    actions::object(&state, &account, id, new).await?;
-    Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response())
+    match step.await {
+        Ok(_) => Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response()),
+        Err(error) => {
+            let typed = typed(
+                "objection",
+                &[
+                    ("target", &input.target),
+                    ("target_ref", &input.target_ref),
+                    ("filed_by", &input.filed_by),
+                    ("text", &input.text),
+                ],
+            );
+            refused_procedure(&state, &visitor, id, Failed::new("objection", error, typed)).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -274,19 +504,36 @@ async fn award(
 ) -> Result<Response, AppError> {
     let account = authorize(&visitor, &input.csrf_token).await?;
     let lang = visitor.lang;
-    let terms = AwardTerms {
-        awarded_on: read_date(&input.awarded_on)?,
-        motivation: input.motivation,
-        // Empty: the evaluated maximum.
-        institute_contribution: match input.institute_contribution.trim() {
-            "" => None,
-            typed => Some(read_amount(lang, typed, lang.t("procedure-contribution"))?),
-        },
-        lowering_motivation: input.lowering_motivation,
-        obligations: input.obligations,
+    let step = async {
+        let terms = AwardTerms {
+            awarded_on: read_date(&input.awarded_on)?,
+            motivation: input.motivation.clone(),
+            // Empty: the evaluated maximum.
+            institute_contribution: match input.institute_contribution.trim() {
+                "" => None,
+                typed => Some(read_amount(lang, typed, lang.t("procedure-contribution"))?),
+            },
+            lowering_motivation: input.lowering_motivation.clone(),
+            obligations: input.obligations.clone(),
+        };
+        actions::award(&state, &account, id, terms).await
     };
-    actions::award(&state, &account, id, terms).await?;
-    Ok(Redirect::to(&format!("/personal/formulaciones/{id}/adjudicacion")).into_response())
+    match step.await {
+        Ok(_) => Ok(Redirect::to(&format!("/personal/formulaciones/{id}/adjudicacion")).into_response()),
+        Err(error) => {
+            let typed = typed(
+                "award",
+                &[
+                    ("awarded_on", &input.awarded_on),
+                    ("motivation", &input.motivation),
+                    ("institute_contribution", &input.institute_contribution),
+                    ("lowering_motivation", &input.lowering_motivation),
+                    ("obligations", &input.obligations),
+                ],
+            );
+            refused_procedure(&state, &visitor, id, Failed::new("award", error, typed)).await
+        }
+    }
 }
 
 #[derive(Template)]
@@ -425,7 +672,7 @@ async fn evidence(
     Form(input): Form<EvidenceForm>,
 ) -> Result<Response, AppError> {
     let account = authorize(&visitor, &input.csrf_token).await?;
-    actions::record_evidence(
+    let step = actions::record_evidence(
         &state,
         &account,
         id,
@@ -433,8 +680,20 @@ async fn evidence(
         Some(input.approved_policy.as_str()),
         input.lock_version,
     )
-    .await?;
-    Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response())
+    .await;
+    match step {
+        Ok(_) => Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response()),
+        Err(error) => {
+            let typed = typed(
+                "evidence",
+                &[
+                    ("joint_account", &input.joint_account),
+                    ("approved_policy", &input.approved_policy),
+                ],
+            );
+            refused_procedure(&state, &visitor, id, Failed::new("evidence", error, typed)).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -450,9 +709,17 @@ async fn disburse(
     Form(input): Form<DisburseForm>,
 ) -> Result<Response, AppError> {
     let account = authorize(&visitor, &input.csrf_token).await?;
-    let paid_on = read_date(&input.paid_on)?;
-    actions::disburse(&state, &account, id, paid_on).await?;
-    Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response())
+    let step = async {
+        let paid_on = read_date(&input.paid_on)?;
+        actions::disburse(&state, &account, id, paid_on).await
+    };
+    match step.await {
+        Ok(_) => Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response()),
+        Err(error) => {
+            let typed = typed("disburse", &[("paid_on", &input.paid_on)]);
+            refused_procedure(&state, &visitor, id, Failed::new("disburse", error, typed)).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -596,11 +863,48 @@ struct SessionPage {
     can_decide: bool,
     can_sign: bool,
     is_final: bool,
+    refusal: Option<Refusal>,
+    /// What was typed in a refused form (`form.field`).
+    values: HashMap<String, String>,
 }
 
 impl SessionPage {
     fn when(&self, at: &Option<jiff::Timestamp>) -> String {
         at.map(when).unwrap_or_default()
+    }
+
+    fn value(&self, form: &str, field: &str) -> &str {
+        self.values
+            .get(&format!("{form}.{field}"))
+            .map_or("", String::as_str)
+    }
+
+    fn refused(&self, form: &str) -> Option<&Refusal> {
+        self.refusal.as_ref().filter(|r| r.form == form)
+    }
+
+    /// A refused form comes back to whoever may fill it, even if the item was decided.
+    fn form_again(&self, form: &str) -> bool {
+        self.refused(form).is_some_and(|r| !r.forbidden)
+    }
+
+    fn concept_form(&self, item: &i32) -> String {
+        format!("concept-{item}")
+    }
+
+    fn decision_form(&self, objection: &i32) -> String {
+        format!("decision-{objection}")
+    }
+
+    /// A refused objection decision whose form is gone (decided meanwhile).
+    fn refused_decision_elsewhere(&self) -> Option<&Refusal> {
+        self.refusal.as_ref().filter(|r| {
+            r.form.starts_with("decision-")
+                && !self
+                    .pending_objections
+                    .iter()
+                    .any(|(_, o)| r.form == format!("decision-{}", o.id))
+        })
     }
 
     fn concept_key(&self, concept: &Option<Concept>) -> &'static str {
@@ -617,8 +921,34 @@ async fn session(
     visitor: Visitor,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    session_page(&state, &visitor, id, None).await
+}
+
+/// The session page, after a refused step with the refusal where its form is. A stale form
+/// (409) names the last step of the projects it was about (`formulations`; none: every
+/// project on the agenda).
+async fn session_page(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    failed: Option<(Failed, Vec<i32>)>,
+) -> Result<Response, AppError> {
     let account = visitor.require(Permission::ViewStaffArea)?.clone();
     let minutes = state.store.minutes(id).await?;
+    let (status, refusal, typed) = match failed {
+        Some((failed, mut formulations)) => {
+            let (status, mut refusal, typed) = failed.refusal(visitor.lang)?;
+            if status == StatusCode::CONFLICT {
+                if formulations.is_empty() {
+                    formulations = minutes.agenda.iter().map(|item| item.formulation_id).collect();
+                }
+                refusal.last_change = last_change(state, visitor.lang, &formulations).await?;
+            }
+            (status, Some(refusal), typed)
+        }
+        None => (StatusCode::OK, None, Vec::new()),
+    };
     // Every formulation's objections and state at once, not a query or more per formulation.
     let pending_objections = if minutes.closed_at.is_none() {
         state.store.pending_objections().await?
@@ -642,7 +972,9 @@ async fn session(
             .iter()
             .any(|a| a.user_id == account.id && a.signed_at.is_none());
     let page = SessionPage {
-        chrome: Chrome::new(&visitor).await?,
+        chrome: Chrome::new(visitor).await?,
+        refusal,
+        values: typed.into_iter().collect(),
         is_final: minutes.is_final(),
         can_manage: visitor.can(Permission::ManageCommittee) && minutes.closed_at.is_none(),
         can_decide: visitor.can(Permission::IssueConcept) && minutes.closed_at.is_none(),
@@ -651,7 +983,39 @@ async fn session(
         candidates,
         pending_objections,
     };
-    render(&page)
+    let mut response = render(&page)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// The project an objection is against: pending, or decided in this session.
+async fn formulation_of_objection(state: &AppState, session: i32, objection: i32) -> Vec<i32> {
+    let pending = state.store.pending_objections().await.unwrap_or_default();
+    let decided = match state.store.minutes(session).await {
+        Ok(minutes) => minutes.objections,
+        Err(_) => Vec::new(),
+    };
+    pending
+        .into_iter()
+        .map(|(_, o)| o)
+        .chain(decided)
+        .filter(|o| o.id == objection)
+        .map(|o| o.formulation_id)
+        .take(1)
+        .collect()
+}
+
+/// What a committee step was about: its projects, for a stale form's last change.
+async fn formulations_of_item(state: &AppState, session: i32, item: i32) -> Vec<i32> {
+    match state.store.minutes(session).await {
+        Ok(minutes) => minutes
+            .agenda
+            .iter()
+            .filter(|entry| entry.id == item)
+            .map(|entry| entry.formulation_id)
+            .collect(),
+        Err(_) => Vec::new(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -668,8 +1032,14 @@ async fn schedule(
     Form(input): Form<AgendaForm>,
 ) -> Result<Response, AppError> {
     let account = authorize(&visitor, &input.csrf_token).await?;
-    actions::schedule(&state, &account, id, input.formulation_id, input.lock_version).await?;
-    Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
+    match actions::schedule(&state, &account, id, input.formulation_id, input.lock_version).await {
+        Ok(_) => Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response()),
+        Err(error) => {
+            let chosen = input.formulation_id.to_string();
+            let failed = Failed::new("agenda", error, typed("agenda", &[("formulation_id", &chosen)]));
+            session_page(&state, &visitor, id, Some((failed, vec![input.formulation_id]))).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -687,18 +1057,34 @@ async fn concept(
     Form(input): Form<ConceptForm>,
 ) -> Result<Response, AppError> {
     let account = authorize(&visitor, &input.csrf_token).await?;
-    let concept = ConceptChoice::parse(&input.concept)?;
-    actions::issue_concept(
-        &state,
-        &account,
-        id,
-        item,
-        concept,
-        &input.text,
-        input.lock_version,
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
+    let step = async {
+        let concept = ConceptChoice::parse(&input.concept)?;
+        actions::issue_concept(
+            &state,
+            &account,
+            id,
+            item,
+            concept,
+            &input.text,
+            input.lock_version,
+        )
+        .await
+    };
+    match step.await {
+        Ok(_) => Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response()),
+        Err(error) => {
+            let form = format!("concept-{item}");
+            let typed = typed(&form, &[("concept", &input.concept), ("text", &input.text)]);
+            let formulations = formulations_of_item(&state, id, item).await;
+            session_page(
+                &state,
+                &visitor,
+                id,
+                Some((Failed::new(form, error, typed), formulations)),
+            )
+            .await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -715,9 +1101,28 @@ async fn decide(
     Form(input): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
     let account = authorize(&visitor, &input.csrf_token).await?;
-    let decision = Decision::parse(&input.decision)?;
-    actions::decide_objection(&state, &account, id, objection, decision, &input.reasons).await?;
-    Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
+    let step = async {
+        let decision = Decision::parse(&input.decision)?;
+        actions::decide_objection(&state, &account, id, objection, decision, &input.reasons).await
+    };
+    match step.await {
+        Ok(_) => Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response()),
+        Err(error) => {
+            let form = format!("decision-{objection}");
+            let typed = typed(
+                &form,
+                &[("decision", &input.decision), ("reasons", &input.reasons)],
+            );
+            let formulations = formulation_of_objection(&state, id, objection).await;
+            session_page(
+                &state,
+                &visitor,
+                id,
+                Some((Failed::new(form, error, typed), formulations)),
+            )
+            .await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -733,8 +1138,18 @@ async fn close(
     Form(input): Form<CloseForm>,
 ) -> Result<Response, AppError> {
     let account = authorize(&visitor, &input.csrf_token).await?;
-    actions::close(&state, &account, id, input.lock_version).await?;
-    Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
+    match actions::close(&state, &account, id, input.lock_version).await {
+        Ok(_) => Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response()),
+        Err(error) => {
+            session_page(
+                &state,
+                &visitor,
+                id,
+                Some((Failed::new("close", error, Vec::new()), Vec::new())),
+            )
+            .await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -750,8 +1165,18 @@ async fn sign(
     Form(input): Form<SignForm>,
 ) -> Result<Response, AppError> {
     let account = authorize(&visitor, &input.csrf_token).await?;
-    actions::sign(&state, &account, id).await?;
-    Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response())
+    match actions::sign(&state, &account, id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response()),
+        Err(error) => {
+            session_page(
+                &state,
+                &visitor,
+                id,
+                Some((Failed::new("sign", error, Vec::new()), Vec::new())),
+            )
+            .await
+        }
+    }
 }
 
 async fn minutes_pdf(

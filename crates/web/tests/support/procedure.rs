@@ -130,9 +130,44 @@ pub async fn assign_office(client: &Client, account: i32, office: &str) {
         .expect("office");
 }
 
+/// The cocoa formulation taken through endorsement, a committee session with a positive concept
+/// and signed minutes, to its award on `awarded_on` by the demo director (office Caquetá),
+/// of the evaluated maximum. Answers the formulation's id.
+#[allow(dead_code)]
+pub async fn awarded(client: &Client, awarded_on: jiff::civil::Date) -> i32 {
+    use vereda_store::procedure::NewAward;
+    let id = viable(client).await;
+    let store = &client.db.store;
+    let accounts = store.accounts().await.expect("accounts");
+    let director = accounts
+        .iter()
+        .find(|a| a.role == Role::TerritorialDirector)
+        .expect("a demo account")
+        .actor();
+    store
+        .award(
+            &director,
+            id,
+            NewAward {
+                office_code: "CAQ".into(),
+                awarded_on,
+                motivation: "Concepto positivo del comité, acta firmada".into(),
+                // The evaluated maximum; the counterpart and the policy follow from it.
+                institute_contribution: None,
+                lowering_motivation: String::new(),
+                obligations: String::new(),
+            },
+        )
+        .await
+        .expect("award");
+    id
+}
+
 /// The cocoa formulation taken through endorsement and a committee session with a positive
-/// concept and signed minutes, ready for its award. Answers the formulation's id.
-pub async fn viable_and_signed(client: &Client) -> i32 {
+/// concept and minutes signed by its one attendee, the demo committee member: ready for its
+/// award. Answers the formulation's id.
+#[allow(dead_code)]
+pub async fn viable(client: &Client) -> i32 {
     use vereda_store::procedure::{Concept, NewEndorsement, NewSession};
     let id = submitted(client).await;
     let store = &client.db.store;
@@ -188,41 +223,5 @@ pub async fn viable_and_signed(client: &Client) -> i32 {
         .sign_minutes(&member.actor(), session.session_id)
         .await
         .expect("sign");
-    id
-}
-
-/// The cocoa formulation awarded on `awarded_on` by the demo director (office Caquetá), of
-/// the evaluated maximum. Answers the formulation's id.
-pub async fn awarded(client: &Client, awarded_on: jiff::civil::Date) -> i32 {
-    use vereda_store::procedure::NewAward;
-    let id = viable_and_signed(client).await;
-    let director = client
-        .db
-        .store
-        .accounts()
-        .await
-        .expect("accounts")
-        .into_iter()
-        .find(|a| a.role == Role::TerritorialDirector)
-        .expect("the demo director")
-        .actor();
-    client
-        .db
-        .store
-        .award(
-            &director,
-            id,
-            NewAward {
-                office_code: "CAQ".into(),
-                awarded_on,
-                motivation: "Concepto positivo del comité, acta firmada".into(),
-                // The evaluated maximum; the counterpart and the policy follow from it.
-                institute_contribution: None,
-                lowering_motivation: String::new(),
-                obligations: String::new(),
-            },
-        )
-        .await
-        .expect("award");
     id
 }
