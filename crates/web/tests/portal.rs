@@ -431,3 +431,26 @@ async fn a_measurement_counts_once_another_officer_approves_it() {
         "evidence is for staff only"
     );
 }
+
+#[tokio::test]
+async fn public_counts_of_households_below_five_are_not_shown() {
+    let mut client = Client::with_demo().await;
+    let page = client.get("/convocatorias/1").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    // The demo call's nine households, screened, in a handful of municipalities.
+    let table = page
+        .body
+        .split("id=\"public-municipalities\"")
+        .nth(1)
+        .expect("the screening by municipality")
+        .split("</table>")
+        .next()
+        .unwrap_or_default();
+    assert!(table.contains("&#60; 5"), "{table}");
+    for small in 1..5 {
+        assert!(
+            !table.contains(&format!("<td class=\"num\">{small}</td>")),
+            "{small} shown: {table}"
+        );
+    }
+}

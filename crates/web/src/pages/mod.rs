@@ -132,7 +132,21 @@ impl Chrome {
     pub fn number(&self, count: usize) -> String {
         self.lang.amount(&rust_decimal::Decimal::from(count))
     }
+
+    /// A count of people on a public page: below the smallest group a reader could not single
+    /// anyone out of (1 to 4), only "< 5" (Ley 1581 de 2012).
+    pub fn public_count<T: Copy + Into<u64>>(&self, count: &T) -> String {
+        let count: u64 = (*count).into();
+        if (1..PUBLIC_COUNT_FLOOR).contains(&count) {
+            format!("< {PUBLIC_COUNT_FLOOR}")
+        } else {
+            self.lang.amount(&rust_decimal::Decimal::from(count))
+        }
+    }
 }
+
+/// The smallest count of people a public page shows as a number.
+pub const PUBLIC_COUNT_FLOOR: u64 = 5;
 
 /// Templates hand values by one or more references; this takes them all.
 pub trait AsDecimal {
