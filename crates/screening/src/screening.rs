@@ -1163,6 +1163,16 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                 ),
             });
         }
+        // A NUL byte is not text: PostgreSQL would refuse it much later, without saying where.
+        if let Some(at) = fields.iter().position(|f| f.as_bytes().contains(&0)) {
+            return Err(RowError {
+                file: self.file.clone(),
+                line,
+                column: self.headers[at].clone(),
+                value: fields[at].replace('\0', "\\0"),
+                message: "a NUL byte (\\0) is not text".to_owned(),
+            });
+        }
         self.parse_fields(fields)
             .map_err(|(column, message)| self.error(line, fields, column, message.into_owned()))
     }

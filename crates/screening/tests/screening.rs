@@ -550,3 +550,19 @@ fn eligible_arel_group_4_households_are_attended_by_call_year_then_score() {
         ["X3", "X2", group_4[id_at].as_str(), "X1"]
     );
 }
+
+#[test]
+fn a_nul_byte_is_a_located_error_not_text() {
+    let mut rows = household_rows(&cases());
+    rows.truncate(3);
+    rows[2][3] = "Ana\0María".to_owned(); // first_name, line 3
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("households.csv");
+    write_csv(&path, &rows);
+    let Err(ScreeningError::Rows { errors, error_count }) = run(&path, &shipped(), false) else {
+        panic!("a NUL byte must stop a strict screening");
+    };
+    assert_eq!(error_count, 1);
+    assert_eq!((errors[0].line, errors[0].column.as_str()), (3, "first_name"));
+    assert_eq!(errors[0].value, "Ana\\0María");
+}
