@@ -269,3 +269,33 @@ mod tests {
         assert!(check_password_strength("suficientemente larga").is_ok());
     }
 }
+
+/// Failed logins an account or an address may make before it must wait.
+pub const LOGIN_FAILURES_ALLOWED: u32 = 5;
+/// The longest wait after failed logins, in seconds.
+pub const LOGIN_WAIT_MAX_SECONDS: u64 = 15 * 60;
+
+/// How long an account or an address must wait after `failures` failed logins in a row: nothing
+/// for the first few, then a delay that doubles with each further failure (1 s, 2 s, 4 s, …), up
+/// to a quarter of an hour.
+pub fn login_wait_seconds(failures: u32) -> Option<u64> {
+    let over = failures.checked_sub(LOGIN_FAILURES_ALLOWED)?;
+    Some(
+        1u64.checked_shl(over)
+            .unwrap_or(u64::MAX)
+            .min(LOGIN_WAIT_MAX_SECONDS),
+    )
+}
+
+#[cfg(test)]
+mod login_throttle_tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_grows_after_five_failures_up_to_a_quarter_of_an_hour() {
+        let waits: Vec<Option<u64>> = (0..8).map(login_wait_seconds).collect();
+        assert_eq!(waits, [None, None, None, None, None, Some(1), Some(2), Some(4)]);
+        assert_eq!(login_wait_seconds(15), Some(900));
+        assert_eq!(login_wait_seconds(200), Some(900));
+    }
+}

@@ -1407,3 +1407,6 @@ screening-arel_call_score = Score
 procedure-kind_agenda = Put on the agenda
 refused-last_change = Last change: { $what } by { $actor } on { $date } at { $time }
 refused-last_change_unknown = Last change: { $what } on { $date } at { $time }
+
+## Login throttling
+login-wait = Too many failed attempts. Wait { $seconds } seconds before trying again.

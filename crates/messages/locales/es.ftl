@@ -1407,3 +1407,6 @@ screening-arel_call_score = Puntaje
 procedure-kind_agenda = Puesto en el orden del día
 refused-last_change = Último cambio: { $what } por { $actor } el { $date } a las { $time }
 refused-last_change_unknown = Último cambio: { $what } el { $date } a las { $time }
+
+## Login throttling
+login-wait = Demasiados intentos fallidos. Espere { $seconds } segundos antes de intentarlo de nuevo.

@@ -7,7 +7,7 @@ use serde::Serialize;
 use vereda_domain::accounts::{EmailAddress, Role, check_password_strength};
 use vereda_domain::audit::Actor;
 
-use crate::entity::user;
+use crate::entity::{login_throttle, user};
 use crate::types::DbTimestamp;
 use crate::{Store, StoreError, StoreResult, audit, is_unique_violation};
 
@@ -143,6 +143,75 @@ impl Store {
         }
     }
 
+    /// How many seconds a login for `email` from `address` must still wait, if at all: the
+    /// longer wait of the two (`vereda_domain::accounts::login_wait_seconds`). Asked before the
+    /// password is checked, the same way for known and unknown e-mails.
+    pub async fn login_wait(
+        &self,
+        email: &str,
+        address: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> StoreResult<Option<u64>> {
+        let keys = throttle_keys(email, address);
+        let rows = login_throttle::Entity::find()
+            .filter(login_throttle::Column::Key.is_in(keys))
+            .all(&self.db)
+            .await?;
+        let wait = rows
+            .iter()
+            .filter_map(|r| r.wait_until.map(|t| t.0))
+            .filter(|until| *until > now)
+            .map(|until| until.duration_since(now).as_secs().max(1).unsigned_abs())
+            .max();
+        Ok(wait)
+    }
+
+    /// A failed login: one more failure in a row for the account and for the address, with the
+    /// wait the count brings.
+    pub async fn record_login_failure(
+        &self,
+        email: &str,
+        address: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> StoreResult<()> {
+        let txn = self.write_transaction().await?;
+        for key in throttle_keys(email, address) {
+            let before = login_throttle::Entity::find_by_id(key.clone()).one(&txn).await?;
+            let failures = before.as_ref().map_or(0, |r| r.failures).saturating_add(1);
+            let wait_until =
+                vereda_domain::accounts::login_wait_seconds(u32::try_from(failures).unwrap_or(u32::MAX))
+                    .and_then(|seconds| {
+                        now.checked_add(jiff::SignedDuration::from_secs(
+                            i64::try_from(seconds).unwrap_or(i64::MAX),
+                        ))
+                        .ok()
+                    })
+                    .map(DbTimestamp);
+            let row = login_throttle::ActiveModel {
+                key: Set(key),
+                failures: Set(failures),
+                wait_until: Set(wait_until),
+                updated_at: Set(DbTimestamp(now)),
+            };
+            if before.is_some() {
+                login_throttle::Entity::update(row).exec(&txn).await?;
+            } else {
+                login_throttle::Entity::insert(row).exec(&txn).await?;
+            }
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// A successful login clears the failures of the account and of the address.
+    pub async fn record_login_success(&self, email: &str, address: Option<&str>) -> StoreResult<()> {
+        login_throttle::Entity::delete_many()
+            .filter(login_throttle::Column::Key.is_in(throttle_keys(email, address)))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
     pub async fn account(&self, id: i32) -> StoreResult<Option<Account>> {
         user::Entity::find_by_id(id)
             .one(&self.db)
@@ -160,6 +229,16 @@ impl Store {
             .map(account_from_row)
             .collect()
     }
+}
+
+/// The throttle's keys of a login: its account (by the e-mail as typed, normalised, whether or
+/// not it exists, so waits do not tell which accounts exist) and its client address.
+fn throttle_keys(email: &str, address: Option<&str>) -> Vec<String> {
+    let mut keys = vec![format!("account:{}", email.trim().to_lowercase())];
+    if let Some(address) = address {
+        keys.push(format!("address:{address}"));
+    }
+    keys
 }
 
 /// A fixed hash to verify against when the e-mail is unknown, so timing does not tell.

@@ -2543,6 +2543,24 @@ storage_suite! {
         assert_eq!(awarded, dec!(80000000));
     }
 
+    async fn failed_logins_make_the_account_and_the_address_wait_on_every_server(store: &Store) {
+        let now = jiff::Timestamp::from_second(1_800_000_000).expect("now");
+        let later = |seconds: i64| now.checked_add(jiff::SignedDuration::from_secs(seconds)).expect("later");
+        for _ in 0..4 {
+            store.record_login_failure("Ana@Vereda.test ", Some("10.0.0.7"), now).await.expect("failure");
+        }
+        assert_eq!(store.login_wait("ana@vereda.test", None, now).await.expect("wait"), None, "four are allowed");
+        store.record_login_failure("ana@vereda.test", Some("10.0.0.7"), now).await.expect("failure");
+        assert_eq!(store.login_wait("ana@vereda.test", None, now).await.expect("wait"), Some(1));
+        // The address waits too, for any account tried from it.
+        assert_eq!(store.login_wait("otra@vereda.test", Some("10.0.0.7"), now).await.expect("wait"), Some(1));
+        assert_eq!(store.login_wait("ana@vereda.test", None, later(1)).await.expect("wait"), None);
+        store.record_login_failure("ana@vereda.test", None, later(1)).await.expect("failure");
+        assert_eq!(store.login_wait("ana@vereda.test", None, later(1)).await.expect("wait"), Some(2), "it doubles");
+        store.record_login_success("ana@vereda.test", Some("10.0.0.7")).await.expect("success");
+        assert_eq!(store.login_wait("ana@vereda.test", Some("10.0.0.7"), later(1)).await.expect("wait"), None);
+    }
+
     async fn list_pages_run_as_many_statements_for_50_rows_as_for_1(store: &Store) {
         // The pages' store calls run on a clone that logs its statements; seeding does not.
         let mut counted = store.clone();

@@ -23,6 +23,22 @@ pub struct Visitor {
     pub here: String,
 }
 
+/// The client's address as the server's socket saw it (absent in in-process tests).
+pub struct ClientAddress(pub Option<String>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip().to_string()),
+        ))
+    }
+}
+
 impl FromRequestParts<AppState> for Visitor {
     type Rejection = AppError;
 

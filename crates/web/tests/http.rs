@@ -632,3 +632,33 @@ async fn an_admin_assigns_a_territorial_office_to_an_account() {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_make_the_account_wait_and_a_success_resets_it() {
+    let mut client = Client::with_demo().await;
+    let email = vereda_store::demo::demo_email(Role::TerritorialOfficer);
+    for _ in 0..5 {
+        let wrong = client.log_in(&email, "no es la clave").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password waits now, and says for how long.
+    let waits = client.log_in(&email, vereda_store::demo::DEMO_PASSWORD).await;
+    assert_eq!(waits.status, StatusCode::TOO_MANY_REQUESTS, "{}", waits.body);
+    assert_eq!(
+        waits.headers.get("retry-after").and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    // An e-mail with no account waits the same way: waits do not tell which accounts exist.
+    for _ in 0..5 {
+        client.log_in("nadie@vereda.test", "no es la clave").await;
+    }
+    let unknown = client.log_in("nadie@vereda.test", "no es la clave").await;
+    assert_eq!(unknown.status, StatusCode::TOO_MANY_REQUESTS);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let logged_in = client.log_in(&email, vereda_store::demo::DEMO_PASSWORD).await;
+    assert_eq!(logged_in.status, StatusCode::SEE_OTHER, "{}", logged_in.body);
+    // The success cleared the failures: a wrong password is just wrong again.
+    client.forget_session();
+    let wrong = client.log_in(&email, "no es la clave").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+}

@@ -21,6 +21,7 @@ pub mod indicator_measurement;
 pub mod indicator_proposal;
 pub mod institute_intervention;
 pub mod letter;
+pub mod login_throttle;
 pub mod minimum_wage;
 pub mod municipal_poverty;
 pub mod municipality;

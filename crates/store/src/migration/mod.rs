@@ -18,6 +18,7 @@ mod m20261121_000010_parcels;
 mod m20261121_000011_correspondence;
 mod m20261205_000012_award_amounts;
 mod m20261205_000013_award_opens_project;
+mod m20261205_000014_login_throttle;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000011_correspondence::Migration),
             Box::new(m20261205_000012_award_amounts::Migration),
             Box::new(m20261205_000013_award_opens_project::Migration),
+            Box::new(m20261205_000014_login_throttle::Migration),
         ]
     }
 }

@@ -201,17 +201,47 @@ struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     visitor: Visitor,
+    crate::auth::ClientAddress(address): crate::auth::ClientAddress,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     visitor.check_csrf(&form.csrf_token).await?;
+    let now = jiff::Timestamp::now();
+    let address = address.as_deref();
+    // Throttled before the password is checked: a guess during the wait is not even tried.
+    if let Some(seconds) = state.store.login_wait(&form.email, address, now).await? {
+        tracing::info!(email = %form.email.trim(), seconds, "login refused: too many failures");
+        let page = LoginPage {
+            csrf: visitor.csrf_token().await?,
+            next: safe_next(form.next.as_deref()),
+            email: form.email.trim().to_owned(),
+            failure: Some(
+                visitor
+                    .lang
+                    .say(&vereda_domain::message::Message::new("login-wait").with("seconds", seconds)),
+            ),
+            chrome: Chrome::new(&visitor).await?,
+        };
+        let mut response = (StatusCode::TOO_MANY_REQUESTS, render(&page)?).into_response();
+        if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        return Ok(response);
+    }
     match state.store.authenticate(&form.email, &form.password).await? {
         Ok(account) => {
+            state.store.record_login_success(&form.email, address).await?;
             visitor.log_in(&account).await?;
             tracing::info!(account = %account.email, "logged in");
             Ok(Redirect::to(&safe_next(form.next.as_deref())).into_response())
         }
         Err(failure) => {
             tracing::info!(email = %form.email.trim(), %failure, "login refused");
+            state
+                .store
+                .record_login_failure(&form.email, address, now)
+                .await?;
             let key = match failure {
                 vereda_store::accounts::LoginError::WrongCredentials => "login-wrong",
                 vereda_store::accounts::LoginError::Disabled => "login-disabled",
