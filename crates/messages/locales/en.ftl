@@ -1410,3 +1410,7 @@ refused-last_change_unknown = Last change: { $what } on { $date } at { $time }
 
 ## Login throttling
 login-wait = Too many failed attempts. Wait { $seconds } seconds before trying again.
+
+## Uploads
+upload-error-too_large = The file is too large: the limit is { $megabytes } MB.
+upload-error-unreadable = The file sent could not be read whole; send it again.

@@ -1410,3 +1410,7 @@ refused-last_change_unknown = Último cambio: { $what } el { $date } a las { $ti
 
 ## Login throttling
 login-wait = Demasiados intentos fallidos. Espere { $seconds } segundos antes de intentarlo de nuevo.
+
+## Uploads
+upload-error-too_large = El archivo es demasiado grande: el límite es { $megabytes } MB.
+upload-error-unreadable = El archivo enviado no se pudo leer completo; envíelo de nuevo.

@@ -73,11 +73,11 @@ pub(crate) async fn read_form(
     while let Some(mut field) = multipart
         .next_field()
         .await
-        .map_err(|e| AppError::invalid(e.body_text()))?
+        .map_err(crate::error::upload_refused)?
     {
         let name = field.name().unwrap_or_default().to_owned();
         if name != file_field {
-            let text = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?;
+            let text = field.text().await.map_err(crate::error::upload_refused)?;
             fields.push((name, text));
             continue;
         }
@@ -92,11 +92,7 @@ pub(crate) async fn read_form(
             })
             .unwrap_or_default();
         let mut bytes = Vec::new();
-        while let Some(chunk) = field
-            .chunk()
-            .await
-            .map_err(|e| AppError::invalid(e.body_text()))?
-        {
+        while let Some(chunk) = field.chunk().await.map_err(crate::error::upload_refused)? {
             if bytes.len() + chunk.len() > limit_bytes {
                 return Err(AppError::with_detail(
                     ErrorCode::PayloadTooLarge,

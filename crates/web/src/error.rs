@@ -316,6 +316,20 @@ pub fn urlencode(text: &str) -> String {
     encoded
 }
 
+/// A multipart upload that could not be read: over the size limit (413), or broken on the way
+/// (422), said in the visitor's language rather than in the library's words.
+pub fn upload_refused(error: axum::extract::multipart::MultipartError) -> AppError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return AppError::said(
+            ErrorCode::PayloadTooLarge,
+            Message::new("upload-error-too_large")
+                .with("megabytes", crate::UPLOAD_LIMIT_BYTES / (1024 * 1024)),
+        );
+    }
+    tracing::info!(%error, "an upload could not be read");
+    AppError::said(ErrorCode::InvalidInput, Message::new("upload-error-unreadable"))
+}
+
 /// A local path to return to after login or a language switch; anything else goes home.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {

@@ -811,3 +811,34 @@ async fn an_arel_family_brings_its_line_and_tenure_from_the_screening_to_the_for
         assert!(codes.iter().any(|(_, c)| c == code), "{code}: {codes:?}");
     }
 }
+
+#[tokio::test]
+async fn a_file_over_the_upload_limit_is_413_in_the_visitors_language() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::ProgramOfficer).await;
+    let list = client.get("/personal/formulaciones").await;
+    let token = Client::csrf_in(&list.body);
+    let huge = vec![b'x'; vereda_web::UPLOAD_LIMIT_BYTES + 1024];
+    let reply = client
+        .post_files(
+            "/personal/formulaciones",
+            &[("csrf_token", &token)],
+            &[("file", "proyecto.toml", &huge)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", reply.body);
+    assert!(
+        reply.body.contains(r#"data-problem="upload-error-too_large""#),
+        "{}",
+        reply.body
+    );
+    assert!(
+        client
+            .db
+            .store
+            .formulations(&Default::default())
+            .await
+            .expect("list")
+            .is_empty()
+    );
+}

@@ -155,12 +155,12 @@ async fn import_ipm(
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| AppError::invalid(e.body_text()))?
+        .map_err(crate::error::upload_refused)?
     {
         match field.name() {
-            Some("csrf_token") => csrf = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?,
+            Some("csrf_token") => csrf = field.text().await.map_err(crate::error::upload_refused)?,
             Some("reference_year") => {
-                let text = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?;
+                let text = field.text().await.map_err(crate::error::upload_refused)?;
                 year = text
                     .trim()
                     .parse()
@@ -168,10 +168,7 @@ async fn import_ipm(
             }
             Some("file") => {
                 let name = field.file_name().unwrap_or("ipm.csv").to_owned();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::invalid(e.body_text()))?;
+                let bytes = field.bytes().await.map_err(crate::error::upload_refused)?;
                 upload = Some((name, bytes.to_vec()));
             }
             _ => {}

@@ -213,11 +213,11 @@ async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, 
     while let Some(mut field) = multipart
         .next_field()
         .await
-        .map_err(|e| AppError::invalid(e.body_text()))?
+        .map_err(crate::error::upload_refused)?
     {
         let name = field.name().unwrap_or_default().to_owned();
         if name != "file" {
-            let text = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?;
+            let text = field.text().await.map_err(crate::error::upload_refused)?;
             match name.as_str() {
                 "csrf_token" => csrf = text,
                 "example" => example_id = text.trim().to_owned(),
@@ -292,11 +292,7 @@ pub(super) async fn read_upload(
 ) -> Result<(Vec<u8>, bool), AppError> {
     let mut bytes = Vec::new();
     let mut too_large = false;
-    while let Some(chunk) = field
-        .chunk()
-        .await
-        .map_err(|e| AppError::invalid(e.body_text()))?
-    {
+    while let Some(chunk) = field.chunk().await.map_err(crate::error::upload_refused)? {
         if bytes.len() + chunk.len() > EVALUATION_UPLOAD_LIMIT_BYTES {
             too_large = true;
         } else {

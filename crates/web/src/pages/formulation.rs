@@ -204,11 +204,11 @@ async fn read_new_form(mut multipart: Multipart) -> Result<NewForm, AppError> {
     while let Some(mut field) = multipart
         .next_field()
         .await
-        .map_err(|e| AppError::invalid(e.body_text()))?
+        .map_err(crate::error::upload_refused)?
     {
         let name = field.name().unwrap_or_default().to_owned();
         if name != "file" {
-            let text = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?;
+            let text = field.text().await.map_err(crate::error::upload_refused)?;
             let text = text.trim().to_owned();
             match name.as_str() {
                 "csrf_token" => form.csrf = text,

@@ -312,12 +312,12 @@ async fn submit(
     while let Some(mut field) = multipart
         .next_field()
         .await
-        .map_err(|e| AppError::invalid(e.body_text()))?
+        .map_err(crate::error::upload_refused)?
     {
         let name = field.name().unwrap_or_default().to_owned();
         let is_file = name == "households" || name.starts_with(REGISTRY_FIELD);
         if !is_file {
-            let text = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?;
+            let text = field.text().await.map_err(crate::error::upload_refused)?;
             match name.as_str() {
                 "csrf_token" => csrf = text,
                 "as_of" => values.as_of = text.trim().to_owned(),
@@ -343,7 +343,7 @@ async fn submit(
             while field
                 .chunk()
                 .await
-                .map_err(|e| AppError::invalid(e.body_text()))?
+                .map_err(crate::error::upload_refused)?
                 .is_some()
             {}
             continue;
@@ -352,11 +352,7 @@ async fn submit(
         std::fs::create_dir_all(&kind_dir).map_err(|e| AppError::internal(&e))?;
         let path = kind_dir.join(&file_name);
         let mut file = HashingFile::create(&path).map_err(|e| AppError::internal(&e))?;
-        while let Some(chunk) = field
-            .chunk()
-            .await
-            .map_err(|e| AppError::invalid(e.body_text()))?
-        {
+        while let Some(chunk) = field.chunk().await.map_err(crate::error::upload_refused)? {
             file.write(&chunk).map_err(|e| AppError::internal(&e))?;
         }
         let (sha256, bytes) = file.finish().map_err(|e| AppError::internal(&e))?;

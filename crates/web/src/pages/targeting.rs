@@ -511,15 +511,15 @@ async fn import_interventions(
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| AppError::invalid(e.body_text()))?
+        .map_err(crate::error::upload_refused)?
     {
         match field.name() {
-            Some("csrf_token") => csrf = field.text().await.map_err(|e| AppError::invalid(e.body_text()))?,
+            Some("csrf_token") => csrf = field.text().await.map_err(crate::error::upload_refused)?,
             Some("file") => {
                 bytes = field
                     .bytes()
                     .await
-                    .map_err(|e| AppError::invalid(e.body_text()))?
+                    .map_err(crate::error::upload_refused)?
                     .to_vec()
             }
             _ => {}
