@@ -104,6 +104,23 @@ enum UserCommand {
     },
     /// List the accounts.
     List,
+    /// Deactivate an account: it is logged out at its next request and cannot log in.
+    Deactivate {
+        #[arg(long)]
+        email: String,
+    },
+    /// Reactivate a deactivated account.
+    Activate {
+        #[arg(long)]
+        email: String,
+    },
+    /// Give an account another role.
+    Role {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -223,6 +240,18 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
                     account.email, account.role, state, account.display_name
                 );
             }
+            Ok(())
+        }
+        Command::User(UserCommand::Deactivate { email }) => set_active(&settings, &email, false).await,
+        Command::User(UserCommand::Activate { email }) => set_active(&settings, &email, true).await,
+        Command::User(UserCommand::Role { email, role }) => {
+            let role: Role = role.parse()?;
+            let store = open(&settings).await?;
+            let account = account_by_email(&store, &email).await?;
+            store
+                .set_account_role(&Actor::system("cli"), account.id, role)
+                .await?;
+            println!("{} {role}", account.email);
             Ok(())
         }
         Command::Screen(_)
@@ -357,4 +386,29 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Deactivates or reactivates the account with this e-mail.
+async fn set_active(settings: &Settings, email: &str, active: bool) -> Result<()> {
+    let store = open(settings).await?;
+    let account = account_by_email(&store, email).await?;
+    store
+        .set_account_active(&Actor::system("cli"), account.id, active)
+        .await?;
+    println!("{} {}", account.email, if active { "active" } else { "disabled" });
+    Ok(())
+}
+
+/// The account with this e-mail, or an error naming it.
+async fn account_by_email(
+    store: &vereda_store::Store,
+    email: &str,
+) -> Result<vereda_store::accounts::Account> {
+    let wanted = email.trim().to_lowercase();
+    store
+        .accounts()
+        .await?
+        .into_iter()
+        .find(|a| a.email == wanted)
+        .ok_or_else(|| anyhow::anyhow!("no account has the e-mail {email}"))
 }

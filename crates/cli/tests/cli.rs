@@ -121,6 +121,51 @@ fn accounts_are_created_from_standard_input_once() {
 
     let listed = vereda(dir.path(), &["user", "list"], None);
     assert_eq!(text(&listed.stdout).lines().count(), 1);
+
+    // The administrator's other tools: another role, deactivation and back.
+    let role = vereda(
+        dir.path(),
+        &[
+            "user",
+            "role",
+            "--email",
+            "ana@agencia.gov.co",
+            "--role",
+            "auditor",
+        ],
+        None,
+    );
+    assert!(role.status.success(), "{}", text(&role.stderr));
+    let off = vereda(
+        dir.path(),
+        &["user", "deactivate", "--email", "ANA@agencia.gov.co"],
+        None,
+    );
+    assert!(off.status.success(), "{}", text(&off.stderr));
+    let listed = vereda(dir.path(), &["user", "list"], None);
+    assert!(
+        text(&listed.stdout).starts_with("ana@agencia.gov.co\tauditor\tdisabled"),
+        "{}",
+        text(&listed.stdout)
+    );
+    let on = vereda(
+        dir.path(),
+        &["user", "activate", "--email", "ana@agencia.gov.co"],
+        None,
+    );
+    assert!(on.status.success(), "{}", text(&on.stderr));
+    let listed = vereda(dir.path(), &["user", "list"], None);
+    assert!(
+        text(&listed.stdout).starts_with("ana@agencia.gov.co\tauditor\tactive"),
+        "{}",
+        text(&listed.stdout)
+    );
+    let nobody = vereda(
+        dir.path(),
+        &["user", "deactivate", "--email", "nadie@agencia.gov.co"],
+        None,
+    );
+    assert_eq!(nobody.status.code(), Some(1));
 }
 
 #[test]

@@ -1414,3 +1414,7 @@ login-wait = Too many failed attempts. Wait { $seconds } seconds before trying a
 ## Uploads
 upload-error-too_large = The file is too large: the limit is { $megabytes } MB.
 upload-error-unreadable = The file sent could not be read whole; send it again.
+
+## Accounts the administrator changes
+users-save_account = Save
+accounts-error-own_account = Nobody changes the role or the standing of their own account: ask another administrator.

@@ -1414,3 +1414,7 @@ login-wait = Demasiados intentos fallidos. Espere { $seconds } segundos antes de
 ## Uploads
 upload-error-too_large = El archivo es demasiado grande: el límite es { $megabytes } MB.
 upload-error-unreadable = El archivo enviado no se pudo leer completo; envíelo de nuevo.
+
+## Accounts the administrator changes
+users-save_account = Guardar
+accounts-error-own_account = Nadie cambia el rol ni el estado de su propia cuenta: pídalo a otro administrador.

@@ -212,6 +212,68 @@ impl Store {
         Ok(())
     }
 
+    /// Deactivates or reactivates an account. A deactivated account is logged out at its next
+    /// request (every request reads the account) and cannot log in. Nobody changes their own.
+    pub async fn set_account_active(&self, actor: &Actor, user_id: i32, active: bool) -> StoreResult<()> {
+        self.change_account(actor, user_id, "active", serde_json::json!(active), |row| {
+            row.active = Set(active);
+        })
+        .await
+    }
+
+    /// Gives an account another role. Nobody changes their own.
+    pub async fn set_account_role(&self, actor: &Actor, user_id: i32, role: Role) -> StoreResult<()> {
+        self.change_account(actor, user_id, "role", serde_json::json!(role.as_str()), |row| {
+            row.role = Set(role.as_str().to_owned());
+        })
+        .await
+    }
+
+    /// One field of an account changed by another account, audited with that field alone (the
+    /// row holds the password hash).
+    async fn change_account(
+        &self,
+        actor: &Actor,
+        user_id: i32,
+        field: &str,
+        value: serde_json::Value,
+        change: impl FnOnce(&mut user::ActiveModel),
+    ) -> StoreResult<()> {
+        if actor.user_id() == Some(user_id) {
+            return Err(StoreError::Forbidden(crate::Message::new(
+                "accounts-error-own_account",
+            )));
+        }
+        let txn = self.write_transaction().await?;
+        let before = user::Entity::find_by_id(user_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "account",
+                id: user_id.to_string(),
+            })?;
+        let old = serde_json::to_value(&before)
+            .map_err(|e| StoreError::Fault(e.to_string()))?
+            .get(field)
+            .cloned()
+            .unwrap_or(serde_json::Value::Null);
+        let mut row: user::ActiveModel = before.into();
+        change(&mut row);
+        user::Entity::update(row).exec(&txn).await?;
+        audit::append(
+            &txn,
+            actor,
+            "users",
+            &user_id.to_string(),
+            vereda_domain::audit::AuditAction::Update,
+            Some(serde_json::json!({ field: old })),
+            Some(serde_json::json!({ field: value })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     pub async fn account(&self, id: i32) -> StoreResult<Option<Account>> {
         user::Entity::find_by_id(id)
             .one(&self.db)

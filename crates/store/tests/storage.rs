@@ -2561,6 +2561,25 @@ storage_suite! {
         assert_eq!(store.login_wait("ana@vereda.test", Some("10.0.0.7"), later(1)).await.expect("wait"), None);
     }
 
+    async fn an_account_changes_role_and_standing_only_by_another_account_and_audited(store: &Store) {
+        let boss = store.create_account(&admin(), account("boss@vereda.test", Role::Admin)).await.expect("admin").actor();
+        let ana = store.create_account(&admin(), account("ana@vereda.test", Role::TerritorialOfficer)).await.expect("ana");
+        store.set_account_role(&boss, ana.id, Role::Auditor).await.expect("role");
+        store.set_account_active(&boss, ana.id, false).await.expect("deactivated");
+        let now = store.account(ana.id).await.expect("read").expect("ana");
+        assert_eq!((now.role, now.active), (Role::Auditor, false));
+        let own = store.set_account_active(&ana.actor(), ana.id, true).await;
+        assert!(matches!(&own, Err(StoreError::Forbidden(m)) if m.code() == "accounts-error-own_account"), "{own:?}");
+        let query = AuditQuery { entity: Some("users".into()), entity_id: Some(ana.id.to_string()), ..Default::default() };
+        let entries = store.audit_entries(&query).await.expect("audit");
+        let changes: Vec<String> = entries
+            .iter()
+            .filter(|e| e.action == AuditAction::Update)
+            .map(|e| e.after.as_ref().map(|a| a.to_string()).unwrap_or_default())
+            .collect();
+        assert_eq!(changes, [r#"{"active":false}"#, r#"{"role":"auditor"}"#], "only the field, never the password hash");
+    }
+
     async fn list_pages_run_as_many_statements_for_50_rows_as_for_1(store: &Store) {
         // The pages' store calls run on a clone that logs its statements; seeding does not.
         let mut counted = store.clone();

@@ -662,3 +662,80 @@ async fn repeated_wrong_passwords_make_the_account_wait_and_a_success_resets_it(
     let wrong = client.log_in(&email, "no es la clave").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_administrator_changes_a_role_and_deactivates_an_account_but_not_their_own() {
+    let mut client = Client::with_demo().await;
+    let store = client.db.store.clone();
+    let accounts = store.accounts().await.expect("accounts");
+    let officer = accounts
+        .iter()
+        .find(|a| a.role == Role::TerritorialOfficer)
+        .expect("officer")
+        .clone();
+    let admin = accounts
+        .iter()
+        .find(|a| a.role == Role::Admin)
+        .expect("admin")
+        .clone();
+
+    // A deactivated account is logged out at its next request.
+    client.log_in_as(Role::TerritorialOfficer).await;
+    assert_eq!(client.get("/personal").await.status, StatusCode::OK);
+    store
+        .set_account_active(&admin.actor(), officer.id, false)
+        .await
+        .expect("deactivated");
+    let after = client.get("/personal").await;
+    assert_ne!(after.status, StatusCode::OK, "logged out");
+    store
+        .set_account_active(&admin.actor(), officer.id, true)
+        .await
+        .expect("reactivated");
+
+    client.forget_session();
+    client.log_in_as(Role::Admin).await;
+    let token = client.csrf().await;
+    let changed = client
+        .post_form(
+            &format!("/personal/administracion/cuentas/{}/estado", officer.id),
+            &[("csrf_token", &token), ("role", "auditor")],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    let now = store.account(officer.id).await.expect("read").expect("account");
+    assert_eq!(
+        (now.role, now.active),
+        (Role::Auditor, false),
+        "the role changed and the box was not ticked"
+    );
+    let own = client
+        .post_form(
+            &format!("/personal/administracion/cuentas/{}/estado", admin.id),
+            &[("csrf_token", &token), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.body);
+    assert!(
+        own.body.contains(r#"data-problem="accounts-error-own_account""#),
+        "{}",
+        own.body
+    );
+    assert!(
+        store
+            .account(admin.id)
+            .await
+            .expect("read")
+            .expect("admin")
+            .active
+    );
+    client.forget_session();
+    let refused = client
+        .log_in(&officer.email, vereda_store::demo::DEMO_PASSWORD)
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNAUTHORIZED,
+        "a deactivated account cannot log in"
+    );
+}

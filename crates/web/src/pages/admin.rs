@@ -25,6 +25,10 @@ pub fn routes() -> Router<AppState> {
             "/personal/administracion/cuentas/{id}/oficina",
             axum::routing::post(assign_office),
         )
+        .route(
+            "/personal/administracion/cuentas/{id}/estado",
+            axum::routing::post(change_account),
+        )
         .route("/personal/administracion/ipm", get(ipm_form).post(import_ipm))
 }
 
@@ -232,6 +236,48 @@ fn parse_upload(name: &str, bytes: &[u8]) -> Result<(PovertyRecords, String), Ve
         });
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+#[derive(Deserialize)]
+struct AccountForm {
+    role: String,
+    /// `on` when the box is ticked; absent otherwise.
+    #[serde(default)]
+    active: Option<String>,
+    csrf_token: String,
+}
+
+/// The administrator changes an account's role or deactivates or reactivates it; a
+/// deactivated account is logged out at its next request.
+async fn change_account(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    axum::extract::Path(id): axum::extract::Path<i32>,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, AppError> {
+    let admin = visitor.require(Permission::ManageUsers)?.actor();
+    visitor.check_csrf(&form.csrf_token).await?;
+    let account = state
+        .store
+        .account(id)
+        .await?
+        .ok_or_else(|| AppError::new(crate::error::ErrorCode::NotFound))?;
+    let role: vereda_domain::accounts::Role = form.role.trim().parse().map_err(|_| {
+        AppError::said(
+            crate::error::ErrorCode::InvalidInput,
+            crate::i18n::Message::new("error-unknown_value")
+                .with("value", form.role.trim())
+                .with("expected", "admin, program_officer, territorial_director, territorial_officer, formulator, committee_member, oversight, auditor"),
+        )
+    })?;
+    let active = form.active.is_some();
+    if role != account.role {
+        state.store.set_account_role(&admin, id, role).await?;
+    }
+    if active != account.active {
+        state.store.set_account_active(&admin, id, active).await?;
+    }
+    Ok(Redirect::to("/personal/administracion/cuentas").into_response())
 }
 
 #[derive(Deserialize)]
