@@ -30,6 +30,7 @@ const SPANISH_WORDS: &[&str] = &[
     "datos",
     "desembolso",
     "documentos",
+    "estado",
     "evaluacion",
     "evaluaciones",
     "exportar",
