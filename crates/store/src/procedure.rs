@@ -380,11 +380,9 @@ async fn write_award_letters(
     txn: &impl ConnectionTrait,
     actor: &Actor,
     row: &formulation::Model,
-    version: &formulation_version::Model,
+    content: &Formulation,
     saved: &award::Model,
 ) -> StoreResult<Vec<LetterRecord>> {
-    let content: Formulation =
-        serde_json::from_str(&version.content).map_err(|e| corrupt("formulation version", version.id, e))?;
     let ids: Vec<String> = content
         .frame
         .households
@@ -469,9 +467,7 @@ async fn write_award_letters(
     Ok(letters)
 }
 
-fn households_of(version: &formulation_version::Model) -> StoreResult<i32> {
-    let content: Formulation =
-        serde_json::from_str(&version.content).map_err(|e| corrupt("formulation version", version.id, e))?;
+fn households_of(version: &formulation_version::Model, content: &Formulation) -> StoreResult<i32> {
     i32::try_from(content.frame.households.len()).map_err(|e| corrupt("formulation version", version.id, e))
 }
 
@@ -781,7 +777,7 @@ impl Store {
         custody::check_parcels(&txn, &row, &content)
             .await
             .map_err(|e| refuse("endorse", e))?;
-        let households = households_of(&version)?;
+        let households = households_of(&version, &content)?;
         if new.families_endorsing < 1 || new.families_endorsing > households {
             return Err(refuse(
                 "endorse",
@@ -1464,8 +1460,8 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| corrupt("agenda item", positive.id, "its version does not exist"))?;
-        let families = households_of(&version)?;
         let evaluated = custody::evaluate_version(&version).map_err(|e| refuse("award", e))?;
+        let families = households_of(&version, &evaluated.content)?;
         custody::check_viable(&version, &evaluated).map_err(|e| refuse("award", e))?;
         custody::check_households(
             &txn,
@@ -1543,8 +1539,8 @@ impl Store {
             },
         )
         .await?;
-        crate::projects::open_project_of_award(&txn, actor, &row, &version, &saved).await?;
-        let letters = write_award_letters(&txn, actor, &row, &version, &saved).await?;
+        crate::projects::open_project_of_award(&txn, actor, &row, &evaluated, &saved).await?;
+        let letters = write_award_letters(&txn, actor, &row, &evaluated.content, &saved).await?;
         txn.commit().await?;
         Ok((award_of(saved), letters))
     }

@@ -12,17 +12,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
 use vereda_domain::awarded_project::{
     self, AwardFigures, AwardReference, HeadsBySex, ProjectStatus, StatusFacts, project_status,
 };
-use vereda_domain::finance::cofinancing::split;
-use vereda_domain::finance::evaluation::evaluate;
-use vereda_domain::finance::formulation::Formulation;
 use vereda_domain::household::Sex;
 use vereda_domain::money::{Currency, Money, totals_by_currency};
 use vereda_domain::monitoring::{
@@ -33,9 +28,9 @@ use vereda_domain::monitoring::{
 use vereda_domain::territory::{DaneCode, DepartmentCode};
 
 use crate::entity::{
-    award, disbursement, formulation, formulation_version, household, indicator, indicator_measurement,
-    indicator_proposal, person, project, project_beneficiary, project_document, project_funding,
-    project_municipality, project_objective, project_partner, project_result, project_value_chain, user,
+    award, disbursement, formulation, household, indicator, indicator_measurement, indicator_proposal,
+    person, project, project_beneficiary, project_document, project_funding, project_municipality,
+    project_objective, project_partner, project_result, project_value_chain, user,
 };
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::{Message, Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
@@ -246,6 +241,24 @@ pub enum Review {
     Return { comment: String },
 }
 
+impl Review {
+    /// The status a review gives, and the comment a return must carry.
+    fn outcome(self) -> StoreResult<(MeasurementStatus, Option<String>)> {
+        match self {
+            Review::Approve => Ok((MeasurementStatus::Approved, None)),
+            Review::Return { comment } => {
+                let comment = comment.trim().to_owned();
+                if comment.is_empty() {
+                    return Err(StoreError::Invalid(Message::new(
+                        "monitoring-error-comment_required",
+                    )));
+                }
+                Ok((MeasurementStatus::Returned, Some(comment)))
+            }
+        }
+    }
+}
+
 /// A measurement with its indicator and project, for the review queue and the exports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MeasurementRow {
@@ -322,7 +335,7 @@ fn first_problem(problems: &[vereda_domain::monitoring::FieldProblem]) -> Messag
 impl Store {
     /// Stores a project and its whole results framework in one transaction.
     pub async fn create_project(&self, actor: &Actor, new: NewProject) -> StoreResult<ProjectCard> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         insert_project(&txn, actor, &new, None).await?;
         txn.commit().await?;
         self.project_card(&new.code)
@@ -710,7 +723,7 @@ impl Store {
             .indicator_row(code, number)
             .await?
             .ok_or_else(|| not_found_indicator(code, number))?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let update = indicator::Entity::update_many()
             .col_expr(indicator::Column::Status, Expr::value(edit.status.to_string()))
             .col_expr(indicator::Column::LockVersion, Expr::value(edit.lock_version + 1))
@@ -745,7 +758,7 @@ impl Store {
             .draft
             .validate(unit, today)
             .map_err(|problems| StoreError::Invalid(first_problem(&problems)))?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let evidence = match submission.evidence {
             Some(document) => Some(insert_document(&txn, actor, p.id, document).await?.id),
             None => None,
@@ -775,7 +788,7 @@ impl Store {
     /// Approves or returns a submitted measurement. The officer who submitted it may not
     /// review it, and a measurement is reviewed once.
     pub async fn review_measurement(&self, actor: &Actor, id: i32, review: Review) -> StoreResult<()> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let before = indicator_measurement::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -797,18 +810,7 @@ impl Store {
                 "monitoring-error-own_measurement",
             )));
         }
-        let (new_status, comment) = match review {
-            Review::Approve => (MeasurementStatus::Approved, None),
-            Review::Return { comment } => {
-                let comment = comment.trim().to_owned();
-                if comment.is_empty() {
-                    return Err(StoreError::Invalid(Message::new(
-                        "monitoring-error-comment_required",
-                    )));
-                }
-                (MeasurementStatus::Returned, Some(comment))
-            }
-        };
+        let (new_status, comment) = review.outcome()?;
         // Only a row still "submitted" changes: a second reviewer at the same time changes nothing.
         let update = indicator_measurement::Entity::update_many()
             .col_expr(
@@ -942,7 +944,7 @@ impl Store {
                 entity: "project",
                 id: code.to_owned(),
             })?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let stored = insert_document(&txn, actor, p.id, document).await?;
         touch_project(&txn, p.id).await?;
         txn.commit().await?;
@@ -1415,27 +1417,20 @@ pub struct Beneficiary {
     pub head_sex: Option<String>,
 }
 
-static RULES: std::sync::LazyLock<Option<vereda_domain::rules::RuleBook>> =
-    std::sync::LazyLock::new(|| vereda_domain::rules::RuleBook::shipped().ok());
-
 /// Opens the monitored project of an award, in the award's transaction (Art. 27): code, titles,
 /// period, municipality, value chains, funding, the families as beneficiaries and the results
-/// framework that `awarded_project::plan` derives from the awarded version.
+/// framework that `awarded_project::plan` derives from the awarded version, as the award's
+/// gates evaluated it.
 pub(crate) async fn open_project_of_award(
     txn: &impl ConnectionTrait,
     actor: &Actor,
     row: &formulation::Model,
-    version: &formulation_version::Model,
+    evaluated: &crate::custody::EvaluatedVersion,
     saved: &award::Model,
 ) -> StoreResult<project::Model> {
-    let content: Formulation =
-        serde_json::from_str(&version.content).map_err(|e| corrupt("formulation version", version.id, e))?;
-    let financial = RULES
-        .as_ref()
-        .and_then(|book| book.get(&version.rule_set_id))
-        .and_then(|set| set.financial.as_ref());
-    let split = financial.and_then(|rules| split(&content, rules).ok());
-    let evaluation = financial.and_then(|rules| evaluate(&content, rules).ok());
+    let content = &evaluated.content;
+    let split = evaluated.split.as_ref().ok();
+    let evaluation = Some(&evaluated.evaluation);
 
     let ids: Vec<String> = content
         .frame
@@ -1478,10 +1473,10 @@ pub(crate) async fn open_project_of_award(
         counterpart: saved.counterpart.0,
     };
     let plan = awarded_project::plan(
-        &content,
+        content,
         figures,
-        split.as_ref(),
-        evaluation.as_ref().map(|e| &e.family_income),
+        split,
+        evaluation.map(|e| &e.family_income),
         heads,
     );
     let general = &content.frame.components.general;
@@ -1688,7 +1683,7 @@ impl Store {
                 "monitoring-error-proposal_reason_required",
             )));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let p = project::Entity::find()
             .filter(project::Column::Code.eq(code))
             .one(&txn)
@@ -1734,7 +1729,7 @@ impl Store {
     /// was made is a conflict.
     pub async fn review_indicator_proposal(&self, actor: &Actor, id: i32, review: Review) -> StoreResult<()> {
         let reviewer = account_of(actor)?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_transaction().await?;
         let before = indicator_proposal::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -1752,18 +1747,7 @@ impl Store {
                 "monitoring-error-own_proposal",
             )));
         }
-        let (new_status, comment) = match review {
-            Review::Approve => (MeasurementStatus::Approved, None),
-            Review::Return { comment } => {
-                let comment = comment.trim().to_owned();
-                if comment.is_empty() {
-                    return Err(StoreError::Invalid(Message::new(
-                        "monitoring-error-comment_required",
-                    )));
-                }
-                (MeasurementStatus::Returned, Some(comment))
-            }
-        };
+        let (new_status, comment) = review.outcome()?;
         let update = indicator_proposal::Entity::update_many()
             .col_expr(
                 indicator_proposal::Column::Status,
