@@ -112,7 +112,11 @@ async fn server() -> (
     (format!("http://{address}"), db, stop)
 }
 
+/// Clicks a link or a submit button and waits until the browser has left the page and the
+/// next one is loaded: until then the old page's elements are still found, and go stale
+/// under the test's hands (the login page's URL even ends with the page it leads to).
 async fn click(client: &Client, locator: Locator<'_>) {
+    let page = client.find(Locator::Css("html")).await.expect("page");
     client
         .find(locator)
         .await
@@ -120,6 +124,14 @@ async fn click(client: &Client, locator: Locator<'_>) {
         .click()
         .await
         .expect("click");
+    for _ in 0..150 {
+        if page.attr("lang").await.is_err() {
+            wait_for(client, "footer").await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the click left the browser on the same page");
 }
 
 async fn type_into(client: &Client, id: &str, text: &str) {
@@ -444,7 +456,7 @@ async fn log_in_at(client: &Client, base: &str, path: &str, email: &str) {
     type_into(client, "email", email).await;
     type_into(client, "password", vereda_store::demo::DEMO_PASSWORD).await;
     click(client, Locator::Id("login-submit")).await;
-    wait_for_url(client, |url| url.ends_with(path)).await;
+    wait_for_url(client, |url| url.ends_with(path) && !url.contains("/ingreso")).await;
 }
 
 async fn log_out(client: &Client) {
@@ -711,7 +723,13 @@ async fn replace_text(client: &Client, id: &str, text: &str) {
 /// Ticks the checkbox whose label holds `text`.
 async fn tick(client: &Client, name: &str, text: &str) {
     let xpath = format!("//label[contains(., '{text}')]/input[@name='{name}']");
-    click(client, Locator::XPath(&xpath)).await;
+    client
+        .find(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
+        .click()
+        .await
+        .expect("tick");
 }
 
 /// The number at the end of the current URL's path.
