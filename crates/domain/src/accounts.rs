@@ -75,6 +75,53 @@ impl Role {
     }
 }
 
+/// Where an account may read and act: the whole country, or the department of its
+/// territorial office. A territorial role without an office reaches nothing until an
+/// administrator gives it one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Reach {
+    National,
+    /// The two-digit DIVIPOLA code of the office's department.
+    Department(String),
+    Nowhere,
+}
+
+impl Reach {
+    /// Whether a record in the department (or municipality: its first two digits) with this
+    /// DIVIPOLA code is within reach.
+    pub fn covers(&self, divipola: &str) -> bool {
+        match self {
+            Reach::National => true,
+            Reach::Department(department) => divipola.get(..2) == Some(department.as_str()),
+            Reach::Nowhere => false,
+        }
+    }
+}
+
+impl Role {
+    /// The territorial offices' roles (Art. 9 par., 11, 27, 32-33) act only in their office's
+    /// department; the national ones read the whole program and act as [`Role::can`] says.
+    pub fn is_territorial(self) -> bool {
+        matches!(self, Role::TerritorialDirector | Role::TerritorialOfficer)
+    }
+
+    /// The reach of an account of this role whose office (if any) is in `office_department`.
+    pub fn reach(self, office_department: Option<&str>) -> Reach {
+        match (self.is_territorial(), office_department) {
+            (false, _) => Reach::National,
+            (true, Some(department)) => Reach::Department(department.to_owned()),
+            (true, None) => Reach::Nowhere,
+        }
+    }
+
+    /// Whether an account of this role may change a formulation created by `created_by`:
+    /// a formulator (often a third party, Art. 17-18) only its own; the institute's staff
+    /// any in their reach.
+    pub fn may_edit_formulation(self, account_id: i32, created_by: Option<i32>) -> bool {
+        self != Role::Formulator || created_by == Some(account_id)
+    }
+}
+
 /// Something a page or endpoint lets a user do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Permission {
@@ -184,6 +231,33 @@ pub fn check_password_strength(password: &str) -> Result<(), WeakPassword> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn territorial_roles_reach_only_their_office_department() {
+        let caqueta = Role::TerritorialOfficer.reach(Some("18"));
+        assert!(caqueta.covers("18001") && caqueta.covers("18"));
+        assert!(!caqueta.covers("52835") && !caqueta.covers(""));
+        assert_eq!(Role::TerritorialDirector.reach(None), Reach::Nowhere);
+        assert!(!Reach::Nowhere.covers("18001"));
+        for role in [
+            Role::Admin,
+            Role::ProgramOfficer,
+            Role::CommitteeMember,
+            Role::Oversight,
+            Role::Auditor,
+            Role::Formulator,
+        ] {
+            assert_eq!(role.reach(Some("18")), Reach::National, "{role}");
+        }
+    }
+
+    #[test]
+    fn a_formulator_edits_only_its_own_formulations() {
+        assert!(Role::Formulator.may_edit_formulation(7, Some(7)));
+        assert!(!Role::Formulator.may_edit_formulation(7, Some(8)));
+        assert!(!Role::Formulator.may_edit_formulation(7, None));
+        assert!(Role::TerritorialOfficer.may_edit_formulation(7, Some(8)));
+    }
 
     #[test]
     fn roles_round_trip_through_their_names() {

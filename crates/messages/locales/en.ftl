@@ -1187,7 +1187,6 @@ procedure-error-concept_choice = The concept is «positive» or «negative», no
 procedure-error-decision_choice = The decision is «upheld» or «rejected», not «{ $value }».
 procedure-error-objection_target = An objection is against «project», «family» or «parcel», not «{ $value }».
 procedure-error-director_no_office = Art. 27: the director's account has no territorial office assigned.
-procedure-error-other_office = Art. 27: the project is in department { $project }; your territorial office is that of department { $office }.
 api-error-bad_json = The JSON body of the request is not valid: { $reason }
 api-error-amount = «{ $field }»: { $value } is not an amount; send it as a decimal string («50000000») or a JSON number.
 call-error-budget_positive = The budget must be positive, not { $value }.
@@ -1418,3 +1417,8 @@ upload-error-unreadable = The file sent could not be read whole; send it again.
 ## Accounts the administrator changes
 users-save_account = Save
 accounts-error-own_account = Nobody changes the role or the standing of their own account: ask another administrator.
+
+## territorial scope
+scope-error-outside_office = This record is not in the department of your territorial office ({ $department }): you may act only on those of your department.
+scope-error-no_office = Your account has no territorial office: ask an administrator to assign one.
+scope-error-not_own_formulation = Only the formulator who created the project may change it.

@@ -1187,7 +1187,6 @@ procedure-error-concept_choice = El concepto es «positive» o «negative», no 
 procedure-error-decision_choice = La decisión es «upheld» (procedente) o «rejected» (rechazada), no «{ $value }».
 procedure-error-objection_target = Una oposición es contra «project», «family» o «parcel», no «{ $value }».
 procedure-error-director_no_office = Art. 27: la cuenta del director no tiene dirección territorial asignada.
-procedure-error-other_office = Art. 27: el proyecto es del departamento { $project }; su dirección territorial es la del departamento { $office }.
 api-error-bad_json = El cuerpo JSON de la solicitud no es válido: { $reason }
 api-error-amount = «{ $field }»: { $value } no es un importe; envíelo como texto decimal («50000000») o como número JSON.
 call-error-budget_positive = El presupuesto debe ser positivo, no { $value }.
@@ -1418,3 +1417,8 @@ upload-error-unreadable = El archivo enviado no se pudo leer completo; envíelo 
 ## Accounts the administrator changes
 users-save_account = Guardar
 accounts-error-own_account = Nadie cambia el rol ni el estado de su propia cuenta: pídalo a otro administrador.
+
+## territorial scope
+scope-error-outside_office = Este registro no es del departamento de su dirección territorial ({ $department }): solo puede actuar sobre los de su departamento.
+scope-error-no_office = Su cuenta no tiene dirección territorial: pida a un administrador que se la asigne.
+scope-error-not_own_formulation = Solo quien formuló el proyecto puede modificarlo.

@@ -282,6 +282,10 @@ impl Store {
             .filter(formulation::Column::Code.eq(code.as_str()))
             .one(&txn)
             .await?;
+        if let Some(existing) = &existing {
+            crate::scope::check_formulation_editor(&txn, actor, existing.id).await?;
+        }
+        crate::scope::check_place(&txn, actor, frame.municipality.trim()).await?;
         let Some(existing) = existing else {
             let row = formulation::ActiveModel {
                 code: Set(code.clone()),
@@ -379,6 +383,7 @@ impl Store {
     /// concept, not this store call, returns or approves it (`Store::issue_concept`).
     pub async fn submit_formulation(&self, actor: &Actor, id: i32) -> StoreResult<FormulationSummary> {
         let txn = self.write_transaction().await?;
+        crate::scope::check_formulation_editor(&txn, actor, id).await?;
         let existing = formulation::Entity::find_by_id(id)
             .one(&txn)
             .await?

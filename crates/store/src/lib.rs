@@ -19,6 +19,7 @@ pub mod preparation;
 pub mod procedure;
 pub mod programs;
 pub mod projects;
+pub mod scope;
 pub mod screening;
 pub mod sessions;
 pub mod targeting;

@@ -343,6 +343,7 @@ impl Store {
             return Err(StoreError::Invalid(Message::new("parcel-error-area")));
         }
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Household(household_id)).await?;
         household::Entity::find_by_id(household_id)
             .one(&txn)
             .await?
@@ -394,6 +395,7 @@ impl Store {
             return Err(StoreError::Invalid(Message::new("parcel-error-reasons")));
         }
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Household(household_id)).await?;
         open_parcel_row(&txn, household_id, parcel_id).await?;
         let members = person::Entity::find()
             .filter(person::Column::HouseholdId.eq(household_id))
@@ -499,6 +501,7 @@ impl Store {
         }
         let json = serde_json::to_string(&conditions).map_err(|e| StoreError::Fault(e.to_string()))?;
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Household(household_id)).await?;
         open_parcel_row(&txn, household_id, parcel_id).await?;
         let existing = parcel_visit::Entity::find()
             .filter(parcel_visit::Column::ParcelId.eq(parcel_id))
@@ -555,6 +558,7 @@ impl Store {
             return Err(StoreError::Invalid(Message::new("parcel-error-photo_kind")));
         }
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Household(household_id)).await?;
         open_parcel_row(&txn, household_id, parcel_id).await?;
         let row = parcel_photo::ActiveModel {
             parcel_id: Set(parcel_id),

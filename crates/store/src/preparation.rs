@@ -107,6 +107,7 @@ impl Store {
                 entity: "formulation",
                 id: new.formulation_id.to_string(),
             })?;
+        crate::scope::check_formulation_editor(&txn, actor, new.formulation_id).await?;
         let place = Some(new.place.trim().to_owned()).filter(|p| !p.is_empty());
         let file = new.file;
         let row = formulation_preparation::ActiveModel {

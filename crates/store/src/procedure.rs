@@ -765,6 +765,7 @@ impl Store {
     ) -> StoreResult<Endorsement> {
         let minutes = required(&new.minutes, "procedure-field-endorsement_minutes")?;
         let txn = self.write_transaction().await?;
+        crate::scope::check_formulation_editor(&txn, actor, formulation_id).await?;
         let role = role_of(&txn, actor).await?;
         let row = formulation_row(&txn, formulation_id).await?;
         let state = state_of(&txn, &row).await?;
@@ -1412,6 +1413,7 @@ impl Store {
         motivation: &str,
     ) -> StoreResult<(Award, Vec<LetterRecord>)> {
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Formulation(formulation_id)).await?;
         let role = role_of(&txn, actor).await?;
         let row = formulation_row(&txn, formulation_id).await?;
         if let Some(call_id) = row.call_id
@@ -1598,6 +1600,7 @@ impl Store {
         lock_version: i32,
     ) -> StoreResult<Checklist> {
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Formulation(formulation_id)).await?;
         let role = role_of(&txn, actor).await?;
         if !role.can(vereda_domain::accounts::Permission::RecordDisbursement) {
             return Err(refuse(
@@ -1689,6 +1692,7 @@ impl Store {
         paid_on: Date,
     ) -> StoreResult<Checklist> {
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Formulation(formulation_id)).await?;
         let role = role_of(&txn, actor).await?;
         let row = formulation_row(&txn, formulation_id).await?;
         let state = state_of(&txn, &row).await?;

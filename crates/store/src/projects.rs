@@ -724,6 +724,7 @@ impl Store {
             .await?
             .ok_or_else(|| not_found_indicator(code, number))?;
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Project(p.id)).await?;
         let update = indicator::Entity::update_many()
             .col_expr(indicator::Column::Status, Expr::value(edit.status.to_string()))
             .col_expr(indicator::Column::LockVersion, Expr::value(edit.lock_version + 1))
@@ -759,6 +760,7 @@ impl Store {
             .validate(unit, today)
             .map_err(|problems| StoreError::Invalid(first_problem(&problems)))?;
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Project(p.id)).await?;
         let evidence = match submission.evidence {
             Some(document) => Some(insert_document(&txn, actor, p.id, document).await?.id),
             None => None,
@@ -789,6 +791,7 @@ impl Store {
     /// review it, and a measurement is reviewed once.
     pub async fn review_measurement(&self, actor: &Actor, id: i32, review: Review) -> StoreResult<()> {
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Measurement(id)).await?;
         let before = indicator_measurement::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -945,6 +948,7 @@ impl Store {
                 id: code.to_owned(),
             })?;
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Project(p.id)).await?;
         let stored = insert_document(&txn, actor, p.id, document).await?;
         touch_project(&txn, p.id).await?;
         txn.commit().await?;
@@ -1689,6 +1693,7 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| not_found_indicator(code, number))?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Project(p.id)).await?;
         let item = indicator::Entity::find()
             .filter(indicator::Column::ProjectId.eq(p.id))
             .filter(indicator::Column::Number.eq(number))
@@ -1730,6 +1735,7 @@ impl Store {
     pub async fn review_indicator_proposal(&self, actor: &Actor, id: i32, review: Review) -> StoreResult<()> {
         let reviewer = account_of(actor)?;
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::IndicatorProposal(id)).await?;
         let before = indicator_proposal::Entity::find_by_id(id)
             .one(&txn)
             .await?

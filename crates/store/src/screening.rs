@@ -395,6 +395,7 @@ impl Store {
         new: NewScreeningRun,
     ) -> StoreResult<(ScreeningRun, Submission)> {
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Call(new.call_id)).await?;
         call::Entity::find_by_id(new.call_id)
             .one(&txn)
             .await?

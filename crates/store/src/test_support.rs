@@ -171,6 +171,36 @@ async fn sweep_old_databases(admin: &Store, now: i64) -> StoreResult<()> {
     Ok(())
 }
 
+/// Gives an account the territorial office of `department` (two DIVIPOLA digits), creating
+/// the office the first time, so that a territorial role reaches that department's records.
+pub async fn assign_office_in(
+    store: &Store,
+    actor: &vereda_domain::audit::Actor,
+    account_id: i32,
+    department: &str,
+) -> StoreResult<i32> {
+    let office = match store
+        .territorial_offices()
+        .await?
+        .into_iter()
+        .find(|o| o.department_code == department)
+    {
+        Some(office) => office.id,
+        None => {
+            let code = vereda_domain::territory::DepartmentCode::parse(department)
+                .map_err(|e| StoreError::Fault(e.to_string()))?;
+            store
+                .create_territorial_office(actor, &format!("Dirección Territorial {department}"), code)
+                .await?
+                .id
+        }
+    };
+    store
+        .assign_territorial_office(actor, account_id, Some(office))
+        .await?;
+    Ok(office)
+}
+
 /// Takes a formulation's families into a call the way a territorial office does, through the
 /// store's own steps: screened eligible in rural `municipality` with the percentage and cap
 /// the formulation gives them (displaced when the cap is above 20 SMMLV), then the offer

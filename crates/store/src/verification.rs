@@ -263,6 +263,7 @@ impl Store {
         let deadline = document_deadline(notice_date).map_err(|e| StoreError::Invalid(e.message()))?;
         let households = self.households(Some(call_id)).await?;
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Call(call_id)).await?;
         let stored = audit::insert(
             &txn,
             actor,
@@ -456,6 +457,7 @@ impl Store {
             ..Default::default()
         };
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Household(household_id)).await?;
         let stored = audit::insert(&txn, actor, row).await?;
         txn.commit().await?;
         document_from(stored)
@@ -522,6 +524,7 @@ impl Store {
             .unwrap_or_default();
         let reasons = Some(decision.reasons.trim().to_owned()).filter(|r| !r.is_empty());
         let txn = self.write_transaction().await?;
+        crate::scope::check_reach(&txn, actor, crate::scope::Target::Household(household_id)).await?;
         let before = household_verification::Entity::find()
             .filter(household_verification::Column::HouseholdId.eq(household_id))
             .one(&txn)
@@ -601,7 +604,8 @@ impl Store {
         Ok((state, letter))
     }
 
-    /// Records how a letter was delivered.
+    /// Records how a letter was delivered: the consequence of the step that wrote it, so it
+    /// needs no reach of its own.
     pub async fn record_delivery(
         &self,
         actor: &Actor,

@@ -355,11 +355,18 @@ struct Procedure<'s> {
 
 impl<'s> Procedure<'s> {
     async fn new(store: &'s Store) -> Self {
-        let make = |email: &'static str, role| async move {
-            store
+        // The territorial accounts work for the office of Nariño, where the cocoa project is.
+        let make = |email: &'static str, role: Role| async move {
+            let made = store
                 .create_account(&admin(), account(email, role))
                 .await
-                .expect("account")
+                .expect("account");
+            if role.is_territorial() {
+                vereda_store::test_support::assign_office_in(store, &admin(), made.id, "52")
+                    .await
+                    .expect("office");
+            }
+            made
         };
         let member_a = make("member-a@vereda.test", Role::CommitteeMember).await;
         let member_b = make("member-b@vereda.test", Role::CommitteeMember).await;

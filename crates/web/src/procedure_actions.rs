@@ -221,32 +221,19 @@ pub async fn award(
         tracing::info!(account = account.id, "award refused: not a territorial director");
         return Err(AppError::said(ErrorCode::Forbidden, refusal.message()));
     }
-    let record = state
+    state
         .store
         .formulation(id)
         .await?
         .ok_or_else(|| AppError::said(ErrorCode::NotFound, not_found("formulation", &id.to_string())))?;
-    let Some((office, department)) = account_office(state, account).await? else {
+    // The department of the project against the director's office is the store's check.
+    let Some(office) = account_office(state, account).await? else {
         tracing::info!(
             account = account.id,
             "award refused: the director has no territorial office"
         );
         return Err(invalid(Message::new("procedure-error-director_no_office")));
     };
-    let project_department = record.formulation.municipality_code.get(..2).unwrap_or_default();
-    if project_department != department {
-        tracing::info!(
-            account = account.id,
-            formulation = id,
-            "award refused: another office's project"
-        );
-        return Err(AppError::said(
-            ErrorCode::Forbidden,
-            Message::new("procedure-error-other_office")
-                .with("project", project_department)
-                .with("office", department),
-        ));
-    }
     let new = NewAward {
         office_code: office,
         awarded_on: terms.awarded_on,
@@ -264,8 +251,8 @@ pub async fn award(
     Ok(award)
 }
 
-/// The code and department of the account's territorial office, if it has one.
-async fn account_office(state: &AppState, account: &Account) -> Result<Option<(String, String)>, AppError> {
+/// The code of the account's territorial office, if it has one.
+async fn account_office(state: &AppState, account: &Account) -> Result<Option<String>, AppError> {
     let Some(office_id) = state.store.account_office(account.id).await? else {
         return Ok(None);
     };
@@ -275,7 +262,7 @@ async fn account_office(state: &AppState, account: &Account) -> Result<Option<(S
         .await?
         .into_iter()
         .find(|o| o.id == office_id)
-        .map(|o| (office_code(&o.name), o.department_code)))
+        .map(|o| office_code(&o.name)))
 }
 
 /// The territorial office code of resolution numbers: the first three letters of the

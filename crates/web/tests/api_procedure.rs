@@ -295,11 +295,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
     let other_office = client
         .send_json("POST", &award, Some(&directs), Some(&terms))
         .await;
-    problem(
-        &other_office,
-        StatusCode::FORBIDDEN,
-        "procedure-error-other_office",
-    );
+    problem(&other_office, StatusCode::FORBIDDEN, "scope-error-outside_office");
     assign_office(&client, director, "Nariño").await;
     let unsigned = client
         .send_json("POST", &award, Some(&directs), Some(&terms))
@@ -500,7 +496,7 @@ async fn the_pages_refuse_what_the_api_refuses_with_the_same_code() {
             Some(&json!({"awarded_on": "2013-10-15", "motivation": "x", "institute_contribution": 1})),
         )
         .await;
-    problem(&api, StatusCode::FORBIDDEN, "procedure-error-other_office");
+    problem(&api, StatusCode::FORBIDDEN, "scope-error-outside_office");
     let page = client
         .post_form(
             &format!("/personal/formulaciones/{id}/adjudicacion"),
@@ -514,8 +510,7 @@ async fn the_pages_refuse_what_the_api_refuses_with_the_same_code() {
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
     assert!(
-        page.body
-            .contains(r#"data-problem="procedure-error-other_office""#),
+        page.body.contains(r#"data-problem="scope-error-outside_office""#),
         "{}",
         page.body
     );

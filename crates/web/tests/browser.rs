@@ -994,6 +994,25 @@ async fn a_call_created_targeted_and_a_household_verified_eligible(client: &Clie
 /// program officer convenes the committee with both members and puts the project on the
 /// agenda, a member issues a positive concept and draws up the minutes, and both sign. Leaves
 /// the browser logged out; answers the formulation's procedure path.
+/// On the accounts page (the administrator logged in): gives the account of `email` the
+/// office labelled `office`.
+async fn give_the_office(client: &Client, email: &str, office: &str) {
+    let row = format!(
+        "//table[@id='accounts']//tr[td[normalize-space()='{email}']]//select[starts-with(@id, 'office-')]"
+    );
+    let select = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&row))
+        .await
+        .unwrap_or_else(|e| panic!("{email}'s office: {e}"));
+    let id = select.attr("id").await.expect("id").expect("an id");
+    let account = id.strip_prefix("office-").expect("office-ID").to_owned();
+    select.select_by_label(office).await.expect("the office");
+    click(client, Locator::Id(&format!("assign-office-{account}"))).await;
+    wait_for(client, "#accounts").await;
+}
+
 /// The household of the demo call that step 2 verified eligible, with its call: the family
 /// the formulation takes from the screening and the verification.
 struct VerifiedFamily {
@@ -1061,6 +1080,13 @@ async fn a_formulation_judged_viable(client: &Client, base: &str, family: &Verif
         .for_element(Locator::XPath(&xpath))
         .await
         .expect("the second member listed");
+    // The project is in Tumaco: the office of Nariño's officer accompanies its families.
+    give_the_office(
+        client,
+        "territorial.officer@vereda.test",
+        "Dirección Territorial Nariño",
+    )
+    .await;
     log_out(client).await;
 
     // 3. A program officer uploads the project file of the verified family (the cocoa example
@@ -1225,12 +1251,9 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     type_into(&client, "motivation", "Concepto positivo del comité evaluador.").await;
     click(&client, Locator::Css("#award-form button[type='submit']")).await;
     let refusal = wait_for(&client, "p.error[role='alert']").await;
-    assert!(
-        refusal
-            .text()
-            .await
-            .expect("refusal")
-            .contains("el proyecto es del departamento 52"),
+    assert_eq!(
+        refusal.attr("data-problem").await.expect("problem").as_deref(),
+        Some("scope-error-outside_office"),
         "{}",
         text_of(&client, "main").await
     );
@@ -1245,22 +1268,12 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
         "admin@vereda.test",
     )
     .await;
-    let director = db
-        .store
-        .accounts()
-        .await
-        .expect("accounts")
-        .into_iter()
-        .find(|a| a.email == "territorial.director@vereda.test")
-        .expect("the demo director")
-        .id;
-    let select = wait_for(&client, &format!("#office-{director}")).await;
-    select
-        .select_by_label("Dirección Territorial Nariño")
-        .await
-        .expect("the office of Nariño");
-    click(&client, Locator::Id(&format!("assign-office-{director}"))).await;
-    wait_for(&client, "#accounts").await;
+    give_the_office(
+        &client,
+        "territorial.director@vereda.test",
+        "Dirección Territorial Nariño",
+    )
+    .await;
     log_out(&client).await;
 
     // The director awards: the resolution is numbered with the office's code.

@@ -622,7 +622,7 @@ pub async fn object(
     request_body(content = AwardRequest, content_type = "application/json"),
     responses((status = 201, body = AwardResolution),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a territorial director (`procedure-refused-role`), another department's project (`procedure-error-other_office`), or no CSRF token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a territorial director (`procedure-refused-role`), another department's project (`scope-error-outside_office`), or no CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not viable (`procedure-refused-state`), minutes unsigned (`procedure-error-minutes_unsigned`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An amount that is not one (`api-error-amount`), the director without an office (`procedure-error-director_no_office`), a bad body", body = Problem, content_type = "application/problem+json")))]

@@ -24,11 +24,18 @@ pub async fn account_id(client: &Client, role: Role) -> i32 {
         .id
 }
 
-/// A call of its own program whose families of the worked example are screened and verified
-/// eligible through the store's steps, as a territorial office would.
+/// A call of its own program in Nariño whose families of the worked example (Tumaco) are
+/// screened and verified eligible through the store's steps, as a territorial office would.
+/// The demo's territorial accounts are moved to the office of Nariño, whose department the
+/// project is in (they work for Caquetá in the demo).
 pub async fn ready_call(client: &Client) -> i32 {
     let store = &client.db.store;
     let admin = vereda_domain::audit::Actor::system("test");
+    for account in store.accounts().await.expect("accounts") {
+        if account.role.is_territorial() {
+            assign_office(client, account.id, "Nariño").await;
+        }
+    }
     let suffix = store.programs().await.expect("programs").len();
     let program = store
         .create_program(&admin, &format!("PT{suffix}"), "Programa de prueba", "")
@@ -131,7 +138,7 @@ pub async fn assign_office(client: &Client, account: i32, office: &str) {
 }
 
 /// The cocoa formulation taken through endorsement, a committee session with a positive concept
-/// and signed minutes, to its award on `awarded_on` by the demo director (office Caquetá),
+/// and signed minutes, to its award on `awarded_on` by the demo director (office Nariño),
 /// of the evaluated maximum. Answers the formulation's id.
 #[allow(dead_code)]
 pub async fn awarded(client: &Client, awarded_on: jiff::civil::Date) -> i32 {
@@ -149,7 +156,7 @@ pub async fn awarded(client: &Client, awarded_on: jiff::civil::Date) -> i32 {
             &director,
             id,
             NewAward {
-                office_code: "CAQ".into(),
+                office_code: "NAR".into(),
                 awarded_on,
                 motivation: "Concepto positivo del comité, acta firmada".into(),
                 // The evaluated maximum; the counterpart and the policy follow from it.

@@ -1,0 +1,210 @@
+//! Territorial scope: a territorial office's staff read and act only on the records of their
+//! office's department. Every writing step asks [`check_reach`] in its own transaction, and
+//! the staff lists and pages ask [`Store::reach`] and [`Store::within_reach`], so the rule
+//! lives here once ([`Role::reach`] in the domain says who reaches what).
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use vereda_domain::accounts::{Reach, Role};
+use vereda_domain::audit::Actor;
+use vereda_domain::message::Message;
+
+use crate::entity::{
+    call_office, formulation, household, indicator, indicator_measurement, indicator_proposal, parcel,
+    project_municipality, territorial_office, user,
+};
+use crate::{Store, StoreError, StoreResult};
+
+/// A record whose department decides who may act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A call reaches the departments of the offices it was opened with.
+    Call(i32),
+    Household(i32),
+    Parcel(i32),
+    Formulation(i32),
+    Project(i32),
+    Measurement(i32),
+    IndicatorProposal(i32),
+}
+
+/// The reach and role of the acting account. The system's own processes (the CLI, the demo
+/// loader) and actors without an account row act nationally: the web only ever passes
+/// accounts it has just loaded.
+pub(crate) async fn reach_of<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+) -> StoreResult<(Reach, Option<Role>)> {
+    let Some(id) = actor.user_id() else {
+        return Ok((Reach::National, None));
+    };
+    let Some(row) = user::Entity::find_by_id(id).one(conn).await? else {
+        return Ok((Reach::National, None));
+    };
+    let role: Role = row
+        .role
+        .parse()
+        .map_err(|_| StoreError::Fault(format!("account {id} has an unknown role {:?}", row.role)))?;
+    let department = match row.territorial_office_id {
+        Some(office) => territorial_office::Entity::find_by_id(office)
+            .one(conn)
+            .await?
+            .map(|o| o.department_code),
+        None => None,
+    };
+    Ok((role.reach(department.as_deref()), Some(role)))
+}
+
+/// The DIVIPOLA codes (municipalities or departments) a record belongs to; `None` when the
+/// record does not exist (the step itself then says so).
+async fn places_of<C: ConnectionTrait>(conn: &C, target: Target) -> StoreResult<Option<Vec<String>>> {
+    let household_place = |id: i32| async move {
+        Ok::<_, StoreError>(
+            household::Entity::find_by_id(id)
+                .one(conn)
+                .await?
+                .map(|h| vec![h.municipality_code]),
+        )
+    };
+    let project_places = |id: i32| async move {
+        let places: Vec<String> = project_municipality::Entity::find()
+            .filter(project_municipality::Column::ProjectId.eq(id))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|m| m.dane_code)
+            .collect();
+        Ok::<_, StoreError>(Some(places))
+    };
+    let indicator_project = |id: i32| async move {
+        Ok::<_, StoreError>(
+            indicator::Entity::find_by_id(id)
+                .one(conn)
+                .await?
+                .map(|i| i.project_id),
+        )
+    };
+    match target {
+        Target::Call(id) => {
+            let offices: Vec<i32> = call_office::Entity::find()
+                .filter(call_office::Column::CallId.eq(id))
+                .select_only()
+                .column(call_office::Column::TerritorialOfficeId)
+                .into_tuple()
+                .all(conn)
+                .await?;
+            let departments = territorial_office::Entity::find()
+                .filter(territorial_office::Column::Id.is_in(offices))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|o| o.department_code)
+                .collect();
+            Ok(Some(departments))
+        }
+        Target::Household(id) => household_place(id).await,
+        Target::Parcel(id) => match parcel::Entity::find_by_id(id).one(conn).await? {
+            Some(p) => household_place(p.household_id).await,
+            None => Ok(None),
+        },
+        Target::Formulation(id) => Ok(formulation::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|f| vec![f.municipality_code])),
+        Target::Project(id) => project_places(id).await,
+        Target::Measurement(id) => match indicator_measurement::Entity::find_by_id(id).one(conn).await? {
+            Some(m) => match indicator_project(m.indicator_id).await? {
+                Some(project) => project_places(project).await,
+                None => Ok(None),
+            },
+            None => Ok(None),
+        },
+        Target::IndicatorProposal(id) => match indicator_proposal::Entity::find_by_id(id).one(conn).await? {
+            Some(p) => project_places(p.project_id).await,
+            None => Ok(None),
+        },
+    }
+}
+
+/// Whether `reach` covers a record in any of `places`.
+fn covers_any(reach: &Reach, places: &[String]) -> bool {
+    places.iter().any(|place| reach.covers(place))
+}
+
+fn outside(reach: &Reach) -> StoreError {
+    StoreError::Forbidden(match reach {
+        Reach::Department(department) => {
+            Message::new("scope-error-outside_office").with("department", department.as_str())
+        }
+        Reach::Nowhere | Reach::National => Message::new("scope-error-no_office"),
+    })
+}
+
+/// Refuses a step on a record outside the actor's reach (Forbidden, naming the actor's
+/// department). A missing record passes: the step reports it as not found.
+pub(crate) async fn check_reach<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    target: Target,
+) -> StoreResult<()> {
+    let (reach, _) = reach_of(conn, actor).await?;
+    if reach == Reach::National {
+        return Ok(());
+    }
+    match places_of(conn, target).await? {
+        Some(places) if !covers_any(&reach, &places) => Err(outside(&reach)),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a new record placed (DIVIPOLA code) outside the actor's reach.
+pub(crate) async fn check_place<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    divipola: &str,
+) -> StoreResult<()> {
+    let (reach, _) = reach_of(conn, actor).await?;
+    if reach.covers(divipola) {
+        Ok(())
+    } else {
+        Err(outside(&reach))
+    }
+}
+
+/// Refuses a change of a formulation by a formulator who did not create it (a third-party
+/// formulator works only on its own projects, Art. 17-18), then checks the reach.
+pub(crate) async fn check_formulation_editor<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    formulation_id: i32,
+) -> StoreResult<()> {
+    let (_, role) = reach_of(conn, actor).await?;
+    if let (Some(role), Some(id), Some(row)) = (
+        role,
+        actor.user_id(),
+        formulation::Entity::find_by_id(formulation_id).one(conn).await?,
+    ) && !role.may_edit_formulation(id, row.created_by)
+    {
+        return Err(StoreError::Forbidden(Message::new(
+            "scope-error-not_own_formulation",
+        )));
+    }
+    check_reach(conn, actor, Target::Formulation(formulation_id)).await
+}
+
+impl Store {
+    /// The reach of an account (see [`Role::reach`]).
+    pub async fn reach(&self, actor: &Actor) -> StoreResult<Reach> {
+        Ok(reach_of(&self.db, actor).await?.0)
+    }
+
+    /// Whether a record is within `reach` (pages answer 404 for records outside it, as if
+    /// they did not exist). A missing record is not within reach.
+    pub async fn within_reach(&self, reach: &Reach, target: Target) -> StoreResult<bool> {
+        if *reach == Reach::National {
+            return Ok(true);
+        }
+        Ok(places_of(&self.db, target)
+            .await?
+            .is_some_and(|places| covers_any(reach, &places)))
+    }
+}
