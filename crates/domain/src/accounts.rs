@@ -78,8 +78,10 @@ impl Role {
 /// Where an account may read and act: the whole country, or the department of its
 /// territorial office. A territorial role without an office reaches nothing until an
 /// administrator gives it one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub enum Reach {
+    /// The default of the system's own queries (the public pages, batch jobs).
+    #[default]
     National,
     /// The two-digit DIVIPOLA code of the office's department.
     Department(String),

@@ -161,6 +161,26 @@ pub struct FormulationRecord {
 pub struct FormulationQuery {
     pub call_id: Option<i32>,
     pub status: Option<FormulationStatus>,
+    /// Only the formulations in the reader's reach (their municipality's department).
+    pub reach: vereda_domain::accounts::Reach,
+}
+
+impl FormulationQuery {
+    fn select(&self) -> sea_orm::Select<formulation::Entity> {
+        let mut select = formulation::Entity::find()
+            .filter(crate::scope::municipality_within(
+                formulation::Column::MunicipalityCode,
+                &self.reach,
+            ))
+            .order_by_asc(formulation::Column::Code);
+        if let Some(call_id) = self.call_id {
+            select = select.filter(formulation::Column::CallId.eq(call_id));
+        }
+        if let Some(status) = self.status {
+            select = select.filter(formulation::Column::Status.eq(status.as_str()));
+        }
+        select
+    }
 }
 
 /// One formulation as the list shows it: with its latest version's number and verdict.
@@ -467,13 +487,7 @@ impl Store {
     ) -> StoreResult<FormulationPage> {
         let page = page.max(1);
         let per_page = per_page.max(1);
-        let mut select = formulation::Entity::find().order_by_asc(formulation::Column::Code);
-        if let Some(call_id) = query.call_id {
-            select = select.filter(formulation::Column::CallId.eq(call_id));
-        }
-        if let Some(status) = query.status {
-            select = select.filter(formulation::Column::Status.eq(status.as_str()));
-        }
+        let select = query.select();
         // One row more than the page tells whether there is a next page, without counting.
         let mut rows = select
             .offset((page - 1).saturating_mul(per_page))
@@ -540,13 +554,12 @@ impl Store {
 
     /// Formulations by code, optionally of one call or in one status.
     pub async fn formulations(&self, query: &FormulationQuery) -> StoreResult<Vec<FormulationSummary>> {
-        let mut select = formulation::Entity::find().order_by_asc(formulation::Column::Code);
-        if let Some(call_id) = query.call_id {
-            select = select.filter(formulation::Column::CallId.eq(call_id));
-        }
-        if let Some(status) = query.status {
-            select = select.filter(formulation::Column::Status.eq(status.as_str()));
-        }
-        select.all(&self.db).await?.into_iter().map(summary).collect()
+        query
+            .select()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(summary)
+            .collect()
     }
 }

@@ -1,6 +1,7 @@
 //! Households, their members and parcels.
 
 use std::collections::HashMap;
+use vereda_domain::accounts::Reach;
 
 use rust_decimal::Decimal;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -211,12 +212,26 @@ impl Store {
 
     /// The households of a call (or those in no call), in the order they were registered.
     pub async fn households(&self, call_id: Option<i32>) -> StoreResult<Vec<HouseholdSummary>> {
+        self.households_within(call_id, &Reach::National).await
+    }
+
+    /// The households of a call (or those in no call) within an account's reach, in the
+    /// order they were registered.
+    pub async fn households_within(
+        &self,
+        call_id: Option<i32>,
+        reach: &Reach,
+    ) -> StoreResult<Vec<HouseholdSummary>> {
         let filter = match call_id {
             Some(id) => household::Column::CallId.eq(id),
             None => household::Column::CallId.is_null(),
         };
         let rows = household::Entity::find()
             .filter(filter)
+            .filter(crate::scope::municipality_within(
+                household::Column::MunicipalityCode,
+                reach,
+            ))
             .order_by_asc(household::Column::Id)
             .all(&self.db)
             .await?;

@@ -10,12 +10,12 @@ use vereda_domain::message::Message;
 
 use crate::entity::{
     call_office, formulation, household, indicator, indicator_measurement, indicator_proposal, parcel,
-    project_municipality, territorial_office, user,
+    project, project_municipality, screening_run, territorial_office, user,
 };
 use crate::{Store, StoreError, StoreResult};
 
 /// A record whose department decides who may act on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// A call reaches the departments of the offices it was opened with.
     Call(i32),
@@ -23,6 +23,10 @@ pub enum Target {
     Parcel(i32),
     Formulation(i32),
     Project(i32),
+    /// A project by its public code.
+    ProjectCode(String),
+    /// A screening run reaches what its call reaches.
+    ScreeningRun(i32),
     Measurement(i32),
     IndicatorProposal(i32),
 }
@@ -111,6 +115,20 @@ async fn places_of<C: ConnectionTrait>(conn: &C, target: Target) -> StoreResult<
             .await?
             .map(|f| vec![f.municipality_code])),
         Target::Project(id) => project_places(id).await,
+        Target::ProjectCode(code) => {
+            match project::Entity::find()
+                .filter(project::Column::Code.eq(code))
+                .one(conn)
+                .await?
+            {
+                Some(p) => project_places(p.id).await,
+                None => Ok(None),
+            }
+        }
+        Target::ScreeningRun(id) => match screening_run::Entity::find_by_id(id).one(conn).await? {
+            Some(run) => Box::pin(places_of(conn, Target::Call(run.call_id))).await,
+            None => Ok(None),
+        },
         Target::Measurement(id) => match indicator_measurement::Entity::find_by_id(id).one(conn).await? {
             Some(m) => match indicator_project(m.indicator_id).await? {
                 Some(project) => project_places(project).await,
@@ -189,6 +207,19 @@ pub(crate) async fn check_formulation_editor<C: ConnectionTrait>(
         )));
     }
     check_reach(conn, actor, Target::Formulation(formulation_id)).await
+}
+
+/// The condition a list's query adds for an account's reach, on a column holding DIVIPOLA
+/// municipality codes.
+pub fn municipality_within<C: ColumnTrait>(column: C, reach: &Reach) -> sea_orm::Condition {
+    match reach {
+        Reach::National => sea_orm::Condition::all(),
+        Reach::Department(department) => {
+            sea_orm::Condition::all().add(column.starts_with(department.as_str()))
+        }
+        // An empty `any` is false: nothing.
+        Reach::Nowhere => sea_orm::Condition::any(),
+    }
 }
 
 impl Store {

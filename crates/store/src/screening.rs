@@ -231,6 +231,8 @@ pub struct ResultQuery {
     pub offset: u64,
     /// At most 1000; 50 when 0.
     pub limit: u64,
+    /// Only the households within the reader's reach (their municipality's department).
+    pub reach: vereda_domain::accounts::Reach,
 }
 
 /// One line of a results list.
@@ -636,8 +638,12 @@ impl Store {
 
     /// A page of the results a run holds (those no later run has replaced), in input order.
     pub async fn screening_results(&self, query: &ResultQuery) -> StoreResult<ResultPage> {
-        let mut select =
-            screening_result::Entity::find().filter(screening_result::Column::RunId.eq(query.run_id));
+        let mut select = screening_result::Entity::find()
+            .filter(screening_result::Column::RunId.eq(query.run_id))
+            .filter(crate::scope::municipality_within(
+                screening_result::Column::MunicipalityCode,
+                &query.reach,
+            ));
         if let Some(code) = query.reason.as_deref().filter(|c| !c.is_empty()) {
             let escaped: String = code
                 .chars()
@@ -682,6 +688,16 @@ impl Store {
 
     /// Every result a run holds, in input order, without the stored facts (for downloads).
     pub async fn all_screening_results(&self, run_id: i32) -> StoreResult<Vec<ScreeningResultRow>> {
+        self.all_screening_results_within(run_id, &vereda_domain::accounts::Reach::National)
+            .await
+    }
+
+    /// Every result of a run for the households within `reach`, in input order.
+    pub async fn all_screening_results_within(
+        &self,
+        run_id: i32,
+        reach: &vereda_domain::accounts::Reach,
+    ) -> StoreResult<Vec<ScreeningResultRow>> {
         use screening_result::Column as C;
         type Line = (
             i32,
@@ -712,6 +728,7 @@ impl Store {
                 C::HeadDocumentMasked,
             ])
             .filter(C::RunId.eq(run_id))
+            .filter(crate::scope::municipality_within(C::MunicipalityCode, reach))
             .order_by_asc(C::Position)
             .into_tuple()
             .all(&self.db)

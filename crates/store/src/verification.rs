@@ -20,7 +20,9 @@ use vereda_domain::verification::{
 };
 
 use crate::audit::{AuditEntry, AuditQuery};
-use crate::entity::{household_document, household_verification, letter, offer_notice, screening_result};
+use crate::entity::{
+    household, household_document, household_verification, letter, offer_notice, screening_result,
+};
 use crate::households::HouseholdSummary;
 use crate::parcels::{ParcelStanding, parcels_refusal};
 use crate::types::{DbDate, DbTimestamp};
@@ -333,13 +335,15 @@ impl Store {
         Ok(self.verifications_of(vec![household], notice, today).await?.pop())
     }
 
-    /// Every household of a call, where it stands on `today`, in registration order.
+    /// Every household of a call within `reach`, where it stands on `today`, in registration
+    /// order.
     pub async fn call_verifications(
         &self,
         call_id: i32,
         today: Date,
+        reach: &vereda_domain::accounts::Reach,
     ) -> StoreResult<Vec<HouseholdVerification>> {
-        let households = self.households(Some(call_id)).await?;
+        let households = self.households_within(Some(call_id), reach).await?;
         let notice = self.offer_notice(call_id).await?;
         self.verifications_of(households, notice, today).await
     }
@@ -432,6 +436,8 @@ impl Store {
         new: NewHouseholdDocument,
         today: Date,
     ) -> StoreResult<ReceivedDocument> {
+        // First, so that a record out of reach tells nothing of its state.
+        crate::scope::check_reach(&self.db, actor, crate::scope::Target::Household(household_id)).await?;
         let state = self
             .household_verification(household_id, today)
             .await?
@@ -457,7 +463,6 @@ impl Store {
             ..Default::default()
         };
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Household(household_id)).await?;
         let stored = audit::insert(&txn, actor, row).await?;
         txn.commit().await?;
         document_from(stored)
@@ -487,6 +492,8 @@ impl Store {
         decision: Decision,
         today: Date,
     ) -> StoreResult<(HouseholdVerification, LetterRecord)> {
+        // First, so that a record out of reach tells nothing of its state.
+        crate::scope::check_reach(&self.db, actor, crate::scope::Target::Household(household_id)).await?;
         let state = self
             .household_verification(household_id, today)
             .await?
@@ -524,7 +531,6 @@ impl Store {
             .unwrap_or_default();
         let reasons = Some(decision.reasons.trim().to_owned()).filter(|r| !r.is_empty());
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Household(household_id)).await?;
         let before = household_verification::Entity::find()
             .filter(household_verification::Column::HouseholdId.eq(household_id))
             .one(&txn)
@@ -635,8 +641,28 @@ impl Store {
 
     /// The letters of a call, newest first.
     pub async fn call_letters(&self, call_id: i32) -> StoreResult<Vec<LetterRecord>> {
+        self.call_letters_within(call_id, &vereda_domain::accounts::Reach::National)
+            .await
+    }
+
+    /// The letters of a call to the households within `reach`, newest first.
+    pub async fn call_letters_within(
+        &self,
+        call_id: i32,
+        reach: &vereda_domain::accounts::Reach,
+    ) -> StoreResult<Vec<LetterRecord>> {
+        use sea_orm::sea_query::Query;
+        let households_within = Query::select()
+            .column(household::Column::Id)
+            .from(household::Entity)
+            .cond_where(crate::scope::municipality_within(
+                household::Column::MunicipalityCode,
+                reach,
+            ))
+            .to_owned();
         letter::Entity::find()
             .filter(letter::Column::CallId.eq(call_id))
+            .filter(letter::Column::HouseholdId.in_subquery(households_within))
             .order_by_desc(letter::Column::Id)
             .all(&self.db)
             .await?

@@ -1314,9 +1314,9 @@ storage_suite! {
         assert_eq!(codes(all), ["P-1", "P-2", "P-3"]);
         let submitted = FormulationQuery { status: Some(FormulationStatus::Submitted), ..Default::default() };
         assert_eq!(codes(store.formulations(&submitted).await.expect("list")), ["P-2", "P-3"]);
-        let of_call = FormulationQuery { call_id: Some(call_id), status: Some(FormulationStatus::Submitted) };
+        let of_call = FormulationQuery { call_id: Some(call_id), status: Some(FormulationStatus::Submitted), ..Default::default() };
         assert_eq!(codes(store.formulations(&of_call).await.expect("list")), ["P-2"]);
-        let drafts = FormulationQuery { call_id: Some(call_id), status: Some(FormulationStatus::Draft) };
+        let drafts = FormulationQuery { call_id: Some(call_id), status: Some(FormulationStatus::Draft), ..Default::default() };
         assert_eq!(codes(store.formulations(&drafts).await.expect("list")), ["P-1"]);
     }
 
@@ -2197,6 +2197,80 @@ storage_suite! {
         let mut numbers = vec![a.expect("award a").0.number, b.expect("award b").0.number];
         numbers.sort();
         assert_eq!(numbers, ["DT-CAQ-2013-001", "DT-CAQ-2013-002"]);
+    }
+
+    // Territorial scope (issue 14): the staff of one office act only on their department's
+    // records, and a formulator changes only its own formulations; the lists read only what
+    // the reader reaches.
+    async fn an_office_acts_only_in_its_department(store: &Store) {
+        use vereda_domain::accounts::Reach;
+        use vereda_store::test_support::assign_office_in;
+        let p = Procedure::new(store).await; // its territorial staff work for Nariño (52)
+        let id = p.viable_and_signed("CAC-T").await;
+        let make = |email: &'static str, role: Role, department: Option<&'static str>| async move {
+            let made = store.create_account(&admin(), account(email, role)).await.expect("account");
+            if let Some(department) = department {
+                assign_office_in(store, &admin(), made.id, department).await.expect("office");
+            }
+            made.actor()
+        };
+        let caqueta_officer = make("caq.officer@vereda.test", Role::TerritorialOfficer, Some("18")).await;
+        let caqueta_director = make("caq.director@vereda.test", Role::TerritorialDirector, Some("18")).await;
+        let no_office = make("sin.oficina@vereda.test", Role::TerritorialOfficer, None).await;
+        let scope_code = |result: &Result<(), StoreError>| match result {
+            Err(StoreError::Forbidden(m)) => m.code().to_owned(),
+            other => format!("{other:?}"),
+        };
+        fn unit<T>(result: Result<T, StoreError>) -> Result<(), StoreError> {
+            result.map(|_| ())
+        }
+
+        let award_there = unit(store.award(&caqueta_director, id, award("CAQ")).await);
+        assert_eq!(scope_code(&award_there), "scope-error-outside_office");
+        store.award(&p.director, id, award("NAR")).await.expect("the award in its department");
+        let evidence = unit(store.record_disbursement_evidence(&caqueta_officer, id, Some("Cuenta 1"), None, 0).await);
+        assert_eq!(scope_code(&evidence), "scope-error-outside_office");
+        let paid = unit(store.disburse(&caqueta_director, id, jiff::civil::date(2013, 11, 5)).await);
+        assert_eq!(scope_code(&paid), "scope-error-outside_office");
+
+        let call_id = p.call_id.expect("a call");
+        let family = store.households(Some(call_id)).await.expect("households")[0].id;
+        let today = jiff::civil::date(2013, 8, 1);
+        for (actor, code) in [(&caqueta_officer, "scope-error-outside_office"), (&no_office, "scope-error-no_office")] {
+            let received = unit(
+                store
+                    .receive_household_document(actor, family, document(vereda_domain::verification::DocumentKind::Identity), today)
+                    .await,
+            );
+            assert_eq!(scope_code(&received), code);
+        }
+
+        // A second formulator cannot rewrite the first one's formulation.
+        let other = make("otro.formulador@vereda.test", Role::Formulator, None).await;
+        let mut project = viable_cocoa();
+        project.frame.code = "CAC-T".into();
+        let rewrite = unit(store.save_formulation_draft(&other, draft(&project, p.call_id, "v9")).await);
+        assert_eq!(scope_code(&rewrite), "scope-error-not_own_formulation");
+
+        // The lists hold only what the reader reaches, filtered in the query.
+        let caqueta = Reach::Department("18".into());
+        let narino = Reach::Department("52".into());
+        assert!(store.households_within(Some(call_id), &caqueta).await.expect("list").is_empty());
+        assert!(store.households_within(Some(call_id), &Reach::Nowhere).await.expect("list").is_empty());
+        assert!(!store.households_within(Some(call_id), &narino).await.expect("list").is_empty());
+        let listed = |reach: Reach| async move {
+            store
+                .formulations(&FormulationQuery { reach, ..Default::default() })
+                .await
+                .expect("formulations")
+                .into_iter()
+                .map(|f| f.code)
+                .collect::<Vec<_>>()
+        };
+        assert!(listed(caqueta.clone()).await.is_empty());
+        assert_eq!(listed(narino).await, ["CAC-T"]);
+        assert!(!store.within_reach(&caqueta, vereda_store::scope::Target::Formulation(id)).await.expect("reach"));
+        assert!(store.within_reach(&Reach::National, vereda_store::scope::Target::Formulation(id)).await.expect("reach"));
     }
 
     async fn the_single_disbursement_needs_the_four_requirements(store: &Store) {

@@ -91,6 +91,18 @@ impl Visitor {
         }
     }
 
+    /// Where the account may read and act (its office's department, or the whole country);
+    /// nowhere for a visitor without an account.
+    pub async fn reach(
+        &self,
+        store: &vereda_store::Store,
+    ) -> Result<vereda_domain::accounts::Reach, AppError> {
+        match &self.account {
+            Some(account) => Ok(store.reach(&account.actor()).await?),
+            None => Ok(vereda_domain::accounts::Reach::Nowhere),
+        }
+    }
+
     pub fn can(&self, permission: Permission) -> bool {
         self.account.as_ref().is_some_and(|a| a.role.can(permission))
     }

@@ -14,6 +14,7 @@ pub mod moved;
 pub mod pages;
 pub mod procedure_actions;
 pub mod public_cache;
+pub mod reach;
 pub mod screening;
 pub mod session_store;
 
@@ -92,6 +93,10 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .merge(api::routes())
         .merge(assets::routes())
         .fallback(moved::redirect_moved)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            reach::records_within_reach,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error::render_errors,

@@ -277,8 +277,9 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
     let resigned = client.send_json("POST", &signatures, Some(&member), None).await;
     problem(&resigned, StatusCode::CONFLICT, "procedure-error-already_signed");
 
-    // Art. 27: the award. An officer may not (403 by role); the director of another office
-    // may not (403 by office); not on minutes missing a signature (409).
+    // Art. 27: the award. An officer may not (403 by role); for the director of another
+    // office the project does not exist (404: out of its reach); not on minutes missing a
+    // signature (409).
     let award = format!("/api/v1/formulations/{id}/award");
     let terms = json!({
         "awarded_on": "2013-10-15",
@@ -295,7 +296,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
     let other_office = client
         .send_json("POST", &award, Some(&directs), Some(&terms))
         .await;
-    problem(&other_office, StatusCode::FORBIDDEN, "scope-error-outside_office");
+    problem(&other_office, StatusCode::NOT_FOUND, "error-not_found_entity");
     assign_office(&client, director, "Nariño").await;
     let unsigned = client
         .send_json("POST", &award, Some(&directs), Some(&terms))
@@ -482,7 +483,8 @@ async fn the_procedure_api_needs_a_staff_session_and_names_what_is_missing() {
 
 #[tokio::test]
 async fn the_pages_refuse_what_the_api_refuses_with_the_same_code() {
-    // The award of a project of another department, through the page and through the API.
+    // The award of a project of another department, through the page and through the API:
+    // out of the director's reach, it does not exist for them.
     let mut client = Client::with_demo().await;
     let id = submitted(&client).await;
     let director = account_id(&client, Role::TerritorialDirector).await;
@@ -496,7 +498,7 @@ async fn the_pages_refuse_what_the_api_refuses_with_the_same_code() {
             Some(&json!({"awarded_on": "2013-10-15", "motivation": "x", "institute_contribution": 1})),
         )
         .await;
-    problem(&api, StatusCode::FORBIDDEN, "scope-error-outside_office");
+    problem(&api, StatusCode::NOT_FOUND, "error-not_found_entity");
     let page = client
         .post_form(
             &format!("/personal/formulaciones/{id}/adjudicacion"),
@@ -508,9 +510,9 @@ async fn the_pages_refuse_what_the_api_refuses_with_the_same_code() {
             ],
         )
         .await;
-    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+    assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", page.body);
     assert!(
-        page.body.contains(r#"data-problem="scope-error-outside_office""#),
+        page.body.contains(r#"data-problem="error-not_found_entity""#),
         "{}",
         page.body
     );

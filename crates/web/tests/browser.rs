@@ -1245,15 +1245,12 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
 
     // 4. The territorial director awards (Art. 27) only in the department of the office: the
     // demo director works for Caquetá and the cocoa project is in Tumaco (Nariño), so the
-    // award is refused until the director has the office of Nariño.
+    // project is out of the director's reach (not found) until they have the office of Nariño.
     log_in_at(&client, &base, &procedure, "territorial.director@vereda.test").await;
-    wait_for(&client, "#award-form").await;
-    type_into(&client, "motivation", "Concepto positivo del comité evaluador.").await;
-    click(&client, Locator::Css("#award-form button[type='submit']")).await;
     let refusal = wait_for(&client, "p.error[role='alert']").await;
     assert_eq!(
         refusal.attr("data-problem").await.expect("problem").as_deref(),
-        Some("scope-error-outside_office"),
+        Some("error-not_found_entity"),
         "{}",
         text_of(&client, "main").await
     );

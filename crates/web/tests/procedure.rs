@@ -229,9 +229,10 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     assign_office(&client, director, "Caquetá").await;
     client.forget_session();
     client.log_in_as(Role::TerritorialDirector).await;
-    let page = client.get(&procedure).await;
-    assert!(page.body.contains("id=\"award-form\""), "{}", page.body);
-    let token = Client::csrf_in(&page.body);
+    // Out of the Caquetá director's reach, the project does not exist for them.
+    let hidden = client.get(&procedure).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND, "{}", hidden.body);
+    let token = Client::csrf_in(&hidden.body);
     let award_form = [
         ("csrf_token", token.as_str()),
         ("awarded_on", "2013-10-15"),
@@ -244,8 +245,10 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     let elsewhere = client
         .post_form(&format!("/personal/formulaciones/{id}/adjudicacion"), &award_form)
         .await;
-    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "{}", elsewhere.body);
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND, "{}", elsewhere.body);
     assign_office(&client, director, "Nariño").await;
+    let page = client.get(&procedure).await;
+    assert!(page.body.contains("id=\"award-form\""), "{}", page.body);
     let unsigned = client
         .post_form(&format!("/personal/formulaciones/{id}/adjudicacion"), &award_form)
         .await;

@@ -136,7 +136,14 @@ async fn list_page(
     // One page, read in a fixed number of statements with each line's latest version.
     let found = state
         .store
-        .formulation_page(&FormulationQuery::default(), page, PAGE_SIZE)
+        .formulation_page(
+            &FormulationQuery {
+                reach: visitor.reach(&state.store).await?,
+                ..FormulationQuery::default()
+            },
+            page,
+            PAGE_SIZE,
+        )
         .await?;
     let lines = found
         .lines

@@ -111,6 +111,7 @@ async fn page(
             let query = FormulationQuery {
                 call_id: Some(call_id),
                 status: None,
+                reach: visitor.reach(&state.store).await?,
             };
             state.store.formulations(&query).await?
         }

@@ -834,6 +834,7 @@ async fn run_page(
             eligible: None,
             offset: (page - 1) * PAGE_SIZE,
             limit: PAGE_SIZE,
+            reach: visitor.reach(&state.store).await?,
         };
         let results = state.store.screening_results(&query).await?;
         matching = results.total;
@@ -942,7 +943,8 @@ async fn results_csv(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     let run = finished_run(&state, &visitor, id).await?;
-    let rows = state.store.all_screening_results(run.id).await?;
+    let reach = visitor.reach(&state.store).await?;
+    let rows = state.store.all_screening_results_within(run.id, &reach).await?;
     Ok(download(
         "text/csv; charset=utf-8",
         format!("screening-{}-results.csv", run.id),
@@ -956,7 +958,8 @@ async fn results_xlsx(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     let run = finished_run(&state, &visitor, id).await?;
-    let rows = state.store.all_screening_results(run.id).await?;
+    let reach = visitor.reach(&state.store).await?;
+    let rows = state.store.all_screening_results_within(run.id, &reach).await?;
     let bytes = tokio::task::spawn_blocking(move || jobs::results_xlsx(&rows))
         .await
         .map_err(|e| AppError::internal(&e))?

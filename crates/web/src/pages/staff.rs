@@ -77,7 +77,8 @@ async fn households(
         .call(id)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let mut households = state.store.households(Some(call.id)).await?;
+    let reach = visitor.reach(&state.store).await?;
+    let mut households = state.store.households_within(Some(call.id), &reach).await?;
     if !visitor.can(Permission::ViewFullDocuments) {
         for household in &mut households {
             household.head_document = vereda_domain::household::mask_document(&household.head_document);

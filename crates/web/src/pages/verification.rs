@@ -114,7 +114,8 @@ async fn call_view(
     let lang = visitor.lang;
     let call = call_or_404(state, id).await?;
     let today = state.config.today();
-    let verifications = state.store.call_verifications(id, today).await?;
+    let reach = visitor.reach(&state.store).await?;
+    let verifications = state.store.call_verifications(id, today, &reach).await?;
     let notice = state.store.offer_notice(id).await?;
     Ok(CallPage {
         deadline: notice.as_ref().map(|n| lang.date(n.deadline)).unwrap_or_default(),
@@ -245,7 +246,8 @@ async fn letters_page(
     visitor.require(Permission::ViewHouseholds)?;
     let lang = visitor.lang;
     let call = call_or_404(&state, id).await?;
-    let letters = state.store.call_letters(id).await?;
+    let reach = visitor.reach(&state.store).await?;
+    let letters = state.store.call_letters_within(id, &reach).await?;
     render(&LettersPage {
         letters: letters.into_iter().map(|l| letter_line(lang, l)).collect(),
         call,
