@@ -246,6 +246,19 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
     if error.code == ErrorCode::LoginRequired && !wants_json {
         return Redirect::to(&format!("/ingreso?next={}", urlencode(&path_and_query))).into_response();
     }
+    if !wants_json
+        && error
+            .message
+            .as_ref()
+            .is_some_and(|m| m.code() == crate::auth::SECOND_FACTOR_REQUIRED)
+    {
+        return Redirect::to(&format!(
+            "{}?next={}",
+            crate::pages::account::SECOND_FACTOR_PATH,
+            urlencode(&path_and_query)
+        ))
+        .into_response();
+    }
     let title = lang.t(&format!("error-{}", error.code.name()));
     let message = match (&error.message, &error.detail, error.code) {
         (Some(said), _, _) => lang.say(said),
@@ -276,7 +289,7 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
     } else {
         // The page keeps the visitor's header (account, logout) when the session allows.
         let visitor = match session {
-            Some(session) => crate::auth::Visitor::load(session, &state.store, lang, path_and_query)
+            Some(session) => crate::auth::Visitor::load(session, &state, lang, path_and_query)
                 .await
                 .ok(),
             None => None,
