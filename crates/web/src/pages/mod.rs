@@ -1,7 +1,7 @@
 //! Server-rendered pages. Each page is an askama template that extends `base.html` and
 //! carries a [`Chrome`]: the visitor's language, account and the header's links.
 
-pub(crate) mod account;
+pub mod account;
 mod admin;
 mod call_results;
 mod calls;
