@@ -83,11 +83,9 @@ impl Settings {
             session_idle_minutes: from_file.session_idle_minutes,
             session_absolute_minutes: from_file.session_absolute_minutes,
             reset_link_hours: match environment("VEREDA_RESET_LINK_HOURS") {
-                Some(text) => Some(
-                    text.trim()
-                        .parse()
-                        .with_context(|| format!("VEREDA_RESET_LINK_HOURS: {text:?} is not a number of hours"))?,
-                ),
+                Some(text) => Some(text.trim().parse().with_context(|| {
+                    format!("VEREDA_RESET_LINK_HOURS: {text:?} is not a number of hours")
+                })?),
                 None => from_file.reset_link_hours,
             },
             require_second_factor: from_file.require_second_factor,

@@ -280,7 +280,9 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
         Command::User(UserCommand::ResetLink { email, base_url }) => {
             let store = open(&settings).await?;
             let account = account_by_email(&store, &email).await?;
-            let hours = settings.reset_link_hours.unwrap_or(vereda_web::RESET_LINK_HOURS.unsigned_abs());
+            let hours = settings
+                .reset_link_hours
+                .unwrap_or(vereda_web::RESET_LINK_HOURS.unsigned_abs());
             let lifetime = jiff::SignedDuration::from_hours(i64::try_from(hours).unwrap_or(i64::MAX / 3600));
             let token = store
                 .issue_password_reset(&Actor::system("cli"), account.id, lifetime)

@@ -50,7 +50,11 @@ pub fn matching_step(secret: &[u8], code: &str, unix_seconds: i64) -> Option<i64
     let now = step_at(unix_seconds);
     (now - DRIFT_STEPS..=now + DRIFT_STEPS).find(|&step| {
         u64::try_from(step).is_ok_and(|counter| {
-            let expected = format!("{:0width$}", hotp(secret, counter, DIGITS), width = DIGITS as usize);
+            let expected = format!(
+                "{:0width$}",
+                hotp(secret, counter, DIGITS),
+                width = DIGITS as usize
+            );
             constant_time_eq(expected.as_bytes(), code.as_bytes())
         })
     })
@@ -140,7 +144,11 @@ mod tests {
             let step = u64::try_from(step_at(time)).expect("positive");
             assert_eq!(hotp(SEED, step, 8), expected, "T = {time}");
             // The 6-digit code is the same value's last six digits.
-            assert_eq!(code_at(SEED, time), format!("{:06}", expected % 1_000_000), "T = {time}");
+            assert_eq!(
+                code_at(SEED, time),
+                format!("{:06}", expected % 1_000_000),
+                "T = {time}"
+            );
         }
     }
 
@@ -173,7 +181,10 @@ mod tests {
         assert_eq!(base32_encode(b"foobar"), "MZXW6YTBOI");
         assert_eq!(base32_encode(b"f"), "MY");
         assert_eq!(base32_decode("MZXW6YTBOI").as_deref(), Some(&b"foobar"[..]));
-        assert_eq!(base32_decode("mzxw 6ytb oi======").as_deref(), Some(&b"foobar"[..]));
+        assert_eq!(
+            base32_decode("mzxw 6ytb oi======").as_deref(),
+            Some(&b"foobar"[..])
+        );
         assert_eq!(base32_decode(&base32_encode(SEED)).as_deref(), Some(SEED));
         assert_eq!(base32_decode("1"), None);
     }

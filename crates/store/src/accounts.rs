@@ -423,7 +423,11 @@ impl Store {
     }
 
     /// The account a reset link is for, if the link is unused and has not expired.
-    pub async fn password_reset_account(&self, token: &str, now: jiff::Timestamp) -> StoreResult<Option<Account>> {
+    pub async fn password_reset_account(
+        &self,
+        token: &str,
+        now: jiff::Timestamp,
+    ) -> StoreResult<Option<Account>> {
         let Some(link) = self.live_reset_link(&self.db, token, now).await? else {
             return Ok(None);
         };
@@ -446,7 +450,12 @@ impl Store {
 
     /// Sets a new password through a reset link, once: the link is spent and every session of
     /// the account ends. A used, expired or unknown link is `accounts-error-reset_link`.
-    pub async fn use_password_reset(&self, token: &str, new: &str, now: jiff::Timestamp) -> StoreResult<Account> {
+    pub async fn use_password_reset(
+        &self,
+        token: &str,
+        new: &str,
+        now: jiff::Timestamp,
+    ) -> StoreResult<Account> {
         check_password_strength(new).map_err(|e| StoreError::Invalid(e.message()))?;
         let refused = || StoreError::Invalid(crate::Message::new("accounts-error-reset_link"));
         if self.live_reset_link(&self.db, token, now).await?.is_none() {
@@ -455,7 +464,10 @@ impl Store {
         let new = new.to_owned();
         let hash = run_blocking(move || hash_password(&new)).await??;
         let txn = self.write_transaction().await?;
-        let link = self.live_reset_link(&txn, token, now).await?.ok_or_else(refused)?;
+        let link = self
+            .live_reset_link(&txn, token, now)
+            .await?
+            .ok_or_else(refused)?;
         // Spent only if still unused: two requests racing with the same link, one wins.
         let spent = password_reset::Entity::update_many()
             .col_expr(

@@ -103,7 +103,10 @@ impl Visitor {
                     session.insert(SEEN_AT_KEY, now.as_microsecond()).await?;
                     account
                 } else {
-                    tracing::info!(account = id, "session ended (limit, password change or deactivation)");
+                    tracing::info!(
+                        account = id,
+                        "session ended (limit, password change or deactivation)"
+                    );
                     session.flush().await?;
                     None
                 }

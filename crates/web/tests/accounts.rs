@@ -64,7 +64,12 @@ async fn changing_the_own_password_ends_the_other_sessions_and_keeps_this_one() 
     let wrong_current = client
         .post_form(
             "/personal/cuenta/contrasena",
-            &[("csrf_token", &csrf), ("current", "no es la clave"), ("new", NEW_PASSWORD), ("repeat", NEW_PASSWORD)],
+            &[
+                ("csrf_token", &csrf),
+                ("current", "no es la clave"),
+                ("new", NEW_PASSWORD),
+                ("repeat", NEW_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(wrong_current.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -72,14 +77,24 @@ async fn changing_the_own_password_ends_the_other_sessions_and_keeps_this_one() 
     let too_short = client
         .post_form(
             "/personal/cuenta/contrasena",
-            &[("csrf_token", &csrf), ("current", DEMO_PASSWORD), ("new", "corta"), ("repeat", "corta")],
+            &[
+                ("csrf_token", &csrf),
+                ("current", DEMO_PASSWORD),
+                ("new", "corta"),
+                ("repeat", "corta"),
+            ],
         )
         .await;
     assert_eq!(too_short.status, StatusCode::UNPROCESSABLE_ENTITY);
     let differ = client
         .post_form(
             "/personal/cuenta/contrasena",
-            &[("csrf_token", &csrf), ("current", DEMO_PASSWORD), ("new", NEW_PASSWORD), ("repeat", "otra cosa larga")],
+            &[
+                ("csrf_token", &csrf),
+                ("current", DEMO_PASSWORD),
+                ("new", NEW_PASSWORD),
+                ("repeat", "otra cosa larga"),
+            ],
         )
         .await;
     assert_eq!(differ.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -88,7 +103,12 @@ async fn changing_the_own_password_ends_the_other_sessions_and_keeps_this_one() 
     let changed = client
         .post_form(
             "/personal/cuenta/contrasena",
-            &[("csrf_token", &csrf), ("current", DEMO_PASSWORD), ("new", NEW_PASSWORD), ("repeat", NEW_PASSWORD)],
+            &[
+                ("csrf_token", &csrf),
+                ("current", DEMO_PASSWORD),
+                ("new", NEW_PASSWORD),
+                ("repeat", NEW_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
@@ -106,7 +126,11 @@ async fn changing_the_own_password_ends_the_other_sessions_and_keeps_this_one() 
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
     let new = client.log_in(&officer.email, NEW_PASSWORD).await;
     assert_eq!(new.status, StatusCode::SEE_OTHER);
-    assert!(actions_on(&client, officer.id).await.contains(&AuditAction::PasswordChanged));
+    assert!(
+        actions_on(&client, officer.id)
+            .await
+            .contains(&AuditAction::PasswordChanged)
+    );
 }
 
 #[tokio::test]
@@ -117,8 +141,14 @@ async fn deactivation_ends_the_sessions_and_reactivation_does_not_bring_them_bac
     let officer_browser = client.cookies();
     let store = client.db.store.clone();
     let admin = account_of(&client, Role::Admin).await.actor();
-    store.set_account_active(&admin, officer.id, false).await.expect("deactivate");
-    store.set_account_active(&admin, officer.id, true).await.expect("reactivate");
+    store
+        .set_account_active(&admin, officer.id, false)
+        .await
+        .expect("deactivate");
+    store
+        .set_account_active(&admin, officer.id, true)
+        .await
+        .expect("reactivate");
     client.use_cookies(officer_browser);
     assert!(!logged_in(&mut client).await);
     client.forget_session();
@@ -177,25 +207,45 @@ async fn a_reset_link_sets_a_new_password_once_and_ends_the_sessions() {
     assert!(form.body.contains(&officer.email));
     let csrf = Client::csrf_in(&form.body);
     let short = client
-        .post_form(path, &[("csrf_token", &csrf), ("new", "corta"), ("repeat", "corta")])
+        .post_form(
+            path,
+            &[("csrf_token", &csrf), ("new", "corta"), ("repeat", "corta")],
+        )
         .await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
     let set = client
-        .post_form(path, &[("csrf_token", &csrf), ("new", NEW_PASSWORD), ("repeat", NEW_PASSWORD)])
+        .post_form(
+            path,
+            &[
+                ("csrf_token", &csrf),
+                ("new", NEW_PASSWORD),
+                ("repeat", NEW_PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
     assert_eq!(set.location.as_deref(), Some("/ingreso"));
     // Single use.
     assert_eq!(client.get(path).await.status, StatusCode::NOT_FOUND);
     let again = client
-        .post_form(path, &[("csrf_token", &csrf), ("new", "y otra más larga"), ("repeat", "y otra más larga")])
+        .post_form(
+            path,
+            &[
+                ("csrf_token", &csrf),
+                ("new", "y otra más larga"),
+                ("repeat", "y otra más larga"),
+            ],
+        )
         .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 
     let new = client.log_in(&officer.email, NEW_PASSWORD).await;
     assert_eq!(new.status, StatusCode::SEE_OTHER);
     client.use_cookies(officer_browser);
-    assert!(!logged_in(&mut client).await, "the sessions before the reset ended");
+    assert!(
+        !logged_in(&mut client).await,
+        "the sessions before the reset ended"
+    );
     let actions = actions_on(&client, officer.id).await;
     assert!(actions.contains(&AuditAction::PasswordResetIssued), "{actions:?}");
     assert!(actions.contains(&AuditAction::PasswordResetUsed), "{actions:?}");
@@ -322,7 +372,9 @@ async fn a_director_enrolls_a_second_factor_and_then_logs_in_with_its_codes() {
     assert_eq!(api.status, StatusCode::FORBIDDEN);
     assert!(api.body.contains("second_factor-required"), "{}", api.body);
 
-    let page = client.get("/personal/cuenta/segundo-factor?next=%2Fpersonal").await;
+    let page = client
+        .get("/personal/cuenta/segundo-factor?next=%2Fpersonal")
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("<svg"), "the QR code is drawn in the page");
     let secret = secret_in(&page.body);
@@ -343,7 +395,11 @@ async fn a_director_enrolls_a_second_factor_and_then_logs_in_with_its_codes() {
     let enrolled = client
         .post_form(
             "/personal/cuenta/segundo-factor",
-            &[("csrf_token", &csrf), ("code", &code(&secret, 0)), ("next", "/personal")],
+            &[
+                ("csrf_token", &csrf),
+                ("code", &code(&secret, 0)),
+                ("next", "/personal"),
+            ],
         )
         .await;
     assert_eq!(enrolled.status, StatusCode::OK, "{}", enrolled.body);
@@ -364,7 +420,10 @@ async fn a_director_enrolls_a_second_factor_and_then_logs_in_with_its_codes() {
     client.forget_session();
     let first_step = client.log_in(&director.email, DEMO_PASSWORD).await;
     assert_eq!(first_step.status, StatusCode::SEE_OTHER);
-    assert_eq!(first_step.location.as_deref(), Some("/ingreso/codigo?next=/personal"));
+    assert_eq!(
+        first_step.location.as_deref(),
+        Some("/ingreso/codigo?next=/personal")
+    );
     assert!(!logged_in(&mut client).await, "not logged in before the code");
     let refused = second_step(&mut client, "12345x").await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
@@ -384,12 +443,20 @@ async fn a_director_enrolls_a_second_factor_and_then_logs_in_with_its_codes() {
     let reused = second_step(&mut client, &recovery[3]).await;
     assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        client.db.store.unused_recovery_codes(director.id).await.expect("count"),
+        client
+            .db
+            .store
+            .unused_recovery_codes(director.id)
+            .await
+            .expect("count"),
         9
     );
 
     let actions = actions_on(&client, director.id).await;
-    assert!(actions.contains(&AuditAction::SecondFactorEnrolled), "{actions:?}");
+    assert!(
+        actions.contains(&AuditAction::SecondFactorEnrolled),
+        "{actions:?}"
+    );
     assert!(actions.contains(&AuditAction::SecondFactorFailed), "{actions:?}");
     assert!(actions.contains(&AuditAction::RecoveryCodeUsed), "{actions:?}");
 }

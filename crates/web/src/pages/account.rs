@@ -32,8 +32,14 @@ const ENROLLING_KEY: &str = "second_factor_secret";
 pub fn routes() -> Router<AppState> {
     Router::new()
         // Literal paths, as every route: the address tests read them from the sources.
-        .route("/personal/cuenta/contrasena", get(password_form).post(change_password))
-        .route("/personal/cuenta/segundo-factor", get(second_factor_form).post(enroll))
+        .route(
+            "/personal/cuenta/contrasena",
+            get(password_form).post(change_password),
+        )
+        .route(
+            "/personal/cuenta/segundo-factor",
+            get(second_factor_form).post(enroll),
+        )
         .route("/ingreso/codigo", get(code_form).post(check_code))
         .route("/restablecer/{token}", get(reset_form).post(reset))
         .route(
@@ -53,7 +59,11 @@ struct PasswordPage {
     second_factor: bool,
 }
 
-async fn password_page(visitor: &Visitor, failure: Option<String>, changed: bool) -> Result<PasswordPage, AppError> {
+async fn password_page(
+    visitor: &Visitor,
+    failure: Option<String>,
+    changed: bool,
+) -> Result<PasswordPage, AppError> {
     Ok(PasswordPage {
         second_factor: visitor.account.as_ref().is_some_and(|a| a.second_factor),
         chrome: Chrome::new(visitor).await?,
@@ -242,7 +252,11 @@ struct CodePage {
     failure: Option<String>,
 }
 
-async fn code_page(visitor: &Visitor, next: Option<&str>, failure: Option<String>) -> Result<CodePage, AppError> {
+async fn code_page(
+    visitor: &Visitor,
+    next: Option<&str>,
+    failure: Option<String>,
+) -> Result<CodePage, AppError> {
     Ok(CodePage {
         csrf: visitor.csrf_token().await?,
         next: safe_next(next),
@@ -366,7 +380,11 @@ async fn issue_reset(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(|host| {
-            let scheme = if state.config.secure_cookies { "https" } else { "http" };
+            let scheme = if state.config.secure_cookies {
+                "https"
+            } else {
+                "http"
+            };
             format!("{scheme}://{host}")
         })
         .unwrap_or_default();
@@ -442,7 +460,9 @@ async fn reset(
     let result = if form.new == form.repeat {
         state.store.use_password_reset(&token, &form.new, now).await
     } else {
-        Err(StoreError::Invalid(Message::new("accounts-error-passwords_differ")))
+        Err(StoreError::Invalid(Message::new(
+            "accounts-error-passwords_differ",
+        )))
     };
     match result {
         Ok(account) => {
