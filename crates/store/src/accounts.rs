@@ -343,7 +343,9 @@ impl Store {
         }
         let new = new.to_owned();
         let hash = run_blocking(move || hash_password(&new)).await??;
+        // To the microsecond, as the database keeps it, so the caller's session compares equal.
         let now = jiff::Timestamp::now();
+        let now = jiff::Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now);
         let txn = self.write_transaction().await?;
         user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(hash))
