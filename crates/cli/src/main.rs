@@ -133,6 +133,13 @@ enum UserCommand {
         #[arg(long)]
         role: String,
     },
+    /// Remove an account's second factor and recovery codes (a lost device and lost codes):
+    /// its sessions end and it enrolls again where the second factor is required.
+    #[command(name = "remove-second-factor")]
+    RemoveSecondFactor {
+        #[arg(long)]
+        email: String,
+    },
     /// Issue a one-time link for the account to set a new password (it expires after
     /// reset_link_hours, default 24; only its hash is kept). Prints the link.
     #[command(name = "reset-link")]
@@ -275,6 +282,15 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
                 .set_account_role(&Actor::system("cli"), account.id, role)
                 .await?;
             println!("{} {role}", account.email);
+            Ok(())
+        }
+        Command::User(UserCommand::RemoveSecondFactor { email }) => {
+            let store = open(&settings).await?;
+            let account = account_by_email(&store, &email).await?;
+            store
+                .remove_second_factor(&Actor::system("cli"), account.id)
+                .await?;
+            println!("{}: second factor removed", account.email);
             Ok(())
         }
         Command::User(UserCommand::ResetLink { email, base_url }) => {

@@ -194,6 +194,12 @@ fn accounts_are_created_from_standard_input_once() {
         None,
     );
     assert_eq!(nobody.status.code(), Some(1));
+    let removed = vereda(
+        dir.path(),
+        &["user", "remove-second-factor", "--email", "ana@agencia.gov.co"],
+        None,
+    );
+    assert!(removed.status.success(), "{}", text(&removed.stderr));
 }
 
 #[test]

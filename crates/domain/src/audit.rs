@@ -21,6 +21,9 @@ text_enum! {
         SecondFactorFailed = "second_factor_failed",
         /// A recovery code was used instead of the second factor's code.
         RecoveryCodeUsed = "recovery_code_used",
+        /// An administrator removed an account's second factor (a lost device and codes); the
+        /// account enrolls again.
+        SecondFactorRemoved = "second_factor_removed",
     }
 }
 

@@ -642,6 +642,54 @@ impl Store {
         Ok(spent.rows_affected > 0)
     }
 
+    /// Removes another account's second factor and its recovery codes (a lost device and
+    /// lost codes): the account enrolls again at its next login where it is required, and its
+    /// sessions end. Nobody removes their own.
+    pub async fn remove_second_factor(&self, actor: &Actor, user_id: i32) -> StoreResult<()> {
+        if actor.user_id() == Some(user_id) {
+            return Err(StoreError::Forbidden(crate::Message::new(
+                "accounts-error-own_account",
+            )));
+        }
+        let txn = self.write_transaction().await?;
+        user::Entity::find_by_id(user_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found(user_id))?;
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::TotpSecret,
+                sea_orm::sea_query::Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                user::Column::TotpLastStep,
+                sea_orm::sea_query::Expr::value(Option::<i64>::None),
+            )
+            .col_expr(
+                user::Column::SessionsValidAfter,
+                sea_orm::sea_query::Expr::value(DbTimestamp::now()),
+            )
+            .filter(user::Column::Id.eq(user_id))
+            .exec(&txn)
+            .await?;
+        recovery_code::Entity::delete_many()
+            .filter(recovery_code::Column::UserId.eq(user_id))
+            .exec(&txn)
+            .await?;
+        audit::append(
+            &txn,
+            actor,
+            "users",
+            &user_id.to_string(),
+            AuditAction::SecondFactorRemoved,
+            None,
+            None,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// How many of the account's recovery codes are still unused.
     pub async fn unused_recovery_codes(&self, user_id: i32) -> StoreResult<u64> {
         use sea_orm::PaginatorTrait;

@@ -2633,6 +2633,13 @@ storage_suite! {
         assert_eq!(store.check_second_factor(&ana, &codes[0], t2).await.expect("check"), SecondFactorCheck::RecoveryCodeUsed);
         assert_eq!(store.check_second_factor(&ana, &codes[0], t2).await.expect("check"), SecondFactorCheck::Wrong);
         assert_eq!(store.unused_recovery_codes(ana.id).await.expect("count"), 9);
+        // A lost device: another account removes the factor; the account enrolls again.
+        let own = store.remove_second_factor(&ana.actor(), ana.id).await;
+        assert!(matches!(&own, Err(StoreError::Forbidden(_))), "{own:?}");
+        store.remove_second_factor(&boss, ana.id).await.expect("removed");
+        let ana = store.account(ana.id).await.expect("read").expect("ana");
+        assert!(!ana.second_factor);
+        assert_eq!(store.unused_recovery_codes(ana.id).await.expect("count"), 0);
 
         let query = AuditQuery { entity: Some("users".into()), entity_id: Some(ana.id.to_string()), ..Default::default() };
         let actions: Vec<AuditAction> = store.audit_entries(&query).await.expect("audit").iter().map(|e| e.action).collect();
@@ -2643,6 +2650,7 @@ storage_suite! {
             AuditAction::SecondFactorEnrolled,
             AuditAction::SecondFactorFailed,
             AuditAction::RecoveryCodeUsed,
+            AuditAction::SecondFactorRemoved,
         ] {
             assert!(actions.contains(&expected), "{expected} in {actions:?}");
         }

@@ -228,6 +228,7 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| path.clone());
     let wants_json = path.starts_with("/api/") || path == "/healthz";
+    let is_get = request.method() == axum::http::Method::GET;
     let lang = crate::i18n::lang_from_headers(request.headers());
     let response = next.run(request).await;
 
@@ -252,10 +253,16 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
             .as_ref()
             .is_some_and(|m| m.code() == crate::auth::SECOND_FACTOR_REQUIRED)
     {
+        // Back to the page asked for after the enrollment; a form's address is no page.
+        let back = if is_get {
+            path_and_query.as_str()
+        } else {
+            "/personal"
+        };
         return Redirect::to(&format!(
             "{}?next={}",
             crate::pages::account::SECOND_FACTOR_PATH,
-            urlencode(&path_and_query)
+            urlencode(back)
         ))
         .into_response();
     }
