@@ -1457,3 +1457,6 @@ second_factor-wrong = The code is not right.
 second_factor-error-wrong_code = The code does not match the key: check the phone's clock and type the current code.
 second_factor-error-already_enrolled = This account already has the second factor on.
 second_factor-required = Your role requires the second authentication factor: turn it on before going on.
+users-second_factor = Second factor
+users-second_factor_on = On
+users-second_factor_off = Not on

@@ -1457,3 +1457,6 @@ second_factor-wrong = El código no es correcto.
 second_factor-error-wrong_code = El código no corresponde a la clave: revise la hora del teléfono y escriba el código actual.
 second_factor-error-already_enrolled = Esta cuenta ya tiene el segundo factor activado.
 second_factor-required = Su rol requiere el segundo factor de autenticación: actívelo antes de continuar.
+users-second_factor = Segundo factor
+users-second_factor_on = Activado
+users-second_factor_off = No activado
