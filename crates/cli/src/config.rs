@@ -27,6 +27,10 @@ struct FileSettings {
     secure_cookies: bool,
     smtp_url: Option<String>,
     smtp_from: Option<String>,
+    session_idle_minutes: Option<u64>,
+    session_absolute_minutes: Option<u64>,
+    reset_link_hours: Option<u64>,
+    require_second_factor: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +44,16 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// `VEREDA_SMTP_FROM`, else the file's `smtp_from`: the letters' sender.
     pub smtp_from: Option<String>,
+    /// The file's `session_idle_minutes` (the flag and `VEREDA_SESSION_IDLE_MINUTES` win).
+    pub session_idle_minutes: Option<u64>,
+    /// The file's `session_absolute_minutes` (the flag and `VEREDA_SESSION_ABSOLUTE_MINUTES`
+    /// win).
+    pub session_absolute_minutes: Option<u64>,
+    /// `VEREDA_RESET_LINK_HOURS`, else the file's `reset_link_hours`: how long a
+    /// password-reset link works (default 24).
+    pub reset_link_hours: Option<u64>,
+    /// The file's `require_second_factor` (the flag and `VEREDA_REQUIRE_SECOND_FACTOR` win).
+    pub require_second_factor: Option<bool>,
 }
 
 impl Settings {
@@ -66,6 +80,15 @@ impl Settings {
             secure_cookies: from_file.secure_cookies,
             smtp_url: environment("VEREDA_SMTP_URL").or(from_file.smtp_url),
             smtp_from: environment("VEREDA_SMTP_FROM").or(from_file.smtp_from),
+            session_idle_minutes: from_file.session_idle_minutes,
+            session_absolute_minutes: from_file.session_absolute_minutes,
+            reset_link_hours: match environment("VEREDA_RESET_LINK_HOURS") {
+                Some(text) => Some(text.trim().parse().with_context(|| {
+                    format!("VEREDA_RESET_LINK_HOURS: {text:?} is not a number of hours")
+                })?),
+                None => from_file.reset_link_hours,
+            },
+            require_second_factor: from_file.require_second_factor,
         })
     }
 }
@@ -125,6 +148,24 @@ mod tests {
         assert_eq!(flagged.log_format, LogFormat::Human);
         let defaults = Settings::resolve(None, None, None)?;
         assert_eq!(defaults.database_url, "sqlite://vereda.db");
+        Ok(())
+    }
+
+    #[test]
+    fn the_account_protection_settings_come_from_the_file() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("vereda.toml");
+        std::fs::write(
+            &path,
+            "session_idle_minutes = 30\nsession_absolute_minutes = 600\nreset_link_hours = 4\nrequire_second_factor = false\n",
+        )?;
+        let settings = Settings::resolve(Some(&path), None, None)?;
+        assert_eq!(settings.session_idle_minutes, Some(30));
+        assert_eq!(settings.session_absolute_minutes, Some(600));
+        assert_eq!(settings.require_second_factor, Some(false));
+        if std::env::var_os("VEREDA_RESET_LINK_HOURS").is_none() {
+            assert_eq!(settings.reset_link_hours, Some(4));
+        }
         Ok(())
     }
 

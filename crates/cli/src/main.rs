@@ -32,7 +32,9 @@ struct Cli {
     #[arg(long, env = "VEREDA_DATABASE_URL", global = true)]
     database_url: Option<String>,
 
-    /// A TOML file with settings (database_url, bind, log_format, secure_cookies).
+    /// A TOML file with settings (database_url, bind, log_format, secure_cookies, smtp_url,
+    /// smtp_from, session_idle_minutes, session_absolute_minutes, reset_link_hours,
+    /// require_second_factor).
     #[arg(long, env = "VEREDA_CONFIG", global = true)]
     config: Option<PathBuf>,
 
@@ -83,6 +85,16 @@ struct ServeArgs {
     /// Send session cookies only over HTTPS (behind a TLS proxy).
     #[arg(long, env = "VEREDA_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// A session ends after this many minutes without a request (default 480).
+    #[arg(long, env = "VEREDA_SESSION_IDLE_MINUTES")]
+    session_idle_minutes: Option<u64>,
+    /// A session ends this many minutes after its login, whatever its activity (default 720).
+    #[arg(long, env = "VEREDA_SESSION_ABSOLUTE_MINUTES")]
+    session_absolute_minutes: Option<u64>,
+    /// Whether the roles that sign, approve, award or pay must log in with a second factor
+    /// (TOTP): true or false. Default true; false with --demo, whose accounts have none.
+    #[arg(long, env = "VEREDA_REQUIRE_SECOND_FACTOR")]
+    require_second_factor: Option<bool>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -120,6 +132,24 @@ enum UserCommand {
         email: String,
         #[arg(long)]
         role: String,
+    },
+    /// Remove an account's second factor and recovery codes (a lost device and lost codes):
+    /// its sessions end and it enrolls again where the second factor is required.
+    #[command(name = "remove-second-factor")]
+    RemoveSecondFactor {
+        #[arg(long)]
+        email: String,
+    },
+    /// Issue a one-time link for the account to set a new password (it expires after
+    /// reset_link_hours, default 24; only its hash is kept). Prints the link.
+    #[command(name = "reset-link")]
+    ResetLink {
+        #[arg(long)]
+        email: String,
+        /// The application's public address, e.g. https://vereda.example.gov.co; without it
+        /// only the link's path is printed.
+        #[arg(long, env = "VEREDA_BASE_URL")]
+        base_url: Option<String>,
     },
 }
 
@@ -254,6 +284,30 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             println!("{} {role}", account.email);
             Ok(())
         }
+        Command::User(UserCommand::RemoveSecondFactor { email }) => {
+            let store = open(&settings).await?;
+            let account = account_by_email(&store, &email).await?;
+            store
+                .remove_second_factor(&Actor::system("cli"), account.id)
+                .await?;
+            println!("{}: second factor removed", account.email);
+            Ok(())
+        }
+        Command::User(UserCommand::ResetLink { email, base_url }) => {
+            let store = open(&settings).await?;
+            let account = account_by_email(&store, &email).await?;
+            let hours = settings
+                .reset_link_hours
+                .unwrap_or(vereda_web::RESET_LINK_HOURS.unsigned_abs());
+            let lifetime = jiff::SignedDuration::from_hours(i64::try_from(hours).unwrap_or(i64::MAX / 3600));
+            let token = store
+                .issue_password_reset(&Actor::system("cli"), account.id, lifetime)
+                .await?;
+            let base = base_url.as_deref().unwrap_or("").trim_end_matches('/');
+            println!("{base}{}", vereda_web::pages::account::reset_path(&token));
+            eprintln!("one-time link for {}, valid for {hours} h", account.email);
+            Ok(())
+        }
         Command::Screen(_)
         | Command::Rules(_)
         | Command::Evaluate(_)
@@ -351,9 +405,26 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
         "vereda is serving at http://{address} ({} database)",
         store.backend_name()
     );
+    let minutes = |m: u64| std::time::Duration::from_secs(m.saturating_mul(60));
     let web_config = vereda_web::WebConfig {
         secure_cookies: args.secure_cookies || settings.secure_cookies,
         smtp,
+        idle_limit: args
+            .session_idle_minutes
+            .or(settings.session_idle_minutes)
+            .map(minutes),
+        absolute_limit: args
+            .session_absolute_minutes
+            .or(settings.session_absolute_minutes)
+            .map(minutes),
+        reset_link_lifetime: settings
+            .reset_link_hours
+            .map(|h| std::time::Duration::from_secs(h.saturating_mul(3600))),
+        // On in production; the demo's accounts have no second factor.
+        require_second_factor: args
+            .require_second_factor
+            .or(settings.require_second_factor)
+            .unwrap_or(!args.demo),
         ..Default::default()
     };
     vereda_web::serve(listener, store.clone(), web_config, shutdown_signal()).await?;

@@ -166,6 +166,40 @@ fn accounts_are_created_from_standard_input_once() {
         None,
     );
     assert_eq!(nobody.status.code(), Some(1));
+
+    // A one-time password-reset link, printed once.
+    let link = vereda(
+        dir.path(),
+        &[
+            "user",
+            "reset-link",
+            "--email",
+            "ana@agencia.gov.co",
+            "--base-url",
+            "https://vereda.example.gov.co/",
+        ],
+        None,
+    );
+    assert!(link.status.success(), "{}", text(&link.stderr));
+    let printed = text(&link.stdout);
+    let token = printed
+        .trim()
+        .strip_prefix("https://vereda.example.gov.co/restablecer/")
+        .unwrap_or_else(|| panic!("a link: {printed}"));
+    assert_eq!(token.len(), 64, "{printed}");
+    assert!(text(&link.stderr).contains("24 h"), "{}", text(&link.stderr));
+    let nobody = vereda(
+        dir.path(),
+        &["user", "reset-link", "--email", "nadie@agencia.gov.co"],
+        None,
+    );
+    assert_eq!(nobody.status.code(), Some(1));
+    let removed = vereda(
+        dir.path(),
+        &["user", "remove-second-factor", "--email", "ana@agencia.gov.co"],
+        None,
+    );
+    assert!(removed.status.success(), "{}", text(&removed.stderr));
 }
 
 #[test]

@@ -124,6 +124,24 @@ impl Role {
     }
 }
 
+impl Role {
+    /// Whether the role signs acts, approves, awards or pays: the committee's concepts and
+    /// minutes, the review of measurements, the award and the disbursement. Such accounts
+    /// log in with a second factor (TOTP) where the server requires it.
+    pub fn requires_second_factor(self) -> bool {
+        use Permission::*;
+        [
+            IssueConcept,
+            ManageCommittee,
+            ReviewMeasurements,
+            AwardCofinancing,
+            RecordDisbursement,
+        ]
+        .into_iter()
+        .any(|permission| self.can(permission))
+    }
+}
+
 /// Something a page or endpoint lets a user do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Permission {
@@ -285,6 +303,25 @@ mod tests {
         assert!(Role::TerritorialOfficer.can(Permission::ViewFullDocuments));
         assert!(!Role::CommitteeMember.can(Permission::ViewFullDocuments));
         assert!(!Role::Formulator.can(Permission::ViewAuditLog));
+    }
+
+    #[test]
+    fn the_roles_that_sign_approve_award_or_pay_need_a_second_factor() {
+        let needing: Vec<Role> = Role::ALL
+            .iter()
+            .copied()
+            .filter(|r| r.requires_second_factor())
+            .collect();
+        assert_eq!(
+            needing,
+            [
+                Role::Admin,
+                Role::ProgramOfficer,
+                Role::TerritorialDirector,
+                Role::TerritorialOfficer,
+                Role::CommitteeMember
+            ]
+        );
     }
 
     #[test]

@@ -9,6 +9,21 @@ text_enum! {
         Create = "create",
         Update = "update",
         Delete = "delete",
+        /// An account changed its own password (its other sessions end).
+        PasswordChanged = "password_changed",
+        /// An administrator issued a one-time password-reset link for an account.
+        PasswordResetIssued = "password_reset_issued",
+        /// A password-reset link was used to set a new password.
+        PasswordResetUsed = "password_reset_used",
+        /// An account enrolled a second factor (TOTP) and got its recovery codes.
+        SecondFactorEnrolled = "second_factor_enrolled",
+        /// A wrong second-factor code at login.
+        SecondFactorFailed = "second_factor_failed",
+        /// A recovery code was used instead of the second factor's code.
+        RecoveryCodeUsed = "recovery_code_used",
+        /// An administrator removed an account's second factor (a lost device and codes); the
+        /// account enrolls again.
+        SecondFactorRemoved = "second_factor_removed",
     }
 }
 

@@ -24,4 +24,5 @@ pub mod targeting;
 pub mod territory;
 pub mod text;
 pub mod text_enum;
+pub mod totp;
 pub mod verification;

@@ -2661,6 +2661,86 @@ storage_suite! {
         assert_eq!(changes, [r#"{"active":false}"#, r#"{"role":"auditor"}"#], "only the field, never the password hash");
     }
 
+    async fn an_account_protects_itself_with_its_password_a_reset_link_and_a_second_factor(store: &Store) {
+        use vereda_store::accounts::SecondFactorCheck;
+        let boss = store.create_account(&admin(), account("boss@vereda.test", Role::Admin)).await.expect("admin").actor();
+        let ana = store.create_account(&admin(), account("ana@vereda.test", Role::TerritorialDirector)).await.expect("ana");
+        // Its own password: the current one is asked, the creation rules apply.
+        let wrong = store.change_own_password(&ana, "no es la clave", "otra clave larga").await;
+        assert!(matches!(&wrong, Err(StoreError::Invalid(m)) if m.code() == "accounts-error-wrong_current_password"), "{wrong:?}");
+        let short = store.change_own_password(&ana, "una clave larga", "corta").await;
+        assert!(matches!(&short, Err(StoreError::Invalid(m)) if m.code() == "account-error-password_short"), "{short:?}");
+        let at = store.change_own_password(&ana, "una clave larga", "otra clave larga").await.expect("changed");
+        let read = store.account(ana.id).await.expect("read").expect("ana");
+        assert_eq!(read.sessions_valid_after, Some(at));
+        assert!(store.authenticate("ana@vereda.test", "otra clave larga").await.expect("login").is_ok());
+
+        // A reset link: single use, even raced.
+        let token = store.issue_password_reset(&boss, ana.id, jiff::SignedDuration::from_hours(24)).await.expect("link");
+        let now = jiff::Timestamp::now();
+        assert_eq!(store.password_reset_account(&token, now).await.expect("read").map(|a| a.id), Some(ana.id));
+        let (a, b) = tokio::join!(
+            store.use_password_reset(&token, "tercera clave larga", now),
+            store.use_password_reset(&token, "cuarta clave larga", now)
+        );
+        assert_eq!([&a, &b].iter().filter(|r| r.is_ok()).count(), 1, "{a:?} {b:?}");
+        let refused = if a.is_err() { a } else { b };
+        assert!(matches!(&refused, Err(StoreError::Invalid(m)) if m.code() == "accounts-error-reset_link"), "{refused:?}");
+        assert_eq!(store.password_reset_account(&token, now).await.expect("read"), None);
+        let expired = store.issue_password_reset(&boss, ana.id, jiff::SignedDuration::from_hours(1)).await.expect("link");
+        let later = now.checked_add(jiff::SignedDuration::from_hours(2)).expect("later");
+        assert_eq!(store.password_reset_account(&expired, later).await.expect("read"), None);
+
+        // The second factor: enrolled with a right code, a step used once, recovery codes once.
+        let secret = vereda_domain::totp::base32_encode(b"12345678901234567890");
+        let key = b"12345678901234567890";
+        let t = jiff::Timestamp::from_second(1_800_000_000).expect("t");
+        let bad = store.enroll_second_factor(&ana, &secret, "000000", t).await;
+        assert!(matches!(&bad, Err(StoreError::Invalid(m)) if m.code() == "second_factor-error-wrong_code"), "{bad:?}");
+        let codes = store
+            .enroll_second_factor(&ana, &secret, &vereda_domain::totp::code_at(key, t.as_second()), t)
+            .await
+            .expect("enrolled");
+        assert_eq!(codes.len(), 10);
+        let ana = store.account(ana.id).await.expect("read").expect("ana");
+        assert!(ana.second_factor);
+        let twice = store.enroll_second_factor(&ana, &secret, &vereda_domain::totp::code_at(key, t.as_second() + 30), t).await;
+        assert!(matches!(&twice, Err(StoreError::Conflict(_))), "{twice:?}");
+        let same_step = vereda_domain::totp::code_at(key, t.as_second());
+        assert_eq!(store.check_second_factor(&ana, &same_step, t).await.expect("check"), SecondFactorCheck::Wrong, "no replay");
+        let t2 = jiff::Timestamp::from_second(1_800_000_060).expect("t2");
+        let next = vereda_domain::totp::code_at(key, t2.as_second());
+        assert_eq!(store.check_second_factor(&ana, &next, t2).await.expect("check"), SecondFactorCheck::Accepted);
+        assert_eq!(store.check_second_factor(&ana, &codes[0], t2).await.expect("check"), SecondFactorCheck::RecoveryCodeUsed);
+        assert_eq!(store.check_second_factor(&ana, &codes[0], t2).await.expect("check"), SecondFactorCheck::Wrong);
+        assert_eq!(store.unused_recovery_codes(ana.id).await.expect("count"), 9);
+        // A lost device: another account removes the factor; the account enrolls again.
+        let own = store.remove_second_factor(&ana.actor(), ana.id).await;
+        assert!(matches!(&own, Err(StoreError::Forbidden(_))), "{own:?}");
+        store.remove_second_factor(&boss, ana.id).await.expect("removed");
+        let ana = store.account(ana.id).await.expect("read").expect("ana");
+        assert!(!ana.second_factor);
+        assert_eq!(store.unused_recovery_codes(ana.id).await.expect("count"), 0);
+
+        let query = AuditQuery { entity: Some("users".into()), entity_id: Some(ana.id.to_string()), ..Default::default() };
+        let actions: Vec<AuditAction> = store.audit_entries(&query).await.expect("audit").iter().map(|e| e.action).collect();
+        for expected in [
+            AuditAction::PasswordChanged,
+            AuditAction::PasswordResetIssued,
+            AuditAction::PasswordResetUsed,
+            AuditAction::SecondFactorEnrolled,
+            AuditAction::SecondFactorFailed,
+            AuditAction::RecoveryCodeUsed,
+            AuditAction::SecondFactorRemoved,
+        ] {
+            assert!(actions.contains(&expected), "{expected} in {actions:?}");
+        }
+        // Neither the secret nor the token is in the log.
+        let all = store.audit_entries(&AuditQuery { limit: 10_000, ..Default::default() }).await.expect("audit");
+        let text = format!("{all:?}");
+        assert!(!text.contains(&secret) && !text.contains(&token));
+    }
+
     async fn list_pages_run_as_many_statements_for_50_rows_as_for_1(store: &Store) {
         // The pages' store calls run on a clone that logs its statements; seeding does not.
         let mut counted = store.clone();

@@ -14,11 +14,25 @@ use crate::i18n::Lang;
 
 const ACCOUNT_KEY: &str = "account_id";
 const CSRF_KEY: &str = "csrf_token";
+/// When the session logged in (microseconds since the epoch): the absolute limit counts from
+/// it, and a password change or deactivation ends the sessions logged in before it.
+const LOGIN_AT_KEY: &str = "login_at";
+/// The session's last request (microseconds since the epoch), for the idle limit.
+const SEEN_AT_KEY: &str = "seen_at";
+/// The account whose password was right and whose second-factor code is awaited.
+const PENDING_KEY: &str = "pending_account_id";
+/// When the password of the pending login was right (microseconds since the epoch).
+const PENDING_AT_KEY: &str = "pending_at";
+/// How long the second step of a login may wait for its code.
+const PENDING_SECONDS: i64 = 300;
 
 pub struct Visitor {
     pub session: Session,
     pub lang: Lang,
     pub account: Option<Account>,
+    /// The account must enroll a second factor before any staff page or action
+    /// (`WebConfig::require_second_factor` and a role that signs, approves, awards or pays).
+    pub must_enroll: bool,
     /// The path and query asked for, to come back after login or a language switch.
     pub here: String,
 }
@@ -53,7 +67,7 @@ impl FromRequestParts<AppState> for Visitor {
             .unwrap_or_else(|| "/".to_owned());
         Visitor::load(
             session,
-            &state.store,
+            state,
             crate::i18n::lang_from_headers(&parts.headers),
             here,
         )
@@ -62,30 +76,65 @@ impl FromRequestParts<AppState> for Visitor {
 }
 
 impl Visitor {
-    /// The visitor of a session: its account, if it is logged in and still active.
+    /// The visitor of a session: its account, if it is logged in, still active, and the
+    /// session within its limits (idle and absolute, `WebConfig`) and not ended by a password
+    /// change, a reset or a deactivation. A session past any of them is emptied.
     pub async fn load(
         session: Session,
-        store: &vereda_store::Store,
+        state: &AppState,
         lang: Lang,
         here: String,
     ) -> Result<Visitor, AppError> {
         let account = match session.get::<i32>(ACCOUNT_KEY).await? {
-            Some(id) => store.account(id).await?.filter(|a| a.active),
+            Some(id) => {
+                let now = jiff::Timestamp::now();
+                let account = state.store.account(id).await?.filter(|a| a.active);
+                let login_at = instant(session.get::<i64>(LOGIN_AT_KEY).await?);
+                let seen_at = instant(session.get::<i64>(SEEN_AT_KEY).await?);
+                let live = match (&account, login_at, seen_at) {
+                    (Some(account), Some(login_at), Some(seen_at)) => {
+                        within(seen_at, now, state.config.idle_limit())
+                            && within(login_at, now, state.config.absolute_limit())
+                            && account.sessions_valid_after.is_none_or(|after| login_at >= after)
+                    }
+                    _ => false,
+                };
+                if live {
+                    session.insert(SEEN_AT_KEY, now.as_microsecond()).await?;
+                    account
+                } else {
+                    tracing::info!(
+                        account = id,
+                        "session ended (limit, password change or deactivation)"
+                    );
+                    session.flush().await?;
+                    None
+                }
+            }
             None => None,
         };
+        let must_enroll = account.as_ref().is_some_and(|a| {
+            state.config.require_second_factor && a.role.requires_second_factor() && !a.second_factor
+        });
         Ok(Visitor {
             session,
             lang,
             account,
+            must_enroll,
             here,
         })
     }
 
-    /// The account, if it may do `permission`: otherwise a redirect to login (not logged in)
-    /// or 403 (logged in without the role).
+    /// The account, if it may do `permission`: otherwise a redirect to login (not logged in),
+    /// to the second factor's enrollment (its role requires one it has not enrolled) or 403
+    /// (logged in without the role).
     pub fn require(&self, permission: Permission) -> Result<&Account, AppError> {
         match &self.account {
             None => Err(AppError::new(ErrorCode::LoginRequired)),
+            Some(_) if self.must_enroll => Err(AppError::said(
+                ErrorCode::Forbidden,
+                crate::i18n::Message::new(SECOND_FACTOR_REQUIRED),
+            )),
             Some(account) if account.role.can(permission) => Ok(account),
             Some(_) => Err(AppError::new(ErrorCode::Forbidden)),
         }
@@ -104,7 +153,48 @@ impl Visitor {
     }
 
     pub fn can(&self, permission: Permission) -> bool {
-        self.account.as_ref().is_some_and(|a| a.role.can(permission))
+        !self.must_enroll && self.account.as_ref().is_some_and(|a| a.role.can(permission))
+    }
+
+    /// The logged-in account, whatever its role and second factor (its own account pages).
+    pub fn logged_in(&self) -> Result<&Account, AppError> {
+        self.account
+            .as_ref()
+            .ok_or_else(|| AppError::new(ErrorCode::LoginRequired))
+    }
+
+    /// Marks this session as logged in at `at`, so that a password change made from it
+    /// (which ends the sessions logged in before `at`) keeps it.
+    pub async fn renew_login(&self, at: jiff::Timestamp) -> Result<(), AppError> {
+        self.session.insert(LOGIN_AT_KEY, at.as_microsecond()).await?;
+        Ok(())
+    }
+
+    /// The first step of a login whose account has a second factor: the password was right,
+    /// the code is awaited. Not logged in yet.
+    pub async fn await_second_factor(&self, account: &Account) -> Result<(), AppError> {
+        self.session.cycle_id().await?;
+        self.session.insert(PENDING_KEY, account.id).await?;
+        self.session
+            .insert(PENDING_AT_KEY, jiff::Timestamp::now().as_microsecond())
+            .await?;
+        Ok(())
+    }
+
+    /// The account whose code is awaited, if its password was right a short while ago.
+    pub async fn pending_second_factor(&self) -> Result<Option<i32>, AppError> {
+        let Some(id) = self.session.get::<i32>(PENDING_KEY).await? else {
+            return Ok(None);
+        };
+        let since = instant(self.session.get::<i64>(PENDING_AT_KEY).await?);
+        let fresh = since.is_some_and(|at| {
+            within(
+                at,
+                jiff::Timestamp::now(),
+                std::time::Duration::from_secs(PENDING_SECONDS.unsigned_abs()),
+            )
+        });
+        Ok(fresh.then_some(id))
     }
 
     /// The session's anti-forgery token, created on first use.
@@ -131,7 +221,12 @@ impl Visitor {
     /// Logs the account in on a fresh session id (no fixation), keeping the CSRF token.
     pub async fn log_in(&self, account: &Account) -> Result<(), AppError> {
         self.session.cycle_id().await?;
+        self.session.remove::<i32>(PENDING_KEY).await?;
+        self.session.remove::<i64>(PENDING_AT_KEY).await?;
+        let now = jiff::Timestamp::now().as_microsecond();
         self.session.insert(ACCOUNT_KEY, account.id).await?;
+        self.session.insert(LOGIN_AT_KEY, now).await?;
+        self.session.insert(SEEN_AT_KEY, now).await?;
         Ok(())
     }
 
@@ -139,6 +234,19 @@ impl Visitor {
         self.session.flush().await?;
         Ok(())
     }
+}
+
+/// The code of the refusal that sends an account to the second factor's enrollment.
+pub const SECOND_FACTOR_REQUIRED: &str = "second_factor-required";
+
+fn instant(microseconds: Option<i64>) -> Option<jiff::Timestamp> {
+    microseconds.and_then(|m| jiff::Timestamp::from_microsecond(m).ok())
+}
+
+/// Whether `now` is no later than `limit` after `since`.
+fn within(since: jiff::Timestamp, now: jiff::Timestamp, limit: std::time::Duration) -> bool {
+    let limit = jiff::SignedDuration::try_from(limit).unwrap_or(jiff::SignedDuration::MAX);
+    now.duration_since(since) <= limit
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -228,6 +228,7 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| path.clone());
     let wants_json = path.starts_with("/api/") || path == "/healthz";
+    let is_get = request.method() == axum::http::Method::GET;
     let lang = crate::i18n::lang_from_headers(request.headers());
     let response = next.run(request).await;
 
@@ -245,6 +246,25 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
     };
     if error.code == ErrorCode::LoginRequired && !wants_json {
         return Redirect::to(&format!("/ingreso?next={}", urlencode(&path_and_query))).into_response();
+    }
+    if !wants_json
+        && error
+            .message
+            .as_ref()
+            .is_some_and(|m| m.code() == crate::auth::SECOND_FACTOR_REQUIRED)
+    {
+        // Back to the page asked for after the enrollment; a form's address is no page.
+        let back = if is_get {
+            path_and_query.as_str()
+        } else {
+            "/personal"
+        };
+        return Redirect::to(&format!(
+            "{}?next={}",
+            crate::pages::account::SECOND_FACTOR_PATH,
+            urlencode(back)
+        ))
+        .into_response();
     }
     let title = lang.t(&format!("error-{}", error.code.name()));
     let message = match (&error.message, &error.detail, error.code) {
@@ -276,7 +296,7 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
     } else {
         // The page keeps the visitor's header (account, logout) when the session allows.
         let visitor = match session {
-            Some(session) => crate::auth::Visitor::load(session, &state.store, lang, path_and_query)
+            Some(session) => crate::auth::Visitor::load(session, &state, lang, path_and_query)
                 .await
                 .ok(),
             None => None,

@@ -30,8 +30,13 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use vereda_store::Store;
 
-/// How long a session lives without activity.
+/// How long a session lives without activity, unless configured ([`WebConfig::idle_limit`]).
 pub const SESSION_HOURS: i64 = 8;
+/// How long a session lives after its login whatever its activity, unless configured
+/// ([`WebConfig::absolute_limit`]).
+pub const SESSION_ABSOLUTE_HOURS: i64 = 12;
+/// How long a password-reset link works, unless configured ([`WebConfig::reset_link_lifetime`]).
+pub const RESET_LINK_HOURS: i64 = 24;
 /// The largest upload (an IPM spreadsheet, later household registries).
 pub const UPLOAD_LIMIT_BYTES: usize = 64 * 1024 * 1024;
 
@@ -61,12 +66,38 @@ pub struct WebConfig {
     pub smtp: Option<letters::Smtp>,
     /// A fixed "today" for the deadlines of the verification (tests); else today in Colombia.
     pub today: Option<jiff::civil::Date>,
+    /// A session ends after this long without a request; else [`SESSION_HOURS`].
+    pub idle_limit: Option<Duration>,
+    /// A session ends this long after its login, whatever its activity; else
+    /// [`SESSION_ABSOLUTE_HOURS`].
+    pub absolute_limit: Option<Duration>,
+    /// A password-reset link works this long; else [`RESET_LINK_HOURS`].
+    pub reset_link_lifetime: Option<Duration>,
+    /// Accounts of the roles that sign, approve, award or pay must enroll a second factor
+    /// (TOTP) before any staff page or action. Off here (tests, demo); `vereda serve` turns it
+    /// on unless configured otherwise.
+    pub require_second_factor: bool,
 }
 
 impl WebConfig {
     /// The date deadlines are measured against.
     pub fn today(&self) -> jiff::civil::Date {
         self.today.unwrap_or_else(pages::today_in_colombia)
+    }
+
+    pub fn idle_limit(&self) -> Duration {
+        self.idle_limit
+            .unwrap_or(Duration::from_secs(SESSION_HOURS.unsigned_abs() * 3600))
+    }
+
+    pub fn absolute_limit(&self) -> Duration {
+        self.absolute_limit
+            .unwrap_or(Duration::from_secs(SESSION_ABSOLUTE_HOURS.unsigned_abs() * 3600))
+    }
+
+    pub fn reset_link_lifetime(&self) -> Duration {
+        self.reset_link_lifetime
+            .unwrap_or(Duration::from_secs(RESET_LINK_HOURS.unsigned_abs() * 3600))
     }
 }
 
@@ -77,7 +108,9 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .with_secure(config.secure_cookies)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(time::Duration::hours(SESSION_HOURS)));
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(config.idle_limit()).unwrap_or(time::Duration::hours(SESSION_HOURS)),
+        ));
     let uploads = screening::Uploads::for_store(&store);
     let outbox = letters::Outbox::configured(&config, &uploads);
     let state = AppState {
@@ -138,6 +171,8 @@ async fn staff_pages_are_not_stored(
 ) -> axum::response::Response {
     let path = request.uri().path();
     let staff = path.starts_with("/personal")
+        || path.starts_with("/restablecer")
+        || path.starts_with("/ingreso/codigo")
         || (path.starts_with("/api/v1") && !path.starts_with("/api/v1/open-data"));
     let mut response = next.run(request).await;
     if staff && !response.headers().contains_key(header::CACHE_CONTROL) {

@@ -22,8 +22,10 @@ fn backend(error: vereda_store::StoreError) -> Error {
 }
 
 fn expiry(record: &Record) -> Result<jiff::Timestamp> {
-    jiff::Timestamp::from_second(record.expiry_date.unix_timestamp())
-        .map_err(|e| Error::Encode(e.to_string()))
+    // To the microsecond: idle limits of seconds (tests) are not rounded away.
+    let microseconds = i64::try_from(record.expiry_date.unix_timestamp_nanos() / 1000)
+        .map_err(|e| Error::Encode(e.to_string()))?;
+    jiff::Timestamp::from_microsecond(microseconds).map_err(|e| Error::Encode(e.to_string()))
 }
 
 #[async_trait]

@@ -18,6 +18,15 @@ pub struct Model {
     pub active: bool,
     pub territorial_office_id: Option<i32>,
     pub created_at: DbTimestamp,
+    /// Sessions logged in before this instant no longer count (password change, reset,
+    /// deactivation).
+    pub sessions_valid_after: Option<DbTimestamp>,
+    /// The second factor's secret (base32), once enrolled. Never in the audit log.
+    #[serde(skip)]
+    pub totp_secret: Option<String>,
+    /// The last TOTP step accepted: a code is not accepted twice.
+    #[serde(skip)]
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

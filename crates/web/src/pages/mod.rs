@@ -1,6 +1,7 @@
 //! Server-rendered pages. Each page is an askama template that extends `base.html` and
 //! carries a [`Chrome`]: the visitor's language, account and the header's links.
 
+pub mod account;
 mod admin;
 mod call_results;
 mod calls;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .merge(public::routes())
         .merge(staff::routes())
         .merge(admin::routes())
+        .merge(account::routes())
         .merge(screening::routes())
         .merge(evaluation::routes())
         .merge(formulation::routes())

@@ -221,15 +221,23 @@ async fn login(
             ),
             chrome: Chrome::new(&visitor).await?,
         };
-        let mut response = (StatusCode::TOO_MANY_REQUESTS, render(&page)?).into_response();
-        if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, value);
-        }
-        return Ok(response);
+        return Ok(super::account::retry_after(
+            (StatusCode::TOO_MANY_REQUESTS, render(&page)?).into_response(),
+            seconds,
+        ));
     }
     match state.store.authenticate(&form.email, &form.password).await? {
+        // The password was right; the login ends with the second factor's code.
+        Ok(account) if account.second_factor => {
+            visitor.await_second_factor(&account).await?;
+            let next = safe_next(form.next.as_deref());
+            Ok(Redirect::to(&format!(
+                "{}?next={}",
+                super::account::LOGIN_CODE_PATH,
+                crate::error::urlencode(&next)
+            ))
+            .into_response())
+        }
         Ok(account) => {
             state.store.record_login_success(&form.email, address).await?;
             visitor.log_in(&account).await?;

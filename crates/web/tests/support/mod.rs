@@ -67,6 +67,16 @@ impl Client {
         (client, log)
     }
 
+    /// The cookies this client holds: another browser's session, to come back to with
+    /// [`Client::use_cookies`].
+    pub fn cookies(&self) -> Vec<(String, String)> {
+        self.cookies.clone()
+    }
+
+    pub fn use_cookies(&mut self, cookies: Vec<(String, String)>) {
+        self.cookies = cookies;
+    }
+
     /// Drops the session cookie, as a closed browser would.
     pub fn forget_session(&mut self) {
         self.cookies.clear();
