@@ -9,6 +9,28 @@ text_enum! {
         Create = "create",
         Update = "update",
         Delete = "delete",
+        LoginSucceeded = "login_succeeded",
+        LoginFailed = "login_failed",
+        LoginThrottled = "login_throttled",
+        Logout = "logout",
+        PasswordChanged = "password_changed",
+        /// A data subject's request answered (Ley 1581 de 2012): what was held was read and
+        /// handed over.
+        SubjectAccess = "subject_access",
+    }
+}
+
+impl AuditAction {
+    /// Whether the entry records an authentication event rather than a change of a row.
+    pub fn is_authentication(self) -> bool {
+        matches!(
+            self,
+            AuditAction::LoginSucceeded
+                | AuditAction::LoginFailed
+                | AuditAction::LoginThrottled
+                | AuditAction::Logout
+                | AuditAction::PasswordChanged
+        )
     }
 }
 

@@ -1418,3 +1418,14 @@ upload-error-unreadable = The file sent could not be read whole; send it again.
 ## Accounts the administrator changes
 users-save_account = Save
 accounts-error-own_account = Nobody changes the role or the standing of their own account: ask another administrator.
+
+## Audit chain, authentication events, privacy by role
+audit-chain-intact = The audit log's chain is intact: { $count ->
+    [one] one entry
+   *[other] { $count } entries
+}; the last is { $id }, with hash { $hash }.
+audit-chain-empty = The audit log is empty.
+audit-chain-changed = Audit log entry { $id } was changed: its data do not match its hash.
+audit-chain-inserted = Audit log entry { $id } was inserted: the application did not write it (the next entry links to the one before it).
+audit-chain-removed = Entries were removed before audit log entry { $id } (or entry { $previous } was rewritten): entry { $id } does not link to entry { $previous }.
+audit-chain-removed_first = Entries were removed before audit log entry { $id }: the first one left does not link to the start of the chain.

@@ -1418,3 +1418,14 @@ upload-error-unreadable = El archivo enviado no se pudo leer completo; envíelo 
 ## Accounts the administrator changes
 users-save_account = Guardar
 accounts-error-own_account = Nadie cambia el rol ni el estado de su propia cuenta: pídalo a otro administrador.
+
+## Audit chain, authentication events, privacy by role
+audit-chain-intact = La cadena del registro de auditoría está íntegra: { $count ->
+    [one] una entrada
+   *[other] { $count } entradas
+}; la última es la { $id }, con hash { $hash }.
+audit-chain-empty = El registro de auditoría está vacío.
+audit-chain-changed = La entrada { $id } del registro de auditoría fue modificada: sus datos no corresponden a su hash.
+audit-chain-inserted = La entrada { $id } del registro de auditoría fue insertada: la aplicación no la escribió (la siguiente enlaza con la anterior a ella).
+audit-chain-removed = Antes de la entrada { $id } del registro de auditoría se eliminaron entradas (o la entrada { $previous } fue reescrita): la entrada { $id } no enlaza con la { $previous }.
+audit-chain-removed_first = Antes de la entrada { $id } del registro de auditoría se eliminaron entradas: la primera que queda no enlaza con el inicio de la cadena.

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
 use vereda_domain::household::{DocumentType, EthnicGroup, LandTenure, Sex, SisbenArea, normalize_document};
@@ -110,7 +110,7 @@ fn plausible_email(address: &str) -> bool {
 
 /// Stores one parcel of a household, audited.
 pub(crate) async fn insert_parcel(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     household_id: i32,
     land: &NewParcel,

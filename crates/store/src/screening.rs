@@ -984,7 +984,7 @@ fn changed(
 /// Writes one batch of results: households, heads and results, each as a few multi-row
 /// statements, then their audit entries.
 async fn store_batch(
-    txn: &impl ConnectionTrait,
+    txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     run: &ScreeningRun,
     batch: &[NewScreeningResult],
