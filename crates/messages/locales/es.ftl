@@ -1423,7 +1423,7 @@ accounts-error-own_account = Nadie cambia el rol ni el estado de su propia cuent
 audit-chain-intact = La cadena del registro de auditoría está íntegra: { $count ->
     [one] una entrada
    *[other] { $count } entradas
-}; la última es la { $id }, con hash { $hash }.
+   }; la última es la { $id }, con hash { $hash }.
 audit-chain-empty = El registro de auditoría está vacío.
 audit-chain-changed = La entrada { $id } del registro de auditoría fue modificada: sus datos no corresponden a su hash.
 audit-chain-inserted = La entrada { $id } del registro de auditoría fue insertada: la aplicación no la escribió (la siguiente enlaza con la anterior a ella).
