@@ -1420,10 +1420,7 @@ users-save_account = Guardar
 accounts-error-own_account = Nadie cambia el rol ni el estado de su propia cuenta: pídalo a otro administrador.
 
 ## Audit chain, authentication events, privacy by role
-audit-chain-intact = La cadena del registro de auditoría está íntegra: { $count ->
-    [one] una entrada
-   *[other] { $count } entradas
-   }; la última es la { $id }, con hash { $hash }.
+audit-chain-intact = La cadena del registro de auditoría está íntegra. Entradas: { $count }; la última es la { $id }, con hash { $hash }.
 audit-chain-empty = El registro de auditoría está vacío.
 audit-chain-changed = La entrada { $id } del registro de auditoría fue modificada: sus datos no corresponden a su hash.
 audit-chain-inserted = La entrada { $id } del registro de auditoría fue insertada: la aplicación no la escribió (la siguiente enlaza con la anterior a ella).
