@@ -1426,3 +1426,5 @@ audit-chain-changed = Audit log entry { $id } was changed: its data do not match
 audit-chain-inserted = Audit log entry { $id } was inserted: the application did not write it (the next entry links to the one before it).
 audit-chain-removed = Entries were removed before audit log entry { $id } (or entry { $previous } was rewritten): entry { $id } does not link to entry { $previous }.
 audit-chain-removed_first = Entries were removed before audit log entry { $id }: the first one left does not link to the start of the chain.
+audit-chain-head_changed = Audit log entry { $id } no longer has the hash that was written down: the chain was rewritten from it or earlier.
+audit-chain-head_missing = Audit log entry { $id }, whose hash was written down, no longer exists: entries were removed from the end of the log.

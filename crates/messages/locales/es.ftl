@@ -1426,3 +1426,5 @@ audit-chain-changed = La entrada { $id } del registro de auditoría fue modifica
 audit-chain-inserted = La entrada { $id } del registro de auditoría fue insertada: la aplicación no la escribió (la siguiente enlaza con la anterior a ella).
 audit-chain-removed = Antes de la entrada { $id } del registro de auditoría se eliminaron entradas (o la entrada { $previous } fue reescrita): la entrada { $id } no enlaza con la { $previous }.
 audit-chain-removed_first = Antes de la entrada { $id } del registro de auditoría se eliminaron entradas: la primera que queda no enlaza con el inicio de la cadena.
+audit-chain-head_changed = La entrada { $id } del registro de auditoría ya no tiene el hash que se anotó: la cadena se reescribió desde ella o antes.
+audit-chain-head_missing = La entrada { $id } del registro de auditoría, cuyo hash se anotó, ya no existe: se eliminaron entradas del final del registro.

@@ -548,6 +548,16 @@ impl Store {
         })
     }
 
+    /// The hash an entry carries now (none when there is no entry with that id).
+    pub async fn audit_entry_hash(&self, id: i64) -> StoreResult<Option<String>> {
+        Ok(audit_entry::Entity::find_by_id(id)
+            .select_only()
+            .column(audit_entry::Column::Hash)
+            .into_tuple::<String>()
+            .one(&self.db)
+            .await?)
+    }
+
     async fn chain_page(&self, after_id: Option<i64>) -> StoreResult<Vec<audit_entry::Model>> {
         let mut select = audit_entry::Entity::find().order_by_asc(audit_entry::Column::Id);
         if let Some(id) = after_id {
