@@ -1034,6 +1034,16 @@ storage_suite! {
         assert_eq!(entry.entity_id, "Nadie@X.co");
         assert_eq!(entry.after_text("email"), Some("Nadie@X.co"));
         assert_eq!(entry.after_text("address"), Some("203.0.113.9"));
+
+        // A created account is audited without its password's hash.
+        let created = store.create_account(&admin(), account("nueva@agencia.gov.co", Role::Auditor)).await.expect("create");
+        let entries = store
+            .audit_entries(&AuditQuery { entity: Some("users".into()), entity_id: Some(created.id.to_string()), ..Default::default() })
+            .await
+            .expect("audit");
+        assert_eq!(entries[0].action, AuditAction::Create);
+        assert_eq!(entries[0].after_text("email"), Some("nueva@agencia.gov.co"));
+        assert!(entries[0].after.as_ref().is_some_and(|a| a.get("password_hash").is_none()), "{:?}", entries[0].after);
     }
 
     async fn households_store_members_and_parcels_atomically(store: &Store) {
