@@ -476,6 +476,89 @@ impl AuditEntry {
     }
 }
 
+impl AuditEntry {
+    /// The entry as an account without `ViewFullDocuments` sees it: a household's personal
+    /// values masked by `vereda_domain::privacy` wherever they sit in the values before and
+    /// after. Entries about accounts (`users`) hold staff data and stay whole, but a password's
+    /// hash (older entries of created accounts) is never shown to anyone.
+    pub fn masked(mut self, sees_personal_data: bool) -> AuditEntry {
+        for values in [&mut self.before, &mut self.after].into_iter().flatten() {
+            if let serde_json::Value::Object(map) = values {
+                map.remove("password_hash");
+            }
+            if !sees_personal_data && self.entity != "users" {
+                mask_personal_json(values);
+            }
+        }
+        self
+    }
+}
+
+/// Masks a household's personal values in JSON by their keys (`PersonalField::of_key`),
+/// including JSON kept as text inside it (a screening result's facts) and the values quoted by
+/// row errors (`errors`, `row_errors`: each error's `value`).
+pub fn mask_personal_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    use vereda_domain::privacy::{HIDDEN, PersonalField};
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if let Some(field) = PersonalField::of_key(key) {
+                    match item {
+                        Value::Null => {}
+                        Value::String(text) => *text = field.mask(text),
+                        Value::Number(n) => *item = Value::String(field.mask(&n.to_string())),
+                        other => *other = Value::String(HIDDEN.to_owned()),
+                    }
+                } else if key == "errors" || key == "row_errors" {
+                    mask_row_errors(item);
+                } else {
+                    mask_personal_json(item);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_personal_json),
+        Value::String(text) if text.starts_with(['{', '[']) => {
+            if let Ok(mut inner) = serde_json::from_str::<Value>(text) {
+                mask_personal_json(&mut inner);
+                *text = inner.to_string();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Row errors quote the input's cells: the value goes, and so does any quotation of it in the
+/// error's text.
+fn mask_row_errors(errors: &mut serde_json::Value) {
+    use serde_json::Value;
+    use vereda_domain::privacy::HIDDEN;
+    match errors {
+        Value::String(text) if text.starts_with('[') => {
+            if let Ok(mut inner) = serde_json::from_str::<Value>(text) {
+                mask_row_errors(&mut inner);
+                *text = inner.to_string();
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                if let Value::Object(error) = item {
+                    let quoted = error.get("value").and_then(Value::as_str).map(str::to_owned);
+                    if let Some(quoted) = quoted.filter(|q| !q.is_empty()) {
+                        for text in error.values_mut() {
+                            if let Value::String(text) = text {
+                                *text = text.replace(quoted.as_str(), HIDDEN);
+                            }
+                        }
+                    }
+                    mask_personal_json(item);
+                }
+            }
+        }
+        other => mask_personal_json(other),
+    }
+}
+
 /// Which entries to read.
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {

@@ -483,8 +483,10 @@ async fn audit(
         limit: filter.limit.unwrap_or(100),
     };
     let rows = state.store.audit_entries(&query).await?;
+    let sees = visitor.can(Permission::ViewFullDocuments);
     Ok(Json(
         rows.into_iter()
+            .map(|e| e.masked(sees))
             .map(|e| AuditEntry {
                 action: e.action.to_string(),
                 id: e.id,
