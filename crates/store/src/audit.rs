@@ -680,7 +680,7 @@ impl Store {
     }
 }
 
-fn entry_from_row(row: audit_entry::Model) -> StoreResult<AuditEntry> {
+pub(crate) fn entry_from_row(row: audit_entry::Model) -> StoreResult<AuditEntry> {
     let parse = |text: Option<String>| -> StoreResult<Option<serde_json::Value>> {
         text.map(|t| {
             serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("audit entry {}: {e}", row.id)))

@@ -91,12 +91,12 @@ pub struct HouseholdSummary {
 }
 
 /// Trimmed text, `None` when blank.
-fn nonempty(text: Option<&str>) -> Option<String> {
+pub(crate) fn nonempty(text: Option<&str>) -> Option<String> {
     text.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
 /// One `@` with text on both sides, a dot in the domain, no spaces or angle brackets.
-fn plausible_email(address: &str) -> bool {
+pub(crate) fn plausible_email(address: &str) -> bool {
     match address.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()

@@ -21,6 +21,7 @@ pub mod programs;
 pub mod projects;
 pub mod screening;
 pub mod sessions;
+pub mod subjects;
 pub mod targeting;
 pub mod territory;
 #[cfg(feature = "test-support")]

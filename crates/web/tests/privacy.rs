@@ -229,3 +229,109 @@ async fn reject_a_screening(store: &vereda_store::Store) {
         .await
         .expect("rejected");
 }
+
+#[tokio::test]
+async fn an_administrator_answers_a_data_subject_and_rectifies_the_contact_audited() {
+    use vereda_domain::audit::AuditAction;
+    let mut client = Client::with_demo().await;
+    let store = client.db.store.clone();
+    client.log_in_as(Role::Auditor).await;
+    let csrf = client.csrf().await;
+    let refused = client
+        .post_form(
+            "/personal/administracion/titulares",
+            &[("csrf_token", &csrf), ("documento", "1117234561")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    client.forget_session();
+    client.log_in_as(Role::Admin).await;
+    assert_eq!(
+        client.get("/personal/administracion/titulares").await.status,
+        StatusCode::OK
+    );
+    let csrf = client.csrf().await;
+    let download = client
+        .post_form(
+            "/personal/administracion/titulares",
+            &[
+                ("csrf_token", &csrf),
+                ("documento", "1.117.234.561"),
+                ("formato", "json"),
+            ],
+        )
+        .await;
+    assert_eq!(download.status, StatusCode::OK);
+    let record = download.json();
+    assert_eq!(record["document"], "1117234561");
+    let households = record["households"].as_array().expect("households");
+    assert_eq!(households.len(), 1);
+    let household = &households[0]["household"];
+    assert_eq!(household["email"], "familia.cuellar@example.org");
+    assert_eq!(households[0]["persons"].as_array().map(Vec::len), Some(2));
+    assert!(
+        record["audit_entries"].as_array().is_some_and(|e| !e.is_empty()),
+        "the entries that created its records"
+    );
+    let id = household["id"].as_i64().expect("id").to_string();
+
+    let page = client
+        .post_form(
+            "/personal/administracion/titulares",
+            &[("csrf_token", &csrf), ("documento", "1117234561")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("name=\"household\" value=\"{id}\"")));
+
+    let bad = client
+        .post_form(
+            "/personal/administracion/titulares/rectificacion",
+            &[
+                ("csrf_token", &csrf),
+                ("household", &id),
+                ("email", "no es correo"),
+                ("address", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let done = client
+        .post_form(
+            "/personal/administracion/titulares/rectificacion",
+            &[
+                ("csrf_token", &csrf),
+                ("household", &id),
+                ("email", "maria.cuellar@example.org"),
+                ("address", "Vereda Nueva, Florencia"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let household = store
+        .household(id.parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("household");
+    assert_eq!(household.email.as_deref(), Some("maria.cuellar@example.org"));
+
+    let admin_entries = store
+        .audit_entries(&vereda_store::audit::AuditQuery::default())
+        .await
+        .expect("audit");
+    assert!(
+        admin_entries
+            .iter()
+            .any(|e| e.action == AuditAction::SubjectAccess && e.entity == "data_subjects")
+    );
+    let update = admin_entries
+        .iter()
+        .find(|e| e.entity == "households" && e.entity_id == id && e.action == AuditAction::Update)
+        .expect("the rectification is audited");
+    assert_eq!(update.after_text("email"), Some("maria.cuellar@example.org"));
+    assert_eq!(
+        update.before.as_ref().and_then(|b| b["email"].as_str()),
+        Some("familia.cuellar@example.org")
+    );
+}

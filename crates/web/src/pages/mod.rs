@@ -14,6 +14,7 @@ mod projects;
 mod public;
 mod screening;
 mod staff;
+mod subjects;
 mod verification;
 
 pub use monitoring::today_in_colombia;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .merge(public::routes())
         .merge(staff::routes())
         .merge(admin::routes())
+        .merge(subjects::routes())
         .merge(screening::routes())
         .merge(evaluation::routes())
         .merge(formulation::routes())
