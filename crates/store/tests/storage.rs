@@ -1,6 +1,8 @@
 //! The storage suite: every test runs on SQLite, and on PostgreSQL when
 //! `VEREDA_TEST_POSTGRES_URL` is set. Each test gets a database of its own.
 
+use std::collections::BTreeSet;
+
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sea_orm::ConnectionTrait;
@@ -1044,6 +1046,37 @@ storage_suite! {
         assert_eq!(entries[0].action, AuditAction::Create);
         assert_eq!(entries[0].after_text("email"), Some("nueva@agencia.gov.co"));
         assert!(entries[0].after.as_ref().is_some_and(|a| a.get("password_hash").is_none()), "{:?}", entries[0].after);
+    }
+
+    async fn a_data_subject_gets_everything_held_and_a_rectification_is_audited(store: &Store) {
+        let stored = store.create_household(&admin(), household("H-1", "001.234.567")).await.expect("create");
+        store.create_household(&admin(), household("H-2", "7654321")).await.expect("another");
+        let record = store.subject_record(&admin(), "1.234.567").await.expect("record");
+        assert_eq!(record.document, "1234567");
+        assert_eq!(record.households.len(), 1);
+        assert_eq!(record.households[0].household["id"], stored.id);
+        assert_eq!(record.households[0].persons.len(), 1);
+        assert_eq!(record.households[0].parcels.len(), 1);
+        let entities: BTreeSet<&str> = record.audit_entries.iter().map(|e| e.entity.as_str()).collect();
+        assert!(entities.contains("households") && entities.contains("persons") && entities.contains("parcels"), "{entities:?}");
+        assert!(record.audit_entries.iter().all(|e| e.entity_id != "H-2"));
+        let error = store.subject_record(&admin(), " - ").await.expect_err("no document");
+        assert!(matches!(&error, StoreError::Invalid(m) if m.code() == "subject-error-document"), "{error}");
+
+        store
+            .rectify_household_contact(&admin(), stored.id, Some("ana@example.org"), Some(" Vereda Nueva "))
+            .await
+            .expect("rectified");
+        let error = store
+            .rectify_household_contact(&admin(), stored.id, Some("no es correo"), None)
+            .await
+            .expect_err("a bad e-mail");
+        assert!(matches!(&error, StoreError::Invalid(m) if m.code() == "household-error-email"), "{error}");
+        let entries = store.audit_entries(&AuditQuery::default()).await.expect("audit");
+        assert_eq!(entries[0].entity, "households");
+        assert_eq!(entries[0].after_text("correspondence_address"), Some("Vereda Nueva"));
+        assert!(entries.iter().any(|e| e.action == AuditAction::SubjectAccess && e.entity_id == "••••567"));
+        assert_eq!(store.verify_audit_chain().await.expect("verify").first_break, None);
     }
 
     async fn households_store_members_and_parcels_atomically(store: &Store) {
