@@ -72,6 +72,22 @@ enum Command {
     /// Colombia's public holidays and deadlines in business days (días hábiles).
     #[command(subcommand)]
     Calendar(calendar::CalendarCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Walk the audit log's hash chain and name the first entry changed, removed or inserted
+    /// (exit code 1). Writes the chain's head to the log.
+    Verify {
+        /// A head written to the log earlier, as ID:HASH (repeatable): the entry must still
+        /// carry that hash, which finds a chain rebuilt from that entry on, or entries removed
+        /// from its end.
+        #[arg(long = "head", value_name = "ID:HASH")]
+        heads: Vec<String>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -315,6 +331,7 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
         | Command::DemoData(DemoCommand::Households(_)) => {
             bail!("this command runs without the database")
         }
+        Command::Audit(AuditCommand::Verify { heads }) => verify_audit(&settings, &heads).await,
         Command::DemoData(DemoCommand::Seed) => {
             let store = open(&settings).await?;
             report_demo(&vereda_store::demo::seed(&store).await?);
@@ -457,6 +474,51 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// `vereda audit verify`: walks the chain, checks the heads given, says what it found in the
+/// catalogue's words and fails on a break.
+async fn verify_audit(settings: &Settings, heads: &[String]) -> Result<()> {
+    use vereda_messages::{Lang, Message};
+    let mut known = Vec::new();
+    for head in heads {
+        let Some((id, hash)) = head.split_once(':') else {
+            bail!("--head {head:?}: expected ID:HASH, as the log writes it");
+        };
+        let id: i64 = id
+            .trim()
+            .parse()
+            .with_context(|| format!("--head {head:?}: the id is not a number"))?;
+        known.push((id, hash.trim().to_lowercase()));
+    }
+    let store = open(settings).await?;
+    let report = store.verify_audit_chain().await?;
+    if let Some(head) = &report.head {
+        tracing::info!(id = head.id, hash = %head.hash, "audit chain head");
+    }
+    let lang = Lang::Es;
+    if report.first_break.is_some() {
+        bail!("{}", lang.say(&report.message()));
+    }
+    for (id, hash) in &known {
+        match store.audit_entry_hash(*id).await? {
+            Some(stored) if &stored == hash => {}
+            Some(_) => bail!(
+                "{}",
+                lang.say(&Message::new("audit-chain-head_changed").with("id", id.to_string()))
+            ),
+            None => bail!(
+                "{}",
+                lang.say(&Message::new("audit-chain-head_missing").with("id", id.to_string()))
+            ),
+        }
+    }
+    println!("{}", lang.say(&report.message()));
+    // The head as `--head` takes it, to be written down.
+    if let Some(head) = &report.head {
+        println!("{}:{}", head.id, head.hash);
+    }
+    Ok(())
 }
 
 /// Deactivates or reactivates the account with this e-mail.

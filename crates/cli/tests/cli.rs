@@ -549,3 +549,66 @@ fn calendar_computes_a_deadline_in_business_days() {
         "{stderr}"
     );
 }
+
+#[test]
+fn audit_verify_walks_the_chain_and_checks_heads_written_down() {
+    let dir = tempfile::tempdir().expect("dir");
+    let created = vereda(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--email",
+            "ana@agencia.gov.co",
+            "--role",
+            "auditor",
+            "--password-stdin",
+        ],
+        Some("una clave larga\n"),
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let verified = vereda(dir.path(), &["audit", "verify"], None);
+    assert!(verified.status.success(), "{}", text(&verified.stderr));
+    let stdout = text(&verified.stdout);
+    // The last line is the head as `--head` takes it.
+    let written_down = stdout.lines().last().expect("a head").to_owned();
+    let (id, hash) = written_down.split_once(':').expect("ID:HASH");
+    assert_eq!(hash.len(), 64, "{written_down}");
+
+    let more = vereda(
+        dir.path(),
+        &[
+            "user",
+            "role",
+            "--email",
+            "ana@agencia.gov.co",
+            "--role",
+            "oversight",
+        ],
+        None,
+    );
+    assert!(more.status.success(), "{}", text(&more.stderr));
+    let later = vereda(dir.path(), &["audit", "verify", "--head", &written_down], None);
+    assert!(later.status.success(), "{}", text(&later.stderr));
+    assert_ne!(
+        text(&later.stdout).lines().last(),
+        Some(written_down.as_str()),
+        "the head moved on"
+    );
+
+    let wrong = vereda(
+        dir.path(),
+        &["audit", "verify", "--head", &format!("{id}:{}", "0".repeat(64))],
+        None,
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(text(&wrong.stderr).starts_with("error: "));
+    let missing = vereda(
+        dir.path(),
+        &["audit", "verify", "--head", &format!("999999:{hash}")],
+        None,
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    let malformed = vereda(dir.path(), &["audit", "verify", "--head", "nada"], None);
+    assert_eq!(malformed.status.code(), Some(1));
+}

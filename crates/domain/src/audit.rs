@@ -9,6 +9,10 @@ text_enum! {
         Create = "create",
         Update = "update",
         Delete = "delete",
+        LoginSucceeded = "login_succeeded",
+        LoginFailed = "login_failed",
+        LoginThrottled = "login_throttled",
+        Logout = "logout",
         /// An account changed its own password (its other sessions end).
         PasswordChanged = "password_changed",
         /// An administrator issued a one-time password-reset link for an account.
@@ -24,6 +28,29 @@ text_enum! {
         /// An administrator removed an account's second factor (a lost device and codes); the
         /// account enrolls again.
         SecondFactorRemoved = "second_factor_removed",
+        /// A data subject's request answered (Ley 1581 de 2012): what was held was read and
+        /// handed over.
+        SubjectAccess = "subject_access",
+    }
+}
+
+impl AuditAction {
+    /// Whether the entry records an authentication event rather than a change of a row.
+    pub fn is_authentication(self) -> bool {
+        matches!(
+            self,
+            AuditAction::LoginSucceeded
+                | AuditAction::LoginFailed
+                | AuditAction::LoginThrottled
+                | AuditAction::Logout
+                | AuditAction::PasswordChanged
+                | AuditAction::PasswordResetIssued
+                | AuditAction::PasswordResetUsed
+                | AuditAction::SecondFactorEnrolled
+                | AuditAction::SecondFactorFailed
+                | AuditAction::RecoveryCodeUsed
+                | AuditAction::SecondFactorRemoved
+        )
     }
 }
 

@@ -17,6 +17,7 @@ pub mod monitoring;
 pub mod number;
 pub mod parcel;
 pub mod preparation;
+pub mod privacy;
 pub mod procedure;
 pub mod program;
 pub mod rules;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use vereda_domain::accounts::Reach;
 
 use rust_decimal::Decimal;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
 use vereda_domain::household::{DocumentType, EthnicGroup, LandTenure, Sex, SisbenArea, normalize_document};
@@ -92,12 +92,12 @@ pub struct HouseholdSummary {
 }
 
 /// Trimmed text, `None` when blank.
-fn nonempty(text: Option<&str>) -> Option<String> {
+pub(crate) fn nonempty(text: Option<&str>) -> Option<String> {
     text.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
 /// One `@` with text on both sides, a dot in the domain, no spaces or angle brackets.
-fn plausible_email(address: &str) -> bool {
+pub(crate) fn plausible_email(address: &str) -> bool {
     match address.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
@@ -111,7 +111,7 @@ fn plausible_email(address: &str) -> bool {
 
 /// Stores one parcel of a household, audited.
 pub(crate) async fn insert_parcel(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     household_id: i32,
     land: &NewParcel,

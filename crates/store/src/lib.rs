@@ -22,6 +22,7 @@ pub mod projects;
 pub mod scope;
 pub mod screening;
 pub mod sessions;
+pub mod subjects;
 pub mod targeting;
 pub mod territory;
 #[cfg(feature = "test-support")]
@@ -135,15 +136,20 @@ impl Store {
         Ok(Store { db, sqlite_file })
     }
 
-    /// Brings the schema up to date and loads the reference data on first run.
+    /// Brings the schema up to date and loads the reference data on first run. A schema already
+    /// up to date is only read, so the application may run as a role that owns nothing (see the
+    /// README: the owner runs migrations; the application may only INSERT and SELECT the audit
+    /// log).
     pub async fn migrate(&self) -> StoreResult<()> {
-        Migrator::up(&self.db, None).await?;
+        if self.pending_migrations().await? > 0 {
+            Migrator::up(&self.db, None).await?;
+        }
         Ok(())
     }
 
-    /// How many migrations have not run yet.
+    /// How many migrations have not run yet (read without creating anything).
     pub async fn pending_migrations(&self) -> StoreResult<usize> {
-        Ok(Migrator::get_pending_migrations(&self.db).await?.len())
+        Ok(Migrator::get_pending_migrations_read_only(&self.db).await?.len())
     }
 
     pub fn backend(&self) -> DatabaseBackend {

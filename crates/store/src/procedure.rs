@@ -377,7 +377,7 @@ async fn latest_version(
 /// register: by `frame.households[].id` = external id, in the formulation's call when it has
 /// one. Households not registered in a call get no letter (a letter belongs to a call).
 async fn write_award_letters(
-    txn: &impl ConnectionTrait,
+    txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     row: &formulation::Model,
     content: &Formulation,
@@ -529,7 +529,7 @@ async fn state_of(db: &impl ConnectionTrait, row: &formulation::Model) -> StoreR
 /// Sets a formulation's status (approved after a positive concept, returned after a negative
 /// one or an upheld objection: the formulator's next save is then a new version).
 async fn set_status(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     row: &formulation::Model,
     to: FormulationStatus,
@@ -557,7 +557,7 @@ async fn session_row(db: &impl ConnectionTrait, id: i32) -> StoreResult<committe
 
 /// Bumps a session's `lock_version` if it is still the one read, or answers `Conflict`.
 async fn bump_session(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     session: &committee_session::Model,
     lock_version: i32,

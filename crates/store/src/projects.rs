@@ -986,7 +986,7 @@ impl Store {
 /// Stores a project and its whole results framework in the caller's transaction: the one path
 /// of the demo loader, an import and an award (`award_id`).
 pub(crate) async fn insert_project(
-    txn: &impl ConnectionTrait,
+    txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     new: &NewProject,
     award_id: Option<i32>,
@@ -1329,7 +1329,7 @@ fn document_of(d: project_document::Model) -> ProjectDocument {
 }
 
 async fn insert_document(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     project_id: i32,
     document: NewDocument,
@@ -1361,7 +1361,7 @@ async fn touch_project(db: &impl ConnectionTrait, project_id: i32) -> StoreResul
 /// Sets the indicator's current value from its latest approved measurement (by date, then by
 /// order of entry), so approving an older measurement never hides a newer one.
 async fn refresh_current_value(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     indicator_id: i32,
 ) -> StoreResult<()> {
@@ -1426,7 +1426,7 @@ pub struct Beneficiary {
 /// framework that `awarded_project::plan` derives from the awarded version, as the award's
 /// gates evaluated it.
 pub(crate) async fn open_project_of_award(
-    txn: &impl ConnectionTrait,
+    txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     row: &formulation::Model,
     evaluated: &crate::custody::EvaluatedVersion,

@@ -109,6 +109,21 @@ pub struct RunError {
     pub message: String,
 }
 
+impl RunError {
+    /// The error as an account without `ViewFullDocuments` sees it: the input's rows are a
+    /// household's personal data, so the cell's value goes, here and where the message quotes
+    /// it (`vereda_domain::privacy`); the file, line and column stay.
+    pub fn masked(&self) -> RunError {
+        use vereda_domain::privacy::{HIDDEN, PersonalField};
+        let mut masked = self.clone();
+        if !self.value.is_empty() {
+            masked.message = self.message.replace(self.value.as_str(), HIDDEN);
+        }
+        masked.value = PersonalField::Text.mask(&self.value);
+        masked
+    }
+}
+
 /// A file given to a run: `households` or a registry kind, its name as uploaded, its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunInput {
@@ -1002,7 +1017,7 @@ fn changed(
 /// Writes one batch of results: households, heads and results, each as a few multi-row
 /// statements, then their audit entries.
 async fn store_batch(
-    txn: &impl ConnectionTrait,
+    txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     run: &ScreeningRun,
     batch: &[NewScreeningResult],

@@ -1,6 +1,8 @@
 //! The storage suite: every test runs on SQLite, and on PostgreSQL when
 //! `VEREDA_TEST_POSTGRES_URL` is set. Each test gets a database of its own.
 
+use std::collections::BTreeSet;
+
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sea_orm::ConnectionTrait;
@@ -858,6 +860,230 @@ storage_suite! {
         }
         let entries = store.audit_entries(&AuditQuery::default()).await.expect("audit");
         assert!(entries.iter().any(|e| e.actor == "admin@vereda.test"));
+    }
+
+    async fn the_audit_chain_links_every_entry(store: &Store) {
+        write_entries(store, 6).await;
+        let rows = chain_rows(store).await;
+        assert_eq!(rows[0].prev_hash, vereda_store::audit::GENESIS_HASH);
+        for pair in rows.windows(2) {
+            assert_eq!(pair[1].prev_hash, pair[0].hash, "entry {} links to {}", pair[1].id, pair[0].id);
+        }
+        let report = store.verify_audit_chain().await.expect("verify");
+        assert_eq!(report.first_break, None);
+        assert_eq!(report.entries, rows.len() as u64);
+        let last = rows.last().expect("entries");
+        let head = store.audit_chain_head().await.expect("head").expect("a head");
+        assert_eq!((head.id, head.hash.as_str()), (last.id, last.hash.as_str()));
+        assert_eq!(report.head, Some(head));
+        assert_eq!(report.message().code(), "audit-chain-intact");
+        // The migration hashed the reference data's entries (written before the chain existed).
+        assert!(rows.iter().any(|r| r.actor == "system:migration"));
+    }
+
+    async fn an_entry_changed_behind_the_triggers_is_named(store: &Store) {
+        write_entries(store, 6).await;
+        let rows = chain_rows(store).await;
+        let target = rows[rows.len() - 3].id;
+        unguard(store).await;
+        store
+            .connection()
+            .execute_unprepared(&format!("UPDATE audit_log SET after = '{{\"email\":\"otra@x.co\"}}' WHERE id = {target}"))
+            .await
+            .expect("the owner rewrites an entry");
+        let report = store.verify_audit_chain().await.expect("verify");
+        assert_eq!(report.first_break, Some(vereda_store::audit::ChainBreak::Changed { id: target }));
+        assert_eq!(report.message().code(), "audit-chain-changed");
+
+        // Rewriting the hash too does not hide it: the next entry no longer links to it.
+        let rows = chain_rows(store).await;
+        let row = rows.iter().find(|r| r.id == target).expect("row");
+        let forged = forged_hash(row, &row.prev_hash);
+        store
+            .connection()
+            .execute_unprepared(&format!("UPDATE audit_log SET hash = '{forged}' WHERE id = {target}"))
+            .await
+            .expect("the owner recomputes its hash");
+        let report = store.verify_audit_chain().await.expect("verify");
+        assert_eq!(
+            report.first_break,
+            Some(vereda_store::audit::ChainBreak::Unlinked { id: target + 1, previous_id: Some(target) })
+        );
+    }
+
+    async fn an_entry_removed_behind_the_triggers_is_named(store: &Store) {
+        write_entries(store, 6).await;
+        let rows = chain_rows(store).await;
+        let removed = rows[rows.len() - 3].id;
+        unguard(store).await;
+        store
+            .connection()
+            .execute_unprepared(&format!("DELETE FROM audit_log WHERE id = {removed}"))
+            .await
+            .expect("the owner removes an entry");
+        let report = store.verify_audit_chain().await.expect("verify");
+        assert_eq!(
+            report.first_break,
+            Some(vereda_store::audit::ChainBreak::Unlinked { id: removed + 1, previous_id: Some(removed - 1) })
+        );
+        assert_eq!(report.message().code(), "audit-chain-removed");
+
+        // Removing the first entries is found too.
+        let first = rows[0].id;
+        store
+            .connection()
+            .execute_unprepared(&format!("DELETE FROM audit_log WHERE id = {first}"))
+            .await
+            .expect("the owner removes the first entry");
+        let report = store.verify_audit_chain().await.expect("verify");
+        assert_eq!(
+            report.first_break,
+            Some(vereda_store::audit::ChainBreak::Unlinked { id: rows[1].id, previous_id: None })
+        );
+    }
+
+    async fn an_entry_inserted_behind_the_application_is_named(store: &Store) {
+        write_entries(store, 3).await;
+        // Leave a gap in the ids (as rolled-back transactions do on PostgreSQL) where a forger
+        // can put an entry between two real ones.
+        let gap_sql = match store.backend() {
+            sea_orm::DatabaseBackend::Postgres => "SELECT setval('audit_log_id_seq', (SELECT max(id) FROM audit_log) + 5)",
+            _ => "UPDATE sqlite_sequence SET seq = seq + 5 WHERE name = 'audit_log'",
+        };
+        store.connection().execute_unprepared(gap_sql).await.expect("gap");
+        write_entries(store, 3).await;
+        let rows = chain_rows(store).await;
+        let before_gap = rows.windows(2).find(|w| w[1].id > w[0].id + 1).map(|w| w[0].clone()).expect("a gap");
+        unguard(store).await;
+        // The forger links the entry to the one before the gap and hashes it correctly.
+        let mut forged = before_gap.clone();
+        forged.id = before_gap.id + 2;
+        forged.actor = "forger@x.co".into();
+        forged.actor_user_id = None;
+        forged.before = None;
+        forged.after = None;
+        let hash = forged_hash(&forged, &before_gap.hash);
+        store
+            .connection()
+            .execute_unprepared(&format!(
+                "INSERT INTO audit_log (id, at, actor, entity, entity_id, action, after, prev_hash, hash)
+                 VALUES ({}, {}, 'forger@x.co', '{}', '{}', '{}', NULL, '{}', '{hash}')",
+                forged.id,
+                forged.at.0.as_microsecond(),
+                forged.entity,
+                forged.entity_id,
+                forged.action,
+                before_gap.hash,
+            ))
+            .await
+            .expect("the owner inserts an entry");
+        let report = store.verify_audit_chain().await.expect("verify");
+        assert_eq!(report.first_break, Some(vereda_store::audit::ChainBreak::Inserted { id: forged.id }));
+        assert_eq!(report.message().code(), "audit-chain-inserted");
+
+        // An entry added after the last one without the chain's hashes is found as well.
+        let last = rows.last().expect("rows").id;
+        store
+            .connection()
+            .execute_unprepared(&format!(
+                "INSERT INTO audit_log (id, at, actor, entity, entity_id, action, prev_hash, hash)
+                 VALUES ({}, 0, 'forger@x.co', 'users', '1', 'update', 'x', 'y')",
+                last + 100
+            ))
+            .await
+            .expect("a second forged entry");
+        store.connection().execute_unprepared(&format!("DELETE FROM audit_log WHERE id = {}", forged.id)).await.expect("undo the first");
+        let report = store.verify_audit_chain().await.expect("verify");
+        assert_eq!(report.first_break, Some(vereda_store::audit::ChainBreak::Inserted { id: last + 100 }));
+    }
+
+    async fn concurrent_writers_keep_the_chain_linear(store: &Store) {
+        let mut tasks = Vec::new();
+        for writer in 0..6 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                for n in 0..8 {
+                    if n % 4 == 0 {
+                        store
+                            .create_account(&admin(), account(&format!("w{writer}n{n}@agencia.gov.co"), Role::Auditor))
+                            .await
+                            .expect("create");
+                    } else {
+                        record_failure(&store, &format!("w{writer}n{n}@x.co")).await;
+                    }
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.expect("writer");
+        }
+        let rows = chain_rows(store).await;
+        for pair in rows.windows(2) {
+            assert_eq!(pair[1].prev_hash, pair[0].hash, "entry {} forks", pair[1].id);
+        }
+        let report = store.verify_audit_chain().await.expect("verify");
+        assert_eq!(report.first_break, None);
+        assert_eq!(count_rows(store, "audit_log WHERE action = 'login_failed'").await, 36);
+    }
+
+    async fn authentication_events_are_audited_without_secrets(store: &Store) {
+        let event = vereda_store::audit::AuthEvent {
+            action: AuditAction::LoginFailed,
+            account_id: None,
+            email: " Nadie@X.co ",
+            address: Some("203.0.113.9"),
+        };
+        store.record_auth_event(&Actor::system("web"), &event).await.expect("record");
+        let entries = store
+            .audit_entries(&AuditQuery { entity: Some("users".into()), ..Default::default() })
+            .await
+            .expect("audit");
+        let entry = &entries[0];
+        assert_eq!(entry.action, AuditAction::LoginFailed);
+        assert_eq!(entry.entity_id, "Nadie@X.co");
+        assert_eq!(entry.after_text("email"), Some("Nadie@X.co"));
+        assert_eq!(entry.after_text("address"), Some("203.0.113.9"));
+
+        // A created account is audited without its password's hash.
+        let created = store.create_account(&admin(), account("nueva@agencia.gov.co", Role::Auditor)).await.expect("create");
+        let entries = store
+            .audit_entries(&AuditQuery { entity: Some("users".into()), entity_id: Some(created.id.to_string()), ..Default::default() })
+            .await
+            .expect("audit");
+        assert_eq!(entries[0].action, AuditAction::Create);
+        assert_eq!(entries[0].after_text("email"), Some("nueva@agencia.gov.co"));
+        assert!(entries[0].after.as_ref().is_some_and(|a| a.get("password_hash").is_none()), "{:?}", entries[0].after);
+    }
+
+    async fn a_data_subject_gets_everything_held_and_a_rectification_is_audited(store: &Store) {
+        let stored = store.create_household(&admin(), household("H-1", "001.234.567")).await.expect("create");
+        store.create_household(&admin(), household("H-2", "7654321")).await.expect("another");
+        let record = store.subject_record(&admin(), "1.234.567").await.expect("record");
+        assert_eq!(record.document, "1234567");
+        assert_eq!(record.households.len(), 1);
+        assert_eq!(record.households[0].household["id"], stored.id);
+        assert_eq!(record.households[0].persons.len(), 1);
+        assert_eq!(record.households[0].parcels.len(), 1);
+        let entities: BTreeSet<&str> = record.audit_entries.iter().map(|e| e.entity.as_str()).collect();
+        assert!(entities.contains("households") && entities.contains("persons") && entities.contains("parcels"), "{entities:?}");
+        assert!(record.audit_entries.iter().all(|e| e.entity_id != "H-2"));
+        let error = store.subject_record(&admin(), " - ").await.expect_err("no document");
+        assert!(matches!(&error, StoreError::Invalid(m) if m.code() == "subject-error-document"), "{error}");
+
+        store
+            .rectify_household_contact(&admin(), stored.id, Some("ana@example.org"), Some(" Vereda Nueva "))
+            .await
+            .expect("rectified");
+        let error = store
+            .rectify_household_contact(&admin(), stored.id, Some("no es correo"), None)
+            .await
+            .expect_err("a bad e-mail");
+        assert!(matches!(&error, StoreError::Invalid(m) if m.code() == "household-error-email"), "{error}");
+        let entries = store.audit_entries(&AuditQuery::default()).await.expect("audit");
+        assert_eq!(entries[0].entity, "households");
+        assert_eq!(entries[0].after_text("correspondence_address"), Some("Vereda Nueva"));
+        assert!(entries.iter().any(|e| e.action == AuditAction::SubjectAccess && e.entity_id == "••••567"));
+        assert_eq!(store.verify_audit_chain().await.expect("verify").first_break, None);
     }
 
     async fn households_store_members_and_parcels_atomically(store: &Store) {
@@ -2983,4 +3209,70 @@ async fn storing_40000_results_takes() {
     if let Some(db) = vereda_store::test_support::postgres().await {
         measure(&db.store, "PostgreSQL").await;
     }
+}
+
+async fn record_failure(store: &Store, email: &str) {
+    let event = vereda_store::audit::AuthEvent {
+        action: AuditAction::LoginFailed,
+        account_id: None,
+        email,
+        address: None,
+    };
+    store
+        .record_auth_event(&Actor::system("web"), &event)
+        .await
+        .expect("record");
+}
+
+async fn write_entries(store: &Store, n: usize) {
+    for i in 0..n {
+        record_failure(store, &format!("intento{i}@x.co")).await;
+    }
+}
+
+async fn chain_rows(store: &Store) -> Vec<vereda_store::entity::audit_entry::Model> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    use vereda_store::entity::audit_entry;
+    audit_entry::Entity::find()
+        .order_by_asc(audit_entry::Column::Id)
+        .all(store.connection())
+        .await
+        .expect("audit rows")
+}
+
+/// What the database's owner can do: set the append-only triggers and the fork guard aside.
+async fn unguard(store: &Store) {
+    let statements: &[&str] = match store.backend() {
+        sea_orm::DatabaseBackend::Postgres => &[
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
+            "DROP INDEX audit_log_prev_hash",
+        ],
+        _ => &[
+            "DROP TRIGGER audit_log_no_update",
+            "DROP TRIGGER audit_log_no_delete",
+            "DROP INDEX audit_log_prev_hash",
+        ],
+    };
+    for statement in statements {
+        store
+            .connection()
+            .execute_unprepared(statement)
+            .await
+            .expect(statement);
+    }
+}
+
+/// The hash a forger who knows the encoding computes for a row linked to `prev_hash`.
+fn forged_hash(row: &vereda_store::entity::audit_entry::Model, prev_hash: &str) -> String {
+    vereda_store::audit::entry_hash(&vereda_store::audit::ChainFields {
+        at: row.at.0.as_microsecond(),
+        actor: &row.actor,
+        actor_user_id: row.actor_user_id,
+        entity: &row.entity,
+        entity_id: &row.entity_id,
+        action: &row.action,
+        before: row.before.as_deref(),
+        after: row.after.as_deref(),
+        prev_hash,
+    })
 }

@@ -195,6 +195,7 @@ pub async fn serve(
         .resume_pending(&store)
         .await;
     let sweeper = tokio::spawn(sweep_sessions(store.clone()));
+    let chain_head = tokio::spawn(log_audit_chain_head(store.clone()));
     let result = axum::serve(
         listener,
         app(store, config).into_make_service_with_connect_info::<SocketAddr>(),
@@ -202,7 +203,23 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     sweeper.abort();
+    chain_head.abort();
     result
+}
+
+/// Writes the audit chain's head (the newest entry's id and hash) to the application log at
+/// start and once a day, so a chain rebuilt by someone who can write to the database no
+/// longer ends where the log says it did (see `vereda audit verify`).
+async fn log_audit_chain_head(store: Store) {
+    let mut every_day = tokio::time::interval(Duration::from_secs(24 * 3600));
+    loop {
+        every_day.tick().await;
+        match store.audit_chain_head().await {
+            Ok(Some(head)) => tracing::info!(id = head.id, hash = %head.hash, "audit chain head"),
+            Ok(None) => tracing::info!("audit chain head: the log is empty"),
+            Err(error) => tracing::warn!(%error, "could not read the audit chain head"),
+        }
+    }
 }
 
 async fn sweep_sessions(store: Store) {

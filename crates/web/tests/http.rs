@@ -491,11 +491,8 @@ async fn an_admin_creates_accounts_and_the_audit_log_records_it() {
     let entries = client.get("/api/v1/audit?entity=users&limit=1").await.json();
     assert_eq!(entries[0]["actor"], "admin@vereda.test");
     assert_eq!(entries[0]["after"]["email"], "nuevo@agencia.gov.co");
-    assert!(
-        entries[0]["after"]["password_hash"]
-            .as_str()
-            .is_some_and(|h| h.starts_with("$argon2id$"))
-    );
+    // The password's hash is not copied into the log, where auditors read it.
+    assert!(entries[0]["after"].get("password_hash").is_none());
 }
 
 #[tokio::test]
@@ -661,6 +658,76 @@ async fn repeated_wrong_passwords_make_the_account_wait_and_a_success_resets_it(
     client.forget_session();
     let wrong = client.log_in(&email, "no es la clave").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn logins_refusals_waits_and_logouts_are_in_the_audit_log_without_the_password() {
+    use vereda_domain::audit::AuditAction;
+    let mut client = Client::with_demo().await;
+    let store = client.db.store.clone();
+    let email = vereda_store::demo::demo_email(Role::TerritorialOfficer);
+    let typed = format!(" {} ", email.to_uppercase());
+    for _ in 0..5 {
+        assert_eq!(
+            client.log_in(&typed, "clave equivocada 1").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        client
+            .log_in(&email, vereda_store::demo::DEMO_PASSWORD)
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        client
+            .log_in(&email, vereda_store::demo::DEMO_PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let csrf = client.csrf().await;
+    assert_eq!(
+        client.post_form("/salida", &[("csrf_token", &csrf)]).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    let entries = store
+        .audit_entries(&vereda_store::audit::AuditQuery {
+            entity: Some("users".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    let of = |action: AuditAction| entries.iter().filter(|e| e.action == action).collect::<Vec<_>>();
+    let failures = of(AuditAction::LoginFailed);
+    assert_eq!(failures.len(), 5);
+    assert_eq!(failures[0].entity_id, typed.trim(), "the e-mail as typed");
+    assert_eq!(failures[0].actor, "system:web");
+    assert_eq!(of(AuditAction::LoginThrottled).len(), 1);
+    let officer = store
+        .accounts()
+        .await
+        .expect("accounts")
+        .into_iter()
+        .find(|a| a.email == email)
+        .expect("officer");
+    for action in [AuditAction::LoginSucceeded, AuditAction::Logout] {
+        let found = of(action);
+        assert_eq!(found.len(), 1, "{action}");
+        assert_eq!(found[0].entity_id, officer.id.to_string());
+        assert_eq!(found[0].actor, email);
+    }
+    for entry in &entries {
+        let text = serde_json::to_string(entry).expect("json");
+        assert!(!text.contains("clave equivocada") && !text.contains(vereda_store::demo::DEMO_PASSWORD));
+    }
+    assert_eq!(
+        store.verify_audit_chain().await.expect("verify").first_break,
+        None
+    );
 }
 
 #[tokio::test]

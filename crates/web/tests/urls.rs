@@ -76,6 +76,8 @@ const SPANISH_WORDS: &[&str] = &[
     "titulos",
     "verificacion",
     "visita",
+    "titulares",
+    "rectificacion",
 ];
 
 /// The English words the staff pages' paths used to have.

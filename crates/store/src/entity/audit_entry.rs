@@ -18,6 +18,10 @@ pub struct Model {
     pub action: String,
     pub before: Option<String>,
     pub after: Option<String>,
+    /// The hash of the entry before (the genesis hash for the first).
+    pub prev_hash: String,
+    /// SHA-256 of this entry's fields and `prev_hash` (`audit::entry_hash`).
+    pub hash: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,8 @@ pub struct Model {
     pub email: String,
     pub display_name: String,
     pub role: String,
+    /// Never serialized: the audit log's copy of a created account leaves it out.
+    #[serde(skip_serializing)]
     pub password_hash: String,
     pub active: bool,
     pub territorial_office_id: Option<i32>,

@@ -6,7 +6,6 @@ use sea_orm_migration::prelude::*;
 use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::{money, territory};
 
-use crate::audit::append;
 use crate::entity::{department, minimum_wage, municipal_poverty, municipality, pdet_subregion};
 use crate::types::Dec;
 
@@ -118,7 +117,35 @@ impl MigrationTrait for Migration {
         ];
         for (entity, source, rows) in loads {
             let summary = serde_json::json!({ "source": source, "rows": rows });
-            append(db, &actor, entity, "*", AuditAction::Create, None, Some(summary)).await?;
+            // The entry as the log's columns were then (migration 15 hashes it later).
+            let mut insert = Query::insert();
+            insert
+                .into_table(Alias::new("audit_log"))
+                .columns(
+                    [
+                        "at",
+                        "actor",
+                        "actor_user_id",
+                        "entity",
+                        "entity_id",
+                        "action",
+                        "before",
+                        "after",
+                    ]
+                    .map(Alias::new),
+                )
+                .values([
+                    crate::types::DbTimestamp::now().into(),
+                    actor.label().into(),
+                    actor.user_id().into(),
+                    entity.into(),
+                    "*".into(),
+                    AuditAction::Create.to_string().into(),
+                    Option::<String>::None.into(),
+                    Some(summary.to_string()).into(),
+                ])
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
+            db.execute(&insert).await?;
         }
         Ok(())
     }

@@ -459,7 +459,7 @@ pub struct AuditEntry {
     pub actor: String,
     pub entity: String,
     pub entity_id: String,
-    /// create, update or delete.
+    /// create, update or delete; for accounts also login_succeeded, login_failed, login_throttled, logout, password_changed; subject_access for a data subject's request.
     pub action: String,
     #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
@@ -483,8 +483,10 @@ async fn audit(
         limit: filter.limit.unwrap_or(100),
     };
     let rows = state.store.audit_entries(&query).await?;
+    let sees = visitor.can(Permission::ViewFullDocuments);
     Ok(Json(
         rows.into_iter()
+            .map(|e| e.masked(sees))
             .map(|e| AuditEntry {
                 action: e.action.to_string(),
                 id: e.id,

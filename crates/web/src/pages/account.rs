@@ -310,6 +310,14 @@ async fn check_code(
     match state.store.check_second_factor(&account, &form.code, now).await? {
         SecondFactorCheck::Accepted | SecondFactorCheck::RecoveryCodeUsed => {
             state.store.record_login_success(&account.email, address).await?;
+            super::public::record_auth_event(
+                &state,
+                vereda_domain::audit::AuditAction::LoginSucceeded,
+                Some(&account),
+                &account.email,
+                address,
+            )
+            .await?;
             visitor.log_in(&account).await?;
             tracing::info!(account = %account.email, "logged in with the second factor");
             Ok(Redirect::to(&safe_next(form.next.as_deref())).into_response())

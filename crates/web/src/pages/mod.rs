@@ -15,6 +15,7 @@ mod projects;
 mod public;
 mod screening;
 mod staff;
+mod subjects;
 mod verification;
 
 pub use monitoring::today_in_colombia;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(staff::routes())
         .merge(admin::routes())
         .merge(account::routes())
+        .merge(subjects::routes())
         .merge(screening::routes())
         .merge(evaluation::routes())
         .merge(formulation::routes())

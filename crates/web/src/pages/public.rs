@@ -8,6 +8,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use vereda_domain::audit::{Actor, AuditAction};
+use vereda_store::audit::AuthEvent;
 use vereda_store::projects::ProjectSummary;
 use vereda_store::territory::{DepartmentRow, MunicipalityQuery, MunicipalityRow, PdetSubregionRow};
 
@@ -210,6 +212,7 @@ async fn login(
     // Throttled before the password is checked: a guess during the wait is not even tried.
     if let Some(seconds) = state.store.login_wait(&form.email, address, now).await? {
         tracing::info!(email = %form.email.trim(), seconds, "login refused: too many failures");
+        record_auth_event(&state, AuditAction::LoginThrottled, None, &form.email, address).await?;
         let page = LoginPage {
             csrf: visitor.csrf_token().await?,
             next: safe_next(form.next.as_deref()),
@@ -240,6 +243,14 @@ async fn login(
         }
         Ok(account) => {
             state.store.record_login_success(&form.email, address).await?;
+            record_auth_event(
+                &state,
+                AuditAction::LoginSucceeded,
+                Some(&account),
+                &account.email,
+                address,
+            )
+            .await?;
             visitor.log_in(&account).await?;
             tracing::info!(account = %account.email, "logged in");
             Ok(Redirect::to(&safe_next(form.next.as_deref())).into_response())
@@ -250,6 +261,7 @@ async fn login(
                 .store
                 .record_login_failure(&form.email, address, now)
                 .await?;
+            record_auth_event(&state, AuditAction::LoginFailed, None, &form.email, address).await?;
             let key = match failure {
                 vereda_store::accounts::LoginError::WrongCredentials => "login-wrong",
                 vereda_store::accounts::LoginError::Disabled => "login-disabled",
@@ -271,8 +283,43 @@ struct LogoutForm {
     csrf_token: String,
 }
 
-async fn logout(visitor: Visitor, Form(form): Form<LogoutForm>) -> Result<Response, AppError> {
+async fn logout(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    crate::auth::ClientAddress(address): crate::auth::ClientAddress,
+    Form(form): Form<LogoutForm>,
+) -> Result<Response, AppError> {
     visitor.check_csrf(&form.csrf_token).await?;
+    if let Some(account) = &visitor.account {
+        record_auth_event(
+            &state,
+            AuditAction::Logout,
+            Some(account),
+            &account.email,
+            address.as_deref(),
+        )
+        .await?;
+    }
     visitor.log_out().await?;
     Ok(Redirect::to("/").into_response())
+}
+
+/// Records a login, a refused or throttled login or a logout in the audit log: the e-mail as
+/// typed (never the password) and the client's address; the account acts when it is known.
+pub(super) async fn record_auth_event(
+    state: &AppState,
+    action: AuditAction,
+    account: Option<&vereda_store::accounts::Account>,
+    email: &str,
+    address: Option<&str>,
+) -> Result<(), AppError> {
+    let actor = account.map_or_else(|| Actor::system("web"), vereda_store::accounts::Account::actor);
+    let event = AuthEvent {
+        action,
+        account_id: account.map(|a| a.id),
+        email,
+        address,
+    };
+    state.store.record_auth_event(&actor, &event).await?;
+    Ok(())
 }

@@ -904,7 +904,11 @@ async fn run_page(
         level,
         superseded,
         more_errors: run.error_count.saturating_sub(run.errors.len() as u64),
-        errors: run.errors.clone(),
+        errors: if visitor.can(Permission::ViewFullDocuments) {
+            run.errors.clone()
+        } else {
+            run.errors.iter().map(RunError::masked).collect()
+        },
         run,
         call,
         chrome: Chrome::new(&visitor).await?,
@@ -1043,6 +1047,11 @@ async fn household_page(
             }
         }
     }
+    if let (Some(explained), Some(stored)) = (&mut explanation, &screening)
+        && !visitor.can(Permission::ViewFullDocuments)
+    {
+        hide_personal_facts(explained, &stored.household);
+    }
     render(&HouseholdPage {
         municipality: format!(
             "{} ({}, {})",
@@ -1076,4 +1085,26 @@ async fn household_page(
         call,
         chrome: Chrome::new(&visitor).await?,
     })
+}
+
+/// The explanation as an account without `ViewFullDocuments` sees it: the Sisbén score and the
+/// birth date it quotes are masked (`vereda_domain::privacy`), the level and the outcome stay.
+fn hide_personal_facts(
+    explained: &mut vereda_domain::eligibility::Explanation,
+    household: &vereda_domain::eligibility::Household,
+) {
+    use vereda_domain::privacy::PersonalField;
+    let mut quoted = vec![(household.birth_date.to_string(), PersonalField::BirthDate)];
+    if let Some(score) = household.sisben_score {
+        quoted.push((score.normalize().to_string(), PersonalField::SisbenScore));
+    }
+    let hide = |text: &mut String| {
+        for (value, field) in &quoted {
+            *text = text.replace(value.as_str(), &field.mask(value));
+        }
+    };
+    hide(&mut explained.sisben);
+    for rule in &mut explained.rules {
+        hide(&mut rule.seen);
+    }
 }

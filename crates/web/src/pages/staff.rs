@@ -82,6 +82,7 @@ async fn households(
     if !visitor.can(Permission::ViewFullDocuments) {
         for household in &mut households {
             household.head_document = vereda_domain::household::mask_document(&household.head_document);
+            household.sisben_score = None;
         }
     }
     render(&HouseholdsPage {
@@ -124,6 +125,8 @@ async fn audit(
             limit: AUDIT_PAGE_SIZE,
         })
         .await?;
+    let sees = visitor.can(Permission::ViewFullDocuments);
+    let entries: Vec<AuditEntry> = entries.into_iter().map(|e| e.masked(sees)).collect();
     let older = (entries.len() as u64 == AUDIT_PAGE_SIZE)
         .then(|| entries.last().map(|e| e.id))
         .flatten();

@@ -1,0 +1,132 @@
+//! A data subject's rights (Ley 1581 de 2012): the administrator looks up everything held about
+//! a document, downloads it as JSON, and records a rectification of a household's contact
+//! fields. The document travels in POST bodies only, never in an address. All audited by the
+//! store (`subject_access`, and the household's update).
+
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use vereda_domain::accounts::Permission;
+use vereda_store::subjects::SubjectRecord;
+
+use super::{Chrome, render};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::AppError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/personal/administracion/titulares", get(form).post(look_up))
+        .route("/personal/administracion/titulares/rectificacion", post(rectify))
+}
+
+#[derive(Template)]
+#[template(path = "subjects.html")]
+struct SubjectsPage {
+    chrome: Chrome,
+    document: String,
+    record: Option<SubjectRecord>,
+    rectified: bool,
+}
+
+/// What the page shows of a household: its id, head and contact.
+impl SubjectsPage {
+    fn text(value: &serde_json::Value, key: &str) -> String {
+        value
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+#[derive(Deserialize)]
+struct Done {
+    hecho: Option<String>,
+}
+
+async fn form(
+    visitor: Visitor,
+    axum::extract::Query(done): axum::extract::Query<Done>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ManageUsers)?;
+    render(&SubjectsPage {
+        document: String::new(),
+        record: None,
+        rectified: done.hecho.is_some(),
+        chrome: Chrome::new(&visitor).await?,
+    })
+}
+
+#[derive(Deserialize)]
+struct LookUp {
+    csrf_token: String,
+    documento: String,
+    /// `json` downloads the answer.
+    formato: Option<String>,
+}
+
+async fn look_up(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(form): Form<LookUp>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ManageUsers)?;
+    visitor.check_csrf(&form.csrf_token).await?;
+    let record = state
+        .store
+        .subject_record(&account.actor(), &form.documento)
+        .await?;
+    if form.formato.as_deref() == Some("json") {
+        let body = serde_json::to_vec_pretty(&record).map_err(|e| AppError::internal(&e))?;
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "application/json".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"titular.json\"".to_owned(),
+                ),
+            ],
+            body,
+        )
+            .into_response());
+    }
+    render(&SubjectsPage {
+        document: form.documento.trim().to_owned(),
+        record: Some(record),
+        rectified: false,
+        chrome: Chrome::new(&visitor).await?,
+    })
+}
+
+#[derive(Deserialize)]
+struct Rectification {
+    csrf_token: String,
+    household: i32,
+    email: Option<String>,
+    address: Option<String>,
+}
+
+async fn rectify(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(form): Form<Rectification>,
+) -> Result<Response, AppError> {
+    let account = visitor.require(Permission::ManageUsers)?;
+    visitor.check_csrf(&form.csrf_token).await?;
+    state
+        .store
+        .rectify_household_contact(
+            &account.actor(),
+            form.household,
+            form.email.as_deref(),
+            form.address.as_deref(),
+        )
+        .await?;
+    Ok(Redirect::to("/personal/administracion/titulares?hecho=1").into_response())
+}
