@@ -4,6 +4,7 @@
 mod calendar;
 mod config;
 mod evaluate;
+mod lang;
 mod rule_sets;
 mod screening;
 
@@ -39,6 +40,10 @@ struct Cli {
     /// Log format: human (default) or json.
     #[arg(long, env = "VEREDA_LOG_FORMAT", global = true, value_enum)]
     log_format: Option<LogFormat>,
+
+    /// Language of what the command prints: es (default) or en.
+    #[arg(long, env = "VEREDA_LANG", global = true, value_parser = ["es", "en"])]
+    lang: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -145,7 +150,9 @@ enum ImportCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<String> = std::env::args().collect();
+    lang::choose(lang::from_args(&args));
+    let cli = Cli::parse_from(args);
     // Batch commands need neither the database nor the async runtime.
     let outcome = match cli.command {
         Command::Screen(args) => screening::screen(args),

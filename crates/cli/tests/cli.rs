@@ -4,6 +4,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use vereda_messages::{Arg, Lang};
+
 fn vereda(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
     let url = format!("sqlite://{}", dir.join("vereda.db").display());
     let mut child = Command::new(env!("CARGO_BIN_EXE_vereda"))
@@ -322,10 +324,16 @@ fn synthetic_registries_screen_end_to_end_and_are_reproducible() {
     explain.extend(["--explain".to_owned(), "H0000002".to_owned()]);
     let explained = run_args(dir.path(), &explain);
     let stdout = text(&explained.stdout);
+    let household = Lang::Es.t_with("cli-explain-household", &[("id", Arg::Text("H0000002".into()))]);
     assert!(
-        stdout.contains("Household H0000002") && stdout.contains("ART9A_SISBEN  [Art. 9 a, Art. 7]"),
+        stdout.starts_with(&household) && stdout.contains("ART9A_SISBEN  [Art. 9 a, Art. 7]"),
         "{stdout}"
     );
+    explain.extend(["--lang".to_owned(), "en".to_owned()]);
+    let english = text(&run_args(dir.path(), &explain).stdout);
+    let household = Lang::En.t_with("cli-explain-household", &[("id", Arg::Text("H0000002".into()))]);
+    assert!(english.starts_with(&household), "{english}");
+    assert!(english.contains(Lang::En.t("cli-explain-fired")), "{english}");
 }
 
 #[test]

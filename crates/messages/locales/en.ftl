@@ -1418,3 +1418,149 @@ upload-error-unreadable = The file sent could not be read whole; send it again.
 ## Accounts the administrator changes
 users-save_account = Save
 accounts-error-own_account = Nobody changes the role or the standing of their own account: ask another administrator.
+
+## Eligibility explanation (the conditions of the rules, in words)
+eligibility-field-head_of_household = Head of household
+eligibility-field-displaced = Victim of displacement
+eligibility-field-ethnic_community_registered = Registered with their ethnic community
+eligibility-field-land_restrictions = Limitations on the parcel
+eligibility-field-environmental_restriction = Environmental restriction
+eligibility-field-illicit_activity = Illicit activity
+eligibility-field-inaccurate_information = Inaccurate information
+eligibility-field-arel_group_document = Supporting document of the AREL group
+eligibility-field-document_type = Document type
+eligibility-field-sex = Sex
+eligibility-field-sisben_area = Sisbén area
+eligibility-field-ethnic_group = Ethnic group
+eligibility-field-land_tenure = Tenure of the parcel
+eligibility-field-productive_activity = Productive activity
+eligibility-field-program_line = Program line
+eligibility-field-arel_population_group = AREL population group
+eligibility-field-land_contract_end = End of the contract on the parcel
+eligibility-field-birth_date = Date of birth
+eligibility-value-document_type-CC = citizenship card
+eligibility-value-document_type-TI = identity card
+eligibility-value-document_type-CE = foreigner's card
+eligibility-value-document_type-PEP = special permanence permit
+eligibility-value-document_type-PPT = temporary protection permit
+eligibility-value-document_type-RC = civil registry
+eligibility-value-sex-F = woman
+eligibility-value-sex-M = man
+eligibility-value-sex-X = other
+eligibility-value-sisben_area-1 = 1 (14 main cities)
+eligibility-value-sisben_area-2 = 2 (rest urban)
+eligibility-value-sisben_area-3 = 3 (rural)
+eligibility-value-ethnic_group-none = none
+eligibility-value-ethnic_group-indigenous = indigenous
+eligibility-value-ethnic_group-afro = Afro-Colombian
+eligibility-value-ethnic_group-raizal = Raizal
+eligibility-value-ethnic_group-palenquero = Palenquero
+eligibility-value-ethnic_group-rrom = Rrom
+eligibility-value-productive_activity-agricultural = agriculture
+eligibility-value-productive_activity-livestock = livestock
+eligibility-value-productive_activity-fishing = fishing
+eligibility-value-productive_activity-aquaculture = aquaculture
+eligibility-value-productive_activity-forestry = forestry
+eligibility-value-productive_activity-agroindustrial = agro-industry
+eligibility-value-productive_activity-rural_income = rural income generation
+eligibility-value-productive_activity-none = none
+eligibility-value-program_line-general = general
+eligibility-value-program_line-arel = AREL
+eligibility-value-arel_population_group-none = none
+eligibility-value-arel_population_group-artisanal_fisher = artisanal fisher
+eligibility-value-arel_population_group-limited_resource_aquaculturist = limited-resource aquaculturist
+eligibility-value-arel_population_group-investments_2006_2007 = investments of 2006 and 2007
+eligibility-value-arel_population_group-calls_2008_2011 = calls of 2008 to 2011
+eligibility-value-arel_population_group-san_andres_fisher = San Andrés fisher
+eligibility-value-arel_population_group-san_andres_aquaculturist = San Andrés aquaculturist
+eligibility-seen = { $field }: { $value }
+eligibility-empty = (empty)
+eligibility-seen_found_in = document found in { $registry }
+eligibility-seen_not_found_in = document not found in { $registry }
+eligibility-seen_duplicate = the document also heads another row
+eligibility-no_duplicate = the document heads no other row
+eligibility-duplicate = the same document type and number head two or more rows
+eligibility-either = { $left } or { $right }
+eligibility-both = { $left } and { $right }
+eligibility-group = ({ $inner })
+eligibility-choice_in = { $field }: { $count ->
+    [one] { $values }
+   *[other] one of { $values }
+}
+eligibility-choice_not_in = { $field }: { $count ->
+    [one] other than { $values }
+   *[other] none of { $values }
+}
+eligibility-ends_within = { $field } empty or before { $date } ({ $years } years after { $as_of })
+eligibility-in_registry = document in { $registry }
+eligibility-not_in_registry = document outside { $registry }
+eligibility-sisben_seen = area { $area }, score { $score }: { $level }
+eligibility-sisben_no_score = none (not registered in Sisbén)
+eligibility-sisben_no_level = no level
+eligibility-sisben_level = Sisbén level { $level }
+eligibility-sisben_interval = level { $level } { $interval }
+eligibility-sisben_area_levels = area { $area }: { $levels }
+eligibility-sisben_area_not_applicable = area { $area }: does not apply
+eligibility-sisben_within = score within the cut-offs ({ $cutoffs }; { $article })
+eligibility-sisben_outside = score outside the cut-offs ({ $cutoffs }; { $article })
+eligibility-age_below = born after { $date } (under { $years } on { $as_of })
+
+## The command line (vereda)
+cli-explain-household = Household { $id }
+cli-explain-rule_set = Rule set { $id } (sha256 { $hash }), as of { $as_of }
+cli-explain-line = Line: { $title } ({ $line })
+cli-explain-sisben = Sisbén: { $sisben }
+cli-explain-fired = FIRED
+cli-explain-passed = passed
+cli-explain-seen = seen: { $seen }
+cli-explain-fires_when = fires when: { $condition }
+cli-explain-eligible = Result: eligible
+cli-explain-not_eligible = Result: not eligible ({ $reasons })
+cli-explain-cofinancing = Co-financing, % [{ $article }]: { $value }
+cli-explain-cap = Cap per family, SMMLV [{ $article }]: { $value }
+cli-explain-when = when { $condition }
+
+## Row errors of imported files
+row-error-at = { $file }, line { $line }, column { $column }, value «{ $value }»: { $problem }
+row-error-legacy = { $text }
+row-error-field_count = expected { $expected } fields, as in the header, found { $found }
+row-error-nul = a NUL byte (\0) is not text
+row-error-flag = expected true or false
+row-error-date = expected a date as YYYY-MM-DD
+row-error-empty_id = empty household_id
+row-error-empty_document = empty document
+row-error-sisben_range = a Sisbén score lies between 0 and 100
+row-error-arel_year = expected the year of an Art. 38.4 call: 2008, 2009, 2010 or 2011
+row-error-arel_year_required = group calls_2008_2011 needs the year of its call (Art. 38 par. 4)
+row-error-id_repeated = this household_id is already used on line { $first }
+row-error-municipality_twice = municipality { $code } ({ $name }) appears twice, on lines { $first } and { $line }
+row-error-department_code = not a department code: it has 1 or 2 digits, such as 18
+row-error-ipm_total_required = the total IPM is required (only the urban and rural values may be missing)
+row-error-percentage = { $field } { $value } is not a percentage between 0 and 100
+row-error-ipm_summary = { $count ->
+    [one] { $count } error in the IPM file; nothing was imported:
+   *[other] { $count } errors in the IPM file; nothing was imported:
+}
+row-error-more = … and { $count } more
+eligibility-line_not_covered = rule set { $rule_set } has no rules for the { $line } line
+row-error-sheet_unreadable = cannot read the sheet: { $reason }
+row-error-sheet_missing = the sheet is missing; start from `vereda evaluate --template`
+row-error-sheet_empty = the sheet is empty
+row-error-missing_column = missing column (accepted headers: { $accepted })
+row-error-unknown_field = unknown field; keep the keys of the template
+row-error-field_twice = the field appears twice
+row-error-required = required cell is empty
+row-error-yes_no = expected sí or no
+row-error-required_row = the row of this required field is missing
+row-error-not_whole = not a whole number
+row-error-out_of_range = out of range
+row-error-not_whole_in_range = not a whole number in range
+row-error-program_line = unknown program line; expected general or arel
+row-error-tenure = unknown tenure; expected owner, tenant, comodato, occupant or none
+row-error-category = unknown expense category; expected one of: { $expected } (see the sheet { $sheet })
+row-error-funder = unknown funder; expected institute, counterpart or other: NAME
+row-error-activity = unknown activity; it must be written as in the sheet { $sheet }
+row-error-template_summary = { $count ->
+    [one] the template has { $count } error:
+   *[other] the template has { $count } errors:
+}

@@ -1418,3 +1418,149 @@ upload-error-unreadable = El archivo enviado no se pudo leer completo; envíelo 
 ## Accounts the administrator changes
 users-save_account = Guardar
 accounts-error-own_account = Nadie cambia el rol ni el estado de su propia cuenta: pídalo a otro administrador.
+
+## Eligibility explanation (the conditions of the rules, in words)
+eligibility-field-head_of_household = Jefe de hogar
+eligibility-field-displaced = Víctima de desplazamiento
+eligibility-field-ethnic_community_registered = Inscrito en su comunidad étnica
+eligibility-field-land_restrictions = Limitaciones sobre el predio
+eligibility-field-environmental_restriction = Restricción ambiental
+eligibility-field-illicit_activity = Actividad ilícita
+eligibility-field-inaccurate_information = Información inexacta
+eligibility-field-arel_group_document = Documento idóneo del grupo AREL
+eligibility-field-document_type = Tipo de documento
+eligibility-field-sex = Sexo
+eligibility-field-sisben_area = Área del Sisbén
+eligibility-field-ethnic_group = Grupo étnico
+eligibility-field-land_tenure = Tenencia del predio
+eligibility-field-productive_activity = Actividad productiva
+eligibility-field-program_line = Línea del programa
+eligibility-field-arel_population_group = Grupo de población AREL
+eligibility-field-land_contract_end = Fin del contrato sobre el predio
+eligibility-field-birth_date = Fecha de nacimiento
+eligibility-value-document_type-CC = cédula de ciudadanía
+eligibility-value-document_type-TI = tarjeta de identidad
+eligibility-value-document_type-CE = cédula de extranjería
+eligibility-value-document_type-PEP = permiso especial de permanencia
+eligibility-value-document_type-PPT = permiso por protección temporal
+eligibility-value-document_type-RC = registro civil
+eligibility-value-sex-F = mujer
+eligibility-value-sex-M = hombre
+eligibility-value-sex-X = otro
+eligibility-value-sisben_area-1 = 1 (14 ciudades principales)
+eligibility-value-sisben_area-2 = 2 (resto urbano)
+eligibility-value-sisben_area-3 = 3 (rural)
+eligibility-value-ethnic_group-none = ninguno
+eligibility-value-ethnic_group-indigenous = indígena
+eligibility-value-ethnic_group-afro = afrocolombiano
+eligibility-value-ethnic_group-raizal = raizal
+eligibility-value-ethnic_group-palenquero = palenquero
+eligibility-value-ethnic_group-rrom = rrom
+eligibility-value-productive_activity-agricultural = agrícola
+eligibility-value-productive_activity-livestock = pecuaria
+eligibility-value-productive_activity-fishing = pesca
+eligibility-value-productive_activity-aquaculture = acuicultura
+eligibility-value-productive_activity-forestry = forestal
+eligibility-value-productive_activity-agroindustrial = agroindustrial
+eligibility-value-productive_activity-rural_income = generación de ingresos rurales
+eligibility-value-productive_activity-none = ninguna
+eligibility-value-program_line-general = general
+eligibility-value-program_line-arel = AREL
+eligibility-value-arel_population_group-none = ninguno
+eligibility-value-arel_population_group-artisanal_fisher = pescador artesanal
+eligibility-value-arel_population_group-limited_resource_aquaculturist = acuicultor de recursos limitados
+eligibility-value-arel_population_group-investments_2006_2007 = inversiones de 2006 y 2007
+eligibility-value-arel_population_group-calls_2008_2011 = convocatorias de 2008 a 2011
+eligibility-value-arel_population_group-san_andres_fisher = pescador de San Andrés
+eligibility-value-arel_population_group-san_andres_aquaculturist = acuicultor de San Andrés
+eligibility-seen = { $field }: { $value }
+eligibility-empty = (vacío)
+eligibility-seen_found_in = documento encontrado en { $registry }
+eligibility-seen_not_found_in = documento no encontrado en { $registry }
+eligibility-seen_duplicate = el documento encabeza también otra fila
+eligibility-no_duplicate = el documento no encabeza ninguna otra fila
+eligibility-duplicate = el mismo tipo y número de documento encabezan dos o más filas
+eligibility-either = { $left } o { $right }
+eligibility-both = { $left } y { $right }
+eligibility-group = ({ $inner })
+eligibility-choice_in = { $field }: { $count ->
+    [one] { $values }
+   *[other] una de { $values }
+}
+eligibility-choice_not_in = { $field }: { $count ->
+    [one] distinto de { $values }
+   *[other] ninguna de { $values }
+}
+eligibility-ends_within = { $field } vacío o anterior al { $date } ({ $years } años después del { $as_of })
+eligibility-in_registry = documento en { $registry }
+eligibility-not_in_registry = documento fuera de { $registry }
+eligibility-sisben_seen = área { $area }, puntaje { $score }: { $level }
+eligibility-sisben_no_score = ninguno (sin registro en el Sisbén)
+eligibility-sisben_no_level = sin nivel
+eligibility-sisben_level = nivel { $level } del Sisbén
+eligibility-sisben_interval = nivel { $level } { $interval }
+eligibility-sisben_area_levels = área { $area }: { $levels }
+eligibility-sisben_area_not_applicable = área { $area }: no aplica
+eligibility-sisben_within = puntaje dentro de los puntos de corte ({ $cutoffs }; { $article })
+eligibility-sisben_outside = puntaje fuera de los puntos de corte ({ $cutoffs }; { $article })
+eligibility-age_below = nacido después del { $date } (menor de { $years } años al { $as_of })
+
+## The command line (vereda)
+cli-explain-household = Hogar { $id }
+cli-explain-rule_set = Conjunto de reglas { $id } (sha256 { $hash }), al { $as_of }
+cli-explain-line = Línea: { $title } ({ $line })
+cli-explain-sisben = Sisbén: { $sisben }
+cli-explain-fired = SE ACTIVÓ
+cli-explain-passed = cumple
+cli-explain-seen = observado: { $seen }
+cli-explain-fires_when = se activa cuando: { $condition }
+cli-explain-eligible = Resultado: elegible
+cli-explain-not_eligible = Resultado: no elegible ({ $reasons })
+cli-explain-cofinancing = Cofinanciación, % [{ $article }]: { $value }
+cli-explain-cap = Tope por familia, SMMLV [{ $article }]: { $value }
+cli-explain-when = cuando { $condition }
+
+## Row errors of imported files
+row-error-at = { $file }, línea { $line }, columna { $column }, valor «{ $value }»: { $problem }
+row-error-legacy = { $text }
+row-error-field_count = se esperaban { $expected } campos, como en el encabezado, y hay { $found }
+row-error-nul = un byte NUL (\0) no es texto
+row-error-flag = se espera true o false
+row-error-date = se espera una fecha con la forma AAAA-MM-DD
+row-error-empty_id = household_id vacío
+row-error-empty_document = documento vacío
+row-error-sisben_range = un puntaje del Sisbén está entre 0 y 100
+row-error-arel_year = se espera el año de una convocatoria del Art. 38.4: 2008, 2009, 2010 o 2011
+row-error-arel_year_required = el grupo calls_2008_2011 necesita el año de su convocatoria (Art. 38 par. 4)
+row-error-id_repeated = este household_id ya se usó en la línea { $first }
+row-error-municipality_twice = el municipio { $code } ({ $name }) aparece dos veces, en las líneas { $first } y { $line }
+row-error-department_code = no es un código de departamento: tiene 1 o 2 cifras, como 18
+row-error-ipm_total_required = falta el IPM total (solo los valores urbano y rural pueden faltar)
+row-error-percentage = { $field } { $value } no es un porcentaje entre 0 y 100
+row-error-ipm_summary = { $count ->
+    [one] { $count } error en el archivo del IPM; no se importó nada:
+   *[other] { $count } errores en el archivo del IPM; no se importó nada:
+}
+row-error-more = … y { $count } más
+eligibility-line_not_covered = el conjunto de reglas { $rule_set } no tiene reglas para la línea { $line }
+row-error-sheet_unreadable = no se puede leer la hoja: { $reason }
+row-error-sheet_missing = falta la hoja; parta de `vereda evaluate --template`
+row-error-sheet_empty = la hoja está vacía
+row-error-missing_column = falta la columna (encabezados aceptados: { $accepted })
+row-error-unknown_field = campo desconocido; conserve las claves de la plantilla
+row-error-field_twice = el campo aparece dos veces
+row-error-required = la celda es obligatoria y está vacía
+row-error-yes_no = se espera sí o no
+row-error-required_row = falta la fila de este campo obligatorio
+row-error-not_whole = no es un número entero
+row-error-out_of_range = fuera de rango
+row-error-not_whole_in_range = no es un número entero dentro del rango
+row-error-program_line = línea del programa desconocida; se espera general o arel
+row-error-tenure = tenencia desconocida; se espera owner, tenant, comodato, occupant o none
+row-error-category = rubro desconocido; se espera uno de: { $expected } (vea la hoja { $sheet })
+row-error-funder = financiador desconocido; se espera institute, counterpart u other: NOMBRE
+row-error-activity = actividad desconocida; escríbala como en la hoja { $sheet }
+row-error-template_summary = { $count ->
+    [one] la plantilla tiene { $count } error:
+   *[other] la plantilla tiene { $count } errores:
+}

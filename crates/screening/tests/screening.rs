@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::civil::date;
 use vereda_domain::eligibility::{CallLimits, Screener};
+use vereda_domain::message::Arg;
 use vereda_domain::rules::{RuleBook, RuleSet};
 use vereda_screening::screening::{self, RegistryFile, ScreeningError, ScreeningJob, ScreeningRun};
 
@@ -250,10 +251,13 @@ fn keep_going_screens_the_good_rows_and_lists_the_bad() {
     assert_eq!(results.lines().count(), 2, "header and the one good row");
     assert!(results.lines().nth(1).is_some_and(|l| l.starts_with("G01,true")));
     let errors = dir.path().join("errors.csv");
-    screening::write_errors_csv(&run.errors, &errors).expect("errors file");
+    screening::write_errors_csv(&run.errors, &errors, &|m| format!("said {}", m.code()))
+        .expect("errors file");
     let text = std::fs::read_to_string(errors).expect("read");
     assert!(
-        text.starts_with("file,line,column,value,message\nhouseholds.csv,3,sex,female,"),
+        text.starts_with(
+            "file,line,column,value,code,message\nhouseholds.csv,3,sex,female,error-unknown_value,said error-unknown_value\n"
+        ),
         "{text}"
     );
 }
@@ -271,15 +275,15 @@ fn a_wrong_number_of_fields_a_missing_column_and_a_repeated_id_are_errors() {
         panic!("must fail");
     };
     assert!(
-        errors
-            .iter()
-            .any(|e| e.line == 3 && e.message.contains("expected 26 fields")),
+        errors.iter().any(|e| e.line == 3
+            && e.message.code() == "row-error-field_count"
+            && e.message.arg("expected") == Some(&Arg::Count(26))),
         "{errors:?}"
     );
     assert!(
-        errors
-            .iter()
-            .any(|e| e.line == 4 && e.message.contains("already used on line 2")),
+        errors.iter().any(|e| e.line == 4
+            && e.message.code() == "row-error-id_repeated"
+            && e.message.arg("first") == Some(&Arg::Count(2))),
         "{errors:?}"
     );
 
@@ -426,12 +430,9 @@ fn explain_tells_every_rule_for_one_household() {
     let explanation = run.explanation.expect("explained");
     assert_eq!(explanation.reasons, ["DUPLICATE_DOCUMENT"]);
     assert_eq!(explanation.rules.len(), 14);
-    assert!(
-        explanation
-            .rules
-            .iter()
-            .any(|r| r.code == "DUPLICATE_DOCUMENT" && r.fired && r.seen.contains("another row"))
-    );
+    assert!(explanation.rules.iter().any(|r| r.code == "DUPLICATE_DOCUMENT"
+        && r.fired
+        && r.seen.iter().any(|m| m.code() == "eligibility-seen_duplicate")));
 
     let job = ScreeningJob {
         explain: Some("NOPE".to_owned()),
