@@ -900,14 +900,14 @@ impl<'a> Facts<'a> {
                     .filter(|(index, _)| mask & (1u32 << index) != 0)
                     .map(|(_, value)| field.value_message_id(value))
                     .collect();
-                let code = if *negated {
-                    "eligibility-choice_not_in"
-                } else {
-                    "eligibility-choice_in"
+                let code = match (*negated, values.len()) {
+                    (false, 1) => "eligibility-choice_is",
+                    (false, _) => "eligibility-choice_one_of",
+                    (true, 1) => "eligibility-choice_is_not",
+                    (true, _) => "eligibility-choice_none_of",
                 };
                 Message::new(code)
                     .with_term("field", field.message_id())
-                    .with("count", values.len())
                     .with("values", Arg::Terms(values))
             }
             Condition::EndsWithinYears { field, years } => Message::new("eligibility-ends_within")
@@ -1515,7 +1515,7 @@ mod tests {
             .rules
             .iter()
             .flat_map(|r| nested(&r.fires_when))
-            .find(|m| m.code() == "eligibility-choice_not_in")
+            .find(|m| m.code().starts_with("eligibility-choice_"))
             .expect("a rule on a choice field");
         assert!(matches!(tenure.arg("values"), Some(Arg::Terms(values)) if !values.is_empty()));
         assert!(

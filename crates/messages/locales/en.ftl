@@ -1483,14 +1483,10 @@ eligibility-duplicate = the same document type and number head two or more rows
 eligibility-either = { $left } or { $right }
 eligibility-both = { $left } and { $right }
 eligibility-group = ({ $inner })
-eligibility-choice_in = { $field }: { $count ->
-    [one] { $values }
-   *[other] one of { $values }
-}
-eligibility-choice_not_in = { $field }: { $count ->
-    [one] other than { $values }
-   *[other] none of { $values }
-}
+eligibility-choice_is = { $field }: { $values }
+eligibility-choice_one_of = { $field }: one of { $values }
+eligibility-choice_is_not = { $field }: other than { $values }
+eligibility-choice_none_of = { $field }: none of { $values }
 eligibility-ends_within = { $field } empty or before { $date } ({ $years } years after { $as_of })
 eligibility-in_registry = document in { $registry }
 eligibility-not_in_registry = document outside { $registry }
@@ -1564,3 +1560,31 @@ row-error-template_summary = { $count ->
     [one] the template has { $count } error:
    *[other] the template has { $count } errors:
 }
+
+## What the store keeps as data: obligations of an award, timelines
+procedure-standard_obligations = Take out in favour of the institute a performance bond for { $guarantee } (10 % of the institute's contribution), valid for 24 months (Art. 31). Open the joint-signature account (Art. 29 par., 32.1). Contribute the counterpart of { $counterpart }.
+procedure-timeline-version = version { $number } ({ $hash })
+procedure-timeline-endorsement = endorsement by { $families } of { $households } families of version { $version } ({ $date })
+procedure-timeline-agenda = version { $version } on the agenda of session { $session }
+procedure-timeline-concept = { $concept } on version { $version } in session { $session }: { $text }
+procedure-timeline-signature = { $email } signs the minutes of session { $session }
+procedure-timeline-objection = objection by { $by } against { $target } { $reference }
+procedure-timeline-objection_decided = objection { $outcome }: { $reasons }
+procedure-timeline-award = resolution { $number } of { $date }
+procedure-timeline-disbursement = disbursement of { $amount } ({ $date })
+procedure-timeline-status = { $actor }: status { $before } → { $after }
+procedure-timeline-no_status = —
+verification-timeline-household = household { $id }
+verification-timeline-eligible = eligible
+verification-timeline-not_eligible = not eligible: { $reasons }
+verification-timeline-notice = notice of { $date }; term until { $deadline }
+verification-timeline-document = { $document } · { $file }
+verification-timeline-decision = { $status } { $reasons }
+verification-timeline-parcel_studied = { $parcel } · { $result }
+verification-timeline-parcel_visited = { $parcel } · { $date }
+verification-timeline-letter = { $letter } · { $status }
+evaluation-error-unknown_minimum_wage = no SMMLV is known for the budget year { $year }
+evaluation-error-no_households = the project has no participating family
+evaluation-error-horizon = a horizon of { $horizon } years cannot be evaluated
+evaluation-error-outside_horizon = { $path } falls in year { $year }, beyond the horizon of { $horizon } years
+evaluation-error-no_execution_time = { $path } needs exactly one of year and month of execution

@@ -1483,14 +1483,10 @@ eligibility-duplicate = el mismo tipo y número de documento encabezan dos o má
 eligibility-either = { $left } o { $right }
 eligibility-both = { $left } y { $right }
 eligibility-group = ({ $inner })
-eligibility-choice_in = { $field }: { $count ->
-    [one] { $values }
-   *[other] una de { $values }
-}
-eligibility-choice_not_in = { $field }: { $count ->
-    [one] distinto de { $values }
-   *[other] ninguna de { $values }
-}
+eligibility-choice_is = { $field }: { $values }
+eligibility-choice_one_of = { $field }: una de { $values }
+eligibility-choice_is_not = { $field }: distinto de { $values }
+eligibility-choice_none_of = { $field }: ninguna de { $values }
 eligibility-ends_within = { $field } vacío o anterior al { $date } ({ $years } años después del { $as_of })
 eligibility-in_registry = documento en { $registry }
 eligibility-not_in_registry = documento fuera de { $registry }
@@ -1564,3 +1560,31 @@ row-error-template_summary = { $count ->
     [one] la plantilla tiene { $count } error:
    *[other] la plantilla tiene { $count } errores:
 }
+
+## What the store keeps as data: obligations of an award, timelines
+procedure-standard_obligations = Constituir a favor del instituto una póliza de cumplimiento por { $guarantee } (10 % del aporte del instituto), con vigencia de 24 meses (Art. 31). Abrir la cuenta de firma conjunta (Art. 29 par., 32.1). Aportar la contrapartida de { $counterpart }.
+procedure-timeline-version = versión { $number } ({ $hash })
+procedure-timeline-endorsement = aval de { $families } de { $households } familias a la versión { $version } ({ $date })
+procedure-timeline-agenda = versión { $version } en el orden del día de la sesión { $session }
+procedure-timeline-concept = { $concept } sobre la versión { $version } en la sesión { $session }: { $text }
+procedure-timeline-signature = { $email } firma el acta de la sesión { $session }
+procedure-timeline-objection = oposición de { $by } contra { $target } { $reference }
+procedure-timeline-objection_decided = oposición { $outcome }: { $reasons }
+procedure-timeline-award = resolución { $number } del { $date }
+procedure-timeline-disbursement = desembolso de { $amount } ({ $date })
+procedure-timeline-status = { $actor }: estado { $before } → { $after }
+procedure-timeline-no_status = —
+verification-timeline-household = hogar { $id }
+verification-timeline-eligible = elegible
+verification-timeline-not_eligible = no elegible: { $reasons }
+verification-timeline-notice = aviso del { $date }; plazo hasta el { $deadline }
+verification-timeline-document = { $document } · { $file }
+verification-timeline-decision = { $status } { $reasons }
+verification-timeline-parcel_studied = { $parcel } · { $result }
+verification-timeline-parcel_visited = { $parcel } · { $date }
+verification-timeline-letter = { $letter } · { $status }
+evaluation-error-unknown_minimum_wage = no se conoce el SMMLV del año presupuestal { $year }
+evaluation-error-no_households = el proyecto no tiene familias participantes
+evaluation-error-horizon = no se puede evaluar un horizonte de { $horizon } años
+evaluation-error-outside_horizon = { $path } cae en el año { $year }, después del horizonte de { $horizon } años
+evaluation-error-no_execution_time = { $path } necesita exactamente uno de año y mes de ejecución

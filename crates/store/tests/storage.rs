@@ -1743,7 +1743,9 @@ storage_suite! {
         assert!(store.household(two.id).await.expect("read").is_some());
         assert_eq!(withdrawn.documents.len(), 1);
         let timeline = store.household_timeline(two.id).await.expect("timeline");
-        assert!(timeline.iter().any(|e| e.kind == "withdrawal" && e.detail.contains("Vencido")));
+        assert!(timeline.iter().any(|e| e.kind == "withdrawal"
+            && e.detail.code() == "verification-timeline-decision"
+            && matches!(e.detail.arg("reasons"), Some(Arg::Text(reasons)) if reasons.contains("Vencido"))));
         let entries = store
             .audit_entries(&AuditQuery {
                 entity: Some("household_verifications".into()),
@@ -2007,7 +2009,11 @@ storage_suite! {
             ("DT-CAQ-2013-001", "DT-CAQ-2013-002", "DT-PUT-2013-001")
         );
         assert_eq!(a1.families, 10);
-        assert!(a1.obligations.contains("Art. 31"), "{}", a1.obligations);
+        assert_eq!(a1.obligations, "", "only the director's own obligations are kept");
+        let standard = a1.standard_obligations();
+        assert_eq!(standard.code(), "procedure-standard_obligations");
+        assert_eq!(standard.arg("guarantee"), Some(&Arg::Amount(a1.guarantee)));
+        assert_eq!(standard.arg("counterpart"), Some(&Arg::Amount(a1.counterpart)));
         assert_eq!(a1.guarantee, (a1.institute_contribution * dec!(0.10)).ceil(), "derived (Art. 31)");
         let twice = store.award(&p.director, first, award("CAQ")).await;
         assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");

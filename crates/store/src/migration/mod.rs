@@ -19,6 +19,7 @@ mod m20261121_000011_correspondence;
 mod m20261205_000012_award_amounts;
 mod m20261205_000013_award_opens_project;
 mod m20261205_000014_login_throttle;
+mod m20261205_000015_award_obligations;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000012_award_amounts::Migration),
             Box::new(m20261205_000013_award_opens_project::Migration),
             Box::new(m20261205_000014_login_throttle::Migration),
+            Box::new(m20261205_000015_award_obligations::Migration),
         ]
     }
 }
