@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use vereda_domain::eligibility::{CallLimits, Explanation, Screener};
 use vereda_domain::rules::{ChoiceField, RuleBook, RuleSet};
 use vereda_messages::{Arg, Lang};
-use vereda_screening::screening::{self, RegistryFile, ScreeningJob};
+use vereda_screening::screening::{self, RegistryFile, ScreeningError, ScreeningJob};
 use vereda_screening::synthetic::{SyntheticOptions, write_synthetic_registry};
 
 use crate::lang::lang;
@@ -139,7 +139,25 @@ pub fn screen(args: ScreenArgs) -> Result<()> {
         explain: args.explain.clone(),
         keep_facts: false,
     };
-    let run = screening::screen(&job, &|_| {})?;
+    let run = screening::screen(&job, &|_| {}).map_err(|error| match error {
+        ScreeningError::Rows { errors, error_count } => {
+            let mut lines = vec![lang().t_with("cli-screen-bad_rows", &[("count", Arg::from(error_count))])];
+            lines.extend(
+                errors
+                    .iter()
+                    .take(20)
+                    .map(|e| format!("  {}", lang().say(&e.located()))),
+            );
+            if error_count > 20 {
+                lines.push(format!(
+                    "  {}",
+                    lang().t_with("row-error-more", &[("count", Arg::from(error_count - 20))])
+                ));
+            }
+            anyhow!("{}", lines.join("\n"))
+        }
+        other => anyhow::Error::new(other),
+    })?;
     screening::write_results_csv(&run, &screener, &args.out)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     if let Some(errors) = &args.errors {
@@ -156,12 +174,22 @@ pub fn screen(args: ScreenArgs) -> Result<()> {
     }
     let eligible = run.rows.iter().filter(|row| row.outcome.is_eligible()).count();
     eprintln!(
-        "{} households screened with {} (sha256 {}) as of {as_of}: {eligible} eligible; {} bad rows; {:.2} s",
-        run.rows.len(),
-        rules.id,
-        &rules.content_hash[..12],
-        run.error_count,
-        started.elapsed().as_secs_f64()
+        "{}",
+        lang().t_with(
+            "cli-screen-summary",
+            &[
+                ("households", Arg::from(run.rows.len())),
+                ("rule_set", Arg::from(&rules.id)),
+                ("hash", Arg::from(&rules.content_hash[..12])),
+                ("as_of", Arg::Date(as_of)),
+                ("eligible", Arg::from(eligible)),
+                ("bad", Arg::from(run.error_count)),
+                (
+                    "seconds",
+                    Arg::Text(format!("{:.2}", started.elapsed().as_secs_f64()))
+                ),
+            ]
+        )
     );
     Ok(())
 }

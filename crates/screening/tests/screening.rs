@@ -223,22 +223,37 @@ fn bad_rows_stop_the_screening_and_name_file_line_column_and_value() {
         panic!("bad rows must stop a strict screening");
     };
     assert_eq!(error_count, 4);
-    let described: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    assert!(
-        described[0].starts_with(r#"households.csv, line 3, column sex, value "female": unknown sex"#),
-        "{described:?}"
-    );
-    assert!(
-        described[1].starts_with(r#"households.csv, line 4, column sisben_score, value "quince""#),
-        "{described:?}"
-    );
-    assert!(
-        described[2].contains(r#"line 5, column municipality_code, value "99999""#),
-        "{described:?}"
-    );
-    assert!(
-        described[3].contains(r#"line 6, column birth_date, value "1970-13-01""#),
-        "{described:?}"
+    let described: Vec<(&str, usize, &str, &str, &str)> = (errors.iter())
+        .map(|e| {
+            (
+                e.file.as_str(),
+                e.line,
+                e.column.as_str(),
+                e.value.as_str(),
+                e.message.code(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        described,
+        [
+            ("households.csv", 3, "sex", "female", "error-unknown_value"),
+            (
+                "households.csv",
+                4,
+                "sisben_score",
+                "quince",
+                "number-not_a_number"
+            ),
+            (
+                "households.csv",
+                5,
+                "municipality_code",
+                "99999",
+                "territory-error-unknown_municipality"
+            ),
+            ("households.csv", 6, "birth_date", "1970-13-01", "row-error-date"),
+        ]
     );
     assert!(!dir.path().join("results.csv").exists(), "no results file at all");
 }
