@@ -156,12 +156,13 @@ mod tests {
 
     #[test]
     fn reads_back_what_it_wrote() {
-        let message = Message::new("procedure-req_resolution")
+        let (code, inner) = ("procedure-req_resolution", "common-yes");
+        let message = Message::new(code)
             .with("asked", Decimal::new(400, 0))
             .with("on", jiff::civil::date(2024, 2, 29))
             .with(
                 "inner",
-                Arg::List(vec![Message::new("common-yes").with_term("role", "role-admin")]),
+                Arg::List(vec![Message::new(inner).with_term("role", "role-admin")]),
             );
         let json = serde_json::to_string(&message).expect("serialized");
         let read: Message = serde_json::from_str(&json).expect("read back");
