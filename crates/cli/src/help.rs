@@ -25,24 +25,6 @@ pub fn argument_key(path: &str, id: &str) -> String {
     }
 }
 
-/// Every command of the tree with its path, the binary first.
-pub fn commands(command: &Command) -> Vec<(String, &Command)> {
-    fn walk<'c>(path: String, command: &'c Command, into: &mut Vec<(String, &'c Command)>) {
-        into.push((path.clone(), command));
-        for sub in command.get_subcommands() {
-            let sub_path = if path.is_empty() {
-                sub.get_name().to_owned()
-            } else {
-                format!("{path}-{}", sub.get_name())
-            };
-            walk(sub_path, sub, into);
-        }
-    }
-    let mut all = Vec::new();
-    walk(String::new(), command, &mut all);
-    all
-}
-
 /// The command with every about and help text in `lang`.
 pub fn localize(command: Command, lang: Lang) -> Command {
     localize_at(command, String::new(), lang)
@@ -112,6 +94,24 @@ mod tests {
     use clap::CommandFactory;
 
     use super::*;
+
+    /// Every command of the tree with its path, the binary first.
+    fn commands(command: &Command) -> Vec<(String, &Command)> {
+        fn walk<'c>(path: String, command: &'c Command, into: &mut Vec<(String, &'c Command)>) {
+            into.push((path.clone(), command));
+            for sub in command.get_subcommands() {
+                let sub_path = if path.is_empty() {
+                    sub.get_name().to_owned()
+                } else {
+                    format!("{path}-{}", sub.get_name())
+                };
+                walk(sub_path, sub, into);
+            }
+        }
+        let mut all = Vec::new();
+        walk(String::new(), command, &mut all);
+        all
+    }
 
     /// Every command and argument of the binary has its help in both catalogues.
     #[test]

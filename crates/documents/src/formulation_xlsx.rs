@@ -1231,7 +1231,7 @@ impl Import {
                         line: 1,
                         column: String::new(),
                         value: String::new(),
-                        message,
+                        message: Box::new(message),
                     });
                 }
                 return None;
@@ -1255,7 +1255,7 @@ impl Import {
                     line: 1,
                     column: String::new(),
                     value: String::new(),
-                    message: Message::new("row-error-sheet_empty"),
+                    message: Box::new(Message::new("row-error-sheet_empty")),
                 });
             }
             return None;
@@ -1294,7 +1294,9 @@ impl Import {
                     line: sheet.header_line,
                     column: column.header.to_owned(),
                     value: String::new(),
-                    message: Message::new("row-error-missing_column").with("accepted", aliases.join(", ")),
+                    message: Box::new(
+                        Message::new("row-error-missing_column").with("accepted", aliases.join(", ")),
+                    ),
                 });
             }
             indices.push(index);
@@ -1330,7 +1332,7 @@ impl Import {
                 line: sheet.header_line,
                 column: "Valor".to_owned(),
                 value: String::new(),
-                message: Message::new("row-error-missing_column").with("accepted", "Valor, value"),
+                message: Box::new(Message::new("row-error-missing_column").with("accepted", "Valor, value")),
             });
             return None;
         };
@@ -1353,7 +1355,7 @@ impl Import {
                 line: *line,
                 column: value_header.clone(),
                 value: value.to_owned(),
-                message,
+                message: Box::new(message),
             };
             let Some(field) = found else {
                 self.errors.push(RowError {
@@ -1361,7 +1363,7 @@ impl Import {
                     line: *line,
                     column: if key.is_empty() { "Campo" } else { "Clave" }.to_owned(),
                     value: if key.is_empty() { label } else { key }.to_owned(),
-                    message: Message::new("row-error-unknown_field"),
+                    message: Box::new(Message::new("row-error-unknown_field")),
                 });
                 continue;
             };
@@ -1426,7 +1428,7 @@ impl Import {
                     line: sheet.header_line,
                     column: "Clave".to_owned(),
                     value: field.key.to_owned(),
-                    message: Message::new("row-error-required_row"),
+                    message: Box::new(Message::new("row-error-required_row")),
                 });
             }
         }
@@ -1513,7 +1515,7 @@ impl Cells<'_> {
             line: self.line,
             column: header,
             value: self.text(column),
-            message,
+            message: Box::new(message),
         });
     }
 

@@ -545,7 +545,7 @@ pub fn screen(
                 line: rows[index].line as usize,
                 column: parser.column_name(col::HOUSEHOLD_ID),
                 value: id_of(index).to_owned(),
-                message: Message::new("row-error-id_repeated").with("first", rows[first].line),
+                message: Box::new(Message::new("row-error-id_repeated").with("first", rows[first].line)),
             });
         }
     }
@@ -868,7 +868,7 @@ fn read_registry(path: &Path, threads: usize) -> Result<RegistryRows, TableError
                 line,
                 column: headers.get(column).cloned().unwrap_or_default(),
                 value: cell(column).to_owned(),
-                message,
+                message: Box::new(message),
             };
             let document_type =
                 DocumentType::from_str(cell(type_column)).map_err(|e| error(type_column, e.message()))?;
@@ -1145,7 +1145,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
             line,
             column: self.column_name(column),
             value: value.to_owned(),
-            message,
+            message: Box::new(message),
         }
     }
 
@@ -1156,9 +1156,11 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                 line,
                 column: "(row)".to_owned(),
                 value: fields.join(","),
-                message: Message::new("row-error-field_count")
-                    .with("expected", self.headers.len())
-                    .with("found", fields.len()),
+                message: Box::new(
+                    Message::new("row-error-field_count")
+                        .with("expected", self.headers.len())
+                        .with("found", fields.len()),
+                ),
             });
         }
         // A NUL byte is not text: PostgreSQL would refuse it much later, without saying where.
@@ -1168,7 +1170,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                 line,
                 column: self.headers[at].clone(),
                 value: fields[at].replace('\0', "\\0"),
-                message: Message::new("row-error-nul"),
+                message: Box::new(Message::new("row-error-nul")),
             });
         }
         self.parse_fields(fields)

@@ -62,7 +62,8 @@ pub struct RowError {
     /// The column's header as written in the file, so the person can find it.
     pub column: String,
     pub value: String,
-    pub message: Message,
+    /// Boxed: errors travel in `Result`s, which stay small.
+    pub message: Box<Message>,
 }
 
 impl RowError {
@@ -75,7 +76,7 @@ impl RowError {
             .with("value", &self.value)
             .with(
                 "problem",
-                vereda_domain::message::Arg::List(vec![self.message.clone()]),
+                vereda_domain::message::Arg::List(vec![(*self.message).clone()]),
             )
     }
 }
@@ -171,7 +172,7 @@ impl Table {
             line: row.line,
             column: self.column_name(column),
             value: row.cell(column).to_owned(),
-            message,
+            message: Box::new(message),
         }
     }
 

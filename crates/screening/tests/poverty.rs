@@ -102,7 +102,10 @@ fn a_row_error_keeps_the_values_its_message_names() {
     assert_eq!(message.arg("line"), Some(&Arg::Count(4)));
     let located = errors[0].located();
     assert_eq!(located.code(), "row-error-at");
-    assert_eq!(located.arg("problem"), Some(&Arg::List(vec![message.clone()])));
+    assert_eq!(
+        located.arg("problem"),
+        Some(&Arg::List(vec![(**message).clone()]))
+    );
 }
 
 #[test]

@@ -365,7 +365,7 @@ fn run_error(error: &RowError) -> RunError {
         line: error.line as u64,
         column: error.column.clone(),
         value: error.value.clone(),
-        message: error.message.clone(),
+        message: (*error.message).clone(),
     }
 }
 
