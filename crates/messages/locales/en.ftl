@@ -1515,91 +1515,6 @@ cli-explain-not_eligible = Result: not eligible ({ $reasons })
 cli-explain-cofinancing = Co-financing, % [{ $article }]: { $value }
 cli-explain-cap = Cap per family, SMMLV [{ $article }]: { $value }
 cli-explain-when = when { $condition }
-
-## Row errors of imported files
-row-error-at = { $file }, line { $line }, column { $column }, value «{ $value }»: { $problem }
-row-error-legacy = { $text }
-row-error-field_count = expected { $expected } fields, as in the header, found { $found }
-row-error-nul = a NUL byte (\0) is not text
-row-error-flag = expected true or false
-row-error-date = expected a date as YYYY-MM-DD
-row-error-empty_id = empty household_id
-row-error-empty_document = empty document
-row-error-sisben_range = a Sisbén score lies between 0 and 100
-row-error-arel_year = expected the year of an Art. 38.4 call: 2008, 2009, 2010 or 2011
-row-error-arel_year_required = group calls_2008_2011 needs the year of its call (Art. 38 par. 4)
-row-error-id_repeated = this household_id is already used on line { $first }
-row-error-municipality_twice = municipality { $code } ({ $name }) appears twice, on lines { $first } and { $line }
-row-error-department_code = not a department code: it has 1 or 2 digits, such as 18
-row-error-ipm_total_required = the total IPM is required (only the urban and rural values may be missing)
-row-error-percentage = { $field } { $value } is not a percentage between 0 and 100
-row-error-ipm_summary = { $count ->
-    [one] { $count } error in the IPM file; nothing was imported:
-   *[other] { $count } errors in the IPM file; nothing was imported:
-}
-row-error-more = … and { $count } more
-eligibility-line_not_covered = rule set { $rule_set } has no rules for the { $line } line
-row-error-sheet_unreadable = cannot read the sheet: { $reason }
-row-error-sheet_missing = the sheet is missing; start from `vereda evaluate --template`
-row-error-sheet_empty = the sheet is empty
-row-error-missing_column = missing column (accepted headers: { $accepted })
-row-error-unknown_field = unknown field; keep the keys of the template
-row-error-field_twice = the field appears twice
-row-error-required = required cell is empty
-row-error-yes_no = expected sí or no
-row-error-required_row = the row of this required field is missing
-row-error-not_whole = not a whole number
-row-error-out_of_range = out of range
-row-error-not_whole_in_range = not a whole number in range
-row-error-program_line = unknown program line; expected general or arel
-row-error-tenure = unknown tenure; expected owner, tenant, comodato, occupant or none
-row-error-category = unknown expense category; expected one of: { $expected } (see the sheet { $sheet })
-row-error-funder = unknown funder; expected institute, counterpart or other: NAME
-row-error-activity = unknown activity; it must be written as in the sheet { $sheet }
-row-error-template_summary = { $count ->
-    [one] the template has { $count } error:
-   *[other] the template has { $count } errors:
-}
-
-## What the store keeps as data: obligations of an award, timelines
-procedure-standard_obligations = Take out in favour of the institute a performance bond for { $guarantee } (10 % of the institute's contribution), valid for 24 months (Art. 31). Open the joint-signature account (Art. 29 par., 32.1). Contribute the counterpart of { $counterpart }.
-procedure-timeline-version = version { $number } ({ $hash })
-procedure-timeline-endorsement = endorsement by { $families } of { $households } families of version { $version } ({ $date })
-procedure-timeline-agenda = version { $version } on the agenda of session { $session }
-procedure-timeline-concept = { $concept } on version { $version } in session { $session }: { $text }
-procedure-timeline-signature = { $email } signs the minutes of session { $session }
-procedure-timeline-objection = objection by { $by } against { $target } { $reference }
-procedure-timeline-objection_decided = objection { $outcome }: { $reasons }
-procedure-timeline-award = resolution { $number } of { $date }
-procedure-timeline-disbursement = disbursement of { $amount } ({ $date })
-procedure-timeline-status = { $actor }: status { $before } → { $after }
-procedure-timeline-no_status = —
-verification-timeline-household = household { $id }
-verification-timeline-eligible = eligible
-verification-timeline-not_eligible = not eligible: { $reasons }
-verification-timeline-notice = notice of { $date }; term until { $deadline }
-verification-timeline-document = { $document } · { $file }
-verification-timeline-decision = { $status } { $reasons }
-verification-timeline-parcel_studied = { $parcel } · { $result }
-verification-timeline-parcel_visited = { $parcel } · { $date }
-verification-timeline-letter = { $letter } · { $status }
-evaluation-error-unknown_minimum_wage = no SMMLV is known for the budget year { $year }
-evaluation-error-no_households = the project has no participating family
-evaluation-error-horizon = a horizon of { $horizon } years cannot be evaluated
-evaluation-error-outside_horizon = { $path } falls in year { $year }, beyond the horizon of { $horizon } years
-evaluation-error-no_execution_time = { $path } needs exactly one of year and month of execution
-procedure-pdf-title = Award resolution { $number } (Art. 27)
-procedure-pdf-resolves = Resolves
-procedure-pdf-project = Project { $code }: { $title }
-procedure-pdf-date = Date: { $date }
-procedure-pdf-motivation = Motivation: { $motivation }
-procedure-pdf-families = Families: { $families }
-procedure-pdf-contribution = Institute's contribution: { $amount }
-procedure-pdf-lowered = Contribution below the evaluated maximum of { $maximum } (Art. 7, 29), because: { $why }
-procedure-pdf-counterpart = Counterpart: { $amount }
-procedure-pdf-guarantee = Guarantee (Art. 31): { $amount }
-procedure-pdf-obligations = Obligations: { $obligations }
-procedure-pdf-signed = Signed by the territorial director: { $signer }, { $when }
 cli-help-usage = Usage:
 cli-help-commands = Commands
 cli-help-arguments = Arguments
@@ -1701,3 +1616,88 @@ cli-calendar-not_a_year = «{ $value }» is not a year
 cli-calendar-not_a_date = «{ $value }» is not a date (YYYY-MM-DD)
 cli-calendar-not_days = «{ $value }» is not a number of business days (0 or more)
 cli-calendar-cannot_count = cannot count { $days } business days from { $date }: { $reason }
+
+## Row errors of imported files
+row-error-at = { $file }, line { $line }, column { $column }, value «{ $value }»: { $problem }
+row-error-legacy = { $text }
+row-error-field_count = expected { $expected } fields, as in the header, found { $found }
+row-error-nul = a NUL byte (\0) is not text
+row-error-flag = expected true or false
+row-error-date = expected a date as YYYY-MM-DD
+row-error-empty_id = empty household_id
+row-error-empty_document = empty document
+row-error-sisben_range = a Sisbén score lies between 0 and 100
+row-error-arel_year = expected the year of an Art. 38.4 call: 2008, 2009, 2010 or 2011
+row-error-arel_year_required = group calls_2008_2011 needs the year of its call (Art. 38 par. 4)
+row-error-id_repeated = this household_id is already used on line { $first }
+row-error-municipality_twice = municipality { $code } ({ $name }) appears twice, on lines { $first } and { $line }
+row-error-department_code = not a department code: it has 1 or 2 digits, such as 18
+row-error-ipm_total_required = the total IPM is required (only the urban and rural values may be missing)
+row-error-percentage = { $field } { $value } is not a percentage between 0 and 100
+row-error-ipm_summary = { $count ->
+    [one] { $count } error in the IPM file; nothing was imported:
+   *[other] { $count } errors in the IPM file; nothing was imported:
+}
+row-error-more = … and { $count } more
+eligibility-line_not_covered = rule set { $rule_set } has no rules for the { $line } line
+row-error-sheet_unreadable = cannot read the sheet: { $reason }
+row-error-sheet_missing = the sheet is missing; start from `vereda evaluate --template`
+row-error-sheet_empty = the sheet is empty
+row-error-missing_column = missing column (accepted headers: { $accepted })
+row-error-unknown_field = unknown field; keep the keys of the template
+row-error-field_twice = the field appears twice
+row-error-required = required cell is empty
+row-error-yes_no = expected sí or no
+row-error-required_row = the row of this required field is missing
+row-error-not_whole = not a whole number
+row-error-out_of_range = out of range
+row-error-not_whole_in_range = not a whole number in range
+row-error-program_line = unknown program line; expected general or arel
+row-error-tenure = unknown tenure; expected owner, tenant, comodato, occupant or none
+row-error-category = unknown expense category; expected one of: { $expected } (see the sheet { $sheet })
+row-error-funder = unknown funder; expected institute, counterpart or other: NAME
+row-error-activity = unknown activity; it must be written as in the sheet { $sheet }
+row-error-template_summary = { $count ->
+    [one] the template has { $count } error:
+   *[other] the template has { $count } errors:
+}
+
+## What the store keeps as data: obligations of an award, timelines
+procedure-standard_obligations = Take out in favour of the institute a performance bond for { $guarantee } (10 % of the institute's contribution), valid for 24 months (Art. 31). Open the joint-signature account (Art. 29 par., 32.1). Contribute the counterpart of { $counterpart }.
+procedure-timeline-version = version { $number } ({ $hash })
+procedure-timeline-endorsement = endorsement by { $families } of { $households } families of version { $version } ({ $date })
+procedure-timeline-agenda = version { $version } on the agenda of session { $session }
+procedure-timeline-concept = { $concept } on version { $version } in session { $session }: { $text }
+procedure-timeline-signature = { $email } signs the minutes of session { $session }
+procedure-timeline-objection = objection by { $by } against { $target } { $reference }
+procedure-timeline-objection_decided = objection { $outcome }: { $reasons }
+procedure-timeline-award = resolution { $number } of { $date }
+procedure-timeline-disbursement = disbursement of { $amount } ({ $date })
+procedure-timeline-status = { $actor }: status { $before } → { $after }
+procedure-timeline-no_status = —
+verification-timeline-household = household { $id }
+verification-timeline-eligible = eligible
+verification-timeline-not_eligible = not eligible: { $reasons }
+verification-timeline-notice = notice of { $date }; term until { $deadline }
+verification-timeline-document = { $document } · { $file }
+verification-timeline-decision = { $status } { $reasons }
+verification-timeline-parcel_studied = { $parcel } · { $result }
+verification-timeline-parcel_visited = { $parcel } · { $date }
+verification-timeline-letter = { $letter } · { $status }
+evaluation-error-unknown_minimum_wage = no SMMLV is known for the budget year { $year }
+evaluation-error-no_households = the project has no participating family
+evaluation-error-horizon = a horizon of { $horizon } years cannot be evaluated
+evaluation-error-outside_horizon = { $path } falls in year { $year }, beyond the horizon of { $horizon } years
+evaluation-error-no_execution_time = { $path } needs exactly one of year and month of execution
+procedure-pdf-title = Award resolution { $number } (Art. 27)
+procedure-pdf-resolves = Resolves
+procedure-pdf-project = Project { $code }: { $title }
+procedure-pdf-date = Date: { $date }
+procedure-pdf-motivation = Motivation: { $motivation }
+procedure-pdf-families = Families: { $families }
+procedure-pdf-contribution = Institute's contribution: { $amount }
+procedure-pdf-lowered = Contribution below the evaluated maximum of { $maximum } (Art. 7, 29), because: { $why }
+procedure-pdf-counterpart = Counterpart: { $amount }
+procedure-pdf-guarantee = Guarantee (Art. 31): { $amount }
+procedure-pdf-obligations = Obligations: { $obligations }
+procedure-pdf-signed = Signed by the territorial director: { $signer }, { $when }

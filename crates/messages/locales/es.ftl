@@ -1515,91 +1515,6 @@ cli-explain-not_eligible = Resultado: no elegible ({ $reasons })
 cli-explain-cofinancing = Cofinanciación, % [{ $article }]: { $value }
 cli-explain-cap = Tope por familia, SMMLV [{ $article }]: { $value }
 cli-explain-when = cuando { $condition }
-
-## Row errors of imported files
-row-error-at = { $file }, línea { $line }, columna { $column }, valor «{ $value }»: { $problem }
-row-error-legacy = { $text }
-row-error-field_count = se esperaban { $expected } campos, como en el encabezado, y hay { $found }
-row-error-nul = un byte NUL (\0) no es texto
-row-error-flag = se espera true o false
-row-error-date = se espera una fecha con la forma AAAA-MM-DD
-row-error-empty_id = household_id vacío
-row-error-empty_document = documento vacío
-row-error-sisben_range = un puntaje del Sisbén está entre 0 y 100
-row-error-arel_year = se espera el año de una convocatoria del Art. 38.4: 2008, 2009, 2010 o 2011
-row-error-arel_year_required = el grupo calls_2008_2011 necesita el año de su convocatoria (Art. 38 par. 4)
-row-error-id_repeated = este household_id ya se usó en la línea { $first }
-row-error-municipality_twice = el municipio { $code } ({ $name }) aparece dos veces, en las líneas { $first } y { $line }
-row-error-department_code = no es un código de departamento: tiene 1 o 2 cifras, como 18
-row-error-ipm_total_required = falta el IPM total (solo los valores urbano y rural pueden faltar)
-row-error-percentage = { $field } { $value } no es un porcentaje entre 0 y 100
-row-error-ipm_summary = { $count ->
-    [one] { $count } error en el archivo del IPM; no se importó nada:
-   *[other] { $count } errores en el archivo del IPM; no se importó nada:
-}
-row-error-more = … y { $count } más
-eligibility-line_not_covered = el conjunto de reglas { $rule_set } no tiene reglas para la línea { $line }
-row-error-sheet_unreadable = no se puede leer la hoja: { $reason }
-row-error-sheet_missing = falta la hoja; parta de `vereda evaluate --template`
-row-error-sheet_empty = la hoja está vacía
-row-error-missing_column = falta la columna (encabezados aceptados: { $accepted })
-row-error-unknown_field = campo desconocido; conserve las claves de la plantilla
-row-error-field_twice = el campo aparece dos veces
-row-error-required = la celda es obligatoria y está vacía
-row-error-yes_no = se espera sí o no
-row-error-required_row = falta la fila de este campo obligatorio
-row-error-not_whole = no es un número entero
-row-error-out_of_range = fuera de rango
-row-error-not_whole_in_range = no es un número entero dentro del rango
-row-error-program_line = línea del programa desconocida; se espera general o arel
-row-error-tenure = tenencia desconocida; se espera owner, tenant, comodato, occupant o none
-row-error-category = rubro desconocido; se espera uno de: { $expected } (vea la hoja { $sheet })
-row-error-funder = financiador desconocido; se espera institute, counterpart u other: NOMBRE
-row-error-activity = actividad desconocida; escríbala como en la hoja { $sheet }
-row-error-template_summary = { $count ->
-    [one] la plantilla tiene { $count } error:
-   *[other] la plantilla tiene { $count } errores:
-}
-
-## What the store keeps as data: obligations of an award, timelines
-procedure-standard_obligations = Constituir a favor del instituto una póliza de cumplimiento por { $guarantee } (10 % del aporte del instituto), con vigencia de 24 meses (Art. 31). Abrir la cuenta de firma conjunta (Art. 29 par., 32.1). Aportar la contrapartida de { $counterpart }.
-procedure-timeline-version = versión { $number } ({ $hash })
-procedure-timeline-endorsement = aval de { $families } de { $households } familias a la versión { $version } ({ $date })
-procedure-timeline-agenda = versión { $version } en el orden del día de la sesión { $session }
-procedure-timeline-concept = { $concept } sobre la versión { $version } en la sesión { $session }: { $text }
-procedure-timeline-signature = { $email } firma el acta de la sesión { $session }
-procedure-timeline-objection = oposición de { $by } contra { $target } { $reference }
-procedure-timeline-objection_decided = oposición { $outcome }: { $reasons }
-procedure-timeline-award = resolución { $number } del { $date }
-procedure-timeline-disbursement = desembolso de { $amount } ({ $date })
-procedure-timeline-status = { $actor }: estado { $before } → { $after }
-procedure-timeline-no_status = —
-verification-timeline-household = hogar { $id }
-verification-timeline-eligible = elegible
-verification-timeline-not_eligible = no elegible: { $reasons }
-verification-timeline-notice = aviso del { $date }; plazo hasta el { $deadline }
-verification-timeline-document = { $document } · { $file }
-verification-timeline-decision = { $status } { $reasons }
-verification-timeline-parcel_studied = { $parcel } · { $result }
-verification-timeline-parcel_visited = { $parcel } · { $date }
-verification-timeline-letter = { $letter } · { $status }
-evaluation-error-unknown_minimum_wage = no se conoce el SMMLV del año presupuestal { $year }
-evaluation-error-no_households = el proyecto no tiene familias participantes
-evaluation-error-horizon = no se puede evaluar un horizonte de { $horizon } años
-evaluation-error-outside_horizon = { $path } cae en el año { $year }, después del horizonte de { $horizon } años
-evaluation-error-no_execution_time = { $path } necesita exactamente uno de año y mes de ejecución
-procedure-pdf-title = Resolución de adjudicación { $number } (Art. 27)
-procedure-pdf-resolves = Resuelve
-procedure-pdf-project = Proyecto { $code }: { $title }
-procedure-pdf-date = Fecha: { $date }
-procedure-pdf-motivation = Motivación: { $motivation }
-procedure-pdf-families = Familias: { $families }
-procedure-pdf-contribution = Aporte del instituto: { $amount }
-procedure-pdf-lowered = Aporte menor que el máximo evaluado de { $maximum } (Art. 7, 29), porque: { $why }
-procedure-pdf-counterpart = Contrapartida: { $amount }
-procedure-pdf-guarantee = Garantía (Art. 31): { $amount }
-procedure-pdf-obligations = Obligaciones: { $obligations }
-procedure-pdf-signed = Firma el director territorial: { $signer }, { $when }
 cli-help-usage = Uso:
 cli-help-commands = Comandos
 cli-help-arguments = Argumentos
@@ -1701,3 +1616,88 @@ cli-calendar-not_a_year = «{ $value }» no es un año
 cli-calendar-not_a_date = «{ $value }» no es una fecha (AAAA-MM-DD)
 cli-calendar-not_days = «{ $value }» no es un número de días hábiles (0 o más)
 cli-calendar-cannot_count = no se pueden contar { $days } días hábiles desde el { $date }: { $reason }
+
+## Row errors of imported files
+row-error-at = { $file }, línea { $line }, columna { $column }, valor «{ $value }»: { $problem }
+row-error-legacy = { $text }
+row-error-field_count = se esperaban { $expected } campos, como en el encabezado, y hay { $found }
+row-error-nul = un byte NUL (\0) no es texto
+row-error-flag = se espera true o false
+row-error-date = se espera una fecha con la forma AAAA-MM-DD
+row-error-empty_id = household_id vacío
+row-error-empty_document = documento vacío
+row-error-sisben_range = un puntaje del Sisbén está entre 0 y 100
+row-error-arel_year = se espera el año de una convocatoria del Art. 38.4: 2008, 2009, 2010 o 2011
+row-error-arel_year_required = el grupo calls_2008_2011 necesita el año de su convocatoria (Art. 38 par. 4)
+row-error-id_repeated = este household_id ya se usó en la línea { $first }
+row-error-municipality_twice = el municipio { $code } ({ $name }) aparece dos veces, en las líneas { $first } y { $line }
+row-error-department_code = no es un código de departamento: tiene 1 o 2 cifras, como 18
+row-error-ipm_total_required = falta el IPM total (solo los valores urbano y rural pueden faltar)
+row-error-percentage = { $field } { $value } no es un porcentaje entre 0 y 100
+row-error-ipm_summary = { $count ->
+    [one] { $count } error en el archivo del IPM; no se importó nada:
+   *[other] { $count } errores en el archivo del IPM; no se importó nada:
+}
+row-error-more = … y { $count } más
+eligibility-line_not_covered = el conjunto de reglas { $rule_set } no tiene reglas para la línea { $line }
+row-error-sheet_unreadable = no se puede leer la hoja: { $reason }
+row-error-sheet_missing = falta la hoja; parta de `vereda evaluate --template`
+row-error-sheet_empty = la hoja está vacía
+row-error-missing_column = falta la columna (encabezados aceptados: { $accepted })
+row-error-unknown_field = campo desconocido; conserve las claves de la plantilla
+row-error-field_twice = el campo aparece dos veces
+row-error-required = la celda es obligatoria y está vacía
+row-error-yes_no = se espera sí o no
+row-error-required_row = falta la fila de este campo obligatorio
+row-error-not_whole = no es un número entero
+row-error-out_of_range = fuera de rango
+row-error-not_whole_in_range = no es un número entero dentro del rango
+row-error-program_line = línea del programa desconocida; se espera general o arel
+row-error-tenure = tenencia desconocida; se espera owner, tenant, comodato, occupant o none
+row-error-category = rubro desconocido; se espera uno de: { $expected } (vea la hoja { $sheet })
+row-error-funder = financiador desconocido; se espera institute, counterpart u other: NOMBRE
+row-error-activity = actividad desconocida; escríbala como en la hoja { $sheet }
+row-error-template_summary = { $count ->
+    [one] la plantilla tiene { $count } error:
+   *[other] la plantilla tiene { $count } errores:
+}
+
+## What the store keeps as data: obligations of an award, timelines
+procedure-standard_obligations = Constituir a favor del instituto una póliza de cumplimiento por { $guarantee } (10 % del aporte del instituto), con vigencia de 24 meses (Art. 31). Abrir la cuenta de firma conjunta (Art. 29 par., 32.1). Aportar la contrapartida de { $counterpart }.
+procedure-timeline-version = versión { $number } ({ $hash })
+procedure-timeline-endorsement = aval de { $families } de { $households } familias a la versión { $version } ({ $date })
+procedure-timeline-agenda = versión { $version } en el orden del día de la sesión { $session }
+procedure-timeline-concept = { $concept } sobre la versión { $version } en la sesión { $session }: { $text }
+procedure-timeline-signature = { $email } firma el acta de la sesión { $session }
+procedure-timeline-objection = oposición de { $by } contra { $target } { $reference }
+procedure-timeline-objection_decided = oposición { $outcome }: { $reasons }
+procedure-timeline-award = resolución { $number } del { $date }
+procedure-timeline-disbursement = desembolso de { $amount } ({ $date })
+procedure-timeline-status = { $actor }: estado { $before } → { $after }
+procedure-timeline-no_status = —
+verification-timeline-household = hogar { $id }
+verification-timeline-eligible = elegible
+verification-timeline-not_eligible = no elegible: { $reasons }
+verification-timeline-notice = aviso del { $date }; plazo hasta el { $deadline }
+verification-timeline-document = { $document } · { $file }
+verification-timeline-decision = { $status } { $reasons }
+verification-timeline-parcel_studied = { $parcel } · { $result }
+verification-timeline-parcel_visited = { $parcel } · { $date }
+verification-timeline-letter = { $letter } · { $status }
+evaluation-error-unknown_minimum_wage = no se conoce el SMMLV del año presupuestal { $year }
+evaluation-error-no_households = el proyecto no tiene familias participantes
+evaluation-error-horizon = no se puede evaluar un horizonte de { $horizon } años
+evaluation-error-outside_horizon = { $path } cae en el año { $year }, después del horizonte de { $horizon } años
+evaluation-error-no_execution_time = { $path } necesita exactamente uno de año y mes de ejecución
+procedure-pdf-title = Resolución de adjudicación { $number } (Art. 27)
+procedure-pdf-resolves = Resuelve
+procedure-pdf-project = Proyecto { $code }: { $title }
+procedure-pdf-date = Fecha: { $date }
+procedure-pdf-motivation = Motivación: { $motivation }
+procedure-pdf-families = Familias: { $families }
+procedure-pdf-contribution = Aporte del instituto: { $amount }
+procedure-pdf-lowered = Aporte menor que el máximo evaluado de { $maximum } (Art. 7, 29), porque: { $why }
+procedure-pdf-counterpart = Contrapartida: { $amount }
+procedure-pdf-guarantee = Garantía (Art. 31): { $amount }
+procedure-pdf-obligations = Obligaciones: { $obligations }
+procedure-pdf-signed = Firma el director territorial: { $signer }, { $when }
