@@ -1,9 +1,12 @@
 //! `vereda calendar`: Colombia's public holidays and business-day deadlines (Art. 14).
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::Result;
 use clap::Subcommand;
 use jiff::civil::Date;
 use vereda_domain::calendar;
+use vereda_messages::Message;
+
+use crate::lang::said;
 
 #[derive(Subcommand, Debug)]
 pub enum CalendarCommand {
@@ -30,8 +33,8 @@ pub fn calendar(command: CalendarCommand) -> Result<()> {
             let year: i16 = year
                 .trim()
                 .parse()
-                .map_err(|_| anyhow!("{year:?} is not a year"))?;
-            for holiday in calendar::holidays(year)? {
+                .map_err(|_| said(Message::new("cli-calendar-not_a_year").with("value", year.as_str())))?;
+            for holiday in calendar::holidays(year).map_err(|e| said(e.message()))? {
                 println!("{} {}", holiday.date, holiday.name);
             }
         }
@@ -39,13 +42,18 @@ pub fn calendar(command: CalendarCommand) -> Result<()> {
             let date: Date = from
                 .trim()
                 .parse()
-                .map_err(|error| anyhow!("{from:?} is not a date (YYYY-MM-DD): {error}"))?;
-            let days: u32 = business_days
-                .trim()
-                .parse()
-                .map_err(|_| anyhow!("{business_days:?} is not a number of business days (0 or more)"))?;
-            let due = calendar::add_business_days(date, days)
-                .with_context(|| format!("cannot count {days} business days from {date}"))?;
+                .map_err(|_| said(Message::new("cli-calendar-not_a_date").with("value", from.as_str())))?;
+            let days: u32 = business_days.trim().parse().map_err(|_| {
+                said(Message::new("cli-calendar-not_days").with("value", business_days.as_str()))
+            })?;
+            let due = calendar::add_business_days(date, days).map_err(|e| {
+                said(
+                    Message::new("cli-calendar-cannot_count")
+                        .with("days", days)
+                        .with("date", date)
+                        .with("reason", vereda_messages::Arg::List(vec![e.message()])),
+                )
+            })?;
             println!("{due}");
         }
     }

@@ -143,7 +143,7 @@ struct Selected<'b> {
 /// The rule set `chosen` with `--rules` or, by default, the one of the budget year: the one
 /// choice of `RuleBook::choose`, told in the command line's language.
 fn select<'b>(book: &'b RuleBook, chosen: Option<&str>, budget_year: i16) -> Result<Selected<'b>, String> {
-    let lang = Lang::Es;
+    let lang = crate::lang::lang();
     let choice = book
         .choose(chosen, budget_year)
         .map_err(|e| lang.say(&e.message()))?;
@@ -187,7 +187,16 @@ fn read_project(file: &Path, name: &str) -> Result<Formulation> {
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     if is_xlsx {
         return formulation_xlsx::read_formulation(file).map_err(|error| match error {
-            FormulationImportError::Cells(_) => anyhow!("{name}: {error}"),
+            FormulationImportError::Cells(errors) => {
+                let lang = crate::lang::lang();
+                let summary = lang.t_with(
+                    "row-error-template_summary",
+                    &[("count", vereda_messages::Arg::from(errors.len()))],
+                );
+                let mut lines = vec![format!("{name}: {summary}")];
+                lines.extend(errors.iter().map(|e| format!("  {}", lang.say(&e.located()))));
+                anyhow!("{}", lines.join("\n"))
+            }
             other => anyhow!("{other}"),
         });
     }
@@ -198,7 +207,7 @@ fn read_project(file: &Path, name: &str) -> Result<Formulation> {
 
 /// The problems of a formulation, from the catalogue (in Spanish, the command line's language).
 fn problem_report(name: &str, problems: &[Problem]) -> String {
-    let lang = Lang::Es;
+    let lang = crate::lang::lang();
     let mut out = format!(
         "{name}: {}",
         lang.say(&Message::new("evaluation-problem_count").with("count", problems.len()))
@@ -1120,10 +1129,13 @@ fn batch_row(source: String, formulation: Result<Formulation, String>, evaluator
     };
     let problems = formulation.validate(selected.financial);
     if !problems.is_empty() {
-        let listed: Vec<String> = problems.iter().map(|p| problem_line(Lang::Es, p)).collect();
+        let listed: Vec<String> = problems
+            .iter()
+            .map(|p| problem_line(crate::lang::lang(), p))
+            .collect();
         row.error = format!(
             "{} {}",
-            Lang::Es.say(&Message::new("evaluation-problem_count").with("count", problems.len())),
+            crate::lang::lang().say(&Message::new("evaluation-problem_count").with("count", problems.len())),
             listed.join("; ")
         );
         return row;

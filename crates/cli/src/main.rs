@@ -4,6 +4,8 @@
 mod calendar;
 mod config;
 mod evaluate;
+mod help;
+mod lang;
 mod rule_sets;
 mod screening;
 
@@ -12,13 +14,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use vereda_domain::accounts::Role;
 use vereda_domain::audit::Actor;
 use vereda_store::Store;
 use vereda_store::accounts::NewAccount;
 
+use vereda_messages::{Arg, Message};
+use vereda_screening::poverty::PovertyFileError;
+
 use crate::config::{LogFormat, Settings};
+use crate::lang::{lang, said};
 
 /// vereda runs a territorial rural development co-financing program end to end: reference
 /// data, households, projects, committee, awards and public results.
@@ -41,6 +47,10 @@ struct Cli {
     /// Log format: human (default) or json.
     #[arg(long, env = "VEREDA_LOG_FORMAT", global = true, value_enum)]
     log_format: Option<LogFormat>,
+
+    /// Language of what the command prints: es (default) or en.
+    #[arg(long, env = "VEREDA_LANG", global = true, value_parser = ["es", "en"])]
+    lang: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -191,7 +201,14 @@ enum ImportCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<String> = std::env::args().collect();
+    let lang = lang::from_args(&args);
+    lang::choose(lang);
+    let matches = help::localize(Cli::command(), lang).get_matches_from(args);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     // Batch commands need neither the database nor the async runtime.
     let outcome = match cli.command {
         Command::Screen(args) => screening::screen(args),
@@ -203,35 +220,34 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
+        Err(error) => fail(&error),
     }
+}
+
+/// Says the error on standard error, in the language of the run, and fails.
+fn fail(error: &anyhow::Error) -> ExitCode {
+    eprintln!(
+        "{}",
+        lang::lang().t_with("cli-error", &[("detail", Arg::Text(lang::error_text(error)))])
+    );
+    ExitCode::FAILURE
 }
 
 fn run_with_settings(cli: Cli) -> ExitCode {
     let settings = match Settings::resolve(cli.config.as_deref(), cli.database_url.clone(), cli.log_format) {
         Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            return ExitCode::FAILURE;
-        }
+        Err(error) => return fail(&error),
     };
     config::init_logging(settings.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the runtime: {error}");
-            return ExitCode::FAILURE;
+            return fail(&anyhow::Error::new(error).context(lang::lang().t("cli-error-runtime")));
         }
     };
     match runtime.block_on(run(cli.command, settings)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
+        Err(error) => fail(&error),
     }
 }
 
@@ -249,8 +265,14 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             let pending = store.pending_migrations().await?;
             store.migrate().await.context("cannot migrate the database")?;
             println!(
-                "{} database up to date ({pending} migration(s) applied)",
-                store.backend_name()
+                "{}",
+                lang().t_with(
+                    "cli-migrated",
+                    &[
+                        ("backend", Arg::from(store.backend_name())),
+                        ("count", Arg::from(pending)),
+                    ]
+                )
             );
             Ok(())
         }
@@ -260,7 +282,7 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             name,
             password_stdin,
         }) => {
-            let role: Role = role.parse()?;
+            let role = parse_role(&role)?;
             let password = read_password(password_stdin)?;
             let store = open(&settings).await?;
             let account = store
@@ -274,30 +296,50 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
                     },
                 )
                 .await?;
-            println!("created {} ({})", account.email, account.role);
+            println!(
+                "{}",
+                lang().t_with(
+                    "cli-user-created",
+                    &[
+                        ("email", Arg::from(&account.email)),
+                        ("role", Arg::Term(format!("role-{}", account.role))),
+                    ]
+                )
+            );
             Ok(())
         }
         Command::User(UserCommand::List) => {
             let store = open(&settings).await?;
             for account in store.accounts().await? {
-                let state = if account.active { "active" } else { "disabled" };
-                println!(
-                    "{}\t{}\t{}\t{}",
-                    account.email, account.role, state, account.display_name
-                );
+                let state = if account.active {
+                    lang().t("cli-user-active")
+                } else {
+                    lang().t("cli-user-disabled")
+                };
+                let role = lang().t(&format!("role-{}", account.role));
+                println!("{}\t{role}\t{state}\t{}", account.email, account.display_name);
             }
             Ok(())
         }
         Command::User(UserCommand::Deactivate { email }) => set_active(&settings, &email, false).await,
         Command::User(UserCommand::Activate { email }) => set_active(&settings, &email, true).await,
         Command::User(UserCommand::Role { email, role }) => {
-            let role: Role = role.parse()?;
+            let role = parse_role(&role)?;
             let store = open(&settings).await?;
             let account = account_by_email(&store, &email).await?;
             store
                 .set_account_role(&Actor::system("cli"), account.id, role)
                 .await?;
-            println!("{} {role}", account.email);
+            println!(
+                "{}",
+                lang().t_with(
+                    "cli-user-role_changed",
+                    &[
+                        ("email", Arg::from(&account.email)),
+                        ("role", Arg::Term(format!("role-{role}"))),
+                    ]
+                )
+            );
             Ok(())
         }
         Command::User(UserCommand::RemoveSecondFactor { email }) => {
@@ -328,9 +370,7 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
         | Command::Rules(_)
         | Command::Evaluate(_)
         | Command::Calendar(_)
-        | Command::DemoData(DemoCommand::Households(_)) => {
-            bail!("this command runs without the database")
-        }
+        | Command::DemoData(DemoCommand::Households(_)) => Err(said(Message::new("cli-error-no_database"))),
         Command::Audit(AuditCommand::Verify { heads }) => verify_audit(&settings, &heads).await,
         Command::DemoData(DemoCommand::Seed) => {
             let store = open(&settings).await?;
@@ -341,19 +381,31 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             let parsed = vereda_screening::poverty::read_poverty_file(&file);
             let records = match parsed {
                 Ok(parsed) => parsed.records,
-                Err(error) => bail!("{error}\nnothing was imported"),
+                Err(error) => {
+                    let mut lines = vereda_web::screening::poverty_file_errors(lang(), &error);
+                    if matches!(error, PovertyFileError::Table(_)) {
+                        lines.push(lang().t("cli-ipm-nothing_imported").to_owned());
+                    }
+                    bail!("{}", lines.join("\n"))
+                }
             };
             let store = open(&settings).await?;
-            let source = format!("{} (imported {})", file.display(), jiff::Zoned::now().date());
+            // The source is recorded in the audit log: data, not words of the interface.
+            let source = format!("{} ({})", file.display(), jiff::Zoned::now().date());
             let summary = store
                 .import_poverty(&Actor::system("cli"), &records, reference_year, &source)
                 .await?;
             println!(
-                "IPM imported from {}: {} new, {} updated, {} unchanged",
-                file.display(),
-                summary.inserted,
-                summary.updated,
-                summary.unchanged
+                "{}",
+                lang().t_with(
+                    "cli-ipm-imported",
+                    &[
+                        ("file", Arg::Text(file.display().to_string())),
+                        ("inserted", Arg::from(summary.inserted)),
+                        ("updated", Arg::from(summary.updated)),
+                        ("unchanged", Arg::from(summary.unchanged)),
+                    ]
+                )
             );
             Ok(())
         }
@@ -366,36 +418,31 @@ fn read_password(from_stdin: bool) -> Result<String> {
         std::io::stdin()
             .lock()
             .read_line(&mut line)
-            .context("cannot read the password from standard input")?;
+            .context(lang().t("cli-password-unreadable"))?;
         return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
     }
     if !std::io::stdin().is_terminal() {
-        bail!(
-            "there is no terminal to ask for the password: pass it on standard input with --password-stdin"
-        );
+        return Err(said(Message::new("cli-password-no_terminal")));
     }
-    let first = rpassword::prompt_password("Password: ").context("cannot read the password")?;
-    let second = rpassword::prompt_password("Repeat it: ").context("cannot read the password")?;
+    let first = rpassword::prompt_password(lang().t("cli-password-prompt"))
+        .context(lang().t("cli-password-unreadable"))?;
+    let second = rpassword::prompt_password(lang().t("cli-password-repeat"))
+        .context(lang().t("cli-password-unreadable"))?;
     if first != second {
-        bail!("the two passwords differ; nothing was created");
+        return Err(said(Message::new("cli-password-differ")));
     }
     Ok(first)
 }
 
 fn report_demo(summary: &vereda_store::demo::DemoSummary) {
+    let password = [("password", Arg::from(vereda_store::demo::DEMO_PASSWORD))];
     if summary.created {
-        println!(
-            "Demo data loaded. Accounts (password \"{}\"):",
-            vereda_store::demo::DEMO_PASSWORD
-        );
+        println!("{}", lang().t_with("cli-demo-loaded", &password));
     } else {
-        println!(
-            "The demo data was already there. Accounts (password \"{}\"):",
-            vereda_store::demo::DEMO_PASSWORD
-        );
+        println!("{}", lang().t_with("cli-demo-already", &password));
     }
     for (email, role) in &summary.accounts {
-        println!("  {email:<40} {role}");
+        println!("  {email:<40} {}", lang().t(&format!("role-{role}")));
     }
 }
 
@@ -419,8 +466,14 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, database = store.backend_name(), "vereda is serving");
     println!(
-        "vereda is serving at http://{address} ({} database)",
-        store.backend_name()
+        "{}",
+        lang().t_with(
+            "cli-serving",
+            &[
+                ("address", Arg::Text(format!("http://{address}"))),
+                ("backend", Arg::from(store.backend_name())),
+            ]
+        )
     );
     let minutes = |m: u64| std::time::Duration::from_secs(m.saturating_mul(60));
     let web_config = vereda_web::WebConfig {
@@ -528,7 +581,12 @@ async fn set_active(settings: &Settings, email: &str, active: bool) -> Result<()
     store
         .set_account_active(&Actor::system("cli"), account.id, active)
         .await?;
-    println!("{} {}", account.email, if active { "active" } else { "disabled" });
+    let said = if active {
+        "cli-user-activated"
+    } else {
+        "cli-user-deactivated"
+    };
+    println!("{}", lang().t_with(said, &[("email", Arg::from(&account.email))]));
     Ok(())
 }
 
@@ -543,5 +601,11 @@ async fn account_by_email(
         .await?
         .into_iter()
         .find(|a| a.email == wanted)
-        .ok_or_else(|| anyhow::anyhow!("no account has the e-mail {email}"))
+        .ok_or_else(|| said(Message::new("cli-error-no_account").with("email", email)))
+}
+
+/// A role by its code, or an error listing the codes.
+fn parse_role(text: &str) -> Result<Role> {
+    text.parse()
+        .map_err(|e: vereda_domain::text_enum::UnknownValue| said(e.message()))
 }

@@ -7,11 +7,13 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use vereda_domain::eligibility::{CallLimits, Screener};
-use vereda_domain::rules::{RuleBook, RuleSet};
-use vereda_screening::screening::{self, RegistryFile, ScreeningJob};
+use vereda_domain::eligibility::{CallLimits, Explanation, Screener};
+use vereda_domain::rules::{ChoiceField, RuleBook, RuleSet};
+use vereda_messages::{Arg, Lang};
+use vereda_screening::screening::{self, RegistryFile, ScreeningError, ScreeningJob};
 use vereda_screening::synthetic::{SyntheticOptions, write_synthetic_registry};
 
+use crate::lang::lang;
 use crate::rule_sets::{listing, rule_book};
 
 #[derive(Args, Debug)]
@@ -137,27 +139,161 @@ pub fn screen(args: ScreenArgs) -> Result<()> {
         explain: args.explain.clone(),
         keep_facts: false,
     };
-    let run = screening::screen(&job, &|_| {})?;
+    let run = screening::screen(&job, &|_| {}).map_err(|error| match error {
+        ScreeningError::Rows { errors, error_count } => {
+            let mut lines = vec![lang().t_with("cli-screen-bad_rows", &[("count", Arg::from(error_count))])];
+            lines.extend(
+                errors
+                    .iter()
+                    .take(20)
+                    .map(|e| format!("  {}", lang().say(&e.located()))),
+            );
+            if error_count > 20 {
+                lines.push(format!(
+                    "  {}",
+                    lang().t_with("row-error-more", &[("count", Arg::from(error_count - 20))])
+                ));
+            }
+            anyhow!("{}", lines.join("\n"))
+        }
+        other => anyhow::Error::new(other),
+    })?;
     screening::write_results_csv(&run, &screener, &args.out)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     if let Some(errors) = &args.errors {
-        screening::write_errors_csv(&run.errors, errors)
+        screening::write_errors_csv(&run.errors, errors, &|m| lang().say(m))
             .with_context(|| format!("cannot write {}", errors.display()))?;
     }
     if let Some(explanation) = &run.explanation {
-        println!("Household {}", args.explain.as_deref().unwrap_or_default());
-        print!("{explanation}");
+        let id = args.explain.clone().unwrap_or_default();
+        println!(
+            "{}",
+            lang().t_with("cli-explain-household", &[("id", Arg::Text(id))])
+        );
+        print!("{}", explanation_text(lang(), explanation));
     }
     let eligible = run.rows.iter().filter(|row| row.outcome.is_eligible()).count();
     eprintln!(
-        "{} households screened with {} (sha256 {}) as of {as_of}: {eligible} eligible; {} bad rows; {:.2} s",
-        run.rows.len(),
-        rules.id,
-        &rules.content_hash[..12],
-        run.error_count,
-        started.elapsed().as_secs_f64()
+        "{}",
+        lang().t_with(
+            "cli-screen-summary",
+            &[
+                ("households", Arg::from(run.rows.len())),
+                ("rule_set", Arg::from(&rules.id)),
+                ("hash", Arg::from(&rules.content_hash[..12])),
+                ("as_of", Arg::Date(as_of)),
+                ("eligible", Arg::from(eligible)),
+                ("bad", Arg::from(run.error_count)),
+                (
+                    "seconds",
+                    Arg::Text(format!("{:.2}", started.elapsed().as_secs_f64()))
+                ),
+            ]
+        )
     );
     Ok(())
+}
+
+/// Every rule checked for one household, in `lang`: value seen, threshold, article, outcome.
+pub fn explanation_text(lang: Lang, explanation: &Explanation) -> String {
+    let mut out = String::new();
+    let mut line = |text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    line(lang.t_with(
+        "cli-explain-rule_set",
+        &[
+            ("id", Arg::Text(explanation.rule_set.clone())),
+            ("hash", Arg::Text(explanation.rule_set_hash.clone())),
+            ("as_of", Arg::Date(explanation.as_of)),
+        ],
+    ));
+    line(lang.t_with(
+        "cli-explain-line",
+        &[
+            ("title", Arg::Text(explanation.line_title.clone())),
+            (
+                "line",
+                Arg::Term(ChoiceField::ProgramLine.value_message_id(explanation.line.as_str())),
+            ),
+        ],
+    ));
+    line(lang.t_with(
+        "cli-explain-sisben",
+        &[("sisben", Arg::Text(lang.say(&explanation.sisben)))],
+    ));
+    line(String::new());
+    let fired = lang.t("cli-explain-fired");
+    let passed = lang.t("cli-explain-passed");
+    let width = fired.chars().count().max(passed.chars().count());
+    for rule in &explanation.rules {
+        let outcome = if rule.fired { fired } else { passed };
+        line(format!(
+            "{outcome:<width$}  {}  [{}]  {}",
+            rule.code, rule.article, rule.description
+        ));
+        line(format!(
+            "        {}",
+            lang.t_with(
+                "cli-explain-seen",
+                &[("seen", Arg::Text(lang.say_all(&rule.seen)))]
+            )
+        ));
+        line(format!(
+            "        {}",
+            lang.t_with(
+                "cli-explain-fires_when",
+                &[("condition", Arg::Text(lang.say(&rule.fires_when)))]
+            )
+        ));
+    }
+    line(String::new());
+    if explanation.eligible {
+        line(lang.t("cli-explain-eligible").to_owned());
+    } else {
+        line(lang.t_with(
+            "cli-explain-not_eligible",
+            &[("reasons", Arg::Text(explanation.reasons.join(";")))],
+        ));
+    }
+    for (title, table, chosen) in [
+        (
+            "cli-explain-cofinancing",
+            &explanation.cofinancing,
+            explanation.cofinancing_percent,
+        ),
+        ("cli-explain-cap", &explanation.cap, explanation.cap_smmlv),
+    ] {
+        let value = chosen.map_or("-".to_owned(), |v| lang.amount(&v.normalize()));
+        line(lang.t_with(
+            title,
+            &[
+                ("article", Arg::Text(table.article.clone())),
+                ("value", Arg::Text(value)),
+            ],
+        ));
+        for tier in &table.tiers {
+            let mark = if tier.chosen {
+                "*"
+            } else if tier.applies {
+                "+"
+            } else {
+                " "
+            };
+            let when = match &tier.when {
+                Some(when) => lang.say(when),
+                None => lang.t("screening-always").to_owned(),
+            };
+            line(format!(
+                "  {mark} {:>5}  {}  ({})",
+                lang.amount(&tier.value.normalize()),
+                tier.label,
+                lang.t_with("cli-explain-when", &[("condition", Arg::Text(when))])
+            ));
+        }
+    }
+    out
 }
 
 pub fn rules(command: RulesCommand) -> Result<()> {

@@ -4,6 +4,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use vereda_messages::{Arg, Lang};
+
 fn vereda(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
     let url = format!("sqlite://{}", dir.join("vereda.db").display());
     let mut child = Command::new(env!("CARGO_BIN_EXE_vereda"))
@@ -67,7 +69,13 @@ fn accounts_are_created_from_standard_input_once() {
     assert!(created.status.success(), "{}", text(&created.stderr));
     assert_eq!(
         text(&created.stdout).trim(),
-        "created ana@agencia.gov.co (territorial_officer)"
+        Lang::Es.t_with(
+            "cli-user-created",
+            &[
+                ("email", Arg::Text("ana@agencia.gov.co".into())),
+                ("role", Arg::Term("role-territorial_officer".into()))
+            ]
+        )
     );
 
     let again = vereda(
@@ -84,9 +92,13 @@ fn accounts_are_created_from_standard_input_once() {
         Some("otra clave larga\n"),
     );
     assert_eq!(again.status.code(), Some(1));
+    let duplicate = Lang::Es.t_with(
+        "error-duplicate_email",
+        &[("email", Arg::Text("ana@agencia.gov.co".into()))],
+    );
     assert_eq!(
         text(&again.stderr).trim(),
-        "error: an account with e-mail ana@agencia.gov.co already exists"
+        Lang::Es.t_with("cli-error", &[("detail", Arg::Text(duplicate))])
     );
 
     let bad_role = vereda(
@@ -102,8 +114,24 @@ fn accounts_are_created_from_standard_input_once() {
         ],
         Some("una clave larga\n"),
     );
+    let unknown = Lang::Es.t_with(
+        "error-unknown_value",
+        &[
+            ("value", Arg::Text("boss".into())),
+            (
+                "expected",
+                Arg::Text(
+                    vereda_domain::accounts::Role::ALL
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            ),
+        ],
+    );
     assert!(
-        text(&bad_role.stderr).contains("unknown role \"boss\"; expected one of: admin,"),
+        text(&bad_role.stderr).contains(&unknown),
         "{}",
         text(&bad_role.stderr)
     );
@@ -143,8 +171,13 @@ fn accounts_are_created_from_standard_input_once() {
     );
     assert!(off.status.success(), "{}", text(&off.stderr));
     let listed = vereda(dir.path(), &["user", "list"], None);
+    let line = format!(
+        "ana@agencia.gov.co\t{}\t{}",
+        Lang::Es.t("role-auditor"),
+        Lang::Es.t("cli-user-disabled")
+    );
     assert!(
-        text(&listed.stdout).starts_with("ana@agencia.gov.co\tauditor\tdisabled"),
+        text(&listed.stdout).starts_with(&line),
         "{}",
         text(&listed.stdout)
     );
@@ -155,10 +188,26 @@ fn accounts_are_created_from_standard_input_once() {
     );
     assert!(on.status.success(), "{}", text(&on.stderr));
     let listed = vereda(dir.path(), &["user", "list"], None);
+    let line = format!(
+        "ana@agencia.gov.co\t{}\t{}",
+        Lang::Es.t("role-auditor"),
+        Lang::Es.t("cli-user-active")
+    );
     assert!(
-        text(&listed.stdout).starts_with("ana@agencia.gov.co\tauditor\tactive"),
+        text(&listed.stdout).starts_with(&line),
         "{}",
         text(&listed.stdout)
+    );
+    let english = vereda(dir.path(), &["user", "list", "--lang", "en"], None);
+    let line = format!(
+        "ana@agencia.gov.co\t{}\t{}",
+        Lang::En.t("role-auditor"),
+        Lang::En.t("cli-user-active")
+    );
+    assert!(
+        text(&english.stdout).starts_with(&line),
+        "{}",
+        text(&english.stdout)
     );
     let nobody = vereda(
         dir.path(),
@@ -210,11 +259,16 @@ fn an_unknown_dane_code_in_an_ipm_file_imports_nothing() {
     let output = vereda(dir.path(), &["import", "ipm", file.to_str().expect("path")], None);
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
+    let summary = Lang::Es.t_with("row-error-ipm_summary", &[("count", Arg::Count(1))]);
+    assert!(stderr.contains(&summary), "{stderr}");
+    let problem = Lang::Es.t_with(
+        "territory-error-unknown_municipality",
+        &[("value", Arg::Text("99999".into()))],
+    );
     assert!(
-        stderr.contains("ipm.csv, line 3") && stderr.contains("99999"),
+        stderr.contains("ipm.csv") && stderr.contains(&problem),
         "{stderr}"
     );
-    assert!(stderr.contains("nothing was imported"), "{stderr}");
 }
 
 #[test]
@@ -340,10 +394,18 @@ fn synthetic_registries_screen_end_to_end_and_are_reproducible() {
     let screened = run_args(dir.path(), &screen_args(dir.path(), "households.csv"));
     let stderr = text(&screened.stderr);
     assert!(screened.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("3000 households screened with incoder-308-2013"),
-        "{stderr}"
+    // The summary, up to the counts that vary: households, rule set, hash and date.
+    let summary = Lang::Es.t_with(
+        "cli-screen-summary",
+        &[
+            ("households", Arg::Count(3000)),
+            ("rule_set", Arg::Text("incoder-308-2013".into())),
+            ("hash", Arg::Text("§".into())),
+            ("as_of", Arg::Date(jiff::civil::date(2013, 6, 1))),
+        ],
     );
+    let before_hash = summary.split('§').next().expect("text");
+    assert!(stderr.contains(before_hash), "{stderr}");
     let results = std::fs::read_to_string(dir.path().join("results.csv")).expect("results");
     assert_eq!(results.lines().count(), 3001);
     assert!(
@@ -356,10 +418,16 @@ fn synthetic_registries_screen_end_to_end_and_are_reproducible() {
     explain.extend(["--explain".to_owned(), "H0000002".to_owned()]);
     let explained = run_args(dir.path(), &explain);
     let stdout = text(&explained.stdout);
+    let household = Lang::Es.t_with("cli-explain-household", &[("id", Arg::Text("H0000002".into()))]);
     assert!(
-        stdout.contains("Household H0000002") && stdout.contains("ART9A_SISBEN  [Art. 9 a, Art. 7]"),
+        stdout.starts_with(&household) && stdout.contains("ART9A_SISBEN  [Art. 9 a, Art. 7]"),
         "{stdout}"
     );
+    explain.extend(["--lang".to_owned(), "en".to_owned()]);
+    let english = text(&run_args(dir.path(), &explain).stdout);
+    let household = Lang::En.t_with("cli-explain-household", &[("id", Arg::Text("H0000002".into()))]);
+    assert!(english.starts_with(&household), "{english}");
+    assert!(english.contains(Lang::En.t("cli-explain-fired")), "{english}");
 }
 
 #[test]
@@ -387,12 +455,20 @@ fn a_bad_row_writes_no_results_unless_keep_going() {
     let strict = run_args(dir.path(), &screen_args(dir.path(), "broken.csv"));
     assert_eq!(strict.status.code(), Some(1));
     let stderr = text(&strict.stderr);
-    assert!(
-        stderr.contains(&format!(
-            r#"broken.csv, line {line}, column program_line, value "generl": unknown program line"#
-        )),
-        "{stderr}"
+    let problem = vereda_domain::message::Message::new("error-unknown_value")
+        .with("value", "generl")
+        .with("expected", "general, arel");
+    let located = Lang::Es.t_with(
+        "row-error-at",
+        &[
+            ("file", Arg::Text("broken.csv".into())),
+            ("line", Arg::from(line)),
+            ("column", Arg::Text("program_line".into())),
+            ("value", Arg::Text("generl".into())),
+            ("problem", Arg::List(vec![problem])),
+        ],
     );
+    assert!(stderr.contains(&located), "{stderr}");
     assert!(!dir.path().join("results.csv").exists(), "no half-written output");
 
     let mut lenient = screen_args(dir.path(), "broken.csv");
@@ -504,9 +580,17 @@ fn calendar_lists_a_years_holidays() {
     let output = vereda(dir.path(), &["calendar", "holidays", "1983"], None);
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
-    assert!(
-        stderr.starts_with("error: the year 1983 is outside the supported calendar"),
-        "{stderr}"
+    let unsupported = Lang::Es.t_with(
+        "calendar-error-unsupported_year",
+        &[
+            ("year", Arg::Count(1983)),
+            ("first", Arg::Count(1984)),
+            ("last", Arg::Count(2200)),
+        ],
+    );
+    assert_eq!(
+        stderr.trim(),
+        Lang::Es.t_with("cli-error", &[("detail", Arg::Text(unsupported))])
     );
 }
 
@@ -527,10 +611,10 @@ fn calendar_computes_a_deadline_in_business_days() {
     assert_eq!(text(&deadline("2026-12-18", "10").stdout), "2027-01-05\n");
 
     for (from, days, named) in [
-        ("2013-02-30", "20", "\"2013-02-30\""),
-        ("28/06/2013", "20", "\"28/06/2013\""),
-        ("2013-06-28", "veinte", "\"veinte\""),
-        ("2013-06-28", "-5", "\"-5\""),
+        ("2013-02-30", "20", "«2013-02-30»"),
+        ("28/06/2013", "20", "«28/06/2013»"),
+        ("2013-06-28", "veinte", "«veinte»"),
+        ("2013-06-28", "-5", "«-5»"),
     ] {
         let output = deadline(from, days);
         assert_eq!(output.status.code(), Some(1), "{from} {days}");
@@ -545,7 +629,7 @@ fn calendar_computes_a_deadline_in_business_days() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
     assert!(
-        stderr.contains("2200-12-30") && stderr.contains("the year 2201"),
+        stderr.contains(&Lang::Es.date(jiff::civil::date(2200, 12, 30))) && stderr.contains("2201"),
         "{stderr}"
     );
 }

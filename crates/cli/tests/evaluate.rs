@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use vereda_messages::Arg;
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
@@ -520,10 +521,19 @@ fn the_cli_writes_the_template_and_reports_its_empty_cells_by_sheet_and_row() {
     let evaluated = vereda(&["evaluate", &path.display().to_string()]);
     assert_eq!(evaluated.status.code(), Some(1));
     let stderr = text(&evaluated.stderr);
-    assert!(
-        stderr
-            .contains("plantilla.xlsx [Proyecto], line 2, column Valor, value \"\": required cell is empty"),
-        "{stderr}"
+    let required = vereda_messages::Lang::Es.t_with(
+        "row-error-at",
+        &[
+            ("file", Arg::Text("plantilla.xlsx [Proyecto]".into())),
+            ("line", Arg::Count(2)),
+            ("column", Arg::Text("Valor".into())),
+            ("value", Arg::Text(String::new())),
+            (
+                "problem",
+                Arg::List(vec![vereda_domain::message::Message::new("row-error-required")]),
+            ),
+        ],
     );
+    assert!(stderr.contains(&required), "{stderr}");
     assert!(evaluated.stdout.is_empty());
 }

@@ -24,8 +24,9 @@ use vereda_domain::household::LandTenure;
 use vereda_domain::number::read_data_number;
 use vereda_domain::program::ProgramLine;
 
+use vereda_domain::message::Message;
 use vereda_screening::screening::write_atomically;
-use vereda_screening::table::{RowError, find_column, normalize_header, number_message};
+use vereda_screening::table::{RowError, find_column, normalize_header};
 
 pub const SHEET_PROJECT: &str = "Proyecto";
 pub const SHEET_OPERATING: &str = "Estructura operativa";
@@ -1070,14 +1071,14 @@ pub fn read_formulation(path: &Path) -> Result<Formulation, FormulationImportErr
         let program_line = r.optional_parsed(
             3,
             |t| t.parse::<ProgramLine>().ok(),
-            || "unknown program line; expected general or arel".to_owned(),
+            || Message::new("row-error-program_line"),
         );
         let land_tenure = r.optional_parsed(
             4,
             |t| t.parse::<LandTenure>().ok(),
-            || "unknown tenure; expected owner, tenant, comodato, occupant or none".to_owned(),
+            || Message::new("row-error-tenure"),
         );
-        let land_restrictions = r.optional_parsed(5, parse_bool, || "expected true or false".to_owned());
+        let land_restrictions = r.optional_parsed(5, parse_bool, || Message::new("row-error-flag"));
         let land_contract_years = r.whole(6);
         Some(ParticipatingHousehold {
             id: id?,
@@ -1091,14 +1092,11 @@ pub fn read_formulation(path: &Path) -> Result<Formulation, FormulationImportErr
     });
     let budget = reader.sheet(&mut workbook, SHEET_BUDGET, BUDGET_COLUMNS, false, |r| {
         let category = r.parsed(0, parse_category, || {
-            format!(
-                "unknown expense category; expected one of: {} (see the sheet {SHEET_INSTRUCTIONS})",
-                ExpenseCategory::NAMES.join(", ")
-            )
+            Message::new("row-error-category")
+                .with("expected", ExpenseCategory::NAMES.join(", "))
+                .with("sheet", SHEET_INSTRUCTIONS)
         });
-        let funder = r.parsed(1, parse_funder, || {
-            "unknown funder; expected institute, counterpart or other: NAME".to_owned()
-        });
+        let funder = r.parsed(1, parse_funder, || Message::new("row-error-funder"));
         let description = r.required(2);
         let quantity = r.decimal(3);
         let unit = r.text(4);
@@ -1138,7 +1136,7 @@ pub fn read_formulation(path: &Path) -> Result<Formulation, FormulationImportErr
         let activity = r.parsed(
             0,
             |name| names.iter().position(|n| n == name),
-            || format!("unknown activity; it must be written as in the sheet {SHEET_ACTIVITIES}"),
+            || Message::new("row-error-activity").with("sheet", SHEET_ACTIVITIES),
         );
         let year = r.whole(1);
         let units = r.decimal(2);
@@ -1224,16 +1222,16 @@ impl Import {
             Err(error) => {
                 if required || workbook.sheet_names().iter().any(|n| n == name) {
                     let message = if workbook.sheet_names().iter().any(|n| n == name) {
-                        format!("cannot read the sheet: {error}")
+                        Message::new("row-error-sheet_unreadable").with("reason", error.to_string())
                     } else {
-                        "the sheet is missing; start from `vereda evaluate --template`".to_owned()
+                        Message::new("row-error-sheet_missing")
                     };
                     self.errors.push(RowError {
                         file: label,
                         line: 1,
                         column: String::new(),
                         value: String::new(),
-                        message,
+                        message: Box::new(message),
                     });
                 }
                 return None;
@@ -1257,7 +1255,7 @@ impl Import {
                     line: 1,
                     column: String::new(),
                     value: String::new(),
-                    message: "the sheet is empty".to_owned(),
+                    message: Box::new(Message::new("row-error-sheet_empty")),
                 });
             }
             return None;
@@ -1296,7 +1294,9 @@ impl Import {
                     line: sheet.header_line,
                     column: column.header.to_owned(),
                     value: String::new(),
-                    message: format!("missing column (accepted headers: {})", aliases.join(", ")),
+                    message: Box::new(
+                        Message::new("row-error-missing_column").with("accepted", aliases.join(", ")),
+                    ),
                 });
             }
             indices.push(index);
@@ -1332,7 +1332,7 @@ impl Import {
                 line: sheet.header_line,
                 column: "Valor".to_owned(),
                 value: String::new(),
-                message: "missing column (accepted headers: Valor, value)".to_owned(),
+                message: Box::new(Message::new("row-error-missing_column").with("accepted", "Valor, value")),
             });
             return None;
         };
@@ -1350,12 +1350,12 @@ impl Import {
                         && !label.is_empty()
                         && normalize_header(f.label) == normalize_header(label))
             });
-            let error = |message: String| RowError {
+            let error = |message: Message| RowError {
                 file: sheet.label.clone(),
                 line: *line,
                 column: value_header.clone(),
                 value: value.to_owned(),
-                message,
+                message: Box::new(message),
             };
             let Some(field) = found else {
                 self.errors.push(RowError {
@@ -1363,19 +1363,19 @@ impl Import {
                     line: *line,
                     column: if key.is_empty() { "Campo" } else { "Clave" }.to_owned(),
                     value: if key.is_empty() { label } else { key }.to_owned(),
-                    message: "unknown field; keep the keys of the template".to_owned(),
+                    message: Box::new(Message::new("row-error-unknown_field")),
                 });
                 continue;
             };
             if field.kind != List && seen.contains(&field.key) {
-                self.errors.push(error("the field appears twice".to_owned()));
+                self.errors.push(error(Message::new("row-error-field_twice")));
                 continue;
             }
             seen.push(field.key);
             match field.kind {
                 Text => {
                     if value.is_empty() && REQUIRED_TEXT.contains(&field.key) {
-                        self.errors.push(error("required cell is empty".to_owned()));
+                        self.errors.push(error(Message::new("row-error-required")));
                     }
                     if let Some(slot) = text_mut(&mut frame, field.key) {
                         value.clone_into(slot);
@@ -1397,7 +1397,7 @@ impl Import {
                             frame.employment.small_producers = answer;
                         }
                         Some(answer) => frame.components.food_security.required = answer,
-                        None => self.errors.push(error("expected sí or no".to_owned())),
+                        None => self.errors.push(error(Message::new("row-error-yes_no"))),
                     }
                 }
                 Whole => {
@@ -1405,7 +1405,7 @@ impl Import {
                         if field.key == "frame.employment.direct_jobs" {
                             continue;
                         }
-                        Err("required cell is empty".to_owned())
+                        Err(Message::new("row-error-required"))
                     } else {
                         whole_number(value)
                     };
@@ -1428,7 +1428,7 @@ impl Import {
                     line: sheet.header_line,
                     column: "Clave".to_owned(),
                     value: field.key.to_owned(),
-                    message: "the row of this required field is missing".to_owned(),
+                    message: Box::new(Message::new("row-error-required_row")),
                 });
             }
         }
@@ -1454,16 +1454,18 @@ fn empty_frame() -> Frame {
     }
 }
 
-fn whole_number(text: &str) -> Result<i64, String> {
-    let number = read_data_number(text).map_err(|p| number_message(&p).to_owned())?;
+fn whole_number(text: &str) -> Result<i64, Message> {
+    let number = read_data_number(text).map_err(|p| p.message())?;
     if !number.fract().is_zero() {
-        return Err("not a whole number".to_owned());
+        return Err(Message::new("row-error-not_whole"));
     }
-    number.to_i64().ok_or_else(|| "out of range".to_owned())
+    number
+        .to_i64()
+        .ok_or_else(|| Message::new("row-error-out_of_range"))
 }
 
-fn set_whole(frame: &mut Frame, key: &str, number: i64) -> Result<(), String> {
-    let out_of_range = |_| format!("out of range: {number}");
+fn set_whole(frame: &mut Frame, key: &str, number: i64) -> Result<(), Message> {
+    let out_of_range = |_| Message::new("row-error-out_of_range");
     match key {
         "frame.typology" => frame.typology = u8::try_from(number).map_err(out_of_range)?,
         "frame.budget_year" => frame.budget_year = i16::try_from(number).map_err(out_of_range)?,
@@ -1497,7 +1499,7 @@ impl Cells<'_> {
             .unwrap_or_default()
     }
 
-    fn error(&mut self, column: usize, message: impl Into<String>) {
+    fn error(&mut self, column: usize, message: Message) {
         let header = self
             .indices
             .get(column)
@@ -1513,14 +1515,14 @@ impl Cells<'_> {
             line: self.line,
             column: header,
             value: self.text(column),
-            message: message.into(),
+            message: Box::new(message),
         });
     }
 
     fn required(&mut self, column: usize) -> Option<String> {
         let value = self.text(column);
         if value.is_empty() {
-            self.error(column, "required cell is empty");
+            self.error(column, Message::new("row-error-required"));
             None
         } else {
             Some(value)
@@ -1532,7 +1534,7 @@ impl Cells<'_> {
         let value = self.text(column);
         if value.is_empty() {
             if self.columns.get(column).is_some_and(|c| c.required) {
-                self.error(column, "required cell is empty");
+                self.error(column, Message::new("row-error-required"));
                 return None;
             }
             return Some(None);
@@ -1540,7 +1542,7 @@ impl Cells<'_> {
         match read_data_number(&value) {
             Ok(number) => Some(Some(number)),
             Err(problem) => {
-                self.error(column, number_message(&problem));
+                self.error(column, problem.message());
                 None
             }
         }
@@ -1559,7 +1561,7 @@ impl Cells<'_> {
         match converted {
             Some(value) => Some(Some(value)),
             None => {
-                self.error(column, "not a whole number in range");
+                self.error(column, Message::new("row-error-not_whole_in_range"));
                 None
             }
         }
@@ -1570,7 +1572,7 @@ impl Cells<'_> {
         &mut self,
         column: usize,
         parse: impl FnOnce(&str) -> Option<T>,
-        message: impl FnOnce() -> String,
+        message: impl FnOnce() -> Message,
     ) -> Option<Option<T>> {
         let value = self.text(column);
         if value.is_empty() {
@@ -1588,7 +1590,7 @@ impl Cells<'_> {
         &mut self,
         column: usize,
         parse: impl FnOnce(&str) -> Option<T>,
-        message: impl FnOnce() -> String,
+        message: impl FnOnce() -> Message,
     ) -> Option<T> {
         let value = self.required(column)?;
         let parsed = parse(&value);

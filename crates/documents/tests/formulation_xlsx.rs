@@ -154,7 +154,7 @@ fn the_template_has_one_sheet_per_part_and_reads_back_as_empty_with_errors() {
     assert!(
         errors
             .iter()
-            .any(|e| e.file == "plantilla.xlsx [Proyecto]" && e.message == "required cell is empty"),
+            .any(|e| e.file == "plantilla.xlsx [Proyecto]" && e.message.code() == "row-error-required"),
         "{errors:#?}"
     );
 }
@@ -248,8 +248,9 @@ fn a_bad_category_and_a_text_in_a_number_cell_are_reported_with_sheet_row_column
     assert_eq!(category.file, "plantilla.xlsx [Presupuesto]");
     assert_eq!(category.line, 5);
     assert_eq!(category.value, "semillas");
+    assert_eq!(category.message.code(), "row-error-category");
     assert!(
-        category.message.contains("materials_and_supplies"),
+        matches!(category.message.arg("expected"), Some(vereda_domain::message::Arg::Text(names)) if names.contains("materials_and_supplies")),
         "{}",
         category.message
     );
@@ -259,9 +260,9 @@ fn a_bad_category_and_a_text_in_a_number_cell_are_reported_with_sheet_row_column
             quantity.file.as_str(),
             quantity.line,
             quantity.value.as_str(),
-            quantity.message.as_str()
+            quantity.message.code()
         ),
-        ("plantilla.xlsx [Presupuesto]", 5, "mil", "not a number")
+        ("plantilla.xlsx [Presupuesto]", 5, "mil", "number-not_a_number")
     );
     let horizon = find("Valor");
     assert_eq!(

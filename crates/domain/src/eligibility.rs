@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use crate::household::{
     ArelPopulationGroup, DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea,
 };
+use crate::message::{Arg, Message};
 use crate::program::ProgramLine;
 use crate::rules::{
     Bound, ChoiceField, Condition, DateField, FlagField, LineRules, RuleSet, SisbenCutoffs, TierTable,
@@ -99,6 +100,17 @@ impl Outcome {
 pub struct LineNotCovered {
     pub rule_set: String,
     pub line: ProgramLine,
+}
+
+impl LineNotCovered {
+    pub fn message(&self) -> Message {
+        Message::new("eligibility-line_not_covered")
+            .with("rule_set", &self.rule_set)
+            .with_term(
+                "line",
+                ChoiceField::ProgramLine.value_message_id(self.line.as_str()),
+            )
+    }
 }
 
 /// A rule set bound to a screening date and the call's limits, ready to decide.
@@ -781,137 +793,196 @@ impl<'a> Facts<'a> {
         }
     }
 
-    fn describe_sisben(&self) -> String {
+    /// The household's Sisbén facts: area, score and the level they give.
+    fn describe_sisben(&self) -> Message {
         let h = self.household;
-        let score = h.sisben_score.map_or_else(
-            || "none (not registered)".to_owned(),
-            |s| s.normalize().to_string(),
-        );
-        let level = self
-            .sisben_level
-            .map_or_else(|| "no level".to_owned(), |l| format!("level {l}"));
-        format!("area {}, score {score}: {level}", h.sisben_area)
+        let score = match h.sisben_score {
+            Some(score) => Arg::Amount(score.normalize()),
+            None => Arg::Term("eligibility-sisben_no_score".to_owned()),
+        };
+        let level = match self.sisben_level {
+            Some(level) => Arg::List(vec![
+                Message::new("eligibility-sisben_level").with("level", level),
+            ]),
+            None => Arg::Term("eligibility-sisben_no_level".to_owned()),
+        };
+        Message::new("eligibility-sisben_seen")
+            .with_term(
+                "area",
+                ChoiceField::SisbenArea.value_message_id(h.sisben_area.as_str()),
+            )
+            .with("score", score)
+            .with("level", level)
     }
 
-    /// The values a condition looks at, as they are for this household.
-    fn describe_seen(&self, condition: &Condition) -> String {
-        let mut parts: Vec<String> = Vec::new();
+    /// The values a condition looks at, as they are for this household, each once.
+    fn describe_seen(&self, condition: &Condition) -> Vec<Message> {
+        let mut parts: Vec<Message> = Vec::new();
         self.collect_seen(condition, &mut parts);
-        parts.dedup();
-        parts.join("; ")
+        let mut unique: Vec<Message> = Vec::with_capacity(parts.len());
+        for part in parts {
+            if !unique.contains(&part) {
+                unique.push(part);
+            }
+        }
+        unique
     }
 
-    fn collect_seen(&self, condition: &Condition, parts: &mut Vec<String>) {
+    fn collect_seen(&self, condition: &Condition, parts: &mut Vec<Message>) {
+        let seen = |field: String, value: Arg| {
+            Message::new("eligibility-seen")
+                .with_term("field", field)
+                .with("value", value)
+        };
         match condition {
             Condition::Any(children) | Condition::All(children) => {
                 for child in children {
                     self.collect_seen(child, parts);
                 }
             }
-            Condition::Flag { field, .. } => parts.push(format!("{field} = {}", self.flag(*field))),
-            Condition::Choice { field, .. } => parts.push(format!("{field} = {}", self.choice(*field).1)),
-            Condition::EndsWithinYears { field, .. } => parts.push(match self.date(*field) {
-                Some(date) => format!("{field} = {date}"),
-                None => format!("{field} = (empty)"),
-            }),
+            Condition::Flag { field, .. } => parts.push(seen(field.message_id(), yes_no(self.flag(*field)))),
+            Condition::Choice { field, .. } => parts.push(seen(
+                field.message_id(),
+                Arg::Term(field.value_message_id(self.choice(*field).1)),
+            )),
+            Condition::EndsWithinYears { field, .. } => parts.push(seen(
+                field.message_id(),
+                match self.date(*field) {
+                    Some(date) => Arg::Date(date),
+                    None => Arg::Term("eligibility-empty".to_owned()),
+                },
+            )),
             Condition::Registry { registry, .. } => {
-                let name = &self.screener.rules.registries[*registry].name;
-                let found = if self.checks.found_in(*registry) {
-                    "found"
+                let code = if self.checks.found_in(*registry) {
+                    "eligibility-seen_found_in"
                 } else {
-                    "not found"
+                    "eligibility-seen_not_found_in"
                 };
-                parts.push(format!("document {found} in {name}"));
+                parts.push(Message::new(code).with("registry", self.registry_title(*registry)));
             }
             Condition::SisbenWithinCutoffs(_) | Condition::SisbenLevel(_) => {
                 parts.push(self.describe_sisben())
             }
-            Condition::DuplicateDocument(_) => parts.push(if self.checks.duplicate_document {
-                "the document heads another row too".to_owned()
+            Condition::DuplicateDocument(_) => parts.push(Message::new(if self.checks.duplicate_document {
+                "eligibility-seen_duplicate"
             } else {
-                "the document heads no other row".to_owned()
-            }),
-            Condition::AgeBelow(_) => parts.push(format!("birth_date = {}", self.household.birth_date)),
+                "eligibility-no_duplicate"
+            })),
+            Condition::AgeBelow(_) => parts.push(seen(
+                "eligibility-field-birth_date".to_owned(),
+                Arg::Date(self.household.birth_date),
+            )),
         }
     }
 
-    /// The condition with its thresholds, in words.
-    fn describe_condition(&self, condition: &Condition) -> String {
-        let join = |children: &[Condition], word: &str| {
-            children
-                .iter()
-                .map(|c| self.describe_condition(c))
-                .collect::<Vec<_>>()
-                .join(word)
-        };
+    /// The name a registry has in the rule set (its title, else its short name).
+    fn registry_title(&self, registry: usize) -> String {
+        let definition = &self.screener.rules.registries[registry];
+        if definition.title.trim().is_empty() {
+            definition.name.clone()
+        } else {
+            definition.title.clone()
+        }
+    }
+
+    /// The condition with its thresholds, as a message.
+    fn describe_condition(&self, condition: &Condition) -> Message {
         match condition {
-            Condition::Any(children) => format!("({})", join(children, " or ")),
-            Condition::All(children) => format!("({})", join(children, " and ")),
-            Condition::Flag { field, is } => format!("{field} is {is}"),
+            Condition::Any(children) => self.join(children, "eligibility-either"),
+            Condition::All(children) => self.join(children, "eligibility-both"),
+            Condition::Flag { field, is } => Message::new("eligibility-seen")
+                .with_term("field", field.message_id())
+                .with("value", yes_no(*is)),
             Condition::Choice {
-                field,
-                values,
-                negated,
-                ..
+                field, mask, negated, ..
             } => {
-                let verb = if *negated { "is not" } else { "is" };
-                format!("{field} {verb} {}", values.join(" or "))
+                let values: Vec<String> = (field.value_names().into_iter().enumerate())
+                    .filter(|(index, _)| mask & (1u32 << index) != 0)
+                    .map(|(_, value)| field.value_message_id(value))
+                    .collect();
+                let code = match (*negated, values.len()) {
+                    (false, 1) => "eligibility-choice_is",
+                    (false, _) => "eligibility-choice_one_of",
+                    (true, 1) => "eligibility-choice_is_not",
+                    (true, _) => "eligibility-choice_none_of",
+                };
+                Message::new(code)
+                    .with_term("field", field.message_id())
+                    .with("values", Arg::Terms(values))
             }
-            Condition::EndsWithinYears { field, years } => {
-                format!(
-                    "{field} is empty or before {} ({years} years after {})",
-                    self.years_after_as_of(*years),
-                    self.screener.as_of
-                )
-            }
+            Condition::EndsWithinYears { field, years } => Message::new("eligibility-ends_within")
+                .with_term("field", field.message_id())
+                .with("date", self.years_after_as_of(*years))
+                .with("years", *years)
+                .with("as_of", self.screener.as_of),
             Condition::Registry {
                 registry,
                 contains_document,
-            } => {
-                let name = &self.screener.rules.registries[*registry].name;
-                if *contains_document {
-                    format!("document in {name}")
-                } else {
-                    format!("document not in {name}")
-                }
-            }
+            } => Message::new(if *contains_document {
+                "eligibility-in_registry"
+            } else {
+                "eligibility-not_in_registry"
+            })
+            .with("registry", self.registry_title(*registry)),
             Condition::SisbenWithinCutoffs(within) => {
                 let cutoffs = &self.screener.rules.sisben;
-                let area_index = SisbenArea::ALL
-                    .iter()
-                    .position(|a| *a == self.household.sisben_area)
-                    .unwrap_or(0);
-                let intervals: Vec<String> = cutoffs
+                let area = self.household.sisben_area;
+                let area_index = SisbenArea::ALL.iter().position(|a| *a == area).unwrap_or(0);
+                let intervals: Vec<Message> = cutoffs
                     .levels
                     .iter()
                     .filter_map(|l| {
-                        l.by_area[area_index].map(|i| format!("level {} {}", l.level, cutoffs.describe(i)))
+                        l.by_area[area_index].map(|i| {
+                            Message::new("eligibility-sisben_interval")
+                                .with("level", l.level)
+                                .with("interval", cutoffs.describe(i))
+                        })
                     })
                     .collect();
-                let applicable = if cutoffs.not_applicable_areas.contains(&self.household.sisben_area)
-                    || intervals.is_empty()
-                {
-                    format!("area {} does not apply", self.household.sisben_area)
+                let area_term = ChoiceField::SisbenArea.value_message_id(area.as_str());
+                let applicable = if cutoffs.not_applicable_areas.contains(&area) || intervals.is_empty() {
+                    Message::new("eligibility-sisben_area_not_applicable").with_term("area", area_term)
                 } else {
-                    format!("area {}: {}", self.household.sisben_area, intervals.join(", "))
+                    Message::new("eligibility-sisben_area_levels")
+                        .with_term("area", area_term)
+                        .with("levels", Arg::List(intervals))
                 };
-                let verb = if *within { "within" } else { "outside" };
-                format!("score {verb} the cut-offs ({applicable}; {})", cutoffs.article)
+                Message::new(if *within {
+                    "eligibility-sisben_within"
+                } else {
+                    "eligibility-sisben_outside"
+                })
+                .with("cutoffs", Arg::List(vec![applicable]))
+                .with("article", cutoffs.article.as_str())
             }
-            Condition::SisbenLevel(level) => format!("Sisbén level {level}"),
-            Condition::DuplicateDocument(true) => {
-                "the same document type and number head two or more rows".to_owned()
-            }
-            Condition::DuplicateDocument(false) => "the document heads no other row".to_owned(),
-            Condition::AgeBelow(years) => {
-                format!(
-                    "born after {} (under {years} on {})",
-                    self.years_after_as_of(-*years),
-                    self.screener.as_of
-                )
-            }
+            Condition::SisbenLevel(level) => Message::new("eligibility-sisben_level").with("level", *level),
+            Condition::DuplicateDocument(true) => Message::new("eligibility-duplicate"),
+            Condition::DuplicateDocument(false) => Message::new("eligibility-no_duplicate"),
+            Condition::AgeBelow(years) => Message::new("eligibility-age_below")
+                .with("date", self.years_after_as_of(-*years))
+                .with("years", *years)
+                .with("as_of", self.screener.as_of),
         }
     }
+
+    /// Conditions joined by "or" or "and", in parentheses when there are several.
+    fn join(&self, children: &[Condition], code: &'static str) -> Message {
+        let mut parts = children.iter().rev().map(|c| self.describe_condition(c));
+        let Some(last) = parts.next() else {
+            return Message::new("eligibility-group").with("inner", Arg::List(Vec::new()));
+        };
+        let joined = parts.fold(last, |right, left| {
+            Message::new(code)
+                .with("left", Arg::List(vec![left]))
+                .with("right", Arg::List(vec![right]))
+        });
+        Message::new("eligibility-group").with("inner", Arg::List(vec![joined]))
+    }
+}
+
+/// Yes or no, in words.
+fn yes_no(value: bool) -> Arg {
+    Arg::Term(if value { "common-yes" } else { "common-no" }.to_owned())
 }
 
 /// Why a household is or is not eligible, rule by rule.
@@ -922,7 +993,8 @@ pub struct Explanation {
     pub as_of: Date,
     pub line: ProgramLine,
     pub line_title: String,
-    pub sisben: String,
+    /// The household's Sisbén area, score and level.
+    pub sisben: Message,
     pub eligible: bool,
     pub reasons: Vec<String>,
     pub rules: Vec<RuleCheck>,
@@ -938,9 +1010,9 @@ pub struct RuleCheck {
     pub article: String,
     pub description: String,
     /// The household's values the rule looked at.
-    pub seen: String,
+    pub seen: Vec<Message>,
     /// The condition, with its thresholds.
-    pub fires_when: String,
+    pub fires_when: Message,
     pub fired: bool,
 }
 
@@ -954,66 +1026,9 @@ pub struct TierChecks {
 pub struct TierCheck {
     pub label: String,
     pub value: Decimal,
-    pub when: Option<String>,
+    pub when: Option<Message>,
     pub applies: bool,
     pub chosen: bool,
-}
-
-impl std::fmt::Display for Explanation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
-            f,
-            "Rule set {} (sha256 {}), as of {}",
-            self.rule_set, self.rule_set_hash, self.as_of
-        )?;
-        writeln!(f, "Line: {} ({})", self.line_title, self.line)?;
-        writeln!(f, "Sisbén: {}", self.sisben)?;
-        writeln!(f)?;
-        for rule in &self.rules {
-            let outcome = if rule.fired { "FIRED" } else { "passed" };
-            writeln!(
-                f,
-                "{outcome:<6}  {}  [{}]  {}",
-                rule.code, rule.article, rule.description
-            )?;
-            writeln!(f, "        seen: {}", rule.seen)?;
-            writeln!(f, "        fires when: {}", rule.fires_when)?;
-        }
-        writeln!(f)?;
-        if self.eligible {
-            writeln!(f, "Result: eligible")?;
-        } else {
-            writeln!(f, "Result: not eligible ({})", self.reasons.join(";"))?;
-        }
-        for (title, table, chosen) in [
-            ("Co-financing, %", &self.cofinancing, self.cofinancing_percent),
-            ("Cap per family, SMMLV", &self.cap, self.cap_smmlv),
-        ] {
-            writeln!(
-                f,
-                "{title} [{}]: {}",
-                table.article,
-                chosen.map_or("-".to_owned(), |v| v.normalize().to_string())
-            )?;
-            for tier in &table.tiers {
-                let mark = if tier.chosen {
-                    "*"
-                } else if tier.applies {
-                    "+"
-                } else {
-                    " "
-                };
-                let when = tier.when.as_deref().unwrap_or("always");
-                writeln!(
-                    f,
-                    "  {mark} {:>5}  {}  (when {when})",
-                    tier.value.normalize(),
-                    tier.label
-                )?;
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Art. 38 par. 4: the households of group 4 (the calls of 2008 to 2011) are attended "respetando
@@ -1454,6 +1469,17 @@ mod tests {
         assert_eq!(screener.cofinancing_percent(&general), Some(Decimal::from(90)));
     }
 
+    /// A message and every message inside its arguments.
+    fn nested(message: &Message) -> Vec<&Message> {
+        let mut found = vec![message];
+        for (_, arg) in message.args() {
+            if let Arg::List(messages) = arg {
+                found.extend(messages.iter().flat_map(nested));
+            }
+        }
+        found
+    }
+
     #[test]
     fn explanations_show_values_thresholds_articles_and_outcomes() {
         let rules = rules();
@@ -1469,15 +1495,35 @@ mod tests {
         let sisben = &explanation.rules[0];
         assert!(sisben.fired);
         assert_eq!(sisben.article, "Art. 9 a, Art. 7");
-        assert_eq!(sisben.seen, "area 3, score 0: no level");
-        assert!(
-            sisben.fires_when.contains("level 1 (0-20]"),
-            "{}",
-            sisben.fires_when
+        let seen = &sisben.seen[0];
+        assert_eq!(seen.code(), "eligibility-sisben_seen");
+        assert_eq!(
+            seen.arg("area"),
+            Some(&Arg::Term("eligibility-value-sisben_area-3".into()))
         );
-        let text = explanation.to_string();
-        assert!(text.contains("FIRED   ART9A_SISBEN"), "{text}");
-        assert!(text.contains("passed  ART10A_PRIOR"), "{text}");
+        assert_eq!(seen.arg("score"), Some(&Arg::Amount(Decimal::ZERO)));
+        assert_eq!(
+            seen.arg("level"),
+            Some(&Arg::Term("eligibility-sisben_no_level".into()))
+        );
+        let level_one = nested(&sisben.fires_when)
+            .into_iter()
+            .find(|m| m.code() == "eligibility-sisben_interval" && m.arg("level") == Some(&Arg::Count(1)))
+            .expect("level 1 is among the cut-offs");
+        assert_eq!(level_one.arg("interval"), Some(&Arg::Text("(0-20]".into())));
+        let tenure = explanation
+            .rules
+            .iter()
+            .flat_map(|r| nested(&r.fires_when))
+            .find(|m| m.code().starts_with("eligibility-choice_"))
+            .expect("a rule on a choice field");
+        assert!(matches!(tenure.arg("values"), Some(Arg::Terms(values)) if !values.is_empty()));
+        assert!(
+            explanation
+                .rules
+                .iter()
+                .any(|r| !r.fired && r.code == "ART10A_PRIOR")
+        );
         assert_eq!(explanation.rules.len(), 14);
     }
 

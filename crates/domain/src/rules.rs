@@ -110,6 +110,20 @@ fn position<T: Copy + PartialEq>(all: &[T], value: T) -> usize {
     all.iter().position(|v| *v == value).unwrap_or(0)
 }
 
+impl FlagField {
+    /// The catalogue's identifier of the field's name.
+    pub fn message_id(self) -> String {
+        format!("eligibility-field-{self}")
+    }
+}
+
+impl DateField {
+    /// The catalogue's identifier of the field's name.
+    pub fn message_id(self) -> String {
+        format!("eligibility-field-{self}")
+    }
+}
+
 impl ChoiceField {
     /// How many values the field has.
     pub fn value_count(self) -> usize {
@@ -122,6 +136,37 @@ impl ChoiceField {
             Self::ProductiveActivity => ProductiveActivity::ALL.len(),
             Self::ProgramLine => ProgramLine::ALL.len(),
             Self::ArelPopulationGroup => ArelPopulationGroup::ALL.len(),
+        }
+    }
+
+    /// The names of this field's values, in the order of their bits.
+    pub fn value_names(self) -> Vec<&'static str> {
+        fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
+            all.iter().map(|v| name(*v)).collect()
+        }
+        match self {
+            Self::DocumentType => names(DocumentType::ALL, DocumentType::as_str),
+            Self::Sex => names(Sex::ALL, Sex::as_str),
+            Self::SisbenArea => names(SisbenArea::ALL, SisbenArea::as_str),
+            Self::EthnicGroup => names(EthnicGroup::ALL, EthnicGroup::as_str),
+            Self::LandTenure => names(LandTenure::ALL, LandTenure::as_str),
+            Self::ProductiveActivity => names(ProductiveActivity::ALL, ProductiveActivity::as_str),
+            Self::ProgramLine => names(ProgramLine::ALL, ProgramLine::as_str),
+            Self::ArelPopulationGroup => names(ArelPopulationGroup::ALL, ArelPopulationGroup::as_str),
+        }
+    }
+
+    /// The catalogue's identifier of the field's name.
+    pub fn message_id(self) -> String {
+        format!("eligibility-field-{self}")
+    }
+
+    /// The catalogue's identifier of one of the field's values, in words (a tenure has the
+    /// words the parcel pages use).
+    pub fn value_message_id(self, value: &str) -> String {
+        match self {
+            Self::LandTenure => format!("parcel-tenure_kind-{value}"),
+            _ => format!("eligibility-value-{self}-{value}"),
         }
     }
 

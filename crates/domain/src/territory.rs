@@ -192,7 +192,7 @@ pub struct PovertyIndex {
 
 impl PovertyIndex {
     /// Builds an index whose parts are percentages between 0 and 100.
-    pub fn new(total: Decimal, urban: Option<Decimal>, rural: Option<Decimal>) -> Result<Self, String> {
+    pub fn new(total: Decimal, urban: Option<Decimal>, rural: Option<Decimal>) -> Result<Self, Message> {
         for (name, value) in [
             ("ipm_total", Some(total)),
             ("ipm_urban", urban),
@@ -201,7 +201,9 @@ impl PovertyIndex {
             if let Some(v) = value
                 && !(Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&v)
             {
-                return Err(format!("{name} {v} is not a percentage between 0 and 100"));
+                return Err(Message::new("row-error-percentage")
+                    .with("field", name)
+                    .with("value", v));
             }
         }
         Ok(Self { total, urban, rural })
@@ -357,7 +359,8 @@ fn build_catalog() -> Result<Catalog, String> {
         let total = number("ipm_total")?.ok_or_else(|| format!("IPM row {code_text} has no total"))?;
         poverty_2018.insert(
             code,
-            PovertyIndex::new(total, number("ipm_urban")?, number("ipm_rural")?)?,
+            PovertyIndex::new(total, number("ipm_urban")?, number("ipm_rural")?)
+                .map_err(|m| m.to_string())?,
         );
     }
 

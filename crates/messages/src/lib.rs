@@ -156,9 +156,13 @@ impl Lang {
 
     /// The text of a message with its arguments, each formatted in this language.
     pub fn t_with(self, id: &str, args: &[(&str, Arg)]) -> String {
-        let mut fluent = FluentArgs::with_capacity(args.len());
+        self.format_with(id, args.iter().map(|(name, value)| (*name, value)))
+    }
+
+    fn format_with<'a>(self, id: &str, args: impl Iterator<Item = (&'a str, &'a Arg)>) -> String {
+        let mut fluent = FluentArgs::new();
         for (name, value) in args {
-            fluent.set(*name, self.value(value));
+            fluent.set(name, self.value(value));
         }
         self.catalogue()
             .format(id, &fluent)
@@ -168,7 +172,17 @@ impl Lang {
 
     /// A typed message of the domain or the store, in this language.
     pub fn say(self, message: &Message) -> String {
-        self.t_with(message.code(), message.args())
+        let args = (message.args().iter()).map(|(name, value)| (name.as_ref(), value));
+        self.format_with(message.code(), args)
+    }
+
+    /// Several messages in this language, one after the other, separated by `; `.
+    pub fn say_all(self, messages: &[Message]) -> String {
+        messages
+            .iter()
+            .map(|m| self.say(m))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     fn value(self, arg: &Arg) -> FluentValue<'static> {
@@ -181,13 +195,7 @@ impl Lang {
             Arg::Terms(ids) => {
                 FluentValue::from(ids.iter().map(|id| self.t(id)).collect::<Vec<_>>().join(", "))
             }
-            Arg::List(messages) => FluentValue::from(
-                messages
-                    .iter()
-                    .map(|m| self.say(m))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            Arg::List(messages) => FluentValue::from(self.say_all(messages)),
         }
     }
 

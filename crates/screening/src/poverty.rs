@@ -10,6 +10,7 @@ use std::fmt;
 use std::path::Path;
 
 use rust_decimal::Decimal;
+use vereda_domain::message::Message;
 use vereda_domain::territory::{DaneCode, PovertyIndex};
 
 use crate::table::{Row, RowError, Table, TableError, find_column, read_table, read_table_with_header};
@@ -117,16 +118,17 @@ pub fn read_poverty_file(path: &Path) -> Result<PovertyFile, PovertyFileError> {
             .ok();
         if let Some(code) = code {
             match first_lines.entry(code) {
-                Entry::Occupied(first) => row_errors.push(table.row_error(
-                    row,
-                    columns.code,
-                    format!(
-                        "municipality {code} ({}) appears twice, on lines {} and {}",
-                        code.municipality().name,
-                        first.get(),
-                        row.line()
+                Entry::Occupied(first) => row_errors.push(
+                    table.row_error(
+                        row,
+                        columns.code,
+                        Message::new("row-error-municipality_twice")
+                            .with("code", code.as_str())
+                            .with("name", code.municipality().name.as_str())
+                            .with("first", *first.get())
+                            .with("line", row.line()),
                     ),
-                )),
+                ),
                 Entry::Vacant(slot) => {
                     slot.insert(row.line());
                 }
@@ -207,18 +209,14 @@ impl Columns {
             Some(department) if is_digits(code_text, 3) => {
                 let department_text = row.cell(department);
                 if !is_digits(department_text, 2) {
-                    return Err(table.row_error(
-                        row,
-                        department,
-                        "not a department code: it must have 1 or 2 digits, such as 18",
-                    ));
+                    return Err(table.row_error(row, department, Message::new("row-error-department_code")));
                 }
                 combined = format!("{department_text:0>2}{code_text:0>3}");
                 combined.as_str()
             }
             _ => code_text,
         };
-        DaneCode::parse(text).map_err(|e| table.row_error(row, self.code, e.to_string()))
+        DaneCode::parse(text).map_err(|e| table.row_error(row, self.code, e.message()))
     }
 
     /// The column to blame for [`PovertyIndex::new`]'s error, checked in its order.
@@ -240,11 +238,7 @@ fn is_missing(text: &str) -> bool {
 
 fn required_percentage(table: &Table, row: &Row, column: usize) -> Result<Decimal, RowError> {
     if is_missing(row.cell(column)) {
-        return Err(table.row_error(
-            row,
-            column,
-            "the total IPM is required (only the urban and rural values may be missing)",
-        ));
+        return Err(table.row_error(row, column, Message::new("row-error-ipm_total_required")));
     }
     table.decimal(row, column)
 }

@@ -6,7 +6,6 @@
 //! end); then household ids and documents are counted across the whole file and each row keeps
 //! the outcome that applies. Results are written to a temporary file and renamed.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
@@ -23,12 +22,13 @@ use vereda_domain::household::{
     AREL_CALL_YEARS, ArelPopulationGroup, DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex,
     SisbenArea, normalize_document,
 };
+use vereda_domain::message::Message;
 use vereda_domain::number::read_data_number;
 use vereda_domain::program::ProgramLine;
 use vereda_domain::territory::DaneCode;
 
 use crate::records::{CsvSource, OwnedChunk, for_each_record};
-use crate::table::{RowError, TableError, normalize_header, number_message, read_table};
+use crate::table::{RowError, TableError, normalize_header, read_table};
 
 /// How many row errors are kept in full; the rest are only counted.
 pub const MAX_LISTED_ERRORS: usize = 100;
@@ -545,7 +545,7 @@ pub fn screen(
                 line: rows[index].line as usize,
                 column: parser.column_name(col::HOUSEHOLD_ID),
                 value: id_of(index).to_owned(),
-                message: format!("household_id is already used on line {}", rows[first].line),
+                message: Box::new(Message::new("row-error-id_repeated").with("first", rows[first].line)),
             });
         }
     }
@@ -863,17 +863,17 @@ fn read_registry(path: &Path, threads: usize) -> Result<RegistryRows, TableError
         |file_name: &str, headers: &[String], wanted: (usize, usize), line: usize, fields: &[&str]| {
             let (type_column, document_column) = wanted;
             let cell = |c: usize| fields.get(c).copied().unwrap_or_default();
-            let error = |column: usize, message: String| RowError {
+            let error = |column: usize, message: Message| RowError {
                 file: file_name.to_owned(),
                 line,
                 column: headers.get(column).cloned().unwrap_or_default(),
                 value: cell(column).to_owned(),
-                message,
+                message: Box::new(message),
             };
             let document_type =
-                DocumentType::from_str(cell(type_column)).map_err(|e| error(type_column, e.to_string()))?;
+                DocumentType::from_str(cell(type_column)).map_err(|e| error(type_column, e.message()))?;
             DocumentKey::new(document_type, cell(document_column))
-                .ok_or_else(|| error(document_column, "empty document".to_owned()))
+                .ok_or_else(|| error(document_column, Message::new("row-error-empty_document")))
         };
     let mut keys = RegistryKeys::default();
     let mut errors = Vec::new();
@@ -1091,7 +1091,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                     Err(e) => {
                         output
                             .errors
-                            .push(self.error(line, fields, col::PROGRAM_LINE, e.to_string()));
+                            .push(self.error(line, fields, col::PROGRAM_LINE, e.message()));
                         return;
                     }
                 };
@@ -1135,7 +1135,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
         }
     }
 
-    fn error(&self, line: usize, fields: &[&str], column: usize, message: String) -> RowError {
+    fn error(&self, line: usize, fields: &[&str], column: usize, message: Message) -> RowError {
         let value = self.columns[column]
             .and_then(|c| fields.get(c))
             .copied()
@@ -1145,7 +1145,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
             line,
             column: self.column_name(column),
             value: value.to_owned(),
-            message,
+            message: Box::new(message),
         }
     }
 
@@ -1156,10 +1156,10 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                 line,
                 column: "(row)".to_owned(),
                 value: fields.join(","),
-                message: format!(
-                    "expected {} fields, as in the header, found {}",
-                    self.headers.len(),
-                    fields.len()
+                message: Box::new(
+                    Message::new("row-error-field_count")
+                        .with("expected", self.headers.len())
+                        .with("found", fields.len()),
                 ),
             });
         }
@@ -1170,11 +1170,11 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                 line,
                 column: self.headers[at].clone(),
                 value: fields[at].replace('\0', "\\0"),
-                message: "a NUL byte (\\0) is not text".to_owned(),
+                message: Box::new(Message::new("row-error-nul")),
             });
         }
         self.parse_fields(fields)
-            .map_err(|(column, message)| self.error(line, fields, column, message.into_owned()))
+            .map_err(|(column, message)| self.error(line, fields, column, message))
     }
 
     /// The cell of a column, trimmed; empty for an optional column the file lacks.
@@ -1198,10 +1198,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
 
     /// The fields of a row of the right length, or the first bad column and what is wrong
     /// with it. Written with macros rather than closures so every check is inlined.
-    fn parse_fields<'f>(
-        &self,
-        fields: &[&'f str],
-    ) -> Result<ParsedHousehold<'f>, (usize, Cow<'static, str>)> {
+    fn parse_fields<'f>(&self, fields: &[&'f str]) -> Result<ParsedHousehold<'f>, (usize, Message)> {
         macro_rules! cell {
             ($column:expr) => {
                 self.cell(fields, $column)
@@ -1211,7 +1208,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
             ($column:expr, $parsed:expr, $message:expr) => {
                 match $parsed {
                     Some(value) => value,
-                    None => return Err(($column, Cow::Borrowed($message))),
+                    None => return Err(($column, $message)),
                 }
             };
         }
@@ -1219,7 +1216,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
             ($column:expr, $ty:ty) => {
                 match cell!($column).parse::<$ty>() {
                     Ok(value) => value,
-                    Err(e) => return Err(($column, Cow::Owned(e.to_string()))),
+                    Err(e) => return Err(($column, e.message())),
                 }
             };
         }
@@ -1228,7 +1225,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                 or_fail!(
                     $column,
                     parse_flag(cell!($column)),
-                    "expected true or false"
+                    Message::new("row-error-flag")
                 )
             };
         }
@@ -1237,24 +1234,24 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                 or_fail!(
                     $column,
                     parse_date(cell!($column)),
-                    "expected a date as YYYY-MM-DD"
+                    Message::new("row-error-date")
                 )
             };
         }
 
         let id = cell!(col::HOUSEHOLD_ID);
         if id.is_empty() {
-            return Err((col::HOUSEHOLD_ID, Cow::Borrowed("empty household_id")));
+            return Err((col::HOUSEHOLD_ID, Message::new("row-error-empty_id")));
         }
         let document_type = value!(col::DOCUMENT_TYPE, DocumentType);
         let key = or_fail!(
             col::DOCUMENT,
             DocumentKey::new(document_type, cell!(col::DOCUMENT)),
-            "empty document"
+            Message::new("row-error-empty_document")
         );
         let municipality = match DaneCode::parse(cell!(col::MUNICIPALITY_CODE)) {
             Ok(code) => code,
-            Err(e) => return Err((col::MUNICIPALITY_CODE, Cow::Owned(e.to_string()))),
+            Err(e) => return Err((col::MUNICIPALITY_CODE, e.message())),
         };
         let score_text = cell!(col::SISBEN_SCORE);
         let sisben_score = if score_text.is_empty() {
@@ -1262,13 +1259,10 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
         } else {
             let score = match read_data_number(score_text) {
                 Ok(score) => score,
-                Err(problem) => return Err((col::SISBEN_SCORE, Cow::Borrowed(number_message(&problem)))),
+                Err(problem) => return Err((col::SISBEN_SCORE, problem.message())),
             };
             if (score.is_sign_negative() && !score.is_zero()) || score > Decimal::ONE_HUNDRED {
-                return Err((
-                    col::SISBEN_SCORE,
-                    Cow::Borrowed("a Sisbén score lies between 0 and 100"),
-                ));
+                return Err((col::SISBEN_SCORE, Message::new("row-error-sisben_range")));
             }
             Some(score)
         };
@@ -1294,14 +1288,11 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                     .parse::<i16>()
                     .ok()
                     .filter(|y| AREL_CALL_YEARS.contains(y)),
-                "expected the year of an Art. 38.4 call: 2008, 2009, 2010 or 2011"
+                Message::new("row-error-arel_year")
             ))
         };
         if arel_population_group == ArelPopulationGroup::Calls2008To2011 && arel_call_year.is_none() {
-            return Err((
-                col::AREL_CALL_YEAR,
-                Cow::Borrowed("group calls_2008_2011 needs the year of its call (Art. 38 par. 4)"),
-            ));
+            return Err((col::AREL_CALL_YEAR, Message::new("row-error-arel_year_required")));
         }
         let score_text = cell!(col::AREL_CALL_SCORE);
         let arel_call_score = if score_text.is_empty() {
@@ -1309,7 +1300,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
         } else {
             match read_data_number(score_text) {
                 Ok(score) => Some(score),
-                Err(problem) => return Err((col::AREL_CALL_SCORE, Cow::Borrowed(number_message(&problem)))),
+                Err(problem) => return Err((col::AREL_CALL_SCORE, problem.message())),
             }
         };
         let household = Household {
@@ -1519,17 +1510,27 @@ pub fn write_csv_field(out: &mut Vec<u8>, text: &str) {
     }
 }
 
-/// Writes bad rows as `file,line,column,value,message`.
-pub fn write_errors_csv(errors: &[RowError], path: &Path) -> io::Result<()> {
+/// Writes bad rows as `file,line,column,value,code,message`: `code` is the message's code in
+/// the catalogue and `message` what `say` makes of it (the caller's language).
+pub fn write_errors_csv(
+    errors: &[RowError],
+    path: &Path,
+    say: &dyn Fn(&Message) -> String,
+) -> io::Result<()> {
     write_atomically(path, |out| {
-        out.write_all(b"file,line,column,value,message\n")?;
+        out.write_all(b"file,line,column,value,code,message\n")?;
         let mut buffer = Vec::new();
         for error in errors {
             buffer.clear();
             write_csv_field(&mut buffer, &error.file);
             buffer.push(b',');
             buffer.extend_from_slice(itoa::Buffer::new().format(error.line).as_bytes());
-            for text in [&error.column, &error.value, &error.message] {
+            for text in [
+                &error.column,
+                &error.value,
+                error.message.code(),
+                &say(&error.message),
+            ] {
                 buffer.push(b',');
                 write_csv_field(&mut buffer, text);
             }

@@ -14,7 +14,8 @@ use std::rc::Rc;
 
 use calamine::{Data, ExcelDateTime, Ods, Reader, Xls, Xlsx};
 use rust_decimal::Decimal;
-use vereda_domain::number::{NumberProblem, read_data_number};
+use vereda_domain::message::Message;
+use vereda_domain::number::read_data_number;
 use vereda_domain::text::fold_for_search;
 
 /// How many non-empty rows are searched for the header: official DANE spreadsheets put a
@@ -50,7 +51,9 @@ pub enum TableError {
     NoHeader { file: String },
 }
 
-/// A problem with one cell, found by a parser built on a [`Table`].
+/// A problem with one cell, found by a parser built on a [`Table`]: where it is, what the
+/// cell holds, and what is wrong as a typed message (code and arguments) that presenters
+/// put in the reader's language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct RowError {
     pub file: String,
@@ -59,10 +62,27 @@ pub struct RowError {
     /// The column's header as written in the file, so the person can find it.
     pub column: String,
     pub value: String,
-    pub message: String,
+    /// Boxed: errors travel in `Result`s, which stay small.
+    pub message: Box<Message>,
+}
+
+impl RowError {
+    /// The whole error as one message: file, line, column, value and what is wrong.
+    pub fn located(&self) -> Message {
+        Message::new("row-error-at")
+            .with("file", &self.file)
+            .with("line", self.line)
+            .with("column", &self.column)
+            .with("value", &self.value)
+            .with(
+                "problem",
+                vereda_domain::message::Arg::List(vec![(*self.message).clone()]),
+            )
+    }
 }
 
 impl fmt::Display for RowError {
+    /// For logs: the place, the value and the message's code and arguments.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -146,20 +166,20 @@ impl Table {
     }
 
     /// An error about the cell of `row` in `column`.
-    pub fn row_error(&self, row: &Row, column: usize, message: impl Into<String>) -> RowError {
+    pub fn row_error(&self, row: &Row, column: usize, message: Message) -> RowError {
         RowError {
             file: self.file.clone(),
             line: row.line,
             column: self.column_name(column),
             value: row.cell(column).to_owned(),
-            message: message.into(),
+            message: Box::new(message),
         }
     }
 
     /// The cell as a number, accepting `12.5`, the Colombian `12,5` and grouped thousands
     /// (see [`read_data_number`]).
     pub fn decimal(&self, row: &Row, column: usize) -> Result<Decimal, RowError> {
-        read_data_number(row.cell(column)).map_err(|p| self.row_error(row, column, number_message(&p)))
+        read_data_number(row.cell(column)).map_err(|p| self.row_error(row, column, p.message()))
     }
 }
 
@@ -209,16 +229,6 @@ pub fn find_column(headers: &[String], aliases: &[&str]) -> Option<usize> {
         let alias = normalize_header(alias);
         headers.iter().position(|h| *h == alias)
     })
-}
-
-/// What a [`RowError`] says of a cell the number reader refused.
-pub fn number_message(problem: &NumberProblem) -> &'static str {
-    match problem {
-        NumberProblem::Empty | NumberProblem::NotANumber { .. } => "not a number",
-        NumberProblem::BadGrouping { .. } => "not a number: digits grouped wrongly",
-        NumberProblem::Ambiguous { .. } => "ambiguous number: a decimal or thousands",
-        NumberProblem::TooLarge { .. } => "too many digits",
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

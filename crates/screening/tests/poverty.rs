@@ -3,6 +3,7 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::Workbook;
 use tempfile::TempDir;
+use vereda_domain::message::Arg;
 use vereda_domain::territory::{DaneCode, PovertyIndex};
 use vereda_screening::poverty::{PovertyFileError, read_poverty_file};
 use vereda_screening::table::TableError;
@@ -52,15 +53,59 @@ fn index(total: &str, urban: Option<&str>, rural: Option<&str>) -> PovertyIndex 
     PovertyIndex::new(dec(total), urban.map(dec), rural.map(dec)).expect("a valid index")
 }
 
-/// The row errors' messages, failing the test on any other outcome.
-fn row_errors(path: &Path) -> Vec<String> {
+/// Each row error as (file, line, column, value, message code), failing the test on any
+/// other outcome.
+fn row_errors(path: &Path) -> Vec<(String, usize, String, String, String)> {
     match read_poverty_file(path) {
         Err(PovertyFileError::Rows { errors, error_count }) => {
             assert_eq!(errors.len(), error_count.min(100));
-            errors.iter().map(ToString::to_string).collect()
+            (errors.iter())
+                .map(|e| {
+                    (
+                        e.file.clone(),
+                        e.line,
+                        e.column.clone(),
+                        e.value.clone(),
+                        e.message.code().to_owned(),
+                    )
+                })
+                .collect()
         }
         other => panic!("expected row errors, got {other:?}"),
     }
+}
+
+fn row(
+    file: &str,
+    line: usize,
+    column: &str,
+    value: &str,
+    code: &str,
+) -> (String, usize, String, String, String) {
+    (file.into(), line, column.into(), value.into(), code.into())
+}
+
+#[test]
+fn a_row_error_keeps_the_values_its_message_names() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = write_file(
+        &dir,
+        "ipm.csv",
+        b"dane_code,ipm_total\n05001,12.8\n86001,24.8\n5001,13\n",
+    );
+    let Err(PovertyFileError::Rows { errors, .. }) = read_poverty_file(&path) else {
+        panic!("expected row errors");
+    };
+    let message = &errors[0].message;
+    assert_eq!(message.arg("code"), Some(&Arg::Text("05001".into())));
+    assert_eq!(message.arg("first"), Some(&Arg::Count(2)));
+    assert_eq!(message.arg("line"), Some(&Arg::Count(4)));
+    let located = errors[0].located();
+    assert_eq!(located.code(), "row-error-at");
+    assert_eq!(
+        located.arg("problem"),
+        Some(&Arg::List(vec![(**message).clone()]))
+    );
 }
 
 #[test]
@@ -233,7 +278,13 @@ fn an_unknown_code_names_its_line_and_column() {
     );
     assert_eq!(
         row_errors(&path),
-        ["ipm.csv, line 4, column dane_code, value \"99999\": DANE code 99999 does not exist in DIVIPOLA"]
+        [row(
+            "ipm.csv",
+            4,
+            "dane_code",
+            "99999",
+            "territory-error-unknown_municipality"
+        )]
     );
 }
 
@@ -247,7 +298,7 @@ fn an_unparseable_number_is_reported() {
     );
     assert_eq!(
         row_errors(&path),
-        ["ipm.csv, line 3, column ipm_total, value \"12,x\": not a number"]
+        [row("ipm.csv", 3, "ipm_total", "12,x", "number-not_a_number")]
     );
 }
 
@@ -261,9 +312,7 @@ fn a_percentage_above_100_is_reported_on_its_column() {
     );
     assert_eq!(
         row_errors(&path),
-        [
-            "ipm.csv, line 2, column ipm_urban, value \"101\": ipm_urban 101 is not a percentage between 0 and 100"
-        ]
+        [row("ipm.csv", 2, "ipm_urban", "101", "row-error-percentage")]
     );
 }
 
@@ -277,9 +326,13 @@ fn a_municipality_twice_names_both_lines() {
     );
     assert_eq!(
         row_errors(&path),
-        [
-            "ipm.csv, line 4, column dane_code, value \"5001\": municipality 05001 (MEDELLÍN) appears twice, on lines 2 and 4"
-        ]
+        [row(
+            "ipm.csv",
+            4,
+            "dane_code",
+            "5001",
+            "row-error-municipality_twice"
+        )]
     );
 }
 
@@ -294,10 +347,22 @@ fn every_bad_row_is_reported_and_nothing_is_imported() {
     assert_eq!(
         row_errors(&path),
         [
-            "ipm.csv, line 3, column dane_code, value \"99999\": DANE code 99999 does not exist in DIVIPOLA",
-            "ipm.csv, line 4, column ipm_total, value \"\": the total IPM is required (only the urban and rural values may be missing)",
-            "ipm.csv, line 4, column ipm_rural, value \"x\": not a number",
-            "ipm.csv, line 5, column dane_code, value \"18O01\": \"18O01\" is not a DANE municipality code: it must have exactly 5 digits, such as 18001",
+            row(
+                "ipm.csv",
+                3,
+                "dane_code",
+                "99999",
+                "territory-error-unknown_municipality"
+            ),
+            row("ipm.csv", 4, "ipm_total", "", "row-error-ipm_total_required"),
+            row("ipm.csv", 4, "ipm_rural", "x", "number-not_a_number"),
+            row(
+                "ipm.csv",
+                5,
+                "dane_code",
+                "18O01",
+                "territory-error-malformed_municipality"
+            ),
         ]
     );
 }
@@ -330,9 +395,7 @@ fn a_bad_department_code_in_a_split_file_is_reported() {
     let path = write_file(&dir, "ipm.csv", b"cod_dpto,cod_mpio,ipm\n5,1,12.8\n,263,77.5\n");
     assert_eq!(
         row_errors(&path),
-        [
-            "ipm.csv, line 3, column cod_dpto, value \"\": not a department code: it must have 1 or 2 digits, such as 18"
-        ]
+        [row("ipm.csv", 3, "cod_dpto", "", "row-error-department_code")]
     );
 }
 

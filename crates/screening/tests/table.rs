@@ -222,8 +222,13 @@ fn row_errors_name_file_line_column_and_value() {
     let error = table.decimal(&table.rows()[4], 1).expect_err("not a number");
     assert_eq!(error.line, 7);
     assert_eq!(
-        error.to_string(),
-        "ipm.csv, line 7, column ipm_total, value \"12,x\": not a number"
+        (
+            error.file.as_str(),
+            error.column.as_str(),
+            error.value.as_str(),
+            error.message.code()
+        ),
+        ("ipm.csv", "ipm_total", "12,x", "number-not_a_number")
     );
 }
 

@@ -251,9 +251,12 @@ pub(crate) fn evaluate_version(version: &formulation_version::Model) -> StoreRes
             Message::new("custody-detail-problems").with("count", problems.len()),
         ));
     }
-    let evaluation = Evaluator::new(&rules)
-        .evaluate(&content)
-        .map_err(|e| unevaluable(Message::new("custody-detail-flow").with("detail", e.to_string())))?;
+    let evaluation = Evaluator::new(&rules).evaluate(&content).map_err(|e| {
+        unevaluable(
+            Message::new("custody-detail-flow")
+                .with("detail", vereda_domain::message::Arg::List(vec![e.message()])),
+        )
+    })?;
     let split = split(&content, &rules);
     Ok(EvaluatedVersion {
         number: version.number,

@@ -219,7 +219,8 @@ pub struct NewAward {
     pub institute_contribution: Option<Decimal>,
     /// Required when the contribution is below the maximum; the resolution states it.
     pub lowering_motivation: String,
-    /// Obligations besides the guarantee policy, which is always listed.
+    /// Obligations the director adds to the standard ones (the guarantee policy, the
+    /// joint-signature account and the counterpart), which are always listed.
     pub obligations: String,
 }
 
@@ -239,11 +240,21 @@ pub struct Award {
     pub institute_contribution: Decimal,
     pub counterpart: Decimal,
     pub guarantee: Decimal,
+    /// Only the obligations the director added; see [`Award::standard_obligations`].
     pub obligations: String,
     pub evaluated_maximum: Option<Decimal>,
     pub lowering_motivation: Option<String>,
     pub signed_by: Option<i32>,
     pub signed_at: jiff::Timestamp,
+}
+
+impl Award {
+    /// The obligations every award states (Art. 29 par., 31, 32.1), from its amounts.
+    pub fn standard_obligations(&self) -> Message {
+        Message::new("procedure-standard_obligations")
+            .with("guarantee", self.guarantee)
+            .with("counterpart", self.counterpart)
+    }
 }
 
 /// One of the four requirements of Art. 32.
@@ -305,7 +316,8 @@ pub struct TimelineEvent {
     /// version, endorsement, agenda, concept, objection, objection_decided, signature, award,
     /// disbursement, audit.
     pub kind: &'static str,
-    pub text: String,
+    /// What happened, as a typed message.
+    pub message: Message,
     /// Who took the step: the account's e-mail (or the audit log's `system:PROCESS`); `None`
     /// where the record does not say. Never a household's data.
     pub actor: Option<String>,
@@ -1506,16 +1518,8 @@ impl Store {
             .await?
             .map_or(0, |a| a.sequence);
         let sequence = last + 1;
-        let mut obligations = format!(
-            "Constituir a favor del instituto una póliza de cumplimiento por {} (10 % del aporte \
-             del instituto), con vigencia de 24 meses (Art. 31). Abrir la cuenta de firma conjunta \
-             (Art. 29 par., 32.1). Aportar la contrapartida de {}.",
-            amounts.guarantee.amount, amounts.counterpart
-        );
-        if !new.obligations.trim().is_empty() {
-            obligations.push('\n');
-            obligations.push_str(new.obligations.trim());
-        }
+        // The standard obligations follow from the amounts: only the director's are kept.
+        let obligations = new.obligations.trim().to_owned();
         let saved = audit::insert(
             &txn,
             actor,
@@ -1801,11 +1805,9 @@ impl Store {
             events.push(TimelineEvent {
                 at: v.created_at.0,
                 kind: "version",
-                text: format!(
-                    "versión {} ({})",
-                    v.number,
-                    &v.content_sha256[..12.min(v.content_sha256.len())]
-                ),
+                message: Message::new("procedure-timeline-version")
+                    .with("number", v.number)
+                    .with("hash", &v.content_sha256[..12.min(v.content_sha256.len())]),
                 actor: by(v.created_by),
             });
         }
@@ -1821,10 +1823,11 @@ impl Store {
                 actor: by(endorsers.get(&e.id).copied().flatten()),
                 at: e.recorded_at,
                 kind: "endorsement",
-                text: format!(
-                    "aval de {} de {} familias a la versión {} ({})",
-                    e.families_endorsing, e.households, e.version_number, e.endorsed_on
-                ),
+                message: Message::new("procedure-timeline-endorsement")
+                    .with("families", e.families_endorsing)
+                    .with("households", e.households)
+                    .with("version", e.version_number)
+                    .with("date", e.endorsed_on),
             });
         }
         let items = agenda_item::Entity::find()
@@ -1850,10 +1853,9 @@ impl Store {
                 events.push(TimelineEvent {
                     at: entry.at,
                     kind: "agenda",
-                    text: format!(
-                        "versión {} en el orden del día de la sesión {}",
-                        item.version_number, item.session_id
-                    ),
+                    message: Message::new("procedure-timeline-agenda")
+                        .with("version", item.version_number)
+                        .with("session", item.session_id),
                     actor: Some(entry.actor),
                 });
             }
@@ -1861,13 +1863,18 @@ impl Store {
                 events.push(TimelineEvent {
                     at: at.0,
                     kind: "concept",
-                    text: format!(
-                        "concepto {} sobre la versión {} en la sesión {}: {}",
-                        item.concept.as_deref().unwrap_or_default(),
-                        item.version_number,
-                        item.session_id,
-                        item.concept_text.as_deref().unwrap_or_default()
-                    ),
+                    message: Message::new("procedure-timeline-concept")
+                        .with_term(
+                            "concept",
+                            match item.concept.as_deref() {
+                                Some("positive") => "procedure-concept_positive",
+                                Some("negative") => "procedure-concept_negative",
+                                _ => "procedure-concept_pending",
+                            },
+                        )
+                        .with("version", item.version_number)
+                        .with("session", item.session_id)
+                        .with("text", item.concept_text.as_deref().unwrap_or_default()),
                     actor: by(item.decided_by),
                 });
             }
@@ -1879,7 +1886,9 @@ impl Store {
                     events.push(TimelineEvent {
                         at,
                         kind: "signature",
-                        text: format!("{} firma el acta de la sesión {}", a.email, item.session_id),
+                        message: Message::new("procedure-timeline-signature")
+                            .with("email", &a.email)
+                            .with("session", item.session_id),
                         actor: Some(a.email.clone()),
                     });
                 }
@@ -1898,22 +1907,25 @@ impl Store {
                 actor: by(filed),
                 at: o.filed_at,
                 kind: "objection",
-                text: format!(
-                    "oposición de {} contra {} {}",
-                    o.filed_by,
-                    o.target.as_str(),
-                    o.target_ref
-                ),
+                message: Message::new("procedure-timeline-objection")
+                    .with("by", &o.filed_by)
+                    .with_term("target", format!("procedure-target_{}", o.target.as_str()))
+                    .with("reference", &o.target_ref),
             });
             if let (Some(at), Some(upheld)) = (o.decided_at, o.upheld) {
                 events.push(TimelineEvent {
                     at,
                     kind: "objection_decided",
-                    text: format!(
-                        "oposición {}: {}",
-                        if upheld { "procedente" } else { "rechazada" },
-                        o.reasons.unwrap_or_default()
-                    ),
+                    message: Message::new("procedure-timeline-objection_decided")
+                        .with_term(
+                            "outcome",
+                            if upheld {
+                                "procedure-upheld"
+                            } else {
+                                "procedure-rejected"
+                            },
+                        )
+                        .with("reasons", o.reasons.unwrap_or_default()),
                     actor: by(decided),
                 });
             }
@@ -1922,7 +1934,9 @@ impl Store {
             events.push(TimelineEvent {
                 at: a.signed_at,
                 kind: "award",
-                text: format!("resolución {} del {}", a.number, a.awarded_on),
+                message: Message::new("procedure-timeline-award")
+                    .with("number", &a.number)
+                    .with("date", a.awarded_on),
                 actor: by(a.signed_by),
             });
         }
@@ -1940,7 +1954,9 @@ impl Store {
             events.push(TimelineEvent {
                 at,
                 kind: "disbursement",
-                text: format!("desembolso de {amount} ({paid_on})"),
+                message: Message::new("procedure-timeline-disbursement")
+                    .with("amount", amount)
+                    .with("date", paid_on),
                 actor: by(payer),
             });
         }
@@ -1964,18 +1980,24 @@ impl Store {
                 events.push(TimelineEvent {
                     at: entry.at,
                     kind: "audit",
-                    text: format!(
-                        "{}: estado {} → {}",
-                        entry.actor,
-                        before.unwrap_or_else(|| "—".into()),
-                        after.unwrap_or_else(|| "—".into())
-                    ),
+                    message: Message::new("procedure-timeline-status")
+                        .with("actor", &entry.actor)
+                        .with_term("before", status_term(before.as_deref()))
+                        .with_term("after", status_term(after.as_deref())),
                     actor: Some(entry.actor.clone()),
                 });
             }
         }
         events.sort_by_key(|e| e.at);
         Ok(events)
+    }
+}
+
+/// The words of a formulation's status in an audit entry; `—` when there is none.
+fn status_term(status: Option<&str>) -> String {
+    match status {
+        Some(status) => format!("formulation-status_{status}"),
+        None => "procedure-timeline-no_status".to_owned(),
     }
 }
 

@@ -106,7 +106,24 @@ pub struct RunError {
     pub line: u64,
     pub column: String,
     pub value: String,
-    pub message: String,
+    /// What is wrong, as a typed message. Runs stored before messages were typed kept
+    /// English text: it reads back as `row-error-legacy` with that text.
+    #[serde(deserialize_with = "message_or_text")]
+    pub message: Message,
+}
+
+/// A typed message, or the text that older records kept in its place.
+fn message_or_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Message, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Typed(Message),
+        Text(String),
+    }
+    Ok(match Stored::deserialize(deserializer)? {
+        Stored::Typed(message) => message,
+        Stored::Text(text) => Message::new("row-error-legacy").with("text", text),
+    })
 }
 
 impl RunError {
@@ -117,7 +134,7 @@ impl RunError {
         use vereda_domain::privacy::{HIDDEN, PersonalField};
         let mut masked = self.clone();
         if !self.value.is_empty() {
-            masked.message = self.message.replace(self.value.as_str(), HIDDEN);
+            masked.message = self.message.hiding(self.value.as_str(), HIDDEN);
         }
         masked.value = PersonalField::Text.mask(&self.value);
         masked
@@ -1311,4 +1328,29 @@ async fn store_batch(
             .await?;
     }
     audit::append_many(txn, actor, audit_changes).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_error_reads_back_typed_and_an_older_one_as_its_text() {
+        let error = RunError {
+            file: "households.csv".into(),
+            line: 3,
+            column: "sex".into(),
+            value: "female".into(),
+            message: Message::new("error-unknown_value").with("value", "female"),
+        };
+        let json = serde_json::to_string(&error).expect("json");
+        assert_eq!(serde_json::from_str::<RunError>(&json).expect("typed"), error);
+        let older = r#"{"file":"h.csv","line":2,"column":"sex","value":"x","message":"unknown sex"}"#;
+        let read: RunError = serde_json::from_str(older).expect("older");
+        assert_eq!(read.message.code(), "row-error-legacy");
+        assert_eq!(
+            read.message.arg("text"),
+            Some(&vereda_domain::message::Arg::Text("unknown sex".into()))
+        );
+    }
 }

@@ -134,7 +134,8 @@ pub struct TimelineEvent {
     /// `created`, `screened`, `notice`, `document`, `verification`, `withdrawal`, `letter`,
     /// `parcel_studied`, `parcel_visited`, `changed`.
     pub kind: &'static str,
-    pub detail: String,
+    /// What happened, as a typed message.
+    pub detail: Message,
     pub actor: String,
 }
 
@@ -717,7 +718,11 @@ impl Store {
             } else {
                 "changed"
             };
-            events.push(event(&entry, kind, household.external_id.clone()));
+            events.push(event(
+                &entry,
+                kind,
+                Message::new("verification-timeline-household").with("id", &household.external_id),
+            ));
         }
         if let Some(result) = screening_result::Entity::find()
             .filter(screening_result::Column::HouseholdId.eq(household_id))
@@ -730,11 +735,11 @@ impl Store {
                     at: result.screened_at.0,
                     kind: "screened",
                     detail: if result.eligible {
-                        "eligible".to_owned()
+                        Message::new("verification-timeline-eligible")
                     } else {
-                        format!("not_eligible: {}", result.reasons)
+                        Message::new("verification-timeline-not_eligible").with("reasons", &result.reasons)
                     },
-                    actor: format!("run {}", result.run_id),
+                    actor: format!("screening:{}", result.run_id),
                 },
             ));
         }
@@ -745,7 +750,9 @@ impl Store {
                 events.push(event(
                     &entry,
                     "notice",
-                    format!("{} → {}", notice.notice_date, notice.deadline),
+                    Message::new("verification-timeline-notice")
+                        .with("date", notice.notice_date)
+                        .with("deadline", notice.deadline),
                 ));
             }
         }
@@ -761,7 +768,9 @@ impl Store {
                 events.push(event(
                     &entry,
                     "document",
-                    format!("{} · {}", document.kind, document.file_name),
+                    Message::new("verification-timeline-document")
+                        .with_term("document", format!("verification-doc-{}", document.kind))
+                        .with("file", &document.file_name),
                 ));
             }
         }
@@ -775,16 +784,19 @@ impl Store {
                 .await?
             {
                 let status = entry.after_text("status").unwrap_or_default().to_owned();
-                let reasons = entry
-                    .after_text("reasons")
-                    .map(|r| format!(": {r}"))
-                    .unwrap_or_default();
+                let reasons = entry.after_text("reasons").unwrap_or_default().to_owned();
                 let kind = if status == VerificationStatus::Withdrawn.as_str() {
                     "withdrawal"
                 } else {
                     "verification"
                 };
-                events.push(event(&entry, kind, format!("{status}{reasons}")));
+                events.push(event(
+                    &entry,
+                    kind,
+                    Message::new("verification-timeline-decision")
+                        .with_term("status", format!("verification-status-{status}"))
+                        .with("reasons", reasons),
+                ));
             }
         }
         for p in self.parcels_of(&[household_id]).await? {
@@ -797,7 +809,9 @@ impl Store {
                     events.push(event(
                         &entry,
                         "parcel_studied",
-                        format!("{} · {result}", p.parcel.name),
+                        Message::new("verification-timeline-parcel_studied")
+                            .with("parcel", &p.parcel.name)
+                            .with_term("result", format!("parcel-{result}")),
                     ));
                 }
             }
@@ -807,7 +821,9 @@ impl Store {
                     events.push(event(
                         &entry,
                         "parcel_visited",
-                        format!("{} · {date}", p.parcel.name),
+                        Message::new("verification-timeline-parcel_visited")
+                            .with("parcel", &p.parcel.name)
+                            .with("date", date),
                     ));
                 }
             }
@@ -815,7 +831,13 @@ impl Store {
         for letter in self.household_letters(household_id).await? {
             for entry in self.audit_entries(&entries("letters", letter.id)).await? {
                 let status = entry.after_text("status").unwrap_or_default().to_owned();
-                events.push(event(&entry, "letter", format!("{} · {status}", letter.kind)));
+                events.push(event(
+                    &entry,
+                    "letter",
+                    Message::new("verification-timeline-letter")
+                        .with_term("letter", format!("verification-letter-{}", letter.kind))
+                        .with_term("status", format!("verification-delivery-{status}")),
+                ));
             }
         }
         events.sort_by(|a, b| a.1.at.cmp(&b.1.at).then(a.0.cmp(&b.0)));
@@ -824,7 +846,7 @@ impl Store {
 }
 
 /// A timeline event from an audit entry, keyed by the entry's id for a stable order.
-fn event(entry: &AuditEntry, kind: &'static str, detail: String) -> (i64, TimelineEvent) {
+fn event(entry: &AuditEntry, kind: &'static str, detail: Message) -> (i64, TimelineEvent) {
     (
         entry.id,
         TimelineEvent {

@@ -476,6 +476,11 @@ impl<'s> Procedure<'s> {
     }
 }
 
+/// A code as a `&'static str`, so assertions compare it with literals (tests only).
+fn code_of(message: &vereda_domain::message::Message) -> &'static str {
+    Box::leak(message.code().to_owned().into_boxed_str())
+}
+
 /// A refusal's code, and for a list of problems each household with its problem's code.
 fn refusal<T: std::fmt::Debug>(result: Result<T, StoreError>) -> (&'static str, Vec<(String, &'static str)>) {
     let message = match result {
@@ -490,12 +495,12 @@ fn refusal<T: std::fmt::Debug>(result: Result<T, StoreError>) -> (&'static str, 
                     Some(Arg::Text(text)) => text.clone(),
                     other => panic!("each problem names its household: {other:?}"),
                 };
-                (household, p.code())
+                (household, code_of(p))
             })
             .collect(),
         _ => Vec::new(),
     };
-    (message.code(), problems)
+    (code_of(&message), problems)
 }
 
 /// Runs `sql` with `{id}` the id of household `external_id` of the call: what a later decision
@@ -1372,7 +1377,7 @@ storage_suite! {
         let (run, _) = store.submit_screening_run(&admin(), screening_job(call_id, "key-bad")).await.expect("submit");
         store.start_screening_run(&admin(), run.id).await.expect("start");
         let errors: Vec<RunError> = (0..150)
-            .map(|i| RunError { file: "households.csv".into(), line: i + 2, column: "sisben_score".into(), value: "x".into(), message: "not a number".into() })
+            .map(|i| RunError { file: "households.csv".into(), line: i + 2, column: "sisben_score".into(), value: "x".into(), message: vereda_domain::message::Message::new("number-not_a_number").with("text", "x") })
             .collect();
         let failed = store
             .fail_screening_run(&admin(), run.id, None, &errors, 150, RunProgress { bytes_read: 10, total_bytes: 10, rows: 150, stored: 0 })
@@ -1382,6 +1387,7 @@ storage_suite! {
         assert_eq!(failed.error_count, 150);
         assert_eq!(failed.errors.len(), 100, "the first hundred are kept");
         assert_eq!(failed.errors[0].line, 2);
+        assert_eq!(failed.errors[0].message, errors[0].message, "the message is kept typed");
         assert_eq!(count_rows(store, "households").await, households_before);
         assert_eq!(count_rows(store, "screening_results").await, 0);
 
@@ -1970,7 +1976,9 @@ storage_suite! {
         assert!(store.household(two.id).await.expect("read").is_some());
         assert_eq!(withdrawn.documents.len(), 1);
         let timeline = store.household_timeline(two.id).await.expect("timeline");
-        assert!(timeline.iter().any(|e| e.kind == "withdrawal" && e.detail.contains("Vencido")));
+        assert!(timeline.iter().any(|e| e.kind == "withdrawal"
+            && e.detail.code() == "verification-timeline-decision"
+            && matches!(e.detail.arg("reasons"), Some(Arg::Text(reasons)) if reasons.contains("Vencido"))));
         let entries = store
             .audit_entries(&AuditQuery {
                 entity: Some("household_verifications".into()),
@@ -2234,7 +2242,11 @@ storage_suite! {
             ("DT-CAQ-2013-001", "DT-CAQ-2013-002", "DT-PUT-2013-001")
         );
         assert_eq!(a1.families, 10);
-        assert!(a1.obligations.contains("Art. 31"), "{}", a1.obligations);
+        assert_eq!(a1.obligations, "", "only the director's own obligations are kept");
+        let standard = a1.standard_obligations();
+        assert_eq!(standard.code(), "procedure-standard_obligations");
+        assert_eq!(standard.arg("guarantee"), Some(&Arg::Amount(a1.guarantee)));
+        assert_eq!(standard.arg("counterpart"), Some(&Arg::Amount(a1.counterpart)));
         assert_eq!(a1.guarantee, (a1.institute_contribution * dec!(0.10)).ceil(), "derived (Art. 31)");
         let twice = store.award(&p.director, first, award("CAQ")).await;
         assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");

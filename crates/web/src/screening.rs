@@ -19,12 +19,14 @@ use sha2::{Digest, Sha256};
 use vereda_domain::audit::Actor;
 use vereda_domain::eligibility::{CallLimits, Screener};
 use vereda_domain::rules::{RuleBook, RuleSet};
+use vereda_screening::poverty::PovertyFileError;
 use vereda_screening::screening::{self, RegistryFile, ScreeningError, ScreeningJob};
 use vereda_screening::table::RowError;
 use vereda_store::Store;
 use vereda_store::screening::{CompletedRun, NewScreeningResult, RunError, RunProgress};
 
 use crate::AppState;
+use crate::i18n::{Arg, Lang};
 
 /// The largest screening upload (households and registries together).
 pub const SCREENING_UPLOAD_LIMIT_BYTES: usize = 1 << 30;
@@ -340,13 +342,30 @@ async fn run(state: &AppState, job: &Job) {
     }
 }
 
+/// What is wrong with an IPM file, in `lang`: for bad rows a summary, then each row naming
+/// file, line, column and value, then how many more were not listed.
+pub fn poverty_file_errors(lang: Lang, error: &PovertyFileError) -> Vec<String> {
+    match error {
+        PovertyFileError::Rows { errors, error_count } => {
+            let mut lines = vec![lang.t_with("row-error-ipm_summary", &[("count", Arg::from(*error_count))])];
+            lines.extend(errors.iter().map(|e| lang.say(&e.located())));
+            let unlisted = error_count.saturating_sub(errors.len());
+            if unlisted > 0 {
+                lines.push(lang.t_with("row-error-more", &[("count", Arg::from(unlisted))]));
+            }
+            lines
+        }
+        PovertyFileError::Table(table) => vec![table.to_string()],
+    }
+}
+
 fn run_error(error: &RowError) -> RunError {
     RunError {
         file: error.file.clone(),
         line: error.line as u64,
         column: error.column.clone(),
         value: error.value.clone(),
-        message: error.message.clone(),
+        message: (*error.message).clone(),
     }
 }
 

@@ -8,6 +8,7 @@ use vereda_domain::monitoring::{ExecutionStatus, IndicatorUnit, MeasurementStatu
 use vereda_domain::parcel::SiteCondition;
 use vereda_domain::preparation::PreparationKind;
 use vereda_domain::procedure::{ProcedureAction, ProcedureState};
+use vereda_domain::rules::{ChoiceField, DateField, FlagField};
 use vereda_domain::verification::{DocumentKind, LetterKind, VerificationStatus};
 use vereda_messages::Lang;
 use vereda_store::formulations::FormulationStatus;
@@ -59,6 +60,12 @@ fn every_value_of_every_enumeration_shown_in_words_is_in_both_catalogues() {
     ids.extend(family("measurement_status-", MeasurementStatus::ALL));
     ids.extend(family("result_kind-", ResultKind::ALL));
     ids.extend(ErrorCode::ALL.iter().map(|c| format!("error-{}", c.name())));
+    ids.extend(FlagField::ALL.iter().map(|f| f.message_id()));
+    ids.extend(DateField::ALL.iter().map(|f| f.message_id()));
+    for field in ChoiceField::ALL {
+        ids.push(field.message_id());
+        ids.extend(field.value_names().into_iter().map(|v| field.value_message_id(v)));
+    }
     let absent = missing(ids);
     assert!(absent.is_empty(), "missing from the catalogues: {absent:#?}");
 }

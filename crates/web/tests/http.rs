@@ -511,7 +511,19 @@ async fn an_admin_imports_the_ipm_and_a_bad_file_changes_nothing() {
         )
         .await;
     assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(rejected.body.contains("ipm.csv, line 3"), "{}", rejected.body);
+    let problem =
+        vereda_messages::Message::new("territory-error-unknown_municipality").with("value", "99999");
+    let located = vereda_messages::Lang::Es.t_with(
+        "row-error-at",
+        &[
+            ("file", vereda_messages::Arg::Text("ipm.csv".into())),
+            ("line", vereda_messages::Arg::Count(3)),
+            ("column", vereda_messages::Arg::Text("dane_code".into())),
+            ("value", vereda_messages::Arg::Text("99999".into())),
+            ("problem", vereda_messages::Arg::List(vec![problem])),
+        ],
+    );
+    assert!(rejected.body.contains(&located), "{}", rejected.body);
     assert!(rejected.body.contains("99999"));
     let florencia = client.get("/api/v1/municipalities?q=18001").await.json();
     assert_ne!(

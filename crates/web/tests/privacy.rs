@@ -216,7 +216,9 @@ async fn reject_a_screening(store: &vereda_store::Store) {
         line: 2,
         column: "birth_date".into(),
         value: "1.117.234.561".into(),
-        message: "not a date: 1.117.234.561".into(),
+        // An older run's text, which quotes the value.
+        message: vereda_domain::message::Message::new("row-error-legacy")
+            .with("text", "not a date: 1.117.234.561"),
     }];
     let progress = RunProgress {
         bytes_read: 10,

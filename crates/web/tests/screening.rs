@@ -255,10 +255,14 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
     assert_eq!(household.status, StatusCode::OK);
     assert!(household.body.contains("id=\"explanation\""));
     assert!(household.body.contains("id=\"rule-ART10A_PRIOR\""));
-    assert!(
-        household.body.contains("document found in prior_beneficiaries"),
-        "the value seen"
+    let seen = vereda_messages::Lang::Es.t_with(
+        "eligibility-seen_found_in",
+        &[(
+            "registry",
+            vereda_messages::Arg::Text("Beneficiarios anteriores del programa".into()),
+        )],
     );
+    assert!(household.body.contains(&seen), "the value seen");
     assert!(household.body.contains("Se activó"));
     assert!(household.body.contains("No elegible: ART10A_PRIOR"));
     assert!(
@@ -358,7 +362,9 @@ async fn a_file_with_a_bad_row_is_rejected_whole_with_its_errors_shown() {
         .split("id=\"run-errors\"")
         .nth(1)
         .expect("the errors table");
-    assert!(errors.contains("<td>hogares.csv</td><td class=\"num\">4</td><td>sisben_score</td><td><code>quince</code></td><td>not a number</td>"), "{errors}");
+    let problem = vereda_messages::Lang::Es
+        .say(&vereda_messages::Message::new("number-not_a_number").with("text", "quince"));
+    assert!(errors.contains(&format!("<td>hogares.csv</td><td class=\"num\">4</td><td>sisben_score</td><td><code>quince</code></td><td data-code=\"number-not_a_number\">{problem}</td>")), "{errors}");
     let csv = client
         .get(&format!("/personal/tamizajes/{id}/resultados.csv"))
         .await;

@@ -36,6 +36,31 @@ pub enum EvaluationError {
     NoExecutionTime { path: String },
 }
 
+impl EvaluationError {
+    /// What went wrong, as a typed message.
+    pub fn message(&self) -> crate::message::Message {
+        use crate::message::Message;
+        match self {
+            EvaluationError::UnknownMinimumWage { year } => {
+                Message::new("evaluation-error-unknown_minimum_wage").with("year", *year)
+            }
+            EvaluationError::NoHouseholds => Message::new("evaluation-error-no_households"),
+            EvaluationError::Horizon { horizon } => {
+                Message::new("evaluation-error-horizon").with("horizon", *horizon)
+            }
+            EvaluationError::OutsideHorizon { path, year, horizon } => {
+                Message::new("evaluation-error-outside_horizon")
+                    .with("path", path)
+                    .with("year", *year)
+                    .with("horizon", *horizon)
+            }
+            EvaluationError::NoExecutionTime { path } => {
+                Message::new("evaluation-error-no_execution_time").with("path", path)
+            }
+        }
+    }
+}
+
 text_enum! {
     /// The checks of the verdict.
     pub enum Check ("check") {

@@ -21,6 +21,7 @@ mod m20261205_000013_award_opens_project;
 mod m20261205_000014_login_throttle;
 mod m20261205_000015_audit_chain;
 mod m20261205_000016_account_protection;
+mod m20261205_000017_award_obligations;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000014_login_throttle::Migration),
             Box::new(m20261205_000015_audit_chain::Migration),
             Box::new(m20261205_000016_account_protection::Migration),
+            Box::new(m20261205_000017_award_obligations::Migration),
         ]
     }
 }

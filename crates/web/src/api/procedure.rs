@@ -28,7 +28,7 @@ use vereda_store::procedure::{
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode, Problem};
-use crate::i18n::Message;
+use crate::i18n::{Lang, Message};
 use crate::procedure_actions::{self as actions, AwardTerms, ConceptChoice, Decision, TargetChoice};
 
 /// The header that carries the session's anti-forgery token.
@@ -294,6 +294,9 @@ pub struct AwardResolution {
     /// The compliance policy (Art. 31).
     #[schema(value_type = String)]
     pub guarantee: Decimal,
+    /// The obligations the director added. The standard ones (the guarantee policy, the
+    /// joint-signature account, the counterpart: Art. 29 par., 31, 32.1) follow from the
+    /// amounts and are not repeated here.
     pub obligations: String,
     /// What the approved version's evaluation allowed (Art. 7, 29); null for awards issued
     /// before it was recorded.
@@ -377,15 +380,19 @@ pub struct TimelineEntry {
     /// version, endorsement, agenda, concept, objection, objection_decided, signature, award,
     /// disbursement or audit.
     pub kind: String,
+    /// The code of what happened in the message catalogue (docs/errors.md lists the codes).
+    pub code: String,
+    /// What happened, in the language of the request.
     pub text: String,
 }
 
-impl From<TimelineEvent> for TimelineEntry {
-    fn from(t: TimelineEvent) -> Self {
+impl TimelineEntry {
+    fn new(lang: Lang, t: TimelineEvent) -> Self {
         Self {
             at: t.at,
             kind: t.kind.to_owned(),
-            text: t.text,
+            code: t.message.code().to_owned(),
+            text: lang.say(&t.message),
         }
     }
 }
@@ -550,7 +557,9 @@ pub async fn procedure(
         objections: o.objections.into_iter().map(Into::into).collect(),
         award: o.award.map(Into::into),
         disbursement: o.checklist.into(),
-        timeline: o.timeline.into_iter().map(Into::into).collect(),
+        timeline: (o.timeline.into_iter())
+            .map(|t| TimelineEntry::new(visitor.lang, t))
+            .collect(),
     }))
 }
 

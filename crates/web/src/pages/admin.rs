@@ -189,7 +189,8 @@ async fn import_ipm(
         .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
-    let parsed = tokio::task::spawn_blocking(move || parse_upload(&name, &bytes))
+    let lang = visitor.lang;
+    let parsed = tokio::task::spawn_blocking(move || parse_upload(lang, &name, &bytes))
         .await
         .map_err(|e| AppError::internal(&e))?;
     match parsed {
@@ -213,7 +214,11 @@ type PovertyRecords = Vec<(
     vereda_domain::territory::PovertyIndex,
 )>;
 
-fn parse_upload(name: &str, bytes: &[u8]) -> Result<(PovertyRecords, String), Vec<String>> {
+fn parse_upload(
+    lang: crate::i18n::Lang,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(PovertyRecords, String), Vec<String>> {
     // Keep only the file's own name: it names the file in messages and in the audit log.
     let file_name = std::path::Path::new(name)
         .file_name()
@@ -232,7 +237,7 @@ fn parse_upload(name: &str, bytes: &[u8]) -> Result<(PovertyRecords, String), Ve
                         format!("{file_name} (uploaded {})", jiff::Zoned::now().date()),
                     )
                 })
-                .map_err(|e| e.to_string().lines().map(str::to_owned).collect())
+                .map_err(|e| crate::screening::poverty_file_errors(lang, &e))
         });
     let _ = std::fs::remove_dir_all(&dir);
     result

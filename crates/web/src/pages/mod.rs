@@ -113,6 +113,11 @@ impl Chrome {
         self.lang.say(message)
     }
 
+    /// Several typed messages, one after the other.
+    pub fn say_all(&self, messages: &[crate::i18n::Message]) -> String {
+        self.lang.say_all(messages)
+    }
+
     /// The link that switches language and comes back here.
     pub fn switch_language_href(&self) -> String {
         format!(

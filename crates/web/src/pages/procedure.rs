@@ -607,33 +607,65 @@ async fn resolution_pdf(
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
     let (record, award, signer) = award_parts(&state, id).await?;
+    let lang = visitor.lang;
+    let line = |id: &str, args: &[(&str, Arg)]| lang.t_with(id, args);
+    let mut obligations = lang.say(&award.standard_obligations());
+    if !award.obligations.is_empty() {
+        obligations.push(' ');
+        obligations.push_str(&award.obligations);
+    }
     let mut lines = vec![
-        format!(
-            "Proyecto {}: {}",
-            record.formulation.code, record.formulation.title
+        line(
+            "procedure-pdf-project",
+            &[
+                ("code", Arg::from(&record.formulation.code)),
+                ("title", Arg::from(&record.formulation.title)),
+            ],
         ),
-        format!("Fecha: {}", award.awarded_on),
-        format!("Motivación: {}", award.motivation),
-        format!("Familias: {}", award.families),
-        format!("Aporte del instituto: {}", award.institute_contribution),
+        line("procedure-pdf-date", &[("date", Arg::Date(award.awarded_on))]),
+        line(
+            "procedure-pdf-motivation",
+            &[("motivation", Arg::from(&award.motivation))],
+        ),
+        line(
+            "procedure-pdf-families",
+            &[("families", Arg::from(award.families))],
+        ),
+        line(
+            "procedure-pdf-contribution",
+            &[("amount", Arg::Amount(award.institute_contribution))],
+        ),
     ];
     if let (Some(maximum), Some(why)) = (award.evaluated_maximum, &award.lowering_motivation) {
-        lines.push(format!(
-            "Aporte menor que el máximo evaluado de {maximum} (Art. 7, 29), porque: {why}"
+        lines.push(line(
+            "procedure-pdf-lowered",
+            &[("maximum", Arg::Amount(maximum)), ("why", Arg::from(why))],
         ));
     }
     lines.extend([
-        format!("Contrapartida: {}", award.counterpart),
-        format!("Garantía (Art. 31): {}", award.guarantee),
-        format!("Obligaciones: {}", award.obligations),
-        format!(
-            "Firma el director territorial: {signer}, {}",
-            when(award.signed_at)
+        line(
+            "procedure-pdf-counterpart",
+            &[("amount", Arg::Amount(award.counterpart))],
+        ),
+        line(
+            "procedure-pdf-guarantee",
+            &[("amount", Arg::Amount(award.guarantee))],
+        ),
+        line(
+            "procedure-pdf-obligations",
+            &[("obligations", Arg::Text(obligations))],
+        ),
+        line(
+            "procedure-pdf-signed",
+            &[
+                ("signer", Arg::Text(signer)),
+                ("when", Arg::Text(when(award.signed_at))),
+            ],
         ),
     ]);
     let document = vereda_documents::minutes_pdf::Document {
-        title: format!("Resolución de adjudicación {} (Art. 27)", award.number),
-        sections: vec![("Resuelve".to_owned(), lines)],
+        title: line("procedure-pdf-title", &[("number", Arg::from(&award.number))]),
+        sections: vec![(lang.t("procedure-pdf-resolves").to_owned(), lines)],
     };
     Ok(pdf(
         format!("{}.pdf", award.number),

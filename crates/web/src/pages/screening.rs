@@ -1093,18 +1093,27 @@ fn hide_personal_facts(
     explained: &mut vereda_domain::eligibility::Explanation,
     household: &vereda_domain::eligibility::Household,
 ) {
+    use vereda_domain::message::Arg;
     use vereda_domain::privacy::PersonalField;
-    let mut quoted = vec![(household.birth_date.to_string(), PersonalField::BirthDate)];
-    if let Some(score) = household.sisben_score {
-        quoted.push((score.normalize().to_string(), PersonalField::SisbenScore));
-    }
-    let hide = |text: &mut String| {
-        for (value, field) in &quoted {
-            *text = text.replace(value.as_str(), &field.mask(value));
+    let birth = household.birth_date.to_string();
+    let score = household.sisben_score.map(|s| s.normalize().to_string());
+    let masked = |value: &str, field: PersonalField| Some(Arg::Text(field.mask(value)));
+    let change = |arg: &Arg| match arg {
+        Arg::Date(date) if *date == household.birth_date => masked(&birth, PersonalField::BirthDate),
+        Arg::Amount(amount) if Some(*amount) == household.sisben_score => {
+            masked(&amount.normalize().to_string(), PersonalField::SisbenScore)
         }
+        Arg::Text(text) => {
+            let mut text = text.replace(birth.as_str(), &PersonalField::BirthDate.mask(&birth));
+            if let Some(score) = &score {
+                text = text.replace(score.as_str(), &PersonalField::SisbenScore.mask(score));
+            }
+            Some(Arg::Text(text))
+        }
+        _ => None,
     };
-    hide(&mut explained.sisben);
+    explained.sisben = explained.sisben.mapping_args(&change);
     for rule in &mut explained.rules {
-        hide(&mut rule.seen);
+        rule.seen = rule.seen.iter().map(|m| m.mapping_args(&change)).collect();
     }
 }

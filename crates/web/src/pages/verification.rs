@@ -725,7 +725,7 @@ async fn timeline_page(
             .map(|e| EventLine {
                 at: e.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
                 kind: lang.t(&format!("verification-event-{}", e.kind)).to_owned(),
-                detail: e.detail,
+                detail: lang.say(&e.detail),
                 actor: e.actor,
             })
             .collect(),
