@@ -348,7 +348,13 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             store
                 .remove_second_factor(&Actor::system("cli"), account.id)
                 .await?;
-            println!("{}: second factor removed", account.email);
+            println!(
+                "{}",
+                lang().t_with(
+                    "cli-user-second_factor_removed",
+                    &[("email", Arg::from(&account.email))]
+                )
+            );
             Ok(())
         }
         Command::User(UserCommand::ResetLink { email, base_url }) => {
@@ -363,7 +369,14 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
                 .await?;
             let base = base_url.as_deref().unwrap_or("").trim_end_matches('/');
             println!("{base}{}", vereda_web::pages::account::reset_path(&token));
-            eprintln!("one-time link for {}, valid for {hours} h", account.email);
+            eprintln!(
+                "{}",
+                lang().say(
+                    &Message::new("cli-user-reset_link")
+                        .with("email", account.email.as_str())
+                        .with("hours", i64::try_from(hours).unwrap_or(i64::MAX))
+                )
+            );
             Ok(())
         }
         Command::Screen(_)
@@ -532,16 +545,18 @@ async fn shutdown_signal() {
 /// `vereda audit verify`: walks the chain, checks the heads given, says what it found in the
 /// catalogue's words and fails on a break.
 async fn verify_audit(settings: &Settings, heads: &[String]) -> Result<()> {
-    use vereda_messages::{Lang, Message};
     let mut known = Vec::new();
     for head in heads {
         let Some((id, hash)) = head.split_once(':') else {
-            bail!("--head {head:?}: expected ID:HASH, as the log writes it");
+            return Err(said(
+                Message::new("cli-error-audit_head").with("value", head.as_str()),
+            ));
         };
-        let id: i64 = id
-            .trim()
-            .parse()
-            .with_context(|| format!("--head {head:?}: the id is not a number"))?;
+        let Ok(id) = id.trim().parse::<i64>() else {
+            return Err(said(
+                Message::new("cli-error-audit_head").with("value", head.as_str()),
+            ));
+        };
         known.push((id, hash.trim().to_lowercase()));
     }
     let store = open(settings).await?;
@@ -549,7 +564,7 @@ async fn verify_audit(settings: &Settings, heads: &[String]) -> Result<()> {
     if let Some(head) = &report.head {
         tracing::info!(id = head.id, hash = %head.hash, "audit chain head");
     }
-    let lang = Lang::Es;
+    let lang = lang();
     if report.first_break.is_some() {
         bail!("{}", lang.say(&report.message()));
     }

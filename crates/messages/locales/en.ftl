@@ -1766,3 +1766,19 @@ procedure-pdf-counterpart = Counterpart: { $amount }
 procedure-pdf-guarantee = Guarantee (Art. 31): { $amount }
 procedure-pdf-obligations = Obligations: { $obligations }
 procedure-pdf-signed = Signed by the territorial director: { $signer }, { $when }
+
+## command line: accounts and the audit chain
+cli-help-audit = The audit log: its hash chain.
+cli-help-audit-verify = Walk the audit log's hash chain and name the first entry changed, removed or inserted (exit code 1). Writes the chain's head to the log.
+cli-help-audit-verify-arg-heads = A head written to the log earlier, as ID:HASH (repeatable): the entry must still carry that hash, which finds a chain rebuilt from that entry on, or entries removed from its end.
+cli-help-serve-arg-require_second_factor = Whether the roles that sign, approve, award or pay must log in with a second factor (TOTP): true or false. Default true; false with --demo, whose accounts have none.
+cli-help-serve-arg-session_absolute_minutes = A session ends this many minutes after its login, whatever its activity (default 720).
+cli-help-serve-arg-session_idle_minutes = A session ends after this many minutes without a request (default 480).
+cli-help-user-remove-second-factor = Remove an account's second factor and recovery codes (a lost device and lost codes): its sessions end and it enrolls again where the second factor is required.
+cli-help-user-remove-second-factor-arg-email = The account's e-mail address.
+cli-help-user-reset-link = Issue a one-time link for the account to set a new password (it expires after reset_link_hours, default 24; only its hash is kept). Prints the link.
+cli-help-user-reset-link-arg-base_url = The application's public address, e.g. https://vereda.example.gov.co; without it only the link's path is printed.
+cli-help-user-reset-link-arg-email = The account's e-mail address.
+cli-user-second_factor_removed = { $email }: second factor removed; the account enrolls again.
+cli-user-reset_link = One-time link for { $email }, valid for { $hours } h.
+cli-error-audit_head = --head "{ $value }": expected ID:HASH, as the log writes it.

@@ -1766,3 +1766,19 @@ procedure-pdf-counterpart = Contrapartida: { $amount }
 procedure-pdf-guarantee = Garantía (Art. 31): { $amount }
 procedure-pdf-obligations = Obligaciones: { $obligations }
 procedure-pdf-signed = Firma el director territorial: { $signer }, { $when }
+
+## command line: accounts and the audit chain
+cli-help-audit = El registro de auditoría: su cadena de hashes.
+cli-help-audit-verify = Recorre la cadena de hashes del registro de auditoría y nombra la primera entrada cambiada, quitada o insertada (código de salida 1). Escribe la cabeza de la cadena en el log.
+cli-help-audit-verify-arg-heads = Una cabeza escrita antes en el log, como ID:HASH (repetible): la entrada debe conservar ese hash, lo que descubre una cadena rehecha desde esa entrada o entradas quitadas de su final.
+cli-help-serve-arg-require_second_factor = Si los roles que firman, aprueban, adjudican o pagan deben ingresar con un segundo factor (TOTP): true o false. Por omisión true; false con --demo, cuyas cuentas no lo tienen.
+cli-help-serve-arg-session_absolute_minutes = Una sesión termina tantos minutos después de su ingreso, cualquiera que sea su actividad (por omisión 720).
+cli-help-serve-arg-session_idle_minutes = Una sesión termina tras tantos minutos sin solicitudes (por omisión 480).
+cli-help-user-remove-second-factor = Quita el segundo factor y los códigos de recuperación de una cuenta (dispositivo y códigos perdidos): sus sesiones terminan y vuelve a inscribirse donde el segundo factor se exige.
+cli-help-user-remove-second-factor-arg-email = Correo electrónico de la cuenta.
+cli-help-user-reset-link = Emite un enlace de un solo uso para que la cuenta fije una nueva contraseña (vence tras reset_link_hours, 24 por omisión; solo se guarda su hash). Imprime el enlace.
+cli-help-user-reset-link-arg-base_url = La dirección pública de la aplicación, p. ej. https://vereda.example.gov.co; sin ella se imprime solo la ruta del enlace.
+cli-help-user-reset-link-arg-email = Correo electrónico de la cuenta.
+cli-user-second_factor_removed = { $email }: segundo factor quitado; la cuenta vuelve a inscribirse.
+cli-user-reset_link = Enlace de un solo uso para { $email }, válido por { $hours } h.
+cli-error-audit_head = --head «{ $value }»: se espera ID:HASH, como lo escribe el log.

@@ -546,9 +546,7 @@ fn mask_row_errors(errors: &mut serde_json::Value) {
                     let quoted = error.get("value").and_then(Value::as_str).map(str::to_owned);
                     if let Some(quoted) = quoted.filter(|q| !q.is_empty()) {
                         for text in error.values_mut() {
-                            if let Value::String(text) = text {
-                                *text = text.replace(quoted.as_str(), HIDDEN);
-                            }
+                            replace_everywhere(text, &quoted, HIDDEN);
                         }
                     }
                     mask_personal_json(item);
@@ -556,6 +554,22 @@ fn mask_row_errors(errors: &mut serde_json::Value) {
             }
         }
         other => mask_personal_json(other),
+    }
+}
+
+/// Replaces `quoted` in every string of a JSON value, nested ones included (a row error's
+/// typed message keeps the cell in its arguments).
+fn replace_everywhere(value: &mut serde_json::Value, quoted: &str, hidden: &str) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => *text = text.replace(quoted, hidden),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| replace_everywhere(item, quoted, hidden)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|item| replace_everywhere(item, quoted, hidden)),
+        _ => {}
     }
 }
 

@@ -426,7 +426,6 @@ async fn a_program_officer_screens_a_file_filters_by_reason_and_reads_why() {
     assert_eq!(text_of(&client, "#decision").await, "No elegible: ART10A_PRIOR");
     let rule = text_of(&client, "#rule-ART10A_PRIOR").await;
     assert!(rule.contains("Art. 10 a"), "{rule}");
-    assert!(rule.contains("document found in prior_beneficiaries"), "{rule}");
     assert!(rule.contains("Se activó"), "{rule}");
     assert!(text_of(&client, "#rule-ART9A_SISBEN").await.contains("Cumple"));
 
