@@ -157,6 +157,8 @@ pub struct ProjectSummary {
 /// What the portfolio is filtered by; every part is optional.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectFilter {
+    /// Only the projects with a municipality in the reader's reach (staff lists).
+    pub reach: vereda_domain::accounts::Reach,
     /// Part of the code or the title, regardless of case.
     pub text: Option<String>,
     pub department: Option<DepartmentCode>,
@@ -302,6 +304,8 @@ impl MeasurementRow {
 /// Which measurements to list.
 #[derive(Debug, Clone, Default)]
 pub struct MeasurementQuery {
+    /// Only the measurements of projects in the reader's reach.
+    pub reach: vereda_domain::accounts::Reach,
     pub status: Option<MeasurementStatus>,
     pub project_code: Option<String>,
     pub indicator_number: Option<i32>,
@@ -349,6 +353,7 @@ impl Store {
     /// The portfolio: every project the filter admits, by code.
     pub async fn projects(&self, filter: &ProjectFilter) -> StoreResult<Vec<ProjectSummary>> {
         let rows = project::Entity::find()
+            .filter(crate::scope::projects_within(&filter.reach))
             .order_by_asc(project::Column::Code)
             .all(&self.db)
             .await?;
@@ -853,7 +858,7 @@ impl Store {
         if let Some(status) = query.status {
             select = select.filter(indicator_measurement::Column::Status.eq(status.as_str()));
         }
-        let mut projects = project::Entity::find();
+        let mut projects = project::Entity::find().filter(crate::scope::projects_within(&query.reach));
         if let Some(code) = &query.project_code {
             projects = projects.filter(project::Column::Code.eq(code.as_str()));
         }
@@ -1656,6 +1661,8 @@ pub struct IndicatorProposal {
 /// Which proposals to list.
 #[derive(Debug, Clone, Default)]
 pub struct ProposalQuery {
+    /// Only the proposals of projects in the reader's reach.
+    pub reach: vereda_domain::accounts::Reach,
     pub status: Option<MeasurementStatus>,
     pub project_code: Option<String>,
 }
@@ -1798,7 +1805,7 @@ impl Store {
 
     /// Proposals with their indicator's figures, newest first.
     pub async fn indicator_proposals(&self, query: &ProposalQuery) -> StoreResult<Vec<IndicatorProposal>> {
-        let mut projects = project::Entity::find();
+        let mut projects = project::Entity::find().filter(crate::scope::projects_within(&query.reach));
         if let Some(code) = &query.project_code {
             projects = projects.filter(project::Column::Code.eq(code.as_str()));
         }

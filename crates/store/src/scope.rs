@@ -222,6 +222,23 @@ pub fn municipality_within<C: ColumnTrait>(column: C, reach: &Reach) -> sea_orm:
     }
 }
 
+/// The condition on `projects` for an account's reach: a project with one of its
+/// municipalities within it.
+pub fn projects_within(reach: &Reach) -> sea_orm::Condition {
+    use sea_orm::sea_query::Query;
+    match reach {
+        Reach::National => sea_orm::Condition::all(),
+        Reach::Department(_) | Reach::Nowhere => {
+            let places = Query::select()
+                .column(project_municipality::Column::ProjectId)
+                .from(project_municipality::Entity)
+                .cond_where(municipality_within(project_municipality::Column::DaneCode, reach))
+                .to_owned();
+            sea_orm::Condition::all().add(project::Column::Id.in_subquery(places))
+        }
+    }
+}
+
 impl Store {
     /// The reach of an account (see [`Role::reach`]).
     pub async fn reach(&self, actor: &Actor) -> StoreResult<Reach> {

@@ -1631,7 +1631,7 @@ storage_suite! {
             .await
             .expect("returned");
         let rows = store
-            .measurements(&MeasurementQuery { project_code: Some(code.into()), indicator_number: Some(3), status: None })
+            .measurements(&MeasurementQuery { project_code: Some(code.into()), indicator_number: Some(3), status: None, ..Default::default() })
             .await
             .expect("rows");
         let returned_row = rows.iter().find(|m| m.id == returned).expect("the returned one");

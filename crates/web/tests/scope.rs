@@ -99,6 +99,10 @@ async fn an_office_reaches_only_its_department_through_every_route() {
         }
     }
     assert!(successes.is_empty(), "outside the office: {successes:#?}");
+    // The staff portfolio lists the projects with a municipality of Caquetá only.
+    let portfolio = client.get("/personal/proyectos").await;
+    assert!(portfolio.body.contains("PDR-2013-CAQ-001"), "{}", portfolio.body);
+    assert!(!portfolio.body.contains("PDR-2013-NAR-002"), "{}", portfolio.body);
 
     // The same routes exist and answer otherwise within reach: the 404s above are the scope's.
     for role in [Role::TerritorialOfficer, Role::TerritorialDirector] {

@@ -354,6 +354,7 @@ pub async fn pending_measurements(
         .store
         .measurements(&MeasurementQuery {
             status: Some(MeasurementStatus::Submitted),
+            reach: visitor.reach(&state.store).await?,
             ..MeasurementQuery::default()
         })
         .await?;
@@ -374,6 +375,7 @@ pub async fn pending_proposals(
         .store
         .indicator_proposals(&ProposalQuery {
             status: Some(MeasurementStatus::Submitted),
+            reach: visitor.reach(&state.store).await?,
             ..ProposalQuery::default()
         })
         .await?;

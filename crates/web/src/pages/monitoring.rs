@@ -76,12 +76,17 @@ async fn projects(State(state): State<AppState>, visitor: Visitor) -> Result<Res
         .store
         .measurements(&MeasurementQuery {
             status: Some(MeasurementStatus::Submitted),
+            reach: visitor.reach(&state.store).await?,
             ..MeasurementQuery::default()
         })
         .await?
         .len();
+    let filter = vereda_store::projects::ProjectFilter {
+        reach: visitor.reach(&state.store).await?,
+        ..Default::default()
+    };
     super::render(&ProjectsPage {
-        projects: state.store.projects(&Default::default()).await?,
+        projects: state.store.projects(&filter).await?,
         pending,
         chrome: Chrome::new(&visitor).await?,
     })
@@ -237,6 +242,7 @@ async fn indicator_page(
             project_code: Some(code.to_owned()),
             indicator_number: Some(number),
             status: None,
+            ..MeasurementQuery::default()
         })
         .await?;
     let targets = view.targets.unwrap_or_else(|| TargetsForm {
@@ -252,6 +258,7 @@ async fn indicator_page(
         .indicator_proposals(&ProposalQuery {
             status: Some(MeasurementStatus::Submitted),
             project_code: Some(code.to_owned()),
+            ..ProposalQuery::default()
         })
         .await?
         .into_iter()
@@ -656,6 +663,7 @@ async fn queue_page(
             .store
             .measurements(&MeasurementQuery {
                 status: Some(MeasurementStatus::Submitted),
+                reach: visitor.reach(&state.store).await?,
                 ..MeasurementQuery::default()
             })
             .await?,
@@ -663,6 +671,7 @@ async fn queue_page(
             .store
             .indicator_proposals(&ProposalQuery {
                 status: Some(MeasurementStatus::Submitted),
+                reach: visitor.reach(&state.store).await?,
                 ..ProposalQuery::default()
             })
             .await?,

@@ -87,6 +87,8 @@ impl PortfolioQuery {
                 })
                 .transpose()?,
             funder: given(&self.financiador),
+            // The public portfolio: every project.
+            reach: vereda_domain::accounts::Reach::National,
         })
     }
 }
@@ -485,6 +487,7 @@ async fn indicator_history(
                 status: Some(vereda_domain::monitoring::MeasurementStatus::Approved),
                 project_code: Some(code.clone()),
                 indicator_number: Some(number),
+                ..MeasurementQuery::default()
             })
             .await?;
         let measurements = rows.into_iter().map(MeasurementRow::published).collect();
