@@ -9,8 +9,8 @@ use vereda_domain::audit::Actor;
 use vereda_domain::message::Message;
 
 use crate::entity::{
-    call_office, formulation, household, indicator, indicator_measurement, indicator_proposal, parcel,
-    project, project_municipality, screening_run, territorial_office, user,
+    call_office, formulation, household, indicator, indicator_measurement, indicator_proposal, project,
+    project_municipality, screening_run, territorial_office, user,
 };
 use crate::{Store, StoreError, StoreResult};
 
@@ -20,7 +20,6 @@ pub enum Target {
     /// A call reaches the departments of the offices it was opened with.
     Call(i32),
     Household(i32),
-    Parcel(i32),
     Formulation(i32),
     Project(i32),
     /// A project by its public code.
@@ -106,10 +105,6 @@ async fn places_of<C: ConnectionTrait>(conn: &C, target: Target) -> StoreResult<
             Ok(Some(departments))
         }
         Target::Household(id) => household_place(id).await,
-        Target::Parcel(id) => match parcel::Entity::find_by_id(id).one(conn).await? {
-            Some(p) => household_place(p.household_id).await,
-            None => Ok(None),
-        },
         Target::Formulation(id) => Ok(formulation::Entity::find_by_id(id)
             .one(conn)
             .await?
@@ -143,9 +138,15 @@ async fn places_of<C: ConnectionTrait>(conn: &C, target: Target) -> StoreResult<
     }
 }
 
-/// Whether `reach` covers a record in any of `places`.
-fn covers_any(reach: &Reach, places: &[String]) -> bool {
-    places.iter().any(|place| reach.covers(place))
+/// Whether `reach` covers the record: the whole country covers every record, missing or not;
+/// otherwise `None` when the record does not exist.
+async fn reaches<C: ConnectionTrait>(conn: &C, reach: &Reach, target: Target) -> StoreResult<Option<bool>> {
+    if *reach == Reach::National {
+        return Ok(Some(true));
+    }
+    Ok(places_of(conn, target)
+        .await?
+        .map(|places| places.iter().any(|place| reach.covers(place))))
 }
 
 fn outside(reach: &Reach) -> StoreError {
@@ -165,11 +166,13 @@ pub(crate) async fn check_reach<C: ConnectionTrait>(
     target: Target,
 ) -> StoreResult<()> {
     let (reach, _) = reach_of(conn, actor).await?;
-    if reach == Reach::National {
-        return Ok(());
-    }
-    match places_of(conn, target).await? {
-        Some(places) if !covers_any(&reach, &places) => Err(outside(&reach)),
+    refuse_outside(conn, &reach, target).await
+}
+
+/// Refuses a step on a record outside `reach`; a missing record passes.
+async fn refuse_outside<C: ConnectionTrait>(conn: &C, reach: &Reach, target: Target) -> StoreResult<()> {
+    match reaches(conn, reach, target).await? {
+        Some(false) => Err(outside(reach)),
         _ => Ok(()),
     }
 }
@@ -195,7 +198,7 @@ pub(crate) async fn check_formulation_editor<C: ConnectionTrait>(
     actor: &Actor,
     formulation_id: i32,
 ) -> StoreResult<()> {
-    let (_, role) = reach_of(conn, actor).await?;
+    let (reach, role) = reach_of(conn, actor).await?;
     if let (Some(role), Some(id), Some(row)) = (
         role,
         actor.user_id(),
@@ -206,7 +209,7 @@ pub(crate) async fn check_formulation_editor<C: ConnectionTrait>(
             "scope-error-not_own_formulation",
         )));
     }
-    check_reach(conn, actor, Target::Formulation(formulation_id)).await
+    refuse_outside(conn, &reach, Target::Formulation(formulation_id)).await
 }
 
 /// The condition a list's query adds for an account's reach, on a column holding DIVIPOLA
@@ -248,11 +251,6 @@ impl Store {
     /// Whether a record is within `reach` (pages answer 404 for records outside it, as if
     /// they did not exist). A missing record is not within reach.
     pub async fn within_reach(&self, reach: &Reach, target: Target) -> StoreResult<bool> {
-        if *reach == Reach::National {
-            return Ok(true);
-        }
-        Ok(places_of(&self.db, target)
-            .await?
-            .is_some_and(|places| covers_any(reach, &places)))
+        Ok(reaches(&self.db, reach, target).await? == Some(true))
     }
 }

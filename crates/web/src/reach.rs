@@ -81,7 +81,6 @@ fn named(target: &Target) -> (&'static str, String) {
     match target {
         Target::Call(id) => ("call", id.to_string()),
         Target::Household(id) => ("household", id.to_string()),
-        Target::Parcel(id) => ("parcel", id.to_string()),
         Target::Formulation(id) => ("formulation", id.to_string()),
         Target::Project(id) => ("project", id.to_string()),
         Target::ProjectCode(code) => ("project", code.clone()),

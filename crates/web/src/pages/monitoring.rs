@@ -72,17 +72,18 @@ struct ProjectsPage {
 
 async fn projects(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
+    let reach = visitor.reach(&state.store).await?;
     let pending = state
         .store
         .measurements(&MeasurementQuery {
             status: Some(MeasurementStatus::Submitted),
-            reach: visitor.reach(&state.store).await?,
+            reach: reach.clone(),
             ..MeasurementQuery::default()
         })
         .await?
         .len();
     let filter = vereda_store::projects::ProjectFilter {
-        reach: visitor.reach(&state.store).await?,
+        reach,
         ..Default::default()
     };
     super::render(&ProjectsPage {
@@ -658,12 +659,13 @@ async fn queue_page(
     failure: Option<String>,
     notice: Option<&'static str>,
 ) -> Result<QueuePage, AppError> {
+    let reach = visitor.reach(&state.store).await?;
     Ok(QueuePage {
         pending: state
             .store
             .measurements(&MeasurementQuery {
                 status: Some(MeasurementStatus::Submitted),
-                reach: visitor.reach(&state.store).await?,
+                reach: reach.clone(),
                 ..MeasurementQuery::default()
             })
             .await?,
@@ -671,7 +673,7 @@ async fn queue_page(
             .store
             .indicator_proposals(&ProposalQuery {
                 status: Some(MeasurementStatus::Submitted),
-                reach: visitor.reach(&state.store).await?,
+                reach,
                 ..ProposalQuery::default()
             })
             .await?,
