@@ -108,6 +108,100 @@ pub(crate) struct Change {
     pub after: Option<serde_json::Value>,
 }
 
+/// One audited bulk upsert, for the batch writers: each row comes with the row stored before
+/// it (none for a new row). New rows are inserted in one statement and read back by
+/// `inserted` (their ids come from the database); rows that differ from before are updated in
+/// one statement on `update_columns`; unchanged rows are left alone. Every insert and update
+/// becomes a [`Change`] of `table` in `changes`, appended by the caller with the batch's other
+/// changes. Returns the rows as stored, inserted ones as read back, and how many were
+/// inserted and updated.
+pub(crate) async fn upsert_many<E>(
+    txn: &DatabaseTransaction,
+    table: &'static str,
+    rows: Vec<(Option<E::Model>, E::Model)>,
+    update_columns: &[E::Column],
+    inserted: sea_orm::Select<E>,
+    changes: &mut Vec<Change>,
+) -> Result<Upserted<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::Model: IntoActiveModel<E::ActiveModel> + Serialize + PartialEq + Clone,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+{
+    let id_column = E::PrimaryKey::iter()
+        .next()
+        .map(|key| key.into_column())
+        .ok_or_else(|| DbErr::Custom(format!("{table} has no primary key")))?;
+    let id_of = |model: &E::Model| -> Result<i32, DbErr> {
+        match model.get(id_column) {
+            sea_orm::Value::Int(Some(id)) => Ok(id),
+            other => Err(DbErr::Custom(format!(
+                "{table} has a primary key {other:?} that is not an id"
+            ))),
+        }
+    };
+    let mut stored = Vec::with_capacity(rows.len());
+    let mut inserts = Vec::new();
+    let mut updates = Vec::new();
+    for (before, after) in rows {
+        match before {
+            None => {
+                let mut row = after.into_active_model();
+                row.not_set(id_column);
+                inserts.push(row);
+            }
+            Some(before) if before != after => {
+                changes.push(Change {
+                    entity: table,
+                    entity_id: id_of(&after)?.to_string(),
+                    action: AuditAction::Update,
+                    before: Some(snapshot(&before)?),
+                    after: Some(snapshot(&after)?),
+                });
+                updates.push(after.clone().into_active_model());
+                stored.push(after);
+            }
+            Some(same) => stored.push(same),
+        }
+    }
+    let counts = (inserts.len() as u64, updates.len() as u64);
+    if !inserts.is_empty() {
+        E::insert_many(inserts).exec_without_returning(txn).await?;
+        for model in inserted.all(txn).await? {
+            changes.push(Change {
+                entity: table,
+                entity_id: id_of(&model)?.to_string(),
+                action: AuditAction::Create,
+                before: None,
+                after: Some(snapshot(&model)?),
+            });
+            stored.push(model);
+        }
+    }
+    if !updates.is_empty() {
+        E::insert_many(updates)
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::column(id_column)
+                    .update_columns(update_columns.iter().copied())
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(Upserted {
+        rows: stored,
+        inserted: counts.0,
+        updated: counts.1,
+    })
+}
+
+/// What [`upsert_many`] stored.
+pub(crate) struct Upserted<M> {
+    pub rows: Vec<M>,
+    pub inserted: u64,
+    pub updated: u64,
+}
+
 /// How many entries one statement appends.
 const ENTRIES_PER_STATEMENT: usize = 500;
 

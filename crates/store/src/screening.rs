@@ -10,22 +10,23 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
+use vereda_domain::accounts::Permission;
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
-use vereda_domain::audit::{Actor, AuditAction};
+use vereda_domain::audit::Actor;
 use vereda_domain::eligibility::{CallLimits, CrossChecks, Household};
 use vereda_domain::household::{LandTenure, mask_document, normalize_document};
 use vereda_domain::program::ProgramLine;
 use vereda_domain::territory::DaneCode;
 
-use crate::audit::{self, Change, snapshot};
+use crate::audit::{self, Change};
 use crate::entity::{call, household, person, screening_result, screening_run};
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::{Message, Store, StoreError, StoreResult, corrupt, is_unique_violation};
@@ -429,7 +430,13 @@ impl Store {
         new: NewScreeningRun,
     ) -> StoreResult<(ScreeningRun, Submission)> {
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Call(new.call_id)).await?;
+        crate::scope::check_may(
+            &txn,
+            actor,
+            Permission::RunScreening,
+            crate::scope::Target::Call(new.call_id),
+        )
+        .await?;
         call::Entity::find_by_id(new.call_id)
             .one(&txn)
             .await?
@@ -1012,25 +1019,6 @@ fn add(group: &mut GroupCount, eligible: bool, n: i64) {
     }
 }
 
-fn changed(
-    entity: &'static str,
-    id: i32,
-    before: Option<serde_json::Value>,
-    after: serde_json::Value,
-) -> Change {
-    Change {
-        entity,
-        entity_id: id.to_string(),
-        action: if before.is_some() {
-            AuditAction::Update
-        } else {
-            AuditAction::Create
-        },
-        before,
-        after: Some(after),
-    }
-}
-
 /// Writes one batch of results: households, heads and results, each as a few multi-row
 /// statements, then their audit entries.
 async fn store_batch(
@@ -1055,86 +1043,63 @@ async fn store_batch(
         .into_iter()
         .map(|h| (h.external_id.clone(), h))
         .collect();
-    let mut inserts = Vec::new();
-    let mut inserted_ids = Vec::new();
-    let mut updates = Vec::new();
-    let mut households: HashMap<String, household::Model> = HashMap::with_capacity(batch.len());
-    for result in batch {
-        let facts = &result.household;
-        let previous = existing.get(&result.external_id);
-        let model = household::Model {
-            id: previous.map_or(0, |h| h.id),
-            call_id: Some(call_id),
-            external_id: result.external_id.clone(),
-            municipality_code: result.municipality.to_string(),
-            sisben_area: Some(facts.sisben_area.to_string()),
-            sisben_score: facts.sisben_score.map(Dec),
-            displaced: facts.displaced,
-            ethnic_group: facts.ethnic_group.to_string(),
-            ethnic_community_registered: facts.ethnic_community_registered,
-            program_line: facts.program_line.to_string(),
-            // The screening file carries no contact: a stored one is kept.
-            email: previous.and_then(|h| h.email.clone()),
-            correspondence_address: previous.and_then(|h| h.correspondence_address.clone()),
-            created_at: previous.map_or(now, |h| h.created_at),
-        };
-        match previous {
-            None => {
-                inserted_ids.push(result.external_id.as_str());
-                let mut row = model.into_active_model();
-                row.id = sea_orm::ActiveValue::NotSet;
-                inserts.push(row);
+    let mut new_households = Vec::new();
+    let rows: Vec<(Option<household::Model>, household::Model)> = batch
+        .iter()
+        .map(|result| {
+            let facts = &result.household;
+            let previous = existing.get(&result.external_id);
+            if previous.is_none() {
+                new_households.push(result.external_id.as_str());
             }
-            Some(before) if *before != model => {
-                audit_changes.push(changed(
-                    "households",
-                    model.id,
-                    Some(snapshot(before)?),
-                    snapshot(&model)?,
-                ));
-                households.insert(model.external_id.clone(), model.clone());
-                updates.push(model.into_active_model());
-            }
-            Some(same) => {
-                households.insert(same.external_id.clone(), same.clone());
-            }
-        }
-    }
-    counts.households_created += inserts.len() as u64;
-    counts.households_updated += updates.len() as u64;
-    if !inserts.is_empty() {
-        household::Entity::insert_many(inserts)
-            .exec_without_returning(txn)
-            .await?;
-        for model in household::Entity::find()
-            .filter(household::Column::CallId.eq(call_id))
-            .filter(household::Column::ExternalId.is_in(inserted_ids))
-            .all(txn)
-            .await?
-        {
-            audit_changes.push(changed("households", model.id, None, snapshot(&model)?));
-            households.insert(model.external_id.clone(), model);
-        }
-    }
-    if !updates.is_empty() {
+            let model = household::Model {
+                id: previous.map_or(0, |h| h.id),
+                call_id: Some(call_id),
+                external_id: result.external_id.clone(),
+                municipality_code: result.municipality.to_string(),
+                sisben_area: Some(facts.sisben_area.to_string()),
+                sisben_score: facts.sisben_score.map(Dec),
+                displaced: facts.displaced,
+                ethnic_group: facts.ethnic_group.to_string(),
+                ethnic_community_registered: facts.ethnic_community_registered,
+                program_line: facts.program_line.to_string(),
+                // The screening file carries no contact: a stored one is kept.
+                email: previous.and_then(|h| h.email.clone()),
+                correspondence_address: previous.and_then(|h| h.correspondence_address.clone()),
+                created_at: previous.map_or(now, |h| h.created_at),
+            };
+            (previous.cloned(), model)
+        })
+        .collect();
+    let stored = {
         use household::Column as H;
-        household::Entity::insert_many(updates)
-            .on_conflict(
-                OnConflict::column(H::Id)
-                    .update_columns([
-                        H::MunicipalityCode,
-                        H::SisbenArea,
-                        H::SisbenScore,
-                        H::Displaced,
-                        H::EthnicGroup,
-                        H::EthnicCommunityRegistered,
-                        H::ProgramLine,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
-    }
+        audit::upsert_many(
+            txn,
+            "households",
+            rows,
+            &[
+                H::MunicipalityCode,
+                H::SisbenArea,
+                H::SisbenScore,
+                H::Displaced,
+                H::EthnicGroup,
+                H::EthnicCommunityRegistered,
+                H::ProgramLine,
+            ],
+            household::Entity::find()
+                .filter(H::CallId.eq(call_id))
+                .filter(H::ExternalId.is_in(new_households)),
+            &mut audit_changes,
+        )
+        .await?
+    };
+    counts.households_created += stored.inserted;
+    counts.households_updated += stored.updated;
+    let households: HashMap<String, household::Model> = stored
+        .rows
+        .into_iter()
+        .map(|h| (h.external_id.clone(), h))
+        .collect();
     let household_id = |external_id: &str| -> Result<i32, DbErr> {
         households
             .get(external_id)
@@ -1154,12 +1119,14 @@ async fn store_batch(
     {
         heads.entry(head.household_id).or_insert(head);
     }
-    let mut new_heads = Vec::new();
     let mut new_head_households = Vec::new();
-    let mut changed_heads = Vec::new();
+    let mut rows = Vec::with_capacity(batch.len());
     for result in batch {
         let owner = household_id(&result.external_id)?;
         let previous = heads.get(&owner);
+        if previous.is_none() {
+            new_head_households.push(owner);
+        }
         let model = person::Model {
             id: previous.map_or(0, |p| p.id),
             household_id: owner,
@@ -1172,56 +1139,29 @@ async fn store_batch(
             birth_date: Some(DbDate(result.household.birth_date)),
             is_head: true,
         };
-        match previous {
-            None => {
-                let mut row = model.into_active_model();
-                row.id = sea_orm::ActiveValue::NotSet;
-                new_heads.push(row);
-                new_head_households.push(owner);
-            }
-            Some(before) if *before != model => {
-                audit_changes.push(changed(
-                    "persons",
-                    model.id,
-                    Some(snapshot(before)?),
-                    snapshot(&model)?,
-                ));
-                changed_heads.push(model.into_active_model());
-            }
-            Some(_) => {}
-        }
+        rows.push((previous.cloned(), model));
     }
-    if !new_heads.is_empty() {
-        person::Entity::insert_many(new_heads)
-            .exec_without_returning(txn)
-            .await?;
-        for model in person::Entity::find()
-            .filter(person::Column::HouseholdId.is_in(new_head_households))
-            .filter(person::Column::IsHead.eq(true))
-            .all(txn)
-            .await?
-        {
-            audit_changes.push(changed("persons", model.id, None, snapshot(&model)?));
-        }
-    }
-    if !changed_heads.is_empty() {
+    {
         use person::Column as P;
-        person::Entity::insert_many(changed_heads)
-            .on_conflict(
-                OnConflict::column(P::Id)
-                    .update_columns([
-                        P::DocumentType,
-                        P::Document,
-                        P::DocumentKey,
-                        P::FirstName,
-                        P::LastName,
-                        P::Sex,
-                        P::BirthDate,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
+        audit::upsert_many(
+            txn,
+            "persons",
+            rows,
+            &[
+                P::DocumentType,
+                P::Document,
+                P::DocumentKey,
+                P::FirstName,
+                P::LastName,
+                P::Sex,
+                P::BirthDate,
+            ],
+            person::Entity::find()
+                .filter(P::HouseholdId.is_in(new_head_households))
+                .filter(P::IsHead.eq(true)),
+            &mut audit_changes,
+        )
+        .await?;
     }
 
     // Results.
@@ -1233,9 +1173,8 @@ async fn store_batch(
         .into_iter()
         .map(|r| (r.external_id.clone(), r))
         .collect();
-    let mut inserts = Vec::new();
-    let mut inserted_ids = Vec::new();
-    let mut updates = Vec::new();
+    let mut new_results = Vec::new();
+    let mut rows = Vec::with_capacity(batch.len());
     for (offset, result) in batch.iter().enumerate() {
         let checks = StoredChecks {
             registries: result.checks.registries,
@@ -1243,6 +1182,9 @@ async fn store_batch(
             duplicate_document: result.checks.duplicate_document,
         };
         let previous = existing.get(&result.external_id);
+        if previous.is_none() {
+            new_results.push(result.external_id.as_str());
+        }
         let model = screening_result::Model {
             id: previous.map_or(0, |r| r.id),
             call_id,
@@ -1265,68 +1207,42 @@ async fn store_batch(
             cross_checks: serde_json::to_string(&checks).map_err(|e| DbErr::Custom(e.to_string()))?,
             screened_at: now,
         };
-        match previous {
-            None => {
-                let mut row = model.into_active_model();
-                row.id = sea_orm::ActiveValue::NotSet;
-                inserted_ids.push(result.external_id.as_str());
-                inserts.push(row);
-            }
-            Some(before) => {
-                audit_changes.push(changed(
-                    "screening_results",
-                    model.id,
-                    Some(snapshot(before)?),
-                    snapshot(&model)?,
-                ));
-                updates.push(model.into_active_model());
-            }
-        }
+        rows.push((previous.cloned(), model));
     }
-    counts.results_created += inserts.len() as u64;
-    counts.results_updated += updates.len() as u64;
-    if !inserts.is_empty() {
-        screening_result::Entity::insert_many(inserts)
-            .exec_without_returning(txn)
-            .await?;
-        for model in screening_result::Entity::find()
-            .filter(screening_result::Column::CallId.eq(call_id))
-            .filter(screening_result::Column::ExternalId.is_in(inserted_ids))
-            .all(txn)
-            .await?
-        {
-            audit_changes.push(changed("screening_results", model.id, None, snapshot(&model)?));
-        }
-    }
-    if !updates.is_empty() {
+    let stored = {
         use screening_result::Column as R;
-        screening_result::Entity::insert_many(updates)
-            .on_conflict(
-                OnConflict::column(R::Id)
-                    .update_columns([
-                        R::HouseholdId,
-                        R::RunId,
-                        R::Position,
-                        R::Line,
-                        R::Eligible,
-                        R::SisbenLevel,
-                        R::CofinancingMaxPct,
-                        R::CapSmmlv,
-                        R::Reasons,
-                        R::MunicipalityCode,
-                        R::HeadDocumentMasked,
-                        R::RuleSetId,
-                        R::RuleSetHash,
-                        R::AsOf,
-                        R::Facts,
-                        R::CrossChecks,
-                        R::ScreenedAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
-    }
+        audit::upsert_many(
+            txn,
+            "screening_results",
+            rows,
+            &[
+                R::HouseholdId,
+                R::RunId,
+                R::Position,
+                R::Line,
+                R::Eligible,
+                R::SisbenLevel,
+                R::CofinancingMaxPct,
+                R::CapSmmlv,
+                R::Reasons,
+                R::MunicipalityCode,
+                R::HeadDocumentMasked,
+                R::RuleSetId,
+                R::RuleSetHash,
+                R::AsOf,
+                R::Facts,
+                R::CrossChecks,
+                R::ScreenedAt,
+            ],
+            screening_result::Entity::find()
+                .filter(R::CallId.eq(call_id))
+                .filter(R::ExternalId.is_in(new_results)),
+            &mut audit_changes,
+        )
+        .await?
+    };
+    counts.results_created += stored.inserted;
+    counts.results_updated += stored.updated;
     audit::append_many(txn, actor, audit_changes).await
 }
 
