@@ -134,6 +134,65 @@ async fn changing_the_own_password_ends_the_other_sessions_and_keeps_this_one() 
 }
 
 #[tokio::test]
+async fn the_api_changes_the_own_password_as_the_page_does() {
+    let mut client = Client::with_demo().await;
+    let officer = account_of(&client, Role::TerritorialOfficer).await;
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let other_browser = client.cookies();
+    client.forget_session();
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let csrf = client.csrf().await;
+    let body = |current: &str, new: &str| serde_json::json!({ "current": current, "new": new });
+
+    let no_token = client
+        .send_json(
+            "POST",
+            "/api/v1/me/password",
+            None,
+            Some(&body(DEMO_PASSWORD, NEW_PASSWORD)),
+        )
+        .await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    let wrong = client
+        .send_json(
+            "POST",
+            "/api/v1/me/password",
+            Some(&csrf),
+            Some(&body("no es la clave", NEW_PASSWORD)),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("urn:vereda:problem:"), "{}", wrong.body);
+    let weak = client
+        .send_json(
+            "POST",
+            "/api/v1/me/password",
+            Some(&csrf),
+            Some(&body(DEMO_PASSWORD, "corta")),
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let changed = client
+        .send_json(
+            "POST",
+            "/api/v1/me/password",
+            Some(&csrf),
+            Some(&body(DEMO_PASSWORD, NEW_PASSWORD)),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert!(logged_in(&mut client).await, "this session stays");
+    client.use_cookies(other_browser);
+    assert!(!logged_in(&mut client).await, "the other session ended");
+    client.forget_session();
+    assert_eq!(
+        client.log_in(&officer.email, NEW_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
 async fn deactivation_ends_the_sessions_and_reactivation_does_not_bring_them_back() {
     let mut client = Client::with_demo().await;
     let officer = account_of(&client, Role::TerritorialOfficer).await;

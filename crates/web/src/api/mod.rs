@@ -20,6 +20,7 @@ use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode, Problem};
 use crate::pages::MunicipalityFilter;
 
+pub mod account;
 pub mod evaluation;
 pub mod monitoring;
 pub mod open_data;
@@ -63,6 +64,7 @@ pub fn routes() -> Router<AppState> {
                 crate::evaluation::EVALUATION_UPLOAD_LIMIT_BYTES,
             )),
         )
+        .merge(account::routes())
         .merge(procedure::routes())
         .merge(monitoring::routes())
 }
@@ -70,7 +72,7 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "vereda API", version = "1", description = "Territorial rural development co-financing: reference data, projects, calls and the audit log."),
-    paths(health, municipalities, departments, pdet_subregions, projects, project, calls, screening, audit, me, evaluation::evaluate,
+    paths(health, municipalities, departments, pdet_subregions, projects, project, calls, screening, audit, me, account::change_password, evaluation::evaluate,
         open_data::projects_json, open_data::projects_csv, open_data::indicators_json, open_data::indicators_csv,
         open_data::measurements_json, open_data::measurements_csv, open_data::iati_activities,
         procedure::procedure, procedure::endorse, procedure::object, procedure::award, procedure::evidence, procedure::disburse,
