@@ -180,6 +180,30 @@ pub enum Permission {
     ViewAuditLog,
 }
 
+impl Permission {
+    /// The provision that gives the step to its roles and to the respective territorial
+    /// office, cited when the store refuses it for the actor's role or office.
+    pub fn basis(self) -> &'static str {
+        use Permission::*;
+        match self {
+            ViewStaffArea | ViewCalls | ViewHouseholds | ViewFullDocuments | ViewAuditLog => {
+                "Ley 1581 de 2012, art. 4 f)"
+            }
+            ManageUsers => "Ley 1581 de 2012, art. 17 d)",
+            ImportReferenceData => "Art. 5-6",
+            ManageCalls => "Art. 8",
+            RunScreening => "Art. 9 par.",
+            VerifyHouseholds => "Art. 11-14",
+            Formulate => "Art. 17-18",
+            RecordEndorsement => "Art. 25",
+            ManageCommittee | IssueConcept => "Art. 23-24",
+            AwardCofinancing => "Art. 27",
+            RecordDisbursement => "Art. 32-33",
+            RecordMeasurements | ReviewMeasurements | ManageProjects => "Art. 34-36",
+        }
+    }
+}
+
 /// An e-mail address, trimmed and lower-cased, with one `@` between non-empty parts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct EmailAddress(String);

@@ -1419,8 +1419,9 @@ users-save_account = Save
 accounts-error-own_account = Nobody changes the role or the standing of their own account: ask another administrator.
 
 ## territorial scope
-scope-error-outside_office = This record is not in the department of your territorial office ({ $department }): you may act only on those of your department.
+scope-error-outside_office = This record is not in the department of your territorial office ({ $department }): you may act only on those of your department ({ $article }).
 scope-error-no_office = Your account has no territorial office: ask an administrator to assign one.
+scope-error-not_permitted = Your role ({ $role }) may not take this step ({ $article }).
 scope-error-not_own_formulation = Only the formulator who created the project may change it.
 ## Accounts that can be protected: own password, reset links, second factor
 nav-account = My account

@@ -1419,8 +1419,9 @@ users-save_account = Guardar
 accounts-error-own_account = Nadie cambia el rol ni el estado de su propia cuenta: pídalo a otro administrador.
 
 ## territorial scope
-scope-error-outside_office = Este registro no es del departamento de su dirección territorial ({ $department }): solo puede actuar sobre los de su departamento.
+scope-error-outside_office = Este registro no es del departamento de su dirección territorial ({ $department }): solo puede actuar sobre los de su departamento ({ $article }).
 scope-error-no_office = Su cuenta no tiene dirección territorial: pida a un administrador que se la asigne.
+scope-error-not_permitted = Su rol ({ $role }) no puede dar este paso ({ $article }).
 scope-error-not_own_formulation = Solo quien formuló el proyecto puede modificarlo.
 ## Accounts that can be protected: own password, reset links, second factor
 nav-account = Mi cuenta

@@ -5,7 +5,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
-use vereda_domain::accounts::{EmailAddress, Role, check_password_strength};
+use vereda_domain::accounts::{EmailAddress, Permission, Role, check_password_strength};
 use vereda_domain::audit::{Actor, AuditAction};
 
 use crate::entity::{login_throttle, password_reset, recovery_code, user};
@@ -111,7 +111,8 @@ impl Store {
             created_at: Set(DbTimestamp::now()),
             ..Default::default()
         };
-        let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
+        let txn = self.write_transaction().await?;
+        crate::scope::check_permission(&txn, actor, Permission::ManageUsers).await?;
         let inserted = match audit::insert(&txn, actor, row).await {
             Ok(model) => model,
             // Two requests racing past the check above.
@@ -258,6 +259,7 @@ impl Store {
             )));
         }
         let txn = self.write_transaction().await?;
+        crate::scope::check_permission(&txn, actor, Permission::ManageUsers).await?;
         let before = user::Entity::find_by_id(user_id)
             .one(&txn)
             .await?
@@ -385,6 +387,7 @@ impl Store {
             .checked_add(lifetime)
             .map_err(|e| StoreError::Fault(format!("reset link lifetime: {e}")))?;
         let txn = self.write_transaction().await?;
+        crate::scope::check_permission(&txn, actor, Permission::ManageUsers).await?;
         user::Entity::find_by_id(user_id)
             .one(&txn)
             .await?
@@ -652,6 +655,7 @@ impl Store {
             )));
         }
         let txn = self.write_transaction().await?;
+        crate::scope::check_permission(&txn, actor, Permission::ManageUsers).await?;
         user::Entity::find_by_id(user_id)
             .one(&txn)
             .await?

@@ -13,6 +13,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use vereda_domain::accounts::Permission;
 
 use std::collections::HashMap;
 
@@ -303,9 +304,9 @@ impl Store {
             .one(&txn)
             .await?;
         if let Some(existing) = &existing {
-            crate::scope::check_formulation_editor(&txn, actor, existing.id).await?;
+            crate::scope::check_formulation_editor(&txn, actor, Permission::Formulate, existing.id).await?;
         }
-        crate::scope::check_place(&txn, actor, frame.municipality.trim()).await?;
+        crate::scope::check_may_place(&txn, actor, Permission::Formulate, frame.municipality.trim()).await?;
         let Some(existing) = existing else {
             let row = formulation::ActiveModel {
                 code: Set(code.clone()),
@@ -403,7 +404,7 @@ impl Store {
     /// concept, not this store call, returns or approves it (`Store::issue_concept`).
     pub async fn submit_formulation(&self, actor: &Actor, id: i32) -> StoreResult<FormulationSummary> {
         let txn = self.write_transaction().await?;
-        crate::scope::check_formulation_editor(&txn, actor, id).await?;
+        crate::scope::check_formulation_editor(&txn, actor, Permission::Formulate, id).await?;
         let existing = formulation::Entity::find_by_id(id)
             .one(&txn)
             .await?

@@ -1,7 +1,7 @@
 //! Households, their members and parcels.
 
 use std::collections::HashMap;
-use vereda_domain::accounts::Reach;
+use vereda_domain::accounts::{Permission, Reach};
 
 use rust_decimal::Decimal;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -167,6 +167,13 @@ impl Store {
             ));
         }
         let txn = self.write_transaction().await?;
+        crate::scope::check_may_place(
+            &txn,
+            actor,
+            Permission::RunScreening,
+            &new.municipality.to_string(),
+        )
+        .await?;
         let row = household::ActiveModel {
             call_id: Set(new.call_id),
             external_id: Set(new.external_id.trim().to_owned()),

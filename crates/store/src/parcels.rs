@@ -7,6 +7,7 @@
 //! household's verification is decided, its parcels change no more (`Conflict`).
 
 use std::collections::HashMap;
+use vereda_domain::accounts::Permission;
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
@@ -343,7 +344,13 @@ impl Store {
             return Err(StoreError::Invalid(Message::new("parcel-error-area")));
         }
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Household(household_id)).await?;
+        crate::scope::check_may(
+            &txn,
+            actor,
+            Permission::VerifyHouseholds,
+            crate::scope::Target::Household(household_id),
+        )
+        .await?;
         household::Entity::find_by_id(household_id)
             .one(&txn)
             .await?
@@ -395,7 +402,13 @@ impl Store {
             return Err(StoreError::Invalid(Message::new("parcel-error-reasons")));
         }
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Household(household_id)).await?;
+        crate::scope::check_may(
+            &txn,
+            actor,
+            Permission::VerifyHouseholds,
+            crate::scope::Target::Household(household_id),
+        )
+        .await?;
         open_parcel_row(&txn, household_id, parcel_id).await?;
         let members = person::Entity::find()
             .filter(person::Column::HouseholdId.eq(household_id))
@@ -501,7 +514,13 @@ impl Store {
         }
         let json = serde_json::to_string(&conditions).map_err(|e| StoreError::Fault(e.to_string()))?;
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Household(household_id)).await?;
+        crate::scope::check_may(
+            &txn,
+            actor,
+            Permission::VerifyHouseholds,
+            crate::scope::Target::Household(household_id),
+        )
+        .await?;
         open_parcel_row(&txn, household_id, parcel_id).await?;
         let existing = parcel_visit::Entity::find()
             .filter(parcel_visit::Column::ParcelId.eq(parcel_id))
@@ -558,7 +577,13 @@ impl Store {
             return Err(StoreError::Invalid(Message::new("parcel-error-photo_kind")));
         }
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Household(household_id)).await?;
+        crate::scope::check_may(
+            &txn,
+            actor,
+            Permission::VerifyHouseholds,
+            crate::scope::Target::Household(household_id),
+        )
+        .await?;
         open_parcel_row(&txn, household_id, parcel_id).await?;
         let row = parcel_photo::ActiveModel {
             parcel_id: Set(parcel_id),

@@ -5,6 +5,7 @@
 use jiff::civil::Date;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
+use vereda_domain::accounts::Permission;
 use vereda_domain::audit::Actor;
 use vereda_domain::preparation::{PreparationDraft, PreparationKind, check_preparation};
 
@@ -107,7 +108,8 @@ impl Store {
                 entity: "formulation",
                 id: new.formulation_id.to_string(),
             })?;
-        crate::scope::check_formulation_editor(&txn, actor, new.formulation_id).await?;
+        crate::scope::check_formulation_editor(&txn, actor, Permission::Formulate, new.formulation_id)
+            .await?;
         let place = Some(new.place.trim().to_owned()).filter(|p| !p.is_empty());
         let file = new.file;
         let row = formulation_preparation::ActiveModel {

@@ -20,7 +20,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
-use vereda_domain::accounts::Role;
+use vereda_domain::accounts::{Permission, Reach, Role};
 use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::finance::formulation::Formulation;
 use vereda_domain::money::format_amount;
@@ -335,6 +335,18 @@ pub struct FieldChange {
 fn refuse(what: &str, error: StoreError) -> StoreError {
     tracing::info!(step = what, reason = %error, "procedure step refused");
     error
+}
+
+/// The ids of the formulations within `reach`, as a subquery.
+fn formulations_within(reach: &Reach) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(formulation::Column::Id)
+        .from(formulation::Entity)
+        .cond_where(crate::scope::municipality_within(
+            formulation::Column::MunicipalityCode,
+            reach,
+        ))
+        .to_owned()
 }
 
 /// Asks the domain whether `role` may take `action` from `state`.
@@ -733,6 +745,7 @@ impl Store {
         office_id: Option<i32>,
     ) -> StoreResult<()> {
         let txn = self.write_transaction().await?;
+        crate::scope::check_permission(&txn, actor, Permission::ManageUsers).await?;
         let before = user::Entity::find_by_id(user_id)
             .one(&txn)
             .await?
@@ -777,7 +790,8 @@ impl Store {
     ) -> StoreResult<Endorsement> {
         let minutes = required(&new.minutes, "procedure-field-endorsement_minutes")?;
         let txn = self.write_transaction().await?;
-        crate::scope::check_formulation_editor(&txn, actor, formulation_id).await?;
+        crate::scope::check_formulation_editor(&txn, actor, Permission::RecordEndorsement, formulation_id)
+            .await?;
         let role = role_of(&txn, actor).await?;
         let row = formulation_row(&txn, formulation_id).await?;
         let state = state_of(&txn, &row).await?;
@@ -853,7 +867,7 @@ impl Store {
     pub async fn create_session(&self, actor: &Actor, new: NewSession) -> StoreResult<Minutes> {
         let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
-        if !role.can(vereda_domain::accounts::Permission::ManageCommittee) {
+        if !role.can(Permission::ManageCommittee) {
             return Err(refuse(
                 "create_session",
                 StoreError::Forbidden(
@@ -1096,7 +1110,7 @@ impl Store {
         let target_ref = required(&new.target_ref, "procedure-field-objection_target")?;
         let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
-        if !role.can(vereda_domain::accounts::Permission::ManageCommittee) {
+        if !role.can(Permission::ManageCommittee) {
             return Err(refuse(
                 "file_objection",
                 StoreError::Forbidden(
@@ -1159,7 +1173,7 @@ impl Store {
         let state = state_of(&txn, &row).await?;
         if upheld {
             check(state, ProcedureAction::UpholdObjection, role)?;
-        } else if !role.can(vereda_domain::accounts::Permission::IssueConcept) {
+        } else if !role.can(Permission::IssueConcept) {
             return Err(refuse(
                 "decide_objection",
                 StoreError::Forbidden(
@@ -1205,9 +1219,10 @@ impl Store {
     /// The objections not yet decided, by project code and then as filed, each with its
     /// project's code: two
     /// statements however many there are.
-    pub async fn pending_objections(&self) -> StoreResult<Vec<(String, Objection)>> {
+    pub async fn pending_objections(&self, reach: &Reach) -> StoreResult<Vec<(String, Objection)>> {
         let rows = objection::Entity::find()
             .filter(objection::Column::Decision.is_null())
+            .filter(objection::Column::FormulationId.in_subquery(formulations_within(reach)))
             .order_by_asc(objection::Column::Id)
             .all(&self.db)
             .await?;
@@ -1233,9 +1248,13 @@ impl Store {
     /// The formulations that may go on an agenda (`ProcedureState::Endorsed`), by code. The
     /// state is read as [`Store::procedure_state`] reads it, for all of them at once: four
     /// statements however many there are.
-    pub async fn agenda_candidates(&self) -> StoreResult<Vec<FormulationSummary>> {
+    pub async fn agenda_candidates(&self, reach: &Reach) -> StoreResult<Vec<FormulationSummary>> {
         let submitted = formulation::Entity::find()
             .filter(formulation::Column::Status.eq(FormulationStatus::Submitted.as_str()))
+            .filter(crate::scope::municipality_within(
+                formulation::Column::MunicipalityCode,
+                reach,
+            ))
             .order_by_asc(formulation::Column::Code)
             .all(&self.db)
             .await?;
@@ -1303,7 +1322,7 @@ impl Store {
     ) -> StoreResult<Minutes> {
         let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
-        if !role.can(vereda_domain::accounts::Permission::ManageCommittee) {
+        if !role.can(Permission::ManageCommittee) {
             return Err(refuse(
                 "close_session",
                 StoreError::Forbidden(
@@ -1376,6 +1395,35 @@ impl Store {
         minutes_in(&self.db, session_id).await
     }
 
+    /// A session's minutes as a reader with `reach` sees them on a page: the agenda items and
+    /// objections of the projects within the reach (a territorial office sees its own).
+    pub async fn minutes_within(&self, session_id: i32, reach: &Reach) -> StoreResult<Minutes> {
+        let mut minutes = minutes_in(&self.db, session_id).await?;
+        if *reach != Reach::National {
+            let ids: std::collections::HashSet<i32> = formulation::Entity::find()
+                .select_only()
+                .column(formulation::Column::Id)
+                .filter(formulation::Column::Id.in_subquery(formulations_within(reach)))
+                .filter(
+                    formulation::Column::Id.is_in(
+                        minutes
+                            .agenda
+                            .iter()
+                            .map(|item| item.formulation_id)
+                            .chain(minutes.objections.iter().map(|o| o.formulation_id)),
+                    ),
+                )
+                .into_tuple::<i32>()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .collect();
+            minutes.agenda.retain(|item| ids.contains(&item.formulation_id));
+            minutes.objections.retain(|o| ids.contains(&o.formulation_id));
+        }
+        Ok(minutes)
+    }
+
     /// Issues the resolution awarding a viable project's co-financing (Art. 27), signed by the
     /// territorial director taking the step. The positive concept's minutes must be final. The
     /// number is the office-year's next one: a retry takes the next free number if another
@@ -1425,7 +1473,13 @@ impl Store {
         motivation: &str,
     ) -> StoreResult<(Award, Vec<LetterRecord>)> {
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Formulation(formulation_id)).await?;
+        crate::scope::check_reach(
+            &txn,
+            actor,
+            Permission::AwardCofinancing,
+            crate::scope::Target::Formulation(formulation_id),
+        )
+        .await?;
         let role = role_of(&txn, actor).await?;
         let row = formulation_row(&txn, formulation_id).await?;
         if let Some(call_id) = row.call_id
@@ -1604,9 +1658,15 @@ impl Store {
         lock_version: i32,
     ) -> StoreResult<Checklist> {
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Formulation(formulation_id)).await?;
+        crate::scope::check_reach(
+            &txn,
+            actor,
+            Permission::RecordDisbursement,
+            crate::scope::Target::Formulation(formulation_id),
+        )
+        .await?;
         let role = role_of(&txn, actor).await?;
-        if !role.can(vereda_domain::accounts::Permission::RecordDisbursement) {
+        if !role.can(Permission::RecordDisbursement) {
             return Err(refuse(
                 "disbursement_evidence",
                 StoreError::Forbidden(
@@ -1696,7 +1756,13 @@ impl Store {
         paid_on: Date,
     ) -> StoreResult<Checklist> {
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Formulation(formulation_id)).await?;
+        crate::scope::check_reach(
+            &txn,
+            actor,
+            Permission::RecordDisbursement,
+            crate::scope::Target::Formulation(formulation_id),
+        )
+        .await?;
         let role = role_of(&txn, actor).await?;
         let row = formulation_row(&txn, formulation_id).await?;
         let state = state_of(&txn, &row).await?;

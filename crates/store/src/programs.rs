@@ -1,6 +1,7 @@
 //! Territorial offices, the program and its calls (vigencias).
 
 use std::collections::HashMap;
+use vereda_domain::accounts::{Permission, Reach};
 
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -75,6 +76,7 @@ impl Store {
         department: DepartmentCode,
     ) -> StoreResult<TerritorialOffice> {
         let txn = self.write_transaction().await?;
+        crate::scope::check_permission(&txn, actor, Permission::ManageUsers).await?;
         let row = territorial_office::ActiveModel {
             name: Set(name.trim().to_owned()),
             department_code: Set(department.to_string()),
@@ -113,6 +115,7 @@ impl Store {
         description: &str,
     ) -> StoreResult<Program> {
         let txn = self.write_transaction().await?;
+        crate::scope::check_permission(&txn, actor, Permission::ManageCalls).await?;
         let row = program::ActiveModel {
             code: Set(code.trim().to_owned()),
             name: Set(name.trim().to_owned()),
@@ -162,6 +165,7 @@ impl Store {
             })?,
         };
         let txn = self.write_transaction().await?;
+        crate::scope::check_permission(&txn, actor, Permission::ManageCalls).await?;
         program::Entity::find_by_id(new.program_id)
             .one(&txn)
             .await?
@@ -212,16 +216,22 @@ impl Store {
     /// the calls, programs, offices, office links, and the households counted per call in one
     /// grouped query.
     pub async fn calls(&self) -> StoreResult<Vec<Call>> {
-        self.calls_matching(None).await
+        self.calls_matching(None, &Reach::National).await
+    }
+
+    /// The calls a reader with `reach` sees: those opened with an office of its department.
+    pub async fn calls_within(&self, reach: &Reach) -> StoreResult<Vec<Call>> {
+        self.calls_matching(None, reach).await
     }
 
     pub async fn call(&self, id: i32) -> StoreResult<Option<Call>> {
-        Ok(self.calls_matching(Some(id)).await?.pop())
+        Ok(self.calls_matching(Some(id), &Reach::National).await?.pop())
     }
 
-    /// Every call, or the one with this id.
-    async fn calls_matching(&self, id: Option<i32>) -> StoreResult<Vec<Call>> {
+    /// Every call within `reach`, or the one with this id.
+    async fn calls_matching(&self, id: Option<i32>, reach: &Reach) -> StoreResult<Vec<Call>> {
         let mut select = call::Entity::find()
+            .filter(crate::scope::calls_within(reach))
             .order_by_desc(call::Column::BudgetYear)
             .order_by_asc(call::Column::Code);
         let mut links = call_office::Entity::find();

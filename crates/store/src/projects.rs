@@ -8,6 +8,7 @@
 //! (in the same short transaction), so a card or a roll-up reads indicators, not measurements.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use vereda_domain::accounts::Permission;
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
@@ -340,6 +341,7 @@ impl Store {
     /// Stores a project and its whole results framework in one transaction.
     pub async fn create_project(&self, actor: &Actor, new: NewProject) -> StoreResult<ProjectCard> {
         let txn = self.write_transaction().await?;
+        crate::scope::check_permission(&txn, actor, Permission::ManageProjects).await?;
         insert_project(&txn, actor, &new, None).await?;
         txn.commit().await?;
         self.project_card(&new.code)
@@ -729,7 +731,13 @@ impl Store {
             .await?
             .ok_or_else(|| not_found_indicator(code, number))?;
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Project(p.id)).await?;
+        crate::scope::check_may(
+            &txn,
+            actor,
+            Permission::ManageProjects,
+            crate::scope::Target::Project(p.id),
+        )
+        .await?;
         let update = indicator::Entity::update_many()
             .col_expr(indicator::Column::Status, Expr::value(edit.status.to_string()))
             .col_expr(indicator::Column::LockVersion, Expr::value(edit.lock_version + 1))
@@ -765,7 +773,13 @@ impl Store {
             .validate(unit, today)
             .map_err(|problems| StoreError::Invalid(first_problem(&problems)))?;
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Project(p.id)).await?;
+        crate::scope::check_may(
+            &txn,
+            actor,
+            Permission::RecordMeasurements,
+            crate::scope::Target::Project(p.id),
+        )
+        .await?;
         let evidence = match submission.evidence {
             Some(document) => Some(insert_document(&txn, actor, p.id, document).await?.id),
             None => None,
@@ -796,7 +810,13 @@ impl Store {
     /// review it, and a measurement is reviewed once.
     pub async fn review_measurement(&self, actor: &Actor, id: i32, review: Review) -> StoreResult<()> {
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Measurement(id)).await?;
+        crate::scope::check_may(
+            &txn,
+            actor,
+            Permission::ReviewMeasurements,
+            crate::scope::Target::Measurement(id),
+        )
+        .await?;
         let before = indicator_measurement::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -953,7 +973,13 @@ impl Store {
                 id: code.to_owned(),
             })?;
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Project(p.id)).await?;
+        crate::scope::check_may(
+            &txn,
+            actor,
+            Permission::ManageProjects,
+            crate::scope::Target::Project(p.id),
+        )
+        .await?;
         let stored = insert_document(&txn, actor, p.id, document).await?;
         touch_project(&txn, p.id).await?;
         txn.commit().await?;
@@ -1700,7 +1726,13 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| not_found_indicator(code, number))?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Project(p.id)).await?;
+        crate::scope::check_may(
+            &txn,
+            actor,
+            Permission::ManageProjects,
+            crate::scope::Target::Project(p.id),
+        )
+        .await?;
         let item = indicator::Entity::find()
             .filter(indicator::Column::ProjectId.eq(p.id))
             .filter(indicator::Column::Number.eq(number))
@@ -1742,7 +1774,13 @@ impl Store {
     pub async fn review_indicator_proposal(&self, actor: &Actor, id: i32, review: Review) -> StoreResult<()> {
         let reviewer = account_of(actor)?;
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::IndicatorProposal(id)).await?;
+        crate::scope::check_may(
+            &txn,
+            actor,
+            Permission::ReviewMeasurements,
+            crate::scope::Target::IndicatorProposal(id),
+        )
+        .await?;
         let before = indicator_proposal::Entity::find_by_id(id)
             .one(&txn)
             .await?

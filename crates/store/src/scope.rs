@@ -1,10 +1,11 @@
-//! Territorial scope: a territorial office's staff read and act only on the records of their
-//! office's department. Every writing step asks [`check_reach`] in its own transaction, and
+//! The store's gates of who may act: the role's permission and the territorial scope (a
+//! territorial office's staff read and act only on the records of their office's department).
+//! Every writing step asks [`check_may`] (or its siblings) in its own transaction, and
 //! the staff lists and pages ask [`Store::reach`] and [`Store::within_reach`], so the rule
 //! lives here once ([`Role::reach`] in the domain says who reaches what).
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
-use vereda_domain::accounts::{Reach, Role};
+use vereda_domain::accounts::{Permission, Reach, Role};
 use vereda_domain::audit::Actor;
 use vereda_domain::message::Message;
 
@@ -149,56 +150,103 @@ async fn reaches<C: ConnectionTrait>(conn: &C, reach: &Reach, target: Target) ->
         .map(|places| places.iter().any(|place| reach.covers(place))))
 }
 
-fn outside(reach: &Reach) -> StoreError {
+fn outside(reach: &Reach, permission: Permission) -> StoreError {
     StoreError::Forbidden(match reach {
-        Reach::Department(department) => {
-            Message::new("scope-error-outside_office").with("department", department.as_str())
-        }
+        Reach::Department(department) => Message::new("scope-error-outside_office")
+            .with("department", department.as_str())
+            .with("article", permission.basis()),
         Reach::Nowhere | Reach::National => Message::new("scope-error-no_office"),
     })
 }
 
-/// Refuses a step on a record outside the actor's reach (Forbidden, naming the actor's
-/// department). A missing record passes: the step reports it as not found.
-pub(crate) async fn check_reach<C: ConnectionTrait>(
-    conn: &C,
-    actor: &Actor,
-    target: Target,
-) -> StoreResult<()> {
-    let (reach, _) = reach_of(conn, actor).await?;
-    refuse_outside(conn, &reach, target).await
-}
-
-/// Refuses a step on a record outside `reach`; a missing record passes.
-async fn refuse_outside<C: ConnectionTrait>(conn: &C, reach: &Reach, target: Target) -> StoreResult<()> {
-    match reaches(conn, reach, target).await? {
-        Some(false) => Err(outside(reach)),
+/// Refuses a step whose permission the actor's role lacks (Forbidden, naming the role and the
+/// provision). The system's own processes hold every permission.
+fn refuse_unpermitted(role: Option<Role>, permission: Permission) -> StoreResult<()> {
+    match role {
+        Some(role) if !role.can(permission) => Err(StoreError::Forbidden(
+            Message::new("scope-error-not_permitted")
+                .with_term("role", format!("role-{role}"))
+                .with("article", permission.basis()),
+        )),
         _ => Ok(()),
     }
 }
 
-/// Refuses a new record placed (DIVIPOLA code) outside the actor's reach.
-pub(crate) async fn check_place<C: ConnectionTrait>(
+/// The one gate of a writing step on a record: the actor's role holds `permission`, then the
+/// record is within the actor's reach. A missing record passes: the step reports it as not
+/// found.
+pub(crate) async fn check_may<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
-    divipola: &str,
+    permission: Permission,
+    target: Target,
 ) -> StoreResult<()> {
-    let (reach, _) = reach_of(conn, actor).await?;
-    if reach.covers(divipola) {
-        Ok(())
-    } else {
-        Err(outside(&reach))
+    let (reach, role) = reach_of(conn, actor).await?;
+    refuse_unpermitted(role, permission)?;
+    match reaches(conn, &reach, target).await? {
+        Some(false) => Err(outside(&reach, permission)),
+        _ => Ok(()),
     }
 }
 
-/// Refuses a change of a formulation by a formulator who did not create it (a third-party
-/// formulator works only on its own projects, Art. 17-18), then checks the reach.
+/// The gate of a step of the procedure after formulation, whose roles the procedure's state
+/// machine checks (`vereda_domain::procedure::transition`, refusing `procedure-refused-role`):
+/// the record within the actor's reach, citing the provision of `permission`.
+pub(crate) async fn check_reach<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    permission: Permission,
+    target: Target,
+) -> StoreResult<()> {
+    let (reach, _) = reach_of(conn, actor).await?;
+    match reaches(conn, &reach, target).await? {
+        Some(false) => Err(outside(&reach, permission)),
+        _ => Ok(()),
+    }
+}
+
+/// The gate of a step that concerns no one record (a program, an account, reference data):
+/// the actor's role holds `permission`.
+pub(crate) async fn check_permission<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    permission: Permission,
+) -> StoreResult<()> {
+    let (_, role) = reach_of(conn, actor).await?;
+    refuse_unpermitted(role, permission)
+}
+
+/// The gate of a step creating a record placed (DIVIPOLA code) somewhere: the permission,
+/// then the place within the actor's reach.
+pub(crate) async fn check_may_place<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    permission: Permission,
+    divipola: &str,
+) -> StoreResult<()> {
+    let (reach, role) = reach_of(conn, actor).await?;
+    refuse_unpermitted(role, permission)?;
+    if reach.covers(divipola) {
+        Ok(())
+    } else {
+        Err(outside(&reach, permission))
+    }
+}
+
+/// The gate of a step on a formulation (`permission`: formulating, or recording its
+/// endorsement): the permission, the reach, and, for a formulator, authorship (a third-party formulator works only on its own projects, Art.
+/// 17-18).
 pub(crate) async fn check_formulation_editor<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
+    permission: Permission,
     formulation_id: i32,
 ) -> StoreResult<()> {
     let (reach, role) = reach_of(conn, actor).await?;
+    // The endorsement's role is the procedure's state machine's to check.
+    if permission != Permission::RecordEndorsement {
+        refuse_unpermitted(role, permission)?;
+    }
     if let (Some(role), Some(id), Some(row)) = (
         role,
         actor.user_id(),
@@ -209,7 +257,10 @@ pub(crate) async fn check_formulation_editor<C: ConnectionTrait>(
             "scope-error-not_own_formulation",
         )));
     }
-    refuse_outside(conn, &reach, Target::Formulation(formulation_id)).await
+    match reaches(conn, &reach, Target::Formulation(formulation_id)).await? {
+        Some(false) => Err(outside(&reach, permission)),
+        _ => Ok(()),
+    }
 }
 
 /// The condition a list's query adds for an account's reach, on a column holding DIVIPOLA
@@ -221,6 +272,29 @@ pub fn municipality_within<C: ColumnTrait>(column: C, reach: &Reach) -> sea_orm:
             sea_orm::Condition::all().add(column.starts_with(department.as_str()))
         }
         // An empty `any` is false: nothing.
+        Reach::Nowhere => sea_orm::Condition::any(),
+    }
+}
+
+/// The condition on `calls` for an account's reach: a call opened with an office of the
+/// department (as [`Target::Call`] reaches).
+pub fn calls_within(reach: &Reach) -> sea_orm::Condition {
+    use sea_orm::sea_query::Query;
+    match reach {
+        Reach::National => sea_orm::Condition::all(),
+        Reach::Department(department) => {
+            let offices = Query::select()
+                .column(territorial_office::Column::Id)
+                .from(territorial_office::Entity)
+                .and_where(territorial_office::Column::DepartmentCode.eq(department.as_str()))
+                .to_owned();
+            let calls = Query::select()
+                .column(call_office::Column::CallId)
+                .from(call_office::Entity)
+                .and_where(call_office::Column::TerritorialOfficeId.in_subquery(offices))
+                .to_owned();
+            sea_orm::Condition::all().add(crate::entity::call::Column::Id.in_subquery(calls))
+        }
         Reach::Nowhere => sea_orm::Condition::any(),
     }
 }

@@ -4,6 +4,7 @@
 
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
+use vereda_domain::accounts::Permission;
 use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::household::{mask_document, normalize_document};
 
@@ -48,6 +49,7 @@ impl Store {
             return Err(StoreError::Invalid(Message::new("subject-error-document")));
         }
         let txn = self.write_transaction().await?;
+        crate::scope::check_permission(&txn, actor, Permission::ManageUsers).await?;
         let members = person::Entity::find()
             .filter(person::Column::DocumentKey.eq(key.as_str()))
             .all(&txn)
@@ -179,6 +181,7 @@ impl Store {
             ));
         }
         let txn = self.write_transaction().await?;
+        crate::scope::check_permission(&txn, actor, Permission::ManageUsers).await?;
         let before = household::Entity::find_by_id(household_id)
             .one(&txn)
             .await?

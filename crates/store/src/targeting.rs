@@ -3,6 +3,7 @@
 //! documents (Art. 8) generated from them.
 
 use std::collections::{BTreeSet, HashMap};
+use vereda_domain::accounts::Permission;
 
 use rust_decimal::Decimal;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -129,6 +130,13 @@ impl Store {
     ) -> StoreResult<InterventionImportSummary> {
         self.call_exists(call_id).await?;
         let txn = self.write_transaction().await?;
+        crate::scope::check_may(
+            &txn,
+            actor,
+            Permission::ManageCalls,
+            crate::scope::Target::Call(call_id),
+        )
+        .await?;
         let mut existing: HashMap<String, institute_intervention::Model> =
             institute_intervention::Entity::find()
                 .filter(institute_intervention::Column::CallId.eq(call_id))
@@ -250,6 +258,13 @@ impl Store {
     ) -> StoreResult<TargetingDocument> {
         self.call_exists(new.call_id).await?;
         let txn = self.write_transaction().await?;
+        crate::scope::check_may(
+            &txn,
+            actor,
+            Permission::ManageCalls,
+            crate::scope::Target::Call(new.call_id),
+        )
+        .await?;
         let last = targeting_document::Entity::find()
             .filter(targeting_document::Column::CallId.eq(new.call_id))
             .order_by_desc(targeting_document::Column::Number)

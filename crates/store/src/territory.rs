@@ -1,6 +1,7 @@
 //! Departments, municipalities, PDET subregions and the municipal IPM as stored.
 
 use std::collections::HashMap;
+use vereda_domain::accounts::Permission;
 
 use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder};
 use serde::Serialize;
@@ -185,6 +186,7 @@ impl Store {
         source: &str,
     ) -> StoreResult<PovertyImportSummary> {
         let txn = self.write_transaction().await?;
+        crate::scope::check_permission(&txn, actor, Permission::ImportReferenceData).await?;
         let mut existing: HashMap<String, municipal_poverty::Model> = municipal_poverty::Entity::find()
             .all(&txn)
             .await?

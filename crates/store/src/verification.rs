@@ -7,6 +7,7 @@
 //! deadline with documents missing, and only an officer's motivated decision confirms it.
 
 use std::collections::HashMap;
+use vereda_domain::accounts::Permission;
 
 use jiff::civil::Date;
 use sea_orm::sea_query::Expr;
@@ -266,7 +267,13 @@ impl Store {
         let deadline = document_deadline(notice_date).map_err(|e| StoreError::Invalid(e.message()))?;
         let households = self.households(Some(call_id)).await?;
         let txn = self.write_transaction().await?;
-        crate::scope::check_reach(&txn, actor, crate::scope::Target::Call(call_id)).await?;
+        crate::scope::check_may(
+            &txn,
+            actor,
+            Permission::VerifyHouseholds,
+            crate::scope::Target::Call(call_id),
+        )
+        .await?;
         let stored = audit::insert(
             &txn,
             actor,
@@ -438,7 +445,13 @@ impl Store {
         today: Date,
     ) -> StoreResult<ReceivedDocument> {
         // First, so that a record out of reach tells nothing of its state.
-        crate::scope::check_reach(&self.db, actor, crate::scope::Target::Household(household_id)).await?;
+        crate::scope::check_may(
+            &self.db,
+            actor,
+            Permission::VerifyHouseholds,
+            crate::scope::Target::Household(household_id),
+        )
+        .await?;
         let state = self
             .household_verification(household_id, today)
             .await?
@@ -494,7 +507,13 @@ impl Store {
         today: Date,
     ) -> StoreResult<(HouseholdVerification, LetterRecord)> {
         // First, so that a record out of reach tells nothing of its state.
-        crate::scope::check_reach(&self.db, actor, crate::scope::Target::Household(household_id)).await?;
+        crate::scope::check_may(
+            &self.db,
+            actor,
+            Permission::VerifyHouseholds,
+            crate::scope::Target::Household(household_id),
+        )
+        .await?;
         let state = self
             .household_verification(household_id, today)
             .await?

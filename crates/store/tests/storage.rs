@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sea_orm::ConnectionTrait;
-use vereda_domain::accounts::Role;
+use vereda_domain::accounts::{Reach, Role};
 use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::eligibility::{CallLimits, CrossChecks, Household};
 use vereda_domain::finance::Formulation;
@@ -75,9 +75,11 @@ macro_rules! storage_suite {
     };
 }
 
+/// The administrator of the tests: an actor without an account row, which acts nationally
+/// with every permission, like the system's own processes.
 fn admin() -> Actor {
     Actor::User {
-        id: 1,
+        id: 1_000_000,
         email: "admin@vereda.test".into(),
     }
 }
@@ -1807,7 +1809,7 @@ storage_suite! {
             .receive_household_document(&admin(), victim.id, document(DocumentKind::Ruv), today)
             .await
             .expect("receipt");
-        assert_eq!(received.received_by, Some(1));
+        assert_eq!(received.received_by, Some(1_000_000));
         let state = store
             .household_verification(victim.id, today)
             .await
@@ -2090,7 +2092,7 @@ storage_suite! {
         let first = store.create_targeting_document(&admin(), new.clone()).await.expect("first");
         let second = store.create_targeting_document(&admin(), new.clone()).await.expect("second");
         assert_eq!((first.number, second.number), (1, 2));
-        assert_eq!(second.created_by, Some(1));
+        assert_eq!(second.created_by, Some(1_000_000));
         let read = store.targeting_document(call_id, 1).await.expect("read").expect("stored");
         assert_eq!(read.ranking, first.ranking);
         assert_eq!(read.weights, weights);
@@ -2511,6 +2513,100 @@ storage_suite! {
         assert!(store.within_reach(&Reach::National, vereda_store::scope::Target::Formulation(id)).await.expect("reach"));
     }
 
+    async fn the_store_refuses_a_step_the_role_may_not_take(store: &Store) {
+        use vereda_domain::accounts::Reach;
+        let p = Procedure::new(store).await; // its territorial staff work for Nariño (52)
+        let id = p.submitted("CAC-R").await;
+        let auditor = store
+            .create_account(&admin(), account("auditora@vereda.test", Role::Auditor))
+            .await
+            .expect("account")
+            .actor();
+        let refusal = |result: Result<(), StoreError>| match result {
+            Err(StoreError::Forbidden(m)) => (m.code().to_owned(), format!("{:?}", m.args())),
+            other => (format!("{other:?}"), String::new()),
+        };
+        fn unit<T>(result: Result<T, StoreError>) -> Result<(), StoreError> {
+            result.map(|_| ())
+        }
+        let call_id = p.call_id.expect("a call");
+        let family = store.households(Some(call_id)).await.expect("households")[0].id;
+        let today = jiff::civil::date(2013, 8, 1);
+        // Whatever page or command asks, the store itself refuses the role, naming the provision.
+        let (code, args) = refusal(unit(
+            store
+                .receive_household_document(&auditor, family, document(vereda_domain::verification::DocumentKind::Identity), today)
+                .await,
+        ));
+        assert_eq!(code, "scope-error-not_permitted");
+        assert!(args.contains("Art. 11-14"), "{args}");
+        let (code, args) = refusal(unit(store.create_program(&auditor, "P9", "Programa", "").await));
+        assert_eq!(code, "scope-error-not_permitted");
+        assert!(args.contains("Art. 8"), "{args}");
+        let (code, _) = refusal(unit(store.create_account(&auditor, account("x@vereda.test", Role::Admin)).await));
+        assert_eq!(code, "scope-error-not_permitted");
+        let (code, _) = refusal(unit(store.save_formulation_draft(&auditor, draft(&viable_cocoa(), p.call_id, "v1")).await));
+        assert_eq!(code, "scope-error-not_permitted");
+
+        // An office outside the department is told which provision gives the step to the
+        // respective office.
+        let caqueta = store
+            .create_account(&admin(), account("caq@vereda.test", Role::TerritorialOfficer))
+            .await
+            .expect("account");
+        vereda_store::test_support::assign_office_in(store, &admin(), caqueta.id, "18").await.expect("office");
+        let (code, args) = refusal(unit(store.record_endorsement(&caqueta.actor(), id, endorsement(10)).await));
+        assert_eq!(code, "scope-error-outside_office");
+        assert!(args.contains("Art. 25"), "{args}");
+
+        // The committee's lists hold, for a territorial reader, the projects of its department.
+        store.record_endorsement(&p.officer, id, endorsement(10)).await.expect("endorse");
+        let caqueta_reach = Reach::Department("18".into());
+        let narino_reach = Reach::Department("52".into());
+        assert!(store.agenda_candidates(&caqueta_reach).await.expect("candidates").is_empty());
+        assert_eq!(store.agenda_candidates(&narino_reach).await.expect("candidates").len(), 1);
+        let session = p.session().await;
+        store.add_to_agenda(&p.secretary, session.session_id, id, 0).await.expect("agenda");
+        assert!(store.minutes_within(session.session_id, &caqueta_reach).await.expect("minutes").agenda.is_empty());
+        assert_eq!(store.minutes_within(session.session_id, &narino_reach).await.expect("minutes").agenda.len(), 1);
+        assert_eq!(store.minutes_within(session.session_id, &Reach::National).await.expect("minutes").agenda.len(), 1);
+
+        // The staff's list of calls holds those opened with an office of the reader's department.
+        let narino_office = store
+            .territorial_offices()
+            .await
+            .expect("offices")
+            .into_iter()
+            .find(|o| o.department_code == "52")
+            .expect("Nariño's office")
+            .id;
+        let program = store.create_program(&admin(), "P-R", "Programa", "").await.expect("program");
+        let narino_call = store
+            .create_call(
+                &admin(),
+                NewCall {
+                    program_id: program.id,
+                    code: "C-NAR".into(),
+                    name: "Convocatoria Nariño".into(),
+                    budget_year: 2013,
+                    budget_cop: dec!(1000000),
+                    smmlv_cop: None,
+                    rule_set_id: "incoder-308-2013".into(),
+                    line: ProgramLine::General,
+                    territorial_office_ids: vec![narino_office],
+                    arel_max_pct: None,
+                    arel_cap_smmlv: None,
+                },
+            )
+            .await
+            .expect("call")
+            .id;
+        let codes = |calls: Vec<vereda_store::programs::Call>| calls.into_iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(codes(store.calls_within(&narino_reach).await.expect("calls")), [narino_call]);
+        assert!(codes(store.calls_within(&caqueta_reach).await.expect("calls")).is_empty());
+        assert!(codes(store.calls_within(&Reach::National).await.expect("calls")).contains(&narino_call));
+    }
+
     async fn the_single_disbursement_needs_the_four_requirements(store: &Store) {
         let p = Procedure::new(store).await;
         let id = p.viable_and_signed("CAC-D").await;
@@ -2622,12 +2718,12 @@ storage_suite! {
         assert_eq!(store.formulation_by_code("P-2").await.expect("by code").map(|f| f.id), Some(second));
         assert_eq!(store.formulation_by_code("P-9").await.expect("by code"), None);
         // Only the endorsed one may go on an agenda, as its procedure state says.
-        let candidates = store.agenda_candidates().await.expect("candidates");
+        let candidates = store.agenda_candidates(&Reach::National).await.expect("candidates");
         assert_eq!(candidates.iter().map(|f| f.id).collect::<Vec<_>>(), [first]);
         assert_eq!(store.procedure_state(first).await.expect("state"), ProcedureState::Endorsed);
         let session = p.session().await;
         store.add_to_agenda(&p.secretary, session.session_id, first, 0).await.expect("agenda");
-        assert!(store.agenda_candidates().await.expect("candidates").is_empty());
+        assert!(store.agenda_candidates(&Reach::National).await.expect("candidates").is_empty());
         let objection = NewObjection {
             target: ObjectionTarget::Project,
             target_ref: "P-1".into(),
@@ -2635,7 +2731,7 @@ storage_suite! {
             text: "Objeción".into(),
         };
         let filed = store.file_objection(&p.secretary, first, objection).await.expect("objection");
-        let pending = store.pending_objections().await.expect("pending");
+        let pending = store.pending_objections(&Reach::National).await.expect("pending");
         assert_eq!(pending.iter().map(|(code, o)| (code.as_str(), o.id)).collect::<Vec<_>>(), [("P-1", filed.id)]);
         let minutes = store.minutes(session.session_id).await.expect("minutes");
         assert_eq!(minutes.attendees.iter().map(|a| a.user_id).collect::<Vec<_>>(), p.member_ids);
@@ -3148,8 +3244,20 @@ impl PageStatements {
         // /personal/comite/{id}
         let minutes = store.minutes(session_id).await.expect("minutes");
         assert!(!minutes.attendees.is_empty() && !minutes.agenda.is_empty());
-        assert!(!store.pending_objections().await.expect("objections").is_empty());
-        assert!(!store.agenda_candidates().await.expect("candidates").is_empty());
+        assert!(
+            !store
+                .pending_objections(&Reach::National)
+                .await
+                .expect("objections")
+                .is_empty()
+        );
+        assert!(
+            !store
+                .agenda_candidates(&Reach::National)
+                .await
+                .expect("candidates")
+                .is_empty()
+        );
         let session = log.take().len();
         PageStatements {
             formulations,

@@ -26,6 +26,7 @@ const PENDING_AT_KEY: &str = "pending_at";
 /// How long the second step of a login may wait for its code.
 const PENDING_SECONDS: i64 = 300;
 
+#[derive(Clone)]
 pub struct Visitor {
     pub session: Session,
     pub lang: Lang,
@@ -57,6 +58,10 @@ impl FromRequestParts<AppState> for Visitor {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Loaded once per request: the reach layer leaves the visitor it loaded here.
+        if let Some(visitor) = parts.extensions.get::<Visitor>() {
+            return Ok(visitor.clone());
+        }
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, message)| AppError::with_detail(ErrorCode::Internal, message))?;

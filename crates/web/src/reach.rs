@@ -48,7 +48,8 @@ pub async fn records_within_reach(State(state): State<AppState>, request: Reques
             Ok(visitor) => visitor,
             Err(error) => return AppError::into_response(error),
         };
-    let Visitor { account, .. } = visitor;
+    let account = visitor.account.clone();
+    parts.extensions.insert(visitor);
     if let Some(account) = account.filter(|a| a.role.is_territorial()) {
         let reach = match state.store.reach(&account.actor()).await {
             Ok(reach) => reach,

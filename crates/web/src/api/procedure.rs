@@ -754,7 +754,8 @@ pub async fn session(
     Path(id): Path<i32>,
 ) -> Result<Json<SessionMinutes>, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
-    Ok(Json(state.store.minutes(id).await?.into()))
+    let reach = visitor.reach(&state.store).await?;
+    Ok(Json(state.store.minutes_within(id, &reach).await?.into()))
 }
 
 /// Puts an endorsed project's latest version on an open session's agenda.

@@ -1460,7 +1460,7 @@ async fn page(
         .collect();
     let calls: Vec<CallOption> = state
         .store
-        .calls()
+        .calls_within(&visitor.reach(&state.store).await?)
         .await?
         .into_iter()
         .map(|call| CallOption {

@@ -967,7 +967,8 @@ async fn session_page(
     failed: Option<(Failed, Vec<i32>)>,
 ) -> Result<Response, AppError> {
     let account = visitor.require(Permission::ViewStaffArea)?.clone();
-    let minutes = state.store.minutes(id).await?;
+    let reach = visitor.reach(&state.store).await?;
+    let minutes = state.store.minutes_within(id, &reach).await?;
     let (status, refusal, typed) = match failed {
         Some((failed, mut formulations)) => {
             let (status, mut refusal, typed) = failed.refusal(visitor.lang)?;
@@ -983,13 +984,13 @@ async fn session_page(
     };
     // Every formulation's objections and state at once, not a query or more per formulation.
     let pending_objections = if minutes.closed_at.is_none() {
-        state.store.pending_objections().await?
+        state.store.pending_objections(&reach).await?
     } else {
         Vec::new()
     };
     let candidates = state
         .store
-        .agenda_candidates()
+        .agenda_candidates(&reach)
         .await?
         .into_iter()
         .map(|f| Candidate {
@@ -1022,7 +1023,11 @@ async fn session_page(
 
 /// The project an objection is against: pending, or decided in this session.
 async fn formulation_of_objection(state: &AppState, session: i32, objection: i32) -> Vec<i32> {
-    let pending = state.store.pending_objections().await.unwrap_or_default();
+    let pending = state
+        .store
+        .pending_objections(&vereda_domain::accounts::Reach::National)
+        .await
+        .unwrap_or_default();
     let decided = match state.store.minutes(session).await {
         Ok(minutes) => minutes.objections,
         Err(_) => Vec::new(),

@@ -36,7 +36,10 @@ async fn dashboard(State(state): State<AppState>, visitor: Visitor) -> Result<Re
     let account = visitor.require(Permission::ViewStaffArea)?;
     render(&DashboardPage {
         role: visitor.lang.t(&format!("role-{}", account.role)).to_owned(),
-        calls: state.store.calls().await?,
+        calls: state
+            .store
+            .calls_within(&visitor.reach(&state.store).await?)
+            .await?,
         chrome: Chrome::new(&visitor).await?,
     })
 }
@@ -52,7 +55,10 @@ struct CallsPage {
 async fn calls(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
     visitor.require(Permission::ViewCalls)?;
     render(&CallsPage {
-        calls: state.store.calls().await?,
+        calls: state
+            .store
+            .calls_within(&visitor.reach(&state.store).await?)
+            .await?,
         can_manage: visitor.can(Permission::ManageCalls),
         chrome: Chrome::new(&visitor).await?,
     })
