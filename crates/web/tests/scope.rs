@@ -158,3 +158,47 @@ async fn a_territorial_account_without_an_office_reaches_nothing() {
         .await;
     assert!(!page.body.contains(&caqueta_external));
 }
+
+#[tokio::test]
+async fn the_committee_and_the_calls_show_an_office_only_its_department() {
+    let mut client = Client::with_demo().await;
+    let formulation = support::procedure::viable(&client).await; // Tumaco, Nariño
+    let code = client
+        .db
+        .store
+        .formulation(formulation)
+        .await
+        .expect("read")
+        .expect("formulation")
+        .formulation
+        .code;
+    let session = client.db.store.sessions().await.expect("sessions")[0].id;
+    let director = account_id(&client, Role::TerritorialDirector).await;
+    for (office, sees) in [("Caquetá", false), ("Nariño", true)] {
+        assign_office(&client, director, office).await;
+        client.forget_session();
+        client.log_in_as(Role::TerritorialDirector).await;
+        let page = client.get(&format!("/personal/comite/{session}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(page.body.contains(&code), sees, "{office}: {}", page.body);
+        let api = client.get(&format!("/api/v1/committee-sessions/{session}")).await;
+        let minutes: serde_json::Value = serde_json::from_str(&api.body).expect("json");
+        let items = minutes["agenda"].as_array().map_or(0, Vec::len);
+        assert_eq!(items, usize::from(sees), "{office}: {}", api.body);
+    }
+    // The staff's list of calls holds the calls opened with the reader's office.
+    let calls = client.db.store.calls().await.expect("calls");
+    let page = client.get("/personal/convocatorias").await;
+    for call in &calls {
+        let reached = client
+            .db
+            .store
+            .within_reach(
+                &vereda_domain::accounts::Reach::Department("52".into()),
+                vereda_store::scope::Target::Call(call.id),
+            )
+            .await
+            .expect("reach");
+        assert_eq!(page.body.contains(&call.code), reached, "{}", call.code);
+    }
+}
