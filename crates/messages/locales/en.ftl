@@ -1159,14 +1159,10 @@ procedure-error-required = { $field } is missing.
 procedure-error-endorsing_above_households = Art. 25: { $endorsing } families cannot be: version { $version } has { $households } households.
 procedure-error-no_majority = Art. 25: { $endorsing } of { $households } families is no majority: the project is not endorsed.
 procedure-error-already_endorsed = Version { $version } already has the families' endorsement.
-procedure-error-role_convenes = Art. 23: the role { $role } does not convene the committee.
 procedure-error-no_attendees = A session needs attendees.
 procedure-error-attendee_inactive = Account { $account } does not exist or is not active.
 procedure-error-already_on_agenda = Project { $code } is already on the agenda of session { $session }.
-procedure-error-role_files_objections = Art. 24.6: the role { $role } does not file objections.
 procedure-error-objection_decided = Objection { $objection } is already decided.
-procedure-error-role_decides_objections = Art. 24.6: the role { $role } does not decide objections.
-procedure-error-role_draws_minutes = Art. 23: the role { $role } does not draw up minutes.
 procedure-error-undecided_items = Art. 24.4: { $undecided ->
         [one] one project on the agenda has no concept
        *[other] { $undecided } projects on the agenda have no concept
@@ -1177,7 +1173,6 @@ procedure-error-not_attending_sign = Art. 23: only those attending session { $se
 procedure-error-already_signed = You already signed these minutes.
 procedure-error-office_code = «{ $office }» is not a territorial office code (letters, up to 8).
 procedure-error-amounts_positive = The institute's contribution must be positive.
-procedure-error-role_checks_requirements = Art. 32: the role { $role } does not check the requirements of disbursement.
 procedure-error-already_disbursed = Art. 33: the disbursement is already made.
 procedure-error-requirements_missing = Art. 32: the disbursement lacks requirements: { $requirements }.
 procedure-error-single_payment = Art. 33: the co-financing is paid in a single disbursement.

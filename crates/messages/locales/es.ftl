@@ -1159,14 +1159,10 @@ procedure-error-required = Falta { $field }.
 procedure-error-endorsing_above_households = Art. 25: { $endorsing } familias no puede ser: la versión { $version } tiene { $households } hogares.
 procedure-error-no_majority = Art. 25: { $endorsing } de { $households } familias no es mayoría: el proyecto no está avalado.
 procedure-error-already_endorsed = La versión { $version } ya tiene el aval de las familias.
-procedure-error-role_convenes = Art. 23: el rol { $role } no convoca el comité.
 procedure-error-no_attendees = Una sesión necesita asistentes.
 procedure-error-attendee_inactive = La cuenta { $account } no existe o no está activa.
 procedure-error-already_on_agenda = El proyecto { $code } ya está en la agenda de la sesión { $session }.
-procedure-error-role_files_objections = Art. 24.6: el rol { $role } no radica oposiciones.
 procedure-error-objection_decided = La oposición { $objection } ya fue decidida.
-procedure-error-role_decides_objections = Art. 24.6: el rol { $role } no decide oposiciones.
-procedure-error-role_draws_minutes = Art. 23: el rol { $role } no levanta actas.
 procedure-error-undecided_items = Art. 24.4: { $undecided ->
         [one] un proyecto de la agenda no tiene concepto
        *[other] { $undecided } proyectos de la agenda no tienen concepto
@@ -1177,7 +1173,6 @@ procedure-error-not_attending_sign = Art. 23: solo los asistentes de la sesión 
 procedure-error-already_signed = Usted ya firmó esta acta.
 procedure-error-office_code = «{ $office }» no es un código de dirección territorial (letras, hasta 8).
 procedure-error-amounts_positive = El aporte del instituto debe ser positivo.
-procedure-error-role_checks_requirements = Art. 32: el rol { $role } no verifica los requisitos del desembolso.
 procedure-error-already_disbursed = Art. 33: el desembolso ya se hizo.
 procedure-error-requirements_missing = Art. 32: faltan requisitos para el desembolso: { $requirements }.
 procedure-error-single_payment = Art. 33: la cofinanciación se entrega en un solo pago.

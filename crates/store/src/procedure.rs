@@ -867,14 +867,8 @@ impl Store {
     pub async fn create_session(&self, actor: &Actor, new: NewSession) -> StoreResult<Minutes> {
         let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
-        if !role.can(Permission::ManageCommittee) {
-            return Err(refuse(
-                "create_session",
-                StoreError::Forbidden(
-                    Message::new("procedure-error-role_convenes").with_term("role", format!("role-{role}")),
-                ),
-            ));
-        }
+        crate::scope::refuse_unpermitted(Some(role), Permission::ManageCommittee)
+            .map_err(|e| refuse("create_session", e))?;
         let place = required(&new.place, "procedure-field-place")?;
         if new.attendees.is_empty() {
             return Err(StoreError::Invalid(Message::new("procedure-error-no_attendees")));
@@ -1110,15 +1104,8 @@ impl Store {
         let target_ref = required(&new.target_ref, "procedure-field-objection_target")?;
         let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
-        if !role.can(Permission::ManageCommittee) {
-            return Err(refuse(
-                "file_objection",
-                StoreError::Forbidden(
-                    Message::new("procedure-error-role_files_objections")
-                        .with_term("role", format!("role-{role}")),
-                ),
-            ));
-        }
+        crate::scope::refuse_unpermitted(Some(role), Permission::ManageCommittee)
+            .map_err(|e| refuse("file_objection", e))?;
         formulation_row(&txn, formulation_id).await?;
         let saved = audit::insert(
             &txn,
@@ -1173,14 +1160,9 @@ impl Store {
         let state = state_of(&txn, &row).await?;
         if upheld {
             check(state, ProcedureAction::UpholdObjection, role)?;
-        } else if !role.can(Permission::IssueConcept) {
-            return Err(refuse(
-                "decide_objection",
-                StoreError::Forbidden(
-                    Message::new("procedure-error-role_decides_objections")
-                        .with_term("role", format!("role-{role}")),
-                ),
-            ));
+        } else {
+            crate::scope::refuse_unpermitted(Some(role), Permission::IssueConcept)
+                .map_err(|e| refuse("decide_objection", e))?;
         }
         attending(&txn, actor, session_id, "decide_objection").await?;
         let mut active = before.clone().into_active_model();
@@ -1322,15 +1304,8 @@ impl Store {
     ) -> StoreResult<Minutes> {
         let txn = self.write_transaction().await?;
         let role = role_of(&txn, actor).await?;
-        if !role.can(Permission::ManageCommittee) {
-            return Err(refuse(
-                "close_session",
-                StoreError::Forbidden(
-                    Message::new("procedure-error-role_draws_minutes")
-                        .with_term("role", format!("role-{role}")),
-                ),
-            ));
-        }
+        crate::scope::refuse_unpermitted(Some(role), Permission::ManageCommittee)
+            .map_err(|e| refuse("close_session", e))?;
         let session = session_row(&txn, session_id).await?;
         open(&session)?;
         let undecided = agenda_item::Entity::find()
@@ -1666,15 +1641,8 @@ impl Store {
         )
         .await?;
         let role = role_of(&txn, actor).await?;
-        if !role.can(Permission::RecordDisbursement) {
-            return Err(refuse(
-                "disbursement_evidence",
-                StoreError::Forbidden(
-                    Message::new("procedure-error-role_checks_requirements")
-                        .with_term("role", format!("role-{role}")),
-                ),
-            ));
-        }
+        crate::scope::refuse_unpermitted(Some(role), Permission::RecordDisbursement)
+            .map_err(|e| refuse("disbursement_evidence", e))?;
         formulation_row(&txn, formulation_id).await?;
         let clean = |text: Option<&str>| text.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
         let existing = disbursement::Entity::find()

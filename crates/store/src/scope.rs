@@ -161,7 +161,7 @@ fn outside(reach: &Reach, permission: Permission) -> StoreError {
 
 /// Refuses a step whose permission the actor's role lacks (Forbidden, naming the role and the
 /// provision). The system's own processes hold every permission.
-fn refuse_unpermitted(role: Option<Role>, permission: Permission) -> StoreResult<()> {
+pub(crate) fn refuse_unpermitted(role: Option<Role>, permission: Permission) -> StoreResult<()> {
     match role {
         Some(role) if !role.can(permission) => Err(StoreError::Forbidden(
             Message::new("scope-error-not_permitted")

@@ -78,11 +78,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
             Some(&json!({"held_on": "2013-10-01", "place": "x", "attendees": [1]})),
         )
         .await;
-    problem(
-        &session_try,
-        StatusCode::FORBIDDEN,
-        "procedure-error-role_convenes",
-    );
+    problem(&session_try, StatusCode::FORBIDDEN, "scope-error-not_permitted");
     let objection_body = json!({"target": "family", "target_ref": "1122334455", "filed_by": "Junta de Acción Comunal", "text": "No vive en la vereda"});
     let objection_try = client
         .send_json(
@@ -92,11 +88,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
             Some(&objection_body),
         )
         .await;
-    problem(
-        &objection_try,
-        StatusCode::FORBIDDEN,
-        "procedure-error-role_files_objections",
-    );
+    problem(&objection_try, StatusCode::FORBIDDEN, "scope-error-not_permitted");
     assert!(client.db.store.objections(id).await.expect("read").is_empty());
 
     // The committee: two members attend.

@@ -600,7 +600,7 @@ pub async fn endorse(
     request_body(content = ObjectionRequest, content_type = "application/json"),
     responses((status = 201, body = ObjectionRecord),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not file objections (`procedure-error-role_files_objections`), or no CSRF token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not file objections (`scope-error-not_permitted`), or no CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is missing (`procedure-error-required`), a bad body", body = Problem, content_type = "application/problem+json")))]
 pub async fn object(
@@ -666,7 +666,7 @@ pub async fn award(
     request_body(content = EvidenceRequest, content_type = "application/json"),
     responses((status = 200, body = DisbursementChecklist),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not check the requirements (`procedure-error-role_checks_requirements`), or no CSRF token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not check the requirements (`scope-error-not_permitted`), or no CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The checklist changed (`procedure-error-checklist_changed`) or the payment is made (`procedure-error-already_disbursed`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -722,7 +722,7 @@ pub async fn disburse(
     request_body(content = SessionRequest, content_type = "application/json"),
     responses((status = 201, body = SessionMinutes),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not convene the committee (`procedure-error-role_convenes`), or no CSRF token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not convene the committee (`scope-error-not_permitted`), or no CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No attendees (`procedure-error-no_attendees`), an inactive attendee, a bad body", body = Problem, content_type = "application/problem+json")))]
 pub async fn convene(
     State(state): State<AppState>,
@@ -824,7 +824,7 @@ pub async fn concept(
     request_body(content = DecisionRequest, content_type = "application/json"),
     responses((status = 200, body = ObjectionRecord),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not decide objections (`procedure-error-role_decides_objections`), not attending, or no CSRF token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not decide objections (`scope-error-not_permitted`), not attending, or no CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already decided (`procedure-error-objection_decided`), or the session is closed", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -849,7 +849,7 @@ pub async fn decide(
     request_body(content = CloseRequest, content_type = "application/json"),
     responses((status = 200, body = SessionMinutes),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not draw up minutes (`procedure-error-role_draws_minutes`), or no CSRF token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not draw up minutes (`scope-error-not_permitted`), or no CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Closed already (`procedure-error-session_closed`), or changed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Items without concept (`procedure-error-undecided_items`)", body = Problem, content_type = "application/problem+json")))]
