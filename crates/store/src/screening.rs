@@ -113,6 +113,16 @@ pub struct RunError {
     pub message: Message,
 }
 
+/// A stored message: its JSON, or the text older records kept in its place.
+fn typed_or_legacy(stored: &str) -> Message {
+    serde_json::from_str(stored).unwrap_or_else(|_| Message::new("row-error-legacy").with("text", stored))
+}
+
+/// A message as a text column keeps it.
+fn message_text(message: &Message) -> StoreResult<String> {
+    serde_json::to_string(message).map_err(|e| StoreError::Fault(format!("cannot store a message: {e}")))
+}
+
 /// A typed message, or the text that older records kept in its place.
 fn message_or_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Message, D::Error> {
     #[derive(Deserialize)]
@@ -182,7 +192,9 @@ pub struct ScreeningRun {
     pub eligible_total: u64,
     pub error_count: u64,
     pub errors: Vec<RunError>,
-    pub failure: Option<String>,
+    /// Why a run stored nothing, as a typed message (older runs' text reads back as
+    /// `row-error-legacy`).
+    pub failure: Option<Message>,
     pub progress: RunProgress,
     pub created_by: Option<i32>,
     pub created_at: jiff::Timestamp,
@@ -393,7 +405,7 @@ fn run_from_row(row: screening_run::Model) -> StoreResult<ScreeningRun> {
         households_total: to_u64(row.households_total),
         eligible_total: to_u64(row.eligible_total),
         error_count: to_u64(row.error_count),
-        failure: row.failure,
+        failure: row.failure.as_deref().map(typed_or_legacy),
         created_by: row.created_by,
         created_at: row.created_at.0,
         finished_at: row.finished_at.map(|t| t.0),
@@ -529,7 +541,7 @@ impl Store {
         &self,
         actor: &Actor,
         id: i32,
-        failure: Option<String>,
+        failure: Option<Message>,
         errors: &[RunError],
         error_count: u64,
         progress: RunProgress,
@@ -538,7 +550,7 @@ impl Store {
         let progress = serde_json::to_string(&progress).map_err(json_error("the progress"))?;
         self.change_run(actor, id, move |row| {
             row.status = Set(RunStatus::Failed.to_string());
-            row.failure = Set(failure);
+            row.failure = Set(failure.map(|m| message_text(&m)).transpose()?);
             row.errors = Set(errors);
             row.error_count = Set(to_i32(error_count));
             row.progress = Set(progress);
@@ -549,7 +561,7 @@ impl Store {
     }
 
     /// Marks the runs left queued or running by a process that stopped as failed.
-    pub async fn fail_interrupted_screening_runs(&self, actor: &Actor, reason: &str) -> StoreResult<u64> {
+    pub async fn fail_interrupted_screening_runs(&self, actor: &Actor, reason: &Message) -> StoreResult<u64> {
         let pending = screening_run::Entity::find()
             .filter(
                 screening_run::Column::Status
@@ -559,7 +571,7 @@ impl Store {
             .await?;
         let count = pending.len() as u64;
         for run in pending {
-            let reason = reason.to_owned();
+            let reason = message_text(reason)?;
             self.change_run(actor, run.id, move |row| {
                 row.status = Set(RunStatus::Failed.to_string());
                 row.failure = Set(Some(reason));

@@ -1406,9 +1406,10 @@ storage_suite! {
 
         // A process that stops leaves its runs failed, not running forever.
         store.start_screening_run(&admin(), run.id).await.expect("start");
-        assert_eq!(store.fail_interrupted_screening_runs(&Actor::system("serve"), "interrupted").await.expect("sweep"), 1);
+        let interrupted = Message::new("screening-failure-interrupted");
+        assert_eq!(store.fail_interrupted_screening_runs(&Actor::system("serve"), &interrupted).await.expect("sweep"), 1);
         let swept = store.screening_run(run.id).await.expect("read").expect("run");
-        assert_eq!((swept.status, swept.failure.as_deref()), (RunStatus::Failed, Some("interrupted")));
+        assert_eq!((swept.status, swept.failure), (RunStatus::Failed, Some(interrupted)));
         assert!(matches!(
             store.submit_screening_run(&admin(), screening_job(999, "k")).await,
             Err(StoreError::NotFound { .. })

@@ -26,7 +26,7 @@ use vereda_store::Store;
 use vereda_store::screening::{CompletedRun, NewScreeningResult, RunError, RunProgress};
 
 use crate::AppState;
-use crate::i18n::{Arg, Lang};
+use crate::i18n::{Arg, Lang, Message};
 
 /// The largest screening upload (households and registries together).
 pub const SCREENING_UPLOAD_LIMIT_BYTES: usize = 1 << 30;
@@ -258,15 +258,15 @@ pub fn spawn(state: AppState, job: Job) {
 
 /// Why a screening stored nothing.
 struct Failure {
-    message: Option<String>,
+    message: Option<Message>,
     errors: Vec<RunError>,
     error_count: u64,
 }
 
 impl Failure {
-    fn message(message: impl Into<String>) -> Failure {
+    fn message(message: Message) -> Failure {
         Failure {
-            message: Some(message.into()),
+            message: Some(message),
             errors: Vec::new(),
             error_count: 0,
         }
@@ -285,9 +285,8 @@ async fn run(state: &AppState, job: &Job) {
     let screened = tokio::task::spawn_blocking(move || screen(&blocking_job, &progresses))
         .await
         .unwrap_or_else(|error| {
-            Err(Failure::message(format!(
-                "the screening stopped unexpectedly: {error}"
-            )))
+            tracing::error!(run_id, %error, "the screening stopped unexpectedly");
+            Err(Failure::message(Message::new("screening-failure-stopped")))
         });
     let progress = state.progresses.get(run_id).unwrap_or_default();
     let failure = match screened {
@@ -321,7 +320,9 @@ async fn run(state: &AppState, job: &Job) {
                     let reference = crate::error::AppError::internal(&error)
                         .detail
                         .unwrap_or_default();
-                    Failure::message(format!("the results could not be stored ({reference})"))
+                    Failure::message(
+                        Message::new("screening-failure-not_stored").with("reference", reference),
+                    )
                 }
             }
         }
@@ -371,10 +372,15 @@ fn run_error(error: &RowError) -> RunError {
 
 /// Screens the job's files (on a blocking thread) and shapes the results for the store.
 fn screen(job: &Job, progresses: &Progresses) -> Result<CompletedRun, Failure> {
-    let book = rule_book().map_err(Failure::message)?;
-    let rules = book
-        .get(&job.rule_set_id)
-        .ok_or_else(|| Failure::message(format!("unknown rule set {}", job.rule_set_id)))?;
+    let book = rule_book().map_err(|error| {
+        tracing::error!(%error, "the shipped rule sets do not load");
+        Failure::message(Message::new("screening-failure-stopped"))
+    })?;
+    let rules = book.get(&job.rule_set_id).ok_or_else(|| {
+        Failure::message(
+            Message::new("screening-failure-unknown_rule_set").with("rule_set", job.rule_set_id.as_str()),
+        )
+    })?;
     let screener = Screener::new(rules, job.as_of, job.limits);
     let engine_job = ScreeningJob {
         households: job.households.clone(),
@@ -398,12 +404,11 @@ fn screen(job: &Job, progresses: &Progresses) -> Result<CompletedRun, Failure> {
             errors: errors.iter().map(run_error).collect(),
             error_count: error_count as u64,
         },
-        other => Failure::message(other.to_string()),
+        other => Failure::message(Message::new("screening-failure-engine").with("detail", other.to_string())),
     })?;
     if run.facts.len() != run.rows.len() {
-        return Err(Failure::message(
-            "the screening kept no facts for some households",
-        ));
+        tracing::error!(run_id, "the screening kept no facts for some households");
+        return Err(Failure::message(Message::new("screening-failure-stopped")));
     }
     let results = run
         .rows
@@ -458,7 +463,7 @@ pub async fn fail_interrupted(store: &Store) {
     match store
         .fail_interrupted_screening_runs(
             &Actor::system("serve"),
-            "interrupted: the server stopped before the screening ended",
+            &Message::new("screening-failure-interrupted"),
         )
         .await
     {

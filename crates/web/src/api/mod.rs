@@ -570,8 +570,10 @@ pub struct ScreeningStatus {
     pub eligible_total: u64,
     /// Rows of the files with errors (rejected, or skipped with keep_going).
     pub error_count: u64,
-    /// Why the screening failed, when not for rows with errors.
+    /// Why the screening failed, when not for rows with errors, in the caller's language.
     pub failure: Option<String>,
+    /// The stable code of `failure` (see docs/errors.md).
+    pub failure_code: Option<String>,
     /// The results' counts, once the screening has succeeded.
     pub counts: Option<ScreeningCounts>,
     #[schema(value_type = String, format = DateTime)]
@@ -639,7 +641,8 @@ async fn screening(
         households_total: run.households_total,
         eligible_total: run.eligible_total,
         error_count: run.error_count,
-        failure: run.failure,
+        failure_code: run.failure.as_ref().map(|m| m.code().to_owned()),
+        failure: run.failure.as_ref().map(|m| visitor.lang.say(m)),
         counts,
         created_at: run.created_at,
         finished_at: run.finished_at,

@@ -567,7 +567,8 @@ async fn submit(
         .map_or(Ok(()), std::fs::create_dir_all)
         .and_then(|()| std::fs::rename(&dir, &job_dir));
     if let Err(error) = moved {
-        let message = format!("the uploaded files could not be kept: {error}");
+        tracing::error!(run = run.id, %error, "the uploaded files could not be kept");
+        let message = vereda_domain::message::Message::new("screening-failure-files_not_kept");
         state
             .store
             .fail_screening_run(&actor, run.id, Some(message), &[], 0, RunProgress::default())
