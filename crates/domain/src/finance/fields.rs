@@ -330,6 +330,253 @@ impl Formulation {
     }
 }
 
+/// How a column of a table is typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    Line,
+    Whole,
+    /// A whole number that may be left empty.
+    OptionalWhole,
+    Decimal,
+    /// An expense category (Art. 20, 21).
+    Category,
+    /// Who pays: `institute`, `counterpart` or another funder's name.
+    Funder,
+}
+
+/// A column of a table: the key of its rows' objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub label_key: &'static str,
+    pub kind: ColumnKind,
+}
+
+/// A list of rows of the formulation, with the columns people fill in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableSpec {
+    /// The list's path without indices: `production.years` is each activity's years.
+    pub path: &'static str,
+    pub caption_key: &'static str,
+    /// The web's step that shows it.
+    pub step: u8,
+    pub columns: &'static [ColumnSpec],
+}
+
+const fn column(name: &'static str, label_key: &'static str, kind: ColumnKind) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        label_key,
+        kind,
+    }
+}
+
+use ColumnKind::{Category, Decimal, Funder, Line, OptionalWhole, Whole};
+
+/// Every table of the formulation, in the order pages show them.
+pub static TABLES: &[TableSpec] = &[
+    TableSpec {
+        path: "frame.components.technical.operating_structure",
+        caption_key: "formulation-table-operating_structure",
+        step: 2,
+        columns: &[
+            column(
+                "activity",
+                "formulation-field-frame-components-technical-operating_structure-activity",
+                Line,
+            ),
+            column(
+                "responsible",
+                "formulation-field-frame-components-technical-operating_structure-responsible",
+                Line,
+            ),
+        ],
+    },
+    TableSpec {
+        path: "frame.components.schedule.activities",
+        caption_key: "formulation-table-activities",
+        step: 2,
+        columns: &[
+            column(
+                "name",
+                "formulation-field-frame-components-schedule-activities-name",
+                Line,
+            ),
+            column(
+                "start_month",
+                "formulation-field-frame-components-schedule-activities-start_month",
+                Whole,
+            ),
+            column(
+                "end_month",
+                "formulation-field-frame-components-schedule-activities-end_month",
+                Whole,
+            ),
+        ],
+    },
+    TableSpec {
+        path: "frame.households",
+        caption_key: "formulation-table-households",
+        step: 3,
+        columns: &[
+            column("id", "formulation-field-frame-households-id", Line),
+            column("max_pct", "formulation-field-frame-households-max_pct", Decimal),
+            column(
+                "cap_smmlv",
+                "formulation-field-frame-households-cap_smmlv",
+                Decimal,
+            ),
+        ],
+    },
+    TableSpec {
+        path: "budget",
+        caption_key: "formulation-table-budget",
+        step: 4,
+        columns: &[
+            column("category", "formulation-field-budget-category", Category),
+            column("funder", "formulation-field-budget-funder", Funder),
+            column("description", "formulation-field-budget-description", Line),
+            column("quantity", "formulation-field-budget-quantity", Decimal),
+            column("unit", "formulation-field-budget-unit", Line),
+            column("unit_price", "formulation-field-budget-unit_price", Decimal),
+            column("year", "formulation-field-budget-year", OptionalWhole),
+            column("month", "formulation-field-budget-month", OptionalWhole),
+        ],
+    },
+    TableSpec {
+        path: "production",
+        caption_key: "formulation-table-production",
+        step: 5,
+        columns: &[
+            column("name", "formulation-field-production-name", Line),
+            column("unit", "formulation-field-production-unit", Line),
+            column("product_unit", "formulation-field-production-product_unit", Line),
+            column("day_wage", "formulation-field-production-day_wage", Decimal),
+            column(
+                "full_production_year",
+                "formulation-field-production-full_production_year",
+                Whole,
+            ),
+            column(
+                "residual_value",
+                "formulation-field-production-residual_value",
+                Decimal,
+            ),
+        ],
+    },
+    TableSpec {
+        path: "production.years",
+        caption_key: "formulation-table-years",
+        step: 5,
+        columns: &[
+            column("year", "formulation-field-production-years-year", Whole),
+            column("units", "formulation-field-production-years-units", Decimal),
+            column(
+                "yield_per_unit",
+                "formulation-field-production-years-yield_per_unit",
+                Decimal,
+            ),
+            column("price", "formulation-field-production-years-price", Decimal),
+            column(
+                "operating_costs",
+                "formulation-field-production-years-operating_costs",
+                Decimal,
+            ),
+            column(
+                "output_cost_per_unit",
+                "formulation-field-production-years-output_cost_per_unit",
+                Decimal,
+            ),
+            column(
+                "hired_labour_days",
+                "formulation-field-production-years-hired_labour_days",
+                Decimal,
+            ),
+            column(
+                "family_labour_days",
+                "formulation-field-production-years-family_labour_days",
+                Decimal,
+            ),
+            column(
+                "replacements",
+                "formulation-field-production-years-replacements",
+                Decimal,
+            ),
+        ],
+    },
+    TableSpec {
+        path: "technical_assistance",
+        caption_key: "formulation-table-technical_assistance",
+        step: 6,
+        columns: &[
+            column("year", "formulation-field-technical_assistance-year", Whole),
+            column("cost", "formulation-field-technical_assistance-cost", Decimal),
+            column("payer", "formulation-field-technical_assistance-payer", Line),
+        ],
+    },
+];
+
+/// A path without its indices: `budget[3].unit_price` is `budget.unit_price`.
+pub fn pattern(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut skipping = false;
+    for c in path.chars() {
+        match c {
+            '[' => skipping = true,
+            ']' => skipping = false,
+            _ if skipping => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+impl TableSpec {
+    /// The table of the list at `path` (with or without indices).
+    pub fn of(path: &str) -> Option<&'static TableSpec> {
+        let pattern = pattern(path);
+        TABLES.iter().find(|t| t.path == pattern)
+    }
+}
+
+/// The catalogue key of the label of the field or table cell at `path` (`budget[2].unit_price`,
+/// as validation reports it); `None` for a list's own path or a path of no field.
+pub fn label_key(path: &str) -> Option<&'static str> {
+    if let Some(spec) = FieldSpec::of(path) {
+        return Some(spec.label_key);
+    }
+    let pattern = pattern(path);
+    let (list, name) = pattern.rsplit_once('.')?;
+    let table = TABLES.iter().find(|t| t.path == list)?;
+    (table.columns.iter().find(|c| c.name == name)).map(|c| c.label_key)
+}
+
+/// The web's step of the field, cell or list at `path`; 1 (the frame) for any other path.
+pub fn step_of(path: &str) -> u8 {
+    if let Some(spec) = FieldSpec::of(path) {
+        return spec.section.step();
+    }
+    let pattern = pattern(path);
+    // The longest table that holds the path: a year of production is production's.
+    TABLES
+        .iter()
+        .filter(|t| pattern == t.path || pattern.starts_with(&format!("{}.", t.path)))
+        .max_by_key(|t| t.path.len())
+        .map(|t| t.step)
+        .or_else(|| {
+            FIELDS
+                .iter()
+                .find(|f| pattern.starts_with(&format!("{}.", section_prefix(f.path))))
+                .map(|f| f.section.step())
+        })
+        .unwrap_or(1)
+}
+
+/// `frame.components.general` of `frame.components.general.technology`.
+fn section_prefix(path: &str) -> &str {
+    path.rsplit_once('.').map_or(path, |(head, _)| head)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -410,6 +657,33 @@ mod tests {
             Err(FieldError::Unknown)
         );
         assert_eq!(f.field("budget"), None);
+    }
+
+    #[test]
+    fn cells_and_problems_find_their_label_and_step() {
+        assert_eq!(pattern("production[1].years[4].price"), "production.years.price");
+        assert_eq!(
+            label_key("budget[2].unit_price"),
+            Some("formulation-field-budget-unit_price")
+        );
+        assert_eq!(label_key("frame.title"), Some("formulation-field-frame-title"));
+        assert_eq!(label_key("frame.households"), None);
+        assert_eq!(step_of("production[0].years[2].year"), 5);
+        assert_eq!(step_of("frame.households[1].land_tenure"), 3);
+        assert_eq!(step_of("frame.components.schedule.activities[0]"), 2);
+        assert_eq!(step_of("components.schedule"), 1);
+        assert_eq!(step_of("frame.accompaniment.training_topics"), 2);
+        assert_eq!(step_of("frame.components.technical.operating_structure"), 2);
+        assert_eq!(step_of("budget"), 4);
+        assert_eq!(step_of("technical_assistance[0].cost"), 6);
+        for table in TABLES {
+            for column in table.columns {
+                assert_eq!(
+                    column.label_key,
+                    format!("formulation-field-{}-{}", table.path, column.name).replace('.', "-")
+                );
+            }
+        }
     }
 
     #[test]

@@ -48,7 +48,10 @@ pub use cofinancing::{
 pub use evaluation::{
     Bound, Check, Evaluation, EvaluationError, Evaluator, FamilyIncome, Reason, Value, Verdict, evaluate,
 };
-pub use fields::{FIELDS, FieldError, FieldKind, FieldSpec, FieldValue, Needed, Section};
+pub use fields::{
+    ColumnKind, ColumnSpec, FIELDS, FieldError, FieldKind, FieldSpec, FieldValue, Needed, Section, TABLES,
+    TableSpec,
+};
 pub use formulation::{
     AccompanimentPlan, Activity, ActivityYear, BudgetLine, EmploymentInitiative, ExpenseCategory,
     Formulation, Frame, Funder, ParticipatingHousehold, Problem, TechnicalAssistanceCost,
