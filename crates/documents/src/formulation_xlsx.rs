@@ -1179,3 +1179,36 @@ fn cell_text(cell: &Data) -> String {
         Data::Error(error) => error.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use vereda_domain::finance::fields::TABLES;
+
+    use super::*;
+
+    /// Every column of the registry's tables is a column of its sheet, found by the schema's
+    /// name among the accepted headers; the sheets' Spanish headers stay the workbook's layout.
+    #[test]
+    fn every_table_of_the_registry_is_a_sheet_of_the_template() {
+        for table in TABLES {
+            let columns = match table.path {
+                "frame.components.technical.operating_structure" => OPERATING_COLUMNS,
+                "frame.components.schedule.activities" => SCHEDULE_COLUMNS,
+                "frame.households" => HOUSEHOLD_COLUMNS,
+                "budget" => BUDGET_COLUMNS,
+                "production" => ACTIVITY_COLUMNS,
+                "production.years" => YEAR_COLUMNS,
+                "technical_assistance" => ASSISTANCE_COLUMNS,
+                other => panic!("no sheet for the table {other}"),
+            };
+            for column in table.columns {
+                assert!(
+                    columns.iter().any(|c| c.aliases.contains(&column.name)),
+                    "{}.{} is no column of its sheet",
+                    table.path,
+                    column.name
+                );
+            }
+        }
+    }
+}

@@ -2,10 +2,10 @@
 //! the rules or the store said why, the typed [`Message`]. A single middleware (`render_errors`
 //! in `error_page.rs`, which may use the pages; this module uses none) turns it into an RFC 9457
 //! problem (`application/problem+json`) under `/api`, a redirect to the login page for a visitor
-//! who is not logged in, or an HTML page in the visitor's language. A problem's `type` is `urn:vereda:problem:` followed by the message's
-//! code where there is one, else the error code (`docs/errors.md` lists them). Internal errors
-//! are logged with their whole cause chain and shown to the client only as an opaque message
-//! with a reference.
+//! who is not logged in, or an HTML page in the visitor's language. A problem's `type` is
+//! `urn:vereda:problem:` followed by the message's code where there is one, else the error code
+//! (`docs/errors.md` lists them). Internal errors are logged with their whole cause chain and
+//! shown to the client only as an opaque message with a reference.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
