@@ -610,7 +610,7 @@ mod tests {
             FieldKind::Line | FieldKind::Text => FieldValue::Text(format!("texto {n}")),
             FieldKind::Lines => FieldValue::Lines(vec![format!("uno {n}"), format!("dos {n}")]),
             FieldKind::Whole => FieldValue::Whole(i64::try_from(n).unwrap_or(1) + 1),
-            FieldKind::Flag => FieldValue::Flag(n % 2 == 0),
+            FieldKind::Flag => FieldValue::Flag(n.is_multiple_of(2)),
         }
     }
 
