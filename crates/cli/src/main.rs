@@ -466,7 +466,7 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
         .unwrap_or_else(|| config::DEFAULT_BIND.to_owned());
     // A broken rule set stops the start, not a screening hours later; the application keeps
     // the rule sets parsed here.
-    let rule_sets = vereda_web::screening::rule_book().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rule_sets = vereda_web::rule_book::rule_book().map_err(|e| anyhow::anyhow!("{e}"))?;
     tracing::info!(rule_sets = rule_sets.all().len(), "rule sets validated");
     let smtp = config::smtp(&settings)?;
     let store = open(&settings).await?;

@@ -16,6 +16,7 @@ use calamine::{Data, Reader, Xlsx};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{DataValidation, DataValidationErrorStyle, Format, Workbook, Worksheet, XlsxError};
+use vereda_domain::finance::fields::{FIELDS, FieldError, FieldKind, FieldSpec, FieldValue};
 use vereda_domain::finance::formulation::{
     Activity, ActivityYear, BudgetLine, ExpenseCategory, Formulation, Frame, Funder, ParticipatingHousehold,
     Responsibility, ScheduledActivity, TechnicalAssistanceCost,
@@ -23,6 +24,7 @@ use vereda_domain::finance::formulation::{
 use vereda_domain::household::LandTenure;
 use vereda_domain::number::read_data_number;
 use vereda_domain::program::ProgramLine;
+use vereda_messages::Lang;
 
 use vereda_domain::message::Message;
 use vereda_screening::screening::write_atomically;
@@ -161,434 +163,26 @@ const ASSISTANCE_COLUMNS: &[Column] = &[
 /// with the same key.
 const PROJECT_HEADERS: [&str; 4] = ["Campo", "Clave", "Valor", "Artículo"];
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum FieldKind {
-    Text,
-    List,
-    Whole,
-    Yes,
+/// The Spanish label of a field of the "Proyecto" sheet: the template is a Spanish document.
+fn label(spec: &FieldSpec) -> &'static str {
+    Lang::Es.t(spec.label_key)
 }
 
-struct Field {
-    key: &'static str,
-    label: &'static str,
-    article: &'static str,
-    kind: FieldKind,
-}
-
-const fn field(key: &'static str, label: &'static str, article: &'static str, kind: FieldKind) -> Field {
-    Field {
-        key,
-        label,
-        article,
-        kind,
+/// The field of a row of the "Proyecto" sheet: by its key, else by its label in either
+/// language.
+fn field_of(key: &str, label: &str) -> Option<&'static FieldSpec> {
+    if !key.is_empty() {
+        return FieldSpec::of(key);
     }
-}
-
-use FieldKind::{List, Text, Whole, Yes};
-
-const FIELDS: &[Field] = &[
-    field("frame.code", "Código del proyecto", "", Text),
-    field("frame.title", "Título", "", Text),
-    field("frame.municipality", "Municipio (código DANE)", "", Text),
-    field("frame.typology", "Tipología (1 a 4)", "Art. 22", Whole),
-    field("frame.budget_year", "Vigencia presupuestal", "", Whole),
-    field(
-        "frame.horizon_years",
-        "Horizonte de evaluación (años)",
-        "Art. 19.6",
-        Whole,
-    ),
-    field(
-        "frame.components.general.project_type",
-        "Tipo de proyecto",
-        "Art. 19.1",
-        Text,
-    ),
-    field(
-        "frame.components.general.activity_description",
-        "Descripción de la actividad productiva",
-        "Art. 19.1",
-        Text,
-    ),
-    field(
-        "frame.components.general.technology",
-        "Tecnología propuesta",
-        "Art. 19.1",
-        Text,
-    ),
-    field(
-        "frame.components.general.productive_indicators",
-        "Indicadores productivos (uno por fila)",
-        "Art. 19.1",
-        List,
-    ),
-    field(
-        "frame.components.general.management_plan",
-        "Plan de manejo",
-        "Art. 19.1",
-        Text,
-    ),
-    field(
-        "frame.components.general.technical_assistance_plan",
-        "Plan de asistencia técnica",
-        "Art. 19.1",
-        Text,
-    ),
-    field(
-        "frame.components.general.production_and_marketing_organization",
-        "Organización para la producción y el mercadeo",
-        "Art. 19.1",
-        Text,
-    ),
-    field(
-        "frame.components.general.implementation_methodology",
-        "Metodología de implementación",
-        "Art. 19.1",
-        Text,
-    ),
-    field(
-        "frame.components.general.implementation_areas",
-        "Áreas de implementación",
-        "Art. 19.1",
-        Text,
-    ),
-    field(
-        "frame.components.general.labour_requirements",
-        "Requerimientos de mano de obra",
-        "Art. 19.1",
-        Text,
-    ),
-    field(
-        "frame.components.general.family_labour_availability",
-        "Disponibilidad de mano de obra familiar",
-        "Art. 19.1",
-        Text,
-    ),
-    field(
-        "frame.components.general.equipment_and_machinery",
-        "Equipos y maquinaria",
-        "Art. 19.1",
-        Text,
-    ),
-    field(
-        "frame.components.technical.biophysical_conditions",
-        "Condiciones biofísicas",
-        "Art. 19.2",
-        Text,
-    ),
-    field(
-        "frame.components.technical.production_system",
-        "Sistema de producción",
-        "Art. 19.2",
-        Text,
-    ),
-    field(
-        "frame.components.technical.required_infrastructure",
-        "Infraestructura requerida",
-        "Art. 19.2",
-        Text,
-    ),
-    field(
-        "frame.components.technical.marketing_strategy",
-        "Estrategias de comercialización",
-        "Art. 19.2",
-        Text,
-    ),
-    field(
-        "frame.components.technical.assistance_support",
-        "Soporte de asistencia",
-        "Art. 19.2",
-        Text,
-    ),
-    field(
-        "frame.components.technical.price_source",
-        "Fuente oficial de precios",
-        "Art. 19.2",
-        Text,
-    ),
-    field(
-        "frame.components.commercial.market_analysis",
-        "Análisis de mercado",
-        "Art. 19.3",
-        Text,
-    ),
-    field(
-        "frame.components.commercial.marketing_channels",
-        "Canales de comercialización",
-        "Art. 19.3",
-        Text,
-    ),
-    field(
-        "frame.components.commercial.sales_plan.place",
-        "Plan de ventas: dónde",
-        "Art. 19.3",
-        Text,
-    ),
-    field(
-        "frame.components.commercial.sales_plan.method",
-        "Plan de ventas: cómo",
-        "Art. 19.3",
-        Text,
-    ),
-    field(
-        "frame.components.commercial.sales_plan.quantities",
-        "Plan de ventas: cuánto",
-        "Art. 19.3",
-        Text,
-    ),
-    field(
-        "frame.components.commercial.sales_plan.frequency",
-        "Plan de ventas: cada cuánto",
-        "Art. 19.3",
-        Text,
-    ),
-    field(
-        "frame.components.commercial.sales_plan.buyers",
-        "Plan de ventas: a quién",
-        "Art. 19.3",
-        Text,
-    ),
-    field(
-        "frame.components.commercial.sales_plan.price",
-        "Plan de ventas: a qué precio",
-        "Art. 19.3",
-        Text,
-    ),
-    field(
-        "frame.components.commercial.marketing_costs",
-        "Costos de comercialización",
-        "Art. 19.3",
-        Text,
-    ),
-    field(
-        "frame.components.commercial.regional_supply_and_demand",
-        "Oferta y demanda regional",
-        "Art. 19.3",
-        Text,
-    ),
-    field(
-        "frame.components.commercial.product_condition",
-        "Conservación y presentación del producto",
-        "Art. 19.3",
-        Text,
-    ),
-    field(
-        "frame.components.environmental.impacts",
-        "Impactos ambientales",
-        "Art. 19.4",
-        Text,
-    ),
-    field(
-        "frame.components.environmental.prevention_measures",
-        "Medidas de prevención (si se requieren)",
-        "Art. 19.4",
-        Text,
-    ),
-    field(
-        "frame.components.environmental.conservation_commitment",
-        "Compromiso de conservación",
-        "Art. 19.4",
-        Text,
-    ),
-    field(
-        "frame.components.environmental.authority_consultation",
-        "Consulta a la autoridad ambiental",
-        "Art. 19.4",
-        Text,
-    ),
-    field(
-        "frame.components.environmental.permits",
-        "Permisos (uno por fila)",
-        "Art. 19.4",
-        List,
-    ),
-    field(
-        "frame.components.social.community_organization",
-        "Organización de la comunidad",
-        "Art. 19.5",
-        Text,
-    ),
-    field(
-        "frame.components.social.cultural_aspects",
-        "Aspectos culturales",
-        "Art. 19.5",
-        Text,
-    ),
-    field(
-        "frame.components.social.benefits",
-        "Beneficios directos e indirectos",
-        "Art. 19.5",
-        Text,
-    ),
-    field(
-        "frame.components.social.beneficiary_type",
-        "Tipo de beneficiarios",
-        "Art. 19.5",
-        Text,
-    ),
-    field(
-        "frame.components.social.social_programs",
-        "Programas sociales presentes",
-        "Art. 19.5",
-        Text,
-    ),
-    field(
-        "frame.components.social.organizations",
-        "Organizaciones de los beneficiarios",
-        "Art. 19.5",
-        Text,
-    ),
-    field(
-        "frame.components.financial.credit_plan",
-        "Planificación de crédito",
-        "Art. 19.6",
-        Text,
-    ),
-    field(
-        "frame.components.financial.notes",
-        "Notas financieras",
-        "Art. 19.6",
-        Text,
-    ),
-    field(
-        "frame.components.food_security.required",
-        "Seguridad alimentaria requerida (sí/no)",
-        "Art. 19.7",
-        Yes,
-    ),
-    field(
-        "frame.components.food_security.description",
-        "Seguridad alimentaria: descripción",
-        "Art. 19.7",
-        Text,
-    ),
-    field(
-        "frame.components.food_security.activity",
-        "Seguridad alimentaria: actividad productiva",
-        "Art. 19.7",
-        Text,
-    ),
-    field(
-        "frame.accompaniment.description",
-        "Plan de acompañamiento: descripción",
-        "Art. 18.5",
-        Text,
-    ),
-    field(
-        "frame.accompaniment.training_topics",
-        "Temas de capacitación (uno por fila)",
-        "Art. 18.5",
-        List,
-    ),
-    field(
-        "frame.accompaniment.responsible",
-        "Plan de acompañamiento: responsable",
-        "Art. 18.5",
-        Text,
-    ),
-    field(
-        "frame.employment.small_producers",
-        "Beneficia a pequeños productores (sí/no)",
-        "Art. 18.6",
-        Yes,
-    ),
-    field(
-        "frame.employment.description",
-        "Iniciativa de empleo: descripción",
-        "Art. 18.6",
-        Text,
-    ),
-    field(
-        "frame.employment.direct_jobs",
-        "Empleos directos",
-        "Art. 18.6",
-        Whole,
-    ),
-];
-
-/// The text field of the frame under `key`.
-fn text_mut<'f>(frame: &'f mut Frame, key: &str) -> Option<&'f mut String> {
-    let c = &mut frame.components;
-    let field = match key.strip_prefix("frame.")? {
-        "code" => &mut frame.code,
-        "title" => &mut frame.title,
-        "municipality" => &mut frame.municipality,
-        "components.general.project_type" => &mut c.general.project_type,
-        "components.general.activity_description" => &mut c.general.activity_description,
-        "components.general.technology" => &mut c.general.technology,
-        "components.general.management_plan" => &mut c.general.management_plan,
-        "components.general.technical_assistance_plan" => &mut c.general.technical_assistance_plan,
-        "components.general.production_and_marketing_organization" => {
-            &mut c.general.production_and_marketing_organization
-        }
-        "components.general.implementation_methodology" => &mut c.general.implementation_methodology,
-        "components.general.implementation_areas" => &mut c.general.implementation_areas,
-        "components.general.labour_requirements" => &mut c.general.labour_requirements,
-        "components.general.family_labour_availability" => &mut c.general.family_labour_availability,
-        "components.general.equipment_and_machinery" => &mut c.general.equipment_and_machinery,
-        "components.technical.biophysical_conditions" => &mut c.technical.biophysical_conditions,
-        "components.technical.production_system" => &mut c.technical.production_system,
-        "components.technical.required_infrastructure" => &mut c.technical.required_infrastructure,
-        "components.technical.marketing_strategy" => &mut c.technical.marketing_strategy,
-        "components.technical.assistance_support" => &mut c.technical.assistance_support,
-        "components.technical.price_source" => &mut c.technical.price_source,
-        "components.commercial.market_analysis" => &mut c.commercial.market_analysis,
-        "components.commercial.marketing_channels" => &mut c.commercial.marketing_channels,
-        "components.commercial.sales_plan.place" => &mut c.commercial.sales_plan.place,
-        "components.commercial.sales_plan.method" => &mut c.commercial.sales_plan.method,
-        "components.commercial.sales_plan.quantities" => &mut c.commercial.sales_plan.quantities,
-        "components.commercial.sales_plan.frequency" => &mut c.commercial.sales_plan.frequency,
-        "components.commercial.sales_plan.buyers" => &mut c.commercial.sales_plan.buyers,
-        "components.commercial.sales_plan.price" => &mut c.commercial.sales_plan.price,
-        "components.commercial.marketing_costs" => &mut c.commercial.marketing_costs,
-        "components.commercial.regional_supply_and_demand" => &mut c.commercial.regional_supply_and_demand,
-        "components.commercial.product_condition" => &mut c.commercial.product_condition,
-        "components.environmental.impacts" => &mut c.environmental.impacts,
-        "components.environmental.prevention_measures" => &mut c.environmental.prevention_measures,
-        "components.environmental.conservation_commitment" => &mut c.environmental.conservation_commitment,
-        "components.environmental.authority_consultation" => &mut c.environmental.authority_consultation,
-        "components.social.community_organization" => &mut c.social.community_organization,
-        "components.social.cultural_aspects" => &mut c.social.cultural_aspects,
-        "components.social.benefits" => &mut c.social.benefits,
-        "components.social.beneficiary_type" => &mut c.social.beneficiary_type,
-        "components.social.social_programs" => &mut c.social.social_programs,
-        "components.social.organizations" => &mut c.social.organizations,
-        "components.financial.credit_plan" => &mut c.financial.credit_plan,
-        "components.financial.notes" => &mut c.financial.notes,
-        "components.food_security.description" => &mut c.food_security.description,
-        "components.food_security.activity" => &mut c.food_security.activity,
-        "accompaniment.description" => &mut frame.accompaniment.description,
-        "accompaniment.responsible" => &mut frame.accompaniment.responsible,
-        "employment.description" => &mut frame.employment.description,
-        _ => return None,
-    };
-    Some(field)
-}
-
-/// The list field of the frame under `key`.
-fn list_mut<'f>(frame: &'f mut Frame, key: &str) -> Option<&'f mut Vec<String>> {
-    match key {
-        "frame.components.general.productive_indicators" => {
-            Some(&mut frame.components.general.productive_indicators)
-        }
-        "frame.components.environmental.permits" => Some(&mut frame.components.environmental.permits),
-        "frame.accompaniment.training_topics" => Some(&mut frame.accompaniment.training_topics),
-        _ => None,
+    if label.is_empty() {
+        return None;
     }
-}
-
-/// The values of a scalar field as the cell shows them.
-fn scalar_text(frame: &Frame, key: &str) -> String {
-    match key {
-        "frame.typology" => frame.typology.to_string(),
-        "frame.budget_year" => frame.budget_year.to_string(),
-        "frame.horizon_years" => frame.horizon_years.to_string(),
-        "frame.employment.direct_jobs" => frame.employment.direct_jobs.to_string(),
-        "frame.components.food_security.required" => yes_no(frame.components.food_security.required),
-        "frame.employment.small_producers" => yes_no(frame.employment.small_producers),
-        _ => String::new(),
-    }
+    let wanted = normalize_header(label);
+    FIELDS.iter().find(|f| {
+        [Lang::Es, Lang::En]
+            .iter()
+            .any(|lang| normalize_header(lang.t(f.label_key)) == wanted)
+    })
 }
 
 fn yes_no(value: bool) -> String {
@@ -768,7 +362,7 @@ fn list_sheet(
 
 fn build(formulation: Option<&Formulation>) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    project_sheet(&mut workbook, formulation.map(|f| &f.frame))?;
+    project_sheet(&mut workbook, formulation)?;
 
     let frame = formulation.map(|f| &f.frame);
     let operating: Vec<Vec<Cell>> = frame
@@ -887,7 +481,7 @@ fn build(formulation: Option<&Formulation>) -> Result<Vec<u8>, XlsxError> {
     workbook.save_to_buffer()
 }
 
-fn project_sheet(workbook: &mut Workbook, frame: Option<&Frame>) -> Result<(), XlsxError> {
+fn project_sheet(workbook: &mut Workbook, formulation: Option<&Formulation>) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
     let wrap = Format::new().set_text_wrap();
     let sheet = workbook.add_worksheet();
@@ -900,40 +494,28 @@ fn project_sheet(workbook: &mut Workbook, frame: Option<&Frame>) -> Result<(), X
     sheet.set_column_width(2, 90)?;
     sheet.set_column_width(3, 10)?;
     sheet.set_freeze_panes(1, 0)?;
-    let mut scratch = frame.cloned();
     let mut row = 1u32;
-    for field in FIELDS {
-        let values: Vec<String> = match (&mut scratch, field.kind) {
-            (None, _) => vec![String::new()],
-            (Some(frame), Text) => vec![text_mut(frame, field.key).cloned().unwrap_or_default()],
-            (Some(frame), List) => {
-                let items = list_mut(frame, field.key).cloned().unwrap_or_default();
-                if items.is_empty() {
-                    vec![String::new()]
-                } else {
-                    items
-                }
-            }
-            (Some(frame), Whole | Yes) => vec![scalar_text(frame, field.key)],
+    for spec in FIELDS {
+        // One row per value; a list takes as many rows as it has entries, one at least.
+        let values: Vec<Cell> = match formulation.and_then(|f| f.field(spec.path)) {
+            None => vec![Cell::Text(String::new())],
+            Some(FieldValue::Text(value)) => vec![Cell::Text(value)],
+            Some(FieldValue::Lines(items)) if items.is_empty() => vec![Cell::Text(String::new())],
+            Some(FieldValue::Lines(items)) => items.into_iter().map(Cell::Text).collect(),
+            Some(FieldValue::Whole(number)) => vec![Cell::Number(number as f64)],
+            Some(FieldValue::Flag(flag)) => vec![Cell::Text(yes_no(flag))],
         };
         for value in values {
-            sheet.write_string(row, 0, field.label)?;
-            sheet.write_string(row, 1, field.key)?;
-            if !value.is_empty() {
-                match field.kind {
-                    Whole => {
-                        let number: f64 = value
-                            .parse()
-                            .map_err(|_| XlsxError::ParameterError(value.clone()))?;
-                        sheet.write_number(row, 2, number)?;
-                    }
-                    _ => {
-                        sheet.write_string_with_format(row, 2, &value, &wrap)?;
-                    }
+            sheet.write_string(row, 0, label(spec))?;
+            sheet.write_string(row, 1, spec.path)?;
+            match &value {
+                Cell::Text(text) if !text.is_empty() => {
+                    sheet.write_string_with_format(row, 2, text, &wrap)?;
                 }
+                other => write_cell(sheet, row, 2, other)?,
             }
-            sheet.write_string(row, 3, field.article)?;
-            if field.kind == Yes {
+            sheet.write_string(row, 3, spec.article)?;
+            if spec.kind == FieldKind::Flag {
                 let yes_no = DataValidation::new().allow_list_strings(&["sí", "no"])?;
                 sheet.add_data_validation(row, 2, row, 2, &yes_no)?;
             }
@@ -1337,19 +919,19 @@ impl Import {
             return None;
         };
         let value_header = sheet.headers.get(value_column).cloned().unwrap_or_default();
-        let mut frame = empty_frame();
+        // The scalar fields are set on a formulation through their paths; its frame is kept.
+        let mut read = Formulation {
+            frame: empty_frame(),
+            budget: Vec::new(),
+            production: Vec::new(),
+            technical_assistance: Vec::new(),
+        };
         let mut seen: Vec<&'static str> = Vec::new();
         for (line, cells) in &sheet.rows {
             let cell = |index: Option<usize>| index.and_then(|i| cells.get(i)).map_or("", String::as_str);
             let key = cell(key_column);
             let label = cell(label_column);
             let value = cell(Some(value_column));
-            let found = FIELDS.iter().find(|f| {
-                (!key.is_empty() && f.key == key)
-                    || (key.is_empty()
-                        && !label.is_empty()
-                        && normalize_header(f.label) == normalize_header(label))
-            });
             let error = |message: Message| RowError {
                 file: sheet.label.clone(),
                 line: *line,
@@ -1357,7 +939,7 @@ impl Import {
                 value: value.to_owned(),
                 message: Box::new(message),
             };
-            let Some(field) = found else {
+            let Some(spec) = field_of(key, label) else {
                 self.errors.push(RowError {
                     file: sheet.label.clone(),
                     line: *line,
@@ -1367,77 +949,58 @@ impl Import {
                 });
                 continue;
             };
-            if field.kind != List && seen.contains(&field.key) {
+            if spec.kind != FieldKind::Lines && seen.contains(&spec.path) {
                 self.errors.push(error(Message::new("row-error-field_twice")));
                 continue;
             }
-            seen.push(field.key);
-            match field.kind {
-                Text => {
-                    if value.is_empty() && REQUIRED_TEXT.contains(&field.key) {
+            seen.push(spec.path);
+            let parsed = match spec.kind {
+                FieldKind::Line | FieldKind::Text => {
+                    if value.is_empty() && spec.identifies() {
                         self.errors.push(error(Message::new("row-error-required")));
                     }
-                    if let Some(slot) = text_mut(&mut frame, field.key) {
-                        value.clone_into(slot);
-                    }
+                    Ok(FieldValue::Text(value.to_owned()))
                 }
-                List => {
-                    if !value.is_empty()
-                        && let Some(list) = list_mut(&mut frame, field.key)
-                    {
-                        list.push(value.to_owned());
+                FieldKind::Lines => match read.field(spec.path) {
+                    Some(FieldValue::Lines(mut items)) if !value.is_empty() => {
+                        items.push(value.to_owned());
+                        Ok(FieldValue::Lines(items))
                     }
-                }
-                Yes => {
-                    if value.is_empty() {
-                        continue;
-                    }
-                    match parse_yes(value) {
-                        Some(answer) if field.key == "frame.employment.small_producers" => {
-                            frame.employment.small_producers = answer;
-                        }
-                        Some(answer) => frame.components.food_security.required = answer,
-                        None => self.errors.push(error(Message::new("row-error-yes_no"))),
-                    }
-                }
-                Whole => {
-                    let number = if value.is_empty() {
-                        if field.key == "frame.employment.direct_jobs" {
-                            continue;
-                        }
-                        Err(Message::new("row-error-required"))
-                    } else {
-                        whole_number(value)
-                    };
-                    let stored = number.and_then(|n| set_whole(&mut frame, field.key, n));
-                    if let Err(message) = stored {
-                        self.errors.push(error(message));
-                    }
-                }
+                    _ => continue,
+                },
+                FieldKind::Flag if value.is_empty() => continue,
+                FieldKind::Flag => parse_yes(value)
+                    .map(FieldValue::Flag)
+                    .ok_or_else(|| Message::new("row-error-yes_no")),
+                // A number the project is identified by is required; others keep their default.
+                FieldKind::Whole if value.is_empty() && !spec.identifies() => continue,
+                FieldKind::Whole if value.is_empty() => Err(Message::new("row-error-required")),
+                FieldKind::Whole => whole_number(value).map(FieldValue::Whole),
+            };
+            let stored = parsed.and_then(|v| {
+                read.set_field(spec.path, v).map_err(|e| match e {
+                    FieldError::OutOfRange => Message::new("row-error-out_of_range"),
+                    FieldError::Unknown | FieldError::WrongKind => Message::new("row-error-unknown_field"),
+                })
+            });
+            if let Err(message) = stored {
+                self.errors.push(error(message));
             }
         }
-        for field in FIELDS {
-            let scalar_required = REQUIRED_TEXT.contains(&field.key)
-                || matches!(
-                    field.key,
-                    "frame.typology" | "frame.budget_year" | "frame.horizon_years"
-                );
-            if scalar_required && !seen.contains(&field.key) {
+        for spec in FIELDS.iter().filter(|f| f.identifies()) {
+            if !seen.contains(&spec.path) {
                 self.errors.push(RowError {
                     file: sheet.label.clone(),
                     line: sheet.header_line,
                     column: "Clave".to_owned(),
-                    value: field.key.to_owned(),
+                    value: spec.path.to_owned(),
                     message: Box::new(Message::new("row-error-required_row")),
                 });
             }
         }
-        Some(frame)
+        Some(read.frame)
     }
 }
-
-/// Fields of the "Proyecto" sheet without which there is no frame to validate.
-const REQUIRED_TEXT: &[&str] = &["frame.code", "frame.title", "frame.municipality"];
 
 fn empty_frame() -> Frame {
     Frame {
@@ -1462,20 +1025,6 @@ fn whole_number(text: &str) -> Result<i64, Message> {
     number
         .to_i64()
         .ok_or_else(|| Message::new("row-error-out_of_range"))
-}
-
-fn set_whole(frame: &mut Frame, key: &str, number: i64) -> Result<(), Message> {
-    let out_of_range = |_| Message::new("row-error-out_of_range");
-    match key {
-        "frame.typology" => frame.typology = u8::try_from(number).map_err(out_of_range)?,
-        "frame.budget_year" => frame.budget_year = i16::try_from(number).map_err(out_of_range)?,
-        "frame.horizon_years" => frame.horizon_years = u16::try_from(number).map_err(out_of_range)?,
-        "frame.employment.direct_jobs" => {
-            frame.employment.direct_jobs = u32::try_from(number).map_err(out_of_range)?
-        }
-        _ => {}
-    }
-    Ok(())
 }
 
 /// One data row of a list sheet, recording the errors of its cells.
@@ -1628,5 +1177,38 @@ fn cell_text(cell: &Data) -> String {
         Data::DateTime(datetime) => datetime.as_f64().to_string(),
         Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
         Data::Error(error) => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vereda_domain::finance::fields::TABLES;
+
+    use super::*;
+
+    /// Every column of the registry's tables is a column of its sheet, found by the schema's
+    /// name among the accepted headers; the sheets' Spanish headers stay the workbook's layout.
+    #[test]
+    fn every_table_of_the_registry_is_a_sheet_of_the_template() {
+        for table in TABLES {
+            let columns = match table.path {
+                "frame.components.technical.operating_structure" => OPERATING_COLUMNS,
+                "frame.components.schedule.activities" => SCHEDULE_COLUMNS,
+                "frame.households" => HOUSEHOLD_COLUMNS,
+                "budget" => BUDGET_COLUMNS,
+                "production" => ACTIVITY_COLUMNS,
+                "production.years" => YEAR_COLUMNS,
+                "technical_assistance" => ASSISTANCE_COLUMNS,
+                other => panic!("no sheet for the table {other}"),
+            };
+            for column in table.columns {
+                assert!(
+                    columns.iter().any(|c| c.aliases.contains(&column.name)),
+                    "{}.{} is no column of its sheet",
+                    table.path,
+                    column.name
+                );
+            }
+        }
     }
 }

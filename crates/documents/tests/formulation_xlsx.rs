@@ -9,6 +9,7 @@ use rust_xlsxwriter::Workbook;
 use vereda_documents::formulation_xlsx::{
     FormulationImportError, read_formulation, write_template, write_template_filled,
 };
+use vereda_domain::finance::fields::{FIELDS, FieldKind, FieldSpec, FieldValue};
 use vereda_domain::finance::formulation::{
     Activity, ActivityYear, BudgetLine, ExpenseCategory, Formulation, Frame, Funder, ParticipatingHousehold,
     Responsibility, ScheduledActivity, TechnicalAssistanceCost,
@@ -275,4 +276,61 @@ fn a_bad_category_and_a_text_in_a_number_cell_are_reported_with_sheet_row_column
         message.contains("plantilla.xlsx [Presupuesto], line 5, column Rubro, value \"semillas\""),
         "{message}"
     );
+}
+
+/// A value of the field's kind that differs for every field.
+fn registry_value(spec: &FieldSpec, n: usize) -> FieldValue {
+    match spec.kind {
+        FieldKind::Line | FieldKind::Text => FieldValue::Text(format!("Texto {n}: «{}»", spec.path)),
+        FieldKind::Lines => FieldValue::Lines(vec![format!("Uno {n}"), format!("Dos {n}")]),
+        FieldKind::Whole => FieldValue::Whole(i64::try_from(n).expect("small") + 1),
+        // Not the default of either flag.
+        FieldKind::Flag => FieldValue::Flag(spec.path.ends_with("food_security.required")),
+    }
+}
+
+/// The registry is the template's list: every field has its row in the empty template, and a
+/// formulation with every field set reads back the same.
+#[test]
+fn every_field_of_the_registry_is_a_row_of_the_template_and_reads_back() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let empty = dir.path().join("plantilla.xlsx");
+    write_template(&empty).expect("template");
+    let mut workbook: Xlsx<_> = open_workbook(&empty).expect("a workbook");
+    let range = workbook.worksheet_range("Proyecto").expect("Proyecto");
+    let keys: Vec<String> = range.rows().skip(1).map(|r| r[1].to_string()).collect();
+    let paths: Vec<String> = FIELDS.iter().map(|f| f.path.to_owned()).collect();
+    assert_eq!(keys, paths);
+
+    let mut formulation = sample();
+    for (n, spec) in FIELDS.iter().enumerate() {
+        formulation
+            .set_field(spec.path, registry_value(spec, n))
+            .expect(spec.path);
+    }
+    let path = dir.path().join("todo.xlsx");
+    write_template_filled(&path, &formulation).expect("written");
+    let read = read_formulation(&path).expect("read back");
+    for spec in FIELDS {
+        assert_eq!(
+            read.field(spec.path),
+            formulation.field(spec.path),
+            "{}",
+            spec.path
+        );
+    }
+    assert_eq!(read, formulation);
+}
+
+/// A workbook written by the template before the field registry (kept in `tests/data`, with
+/// every field filled) still reads as the formulation it was written from.
+#[test]
+fn a_workbook_of_the_first_template_still_reads() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let expected: Formulation = serde_json::from_str(
+        &std::fs::read_to_string(data.join("formulation-template-2026.json")).expect("json"),
+    )
+    .expect("a formulation");
+    let read = read_formulation(&data.join("formulation-template-2026.xlsx")).expect("read");
+    assert_eq!(read, expected);
 }

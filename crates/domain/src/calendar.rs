@@ -170,6 +170,13 @@ fn is_weekend(date: Date) -> bool {
     matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday)
 }
 
+/// The date in Colombia at `instant` (UTC−5 all year, no daylight saving): "today" is the
+/// caller's clock read here, so the rules stay pure.
+pub fn date_in_colombia(instant: jiff::Timestamp) -> Date {
+    let offset = jiff::tz::Offset::constant(-5);
+    instant.to_zoned(offset.to_time_zone()).date()
+}
+
 /// Whether `date` is a business day: not a Saturday, a Sunday or a public holiday.
 ///
 /// Outside [`FIRST_YEAR`]..=[`LAST_YEAR`] the holidays are unknown and only weekends are

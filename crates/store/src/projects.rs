@@ -1206,8 +1206,7 @@ pub(crate) async fn insert_project(
 
 /// Today in Colombia (UTC-5, no daylight saving): the day a status is read on.
 pub fn today_in_colombia() -> Date {
-    let offset = jiff::tz::Offset::constant(-5);
-    jiff::Timestamp::now().to_zoned(offset.to_time_zone()).date()
+    vereda_domain::calendar::date_in_colombia(jiff::Timestamp::now())
 }
 
 /// The award behind each awarded project of `rows`, by award id, and whether it is paid: two

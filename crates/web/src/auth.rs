@@ -12,6 +12,9 @@ use crate::AppState;
 use crate::error::{AppError, ErrorCode};
 use crate::i18n::Lang;
 
+/// The page where an account enrolls its second factor.
+pub const SECOND_FACTOR_PATH: &str = "/personal/cuenta/segundo-factor";
+
 const ACCOUNT_KEY: &str = "account_id";
 const CSRF_KEY: &str = "csrf_token";
 /// When the session logged in (microseconds since the epoch): the absolute limit counts from

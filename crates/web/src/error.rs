@@ -1,20 +1,17 @@
 //! The error policy: handlers return [`AppError`], which names one [`ErrorCode`] and, where
-//! the rules or the store said why, the typed [`Message`]. A single middleware
-//! ([`render_errors`]) turns it into an RFC 9457 problem (`application/problem+json`) under
-//! `/api`, a redirect to the login page for a visitor who is not logged in, or an HTML page in
-//! the visitor's language. A problem's `type` is `urn:vereda:problem:` followed by the message's
-//! code where there is one, else the error code (`docs/errors.md` lists them). Internal errors
-//! are logged with their whole cause chain and shown to the client only as an opaque message
-//! with a reference.
+//! the rules or the store said why, the typed [`Message`]. A single middleware (`render_errors`
+//! in `error_page.rs`, which may use the pages; this module uses none) turns it into an RFC 9457
+//! problem (`application/problem+json`) under `/api`, a redirect to the login page for a visitor
+//! who is not logged in, or an HTML page in the visitor's language. A problem's `type` is
+//! `urn:vereda:problem:` followed by the message's code where there is one, else the error code
+//! (`docs/errors.md` lists them). Internal errors are logged with their whole cause chain and
+//! shown to the client only as an opaque message with a reference.
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use vereda_store::StoreError;
 
-use crate::AppState;
 use crate::i18n::Message;
 
 /// The prefix of every problem type.
@@ -71,7 +68,7 @@ impl ErrorCode {
         }
     }
 
-    fn from_status(status: StatusCode) -> Option<Self> {
+    pub(crate) fn from_status(status: StatusCode) -> Option<Self> {
         match status {
             StatusCode::NOT_FOUND => Some(ErrorCode::NotFound),
             StatusCode::PAYLOAD_TOO_LARGE => Some(ErrorCode::PayloadTooLarge),
@@ -211,115 +208,13 @@ impl IntoResponse for AppError {
     }
 }
 
+/// An error as a handler returned it, kept on the response for the middleware of
+/// `error_page.rs` to render for the client that asked.
 #[derive(Debug, Clone)]
-struct RenderedError {
-    code: ErrorCode,
-    message: Option<Message>,
-    detail: Option<String>,
-}
-
-/// Renders every error response for the client that asked.
-pub async fn render_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let session = request.extensions().get::<tower_sessions::Session>().cloned();
-    let path = request.uri().path().to_owned();
-    let path_and_query = request
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| path.clone());
-    let wants_json = path.starts_with("/api/") || path == "/healthz";
-    let is_get = request.method() == axum::http::Method::GET;
-    let lang = crate::i18n::lang_from_headers(request.headers());
-    let response = next.run(request).await;
-
-    let error = match response.extensions().get::<RenderedError>() {
-        Some(error) => error.clone(),
-        None => match ErrorCode::from_status(response.status()) {
-            // Errors raised by axum itself (unknown route, bad form, body too large).
-            Some(code) if !is_rendered(&response) => RenderedError {
-                code,
-                message: None,
-                detail: None,
-            },
-            _ => return response,
-        },
-    };
-    if error.code == ErrorCode::LoginRequired && !wants_json {
-        return Redirect::to(&format!("/ingreso?next={}", urlencode(&path_and_query))).into_response();
-    }
-    if !wants_json
-        && error
-            .message
-            .as_ref()
-            .is_some_and(|m| m.code() == crate::auth::SECOND_FACTOR_REQUIRED)
-    {
-        // Back to the page asked for after the enrollment; a form's address is no page.
-        let back = if is_get {
-            path_and_query.as_str()
-        } else {
-            "/personal"
-        };
-        return Redirect::to(&format!(
-            "{}?next={}",
-            crate::pages::account::SECOND_FACTOR_PATH,
-            urlencode(back)
-        ))
-        .into_response();
-    }
-    let title = lang.t(&format!("error-{}", error.code.name()));
-    let message = match (&error.message, &error.detail, error.code) {
-        (Some(said), _, _) => lang.say(said),
-        (None, Some(detail), ErrorCode::Internal) => format!("{title} ({detail})"),
-        (None, Some(detail), _) => detail.clone(),
-        (None, None, _) => title.to_owned(),
-    };
-    let code = error
-        .message
-        .as_ref()
-        .map(|m| m.code().to_owned())
-        .unwrap_or_else(|| error.code.name().to_owned());
-    let mut rendered = if wants_json {
-        let problem = Problem {
-            problem_type: format!("{PROBLEM_TYPE_PREFIX}{code}"),
-            title: title.to_owned(),
-            status: error.code.status().as_u16(),
-            detail: message,
-            error: error.code,
-            code,
-        };
-        let mut response = (error.code.status(), axum::Json(problem)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        response
-    } else {
-        // The page keeps the visitor's header (account, logout) when the session allows.
-        let visitor = match session {
-            Some(session) => crate::auth::Visitor::load(session, &state, lang, path_and_query)
-                .await
-                .ok(),
-            None => None,
-        };
-        let page = crate::pages::error_page(visitor.as_ref(), lang, error.code, &code, &message).await;
-        (error.code.status(), page).into_response()
-    };
-    rendered
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    rendered
-}
-
-fn is_rendered(response: &Response) -> bool {
-    response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.starts_with("text/html")
-                || v.starts_with("application/json")
-                || v.starts_with("application/problem+json")
-        })
+pub(crate) struct RenderedError {
+    pub(crate) code: ErrorCode,
+    pub(crate) message: Option<Message>,
+    pub(crate) detail: Option<String>,
 }
 
 /// Percent-encodes a query value.

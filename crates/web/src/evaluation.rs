@@ -140,7 +140,7 @@ pub enum Refusal {
 /// Validates and evaluates `formulation` under the rule set `chosen` (or the default); what
 /// is told in words is in `lang`.
 pub fn run(formulation: Formulation, chosen: Option<&str>, lang: Lang) -> Result<Outcome, Refusal> {
-    let book = crate::screening::rule_book()
+    let book = crate::rule_book::rule_book()
         .map_err(|e| Refusal::Internal(AppError::internal(&std::io::Error::other(e))))?;
     let selected = select(book, chosen, formulation.frame.budget_year, lang).map_err(Refusal::RuleSet)?;
     let problems = formulation.validate(selected.financial);

@@ -23,7 +23,7 @@ use vereda_domain::audit::Actor;
 use vereda_store::Store;
 use vereda_store::verification::{Delivery, LetterRecord};
 
-use crate::screening::Uploads;
+use crate::uploads::Uploads;
 
 /// The environment variable naming the outbox directory.
 pub const OUTBOX_DIR_VAR: &str = "VEREDA_OUTBOX_DIR";

@@ -7,7 +7,9 @@ pub mod auth;
 pub mod charts;
 pub(crate) mod documents;
 pub mod error;
+pub mod error_page;
 pub mod evaluation;
+pub mod form_errors;
 pub mod i18n;
 pub mod letters;
 pub mod moved;
@@ -15,8 +17,11 @@ pub mod pages;
 pub mod procedure_actions;
 pub mod public_cache;
 pub mod reach;
+pub mod rule_book;
 pub mod screening;
 pub mod session_store;
+pub mod today;
+pub mod uploads;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -44,8 +49,8 @@ pub const UPLOAD_LIMIT_BYTES: usize = 64 * 1024 * 1024;
 pub struct AppState {
     pub store: Store,
     pub config: WebConfig,
-    /// Where uploaded screening files are kept (see [`screening::Uploads::for_store`]).
-    pub uploads: screening::Uploads,
+    /// Where uploaded screening files are kept (see [`uploads::Uploads::for_store`]).
+    pub uploads: uploads::Uploads,
     /// The progress of the screenings this process is running.
     pub progresses: screening::Progresses,
     /// Public pages rendered for visitors without an account.
@@ -82,7 +87,7 @@ pub struct WebConfig {
 impl WebConfig {
     /// The date deadlines are measured against.
     pub fn today(&self) -> jiff::civil::Date {
-        self.today.unwrap_or_else(pages::today_in_colombia)
+        self.today.unwrap_or_else(today::today_in_colombia)
     }
 
     pub fn idle_limit(&self) -> Duration {
@@ -111,7 +116,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .with_expiry(Expiry::OnInactivity(
             time::Duration::try_from(config.idle_limit()).unwrap_or(time::Duration::hours(SESSION_HOURS)),
         ));
-    let uploads = screening::Uploads::for_store(&store);
+    let uploads = uploads::Uploads::for_store(&store);
     let outbox = letters::Outbox::configured(&config, &uploads);
     let state = AppState {
         outbox,
@@ -132,7 +137,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            error::render_errors,
+            error_page::render_errors,
         ))
         .layer(sessions)
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES))
@@ -191,7 +196,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     screening::fail_interrupted(&store).await;
-    letters::Outbox::configured(&config, &screening::Uploads::for_store(&store))
+    letters::Outbox::configured(&config, &uploads::Uploads::for_store(&store))
         .resume_pending(&store)
         .await;
     let sweeper = tokio::spawn(sweep_sessions(store.clone()));

@@ -116,6 +116,12 @@ async fn the_api_lists_the_problems_of_an_invalid_formulation() {
             && p["article"].as_str().is_some_and(|a| a.contains("18.4"))),
         "{problems}"
     );
+    // Each problem names its field as the field registry labels it, in the visitor's language.
+    let category = listed
+        .iter()
+        .find(|p| p["path"] == "budget[12].category")
+        .expect("the land line's category");
+    assert_eq!(category["label"], "Rubro", "{category}");
 
     let garbage = post_json(&mut client, "/api/v1/evaluations", "{\"frame\": 1}".to_owned()).await;
     assert_eq!(garbage.status, StatusCode::UNPROCESSABLE_ENTITY);

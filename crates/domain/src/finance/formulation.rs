@@ -11,6 +11,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::fields::{FieldSpec, FieldValue, Needed, Section};
 use super::rules::FinancialRules;
 use crate::household::LandTenure;
 use crate::message::Message;
@@ -522,13 +523,38 @@ impl Problems {
 }
 
 impl Formulation {
+    /// The required fields of `section` ([`super::fields::FIELDS`]) that are empty.
+    fn required(&self, section: Section, rules: &FinancialRules, p: &mut Problems) {
+        for spec in FieldSpec::in_section(section) {
+            let article = match spec.needed {
+                Needed::Optional => continue,
+                Needed::Always => spec.article,
+                Needed::WithFoodSecurity if self.frame.components.food_security.required => spec.article,
+                Needed::WithAccompanimentPlan if rules.accompaniment_plan.required => {
+                    rules.accompaniment_plan.article.as_str()
+                }
+                Needed::WithEmploymentInitiative
+                    if rules.employment_initiative.required && self.frame.employment.small_producers =>
+                {
+                    rules.employment_initiative.article.as_str()
+                }
+                _ => continue,
+            };
+            match self.field(spec.path) {
+                Some(FieldValue::Text(text)) => p.text(spec.path, &text, article),
+                Some(FieldValue::Lines(lines)) => p.texts(spec.path, &lines, article),
+                _ => {}
+            }
+        }
+    }
+
     /// Every problem of the formulation under `rules`, each with the path to its field and the
     /// article it breaks. Empty means the formulation is complete and consistent; whether it is
     /// viable is [`super::evaluate`]'s question.
     pub fn validate(&self, rules: &FinancialRules) -> Vec<Problem> {
         let mut p = Problems(Vec::new());
         self.validate_frame(rules, &mut p);
-        self.validate_components(&mut p);
+        self.validate_components(rules, &mut p);
         self.validate_budget(rules, &mut p);
         self.validate_production(&mut p);
         self.validate_arel(rules, &mut p);
@@ -654,8 +680,7 @@ impl Formulation {
 
     fn validate_frame(&self, rules: &FinancialRules, p: &mut Problems) {
         let frame = &self.frame;
-        p.text("frame.code", &frame.code, "Art. 19.1");
-        p.text("frame.title", &frame.title, "Art. 19.1");
+        self.required(Section::Frame, rules, p);
         if let Err(error) = DaneCode::parse(&frame.municipality) {
             p.push("frame.municipality", "DIVIPOLA", error.message());
         }
@@ -690,33 +715,17 @@ impl Formulation {
                 Message::new("formulation-problem-horizon_long").with("maximum", MAX_HORIZON_YEARS),
             );
         }
-        if rules.accompaniment_plan.required {
-            let article = rules.accompaniment_plan.article.as_str();
-            p.text(
-                "frame.accompaniment.description",
-                &frame.accompaniment.description,
-                article,
+        self.required(Section::Accompaniment, rules, p);
+        self.required(Section::Employment, rules, p);
+        if rules.employment_initiative.required
+            && frame.employment.small_producers
+            && frame.employment.direct_jobs == 0
+        {
+            p.push(
+                "frame.employment.direct_jobs",
+                rules.employment_initiative.article.as_str(),
+                Message::new("formulation-problem-direct_job"),
             );
-            p.texts(
-                "frame.accompaniment.training_topics",
-                &frame.accompaniment.training_topics,
-                article,
-            );
-        }
-        if rules.employment_initiative.required && frame.employment.small_producers {
-            let article = rules.employment_initiative.article.as_str();
-            p.text(
-                "frame.employment.description",
-                &frame.employment.description,
-                article,
-            );
-            if frame.employment.direct_jobs == 0 {
-                p.push(
-                    "frame.employment.direct_jobs",
-                    article,
-                    Message::new("formulation-problem-direct_job"),
-                );
-            }
         }
         let cap_article = rules.institute_maximum.article.as_str();
         if frame.households.is_empty() {
@@ -780,71 +789,13 @@ impl Formulation {
         }
     }
 
-    fn validate_components(&self, p: &mut Problems) {
+    fn validate_components(&self, rules: &FinancialRules, p: &mut Problems) {
         let c = &self.frame.components;
-        let g = &c.general;
-        let a = "Art. 19.1";
-        let base = "frame.components.general";
-        p.text(&format!("{base}.project_type"), &g.project_type, a);
-        p.text(
-            &format!("{base}.activity_description"),
-            &g.activity_description,
-            a,
-        );
-        p.text(&format!("{base}.technology"), &g.technology, a);
-        p.texts(
-            &format!("{base}.productive_indicators"),
-            &g.productive_indicators,
-            a,
-        );
-        p.text(&format!("{base}.management_plan"), &g.management_plan, a);
-        p.text(
-            &format!("{base}.technical_assistance_plan"),
-            &g.technical_assistance_plan,
-            a,
-        );
-        p.text(
-            &format!("{base}.production_and_marketing_organization"),
-            &g.production_and_marketing_organization,
-            a,
-        );
-        p.text(
-            &format!("{base}.implementation_methodology"),
-            &g.implementation_methodology,
-            a,
-        );
-        p.text(
-            &format!("{base}.implementation_areas"),
-            &g.implementation_areas,
-            a,
-        );
-        p.text(&format!("{base}.labour_requirements"), &g.labour_requirements, a);
-        p.text(
-            &format!("{base}.family_labour_availability"),
-            &g.family_labour_availability,
-            a,
-        );
-        p.text(
-            &format!("{base}.equipment_and_machinery"),
-            &g.equipment_and_machinery,
-            a,
-        );
-
+        self.required(Section::General, rules, p);
+        self.required(Section::Technical, rules, p);
         let t = &c.technical;
         let a = "Art. 19.2";
         let base = "frame.components.technical";
-        p.text(
-            &format!("{base}.biophysical_conditions"),
-            &t.biophysical_conditions,
-            a,
-        );
-        p.text(&format!("{base}.production_system"), &t.production_system, a);
-        p.text(
-            &format!("{base}.required_infrastructure"),
-            &t.required_infrastructure,
-            a,
-        );
-        p.text(&format!("{base}.marketing_strategy"), &t.marketing_strategy, a);
         if t.operating_structure.is_empty() {
             p.push(
                 format!("{base}.operating_structure"),
@@ -864,70 +815,16 @@ impl Formulation {
                 a,
             );
         }
-        p.text(&format!("{base}.assistance_support"), &t.assistance_support, a);
-        p.text(&format!("{base}.price_source"), &t.price_source, a);
-
-        let m = &c.commercial;
-        let a = "Art. 19.3";
-        let base = "frame.components.commercial";
-        p.text(&format!("{base}.market_analysis"), &m.market_analysis, a);
-        p.text(&format!("{base}.marketing_channels"), &m.marketing_channels, a);
-        let s = &m.sales_plan;
-        for (field, value) in [
-            ("place", &s.place),
-            ("method", &s.method),
-            ("quantities", &s.quantities),
-            ("frequency", &s.frequency),
-            ("buyers", &s.buyers),
-            ("price", &s.price),
+        for section in [
+            Section::Commercial,
+            Section::Environmental,
+            Section::Social,
+            Section::Financial,
+            Section::FoodSecurity,
         ] {
-            p.text(&format!("{base}.sales_plan.{field}"), value, a);
+            self.required(section, rules, p);
         }
-        p.text(&format!("{base}.marketing_costs"), &m.marketing_costs, a);
-        p.text(
-            &format!("{base}.regional_supply_and_demand"),
-            &m.regional_supply_and_demand,
-            a,
-        );
-        p.text(&format!("{base}.product_condition"), &m.product_condition, a);
-
-        let e = &c.environmental;
-        let a = "Art. 19.4";
-        let base = "frame.components.environmental";
-        p.text(&format!("{base}.impacts"), &e.impacts, a);
-        p.text(
-            &format!("{base}.conservation_commitment"),
-            &e.conservation_commitment,
-            a,
-        );
-        p.text(
-            &format!("{base}.authority_consultation"),
-            &e.authority_consultation,
-            a,
-        );
-
-        let s = &c.social;
-        let a = "Art. 19.5";
-        let base = "frame.components.social";
-        p.text(
-            &format!("{base}.community_organization"),
-            &s.community_organization,
-            a,
-        );
-        p.text(&format!("{base}.cultural_aspects"), &s.cultural_aspects, a);
-        p.text(&format!("{base}.benefits"), &s.benefits, a);
-        p.text(&format!("{base}.beneficiary_type"), &s.beneficiary_type, a);
-        p.text(&format!("{base}.social_programs"), &s.social_programs, a);
-        p.text(&format!("{base}.organizations"), &s.organizations, a);
-
         let f = &c.food_security;
-        if f.required {
-            p.text(
-                "frame.components.food_security.description",
-                &f.description,
-                "Art. 19.7",
-            );
-        }
         if !f.activity.trim().is_empty()
             && !self.production.iter().any(|a| a.name.trim() == f.activity.trim())
         {

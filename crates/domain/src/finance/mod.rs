@@ -34,6 +34,7 @@
 pub mod cashflow;
 pub mod cofinancing;
 pub mod evaluation;
+pub mod fields;
 pub mod formulation;
 pub mod irr;
 pub mod rules;
@@ -46,6 +47,10 @@ pub use cofinancing::{
 };
 pub use evaluation::{
     Bound, Check, Evaluation, EvaluationError, Evaluator, FamilyIncome, Reason, Value, Verdict, evaluate,
+};
+pub use fields::{
+    ColumnKind, ColumnSpec, FIELDS, FieldError, FieldKind, FieldSpec, FieldValue, Needed, Section, TABLES,
+    TableSpec,
 };
 pub use formulation::{
     AccompanimentPlan, Activity, ActivityYear, BudgetLine, EmploymentInitiative, ExpenseCategory,

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use vereda_domain::accounts::Permission;
-use vereda_domain::finance::{CofinancingSplit, Evaluation};
+use vereda_domain::finance::{CofinancingSplit, Evaluation, fields};
 
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode, Problem};
@@ -42,6 +42,10 @@ pub struct FormulationProblem {
     /// Path to the field, e.g. `budget[3].category`.
     #[schema(example = "budget[3].category")]
     pub path: String,
+    /// The field's label in the visitor's language, from the formulation's field registry;
+    /// null for a path that is a whole list or part (`budget`, `frame.households`).
+    #[schema(example = "Rubro")]
+    pub label: Option<String>,
     #[schema(example = "Art. 18.4")]
     pub article: String,
     /// What is wrong, in the visitor's language.
@@ -147,6 +151,7 @@ pub async fn evaluate(
                 problems: problems
                     .into_iter()
                     .map(|p| FormulationProblem {
+                        label: fields::label_key(&p.path).map(|key| visitor.lang.t(key).to_owned()),
                         path: p.path,
                         article: p.article,
                         message: visitor.lang.say(&p.message),

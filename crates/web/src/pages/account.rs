@@ -21,7 +21,7 @@ use crate::error::{AppError, ErrorCode, safe_next};
 use crate::i18n::Message;
 
 /// The page where an account enrolls its second factor.
-pub const SECOND_FACTOR_PATH: &str = "/personal/cuenta/segundo-factor";
+pub use crate::auth::SECOND_FACTOR_PATH;
 /// The second step of a login, for accounts with a second factor.
 pub const LOGIN_CODE_PATH: &str = "/ingreso/codigo";
 /// The name authenticator applications show for the account.

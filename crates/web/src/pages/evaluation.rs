@@ -160,7 +160,7 @@ struct EvaluationPage {
 
 impl EvaluationPage {
     async fn new(visitor: &Visitor, example_id: &str, rules: &str) -> Result<Self, AppError> {
-        let rule_sets = crate::screening::rule_book()
+        let rule_sets = crate::rule_book::rule_book()
             .map(|book| {
                 book.all()
                     .iter()

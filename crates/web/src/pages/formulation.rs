@@ -20,8 +20,14 @@ use axum::routing::{get, post};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value as Json;
+use std::str::FromStr;
 use vereda_domain::accounts::Permission;
-use vereda_domain::finance::formulation::{ExpenseCategory, Frame, Funder};
+
+use rust_decimal::prelude::ToPrimitive;
+use vereda_domain::finance::fields::{
+    self, ColumnKind, FieldKind, FieldSpec, FieldValue, Section, TABLES, TableSpec,
+};
+use vereda_domain::finance::formulation::{ExpenseCategory, Frame};
 use vereda_domain::finance::{DecidingRate, Formulation, Irr, Problem};
 use vereda_domain::number::{NumberProblem, format_number, read_number};
 use vereda_store::accounts::Account;
@@ -401,6 +407,31 @@ enum Kind {
     Funder,
 }
 
+impl Kind {
+    /// How the registry's scalar field is typed in a form.
+    fn of_field(kind: FieldKind) -> Kind {
+        match kind {
+            FieldKind::Line => Kind::Text,
+            FieldKind::Text => Kind::Area,
+            FieldKind::Lines => Kind::Lines,
+            FieldKind::Whole => Kind::Int,
+            FieldKind::Flag => Kind::Bool,
+        }
+    }
+
+    /// How the registry's table column is typed in a form.
+    fn of_column(kind: ColumnKind) -> Kind {
+        match kind {
+            ColumnKind::Line => Kind::Text,
+            ColumnKind::Whole => Kind::Int,
+            ColumnKind::OptionalWhole => Kind::OptInt,
+            ColumnKind::Decimal => Kind::Dec,
+            ColumnKind::Category => Kind::Category,
+            ColumnKind::Funder => Kind::Funder,
+        }
+    }
+}
+
 pub struct FieldView {
     path: String,
     label: String,
@@ -415,44 +446,10 @@ pub struct FieldView {
     problem_code: &'static str,
 }
 
-/// A model path without its indices: `budget[3].unit_price` is `budget.unit_price`.
-fn pattern(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut skipping = false;
-    for c in path.chars() {
-        match c {
-            '[' => skipping = true,
-            ']' => skipping = false,
-            _ if skipping => {}
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// The catalogue key of the label of the field at `path`.
-fn field_key(path: &str) -> String {
-    format!("formulation-field-{}", pattern(path).replace('.', "-"))
-}
-
-/// The catalogue key of the caption of the list at `path`: its last key.
-fn table_key(path: &str) -> String {
-    let pattern = pattern(path);
-    format!(
-        "formulation-table-{}",
-        pattern.rsplit('.').next().unwrap_or_default()
-    )
-}
-
-/// The label of the field at `path` in `lang`; empty when the catalogue has none (a list's
-/// own path, say).
+/// The label of the field at `path` in `lang`, from the field registry; empty when it has
+/// none (a list's own path, say).
 fn field_label(lang: Lang, path: &str) -> String {
-    let key = field_key(path);
-    if lang.has(&key) {
-        lang.t(&key).to_owned()
-    } else {
-        String::new()
-    }
+    fields::label_key(path).map_or_else(String::new, |key| lang.t(key).to_owned())
 }
 
 impl FieldView {
@@ -475,10 +472,25 @@ impl FieldView {
             problem_code: "",
         }
     }
+
+    /// The form field of a scalar field of the registry.
+    fn scalar(f: &Formulation, spec: &FieldSpec) -> FieldView {
+        let value = match f.field(spec.path) {
+            Some(FieldValue::Text(text)) => text,
+            Some(FieldValue::Lines(lines)) => lines.join("\n"),
+            Some(FieldValue::Whole(number)) => number.to_string(),
+            Some(FieldValue::Flag(flag)) => flag.to_string(),
+            None => String::new(),
+        };
+        let mut view = FieldView::new(spec.path.to_owned(), Kind::of_field(spec.kind), value);
+        // The code names the formulation: it is chosen when the draft is created.
+        view.locked = spec.path == "frame.code";
+        view
+    }
 }
 
 pub struct Fieldset {
-    /// The key under `formulation.set`, then its text.
+    /// The catalogue key of the legend, then its text.
     legend: String,
     fields: Vec<FieldView>,
 }
@@ -490,10 +502,11 @@ pub struct RowView {
 
 pub struct TableView {
     path: String,
+    /// The catalogue key of the caption, then its text.
     caption: String,
     /// What the caption is about: the production activity of a table of years.
     detail: String,
-    /// The column keys (the fields of a row), then their labels.
+    /// The columns' label keys, then their labels.
     columns: Vec<String>,
     rows: Vec<RowView>,
 }
@@ -549,391 +562,121 @@ pub struct StepView {
     problems: Vec<ProblemLine>,
 }
 
-fn text(path: &str, value: &str) -> FieldView {
-    FieldView::new(path.to_owned(), Kind::Text, value.to_owned())
+/// The text a cell of a table shows for its JSON value.
+fn cell_text(kind: ColumnKind, value: &Json) -> String {
+    match (kind, value) {
+        (_, Json::Null) => String::new(),
+        (ColumnKind::Decimal, Json::String(text)) => {
+            Decimal::from_str(text).map_or_else(|_| text.clone(), format_number)
+        }
+        // Another funder is `{"other": name}`: the form shows the name.
+        (ColumnKind::Funder, Json::Object(other)) => other
+            .get("other")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        (_, Json::String(text)) => text.clone(),
+        (_, other) => other.to_string(),
+    }
 }
 
-fn area(path: &str, value: &str) -> FieldView {
-    FieldView::new(path.to_owned(), Kind::Area, value.to_owned())
-}
-
-fn lines(path: &str, values: &[String]) -> FieldView {
-    FieldView::new(path.to_owned(), Kind::Lines, values.join("\n"))
-}
-
-fn int(path: &str, value: impl ToString) -> FieldView {
-    FieldView::new(path.to_owned(), Kind::Int, value.to_string())
-}
-
-fn dec(path: &str, value: Decimal) -> FieldView {
-    FieldView::new(path.to_owned(), Kind::Dec, format_number(value))
-}
-
-fn boolean(path: &str, value: bool) -> FieldView {
-    FieldView::new(path.to_owned(), Kind::Bool, value.to_string())
-}
-
-fn table<T>(
-    path: &str,
-    columns: &[&str],
-    items: &[T],
-    cells: impl Fn(&str, &T) -> Vec<FieldView>,
-) -> TableView {
-    TableView {
-        path: path.to_owned(),
-        caption: String::new(),
-        detail: String::new(),
-        columns: columns.iter().map(|c| (*c).to_owned()).collect(),
-        rows: items
-            .iter()
+/// The lists a table of the registry stands for: the table itself, or one per row of the table
+/// it is nested in (the years of each production activity), each with what it is about.
+fn instances(json: &Json, table: &TableSpec) -> Vec<(String, String)> {
+    let parent = TABLES
+        .iter()
+        .find(|t| table.path.starts_with(&format!("{}.", t.path)));
+    let Some(parent) = parent else {
+        return vec![(table.path.to_owned(), String::new())];
+    };
+    let rest = &table.path[parent.path.len() + 1..];
+    let rows = json_at(json, parent.path).and_then(Json::as_array);
+    rows.map(|rows| {
+        rows.iter()
             .enumerate()
-            .map(|(i, item)| {
-                let row = format!("{path}[{i}]");
-                RowView {
-                    cells: cells(&row, item),
-                    path: row,
-                }
-            })
-            .collect(),
-    }
-}
-
-fn fieldset(legend: &str, fields: Vec<FieldView>) -> Fieldset {
-    Fieldset {
-        legend: legend.to_owned(),
-        fields,
-    }
-}
-
-/// Which step a problem's path belongs to.
-fn step_of(path: &str) -> u8 {
-    if path.starts_with("frame.components")
-        || path.starts_with("frame.accompaniment")
-        || path.starts_with("frame.employment")
-    {
-        2
-    } else if path.starts_with("frame.households") {
-        3
-    } else if path.starts_with("budget") {
-        4
-    } else if path.starts_with("production") {
-        5
-    } else if path.starts_with("technical_assistance") {
-        6
-    } else {
-        1
-    }
-}
-
-/// The form of step `number` (1-6) for `f`.
-fn step(f: &Formulation, number: u8) -> StepView {
-    let frame = &f.frame;
-    let (title_key, fieldsets, tables): (&'static str, Vec<Fieldset>, Vec<TableView>) = match number {
-        1 => {
-            let mut code = text("frame.code", &frame.code);
-            code.locked = true;
-            (
-                "formulation-step1",
-                vec![fieldset(
-                    "frame",
-                    vec![
-                        code,
-                        text("frame.title", &frame.title),
-                        text("frame.municipality", &frame.municipality),
-                        int("frame.typology", frame.typology),
-                        int("frame.budget_year", frame.budget_year),
-                        int("frame.horizon_years", frame.horizon_years),
-                    ],
-                )],
-                Vec::new(),
-            )
-        }
-        2 => {
-            let c = &frame.components;
-            let g = &c.general;
-            let b = "frame.components.general";
-            let general = vec![
-                area(&format!("{b}.project_type"), &g.project_type),
-                area(&format!("{b}.activity_description"), &g.activity_description),
-                area(&format!("{b}.technology"), &g.technology),
-                lines(&format!("{b}.productive_indicators"), &g.productive_indicators),
-                area(&format!("{b}.management_plan"), &g.management_plan),
-                area(
-                    &format!("{b}.technical_assistance_plan"),
-                    &g.technical_assistance_plan,
-                ),
-                area(
-                    &format!("{b}.production_and_marketing_organization"),
-                    &g.production_and_marketing_organization,
-                ),
-                area(
-                    &format!("{b}.implementation_methodology"),
-                    &g.implementation_methodology,
-                ),
-                area(&format!("{b}.implementation_areas"), &g.implementation_areas),
-                area(&format!("{b}.labour_requirements"), &g.labour_requirements),
-                area(
-                    &format!("{b}.family_labour_availability"),
-                    &g.family_labour_availability,
-                ),
-                area(
-                    &format!("{b}.equipment_and_machinery"),
-                    &g.equipment_and_machinery,
-                ),
-            ];
-            let t = &c.technical;
-            let b = "frame.components.technical";
-            let technical = vec![
-                area(&format!("{b}.biophysical_conditions"), &t.biophysical_conditions),
-                area(&format!("{b}.production_system"), &t.production_system),
-                area(
-                    &format!("{b}.required_infrastructure"),
-                    &t.required_infrastructure,
-                ),
-                area(&format!("{b}.marketing_strategy"), &t.marketing_strategy),
-                area(&format!("{b}.assistance_support"), &t.assistance_support),
-                area(&format!("{b}.price_source"), &t.price_source),
-            ];
-            let m = &c.commercial;
-            let b = "frame.components.commercial";
-            let s = &m.sales_plan;
-            let commercial = vec![
-                area(&format!("{b}.market_analysis"), &m.market_analysis),
-                area(&format!("{b}.marketing_channels"), &m.marketing_channels),
-                area(&format!("{b}.sales_plan.place"), &s.place),
-                area(&format!("{b}.sales_plan.method"), &s.method),
-                area(&format!("{b}.sales_plan.quantities"), &s.quantities),
-                area(&format!("{b}.sales_plan.frequency"), &s.frequency),
-                area(&format!("{b}.sales_plan.buyers"), &s.buyers),
-                area(&format!("{b}.sales_plan.price"), &s.price),
-                area(&format!("{b}.marketing_costs"), &m.marketing_costs),
-                area(
-                    &format!("{b}.regional_supply_and_demand"),
-                    &m.regional_supply_and_demand,
-                ),
-                area(&format!("{b}.product_condition"), &m.product_condition),
-            ];
-            let e = &c.environmental;
-            let b = "frame.components.environmental";
-            let environmental = vec![
-                area(&format!("{b}.impacts"), &e.impacts),
-                area(&format!("{b}.prevention_measures"), &e.prevention_measures),
-                area(
-                    &format!("{b}.conservation_commitment"),
-                    &e.conservation_commitment,
-                ),
-                area(&format!("{b}.authority_consultation"), &e.authority_consultation),
-                lines(&format!("{b}.permits"), &e.permits),
-            ];
-            let s = &c.social;
-            let b = "frame.components.social";
-            let social = vec![
-                area(&format!("{b}.community_organization"), &s.community_organization),
-                area(&format!("{b}.cultural_aspects"), &s.cultural_aspects),
-                area(&format!("{b}.benefits"), &s.benefits),
-                area(&format!("{b}.beneficiary_type"), &s.beneficiary_type),
-                area(&format!("{b}.social_programs"), &s.social_programs),
-                area(&format!("{b}.organizations"), &s.organizations),
-            ];
-            let financial = vec![
-                area("frame.components.financial.credit_plan", &c.financial.credit_plan),
-                area("frame.components.financial.notes", &c.financial.notes),
-            ];
-            let fs = &c.food_security;
-            let food = vec![
-                boolean("frame.components.food_security.required", fs.required),
-                area("frame.components.food_security.description", &fs.description),
-                text("frame.components.food_security.activity", &fs.activity),
-            ];
-            let a = &frame.accompaniment;
-            let accompaniment = vec![
-                area("frame.accompaniment.description", &a.description),
-                lines("frame.accompaniment.training_topics", &a.training_topics),
-                text("frame.accompaniment.responsible", &a.responsible),
-            ];
-            let em = &frame.employment;
-            let employment = vec![
-                boolean("frame.employment.small_producers", em.small_producers),
-                area("frame.employment.description", &em.description),
-                int("frame.employment.direct_jobs", em.direct_jobs),
-            ];
-            (
-                "formulation-step2",
-                vec![
-                    fieldset("general", general),
-                    fieldset("technical", technical),
-                    fieldset("commercial", commercial),
-                    fieldset("environmental", environmental),
-                    fieldset("social", social),
-                    fieldset("financial", financial),
-                    fieldset("food_security", food),
-                    fieldset("accompaniment", accompaniment),
-                    fieldset("employment", employment),
-                ],
-                vec![
-                    table(
-                        "frame.components.technical.operating_structure",
-                        &["activity", "responsible"],
-                        &c.technical.operating_structure,
-                        |row, r| {
-                            vec![
-                                text(&format!("{row}.activity"), &r.activity),
-                                text(&format!("{row}.responsible"), &r.responsible),
-                            ]
-                        },
-                    ),
-                    table(
-                        "frame.components.schedule.activities",
-                        &["name", "start_month", "end_month"],
-                        &c.schedule.activities,
-                        |row, s| {
-                            vec![
-                                text(&format!("{row}.name"), &s.name),
-                                int(&format!("{row}.start_month"), s.start_month),
-                                int(&format!("{row}.end_month"), s.end_month),
-                            ]
-                        },
-                    ),
-                ],
-            )
-        }
-        3 => (
-            "formulation-step3",
-            Vec::new(),
-            vec![table(
-                "frame.households",
-                &["id", "max_pct", "cap_smmlv"],
-                &frame.households,
-                |row, h| {
-                    vec![
-                        text(&format!("{row}.id"), &h.id),
-                        dec(&format!("{row}.max_pct"), h.max_pct),
-                        dec(&format!("{row}.cap_smmlv"), h.cap_smmlv),
-                    ]
-                },
-            )],
-        ),
-        4 => (
-            "formulation-step4",
-            Vec::new(),
-            vec![table(
-                "budget",
-                &[
-                    "category",
-                    "funder",
-                    "description",
-                    "quantity",
-                    "unit",
-                    "unit_price",
-                    "year",
-                    "month",
-                ],
-                &f.budget,
-                |row, l| {
-                    let funder = match &l.funder {
-                        Funder::Institute => "institute".to_owned(),
-                        Funder::Counterpart => "counterpart".to_owned(),
-                        Funder::Other(name) => name.clone(),
-                    };
-                    let opt = |v: Option<u16>| v.map(|v| v.to_string()).unwrap_or_default();
-                    vec![
-                        FieldView::new(
-                            format!("{row}.category"),
-                            Kind::Category,
-                            l.category.as_str().to_owned(),
-                        ),
-                        FieldView::new(format!("{row}.funder"), Kind::Funder, funder),
-                        text(&format!("{row}.description"), &l.description),
-                        dec(&format!("{row}.quantity"), l.quantity),
-                        text(&format!("{row}.unit"), &l.unit),
-                        dec(&format!("{row}.unit_price"), l.unit_price),
-                        FieldView::new(format!("{row}.year"), Kind::OptInt, opt(l.year)),
-                        FieldView::new(format!("{row}.month"), Kind::OptInt, opt(l.month)),
-                    ]
-                },
-            )],
-        ),
-        5 => {
-            let mut tables = vec![table(
-                "production",
-                &[
-                    "name",
-                    "unit",
-                    "product_unit",
-                    "day_wage",
-                    "full_production_year",
-                    "residual_value",
-                ],
-                &f.production,
-                |row, a| {
-                    vec![
-                        text(&format!("{row}.name"), &a.name),
-                        text(&format!("{row}.unit"), &a.unit),
-                        text(&format!("{row}.product_unit"), &a.product_unit),
-                        dec(&format!("{row}.day_wage"), a.day_wage),
-                        int(&format!("{row}.full_production_year"), a.full_production_year),
-                        dec(&format!("{row}.residual_value"), a.residual_value),
-                    ]
-                },
-            )];
-            for (i, activity) in f.production.iter().enumerate() {
-                let mut years = table(
-                    &format!("production[{i}].years"),
-                    &[
-                        "year",
-                        "units",
-                        "yield_per_unit",
-                        "price",
-                        "operating_costs",
-                        "output_cost_per_unit",
-                        "hired_labour_days",
-                        "family_labour_days",
-                        "replacements",
-                    ],
-                    &activity.years,
-                    |row, y| {
-                        vec![
-                            int(&format!("{row}.year"), y.year),
-                            dec(&format!("{row}.units"), y.units),
-                            dec(&format!("{row}.yield_per_unit"), y.yield_per_unit),
-                            dec(&format!("{row}.price"), y.price),
-                            dec(&format!("{row}.operating_costs"), y.operating_costs),
-                            dec(&format!("{row}.output_cost_per_unit"), y.output_cost_per_unit),
-                            dec(&format!("{row}.hired_labour_days"), y.hired_labour_days),
-                            dec(&format!("{row}.family_labour_days"), y.family_labour_days),
-                            dec(&format!("{row}.replacements"), y.replacements),
-                        ]
-                    },
-                );
-                years.detail = if activity.name.trim().is_empty() {
+            .map(|(i, row)| {
+                let name = row.get("name").and_then(Json::as_str).unwrap_or_default().trim();
+                let detail = if name.is_empty() {
                     format!("#{i}")
                 } else {
-                    activity.name.clone()
+                    name.to_owned()
                 };
-                tables.push(years);
-            }
-            ("formulation-step5", Vec::new(), tables)
+                (format!("{}[{i}].{rest}", parent.path), detail)
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The JSON node at `path`, read only.
+fn json_at<'a>(root: &'a Json, path: &str) -> Option<&'a Json> {
+    let mut node = root;
+    for segment in segments(path)? {
+        node = match segment {
+            Segment::Key(key) => node.get(key)?,
+            Segment::Index(i) => node.get(i)?,
+        };
+    }
+    Some(node)
+}
+
+/// The form of step `number` (1-6) for `f`: the registry's fields and tables of that step.
+fn step(f: &Formulation, number: u8) -> StepView {
+    let fieldsets = Section::ALL
+        .iter()
+        .filter(|section| section.step() == number)
+        .map(|section| Fieldset {
+            legend: section.legend_key().to_owned(),
+            fields: FieldSpec::in_section(*section)
+                .map(|spec| FieldView::scalar(f, spec))
+                .collect(),
+        })
+        .collect();
+    let json = serde_json::to_value(f).unwrap_or(Json::Null);
+    let mut tables = Vec::new();
+    for table in TABLES.iter().filter(|t| t.step == number) {
+        for (path, detail) in instances(&json, table) {
+            let rows = json_at(&json, &path).and_then(Json::as_array);
+            let rows = rows.map(Vec::as_slice).unwrap_or_default();
+            tables.push(TableView {
+                caption: table.caption_key.to_owned(),
+                detail,
+                columns: table.columns.iter().map(|c| c.label_key.to_owned()).collect(),
+                rows: rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, row)| {
+                        let row_path = format!("{path}[{i}]");
+                        RowView {
+                            cells: table
+                                .columns
+                                .iter()
+                                .map(|c| {
+                                    FieldView::new(
+                                        format!("{row_path}.{}", c.name),
+                                        Kind::of_column(c.kind),
+                                        cell_text(c.kind, &row[c.name]),
+                                    )
+                                })
+                                .collect(),
+                            path: row_path,
+                        }
+                    })
+                    .collect(),
+                path,
+            });
         }
-        _ => (
-            "formulation-step6",
-            Vec::new(),
-            vec![table(
-                "technical_assistance",
-                &["year", "cost", "payer"],
-                &f.technical_assistance,
-                |row, t| {
-                    vec![
-                        int(&format!("{row}.year"), t.year),
-                        dec(&format!("{row}.cost"), t.cost),
-                        text(&format!("{row}.payer"), &t.payer),
-                    ]
-                },
-            )],
-        ),
-    };
+    }
     StepView {
         number,
-        title_key,
+        title_key: match number {
+            1 => "formulation-step1",
+            2 => "formulation-step2",
+            3 => "formulation-step3",
+            4 => "formulation-step4",
+            5 => "formulation-step5",
+            _ => "formulation-step6",
+        },
         fieldsets,
         tables,
         problems: Vec::new(),
@@ -943,16 +686,15 @@ fn step(f: &Formulation, number: u8) -> StepView {
 /// The step's legends, captions, column headers and field labels in `lang`.
 fn localize(lang: Lang, view: &mut StepView) {
     for set in &mut view.fieldsets {
-        set.legend = lang.t(&format!("formulation-set-{}", set.legend)).to_owned();
+        set.legend = lang.t(&set.legend).to_owned();
         for field in &mut set.fields {
             field.label = field_label(lang, &field.path);
         }
     }
     for table in &mut view.tables {
-        table.caption = lang.t(&table_key(&table.path)).to_owned();
-        let list = pattern(&table.path);
+        table.caption = lang.t(&table.caption).to_owned();
         for column in &mut table.columns {
-            *column = field_label(lang, &format!("{list}.{column}"));
+            *column = lang.t(column).to_owned();
         }
         for field in table.rows.iter_mut().flat_map(|r| r.cells.iter_mut()) {
             field.label = field_label(lang, &field.path);
@@ -1075,15 +817,41 @@ impl NotApplied {
     }
 }
 
+/// A whole number typed in a form, read by the one number reader.
+fn whole(lang: Lang, text: &str) -> Result<i64, Unreadable> {
+    let not_whole = || Unreadable {
+        message: lang.t("formulation-error_whole_number").to_owned(),
+        code: "",
+    };
+    match read_number(text) {
+        Ok(number) if number.fract().is_zero() => number.to_i64().ok_or_else(not_whole),
+        Ok(_) | Err(NumberProblem::Empty) => Err(not_whole()),
+        Err(problem) => Err(Unreadable {
+            message: crate::i18n::number_problem(lang, &problem, ""),
+            code: problem.code(),
+        }),
+    }
+}
+
+/// The value of a scalar field typed as `kind`, or why it is not one.
+fn scalar_value(lang: Lang, kind: Kind, raw: &str) -> Result<FieldValue, Unreadable> {
+    Ok(match convert(lang, kind, raw)? {
+        Json::String(text) => FieldValue::Text(text),
+        Json::Bool(flag) => FieldValue::Flag(flag),
+        Json::Array(items) => FieldValue::Lines(
+            items
+                .into_iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect(),
+        ),
+        Json::Number(number) => FieldValue::Whole(number.as_i64().unwrap_or_default()),
+        _ => FieldValue::Text(String::new()),
+    })
+}
+
 /// The JSON value of a form field of `kind`, or why it is not one.
 fn convert(lang: Lang, kind: Kind, raw: &str) -> Result<Json, Unreadable> {
     let trimmed = raw.trim();
-    let whole = |text: &str| {
-        text.parse::<i64>().map(Json::from).map_err(|_| Unreadable {
-            message: lang.t("formulation-error_whole_number").to_owned(),
-            code: "",
-        })
-    };
     Ok(match kind {
         Kind::Text | Kind::Category => Json::String(trimmed.to_owned()),
         Kind::Area => Json::String(raw.replace("\r\n", "\n").trim().to_owned()),
@@ -1094,9 +862,9 @@ fn convert(lang: Lang, kind: Kind, raw: &str) -> Result<Json, Unreadable> {
                 .map(|l| Json::String(l.to_owned()))
                 .collect(),
         ),
-        Kind::Int => whole(trimmed)?,
+        Kind::Int => Json::from(whole(lang, trimmed)?),
         Kind::OptInt if trimmed.is_empty() => Json::Null,
-        Kind::OptInt => whole(trimmed)?,
+        Kind::OptInt => Json::from(whole(lang, trimmed)?),
         Kind::Dec => match read_number(trimmed) {
             Ok(value) => Json::String(value.to_string()),
             // An amount left empty is zero.
@@ -1126,35 +894,56 @@ fn apply(
     remove: Option<&str>,
 ) -> Result<Formulation, NotApplied> {
     let view = step(current, number);
-    let mut json = serde_json::to_value(current).map_err(|e| NotApplied::with(e.to_string()))?;
     let mut refused = NotApplied::default();
-    let fields = view.fieldsets.iter().flat_map(|s| s.fields.iter()).chain(
-        view.tables
-            .iter()
-            .flat_map(|t| t.rows.iter().flat_map(|r| r.cells.iter())),
-    );
-    for field in fields {
+    let mut refuse = |field: &FieldView, unreadable: Unreadable| {
+        refused.errors.push(format!(
+            "{} ({}): {}",
+            field_label(lang, &field.path),
+            field.path,
+            unreadable.message
+        ));
+        refused.fields.insert(field.path.clone(), unreadable);
+    };
+    let typed = |field: &FieldView| -> Option<String> {
         if field.locked {
-            continue;
+            return None;
         }
-        let raw = match (field.kind_enum, values.get(&field.path)) {
-            (Kind::Bool, raw) => raw.map_or("", |r| if r.is_empty() { "on" } else { r.as_str() }),
-            (_, Some(raw)) => raw.as_str(),
-            (_, None) => continue,
-        };
-        match convert(lang, field.kind_enum, raw) {
+        match (field.kind_enum, values.get(&field.path)) {
+            // A box left unticked is not sent.
+            (Kind::Bool, raw) => Some(
+                raw.map_or("", |r| if r.is_empty() { "on" } else { r.as_str() })
+                    .to_owned(),
+            ),
+            (_, raw) => raw.cloned(),
+        }
+    };
+    // The scalar fields are set on the formulation through the registry's paths.
+    let mut updated = current.clone();
+    for field in view.fieldsets.iter().flat_map(|s| s.fields.iter()) {
+        let Some(raw) = typed(field) else { continue };
+        let set = scalar_value(lang, field.kind_enum, &raw).and_then(|value| {
+            updated.set_field(&field.path, value).map_err(|_| Unreadable {
+                message: lang.t("formulation-error_whole_number").to_owned(),
+                code: "",
+            })
+        });
+        if let Err(unreadable) = set {
+            refuse(field, unreadable);
+        }
+    }
+    // The tables' cells are set in the JSON of the formulation, by their paths.
+    let mut json = serde_json::to_value(&updated).map_err(|e| NotApplied::with(e.to_string()))?;
+    for field in view
+        .tables
+        .iter()
+        .flat_map(|t| t.rows.iter().flat_map(|r| r.cells.iter()))
+    {
+        let Some(raw) = typed(field) else { continue };
+        match convert(lang, field.kind_enum, &raw) {
             Ok(value) => {
                 set(&mut json, &field.path, value);
             }
-            Err(unreadable) => {
-                refused.errors.push(format!(
-                    "{} ({}): {}",
-                    field_label(lang, &field.path),
-                    field.path,
-                    unreadable.message
-                ));
-                refused.fields.insert(field.path.clone(), unreadable);
-            }
+            Err(unreadable) => refuse(field, unreadable),
         }
     }
     if !refused.errors.is_empty() {
@@ -1443,7 +1232,7 @@ async fn page(
             localize(lang, &mut view);
             view.problems = problems
                 .iter()
-                .filter(|p| step_of(&p.path) == n)
+                .filter(|p| fields::step_of(&p.path) == n)
                 .map(|p| ProblemLine::new(lang, p))
                 .collect();
             if !editable {
@@ -1712,12 +1501,10 @@ async fn full_evaluation(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vereda_domain::finance::fields::FIELDS;
 
     #[test]
-    fn paths_lose_their_indices() {
-        assert_eq!(pattern("budget[3].unit_price"), "budget.unit_price");
-        assert_eq!(pattern("production[1].years[4].price"), "production.years.price");
-        assert_eq!(table_key("production[0].years"), "formulation-table-years");
+    fn fields_and_cells_take_their_label_from_the_registry() {
         assert_eq!(field_label(Lang::Es, "budget[2].unit_price"), "Precio unitario");
         assert_eq!(field_label(Lang::Es, "frame.households"), "");
     }
@@ -1751,6 +1538,40 @@ mod tests {
         }
         for category in ExpenseCategory::ALL {
             assert!(!category_article(category.as_str()).is_empty());
+        }
+    }
+
+    /// The registry is the steps' list: every scalar field is a field of some step, every table
+    /// a table of its step, and every label, legend and caption is in both catalogues.
+    #[test]
+    fn every_field_of_the_registry_is_shown_by_a_step_and_worded_in_both_languages() {
+        let example = EXAMPLES.first().expect("an example");
+        let formulation = Format::Toml.parse(example.text).expect("example");
+        let views: Vec<StepView> = (1..STEPS).map(|n| step(&formulation, n)).collect();
+        let shown: Vec<&str> = views
+            .iter()
+            .flat_map(|v| v.fieldsets.iter().flat_map(|s| s.fields.iter()))
+            .map(|f| f.path.as_str())
+            .collect();
+        let paths: Vec<&str> = FIELDS.iter().map(|f| f.path).collect();
+        assert_eq!(shown, paths);
+        for table in TABLES {
+            let view = &views[usize::from(table.step) - 1];
+            assert!(
+                view.tables.iter().any(|t| fields::pattern(&t.path) == table.path),
+                "{} in step {}",
+                table.path,
+                table.step
+            );
+        }
+        let keys = FIELDS
+            .iter()
+            .map(|f| f.label_key)
+            .chain(Section::ALL.iter().map(|s| s.legend_key()))
+            .chain(TABLES.iter().map(|t| t.caption_key))
+            .chain(TABLES.iter().flat_map(|t| t.columns.iter().map(|c| c.label_key)));
+        for key in keys {
+            assert!(Lang::Es.has(key) && Lang::En.has(key), "{key}");
         }
     }
 }

@@ -18,7 +18,6 @@ mod staff;
 mod subjects;
 mod verification;
 
-pub use monitoring::today_in_colombia;
 mod targeting;
 
 pub use public::MunicipalityFilter;
@@ -31,7 +30,7 @@ use vereda_store::accounts::Account;
 
 use crate::AppState;
 use crate::auth::Visitor;
-use crate::error::{AppError, ErrorCode, urlencode};
+use crate::error::{AppError, urlencode};
 use crate::i18n::Lang;
 
 pub fn routes() -> Router<AppState> {
@@ -90,7 +89,7 @@ impl Chrome {
     }
 
     /// A frame with no account, for error pages.
-    fn anonymous(lang: Lang) -> Chrome {
+    pub(crate) fn anonymous(lang: Lang) -> Chrome {
         Chrome {
             lang,
             account: None,
@@ -176,43 +175,4 @@ impl<T: AsDecimal + ?Sized> AsDecimal for &T {
 
 pub fn render(page: &impl Template) -> Result<Response, AppError> {
     Ok(Html(page.render()?).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    chrome: Chrome,
-    status: u16,
-    code: &'a str,
-    problem: &'a str,
-    message: &'a str,
-}
-
-/// The HTML page of an error, in the visitor's language and with their header.
-/// The page of an error: `problem` is the stable code of what happened (the message's code, or
-/// the error's), kept in the page for tests and assistive tools.
-pub async fn error_page(
-    visitor: Option<&Visitor>,
-    lang: Lang,
-    code: ErrorCode,
-    problem: &str,
-    message: &str,
-) -> Response {
-    let chrome = match visitor {
-        Some(visitor) => Chrome::new(visitor)
-            .await
-            .unwrap_or_else(|_| Chrome::anonymous(lang)),
-        None => Chrome::anonymous(lang),
-    };
-    let page = ErrorPage {
-        chrome,
-        status: code.status().as_u16(),
-        code: code.name(),
-        problem,
-        message,
-    };
-    match page.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(_) => message.to_owned().into_response(),
-    }
 }

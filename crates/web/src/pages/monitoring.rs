@@ -23,13 +23,14 @@ use vereda_store::projects::{
 };
 
 use super::Chrome;
-use super::calls::{FieldErrors, read_number_field};
 use super::projects::{no_such_indicator, not_found_project, unit_label};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::documents::{KeptFile, field, keep_file, read_form};
 use crate::error::{AppError, urlencode};
+use crate::form_errors::{FieldErrors, read_number_field};
 use crate::i18n::Lang;
+use crate::today::today_in_colombia;
 
 /// The largest evidence file or public document.
 pub const DOCUMENT_LIMIT_BYTES: usize = 20 * 1024 * 1024;
@@ -54,12 +55,6 @@ pub fn routes() -> Router<AppState> {
         .route("/personal/mediciones", get(review_queue))
         .route("/personal/mediciones/{id}/revision", post(review))
         .route("/personal/propuestas/{id}/revision", post(review_proposal))
-}
-
-/// Today in Colombia (UTC−5 all year), the date a measurement may not pass.
-pub fn today_in_colombia() -> jiff::civil::Date {
-    let offset = jiff::tz::Offset::constant(-5);
-    jiff::Timestamp::now().to_zoned(offset.to_time_zone()).date()
 }
 
 #[derive(Template)]
@@ -282,7 +277,7 @@ async fn indicator_page(
         statuses: ExecutionStatus::ALL,
         units: IndicatorUnit::ALL,
         proposals,
-        today: super::monitoring::today_in_colombia(),
+        today: today_in_colombia(),
         chrome: Chrome::new(visitor).await?,
         item,
     })

@@ -22,12 +22,12 @@ use vereda_store::parcels::{
     ConditionCheck, NewFieldVisit, NewParcelPhoto, NewTitleStudy, ParcelVerification,
 };
 
-use super::calls::{FieldErrors, read_number_field};
 use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode};
+use crate::form_errors::{FieldErrors, read_number_field};
 use crate::i18n::Lang;
 
 /// The largest photo of a visit.

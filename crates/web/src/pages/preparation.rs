@@ -16,12 +16,12 @@ use vereda_domain::preparation::{PreparationDraft, PreparationKind, check_prepar
 use vereda_store::formulations::{FormulationQuery, FormulationSummary};
 use vereda_store::preparation::{KeptDocument, NewPreparation, Preparation};
 
-use super::calls::FieldErrors;
 use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode};
+use crate::form_errors::FieldErrors;
 use crate::i18n::Lang;
 
 /// The largest signed minutes.

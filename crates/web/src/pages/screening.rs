@@ -30,7 +30,9 @@ use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode, urlencode};
-use crate::screening::{self as jobs, HashingFile, Job, SCREENING_UPLOAD_LIMIT_BYTES, rule_book};
+use crate::rule_book::rule_book;
+use crate::screening::{self as jobs, Job, SCREENING_UPLOAD_LIMIT_BYTES};
+use crate::uploads::{self, HashingFile};
 
 /// Results per page.
 const PAGE_SIZE: u64 = 50;
@@ -490,9 +492,9 @@ async fn submit(
                     let kind_dir = dir.join(&registry.name);
                     let path = kind_dir.join(&file_name);
                     std::fs::create_dir_all(&kind_dir)
-                        .and_then(|()| jobs::link_or_copy(&stored, &path))
+                        .and_then(|()| uploads::link_or_copy(&stored, &path))
                         .map_err(|e| AppError::internal(&e))?;
-                    let (sha256, bytes) = jobs::hash_file(&path).map_err(|e| AppError::internal(&e))?;
+                    let (sha256, bytes) = uploads::hash_file(&path).map_err(|e| AppError::internal(&e))?;
                     registries.push((
                         registry.name.clone(),
                         Received {

@@ -27,11 +27,11 @@ use vereda_domain::territory::{DaneCode, catalog};
 use vereda_store::programs::Call;
 use vereda_store::targeting::{InterventionRow, NewTargetingDocument, SOURCE_CSV, TargetingDocument};
 
-use super::calls::{FieldErrors, read_number_field};
 use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode};
+use crate::form_errors::{FieldErrors, read_number_field};
 use crate::i18n::Lang;
 
 pub fn routes() -> Router<AppState> {

@@ -22,13 +22,13 @@ use vereda_store::parcels::parcels_refusal;
 use vereda_store::programs::Call;
 use vereda_store::verification::{Decision, HouseholdVerification, LetterRecord, OfferNotice, TimelineEvent};
 
-use super::calls::{FieldErrors, read_number_field};
 use super::parcels::issue_text;
 use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode};
+use crate::form_errors::{FieldErrors, read_number_field};
 use crate::i18n::Lang;
 
 /// The largest document a household brings (a scanned page or a PDF).

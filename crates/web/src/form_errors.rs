@@ -1,0 +1,75 @@
+//! Problems of a form by field, in the visitor's language, and the reading of a number typed
+//! in a form by the one number reader, its problem noted beside the field.
+
+use rust_decimal::Decimal;
+use vereda_domain::number::{NumberProblem, format_number, read_number};
+
+use crate::i18n::Lang;
+
+/// Problems by form field, in the visitor's language.
+#[derive(Debug, Default)]
+pub struct FieldErrors {
+    messages: Vec<(String, String)>,
+    /// The code of the number problem of a field, for its `data-problem` attribute.
+    codes: Vec<(String, &'static str)>,
+}
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, message: String) {
+        self.messages.push((field.to_owned(), message));
+    }
+
+    /// A problem of the number typed in `field`, with its code; shown beside the field, so
+    /// without its label.
+    pub fn add_number(&mut self, lang: Lang, field: &str, problem: &NumberProblem) {
+        self.add(field, crate::i18n::number_problem(lang, problem, ""));
+        self.codes.push((field.to_owned(), problem.code()));
+    }
+
+    pub fn of(&self, field: &str) -> Vec<&str> {
+        self.messages
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect()
+    }
+
+    /// The code of the number problem of `field`; empty when it has none.
+    pub fn code_of(&self, field: &str) -> &'static str {
+        self.codes
+            .iter()
+            .find(|(f, _)| f == field)
+            .map_or("", |(_, code)| code)
+    }
+
+    /// Every problem as (field, message), in the order found.
+    pub fn all(&self) -> &[(String, String)] {
+        &self.messages
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+}
+
+/// The number typed in `field`, read by the one reader; empty is `None`. A problem is noted
+/// beside the field; a number read is written back in `text` as it was understood, for the
+/// form shown again.
+pub fn read_number_field(
+    lang: Lang,
+    field: &str,
+    text: &mut String,
+    errors: &mut FieldErrors,
+) -> Option<Decimal> {
+    match read_number(text) {
+        Ok(value) => {
+            *text = format_number(value);
+            Some(value)
+        }
+        Err(NumberProblem::Empty) => None,
+        Err(problem) => {
+            errors.add_number(lang, field, &problem);
+            None
+        }
+    }
+}

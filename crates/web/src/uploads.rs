@@ -1,0 +1,151 @@
+//! Where uploaded files are kept, and how they are written: under [`Uploads::root`],
+//! - `incoming/<random>/`: a request's files while they are received and hashed;
+//! - `jobs/<run id>/`: a queued or running screening's files, removed when it ends;
+//! - `calls/<call id>/registries/<kind>/<file>`: the registries last used by a successful
+//!   screening of the call, which later runs may reuse;
+//! - `documents/<SHA-256>`: documents and evidence, kept once per content.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use vereda_store::Store;
+
+/// The environment variable that chooses where uploads are kept.
+pub const UPLOADS_DIR_VAR: &str = "VEREDA_UPLOADS_DIR";
+
+/// Where uploaded files are kept.
+#[derive(Debug, Clone)]
+pub struct Uploads {
+    pub root: PathBuf,
+}
+
+impl Uploads {
+    /// `VEREDA_UPLOADS_DIR` when set; else an `uploads` directory beside the SQLite file; else
+    /// (PostgreSQL, or SQLite in memory) `vereda-uploads` in the system's temporary directory.
+    pub fn for_store(store: &Store) -> Uploads {
+        let root = match std::env::var(UPLOADS_DIR_VAR) {
+            Ok(dir) if !dir.trim().is_empty() => PathBuf::from(dir),
+            _ => match store.sqlite_file() {
+                Some(file) => file
+                    .parent()
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+                    .join("uploads"),
+                None => std::env::temp_dir().join("vereda-uploads"),
+            },
+        };
+        Uploads { root }
+    }
+
+    /// A new, empty directory for a request's files.
+    pub fn incoming(&self) -> std::io::Result<PathBuf> {
+        let dir = self
+            .root
+            .join("incoming")
+            .join(format!("{:016x}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(dir)
+    }
+
+    /// Where a project document is kept: by its SHA-256, so the same file is kept once.
+    pub fn document_path(&self, sha256: &str) -> PathBuf {
+        self.root.join("documents").join(sha256)
+    }
+
+    pub fn job_dir(&self, run_id: i32) -> PathBuf {
+        self.root.join("jobs").join(run_id.to_string())
+    }
+
+    pub fn registry_dir(&self, call_id: i32, kind: &str) -> PathBuf {
+        self.root
+            .join("calls")
+            .join(call_id.to_string())
+            .join("registries")
+            .join(kind)
+    }
+
+    /// The registry of `kind` kept for a call, if any.
+    pub fn stored_registry(&self, call_id: i32, kind: &str) -> Option<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.registry_dir(call_id, kind))
+            .ok()?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.is_file() && !is_partial(path))
+            .collect();
+        files.sort();
+        files.pop()
+    }
+
+    /// Keeps `file` as the call's registry of `kind`, replacing the one kept before.
+    pub fn keep_registry(&self, call_id: i32, kind: &str, file: &Path) -> std::io::Result<()> {
+        let dir = self.registry_dir(call_id, kind);
+        std::fs::create_dir_all(&dir)?;
+        let name = file
+            .file_name()
+            .ok_or_else(|| std::io::Error::other("a registry file has no name"))?;
+        let partial = dir.join(format!(".{}.part", name.to_string_lossy()));
+        link_or_copy(file, &partial)?;
+        for old in std::fs::read_dir(&dir)? {
+            let old = old?.path();
+            if old != partial && old.is_file() {
+                std::fs::remove_file(old)?;
+            }
+        }
+        std::fs::rename(&partial, dir.join(name))
+    }
+}
+
+fn is_partial(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
+/// A hard link where the file system allows it (registries can be large), else a copy.
+pub fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
+    let _ = std::fs::remove_file(to);
+    if std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to)?;
+    }
+    Ok(())
+}
+
+/// Writes a file while hashing it.
+pub struct HashingFile {
+    file: std::io::BufWriter<std::fs::File>,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl HashingFile {
+    pub fn create(path: &Path) -> std::io::Result<HashingFile> {
+        Ok(HashingFile {
+            file: std::io::BufWriter::new(std::fs::File::create(path)?),
+            hasher: Sha256::new(),
+            bytes: 0,
+        })
+    }
+
+    pub fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.hasher.update(chunk);
+        self.bytes += chunk.len() as u64;
+        self.file.write_all(chunk)
+    }
+
+    /// The SHA-256 in hex and the size.
+    pub fn finish(mut self) -> std::io::Result<(String, u64)> {
+        self.file.flush()?;
+        Ok((hex(&self.hasher.finalize()), self.bytes))
+    }
+}
+
+/// The SHA-256 of a file, in hex, and its size.
+pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut hasher = Sha256::new();
+    let mut file = std::fs::File::open(path)?;
+    let bytes = std::io::copy(&mut file, &mut hasher)?;
+    Ok((hex(&hasher.finalize()), bytes))
+}
+
+/// Bytes in lower-case hexadecimal.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
