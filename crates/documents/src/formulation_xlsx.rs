@@ -27,8 +27,8 @@ use vereda_domain::program::ProgramLine;
 use vereda_domain::message::Message;
 use vereda_screening::screening::write_atomically;
 use vereda_screening::table::{
-    ReadLimits, RowError, TableError, XlsxSheetError, check_archive, display_name, find_column, normalize_header,
-    xlsx_sheet_rows,
+    ReadLimits, RowError, TableError, XlsxSheetError, check_archive, display_name, find_column,
+    normalize_header, xlsx_sheet_rows,
 };
 
 pub const SHEET_PROJECT: &str = "Proyecto";
@@ -1025,7 +1025,10 @@ pub fn read_formulation(path: &Path) -> Result<Formulation, FormulationImportErr
 }
 
 /// Like [`read_formulation`], within `limits`.
-pub fn read_formulation_within(path: &Path, limits: &ReadLimits) -> Result<Formulation, FormulationImportError> {
+pub fn read_formulation_within(
+    path: &Path,
+    limits: &ReadLimits,
+) -> Result<Formulation, FormulationImportError> {
     let file_name = display_name(path);
     let mut file = File::open(path).map_err(|source| TableError::Io {
         file: file_name.clone(),

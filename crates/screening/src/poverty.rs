@@ -14,7 +14,8 @@ use vereda_domain::message::Message;
 use vereda_domain::territory::{DaneCode, PovertyIndex};
 
 use crate::table::{
-    ReadLimits, Row, RowError, Table, TableError, find_column, read_table_with_header_within, read_table_within,
+    ReadLimits, Row, RowError, Table, TableError, find_column, read_table_with_header_within,
+    read_table_within,
 };
 
 pub const CODE_ALIASES: &[&str] = &[

@@ -786,7 +786,14 @@ mod tests {
         let mut source = CsvSource::open(file.path(), "quote.csv", 1 << 20).expect("open");
         let error = source.next_chunk().err().expect("unclosed");
         assert!(
-            matches!(error, TableError::Csv { line: 2, problem: CsvProblem::UnclosedQuote, .. }),
+            matches!(
+                error,
+                TableError::Csv {
+                    line: 2,
+                    problem: CsvProblem::UnclosedQuote,
+                    ..
+                }
+            ),
             "{error}"
         );
     }

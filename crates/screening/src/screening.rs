@@ -858,7 +858,12 @@ fn load_registries(job: &ScreeningJob<'_, '_>, errors: &mut ErrorLog) -> Result<
         .par_iter()
         .enumerate()
         .filter_map(|(index, file)| file.map(|f| (index, f)))
-        .map(|(index, file)| Ok((1u32 << index, read_registry(&file.path, threads, &job.read_limits)?)))
+        .map(|(index, file)| {
+            Ok((
+                1u32 << index,
+                read_registry(&file.path, threads, &job.read_limits)?,
+            ))
+        })
         .collect();
     let read = read.into_iter().collect::<Result<Vec<_>, _>>()?;
     let mut map = RegistryMap::default();

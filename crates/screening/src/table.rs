@@ -53,7 +53,9 @@ pub enum CsvProblem {
     NotUtf8,
     UnclosedQuote,
     /// Longer than [`ReadLimits::max_line_bytes`].
-    LineTooLong { limit: u64 },
+    LineTooLong {
+        limit: u64,
+    },
     /// What the CSV reader said (technical; it has no other words).
     Other(String),
 }
@@ -62,16 +64,25 @@ pub enum CsvProblem {
 /// (`table-error-*`) with the file, and the line when there is one.
 #[derive(Debug)]
 pub enum TableError {
-    Io { file: String, source: io::Error },
+    Io {
+        file: String,
+        source: io::Error,
+    },
     Csv {
         file: String,
         line: usize,
         problem: CsvProblem,
     },
     /// The spreadsheet reader failed; `detail` is its own (technical) text.
-    Spreadsheet { file: String, detail: String },
+    Spreadsheet {
+        file: String,
+        detail: String,
+    },
     /// The archive expands to more than `limit` bytes.
-    ArchiveTooLarge { file: String, limit: u64 },
+    ArchiveTooLarge {
+        file: String,
+        limit: u64,
+    },
     /// A sheet declares or holds more than `limit` cells.
     TooManyCells {
         file: String,
@@ -84,13 +95,17 @@ pub enum TableError {
         line: usize,
         limit: u64,
     },
-    UnsupportedFormat { file: String },
+    UnsupportedFormat {
+        file: String,
+    },
     MissingColumn {
         file: String,
         column: String,
         aliases: Vec<String>,
     },
-    NoHeader { file: String },
+    NoHeader {
+        file: String,
+    },
 }
 
 /// Whole mebibytes, for limits people set in those.
@@ -109,11 +124,7 @@ impl TableError {
                 io::ErrorKind::PermissionDenied => at("table-error-forbidden", file),
                 _ => at("table-error-io", file).with("detail", source.to_string()),
             },
-            TableError::Csv {
-                file,
-                line,
-                problem,
-            } => match problem {
+            TableError::Csv { file, line, problem } => match problem {
                 CsvProblem::NotUtf8 => at("table-error-not_utf8", file).with("line", *line),
                 CsvProblem::UnclosedQuote => at("table-error-unclosed_quote", file).with("line", *line),
                 CsvProblem::LineTooLong { limit } => at("table-error-line_too_long", file)
@@ -123,7 +134,9 @@ impl TableError {
                     .with("line", *line)
                     .with("detail", detail),
             },
-            TableError::Spreadsheet { file, detail } => at("table-error-spreadsheet", file).with("detail", detail),
+            TableError::Spreadsheet { file, detail } => {
+                at("table-error-spreadsheet", file).with("detail", detail)
+            }
             TableError::ArchiveTooLarge { file, limit } => {
                 at("table-error-archive_too_large", file).with("limit", mebibytes(*limit))
             }
@@ -143,7 +156,9 @@ impl TableError {
             } => at("table-error-missing_column", file)
                 .with("column", column)
                 .with("accepted", aliases.join(", ")),
-            TableError::NoHeader { file } => at("table-error-no_header", file).with("rows", HEADER_SEARCH_ROWS),
+            TableError::NoHeader { file } => {
+                at("table-error-no_header", file).with("rows", HEADER_SEARCH_ROWS)
+            }
         }
     }
 }
@@ -415,10 +430,7 @@ fn read(
         check_archive(&mut file, &file_name)?;
     }
     let source = BufReader::new(file);
-    let reading = Reading {
-        is_header,
-        limits,
-    };
+    let reading = Reading { is_header, limits };
     match format {
         Format::Csv => read_csv(file_name, source, reading),
         Format::Xlsx => read_xlsx(file_name, source, sheets, reading),
@@ -699,10 +711,7 @@ fn csv_error(file_name: &str, line: usize, error: csv::Error, max_line: u64) -> 
     let problem = match error.kind() {
         csv::ErrorKind::Utf8 { .. } => CsvProblem::NotUtf8,
         csv::ErrorKind::Io(io_error) => {
-            if let Some(too_long) = io_error
-                .get_ref()
-                .and_then(|e| e.downcast_ref::<LineTooLong>())
-            {
+            if let Some(too_long) = io_error.get_ref().and_then(|e| e.downcast_ref::<LineTooLong>()) {
                 return TableError::Csv {
                     file: file_name.to_owned(),
                     line: too_long.line,
@@ -787,9 +796,11 @@ fn read_xlsx(
     reading: Reading<'_>,
 ) -> Result<Table, TableError> {
     let mut workbook: Xlsx<_> =
-        calamine::open_workbook_from_rs(source).map_err(|e: calamine::XlsxError| TableError::Spreadsheet {
-            file: file_name.clone(),
-            detail: e.to_string(),
+        calamine::open_workbook_from_rs(source).map_err(|e: calamine::XlsxError| {
+            TableError::Spreadsheet {
+                file: file_name.clone(),
+                detail: e.to_string(),
+            }
         })?;
     let mut names = workbook.sheet_names();
     if sheets == SheetChoice::First {

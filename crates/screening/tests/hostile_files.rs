@@ -97,10 +97,7 @@ fn an_archive_within_the_limit_goes_on_to_the_reader() {
 fn workbook_with_sheet(dir: &Path, name: &str, sheet: &str) -> PathBuf {
     let template = dir.join("plantilla.xlsx");
     let mut workbook = rust_xlsxwriter::Workbook::new();
-    workbook
-        .add_worksheet()
-        .write_string(0, 0, "id")
-        .expect("cell");
+    workbook.add_worksheet().write_string(0, 0, "id").expect("cell");
     workbook.save(&template).expect("save");
     let mut source = zip::ZipArchive::new(std::fs::File::open(&template).expect("open")).expect("zip");
     let path = dir.join(name);
@@ -311,7 +308,14 @@ fn more_text_than_an_import_may_hold_is_refused_at_its_line() {
     let error = refused(read_table_within(&path, &limits));
     // 18 bytes of header cells, then 9 a row: the 54th data row, on line 55, passes 500.
     assert!(
-        matches!(&error, TableError::TooMuchText { line: 55, limit: 500, .. }),
+        matches!(
+            &error,
+            TableError::TooMuchText {
+                line: 55,
+                limit: 500,
+                ..
+            }
+        ),
         "{error:?}"
     );
     let message = error.message();

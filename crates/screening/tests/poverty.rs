@@ -430,5 +430,8 @@ fn a_missing_file_is_an_io_error() {
         "{error:?}"
     );
     assert_eq!(error.messages()[0].code(), "table-error-not_found");
-    assert_eq!(error.messages()[0].arg("file"), Some(&Arg::Text("ipm.csv".into())));
+    assert_eq!(
+        error.messages()[0].arg("file"),
+        Some(&Arg::Text("ipm.csv".into()))
+    );
 }

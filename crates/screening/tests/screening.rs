@@ -357,7 +357,11 @@ fn a_registry_without_a_document_column_or_not_given_is_an_error() {
         ..job
     };
     let error = screening::screen(&job, &|_| {}).err().expect("ruv not given");
-    assert_eq!(error.message().code(), "screening-error-missing_registry", "{error}");
+    assert_eq!(
+        error.message().code(),
+        "screening-error-missing_registry",
+        "{error}"
+    );
     assert_eq!(
         error.message().arg("name"),
         Some(&vereda_domain::message::Arg::Text("ruv".into()))

@@ -18,10 +18,11 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use vereda_domain::audit::Actor;
 use vereda_domain::eligibility::{CallLimits, Screener};
+use vereda_domain::message::Message;
 use vereda_domain::rules::{RuleBook, RuleSet};
 use vereda_screening::poverty::PovertyFileError;
 use vereda_screening::screening::{self, RegistryFile, ScreeningError, ScreeningJob};
-use vereda_screening::table::RowError;
+use vereda_screening::table::{ReadLimits, RowError};
 use vereda_store::Store;
 use vereda_store::screening::{CompletedRun, NewScreeningResult, RunError, RunProgress};
 
@@ -242,6 +243,8 @@ pub struct Job {
     pub as_of: Date,
     pub limits: CallLimits,
     pub keep_going: bool,
+    /// How much the files may hold ([`crate::WebConfig::read_limits`]).
+    pub read_limits: ReadLimits,
 }
 
 /// Runs a job in the background; its run row says how it ended.
@@ -258,18 +261,32 @@ pub fn spawn(state: AppState, job: Job) {
 
 /// Why a screening stored nothing.
 struct Failure {
-    message: Option<String>,
+    message: Option<Message>,
     errors: Vec<RunError>,
     error_count: u64,
 }
 
 impl Failure {
-    fn message(message: impl Into<String>) -> Failure {
+    fn message(message: Message) -> Failure {
         Failure {
-            message: Some(message.into()),
+            message: Some(message),
             errors: Vec::new(),
             error_count: 0,
         }
+    }
+}
+
+/// A run's failure as kept: its typed message as JSON, so it is shown in the reader's
+/// language (see [`failure_text`]).
+fn stored_failure(message: &Message) -> String {
+    serde_json::to_string(message).unwrap_or_else(|_| message.code().to_owned())
+}
+
+/// A run's stored failure in `lang`: a typed message, or the text older runs kept.
+pub fn failure_text(lang: Lang, stored: &str) -> String {
+    match serde_json::from_str::<Message>(stored) {
+        Ok(message) => lang.say(&message),
+        Err(_) => stored.to_owned(),
     }
 }
 
@@ -285,9 +302,8 @@ async fn run(state: &AppState, job: &Job) {
     let screened = tokio::task::spawn_blocking(move || screen(&blocking_job, &progresses))
         .await
         .unwrap_or_else(|error| {
-            Err(Failure::message(format!(
-                "the screening stopped unexpectedly: {error}"
-            )))
+            tracing::error!(run_id, %error, "the screening stopped unexpectedly");
+            Err(Failure::message(Message::new("screening-error-stopped")))
         });
     let progress = state.progresses.get(run_id).unwrap_or_default();
     let failure = match screened {
@@ -321,7 +337,7 @@ async fn run(state: &AppState, job: &Job) {
                     let reference = crate::error::AppError::internal(&error)
                         .detail
                         .unwrap_or_default();
-                    Failure::message(format!("the results could not be stored ({reference})"))
+                    Failure::message(Message::new("screening-error-not_stored").with("reference", reference))
                 }
             }
         }
@@ -331,7 +347,7 @@ async fn run(state: &AppState, job: &Job) {
         .fail_screening_run(
             &job.actor,
             run_id,
-            failure.message,
+            failure.message.as_ref().map(stored_failure),
             &failure.errors,
             failure.error_count,
             progress,
@@ -355,7 +371,7 @@ pub fn poverty_file_errors(lang: Lang, error: &PovertyFileError) -> Vec<String> 
             }
             lines
         }
-        PovertyFileError::Table(table) => vec![table.to_string()],
+        PovertyFileError::Table(table) => vec![lang.say(&table.message())],
     }
 }
 
@@ -371,10 +387,12 @@ fn run_error(error: &RowError) -> RunError {
 
 /// Screens the job's files (on a blocking thread) and shapes the results for the store.
 fn screen(job: &Job, progresses: &Progresses) -> Result<CompletedRun, Failure> {
-    let book = rule_book().map_err(Failure::message)?;
-    let rules = book
-        .get(&job.rule_set_id)
-        .ok_or_else(|| Failure::message(format!("unknown rule set {}", job.rule_set_id)))?;
+    let book = rule_book().map_err(|detail| {
+        Failure::message(Message::new("screening-error-rule_sets").with("detail", detail))
+    })?;
+    let rules = book.get(&job.rule_set_id).ok_or_else(|| {
+        Failure::message(Message::new("screening-error-unknown_rule_set").with("id", &job.rule_set_id))
+    })?;
     let screener = Screener::new(rules, job.as_of, job.limits);
     let engine_job = ScreeningJob {
         households: job.households.clone(),
@@ -383,6 +401,7 @@ fn screen(job: &Job, progresses: &Progresses) -> Result<CompletedRun, Failure> {
         keep_going: job.keep_going,
         explain: None,
         keep_facts: true,
+        read_limits: job.read_limits,
     };
     let run_id = job.run_id;
     let report = |p: screening::Progress| {
@@ -398,12 +417,10 @@ fn screen(job: &Job, progresses: &Progresses) -> Result<CompletedRun, Failure> {
             errors: errors.iter().map(run_error).collect(),
             error_count: error_count as u64,
         },
-        other => Failure::message(other.to_string()),
+        other => Failure::message(other.message()),
     })?;
     if run.facts.len() != run.rows.len() {
-        return Err(Failure::message(
-            "the screening kept no facts for some households",
-        ));
+        return Err(Failure::message(Message::new("screening-error-no_facts")));
     }
     let results = run
         .rows

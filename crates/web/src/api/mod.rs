@@ -568,7 +568,8 @@ pub struct ScreeningStatus {
     pub eligible_total: u64,
     /// Rows of the files with errors (rejected, or skipped with keep_going).
     pub error_count: u64,
-    /// Why the screening failed, when not for rows with errors.
+    /// Why the screening failed, when not for rows with errors, in the language of the
+    /// request.
     pub failure: Option<String>,
     /// The results' counts, once the screening has succeeded.
     pub counts: Option<ScreeningCounts>,
@@ -637,7 +638,10 @@ async fn screening(
         households_total: run.households_total,
         eligible_total: run.eligible_total,
         error_count: run.error_count,
-        failure: run.failure,
+        failure: run
+            .failure
+            .as_deref()
+            .map(|stored| crate::screening::failure_text(visitor.lang, stored)),
         counts,
         created_at: run.created_at,
         finished_at: run.finished_at,

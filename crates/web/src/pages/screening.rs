@@ -604,6 +604,7 @@ async fn submit(
         as_of,
         limits,
         keep_going: values.keep_going,
+        read_limits: state.config.read_limits,
     };
     jobs::spawn(state.clone(), job);
     Ok(Redirect::to(&format!("/personal/tamizajes/{}", run.id)).into_response())
@@ -655,6 +656,8 @@ struct RunPage {
     chrome: Chrome,
     call: Call,
     run: ScreeningRun,
+    /// Why the run failed, in the reader's language.
+    failure: Option<String>,
     status_label: String,
     pending: bool,
     failed: bool,
@@ -879,6 +882,10 @@ async fn run_page(
         .checked_div(progress.total_bytes)
         .unwrap_or(0);
     render(&RunPage {
+        failure: run
+            .failure
+            .as_deref()
+            .map(|stored| crate::screening::failure_text(lang, stored)),
         arel_order,
         status_label: lang.t(status_key(run.status)).to_owned(),
         pending: run.status.is_pending(),
