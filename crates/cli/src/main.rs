@@ -267,7 +267,7 @@ fn run_with_settings(command: Command, settings: Settings) -> ExitCode {
 
 async fn open(settings: &Settings) -> Result<Store> {
     let store = Store::connect(&settings.database_url).await?;
-    store.migrate().await.context("cannot migrate the database")?;
+    store.migrate().await.context(lang().t("cli-error-migrate"))?;
     Ok(store)
 }
 
@@ -277,7 +277,7 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
         Command::Migrate => {
             let store = Store::connect(&settings.database_url).await?;
             let pending = store.pending_migrations().await?;
-            store.migrate().await.context("cannot migrate the database")?;
+            store.migrate().await.context(lang().t("cli-error-migrate"))?;
             println!(
                 "{}",
                 lang().t_with(
@@ -489,7 +489,7 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
-        .with_context(|| format!("cannot listen on {bind}"))?;
+        .with_context(|| lang().t_with("cli-error-listen", &[("bind", Arg::from(bind.as_str()))]))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, database = store.backend_name(), "vereda is serving");
     println!(

@@ -1810,6 +1810,7 @@ screening-error-stopped = the screening stopped unexpectedly; the server's log h
 screening-error-not_stored = the results could not be stored (reference { $reference })
 screening-error-rule_sets = the shipped rule sets are not valid: { $detail }
 screening-error-unknown_rule_set = the rule set { $id } no longer exists
+screening-error-interrupted = the server stopped before the screening ended; submit it again
 screening-error-no_facts = the screening kept no facts for some households
 
 ## The command line: parse errors, settings, rule sets, evaluation report
@@ -1833,6 +1834,8 @@ cli-help-env = Environment variable: { $variable }.
 cli-help-options_placeholder = [OPTIONS]
 cli-help-command_placeholder = <COMMAND>
 cli-help-command_optional_placeholder = [COMMAND]
+cli-error-migrate = cannot migrate the database
+cli-error-listen = cannot listen on { $bind }
 cli-error-settings_unreadable = cannot read the settings file { $file } ({ $detail })
 cli-error-settings_bad = the settings file { $file } is not valid: { $detail }
 cli-error-settings_number = { $name }: "{ $value }" is not a whole number

@@ -1810,6 +1810,7 @@ screening-error-stopped = la verificación se detuvo de forma inesperada; el reg
 screening-error-not_stored = los resultados no se pudieron guardar (referencia { $reference })
 screening-error-rule_sets = los conjuntos de reglas incluidos no son válidos: { $detail }
 screening-error-unknown_rule_set = el conjunto de reglas { $id } ya no existe
+screening-error-interrupted = el servidor se detuvo antes de que terminara la verificación; envíela de nuevo
 screening-error-no_facts = la verificación no conservó los datos de algunos hogares
 
 ## The command line: parse errors, settings, rule sets, evaluation report
@@ -1833,6 +1834,8 @@ cli-help-env = Variable de entorno: { $variable }.
 cli-help-options_placeholder = [OPCIONES]
 cli-help-command_placeholder = <COMANDO>
 cli-help-command_optional_placeholder = [COMANDO]
+cli-error-migrate = no se puede actualizar la base de datos
+cli-error-listen = no se puede escuchar en { $bind }
 cli-error-settings_unreadable = no se puede leer el archivo de configuración { $file } ({ $detail })
 cli-error-settings_bad = el archivo de configuración { $file } no es válido: { $detail }
 cli-error-settings_number = { $name }: «{ $value }» no es un número entero

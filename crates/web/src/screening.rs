@@ -475,7 +475,7 @@ pub async fn fail_interrupted(store: &Store) {
     match store
         .fail_interrupted_screening_runs(
             &Actor::system("serve"),
-            "interrupted: the server stopped before the screening ended",
+            &stored_failure(&Message::new("screening-error-interrupted")),
         )
         .await
     {
@@ -542,4 +542,24 @@ pub fn results_xlsx(
     sheet.set_column_width(0, 16)?;
     sheet.set_column_width(5, 48)?;
     workbook.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A failure is kept as its typed message and said in the reader's language; the text
+    /// older runs kept is shown as it is.
+    #[test]
+    fn a_stored_failure_is_said_in_the_readers_language() {
+        let message = Message::new("screening-error-unknown_rule_set").with("id", "acuerdo-999");
+        let stored = stored_failure(&message);
+        for lang in Lang::ALL {
+            assert_eq!(failure_text(lang, &stored), lang.say(&message));
+        }
+        assert_eq!(
+            failure_text(Lang::Es, "interrupted: the server stopped"),
+            "interrupted: the server stopped"
+        );
+    }
 }
