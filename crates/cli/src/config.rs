@@ -3,8 +3,12 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Deserialize;
+use vereda_messages::Message;
+use vereda_screening::table::ReadLimits;
+
+use crate::lang::said;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
@@ -31,6 +35,9 @@ struct FileSettings {
     session_absolute_minutes: Option<u64>,
     reset_link_hours: Option<u64>,
     require_second_factor: Option<bool>,
+    import_max_cells: Option<u64>,
+    import_max_text_mib: Option<u64>,
+    import_max_line_kib: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -54,6 +61,11 @@ pub struct Settings {
     pub reset_link_hours: Option<u64>,
     /// The file's `require_second_factor` (the flag and `VEREDA_REQUIRE_SECOND_FACTOR` win).
     pub require_second_factor: Option<bool>,
+    /// How much one imported file may hold: `VEREDA_IMPORT_MAX_CELLS`,
+    /// `VEREDA_IMPORT_MAX_TEXT_MIB` and `VEREDA_IMPORT_MAX_LINE_KIB`, else the file's
+    /// `import_max_cells`, `import_max_text_mib` and `import_max_line_kib`, else
+    /// [`ReadLimits::default`].
+    pub read_limits: ReadLimits,
 }
 
 impl Settings {
@@ -64,12 +76,35 @@ impl Settings {
     ) -> Result<Settings> {
         let from_file = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read the settings file {}", path.display()))?;
-                toml::from_str::<FileSettings>(&text)
-                    .with_context(|| format!("bad settings file {}", path.display()))?
+                let file = path.display().to_string();
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    said(
+                        Message::new("cli-error-settings_unreadable")
+                            .with("file", file.as_str())
+                            .with("detail", e.to_string()),
+                    )
+                })?;
+                toml::from_str::<FileSettings>(&text).map_err(|e| {
+                    said(
+                        Message::new("cli-error-settings_bad")
+                            .with("file", file.as_str())
+                            .with("detail", e.to_string()),
+                    )
+                })?
             }
             None => FileSettings::default(),
+        };
+        let defaults = ReadLimits::default();
+        let read_limits = ReadLimits {
+            max_cells: number("VEREDA_IMPORT_MAX_CELLS")?
+                .or(from_file.import_max_cells)
+                .unwrap_or(defaults.max_cells),
+            max_text_bytes: number("VEREDA_IMPORT_MAX_TEXT_MIB")?
+                .or(from_file.import_max_text_mib)
+                .map_or(defaults.max_text_bytes, |mib| mib.saturating_mul(1 << 20)),
+            max_line_bytes: number("VEREDA_IMPORT_MAX_LINE_KIB")?
+                .or(from_file.import_max_line_kib)
+                .map_or(defaults.max_line_bytes, |kib| kib.saturating_mul(1 << 10)),
         };
         Ok(Settings {
             database_url: database_url
@@ -82,15 +117,27 @@ impl Settings {
             smtp_from: environment("VEREDA_SMTP_FROM").or(from_file.smtp_from),
             session_idle_minutes: from_file.session_idle_minutes,
             session_absolute_minutes: from_file.session_absolute_minutes,
-            reset_link_hours: match environment("VEREDA_RESET_LINK_HOURS") {
-                Some(text) => Some(text.trim().parse().with_context(|| {
-                    format!("VEREDA_RESET_LINK_HOURS: {text:?} is not a number of hours")
-                })?),
-                None => from_file.reset_link_hours,
-            },
+            reset_link_hours: number("VEREDA_RESET_LINK_HOURS")?.or(from_file.reset_link_hours),
             require_second_factor: from_file.require_second_factor,
+            read_limits,
         })
     }
+}
+
+/// A whole number from the environment, unless unset or blank; an error naming the variable
+/// otherwise.
+fn number(name: &'static str) -> Result<Option<u64>> {
+    environment(name)
+        .map(|text| {
+            text.trim().parse().map_err(|_| {
+                said(
+                    Message::new("cli-error-settings_number")
+                        .with("name", name)
+                        .with("value", text.as_str()),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// A variable of the environment, unless unset or blank.
@@ -170,15 +217,45 @@ mod tests {
     }
 
     #[test]
+    fn the_import_limits_come_from_the_file_in_their_units() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("vereda.toml");
+        std::fs::write(
+            &path,
+            "import_max_cells = 1000\nimport_max_text_mib = 2\nimport_max_line_kib = 64\n",
+        )?;
+        let settings = Settings::resolve(Some(&path), None, None)?;
+        if std::env::var_os("VEREDA_IMPORT_MAX_CELLS").is_none() {
+            assert_eq!(
+                settings.read_limits,
+                ReadLimits {
+                    max_cells: 1000,
+                    max_text_bytes: 2 << 20,
+                    max_line_bytes: 64 << 10,
+                }
+            );
+        }
+        let defaults = Settings::resolve(None, None, None)?;
+        if std::env::var_os("VEREDA_IMPORT_MAX_CELLS").is_none() {
+            assert_eq!(defaults.read_limits, ReadLimits::default());
+        }
+        Ok(())
+    }
+
+    #[test]
     fn a_typo_in_the_file_is_an_error_naming_it() -> Result<()> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("vereda.toml");
         std::fs::write(&path, "databse_url = \"x\"\n")?;
         let error = Settings::resolve(Some(&path), None, None).expect_err("unknown key");
-        let message = format!("{error:#}");
+        let Some(crate::lang::Said(message)) = error.downcast_ref() else {
+            panic!("{error:#}");
+        };
+        assert_eq!(message.code(), "cli-error-settings_bad");
+        let detail = format!("{:?} {:?}", message.arg("file"), message.arg("detail"));
         assert!(
-            message.contains("vereda.toml") && message.contains("databse_url"),
-            "{message}"
+            detail.contains("vereda.toml") && detail.contains("databse_url"),
+            "{detail}"
         );
         Ok(())
     }

@@ -23,23 +23,29 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 use vereda_documents::evaluation_pdf::{self, EvaluationReport};
 use vereda_documents::evaluation_xlsx;
 use vereda_documents::formulation_file::ProjectFormat;
 use vereda_documents::formulation_xlsx::{self, FormulationImportError};
 use vereda_domain::finance::rules::{FamilyLabourTreatment, FinancialRules};
-use vereda_domain::finance::{
-    CashFlowYear, CofinancingSplit, Evaluation, Evaluator, Formulation, Funder, Irr, Problem, SwitchingValue,
-    split,
-};
-use vereda_domain::money::format_amount;
+use vereda_domain::finance::{CofinancingSplit, Evaluation, Evaluator, Formulation, Irr, Problem, split};
 use vereda_domain::rules::{RuleBook, RuleSet};
 use vereda_domain::territory::{DaneCode, catalog};
 use vereda_screening::screening::write_atomically;
+use vereda_screening::table::ReadLimits;
 
+use crate::lang::said;
 use crate::rule_sets::rule_book;
+
+/// An error that names the file that could not be written.
+fn cannot_write(path: &Path, error: &dyn std::fmt::Display) -> anyhow::Error {
+    said(
+        Message::new("cli-error-write")
+            .with("file", path.display().to_string())
+            .with("detail", error.to_string()),
+    )
+}
 
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
@@ -77,10 +83,17 @@ pub struct EvaluateArgs {
     out: Option<PathBuf>,
 }
 
-pub fn evaluate(args: EvaluateArgs) -> Result<()> {
+pub fn evaluate(args: EvaluateArgs, read_limits: &ReadLimits) -> Result<()> {
+    let lang = crate::lang::lang();
+    let wrote = |path: &Path| {
+        eprintln!(
+            "{}",
+            lang.say(&Message::new("cli-wrote").with("file", path.display().to_string()))
+        );
+    };
     if let Some(out) = &args.template {
-        formulation_xlsx::write_template(out).map_err(|e| anyhow!("{e}"))?;
-        eprintln!("wrote the formulation template {}", out.display());
+        formulation_xlsx::write_template(out).map_err(|e| cannot_write(out, &e))?;
+        wrote(out);
         return Ok(());
     }
     let (book, chosen) = rule_book(args.rules.as_deref())?;
@@ -88,16 +101,14 @@ pub fn evaluate(args: EvaluateArgs) -> Result<()> {
         let out = args
             .out
             .as_deref()
-            .ok_or_else(|| anyhow!("--batch needs --out RESULTS.csv"))?;
+            .ok_or_else(|| said(Message::new("cli-error-batch_needs_out")))?;
         return batch(&book, chosen.as_deref(), input, out);
     }
     let Some(file) = args.file else {
-        bail!(
-            "give a project file (.toml, .json or .xlsx), --template OUT.xlsx, or --batch DIR|FILE.jsonl --out RESULTS.csv"
-        );
+        return Err(said(Message::new("cli-error-evaluate_nothing")));
     };
     let name = file.display().to_string();
-    let formulation = read_project(&file, &name)?;
+    let formulation = read_project(&file, &name, read_limits)?;
     let selected = select(&book, chosen.as_deref(), formulation.frame.budget_year)
         .map_err(|message| anyhow!("{name}: {message}"))?;
     let problems = formulation.validate(selected.financial);
@@ -110,22 +121,19 @@ pub fn evaluate(args: EvaluateArgs) -> Result<()> {
         let document = serde_json::to_string_pretty(&outcome.document())?;
         println!("{document}");
     } else {
-        print!("{}", text_report(&outcome)?);
+        print!("{}", text_report(crate::lang::lang(), &outcome)?);
     }
     let place = outcome.place_name();
     let report = outcome.report(&place);
     if let Some(path) = &args.xlsx {
-        let bytes =
-            evaluation_xlsx::workbook(&report).map_err(|e| anyhow!("cannot build the workbook: {e}"))?;
-        write_atomically(path, |out| out.write_all(&bytes))
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        eprintln!("wrote {}", path.display());
+        let bytes = evaluation_xlsx::workbook(&report).map_err(|e| cannot_write(path, &e))?;
+        write_atomically(path, |out| out.write_all(&bytes)).map_err(|e| cannot_write(path, &e))?;
+        wrote(path);
     }
     if let Some(path) = &args.pdf {
         let bytes = evaluation_pdf::render(&report);
-        write_atomically(path, |out| out.write_all(&bytes))
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        eprintln!("wrote {}", path.display());
+        write_atomically(path, |out| out.write_all(&bytes)).map_err(|e| cannot_write(path, &e))?;
+        wrote(path);
     }
     Ok(())
 }
@@ -160,9 +168,7 @@ fn select<'b>(book: &'b RuleBook, chosen: Option<&str>, budget_year: i16) -> Res
 /// The syntax of a project file by its extension, or an error saying which files are read.
 fn format_of(path: &Path) -> Result<ProjectFormat, String> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    ProjectFormat::of(name).ok_or_else(|| {
-        "unsupported file type; a project file is .toml, .json or a filled .xlsx template".to_owned()
-    })
+    ProjectFormat::of(name).ok_or_else(|| crate::lang::lang().t("cli-error-project_file_type").to_owned())
 }
 
 /// Parses a project file; errors name `name` and the line and column at fault. `line_offset`
@@ -180,13 +186,13 @@ fn parse_project(
 }
 
 /// A project file: TOML or JSON, or a filled XLSX template (by extension).
-fn read_project(file: &Path, name: &str) -> Result<Formulation> {
+fn read_project(file: &Path, name: &str, read_limits: &ReadLimits) -> Result<Formulation> {
     let is_xlsx = file
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     if is_xlsx {
-        return formulation_xlsx::read_formulation(file).map_err(|error| match error {
+        return formulation_xlsx::read_formulation_within(file, read_limits).map_err(|error| match error {
             FormulationImportError::Cells(errors) => {
                 let lang = crate::lang::lang();
                 let summary = lang.t_with(
@@ -197,11 +203,17 @@ fn read_project(file: &Path, name: &str) -> Result<Formulation> {
                 lines.extend(errors.iter().map(|e| format!("  {}", lang.say(&e.located()))));
                 anyhow!("{}", lines.join("\n"))
             }
-            other => anyhow!("{other}"),
+            FormulationImportError::Table(error) => said(error.message()),
         });
     }
     let kind = format_of(file).map_err(|message| anyhow!("{name}: {message}"))?;
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {name}"))?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        said(
+            Message::new("cli-error-read")
+                .with("file", name)
+                .with("detail", e.to_string()),
+        )
+    })?;
     parse_project(kind, name, &text, 0).map_err(|message| anyhow!(message))
 }
 
@@ -247,9 +259,10 @@ impl Outcome {
         selected: &Selected<'_>,
         evaluator: &Evaluator<'_>,
     ) -> Result<Self, String> {
-        let evaluation = evaluator
-            .evaluate(&formulation)
-            .map_err(|e| format!("cannot be evaluated: {e}"))?;
+        let evaluation = evaluator.evaluate(&formulation).map_err(|e| {
+            crate::lang::lang()
+                .say(&Message::new("cli-evaluate-cannot_evaluate").with("detail", e.to_string()))
+        })?;
         let cofinancing = split(&formulation, selected.financial).map_err(|e| e.to_string());
         Ok(Self {
             rule_set: RuleSetSummary::new(selected),
@@ -337,6 +350,9 @@ struct RuleSetSummary {
     source: String,
     /// Why this rule set applies.
     selection: String,
+    /// When it is in force, in the language of the run (the report's words).
+    #[serde(skip)]
+    period_text: String,
 }
 
 impl RuleSetSummary {
@@ -349,6 +365,7 @@ impl RuleSetSummary {
             content_hash: set.content_hash.clone(),
             source: set.source.clone(),
             selection: selected.how.clone(),
+            period_text: crate::screening::period(crate::lang::lang(), set),
         }
     }
 }
@@ -372,81 +389,12 @@ impl Place {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Presentation helpers
+// Presentation helpers: the web page's, so the terminal and the page word figures alike.
 
-fn pesos(amount: Decimal) -> String {
-    format_amount(amount.round_dp(0))
-}
-
-fn percent(rate: f64) -> String {
-    format!("{:.2} %", rate * 100.0)
-}
-
-fn decimal_percent(fraction: Decimal) -> String {
-    format!("{} %", (fraction * Decimal::ONE_HUNDRED).round_dp(2).normalize())
-}
-
-fn signed_percent(fraction: Decimal) -> String {
-    let sign = if fraction > Decimal::ZERO { "+" } else { "" };
-    format!("{sign}{}", decimal_percent(fraction))
-}
-
-fn irr_text(irr: &Irr) -> String {
-    match irr {
-        Irr::None => "none: the flow has no internal rate of return".to_owned(),
-        Irr::Unique(rate) => percent(*rate),
-        Irr::Several(rates) => {
-            let list: Vec<String> = rates.iter().map(|r| percent(*r)).collect();
-            format!("several ({}): the modified IRR decides", list.join(", "))
-        }
-    }
-}
-
-fn ratio_text(ratio: Option<Decimal>) -> String {
-    ratio.map_or_else(
-        || "undefined".to_owned(),
-        |r| r.round_dp(4).normalize().to_string(),
-    )
-}
-
-fn switching_text(value: SwitchingValue, search_max: Decimal) -> String {
-    match value {
-        SwitchingValue::Found(change) => percent(change),
-        SwitchingValue::AlreadyBelow => "none: the base IRR already misses the minimum".to_owned(),
-        SwitchingValue::NotInRange => format!(
-            "none up to {}: the IRR stays at the minimum or above",
-            decimal_percent(search_max)
-        ),
-    }
-}
-
-fn funder_name(funder: &Funder) -> String {
-    match funder {
-        Funder::Institute => "Institute".to_owned(),
-        Funder::Counterpart => "Counterpart".to_owned(),
-        Funder::Other(name) => name.clone(),
-    }
-}
-
-/// A column of the terminal's cash-flow table: English header, value of a year. (The PDF and
-/// the workbook have their Spanish columns in `vereda_documents::evaluation_pdf`.)
-type FlowColumn = (&'static str, fn(&CashFlowYear) -> Decimal);
-
-/// The columns of the cash-flow table, in order.
-const FLOW_COLUMNS: [FlowColumn; 12] = [
-    ("income", |y| y.income),
-    ("operating", |y| y.operating_costs),
-    ("output", |y| y.output_costs),
-    ("hired lab.", |y| y.hired_labour),
-    ("family lab.", |y| y.family_labour),
-    ("fam. charged", |y| y.family_labour_charged),
-    ("replacements", |y| y.replacements),
-    ("investment", |y| y.investment),
-    ("tech. assist.", |y| y.technical_assistance),
-    ("TA neutral", |y| y.technical_assistance_neutralised),
-    ("residual", |y| y.residual_value),
-    ("net flow", |y| y.net_flow),
-];
+use vereda_web::pages::evaluation::{
+    FLOW_COLUMNS, decimal_percent, funder_name, irr_text, percent, pesos, ratio, signed_percent,
+    switching_text, value_text,
+};
 
 /// A plain-text table; `align` has one letter per column, `l` (left) or `r` (right); columns
 /// beyond it are right-aligned.
@@ -488,13 +436,16 @@ fn table(out: &mut String, align: &str, header: &[String], rows: &[Vec<String>])
 // ---------------------------------------------------------------------------------------------
 // The text report
 
-fn text_report(outcome: &Outcome) -> Result<String, fmt::Error> {
+/// The evaluation as text in `lang`, every word from the catalogue (`cli-evaluate-*` and the
+/// web page's `evaluation-*`).
+fn text_report(lang: Lang, outcome: &Outcome) -> Result<String, fmt::Error> {
     let mut out = String::new();
     let f = &outcome.formulation;
     let frame = &f.frame;
     let e = &outcome.evaluation;
     let rules = &outcome.rules;
     let income = &e.family_income;
+    let say = |message: Message| lang.say(&message);
 
     writeln!(out, "{} — {}", frame.code, frame.title)?;
     let place = Place::of(&frame.municipality).map_or_else(String::new, |p| match p.department {
@@ -503,120 +454,147 @@ fn text_report(outcome: &Outcome) -> Result<String, fmt::Error> {
     });
     writeln!(
         out,
-        "Municipality {}{place} · typology {} (Art. 22) · budget year {} (SMMLV COP {}) · horizon {} years · {} families",
-        frame.municipality,
-        frame.typology,
-        frame.budget_year,
-        pesos(income.minimum_wage),
-        frame.horizon_years,
-        frame.households.len()
+        "{}",
+        say(Message::new("cli-evaluate-place")
+            .with("code", frame.municipality.as_str())
+            .with("place", place)
+            .with("typology", frame.typology.to_string())
+            .with("year", frame.budget_year.to_string())
+            .with("smmlv", pesos(lang, income.minimum_wage))
+            .with("horizon", frame.horizon_years)
+            .with("families", frame.households.len()))
     )?;
     let r = &outcome.rule_set;
     writeln!(
         out,
-        "Rule set {} (sha256 {}), in force {}: {}",
-        r.id,
-        r.content_hash.get(..12).unwrap_or(&r.content_hash),
-        r.period,
-        r.selection
+        "{}",
+        say(Message::new("cli-evaluate-rule_set")
+            .with("id", r.id.as_str())
+            .with("hash", r.content_hash.get(..12).unwrap_or(&r.content_hash))
+            .with("period", r.period_text.as_str())
+            .with("selection", r.selection.as_str()))
     )?;
 
     writeln!(out)?;
     writeln!(
         out,
-        "Cash flow, COP at constant prices of the budget year; year 0 is the investment ({})",
-        rules.min_horizon_years.article
+        "{}",
+        say(Message::new("cli-evaluate-cash_flow").with("article", &rules.min_horizon_years.article))
     )?;
     let charged = rules.family_labour.treatment == FamilyLabourTreatment::OpportunityCost;
     let columns: Vec<usize> = (0..FLOW_COLUMNS.len())
         .filter(|&i| match FLOW_COLUMNS[i].0 {
             // One family-labour column: the charged one when it is charged, else the valued one.
-            "family lab." => !charged,
-            "fam. charged" => charged,
+            "evaluation-flow_family" => !charged,
+            "evaluation-flow_family_charged" => charged,
             _ => true,
         })
         .collect();
-    let mut header = vec!["year".to_owned()];
-    header.extend(columns.iter().map(|&i| FLOW_COLUMNS[i].0.to_owned()));
+    let mut header = vec![lang.t("evaluation-year").to_owned()];
+    header.extend(columns.iter().map(|&i| lang.t(FLOW_COLUMNS[i].0).to_owned()));
     let rows: Vec<Vec<String>> = e
         .cash_flow
         .years
         .iter()
         .map(|y| {
             let mut row = vec![y.year.to_string()];
-            row.extend(columns.iter().map(|&i| pesos((FLOW_COLUMNS[i].1)(y))));
+            row.extend(columns.iter().map(|&i| pesos(lang, (FLOW_COLUMNS[i].1)(y))));
             row
         })
         .collect();
     table(&mut out, "l", &header, &rows)?;
     writeln!(
         out,
-        "  Family labour is valued at the day wage and {} ({}). Technical assistance is added back \
-         in its neutral years ({}: years {}).",
-        if charged {
-            "charged as an opportunity cost"
+        "  {}",
+        say(Message::new(if charged {
+            "cli-evaluate-labour_charged"
         } else {
-            "left out of the net flow"
-        },
-        rules.family_labour.article,
-        rules.technical_assistance.article,
-        rules
-            .technical_assistance
-            .neutral_span()
-            .map_or_else(|| "none".to_owned(), |(first, last)| format!("{first}-{last}"))
+            "cli-evaluate-labour_left_out"
+        })
+        .with("article", &rules.family_labour.article)
+        .with("ta_article", &rules.technical_assistance.article)
+        .with(
+            "years",
+            rules.technical_assistance.neutral_span().map_or_else(
+                || lang.t("evaluation-not_applicable").to_owned(),
+                |(first, last)| format!("{first}-{last}")
+            )
+        ))
     )?;
 
     writeln!(out)?;
-    writeln!(out, "Indicators ({})", rules.min_irr.article)?;
-    let rate = decimal_percent(e.discount_rate);
-    writeln!(out, "  {:<22}{}", "IRR (TIR)", irr_text(&e.irr))?;
+    writeln!(
+        out,
+        "{}",
+        say(Message::new("cli-evaluate-indicators").with("article", &rules.min_irr.article))
+    )?;
+    let rate = decimal_percent(lang, e.discount_rate);
+    let label = |text: String| format!("{text:<26}");
+    writeln!(
+        out,
+        "  {}{}",
+        label(lang.t("evaluation-irr").to_owned()),
+        irr_text(lang, &e.irr)
+    )?;
     if let Some(mirr) = e.mirr {
         writeln!(
             out,
-            "  {:<22}{} (finance and reinvestment at {rate}): decides the IRR check",
-            "MIRR (TIRM)",
-            percent(mirr)
+            "  {}{}",
+            label(lang.t("cli-evaluate-mirr_label").to_owned()),
+            say(Message::new("cli-evaluate-mirr")
+                .with("mirr", percent(lang, mirr))
+                .with("rate", rate.as_str()))
         )?;
     }
     writeln!(
         out,
-        "  {:<22}COP {}",
-        format!("NPV (VPN) at {rate}"),
-        pesos(e.npv)
+        "  {}COP {}",
+        label(say(
+            Message::new("cli-evaluate-npv_at").with("rate", rate.as_str())
+        )),
+        pesos(lang, e.npv)
     )?;
     writeln!(
         out,
-        "  {:<22}{} = PV benefits COP {} / PV costs COP {}",
-        format!("B/C at {rate}"),
-        ratio_text(e.benefit_cost),
-        pesos(e.present_value_benefits),
-        pesos(e.present_value_costs)
+        "  {}{}",
+        label(say(Message::new("cli-evaluate-bc_at").with("rate", rate.as_str()))),
+        say(Message::new("cli-evaluate-bc")
+            .with("ratio", ratio(lang, e.benefit_cost))
+            .with("benefits", pesos(lang, e.present_value_benefits))
+            .with("costs", pesos(lang, e.present_value_costs)))
     )?;
     writeln!(
         out,
-        "  {:<22}COP {} per {} = {} SMMLV (year {}: net operating income COP {} / {} families)",
-        "Income per family",
-        pesos(income.per_family),
-        income.period,
-        income.in_smmlv.round_dp(4).normalize(),
-        income.year,
-        pesos(income.project_income),
-        income.families
+        "  {}{}",
+        label(lang.t("cli-evaluate-income_label").to_owned()),
+        say(Message::new("cli-evaluate-income")
+            .with("amount", pesos(lang, income.per_family))
+            .with_term(
+                "period",
+                format!("cli-evaluate-period-{}", income.period.as_str())
+            )
+            .with("smmlv", lang.amount(&income.in_smmlv.round_dp(4)))
+            .with("year", income.year.to_string())
+            .with("income", pesos(lang, income.project_income))
+            .with("families", income.families))
     )?;
 
     writeln!(out)?;
     let failed = e.verdict.failures().count();
+    let checks = e.verdict.reasons.len();
     if e.verdict.viable {
         writeln!(
             out,
-            "Verdict: VIABLE (all {} checks met)",
-            e.verdict.reasons.len()
+            "{}",
+            say(Message::new("cli-evaluate-viable").with("count", checks))
         )?;
     } else {
         writeln!(
             out,
-            "Verdict: NOT VIABLE ({failed} of {} checks not met)",
-            e.verdict.reasons.len()
+            "{}",
+            say(Message::new("cli-evaluate-not_viable")
+                .with("failed", failed)
+                .with("count", checks))
         )?;
     }
     let reason_rows: Vec<Vec<String>> = e
@@ -625,13 +603,19 @@ fn text_report(outcome: &Outcome) -> Result<String, fmt::Error> {
         .iter()
         .map(|reason| {
             vec![
-                if reason.passed { "met" } else { "NOT MET" }.to_owned(),
-                reason.check.to_string(),
+                lang.t(if reason.passed {
+                    "evaluation-met"
+                } else {
+                    "evaluation-not_met"
+                })
+                .to_owned(),
+                lang.t(&format!("evaluation-check_{}", reason.check.as_str()))
+                    .to_owned(),
                 reason.article.clone(),
-                reason.seen.to_string(),
+                value_text(lang, &reason.seen),
                 reason.threshold.as_ref().map_or_else(
-                    || "present".to_owned(),
-                    |b| format!("{} {}", b.comparison.symbol(), b.value),
+                    || lang.t("evaluation-present").to_owned(),
+                    |b| format!("{} {}", b.comparison.symbol(), value_text(lang, &b.value)),
                 ),
             ]
         })
@@ -640,151 +624,163 @@ fn text_report(outcome: &Outcome) -> Result<String, fmt::Error> {
         &mut out,
         "lllll",
         &[
-            "".into(),
-            "check".into(),
-            "article".into(),
-            "seen".into(),
-            "required".into(),
+            lang.t("evaluation-outcome").to_owned(),
+            lang.t("evaluation-check").to_owned(),
+            lang.t("evaluation-article").to_owned(),
+            lang.t("evaluation-seen").to_owned(),
+            lang.t("evaluation-threshold").to_owned(),
         ],
         &reason_rows,
     )?;
 
     writeln!(out)?;
     match &outcome.cofinancing {
-        Ok(split) => cofinancing_report(&mut out, split)?,
-        Err(message) => writeln!(out, "Co-financing: cannot be split: {message}")?,
+        Ok(split) => cofinancing_report(lang, &mut out, split)?,
+        Err(detail) => writeln!(
+            out,
+            "{}",
+            say(Message::new("cli-evaluate-cofinancing_error").with("detail", detail.as_str()))
+        )?,
     }
 
     writeln!(out)?;
     writeln!(
         out,
-        "Sensitivity ({}; NPV and B/C at {rate})",
-        rules.sensitivity.article
+        "{}",
+        say(Message::new("cli-evaluate-sensitivity")
+            .with("article", &rules.sensitivity.article)
+            .with("rate", rate.as_str()))
     )?;
     let mut case_rows = vec![vec![
-        "base".to_owned(),
+        lang.t("evaluation-base_case").to_owned(),
         String::new(),
-        irr_text_short(&e.irr),
-        pesos(e.npv),
-        ratio_text(e.benefit_cost),
+        irr_text(lang, &e.irr),
+        pesos(lang, e.npv),
+        ratio(lang, e.benefit_cost),
     ]];
     case_rows.extend(e.sensitivity.cases.iter().map(|case| {
+        // The case's own name is a code of the engine: the variable and its change name it.
         vec![
-            case.name.clone(),
-            format!("{} {}", case.variable, signed_percent(case.change)),
-            irr_text_short(&case.irr),
-            pesos(case.npv),
-            ratio_text(case.benefit_cost),
+            lang.t(&format!("evaluation-variable_{}", case.variable.as_str()))
+                .to_owned(),
+            signed_percent(lang, case.change),
+            irr_text(lang, &case.irr),
+            pesos(lang, case.npv),
+            ratio(lang, case.benefit_cost),
         ]
     }));
     table(
         &mut out,
         "ll",
         &[
-            "case".into(),
-            "change".into(),
-            "IRR".into(),
-            "NPV".into(),
-            "B/C".into(),
+            lang.t("evaluation-case").to_owned(),
+            lang.t("evaluation-change").to_owned(),
+            lang.t("evaluation-irr").to_owned(),
+            lang.t("evaluation-npv").to_owned(),
+            lang.t("cli-evaluate-bc_short").to_owned(),
         ],
         &case_rows,
     )?;
-    let minimum = percent(rules.min_irr.value.to_f64().unwrap_or(f64::NAN));
+    let minimum = decimal_percent(lang, rules.min_irr.value);
     writeln!(
         out,
-        "  Switching values (the change that brings the IRR down to {minimum}):"
+        "  {}",
+        say(Message::new("cli-evaluate-switching").with("minimum", minimum))
     )?;
     writeln!(
         out,
-        "    price drop  {}",
-        switching_text(e.sensitivity.price_drop, rules.sensitivity.price_drop_search_max)
+        "    {}",
+        say(Message::new("cli-evaluate-price_drop").with(
+            "value",
+            switching_text(
+                lang,
+                e.sensitivity.price_drop,
+                rules.sensitivity.price_drop_search_max
+            )
+        ))
     )?;
     writeln!(
         out,
-        "    cost rise   {}",
-        switching_text(e.sensitivity.cost_rise, rules.sensitivity.cost_rise_search_max)
+        "    {}",
+        say(Message::new("cli-evaluate-cost_rise").with(
+            "value",
+            switching_text(
+                lang,
+                e.sensitivity.cost_rise,
+                rules.sensitivity.cost_rise_search_max
+            )
+        ))
     )?;
     Ok(out)
 }
 
-fn irr_text_short(irr: &Irr) -> String {
-    match irr {
-        Irr::None => "none".to_owned(),
-        Irr::Unique(rate) => percent(*rate),
-        Irr::Several(rates) => {
-            let list: Vec<String> = rates.iter().map(|r| percent(*r)).collect();
-            format!("several: {}", list.join(", "))
-        }
-    }
-}
-
-fn cofinancing_report(out: &mut String, split: &CofinancingSplit) -> fmt::Result {
+fn cofinancing_report(lang: Lang, out: &mut String, split: &CofinancingSplit) -> fmt::Result {
+    let say = |message: Message| lang.say(&message);
+    let amount =
+        |code: &'static str, value: Decimal| say(Message::new(code).with("amount", pesos(lang, value)));
     writeln!(
         out,
-        "Co-financing ({}; eligible expenses Art. 20, non-eligible Art. 21)",
-        split.institute_maximum_article
+        "{}",
+        say(Message::new("cli-evaluate-cofinancing").with("article", &split.institute_maximum_article))
     )?;
+    writeln!(out, "  {}", amount("cli-evaluate-cof-value", split.project_value))?;
     writeln!(
         out,
-        "  Project value V               COP {}",
-        pesos(split.project_value)
-    )?;
-    writeln!(
-        out,
-        "  Institute maximum             COP {} = Σ min(p·V/F, c·S), S = COP {}",
-        pesos(split.institute_maximum),
-        pesos(split.minimum_wage)
+        "  {}",
+        say(Message::new("cli-evaluate-cof-maximum")
+            .with("amount", pesos(lang, split.institute_maximum))
+            .with("smmlv", pesos(lang, split.minimum_wage)))
     )?;
     let families: usize = split.family_groups.iter().map(|g| g.families).sum();
     for group in &split.family_groups {
         writeln!(
             out,
-            "    {:>3} famil{} at {} %, cap {} SMMLV: min(COP {}, COP {}) each = COP {}",
-            group.families,
-            if group.families == 1 { "y " } else { "ies" },
-            group.max_pct.normalize(),
-            group.cap_smmlv.normalize(),
-            pesos(group.by_percentage),
-            pesos(group.by_cap),
-            pesos(group.limit)
+            "    {}",
+            say(Message::new("cli-evaluate-cof-group")
+                .with("families", group.families)
+                .with("pct", lang.amount(&group.max_pct.normalize()))
+                .with("cap", lang.amount(&group.cap_smmlv.normalize()))
+                .with("by_pct", pesos(lang, group.by_percentage))
+                .with("by_cap", pesos(lang, group.by_cap))
+                .with("limit", pesos(lang, group.limit)))
         )?;
     }
-    writeln!(out, "    ({families} families in all)")?;
     writeln!(
         out,
-        "  Requested of the institute    COP {}",
-        pesos(split.requested)
+        "    {}",
+        say(Message::new("cli-evaluate-cof-families").with("families", families))
+    )?;
+    writeln!(out, "  {}", amount("cli-evaluate-cof-requested", split.requested))?;
+    writeln!(
+        out,
+        "  {}",
+        amount("cli-evaluate-cof-eligible", split.eligible_total)
     )?;
     writeln!(
         out,
-        "  Eligible total (Art. 20)      COP {}",
-        pesos(split.eligible_total)
+        "  {}",
+        amount("cli-evaluate-cof-non_eligible", split.non_eligible_total)
     )?;
     writeln!(
         out,
-        "  Non-eligible total (Art. 21)  COP {}",
-        pesos(split.non_eligible_total)
+        "  {}",
+        say(Message::new("cli-evaluate-cof-contribution")
+            .with("amount", pesos(lang, split.contribution))
+            .with_term(
+                "binding",
+                format!("evaluation-limit_{}", split.binding_limit.as_str())
+            ))
     )?;
-    writeln!(
-        out,
-        "  Institute contribution        COP {} = min(requested, maximum, eligible total); binding: {}",
-        pesos(split.contribution),
-        split.binding_limit
-    )?;
-    writeln!(
-        out,
-        "  Counterpart (contrapartida)   COP {} = V - contribution: COP {} in the lines of the families and other funders{}",
-        pesos(split.counterpart),
-        pesos(split.counterpart_declared),
-        if split.counterpart_additional.is_zero() {
-            String::new()
-        } else {
-            format!(
-                " + COP {} asked of the institute beyond what it can pay",
-                pesos(split.counterpart_additional)
-            )
-        }
-    )?;
+    let mut counterpart = say(Message::new("cli-evaluate-cof-counterpart")
+        .with("amount", pesos(lang, split.counterpart))
+        .with("declared", pesos(lang, split.counterpart_declared)));
+    if !split.counterpart_additional.is_zero() {
+        counterpart.push_str(&amount(
+            "cli-evaluate-cof-counterpart_additional",
+            split.counterpart_additional,
+        ));
+    }
+    writeln!(out, "  {counterpart}")?;
     if !split.ineligible_lines_moved.is_empty() {
         let lines: Vec<String> = split
             .ineligible_lines_moved
@@ -793,39 +789,43 @@ fn cofinancing_report(out: &mut String, split: &CofinancingSplit) -> fmt::Result
             .collect();
         writeln!(
             out,
-            "  Non-eligible lines asked of the institute, passed to the counterpart: {}",
-            lines.join(", ")
+            "  {}",
+            say(Message::new("cli-evaluate-cof-moved").with("lines", lines.join(", ")))
         )?;
     }
     writeln!(
         out,
-        "  Guarantee (Art. 31 policy)    COP {} for {} months ({})",
-        pesos(split.guarantee.amount),
-        split.guarantee.months,
-        split.guarantee.article
+        "  {}",
+        say(Message::new("cli-evaluate-cof-guarantee")
+            .with("amount", pesos(lang, split.guarantee.amount))
+            .with("months", split.guarantee.months)
+            .with("article", &split.guarantee.article))
     )?;
-    writeln!(out, "  By funder and category:")?;
-    let mut header = vec!["category".to_owned()];
-    header.extend(split.by_funder.iter().map(|s| funder_name(&s.funder)));
-    header.push("total".to_owned());
+    writeln!(out, "  {}", lang.t("cli-evaluate-cof-by_funder"))?;
+    let mut header = vec![lang.t("cli-evaluate-category").to_owned()];
+    header.extend(split.by_funder.iter().map(|s| funder_name(lang, &s.funder)));
+    header.push(lang.t("evaluation-total").to_owned());
     let mut rows: Vec<Vec<String>> = split
         .by_category
         .iter()
         .map(|(category, total)| {
-            let mut row = vec![category.to_string()];
+            let mut row = vec![
+                lang.t(&format!("evaluation-category_{}", category.as_str()))
+                    .to_owned(),
+            ];
             row.extend(split.by_funder.iter().map(|share| {
                 share
                     .by_category
                     .get(category)
-                    .map_or_else(|| "-".to_owned(), |a| pesos(*a))
+                    .map_or_else(|| "-".to_owned(), |a| pesos(lang, *a))
             }));
-            row.push(pesos(*total));
+            row.push(pesos(lang, *total));
             row
         })
         .collect();
-    let mut totals = vec!["total".to_owned()];
-    totals.extend(split.by_funder.iter().map(|s| pesos(s.total)));
-    totals.push(pesos(split.project_value));
+    let mut totals = vec![lang.t("evaluation-total").to_owned()];
+    totals.extend(split.by_funder.iter().map(|s| pesos(lang, s.total)));
+    totals.push(pesos(lang, split.project_value));
     rows.push(totals);
     table(out, "l", &header, &rows)
 }
@@ -996,10 +996,9 @@ fn batch(book: &RuleBook, chosen: Option<&str>, input: &Path, out: &Path) -> Res
         })
         .with_context(|| format!("cannot write {}", out.display()))?;
     } else {
-        bail!(
-            "--batch {}: give a directory of .toml/.json files or a .jsonl file",
-            input.display()
-        );
+        return Err(said(
+            Message::new("cli-error-batch_input").with("input", input.display().to_string()),
+        ));
     }
     let mut sets: Vec<String> = evaluators
         .by_year
@@ -1019,20 +1018,27 @@ fn batch(book: &RuleBook, chosen: Option<&str>, input: &Path, out: &Path) -> Res
         .collect();
     sets.sort();
     sets.dedup();
+    let lang = crate::lang::lang();
     eprintln!(
-        "{} projects evaluated from {} with {}: {} viable, {} not viable, {} with errors; {:.2} s; results in {}",
-        counts.projects,
-        input.display(),
-        if sets.is_empty() {
-            "no rule set".to_owned()
-        } else {
-            sets.join(", ")
-        },
-        counts.viable,
-        counts.projects - counts.viable - counts.errors,
-        counts.errors,
-        started.elapsed().as_secs_f64(),
-        out.display()
+        "{}",
+        lang.say(
+            &Message::new("cli-evaluate-batch_summary")
+                .with("projects", counts.projects)
+                .with("input", input.display().to_string())
+                .with(
+                    "rule_sets",
+                    if sets.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        sets.join(", ")
+                    }
+                )
+                .with("viable", counts.viable)
+                .with("not_viable", counts.projects - counts.viable - counts.errors)
+                .with("errors", counts.errors)
+                .with("seconds", format!("{:.2}", started.elapsed().as_secs_f64()))
+                .with("out", out.display().to_string())
+        )
     );
     Ok(())
 }

@@ -2,8 +2,9 @@
 //! command (`cli-help-vereda`, `cli-help-user-add`) and `cli-help-<path>-arg-<id>` for its
 //! arguments, so `vereda --help` speaks the language of the run.
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, ArgAction, Command};
-use vereda_messages::Lang;
+use vereda_messages::{Lang, Message};
 
 /// The catalogue's identifier of the help of the command at `path` (its names below the
 /// binary, joined by `-`; empty for the binary itself).
@@ -53,8 +54,51 @@ fn localize_at(command: Command, path: String, lang: Lang) -> Command {
             } else {
                 "cli-help-options"
             };
-            arg.help(lang.t(&key))
+            // clap's tags ([default: …], [env: …], [possible values: …]) are English: the
+            // catalogue says the same after the help.
+            let mut help = lang.t(&key).to_owned();
+            if !arg.get_action().takes_values() {
+                return arg
+                    .help(help)
+                    .long_help(None)
+                    .hide_env(true)
+                    .help_heading(lang.t(heading));
+            }
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| v.get_name().to_owned())
+                .collect();
+            if !values.is_empty() && !arg.is_hide_possible_values_set() {
+                help.push(' ');
+                help.push_str(&lang.say(&Message::new("cli-help-values").with("values", values.join(", "))));
+            }
+            let defaults: Vec<String> = arg
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .filter(|v| !v.is_empty())
+                .collect();
+            if !defaults.is_empty() && !arg.is_hide_default_value_set() {
+                help.push(' ');
+                help.push_str(
+                    &lang.say(&Message::new("cli-help-default").with("value", defaults.join(", "))),
+                );
+            }
+            if let Some(variable) = arg.get_env()
+                && !arg.is_hide_env_set()
+            {
+                help.push(' ');
+                help.push_str(&lang.say(
+                    &Message::new("cli-help-env").with("variable", variable.to_string_lossy().into_owned()),
+                ));
+            }
+            arg.help(help)
                 .long_help(None)
+                .hide_possible_values(true)
+                .hide_default_value(true)
+                .hide_env(true)
                 .help_heading(lang.t(heading))
         })
         .arg(
@@ -87,6 +131,100 @@ fn localize_at(command: Command, path: String, lang: Lang) -> Command {
         command = command.mut_subcommand(&name, |sub| localize_at(sub, sub_path, lang));
     }
     command
+}
+
+/// What clap has to say, in `lang`: the help and the version as they are (the help is the
+/// catalogue's, with clap's placeholders named in `lang`), and a parse error as a message of
+/// the catalogue (`cli-error-*`) built from the error's kind and context, since clap's own
+/// words are English. Also whether it goes to standard output (help, version).
+pub fn clap_text(error: &clap::Error, lang: Lang) -> (String, bool) {
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            return (placeholders(&error.render().to_string(), lang), true);
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            return (placeholders(&error.render().to_string(), lang), false);
+        }
+        _ => {}
+    }
+    let mut lines = vec![lang.t_with(
+        "cli-error",
+        &[(
+            "detail",
+            vereda_messages::Arg::Text(lang.say(&clap_message(error))),
+        )],
+    )];
+    let suggestion = [
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedValue,
+    ]
+    .into_iter()
+    .find_map(|kind| context(error, kind));
+    if let Some(suggestion) = suggestion {
+        lines.push(lang.say(&Message::new("cli-error-did_you_mean").with("suggestion", suggestion)));
+    }
+    lines.push(lang.t("cli-error-try_help").to_owned());
+    (lines.join("\n"), false)
+}
+
+/// A value of an error's context as text (a list joined with commas).
+fn context(error: &clap::Error, kind: ContextKind) -> Option<String> {
+    match error.get(kind)? {
+        ContextValue::String(text) => Some(text.clone()),
+        ContextValue::Strings(texts) => Some(texts.join(", ")),
+        ContextValue::StyledStr(text) => Some(text.to_string()),
+        ContextValue::StyledStrs(texts) => Some(
+            texts
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ContextValue::Number(n) => Some(n.to_string()),
+        ContextValue::Bool(_) | ContextValue::None => None,
+        _ => None,
+    }
+}
+
+/// A parse error as a typed message of the catalogue.
+pub fn clap_message(error: &clap::Error) -> Message {
+    let text = |kind| context(error, kind).unwrap_or_default();
+    let arg = || text(ContextKind::InvalidArg);
+    match error.kind() {
+        ErrorKind::InvalidValue => match context(error, ContextKind::ValidValue).filter(|v| !v.is_empty()) {
+            Some(valid) => Message::new("cli-error-invalid_value")
+                .with("arg", arg())
+                .with("value", text(ContextKind::InvalidValue))
+                .with("valid", valid),
+            None => Message::new("cli-error-empty_value").with("arg", arg()),
+        },
+        ErrorKind::ValueValidation => Message::new("cli-error-invalid_value_for")
+            .with("arg", arg())
+            .with("value", text(ContextKind::InvalidValue)),
+        ErrorKind::UnknownArgument => Message::new("cli-error-unknown_argument").with("arg", arg()),
+        ErrorKind::InvalidSubcommand => {
+            Message::new("cli-error-unknown_command").with("command", text(ContextKind::InvalidSubcommand))
+        }
+        ErrorKind::MissingRequiredArgument => Message::new("cli-error-missing_argument").with("args", arg()),
+        ErrorKind::MissingSubcommand => Message::new("cli-error-missing_command"),
+        ErrorKind::ArgumentConflict => Message::new("cli-error-conflict")
+            .with("arg", arg())
+            .with("other", text(ContextKind::PriorArg)),
+        ErrorKind::TooManyValues | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            Message::new("cli-error-value_count").with("arg", arg())
+        }
+        ErrorKind::NoEquals => Message::new("cli-error-no_equals").with("arg", arg()),
+        ErrorKind::InvalidUtf8 => Message::new("cli-error-not_utf8"),
+        _ => Message::new("cli-error-arguments"),
+    }
+}
+
+/// clap's placeholders in a usage line, named in `lang`.
+fn placeholders(text: &str, lang: Lang) -> String {
+    text.replace("[OPTIONS]", lang.t("cli-help-options_placeholder"))
+        .replace("<COMMAND>", lang.t("cli-help-command_placeholder"))
+        .replace("[COMMAND]", lang.t("cli-help-command_optional_placeholder"))
 }
 
 #[cfg(test)]

@@ -204,24 +204,42 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let lang = lang::from_args(&args);
     lang::choose(lang);
-    let matches = help::localize(Cli::command(), lang).get_matches_from(args);
-    let cli = match Cli::from_arg_matches(&matches) {
+    let parsed = help::localize(Cli::command(), lang)
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
-        Err(error) => error.exit(),
+        Err(error) => return clap_exit(&error, lang),
+    };
+    let settings = match Settings::resolve(cli.config.as_deref(), cli.database_url.clone(), cli.log_format) {
+        Ok(settings) => settings,
+        Err(error) => return fail(&error),
     };
     // Batch commands need neither the database nor the async runtime.
     let outcome = match cli.command {
-        Command::Screen(args) => screening::screen(args),
+        Command::Screen(args) => screening::screen(args, &settings.read_limits),
         Command::Rules(command) => screening::rules(command),
-        Command::Evaluate(args) => evaluate::evaluate(args),
+        Command::Evaluate(args) => evaluate::evaluate(args, &settings.read_limits),
         Command::Calendar(command) => calendar::calendar(command),
         Command::DemoData(DemoCommand::Households(args)) => screening::synthetic(args),
-        command => return run_with_settings(Cli { command, ..cli }),
+        command => return run_with_settings(command, settings),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error),
     }
+}
+
+/// Shows the help or the version, or says a parse error in the catalogue's words (clap's are
+/// English), with clap's exit code.
+fn clap_exit(error: &clap::Error, lang: vereda_messages::Lang) -> ExitCode {
+    let (text, to_stdout) = help::clap_text(error, lang);
+    if to_stdout {
+        println!("{}", text.trim_end());
+    } else {
+        eprintln!("{}", text.trim_end());
+    }
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
 }
 
 /// Says the error on standard error, in the language of the run, and fails.
@@ -233,11 +251,7 @@ fn fail(error: &anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn run_with_settings(cli: Cli) -> ExitCode {
-    let settings = match Settings::resolve(cli.config.as_deref(), cli.database_url.clone(), cli.log_format) {
-        Ok(settings) => settings,
-        Err(error) => return fail(&error),
-    };
+fn run_with_settings(command: Command, settings: Settings) -> ExitCode {
     config::init_logging(settings.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -245,7 +259,7 @@ fn run_with_settings(cli: Cli) -> ExitCode {
             return fail(&anyhow::Error::new(error).context(lang::lang().t("cli-error-runtime")));
         }
     };
-    match runtime.block_on(run(cli.command, settings)) {
+    match runtime.block_on(run(command, settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error),
     }
@@ -253,7 +267,7 @@ fn run_with_settings(cli: Cli) -> ExitCode {
 
 async fn open(settings: &Settings) -> Result<Store> {
     let store = Store::connect(&settings.database_url).await?;
-    store.migrate().await.context("cannot migrate the database")?;
+    store.migrate().await.context(lang().t("cli-error-migrate"))?;
     Ok(store)
 }
 
@@ -263,7 +277,7 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
         Command::Migrate => {
             let store = Store::connect(&settings.database_url).await?;
             let pending = store.pending_migrations().await?;
-            store.migrate().await.context("cannot migrate the database")?;
+            store.migrate().await.context(lang().t("cli-error-migrate"))?;
             println!(
                 "{}",
                 lang().t_with(
@@ -391,7 +405,7 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             Ok(())
         }
         Command::Import(ImportCommand::Ipm { file, reference_year }) => {
-            let parsed = vereda_screening::poverty::read_poverty_file(&file);
+            let parsed = vereda_screening::poverty::read_poverty_file_within(&file, &settings.read_limits);
             let records = match parsed {
                 Ok(parsed) => parsed.records,
                 Err(error) => {
@@ -475,7 +489,7 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
-        .with_context(|| format!("cannot listen on {bind}"))?;
+        .with_context(|| lang().t_with("cli-error-listen", &[("bind", Arg::from(bind.as_str()))]))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, database = store.backend_name(), "vereda is serving");
     println!(
@@ -508,6 +522,7 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
             .require_second_factor
             .or(settings.require_second_factor)
             .unwrap_or(!args.demo),
+        read_limits: settings.read_limits,
         ..Default::default()
     };
     vereda_web::serve(listener, store.clone(), web_config, shutdown_signal()).await?;

@@ -2,38 +2,48 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 use vereda_domain::rules::{RuleBook, RuleSet};
+use vereda_messages::{Lang, Message};
+
+use crate::lang::{lang, said};
 
 /// The shipped rule sets, plus the file `choice` names when it is a path; and the id chosen.
 pub fn rule_book(choice: Option<&str>) -> Result<(RuleBook, Option<String>)> {
+    // A rule-set file's problems name the file, line and key for its author.
     let mut book = RuleBook::shipped().map_err(|e| anyhow!("{e}"))?;
     let Some(choice) = choice else {
         return Ok((book, None));
     };
     let path = Path::new(choice);
     if choice.ends_with(".toml") || path.is_file() {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read the rule set {choice}"))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            said(
+                Message::new("cli-error-rule_set_unreadable")
+                    .with("file", choice)
+                    .with("detail", e.to_string()),
+            )
+        })?;
         let rule_set = RuleSet::parse(choice, &text).map_err(|e| anyhow!("{e}"))?;
         let id = rule_set.id.clone();
         book.add(rule_set).map_err(|e| anyhow!("{e}"))?;
         Ok((book, Some(id)))
     } else if book.get(choice).is_none() {
-        bail!(
-            "unknown rule set {choice:?}; the rule sets are:\n{}",
-            listing(&book)
-        )
+        Err(said(
+            Message::new("rules-error-unknown_id")
+                .with("id", choice)
+                .with("known", listing(lang(), &book)),
+        ))
     } else {
         Ok((book, Some(choice.to_owned())))
     }
 }
 
-/// Every rule set with its period, one per line, for error messages.
-pub fn listing(book: &RuleBook) -> String {
+/// Every rule set with its period, for error messages.
+pub fn listing(lang: Lang, book: &RuleBook) -> String {
     book.all()
         .iter()
-        .map(|s| format!("  {} ({})", s.id, s.period()))
+        .map(|s| format!("{} ({})", s.id, crate::screening::period(lang, s)))
         .collect::<Vec<_>>()
-        .join("\n")
+        .join(", ")
 }

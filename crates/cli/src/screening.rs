@@ -3,17 +3,18 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use vereda_domain::eligibility::{CallLimits, Explanation, Screener};
 use vereda_domain::rules::{ChoiceField, RuleBook, RuleSet};
-use vereda_messages::{Arg, Lang};
+use vereda_messages::{Arg, Lang, Message};
 use vereda_screening::screening::{self, RegistryFile, ScreeningError, ScreeningJob};
-use vereda_screening::synthetic::{SyntheticOptions, write_synthetic_registry};
+use vereda_screening::synthetic::{SyntheticError, SyntheticOptions, write_synthetic_registry};
+use vereda_screening::table::ReadLimits;
 
-use crate::lang::lang;
+use crate::lang::{lang, said};
 use crate::rule_sets::{listing, rule_book};
 
 #[derive(Args, Debug)]
@@ -79,28 +80,39 @@ pub struct SyntheticArgs {
 
 fn pick<'b>(book: &'b RuleBook, id: Option<&str>, as_of: Date) -> Result<&'b RuleSet> {
     match id {
-        Some(id) => book
-            .get(id)
-            .ok_or_else(|| anyhow!("unknown rule set {id:?}; the rule sets are:\n{}", listing(book))),
+        Some(id) => book.get(id).ok_or_else(|| {
+            said(
+                Message::new("rules-error-unknown_id")
+                    .with("id", id)
+                    .with("known", listing(lang(), book)),
+            )
+        }),
         None => book.in_force_on(as_of).ok_or_else(|| {
-            anyhow!(
-                "no rule set is in force on {as_of}; pass --rules ID or --as-of DATE. The rule sets are:\n{}",
-                listing(book)
+            said(
+                Message::new("cli-error-no_rule_set_in_force")
+                    .with("as_of", as_of)
+                    .with("known", listing(lang(), book)),
             )
         }),
     }
 }
 
-pub fn screen(args: ScreenArgs) -> Result<()> {
+pub fn screen(args: ScreenArgs, read_limits: &ReadLimits) -> Result<()> {
     let started = Instant::now();
     let as_of = args.as_of.unwrap_or_else(|| jiff::Zoned::now().date());
     let (book, chosen) = rule_book(args.rules.as_deref())?;
     let rules = pick(&book, chosen.as_deref(), as_of)?;
     if !rules.is_in_force_on(as_of) {
         eprintln!(
-            "note: rule set {} is in force {}, not on {as_of}",
-            rules.id,
-            rules.period()
+            "{}",
+            lang().t_with(
+                "cli-screen-not_in_force",
+                &[
+                    ("id", Arg::from(&rules.id)),
+                    ("period", Arg::Text(period(lang(), rules))),
+                    ("as_of", Arg::Date(as_of)),
+                ]
+            )
         );
     }
     let registries = args
@@ -109,10 +121,14 @@ pub fn screen(args: ScreenArgs) -> Result<()> {
         .map(|spec| {
             let (name, path) = spec
                 .split_once('=')
-                .ok_or_else(|| anyhow!("--registry {spec:?}: write it as KIND=FILE, such as ruv=ruv.csv"))?;
+                .ok_or_else(|| said(Message::new("cli-error-registry_spec").with("spec", spec.as_str())))?;
             let path = PathBuf::from(path);
             if !path.is_file() {
-                bail!("--registry {name}: the file {} does not exist", path.display());
+                return Err(said(
+                    Message::new("cli-error-registry_missing")
+                        .with("name", name)
+                        .with("file", path.display().to_string()),
+                ));
             }
             Ok(RegistryFile {
                 name: name.trim().to_owned(),
@@ -121,10 +137,9 @@ pub fn screen(args: ScreenArgs) -> Result<()> {
         })
         .collect::<Result<Vec<_>>>()?;
     if !args.households.is_file() {
-        bail!(
-            "--households: the file {} does not exist",
-            args.households.display()
-        );
+        return Err(said(
+            Message::new("cli-error-households_missing").with("file", args.households.display().to_string()),
+        ));
     }
     let limits = CallLimits {
         max_percent: args.arel_max_pct,
@@ -138,6 +153,7 @@ pub fn screen(args: ScreenArgs) -> Result<()> {
         keep_going: args.keep_going,
         explain: args.explain.clone(),
         keep_facts: false,
+        read_limits: *read_limits,
     };
     let run = screening::screen(&job, &|_| {}).map_err(|error| match error {
         ScreeningError::Rows { errors, error_count } => {
@@ -156,13 +172,12 @@ pub fn screen(args: ScreenArgs) -> Result<()> {
             }
             anyhow!("{}", lines.join("\n"))
         }
-        other => anyhow::Error::new(other),
+        other => said(other.message()),
     })?;
-    screening::write_results_csv(&run, &screener, &args.out)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    screening::write_results_csv(&run, &screener, &args.out).map_err(|e| cannot_write(&args.out, &e))?;
     if let Some(errors) = &args.errors {
         screening::write_errors_csv(&run.errors, errors, &|m| lang().say(m))
-            .with_context(|| format!("cannot write {}", errors.display()))?;
+            .map_err(|e| cannot_write(errors, &e))?;
     }
     if let Some(explanation) = &run.explanation {
         let id = args.explain.clone().unwrap_or_default();
@@ -297,58 +312,111 @@ pub fn explanation_text(lang: Lang, explanation: &Explanation) -> String {
 }
 
 pub fn rules(command: RulesCommand) -> Result<()> {
+    let lang = lang();
     match command {
         RulesCommand::List => {
             let (book, _) = rule_book(None)?;
-            println!("{:<24} {:<28} {:<14} title", "id", "in force", "sha256");
-            for set in book.all() {
-                println!(
-                    "{:<24} {:<28} {:<14} {}",
-                    set.id,
-                    set.period(),
-                    &set.content_hash[..12],
-                    set.title
-                );
+            let rows: Vec<[String; 4]> = book
+                .all()
+                .iter()
+                .map(|set| {
+                    [
+                        set.id.clone(),
+                        period(lang, set),
+                        set.content_hash.get(..12).unwrap_or(&set.content_hash).to_owned(),
+                        set.title.clone(),
+                    ]
+                })
+                .collect();
+            let header = [
+                lang.t("cli-rules-column-id"),
+                lang.t("cli-rules-column-period"),
+                lang.t("cli-rules-column-hash"),
+                lang.t("cli-rules-column-title"),
+            ];
+            let width = |i: usize| {
+                rows.iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([header[i].chars().count()])
+                    .max()
+                    .unwrap_or(0)
+            };
+            let (w0, w1, w2) = (width(0), width(1), width(2));
+            println!(
+                "{:<w0$}  {:<w1$}  {:<w2$}  {}",
+                header[0], header[1], header[2], header[3]
+            );
+            for [id, period, hash, title] in &rows {
+                println!("{id:<w0$}  {period:<w1$}  {hash:<w2$}  {title}");
             }
         }
         RulesCommand::Show { id } => {
             let (book, chosen) = rule_book(Some(&id))?;
             let set = pick(&book, chosen.as_deref(), jiff::Zoned::now().date())?;
-            print!("{}", describe(set));
+            print!("{}", describe(lang, set));
         }
     }
     Ok(())
 }
 
-/// A rule set in words: every figure with its article.
-fn describe(set: &RuleSet) -> String {
+/// When a rule set is in force, in `lang`.
+pub fn period(lang: Lang, set: &RuleSet) -> String {
+    match set.effective_until {
+        Some(until) => lang.say(
+            &Message::new("cli-rules-period_between")
+                .with("from", set.effective_from)
+                .with("until", until),
+        ),
+        None => lang.say(&Message::new("cli-rules-period_from").with("from", set.effective_from)),
+    }
+}
+
+/// A rule set in words: every figure with its article. The titles, descriptions and labels
+/// are the rule set's own (Spanish, as the regulation).
+fn describe(lang: Lang, set: &RuleSet) -> String {
     let mut out = String::new();
     let mut line = |text: String| {
         out.push_str(&text);
         out.push('\n');
     };
+    let say = |message: Message| lang.say(&message);
     line(format!("{} — {}", set.id, set.title));
-    line(format!("In force: {}", set.period()));
+    line(say(
+        Message::new("cli-rules-in_force").with("period", period(lang, set))
+    ));
     if !set.amended_by.is_empty() {
-        line(format!("Amended by: {}", set.amended_by.join(", ")));
+        line(say(
+            Message::new("cli-rules-amended_by").with("list", set.amended_by.join(", "))
+        ));
     }
-    line(format!("Source: {} (sha256 {})", set.source, set.content_hash));
+    line(say(Message::new("cli-rules-source")
+        .with("source", &set.source)
+        .with("hash", &set.content_hash)));
     line(String::new());
-    line(format!("Sisbén cut-offs [{}]:", set.sisben.article));
+    line(say(
+        Message::new("cli-rules-sisben").with("article", &set.sisben.article)
+    ));
     for level in &set.sisben.levels {
         let areas: Vec<String> = level
             .by_area
             .iter()
             .enumerate()
             .map(|(i, interval)| match interval {
-                Some(interval) => format!("area {} {}", i + 1, set.sisben.describe(*interval)),
-                None => format!("area {} does not apply", i + 1),
+                Some(interval) => say(Message::new("cli-rules-sisben_area")
+                    .with("area", i + 1)
+                    .with("interval", set.sisben.describe(*interval))),
+                None => say(Message::new("cli-rules-sisben_area_none").with("area", i + 1)),
             })
             .collect();
-        line(format!("  level {}: {}", level.level, areas.join(", ")));
+        line(format!(
+            "  {}",
+            say(Message::new("cli-rules-sisben_level")
+                .with("level", level.level.to_string())
+                .with("areas", areas.join(", ")))
+        ));
     }
     line(String::new());
-    line("Registries:".to_owned());
+    line(lang.t("cli-rules-registries").to_owned());
     for registry in &set.registries {
         line(format!(
             "  {:<22} {} [{}]",
@@ -357,10 +425,10 @@ fn describe(set: &RuleSet) -> String {
     }
     for rules in &set.lines {
         line(String::new());
-        line(format!(
-            "Line {} — {} [{}]",
-            rules.line, rules.title, rules.article
-        ));
+        line(say(Message::new("cli-rules-line")
+            .with("line", rules.line.to_string())
+            .with("title", &rules.title)
+            .with("article", &rules.article)));
         for rule in &rules.rules {
             line(format!(
                 "  {:<24} [{}] {}",
@@ -368,24 +436,28 @@ fn describe(set: &RuleSet) -> String {
             ));
         }
         for (title, table, unit) in [
-            ("Co-financing", &rules.cofinancing, "%"),
-            ("Cap per family", &rules.cap, " SMMLV"),
+            ("cli-rules-cofinancing", &rules.cofinancing, "%"),
+            ("cli-rules-cap", &rules.cap, " SMMLV"),
         ] {
             line(format!(
-                "  {title} (the highest that applies) [{}]:",
-                table.article
+                "  {}",
+                say(Message::new(title).with("article", &table.article))
             ));
             for tier in &table.tiers {
-                line(format!("    {}{unit}  {}", tier.value.normalize(), tier.label));
+                line(format!(
+                    "    {}{unit}  {}",
+                    lang.amount(&tier.value.normalize()),
+                    tier.label
+                ));
             }
         }
         if rules.call_may_lower {
-            line("  The call's technical document may lower the percentage and the cap.".to_owned());
+            line(format!("  {}", lang.t("cli-rules-call_may_lower")));
         }
     }
     if !set.readings.is_empty() {
         line(String::new());
-        line("Readings of ambiguous text:".to_owned());
+        line(lang.t("cli-rules-readings").to_owned());
         for reading in &set.readings {
             line(format!(
                 "  {} [{}]: {}",
@@ -396,22 +468,42 @@ fn describe(set: &RuleSet) -> String {
     out
 }
 
+/// An error that names the file that could not be written.
+fn cannot_write(path: &std::path::Path, error: &dyn std::fmt::Display) -> anyhow::Error {
+    said(
+        Message::new("cli-error-write")
+            .with("file", path.display().to_string())
+            .with("detail", error.to_string()),
+    )
+}
+
 pub fn synthetic(args: SyntheticArgs) -> Result<()> {
     let started = Instant::now();
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out).map_err(|e| cannot_write(&args.out, &e))?;
     let summary = write_synthetic_registry(
         &SyntheticOptions {
             households: args.n,
             seed: args.seed,
         },
         &args.out,
-    )?;
+    )
+    .map_err(|error| match error {
+        SyntheticError::Io { path, source } => cannot_write(&path, &source),
+        SyntheticError::TooManyHouseholds { requested, max } => said(
+            Message::new("cli-error-too_many_households")
+                .with("requested", requested)
+                .with("max", max),
+        ),
+    })?;
     eprintln!(
-        "wrote {} households and {} registry rows to {} in {:.2} s",
-        summary.households,
-        summary.registry_rows.iter().map(|(_, n)| n).sum::<u64>(),
-        args.out.display(),
-        started.elapsed().as_secs_f64()
+        "{}",
+        lang().say(
+            &Message::new("cli-demo-households_written")
+                .with("households", summary.households)
+                .with("rows", summary.registry_rows.iter().map(|(_, n)| n).sum::<u64>())
+                .with("dir", args.out.display().to_string())
+                .with("seconds", format!("{:.2}", started.elapsed().as_secs_f64()))
+        )
     );
     Ok(())
 }

@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use vereda_messages::{Arg, Lang};
+use vereda_messages::{Arg, Lang, Message};
 
 fn vereda(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
     let url = format!("sqlite://{}", dir.join("vereda.db").display());
@@ -504,23 +504,47 @@ fn screening_refuses_an_unknown_registry_a_missing_file_and_a_date_without_rules
         format!("victims={}", dir.path().join("ruv.csv").display()),
     ]);
     let stderr = text(&run_args(dir.path(), &unknown).stderr);
-    assert!(stderr.contains(r#"unknown registry "victims""#), "{stderr}");
+    let said =
+        |message: Message| Lang::Es.t_with("cli-error", &[("detail", Arg::Text(Lang::Es.say(&message)))]);
+    assert_eq!(
+        stderr.trim(),
+        said(
+            Message::new("screening-error-unknown_registry")
+                .with("name", "victims")
+                .with("rule_set", "incoder-308-2013")
+                .with(
+                    "expected",
+                    "ruv, prior_beneficiaries, public_servants, sanctions, wanted"
+                )
+        )
+    );
 
     let missing = screen_args(dir.path(), "nowhere.csv");
     let stderr = text(&run_args(dir.path(), &missing).stderr);
-    assert!(stderr.contains("nowhere.csv does not exist"), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        said(
+            Message::new("cli-error-households_missing")
+                .with("file", dir.path().join("nowhere.csv").display().to_string())
+        )
+    );
 
     let mut today = screen_args(dir.path(), "households.csv");
     let as_of = today.iter().position(|a| a == "--as-of").expect("as-of");
     today[as_of + 1] = "2020-01-01".to_owned();
     let stderr = text(&run_args(dir.path(), &today).stderr);
-    assert!(
-        stderr.contains("no rule set is in force on 2020-01-01"),
-        "{stderr}"
+    let period = Lang::Es.say(
+        &Message::new("cli-rules-period_between")
+            .with("from", jiff::civil::date(2013, 4, 17))
+            .with("until", jiff::civil::date(2014, 12, 15)),
     );
-    assert!(
-        stderr.contains("incoder-308-2013 (2013-04-17 to 2014-12-15)"),
-        "{stderr}"
+    assert_eq!(
+        stderr.trim(),
+        said(
+            Message::new("cli-error-no_rule_set_in_force")
+                .with("as_of", jiff::civil::date(2020, 1, 1))
+                .with("known", format!("incoder-308-2013 ({period})"))
+        )
     );
 }
 
@@ -528,15 +552,33 @@ fn screening_refuses_an_unknown_registry_a_missing_file_and_a_date_without_rules
 fn rule_sets_are_listed_shown_and_loaded_from_files_with_located_errors() {
     let dir = tempfile::tempdir().expect("dir");
     let list = text(&vereda(dir.path(), &["rules", "list"], None).stdout);
+    let period = Lang::Es.say(
+        &Message::new("cli-rules-period_between")
+            .with("from", jiff::civil::date(2013, 4, 17))
+            .with("until", jiff::civil::date(2014, 12, 15)),
+    );
     assert!(
-        list.contains("incoder-308-2013") && list.contains("2013-04-17 to 2014-12-15"),
+        list.contains("incoder-308-2013") && list.contains(&period),
         "{list}"
     );
     let show = text(&vereda(dir.path(), &["rules", "show", "incoder-308-2013"], None).stdout);
-    assert!(
-        show.contains("level 1: area 1 does not apply, area 2 (0-30], area 3 (0-20]"),
-        "{show}"
-    );
+    let area = |area: i64, interval: &str| {
+        Lang::Es.say(
+            &Message::new("cli-rules-sisben_area")
+                .with("area", area)
+                .with("interval", interval),
+        )
+    };
+    let level = Lang::Es.say(&Message::new("cli-rules-sisben_level").with("level", "1").with(
+        "areas",
+        format!(
+            "{}, {}, {}",
+            Lang::Es.say(&Message::new("cli-rules-sisben_area_none").with("area", 1)),
+            area(2, "(0-30]"),
+            area(3, "(0-20]")
+        ),
+    ));
+    assert!(show.contains(&level), "{show}");
     assert!(
         show.contains("ART10A_PRIOR") && show.contains("[Art. 10 a]"),
         "{show}"

@@ -12,7 +12,7 @@ use std::io::{self, BufReader, Write as _};
 use std::path::Path;
 use std::str::FromStr;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, Xlsx};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{DataValidation, DataValidationErrorStyle, Format, Workbook, Worksheet, XlsxError};
@@ -28,7 +28,10 @@ use vereda_messages::Lang;
 
 use vereda_domain::message::Message;
 use vereda_screening::screening::write_atomically;
-use vereda_screening::table::{RowError, find_column, normalize_header};
+use vereda_screening::table::{
+    ReadLimits, RowError, TableError, XlsxSheetError, check_archive, display_name, find_column,
+    normalize_header, xlsx_sheet_rows,
+};
 
 pub const SHEET_PROJECT: &str = "Proyecto";
 pub const SHEET_OPERATING: &str = "Estructura operativa";
@@ -55,10 +58,9 @@ pub enum TemplateError {
 /// Why a filled template could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum FormulationImportError {
-    #[error("{file}: cannot read the file: {source}")]
-    Io { file: String, source: io::Error },
-    #[error("{file}: cannot read the spreadsheet: {message}")]
-    Spreadsheet { file: String, message: String },
+    /// The file cannot be read, is not a workbook, or passes a limit of [`ReadLimits`].
+    #[error(transparent)]
+    Table(#[from] TableError),
     /// Every cell at fault, in sheet and row order.
     #[error("{}", cells_report(.0))]
     Cells(Vec<RowError>),
@@ -601,30 +603,32 @@ fn instructions_sheet(workbook: &mut Workbook) -> Result<(), XlsxError> {
 /// ([`FormulationImportError::Cells`]); the formulation is then to be validated with
 /// `Formulation::validate`.
 pub fn read_formulation(path: &Path) -> Result<Formulation, FormulationImportError> {
-    let file_name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let mut file = File::open(path).map_err(|source| FormulationImportError::Io {
+    read_formulation_within(path, &ReadLimits::default())
+}
+
+/// Like [`read_formulation`], within `limits`.
+pub fn read_formulation_within(
+    path: &Path,
+    limits: &ReadLimits,
+) -> Result<Formulation, FormulationImportError> {
+    let file_name = display_name(path);
+    let mut file = File::open(path).map_err(|source| TableError::Io {
         file: file_name.clone(),
         source,
     })?;
-    vereda_screening::table::check_archive(&mut file).map_err(|message| {
-        FormulationImportError::Spreadsheet {
-            file: file_name.clone(),
-            message,
-        }
-    })?;
+    check_archive(&mut file, &file_name)?;
     let mut workbook: Xlsx<_> =
         calamine::open_workbook_from_rs(BufReader::new(file)).map_err(|e: calamine::XlsxError| {
-            FormulationImportError::Spreadsheet {
+            TableError::Spreadsheet {
                 file: file_name.clone(),
-                message: e.to_string(),
+                detail: e.to_string(),
             }
         })?;
     let mut reader = Import {
         file: file_name,
         errors: Vec::new(),
+        limits: *limits,
+        beyond_limits: None,
     };
 
     let frame = reader.project(&mut workbook);
@@ -761,6 +765,9 @@ pub fn read_formulation(path: &Path) -> Result<Formulation, FormulationImportErr
             })
         });
 
+    if let Some(error) = reader.beyond_limits {
+        return Err(FormulationImportError::Table(error));
+    }
     match frame {
         Some(mut frame) if reader.errors.is_empty() => {
             frame.components.technical.operating_structure = operating;
@@ -788,6 +795,9 @@ struct Sheet {
 struct Import {
     file: String,
     errors: Vec<RowError>,
+    limits: ReadLimits,
+    /// A sheet past the limits stops the import; the other sheets are not read.
+    beyond_limits: Option<TableError>,
 }
 
 impl Import {
@@ -799,37 +809,39 @@ impl Import {
     /// when `required`) when it is missing or empty.
     fn load(&mut self, workbook: &mut Xlsx<BufReader<File>>, name: &str, required: bool) -> Option<Sheet> {
         let label = self.label(name);
-        let range = match workbook.worksheet_range(name) {
-            Ok(range) => range,
-            Err(error) => {
-                if required || workbook.sheet_names().iter().any(|n| n == name) {
-                    let message = if workbook.sheet_names().iter().any(|n| n == name) {
-                        Message::new("row-error-sheet_unreadable").with("reason", error.to_string())
-                    } else {
-                        Message::new("row-error-sheet_missing")
-                    };
+        if self.beyond_limits.is_some() {
+            return None;
+        }
+        let rows = match xlsx_sheet_rows(workbook, name, &label, &self.limits, cell_text) {
+            Ok(rows) => rows,
+            Err(XlsxSheetError::NotAWorksheet) => {
+                if required {
                     self.errors.push(RowError {
                         file: label,
                         line: 1,
                         column: String::new(),
                         value: String::new(),
-                        message: Box::new(message),
+                        message: Box::new(Message::new("row-error-sheet_missing")),
                     });
                 }
                 return None;
             }
+            Err(XlsxSheetError::Table(TableError::Spreadsheet { detail, .. })) => {
+                self.errors.push(RowError {
+                    file: label,
+                    line: 1,
+                    column: String::new(),
+                    value: String::new(),
+                    message: Box::new(Message::new("row-error-sheet_unreadable").with("reason", detail)),
+                });
+                return None;
+            }
+            Err(XlsxSheetError::Table(error)) => {
+                self.beyond_limits = Some(error);
+                return None;
+            }
         };
-        let first_row = range.start().map_or(0, |(row, _)| row as usize);
-        let mut rows = range
-            .rows()
-            .enumerate()
-            .map(|(offset, cells)| {
-                (
-                    first_row + offset + 1,
-                    cells.iter().map(cell_text).collect::<Vec<_>>(),
-                )
-            })
-            .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()));
+        let mut rows = rows.into_iter();
         let Some((header_line, headers)) = rows.next() else {
             if required {
                 self.errors.push(RowError {

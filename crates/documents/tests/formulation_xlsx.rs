@@ -7,7 +7,7 @@ use calamine::{Reader, Xlsx, open_workbook};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::Workbook;
 use vereda_documents::formulation_xlsx::{
-    FormulationImportError, read_formulation, write_template, write_template_filled,
+    FormulationImportError, read_formulation, read_formulation_within, write_template, write_template_filled,
 };
 use vereda_domain::finance::fields::{FIELDS, FieldKind, FieldSpec, FieldValue};
 use vereda_domain::finance::formulation::{
@@ -129,6 +129,39 @@ fn sample() -> Formulation {
             payer: "UMATA".into(),
         }],
     }
+}
+
+/// A workbook past the import's limits stops the whole import with a located error (the sheet
+/// that passed them), read as a stream of cells rather than loaded.
+#[test]
+fn a_workbook_past_the_limits_is_refused_naming_its_sheet() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("plantilla.xlsx");
+    write_template(&path).expect("template written");
+    let limits = vereda_screening::table::ReadLimits {
+        max_cells: 10,
+        ..Default::default()
+    };
+    let Err(FormulationImportError::Table(error)) = read_formulation_within(&path, &limits) else {
+        panic!("the limit is passed");
+    };
+    let message = error.message();
+    assert_eq!(message.code(), "table-error-too_many_cells", "{error:?}");
+    assert_eq!(
+        message.arg("file"),
+        Some(&vereda_domain::message::Arg::Text(
+            "plantilla.xlsx [Proyecto]".into()
+        ))
+    );
+    assert_eq!(
+        message.arg("limit"),
+        Some(&vereda_domain::message::Arg::Count(10))
+    );
+    // Within the default limits the same file reads (as an empty template).
+    assert!(matches!(
+        read_formulation(&path),
+        Err(FormulationImportError::Cells(_))
+    ));
 }
 
 #[test]

@@ -76,6 +76,7 @@ fn screened_without_panic(path: &Path, screener: &Screener<'_>) -> bool {
         keep_going: true,
         explain: None,
         keep_facts: false,
+        read_limits: Default::default(),
     };
     catch_unwind(AssertUnwindSafe(|| {
         let _ = screening::screen(&job, &|_| {});

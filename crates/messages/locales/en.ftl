@@ -221,12 +221,6 @@ screening-in_progress = Screening in progress. This page refreshes itself.
 screening-rows_read = rows read
 screening-rows_stored = results stored
 screening-failed = The screening failed and no result was stored.
-screening-failure-interrupted = The screening was interrupted: the server stopped before it ended. Submit it again.
-screening-failure-stopped = The screening stopped on an internal fault, which was logged. Try again.
-screening-failure-not_stored = The results could not be stored (reference { $reference }).
-screening-failure-unknown_rule_set = There is no rule set { $rule_set }.
-screening-failure-files_not_kept = The uploaded files could not be kept: upload them again.
-screening-failure-engine = { $detail }
 screening-rejected = The file was rejected: no household and no result was stored. Fix these rows and upload it again, or tick the option to go on with the valid rows.
 screening-skipped = These rows were not screened; the others were.
 screening-file = File
@@ -1591,7 +1585,7 @@ cli-help-version = Print the version
 cli-help-after = Start with `vereda serve --demo` and open http://127.0.0.1:8080. Configuration comes from flags, then VEREDA_* environment variables, then the --config file.
 cli-help-vereda = vereda runs a territorial rural development co-financing program end to end: reference data, households, projects, committee, awards and public results.
 cli-help-arg-database_url = Database URL: sqlite://PATH (default sqlite://vereda.db) or postgres://USER@HOST:PORT/DB.
-cli-help-arg-config = A TOML file with settings (database_url, bind, log_format, secure_cookies).
+cli-help-arg-config = A TOML file with settings (database_url, bind, log_format, secure_cookies, the import limits import_max_cells, import_max_text_mib and import_max_line_kib...; see the README).
 cli-help-arg-log_format = Log format: human (default) or json.
 cli-help-arg-lang = Language of what the command prints: es (default) or en.
 cli-help-serve = Start the web application (migrates the database first).
@@ -1784,3 +1778,134 @@ cli-help-user-reset-link-arg-email = The account's e-mail address.
 cli-user-second_factor_removed = { $email }: second factor removed; the account enrolls again.
 cli-user-reset_link = One-time link for { $email }, valid for { $hours } h.
 cli-error-audit_head = --head "{ $value }": expected ID:HASH, as the log writes it.
+
+## Files that cannot be read as tables (TableError), and a screening's refusals
+table-error-not_found = { $file }: the file does not exist
+table-error-forbidden = { $file }: no permission to read the file
+table-error-io = { $file }: cannot read the file ({ $detail })
+table-error-not_utf8 = { $file }, line { $line }: the text is not UTF-8; save the file as "CSV UTF-8"
+table-error-unclosed_quote = { $file }, line { $line }: a quote opens a field that is never closed
+table-error-line_too_long = { $file }, line { $line }: the line is longer than { $limit } KiB, the most a line may be; check the file (a separator or a quote too many?)
+table-error-csv = { $file }, line { $line }: the CSV cannot be read ({ $detail })
+table-error-spreadsheet = { $file }: cannot read the spreadsheet ({ $detail })
+table-error-archive_too_large = { $file }: the spreadsheet expands to more than { $limit } MiB when unzipped; send it as CSV
+table-error-too_many_cells = { $file }: the sheet declares or holds { $cells } cells, more than the limit of { $limit }; send it as CSV or split it
+table-error-too_much_text = { $file }, line { $line }: the file holds more than { $limit } MiB of text, the most one import may hold; split it
+table-error-unsupported_format = { $file }: unsupported file type; use a { $accepted } file
+table-error-missing_column = { $file }: missing column { $column } (accepted headers: { $accepted })
+table-error-no_header = { $file }: no header row found in the first { $rows } non-empty rows
+screening-error-unknown_registry = there is no registry "{ $name }"; rule set { $rule_set } uses: { $expected }
+screening-error-missing_registry = rule set { $rule_set } needs the registry { $name }: pass --registry { $name }=FILE
+screening-error-registry_twice = the registry { $name } is given twice
+screening-error-rows = { $count ->
+    [one] { $count } row with errors; nothing was written
+   *[other] { $count } rows with errors; nothing was written
+}
+screening-error-explain_not_found = household "{ $id }" is not in the file (or its row has errors), so it cannot be explained
+screening-error-stopped = the screening stopped unexpectedly; the server's log has the detail
+screening-error-not_stored = the results could not be stored (reference { $reference })
+screening-error-unknown_rule_set = the rule set { $id } no longer exists
+screening-error-interrupted = the server stopped before the screening ended; submit it again
+screening-error-files_not_kept = the uploaded files could not be kept; upload them again
+screening-error-no_facts = the screening kept no facts for some households
+
+## The command line: parse errors, settings, rule sets, evaluation report
+cli-error-arguments = the arguments are not valid
+cli-error-invalid_value = { $arg }: "{ $value }" is not a valid value; the values are: { $valid }
+cli-error-empty_value = { $arg } needs a value
+cli-error-invalid_value_for = { $arg }: "{ $value }" is not a valid value
+cli-error-unknown_argument = there is no argument "{ $arg }"
+cli-error-unknown_command = there is no command "{ $command }"
+cli-error-missing_argument = required arguments are missing: { $args }
+cli-error-missing_command = the command is missing
+cli-error-conflict = { $arg } cannot be used with { $other }
+cli-error-value_count = { $arg }: not the number of values expected
+cli-error-no_equals = { $arg } is written with = and its value
+cli-error-not_utf8 = an argument is not UTF-8 text
+cli-error-did_you_mean = Did you mean "{ $suggestion }"?
+cli-error-try_help = For more information, use "--help".
+cli-help-values = Values: { $values }.
+cli-help-default = Default: { $value }.
+cli-help-env = Environment variable: { $variable }.
+cli-help-options_placeholder = [OPTIONS]
+cli-help-command_placeholder = <COMMAND>
+cli-help-command_optional_placeholder = [COMMAND]
+cli-error-migrate = cannot migrate the database
+cli-error-listen = cannot listen on { $bind }
+cli-error-settings_unreadable = cannot read the settings file { $file } ({ $detail })
+cli-error-settings_bad = the settings file { $file } is not valid: { $detail }
+cli-error-settings_number = { $name }: "{ $value }" is not a whole number
+cli-error-no_rule_set_in_force = no rule set is in force on { $as_of }; pass --rules ID or --as-of DATE. The rule sets are: { $known }
+cli-error-rule_set_unreadable = cannot read the rule set { $file } ({ $detail })
+cli-error-registry_spec = --registry "{ $spec }": write it as KIND=FILE, such as ruv=ruv.csv
+cli-error-registry_missing = --registry { $name }: the file { $file } does not exist
+cli-error-households_missing = --households: the file { $file } does not exist
+cli-error-write = cannot write { $file } ({ $detail })
+cli-error-read = cannot read { $file } ({ $detail })
+cli-error-too_many_households = at most { $max } households can be generated, not { $requested }
+cli-error-batch_needs_out = --batch needs --out RESULTS.csv
+cli-error-batch_input = --batch { $input }: give a directory of .toml or .json files, or a .jsonl file
+cli-error-evaluate_nothing = give a project file (.toml, .json or .xlsx), --template OUT.xlsx, or --batch DIR|FILE.jsonl --out RESULTS.csv
+cli-error-project_file_type = unsupported file type; a project file is .toml, .json or a filled .xlsx template
+cli-wrote = wrote { $file }
+cli-screen-not_in_force = note: rule set { $id } is in force { $period }, not on { $as_of }
+cli-demo-households_written = wrote { $households } households and { $rows } registry rows to { $dir } in { $seconds } s
+cli-rules-column-id = id
+cli-rules-column-period = in force
+cli-rules-column-hash = sha256
+cli-rules-column-title = title
+cli-rules-period_from = from { $from }
+cli-rules-period_between = { $from } to { $until }
+cli-rules-in_force = In force: { $period }
+cli-rules-amended_by = Amended by: { $list }
+cli-rules-source = Source: { $source } (sha256 { $hash })
+cli-rules-sisben = Sisbén cut-offs [{ $article }]:
+cli-rules-sisben_level = level { $level }: { $areas }
+cli-rules-sisben_area = area { $area } { $interval }
+cli-rules-sisben_area_none = area { $area } does not apply
+cli-rules-registries = Registries:
+cli-rules-line = Line { $line } — { $title } [{ $article }]
+cli-rules-cofinancing = Co-financing (the highest that applies) [{ $article }]:
+cli-rules-cap = Cap per family (the highest that applies) [{ $article }]:
+cli-rules-call_may_lower = The call's technical document may lower the percentage and the cap.
+cli-rules-readings = Readings of ambiguous text:
+cli-evaluate-place = Municipality { $code }{ $place } · typology { $typology } (Art. 22) · budget year { $year } (SMMLV COP { $smmlv }) · horizon { $horizon } years · { $families } families
+cli-evaluate-rule_set = Rule set { $id } (sha256 { $hash }), in force { $period }: { $selection }
+cli-evaluate-cash_flow = Cash flow, COP at constant prices of the budget year; year 0 is the investment ({ $article })
+cli-evaluate-labour_charged = Family labour is valued at the day wage and charged as an opportunity cost ({ $article }). Technical assistance is added back in its neutral years ({ $ta_article }: years { $years }).
+cli-evaluate-labour_left_out = Family labour is valued at the day wage and left out of the net flow ({ $article }). Technical assistance is added back in its neutral years ({ $ta_article }: years { $years }).
+cli-evaluate-indicators = Indicators ({ $article })
+cli-evaluate-mirr_label = MIRR
+cli-evaluate-mirr = { $mirr } (finance and reinvestment at { $rate }): decides the IRR check
+cli-evaluate-npv_at = NPV at { $rate }
+cli-evaluate-bc_at = B/C at { $rate }
+cli-evaluate-bc = { $ratio } = PV benefits COP { $benefits } / PV costs COP { $costs }
+cli-evaluate-bc_short = B/C
+cli-evaluate-income_label = Income per family
+cli-evaluate-income = COP { $amount } per { $period } = { $smmlv } SMMLV (year { $year }: net operating income COP { $income } / { $families } families)
+cli-evaluate-period-month = month
+cli-evaluate-period-year = year
+cli-evaluate-viable = Verdict: VIABLE (all { $count } checks met)
+cli-evaluate-not_viable = Verdict: NOT VIABLE ({ $failed } of { $count } checks not met)
+cli-evaluate-cofinancing_error = Co-financing: cannot be split: { $detail }
+cli-evaluate-sensitivity = Sensitivity ({ $article }; NPV and B/C at { $rate })
+cli-evaluate-switching = Switching values (the change that brings the IRR down to { $minimum }):
+cli-evaluate-price_drop = price drop  { $value }
+cli-evaluate-cost_rise = cost rise   { $value }
+cli-evaluate-cofinancing = Co-financing ({ $article }; eligible expenses Art. 20, non-eligible Art. 21)
+cli-evaluate-cof-value = Project value V: COP { $amount }
+cli-evaluate-cof-maximum = Institute maximum: COP { $amount } = Σ min(p·V/F, c·S), S = COP { $smmlv }
+cli-evaluate-cof-group = { $families } × { $pct } %, cap { $cap } SMMLV: min(COP { $by_pct }, COP { $by_cap }) per family = COP { $limit }
+cli-evaluate-cof-families = ({ $families } families in all)
+cli-evaluate-cof-requested = Requested of the institute: COP { $amount }
+cli-evaluate-cof-eligible = Eligible total (Art. 20): COP { $amount }
+cli-evaluate-cof-non_eligible = Non-eligible total (Art. 21): COP { $amount }
+cli-evaluate-cof-contribution = Institute contribution: COP { $amount } = min(requested, maximum, eligible total); binding: { $binding }
+cli-evaluate-cof-counterpart = Counterpart: COP { $amount } = V − contribution: COP { $declared } in the lines of the families and other funders
+cli-evaluate-cof-counterpart_additional = {" "}+ COP { $amount } asked of the institute beyond what it can pay
+cli-evaluate-cof-moved = Non-eligible lines asked of the institute, passed to the counterpart: { $lines }
+cli-evaluate-cof-guarantee = Guarantee (Art. 31 policy): COP { $amount } for { $months } months ({ $article })
+cli-evaluate-cof-by_funder = By funder and category:
+cli-evaluate-category = Category
+cli-evaluate-cannot_evaluate = cannot be evaluated: { $detail }
+cli-evaluate-batch_summary = { $projects } projects evaluated from { $input } with { $rule_sets }: { $viable } viable, { $not_viable } not viable, { $errors } with errors; { $seconds } s; results in { $out }

@@ -221,12 +221,6 @@ screening-in_progress = Verificación en curso. Esta página se actualiza sola.
 screening-rows_read = filas leídas
 screening-rows_stored = resultados guardados
 screening-failed = La verificación falló y no se guardó ningún resultado.
-screening-failure-interrupted = La verificación se interrumpió: el servidor se detuvo antes de terminarla. Envíela de nuevo.
-screening-failure-stopped = La verificación se detuvo por un fallo interno, que quedó registrado. Inténtelo de nuevo.
-screening-failure-not_stored = Los resultados no se pudieron guardar (referencia { $reference }).
-screening-failure-unknown_rule_set = No existe el conjunto de reglas { $rule_set }.
-screening-failure-files_not_kept = Los archivos cargados no se pudieron conservar: cárguelos de nuevo.
-screening-failure-engine = { $detail }
 screening-rejected = El archivo fue rechazado: no se guardó ningún hogar ni resultado. Corrija estas filas y vuelva a cargarlo, o marque la opción de continuar con las filas válidas.
 screening-skipped = Estas filas no se verificaron; las demás sí.
 screening-file = Archivo
@@ -1591,7 +1585,7 @@ cli-help-version = Muestra la versión
 cli-help-after = Empiece con `vereda serve --demo` y abra http://127.0.0.1:8080. La configuración sale de las opciones, luego de las variables de entorno VEREDA_* y luego del archivo de --config.
 cli-help-vereda = vereda ejecuta de punta a punta un programa de cofinanciación de desarrollo rural territorial: datos de referencia, hogares, proyectos, comité, adjudicaciones y resultados públicos.
 cli-help-arg-database_url = URL de la base de datos: sqlite://RUTA (por omisión sqlite://vereda.db) o postgres://USUARIO@HOST:PUERTO/BD.
-cli-help-arg-config = Un archivo TOML con la configuración (database_url, bind, log_format, secure_cookies).
+cli-help-arg-config = Un archivo TOML con la configuración (database_url, bind, log_format, secure_cookies, los límites de importación import_max_cells, import_max_text_mib e import_max_line_kib...; ver el README).
 cli-help-arg-log_format = Formato del registro: human (por omisión) o json.
 cli-help-arg-lang = Idioma de lo que imprime el comando: es (por omisión) o en.
 cli-help-serve = Inicia la aplicación web (antes actualiza la base de datos).
@@ -1784,3 +1778,134 @@ cli-help-user-reset-link-arg-email = Correo electrónico de la cuenta.
 cli-user-second_factor_removed = { $email }: segundo factor quitado; la cuenta vuelve a inscribirse.
 cli-user-reset_link = Enlace de un solo uso para { $email }, válido por { $hours } h.
 cli-error-audit_head = --head «{ $value }»: se espera ID:HASH, como lo escribe el log.
+
+## Files that cannot be read as tables (TableError), and a screening's refusals
+table-error-not_found = { $file }: el archivo no existe
+table-error-forbidden = { $file }: no hay permiso para leer el archivo
+table-error-io = { $file }: no se puede leer el archivo ({ $detail })
+table-error-not_utf8 = { $file }, línea { $line }: el texto no está en UTF-8; guarde el archivo como «CSV UTF-8»
+table-error-unclosed_quote = { $file }, línea { $line }: unas comillas abren un campo que nunca se cierra
+table-error-line_too_long = { $file }, línea { $line }: la línea pasa de { $limit } KiB, el máximo de una línea; revise el archivo (¿un separador o unas comillas de más?)
+table-error-csv = { $file }, línea { $line }: el CSV no se puede leer ({ $detail })
+table-error-spreadsheet = { $file }: no se puede leer la hoja de cálculo ({ $detail })
+table-error-archive_too_large = { $file }: la hoja de cálculo ocupa más de { $limit } MiB al descomprimirla; envíela como CSV
+table-error-too_many_cells = { $file }: la hoja declara o tiene { $cells } celdas, más que el máximo de { $limit }; envíela como CSV o divídala
+table-error-too_much_text = { $file }, línea { $line }: el archivo tiene más de { $limit } MiB de texto, el máximo de una importación; divídalo
+table-error-unsupported_format = { $file }: tipo de archivo no admitido; use un archivo { $accepted }
+table-error-missing_column = { $file }: falta la columna { $column } (encabezados aceptados: { $accepted })
+table-error-no_header = { $file }: no se encontró la fila de encabezados en las primeras { $rows } filas no vacías
+screening-error-unknown_registry = el registro «{ $name }» no existe; el conjunto de reglas { $rule_set } usa: { $expected }
+screening-error-missing_registry = el conjunto de reglas { $rule_set } necesita el registro { $name }: páselo con --registry { $name }=ARCHIVO
+screening-error-registry_twice = el registro { $name } se dio dos veces
+screening-error-rows = { $count ->
+    [one] { $count } fila con errores; no se escribió nada
+   *[other] { $count } filas con errores; no se escribió nada
+}
+screening-error-explain_not_found = el hogar «{ $id }» no está en el archivo (o su fila tiene errores), así que no se puede explicar
+screening-error-stopped = la verificación se detuvo de forma inesperada; el registro del servidor tiene el detalle
+screening-error-not_stored = los resultados no se pudieron guardar (referencia { $reference })
+screening-error-unknown_rule_set = el conjunto de reglas { $id } ya no existe
+screening-error-interrupted = el servidor se detuvo antes de que terminara la verificación; envíela de nuevo
+screening-error-files_not_kept = los archivos cargados no se pudieron conservar; cárguelos de nuevo
+screening-error-no_facts = la verificación no conservó los datos de algunos hogares
+
+## The command line: parse errors, settings, rule sets, evaluation report
+cli-error-arguments = los argumentos no son válidos
+cli-error-invalid_value = { $arg }: «{ $value }» no es un valor válido; los valores son: { $valid }
+cli-error-empty_value = { $arg } necesita un valor
+cli-error-invalid_value_for = { $arg }: «{ $value }» no es un valor válido
+cli-error-unknown_argument = el argumento «{ $arg }» no existe
+cli-error-unknown_command = el comando «{ $command }» no existe
+cli-error-missing_argument = faltan argumentos obligatorios: { $args }
+cli-error-missing_command = falta el comando
+cli-error-conflict = { $arg } no se puede usar con { $other }
+cli-error-value_count = { $arg }: el número de valores no es el esperado
+cli-error-no_equals = { $arg } se escribe con = y su valor
+cli-error-not_utf8 = un argumento no es texto UTF-8
+cli-error-did_you_mean = ¿Quiso decir «{ $suggestion }»?
+cli-error-try_help = Para más información, use «--help».
+cli-help-values = Valores: { $values }.
+cli-help-default = Por omisión: { $value }.
+cli-help-env = Variable de entorno: { $variable }.
+cli-help-options_placeholder = [OPCIONES]
+cli-help-command_placeholder = <COMANDO>
+cli-help-command_optional_placeholder = [COMANDO]
+cli-error-migrate = no se puede actualizar la base de datos
+cli-error-listen = no se puede escuchar en { $bind }
+cli-error-settings_unreadable = no se puede leer el archivo de configuración { $file } ({ $detail })
+cli-error-settings_bad = el archivo de configuración { $file } no es válido: { $detail }
+cli-error-settings_number = { $name }: «{ $value }» no es un número entero
+cli-error-no_rule_set_in_force = ningún conjunto de reglas está vigente el { $as_of }; indique --rules ID o --as-of FECHA. Los conjuntos de reglas son: { $known }
+cli-error-rule_set_unreadable = no se puede leer el conjunto de reglas { $file } ({ $detail })
+cli-error-registry_spec = --registry «{ $spec }»: escríbalo como TIPO=ARCHIVO, por ejemplo ruv=ruv.csv
+cli-error-registry_missing = --registry { $name }: el archivo { $file } no existe
+cli-error-households_missing = --households: el archivo { $file } no existe
+cli-error-write = no se puede escribir { $file } ({ $detail })
+cli-error-read = no se puede leer { $file } ({ $detail })
+cli-error-too_many_households = se generan como máximo { $max } hogares, no { $requested }
+cli-error-batch_needs_out = --batch necesita --out RESULTADOS.csv
+cli-error-batch_input = --batch { $input }: indique una carpeta de archivos .toml o .json, o un archivo .jsonl
+cli-error-evaluate_nothing = indique un archivo de proyecto (.toml, .json o .xlsx), --template SALIDA.xlsx, o --batch CARPETA|ARCHIVO.jsonl --out RESULTADOS.csv
+cli-error-project_file_type = tipo de archivo no admitido; un proyecto es .toml, .json o una plantilla .xlsx diligenciada
+cli-wrote = escrito: { $file }
+cli-screen-not_in_force = nota: el conjunto de reglas { $id } está vigente { $period }, no el { $as_of }
+cli-demo-households_written = { $households } hogares y { $rows } filas de registros escritos en { $dir } en { $seconds } s
+cli-rules-column-id = id
+cli-rules-column-period = vigencia
+cli-rules-column-hash = sha256
+cli-rules-column-title = título
+cli-rules-period_from = desde el { $from }
+cli-rules-period_between = del { $from } al { $until }
+cli-rules-in_force = Vigencia: { $period }
+cli-rules-amended_by = Modificado por: { $list }
+cli-rules-source = Fuente: { $source } (sha256 { $hash })
+cli-rules-sisben = Puntos de corte del Sisbén [{ $article }]:
+cli-rules-sisben_level = nivel { $level }: { $areas }
+cli-rules-sisben_area = área { $area } { $interval }
+cli-rules-sisben_area_none = el área { $area } no aplica
+cli-rules-registries = Registros:
+cli-rules-line = Línea { $line } — { $title } [{ $article }]
+cli-rules-cofinancing = Cofinanciación (el mayor que aplique) [{ $article }]:
+cli-rules-cap = Tope por familia (el mayor que aplique) [{ $article }]:
+cli-rules-call_may_lower = El documento técnico de la convocatoria puede bajar el porcentaje y el tope.
+cli-rules-readings = Lecturas de textos ambiguos:
+cli-evaluate-place = Municipio { $code }{ $place } · tipología { $typology } (Art. 22) · vigencia { $year } (SMMLV COP { $smmlv }) · horizonte { $horizon } años · { $families } familias
+cli-evaluate-rule_set = Conjunto de reglas { $id } (sha256 { $hash }), vigente { $period }: { $selection }
+cli-evaluate-cash_flow = Flujo de caja, COP a precios constantes de la vigencia; el año 0 es la inversión ({ $article })
+cli-evaluate-labour_charged = La mano de obra familiar se valora al jornal y se carga como costo de oportunidad ({ $article }). El acompañamiento se suma de nuevo en sus años neutrales ({ $ta_article }: años { $years }).
+cli-evaluate-labour_left_out = La mano de obra familiar se valora al jornal y queda fuera del flujo neto ({ $article }). El acompañamiento se suma de nuevo en sus años neutrales ({ $ta_article }: años { $years }).
+cli-evaluate-indicators = Indicadores ({ $article })
+cli-evaluate-mirr_label = TIRM
+cli-evaluate-mirr = { $mirr } (financiación y reinversión a { $rate }): decide el criterio de la TIR
+cli-evaluate-npv_at = VPN a { $rate }
+cli-evaluate-bc_at = B/C a { $rate }
+cli-evaluate-bc = { $ratio } = VP beneficios COP { $benefits } / VP costos COP { $costs }
+cli-evaluate-bc_short = B/C
+cli-evaluate-income_label = Ingreso por familia
+cli-evaluate-income = COP { $amount } por { $period } = { $smmlv } SMMLV (año { $year }: ingreso neto de operación COP { $income } / { $families } familias)
+cli-evaluate-period-month = mes
+cli-evaluate-period-year = año
+cli-evaluate-viable = Concepto: VIABLE (cumple los { $count } criterios)
+cli-evaluate-not_viable = Concepto: NO VIABLE ({ $failed } de { $count } criterios no se cumplen)
+cli-evaluate-cofinancing_error = Cofinanciación: no se puede repartir: { $detail }
+cli-evaluate-sensitivity = Sensibilidad ({ $article }; VPN y B/C a { $rate })
+cli-evaluate-switching = Valores de cambio (el cambio que lleva la TIR a { $minimum }):
+cli-evaluate-price_drop = caída del precio   { $value }
+cli-evaluate-cost_rise = aumento de costos  { $value }
+cli-evaluate-cofinancing = Cofinanciación ({ $article }; gastos elegibles Art. 20, no elegibles Art. 21)
+cli-evaluate-cof-value = Valor del proyecto V: COP { $amount }
+cli-evaluate-cof-maximum = Monto máximo del instituto: COP { $amount } = Σ min(p·V/F, c·S), S = COP { $smmlv }
+cli-evaluate-cof-group = { $families } × { $pct } %, tope { $cap } SMMLV: min(COP { $by_pct }, COP { $by_cap }) por familia = COP { $limit }
+cli-evaluate-cof-families = ({ $families } familias en total)
+cli-evaluate-cof-requested = Solicitado al instituto: COP { $amount }
+cli-evaluate-cof-eligible = Total elegible (Art. 20): COP { $amount }
+cli-evaluate-cof-non_eligible = Total no elegible (Art. 21): COP { $amount }
+cli-evaluate-cof-contribution = Aporte del instituto: COP { $amount } = min(solicitado, máximo, total elegible); rige: { $binding }
+cli-evaluate-cof-counterpart = Contrapartida: COP { $amount } = V − aporte: COP { $declared } en las líneas de las familias y de otros financiadores
+cli-evaluate-cof-counterpart_additional = {" "}+ COP { $amount } pedidos al instituto por encima de lo que puede aportar
+cli-evaluate-cof-moved = Líneas no elegibles pedidas al instituto, pasadas a la contrapartida: { $lines }
+cli-evaluate-cof-guarantee = Póliza de cumplimiento (Art. 31): COP { $amount } por { $months } meses ({ $article })
+cli-evaluate-cof-by_funder = Por financiador y rubro:
+cli-evaluate-category = Rubro
+cli-evaluate-cannot_evaluate = no se puede evaluar: { $detail }
+cli-evaluate-batch_summary = { $projects } proyectos evaluados de { $input } con { $rule_sets }: { $viable } viables, { $not_viable } no viables, { $errors } con errores; { $seconds } s; resultados en { $out }

@@ -15,6 +15,8 @@ use unic_langid::LanguageIdentifier;
 
 pub use vereda_domain::message::{Arg, Message};
 
+pub mod voice;
+
 /// The cookie that remembers the visitor's language.
 pub const LANG_COOKIE: &str = "vereda_lang";
 

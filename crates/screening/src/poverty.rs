@@ -13,7 +13,10 @@ use rust_decimal::Decimal;
 use vereda_domain::message::Message;
 use vereda_domain::territory::{DaneCode, PovertyIndex};
 
-use crate::table::{Row, RowError, Table, TableError, find_column, read_table, read_table_with_header};
+use crate::table::{
+    ReadLimits, Row, RowError, Table, TableError, find_column, read_table_with_header_within,
+    read_table_within,
+};
 
 pub const CODE_ALIASES: &[&str] = &[
     "dane_code",
@@ -51,46 +54,66 @@ pub struct PovertyFile {
     pub records: Vec<(DaneCode, PovertyIndex)>,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum PovertyFileError {
-    #[error(transparent)]
-    Table(#[from] TableError),
+    Table(TableError),
     /// The first [`MAX_REPORTED_ROW_ERRORS`] errors, and how many there were in all.
-    #[error("{}", RowErrorsMessage { errors, error_count: *error_count })]
     Rows {
         errors: Vec<RowError>,
         error_count: usize,
     },
 }
 
-struct RowErrorsMessage<'a> {
-    errors: &'a [RowError],
-    error_count: usize,
+impl From<TableError> for PovertyFileError {
+    fn from(error: TableError) -> Self {
+        PovertyFileError::Table(error)
+    }
 }
 
-impl fmt::Display for RowErrorsMessage<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let plural = if self.error_count == 1 { "" } else { "s" };
-        write!(
-            f,
-            "{} error{plural} in the IPM file; nothing was imported:",
-            self.error_count
-        )?;
-        for error in self.errors {
-            write!(f, "\n{error}")?;
+impl PovertyFileError {
+    /// What is wrong, as typed messages: for bad rows the summary, each row naming file, line,
+    /// column and value, then how many more were not listed.
+    pub fn messages(&self) -> Vec<vereda_domain::message::Message> {
+        use vereda_domain::message::Message;
+        match self {
+            PovertyFileError::Rows { errors, error_count } => {
+                let mut messages = vec![Message::new("row-error-ipm_summary").with("count", *error_count)];
+                messages.extend(errors.iter().map(RowError::located));
+                let unlisted = error_count.saturating_sub(errors.len());
+                if unlisted > 0 {
+                    messages.push(Message::new("row-error-more").with("count", unlisted));
+                }
+                messages
+            }
+            PovertyFileError::Table(table) => vec![table.message()],
         }
-        let unlisted = self.error_count.saturating_sub(self.errors.len());
-        if unlisted > 0 {
-            write!(f, "\n... and {unlisted} more")?;
+    }
+}
+
+impl fmt::Display for PovertyFileError {
+    /// The messages' codes and arguments, for logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, message) in self.messages().iter().enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            message.fmt(f)?;
         }
         Ok(())
     }
 }
 
+impl std::error::Error for PovertyFileError {}
+
 /// Reads and checks a municipal IPM file (CSV, XLSX, XLS or ODS). Nothing is returned unless
 /// every row is valid.
 pub fn read_poverty_file(path: &Path) -> Result<PovertyFile, PovertyFileError> {
-    let table = read_poverty_table(path)?;
+    read_poverty_file_within(path, &ReadLimits::default())
+}
+
+/// Like [`read_poverty_file`], within `limits`.
+pub fn read_poverty_file_within(path: &Path, limits: &ReadLimits) -> Result<PovertyFile, PovertyFileError> {
+    let table = read_poverty_table(path, limits)?;
     let columns = Columns::locate(&table)?;
 
     let mut errors = Vec::new();
@@ -162,18 +185,22 @@ pub fn read_poverty_file(path: &Path) -> Result<PovertyFile, PovertyFileError> {
 
 /// The header is the first row naming both a code and a total column. When there is none, the
 /// file is read again to say which column is missing rather than just "no header".
-fn read_poverty_table(path: &Path) -> Result<Table, TableError> {
+fn read_poverty_table(path: &Path, limits: &ReadLimits) -> Result<Table, TableError> {
     let has = |cells: &[String], aliases: &[&str]| find_column(cells, aliases).is_some();
-    match read_table_with_header(path, |cells| {
-        has(cells, CODE_ALIASES) && has(cells, TOTAL_ALIASES)
-    }) {
+    match read_table_with_header_within(
+        path,
+        |cells| has(cells, CODE_ALIASES) && has(cells, TOTAL_ALIASES),
+        limits,
+    ) {
         Err(TableError::NoHeader { .. }) => {}
         result => return result,
     }
-    match read_table_with_header(path, |cells| {
-        has(cells, CODE_ALIASES) || has(cells, TOTAL_ALIASES)
-    }) {
-        Err(TableError::NoHeader { .. }) => read_table(path),
+    match read_table_with_header_within(
+        path,
+        |cells| has(cells, CODE_ALIASES) || has(cells, TOTAL_ALIASES),
+        limits,
+    ) {
+        Err(TableError::NoHeader { .. }) => read_table_within(path, limits),
         result => result,
     }
 }

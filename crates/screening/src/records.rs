@@ -12,7 +12,7 @@ use std::path::Path;
 use memchr::{memchr, memchr_iter, memchr2, memrchr};
 use wide::u8x16;
 
-use crate::table::TableError;
+use crate::table::{CsvProblem, TableError};
 
 /// Bytes read per chunk: large enough to keep threads busy, small enough to stream.
 pub const CHUNK_BYTES: usize = 4 << 20;
@@ -32,6 +32,8 @@ pub struct CsvSource {
     at_end: bool,
     total_bytes: u64,
     bytes_read: u64,
+    /// The longest record waited for: a longer one is an error, not a growing buffer.
+    max_line_bytes: u64,
 }
 
 /// Whole records of a file, with the line number of the first. The bytes are not yet known
@@ -95,13 +97,15 @@ fn not_utf8(file_name: &str, line: usize) -> TableError {
     TableError::Csv {
         file: file_name.to_owned(),
         line,
-        message: "the text is not UTF-8; save the file as \"CSV UTF-8\"".to_owned(),
+        problem: CsvProblem::NotUtf8,
     }
 }
 
 impl CsvSource {
-    /// Opens a file and reads its header line; `file_name` names it in errors.
-    pub fn open(path: &Path, file_name: &str) -> Result<Self, TableError> {
+    /// Opens a file and reads its header line; `file_name` names it in errors. A record that
+    /// does not end within `max_line_bytes` (or within a chunk, when that is longer) is an
+    /// error, so memory stays bounded whatever the file holds.
+    pub fn open(path: &Path, file_name: &str, max_line_bytes: u64) -> Result<Self, TableError> {
         let io_error = |source: io::Error| TableError::Io {
             file: file_name.to_owned(),
             source,
@@ -119,6 +123,7 @@ impl CsvSource {
             at_end: false,
             total_bytes,
             bytes_read: 0,
+            max_line_bytes,
         };
         source.read_header()?;
         Ok(source)
@@ -170,6 +175,9 @@ impl CsvSource {
                 return Err(TableError::NoHeader {
                     file: self.file_name.clone(),
                 });
+            }
+            if self.pending.len() as u64 > self.max_line_bytes {
+                return Err(self.too_long(self.pending_line));
             }
             self.fill(64 << 10)?;
         }
@@ -224,8 +232,11 @@ impl CsvSource {
                     return Err(TableError::Csv {
                         file: self.file_name.clone(),
                         line: self.pending_line,
-                        message: "a quoted field is never closed".to_owned(),
+                        problem: CsvProblem::UnclosedQuote,
                     });
+                }
+                None if self.pending.len() as u64 > self.max_line_bytes => {
+                    return Err(self.too_long(self.pending_line));
                 }
                 None => {
                     // A single record longer than a chunk: read more.
@@ -280,6 +291,16 @@ impl CsvSource {
 
     fn not_utf8(&self, line: usize) -> TableError {
         not_utf8(&self.file_name, line)
+    }
+
+    fn too_long(&self, line: usize) -> TableError {
+        TableError::Csv {
+            file: self.file_name.clone(),
+            line,
+            problem: CsvProblem::LineTooLong {
+                limit: self.max_line_bytes,
+            },
+        }
     }
 }
 
@@ -604,7 +625,7 @@ mod tests {
         }
         body.push_str("end;x");
         file.write_all(body.as_bytes()).expect("write");
-        let mut source = CsvSource::open(file.path(), "datos.csv").expect("open");
+        let mut source = CsvSource::open(file.path(), "datos.csv", 1 << 20).expect("open");
         assert_eq!(source.headers(), ["id", "valor"]);
         assert_eq!(source.delimiter(), b';');
         let mut seen = Vec::new();
@@ -752,15 +773,28 @@ mod tests {
     fn invalid_utf8_and_unclosed_quotes_are_errors_with_lines() {
         let mut file = tempfile::NamedTempFile::new().expect("temp file");
         file.write_all(b"id,name\n1,ok\n2,caf\xe9\n").expect("write");
-        let mut source = CsvSource::open(file.path(), "latin1.csv").expect("open");
+        let mut source = CsvSource::open(file.path(), "latin1.csv", 1 << 20).expect("open");
         let chunk = source.next_chunk().expect("read").expect("a chunk");
         let error = chunk.pieces(1)[0].text("latin1.csv").expect_err("not UTF-8");
-        assert!(error.to_string().contains("latin1.csv, line 3"), "{error}");
+        assert!(
+            matches!(&error, TableError::Csv { file, line: 3, problem: CsvProblem::NotUtf8 } if file == "latin1.csv"),
+            "{error}"
+        );
 
         let mut file = tempfile::NamedTempFile::new().expect("temp file");
         file.write_all(b"id,name\n1,\"open\n2,x\n").expect("write");
-        let mut source = CsvSource::open(file.path(), "quote.csv").expect("open");
+        let mut source = CsvSource::open(file.path(), "quote.csv", 1 << 20).expect("open");
         let error = source.next_chunk().err().expect("unclosed");
-        assert!(error.to_string().contains("never closed"), "{error}");
+        assert!(
+            matches!(
+                error,
+                TableError::Csv {
+                    line: 2,
+                    problem: CsvProblem::UnclosedQuote,
+                    ..
+                }
+            ),
+            "{error}"
+        );
     }
 }

@@ -28,7 +28,7 @@ use vereda_domain::program::ProgramLine;
 use vereda_domain::territory::DaneCode;
 
 use crate::records::{CsvSource, OwnedChunk, for_each_record};
-use crate::table::{RowError, TableError, normalize_header, read_table};
+use crate::table::{ReadLimits, RowError, TableError, normalize_header, read_table_within};
 
 /// How many row errors are kept in full; the rest are only counted.
 pub const MAX_LISTED_ERRORS: usize = 100;
@@ -244,41 +244,96 @@ pub struct Progress {
     pub rows: u64,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ScreeningError {
-    #[error(transparent)]
-    Table(#[from] TableError),
-    #[error("unknown registry {name:?}; rule set {rule_set} uses: {}", expected.join(", "))]
+    Table(TableError),
     UnknownRegistry {
         name: String,
         rule_set: String,
         expected: Vec<String>,
     },
-    #[error("registry {name} is needed by rule set {rule_set}: pass --registry {name}=FILE")]
-    MissingRegistry { name: String, rule_set: String },
-    #[error("registry {name} is given twice")]
-    RegistryTwice { name: String },
-    #[error("{}", describe_row_errors(.errors, *.error_count))]
+    MissingRegistry {
+        name: String,
+        rule_set: String,
+    },
+    RegistryTwice {
+        name: String,
+    },
     Rows {
         errors: Vec<RowError>,
         error_count: usize,
     },
-    #[error("household {0:?} is not in the file (or its row has errors), so it cannot be explained")]
     ExplainNotFound(String),
-    #[error(transparent)]
-    LineNotCovered(#[from] LineNotCovered),
+    LineNotCovered(LineNotCovered),
 }
 
-fn describe_row_errors(errors: &[RowError], count: usize) -> String {
-    let mut text = format!("{count} row(s) with errors; nothing was written");
-    for error in errors.iter().take(20) {
-        text.push_str("\n  ");
-        text.push_str(&error.to_string());
+impl From<TableError> for ScreeningError {
+    fn from(error: TableError) -> Self {
+        ScreeningError::Table(error)
     }
-    if count > 20 {
-        text.push_str(&format!("\n  … and {} more", count - 20));
+}
+
+impl From<LineNotCovered> for ScreeningError {
+    fn from(error: LineNotCovered) -> Self {
+        ScreeningError::LineNotCovered(error)
     }
-    text
+}
+
+impl fmt::Display for ScreeningError {
+    /// The message's code and arguments (and the first bad rows), for logs; people read
+    /// [`ScreeningError::message`] in their language.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.message().fmt(f)?;
+        if let ScreeningError::Rows { errors, .. } = self {
+            for error in errors.iter().take(20) {
+                write!(f, "\n  {error}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScreeningError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ScreeningError::Table(error) => Some(error),
+            ScreeningError::LineNotCovered(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl ScreeningError {
+    /// The error as a typed message (`screening-error-*`, `table-error-*`); for bad rows, the
+    /// summary (the rows are in [`ScreeningError::Rows`]).
+    pub fn message(&self) -> Message {
+        match self {
+            ScreeningError::Table(error) => error.message(),
+            ScreeningError::UnknownRegistry {
+                name,
+                rule_set,
+                expected,
+            } => Message::new("screening-error-unknown_registry")
+                .with("name", name)
+                .with("rule_set", rule_set)
+                .with("expected", expected.join(", ")),
+            ScreeningError::MissingRegistry { name, rule_set } => {
+                Message::new("screening-error-missing_registry")
+                    .with("name", name)
+                    .with("rule_set", rule_set)
+            }
+            ScreeningError::RegistryTwice { name } => {
+                Message::new("screening-error-registry_twice").with("name", name)
+            }
+            ScreeningError::Rows { error_count, .. } => {
+                Message::new("screening-error-rows").with("count", *error_count)
+            }
+            ScreeningError::ExplainNotFound(id) => {
+                Message::new("screening-error-explain_not_found").with("id", id)
+            }
+            ScreeningError::LineNotCovered(error) => error.message(),
+        }
+    }
 }
 
 /// What to screen and how.
@@ -293,6 +348,8 @@ pub struct ScreeningJob<'s, 'r> {
     /// Keep every household's facts in [`ScreeningRun::facts`], to store them (the web
     /// application keeps them so a decision can be explained later).
     pub keep_facts: bool,
+    /// How much the files may hold (the settings of the CLI or the web application).
+    pub read_limits: ReadLimits,
 }
 
 /// A household's facts as read, kept when [`ScreeningJob::keep_facts`] is set.
@@ -417,7 +474,7 @@ pub fn screen(
     let mut all = Accumulated::default();
     let parser;
     if is_csv(&job.households) {
-        let mut source = CsvSource::open(&job.households, &households_name)?;
+        let mut source = CsvSource::open(&job.households, &households_name, job.read_limits.max_line_bytes)?;
         parser = HouseholdParser::new(&households_name, source.headers(), job)?;
         let parser = &parser;
         let threads = rayon::current_num_threads();
@@ -505,7 +562,7 @@ pub fn screen(
         all = appended;
         errors = appender_errors;
     } else {
-        let table = read_table(&job.households)?;
+        let table = read_table_within(&job.households, &job.read_limits)?;
         parser = HouseholdParser::new(table.file(), table.headers(), job)?;
         let mut output = PieceOutput::default();
         for row in table.rows() {
@@ -801,7 +858,12 @@ fn load_registries(job: &ScreeningJob<'_, '_>, errors: &mut ErrorLog) -> Result<
         .par_iter()
         .enumerate()
         .filter_map(|(index, file)| file.map(|f| (index, f)))
-        .map(|(index, file)| Ok((1u32 << index, read_registry(&file.path, threads)?)))
+        .map(|(index, file)| {
+            Ok((
+                1u32 << index,
+                read_registry(&file.path, threads, &job.read_limits)?,
+            ))
+        })
         .collect();
     let read = read.into_iter().collect::<Result<Vec<_>, _>>()?;
     let mut map = RegistryMap::default();
@@ -849,7 +911,7 @@ impl RegistryKeys {
     }
 }
 
-fn read_registry(path: &Path, threads: usize) -> Result<RegistryRows, TableError> {
+fn read_registry(path: &Path, threads: usize, limits: &ReadLimits) -> Result<RegistryRows, TableError> {
     let name = display_name(path);
     let columns = |file_name: &str, headers: &[String]| -> Result<(usize, usize), TableError> {
         Ok((
@@ -878,7 +940,7 @@ fn read_registry(path: &Path, threads: usize) -> Result<RegistryRows, TableError
     let mut keys = RegistryKeys::default();
     let mut errors = Vec::new();
     if is_csv(path) {
-        let mut source = CsvSource::open(path, &name)?;
+        let mut source = CsvSource::open(path, &name, limits.max_line_bytes)?;
         let headers = source.headers().to_vec();
         let wanted = columns(&name, &headers)?;
         let delimiter = source.delimiter();
@@ -906,7 +968,7 @@ fn read_registry(path: &Path, threads: usize) -> Result<RegistryRows, TableError
             }
         }
     } else {
-        let table = read_table(path)?;
+        let table = read_table_within(path, limits)?;
         let wanted = columns(table.file(), table.headers())?;
         for row in table.rows() {
             let fields: Vec<&str> = row.cells().iter().map(String::as_str).collect();

@@ -22,34 +22,165 @@ use vereda_domain::text::fold_for_search;
 /// handful of title and note rows above it, never dozens.
 pub const HEADER_SEARCH_ROWS: usize = 30;
 
-const ACCEPTED_KINDS: &str = ".csv, .xlsx, .xls or .ods";
+/// How much one import may hold, so a hostile or mistaken file stops with a clear error
+/// instead of filling the memory. Settings: an office with larger files raises them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// Cells of one sheet: those its `<dimension>` declares, and the positions its rows hold.
+    pub max_cells: u64,
+    /// Bytes of cell text one import holds.
+    pub max_text_bytes: u64,
+    /// Bytes of one CSV line (and of one record, quoted line breaks included).
+    pub max_line_bytes: u64,
+}
 
-#[derive(Debug, thiserror::Error)]
+impl Default for ReadLimits {
+    /// 10 million cells (a spreadsheet reader holds some 60 bytes per cell besides its
+    /// text, so about 600 MB at most); 256 MiB of text; 1 MiB per line (a household's line is
+    /// a few hundred bytes, and the big household CSV files stream, see `records`).
+    fn default() -> Self {
+        Self {
+            max_cells: 10_000_000,
+            max_text_bytes: 256 << 20,
+            max_line_bytes: 1 << 20,
+        }
+    }
+}
+
+/// What is wrong with a CSV record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CsvProblem {
+    NotUtf8,
+    UnclosedQuote,
+    /// Longer than [`ReadLimits::max_line_bytes`].
+    LineTooLong {
+        limit: u64,
+    },
+    /// What the CSV reader said (technical; it has no other words).
+    Other(String),
+}
+
+/// A file that cannot be read as a table. [`TableError::message`] says it as a typed message
+/// (`table-error-*`) with the file, and the line when there is one.
+#[derive(Debug)]
 pub enum TableError {
-    #[error("{file}: cannot read the file: {source}")]
-    Io { file: String, source: io::Error },
-    #[error("{file}, line {line}: {message}")]
+    Io {
+        file: String,
+        source: io::Error,
+    },
     Csv {
         file: String,
         line: usize,
-        message: String,
+        problem: CsvProblem,
     },
-    #[error("{file}: cannot read the spreadsheet: {message}")]
-    Spreadsheet { file: String, message: String },
-    #[error("{file}: unsupported file type; use a {ACCEPTED_KINDS} file")]
-    UnsupportedFormat { file: String },
-    #[error(
-        "{file}: missing column {column} (accepted headers: {})",
-        aliases.join(", ")
-    )]
+    /// The spreadsheet reader failed; `detail` is its own (technical) text.
+    Spreadsheet {
+        file: String,
+        detail: String,
+    },
+    /// The archive expands to more than `limit` bytes.
+    ArchiveTooLarge {
+        file: String,
+        limit: u64,
+    },
+    /// A sheet declares or holds more than `limit` cells.
+    TooManyCells {
+        file: String,
+        cells: u64,
+        limit: u64,
+    },
+    /// The cells' text reaches more than `limit` bytes, at `line`.
+    TooMuchText {
+        file: String,
+        line: usize,
+        limit: u64,
+    },
+    UnsupportedFormat {
+        file: String,
+    },
     MissingColumn {
         file: String,
         column: String,
         aliases: Vec<String>,
     },
-    #[error("{file}: no header row found in the first {HEADER_SEARCH_ROWS} non-empty rows")]
-    NoHeader { file: String },
+    NoHeader {
+        file: String,
+    },
 }
+
+/// Whole mebibytes, for limits people set in those.
+fn mebibytes(bytes: u64) -> u64 {
+    bytes.div_ceil(1 << 20)
+}
+
+impl TableError {
+    /// The error as a typed message: `table-error-*` with `file`, and `line`, `column`,
+    /// `limit` or `detail` as it applies.
+    pub fn message(&self) -> Message {
+        let at = |code: &'static str, file: &str| Message::new(code).with("file", file);
+        match self {
+            TableError::Io { file, source } => match source.kind() {
+                io::ErrorKind::NotFound => at("table-error-not_found", file),
+                io::ErrorKind::PermissionDenied => at("table-error-forbidden", file),
+                _ => at("table-error-io", file).with("detail", source.to_string()),
+            },
+            TableError::Csv { file, line, problem } => match problem {
+                CsvProblem::NotUtf8 => at("table-error-not_utf8", file).with("line", *line),
+                CsvProblem::UnclosedQuote => at("table-error-unclosed_quote", file).with("line", *line),
+                CsvProblem::LineTooLong { limit } => at("table-error-line_too_long", file)
+                    .with("line", *line)
+                    .with("limit", limit.div_ceil(1024)),
+                CsvProblem::Other(detail) => at("table-error-csv", file)
+                    .with("line", *line)
+                    .with("detail", detail),
+            },
+            TableError::Spreadsheet { file, detail } => {
+                at("table-error-spreadsheet", file).with("detail", detail)
+            }
+            TableError::ArchiveTooLarge { file, limit } => {
+                at("table-error-archive_too_large", file).with("limit", mebibytes(*limit))
+            }
+            TableError::TooManyCells { file, cells, limit } => at("table-error-too_many_cells", file)
+                .with("cells", *cells)
+                .with("limit", *limit),
+            TableError::TooMuchText { file, line, limit } => at("table-error-too_much_text", file)
+                .with("line", *line)
+                .with("limit", mebibytes(*limit)),
+            TableError::UnsupportedFormat { file } => {
+                at("table-error-unsupported_format", file).with("accepted", ACCEPTED_KINDS)
+            }
+            TableError::MissingColumn {
+                file,
+                column,
+                aliases,
+            } => at("table-error-missing_column", file)
+                .with("column", column)
+                .with("accepted", aliases.join(", ")),
+            TableError::NoHeader { file } => {
+                at("table-error-no_header", file).with("rows", HEADER_SEARCH_ROWS)
+            }
+        }
+    }
+}
+
+impl fmt::Display for TableError {
+    /// The message's code and arguments, for logs; people read [`TableError::message`] in
+    /// their language.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for TableError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TableError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+const ACCEPTED_KINDS: &str = ".csv, .xlsx, .xls, .ods";
 
 /// A problem with one cell, found by a parser built on a [`Table`]: where it is, what the
 /// cell holds, and what is wrong as a typed message (code and arguments) that presenters
@@ -184,9 +315,15 @@ impl Table {
 }
 
 /// Reads a CSV, XLSX, XLS or ODS file (by extension, in any case); the header is the first
-/// non-empty row, and spreadsheets are read from their first sheet.
+/// non-empty row, and spreadsheets are read from their first sheet. Within the default
+/// [`ReadLimits`].
 pub fn read_table(path: &Path) -> Result<Table, TableError> {
-    read(path, SheetChoice::First, &|_| true)
+    read_table_within(path, &ReadLimits::default())
+}
+
+/// Like [`read_table`], within `limits`.
+pub fn read_table_within(path: &Path, limits: &ReadLimits) -> Result<Table, TableError> {
+    read(path, SheetChoice::First, &|_| true, limits)
 }
 
 /// Like [`read_table`], but the header is the first row, among the first
@@ -197,7 +334,16 @@ pub fn read_table_with_header(
     path: &Path,
     is_header: impl Fn(&[String]) -> bool,
 ) -> Result<Table, TableError> {
-    read(path, SheetChoice::FirstWithHeader, &is_header)
+    read_table_with_header_within(path, is_header, &ReadLimits::default())
+}
+
+/// Like [`read_table_with_header`], within `limits`.
+pub fn read_table_with_header_within(
+    path: &Path,
+    is_header: impl Fn(&[String]) -> bool,
+    limits: &ReadLimits,
+) -> Result<Table, TableError> {
+    read(path, SheetChoice::FirstWithHeader, &is_header, limits)
 }
 
 /// Compares headers the way people write them: without accents or case, and with spaces,
@@ -247,11 +393,21 @@ enum SheetChoice {
 
 type IsHeader<'a> = &'a dyn Fn(&[String]) -> bool;
 
-fn read(path: &Path, sheets: SheetChoice, is_header: IsHeader<'_>) -> Result<Table, TableError> {
-    let file_name = path.file_name().map_or_else(
+/// The name a file is given in messages: its name without the directories.
+pub fn display_name(path: &Path) -> String {
+    path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
-    );
+    )
+}
+
+fn read(
+    path: &Path,
+    sheets: SheetChoice,
+    is_header: IsHeader<'_>,
+    limits: &ReadLimits,
+) -> Result<Table, TableError> {
+    let file_name = display_name(path);
     let format = path
         .extension()
         .and_then(|e| e.to_str())
@@ -271,49 +427,76 @@ fn read(path: &Path, sheets: SheetChoice, is_header: IsHeader<'_>) -> Result<Tab
         source,
     })?;
     if matches!(format, Format::Xlsx | Format::Ods) {
-        check_archive(&mut file).map_err(|message| TableError::Spreadsheet {
-            file: file_name.clone(),
-            message,
-        })?;
+        check_archive(&mut file, &file_name)?;
     }
     let source = BufReader::new(file);
+    let reading = Reading { is_header, limits };
     match format {
-        Format::Csv => read_csv(file_name, source, is_header),
-        Format::Xlsx => read_workbook::<Xlsx<_>>(file_name, source, sheets, is_header),
-        Format::Xls => read_workbook::<Xls<_>>(file_name, source, sheets, is_header),
-        Format::Ods => read_workbook::<Ods<_>>(file_name, source, sheets, is_header),
+        Format::Csv => read_csv(file_name, source, reading),
+        Format::Xlsx => read_xlsx(file_name, source, sheets, reading),
+        Format::Xls => read_workbook::<Xls<_>>(file_name, source, sheets, reading),
+        Format::Ods => read_workbook::<Ods<_>>(file_name, source, sheets, reading),
     }
 }
 
-/// Collects rows until the header, then the data rows after it.
+/// How a table is read: which row is its header, and within which limits.
+#[derive(Clone, Copy)]
+struct Reading<'a> {
+    is_header: IsHeader<'a>,
+    limits: &'a ReadLimits,
+}
+
+/// Collects rows until the header, then the data rows after it, counting the cells and the
+/// text held against the limits.
 struct TableBuilder<'a> {
     file: String,
-    is_header: IsHeader<'a>,
+    reading: Reading<'a>,
     rows_before_header: usize,
     header: Option<(usize, Vec<String>)>,
     rows: Vec<Row>,
+    cells: u64,
+    text_bytes: u64,
 }
 
 impl<'a> TableBuilder<'a> {
-    fn new(file: String, is_header: IsHeader<'a>) -> Self {
+    fn new(file: String, reading: Reading<'a>) -> Self {
         Self {
             file,
-            is_header,
+            reading,
             rows_before_header: 0,
             header: None,
             rows: Vec::new(),
+            cells: 0,
+            text_bytes: 0,
         }
     }
 
     /// Fails as soon as the header search gives up, so a large file without the expected
-    /// header is not read to the end.
+    /// header is not read to the end, and as soon as a limit is passed.
     fn push(&mut self, line: usize, cells: Vec<String>) -> Result<(), TableError> {
         if cells.iter().all(String::is_empty) {
             return Ok(());
         }
+        let limits = self.reading.limits;
+        self.cells += cells.len() as u64;
+        if self.cells > limits.max_cells {
+            return Err(TableError::TooManyCells {
+                file: self.file.clone(),
+                cells: self.cells,
+                limit: limits.max_cells,
+            });
+        }
+        self.text_bytes += cells.iter().map(|c| c.len() as u64).sum::<u64>();
+        if self.text_bytes > limits.max_text_bytes {
+            return Err(TableError::TooMuchText {
+                file: self.file.clone(),
+                line,
+                limit: limits.max_text_bytes,
+            });
+        }
         if self.header.is_some() {
             self.rows.push(Row { line, cells });
-        } else if (self.is_header)(&cells) {
+        } else if (self.reading.is_header)(&cells) {
             self.header = Some((line, cells));
         } else {
             self.rows_before_header += 1;
@@ -348,19 +531,33 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 fn read_csv(
     file_name: String,
     mut source: BufReader<File>,
-    is_header: IsHeader<'_>,
+    reading: Reading<'_>,
 ) -> Result<Table, TableError> {
+    let max_line = reading.limits.max_line_bytes;
     let io_error = |source| TableError::Io {
         file: file_name.clone(),
         source,
     };
+    let too_long = |line| TableError::Csv {
+        file: file_name.clone(),
+        line,
+        problem: CsvProblem::LineTooLong { limit: max_line },
+    };
     // The delimiter is chosen from the first non-blank line, so those lines are read ahead
-    // and handed back to the CSV reader unchanged.
+    // and handed back to the CSV reader unchanged; each at most a line long.
     let mut lines_ahead = Vec::new();
+    let mut line_number = 0;
     let first_line = loop {
         let start = lines_ahead.len();
-        let read = source.read_until(b'\n', &mut lines_ahead).map_err(io_error)?;
+        line_number += 1;
+        let read = (&mut source)
+            .take(max_line.saturating_add(1))
+            .read_until(b'\n', &mut lines_ahead)
+            .map_err(io_error)?;
         let line = &lines_ahead[start..];
+        if read as u64 > max_line && line.last() != Some(&b'\n') {
+            return Err(too_long(line_number));
+        }
         let line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
         if read == 0 || !line.iter().all(u8::is_ascii_whitespace) {
             break line.to_vec();
@@ -375,10 +572,13 @@ fn read_csv(
             inner: Cursor::new(lines_ahead).chain(source),
             offset: 0,
             breaks: breaks.clone(),
+            lines: 1,
+            since_break: 0,
+            max_line,
         });
 
     let mut lines = LineCounter { breaks, line: 1 };
-    let mut builder = TableBuilder::new(file_name.clone(), is_header);
+    let mut builder = TableBuilder::new(file_name.clone(), reading);
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -386,12 +586,16 @@ fn read_csv(
             Ok(true) => {
                 let start = record.position().map_or(0, csv::Position::byte);
                 let line = lines.record_line(start);
+                // A record of many short lines (quoted line breaks) is held whole too.
+                if record.as_slice().len() as u64 > max_line {
+                    return Err(too_long(line));
+                }
                 let cells = record.iter().map(|c| c.trim().to_owned()).collect();
                 builder.push(line, cells)?;
             }
             Err(error) => {
                 let start = error.position().map_or(0, csv::Position::byte);
-                return Err(csv_error(&file_name, lines.record_line(start), error));
+                return Err(csv_error(&file_name, lines.record_line(start), error, max_line));
             }
         }
     }
@@ -403,12 +607,31 @@ type LineBreaks = Rc<RefCell<VecDeque<(u64, u8)>>>;
 
 /// Passes the bytes on to the CSV reader while noting where the line breaks are: the reader
 /// reports a record as starting before the blank lines it skipped, so its line number would be
-/// off, and we promise the physical line.
+/// off, and we promise the physical line. A line longer than the limit stops the reading
+/// here, before the CSV reader holds it.
 struct BreakRecorder<R> {
     inner: R,
     offset: u64,
     breaks: LineBreaks,
+    /// The physical line being read, and its bytes so far.
+    lines: usize,
+    since_break: u64,
+    max_line: u64,
 }
+
+/// The error a [`BreakRecorder`] stops with, carried through the CSV reader's I/O error.
+#[derive(Debug)]
+struct LineTooLong {
+    line: usize,
+}
+
+impl fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {} too long", self.line)
+    }
+}
+
+impl std::error::Error for LineTooLong {}
 
 impl<R: Read> Read for BreakRecorder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -417,6 +640,15 @@ impl<R: Read> Read for BreakRecorder<R> {
         for (index, &byte) in buf[..read].iter().enumerate() {
             if byte == b'\n' || byte == b'\r' {
                 breaks.push_back((self.offset + index as u64, byte));
+            }
+            if byte == b'\n' {
+                self.lines += 1;
+                self.since_break = 0;
+            } else {
+                self.since_break += 1;
+                if self.since_break > self.max_line {
+                    return Err(io::Error::other(LineTooLong { line: self.lines }));
+                }
             }
         }
         self.offset += read as u64;
@@ -475,10 +707,20 @@ fn detect_delimiter(line: &[u8]) -> u8 {
     if semicolons > commas { b';' } else { b',' }
 }
 
-fn csv_error(file_name: &str, line: usize, error: csv::Error) -> TableError {
-    let message = match error.kind() {
-        csv::ErrorKind::Utf8 { .. } => "the text is not UTF-8; save the file as \"CSV UTF-8\"".to_owned(),
-        _ => error.to_string(),
+fn csv_error(file_name: &str, line: usize, error: csv::Error, max_line: u64) -> TableError {
+    let problem = match error.kind() {
+        csv::ErrorKind::Utf8 { .. } => CsvProblem::NotUtf8,
+        csv::ErrorKind::Io(io_error) => {
+            if let Some(too_long) = io_error.get_ref().and_then(|e| e.downcast_ref::<LineTooLong>()) {
+                return TableError::Csv {
+                    file: file_name.to_owned(),
+                    line: too_long.line,
+                    problem: CsvProblem::LineTooLong { limit: max_line },
+                };
+            }
+            CsvProblem::Other(String::new())
+        }
+        _ => CsvProblem::Other(error.to_string()),
     };
     match error.into_kind() {
         csv::ErrorKind::Io(source) => TableError::Io {
@@ -488,7 +730,7 @@ fn csv_error(file_name: &str, line: usize, error: csv::Error) -> TableError {
         _ => TableError::Csv {
             file: file_name.to_owned(),
             line,
-            message,
+            problem,
         },
     }
 }
@@ -500,15 +742,17 @@ pub const SPREADSHEET_MAX_UNZIPPED_BYTES: u64 = 300 * 1024 * 1024;
 /// Measures a spreadsheet's archive before anything reads it: the sizes its entries declare
 /// and the bytes they actually expand to, so that a "zip bomb" is refused with a clear error
 /// instead of filling the memory. Leaves the file at its start. A file that is not an archive
-/// is left for the spreadsheet reader to refuse.
-pub fn check_archive(file: &mut File) -> Result<(), String> {
+/// is left for the spreadsheet reader to refuse. `file_name` names it in the error.
+pub fn check_archive(file: &mut File, file_name: &str) -> Result<(), TableError> {
     use std::io::{Read, Seek, SeekFrom};
     let limit = SPREADSHEET_MAX_UNZIPPED_BYTES;
-    let too_large = || {
-        format!(
-            "the spreadsheet expands to more than {} MB when unzipped; send it as CSV",
-            limit / (1024 * 1024)
-        )
+    let too_large = || TableError::ArchiveTooLarge {
+        file: file_name.to_owned(),
+        limit,
+    };
+    let unreadable = |detail: String| TableError::Spreadsheet {
+        file: file_name.to_owned(),
+        detail,
     };
     if let Ok(mut archive) = zip::ZipArchive::new(&mut *file) {
         let declared: u64 = (0..archive.len())
@@ -519,32 +763,188 @@ pub fn check_archive(file: &mut File) -> Result<(), String> {
         }
         let mut expanded = 0u64;
         for i in 0..archive.len() {
-            let entry = archive.by_index(i).map_err(|e| e.to_string())?;
+            let entry = archive.by_index(i).map_err(|e| unreadable(e.to_string()))?;
             let read = std::io::copy(&mut entry.take(limit - expanded + 1), &mut std::io::sink())
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| unreadable(e.to_string()))?;
             expanded += read;
             if expanded > limit {
                 return Err(too_large());
             }
         }
     }
-    file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+    file.seek(SeekFrom::Start(0)).map_err(|source| TableError::Io {
+        file: file_name.to_owned(),
+        source,
+    })?;
     Ok(())
+}
+
+/// The label of a sheet in messages: the file, and the sheet's name unless it is the first.
+fn sheet_label(file_name: &str, index: usize, name: &str) -> String {
+    if index == 0 {
+        file_name.to_owned()
+    } else {
+        format!("{file_name} [{name}]")
+    }
+}
+
+/// Reads an XLSX sheet by sheet with [`xlsx_sheet_rows`].
+fn read_xlsx(
+    file_name: String,
+    source: BufReader<File>,
+    sheets: SheetChoice,
+    reading: Reading<'_>,
+) -> Result<Table, TableError> {
+    let mut workbook: Xlsx<_> =
+        calamine::open_workbook_from_rs(source).map_err(|e: calamine::XlsxError| {
+            TableError::Spreadsheet {
+                file: file_name.clone(),
+                detail: e.to_string(),
+            }
+        })?;
+    let mut names = workbook.sheet_names();
+    if sheets == SheetChoice::First {
+        names.truncate(1);
+    }
+    for (index, name) in names.iter().enumerate() {
+        let label = sheet_label(&file_name, index, name);
+        let rows = match xlsx_sheet_rows(&mut workbook, name, &label, reading.limits, cell_text) {
+            Ok(rows) => rows,
+            // A chart sheet has no cells.
+            Err(XlsxSheetError::NotAWorksheet) => continue,
+            Err(XlsxSheetError::Table(error)) => return Err(error),
+        };
+        let mut builder = TableBuilder::new(label, reading);
+        let pushed = rows
+            .into_iter()
+            .try_for_each(|(line, cells)| builder.push(line, cells));
+        match pushed.and_then(|()| builder.finish()) {
+            Err(TableError::NoHeader { .. }) => continue,
+            result => return result,
+        }
+    }
+    Err(TableError::NoHeader { file: file_name })
+}
+
+/// Why [`xlsx_sheet_rows`] gave no rows.
+#[derive(Debug)]
+pub enum XlsxSheetError {
+    /// The sheet is missing, or is a chart sheet.
+    NotAWorksheet,
+    Table(TableError),
+}
+
+/// The rows of an XLSX sheet that have a cell with text, with their line numbers (the sheet's
+/// row numbers) and their cells from the sheet's leftmost used column, as `text_of` gives
+/// them ([`cell_text`] for a table).
+///
+/// The sheet is read as a stream of cells, never as calamine's dense range: the cells its
+/// `<dimension>` declares are checked before any cell is read, and the cells and text read
+/// are counted as they come, so a sheet with one cell at XFD1048576 or with millions of cells
+/// is refused (`label` names it), not allocated.
+pub fn xlsx_sheet_rows<RS: Read + io::Seek>(
+    workbook: &mut Xlsx<RS>,
+    name: &str,
+    label: &str,
+    limits: &ReadLimits,
+    text_of: fn(&Data) -> String,
+) -> Result<Vec<(usize, Vec<String>)>, XlsxSheetError> {
+    let unreadable = |e: calamine::XlsxError| {
+        XlsxSheetError::Table(TableError::Spreadsheet {
+            file: label.to_owned(),
+            detail: e.to_string(),
+        })
+    };
+    let too_many = |cells: u64| {
+        XlsxSheetError::Table(TableError::TooManyCells {
+            file: label.to_owned(),
+            cells,
+            limit: limits.max_cells,
+        })
+    };
+    let mut cells = match workbook.worksheet_cells_reader(name) {
+        Ok(cells) => cells,
+        Err(calamine::XlsxError::NotAWorksheet(_) | calamine::XlsxError::WorksheetNotFound(_)) => {
+            return Err(XlsxSheetError::NotAWorksheet);
+        }
+        Err(e) => return Err(unreadable(e)),
+    };
+    let declared = cells.dimensions().len();
+    if declared > limits.max_cells {
+        return Err(too_many(declared));
+    }
+    // The non-empty cells by position, counted and measured as they come.
+    let mut found: Vec<(u32, u32, String)> = Vec::new();
+    let mut text_bytes = 0u64;
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let (row, column) = cell.get_position();
+        let text = text_of(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        if found.len() as u64 >= limits.max_cells {
+            return Err(too_many(found.len() as u64 + 1));
+        }
+        text_bytes += text.len() as u64;
+        if text_bytes > limits.max_text_bytes {
+            return Err(XlsxSheetError::Table(TableError::TooMuchText {
+                file: label.to_owned(),
+                line: row as usize + 1,
+                limit: limits.max_text_bytes,
+            }));
+        }
+        found.push((row, column, text));
+    }
+    drop(cells);
+    // Sheets nearly always list cells in order; sorting costs little then.
+    found.sort_by_key(|&(row, column, _)| (row, column));
+    // Columns count from the leftmost cell and every row is as wide as the widest, as in a
+    // range: that rectangle of the rows with text is what is held.
+    let first_column = found.iter().map(|&(_, column, _)| column).min().unwrap_or(0);
+    let width = found
+        .iter()
+        .map(|&(_, column, _)| (column - first_column) as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut distinct_rows = 0u64;
+    let mut last_row = None;
+    for &(row, _, _) in &found {
+        if last_row != Some(row) {
+            distinct_rows += 1;
+            last_row = Some(row);
+        }
+    }
+    let held = distinct_rows.saturating_mul(width as u64);
+    if held > limits.max_cells {
+        return Err(too_many(held));
+    }
+    let mut rows: Vec<(usize, Vec<String>)> = Vec::with_capacity(distinct_rows as usize);
+    for (row, column, text) in found {
+        let line = row as usize + 1;
+        if rows.last().is_none_or(|(last, _)| *last != line) {
+            rows.push((line, vec![String::new(); width]));
+        }
+        if let Some((_, cells_of_row)) = rows.last_mut() {
+            cells_of_row[(column - first_column) as usize] = text;
+        }
+    }
+    Ok(rows)
 }
 
 fn read_workbook<R>(
     file_name: String,
     source: BufReader<File>,
     sheets: SheetChoice,
-    is_header: IsHeader<'_>,
+    reading: Reading<'_>,
 ) -> Result<Table, TableError>
 where
     R: Reader<BufReader<File>>,
     R::Error: fmt::Display,
 {
-    let spreadsheet_error = |message: String| TableError::Spreadsheet {
+    let limits = reading.limits;
+    let spreadsheet_error = |detail: String| TableError::Spreadsheet {
         file: file_name.clone(),
-        message,
+        detail,
     };
     let mut workbook: R =
         calamine::open_workbook_from_rs(source).map_err(|e: R::Error| spreadsheet_error(e.to_string()))?;
@@ -553,15 +953,22 @@ where
         names.truncate(1);
     }
     for (index, name) in names.iter().enumerate() {
+        let label = sheet_label(&file_name, index, name);
         let range = workbook
             .worksheet_range(name)
-            .map_err(|e| spreadsheet_error(format!("sheet {name}: {e}")))?;
-        let label = if index == 0 {
-            file_name.clone()
-        } else {
-            format!("{file_name}, sheet {name}")
-        };
-        let mut builder = TableBuilder::new(label, is_header);
+            .map_err(|e| spreadsheet_error(format!("{name}: {e}")))?;
+        // XLS holds at most 65,536 × 256 cells and ODS passed the archive's measure; their
+        // readers give a whole range, checked before its rows are copied.
+        let (height, width) = range.get_size();
+        let cells = (height as u64).saturating_mul(width as u64);
+        if cells > limits.max_cells {
+            return Err(TableError::TooManyCells {
+                file: label,
+                cells,
+                limit: limits.max_cells,
+            });
+        }
+        let mut builder = TableBuilder::new(label, reading);
         // Row numbers as the spreadsheet shows them, whatever rows the range starts after.
         let first_row = range.start().map_or(0, |(row, _)| row as usize);
         let pushed = range.rows().enumerate().try_for_each(|(offset, cells)| {
@@ -577,7 +984,7 @@ where
 
 /// A spreadsheet cell as the person sees it: whole numbers without `.0` (a DANE code stored
 /// as the number 5001 stays `5001`) and dates as `YYYY-MM-DD`.
-fn cell_text(cell: &Data) -> String {
+pub fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
         Data::String(text) => text.trim().to_owned(),

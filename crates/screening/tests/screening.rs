@@ -85,6 +85,7 @@ fn run(
         keep_going,
         explain: None,
         keep_facts: false,
+        read_limits: Default::default(),
     };
     let run = screening::screen(&job, &|_| {})?;
     let out = households.with_file_name("results.csv");
@@ -311,9 +312,10 @@ fn a_wrong_number_of_fields_a_missing_column_and_a_repeated_id_are_errors() {
         .collect();
     write_csv(&path, &without_tenure);
     let error = run(&path, &shipped(), false).err().expect("missing column");
-    assert!(
-        error.to_string().contains("missing column land_tenure"),
-        "{error}"
+    assert_eq!(error.message().code(), "table-error-missing_column", "{error}");
+    assert_eq!(
+        error.message().arg("column"),
+        Some(&vereda_domain::message::Arg::Text("land_tenure".into()))
     );
 }
 
@@ -335,13 +337,19 @@ fn a_registry_without_a_document_column_or_not_given_is_an_error() {
         keep_going: false,
         explain: None,
         keep_facts: false,
+        read_limits: Default::default(),
     };
     let error = screening::screen(&job, &|_| {})
         .err()
         .expect("no document column");
-    assert!(
-        error.to_string().contains("ruv.csv: missing column document"),
-        "{error}"
+    assert_eq!(error.message().code(), "table-error-missing_column", "{error}");
+    assert_eq!(
+        error.message().arg("file"),
+        Some(&vereda_domain::message::Arg::Text("ruv.csv".into()))
+    );
+    assert_eq!(
+        error.message().arg("column"),
+        Some(&vereda_domain::message::Arg::Text("document".into()))
     );
 
     let job = ScreeningJob {
@@ -349,7 +357,15 @@ fn a_registry_without_a_document_column_or_not_given_is_an_error() {
         ..job
     };
     let error = screening::screen(&job, &|_| {}).err().expect("ruv not given");
-    assert!(error.to_string().contains("registry ruv is needed"), "{error}");
+    assert_eq!(
+        error.message().code(),
+        "screening-error-missing_registry",
+        "{error}"
+    );
+    assert_eq!(
+        error.message().arg("name"),
+        Some(&vereda_domain::message::Arg::Text("ruv".into()))
+    );
 }
 
 /// Documents with letters (passports, permits) are matched as text: the same one on two
@@ -437,6 +453,7 @@ fn explain_tells_every_rule_for_one_household() {
         keep_going: false,
         explain: Some("G35".to_owned()),
         keep_facts: true,
+        read_limits: Default::default(),
     };
     let run = screening::screen(&job, &|_| {}).expect("screened");
     assert_eq!(run.facts.len(), run.rows.len());
@@ -558,6 +575,7 @@ fn eligible_arel_group_4_households_are_attended_by_call_year_then_score() {
         keep_going: false,
         explain: None,
         keep_facts: true,
+        read_limits: Default::default(),
     };
     let run = screening::screen(&job, &|_| {}).expect("screened");
     // The golden group-4 case is of 2009.

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use tempfile::TempDir;
+use vereda_domain::message::Arg;
 use vereda_screening::table::{TableError, read_table, read_table_with_header};
 
 enum Cell {
@@ -172,7 +173,7 @@ fn the_header_search_skips_an_index_sheet_and_says_which_sheet() {
         ],
     );
     let table = read_table_with_header(&path, |cells| cells.iter().any(|c| c == "Total")).expect("reads");
-    assert_eq!(table.file(), "anexo.xlsx, sheet IPM");
+    assert_eq!(table.file(), "anexo.xlsx [IPM]");
     assert_eq!(lines_and_cells(&table), vec![(2, vec!["Mocoa", "24.8"])]);
 
     // Without a header search only the first sheet is read.
@@ -189,10 +190,10 @@ fn no_header_in_the_first_30_rows_is_an_error() {
     let error = read_table_with_header(&path, |cells| cells.iter().any(|c| c == "Total"))
         .expect_err("header too far down");
     assert!(matches!(error, TableError::NoHeader { .. }), "{error:?}");
-    assert_eq!(
-        error.to_string(),
-        "notas.csv: no header row found in the first 30 non-empty rows"
-    );
+    let message = error.message();
+    assert_eq!(message.code(), "table-error-no_header");
+    assert_eq!(message.arg("file"), Some(&Arg::Text("notas.csv".into())));
+    assert_eq!(message.arg("rows"), Some(&Arg::Count(30)));
 }
 
 #[test]
@@ -203,9 +204,13 @@ fn a_missing_column_names_the_accepted_headers() {
     let error = table
         .require_column("ipm_total", &["ipm_total", "total", "ipm"])
         .expect_err("no total");
+    let message = error.message();
+    assert_eq!(message.code(), "table-error-missing_column");
+    assert_eq!(message.arg("file"), Some(&Arg::Text("ipm.csv".into())));
+    assert_eq!(message.arg("column"), Some(&Arg::Text("ipm_total".into())));
     assert_eq!(
-        error.to_string(),
-        "ipm.csv: missing column ipm_total (accepted headers: ipm_total, total, ipm)"
+        message.arg("accepted"),
+        Some(&Arg::Text("ipm_total, total, ipm".into()))
     );
 }
 
@@ -238,10 +243,8 @@ fn an_unknown_extension_names_the_file_and_the_accepted_kinds() {
     let path = write_file(&dir, "ipm.txt", b"dane_code,ipm_total\n");
     let error = read_table(&path).expect_err("txt is not accepted");
     assert!(matches!(error, TableError::UnsupportedFormat { .. }));
-    assert_eq!(
-        error.to_string(),
-        "ipm.txt: unsupported file type; use a .csv, .xlsx, .xls or .ods file"
-    );
+    assert_eq!(error.message().code(), "table-error-unsupported_format");
+    assert_eq!(error.message().arg("file"), Some(&Arg::Text("ipm.txt".into())));
 }
 
 #[test]
@@ -249,10 +252,8 @@ fn a_missing_file_is_an_io_error_naming_it() {
     let dir = TempDir::new().expect("temp dir");
     let error = read_table(&dir.path().join("nada.xlsx")).expect_err("no file");
     assert!(matches!(error, TableError::Io { .. }), "{error:?}");
-    assert!(
-        error.to_string().starts_with("nada.xlsx: cannot read the file: "),
-        "{error}"
-    );
+    assert_eq!(error.message().code(), "table-error-not_found");
+    assert_eq!(error.message().arg("file"), Some(&Arg::Text("nada.xlsx".into())));
 }
 
 #[test]
@@ -261,10 +262,10 @@ fn text_that_is_not_utf8_points_at_its_line() {
     // "Nariño" in Windows-1252.
     let path = write_file(&dir, "viejo.csv", b"municipio,total\nBogota,1\nNari\xF1o,2\n");
     let error = read_table(&path).expect_err("not UTF-8");
-    assert_eq!(
-        error.to_string(),
-        "viejo.csv, line 3: the text is not UTF-8; save the file as \"CSV UTF-8\""
-    );
+    let message = error.message();
+    assert_eq!(message.code(), "table-error-not_utf8");
+    assert_eq!(message.arg("file"), Some(&Arg::Text("viejo.csv".into())));
+    assert_eq!(message.arg("line"), Some(&Arg::Count(3)));
 }
 
 #[test]
@@ -273,12 +274,8 @@ fn a_corrupt_spreadsheet_is_a_spreadsheet_error() {
     let path = write_file(&dir, "roto.xlsx", b"this is not a zip file");
     let error = read_table(&path).expect_err("corrupt");
     assert!(matches!(error, TableError::Spreadsheet { .. }), "{error:?}");
-    assert!(
-        error
-            .to_string()
-            .starts_with("roto.xlsx: cannot read the spreadsheet: "),
-        "{error}"
-    );
+    assert_eq!(error.message().code(), "table-error-spreadsheet");
+    assert_eq!(error.message().arg("file"), Some(&Arg::Text("roto.xlsx".into())));
 }
 
 #[test]

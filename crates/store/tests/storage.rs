@@ -1406,7 +1406,7 @@ storage_suite! {
 
         // A process that stops leaves its runs failed, not running forever.
         store.start_screening_run(&admin(), run.id).await.expect("start");
-        let interrupted = Message::new("screening-failure-interrupted");
+        let interrupted = Message::new("screening-error-interrupted");
         assert_eq!(store.fail_interrupted_screening_runs(&Actor::system("serve"), &interrupted).await.expect("sweep"), 1);
         let swept = store.screening_run(run.id).await.expect("read").expect("run");
         assert_eq!((swept.status, swept.failure), (RunStatus::Failed, Some(interrupted)));

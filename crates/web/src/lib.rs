@@ -82,6 +82,9 @@ pub struct WebConfig {
     /// (TOTP) before any staff page or action. Off here (tests, demo); `vereda serve` turns it
     /// on unless configured otherwise.
     pub require_second_factor: bool,
+    /// How much one imported file may hold (cells, text, CSV line): the household registry
+    /// and its registries, the IPM file.
+    pub read_limits: vereda_screening::table::ReadLimits,
 }
 
 impl WebConfig {

@@ -14,7 +14,7 @@ use vereda_domain::eligibility::{CallLimits, Screener};
 use vereda_domain::rules::RuleSet;
 use vereda_screening::poverty::PovertyFileError;
 use vereda_screening::screening::{self, RegistryFile, ScreeningError, ScreeningJob};
-use vereda_screening::table::RowError;
+use vereda_screening::table::{ReadLimits, RowError};
 use vereda_store::Store;
 use vereda_store::screening::{CompletedRun, NewScreeningResult, RunError, RunProgress};
 
@@ -91,6 +91,8 @@ pub struct Job {
     pub as_of: Date,
     pub limits: CallLimits,
     pub keep_going: bool,
+    /// How much the files may hold ([`crate::WebConfig::read_limits`]).
+    pub read_limits: ReadLimits,
 }
 
 /// Runs a job in the background; its run row says how it ended.
@@ -135,7 +137,7 @@ async fn run(state: &AppState, job: &Job) {
         .await
         .unwrap_or_else(|error| {
             tracing::error!(run_id, %error, "the screening stopped unexpectedly");
-            Err(Failure::message(Message::new("screening-failure-stopped")))
+            Err(Failure::message(Message::new("screening-error-stopped")))
         });
     let progress = state.progresses.get(run_id).unwrap_or_default();
     let failure = match screened {
@@ -170,7 +172,7 @@ async fn run(state: &AppState, job: &Job) {
                         .detail
                         .unwrap_or_default();
                     Failure::message(
-                        Message::new("screening-failure-not_stored").with("reference", reference),
+                        Message::new("screening-error-not_stored").with("reference", reference),
                     )
                 }
             }
@@ -205,7 +207,7 @@ pub fn poverty_file_errors(lang: Lang, error: &PovertyFileError) -> Vec<String> 
             }
             lines
         }
-        PovertyFileError::Table(table) => vec![table.to_string()],
+        PovertyFileError::Table(table) => vec![lang.say(&table.message())],
     }
 }
 
@@ -223,11 +225,11 @@ fn run_error(error: &RowError) -> RunError {
 fn screen(job: &Job, progresses: &Progresses) -> Result<CompletedRun, Failure> {
     let book = rule_book().map_err(|error| {
         tracing::error!(%error, "the shipped rule sets do not load");
-        Failure::message(Message::new("screening-failure-stopped"))
+        Failure::message(Message::new("screening-error-stopped"))
     })?;
     let rules = book.get(&job.rule_set_id).ok_or_else(|| {
         Failure::message(
-            Message::new("screening-failure-unknown_rule_set").with("rule_set", job.rule_set_id.as_str()),
+            Message::new("screening-error-unknown_rule_set").with("id", job.rule_set_id.as_str()),
         )
     })?;
     let screener = Screener::new(rules, job.as_of, job.limits);
@@ -238,6 +240,7 @@ fn screen(job: &Job, progresses: &Progresses) -> Result<CompletedRun, Failure> {
         keep_going: job.keep_going,
         explain: None,
         keep_facts: true,
+        read_limits: job.read_limits,
     };
     let run_id = job.run_id;
     let report = |p: screening::Progress| {
@@ -253,11 +256,10 @@ fn screen(job: &Job, progresses: &Progresses) -> Result<CompletedRun, Failure> {
             errors: errors.iter().map(run_error).collect(),
             error_count: error_count as u64,
         },
-        other => Failure::message(Message::new("screening-failure-engine").with("detail", other.to_string())),
+        other => Failure::message(other.message()),
     })?;
     if run.facts.len() != run.rows.len() {
-        tracing::error!(run_id, "the screening kept no facts for some households");
-        return Err(Failure::message(Message::new("screening-failure-stopped")));
+        return Err(Failure::message(Message::new("screening-error-no_facts")));
     }
     let results = run
         .rows
@@ -312,7 +314,7 @@ pub async fn fail_interrupted(store: &Store) {
     match store
         .fail_interrupted_screening_runs(
             &Actor::system("serve"),
-            &Message::new("screening-failure-interrupted"),
+            &Message::new("screening-error-interrupted"),
         )
         .await
     {

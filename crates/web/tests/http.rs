@@ -558,6 +558,63 @@ async fn an_admin_imports_the_ipm_and_a_bad_file_changes_nothing() {
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }
 
+/// A hostile IPM file (a line of 10 MB; more text than the settings allow) is refused with its
+/// file and line, in Spanish, and nothing is imported.
+#[tokio::test]
+async fn an_ipm_file_past_the_limits_is_refused_at_its_line() {
+    let limits = vereda_screening::table::ReadLimits {
+        max_text_bytes: 100,
+        ..Default::default()
+    };
+    let mut client = Client::with_demo_and(vereda_web::WebConfig {
+        read_limits: limits,
+        ..Default::default()
+    })
+    .await;
+    client.log_in_as(Role::Admin).await;
+    let form = client.get("/personal/administracion/ipm").await;
+    let token = Client::csrf_in(&form.body);
+    let mut long = b"dane_code,ipm_total\n18001,".to_vec();
+    long.extend(std::iter::repeat_n(b'9', 10 << 20));
+    long.extend_from_slice(b"\n");
+    let rejected = client
+        .post_multipart(
+            "/personal/administracion/ipm",
+            &[("csrf_token", &token), ("reference_year", "2018")],
+            ("ipm.csv", &long),
+        )
+        .await;
+    assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let said = vereda_messages::Lang::Es.say(
+        &vereda_messages::Message::new("table-error-line_too_long")
+            .with("file", "ipm.csv")
+            .with("line", 2)
+            .with("limit", 1024),
+    );
+    assert!(rejected.body.contains(&said), "{}", rejected.body);
+
+    let mut many = b"dane_code,ipm_total\n".to_vec();
+    for _ in 0..20 {
+        many.extend_from_slice(b"18001,40.5\n");
+    }
+    let rejected = client
+        .post_multipart(
+            "/personal/administracion/ipm",
+            &[("csrf_token", &token), ("reference_year", "2018")],
+            ("ipm.csv", &many),
+        )
+        .await;
+    assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // 18 bytes of header cells, then 9 a row: the 10th row, on line 11, passes 100.
+    let said = vereda_messages::Lang::Es.say(
+        &vereda_messages::Message::new("table-error-too_much_text")
+            .with("file", "ipm.csv")
+            .with("line", 11)
+            .with("limit", 1),
+    );
+    assert!(rejected.body.contains(&said), "{}", rejected.body);
+}
+
 #[tokio::test]
 async fn staff_see_the_demo_call_and_its_households() {
     let mut client = Client::with_demo().await;

@@ -190,7 +190,8 @@ async fn import_ipm(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
     let lang = visitor.lang;
-    let parsed = tokio::task::spawn_blocking(move || parse_upload(lang, &name, &bytes))
+    let limits = state.config.read_limits;
+    let parsed = tokio::task::spawn_blocking(move || parse_upload(lang, &name, &bytes, &limits))
         .await
         .map_err(|e| AppError::internal(&e))?;
     match parsed {
@@ -218,6 +219,7 @@ fn parse_upload(
     lang: crate::i18n::Lang,
     name: &str,
     bytes: &[u8],
+    limits: &vereda_screening::table::ReadLimits,
 ) -> Result<(PovertyRecords, String), Vec<String>> {
     // Keep only the file's own name: it names the file in messages and in the audit log.
     let file_name = std::path::Path::new(name)
@@ -230,7 +232,7 @@ fn parse_upload(
         .and_then(|()| std::fs::write(&path, bytes))
         .map_err(|e| vec![format!("{file_name}: {e}")])
         .and_then(|()| {
-            vereda_screening::poverty::read_poverty_file(&path)
+            vereda_screening::poverty::read_poverty_file_within(&path, limits)
                 .map(|file| {
                     (
                         file.records,

@@ -428,39 +428,39 @@ fn rejected(page: &EvaluationPage) -> Result<Response, AppError> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Formatting
+// Formatting: the evaluation's figures in the reader's language, shared with the CLI's report.
 
-fn pesos(lang: Lang, amount: Decimal) -> String {
+pub fn pesos(lang: Lang, amount: Decimal) -> String {
     lang.amount(&amount.round_dp(0))
 }
 
-fn percent(lang: Lang, rate: f64) -> String {
+pub fn percent(lang: Lang, rate: f64) -> String {
     match Decimal::from_f64(rate * 100.0) {
         Some(value) => format!("{} %", lang.amount(&value.round_dp(2))),
         None => format!("{:.2} %", rate * 100.0),
     }
 }
 
-fn decimal_percent(lang: Lang, fraction: Decimal) -> String {
+pub fn decimal_percent(lang: Lang, fraction: Decimal) -> String {
     format!(
         "{} %",
         lang.amount(&(fraction * Decimal::ONE_HUNDRED).round_dp(2))
     )
 }
 
-fn signed_percent(lang: Lang, fraction: Decimal) -> String {
+pub fn signed_percent(lang: Lang, fraction: Decimal) -> String {
     let sign = if fraction > Decimal::ZERO { "+" } else { "" };
     format!("{sign}{}", decimal_percent(lang, fraction))
 }
 
-fn ratio(lang: Lang, ratio: Option<Decimal>) -> String {
+pub fn ratio(lang: Lang, ratio: Option<Decimal>) -> String {
     ratio.map_or_else(
         || lang.t("evaluation-undefined").to_owned(),
         |r| lang.amount(&r.round_dp(4)),
     )
 }
 
-fn irr_text(lang: Lang, irr: &Irr) -> String {
+pub fn irr_text(lang: Lang, irr: &Irr) -> String {
     match irr {
         Irr::None => lang.t("evaluation-no_irr").to_owned(),
         Irr::Unique(rate) => percent(lang, *rate),
@@ -487,7 +487,7 @@ fn decided_by(lang: Lang, e: &Evaluation) -> String {
     }
 }
 
-fn value_text(lang: Lang, value: &Value) -> String {
+pub fn value_text(lang: Lang, value: &Value) -> String {
     match value {
         Value::Rate(rate) => percent(lang, *rate),
         Value::NoIrr => lang.t("evaluation-no_irr").to_owned(),
@@ -511,7 +511,7 @@ fn value_text(lang: Lang, value: &Value) -> String {
     }
 }
 
-fn switching_text(lang: Lang, value: SwitchingValue, search_max: Decimal) -> String {
+pub fn switching_text(lang: Lang, value: SwitchingValue, search_max: Decimal) -> String {
     match value {
         SwitchingValue::Found(change) => percent(lang, change),
         SwitchingValue::AlreadyBelow => lang.t("evaluation-switching_already_below").to_owned(),
@@ -523,7 +523,7 @@ fn switching_text(lang: Lang, value: SwitchingValue, search_max: Decimal) -> Str
     }
 }
 
-fn funder_name(lang: Lang, funder: &Funder) -> String {
+pub fn funder_name(lang: Lang, funder: &Funder) -> String {
     match funder {
         Funder::Institute => lang.t("evaluation-funder_institute").to_owned(),
         Funder::Counterpart => lang.t("evaluation-funder_counterpart").to_owned(),
@@ -532,9 +532,9 @@ fn funder_name(lang: Lang, funder: &Funder) -> String {
 }
 
 /// The columns of the cash-flow table: locale key and value of a year.
-type FlowColumn = (&'static str, fn(&CashFlowYear) -> Decimal);
+pub type FlowColumn = (&'static str, fn(&CashFlowYear) -> Decimal);
 
-const FLOW_COLUMNS: [FlowColumn; 12] = [
+pub const FLOW_COLUMNS: [FlowColumn; 12] = [
     ("evaluation-flow_income", |y| y.income),
     ("evaluation-flow_operating", |y| y.operating_costs),
     ("evaluation-flow_output", |y| y.output_costs),

@@ -5,7 +5,7 @@ pub mod account;
 mod admin;
 mod call_results;
 mod calls;
-mod evaluation;
+pub mod evaluation;
 mod formulation;
 mod monitoring;
 mod parcels;

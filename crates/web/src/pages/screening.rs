@@ -570,7 +570,7 @@ async fn submit(
         .and_then(|()| std::fs::rename(&dir, &job_dir));
     if let Err(error) = moved {
         tracing::error!(run = run.id, %error, "the uploaded files could not be kept");
-        let message = vereda_domain::message::Message::new("screening-failure-files_not_kept");
+        let message = vereda_domain::message::Message::new("screening-error-files_not_kept");
         state
             .store
             .fail_screening_run(&actor, run.id, Some(message), &[], 0, RunProgress::default())
@@ -607,6 +607,7 @@ async fn submit(
         as_of,
         limits,
         keep_going: values.keep_going,
+        read_limits: state.config.read_limits,
     };
     jobs::spawn(state.clone(), job);
     Ok(Redirect::to(&format!("/personal/tamizajes/{}", run.id)).into_response())

@@ -6,52 +6,9 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
+// The words of each language the other must not show are shared with the command line's tests.
+use vereda_messages::voice::{ENGLISH, SPANISH};
 use vereda_messages::{Lang, identifiers};
-
-/// Words of the interface's English that a Spanish page must not show. Some demo records are
-/// English (a donor's project in its own words), so these are words of forms and messages.
-const ENGLISH: &[&str] = &[
-    " is not ",
-    " does not ",
-    " cannot ",
-    " must ",
-    " missing",
-    "Back to",
-    "Save ",
-    "Choose ",
-    "Download",
-    "Submit",
-    "Pending",
-    "Create ",
-    "Sign in",
-    "Log out",
-    "is required",
-    "Next",
-    "Previous",
-];
-
-/// Words of the interface's Spanish that an English page must not show. Demo records (names,
-/// titles, places) are Spanish and do show: these are words of forms and messages only.
-const SPANISH: &[&str] = &[
-    "Volver",
-    "Guardar",
-    "Elija",
-    "Escriba",
-    "Ingresar",
-    "Cerrar sesión",
-    "no es un número",
-    " debe ",
-    "Buscar",
-    " obligatorio",
-    "Página ",
-    "Descargar",
-    "Pendiente",
-    "Registrar",
-    "Crear ",
-    "Siguiente",
-    "Anterior",
-    " no existe",
-];
 
 /// The visible text of a page: tags, scripts and styles removed, entities decoded enough.
 fn visible_text(html: &str) -> String {
