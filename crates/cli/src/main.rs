@@ -636,7 +636,10 @@ async fn set_active(settings: &Settings, email: &str, active: bool) -> Result<()
 async fn token(settings: &Settings, command: TokenCommand) -> Result<()> {
     let store = open(settings).await?;
     let when = |at: Option<jiff::Timestamp>| {
-        at.map_or_else(|| "-".to_owned(), |at| at.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        at.map_or_else(
+            || "-".to_owned(),
+            |at| at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        )
     };
     match command {
         TokenCommand::Create { email, name } => {
@@ -650,7 +653,7 @@ async fn token(settings: &Settings, command: TokenCommand) -> Result<()> {
                 "{}",
                 lang().say(
                     &Message::new("cli-token-created")
-                        .with("id", issued.token.id)
+                        .with("id", issued.token.id.to_string())
                         .with("email", account.email.as_str())
                         .with("name", issued.token.label.as_str())
                 )
@@ -678,7 +681,7 @@ async fn token(settings: &Settings, command: TokenCommand) -> Result<()> {
                 "{}",
                 lang().say(
                     &Message::new("cli-token-revoked")
-                        .with("id", token.id)
+                        .with("id", token.id.to_string())
                         .with("name", token.label.as_str())
                 )
             );

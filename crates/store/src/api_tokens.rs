@@ -67,7 +67,12 @@ fn token_not_found(id: i32) -> StoreError {
 impl Store {
     /// Issues a token for an account, labelled (which system holds it). The secret is in the
     /// answer only.
-    pub async fn create_api_token(&self, actor: &Actor, user_id: i32, label: &str) -> StoreResult<IssuedToken> {
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        user_id: i32,
+        label: &str,
+    ) -> StoreResult<IssuedToken> {
         let label = label.trim();
         if label.is_empty() || label.chars().count() > LABEL_MAX {
             return Err(StoreError::Invalid(
@@ -145,7 +150,11 @@ impl Store {
 
     /// The account a presented secret stands for: none for an unknown or revoked token, or an
     /// account deactivated. Notes the use (at most once a minute per token).
-    pub async fn api_token_account(&self, secret: &str, now: jiff::Timestamp) -> StoreResult<Option<Account>> {
+    pub async fn api_token_account(
+        &self,
+        secret: &str,
+        now: jiff::Timestamp,
+    ) -> StoreResult<Option<Account>> {
         let Some(token) = api_token::Entity::find()
             .filter(api_token::Column::TokenHash.eq(secret_hash(secret)))
             .filter(api_token::Column::RevokedAt.is_null())

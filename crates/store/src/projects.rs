@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
 use vereda_domain::awarded_project::{
@@ -414,7 +416,9 @@ impl Store {
         }
         let mut chains: HashMap<i32, Vec<String>> = HashMap::new();
         for chain in project_value_chain::Entity::find()
-            .filter(of_these(project_value_chain::Column::ProjectId.is_in(ids.clone())))
+            .filter(of_these(
+                project_value_chain::Column::ProjectId.is_in(ids.clone()),
+            ))
             .all(&self.db)
             .await?
         {
@@ -422,7 +426,9 @@ impl Store {
         }
         let mut coverage: HashMap<i32, Vec<DaneCode>> = HashMap::new();
         for covered in project_municipality::Entity::find()
-            .filter(of_these(project_municipality::Column::ProjectId.is_in(ids.clone())))
+            .filter(of_these(
+                project_municipality::Column::ProjectId.is_in(ids.clone()),
+            ))
             .all(&self.db)
             .await?
         {

@@ -51,7 +51,11 @@ struct TokenAccount(Option<Account>);
 
 /// The secret of an `Authorization: Bearer` header, if the request carries one.
 fn bearer(parts: &Parts) -> Option<String> {
-    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, secret) = value.trim().split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")

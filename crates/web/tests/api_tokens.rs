@@ -17,7 +17,13 @@ use vereda_domain::audit::Actor;
 use vereda_domain::procedure::ProcedureState;
 
 /// A call with `Authorization: Bearer <secret>` and no cookie.
-async fn with_token(client: &mut Client, method: &str, path: &str, secret: &str, body: Option<serde_json::Value>) -> Reply {
+async fn with_token(
+    client: &mut Client,
+    method: &str,
+    path: &str,
+    secret: &str,
+    body: Option<serde_json::Value>,
+) -> Reply {
     client.forget_session();
     let request = Request::builder()
         .method(method)
@@ -59,7 +65,11 @@ async fn a_token_acts_as_its_account_over_the_api_without_a_csrf_token() {
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     let me = me.json();
     assert_eq!(me["role"], "territorial_officer");
-    assert_eq!(me["csrf_token"], serde_json::Value::Null, "no session, no CSRF token");
+    assert_eq!(
+        me["csrf_token"],
+        serde_json::Value::Null,
+        "no session, no CSRF token"
+    );
 
     // A step its role may take, with no X-CSRF-Token header.
     let endorsed = with_token(
@@ -67,7 +77,9 @@ async fn a_token_acts_as_its_account_over_the_api_without_a_csrf_token() {
         "POST",
         &format!("/api/v1/formulations/{id}/endorsement"),
         &secret,
-        Some(json!({"endorsed_on": "2013-09-20", "families_endorsing": 8, "minutes": "Asamblea en la vereda"})),
+        Some(
+            json!({"endorsed_on": "2013-09-20", "families_endorsing": 8, "minutes": "Asamblea en la vereda"}),
+        ),
     )
     .await;
     assert_eq!(endorsed.status, StatusCode::CREATED, "{}", endorsed.body);
@@ -76,10 +88,16 @@ async fn a_token_acts_as_its_account_over_the_api_without_a_csrf_token() {
     let entries = client
         .db
         .store
-        .audit_entries(&vereda_store::audit::AuditQuery { entity: Some("endorsements".into()), ..Default::default() })
+        .audit_entries(&vereda_store::audit::AuditQuery {
+            entity: Some("endorsements".into()),
+            ..Default::default()
+        })
         .await
         .expect("audit");
-    assert_eq!(entries[0].actor, vereda_store::demo::demo_email(Role::TerritorialOfficer));
+    assert_eq!(
+        entries[0].actor,
+        vereda_store::demo::demo_email(Role::TerritorialOfficer)
+    );
 
     // What its role may not do stays refused (403), as for a session.
     let convene = with_token(
@@ -110,13 +128,29 @@ async fn a_bad_revoked_or_disabled_accounts_token_is_401_and_no_page_opens_with_
     let unknown = with_token(&mut client, "GET", "/api/v1/calls", "vrd_0123", None).await;
     problem(&unknown, StatusCode::UNAUTHORIZED, "error-bad_token");
     // In the request's language, from the catalogue.
-    assert!(unknown.json()["detail"].as_str().is_some_and(|d| d.contains("credencial")), "{}", unknown.body);
+    assert!(
+        unknown.json()["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("credencial")),
+        "{}",
+        unknown.body
+    );
 
     // Pages never read the header: a staff page sends the token's holder to the login page.
-    for page in ["/personal", "/personal/administracion/cuentas", "/personal/auditoria"] {
+    for page in [
+        "/personal",
+        "/personal/administracion/cuentas",
+        "/personal/auditoria",
+    ] {
         let reply = with_token(&mut client, "GET", page, &secret, None).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{page}: {}", reply.body);
-        assert!(reply.location.as_deref().is_some_and(|l| l.starts_with("/ingreso")), "{page}");
+        assert!(
+            reply
+                .location
+                .as_deref()
+                .is_some_and(|l| l.starts_with("/ingreso")),
+            "{page}"
+        );
     }
 
     // Revoked: 401.
@@ -134,7 +168,12 @@ async fn a_bad_revoked_or_disabled_accounts_token_is_401_and_no_page_opens_with_
     // An account disabled: its token no longer works.
     let other = issue(&client, Role::ProgramOfficer, "erp").await;
     let officer = account_id(&client, Role::ProgramOfficer).await;
-    assert_eq!(with_token(&mut client, "GET", "/api/v1/me", &other, None).await.status, StatusCode::OK);
+    assert_eq!(
+        with_token(&mut client, "GET", "/api/v1/me", &other, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
     client
         .db
         .store
@@ -153,7 +192,14 @@ async fn a_territorial_accounts_token_reaches_only_its_office() {
     let officer = account_id(&client, Role::TerritorialOfficer).await;
     assign_office(&client, officer, "Caquetá").await;
     let secret = issue(&client, Role::TerritorialOfficer, "oficina").await;
-    let read = with_token(&mut client, "GET", &format!("/api/v1/formulations/{id}/procedure"), &secret, None).await;
+    let read = with_token(
+        &mut client,
+        "GET",
+        &format!("/api/v1/formulations/{id}/procedure"),
+        &secret,
+        None,
+    )
+    .await;
     problem(&read, StatusCode::NOT_FOUND, "error-not_found_entity");
     let endorse = with_token(
         &mut client,
@@ -180,24 +226,45 @@ async fn an_admin_issues_a_token_whose_secret_is_shown_once_and_revokes_it() {
     client.forget_session();
     client.log_in_as(Role::Admin).await;
     let accounts = client.get("/personal/administracion/cuentas").await;
-    assert!(accounts.body.contains(&tokens), "the accounts page links to the tokens");
+    assert!(
+        accounts.body.contains(&tokens),
+        "the accounts page links to the tokens"
+    );
     let csrf = client.csrf().await;
-    let forged = client.post_form(&tokens, &[("label", "erp"), ("csrf_token", "x")]).await;
+    let forged = client
+        .post_form(&tokens, &[("label", "erp"), ("csrf_token", "x")])
+        .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    let blank = client.post_form(&tokens, &[("label", " "), ("csrf_token", &csrf)]).await;
+    let blank = client
+        .post_form(&tokens, &[("label", " "), ("csrf_token", &csrf)])
+        .await;
     assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(blank.body.contains("data-problem=\"api_token-error-label\""), "{}", blank.body);
+    assert!(
+        blank.body.contains("data-problem=\"api_token-error-label\""),
+        "{}",
+        blank.body
+    );
 
-    let created = client.post_form(&tokens, &[("label", "ERP contable"), ("csrf_token", &csrf)]).await;
+    let created = client
+        .post_form(&tokens, &[("label", "ERP contable"), ("csrf_token", &csrf)])
+        .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
     let marker = "<code id=\"api-token-secret\">";
     let start = created.body.find(marker).expect("the secret is shown") + marker.len();
-    let secret = created.body[start..].split('<').next().expect("secret").to_owned();
+    let secret = created.body[start..]
+        .split('<')
+        .next()
+        .expect("secret")
+        .to_owned();
     assert!(secret.starts_with("vrd_"), "{secret}");
 
     // Never again: not on the list, not in the audit log's page or API.
     let list = client.get(&tokens).await;
-    assert!(list.body.contains("ERP contable") && !list.body.contains(&secret), "{}", list.body);
+    assert!(
+        list.body.contains("ERP contable") && !list.body.contains(&secret),
+        "{}",
+        list.body
+    );
     for page in ["/personal/auditoria", "/api/v1/audit?limit=500"] {
         let reply = client.get(page).await;
         assert_eq!(reply.status, StatusCode::OK, "{page}");
@@ -205,14 +272,26 @@ async fn an_admin_issues_a_token_whose_secret_is_shown_once_and_revokes_it() {
     }
     let hash: String = {
         use sha2::Digest;
-        sha2::Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        sha2::Sha256::digest(secret.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     };
     let audit = client.get("/api/v1/audit?entity=api_tokens").await;
-    assert!(audit.body.contains("ERP contable") && !audit.body.contains(&hash), "{}", audit.body);
+    assert!(
+        audit.body.contains("ERP contable") && !audit.body.contains(&hash),
+        "{}",
+        audit.body
+    );
 
     // It works, then it is revoked with the form and works no more.
     let cookies = client.cookies();
-    assert_eq!(with_token(&mut client, "GET", "/api/v1/me", &secret, None).await.status, StatusCode::OK);
+    assert_eq!(
+        with_token(&mut client, "GET", "/api/v1/me", &secret, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
     client.use_cookies(cookies);
     let token = client.db.store.api_tokens(officer).await.expect("tokens")[0].id;
     let revoke = format!("{tokens}/{token}/revocacion");
@@ -220,7 +299,11 @@ async fn an_admin_issues_a_token_whose_secret_is_shown_once_and_revokes_it() {
     assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.body);
     let again = client.post_form(&revoke, &[("csrf_token", &csrf)]).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    assert!(again.body.contains("data-problem=\"api_token-error-revoked\""), "{}", again.body);
+    assert!(
+        again.body.contains("data-problem=\"api_token-error-revoked\""),
+        "{}",
+        again.body
+    );
     // A token is revoked through its own account's page only.
     let admin = account_id(&client, Role::Admin).await;
     let elsewhere = client
@@ -248,9 +331,17 @@ async fn the_tokens_page_speaks_english_too() {
     let officer = account_id(&client, Role::ProgramOfficer).await;
     client.log_in_as(Role::Admin).await;
     client.use_cookies(cookies_with_english(&client));
-    let page = client.get(&format!("/personal/administracion/cuentas/{officer}/credenciales")).await;
+    let page = client
+        .get(&format!(
+            "/personal/administracion/cuentas/{officer}/credenciales"
+        ))
+        .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("API tokens") && page.body.contains("This account has no API tokens."), "{}", page.body);
+    assert!(
+        page.body.contains("API tokens") && page.body.contains("This account has no API tokens."),
+        "{}",
+        page.body
+    );
 }
 
 /// 120 projects, read 50 at a time.
@@ -269,7 +360,10 @@ async fn the_projects_come_a_page_at_a_time_without_gaps_or_repeats() {
             "status": "planned",
         }))
         .expect("a project");
-        store.create_project(&Actor::system("test"), new).await.expect("created");
+        store
+            .create_project(&Actor::system("test"), new)
+            .await
+            .expect("created");
     }
     let all: BTreeSet<String> = store
         .projects(&Default::default())
@@ -292,8 +386,15 @@ async fn the_projects_come_a_page_at_a_time_without_gaps_or_repeats() {
         seen.extend(items.iter().map(|p| p["code"].as_str().expect("code").to_owned()));
         match page["next"].as_str() {
             Some(next) => {
-                let link = reply.headers.get(header::LINK).and_then(|v| v.to_str().ok()).expect("a Link");
-                assert_eq!(link, format!("</api/v1/projects?limit=50&after={next}>; rel=\"next\""));
+                let link = reply
+                    .headers
+                    .get(header::LINK)
+                    .and_then(|v| v.to_str().ok())
+                    .expect("a Link");
+                assert_eq!(
+                    link,
+                    format!("</api/v1/projects?limit=50&after={next}>; rel=\"next\"")
+                );
                 path = format!("/api/v1/projects?limit=50&after={next}");
             }
             None => {
@@ -304,7 +405,7 @@ async fn the_projects_come_a_page_at_a_time_without_gaps_or_repeats() {
     }
     let total = all.len();
     let mut expected = vec![50; total / 50];
-    if total % 50 != 0 {
+    if !total.is_multiple_of(50) {
         expected.push(total % 50);
     }
     assert_eq!(sizes, expected);
@@ -318,7 +419,13 @@ async fn the_projects_come_a_page_at_a_time_without_gaps_or_repeats() {
     // The default page is 50; a bad limit or cursor is a problem naming the parameter.
     let first = client.get("/api/v1/projects").await.json();
     assert_eq!(first["items"].as_array().map(Vec::len), Some(50));
-    for bad in ["limit=0", "limit=501", "limit=diez", "after=no-es-un-cursor", "after=7631"] {
+    for bad in [
+        "limit=0",
+        "limit=501",
+        "limit=diez",
+        "after=no-es-un-cursor",
+        "after=7631",
+    ] {
         let reply = client.get(&format!("/api/v1/projects?{bad}")).await;
         problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "error-bad_parameter");
     }
@@ -328,7 +435,12 @@ async fn the_projects_come_a_page_at_a_time_without_gaps_or_repeats() {
 async fn calls_audit_and_queues_page_too() {
     let mut client = Client::with_demo().await;
     client.log_in_as(Role::Admin).await;
-    for list in ["/api/v1/calls", "/api/v1/audit", "/api/v1/measurements", "/api/v1/indicator-proposals"] {
+    for list in [
+        "/api/v1/calls",
+        "/api/v1/audit",
+        "/api/v1/measurements",
+        "/api/v1/indicator-proposals",
+    ] {
         let mut ids = Vec::new();
         let mut path = format!("{list}?limit=1");
         for _ in 0..1000 {
@@ -352,7 +464,12 @@ async fn calls_audit_and_queues_page_too() {
         let unique: BTreeSet<i64> = ids.iter().copied().collect();
         assert_eq!(unique.len(), ids.len(), "{list}: no repeats");
         let whole = client.get(&format!("{list}?limit=500")).await.json();
-        let all: Vec<i64> = whole["items"].as_array().expect("items").iter().map(|i| i["id"].as_i64().expect("id")).collect();
+        let all: Vec<i64> = whole["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["id"].as_i64().expect("id"))
+            .collect();
         if list == "/api/v1/audit" {
             assert_eq!(ids, all[..ids.len()], "newest first");
         } else {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::Uri;
 use axum::http::StatusCode;
+use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_decimal::Decimal;
@@ -580,6 +580,7 @@ pub struct Me {
     pub role: String,
     /// The session's anti-forgery token: send it as `X-CSRF-Token` with every call that
     /// changes something. Null for a call authenticated by an API token (no CSRF token needed).
+    #[schema(required = true)]
     pub csrf_token: Option<String>,
 }
 

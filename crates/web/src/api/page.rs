@@ -67,7 +67,7 @@ pub fn encode<K: CursorKey>(key: &K) -> String {
 /// The key of a cursor this module wrote; none for anything else.
 pub fn decode<K: CursorKey>(cursor: &str) -> Option<K> {
     let cursor = cursor.trim();
-    if cursor.len() % 2 != 0 || !cursor.is_ascii() {
+    if !cursor.len().is_multiple_of(2) || !cursor.is_ascii() {
         return None;
     }
     let bytes = (0..cursor.len())
@@ -79,7 +79,10 @@ pub fn decode<K: CursorKey>(cursor: &str) -> Option<K> {
 }
 
 fn bad_parameter(name: &str, value: &str, expected: Message) -> AppError {
-    AppError::said(ErrorCode::InvalidInput, expected.with("name", name).with("value", value))
+    AppError::said(
+        ErrorCode::InvalidInput,
+        expected.with("name", name).with("value", value),
+    )
 }
 
 /// Reads `limit` (1 to [`MAX_LIMIT`], [`DEFAULT_LIMIT`] when absent) and `after` (a cursor
@@ -101,13 +104,13 @@ pub fn read<K: CursorKey>(limit: Option<&str>, after: Option<&str>) -> Result<Pa
     };
     let after = match after.map(str::trim).filter(|a| !a.is_empty()) {
         None => None,
-        Some(text) => Some(
-            decode::<K>(text).ok_or_else(|| bad_parameter(
+        Some(text) => Some(decode::<K>(text).ok_or_else(|| {
+            bad_parameter(
                 "after",
                 text,
                 Message::new("error-bad_parameter").with_term("expected", "api-expected-cursor"),
-            ))?,
-        ),
+            )
+        })?),
     };
     Ok(PageRequest { limit, after })
 }
@@ -117,6 +120,7 @@ pub fn read<K: CursorKey>(limit: Option<&str>, after: Option<&str>) -> Result<Pa
 pub struct Page<T> {
     pub items: Vec<T>,
     /// The cursor of the next page (`?after=`), null on the last page.
+    #[schema(required = true)]
     pub next: Option<String>,
 }
 
@@ -132,7 +136,11 @@ impl<T> Page<T> {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let more = rows.len() > limit;
         rows.truncate(limit);
-        let next = if more { rows.last().map(|r| encode(&key(r))) } else { None };
+        let next = if more {
+            rows.last().map(|r| encode(&key(r)))
+        } else {
+            None
+        };
         Page {
             items: rows.into_iter().map(item).collect(),
             next,
@@ -167,12 +175,21 @@ mod tests {
 
     #[test]
     fn cursors_read_back_and_refuse_what_they_did_not_write() {
-        assert_eq!(decode::<String>(&encode(&"T06.60,61,62".to_owned())), Some("T06.60,61,62".to_owned()));
+        assert_eq!(
+            decode::<String>(&encode(&"T06.60,61,62".to_owned())),
+            Some("T06.60,61,62".to_owned())
+        );
         assert_eq!(decode::<i64>(&encode(&42i64)), Some(42));
         for bad in ["", "zz", "abc", "7631", "763a3a", &encode(&"x".to_owned())] {
             assert_eq!(decode::<i64>(bad), None, "{bad}");
         }
-        assert_eq!(read::<i32>(None, None).ok(), Some(PageRequest { limit: 50, after: None }));
+        assert_eq!(
+            read::<i32>(None, None).ok(),
+            Some(PageRequest {
+                limit: 50,
+                after: None
+            })
+        );
         assert!(read::<i32>(Some("0"), None).is_err());
         assert!(read::<i32>(Some("501"), None).is_err());
         assert!(read::<i32>(Some("diez"), None).is_err());

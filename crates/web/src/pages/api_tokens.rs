@@ -45,7 +45,10 @@ struct TokensPage {
 
 impl TokensPage {
     fn when(&self, at: Option<jiff::Timestamp>) -> String {
-        at.map_or_else(|| "—".to_owned(), |at| at.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        at.map_or_else(
+            || "—".to_owned(),
+            |at| at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        )
     }
 }
 
@@ -72,7 +75,11 @@ async fn page(
     })
 }
 
-async fn list(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i32>) -> Result<Response, AppError> {
+async fn list(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
     visitor.require(Permission::ManageUsers)?;
     render(&page(&state, &visitor, id, None, None, String::new()).await?)
 }
