@@ -65,6 +65,39 @@ fn bearer(parts: &Parts) -> Option<String> {
 /// The code of the refusal of an unknown or revoked token, or one of a deactivated account.
 pub const BAD_TOKEN: &str = "error-bad_token";
 
+fn bad_token() -> AppError {
+    tracing::info!("refused API token");
+    AppError::said(ErrorCode::LoginRequired, crate::i18n::Message::new(BAD_TOKEN))
+}
+
+/// Checks the API token of every `/api/` request that carries one, public endpoints included,
+/// so a bad token is 401 wherever it is sent; the account found is kept for [`Visitor`].
+pub async fn check_api_token(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    if let Some(secret) = bearer(&parts) {
+        match state
+            .store
+            .api_token_account(&secret, jiff::Timestamp::now())
+            .await
+        {
+            Ok(Some(account)) => {
+                parts.extensions.insert(TokenAccount(Some(account)));
+            }
+            Ok(None) => return bad_token().into_response(),
+            Err(error) => return AppError::from(error).into_response(),
+        }
+    }
+    next.run(axum::extract::Request::from_parts(parts, body)).await
+}
+
 /// The client's address as the server's socket saw it (absent in in-process tests).
 pub struct ClientAddress(pub Option<String>);
 
@@ -109,11 +142,7 @@ impl FromRequestParts<AppState> for Visitor {
                 }
             };
             let Some(account) = account else {
-                tracing::info!("refused API token");
-                return Err(AppError::said(
-                    ErrorCode::LoginRequired,
-                    crate::i18n::Message::new(BAD_TOKEN),
-                ));
+                return Err(bad_token());
             };
             return Ok(Visitor {
                 must_enroll: must_enroll(state, Some(&account)),

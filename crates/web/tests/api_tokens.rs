@@ -127,6 +127,11 @@ async fn a_bad_revoked_or_disabled_accounts_token_is_401_and_no_page_opens_with_
 
     let unknown = with_token(&mut client, "GET", "/api/v1/calls", "vrd_0123", None).await;
     problem(&unknown, StatusCode::UNAUTHORIZED, "error-bad_token");
+    // Public endpoints too: a bad token is never ignored.
+    let public = with_token(&mut client, "GET", "/api/v1/projects", "vrd_0123", None).await;
+    problem(&public, StatusCode::UNAUTHORIZED, "error-bad_token");
+    let good = with_token(&mut client, "GET", "/api/v1/projects", &secret, None).await;
+    assert_eq!(good.status, StatusCode::OK);
     // In the request's language, from the catalogue.
     assert!(
         unknown.json()["detail"]
