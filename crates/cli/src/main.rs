@@ -85,6 +85,32 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// API tokens: other systems call the JSON API as an account.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Issue a token for an account and print its secret (shown this once; only its hash is
+    /// kept).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Which system holds it.
+        #[arg(long)]
+        name: String,
+    },
+    /// List an account's tokens.
+    List {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke a token: it no longer authenticates.
+    Revoke {
+        /// The token's id (see `token list`).
+        id: i32,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -399,6 +425,7 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
         | Command::Calendar(_)
         | Command::DemoData(DemoCommand::Households(_)) => Err(said(Message::new("cli-error-no_database"))),
         Command::Audit(AuditCommand::Verify { heads }) => verify_audit(&settings, &heads).await,
+        Command::Token(command) => token(&settings, command).await,
         Command::DemoData(DemoCommand::Seed) => {
             let store = open(&settings).await?;
             report_demo(&vereda_store::demo::seed(&store).await?);
@@ -617,6 +644,64 @@ async fn set_active(settings: &Settings, email: &str, active: bool) -> Result<()
         "cli-user-deactivated"
     };
     println!("{}", lang().t_with(said, &[("email", Arg::from(&account.email))]));
+    Ok(())
+}
+
+/// `vereda token create|list|revoke`.
+async fn token(settings: &Settings, command: TokenCommand) -> Result<()> {
+    let store = open(settings).await?;
+    let when = |at: Option<jiff::Timestamp>| {
+        at.map_or_else(
+            || "-".to_owned(),
+            |at| at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        )
+    };
+    match command {
+        TokenCommand::Create { email, name } => {
+            let account = account_by_email(&store, &email).await?;
+            let issued = store
+                .create_api_token(&Actor::system("cli"), account.id, &name)
+                .await?;
+            // The secret alone on standard output, for scripts; what it is on standard error.
+            println!("{}", issued.secret);
+            eprintln!(
+                "{}",
+                lang().say(
+                    &Message::new("cli-token-created")
+                        .with("id", issued.token.id.to_string())
+                        .with("email", account.email.as_str())
+                        .with("name", issued.token.label.as_str())
+                )
+            );
+        }
+        TokenCommand::List { email } => {
+            let account = account_by_email(&store, &email).await?;
+            for token in store.api_tokens(account.id).await? {
+                let state = match token.revoked_at {
+                    Some(at) => lang().say(&Message::new("cli-token-revoked_at").with("at", when(Some(at)))),
+                    None => lang().t("cli-token-active").to_owned(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{state}",
+                    token.id,
+                    token.label,
+                    when(Some(token.created_at)),
+                    when(token.last_used_at)
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let token = store.revoke_api_token(&Actor::system("cli"), id).await?;
+            println!(
+                "{}",
+                lang().say(
+                    &Message::new("cli-token-revoked")
+                        .with("id", token.id.to_string())
+                        .with("name", token.label.as_str())
+                )
+            );
+        }
+    }
     Ok(())
 }
 

@@ -252,6 +252,91 @@ fn accounts_are_created_from_standard_input_once() {
 }
 
 #[test]
+fn api_tokens_are_created_listed_and_revoked_with_the_secret_printed_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let created = vereda(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--email",
+            "erp@agencia.gov.co",
+            "--role",
+            "program_officer",
+            "--password-stdin",
+        ],
+        Some("una clave larga\n"),
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let issued = vereda(
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--email",
+            "erp@agencia.gov.co",
+            "--name",
+            "ERP contable",
+        ],
+        None,
+    );
+    assert!(issued.status.success(), "{}", text(&issued.stderr));
+    let secret = text(&issued.stdout).trim().to_owned();
+    assert!(secret.starts_with("vrd_") && secret.len() == 68, "{secret}");
+    assert_eq!(
+        text(&issued.stderr).trim(),
+        Lang::Es.say(
+            &vereda_messages::Message::new("cli-token-created")
+                .with("id", "1")
+                .with("email", "erp@agencia.gov.co")
+                .with("name", "ERP contable")
+        )
+    );
+    let listed = vereda(
+        dir.path(),
+        &["token", "list", "--email", "erp@agencia.gov.co"],
+        None,
+    );
+    let list = text(&listed.stdout);
+    assert!(
+        list.starts_with("1\tERP contable\t") && list.contains("activa"),
+        "{list}"
+    );
+    assert!(!list.contains(&secret), "the secret is printed once");
+    let revoked = vereda(dir.path(), &["token", "revoke", "1"], None);
+    assert!(revoked.status.success(), "{}", text(&revoked.stderr));
+    let list = text(
+        &vereda(
+            dir.path(),
+            &["--lang", "en", "token", "list", "--email", "erp@agencia.gov.co"],
+            None,
+        )
+        .stdout,
+    );
+    assert!(list.contains("revoked on"), "{list}");
+    let again = vereda(dir.path(), &["token", "revoke", "1"], None);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again.stderr).contains("ya estaba revocada"),
+        "{}",
+        text(&again.stderr)
+    );
+    let nobody = vereda(
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--email",
+            "nadie@agencia.gov.co",
+            "--name",
+            "x",
+        ],
+        None,
+    );
+    assert_eq!(nobody.status.code(), Some(1));
+}
+
+#[test]
 fn an_unknown_dane_code_in_an_ipm_file_imports_nothing() {
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("ipm.csv");

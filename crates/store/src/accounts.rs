@@ -74,7 +74,7 @@ fn password_matches(password: &str, stored_hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn account_from_row(row: user::Model) -> StoreResult<Account> {
+pub(crate) fn account_from_row(row: user::Model) -> StoreResult<Account> {
     Ok(Account {
         id: row.id,
         role: row
@@ -713,7 +713,7 @@ fn not_found(user_id: i32) -> StoreError {
 }
 
 /// `bytes` random bytes as lower-case hexadecimal.
-fn random_token(bytes: usize) -> String {
+pub(crate) fn random_token(bytes: usize) -> String {
     use argon2::password_hash::rand_core::RngCore;
     let mut buffer = vec![0u8; bytes];
     OsRng.fill_bytes(&mut buffer);

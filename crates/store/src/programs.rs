@@ -216,24 +216,44 @@ impl Store {
     /// the calls, programs, offices, office links, and the households counted per call in one
     /// grouped query.
     pub async fn calls(&self) -> StoreResult<Vec<Call>> {
-        self.calls_matching(None, &Reach::National).await
+        self.calls_within(&Reach::National).await
     }
 
     /// The calls a reader with `reach` sees: those opened with an office of its department.
     pub async fn calls_within(&self, reach: &Reach) -> StoreResult<Vec<Call>> {
-        self.calls_matching(None, reach).await
+        let rows = call::Entity::find()
+            .filter(crate::scope::calls_within(reach))
+            .order_by_desc(call::Column::BudgetYear)
+            .order_by_asc(call::Column::Code)
+            .all(&self.db)
+            .await?;
+        self.calls_of(rows, *reach != Reach::National).await
     }
 
     pub async fn call(&self, id: i32) -> StoreResult<Option<Call>> {
-        Ok(self.calls_matching(Some(id), &Reach::National).await?.pop())
+        let rows = call::Entity::find()
+            .filter(call::Column::Id.eq(id))
+            .all(&self.db)
+            .await?;
+        Ok(self.calls_of(rows, true).await?.pop())
     }
 
-    /// Every call within `reach`, or the one with this id.
-    async fn calls_matching(&self, id: Option<i32>, reach: &Reach) -> StoreResult<Vec<Call>> {
+    /// A page of the calls within `reach` by id: those after `after`, at most `limit` (keyset
+    /// paging in the query).
+    pub async fn call_page(&self, reach: &Reach, after: Option<i32>, limit: u64) -> StoreResult<Vec<Call>> {
         let mut select = call::Entity::find()
             .filter(crate::scope::calls_within(reach))
-            .order_by_desc(call::Column::BudgetYear)
-            .order_by_asc(call::Column::Code);
+            .order_by_asc(call::Column::Id);
+        if let Some(after) = after {
+            select = select.filter(call::Column::Id.gt(after));
+        }
+        let rows = select.limit(limit).all(&self.db).await?;
+        self.calls_of(rows, true).await
+    }
+
+    /// The calls of `rows`, in their order; with `only_these`, their offices and households are
+    /// read for these rows alone, else for every call.
+    async fn calls_of(&self, rows: Vec<call::Model>, only_these: bool) -> StoreResult<Vec<Call>> {
         let mut links = call_office::Entity::find();
         let mut counts = household::Entity::find()
             .select_only()
@@ -241,12 +261,11 @@ impl Store {
             .column_as(Expr::col(household::Column::Id).count(), "n")
             .filter(household::Column::CallId.is_not_null())
             .group_by(household::Column::CallId);
-        if let Some(id) = id {
-            select = select.filter(call::Column::Id.eq(id));
-            links = links.filter(call_office::Column::CallId.eq(id));
-            counts = counts.filter(household::Column::CallId.eq(id));
+        if only_these {
+            let ids: Vec<i32> = rows.iter().map(|c| c.id).collect();
+            links = links.filter(call_office::Column::CallId.is_in(ids.clone()));
+            counts = counts.filter(household::Column::CallId.is_in(ids));
         }
-        let rows = select.all(&self.db).await?;
         let programs: HashMap<i32, String> = program::Entity::find()
             .all(&self.db)
             .await?

@@ -13,7 +13,9 @@ use vereda_domain::accounts::Permission;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
 use vereda_domain::awarded_project::{
@@ -310,6 +312,9 @@ pub struct MeasurementQuery {
     pub status: Option<MeasurementStatus>,
     pub project_code: Option<String>,
     pub indicator_number: Option<i32>,
+    /// A page by id instead of the whole list by date: the rows after this id (none: from
+    /// the first), at most this many, oldest id first.
+    pub page: Option<(Option<i32>, u64)>,
 }
 
 /// An edit of an indicator's status, made against the version the officer saw. Its baseline,
@@ -359,8 +364,40 @@ impl Store {
             .order_by_asc(project::Column::Code)
             .all(&self.db)
             .await?;
+        self.summaries_of(rows, false, |summary| filter.admits(summary))
+            .await
+    }
+
+    /// A page of every project by code: those after `after`, at most `limit` (keyset paging
+    /// in the query; the API asks one more to know whether a next page exists).
+    pub async fn project_page(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<ProjectSummary>> {
+        let mut select = project::Entity::find().order_by_asc(project::Column::Code);
+        if let Some(after) = after {
+            select = select.filter(project::Column::Code.gt(after));
+        }
+        let rows = select.limit(limit).all(&self.db).await?;
+        self.summaries_of(rows, true, |_| true).await
+    }
+
+    /// The summaries of `rows`, in their order, those `admits` keeps. With `only_these`, the
+    /// related tables are read for these rows alone (a page), else whole.
+    async fn summaries_of(
+        &self,
+        rows: Vec<project::Model>,
+        only_these: bool,
+        admits: impl Fn(&ProjectSummary) -> bool,
+    ) -> StoreResult<Vec<ProjectSummary>> {
+        let ids: Vec<i32> = rows.iter().map(|p| p.id).collect();
+        let of_these = |column| {
+            if only_these {
+                sea_orm::Condition::all().add(column)
+            } else {
+                sea_orm::Condition::all()
+            }
+        };
         let mut funding: HashMap<i32, Vec<project_funding::Model>> = HashMap::new();
         for line in project_funding::Entity::find()
+            .filter(of_these(project_funding::Column::ProjectId.is_in(ids.clone())))
             .order_by_asc(project_funding::Column::Position)
             .all(&self.db)
             .await?
@@ -370,6 +407,7 @@ impl Store {
         let mut funder_partners: HashMap<i32, Vec<String>> = HashMap::new();
         for partner in project_partner::Entity::find()
             .filter(project_partner::Column::Role.eq(PartnerRole::Funder.as_str()))
+            .filter(of_these(project_partner::Column::ProjectId.is_in(ids.clone())))
             .all(&self.db)
             .await?
         {
@@ -379,17 +417,33 @@ impl Store {
                 .push(partner.name);
         }
         let mut chains: HashMap<i32, Vec<String>> = HashMap::new();
-        for chain in project_value_chain::Entity::find().all(&self.db).await? {
+        for chain in project_value_chain::Entity::find()
+            .filter(of_these(
+                project_value_chain::Column::ProjectId.is_in(ids.clone()),
+            ))
+            .all(&self.db)
+            .await?
+        {
             chains.entry(chain.project_id).or_default().push(chain.name);
         }
         let mut coverage: HashMap<i32, Vec<DaneCode>> = HashMap::new();
-        for covered in project_municipality::Entity::find().all(&self.db).await? {
+        for covered in project_municipality::Entity::find()
+            .filter(of_these(
+                project_municipality::Column::ProjectId.is_in(ids.clone()),
+            ))
+            .all(&self.db)
+            .await?
+        {
             let code = DaneCode::parse(&covered.dane_code)
                 .map_err(|e| corrupt("project municipality", covered.project_id, e))?;
             coverage.entry(covered.project_id).or_default().push(code);
         }
         let mut indicator_counts: HashMap<i32, usize> = HashMap::new();
-        for item in indicator::Entity::find().all(&self.db).await? {
+        for item in indicator::Entity::find()
+            .filter(of_these(indicator::Column::ProjectId.is_in(ids)))
+            .all(&self.db)
+            .await?
+        {
             *indicator_counts.entry(item.project_id).or_default() += 1;
         }
         let awards = award_records(&self.db, &rows).await?;
@@ -426,7 +480,7 @@ impl Store {
                 period_start: p.period_start.0,
                 period_end: p.period_end.0,
             };
-            if filter.admits(&summary) {
+            if admits(&summary) {
                 summaries.push(summary);
             }
         }
@@ -872,9 +926,20 @@ impl Store {
 
     /// Measurements with their indicator and project, newest first.
     pub async fn measurements(&self, query: &MeasurementQuery) -> StoreResult<Vec<MeasurementRow>> {
-        let mut select = indicator_measurement::Entity::find()
-            .order_by_desc(indicator_measurement::Column::MeasuredOn)
-            .order_by_desc(indicator_measurement::Column::Id);
+        let mut select = match query.page {
+            None => indicator_measurement::Entity::find()
+                .order_by_desc(indicator_measurement::Column::MeasuredOn)
+                .order_by_desc(indicator_measurement::Column::Id),
+            Some((after, limit)) => {
+                let select = indicator_measurement::Entity::find()
+                    .order_by_asc(indicator_measurement::Column::Id)
+                    .limit(limit);
+                match after {
+                    Some(after) => select.filter(indicator_measurement::Column::Id.gt(after)),
+                    None => select,
+                }
+            }
+        };
         if let Some(status) = query.status {
             select = select.filter(indicator_measurement::Column::Status.eq(status.as_str()));
         }
@@ -1690,6 +1755,9 @@ pub struct ProposalQuery {
     pub reach: vereda_domain::accounts::Reach,
     pub status: Option<MeasurementStatus>,
     pub project_code: Option<String>,
+    /// A page by id instead of the whole list: the rows after this id (none: from the first),
+    /// at most this many, oldest id first.
+    pub page: Option<(Option<i32>, u64)>,
 }
 
 /// Four eyes (issue 13, invariant 8): a reviewable record is submitted and reviewed by
@@ -1853,8 +1921,17 @@ impl Store {
             .map(|p| (p.id, p.code))
             .collect();
         let mut select = indicator_proposal::Entity::find()
-            .filter(indicator_proposal::Column::ProjectId.is_in(projects.keys().copied()))
-            .order_by_desc(indicator_proposal::Column::Id);
+            .filter(indicator_proposal::Column::ProjectId.is_in(projects.keys().copied()));
+        select = match query.page {
+            None => select.order_by_desc(indicator_proposal::Column::Id),
+            Some((after, limit)) => {
+                let select = select.order_by_asc(indicator_proposal::Column::Id).limit(limit);
+                match after {
+                    Some(after) => select.filter(indicator_proposal::Column::Id.gt(after)),
+                    None => select,
+                }
+            }
+        };
         if let Some(status) = query.status {
             select = select.filter(indicator_proposal::Column::Status.eq(status.as_str()));
         }

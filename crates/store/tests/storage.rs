@@ -3092,6 +3092,78 @@ storage_suite! {
         assert_eq!(few, many, "a page runs more statements for more rows: a query per row is back");
         assert!(few.formulations <= 2 && few.calls <= 5, "{few:?}");
     }
+
+    async fn an_api_token_is_issued_once_found_by_its_hash_and_revoked(store: &Store) {
+        let boss = store.create_account(&admin(), account("boss@vereda.test", Role::Admin)).await.expect("admin").actor();
+        let ana = store.create_account(&admin(), account("ana@vereda.test", Role::ProgramOfficer)).await.expect("ana");
+        let blank = store.create_api_token(&boss, ana.id, "  ").await;
+        assert!(matches!(&blank, Err(StoreError::Invalid(m)) if m.code() == "api_token-error-label"), "{blank:?}");
+        let nobody = store.create_api_token(&boss, 9999, "erp").await;
+        assert!(matches!(&nobody, Err(StoreError::NotFound { .. })), "{nobody:?}");
+        let issued = store.create_api_token(&boss, ana.id, "ERP contable").await.expect("issued");
+        assert!(issued.secret.starts_with(vereda_store::api_tokens::SECRET_PREFIX) && issued.secret.len() == 4 + 64);
+        assert_eq!((issued.token.label.as_str(), issued.token.created_by.as_str()), ("ERP contable", "boss@vereda.test"));
+
+        // The secret finds the account and notes the use; anything else finds nothing.
+        let now = jiff::Timestamp::now();
+        let found = store.api_token_account(&issued.secret, now).await.expect("lookup");
+        assert_eq!(found.map(|a| a.id), Some(ana.id));
+        let used = store.api_token(issued.token.id).await.expect("read").expect("token");
+        assert_eq!(used.last_used_at.map(|t| t.as_microsecond()), Some(now.as_microsecond()));
+        // Within the minute the use is not written again.
+        let soon = now.checked_add(jiff::SignedDuration::from_secs(10)).expect("soon");
+        store.api_token_account(&issued.secret, soon).await.expect("lookup");
+        let read = store.api_token(issued.token.id).await.expect("read").expect("token");
+        assert_eq!(read.last_used_at, used.last_used_at);
+        assert_eq!(store.api_token_account("vrd_0000", now).await.expect("lookup"), None);
+        assert_eq!(store.api_token_account(&issued.secret.to_uppercase(), now).await.expect("lookup"), None);
+
+        // Neither the secret nor its hash is in the audit log.
+        let hash = {
+            use sha2::Digest;
+            sha2::Sha256::digest(issued.secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>()
+        };
+        let entries = store
+            .audit_entries(&AuditQuery { entity: Some("api_tokens".into()), ..Default::default() })
+            .await
+            .expect("audit");
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        let written = format!("{:?}", entries);
+        assert!(!written.contains(&issued.secret) && !written.contains(&hash), "{written}");
+        assert!(written.contains("ERP contable"), "{written}");
+
+        // A deactivated account's token does not authenticate; reactivated, it does again.
+        store.set_account_active(&boss, ana.id, false).await.expect("deactivated");
+        assert_eq!(store.api_token_account(&issued.secret, now).await.expect("lookup"), None);
+        store.set_account_active(&boss, ana.id, true).await.expect("active");
+        assert!(store.api_token_account(&issued.secret, now).await.expect("lookup").is_some());
+
+        // Revoked: no longer; a second revocation is a conflict; the list keeps it.
+        let other = store.create_api_token(&boss, ana.id, "tablero").await.expect("issued");
+        let revoked = store.revoke_api_token(&boss, issued.token.id).await.expect("revoked");
+        assert!(revoked.revoked_at.is_some());
+        assert_eq!(store.api_token_account(&issued.secret, now).await.expect("lookup"), None);
+        assert!(store.api_token_account(&other.secret, now).await.expect("lookup").is_some());
+        let again = store.revoke_api_token(&boss, issued.token.id).await;
+        assert!(matches!(&again, Err(StoreError::Conflict(m)) if m.code() == "api_token-error-revoked"), "{again:?}");
+        let missing = store.revoke_api_token(&boss, 9999).await;
+        assert!(matches!(&missing, Err(StoreError::NotFound { .. })), "{missing:?}");
+        let listed: Vec<(String, bool)> = store
+            .api_tokens(ana.id)
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|t| (t.label, t.revoked_at.is_some()))
+            .collect();
+        assert_eq!(listed, [("ERP contable".to_owned(), true), ("tablero".to_owned(), false)]);
+        let entries = store
+            .audit_entries(&AuditQuery { entity: Some("api_tokens".into()), ..Default::default() })
+            .await
+            .expect("audit");
+        let actions: Vec<AuditAction> = entries.iter().map(|e| e.action).collect();
+        assert_eq!(actions, [AuditAction::Update, AuditAction::Create, AuditAction::Create]);
+        assert!(!format!("{entries:?}").contains(&hash));
+    }
 }
 
 /// Rows of every kind the list pages show, grown together: calls (each with a territorial

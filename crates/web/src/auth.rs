@@ -1,5 +1,10 @@
 //! Who is asking: the visitor's session, language and account, and the checks that every
 //! staff page and endpoint makes ([`Visitor::require`], [`Visitor::check_csrf`]).
+//!
+//! Under `/api/` an `Authorization: Bearer` token (issued by an administrator, see
+//! `vereda_store::api_tokens`) stands for its account instead of the session, with the same
+//! visitor and so the same checks; it carries no cookie, so no CSRF token is asked. Pages never
+//! read the header: staff pages stay session-only.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -39,6 +44,62 @@ pub struct Visitor {
     pub must_enroll: bool,
     /// The path and query asked for, to come back after login or a language switch.
     pub here: String,
+    /// The account came from an API token, not from the session.
+    pub by_token: bool,
+}
+
+/// The account a request's API token stood for, kept in the request's extensions so that the
+/// reach layer and the handler look the token up once.
+#[derive(Clone)]
+struct TokenAccount(Option<Account>);
+
+/// The secret of an `Authorization: Bearer` header, if the request carries one.
+fn bearer(parts: &Parts) -> Option<String> {
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, secret) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| secret.trim().to_owned())
+}
+
+/// The code of the refusal of an unknown or revoked token, or one of a deactivated account.
+pub const BAD_TOKEN: &str = "error-bad_token";
+
+fn bad_token() -> AppError {
+    tracing::info!("refused API token");
+    AppError::said(ErrorCode::LoginRequired, crate::i18n::Message::new(BAD_TOKEN))
+}
+
+/// Checks the API token of every `/api/` request that carries one, public endpoints included,
+/// so a bad token is 401 wherever it is sent; the account found is kept for [`Visitor`].
+pub async fn check_api_token(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    if let Some(secret) = bearer(&parts) {
+        match state
+            .store
+            .api_token_account(&secret, jiff::Timestamp::now())
+            .await
+        {
+            Ok(Some(account)) => {
+                parts.extensions.insert(TokenAccount(Some(account)));
+            }
+            Ok(None) => return bad_token().into_response(),
+            Err(error) => return AppError::from(error).into_response(),
+        }
+    }
+    next.run(axum::extract::Request::from_parts(parts, body)).await
 }
 
 /// The client's address as the server's socket saw it (absent in in-process tests).
@@ -73,13 +134,34 @@ impl FromRequestParts<AppState> for Visitor {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".to_owned());
-        Visitor::load(
-            session,
-            state,
-            crate::i18n::lang_from_headers(&parts.headers),
-            here,
-        )
-        .await
+        let lang = crate::i18n::lang_from_headers(&parts.headers);
+        if parts.uri.path().starts_with("/api/")
+            && let Some(secret) = bearer(parts)
+        {
+            let account = match parts.extensions.get::<TokenAccount>() {
+                Some(TokenAccount(account)) => account.clone(),
+                None => {
+                    let account = state
+                        .store
+                        .api_token_account(&secret, jiff::Timestamp::now())
+                        .await?;
+                    parts.extensions.insert(TokenAccount(account.clone()));
+                    account
+                }
+            };
+            let Some(account) = account else {
+                return Err(bad_token());
+            };
+            return Ok(Visitor {
+                must_enroll: must_enroll(state, Some(&account)),
+                session,
+                lang,
+                account: Some(account),
+                here,
+                by_token: true,
+            });
+        }
+        Visitor::load(session, state, lang, here).await
     }
 }
 
@@ -121,15 +203,13 @@ impl Visitor {
             }
             None => None,
         };
-        let must_enroll = account.as_ref().is_some_and(|a| {
-            state.config.require_second_factor && a.role.requires_second_factor() && !a.second_factor
-        });
         Ok(Visitor {
+            must_enroll: must_enroll(state, account.as_ref()),
             session,
             lang,
             account,
-            must_enroll,
             here,
+            by_token: false,
         })
     }
 
@@ -205,6 +285,15 @@ impl Visitor {
         Ok(fresh.then_some(id))
     }
 
+    /// The session's anti-forgery token, created on first use; none for a token's request
+    /// (which has no session to protect).
+    pub async fn session_csrf_token(&self) -> Result<Option<String>, AppError> {
+        if self.by_token {
+            return Ok(None);
+        }
+        self.csrf_token().await.map(Some)
+    }
+
     /// The session's anti-forgery token, created on first use.
     pub async fn csrf_token(&self) -> Result<String, AppError> {
         if let Some(token) = self.session.get::<String>(CSRF_KEY).await? {
@@ -217,8 +306,12 @@ impl Visitor {
         Ok(token)
     }
 
-    /// Refuses a form whose token is not this session's.
+    /// Refuses a form whose token is not this session's. A request authenticated by an API
+    /// token sends no cookie, so a cross-site form cannot make it: nothing to check.
     pub async fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
+        if self.by_token {
+            return Ok(());
+        }
         let expected = self.session.get::<String>(CSRF_KEY).await?;
         match expected {
             Some(token) if constant_time_eq(token.as_bytes(), submitted.as_bytes()) => Ok(()),
@@ -242,6 +335,13 @@ impl Visitor {
         self.session.flush().await?;
         Ok(())
     }
+}
+
+/// Whether the account must enroll a second factor before any staff page or action.
+fn must_enroll(state: &AppState, account: Option<&Account>) -> bool {
+    account.is_some_and(|a| {
+        state.config.require_second_factor && a.role.requires_second_factor() && !a.second_factor
+    })
 }
 
 /// The code of the refusal that sends an account to the second factor's enrollment.

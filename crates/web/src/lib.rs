@@ -140,6 +140,10 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            auth::check_api_token,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             error_page::render_errors,
         ))
         .layer(sessions)

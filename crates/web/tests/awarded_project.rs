@@ -50,7 +50,7 @@ async fn the_awarded_project_appears_everywhere_at_once_without_its_families() {
     let list = client.get("/api/v1/projects").await;
     assert_eq!(list.status, StatusCode::OK);
     let listed = list.json();
-    let ours = listed
+    let ours = listed["items"]
         .as_array()
         .expect("a list")
         .iter()
@@ -130,7 +130,7 @@ async fn figures_and_measurements_need_another_account_over_the_api() {
         .await;
     assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
     let proposal = filed.json()["id"].as_i64().expect("an id");
-    let pending = client.get("/api/v1/indicator-proposals").await.json();
+    let pending = client.get("/api/v1/indicator-proposals").await.json()["items"].clone();
     assert_eq!(pending[0]["goal"], "25");
     assert_eq!(pending[0]["current_goal"], "10");
     let card = client.get(&format!("/api/v1/projects/{CODE}")).await.json();
@@ -202,7 +202,7 @@ async fn figures_and_measurements_need_another_account_over_the_api() {
         )
         .await;
     problem(&again, StatusCode::CONFLICT, "monitoring-error-proposal_reviewed");
-    let pending = client.get("/api/v1/measurements").await.json();
+    let pending = client.get("/api/v1/measurements").await.json()["items"].clone();
     assert_eq!(
         pending.as_array().map(Vec::len),
         Some(2),

@@ -194,7 +194,7 @@ async fn health_reports_the_database() {
 async fn the_demo_project_card_is_reachable_through_the_api() {
     let mut client = Client::with_demo().await;
     let projects = client.get("/api/v1/projects").await.json();
-    let eu = projects
+    let eu = projects["items"]
         .as_array()
         .and_then(|all| all.iter().find(|p| p["code"] == "T06.60,61,62"))
         .expect("the EU card is in the demo");
@@ -488,7 +488,7 @@ async fn an_admin_creates_accounts_and_the_audit_log_records_it() {
     assert_eq!(bad_role.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad_role.body.contains("unknown role"));
 
-    let entries = client.get("/api/v1/audit?entity=users&limit=1").await.json();
+    let entries = client.get("/api/v1/audit?entity=users&limit=1").await.json()["items"].clone();
     assert_eq!(entries[0]["actor"], "admin@vereda.test");
     assert_eq!(entries[0]["after"]["email"], "nuevo@agencia.gov.co");
     // The password's hash is not copied into the log, where auditors read it.
@@ -619,7 +619,7 @@ async fn an_ipm_file_past_the_limits_is_refused_at_its_line() {
 async fn staff_see_the_demo_call_and_its_households() {
     let mut client = Client::with_demo().await;
     client.log_in_as(Role::TerritorialOfficer).await;
-    let calls = client.get("/api/v1/calls").await.json();
+    let calls = client.get("/api/v1/calls").await.json()["items"].clone();
     assert_eq!(calls[0]["smmlv_cop"], "589500");
     assert_eq!(calls[0]["households"], 9);
     let page = client.get("/personal/convocatorias/1/hogares").await;

@@ -92,7 +92,7 @@ async fn crawl(
         "/personal",
         "/personal/auditoria",
         "/personal/convocatorias",
-        "/api/v1/audit?limit=1000",
+        "/api/v1/audit?limit=500",
         "/api/v1/calls",
         "/api/v1/measurements",
         "/api/v1/indicator-proposals",
@@ -116,7 +116,15 @@ async fn crawl(
                 findings.push(format!("{path} shows {secret:?}"));
             }
         }
-        for link in links(&reply.body) {
+        // The API's lists come a page at a time: the next page is read too.
+        let next_page = reply
+            .headers
+            .get("link")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix('<'))
+            .and_then(|v| v.split_once('>'))
+            .map(|(next, _)| next.to_owned());
+        for link in links(&reply.body).into_iter().chain(next_page) {
             if worth_reading(&link) && seen.len() < 600 && seen.insert(link.clone()) {
                 queue.push_back(link);
             }

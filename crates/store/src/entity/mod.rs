@@ -1,6 +1,7 @@
 //! The tables, one entity each. Migrations in `migration/` create them.
 
 pub mod agenda_item;
+pub mod api_token;
 pub mod audit_entry;
 pub mod award;
 pub mod call;

@@ -22,6 +22,7 @@ mod m20261205_000014_login_throttle;
 mod m20261205_000015_audit_chain;
 mod m20261205_000016_account_protection;
 mod m20261205_000017_award_obligations;
+mod m20261206_000018_api_tokens;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_audit_chain::Migration),
             Box::new(m20261205_000016_account_protection::Migration),
             Box::new(m20261205_000017_award_obligations::Migration),
+            Box::new(m20261206_000018_api_tokens::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_decimal::Decimal;
@@ -24,6 +25,7 @@ pub mod account;
 pub mod evaluation;
 pub mod monitoring;
 pub mod open_data;
+pub mod page;
 pub mod procedure;
 
 pub fn routes() -> Router<AppState> {
@@ -71,7 +73,8 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "vereda API", version = "1", description = "Territorial rural development co-financing: reference data, projects, calls and the audit log."),
+    info(title = "vereda API", version = "1", description = "Territorial rural development co-financing: reference data, projects, calls and the audit log.\n\nAuthentication: staff calls take either the session cookie (a call that changes something then also sends the session's X-CSRF-Token, see /api/v1/me) or an API token issued by an administrator, sent as `Authorization: Bearer <token>` (security scheme `bearer`): the call acts as the token's account, with its role and office reach, and needs no CSRF token. An unknown or revoked token, or one of a disabled account, is 401 `error-bad_token`. Tokens work on /api/v1 only, never on the pages.\n\nLists (`/api/v1/projects`, `/api/v1/calls`, `/api/v1/audit`, `/api/v1/measurements`, `/api/v1/indicator-proposals`) come a page at a time: `?limit=N` (1 to 500, 50 by default) and `?after=CURSOR` answer `{\"items\": [...], \"next\": CURSOR or null}` and a `Link: <...>; rel=\"next\"` header while there is more. The cursor is opaque; a bad limit or cursor is 422 `error-bad_parameter`."),
+    modifiers(&BearerScheme),
     paths(health, municipalities, departments, pdet_subregions, projects, project, calls, screening, audit, me, account::change_password, evaluation::evaluate,
         open_data::projects_json, open_data::projects_csv, open_data::indicators_json, open_data::indicators_csv,
         open_data::measurements_json, open_data::measurements_csv, open_data::iati_activities,
@@ -80,9 +83,30 @@ pub fn routes() -> Router<AppState> {
         monitoring::submit_measurement, monitoring::review_measurement, monitoring::propose, monitoring::review_proposal,
         monitoring::pending_measurements, monitoring::pending_proposals),
     components(schemas(Problem, ErrorCode)),
-    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"))
+    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session or an API token (Authorization: Bearer)"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"))
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme: API tokens (see `crate::auth`).
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token issued by an administrator (/personal/administracion/cuentas/{id}/credenciales or `vereda token create`); /api/v1 only",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -232,26 +256,47 @@ fn totals_by_code(totals: &BTreeMap<vereda_domain::money::Currency, Decimal>) ->
         .collect()
 }
 
-/// Every project, by code.
-#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", responses((status = 200, body = Vec<ProjectSummary>)))]
-async fn projects(State(state): State<AppState>) -> Result<Json<Vec<ProjectSummary>>, AppError> {
+/// Which page of a list: `limit` items (1 to 500, 50 by default) after the cursor `after`
+/// (the `next` of the page before).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page: 1 to 500; 50 by default.
+    #[param(value_type = Option<u32>)]
+    pub limit: Option<String>,
+    /// The `next` of the previous page; absent for the first page.
+    pub after: Option<String>,
+}
+
+/// Every project, by code, a page at a time.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(PageParams),
+    responses((status = 200, body = page::Page<ProjectSummary>, headers(("Link" = String, description = "`<…?after=…>; rel=\"next\"` when there is a next page"))),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn projects(
+    State(state): State<AppState>,
+    Query(params): Query<PageParams>,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    let request = page::read::<String>(params.limit.as_deref(), params.after.as_deref())?;
     let rows = state
         .store
-        .projects(&vereda_store::projects::ProjectFilter::default())
+        .project_page(request.after.as_deref(), request.limit + 1)
         .await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|p| ProjectSummary {
-                totals: totals_by_code(&p.totals),
-                status: p.status.to_string(),
-                code: p.code,
-                title: p.title,
-                period_start: p.period_start,
-                period_end: p.period_end,
-                indicators: p.indicators,
-            })
-            .collect(),
-    ))
+    let page = page::Page::of(
+        rows,
+        request.limit,
+        |p| p.code.clone(),
+        |p| ProjectSummary {
+            totals: totals_by_code(&p.totals),
+            status: p.status.to_string(),
+            code: p.code,
+            title: p.title,
+            period_start: p.period_start,
+            period_end: p.period_end,
+            indicators: p.indicators,
+        },
+    );
+    Ok(page::respond(page, &uri))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -415,30 +460,41 @@ pub struct Call {
     pub households: u64,
 }
 
-/// The program's calls (vigencias).
-#[utoipa::path(get, path = "/api/v1/calls", tag = "staff",
-    responses((status = 200, body = Vec<Call>), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
-async fn calls(State(state): State<AppState>, visitor: Visitor) -> Result<Json<Vec<Call>>, AppError> {
+/// The program's calls (vigencias), by id, a page at a time.
+#[utoipa::path(get, path = "/api/v1/calls", tag = "staff", params(PageParams),
+    responses((status = 200, body = page::Page<Call>, headers(("Link" = String, description = "`<…?after=…>; rel=\"next\"` when there is a next page"))),
+        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn calls(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(params): Query<PageParams>,
+    uri: Uri,
+) -> Result<Response, AppError> {
     visitor.require(Permission::ViewCalls)?;
-    let rows = state.store.calls().await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|c| Call {
-                line: c.line.to_string(),
-                status: c.status.to_string(),
-                id: c.id,
-                program: c.program,
-                code: c.code,
-                name: c.name,
-                budget_year: c.budget_year,
-                budget_cop: c.budget_cop,
-                smmlv_cop: c.smmlv_cop,
-                rule_set_id: c.rule_set_id,
-                territorial_offices: c.territorial_offices,
-                households: c.households,
-            })
-            .collect(),
-    ))
+    let request = page::read::<i32>(params.limit.as_deref(), params.after.as_deref())?;
+    let reach = visitor.reach(&state.store).await?;
+    let rows = state.store.call_page(&reach, request.after, request.limit + 1).await?;
+    let page = page::Page::of(
+        rows,
+        request.limit,
+        |c| c.id,
+        |c| Call {
+            line: c.line.to_string(),
+            status: c.status.to_string(),
+            id: c.id,
+            program: c.program,
+            code: c.code,
+            name: c.name,
+            budget_year: c.budget_year,
+            budget_cop: c.budget_cop,
+            smmlv_cop: c.smmlv_cop,
+            rule_set_id: c.rule_set_id,
+            territorial_offices: c.territorial_offices,
+            households: c.households,
+        },
+    );
+    Ok(page::respond(page, &uri))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -449,8 +505,11 @@ pub struct AuditFilter {
     pub entity_id: Option<String>,
     /// Only entries older than this id.
     pub before_id: Option<i64>,
-    /// At most 1000; 100 by default.
-    pub limit: Option<u64>,
+    /// Entries per page: 1 to 500; 50 by default.
+    #[param(value_type = Option<u32>)]
+    pub limit: Option<String>,
+    /// The `next` of the previous page (older entries); absent for the newest.
+    pub after: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -469,27 +528,39 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
-/// The audit log, newest first.
+/// The audit log, newest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "staff", params(AuditFilter),
-    responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = page::Page<AuditEntry>, headers(("Link" = String, description = "`<…?after=…>; rel=\"next\"` when there is a next page"))),
+        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn audit(
     State(state): State<AppState>,
     visitor: Visitor,
     Query(filter): Query<AuditFilter>,
-) -> Result<Json<Vec<AuditEntry>>, AppError> {
+    uri: Uri,
+) -> Result<Response, AppError> {
     visitor.require(Permission::ViewAuditLog)?;
+    let request = page::read::<i64>(filter.limit.as_deref(), filter.after.as_deref())?;
+    // Newest first: the next page holds the entries older than the last one shown.
+    let before_id = match (filter.before_id, request.after) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     let query = AuditQuery {
         entity: filter.entity,
         entity_id: filter.entity_id,
-        before_id: filter.before_id,
-        limit: filter.limit.unwrap_or(100),
+        before_id,
+        limit: request.limit + 1,
     };
     let rows = state.store.audit_entries(&query).await?;
     let sees = visitor.can(Permission::ViewFullDocuments);
-    Ok(Json(
-        rows.into_iter()
-            .map(|e| e.masked(sees))
-            .map(|e| AuditEntry {
+    let page = page::Page::of(
+        rows,
+        request.limit,
+        |e| e.id,
+        |e| {
+            let e = e.masked(sees);
+            AuditEntry {
                 action: e.action.to_string(),
                 id: e.id,
                 at: e.at,
@@ -498,9 +569,10 @@ async fn audit(
                 entity_id: e.entity_id,
                 before: e.before,
                 after: e.after,
-            })
-            .collect(),
-    ))
+            }
+        },
+    );
+    Ok(page::respond(page, &uri))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -510,11 +582,12 @@ pub struct Me {
     pub display_name: String,
     pub role: String,
     /// The session's anti-forgery token: send it as `X-CSRF-Token` with every call that
-    /// changes something.
-    pub csrf_token: String,
+    /// changes something. Null for a call authenticated by an API token (no CSRF token needed).
+    #[schema(required = true)]
+    pub csrf_token: Option<String>,
 }
 
-/// The account of the current session.
+/// The account of the current session or API token.
 #[utoipa::path(get, path = "/api/v1/me", tag = "staff", responses((status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn me(visitor: Visitor) -> Result<Json<Me>, AppError> {
     let account = visitor.require(Permission::ViewStaffArea)?;
@@ -523,7 +596,7 @@ async fn me(visitor: Visitor) -> Result<Json<Me>, AppError> {
         email: account.email.clone(),
         display_name: account.display_name.clone(),
         role: account.role.to_string(),
-        csrf_token: visitor.csrf_token().await?,
+        csrf_token: visitor.session_csrf_token().await?,
     }))
 }
 

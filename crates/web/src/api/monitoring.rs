@@ -2,13 +2,15 @@
 //! proposed changes of an indicator's baseline, goal or unit are submitted by one account and
 //! approved or returned by another, with the same store calls as the pages.
 //!
-//! A state-changing call needs the session's token in `X-CSRF-Token`, as the procedure's API.
+//! A state-changing call needs the session's token in `X-CSRF-Token`, as the procedure's API
+//! (none with an API token). The review queues come a page at a time (`super::page`).
 
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
 use axum::routing::{get, post};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -20,6 +22,7 @@ use vereda_store::projects::{
     ProposalQuery, Review,
 };
 
+use super::page;
 use super::procedure::{Amount, CSRF_HEADER, read_json};
 use crate::AppState;
 use crate::auth::Visitor;
@@ -340,44 +343,56 @@ pub async fn review_proposal(
     }))
 }
 
-/// Measurements awaiting review.
-#[utoipa::path(get, path = "/api/v1/measurements", tag = "monitoring",
-    responses((status = 200, body = Vec<PendingMeasurement>),
+/// Measurements awaiting review, by id, a page at a time.
+#[utoipa::path(get, path = "/api/v1/measurements", tag = "monitoring", params(super::PageParams),
+    responses((status = 200, body = super::page::Page<PendingMeasurement>, headers(("Link" = String, description = "`<…?after=…>; rel=\"next\"` when there is a next page"))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn pending_measurements(
     State(state): State<AppState>,
     visitor: Visitor,
-) -> Result<Json<Vec<PendingMeasurement>>, AppError> {
+    Query(params): Query<super::PageParams>,
+    uri: Uri,
+) -> Result<Response, AppError> {
     visitor.require(Permission::ReviewMeasurements)?;
+    let request = page::read::<i32>(params.limit.as_deref(), params.after.as_deref())?;
     let rows = state
         .store
         .measurements(&MeasurementQuery {
             status: Some(MeasurementStatus::Submitted),
             reach: visitor.reach(&state.store).await?,
+            page: Some((request.after, request.limit + 1)),
             ..MeasurementQuery::default()
         })
         .await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    let page = page::Page::of(rows, request.limit, |m| m.id, PendingMeasurement::from);
+    Ok(page::respond(page, &uri))
 }
 
-/// Proposals awaiting review.
-#[utoipa::path(get, path = "/api/v1/indicator-proposals", tag = "monitoring",
-    responses((status = 200, body = Vec<PendingProposal>),
+/// Proposals awaiting review, by id, a page at a time.
+#[utoipa::path(get, path = "/api/v1/indicator-proposals", tag = "monitoring", params(super::PageParams),
+    responses((status = 200, body = super::page::Page<PendingProposal>, headers(("Link" = String, description = "`<…?after=…>; rel=\"next\"` when there is a next page"))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn pending_proposals(
     State(state): State<AppState>,
     visitor: Visitor,
-) -> Result<Json<Vec<PendingProposal>>, AppError> {
+    Query(params): Query<super::PageParams>,
+    uri: Uri,
+) -> Result<Response, AppError> {
     visitor.require(Permission::ReviewMeasurements)?;
+    let request = page::read::<i32>(params.limit.as_deref(), params.after.as_deref())?;
     let rows = state
         .store
         .indicator_proposals(&ProposalQuery {
             status: Some(MeasurementStatus::Submitted),
             reach: visitor.reach(&state.store).await?,
+            page: Some((request.after, request.limit + 1)),
             ..ProposalQuery::default()
         })
         .await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    let page = page::Page::of(rows, request.limit, |p| p.id, PendingProposal::from);
+    Ok(page::respond(page, &uri))
 }

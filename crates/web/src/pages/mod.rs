@@ -3,6 +3,7 @@
 
 pub mod account;
 mod admin;
+mod api_tokens;
 mod call_results;
 mod calls;
 pub mod evaluation;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .merge(public::routes())
         .merge(staff::routes())
         .merge(admin::routes())
+        .merge(api_tokens::routes())
         .merge(account::routes())
         .merge(subjects::routes())
         .merge(screening::routes())
