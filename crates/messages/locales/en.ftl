@@ -1782,3 +1782,7 @@ cli-help-user-reset-link-arg-email = The account's e-mail address.
 cli-user-second_factor_removed = { $email }: second factor removed; the account enrolls again.
 cli-user-reset_link = One-time link for { $email }, valid for { $hours } h.
 cli-error-audit_head = --head "{ $value }": expected ID:HASH, as the log writes it.
+form-error-fields = Check: { $problems }
+api-error-cursor = «{ $value }» is no cursor of this list: send the previous page's «next».
+api-error-screening = The screening could not start: { $problems }
+api-error-formulation_code = The code «{ $code }» is not this formulation's («{ $expected }»): a draft keeps its code.

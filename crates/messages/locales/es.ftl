@@ -1782,3 +1782,7 @@ cli-help-user-reset-link-arg-email = Correo electrónico de la cuenta.
 cli-user-second_factor_removed = { $email }: segundo factor quitado; la cuenta vuelve a inscribirse.
 cli-user-reset_link = Enlace de un solo uso para { $email }, válido por { $hours } h.
 cli-error-audit_head = --head «{ $value }»: se espera ID:HASH, como lo escribe el log.
+form-error-fields = Revise: { $problems }
+api-error-cursor = «{ $value }» no es un cursor de esta lista: envíe el «next» de la página anterior.
+api-error-screening = El tamizaje no se pudo iniciar: { $problems }
+api-error-formulation_code = El código «{ $code }» no es el de esta formulación («{ $expected }»): un borrador conserva su código.

@@ -71,6 +71,18 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.messages.is_empty()
     }
+
+    /// Every problem as one message (`form-error-fields`): each field's label and problem, for
+    /// a reply that has no form to show them beside.
+    pub fn said(&self, lang: Lang) -> crate::i18n::Message {
+        let problems = self
+            .messages
+            .iter()
+            .map(|(field, problem)| format!("{}: {problem}", lang.t(field)))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        crate::i18n::Message::new("form-error-fields").with("problems", problems)
+    }
 }
 
 /// The number typed in `field`, read by the one reader; empty is `None`. A problem is noted
@@ -95,19 +107,21 @@ pub fn read_number_field(
     }
 }
 
+/// A new call as typed: the page's form fields, or the API's JSON (all text, read by the same
+/// checks).
 #[derive(Debug, Default, Clone)]
-struct CallForm {
-    program: String,
-    code: String,
-    name: String,
-    budget_year: String,
-    budget_cop: String,
-    rule_set: String,
-    smmlv_cop: String,
-    offices: Vec<String>,
-    line: String,
-    arel_max_pct: String,
-    arel_cap_smmlv: String,
+pub(crate) struct CallForm {
+    pub(crate) program: String,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) budget_year: String,
+    pub(crate) budget_cop: String,
+    pub(crate) rule_set: String,
+    pub(crate) smmlv_cop: String,
+    pub(crate) offices: Vec<String>,
+    pub(crate) line: String,
+    pub(crate) arel_max_pct: String,
+    pub(crate) arel_cap_smmlv: String,
 }
 
 impl CallForm {
@@ -412,21 +426,24 @@ async fn check(
     Ok((new, errors))
 }
 
-async fn create_call(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
+/// Creates a call from what was typed, for the page and the API alike: `ManageCalls`, the
+/// session's anti-forgery token, every field's check, then the store's. `Ok(Err(..))` is the
+/// form refused, with each field's problem (the form comes back as it was understood).
+pub(crate) async fn create(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    mut form: CallForm,
+) -> Result<Result<vereda_store::programs::Call, (CallForm, FieldErrors)>, AppError> {
     let actor = visitor.require(Permission::ManageCalls)?.actor();
-    let (mut form, csrf) = CallForm::from_pairs(&pairs);
-    visitor.check_csrf(&csrf).await?;
+    visitor.check_csrf(csrf).await?;
     let lang = visitor.lang;
-    let (new, mut errors) = check(&state, lang, &mut form).await?;
+    let (new, mut errors) = check(state, lang, &mut form).await?;
     if errors.is_empty() {
         match state.store.create_call(&actor, new).await {
             Ok(call) => {
                 tracing::info!(call = call.id, code = %call.code, "call created");
-                return Ok(Redirect::to("/personal/convocatorias").into_response());
+                return Ok(Ok(call));
             }
             Err(StoreError::Duplicate { .. }) => {
                 errors.add(
@@ -439,6 +456,21 @@ async fn create_call(
         }
     }
     tracing::info!(problems = ?errors.all(), "call refused");
-    let page = page(&state, &visitor, form, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+    Ok(Err((form, errors)))
+}
+
+async fn create_call(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ManageCalls)?;
+    let (form, csrf) = CallForm::from_pairs(&pairs);
+    match create(&state, &visitor, &csrf, form).await? {
+        Ok(_) => Ok(Redirect::to("/personal/convocatorias").into_response()),
+        Err((form, errors)) => {
+            let page = page(&state, &visitor, form, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
 }
