@@ -551,6 +551,25 @@ async fn a_household_is_verified_over_the_api_as_on_its_page() {
         )
         .await;
     problem(&denied, StatusCode::FORBIDDEN, "forbidden");
+    let no_notice = client
+        .send_json(
+            "POST",
+            "/api/v1/calls/1/offer-notice",
+            Some(&formulator),
+            Some(&json!({"notice_date": "2026-03-02", "text": "x"})),
+        )
+        .await;
+    problem(&no_notice, StatusCode::FORBIDDEN, "forbidden");
+    let officer = session_as(&mut client, Role::TerritorialOfficer).await;
+    let broken = client
+        .send_raw_json(
+            "POST",
+            &format!("/api/v1/households/{displaced}/decision"),
+            Some(&officer),
+            "{\"status\": 3}",
+        )
+        .await;
+    problem(&broken, StatusCode::UNPROCESSABLE_ENTITY, "api-error-bad_json");
 }
 
 #[tokio::test]
