@@ -1941,3 +1941,6 @@ cli-token-created = Token { $id } «{ $name }» created for { $email }. Keep the
 cli-token-active = active
 cli-token-revoked_at = revoked on { $at }
 cli-token-revoked = Token { $id } «{ $name }» revoked.
+form-error-fields = Check: { $problems }
+api-error-screening = The screening could not start: { $problems }
+api-error-formulation_code = The code «{ $code }» is not this formulation's («{ $expected }»): a draft keeps its code.

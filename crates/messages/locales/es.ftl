@@ -1941,3 +1941,6 @@ cli-token-created = Credencial { $id } «{ $name }» creada para { $email }. Gua
 cli-token-active = activa
 cli-token-revoked_at = revocada el { $at }
 cli-token-revoked = Credencial { $id } «{ $name }» revocada.
+form-error-fields = Revise: { $problems }
+api-error-screening = El tamizaje no se pudo iniciar: { $problems }
+api-error-formulation_code = El código «{ $code }» no es el de esta formulación («{ $expected }»): un borrador conserva su código.

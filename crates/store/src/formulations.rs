@@ -164,6 +164,8 @@ pub struct FormulationQuery {
     pub status: Option<FormulationStatus>,
     /// Only the formulations in the reader's reach (their municipality's department).
     pub reach: vereda_domain::accounts::Reach,
+    /// Keyset paging: only the formulations whose code sorts after this one (the API's cursor).
+    pub after_code: Option<String>,
 }
 
 impl FormulationQuery {
@@ -179,6 +181,9 @@ impl FormulationQuery {
         }
         if let Some(status) = self.status {
             select = select.filter(formulation::Column::Status.eq(status.as_str()));
+        }
+        if let Some(after) = &self.after_code {
+            select = select.filter(formulation::Column::Code.gt(after.as_str()));
         }
         select
     }

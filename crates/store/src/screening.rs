@@ -274,6 +274,9 @@ pub struct ResultQuery {
     pub sisben_level: Option<Option<u8>>,
     pub eligible: Option<bool>,
     pub offset: u64,
+    /// Keyset paging: only the results after this position of the input (the API's cursor);
+    /// `total` still counts every match.
+    pub after_position: Option<i32>,
     /// At most 1000; 50 when 0.
     pub limit: u64,
     /// Only the households within the reader's reach (their municipality's department).
@@ -725,6 +728,9 @@ impl Store {
         } else {
             std::cmp::min(query.limit, 1000)
         };
+        if let Some(after) = query.after_position {
+            select = select.filter(screening_result::Column::Position.gt(after));
+        }
         let rows = select
             .order_by_asc(screening_result::Column::Position)
             .offset(query.offset)

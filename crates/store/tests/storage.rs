@@ -1308,6 +1308,12 @@ storage_suite! {
         let next = store.screening_results(&ResultQuery { offset: 1150, ..query(None, None, None) }).await.expect("page");
         assert_eq!(next.rows.len(), 50);
         assert_eq!(next.rows[49].external_id, "H-01200");
+        // Keyset paging: the rows after a position, the total still every match.
+        let after = next.rows[0].position;
+        let keyset = store.screening_results(&ResultQuery { after_position: Some(after), limit: 3, ..query(None, None, None) }).await.expect("page");
+        assert_eq!((keyset.total, keyset.rows.len()), (1200, 3));
+        assert!(keyset.rows.iter().all(|r| r.position > after));
+        assert_eq!(keyset.rows[0].external_id, next.rows[1].external_id);
         let all = store.all_screening_results(run.id).await.expect("all");
         assert_eq!(all.len(), 1200);
         assert_eq!(all[4].reasons, ["ART10A_PRIOR"]);
@@ -1553,6 +1559,8 @@ storage_suite! {
         assert_eq!(codes(store.formulations(&of_call).await.expect("list")), ["P-2"]);
         let drafts = FormulationQuery { call_id: Some(call_id), status: Some(FormulationStatus::Draft), ..Default::default() };
         assert_eq!(codes(store.formulations(&drafts).await.expect("list")), ["P-1"]);
+        let after = FormulationQuery { after_code: Some("P-1".into()), ..Default::default() };
+        assert_eq!(codes(store.formulations(&after).await.expect("list")), ["P-2", "P-3"]);
     }
 
     async fn formulation_changes_are_audited(store: &Store) {

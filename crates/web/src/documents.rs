@@ -2,7 +2,6 @@
 //! of a household): multipart reading with a size limit, the type told from the first bytes,
 //! and keeping the bytes under their SHA-256 in the uploads directory.
 
-use crate::i18n::Arg;
 use std::io::Write;
 
 use axum::extract::Multipart;
@@ -10,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::{AppError, ErrorCode};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Message};
 
 /// A document received from a form, checked and kept in memory until stored.
 pub(crate) struct ReceivedFile {
@@ -66,7 +65,7 @@ pub(crate) async fn read_form(
     multipart: &mut Multipart,
     file_field: &str,
     limit_bytes: usize,
-) -> Result<(Vec<(String, String)>, Option<ReceivedFile>, Option<String>), AppError> {
+) -> Result<(Vec<(String, String)>, Option<ReceivedFile>, Option<Message>), AppError> {
     let mut fields = Vec::new();
     let mut file = None;
     let mut file_problem = None;
@@ -118,7 +117,7 @@ pub(crate) async fn read_form(
             }
             None => {
                 file_problem =
-                    Some(lang.t_with("monitoring-error-file_type", &[("file", Arg::from(&file_name))]))
+                    Some(Message::new("monitoring-error-file_type").with("file", file_name.as_str()))
             }
         }
     }

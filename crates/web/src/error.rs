@@ -175,6 +175,36 @@ impl From<StoreError> for AppError {
     }
 }
 
+/// A step refused for what was sent or the state found, said as a typed message: a page shows
+/// its form again with it, the API answers it as a problem.
+#[derive(Debug)]
+pub struct StepRefusal {
+    pub code: ErrorCode,
+    pub message: Message,
+}
+
+impl StepRefusal {
+    pub fn new(code: ErrorCode, message: Message) -> Self {
+        Self { code, message }
+    }
+
+    /// What was sent cannot be used (422).
+    pub fn invalid(code: &'static str) -> Self {
+        Self::new(ErrorCode::InvalidInput, Message::new(code))
+    }
+
+    /// The record's state does not allow it (409).
+    pub fn conflict(code: &'static str) -> Self {
+        Self::new(ErrorCode::Conflict, Message::new(code))
+    }
+}
+
+impl From<StepRefusal> for AppError {
+    fn from(refusal: StepRefusal) -> Self {
+        AppError::said(refusal.code, refusal.message)
+    }
+}
+
 /// That a record does not exist, naming it: `entity` is the store's name of its kind
 /// (`project`, `call`, `household`...).
 pub fn not_found(entity: &str, id: &str) -> Message {

@@ -50,6 +50,18 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.messages.is_empty()
     }
+
+    /// Every problem as one message (`form-error-fields`): each field's label and problem, for
+    /// a reply that has no form to show them beside.
+    pub fn said(&self, lang: Lang) -> crate::i18n::Message {
+        let problems = self
+            .messages
+            .iter()
+            .map(|(field, problem)| format!("{}: {problem}", lang.t(field)))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        crate::i18n::Message::new("form-error-fields").with("problems", problems)
+    }
 }
 
 /// The number typed in `field`, read by the one reader; empty is `None`. A problem is noted

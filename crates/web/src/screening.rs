@@ -171,9 +171,7 @@ async fn run(state: &AppState, job: &Job) {
                     let reference = crate::error::AppError::internal(&error)
                         .detail
                         .unwrap_or_default();
-                    Failure::message(
-                        Message::new("screening-error-not_stored").with("reference", reference),
-                    )
+                    Failure::message(Message::new("screening-error-not_stored").with("reference", reference))
                 }
             }
         }

@@ -149,8 +149,14 @@ async fn no_staff_page_or_api_shows_personal_data_to_a_role_that_may_not_see_it(
         for call in store.calls().await.expect("calls") {
             for run in store.screening_runs(call.id).await.expect("runs") {
                 api_lists.push(format!("/api/v1/screenings/{}", run.id));
+                api_lists.push(format!("/api/v1/screenings/{}/results?limit=500", run.id));
+            }
+            api_lists.push(format!("/api/v1/calls/{}/households?limit=500", call.id));
+            for household in store.households(Some(call.id)).await.expect("households") {
+                api_lists.push(format!("/api/v1/households/{}", household.id));
             }
         }
+        api_lists.push("/api/v1/formulations?limit=500".to_owned());
         client.log_in_as(role).await;
         let (read, findings) = crawl(&mut client, &secrets, &api_lists).await;
         assert!(read.len() > 5, "{role}: only {} pages read", read.len());
@@ -177,6 +183,12 @@ async fn no_staff_page_or_api_shows_personal_data_to_a_role_that_may_not_see_it(
                 assert!(
                     findings.iter().any(|f| f.starts_with(page)),
                     "{role} sees personal data on {page}"
+                );
+            }
+            for api in ["/api/v1/calls/", "/api/v1/households/"] {
+                assert!(
+                    findings.iter().any(|f| f.starts_with(api)),
+                    "{role} sees personal data on {api}"
                 );
             }
         } else {

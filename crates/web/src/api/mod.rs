@@ -22,7 +22,10 @@ use crate::error::{AppError, ErrorCode, Problem};
 use crate::pages::MunicipalityFilter;
 
 pub mod account;
+pub mod calls;
 pub mod evaluation;
+pub mod formulations;
+pub mod households;
 pub mod monitoring;
 pub mod open_data;
 pub mod page;
@@ -69,6 +72,9 @@ pub fn routes() -> Router<AppState> {
         .merge(account::routes())
         .merge(procedure::routes())
         .merge(monitoring::routes())
+        .merge(calls::routes())
+        .merge(households::routes())
+        .merge(formulations::routes())
 }
 
 #[derive(OpenApi)]
@@ -81,7 +87,10 @@ pub fn routes() -> Router<AppState> {
         procedure::procedure, procedure::endorse, procedure::object, procedure::award, procedure::evidence, procedure::disburse,
         procedure::convene, procedure::session, procedure::schedule, procedure::concept, procedure::decide, procedure::close, procedure::sign,
         monitoring::submit_measurement, monitoring::review_measurement, monitoring::propose, monitoring::review_proposal,
-        monitoring::pending_measurements, monitoring::pending_proposals),
+        monitoring::pending_measurements, monitoring::pending_proposals,
+        calls::call, calls::create, calls::offer_notice, calls::households, calls::screen, calls::results,
+        households::household, households::document, households::decide, households::parcel, households::title_study, households::field_visit,
+        formulations::list, formulations::formulation, formulations::create, formulations::update, formulations::submission),
     components(schemas(Problem, ErrorCode)),
     tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session or an API token (Authorization: Bearer)"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"))
 )]
@@ -474,7 +483,10 @@ async fn calls(
     visitor.require(Permission::ViewCalls)?;
     let request = page::read::<i32>(params.limit.as_deref(), params.after.as_deref())?;
     let reach = visitor.reach(&state.store).await?;
-    let rows = state.store.call_page(&reach, request.after, request.limit + 1).await?;
+    let rows = state
+        .store
+        .call_page(&reach, request.after, request.limit + 1)
+        .await?;
     let page = page::Page::of(
         rows,
         request.limit,

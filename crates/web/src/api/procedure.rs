@@ -56,7 +56,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The staff account of a state-changing call: the session's account, and the session's token
 /// in `X-CSRF-Token` (checked as the pages check their forms' field).
-async fn staff(visitor: &Visitor, headers: &HeaderMap) -> Result<Account, AppError> {
+pub(crate) async fn staff(visitor: &Visitor, headers: &HeaderMap) -> Result<Account, AppError> {
     let token = headers
         .get(CSRF_HEADER)
         .and_then(|value| value.to_str().ok())

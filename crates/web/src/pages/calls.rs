@@ -27,19 +27,21 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/personal/convocatorias/nueva", get(new_call).post(create_call))
 }
 
+/// A new call as typed: the page's form fields, or the API's JSON (all text, read by the same
+/// checks).
 #[derive(Debug, Default, Clone)]
-struct CallForm {
-    program: String,
-    code: String,
-    name: String,
-    budget_year: String,
-    budget_cop: String,
-    rule_set: String,
-    smmlv_cop: String,
-    offices: Vec<String>,
-    line: String,
-    arel_max_pct: String,
-    arel_cap_smmlv: String,
+pub(crate) struct CallForm {
+    pub(crate) program: String,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) budget_year: String,
+    pub(crate) budget_cop: String,
+    pub(crate) rule_set: String,
+    pub(crate) smmlv_cop: String,
+    pub(crate) offices: Vec<String>,
+    pub(crate) line: String,
+    pub(crate) arel_max_pct: String,
+    pub(crate) arel_cap_smmlv: String,
 }
 
 impl CallForm {
@@ -344,21 +346,24 @@ async fn check(
     Ok((new, errors))
 }
 
-async fn create_call(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
+/// Creates a call from what was typed, for the page and the API alike: `ManageCalls`, the
+/// session's anti-forgery token, every field's check, then the store's. `Ok(Err(..))` is the
+/// form refused, with each field's problem (the form comes back as it was understood).
+pub(crate) async fn create(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    mut form: CallForm,
+) -> Result<Result<vereda_store::programs::Call, (CallForm, FieldErrors)>, AppError> {
     let actor = visitor.require(Permission::ManageCalls)?.actor();
-    let (mut form, csrf) = CallForm::from_pairs(&pairs);
-    visitor.check_csrf(&csrf).await?;
+    visitor.check_csrf(csrf).await?;
     let lang = visitor.lang;
-    let (new, mut errors) = check(&state, lang, &mut form).await?;
+    let (new, mut errors) = check(state, lang, &mut form).await?;
     if errors.is_empty() {
         match state.store.create_call(&actor, new).await {
             Ok(call) => {
                 tracing::info!(call = call.id, code = %call.code, "call created");
-                return Ok(Redirect::to("/personal/convocatorias").into_response());
+                return Ok(Ok(call));
             }
             Err(StoreError::Duplicate { .. }) => {
                 errors.add(
@@ -371,6 +376,21 @@ async fn create_call(
         }
     }
     tracing::info!(problems = ?errors.all(), "call refused");
-    let page = page(&state, &visitor, form, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+    Ok(Err((form, errors)))
+}
+
+async fn create_call(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ManageCalls)?;
+    let (form, csrf) = CallForm::from_pairs(&pairs);
+    match create(&state, &visitor, &csrf, form).await? {
+        Ok(_) => Ok(Redirect::to("/personal/convocatorias").into_response()),
+        Err((form, errors)) => {
+            let page = page(&state, &visitor, form, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
 }

@@ -8,7 +8,6 @@
 //! (`budget[3].unit_price`, the same paths [`Formulation::validate`] reports), and a save sets
 //! those paths in the JSON of the current draft and reads it back as a [`Formulation`].
 
-use crate::i18n::Arg;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -40,7 +39,7 @@ use vereda_store::{StoreError, StoreResult};
 use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorCode, StepRefusal};
 use crate::evaluation::{EVALUATION_UPLOAD_LIMIT_BYTES, EXAMPLES, Format, Outcome, Refusal, example, run};
 use crate::i18n::Lang;
 
@@ -322,21 +321,62 @@ async fn create(
         Ok(formulation) => formulation,
         Err(error) => return refuse(error).await,
     };
-    // Saving a code that exists would save a version of that formulation: refuse it here.
-    let code = formulation.frame.code.trim();
-    let taken = state.store.formulation_by_code(code).await?.is_some();
-    if taken {
-        return refuse(format!("{code}: {}", lang.t("formulation-error_code_taken"))).await;
+    match create_draft(&state, &account, lang, &formulation, None).await? {
+        Ok(id) => Ok(Redirect::to(&format!("/personal/formulaciones/{id}")).into_response()),
+        Err(refusal) => {
+            let code = formulation.frame.code.trim();
+            refuse(format!("{code}: {}", lang.say(&refusal.message))).await
+        }
     }
-    let saved = save(
-        &state,
-        &account,
-        &formulation,
+}
+
+/// Saves a new formulation's first version, for the page (from a file, an example or the
+/// skeleton) and the API (its JSON): a code that no formulation has yet. The caller checks the
+/// role (`EDIT`) and the session's token.
+pub(crate) async fn create_draft(
+    state: &AppState,
+    account: &Account,
+    lang: Lang,
+    formulation: &Formulation,
+    call_id: Option<i32>,
+) -> Result<Result<i32, StepRefusal>, AppError> {
+    let code = formulation.frame.code.trim();
+    if code.is_empty() {
+        return Ok(Err(StepRefusal::invalid("formulation-error_no_code")));
+    }
+    // Saving a code that exists would save a version of that formulation: refuse it here.
+    if state.store.formulation_by_code(code).await?.is_some() {
+        return Ok(Err(StepRefusal::new(
+            ErrorCode::Conflict,
+            crate::i18n::Message::new("formulation-error_code_taken").with("code", code),
+        )));
+    }
+    match save(
+        state,
+        account,
+        formulation,
         Some(lang.t("formulation-note_created").to_owned()),
-        None,
+        call_id,
     )
-    .await?;
-    Ok(Redirect::to(&format!("/personal/formulaciones/{}", saved.0)).into_response())
+    .await
+    {
+        Ok((id, _, _)) => Ok(Ok(id)),
+        Err(StoreError::Invalid(message)) => Ok(Err(StepRefusal::new(ErrorCode::InvalidInput, message))),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// A formulation takes a new version while a draft or returned, never once submitted or
+/// approved (the page's steps and the API's saves alike).
+pub(crate) fn editable(record: &FormulationRecord) -> Result<(), AppError> {
+    if matches!(
+        record.formulation.status,
+        FormulationStatus::Draft | FormulationStatus::Returned
+    ) {
+        Ok(())
+    } else {
+        Err(StepRefusal::conflict("formulation-error_frozen").into())
+    }
 }
 
 // ---- Saving ---------------------------------------------------------------------------------
@@ -363,7 +403,7 @@ fn verdict(formulation: &Formulation) -> (Option<bool>, Option<String>, String, 
     }
 }
 
-async fn save(
+pub(crate) async fn save(
     state: &AppState,
     account: &Account,
     formulation: &Formulation,
@@ -1135,7 +1175,7 @@ async fn take_screening(
     Ok((taken, problems))
 }
 
-async fn record_or_404(state: &AppState, id: i32) -> Result<FormulationRecord, AppError> {
+pub(crate) async fn record_or_404(state: &AppState, id: i32) -> Result<FormulationRecord, AppError> {
     state
         .store
         .formulation(id)
@@ -1143,7 +1183,7 @@ async fn record_or_404(state: &AppState, id: i32) -> Result<FormulationRecord, A
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))
 }
 
-async fn content(state: &AppState, id: i32, number: i32) -> Result<Formulation, AppError> {
+pub(crate) async fn content(state: &AppState, id: i32, number: i32) -> Result<Formulation, AppError> {
     state
         .store
         .formulation_version(id, number)
@@ -1352,15 +1392,7 @@ async fn save_step(
         return Err(AppError::new(ErrorCode::NotFound));
     }
     let record = record_or_404(&state, id).await?;
-    if !matches!(
-        record.formulation.status,
-        FormulationStatus::Draft | FormulationStatus::Returned
-    ) {
-        return Err(AppError::with_detail(
-            ErrorCode::Conflict,
-            visitor.lang.t("formulation-error_frozen"),
-        ));
-    }
+    editable(&record)?;
     let latest = record.versions.last().map_or(0, |v| v.number);
     let current = content(&state, id, latest).await?;
     let add = values.get("add").map(String::as_str).filter(|a| !a.is_empty());
@@ -1449,32 +1481,48 @@ async fn submit(
     Path(id): Path<i32>,
     Form(input): Form<SubmitForm>,
 ) -> Result<Response, AppError> {
-    let account = visitor.require(EDIT)?.clone();
-    visitor.check_csrf(&input.csrf_token).await?;
+    let Err((refusal, review)) = submit_latest(&state, &visitor, &input.csrf_token, id).await? else {
+        return Ok(Redirect::to(&format!("/personal/formulaciones/{id}")).into_response());
+    };
     let record = record_or_404(&state, id).await?;
     let latest = record.versions.last().map_or(0, |v| v.number);
     let current = content(&state, id, latest).await?;
+    let mut errors = vec![visitor.lang.say(&refusal.message)];
+    errors.extend(review);
+    let view = page(&state, &visitor, &record, latest, &current, errors).await?;
+    Ok((refusal.code.status(), render(&view)?).into_response())
+}
+
+/// Submits a draft's latest version to the committee (Art. 22), for the page and the API:
+/// `EDIT`, the session's token, a draft (a double submission or a stale page changes nothing),
+/// evaluated without problems. A refusal comes with the review's own words, when it has them.
+pub(crate) async fn submit_latest(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    id: i32,
+) -> Result<Result<(), (StepRefusal, Option<String>)>, AppError> {
+    let account = visitor.require(EDIT)?.clone();
+    visitor.check_csrf(csrf).await?;
+    let record = record_or_404(state, id).await?;
+    let latest = record.versions.last().map_or(0, |v| v.number);
+    let current = content(state, id, latest).await?;
     if record.formulation.status != FormulationStatus::Draft {
-        // A double submission, or a stale page: say so and change nothing.
-        let status = visitor.lang.t(status_key(record.formulation.status));
-        let message = visitor
-            .lang
-            .t_with("formulation-error_not_draft", &[("status", Arg::from(status))]);
-        tracing::info!(formulation = id, reason = %message, "submission refused");
-        let view = page(&state, &visitor, &record, latest, &current, vec![message]).await?;
-        return Ok((StatusCode::CONFLICT, render(&view)?).into_response());
+        let refusal = StepRefusal::new(
+            ErrorCode::Conflict,
+            crate::i18n::Message::new("formulation-error_not_draft")
+                .with_term("status", status_key(record.formulation.status)),
+        );
+        tracing::info!(formulation = id, "submission refused: not a draft");
+        return Ok(Err((refusal, None)));
     }
     let (review, problems) = review(visitor.lang, &current);
     if !problems.is_empty() || !review.evaluated {
-        let mut errors = vec![visitor.lang.t("formulation-error_not_ready").to_owned()];
-        if !review.message.is_empty() {
-            errors.push(review.message.clone());
-        }
-        let view = page(&state, &visitor, &record, latest, &current, errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response());
+        let said = Some(review.message).filter(|m| !m.is_empty());
+        return Ok(Err((StepRefusal::invalid("formulation-error_not_ready"), said)));
     }
     state.store.submit_formulation(&account.actor(), id).await?;
-    Ok(Redirect::to(&format!("/personal/formulaciones/{id}")).into_response())
+    Ok(Ok(()))
 }
 
 #[derive(Deserialize)]

@@ -5,19 +5,19 @@ pub mod account;
 mod admin;
 mod api_tokens;
 mod call_results;
-mod calls;
+pub(crate) mod calls;
 pub mod evaluation;
-mod formulation;
+pub(crate) mod formulation;
 mod monitoring;
-mod parcels;
+pub(crate) mod parcels;
 mod preparation;
 mod procedure;
 mod projects;
 mod public;
-mod screening;
-mod staff;
+pub(crate) mod screening;
+pub(crate) mod staff;
 mod subjects;
-mod verification;
+pub(crate) mod verification;
 
 mod targeting;
 

@@ -371,7 +371,7 @@ async fn submit_measurement(
     };
     let mut errors = FieldErrors::default();
     if let Some(problem) = file_problem {
-        errors.add("evidence", problem);
+        errors.add("evidence", lang.say(&problem));
     }
     let measured_on = match form.measured_on.parse::<jiff::civil::Date>() {
         Ok(date) => Some(date),
@@ -605,7 +605,7 @@ async fn add_document(
     visitor.check_csrf(field(&fields, "csrf_token")).await?;
     let card = card_or_404(&state, &code).await?;
     let problem = match (&file, file_problem) {
-        (_, Some(problem)) => Some(problem),
+        (_, Some(problem)) => Some(lang.say(&problem)),
         (None, None) => Some(lang.t("monitoring-error-no_file").to_owned()),
         _ => None,
     };

@@ -26,7 +26,7 @@ use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::documents::{field, keep_file, read_form};
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorCode, StepRefusal};
 use crate::form_errors::{FieldErrors, read_number_field};
 use crate::i18n::Lang;
 
@@ -234,22 +234,43 @@ fn lock_of(form: &HashMap<String, String>) -> Option<i32> {
     value(form, "lock_version").trim().parse().ok()
 }
 
+/// Why a parcel's study or visit was not recorded: its fields, or the step itself.
+pub(crate) enum ParcelRefusal {
+    Fields(FieldErrors),
+    Step(StepRefusal),
+}
+
 async fn save_title(
     State(state): State<AppState>,
     visitor: Visitor,
     Path((id, parcel)): Path<(i32, i32)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
+    let outcome = record_title(&state, &visitor, id, parcel, &form).await?;
+    finish(&state, &visitor, id, parcel, outcome, Some(form), None).await
+}
+
+/// Records the title study of a parcel (Art. 12), for the page and the API: `VerifyHouseholds`,
+/// the session's token (`csrf_token`), and the form's fields by name (`title_record`,
+/// `owner_name`, `owner_document`, `limitations`, `limits_use` yes/no, `result`
+/// favourable/not_favourable, `reasons`, `lock_version`).
+pub(crate) async fn record_title(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    parcel: i32,
+    form: &HashMap<String, String>,
+) -> Result<Result<(), ParcelRefusal>, AppError> {
     let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
-    visitor.check_csrf(value(&form, "csrf_token")).await?;
+    visitor.check_csrf(value(form, "csrf_token")).await?;
     let lang = visitor.lang;
     let mut errors = FieldErrors::default();
     for name in ["title_record", "owner_name"] {
-        if value(&form, name).trim().is_empty() {
+        if value(form, name).trim().is_empty() {
             errors.add(name, lang.t("parcel-error-required").to_owned());
         }
     }
-    let limits_use = match value(&form, "limits_use") {
+    let limits_use = match value(form, "limits_use") {
         "yes" => true,
         "no" => false,
         _ => {
@@ -257,7 +278,7 @@ async fn save_title(
             false
         }
     };
-    let favourable = match value(&form, "result") {
+    let favourable = match value(form, "result") {
         "favourable" => true,
         "not_favourable" => false,
         _ => {
@@ -265,35 +286,25 @@ async fn save_title(
             true
         }
     };
-    if !favourable && value(&form, "reasons").trim().is_empty() {
+    if !favourable && value(form, "reasons").trim().is_empty() {
         errors.add("reasons", lang.t("parcel-error-reasons").to_owned());
     }
-    let lock_version = lock_of(&form).unwrap_or(-1);
+    let lock_version = lock_of(form).unwrap_or(-1);
     if !errors.is_empty() {
-        let page = page(&state, &visitor, id, parcel, Some(form), None, errors, None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        return Ok(Err(ParcelRefusal::Fields(errors)));
     }
     let new = NewTitleStudy {
-        title_record: value(&form, "title_record").to_owned(),
-        owner_name: value(&form, "owner_name").to_owned(),
-        owner_document: value(&form, "owner_document").to_owned(),
-        limitations: value(&form, "limitations").to_owned(),
+        title_record: value(form, "title_record").to_owned(),
+        owner_name: value(form, "owner_name").to_owned(),
+        owner_document: value(form, "owner_document").to_owned(),
+        limitations: value(form, "limitations").to_owned(),
         limits_use,
         favourable,
-        reasons: value(&form, "reasons").to_owned(),
+        reasons: value(form, "reasons").to_owned(),
         lock_version,
     };
     let outcome = state.store.record_title_study(&actor, id, parcel, new).await;
-    finish(
-        &state,
-        &visitor,
-        id,
-        parcel,
-        outcome.map(|_| ()),
-        Some(form),
-        None,
-    )
-    .await
+    settle(state, id, outcome.map(|_| ())).await
 }
 
 async fn save_visit(
@@ -302,11 +313,26 @@ async fn save_visit(
     Path((id, parcel)): Path<(i32, i32)>,
     Form(mut form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
+    let outcome = record_visit(&state, &visitor, id, parcel, &mut form).await?;
+    finish(&state, &visitor, id, parcel, outcome, None, Some(form)).await
+}
+
+/// Records the field visit of a parcel (Art. 13), for the page and the API: `VerifyHouseholds`,
+/// the session's token (`csrf_token`), and the form's fields by name (`visit_date`, `latitude`,
+/// `longitude`, `<condition>_met` yes/no and `<condition>_notes` for each of the five
+/// conditions, `lock_version`). Numbers read are written back as understood.
+pub(crate) async fn record_visit(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    parcel: i32,
+    form: &mut HashMap<String, String>,
+) -> Result<Result<(), ParcelRefusal>, AppError> {
     let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
-    visitor.check_csrf(value(&form, "csrf_token")).await?;
+    visitor.check_csrf(value(form, "csrf_token")).await?;
     let lang = visitor.lang;
     let mut errors = FieldErrors::default();
-    let visit_date = match value(&form, "visit_date").trim().parse::<jiff::civil::Date>() {
+    let visit_date = match value(form, "visit_date").trim().parse::<jiff::civil::Date>() {
         Ok(date) if date <= state.config.today() => Some(date),
         _ => {
             errors.add("visit_date", lang.t("parcel-error-date").to_owned());
@@ -338,7 +364,7 @@ async fn save_visit(
     let mut conditions = Vec::new();
     for condition in SiteCondition::ALL {
         let name = format!("{condition}_met");
-        let met = match value(&form, &name) {
+        let met = match value(form, &name) {
             "yes" => true,
             "no" => false,
             _ => {
@@ -349,49 +375,33 @@ async fn save_visit(
         conditions.push(ConditionCheck {
             condition: *condition,
             met,
-            notes: value(&form, &format!("{condition}_notes")).to_owned(),
+            notes: value(form, &format!("{condition}_notes")).to_owned(),
         });
     }
     let (Some(visit_date), Some(latitude), Some(longitude), true) =
         (visit_date, latitude, longitude, errors.is_empty())
     else {
-        let page = page(&state, &visitor, id, parcel, None, Some(form), errors, None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        return Ok(Err(ParcelRefusal::Fields(errors)));
     };
     let new = NewFieldVisit {
         visit_date,
         latitude,
         longitude,
         conditions,
-        lock_version: lock_of(&form).unwrap_or(-1),
+        lock_version: lock_of(form).unwrap_or(-1),
     };
     let outcome = state.store.record_field_visit(&actor, id, parcel, new).await;
-    finish(
-        &state,
-        &visitor,
-        id,
-        parcel,
-        outcome.map(|_| ()),
-        None,
-        Some(form),
-    )
-    .await
+    settle(state, id, outcome.map(|_| ())).await
 }
 
-/// Redirects to the page after a change, or shows the refusal on it.
-async fn finish(
+/// The store's answer as the step's: a conflict is a decided household or a stale form.
+async fn settle(
     state: &AppState,
-    visitor: &Visitor,
     id: i32,
-    parcel: i32,
     outcome: Result<(), StoreError>,
-    title: Option<HashMap<String, String>>,
-    visit: Option<HashMap<String, String>>,
-) -> Result<Response, AppError> {
-    let (status, message) = match outcome {
-        Ok(()) => {
-            return Ok(Redirect::to(&format!("/personal/hogares/{id}/predios/{parcel}")).into_response());
-        }
+) -> Result<Result<(), ParcelRefusal>, AppError> {
+    match outcome {
+        Ok(()) => Ok(Ok(())),
         Err(StoreError::Conflict(_)) => {
             let decided = state
                 .store
@@ -403,23 +413,38 @@ async fn finish(
             } else {
                 "parcel-error-stale"
             };
-            (StatusCode::CONFLICT, visitor.lang.t(key).to_owned())
+            Ok(Err(ParcelRefusal::Step(StepRefusal::conflict(key))))
         }
-        Err(StoreError::Invalid(said)) => (StatusCode::UNPROCESSABLE_ENTITY, visitor.lang.say(&said)),
-        Err(other) => return Err(other.into()),
+        Err(StoreError::Invalid(said)) => Ok(Err(ParcelRefusal::Step(StepRefusal::new(
+            ErrorCode::InvalidInput,
+            said,
+        )))),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Redirects to the page after a change, or shows the refusal on it.
+async fn finish(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    parcel: i32,
+    outcome: Result<(), ParcelRefusal>,
+    title: Option<HashMap<String, String>>,
+    visit: Option<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let (status, errors, message) = match outcome {
+        Ok(()) => {
+            return Ok(Redirect::to(&format!("/personal/hogares/{id}/predios/{parcel}")).into_response());
+        }
+        Err(ParcelRefusal::Fields(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+        Err(ParcelRefusal::Step(refusal)) => {
+            let message = visitor.lang.say(&refusal.message);
+            tracing::info!(household = id, parcel, reason = %message, "parcel verification refused");
+            (refusal.code.status(), FieldErrors::default(), Some(message))
+        }
     };
-    tracing::info!(household = id, parcel, reason = %message, "parcel verification refused");
-    let page = page(
-        state,
-        visitor,
-        id,
-        parcel,
-        title,
-        visit,
-        FieldErrors::default(),
-        Some(message),
-    )
-    .await?;
+    let page = page(state, visitor, id, parcel, title, visit, errors, message).await?;
     Ok((status, render(&page)?).into_response())
 }
 
@@ -437,7 +462,7 @@ async fn upload_photo(
     let mut errors = FieldErrors::default();
     let file = match (file, file_problem) {
         (_, Some(problem)) => {
-            errors.add("photo", problem);
+            errors.add("photo", lang.say(&problem));
             None
         }
         (None, None) => {
@@ -471,7 +496,8 @@ async fn upload_photo(
         sha256: kept.sha256,
     };
     let outcome = state.store.add_parcel_photo(&actor, id, parcel, new).await;
-    finish(&state, &visitor, id, parcel, outcome.map(|_| ()), None, None).await
+    let outcome = settle(&state, id, outcome.map(|_| ())).await?;
+    finish(&state, &visitor, id, parcel, outcome, None, None).await
 }
 
 async fn photo(

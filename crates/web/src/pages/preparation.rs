@@ -112,6 +112,7 @@ async fn page(
                 call_id: Some(call_id),
                 status: None,
                 reach: visitor.reach(&state.store).await?,
+                after_code: None,
             };
             state.store.formulations(&query).await?
         }
@@ -212,7 +213,7 @@ async fn add(
     };
     let file = match (file, file_problem) {
         (_, Some(problem)) => {
-            errors.add("minutes", problem);
+            errors.add("minutes", lang.say(&problem));
             None
         }
         (Some(file), None)

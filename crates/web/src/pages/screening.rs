@@ -145,7 +145,7 @@ struct ScreeningsPage {
 
 /// What the form held when it was sent back.
 #[derive(Default)]
-struct FormValues {
+pub(crate) struct FormValues {
     as_of: String,
     rule_set: String,
     keep_going: bool,
@@ -292,16 +292,52 @@ fn positive(text: &mut String, label: &str, lang: crate::i18n::Lang) -> Result<O
     }
 }
 
-/// Receives the files into a new directory (hashing them on the way), checks the form, and
-/// queues the job, or reuses the run of the same job.
 async fn submit(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
+    match submit_files(&state, &visitor, None, id, multipart).await? {
+        Submitted::Queued(run) => {
+            Ok(Redirect::to(&format!("/personal/tamizajes/{}", run.id)).into_response())
+        }
+        Submitted::Reused(run) => {
+            Ok(Redirect::to(&format!("/personal/tamizajes/{}?reused=1", run.id)).into_response())
+        }
+        Submitted::Refused { call, values, errors } => {
+            let page = screenings_page(&state, &visitor, call, values, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+/// What became of a screening's submission.
+pub(crate) enum Submitted {
+    /// A new run, its job started.
+    Queued(ScreeningRun),
+    /// The run of the same files, rules and date, already there.
+    Reused(ScreeningRun),
+    /// The form's problems, in the visitor's language, with the form as it was sent.
+    Refused {
+        call: Call,
+        values: FormValues,
+        errors: Vec<String>,
+    },
+}
+
+/// Receives the files into a new directory (hashing them on the way), checks the form, and
+/// queues the job, or reuses the run of the same job: for the page and the API alike
+/// (`RunScreening`, the session's token: the API's header when given, else the form's field).
+pub(crate) async fn submit_files(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf_header: Option<&str>,
+    id: i32,
+    mut multipart: Multipart,
+) -> Result<Submitted, AppError> {
     let actor = visitor.require(Permission::RunScreening)?.actor();
-    let call = call_or_404(&state, id).await?;
+    let call = call_or_404(state, id).await?;
     let lang = visitor.lang;
     let dir = state.uploads.incoming().map_err(|e| AppError::internal(&e))?;
     let mut incoming = Incoming {
@@ -371,7 +407,7 @@ async fn submit(
             uploaded.push((kind, received));
         }
     }
-    visitor.check_csrf(&csrf).await?;
+    visitor.check_csrf(csrf_header.unwrap_or(&csrf)).await?;
 
     let mut errors = Vec::new();
     let households = match households.filter(|h| h.bytes > 0) {
@@ -518,8 +554,7 @@ async fn submit(
     }
     let (Some(households), Some(as_of), Some(rules), true) = (households, as_of, rules, errors.is_empty())
     else {
-        let page = screenings_page(&state, &visitor, call, values, errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        return Ok(Submitted::Refused { call, values, errors });
     };
 
     let registry_hashes: Vec<(String, String)> = registries
@@ -558,7 +593,7 @@ async fn submit(
     };
     let (run, submission) = state.store.submit_screening_run(&actor, new).await?;
     if submission == Submission::Reused {
-        return Ok(Redirect::to(&format!("/personal/tamizajes/{}?reused=1", run.id)).into_response());
+        return Ok(Submitted::Reused(run));
     }
 
     // The files become the job's.
@@ -610,7 +645,7 @@ async fn submit(
         read_limits: state.config.read_limits,
     };
     jobs::spawn(state.clone(), job);
-    Ok(Redirect::to(&format!("/personal/tamizajes/{}", run.id)).into_response())
+    Ok(Submitted::Queued(run))
 }
 
 // ---- A run: progress, counts, results -----------------------------------------------------
@@ -702,6 +737,28 @@ fn rule_set_note(lang: crate::i18n::Lang, id: &str, hash: &str) -> Option<String
         )),
         Some(_) => None,
     }
+}
+
+/// The results of a run filtered as the page's filters ask (a reason that fired, a DANE
+/// municipality, a Sisbén level or `none`; empty is no filter), within the reader's reach:
+/// the page and the API list them alike. Paging is the caller's.
+pub(crate) async fn result_query(
+    state: &AppState,
+    visitor: &Visitor,
+    run_id: i32,
+    reason: &str,
+    municipality: &str,
+    level: &str,
+) -> Result<ResultQuery, AppError> {
+    let given = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+    Ok(ResultQuery {
+        run_id,
+        reason: given(reason),
+        municipality_code: given(municipality),
+        sisben_level: level_filter(level.trim()),
+        reach: visitor.reach(&state.store).await?,
+        ..ResultQuery::default()
+    })
 }
 
 fn level_filter(text: &str) -> Option<Option<u8>> {
@@ -831,14 +888,9 @@ async fn run_page(
             .collect();
         page = filter.page.unwrap_or(1).max(1);
         let query = ResultQuery {
-            run_id: run.id,
-            reason: Some(reason.clone()).filter(|r| !r.is_empty()),
-            municipality_code: Some(municipality.clone()).filter(|m| !m.is_empty()),
-            sisben_level: level_filter(&level),
-            eligible: None,
             offset: (page - 1) * PAGE_SIZE,
             limit: PAGE_SIZE,
-            reach: visitor.reach(&state.store).await?,
+            ..result_query(&state, &visitor, run.id, &reason, &municipality, &level).await?
         };
         let results = state.store.screening_results(&query).await?;
         matching = results.total;

@@ -77,6 +77,21 @@ async fn households(
     visitor: Visitor,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
+    let (call, households) = households_of_call(&state, &visitor, id).await?;
+    render(&HouseholdsPage {
+        households,
+        call,
+        chrome: Chrome::new(&visitor).await?,
+    })
+}
+
+/// A call's households within the reader's reach, their personal data masked unless the role
+/// sees it whole (`ViewFullDocuments`): the page and the API list the same.
+pub(crate) async fn households_of_call(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+) -> Result<(Call, Vec<HouseholdSummary>), AppError> {
     visitor.require(Permission::ViewHouseholds)?;
     let call = state
         .store
@@ -87,15 +102,21 @@ async fn households(
     let mut households = state.store.households_within(Some(call.id), &reach).await?;
     if !visitor.can(Permission::ViewFullDocuments) {
         for household in &mut households {
-            household.head_document = vereda_domain::household::mask_document(&household.head_document);
-            household.sisben_score = None;
+            mask_household(household);
         }
     }
-    render(&HouseholdsPage {
-        households,
-        call,
-        chrome: Chrome::new(&visitor).await?,
-    })
+    Ok((call, households))
+}
+
+/// A household as a role without `ViewFullDocuments` reads it (Ley 1581 de 2012): the document
+/// keeps its last characters, the score and the contact are hidden.
+pub(crate) fn mask_household(household: &mut HouseholdSummary) {
+    use vereda_domain::privacy::PersonalField;
+    household.head_document = vereda_domain::household::mask_document(&household.head_document);
+    household.sisben_score = None;
+    household.email = household.email.as_deref().map(|e| PersonalField::Email.mask(e));
+    household.correspondence_address =
+        (household.correspondence_address.as_deref()).map(|a| PersonalField::Address.mask(a));
 }
 
 #[derive(Deserialize)]

@@ -4,11 +4,9 @@
 //! history. Reading needs `ViewHouseholds`; every change `VerifyHouseholds`, a CSRF token and
 //! the state the store checks again. "Today" is `WebConfig::today`.
 
-use crate::i18n::Arg;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -27,9 +25,9 @@ use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::documents::{field, keep_file, read_form};
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorCode, StepRefusal};
 use crate::form_errors::{FieldErrors, read_number_field};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Message};
 
 /// The largest document a household brings (a scanned page or a PDF).
 pub const HOUSEHOLD_DOCUMENT_LIMIT_BYTES: usize = 20 * 1024 * 1024;
@@ -160,47 +158,70 @@ struct NoticePost {
     csrf_token: String,
 }
 
+fn decided(status: VerificationStatus) -> StepRefusal {
+    StepRefusal::new(
+        ErrorCode::Conflict,
+        Message::new("verification-error-decided")
+            .with_term("status", format!("verification-status-{status}")),
+    )
+}
+
+/// Records the notice of the institutional offer of a call (Art. 11), for the page and the API:
+/// `VerifyHouseholds`, the session's token, a date and a text; the letters go out after it.
+pub(crate) async fn record_offer_notice(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    call_id: i32,
+    notice_date: &str,
+    text: &str,
+) -> Result<Result<OfferNotice, StepRefusal>, AppError> {
+    let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
+    visitor.check_csrf(csrf).await?;
+    call_or_404(state, call_id).await?;
+    let Ok(date) = notice_date.trim().parse::<jiff::civil::Date>() else {
+        return Ok(Err(StepRefusal::new(
+            ErrorCode::InvalidInput,
+            Message::new("verification-error-not_a_date").with("value", notice_date),
+        )));
+    };
+    if text.trim().is_empty() {
+        return Ok(Err(StepRefusal::invalid("verification-error-notice_text")));
+    }
+    match state.store.record_offer_notice(&actor, call_id, date, text).await {
+        Ok((notice, letters)) => {
+            state.outbox.dispatch(&state.store, &actor, letters).await;
+            Ok(Ok(notice))
+        }
+        Err(StoreError::Conflict(_)) => Ok(Err(StepRefusal::conflict("verification-error-notice_exists"))),
+        Err(StoreError::Invalid(said)) => Ok(Err(StepRefusal::new(ErrorCode::InvalidInput, said))),
+        Err(other) => Err(other.into()),
+    }
+}
+
 async fn record_notice(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
     Form(post): Form<NoticePost>,
 ) -> Result<Response, AppError> {
-    let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
-    visitor.check_csrf(&post.csrf_token).await?;
-    let lang = visitor.lang;
-    call_or_404(&state, id).await?;
-    let refuse = async |status: StatusCode, message: String| -> Result<Response, AppError> {
-        tracing::info!(call = id, reason = %message, "offer notice refused");
-        let page = call_view(&state, &visitor, id, Some(message)).await?;
-        Ok((status, render(&page)?).into_response())
-    };
-    let Ok(date) = post.notice_date.trim().parse::<jiff::civil::Date>() else {
-        let message = lang.t_with(
-            "verification-error-not_a_date",
-            &[("value", Arg::from(&post.notice_date))],
-        );
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
-    };
-    if post.text.trim().is_empty() {
-        let message = lang.t("verification-error-notice_text").to_owned();
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
-    }
-    match state
-        .store
-        .record_offer_notice(&actor, id, date, &post.text)
-        .await
+    match record_offer_notice(
+        &state,
+        &visitor,
+        &post.csrf_token,
+        id,
+        &post.notice_date,
+        &post.text,
+    )
+    .await?
     {
-        Ok((_, letters)) => {
-            state.outbox.dispatch(&state.store, &actor, letters).await;
-            Ok(Redirect::to(&format!("/personal/convocatorias/{id}/verificacion")).into_response())
+        Ok(_) => Ok(Redirect::to(&format!("/personal/convocatorias/{id}/verificacion")).into_response()),
+        Err(refusal) => {
+            let message = visitor.lang.say(&refusal.message);
+            tracing::info!(call = id, reason = %message, "offer notice refused");
+            let page = call_view(&state, &visitor, id, Some(message)).await?;
+            Ok((refusal.code.status(), render(&page)?).into_response())
         }
-        Err(StoreError::Conflict(_)) => {
-            let message = lang.t("verification-error-notice_exists").to_owned();
-            refuse(StatusCode::CONFLICT, message).await
-        }
-        Err(StoreError::Invalid(said)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, lang.say(&said)).await,
-        Err(other) => Err(other.into()),
     }
 }
 
@@ -391,13 +412,13 @@ async fn refuse_household(
     state: &AppState,
     visitor: &Visitor,
     id: i32,
-    status: StatusCode,
-    message: String,
+    refusal: StepRefusal,
     reasons: String,
 ) -> Result<Response, AppError> {
+    let message = visitor.lang.say(&refusal.message);
     tracing::info!(household = id, reason = %message, "household verification refused");
     let page = household_view(state, visitor, id, Some(message), reasons).await?;
-    Ok((status, render(&page)?).into_response())
+    Ok((refusal.code.status(), render(&page)?).into_response())
 }
 
 async fn upload(
@@ -406,60 +427,71 @@ async fn upload(
     Path(id): Path<i32>,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
+    visitor.require(Permission::VerifyHouseholds)?;
+    let (fields, file, file_problem) = read_form(
+        visitor.lang,
+        &mut multipart,
+        "document",
+        HOUSEHOLD_DOCUMENT_LIMIT_BYTES,
+    )
+    .await?;
+    let csrf = field(&fields, "csrf_token");
+    match receive_document(
+        &state,
+        &visitor,
+        csrf,
+        id,
+        field(&fields, "kind"),
+        file,
+        file_problem,
+    )
+    .await?
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/personal/hogares/{id}/verificacion")).into_response()),
+        Err(refusal) => refuse_household(&state, &visitor, id, refusal, String::new()).await,
+    }
+}
+
+/// Receives a document of a household while its verification is open (Art. 14), for the page
+/// and the API: `VerifyHouseholds`, the session's token, a known kind, a PDF, PNG or JPEG.
+pub(crate) async fn receive_document(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    id: i32,
+    kind: &str,
+    file: Option<crate::documents::ReceivedFile>,
+    file_problem: Option<Message>,
+) -> Result<Result<(), StepRefusal>, AppError> {
     let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
-    let lang = visitor.lang;
-    let (fields, file, file_problem) =
-        read_form(lang, &mut multipart, "document", HOUSEHOLD_DOCUMENT_LIMIT_BYTES).await?;
-    visitor.check_csrf(field(&fields, "csrf_token")).await?;
+    visitor.check_csrf(csrf).await?;
     let today = state.config.today();
     let current = state
         .store
         .household_verification(id, today)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let refuse = async |status: StatusCode, message: String| {
-        refuse_household(&state, &visitor, id, status, message, String::new()).await
-    };
     if current.notice.is_none() {
-        return refuse(
-            StatusCode::CONFLICT,
-            lang.t("verification-error-no_notice").to_owned(),
-        )
-        .await;
+        return Ok(Err(StepRefusal::conflict("verification-error-no_notice")));
     }
     if current.status != VerificationStatus::Pending {
-        let message = lang.t_with(
-            "verification-error-decided",
-            &[("status", Arg::from(&status_label(lang, current.status)))],
-        );
-        return refuse(StatusCode::CONFLICT, message).await;
+        return Ok(Err(decided(current.status)));
     }
-    let Ok(kind) = field(&fields, "kind").parse::<DocumentKind>() else {
-        return refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            lang.t("verification-error-kind").to_owned(),
-        )
-        .await;
+    let Ok(kind) = kind.parse::<DocumentKind>() else {
+        return Ok(Err(StepRefusal::invalid("verification-error-kind")));
     };
     let file = match (file, file_problem) {
-        (_, Some(problem)) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, problem).await,
-        (None, None) => {
-            return refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                lang.t("verification-error-no_file").to_owned(),
-            )
-            .await;
-        }
+        (_, Some(problem)) => return Ok(Err(StepRefusal::new(ErrorCode::InvalidInput, problem))),
+        (None, None) => return Ok(Err(StepRefusal::invalid("verification-error-no_file"))),
         (Some(file), None) => file,
     };
     if !ACCEPTED_TYPES.contains(&file.content_type) {
-        let message = lang.t_with(
-            "verification-error-file_type",
-            &[("file", Arg::from(&file.file_name))],
-        );
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
+        return Ok(Err(StepRefusal::new(
+            ErrorCode::InvalidInput,
+            Message::new("verification-error-file_type").with("file", file.file_name.as_str()),
+        )));
     }
-    let kept = keep_file(&state, file)?;
+    let kept = keep_file(state, file)?;
     let new = vereda_store::verification::NewHouseholdDocument {
         kind,
         file_name: kept.file_name,
@@ -472,8 +504,8 @@ async fn upload(
         .receive_household_document(&actor, id, new, today)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/personal/hogares/{id}/verificacion")).into_response()),
-        Err(StoreError::Conflict(said)) => refuse(StatusCode::CONFLICT, lang.say(&said)).await,
+        Ok(_) => Ok(Ok(())),
+        Err(StoreError::Conflict(said)) => Ok(Err(StepRefusal::new(ErrorCode::Conflict, said))),
         Err(other) => Err(other.into()),
     }
 }
@@ -493,97 +525,103 @@ async fn decide(
     Path(id): Path<i32>,
     Form(post): Form<DecisionPost>,
 ) -> Result<Response, AppError> {
+    let decided = decide_household(
+        &state,
+        &visitor,
+        &post.csrf_token,
+        id,
+        &post.status,
+        &post.reasons,
+        post.lock_version,
+    )
+    .await?;
+    match decided {
+        Ok(()) => Ok(Redirect::to(&format!("/personal/hogares/{id}/verificacion")).into_response()),
+        Err(refusal) => refuse_household(&state, &visitor, id, refusal, post.reasons.clone()).await,
+    }
+}
+
+/// Decides a household's verification (Art. 14, 45, 46), for the page and the API:
+/// `VerifyHouseholds`, the session's token, the notice given, the version read, the rules of
+/// `check_decision` and, for eligible, suitable parcels; the letter goes out after it.
+pub(crate) async fn decide_household(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    id: i32,
+    status: &str,
+    reasons: &str,
+    lock_version: i32,
+) -> Result<Result<(), StepRefusal>, AppError> {
     let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
-    visitor.check_csrf(&post.csrf_token).await?;
-    let lang = visitor.lang;
+    visitor.check_csrf(csrf).await?;
     let today = state.config.today();
     let current = state
         .store
         .household_verification(id, today)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let reasons = post.reasons.clone();
-    let refuse = async |status: StatusCode, message: String| {
-        refuse_household(&state, &visitor, id, status, message, reasons.clone()).await
-    };
-    let Ok(to) = post.status.parse::<VerificationStatus>() else {
-        return refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            lang.t("verification-error-status").to_owned(),
-        )
-        .await;
+    let Ok(to) = status.trim().parse::<VerificationStatus>() else {
+        return Ok(Err(StepRefusal::invalid("verification-error-status")));
     };
     let Some(notice) = &current.notice else {
-        return refuse(
-            StatusCode::CONFLICT,
-            lang.t("verification-error-no_notice").to_owned(),
-        )
-        .await;
+        return Ok(Err(StepRefusal::conflict("verification-error-no_notice")));
     };
-    if post.lock_version != current.lock_version {
-        return refuse(
-            StatusCode::CONFLICT,
-            lang.t("verification-error-changed_meanwhile").to_owned(),
-        )
-        .await;
+    if lock_version != current.lock_version {
+        return Ok(Err(StepRefusal::conflict("verification-error-changed_meanwhile")));
     }
     if let Err(error) = check_decision(
         current.status,
         to,
-        &post.reasons,
+        reasons,
         &current.missing,
         notice.deadline,
         today,
     ) {
-        let status = match error {
-            DecisionError::MissingDocuments(_) | DecisionError::ReasonsRequired => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            DecisionError::WithdrawalNotDue(_) | DecisionError::AlreadyDecided(_) => StatusCode::CONFLICT,
+        let code = match error {
+            DecisionError::MissingDocuments(_) | DecisionError::ReasonsRequired => ErrorCode::InvalidInput,
+            DecisionError::WithdrawalNotDue(_) | DecisionError::AlreadyDecided(_) => ErrorCode::Conflict,
         };
-        let message = lang.say(&error.message());
-        return refuse(status, message).await;
+        return Ok(Err(StepRefusal::new(code, error.message())));
     }
     if to == VerificationStatus::Eligible
         && let Some(said) = parcels_refusal(&current.parcels)
     {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, lang.say(&said)).await;
+        return Ok(Err(StepRefusal::new(ErrorCode::InvalidInput, said)));
     }
     let decision = Decision {
         status: to,
-        reasons: post.reasons.clone(),
-        lock_version: post.lock_version,
+        reasons: reasons.to_owned(),
+        lock_version,
     };
     match state.store.decide_verification(&actor, id, decision, today).await {
         Ok((_, letter)) => {
             state.outbox.dispatch(&state.store, &actor, vec![letter]).await;
-            Ok(Redirect::to(&format!("/personal/hogares/{id}/verificacion")).into_response())
+            Ok(Ok(()))
         }
         Err(StoreError::Conflict(_)) => {
-            refuse(
-                StatusCode::CONFLICT,
-                lang.t("verification-error-changed_meanwhile").to_owned(),
-            )
-            .await
+            Ok(Err(StepRefusal::conflict("verification-error-changed_meanwhile")))
         }
-        Err(StoreError::Invalid(said)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, lang.say(&said)).await,
+        Err(StoreError::Invalid(said)) => Ok(Err(StepRefusal::new(ErrorCode::InvalidInput, said))),
         Err(other) => Err(other.into()),
     }
 }
 
-#[derive(Deserialize)]
-struct ParcelPost {
-    csrf_token: String,
+/// A parcel as declared: the page's form fields, or the API's JSON as text.
+#[derive(Deserialize, Default)]
+pub(crate) struct ParcelPost {
     #[serde(default)]
-    name: String,
+    pub(crate) csrf_token: String,
     #[serde(default)]
-    vereda: String,
+    pub(crate) name: String,
     #[serde(default)]
-    land_title_record: String,
+    pub(crate) vereda: String,
     #[serde(default)]
-    area_ha: String,
+    pub(crate) land_title_record: String,
     #[serde(default)]
-    land_tenure: String,
+    pub(crate) area_ha: String,
+    #[serde(default)]
+    pub(crate) land_tenure: String,
 }
 
 /// Registers a parcel the household declares (Art. 12) while its verification is open.
@@ -591,8 +629,24 @@ async fn add_parcel(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
-    Form(mut post): Form<ParcelPost>,
+    Form(post): Form<ParcelPost>,
 ) -> Result<Response, AppError> {
+    match declare_parcel(&state, &visitor, id, post).await? {
+        Ok(parcel) => {
+            Ok(Redirect::to(&format!("/personal/hogares/{id}/predios/{}", parcel.id)).into_response())
+        }
+        Err(refusal) => refuse_household(&state, &visitor, id, refusal, String::new()).await,
+    }
+}
+
+/// Registers a declared parcel, for the page and the API: `VerifyHouseholds`, the session's
+/// token, a pending household, a name, a positive area if any and a tenure.
+pub(crate) async fn declare_parcel(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    mut post: ParcelPost,
+) -> Result<Result<vereda_store::parcels::ParcelRecord, StepRefusal>, AppError> {
     let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
     visitor.check_csrf(&post.csrf_token).await?;
     let lang = visitor.lang;
@@ -601,15 +655,8 @@ async fn add_parcel(
         .household_verification(id, state.config.today())
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let refuse = async |status: StatusCode, message: String| {
-        refuse_household(&state, &visitor, id, status, message, String::new()).await
-    };
     if current.status != VerificationStatus::Pending {
-        let message = lang.t_with(
-            "verification-error-decided",
-            &[("status", Arg::from(&status_label(lang, current.status)))],
-        );
-        return refuse(StatusCode::CONFLICT, message).await;
+        return Ok(Err(decided(current.status)));
     }
     let mut errors = FieldErrors::default();
     if post.name.trim().is_empty() {
@@ -625,13 +672,7 @@ async fn add_parcel(
     }
     let municipality = current.household.municipality_code.parse::<DaneCode>().ok();
     let (Some(land_tenure), Some(municipality), true) = (land_tenure, municipality, errors.is_empty()) else {
-        let message = errors
-            .all()
-            .iter()
-            .map(|(field, problem)| format!("{}: {problem}", lang.t(field)))
-            .collect::<Vec<_>>()
-            .join(" · ");
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
+        return Ok(Err(StepRefusal::new(ErrorCode::InvalidInput, errors.said(lang))));
     };
     let optional = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
     let new = NewParcel {
@@ -645,12 +686,8 @@ async fn add_parcel(
         longitude: None,
     };
     match state.store.add_parcel(&actor, id, new).await {
-        Ok(parcel) => {
-            Ok(Redirect::to(&format!("/personal/hogares/{id}/predios/{}", parcel.id)).into_response())
-        }
-        Err(StoreError::Conflict(_)) => {
-            refuse(StatusCode::CONFLICT, lang.t("parcel-error-decided").to_owned()).await
-        }
+        Ok(parcel) => Ok(Ok(parcel)),
+        Err(StoreError::Conflict(_)) => Ok(Err(StepRefusal::conflict("parcel-error-decided"))),
         Err(other) => Err(other.into()),
     }
 }
