@@ -260,10 +260,13 @@ impl Outcome {
         evaluator: &Evaluator<'_>,
     ) -> Result<Self, String> {
         let evaluation = evaluator.evaluate(&formulation).map_err(|e| {
-            crate::lang::lang()
-                .say(&Message::new("cli-evaluate-cannot_evaluate").with("detail", e.to_string()))
+            crate::lang::lang().say(
+                &Message::new("cli-evaluate-cannot_evaluate")
+                    .with("detail", crate::lang::lang().say(&e.message())),
+            )
         })?;
-        let cofinancing = split(&formulation, selected.financial).map_err(|e| e.to_string());
+        let cofinancing =
+            split(&formulation, selected.financial).map_err(|e| crate::lang::lang().say(&e.message()));
         Ok(Self {
             rule_set: RuleSetSummary::new(selected),
             rules: selected.financial.clone(),

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use vereda_domain::accounts::{Permission, Reach};
 
 use rust_decimal::Decimal;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
 use vereda_domain::household::{DocumentType, EthnicGroup, LandTenure, Sex, SisbenArea, normalize_document};
@@ -229,19 +229,33 @@ impl Store {
         call_id: Option<i32>,
         reach: &Reach,
     ) -> StoreResult<Vec<HouseholdSummary>> {
+        self.households_page(call_id, reach, None, None).await
+    }
+
+    /// A page of [`Store::households_within`] by id: those after `after`, at most `limit`
+    /// (keyset paging in the query).
+    pub async fn households_page(
+        &self,
+        call_id: Option<i32>,
+        reach: &Reach,
+        after: Option<i32>,
+        limit: Option<u64>,
+    ) -> StoreResult<Vec<HouseholdSummary>> {
         let filter = match call_id {
             Some(id) => household::Column::CallId.eq(id),
             None => household::Column::CallId.is_null(),
         };
-        let rows = household::Entity::find()
+        let mut select = household::Entity::find()
             .filter(filter)
             .filter(crate::scope::municipality_within(
                 household::Column::MunicipalityCode,
                 reach,
             ))
-            .order_by_asc(household::Column::Id)
-            .all(&self.db)
-            .await?;
+            .order_by_asc(household::Column::Id);
+        if let Some(after) = after {
+            select = select.filter(household::Column::Id.gt(after));
+        }
+        let rows = select.limit(limit).all(&self.db).await?;
         self.summarize(rows).await
     }
 

@@ -153,9 +153,11 @@ pub fn run(formulation: Formulation, chosen: Option<&str>, lang: Lang) -> Result
     let evaluation = Evaluator::new(selected.financial)
         .evaluate(&formulation)
         .map_err(|e| {
-            Refusal::Unevaluable(Message::new("evaluation-error-unevaluable").with("detail", e.to_string()))
+            Refusal::Unevaluable(
+                Message::new("evaluation-error-unevaluable").with("detail", lang.say(&e.message())),
+            )
         })?;
-    let cofinancing = split(&formulation, selected.financial).map_err(|e| e.to_string());
+    let cofinancing = split(&formulation, selected.financial).map_err(|e| lang.say(&e.message()));
     Ok(Outcome::Evaluated(Box::new(Evaluated {
         formulation,
         rules: selected.financial.clone(),

@@ -52,6 +52,24 @@ fn personal_data() -> Vec<String> {
     found
 }
 
+/// Whether `text` holds `secret` as a whole value: not inside a longer number, so a score
+/// such as 9.45 is not found in the fractional seconds of a time (09.452).
+fn shows(text: &str, secret: &str) -> bool {
+    text.match_indices(secret).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + secret.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
+#[test]
+fn a_value_inside_a_longer_number_is_not_shown() {
+    assert!(shows("puntaje 9.45 del hogar", "9.45"));
+    assert!(shows("\"9.45\"", "9.45"));
+    assert!(!shows("10:01:09.452", "9.45"));
+    assert!(!shows("19.45", "9.45"));
+}
+
 /// Text as a reader sees it: HTML and JSON escapes undone.
 fn readable(body: &str) -> String {
     body.replace("&#x2F;", "/")
@@ -112,7 +130,7 @@ async fn crawl(
         read.insert(path.clone());
         let text = readable(&reply.body);
         for secret in secrets {
-            if text.contains(secret.as_str()) {
+            if shows(&text, secret) {
                 findings.push(format!("{path} shows {secret:?}"));
             }
         }

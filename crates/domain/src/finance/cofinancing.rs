@@ -51,6 +51,35 @@ pub enum CofinancingError {
     },
 }
 
+impl CofinancingError {
+    /// What went wrong, as a typed message.
+    pub fn message(&self) -> crate::message::Message {
+        use crate::message::Message;
+        match self {
+            CofinancingError::ExcludedLine {
+                line,
+                category,
+                article,
+            } => Message::new("cofinancing-error-excluded_line")
+                .with("line", *line)
+                .with_term("category", format!("evaluation-category_{category}"))
+                .with("article", article),
+            CofinancingError::NoHouseholds => Message::new("evaluation-error-no_households"),
+            CofinancingError::UnknownMinimumWage { year } => {
+                Message::new("evaluation-error-unknown_minimum_wage").with("year", *year)
+            }
+            CofinancingError::CounterpartCannotCover {
+                counterpart,
+                non_eligible_total,
+                article,
+            } => Message::new("cofinancing-error-counterpart_cannot_cover")
+                .with("counterpart", *counterpart)
+                .with("non_eligible", *non_eligible_total)
+                .with("article", article),
+        }
+    }
+}
+
 text_enum! {
     /// Which of the three limits set the contribution.
     pub enum Limit ("limit") {

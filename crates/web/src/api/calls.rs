@@ -314,10 +314,14 @@ pub async fn households(
 ) -> Result<Json<HouseholdList>, AppError> {
     visitor.require(Permission::ViewHouseholds)?;
     let request = page::read::<i32>(paging.limit.as_deref(), paging.after.as_deref())?;
-    let (_, mut found) = crate::pages::staff::households_of_call(&state, &visitor, id).await?;
-    found.sort_by_key(|h| h.id);
-    found.retain(|h| request.after.is_none_or(|after| h.id > after));
-    found.truncate(usize::try_from(request.limit + 1).unwrap_or(usize::MAX));
+    let (_, found) = crate::pages::staff::households_of_call_after(
+        &state,
+        &visitor,
+        id,
+        request.after,
+        Some(request.limit + 1),
+    )
+    .await?;
     let page = page::Page::of(found, request.limit, |h| h.id, Into::into);
     Ok(Json(HouseholdList {
         items: page.items,

@@ -92,6 +92,17 @@ pub(crate) async fn households_of_call(
     visitor: &Visitor,
     id: i32,
 ) -> Result<(Call, Vec<HouseholdSummary>), AppError> {
+    households_of_call_after(state, visitor, id, None, None).await
+}
+
+/// A page of a call's households by id (the API's list): those after `after`, at most `limit`.
+pub(crate) async fn households_of_call_after(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    after: Option<i32>,
+    limit: Option<u64>,
+) -> Result<(Call, Vec<HouseholdSummary>), AppError> {
     visitor.require(Permission::ViewHouseholds)?;
     let call = state
         .store
@@ -99,7 +110,10 @@ pub(crate) async fn households_of_call(
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
     let reach = visitor.reach(&state.store).await?;
-    let mut households = state.store.households_within(Some(call.id), &reach).await?;
+    let mut households = state
+        .store
+        .households_page(Some(call.id), &reach, after, limit)
+        .await?;
     if !visitor.can(Permission::ViewFullDocuments) {
         for household in &mut households {
             mask_household(household);
