@@ -200,63 +200,24 @@ fn parse_yes(text: &str) -> Option<bool> {
 }
 
 /// Spanish names of the expense categories, with the article each comes from.
-const CATEGORIES: &[(ExpenseCategory, &str, &str)] = &[
-    (
-        ExpenseCategory::WorksInParcel,
-        "Obras intraprediales",
-        "Art. 20.1",
-    ),
-    (
-        ExpenseCategory::PhysicalInfrastructure,
-        "Obras de infraestructura física",
-        "Art. 20.2",
-    ),
-    (
-        ExpenseCategory::GoodsAndEquipment,
-        "Bienes y equipos",
-        "Art. 20.3",
-    ),
-    (
-        ExpenseCategory::MaterialsAndSupplies,
-        "Materiales y suministros",
-        "Art. 20.4",
-    ),
-    (
-        ExpenseCategory::TechnicalAssistance,
-        "Asistencia técnica (acompañamiento integral)",
-        "Art. 20.5",
-    ),
-    (
-        ExpenseCategory::PersonalServices,
-        "Servicios personales (nómina, mano de obra, honorarios)",
-        "Art. 21.1",
-    ),
-    (ExpenseCategory::Land, "Terrenos", "Art. 21.2"),
-    (
-        ExpenseCategory::Maintenance,
-        "Mantenimiento, repuestos y servicios públicos",
-        "Art. 21.3",
-    ),
-    (ExpenseCategory::Rent, "Arrendamiento", "Art. 21.4"),
-    (ExpenseCategory::Insurance, "Seguros", "Art. 21.5"),
-    (
-        ExpenseCategory::Taxes,
-        "Impuestos, tasas y contribuciones",
-        "Art. 21.6",
-    ),
-];
+/// A category's description on the workbook's help sheet, in Spanish (the catalogue's
+/// `formulation-category_help-*`); a budget line may name its category by it.
+fn category_help(category: ExpenseCategory) -> &'static str {
+    Lang::Es.t(&format!("formulation-category_help-{category}"))
+}
 
 fn parse_category(text: &str) -> Option<ExpenseCategory> {
     if let Ok(category) = ExpenseCategory::from_str(text) {
         return Some(category);
     }
     let wanted = normalize_header(text);
-    CATEGORIES
+    ExpenseCategory::ALL
         .iter()
-        .find(|(category, spanish, _)| {
-            normalize_header(spanish) == wanted || normalize_header(category.as_str()) == wanted
+        .find(|category| {
+            normalize_header(category_help(**category)) == wanted
+                || normalize_header(category.as_str()) == wanted
         })
-        .map(|(category, _, _)| *category)
+        .copied()
 }
 
 fn funder_text(funder: &Funder) -> String {
@@ -547,12 +508,12 @@ fn instructions_sheet(workbook: &mut Workbook) -> Result<(), XlsxError> {
         (false, String::new(), String::new(), String::new()),
         (true, "Rubro (hoja Presupuesto)".into(), "Descripción".into(), "Artículo".into()),
     ];
-    for (category, spanish, article) in CATEGORIES {
+    for category in ExpenseCategory::ALL {
         rows.push((
             false,
             category.as_str().into(),
-            (*spanish).into(),
-            (*article).into(),
+            category_help(*category).into(),
+            category.article().into(),
         ));
     }
     rows.push((false, String::new(), String::new(), String::new()));

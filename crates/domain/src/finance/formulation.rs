@@ -50,6 +50,26 @@ text_enum! {
 }
 
 impl ExpenseCategory {
+    /// The article that names the category: eligible under Art. 20, non-eligible under Art. 21.
+    pub fn article(self) -> &'static str {
+        use ExpenseCategory::*;
+        match self {
+            WorksInParcel => "Art. 20.1",
+            PhysicalInfrastructure => "Art. 20.2",
+            GoodsAndEquipment => "Art. 20.3",
+            MaterialsAndSupplies => "Art. 20.4",
+            TechnicalAssistance => "Art. 20.5",
+            PersonalServices => "Art. 21.1",
+            Land => "Art. 21.2",
+            Maintenance => "Art. 21.3",
+            Rent => "Art. 21.4",
+            Insurance => "Art. 21.5",
+            Taxes => "Art. 21.6",
+        }
+    }
+}
+
+impl ExpenseCategory {
     pub(crate) fn bit(self) -> u16 {
         1 << (self as u16)
     }

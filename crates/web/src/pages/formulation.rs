@@ -578,20 +578,9 @@ pub struct CategoryOption {
 
 /// The article that lists an expense category.
 fn category_article(category: &str) -> &'static str {
-    match category {
-        "works_in_parcel" => "Art. 20.1",
-        "physical_infrastructure" => "Art. 20.2",
-        "goods_and_equipment" => "Art. 20.3",
-        "materials_and_supplies" => "Art. 20.4",
-        "technical_assistance" => "Art. 20.5",
-        "personal_services" => "Art. 21.1",
-        "land" => "Art. 21.2",
-        "maintenance" => "Art. 21.3",
-        "rent" => "Art. 21.4",
-        "insurance" => "Art. 21.5",
-        "taxes" => "Art. 21.6",
-        _ => "",
-    }
+    category
+        .parse::<vereda_domain::finance::ExpenseCategory>()
+        .map_or("", |c| c.article())
 }
 
 pub struct StepView {
