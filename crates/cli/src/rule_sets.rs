@@ -24,9 +24,9 @@ pub fn rule_book(choice: Option<&str>) -> Result<(RuleBook, Option<String>)> {
                     .with("detail", e.to_string()),
             )
         })?;
-        let rule_set = RuleSet::parse(choice, &text).map_err(|e| anyhow!("{e}"))?;
+        let rule_set = RuleSet::parse(choice, &text).map_err(|e| worded(&e))?;
         let id = rule_set.id.clone();
-        book.add(rule_set).map_err(|e| anyhow!("{e}"))?;
+        book.add(rule_set).map_err(|e| worded(&e))?;
         Ok((book, Some(id)))
     } else if book.get(choice).is_none() {
         Err(said(
@@ -46,4 +46,27 @@ pub fn listing(lang: Lang, book: &RuleBook) -> String {
         .map(|s| format!("{} ({})", s.id, crate::screening::period(lang, s)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A rule-set file's problems in the language of this run, one per line: file, line, key and
+/// what is wrong.
+fn worded(errors: &vereda_domain::rules::RuleSetErrors) -> anyhow::Error {
+    let lang = lang();
+    let lines: Vec<String> = errors
+        .0
+        .iter()
+        .map(|error| {
+            let located = match error.line {
+                Some(line) => Message::new("rules-error-located").with("line", line),
+                None => Message::new("rules-error-located_no_line"),
+            };
+            lang.say(
+                &located
+                    .with("file", error.file.as_str())
+                    .with("key", error.key.as_str())
+                    .with("problem", lang.say(&error.message)),
+            )
+        })
+        .collect();
+    anyhow!(lines.join("\n"))
 }

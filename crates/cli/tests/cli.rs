@@ -685,7 +685,7 @@ fn rule_sets_are_listed_shown_and_loaded_from_files_with_located_errors() {
     let output = vereda(dir.path(), &["rules", "show", &path.display().to_string()], None);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr.contains(&format!("broken.toml, line {line}")), "{stderr}");
+    assert!(stderr.contains(&format!("broken.toml, línea {line}")), "{stderr}");
 }
 
 #[test]

@@ -155,6 +155,28 @@ fn the_evaluation_report_is_spanish() {
 }
 
 #[test]
+fn a_bad_rule_set_file_is_said_in_spanish_with_file_line_and_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let shipped = include_str!("../../../rules/incoder-308-2013.toml");
+    let bad = shipped.replacen("id = \"incoder-308-2013\"", "id = \"mi reglamento!\"", 1);
+    std::fs::write(dir.path().join("malas.toml"), bad).expect("write");
+    let (output, said) = spoken(
+        dir.path(),
+        &["evaluate", &example("cacao-tumaco.toml"), "--rules", "malas.toml"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    let problem = Lang::Es.say(&Message::new("rules-error-id").with("value", "mi reglamento!"));
+    let located = Lang::Es.say(
+        &Message::new("rules-error-located")
+            .with("line", 9)
+            .with("file", "malas.toml")
+            .with("key", "id")
+            .with("problem", problem),
+    );
+    assert!(said.contains(&located), "{said}");
+}
+
+#[test]
 fn the_rule_sets_are_listed_and_shown_in_spanish() {
     let dir = tempfile::tempdir().expect("dir");
     let (output, said) = spoken(dir.path(), &["rules", "list"]);

@@ -37,7 +37,8 @@ pub struct RuleSetError {
     pub line: Option<usize>,
     /// Dotted path of the key at fault, such as `lines.general.rules[2].fires_when`.
     pub key: String,
-    pub message: String,
+    /// What is wrong, as a typed message (`rules-error-*`).
+    pub message: Message,
 }
 
 impl fmt::Display for RuleSetError {
@@ -46,9 +47,11 @@ impl fmt::Display for RuleSetError {
             Some(line) => write!(
                 f,
                 "{}, line {line}, key {}: {}",
-                self.file, self.key, self.message
+                self.file,
+                self.key,
+                self.message.code()
             ),
-            None => write!(f, "{}, key {}: {}", self.file, self.key, self.message),
+            None => write!(f, "{}, key {}: {}", self.file, self.key, self.message.code()),
         }
     }
 }
@@ -429,7 +432,7 @@ impl RuleSet {
                 file: source.to_owned(),
                 line,
                 key,
-                message: error.message().to_owned(),
+                message: Message::new("rules-error-toml").with("detail", error.message()),
             }])
         })?;
         let mut compiler = Compiler {
@@ -600,10 +603,9 @@ impl RuleBook {
                 file: rule_set.source.clone(),
                 line: None,
                 key: "id".to_owned(),
-                message: format!(
-                    "rule set {} is already defined by {}",
-                    rule_set.id, existing.source
-                ),
+                message: Message::new("rules-error-id_twice")
+                    .with("id", rule_set.id.as_str())
+                    .with("source", existing.source.as_str()),
             }]));
         }
         self.sets.push(rule_set);
@@ -873,12 +875,12 @@ struct Compiler<'a> {
 }
 
 impl Compiler<'_> {
-    fn error(&mut self, span: Option<Range<usize>>, key: impl Into<String>, message: impl Into<String>) {
+    fn error(&mut self, span: Option<Range<usize>>, key: impl Into<String>, message: Message) {
         self.errors.push(RuleSetError {
             file: self.source.to_owned(),
             line: span.map(|s| line_of(self.text, s.start)),
             key: key.into(),
-            message: message.into(),
+            message,
         });
     }
 
@@ -892,7 +894,7 @@ impl Compiler<'_> {
             self.error(
                 Some(raw.id.span()),
                 "id",
-                format!("{id:?} is not a valid id: use letters, digits, '-', '_' or '.'"),
+                Message::new("rules-error-id").with("value", id.as_str()),
             );
         }
         let effective_from = self.date(&raw.effective_from, "effective_from");
@@ -907,18 +909,24 @@ impl Compiler<'_> {
             self.error(
                 span,
                 "effective_until",
-                format!("{until} is before effective_from {from}"),
+                Message::new("rules-error-until_before_from")
+                    .with("until", until)
+                    .with("from", from),
             );
         }
         if raw.registries.len() > MAX_REGISTRIES {
-            self.error(None, "registries", format!("at most {MAX_REGISTRIES} registries"));
+            self.error(
+                None,
+                "registries",
+                Message::new("rules-error-too_many_registries").with("max", MAX_REGISTRIES),
+            );
         }
         for (index, registry) in raw.registries.iter().enumerate() {
             if raw.registries[..index].iter().any(|r| r.name == registry.name) {
                 self.error(
                     None,
                     format!("registries[{index}].name"),
-                    format!("registry {} is defined twice", registry.name),
+                    Message::new("rules-error-registry_twice").with("name", registry.name.as_str()),
                 );
             }
         }
@@ -927,11 +935,11 @@ impl Compiler<'_> {
         for (name, line) in &raw.lines {
             match name.parse::<ProgramLine>() {
                 Ok(program_line) => lines.push(self.line(program_line, name, line)),
-                Err(e) => self.error(Some(line.span()), format!("lines.{name}"), e.to_string()),
+                Err(e) => self.error(Some(line.span()), format!("lines.{name}"), e.message()),
             }
         }
         if lines.is_empty() {
-            self.error(None, "lines", "a rule set needs at least one program line");
+            self.error(None, "lines", Message::new("rules-error-no_lines"));
         }
         if let Some(financial) = &raw.financial {
             for problem in financial.get_ref().problems() {
@@ -965,7 +973,11 @@ impl Compiler<'_> {
             (Some(date), None) => match Date::new(date.year as i16, date.month as i8, date.day as i8) {
                 Ok(d) => Some(d),
                 Err(e) => {
-                    self.error(Some(value.span()), key, e.to_string());
+                    self.error(
+                        Some(value.span()),
+                        key,
+                        Message::new("rules-error-date").with("detail", e.to_string()),
+                    );
                     None
                 }
             },
@@ -973,7 +985,7 @@ impl Compiler<'_> {
                 self.error(
                     Some(value.span()),
                     key,
-                    "expected a date such as 2013-04-17, without a time",
+                    Message::new("rules-error-date_with_time"),
                 );
                 None
             }
@@ -986,10 +998,7 @@ impl Compiler<'_> {
                 self.error(
                     Some(value.span()),
                     format!("sisben.{key}"),
-                    format!(
-                        "{:?} is not a bound; expected inclusive or exclusive",
-                        value.get_ref()
-                    ),
+                    Message::new("rules-error-bound").with("value", value.get_ref().as_str()),
                 );
                 Bound::Inclusive
             })
@@ -1000,7 +1009,7 @@ impl Compiler<'_> {
         for area in &raw.not_applicable_areas {
             match area.get_ref().parse::<SisbenArea>() {
                 Ok(a) => not_applicable_areas.push(a),
-                Err(e) => self.error(Some(area.span()), "sisben.not_applicable_areas", e.to_string()),
+                Err(e) => self.error(Some(area.span()), "sisben.not_applicable_areas", e.message()),
             }
         }
         let mut levels: Vec<SisbenLevel> = Vec::new();
@@ -1011,7 +1020,7 @@ impl Compiler<'_> {
                 self.error(
                     Some(raw_level.span()),
                     format!("{key}.level"),
-                    format!("level {} is defined twice", level.level),
+                    Message::new("rules-error-level_twice").with("level", level.level),
                 );
             }
             let mut by_area = [None; 3];
@@ -1025,10 +1034,9 @@ impl Compiler<'_> {
                     self.error(
                         Some(interval.span()),
                         format!("{key}.area_{}", area_index + 1),
-                        format!(
-                            "the interval [{}, {}] is empty: its lower end must be below its upper end",
-                            above.0, up_to.0
-                        ),
+                        Message::new("rules-error-empty_interval")
+                            .with("lower", above.0.to_string())
+                            .with("upper", up_to.0.to_string()),
                     );
                 }
                 by_area[area_index] = Some(Interval {
@@ -1060,7 +1068,9 @@ impl Compiler<'_> {
                     self.error(
                         span,
                         format!("sisben.levels.area_{}", area_index + 1),
-                        format!("levels {first_level} and {second_level} overlap"),
+                        Message::new("rules-error-levels_overlap")
+                            .with("first", first_level)
+                            .with("second", second_level),
                     );
                 }
             }
@@ -1081,7 +1091,7 @@ impl Compiler<'_> {
             self.error(
                 Some(raw.span()),
                 format!("{key}.rules"),
-                format!("at most {MAX_RULES_PER_LINE} rules per line"),
+                Message::new("rules-error-too_many_rules").with("max", MAX_RULES_PER_LINE),
             );
         }
         let mut rules: Vec<Rule> = Vec::new();
@@ -1096,21 +1106,21 @@ impl Compiler<'_> {
                 self.error(
                     Some(raw_rule.code.span()),
                     format!("{rule_key}.code"),
-                    format!("{code:?} is not a reason code: use capital letters, digits and '_'"),
+                    Message::new("rules-error-reason_code").with("value", code.as_str()),
                 );
             }
             if rules.iter().any(|r| r.code == code) {
                 self.error(
                     Some(raw_rule.code.span()),
                     format!("{rule_key}.code"),
-                    format!("{code} is defined twice in this line"),
+                    Message::new("rules-error-code_twice").with("code", code.as_str()),
                 );
             }
             if raw_rule.article.trim().is_empty() {
                 self.error(
                     Some(raw_rule.code.span()),
                     format!("{rule_key}.article"),
-                    "every rule cites its article",
+                    Message::new("rules-error-no_article"),
                 );
             }
             let fires_when = self.condition(&raw_rule.fires_when, &format!("{rule_key}.fires_when"));
@@ -1194,7 +1204,9 @@ impl Compiler<'_> {
             self.error(
                 Some(value.span()),
                 key,
-                format!("{number} is out of range: it must be above 0 and at most {max}"),
+                Message::new("rules-error-out_of_range")
+                    .with("value", number.to_string())
+                    .with("max", max.to_string()),
             );
         }
         number
@@ -1210,7 +1222,9 @@ impl Compiler<'_> {
                 compiler.error(
                     span.clone(),
                     key,
-                    format!("unexpected {} beside {}", extra.join(", "), allowed.join(" and ")),
+                    Message::new("rules-error-unexpected_keys")
+                        .with("extra", extra.join(", "))
+                        .with("allowed", allowed.join(", ")),
                 );
             }
         };
@@ -1218,7 +1232,7 @@ impl Compiler<'_> {
             let is_any = condition.any.is_some();
             unexpected(self, &[if is_any { "any" } else { "all" }]);
             if children.is_empty() {
-                self.error(span, key, "an empty list of conditions");
+                self.error(span, key, Message::new("rules-error-empty_conditions"));
             }
             let word = if is_any { "any" } else { "all" };
             let compiled = children
@@ -1238,7 +1252,7 @@ impl Compiler<'_> {
                 return match field.parse::<FlagField>() {
                     Ok(field) => Condition::Flag { field, is },
                     Err(e) => {
-                        self.error(span, format!("{key}.field"), e.to_string());
+                        self.error(span, format!("{key}.field"), e.message());
                         Condition::All(Vec::new())
                     }
                 };
@@ -1249,13 +1263,13 @@ impl Compiler<'_> {
                     self.error(
                         span.clone(),
                         format!("{key}.ends_within_years"),
-                        format!("{years} is not a number of years"),
+                        Message::new("rules-error-years").with("value", years.to_string()),
                     );
                 }
                 return match field.parse::<DateField>() {
                     Ok(field) => Condition::EndsWithinYears { field, years },
                     Err(e) => {
-                        self.error(span, format!("{key}.field"), e.to_string());
+                        self.error(span, format!("{key}.field"), e.message());
                         Condition::All(Vec::new())
                     }
                 };
@@ -1266,7 +1280,7 @@ impl Compiler<'_> {
                 let choice = match field.parse::<ChoiceField>() {
                     Ok(choice) => choice,
                     Err(e) => {
-                        self.error(span, format!("{key}.field"), e.to_string());
+                        self.error(span, format!("{key}.field"), e.message());
                         return Condition::All(Vec::new());
                     }
                 };
@@ -1277,7 +1291,7 @@ impl Compiler<'_> {
                         Err(e) => self.error(
                             span.clone(),
                             format!("{key}.{}", if negated { "not_in" } else { "in" }),
-                            e.to_string(),
+                            e.message(),
                         ),
                     }
                 }
@@ -1291,14 +1305,14 @@ impl Compiler<'_> {
             self.error(
                 span,
                 key,
-                format!("field {field:?} needs is, in, not_in or ends_within_years"),
+                Message::new("rules-error-field_shape").with("field", field.as_str()),
             );
             return Condition::All(Vec::new());
         }
         if let Some(name) = &condition.registry {
             unexpected(self, &["registry", "contains_document"]);
             let Some(contains_document) = condition.contains_document else {
-                self.error(span, key, "registry needs contains_document = true or false");
+                self.error(span, key, Message::new("rules-error-registry_shape"));
                 return Condition::All(Vec::new());
             };
             let Some(registry) = self.registries.iter().position(|r| &r.name == name) else {
@@ -1306,10 +1320,9 @@ impl Compiler<'_> {
                 self.error(
                     span,
                     format!("{key}.registry"),
-                    format!(
-                        "unknown registry {name:?}; the [[registries]] of this file are: {}",
-                        known.join(", ")
-                    ),
+                    Message::new("rules-error-unknown_registry")
+                        .with("name", name.as_str())
+                        .with("known", known.join(", ")),
                 );
                 return Condition::All(Vec::new());
             };
@@ -1336,7 +1349,7 @@ impl Compiler<'_> {
                 self.error(
                     span.clone(),
                     format!("{key}.age_below"),
-                    format!("{years} is not an age"),
+                    Message::new("rules-error-age").with("value", years.to_string()),
                 );
             }
             return Condition::AgeBelow(years);
@@ -1344,7 +1357,7 @@ impl Compiler<'_> {
         self.error(
             span,
             key,
-            format!("not a condition; write one of {CONDITION_SHAPES}"),
+            Message::new("rules-error-not_a_condition").with("shapes", CONDITION_SHAPES),
         );
         Condition::All(Vec::new())
     }
@@ -1463,9 +1476,16 @@ mod tests {
         let errors = errors_of(&text);
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert_eq!(errors[1].key, "lines.general.rules[3].fires_when.registry");
-        assert!(errors[1].message.contains("unknown registry \"wantd\""));
+        assert_eq!(errors[1].message.code(), "rules-error-unknown_registry");
+        assert!(format!("{:?}", errors[1].message.args()).contains("wantd"));
         assert_eq!(errors[0].key, "lines.general.rules[1].fires_when.any[0].not_in");
-        assert!(errors[0].message.contains("owned"), "{}", errors[0].message);
+        assert_eq!(
+            errors[0].message.code(),
+            "error-unknown_value",
+            "{:?}",
+            errors[0].message
+        );
+        assert!(format!("{:?}", errors[0].message.args()).contains("owned"));
         let expected_line = text.lines().position(|l| l.contains("\"owned\"")).expect("line") + 1;
         assert_eq!(errors[0].line, Some(expected_line));
     }
@@ -1476,16 +1496,19 @@ mod tests {
             .1
             .replacen("area_3 = [20, 35]", "area_3 = [15, 35]", 1)
             .replacen(r#"lower_bound = "exclusive""#, r#"lower_bound = "open""#, 1);
-        let messages: Vec<String> = errors_of(&text).iter().map(ToString::to_string).collect();
+        let errors = errors_of(&text);
+        let has = |key: &str, code: &str, arg: &str| {
+            errors.iter().any(|e| {
+                e.key == key && e.message.code() == code && format!("{:?}", e.message.args()).contains(arg)
+            })
+        };
         assert!(
-            messages
-                .iter()
-                .any(|m| m.contains("sisben.lower_bound") && m.contains("\"open\"")),
-            "{messages:?}"
+            has("sisben.lower_bound", "rules-error-bound", "\"open\""),
+            "{errors:?}"
         );
         assert!(
-            messages.iter().any(|m| m.contains("levels 1 and 2 overlap")),
-            "{messages:?}"
+            has("sisben.levels.area_2", "rules-error-levels_overlap", "first"),
+            "{errors:?}"
         );
     }
 
@@ -1496,10 +1519,8 @@ mod tests {
                 .1
                 .replacen("{ duplicate_document = true }", "{ duplicate = true }", 1);
         let errors = errors_of(&text);
-        assert!(
-            errors[0].message.contains("unknown field `duplicate`"),
-            "{errors:?}"
-        );
+        assert_eq!(errors[0].message.code(), "rules-error-toml", "{errors:?}");
+        assert!(format!("{:?}", errors[0].message.args()).contains("unknown field `duplicate`"));
     }
 
     #[test]

@@ -252,43 +252,44 @@ pub struct FamilyCeiling {
 }
 
 impl FinancialRules {
-    /// Inconsistencies of the rule set itself, in words; empty when it can be used.
-    pub fn problems(&self) -> Vec<String> {
+    /// Inconsistencies of the rule set itself, as typed messages; empty when it can be used.
+    pub fn problems(&self) -> Vec<crate::message::Message> {
+        use crate::message::Message;
         let mut problems = Vec::new();
         for category in ExpenseCategory::ALL {
             let eligible = self.eligible_categories.value.contains(category);
             let ineligible = self.ineligible_categories.value.contains(category);
             if eligible == ineligible {
-                problems.push(format!(
-                    "category {category} must be in exactly one of eligible_categories and \
-                     ineligible_categories"
-                ));
+                problems.push(
+                    Message::new("rules-error-category_eligibility").with("category", category.as_str()),
+                );
             }
             if eligible && self.excluded_categories.value.contains(category) {
-                problems.push(format!("category {category} is both eligible and excluded"));
+                problems
+                    .push(Message::new("rules-error-category_excluded").with("category", category.as_str()));
             }
         }
         if self.discount_rate.value <= -Decimal::ONE {
-            problems.push("discount_rate must be above -1".to_owned());
+            problems.push(Message::new("rules-error-above_minus_one").with("key", "discount_rate"));
         }
         if self.min_irr.value <= -Decimal::ONE {
-            problems.push("min_irr must be above -1".to_owned());
+            problems.push(Message::new("rules-error-above_minus_one").with("key", "min_irr"));
         }
         if self.guarantee.share < Decimal::ZERO {
-            problems.push("guarantee.share must not be negative".to_owned());
+            problems.push(Message::new("rules-error-negative").with("key", "guarantee.share"));
         }
         for case in &self.sensitivity.cases {
             if case.change <= -Decimal::ONE {
-                problems.push(format!(
-                    "sensitivity case {:?}: change must be above -1",
-                    case.name
-                ));
+                problems.push(
+                    Message::new("rules-error-above_minus_one")
+                        .with("key", format!("sensitivity.cases[{}].change", case.name)),
+                );
             }
         }
         if self.sensitivity.price_drop_search_max <= Decimal::ZERO
             || self.sensitivity.cost_rise_search_max <= Decimal::ZERO
         {
-            problems.push("switching value search ranges must be positive".to_owned());
+            problems.push(Message::new("rules-error-switching_search"));
         }
         problems
     }
