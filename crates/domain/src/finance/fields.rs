@@ -361,6 +361,8 @@ pub struct TableSpec {
     /// The web's step that shows it.
     pub step: u8,
     pub columns: &'static [ColumnSpec],
+    /// A new row as the web's "add a row" gives it, as JSON text.
+    pub empty_row: &'static str,
 }
 
 const fn column(name: &'static str, label_key: &'static str, kind: ColumnKind) -> ColumnSpec {
@@ -391,6 +393,7 @@ pub static TABLES: &[TableSpec] = &[
                 Line,
             ),
         ],
+        empty_row: r#"{"activity": "", "responsible": ""}"#,
     },
     TableSpec {
         path: "frame.components.schedule.activities",
@@ -413,6 +416,7 @@ pub static TABLES: &[TableSpec] = &[
                 Whole,
             ),
         ],
+        empty_row: r#"{"name": "", "start_month": 1, "end_month": 1}"#,
     },
     TableSpec {
         path: "frame.households",
@@ -427,6 +431,7 @@ pub static TABLES: &[TableSpec] = &[
                 Decimal,
             ),
         ],
+        empty_row: r#"{"id": "", "max_pct": "0", "cap_smmlv": "0"}"#,
     },
     TableSpec {
         path: "budget",
@@ -442,6 +447,7 @@ pub static TABLES: &[TableSpec] = &[
             column("year", "formulation-field-budget-year", OptionalWhole),
             column("month", "formulation-field-budget-month", OptionalWhole),
         ],
+        empty_row: r#"{"category": "materials_and_supplies", "funder": "counterpart", "description": "", "quantity": "0", "unit": "", "unit_price": "0", "year": 0, "month": null}"#,
     },
     TableSpec {
         path: "production",
@@ -463,6 +469,7 @@ pub static TABLES: &[TableSpec] = &[
                 Decimal,
             ),
         ],
+        empty_row: r#"{"name": "", "unit": "", "product_unit": "", "day_wage": "0", "full_production_year": 1, "residual_value": "0", "years": []}"#,
     },
     TableSpec {
         path: "production.years",
@@ -503,6 +510,7 @@ pub static TABLES: &[TableSpec] = &[
                 Decimal,
             ),
         ],
+        empty_row: r#"{"year": 0, "units": "0", "yield_per_unit": "0", "price": "0", "operating_costs": "0", "output_cost_per_unit": "0", "hired_labour_days": "0", "family_labour_days": "0", "replacements": "0"}"#,
     },
     TableSpec {
         path: "technical_assistance",
@@ -513,6 +521,7 @@ pub static TABLES: &[TableSpec] = &[
             column("cost", "formulation-field-technical_assistance-cost", Decimal),
             column("payer", "formulation-field-technical_assistance-payer", Line),
         ],
+        empty_row: r#"{"year": 0, "cost": "0", "payer": ""}"#,
     },
 ];
 
@@ -582,6 +591,22 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
+
+    #[test]
+    fn every_table_gives_a_new_row_with_each_of_its_columns() {
+        for table in TABLES {
+            let row: serde_json::Value = serde_json::from_str(table.empty_row)
+                .unwrap_or_else(|e| panic!("{}: the new row is not JSON: {e}", table.path));
+            for column in table.columns {
+                assert!(
+                    row.get(column.name).is_some(),
+                    "{}: no {}",
+                    table.path,
+                    column.name
+                );
+            }
+        }
+    }
     use crate::finance::formulation::Frame;
 
     fn empty() -> Formulation {

@@ -733,44 +733,8 @@ fn localize(lang: Lang, view: &mut StepView) {
 
 /// An empty row for the list at `path` (indices stripped), if the list takes rows.
 fn empty_row(path: &str) -> Option<Json> {
-    let mut pattern = String::new();
-    let mut skipping = false;
-    for c in path.chars() {
-        match c {
-            '[' => {
-                skipping = true;
-                pattern.push('[');
-            }
-            ']' => {
-                skipping = false;
-                pattern.push(']');
-            }
-            _ if skipping => {}
-            _ => pattern.push(c),
-        }
-    }
-    let row = match pattern.as_str() {
-        "budget" => serde_json::json!({
-            "category": "materials_and_supplies", "funder": "counterpart", "description": "",
-            "quantity": "0", "unit_price": "0", "year": 0
-        }),
-        "frame.households" => serde_json::json!({"id": "", "max_pct": "0", "cap_smmlv": "0"}),
-        "production" => serde_json::json!({
-            "name": "", "unit": "", "day_wage": "0", "full_production_year": 1, "years": []
-        }),
-        "production[].years" => {
-            serde_json::json!({"year": 0, "units": "0", "yield_per_unit": "0", "price": "0"})
-        }
-        "technical_assistance" => serde_json::json!({"year": 0, "cost": "0"}),
-        "frame.components.technical.operating_structure" => {
-            serde_json::json!({"activity": "", "responsible": ""})
-        }
-        "frame.components.schedule.activities" => {
-            serde_json::json!({"name": "", "start_month": 1, "end_month": 1})
-        }
-        _ => return None,
-    };
-    Some(row)
+    vereda_domain::finance::fields::TableSpec::of(path)
+        .and_then(|table| serde_json::from_str(table.empty_row).ok())
 }
 
 // ---- Paths in the JSON of a formulation -----------------------------------------------------
