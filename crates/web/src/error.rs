@@ -95,6 +95,24 @@ pub struct Problem {
     pub error: ErrorCode,
     /// The stable code of the problem (the end of `type`).
     pub code: String,
+    /// The problems of a form's fields, one each, when the refusal is about them
+    /// (`form-error-fields`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+/// The problem of one field of what was sent.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    /// The field's name in the form (and its catalogue label key).
+    pub field: String,
+    /// The field's label, in the visitor's language.
+    pub label: String,
+    /// What is wrong with it, in the visitor's language.
+    pub detail: String,
+    /// The stable code of the problem, when it has one (a number's problems).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 #[derive(Debug)]
@@ -104,6 +122,8 @@ pub struct AppError {
     pub message: Option<Message>,
     /// Why, as text already in the visitor's language or a neutral reference: never internals.
     pub detail: Option<String>,
+    /// The problems of the fields sent, one each (see [`AppError::fields`]).
+    pub fields: Vec<FieldProblem>,
 }
 
 impl AppError {
@@ -112,6 +132,7 @@ impl AppError {
             code,
             message: None,
             detail: None,
+            fields: Vec::new(),
         }
     }
 
@@ -120,6 +141,7 @@ impl AppError {
             code,
             message: None,
             detail: Some(detail.into()),
+            fields: Vec::new(),
         }
     }
 
@@ -129,6 +151,16 @@ impl AppError {
             code,
             message: Some(message),
             detail: None,
+            fields: Vec::new(),
+        }
+    }
+
+    /// A form's fields refused (422): their problems together (`form-error-fields`), and one
+    /// by one for the API's problem (`errors`).
+    pub fn fields(lang: crate::i18n::Lang, errors: &crate::form_errors::FieldErrors) -> Self {
+        Self {
+            fields: errors.problems(lang),
+            ..Self::said(ErrorCode::InvalidInput, errors.said(lang))
         }
     }
 
@@ -181,11 +213,25 @@ impl From<StoreError> for AppError {
 pub struct StepRefusal {
     pub code: ErrorCode,
     pub message: Message,
+    /// The problems of the fields sent, one each, when the refusal is about them.
+    pub fields: Vec<FieldProblem>,
 }
 
 impl StepRefusal {
     pub fn new(code: ErrorCode, message: Message) -> Self {
-        Self { code, message }
+        Self {
+            code,
+            message,
+            fields: Vec::new(),
+        }
+    }
+
+    /// A form's fields refused (422), together and one by one.
+    pub fn fields(lang: crate::i18n::Lang, errors: &crate::form_errors::FieldErrors) -> Self {
+        Self {
+            fields: errors.problems(lang),
+            ..Self::new(ErrorCode::InvalidInput, errors.said(lang))
+        }
     }
 
     /// What was sent cannot be used (422).
@@ -201,7 +247,10 @@ impl StepRefusal {
 
 impl From<StepRefusal> for AppError {
     fn from(refusal: StepRefusal) -> Self {
-        AppError::said(refusal.code, refusal.message)
+        AppError {
+            fields: refusal.fields,
+            ..AppError::said(refusal.code, refusal.message)
+        }
     }
 }
 
@@ -233,6 +282,7 @@ impl IntoResponse for AppError {
             code: self.code,
             message: self.message,
             detail: self.detail,
+            fields: self.fields,
         });
         response
     }
@@ -245,6 +295,7 @@ pub(crate) struct RenderedError {
     pub(crate) code: ErrorCode,
     pub(crate) message: Option<Message>,
     pub(crate) detail: Option<String>,
+    pub(crate) fields: Vec<FieldProblem>,
 }
 
 /// Percent-encodes a query value.

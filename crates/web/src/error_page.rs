@@ -37,6 +37,7 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
                 code,
                 message: None,
                 detail: None,
+                fields: Vec::new(),
             },
             _ => return response,
         },
@@ -83,6 +84,7 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
             detail: message,
             error: error.code,
             code,
+            errors: error.fields.clone(),
         };
         let mut response = (error.code.status(), axum::Json(problem)).into_response();
         response.headers_mut().insert(

@@ -51,13 +51,29 @@ impl FieldErrors {
         self.messages.is_empty()
     }
 
+    /// Every problem on its own: field, label and problem in `lang`, and the code of a
+    /// number's problem.
+    pub fn problems(&self, lang: Lang) -> Vec<crate::error::FieldProblem> {
+        self.messages
+            .iter()
+            .map(|(field, problem)| crate::error::FieldProblem {
+                field: field.clone(),
+                label: label(lang, field),
+                detail: problem.clone(),
+                code: Some(self.code_of(field))
+                    .filter(|code| !code.is_empty())
+                    .map(str::to_owned),
+            })
+            .collect()
+    }
+
     /// Every problem as one message (`form-error-fields`): each field's label and problem, for
     /// a reply that has no form to show them beside.
     pub fn said(&self, lang: Lang) -> crate::i18n::Message {
         let problems = self
             .messages
             .iter()
-            .map(|(field, problem)| format!("{}: {problem}", lang.t(field)))
+            .map(|(field, problem)| format!("{}: {problem}", label(lang, field)))
             .collect::<Vec<_>>()
             .join(" · ");
         crate::i18n::Message::new("form-error-fields").with("problems", problems)
@@ -83,5 +99,15 @@ pub fn read_number_field(
             errors.add_number(lang, field, &problem);
             None
         }
+    }
+}
+
+/// A field's label: its catalogue text when the field's name is a key of the catalogue (the
+/// pages' forms), else the name itself (an API body's key, such as `dane_code`).
+fn label(lang: Lang, field: &str) -> String {
+    if lang.has(field) {
+        lang.t(field).to_owned()
+    } else {
+        field.to_owned()
     }
 }

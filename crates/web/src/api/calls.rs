@@ -175,7 +175,7 @@ pub async fn create(
             )
                 .into_response())
         }
-        Err((_, errors)) => Err(AppError::said(ErrorCode::InvalidInput, errors.said(visitor.lang))),
+        Err((_, errors)) => Err(AppError::fields(visitor.lang, &errors)),
     }
 }
 

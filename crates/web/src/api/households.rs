@@ -340,7 +340,7 @@ pub async fn parcel(
 /// The parcel's study or visit refused: its fields together, or the step.
 fn refused(visitor: &Visitor, refusal: ParcelRefusal) -> AppError {
     match refusal {
-        ParcelRefusal::Fields(errors) => AppError::said(ErrorCode::InvalidInput, errors.said(visitor.lang)),
+        ParcelRefusal::Fields(errors) => AppError::fields(visitor.lang, &errors),
         ParcelRefusal::Step(refusal) => refusal.into(),
     }
 }

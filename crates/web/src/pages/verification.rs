@@ -672,7 +672,7 @@ pub(crate) async fn declare_parcel(
     }
     let municipality = current.household.municipality_code.parse::<DaneCode>().ok();
     let (Some(land_tenure), Some(municipality), true) = (land_tenure, municipality, errors.is_empty()) else {
-        return Ok(Err(StepRefusal::new(ErrorCode::InvalidInput, errors.said(lang))));
+        return Ok(Err(StepRefusal::fields(lang, &errors)));
     };
     let optional = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
     let new = NewParcel {
