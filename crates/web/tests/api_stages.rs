@@ -118,6 +118,17 @@ async fn a_call_is_read_and_created_with_the_pages_checks() {
         .send_json("POST", "/api/v1/calls", Some(&officer), Some(&blank))
         .await;
     problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, "form-error-fields");
+    // Each field's problem on its own, with the field's name and its label.
+    let fields = refused.json()["errors"].as_array().cloned().unwrap_or_default();
+    assert!(fields.len() >= 2, "{}", refused.body);
+    assert!(
+        fields
+            .iter()
+            .all(|f| f["field"].is_string() && f["label"].is_string() && f["detail"].is_string()),
+        "{}",
+        refused.body
+    );
+    assert!(fields.iter().all(|f| f["label"] != "—"), "{}", refused.body);
     let created = client
         .send_json("POST", "/api/v1/calls", Some(&officer), Some(&body))
         .await;

@@ -10,7 +10,7 @@ pub mod evaluation;
 pub(crate) mod formulation;
 mod monitoring;
 pub(crate) mod parcels;
-mod preparation;
+pub(crate) mod preparation;
 mod procedure;
 mod projects;
 mod public;
@@ -19,7 +19,7 @@ pub(crate) mod staff;
 mod subjects;
 pub(crate) mod verification;
 
-mod targeting;
+pub(crate) mod targeting;
 
 pub use public::MunicipalityFilter;
 

@@ -25,10 +25,10 @@ use vereda_store::parcels::{
 use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
-use crate::documents::{field, keep_file, read_form};
+use crate::documents::{ReceivedFile, field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode, StepRefusal};
 use crate::form_errors::{FieldErrors, read_number_field};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Message};
 
 /// The largest photo of a visit.
 pub const PARCEL_PHOTO_LIMIT_BYTES: usize = 20 * 1024 * 1024;
@@ -454,11 +454,28 @@ async fn upload_photo(
     Path((id, parcel)): Path<(i32, i32)>,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
-    let lang = visitor.lang;
+    visitor.require(Permission::VerifyHouseholds)?;
     let (fields, file, file_problem) =
-        read_form(lang, &mut multipart, "photo", PARCEL_PHOTO_LIMIT_BYTES).await?;
-    visitor.check_csrf(field(&fields, "csrf_token")).await?;
+        read_form(visitor.lang, &mut multipart, "photo", PARCEL_PHOTO_LIMIT_BYTES).await?;
+    let csrf = field(&fields, "csrf_token").to_owned();
+    let outcome = add_photo(&state, &visitor, &csrf, id, parcel, file, file_problem).await?;
+    finish(&state, &visitor, id, parcel, outcome, None, None).await
+}
+
+/// Keeps a photo of the parcel's field visit (PNG or JPEG), for the page and the API:
+/// `VerifyHouseholds` and the session's token; a parcel not the household's is not found.
+pub(crate) async fn add_photo(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    id: i32,
+    parcel: i32,
+    file: Option<ReceivedFile>,
+    file_problem: Option<Message>,
+) -> Result<Result<(), ParcelRefusal>, AppError> {
+    let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
+    visitor.check_csrf(csrf).await?;
+    let lang = visitor.lang;
     let mut errors = FieldErrors::default();
     let file = match (file, file_problem) {
         (_, Some(problem)) => {
@@ -478,17 +495,16 @@ async fn upload_photo(
         }
         (Some(file), None) => Some(file),
     };
-    let Some(file) = file else {
-        let page = page(&state, &visitor, id, parcel, None, None, errors, None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
-    };
     // The parcel must be the household's before anything is kept.
     state
         .store
         .parcel_verification(id, parcel)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let kept = keep_file(&state, file)?;
+    let Some(file) = file else {
+        return Ok(Err(ParcelRefusal::Fields(errors)));
+    };
+    let kept = keep_file(state, file)?;
     let new = NewParcelPhoto {
         file_name: kept.file_name,
         content_type: kept.content_type,
@@ -496,8 +512,7 @@ async fn upload_photo(
         sha256: kept.sha256,
     };
     let outcome = state.store.add_parcel_photo(&actor, id, parcel, new).await;
-    let outcome = settle(&state, id, outcome.map(|_| ())).await?;
-    finish(&state, &visitor, id, parcel, outcome, None, None).await
+    settle(state, id, outcome.map(|_| ())).await
 }
 
 async fn photo(

@@ -19,10 +19,10 @@ use vereda_store::preparation::{KeptDocument, NewPreparation, Preparation};
 use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
-use crate::documents::{field, keep_file, read_form};
+use crate::documents::{ReceivedFile, field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode};
 use crate::form_errors::FieldErrors;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Message};
 
 /// The largest signed minutes.
 pub const MINUTES_LIMIT_BYTES: usize = 20 * 1024 * 1024;
@@ -163,20 +163,46 @@ async fn add(
     Path(id): Path<i32>,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let actor = visitor.require(Permission::ManageCalls)?.actor();
-    let lang = visitor.lang;
+    visitor.require(Permission::ManageCalls)?;
     let (fields, file, file_problem) =
-        read_form(lang, &mut multipart, "minutes", MINUTES_LIMIT_BYTES).await?;
-    visitor.check_csrf(field(&fields, "csrf_token")).await?;
+        read_form(visitor.lang, &mut multipart, "minutes", MINUTES_LIMIT_BYTES).await?;
+    let csrf = field(&fields, "csrf_token").to_owned();
+    match add_record(&state, &visitor, &csrf, id, &fields, file, file_problem).await? {
+        Ok(target) => {
+            Ok(Redirect::to(&format!("/personal/formulaciones/{target}/preparacion")).into_response())
+        }
+        Err(errors) => {
+            let page = page(&state, &visitor, id, fields, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+/// Adds a preparation record (Art. 15-17) from the form's fields by name (`kind`,
+/// `formulation_id`: one of the call's formulations, `held_on`, `place`, `attendees`, `text`)
+/// and the signed minutes, for the page and the API: `ManageCalls` and the session's token.
+/// Gives the formulation it feeds, or the problems by field (nothing stored).
+pub(crate) async fn add_record(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    id: i32,
+    fields: &[(String, String)],
+    file: Option<ReceivedFile>,
+    file_problem: Option<Message>,
+) -> Result<Result<i32, FieldErrors>, AppError> {
+    let actor = visitor.require(Permission::ManageCalls)?.actor();
+    visitor.check_csrf(csrf).await?;
+    let lang = visitor.lang;
     let today = state.config.today();
     let mut errors = FieldErrors::default();
-    let kind = field(&fields, "kind").parse::<PreparationKind>().ok();
+    let kind = field(fields, "kind").parse::<PreparationKind>().ok();
     if kind.is_none() {
         errors.add("kind", lang.t("preparation-error-kind").to_owned());
     }
     // The record feeds one of the call's formulations (this one when it has no call).
-    let current = page(&state, &visitor, id, Vec::new(), FieldErrors::default()).await?;
-    let target = field(&fields, "formulation_id")
+    let current = page(state, visitor, id, Vec::new(), FieldErrors::default()).await?;
+    let target = field(fields, "formulation_id")
         .trim()
         .parse::<i32>()
         .ok()
@@ -187,7 +213,7 @@ async fn add(
             lang.t("preparation-error-formulation").to_owned(),
         );
     }
-    let held_text = field(&fields, "held_on").trim();
+    let held_text = field(fields, "held_on").trim();
     let held_on = if held_text.is_empty() {
         None
     } else {
@@ -199,7 +225,7 @@ async fn add(
             }
         }
     };
-    let attendees_text = field(&fields, "attendees").trim();
+    let attendees_text = field(fields, "attendees").trim();
     let attendees = if attendees_text.is_empty() {
         None
     } else {
@@ -234,9 +260,9 @@ async fn add(
         let draft = PreparationDraft {
             kind,
             held_on,
-            place: field(&fields, "place"),
+            place: field(fields, "place"),
             attendees: attendees.map(i64::from),
-            text: field(&fields, "text"),
+            text: field(fields, "text"),
             has_file: file.is_some(),
         };
         for (name, problem) in check_preparation(&draft, today) {
@@ -246,12 +272,11 @@ async fn add(
         }
     }
     let (Some(kind), Some(target), true) = (kind, target, errors.is_empty()) else {
-        let page = page(&state, &visitor, id, fields, errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        return Ok(Err(errors));
     };
     let kept = match file {
         Some(file) => {
-            let kept = keep_file(&state, file)?;
+            let kept = keep_file(state, file)?;
             Some(KeptDocument {
                 file_name: kept.file_name,
                 content_type: kept.content_type,
@@ -265,13 +290,13 @@ async fn add(
         formulation_id: target,
         kind,
         held_on,
-        place: field(&fields, "place").to_owned(),
+        place: field(fields, "place").to_owned(),
         attendees,
-        text: field(&fields, "text").to_owned(),
+        text: field(fields, "text").to_owned(),
         file: kept,
     };
     state.store.add_preparation(&actor, new, today).await?;
-    Ok(Redirect::to(&format!("/personal/formulaciones/{target}/preparacion")).into_response())
+    Ok(Ok(target))
 }
 
 async fn minutes_file(

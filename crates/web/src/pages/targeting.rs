@@ -32,7 +32,7 @@ use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode};
 use crate::form_errors::{FieldErrors, read_number_field};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Message};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -57,19 +57,19 @@ pub fn routes() -> Router<AppState> {
 /// The form as typed.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
-struct TargetingForm {
-    weight_poverty: String,
-    weight_families: String,
-    weight_interventions: String,
-    cofinancing_per_family: String,
-    families_per_project: String,
-    csrf_token: String,
+pub(crate) struct TargetingForm {
+    pub(crate) weight_poverty: String,
+    pub(crate) weight_families: String,
+    pub(crate) weight_interventions: String,
+    pub(crate) cofinancing_per_family: String,
+    pub(crate) families_per_project: String,
+    pub(crate) csrf_token: String,
 }
 
 impl TargetingForm {
     /// Equal weights; co-financing per family of 20 SMMLV (Art. 29), or the AREL cap; 20
     /// families a project.
-    fn defaults(call: &Call) -> TargetingForm {
+    pub(crate) fn defaults(call: &Call) -> TargetingForm {
         let smmlv_per_family = match call.line {
             ProgramLine::Arel => call.arel_cap_smmlv.unwrap_or(Decimal::from(20)),
             ProgramLine::General => Decimal::from(20),
@@ -272,9 +272,9 @@ fn ranking_map(lang: Lang, ranking: &[Ranked]) -> Result<String, AppError> {
         .map_err(|e| AppError::internal(&e))
 }
 
-struct MissingIpm {
-    dane_code: String,
-    name: String,
+pub(crate) struct MissingIpm {
+    pub(crate) dane_code: String,
+    pub(crate) name: String,
 }
 
 #[derive(Template)]
@@ -316,13 +316,14 @@ struct Computed {
     coverage_input: CoverageInput,
 }
 
-struct Candidates {
-    screening_run_id: Option<i32>,
-    inputs: Vec<Candidate>,
-    without_ipm: Vec<MissingIpm>,
+pub(crate) struct Candidates {
+    pub(crate) screening_run_id: Option<i32>,
+    pub(crate) inputs: Vec<Candidate>,
+    pub(crate) without_ipm: Vec<MissingIpm>,
 }
 
-async fn candidates(state: &AppState, call_id: i32) -> Result<Candidates, AppError> {
+/// The call's candidate municipalities: those with an IPM weigh, the others are listed apart.
+pub(crate) async fn candidates(state: &AppState, call_id: i32) -> Result<Candidates, AppError> {
     let facts = state.store.targeting_candidates(call_id).await?;
     let mut inputs = Vec::new();
     let mut without_ipm = Vec::new();
@@ -383,7 +384,7 @@ fn compute(
     })
 }
 
-async fn call_or_404(state: &AppState, id: i32) -> Result<Call, AppError> {
+pub(crate) async fn call_or_404(state: &AppState, id: i32) -> Result<Call, AppError> {
     state
         .store
         .call(id)
@@ -460,11 +461,35 @@ async fn generate(
     Path(id): Path<i32>,
     Form(mut form): Form<TargetingForm>,
 ) -> Result<Response, AppError> {
+    let csrf = form.csrf_token.clone();
+    match create_document(&state, &visitor, &csrf, id, &mut form).await? {
+        Ok(document) => Ok(Redirect::to(&format!(
+            "/personal/convocatorias/{id}/focalizacion/documentos/{}",
+            document.number
+        ))
+        .into_response()),
+        Err(errors) => {
+            let call = call_or_404(&state, id).await?;
+            page_for(&state, &visitor, call, form, Some(errors), Vec::new(), None).await
+        }
+    }
+}
+
+/// Generates a numbered targeting document from the form's weights, for the page and the API:
+/// `ManageCalls` and the session's token; the form's problems by field, nothing stored. The
+/// numbers read are written back in `form`.
+pub(crate) async fn create_document(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    id: i32,
+    form: &mut TargetingForm,
+) -> Result<Result<TargetingDocument, FieldErrors>, AppError> {
     let actor = visitor.require(Permission::ManageCalls)?.actor();
-    visitor.check_csrf(&form.csrf_token).await?;
-    let call = call_or_404(&state, id).await?;
-    let found = candidates(&state, call.id).await?;
-    match compute(visitor.lang, &mut form, &call, found.inputs) {
+    visitor.check_csrf(csrf).await?;
+    let call = call_or_404(state, id).await?;
+    let found = candidates(state, call.id).await?;
+    match compute(visitor.lang, form, &call, found.inputs) {
         Ok(computed) => {
             let document = state
                 .store
@@ -485,15 +510,11 @@ async fn generate(
                 number = document.number,
                 "targeting document generated"
             );
-            Ok(Redirect::to(&format!(
-                "/personal/convocatorias/{}/focalizacion/documentos/{}",
-                call.id, document.number
-            ))
-            .into_response())
+            Ok(Ok(document))
         }
         Err(errors) => {
             tracing::info!(call = call.id, problems = ?errors.all(), "targeting document refused");
-            page_for(&state, &visitor, call, form, Some(errors), Vec::new(), None).await
+            Ok(Err(errors))
         }
     }
 }
@@ -504,7 +525,7 @@ async fn import_interventions(
     Path(id): Path<i32>,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let actor = visitor.require(Permission::ManageCalls)?.actor();
+    visitor.require(Permission::ManageCalls)?;
     let lang = visitor.lang;
     let mut csrf = String::new();
     let mut bytes: Vec<u8> = Vec::new();
@@ -525,22 +546,42 @@ async fn import_interventions(
             _ => {}
         }
     }
-    visitor.check_csrf(&csrf).await?;
+    let outcome = import_csv(&state, &visitor, &csrf, id, bytes).await?;
     let call = call_or_404(&state, id).await?;
     let form = TargetingForm::defaults(&call);
+    match outcome {
+        Ok(count) => {
+            let notice = lang.t_with("targeting-imported", &[("value", Arg::from(&count.to_string()))]);
+            page_for(&state, &visitor, call, form, None, Vec::new(), Some(notice)).await
+        }
+        Err(problems) => {
+            let problems = problems.iter().map(|p| lang.say(p)).collect();
+            page_for(&state, &visitor, call, form, None, problems, None).await
+        }
+    }
+}
+
+/// Imports the call's interventions from a CSV file (`dane_code,interventions`), for the page
+/// and the API: `ManageCalls` and the session's token. Gives the rows imported, or every
+/// problem of the file (nothing stored).
+pub(crate) async fn import_csv(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    id: i32,
+    bytes: Vec<u8>,
+) -> Result<Result<usize, Vec<Message>>, AppError> {
+    let actor = visitor.require(Permission::ManageCalls)?.actor();
+    visitor.check_csrf(csrf).await?;
+    let call = call_or_404(state, id).await?;
+    let file_problem = |value: String| Message::new("targeting-error_file").with("value", value);
     let text = match String::from_utf8(bytes) {
         Ok(text) if !text.trim().is_empty() => text,
         Ok(_) => {
-            let problem = lang.t_with(
-                "targeting-error_file",
-                &[("value", Arg::from(lang.t("targeting-error_required")))],
-            );
-            return page_for(&state, &visitor, call, form, None, vec![problem], None).await;
+            let required = visitor.lang.t("targeting-error_required").to_owned();
+            return Ok(Err(vec![file_problem(required)]));
         }
-        Err(e) => {
-            let problem = lang.t_with("targeting-error_file", &[("value", Arg::from(&e.to_string()))]);
-            return page_for(&state, &visitor, call, form, None, vec![problem], None).await;
-        }
+        Err(e) => return Ok(Err(vec![file_problem(e.to_string())])),
     };
     match parse_interventions_csv(&text) {
         Ok(records) => {
@@ -549,16 +590,12 @@ async fn import_interventions(
                 .import_interventions(&actor, call.id, &records, SOURCE_CSV)
                 .await?;
             tracing::info!(call = call.id, ?summary, "interventions imported");
-            let notice = lang.t_with(
-                "targeting-imported",
-                &[("value", Arg::from(&records.len().to_string()))],
-            );
-            page_for(&state, &visitor, call, form, None, Vec::new(), Some(notice)).await
+            Ok(Ok(records.len()))
         }
-        Err(problems) => {
-            let problems = problems.iter().map(ToString::to_string).collect();
-            page_for(&state, &visitor, call, form, None, problems, None).await
-        }
+        Err(problems) => Ok(Err(problems
+            .iter()
+            .map(|p| file_problem(p.to_string()))
+            .collect())),
     }
 }
 
@@ -575,39 +612,63 @@ async fn record_interventions(
     Path(id): Path<i32>,
     Form(entry): Form<ManualEntry>,
 ) -> Result<Response, AppError> {
-    let actor = visitor.require(Permission::ManageCalls)?.actor();
-    visitor.check_csrf(&entry.csrf_token).await?;
-    let lang = visitor.lang;
+    let outcome = set_count(
+        &state,
+        &visitor,
+        &entry.csrf_token,
+        id,
+        &entry.dane_code,
+        &entry.count,
+    )
+    .await?;
     let call = call_or_404(&state, id).await?;
-    let form = TargetingForm::defaults(&call);
+    match outcome {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/personal/convocatorias/{}/focalizacion", call.id)).into_response())
+        }
+        Err(problems) => {
+            let form = TargetingForm::defaults(&call);
+            let problems = problems.iter().map(|p| visitor.lang.say(p)).collect();
+            page_for(&state, &visitor, call, form, None, problems, None).await
+        }
+    }
+}
+
+/// Sets one municipality's interventions in the call, by hand, for the page and the API:
+/// `ManageCalls` and the session's token; a code that is not a municipality's or a count that
+/// is not a whole number is refused, nothing stored.
+pub(crate) async fn set_count(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    id: i32,
+    dane_code: &str,
+    count: &str,
+) -> Result<Result<(), Vec<Message>>, AppError> {
+    let actor = visitor.require(Permission::ManageCalls)?.actor();
+    visitor.check_csrf(csrf).await?;
+    let call = call_or_404(state, id).await?;
     let mut problems = Vec::new();
-    let code = DaneCode::parse(entry.dane_code.trim())
+    let code = DaneCode::parse(dane_code.trim())
         .map_err(|_| {
-            problems.push(lang.t_with(
-                "targeting-error_code",
-                &[("value", Arg::from(entry.dane_code.trim()))],
-            ))
+            problems.push(Message::new("targeting-error_code").with("value", dane_code.trim().to_owned()))
         })
         .ok();
-    let count = entry
-        .count
+    let count = count
         .trim()
         .parse::<u32>()
         .map_err(|_| {
-            problems.push(lang.t_with(
-                "targeting-error_count",
-                &[("value", Arg::from(entry.count.trim()))],
-            ))
+            problems.push(Message::new("targeting-error_count").with("value", count.trim().to_owned()))
         })
         .ok();
     let (Some(code), Some(count)) = (code, count) else {
-        return page_for(&state, &visitor, call, form, None, problems, None).await;
+        return Ok(Err(problems));
     };
     state
         .store
         .set_interventions(&actor, call.id, code, count)
         .await?;
-    Ok(Redirect::to(&format!("/personal/convocatorias/{}/focalizacion", call.id)).into_response())
+    Ok(Ok(()))
 }
 
 #[derive(Template)]
