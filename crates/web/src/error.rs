@@ -98,21 +98,7 @@ pub struct Problem {
     /// The problems of a form's fields, one each, when the refusal is about them
     /// (`form-error-fields`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldProblem>,
-}
-
-/// The problem of one field of what was sent.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct FieldProblem {
-    /// The field's name in the form (and its catalogue label key).
-    pub field: String,
-    /// The field's label, in the visitor's language.
-    pub label: String,
-    /// What is wrong with it, in the visitor's language.
-    pub detail: String,
-    /// The stable code of the problem, when it has one (a number's problems).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub errors: Vec<crate::form_errors::FieldProblem>,
 }
 
 #[derive(Debug)]
@@ -123,7 +109,7 @@ pub struct AppError {
     /// Why, as text already in the visitor's language or a neutral reference: never internals.
     pub detail: Option<String>,
     /// The problems of the fields sent, one each (see [`AppError::fields`]).
-    pub fields: Vec<FieldProblem>,
+    pub fields: Vec<crate::form_errors::FieldProblem>,
 }
 
 impl AppError {
@@ -214,7 +200,7 @@ pub struct StepRefusal {
     pub code: ErrorCode,
     pub message: Message,
     /// The problems of the fields sent, one each, when the refusal is about them.
-    pub fields: Vec<FieldProblem>,
+    pub fields: Vec<crate::form_errors::FieldProblem>,
 }
 
 impl StepRefusal {
@@ -295,7 +281,7 @@ pub(crate) struct RenderedError {
     pub(crate) code: ErrorCode,
     pub(crate) message: Option<Message>,
     pub(crate) detail: Option<String>,
-    pub(crate) fields: Vec<FieldProblem>,
+    pub(crate) fields: Vec<crate::form_errors::FieldProblem>,
 }
 
 /// Percent-encodes a query value.

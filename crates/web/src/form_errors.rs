@@ -6,6 +6,20 @@ use vereda_domain::number::{NumberProblem, format_number, read_number};
 
 use crate::i18n::Lang;
 
+/// The problem of one field of what was sent.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    /// The field's name in the form (and its catalogue label key).
+    pub field: String,
+    /// The field's label, in the visitor's language.
+    pub label: String,
+    /// What is wrong with it, in the visitor's language.
+    pub detail: String,
+    /// The stable code of the problem, when it has one (a number's problems).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
 /// Problems by form field, in the visitor's language.
 #[derive(Debug, Default)]
 pub struct FieldErrors {
@@ -53,10 +67,10 @@ impl FieldErrors {
 
     /// Every problem on its own: field, label and problem in `lang`, and the code of a
     /// number's problem.
-    pub fn problems(&self, lang: Lang) -> Vec<crate::error::FieldProblem> {
+    pub fn problems(&self, lang: Lang) -> Vec<FieldProblem> {
         self.messages
             .iter()
-            .map(|(field, problem)| crate::error::FieldProblem {
+            .map(|(field, problem)| FieldProblem {
                 field: field.clone(),
                 label: label(lang, field),
                 detail: problem.clone(),

@@ -95,7 +95,7 @@ pub fn routes() -> Router<AppState> {
         formulations::list, formulations::formulation, formulations::create, formulations::update, formulations::submission,
         targeting::targeting, targeting::create, targeting::document, targeting::import, targeting::interventions,
         targeting::preparation, targeting::add_preparation, targeting::photo),
-    components(schemas(Problem, ErrorCode, crate::error::FieldProblem)),
+    components(schemas(Problem, ErrorCode, crate::form_errors::FieldProblem)),
     tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session or an API token (Authorization: Bearer)"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"))
 )]
 pub struct ApiDoc;
