@@ -8,11 +8,10 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::procedure::{CSRF_HEADER, read_json};
+use super::procedure::read_json;
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, Problem};
-use crate::procedure_actions as actions;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/me/password", post(change_password))
@@ -45,11 +44,7 @@ pub async fn change_password(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<PasswordChanged>), AppError> {
-    let token = headers
-        .get(CSRF_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let account = actions::authorize(&visitor, token).await?;
+    let account = super::procedure::staff(&visitor, &headers).await?;
     let input: PasswordChange = read_json(&body)?;
     let at = state
         .store

@@ -21,7 +21,7 @@ use vereda_store::verification::OfferNotice;
 use super::Call;
 use super::PageParams;
 use super::page;
-use super::procedure::{Amount, CSRF_HEADER, read_json};
+use super::procedure::{Amount, csrf_of, read_json};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode, Problem, not_found};
@@ -41,14 +41,6 @@ pub fn routes() -> Router<AppState> {
             post(screen).layer(DefaultBodyLimit::max(SCREENING_UPLOAD_LIMIT_BYTES)),
         )
         .route("/api/v1/screenings/{id}/results", get(results))
-}
-
-/// The session's token as the header carries it.
-pub(crate) fn csrf_of(headers: &HeaderMap) -> &str {
-    headers
-        .get(CSRF_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
 }
 
 pub(crate) fn call_of(c: vereda_store::programs::Call) -> Call {

@@ -19,8 +19,8 @@ use vereda_store::StoreError;
 use vereda_store::formulations::{FormulationQuery, FormulationRecord, SaveOutcome};
 
 use super::PageParams;
-use super::calls::csrf_of;
 use super::page;
+use super::procedure::csrf_of;
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode, Problem, StepRefusal};

@@ -19,7 +19,8 @@ use vereda_domain::number::format_number;
 use vereda_domain::parcel::SiteCondition;
 use vereda_store::verification::HouseholdVerification;
 
-use super::calls::{HouseholdItem, csrf_of};
+use super::calls::HouseholdItem;
+use super::procedure::csrf_of;
 use super::procedure::{Amount, read_json};
 use crate::AppState;
 use crate::auth::Visitor;

@@ -23,7 +23,7 @@ use vereda_store::projects::{
 };
 
 use super::page;
-use super::procedure::{Amount, CSRF_HEADER, read_json};
+use super::procedure::{Amount, read_json};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode, Problem};
@@ -52,11 +52,7 @@ async fn allowed(
     permission: Permission,
 ) -> Result<vereda_domain::audit::Actor, AppError> {
     let actor = visitor.require(permission)?.actor();
-    let token = headers
-        .get(CSRF_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    visitor.check_csrf(token).await?;
+    visitor.check_csrf(super::procedure::csrf_of(headers)).await?;
     Ok(actor)
 }
 

@@ -57,11 +57,15 @@ pub fn routes() -> Router<AppState> {
 /// The staff account of a state-changing call: the session's account, and the session's token
 /// in `X-CSRF-Token` (checked as the pages check their forms' field).
 pub(crate) async fn staff(visitor: &Visitor, headers: &HeaderMap) -> Result<Account, AppError> {
-    let token = headers
+    actions::authorize(visitor, csrf_of(headers)).await
+}
+
+/// The session's token as the `X-CSRF-Token` header carries it; empty when absent.
+pub(crate) fn csrf_of(headers: &HeaderMap) -> &str {
+    headers
         .get(CSRF_HEADER)
         .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    actions::authorize(visitor, token).await
+        .unwrap_or_default()
 }
 
 /// The body as JSON, after the caller is known: a stranger learns nothing from its errors.

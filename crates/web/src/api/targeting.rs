@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use vereda_domain::accounts::Permission;
 use vereda_store::targeting::TargetingDocument;
 
-use super::calls::csrf_of;
+use super::procedure::csrf_of;
 use super::procedure::read_json;
 use crate::AppState;
 use crate::auth::Visitor;
