@@ -5,51 +5,15 @@
 
 mod support;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
+use support::Client;
 use support::api::{problem, session_as};
 use support::procedure::{account_id, assign_office, submitted};
-use support::{Client, Reply};
 use vereda_domain::accounts::Role;
 use vereda_domain::verification::VerificationStatus;
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
-
-/// A multipart API call with the session's token in `X-CSRF-Token`.
-async fn post_files(
-    client: &mut Client,
-    path: &str,
-    csrf: &str,
-    fields: &[(&str, &str)],
-    files: &[(&str, &str, &[u8])],
-) -> Reply {
-    let boundary = "vereda-api-boundary";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    for (name, file_name, bytes) in files {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let request = Request::post(path)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header("x-csrf-token", csrf)
-        .body(Body::from(body))
-        .expect("request");
-    client.send(request).await
-}
 
 fn with_today(today: jiff::civil::Date) -> vereda_web::WebConfig {
     vereda_web::WebConfig {
@@ -210,30 +174,24 @@ async fn a_screening_is_submitted_and_its_results_are_paged_and_filtered() {
 
     // A formulator may look but not screen.
     let formulator = session_as(&mut client, Role::Formulator).await;
-    let denied = post_files(
-        &mut client,
-        "/api/v1/calls/1/screenings",
-        &formulator,
-        &fields,
-        &files,
-    )
-    .await;
+    let denied = client
+        .post_files_with("/api/v1/calls/1/screenings", Some(&formulator), &fields, &files)
+        .await;
     problem(&denied, StatusCode::FORBIDDEN, "forbidden");
 
     let officer = session_as(&mut client, Role::ProgramOfficer).await;
-    let forged = post_files(&mut client, "/api/v1/calls/1/screenings", "x", &fields, &files).await;
+    let forged = client
+        .post_files_with("/api/v1/calls/1/screenings", Some("x"), &fields, &files)
+        .await;
     problem(&forged, StatusCode::FORBIDDEN, "csrf_mismatch");
-    let without = post_files(&mut client, "/api/v1/calls/1/screenings", &officer, &fields, &[]).await;
+    let without = client
+        .post_files_with("/api/v1/calls/1/screenings", Some(&officer), &fields, &[])
+        .await;
     problem(&without, StatusCode::UNPROCESSABLE_ENTITY, "api-error-screening");
 
-    let accepted = post_files(
-        &mut client,
-        "/api/v1/calls/1/screenings",
-        &officer,
-        &fields,
-        &files,
-    )
-    .await;
+    let accepted = client
+        .post_files_with("/api/v1/calls/1/screenings", Some(&officer), &fields, &files)
+        .await;
     assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.body);
     let run = accepted.json()["run_id"].as_i64().expect("run id");
     assert_eq!(accepted.json()["reused"], false);
@@ -248,14 +206,9 @@ async fn a_screening_is_submitted_and_its_results_are_paged_and_filtered() {
     }
     assert_eq!(status["status"], "succeeded", "{status}");
     let total = status["households_total"].as_u64().expect("total");
-    let again = post_files(
-        &mut client,
-        "/api/v1/calls/1/screenings",
-        &officer,
-        &fields,
-        &files,
-    )
-    .await;
+    let again = client
+        .post_files_with("/api/v1/calls/1/screenings", Some(&officer), &fields, &files)
+        .await;
     assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.body);
     assert_eq!(
         (again.json()["run_id"].as_i64(), again.json()["reused"].clone()),
@@ -313,14 +266,14 @@ async fn a_household_is_verified_over_the_api_as_on_its_page() {
     let officer = session_as(&mut client, Role::TerritorialOfficer).await;
 
     // Nothing is received before the notice.
-    let early = post_files(
-        &mut client,
-        &format!("/api/v1/households/{plain}/documents"),
-        &officer,
-        &[("kind", "identity")],
-        &[("document", "cedula.pdf", PDF)],
-    )
-    .await;
+    let early = client
+        .post_files_with(
+            &format!("/api/v1/households/{plain}/documents"),
+            Some(&officer),
+            &[("kind", "identity")],
+            &[("document", "cedula.pdf", PDF)],
+        )
+        .await;
     problem(&early, StatusCode::CONFLICT, "verification-error-no_notice");
 
     let notice = json!({"notice_date": "2026-03-02", "text": "Se comunica la oferta institucional."});
@@ -370,27 +323,27 @@ async fn a_household_is_verified_over_the_api_as_on_its_page() {
     assert!(second["items"][0]["id"].as_i64() > first["items"][0]["id"].as_i64());
 
     // Documents: a kind that does not exist, then the identity document.
-    let unknown = post_files(
-        &mut client,
-        &format!("/api/v1/households/{plain}/documents"),
-        &officer,
-        &[("kind", "passport")],
-        &[("document", "cedula.pdf", PDF)],
-    )
-    .await;
+    let unknown = client
+        .post_files_with(
+            &format!("/api/v1/households/{plain}/documents"),
+            Some(&officer),
+            &[("kind", "passport")],
+            &[("document", "cedula.pdf", PDF)],
+        )
+        .await;
     problem(
         &unknown,
         StatusCode::UNPROCESSABLE_ENTITY,
         "verification-error-kind",
     );
-    let received = post_files(
-        &mut client,
-        &format!("/api/v1/households/{plain}/documents"),
-        &officer,
-        &[("kind", "identity")],
-        &[("document", "cedula.pdf", PDF)],
-    )
-    .await;
+    let received = client
+        .post_files_with(
+            &format!("/api/v1/households/{plain}/documents"),
+            Some(&officer),
+            &[("kind", "identity")],
+            &[("document", "cedula.pdf", PDF)],
+        )
+        .await;
     assert_eq!(received.status, StatusCode::CREATED, "{}", received.body);
     let state = received.json();
     assert_eq!(state["documents"][0]["kind"], "identity");
@@ -770,14 +723,14 @@ async fn a_territorial_account_gets_nothing_of_another_department() {
         )
         .await;
     assert_eq!(submission.status, StatusCode::NOT_FOUND, "{}", submission.body);
-    let upload = post_files(
-        &mut client,
-        &format!("/api/v1/households/{narino}/documents"),
-        &officer,
-        &[("kind", "identity")],
-        &[("document", "cedula.pdf", PDF)],
-    )
-    .await;
+    let upload = client
+        .post_files_with(
+            &format!("/api/v1/households/{narino}/documents"),
+            Some(&officer),
+            &[("kind", "identity")],
+            &[("document", "cedula.pdf", PDF)],
+        )
+        .await;
     assert_eq!(upload.status, StatusCode::NOT_FOUND, "{}", upload.body);
     assert!(
         client

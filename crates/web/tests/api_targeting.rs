@@ -4,53 +4,17 @@
 
 mod support;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use serde_json::json;
+use support::Client;
 use support::api::{problem, session_as};
 use support::procedure::{account_id, assign_office, submitted};
-use support::{Client, Reply};
 use vereda_domain::accounts::Role;
 use vereda_domain::audit::Actor;
 use vereda_store::formulations::NewFormulationDraft;
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde";
-
-/// A multipart API call with the session's token in `X-CSRF-Token`.
-async fn post_files(
-    client: &mut Client,
-    path: &str,
-    csrf: &str,
-    fields: &[(&str, &str)],
-    files: &[(&str, &str, &[u8])],
-) -> Reply {
-    let boundary = "vereda-api-boundary";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    for (name, file_name, bytes) in files {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let request = Request::post(path)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header("x-csrf-token", csrf)
-        .body(Body::from(body))
-        .expect("request");
-    client.send(request).await
-}
 
 fn with_today(today: jiff::civil::Date) -> vereda_web::WebConfig {
     vereda_web::WebConfig {
@@ -137,14 +101,14 @@ async fn targeting_documents_and_interventions_are_made_with_the_pages_checks() 
         )
         .await;
     problem(&denied, StatusCode::FORBIDDEN, "forbidden");
-    let denied = post_files(
-        &mut client,
-        "/api/v1/calls/1/targeting/interventions",
-        &formulator,
-        &[],
-        &[("file", "i.csv", b"dane_code,interventions\n18001,5\n")],
-    )
-    .await;
+    let denied = client
+        .post_files_with(
+            "/api/v1/calls/1/targeting/interventions",
+            Some(&formulator),
+            &[],
+            &[("file", "i.csv", b"dane_code,interventions\n18001,5\n")],
+        )
+        .await;
     problem(&denied, StatusCode::FORBIDDEN, "forbidden");
 
     let officer = session_as(&mut client, Role::ProgramOfficer).await;
@@ -160,24 +124,24 @@ async fn targeting_documents_and_interventions_are_made_with_the_pages_checks() 
 
     // Interventions: a bad file stores nothing, a good one is imported, one by hand.
     let imports = "/api/v1/calls/1/targeting/interventions";
-    let bad = post_files(
-        &mut client,
-        imports,
-        &officer,
-        &[],
-        &[("file", "i.csv", b"dane_code,interventions\n18001,2\n18001,x\n")],
-    )
-    .await;
+    let bad = client
+        .post_files_with(
+            imports,
+            Some(&officer),
+            &[],
+            &[("file", "i.csv", b"dane_code,interventions\n18001,2\n18001,x\n")],
+        )
+        .await;
     problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "form-error-fields");
     assert!(client.db.store.interventions(1).await.expect("rows").is_empty());
-    let good = post_files(
-        &mut client,
-        imports,
-        &officer,
-        &[],
-        &[("file", "i.csv", b"dane_code,interventions\n18001,5\n18029,1\n")],
-    )
-    .await;
+    let good = client
+        .post_files_with(
+            imports,
+            Some(&officer),
+            &[],
+            &[("file", "i.csv", b"dane_code,interventions\n18001,5\n18029,1\n")],
+        )
+        .await;
     assert_eq!(good.status, StatusCode::OK, "{}", good.body);
     assert_eq!(good.json()["imported"], 2);
     let by_hand = client
@@ -291,37 +255,22 @@ async fn preparation_records_are_listed_and_added_with_the_pages_checks() {
     let empty = client.get(&path).await;
     assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
     assert_eq!(empty.json()["items"], json!([]));
-    let denied = post_files(
-        &mut client,
-        &path,
-        &formulator,
-        &record,
-        &[("minutes", "acta.pdf", PDF)],
-    )
-    .await;
+    let denied = client
+        .post_files_with(&path, Some(&formulator), &record, &[("minutes", "acta.pdf", PDF)])
+        .await;
     problem(&denied, StatusCode::FORBIDDEN, "forbidden");
 
     let officer = session_as(&mut client, Role::ProgramOfficer).await;
-    let unsigned = post_files(&mut client, &path, &officer, &record, &[]).await;
+    let unsigned = client.post_files_with(&path, Some(&officer), &record, &[]).await;
     problem(&unsigned, StatusCode::UNPROCESSABLE_ENTITY, "form-error-fields");
-    let forged = post_files(
-        &mut client,
-        &path,
-        "nope",
-        &record,
-        &[("minutes", "acta.pdf", PDF)],
-    )
-    .await;
+    let forged = client
+        .post_files_with(&path, Some("nope"), &record, &[("minutes", "acta.pdf", PDF)])
+        .await;
     problem(&forged, StatusCode::FORBIDDEN, "csrf_mismatch");
     assert!(client.db.store.preparations(id).await.expect("list").is_empty());
-    let added = post_files(
-        &mut client,
-        &path,
-        &officer,
-        &record,
-        &[("minutes", "acta.pdf", PDF)],
-    )
-    .await;
+    let added = client
+        .post_files_with(&path, Some(&officer), &record, &[("minutes", "acta.pdf", PDF)])
+        .await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
     assert_eq!(added.location, Some(path.clone()));
     let item = &added.json()["items"][0];
@@ -341,24 +290,30 @@ async fn a_parcel_photo_is_kept_with_the_pages_checks() {
     let path = format!("/api/v1/households/{household}/parcels/{parcel}/photos");
 
     let formulator = session_as(&mut client, Role::Formulator).await;
-    let denied = post_files(&mut client, &path, &formulator, &[], &[("photo", "p.png", PNG)]).await;
+    let denied = client
+        .post_files_with(&path, Some(&formulator), &[], &[("photo", "p.png", PNG)])
+        .await;
     problem(&denied, StatusCode::FORBIDDEN, "forbidden");
 
     let officer = session_as(&mut client, Role::TerritorialOfficer).await;
-    let none = post_files(&mut client, &path, &officer, &[], &[]).await;
+    let none = client.post_files_with(&path, Some(&officer), &[], &[]).await;
     problem(&none, StatusCode::UNPROCESSABLE_ENTITY, "form-error-fields");
-    let pdf = post_files(&mut client, &path, &officer, &[], &[("photo", "p.pdf", PDF)]).await;
+    let pdf = client
+        .post_files_with(&path, Some(&officer), &[], &[("photo", "p.pdf", PDF)])
+        .await;
     problem(&pdf, StatusCode::UNPROCESSABLE_ENTITY, "form-error-fields");
-    let other = post_files(
-        &mut client,
-        &format!("/api/v1/households/{household}/parcels/999999/photos"),
-        &officer,
-        &[],
-        &[("photo", "p.png", PNG)],
-    )
-    .await;
+    let other = client
+        .post_files_with(
+            &format!("/api/v1/households/{household}/parcels/999999/photos"),
+            Some(&officer),
+            &[],
+            &[("photo", "p.png", PNG)],
+        )
+        .await;
     assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.body);
-    let kept = post_files(&mut client, &path, &officer, &[], &[("photo", "p.png", PNG)]).await;
+    let kept = client
+        .post_files_with(&path, Some(&officer), &[], &[("photo", "p.png", PNG)])
+        .await;
     assert_eq!(kept.status, StatusCode::CREATED, "{}", kept.body);
     assert_eq!(kept.json()["parcel_id"], parcel);
     let stored = client
@@ -385,14 +340,14 @@ async fn a_territorial_account_gets_nothing_of_another_department() {
         .get(&format!("/api/v1/formulations/{formulation}/preparation"))
         .await;
     assert_eq!(preparation.status, StatusCode::NOT_FOUND, "{}", preparation.body);
-    let photo = post_files(
-        &mut client,
-        &format!("/api/v1/households/{narino}/parcels/{parcel}/photos"),
-        &officer,
-        &[],
-        &[("photo", "p.png", PNG)],
-    )
-    .await;
+    let photo = client
+        .post_files_with(
+            &format!("/api/v1/households/{narino}/parcels/{parcel}/photos"),
+            Some(&officer),
+            &[],
+            &[("photo", "p.png", PNG)],
+        )
+        .await;
     assert_eq!(photo.status, StatusCode::NOT_FOUND, "{}", photo.body);
     let stored = client
         .db

@@ -191,6 +191,19 @@ impl Client {
         fields: &[(&str, &str)],
         files: &[(&str, &str, &[u8])],
     ) -> Reply {
+        self.post_files_with(path, None, fields, files).await
+    }
+
+    /// [`Client::post_files`] as an API call, with the session's token in `X-CSRF-Token` when
+    /// one is given.
+    #[allow(dead_code)]
+    pub async fn post_files_with(
+        &mut self,
+        path: &str,
+        csrf: Option<&str>,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Reply {
         let boundary = "vereda-test-boundary";
         let mut body = Vec::new();
         for (name, value) in fields {
@@ -207,14 +220,14 @@ impl Client {
             body.extend_from_slice(b"\r\n");
         }
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-        let request = Request::post(path)
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(Body::from(body))
-            .expect("request");
-        self.send(request).await
+        let mut request = Request::post(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        if let Some(token) = csrf {
+            request = request.header("x-csrf-token", token);
+        }
+        self.send(request.body(Body::from(body)).expect("request")).await
     }
 
     /// A JSON API call: `method` on `path` with the body as JSON, and the session's token in
