@@ -179,10 +179,9 @@ fn parse_project(
     text: &str,
     line_offset: usize,
 ) -> Result<Formulation, String> {
-    format.parse(text).map_err(|error| match error.line {
-        Some(_) => format!("{name}, {}", error.shifted(line_offset)),
-        None => format!("{name}: {error}"),
-    })
+    format
+        .parse(text)
+        .map_err(|error| crate::lang::lang().say(&error.shifted(line_offset).message(name)))
 }
 
 /// A project file: TOML or JSON, or a filled XLSX template (by extension).

@@ -296,7 +296,7 @@ fn a_malformed_file_is_named_with_its_line() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
     assert!(
-        stderr.contains(&format!("roto.toml, line {line}, column")),
+        stderr.contains(&format!("roto.toml, línea {line}, columna")),
         "{stderr}"
     );
 
@@ -317,10 +317,10 @@ fn a_malformed_file_is_named_with_its_line() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
     assert!(
-        stderr.contains(&format!("numeros.json, line {line}, column")),
+        stderr.contains(&format!("numeros.json, línea {line}, columna")),
         "{stderr}"
     );
-    assert!(stderr.contains("amounts and rates are strings"), "{stderr}");
+    assert!(stderr.contains("se escriben como texto"), "{stderr}");
 }
 
 fn read_csv(path: &Path) -> Vec<csv::StringRecord> {
@@ -382,7 +382,7 @@ fn a_batch_over_the_examples_writes_one_row_per_file_and_goes_past_a_broken_one(
         .iter()
         .find(|r| r[0].ends_with("b-roto.toml"))
         .expect("broken row");
-    assert!(broken[10].contains("b-roto.toml, line 1"), "{broken:?}");
+    assert!(broken[10].contains("b-roto.toml, línea 1"), "{broken:?}");
     assert_eq!(&broken[2], "");
     for row in rows.iter().filter(|r| r[0].contains("cacao-tumaco")) {
         assert_eq!(&row[1], "NAR-TUM-2013-001");
@@ -437,7 +437,11 @@ fn a_jsonl_batch_evaluates_every_line_and_reports_bad_lines_by_number() {
     assert_eq!(rows.len(), 3, "blank lines are skipped");
     assert!(rows[0][0].ends_with("proyectos.jsonl:1"));
     assert_eq!(&rows[0][2], "false");
-    assert!(rows[1][10].contains("proyectos.jsonl:2, line 2"), "{:?}", rows[1]);
+    assert!(
+        rows[1][10].contains("proyectos.jsonl:2, línea 2"),
+        "{:?}",
+        rows[1]
+    );
     assert!(rows[2][0].ends_with("proyectos.jsonl:4"));
     assert_eq!(&rows[2][1], "NAR-TUM-2013-002");
     assert!(

@@ -20,6 +20,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::message::Message;
 use crate::territory::DaneCode;
 
 /// The decimal places kept in normalised values and indexes.
@@ -83,6 +84,25 @@ impl TargetingError {
             }
             TargetingError::AllWeightsZero => "weight_poverty",
             TargetingError::IpmOutOfRange { .. } | TargetingError::DuplicateCandidate { .. } => "candidates",
+        }
+    }
+
+    /// What is wrong, said beside its field.
+    pub fn message(&self) -> Message {
+        match self {
+            TargetingError::NegativeWeight { value, .. } => {
+                Message::new("targeting-error-negative_weight").with("value", *value)
+            }
+            TargetingError::WeightTooLarge { value, .. } => {
+                Message::new("targeting-error-too_large").with("value", *value)
+            }
+            TargetingError::AllWeightsZero => Message::new("targeting-error_weights_zero"),
+            TargetingError::IpmOutOfRange { code, value } => Message::new("targeting-error-ipm_out_of_range")
+                .with("code", code.as_str())
+                .with("value", *value),
+            TargetingError::DuplicateCandidate { code } => {
+                Message::new("targeting-error-duplicate_candidate").with("code", code.as_str())
+            }
         }
     }
 }
@@ -244,6 +264,21 @@ impl CoverageError {
             CoverageError::NegativeBudget(_) => "budget_cop",
             CoverageError::CofinancingNotPositive(_) => "cofinancing_per_family",
             CoverageError::NoFamiliesPerProject(_) => "families_per_project",
+        }
+    }
+
+    /// What is wrong, said beside its field.
+    pub fn message(&self) -> Message {
+        match self {
+            CoverageError::NegativeBudget(value) => {
+                Message::new("targeting-error-negative_budget").with("value", *value)
+            }
+            CoverageError::CofinancingNotPositive(value) => {
+                Message::new("targeting-error-cofinancing_not_positive").with("value", *value)
+            }
+            CoverageError::NoFamiliesPerProject(value) => {
+                Message::new("targeting-error-no_families_per_project").with("value", *value)
+            }
         }
     }
 }

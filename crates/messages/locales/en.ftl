@@ -135,7 +135,7 @@ audit-older = Older entries
 ## users
 users-office = Territorial office
 users-assign_office = Assign
-users-unknown_office = There is no such territorial office
+users-unknown_office_id = There is no territorial office «{ $value }».
 users-title = User accounts
 users-name = Name
 users-active = Active
@@ -166,6 +166,7 @@ ipm-year = Reference year
 ipm-import = Import
 ipm-columns = Recognised columns: municipality code (dane_code, Código Municipio), total (ipm_total, Total), urban (ipm_urban, Cabeceras) and rural (ipm_rural, Centros poblados y rural disperso).
 ipm-no_file = Choose a file.
+ipm-error-not_a_year = «{ $value }» is not a reference year.
 
 ## screening
 screening-title = Household screening
@@ -354,10 +355,8 @@ evaluation-present = present
 evaluation-missing = missing
 evaluation-not_applicable = not applicable
 evaluation-error_no_file = Upload a .toml or .json file, or pick an example.
-evaluation-error_file_type = unsupported file type; a project file is .toml or .json
 evaluation-error_not_text = the file is not UTF-8 text
 evaluation-error_too_large = The file is larger than the largest size
-evaluation-error_parse = cannot be read:
 evaluation-check_no_land = No land cost
 evaluation-check_accompaniment_plan = Accompaniment and training plan
 evaluation-check_employment_initiative = Direct employment initiative
@@ -1193,7 +1192,19 @@ procedure-error-concept_choice = The concept is «positive» or «negative», no
 procedure-error-decision_choice = The decision is «upheld» or «rejected», not «{ $value }».
 procedure-error-objection_target = An objection is against «project», «family» or «parcel», not «{ $value }».
 procedure-error-director_no_office = Art. 27: the director's account has no territorial office assigned.
-api-error-bad_json = The JSON body of the request is not valid: { $reason }
+api-error-bad_json = The JSON body of the request is not valid (line { $line }, column { $column }): { $problem }
+api-error-not_utf8 = The body of the request is not UTF-8 text.
+project_file-error = { $file }: { $problem }
+project_file-error-at = { $file }, line { $line }, column { $column }: { $problem }
+project_file-error-at_line = { $file }, line { $line }: { $problem }
+parse-problem-missing_field = the key “{ $key }” is missing
+parse-problem-unknown_field = the key “{ $key }” does not exist in this format
+parse-problem-duplicate_field = the key “{ $key }” is repeated
+parse-problem-unknown_value = “{ $value }” is not an accepted value; expected one of: { $expected }
+parse-problem-amount_not_text = amounts and rates are written as text, such as "2000000" or "0.5"
+parse-problem-wrong_kind = the value is not of the expected kind (text, number, list or table)
+parse-problem-truncated = the text ends before the file is complete
+parse-problem-syntax = the text does not have the expected syntax at that point
 api-error-amount = «{ $field }»: { $value } is not an amount; send it as a decimal string («50000000») or a JSON number.
 call-error-budget_positive = The budget must be positive, not { $value }.
 call-error-general_has_arel_limits = A general call has no AREL limits (maximum percentage and cap in SMMLV).
@@ -1209,6 +1220,12 @@ project-error-rollup_units = The roll-up «{ $key }» mixes { $first } and { $se
 screening-error-repeated_household = Household { $household } appears twice in the results.
 targeting-error-too_large = { $value } is too large.
 targeting-error-concurrent = Another technical document { $number } of call { $call } was stored at the same time; generate it again.
+targeting-error-negative_weight = The weight must be zero or more, not { $value }.
+targeting-error-negative_budget = The budget must be zero or more, not { $value }.
+targeting-error-ipm_out_of_range = The IPM of { $code } must be a percentage between 0 and 100, not { $value }.
+targeting-error-duplicate_candidate = The municipality { $code } is a candidate twice.
+targeting-error-cofinancing_not_positive = The co-financing per family must be above zero, not { $value }.
+targeting-error-no_families_per_project = The families per project must be at least 1, not { $value }.
 procedure-refused-role = { $article }: the role { $role } may not { $action }.
 procedure-refused-state = { $article }: a project { $state } cannot { $action }{ $hint ->
         [endorsement] {" "}(the families must endorse it before it goes to the committee).
@@ -1279,6 +1296,7 @@ evaluation-problem_count = The formulation has { $count ->
         [one] one problem
        *[other] { $count } problems
     }.
+evaluation-problem-at = { $path }: { $problem }
 
 ## Numbers typed in forms and files
 number-empty = Type a number.
@@ -1796,6 +1814,8 @@ evaluation-error-no_households = the project has no participating family
 evaluation-error-horizon = a horizon of { $horizon } years cannot be evaluated
 evaluation-error-outside_horizon = { $path } falls in year { $year }, beyond the horizon of { $horizon } years
 evaluation-error-no_execution_time = { $path } needs exactly one of year and month of execution
+evaluation-error-file_type = { $file }: file type not accepted; a project is .toml or .json
+evaluation-error-problems = The formulation has problems: { $problems }
 procedure-pdf-title = Award resolution { $number } (Art. 27)
 procedure-pdf-resolves = Resolves
 procedure-pdf-project = Project { $code }: { $title }

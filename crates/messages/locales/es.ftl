@@ -135,7 +135,7 @@ audit-older = Entradas anteriores
 ## users
 users-office = Dirección territorial
 users-assign_office = Asignar
-users-unknown_office = No existe esa dirección territorial
+users-unknown_office_id = No existe la dirección territorial «{ $value }».
 users-title = Cuentas de usuario
 users-name = Nombre
 users-active = Activa
@@ -166,6 +166,7 @@ ipm-year = Año de referencia
 ipm-import = Importar
 ipm-columns = Columnas reconocidas: código del municipio (dane_code, Código Municipio), total (ipm_total, Total), cabeceras (ipm_urban, Cabeceras) y rural (ipm_rural, Centros poblados y rural disperso).
 ipm-no_file = Seleccione un archivo.
+ipm-error-not_a_year = «{ $value }» no es un año de referencia.
 
 ## screening
 screening-title = Verificación de hogares
@@ -354,10 +355,8 @@ evaluation-present = presente
 evaluation-missing = ausente
 evaluation-not_applicable = no aplica
 evaluation-error_no_file = Cargue un archivo .toml o .json, o elija un ejemplo.
-evaluation-error_file_type = tipo de archivo no admitido; un proyecto es .toml o .json
 evaluation-error_not_text = el archivo no es texto UTF-8
 evaluation-error_too_large = El archivo supera el tamaño máximo
-evaluation-error_parse = no se pudo leer:
 evaluation-check_no_land = Sin costo de la tierra
 evaluation-check_accompaniment_plan = Plan de acompañamiento y capacitación
 evaluation-check_employment_initiative = Iniciativa de empleo directo
@@ -1193,7 +1192,19 @@ procedure-error-concept_choice = El concepto es «positive» o «negative», no 
 procedure-error-decision_choice = La decisión es «upheld» (procedente) o «rejected» (rechazada), no «{ $value }».
 procedure-error-objection_target = Una oposición es contra «project», «family» o «parcel», no «{ $value }».
 procedure-error-director_no_office = Art. 27: la cuenta del director no tiene dirección territorial asignada.
-api-error-bad_json = El cuerpo JSON de la solicitud no es válido: { $reason }
+api-error-bad_json = El cuerpo JSON de la solicitud no es válido (línea { $line }, columna { $column }): { $problem }
+api-error-not_utf8 = El cuerpo de la solicitud no es texto UTF-8.
+project_file-error = { $file }: { $problem }
+project_file-error-at = { $file }, línea { $line }, columna { $column }: { $problem }
+project_file-error-at_line = { $file }, línea { $line }: { $problem }
+parse-problem-missing_field = falta la clave «{ $key }»
+parse-problem-unknown_field = la clave «{ $key }» no existe en este formato
+parse-problem-duplicate_field = la clave «{ $key }» está repetida
+parse-problem-unknown_value = «{ $value }» no es un valor admitido; se espera uno de: { $expected }
+parse-problem-amount_not_text = los montos y las tasas se escriben como texto, por ejemplo "2000000" o "0.5"
+parse-problem-wrong_kind = el valor no es del tipo esperado (texto, número, lista o tabla)
+parse-problem-truncated = el texto termina antes de completar el archivo
+parse-problem-syntax = el texto no tiene la sintaxis esperada en ese punto
 api-error-amount = «{ $field }»: { $value } no es un importe; envíelo como texto decimal («50000000») o como número JSON.
 call-error-budget_positive = El presupuesto debe ser positivo, no { $value }.
 call-error-general_has_arel_limits = Una convocatoria general no tiene límites AREL (porcentaje máximo y tope en SMMLV).
@@ -1209,6 +1220,12 @@ project-error-rollup_units = El agregado «{ $key }» mezcla { $first } y { $sec
 screening-error-repeated_household = El hogar { $household } aparece dos veces en los resultados.
 targeting-error-too_large = { $value } es demasiado grande.
 targeting-error-concurrent = Otro documento técnico { $number } de la convocatoria { $call } se guardó al mismo tiempo; genérelo de nuevo.
+targeting-error-negative_weight = El peso debe ser cero o más, no { $value }.
+targeting-error-negative_budget = El presupuesto debe ser cero o más, no { $value }.
+targeting-error-ipm_out_of_range = El IPM de { $code } debe ser un porcentaje entre 0 y 100, no { $value }.
+targeting-error-duplicate_candidate = El municipio { $code } es candidato dos veces.
+targeting-error-cofinancing_not_positive = La cofinanciación por familia debe ser mayor que cero, no { $value }.
+targeting-error-no_families_per_project = Las familias por proyecto deben ser al menos 1, no { $value }.
 procedure-refused-role = { $article }: el rol { $role } no puede { $action }.
 procedure-refused-state = { $article }: no se puede { $action } de un proyecto { $state }{ $hint ->
         [endorsement] {" "}(las familias deben avalarlo antes de ir al comité).
@@ -1279,6 +1296,7 @@ evaluation-problem_count = La formulación tiene { $count ->
         [one] un problema
        *[other] { $count } problemas
     }.
+evaluation-problem-at = { $path }: { $problem }
 
 ## Numbers typed in forms and files
 number-empty = Escriba un número.
@@ -1796,6 +1814,8 @@ evaluation-error-no_households = el proyecto no tiene familias participantes
 evaluation-error-horizon = no se puede evaluar un horizonte de { $horizon } años
 evaluation-error-outside_horizon = { $path } cae en el año { $year }, después del horizonte de { $horizon } años
 evaluation-error-no_execution_time = { $path } necesita exactamente uno de año y mes de ejecución
+evaluation-error-file_type = { $file }: tipo de archivo no admitido; un proyecto es .toml o .json
+evaluation-error-problems = La formulación tiene problemas: { $problems }
 procedure-pdf-title = Resolución de adjudicación { $number } (Art. 27)
 procedure-pdf-resolves = Resuelve
 procedure-pdf-project = Proyecto { $code }: { $title }

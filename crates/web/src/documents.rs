@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::{AppError, ErrorCode};
-use crate::i18n::{Lang, Message};
+use crate::i18n::Message;
 
 /// A document received from a form, checked and kept in memory until stored.
 pub(crate) struct ReceivedFile {
@@ -61,7 +61,6 @@ fn office_type(file_name: &str, detected: &'static str) -> &'static str {
 
 /// Reads a multipart form: its text fields and at most one file (in `file_field`).
 pub(crate) async fn read_form(
-    lang: Lang,
     multipart: &mut Multipart,
     file_field: &str,
     limit_bytes: usize,
@@ -93,9 +92,9 @@ pub(crate) async fn read_form(
         let mut bytes = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(crate::error::upload_refused)? {
             if bytes.len() + chunk.len() > limit_bytes {
-                return Err(AppError::with_detail(
+                return Err(AppError::said(
                     ErrorCode::PayloadTooLarge,
-                    lang.t("monitoring-error-too_large").to_owned(),
+                    Message::new("monitoring-error-too_large"),
                 ));
             }
             bytes.extend_from_slice(&chunk);

@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use vereda_domain::number::{NumberProblem, format_number, read_number};
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Message};
 
 /// The problem of one field of what was sent.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -15,82 +15,82 @@ pub struct FieldProblem {
     pub label: String,
     /// What is wrong with it, in the visitor's language.
     pub detail: String,
-    /// The stable code of the problem, when it has one (a number's problems).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    /// The stable code of the problem (a key of the catalogue).
+    pub code: String,
 }
 
-/// Problems by form field, in the visitor's language.
+/// Problems by form field, in the visitor's language, each with the code of its message.
 #[derive(Debug, Default)]
 pub struct FieldErrors {
-    messages: Vec<(String, String)>,
-    /// The code of the number problem of a field, for its `data-problem` attribute.
-    codes: Vec<(String, &'static str)>,
+    /// (field, problem in the visitor's language, the problem's code), in the order found.
+    problems: Vec<(String, String, String)>,
 }
 
 impl FieldErrors {
-    pub fn add(&mut self, field: &str, message: String) {
-        self.messages.push((field.to_owned(), message));
+    /// A problem of `field`, said in `lang`; its code goes with it to the API and to the
+    /// field's `data-problem` attribute.
+    pub fn add(&mut self, lang: Lang, field: &str, message: Message) {
+        self.problems
+            .push((field.to_owned(), lang.say(&message), message.code().to_owned()));
     }
 
     /// A problem of the number typed in `field`, with its code; shown beside the field, so
     /// without its label.
     pub fn add_number(&mut self, lang: Lang, field: &str, problem: &NumberProblem) {
-        self.add(field, crate::i18n::number_problem(lang, problem, ""));
-        self.codes.push((field.to_owned(), problem.code()));
+        self.add(lang, field, problem.message());
     }
 
     pub fn of(&self, field: &str) -> Vec<&str> {
-        self.messages
+        self.problems
             .iter()
-            .filter(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+            .filter(|(f, _, _)| f == field)
+            .map(|(_, m, _)| m.as_str())
             .collect()
     }
 
-    /// The code of the number problem of `field`; empty when it has none.
-    pub fn code_of(&self, field: &str) -> &'static str {
-        self.codes
+    /// The code of the first problem of `field`; empty when it has none.
+    pub fn code_of(&self, field: &str) -> &str {
+        self.problems
             .iter()
-            .find(|(f, _)| f == field)
-            .map_or("", |(_, code)| code)
+            .find(|(f, _, _)| f == field)
+            .map_or("", |(_, _, code)| code.as_str())
     }
 
     /// Every problem as (field, message), in the order found.
-    pub fn all(&self) -> &[(String, String)] {
-        &self.messages
+    pub fn all(&self) -> Vec<(&str, &str)> {
+        self.problems
+            .iter()
+            .map(|(field, message, _)| (field.as_str(), message.as_str()))
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.messages.is_empty()
+        self.problems.is_empty()
     }
 
-    /// Every problem on its own: field, label and problem in `lang`, and the code of a
-    /// number's problem.
+    /// Every problem on its own: field, label, problem in `lang` and its code.
     pub fn problems(&self, lang: Lang) -> Vec<FieldProblem> {
-        self.messages
+        self.problems
             .iter()
-            .map(|(field, problem)| FieldProblem {
+            .map(|(field, problem, code)| FieldProblem {
                 field: field.clone(),
                 label: label(lang, field),
                 detail: problem.clone(),
-                code: Some(self.code_of(field))
-                    .filter(|code| !code.is_empty())
-                    .map(str::to_owned),
+                code: code.clone(),
             })
             .collect()
     }
 
     /// Every problem as one message (`form-error-fields`): each field's label and problem, for
     /// a reply that has no form to show them beside.
-    pub fn said(&self, lang: Lang) -> crate::i18n::Message {
+    pub fn said(&self, lang: Lang) -> Message {
         let problems = self
-            .messages
+            .problems
             .iter()
-            .map(|(field, problem)| format!("{}: {problem}", label(lang, field)))
+            .map(|(field, problem, _)| format!("{}: {problem}", label(lang, field)))
             .collect::<Vec<_>>()
             .join(" · ");
-        crate::i18n::Message::new("form-error-fields").with("problems", problems)
+        Message::new("form-error-fields").with("problems", problems)
     }
 }
 

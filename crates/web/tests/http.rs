@@ -468,10 +468,13 @@ async fn an_admin_creates_accounts_and_the_audit_log_records_it() {
         )
         .await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
+    // In the page's language, naming the address (`error-duplicate_email`).
     assert!(
         duplicate
             .body
-            .contains("an account with e-mail nuevo@agencia.gov.co already exists")
+            .contains("Ya existe una cuenta con el correo nuevo@agencia.gov.co"),
+        "{}",
+        duplicate.body
     );
     let bad_role = client
         .post_form(
@@ -486,7 +489,8 @@ async fn an_admin_creates_accounts_and_the_audit_log_records_it() {
         )
         .await;
     assert_eq!(bad_role.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad_role.body.contains("unknown role"));
+    // `error-unknown_value`, with the value typed and the roles there are.
+    assert!(bad_role.body.contains("«jefe»") && bad_role.body.contains("territorial_officer"));
 
     let entries = client.get("/api/v1/audit?entity=users&limit=1").await.json()["items"].clone();
     assert_eq!(entries[0]["actor"], "admin@vereda.test");
@@ -677,7 +681,11 @@ async fn an_admin_assigns_a_territorial_office_to_an_account() {
         .post_form(&path, &[("csrf_token", &csrf), ("office", "999")])
         .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(unknown.body.contains("No existe esa dirección territorial"));
+    assert!(
+        unknown.body.contains("No existe la dirección territorial «999»"),
+        "{}",
+        unknown.body
+    );
     let assigned = client
         .post_form(
             &path,

@@ -193,13 +193,15 @@ async fn the_field_visit_form_checks_coordinates_conditions_and_photos() {
         )
         .await;
     assert_eq!(abroad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(abroad.body.contains(
-        "id=\"latitude-errors\" class=\"field-error\" data-problem=\"\">La latitud debe estar entre -5 y 14"
-    ));
     assert!(
         abroad
             .body
-            .contains("id=\"longitude-errors\" class=\"field-error\" data-problem=\"\">La longitud debe estar entre -82 y -66")
+            .contains("id=\"latitude-errors\" class=\"field-error\" data-problem=\"parcel-error-latitude\">")
+    );
+    assert!(
+        abroad.body.contains(
+            "id=\"longitude-errors\" class=\"field-error\" data-problem=\"parcel-error-longitude\">"
+        )
     );
     assert!(
         abroad

@@ -12,7 +12,7 @@ use vereda_domain::finance::{CofinancingSplit, Evaluation, fields};
 
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode, Problem};
-use crate::evaluation::{Format, Outcome, Refusal, RuleSetUsed, run};
+use crate::evaluation::{Outcome, Refusal, RuleSetUsed, run};
 use crate::i18n::Message;
 
 #[derive(Deserialize, IntoParams)]
@@ -124,10 +124,7 @@ pub async fn evaluate(
     body: Bytes,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
-    let text = std::str::from_utf8(&body).map_err(|_| AppError::invalid("the body is not UTF-8 text"))?;
-    let formulation = Format::Json
-        .parse(text)
-        .map_err(|message| AppError::invalid(format!("the formulation does not parse: {message}")))?;
+    let formulation = super::formulations::read_formulation(&body)?;
     let chosen = query.rules.as_deref().map(str::trim).filter(|r| !r.is_empty());
     let outcome = run(formulation, chosen, visitor.lang).map_err(|refusal| match refusal {
         Refusal::RuleSet(message) | Refusal::Unevaluable(message) => {

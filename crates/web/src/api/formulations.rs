@@ -198,18 +198,11 @@ pub async fn formulation(
 }
 
 /// The body read as the product reads a JSON project file.
-fn read_formulation(body: &Bytes) -> Result<Formulation, AppError> {
-    let text = std::str::from_utf8(body).map_err(|_| {
-        AppError::said(
-            ErrorCode::InvalidInput,
-            Message::new("api-error-bad_json").with("reason", "UTF-8"),
-        )
-    })?;
+pub(super) fn read_formulation(body: &Bytes) -> Result<Formulation, AppError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| AppError::said(ErrorCode::InvalidInput, Message::new("api-error-not_utf8")))?;
     Format::Json.parse(text).map_err(|error| {
-        AppError::said(
-            ErrorCode::InvalidInput,
-            Message::new("api-error-bad_json").with("reason", error.to_string()),
-        )
+        super::procedure::bad_json(error.line.unwrap_or(1), error.column.unwrap_or(1), &error.problem)
     })
 }
 

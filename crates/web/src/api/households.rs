@@ -194,13 +194,8 @@ pub async fn document(
 ) -> Result<(StatusCode, Json<HouseholdState>), AppError> {
     visitor.require(Permission::VerifyHouseholds)?;
     visitor.check_csrf(csrf_of(&headers)).await?;
-    let (fields, file, file_problem) = read_form(
-        visitor.lang,
-        &mut multipart,
-        "document",
-        HOUSEHOLD_DOCUMENT_LIMIT_BYTES,
-    )
-    .await?;
+    let (fields, file, file_problem) =
+        read_form(&mut multipart, "document", HOUSEHOLD_DOCUMENT_LIMIT_BYTES).await?;
     crate::pages::verification::receive_document(
         &state,
         &visitor,

@@ -22,8 +22,10 @@ use crate::error::{AppError, ErrorCode, Problem};
 use crate::pages::MunicipalityFilter;
 
 pub mod account;
+pub mod accounts;
 pub mod calls;
 pub mod evaluation;
+pub mod files;
 pub mod formulations;
 pub mod households;
 pub mod monitoring;
@@ -71,6 +73,8 @@ pub fn routes() -> Router<AppState> {
             )),
         )
         .merge(account::routes())
+        .merge(accounts::routes())
+        .merge(files::routes())
         .merge(procedure::routes())
         .merge(monitoring::routes())
         .merge(calls::routes())
@@ -94,9 +98,12 @@ pub fn routes() -> Router<AppState> {
         households::household, households::document, households::decide, households::parcel, households::title_study, households::field_visit,
         formulations::list, formulations::formulation, formulations::create, formulations::update, formulations::submission,
         targeting::targeting, targeting::create, targeting::document, targeting::import, targeting::interventions,
-        targeting::preparation, targeting::add_preparation, targeting::photo),
+        targeting::preparation, targeting::add_preparation, targeting::photo,
+        accounts::list, accounts::one, accounts::create, accounts::change, accounts::office,
+        files::resolution, files::minutes, files::results_csv, files::results_xlsx, files::targeting_document,
+        files::household_document, files::parcel_photo, files::preparation_minutes),
     components(schemas(Problem, ErrorCode, crate::form_errors::FieldProblem)),
-    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session or an API token (Authorization: Bearer)"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"))
+    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session or an API token (Authorization: Bearer)"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "accounts", description = "The administrator's accounts: list, create, role, standing and territorial office, audited; nobody changes their own"), (name = "files", description = "The acts and files the pages download (resolution, minutes, targeting documents, screening results, received documents, photos), with the same permission and office reach"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"))
 )]
 pub struct ApiDoc;
 

@@ -71,11 +71,27 @@ pub(crate) fn csrf_of(headers: &HeaderMap) -> &str {
 /// The body as JSON, after the caller is known: a stranger learns nothing from its errors.
 pub(crate) fn read_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
     serde_json::from_slice(body).map_err(|error| {
-        AppError::said(
-            ErrorCode::InvalidInput,
-            Message::new("api-error-bad_json").with("reason", error.to_string()),
-        )
+        let problem = vereda_documents::formulation_file::ParseProblem::of_json(&error);
+        bad_json(error.line(), error.column(), &problem)
     })
+}
+
+/// A body that is not the JSON expected (`api-error-bad_json`), with the place and the problem.
+pub(crate) fn bad_json(
+    line: usize,
+    column: usize,
+    problem: &vereda_documents::formulation_file::ParseProblem,
+) -> AppError {
+    AppError::said(
+        ErrorCode::InvalidInput,
+        Message::new("api-error-bad_json")
+            .with("line", line)
+            .with("column", column)
+            .with(
+                "problem",
+                vereda_domain::message::Arg::List(vec![problem.message()]),
+            ),
+    )
 }
 
 /// An amount as sent: a decimal string or a JSON number, kept as its text so that no digit is

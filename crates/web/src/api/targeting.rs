@@ -62,7 +62,7 @@ pub fn routes() -> Router<AppState> {
 fn problems(visitor: &Visitor, field: &str, messages: &[Message]) -> AppError {
     let mut errors = FieldErrors::default();
     for message in messages {
-        errors.add(field, visitor.lang.say(message));
+        errors.add(visitor.lang, field, message.clone());
     }
     fields(visitor, &errors)
 }
@@ -481,8 +481,7 @@ pub async fn add_preparation(
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ManageCalls)?;
     visitor.check_csrf(csrf_of(&headers)).await?;
-    let (form, file, file_problem) =
-        read_form(visitor.lang, &mut multipart, "minutes", MINUTES_LIMIT_BYTES).await?;
+    let (form, file, file_problem) = read_form(&mut multipart, "minutes", MINUTES_LIMIT_BYTES).await?;
     let target = add_record(&state, &visitor, csrf_of(&headers), id, &form, file, file_problem)
         .await?
         .map_err(|errors| fields(&visitor, &errors))?;
@@ -525,8 +524,7 @@ pub async fn photo(
 ) -> Result<(StatusCode, Json<PhotoKept>), AppError> {
     visitor.require(Permission::VerifyHouseholds)?;
     visitor.check_csrf(csrf_of(&headers)).await?;
-    let (_, file, file_problem) =
-        read_form(visitor.lang, &mut multipart, "photo", PARCEL_PHOTO_LIMIT_BYTES).await?;
+    let (_, file, file_problem) = read_form(&mut multipart, "photo", PARCEL_PHOTO_LIMIT_BYTES).await?;
     add_photo(
         &state,
         &visitor,

@@ -84,10 +84,11 @@ async fn create_user(
 ) -> Result<Response, AppError> {
     let admin = visitor.require(Permission::ManageUsers)?.actor();
     visitor.check_csrf(&form.csrf_token).await?;
-    let role = match form.role.parse::<Role>() {
+    let role = match role_of(&form.role) {
         Ok(role) => role,
-        Err(e) => {
-            let page = users_page(&state, &visitor, Some(e.to_string()), Some(&form)).await?;
+        Err(message) => {
+            let failure = Some(visitor.lang.say(&message));
+            let page = users_page(&state, &visitor, failure, Some(&form)).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
@@ -105,7 +106,10 @@ async fn create_user(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            let page = users_page(&state, &visitor, Some(error.to_string()), Some(&form)).await?;
+            let failure = AppError::from(error)
+                .message
+                .map(|message| visitor.lang.say(&message));
+            let page = users_page(&state, &visitor, failure, Some(&form)).await?;
             Ok((status, render(&page)?).into_response())
         }
         Err(other) => Err(other.into()),
@@ -165,10 +169,12 @@ async fn import_ipm(
             Some("csrf_token") => csrf = field.text().await.map_err(crate::error::upload_refused)?,
             Some("reference_year") => {
                 let text = field.text().await.map_err(crate::error::upload_refused)?;
-                year = text
-                    .trim()
-                    .parse()
-                    .map_err(|_| AppError::invalid(format!("reference year {text:?} is not a year")))?;
+                year = text.trim().parse().map_err(|_| {
+                    AppError::said(
+                        crate::error::ErrorCode::InvalidInput,
+                        crate::i18n::Message::new("ipm-error-not_a_year").with("value", text.trim()),
+                    )
+                })?;
             }
             Some("file") => {
                 let name = field.file_name().unwrap_or("ipm.csv").to_owned();
@@ -230,19 +236,32 @@ fn parse_upload(
     let path = dir.join(&file_name);
     let result = std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(&path, bytes))
-        .map_err(|e| vec![format!("{file_name}: {e}")])
+        .map_err(|e| {
+            tracing::error!(error = %e, "an upload could not be written to a temporary file");
+            vec![lang.t("error-internal").to_owned()]
+        })
         .and_then(|()| {
             vereda_screening::poverty::read_poverty_file_within(&path, limits)
                 .map(|file| {
                     (
                         file.records,
-                        format!("{file_name} (uploaded {})", jiff::Zoned::now().date()),
+                        format!("{file_name} ({})", crate::today::today_in_colombia()),
                     )
                 })
                 .map_err(|e| crate::screening::poverty_file_errors(lang, &e))
         });
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+/// The role named in a form, or why it names none (`error-unknown_value`, with the roles).
+pub(crate) fn role_of(text: &str) -> Result<Role, crate::i18n::Message> {
+    text.trim().parse().map_err(|_| {
+        let roles: Vec<&str> = Role::ALL.iter().map(|role| role.as_str()).collect();
+        crate::i18n::Message::new("error-unknown_value")
+            .with("value", text.trim())
+            .with("expected", roles.join(", "))
+    })
 }
 
 #[derive(Deserialize)]
@@ -269,14 +288,8 @@ async fn change_account(
         .account(id)
         .await?
         .ok_or_else(|| AppError::new(crate::error::ErrorCode::NotFound))?;
-    let role: vereda_domain::accounts::Role = form.role.trim().parse().map_err(|_| {
-        AppError::said(
-            crate::error::ErrorCode::InvalidInput,
-            crate::i18n::Message::new("error-unknown_value")
-                .with("value", form.role.trim())
-                .with("expected", "admin, program_officer, territorial_director, territorial_officer, formulator, committee_member, oversight, auditor"),
-        )
-    })?;
+    let role = role_of(&form.role)
+        .map_err(|message| AppError::said(crate::error::ErrorCode::InvalidInput, message))?;
     let active = form.active.is_some();
     if role != account.role {
         state.store.set_account_role(&admin, id, role).await?;
@@ -314,7 +327,9 @@ async fn assign_office(
             match wanted {
                 Some(id) => Some(id),
                 None => {
-                    let message = format!("{}: {text:?}", visitor.lang.t("users-unknown_office"));
+                    let message = visitor
+                        .lang
+                        .say(&crate::i18n::Message::new("users-unknown_office_id").with("value", text));
                     let page = users_page(&state, &visitor, Some(message), None).await?;
                     return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
                 }

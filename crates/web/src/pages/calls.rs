@@ -2,7 +2,7 @@
 //! rule set, the year's SMMLV, the territorial offices and the line; an AREL call also carries
 //! its maximum co-financing percentage and cap in SMMLV (Art. 43).
 
-use crate::i18n::Arg;
+use crate::i18n::Message;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, State};
@@ -93,7 +93,7 @@ impl NewCallPage {
         self.errors.of(field)
     }
 
-    fn problem_of(&self, field: &str) -> &'static str {
+    fn problem_of(&self, field: &str) -> &str {
         self.errors.code_of(field)
     }
 
@@ -157,7 +157,7 @@ async fn check(
 ) -> Result<(NewCall, FieldErrors), AppError> {
     let mut errors = FieldErrors::default();
     let required = |errors: &mut FieldErrors, field: &str| {
-        errors.add(field, lang.t("call_form-error_required").to_owned())
+        errors.add(lang, field, Message::new("call_form-error_required"))
     };
     let programs = state.store.programs().await?;
     let program_id = form
@@ -170,8 +170,9 @@ async fn check(
             required(&mut errors, "program");
         } else {
             errors.add(
+                lang,
                 "program",
-                lang.t_with("call_form-error_unknown", &[("value", Arg::from(&form.program))]),
+                Message::new("call_form-error_unknown").with("value", &form.program),
             );
         }
     }
@@ -179,8 +180,9 @@ async fn check(
         required(&mut errors, "code");
     } else if form.code.chars().count() > 40 {
         errors.add(
+            lang,
             "code",
-            lang.t_with("call_form-error_too_long", &[("value", Arg::from(&form.code))]),
+            Message::new("call_form-error_too_long").with("value", &form.code),
         );
     }
     if form.name.is_empty() {
@@ -194,8 +196,9 @@ async fn check(
         }
         _ => {
             errors.add(
+                lang,
                 "budget_year",
-                lang.t_with("call_form-error_year", &[("value", Arg::from(&form.budget_year))]),
+                Message::new("call_form-error_year").with("value", &form.budget_year),
             );
             None
         }
@@ -205,11 +208,9 @@ async fn check(
         None if form.budget_cop.is_empty() => required(&mut errors, "budget_cop"),
         Some(amount) if amount <= Decimal::ZERO => {
             errors.add(
+                lang,
                 "budget_cop",
-                lang.t_with(
-                    "call_form-error_positive",
-                    &[("value", Arg::from(&form.budget_cop))],
-                ),
+                Message::new("call_form-error_positive").with("value", &form.budget_cop),
             );
         }
         _ => {}
@@ -219,18 +220,17 @@ async fn check(
         required(&mut errors, "rule_set");
     } else if book.get(&form.rule_set).is_none() {
         errors.add(
+            lang,
             "rule_set",
-            lang.t_with("call_form-error_unknown", &[("value", Arg::from(&form.rule_set))]),
+            Message::new("call_form-error_unknown").with("value", &form.rule_set),
         );
     }
     let smmlv = match read_number_field(lang, "smmlv_cop", &mut form.smmlv_cop, &mut errors) {
         Some(amount) if amount <= Decimal::ZERO => {
             errors.add(
+                lang,
                 "smmlv_cop",
-                lang.t_with(
-                    "call_form-error_positive",
-                    &[("value", Arg::from(&form.smmlv_cop))],
-                ),
+                Message::new("call_form-error_positive").with("value", &form.smmlv_cop),
             );
             None
         }
@@ -239,11 +239,9 @@ async fn check(
             Some((_, Some(wage))) => Some(wage.amount_cop),
             Some((year, None)) => {
                 errors.add(
+                    lang,
                     "smmlv_cop",
-                    lang.t_with(
-                        "call_form-error_no_smmlv",
-                        &[("value", Arg::from(&year.to_string()))],
-                    ),
+                    Message::new("call_form-error_no_smmlv").with("value", year.to_string()),
                 );
                 None
             }
@@ -262,8 +260,9 @@ async fn check(
             Some(id) if !office_ids.contains(&id) => office_ids.push(id),
             Some(_) => {}
             None => errors.add(
+                lang,
                 "offices",
-                lang.t_with("call_form-error_unknown", &[("value", Arg::from(text))]),
+                Message::new("call_form-error_unknown").with("value", text),
             ),
         }
     }
@@ -271,8 +270,9 @@ async fn check(
         Ok(line) => Some(line),
         Err(_) => {
             errors.add(
+                lang,
                 "line",
-                lang.t_with("call_form-error_unknown", &[("value", Arg::from(&form.line))]),
+                Message::new("call_form-error_unknown").with("value", &form.line),
             );
             None
         }
@@ -283,16 +283,16 @@ async fn check(
         Some(ProgramLine::Arel) => {
             arel_max_pct = read_number_field(lang, "arel_max_pct", &mut form.arel_max_pct, &mut errors);
             match arel_max_pct {
-                None if form.arel_max_pct.is_empty() => {
-                    errors.add("arel_max_pct", lang.t("call_form-error_arel_required").to_owned())
-                }
+                None if form.arel_max_pct.is_empty() => errors.add(
+                    lang,
+                    "arel_max_pct",
+                    Message::new("call_form-error_arel_required"),
+                ),
                 Some(pct) if pct <= Decimal::ZERO || pct > Decimal::ONE_HUNDRED => {
                     errors.add(
+                        lang,
                         "arel_max_pct",
-                        lang.t_with(
-                            "call_form-error_percent",
-                            &[("value", Arg::from(&form.arel_max_pct))],
-                        ),
+                        Message::new("call_form-error_percent").with("value", &form.arel_max_pct),
                     );
                 }
                 _ => {}
@@ -300,16 +300,15 @@ async fn check(
             arel_cap_smmlv = read_number_field(lang, "arel_cap_smmlv", &mut form.arel_cap_smmlv, &mut errors);
             match arel_cap_smmlv {
                 None if form.arel_cap_smmlv.is_empty() => errors.add(
+                    lang,
                     "arel_cap_smmlv",
-                    lang.t("call_form-error_arel_required").to_owned(),
+                    Message::new("call_form-error_arel_required"),
                 ),
                 Some(cap) if cap <= Decimal::ZERO => {
                     errors.add(
+                        lang,
                         "arel_cap_smmlv",
-                        lang.t_with(
-                            "call_form-error_positive",
-                            &[("value", Arg::from(&form.arel_cap_smmlv))],
-                        ),
+                        Message::new("call_form-error_positive").with("value", &form.arel_cap_smmlv),
                     );
                 }
                 _ => {}
@@ -322,8 +321,9 @@ async fn check(
             ] {
                 if !value.is_empty() {
                     errors.add(
+                        lang,
                         field,
-                        lang.t_with("call_form-error_arel_only", &[("value", Arg::from(value))]),
+                        Message::new("call_form-error_arel_only").with("value", value),
                     );
                 }
             }
@@ -367,11 +367,12 @@ pub(crate) async fn create(
             }
             Err(StoreError::Duplicate { .. }) => {
                 errors.add(
+                    lang,
                     "code",
-                    lang.t_with("call_form-error_code_used", &[("value", Arg::from(&form.code))]),
+                    Message::new("call_form-error_code_used").with("value", &form.code),
                 );
             }
-            Err(StoreError::Invalid(said)) => errors.add("code", lang.say(&said)),
+            Err(StoreError::Invalid(said)) => errors.add(lang, "code", said.clone()),
             Err(other) => return Err(other.into()),
         }
     }

@@ -30,7 +30,7 @@ use crate::error::AppError;
 use crate::evaluation::{
     EVALUATION_UPLOAD_LIMIT_BYTES, EXAMPLES, Evaluated, Format, Outcome, Refusal, RuleSetUsed, example, run,
 };
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Message};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -237,29 +237,31 @@ async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, 
 
     let mut page = EvaluationPage::new(&visitor, &example_id, &rules).await?;
     // An uploaded file wins over the example.
-    let source: Result<(String, Format, String), String> = match (file, example(&example_id)) {
-        _ if too_large => Err(format!(
-            "{} ({} KiB)",
-            lang.t("evaluation-error_too_large"),
-            EVALUATION_UPLOAD_LIMIT_BYTES / 1024
-        )),
-        (Some((name, bytes)), _) => {
-            let file_name = name.rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
-            match Format::of(&file_name) {
-                None => Err(format!("{file_name}: {}", lang.t("evaluation-error_file_type"))),
-                Some(format) => match String::from_utf8(bytes) {
-                    Ok(text) => Ok((file_name, format, text)),
-                    Err(_) => Err(format!("{file_name}: {}", lang.t("evaluation-error_not_text"))),
-                },
+    let source: Result<(String, Format, String), String> =
+        match (file, example(&example_id)) {
+            _ if too_large => Err(format!(
+                "{} ({} KiB)",
+                lang.t("evaluation-error_too_large"),
+                EVALUATION_UPLOAD_LIMIT_BYTES / 1024
+            )),
+            (Some((name, bytes)), _) => {
+                let file_name = name.rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
+                match Format::of(&file_name) {
+                    None => Err(lang
+                        .say(&Message::new("evaluation-error-file_type").with("file", file_name.as_str()))),
+                    Some(format) => match String::from_utf8(bytes) {
+                        Ok(text) => Ok((file_name, format, text)),
+                        Err(_) => Err(format!("{file_name}: {}", lang.t("evaluation-error_not_text"))),
+                    },
+                }
             }
-        }
-        (None, Some(example)) => Ok((
-            example.file_name.to_owned(),
-            Format::Toml,
-            example.text.to_owned(),
-        )),
-        (None, None) => Err(lang.t("evaluation-error_no_file").to_owned()),
-    };
+            (None, Some(example)) => Ok((
+                example.file_name.to_owned(),
+                Format::Toml,
+                example.text.to_owned(),
+            )),
+            (None, None) => Err(lang.t("evaluation-error_no_file").to_owned()),
+        };
     let (name, format, text) = match source {
         Ok(source) => source,
         Err(error) => {
@@ -275,9 +277,8 @@ async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, 
             page.export_rules = rules.clone();
             formulation
         }
-        Err(message) => {
-            page.errors
-                .push(format!("{name}: {} {message}", lang.t("evaluation-error_parse")));
+        Err(error) => {
+            page.errors.push(lang.say(&error.message(&name)));
             return rejected(&page);
         }
     };
@@ -366,15 +367,14 @@ async fn export(
     visitor.check_csrf(&input.csrf_token).await?;
     let lang = visitor.lang;
     let format = Format::of(&input.name).ok_or_else(|| {
-        AppError::invalid(format!(
-            "{}: {}",
-            input.name,
-            lang.t("evaluation-error_file_type")
-        ))
+        AppError::said(
+            crate::error::ErrorCode::InvalidInput,
+            Message::new("evaluation-error-file_type").with("file", input.name.as_str()),
+        )
     })?;
     let formulation = format
         .parse(&input.text)
-        .map_err(|message| AppError::invalid(format!("{}: {message}", input.name)))?;
+        .map_err(|error| AppError::said(crate::error::ErrorCode::InvalidInput, error.message(&input.name)))?;
     let chosen = Some(input.rules.trim()).filter(|r| !r.is_empty());
     let evaluated = match run(formulation, chosen, lang) {
         Err(Refusal::Internal(error)) => return Err(error),
@@ -382,11 +382,18 @@ async fn export(
             return Err(AppError::said(crate::error::ErrorCode::InvalidInput, message));
         }
         Ok(Outcome::Invalid { problems, .. }) => {
-            let list: Vec<String> = problems
+            let list = problems
                 .iter()
-                .map(|p| format!("{}: {}", p.path, lang.say(&p.message)))
+                .map(|p| {
+                    Message::new("evaluation-problem-at")
+                        .with("path", p.path.as_str())
+                        .with("problem", Arg::List(vec![p.message.clone()]))
+                })
                 .collect();
-            return Err(AppError::invalid(list.join("; ")));
+            return Err(AppError::said(
+                crate::error::ErrorCode::InvalidInput,
+                Message::new("evaluation-error-problems").with("problems", Arg::List(list)),
+            ));
         }
         Ok(Outcome::Evaluated(evaluated)) => evaluated,
     };
@@ -405,7 +412,13 @@ async fn export(
                 bytes,
             ))
         }
-        _ => Err(AppError::invalid("format=xlsx or format=pdf")),
+        other => Err(AppError::said(
+            crate::error::ErrorCode::InvalidInput,
+            Message::new("error-bad_parameter")
+                .with("name", "format")
+                .with("value", other)
+                .with("expected", "xlsx, pdf"),
+        )),
     }
 }
 

@@ -41,7 +41,7 @@ use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode, StepRefusal};
 use crate::evaluation::{EVALUATION_UPLOAD_LIMIT_BYTES, EXAMPLES, Format, Outcome, Refusal, example, run};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Message};
 
 /// The permission that edits formulations.
 pub const EDIT: Permission = Permission::Formulate;
@@ -247,11 +247,8 @@ async fn read_new_form(mut multipart: Multipart) -> Result<NewForm, AppError> {
 /// The formulation the form asks for: an uploaded file wins over an example, which wins over
 /// the skeleton. A code typed in the form replaces the file's or example's.
 fn new_formulation(lang: Lang, form: &NewForm) -> Result<Formulation, String> {
-    let parsed = |name: &str, format: Format, text: &str| {
-        format
-            .parse(text)
-            .map_err(|e| format!("{name}: {} {e}", lang.t("evaluation-error_parse")))
-    };
+    let parsed =
+        |name: &str, format: Format, text: &str| format.parse(text).map_err(|e| lang.say(&e.message(name)));
     let mut formulation = if form.too_large {
         return Err(format!(
             "{} ({} KiB)",
@@ -261,7 +258,7 @@ fn new_formulation(lang: Lang, form: &NewForm) -> Result<Formulation, String> {
     } else if let Some((name, bytes)) = &form.file {
         let file_name = name.rsplit(['/', '\\']).next().unwrap_or_default();
         let format = Format::of(file_name)
-            .ok_or_else(|| format!("{file_name}: {}", lang.t("evaluation-error_file_type")))?;
+            .ok_or_else(|| lang.say(&Message::new("evaluation-error-file_type").with("file", file_name)))?;
         let text = std::str::from_utf8(bytes)
             .map_err(|_| format!("{file_name}: {}", lang.t("evaluation-error_not_text")))?;
         parsed(file_name, format, text)?
@@ -925,7 +922,12 @@ fn apply(
         }
     }
     // The tables' cells are set in the JSON of the formulation, by their paths.
-    let mut json = serde_json::to_value(&updated).map_err(|e| NotApplied::with(e.to_string()))?;
+    let not_applied = |error: serde_json::Error| {
+        NotApplied::with(
+            lang.say(&vereda_documents::formulation_file::ParseProblem::of_json(&error).message()),
+        )
+    };
+    let mut json = serde_json::to_value(&updated).map_err(not_applied)?;
     for field in view
         .tables
         .iter()
@@ -968,7 +970,7 @@ fn apply(
     {
         array.push(row);
     }
-    serde_json::from_value(json).map_err(|e| NotApplied::with(e.to_string()))
+    serde_json::from_value(json).map_err(not_applied)
 }
 
 // ---- One formulation ------------------------------------------------------------------------

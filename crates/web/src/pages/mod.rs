@@ -2,7 +2,7 @@
 //! carries a [`Chrome`]: the visitor's language, account and the header's links.
 
 pub mod account;
-mod admin;
+pub(crate) mod admin;
 mod api_tokens;
 mod call_results;
 pub(crate) mod calls;
@@ -11,7 +11,7 @@ pub(crate) mod formulation;
 mod monitoring;
 pub(crate) mod parcels;
 pub(crate) mod preparation;
-mod procedure;
+pub(crate) mod procedure;
 mod projects;
 mod public;
 pub(crate) mod screening;

@@ -2,7 +2,7 @@
 //! with their evidence, their review by another officer, indicator targets and public
 //! documents. Every change clears the public pages, so the portal shows it at once.
 
-use crate::i18n::Arg;
+use crate::i18n::Message;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use vereda_domain::accounts::Permission;
 use vereda_domain::monitoring::{
-    ExecutionStatus, FieldProblem, IndicatorUnit, MeasurementDraft, MeasurementStatus, Problem, ProjectCard,
+    ExecutionStatus, FieldProblem, IndicatorUnit, MeasurementDraft, MeasurementStatus, ProjectCard,
 };
 use vereda_domain::number::format_number;
 use vereda_store::StoreError;
@@ -27,7 +27,7 @@ use super::projects::{no_such_indicator, not_found_project, unit_label};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::documents::{KeptFile, field, keep_file, read_form};
-use crate::error::{AppError, urlencode};
+use crate::error::{AppError, ErrorCode, urlencode};
 use crate::form_errors::{FieldErrors, read_number_field};
 use crate::i18n::Lang;
 use crate::today::today_in_colombia;
@@ -315,18 +315,14 @@ fn number_field(
 ) -> Option<Decimal> {
     let value = read_number_field(lang, field, text, errors);
     if value.is_none() && required && text.trim().is_empty() {
-        errors.add(field, lang.t("monitoring-error-required").to_owned());
+        errors.add(lang, field, Message::new("monitoring-error-required"));
     }
     value
 }
 
-fn problem_text(lang: Lang, problem: &Problem) -> String {
-    lang.say(&problem.message())
-}
-
 fn add_problems(lang: Lang, problems: &[FieldProblem], errors: &mut FieldErrors) {
     for problem in problems {
-        errors.add(problem.field, problem_text(lang, &problem.problem));
+        errors.add(lang, problem.field, problem.problem.message());
     }
 }
 
@@ -355,7 +351,7 @@ async fn submit_measurement(
     let actor = visitor.require(Permission::RecordMeasurements)?.actor();
     let lang = visitor.lang;
     let (fields, evidence, file_problem) =
-        read_form(lang, &mut multipart, "evidence", DOCUMENT_LIMIT_BYTES).await?;
+        read_form(&mut multipart, "evidence", DOCUMENT_LIMIT_BYTES).await?;
     visitor.check_csrf(field(&fields, "csrf_token")).await?;
     let item = state
         .store
@@ -371,7 +367,7 @@ async fn submit_measurement(
     };
     let mut errors = FieldErrors::default();
     if let Some(problem) = file_problem {
-        errors.add("evidence", lang.say(&problem));
+        errors.add(lang, "evidence", problem.clone());
     }
     let measured_on = match form.measured_on.parse::<jiff::civil::Date>() {
         Ok(date) => Some(date),
@@ -382,8 +378,9 @@ async fn submit_measurement(
                 "monitoring-error-not_a_date"
             };
             errors.add(
+                lang,
                 "measured_on",
-                lang.t_with(key, &[("value", Arg::from(&form.measured_on))]),
+                Message::new(key).with("value", &form.measured_on),
             );
             None
         }
@@ -484,7 +481,7 @@ async fn edit_targets(
         match post.unit.parse::<IndicatorUnit>() {
             Ok(unit) => Some(unit),
             Err(e) => {
-                errors.add("unit", lang.say(&e.message()));
+                errors.add(lang, "unit", e.message().clone());
                 None
             }
         }
@@ -492,7 +489,7 @@ async fn edit_targets(
     let status = match post.status.parse::<ExecutionStatus>() {
         Ok(status) => Some(status),
         Err(e) => {
-            errors.add("status", lang.say(&e.message()));
+            errors.add(lang, "status", e.message().clone());
             None
         }
     };
@@ -509,8 +506,9 @@ async fn edit_targets(
     };
     if targets_change && post.reason.trim().is_empty() {
         errors.add(
+            lang,
             "reason",
-            lang.t("monitoring-error-proposal_reason_required").to_owned(),
+            Message::new("monitoring-error-proposal_reason_required"),
         );
     }
     let form = TargetsForm {
@@ -600,8 +598,7 @@ async fn add_document(
 ) -> Result<Response, AppError> {
     let actor = visitor.require(Permission::ManageProjects)?.actor();
     let lang = visitor.lang;
-    let (fields, file, file_problem) =
-        read_form(lang, &mut multipart, "document", DOCUMENT_LIMIT_BYTES).await?;
+    let (fields, file, file_problem) = read_form(&mut multipart, "document", DOCUMENT_LIMIT_BYTES).await?;
     visitor.check_csrf(field(&fields, "csrf_token")).await?;
     let card = card_or_404(&state, &code).await?;
     let problem = match (&file, file_problem) {
@@ -721,9 +718,10 @@ async fn review(
             "devuelta",
         ),
         other => {
-            return Err(AppError::invalid(format!(
-                "unknown decision {other:?}: approve or return"
-            )));
+            return Err(AppError::said(
+                ErrorCode::InvalidInput,
+                Message::new("api-error-decision").with("value", other),
+            ));
         }
     };
     let refusal = match state.store.review_measurement(&actor, id, decision).await {
@@ -765,9 +763,10 @@ async fn review_proposal(
             "propuesta_devuelta",
         ),
         other => {
-            return Err(AppError::invalid(format!(
-                "unknown decision {other:?}: approve or return"
-            )));
+            return Err(AppError::said(
+                ErrorCode::InvalidInput,
+                Message::new("api-error-decision").with("value", other),
+            ));
         }
     };
     let (status, message) = match state.store.review_indicator_proposal(&actor, id, decision).await {

@@ -3,7 +3,6 @@
 //! `VerifyHouseholds` and a CSRF token. Field problems come back beside their fields (422)
 //! and nothing is stored; a stale form (its `lock_version`) gets 409.
 
-use crate::i18n::Arg;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -88,7 +87,7 @@ impl ParcelPage {
         self.errors.of(field)
     }
 
-    fn problem_of(&self, field: &str) -> &'static str {
+    fn problem_of(&self, field: &str) -> &str {
         self.errors.code_of(field)
     }
 
@@ -267,14 +266,14 @@ pub(crate) async fn record_title(
     let mut errors = FieldErrors::default();
     for name in ["title_record", "owner_name"] {
         if value(form, name).trim().is_empty() {
-            errors.add(name, lang.t("parcel-error-required").to_owned());
+            errors.add(lang, name, Message::new("parcel-error-required"));
         }
     }
     let limits_use = match value(form, "limits_use") {
         "yes" => true,
         "no" => false,
         _ => {
-            errors.add("limits_use", lang.t("parcel-error-choose").to_owned());
+            errors.add(lang, "limits_use", Message::new("parcel-error-choose"));
             false
         }
     };
@@ -282,12 +281,12 @@ pub(crate) async fn record_title(
         "favourable" => true,
         "not_favourable" => false,
         _ => {
-            errors.add("result", lang.t("parcel-error-choose").to_owned());
+            errors.add(lang, "result", Message::new("parcel-error-choose"));
             true
         }
     };
     if !favourable && value(form, "reasons").trim().is_empty() {
-        errors.add("reasons", lang.t("parcel-error-reasons").to_owned());
+        errors.add(lang, "reasons", Message::new("parcel-error-reasons"));
     }
     let lock_version = lock_of(form).unwrap_or(-1);
     if !errors.is_empty() {
@@ -335,7 +334,7 @@ pub(crate) async fn record_visit(
     let visit_date = match value(form, "visit_date").trim().parse::<jiff::civil::Date>() {
         Ok(date) if date <= state.config.today() => Some(date),
         _ => {
-            errors.add("visit_date", lang.t("parcel-error-date").to_owned());
+            errors.add(lang, "visit_date", Message::new("parcel-error-date"));
             None
         }
     };
@@ -346,17 +345,17 @@ pub(crate) async fn record_visit(
     let longitude = coordinate("longitude", &mut errors);
     for (name, read) in [("latitude", latitude), ("longitude", longitude)] {
         if read.is_none() && errors.of(name).is_empty() {
-            errors.add(name, lang.t("parcel-error-required").to_owned());
+            errors.add(lang, name, Message::new("parcel-error-required"));
         }
     }
     if let (Some(lat), Some(long)) = (latitude, longitude) {
         for problem in check_coordinates(lat, long) {
             match problem {
                 CoordinateError::Latitude => {
-                    errors.add("latitude", lang.t("parcel-error-latitude").to_owned())
+                    errors.add(lang, "latitude", Message::new("parcel-error-latitude"))
                 }
                 CoordinateError::Longitude => {
-                    errors.add("longitude", lang.t("parcel-error-longitude").to_owned())
+                    errors.add(lang, "longitude", Message::new("parcel-error-longitude"))
                 }
             }
         }
@@ -368,7 +367,7 @@ pub(crate) async fn record_visit(
             "yes" => true,
             "no" => false,
             _ => {
-                errors.add(&name, lang.t("parcel-error-choose").to_owned());
+                errors.add(lang, &name, Message::new("parcel-error-choose"));
                 continue;
             }
         };
@@ -455,8 +454,7 @@ async fn upload_photo(
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::VerifyHouseholds)?;
-    let (fields, file, file_problem) =
-        read_form(visitor.lang, &mut multipart, "photo", PARCEL_PHOTO_LIMIT_BYTES).await?;
+    let (fields, file, file_problem) = read_form(&mut multipart, "photo", PARCEL_PHOTO_LIMIT_BYTES).await?;
     let csrf = field(&fields, "csrf_token").to_owned();
     let outcome = add_photo(&state, &visitor, &csrf, id, parcel, file, file_problem).await?;
     finish(&state, &visitor, id, parcel, outcome, None, None).await
@@ -479,17 +477,18 @@ pub(crate) async fn add_photo(
     let mut errors = FieldErrors::default();
     let file = match (file, file_problem) {
         (_, Some(problem)) => {
-            errors.add("photo", lang.say(&problem));
+            errors.add(lang, "photo", problem.clone());
             None
         }
         (None, None) => {
-            errors.add("photo", lang.t("parcel-error-no_file").to_owned());
+            errors.add(lang, "photo", Message::new("parcel-error-no_file"));
             None
         }
         (Some(file), None) if !matches!(file.content_type, "image/jpeg" | "image/png") => {
             errors.add(
+                lang,
                 "photo",
-                lang.t_with("parcel-error-photo_type", &[("file", Arg::from(&file.file_name))]),
+                Message::new("parcel-error-photo_type").with("file", &file.file_name),
             );
             None
         }
@@ -515,7 +514,7 @@ pub(crate) async fn add_photo(
     settle(state, id, outcome.map(|_| ())).await
 }
 
-async fn photo(
+pub(crate) async fn photo(
     State(state): State<AppState>,
     visitor: Visitor,
     Path((id, parcel, photo)): Path<(i32, i32, i32)>,

@@ -4,7 +4,6 @@
 //! editors) and a CSRF token. Field problems come back beside their fields (422), nothing
 //! stored.
 
-use crate::i18n::Arg;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -164,8 +163,7 @@ async fn add(
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ManageCalls)?;
-    let (fields, file, file_problem) =
-        read_form(visitor.lang, &mut multipart, "minutes", MINUTES_LIMIT_BYTES).await?;
+    let (fields, file, file_problem) = read_form(&mut multipart, "minutes", MINUTES_LIMIT_BYTES).await?;
     let csrf = field(&fields, "csrf_token").to_owned();
     match add_record(&state, &visitor, &csrf, id, &fields, file, file_problem).await? {
         Ok(target) => {
@@ -198,7 +196,7 @@ pub(crate) async fn add_record(
     let mut errors = FieldErrors::default();
     let kind = field(fields, "kind").parse::<PreparationKind>().ok();
     if kind.is_none() {
-        errors.add("kind", lang.t("preparation-error-kind").to_owned());
+        errors.add(lang, "kind", Message::new("preparation-error-kind"));
     }
     // The record feeds one of the call's formulations (this one when it has no call).
     let current = page(state, visitor, id, Vec::new(), FieldErrors::default()).await?;
@@ -209,8 +207,9 @@ pub(crate) async fn add_record(
         .filter(|t| current.targets.iter().any(|f| f.id == *t));
     if target.is_none() {
         errors.add(
+            lang,
             "formulation_id",
-            lang.t("preparation-error-formulation").to_owned(),
+            Message::new("preparation-error-formulation"),
         );
     }
     let held_text = field(fields, "held_on").trim();
@@ -220,7 +219,7 @@ pub(crate) async fn add_record(
         match held_text.parse::<jiff::civil::Date>() {
             Ok(date) => Some(date),
             Err(_) => {
-                errors.add("held_on", lang.t("preparation-error-date").to_owned());
+                errors.add(lang, "held_on", Message::new("preparation-error-date"));
                 None
             }
         }
@@ -232,25 +231,23 @@ pub(crate) async fn add_record(
         match attendees_text.parse::<i32>() {
             Ok(n) => Some(n),
             Err(_) => {
-                errors.add("attendees", lang.t("preparation-error-attendees").to_owned());
+                errors.add(lang, "attendees", Message::new("preparation-error-attendees"));
                 None
             }
         }
     };
     let file = match (file, file_problem) {
         (_, Some(problem)) => {
-            errors.add("minutes", lang.say(&problem));
+            errors.add(lang, "minutes", problem.clone());
             None
         }
         (Some(file), None)
             if !matches!(file.content_type, "application/pdf" | "image/png" | "image/jpeg") =>
         {
             errors.add(
+                lang,
                 "minutes",
-                lang.t_with(
-                    "preparation-error-file_type",
-                    &[("file", Arg::from(&file.file_name))],
-                ),
+                Message::new("preparation-error-file_type").with("file", &file.file_name),
             );
             None
         }
@@ -267,7 +264,7 @@ pub(crate) async fn add_record(
         };
         for (name, problem) in check_preparation(&draft, today) {
             if errors.of(name).is_empty() {
-                errors.add(name, lang.say(&problem.message()));
+                errors.add(lang, name, problem.message().clone());
             }
         }
     }
@@ -299,7 +296,7 @@ pub(crate) async fn add_record(
     Ok(Ok(target))
 }
 
-async fn minutes_file(
+pub(crate) async fn minutes_file(
     State(state): State<AppState>,
     visitor: Visitor,
     Path((id, record)): Path<(i32, i32)>,

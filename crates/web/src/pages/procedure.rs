@@ -600,7 +600,7 @@ async fn resolution(
     render(&page)
 }
 
-async fn resolution_pdf(
+pub(crate) async fn resolution_pdf(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
@@ -1216,7 +1216,7 @@ async fn sign(
     }
 }
 
-async fn minutes_pdf(
+pub(crate) async fn minutes_pdf(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,

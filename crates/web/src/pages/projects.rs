@@ -338,9 +338,9 @@ impl IndicatorView {
 }
 
 pub fn no_such_indicator(code: &str, number: i32) -> AppError {
-    AppError::with_detail(
+    AppError::said(
         ErrorCode::NotFound,
-        format!("project {code} has no indicator {number}"),
+        crate::error::not_found("indicator", &format!("{code} {number}")),
     )
 }
 

@@ -155,8 +155,7 @@ async fn switch_language(
     Path(code): Path<String>,
     Query(query): Query<NextQuery>,
 ) -> Result<Response, AppError> {
-    let lang = Lang::parse(&code)
-        .ok_or_else(|| AppError::with_detail(ErrorCode::NotFound, format!("unknown language {code:?}")))?;
+    let lang = Lang::parse(&code).ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
     let cookie = format!(
         "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
         lang.code()

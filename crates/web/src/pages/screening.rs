@@ -30,6 +30,7 @@ use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode, urlencode};
+use crate::i18n::Message;
 use crate::rule_book::rule_book;
 use crate::screening::{self as jobs, Job, SCREENING_UPLOAD_LIMIT_BYTES};
 use crate::uploads::{self, HashingFile};
@@ -989,15 +990,15 @@ async fn finished_run(state: &AppState, visitor: &Visitor, id: i32) -> Result<Sc
     visitor.require(Permission::ViewHouseholds)?;
     let run = run_or_404(state, id).await?;
     if run.status != RunStatus::Succeeded {
-        return Err(AppError::with_detail(
+        return Err(AppError::said(
             ErrorCode::Conflict,
-            visitor.lang.t("screening-no_results"),
+            Message::new("screening-no_results"),
         ));
     }
     Ok(run)
 }
 
-async fn results_csv(
+pub(crate) async fn results_csv(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
@@ -1012,7 +1013,7 @@ async fn results_csv(
     ))
 }
 
-async fn results_xlsx(
+pub(crate) async fn results_xlsx(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,

@@ -20,8 +20,8 @@ use vereda_domain::accounts::Permission;
 use vereda_domain::number::format_number;
 use vereda_domain::program::ProgramLine;
 use vereda_domain::targeting::{
-    Candidate, Coverage, CoverageError, CoverageInput, Ranked, TargetingError, Weights, coverage,
-    parse_interventions_csv, prioritize,
+    Candidate, Coverage, CoverageError, CoverageInput, Ranked, Weights, coverage, parse_interventions_csv,
+    prioritize,
 };
 use vereda_domain::territory::{DaneCode, catalog};
 use vereda_store::programs::Call;
@@ -103,15 +103,16 @@ fn read_form(
     let mut errors = FieldErrors::default();
     let weight = |field: &str, text: &mut String, errors: &mut FieldErrors| {
         if text.trim().is_empty() {
-            errors.add(field, lang.t("targeting-error_required").to_owned());
+            errors.add(lang, field, Message::new("targeting-error_required"));
             return None;
         }
         match read_number_field(lang, field, text, errors)? {
             value if value >= Decimal::ZERO => Some(value),
             _ => {
                 errors.add(
+                    lang,
                     field,
-                    lang.t_with("targeting-error_weight", &[("value", Arg::from(text.trim()))]),
+                    Message::new("targeting-error_weight").with("value", text.trim()),
                 );
                 None
             }
@@ -133,19 +134,18 @@ fn read_form(
         Some(value) if value > Decimal::ZERO => Some(value),
         Some(_) => {
             errors.add(
+                lang,
                 "cofinancing_per_family",
-                lang.t_with(
-                    "targeting-error_positive",
-                    &[("value", Arg::from(form.cofinancing_per_family.trim()))],
-                ),
+                Message::new("targeting-error_positive").with("value", form.cofinancing_per_family.trim()),
             );
             None
         }
         None => {
             if form.cofinancing_per_family.trim().is_empty() {
                 errors.add(
+                    lang,
                     "cofinancing_per_family",
-                    lang.t("targeting-error_required").to_owned(),
+                    Message::new("targeting-error_required"),
                 );
             }
             None
@@ -155,11 +155,9 @@ fn read_form(
         Ok(n) if n >= 1 => Some(n),
         _ => {
             errors.add(
+                lang,
                 "families_per_project",
-                lang.t_with(
-                    "targeting-error_whole",
-                    &[("value", Arg::from(form.families_per_project.trim()))],
-                ),
+                Message::new("targeting-error_whole").with("value", form.families_per_project.trim()),
             );
             None
         }
@@ -175,11 +173,7 @@ fn read_form(
         interventions,
     };
     for problem in weights.validate() {
-        let message = match problem {
-            TargetingError::AllWeightsZero => lang.t("targeting-error_weights_zero").to_owned(),
-            ref other => other.to_string(),
-        };
-        errors.add(problem.field(), message);
+        errors.add(lang, problem.field(), problem.message());
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -302,7 +296,7 @@ impl TargetingPage {
         self.errors.of(field)
     }
 
-    fn problem_of(&self, field: &str) -> &'static str {
+    fn problem_of(&self, field: &str) -> &str {
         self.errors.code_of(field)
     }
 }
@@ -360,7 +354,7 @@ fn compute(
     let ranking = match prioritize(&inputs, &weights) {
         Ok(ranking) => ranking,
         Err(problem) => {
-            errors.add(problem.field(), problem.to_string());
+            errors.add(lang, problem.field(), problem.message());
             return Err(errors);
         }
     };
@@ -371,7 +365,7 @@ fn compute(
                 CoverageError::NegativeBudget(_) => "cofinancing_per_family",
                 _ => problem.field(),
             };
-            errors.add(field, problem.to_string());
+            errors.add(lang, field, problem.message());
             return Err(errors);
         }
     };
@@ -385,11 +379,12 @@ fn compute(
 }
 
 pub(crate) async fn call_or_404(state: &AppState, id: i32) -> Result<Call, AppError> {
-    state
-        .store
-        .call(id)
-        .await?
-        .ok_or_else(|| AppError::with_detail(ErrorCode::NotFound, format!("call {id}")))
+    state.store.call(id).await?.ok_or_else(|| {
+        AppError::said(
+            ErrorCode::NotFound,
+            crate::error::not_found("call", &id.to_string()),
+        )
+    })
 }
 
 /// The page for a form; 422 when the form has problems.
@@ -581,7 +576,10 @@ pub(crate) async fn import_csv(
             let required = visitor.lang.t("targeting-error_required").to_owned();
             return Ok(Err(vec![file_problem(required)]));
         }
-        Err(e) => return Ok(Err(vec![file_problem(e.to_string())])),
+        Err(_) => {
+            let not_text = visitor.lang.t("evaluation-error_not_text").to_owned();
+            return Ok(Err(vec![file_problem(not_text)]));
+        }
     };
     match parse_interventions_csv(&text) {
         Ok(records) => {
@@ -689,7 +687,7 @@ fn shown_time(at: jiff::Timestamp) -> String {
         .to_string()
 }
 
-async fn document(
+pub(crate) async fn document(
     State(state): State<AppState>,
     visitor: Visitor,
     Path((id, file)): Path<(i32, String)>,
@@ -700,12 +698,7 @@ async fn document(
         Some(number) => (number, true),
         None => (file.as_str(), false),
     };
-    let missing = || {
-        AppError::with_detail(
-            ErrorCode::NotFound,
-            format!("targeting document {file} of call {id}"),
-        )
-    };
+    let missing = || AppError::said(ErrorCode::NotFound, crate::error::not_found("document", &file));
     let number: i32 = number.parse().map_err(|_| missing())?;
     let document = state
         .store

@@ -428,13 +428,8 @@ async fn upload(
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::VerifyHouseholds)?;
-    let (fields, file, file_problem) = read_form(
-        visitor.lang,
-        &mut multipart,
-        "document",
-        HOUSEHOLD_DOCUMENT_LIMIT_BYTES,
-    )
-    .await?;
+    let (fields, file, file_problem) =
+        read_form(&mut multipart, "document", HOUSEHOLD_DOCUMENT_LIMIT_BYTES).await?;
     let csrf = field(&fields, "csrf_token");
     match receive_document(
         &state,
@@ -660,15 +655,15 @@ pub(crate) async fn declare_parcel(
     }
     let mut errors = FieldErrors::default();
     if post.name.trim().is_empty() {
-        errors.add("parcel-name", lang.t("parcel-error-required").to_owned());
+        errors.add(lang, "parcel-name", Message::new("parcel-error-required"));
     }
     let area_ha = read_number_field(lang, "parcel-area", &mut post.area_ha, &mut errors);
     if area_ha.is_some_and(|area| area <= rust_decimal::Decimal::ZERO) {
-        errors.add("parcel-area", lang.t("parcel-error-area").to_owned());
+        errors.add(lang, "parcel-area", Message::new("parcel-error-area"));
     }
     let land_tenure = post.land_tenure.parse::<LandTenure>().ok();
     if land_tenure.is_none() {
-        errors.add("parcel-tenure", lang.t("parcel-error-choose").to_owned());
+        errors.add(lang, "parcel-tenure", Message::new("parcel-error-choose"));
     }
     let municipality = current.household.municipality_code.parse::<DaneCode>().ok();
     let (Some(land_tenure), Some(municipality), true) = (land_tenure, municipality, errors.is_empty()) else {
@@ -694,7 +689,7 @@ pub(crate) async fn declare_parcel(
 
 /// A received document, whole: identity documents are personal data, so only the staff who
 /// see whole documents (`ViewFullDocuments`) get them.
-async fn download(
+pub(crate) async fn download(
     State(state): State<AppState>,
     visitor: Visitor,
     Path((id, document)): Path<(i32, i32)>,
