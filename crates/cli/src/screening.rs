@@ -246,7 +246,9 @@ pub fn explanation_text(lang: Lang, explanation: &Explanation) -> String {
         let outcome = if rule.fired { fired } else { passed };
         line(format!(
             "{outcome:<width$}  {}  [{}]  {}",
-            rule.code, rule.article, rule.description
+            rule.code,
+            rule.article,
+            lang.pick(&rule.description, rule.description_en.as_deref())
         ));
         line(format!(
             "        {}",
@@ -303,7 +305,7 @@ pub fn explanation_text(lang: Lang, explanation: &Explanation) -> String {
             line(format!(
                 "  {mark} {:>5}  {}  ({})",
                 lang.amount(&tier.value.normalize()),
-                tier.label,
+                lang.pick(&tier.label, tier.label_en.as_deref()),
                 lang.t_with("cli-explain-when", &[("condition", Arg::Text(when))])
             ));
         }
@@ -371,8 +373,8 @@ pub fn period(lang: Lang, set: &RuleSet) -> String {
     }
 }
 
-/// A rule set in words: every figure with its article. The titles, descriptions and labels
-/// are the rule set's own (Spanish, as the regulation).
+/// A rule set in words: every figure with its article. The titles, descriptions, labels and
+/// readings are the rule set's own, in English where the file gives them.
 fn describe(lang: Lang, set: &RuleSet) -> String {
     let mut out = String::new();
     let mut line = |text: String| {
@@ -380,7 +382,11 @@ fn describe(lang: Lang, set: &RuleSet) -> String {
         out.push('\n');
     };
     let say = |message: Message| lang.say(&message);
-    line(format!("{} — {}", set.id, set.title));
+    line(format!(
+        "{} — {}",
+        set.id,
+        lang.pick(&set.title, set.title_en.as_deref())
+    ));
     line(say(
         Message::new("cli-rules-in_force").with("period", period(lang, set))
     ));
@@ -420,19 +426,23 @@ fn describe(lang: Lang, set: &RuleSet) -> String {
     for registry in &set.registries {
         line(format!(
             "  {:<22} {} [{}]",
-            registry.name, registry.title, registry.article
+            registry.name,
+            lang.pick(&registry.title, registry.title_en.as_deref()),
+            registry.article
         ));
     }
     for rules in &set.lines {
         line(String::new());
         line(say(Message::new("cli-rules-line")
             .with("line", rules.line.to_string())
-            .with("title", &rules.title)
+            .with("title", lang.pick(&rules.title, rules.title_en.as_deref()))
             .with("article", &rules.article)));
         for rule in &rules.rules {
             line(format!(
                 "  {:<24} [{}] {}",
-                rule.code, rule.article, rule.description
+                rule.code,
+                rule.article,
+                lang.pick(&rule.description, rule.description_en.as_deref())
             ));
         }
         for (title, table, unit) in [
@@ -447,7 +457,7 @@ fn describe(lang: Lang, set: &RuleSet) -> String {
                 line(format!(
                     "    {}{unit}  {}",
                     lang.amount(&tier.value.normalize()),
-                    tier.label
+                    lang.pick(&tier.label, tier.label_en.as_deref())
                 ));
             }
         }
@@ -461,7 +471,9 @@ fn describe(lang: Lang, set: &RuleSet) -> String {
         for reading in &set.readings {
             line(format!(
                 "  {} [{}]: {}",
-                reading.topic, reading.article, reading.reading
+                lang.pick(&reading.topic, reading.topic_en.as_deref()),
+                reading.article,
+                lang.pick(&reading.reading, reading.reading_en.as_deref())
             ));
         }
     }

@@ -298,6 +298,7 @@ impl<'r> Screener<'r> {
                 code: rule.code.clone(),
                 article: rule.article.clone(),
                 description: rule.description.clone(),
+                description_en: rule.description_en.clone(),
                 seen: facts.describe_seen(&rule.fires_when),
                 fires_when: facts.describe_condition(&rule.fires_when),
                 fired: facts.holds(&rule.fires_when),
@@ -312,6 +313,7 @@ impl<'r> Screener<'r> {
                 .enumerate()
                 .map(|(index, (tier, value))| TierCheck {
                     label: tier.label.clone(),
+                    label_en: tier.label_en.clone(),
                     value: *value,
                     applies: tier.when.as_ref().is_none_or(|c| facts.holds(c)),
                     when: tier.when.as_ref().map(|c| facts.describe_condition(c)),
@@ -1009,6 +1011,7 @@ pub struct RuleCheck {
     pub code: String,
     pub article: String,
     pub description: String,
+    pub description_en: Option<String>,
     /// The household's values the rule looked at.
     pub seen: Vec<Message>,
     /// The condition, with its thresholds.
@@ -1025,6 +1028,7 @@ pub struct TierChecks {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TierCheck {
     pub label: String,
+    pub label_en: Option<String>,
     pub value: Decimal,
     pub when: Option<Message>,
     pub applies: bool,

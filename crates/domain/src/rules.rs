@@ -230,6 +230,8 @@ pub struct Rule {
     pub article: String,
     /// What the regulation requires, in its own words.
     pub description: String,
+    /// The same in English, when the rule set gives it.
+    pub description_en: Option<String>,
     pub fires_when: Condition,
 }
 
@@ -237,6 +239,7 @@ pub struct Rule {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tier {
     pub label: String,
+    pub label_en: Option<String>,
     pub value: Decimal,
     /// `None` applies to every eligible household.
     pub when: Option<Condition>,
@@ -253,6 +256,7 @@ pub struct TierTable {
 pub struct LineRules {
     pub line: ProgramLine,
     pub title: String,
+    pub title_en: Option<String>,
     pub article: String,
     /// Whether a call's technical document may lower the percentage and cap (Art. 43).
     pub call_may_lower: bool,
@@ -389,6 +393,8 @@ impl SisbenCutoffs {
 pub struct RegistryDefinition {
     pub name: String,
     pub title: String,
+    #[serde(default)]
+    pub title_en: Option<String>,
     pub article: String,
 }
 
@@ -397,8 +403,12 @@ pub struct RegistryDefinition {
 #[serde(deny_unknown_fields)]
 pub struct Reading {
     pub topic: String,
+    #[serde(default)]
+    pub topic_en: Option<String>,
     pub article: String,
     pub reading: String,
+    #[serde(default)]
+    pub reading_en: Option<String>,
 }
 
 /// One validated version of the regulation.
@@ -406,6 +416,7 @@ pub struct Reading {
 pub struct RuleSet {
     pub id: String,
     pub title: String,
+    pub title_en: Option<String>,
     pub regulation: String,
     pub amended_by: Vec<String>,
     pub effective_from: Date,
@@ -486,11 +497,12 @@ impl RuleSet {
         used
     }
 
-    /// The effective period as text, such as `2013-04-17 to 2014-12-15`.
+    /// The dates in force, in words of no language: `2013-04-17 – 2014-12-15`, or
+    /// `2013-04-17 –` while in force.
     pub fn period(&self) -> String {
         match self.effective_until {
-            Some(until) => format!("{} to {until}", self.effective_from),
-            None => format!("from {}", self.effective_from),
+            Some(until) => format!("{} – {until}", self.effective_from),
+            None => format!("{} –", self.effective_from),
         }
     }
 }
@@ -711,6 +723,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 struct RawRuleSet {
     id: Spanned<String>,
     title: String,
+    title_en: Option<String>,
     regulation: String,
     #[serde(default)]
     amended_by: Vec<String>,
@@ -749,6 +762,7 @@ struct RawLevel {
 #[serde(deny_unknown_fields)]
 struct RawLine {
     title: String,
+    title_en: Option<String>,
     article: String,
     #[serde(default)]
     call_may_lower: bool,
@@ -763,6 +777,7 @@ struct RawRule {
     code: Spanned<String>,
     article: String,
     description: String,
+    description_en: Option<String>,
     fires_when: Spanned<RawCondition>,
 }
 
@@ -777,6 +792,7 @@ struct RawPercentTable {
 #[serde(deny_unknown_fields)]
 struct RawPercentOption {
     label: String,
+    label_en: Option<String>,
     percent: Spanned<Number>,
     when: Option<Spanned<RawCondition>>,
 }
@@ -792,6 +808,7 @@ struct RawCapTable {
 #[serde(deny_unknown_fields)]
 struct RawCapOption {
     label: String,
+    label_en: Option<String>,
     smmlv: Spanned<Number>,
     when: Option<Spanned<RawCondition>>,
 }
@@ -953,6 +970,7 @@ impl Compiler<'_> {
         RuleSet {
             id,
             title: raw.title.clone(),
+            title_en: raw.title_en.clone(),
             regulation: raw.regulation.clone(),
             amended_by: raw.amended_by.clone(),
             effective_from: effective_from.unwrap_or_default(),
@@ -1128,6 +1146,7 @@ impl Compiler<'_> {
                 code,
                 article: raw_rule.article.clone(),
                 description: raw_rule.description.clone(),
+                description_en: raw_rule.description_en.clone(),
                 fires_when,
             });
         }
@@ -1152,6 +1171,7 @@ impl Compiler<'_> {
                     .map(|w| self.condition(w, &format!("{cofinancing_key}[{index}].when")));
                 Tier {
                     label: option.label.clone(),
+                    label_en: option.label_en.clone(),
                     value,
                     when,
                 }
@@ -1175,6 +1195,7 @@ impl Compiler<'_> {
                     .map(|w| self.condition(w, &format!("{cap_key}[{index}].when")));
                 Tier {
                     label: option.label.clone(),
+                    label_en: option.label_en.clone(),
                     value,
                     when,
                 }
@@ -1183,6 +1204,7 @@ impl Compiler<'_> {
         LineRules {
             line,
             title: raw_line.title.clone(),
+            title_en: raw_line.title_en.clone(),
             article: raw_line.article.clone(),
             call_may_lower: raw_line.call_may_lower,
             rules,

@@ -126,6 +126,15 @@ impl Lang {
         }
     }
 
+    /// A text that data gives in Spanish and, optionally, in English (a rule set's own words):
+    /// the English one on English pages when there is one, the Spanish one otherwise.
+    pub fn pick<'a>(self, spanish: &'a str, english: Option<&'a str>) -> &'a str {
+        match (self, english) {
+            (Lang::En, Some(english)) if !english.trim().is_empty() => english,
+            _ => spanish,
+        }
+    }
+
     /// The other language, for the switch in the header.
     pub fn other(self) -> Lang {
         match self {

@@ -98,7 +98,7 @@ pub fn select<'b>(
         financial: choice.financial,
         used: RuleSetUsed {
             id: set.id.clone(),
-            title: set.title.clone(),
+            title: lang.pick(&set.title, set.title_en.as_deref()).to_owned(),
             period: set.period(),
             content_hash: set.content_hash.clone(),
             selection,

@@ -421,12 +421,12 @@ async fn the_form_refuses_what_cannot_be_screened() {
     assert!(
         no_rules
             .body
-            .contains("Ningún conjunto de reglas está vigente el 2000-01-01")
+            .contains("Ningún conjunto de reglas está vigente el 1 ene 2000")
     );
     assert!(
         no_rules
             .body
-            .contains("incoder-308-2013 (2013-04-17 to 2014-12-15)"),
+            .contains("incoder-308-2013 (2013-04-17 – 2014-12-15)"),
         "the rule sets are listed"
     );
     let bad_type = upload(&mut client, ("households.pdf", &households), true, &[AS_OF]).await;

@@ -114,6 +114,11 @@ impl Chrome {
         self.lang.say(message)
     }
 
+    /// A rule set's own words in the visitor's language (Spanish when the file gives no English).
+    pub fn pick(&self, spanish: &str, english: &Option<String>) -> String {
+        self.lang.pick(spanish, english.as_deref()).to_owned()
+    }
+
     /// Several typed messages, one after the other.
     pub fn say_all(&self, messages: &[crate::i18n::Message]) -> String {
         self.lang.say_all(messages)

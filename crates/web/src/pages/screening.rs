@@ -200,7 +200,10 @@ async fn screenings_page(
                         .stored_registry(call.id, &registry.name)
                         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())),
                     name: registry.name.clone(),
-                    title: registry.title.clone(),
+                    title: visitor
+                        .lang
+                        .pick(&registry.title, registry.title_en.as_deref())
+                        .to_owned(),
                     article: registry.article.clone(),
                 });
             }
@@ -285,10 +288,10 @@ fn positive(text: &mut String, label: &str, lang: crate::i18n::Lang) -> Result<O
             *text = format_number(value);
             Ok(Some(value))
         }
-        Ok(_) => Err(format!(
-            "{} {label}: {:?}",
-            lang.t("screening-error_not_a_number"),
-            text.trim()
+        Ok(_) => Err(lang.say(
+            &Message::new("screening-form-not_positive")
+                .with("field", label)
+                .with("value", text.trim()),
         )),
     }
 }
@@ -413,7 +416,7 @@ pub(crate) async fn submit_files(
     let mut errors = Vec::new();
     let households = match households.filter(|h| h.bytes > 0) {
         None => {
-            errors.push(lang.t("screening-error_no_households").to_owned());
+            errors.push(lang.say(&Message::new("screening-error_no_households")));
             None
         }
         Some(file) => {
@@ -424,22 +427,22 @@ pub(crate) async fn submit_files(
             if ["csv", "txt", "xlsx", "xls", "ods"].contains(&extension.as_str()) {
                 Some(file)
             } else {
-                errors.push(format!(
-                    "{}: {}",
-                    file.file_name,
-                    lang.t("screening-error_file_type")
-                ));
+                errors.push(
+                    lang.say(&Message::new("screening-form-file_type").with("file", file.file_name.as_str())),
+                );
                 None
             }
         }
     };
     let as_of = if values.as_of.is_empty() {
-        Some(jiff::Zoned::now().date())
+        Some(crate::today::today_in_colombia())
     } else {
         match values.as_of.parse::<Date>() {
             Ok(date) => Some(date),
             Err(_) => {
-                errors.push(format!("{}: {:?}", lang.t("screening-error_date"), values.as_of));
+                errors.push(
+                    lang.say(&Message::new("screening-form-date").with("value", values.as_of.as_str())),
+                );
                 None
             }
         }
@@ -456,12 +459,13 @@ pub(crate) async fn submit_files(
         ("", Some(date)) => match book.in_force_on(date) {
             Some(set) => Some(set),
             None => {
-                errors.push(format!(
-                    "{} {date}. {}: {}",
-                    lang.t("screening-error_no_rule_set"),
-                    lang.t("screening-rule_sets"),
-                    listing()
-                ));
+                errors.push(
+                    lang.say(
+                        &Message::new("screening-form-no_rule_set")
+                            .with("date", date)
+                            .with("sets", listing()),
+                    ),
+                );
                 None
             }
         },
@@ -469,12 +473,13 @@ pub(crate) async fn submit_files(
         (id, _) => match book.get(id) {
             Some(set) => Some(set),
             None => {
-                errors.push(format!(
-                    "{} {id:?}. {}: {}",
-                    lang.t("screening-error_unknown_rule_set"),
-                    lang.t("screening-rule_sets"),
-                    listing()
-                ));
+                errors.push(
+                    lang.say(
+                        &Message::new("screening-form-unknown_rule_set")
+                            .with("id", id)
+                            .with("sets", listing()),
+                    ),
+                );
                 None
             }
         },
@@ -503,11 +508,13 @@ pub(crate) async fn submit_files(
     if let Some(rules) = rules {
         for (kind, _) in &uploaded {
             if rules.registry_index(kind).is_none() {
-                errors.push(format!(
-                    "{} {kind} ({})",
-                    lang.t("screening-error_unknown_registry"),
-                    rules.id
-                ));
+                errors.push(
+                    lang.say(
+                        &Message::new("screening-form-unknown_registry")
+                            .with("registry", kind.as_str())
+                            .with("id", rules.id.as_str()),
+                    ),
+                );
             }
         }
         let used = rules.registries_used();
@@ -542,13 +549,14 @@ pub(crate) async fn submit_files(
                         },
                     ));
                 }
-                None if used.contains(&index) => errors.push(format!(
-                    "{} {} ({}, {})",
-                    lang.t("screening-error_missing_registry"),
-                    registry.title,
-                    registry.name,
-                    registry.article
-                )),
+                None if used.contains(&index) => errors.push(
+                    lang.say(
+                        &Message::new("screening-form-missing_registry")
+                            .with("title", lang.pick(&registry.title, registry.title_en.as_deref()))
+                            .with("name", registry.name.as_str())
+                            .with("article", registry.article.as_str()),
+                    ),
+                ),
                 None => {}
             }
         }
