@@ -38,6 +38,7 @@ struct FileSettings {
     import_max_cells: Option<u64>,
     import_max_text_mib: Option<u64>,
     import_max_line_kib: Option<u64>,
+    calendar_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +67,9 @@ pub struct Settings {
     /// `import_max_cells`, `import_max_text_mib` and `import_max_line_kib`, else
     /// [`ReadLimits::default`].
     pub read_limits: ReadLimits,
+    /// The file's `calendar_file` (the flag `--calendar` and `VEREDA_CALENDAR_FILE` win): an
+    /// agency's holidays added to the shipped calendar.
+    pub calendar_file: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -120,6 +124,7 @@ impl Settings {
             reset_link_hours: number("VEREDA_RESET_LINK_HOURS")?.or(from_file.reset_link_hours),
             require_second_factor: from_file.require_second_factor,
             read_limits,
+            calendar_file: from_file.calendar_file,
         })
     }
 }
