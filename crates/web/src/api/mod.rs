@@ -29,6 +29,7 @@ pub mod households;
 pub mod monitoring;
 pub mod open_data;
 pub mod page;
+pub mod petitions;
 pub mod procedure;
 pub mod targeting;
 
@@ -77,6 +78,7 @@ pub fn routes() -> Router<AppState> {
         .merge(households::routes())
         .merge(formulations::routes())
         .merge(targeting::routes())
+        .merge(petitions::routes())
 }
 
 #[derive(OpenApi)]
@@ -94,9 +96,10 @@ pub fn routes() -> Router<AppState> {
         households::household, households::document, households::decide, households::parcel, households::title_study, households::field_visit,
         formulations::list, formulations::formulation, formulations::create, formulations::update, formulations::submission,
         targeting::targeting, targeting::create, targeting::document, targeting::import, targeting::interventions,
-        targeting::preparation, targeting::add_preparation, targeting::photo),
+        targeting::preparation, targeting::add_preparation, targeting::photo,
+        petitions::file, petitions::report, petitions::list, petitions::petition, petitions::assign, petitions::answer, petitions::extend),
     components(schemas(Problem, ErrorCode, crate::form_errors::FieldProblem)),
-    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session or an API token (Authorization: Bearer)"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"))
+    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session or an API token (Authorization: Bearer)"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "petitions", description = "Citizens' petitions (PQRSD, Ley 1755 de 2015): filing and the monthly report need no account; the rest needs a role that answers petitions, within its office's department"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"))
 )]
 pub struct ApiDoc;
 
