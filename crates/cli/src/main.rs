@@ -581,6 +581,12 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
             .or(settings.require_second_factor)
             .unwrap_or(!args.demo),
         read_limits: settings.read_limits,
+        petitions_per_hour: settings
+            .petitions_per_hour
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+        petition_attachment_bytes: settings
+            .petition_attachment_mib
+            .map(|mib| usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX)),
         ..Default::default()
     };
     vereda_web::serve(listener, store.clone(), web_config, shutdown_signal()).await?;

@@ -168,7 +168,7 @@ async fn demo_petition(store: &Store, actor: &Actor) -> StoreResult<()> {
                 email: "marta.quintero@correo.invalid".to_owned(),
                 postal_address: String::new(),
                 subject: "Requisitos de la convocatoria 2013".to_owned(),
-                text: "Solicito la lista de documentos que debe entregar una familia para participar en la convocatoria.".to_owned(),
+                text: "Solicito la lista de documentos que entrega una familia para participar en la convocatoria.".to_owned(),
                 municipality: vereda_domain::territory::DaneCode::parse("18001").ok(),
                 attachment: None,
             },

@@ -80,49 +80,51 @@ impl MigrationTrait for Migration {
                      ADD COLUMN petition_id INTEGER NULL REFERENCES petitions (id) ON DELETE CASCADE",
                 )
                 .await?;
+                manager
+                    .create_index(index("letters", &["petition_id"], false))
+                    .await?;
             }
             _ => {
-                manager
-                    .create_table(
-                        Table::create()
-                            .table(col("letters_rebuilt"))
-                            .col(id())
-                            .col(integer_null(col("call_id")))
-                            .col(integer_null(col("household_id")))
-                            .col(string(col("kind")))
-                            .col(string(col("recipient")))
-                            .col(string(col("subject")))
-                            .col(text(col("body")))
-                            .col(string(col("channel")))
-                            .col(string(col("status")))
-                            .col(string_null(col("location")))
-                            .col(text_null(col("error")))
-                            .col(instant("created_at"))
-                            .col(string_null(col("email")))
-                            .col(integer_null(col("petition_id")))
-                            .foreign_key(&mut owned_by("letters", "call_id", "calls"))
-                            .foreign_key(&mut owned_by("letters", "household_id", "households"))
-                            .foreign_key(&mut owned_by("letters", "petition_id", "petitions"))
-                            .to_owned(),
-                    )
-                    .await?;
-                db.execute_unprepared(&format!(
-                    "INSERT INTO letters_rebuilt ({LETTER_COLUMNS}) SELECT {LETTER_COLUMNS} FROM letters"
-                ))
-                .await?;
-                db.execute_unprepared("DROP TABLE letters").await?;
-                db.execute_unprepared("ALTER TABLE letters_rebuilt RENAME TO letters")
-                    .await?;
-                for mut statement in [
+                // One batch, so every statement runs on the same connection in order: a
+                // pooled connection still reading an older snapshot would see the old table.
+                let rebuilt = Table::create()
+                    .table(col("letters_rebuilt"))
+                    .col(id())
+                    .col(integer_null(col("call_id")))
+                    .col(integer_null(col("household_id")))
+                    .col(string(col("kind")))
+                    .col(string(col("recipient")))
+                    .col(string(col("subject")))
+                    .col(text(col("body")))
+                    .col(string(col("channel")))
+                    .col(string(col("status")))
+                    .col(string_null(col("location")))
+                    .col(text_null(col("error")))
+                    .col(instant("created_at"))
+                    .col(string_null(col("email")))
+                    .col(integer_null(col("petition_id")))
+                    .foreign_key(&mut owned_by("letters", "call_id", "calls"))
+                    .foreign_key(&mut owned_by("letters", "household_id", "households"))
+                    .foreign_key(&mut owned_by("letters", "petition_id", "petitions"))
+                    .to_owned()
+                    .to_string(SqliteQueryBuilder);
+                let indexes = [
                     index("letters", &["call_id", "id"], false),
                     index("letters", &["household_id"], false),
-                ] {
-                    manager.create_index(statement.if_not_exists().to_owned()).await?;
-                }
+                    index("letters", &["petition_id"], false),
+                ]
+                .map(|statement| statement.to_string(SqliteQueryBuilder));
+                db.execute_unprepared(&format!(
+                    "{rebuilt};\n\
+                     INSERT INTO letters_rebuilt ({LETTER_COLUMNS}) SELECT {LETTER_COLUMNS} FROM letters;\n\
+                     DROP TABLE letters;\n\
+                     ALTER TABLE letters_rebuilt RENAME TO letters;\n\
+                     {};",
+                    indexes.join(";\n")
+                ))
+                .await?;
             }
         }
-        manager
-            .create_index(index("letters", &["petition_id"], false))
-            .await
+        Ok(())
     }
 }

@@ -32,7 +32,7 @@ use crate::AppState;
 use crate::auth::{ClientAddress, Visitor};
 use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode, StepRefusal, not_found};
-use crate::i18n::Message;
+use crate::i18n::{Arg, Message};
 
 /// Filings a client address may make in an hour, unless configured.
 pub const PETITIONS_PER_HOUR: u32 = 5;
@@ -248,25 +248,30 @@ async fn new_page(
             .map(|k| {
                 (
                     k.to_string(),
-                    lang.say(
-                        &Message::new("petition-kind_with_term")
-                            .with_term("kind", k.message_id())
-                            .with("days", k.term_business_days()),
+                    lang.t_with(
+                        "petition-kind_with_term",
+                        &[
+                            ("kind", Arg::Term(k.message_id())),
+                            ("days", Arg::from(k.term_business_days())),
+                        ],
                     ),
                 )
             })
             .collect(),
         input,
         failure: failure.map(|m| (m.code().to_owned(), lang.say(m))),
-        attachment_label: lang.say(
-            &Message::new("petition-new-attachment").with(
+        attachment_label: lang.t_with(
+            "petition-new-attachment",
+            &[(
                 "max",
-                state
-                    .config
-                    .petition_attachment_bytes
-                    .unwrap_or(PETITION_ATTACHMENT_BYTES)
-                    / (1024 * 1024),
-            ),
+                Arg::from(
+                    state
+                        .config
+                        .petition_attachment_bytes
+                        .unwrap_or(PETITION_ATTACHMENT_BYTES)
+                        / (1024 * 1024),
+                ),
+            )],
         ),
         chrome: Chrome::new(visitor).await?,
     })
@@ -304,10 +309,12 @@ async fn file(
                 kind: lang.t(&petition.kind.message_id()).to_owned(),
                 filed_on: lang.date(petition.filed_on),
                 deadline: lang.date(petition.deadline),
-                term: lang.say(
-                    &Message::new("petition-receipt-term")
-                        .with("days", petition.kind.term_business_days())
-                        .with("article", petition.kind.article()),
+                term: lang.t_with(
+                    "petition-receipt-term",
+                    &[
+                        ("days", Arg::from(petition.kind.term_business_days())),
+                        ("article", Arg::from(petition.kind.article())),
+                    ],
                 ),
                 chrome: Chrome::new(&visitor).await?,
             })
@@ -448,12 +455,21 @@ async fn detail_page(
         .collect();
     let lang = visitor.lang;
     Ok(DetailPage {
-        title: lang.say(&Message::new("petition-title").with("number", petition.number.as_str())),
+        title: lang.t_with(
+            "petition-title",
+            &[("number", Arg::from(petition.number.as_str()))],
+        ),
         extension: petition.extended_deadline.map(|date| {
-            lang.say(&Message::new("petition-extension").with("date", date).with(
-                "motivation",
-                petition.extension_motivation.clone().unwrap_or_default(),
-            ))
+            lang.t_with(
+                "petition-extension",
+                &[
+                    ("date", Arg::from(date)),
+                    (
+                        "motivation",
+                        Arg::from(petition.extension_motivation.clone().unwrap_or_default()),
+                    ),
+                ],
+            )
         }),
         line: queue_line(visitor.lang, state.config.today(), &petition),
         petition,
