@@ -1,16 +1,18 @@
 //! `vereda calendar`: Colombia's public holidays and business-day deadlines (Art. 14).
 
+use std::path::Path;
+
 use anyhow::Result;
 use clap::Subcommand;
 use jiff::civil::Date;
 use vereda_domain::calendar;
-use vereda_messages::Message;
+use vereda_messages::{Lang, Message};
 
-use crate::lang::said;
+use crate::lang::{lang, said};
 
 #[derive(Subcommand, Debug)]
 pub enum CalendarCommand {
-    /// Print a year's public holidays, one `YYYY-MM-DD name` per line.
+    /// Print a year's public holidays, one `YYYY-MM-DD name (law)` per line.
     Holidays {
         /// The year (1984 to 2200).
         year: String,
@@ -34,8 +36,21 @@ pub fn calendar(command: CalendarCommand) -> Result<()> {
                 .trim()
                 .parse()
                 .map_err(|_| said(Message::new("cli-calendar-not_a_year").with("value", year.as_str())))?;
+            let lang = lang();
             for holiday in calendar::holidays(year).map_err(|e| said(e.message()))? {
-                println!("{} {}", holiday.date, holiday.name);
+                let name = match lang {
+                    Lang::Es => holiday.name,
+                    Lang::En => holiday.name_en,
+                };
+                println!(
+                    "{}",
+                    lang.say(
+                        &Message::new("cli-calendar-holiday")
+                            .with("date", holiday.date.to_string())
+                            .with("name", name)
+                            .with("law", holiday.law)
+                    )
+                );
             }
         }
         CalendarCommand::Deadline { from, business_days } => {
@@ -58,4 +73,39 @@ pub fn calendar(command: CalendarCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The calendar of this run: the shipped one extended by the agency's file, when one is set
+/// (`--calendar`, `VEREDA_CALENDAR_FILE`, the settings' `calendar_file`). A file that cannot
+/// be read or is wrong is an error naming file, line and key; the caller keeps the shipped
+/// calendar then.
+pub fn load(path: &Path) -> Result<calendar::HolidayCalendar> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        said(
+            Message::new("cli-error-calendar_unreadable")
+                .with("file", file.as_str())
+                .with("detail", e.to_string()),
+        )
+    })?;
+    calendar::shipped().extended(&file, &text).map_err(|errors| {
+        let lang = lang();
+        let lines: Vec<String> = errors
+            .0
+            .iter()
+            .map(|error| {
+                let located = match error.line {
+                    Some(line) => Message::new("rules-error-located").with("line", line),
+                    None => Message::new("rules-error-located_no_line"),
+                };
+                lang.say(
+                    &located
+                        .with("file", error.file.as_str())
+                        .with("key", error.key.as_str())
+                        .with("problem", lang.say(&error.message)),
+                )
+            })
+            .collect();
+        anyhow::anyhow!(lines.join("\n"))
+    })
 }

@@ -38,6 +38,9 @@ struct FileSettings {
     import_max_cells: Option<u64>,
     import_max_text_mib: Option<u64>,
     import_max_line_kib: Option<u64>,
+    calendar_file: Option<std::path::PathBuf>,
+    petitions_per_hour: Option<u64>,
+    petition_attachment_mib: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +69,15 @@ pub struct Settings {
     /// `import_max_cells`, `import_max_text_mib` and `import_max_line_kib`, else
     /// [`ReadLimits::default`].
     pub read_limits: ReadLimits,
+    /// The file's `calendar_file` (the flag `--calendar` and `VEREDA_CALENDAR_FILE` win): an
+    /// agency's holidays added to the shipped calendar.
+    pub calendar_file: Option<std::path::PathBuf>,
+    /// `VEREDA_PETITIONS_PER_HOUR`, else the file's `petitions_per_hour`: the public petitions
+    /// one client address may file in an hour (default 5).
+    pub petitions_per_hour: Option<u64>,
+    /// `VEREDA_PETITION_ATTACHMENT_MIB`, else the file's `petition_attachment_mib`: the largest
+    /// attachment of a petition (default 10).
+    pub petition_attachment_mib: Option<u64>,
 }
 
 impl Settings {
@@ -120,6 +132,10 @@ impl Settings {
             reset_link_hours: number("VEREDA_RESET_LINK_HOURS")?.or(from_file.reset_link_hours),
             require_second_factor: from_file.require_second_factor,
             read_limits,
+            calendar_file: from_file.calendar_file,
+            petitions_per_hour: number("VEREDA_PETITIONS_PER_HOUR")?.or(from_file.petitions_per_hour),
+            petition_attachment_mib: number("VEREDA_PETITION_ATTACHMENT_MIB")?
+                .or(from_file.petition_attachment_mib),
         })
     }
 }

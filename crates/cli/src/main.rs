@@ -48,6 +48,11 @@ struct Cli {
     #[arg(long, env = "VEREDA_LOG_FORMAT", global = true, value_enum)]
     log_format: Option<LogFormat>,
 
+    /// A TOML file of holidays added to the shipped calendar (a new law needs no release); a
+    /// holiday with the name of a shipped one replaces it.
+    #[arg(long, env = "VEREDA_CALENDAR_FILE", global = true, value_name = "FILE")]
+    calendar: Option<PathBuf>,
+
     /// Language of what the command prints: es (default) or en.
     #[arg(long, env = "VEREDA_LANG", global = true, value_parser = ["es", "en"])]
     lang: Option<String>,
@@ -241,6 +246,7 @@ fn main() -> ExitCode {
         Ok(settings) => settings,
         Err(error) => return fail(&error),
     };
+    let calendar_problem = install_calendar(cli.calendar.as_deref().or(settings.calendar_file.as_deref()));
     // Batch commands need neither the database nor the async runtime.
     let outcome = match cli.command {
         Command::Screen(args) => screening::screen(args, &settings.read_limits),
@@ -248,7 +254,7 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => evaluate::evaluate(args, &settings.read_limits),
         Command::Calendar(command) => calendar::calendar(command),
         Command::DemoData(DemoCommand::Households(args)) => screening::synthetic(args),
-        command => return run_with_settings(command, settings),
+        command => return run_with_settings(command, settings, calendar_problem),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -277,8 +283,33 @@ fn fail(error: &anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn run_with_settings(command: Command, settings: Settings) -> ExitCode {
+/// Installs the calendar of this run: the shipped one, extended by the agency's file when one
+/// is set. A bad file is said on standard error (and returned, for the server's log), and the
+/// shipped calendar stays in use.
+fn install_calendar(file: Option<&std::path::Path>) -> Option<String> {
+    let path = file?;
+    match calendar::load(path) {
+        Ok(extended) => {
+            // Nothing has counted a deadline yet, so the install cannot be refused.
+            let _ = vereda_domain::calendar::install(extended);
+            None
+        }
+        Err(error) => {
+            let problem = lang::error_text(&error);
+            eprintln!(
+                "{}",
+                lang().say(&Message::new("cli-calendar-file_refused").with("detail", problem.as_str()))
+            );
+            Some(problem)
+        }
+    }
+}
+
+fn run_with_settings(command: Command, settings: Settings, calendar_problem: Option<String>) -> ExitCode {
     config::init_logging(settings.log_format);
+    if let Some(problem) = calendar_problem {
+        tracing::error!(%problem, "the calendar file was refused: the shipped calendar stays in use");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -550,6 +581,12 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
             .or(settings.require_second_factor)
             .unwrap_or(!args.demo),
         read_limits: settings.read_limits,
+        petitions_per_hour: settings
+            .petitions_per_hour
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+        petition_attachment_bytes: settings
+            .petition_attachment_mib
+            .map(|mib| usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX)),
         ..Default::default()
     };
     vereda_web::serve(listener, store.clone(), web_config, shutdown_signal()).await?;

@@ -695,10 +695,27 @@ fn calendar_lists_a_years_holidays() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 18, "{stdout}");
-    assert_eq!(lines.first(), Some(&"2026-01-01 Año Nuevo"));
-    assert!(lines.contains(&"2026-03-23 Día de San José"), "{stdout}");
-    assert_eq!(lines.last(), Some(&"2026-12-25 Navidad"));
+    assert_eq!(lines.len(), 19, "{stdout}");
+    assert_eq!(lines.first(), Some(&"2026-01-01 Año Nuevo (Ley 51 de 1983)"));
+    assert!(
+        lines.contains(&"2026-03-23 Día de San José (Ley 51 de 1983)"),
+        "{stdout}"
+    );
+    assert!(
+        lines.contains(&"2026-07-13 Festivo nacional del 9 de julio (Ley 2578 de 2026)"),
+        "{stdout}"
+    );
+    assert_eq!(lines.last(), Some(&"2026-12-25 Navidad (Ley 51 de 1983)"));
+    let english = vereda(
+        dir.path(),
+        &["--lang", "en", "calendar", "holidays", "2026"],
+        None,
+    );
+    assert!(
+        text(&english.stdout).contains("2026-12-25 Christmas Day (Ley 51 de 1983)\n"),
+        "{}",
+        text(&english.stdout)
+    );
     assert!(
         !dir.path().join("vereda.db").exists(),
         "the calendar needs no database"
@@ -759,6 +776,47 @@ fn calendar_computes_a_deadline_in_business_days() {
         stderr.contains(&Lang::Es.date(jiff::civil::date(2200, 12, 30))) && stderr.contains("2201"),
         "{stderr}"
     );
+}
+
+#[test]
+fn an_agency_calendar_file_adds_a_holiday_and_a_bad_one_is_refused_by_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("festivos.toml");
+    std::fs::write(
+        &file,
+        "[[holiday]]\nname = \"Día de prueba\"\nname_en = \"Test day\"\nrule = \"fixed\"\nmonth = 3\nday = 3\nlaw = \"Ley 9999 de 2027\"\nfrom = 2027\n",
+    )
+    .expect("write");
+    let path = file.display().to_string();
+    let deadline = |extra: &[&str]| {
+        let mut args = extra.to_vec();
+        args.extend([
+            "calendar",
+            "deadline",
+            "--from",
+            "2027-03-01",
+            "--business-days",
+            "2",
+        ]);
+        vereda(dir.path(), &args, None)
+    };
+    assert_eq!(text(&deadline(&[]).stdout), "2027-03-03\n");
+    let output = deadline(&["--calendar", &path]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "2027-03-04\n");
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+
+    std::fs::write(&file, "[[holiday]]\nname = \"Día de prueba\"\nname_en = \"Test day\"\nrule = \"fixed\"\nmonth = 2\nday = 30\nlaw = \"Ley 9999 de 2027\"\nfrom = 2027\n")
+        .expect("write");
+    let output = deadline(&["--calendar", &path]);
+    assert!(output.status.success(), "the shipped calendar stays in use");
+    assert_eq!(text(&output.stdout), "2027-03-03\n");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{path}, línea 5, clave holiday[0].day")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("calendar-error"), "{stderr}");
 }
 
 #[test]

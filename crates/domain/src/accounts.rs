@@ -65,7 +65,9 @@ impl Role {
             RecordDisbursement => matches!(self, TerritorialDirector | TerritorialOfficer),
             // The notice of the institutional offer, the documents and the verification of
             // each household (Art. 11-14, 45).
-            RunScreening | ViewFullDocuments | VerifyHouseholds => {
+            // Citizens' petitions (Ley 1755 de 2015): the staff who see personal data whole,
+            // since a petition is full of it (Ley 1581 de 2012).
+            RunScreening | ViewFullDocuments | VerifyHouseholds | AnswerPetitions => {
                 matches!(
                     self,
                     Admin | ProgramOfficer | TerritorialDirector | TerritorialOfficer
@@ -178,6 +180,9 @@ pub enum Permission {
     ManageUsers,
     ImportReferenceData,
     ViewAuditLog,
+    /// Assign, answer and extend citizens' petitions (Ley 1755 de 2015, art. 14): the
+    /// territorial offices for their department, the national staff for all.
+    AnswerPetitions,
 }
 
 impl Permission {
@@ -200,6 +205,7 @@ impl Permission {
             AwardCofinancing => "Art. 27",
             RecordDisbursement => "Art. 32-33",
             RecordMeasurements | ReviewMeasurements | ManageProjects => "Art. 34-36",
+            AnswerPetitions => "Ley 1755 de 2015, art. 14",
         }
     }
 }

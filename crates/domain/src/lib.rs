@@ -16,6 +16,7 @@ pub mod money;
 pub mod monitoring;
 pub mod number;
 pub mod parcel;
+pub mod petition;
 pub mod preparation;
 pub mod privacy;
 pub mod procedure;

@@ -696,7 +696,7 @@ impl RuleBook {
     }
 }
 
-fn locate_toml_error(text: &str, span: Option<Range<usize>>) -> (Option<usize>, String) {
+pub(crate) fn locate_toml_error(text: &str, span: Option<Range<usize>>) -> (Option<usize>, String) {
     let Some(span) = span else {
         return (None, String::new());
     };
@@ -708,7 +708,7 @@ fn locate_toml_error(text: &str, span: Option<Range<usize>>) -> (Option<usize>, 
     (Some(line), key)
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())]
         .iter()
         .filter(|b| **b == b'\n')

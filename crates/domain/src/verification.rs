@@ -51,8 +51,10 @@ text_enum! {
         Offer = "offer",
         VerificationResult = "verification_result",
         Withdrawal = "withdrawal",
-        /// The award (Art. 27): not produced yet.
+        /// The award (Art. 27).
         Award = "award",
+        /// The answer to a citizen's petition (Ley 1755 de 2015): `crate::petition::render_answer`.
+        PetitionAnswer = "petition_answer",
     }
 }
 
@@ -258,6 +260,10 @@ pub fn render_letter(kind: LetterKind, facts: &LetterFacts) -> Letter {
                 facts.deadline.map(|d| format!(" ({d})")).unwrap_or_default(),
                 facts.reasons.trim()
             ),
+        ),
+        LetterKind::PetitionAnswer => (
+            "Respuesta a su petición".to_owned(),
+            facts.reasons.trim().to_owned(),
         ),
         LetterKind::Award => match &facts.award {
             Some(award) => (

@@ -144,10 +144,46 @@ pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
     for project in program_projects.projects {
         store.create_project(&actor, project).await?;
     }
+    demo_petition(store, &actor).await?;
     Ok(DemoSummary {
         created: true,
         accounts,
     })
+}
+
+/// A citizen's petition filed in Florencia and answered on time (Ley 1755 de 2015): a
+/// request of information, 10 business days, answered on the sixth.
+async fn demo_petition(store: &Store, actor: &Actor) -> StoreResult<()> {
+    let at = |text: &str| {
+        text.parse::<jiff::Timestamp>()
+            .map_err(|e| StoreError::Fault(format!("demo petition: {e}")))
+    };
+    let petition = store
+        .file_petition(
+            actor,
+            &crate::petitions::NewPetition {
+                kind: Some(vereda_domain::petition::PetitionKind::Documents),
+                petitioner_name: "Marta Lucía Quintero".to_owned(),
+                petitioner_document: String::new(),
+                email: "marta.quintero@correo.invalid".to_owned(),
+                postal_address: String::new(),
+                subject: "Requisitos de la convocatoria 2013".to_owned(),
+                text: "Solicito la lista de documentos que entrega una familia para participar en la convocatoria.".to_owned(),
+                municipality: vereda_domain::territory::DaneCode::parse("18001").ok(),
+                attachment: None,
+            },
+            at("2026-03-02T17:00:00Z")?,
+        )
+        .await?;
+    store
+        .answer_petition(
+            actor,
+            petition.id,
+            "La familia entrega el documento de identidad del jefe de hogar, el certificado del Sisbén y el folio de matrícula del predio (Acuerdo 308 de 2013, art. 11); las familias desplazadas, además, su inscripción en el RUV.",
+            at("2026-03-10T17:00:00Z")?,
+        )
+        .await?;
+    Ok(())
 }
 
 /// The day the demo call's screening is taken as of: the call opened in June 2013.

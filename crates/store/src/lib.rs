@@ -16,6 +16,7 @@ pub mod formulations;
 pub mod households;
 mod migration;
 pub mod parcels;
+pub mod petitions;
 pub mod preparation;
 pub mod procedure;
 pub mod programs;

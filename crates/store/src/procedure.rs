@@ -470,8 +470,8 @@ async fn write_award_letters(
             txn,
             actor,
             letter::ActiveModel {
-                call_id: Set(call_id),
-                household_id: Set(household.id),
+                call_id: Set(Some(call_id)),
+                household_id: Set(Some(household.id)),
                 kind: Set(LetterKind::Award.to_string()),
                 recipient: Set(head_name),
                 email: Set(household.email.clone()),
@@ -712,7 +712,7 @@ fn required(text: &str, field: &'static str) -> StoreResult<String> {
 
 /// Whether an award's transaction lost a race for its number: another award took it (a unique
 /// violation), or SQLite refused to upgrade a read snapshot that another writer made stale.
-fn retryable(error: &sea_orm::DbErr) -> bool {
+pub(crate) fn retryable(error: &sea_orm::DbErr) -> bool {
     if is_unique_violation(error) {
         return true;
     }

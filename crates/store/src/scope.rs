@@ -10,8 +10,8 @@ use vereda_domain::audit::Actor;
 use vereda_domain::message::Message;
 
 use crate::entity::{
-    call_office, formulation, household, indicator, indicator_measurement, indicator_proposal, project,
-    project_municipality, screening_run, territorial_office, user,
+    call_office, formulation, household, indicator, indicator_measurement, indicator_proposal, petition,
+    project, project_municipality, screening_run, territorial_office, user,
 };
 use crate::{Store, StoreError, StoreResult};
 
@@ -29,6 +29,9 @@ pub enum Target {
     ScreeningRun(i32),
     Measurement(i32),
     IndicatorProposal(i32),
+    /// A petition reaches the department of its municipality; one without a municipality,
+    /// only the national staff.
+    Petition(i32),
 }
 
 /// The reach and role of the acting account. The system's own processes (the CLI, the demo
@@ -136,6 +139,10 @@ async fn places_of<C: ConnectionTrait>(conn: &C, target: Target) -> StoreResult<
             Some(p) => project_places(p.project_id).await,
             None => Ok(None),
         },
+        Target::Petition(id) => Ok(petition::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|p| p.municipality_code.into_iter().collect())),
     }
 }
 

@@ -104,8 +104,11 @@ pub struct Decision {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LetterRecord {
     pub id: i32,
-    pub call_id: i32,
-    pub household_id: i32,
+    /// The call and household of a letter to a household; none for a petition's answer.
+    pub call_id: Option<i32>,
+    pub household_id: Option<i32>,
+    /// The petition a letter answers.
+    pub petition_id: Option<i32>,
     pub kind: LetterKind,
     pub recipient: String,
     /// The head's e-mail address when the letter was written: SMTP when configured.
@@ -173,6 +176,7 @@ pub(crate) fn letter_from(row: letter::Model) -> StoreResult<LetterRecord> {
         id: row.id,
         call_id: row.call_id,
         household_id: row.household_id,
+        petition_id: row.petition_id,
         recipient: row.recipient,
         email: row.email,
         subject: row.subject,
@@ -219,8 +223,8 @@ pub(crate) fn letter_row(
 ) -> letter::ActiveModel {
     let rendered = render_letter(kind, &facts);
     letter::ActiveModel {
-        call_id: Set(call_id),
-        household_id: Set(household.id),
+        call_id: Set(Some(call_id)),
+        household_id: Set(Some(household.id)),
         kind: Set(kind.to_string()),
         recipient: Set(household.head_name.clone()),
         email: Set(household.email.clone()),

@@ -3172,6 +3172,133 @@ storage_suite! {
         assert_eq!(actions, [AuditAction::Update, AuditAction::Create, AuditAction::Create]);
         assert!(!format!("{entries:?}").contains(&hash));
     }
+
+    async fn petitions_are_numbered_gated_answered_and_extended_once(store: &Store) {
+        use vereda_domain::petition::{PetitionKind, PetitionState};
+        use vereda_store::petitions::NewPetition;
+        let noon = |day: &str| format!("{day}T17:00:00Z").parse::<jiff::Timestamp>().expect("instant");
+        let new = |municipality: &str| NewPetition {
+            kind: Some(PetitionKind::General),
+            petitioner_name: "Luz Dary Cuéllar".into(),
+            petitioner_document: "40.123.456".into(),
+            email: "luz@correo.invalid".into(),
+            postal_address: String::new(),
+            subject: "Estado de mi solicitud".into(),
+            text: "Pido información sobre la convocatoria.".into(),
+            municipality: DaneCode::parse(municipality).ok(),
+            attachment: None,
+        };
+        let public = Actor::system("peticiones");
+        // Numbered per year without gaps; the deadline from the calendar (Friday 6 March 2026:
+        // 15 business days, San José on 23 March, end on 30 March).
+        let first = store.file_petition(&public, &new("18001"), noon("2026-03-06")).await.expect("filed");
+        let second = store.file_petition(&public, &new("52001"), noon("2026-03-06")).await.expect("filed");
+        let next_year = store.file_petition(&public, &new("18001"), noon("2027-01-04")).await.expect("filed");
+        assert_eq!((first.number.as_str(), second.number.as_str(), next_year.number.as_str()), ("PQRSD-2026-000001", "PQRSD-2026-000002", "PQRSD-2027-000001"));
+        assert_eq!(first.deadline, jiff::civil::date(2026, 3, 30));
+        assert_eq!(first.state, PetitionState::Received);
+        // Filed on 30 June 2026 for documents: 10 business days across Ley 2578's 13 July.
+        let documents = NewPetition { kind: Some(PetitionKind::Documents), ..new("18001") };
+        let across = store.file_petition(&public, &documents, noon("2026-06-30")).await.expect("filed");
+        assert_eq!(across.deadline, jiff::civil::date(2026, 7, 15));
+        // What a filing must have.
+        let no_contact = NewPetition { email: String::new(), ..new("18001") };
+        let refused = store.file_petition(&public, &no_contact, noon("2026-03-06")).await;
+        assert!(matches!(&refused, Err(StoreError::Invalid(m)) if m.code() == "petition-error-contact"), "{refused:?}");
+        let no_kind = NewPetition { kind: None, ..new("18001") };
+        assert!(matches!(store.file_petition(&public, &no_kind, noon("2026-03-06")).await, Err(StoreError::Invalid(m)) if m.code() == "petition-error-required"));
+        let bad_email = NewPetition { email: "luz-at-correo".into(), ..new("18001") };
+        assert!(matches!(store.file_petition(&public, &bad_email, noon("2026-03-06")).await, Err(StoreError::Invalid(m)) if m.code() == "account-error-email"));
+
+        // Gates: the Caquetá officer reaches Florencia's petition, not Pasto's; a formulator
+        // answers none.
+        let office = store
+            .create_territorial_office(&admin(), "DT Caquetá", DepartmentCode::parse("18").expect("18"))
+            .await
+            .expect("office");
+        let officer = store.create_account(&admin(), account("oficial@vereda.test", Role::TerritorialOfficer)).await.expect("officer");
+        store.assign_territorial_office(&admin(), officer.id, Some(office.id)).await.expect("office");
+        let formulator = store.create_account(&admin(), account("formula@vereda.test", Role::Formulator)).await.expect("formulator");
+        let as_officer = Actor::User { id: officer.id, email: officer.email.clone() };
+        let as_formulator = Actor::User { id: formulator.id, email: formulator.email.clone() };
+        let listed: Vec<i32> = store.petitions_for(&as_officer, false).await.expect("list").iter().map(|p| p.id).collect();
+        assert!(listed.contains(&first.id) && !listed.contains(&second.id), "{listed:?}");
+        assert!(matches!(store.petitions_for(&as_formulator, false).await, Err(StoreError::Forbidden(_))));
+        let outside = store.assign_petition(&as_officer, second.id, officer.id).await;
+        assert!(matches!(&outside, Err(StoreError::Forbidden(m)) if m.code() == "scope-error-outside_office"), "{outside:?}");
+        let unpermitted = store.answer_petition(&as_formulator, first.id, "Respuesta", noon("2026-03-10")).await;
+        assert!(matches!(&unpermitted, Err(StoreError::Forbidden(m)) if m.code() == "scope-error-not_permitted"), "{unpermitted:?}");
+        let not_answering = store.assign_petition(&as_officer, first.id, formulator.id).await;
+        assert!(matches!(&not_answering, Err(StoreError::Invalid(m)) if m.code() == "petition-error-assignee"), "{not_answering:?}");
+        let assigned = store.assign_petition(&as_officer, first.id, officer.id).await.expect("assigned");
+        assert_eq!((assigned.assigned_to, assigned.state), (Some(officer.id), PetitionState::Assigned));
+
+        // The extension (Art. 14 par.): beyond twice the term, after the deadline, then once.
+        let today = jiff::civil::date(2026, 3, 27);
+        let too_long = store.extend_petition(&as_officer, first.id, jiff::civil::date(2026, 4, 23), "Consulta a tres oficinas", today).await;
+        assert!(matches!(&too_long, Err(StoreError::Invalid(m)) if m.code() == "petition-error-extension_too_long"), "{too_long:?}");
+        let late = store.extend_petition(&as_officer, first.id, jiff::civil::date(2026, 4, 10), "Consulta", jiff::civil::date(2026, 3, 31)).await;
+        assert!(matches!(&late, Err(StoreError::Conflict(m)) if m.code() == "petition-error-extension_late"), "{late:?}");
+        let extended = store.extend_petition(&as_officer, first.id, jiff::civil::date(2026, 4, 22), "Consulta a tres oficinas", today).await.expect("extended");
+        assert_eq!((extended.deadline_in_force(), extended.state), (jiff::civil::date(2026, 4, 22), PetitionState::Extended));
+        let twice = store.extend_petition(&as_officer, first.id, jiff::civil::date(2026, 4, 22), "Otra vez", today).await;
+        assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.code() == "petition-error-extended_twice"), "{twice:?}");
+
+        // The answer: within the extended term, a letter to the petitioner; never twice.
+        let (answered, letter) = store.answer_petition(&as_officer, first.id, "Su solicitud sigue en estudio.", noon("2026-04-20")).await.expect("answered");
+        assert_eq!((answered.state, answered.letter_id), (PetitionState::Answered, Some(letter.id)));
+        assert_eq!((letter.petition_id, letter.household_id, letter.status.as_str()), (Some(first.id), None, "pending"));
+        assert_eq!(letter.email.as_deref(), Some("luz@correo.invalid"));
+        assert!(letter.body.contains("PQRSD-2026-000001"));
+        let again = store.answer_petition(&as_officer, first.id, "Otra", noon("2026-04-21")).await;
+        assert!(matches!(&again, Err(StoreError::Conflict(m)) if m.code() == "petition-error-answered"), "{again:?}");
+        // Answered after its deadline: late.
+        let (late_answer, _) = store.answer_petition(&admin(), across.id, "Adjunto la información.", noon("2026-07-16")).await.expect("answered");
+        assert_eq!(late_answer.state, PetitionState::AnsweredLate);
+
+        // Every step is audited.
+        assert_eq!(count_rows(store, "audit_log WHERE entity = 'petitions'").await, 8);
+        // The report counts per month of filing.
+        let report = store.petition_report().await.expect("report");
+        let months: Vec<(&str, i64, i64, i64, i64)> = report.iter().map(|m| (m.month.as_str(), m.received, m.answered_on_time, m.answered_late, m.pending)).collect();
+        assert_eq!(months, [("2026-03", 2, 1, 0, 1), ("2026-06", 1, 0, 1, 0), ("2027-01", 1, 0, 0, 1)]);
+    }
+
+    async fn letters_keep_their_indexes_after_the_petitions_migration(store: &Store) {
+        if store.backend() != sea_orm::DatabaseBackend::Sqlite {
+            return;
+        }
+        let rows = store
+            .connection()
+            .query_all_raw(sea_orm::Statement::from_string(
+                store.backend(),
+                "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_letters%' ORDER BY name",
+            ))
+            .await
+            .expect("indexes");
+        let found: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r.try_get("", "name").expect("name"), r.try_get("", "tbl_name").expect("table")))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("ix_letters_call_id_id".to_owned(), "letters".to_owned()),
+                ("ix_letters_household_id".to_owned(), "letters".to_owned()),
+                ("ix_letters_petition_id".to_owned(), "letters".to_owned()),
+            ]
+        );
+    }
+
+    async fn the_demo_petition_is_answered_on_time(store: &Store) {
+        demo::seed(store).await.expect("demo");
+        let report = store.petition_report().await.expect("report");
+        assert_eq!(report.len(), 1);
+        assert_eq!((report[0].received, report[0].answered_on_time), (1, 1));
+        demo::seed(store).await.expect("idempotent");
+        assert_eq!(store.petition_report().await.expect("report")[0].received, 1);
+    }
+
 }
 
 /// Rows of every kind the list pages show, grown together: calls (each with a territorial

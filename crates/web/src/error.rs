@@ -28,11 +28,13 @@ pub enum ErrorCode {
     Conflict,
     CsrfMismatch,
     PayloadTooLarge,
+    /// Too many requests from one client address (the public petitions' form).
+    TooManyRequests,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 8] = [
+    pub const ALL: [ErrorCode; 9] = [
         ErrorCode::LoginRequired,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
@@ -40,6 +42,7 @@ impl ErrorCode {
         ErrorCode::Conflict,
         ErrorCode::CsrfMismatch,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::TooManyRequests,
         ErrorCode::Internal,
     ];
 
@@ -51,6 +54,7 @@ impl ErrorCode {
             ErrorCode::InvalidInput => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -64,6 +68,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::CsrfMismatch => "csrf_mismatch",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::TooManyRequests => "too_many_requests",
             ErrorCode::Internal => "internal",
         }
     }

@@ -139,7 +139,13 @@ impl Outbox {
         std::fs::create_dir_all(&self.dir)?;
         let path = self.dir.join(format!(
             "{:08}-{}-{}.txt",
-            letter.id, letter.kind, letter.household_id
+            letter.id,
+            letter.kind,
+            match (letter.household_id, letter.petition_id) {
+                (Some(household), _) => household.to_string(),
+                (None, Some(petition)) => format!("pqrsd{petition}"),
+                (None, None) => String::new(),
+            }
         ));
         let mut temporary = tempfile::NamedTempFile::new_in(&self.dir)?;
         write!(

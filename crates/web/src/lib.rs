@@ -57,6 +57,8 @@ pub struct AppState {
     pub public_pages: public_cache::PublicPages,
     /// Where letters to households go.
     pub outbox: letters::Outbox,
+    /// The public petitions filed per client address in the last hour.
+    pub petition_filings: pages::petitions::FilingLimiter,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -85,6 +87,12 @@ pub struct WebConfig {
     /// How much one imported file may hold (cells, text, CSV line): the household registry
     /// and its registries, the IPM file.
     pub read_limits: vereda_screening::table::ReadLimits,
+    /// How many petitions one client address may file in an hour; else
+    /// [`pages::petitions::PETITIONS_PER_HOUR`].
+    pub petitions_per_hour: Option<u32>,
+    /// The largest attachment of a petition, in bytes; else
+    /// [`pages::petitions::PETITION_ATTACHMENT_BYTES`].
+    pub petition_attachment_bytes: Option<usize>,
 }
 
 impl WebConfig {
@@ -128,6 +136,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         uploads,
         progresses: screening::Progresses::default(),
         public_pages: public_cache::PublicPages::default(),
+        petition_filings: pages::petitions::FilingLimiter::default(),
     };
     Router::new()
         .merge(pages::routes())

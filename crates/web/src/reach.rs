@@ -88,6 +88,7 @@ fn named(target: &Target) -> (&'static str, String) {
         Target::ScreeningRun(id) => ("screening_run", id.to_string()),
         Target::Measurement(id) => ("measurement", id.to_string()),
         Target::IndicatorProposal(id) => ("indicator", id.to_string()),
+        Target::Petition(id) => ("petition", id.to_string()),
     }
 }
 

@@ -31,6 +31,14 @@ fn family<T: std::fmt::Display>(prefix: &str, values: &[T]) -> Vec<String> {
 fn every_value_of_every_enumeration_shown_in_words_is_in_both_catalogues() {
     let mut ids = Vec::new();
     ids.extend(family("role-", Role::ALL));
+    ids.extend(family(
+        "petition_kind-",
+        vereda_domain::petition::PetitionKind::ALL,
+    ));
+    ids.extend(family(
+        "petition_state-",
+        vereda_domain::petition::PetitionState::ALL,
+    ));
     ids.extend(family("procedure-action-", ProcedureAction::ALL));
     ids.extend(family("procedure-state-phrase-", ProcedureState::ALL));
     ids.extend(family("procedure-state_", ProcedureState::ALL));

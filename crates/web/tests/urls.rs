@@ -80,6 +80,11 @@ const SPANISH_WORDS: &[&str] = &[
     "visita",
     "titulares",
     "rectificacion",
+    "peticiones",
+    "informe",
+    "asignacion",
+    "respuesta",
+    "prorroga",
 ];
 
 /// The English words the staff pages' paths used to have.

@@ -1,4 +1,5 @@
-//! A letter to a household (Art. 46), and how it was delivered.
+//! A letter to a household (Art. 46) or the answer to a petition (Ley 1755 de 2015), and how
+//! it was delivered.
 
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
@@ -10,11 +11,12 @@ use crate::types::DbTimestamp;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub call_id: i32,
-    pub household_id: i32,
+    /// The call and household of a letter to a household; none for a petition's answer.
+    pub call_id: Option<i32>,
+    pub household_id: Option<i32>,
     /// `vereda_domain::verification::LetterKind`.
     pub kind: String,
-    /// The head of household's name.
+    /// The head of household's name, or the petitioner's.
     pub recipient: String,
     /// The e-mail address an SMTP letter went to.
     pub email: Option<String>,
@@ -28,6 +30,8 @@ pub struct Model {
     pub location: Option<String>,
     pub error: Option<String>,
     pub created_at: DbTimestamp,
+    /// The petition a letter answers.
+    pub petition_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

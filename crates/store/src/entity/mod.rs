@@ -35,6 +35,7 @@ pub mod parcel_visit;
 pub mod password_reset;
 pub mod pdet_subregion;
 pub mod person;
+pub mod petition;
 pub mod program;
 pub mod project;
 pub mod project_beneficiary;

@@ -10,6 +10,7 @@ pub mod evaluation;
 pub(crate) mod formulation;
 mod monitoring;
 pub(crate) mod parcels;
+pub mod petitions;
 pub(crate) mod preparation;
 pub(crate) mod procedure;
 mod projects;
@@ -54,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .merge(calls::routes())
         .merge(targeting::routes())
         .merge(procedure::routes())
+        .merge(petitions::routes())
 }
 
 /// What every page's frame needs.
@@ -68,6 +70,7 @@ pub struct Chrome {
     pub can_manage_users: bool,
     pub can_import: bool,
     pub can_audit: bool,
+    pub can_answer_petitions: bool,
 }
 
 impl Chrome {
@@ -87,6 +90,7 @@ impl Chrome {
             can_manage_users: visitor.can(Permission::ManageUsers),
             can_import: visitor.can(Permission::ImportReferenceData),
             can_audit: visitor.can(Permission::ViewAuditLog),
+            can_answer_petitions: visitor.can(Permission::AnswerPetitions),
         })
     }
 
@@ -102,6 +106,7 @@ impl Chrome {
             can_manage_users: false,
             can_import: false,
             can_audit: false,
+            can_answer_petitions: false,
         }
     }
 

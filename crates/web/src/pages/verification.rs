@@ -249,7 +249,7 @@ fn letter_line(lang: Lang, letter: LetterRecord) -> LetterLine {
     LetterLine {
         date: lang.date(letter.created_at.to_zoned(jiff::tz::TimeZone::UTC).date()),
         kind: lang.t(&format!("verification-letter-{}", letter.kind)).to_owned(),
-        household_id: letter.household_id,
+        household_id: letter.household_id.unwrap_or_default(),
         recipient: letter.recipient,
         channel: letter.channel,
         status: lang
