@@ -28,14 +28,17 @@ impl PersonalField {
     /// The personal field a stored column or JSON key holds, by its name.
     pub fn of_key(key: &str) -> Option<PersonalField> {
         Some(match key {
-            "document" | "head_document" | "owner_document" | "document_key" | "document_number" => {
-                PersonalField::Document
-            }
+            "document"
+            | "head_document"
+            | "owner_document"
+            | "document_key"
+            | "document_number"
+            | "representative_document" => PersonalField::Document,
             "birth_date" => PersonalField::BirthDate,
             "sisben_score" => PersonalField::SisbenScore,
             "email" => PersonalField::Email,
             "correspondence_address" | "address" => PersonalField::Address,
-            "body" => PersonalField::Text,
+            "body" | "representative_name" => PersonalField::Text,
             _ => return None,
         })
     }

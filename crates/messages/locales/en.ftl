@@ -1743,6 +1743,12 @@ row-error-ipm_summary = { $count ->
     [one] { $count } error in the IPM file; nothing was imported:
    *[other] { $count } errors in the IPM file; nothing was imported:
 }
+row-error-statement_date = a date YYYY-MM-DD or DD/MM/YYYY is expected
+row-error-debit_credit = each movement has one positive debit or credit, not both nor neither
+row-error-statement_summary = { $count ->
+    [one] { $count } error in the statement; nothing was imported:
+   *[other] { $count } errors in the statement; nothing was imported:
+}
 row-error-more = … and { $count } more
 eligibility-line_not_covered = rule set { $rule_set } has no rules for the { $line } line
 row-error-sheet_unreadable = cannot read the sheet: { $reason }
@@ -1990,3 +1996,32 @@ cli-token-revoked = Token { $id } «{ $name }» revoked.
 form-error-fields = Check: { $problems }
 api-error-screening = The screening could not start: { $problems }
 api-error-formulation_code = The code «{ $code }» is not this formulation's («{ $expected }»): a draft keeps its code.
+
+## The investment plan and the controlled account (Art. 29 par., 34)
+ledger-error-below_executed = Plan line { $line } cannot be set to { $value }: { $executed } was already executed ({ $article }).
+ledger-error-before_payment = The date { $date } is before the disbursement ({ $paid_on }): the controlled account manages the resources from the payment on ({ $article }).
+ledger-error-change_reviewed = This change of the investment plan was already decided.
+ledger-error-closed = The project is closed: its account records no more movements ({ $article }).
+ledger-error-duplicate = There is already a movement (no. { $movement }) of { $date } for { $value } with the same reference. If it is not the same one, confirm it and it will be flagged as a possible duplicate.
+ledger-error-future_date = The date { $date } is after today ({ $today }): only what has happened is recorded.
+ledger-error-line_on_inflow = Money coming into the account is not charged to a line of the plan.
+ledger-error-line_required = A payment is charged to a line of the investment plan ({ $article }): choose one.
+ledger-error-motivation_required = Write the motivation of the change of the investment plan ({ $article }).
+ledger-error-negative_amount = Plan line { $line } cannot take a negative amount ({ $value }).
+ledger-error-nit_digit = The NIT «{ $value }» is not valid: its check digit is { $expected }.
+ledger-error-nit_format = «{ $value }» is not a NIT: type the number and the check digit separated by a dash (899999063-3).
+ledger-error-no_line = The investment plan has no line { $line }.
+ledger-error-no_plan = Project { $code } has no investment plan: it was not awarded by the program.
+ledger-error-not_eligible = «{ $category }» is not eligible for the institute's money ({ $article }): the counterpart must pay it.
+ledger-error-not_paid = The co-financing has not been disbursed yet: the account records no movement before the payment ({ $article }).
+ledger-error-over_plan = The payment of { $value } exceeds plan line { $line }: planned { $planned }, executed { $executed }, available { $available } ({ $article }).
+ledger-error-own_change = You requested this change of the plan: another account, the territorial director's, must decide it ({ $article }).
+ledger-error-plan_changed = The investment plan changed meanwhile: check the version in force and request the change again.
+ledger-error-plan_total = A change of the plan moves money between lines without changing the total ({ $total }); the one proposed adds up to { $value } ({ $article }).
+ledger-error-plan_unchanged = The proposed change leaves the plan as it is.
+ledger-error-representative = The beneficiaries' representative must be the head of one of the project's households, with their name and document ({ $article }: joint signature).
+ledger-error-statement_amounts = { $file }, line { $line }: each statement movement has a debit or a credit, not both nor neither, and not negative (debit { $debit }, credit { $credit }). Nothing was imported.
+ledger-error-statement_empty = { $file } has no movements.
+ledger-error-statement_imported = { $file } was already imported (statement no. { $statement }).
+ledger-error-supplier_required = A payment needs the supplier's name ({ $article }).
+ledger-error-value = The value must be above 0, not { $value }.

@@ -1743,6 +1743,12 @@ row-error-ipm_summary = { $count ->
     [one] { $count } error en el archivo del IPM; no se importó nada:
    *[other] { $count } errores en el archivo del IPM; no se importó nada:
 }
+row-error-statement_date = se espera una fecha AAAA-MM-DD o DD/MM/AAAA
+row-error-debit_credit = cada movimiento tiene un débito o un crédito positivo, no ambos ni ninguno
+row-error-statement_summary = { $count ->
+    [one] { $count } error en el extracto; no se importó nada:
+   *[other] { $count } errores en el extracto; no se importó nada:
+}
 row-error-more = … y { $count } más
 eligibility-line_not_covered = el conjunto de reglas { $rule_set } no tiene reglas para la línea { $line }
 row-error-sheet_unreadable = no se puede leer la hoja: { $reason }
@@ -1990,3 +1996,32 @@ cli-token-revoked = Credencial { $id } «{ $name }» revocada.
 form-error-fields = Revise: { $problems }
 api-error-screening = El tamizaje no se pudo iniciar: { $problems }
 api-error-formulation_code = El código «{ $code }» no es el de esta formulación («{ $expected }»): un borrador conserva su código.
+
+## The investment plan and the controlled account (Art. 29 par., 34)
+ledger-error-below_executed = La línea { $line } del plan no puede quedar en { $value }: ya se ejecutaron { $executed } ({ $article }).
+ledger-error-before_payment = La fecha { $date } es anterior al desembolso ({ $paid_on }): la cuenta controlada maneja los recursos desde el pago ({ $article }).
+ledger-error-change_reviewed = Este cambio del plan de inversión ya fue decidido.
+ledger-error-closed = El proyecto está cerrado: su cuenta ya no registra movimientos ({ $article }).
+ledger-error-duplicate = Ya hay un movimiento (n.º { $movement }) del { $date } por { $value } con la misma referencia. Si no es el mismo, confírmelo y quedará marcado como posible duplicado.
+ledger-error-future_date = La fecha { $date } es posterior a hoy ({ $today }): solo se registra lo ya ocurrido.
+ledger-error-line_on_inflow = Un ingreso a la cuenta no se imputa a una línea del plan.
+ledger-error-line_required = Un pago se imputa a una línea del plan de inversión ({ $article }): elija una.
+ledger-error-motivation_required = Escriba la motivación del cambio del plan de inversión ({ $article }).
+ledger-error-negative_amount = La línea { $line } del plan no puede quedar en un valor negativo ({ $value }).
+ledger-error-nit_digit = El NIT «{ $value }» no es válido: su dígito de verificación es { $expected }.
+ledger-error-nit_format = «{ $value }» no es un NIT: escriba el número y el dígito de verificación separados por un guion (899999063-3).
+ledger-error-no_line = El plan de inversión no tiene la línea { $line }.
+ledger-error-no_plan = El proyecto { $code } no tiene plan de inversión: no fue adjudicado por el programa.
+ledger-error-not_eligible = «{ $category }» no es elegible para los recursos del instituto ({ $article }): debe pagarlo la contrapartida.
+ledger-error-not_paid = La cofinanciación aún no se ha desembolsado: la cuenta no registra movimientos antes del pago ({ $article }).
+ledger-error-over_plan = El pago de { $value } supera la línea { $line } del plan: planeado { $planned }, ejecutado { $executed }, disponible { $available } ({ $article }).
+ledger-error-own_change = Usted pidió este cambio del plan: otra cuenta, la del director territorial, debe decidirlo ({ $article }).
+ledger-error-plan_changed = El plan de inversión cambió mientras tanto: revise la versión vigente y pida el cambio de nuevo.
+ledger-error-plan_total = Un cambio del plan mueve recursos entre líneas sin cambiar el total ({ $total }); el propuesto suma { $value } ({ $article }).
+ledger-error-plan_unchanged = El cambio propuesto deja el plan como está.
+ledger-error-representative = El representante de los beneficiarios debe ser el jefe de uno de los hogares del proyecto, con su nombre y documento ({ $article }: firma conjunta).
+ledger-error-statement_amounts = { $file }, línea { $line }: cada movimiento del extracto tiene un débito o un crédito, no ambos ni ninguno, y no negativos (débito { $debit }, crédito { $credit }). No se importó nada.
+ledger-error-statement_empty = { $file } no tiene movimientos.
+ledger-error-statement_imported = { $file } ya fue importado (extracto n.º { $statement }).
+ledger-error-supplier_required = Un pago necesita el nombre del proveedor ({ $article }).
+ledger-error-value = El valor debe ser mayor que 0, no { $value }.
