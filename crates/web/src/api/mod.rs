@@ -26,6 +26,7 @@ pub mod calls;
 pub mod evaluation;
 pub mod formulations;
 pub mod households;
+pub mod ledger;
 pub mod monitoring;
 pub mod open_data;
 pub mod page;
@@ -73,6 +74,7 @@ pub fn routes() -> Router<AppState> {
         .merge(account::routes())
         .merge(procedure::routes())
         .merge(monitoring::routes())
+        .merge(ledger::routes())
         .merge(calls::routes())
         .merge(households::routes())
         .merge(formulations::routes())
@@ -90,13 +92,15 @@ pub fn routes() -> Router<AppState> {
         procedure::convene, procedure::session, procedure::schedule, procedure::concept, procedure::decide, procedure::close, procedure::sign,
         monitoring::submit_measurement, monitoring::review_measurement, monitoring::propose, monitoring::review_proposal,
         monitoring::pending_measurements, monitoring::pending_proposals,
+        ledger::plan, ledger::request_change, ledger::review_change, ledger::ledger, ledger::reconciliation,
+        ledger::record_movement, ledger::import_statement,
         calls::call, calls::create, calls::offer_notice, calls::households, calls::screen, calls::results,
         households::household, households::document, households::decide, households::parcel, households::title_study, households::field_visit,
         formulations::list, formulations::formulation, formulations::create, formulations::update, formulations::submission,
         targeting::targeting, targeting::create, targeting::document, targeting::import, targeting::interventions,
         targeting::preparation, targeting::add_preparation, targeting::photo),
     components(schemas(Problem, ErrorCode, crate::form_errors::FieldProblem)),
-    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session or an API token (Authorization: Bearer)"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"))
+    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session or an API token (Authorization: Bearer)"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"), (name = "ledger", description = "After the payment (Art. 29 par., 34): the investment plan frozen at the award and its changes (requested by the office, approved by the territorial director, another account), the controlled account's movements checked against the plan, bank statements and their reconciliation. Needs a staff session and, to change something, the X-CSRF-Token header"))
 )]
 pub struct ApiDoc;
 
