@@ -39,6 +39,10 @@ use crate::scope::Target;
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::{Message, Store, StoreError, StoreResult, audit, corrupt};
 
+/// Where a version of a plan came from: frozen at the award, derived from the approved version
+/// for a project awarded before plans were kept, or an approved change.
+pub const PLAN_ORIGINS: &[&str] = &["award", "derived", "change"];
+
 /// A version of a project's investment plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlanVersion {
@@ -62,6 +66,8 @@ pub enum ChangeStatus {
 }
 
 impl ChangeStatus {
+    pub const ALL: &[ChangeStatus] = &[ChangeStatus::Requested, ChangeStatus::Approved, ChangeStatus::Returned];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeStatus::Requested => "requested",
