@@ -66,7 +66,11 @@ pub enum ChangeStatus {
 }
 
 impl ChangeStatus {
-    pub const ALL: &[ChangeStatus] = &[ChangeStatus::Requested, ChangeStatus::Approved, ChangeStatus::Returned];
+    pub const ALL: &[ChangeStatus] = &[
+        ChangeStatus::Requested,
+        ChangeStatus::Approved,
+        ChangeStatus::Returned,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

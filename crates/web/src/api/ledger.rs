@@ -43,7 +43,10 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/projects/{code}/ledger/statements",
             post(import_statement).layer(DefaultBodyLimit::max(LEDGER_FILE_LIMIT_BYTES + 64 * 1024)),
         )
-        .route("/api/v1/projects/{code}/ledger/reconciliation", get(reconciliation))
+        .route(
+            "/api/v1/projects/{code}/ledger/reconciliation",
+            get(reconciliation),
+        )
 }
 
 /// The account of a state-changing call, with the CSRF header checked. The store checks the
@@ -290,9 +293,15 @@ pub async fn record_movement(
 ) -> Result<(StatusCode, Json<Recorded>), AppError> {
     let actor = acting(&visitor, &headers).await?;
     let input: MovementRequest = read_json(&body)?;
-    let unknown = |e: vereda_domain::text_enum::UnknownValue| AppError::said(ErrorCode::InvalidInput, e.message());
+    let unknown =
+        |e: vereda_domain::text_enum::UnknownValue| AppError::said(ErrorCode::InvalidInput, e.message());
     let kind: MovementKind = input.kind.parse().map_err(unknown)?;
-    let source: Option<Source> = input.source.as_deref().map(str::parse).transpose().map_err(unknown)?;
+    let source: Option<Source> = input
+        .source
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(unknown)?;
     let new = NewMovement {
         draft: MovementDraft {
             date: input.date,
@@ -339,7 +348,8 @@ pub async fn import_statement(
 ) -> Result<(StatusCode, Json<Recorded>), AppError> {
     let actor = acting(&visitor, &headers).await?;
     let lang = visitor.lang;
-    let (_, file, file_problem) = read_form(lang, &mut multipart, "statement", LEDGER_FILE_LIMIT_BYTES).await?;
+    let (_, file, file_problem) =
+        read_form(lang, &mut multipart, "statement", LEDGER_FILE_LIMIT_BYTES).await?;
     let refused = |messages: &[Message]| {
         let mut errors = crate::form_errors::FieldErrors::default();
         for message in messages {
@@ -350,7 +360,8 @@ pub async fn import_statement(
     if let Some(problem) = file_problem {
         return Err(refused(&[problem]));
     }
-    let file = file.ok_or_else(|| refused(&[Message::new("ledger-error-statement_empty").with("file", "statement")]))?;
+    let file = file
+        .ok_or_else(|| refused(&[Message::new("ledger-error-statement_empty").with("file", "statement")]))?;
     let rows = read_statement_upload(&file.file_name, &file.bytes, &state.config.read_limits)?
         .map_err(|messages| refused(&messages))?;
     let id = state
