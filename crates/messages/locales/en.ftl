@@ -2109,3 +2109,5 @@ ledger-difference = Difference
 ledger-ledger_only = In the ledger, not on the statement
 ledger-statement_only = On the statement, not in the ledger
 entity-plan_change = the change of the investment plan
+ledger-committed = Committed (award)
+ledger-until = until

@@ -2109,3 +2109,5 @@ ledger-difference = Diferencia
 ledger-ledger_only = En el libro y no en el extracto
 ledger-statement_only = En el extracto y no en el libro
 entity-plan_change = el cambio del plan de inversión
+ledger-committed = Comprometido (adjudicación)
+ledger-until = hasta

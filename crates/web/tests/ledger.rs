@@ -227,6 +227,31 @@ async fn the_plan_and_the_account_on_the_staff_pages() {
     );
     assert!(account.body.contains("id=\"statement-only\""));
 
+    // The public side: committed, disbursed and executed, naming no supplier and no family.
+    let public = client.get(&format!("/proyectos/{CODE}")).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(
+        public.body.contains("id=\"project-executed\">1.000.000 COP"),
+        "{}",
+        public.body
+    );
+    for private in ["Agroinsumos", "890903938", document.as_str(), name.as_str()] {
+        assert!(!public.body.contains(private), "{private} on a public page");
+    }
+    let card = client.get(&format!("/api/v1/projects/{CODE}")).await.json();
+    assert_eq!(card["award"]["executed"], "1000000");
+    assert_eq!(card["award"]["disbursed_on"], today.as_str());
+    let iati = client.get("/api/v1/open-data/iati-activities.xml").await;
+    assert!(
+        iati.body.contains("<transaction-type code=\"4\"/>"),
+        "the expenditure"
+    );
+    assert!(
+        iati.body.contains("<transaction-type code=\"3\"/>"),
+        "the disbursement"
+    );
+    assert!(!iati.body.contains("Agroinsumos") && !iati.body.contains(&document));
+
     // A change of the plan: the office asks, the director decides.
     let mut change = vec![
         ("csrf_token", csrf.clone()),

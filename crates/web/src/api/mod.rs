@@ -361,6 +361,20 @@ pub struct AwardReference {
     pub number: String,
     #[schema(value_type = String, format = Date)]
     pub awarded_on: jiff::civil::Date,
+    /// The institute's contribution the award committed (COP).
+    #[schema(value_type = String)]
+    pub committed: Decimal,
+    /// The single disbursement (Art. 33), when paid.
+    #[schema(value_type = Option<String>)]
+    pub disbursed: Option<Decimal>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub disbursed_on: Option<jiff::civil::Date>,
+    /// What the controlled account's payments executed (Art. 34).
+    #[schema(value_type = String)]
+    pub executed: Decimal,
+    /// The date of the latest payment.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub executed_until: Option<jiff::civil::Date>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -406,6 +420,11 @@ async fn project(
         totals: totals_by_code(&card.totals),
         status: card.status.to_string(),
         award: card.award.map(|a| AwardReference {
+            committed: a.flow.committed,
+            disbursed: a.flow.disbursed,
+            disbursed_on: a.flow.disbursed_on,
+            executed: a.flow.executed,
+            executed_until: a.flow.expenditures.last().map(|(on, _)| *on),
             number: a.number,
             awarded_on: a.awarded_on,
         }),
