@@ -246,7 +246,7 @@ pub async fn reconciliation(
 /// A movement of the controlled account. The receipt is uploaded on the page.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"date": "2013-11-20", "value": "6500000", "kind": "payment", "line": 5, "supplier_name": "Agroinsumos del Pacífico S.A.S.", "supplier_nit": "890903938-8", "reference": "FV-7", "representative_name": "Ana Pérez", "representative_document": "1117234561"}))]
+#[schema(example = json!({"date": "2013-11-20", "value": "6500000", "kind": "payment", "line": 5, "supplier_name": "Agroinsumos del Pacífico S.A.S.", "supplier_nit": "890903938-8", "reference": "FV-7", "representative_name": "Nombre del jefe de hogar", "representative_document": "documento del jefe de hogar"}))]
 pub struct MovementRequest {
     #[schema(value_type = String, format = Date)]
     pub date: jiff::civil::Date,
