@@ -14,6 +14,9 @@
 //! - `ActivityDateType`: 1 Planned start, 3 Planned end.
 //! - `BudgetType` 1 Original and `BudgetStatus` 1 Indicative: one budget per funding line over
 //!   the project period, in the line's own currency (currencies are never added together).
+//! - `TransactionType`, for an awarded project in COP: 2 Outgoing Commitment (the institute's
+//!   contribution, on the award's date), 3 Disbursement (the single payment), 4 Expenditure
+//!   (the controlled account's payments, added up by date); no receiver is named.
 //! - `ResultType`: [`ResultKind::iati_code`]; indicators without a result go under one extra
 //!   output result (1) titled "Indicadores del proyecto".
 //! - `IndicatorMeasure`: `%` → 2 Percentage, every other unit → 1 Unit (a unit other than a
@@ -258,6 +261,19 @@ fn write_activity(
         out.push_str("    </budget>\n");
     }
 
+    // The money that followed the award (Art. 29 par., 33, 34), in COP: no receiver, so no
+    // supplier and no family is named.
+    if let Some(award) = &card.award {
+        let flow = &award.flow;
+        write_transaction(out, "2", award.awarded_on, flow.committed);
+        if let (Some(value), Some(on)) = (flow.disbursed, flow.disbursed_on) {
+            write_transaction(out, "3", on, value);
+        }
+        for (on, value) in &flow.expenditures {
+            write_transaction(out, "4", *on, *value);
+        }
+    }
+
     let ours: Vec<&PublishedMeasurement> = measurements
         .iter()
         .filter(|m| m.project_code == card.code)
@@ -303,6 +319,20 @@ fn write_activity(
         );
     }
     out.push_str("  </iati-activity>\n");
+}
+
+/// One `<transaction>`: its `TransactionType` (2 Outgoing Commitment, 3 Disbursement,
+/// 4 Expenditure), date and value in COP.
+fn write_transaction(out: &mut String, kind: &str, on: Date, value: Decimal) {
+    out.push_str("    <transaction>\n");
+    let _ = writeln!(out, "      <transaction-type code=\"{kind}\"/>");
+    let _ = writeln!(out, "      <transaction-date iso-date=\"{on}\"/>");
+    let _ = writeln!(
+        out,
+        "      <value currency=\"COP\" value-date=\"{on}\">{}</value>",
+        plain(value)
+    );
+    out.push_str("    </transaction>\n");
 }
 
 /// The general objective, then the specific objectives numbered from 1, one per line.
@@ -656,6 +686,13 @@ mod tests {
                 awarded_on: date(2013, 8, 20),
                 formulation_id: 7,
                 call_id: None,
+                flow: vereda_domain::awarded_project::MoneyFlow {
+                    committed: d("120000000"),
+                    disbursed: Some(d("120000000")),
+                    disbursed_on: Some(date(2013, 9, 10)),
+                    executed: d("6500000"),
+                    expenditures: vec![(date(2013, 10, 1), d("6500000"))],
+                },
             }),
             value_chains: Vec::new(),
             funding: vec![
@@ -843,6 +880,17 @@ mod tests {
         }
         // The program project has no partners: the publisher is named as accountable.
         assert!(xml.contains("<participating-org ref=\"CO-NIT-8999990001\" type=\"10\" role=\"2\">"));
+        // The award's money: committed, disbursed and spent, in COP, naming no one.
+        for (kind, on, value) in [
+            ("2", "2013-08-20", "120000000"),
+            ("3", "2013-09-10", "120000000"),
+            ("4", "2013-10-01", "6500000"),
+        ] {
+            assert!(xml.contains(&format!(
+                "<transaction>\n      <transaction-type code=\"{kind}\"/>\n      <transaction-date iso-date=\"{on}\"/>\n      <value currency=\"COP\" value-date=\"{on}\">{value}</value>"
+            )), "transaction {kind}");
+        }
+        assert!(!xml.contains("receiver-org"));
         // One budget per funding line, each in its own currency, amounts never added.
         assert!(xml.contains("<value currency=\"EUR\" value-date=\"2020-07-18\">19500000</value>"));
         assert!(xml.contains("<value currency=\"EUR\" value-date=\"2020-07-18\">3000000</value>"));

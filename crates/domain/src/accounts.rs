@@ -63,6 +63,12 @@ impl Role {
             // The director or the office's technical coordinator approves the policy and
             // disburses (Art. 32.4, 33).
             RecordDisbursement => matches!(self, TerritorialDirector | TerritorialOfficer),
+            // The institute's side of the controlled account's joint signature: the office
+            // records its movements and statements, and asks for changes of the plan
+            // (Art. 29 par., 34).
+            RecordLedger => matches!(self, TerritorialDirector | TerritorialOfficer),
+            // A change of the investment plan is the territorial director's decision.
+            ApprovePlanChange => self == TerritorialDirector,
             // The notice of the institutional offer, the documents and the verification of
             // each household (Art. 11-14, 45).
             // Citizens' petitions (Ley 1755 de 2015): the staff who see personal data whole,
@@ -177,6 +183,11 @@ pub enum Permission {
     AwardCofinancing,
     /// Check the disbursement requirements and record the payment (Art. 32-33).
     RecordDisbursement,
+    /// Record the controlled account's movements and bank statements and request changes of
+    /// the investment plan (Art. 29 par., 34).
+    RecordLedger,
+    /// Approve or return a change of a project's investment plan (Art. 29 par., 34).
+    ApprovePlanChange,
     ManageUsers,
     ImportReferenceData,
     ViewAuditLog,
@@ -204,6 +215,7 @@ impl Permission {
             ManageCommittee | IssueConcept => "Art. 23-24",
             AwardCofinancing => "Art. 27",
             RecordDisbursement => "Art. 32-33",
+            RecordLedger | ApprovePlanChange => "Art. 29 par., 34",
             RecordMeasurements | ReviewMeasurements | ManageProjects => "Art. 34-36",
             AnswerPetitions => "Ley 1755 de 2015, art. 14",
         }

@@ -48,6 +48,23 @@ pub struct AwardReference {
     pub formulation_id: i32,
     /// The call whose public page lists the resolution (Art. 46), if the formulation has one.
     pub call_id: Option<i32>,
+    /// The money that followed (Art. 29 par., 33, 34): what the award committed, the single
+    /// disbursement and what the controlled account's payments executed. Amounts in COP; no
+    /// supplier and no family.
+    pub flow: MoneyFlow,
+}
+
+/// Committed, disbursed and executed, with their dates, as the public card and IATI give them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MoneyFlow {
+    /// The institute's contribution the award committed, on the award's date.
+    pub committed: rust_decimal::Decimal,
+    pub disbursed: Option<rust_decimal::Decimal>,
+    pub disbursed_on: Option<Date>,
+    /// What the payments of the controlled account spent, in all.
+    pub executed: rust_decimal::Decimal,
+    /// The payments added up by date, in date order.
+    pub expenditures: Vec<(Date, rust_decimal::Decimal)>,
 }
 
 /// What a project's status is read from.

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod eligibility;
 pub mod finance;
 pub mod household;
+pub mod ledger;
 pub mod message;
 pub mod money;
 pub mod monitoring;

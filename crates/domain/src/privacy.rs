@@ -33,12 +33,15 @@ impl PersonalField {
             | "owner_document"
             | "document_key"
             | "document_number"
-            | "petitioner_document" => PersonalField::Document,
+            | "petitioner_document"
+            | "representative_document" => PersonalField::Document,
             "birth_date" => PersonalField::BirthDate,
             "sisben_score" => PersonalField::SisbenScore,
             "email" => PersonalField::Email,
             "correspondence_address" | "address" | "postal_address" => PersonalField::Address,
-            "body" | "petitioner_name" | "petition_text" | "answer_text" => PersonalField::Text,
+            "body" | "petitioner_name" | "petition_text" | "answer_text" | "representative_name" => {
+                PersonalField::Text
+            }
             _ => return None,
         })
     }

@@ -5,5 +5,6 @@
 pub mod poverty;
 pub mod records;
 pub mod screening;
+pub mod statement;
 pub mod synthetic;
 pub mod table;

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod entity;
 pub mod formulations;
 pub mod households;
+pub mod ledger;
 mod migration;
 pub mod parcels;
 pub mod petitions;

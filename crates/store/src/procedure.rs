@@ -1574,7 +1574,8 @@ impl Store {
             },
         )
         .await?;
-        crate::projects::open_project_of_award(&txn, actor, &row, &evaluated, &saved).await?;
+        let opened = crate::projects::open_project_of_award(&txn, actor, &row, &evaluated, &saved).await?;
+        crate::ledger::plan_at_award(&txn, actor, opened.id, &evaluated).await?;
         let letters = write_award_letters(&txn, actor, &row, &evaluated.content, &saved).await?;
         txn.commit().await?;
         Ok((award_of(saved), letters))

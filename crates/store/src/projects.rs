@@ -19,7 +19,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
 use vereda_domain::awarded_project::{
-    self, AwardFigures, AwardReference, HeadsBySex, ProjectStatus, StatusFacts, project_status,
+    self, AwardFigures, AwardReference, HeadsBySex, MoneyFlow, ProjectStatus, StatusFacts, project_status,
 };
 use vereda_domain::household::Sex;
 use vereda_domain::money::{Currency, Money, totals_by_currency};
@@ -32,8 +32,8 @@ use vereda_domain::territory::{DaneCode, DepartmentCode};
 
 use crate::entity::{
     award, disbursement, formulation, household, indicator, indicator_measurement, indicator_proposal,
-    person, project, project_beneficiary, project_document, project_funding, project_municipality,
-    project_objective, project_partner, project_result, project_value_chain, user,
+    ledger_movement, person, project, project_beneficiary, project_document, project_funding,
+    project_municipality, project_objective, project_partner, project_result, project_value_chain, user,
 };
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::{Message, Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
@@ -1288,14 +1288,15 @@ async fn award_records(
         .filter(award::Column::Id.is_in(ids))
         .all(db)
         .await?;
-    let paid: BTreeSet<i32> = disbursement::Entity::find()
+    let payments: HashMap<i32, disbursement::Model> = disbursement::Entity::find()
         .filter(disbursement::Column::FormulationId.is_in(awards.iter().map(|a| a.formulation_id)))
         .filter(disbursement::Column::PaidOn.is_not_null())
         .all(db)
         .await?
         .into_iter()
-        .map(|d| d.formulation_id)
+        .map(|d| (d.formulation_id, d))
         .collect();
+    let paid: BTreeSet<i32> = payments.keys().copied().collect();
     let calls: HashMap<i32, Option<i32>> = formulation::Entity::find()
         .filter(formulation::Column::Id.is_in(awards.iter().map(|a| a.formulation_id)))
         .all(db)
@@ -1303,10 +1304,38 @@ async fn award_records(
         .into_iter()
         .map(|f| (f.id, f.call_id))
         .collect();
+    let project_of_award: HashMap<i32, i32> = rows.iter().filter_map(|p| Some((p.award_id?, p.id))).collect();
+    // The payments of the controlled accounts, added up by project and date (Art. 34).
+    let mut spent: HashMap<i32, BTreeMap<Date, Decimal>> = HashMap::new();
+    for m in ledger_movement::Entity::find()
+        .filter(ledger_movement::Column::ProjectId.is_in(project_of_award.values().copied()))
+        .filter(ledger_movement::Column::Kind.eq(vereda_domain::ledger::MovementKind::Payment.as_str()))
+        .all(db)
+        .await?
+    {
+        *spent
+            .entry(m.project_id)
+            .or_default()
+            .entry(m.moved_on.0)
+            .or_default() += m.value.0;
+    }
     Ok(awards
         .into_iter()
         .map(|a| {
+            let payment = payments.get(&a.formulation_id);
+            let expenditures: Vec<(Date, Decimal)> = project_of_award
+                .get(&a.id)
+                .and_then(|p| spent.get(p))
+                .map(|by_date| by_date.iter().map(|(d, v)| (*d, *v)).collect())
+                .unwrap_or_default();
             let reference = AwardReference {
+                flow: MoneyFlow {
+                    committed: a.institute_contribution.0,
+                    disbursed: payment.and_then(|d| d.amount.map(|v| v.0)),
+                    disbursed_on: payment.and_then(|d| d.paid_on.map(|v| v.0)),
+                    executed: expenditures.iter().map(|(_, v)| *v).sum(),
+                    expenditures,
+                },
                 number: a.number,
                 awarded_on: a.awarded_on.0,
                 formulation_id: a.formulation_id,

@@ -26,12 +26,15 @@ fn requirements(message: &Message) -> Vec<String> {
         _ => Vec::new(),
     }
 }
+use std::collections::BTreeMap;
 use vereda_domain::awarded_project::ProjectStatus;
+use vereda_domain::ledger::{MovementDraft, MovementKind, Source};
 use vereda_domain::monitoring::{ExecutionStatus, IndicatorUnit};
 use vereda_store::accounts::{LoginError, NewAccount};
 use vereda_store::audit::AuditQuery;
 use vereda_store::formulations::{FormulationQuery, FormulationStatus, NewFormulationDraft, SaveOutcome};
 use vereda_store::households::{NewHousehold, NewParcel, NewPerson};
+use vereda_store::ledger::{ChangeStatus, NewMovement, NewStatementLine};
 use vereda_store::procedure::{
     Concept, Minutes, NewAward, NewEndorsement, NewObjection, NewSession, ObjectionTarget, Requirement,
 };
@@ -580,6 +583,107 @@ async fn ready_call(store: &Store, program_code: &str, budget: Decimal) -> i32 {
     .await
     .expect("families ready");
     call
+}
+
+fn today() -> jiff::civil::Date {
+    jiff::civil::date(2014, 1, 15)
+}
+
+/// Pays the awarded project `id` on 5 November 2013.
+async fn pay(p: &Procedure<'_>, id: i32) {
+    let store = p.store;
+    store
+        .record_disbursement_evidence(
+            &p.officer,
+            id,
+            Some("Cuenta 123-45 Banco Agrario, firma conjunta"),
+            None,
+            0,
+        )
+        .await
+        .expect("account");
+    let checklist = store.disbursement_checklist(id).await.expect("checklist");
+    store
+        .record_disbursement_evidence(
+            &p.director,
+            id,
+            None,
+            Some("Póliza 77 aprobada"),
+            checklist.lock_version,
+        )
+        .await
+        .expect("policy");
+    store
+        .disburse(&p.payer, id, jiff::civil::date(2013, 11, 5))
+        .await
+        .expect("paid");
+}
+
+/// A cocoa project awarded and paid, with its code.
+async fn paid_project<'s>(store: &'s Store, code: &str) -> (Procedure<'s>, String) {
+    let p = Procedure::new(store).await;
+    let id = p.viable_and_signed(code).await;
+    store.award(&p.director, id, award("CAQ")).await.expect("award");
+    pay(&p, id).await;
+    (p, code.to_owned())
+}
+
+/// The name and document of a head of one of the awarded families.
+async fn representative(store: &Store) -> (String, String) {
+    let row = store
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_string(
+            store.backend(),
+            "SELECT first_name, last_name, document FROM persons WHERE is_head = true AND household_id IN \
+             (SELECT household_id FROM project_beneficiaries) ORDER BY id LIMIT 1"
+                .to_owned(),
+        ))
+        .await
+        .expect("head")
+        .expect("a head");
+    let first: String = row.try_get("", "first_name").expect("first");
+    let last: String = row.try_get("", "last_name").expect("last");
+    (
+        format!("{first} {last}"),
+        row.try_get("", "document").expect("document"),
+    )
+}
+
+fn payment(line: u32, value: Decimal, reference: &str) -> MovementDraft {
+    MovementDraft {
+        date: jiff::civil::date(2013, 11, 20),
+        value,
+        kind: MovementKind::Payment,
+        line: Some(line),
+        source: None,
+        supplier_name: "Agroinsumos del Pacífico S.A.S.".into(),
+        supplier_nit: "890903938-8".into(),
+        reference: reference.into(),
+    }
+}
+
+fn inflow(kind: MovementKind, value: Decimal, reference: &str) -> MovementDraft {
+    MovementDraft {
+        date: jiff::civil::date(2013, 11, 6),
+        value,
+        kind,
+        line: None,
+        source: None,
+        supplier_name: String::new(),
+        supplier_nit: String::new(),
+        reference: reference.into(),
+    }
+}
+
+fn movement(name: &str, document: &str, draft: MovementDraft) -> NewMovement {
+    NewMovement {
+        draft,
+        representative_name: name.into(),
+        representative_document: document.into(),
+        document_sha256: None,
+        document_name: None,
+        confirm_duplicate: false,
+    }
 }
 
 storage_suite! {
@@ -3297,6 +3401,170 @@ storage_suite! {
         assert_eq!((report[0].received, report[0].answered_on_time), (1, 1));
         demo::seed(store).await.expect("idempotent");
         assert_eq!(store.petition_report().await.expect("report")[0].received, 1);
+    }
+
+    async fn the_award_freezes_the_investment_plan_with_its_hash(store: &Store) {
+        let (p, code) = paid_project(store, "LED-A").await;
+        let plans = store.investment_plans(&code).await.expect("plans");
+        assert_eq!(plans.len(), 1);
+        let plan = &plans[0];
+        assert_eq!((plan.version, plan.origin.as_str(), plan.stored), (1, "award", true));
+        let budget: Decimal = viable_cocoa().budget.iter().map(|l| l.amount()).sum();
+        assert_eq!(plan.total, budget);
+        assert_eq!(plan.sha256, plan.plan.sha256());
+        assert_eq!(plan.plan.lines.len(), viable_cocoa().budget.len());
+        assert!(plan.plan.line(5).expect("kits").eligible && !plan.plan.line(9).expect("labour").eligible);
+        let audited = store
+            .audit_entries(&AuditQuery { entity: Some("investment_plans".into()), ..Default::default() })
+            .await
+            .expect("audit");
+        assert_eq!(audited.len(), 1, "frozen in the award's transaction, audited");
+        // A project awarded before plans were kept: derived from its approved version on first
+        // read, stored by its first writing step.
+        store.connection().execute_unprepared("DELETE FROM investment_plans").await.expect("older project");
+        let derived = store.investment_plans(&code).await.expect("derived");
+        assert_eq!((derived[0].origin.as_str(), derived[0].stored, &derived[0].sha256), ("derived", false, &plan.sha256));
+        let (name, document) = representative(store).await;
+        store
+            .record_movement(&p.officer, &code, &movement(&name, &document, inflow(MovementKind::Disbursement, dec!(1000), "")), today())
+            .await
+            .expect("first movement");
+        let stored = store.investment_plans(&code).await.expect("stored");
+        assert_eq!((stored[0].origin.as_str(), stored[0].stored, &stored[0].sha256), ("derived", true, &plan.sha256));
+    }
+
+    async fn a_change_of_the_plan_is_the_directors_and_another_accounts(store: &Store) {
+        let (p, code) = paid_project(store, "LED-B").await;
+        let moved = BTreeMap::from([(1, dec!(101000000)), (5, dec!(14000000))]);
+        let total = store.request_plan_change(&p.officer, &code, 1, BTreeMap::from([(5, dec!(14000000))]), "Más kits").await;
+        assert!(matches!(&total, Err(StoreError::Invalid(m)) if m.code() == "ledger-error-plan_total"), "{total:?}");
+        let unmotivated = store.request_plan_change(&p.officer, &code, 1, moved.clone(), " ").await;
+        assert!(matches!(&unmotivated, Err(StoreError::Invalid(m)) if m.code() == "ledger-error-motivation_required"), "{unmotivated:?}");
+        let id = store.request_plan_change(&p.officer, &code, 1, moved.clone(), "Precio de los kits").await.expect("requested");
+        let officer_approves = store.review_plan_change(&p.payer, &code, id, true, "Bien").await;
+        assert!(matches!(&officer_approves, Err(StoreError::Forbidden(m)) if m.code() == "scope-error-not_permitted"), "{officer_approves:?}");
+        store.review_plan_change(&p.director, &code, id, true, "Cotizaciones verificadas").await.expect("approved");
+        let twice = store.review_plan_change(&p.director, &code, id, false, "No").await;
+        assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.code() == "ledger-error-change_reviewed"), "{twice:?}");
+        let plans = store.investment_plans(&code).await.expect("plans");
+        assert_eq!(plans.iter().map(|v| (v.version, v.origin.as_str())).collect::<Vec<_>>(), [(1, "award"), (2, "change")]);
+        assert_eq!(plans[1].plan.line(5).expect("kits").amount, dec!(14000000));
+        assert_eq!(plans[0].plan.line(5).expect("kits").amount, dec!(13000000), "every version is kept");
+        assert_eq!(plans[0].total, plans[1].total);
+        assert_ne!(plans[0].sha256, plans[1].sha256);
+        // The director's own request needs another account.
+        let back = BTreeMap::from([(1, dec!(102000000)), (5, dec!(13000000))]);
+        let stale = store.request_plan_change(&p.director, &code, 1, back.clone(), "Volver").await;
+        assert!(matches!(&stale, Err(StoreError::Conflict(m)) if m.code() == "ledger-error-plan_changed"), "{stale:?}");
+        let own = store.request_plan_change(&p.director, &code, 2, back, "Volver").await.expect("requested");
+        let refused = store.review_plan_change(&p.director, &code, own, true, "Yo mismo").await;
+        assert!(matches!(&refused, Err(StoreError::Forbidden(m)) if m.code() == "ledger-error-own_change"), "{refused:?}");
+        let changes = store.plan_changes(&code).await.expect("changes");
+        assert_eq!(changes.iter().map(|c| c.status).collect::<Vec<_>>(), [ChangeStatus::Requested, ChangeStatus::Approved]);
+        assert_eq!(changes[1].review_motivation.as_deref(), Some("Cotizaciones verificadas"));
+    }
+
+    async fn the_ledger_keeps_to_the_plan_and_flags_duplicates(store: &Store) {
+        let p = Procedure::new(store).await;
+        let id = p.viable_and_signed("LED-C").await;
+        store.award(&p.director, id, award("CAQ")).await.expect("award");
+        let code = "LED-C".to_owned();
+        let (name, document) = representative(store).await;
+        let unpaid = store.record_movement(&p.officer, &code, &movement(&name, &document, payment(5, dec!(100), "FV-1")), today()).await;
+        assert!(matches!(&unpaid, Err(StoreError::Invalid(m)) if m.code() == "ledger-error-not_paid"), "{unpaid:?}");
+        pay(&p, id).await;
+        let early = NewMovement { draft: MovementDraft { date: jiff::civil::date(2013, 11, 1), ..payment(5, dec!(100), "FV-1") }, ..movement(&name, &document, payment(5, dec!(100), "FV-1")) };
+        let refused = store.record_movement(&p.officer, &code, &early, today()).await;
+        assert!(matches!(&refused, Err(StoreError::Invalid(m)) if m.code() == "ledger-error-before_payment" && m.arg("field") == Some(&Arg::Text("date".into()))), "{refused:?}");
+        store.record_movement(&p.officer, &code, &movement(&name, &document, inflow(MovementKind::Disbursement, dec!(120000000), "")), today()).await.expect("disbursement");
+        store.record_movement(&p.officer, &code, &movement(&name, &document, payment(5, dec!(10000000), "FV-1")), today()).await.expect("payment");
+        let over = store.record_movement(&p.officer, &code, &movement(&name, &document, payment(5, dec!(3000001), "FV-2")), today()).await;
+        assert!(matches!(&over, Err(StoreError::Invalid(m)) if m.code() == "ledger-error-over_plan" && m.arg("available") == Some(&Arg::Amount(dec!(3000000)))), "{over:?}");
+        let labour = MovementDraft { source: Some(Source::Institute), ..payment(9, dec!(100000), "NOM-1") };
+        let art21 = store.record_movement(&p.officer, &code, &movement(&name, &document, labour), today()).await;
+        assert!(matches!(&art21, Err(StoreError::Invalid(m)) if m.code() == "ledger-error-not_eligible" && m.arg("article") == Some(&Arg::Text("Art. 21.1".into()))), "{art21:?}");
+        let stranger = store.record_movement(&p.officer, &code, &movement("Pedro Pérez", "123456", payment(5, dec!(1), "FV-3")), today()).await;
+        assert!(matches!(&stranger, Err(StoreError::Invalid(m)) if m.code() == "ledger-error-representative"), "{stranger:?}");
+        let again = store.record_movement(&p.officer, &code, &movement(&name, &document, payment(1, dec!(10000000), " fv-1")), today()).await;
+        assert!(matches!(&again, Err(StoreError::Conflict(m)) if m.code() == "ledger-error-duplicate"), "{again:?}");
+        let mut confirmed = movement(&name, &document, payment(5, dec!(1000000), "FV-1"));
+        store.record_movement(&p.officer, &code, &confirmed, today()).await.expect("not the same value: no duplicate");
+        confirmed.draft.value = dec!(10000000);
+        confirmed.confirm_duplicate = true;
+        let over_again = store.record_movement(&p.officer, &code, &confirmed, today()).await;
+        assert!(matches!(&over_again, Err(StoreError::Invalid(m)) if m.code() == "ledger-error-over_plan"), "a confirmed duplicate still keeps to the plan: {over_again:?}");
+        confirmed.draft.line = Some(1);
+        let flagged = store.record_movement(&p.officer, &code, &confirmed, today()).await.expect("confirmed");
+        let ledger = store.ledger(&code).await.expect("ledger");
+        assert_eq!(ledger.movements.len(), 4, "never silently twice");
+        let kept = ledger.movements.iter().find(|m| m.id == flagged).expect("flagged");
+        assert!(kept.duplicate_of.is_some());
+        assert_eq!(kept.officer.as_deref(), Some("officer@vereda.test"));
+        assert_eq!(ledger.execution.by_line.get(&5), Some(&dec!(11000000)));
+        assert_eq!(ledger.execution.balance, dec!(120000000) - dec!(21000000));
+        assert_eq!(ledger.paid_on, Some(jiff::civil::date(2013, 11, 5)));
+        let outsider = store.create_account(&admin(), account("outsider@vereda.test", Role::TerritorialOfficer)).await.expect("outsider");
+        vereda_store::test_support::assign_office_in(store, &admin(), outsider.id, "18").await.expect("office");
+        let far = store.record_movement(&outsider.actor(), &code, &movement(&name, &document, payment(5, dec!(1), "FV-9")), today()).await;
+        assert!(matches!(&far, Err(StoreError::Forbidden(m)) if m.code() == "scope-error-outside_office"), "{far:?}");
+        let audited = store
+            .audit_entries(&AuditQuery { entity: Some("ledger_movements".into()), ..Default::default() })
+            .await
+            .expect("audit");
+        assert_eq!(audited.len(), 4);
+    }
+
+    async fn concurrent_entries_on_a_line_never_exceed_its_plan(store: &Store) {
+        let (p, code) = paid_project(store, "LED-D").await;
+        let (name, document) = representative(store).await;
+        // The kits' line plans 13 million: one of two payments of 8 million fits.
+        let first = movement(&name, &document, payment(5, dec!(8000000), "FV-A"));
+        let second = movement(&name, &document, payment(5, dec!(8000000), "FV-B"));
+        let (a, b) = tokio::join!(
+            store.record_movement(&p.officer, &code, &first, today()),
+            store.record_movement(&p.payer, &code, &second, today())
+        );
+        assert_eq!([&a, &b].iter().filter(|r| r.is_ok()).count(), 1, "{a:?} {b:?}");
+        let refused = if a.is_err() { a } else { b };
+        assert!(matches!(&refused, Err(StoreError::Invalid(m)) if m.code() == "ledger-error-over_plan"), "{refused:?}");
+        let ledger = store.ledger(&code).await.expect("ledger");
+        assert_eq!(ledger.execution.by_line.get(&5), Some(&dec!(8000000)));
+    }
+
+    async fn a_bank_statement_is_imported_whole_and_reconciled(store: &Store) {
+        let (p, code) = paid_project(store, "LED-E").await;
+        let (name, document) = representative(store).await;
+        store.record_movement(&p.officer, &code, &movement(&name, &document, inflow(MovementKind::Disbursement, dec!(120000000), "")), today()).await.expect("in");
+        store.record_movement(&p.officer, &code, &movement(&name, &document, payment(5, dec!(6500000), "FV-7")), today()).await.expect("out");
+        store.record_movement(&p.officer, &code, &movement(&name, &document, payment(1, dec!(1000), "FV-8")), today()).await.expect("out");
+        let line = |n: usize, day: i8, debit: Decimal, credit: Decimal, reference: &str, balance: Decimal| NewStatementLine {
+            line: n,
+            date: jiff::civil::date(2013, 11, day),
+            description: "Movimiento".into(),
+            reference: reference.into(),
+            debit,
+            credit,
+            balance: Some(balance),
+        };
+        let mut lines = vec![
+            line(2, 6, dec!(0), dec!(120000000), "", dec!(120000000)),
+            line(3, 21, dec!(6500000), dec!(0), "FV-7", dec!(113500000)),
+            line(4, 22, dec!(5), dec!(5), "GMF", dec!(113499995)),
+        ];
+        let bad = store.import_statement(&p.officer, &code, "extracto.csv", &"a".repeat(64), &lines).await;
+        assert!(matches!(&bad, Err(StoreError::Invalid(m)) if m.code() == "ledger-error-statement_amounts" && m.arg("line") == Some(&Arg::Count(4))), "{bad:?}");
+        assert_eq!(count_rows(store, "bank_statement_lines").await, 0, "nothing half-written");
+        lines[2].credit = dec!(0);
+        store.import_statement(&p.officer, &code, "extracto.csv", &"a".repeat(64), &lines).await.expect("imported");
+        let twice = store.import_statement(&p.officer, &code, "extracto.csv", &"a".repeat(64), &lines).await;
+        assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.code() == "ledger-error-statement_imported"), "{twice:?}");
+        let ledger = store.ledger(&code).await.expect("ledger");
+        let r = &ledger.reconciliation;
+        assert_eq!(r.matched.len(), 2);
+        assert_eq!(r.ledger_only.len(), 1, "FV-8 is not on the statement");
+        assert_eq!(r.statement_only.len(), 1, "the bank's charge is not in the ledger");
+        assert_eq!((r.statement_balance, r.ledger_balance), (dec!(113499995), dec!(113499000)));
+        assert_eq!(r.difference, dec!(995));
     }
 
 }

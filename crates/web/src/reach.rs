@@ -32,6 +32,10 @@ pub fn target_of(path: &str) -> Option<Target> {
         "propuestas" | "indicator-proposals" => id().map(Target::IndicatorProposal),
         // Staff project pages only: the public API's projects are public.
         "proyectos" if parts[0] == "personal" => Some(Target::ProjectCode(decoded(key)?)),
+        // A project's plan and controlled account are staff data, unlike its public card.
+        "projects" if matches!(parts.get(4), Some(&("plan" | "ledger"))) => {
+            Some(Target::ProjectCode(decoded(key)?))
+        }
         _ => None,
     }
 }
@@ -113,6 +117,10 @@ mod tests {
         assert_eq!(target_of("/personal/convocatorias/nueva"), None);
         assert_eq!(target_of("/proyectos/PDR-2013-NAR-002"), None);
         assert_eq!(target_of("/api/v1/projects/PDR-2013-NAR-002"), None);
+        assert_eq!(
+            target_of("/api/v1/projects/PDR-2013-NAR-002/ledger/movements"),
+            Some(Target::ProjectCode("PDR-2013-NAR-002".into()))
+        );
         assert_eq!(
             target_of("/personal/tamizajes/3/resultados.csv"),
             Some(Target::ScreeningRun(3))

@@ -67,6 +67,13 @@ fn every_value_of_every_enumeration_shown_in_words_is_in_both_catalogues() {
     );
     ids.extend(family("measurement_status-", MeasurementStatus::ALL));
     ids.extend(family("result_kind-", ResultKind::ALL));
+    ids.extend(family("ledger-kind-", vereda_domain::ledger::MovementKind::ALL));
+    ids.extend(
+        vereda_store::ledger::ChangeStatus::ALL
+            .iter()
+            .map(|s| format!("ledger-status-{}", s.as_str())),
+    );
+    ids.extend(family("ledger-origin-", vereda_store::ledger::PLAN_ORIGINS));
     ids.extend(ErrorCode::ALL.iter().map(|c| format!("error-{}", c.name())));
     ids.extend(FlagField::ALL.iter().map(|f| f.message_id()));
     ids.extend(DateField::ALL.iter().map(|f| f.message_id()));

@@ -122,12 +122,11 @@ fn record(state: &AppState, p: Petition) -> PetitionRecord {
         (status = 429, description = "Too many filings from this address (`petition-error-too_many`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn file(
     State(state): State<AppState>,
-    visitor: Visitor,
+    _visitor: Visitor,
     ClientAddress(address): ClientAddress,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<ReceiptRecord>), AppError> {
-    let (fields, attachment) =
-        crate::pages::petitions::read_petition_form(&state, &mut multipart).await?;
+    let (fields, attachment) = crate::pages::petitions::read_petition_form(&state, &mut multipart).await?;
     let text = |name: &str| crate::documents::field(&fields, name).to_owned();
     let input = PetitionInput {
         kind: text("kind"),

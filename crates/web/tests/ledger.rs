@@ -1,0 +1,470 @@
+//! After the payment (Art. 29 par., 34), in process: the investment plan frozen at the award
+//! and its changes by four eyes, the controlled account's movements checked against the plan
+//! with the form kept on refusal, a bank statement imported whole and reconciled; on the pages
+//! and over the JSON API, within the office's reach, the families' representative masked for
+//! roles that do not see personal data.
+
+mod support;
+
+use axum::http::StatusCode;
+use serde_json::json;
+use support::procedure::{account_id, assign_office, awarded};
+use support::{Client, Reply};
+use vereda_domain::accounts::Role;
+
+const CODE: &str = "NAR-TUM-2013-001";
+
+#[track_caller]
+fn problem(reply: &Reply, status: StatusCode, code: &str) {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert_eq!(reply.json()["code"], code, "{}", reply.body);
+}
+
+async fn session_as(client: &mut Client, role: Role) -> String {
+    client.forget_session();
+    client.log_in_as(role).await;
+    let me = client.get("/api/v1/me").await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    me.json()["csrf_token"].as_str().expect("a token").to_owned()
+}
+
+/// The worked example awarded and paid today by the demo's office of Nariño (a third
+/// territorial account registers the payment the officer and the director prepared).
+async fn paid(client: &Client) -> jiff::civil::Date {
+    let today = vereda_store::projects::today_in_colombia();
+    let id = awarded(client, today).await;
+    let store = &client.db.store;
+    let admin = vereda_domain::audit::Actor::system("test");
+    let officer = store
+        .account(account_id(client, Role::TerritorialOfficer).await)
+        .await
+        .expect("read")
+        .expect("officer");
+    let director = store
+        .account(account_id(client, Role::TerritorialDirector).await)
+        .await
+        .expect("read")
+        .expect("director");
+    store
+        .record_disbursement_evidence(
+            &officer.actor(),
+            id,
+            Some("Cuenta 123-45 Banco Agrario, firma conjunta"),
+            None,
+            0,
+        )
+        .await
+        .expect("account");
+    let checklist = store.disbursement_checklist(id).await.expect("checklist");
+    store
+        .record_disbursement_evidence(
+            &director.actor(),
+            id,
+            None,
+            Some("Póliza 77 aprobada"),
+            checklist.lock_version,
+        )
+        .await
+        .expect("policy");
+    let payer = store
+        .create_account(
+            &admin,
+            vereda_store::accounts::NewAccount {
+                email: "pagador@vereda.test".into(),
+                display_name: "Pagador".into(),
+                role: Role::TerritorialOfficer,
+                password: "una clave larga".into(),
+            },
+        )
+        .await
+        .expect("payer");
+    assign_office(client, payer.id, "Nariño").await;
+    store.disburse(&payer.actor(), id, today).await.expect("paid");
+    today
+}
+
+/// The name and document of the head of one of the project's families.
+async fn representative(client: &Client) -> (String, String) {
+    use sea_orm::ConnectionTrait;
+    let store = &client.db.store;
+    let row = store
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_string(
+            store.backend(),
+            "SELECT first_name, last_name, document FROM persons WHERE is_head = true AND household_id IN \
+             (SELECT household_id FROM project_beneficiaries) ORDER BY id LIMIT 1"
+                .to_owned(),
+        ))
+        .await
+        .expect("head")
+        .expect("a head");
+    let first: String = row.try_get("", "first_name").expect("first");
+    let last: String = row.try_get("", "last_name").expect("last");
+    (
+        format!("{first} {last}"),
+        row.try_get("", "document").expect("document"),
+    )
+}
+
+#[tokio::test]
+async fn the_plan_and_the_account_on_the_staff_pages() {
+    let mut client = Client::with_demo().await;
+    let today = paid(&client).await;
+    let (name, document) = representative(&client).await;
+    let plans = client.db.store.investment_plans(CODE).await.expect("plans");
+    client.log_in_as(Role::TerritorialOfficer).await;
+
+    let project = client.get(&format!("/personal/proyectos/{CODE}")).await;
+    assert!(
+        project.body.contains("id=\"account-link\""),
+        "the project links its account"
+    );
+    let plan = client.get(&format!("/personal/proyectos/{CODE}/plan")).await;
+    assert_eq!(plan.status, StatusCode::OK, "{}", plan.body);
+    assert!(plan.body.contains(&plans[0].sha256), "the plan shows its hash");
+    let account = client.get(&format!("/personal/proyectos/{CODE}/cuenta")).await;
+    assert_eq!(account.status, StatusCode::OK, "{}", account.body);
+    let csrf = Client::csrf_in(&account.body);
+
+    let today = today.to_string();
+    let movement = |value: &'static str, reference: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("date", today.clone()),
+            ("kind", "payment".to_owned()),
+            ("value", value.to_owned()),
+            ("line", "5".to_owned()),
+            ("supplier_name", "Agroinsumos del Pacífico S.A.S.".to_owned()),
+            ("supplier_nit", "890903938-8".to_owned()),
+            ("reference", reference.to_owned()),
+            ("representative_name", name.clone()),
+            ("representative_document", document.clone()),
+        ]
+    };
+    let path = format!("/personal/proyectos/{CODE}/cuenta/movimientos");
+    let over = movement("13.000.001", "FV-1");
+    let fields: Vec<(&str, &str)> = over.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = client.post_files(&path, &fields, &[]).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("data-problem=\"ledger-error-over_plan\""),
+        "beside the value"
+    );
+    assert!(
+        refused.body.contains("value=\"13.000.001\""),
+        "the form keeps what was typed"
+    );
+    assert!(refused.body.contains("value=\"FV-1\""));
+
+    let good = movement("1.000.000", "FV-1");
+    let fields: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let stored = client
+        .post_files(&path, &fields, &[("receipt", "factura.pdf", b"%PDF-1.4 factura")])
+        .await;
+    assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
+    let ledger = client.db.store.ledger(CODE).await.expect("ledger");
+    assert_eq!(ledger.movements.len(), 1);
+    assert_eq!(ledger.movements[0].document_name.as_deref(), Some("factura.pdf"));
+    let again = client.post_files(&path, &fields, &[]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(again.body.contains("data-problem=\"ledger-error-duplicate\""));
+
+    let statements = format!("/personal/proyectos/{CODE}/cuenta/extractos");
+    let bad = format!(
+        "fecha;descripcion;referencia;debito;credito;saldo\n{today};Pago;FV-1;1.000.000;;-1.000.000\nayer;Cobro;;5;;x\n"
+    );
+    let csrf_fields = [("csrf_token", csrf.as_str())];
+    let refused = client
+        .post_files(
+            &statements,
+            &csrf_fields,
+            &[("statement", "extracto.csv", bad.as_bytes())],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("id=\"import-problems\""));
+    assert!(
+        refused.body.contains("extracto.csv"),
+        "the problem names the file"
+    );
+    assert!(
+        client
+            .db
+            .store
+            .ledger(CODE)
+            .await
+            .expect("ledger")
+            .statement_lines
+            .is_empty(),
+        "nothing imported"
+    );
+    let good = format!(
+        "fecha;descripcion;referencia;debito;credito;saldo\n{today};Pago;FV-1;1.000.000;;-1.000.000\n{today};GMF;;4.000;;-1.004.000\n"
+    );
+    let imported = client
+        .post_files(
+            &statements,
+            &csrf_fields,
+            &[("statement", "extracto.csv", good.as_bytes())],
+        )
+        .await;
+    assert_eq!(imported.status, StatusCode::SEE_OTHER, "{}", imported.body);
+    let account = client.get(&format!("/personal/proyectos/{CODE}/cuenta")).await;
+    assert!(
+        account.body.contains("<dd id=\"matched-count\">1</dd>"),
+        "{}",
+        account.body
+    );
+    assert!(account.body.contains("id=\"statement-only\""));
+
+    // The public side: committed, disbursed and executed, naming no supplier and no family.
+    let public = client.get(&format!("/proyectos/{CODE}")).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(
+        public.body.contains("id=\"project-executed\">1.000.000 COP"),
+        "{}",
+        public.body
+    );
+    for private in ["Agroinsumos", "890903938", document.as_str(), name.as_str()] {
+        assert!(!public.body.contains(private), "{private} on a public page");
+    }
+    let card = client.get(&format!("/api/v1/projects/{CODE}")).await.json();
+    assert_eq!(card["award"]["executed"], "1000000");
+    assert_eq!(card["award"]["disbursed_on"], today.as_str());
+    let iati = client.get("/api/v1/open-data/iati-activities.xml").await;
+    assert!(
+        iati.body.contains("<transaction-type code=\"4\"/>"),
+        "the expenditure"
+    );
+    assert!(
+        iati.body.contains("<transaction-type code=\"3\"/>"),
+        "the disbursement"
+    );
+    assert!(!iati.body.contains("Agroinsumos") && !iati.body.contains(&document));
+
+    // A change of the plan: the office asks, the director decides.
+    let mut change = vec![
+        ("csrf_token", csrf.clone()),
+        ("base_version", "1".to_owned()),
+        ("motivation", "Cotizaciones de los kits".to_owned()),
+    ];
+    change.push(("line_1", "101.000.000".to_owned()));
+    change.push(("line_5", "14.000.000".to_owned()));
+    let fields: Vec<(&str, &str)> = change.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let requested = client
+        .post_form(&format!("/personal/proyectos/{CODE}/plan/cambios"), &fields)
+        .await;
+    assert_eq!(requested.status, StatusCode::SEE_OTHER, "{}", requested.body);
+    let id = client.db.store.plan_changes(CODE).await.expect("changes")[0].id;
+    let decision = format!("/personal/proyectos/{CODE}/plan/cambios/{id}/decision");
+    let own = client
+        .post_form(
+            &decision,
+            &[
+                ("csrf_token", &csrf),
+                ("decision", "approve"),
+                ("motivation", "Sí"),
+            ],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.body);
+    assert!(
+        own.body.contains("data-problem=\"scope-error-not_permitted\""),
+        "{}",
+        own.body
+    );
+    client.forget_session();
+    client.log_in_as(Role::TerritorialDirector).await;
+    let csrf = client.csrf().await;
+    let approved = client
+        .post_form(
+            &decision,
+            &[
+                ("csrf_token", &csrf),
+                ("decision", "approve"),
+                ("motivation", "Cotizaciones verificadas"),
+            ],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+    let plan = client.get(&format!("/personal/proyectos/{CODE}/plan")).await;
+    assert!(plan.body.contains("id=\"plan-version\">2 "), "{}", plan.body);
+}
+
+#[tokio::test]
+async fn the_plan_and_the_account_over_the_api() {
+    let mut client = Client::with_demo().await;
+    let today = paid(&client).await;
+    let (name, document) = representative(&client).await;
+    let csrf = session_as(&mut client, Role::TerritorialOfficer).await;
+
+    let plan = client.get(&format!("/api/v1/projects/{CODE}/plan")).await;
+    assert_eq!(plan.status, StatusCode::OK, "{}", plan.body);
+    let plan = plan.json();
+    assert_eq!(plan["versions"][0]["origin"], "award");
+    assert_eq!(plan["versions"][0]["sha256"].as_str().map(str::len), Some(64));
+
+    let movements = format!("/api/v1/projects/{CODE}/ledger/movements");
+    let body = |nit: &str, value: &str| {
+        json!({"date": today.to_string(), "value": value, "kind": "payment", "line": 5,
+               "supplier_name": "Agroinsumos del Pacífico S.A.S.", "supplier_nit": nit, "reference": "FV-9",
+               "representative_name": name, "representative_document": document})
+    };
+    let bad_nit = client
+        .send_json(
+            "POST",
+            &movements,
+            Some(&csrf),
+            Some(&body("890903938-1", "500000")),
+        )
+        .await;
+    problem(
+        &bad_nit,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "ledger-error-nit_digit",
+    );
+    let no_csrf = client
+        .send_json("POST", &movements, None, Some(&body("890903938-8", "500000")))
+        .await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    let stored = client
+        .send_json(
+            "POST",
+            &movements,
+            Some(&csrf),
+            Some(&body("890903938-8", "500000")),
+        )
+        .await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
+    let twice = client
+        .send_json(
+            "POST",
+            &movements,
+            Some(&csrf),
+            Some(&body("890903938-8", "500000")),
+        )
+        .await;
+    problem(&twice, StatusCode::CONFLICT, "ledger-error-duplicate");
+    let over = client.send_json("POST", &movements, Some(&csrf), Some(&json!({"date": today.to_string(), "value": "13000000", "kind": "payment", "line": 5,
+        "supplier_name": "Otro", "reference": "FV-10", "representative_name": name, "representative_document": document}))).await;
+    problem(&over, StatusCode::UNPROCESSABLE_ENTITY, "ledger-error-over_plan");
+
+    let statement = format!("fecha,descripcion,referencia,debito,credito\n{today},Pago,FV-9,500000,\n");
+    let imported = client
+        .post_files_with(
+            &format!("/api/v1/projects/{CODE}/ledger/statements"),
+            Some(&csrf),
+            &[],
+            &[("statement", "extracto.csv", statement.as_bytes())],
+        )
+        .await;
+    assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.body);
+    let bad = client
+        .post_files_with(
+            &format!("/api/v1/projects/{CODE}/ledger/statements"),
+            Some(&csrf),
+            &[],
+            &[("statement", "otro.csv", b"fecha,debito,credito\n2013-02-31,5,\n")],
+        )
+        .await;
+    problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "form-error-fields");
+    assert!(bad.body.contains("otro.csv"), "{}", bad.body);
+    let reconciliation = client
+        .get(&format!("/api/v1/projects/{CODE}/ledger/reconciliation"))
+        .await
+        .json();
+    assert_eq!(
+        reconciliation["matched"].as_array().map(Vec::len),
+        Some(1),
+        "{reconciliation}"
+    );
+    assert_eq!(reconciliation["difference"], "0");
+
+    let change =
+        json!({"base_version": 1, "amounts": {"1": "101000000", "5": "14000000"}, "motivation": "Kits"});
+    let requested = client
+        .send_json(
+            "POST",
+            &format!("/api/v1/projects/{CODE}/plan/changes"),
+            Some(&csrf),
+            Some(&change),
+        )
+        .await;
+    assert_eq!(requested.status, StatusCode::CREATED, "{}", requested.body);
+    let id = requested.json()["id"].as_i64().expect("id");
+    let review = format!("/api/v1/projects/{CODE}/plan/changes/{id}/review");
+    let csrf = session_as(&mut client, Role::TerritorialDirector).await;
+    let approved = client
+        .send_json(
+            "POST",
+            &review,
+            Some(&csrf),
+            Some(&json!({"decision": "approve", "motivation": "Bien"})),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    let versions = client.get(&format!("/api/v1/projects/{CODE}/plan")).await.json();
+    assert_eq!(versions["versions"][1]["origin"], "change");
+    let total = json!({"base_version": 2, "amounts": {"5": "15000000"}, "motivation": "Más"});
+    let refused = client
+        .send_json(
+            "POST",
+            &format!("/api/v1/projects/{CODE}/plan/changes"),
+            Some(&csrf),
+            Some(&total),
+        )
+        .await;
+    problem(
+        &refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "ledger-error-plan_total",
+    );
+    let own =
+        json!({"base_version": 2, "amounts": {"1": "102000000", "5": "13000000"}, "motivation": "Volver"});
+    let own = client
+        .send_json(
+            "POST",
+            &format!("/api/v1/projects/{CODE}/plan/changes"),
+            Some(&csrf),
+            Some(&own),
+        )
+        .await;
+    let own_id = own.json()["id"].as_i64().expect("id");
+    let self_review = client
+        .send_json(
+            "POST",
+            &format!("/api/v1/projects/{CODE}/plan/changes/{own_id}/review"),
+            Some(&csrf),
+            Some(&json!({"decision": "approve", "motivation": "Yo"})),
+        )
+        .await;
+    problem(&self_review, StatusCode::FORBIDDEN, "ledger-error-own_change");
+
+    // Personal data by role: the representative's document is masked for an auditor.
+    session_as(&mut client, Role::Auditor).await;
+    let ledger = client.get(&format!("/api/v1/projects/{CODE}/ledger")).await;
+    assert_eq!(ledger.status, StatusCode::OK, "{}", ledger.body);
+    assert!(
+        !ledger.body.contains(&document),
+        "the whole document is not shown"
+    );
+    assert!(!ledger.body.contains(&name));
+    // Out of the office's reach, the account does not exist.
+    let officer = account_id(&client, Role::TerritorialOfficer).await;
+    assign_office(&client, officer, "Caquetá").await;
+    session_as(&mut client, Role::TerritorialOfficer).await;
+    let far = client.get(&format!("/api/v1/projects/{CODE}/ledger")).await;
+    assert_eq!(far.status, StatusCode::NOT_FOUND, "{}", far.body);
+    let far = client.get(&format!("/personal/proyectos/{CODE}/cuenta")).await;
+    assert_eq!(far.status, StatusCode::NOT_FOUND);
+}
