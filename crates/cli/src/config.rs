@@ -38,6 +38,7 @@ struct FileSettings {
     import_max_cells: Option<u64>,
     import_max_text_mib: Option<u64>,
     import_max_line_kib: Option<u64>,
+    templates_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +67,10 @@ pub struct Settings {
     /// `import_max_cells`, `import_max_text_mib` and `import_max_line_kib`, else
     /// [`ReadLimits::default`].
     pub read_limits: ReadLimits,
+    /// The document templates' directory: the `--templates` flag or `VEREDA_TEMPLATES_DIR`,
+    /// else the file's `templates_dir`; a template there replaces the shipped one of the same
+    /// name.
+    pub templates_dir: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -120,7 +125,16 @@ impl Settings {
             reset_link_hours: number("VEREDA_RESET_LINK_HOURS")?.or(from_file.reset_link_hours),
             require_second_factor: from_file.require_second_factor,
             read_limits,
+            templates_dir: from_file.templates_dir,
         })
+    }
+
+    /// The document templates these settings name.
+    pub fn templates(&self) -> vereda_documents::typeset::Templates {
+        match &self.templates_dir {
+            Some(dir) => vereda_documents::typeset::Templates::from_dir(dir),
+            None => vereda_documents::typeset::Templates::shipped(),
+        }
     }
 }
 

@@ -27,3 +27,4 @@ pub mod text;
 pub mod text_enum;
 pub mod totp;
 pub mod verification;
+pub mod words;

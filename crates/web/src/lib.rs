@@ -85,6 +85,9 @@ pub struct WebConfig {
     /// How much one imported file may hold (cells, text, CSV line): the household registry
     /// and its registries, the IPM file.
     pub read_limits: vereda_screening::table::ReadLimits,
+    /// The document templates: the shipped ones, replaced by those of the templates directory
+    /// (`templates_dir`) with the same name.
+    pub templates: vereda_documents::typeset::Templates,
 }
 
 impl WebConfig {
