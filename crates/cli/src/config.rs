@@ -41,6 +41,7 @@ struct FileSettings {
     calendar_file: Option<std::path::PathBuf>,
     petitions_per_hour: Option<u64>,
     petition_attachment_mib: Option<u64>,
+    templates_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +79,10 @@ pub struct Settings {
     /// `VEREDA_PETITION_ATTACHMENT_MIB`, else the file's `petition_attachment_mib`: the largest
     /// attachment of a petition (default 10).
     pub petition_attachment_mib: Option<u64>,
+    /// The document templates' directory: the `--templates` flag or `VEREDA_TEMPLATES_DIR`,
+    /// else the file's `templates_dir`; a template there replaces the shipped one of the same
+    /// name.
+    pub templates_dir: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -136,7 +141,16 @@ impl Settings {
             petitions_per_hour: number("VEREDA_PETITIONS_PER_HOUR")?.or(from_file.petitions_per_hour),
             petition_attachment_mib: number("VEREDA_PETITION_ATTACHMENT_MIB")?
                 .or(from_file.petition_attachment_mib),
+            templates_dir: from_file.templates_dir,
         })
+    }
+
+    /// The document templates these settings name.
+    pub fn templates(&self) -> vereda_documents::typeset::Templates {
+        match &self.templates_dir {
+            Some(dir) => vereda_documents::typeset::Templates::from_dir(dir),
+            None => vereda_documents::typeset::Templates::shipped(),
+        }
     }
 }
 

@@ -28,6 +28,7 @@ use vereda_documents::evaluation_pdf::{self, EvaluationReport};
 use vereda_documents::evaluation_xlsx;
 use vereda_documents::formulation_file::ProjectFormat;
 use vereda_documents::formulation_xlsx::{self, FormulationImportError};
+use vereda_documents::typeset::Templates;
 use vereda_domain::finance::rules::{FamilyLabourTreatment, FinancialRules};
 use vereda_domain::finance::{CofinancingSplit, Evaluation, Evaluator, Formulation, Irr, Problem, split};
 use vereda_domain::rules::{RuleBook, RuleSet};
@@ -83,7 +84,7 @@ pub struct EvaluateArgs {
     out: Option<PathBuf>,
 }
 
-pub fn evaluate(args: EvaluateArgs, read_limits: &ReadLimits) -> Result<()> {
+pub fn evaluate(args: EvaluateArgs, read_limits: &ReadLimits, templates: &Templates) -> Result<()> {
     let lang = crate::lang::lang();
     let wrote = |path: &Path| {
         eprintln!(
@@ -131,7 +132,16 @@ pub fn evaluate(args: EvaluateArgs, read_limits: &ReadLimits) -> Result<()> {
         wrote(path);
     }
     if let Some(path) = &args.pdf {
-        let bytes = evaluation_pdf::render(&report);
+        let today = vereda_domain::calendar::date_in_colombia(jiff::Timestamp::now());
+        let typeset =
+            evaluation_pdf::render(&report, templates, today).map_err(|e| cannot_write(path, &e))?;
+        if let Some(problem) = &typeset.replaced {
+            eprintln!(
+                "{}",
+                lang.say(&Message::new("cli-template_replaced").with("problem", problem.to_string()))
+            );
+        }
+        let bytes = typeset.pdf;
         write_atomically(path, |out| out.write_all(&bytes)).map_err(|e| cannot_write(path, &e))?;
         wrote(path);
     }

@@ -57,6 +57,11 @@ struct Cli {
     #[arg(long, env = "VEREDA_LANG", global = true, value_parser = ["es", "en"])]
     lang: Option<String>,
 
+    /// A directory of document templates (`.typ`): a file there replaces the shipped one of
+    /// the same name.
+    #[arg(long = "templates", env = "VEREDA_TEMPLATES_DIR", global = true)]
+    templates: Option<PathBuf>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -242,16 +247,20 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return clap_exit(&error, lang),
     };
-    let settings = match Settings::resolve(cli.config.as_deref(), cli.database_url.clone(), cli.log_format) {
-        Ok(settings) => settings,
-        Err(error) => return fail(&error),
-    };
+    let mut settings =
+        match Settings::resolve(cli.config.as_deref(), cli.database_url.clone(), cli.log_format) {
+            Ok(settings) => settings,
+            Err(error) => return fail(&error),
+        };
+    if cli.templates.is_some() {
+        settings.templates_dir = cli.templates.clone();
+    }
     let calendar_problem = install_calendar(cli.calendar.as_deref().or(settings.calendar_file.as_deref()));
     // Batch commands need neither the database nor the async runtime.
     let outcome = match cli.command {
         Command::Screen(args) => screening::screen(args, &settings.read_limits),
         Command::Rules(command) => screening::rules(command),
-        Command::Evaluate(args) => evaluate::evaluate(args, &settings.read_limits),
+        Command::Evaluate(args) => evaluate::evaluate(args, &settings.read_limits, &settings.templates()),
         Command::Calendar(command) => calendar::calendar(command),
         Command::DemoData(DemoCommand::Households(args)) => screening::synthetic(args),
         command => return run_with_settings(command, settings, calendar_problem),
@@ -587,8 +596,15 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
         petition_attachment_bytes: settings
             .petition_attachment_mib
             .map(|mib| usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX)),
+        templates: settings.templates(),
         ..Default::default()
     };
+    if let Some(dir) = web_config.templates.dir() {
+        // A template that does not compile is said at start; documents then use the shipped one.
+        for problem in web_config.templates.check_all(web_config.today()) {
+            tracing::warn!(dir = %dir.display(), %problem, "a document template does not compile");
+        }
+    }
     vereda_web::serve(listener, store.clone(), web_config, shutdown_signal()).await?;
     store.close().await?;
     tracing::info!("stopped");

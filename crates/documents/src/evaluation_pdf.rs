@@ -1,6 +1,5 @@
-//! The financial evaluation of one project as a plain PDF report (A4 landscape, the standard
-//! Helvetica fonts in WinAnsiEncoding, so Spanish accents and ñ need no embedded font): the
-//! project, the rule set, the verdict with its reasons and articles, the indicators, the cash
+//! The financial evaluation of one project as a PDF report (A4 landscape, typeset by the
+//! `evaluacion.typ` template, see `typeset`): the project, the rule set, the verdict with its reasons and articles, the indicators, the cash
 //! flow, the co-financing split and the sensitivity analysis. Shared by `vereda evaluate --pdf`
 //! and the staff evaluation page of the web application; `evaluation_xlsx` writes the same
 //! report as a workbook with these formatting helpers.
@@ -13,7 +12,8 @@ use crate::evaluation_text::{
     FLOW_COLUMNS, deciding_rate_text, decimal_percent, funder_name, irr_text, label, percent, pesos, ratio,
     signed_percent, strings, switching_text, value_text,
 };
-use crate::pdf_layout::{A4_LANDSCAPE, Align, Layout, assemble};
+use crate::report::{Align, Layout};
+use crate::typeset::{Template, TemplateError, Templates, Typeset};
 
 /// What the report shows; everything is borrowed from an evaluation already made.
 pub struct EvaluationReport<'a> {
@@ -39,7 +39,7 @@ fn lay_out(report: &EvaluationReport<'_>) -> Layout {
     let frame = &report.formulation.frame;
     let e = report.evaluation;
     let rules = report.rules;
-    let mut l = Layout::new();
+    let mut l = Layout::new(format!("Evaluación financiera {}", frame.code));
 
     l.line(16.0, true, &format!("Evaluación financiera — {}", frame.code));
     l.line(11.0, false, &frame.title);
@@ -254,8 +254,11 @@ fn lay_out(report: &EvaluationReport<'_>) -> Layout {
     l
 }
 
-/// The report as a PDF document.
-pub fn render(report: &EvaluationReport<'_>) -> Vec<u8> {
-    let title = format!("Evaluación financiera {}", report.formulation.frame.code);
-    assemble(&title, &lay_out(report).finish(), A4_LANDSCAPE)
+/// The report as a PDF document, typeset on `today`.
+pub fn render(
+    report: &EvaluationReport<'_>,
+    templates: &Templates,
+    today: jiff::civil::Date,
+) -> Result<Typeset, TemplateError> {
+    templates.typeset(Template::Evaluation, &lay_out(report).data(), today)
 }

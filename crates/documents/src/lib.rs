@@ -1,6 +1,7 @@
 //! What vereda hands to people, drawn from the domain's records: the financial evaluation as a
 //! PDF report and a workbook, the committee's minutes, the award resolution and the targeting
-//! document as PDF (on the small layout library `pdf_layout`), the formulation's workbook
+//! document as PDF (typeset with typst from the templates of `templates/`, see `typeset`), the
+//! formulation's workbook
 //! template and project files, the IATI 2.03 activity XML, and SVG maps of municipalities.
 
 pub mod evaluation_pdf;
@@ -11,5 +12,6 @@ pub mod formulation_xlsx;
 pub mod iati;
 pub mod map;
 pub mod minutes_pdf;
-pub mod pdf_layout;
+mod report;
 pub mod targeting_pdf;
+pub mod typeset;

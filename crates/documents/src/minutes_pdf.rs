@@ -1,184 +1,400 @@
-//! The committee's minutes (Art. 23) and the award resolution (Art. 27) as plain PDF documents
-//! (A4 portrait, standard Helvetica in WinAnsiEncoding as in `pdf_layout`): a title and
-//! sections of wrapped lines. The web application builds the text from the stored session or
-//! award; this module only lays it out.
+//! The program's administrative acts as PDF: the committee's minutes (Art. 23, 24) and the
+//! award resolution (Art. 27). The web application gathers the values from the records into
+//! [`MinutesData`] and [`ResolutionData`]; the wording is the templates' (`acta.typ`,
+//! `resolucion.typ`, in Spanish, the language of the acts), typeset by `typeset`.
 
-use pdf_writer::{Content, Str};
+use jiff::civil::Date;
+use jiff::tz::{Offset, TimeZone};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use vereda_domain::money::format_amount;
+use vereda_domain::words::pesos_in_words;
 
-use crate::pdf_layout::{BOLD, REGULAR, assemble, win_ansi};
+use crate::evaluation_text::{irr_text, pesos, ratio};
+use crate::typeset::{Template, TemplateError, Templates, Typeset};
 
-const PAGE_WIDTH: f32 = 595.0;
-const PAGE_HEIGHT: f32 = 842.0;
-const MARGIN: f32 = 50.0;
+/// A date as the templates read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DateParts {
+    pub year: i16,
+    pub month: i8,
+    pub day: i8,
+}
 
-/// A document: a title, then sections, each a heading and its paragraphs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Document {
+impl From<Date> for DateParts {
+    fn from(date: Date) -> Self {
+        Self {
+            year: date.year(),
+            month: date.month(),
+            day: date.day(),
+        }
+    }
+}
+
+/// An instant as the templates read it, in Colombia's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TimeParts {
+    pub year: i16,
+    pub month: i8,
+    pub day: i8,
+    pub hour: i8,
+    pub minute: i8,
+}
+
+impl TimeParts {
+    /// The instant in America/Bogota. Colombia has kept UTC−5 without daylight saving time
+    /// since 1993, so the fixed offset is its time for every instant the program records.
+    pub fn in_colombia(at: jiff::Timestamp) -> Self {
+        let local = at.to_zoned(TimeZone::fixed(Offset::constant(-5))).datetime();
+        Self {
+            year: local.year(),
+            month: local.month(),
+            day: local.day(),
+            hour: local.hour(),
+            minute: local.minute(),
+        }
+    }
+}
+
+/// An amount of pesos in figures (`$39.800.000`) and in words ("TREINTA Y NUEVE MILLONES
+/// OCHOCIENTOS MIL PESOS M/CTE").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Amount {
+    pub figures: String,
+    pub words: String,
+}
+
+impl Amount {
+    pub fn of(amount: Decimal) -> Self {
+        Self {
+            figures: format!("${}", format_amount(amount)),
+            words: pesos_in_words(amount).unwrap_or_default(),
+        }
+    }
+}
+
+/// One attendee of a session, with their signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttendeeData {
+    pub name: String,
+    /// The role in Spanish words.
+    pub position: String,
+    pub signed_at: Option<TimeParts>,
+}
+
+/// One project on the agenda.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgendaData {
+    pub code: String,
     pub title: String,
-    pub sections: Vec<(String, Vec<String>)>,
+    pub version: i32,
+    /// `positive`, `negative`, or none yet.
+    pub concept: Option<&'static str>,
+    pub text: String,
 }
 
-/// The minutes of one session, already in words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MinutesText {
+/// One objection and its decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectionData {
+    pub filed_by: String,
+    /// `project`, `family` or `parcel`.
+    pub target: &'static str,
+    pub target_ref: String,
+    pub text: String,
+    /// `upheld`, `rejected` or `pending`.
+    pub decision: &'static str,
+    pub reasons: String,
+}
+
+/// The minutes of one session, as values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MinutesData {
     pub session: i32,
-    pub held_on: String,
+    pub date: DateParts,
     pub place: String,
-    /// One line per attendee, with the signature (or its absence).
-    pub attendees: Vec<String>,
-    /// One line per project on the agenda, with its concept.
-    pub agenda: Vec<String>,
-    /// One line per objection decided.
-    pub objections: Vec<String>,
-    /// Signed by every attendee.
+    /// Signed by every attendee (else the minutes print as a draft).
+    #[serde(rename = "final")]
     pub is_final: bool,
+    /// The attendees convened (registered in the session).
+    pub convened: usize,
+    /// The attendees present, as their signatures show.
+    pub present: usize,
+    pub attendees: Vec<AttendeeData>,
+    pub agenda: Vec<AgendaData>,
+    pub objections: Vec<ObjectionData>,
 }
 
-/// The minutes as a document.
-pub fn minutes_document(minutes: &MinutesText) -> Document {
-    let none = |lines: &[String]| {
-        if lines.is_empty() {
-            vec!["Ninguno.".to_owned()]
-        } else {
-            lines.to_vec()
-        }
-    };
-    Document {
-        title: format!(
-            "Acta de la sesión {} del equipo técnico de evaluación y viabilización",
-            minutes.session
-        ),
-        sections: vec![
-            (
-                "Sesión".to_owned(),
-                vec![
-                    format!("Fecha: {}", minutes.held_on),
-                    format!("Lugar: {}", minutes.place),
-                    if minutes.is_final {
-                        "Acta firmada por todos los asistentes (Art. 23).".to_owned()
-                    } else {
-                        "BORRADOR: el acta no está firmada por todos los asistentes y no sirve para \
-                         adjudicar (Art. 23, 27)."
-                            .to_owned()
-                    },
-                ],
-            ),
-            ("Asistentes y firmas".to_owned(), none(&minutes.attendees)),
-            ("Agenda y conceptos (Art. 24.4)".to_owned(), none(&minutes.agenda)),
-            (
-                "Oposiciones decididas (Art. 24.6)".to_owned(),
-                none(&minutes.objections),
-            ),
-        ],
-    }
+/// The project an award is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProjectData {
+    pub code: String,
+    pub title: String,
+    /// The municipality and its department.
+    pub municipality: String,
+    /// The approved version.
+    pub version: i32,
 }
 
-/// Wraps text to lines of about `width` points at `size` (Helvetica averages about half an em).
-fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
-    let per_line = ((width / (size * 0.5)) as usize).max(10);
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    for word in text.split_whitespace() {
-        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > per_line {
-            lines.push(std::mem::take(&mut current));
-        }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.push_str(word);
-    }
-    lines.push(current);
-    lines
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallData {
+    pub code: String,
+    pub name: String,
+    pub year: i16,
 }
 
-struct Layout {
-    pages: Vec<Vec<u8>>,
-    content: Content,
-    y: f32,
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetingData {
+    pub number: i32,
+    pub date: DateParts,
 }
 
-impl Layout {
-    fn line(&mut self, size: f32, bold: bool, text: &str) {
-        for piece in wrap(text, size, PAGE_WIDTH - 2.0 * MARGIN) {
-            if self.y - size * 1.4 < MARGIN {
-                let content = std::mem::replace(&mut self.content, Content::new());
-                self.pages.push(content.finish().to_vec());
-                self.y = PAGE_HEIGHT - MARGIN;
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FamiliesData {
+    /// The families of the award.
+    pub count: i32,
+    /// The households screened in the call and those found eligible, when known.
+    pub screened: Option<u64>,
+    pub eligible: Option<u64>,
+}
+
+/// The evaluation's figures as the approved version's evaluation gives them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvaluationData {
+    pub version: i32,
+    pub npv: String,
+    pub irr: String,
+    pub benefit_cost: String,
+    /// `viable` or `no viable`.
+    pub verdict: String,
+}
+
+impl EvaluationData {
+    /// The figures of `evaluation`, the evaluation of the approved `version`.
+    pub fn of(version: i32, evaluation: &vereda_domain::finance::Evaluation) -> Self {
+        Self {
+            version,
+            npv: format!("${}", pesos(evaluation.npv)),
+            irr: irr_text(&evaluation.irr),
+            benefit_cost: ratio(evaluation.benefit_cost),
+            verdict: if evaluation.verdict.viable {
+                "viable"
+            } else {
+                "no viable"
             }
-            self.y -= size * 1.4;
-            let bytes = win_ansi(&piece);
-            self.content
-                .begin_text()
-                .set_font(if bold { BOLD } else { REGULAR }, size)
-                .next_line(MARGIN, self.y)
-                .show(Str(&bytes))
-                .end_text();
+            .to_owned(),
         }
     }
 }
 
-/// The document as PDF bytes.
-pub fn render(document: &Document) -> Vec<u8> {
-    let mut layout = Layout {
-        pages: Vec::new(),
-        content: Content::new(),
-        y: PAGE_HEIGHT - MARGIN,
-    };
-    layout.line(14.0, true, &document.title);
-    for (heading, lines) in &document.sections {
-        layout.y -= 8.0;
-        layout.line(11.0, true, heading);
-        for line in lines {
-            layout.line(9.5, false, line);
-        }
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitteeData {
+    pub session: i32,
+    pub date: DateParts,
+    /// `positivo` or `negativo`.
+    pub concept: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoweredData {
+    pub maximum: Amount,
+    pub motivation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignerData {
+    pub name: String,
+    pub position: String,
+    pub signed_at: TimeParts,
+}
+
+/// The award resolution, as values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResolutionData {
+    /// The territorial office's name.
+    pub office: String,
+    /// The issuing position in Spanish words (the signer's role).
+    pub position: String,
+    pub number: String,
+    pub date: DateParts,
+    pub project: ProjectData,
+    pub call: Option<CallData>,
+    pub targeting: Option<TargetingData>,
+    pub families: FamiliesData,
+    pub evaluation: Option<EvaluationData>,
+    pub committee: CommitteeData,
+    pub lowered: Option<LoweredData>,
+    pub motivation: String,
+    pub contribution: Amount,
+    pub counterpart: Amount,
+    pub guarantee: Amount,
+    /// The obligations the director added, if any.
+    pub obligations: String,
+    pub signer: Option<SignerData>,
+}
+
+fn json(value: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or_default()
+}
+
+/// The minutes as PDF.
+pub fn minutes(data: &MinutesData, templates: &Templates, today: Date) -> Result<Typeset, TemplateError> {
+    templates.typeset(Template::Minutes, &json(data), today)
+}
+
+/// The resolution as PDF.
+pub fn resolution(
+    data: &ResolutionData,
+    templates: &Templates,
+    today: Date,
+) -> Result<Typeset, TemplateError> {
+    templates.typeset(Template::Resolution, &json(data), today)
+}
+
+/// The minutes' text as laid out (golden tests).
+pub fn minutes_text(data: &MinutesData, templates: &Templates, today: Date) -> Result<String, TemplateError> {
+    templates.text(Template::Minutes, &json(data), today)
+}
+
+/// The resolution's text as laid out (golden tests).
+pub fn resolution_text(
+    data: &ResolutionData,
+    templates: &Templates,
+    today: Date,
+) -> Result<String, TemplateError> {
+    templates.text(Template::Resolution, &json(data), today)
+}
+
+fn at(text: &str) -> TimeParts {
+    TimeParts::in_colombia(text.parse().unwrap_or_default())
+}
+
+/// Sample minutes: to check a templates directory at start, and for the golden tests.
+pub fn sample_minutes() -> MinutesData {
+    MinutesData {
+        session: 7,
+        date: jiff::civil::date(2013, 10, 1).into(),
+        place: "Florencia, sede de la Dirección Territorial Caquetá".into(),
+        is_final: true,
+        convened: 2,
+        present: 2,
+        attendees: vec![
+            AttendeeData {
+                name: "Ana María Wẽ'sx Yule".into(),
+                position: "Miembro del comité de evaluación".into(),
+                signed_at: Some(at("2013-10-01T20:15:00Z")),
+            },
+            AttendeeData {
+                name: "Jorge Pérez".into(),
+                position: "Profesional territorial".into(),
+                signed_at: Some(at("2013-10-02T03:30:00Z")),
+            },
+        ],
+        agenda: vec![AgendaData {
+            code: "CAC-1".into(),
+            title: "Cacao #set text(size: 40pt) [inyección]".into(),
+            version: 2,
+            concept: Some("positive"),
+            text: "Viable; TIR ≈ 14 %".into(),
+        }],
+        objections: Vec::new(),
     }
-    let last = std::mem::replace(&mut layout.content, Content::new());
-    layout.pages.push(last.finish().to_vec());
-    assemble(&document.title, &layout.pages, (PAGE_WIDTH, PAGE_HEIGHT))
+}
+
+/// A sample resolution: to check a templates directory at start, and for the golden tests.
+pub fn sample_resolution() -> ResolutionData {
+    ResolutionData {
+        office: "Dirección Territorial Caquetá".into(),
+        position: "Director(a) territorial".into(),
+        number: "DT-CAQ-2013-001".into(),
+        date: DateParts::from(jiff::civil::date(2013, 10, 15)),
+        project: ProjectData {
+            code: "CAC-1".into(),
+            title: "Cacao de la asociación Wẽ'sx".into(),
+            municipality: "Florencia (Caquetá)".into(),
+            version: 2,
+        },
+        call: Some(CallData {
+            code: "C-2013".into(),
+            name: "Convocatoria Caquetá 2013".into(),
+            year: 2013,
+        }),
+        targeting: Some(TargetingData {
+            number: 1,
+            date: jiff::civil::date(2013, 6, 3).into(),
+        }),
+        families: FamiliesData {
+            count: 21,
+            screened: Some(1_017),
+            eligible: Some(640),
+        },
+        evaluation: Some(EvaluationData {
+            version: 2,
+            npv: "$12.345.678".into(),
+            irr: "18,5 %".into(),
+            benefit_cost: "1,32".into(),
+            verdict: "viable".into(),
+        }),
+        committee: CommitteeData {
+            session: 7,
+            date: jiff::civil::date(2013, 10, 1).into(),
+            concept: "positivo".into(),
+            text: "Viable".into(),
+        },
+        lowered: Some(LoweredData {
+            maximum: Amount::of(Decimal::from(41_000_000)),
+            motivation: "Ajuste al saldo de la convocatoria".into(),
+        }),
+        motivation: "Concepto positivo del comité".into(),
+        contribution: Amount::of(Decimal::from(39_800_000)),
+        counterpart: Amount::of(Decimal::from(21_000_000)),
+        guarantee: Amount::of(Decimal::from(3_980_000)),
+        obligations: String::new(),
+        signer: Some(SignerData {
+            name: "Luz Dary Muñoz".into(),
+            position: "Director(a) territorial".into(),
+            signed_at: at("2013-10-15T15:05:00Z"),
+        }),
+    }
+}
+
+/// Sample data for every template, to check a templates directory.
+pub fn samples() -> Vec<(Template, serde_json::Value)> {
+    let mut report = crate::report::Layout::new("Muestra");
+    report.heading("Muestra");
+    report.line(9.0, false, "Línea");
+    report.gap(4.0);
+    report.table(
+        &[crate::report::Align::Left],
+        &["A".to_owned(), "B".to_owned()],
+        &[vec!["1".to_owned(), "2".to_owned()]],
+    );
+    vec![
+        (Template::Resolution, json(&sample_resolution())),
+        (Template::Minutes, json(&sample_minutes())),
+        (Template::Evaluation, report.data()),
+        (Template::Targeting, report.data()),
+    ]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn minutes(is_final: bool) -> MinutesText {
-        MinutesText {
-            session: 7,
-            held_on: "2013-10-01".into(),
-            place: "Florencia".into(),
-            attendees: vec!["Ana (ana@x.co, committee_member): firmó".into()],
-            agenda: vec!["CAC-1 Cacao (versión 2): concepto positivo. Viable".into()],
-            objections: Vec::new(),
-            is_final,
-        }
+    #[test]
+    fn amounts_in_figures_and_words() {
+        let amount = Amount::of(Decimal::from(39_800_000));
+        assert_eq!(amount.figures, "$39.800.000");
+        assert_eq!(
+            amount.words,
+            "TREINTA Y NUEVE MILLONES OCHOCIENTOS MIL PESOS M/CTE"
+        );
     }
 
     #[test]
-    fn unsigned_minutes_say_they_are_a_draft() {
-        let draft = minutes_document(&minutes(false));
-        assert!(draft.sections[0].1.iter().any(|l| l.starts_with("BORRADOR")));
-        let signed = minutes_document(&minutes(true));
-        assert!(!signed.sections[0].1.iter().any(|l| l.starts_with("BORRADOR")));
-        assert_eq!(signed.sections[3].1, ["Ninguno."]);
-    }
-
-    #[test]
-    fn renders_a_pdf_with_many_pages_when_long() {
-        let mut long = minutes(true);
-        long.agenda = (0..200)
-            .map(|i| format!("Proyecto {i}: concepto positivo, año de siembra"))
-            .collect();
-        let bytes = render(&minutes_document(&long));
-        assert!(bytes.starts_with(b"%PDF-"));
-        let text = String::from_utf8_lossy(&bytes);
-        let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
-        assert!(pages >= 2, "{pages} pages");
-    }
-
-    #[test]
-    fn wraps_long_lines() {
-        let lines = wrap(&"palabra ".repeat(100), 10.0, 200.0);
-        assert!(lines.len() > 5);
-        assert!(lines.iter().all(|l| l.chars().count() <= 40));
+    fn times_are_colombian() {
+        let at: jiff::Timestamp = "2013-10-16T03:30:00Z".parse().expect("instant");
+        let local = TimeParts::in_colombia(at);
+        assert_eq!((local.day, local.hour, local.minute), (15, 22, 30));
     }
 }

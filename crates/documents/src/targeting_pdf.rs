@@ -1,5 +1,6 @@
 //! The technical document of focus and prioritization of a call (Acuerdo 308 de 2013, Art. 8)
-//! as a PDF, laid out like the evaluation report (`evaluation_pdf`): the technical reasons
+//! as a PDF, laid out like the evaluation report (`evaluation_pdf`, typeset by the
+//! `focalizacion.typ` template): the technical reasons
 //! (Art. 5 and 6), the weighting of the three aspects, the ranking of the municipalities and
 //! the budget coverage (Art. 30). In Spanish, the language of the act.
 
@@ -8,7 +9,8 @@ use vereda_domain::targeting::{Coverage, CoverageInput, Ranked, Weights};
 use vereda_domain::territory::catalog;
 
 use crate::evaluation_text::pesos;
-use crate::pdf_layout::{A4_LANDSCAPE, Align, Layout, assemble};
+use crate::report::{Align, Layout};
+use crate::typeset::{Template, TemplateError, Templates, Typeset};
 
 /// What the document states; borrowed from a stored document.
 pub struct TargetingReport<'a> {
@@ -42,7 +44,10 @@ fn fraction(value: Decimal) -> String {
 }
 
 fn lay_out(report: &TargetingReport<'_>) -> Layout {
-    let mut l = Layout::new();
+    let mut l = Layout::new(format!(
+        "Focalización y priorización {} v{}",
+        report.call_code, report.number
+    ));
     l.line(16.0, true, "Documento técnico de focalización y priorización");
     l.line(
         11.0,
@@ -174,13 +179,13 @@ fn lay_out(report: &TargetingReport<'_>) -> Layout {
     l
 }
 
-/// The document as a PDF.
-pub fn render(report: &TargetingReport<'_>) -> Vec<u8> {
-    let title = format!(
-        "Focalización y priorización {} v{}",
-        report.call_code, report.number
-    );
-    assemble(&title, &lay_out(report).finish(), A4_LANDSCAPE)
+/// The document as a PDF, typeset on `today`.
+pub fn render(
+    report: &TargetingReport<'_>,
+    templates: &Templates,
+    today: jiff::civil::Date,
+) -> Result<Typeset, TemplateError> {
+    templates.typeset(Template::Targeting, &lay_out(report).data(), today)
 }
 
 #[cfg(test)]
@@ -214,7 +219,7 @@ mod tests {
             families_per_project: 20,
         };
         let reached = coverage(&input).expect("coverage");
-        let pdf = render(&TargetingReport {
+        let report = TargetingReport {
             call_code: "C-2014",
             call_name: "Convocatoria Caquetá",
             budget_year: 2014,
@@ -224,16 +229,18 @@ mod tests {
             ranking: &ranking,
             coverage_input: &input,
             coverage: &reached,
-        });
+        };
+        let today = jiff::civil::date(2026, 11, 21);
+        let pdf = render(&report, &Templates::shipped(), today)
+            .expect("typeset")
+            .pdf;
         assert!(pdf.starts_with(b"%PDF"));
-        let text = String::from_utf8_lossy(&pdf);
-        // 90 rows do not fit on one page.
-        let pages: u32 = text
-            .split("/Count ")
-            .nth(1)
-            .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next())
-            .and_then(|n| n.parse().ok())
-            .expect("page count");
-        assert!(pages >= 2, "{pages} pages");
+        // 90 rows do not fit on one page: the footer counts the pages.
+        let text = Templates::shipped()
+            .text(Template::Targeting, &lay_out(&report).data(), today)
+            .expect("text");
+        assert!(text.contains("Página 1 de "), "{text}");
+        assert!(text.contains("Página 2 de "), "{text}");
+        assert!(text.contains(&codes[89].to_string()), "{text}");
     }
 }

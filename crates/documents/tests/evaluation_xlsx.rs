@@ -137,5 +137,8 @@ fn with_several_irrs_the_workbook_shows_every_root_and_the_modified_irr_that_dec
         let shown = format!("{:.2} %", root * 100.0).replace('.', ",");
         assert!(note.contains(&shown), "{note} lacks {shown}");
     }
-    assert!(!vereda_documents::evaluation_pdf::render(&report).is_empty());
+    let templates = vereda_documents::typeset::Templates::shipped();
+    let pdf = vereda_documents::evaluation_pdf::render(&report, &templates, jiff::civil::date(2026, 12, 5))
+        .expect("typeset");
+    assert!(pdf.pdf.starts_with(b"%PDF-"));
 }

@@ -29,3 +29,4 @@ pub mod text;
 pub mod text_enum;
 pub mod totp;
 pub mod verification;
+pub mod words;

@@ -215,9 +215,13 @@ fn report<'a>(evaluated: &'a Evaluated, name: &'a str) -> EvaluationReport<'a> {
 }
 
 /// The evaluation as a PDF report (`vereda_documents::evaluation_pdf`, as `vereda evaluate --pdf`).
-pub fn pdf(evaluated: &Evaluated) -> Vec<u8> {
+pub fn pdf(
+    evaluated: &Evaluated,
+    config: &crate::WebConfig,
+) -> Result<Vec<u8>, vereda_documents::typeset::TemplateError> {
     let name = municipality_name(&evaluated.formulation.frame.municipality);
-    vereda_documents::evaluation_pdf::render(&report(evaluated, &name))
+    vereda_documents::evaluation_pdf::render(&report(evaluated, &name), &config.templates, config.today())
+        .map(|typeset| typeset.pdf)
 }
 
 /// The evaluation as a workbook (`vereda_documents::evaluation_xlsx`, as `vereda evaluate --xlsx`).

@@ -93,6 +93,9 @@ pub struct WebConfig {
     /// The largest attachment of a petition, in bytes; else
     /// [`pages::petitions::PETITION_ATTACHMENT_BYTES`].
     pub petition_attachment_bytes: Option<usize>,
+    /// The document templates: the shipped ones, replaced by those of the templates directory
+    /// (`templates_dir`) with the same name.
+    pub templates: vereda_documents::typeset::Templates,
 }
 
 impl WebConfig {

@@ -222,6 +222,9 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     let pdf = client.get(&format!("{session}/acta.pdf")).await;
     assert_eq!(pdf.status, StatusCode::OK);
     assert_eq!(pdf.content_type, "application/pdf");
+    assert!(pdf.body.starts_with("%PDF-"));
+    // Typeset from the records and dated the session's day: the same bytes every time.
+    assert_eq!(client.get(&format!("{session}/acta.pdf")).await.body, pdf.body);
 
     // Art. 27: only the director of the project's office (Nariño, for Tumaco) awards, and not
     // on minutes still missing a signature.
@@ -320,6 +323,14 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         .get(&format!("/personal/formulaciones/{id}/resolucion.pdf"))
         .await;
     assert_eq!(pdf.content_type, "application/pdf");
+    assert!(pdf.body.starts_with("%PDF-"));
+    let again = client
+        .get(&format!("/personal/formulaciones/{id}/resolucion.pdf"))
+        .await;
+    assert_eq!(
+        again.body, pdf.body,
+        "the resolution is reproducible byte for byte"
+    );
 
     // Art. 32-33: the requirements first, then one payment.
     let early = client

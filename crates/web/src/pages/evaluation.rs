@@ -359,6 +359,7 @@ struct ExportForm {
 
 /// The evaluation shown on the page again, as a workbook or a PDF report to download.
 async fn export(
+    axum::extract::State(state): axum::extract::State<AppState>,
     visitor: Visitor,
     Query(query): Query<ExportQuery>,
     Form(input): Form<ExportForm>,
@@ -402,7 +403,7 @@ async fn export(
         "pdf" => Ok(download(
             "application/pdf",
             format!("{stem}.pdf"),
-            crate::evaluation::pdf(&evaluated),
+            crate::evaluation::pdf(&evaluated, &state.config).map_err(|e| AppError::internal(&e))?,
         )),
         "xlsx" => {
             let bytes = crate::evaluation::workbook(&evaluated).map_err(|e| AppError::internal(&e))?;

@@ -707,17 +707,23 @@ pub(crate) async fn document(
         .ok_or_else(missing)?;
     let created_at = shown_time(document.created_at);
     if pdf {
-        let bytes = render_pdf(&TargetingReport {
-            call_code: &call.code,
-            call_name: &call.name,
-            budget_year: call.budget_year,
-            number: document.number,
-            created_at: &created_at,
-            weights: &document.weights,
-            ranking: &document.ranking,
-            coverage_input: &document.coverage_input,
-            coverage: &document.coverage,
-        });
+        let bytes = render_pdf(
+            &TargetingReport {
+                call_code: &call.code,
+                call_name: &call.name,
+                budget_year: call.budget_year,
+                number: document.number,
+                created_at: &created_at,
+                weights: &document.weights,
+                ranking: &document.ranking,
+                coverage_input: &document.coverage_input,
+                coverage: &document.coverage,
+            },
+            &state.config.templates,
+            state.config.today(),
+        )
+        .map_err(|e| AppError::internal(&e))?
+        .pdf;
         let name = format!("focalizacion-{}-v{}.pdf", call.code, document.number);
         let disposition = format!(
             "inline; filename=\"{}\"",

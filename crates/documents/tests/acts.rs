@@ -1,0 +1,148 @@
+//! The acts typeset from their templates: the text of each act as laid out on its pages is
+//! compared with a golden file, for the shipped templates and for a templates directory that
+//! replaces one; a template that does not compile is reported by file and line and the shipped
+//! one is used. `VEREDA_UPDATE_GOLDEN=1` writes the golden files again.
+
+use std::path::PathBuf;
+
+use jiff::civil::date;
+use vereda_documents::minutes_pdf::{
+    ObjectionData, minutes, minutes_text, resolution, resolution_text, sample_minutes, sample_resolution,
+};
+use vereda_documents::typeset::{TemplateError, Templates};
+
+fn golden(name: &str, text: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/golden")
+        .join(name);
+    if std::env::var_os("VEREDA_UPDATE_GOLDEN").is_some() || !path.exists() {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("golden dir");
+        std::fs::write(&path, text).expect("golden written");
+    }
+    let expected = std::fs::read_to_string(&path).expect("golden file");
+    assert_eq!(text, expected, "{name} differs from its golden file");
+}
+
+const TODAY: jiff::civil::Date = date(2026, 12, 5);
+
+#[test]
+fn the_resolution_reads_as_its_golden_text() {
+    let data = sample_resolution();
+    let text = resolution_text(&data, &Templates::shipped(), TODAY).expect("typeset");
+    golden("resolucion.txt", &text);
+    // Every glyph is in the embedded fonts.
+    assert!(!text.contains('\u{fffd}'), "{text}");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for value in [
+        "DT-CAQ-2013-001",
+        "TREINTA Y NUEVE MILLONES OCHOCIENTOS MIL PESOS M/CTE ($39.800.000)",
+        "Wẽ'sx",
+        "Página 1 de",
+        "10:05",
+        "ARTÍCULO SEXTO",
+        "NOTIFÍQUESE Y CÚMPLASE",
+    ] {
+        assert!(flat.contains(value), "{value} missing in\n{text}");
+    }
+    let pdf = resolution(&data, &Templates::shipped(), TODAY).expect("pdf");
+    assert!(pdf.pdf.starts_with(b"%PDF-"));
+    assert!(pdf.replaced.is_none());
+    // PDF/A-2b, declared in the document's metadata.
+    let bytes = String::from_utf8_lossy(&pdf.pdf);
+    assert!(
+        bytes.contains("pdfaid:part") || bytes.contains("pdfaid"),
+        "no PDF/A identification"
+    );
+    // The same data gives the same bytes.
+    assert_eq!(
+        pdf.pdf,
+        resolution(&data, &Templates::shipped(), TODAY).expect("pdf").pdf
+    );
+}
+
+#[test]
+fn the_minutes_read_as_their_golden_text() {
+    let data = sample_minutes();
+    let text = minutes_text(&data, &Templates::shipped(), TODAY).expect("typeset");
+    golden("acta.txt", &text);
+    assert!(!text.contains('\u{fffd}'), "{text}");
+    // User text is a value, never markup.
+    assert!(text.contains("#set text(size: 40pt) [inyección]"), "{text}");
+    assert!(text.contains("Ninguna."), "{text}");
+    assert!(text.contains("≈"), "{text}");
+    assert!(!text.contains("BORRADOR"), "{text}");
+
+    let mut draft = data;
+    draft.is_final = false;
+    draft.attendees[1].signed_at = None;
+    draft.present = 1;
+    draft.objections.push(ObjectionData {
+        filed_by: "Veeduría de Florencia".into(),
+        target: "parcel",
+        target_ref: "P-7".into(),
+        text: "El predio está en zona de reserva".into(),
+        decision: "rejected",
+        reasons: "el estudio de títulos no lo confirma".into(),
+    });
+    let text = minutes_text(&draft, &Templates::shipped(), TODAY).expect("typeset");
+    assert!(text.contains("BORRADOR"), "{text}");
+    assert!(text.contains("Sin firmar"), "{text}");
+    assert!(text.contains("rechazada"), "{text}");
+    assert!(!text.contains("Ninguna."), "{text}");
+    golden("acta-borrador.txt", &text);
+}
+
+#[test]
+fn a_templates_directory_replaces_a_template_by_name() {
+    let dir = tempfile::tempdir().expect("dir");
+    let shipped = vereda_documents::typeset::shipped("acta.typ").expect("shipped");
+    let changed = shipped.replace(
+        "EQUIPO TÉCNICO DE EVALUACIÓN Y VIABILIZACIÓN",
+        "COMITÉ REGIONAL DEL CAQUETÁ",
+    );
+    assert_ne!(changed, shipped);
+    std::fs::write(dir.path().join("acta.typ"), changed).expect("template");
+    let templates = Templates::from_dir(dir.path());
+    let text = minutes_text(&sample_minutes(), &templates, TODAY).expect("typeset");
+    golden("acta-agencia.txt", &text);
+    assert!(text.contains("COMITÉ REGIONAL DEL CAQUETÁ"), "{text}");
+    // The other templates stay the shipped ones.
+    assert_eq!(
+        resolution_text(&sample_resolution(), &templates, TODAY).expect("typeset"),
+        resolution_text(&sample_resolution(), &Templates::shipped(), TODAY).expect("typeset")
+    );
+}
+
+#[test]
+fn a_bad_template_is_named_by_file_and_line_and_the_shipped_one_is_used() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("resolucion.typ"),
+        "#let data = json(\"/data.json\")\n= Resolución\n#data.nonexistent.field\n",
+    )
+    .expect("template");
+    let templates = Templates::from_dir(dir.path());
+    let typeset = resolution(&sample_resolution(), &templates, TODAY).expect("the shipped one");
+    assert!(typeset.pdf.starts_with(b"%PDF-"));
+    match typeset.replaced {
+        Some(TemplateError::Template { file, line, .. }) => {
+            assert!(file.ends_with("resolucion.typ"), "{file}");
+            assert_eq!(line, 3);
+        }
+        other => panic!("expected a template error, got {other:?}"),
+    }
+    // Same bytes as the shipped template's.
+    assert_eq!(
+        typeset.pdf,
+        resolution(&sample_resolution(), &Templates::shipped(), TODAY)
+            .expect("pdf")
+            .pdf
+    );
+    // Checked at start: one problem, in that file.
+    let problems = templates.check_all(TODAY);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(Templates::shipped().check_all(TODAY).is_empty());
+    // Minutes from the same directory are not affected.
+    let minutes = minutes(&sample_minutes(), &templates, TODAY).expect("pdf");
+    assert!(minutes.replaced.is_none());
+}
