@@ -94,7 +94,12 @@ fn localize_at(command: Command, path: String, lang: Lang) -> Command {
                     &Message::new("cli-help-env").with("variable", variable.to_string_lossy().into_owned()),
                 ));
             }
+            let placeholders: Vec<String> = value_names(&arg)
+                .iter()
+                .map(|name| lang.t(&placeholder_key(name)).to_owned())
+                .collect();
             arg.help(help)
+                .value_names(placeholders)
                 .long_help(None)
                 .hide_possible_values(true)
                 .hide_default_value(true)
@@ -220,6 +225,30 @@ pub fn clap_message(error: &clap::Error) -> Message {
     }
 }
 
+/// The placeholders an argument's values are shown with, as written in the code (`FILE`,
+/// `KIND=FILE`) or, when none is written, its name in capitals, as clap does.
+fn value_names(arg: &Arg) -> Vec<String> {
+    match arg.get_value_names() {
+        Some(names) if !names.is_empty() => names.iter().map(|n| n.to_string()).collect(),
+        _ => vec![arg.get_id().as_str().to_uppercase()],
+    }
+}
+
+/// The catalogue's key of a placeholder: `cli-metavar-kind_file` for `KIND=FILE`.
+fn placeholder_key(name: &str) -> String {
+    let word: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("cli-metavar-{word}")
+}
+
 /// clap's placeholders in a usage line, named in `lang`.
 fn placeholders(text: &str, lang: Lang) -> String {
     text.replace("[OPTIONS]", lang.t("cli-help-options_placeholder"))
@@ -270,6 +299,13 @@ mod tests {
                 command
                     .get_arguments()
                     .map(|a| argument_key(&path, a.get_id().as_str())),
+            );
+            // The placeholders of the values, named in each language.
+            keys.extend(
+                command
+                    .get_arguments()
+                    .filter(|a| a.get_action().takes_values())
+                    .flat_map(|a| value_names(a).into_iter().map(|name| placeholder_key(&name))),
             );
         }
         assert!(keys.len() > 60, "the walk found only {} texts", keys.len());

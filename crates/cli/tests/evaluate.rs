@@ -467,10 +467,9 @@ fn the_pdf_report_is_written() {
     assert!(bytes.starts_with(b"%PDF-"));
     let end = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(16)..]).into_owned();
     assert!(end.trim_end().ends_with("%%EOF"), "{end}");
-    let body = String::from_utf8_lossy(&bytes);
-    assert!(body.contains("/Helvetica"));
-    assert!(body.contains("/WinAnsiEncoding"));
-    assert!(body.contains("(NO VIABLE)"));
+    // Typeset with its fonts embedded (the words themselves are tested on the laid-out pages in
+    // the documents crate).
+    assert!(bytes.len() > 10_000, "{} bytes", bytes.len());
 }
 
 #[test]

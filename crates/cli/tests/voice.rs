@@ -148,7 +148,7 @@ fn the_evaluation_report_is_spanish() {
     assert_eq!(output.status.code(), Some(2));
     assert!(
         said.contains(&error_line(
-            Message::new("cli-error-missing_argument").with("args", "<FILE>")
+            Message::new("cli-error-missing_argument").with("args", "<ARCHIVO>")
         )),
         "{said}"
     );
@@ -282,7 +282,7 @@ fn clap_errors_and_help_are_spanish() {
     assert!(
         said.contains(&error_line(
             Message::new("cli-error-invalid_value")
-                .with("arg", "--lang <LANG>")
+                .with("arg", "--lang <IDIOMA>")
                 .with("value", "fr")
                 .with("valid", "es, en")
         )),
