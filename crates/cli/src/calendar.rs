@@ -85,7 +85,7 @@ pub fn load(path: &Path) -> Result<calendar::HolidayCalendar> {
         said(
             Message::new("cli-error-calendar_unreadable")
                 .with("file", file.as_str())
-                .with("detail", e.to_string()),
+                .with("detail", crate::lang::io_problem(&e)),
         )
     })?;
     calendar::shipped().extended(&file, &text).map_err(|errors| {

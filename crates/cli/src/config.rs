@@ -98,14 +98,19 @@ impl Settings {
                     said(
                         Message::new("cli-error-settings_unreadable")
                             .with("file", file.as_str())
-                            .with("detail", e.to_string()),
+                            .with("detail", crate::lang::io_problem(&e)),
                     )
                 })?;
                 toml::from_str::<FileSettings>(&text).map_err(|e| {
                     said(
                         Message::new("cli-error-settings_bad")
                             .with("file", file.as_str())
-                            .with("detail", e.to_string()),
+                            .with(
+                                "detail",
+                                vereda_messages::Arg::List(vec![
+                                    vereda_documents::formulation_file::toml_error(&text, &e).place(),
+                                ]),
+                            ),
                     )
                 })?
             }

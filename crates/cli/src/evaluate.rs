@@ -36,17 +36,9 @@ use vereda_domain::territory::{DaneCode, catalog};
 use vereda_screening::screening::write_atomically;
 use vereda_screening::table::ReadLimits;
 
+use crate::lang::cannot_write;
 use crate::lang::said;
 use crate::rule_sets::rule_book;
-
-/// An error that names the file that could not be written.
-fn cannot_write(path: &Path, error: &dyn std::fmt::Display) -> anyhow::Error {
-    said(
-        Message::new("cli-error-write")
-            .with("file", path.display().to_string())
-            .with("detail", error.to_string()),
-    )
-}
 
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
@@ -220,7 +212,7 @@ fn read_project(file: &Path, name: &str, read_limits: &ReadLimits) -> Result<For
         said(
             Message::new("cli-error-read")
                 .with("file", name)
-                .with("detail", e.to_string()),
+                .with("detail", crate::lang::io_problem(&e)),
         )
     })?;
     parse_project(kind, name, &text, 0).map_err(|message| anyhow!(message))

@@ -91,3 +91,41 @@ pub fn error_text(error: &anyhow::Error) -> String {
     }
     format!("{error:#}")
 }
+
+/// What the system said of a file, in the reader's language: its kind (`io-problem-*`), never
+/// the system's own English words.
+pub fn io_problem(error: &std::io::Error) -> vereda_messages::Arg {
+    use std::io::ErrorKind;
+    let code = match error.kind() {
+        ErrorKind::NotFound => "io-problem-not_found",
+        ErrorKind::PermissionDenied => "io-problem-permission_denied",
+        ErrorKind::AlreadyExists => "io-problem-already_exists",
+        ErrorKind::IsADirectory => "io-problem-is_a_directory",
+        ErrorKind::NotADirectory => "io-problem-not_a_directory",
+        ErrorKind::StorageFull => "io-problem-storage_full",
+        ErrorKind::InvalidData => "io-problem-not_text",
+        _ => "io-problem-other",
+    };
+    vereda_messages::Arg::List(vec![Message::new(code)])
+}
+
+/// An error that names the file that could not be written and why: a failure of the system
+/// by its kind; another failure (a workbook or document library's) in its own words.
+pub fn cannot_write(path: &std::path::Path, error: &(dyn std::error::Error + 'static)) -> anyhow::Error {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            return said(
+                Message::new("cli-error-write")
+                    .with("file", path.display().to_string())
+                    .with("detail", io_problem(io)),
+            );
+        }
+        cause = current.source();
+    }
+    said(
+        Message::new("cli-error-write")
+            .with("file", path.display().to_string())
+            .with("detail", error.to_string()),
+    )
+}

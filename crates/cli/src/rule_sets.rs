@@ -21,7 +21,7 @@ pub fn rule_book(choice: Option<&str>) -> Result<(RuleBook, Option<String>)> {
             said(
                 Message::new("cli-error-rule_set_unreadable")
                     .with("file", choice)
-                    .with("detail", e.to_string()),
+                    .with("detail", crate::lang::io_problem(&e)),
             )
         })?;
         let rule_set = RuleSet::parse(choice, &text).map_err(|e| worded(&e))?;

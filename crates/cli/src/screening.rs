@@ -14,6 +14,7 @@ use vereda_screening::screening::{self, RegistryFile, ScreeningError, ScreeningJ
 use vereda_screening::synthetic::{SyntheticError, SyntheticOptions, write_synthetic_registry};
 use vereda_screening::table::ReadLimits;
 
+use crate::lang::cannot_write;
 use crate::lang::{lang, said};
 use crate::rule_sets::{listing, rule_book};
 
@@ -478,15 +479,6 @@ fn describe(lang: Lang, set: &RuleSet) -> String {
         }
     }
     out
-}
-
-/// An error that names the file that could not be written.
-fn cannot_write(path: &std::path::Path, error: &dyn std::fmt::Display) -> anyhow::Error {
-    said(
-        Message::new("cli-error-write")
-            .with("file", path.display().to_string())
-            .with("detail", error.to_string()),
-    )
 }
 
 pub fn synthetic(args: SyntheticArgs) -> Result<()> {

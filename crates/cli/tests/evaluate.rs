@@ -574,3 +574,12 @@ fn the_cli_writes_the_template_and_reports_its_empty_cells_by_sheet_and_row() {
     assert!(stderr.contains(&required), "{stderr}");
     assert!(evaluated.stdout.is_empty());
 }
+
+#[test]
+fn a_file_that_cannot_be_read_is_said_by_its_kind_not_in_the_systems_words() {
+    let output = vereda(&["evaluate", "no-existe.toml"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains(Lang::Es.t("io-problem-not_found")), "{stderr}");
+    assert!(!stderr.contains("os error"), "{stderr}");
+}

@@ -107,6 +107,18 @@ impl ProjectParseError {
         self
     }
 
+    /// The place and the problem without the file (`parse-problem-at`, or the problem alone),
+    /// for a message that names the file itself.
+    pub fn place(&self) -> Message {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => Message::new("parse-problem-at")
+                .with("line", line)
+                .with("column", column)
+                .with("problem", Arg::List(vec![self.problem.message()])),
+            _ => self.problem.message(),
+        }
+    }
+
     /// The whole error, naming the file and the place: `project_file-error-at` (line and
     /// column), `project_file-error-at_line` or `project_file-error` when the parser gave none.
     pub fn message(&self, file: &str) -> Message {
@@ -135,32 +147,36 @@ impl ProjectFormat {
 
     pub fn parse(self, text: &str) -> Result<Formulation, ProjectParseError> {
         match self {
-            Self::Toml => toml::from_str(text).map_err(|error| {
-                let place = error.span().map(|span| line_and_column(text, span.start));
-                let problem = match ParseProblem::of(error.message().trim_end()) {
-                    // The TOML parser names the repeated key only by its place.
-                    ParseProblem::DuplicateField(key) if key.is_empty() => ParseProblem::DuplicateField(
-                        error
-                            .span()
-                            .and_then(|span| text.get(span))
-                            .unwrap_or_default()
-                            .trim()
-                            .to_owned(),
-                    ),
-                    problem => problem,
-                };
-                ProjectParseError {
-                    line: place.map(|(line, _)| line),
-                    column: place.map(|(_, column)| column),
-                    problem,
-                }
-            }),
+            Self::Toml => toml::from_str(text).map_err(|error| toml_error(text, &error)),
             Self::Json => serde_json::from_str(text).map_err(|error| ProjectParseError {
                 line: Some(error.line()),
                 column: Some(error.column()),
                 problem: ParseProblem::of_json(&error),
             }),
         }
+    }
+}
+
+/// A TOML file's error, placed and said as a problem (any TOML file the product reads: a
+/// project, the settings).
+pub fn toml_error(text: &str, error: &toml::de::Error) -> ProjectParseError {
+    let place = error.span().map(|span| line_and_column(text, span.start));
+    let problem = match ParseProblem::of(error.message().trim_end()) {
+        // The TOML parser names the repeated key only by its place.
+        ParseProblem::DuplicateField(key) if key.is_empty() => ParseProblem::DuplicateField(
+            error
+                .span()
+                .and_then(|span| text.get(span))
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+        ),
+        problem => problem,
+    };
+    ProjectParseError {
+        line: place.map(|(line, _)| line),
+        column: place.map(|(_, column)| column),
+        problem,
     }
 }
 
