@@ -195,3 +195,49 @@ async fn the_acts_download_over_the_api_as_the_pages_give_them() {
         .await;
     problem(&no_session, StatusCode::UNAUTHORIZED, "login_required");
 }
+
+#[tokio::test]
+async fn every_file_of_the_api_answers_a_missing_record_with_a_problem() {
+    let mut client = Client::with_demo().await;
+    let admin = account_id(&client, Role::Admin).await;
+    let secret = client
+        .db
+        .store
+        .create_api_token(&Actor::system("test"), admin, "archivo")
+        .await
+        .expect("issued")
+        .secret;
+    client.forget_session();
+    for path in [
+        "/api/v1/formulations/999999/resolution.pdf",
+        "/api/v1/committee-sessions/999999/minutes.pdf",
+        "/api/v1/screenings/999999/results.csv",
+        "/api/v1/screenings/999999/results.xlsx",
+        "/api/v1/calls/999999/targeting/documents/1/document.pdf",
+        "/api/v1/households/999999/documents/1",
+        "/api/v1/households/999999/parcels/1/photos/1",
+        "/api/v1/formulations/999999/preparation/1/minutes",
+    ] {
+        let reply = client
+            .send(
+                axum::http::Request::builder()
+                    .uri(path)
+                    .header(axum::http::header::AUTHORIZATION, format!("Bearer {secret}"))
+                    .body(axum::body::Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}: {}", reply.body);
+        assert!(
+            reply.content_type.starts_with("application/problem+json"),
+            "{path}"
+        );
+        let code = reply.json()["code"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            code == "error-not_found_entity" || code == "not_found",
+            "{path}: {code}"
+        );
+        let anonymous = client.get(path).await;
+        problem(&anonymous, StatusCode::UNAUTHORIZED, "login_required");
+    }
+}
