@@ -414,6 +414,31 @@ async fn lock_project(txn: &sea_orm::DatabaseTransaction, project_id: i32) -> St
     Ok(())
 }
 
+/// The project a writing step of its ledger acts on: found by code, the actor's permission and
+/// office reach checked, and its row locked, all in the step's transaction.
+async fn project_for_step(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    code: &str,
+    permission: Permission,
+) -> StoreResult<project::Model> {
+    let the_project = project_by_code(txn, code).await?;
+    crate::scope::check_may(txn, actor, permission, Target::Project(the_project.id)).await?;
+    lock_project(txn, the_project.id).await?;
+    Ok(the_project)
+}
+
+/// The motivation a plan change and its review need (Art. 34), trimmed.
+fn required_motivation(motivation: &str) -> StoreResult<&str> {
+    let motivation = motivation.trim();
+    if motivation.is_empty() {
+        return Err(StoreError::Invalid(
+            Message::new("ledger-error-motivation_required").with("article", "Art. 34"),
+        ));
+    }
+    Ok(motivation)
+}
+
 impl Store {
     /// Every version of a project's plan, oldest first; a project awarded before plans were
     /// kept reads its plan derived from the approved version.
@@ -468,22 +493,9 @@ impl Store {
         motivation: &str,
     ) -> StoreResult<i32> {
         let requester = account_of(actor)?;
-        let motivation = motivation.trim();
-        if motivation.is_empty() {
-            return Err(StoreError::Invalid(
-                Message::new("ledger-error-motivation_required").with("article", "Art. 34"),
-            ));
-        }
+        let motivation = required_motivation(motivation)?;
         let txn = self.write_transaction().await?;
-        let the_project = project_by_code(&txn, code).await?;
-        crate::scope::check_may(
-            &txn,
-            actor,
-            Permission::RecordLedger,
-            Target::Project(the_project.id),
-        )
-        .await?;
-        lock_project(&txn, the_project.id).await?;
+        let the_project = project_for_step(&txn, actor, code, Permission::RecordLedger).await?;
         let current = plan_in_force(&txn, Some((&txn, actor)), &the_project).await?;
         if current.version != base_version {
             return Err(StoreError::Conflict(Message::new("ledger-error-plan_changed")));
@@ -523,22 +535,9 @@ impl Store {
         motivation: &str,
     ) -> StoreResult<()> {
         let reviewer = account_of(actor)?;
-        let motivation = motivation.trim();
-        if motivation.is_empty() {
-            return Err(StoreError::Invalid(
-                Message::new("ledger-error-motivation_required").with("article", "Art. 34"),
-            ));
-        }
+        let motivation = required_motivation(motivation)?;
         let txn = self.write_transaction().await?;
-        let the_project = project_by_code(&txn, code).await?;
-        crate::scope::check_may(
-            &txn,
-            actor,
-            Permission::ApprovePlanChange,
-            Target::Project(the_project.id),
-        )
-        .await?;
-        lock_project(&txn, the_project.id).await?;
+        let the_project = project_for_step(&txn, actor, code, Permission::ApprovePlanChange).await?;
         let before = plan_change::Entity::find_by_id(id)
             .filter(plan_change::Column::ProjectId.eq(the_project.id))
             .one(&txn)
@@ -616,15 +615,7 @@ impl Store {
     ) -> StoreResult<i32> {
         let officer = account_of(actor)?;
         let txn = self.write_transaction().await?;
-        let the_project = project_by_code(&txn, code).await?;
-        crate::scope::check_may(
-            &txn,
-            actor,
-            Permission::RecordLedger,
-            Target::Project(the_project.id),
-        )
-        .await?;
-        lock_project(&txn, the_project.id).await?;
+        let the_project = project_for_step(&txn, actor, code, Permission::RecordLedger).await?;
         let plan = plan_in_force(&txn, Some((&txn, actor)), &the_project).await?;
         let (paid_on, _) = payment_of(&txn, &the_project).await?;
         let movements = ledger_movement::Entity::find()
@@ -738,15 +729,7 @@ impl Store {
             }
         }
         let txn = self.write_transaction().await?;
-        let the_project = project_by_code(&txn, code).await?;
-        crate::scope::check_may(
-            &txn,
-            actor,
-            Permission::RecordLedger,
-            Target::Project(the_project.id),
-        )
-        .await?;
-        lock_project(&txn, the_project.id).await?;
+        let the_project = project_for_step(&txn, actor, code, Permission::RecordLedger).await?;
         let already = bank_statement::Entity::find()
             .filter(bank_statement::Column::ProjectId.eq(the_project.id))
             .filter(bank_statement::Column::FileSha256.eq(file_sha256))
