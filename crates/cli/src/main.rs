@@ -157,6 +157,10 @@ struct ServeArgs {
     /// (TOTP): true or false. Default true; false with --demo, whose accounts have none.
     #[arg(long, env = "VEREDA_REQUIRE_SECOND_FACTOR")]
     require_second_factor: Option<bool>,
+    /// Seconds a claimed job stays this server's without a renewal (default 30): after that
+    /// long without news, another server takes it over from its last checkpoint.
+    #[arg(long, env = "VEREDA_JOB_LEASE_SECONDS")]
+    job_lease_seconds: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -597,6 +601,12 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
             .petition_attachment_mib
             .map(|mib| usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX)),
         templates: settings.templates(),
+        job_lease: args
+            .job_lease_seconds
+            .map(|s| std::time::Duration::from_secs(s.max(1))),
+        job_poll: args
+            .job_lease_seconds
+            .map(|s| std::time::Duration::from_secs((s / 10).clamp(1, vereda_web::worker::JOB_POLL_SECONDS))),
         ..Default::default()
     };
     if let Some(dir) = web_config.templates.dir() {

@@ -1,6 +1,6 @@
 //! The audit trail's vocabulary. Every change made through the store appends one entry.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::text_enum::text_enum;
 
@@ -56,7 +56,7 @@ impl AuditAction {
 
 /// Who made a change: a staff account, or the system itself (migrations, demo data, imports
 /// run from the command line).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Actor {
     User { id: i32, email: String },
     System { process: String },

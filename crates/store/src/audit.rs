@@ -111,15 +111,18 @@ pub(crate) struct Change {
 /// One audited bulk upsert, for the batch writers: each row comes with the row stored before
 /// it (none for a new row). New rows are inserted in one statement and read back by
 /// `inserted` (their ids come from the database); rows that differ from before are updated in
-/// one statement on `update_columns`; unchanged rows are left alone. Every insert and update
-/// becomes a [`Change`] of `table` in `changes`, appended by the caller with the batch's other
-/// changes. Returns the rows as stored, inserted ones as read back, and how many were
+/// one statement on `update_columns`; unchanged rows are left alone. Every update that
+/// `audit_update(before, after)` finds material, and every insert when `audit_inserts` (a screening's new rows are covered by its run's entry, which
+/// names the files they come from), becomes a [`Change`] of `table` in `changes`, appended by
+/// the caller with the batch's other changes. Returns the rows as stored, inserted ones as read back, and how many were
 /// inserted and updated.
 pub(crate) async fn upsert_many<E>(
     txn: &DatabaseTransaction,
     table: &'static str,
     rows: Vec<(Option<E::Model>, E::Model)>,
     update_columns: &[E::Column],
+    audit_inserts: bool,
+    audit_update: impl Fn(&E::Model, &E::Model) -> bool,
     inserted: sea_orm::Select<E>,
     changes: &mut Vec<Change>,
 ) -> Result<Upserted<E::Model>, DbErr>
@@ -151,13 +154,15 @@ where
                 inserts.push(row);
             }
             Some(before) if before != after => {
-                changes.push(Change {
-                    entity: table,
-                    entity_id: id_of(&after)?.to_string(),
-                    action: AuditAction::Update,
-                    before: Some(snapshot(&before)?),
-                    after: Some(snapshot(&after)?),
-                });
+                if audit_update(&before, &after) {
+                    changes.push(Change {
+                        entity: table,
+                        entity_id: id_of(&after)?.to_string(),
+                        action: AuditAction::Update,
+                        before: Some(snapshot(&before)?),
+                        after: Some(snapshot(&after)?),
+                    });
+                }
                 updates.push(after.clone().into_active_model());
                 stored.push(after);
             }
@@ -168,13 +173,15 @@ where
     if !inserts.is_empty() {
         E::insert_many(inserts).exec_without_returning(txn).await?;
         for model in inserted.all(txn).await? {
-            changes.push(Change {
-                entity: table,
-                entity_id: id_of(&model)?.to_string(),
-                action: AuditAction::Create,
-                before: None,
-                after: Some(snapshot(&model)?),
-            });
+            if audit_inserts {
+                changes.push(Change {
+                    entity: table,
+                    entity_id: id_of(&model)?.to_string(),
+                    action: AuditAction::Create,
+                    before: None,
+                    after: Some(snapshot(&model)?),
+                });
+            }
             stored.push(model);
         }
     }

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod entity;
 pub mod formulations;
 pub mod households;
+pub mod jobs;
 pub mod ledger;
 mod migration;
 pub mod parcels;
@@ -78,6 +79,11 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// How many values one `IN (…)` list binds at most: far under SQLite's 32,766 variables and
+/// PostgreSQL's 65,535 parameters, whatever else the statement binds. Longer lists are read in
+/// chunks of this size.
+pub(crate) const IN_LIST_LIMIT: usize = 1_000;
 
 /// The database, open.
 #[derive(Clone, Debug)]

@@ -4,8 +4,11 @@
 //! limits, and its status. The job key (computed by the caller from all of those) is unique
 //! per call, so the same job submitted twice reuses its run. Results are kept per household
 //! of the call, keyed by `(call_id, external_id)`: a later run over the same households
-//! updates them rather than adding rows. Storing a run's results is one transaction, written
-//! in multi-row statements, with its audit entries: all of it or nothing.
+//! updates them rather than adding rows. A run's results are stored in chunks, each one short
+//! transaction of multi-row statements that also moves the run's job's checkpoint, so a job
+//! taken over by another server resumes after the last chunk stored. The audit log holds the
+//! run once (its files by hash, its totals) and one entry per stored row a run changed; rows a
+//! run creates are covered by the run's entry, which names the files they come from.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -33,6 +36,10 @@ use crate::{Message, Store, StoreError, StoreResult, corrupt, is_unique_violatio
 
 /// How many rows one statement writes.
 pub const ROWS_PER_STATEMENT: usize = 500;
+
+/// How many results one transaction stores: a chunk is the longest any other writer waits
+/// for a screening, and the unit a job resumes from.
+pub const ROWS_PER_CHUNK: usize = 2_000;
 
 /// How many row errors a run keeps (the rest are only counted).
 pub const MAX_STORED_ERRORS: usize = 100;
@@ -263,6 +270,55 @@ pub struct StoredCounts {
     pub results_updated: u64,
 }
 
+impl StoredCounts {
+    pub fn add(&mut self, other: StoredCounts) {
+        self.households_created += other.households_created;
+        self.households_updated += other.households_updated;
+        self.results_created += other.results_created;
+        self.results_updated += other.results_updated;
+    }
+}
+
+/// The job a chunk of work belongs to, and the server that holds its lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobLease {
+    pub job_id: i32,
+    pub owner: String,
+}
+
+/// A run's totals once all its results are stored.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    pub households_total: u64,
+    pub eligible_total: u64,
+    pub errors: Vec<RunError>,
+    pub error_count: u64,
+    pub progress: RunProgress,
+}
+
+impl RunSummary {
+    pub fn of(completed: &CompletedRun) -> RunSummary {
+        RunSummary {
+            households_total: completed.results.len() as u64,
+            eligible_total: completed.results.iter().filter(|r| r.eligible).count() as u64,
+            errors: completed.errors.clone(),
+            error_count: completed.error_count,
+            progress: completed.progress,
+        }
+    }
+}
+
+/// Refuses results that hold the same household twice (before any is stored).
+pub fn check_households_unique(results: &[NewScreeningResult]) -> StoreResult<()> {
+    let mut seen = HashSet::with_capacity(results.len());
+    match results.iter().find(|r| !seen.insert(r.external_id.as_str())) {
+        Some(repeated) => Err(StoreError::Invalid(
+            Message::new("screening-error-repeated_household").with("household", &repeated.external_id),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Which results to list.
 #[derive(Debug, Clone, Default)]
 pub struct ResultQuery {
@@ -317,7 +373,7 @@ pub struct ResultPage {
 }
 
 /// Households and eligible households in a group.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupCount {
     pub households: u64,
     pub eligible: u64,
@@ -332,6 +388,40 @@ pub struct ScreeningCounts {
     pub by_municipality: BTreeMap<String, GroupCount>,
     /// `None`: the score falls in no level.
     pub by_sisben_level: BTreeMap<Option<u8>, GroupCount>,
+}
+
+/// [`ScreeningCounts`] as `screening_runs.counts` keeps them (JSON maps need text keys).
+#[derive(Serialize, Deserialize)]
+struct StoredRunCounts {
+    households: u64,
+    eligible: u64,
+    by_reason: BTreeMap<String, u64>,
+    by_municipality: BTreeMap<String, GroupCount>,
+    by_sisben_level: Vec<(Option<u8>, GroupCount)>,
+}
+
+impl From<&ScreeningCounts> for StoredRunCounts {
+    fn from(counts: &ScreeningCounts) -> Self {
+        StoredRunCounts {
+            households: counts.households,
+            eligible: counts.eligible,
+            by_reason: counts.by_reason.clone(),
+            by_municipality: counts.by_municipality.clone(),
+            by_sisben_level: counts.by_sisben_level.iter().map(|(k, v)| (*k, *v)).collect(),
+        }
+    }
+}
+
+impl From<StoredRunCounts> for ScreeningCounts {
+    fn from(stored: StoredRunCounts) -> Self {
+        ScreeningCounts {
+            households: stored.households,
+            eligible: stored.eligible,
+            by_reason: stored.by_reason,
+            by_municipality: stored.by_municipality,
+            by_sisben_level: stored.by_sisben_level.into_iter().collect(),
+        }
+    }
 }
 
 /// A household's stored decision, with what it was decided on.
@@ -480,6 +570,7 @@ impl Store {
                 row.inputs = Set(inputs);
                 row.created_by = Set(actor.user_id());
                 row.finished_at = Set(None);
+                row.counts = Set(None);
                 (
                     audit::update(&txn, actor, &before, row).await?,
                     Submission::Retried,
@@ -563,8 +654,10 @@ impl Store {
         .await
     }
 
-    /// Marks the runs left queued or running by a process that stopped as failed.
-    pub async fn fail_interrupted_screening_runs(&self, actor: &Actor, reason: &Message) -> StoreResult<u64> {
+    /// Marks the runs left queued or running with no live job (`jobs`, kind `screening`, key
+    /// the run's id) as failed: a process of an earlier version stopped while running them.
+    /// A run whose job is queued or running belongs to that job, whichever server holds it.
+    pub async fn fail_orphaned_screening_runs(&self, actor: &Actor, reason: &Message) -> StoreResult<u64> {
         let pending = screening_run::Entity::find()
             .filter(
                 screening_run::Column::Status
@@ -572,8 +665,19 @@ impl Store {
             )
             .all(&self.db)
             .await?;
-        let count = pending.len() as u64;
+        let mut count = 0;
         for run in pending {
+            let job = self
+                .job_by_key(crate::jobs::JobKind::Screening, &run.id.to_string())
+                .await?;
+            if job.is_some_and(|job| {
+                matches!(
+                    job.status,
+                    crate::jobs::JobStatus::Queued | crate::jobs::JobStatus::Running
+                )
+            }) {
+                continue;
+            }
             let reason = message_text(reason)?;
             self.change_run(actor, run.id, move |row| {
                 row.status = Set(RunStatus::Failed.to_string());
@@ -582,6 +686,7 @@ impl Store {
                 Ok(())
             })
             .await?;
+            count += 1;
         }
         Ok(count)
     }
@@ -607,10 +712,13 @@ impl Store {
         run_from_row(after)
     }
 
-    /// Stores a run's results against the call's households, and marks it succeeded, in one
-    /// transaction. Each household of the file is created or updated in `households` (with
-    /// its head in `persons`), and its result in `screening_results`; every change is
-    /// audited. `stored` is told how many results are written after each batch.
+    /// Stores a run's results against the call's households and marks it succeeded: the
+    /// results in chunks of [`ROWS_PER_CHUNK`], each its own short transaction (so no other
+    /// writer waits longer than a chunk), then the run's end. Each household of the file is
+    /// created or updated in `households` (with its head in `persons`), and its result in
+    /// `screening_results`. `stored` is told how many results are written after each chunk.
+    /// A job resumes the same work from its checkpoint with [`Store::store_screening_chunk`]
+    /// and [`Store::finish_screening_run`].
     pub async fn complete_screening_run(
         &self,
         actor: &Actor,
@@ -618,23 +726,93 @@ impl Store {
         completed: CompletedRun,
         stored: &(dyn Fn(u64) + Send + Sync),
     ) -> StoreResult<(ScreeningRun, StoredCounts)> {
-        let mut seen = HashSet::with_capacity(completed.results.len());
-        if let Some(repeated) = completed
-            .results
-            .iter()
-            .find(|r| !seen.insert(r.external_id.as_str()))
-        {
-            return Err(StoreError::Invalid(
-                Message::new("screening-error-repeated_household").with("household", &repeated.external_id),
-            ));
+        check_households_unique(&completed.results)?;
+        let mut counts = StoredCounts::default();
+        let mut written = 0u64;
+        for (index, chunk) in completed.results.chunks(ROWS_PER_CHUNK).enumerate() {
+            let mut progress = completed.progress;
+            progress.stored = written;
+            let chunk_counts = self
+                .store_screening_chunk(actor, id, None, chunk, index * ROWS_PER_CHUNK, progress)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt("a chunk without a job was refused".to_owned()))?;
+            counts.add(chunk_counts);
+            written += chunk.len() as u64;
+            stored(written);
         }
-        drop(seen);
+        let run = self
+            .finish_screening_run(actor, id, None, RunSummary::of(&completed))
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a run without a job was refused".to_owned()))?;
+        Ok((run, counts))
+    }
+
+    /// Stores one chunk of a run's results (those at `first_position` on in the file) in one
+    /// transaction, with the run's progress and, for a job, its checkpoint. None when `job`
+    /// is given and its lease is no longer `owner`'s: nothing was stored, the work stops.
+    pub async fn store_screening_chunk(
+        &self,
+        actor: &Actor,
+        id: i32,
+        job: Option<&JobLease>,
+        chunk: &[NewScreeningResult],
+        first_position: usize,
+        mut progress: RunProgress,
+    ) -> StoreResult<Option<StoredCounts>> {
         let txn = self.write_transaction().await?;
         if self.backend() == sea_orm::DatabaseBackend::Postgres {
             // The batches' lookups are prepared once; a generic plan made while the tables
             // were small would scan them whole for every batch as they grow.
             txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
                 .await?;
+        }
+        let run = run_from_row(
+            screening_run::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| StoreError::NotFound {
+                    entity: "screening run",
+                    id: id.to_string(),
+                })?,
+        )?;
+        progress.stored = (first_position + chunk.len()) as u64;
+        if let Some(job) = job
+            && !crate::jobs::advance_checkpoint(&txn, job.job_id, &job.owner, progress.stored).await?
+        {
+            return Ok(None);
+        }
+        let now = DbTimestamp::now();
+        let mut counts = StoredCounts::default();
+        for (index, batch) in chunk.chunks(ROWS_PER_STATEMENT).enumerate() {
+            let position = first_position + index * ROWS_PER_STATEMENT;
+            store_batch(&txn, actor, &run, batch, position, now, &mut counts).await?;
+        }
+        screening_run::Entity::update_many()
+            .col_expr(
+                screening_run::Column::Progress,
+                Expr::value(serde_json::to_string(&progress).map_err(json_error("the progress"))?),
+            )
+            .filter(screening_run::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(Some(counts))
+    }
+
+    /// Marks a run whose results are all stored as succeeded, with its totals, and ends its
+    /// job in the same transaction. None when `job`'s lease is no longer `owner`'s.
+    pub async fn finish_screening_run(
+        &self,
+        actor: &Actor,
+        id: i32,
+        job: Option<&JobLease>,
+        summary: RunSummary,
+    ) -> StoreResult<Option<ScreeningRun>> {
+        let txn = self.write_transaction().await?;
+        if let Some(job) = job
+            && !crate::jobs::finish_job_in(&txn, job.job_id, &job.owner, true).await?
+        {
+            return Ok(None);
         }
         let before = screening_run::Entity::find_by_id(id)
             .one(&txn)
@@ -643,31 +821,24 @@ impl Store {
                 entity: "screening run",
                 id: id.to_string(),
             })?;
-        let run = run_from_row(before.clone())?;
-        let now = DbTimestamp::now();
-        let mut counts = StoredCounts::default();
-        let mut written = 0u64;
-        for (index, batch) in completed.results.chunks(ROWS_PER_STATEMENT).enumerate() {
-            let first_position = index * ROWS_PER_STATEMENT;
-            store_batch(&txn, actor, &run, batch, first_position, now, &mut counts).await?;
-            written += batch.len() as u64;
-            stored(written);
-        }
-        let eligible = completed.results.iter().filter(|r| r.eligible).count() as u64;
-        let mut progress = completed.progress;
-        progress.stored = written;
+        let mut progress = summary.progress;
+        progress.stored = summary.households_total;
         let mut row = before.clone().into_active_model();
         row.status = Set(RunStatus::Succeeded.to_string());
-        row.households_total = Set(to_i32(completed.results.len() as u64));
-        row.eligible_total = Set(to_i32(eligible));
-        row.error_count = Set(to_i32(completed.error_count));
-        row.errors = Set(errors_json(&completed.errors)?);
+        row.households_total = Set(to_i32(summary.households_total));
+        row.eligible_total = Set(to_i32(summary.eligible_total));
+        row.error_count = Set(to_i32(summary.error_count));
+        row.errors = Set(errors_json(&summary.errors)?);
         row.failure = Set(None);
         row.progress = Set(serde_json::to_string(&progress).map_err(json_error("the progress"))?);
         row.finished_at = Set(Some(DbTimestamp::now()));
+        let counts = count_results(&txn, id).await?;
+        row.counts = Set(Some(
+            serde_json::to_string(&StoredRunCounts::from(&counts)).map_err(json_error("the counts"))?,
+        ));
         let after = audit::update(&txn, actor, &before, row).await?;
         txn.commit().await?;
-        Ok((run_from_row(after)?, counts))
+        run_from_row(after).map(Some)
     }
 
     pub async fn screening_run(&self, id: i32) -> StoreResult<Option<ScreeningRun>> {
@@ -826,57 +997,19 @@ impl Store {
 
     /// A run's results counted by reason, municipality and Sisbén level.
     pub async fn screening_counts(&self, run_id: i32) -> StoreResult<ScreeningCounts> {
-        use screening_result::Column as C;
-        let mine = || {
-            screening_result::Entity::find()
-                .select_only()
-                .filter(C::RunId.eq(run_id))
-        };
-        let mut counts = ScreeningCounts::default();
-        let by_reasons: Vec<(String, i64)> = mine()
-            .column(C::Reasons)
-            .column_as(Expr::col(C::Id).count(), "n")
-            .group_by(C::Reasons)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        for (reasons, n) in by_reasons {
-            let n = u64::try_from(n).unwrap_or(0);
-            counts.households += n;
-            if reasons.is_empty() {
-                counts.eligible += n;
-            }
-            for code in split_reasons(&reasons) {
-                *counts.by_reason.entry(code).or_default() += n;
-            }
+        let stored = screening_run::Entity::find_by_id(run_id)
+            .select_only()
+            .column(screening_run::Column::Counts)
+            .into_tuple::<Option<String>>()
+            .one(&self.db)
+            .await?
+            .flatten();
+        if let Some(stored) = stored {
+            let stored: StoredRunCounts =
+                serde_json::from_str(&stored).map_err(|e| corrupt("screening run counts", run_id, e))?;
+            return Ok(stored.into());
         }
-        let by_municipality: Vec<(String, bool, i64)> = mine()
-            .column(C::MunicipalityCode)
-            .column(C::Eligible)
-            .column_as(Expr::col(C::Id).count(), "n")
-            .group_by(C::MunicipalityCode)
-            .group_by(C::Eligible)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        for (code, eligible, n) in by_municipality {
-            let group = counts.by_municipality.entry(code).or_default();
-            add(group, eligible, n);
-        }
-        let by_level: Vec<(Option<i16>, bool, i64)> = mine()
-            .column(C::SisbenLevel)
-            .column(C::Eligible)
-            .column_as(Expr::col(C::Id).count(), "n")
-            .group_by(C::SisbenLevel)
-            .group_by(C::Eligible)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        for (level, eligible, n) in by_level {
-            let group = counts.by_sisben_level.entry(level_of(level)).or_default();
-            add(group, eligible, n);
-        }
-        Ok(counts)
+        count_results(&self.db, run_id).await
     }
 
     /// The eligible households of a run's AREL line in population group 4 (the calls of 2008 to
@@ -964,7 +1097,7 @@ impl Store {
 impl Store {
     /// What the screening of a call decided about each of `external_ids` that it screened:
     /// eligible or not, the co-financing percentage and cap, and the reason codes. Ids the
-    /// call has not screened are absent from the map. One query.
+    /// call has not screened are absent from the map. One query per thousand ids.
     pub async fn screening_caps(
         &self,
         call_id: i32,
@@ -973,11 +1106,16 @@ impl Store {
         if external_ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows = screening_result::Entity::find()
-            .filter(screening_result::Column::CallId.eq(call_id))
-            .filter(screening_result::Column::ExternalId.is_in(external_ids.iter().cloned()))
-            .all(&self.db)
-            .await?;
+        let mut rows = Vec::with_capacity(external_ids.len());
+        for ids in external_ids.chunks(crate::IN_LIST_LIMIT) {
+            rows.extend(
+                screening_result::Entity::find()
+                    .filter(screening_result::Column::CallId.eq(call_id))
+                    .filter(screening_result::Column::ExternalId.is_in(ids.iter().cloned()))
+                    .all(&self.db)
+                    .await?,
+            );
+        }
         Ok(rows
             .into_iter()
             .map(|row| {
@@ -1035,6 +1173,90 @@ fn add(group: &mut GroupCount, eligible: bool, n: i64) {
     if eligible {
         group.eligible += n;
     }
+}
+
+/// A run's results counted by reason, municipality and Sisbén level: three GROUP BYs over
+/// the rows the run holds.
+async fn count_results(db: &impl ConnectionTrait, run_id: i32) -> StoreResult<ScreeningCounts> {
+    use screening_result::Column as C;
+    let mine = || {
+        screening_result::Entity::find()
+            .select_only()
+            .filter(C::RunId.eq(run_id))
+    };
+    let mut counts = ScreeningCounts::default();
+    let by_reasons: Vec<(String, i64)> = mine()
+        .column(C::Reasons)
+        .column_as(Expr::col(C::Id).count(), "n")
+        .group_by(C::Reasons)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (reasons, n) in by_reasons {
+        let n = u64::try_from(n).unwrap_or(0);
+        counts.households += n;
+        if reasons.is_empty() {
+            counts.eligible += n;
+        }
+        for code in split_reasons(&reasons) {
+            *counts.by_reason.entry(code).or_default() += n;
+        }
+    }
+    let by_municipality: Vec<(String, bool, i64)> = mine()
+        .column(C::MunicipalityCode)
+        .column(C::Eligible)
+        .column_as(Expr::col(C::Id).count(), "n")
+        .group_by(C::MunicipalityCode)
+        .group_by(C::Eligible)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (code, eligible, n) in by_municipality {
+        let group = counts.by_municipality.entry(code).or_default();
+        add(group, eligible, n);
+    }
+    let by_level: Vec<(Option<i16>, bool, i64)> = mine()
+        .column(C::SisbenLevel)
+        .column(C::Eligible)
+        .column_as(Expr::col(C::Id).count(), "n")
+        .group_by(C::SisbenLevel)
+        .group_by(C::Eligible)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (level, eligible, n) in by_level {
+        let group = counts.by_sisben_level.entry(level_of(level)).or_default();
+        add(group, eligible, n);
+    }
+    Ok(counts)
+}
+
+/// Whether a household's decision changed between two runs (not merely the run, its date or
+/// the row's position): only such a change is an audit entry of its own.
+fn decision_changed(before: &screening_result::Model, after: &screening_result::Model) -> bool {
+    (
+        before.eligible,
+        before.sisben_level,
+        before.cofinancing_max_pct,
+        before.cap_smmlv,
+        &before.reasons,
+        &before.municipality_code,
+        &before.head_document_masked,
+        &before.rule_set_hash,
+        &before.facts,
+        &before.cross_checks,
+    ) != (
+        after.eligible,
+        after.sisben_level,
+        after.cofinancing_max_pct,
+        after.cap_smmlv,
+        &after.reasons,
+        &after.municipality_code,
+        &after.head_document_masked,
+        &after.rule_set_hash,
+        &after.facts,
+        &after.cross_checks,
+    )
 }
 
 /// Writes one batch of results: households, heads and results, each as a few multi-row
@@ -1104,6 +1326,8 @@ async fn store_batch(
                 H::EthnicCommunityRegistered,
                 H::ProgramLine,
             ],
+            false,
+            |_, _| true,
             household::Entity::find()
                 .filter(H::CallId.eq(call_id))
                 .filter(H::ExternalId.is_in(new_households)),
@@ -1174,6 +1398,8 @@ async fn store_batch(
                 P::Sex,
                 P::BirthDate,
             ],
+            false,
+            |_, _| true,
             person::Entity::find()
                 .filter(P::HouseholdId.is_in(new_head_households))
                 .filter(P::IsHead.eq(true)),
@@ -1252,6 +1478,8 @@ async fn store_batch(
                 R::CrossChecks,
                 R::ScreenedAt,
             ],
+            false,
+            decision_changed,
             screening_result::Entity::find()
                 .filter(R::CallId.eq(call_id))
                 .filter(R::ExternalId.is_in(new_results)),

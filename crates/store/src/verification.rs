@@ -300,13 +300,18 @@ impl Store {
                 other => other,
             }
         })?;
-        let existing: Vec<i32> = household_verification::Entity::find()
-            .filter(household_verification::Column::HouseholdId.is_in(households.iter().map(|h| h.id)))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|v| v.household_id)
-            .collect();
+        let mut existing = std::collections::HashSet::new();
+        let ids: Vec<i32> = households.iter().map(|h| h.id).collect();
+        for ids in ids.chunks(crate::IN_LIST_LIMIT) {
+            existing.extend(
+                household_verification::Entity::find()
+                    .filter(household_verification::Column::HouseholdId.is_in(ids.iter().copied()))
+                    .all(&txn)
+                    .await?
+                    .into_iter()
+                    .map(|v| v.household_id),
+            );
+        }
         let mut letters = Vec::new();
         for household in &households {
             if !existing.contains(&household.id) {
@@ -369,25 +374,28 @@ impl Store {
         let ids: Vec<i32> = households.iter().map(|h| h.id).collect();
         let ids_of_parcels = ids.clone();
         let mut documents: HashMap<i32, Vec<ReceivedDocument>> = HashMap::new();
-        for row in household_document::Entity::find()
-            .filter(household_document::Column::HouseholdId.is_in(ids.clone()))
-            .order_by_asc(household_document::Column::Id)
-            .all(&self.db)
-            .await?
-        {
-            documents
-                .entry(row.household_id)
-                .or_default()
-                .push(document_from(row)?);
-        }
-        let mut verifications: HashMap<i32, household_verification::Model> =
-            household_verification::Entity::find()
-                .filter(household_verification::Column::HouseholdId.is_in(ids))
+        let mut verifications: HashMap<i32, household_verification::Model> = HashMap::new();
+        for ids in ids.chunks(crate::IN_LIST_LIMIT) {
+            for row in household_document::Entity::find()
+                .filter(household_document::Column::HouseholdId.is_in(ids.iter().copied()))
+                .order_by_asc(household_document::Column::Id)
                 .all(&self.db)
                 .await?
-                .into_iter()
-                .map(|v| (v.household_id, v))
-                .collect();
+            {
+                documents
+                    .entry(row.household_id)
+                    .or_default()
+                    .push(document_from(row)?);
+            }
+            verifications.extend(
+                household_verification::Entity::find()
+                    .filter(household_verification::Column::HouseholdId.is_in(ids.iter().copied()))
+                    .all(&self.db)
+                    .await?
+                    .into_iter()
+                    .map(|v| (v.household_id, v)),
+            );
+        }
         let mut parcels: HashMap<i32, Vec<ParcelStanding>> = HashMap::new();
         for p in self.parcels_of(&ids_of_parcels).await? {
             parcels
@@ -695,17 +703,73 @@ impl Store {
             .collect()
     }
 
-    /// Letters written but not yet delivered (a server stopped while sending them), oldest
-    /// first.
-    pub async fn pending_letters(&self) -> StoreResult<Vec<LetterRecord>> {
+    /// Letters written but not yet delivered and claimed by no live server (one stopped while
+    /// sending them), oldest first, at most `limit`.
+    pub async fn pending_letters(&self, limit: u64) -> StoreResult<Vec<LetterRecord>> {
+        use sea_orm::QuerySelect;
         letter::Entity::find()
             .filter(letter::Column::Status.eq("pending"))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(letter::Column::ClaimedUntil.is_null())
+                    .add(letter::Column::ClaimedUntil.lt(DbTimestamp::now())),
+            )
             .order_by_asc(letter::Column::Id)
+            .limit(limit)
             .all(&self.db)
             .await?
             .into_iter()
             .map(letter_from)
             .collect()
+    }
+
+    /// Claims for `owner`, until `lease` from now, those of the letters `ids` that are still
+    /// pending and not claimed by another live server, so each letter is sent by one server
+    /// only. Returns each claimed letter's id and the Message-ID to send it with (fixed at
+    /// its first claim).
+    pub async fn claim_letters(
+        &self,
+        ids: &[i32],
+        owner: &str,
+        lease: jiff::SignedDuration,
+    ) -> StoreResult<Vec<(i32, String)>> {
+        use sea_orm::QuerySelect;
+        use sea_orm::sea_query::{LockBehavior, LockType};
+        let mut claimed = Vec::with_capacity(ids.len());
+        for ids in ids.chunks(crate::screening::ROWS_PER_STATEMENT) {
+            let txn = self.write_transaction().await?;
+            let now = DbTimestamp::now();
+            let mut free = letter::Entity::find()
+                .select_only()
+                .column(letter::Column::Id)
+                .column(letter::Column::MessageId)
+                .filter(letter::Column::Id.is_in(ids.iter().copied()))
+                .filter(letter::Column::Status.eq("pending"))
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(letter::Column::ClaimedUntil.is_null())
+                        .add(letter::Column::ClaimedUntil.lt(now)),
+                );
+            if self.backend() == sea_orm::DatabaseBackend::Postgres {
+                QuerySelect::query(&mut free).lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+            }
+            let free: Vec<(i32, Option<String>)> = free.into_tuple().all(&txn).await?;
+            let until = DbTimestamp(now.0.saturating_add(lease).unwrap_or(now.0));
+            for (id, message_id) in free {
+                let message_id =
+                    message_id.unwrap_or_else(|| format!("<letter.{id}.{}@vereda>", now.0.as_microsecond()));
+                letter::Entity::update_many()
+                    .col_expr(letter::Column::ClaimedBy, Expr::value(owner))
+                    .col_expr(letter::Column::ClaimedUntil, Expr::value(until))
+                    .col_expr(letter::Column::MessageId, Expr::value(message_id.as_str()))
+                    .filter(letter::Column::Id.eq(id))
+                    .exec(&txn)
+                    .await?;
+                claimed.push((id, message_id));
+            }
+            txn.commit().await?;
+        }
+        Ok(claimed)
     }
 
     /// The letters to a household, oldest first.

@@ -43,9 +43,10 @@ use vereda_store::projects::{
     IndicatorEdit, IndicatorProposalDraft, MeasurementQuery, MeasurementSubmission, ProjectFilter,
     ProjectSummary, ProposalQuery, Review,
 };
+use vereda_store::jobs::{JobKind, JobStatus};
 use vereda_store::screening::{
-    CompletedRun, NewScreeningResult, NewScreeningRun, ResultQuery, RunError, RunInput, RunProgress,
-    RunStatus, StoredCounts, Submission,
+    CompletedRun, JobLease, NewScreeningResult, NewScreeningRun, ResultQuery, RunError, RunInput, RunProgress,
+    RunStatus, RunSummary, StoredCounts, Submission,
 };
 use vereda_store::targeting as targeting_store;
 use vereda_store::territory::MunicipalityQuery;
@@ -1352,7 +1353,7 @@ storage_suite! {
             .complete_screening_run(&admin(), run.id, completed(results), &|n| reported.lock().expect("lock").push(n))
             .await
             .expect("complete");
-        assert_eq!(*reported.lock().expect("lock"), [500, 1000, 1200], "progress after each batch");
+        assert_eq!(*reported.lock().expect("lock"), [1200], "progress after each chunk");
         assert_eq!(done.status, RunStatus::Succeeded);
         assert_eq!(done.households_total, 1200);
         assert_eq!(done.eligible_total, 640, "neither a multiple of 3 nor of 5");
@@ -1422,14 +1423,138 @@ storage_suite! {
         assert_eq!(all.len(), 1200);
         assert_eq!(all[4].reasons, ["ART10A_PRIOR"]);
 
+        // The run is audited once with its files' hashes; the rows it created are not copied
+        // into the log one by one (those a later run changes are, each with before and after).
         let audited = store
             .audit_entries(&AuditQuery { entity: Some("screening_results".into()), limit: 1000, ..Default::default() })
             .await
             .expect("audit");
-        assert_eq!(audited.len(), 1000, "every result is audited");
-        assert_eq!(audited[0].actor, "admin@vereda.test");
-        assert_eq!(count_rows(store, "audit_log WHERE entity = 'persons'").await, 1200);
+        assert!(audited.is_empty(), "{} result entries", audited.len());
+        assert_eq!(count_rows(store, "audit_log WHERE entity = 'persons'").await, 0);
         assert_eq!(count_rows(store, "audit_log WHERE entity = 'screening_runs'").await, 3, "queued, running, succeeded");
+    }
+
+    async fn a_call_larger_than_any_parameter_list_is_read_whole(store: &Store) {
+        // More households than SQLite binds variables (32,766) in one statement.
+        let call_id = screening_call(store).await;
+        let (run, _) = store.submit_screening_run(&admin(), screening_job(call_id, "large")).await.expect("submit");
+        let results: Vec<NewScreeningResult> = (1..=33_000).map(screened).collect();
+        store.complete_screening_run(&admin(), run.id, completed(results), &|_| {}).await.expect("complete");
+        let households = store.households(Some(call_id)).await.expect("households");
+        assert_eq!(households.len(), 33_000);
+        assert!(households.iter().all(|h| h.members == 1), "every head read");
+        let today = jiff::civil::date(2026, 3, 2);
+        let verifications = store
+            .call_verifications(call_id, today, &Reach::National)
+            .await
+            .expect("verifications");
+        assert_eq!(verifications.len(), 33_000);
+        let ids: Vec<String> = (1..=33_000).map(|n| format!("H-{n:05}")).collect();
+        assert_eq!(store.screening_caps(call_id, &ids).await.expect("caps").len(), 33_000);
+        let counts = store.screening_counts(run.id).await.expect("counts");
+        assert_eq!((counts.households, counts.eligible), (33_000, 17_600));
+    }
+
+    async fn a_job_belongs_to_one_server_until_its_lease_expires(store: &Store) {
+        let lease = jiff::SignedDuration::from_secs(60);
+        let job = store.enqueue_job(JobKind::Screening, "run-7", "{}").await.expect("enqueue");
+        assert_eq!((job.status, job.attempts, job.checkpoint), (JobStatus::Queued, 0, 0));
+        let again = store.enqueue_job(JobKind::Screening, "run-7", "{}").await.expect("enqueue");
+        assert_eq!(again.id, job.id, "the same work joins the same job");
+        let a = store.claim_job("server-a", &JobKind::ALL, lease).await.expect("claim").expect("the job");
+        assert_eq!((a.id, a.status, a.owner.as_deref(), a.attempts), (job.id, JobStatus::Running, Some("server-a"), 1));
+        assert!(
+            store.claim_job("server-b", &JobKind::ALL, lease).await.expect("claim").is_none(),
+            "a live lease is never taken over"
+        );
+        let joined = store.enqueue_job(JobKind::Screening, "run-7", "{}").await.expect("enqueue");
+        assert_eq!((joined.id, joined.status), (job.id, JobStatus::Running), "a resubmission joins the running job");
+        assert!(store.renew_job_lease(job.id, "server-a", lease).await.expect("renew"));
+        assert!(!store.renew_job_lease(job.id, "server-b", lease).await.expect("renew"), "only the owner renews");
+
+        // A stopping server hands its job back, and another takes it at once.
+        assert!(store.release_job(job.id, "server-a").await.expect("release"));
+        let b = store.claim_job("server-b", &JobKind::ALL, lease).await.expect("claim").expect("the job");
+        assert_eq!((b.owner.as_deref(), b.attempts), (Some("server-b"), 2));
+
+        // B stops without a word: once its lease expires, A takes the job over, and B learns
+        // that it lost it.
+        assert!(store.renew_job_lease(job.id, "server-b", jiff::SignedDuration::from_millis(1)).await.expect("renew"));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let taken = store.claim_job("server-a", &JobKind::ALL, lease).await.expect("claim").expect("the job");
+        assert_eq!((taken.owner.as_deref(), taken.attempts), (Some("server-a"), 3));
+        assert!(!store.renew_job_lease(job.id, "server-b", lease).await.expect("renew"));
+        assert!(!store.finish_job(job.id, "server-b", true).await.expect("finish"), "a lost job is not the loser's to end");
+        let depth = store.job_queue().await.expect("queue");
+        let running = depth.iter().find(|d| d.status == JobStatus::Running).expect("running");
+        assert_eq!(running.count, 1);
+        assert!(store.finish_job(job.id, "server-a", true).await.expect("finish"));
+        let done = store.job(job.id).await.expect("read").expect("job");
+        assert_eq!(done.status, JobStatus::Succeeded);
+        assert!(done.finished_at.is_some() && done.lease_until.is_none());
+        assert!(store.claim_job("server-b", &JobKind::ALL, lease).await.expect("claim").is_none());
+        assert!(store.job_queue().await.expect("queue").iter().all(|d| d.count == 0));
+    }
+
+    async fn a_screening_job_resumes_from_its_checkpoint_and_a_lost_lease_stores_nothing(store: &Store) {
+        let call_id = screening_call(store).await;
+        let (run, _) = store.submit_screening_run(&admin(), screening_job(call_id, "resumed")).await.expect("submit");
+        store.start_screening_run(&admin(), run.id).await.expect("start");
+        let job = store.enqueue_job(JobKind::Screening, &run.id.to_string(), "{}").await.expect("enqueue");
+        let lease = jiff::SignedDuration::from_secs(60);
+        store.claim_job("server-a", &JobKind::ALL, lease).await.expect("claim").expect("the job");
+        let lease_a = JobLease { job_id: job.id, owner: "server-a".into() };
+        let results: Vec<NewScreeningResult> = (1..=3000).map(screened).collect();
+
+        // A stores its first chunk, then stops without a word.
+        let first = store
+            .store_screening_chunk(&admin(), run.id, Some(&lease_a), &results[..2000], 0, RunProgress::default())
+            .await
+            .expect("chunk")
+            .expect("A holds the lease");
+        assert_eq!(first.results_created, 2000);
+        assert_eq!(store.job(job.id).await.expect("read").expect("job").checkpoint, 2000);
+        let stored = store.screening_run(run.id).await.expect("read").expect("run");
+        assert_eq!(stored.progress.stored, 2000, "another server's page sees the progress");
+        assert!(store.renew_job_lease(job.id, "server-a", jiff::SignedDuration::from_millis(1)).await.expect("renew"));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+
+        // B takes the job over at A's checkpoint; A's late chunk is refused whole.
+        let b = store.claim_job("server-b", &JobKind::ALL, lease).await.expect("claim").expect("the job");
+        assert_eq!(b.checkpoint, 2000);
+        let late = store
+            .store_screening_chunk(&admin(), run.id, Some(&lease_a), &results[2000..], 2000, RunProgress::default())
+            .await
+            .expect("chunk");
+        assert!(late.is_none());
+        assert_eq!(count_rows(store, "screening_results").await, 2000, "nothing is stored under a lost lease");
+        let lease_b = JobLease { job_id: job.id, owner: "server-b".into() };
+        let rest = store
+            .store_screening_chunk(&admin(), run.id, Some(&lease_b), &results[2000..], 2000, RunProgress::default())
+            .await
+            .expect("chunk")
+            .expect("B holds the lease");
+        assert_eq!(rest.results_created, 1000);
+        let summary = RunSummary::of(&completed(results));
+        assert!(
+            store.finish_screening_run(&admin(), run.id, Some(&lease_a), summary.clone()).await.expect("finish").is_none(),
+            "A cannot end B's job"
+        );
+        let done = store
+            .finish_screening_run(&admin(), run.id, Some(&lease_b), summary)
+            .await
+            .expect("finish")
+            .expect("B holds the lease");
+        assert_eq!((done.status, done.households_total, done.eligible_total), (RunStatus::Succeeded, 3000, 1600));
+        assert_eq!(store.job(job.id).await.expect("read").expect("job").status, JobStatus::Succeeded);
+        assert_eq!(count_rows(store, "screening_results").await, 3000, "each result once");
+        for entity in ["screening_results", "households", "persons"] {
+            let entries = store
+                .audit_entries(&AuditQuery { entity: Some(entity.into()), limit: 10_000, ..Default::default() })
+                .await
+                .expect("audit");
+            assert!(entries.is_empty(), "{entity}: the run's entry covers the rows it created");
+        }
     }
 
     async fn screening_caps_read_the_calls_results_by_household_id(store: &Store) {
@@ -1470,7 +1595,16 @@ storage_suite! {
         let audit_before = count_rows(store, "audit_log WHERE entity = 'households'").await;
         let (_, counts) = store.complete_screening_run(&admin(), second.id, completed(results), &|_| {}).await.expect("complete");
         assert_eq!(counts, StoredCounts { households_created: 1, households_updated: 1, results_created: 1, results_updated: 30 });
-        assert_eq!(count_rows(store, "audit_log WHERE entity = 'households'").await, audit_before + 2, "unchanged households are not rewritten");
+        assert_eq!(
+            count_rows(store, "audit_log WHERE entity = 'households'").await,
+            audit_before + 1,
+            "the changed household only: unchanged ones are not rewritten, a new one is in the run's entry"
+        );
+        assert_eq!(
+            count_rows(store, "audit_log WHERE entity = 'screening_results'").await,
+            1,
+            "one entry for the one decision that changed, not one per row re-screened"
+        );
         assert_eq!(count_rows(store, "households").await, 31);
         assert_eq!(count_rows(store, "persons").await, 31);
         assert_eq!(count_rows(store, "screening_results").await, 31);
@@ -1514,10 +1648,16 @@ storage_suite! {
         assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
         assert_eq!(count_rows(store, "screening_results").await, 0);
 
-        // A process that stops leaves its runs failed, not running forever.
+        // A run with a live job is left to it; one left running with no job (an earlier
+        // version's process stopped) is failed, not running forever.
         store.start_screening_run(&admin(), run.id).await.expect("start");
         let interrupted = Message::new("screening-error-interrupted");
-        assert_eq!(store.fail_interrupted_screening_runs(&Actor::system("serve"), &interrupted).await.expect("sweep"), 1);
+        let job = store.enqueue_job(JobKind::Screening, &run.id.to_string(), "{}").await.expect("enqueue");
+        assert_eq!(store.fail_orphaned_screening_runs(&Actor::system("serve"), &interrupted).await.expect("sweep"), 0);
+        let claimed = store.claim_job("server-a", &JobKind::ALL, jiff::SignedDuration::from_secs(30)).await.expect("claim").expect("a job");
+        assert_eq!(claimed.id, job.id);
+        assert!(store.finish_job(job.id, "server-a", false).await.expect("finish"));
+        assert_eq!(store.fail_orphaned_screening_runs(&Actor::system("serve"), &interrupted).await.expect("sweep"), 1);
         let swept = store.screening_run(run.id).await.expect("read").expect("run");
         assert_eq!((swept.status, swept.failure), (RunStatus::Failed, Some(interrupted)));
         assert!(matches!(
@@ -1904,6 +2044,25 @@ storage_suite! {
         assert!(letters.iter().all(|l| l.kind == LetterKind::Offer && l.status == "pending"));
         assert!(letters[0].body.contains("Ana Pérez"));
         assert!(letters[1].body.contains("Registro Único de Víctimas"));
+        // Each letter is sent by one server: a claim holds it until it expires, and a second
+        // claim (another server) gets the same Message-ID, so a resend is the same message.
+        let ids: Vec<i32> = letters.iter().map(|l| l.id).collect();
+        let minute = jiff::SignedDuration::from_secs(60);
+        let a = store.claim_letters(&ids, "server-a", minute).await.expect("claim");
+        assert_eq!(a.len(), 2);
+        assert!(store.claim_letters(&ids, "server-b", minute).await.expect("claim").is_empty(), "claimed by A");
+        assert!(store.pending_letters(100).await.expect("pending").is_empty(), "A's claim is live");
+        let expired = {
+            // A stops without a word: its claim of the first letter runs out.
+            store
+                .connection()
+                .execute_unprepared(&format!("UPDATE letters SET claimed_until = 0 WHERE id = {}", ids[0]))
+                .await
+                .expect("expire");
+            store.claim_letters(&ids, "server-b", minute).await.expect("claim")
+        };
+        assert_eq!(expired.len(), 1, "only the letter whose claim ran out");
+        assert_eq!(expired[0], a[0], "the same Message-ID");
         let again = store.record_offer_notice(&admin(), call_id, today, "otra vez").await;
         assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
         let blank = store.record_offer_notice(&admin(), call_id, today, " ").await;
@@ -3390,6 +3549,7 @@ storage_suite! {
                 ("ix_letters_call_id_id".to_owned(), "letters".to_owned()),
                 ("ix_letters_household_id".to_owned(), "letters".to_owned()),
                 ("ix_letters_petition_id".to_owned(), "letters".to_owned()),
+                ("ix_letters_status_id".to_owned(), "letters".to_owned()),
             ]
         );
     }

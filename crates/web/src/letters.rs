@@ -33,6 +33,14 @@ pub const SMTP_URL_VAR: &str = "VEREDA_SMTP_URL";
 pub const LETTERS_SENT_WHILE_WAITING: usize = 50;
 /// The sender of letters sent by SMTP, unless configured (`VEREDA_SMTP_FROM`).
 pub const DEFAULT_SMTP_FROM: &str = "Programa de cofinanciación <correspondencia@vereda.invalid>";
+/// How long a server keeps the letters it claimed before another may send them.
+const LETTER_CLAIM: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
+/// How many letters a server claims at once.
+const LETTERS_PER_CLAIM: usize = 100;
+/// How many letters left pending one sweep takes up.
+const PENDING_LETTERS_PER_SWEEP: u64 = 5_000;
+/// How often a server looks for letters left pending by a stopped one.
+pub const LETTER_SWEEP: std::time::Duration = std::time::Duration::from_secs(60);
 /// How long one SMTP exchange may take.
 const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
@@ -81,8 +89,8 @@ impl Smtp {
         })
     }
 
-    /// Sends one letter; returns the server's reply.
-    fn send(&self, to: &str, letter: &LetterRecord) -> Result<String, String> {
+    /// Sends one letter with its Message-ID; returns the server's reply.
+    fn send(&self, to: &str, letter: &LetterRecord, message_id: &str) -> Result<String, String> {
         let to = Mailbox::new(
             Some(letter.recipient.clone()),
             to.parse().map_err(|e| format!("{to:?}: {e}"))?,
@@ -91,6 +99,7 @@ impl Smtp {
             .from(self.from.clone())
             .to(to)
             .subject(letter.subject.clone())
+            .message_id(Some(message_id.to_owned()))
             .header(ContentType::TEXT_PLAIN)
             .body(letter.body.clone())
             .map_err(|e| e.to_string())?;
@@ -170,15 +179,13 @@ impl Outbox {
         }
     }
 
-    /// Delivers the letters an earlier server left pending (at start-up, in the background).
+    /// Delivers the letters another server left pending (it stopped while sending them, and
+    /// its claim expired), in the background: at start-up, then every [`LETTER_SWEEP`].
     pub async fn resume_pending(&self, store: &Store) {
-        match store.pending_letters().await {
+        match store.pending_letters(PENDING_LETTERS_PER_SWEEP).await {
             Ok(letters) if letters.is_empty() => {}
             Ok(letters) => {
-                tracing::warn!(
-                    count = letters.len(),
-                    "delivering letters left pending by a restart"
-                );
+                tracing::warn!(count = letters.len(), "delivering letters left pending");
                 let (outbox, store) = (self.clone(), store.clone());
                 tokio::spawn(async move { outbox.deliver(&store, &Actor::system("serve"), letters).await });
             }
@@ -187,15 +194,39 @@ impl Outbox {
     }
 
     /// Delivers the letters and records each delivery: by SMTP when configured and the letter
-    /// has an address, else (or when that fails) to the outbox. A failure is recorded on the
-    /// letter (status `failed`) and logged, never lost.
+    /// has an address, else (or when that fails) to the outbox. Each letter is claimed first
+    /// (see [`Store::claim_letters`]): one another server is sending is left to it. A failure
+    /// is recorded on the letter (status `failed`) and logged, never lost.
     async fn deliver(&self, store: &Store, actor: &Actor, letters: Vec<LetterRecord>) {
-        for letter in letters {
+        // Claimed a few at a time, so none waits claimed longer than its claim lasts.
+        for letters in letters.chunks(LETTERS_PER_CLAIM) {
+            let ids: Vec<i32> = letters.iter().map(|l| l.id).collect();
+            let claimed: std::collections::HashMap<i32, String> = match store
+                .claim_letters(&ids, crate::worker::server_name(), LETTER_CLAIM)
+                .await
+            {
+                Ok(claimed) => claimed.into_iter().collect(),
+                Err(error) => {
+                    tracing::error!(%error, "cannot claim letters to send; they stay pending");
+                    return;
+                }
+            };
+            for letter in letters {
+                if let Some(message_id) = claimed.get(&letter.id) {
+                    self.deliver_one(store, actor, letter.clone(), message_id.clone()).await;
+                }
+            }
+        }
+    }
+
+    /// Delivers one claimed letter and records how.
+    async fn deliver_one(&self, store: &Store, actor: &Actor, letter: LetterRecord, message_id: String) {
+        {
             let mut smtp_error = None;
             if let (Some(smtp), Some(to)) = (&self.smtp, letter.email.clone()) {
                 let smtp = smtp.clone();
                 let copy = letter.clone();
-                let sent = tokio::task::spawn_blocking(move || smtp.send(&to, &copy))
+                let sent = tokio::task::spawn_blocking(move || smtp.send(&to, &copy, &message_id))
                     .await
                     .unwrap_or_else(|e| Err(e.to_string()));
                 match sent {
@@ -207,7 +238,7 @@ impl Outbox {
                             error: None,
                         };
                         record(store, actor, letter.id, delivery).await;
-                        continue;
+                        return;
                     }
                     Err(error) => {
                         tracing::warn!(letter = letter.id, %error, "a letter could not be sent by SMTP; it goes to the outbox");

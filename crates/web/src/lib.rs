@@ -11,6 +11,7 @@ pub mod error_page;
 pub mod evaluation;
 pub mod form_errors;
 pub mod i18n;
+pub mod job_context;
 pub mod letters;
 pub mod moved;
 pub mod pages;
@@ -22,6 +23,7 @@ pub mod screening;
 pub mod session_store;
 pub mod today;
 pub mod uploads;
+pub mod worker;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -59,6 +61,8 @@ pub struct AppState {
     pub outbox: letters::Outbox,
     /// The public petitions filed per client address in the last hour.
     pub petition_filings: pages::petitions::FilingLimiter,
+    /// This server's worker of durable jobs (screenings).
+    pub worker: worker::Worker,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -96,6 +100,11 @@ pub struct WebConfig {
     /// The document templates: the shipped ones, replaced by those of the templates directory
     /// (`templates_dir`) with the same name.
     pub templates: vereda_documents::typeset::Templates,
+    /// How long a claimed job stays this server's without a renewal; else
+    /// [`worker::JOB_LEASE_SECONDS`].
+    pub job_lease: Option<Duration>,
+    /// How often an idle server looks for queued jobs; else [`worker::JOB_POLL_SECONDS`].
+    pub job_poll: Option<Duration>,
 }
 
 impl WebConfig {
@@ -122,17 +131,15 @@ impl WebConfig {
 
 /// The whole application, ready to serve.
 pub fn app(store: Store, config: WebConfig) -> Router {
-    let sessions = SessionManagerLayer::new(session_store::DatabaseSessionStore::new(store.clone()))
-        .with_name("vereda_session")
-        .with_secure(config.secure_cookies)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(
-            time::Duration::try_from(config.idle_limit()).unwrap_or(time::Duration::hours(SESSION_HOURS)),
-        ));
+    router(state(store, config))
+}
+
+/// The application's shared state: the store, the settings, and this server's worker.
+pub fn state(store: Store, config: WebConfig) -> AppState {
     let uploads = uploads::Uploads::for_store(&store);
     let outbox = letters::Outbox::configured(&config, &uploads);
-    let state = AppState {
+    let (lease, poll) = worker::timings(&config);
+    AppState {
         outbox,
         store,
         config,
@@ -140,7 +147,21 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         progresses: screening::Progresses::default(),
         public_pages: public_cache::PublicPages::default(),
         petition_filings: pages::petitions::FilingLimiter::default(),
-    };
+        worker: worker::Worker::new(lease, poll),
+    }
+}
+
+/// The application's routes over `state`.
+pub fn router(state: AppState) -> Router {
+    let config = &state.config;
+    let sessions = SessionManagerLayer::new(session_store::DatabaseSessionStore::new(state.store.clone()))
+        .with_name("vereda_session")
+        .with_secure(config.secure_cookies)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(config.idle_limit()).unwrap_or(time::Duration::hours(SESSION_HOURS)),
+        ));
     Router::new()
         .merge(pages::routes())
         .merge(api::routes())
@@ -207,28 +228,48 @@ async fn staff_pages_are_not_stored(
     response
 }
 
-/// Serves until `shutdown` completes, then lets requests in flight finish.
+/// Serves until `shutdown` completes: then stops claiming jobs and hands the running one
+/// back at its checkpoint (within [`worker::STOP_WITHIN_SECONDS`]) while requests in flight
+/// finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Store,
     config: WebConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    screening::fail_interrupted(&store).await;
-    letters::Outbox::configured(&config, &uploads::Uploads::for_store(&store))
-        .resume_pending(&store)
-        .await;
+    screening::fail_orphaned(&store).await;
+    let state = state(store.clone(), config);
+    state.worker.start(&state);
     let sweeper = tokio::spawn(sweep_sessions(store.clone()));
+    let letters = tokio::spawn(sweep_letters(state.outbox.clone(), store.clone()));
     let chain_head = tokio::spawn(log_audit_chain_head(store.clone()));
+    let worker = state.worker.clone();
+    let stopping = async move {
+        shutdown.await;
+        worker
+            .stop(Duration::from_secs(worker::STOP_WITHIN_SECONDS))
+            .await;
+    };
     let result = axum::serve(
         listener,
-        app(store, config).into_make_service_with_connect_info::<SocketAddr>(),
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(stopping)
     .await;
     sweeper.abort();
     chain_head.abort();
+    letters.abort();
     result
+}
+
+/// Delivers letters left pending by a stopped server, at start and every
+/// [`letters::LETTER_SWEEP`].
+async fn sweep_letters(outbox: letters::Outbox, store: Store) {
+    let mut every = tokio::time::interval(letters::LETTER_SWEEP);
+    loop {
+        every.tick().await;
+        outbox.resume_pending(&store).await;
+    }
 }
 
 /// Writes the audit chain's head (the newest entry's id and hash) to the application log at

@@ -1,13 +1,15 @@
-//! Batch screening as a background job: the job key, the live progress of running jobs, and
-//! the job itself (the engine of `vereda screen` on a blocking thread, then one transaction in
-//! the store). Its files are kept by [`crate::uploads::Uploads`].
+//! Batch screening as a durable job (see [`crate::worker`]): the job key, the live progress of
+//! the runs this server works on, and the job itself (the engine of `vereda screen` on a
+//! blocking thread, then the results stored chunk by chunk from the job's checkpoint). Its
+//! files are kept by [`crate::uploads::Uploads`].
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use vereda_domain::audit::Actor;
 use vereda_domain::eligibility::{CallLimits, Screener};
@@ -16,12 +18,16 @@ use vereda_screening::poverty::PovertyFileError;
 use vereda_screening::screening::{self, RegistryFile, ScreeningError, ScreeningJob};
 use vereda_screening::table::{ReadLimits, RowError};
 use vereda_store::Store;
-use vereda_store::screening::{CompletedRun, NewScreeningResult, RunError, RunProgress};
+use vereda_store::jobs::JobKind;
+use vereda_store::screening::{
+    CompletedRun, NewScreeningResult, ROWS_PER_CHUNK, RunError, RunProgress, RunSummary,
+};
 
 use crate::AppState;
 use crate::i18n::{Arg, Lang, Message};
 use crate::rule_book::rule_book;
 use crate::uploads::hex;
+use crate::job_context::JobContext;
 
 /// The largest screening upload (households and registries together).
 pub const SCREENING_UPLOAD_LIMIT_BYTES: usize = 1 << 30;
@@ -76,35 +82,46 @@ impl Progresses {
     }
 }
 
-/// A screening to run: the run's id and its files, already in the job's directory.
-#[derive(Debug, Clone)]
+/// A screening to run, as its durable job keeps it: the run, who asked for it, and its files
+/// by their paths inside the run's job directory (`Uploads::job_dir`), which every server
+/// sharing the uploads directory reaches.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
     pub run_id: i32,
     pub call_id: i32,
     pub actor: Actor,
-    pub dir: PathBuf,
     pub households: PathBuf,
-    pub registries: Vec<RegistryFile>,
-    /// The registries uploaded with this job, to keep for the call if it succeeds.
-    pub uploaded: Vec<RegistryFile>,
+    /// Each registry's kind and file.
+    pub registries: Vec<(String, PathBuf)>,
+    /// The kinds of the registries uploaded with this job, to keep for the call if it
+    /// succeeds.
+    pub uploaded: Vec<String>,
     pub rule_set_id: String,
     pub as_of: Date,
-    pub limits: CallLimits,
+    pub max_percent: Option<Decimal>,
+    pub cap_smmlv: Option<Decimal>,
     pub keep_going: bool,
-    /// How much the files may hold ([`crate::WebConfig::read_limits`]).
-    pub read_limits: ReadLimits,
 }
 
-/// Runs a job in the background; its run row says how it ended.
-pub fn spawn(state: AppState, job: Job) {
-    tokio::spawn(async move {
-        let run_id = job.run_id;
-        run(&state, &job).await;
-        state.progresses.remove(run_id);
-        if let Err(error) = std::fs::remove_dir_all(&job.dir) {
-            tracing::warn!(run_id, %error, "cannot remove the job's files");
+impl Job {
+    fn limits(&self) -> CallLimits {
+        CallLimits {
+            max_percent: self.max_percent,
+            cap_smmlv: self.cap_smmlv,
         }
-    });
+    }
+}
+
+/// Queues the job (once per run: a resubmission finds the same job) and wakes this server's
+/// worker, which runs it unless another server claims it first.
+pub async fn submit(state: &AppState, job: &Job) -> Result<(), vereda_store::StoreError> {
+    let payload = serde_json::to_string(job).map_err(|e| vereda_store::StoreError::Fault(e.to_string()))?;
+    state
+        .store
+        .enqueue_job(JobKind::Screening, &job.run_id.to_string(), &payload)
+        .await?;
+    state.worker.start(state);
+    Ok(())
 }
 
 /// Why a screening stored nothing.
@@ -124,16 +141,47 @@ impl Failure {
     }
 }
 
-async fn run(state: &AppState, job: &Job) {
+/// Runs a claimed screening job: screens its files (fast, and the same every time), then
+/// stores the results from the job's checkpoint on, chunk by chunk, stopping at a chunk's end
+/// when the server stops or the lease is lost. A success ends the job in the same transaction
+/// as the run; a failure is recorded on the run, then ends the job.
+pub async fn run_job(state: &AppState, payload: &str, context: &JobContext) {
+    let job: Job = match serde_json::from_str(payload) {
+        Ok(job) => job,
+        Err(error) => {
+            tracing::error!(job = context.lease.job_id, %error, "a screening job cannot be read");
+            if let Err(error) = state.store.finish_job(context.lease.job_id, &context.lease.owner, false).await {
+                tracing::error!(%error, "cannot end the unreadable job");
+            }
+            return;
+        }
+    };
+    let run_id = job.run_id;
+    let dir = state.uploads.job_dir(run_id);
+    let ended = run(state, &job, &dir, context).await;
+    state.progresses.remove(run_id);
+    if ended && let Err(error) = std::fs::remove_dir_all(&dir) {
+        tracing::warn!(run_id, %error, "cannot remove the job's files");
+    }
+}
+
+/// Returns true when the run ended (succeeded or failed), false when it stopped at a
+/// checkpoint for another attempt.
+async fn run(state: &AppState, job: &Job, dir: &Path, context: &JobContext) -> bool {
     let store = &state.store;
     let run_id = job.run_id;
     state.progresses.update(run_id, |_| {});
-    if let Err(error) = store.start_screening_run(&job.actor, run_id).await {
+    let queued = matches!(
+        store.screening_run(run_id).await,
+        Ok(Some(run)) if run.status == vereda_store::screening::RunStatus::Queued
+    );
+    if queued && let Err(error) = store.start_screening_run(&job.actor, run_id).await {
         tracing::error!(run_id, %error, "cannot mark the screening as running");
     }
     let blocking_job = job.clone();
     let progresses = state.progresses.clone();
-    let screened = tokio::task::spawn_blocking(move || screen(&blocking_job, &progresses))
+    let (read_limits, dir_owned) = (state.config.read_limits, dir.to_path_buf());
+    let screened = tokio::task::spawn_blocking(move || screen(&blocking_job, &dir_owned, read_limits, &progresses))
         .await
         .unwrap_or_else(|error| {
             tracing::error!(run_id, %error, "the screening stopped unexpectedly");
@@ -141,40 +189,16 @@ async fn run(state: &AppState, job: &Job) {
         });
     let progress = state.progresses.get(run_id).unwrap_or_default();
     let failure = match screened {
-        Ok(completed) => {
-            let progresses = state.progresses.clone();
-            let stored = move |n: u64| progresses.update(run_id, |p| p.stored = n);
-            match store
-                .complete_screening_run(&job.actor, run_id, completed, &stored)
-                .await
-            {
-                Ok((run, counts)) => {
-                    tracing::info!(
-                        run_id,
-                        households = run.households_total,
-                        eligible = run.eligible_total,
-                        ?counts,
-                        "screening stored"
-                    );
-                    for registry in &job.uploaded {
-                        if let Err(error) =
-                            state
-                                .uploads
-                                .keep_registry(job.call_id, &registry.name, &registry.path)
-                        {
-                            tracing::warn!(run_id, registry = %registry.name, %error, "cannot keep the registry for the call");
-                        }
-                    }
-                    return;
-                }
-                Err(error) => {
-                    let reference = crate::error::AppError::internal(&error)
-                        .detail
-                        .unwrap_or_default();
-                    Failure::message(Message::new("screening-error-not_stored").with("reference", reference))
-                }
+        Ok(completed) => match store_results(state, job, completed, context).await {
+            Ok(true) => return true,
+            Ok(false) => return false,
+            Err(error) => {
+                let reference = crate::error::AppError::internal(&error)
+                    .detail
+                    .unwrap_or_default();
+                Failure::message(Message::new("screening-error-not_stored").with("reference", reference))
             }
-        }
+        },
         Err(failure) => failure,
     };
     if let Err(error) = store
@@ -190,6 +214,62 @@ async fn run(state: &AppState, job: &Job) {
     {
         tracing::error!(run_id, %error, "cannot record the failed screening");
     }
+    if let Err(error) = store.finish_job(context.lease.job_id, &context.lease.owner, false).await {
+        tracing::error!(run_id, %error, "cannot end the failed job");
+    }
+    true
+}
+
+/// Stores the results from the checkpoint on; true when the run ended, false when it stopped
+/// at a checkpoint.
+async fn store_results(
+    state: &AppState,
+    job: &Job,
+    completed: CompletedRun,
+    context: &JobContext,
+) -> Result<bool, vereda_store::StoreError> {
+    let store = &state.store;
+    let run_id = job.run_id;
+    vereda_store::screening::check_households_unique(&completed.results)?;
+    let from = usize::try_from(context.checkpoint).unwrap_or(usize::MAX).min(completed.results.len());
+    let mut written = from;
+    state.progresses.update(run_id, |p| p.stored = written as u64);
+    for chunk in completed.results[from..].chunks(ROWS_PER_CHUNK) {
+        if context.should_stop() {
+            return Ok(false);
+        }
+        let progress = state.progresses.get(run_id).unwrap_or(completed.progress);
+        let stored = store
+            .store_screening_chunk(&job.actor, run_id, Some(&context.lease), chunk, written, progress)
+            .await?;
+        if stored.is_none() {
+            tracing::warn!(run_id, "another server holds the screening now; this one stops");
+            return Ok(false);
+        }
+        written += chunk.len();
+        state.progresses.update(run_id, |p| p.stored = written as u64);
+    }
+    let summary = RunSummary::of(&completed);
+    let Some(run) = store
+        .finish_screening_run(&job.actor, run_id, Some(&context.lease), summary)
+        .await?
+    else {
+        return Ok(false);
+    };
+    tracing::info!(
+        run_id,
+        households = run.households_total,
+        eligible = run.eligible_total,
+        "screening stored"
+    );
+    for kind in &job.uploaded {
+        if let Some((_, path)) = job.registries.iter().find(|(k, _)| k == kind)
+            && let Err(error) = state.uploads.keep_registry(job.call_id, kind, &state.uploads.job_dir(run_id).join(path))
+        {
+            tracing::warn!(run_id, registry = %kind, %error, "cannot keep the registry for the call");
+        }
+    }
+    Ok(true)
 }
 
 /// What is wrong with an IPM file, in `lang`: for bad rows a summary, then each row naming
@@ -220,7 +300,7 @@ fn run_error(error: &RowError) -> RunError {
 }
 
 /// Screens the job's files (on a blocking thread) and shapes the results for the store.
-fn screen(job: &Job, progresses: &Progresses) -> Result<CompletedRun, Failure> {
+fn screen(job: &Job, dir: &Path, read_limits: ReadLimits, progresses: &Progresses) -> Result<CompletedRun, Failure> {
     let book = rule_book().map_err(|error| {
         tracing::error!(%error, "the shipped rule sets do not load");
         Failure::message(Message::new("screening-error-stopped"))
@@ -230,15 +310,22 @@ fn screen(job: &Job, progresses: &Progresses) -> Result<CompletedRun, Failure> {
             Message::new("screening-error-unknown_rule_set").with("id", job.rule_set_id.as_str()),
         )
     })?;
-    let screener = Screener::new(rules, job.as_of, job.limits);
+    let screener = Screener::new(rules, job.as_of, job.limits());
     let engine_job = ScreeningJob {
-        households: job.households.clone(),
-        registries: job.registries.clone(),
+        households: dir.join(&job.households),
+        registries: job
+            .registries
+            .iter()
+            .map(|(name, path)| RegistryFile {
+                name: name.clone(),
+                path: dir.join(path),
+            })
+            .collect(),
         screener: &screener,
         keep_going: job.keep_going,
         explain: None,
         keep_facts: true,
-        read_limits: job.read_limits,
+        read_limits,
     };
     let run_id = job.run_id;
     let report = |p: screening::Progress| {
@@ -307,18 +394,20 @@ pub fn progress_of(state: &AppState, run: &vereda_store::screening::ScreeningRun
     }
 }
 
-/// Marks runs left pending by an earlier process as failed (at start-up).
-pub async fn fail_interrupted(store: &Store) {
+/// Marks runs left pending with no job to finish them (a process of an earlier version
+/// stopped while running them) as failed, at start-up. Runs whose job is queued or running
+/// are left to the job, whichever server holds it.
+pub async fn fail_orphaned(store: &Store) {
     match store
-        .fail_interrupted_screening_runs(
+        .fail_orphaned_screening_runs(
             &Actor::system("serve"),
             &Message::new("screening-error-interrupted"),
         )
         .await
     {
         Ok(0) => {}
-        Ok(count) => tracing::warn!(count, "screenings interrupted by a restart were marked as failed"),
-        Err(error) => tracing::error!(%error, "cannot mark interrupted screenings"),
+        Ok(count) => tracing::warn!(count, "screenings left without a job were marked as failed"),
+        Err(error) => tracing::error!(%error, "cannot mark screenings left without a job"),
     }
 }
 

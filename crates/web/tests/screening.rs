@@ -481,3 +481,78 @@ async fn roles_without_the_permission_may_look_but_not_screen() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// SQLite under a large run: the results are stored in short chunks, so a client writing 20
+/// times a second while 40,000 households are stored never fails and the run succeeds.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_screening_lets_other_writers_through() {
+    use vereda_screening::synthetic::{SyntheticOptions, write_synthetic_registry};
+    const HOUSEHOLDS: u64 = 40_000;
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::ProgramOfficer).await;
+    let dir = tempfile::tempdir().expect("dir");
+    write_synthetic_registry(
+        &SyntheticOptions {
+            households: HOUSEHOLDS,
+            seed: 7,
+        },
+        dir.path(),
+    )
+    .expect("synthetic files");
+    let read = |name: &str| std::fs::read(dir.path().join(name)).expect("file");
+    let households = read("households.csv");
+    let registries: Vec<(String, String, Vec<u8>)> = REGISTRIES
+        .iter()
+        .map(|kind| (format!("registry_{kind}"), format!("{kind}.csv"), read(&format!("{kind}.csv"))))
+        .collect();
+    let form = client.get("/personal/convocatorias/1/tamizajes").await;
+    let token = Client::csrf_in(&form.body);
+    let mut files: Vec<(&str, &str, &[u8])> = vec![("households", "households.csv", households.as_slice())];
+    files.extend(registries.iter().map(|(f, n, b)| (f.as_str(), n.as_str(), b.as_slice())));
+    let reply = client
+        .post_files(
+            "/personal/convocatorias/1/tamizajes",
+            &[("csrf_token", token.as_str()), AS_OF],
+            &files,
+        )
+        .await;
+    let id = run_id(&reply);
+
+    let store = client.db.store.clone();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let done = done.clone();
+        tokio::spawn(async move {
+            let (mut writes, mut failures) = (0u32, Vec::new());
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let event = vereda_store::audit::AuthEvent {
+                    action: vereda_domain::audit::AuditAction::LoginFailed,
+                    account_id: None,
+                    email: "otra.persona@vereda.test",
+                    address: None,
+                };
+                match store.record_auth_event(&vereda_domain::audit::Actor::system("web"), &event).await {
+                    Ok(()) => writes += 1,
+                    Err(error) => failures.push(error.to_string()),
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            (writes, failures)
+        })
+    };
+    let started = std::time::Instant::now();
+    let status = loop {
+        let status = client.get(&format!("/api/v1/screenings/{id}")).await.json();
+        if status["status"] == "succeeded" || status["status"] == "failed" {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(600), "the run did not finish");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (writes, failures) = writer.await.expect("writer");
+    assert_eq!(status["status"], "succeeded", "{status}");
+    assert_eq!(status["households_total"], HOUSEHOLDS);
+    assert!(writes > 0);
+    assert!(failures.is_empty(), "{} of {} writes failed: {:?}", failures.len(), writes, failures.first());
+}

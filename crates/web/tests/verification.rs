@@ -813,7 +813,7 @@ async fn letters_left_pending_by_a_stopped_server_are_delivered_at_start() {
     let store = &s.client.db.store;
     let actor = vereda_domain::audit::Actor::system("test");
     // The demo's answer to its petition waits too (seeding delivers nothing).
-    let waiting = store.pending_letters().await.expect("pending").len();
+    let waiting = store.pending_letters(100_000).await.expect("pending").len();
     // The notice is stored with its letters, and the server stops before delivering them.
     let (_, letters) = store
         .record_offer_notice(&actor, s.call_id, jiff::civil::date(2026, 3, 2), "Aviso")
@@ -821,7 +821,7 @@ async fn letters_left_pending_by_a_stopped_server_are_delivered_at_start() {
         .expect("notice");
     assert!(!letters.is_empty());
     assert_eq!(
-        store.pending_letters().await.expect("pending").len(),
+        store.pending_letters(100_000).await.expect("pending").len(),
         letters.len() + waiting
     );
     let config = vereda_web::WebConfig {
@@ -833,7 +833,21 @@ async fn letters_left_pending_by_a_stopped_server_are_delivered_at_start() {
         .resume_pending(store)
         .await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !store.pending_letters().await.expect("pending").is_empty() {
+    // Claimed letters leave the pending list before they are sent: wait for every one sent.
+    let unsent = || async {
+        use sea_orm::ConnectionTrait;
+        let row = store
+            .connection()
+            .query_one_raw(sea_orm::Statement::from_string(
+                store.backend(),
+                "SELECT COUNT(*) AS n FROM letters WHERE status = 'pending'",
+            ))
+            .await
+            .expect("count")
+            .expect("row");
+        row.try_get::<i64>("", "n").expect("n")
+    };
+    while unsent().await > 0 {
         assert!(
             std::time::Instant::now() < deadline,
             "letters still pending after 30 s"

@@ -32,6 +32,16 @@ pub struct Model {
     pub created_at: DbTimestamp,
     /// The petition a letter answers.
     pub petition_id: Option<i32>,
+    /// The server sending it, until `claimed_until`: no other server sends it meanwhile.
+    /// Delivery bookkeeping, not part of the letter: left out of the audit log.
+    #[serde(skip)]
+    pub claimed_by: Option<String>,
+    #[serde(skip)]
+    pub claimed_until: Option<DbTimestamp>,
+    /// The Message-ID it is sent with, fixed at its first claim, so a resend after a server
+    /// stopped mid-send is recognisably the same message.
+    #[serde(skip)]
+    pub message_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

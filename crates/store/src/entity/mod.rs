@@ -24,6 +24,7 @@ pub mod indicator_measurement;
 pub mod indicator_proposal;
 pub mod institute_intervention;
 pub mod investment_plan;
+pub mod job;
 pub mod ledger_movement;
 pub mod letter;
 pub mod login_throttle;

@@ -35,6 +35,9 @@ pub struct Model {
     pub created_by: Option<i32>,
     pub created_at: DbTimestamp,
     pub finished_at: Option<DbTimestamp>,
+    /// The counts by reason, municipality and level, stored when the run succeeded
+    /// (`screening::StoredRunCounts` as JSON); none for older runs, counted on reading.
+    pub counts: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,7 +18,6 @@ use vereda_domain::eligibility::{CallLimits, Explanation, Screener};
 use vereda_domain::number::{NumberProblem, format_number, read_number};
 use vereda_domain::rules::RuleSet;
 use vereda_domain::territory::{DaneCode, catalog};
-use vereda_screening::screening::RegistryFile;
 use vereda_store::households::HouseholdSummary;
 use vereda_store::programs::Call;
 use vereda_store::screening::{
@@ -622,38 +621,29 @@ pub(crate) async fn submit_files(
         return Err(AppError::internal(&error));
     }
     incoming.dir = None;
+    // The job names its files inside its directory, which every server sharing the uploads
+    // directory reaches.
     let inside = |path: &FilePath| -> PathBuf {
-        match path.strip_prefix(&dir) {
-            Ok(relative) => job_dir.join(relative),
-            Err(_) => path.to_path_buf(),
-        }
+        path.strip_prefix(&dir)
+            .map_or_else(|_| path.to_path_buf(), FilePath::to_path_buf)
     };
-    let registry_files: Vec<RegistryFile> = registries
-        .iter()
-        .map(|(kind, r)| RegistryFile {
-            name: kind.clone(),
-            path: inside(&r.path),
-        })
-        .collect();
     let job = Job {
         run_id: run.id,
         call_id: call.id,
-        actor,
+        actor: actor.clone(),
         households: inside(&households.path),
-        uploaded: registry_files
+        registries: registries
             .iter()
-            .filter(|r| uploaded_kinds.contains(&r.name))
-            .cloned()
+            .map(|(kind, r)| (kind.clone(), inside(&r.path)))
             .collect(),
-        registries: registry_files,
-        dir: job_dir,
+        uploaded: uploaded_kinds.clone(),
         rule_set_id: rules.id.clone(),
         as_of,
-        limits,
+        max_percent: limits.max_percent,
+        cap_smmlv: limits.cap_smmlv,
         keep_going: values.keep_going,
-        read_limits: state.config.read_limits,
     };
-    jobs::spawn(state.clone(), job);
+    jobs::submit(state, &job).await?;
     Ok(Submitted::Queued(run))
 }
 
