@@ -12,6 +12,7 @@ pub mod evaluation;
 pub mod form_errors;
 pub mod i18n;
 pub mod letters;
+pub mod metrics;
 pub mod moved;
 pub mod pages;
 pub mod procedure_actions;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub outbox: letters::Outbox,
     /// The public petitions filed per client address in the last hour.
     pub petition_filings: pages::petitions::FilingLimiter,
+    /// The counters `/metrics` shows (requests, latencies, rows screened and stored).
+    pub metrics: metrics::Metrics,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -68,6 +71,16 @@ pub struct WebConfig {
     /// Where letters to households are written; else `VEREDA_OUTBOX_DIR`, else `outbox`
     /// beside the uploads directory (see [`letters::Outbox`]).
     pub outbox_dir: Option<std::path::PathBuf>,
+    /// Where uploaded files are kept (`uploads_dir`); else `VEREDA_UPLOADS_DIR`, else
+    /// `uploads` beside the SQLite file; required on PostgreSQL (see
+    /// [`uploads::Uploads::for_store`]).
+    pub uploads_dir: Option<std::path::PathBuf>,
+    /// Who may read `/metrics`: a bearer token (`VEREDA_METRICS_TOKEN`); without one, only
+    /// clients on the loopback address (see [`metrics`]).
+    pub metrics_token: Option<metrics::MetricsToken>,
+    /// One log line per request (method, route, status, latency, request id) at `info`
+    /// (`access_log`; on by `vereda serve`).
+    pub access_log: bool,
     /// The SMTP server letters go through when the household has an e-mail address
     /// (`VEREDA_SMTP_URL`); none: every letter goes to the outbox.
     pub smtp: Option<letters::Smtp>,
@@ -121,7 +134,26 @@ impl WebConfig {
 }
 
 /// The whole application, ready to serve.
+///
+/// # Panics
+///
+/// On PostgreSQL without an uploads directory ([`uploads::Uploads::for_store`]); [`serve`]
+/// and [`try_app`] say it instead.
 pub fn app(store: Store, config: WebConfig) -> Router {
+    match try_app(store, config) {
+        Ok(router) => router,
+        Err(refusal) => panic!("the application cannot start: {refusal}"),
+    }
+}
+
+/// The whole application, or why it cannot start (no uploads directory on PostgreSQL, or one
+/// that cannot be made private).
+pub fn try_app(store: Store, config: WebConfig) -> Result<Router, vereda_messages::Message> {
+    let uploads = uploads::Uploads::for_store(&store, config.uploads_dir.as_deref())?;
+    Ok(app_with(store, config, uploads))
+}
+
+fn app_with(store: Store, config: WebConfig, uploads: uploads::Uploads) -> Router {
     let sessions = SessionManagerLayer::new(session_store::DatabaseSessionStore::new(store.clone()))
         .with_name("vereda_session")
         .with_secure(config.secure_cookies)
@@ -130,7 +162,6 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .with_expiry(Expiry::OnInactivity(
             time::Duration::try_from(config.idle_limit()).unwrap_or(time::Duration::hours(SESSION_HOURS)),
         ));
-    let uploads = uploads::Uploads::for_store(&store);
     let outbox = letters::Outbox::configured(&config, &uploads);
     let state = AppState {
         outbox,
@@ -140,6 +171,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         progresses: screening::Progresses::default(),
         public_pages: public_cache::PublicPages::default(),
         petition_filings: pages::petitions::FilingLimiter::default(),
+        metrics: metrics::global().clone(),
     };
     Router::new()
         .merge(pages::routes())
@@ -179,6 +211,10 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         ))
         .layer(axum::middleware::from_fn(staff_pages_are_not_stored))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::measure_requests,
+        ))
         .with_state(state)
 }
 
@@ -207,22 +243,26 @@ async fn staff_pages_are_not_stored(
     response
 }
 
-/// Serves until `shutdown` completes, then lets requests in flight finish.
+/// Serves until `shutdown` completes, then lets requests in flight finish. Refuses to start
+/// without an uploads directory on PostgreSQL (the error names the setting).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Store,
     config: WebConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let uploads = uploads::Uploads::for_store(&store, config.uploads_dir.as_deref())
+        .map_err(|refusal| std::io::Error::other(refusal.to_string()))?;
+    uploads.secure_root()?;
     screening::fail_interrupted(&store).await;
-    letters::Outbox::configured(&config, &uploads::Uploads::for_store(&store))
+    letters::Outbox::configured(&config, &uploads)
         .resume_pending(&store)
         .await;
     let sweeper = tokio::spawn(sweep_sessions(store.clone()));
     let chain_head = tokio::spawn(log_audit_chain_head(store.clone()));
     let result = axum::serve(
         listener,
-        app(store, config).into_make_service_with_connect_info::<SocketAddr>(),
+        app_with(store, config, uploads).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await;
