@@ -135,6 +135,9 @@ pub(crate) async fn postgres(url: &str, settings: &ConnectSettings) -> StoreResu
 fn connection_error(url: &str, error: &sqlx::Error) -> StoreError {
     let code = match error {
         sqlx::Error::Tls(_) => "store-connect-tls",
+        // rustls' refusals (a certificate that does not verify) come through the TLS stream
+        // as invalid data.
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => "store-connect-tls",
         sqlx::Error::Io(_) => "store-connect-unreachable",
         sqlx::Error::PoolTimedOut => "store-connect-timeout",
         sqlx::Error::Database(_) => "store-connect-refused",

@@ -94,7 +94,7 @@ async fn postgres_honours_sslmode_and_says_a_tls_failure_as_a_typed_error() {
         // roots fails, said by its kind, not a crash.
         let verified = Store::connect(&with_query(&db.url, "sslmode=verify-full")).await;
         let error = verified.expect_err("a self-signed certificate does not verify");
-        assert_eq!(code(&error), "store-connect-tls");
+        assert_eq!(code(&error), "store-connect-tls", "{error:?}");
     } else {
         let error = required.expect_err("sslmode=require on a server without TLS");
         assert_eq!(code(&error), "store-connect-tls");
