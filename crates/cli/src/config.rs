@@ -208,7 +208,9 @@ impl Settings {
                 statement_timeout: from_file
                     .db_statement_timeout_seconds
                     .map(std::time::Duration::from_secs),
-                busy_timeout: from_file.sqlite_busy_timeout_ms.map(std::time::Duration::from_millis),
+                busy_timeout: from_file
+                    .sqlite_busy_timeout_ms
+                    .map(std::time::Duration::from_millis),
                 ssl_root_cert: from_file.db_ssl_root_cert,
             },
             uploads_dir: from_file.uploads_dir,
@@ -378,9 +380,18 @@ mod tests {
         )?;
         let settings = Settings::resolve(Some(&path), None, None)?;
         assert_eq!(settings.connect.max_connections, Some(40));
-        assert_eq!(settings.connect.acquire_timeout, Some(std::time::Duration::from_secs(5)));
-        assert_eq!(settings.connect.statement_timeout, Some(std::time::Duration::from_secs(60)));
-        assert_eq!(settings.connect.busy_timeout, Some(std::time::Duration::from_millis(2500)));
+        assert_eq!(
+            settings.connect.acquire_timeout,
+            Some(std::time::Duration::from_secs(5))
+        );
+        assert_eq!(
+            settings.connect.statement_timeout,
+            Some(std::time::Duration::from_secs(60))
+        );
+        assert_eq!(
+            settings.connect.busy_timeout,
+            Some(std::time::Duration::from_millis(2500))
+        );
         assert_eq!(
             settings.connect.ssl_root_cert.as_deref(),
             Some(Path::new("/etc/vereda/ca.pem"))

@@ -77,13 +77,28 @@ pub struct ConnectFlags {
     #[arg(long, env = "VEREDA_DB_MAX_CONNECTIONS", global = true, value_name = "N")]
     pub db_max_connections: Option<u32>,
     /// How long a request waits for a database connection, in seconds (default 10).
-    #[arg(long, env = "VEREDA_DB_ACQUIRE_TIMEOUT", global = true, value_name = "SECONDS")]
+    #[arg(
+        long,
+        env = "VEREDA_DB_ACQUIRE_TIMEOUT",
+        global = true,
+        value_name = "SECONDS"
+    )]
     pub db_acquire_timeout: Option<u64>,
     /// PostgreSQL stops a statement that runs longer, in seconds (default: no limit).
-    #[arg(long, env = "VEREDA_DB_STATEMENT_TIMEOUT", global = true, value_name = "SECONDS")]
+    #[arg(
+        long,
+        env = "VEREDA_DB_STATEMENT_TIMEOUT",
+        global = true,
+        value_name = "SECONDS"
+    )]
     pub db_statement_timeout: Option<u64>,
     /// How long an SQLite statement waits for another writer, in milliseconds (default 10000).
-    #[arg(long, env = "VEREDA_SQLITE_BUSY_TIMEOUT", global = true, value_name = "MILLISECONDS")]
+    #[arg(
+        long,
+        env = "VEREDA_SQLITE_BUSY_TIMEOUT",
+        global = true,
+        value_name = "MILLISECONDS"
+    )]
     pub sqlite_busy_timeout: Option<u64>,
     /// A CA certificate (PEM) PostgreSQL's certificate must chain to; also `sslrootcert` in
     /// the URL.
@@ -643,7 +658,10 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
             .map(|mib| usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX)),
         templates: settings.templates(),
         uploads_dir: settings.uploads_dir.clone(),
-        metrics_token: settings.metrics_token.clone().map(vereda_web::metrics::MetricsToken),
+        metrics_token: settings
+            .metrics_token
+            .clone()
+            .map(vereda_web::metrics::MetricsToken),
         access_log: args.access_log.or(settings.access_log).unwrap_or(true),
         ..Default::default()
     };

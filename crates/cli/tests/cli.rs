@@ -894,7 +894,11 @@ fn backup_copies_the_sqlite_database_its_uploads_and_its_outbox() {
     std::fs::create_dir_all(dir.path().join("uploads").join("incoming").join("x")).expect("incoming");
     std::fs::write(dir.path().join("uploads/incoming/x/parcial.csv"), b"id").expect("a partial upload");
     std::fs::create_dir_all(dir.path().join("outbox")).expect("outbox");
-    std::fs::write(dir.path().join("outbox").join("00000001-offer-1.txt"), b"Para: Ana").expect("a letter");
+    std::fs::write(
+        dir.path().join("outbox").join("00000001-offer-1.txt"),
+        b"Para: Ana",
+    )
+    .expect("a letter");
     let dest = dir.path().join("copia");
     let dest_text = dest.display().to_string();
     let backup = vereda(dir.path(), &["backup", &dest_text], None);
@@ -912,7 +916,10 @@ fn backup_copies_the_sqlite_database_its_uploads_and_its_outbox() {
         b"%PDF-1.7 prueba"
     );
     assert!(dest.join("outbox/00000001-offer-1.txt").is_file());
-    assert!(!dest.join("uploads/incoming").exists(), "partial uploads are not copied");
+    assert!(
+        !dest.join("uploads/incoming").exists(),
+        "partial uploads are not copied"
+    );
     let mode = |path: &std::path::Path| std::fs::metadata(path).expect("exists").permissions().mode() & 0o777;
     assert_eq!(mode(&dest), 0o700);
     assert_eq!(mode(&dest.join("vereda.db")), 0o600);
@@ -927,9 +934,8 @@ fn backup_copies_the_sqlite_database_its_uploads_and_its_outbox() {
     let again = vereda(dir.path(), &["backup", &dest_text], None);
     assert_eq!(again.status.code(), Some(1));
     assert!(
-        text(&again.stderr).contains(
-            &Lang::Es.say(&Message::new("cli-backup-exists").with("dir", dest_text.as_str()))
-        ),
+        text(&again.stderr)
+            .contains(&Lang::Es.say(&Message::new("cli-backup-exists").with("dir", dest_text.as_str()))),
         "{}",
         text(&again.stderr)
     );
@@ -963,7 +969,9 @@ fn backup_refuses_postgres_and_points_to_pg_dump() {
 #[test]
 fn a_postgres_certificate_that_does_not_verify_is_said_without_the_password() {
     let Some(url) = test_postgres_url() else { return };
-    let Some((scheme, rest)) = url.split_once("://") else { return };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return;
+    };
     let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
     let with_password = format!("{scheme}://postgres:s3creta-larga@{host}");
     let separator = if with_password.contains('?') { '&' } else { '?' };

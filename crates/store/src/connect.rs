@@ -87,7 +87,10 @@ pub(crate) async fn sqlite(
     Ok((SqlxSqliteConnector::from_sqlx_sqlite_pool(pool), file, max))
 }
 
-pub(crate) async fn postgres(url: &str, settings: &ConnectSettings) -> StoreResult<(DatabaseConnection, u32)> {
+pub(crate) async fn postgres(
+    url: &str,
+    settings: &ConnectSettings,
+) -> StoreResult<(DatabaseConnection, u32)> {
     let mut options = PgConnectOptions::from_str(url).map_err(|e| {
         StoreError::Connection(
             Message::new("store-connect-bad_url")
@@ -166,7 +169,9 @@ fn password_of(url: &str) -> Option<&str> {
     if at <= scheme_end {
         return None;
     }
-    url[scheme_end + 3..at].split_once(':').map(|(_, password)| password)
+    url[scheme_end + 3..at]
+        .split_once(':')
+        .map(|(_, password)| password)
 }
 
 #[cfg(test)]

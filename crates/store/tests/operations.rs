@@ -44,18 +44,26 @@ async fn the_pool_takes_its_size_and_sqlite_its_busy_timeout_from_the_settings()
     assert_eq!(store.pool_use().max, 3);
     let row = store
         .connection()
-        .query_one_raw(Statement::from_string(DatabaseBackend::Sqlite, "PRAGMA busy_timeout"))
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "PRAGMA busy_timeout",
+        ))
         .await
         .expect("pragma")
         .expect("a row");
     assert_eq!(row.try_get_by_index::<i64>(0).expect("a number"), 2500);
     let defaults = Store::connect(&url).await.expect("opens");
-    assert_eq!(defaults.pool_use().max, vereda_store::connect::DEFAULT_SQLITE_CONNECTIONS);
+    assert_eq!(
+        defaults.pool_use().max,
+        vereda_store::connect::DEFAULT_SQLITE_CONNECTIONS
+    );
 }
 
 #[tokio::test]
 async fn postgres_takes_the_pool_size_and_the_statement_timeout_from_the_settings() {
-    let Some(db) = vereda_store::test_support::postgres().await else { return };
+    let Some(db) = vereda_store::test_support::postgres().await else {
+        return;
+    };
     let settings = ConnectSettings {
         max_connections: Some(4),
         statement_timeout: Some(Duration::from_millis(200)),
@@ -64,16 +72,15 @@ async fn postgres_takes_the_pool_size_and_the_statement_timeout_from_the_setting
     let store = Store::connect_with(&db.url, &settings).await.expect("opens");
     assert_eq!(store.pool_use().max, 4);
     assert_eq!(scalar_text(&store, "SHOW statement_timeout").await, "200ms");
-    let slow = store
-        .connection()
-        .execute_unprepared("SELECT pg_sleep(2)")
-        .await;
+    let slow = store.connection().execute_unprepared("SELECT pg_sleep(2)").await;
     assert!(slow.is_err(), "a statement over the limit is stopped");
 }
 
 #[tokio::test]
 async fn postgres_honours_sslmode_and_says_a_tls_failure_as_a_typed_error() {
-    let Some(db) = vereda_store::test_support::postgres().await else { return };
+    let Some(db) = vereda_store::test_support::postgres().await else {
+        return;
+    };
     // Plain text and "TLS if the server offers it" both connect.
     for mode in ["disable", "prefer"] {
         let store = Store::connect(&with_query(&db.url, &format!("sslmode={mode}")))
@@ -81,10 +88,17 @@ async fn postgres_honours_sslmode_and_says_a_tls_failure_as_a_typed_error() {
             .unwrap_or_else(|e| panic!("sslmode={mode}: {e}"));
         store.ping().await.expect("answers");
     }
-    let disabled = Store::connect(&with_query(&db.url, "sslmode=disable")).await.expect("opens");
+    let disabled = Store::connect(&with_query(&db.url, "sslmode=disable"))
+        .await
+        .expect("opens");
     let server_has_tls = scalar_text(&disabled, "SHOW ssl").await == "on";
-    let encrypted = "SELECT CASE WHEN ssl THEN 'yes' ELSE 'no' END FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
-    assert_eq!(scalar_text(&disabled, encrypted).await, "no", "sslmode=disable is plain text");
+    let encrypted =
+        "SELECT CASE WHEN ssl THEN 'yes' ELSE 'no' END FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+    assert_eq!(
+        scalar_text(&disabled, encrypted).await,
+        "no",
+        "sslmode=disable is plain text"
+    );
     let required = Store::connect(&with_query(&db.url, "sslmode=require")).await;
     if server_has_tls {
         // TLS is built in: the session is encrypted.
@@ -112,7 +126,9 @@ async fn postgres_honours_sslmode_and_says_a_tls_failure_as_a_typed_error() {
 
 #[tokio::test]
 async fn a_refused_connection_never_says_the_password() {
-    let Some(db) = vereda_store::test_support::postgres().await else { return };
+    let Some(db) = vereda_store::test_support::postgres().await else {
+        return;
+    };
     let Some((scheme, rest)) = db.url.split_once("://") else {
         panic!("a URL: {}", db.url)
     };
@@ -129,7 +145,9 @@ async fn a_refused_connection_never_says_the_password() {
 
 #[tokio::test]
 async fn two_servers_migrating_a_fresh_postgres_database_together_both_succeed() {
-    let Some(url) = vereda_store::test_support::postgres_empty().await else { return };
+    let Some(url) = vereda_store::test_support::postgres_empty().await else {
+        return;
+    };
     let first = Store::connect(&url).await.expect("the first server connects");
     let second = Store::connect(&url).await.expect("the second server connects");
     assert!(first.pending_migrations().await.expect("read") > 0);
@@ -172,7 +190,9 @@ async fn decimals_read_the_same_text_on_both_backends() {
         let read = read_dec(&sqlite.store, &format!("SELECT {literal} AS v")).await;
         assert_eq!(read.to_string(), expected, "SQLite {literal}");
     }
-    let Some(postgres) = vereda_store::test_support::postgres().await else { return };
+    let Some(postgres) = vereda_store::test_support::postgres().await else {
+        return;
+    };
     for (literal, expected) in cases {
         let read = read_dec(
             &postgres.store,
@@ -211,7 +231,11 @@ async fn a_sqlite_backup_taken_while_writing_opens_and_passes_the_integrity_chec
     let dir = tempfile::tempdir().expect("a directory");
     let copy = dir.path().join("copia.db");
     db.store.backup_sqlite(&copy).await.expect("the backup");
-    assert_eq!(writer.await.expect("the writer"), 400, "no write failed meanwhile");
+    assert_eq!(
+        writer.await.expect("the writer"),
+        400,
+        "no write failed meanwhile"
+    );
     let restored = Store::connect(&format!("sqlite://{}", copy.display()))
         .await
         .expect("the copy opens");
@@ -223,7 +247,9 @@ async fn a_sqlite_backup_taken_while_writing_opens_and_passes_the_integrity_chec
 
 #[tokio::test]
 async fn postgres_refuses_the_sqlite_backup_pointing_to_pg_dump() {
-    let Some(db) = vereda_store::test_support::postgres().await else { return };
+    let Some(db) = vereda_store::test_support::postgres().await else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("a directory");
     let error = db
         .store

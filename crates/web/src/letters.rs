@@ -159,10 +159,13 @@ impl Smtp {
 
     /// Sends one letter; returns the server's reply. An error never carries the password.
     fn send(&self, to: &str, letter: &LetterRecord) -> Result<String, String> {
-        self.send_unredacted(to, letter).map_err(|error| match &self.login {
-            Some((_, Secret(password))) if !password.is_empty() => error.replace(password.as_str(), "***"),
-            _ => error,
-        })
+        self.send_unredacted(to, letter)
+            .map_err(|error| match &self.login {
+                Some((_, Secret(password))) if !password.is_empty() => {
+                    error.replace(password.as_str(), "***")
+                }
+                _ => error,
+            })
     }
 
     fn send_unredacted(&self, to: &str, letter: &LetterRecord) -> Result<String, String> {
@@ -195,10 +198,7 @@ impl Smtp {
         if let Some((user, Secret(password))) = &self.login {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }
-        let response = builder
-            .build()
-            .send(&message)
-            .map_err(|e| e.to_string())?;
+        let response = builder.build().send(&message).map_err(|e| e.to_string())?;
         Ok(response.message().collect::<Vec<_>>().join(" "))
     }
 }
@@ -230,16 +230,26 @@ mod smtp_tests {
     fn the_three_ways_to_reach_a_mail_server_and_their_default_ports() {
         let plain = Smtp::parse("smtp://relay.local", None).expect("plain");
         assert_eq!((plain.security(), plain.port), (SmtpSecurity::Plain, 25));
-        let starttls = Smtp::parse("smtp+starttls://avisos:cl%40ve@mail.example.org", None).expect("starttls");
-        assert_eq!((starttls.security(), starttls.port), (SmtpSecurity::StartTls, 587));
+        let starttls =
+            Smtp::parse("smtp+starttls://avisos:cl%40ve@mail.example.org", None).expect("starttls");
         assert_eq!(
-            starttls.login.as_ref().map(|(user, Secret(password))| (user.as_str(), password.as_str())),
+            (starttls.security(), starttls.port),
+            (SmtpSecurity::StartTls, 587)
+        );
+        assert_eq!(
+            starttls
+                .login
+                .as_ref()
+                .map(|(user, Secret(password))| (user.as_str(), password.as_str())),
             Some(("avisos", "cl@ve"))
         );
         let tls = Smtp::parse("smtps://avisos:x@mail.example.org:2465", None).expect("tls");
         assert_eq!((tls.security(), tls.port), (SmtpSecurity::Tls, 2465));
         let refused = |url: &str| Smtp::parse(url, None).expect_err(url).code().to_owned();
-        assert_eq!(refused("smtp://avisos:clave@relay.local"), "smtp-url-login_in_clear");
+        assert_eq!(
+            refused("smtp://avisos:clave@relay.local"),
+            "smtp-url-login_in_clear"
+        );
         assert_eq!(refused("imap://relay.local"), "smtp-url-scheme");
         assert_eq!(refused("smtps://relay.local:99999"), "smtp-url-port");
         assert_eq!(refused("smtps://relay.local/x"), "smtp-url-bad");
@@ -259,7 +269,9 @@ mod smtp_tests {
         let refusal = Smtp::parse(&format!("smtp://avisos:{secret}@host"), None).expect_err("in clear");
         assert!(!format!("{refusal:?} {refusal}").contains(secret));
         // A failed send (nothing listens on port 1) says why without it.
-        let error = smtp.send("ana@example.org", &letter()).expect_err("nothing listens");
+        let error = smtp
+            .send("ana@example.org", &letter())
+            .expect_err("nothing listens");
         assert!(!error.contains(secret), "{error}");
     }
 }

@@ -100,9 +100,7 @@ impl Metrics {
         };
         {
             let mut latency = self.0.latency.lock().unwrap_or_else(PoisonError::into_inner);
-            let histogram = latency
-                .entry((method.to_owned(), route.to_owned()))
-                .or_default();
+            let histogram = latency.entry((method.to_owned(), route.to_owned())).or_default();
             if let Some(bucket) = BUCKETS.iter().position(|bound| seconds <= *bound) {
                 histogram.buckets[bucket] += 1;
             }
@@ -128,8 +126,15 @@ impl Metrics {
 
     /// The counters in Prometheus' text format.
     fn render(&self, out: &mut String) {
-        let requests = self.0.requests.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        out.push_str("# HELP vereda_http_requests_total Requests answered, by route pattern and status class.\n");
+        let requests = self
+            .0
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        out.push_str(
+            "# HELP vereda_http_requests_total Requests answered, by route pattern and status class.\n",
+        );
         out.push_str("# TYPE vereda_http_requests_total counter\n");
         for ((method, route, class), count) in &requests {
             let _ = writeln!(
@@ -139,8 +144,15 @@ impl Metrics {
                 label(route)
             );
         }
-        let latency = self.0.latency.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        out.push_str("# HELP vereda_http_request_duration_seconds Time to answer a request, by route pattern.\n");
+        let latency = self
+            .0
+            .latency
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        out.push_str(
+            "# HELP vereda_http_request_duration_seconds Time to answer a request, by route pattern.\n",
+        );
         out.push_str("# TYPE vereda_http_request_duration_seconds histogram\n");
         for ((method, route), histogram) in &latency {
             let labels = format!("method=\"{}\",route=\"{}\"", label(method), label(route));
@@ -287,9 +299,24 @@ pub async fn metrics(State(state): State<AppState>, request: Request) -> Respons
     let mut out = String::with_capacity(16 * 1024);
     state.metrics.render(&mut out);
     let pool = state.store.pool_use();
-    gauge(&mut out, "vereda_db_pool_connections", "Database connections open.", pool.size);
-    gauge(&mut out, "vereda_db_pool_idle", "Database connections open and idle.", pool.idle);
-    gauge(&mut out, "vereda_db_pool_max", "The most database connections the pool opens.", pool.max);
+    gauge(
+        &mut out,
+        "vereda_db_pool_connections",
+        "Database connections open.",
+        pool.size,
+    );
+    gauge(
+        &mut out,
+        "vereda_db_pool_idle",
+        "Database connections open and idle.",
+        pool.idle,
+    );
+    gauge(
+        &mut out,
+        "vereda_db_pool_max",
+        "The most database connections the pool opens.",
+        pool.max,
+    );
     match state.store.queues().await {
         Ok(queues) => {
             let now = jiff::Timestamp::now().as_microsecond();
@@ -301,9 +328,21 @@ pub async fn metrics(State(state): State<AppState>, request: Request) -> Respons
                 })
             };
             for (name, help, depth) in [
-                ("vereda_jobs_queued", "Screenings waiting to run.", queues.screenings_queued),
-                ("vereda_jobs_running", "Screenings running.", queues.screenings_running),
-                ("vereda_letters_pending", "Letters to households not yet delivered.", queues.letters_pending),
+                (
+                    "vereda_jobs_queued",
+                    "Screenings waiting to run.",
+                    queues.screenings_queued,
+                ),
+                (
+                    "vereda_jobs_running",
+                    "Screenings running.",
+                    queues.screenings_running,
+                ),
+                (
+                    "vereda_letters_pending",
+                    "Letters to households not yet delivered.",
+                    queues.letters_pending,
+                ),
             ] {
                 gauge(&mut out, name, help, depth.count);
                 gauge(
@@ -313,11 +352,21 @@ pub async fn metrics(State(state): State<AppState>, request: Request) -> Respons
                     age(depth.oldest_created_micros),
                 );
             }
-            gauge(&mut out, "vereda_database_up", "Whether the database answered.", 1);
+            gauge(
+                &mut out,
+                "vereda_database_up",
+                "Whether the database answered.",
+                1,
+            );
         }
         Err(error) => {
             tracing::warn!(%error, "metrics: the queues could not be read");
-            gauge(&mut out, "vereda_database_up", "Whether the database answered.", 0);
+            gauge(
+                &mut out,
+                "vereda_database_up",
+                "Whether the database answered.",
+                0,
+            );
         }
     }
     (
@@ -339,10 +388,18 @@ mod tests {
         metrics.observe("GET", "/a/{id}", StatusCode::OK, 100.0);
         let mut out = String::new();
         metrics.render(&mut out);
-        assert!(out.contains("vereda_http_request_duration_seconds_bucket{method=\"GET\",route=\"/a/{id}\",le=\"0.005\"} 1"));
-        assert!(out.contains("vereda_http_request_duration_seconds_bucket{method=\"GET\",route=\"/a/{id}\",le=\"0.25\"} 2"));
-        assert!(out.contains("vereda_http_request_duration_seconds_bucket{method=\"GET\",route=\"/a/{id}\",le=\"+Inf\"} 3"));
-        assert!(out.contains("vereda_http_requests_total{method=\"GET\",route=\"/a/{id}\",status=\"4xx\"} 1"));
+        assert!(out.contains(
+            "vereda_http_request_duration_seconds_bucket{method=\"GET\",route=\"/a/{id}\",le=\"0.005\"} 1"
+        ));
+        assert!(out.contains(
+            "vereda_http_request_duration_seconds_bucket{method=\"GET\",route=\"/a/{id}\",le=\"0.25\"} 2"
+        ));
+        assert!(out.contains(
+            "vereda_http_request_duration_seconds_bucket{method=\"GET\",route=\"/a/{id}\",le=\"+Inf\"} 3"
+        ));
+        assert!(
+            out.contains("vereda_http_requests_total{method=\"GET\",route=\"/a/{id}\",status=\"4xx\"} 1")
+        );
         assert_eq!(label("a\"b\\c"), "a\\\"b\\\\c");
     }
 

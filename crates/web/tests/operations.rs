@@ -25,7 +25,10 @@ async fn metrics_count_requests_by_route_pattern_with_latency_queues_and_pool() 
     let card = client.get("/api/v1/projects/T06.60%2C61%2C62").await;
     assert_eq!(card.status, StatusCode::OK);
     let request_id = card.headers.get("x-request-id").and_then(|v| v.to_str().ok());
-    assert!(request_id.is_some_and(|id| !id.is_empty()), "a request id is answered");
+    assert!(
+        request_id.is_some_and(|id| !id.is_empty()),
+        "a request id is answered"
+    );
     let metrics = client.get("/metrics").await;
     assert_eq!(metrics.status, StatusCode::OK);
     assert!(metrics.content_type.starts_with("text/plain; version=0.0.4"));
@@ -91,7 +94,9 @@ async fn metrics_answer_only_the_token_or_the_loopback() {
 
 #[tokio::test]
 async fn postgres_requires_an_uploads_directory_naming_the_setting() {
-    let Some(db) = vereda_store::test_support::postgres().await else { return };
+    let Some(db) = vereda_store::test_support::postgres().await else {
+        return;
+    };
     if std::env::var_os(vereda_web::uploads::UPLOADS_DIR_VAR).is_some() {
         return;
     }
@@ -133,8 +138,12 @@ async fn open_data_is_the_same_text_on_both_backends() {
     let projects = body_of(&on_sqlite, EXPORTS[0]).await;
     // Whole amounts without decimals, on SQLite as on PostgreSQL.
     assert!(projects.contains("\"total_eur\":\"22500000\""), "{projects}");
-    let Some(postgres) = vereda_store::test_support::postgres().await else { return };
-    vereda_store::demo::seed(&postgres.store).await.expect("demo data");
+    let Some(postgres) = vereda_store::test_support::postgres().await else {
+        return;
+    };
+    vereda_store::demo::seed(&postgres.store)
+        .await
+        .expect("demo data");
     let dir = tempfile::tempdir().expect("a directory");
     let on_postgres = vereda_web::app(
         postgres.store.clone(),

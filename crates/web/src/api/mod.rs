@@ -180,14 +180,24 @@ pub struct Readiness {
 async fn ready(State(state): State<AppState>) -> Response {
     let database = state.store.backend_name();
     let status = match state.store.ready().await {
-        Ok(true) => return Json(Readiness { status: "ready", database }).into_response(),
+        Ok(true) => {
+            return Json(Readiness {
+                status: "ready",
+                database,
+            })
+            .into_response();
+        }
         Ok(false) => "migrations_pending",
         Err(error) => {
             tracing::error!(%error, "readiness check: database unreachable");
             "unavailable"
         }
     };
-    (StatusCode::SERVICE_UNAVAILABLE, Json(Readiness { status, database })).into_response()
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(Readiness { status, database }),
+    )
+        .into_response()
 }
 
 #[derive(Serialize, ToSchema)]
