@@ -42,9 +42,17 @@ struct FileSettings {
     petitions_per_hour: Option<u64>,
     petition_attachment_mib: Option<u64>,
     templates_dir: Option<std::path::PathBuf>,
+    db_max_connections: Option<u32>,
+    db_acquire_timeout_seconds: Option<u64>,
+    db_statement_timeout_seconds: Option<u64>,
+    sqlite_busy_timeout_ms: Option<u64>,
+    db_ssl_root_cert: Option<std::path::PathBuf>,
+    uploads_dir: Option<std::path::PathBuf>,
+    metrics_token: Option<String>,
+    access_log: Option<bool>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     pub database_url: String,
     pub bind: Option<String>,
@@ -83,6 +91,51 @@ pub struct Settings {
     /// else the file's `templates_dir`; a template there replaces the shipped one of the same
     /// name.
     pub templates_dir: Option<std::path::PathBuf>,
+    /// The database pool and timeouts and PostgreSQL's CA file: the flags
+    /// (`--db-max-connections`...) and their `VEREDA_*` variables, else the file's
+    /// `db_max_connections`, `db_acquire_timeout_seconds`, `db_statement_timeout_seconds`,
+    /// `sqlite_busy_timeout_ms` and `db_ssl_root_cert`.
+    pub connect: vereda_store::ConnectSettings,
+    /// Where uploads are kept: `--uploads-dir` or `VEREDA_UPLOADS_DIR`, else the file's
+    /// `uploads_dir`; required on PostgreSQL.
+    pub uploads_dir: Option<std::path::PathBuf>,
+    /// `VEREDA_METRICS_TOKEN`, else the file's `metrics_token`: the bearer token `/metrics`
+    /// asks for; without one it answers the loopback address only.
+    pub metrics_token: Option<String>,
+    /// The file's `access_log` (the flag `--access-log` and `VEREDA_ACCESS_LOG` win): one log
+    /// line per request; on by default.
+    pub access_log: Option<bool>,
+}
+
+/// The settings as a log or a panic may show them: every password and token replaced by
+/// `***`.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &vereda_store::redact_password(&self.database_url))
+            .field("bind", &self.bind)
+            .field("log_format", &self.log_format)
+            .field("secure_cookies", &self.secure_cookies)
+            .field(
+                "smtp_url",
+                &self.smtp_url.as_deref().map(vereda_store::redact_password),
+            )
+            .field("smtp_from", &self.smtp_from)
+            .field("session_idle_minutes", &self.session_idle_minutes)
+            .field("session_absolute_minutes", &self.session_absolute_minutes)
+            .field("reset_link_hours", &self.reset_link_hours)
+            .field("require_second_factor", &self.require_second_factor)
+            .field("read_limits", &self.read_limits)
+            .field("calendar_file", &self.calendar_file)
+            .field("petitions_per_hour", &self.petitions_per_hour)
+            .field("petition_attachment_mib", &self.petition_attachment_mib)
+            .field("templates_dir", &self.templates_dir)
+            .field("connect", &self.connect)
+            .field("uploads_dir", &self.uploads_dir)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("access_log", &self.access_log)
+            .finish()
+    }
 }
 
 impl Settings {
@@ -147,7 +200,45 @@ impl Settings {
             petition_attachment_mib: number("VEREDA_PETITION_ATTACHMENT_MIB")?
                 .or(from_file.petition_attachment_mib),
             templates_dir: from_file.templates_dir,
+            connect: vereda_store::ConnectSettings {
+                max_connections: from_file.db_max_connections,
+                acquire_timeout: from_file
+                    .db_acquire_timeout_seconds
+                    .map(std::time::Duration::from_secs),
+                statement_timeout: from_file
+                    .db_statement_timeout_seconds
+                    .map(std::time::Duration::from_secs),
+                busy_timeout: from_file
+                    .sqlite_busy_timeout_ms
+                    .map(std::time::Duration::from_millis),
+                ssl_root_cert: from_file.db_ssl_root_cert,
+            },
+            uploads_dir: from_file.uploads_dir,
+            metrics_token: environment("VEREDA_METRICS_TOKEN").or(from_file.metrics_token),
+            access_log: from_file.access_log,
         })
+    }
+
+    /// The flags (and their variables) over the file's database settings.
+    pub fn connect_flags(&mut self, flags: &crate::ConnectFlags) {
+        let connect = &mut self.connect;
+        connect.max_connections = flags.db_max_connections.or(connect.max_connections);
+        connect.acquire_timeout = flags
+            .db_acquire_timeout
+            .map(std::time::Duration::from_secs)
+            .or(connect.acquire_timeout);
+        connect.statement_timeout = flags
+            .db_statement_timeout
+            .map(std::time::Duration::from_secs)
+            .or(connect.statement_timeout);
+        connect.busy_timeout = flags
+            .sqlite_busy_timeout
+            .map(std::time::Duration::from_millis)
+            .or(connect.busy_timeout);
+        connect.ssl_root_cert = flags.db_ssl_root_cert.clone().or(connect.ssl_root_cert.take());
+        if flags.uploads_dir.is_some() {
+            self.uploads_dir = flags.uploads_dir.clone();
+        }
     }
 
     /// The document templates these settings name.
@@ -187,13 +278,15 @@ pub fn smtp(settings: &Settings) -> Result<Option<vereda_web::letters::Smtp>> {
         .as_deref()
         .map(|url| vereda_web::letters::Smtp::parse(url, settings.smtp_from.as_deref()))
         .transpose()
-        .map_err(|e| anyhow::anyhow!("VEREDA_SMTP_URL: {e}"))
+        .map_err(said)
 }
 
+/// The log: `RUST_LOG` when set, else `info` without the libraries' chatter. The access log
+/// is the target `vereda::access` (`RUST_LOG=info,vereda::access=off` silences it too).
 pub fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(
-            "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,tower_sessions=warn",
+            "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,tower_sessions=warn,tower_http=warn",
         )
     });
     let builder = tracing_subscriber::fmt()
@@ -273,6 +366,41 @@ mod tests {
         let defaults = Settings::resolve(None, None, None)?;
         if std::env::var_os("VEREDA_IMPORT_MAX_CELLS").is_none() {
             assert_eq!(defaults.read_limits, ReadLimits::default());
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_database_settings_come_from_the_file_and_no_password_is_shown() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("vereda.toml");
+        std::fs::write(
+            &path,
+            "database_url = \"postgres://vereda:s3creta@db/vereda\"\nsmtp_url = \"smtps://avisos:cl4ve@mail.example\"\nmetrics_token = \"t0ken\"\ndb_max_connections = 40\ndb_acquire_timeout_seconds = 5\ndb_statement_timeout_seconds = 60\nsqlite_busy_timeout_ms = 2500\ndb_ssl_root_cert = \"/etc/vereda/ca.pem\"\nuploads_dir = \"/data/uploads\"\naccess_log = false\n",
+        )?;
+        let settings = Settings::resolve(Some(&path), None, None)?;
+        assert_eq!(settings.connect.max_connections, Some(40));
+        assert_eq!(
+            settings.connect.acquire_timeout,
+            Some(std::time::Duration::from_secs(5))
+        );
+        assert_eq!(
+            settings.connect.statement_timeout,
+            Some(std::time::Duration::from_secs(60))
+        );
+        assert_eq!(
+            settings.connect.busy_timeout,
+            Some(std::time::Duration::from_millis(2500))
+        );
+        assert_eq!(
+            settings.connect.ssl_root_cert.as_deref(),
+            Some(Path::new("/etc/vereda/ca.pem"))
+        );
+        assert_eq!(settings.uploads_dir.as_deref(), Some(Path::new("/data/uploads")));
+        assert_eq!(settings.access_log, Some(false));
+        let shown = format!("{settings:?}");
+        for secret in ["s3creta", "cl4ve", "t0ken"] {
+            assert!(!shown.contains(secret), "{secret} shown in {shown}");
         }
         Ok(())
     }

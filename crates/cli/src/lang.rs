@@ -83,7 +83,10 @@ pub fn error_text(error: &anyhow::Error) -> String {
                         .with("id", id),
                 );
             }
-            StoreError::Invalid(message) | StoreError::Conflict(message) | StoreError::Forbidden(message) => {
+            StoreError::Invalid(message)
+            | StoreError::Conflict(message)
+            | StoreError::Forbidden(message)
+            | StoreError::Connection(message) => {
                 return lang.say(message);
             }
             _ => {}

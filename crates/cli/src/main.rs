@@ -1,6 +1,7 @@
 //! `vereda`: the one binary. `serve` runs the web application; the other subcommands run
 //! the same work from the command line.
 
+mod backup;
 mod calendar;
 mod config;
 mod evaluate;
@@ -62,8 +63,51 @@ struct Cli {
     #[arg(long = "templates", env = "VEREDA_TEMPLATES_DIR", global = true)]
     templates: Option<PathBuf>,
 
+    #[command(flatten)]
+    connect: ConnectFlags,
+
     #[command(subcommand)]
     command: Command,
+}
+
+/// How to open the database and where uploads are: flags over the settings file.
+#[derive(Args, Debug, Default)]
+pub struct ConnectFlags {
+    /// The most database connections the pool opens (default 16 on PostgreSQL, 8 on SQLite).
+    #[arg(long, env = "VEREDA_DB_MAX_CONNECTIONS", global = true, value_name = "N")]
+    pub db_max_connections: Option<u32>,
+    /// How long a request waits for a database connection, in seconds (default 10).
+    #[arg(
+        long,
+        env = "VEREDA_DB_ACQUIRE_TIMEOUT",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub db_acquire_timeout: Option<u64>,
+    /// PostgreSQL stops a statement that runs longer, in seconds (default: no limit).
+    #[arg(
+        long,
+        env = "VEREDA_DB_STATEMENT_TIMEOUT",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub db_statement_timeout: Option<u64>,
+    /// How long an SQLite statement waits for another writer, in milliseconds (default 10000).
+    #[arg(
+        long,
+        env = "VEREDA_SQLITE_BUSY_TIMEOUT",
+        global = true,
+        value_name = "MILLISECONDS"
+    )]
+    pub sqlite_busy_timeout: Option<u64>,
+    /// A CA certificate (PEM) PostgreSQL's certificate must chain to; also `sslrootcert` in
+    /// the URL.
+    #[arg(long, env = "VEREDA_DB_SSL_ROOT_CERT", global = true, value_name = "FILE")]
+    pub db_ssl_root_cert: Option<PathBuf>,
+    /// Where uploaded files are kept (default: `uploads` beside the SQLite file; required with
+    /// PostgreSQL).
+    #[arg(long, env = "VEREDA_UPLOADS_DIR", global = true, value_name = "DIR")]
+    pub uploads_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -98,6 +142,13 @@ enum Command {
     /// API tokens: other systems call the JSON API as an account.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Copy an SQLite database (consistent while the server runs), its uploads and its outbox
+    /// into a directory. PostgreSQL: see the README (pg_dump and the uploads directory).
+    Backup {
+        /// The directory to write (created; must not hold a backup already).
+        #[arg(value_name = "DEST")]
+        dest: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -161,6 +212,10 @@ struct ServeArgs {
     /// long without news, another server takes it over from its last checkpoint.
     #[arg(long, env = "VEREDA_JOB_LEASE_SECONDS")]
     job_lease_seconds: Option<u64>,
+    /// One log line per request (method, route, status, latency, request id): true or false
+    /// (default true).
+    #[arg(long, env = "VEREDA_ACCESS_LOG")]
+    access_log: Option<bool>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -259,6 +314,7 @@ fn main() -> ExitCode {
     if cli.templates.is_some() {
         settings.templates_dir = cli.templates.clone();
     }
+    settings.connect_flags(&cli.connect);
     let calendar_problem = install_calendar(cli.calendar.as_deref().or(settings.calendar_file.as_deref()));
     // Batch commands need neither the database nor the async runtime.
     let outcome = match cli.command {
@@ -336,7 +392,7 @@ fn run_with_settings(command: Command, settings: Settings, calendar_problem: Opt
 }
 
 async fn open(settings: &Settings) -> Result<Store> {
-    let store = Store::connect(&settings.database_url).await?;
+    let store = Store::connect_with(&settings.database_url, &settings.connect).await?;
     store.migrate().await.context(lang().t("cli-error-migrate"))?;
     Ok(store)
 }
@@ -345,7 +401,7 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
     match command {
         Command::Serve(args) => serve(args, settings).await,
         Command::Migrate => {
-            let store = Store::connect(&settings.database_url).await?;
+            let store = Store::connect_with(&settings.database_url, &settings.connect).await?;
             let pending = store.pending_migrations().await?;
             store.migrate().await.context(lang().t("cli-error-migrate"))?;
             println!(
@@ -470,6 +526,7 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
         | Command::DemoData(DemoCommand::Households(_)) => Err(said(Message::new("cli-error-no_database"))),
         Command::Audit(AuditCommand::Verify { heads }) => verify_audit(&settings, &heads).await,
         Command::Token(command) => token(&settings, command).await,
+        Command::Backup { dest } => backup::backup(&settings, &dest).await,
         Command::DemoData(DemoCommand::Seed) => {
             let store = open(&settings).await?;
             report_demo(&vereda_store::demo::seed(&store).await?);
@@ -555,6 +612,9 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
     tracing::info!(rule_sets = rule_sets.all().len(), "rule sets validated");
     let smtp = config::smtp(&settings)?;
     let store = open(&settings).await?;
+    // On PostgreSQL the uploads directory is a setting, never guessed: say which before
+    // listening.
+    vereda_web::uploads::Uploads::for_store(&store, settings.uploads_dir.as_deref()).map_err(said)?;
     if args.demo {
         report_demo(&vereda_store::demo::seed(&store).await?);
     }
@@ -607,6 +667,12 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
         job_poll: args
             .job_lease_seconds
             .map(|s| std::time::Duration::from_secs((s / 10).clamp(1, vereda_web::worker::JOB_POLL_SECONDS))),
+        uploads_dir: settings.uploads_dir.clone(),
+        metrics_token: settings
+            .metrics_token
+            .clone()
+            .map(vereda_web::metrics::MetricsToken),
+        access_log: args.access_log.or(settings.access_log).unwrap_or(true),
         ..Default::default()
     };
     if let Some(dir) = web_config.templates.dir() {

@@ -881,3 +881,112 @@ fn audit_verify_walks_the_chain_and_checks_heads_written_down() {
     let malformed = vereda(dir.path(), &["audit", "verify", "--head", "nada"], None);
     assert_eq!(malformed.status.code(), Some(1));
 }
+
+#[test]
+fn backup_copies_the_sqlite_database_its_uploads_and_its_outbox() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let seeded = vereda(dir.path(), &["demo-data", "seed"], None);
+    assert!(seeded.status.success(), "{}", text(&seeded.stderr));
+    let documents = dir.path().join("uploads").join("documents");
+    std::fs::create_dir_all(&documents).expect("uploads");
+    std::fs::write(documents.join("abc123"), b"%PDF-1.7 prueba").expect("a document");
+    std::fs::create_dir_all(dir.path().join("uploads").join("incoming").join("x")).expect("incoming");
+    std::fs::write(dir.path().join("uploads/incoming/x/parcial.csv"), b"id").expect("a partial upload");
+    std::fs::create_dir_all(dir.path().join("outbox")).expect("outbox");
+    std::fs::write(
+        dir.path().join("outbox").join("00000001-offer-1.txt"),
+        b"Para: Ana",
+    )
+    .expect("a letter");
+    let dest = dir.path().join("copia");
+    let dest_text = dest.display().to_string();
+    let backup = vereda(dir.path(), &["backup", &dest_text], None);
+    assert!(backup.status.success(), "{}", text(&backup.stderr));
+    assert_eq!(
+        text(&backup.stdout).trim(),
+        Lang::Es.say(
+            &Message::new("cli-backup-done")
+                .with("dir", dest_text.as_str())
+                .with("files", 2_usize)
+        )
+    );
+    assert_eq!(
+        std::fs::read(dest.join("uploads/documents/abc123")).expect("the document"),
+        b"%PDF-1.7 prueba"
+    );
+    assert!(dest.join("outbox/00000001-offer-1.txt").is_file());
+    assert!(
+        !dest.join("uploads/incoming").exists(),
+        "partial uploads are not copied"
+    );
+    let mode = |path: &std::path::Path| std::fs::metadata(path).expect("exists").permissions().mode() & 0o777;
+    assert_eq!(mode(&dest), 0o700);
+    assert_eq!(mode(&dest.join("vereda.db")), 0o600);
+    // The copy is a whole database: its audit chain verifies and its accounts are there.
+    let restored = tempfile::tempdir().expect("dir");
+    std::fs::copy(dest.join("vereda.db"), restored.path().join("vereda.db")).expect("restore");
+    let verified = vereda(restored.path(), &["audit", "verify"], None);
+    assert!(verified.status.success(), "{}", text(&verified.stderr));
+    let accounts = vereda(restored.path(), &["user", "list"], None);
+    assert!(text(&accounts.stdout).contains("@"), "{}", text(&accounts.stdout));
+    // A second backup into the same directory is refused, not overwritten.
+    let again = vereda(dir.path(), &["backup", &dest_text], None);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again.stderr)
+            .contains(&Lang::Es.say(&Message::new("cli-backup-exists").with("dir", dest_text.as_str()))),
+        "{}",
+        text(&again.stderr)
+    );
+}
+
+/// The PostgreSQL server of the tests, if configured.
+fn test_postgres_url() -> Option<String> {
+    std::env::var("VEREDA_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
+#[test]
+fn backup_refuses_postgres_and_points_to_pg_dump() {
+    let Some(url) = test_postgres_url() else { return };
+    let dir = tempfile::tempdir().expect("dir");
+    let dest = dir.path().join("copia").display().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_vereda"))
+        .args(["--database-url", &url, "backup", &dest])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&Lang::Es.say(&Message::new("cli-backup-not_sqlite").with("backend", "PostgreSQL"))),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("copia").exists());
+}
+
+#[test]
+fn a_postgres_certificate_that_does_not_verify_is_said_without_the_password() {
+    let Some(url) = test_postgres_url() else { return };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return;
+    };
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let with_password = format!("{scheme}://postgres:s3creta-larga@{host}");
+    let separator = if with_password.contains('?') { '&' } else { '?' };
+    // The test server's certificate is self-signed (or it has no TLS): verify-full fails.
+    let output = Command::new(env!("CARGO_BIN_EXE_vereda"))
+        .args([
+            "--database-url",
+            &format!("{with_password}{separator}sslmode=verify-full"),
+            "migrate",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("s3creta-larga"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("TLS"), "{stderr}");
+}

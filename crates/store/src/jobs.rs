@@ -12,7 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -109,15 +109,6 @@ fn job_from(row: job::Model) -> StoreResult<Job> {
         started_at: row.started_at.map(|t| t.0),
         finished_at: row.finished_at.map(|t| t.0),
     })
-}
-
-/// How many jobs of a kind are in a status, and since when the oldest waits (for `/metrics`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct QueueDepth {
-    pub kind: JobKind,
-    pub status: JobStatus,
-    pub count: u64,
-    pub oldest: Option<Timestamp>,
 }
 
 fn lease_end(lease: SignedDuration) -> DbTimestamp {
@@ -254,31 +245,6 @@ impl Store {
             .await?
             .map(job_from)
             .transpose()
-    }
-
-    /// The jobs waiting and running, by kind and status, with the oldest one's creation.
-    pub async fn job_queue(&self) -> StoreResult<Vec<QueueDepth>> {
-        let mut depths = Vec::new();
-        for kind in JobKind::ALL {
-            for status in [JobStatus::Queued, JobStatus::Running] {
-                let select = job::Entity::find()
-                    .filter(job::Column::Kind.eq(kind.as_str()))
-                    .filter(job::Column::Status.eq(status.as_str()));
-                let count = select.clone().count(&self.db).await?;
-                let oldest = select
-                    .order_by_asc(job::Column::Id)
-                    .one(&self.db)
-                    .await?
-                    .map(|row| row.created_at.0);
-                depths.push(QueueDepth {
-                    kind,
-                    status,
-                    count,
-                    oldest,
-                });
-            }
-        }
-        Ok(depths)
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
+pub mod connect;
 mod custody;
 pub mod demo;
 pub mod entity;
@@ -17,6 +18,7 @@ pub mod households;
 pub mod jobs;
 pub mod ledger;
 mod migration;
+pub mod operations;
 pub mod parcels;
 pub mod petitions;
 pub mod preparation;
@@ -34,13 +36,10 @@ pub mod test_support;
 pub mod types;
 pub mod verification;
 
-use std::str::FromStr;
-use std::time::Duration;
-
-use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr, SqlxSqliteConnector};
+use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+pub use connect::{ConnectSettings, PoolUse};
 pub use migration::Migrator;
 
 /// The default database: a `vereda.db` file in the working directory.
@@ -54,6 +53,10 @@ pub enum StoreError {
     BadDatabaseUrl(String),
     #[error("cannot open the database: {0}")]
     Connect(String),
+    /// The database could not be reached or refused the connection (TLS, network, password,
+    /// wait): the message names the kind, the URL without its password and the detail.
+    #[error("{0}")]
+    Connection(Message),
     #[error("database error: {0}")]
     Database(#[from] DbErr),
     #[error("an account with e-mail {0} already exists")]
@@ -91,68 +94,129 @@ pub struct Store {
     db: DatabaseConnection,
     /// The database file, for SQLite on disk.
     sqlite_file: Option<std::path::PathBuf>,
+    /// The most connections the pool opens.
+    max_connections: u32,
 }
 
+/// The key of PostgreSQL's advisory lock that migrations run under (`vereda` in ASCII).
+pub const MIGRATION_LOCK: i64 = 0x7665_7265_6461;
+
 impl Store {
-    /// Opens `sqlite://PATH` (created if missing, in WAL mode) or `postgres://…`.
+    /// Opens `sqlite://PATH` (created if missing, in WAL mode) or `postgres://…` with the
+    /// default pool and timeouts.
     pub async fn connect(url: &str) -> StoreResult<Store> {
-        let mut sqlite_file = None;
-        let db = if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)
-                .map_err(|e| StoreError::BadDatabaseUrl(format!("bad SQLite URL {url:?}: {e}")))?
-                .create_if_missing(true)
-                // WAL with NORMAL sync survives a killed process without losing commits.
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
-            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-            if !in_memory {
-                sqlite_file = Some(options.get_filename().to_path_buf());
-            }
-            let pool = SqlitePoolOptions::new()
-                .max_connections(if in_memory { 1 } else { 8 })
-                // An in-memory database lives only as long as its one connection.
-                .idle_timeout(if in_memory {
-                    None
-                } else {
-                    Some(Duration::from_secs(600))
-                })
-                .max_lifetime(if in_memory {
-                    None
-                } else {
-                    Some(Duration::from_secs(1800))
-                })
-                .connect_with(options)
-                .await
-                .map_err(|e| StoreError::Connect(format!("{url}: {e}")))?;
-            SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
+        Store::connect_with(url, &ConnectSettings::default()).await
+    }
+
+    /// Opens the database with the operator's settings (see [`ConnectSettings`]). On
+    /// PostgreSQL the URL's `sslmode` (disable, allow, prefer, require, verify-ca,
+    /// verify-full) and `sslrootcert` are honoured; a connection that fails is a
+    /// [`StoreError::Connection`] naming its kind.
+    pub async fn connect_with(url: &str, settings: &ConnectSettings) -> StoreResult<Store> {
+        if url.starts_with("sqlite:") {
+            let (db, sqlite_file, max_connections) = connect::sqlite(url, settings).await?;
+            Ok(Store {
+                db,
+                sqlite_file,
+                max_connections,
+            })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let mut options = ConnectOptions::new(url.to_owned());
-            options
-                .max_connections(16)
-                .connect_timeout(Duration::from_secs(10))
-                .sqlx_logging(false);
-            Database::connect(options)
-                .await
-                .map_err(|e| StoreError::Connect(redact(url, &e.to_string())))?
+            let (db, max_connections) = connect::postgres(url, settings).await?;
+            Ok(Store {
+                db,
+                sqlite_file: None,
+                max_connections,
+            })
         } else {
-            return Err(StoreError::BadDatabaseUrl(format!(
+            Err(StoreError::BadDatabaseUrl(format!(
                 "unsupported database URL {:?}: use sqlite://PATH (for example sqlite://vereda.db) or postgres://USER@HOST:PORT/DATABASE",
                 redact_password(url)
-            )));
+            )))
+        }
+    }
+
+    /// The pool's connections: open, idle and the most it opens.
+    pub fn pool_use(&self) -> PoolUse {
+        let (size, idle) = match self.backend() {
+            DatabaseBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                (pool.size(), u32::try_from(pool.num_idle()).unwrap_or(u32::MAX))
+            }
+            _ => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (pool.size(), u32::try_from(pool.num_idle()).unwrap_or(u32::MAX))
+            }
         };
-        Ok(Store { db, sqlite_file })
+        PoolUse {
+            size,
+            idle,
+            max: self.max_connections,
+        }
     }
 
     /// Brings the schema up to date and loads the reference data on first run. A schema already
     /// up to date is only read, so the application may run as a role that owns nothing (see the
     /// README: the owner runs migrations; the application may only INSERT and SELECT the audit
     /// log).
+    ///
+    /// On PostgreSQL the migrations run under an advisory lock ([`MIGRATION_LOCK`]), so
+    /// several servers (or `vereda migrate`s) starting together on a fresh database take
+    /// turns: the first migrates, the others find nothing left to do.
     pub async fn migrate(&self) -> StoreResult<()> {
-        if self.pending_migrations().await? > 0 {
-            Migrator::up(&self.db, None).await?;
+        if self.pending_migrations().await? == 0 {
+            return Ok(());
         }
+        if self.backend() != DatabaseBackend::Postgres {
+            Migrator::up(&self.db, None).await?;
+            return Ok(());
+        }
+        // A session lock, held by one connection set apart while the pool migrates; closing
+        // that connection releases it whatever happens.
+        let pool = self.db.get_postgres_connection_pool();
+        let mut lock = pool
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Database(DbErr::Custom(e.to_string())))?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *lock)
+            .await
+            .map_err(|e| StoreError::Database(DbErr::Custom(e.to_string())))?;
+        let migrated = match self.pending_migrations().await {
+            Ok(0) => Ok(()),
+            Ok(_) => Migrator::up(&self.db, None).await.map_err(StoreError::from),
+            Err(error) => Err(error),
+        };
+        let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *lock)
+            .await;
+        if unlocked.is_err() {
+            let _ = lock.close().await;
+        }
+        migrated
+    }
+
+    /// Whether the database answers and its schema is current: what `/readyz` asks.
+    pub async fn ready(&self) -> StoreResult<bool> {
+        self.ping().await?;
+        Ok(self.pending_migrations().await? == 0)
+    }
+
+    /// Writes a consistent copy of the SQLite database to `dest` (`VACUUM INTO`), while
+    /// others keep reading and writing. `dest` must not exist. Refused on PostgreSQL, whose
+    /// copy is `pg_dump`'s (see the README).
+    pub async fn backup_sqlite(&self, dest: &std::path::Path) -> StoreResult<()> {
+        use sea_orm::ConnectionTrait;
+        if self.backend() != DatabaseBackend::Sqlite {
+            return Err(StoreError::Invalid(Message::new("store-backup-postgres")));
+        }
+        let target = dest.to_str().ok_or_else(|| {
+            StoreError::Invalid(Message::new("store-backup-path").with("path", dest.display().to_string()))
+        })?;
+        self.db
+            .execute_unprepared(&format!("VACUUM INTO '{}'", target.replace('\'', "''")))
+            .await?;
         Ok(())
     }
 
@@ -220,10 +284,6 @@ pub fn redact_password(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
-}
-
-fn redact(url: &str, message: &str) -> String {
-    format!("{}: {message}", redact_password(url))
 }
 
 /// Maps a unique-constraint violation to [`StoreError::Duplicate`] naming the row; other

@@ -121,6 +121,35 @@ pub async fn postgres() -> Option<TestDatabase> {
 }
 
 async fn create_postgres_database() -> StoreResult<TestDatabase> {
+    let url = create_empty_postgres_database().await?;
+    let store = Store::connect(&url).await?;
+    store.migrate().await?;
+    Ok(TestDatabase {
+        store,
+        url,
+        _dir: None,
+    })
+}
+
+/// The URL of a new PostgreSQL database with nothing in it, not even the schema (for tests
+/// of migrating itself), or `None` (with the reason printed) when the suite is not
+/// configured here.
+pub async fn postgres_empty() -> Option<String> {
+    if let Some(reason) = postgres_unavailable_reason() {
+        assert!(
+            !postgres_required(),
+            "the PostgreSQL suite is required but {reason}"
+        );
+        eprintln!("skipped on PostgreSQL: {reason}");
+        return None;
+    }
+    match create_empty_postgres_database().await {
+        Ok(url) => Some(url),
+        Err(e) => panic!("cannot create a PostgreSQL test database: {e}"),
+    }
+}
+
+async fn create_empty_postgres_database() -> StoreResult<String> {
     let admin_url = std::env::var(POSTGRES_URL_VAR).map_err(|e| StoreError::Connect(e.to_string()))?;
     let admin = Store::connect(&admin_url).await?;
     let now = jiff::Timestamp::now().as_second();
@@ -134,14 +163,7 @@ async fn create_postgres_database() -> StoreResult<TestDatabase> {
     let (base, _) = admin_url
         .rsplit_once('/')
         .ok_or_else(|| StoreError::BadDatabaseUrl(admin_url.clone()))?;
-    let url = format!("{base}/{name}");
-    let store = Store::connect(&url).await?;
-    store.migrate().await?;
-    Ok(TestDatabase {
-        store,
-        url,
-        _dir: None,
-    })
+    Ok(format!("{base}/{name}"))
 }
 
 /// Drops test databases left by runs more than an hour old.

@@ -41,8 +41,10 @@ impl Nullable for Dec {
 impl ValueType for Dec {
     fn try_from(v: Value) -> Result<Self, ValueTypeErr> {
         match v {
-            Value::Decimal(Some(d)) => Ok(Dec(d)),
-            Value::String(Some(s)) => Decimal::from_str(&s).map(Dec).map_err(|_| ValueTypeErr),
+            Value::Decimal(Some(d)) => Ok(Dec(d.normalize())),
+            Value::String(Some(s)) => Decimal::from_str(&s)
+                .map(|d| Dec(d.normalize()))
+                .map_err(|_| ValueTypeErr),
             _ => Err(ValueTypeErr),
         }
     }
@@ -58,15 +60,16 @@ impl ValueType for Dec {
 }
 
 impl TryGetable for Dec {
+    /// Read without trailing zeros, so a figure is the same text on both backends: SQLite
+    /// keeps the text we wrote (`933000000`), PostgreSQL hands back `NUMERIC(24, 6)`
+    /// (`933000000.000000`); both come out `933000000`, in every page, export and API.
     fn try_get_by<I: ColIdx>(res: &QueryResult, index: I) -> Result<Self, TryGetError> {
-        // SQLite keeps the text we wrote; PostgreSQL hands back NUMERIC.
-        match String::try_get_by(res, index) {
-            Ok(text) => Decimal::from_str(&text)
-                .map(Dec)
-                .map_err(|e| decode_error("decimal", e)),
-            Err(TryGetError::Null(column)) => Err(TryGetError::Null(column)),
-            Err(_) => Decimal::try_get_by(res, index).map(Dec),
-        }
+        let exact = match String::try_get_by(res, index) {
+            Ok(text) => Decimal::from_str(&text).map_err(|e| decode_error("decimal", e))?,
+            Err(TryGetError::Null(column)) => return Err(TryGetError::Null(column)),
+            Err(_) => Decimal::try_get_by(res, index)?,
+        };
+        Ok(Dec(exact.normalize()))
     }
 }
 

@@ -1485,15 +1485,14 @@ storage_suite! {
         assert_eq!((taken.owner.as_deref(), taken.attempts), (Some("server-a"), 3));
         assert!(!store.renew_job_lease(job.id, "server-b", lease).await.expect("renew"));
         assert!(!store.finish_job(job.id, "server-b", true).await.expect("finish"), "a lost job is not the loser's to end");
-        let depth = store.job_queue().await.expect("queue");
-        let running = depth.iter().find(|d| d.status == JobStatus::Running).expect("running");
-        assert_eq!(running.count, 1);
+        assert_eq!(store.queues().await.expect("queues").screenings_running.count, 1);
         assert!(store.finish_job(job.id, "server-a", true).await.expect("finish"));
         let done = store.job(job.id).await.expect("read").expect("job");
         assert_eq!(done.status, JobStatus::Succeeded);
         assert!(done.finished_at.is_some() && done.lease_until.is_none());
         assert!(store.claim_job("server-b", &JobKind::ALL, lease).await.expect("claim").is_none());
-        assert!(store.job_queue().await.expect("queue").iter().all(|d| d.count == 0));
+        let queues = store.queues().await.expect("queues");
+        assert_eq!((queues.screenings_queued.count, queues.screenings_running.count), (0, 0));
     }
 
     async fn a_screening_job_resumes_from_its_checkpoint_and_a_lost_lease_stores_nothing(store: &Store) {

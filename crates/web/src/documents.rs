@@ -142,7 +142,7 @@ pub(crate) fn keep_file(state: &AppState, file: ReceivedFile) -> Result<KeptFile
         let dir = path
             .parent()
             .ok_or_else(|| AppError::with_detail(ErrorCode::Internal, "no document directory"))?;
-        std::fs::create_dir_all(dir).map_err(|e| AppError::internal(&e))?;
+        crate::uploads::private_dir_all(dir).map_err(|e| AppError::internal(&e))?;
         let mut temporary = tempfile::NamedTempFile::new_in(dir).map_err(|e| AppError::internal(&e))?;
         temporary
             .write_all(&file.bytes)

@@ -24,7 +24,7 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| path.clone());
-    let wants_json = path.starts_with("/api/") || path == "/healthz";
+    let wants_json = path.starts_with("/api/") || path == "/healthz" || path == "/readyz";
     let is_get = request.method() == axum::http::Method::GET;
     let lang = crate::i18n::lang_from_headers(request.headers());
     let response = next.run(request).await;

@@ -2,10 +2,11 @@
 //! transaction of the change that produces it (offer notice, verification result, confirmed
 //! withdrawal, award); this module delivers it afterwards and records how.
 //!
-//! When an SMTP server is configured (`VEREDA_SMTP_URL`, `smtp://host[:port]`) and the
-//! household has an e-mail address, the letter is sent by SMTP (lettre's blocking client on
-//! `spawn_blocking`, plain SMTP: no TLS stack is compiled in, so the server must be a relay on
-//! a trusted network). Otherwise, or when the send fails, it is written as a plain-text `.txt`
+//! When an SMTP server is configured (`VEREDA_SMTP_URL`: `smtp://host[:port]` plain,
+//! `smtp+starttls://user:password@host[:port]` with STARTTLS or
+//! `smtps://user:password@host[:port]` with implicit TLS, rustls) and the household has an
+//! e-mail address, the letter is sent by SMTP (lettre's blocking client on `spawn_blocking`).
+//! Otherwise, or when the send fails, it is written as a plain-text `.txt`
 //! file (recipient, subject, a blank line, the Spanish body) to the outbox directory, through
 //! a temporary file renamed into place, so a reader never sees half a letter. The outbox is
 //! where the territorial office collects the letters to print or send. Each letter records its
@@ -44,53 +45,141 @@ pub const LETTER_SWEEP: std::time::Duration = std::time::Duration::from_secs(60)
 /// How long one SMTP exchange may take.
 const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
-/// An SMTP server to send letters through: `smtp://host[:port]` (port 25 by default).
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// `smtp://`: plain text (a relay on a trusted network; no login).
+    Plain,
+    /// `smtp+starttls://`: the session is upgraded with STARTTLS before anything is sent,
+    /// or nothing is sent (port 587 by default).
+    StartTls,
+    /// `smtps://`: TLS from the first byte (port 465 by default).
+    Tls,
+}
+
+/// A password that never reaches a log, a page or an error (`Debug` says `***`).
+#[derive(Clone)]
+struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// An SMTP server to send letters through: `smtp://host[:port]` (plain, port 25),
+/// `smtp+starttls://[user:password@]host[:port]` (STARTTLS, 587) or
+/// `smtps://[user:password@]host[:port]` (implicit TLS, 465). The certificate is checked
+/// against the public web roots. The password is never printed: `Debug` and `Display` show
+/// `***` and every error leaves it out.
 #[derive(Debug, Clone)]
 pub struct Smtp {
     host: String,
     port: u16,
+    security: SmtpSecurity,
+    login: Option<(String, Secret)>,
     from: Mailbox,
 }
 
-impl Smtp {
-    /// Reads `smtp://host[:port]` and the sender (`None`: [`DEFAULT_SMTP_FROM`]). Other
-    /// schemes, credentials and paths are refused: there is no TLS to protect them.
-    pub fn parse(url: &str, from: Option<&str>) -> Result<Smtp, String> {
-        let rest = url
-            .trim()
-            .strip_prefix("smtp://")
-            .ok_or_else(|| format!("{url:?}: only smtp://host[:port] is supported (no TLS is built in)"))?;
-        let rest = rest.strip_suffix('/').unwrap_or(rest);
-        if rest.is_empty() || rest.contains(['@', '/', '?', '#']) {
-            return Err(format!(
-                "{url:?}: expected smtp://host[:port], without credentials or path"
-            ));
+impl std::fmt::Display for Smtp {
+    /// The server as a URL, the password replaced by `***`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = match self.security {
+            SmtpSecurity::Plain => "smtp",
+            SmtpSecurity::StartTls => "smtp+starttls",
+            SmtpSecurity::Tls => "smtps",
+        };
+        write!(f, "{scheme}://")?;
+        if let Some((user, _)) = &self.login {
+            write!(f, "{user}:***@")?;
         }
-        let (host, port) = match rest.rsplit_once(':') {
-            Some((host, port)) if !host.ends_with(']') || rest.starts_with('[') => (
+        write!(f, "{}:{}", self.host, self.port)
+    }
+}
+
+impl Smtp {
+    /// Reads the server's URL and the sender (`None`: [`DEFAULT_SMTP_FROM`]). A login over
+    /// plain `smtp://` is refused: it would cross the network in clear. A refusal is a typed
+    /// message (`smtp-url-*`) whose URL has no password.
+    pub fn parse(url: &str, from: Option<&str>) -> Result<Smtp, vereda_messages::Message> {
+        use vereda_messages::Message;
+        let url = url.trim();
+        let shown = vereda_store::redact_password(url);
+        let bad = |code: &'static str| Message::new(code).with("url", shown.as_str());
+        let (security, rest, default_port) = if let Some(rest) = url.strip_prefix("smtp://") {
+            (SmtpSecurity::Plain, rest, 25)
+        } else if let Some(rest) = url.strip_prefix("smtp+starttls://") {
+            (SmtpSecurity::StartTls, rest, 587)
+        } else if let Some(rest) = url.strip_prefix("smtps://") {
+            (SmtpSecurity::Tls, rest, 465)
+        } else {
+            return Err(bad("smtp-url-scheme"));
+        };
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        let (login, address) = match rest.rsplit_once('@') {
+            Some((credentials, address)) => {
+                let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
+                let decode = |text: &str| {
+                    percent_encoding::percent_decode_str(text)
+                        .decode_utf8()
+                        .map(std::borrow::Cow::into_owned)
+                        .map_err(|_| bad("smtp-url-bad"))
+                };
+                (Some((decode(user)?, Secret(decode(password)?))), address)
+            }
+            None => (None, rest),
+        };
+        if login.is_some() && security == SmtpSecurity::Plain {
+            return Err(bad("smtp-url-login_in_clear"));
+        }
+        if address.is_empty() || address.contains(['/', '?', '#']) {
+            return Err(bad("smtp-url-bad"));
+        }
+        let (host, port) = match address.rsplit_once(':') {
+            Some((host, port)) if !host.ends_with(']') || address.starts_with('[') => (
                 host,
                 port.parse::<u16>()
-                    .map_err(|e| format!("{url:?}: bad port {port:?}: {e}"))?,
+                    .map_err(|_| bad("smtp-url-port").with("port", port))?,
             ),
-            _ => (rest, 25),
+            _ => (address, default_port),
         };
         let host = host.trim_start_matches('[').trim_end_matches(']');
         if host.is_empty() {
-            return Err(format!("{url:?}: no host"));
+            return Err(bad("smtp-url-bad"));
         }
-        let from = from
-            .unwrap_or(DEFAULT_SMTP_FROM)
+        let from_text = from.unwrap_or(DEFAULT_SMTP_FROM);
+        let from = from_text
             .parse::<Mailbox>()
-            .map_err(|e| format!("bad sender address {from:?}: {e}"))?;
+            .map_err(|_| Message::new("smtp-from-bad").with("from", from_text))?;
         Ok(Smtp {
             host: host.to_owned(),
             port,
+            security,
+            login,
             from,
         })
     }
 
-    /// Sends one letter with its Message-ID; returns the server's reply.
+    /// How the connection is protected.
+    pub fn security(&self) -> SmtpSecurity {
+        self.security
+    }
+
+    /// Sends one letter with its Message-ID; returns the server's reply. An error never
+    /// carries the password.
     fn send(&self, to: &str, letter: &LetterRecord, message_id: &str) -> Result<String, String> {
+        self.send_unredacted(to, letter, message_id)
+            .map_err(|error| match &self.login {
+                Some((_, Secret(password))) if !password.is_empty() => {
+                    error.replace(password.as_str(), "***")
+                }
+                _ => error,
+            })
+    }
+
+    fn send_unredacted(&self, to: &str, letter: &LetterRecord, message_id: &str) -> Result<String, String> {
+        use lettre::transport::smtp::authentication::Credentials;
+        use lettre::transport::smtp::client::{Tls, TlsParameters};
         let to = Mailbox::new(
             Some(letter.recipient.clone()),
             to.parse().map_err(|e| format!("{to:?}: {e}"))?,
@@ -103,12 +192,97 @@ impl Smtp {
             .header(ContentType::TEXT_PLAIN)
             .body(letter.body.clone())
             .map_err(|e| e.to_string())?;
-        let transport = SmtpTransport::builder_dangerous(self.host.as_str())
+        let tls = match self.security {
+            SmtpSecurity::Plain => Tls::None,
+            SmtpSecurity::StartTls => {
+                Tls::Required(TlsParameters::new(self.host.clone()).map_err(|e| e.to_string())?)
+            }
+            SmtpSecurity::Tls => {
+                Tls::Wrapper(TlsParameters::new(self.host.clone()).map_err(|e| e.to_string())?)
+            }
+        };
+        let mut builder = SmtpTransport::builder_dangerous(self.host.as_str())
             .port(self.port)
-            .timeout(Some(SMTP_TIMEOUT))
-            .build();
-        let response = transport.send(&message).map_err(|e| e.to_string())?;
+            .tls(tls)
+            .timeout(Some(SMTP_TIMEOUT));
+        if let Some((user, Secret(password))) = &self.login {
+            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        let response = builder.build().send(&message).map_err(|e| e.to_string())?;
         Ok(response.message().collect::<Vec<_>>().join(" "))
+    }
+}
+
+#[cfg(test)]
+mod smtp_tests {
+    use super::*;
+
+    fn letter() -> LetterRecord {
+        LetterRecord {
+            id: 1,
+            call_id: Some(1),
+            household_id: Some(1),
+            petition_id: None,
+            kind: vereda_domain::verification::LetterKind::Offer,
+            recipient: "Ana".to_owned(),
+            email: Some("ana@example.org".to_owned()),
+            subject: "Aviso".to_owned(),
+            body: "Texto".to_owned(),
+            channel: "smtp".to_owned(),
+            status: "pending".to_owned(),
+            location: None,
+            error: None,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn the_three_ways_to_reach_a_mail_server_and_their_default_ports() {
+        let plain = Smtp::parse("smtp://relay.local", None).expect("plain");
+        assert_eq!((plain.security(), plain.port), (SmtpSecurity::Plain, 25));
+        let starttls =
+            Smtp::parse("smtp+starttls://avisos:cl%40ve@mail.example.org", None).expect("starttls");
+        assert_eq!(
+            (starttls.security(), starttls.port),
+            (SmtpSecurity::StartTls, 587)
+        );
+        assert_eq!(
+            starttls
+                .login
+                .as_ref()
+                .map(|(user, Secret(password))| (user.as_str(), password.as_str())),
+            Some(("avisos", "cl@ve"))
+        );
+        let tls = Smtp::parse("smtps://avisos:x@mail.example.org:2465", None).expect("tls");
+        assert_eq!((tls.security(), tls.port), (SmtpSecurity::Tls, 2465));
+        let refused = |url: &str| Smtp::parse(url, None).expect_err(url).code().to_owned();
+        assert_eq!(
+            refused("smtp://avisos:clave@relay.local"),
+            "smtp-url-login_in_clear"
+        );
+        assert_eq!(refused("imap://relay.local"), "smtp-url-scheme");
+        assert_eq!(refused("smtps://relay.local:99999"), "smtp-url-port");
+        assert_eq!(refused("smtps://relay.local/x"), "smtp-url-bad");
+    }
+
+    #[test]
+    fn the_smtp_password_is_never_printed() {
+        let secret = "s3creta-larga";
+        let smtp = Smtp::parse(&format!("smtps://avisos:{secret}@127.0.0.1:1"), None).expect("parses");
+        for shown in [format!("{smtp:?}"), smtp.to_string()] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert_eq!(smtp.to_string(), "smtps://avisos:***@127.0.0.1:1");
+        // A refused URL names it without the password.
+        let refusal = Smtp::parse(&format!("smtps://avisos:{secret}@host:nope"), None).expect_err("bad port");
+        assert!(!format!("{refusal:?} {refusal}").contains(secret));
+        let refusal = Smtp::parse(&format!("smtp://avisos:{secret}@host"), None).expect_err("in clear");
+        assert!(!format!("{refusal:?} {refusal}").contains(secret));
+        // A failed send (nothing listens on port 1) says why without it.
+        let error = smtp
+            .send("ana@example.org", &letter())
+            .expect_err("nothing listens");
+        assert!(!error.contains(secret), "{error}");
     }
 }
 
@@ -145,7 +319,9 @@ impl Outbox {
 
     /// Writes one letter; returns the file's path.
     fn write(&self, letter: &LetterRecord) -> std::io::Result<PathBuf> {
-        std::fs::create_dir_all(&self.dir)?;
+        // Letters name households: the outbox is the server user's only, like the uploads
+        // (the temporary file, hence the letter, is 0600).
+        crate::uploads::private_dir_all(&self.dir)?;
         let path = self.dir.join(format!(
             "{:08}-{}-{}.txt",
             letter.id,

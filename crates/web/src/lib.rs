@@ -13,6 +13,7 @@ pub mod form_errors;
 pub mod i18n;
 pub mod job_context;
 pub mod letters;
+pub mod metrics;
 pub mod moved;
 pub mod pages;
 pub mod procedure_actions;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub petition_filings: pages::petitions::FilingLimiter,
     /// This server's worker of durable jobs (screenings).
     pub worker: worker::Worker,
+    /// The counters `/metrics` shows (requests, latencies, rows screened and stored).
+    pub metrics: metrics::Metrics,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -72,6 +75,16 @@ pub struct WebConfig {
     /// Where letters to households are written; else `VEREDA_OUTBOX_DIR`, else `outbox`
     /// beside the uploads directory (see [`letters::Outbox`]).
     pub outbox_dir: Option<std::path::PathBuf>,
+    /// Where uploaded files are kept (`uploads_dir`); else `VEREDA_UPLOADS_DIR`, else
+    /// `uploads` beside the SQLite file; required on PostgreSQL (see
+    /// [`uploads::Uploads::for_store`]).
+    pub uploads_dir: Option<std::path::PathBuf>,
+    /// Who may read `/metrics`: a bearer token (`VEREDA_METRICS_TOKEN`); without one, only
+    /// clients on the loopback address (see [`metrics`]).
+    pub metrics_token: Option<metrics::MetricsToken>,
+    /// One log line per request (method, route, status, latency, request id) at `info`
+    /// (`access_log`; on by `vereda serve`).
+    pub access_log: bool,
     /// The SMTP server letters go through when the household has an e-mail address
     /// (`VEREDA_SMTP_URL`); none: every letter goes to the outbox.
     pub smtp: Option<letters::Smtp>,
@@ -130,16 +143,31 @@ impl WebConfig {
 }
 
 /// The whole application, ready to serve.
+///
+/// # Panics
+///
+/// On PostgreSQL without an uploads directory ([`uploads::Uploads::for_store`]); [`serve`]
+/// and [`try_app`] say it instead.
 pub fn app(store: Store, config: WebConfig) -> Router {
-    router(state(store, config))
+    match try_app(store, config) {
+        Ok(router) => router,
+        Err(refusal) => panic!("the application cannot start: {refusal}"),
+    }
 }
 
-/// The application's shared state: the store, the settings, and this server's worker.
-pub fn state(store: Store, config: WebConfig) -> AppState {
-    let uploads = uploads::Uploads::for_store(&store);
+/// The whole application, or why it cannot start (no uploads directory on PostgreSQL, or one
+/// that cannot be made private).
+pub fn try_app(store: Store, config: WebConfig) -> Result<Router, vereda_messages::Message> {
+    Ok(router(try_state(store, config)?))
+}
+
+/// The application's shared state: the store, the settings, the uploads directory and this
+/// server's worker, or why it cannot start.
+pub fn try_state(store: Store, config: WebConfig) -> Result<AppState, vereda_messages::Message> {
+    let uploads = uploads::Uploads::for_store(&store, config.uploads_dir.as_deref())?;
     let outbox = letters::Outbox::configured(&config, &uploads);
     let (lease, poll) = worker::timings(&config);
-    AppState {
+    Ok(AppState {
         outbox,
         store,
         config,
@@ -147,8 +175,9 @@ pub fn state(store: Store, config: WebConfig) -> AppState {
         progresses: screening::Progresses::default(),
         public_pages: public_cache::PublicPages::default(),
         petition_filings: pages::petitions::FilingLimiter::default(),
+        metrics: metrics::global().clone(),
         worker: worker::Worker::new(lease, poll),
-    }
+    })
 }
 
 /// The application's routes over `state`.
@@ -200,6 +229,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(staff_pages_are_not_stored))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::measure_requests,
+        ))
         .with_state(state)
 }
 
@@ -230,15 +263,18 @@ async fn staff_pages_are_not_stored(
 
 /// Serves until `shutdown` completes: then stops claiming jobs and hands the running one
 /// back at its checkpoint (within [`worker::STOP_WITHIN_SECONDS`]) while requests in flight
-/// finish.
+/// finish. Refuses to start without an uploads directory on PostgreSQL (the error names the
+/// setting).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Store,
     config: WebConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let state = try_state(store.clone(), config)
+        .map_err(|refusal| std::io::Error::other(refusal.to_string()))?;
+    state.uploads.secure_root()?;
     screening::fail_orphaned(&store).await;
-    let state = state(store.clone(), config);
     state.worker.start(&state);
     let sweeper = tokio::spawn(sweep_sessions(store.clone()));
     let letters = tokio::spawn(sweep_letters(state.outbox.clone(), store.clone()));

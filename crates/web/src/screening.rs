@@ -188,6 +188,9 @@ async fn run(state: &AppState, job: &Job, dir: &Path, context: &JobContext) -> b
             Err(Failure::message(Message::new("screening-error-stopped")))
         });
     let progress = state.progresses.get(run_id).unwrap_or_default();
+    if let Ok(completed) = &screened {
+        state.metrics.add_rows_screened(completed.results.len() as u64);
+    }
     let failure = match screened {
         Ok(completed) => match store_results(state, job, completed, context).await {
             Ok(true) => return true,
@@ -247,6 +250,7 @@ async fn store_results(
             return Ok(false);
         }
         written += chunk.len();
+        state.metrics.add_rows_stored(chunk.len() as u64);
         state.progresses.update(run_id, |p| p.stored = written as u64);
     }
     let summary = RunSummary::of(&completed);

@@ -4,11 +4,17 @@
 //! - `calls/<call id>/registries/<kind>/<file>`: the registries last used by a successful
 //!   screening of the call, which later runs may reuse;
 //! - `documents/<SHA-256>`: documents and evidence, kept once per content.
+//!
+//! They hold personal data: the root is made readable by the server's user only (0700), the
+//! directories below are created 0700 and the files 0600 ([`private_dir_all`],
+//! [`private_file`]).
 
 use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use vereda_messages::Message;
 use vereda_store::Store;
 
 /// The environment variable that chooses where uploads are kept.
@@ -21,9 +27,17 @@ pub struct Uploads {
 }
 
 impl Uploads {
-    /// `VEREDA_UPLOADS_DIR` when set; else an `uploads` directory beside the SQLite file; else
-    /// (PostgreSQL, or SQLite in memory) `vereda-uploads` in the system's temporary directory.
-    pub fn for_store(store: &Store) -> Uploads {
+    /// `configured` (the `uploads_dir` setting) when given; else `VEREDA_UPLOADS_DIR` when
+    /// set; else an `uploads` directory beside the SQLite file. On PostgreSQL (or SQLite in
+    /// memory) the directory must be set: nothing is guessed, least of all the system's
+    /// temporary directory, which other users read and the system empties
+    /// (`uploads-dir_required`).
+    pub fn for_store(store: &Store, configured: Option<&Path>) -> Result<Uploads, Message> {
+        if let Some(dir) = configured.filter(|d| !d.as_os_str().is_empty()) {
+            return Ok(Uploads {
+                root: dir.to_path_buf(),
+            });
+        }
         let root = match std::env::var(UPLOADS_DIR_VAR) {
             Ok(dir) if !dir.trim().is_empty() => PathBuf::from(dir),
             _ => match store.sqlite_file() {
@@ -31,10 +45,22 @@ impl Uploads {
                     .parent()
                     .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
                     .join("uploads"),
-                None => std::env::temp_dir().join("vereda-uploads"),
+                None => {
+                    return Err(Message::new("uploads-dir_required")
+                        .with("variable", UPLOADS_DIR_VAR)
+                        .with("setting", "uploads_dir")
+                        .with("backend", store.backend_name()));
+                }
             },
         };
-        Uploads { root }
+        Ok(Uploads { root })
+    }
+
+    /// Creates the root if missing and makes it the server user's only (0700), so nothing
+    /// below it is readable by another account, whatever the mode it was created with.
+    pub fn secure_root(&self) -> std::io::Result<()> {
+        private_dir_all(&self.root)?;
+        std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o700))
     }
 
     /// A new, empty directory for a request's files.
@@ -43,7 +69,7 @@ impl Uploads {
             .root
             .join("incoming")
             .join(format!("{:016x}", rand::random::<u64>()));
-        std::fs::create_dir_all(&dir)?;
+        private_dir_all(&dir)?;
         Ok(dir)
     }
 
@@ -78,7 +104,7 @@ impl Uploads {
     /// Keeps `file` as the call's registry of `kind`, replacing the one kept before.
     pub fn keep_registry(&self, call_id: i32, kind: &str, file: &Path) -> std::io::Result<()> {
         let dir = self.registry_dir(call_id, kind);
-        std::fs::create_dir_all(&dir)?;
+        private_dir_all(&dir)?;
         let name = file
             .file_name()
             .ok_or_else(|| std::io::Error::other("a registry file has no name"))?;
@@ -94,16 +120,33 @@ impl Uploads {
     }
 }
 
+/// Creates a directory and its missing parents, each readable by the server's user only
+/// (0700).
+pub fn private_dir_all(dir: &Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+}
+
+/// Creates (or truncates) a file readable and writable by the server's user only (0600).
+pub fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+}
+
 fn is_partial(path: &Path) -> bool {
     path.file_name()
         .is_some_and(|n| n.to_string_lossy().starts_with('.'))
 }
 
-/// A hard link where the file system allows it (registries can be large), else a copy.
+/// A hard link where the file system allows it (registries can be large), else a copy
+/// readable by the server's user only.
 pub fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
     let _ = std::fs::remove_file(to);
     if std::fs::hard_link(from, to).is_err() {
-        std::fs::copy(from, to)?;
+        std::io::copy(&mut std::fs::File::open(from)?, &mut private_file(to)?)?;
     }
     Ok(())
 }
@@ -118,7 +161,7 @@ pub struct HashingFile {
 impl HashingFile {
     pub fn create(path: &Path) -> std::io::Result<HashingFile> {
         Ok(HashingFile {
-            file: std::io::BufWriter::new(std::fs::File::create(path)?),
+            file: std::io::BufWriter::new(private_file(path)?),
             hasher: Sha256::new(),
             bytes: 0,
         })
@@ -148,4 +191,38 @@ pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
 /// Bytes in lower-case hexadecimal.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).map_or(0, |m| m.permissions().mode() & 0o777)
+    }
+
+    #[test]
+    fn uploads_are_readable_by_the_owner_only() -> std::io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let uploads = Uploads {
+            root: dir.path().join("cargas"),
+        };
+        std::fs::create_dir_all(&uploads.root)?;
+        std::fs::set_permissions(&uploads.root, std::fs::Permissions::from_mode(0o755))?;
+        uploads.secure_root()?;
+        assert_eq!(mode(&uploads.root), 0o700);
+        let incoming = uploads.incoming()?;
+        assert_eq!(mode(&incoming), 0o700);
+        assert_eq!(mode(&uploads.root.join("incoming")), 0o700);
+        let path = incoming.join("hogares.csv");
+        let mut file = HashingFile::create(&path)?;
+        file.write(b"id\n1\n")?;
+        file.finish()?;
+        assert_eq!(mode(&path), 0o600);
+        uploads.keep_registry(1, "ruv", &path)?;
+        let kept = uploads.stored_registry(1, "ruv").expect("kept");
+        assert_eq!(mode(&kept), 0o600);
+        assert_eq!(mode(&uploads.registry_dir(1, "ruv")), 0o700);
+        Ok(())
+    }
 }

@@ -121,6 +121,8 @@ const ENGLISH_WORDS: &[&str] = &[
 fn is_page(path: &str) -> bool {
     !(path.starts_with("/api/")
         || path == "/healthz"
+        || path == "/readyz"
+        || path == "/metrics"
         || path == "/favicon.svg"
         || path.starts_with("/static/"))
 }

@@ -828,7 +828,8 @@ async fn letters_left_pending_by_a_stopped_server_are_delivered_at_start() {
         outbox_dir: Some(s.outbox.path().to_path_buf()),
         ..Default::default()
     };
-    let uploads = vereda_web::uploads::Uploads::for_store(store);
+    let uploads =
+        vereda_web::uploads::Uploads::for_store(store, None).expect("the uploads beside the SQLite file");
     vereda_web::letters::Outbox::configured(&config, &uploads)
         .resume_pending(store)
         .await;

@@ -39,6 +39,8 @@ pub mod targeting;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(crate::metrics::metrics))
         .route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .route("/api/v1/municipalities", get(municipalities))
         .route("/api/v1/departments", get(departments))
@@ -91,7 +93,7 @@ pub fn routes() -> Router<AppState> {
 #[openapi(
     info(title = "vereda API", version = "1", description = "Territorial rural development co-financing: reference data, projects, calls and the audit log.\n\nAuthentication: staff calls take either the session cookie (a call that changes something then also sends the session's X-CSRF-Token, see /api/v1/me) or an API token issued by an administrator, sent as `Authorization: Bearer <token>` (security scheme `bearer`): the call acts as the token's account, with its role and office reach, and needs no CSRF token. An unknown or revoked token, or one of a disabled account, is 401 `error-bad_token`. Tokens work on /api/v1 only, never on the pages.\n\nLists (`/api/v1/projects`, `/api/v1/calls`, `/api/v1/audit`, `/api/v1/measurements`, `/api/v1/indicator-proposals`) come a page at a time: `?limit=N` (1 to 500, 50 by default) and `?after=CURSOR` answer `{\"items\": [...], \"next\": CURSOR or null}` and a `Link: <...>; rel=\"next\"` header while there is more. The cursor is opaque; a bad limit or cursor is 422 `error-bad_parameter`."),
     modifiers(&BearerScheme),
-    paths(health, municipalities, departments, pdet_subregions, projects, project, calls, screening, audit, me, account::change_password, evaluation::evaluate,
+    paths(health, ready, municipalities, departments, pdet_subregions, projects, project, calls, screening, audit, me, account::change_password, evaluation::evaluate,
         open_data::projects_json, open_data::projects_csv, open_data::indicators_json, open_data::indicators_csv,
         open_data::measurements_json, open_data::measurements_csv, open_data::iati_activities,
         procedure::procedure, procedure::endorse, procedure::object, procedure::award, procedure::evidence, procedure::disburse,
@@ -162,6 +164,40 @@ async fn health(State(state): State<AppState>) -> Response {
                 .into_response()
         }
     }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready`, or `unavailable` (the database does not answer) or `migrations_pending` (the
+    /// schema is older than this server).
+    pub status: &'static str,
+    pub database: &'static str,
+}
+
+/// Readiness: the database answers and its schema is current (a server whose migrations have
+/// not run yet takes no traffic). `/healthz` stays liveness.
+#[utoipa::path(get, path = "/readyz", responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
+async fn ready(State(state): State<AppState>) -> Response {
+    let database = state.store.backend_name();
+    let status = match state.store.ready().await {
+        Ok(true) => {
+            return Json(Readiness {
+                status: "ready",
+                database,
+            })
+            .into_response();
+        }
+        Ok(false) => "migrations_pending",
+        Err(error) => {
+            tracing::error!(%error, "readiness check: database unreachable");
+            "unavailable"
+        }
+    };
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(Readiness { status, database }),
+    )
+        .into_response()
 }
 
 #[derive(Serialize, ToSchema)]

@@ -390,7 +390,7 @@ pub(crate) async fn submit_files(
             continue;
         }
         let kind_dir = dir.join(&kind);
-        std::fs::create_dir_all(&kind_dir).map_err(|e| AppError::internal(&e))?;
+        uploads::private_dir_all(&kind_dir).map_err(|e| AppError::internal(&e))?;
         let path = kind_dir.join(&file_name);
         let mut file = HashingFile::create(&path).map_err(|e| AppError::internal(&e))?;
         while let Some(chunk) = field.chunk().await.map_err(crate::error::upload_refused)? {
@@ -534,7 +534,7 @@ pub(crate) async fn submit_files(
                     );
                     let kind_dir = dir.join(&registry.name);
                     let path = kind_dir.join(&file_name);
-                    std::fs::create_dir_all(&kind_dir)
+                    uploads::private_dir_all(&kind_dir)
                         .and_then(|()| uploads::link_or_copy(&stored, &path))
                         .map_err(|e| AppError::internal(&e))?;
                     let (sha256, bytes) = uploads::hash_file(&path).map_err(|e| AppError::internal(&e))?;
@@ -609,7 +609,7 @@ pub(crate) async fn submit_files(
     let _ = std::fs::remove_dir_all(&job_dir);
     let moved = job_dir
         .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
+        .map_or(Ok(()), uploads::private_dir_all)
         .and_then(|()| std::fs::rename(&dir, &job_dir));
     if let Err(error) = moved {
         tracing::error!(run = run.id, %error, "the uploaded files could not be kept");
