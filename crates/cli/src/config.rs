@@ -42,6 +42,7 @@ struct FileSettings {
     petitions_per_hour: Option<u64>,
     petition_attachment_mib: Option<u64>,
     templates_dir: Option<std::path::PathBuf>,
+    public_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +84,9 @@ pub struct Settings {
     /// else the file's `templates_dir`; a template there replaces the shipped one of the same
     /// name.
     pub templates_dir: Option<std::path::PathBuf>,
+    /// `VEREDA_PUBLIC_URL`, else the file's `public_url`: the site's public address, printed
+    /// on every signed act as `{public_url}/verificar/CODE`.
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -147,6 +151,7 @@ impl Settings {
             petition_attachment_mib: number("VEREDA_PETITION_ATTACHMENT_MIB")?
                 .or(from_file.petition_attachment_mib),
             templates_dir: from_file.templates_dir,
+            public_url: environment("VEREDA_PUBLIC_URL").or(from_file.public_url),
         })
     }
 

@@ -597,6 +597,7 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
             .petition_attachment_mib
             .map(|mib| usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX)),
         templates: settings.templates(),
+        public_url: settings.public_url.clone(),
         ..Default::default()
     };
     if let Some(dir) = web_config.templates.dir() {

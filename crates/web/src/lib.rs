@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod assets;
+pub(crate) mod acts;
 pub mod auth;
 pub mod charts;
 pub(crate) mod documents;
@@ -96,9 +97,23 @@ pub struct WebConfig {
     /// The document templates: the shipped ones, replaced by those of the templates directory
     /// (`templates_dir`) with the same name.
     pub templates: vereda_documents::typeset::Templates,
+    /// The site's public address (`public_url`), printed on every signed act as
+    /// `{public_url}/verificar/CODE`; else [`PUBLIC_URL`].
+    pub public_url: Option<String>,
 }
 
+/// The public address printed on signed acts when none is configured.
+pub const PUBLIC_URL: &str = "https://vereda.gov.co";
+
 impl WebConfig {
+    /// The site's public address, without a trailing slash.
+    pub fn public_url(&self) -> &str {
+        self.public_url
+            .as_deref()
+            .unwrap_or(PUBLIC_URL)
+            .trim_end_matches('/')
+    }
+
     /// The date deadlines are measured against.
     pub fn today(&self) -> jiff::civil::Date {
         self.today.unwrap_or_else(today::today_in_colombia)
