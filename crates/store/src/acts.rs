@@ -663,7 +663,7 @@ async fn families_of<C: ConnectionTrait>(conn: &C, award: &award::Model) -> Stor
         .await?;
     beneficiaries
         .into_iter()
-        .map(|b| {
+        .map(|b| -> StoreResult<FamilyNotification> {
             let found = notifications.iter().find(|n| n.beneficiary_id == b.id);
             let kind = found
                 .map(|n| n.kind.parse::<NotificationKind>().map_err(|e| corrupt("award_notification", n.id, e)))

@@ -171,6 +171,7 @@ pub(crate) async fn act_of_pdf(state: &AppState, bytes: &[u8]) -> Result<(String
 /// naming the limit.
 pub(crate) async fn read_pdf(multipart: &mut Multipart) -> Result<(Vec<(String, String)>, Option<Vec<u8>>), AppError> {
     match read_form(multipart, "file", VERIFY_LIMIT_BYTES).await {
+        Ok((_, None, Some(problem))) => Err(AppError::said(ErrorCode::InvalidInput, problem)),
         Ok((fields, file, _)) => Ok((fields, file.map(|f| f.bytes))),
         Err(error) if error.code == ErrorCode::PayloadTooLarge => Err(AppError::said(
             ErrorCode::PayloadTooLarge,
