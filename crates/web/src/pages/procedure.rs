@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use vereda_domain::accounts::{Permission, Role};
+use vereda_domain::accounts::Permission;
 use vereda_domain::acts::ActKind;
 use vereda_domain::number::format_number;
 use vereda_domain::procedure::ProcedureState;
