@@ -459,7 +459,10 @@ pub fn sample_appeal_decision() -> AppealDecisionData {
             position: "Director(a) territorial".into(),
             signed_at: at("2026-07-31T15:05:00Z"),
         }),
-        verification: Some(VerificationData::new("https://vereda.example.gov.co/", "7K3QZP9MX2")),
+        verification: Some(VerificationData::new(
+            "https://vereda.example.gov.co/",
+            "7K3QZP9MX2",
+        )),
     }
 }
 

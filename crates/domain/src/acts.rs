@@ -263,7 +263,10 @@ mod tests {
         let code = verification_code(&[0xff, 0x00, 0x12, 0x34, 0x56, 0x78, 0x9a]);
         assert_eq!(code.len(), CODE_LENGTH);
         assert!(code.chars().all(|c| CROCKFORD.contains(&(c as u8))));
-        assert_eq!(normalise_code(&code.to_lowercase()).as_deref(), Some(code.as_str()));
+        assert_eq!(
+            normalise_code(&code.to_lowercase()).as_deref(),
+            Some(code.as_str())
+        );
         assert_eq!(normalise_code("0O1IL-abcde").as_deref(), Some("00111ABCDE"));
         assert_eq!(normalise_code("short"), None);
         assert_eq!(normalise_code("UUUUUUUUUU"), None);
@@ -284,28 +287,61 @@ mod tests {
     #[test]
     fn a_timely_appeal_holds_firmness_until_decided_a_late_one_does_not() {
         let notified = Some(date(2026, 6, 26));
-        let pending = AppealFacts { filed_on: date(2026, 7, 2), late: false, outcome: None, decided_on: None };
+        let pending = AppealFacts {
+            filed_on: date(2026, 7, 2),
+            late: false,
+            outcome: None,
+            decided_on: None,
+        };
         let firmness = Firmness::of(notified, &[pending], shipped()).expect("calendar");
-        assert_eq!((firmness.firm_on, firmness.status(date(2026, 8, 1))), (None, ActStatus::Appealed));
-        let decided = AppealFacts { outcome: Some(AppealOutcome::Modifies), decided_on: Some(date(2026, 7, 20)), ..pending };
+        assert_eq!(
+            (firmness.firm_on, firmness.status(date(2026, 8, 1))),
+            (None, ActStatus::Appealed)
+        );
+        let decided = AppealFacts {
+            outcome: Some(AppealOutcome::Modifies),
+            decided_on: Some(date(2026, 7, 20)),
+            ..pending
+        };
         let firmness = Firmness::of(notified, &[decided], shipped()).expect("calendar");
         assert_eq!(firmness.firm_on, Some(date(2026, 7, 21)));
         assert_eq!(firmness.status(date(2026, 7, 20)), ActStatus::Modified);
-        let late = AppealFacts { filed_on: date(2026, 7, 20), late: true, outcome: None, decided_on: None };
+        let late = AppealFacts {
+            filed_on: date(2026, 7, 20),
+            late: true,
+            outcome: None,
+            decided_on: None,
+        };
         let firmness = Firmness::of(notified, &[late], shipped()).expect("calendar");
         assert_eq!(firmness.firm_on, Some(date(2026, 7, 15)));
-        let revoked = AppealFacts { outcome: Some(AppealOutcome::Revokes), decided_on: Some(date(2026, 7, 20)), ..pending };
+        let revoked = AppealFacts {
+            outcome: Some(AppealOutcome::Revokes),
+            decided_on: Some(date(2026, 7, 20)),
+            ..pending
+        };
         let firmness = Firmness::of(notified, &[revoked], shipped()).expect("calendar");
-        assert_eq!((firmness.firm_on, firmness.status(date(2027, 1, 1))), (None, ActStatus::Revoked));
+        assert_eq!(
+            (firmness.firm_on, firmness.status(date(2027, 1, 1))),
+            (None, ActStatus::Revoked)
+        );
         assert!(is_late(date(2026, 7, 15), Some(date(2026, 7, 14))));
         assert!(!is_late(date(2026, 7, 14), Some(date(2026, 7, 14))));
     }
 
     #[test]
     fn a_notice_counts_the_day_after_its_delivery() {
-        assert_eq!(effective_notification(NotificationKind::Notice, date(2026, 7, 3)), date(2026, 7, 4));
-        assert_eq!(effective_notification(NotificationKind::Personal, date(2026, 7, 3)), date(2026, 7, 3));
+        assert_eq!(
+            effective_notification(NotificationKind::Notice, date(2026, 7, 3)),
+            date(2026, 7, 4)
+        );
+        assert_eq!(
+            effective_notification(NotificationKind::Personal, date(2026, 7, 3)),
+            date(2026, 7, 3)
+        );
         // Cited Friday 3 July 2026: 6, 7, 8, 9, 10 July.
-        assert_eq!(notice_from(date(2026, 7, 3), shipped()).expect("calendar"), date(2026, 7, 10));
+        assert_eq!(
+            notice_from(date(2026, 7, 3), shipped()).expect("calendar"),
+            date(2026, 7, 10)
+        );
     }
 }

@@ -17,18 +17,16 @@
 //! "today" (`vereda_domain::acts::Firmness`), and `disburse` asks it inside its transaction.
 
 use jiff::civil::Date;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use vereda_domain::accounts::Permission;
-use vereda_domain::acts::{
-    self, ActKind, ActStatus, AppealFacts, AppealOutcome, Firmness, NotificationKind,
-};
+use vereda_domain::acts::{self, ActKind, ActStatus, AppealFacts, AppealOutcome, Firmness, NotificationKind};
 use vereda_domain::audit::Actor;
 use vereda_domain::calendar;
 
-use crate::entity::{act, appeal, award, award_notification, committee_session, project, project_beneficiary, user};
+use crate::entity::{
+    act, appeal, award, award_notification, committee_session, project, project_beneficiary, user,
+};
 use crate::scope::{Target, check_may};
 use crate::types::{DbDate, DbTimestamp};
 use crate::{Message, Store, StoreError, StoreResult, audit, corrupt};
@@ -174,7 +172,9 @@ impl Store {
         F: FnOnce(&ActSigning) -> Result<Vec<u8>, Message>,
     {
         let Some(user_id) = actor.user_id() else {
-            return Err(StoreError::Forbidden(Message::new("procedure-error-account_signs")));
+            return Err(StoreError::Forbidden(Message::new(
+                "procedure-error-account_signs",
+            )));
         };
         let txn = self.write_transaction().await?;
         let (number, issued_on) = match kind {
@@ -183,8 +183,13 @@ impl Store {
                     .one(&txn)
                     .await?
                     .ok_or_else(|| not_found("award", subject_id))?;
-                check_may(&txn, actor, Permission::AwardCofinancing, Target::Formulation(row.formulation_id))
-                    .await?;
+                check_may(
+                    &txn,
+                    actor,
+                    Permission::AwardCofinancing,
+                    Target::Formulation(row.formulation_id),
+                )
+                .await?;
                 (row.number, row.awarded_on.0)
             }
             ActKind::AppealDecision => {
@@ -193,8 +198,13 @@ impl Store {
                     .await?
                     .ok_or_else(|| not_found("appeal", subject_id))?;
                 let award = award_row(&txn, row.award_id).await?;
-                check_may(&txn, actor, Permission::AwardCofinancing, Target::Formulation(award.formulation_id))
-                    .await?;
+                check_may(
+                    &txn,
+                    actor,
+                    Permission::AwardCofinancing,
+                    Target::Formulation(award.formulation_id),
+                )
+                .await?;
                 match (row.decision_number, row.decided_on) {
                     (Some(number), Some(on)) => (number, on.0),
                     _ => {
@@ -387,7 +397,13 @@ impl Store {
         let recipient = bounded(&new.recipient_name, NAME_MAX, "acts-field-recipient_name")?;
         let txn = self.write_transaction().await?;
         let row = award_row(&txn, award_id).await?;
-        check_may(&txn, actor, Permission::NotifyActs, Target::Formulation(row.formulation_id)).await?;
+        check_may(
+            &txn,
+            actor,
+            Permission::NotifyActs,
+            Target::Formulation(row.formulation_id),
+        )
+        .await?;
         let families = families_of(&txn, &row).await?;
         let family = families
             .iter()
@@ -414,7 +430,8 @@ impl Store {
             NotificationKind::Notice => {
                 let Some(cited) = new.cited_on else {
                     return Err(StoreError::Invalid(
-                        Message::new("acts-error-notice_citation").with("article", "Ley 1437 de 2011, art. 68-69"),
+                        Message::new("acts-error-notice_citation")
+                            .with("article", "Ley 1437 de 2011, art. 68-69"),
                     ));
                 };
                 let from = acts::notice_from(cited, calendar::current())
@@ -449,7 +466,9 @@ impl Store {
         )
         .await
         .map_err(crate::on_duplicate(|| {
-            StoreError::Conflict(Message::new("acts-error-already_notified").with("family", &family.external_id))
+            StoreError::Conflict(
+                Message::new("acts-error-already_notified").with("family", &family.external_id),
+            )
         }))?;
         txn.commit().await?;
         Ok(FamilyNotification {
@@ -471,7 +490,13 @@ impl Store {
         let text = bounded(&new.text, TEXT_MAX, "acts-field-appeal_text")?;
         let txn = self.write_transaction().await?;
         let row = award_row(&txn, award_id).await?;
-        check_may(&txn, actor, Permission::NotifyActs, Target::Formulation(row.formulation_id)).await?;
+        check_may(
+            &txn,
+            actor,
+            Permission::NotifyActs,
+            Target::Formulation(row.formulation_id),
+        )
+        .await?;
         if new.filed_on < row.awarded_on.0 {
             return Err(StoreError::Invalid(
                 Message::new("acts-error-appeal_before_act").with("date", row.awarded_on.0),
@@ -480,7 +505,8 @@ impl Store {
         let families = families_of(&txn, &row).await?;
         let deadline = match last_notification(&families) {
             Some(on) => Some(
-                acts::appeal_deadline(on, calendar::current()).map_err(|e| StoreError::Invalid(e.message()))?,
+                acts::appeal_deadline(on, calendar::current())
+                    .map_err(|e| StoreError::Invalid(e.message()))?,
             ),
             None => None,
         };
@@ -516,7 +542,12 @@ impl Store {
     /// Decides an appeal by a new act (Art. 80): confirms, modifies or revokes the award, with
     /// its reasons, numbered `RR-{year}-{nnnn}` (the year's next, no gaps). The territorial
     /// director who may award decides (Art. 74.1: before whom issued the act). Once.
-    pub async fn decide_appeal(&self, actor: &Actor, appeal_id: i32, new: NewDecision) -> StoreResult<Appeal> {
+    pub async fn decide_appeal(
+        &self,
+        actor: &Actor,
+        appeal_id: i32,
+        new: NewDecision,
+    ) -> StoreResult<Appeal> {
         let reasons = bounded(&new.reasons, TEXT_MAX, "acts-field-decision_reasons")?;
         let mut attempt = 0;
         loop {
@@ -543,10 +574,17 @@ impl Store {
             .await?
             .ok_or_else(|| not_found("appeal", appeal_id))?;
         let row = award_row(&txn, before.award_id).await?;
-        check_may(&txn, actor, Permission::AwardCofinancing, Target::Formulation(row.formulation_id)).await?;
+        check_may(
+            &txn,
+            actor,
+            Permission::AwardCofinancing,
+            Target::Formulation(row.formulation_id),
+        )
+        .await?;
         if before.outcome.is_some() {
             return Err(StoreError::Conflict(
-                Message::new("acts-error-already_decided").with("number", before.decision_number.unwrap_or_default()),
+                Message::new("acts-error-already_decided")
+                    .with("number", before.decision_number.unwrap_or_default()),
             ));
         }
         if new.decided_on < before.filed_on.0 {
@@ -625,7 +663,8 @@ fn firmness_of(families: &[FamilyNotification], appeals: &[Appeal]) -> StoreResu
             decided_on: a.decided_on,
         })
         .collect();
-    Firmness::of(last_notification(families), &facts, calendar::current()).map_err(|e| StoreError::Invalid(e.message()))
+    Firmness::of(last_notification(families), &facts, calendar::current())
+        .map_err(|e| StoreError::Invalid(e.message()))
 }
 
 /// The last effective notification, once every family is notified.
@@ -644,7 +683,10 @@ async fn award_row<C: ConnectionTrait>(conn: &C, award_id: i32) -> StoreResult<a
 }
 
 /// The award's families (the project's beneficiaries) with their notifications.
-async fn families_of<C: ConnectionTrait>(conn: &C, award: &award::Model) -> StoreResult<Vec<FamilyNotification>> {
+async fn families_of<C: ConnectionTrait>(
+    conn: &C,
+    award: &award::Model,
+) -> StoreResult<Vec<FamilyNotification>> {
     let Some(project) = project::Entity::find()
         .filter(project::Column::AwardId.eq(award.id))
         .one(conn)
@@ -666,7 +708,11 @@ async fn families_of<C: ConnectionTrait>(conn: &C, award: &award::Model) -> Stor
         .map(|b| -> StoreResult<FamilyNotification> {
             let found = notifications.iter().find(|n| n.beneficiary_id == b.id);
             let kind = found
-                .map(|n| n.kind.parse::<NotificationKind>().map_err(|e| corrupt("award_notification", n.id, e)))
+                .map(|n| {
+                    n.kind
+                        .parse::<NotificationKind>()
+                        .map_err(|e| corrupt("award_notification", n.id, e))
+                })
                 .transpose()?;
             Ok(FamilyNotification {
                 beneficiary_id: b.id,
@@ -696,7 +742,10 @@ fn appeal_of(row: appeal::Model) -> StoreResult<Appeal> {
     let outcome = row
         .outcome
         .as_deref()
-        .map(|o| o.parse::<AppealOutcome>().map_err(|e| corrupt("appeal", row.id, e)))
+        .map(|o| {
+            o.parse::<AppealOutcome>()
+                .map_err(|e| corrupt("appeal", row.id, e))
+        })
         .transpose()?;
     Ok(Appeal {
         id: row.id,
@@ -748,7 +797,9 @@ fn bounded(text: &str, max: usize, field: &'static str) -> StoreResult<String> {
     }
     if text.chars().count() > max {
         return Err(StoreError::Invalid(
-            Message::new("acts-error-too_long").with_term("field", field).with("max", max),
+            Message::new("acts-error-too_long")
+                .with_term("field", field)
+                .with("max", max),
         ));
     }
     Ok(text.to_owned())

@@ -52,7 +52,11 @@ fn verification(state: &AppState, facts: &ActSigning) -> Option<VerificationData
 }
 
 /// Signs the award's resolution: typeset from the records with its verification code.
-pub(crate) async fn sign_award(state: &AppState, actor: &Actor, formulation_id: i32) -> Result<SignedAct, AppError> {
+pub(crate) async fn sign_award(
+    state: &AppState,
+    actor: &Actor,
+    formulation_id: i32,
+) -> Result<SignedAct, AppError> {
     let award = state
         .store
         .award_of(formulation_id)
@@ -78,7 +82,11 @@ pub(crate) async fn sign_award(state: &AppState, actor: &Actor, formulation_id: 
 }
 
 /// Signs the committee's minutes once final (the attendee whose signature completes them).
-pub(crate) async fn sign_minutes(state: &AppState, actor: &Actor, session_id: i32) -> Result<SignedAct, AppError> {
+pub(crate) async fn sign_minutes(
+    state: &AppState,
+    actor: &Actor,
+    session_id: i32,
+) -> Result<SignedAct, AppError> {
     let minutes = state.store.minutes(session_id).await?;
     let data = minutes_data(&minutes);
     let templates = state.config.templates.clone();
@@ -275,7 +283,6 @@ pub(crate) async fn resolution_data(
         verification: None,
     })
 }
-
 
 /// The minutes' values, from the stored session (the wording is the template's, in Spanish,
 /// the language of the act; positions are the roles in Spanish words).

@@ -1,9 +1,9 @@
 //! The web application: server-rendered pages (askama, no JavaScript build), the JSON API
 //! under `/api/v1` with its OpenAPI document, accounts and sessions.
 
+pub(crate) mod acts;
 pub mod api;
 pub mod assets;
-pub(crate) mod acts;
 pub mod auth;
 pub mod charts;
 pub(crate) mod documents;

@@ -247,7 +247,11 @@ pub async fn award(
     // The resolution is signed with its PDF and verification code; a template that fails
     // leaves the award unsigned (said in the log), and the resolution's page signs it again.
     if let Err(error) = crate::acts::sign_award(state, &actor, id).await {
-        tracing::error!(formulation = id, ?error, "the award resolution could not be signed");
+        tracing::error!(
+            formulation = id,
+            ?error,
+            "the award resolution could not be signed"
+        );
     }
     // The award opened a project: the public pages show it at once.
     state.public_pages.clear();

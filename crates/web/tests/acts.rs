@@ -18,7 +18,9 @@ async fn signed_award(client: &mut Client) -> (i32, String, Vec<u8>) {
     assign_office(client, director, "Nariño").await;
     client.forget_session();
     client.log_in_as(Role::TerritorialDirector).await;
-    let page = client.get(&format!("/personal/formulaciones/{id}/procedimiento")).await;
+    let page = client
+        .get(&format!("/personal/formulaciones/{id}/procedimiento"))
+        .await;
     let token = Client::csrf_in(&page.body);
     let awarded = client
         .post_form(
@@ -56,7 +58,9 @@ async fn a_signed_act_is_verified_by_its_code_and_its_exact_pdf() {
     assert_eq!(code.len(), 10);
     assert!(bytes.starts_with(b"%PDF-"));
     // The download is the signed act, byte for byte, and carries its verification address.
-    let download = client.get(&format!("/personal/formulaciones/{id}/resolucion.pdf")).await;
+    let download = client
+        .get(&format!("/personal/formulaciones/{id}/resolucion.pdf"))
+        .await;
     assert_eq!(download.body, String::from_utf8_lossy(&bytes));
     let director_email = client
         .db
@@ -71,36 +75,68 @@ async fn a_signed_act_is_verified_by_its_code_and_its_exact_pdf() {
     client.forget_session();
     let page = client.get(&format!("/verificar/{code}")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains(r#"id="act-number">DT-NAR-2013-001<"#), "{}", page.body);
+    assert!(
+        page.body.contains(r#"id="act-number">DT-NAR-2013-001<"#),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains(r#"data-status="in_force""#), "{}", page.body);
     assert!(!page.body.contains(&director_email), "no e-mail: {}", page.body);
     assert!(!page.body.contains("TUM-001"), "no family: {}", page.body);
     // Typed as a person would: lower case, an O for a zero.
-    let typed = client.get(&format!("/verificar?codigo={}", code.to_lowercase())).await;
+    let typed = client
+        .get(&format!("/verificar?codigo={}", code.to_lowercase()))
+        .await;
     assert_eq!(typed.status, StatusCode::SEE_OTHER);
-    assert_eq!(typed.location.as_deref(), Some(format!("/verificar/{code}").as_str()));
+    assert_eq!(
+        typed.location.as_deref(),
+        Some(format!("/verificar/{code}").as_str())
+    );
     let lower = client.get(&format!("/verificar/{}", code.to_lowercase())).await;
     assert_eq!(lower.status, StatusCode::OK);
 
     let unknown = client.get("/verificar/ZZZZZZZZZZ").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
-    assert!(unknown.body.contains(r#"data-outcome="unknown_code""#), "{}", unknown.body);
+    assert!(
+        unknown.body.contains(r#"data-outcome="unknown_code""#),
+        "{}",
+        unknown.body
+    );
 
     let form = client.get("/verificar").await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
-    let matches = client.post_multipart("/verificar", &[], ("resolucion.pdf", &bytes)).await;
+    let matches = client
+        .post_multipart("/verificar", &[], ("resolucion.pdf", &bytes))
+        .await;
     assert_eq!(matches.status, StatusCode::OK, "{}", matches.body);
-    assert!(matches.body.contains(r#"data-outcome="matches""#), "{}", matches.body);
+    assert!(
+        matches.body.contains(r#"data-outcome="matches""#),
+        "{}",
+        matches.body
+    );
     assert!(matches.body.contains(&code), "{}", matches.body);
     let mut altered = bytes.clone();
     altered.extend_from_slice(b"\n% otro\n");
-    let not_ours = client.post_multipart("/verificar", &[], ("resolucion.pdf", &altered)).await;
+    let not_ours = client
+        .post_multipart("/verificar", &[], ("resolucion.pdf", &altered))
+        .await;
     assert_eq!(not_ours.status, StatusCode::OK, "{}", not_ours.body);
-    assert!(not_ours.body.contains(r#"data-outcome="not_ours""#), "{}", not_ours.body);
+    assert!(
+        not_ours.body.contains(r#"data-outcome="not_ours""#),
+        "{}",
+        not_ours.body
+    );
     let mut large = b"%PDF-1.7\n".to_vec();
     large.resize(21 * 1024 * 1024, b' ');
-    let too_large = client.post_multipart("/verificar", &[], ("grande.pdf", &large)).await;
-    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", too_large.body);
+    let too_large = client
+        .post_multipart("/verificar", &[], ("grande.pdf", &large))
+        .await;
+    assert_eq!(
+        too_large.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        too_large.body
+    );
 
     // The API says the same.
     let act = client.get(&format!("/api/v1/acts/{code}")).await;
@@ -112,13 +148,19 @@ async fn a_signed_act_is_verified_by_its_code_and_its_exact_pdf() {
     assert!(json.get("signer_email").is_none(), "{json}");
     let missing = client.get("/api/v1/acts/ZZZZZZZZZZ").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
-    let checked = client.post_multipart("/api/v1/acts/verify", &[], ("resolucion.pdf", &bytes)).await;
+    let checked = client
+        .post_multipart("/api/v1/acts/verify", &[], ("resolucion.pdf", &bytes))
+        .await;
     assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
     assert_eq!(checked.json()["matches"], true, "{}", checked.body);
     assert_eq!(checked.json()["act"]["code"], code.as_str(), "{}", checked.body);
-    let other = client.post_multipart("/api/v1/acts/verify", &[], ("otro.pdf", &altered)).await;
+    let other = client
+        .post_multipart("/api/v1/acts/verify", &[], ("otro.pdf", &altered))
+        .await;
     assert_eq!(other.json()["matches"], false, "{}", other.body);
-    let over = client.post_multipart("/api/v1/acts/verify", &[], ("grande.pdf", &large)).await;
+    let over = client
+        .post_multipart("/api/v1/acts/verify", &[], ("grande.pdf", &large))
+        .await;
     assert_eq!(over.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", over.body);
 }
 
@@ -175,13 +217,22 @@ async fn an_appeal_is_received_decided_by_a_signed_act_and_the_award_becomes_fir
             })),
         )
         .await;
-    assert_eq!(late.json()["appeal"]["late"], true, "recorded late: {}", late.body);
-    let life = client.get(&format!("/api/v1/formulations/{id}/notifications")).await;
+    assert_eq!(
+        late.json()["appeal"]["late"],
+        true,
+        "recorded late: {}",
+        late.body
+    );
+    let life = client
+        .get(&format!("/api/v1/formulations/{id}/notifications"))
+        .await;
     assert_eq!(life.json()["life"]["status"], "appealed", "{}", life.body);
 
     client.forget_session();
     client.log_in_as(Role::TerritorialDirector).await;
-    let page = client.get(&format!("/personal/formulaciones/{id}/notificaciones")).await;
+    let page = client
+        .get(&format!("/personal/formulaciones/{id}/notificaciones"))
+        .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains(r#"data-late="true""#), "{}", page.body);
     let token = Client::csrf_in(&page.body);

@@ -1329,12 +1329,23 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
         .expect("type");
     click(&client, Locator::Css("form.notify-form button[type='submit']")).await;
     wait_for(&client, "#appeal-form").await;
-    assert!(client.find(Locator::Css("form.notify-form")).await.is_err(), "every family notified");
+    assert!(
+        client.find(Locator::Css("form.notify-form")).await.is_err(),
+        "every family notified"
+    );
     set_value(&client, "filed_on", &days_ago(&client, 29).await).await;
     type_into(&client, "appellant_name", "Asociación de familias cacaoteras").await;
-    type_into(&client, "appeal_text", "Solicitamos revisar el aporte del instituto.").await;
+    type_into(
+        &client,
+        "appeal_text",
+        "Solicitamos revisar el aporte del instituto.",
+    )
+    .await;
     click(&client, Locator::Css("#appeal-form button[type='submit']")).await;
-    assert_eq!(text_becomes(&client, "#life-status", "Recurrido").await, "Recurrido");
+    assert_eq!(
+        text_becomes(&client, "#life-status", "Recurrido").await,
+        "Recurrido"
+    );
     client
         .execute(
             "document.querySelector('form.decide-form input[name=decided_on]').value = arguments[0];",
@@ -1350,7 +1361,10 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
         .await
         .expect("type");
     click(&client, Locator::Css("form.decide-form button[type='submit']")).await;
-    assert_eq!(text_becomes(&client, "#life-status", "En firme").await, "En firme");
+    assert_eq!(
+        text_becomes(&client, "#life-status", "En firme").await,
+        "En firme"
+    );
     let decision = text_of(&client, "p.decision").await;
     assert!(decision.contains("RR-"), "{decision}");
     log_out(&client).await;
@@ -1557,23 +1571,42 @@ async fn a_citizen_files_a_petition_staff_answer_it_and_the_public_report_counts
     type_into(&client, "petitioner_name", "Rosa Elvira Cuéllar").await;
     type_into(&client, "email", "rosa.cuellar@example.org").await;
     type_into(&client, "subject", "Fechas de la convocatoria").await;
-    type_into(&client, "text", "¿Cuándo abre la próxima convocatoria en el Caquetá?").await;
+    type_into(
+        &client,
+        "text",
+        "¿Cuándo abre la próxima convocatoria en el Caquetá?",
+    )
+    .await;
     click(&client, Locator::Id("file-petition")).await;
     let number = text_of(&client, "#petition-number").await;
     assert!(number.starts_with("PQRSD-"), "{number}");
 
     // The national staff answer it (no municipality: the program officer's queue).
-    log_in_at(&client, &base, "/personal/peticiones", "program.officer@vereda.test").await;
+    log_in_at(
+        &client,
+        &base,
+        "/personal/peticiones",
+        "program.officer@vereda.test",
+    )
+    .await;
     wait_for(&client, "#petitions").await;
     click(&client, Locator::LinkText(&number)).await;
     wait_for(&client, "#answer-form").await;
-    type_into(&client, "answer", "La próxima convocatoria abre en marzo; le avisaremos.").await;
+    type_into(
+        &client,
+        "answer",
+        "La próxima convocatoria abre en marzo; le avisaremos.",
+    )
+    .await;
     click(&client, Locator::Css("#answer-form button[type='submit']")).await;
     wait_long(&client, "#petition-answer").await;
     log_out(&client).await;
 
     // The public report counts it, received and answered on time.
-    assert_eq!(report_count(&client, &base, &month, "received").await, received + 1);
+    assert_eq!(
+        report_count(&client, &base, &month, "received").await,
+        received + 1
+    );
     assert_eq!(report_count(&client, &base, &month, "on-time").await, on_time + 1);
 
     client.close().await.expect("close");

@@ -33,7 +33,9 @@ async fn session_as(client: &mut Client, role: Role) -> String {
 async fn paid(client: &Client) -> jiff::civil::Date {
     let today = vereda_store::projects::today_in_colombia();
     // Awarded a month ago and notified then: firm today (CPACA Art. 87).
-    let awarded_on = today.checked_sub(jiff::Span::new().days(30)).expect("a month ago");
+    let awarded_on = today
+        .checked_sub(jiff::Span::new().days(30))
+        .expect("a month ago");
     let id = awarded(client, awarded_on).await;
     let store = &client.db.store;
     let admin = vereda_domain::audit::Actor::system("test");

@@ -426,8 +426,16 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     let life_page = client.get(&notifications).await;
     assert_eq!(life_page.status, StatusCode::OK, "{}", life_page.body);
     // Today is long after the window: firm.
-    assert!(life_page.body.contains(r#"data-status="firm""#), "{}", life_page.body);
-    assert!(life_page.body.contains(r#"id="life-firm-on">30 oct 2013"#), "firm from: {}", life_page.body);
+    assert!(
+        life_page.body.contains(r#"data-status="firm""#),
+        "{}",
+        life_page.body
+    );
+    assert!(
+        life_page.body.contains(r#"id="life-firm-on">30 oct 2013"#),
+        "firm from: {}",
+        life_page.body
+    );
     let paid = client
         .post_form(
             &format!("/personal/formulaciones/{id}/desembolso"),

@@ -95,9 +95,15 @@ impl MigrationTrait for Migration {
         manager.create_index(index("acts", &["code"], true)).await?;
         manager.create_index(index("acts", &["sha256"], false)).await?;
         manager
-            .create_index(index("award_notifications", &["award_id", "beneficiary_id"], true))
+            .create_index(index(
+                "award_notifications",
+                &["award_id", "beneficiary_id"],
+                true,
+            ))
             .await?;
-        manager.create_index(index("appeals", &["award_id"], false)).await?;
+        manager
+            .create_index(index("appeals", &["award_id"], false))
+            .await?;
         manager
             .create_index(index("appeals", &["decision_year", "decision_sequence"], true))
             .await

@@ -32,12 +32,12 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/acts/verify",
             post(verify).layer(DefaultBodyLimit::max(VERIFY_LIMIT_BYTES + 64 * 1024)),
         )
-        .route(
-            "/api/v1/formulations/{id}/notifications",
-            get(life).post(notify),
-        )
+        .route("/api/v1/formulations/{id}/notifications", get(life).post(notify))
         .route("/api/v1/formulations/{id}/appeals", post(appeal))
-        .route("/api/v1/formulations/{id}/appeals/{appeal}/decision", post(decide))
+        .route(
+            "/api/v1/formulations/{id}/appeals/{appeal}/decision",
+            post(decide),
+        )
 }
 
 /// A signed act as anyone may see it: no e-mail, no family's data.
@@ -85,7 +85,10 @@ fn act_record(act: PublicAct) -> ActRecord {
     params(("code" = String, Path, description = "The verification code printed on the act")),
     responses((status = 200, body = ActRecord),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn act(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<ActRecord>, AppError> {
+pub async fn act(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<ActRecord>, AppError> {
     state
         .store
         .public_act(&code, state.config.today())
@@ -111,10 +114,13 @@ pub struct VerifyRecord {
     responses((status = 200, body = VerifyRecord),
         (status = 413, description = "Over 20 MiB (`acts-error-pdf_too_large`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No file (`acts-error-pdf_missing`)", body = Problem, content_type = "application/problem+json")))]
-pub async fn verify(State(state): State<AppState>, mut multipart: Multipart) -> Result<Json<VerifyRecord>, AppError> {
+pub async fn verify(
+    State(state): State<AppState>,
+    mut multipart: Multipart,
+) -> Result<Json<VerifyRecord>, AppError> {
     let (_, bytes) = read_pdf(&mut multipart).await?;
-    let bytes =
-        bytes.ok_or_else(|| AppError::said(ErrorCode::InvalidInput, Message::new("acts-error-pdf_missing")))?;
+    let bytes = bytes
+        .ok_or_else(|| AppError::said(ErrorCode::InvalidInput, Message::new("acts-error-pdf_missing")))?;
     let (sha256, act) = act_of_pdf(&state, &bytes).await?;
     Ok(Json(VerifyRecord {
         matches: act.is_some(),

@@ -23,6 +23,7 @@ use crate::pages::MunicipalityFilter;
 
 pub mod account;
 pub mod accounts;
+pub mod acts;
 pub mod calls;
 pub mod evaluation;
 pub mod files;
@@ -32,7 +33,6 @@ pub mod ledger;
 pub mod monitoring;
 pub mod open_data;
 pub mod page;
-pub mod acts;
 pub mod petitions;
 pub mod procedure;
 pub mod targeting;

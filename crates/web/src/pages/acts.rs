@@ -51,7 +51,10 @@ pub fn routes() -> Router<AppState> {
             "/personal/formulaciones/{id}/recursos",
             post(appeal).layer(DefaultBodyLimit::max(crate::UPLOAD_LIMIT_BYTES)),
         )
-        .route("/personal/formulaciones/{id}/recursos/{appeal}/decision", post(decide))
+        .route(
+            "/personal/formulaciones/{id}/recursos/{appeal}/decision",
+            post(decide),
+        )
 }
 
 // ---- Public verification -----------------------------------------------------------------------
@@ -133,7 +136,9 @@ async fn verify_form(visitor: Visitor, Query(query): Query<CodeQuery>) -> Result
     let code = query.codigo.trim();
     if !code.is_empty() {
         let normalised = vereda_domain::acts::normalise_code(code).unwrap_or_else(|| code.to_owned());
-        return Ok(Redirect::to(&format!("/verificar/{}", crate::error::urlencode(&normalised))).into_response());
+        return Ok(
+            Redirect::to(&format!("/verificar/{}", crate::error::urlencode(&normalised))).into_response(),
+        );
     }
     render(&verify_page(&visitor, "", None, String::new()).await?)
 }
@@ -161,15 +166,23 @@ async fn verify_code(
 }
 
 /// The act whose signed PDF is exactly `bytes`, if any: the SHA-256 and the act.
-pub(crate) async fn act_of_pdf(state: &AppState, bytes: &[u8]) -> Result<(String, Option<PublicAct>), AppError> {
+pub(crate) async fn act_of_pdf(
+    state: &AppState,
+    bytes: &[u8],
+) -> Result<(String, Option<PublicAct>), AppError> {
     let sha256: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
-    let act = state.store.public_act_by_hash(&sha256, state.config.today()).await?;
+    let act = state
+        .store
+        .public_act_by_hash(&sha256, state.config.today())
+        .await?;
     Ok((sha256, act))
 }
 
 /// Reads the uploaded PDF (`file`), at most [`VERIFY_LIMIT_BYTES`]; a larger one is refused
 /// naming the limit.
-pub(crate) async fn read_pdf(multipart: &mut Multipart) -> Result<(Vec<(String, String)>, Option<Vec<u8>>), AppError> {
+pub(crate) async fn read_pdf(
+    multipart: &mut Multipart,
+) -> Result<(Vec<(String, String)>, Option<Vec<u8>>), AppError> {
     match read_form(multipart, "file", VERIFY_LIMIT_BYTES).await {
         Ok((_, None, Some(problem))) => Err(AppError::said(ErrorCode::InvalidInput, problem)),
         Ok((fields, file, _)) => Ok((fields, file.map(|f| f.bytes))),
@@ -279,7 +292,11 @@ pub(crate) async fn signed_acts(state: &AppState, life: &AwardLife) -> Result<Ve
     Ok(acts)
 }
 
-async fn life_page(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i32>) -> Result<Response, AppError> {
+async fn life_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
     let life = award_life(&state, &visitor, id).await?;
     let acts = signed_acts(&state, &life).await?;
     let lang = visitor.lang;
@@ -304,7 +321,10 @@ async fn life_page(State(state): State<AppState>, visitor: Visitor, Path(id): Pa
             .map(|f| FamilyLine {
                 beneficiary_id: f.beneficiary_id,
                 external_id: f.external_id.clone(),
-                kind: f.kind.map(|k| lang.t(&k.message_id()).to_owned()).unwrap_or_default(),
+                kind: f
+                    .kind
+                    .map(|k| lang.t(&k.message_id()).to_owned())
+                    .unwrap_or_default(),
                 recipient_name: f.recipient_name.clone().unwrap_or_default(),
                 notified_on: date(f.notified_on),
                 effective_on: date(f.effective_on),
@@ -319,7 +339,10 @@ async fn life_page(State(state): State<AppState>, visitor: Visitor, Path(id): Pa
                 text: a.text.clone(),
                 filed_on: lang.date(a.filed_on),
                 late: a.late,
-                outcome: a.outcome.map(|o| lang.t(&o.message_id()).to_owned()).unwrap_or_default(),
+                outcome: a
+                    .outcome
+                    .map(|o| lang.t(&o.message_id()).to_owned())
+                    .unwrap_or_default(),
                 decided_on: date(a.decided_on),
                 decision_number: a.decision_number.clone().unwrap_or_default(),
                 decision_code: decision_codes
@@ -379,10 +402,13 @@ pub(crate) async fn record_notification(
 ) -> Result<AwardLife, AppError> {
     let account = visitor.require(Permission::NotifyActs)?;
     let life = award_life(state, visitor, id).await?;
-    let kind: NotificationKind = input
-        .kind
-        .parse()
-        .map_err(|e: vereda_domain::text_enum::UnknownValue| AppError::said(ErrorCode::InvalidInput, e.message()))?;
+    let kind: NotificationKind =
+        input
+            .kind
+            .parse()
+            .map_err(|e: vereda_domain::text_enum::UnknownValue| {
+                AppError::said(ErrorCode::InvalidInput, e.message())
+            })?;
     let cited_on = if input.cited_on.trim().is_empty() {
         None
     } else {
@@ -530,10 +556,13 @@ pub(crate) async fn decide_appeal(
     if !life.appeals.iter().any(|a| a.id == appeal_id) {
         return Err(AppError::new(ErrorCode::NotFound));
     }
-    let outcome: AppealOutcome = input
-        .outcome
-        .parse()
-        .map_err(|e: vereda_domain::text_enum::UnknownValue| AppError::said(ErrorCode::InvalidInput, e.message()))?;
+    let outcome: AppealOutcome =
+        input
+            .outcome
+            .parse()
+            .map_err(|e: vereda_domain::text_enum::UnknownValue| {
+                AppError::said(ErrorCode::InvalidInput, e.message())
+            })?;
     let decided_on = if input.decided_on.trim().is_empty() {
         state.config.today()
     } else {

@@ -1180,4 +1180,3 @@ pub(crate) async fn minutes_pdf(
     .map_err(|e| AppError::internal(&e))?;
     Ok(pdf(format!("acta-comite-{id}.pdf"), typeset.pdf))
 }
-
