@@ -50,6 +50,7 @@ struct FileSettings {
     uploads_dir: Option<std::path::PathBuf>,
     metrics_token: Option<String>,
     access_log: Option<bool>,
+    public_url: Option<String>,
 }
 
 #[derive(Clone)]
@@ -136,6 +137,9 @@ impl std::fmt::Debug for Settings {
             .field("access_log", &self.access_log)
             .finish()
     }
+    /// `VEREDA_PUBLIC_URL`, else the file's `public_url`: the site's public address, printed
+    /// on every signed act as `{public_url}/verificar/CODE`.
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -216,6 +220,7 @@ impl Settings {
             uploads_dir: from_file.uploads_dir,
             metrics_token: environment("VEREDA_METRICS_TOKEN").or(from_file.metrics_token),
             access_log: from_file.access_log,
+            public_url: environment("VEREDA_PUBLIC_URL").or(from_file.public_url),
         })
     }
 

@@ -122,6 +122,57 @@ pub struct MinutesData {
     pub attendees: Vec<AttendeeData>,
     pub agenda: Vec<AgendaData>,
     pub objections: Vec<ObjectionData>,
+    /// Printed on every page once signed.
+    pub verification: Option<VerificationData>,
+}
+
+/// How anyone checks a signed act: its code and the address of its verification page,
+/// printed on every page's footer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerificationData {
+    pub code: String,
+    /// `{base}/verificar/{code}`.
+    pub url: String,
+}
+
+impl VerificationData {
+    /// The verification of `code` on the site at `base` (no trailing slash needed).
+    pub fn new(base: &str, code: &str) -> Self {
+        Self {
+            code: code.to_owned(),
+            url: format!("{}/verificar/{code}", base.trim_end_matches('/')),
+        }
+    }
+}
+
+/// The award an appeal is against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AwardReference {
+    pub number: String,
+    pub date: DateParts,
+}
+
+/// The resolution deciding a recurso de reposición against an award, as values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppealDecisionData {
+    pub office: String,
+    pub position: String,
+    /// `RR-2026-0001`.
+    pub number: String,
+    pub date: DateParts,
+    pub award: AwardReference,
+    pub project: ProjectData,
+    /// Who filed the appeal.
+    pub appellant: String,
+    pub filed_on: DateParts,
+    /// Filed after the window (Art. 76).
+    pub late: bool,
+    pub appeal_text: String,
+    /// `confirms`, `modifies` or `revokes` (`vereda_domain::acts::AppealOutcome`).
+    pub outcome: String,
+    pub reasons: String,
+    pub signer: Option<SignerData>,
+    pub verification: Option<VerificationData>,
 }
 
 /// The project an award is for.
@@ -231,6 +282,8 @@ pub struct ResolutionData {
     /// The obligations the director added, if any.
     pub obligations: String,
     pub signer: Option<SignerData>,
+    /// Printed on every page once signed.
+    pub verification: Option<VerificationData>,
 }
 
 fn json(value: &impl Serialize) -> serde_json::Value {
@@ -249,6 +302,24 @@ pub fn resolution(
     today: Date,
 ) -> Result<Typeset, TemplateError> {
     templates.typeset(Template::Resolution, &json(data), today)
+}
+
+/// The decision of an appeal as PDF.
+pub fn appeal_decision(
+    data: &AppealDecisionData,
+    templates: &Templates,
+    today: Date,
+) -> Result<Typeset, TemplateError> {
+    templates.typeset(Template::AppealDecision, &json(data), today)
+}
+
+/// The decision's text as laid out (golden tests).
+pub fn appeal_decision_text(
+    data: &AppealDecisionData,
+    templates: &Templates,
+    today: Date,
+) -> Result<String, TemplateError> {
+    templates.text(Template::AppealDecision, &json(data), today)
 }
 
 /// The minutes' text as laid out (golden tests).
@@ -298,6 +369,7 @@ pub fn sample_minutes() -> MinutesData {
             text: "Viable; TIR ≈ 14 %".into(),
         }],
         objections: Vec::new(),
+        verification: None,
     }
 }
 
@@ -355,6 +427,42 @@ pub fn sample_resolution() -> ResolutionData {
             position: "Director(a) territorial".into(),
             signed_at: at("2013-10-15T15:05:00Z"),
         }),
+        verification: None,
+    }
+}
+
+/// A sample decision of an appeal: to check a templates directory, and for the golden tests.
+pub fn sample_appeal_decision() -> AppealDecisionData {
+    AppealDecisionData {
+        office: "Dirección Territorial Caquetá".into(),
+        position: "Director(a) territorial".into(),
+        number: "RR-2026-0001".into(),
+        date: DateParts::from(jiff::civil::date(2026, 7, 31)),
+        award: AwardReference {
+            number: "DT-CAQ-2026-001".into(),
+            date: DateParts::from(jiff::civil::date(2026, 6, 26)),
+        },
+        project: ProjectData {
+            code: "CAC-1".into(),
+            title: "Cacao de la asociación Wẽ'sx".into(),
+            municipality: "Florencia (Caquetá)".into(),
+            version: 2,
+        },
+        appellant: "Asociación Wẽ'sx".into(),
+        filed_on: DateParts::from(jiff::civil::date(2026, 7, 14)),
+        late: false,
+        appeal_text: "Solicitamos el aporte máximo evaluado: #set text(size: 40pt) [inyección]".into(),
+        outcome: "confirms".into(),
+        reasons: "el aporte corresponde al saldo de la convocatoria.".into(),
+        signer: Some(SignerData {
+            name: "Luz Dary Muñoz".into(),
+            position: "Director(a) territorial".into(),
+            signed_at: at("2026-07-31T15:05:00Z"),
+        }),
+        verification: Some(VerificationData::new(
+            "https://vereda.example.gov.co/",
+            "7K3QZP9MX2",
+        )),
     }
 }
 
@@ -374,6 +482,7 @@ pub fn samples() -> Vec<(Template, serde_json::Value)> {
         (Template::Minutes, json(&sample_minutes())),
         (Template::Evaluation, report.data()),
         (Template::Targeting, report.data()),
+        (Template::AppealDecision, json(&sample_appeal_decision())),
     ]
 }
 

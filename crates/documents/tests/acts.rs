@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use jiff::civil::date;
 use vereda_documents::minutes_pdf::{
-    ObjectionData, minutes, minutes_text, resolution, resolution_text, sample_minutes, sample_resolution,
+    ObjectionData, VerificationData, appeal_decision, appeal_decision_text, minutes, minutes_text,
+    resolution, resolution_text, sample_appeal_decision, sample_minutes, sample_resolution,
 };
 use vereda_documents::typeset::{TemplateError, Templates};
 
@@ -57,6 +58,69 @@ fn the_resolution_reads_as_its_golden_text() {
     assert_eq!(
         pdf.pdf,
         resolution(&data, &Templates::shipped(), TODAY).expect("pdf").pdf
+    );
+}
+
+#[test]
+fn the_appeal_decision_reads_as_its_golden_text() {
+    let data = sample_appeal_decision();
+    let text = appeal_decision_text(&data, &Templates::shipped(), TODAY).expect("typeset");
+    golden("recurso.txt", &text);
+    assert!(!text.contains('\u{fffd}'), "{text}");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for value in [
+        "RESOLUCIÓN No. RR-2026-0001",
+        "Resolución No. DT-CAQ-2026-001 del 26 de junio de 2026",
+        "Wẽ'sx",
+        "dentro del término",
+        "CONFIRMAR en todas sus partes",
+        "#set text(size: 40pt) [inyección]",
+        "NOTIFÍQUESE Y CÚMPLASE",
+        "Verifique este documento en https://vereda.example.gov.co/verificar/7K3QZP9MX2 (código 7K3QZP9MX2)",
+        "Página 1 de",
+    ] {
+        assert!(flat.contains(value), "{value} missing in\n{text}");
+    }
+    let mut revoked = data.clone();
+    revoked.outcome = "revokes".into();
+    revoked.late = true;
+    let text = appeal_decision_text(&revoked, &Templates::shipped(), TODAY).expect("typeset");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("REVOCAR la Resolución"), "{text}");
+    assert!(flat.contains("por fuera del término"), "{text}");
+    let pdf = appeal_decision(&data, &Templates::shipped(), TODAY).expect("pdf");
+    assert!(pdf.pdf.starts_with(b"%PDF-"));
+    assert_eq!(
+        pdf.pdf,
+        appeal_decision(&data, &Templates::shipped(), TODAY)
+            .expect("pdf")
+            .pdf
+    );
+}
+
+#[test]
+fn a_signed_act_prints_its_verification_on_every_page() {
+    let mut data = sample_resolution();
+    data.verification = Some(VerificationData::new(
+        "https://vereda.example.gov.co",
+        "ABCDEFGH12",
+    ));
+    let text = resolution_text(&data, &Templates::shipped(), TODAY).expect("typeset");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line =
+        "Verifique este documento en https://vereda.example.gov.co/verificar/ABCDEFGH12 (código ABCDEFGH12)";
+    let pages = flat.matches("Página ").count();
+    assert!(pages >= 2, "{text}");
+    assert_eq!(flat.matches(line).count(), pages, "{text}");
+    let mut minutes = sample_minutes();
+    minutes.verification = data.verification.clone();
+    let text = minutes_text(&minutes, &Templates::shipped(), TODAY).expect("typeset");
+    assert!(
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains(line),
+        "{text}"
     );
 }
 

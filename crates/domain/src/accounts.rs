@@ -67,6 +67,9 @@ impl Role {
             // records its movements and statements, and asks for changes of the plan
             // (Art. 29 par., 34).
             RecordLedger => matches!(self, TerritorialDirector | TerritorialOfficer),
+            // The office notifies its acts and receives the appeals against them (Ley 1437 de
+            // 2011, art. 56, 67-69, 74-76); the director decides them (`AwardCofinancing`).
+            NotifyActs => matches!(self, TerritorialDirector | TerritorialOfficer),
             // A change of the investment plan is the territorial director's decision.
             ApprovePlanChange => self == TerritorialDirector,
             // The notice of the institutional offer, the documents and the verification of
@@ -194,6 +197,9 @@ pub enum Permission {
     /// Assign, answer and extend citizens' petitions (Ley 1755 de 2015, art. 14): the
     /// territorial offices for their department, the national staff for all.
     AnswerPetitions,
+    /// Record the notification of the office's acts to the families and the appeals filed
+    /// against them (Ley 1437 de 2011, art. 56, 67-69, 74-76).
+    NotifyActs,
 }
 
 impl Permission {
@@ -218,6 +224,7 @@ impl Permission {
             RecordLedger | ApprovePlanChange => "Art. 29 par., 34",
             RecordMeasurements | ReviewMeasurements | ManageProjects => "Art. 34-36",
             AnswerPetitions => "Ley 1755 de 2015, art. 14",
+            NotifyActs => "Ley 1437 de 2011, art. 67-69, 74-76",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! so types such as [`territory::DaneCode`] can only hold values that exist.
 
 pub mod accounts;
+pub mod acts;
 pub mod audit;
 pub mod awarded_project;
 pub mod calendar;

@@ -39,9 +39,14 @@ impl PersonalField {
             "sisben_score" => PersonalField::SisbenScore,
             "email" => PersonalField::Email,
             "correspondence_address" | "address" | "postal_address" => PersonalField::Address,
-            "body" | "petitioner_name" | "petition_text" | "answer_text" | "representative_name" => {
-                PersonalField::Text
-            }
+            "body"
+            | "petitioner_name"
+            | "petition_text"
+            | "answer_text"
+            | "representative_name"
+            | "recipient_name"
+            | "appellant_name"
+            | "appeal_text" => PersonalField::Text,
             _ => return None,
         })
     }

@@ -7,6 +7,7 @@
 //! [`Actor`]: vereda_domain::audit::Actor
 
 pub mod accounts;
+pub mod acts;
 pub mod api_tokens;
 pub mod audit;
 pub mod connect;

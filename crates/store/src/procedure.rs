@@ -1717,7 +1717,8 @@ impl Store {
     }
 
     /// Records the single disbursement of 100 % of the institute's contribution (Art. 33),
-    /// when the four requirements are met; says which are missing otherwise.
+    /// when the four requirements are met and the award is firm on the payment's date (CPACA
+    /// Art. 87); says which are missing, or from when the award will be firm, otherwise.
     pub async fn disburse(
         &self,
         actor: &Actor,
@@ -1762,6 +1763,10 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| corrupt("formulation", formulation_id, "awarded without an award"))?;
+        // The award is executed only once firm (CPACA Art. 87, 89).
+        crate::acts::check_firm(&txn, award.id, paid_on)
+            .await
+            .map_err(|e| refuse("disburse", e))?;
         let before = disbursement::Entity::find()
             .filter(disbursement::Column::FormulationId.eq(formulation_id))
             .one(&txn)
@@ -2037,7 +2042,7 @@ fn status_term(status: Option<&str>) -> String {
 }
 
 /// A session with its attendance, agenda, concepts and objections decided.
-async fn minutes_in(db: &impl ConnectionTrait, session_id: i32) -> StoreResult<Minutes> {
+pub(crate) async fn minutes_in(db: &impl ConnectionTrait, session_id: i32) -> StoreResult<Minutes> {
     let session = session_row(db, session_id).await?;
     let attendees = committee_attendee::Entity::find()
         .filter(committee_attendee::Column::SessionId.eq(session_id))

@@ -459,3 +459,44 @@ pub fn viable_cocoa() -> vereda_domain::finance::Formulation {
     project.frame.households.truncate(10);
     project
 }
+
+/// Notifies every family of the award of `formulation_id` in person on `on` through the
+/// store's step (Ley 1437 de 2011, art. 67), as `actor` (an account that notifies the office's
+/// acts), so a later payment finds the award firm once its appeal window has passed. Answers
+/// the day it is firm when nobody appeals.
+pub async fn notify_award(
+    store: &Store,
+    actor: &vereda_domain::audit::Actor,
+    formulation_id: i32,
+    on: jiff::civil::Date,
+) -> StoreResult<Option<jiff::civil::Date>> {
+    use vereda_domain::acts::NotificationKind;
+
+    let life = store
+        .award_life(formulation_id, on)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "award",
+            id: formulation_id.to_string(),
+        })?;
+    for family in life.families.iter().filter(|f| f.kind.is_none()) {
+        store
+            .record_notification(
+                actor,
+                life.award_id,
+                crate::acts::NewNotification {
+                    beneficiary_id: family.beneficiary_id,
+                    kind: NotificationKind::Personal,
+                    recipient_name: format!("Familia {}", family.external_id),
+                    notified_on: on,
+                    cited_on: None,
+                    authorised: false,
+                },
+            )
+            .await?;
+    }
+    Ok(store
+        .award_life(formulation_id, on)
+        .await?
+        .and_then(|life| life.firm_on))
+}

@@ -434,6 +434,11 @@ async fn step(world: &World, rng: &mut ChaCha8Rng) -> (&'static str, Result<(), 
         }
         12 => {
             let actor = world.someone(rng, &[Role::TerritorialOfficer, Role::TerritorialDirector]);
+            // The award is notified on its date, so that it is firm by the payment's
+            // (CPACA Art. 87); a formulation not awarded has nothing to notify.
+            let _ =
+                vereda_store::test_support::notify_award(store, actor, on, jiff::civil::date(2013, 10, 15))
+                    .await;
             (
                 "disburse",
                 ok(store.disburse(actor, on, jiff::civil::date(2013, 11, 5)).await),

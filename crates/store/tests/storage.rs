@@ -331,7 +331,7 @@ async fn count_rows(store: &Store, table: &str) -> i64 {
     row.try_get::<i64>("", "n").expect("n")
 }
 
-use vereda_store::test_support::{cocoa, viable_cocoa};
+use vereda_store::test_support::{cocoa, notify_award, viable_cocoa};
 
 fn draft<'a>(formulation: &'a Formulation, call_id: Option<i32>, note: &str) -> NewFormulationDraft<'a> {
     NewFormulationDraft {
@@ -614,6 +614,9 @@ async fn pay(p: &Procedure<'_>, id: i32) {
         )
         .await
         .expect("policy");
+    notify_award(store, &p.officer, id, jiff::civil::date(2013, 10, 15))
+        .await
+        .expect("notified");
     store
         .disburse(&p.payer, id, jiff::civil::date(2013, 11, 5))
         .await
@@ -2531,15 +2534,17 @@ storage_suite! {
         let p = Procedure::new(store).await;
         let id = p.viable_and_signed("CAC-P").await;
         let today = vereda_store::projects::today_in_colombia();
-        let new_award = NewAward { awarded_on: today, ..award("CAQ") };
+        // Awarded a month ago, so that notified then it is firm today (CPACA Art. 87).
+        let awarded_on = today.checked_sub(jiff::Span::new().days(30)).expect("a month ago");
+        let new_award = NewAward { awarded_on, ..award("CAQ") };
         let (awarded, _) = store.award(&p.director, id, new_award).await.expect("award");
         assert_eq!(store.project_of_formulation(id).await.expect("read").as_deref(), Some("CAC-P"));
 
         let card = store.project_card("CAC-P").await.expect("read").expect("the project is open");
         assert_eq!(card.status, ProjectStatus::Awarded);
         let reference = card.award.as_ref().expect("its resolution");
-        assert_eq!((reference.number.as_str(), reference.awarded_on, reference.formulation_id), (awarded.number.as_str(), today, id));
-        assert_eq!(card.period_start, today);
+        assert_eq!((reference.number.as_str(), reference.awarded_on, reference.formulation_id), (awarded.number.as_str(), awarded_on, id));
+        assert_eq!(card.period_start, awarded_on);
         assert_eq!(card.municipalities, ["52835"]);
         let funding: Vec<(&str, Decimal)> = card.funding.iter().map(|f| (f.source.as_str(), f.amount)).collect();
         assert_eq!(funding[0], ("Aporte del instituto", awarded.institute_contribution));
@@ -2572,6 +2577,8 @@ storage_suite! {
             .record_disbursement_evidence(&p.director, id, None, Some("Póliza 77 aprobada"), checklist.lock_version)
             .await
             .expect("policy");
+        let firm_on = notify_award(store, &p.officer, id, awarded_on).await.expect("notified").expect("firm");
+        assert!(firm_on <= today, "{firm_on}");
         store.disburse(&p.payer, id, today).await.expect("paid");
         let card = store.project_card("CAC-P").await.expect("read").expect("card");
         assert_eq!(card.status, ProjectStatus::InExecution);
@@ -2904,6 +2911,7 @@ storage_suite! {
             .record_disbursement_evidence(&p.director, id, None, Some("Póliza 77 aprobada"), checklist.lock_version)
             .await
             .expect("policy");
+        notify_award(store, &p.officer, id, jiff::civil::date(2013, 10, 15)).await.expect("notified");
         // Separation of duties (Art. 32-33): neither who recorded the account nor who approved
         // the policy registers the payment.
         for hands in [&p.officer, &p.director] {
@@ -3724,6 +3732,185 @@ storage_suite! {
         assert_eq!(r.statement_only.len(), 1, "the bank's charge is not in the ledger");
         assert_eq!((r.statement_balance, r.ledger_balance), (dec!(113499995), dec!(113499000)));
         assert_eq!(r.difference, dec!(995));
+    }
+
+
+    async fn disbursement_waits_until_the_award_is_firm(store: &Store) {
+        use vereda_domain::acts::ActStatus;
+        let p = Procedure::new(store).await;
+        let id = p.viable_and_signed("CAC-F").await;
+        store.award(&p.director, id, award("CAQ")).await.expect("award");
+        store
+            .record_disbursement_evidence(&p.officer, id, Some("Cuenta 123-45 Banco Agrario"), None, 0)
+            .await
+            .expect("account");
+        let checklist = store.disbursement_checklist(id).await.expect("checklist");
+        store
+            .record_disbursement_evidence(&p.director, id, None, Some("Póliza 77"), checklist.lock_version)
+            .await
+            .expect("policy");
+        let refused_code = |result: &Result<vereda_store::procedure::Checklist, StoreError>| match result {
+            Err(StoreError::Conflict(m)) => (m.code().to_owned(), m.arg("date").cloned(), m.arg("article").cloned()),
+            other => (format!("{other:?}"), None, None),
+        };
+        let article = Some(Arg::Text("Ley 1437 de 2011, art. 87".into()));
+        // Not notified: never firm yet.
+        let unnotified = store.disburse(&p.payer, id, jiff::civil::date(2013, 11, 5)).await;
+        assert_eq!(refused_code(&unnotified), ("acts-error-not_firm_unnotified".into(), None, article.clone()));
+        // A family only: the window has not started.
+        let life = store.award_life(id, jiff::civil::date(2013, 10, 15)).await.expect("read").expect("awarded");
+        assert_eq!(life.status, ActStatus::InForce);
+        assert_eq!(life.families.len(), 10);
+        let first = &life.families[0];
+        let electronic = store
+            .record_notification(
+                &p.officer,
+                life.award_id,
+                vereda_store::acts::NewNotification {
+                    beneficiary_id: first.beneficiary_id,
+                    kind: vereda_domain::acts::NotificationKind::Electronic,
+                    recipient_name: "Ana Pérez".into(),
+                    notified_on: jiff::civil::date(2013, 10, 15),
+                    cited_on: None,
+                    authorised: false,
+                },
+            )
+            .await;
+        assert!(matches!(&electronic, Err(StoreError::Invalid(m)) if m.code() == "acts-error-electronic_not_authorised"), "{electronic:?}");
+        let outside = store
+            .record_notification(
+                &p.formulator,
+                life.award_id,
+                vereda_store::acts::NewNotification {
+                    beneficiary_id: first.beneficiary_id,
+                    kind: vereda_domain::acts::NotificationKind::Personal,
+                    recipient_name: "Ana Pérez".into(),
+                    notified_on: jiff::civil::date(2013, 10, 15),
+                    cited_on: None,
+                    authorised: false,
+                },
+            )
+            .await;
+        assert!(matches!(&outside, Err(StoreError::Forbidden(_))), "{outside:?}");
+        // Notified Tuesday 15 October 2013: ten business days (Monday 14 October's holiday is
+        // before) end on Tuesday 29 October; firm from Wednesday 30.
+        let firm_on = notify_award(store, &p.officer, id, jiff::civil::date(2013, 10, 15)).await.expect("notified");
+        assert_eq!(firm_on, Some(jiff::civil::date(2013, 10, 30)));
+        let early = store.disburse(&p.payer, id, jiff::civil::date(2013, 10, 29)).await;
+        assert_eq!(
+            refused_code(&early),
+            ("acts-error-not_firm_until".into(), Some(Arg::Date(jiff::civil::date(2013, 10, 30))), article)
+        );
+        assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Awarded, "nothing paid");
+        let again = store
+            .record_notification(
+                &p.officer,
+                life.award_id,
+                vereda_store::acts::NewNotification {
+                    beneficiary_id: first.beneficiary_id,
+                    kind: vereda_domain::acts::NotificationKind::Personal,
+                    recipient_name: "Ana Pérez".into(),
+                    notified_on: jiff::civil::date(2013, 10, 16),
+                    cited_on: None,
+                    authorised: false,
+                },
+            )
+            .await;
+        assert!(matches!(&again, Err(StoreError::Conflict(m)) if m.code() == "acts-error-already_notified"), "{again:?}");
+        store.disburse(&p.payer, id, jiff::civil::date(2013, 10, 30)).await.expect("paid once firm");
+        assert_eq!(store.procedure_state(id).await.expect("state"), ProcedureState::Disbursed);
+    }
+
+    async fn an_appeal_holds_firmness_until_decided_and_a_late_one_is_recorded_late(store: &Store) {
+        use vereda_domain::acts::{ActStatus, AppealOutcome};
+        use vereda_store::acts::{NewAppeal, NewDecision};
+        let p = Procedure::new(store).await;
+        let id = p.viable_and_signed("CAC-R").await;
+        // Awarded and notified on Friday 26 June 2026: the weekend, Monday 29 June (San Pedro y
+        // San Pablo), and Monday 13 July (Ley 2578 de 2026) do not count: the window ends on
+        // Tuesday 14 July.
+        let on = jiff::civil::date(2026, 6, 26);
+        store.award(&p.director, id, NewAward { awarded_on: on, ..award("CAQ") }).await.expect("award");
+        let firm_on = notify_award(store, &p.officer, id, on).await.expect("notified");
+        assert_eq!(firm_on, Some(jiff::civil::date(2026, 7, 15)));
+        let life = store.award_life(id, on).await.expect("read").expect("awarded");
+        assert_eq!(life.appeal_deadline, Some(jiff::civil::date(2026, 7, 14)));
+        let appeal = |filed_on| NewAppeal {
+            appellant_name: "Ana Pérez".into(),
+            text: "Solicito revisar el aporte.".into(),
+            filed_on,
+            document: None,
+        };
+        let timely = store.file_appeal(&p.officer, life.award_id, appeal(jiff::civil::date(2026, 7, 14))).await.expect("timely");
+        assert!(!timely.late);
+        let late = store.file_appeal(&p.officer, life.award_id, appeal(jiff::civil::date(2026, 7, 15))).await.expect("received");
+        assert!(late.late, "recorded late, not refused");
+        let life = store.award_life(id, jiff::civil::date(2026, 8, 1)).await.expect("read").expect("awarded");
+        assert_eq!((life.status, life.firm_on, life.appeals.len()), (ActStatus::Appealed, None, 2));
+        // The window closed, but the timely appeal holds the act.
+        let held = store.disburse(&p.payer, id, jiff::civil::date(2026, 8, 1)).await;
+        assert!(matches!(&held, Err(StoreError::Invalid(_)) | Err(StoreError::Conflict(_))), "{held:?}");
+        let decision = NewDecision {
+            outcome: AppealOutcome::Confirms,
+            reasons: "El aporte corresponde a la evaluación.".into(),
+            decided_on: jiff::civil::date(2026, 7, 31),
+        };
+        let refused = store.decide_appeal(&p.officer, timely.id, decision.clone()).await;
+        assert!(matches!(&refused, Err(StoreError::Forbidden(_))), "{refused:?}");
+        let decided = store.decide_appeal(&p.director, timely.id, decision.clone()).await.expect("decided");
+        assert_eq!(decided.decision_number.as_deref(), Some("RR-2026-0001"));
+        let twice = store.decide_appeal(&p.director, timely.id, decision).await;
+        assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.code() == "acts-error-already_decided"), "{twice:?}");
+        let life = store.award_life(id, jiff::civil::date(2026, 8, 1)).await.expect("read").expect("awarded");
+        assert_eq!((life.status, life.firm_on), (ActStatus::Firm, Some(jiff::civil::date(2026, 8, 1))));
+        // The decision is an act of its own, signed with its PDF and found by its code.
+        let signed = store
+            .sign_act(&p.director, vereda_domain::acts::ActKind::AppealDecision, timely.id, |facts| {
+                Ok(format!("%PDF decision {} {}", facts.number, facts.code).into_bytes())
+            })
+            .await
+            .expect("signed");
+        assert_eq!(signed.number, "RR-2026-0001");
+        let public = store.public_act(&signed.code.to_lowercase(), jiff::civil::date(2026, 8, 1)).await.expect("read").expect("found");
+        assert_eq!((public.act.sha256.len(), public.status), (64, ActStatus::Firm));
+        assert!(store.public_act("ZZZZZZZZZZ", jiff::civil::date(2026, 8, 1)).await.expect("read").is_none());
+    }
+
+    async fn an_act_is_signed_once_with_its_pdf_and_not_when_typesetting_fails(store: &Store) {
+        use vereda_domain::acts::{ActKind, ActStatus};
+        let p = Procedure::new(store).await;
+        let id = p.viable_and_signed("CAC-S").await;
+        let (awarded, _) = store.award(&p.director, id, award("CAQ")).await.expect("award");
+        let failed = store
+            .sign_act(&p.director, ActKind::Award, awarded.id, |_| Err(Message::new("document-error-template")))
+            .await;
+        assert!(matches!(&failed, Err(StoreError::Invalid(m)) if m.code() == "document-error-template"), "{failed:?}");
+        assert_eq!(store.signed_act(ActKind::Award, awarded.id).await.expect("read"), None, "nothing signed");
+        let officer = store.sign_act(&p.officer, ActKind::Award, awarded.id, |_| Ok(b"%PDF".to_vec())).await;
+        assert!(matches!(&officer, Err(StoreError::Forbidden(_))), "{officer:?}");
+        let bytes = b"%PDF-1.7 la resolucion".to_vec();
+        let signed = store
+            .sign_act(&p.director, ActKind::Award, awarded.id, |facts| {
+                assert_eq!((facts.number.as_str(), facts.code.len()), (awarded.number.as_str(), 10));
+                Ok(bytes.clone())
+            })
+            .await
+            .expect("signed");
+        let expected: String = {
+            use sha2::Digest;
+            sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+        };
+        assert_eq!(signed.sha256, expected);
+        assert_eq!(store.signed_pdf(ActKind::Award, awarded.id).await.expect("read"), Some(bytes.clone()), "byte-identical");
+        let twice = store.sign_act(&p.director, ActKind::Award, awarded.id, |_| Ok(b"%PDF".to_vec())).await;
+        assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.code() == "acts-error-already_signed"), "{twice:?}");
+        let by_hash = store
+            .public_act_by_hash(&signed.sha256, jiff::civil::date(2013, 10, 16))
+            .await
+            .expect("read")
+            .expect("found by its hash");
+        assert_eq!((by_hash.act.code, by_hash.status), (signed.code, ActStatus::InForce));
+        assert!(store.public_act_by_hash(&"0".repeat(64), jiff::civil::date(2013, 10, 16)).await.expect("read").is_none());
     }
 
 }

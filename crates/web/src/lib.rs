@@ -1,6 +1,7 @@
 //! The web application: server-rendered pages (askama, no JavaScript build), the JSON API
 //! under `/api/v1` with its OpenAPI document, accounts and sessions.
 
+pub(crate) mod acts;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -118,9 +119,23 @@ pub struct WebConfig {
     pub job_lease: Option<Duration>,
     /// How often an idle server looks for queued jobs; else [`worker::JOB_POLL_SECONDS`].
     pub job_poll: Option<Duration>,
+    /// The site's public address (`public_url`), printed on every signed act as
+    /// `{public_url}/verificar/CODE`; else [`PUBLIC_URL`].
+    pub public_url: Option<String>,
 }
 
+/// The public address printed on signed acts when none is configured.
+pub const PUBLIC_URL: &str = "https://vereda.gov.co";
+
 impl WebConfig {
+    /// The site's public address, without a trailing slash.
+    pub fn public_url(&self) -> &str {
+        self.public_url
+            .as_deref()
+            .unwrap_or(PUBLIC_URL)
+            .trim_end_matches('/')
+    }
+
     /// The date deadlines are measured against.
     pub fn today(&self) -> jiff::civil::Date {
         self.today.unwrap_or_else(today::today_in_colombia)

@@ -244,6 +244,15 @@ pub async fn award(
     };
     let actor = account.actor();
     let (award, letters) = state.store.award(&actor, id, new).await?;
+    // The resolution is signed with its PDF and verification code; a template that fails
+    // leaves the award unsigned (said in the log), and the resolution's page signs it again.
+    if let Err(error) = crate::acts::sign_award(state, &actor, id).await {
+        tracing::error!(
+            formulation = id,
+            ?error,
+            "the award resolution could not be signed"
+        );
+    }
     // The award opened a project: the public pages show it at once.
     state.public_pages.clear();
     // By SMTP or to the outbox; a failed delivery is recorded on the letter, not undone.
@@ -399,7 +408,15 @@ pub async fn close(
 
 /// The logged-in attendee signs the minutes: the approval is this authenticated request.
 pub async fn sign(state: &AppState, account: &Account, session: i32) -> Result<Minutes, AppError> {
-    Ok(state.store.sign_minutes(&account.actor(), session).await?)
+    let actor = account.actor();
+    let minutes = state.store.sign_minutes(&actor, session).await?;
+    // The last signature makes the minutes final: the act is signed with its PDF.
+    if minutes.is_final()
+        && let Err(error) = crate::acts::sign_minutes(state, &actor, session).await
+    {
+        tracing::error!(session, ?error, "the minutes could not be signed as an act");
+    }
+    Ok(minutes)
 }
 
 #[cfg(test)]

@@ -1287,6 +1287,9 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
             .is_empty(),
         "the contribution is suggested from the co-financing split"
     );
+    // Awarded a month ago, so that its appeal window has run by today (CPACA Art. 76, 87).
+    let awarded_on = days_ago(&client, 30).await;
+    set_value(&client, "awarded_on", &awarded_on).await;
     type_into(&client, "motivation", "Concepto positivo del comité evaluador.").await;
     click(&client, Locator::Css("#award-form button[type='submit']")).await;
     wait_for_url(&client, |url| url.ends_with("/adjudicacion")).await;
@@ -1294,7 +1297,84 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     assert!(resolution.contains("DT-NAR-"), "{resolution}");
     let award_pdf = procedure.replace("/procedimiento", "/resolucion.pdf");
     assert_eq!(fetched(&client, &award_pdf).await, "200 application/pdf");
+
+    // 4b. The resolution's legal life (Ley 1437 de 2011): signed with its verification code,
+    // notified to the family, appealed within the window, the appeal decided by a signed act,
+    // and the award firm.
+    let notifications = procedure.replace("/procedimiento", "/notificaciones");
+    client
+        .goto(&format!("{base}{notifications}"))
+        .await
+        .expect("notifications");
+    let verification = wait_for(&client, "#life-acts a")
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("the resolution's verification page");
+    assert_eq!(text_of(&client, "#life-status").await, "Vigente");
+    client
+        .execute(
+            "document.querySelector('form.notify-form input[name=notified_on]').value = arguments[0];",
+            vec![serde_json::json!(awarded_on)],
+        )
+        .await
+        .expect("the notification's date");
+    client
+        .find(Locator::Css("form.notify-form input[name='recipient_name']"))
+        .await
+        .expect("recipient")
+        .send_keys("Cabeza de la familia")
+        .await
+        .expect("type");
+    click(&client, Locator::Css("form.notify-form button[type='submit']")).await;
+    wait_for(&client, "#appeal-form").await;
+    assert!(
+        client.find(Locator::Css("form.notify-form")).await.is_err(),
+        "every family notified"
+    );
+    set_value(&client, "filed_on", &days_ago(&client, 29).await).await;
+    type_into(&client, "appellant_name", "Asociación de familias cacaoteras").await;
+    type_into(
+        &client,
+        "appeal_text",
+        "Solicitamos revisar el aporte del instituto.",
+    )
+    .await;
+    click(&client, Locator::Css("#appeal-form button[type='submit']")).await;
+    assert_eq!(
+        text_becomes(&client, "#life-status", "Recurrido").await,
+        "Recurrido"
+    );
+    client
+        .execute(
+            "document.querySelector('form.decide-form input[name=decided_on]').value = arguments[0];",
+            vec![serde_json::json!(days_ago(&client, 25).await)],
+        )
+        .await
+        .expect("the decision's date");
+    client
+        .find(Locator::Css("form.decide-form textarea[name='reasons']"))
+        .await
+        .expect("reasons")
+        .send_keys("El aporte corresponde a la evaluación del proyecto.")
+        .await
+        .expect("type");
+    click(&client, Locator::Css("form.decide-form button[type='submit']")).await;
+    assert_eq!(
+        text_becomes(&client, "#life-status", "En firme").await,
+        "En firme"
+    );
+    let decision = text_of(&client, "p.decision").await;
+    assert!(decision.contains("RR-"), "{decision}");
     log_out(&client).await;
+    // Anyone checks the resolution by its code: signed, and firm.
+    client
+        .goto(&format!("{base}{verification}"))
+        .await
+        .expect("verification");
+    assert!(text_of(&client, "#act-number").await.starts_with("DT-NAR-"));
+    assert_eq!(text_of(&client, "#act-status").await, "En firme");
 
     // 5. The territorial officer: a disbursement before the checklist is complete is refused
     // with its reasons (Art. 32), then the evidence, then the single payment (Art. 33).
@@ -1438,6 +1518,96 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
         iati.contains(&code) && iati.contains("<other-identifier ref=\"DT-NAR-"),
         "the IATI activity"
     );
+
+    client.close().await.expect("close");
+    let _ = stop.send(());
+}
+
+/// The count in a cell of the current month's row of the public petitions report (0 when the
+/// month has no row yet).
+async fn report_count(client: &Client, base: &str, month: &str, cell: &str) -> u32 {
+    client
+        .goto(&format!("{base}/peticiones/informe"))
+        .await
+        .expect("report");
+    wait_for(client, "footer").await;
+    match client
+        .find(Locator::Css(&format!("#month-{month} td.{cell}")))
+        .await
+    {
+        Ok(element) => element
+            .text()
+            .await
+            .expect("text")
+            .trim()
+            .parse()
+            .expect("a count"),
+        Err(_) => 0,
+    }
+}
+
+#[tokio::test]
+async fn a_citizen_files_a_petition_staff_answer_it_and_the_public_report_counts_it() {
+    let Some((_driver, client, _profile)) = browser().await else {
+        return;
+    };
+    let (base, _db, stop) = server().await;
+    let month: String = client
+        .execute("return new Date().toISOString().slice(0, 7);", vec![])
+        .await
+        .expect("month")
+        .as_str()
+        .expect("a month")
+        .to_owned();
+    let received = report_count(&client, &base, &month, "received").await;
+    let on_time = report_count(&client, &base, &month, "on-time").await;
+
+    // A citizen, without an account, files a petition and gets its filing number.
+    client
+        .goto(&format!("{base}/peticiones/nueva"))
+        .await
+        .expect("form");
+    wait_for(&client, "#petition-form").await;
+    type_into(&client, "petitioner_name", "Rosa Elvira Cuéllar").await;
+    type_into(&client, "email", "rosa.cuellar@example.org").await;
+    type_into(&client, "subject", "Fechas de la convocatoria").await;
+    type_into(
+        &client,
+        "text",
+        "¿Cuándo abre la próxima convocatoria en el Caquetá?",
+    )
+    .await;
+    click(&client, Locator::Id("file-petition")).await;
+    let number = text_of(&client, "#petition-number").await;
+    assert!(number.starts_with("PQRSD-"), "{number}");
+
+    // The national staff answer it (no municipality: the program officer's queue).
+    log_in_at(
+        &client,
+        &base,
+        "/personal/peticiones",
+        "program.officer@vereda.test",
+    )
+    .await;
+    wait_for(&client, "#petitions").await;
+    click(&client, Locator::LinkText(&number)).await;
+    wait_for(&client, "#answer-form").await;
+    type_into(
+        &client,
+        "answer",
+        "La próxima convocatoria abre en marzo; le avisaremos.",
+    )
+    .await;
+    click(&client, Locator::Css("#answer-form button[type='submit']")).await;
+    wait_long(&client, "#petition-answer").await;
+    log_out(&client).await;
+
+    // The public report counts it, received and answered on time.
+    assert_eq!(
+        report_count(&client, &base, &month, "received").await,
+        received + 1
+    );
+    assert_eq!(report_count(&client, &base, &month, "on-time").await, on_time + 1);
 
     client.close().await.expect("close");
     let _ = stop.send(());

@@ -39,6 +39,13 @@ fn every_value_of_every_enumeration_shown_in_words_is_in_both_catalogues() {
         "petition_state-",
         vereda_domain::petition::PetitionState::ALL,
     ));
+    ids.extend(family("act_kind-", vereda_domain::acts::ActKind::ALL));
+    ids.extend(family("act_status-", vereda_domain::acts::ActStatus::ALL));
+    ids.extend(family(
+        "notification_kind-",
+        vereda_domain::acts::NotificationKind::ALL,
+    ));
+    ids.extend(family("appeal_outcome-", vereda_domain::acts::AppealOutcome::ALL));
     ids.extend(family("procedure-action-", ProcedureAction::ALL));
     ids.extend(family("procedure-state-phrase-", ProcedureState::ALL));
     ids.extend(family("procedure-state_", ProcedureState::ALL));

@@ -32,7 +32,11 @@ async fn session_as(client: &mut Client, role: Role) -> String {
 /// territorial account registers the payment the officer and the director prepared).
 async fn paid(client: &Client) -> jiff::civil::Date {
     let today = vereda_store::projects::today_in_colombia();
-    let id = awarded(client, today).await;
+    // Awarded a month ago and notified then: firm today (CPACA Art. 87).
+    let awarded_on = today
+        .checked_sub(jiff::Span::new().days(30))
+        .expect("a month ago");
+    let id = awarded(client, awarded_on).await;
     let store = &client.db.store;
     let admin = vereda_domain::audit::Actor::system("test");
     let officer = store
@@ -79,6 +83,9 @@ async fn paid(client: &Client) -> jiff::civil::Date {
         .await
         .expect("payer");
     assign_office(client, payer.id, "Nariño").await;
+    vereda_store::test_support::notify_award(store, &officer.actor(), id, awarded_on)
+        .await
+        .expect("notified");
     store.disburse(&payer.actor(), id, today).await.expect("paid");
     today
 }

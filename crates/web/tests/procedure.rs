@@ -382,6 +382,60 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     client.log_in_as(Role::TerritorialOfficer).await;
     let page = client.get(&procedure).await;
     let token = Client::csrf_in(&page.body);
+    // CPACA Art. 87: not before the award is firm; it is not notified yet.
+    let unfirm = client
+        .post_form(
+            &format!("/personal/formulaciones/{id}/desembolso"),
+            &[("csrf_token", &token), ("paid_on", "2013-11-05")],
+        )
+        .await;
+    assert_eq!(unfirm.status, StatusCode::CONFLICT, "{}", unfirm.body);
+    assert!(
+        unfirm
+            .body
+            .contains(r#"data-problem="acts-error-not_firm_unnotified""#),
+        "{}",
+        unfirm.body
+    );
+    // Each family notified in person on the award's day, on the notifications page.
+    let notifications = format!("/personal/formulaciones/{id}/notificaciones");
+    let life = client
+        .db
+        .store
+        .award_life(id, jiff::civil::date(2013, 10, 15))
+        .await
+        .expect("read")
+        .expect("awarded");
+    for family in &life.families {
+        let beneficiary = family.beneficiary_id.to_string();
+        let recorded = client
+            .post_form(
+                &notifications,
+                &[
+                    ("csrf_token", &token),
+                    ("beneficiary_id", &beneficiary),
+                    ("kind", "personal"),
+                    ("recipient_name", &format!("Cabeza de {}", family.external_id)),
+                    ("notified_on", "2013-10-15"),
+                    ("cited_on", ""),
+                ],
+            )
+            .await;
+        assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    }
+    let life_page = client.get(&notifications).await;
+    assert_eq!(life_page.status, StatusCode::OK, "{}", life_page.body);
+    // Today is long after the window: firm.
+    assert!(
+        life_page.body.contains(r#"data-status="firm""#),
+        "{}",
+        life_page.body
+    );
+    assert!(
+        life_page.body.contains(r#"id="life-firm-on">30 oct 2013"#),
+        "firm from: {}",
+        life_page.body
+    );
     let paid = client
         .post_form(
             &format!("/personal/formulaciones/{id}/desembolso"),

@@ -90,6 +90,9 @@ const SPANISH_WORDS: &[&str] = &[
     "asignacion",
     "respuesta",
     "prorroga",
+    "verificar",
+    "notificaciones",
+    "recursos",
 ];
 
 /// The English words the staff pages' paths used to have.

@@ -1,9 +1,12 @@
 //! The tables, one entity each. Migrations in `migration/` create them.
 
+pub mod act;
 pub mod agenda_item;
 pub mod api_token;
+pub mod appeal;
 pub mod audit_entry;
 pub mod award;
+pub mod award_notification;
 pub mod bank_statement;
 pub mod bank_statement_line;
 pub mod call;

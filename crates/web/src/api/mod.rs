@@ -23,6 +23,7 @@ use crate::pages::MunicipalityFilter;
 
 pub mod account;
 pub mod accounts;
+pub mod acts;
 pub mod calls;
 pub mod evaluation;
 pub mod files;
@@ -87,6 +88,7 @@ pub fn routes() -> Router<AppState> {
         .merge(formulations::routes())
         .merge(targeting::routes())
         .merge(petitions::routes())
+        .merge(acts::routes())
 }
 
 #[derive(OpenApi)]
@@ -110,9 +112,10 @@ pub fn routes() -> Router<AppState> {
         accounts::list, accounts::one, accounts::create, accounts::change, accounts::office,
         files::resolution, files::minutes, files::results_csv, files::results_xlsx, files::targeting_document,
         files::household_document, files::parcel_photo, files::preparation_minutes,
-        petitions::file, petitions::report, petitions::list, petitions::petition, petitions::assign, petitions::answer, petitions::extend),
+        petitions::file, petitions::report, petitions::list, petitions::petition, petitions::assign, petitions::answer, petitions::extend,
+        acts::act, acts::verify, acts::life, acts::notify, acts::appeal, acts::decide),
     components(schemas(Problem, ErrorCode, crate::form_errors::FieldProblem)),
-    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session or an API token (Authorization: Bearer)"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "accounts", description = "The administrator's accounts: list, create, role, standing and territorial office, audited; nobody changes their own"), (name = "files", description = "The acts and files the pages download (resolution, minutes, targeting documents, screening results, received documents, photos), with the same permission and office reach"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"), (name = "petitions", description = "Citizens' petitions (PQRSD, Ley 1755 de 2015): filing and the monthly report need no account; the rest needs a role that answers petitions, within its office's department"), (name = "ledger", description = "After the payment (Art. 29 par., 34): the investment plan frozen at the award and its changes (requested by the office, approved by the territorial director, another account), the controlled account's movements checked against the plan, bank statements and their reconciliation. Needs a staff session and, to change something, the X-CSRF-Token header"))
+    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session or an API token (Authorization: Bearer)"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "accounts", description = "The administrator's accounts: list, create, role, standing and territorial office, audited; nobody changes their own"), (name = "files", description = "The acts and files the pages download (resolution, minutes, targeting documents, screening results, received documents, photos), with the same permission and office reach"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"), (name = "petitions", description = "Citizens' petitions (PQRSD, Ley 1755 de 2015): filing and the monthly report need no account; the rest needs a role that answers petitions, within its office's department"), (name = "acts", description = "The legal life of the acts (Ley 1437 de 2011): an act by its verification code and the check of an uploaded PDF need no account and show no personal data; an award's notifications, appeals (recurso de reposición) and firmness need a staff session and, to change something, the X-CSRF-Token header"), (name = "ledger", description = "After the payment (Art. 29 par., 34): the investment plan frozen at the award and its changes (requested by the office, approved by the territorial director, another account), the controlled account's movements checked against the plan, bank statements and their reconciliation. Needs a staff session and, to change something, the X-CSRF-Token header"))
 )]
 pub struct ApiDoc;
 

@@ -2,6 +2,7 @@
 //! carries a [`Chrome`]: the visitor's language, account and the header's links.
 
 pub mod account;
+pub(crate) mod acts;
 pub(crate) mod admin;
 mod api_tokens;
 mod call_results;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .merge(targeting::routes())
         .merge(procedure::routes())
         .merge(petitions::routes())
+        .merge(acts::routes())
 }
 
 /// What every page's frame needs.

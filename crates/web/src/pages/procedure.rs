@@ -17,7 +17,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use vereda_domain::accounts::{Permission, Role};
+use vereda_domain::accounts::Permission;
+use vereda_domain::acts::ActKind;
 use vereda_domain::number::format_number;
 use vereda_domain::procedure::ProcedureState;
 use vereda_store::accounts::Account;
@@ -607,139 +608,18 @@ pub(crate) async fn resolution_pdf(
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
     let (record, award, _) = award_parts(&state, id).await?;
-    let data = resolution_data(&state, &record.formulation, &award).await?;
+    // The signed act is the one kept: byte for byte what was signed (its SHA-256).
+    if let Some(bytes) = state.store.signed_pdf(ActKind::Award, award.id).await? {
+        return Ok(pdf(format!("{}.pdf", award.number), bytes));
+    }
+    let data = crate::acts::resolution_data(&state, &record.formulation, &award).await?;
     // Dated the day of the award, so the same records and templates give the same bytes.
     let typeset = vereda_documents::minutes_pdf::resolution(&data, &state.config.templates, award.awarded_on)
         .map_err(|e| AppError::internal(&e))?;
     Ok(pdf(format!("{}.pdf", award.number), typeset.pdf))
 }
 
-/// The values of an award's resolution, from the records: the office and its director, the
-/// call, its latest targeting document by the award's date, the approved version's evaluation,
-/// the committee's session and concept (Art. 27).
-async fn resolution_data(
-    state: &AppState,
-    formulation: &vereda_store::formulations::FormulationSummary,
-    award: &Award,
-) -> Result<vereda_documents::minutes_pdf::ResolutionData, AppError> {
-    use vereda_documents::minutes_pdf::{
-        Amount, CallData, CommitteeData, EvaluationData, FamiliesData, LoweredData, ProjectData,
-        ResolutionData, SignerData, TargetingData, TimeParts,
-    };
-    let es = Lang::Es;
-    let signer = match award.signed_by {
-        Some(user) => state.store.account(user).await?,
-        None => None,
-    };
-    let offices = state.store.territorial_offices().await?;
-    let office = signer
-        .as_ref()
-        .and_then(|s| s.territorial_office_id)
-        .and_then(|office| offices.iter().find(|o| o.id == office))
-        .map_or_else(
-            || format!("Dirección Territorial {}", award.office_code),
-            |o| o.name.clone(),
-        );
-    let position = es
-        .t(&format!(
-            "role-{}",
-            signer
-                .as_ref()
-                .map_or(Role::TerritorialDirector, |s| s.role)
-                .as_str()
-        ))
-        .to_owned();
-    let minutes = state.store.minutes(award.session_id).await?;
-    let item = minutes.agenda.iter().find(|a| a.formulation_id == formulation.id);
-    let version = item.map_or(0, |a| a.version_number);
-    let call = match formulation.call_id {
-        Some(call) => state.store.call(call).await?,
-        None => None,
-    };
-    let targeting = match &call {
-        Some(call) => state
-            .store
-            .targeting_documents(call.id)
-            .await?
-            .into_iter()
-            .filter(|d| vereda_domain::calendar::date_in_colombia(d.created_at) <= award.awarded_on)
-            .max_by_key(|d| d.number)
-            .map(|d| TargetingData {
-                number: d.number,
-                date: vereda_domain::calendar::date_in_colombia(d.created_at).into(),
-            }),
-        None => None,
-    };
-    let evaluation = match state.store.formulation_version(formulation.id, version).await? {
-        Some(content) => {
-            let rule_set = item
-                .and_then(|a| a.evaluation_summary.as_ref())
-                .and_then(|s| s.get("rule_set_id"))
-                .and_then(|v| v.as_str())
-                .map(str::to_owned);
-            match crate::evaluation::run(content, rule_set.as_deref(), es) {
-                Ok(crate::evaluation::Outcome::Evaluated(evaluated)) => {
-                    Some(EvaluationData::of(version, &evaluated.evaluation))
-                }
-                _ => None,
-            }
-        }
-        None => None,
-    };
-    Ok(ResolutionData {
-        office,
-        position,
-        number: award.number.clone(),
-        date: award.awarded_on.into(),
-        project: ProjectData {
-            code: formulation.code.clone(),
-            title: formulation.title.clone(),
-            municipality: crate::evaluation::municipality_name(&formulation.municipality_code),
-            version,
-        },
-        call: call.as_ref().map(|c| CallData {
-            code: c.code.clone(),
-            name: c.name.clone(),
-            year: c.budget_year,
-        }),
-        targeting,
-        families: FamiliesData {
-            count: award.families,
-            screened: call.as_ref().map(|c| c.households),
-            eligible: None,
-        },
-        evaluation,
-        committee: CommitteeData {
-            session: minutes.session_id,
-            date: minutes.held_on.into(),
-            concept: match item.and_then(|a| a.concept) {
-                Some(Concept::Negative) => "negativo",
-                _ => "positivo",
-            }
-            .to_owned(),
-            text: item.and_then(|a| a.concept_text.clone()).unwrap_or_default(),
-        },
-        lowered: match (award.evaluated_maximum, &award.lowering_motivation) {
-            (Some(maximum), Some(why)) => Some(LoweredData {
-                maximum: Amount::of(maximum),
-                motivation: why.clone(),
-            }),
-            _ => None,
-        },
-        motivation: award.motivation.clone(),
-        contribution: Amount::of(award.institute_contribution),
-        counterpart: Amount::of(award.counterpart),
-        guarantee: Amount::of(award.guarantee),
-        obligations: award.obligations.clone(),
-        signer: signer.map(|s| SignerData {
-            name: s.display_name,
-            position: es.t(&format!("role-{}", s.role.as_str())).to_owned(),
-            signed_at: TimeParts::in_colombia(award.signed_at),
-        }),
-    })
-}
-
-fn pdf(file_name: String, bytes: Vec<u8>) -> Response {
+pub(crate) fn pdf(file_name: String, bytes: Vec<u8>) -> Response {
     use axum::http::header;
     let mut response = axum::body::Body::from(bytes).into_response();
     let headers = response.headers_mut();
@@ -1289,68 +1169,14 @@ pub(crate) async fn minutes_pdf(
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
     let minutes = state.store.minutes(id).await?;
+    if let Some(bytes) = state.store.signed_pdf(ActKind::Minutes, id).await? {
+        return Ok(pdf(format!("acta-comite-{id}.pdf"), bytes));
+    }
     let typeset = vereda_documents::minutes_pdf::minutes(
-        &minutes_data(&minutes),
+        &crate::acts::minutes_data(&minutes),
         &state.config.templates,
         minutes.held_on,
     )
     .map_err(|e| AppError::internal(&e))?;
     Ok(pdf(format!("acta-comite-{id}.pdf"), typeset.pdf))
-}
-
-/// The minutes' values, from the stored session (the wording is the template's, in Spanish,
-/// the language of the act; positions are the roles in Spanish words).
-fn minutes_data(minutes: &Minutes) -> vereda_documents::minutes_pdf::MinutesData {
-    use vereda_documents::minutes_pdf::{AgendaData, AttendeeData, MinutesData, ObjectionData, TimeParts};
-    let es = Lang::Es;
-    MinutesData {
-        session: minutes.session_id,
-        date: minutes.held_on.into(),
-        place: minutes.place.clone(),
-        is_final: minutes.is_final(),
-        convened: minutes.attendees.len(),
-        present: minutes.attendees.iter().filter(|a| a.signed_at.is_some()).count(),
-        attendees: minutes
-            .attendees
-            .iter()
-            .map(|a| AttendeeData {
-                name: a.name.clone(),
-                position: a.role.parse::<Role>().map_or_else(
-                    |_| a.role.clone(),
-                    |r| es.t(&format!("role-{}", r.as_str())).to_owned(),
-                ),
-                signed_at: a.signed_at.map(TimeParts::in_colombia),
-            })
-            .collect(),
-        agenda: minutes
-            .agenda
-            .iter()
-            .map(|item| AgendaData {
-                code: item.code.clone(),
-                title: item.title.clone(),
-                version: item.version_number,
-                concept: item.concept.map(|c| match c {
-                    Concept::Positive => "positive",
-                    Concept::Negative => "negative",
-                }),
-                text: item.concept_text.clone().unwrap_or_default(),
-            })
-            .collect(),
-        objections: minutes
-            .objections
-            .iter()
-            .map(|o| ObjectionData {
-                filed_by: o.filed_by.clone(),
-                target: o.target.as_str(),
-                target_ref: o.target_ref.clone(),
-                text: o.text.clone(),
-                decision: match o.upheld {
-                    Some(true) => "upheld",
-                    Some(false) => "rejected",
-                    None => "pending",
-                },
-                reasons: o.reasons.clone().unwrap_or_default(),
-            })
-            .collect(),
-    }
 }

@@ -1,0 +1,268 @@
+//! The acts' verification (Ley 1437 de 2011): a signed resolution found by its code and by its
+//! exact PDF on the public page and over the API, with no personal data; an unknown code, a
+//! file that is not one of ours and one over the limit.
+
+mod support;
+
+use axum::http::StatusCode;
+use support::Client;
+use support::procedure::{account_id, assign_office, viable};
+use vereda_domain::accounts::Role;
+use vereda_domain::acts::ActKind;
+
+/// The cocoa formulation awarded through the page by the director of Nariño (which signs the
+/// resolution): its id, the act's code and the exact bytes signed.
+async fn signed_award(client: &mut Client) -> (i32, String, Vec<u8>) {
+    let id = viable(client).await;
+    let director = account_id(client, Role::TerritorialDirector).await;
+    assign_office(client, director, "Nariño").await;
+    client.forget_session();
+    client.log_in_as(Role::TerritorialDirector).await;
+    let page = client
+        .get(&format!("/personal/formulaciones/{id}/procedimiento"))
+        .await;
+    let token = Client::csrf_in(&page.body);
+    let awarded = client
+        .post_form(
+            &format!("/personal/formulaciones/{id}/adjudicacion"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("awarded_on", "2013-10-15"),
+                ("motivation", "Concepto positivo del comité"),
+                ("institute_contribution", ""),
+                ("lowering_motivation", ""),
+                ("obligations", ""),
+            ],
+        )
+        .await;
+    assert_eq!(awarded.status, StatusCode::SEE_OTHER, "{}", awarded.body);
+    let store = &client.db.store;
+    let award = store.award_of(id).await.expect("read").expect("awarded");
+    let act = store
+        .signed_act(ActKind::Award, award.id)
+        .await
+        .expect("read")
+        .expect("the resolution is signed with the award");
+    let bytes = store
+        .signed_pdf(ActKind::Award, award.id)
+        .await
+        .expect("read")
+        .expect("its PDF");
+    (id, act.code, bytes)
+}
+
+#[tokio::test]
+async fn a_signed_act_is_verified_by_its_code_and_its_exact_pdf() {
+    let mut client = Client::with_demo().await;
+    let (id, code, bytes) = signed_award(&mut client).await;
+    assert_eq!(code.len(), 10);
+    assert!(bytes.starts_with(b"%PDF-"));
+    // The download is the signed act, byte for byte, and carries its verification address.
+    let download = client
+        .get(&format!("/personal/formulaciones/{id}/resolucion.pdf"))
+        .await;
+    assert_eq!(download.body, String::from_utf8_lossy(&bytes));
+    let director_email = client
+        .db
+        .store
+        .account(account_id(&client, Role::TerritorialDirector).await)
+        .await
+        .expect("read")
+        .expect("director")
+        .email;
+
+    // Anyone, without an account.
+    client.forget_session();
+    let page = client.get(&format!("/verificar/{code}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains(r#"id="act-number">DT-NAR-2013-001<"#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"data-status="in_force""#), "{}", page.body);
+    assert!(!page.body.contains(&director_email), "no e-mail: {}", page.body);
+    assert!(!page.body.contains("TUM-001"), "no family: {}", page.body);
+    // Typed as a person would: lower case, an O for a zero.
+    let typed = client
+        .get(&format!("/verificar?codigo={}", code.to_lowercase()))
+        .await;
+    assert_eq!(typed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        typed.location.as_deref(),
+        Some(format!("/verificar/{code}").as_str())
+    );
+    let lower = client.get(&format!("/verificar/{}", code.to_lowercase())).await;
+    assert_eq!(lower.status, StatusCode::OK);
+
+    let unknown = client.get("/verificar/ZZZZZZZZZZ").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+    assert!(
+        unknown.body.contains(r#"data-outcome="unknown_code""#),
+        "{}",
+        unknown.body
+    );
+
+    let form = client.get("/verificar").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let matches = client
+        .post_multipart("/verificar", &[], ("resolucion.pdf", &bytes))
+        .await;
+    assert_eq!(matches.status, StatusCode::OK, "{}", matches.body);
+    assert!(
+        matches.body.contains(r#"data-outcome="matches""#),
+        "{}",
+        matches.body
+    );
+    assert!(matches.body.contains(&code), "{}", matches.body);
+    let mut altered = bytes.clone();
+    altered.extend_from_slice(b"\n% otro\n");
+    let not_ours = client
+        .post_multipart("/verificar", &[], ("resolucion.pdf", &altered))
+        .await;
+    assert_eq!(not_ours.status, StatusCode::OK, "{}", not_ours.body);
+    assert!(
+        not_ours.body.contains(r#"data-outcome="not_ours""#),
+        "{}",
+        not_ours.body
+    );
+    let mut large = b"%PDF-1.7\n".to_vec();
+    large.resize(21 * 1024 * 1024, b' ');
+    let too_large = client
+        .post_multipart("/verificar", &[], ("grande.pdf", &large))
+        .await;
+    assert_eq!(
+        too_large.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        too_large.body
+    );
+
+    // The API says the same.
+    let act = client.get(&format!("/api/v1/acts/{code}")).await;
+    assert_eq!(act.status, StatusCode::OK, "{}", act.body);
+    let json = act.json();
+    assert_eq!(json["number"], "DT-NAR-2013-001");
+    assert_eq!(json["kind"], "award");
+    assert_eq!(json["status"], "in_force");
+    assert!(json.get("signer_email").is_none(), "{json}");
+    let missing = client.get("/api/v1/acts/ZZZZZZZZZZ").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
+    let checked = client
+        .post_multipart("/api/v1/acts/verify", &[], ("resolucion.pdf", &bytes))
+        .await;
+    assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
+    assert_eq!(checked.json()["matches"], true, "{}", checked.body);
+    assert_eq!(checked.json()["act"]["code"], code.as_str(), "{}", checked.body);
+    let other = client
+        .post_multipart("/api/v1/acts/verify", &[], ("otro.pdf", &altered))
+        .await;
+    assert_eq!(other.json()["matches"], false, "{}", other.body);
+    let over = client
+        .post_multipart("/api/v1/acts/verify", &[], ("grande.pdf", &large))
+        .await;
+    assert_eq!(over.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", over.body);
+}
+
+#[tokio::test]
+async fn an_appeal_is_received_decided_by_a_signed_act_and_the_award_becomes_firm() {
+    let mut client = Client::with_demo().await;
+    let (id, _, _) = signed_award(&mut client).await;
+    let officer = client
+        .db
+        .store
+        .account(account_id(&client, Role::TerritorialOfficer).await)
+        .await
+        .expect("read")
+        .expect("officer");
+    assign_office(&client, officer.id, "Nariño").await;
+    let firm_on = vereda_store::test_support::notify_award(
+        &client.db.store,
+        &officer.actor(),
+        id,
+        jiff::civil::date(2013, 10, 15),
+    )
+    .await
+    .expect("notified");
+    assert_eq!(firm_on, Some(jiff::civil::date(2013, 10, 30)));
+    // The office's officer receives the appeals over the API; the director decides them.
+    client.forget_session();
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let me = client.get("/api/v1/me").await;
+    let csrf = me.json()["csrf_token"].as_str().expect("a token").to_owned();
+    let filed = client
+        .send_json(
+            "POST",
+            &format!("/api/v1/formulations/{id}/appeals"),
+            Some(&csrf),
+            Some(&serde_json::json!({
+                "appellant_name": "Asociación de familias",
+                "text": "Pedimos revisar el aporte.",
+                "filed_on": "2013-10-29"
+            })),
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::OK, "{}", filed.body);
+    assert_eq!(filed.json()["appeal"]["late"], false, "{}", filed.body);
+    let appeal_id = filed.json()["appeal"]["id"].as_i64().expect("an id");
+    let late = client
+        .send_json(
+            "POST",
+            &format!("/api/v1/formulations/{id}/appeals"),
+            Some(&csrf),
+            Some(&serde_json::json!({
+                "appellant_name": "Vecino",
+                "text": "Fuera de término.",
+                "filed_on": "2013-10-30"
+            })),
+        )
+        .await;
+    assert_eq!(
+        late.json()["appeal"]["late"],
+        true,
+        "recorded late: {}",
+        late.body
+    );
+    let life = client
+        .get(&format!("/api/v1/formulations/{id}/notifications"))
+        .await;
+    assert_eq!(life.json()["life"]["status"], "appealed", "{}", life.body);
+
+    client.forget_session();
+    client.log_in_as(Role::TerritorialDirector).await;
+    let page = client
+        .get(&format!("/personal/formulaciones/{id}/notificaciones"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains(r#"data-late="true""#), "{}", page.body);
+    let token = Client::csrf_in(&page.body);
+    let decided = client
+        .post_form(
+            &format!("/personal/formulaciones/{id}/recursos/{appeal_id}/decision"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("outcome", "confirms"),
+                ("reasons", "El aporte corresponde a la evaluación."),
+                ("decided_on", "2013-11-05"),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+    let store = &client.db.store;
+    let decision = store
+        .signed_act(ActKind::AppealDecision, i32::try_from(appeal_id).expect("id"))
+        .await
+        .expect("read")
+        .expect("the decision is signed as its own act");
+    assert_eq!(decision.number, "RR-2013-0001");
+    let life = store
+        .award_life(id, jiff::civil::date(2013, 11, 6))
+        .await
+        .expect("read")
+        .expect("awarded");
+    assert_eq!(life.firm_on, Some(jiff::civil::date(2013, 11, 6)));
+    client.forget_session();
+    let verified = client.get(&format!("/verificar/{}", decision.code)).await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
+    assert!(verified.body.contains("RR-2013-0001"), "{}", verified.body);
+}
