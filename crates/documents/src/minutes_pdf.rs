@@ -233,7 +233,7 @@ pub struct ResolutionData {
     pub signer: Option<SignerData>,
 }
 
-fn json(value: &impl Serialize) -> serde_json::Value {
+pub(crate) fn json(value: &impl Serialize) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or_default()
 }
 
@@ -374,6 +374,7 @@ pub fn samples() -> Vec<(Template, serde_json::Value)> {
         (Template::Minutes, json(&sample_minutes())),
         (Template::Evaluation, report.data()),
         (Template::Targeting, report.data()),
+        (Template::Closure, json(&crate::closure_pdf::sample_closure())),
     ]
 }
 

@@ -37,14 +37,17 @@ pub enum Template {
     Evaluation,
     /// The technical document of focus and prioritization (Art. 8).
     Targeting,
+    /// A project's act of closure (Art. 34).
+    Closure,
 }
 
 impl Template {
-    pub const ALL: [Template; 4] = [
+    pub const ALL: [Template; 5] = [
         Template::Resolution,
         Template::Minutes,
         Template::Evaluation,
         Template::Targeting,
+        Template::Closure,
     ];
 
     /// The template's file name, shipped and in a templates directory.
@@ -54,17 +57,19 @@ impl Template {
             Template::Minutes => "acta.typ",
             Template::Evaluation => "evaluacion.typ",
             Template::Targeting => "focalizacion.typ",
+            Template::Closure => "cierre.typ",
         }
     }
 }
 
 /// The shipped templates: every document's, and what they share.
-const SHIPPED: [(&str, &str); 5] = [
+const SHIPPED: [(&str, &str); 6] = [
     ("base.typ", include_str!("../templates/base.typ")),
     ("resolucion.typ", include_str!("../templates/resolucion.typ")),
     ("acta.typ", include_str!("../templates/acta.typ")),
     ("evaluacion.typ", include_str!("../templates/evaluacion.typ")),
     ("focalizacion.typ", include_str!("../templates/focalizacion.typ")),
+    ("cierre.typ", include_str!("../templates/cierre.typ")),
 ];
 
 /// The shipped text of a template file.

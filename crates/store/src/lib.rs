@@ -12,6 +12,7 @@ pub mod audit;
 mod custody;
 pub mod demo;
 pub mod entity;
+pub mod followup;
 pub mod formulations;
 pub mod households;
 pub mod ledger;

@@ -834,6 +834,11 @@ impl Store {
             crate::scope::Target::Project(p.id),
         )
         .await?;
+        let current = project::Entity::find_by_id(p.id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| corrupt("project", p.id, "vanished"))?;
+        crate::ledger::refuse_closed(&current)?;
         let evidence = match submission.evidence {
             Some(document) => Some(insert_document(&txn, actor, p.id, document).await?.id),
             None => None,

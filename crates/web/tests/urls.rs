@@ -90,6 +90,12 @@ const SPANISH_WORDS: &[&str] = &[
     "asignacion",
     "respuesta",
     "prorroga",
+    "visitas",
+    "fotos",
+    "cierre",
+    "alertas",
+    "acompanamiento",
+    "entrega",
 ];
 
 /// The English words the staff pages' paths used to have.

@@ -25,6 +25,7 @@ mod m20261205_000017_award_obligations;
 mod m20261206_000018_api_tokens;
 mod m20261207_000019_petitions;
 mod m20261207_000021_investment_ledger;
+mod m20261208_000022_followup;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_api_tokens::Migration),
             Box::new(m20261207_000019_petitions::Migration),
             Box::new(m20261207_000021_investment_ledger::Migration),
+            Box::new(m20261208_000022_followup::Migration),
         ]
     }
 }

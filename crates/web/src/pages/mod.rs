@@ -8,6 +8,7 @@ mod call_results;
 pub(crate) mod calls;
 pub mod evaluation;
 pub(crate) mod formulation;
+pub(crate) mod followup;
 pub(crate) mod ledger;
 mod monitoring;
 pub(crate) mod parcels;
@@ -50,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .merge(projects::routes())
         .merge(monitoring::routes())
         .merge(ledger::routes())
+        .merge(followup::routes())
         .merge(call_results::routes())
         .merge(verification::routes())
         .merge(parcels::routes())

@@ -739,7 +739,7 @@ async fn resolution_data(
     })
 }
 
-fn pdf(file_name: String, bytes: Vec<u8>) -> Response {
+pub(crate) fn pdf(file_name: String, bytes: Vec<u8>) -> Response {
     use axum::http::header;
     let mut response = axum::body::Body::from(bytes).into_response();
     let headers = response.headers_mut();
