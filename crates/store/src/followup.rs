@@ -374,6 +374,44 @@ async fn office_and_call(
     Ok((Some(the_award.office_code), call))
 }
 
+/// The physical progress of many projects at once, by project id: their latest stored plan and
+/// their visits, two queries whatever the number (a project without a stored plan is left out).
+pub(crate) async fn physical_by_project(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> StoreResult<std::collections::HashMap<i32, Decimal>> {
+    let mut out = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut plans: BTreeMap<i32, crate::entity::investment_plan::Model> = BTreeMap::new();
+    for row in crate::entity::investment_plan::Entity::find()
+        .filter(crate::entity::investment_plan::Column::ProjectId.is_in(ids.iter().copied()))
+        .order_by_asc(crate::entity::investment_plan::Column::Version)
+        .all(db)
+        .await?
+    {
+        plans.insert(row.project_id, row);
+    }
+    let mut visits: BTreeMap<i32, Vec<supervision_visit::Model>> = BTreeMap::new();
+    for row in supervision_visit::Entity::find()
+        .filter(supervision_visit::Column::ProjectId.is_in(ids.iter().copied()))
+        .order_by_asc(supervision_visit::Column::VisitedOn)
+        .order_by_asc(supervision_visit::Column::Id)
+        .all(db)
+        .await?
+    {
+        visits.entry(row.project_id).or_default().push(row);
+    }
+    for (project_id, row) in plans {
+        let plan: vereda_domain::ledger::InvestmentPlan =
+            serde_json::from_str(&row.lines).map_err(|e| corrupt("investment plan", row.id, e))?;
+        let latest = latest_findings(visits.get(&project_id).map(Vec::as_slice).unwrap_or_default())?;
+        out.insert(project_id, physical_progress(&plan, &latest));
+    }
+    Ok(out)
+}
+
 /// Progress and alerts of a project, read in `db` (a transaction when closing).
 async fn progress_in(db: &impl ConnectionTrait, the_project: &project::Model, today: Date) -> StoreResult<Progress> {
     let plan = plan_in_force(db, None, the_project).await?;

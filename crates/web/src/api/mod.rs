@@ -390,6 +390,12 @@ pub struct AwardReference {
     /// The date of the latest payment.
     #[schema(value_type = Option<String>, format = Date)]
     pub executed_until: Option<jiff::civil::Date>,
+    /// Physical progress in percent from the supervision visits (Art. 34).
+    #[schema(value_type = Option<String>)]
+    pub physical_progress: Option<Decimal>,
+    /// The date of the act of closure, once closed.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub closed_on: Option<jiff::civil::Date>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -440,6 +446,8 @@ async fn project(
             disbursed_on: a.flow.disbursed_on,
             executed: a.flow.executed,
             executed_until: a.flow.expenditures.last().map(|(on, _)| *on),
+            physical_progress: a.flow.physical,
+            closed_on: a.flow.closed_on,
             number: a.number,
             awarded_on: a.awarded_on,
         }),
