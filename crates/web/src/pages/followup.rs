@@ -156,11 +156,11 @@ impl VisitsPage {
         self.errors.of(field)
     }
 
-    fn finding_of(&self, line: u32) -> (String, String, String, String) {
+    fn finding_of(&self, line: &u32) -> (String, String, String, String) {
         self.form
             .findings
             .iter()
-            .find(|f| f.0 == line)
+            .find(|f| f.0 == *line)
             .map(|f| (f.1.clone(), f.2.clone(), f.3.clone(), f.4.clone()))
             .unwrap_or_default()
     }
@@ -181,8 +181,8 @@ impl VisitsPage {
         self.commitments.iter().any(|c| c.closed.is_none())
     }
 
-    fn closing(&self, id: i32) -> bool {
-        self.form.closes.contains(&id)
+    fn closing(&self, id: &i32) -> bool {
+        self.form.closes.contains(id)
     }
 }
 
@@ -565,7 +565,7 @@ impl ClosurePage {
         self.errors.of(field)
     }
 
-    fn delivery(&self, delivery: Option<Delivery>) -> String {
+    fn delivery(&self, delivery: &Option<Delivery>) -> String {
         match delivery {
             Some(d) => delivery_label(self.chrome.lang, *d),
             None => self.chrome.lang.t("followup-not_seen").to_owned(),
