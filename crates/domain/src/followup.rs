@@ -352,7 +352,12 @@ pub fn check_closure(
 
 /// An activity of the accompaniment plan to schedule: one of the formulation's training
 /// topics (Art. 18.5), on or after the payment (Art. 36).
-pub fn check_schedule(topic: &str, topics: &[String], scheduled_on: Date, paid_on: Option<Date>) -> Result<(), Message> {
+pub fn check_schedule(
+    topic: &str,
+    topics: &[String],
+    scheduled_on: Date,
+    paid_on: Option<Date>,
+) -> Result<(), Message> {
     let Some(paid_on) = paid_on else {
         return Err(Message::new("followup-error-not_paid")
             .with("article", "Art. 34")
@@ -435,7 +440,10 @@ mod tests {
                 line(ExpenseCategory::GoodsAndEquipment, dec!(1000)),
                 line(ExpenseCategory::MaterialsAndSupplies, dec!(500)),
             ],
-            &[ExpenseCategory::GoodsAndEquipment, ExpenseCategory::MaterialsAndSupplies],
+            &[
+                ExpenseCategory::GoodsAndEquipment,
+                ExpenseCategory::MaterialsAndSupplies,
+            ],
         )
     }
 
@@ -478,28 +486,67 @@ mod tests {
         let paid = Some(day(1, 10));
         assert_eq!(visit().check(&plan, paid, day(3, 2)), Ok(()));
         let not_paid = visit().check(&plan, None, day(3, 2)).expect_err("not paid");
-        assert_eq!((not_paid.code(), article(&not_paid)), ("followup-error-not_paid", Some(&Arg::Text("Art. 34".into()))));
+        assert_eq!(
+            (not_paid.code(), article(&not_paid)),
+            ("followup-error-not_paid", Some(&Arg::Text("Art. 34".into())))
+        );
         let future = visit().check(&plan, paid, day(2, 1)).expect_err("future");
         assert_eq!(future.code(), "followup-error-visit_date");
-        let alone = VisitDraft { team: vec![" ".into()], ..visit() };
+        let alone = VisitDraft {
+            team: vec![" ".into()],
+            ..visit()
+        };
         let refused = alone.check(&plan, paid, day(3, 2)).expect_err("team");
-        assert_eq!((refused.code(), article(&refused)), ("followup-error-team_required", Some(&Arg::Text("Art. 35".into()))));
+        assert_eq!(
+            (refused.code(), article(&refused)),
+            ("followup-error-team_required", Some(&Arg::Text("Art. 35".into())))
+        );
         let rated = VisitDraft { rating: 6, ..visit() };
-        assert_eq!(rated.check(&plan, paid, day(3, 2)).expect_err("rating").code(), "followup-error-rating");
-        let stranger = VisitDraft { findings: vec![finding(9, Delivery::Delivered)], ..visit() };
-        assert_eq!(stranger.check(&plan, paid, day(3, 2)).expect_err("line").code(), "followup-error-finding_line");
-        let twice = VisitDraft { findings: vec![finding(1, Delivery::Delivered), finding(1, Delivery::Partial)], ..visit() };
-        assert_eq!(twice.check(&plan, paid, day(3, 2)).expect_err("twice").code(), "followup-error-finding_line");
+        assert_eq!(
+            rated.check(&plan, paid, day(3, 2)).expect_err("rating").code(),
+            "followup-error-rating"
+        );
+        let stranger = VisitDraft {
+            findings: vec![finding(9, Delivery::Delivered)],
+            ..visit()
+        };
+        assert_eq!(
+            stranger.check(&plan, paid, day(3, 2)).expect_err("line").code(),
+            "followup-error-finding_line"
+        );
+        let twice = VisitDraft {
+            findings: vec![finding(1, Delivery::Delivered), finding(1, Delivery::Partial)],
+            ..visit()
+        };
+        assert_eq!(
+            twice.check(&plan, paid, day(3, 2)).expect_err("twice").code(),
+            "followup-error-finding_line"
+        );
         let negative = VisitDraft {
-            findings: vec![Finding { delivered_quantity: Some(dec!(-1)), ..finding(2, Delivery::Partial) }],
+            findings: vec![Finding {
+                delivered_quantity: Some(dec!(-1)),
+                ..finding(2, Delivery::Partial)
+            }],
             ..visit()
         };
-        assert_eq!(negative.check(&plan, paid, day(3, 2)).expect_err("quantity").code(), "followup-error-quantity");
+        assert_eq!(
+            negative
+                .check(&plan, paid, day(3, 2))
+                .expect_err("quantity")
+                .code(),
+            "followup-error-quantity"
+        );
         let past_due = VisitDraft {
-            commitments: vec![CommitmentDraft { description: "Algo".into(), due_on: day(3, 1) }],
+            commitments: vec![CommitmentDraft {
+                description: "Algo".into(),
+                due_on: day(3, 1),
+            }],
             ..visit()
         };
-        assert_eq!(past_due.check(&plan, paid, day(3, 2)).expect_err("due").code(), "followup-error-commitment");
+        assert_eq!(
+            past_due.check(&plan, paid, day(3, 2)).expect_err("due").code(),
+            "followup-error-commitment"
+        );
     }
 
     #[test]
@@ -519,13 +566,19 @@ mod tests {
         assert_eq!(physical_progress(&plan, &latest), dec!(80.0));
         latest.insert(2, finding(2, Delivery::Partial));
         assert_eq!(physical_progress(&plan, &latest), dec!(83.3));
-        assert_eq!(financial_progress(&plan, &BTreeMap::from([(1, dec!(750))])), dec!(50.0));
+        assert_eq!(
+            financial_progress(&plan, &BTreeMap::from([(1, dec!(750))])),
+            dec!(50.0)
+        );
         assert_eq!(management_progress((1, 2), (1, 2)), dec!(50.0));
         assert_eq!(management_progress((0, 0), (0, 0)), dec!(100));
     }
 
     fn kinds(alerts: &[Alert]) -> Vec<(AlertKind, Option<Arg>)> {
-        alerts.iter().map(|a| (a.kind, a.message.arg("article").cloned())).collect()
+        alerts
+            .iter()
+            .map(|a| (a.kind, a.message.arg("article").cloned()))
+            .collect()
     }
 
     #[test]
@@ -533,8 +586,14 @@ mod tests {
         let plan = plan();
         let executed = BTreeMap::from([(1, dec!(1200))]);
         let commitments = [
-            OpenCommitment { id: 7, due_on: day(3, 1) },
-            OpenCommitment { id: 8, due_on: day(9, 1) },
+            OpenCommitment {
+                id: 7,
+                due_on: day(3, 1),
+            },
+            OpenCommitment {
+                id: 8,
+                due_on: day(9, 1),
+            },
         ];
         let facts = AlertFacts {
             today: day(5, 10),
@@ -560,13 +619,34 @@ mod tests {
         let overdue = &alerts(&facts)[3];
         assert_eq!(overdue.message.arg("commitment"), Some(&Arg::Count(7)));
         // 60 days without a movement are not yet idle; 61 are.
-        let quiet = AlertFacts { last_movement: Some(day(3, 11)), ..facts.clone() };
-        assert!(!kinds(&alerts(&quiet)).iter().any(|(k, _)| *k == AlertKind::NoMovement));
-        let idle = AlertFacts { last_movement: Some(day(3, 10)), ..facts.clone() };
-        assert!(kinds(&alerts(&idle)).iter().any(|(k, _)| *k == AlertKind::NoMovement));
+        let quiet = AlertFacts {
+            last_movement: Some(day(3, 11)),
+            ..facts.clone()
+        };
+        assert!(
+            !kinds(&alerts(&quiet))
+                .iter()
+                .any(|(k, _)| *k == AlertKind::NoMovement)
+        );
+        let idle = AlertFacts {
+            last_movement: Some(day(3, 10)),
+            ..facts.clone()
+        };
+        assert!(
+            kinds(&alerts(&idle))
+                .iter()
+                .any(|(k, _)| *k == AlertKind::NoMovement)
+        );
         // Within 30 points of each other: no alert.
-        let even = AlertFacts { financial: dec!(40), ..facts.clone() };
-        assert!(!kinds(&alerts(&even)).iter().any(|(k, _)| *k == AlertKind::MoneyAheadOfWork));
+        let even = AlertFacts {
+            financial: dec!(40),
+            ..facts.clone()
+        };
+        assert!(
+            !kinds(&alerts(&even))
+                .iter()
+                .any(|(k, _)| *k == AlertKind::MoneyAheadOfWork)
+        );
         // The policy of 24 months (Art. 31) ends on 10 January 2016.
         assert_eq!(policy_ends(day(1, 10)), Some(jiff::civil::date(2016, 1, 10)));
         let late = AlertFacts {
@@ -577,12 +657,24 @@ mod tests {
             financial: dec!(0),
             ..facts.clone()
         };
-        assert_eq!(kinds(&alerts(&late)), [(AlertKind::PolicyExpiring, text("Art. 31"))]);
-        let early = AlertFacts { today: jiff::civil::date(2015, 11, 1), ..late.clone() };
+        assert_eq!(
+            kinds(&alerts(&late)),
+            [(AlertKind::PolicyExpiring, text("Art. 31"))]
+        );
+        let early = AlertFacts {
+            today: jiff::civil::date(2015, 11, 1),
+            ..late.clone()
+        };
         assert_eq!(kinds(&alerts(&early)), []);
-        let closed = AlertFacts { closed: true, ..facts.clone() };
+        let closed = AlertFacts {
+            closed: true,
+            ..facts.clone()
+        };
         assert!(alerts(&closed).is_empty(), "a closed project raises nothing");
-        let unpaid = AlertFacts { paid_on: None, ..facts };
+        let unpaid = AlertFacts {
+            paid_on: None,
+            ..facts
+        };
         assert!(alerts(&unpaid).is_empty());
     }
 
@@ -592,12 +684,53 @@ mod tests {
         assert_eq!(figures.to_refund, dec!(100));
         assert_eq!(closing_figures(dec!(1), dec!(2), dec!(-1)).to_refund, dec!(0));
         let end = day(12, 31);
-        assert_eq!(check_closure(ClosureReason::PeriodEnded, end, end, dec!(90), dec!(100), dec!(100)), Ok(()));
-        let early = check_closure(ClosureReason::PeriodEnded, day(6, 1), end, dec!(90), dec!(100), dec!(100)).expect_err("early");
-        assert_eq!((early.code(), article(&early)), ("closure-error-reason", Some(&Arg::Text("Art. 34".into()))));
-        assert_eq!(check_closure(ClosureReason::PlanExecuted, day(6, 1), end, dec!(100), dec!(0), dec!(0)), Ok(()));
-        let unexecuted = check_closure(ClosureReason::PlanExecuted, day(6, 1), end, dec!(99.9), dec!(0), dec!(0));
-        assert_eq!(unexecuted.expect_err("not executed").code(), "closure-error-reason");
+        assert_eq!(
+            check_closure(
+                ClosureReason::PeriodEnded,
+                end,
+                end,
+                dec!(90),
+                dec!(100),
+                dec!(100)
+            ),
+            Ok(())
+        );
+        let early = check_closure(
+            ClosureReason::PeriodEnded,
+            day(6, 1),
+            end,
+            dec!(90),
+            dec!(100),
+            dec!(100),
+        )
+        .expect_err("early");
+        assert_eq!(
+            (early.code(), article(&early)),
+            ("closure-error-reason", Some(&Arg::Text("Art. 34".into())))
+        );
+        assert_eq!(
+            check_closure(
+                ClosureReason::PlanExecuted,
+                day(6, 1),
+                end,
+                dec!(100),
+                dec!(0),
+                dec!(0)
+            ),
+            Ok(())
+        );
+        let unexecuted = check_closure(
+            ClosureReason::PlanExecuted,
+            day(6, 1),
+            end,
+            dec!(99.9),
+            dec!(0),
+            dec!(0),
+        );
+        assert_eq!(
+            unexecuted.expect_err("not executed").code(),
+            "closure-error-reason"
+        );
         let unrefunded = check_closure(ClosureReason::PeriodEnded, end, end, dec!(90), dec!(100), dec!(0));
         assert_eq!(unrefunded.expect_err("refund").code(), "closure-error-refund");
     }
@@ -606,20 +739,77 @@ mod tests {
     fn accompaniment_follows_the_formulations_topics_with_attendance_by_sex() {
         let topics = vec!["Manejo del cultivo de cacao".to_owned(), "Poscosecha".to_owned()];
         let paid = Some(day(1, 10));
-        assert_eq!(check_schedule("manejo del cultivo de cacao ", &topics, day(2, 1), paid), Ok(()));
+        assert_eq!(
+            check_schedule("manejo del cultivo de cacao ", &topics, day(2, 1), paid),
+            Ok(())
+        );
         let other = check_schedule("Contabilidad", &topics, day(2, 1), paid).expect_err("topic");
-        assert_eq!((other.code(), article(&other)), ("followup-error-topic", Some(&Arg::Text("Art. 18.5".into()))));
-        assert_eq!(check_schedule("Poscosecha", &topics, day(1, 1), paid).expect_err("early").code(), "followup-error-schedule_date");
-        assert_eq!(check_schedule("Poscosecha", &topics, day(2, 1), None).expect_err("unpaid").code(), "followup-error-not_paid");
-        let delivery = ActivityDelivery { delivered_on: day(2, 1), families: 8, women: 5, men: 3, has_evidence: true };
+        assert_eq!(
+            (other.code(), article(&other)),
+            ("followup-error-topic", Some(&Arg::Text("Art. 18.5".into())))
+        );
+        assert_eq!(
+            check_schedule("Poscosecha", &topics, day(1, 1), paid)
+                .expect_err("early")
+                .code(),
+            "followup-error-schedule_date"
+        );
+        assert_eq!(
+            check_schedule("Poscosecha", &topics, day(2, 1), None)
+                .expect_err("unpaid")
+                .code(),
+            "followup-error-not_paid"
+        );
+        let delivery = ActivityDelivery {
+            delivered_on: day(2, 1),
+            families: 8,
+            women: 5,
+            men: 3,
+            has_evidence: true,
+        };
         assert_eq!(delivery.check(10, day(1, 10), day(3, 1)), Ok(()));
-        let miscounted = ActivityDelivery { men: 2, ..delivery.clone() };
-        assert_eq!(miscounted.check(10, day(1, 10), day(3, 1)).expect_err("count").code(), "followup-error-attendance");
-        let too_many = ActivityDelivery { families: 11, women: 6, men: 5, ..delivery.clone() };
-        assert_eq!(too_many.check(10, day(1, 10), day(3, 1)).expect_err("families").code(), "followup-error-attendance");
-        let bare = ActivityDelivery { has_evidence: false, ..delivery.clone() };
+        let miscounted = ActivityDelivery {
+            men: 2,
+            ..delivery.clone()
+        };
+        assert_eq!(
+            miscounted
+                .check(10, day(1, 10), day(3, 1))
+                .expect_err("count")
+                .code(),
+            "followup-error-attendance"
+        );
+        let too_many = ActivityDelivery {
+            families: 11,
+            women: 6,
+            men: 5,
+            ..delivery.clone()
+        };
+        assert_eq!(
+            too_many
+                .check(10, day(1, 10), day(3, 1))
+                .expect_err("families")
+                .code(),
+            "followup-error-attendance"
+        );
+        let bare = ActivityDelivery {
+            has_evidence: false,
+            ..delivery.clone()
+        };
         let refused = bare.check(10, day(1, 10), day(3, 1)).expect_err("evidence");
-        assert_eq!((refused.code(), article(&refused)), ("followup-error-evidence_required", Some(&Arg::Text("Art. 36".into()))));
-        assert_eq!(delivery.check(10, day(1, 10), day(1, 20)).expect_err("future").code(), "followup-error-delivery_date");
+        assert_eq!(
+            (refused.code(), article(&refused)),
+            (
+                "followup-error-evidence_required",
+                Some(&Arg::Text("Art. 36".into()))
+            )
+        );
+        assert_eq!(
+            delivery
+                .check(10, day(1, 10), day(1, 20))
+                .expect_err("future")
+                .code(),
+            "followup-error-delivery_date"
+        );
     }
 }

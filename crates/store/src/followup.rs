@@ -13,25 +13,27 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use serde::{Deserialize, Serialize};
 use vereda_domain::accounts::Permission;
 use vereda_domain::audit::Actor;
 use vereda_domain::followup::{
     ActivityDelivery, Alert, AlertFacts, ClosingFigures, ClosureReason, Delivery, Finding, OpenCommitment,
-    VisitDraft, alerts, check_closure, check_schedule, closing_figures, financial_progress, management_progress,
-    physical_progress,
+    VisitDraft, alerts, check_closure, check_schedule, closing_figures, financial_progress,
+    management_progress, physical_progress,
 };
 use vereda_domain::ledger::MovementKind;
 use vereda_domain::monitoring::ExecutionStatus;
 
 use crate::entity::{
-    accompaniment_activity, ledger_movement, project, project_beneficiary, project_closure, supervision_visit,
-    visit_commitment, visit_photo,
+    accompaniment_activity, ledger_movement, project, project_beneficiary, project_closure,
+    supervision_visit, visit_commitment, visit_photo,
 };
 use crate::ledger::{
-    account_of, awarded_version, check_representative, emails_of, executed_by_line, payment_of, plan_in_force,
-    project_by_code, project_for_step,
+    account_of, awarded_version, check_representative, emails_of, executed_by_line, payment_of,
+    plan_in_force, project_by_code, project_for_step,
 };
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::{Message, Store, StoreError, StoreResult, audit, corrupt};
@@ -142,7 +144,10 @@ pub fn rollup(projects: &[Progress]) -> Vec<Rollup> {
     let mut groups: BTreeMap<(String, String), Vec<&Progress>> = BTreeMap::new();
     for p in projects {
         groups
-            .entry((p.office.clone().unwrap_or_default(), p.call.clone().unwrap_or_default()))
+            .entry((
+                p.office.clone().unwrap_or_default(),
+                p.call.clone().unwrap_or_default(),
+            ))
             .or_default()
             .push(p);
     }
@@ -150,7 +155,8 @@ pub fn rollup(projects: &[Progress]) -> Vec<Rollup> {
         .into_iter()
         .map(|((office, call), members)| {
             let n = Decimal::from(members.len() as u64);
-            let mean = |f: fn(&Progress) -> Decimal| (members.iter().map(|p| f(p)).sum::<Decimal>() / n).round_dp(1);
+            let mean =
+                |f: fn(&Progress) -> Decimal| (members.iter().map(|p| f(p)).sum::<Decimal>() / n).round_dp(1);
             Rollup {
                 office,
                 call,
@@ -287,7 +293,10 @@ fn photo_of(row: visit_photo::Model) -> VisitPhoto {
     }
 }
 
-async fn visit_rows(db: &impl ConnectionTrait, project_id: i32) -> StoreResult<Vec<supervision_visit::Model>> {
+async fn visit_rows(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+) -> StoreResult<Vec<supervision_visit::Model>> {
     Ok(supervision_visit::Entity::find()
         .filter(supervision_visit::Column::ProjectId.eq(project_id))
         .order_by_asc(supervision_visit::Column::VisitedOn)
@@ -328,7 +337,10 @@ async fn activity_counts(db: &impl ConnectionTrait, project_id: i32) -> StoreRes
         .filter(accompaniment_activity::Column::ProjectId.eq(project_id))
         .all(db)
         .await?;
-    Ok((rows.iter().filter(|r| r.delivered_on.is_some()).count(), rows.len()))
+    Ok((
+        rows.iter().filter(|r| r.delivered_on.is_some()).count(),
+        rows.len(),
+    ))
 }
 
 /// Each month from `from`'s to `to`'s: its `YYYY-MM` and its last day (`to` for the last).
@@ -413,7 +425,11 @@ pub(crate) async fn physical_by_project(
 }
 
 /// Progress and alerts of a project, read in `db` (a transaction when closing).
-async fn progress_in(db: &impl ConnectionTrait, the_project: &project::Model, today: Date) -> StoreResult<Progress> {
+async fn progress_in(
+    db: &impl ConnectionTrait,
+    the_project: &project::Model,
+    today: Date,
+) -> StoreResult<Progress> {
     let plan = plan_in_force(db, None, the_project).await?;
     let (paid_on, _) = payment_of(db, the_project).await?;
     let movements = ledger_movement::Entity::find()
@@ -487,18 +503,29 @@ impl Store {
     /// plan line, observations, rating and commitments, closing the open commitments of
     /// earlier visits it names. Refused with the domain's first problem (`Invalid`, its
     /// `field`); a commitment not open or not of the project is `followup-error-not_open`.
-    pub async fn record_visit(&self, actor: &Actor, code: &str, new: &NewVisit, today: Date) -> StoreResult<i32> {
+    pub async fn record_visit(
+        &self,
+        actor: &Actor,
+        code: &str,
+        new: &NewVisit,
+        today: Date,
+    ) -> StoreResult<i32> {
         let recorder = account_of(actor)?;
         let txn = self.write_transaction().await?;
         let the_project = project_for_step(&txn, actor, code, Permission::RecordMeasurements).await?;
         let plan = plan_in_force(&txn, Some((&txn, actor)), &the_project).await?;
         let (paid_on, _) = payment_of(&txn, &the_project).await?;
         let draft = &new.draft;
-        draft.check(&plan.plan, paid_on, today).map_err(StoreError::Invalid)?;
+        draft
+            .check(&plan.plan, paid_on, today)
+            .map_err(StoreError::Invalid)?;
         let commitments = commitment_rows(&txn, the_project.id).await?;
         let mut closing = Vec::new();
         for id in &new.closes {
-            match commitments.iter().find(|c| c.id == *id && c.closed_by_visit.is_none()) {
+            match commitments
+                .iter()
+                .find(|c| c.id == *id && c.closed_by_visit.is_none())
+            {
                 Some(c) => closing.push(c.clone()),
                 None => {
                     return Err(StoreError::Invalid(
@@ -637,7 +664,8 @@ impl Store {
             .map(|row| {
                 Ok(Visit {
                     findings: findings_of(&row)?,
-                    team: serde_json::from_str(&row.team).map_err(|e| corrupt("supervision visit", row.id, e))?,
+                    team: serde_json::from_str(&row.team)
+                        .map_err(|e| corrupt("supervision visit", row.id, e))?,
                     photos: photos.remove(&row.id).unwrap_or_default(),
                     recorded_by: emails.get(&row.recorded_by).cloned(),
                     id: row.id,
@@ -711,7 +739,11 @@ impl Store {
             .collect();
         Ok(Accompaniment {
             description: plan.description,
-            topics: plan.training_topics.into_iter().filter(|t| !t.trim().is_empty()).collect(),
+            topics: plan
+                .training_topics
+                .into_iter()
+                .filter(|t| !t.trim().is_empty())
+                .collect(),
             activities,
         })
     }
@@ -728,7 +760,10 @@ impl Store {
         let txn = self.write_transaction().await?;
         let the_project = project_for_step(&txn, actor, code, Permission::RecordMeasurements).await?;
         let (_, version) = awarded_version(&txn, &the_project).await?;
-        let topics = crate::custody::content_of(&version)?.frame.accompaniment.training_topics;
+        let topics = crate::custody::content_of(&version)?
+            .frame
+            .accompaniment
+            .training_topics;
         let (paid_on, _) = payment_of(&txn, &the_project).await?;
         check_schedule(topic, &topics, scheduled_on, paid_on).map_err(StoreError::Invalid)?;
         let stored = audit::insert(
@@ -774,7 +809,8 @@ impl Store {
                 entity: "accompaniment activity",
                 id: id.to_string(),
             })?;
-        let delivered = || StoreError::Conflict(Message::new("followup-error-delivered").with("activity", id));
+        let delivered =
+            || StoreError::Conflict(Message::new("followup-error-delivered").with("activity", id));
         if before.delivered_on.is_some() {
             return Err(delivered());
         }
@@ -806,8 +842,14 @@ impl Store {
                 accompaniment_activity::Column::DeliveredOn,
                 Expr::value(DbDate(new.delivered_on)),
             )
-            .col_expr(accompaniment_activity::Column::Families, Expr::value(count(new.families)))
-            .col_expr(accompaniment_activity::Column::Women, Expr::value(count(new.women)))
+            .col_expr(
+                accompaniment_activity::Column::Families,
+                Expr::value(count(new.families)),
+            )
+            .col_expr(
+                accompaniment_activity::Column::Women,
+                Expr::value(count(new.women)),
+            )
             .col_expr(accompaniment_activity::Column::Men, Expr::value(count(new.men)))
             .col_expr(
                 accompaniment_activity::Column::EvidenceSha256,

@@ -280,7 +280,10 @@ pub(crate) async fn awarded_version(
 }
 
 /// Every stored version of a project's plan, oldest first.
-pub(crate) async fn stored_plans(db: &impl ConnectionTrait, project_id: i32) -> StoreResult<Vec<PlanVersion>> {
+pub(crate) async fn stored_plans(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+) -> StoreResult<Vec<PlanVersion>> {
     investment_plan::Entity::find()
         .filter(investment_plan::Column::ProjectId.eq(project_id))
         .order_by_asc(investment_plan::Column::Version)

@@ -64,7 +64,11 @@ impl MigrationTrait for Migration {
                 .col(iso_date("due_on"))
                 .col(integer_null(col("closed_by_visit")))
                 .col(iso_date("closed_on").null().to_owned())
-                .foreign_key(&mut owned_by("visit_commitments", "visit_id", "supervision_visits"))
+                .foreign_key(&mut owned_by(
+                    "visit_commitments",
+                    "visit_id",
+                    "supervision_visits",
+                ))
                 .to_owned(),
             Table::create()
                 .table(col("accompaniment_activities"))
@@ -80,7 +84,11 @@ impl MigrationTrait for Migration {
                 .col(string_null(col("evidence_name")))
                 .col(integer(col("recorded_by")))
                 .col(instant("created_at"))
-                .foreign_key(&mut owned_by("accompaniment_activities", "project_id", "projects"))
+                .foreign_key(&mut owned_by(
+                    "accompaniment_activities",
+                    "project_id",
+                    "projects",
+                ))
                 .to_owned(),
             Table::create()
                 .table(col("project_closures"))

@@ -252,10 +252,7 @@ pub struct AlertsAnswer {
         (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn alerts(State(state): State<AppState>, visitor: Visitor) -> Result<Json<AlertsAnswer>, AppError> {
     let actor = visitor.require(Permission::ViewStaffArea)?.actor();
-    let projects = state
-        .store
-        .office_progress(&actor, today_in_colombia())
-        .await?;
+    let projects = state.store.office_progress(&actor, today_in_colombia()).await?;
     Ok(Json(AlertsAnswer {
         rollups: vereda_store::followup::rollup(&projects),
         projects,
@@ -331,10 +328,13 @@ pub async fn close(
 ) -> Result<(StatusCode, Json<Recorded>), AppError> {
     let actor = acting(&visitor, &headers).await?;
     let input: ClosureRequest = read_json(&body)?;
-    let reason: ClosureReason = input
-        .reason
-        .parse()
-        .map_err(|e: vereda_domain::text_enum::UnknownValue| AppError::said(ErrorCode::InvalidInput, e.message()))?;
+    let reason: ClosureReason =
+        input
+            .reason
+            .parse()
+            .map_err(|e: vereda_domain::text_enum::UnknownValue| {
+                AppError::said(ErrorCode::InvalidInput, e.message())
+            })?;
     let new = NewClosure {
         closed_on: input.closed_on,
         reason,

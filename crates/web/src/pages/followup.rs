@@ -48,10 +48,7 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(add_photo).layer(DefaultBodyLimit::max(PHOTO_LIMIT_BYTES + 64 * 1024)),
         )
         .route("/personal/proyectos/{code}/fotos/{id}", get(photo))
-        .route(
-            "/personal/proyectos/{code}/cierre",
-            get(closure_page).post(close),
-        )
+        .route("/personal/proyectos/{code}/cierre", get(closure_page).post(close))
         .route("/personal/proyectos/{code}/cierre/acta.pdf", get(closure_pdf))
         .route("/personal/alertas", get(alerts_page))
         .route(
@@ -174,7 +171,9 @@ impl VisitsPage {
     }
 
     fn ratings(&self) -> Vec<String> {
-        (1..=vereda_domain::followup::TOP_RATING).map(|r| r.to_string()).collect()
+        (1..=vereda_domain::followup::TOP_RATING)
+            .map(|r| r.to_string())
+            .collect()
     }
 
     fn has_open(&self) -> bool {
@@ -208,13 +207,25 @@ fn visit_view(lang: Lang, v: &vereda_store::followup::Visit) -> VisitView {
                     (Some(d), None) => lang.amount(&d),
                     _ => String::new(),
                 };
-                (f.line, delivery_label(lang, f.delivery), quantities, f.note.clone())
+                (
+                    f.line,
+                    delivery_label(lang, f.delivery),
+                    quantities,
+                    f.note.clone(),
+                )
             })
             .collect(),
         photos: v
             .photos
             .iter()
-            .map(|p| (p.id, p.file_name.clone(), p.latitude.to_string(), p.longitude.to_string()))
+            .map(|p| {
+                (
+                    p.id,
+                    p.file_name.clone(),
+                    p.latitude.to_string(),
+                    p.longitude.to_string(),
+                )
+            })
             .collect(),
     }
 }
@@ -251,9 +262,13 @@ async fn visits_view(
                 visit_id: c.visit_id,
                 description: c.description.clone(),
                 due_on: c.due_on.to_string(),
-                closed: c
-                    .closed_by_visit
-                    .map(|v| format!("{} {v} · {}", lang.t("followup-visit"), c.closed_on.map(|d| d.to_string()).unwrap_or_default())),
+                closed: c.closed_by_visit.map(|v| {
+                    format!(
+                        "{} {v} · {}",
+                        lang.t("followup-visit"),
+                        c.closed_on.map(|d| d.to_string()).unwrap_or_default()
+                    )
+                }),
                 overdue: c.closed_by_visit.is_none() && c.due_on < today,
             })
             .collect(),
@@ -296,7 +311,12 @@ async fn visits_page(
 }
 
 /// Reads the visit form into a draft; problems of what was typed go beside their field.
-fn read_visit(lang: Lang, fields: &[(String, String)], lines: &[u32], errors: &mut FieldErrors) -> (VisitForm, Option<VisitDraft>) {
+fn read_visit(
+    lang: Lang,
+    fields: &[(String, String)],
+    lines: &[u32],
+    errors: &mut FieldErrors,
+) -> (VisitForm, Option<VisitDraft>) {
     let text = |name: &str| field(fields, name).trim().to_owned();
     let mut form = VisitForm {
         visited_on: text("visited_on"),
@@ -449,9 +469,7 @@ async fn add_photo(
     let longitude = read_coordinate(field(&fields, "longitude"), "longitude");
     let result = match (problem, file, latitude, longitude) {
         (Some(problem), _, _, _) => Err(StoreError::Invalid(problem)),
-        (None, None, _, _) => Err(StoreError::Invalid(Message::new(
-            "followup-error-photo_required",
-        ))),
+        (None, None, _, _) => Err(StoreError::Invalid(Message::new("followup-error-photo_required"))),
         (None, Some(_), Err(m), _) | (None, Some(_), _, Err(m)) => Err(StoreError::Invalid(m)),
         (None, Some(file), Ok(latitude), Ok(longitude)) => {
             let kept = keep_file(&state, file)?;
@@ -837,10 +855,7 @@ struct AlertsPage {
 async fn alerts_page(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
     let actor = visitor.require(Permission::ViewStaffArea)?.actor();
     let lang = visitor.lang;
-    let all = state
-        .store
-        .office_progress(&actor, today_in_colombia())
-        .await?;
+    let all = state.store.office_progress(&actor, today_in_colombia()).await?;
     let rollups = vereda_store::followup::rollup(&all);
     let projects: Vec<ProgressView> = all
         .into_iter()
