@@ -692,6 +692,8 @@ mod tests {
                     disbursed_on: Some(date(2013, 9, 10)),
                     executed: d("6500000"),
                     expenditures: vec![(date(2013, 10, 1), d("6500000"))],
+                    physical: None,
+                    closed_on: None,
                 },
             }),
             value_chains: Vec::new(),

@@ -4,6 +4,7 @@
 //! formulation's workbook
 //! template and project files, the IATI 2.03 activity XML, and SVG maps of municipalities.
 
+pub mod closure_pdf;
 pub mod evaluation_pdf;
 pub mod evaluation_text;
 pub mod evaluation_xlsx;

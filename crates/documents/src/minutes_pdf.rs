@@ -286,7 +286,7 @@ pub struct ResolutionData {
     pub verification: Option<VerificationData>,
 }
 
-fn json(value: &impl Serialize) -> serde_json::Value {
+pub(crate) fn json(value: &impl Serialize) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or_default()
 }
 
@@ -483,6 +483,7 @@ pub fn samples() -> Vec<(Template, serde_json::Value)> {
         (Template::Evaluation, report.data()),
         (Template::Targeting, report.data()),
         (Template::AppealDecision, json(&sample_appeal_decision())),
+        (Template::Closure, json(&crate::closure_pdf::sample_closure())),
     ]
 }
 

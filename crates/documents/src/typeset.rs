@@ -39,6 +39,8 @@ pub enum Template {
     Targeting,
     /// The resolution deciding a recurso de reposición (Ley 1437 de 2011, Art. 74-80).
     AppealDecision,
+    /// A project's act of closure (Art. 34).
+    Closure,
 }
 
 impl Template {
@@ -48,6 +50,7 @@ impl Template {
         Template::Evaluation,
         Template::Targeting,
         Template::AppealDecision,
+        Template::Closure,
     ];
 
     /// The template's file name, shipped and in a templates directory.
@@ -58,18 +61,20 @@ impl Template {
             Template::Evaluation => "evaluacion.typ",
             Template::Targeting => "focalizacion.typ",
             Template::AppealDecision => "recurso.typ",
+            Template::Closure => "cierre.typ",
         }
     }
 }
 
 /// The shipped templates: every document's, and what they share.
-const SHIPPED: [(&str, &str); 6] = [
+const SHIPPED: [(&str, &str); 7] = [
     ("base.typ", include_str!("../templates/base.typ")),
     ("resolucion.typ", include_str!("../templates/resolucion.typ")),
     ("acta.typ", include_str!("../templates/acta.typ")),
     ("evaluacion.typ", include_str!("../templates/evaluacion.typ")),
     ("focalizacion.typ", include_str!("../templates/focalizacion.typ")),
     ("recurso.typ", include_str!("../templates/recurso.typ")),
+    ("cierre.typ", include_str!("../templates/cierre.typ")),
 ];
 
 /// The shipped text of a template file.

@@ -210,3 +210,26 @@ fn a_bad_template_is_named_by_file_and_line_and_the_shipped_one_is_used() {
     let minutes = minutes(&sample_minutes(), &templates, TODAY).expect("pdf");
     assert!(minutes.replaced.is_none());
 }
+
+#[test]
+fn the_act_of_closure_reads_as_its_golden_text() {
+    use vereda_documents::closure_pdf::{closure, closure_text, sample_closure};
+    let data = sample_closure();
+    let text = closure_text(&data, &Templates::shipped(), TODAY).expect("typeset");
+    golden("cierre.txt", &text);
+    assert!(!text.contains('\u{fffd}'), "{text}");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for value in [
+        "ACTA DE CIERRE DEL PROYECTO PRODUCTIVO DEMO-CAQ-2013-001",
+        "DIEZ MILLONES DE PESOS M/CTE ($10.000.000)",
+        "CONS-991",
+        "entregado en parte",
+        "Wẽ'sx",
+        "artículo 34",
+        "Página 1 de",
+    ] {
+        assert!(flat.contains(value), "{value} missing in\n{text}");
+    }
+    let pdf = closure(&data, &Templates::shipped(), TODAY).expect("pdf");
+    assert!(pdf.pdf.starts_with(b"%PDF-"));
+}

@@ -72,6 +72,8 @@ impl Role {
             NotifyActs => matches!(self, TerritorialDirector | TerritorialOfficer),
             // A change of the investment plan is the territorial director's decision.
             ApprovePlanChange => self == TerritorialDirector,
+            // The act of closure is the territorial director's, who signs it (Art. 34).
+            CloseProject => self == TerritorialDirector,
             // The notice of the institutional offer, the documents and the verification of
             // each household (Art. 11-14, 45).
             // Citizens' petitions (Ley 1755 de 2015): the staff who see personal data whole,
@@ -191,6 +193,8 @@ pub enum Permission {
     RecordLedger,
     /// Approve or return a change of a project's investment plan (Art. 29 par., 34).
     ApprovePlanChange,
+    /// Sign a project's act of closure, after which nothing of it changes (Art. 34).
+    CloseProject,
     ManageUsers,
     ImportReferenceData,
     ViewAuditLog,
@@ -222,6 +226,7 @@ impl Permission {
             AwardCofinancing => "Art. 27",
             RecordDisbursement => "Art. 32-33",
             RecordLedger | ApprovePlanChange => "Art. 29 par., 34",
+            CloseProject => "Art. 34",
             RecordMeasurements | ReviewMeasurements | ManageProjects => "Art. 34-36",
             AnswerPetitions => "Ley 1755 de 2015, art. 14",
             NotifyActs => "Ley 1437 de 2011, art. 67-69, 74-76",

@@ -65,6 +65,10 @@ pub struct MoneyFlow {
     pub executed: rust_decimal::Decimal,
     /// The payments added up by date, in date order.
     pub expenditures: Vec<(Date, rust_decimal::Decimal)>,
+    /// Physical progress in percent from the supervision visits (Art. 34), once a plan is kept.
+    pub physical: Option<rust_decimal::Decimal>,
+    /// The date of the act of closure, once closed.
+    pub closed_on: Option<Date>,
 }
 
 /// What a project's status is read from.

@@ -226,12 +226,14 @@ text_enum! {
         Interest = "interest",
         /// Money returned to the account (a supplier's refund).
         Refund = "refund",
+        /// The balance returned to the institute, recorded with the act of closure (Art. 34).
+        Reimbursement = "reimbursement",
     }
 }
 
 impl MovementKind {
     pub fn is_outflow(self) -> bool {
-        self == MovementKind::Payment
+        matches!(self, MovementKind::Payment | MovementKind::Reimbursement)
     }
 
     /// The movement's value as it changes the balance: outflows negative.
@@ -338,7 +340,12 @@ impl MovementDraft {
         if let Err(message) = self.nit() {
             problems.push(LedgerProblem::new("supplier_nit", message));
         }
-        if self.kind.is_outflow() {
+        if self.kind == MovementKind::Reimbursement {
+            problems.push(LedgerProblem::new(
+                "kind",
+                Message::new("ledger-error-reimbursement").with("article", "Art. 34"),
+            ));
+        } else if self.kind.is_outflow() {
             if self.supplier_name.trim().is_empty() {
                 problems.push(LedgerProblem::new(
                     "supplier_name",

@@ -11,6 +11,7 @@ pub mod awarded_project;
 pub mod calendar;
 pub mod eligibility;
 pub mod finance;
+pub mod followup;
 pub mod household;
 pub mod ledger;
 pub mod message;

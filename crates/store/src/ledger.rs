@@ -172,13 +172,13 @@ pub struct Ledger {
     pub reconciliation: Reconciliation,
 }
 
-fn account_of(actor: &Actor) -> StoreResult<i32> {
+pub(crate) fn account_of(actor: &Actor) -> StoreResult<i32> {
     actor
         .user_id()
         .ok_or_else(|| StoreError::Forbidden(Message::new("monitoring-error-account_required")))
 }
 
-async fn project_by_code(db: &impl ConnectionTrait, code: &str) -> StoreResult<project::Model> {
+pub(crate) async fn project_by_code(db: &impl ConnectionTrait, code: &str) -> StoreResult<project::Model> {
     project::Entity::find()
         .filter(project::Column::Code.eq(code))
         .one(db)
@@ -259,7 +259,7 @@ pub(crate) async fn plan_at_award(
 
 /// The approved version of the formulation an award concerns (approved formulations are
 /// never saved again, so it is the latest).
-async fn awarded_version(
+pub(crate) async fn awarded_version(
     db: &impl ConnectionTrait,
     the_project: &project::Model,
 ) -> StoreResult<(award::Model, formulation_version::Model)> {
@@ -280,7 +280,10 @@ async fn awarded_version(
 }
 
 /// Every stored version of a project's plan, oldest first.
-async fn stored_plans(db: &impl ConnectionTrait, project_id: i32) -> StoreResult<Vec<PlanVersion>> {
+pub(crate) async fn stored_plans(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+) -> StoreResult<Vec<PlanVersion>> {
     investment_plan::Entity::find()
         .filter(investment_plan::Column::ProjectId.eq(project_id))
         .order_by_asc(investment_plan::Column::Version)
@@ -293,7 +296,7 @@ async fn stored_plans(db: &impl ConnectionTrait, project_id: i32) -> StoreResult
 
 /// The plan in force: the latest stored version, or the one derived from the approved version
 /// (stored when `txn` is given).
-async fn plan_in_force(
+pub(crate) async fn plan_in_force(
     db: &impl ConnectionTrait,
     store_in: Option<(&sea_orm::DatabaseTransaction, &Actor)>,
     the_project: &project::Model,
@@ -317,7 +320,7 @@ async fn plan_in_force(
 }
 
 /// The payment of the project's award: its date and amount.
-async fn payment_of(
+pub(crate) async fn payment_of(
     db: &impl ConnectionTrait,
     the_project: &project::Model,
 ) -> StoreResult<(Option<Date>, Option<Decimal>)> {
@@ -377,7 +380,7 @@ fn entry_of(m: &Movement) -> Entry {
 }
 
 /// What the recorded payments spent, by plan line.
-fn executed_by_line(movements: &[ledger_movement::Model]) -> BTreeMap<u32, Decimal> {
+pub(crate) fn executed_by_line(movements: &[ledger_movement::Model]) -> BTreeMap<u32, Decimal> {
     let mut executed = BTreeMap::new();
     for m in movements {
         if m.kind == MovementKind::Payment.as_str()
@@ -389,7 +392,7 @@ fn executed_by_line(movements: &[ledger_movement::Model]) -> BTreeMap<u32, Decim
     executed
 }
 
-async fn emails_of(
+pub(crate) async fn emails_of(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i32>,
 ) -> StoreResult<HashMap<i32, String>> {
@@ -416,16 +419,37 @@ async fn lock_project(txn: &sea_orm::DatabaseTransaction, project_id: i32) -> St
 
 /// The project a writing step of its ledger acts on: found by code, the actor's permission and
 /// office reach checked, and its row locked, all in the step's transaction.
-async fn project_for_step(
+///
+/// After its act of closure nothing of the project changes (Art. 34): every writing step is
+/// refused here (`Conflict` `closure-error-closed`), read after the lock so that a closure
+/// and a step at once take turns.
+pub(crate) async fn project_for_step(
     txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     code: &str,
     permission: Permission,
 ) -> StoreResult<project::Model> {
-    let the_project = project_by_code(txn, code).await?;
-    crate::scope::check_may(txn, actor, permission, Target::Project(the_project.id)).await?;
-    lock_project(txn, the_project.id).await?;
+    let found = project_by_code(txn, code).await?;
+    crate::scope::check_may(txn, actor, permission, Target::Project(found.id)).await?;
+    lock_project(txn, found.id).await?;
+    let the_project = project::Entity::find_by_id(found.id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| corrupt("project", found.id, "vanished while locked"))?;
+    refuse_closed(&the_project)?;
     Ok(the_project)
+}
+
+/// The gate of a closed project (Art. 34): nothing of it changes.
+pub(crate) fn refuse_closed(the_project: &project::Model) -> StoreResult<()> {
+    if the_project.status == vereda_domain::monitoring::ExecutionStatus::Closed.as_str() {
+        return Err(StoreError::Conflict(
+            Message::new("closure-error-closed")
+                .with("code", &the_project.code)
+                .with("article", "Art. 34"),
+        ));
+    }
+    Ok(())
 }
 
 /// The motivation a plan change and its review need (Art. 34), trimmed.
@@ -851,7 +875,7 @@ impl Store {
 
 /// The families' signature: the representative is the head of one of the project's families,
 /// by name and document (normalised).
-async fn check_representative(
+pub(crate) async fn check_representative(
     txn: &sea_orm::DatabaseTransaction,
     project_id: i32,
     name: &str,

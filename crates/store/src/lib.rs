@@ -14,6 +14,7 @@ pub mod connect;
 mod custody;
 pub mod demo;
 pub mod entity;
+pub mod followup;
 pub mod formulations;
 pub mod households;
 pub mod jobs;

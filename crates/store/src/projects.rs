@@ -834,6 +834,11 @@ impl Store {
             crate::scope::Target::Project(p.id),
         )
         .await?;
+        let current = project::Entity::find_by_id(p.id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| corrupt("project", p.id, "vanished"))?;
+        crate::ledger::refuse_closed(&current)?;
         let evidence = match submission.evidence {
             Some(document) => Some(insert_document(&txn, actor, p.id, document).await?.id),
             None => None,
@@ -1319,10 +1324,20 @@ async fn award_records(
             .entry(m.moved_on.0)
             .or_default() += m.value.0;
     }
+    let projects: Vec<i32> = project_of_award.values().copied().collect();
+    let closed: HashMap<i32, Date> = crate::entity::project_closure::Entity::find()
+        .filter(crate::entity::project_closure::Column::ProjectId.is_in(projects.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.project_id, c.closed_on.0))
+        .collect();
+    let physical = crate::followup::physical_by_project(db, &projects).await?;
     Ok(awards
         .into_iter()
         .map(|a| {
             let payment = payments.get(&a.formulation_id);
+            let project = project_of_award.get(&a.id).copied();
             let expenditures: Vec<(Date, Decimal)> = project_of_award
                 .get(&a.id)
                 .and_then(|p| spent.get(p))
@@ -1335,6 +1350,8 @@ async fn award_records(
                     disbursed_on: payment.and_then(|d| d.paid_on.map(|v| v.0)),
                     executed: expenditures.iter().map(|(_, v)| *v).sum(),
                     expenditures,
+                    physical: project.and_then(|p| physical.get(&p).copied()),
+                    closed_on: project.and_then(|p| closed.get(&p).copied()),
                 },
                 number: a.number,
                 awarded_on: a.awarded_on.0,

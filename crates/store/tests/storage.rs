@@ -3911,6 +3911,182 @@ storage_suite! {
             .expect("found by its hash");
         assert_eq!((by_hash.act.code, by_hash.status), (signed.code, ActStatus::InForce));
         assert!(store.public_act_by_hash(&"0".repeat(64), jiff::civil::date(2013, 10, 16)).await.expect("read").is_none());
+    async fn a_visit_leaves_commitments_that_a_later_visit_closes(store: &Store) {
+        use vereda_domain::followup::{AlertKind, CommitmentDraft, Delivery, Finding, VisitDraft};
+        use vereda_store::followup::{NewVisit, NewVisitPhoto};
+        let (p, code) = paid_project(store, "VIS-A").await;
+        let first = VisitDraft {
+            visited_on: jiff::civil::date(2013, 12, 10),
+            team: vec!["Ingeniera agrónoma del equipo de vigilancia".into()],
+            findings: vec![Finding {
+                line: 5,
+                delivery: Delivery::Partial,
+                planned_quantity: Some(dec!(10)),
+                delivered_quantity: Some(dec!(4)),
+                note: "Kits en bodega".into(),
+            }],
+            environmental: "Sin tala en la ronda del río".into(),
+            legal: String::new(),
+            rating: 3,
+            commitments: vec![CommitmentDraft {
+                description: "Entregar los seis kits restantes".into(),
+                due_on: jiff::civil::date(2014, 1, 10),
+            }],
+        };
+        let alone = NewVisit { draft: VisitDraft { team: vec![" ".into()], ..first.clone() }, closes: vec![] };
+        let refused = store.record_visit(&p.officer, &code, &alone, today()).await;
+        assert!(matches!(&refused, Err(StoreError::Invalid(m)) if m.code() == "followup-error-team_required" && m.arg("article") == Some(&Arg::Text("Art. 35".into()))), "{refused:?}");
+        let visit = store.record_visit(&p.officer, &code, &NewVisit { draft: first.clone(), closes: vec![] }, today()).await.expect("visit");
+        let photo = |latitude: Decimal| NewVisitPhoto {
+            file_name: "kits.jpg".into(),
+            content_type: "image/jpeg".into(),
+            size_bytes: 10,
+            sha256: "b".repeat(64),
+            latitude,
+            longitude: dec!(-75.61),
+        };
+        let nowhere = store.add_visit_photo(&p.officer, &code, visit, photo(dec!(91))).await;
+        assert!(matches!(&nowhere, Err(StoreError::Invalid(m)) if m.code() == "followup-error-coordinates"), "{nowhere:?}");
+        let kept = store.add_visit_photo(&p.officer, &code, visit, photo(dec!(1.61))).await.expect("photo");
+        assert_eq!(store.visit_photo(&code, kept.id).await.expect("read").map(|p| p.latitude), Some(dec!(1.61)));
+        let progress = store.progress(&code, today()).await.expect("progress");
+        let kinds: Vec<AlertKind> = progress.alerts.iter().map(|a| a.kind).collect();
+        assert_eq!(kinds, [AlertKind::NoMovement, AlertKind::CommitmentOverdue], "no movement since the payment, the kits late");
+        assert!(progress.physical > Decimal::ZERO && progress.financial == Decimal::ZERO);
+        assert_eq!(progress.management, dec!(0));
+        let open = store.visits(&code).await.expect("visits").commitments;
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].closed_by_visit, None);
+        let later = |closes: Vec<i32>| NewVisit {
+            draft: VisitDraft {
+                visited_on: jiff::civil::date(2014, 1, 12),
+                findings: vec![Finding { line: 5, delivery: Delivery::Delivered, planned_quantity: None, delivered_quantity: None, note: String::new() }],
+                commitments: vec![],
+                rating: 5,
+                ..first.clone()
+            },
+            closes,
+        };
+        let unknown = store.record_visit(&p.officer, &code, &later(vec![open[0].id + 100]), today()).await;
+        assert!(matches!(&unknown, Err(StoreError::Invalid(m)) if m.code() == "followup-error-not_open"), "{unknown:?}");
+        let second = store.record_visit(&p.officer, &code, &later(vec![open[0].id]), today()).await.expect("second visit");
+        let visits = store.visits(&code).await.expect("visits");
+        assert_eq!(visits.visits.len(), 2);
+        assert_eq!(visits.visits[0].photos.len(), 1);
+        assert_eq!(visits.commitments[0].closed_by_visit, Some(second));
+        assert_eq!(visits.commitments[0].closed_on, Some(jiff::civil::date(2014, 1, 12)));
+        let again = store.record_visit(&p.officer, &code, &later(vec![open[0].id]), today()).await;
+        assert!(matches!(&again, Err(StoreError::Invalid(m)) if m.code() == "followup-error-not_open"), "{again:?}");
+        let progress = store.progress(&code, today()).await.expect("progress");
+        assert_eq!(progress.management, dec!(100));
+        assert!(!progress.alerts.iter().any(|a| a.kind == AlertKind::CommitmentOverdue));
+        let outsider = store.create_account(&admin(), account("far@vereda.test", Role::TerritorialOfficer)).await.expect("outsider");
+        vereda_store::test_support::assign_office_in(store, &admin(), outsider.id, "18").await.expect("office");
+        let far = store.record_visit(&outsider.actor(), &code, &later(vec![]), today()).await;
+        assert!(matches!(&far, Err(StoreError::Forbidden(m)) if m.code() == "scope-error-outside_office"), "{far:?}");
+        let audited = store
+            .audit_entries(&AuditQuery { entity: Some("supervision_visits".into()), ..Default::default() })
+            .await
+            .expect("audit");
+        assert_eq!(audited.len(), 2);
+    }
+
+    async fn after_the_act_of_closure_nothing_of_the_project_changes(store: &Store) {
+        use vereda_domain::followup::{ClosureReason, VisitDraft};
+        use vereda_store::followup::{NewClosure, NewVisit};
+        let (p, code) = paid_project(store, "CIE-A").await;
+        let (name, document) = representative(store).await;
+        store.record_movement(&p.officer, &code, &movement(&name, &document, inflow(MovementKind::Disbursement, dec!(120000000), "")), today()).await.expect("in");
+        store.record_movement(&p.officer, &code, &movement(&name, &document, payment(5, dec!(10000000), "FV-1")), today()).await.expect("out");
+        let row = store
+            .connection()
+            .query_one_raw(sea_orm::Statement::from_string(store.backend(), "SELECT period_end FROM projects WHERE code = 'CIE-A'".to_owned()))
+            .await
+            .expect("project")
+            .expect("a project");
+        let end: jiff::civil::Date = row.try_get::<String>("", "period_end").expect("end").parse().expect("date");
+        let closure = |closed_on, refund_value, reference: &str| NewClosure {
+            closed_on,
+            reason: ClosureReason::PeriodEnded,
+            refund_value,
+            refund_on: Some(closed_on),
+            refund_reference: reference.into(),
+            observations: "Cierre por vencimiento del plazo".into(),
+            representative_name: name.clone(),
+            representative_document: document.clone(),
+        };
+        let officer = store.close_project(&p.officer, &code, &closure(end, dec!(110000000), "CONS-1"), end).await;
+        assert!(matches!(&officer, Err(StoreError::Forbidden(m)) if m.code() == "scope-error-not_permitted"), "the director's act: {officer:?}");
+        let early_day = jiff::civil::date(2014, 1, 15);
+        let early = store.close_project(&p.director, &code, &closure(early_day, dec!(110000000), "CONS-1"), end).await;
+        assert!(matches!(&early, Err(StoreError::Invalid(m)) if m.code() == "closure-error-reason" && m.arg("article") == Some(&Arg::Text("Art. 34".into()))), "{early:?}");
+        let unrefunded = store.close_project(&p.director, &code, &closure(end, dec!(0), ""), end).await;
+        assert!(matches!(&unrefunded, Err(StoreError::Invalid(m)) if m.code() == "closure-error-refund" && m.arg("to_refund") == Some(&Arg::Amount(dec!(110000000)))), "{unrefunded:?}");
+        let no_evidence = store.close_project(&p.director, &code, &closure(end, dec!(110000000), " "), end).await;
+        assert!(matches!(&no_evidence, Err(StoreError::Invalid(m)) if m.code() == "closure-error-refund_evidence"), "{no_evidence:?}");
+        store.close_project(&p.director, &code, &closure(end, dec!(110000000), "CONS-991"), end).await.expect("closed");
+        let act = store.closure(&code).await.expect("read").expect("an act");
+        assert_eq!((act.figures.disbursed, act.figures.executed, act.figures.to_refund), (dec!(117900000), dec!(10000000), dec!(110000000)), "the payment of the award, the payments and the balance");
+        assert_eq!(act.refund_reference, "CONS-991");
+        assert_eq!(act.signed_by.as_deref(), Some("director@vereda.test"));
+        let kits = act.lines.iter().find(|l| l.number == 5).expect("kits");
+        assert_eq!((kits.planned, kits.executed, kits.delivery), (dec!(13000000), dec!(10000000), None));
+        let ledger = store.ledger(&code).await.expect("ledger");
+        assert_eq!(ledger.execution.balance, dec!(0), "the balance went back to the institute");
+        assert_eq!(ledger.movements.last().map(|m| m.kind), Some(MovementKind::Reimbursement));
+        let closed = |result: Result<i32, StoreError>| matches!(&result, Err(StoreError::Conflict(m)) if m.code() == "closure-error-closed" && m.arg("article") == Some(&Arg::Text("Art. 34".into())));
+        let after = jiff::civil::date(2014, 2, 1).max(end);
+        assert!(closed(store.record_movement(&p.officer, &code, &movement(&name, &document, payment(1, dec!(1000), "FV-2")), after).await));
+        assert!(closed(store.request_plan_change(&p.officer, &code, 1, BTreeMap::from([(1, dec!(101000000)), (5, dec!(14000000))]), "Tarde").await));
+        let visit = NewVisit {
+            draft: VisitDraft {
+                visited_on: end,
+                team: vec!["Equipo".into()],
+                findings: vec![],
+                environmental: String::new(),
+                legal: String::new(),
+                rating: 3,
+                commitments: vec![],
+            },
+            closes: vec![],
+        };
+        assert!(closed(store.record_visit(&p.officer, &code, &visit, after).await));
+        let line = NewStatementLine { line: 2, date: end, description: "x".into(), reference: "r".into(), debit: dec!(1), credit: dec!(0), balance: None };
+        assert!(closed(store.import_statement(&p.officer, &code, "e.csv", &"c".repeat(64), &[line]).await));
+        assert!(closed(store.close_project(&p.director, &code, &closure(end, dec!(0), ""), end).await));
+        let progress = store.progress(&code, after).await.expect("progress");
+        assert!(progress.closed && progress.alerts.is_empty());
+        assert_eq!(count_rows(store, "project_closures").await, 1);
+    }
+
+    async fn the_accompaniment_plan_follows_the_formulations_topics(store: &Store) {
+        use vereda_store::followup::NewDelivery;
+        let (p, code) = paid_project(store, "ACO-A").await;
+        let plan = store.accompaniment(&code).await.expect("plan");
+        assert_eq!(plan.topics.len(), 4);
+        let other = store.schedule_activity(&p.officer, &code, "Contabilidad", jiff::civil::date(2013, 12, 1)).await;
+        assert!(matches!(&other, Err(StoreError::Invalid(m)) if m.code() == "followup-error-topic" && m.arg("article") == Some(&Arg::Text("Art. 18.5".into()))), "{other:?}");
+        let id = store.schedule_activity(&p.officer, &code, "Fermentación y secado", jiff::civil::date(2013, 12, 1)).await.expect("scheduled");
+        store.schedule_activity(&p.officer, &code, "Injertación y podas", jiff::civil::date(2014, 2, 1)).await.expect("scheduled");
+        let delivery = |women: u32, evidence: Option<&str>| NewDelivery {
+            delivered_on: jiff::civil::date(2013, 12, 2),
+            families: 9,
+            women,
+            men: 4,
+            evidence_sha256: evidence.map(str::to_owned),
+            evidence_name: evidence.map(|_| "asistencia.pdf".to_owned()),
+        };
+        let miscounted = store.deliver_activity(&p.officer, &code, id, &delivery(4, Some("d")), today()).await;
+        assert!(matches!(&miscounted, Err(StoreError::Invalid(m)) if m.code() == "followup-error-attendance"), "{miscounted:?}");
+        let bare = store.deliver_activity(&p.officer, &code, id, &delivery(5, None), today()).await;
+        assert!(matches!(&bare, Err(StoreError::Invalid(m)) if m.code() == "followup-error-evidence_required"), "{bare:?}");
+        store.deliver_activity(&p.officer, &code, id, &delivery(5, Some("d")), today()).await.expect("delivered");
+        let twice = store.deliver_activity(&p.officer, &code, id, &delivery(5, Some("d")), today()).await;
+        assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.code() == "followup-error-delivered"), "{twice:?}");
+        let plan = store.accompaniment(&code).await.expect("plan");
+        let done = plan.activities.iter().find(|a| a.id == id).expect("activity");
+        assert_eq!((done.families, done.women, done.men), (Some(9), Some(5), Some(4)));
+        assert_eq!(store.progress(&code, today()).await.expect("progress").management, dec!(50.0));
     }
 
 }

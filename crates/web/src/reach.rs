@@ -33,7 +33,20 @@ pub fn target_of(path: &str) -> Option<Target> {
         // Staff project pages only: the public API's projects are public.
         "proyectos" if parts[0] == "personal" => Some(Target::ProjectCode(decoded(key)?)),
         // A project's plan and controlled account are staff data, unlike its public card.
-        "projects" if matches!(parts.get(4), Some(&("plan" | "ledger"))) => {
+        "projects"
+            if matches!(
+                parts.get(4),
+                Some(
+                    &("plan"
+                        | "ledger"
+                        | "visits"
+                        | "progress"
+                        | "closure"
+                        | "closure.pdf"
+                        | "accompaniment")
+                )
+            ) =>
+        {
             Some(Target::ProjectCode(decoded(key)?))
         }
         _ => None,

@@ -475,3 +475,267 @@ async fn the_plan_and_the_account_over_the_api() {
     let far = client.get(&format!("/personal/proyectos/{CODE}/cuenta")).await;
     assert_eq!(far.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_receipt_goes_with_a_movement_over_the_api() {
+    let mut client = Client::with_demo().await;
+    let today = paid(&client).await;
+    let (name, document) = representative(&client).await;
+    let csrf = session_as(&mut client, Role::TerritorialOfficer).await;
+    let movement = json!({"date": today.to_string(), "value": "250000", "kind": "payment", "line": 5,
+        "supplier_name": "Agroinsumos del Pacífico S.A.S.", "supplier_nit": "890903938-8", "reference": "FV-21",
+        "representative_name": name, "representative_document": document})
+    .to_string();
+    let path = format!("/api/v1/projects/{CODE}/ledger/movements");
+    let not_a_receipt = client
+        .post_files_with(
+            &path,
+            Some(&csrf),
+            &[("movement", movement.as_str())],
+            &[("receipt", "factura.exe", b"MZ\x00\x00\x01")],
+        )
+        .await;
+    problem(
+        &not_a_receipt,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "form-error-fields",
+    );
+    let stored = client
+        .post_files_with(
+            &path,
+            Some(&csrf),
+            &[("movement", movement.as_str())],
+            &[("receipt", "factura.pdf", b"%PDF-1.4 factura 21")],
+        )
+        .await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
+    let ledger = client.db.store.ledger(CODE).await.expect("ledger");
+    assert_eq!(ledger.movements[0].document_name.as_deref(), Some("factura.pdf"));
+    assert_eq!(
+        ledger.movements[0].document_sha256.as_deref().map(str::len),
+        Some(64)
+    );
+}
+
+/// The project's period made to end today, so that the director may close it.
+async fn period_ends(client: &Client, today: jiff::civil::Date) {
+    use sea_orm::ConnectionTrait;
+    client
+        .db
+        .store
+        .connection()
+        .execute_unprepared(&format!(
+            "UPDATE projects SET period_end = '{today}' WHERE code = '{CODE}'"
+        ))
+        .await
+        .expect("period");
+}
+
+#[tokio::test]
+async fn visits_commitments_alerts_and_the_closure_on_the_pages_and_over_the_api() {
+    let mut client = Client::with_demo().await;
+    let today = paid(&client).await;
+    let (name, document) = representative(&client).await;
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let project = client.get(&format!("/personal/proyectos/{CODE}")).await;
+    assert!(project.body.contains("id=\"visits-link\"") && project.body.contains("id=\"closure-link\""));
+    let visits = client.get(&format!("/personal/proyectos/{CODE}/visitas")).await;
+    assert_eq!(visits.status, StatusCode::OK, "{}", visits.body);
+    assert!(visits.body.contains("id=\"visit-form\""));
+    let csrf = Client::csrf_in(&visits.body);
+    let due = today
+        .checked_add(jiff::Span::new().days(30))
+        .expect("due")
+        .to_string();
+    let today_text = today.to_string();
+    let visit = |team: &str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("visited_on", today_text.clone()),
+            ("team", team.to_owned()),
+            ("rating", "4".to_owned()),
+            ("delivery_5", "partial".to_owned()),
+            ("planned_5", "10".to_owned()),
+            ("delivered_5", "4".to_owned()),
+            ("note_5", "Kits en bodega".to_owned()),
+            ("environmental", "Sin tala".to_owned()),
+            ("commitment_0", "Entregar los kits restantes".to_owned()),
+            ("due_0", due.clone()),
+        ]
+    };
+    let path = format!("/personal/proyectos/{CODE}/visitas");
+    let alone = visit(" ");
+    let fields: Vec<(&str, &str)> = alone.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = client.post_form(&path, &fields).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("data-problem=\"followup-error-team_required\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("Kits en bodega"),
+        "the form keeps what was typed"
+    );
+    let good = visit("Ingeniera agrónoma\nTécnico ambiental");
+    let fields: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let stored = client.post_form(&path, &fields).await;
+    assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
+    let recorded = client.db.store.visits(CODE).await.expect("visits");
+    assert_eq!(recorded.visits[0].team.len(), 2);
+    let visit_id = recorded.visits[0].id;
+    let commitment = recorded.commitments[0].id;
+    let photo = client
+        .post_files(
+            &format!("/personal/proyectos/{CODE}/visitas/{visit_id}/fotos"),
+            &[
+                ("csrf_token", &csrf),
+                ("latitude", "1,2136"),
+                ("longitude", "-77.2811"),
+            ],
+            &[("photo", "kits.jpg", b"\xFF\xD8\xFF\xE0 una foto")],
+        )
+        .await;
+    assert_eq!(photo.status, StatusCode::SEE_OTHER, "{}", photo.body);
+    let page = client.get(&path).await;
+    assert!(page.body.contains("(1.2136, -77.2811)"), "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("id=\"commitment-{commitment}\" data-open=\"true\""))
+    );
+    let photo_id = client.db.store.visits(CODE).await.expect("visits").visits[0].photos[0].id;
+    let shown = client
+        .get(&format!("/personal/proyectos/{CODE}/fotos/{photo_id}"))
+        .await;
+    assert_eq!(
+        (shown.status, shown.content_type.as_str()),
+        (StatusCode::OK, "image/jpeg")
+    );
+
+    // Over the API: a later visit closes the commitment.
+    let csrf = session_as(&mut client, Role::TerritorialOfficer).await;
+    let listed = client.get(&format!("/api/v1/projects/{CODE}/visits")).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(
+        listed.json()["visits"]["commitments"][0]["closed_by_visit"],
+        serde_json::Value::Null
+    );
+    let later = json!({"visited_on": today.to_string(), "team": ["Ingeniera agrónoma"], "rating": 5,
+        "findings": [{"line": 5, "delivery": "delivered"}], "closes": [commitment]});
+    let closed = client
+        .send_json(
+            "POST",
+            &format!("/api/v1/projects/{CODE}/visits"),
+            Some(&csrf),
+            Some(&later),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::CREATED, "{}", closed.body);
+    let again = client
+        .send_json(
+            "POST",
+            &format!("/api/v1/projects/{CODE}/visits"),
+            Some(&csrf),
+            Some(&later),
+        )
+        .await;
+    problem(
+        &again,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "followup-error-not_open",
+    );
+    let progress = client.get(&format!("/api/v1/projects/{CODE}/progress")).await;
+    assert_eq!(progress.status, StatusCode::OK, "{}", progress.body);
+    assert_eq!(progress.json()["progress"]["management"], "100");
+    let alerts = client.get("/api/v1/alerts").await;
+    assert_eq!(alerts.status, StatusCode::OK, "{}", alerts.body);
+    assert!(
+        alerts.json()["projects"]
+            .as_array()
+            .expect("projects")
+            .iter()
+            .any(|p| p["code"] == CODE)
+    );
+    let page = client.get("/personal/alertas").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains(&format!("id=\"progress-{CODE}\"")));
+
+    // The money in the account; the officer may not close; the director closes with the refund.
+    let inflow = json!({"date": today.to_string(), "value": "1000000", "kind": "disbursement",
+        "representative_name": name, "representative_document": document});
+    let stored = client
+        .send_json(
+            "POST",
+            &format!("/api/v1/projects/{CODE}/ledger/movements"),
+            Some(&csrf),
+            Some(&inflow),
+        )
+        .await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
+    period_ends(&client, today).await;
+    let closure = |refund: &str| {
+        json!({"closed_on": today.to_string(), "reason": "period_ended", "refund_value": refund,
+            "refund_on": today.to_string(), "refund_reference": "CONS-991",
+            "representative_name": name, "representative_document": document})
+    };
+    let path = format!("/api/v1/projects/{CODE}/closure");
+    let officer = client
+        .send_json("POST", &path, Some(&csrf), Some(&closure("1000000")))
+        .await;
+    problem(&officer, StatusCode::FORBIDDEN, "scope-error-not_permitted");
+    let csrf = session_as(&mut client, Role::TerritorialDirector).await;
+    let short = client
+        .send_json("POST", &path, Some(&csrf), Some(&closure("0")))
+        .await;
+    problem(&short, StatusCode::UNPROCESSABLE_ENTITY, "closure-error-refund");
+    let closed = client
+        .send_json("POST", &path, Some(&csrf), Some(&closure("1000000")))
+        .await;
+    assert_eq!(closed.status, StatusCode::CREATED, "{}", closed.body);
+    let act = client.get(&path).await.json();
+    assert_eq!(act["closure"]["figures"]["to_refund"], "1000000");
+    let pdf = client.get(&format!("/api/v1/projects/{CODE}/closure.pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with("%PDF-"));
+    let page = client.get(&format!("/personal/proyectos/{CODE}/cierre")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"closure-act\"") && page.body.contains("id=\"closure-pdf\""));
+    let twice = client
+        .send_json("POST", &path, Some(&csrf), Some(&closure("0")))
+        .await;
+    problem(&twice, StatusCode::CONFLICT, "closure-error-closed");
+    let late = client
+        .send_json(
+            "POST",
+            &format!("/api/v1/projects/{CODE}/visits"),
+            Some(&csrf),
+            Some(&later),
+        )
+        .await;
+    problem(&late, StatusCode::CONFLICT, "closure-error-closed");
+    let csrf = Client::csrf_in(&page.body);
+    let refused = client
+        .post_form(
+            &format!("/personal/proyectos/{CODE}/visitas"),
+            &[
+                ("csrf_token", &csrf),
+                ("visited_on", &today_text),
+                ("team", "Equipo"),
+                ("rating", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(
+        refused.body.contains("data-problem=\"closure-error-closed\""),
+        "{}",
+        refused.body
+    );
+}

@@ -93,6 +93,12 @@ const SPANISH_WORDS: &[&str] = &[
     "verificar",
     "notificaciones",
     "recursos",
+    "visitas",
+    "fotos",
+    "cierre",
+    "alertas",
+    "acompanamiento",
+    "entrega",
 ];
 
 /// The English words the staff pages' paths used to have.

@@ -1,5 +1,6 @@
 //! The tables, one entity each. Migrations in `migration/` create them.
 
+pub mod accompaniment_activity;
 pub mod act;
 pub mod agenda_item;
 pub mod api_token;
@@ -48,6 +49,7 @@ pub mod plan_change;
 pub mod program;
 pub mod project;
 pub mod project_beneficiary;
+pub mod project_closure;
 pub mod project_document;
 pub mod project_funding;
 pub mod project_municipality;
@@ -59,6 +61,9 @@ pub mod recovery_code;
 pub mod screening_result;
 pub mod screening_run;
 pub mod session;
+pub mod supervision_visit;
 pub mod targeting_document;
 pub mod territorial_office;
 pub mod user;
+pub mod visit_commitment;
+pub mod visit_photo;

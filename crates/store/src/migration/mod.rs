@@ -26,6 +26,7 @@ mod m20261206_000018_api_tokens;
 mod m20261207_000019_petitions;
 mod m20261207_000020_acts;
 mod m20261207_000021_investment_ledger;
+mod m20261208_000022_followup;
 mod m20261208_000023_durable_jobs;
 
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_petitions::Migration),
             Box::new(m20261207_000020_acts::Migration),
             Box::new(m20261207_000021_investment_ledger::Migration),
+            Box::new(m20261208_000022_followup::Migration),
             Box::new(m20261208_000023_durable_jobs::Migration),
         ]
     }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,7 @@ use vereda_store::ledger::{Ledger, Movement, NewMovement, PlanChange, PlanVersio
 use super::procedure::{Amount, csrf_of, read_json};
 use crate::AppState;
 use crate::auth::Visitor;
-use crate::documents::read_form;
+use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode, Problem};
 use crate::i18n::Message;
 use crate::pages::ledger::{LEDGER_FILE_LIMIT_BYTES, read_statement_upload, sha256_hex};
@@ -38,7 +38,10 @@ pub fn routes() -> Router<AppState> {
             post(review_change),
         )
         .route("/api/v1/projects/{code}/ledger", get(ledger))
-        .route("/api/v1/projects/{code}/ledger/movements", post(record_movement))
+        .route(
+            "/api/v1/projects/{code}/ledger/movements",
+            post(record_movement).layer(DefaultBodyLimit::max(LEDGER_FILE_LIMIT_BYTES + 64 * 1024)),
+        )
         .route(
             "/api/v1/projects/{code}/ledger/statements",
             post(import_statement).layer(DefaultBodyLimit::max(LEDGER_FILE_LIMIT_BYTES + 64 * 1024)),
@@ -243,7 +246,7 @@ pub async fn reconciliation(
     Ok(Json(state.store.ledger(&code).await?.reconciliation))
 }
 
-/// A movement of the controlled account. The receipt is uploaded on the page.
+/// A movement of the controlled account (its receipt goes with it as multipart, see below).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"date": "2013-11-20", "value": "6500000", "kind": "payment", "line": 5, "supplier_name": "Agroinsumos del Pacífico S.A.S.", "supplier_nit": "890903938-8", "reference": "FV-7", "representative_name": "Nombre del jefe de hogar", "representative_document": "documento del jefe de hogar"}))]
@@ -273,11 +276,16 @@ pub struct MovementRequest {
     pub confirm_duplicate: bool,
 }
 
-/// Records a movement, checked against the plan in force (Art. 21, 29 par., 33).
+/// Records a movement, checked against the plan in force (Art. 21, 29 par., 33). As JSON, or
+/// like the page as `multipart/form-data` with the movement's JSON in the part `movement` and
+/// its invoice or receipt (PDF, PNG or JPEG) in the part `receipt`, kept under its SHA-256.
 #[utoipa::path(post, path = "/api/v1/projects/{code}/ledger/movements", tag = "ledger",
     params(("code" = String, Path, description = "Project code"),
         ("X-CSRF-Token" = String, Header, description = "The session's anti-forgery token (`GET /api/v1/me`)")),
-    request_body(content = MovementRequest, content_type = "application/json"),
+    request_body(content(
+        (MovementRequest = "application/json"),
+        (MovementRequest = "multipart/form-data", example = json!({"movement": "{…the JSON…}", "receipt": "(file)"}))
+    )),
     responses((status = 201, body = Recorded),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role or the office may not (`scope-error-…`), or no CSRF token", body = Problem, content_type = "application/problem+json"),
@@ -289,9 +297,39 @@ pub async fn record_movement(
     visitor: Visitor,
     headers: HeaderMap,
     Path(code): Path<String>,
-    body: Bytes,
+    request: Request,
 ) -> Result<(StatusCode, Json<Recorded>), AppError> {
     let actor = acting(&visitor, &headers).await?;
+    let multipart = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (body, receipt) = if multipart {
+        let mut parts = Multipart::from_request(request, &state).await.map_err(|e| {
+            tracing::info!(%e, "a multipart movement could not be read");
+            AppError::said(ErrorCode::InvalidInput, Message::new("upload-error-unreadable"))
+        })?;
+        let (fields, receipt, problem) = read_form(&mut parts, "receipt", LEDGER_FILE_LIMIT_BYTES).await?;
+        if let Some(problem) = problem {
+            let mut errors = crate::form_errors::FieldErrors::default();
+            errors.add(visitor.lang, "receipt", problem);
+            return Err(AppError::fields(visitor.lang, &errors));
+        }
+        (Bytes::from(field(&fields, "movement").to_owned()), receipt)
+    } else {
+        let body = Bytes::from_request(request, &state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::said(
+                    ErrorCode::PayloadTooLarge,
+                    Message::new("upload-error-too_large")
+                        .with("megabytes", LEDGER_FILE_LIMIT_BYTES / (1024 * 1024)),
+                )
+            } else {
+                AppError::said(ErrorCode::InvalidInput, Message::new("upload-error-unreadable"))
+            }
+        })?;
+        (body, None)
+    };
     let input: MovementRequest = read_json(&body)?;
     let unknown =
         |e: vereda_domain::text_enum::UnknownValue| AppError::said(ErrorCode::InvalidInput, e.message());
@@ -318,6 +356,12 @@ pub async fn record_movement(
         document_sha256: None,
         document_name: None,
         confirm_duplicate: input.confirm_duplicate,
+    };
+    let kept = receipt.map(|file| keep_file(&state, file)).transpose()?;
+    let new = NewMovement {
+        document_sha256: kept.as_ref().map(|k| k.sha256.clone()),
+        document_name: kept.map(|k| k.file_name),
+        ..new
     };
     let id = state
         .store

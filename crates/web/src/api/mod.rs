@@ -27,6 +27,7 @@ pub mod acts;
 pub mod calls;
 pub mod evaluation;
 pub mod files;
+pub mod followup;
 pub mod formulations;
 pub mod households;
 pub mod ledger;
@@ -83,6 +84,7 @@ pub fn routes() -> Router<AppState> {
         .merge(procedure::routes())
         .merge(monitoring::routes())
         .merge(ledger::routes())
+        .merge(followup::routes())
         .merge(calls::routes())
         .merge(households::routes())
         .merge(formulations::routes())
@@ -104,6 +106,9 @@ pub fn routes() -> Router<AppState> {
         monitoring::pending_measurements, monitoring::pending_proposals,
         ledger::plan, ledger::request_change, ledger::review_change, ledger::ledger, ledger::reconciliation,
         ledger::record_movement, ledger::import_statement,
+        followup::visits, followup::record_visit, followup::add_photo, followup::progress, followup::alerts,
+        followup::closure, followup::close, followup::closure_pdf, followup::accompaniment,
+        followup::schedule_activity, followup::deliver_activity,
         calls::call, calls::create, calls::offer_notice, calls::households, calls::screen, calls::results,
         households::household, households::document, households::decide, households::parcel, households::title_study, households::field_visit,
         formulations::list, formulations::formulation, formulations::create, formulations::update, formulations::submission,
@@ -115,7 +120,7 @@ pub fn routes() -> Router<AppState> {
         petitions::file, petitions::report, petitions::list, petitions::petition, petitions::assign, petitions::answer, petitions::extend,
         acts::act, acts::verify, acts::life, acts::notify, acts::appeal, acts::decide),
     components(schemas(Problem, ErrorCode, crate::form_errors::FieldProblem)),
-    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session or an API token (Authorization: Bearer)"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "accounts", description = "The administrator's accounts: list, create, role, standing and territorial office, audited; nobody changes their own"), (name = "files", description = "The acts and files the pages download (resolution, minutes, targeting documents, screening results, received documents, photos), with the same permission and office reach"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"), (name = "petitions", description = "Citizens' petitions (PQRSD, Ley 1755 de 2015): filing and the monthly report need no account; the rest needs a role that answers petitions, within its office's department"), (name = "acts", description = "The legal life of the acts (Ley 1437 de 2011): an act by its verification code and the check of an uploaded PDF need no account and show no personal data; an award's notifications, appeals (recurso de reposición) and firmness need a staff session and, to change something, the X-CSRF-Token header"), (name = "ledger", description = "After the payment (Art. 29 par., 34): the investment plan frozen at the award and its changes (requested by the office, approved by the territorial director, another account), the controlled account's movements checked against the plan, bank statements and their reconciliation. Needs a staff session and, to change something, the X-CSRF-Token header"))
+    tags((name = "reference", description = "DIVIPOLA, PDET and IPM"), (name = "projects", description = "Projects and their results"), (name = "open data", description = "Projects, indicators and approved measurements as CSV, JSON and IATI 2.03 XML; no personal data"), (name = "staff", description = "Needs a staff session or an API token (Authorization: Bearer)"), (name = "procedure", description = "The procedure after formulation (Art. 23-27, 31-33), with the same checks as the pages. Needs a staff session; a call that changes something also needs the session's token in the X-CSRF-Token header (see /api/v1/me)"), (name = "accounts", description = "The administrator's accounts: list, create, role, standing and territorial office, audited; nobody changes their own"), (name = "files", description = "The acts and files the pages download (resolution, minutes, targeting documents, screening results, received documents, photos), with the same permission and office reach"), (name = "monitoring", description = "Measurements and changes of an indicator's baseline, goal or unit: one account submits, another approves (four eyes). Needs a staff session and, to change something, the X-CSRF-Token header"), (name = "petitions", description = "Citizens' petitions (PQRSD, Ley 1755 de 2015): filing and the monthly report need no account; the rest needs a role that answers petitions, within its office's department"), (name = "acts", description = "The legal life of the acts (Ley 1437 de 2011): an act by its verification code and the check of an uploaded PDF need no account and show no personal data; an award's notifications, appeals (recurso de reposición) and firmness need a staff session and, to change something, the X-CSRF-Token header"), (name = "ledger", description = "After the payment (Art. 29 par., 34): the investment plan frozen at the award and its changes (requested by the office, approved by the territorial director, another account), the controlled account's movements checked against the plan, bank statements and their reconciliation. Needs a staff session and, to change something, the X-CSRF-Token header", (name = "followup", description = "Follow-up after the payment (Art. 31, 34-36): supervision visits with findings per plan line, photos with coordinates and commitments; progress (physical, financial, management) and alerts per project and for the office; the act of closure (the territorial director), after which nothing of the project changes. Needs a staff session and, to change something, the X-CSRF-Token header")
 )]
 pub struct ApiDoc;
 
@@ -424,6 +429,12 @@ pub struct AwardReference {
     /// The date of the latest payment.
     #[schema(value_type = Option<String>, format = Date)]
     pub executed_until: Option<jiff::civil::Date>,
+    /// Physical progress in percent from the supervision visits (Art. 34).
+    #[schema(value_type = Option<String>)]
+    pub physical_progress: Option<Decimal>,
+    /// The date of the act of closure, once closed.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub closed_on: Option<jiff::civil::Date>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -474,6 +485,8 @@ async fn project(
             disbursed_on: a.flow.disbursed_on,
             executed: a.flow.executed,
             executed_until: a.flow.expenditures.last().map(|(on, _)| *on),
+            physical_progress: a.flow.physical,
+            closed_on: a.flow.closed_on,
             number: a.number,
             awarded_on: a.awarded_on,
         }),

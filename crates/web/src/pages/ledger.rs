@@ -75,7 +75,7 @@ pub fn funder_label(lang: Lang, funder: &Funder) -> String {
     }
 }
 
-fn line_view(lang: Lang, line: &PlanLine, executed: &BTreeMap<u32, Decimal>) -> LineView {
+pub(crate) fn line_view(lang: Lang, line: &PlanLine, executed: &BTreeMap<u32, Decimal>) -> LineView {
     let spent = executed.get(&line.number).copied().unwrap_or_default();
     LineView {
         number: line.number,

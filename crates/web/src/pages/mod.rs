@@ -8,6 +8,7 @@ mod api_tokens;
 mod call_results;
 pub(crate) mod calls;
 pub mod evaluation;
+pub(crate) mod followup;
 pub(crate) mod formulation;
 pub(crate) mod ledger;
 mod monitoring;
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .merge(projects::routes())
         .merge(monitoring::routes())
         .merge(ledger::routes())
+        .merge(followup::routes())
         .merge(call_results::routes())
         .merge(verification::routes())
         .merge(parcels::routes())
