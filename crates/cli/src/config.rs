@@ -106,6 +106,9 @@ pub struct Settings {
     /// The file's `access_log` (the flag `--access-log` and `VEREDA_ACCESS_LOG` win): one log
     /// line per request; on by default.
     pub access_log: Option<bool>,
+    /// `VEREDA_PUBLIC_URL`, else the file's `public_url`: the site's public address, printed
+    /// on every signed act as `{public_url}/verificar/CODE`.
+    pub public_url: Option<String>,
 }
 
 /// The settings as a log or a panic may show them: every password and token replaced by
@@ -135,11 +138,9 @@ impl std::fmt::Debug for Settings {
             .field("uploads_dir", &self.uploads_dir)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("access_log", &self.access_log)
+            .field("public_url", &self.public_url)
             .finish()
     }
-    /// `VEREDA_PUBLIC_URL`, else the file's `public_url`: the site's public address, printed
-    /// on every signed act as `{public_url}/verificar/CODE`.
-    pub public_url: Option<String>,
 }
 
 impl Settings {

@@ -23,7 +23,13 @@ struct Server {
 
 impl Server {
     fn start(url: &str, uploads: &Path, demo: bool) -> Server {
-        let mut args = vec!["serve", "--bind", "127.0.0.1:0", "--job-lease-seconds", LEASE_SECONDS];
+        let mut args = vec![
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--job-lease-seconds",
+            LEASE_SECONDS,
+        ];
         if demo {
             args.push("--demo");
         }
@@ -90,7 +96,10 @@ fn http(address: &str, request: &[u8]) -> (u16, String) {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("not HTTP: {reply}"));
-    let body = reply.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = reply
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -99,7 +108,9 @@ fn submit(address: &str, token: &str, dir: &Path) -> i32 {
     const BOUNDARY: &str = "vereda-test-boundary";
     let mut body = Vec::new();
     let mut part = |name: &str, file: Option<&str>, bytes: &[u8]| {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes());
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes(),
+        );
         if let Some(file) = file {
             body.extend_from_slice(format!("; filename=\"{file}\"\r\nContent-Type: text/csv").as_bytes());
         }
@@ -110,7 +121,13 @@ fn submit(address: &str, token: &str, dir: &Path) -> i32 {
     part("as_of", None, b"2013-06-01");
     let households = std::fs::read(dir.join("households.csv")).expect("households");
     part("households", Some("households.csv"), &households);
-    for kind in ["ruv", "prior_beneficiaries", "public_servants", "sanctions", "wanted"] {
+    for kind in [
+        "ruv",
+        "prior_beneficiaries",
+        "public_servants",
+        "sanctions",
+        "wanted",
+    ] {
         let name = format!("{kind}.csv");
         let bytes = std::fs::read(dir.join(&name)).expect("registry");
         part(&format!("registry_{kind}"), Some(&name), &bytes);
@@ -127,34 +144,62 @@ fn submit(address: &str, token: &str, dir: &Path) -> i32 {
     let (status, reply) = http(address, &request);
     assert_eq!(status, 202, "{reply}");
     let accepted: serde_json::Value = serde_json::from_str(&reply).expect("JSON");
-    accepted["run_id"].as_i64().and_then(|id| i32::try_from(id).ok()).expect("run_id")
+    accepted["run_id"]
+        .as_i64()
+        .and_then(|id| i32::try_from(id).ok())
+        .expect("run_id")
 }
 
 fn token(url: &str) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_vereda"))
-        .args(["token", "create", "--email", "program.officer@vereda.test", "--name", "servers test"])
+        .args([
+            "token",
+            "create",
+            "--email",
+            "program.officer@vereda.test",
+            "--name",
+            "servers test",
+        ])
         .env("VEREDA_DATABASE_URL", url)
         .env("RUST_LOG", "warn")
         .output()
         .expect("token");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 fn synthetic(dir: &Path, seed: u64) {
     let output = Command::new(env!("CARGO_BIN_EXE_vereda"))
-        .args(["demo-data", "households", "--n", &HOUSEHOLDS.to_string(), "--seed", &seed.to_string()])
+        .args([
+            "demo-data",
+            "households",
+            "--n",
+            &HOUSEHOLDS.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ])
         .arg("--out")
         .arg(dir)
         .output()
         .expect("synthetic");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 async fn count(store: &Store, sql: &str) -> i64 {
     let row = store
         .connection()
-        .query_one_raw(sea_orm::Statement::from_string(store.backend(), format!("SELECT COUNT(*) AS n FROM {sql}")))
+        .query_one_raw(sea_orm::Statement::from_string(
+            store.backend(),
+            format!("SELECT COUNT(*) AS n FROM {sql}"),
+        ))
         .await
         .expect("count")
         .expect("row");
@@ -165,8 +210,16 @@ async fn count(store: &Store, sql: &str) -> i64 {
 async fn wait_for_a_checkpoint(store: &Store, run: i32) -> u64 {
     let started = Instant::now();
     loop {
-        if let Some(job) = store.job_by_key(JobKind::Screening, &run.to_string()).await.expect("job") {
-            assert_ne!(job.status, JobStatus::Succeeded, "the job ended before the test could stop its server");
+        if let Some(job) = store
+            .job_by_key(JobKind::Screening, &run.to_string())
+            .await
+            .expect("job")
+        {
+            assert_ne!(
+                job.status,
+                JobStatus::Succeeded,
+                "the job ended before the test could stop its server"
+            );
             if job.checkpoint > 0 {
                 return job.checkpoint;
             }
@@ -179,13 +232,20 @@ async fn wait_for_a_checkpoint(store: &Store, run: i32) -> u64 {
 async fn wait_for_success(store: &Store, run: i32) {
     let started = Instant::now();
     loop {
-        let job = store.job_by_key(JobKind::Screening, &run.to_string()).await.expect("job").expect("a job");
+        let job = store
+            .job_by_key(JobKind::Screening, &run.to_string())
+            .await
+            .expect("job")
+            .expect("a job");
         match job.status {
             JobStatus::Succeeded => return,
             JobStatus::Failed => panic!("the job failed"),
             _ => {}
         }
-        assert!(started.elapsed() < Duration::from_secs(300), "the job did not finish: {job:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "the job did not finish: {job:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -197,15 +257,27 @@ async fn two_servers_share_the_work(url: &str, store: &Store) {
     let second = files.path().join("second");
     synthetic(&first, 1);
     synthetic(&second, 2);
-    let mut servers = vec![Server::start(url, &uploads, true), Server::start(url, &uploads, false)];
+    let mut servers = vec![
+        Server::start(url, &uploads, true),
+        Server::start(url, &uploads, false),
+    ];
     let token = token(url);
 
     // kill -9 of the server running a screening (whichever claimed it): the other finishes it
     // from the checkpoint.
     let run = submit(&servers[0].address, &token, &first);
     wait_for_a_checkpoint(store, run).await;
-    let job = store.job_by_key(JobKind::Screening, &run.to_string()).await.expect("job").expect("a job");
-    let owner_pid = job.owner.as_deref().and_then(|o| o.split(':').nth(1)).expect("owner host:pid:nonce").to_owned();
+    let job = store
+        .job_by_key(JobKind::Screening, &run.to_string())
+        .await
+        .expect("job")
+        .expect("a job");
+    let owner_pid = job
+        .owner
+        .as_deref()
+        .and_then(|o| o.split(':').nth(1))
+        .expect("owner host:pid:nonce")
+        .to_owned();
     let running = servers
         .iter()
         .position(|s| s.child.id().to_string() == owner_pid)
@@ -216,12 +288,24 @@ async fn two_servers_share_the_work(url: &str, store: &Store) {
     let killed_at = jiff::Timestamp::now().as_microsecond();
     let stored_before = count(store, &format!("screening_results WHERE run_id = {run}")).await;
     wait_for_success(store, run).await;
-    let job = store.job_by_key(JobKind::Screening, &run.to_string()).await.expect("job").expect("a job");
+    let job = store
+        .job_by_key(JobKind::Screening, &run.to_string())
+        .await
+        .expect("job")
+        .expect("a job");
     assert_eq!(job.attempts, 2, "taken over once");
     let households = i64::try_from(HOUSEHOLDS).expect("count");
-    assert_eq!(count(store, &format!("screening_results WHERE run_id = {run}")).await, households, "each result once");
     assert_eq!(
-        count(store, &format!("screening_results WHERE run_id = {run} AND screened_at < {killed_at}")).await,
+        count(store, &format!("screening_results WHERE run_id = {run}")).await,
+        households,
+        "each result once"
+    );
+    assert_eq!(
+        count(
+            store,
+            &format!("screening_results WHERE run_id = {run} AND screened_at < {killed_at}")
+        )
+        .await,
         stored_before,
         "the second server did not write again what the first had stored"
     );
@@ -233,14 +317,27 @@ async fn two_servers_share_the_work(url: &str, store: &Store) {
     let run = submit(&survivor.address, &token, &second);
     wait_for_a_checkpoint(store, run).await;
     survivor.signal("-TERM");
-    let status = survivor.wait(Duration::from_secs(20)).expect("stopped within 20 s");
+    let status = survivor
+        .wait(Duration::from_secs(20))
+        .expect("stopped within 20 s");
     assert!(status.success(), "{status}");
-    let job = store.job_by_key(JobKind::Screening, &run.to_string()).await.expect("job").expect("a job");
-    assert_eq!(job.status, JobStatus::Queued, "handed back, not left to expire: {job:?}");
+    let job = store
+        .job_by_key(JobKind::Screening, &run.to_string())
+        .await
+        .expect("job")
+        .expect("a job");
+    assert_eq!(
+        job.status,
+        JobStatus::Queued,
+        "handed back, not left to expire: {job:?}"
+    );
     assert!(job.checkpoint > 0);
     let _c = Server::start(url, &uploads, false);
     wait_for_success(store, run).await;
-    assert_eq!(count(store, &format!("screening_results WHERE run_id = {run}")).await, households);
+    assert_eq!(
+        count(store, &format!("screening_results WHERE run_id = {run}")).await,
+        households
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

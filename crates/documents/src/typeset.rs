@@ -44,7 +44,7 @@ pub enum Template {
 }
 
 impl Template {
-    pub const ALL: [Template; 5] = [
+    pub const ALL: [Template; 6] = [
         Template::Resolution,
         Template::Minutes,
         Template::Evaluation,

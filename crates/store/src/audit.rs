@@ -108,20 +108,19 @@ pub(crate) struct Change {
     pub after: Option<serde_json::Value>,
 }
 
-/// One audited bulk upsert, for the batch writers: each row comes with the row stored before
-/// it (none for a new row). New rows are inserted in one statement and read back by
+/// One audited bulk upsert, for a screening's batches: each row comes with the row stored
+/// before it (none for a new row). New rows are inserted in one statement and read back by
 /// `inserted` (their ids come from the database); rows that differ from before are updated in
 /// one statement on `update_columns`; unchanged rows are left alone. Every update that
-/// `audit_update(before, after)` finds material, and every insert when `audit_inserts` (a screening's new rows are covered by its run's entry, which
-/// names the files they come from), becomes a [`Change`] of `table` in `changes`, appended by
-/// the caller with the batch's other changes. Returns the rows as stored, inserted ones as read back, and how many were
-/// inserted and updated.
+/// `audit_update(before, after)` finds material becomes a [`Change`] of `table` in `changes`,
+/// appended by the caller with the batch's other changes; inserts are not, as the entry of the
+/// run that made them names the files they come from. Returns the rows as stored, inserted
+/// ones as read back, and how many were inserted and updated.
 pub(crate) async fn upsert_many<E>(
     txn: &DatabaseTransaction,
     table: &'static str,
     rows: Vec<(Option<E::Model>, E::Model)>,
     update_columns: &[E::Column],
-    audit_inserts: bool,
     audit_update: impl Fn(&E::Model, &E::Model) -> bool,
     inserted: sea_orm::Select<E>,
     changes: &mut Vec<Change>,
@@ -172,18 +171,7 @@ where
     let counts = (inserts.len() as u64, updates.len() as u64);
     if !inserts.is_empty() {
         E::insert_many(inserts).exec_without_returning(txn).await?;
-        for model in inserted.all(txn).await? {
-            if audit_inserts {
-                changes.push(Change {
-                    entity: table,
-                    entity_id: id_of(&model)?.to_string(),
-                    action: AuditAction::Create,
-                    before: None,
-                    after: Some(snapshot(&model)?),
-                });
-            }
-            stored.push(model);
-        }
+        stored.extend(inserted.all(txn).await?);
     }
     if !updates.is_empty() {
         E::insert_many(updates)

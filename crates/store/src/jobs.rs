@@ -112,7 +112,11 @@ fn job_from(row: job::Model) -> StoreResult<Job> {
 }
 
 fn lease_end(lease: SignedDuration) -> DbTimestamp {
-    DbTimestamp(Timestamp::now().saturating_add(lease).unwrap_or_else(|_| Timestamp::now()))
+    DbTimestamp(
+        Timestamp::now()
+            .saturating_add(lease)
+            .unwrap_or_else(|_| Timestamp::now()),
+    )
 }
 
 impl Store {
@@ -162,7 +166,12 @@ impl Store {
 
     /// Claims the oldest job of `kinds` that is queued, or running under an expired lease,
     /// for `owner` until `lease` from now. None when there is nothing to do.
-    pub async fn claim_job(&self, owner: &str, kinds: &[JobKind], lease: SignedDuration) -> StoreResult<Option<Job>> {
+    pub async fn claim_job(
+        &self,
+        owner: &str,
+        kinds: &[JobKind],
+        lease: SignedDuration,
+    ) -> StoreResult<Option<Job>> {
         let txn = self.write_transaction().await?;
         let now = DbTimestamp::now();
         let mut candidate = job::Entity::find()
@@ -234,7 +243,11 @@ impl Store {
     }
 
     pub async fn job(&self, id: i32) -> StoreResult<Option<Job>> {
-        job::Entity::find_by_id(id).one(&self.db).await?.map(job_from).transpose()
+        job::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(job_from)
+            .transpose()
     }
 
     pub async fn job_by_key(&self, kind: JobKind, key: &str) -> StoreResult<Option<Job>> {

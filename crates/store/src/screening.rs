@@ -833,6 +833,15 @@ impl Store {
         row.progress = Set(serde_json::to_string(&progress).map_err(json_error("the progress"))?);
         row.finished_at = Set(Some(DbTimestamp::now()));
         let counts = count_results(&txn, id).await?;
+        // The earlier runs of the call may have lost households to this one: their stored
+        // counts no longer hold, and they are counted again when read.
+        screening_run::Entity::update_many()
+            .col_expr(screening_run::Column::Counts, Expr::value(Option::<String>::None))
+            .filter(screening_run::Column::CallId.eq(before.call_id))
+            .filter(screening_run::Column::Id.ne(id))
+            .filter(screening_run::Column::Counts.is_not_null())
+            .exec(&txn)
+            .await?;
         row.counts = Set(Some(
             serde_json::to_string(&StoredRunCounts::from(&counts)).map_err(json_error("the counts"))?,
         ));
@@ -1326,7 +1335,6 @@ async fn store_batch(
                 H::EthnicCommunityRegistered,
                 H::ProgramLine,
             ],
-            false,
             |_, _| true,
             household::Entity::find()
                 .filter(H::CallId.eq(call_id))
@@ -1398,7 +1406,6 @@ async fn store_batch(
                 P::Sex,
                 P::BirthDate,
             ],
-            false,
             |_, _| true,
             person::Entity::find()
                 .filter(P::HouseholdId.is_in(new_head_households))
@@ -1478,7 +1485,6 @@ async fn store_batch(
                 R::CrossChecks,
                 R::ScreenedAt,
             ],
-            false,
             decision_changed,
             screening_result::Entity::find()
                 .filter(R::CallId.eq(call_id))

@@ -34,6 +34,7 @@ use vereda_store::accounts::{LoginError, NewAccount};
 use vereda_store::audit::AuditQuery;
 use vereda_store::formulations::{FormulationQuery, FormulationStatus, NewFormulationDraft, SaveOutcome};
 use vereda_store::households::{NewHousehold, NewParcel, NewPerson};
+use vereda_store::jobs::{JobKind, JobStatus};
 use vereda_store::ledger::{ChangeStatus, NewMovement, NewStatementLine};
 use vereda_store::procedure::{
     Concept, Minutes, NewAward, NewEndorsement, NewObjection, NewSession, ObjectionTarget, Requirement,
@@ -43,10 +44,9 @@ use vereda_store::projects::{
     IndicatorEdit, IndicatorProposalDraft, MeasurementQuery, MeasurementSubmission, ProjectFilter,
     ProjectSummary, ProposalQuery, Review,
 };
-use vereda_store::jobs::{JobKind, JobStatus};
 use vereda_store::screening::{
-    CompletedRun, JobLease, NewScreeningResult, NewScreeningRun, ResultQuery, RunError, RunInput, RunProgress,
-    RunStatus, RunSummary, StoredCounts, Submission,
+    CompletedRun, JobLease, NewScreeningResult, NewScreeningRun, ResultQuery, RunError, RunInput,
+    RunProgress, RunStatus, RunSummary, StoredCounts, Submission,
 };
 use vereda_store::targeting as targeting_store;
 use vereda_store::territory::MunicipalityQuery;
@@ -3882,9 +3882,9 @@ storage_suite! {
         let id = p.viable_and_signed("CAC-S").await;
         let (awarded, _) = store.award(&p.director, id, award("CAQ")).await.expect("award");
         let failed = store
-            .sign_act(&p.director, ActKind::Award, awarded.id, |_| Err(Message::new("document-error-template")))
+            .sign_act(&p.director, ActKind::Award, awarded.id, |_| Err(Message::new("acts-error-typeset").with("problem", "línea 3")))
             .await;
-        assert!(matches!(&failed, Err(StoreError::Invalid(m)) if m.code() == "document-error-template"), "{failed:?}");
+        assert!(matches!(&failed, Err(StoreError::Invalid(m)) if m.code() == "acts-error-typeset"), "{failed:?}");
         assert_eq!(store.signed_act(ActKind::Award, awarded.id).await.expect("read"), None, "nothing signed");
         let officer = store.sign_act(&p.officer, ActKind::Award, awarded.id, |_| Ok(b"%PDF".to_vec())).await;
         assert!(matches!(&officer, Err(StoreError::Forbidden(_))), "{officer:?}");
@@ -3911,6 +3911,8 @@ storage_suite! {
             .expect("found by its hash");
         assert_eq!((by_hash.act.code, by_hash.status), (signed.code, ActStatus::InForce));
         assert!(store.public_act_by_hash(&"0".repeat(64), jiff::civil::date(2013, 10, 16)).await.expect("read").is_none());
+    }
+
     async fn a_visit_leaves_commitments_that_a_later_visit_closes(store: &Store) {
         use vereda_domain::followup::{AlertKind, CommitmentDraft, Delivery, Finding, VisitDraft};
         use vereda_store::followup::{NewVisit, NewVisitPhoto};

@@ -280,7 +280,7 @@ mod smtp_tests {
         assert!(!format!("{refusal:?} {refusal}").contains(secret));
         // A failed send (nothing listens on port 1) says why without it.
         let error = smtp
-            .send("ana@example.org", &letter())
+            .send("ana@example.org", &letter(), "<letter.1.1@vereda>")
             .expect_err("nothing listens");
         assert!(!error.contains(secret), "{error}");
     }
@@ -389,7 +389,8 @@ impl Outbox {
             };
             for letter in letters {
                 if let Some(message_id) = claimed.get(&letter.id) {
-                    self.deliver_one(store, actor, letter.clone(), message_id.clone()).await;
+                    self.deliver_one(store, actor, letter.clone(), message_id.clone())
+                        .await;
                 }
             }
         }

@@ -286,8 +286,8 @@ pub async fn serve(
     config: WebConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = try_state(store.clone(), config)
-        .map_err(|refusal| std::io::Error::other(refusal.to_string()))?;
+    let state =
+        try_state(store.clone(), config).map_err(|refusal| std::io::Error::other(refusal.to_string()))?;
     state.uploads.secure_root()?;
     screening::fail_orphaned(&store).await;
     state.worker.start(&state);

@@ -25,9 +25,9 @@ use vereda_store::screening::{
 
 use crate::AppState;
 use crate::i18n::{Arg, Lang, Message};
+use crate::job_context::JobContext;
 use crate::rule_book::rule_book;
 use crate::uploads::hex;
-use crate::job_context::JobContext;
 
 /// The largest screening upload (households and registries together).
 pub const SCREENING_UPLOAD_LIMIT_BYTES: usize = 1 << 30;
@@ -150,7 +150,11 @@ pub async fn run_job(state: &AppState, payload: &str, context: &JobContext) {
         Ok(job) => job,
         Err(error) => {
             tracing::error!(job = context.lease.job_id, %error, "a screening job cannot be read");
-            if let Err(error) = state.store.finish_job(context.lease.job_id, &context.lease.owner, false).await {
+            if let Err(error) = state
+                .store
+                .finish_job(context.lease.job_id, &context.lease.owner, false)
+                .await
+            {
                 tracing::error!(%error, "cannot end the unreadable job");
             }
             return;
@@ -181,12 +185,13 @@ async fn run(state: &AppState, job: &Job, dir: &Path, context: &JobContext) -> b
     let blocking_job = job.clone();
     let progresses = state.progresses.clone();
     let (read_limits, dir_owned) = (state.config.read_limits, dir.to_path_buf());
-    let screened = tokio::task::spawn_blocking(move || screen(&blocking_job, &dir_owned, read_limits, &progresses))
-        .await
-        .unwrap_or_else(|error| {
-            tracing::error!(run_id, %error, "the screening stopped unexpectedly");
-            Err(Failure::message(Message::new("screening-error-stopped")))
-        });
+    let screened =
+        tokio::task::spawn_blocking(move || screen(&blocking_job, &dir_owned, read_limits, &progresses))
+            .await
+            .unwrap_or_else(|error| {
+                tracing::error!(run_id, %error, "the screening stopped unexpectedly");
+                Err(Failure::message(Message::new("screening-error-stopped")))
+            });
     let progress = state.progresses.get(run_id).unwrap_or_default();
     if let Ok(completed) = &screened {
         state.metrics.add_rows_screened(completed.results.len() as u64);
@@ -217,7 +222,10 @@ async fn run(state: &AppState, job: &Job, dir: &Path, context: &JobContext) -> b
     {
         tracing::error!(run_id, %error, "cannot record the failed screening");
     }
-    if let Err(error) = store.finish_job(context.lease.job_id, &context.lease.owner, false).await {
+    if let Err(error) = store
+        .finish_job(context.lease.job_id, &context.lease.owner, false)
+        .await
+    {
         tracing::error!(run_id, %error, "cannot end the failed job");
     }
     true
@@ -234,7 +242,9 @@ async fn store_results(
     let store = &state.store;
     let run_id = job.run_id;
     vereda_store::screening::check_households_unique(&completed.results)?;
-    let from = usize::try_from(context.checkpoint).unwrap_or(usize::MAX).min(completed.results.len());
+    let from = usize::try_from(context.checkpoint)
+        .unwrap_or(usize::MAX)
+        .min(completed.results.len());
     let mut written = from;
     state.progresses.update(run_id, |p| p.stored = written as u64);
     for chunk in completed.results[from..].chunks(ROWS_PER_CHUNK) {
@@ -268,7 +278,10 @@ async fn store_results(
     );
     for kind in &job.uploaded {
         if let Some((_, path)) = job.registries.iter().find(|(k, _)| k == kind)
-            && let Err(error) = state.uploads.keep_registry(job.call_id, kind, &state.uploads.job_dir(run_id).join(path))
+            && let Err(error) =
+                state
+                    .uploads
+                    .keep_registry(job.call_id, kind, &state.uploads.job_dir(run_id).join(path))
         {
             tracing::warn!(run_id, registry = %kind, %error, "cannot keep the registry for the call");
         }
@@ -304,7 +317,12 @@ fn run_error(error: &RowError) -> RunError {
 }
 
 /// Screens the job's files (on a blocking thread) and shapes the results for the store.
-fn screen(job: &Job, dir: &Path, read_limits: ReadLimits, progresses: &Progresses) -> Result<CompletedRun, Failure> {
+fn screen(
+    job: &Job,
+    dir: &Path,
+    read_limits: ReadLimits,
+    progresses: &Progresses,
+) -> Result<CompletedRun, Failure> {
     let book = rule_book().map_err(|error| {
         tracing::error!(%error, "the shipped rule sets do not load");
         Failure::message(Message::new("screening-error-stopped"))

@@ -44,7 +44,9 @@ struct Inner {
 
 impl std::fmt::Debug for Worker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Worker").field("owner", &self.inner.owner).finish()
+        f.debug_struct("Worker")
+            .field("owner", &self.inner.owner)
+            .finish()
     }
 }
 
@@ -131,7 +133,12 @@ impl Worker {
     async fn run_job(&self, state: &AppState, job: Job) {
         let lost = Arc::new(AtomicBool::new(false));
         let heartbeat = {
-            let (store, owner, lease, lost) = (state.store.clone(), self.owner().to_owned(), self.lease(), lost.clone());
+            let (store, owner, lease, lost) = (
+                state.store.clone(),
+                self.owner().to_owned(),
+                self.lease(),
+                lost.clone(),
+            );
             let every = self.inner.lease / 3;
             let id = job.id;
             tokio::spawn(async move {
@@ -158,7 +165,13 @@ impl Worker {
             lost: lost.clone(),
             stopping: self.inner.stopping.clone(),
         };
-        tracing::info!(job = job.id, kind = job.kind.as_str(), checkpoint = job.checkpoint, attempt = job.attempts, "job claimed");
+        tracing::info!(
+            job = job.id,
+            kind = job.kind.as_str(),
+            checkpoint = job.checkpoint,
+            attempt = job.attempts,
+            "job claimed"
+        );
         match job.kind {
             JobKind::Screening => crate::screening::run_job(state, &job.payload, &context).await,
         }
@@ -167,7 +180,9 @@ impl Worker {
             match state.store.release_job(job.id, self.owner()).await {
                 Ok(true) => tracing::info!(job = job.id, "job handed back at its checkpoint"),
                 Ok(false) => {}
-                Err(error) => tracing::warn!(job = job.id, %error, "cannot hand the job back; its lease will expire"),
+                Err(error) => {
+                    tracing::warn!(job = job.id, %error, "cannot hand the job back; its lease will expire")
+                }
             }
         }
     }
@@ -184,7 +199,11 @@ fn owner_name() -> String {
     let host = std::env::var("HOSTNAME")
         .ok()
         .filter(|h| !h.is_empty())
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_owned()))
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "vereda".to_owned());
     let nonce: u32 = rand::rng().random();

@@ -351,6 +351,21 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement_over_the_api
         .await;
     problem(&reawarded, StatusCode::CONFLICT, "procedure-refused-state");
 
+    // The award is notified to its families and is firm once the appeal window closes
+    // (Ley 1437 de 2011, art. 87): before the payment's date.
+    let firm_on = vereda_store::test_support::notify_award(
+        &client.db.store,
+        &vereda_domain::audit::Actor::system("test"),
+        id,
+        jiff::civil::date(2013, 10, 15),
+    )
+    .await
+    .expect("notified");
+    assert!(
+        firm_on.is_some_and(|day| day < jiff::civil::date(2013, 11, 5)),
+        "{firm_on:?}"
+    );
+
     // Art. 32-33: the requirements first, then one payment.
     let disbursement = format!("/api/v1/formulations/{id}/disbursement");
     let evidence = format!("/api/v1/formulations/{id}/disbursement/evidence");

@@ -503,12 +503,22 @@ async fn a_large_screening_lets_other_writers_through() {
     let households = read("households.csv");
     let registries: Vec<(String, String, Vec<u8>)> = REGISTRIES
         .iter()
-        .map(|kind| (format!("registry_{kind}"), format!("{kind}.csv"), read(&format!("{kind}.csv"))))
+        .map(|kind| {
+            (
+                format!("registry_{kind}"),
+                format!("{kind}.csv"),
+                read(&format!("{kind}.csv")),
+            )
+        })
         .collect();
     let form = client.get("/personal/convocatorias/1/tamizajes").await;
     let token = Client::csrf_in(&form.body);
     let mut files: Vec<(&str, &str, &[u8])> = vec![("households", "households.csv", households.as_slice())];
-    files.extend(registries.iter().map(|(f, n, b)| (f.as_str(), n.as_str(), b.as_slice())));
+    files.extend(
+        registries
+            .iter()
+            .map(|(f, n, b)| (f.as_str(), n.as_str(), b.as_slice())),
+    );
     let reply = client
         .post_files(
             "/personal/convocatorias/1/tamizajes",
@@ -531,7 +541,10 @@ async fn a_large_screening_lets_other_writers_through() {
                     email: "otra.persona@vereda.test",
                     address: None,
                 };
-                match store.record_auth_event(&vereda_domain::audit::Actor::system("web"), &event).await {
+                match store
+                    .record_auth_event(&vereda_domain::audit::Actor::system("web"), &event)
+                    .await
+                {
                     Ok(()) => writes += 1,
                     Err(error) => failures.push(error.to_string()),
                 }
@@ -546,7 +559,10 @@ async fn a_large_screening_lets_other_writers_through() {
         if status["status"] == "succeeded" || status["status"] == "failed" {
             break status;
         }
-        assert!(started.elapsed() < Duration::from_secs(600), "the run did not finish");
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "the run did not finish"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     done.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -554,5 +570,11 @@ async fn a_large_screening_lets_other_writers_through() {
     assert_eq!(status["status"], "succeeded", "{status}");
     assert_eq!(status["households_total"], HOUSEHOLDS);
     assert!(writes > 0);
-    assert!(failures.is_empty(), "{} of {} writes failed: {:?}", failures.len(), writes, failures.first());
+    assert!(
+        failures.is_empty(),
+        "{} of {} writes failed: {:?}",
+        failures.len(),
+        writes,
+        failures.first()
+    );
 }
