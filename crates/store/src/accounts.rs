@@ -215,10 +215,12 @@ impl Store {
 
     /// A successful login clears the failures of the account and of the address.
     pub async fn record_login_success(&self, email: &str, address: Option<&str>) -> StoreResult<()> {
+        let txn = self.write_transaction().await?;
         login_throttle::Entity::delete_many()
             .filter(login_throttle::Column::Key.is_in(throttle_keys(email, address)))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
+        txn.commit().await?;
         Ok(())
     }
 

@@ -178,6 +178,7 @@ impl Store {
         if stale {
             let threshold = now.checked_sub(LAST_USED_PRECISION).unwrap_or(now);
             // Conditional, so concurrent requests write it once.
+            let txn = self.write_transaction().await?;
             api_token::Entity::update_many()
                 .col_expr(
                     api_token::Column::LastUsedAt,
@@ -189,8 +190,9 @@ impl Store {
                         .add(api_token::Column::LastUsedAt.is_null())
                         .add(api_token::Column::LastUsedAt.lte(DbTimestamp(threshold))),
                 )
-                .exec(&self.db)
+                .exec(&txn)
                 .await?;
+            txn.commit().await?;
         }
         Ok(Some(account))
     }

@@ -209,19 +209,22 @@ impl Store {
     /// Extends `owner`'s lease on a running job. False when the lease is no longer its own
     /// (it expired and another server took the job over): the work must stop.
     pub async fn renew_job_lease(&self, id: i32, owner: &str, lease: SignedDuration) -> StoreResult<bool> {
+        let txn = self.write_transaction().await?;
         let changed = job::Entity::update_many()
             .col_expr(job::Column::LeaseUntil, Expr::value(lease_end(lease)))
             .filter(job::Column::Id.eq(id))
             .filter(job::Column::Owner.eq(owner))
             .filter(job::Column::Status.eq(JobStatus::Running.as_str()))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
+        txn.commit().await?;
         Ok(changed.rows_affected == 1)
     }
 
     /// Hands a running job back to the queue (a server stopping): any server may claim it
     /// at once and resume from its checkpoint.
     pub async fn release_job(&self, id: i32, owner: &str) -> StoreResult<bool> {
+        let txn = self.write_transaction().await?;
         let changed = job::Entity::update_many()
             .col_expr(job::Column::Status, Expr::value(JobStatus::Queued.as_str()))
             .col_expr(job::Column::Owner, Expr::value(Option::<String>::None))
@@ -229,8 +232,9 @@ impl Store {
             .filter(job::Column::Id.eq(id))
             .filter(job::Column::Owner.eq(owner))
             .filter(job::Column::Status.eq(JobStatus::Running.as_str()))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
+        txn.commit().await?;
         Ok(changed.rows_affected == 1)
     }
 

@@ -98,6 +98,8 @@ pub struct Store {
     sqlite_file: Option<std::path::PathBuf>,
     /// The most connections the pool opens.
     max_connections: u32,
+    /// SQLite's writers, one at a time in the order they asked (see [`Store::write_transaction`]).
+    writers: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// The key of PostgreSQL's advisory lock that migrations run under (`vereda` in ASCII).
@@ -121,6 +123,7 @@ impl Store {
                 db,
                 sqlite_file,
                 max_connections,
+                writers: Some(std::sync::Arc::new(tokio::sync::Mutex::new(()))),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let (db, max_connections) = connect::postgres(url, settings).await?;
@@ -128,6 +131,7 @@ impl Store {
                 db,
                 sqlite_file: None,
                 max_connections,
+                writers: None,
             })
         } else {
             Err(StoreError::BadDatabaseUrl(format!(
@@ -244,21 +248,29 @@ impl Store {
         self.sqlite_file.as_deref()
     }
 
-    /// The raw connection, for tests and for health checks.
     /// A transaction for a step that writes. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so two steps at the same moment wait for each other instead of
-    /// one failing when it upgrades a stale read snapshot.
-    pub(crate) async fn write_transaction(&self) -> StoreResult<sea_orm::DatabaseTransaction> {
+    /// one failing when it upgrades a stale read snapshot. SQLite's own wait polls and is not
+    /// fair: a short write could starve behind a long run of chunk transactions and fail with
+    /// "database is locked". So this process's writers first queue, first come first served,
+    /// for their turn; the busy timeout is left for other processes.
+    pub(crate) async fn write_transaction(&self) -> StoreResult<WriteTransaction> {
         use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-        Ok(self
+        let turn = match &self.writers {
+            Some(writers) => Some(writers.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = self
             .db
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
             })
-            .await?)
+            .await?;
+        Ok(WriteTransaction { txn, _turn: turn })
     }
 
+    /// The raw connection, for tests and for health checks.
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
     }
@@ -271,6 +283,49 @@ impl Store {
     pub async fn close(self) -> StoreResult<()> {
         self.db.close().await?;
         Ok(())
+    }
+}
+
+/// A write transaction holding its writer's turn until it commits or is dropped.
+pub(crate) struct WriteTransaction {
+    txn: sea_orm::DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTransaction {
+    type Target = sea_orm::DatabaseTransaction;
+
+    fn deref(&self) -> &Self::Target {
+        &self.txn
+    }
+}
+
+#[async_trait::async_trait]
+impl sea_orm::ConnectionTrait for WriteTransaction {
+    fn get_database_backend(&self) -> DatabaseBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: sea_orm::Statement) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: sea_orm::Statement) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+}
+
+impl WriteTransaction {
+    pub(crate) async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
     }
 }
 

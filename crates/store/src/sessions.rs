@@ -12,6 +12,7 @@ use crate::{Store, StoreResult};
 impl Store {
     /// Stores a session, replacing what it held.
     pub async fn save_session(&self, id: &str, data: &str, expires_at: jiff::Timestamp) -> StoreResult<()> {
+        let txn = self.write_transaction().await?;
         session::Entity::insert(session::ActiveModel {
             id: Set(id.to_owned()),
             data: Set(data.to_owned()),
@@ -22,8 +23,9 @@ impl Store {
                 .update_columns([session::Column::Data, session::Column::ExpiresAt])
                 .to_owned(),
         )
-        .exec(&self.db)
+        .exec(&txn)
         .await?;
+        txn.commit().await?;
         Ok(())
     }
 
@@ -46,18 +48,20 @@ impl Store {
     }
 
     pub async fn delete_session(&self, id: &str) -> StoreResult<()> {
-        session::Entity::delete_by_id(id.to_owned())
-            .exec(&self.db)
-            .await?;
+        let txn = self.write_transaction().await?;
+        session::Entity::delete_by_id(id.to_owned()).exec(&txn).await?;
+        txn.commit().await?;
         Ok(())
     }
 
     /// Removes expired sessions; returns how many.
     pub async fn delete_expired_sessions(&self) -> StoreResult<u64> {
+        let txn = self.write_transaction().await?;
         let result = session::Entity::delete_many()
             .filter(session::Column::ExpiresAt.lte(DbTimestamp::now()))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
+        txn.commit().await?;
         Ok(result.rows_affected)
     }
 }

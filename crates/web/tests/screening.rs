@@ -485,7 +485,6 @@ async fn roles_without_the_permission_may_look_but_not_screen() {
 /// SQLite under a large run: the results are stored in short chunks, so a client writing 20
 /// times a second while 40,000 households are stored never fails and the run succeeds.
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "open: under the full parallel suite one write in 26 met 'database is locked'; run with --ignored"]
 async fn a_large_screening_lets_other_writers_through() {
     use vereda_screening::synthetic::{SyntheticOptions, write_synthetic_registry};
     const HOUSEHOLDS: u64 = 40_000;
