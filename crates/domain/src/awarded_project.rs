@@ -2,8 +2,7 @@
 //! framework derived from the approved formulation, and its status read from the records.
 //!
 //! Indicator names and funding sources are the project's record, written in Spanish like the
-//! resolution and the letters (`verification::render_letter`); everything else a page shows
-//! about them comes from the catalogue.
+//! resolution; everything else a page shows about them comes from the catalogue.
 
 use jiff::ToSpan;
 use jiff::civil::Date;

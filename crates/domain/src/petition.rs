@@ -230,38 +230,6 @@ pub fn check_extension(
     Ok(())
 }
 
-/// What the answer letter says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AnswerFacts<'a> {
-    pub number: &'a str,
-    pub kind: PetitionKind,
-    pub petitioner_name: &'a str,
-    pub subject: &'a str,
-    pub filed_on: Date,
-    pub answered_on: Date,
-    pub answer: &'a str,
-}
-
-/// The letter that takes the answer to the petitioner, as plain Spanish text (the letters to
-/// the households are written alike: `crate::verification::render_letter`).
-pub fn render_answer(facts: &AnswerFacts<'_>) -> crate::verification::Letter {
-    let subject = format!("Respuesta a su petición {}", facts.number);
-    let body = format!(
-        "{date}\n\nSeñor(a)\n{name}\n\nAsunto: {subject}: «{about}»\n\n\
-         Respetado(a) {name}:\n\nEn respuesta a su petición radicada el {filed} con el número \
-         {number} ({law}), el Instituto le informa:\n\n{answer}\n\nCordialmente,\n\n\
-         Programa de cofinanciación de proyectos de desarrollo rural (Acuerdo 308 de 2013)\n",
-        date = facts.answered_on,
-        name = facts.petitioner_name,
-        about = facts.subject,
-        filed = facts.filed_on,
-        number = facts.number,
-        law = facts.kind.article(),
-        answer = facts.answer.trim(),
-    );
-    crate::verification::Letter { subject, body }
-}
-
 /// A filing number (radicado): `PQRSD-2026-000123`, numbered per year without gaps.
 pub fn filing_number(year: i16, sequence: i32) -> String {
     format!("PQRSD-{year}-{sequence:06}")

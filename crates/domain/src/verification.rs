@@ -53,7 +53,7 @@ text_enum! {
         Withdrawal = "withdrawal",
         /// The award (Art. 27).
         Award = "award",
-        /// The answer to a citizen's petition (Ley 1755 de 2015): `crate::petition::render_answer`.
+        /// The answer to a citizen's petition (Ley 1755 de 2015): `PetitionAnswerFacts`.
         PetitionAnswer = "petition_answer",
     }
 }
@@ -167,19 +167,10 @@ pub fn check_decision(
     }
 }
 
-/// The Spanish name of a document, as letters and pages show it.
-pub fn document_name_es(kind: DocumentKind) -> &'static str {
-    match kind {
-        DocumentKind::Identity => "documento de identidad del jefe de hogar",
-        DocumentKind::Sisben => "certificado del Sisbén",
-        DocumentKind::TitleRecord => "folio de matrícula inmobiliaria del predio",
-        DocumentKind::Ruv => "certificado del Registro Único de Víctimas (RUV)",
-        DocumentKind::EthnicCertificate => "certificado de pertenencia a la comunidad étnica",
-    }
-}
-
-/// What a letter says, besides its kind.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a letter says, as facts and codes. Its words are the message catalogue's
+/// (`letter-…`), written out when the letter is shown or sent; the text as sent is kept with
+/// the delivery.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LetterFacts {
     pub head_name: String,
     pub household_ref: String,
@@ -188,115 +179,44 @@ pub struct LetterFacts {
     pub deadline: Option<Date>,
     pub required: Vec<DocumentKind>,
     pub outcome: Option<VerificationStatus>,
+    /// The officer's motivation, as typed.
     pub reasons: String,
+    /// The screening's reason codes behind a not-eligible decision.
+    #[serde(default)]
+    pub screening_codes: Vec<String>,
+    /// The documents not delivered, for a tacit withdrawal.
+    #[serde(default)]
+    pub missing: Vec<DocumentKind>,
     pub date: Date,
     /// What an award letter names (Art. 27); `None` for the other letters.
     pub award: Option<AwardFacts>,
+    /// What a petition's answer names (Ley 1755 de 2015); `None` for the other letters.
+    #[serde(default)]
+    pub petition: Option<PetitionAnswerFacts>,
 }
 
 /// The resolution an award letter communicates.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AwardFacts {
     pub project_code: String,
     pub project_title: String,
     /// The resolution's number, e.g. `DT-CAQ-2013-001`.
     pub resolution: String,
-    /// The institute's contribution, already written for people (`$ 50.000.000`).
-    pub institute_contribution: String,
+    /// The institute's contribution in pesos.
+    pub institute_contribution: rust_decimal::Decimal,
 }
 
-/// A letter rendered as plain Spanish text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Letter {
+/// The petition an answer letter answers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PetitionAnswerFacts {
+    /// The filing number, e.g. `PQRSD-2026-000123`.
+    pub number: String,
+    pub kind: crate::petition::PetitionKind,
+    /// The petition's subject, as the petitioner wrote it.
     pub subject: String,
-    pub body: String,
-}
-
-/// Renders a letter to the head of household (Art. 46).
-pub fn render_letter(kind: LetterKind, facts: &LetterFacts) -> Letter {
-    let call = format!("{} ({})", facts.call_name, facts.call_code);
-    let (subject, middle) = match kind {
-        LetterKind::Offer => {
-            let mut text = format!(
-                "El Instituto le comunica la oferta institucional de la convocatoria {call} \
-                 (Acuerdo 308 de 2013, art. 11).\n\nPara verificar las calidades de su núcleo \
-                 familiar, por favor entregue los siguientes documentos"
-            );
-            match facts.deadline {
-                Some(deadline) => text.push_str(&format!(
-                    " a más tardar el {deadline} (veinte días hábiles, art. 14):\n"
-                )),
-                None => text.push_str(":\n"),
-            }
-            for kind in &facts.required {
-                text.push_str(&format!("  - {}\n", document_name_es(*kind)));
-            }
-            text.push_str(
-                "\nSi no entrega los documentos en el término, se entenderá que ha desistido \
-                 de la cofinanciación (desistimiento tácito, art. 45).",
-            );
-            (format!("Oferta institucional: convocatoria {call}"), text)
-        }
-        LetterKind::VerificationResult => {
-            let text = match facts.outcome {
-                Some(VerificationStatus::Eligible) => format!(
-                    "Verificados los documentos, su núcleo familiar cumple las calidades para \
-                     continuar en la convocatoria {call}."
-                ),
-                _ => format!(
-                    "Verificados los documentos, su núcleo familiar no cumple las calidades para \
-                     continuar en la convocatoria {call}.\n\nMotivos: {}",
-                    facts.reasons.trim()
-                ),
-            };
-            (format!("Resultado de la verificación: convocatoria {call}"), text)
-        }
-        LetterKind::Withdrawal => (
-            format!("Desistimiento tácito: convocatoria {call}"),
-            format!(
-                "Vencido el término para entregar los documentos{}, el Instituto registra el \
-                 desistimiento tácito de su núcleo familiar en la convocatoria {call} \
-                 (Acuerdo 308 de 2013, art. 45; Ley 1437 de 2011, art. 17).\n\nMotivos: {}",
-                facts.deadline.map(|d| format!(" ({d})")).unwrap_or_default(),
-                facts.reasons.trim()
-            ),
-        ),
-        LetterKind::PetitionAnswer => (
-            "Respuesta a su petición".to_owned(),
-            facts.reasons.trim().to_owned(),
-        ),
-        LetterKind::Award => match &facts.award {
-            Some(award) => (
-                format!("Adjudicación: resolución {}", award.resolution),
-                format!(
-                    "El Instituto le comunica que por la resolución {resolution} adjudicó la \
-                     cofinanciación del proyecto {code} «{title}», en el que participa su núcleo \
-                     familiar, en la convocatoria {call} (Acuerdo 308 de 2013, art. 27).\n\n\
-                     Aporte del instituto: {contribution}.\n\nEl desembolso requiere la cuenta de \
-                     firma conjunta y la póliza de cumplimiento aprobada (art. 31 y 32).",
-                    resolution = award.resolution,
-                    code = award.project_code,
-                    title = award.project_title,
-                    contribution = award.institute_contribution,
-                ),
-            ),
-            None => (
-                format!("Adjudicación: convocatoria {call}"),
-                format!(
-                    "El Instituto le comunica la adjudicación de la cofinanciación en la convocatoria {call}."
-                ),
-            ),
-        },
-    };
-    let body = format!(
-        "{date}\n\nSeñor(a)\n{head}\nNúcleo familiar {reference}\n\nAsunto: {subject}\n\n\
-         Respetado(a) {head}:\n\n{middle}\n\nCordialmente,\n\nDirección territorial\n\
-         Programa de cofinanciación de proyectos de desarrollo rural (Acuerdo 308 de 2013)\n",
-        date = facts.date,
-        head = facts.head_name,
-        reference = facts.household_ref,
-    );
-    Letter { subject, body }
+    pub filed_on: Date,
+    /// The answer, as the officer wrote it.
+    pub answer: String,
 }
 
 #[cfg(test)]
@@ -370,49 +290,5 @@ mod tests {
         assert!(withdrawal_due(Pending, deadline, date(2026, 4, 2), &missing));
         assert!(!withdrawal_due(Pending, deadline, date(2026, 4, 2), &[]));
         assert!(!withdrawal_due(Withdrawn, deadline, date(2026, 4, 2), &missing));
-    }
-
-    #[test]
-    fn letters_name_the_head_the_call_and_the_reasons() {
-        let facts = LetterFacts {
-            head_name: "María Fernanda Cuéllar Rojas".into(),
-            household_ref: "CAQ-0001".into(),
-            call_name: "Convocatoria 2026".into(),
-            call_code: "C-2026".into(),
-            deadline: Some(date(2026, 4, 1)),
-            required: required_documents(true, EthnicGroup::None),
-            outcome: None,
-            reasons: "No entregó el RUV".into(),
-            date: date(2026, 3, 2),
-            award: None,
-        };
-        let offer = render_letter(LetterKind::Offer, &facts);
-        assert!(offer.body.contains("María Fernanda Cuéllar Rojas"));
-        assert!(offer.body.contains("2026-04-01"));
-        assert!(offer.body.contains("Registro Único de Víctimas"));
-        let withdrawal = render_letter(LetterKind::Withdrawal, &facts);
-        assert!(withdrawal.subject.contains("Desistimiento tácito"));
-        assert!(withdrawal.body.contains("No entregó el RUV"));
-        let award = render_letter(
-            LetterKind::Award,
-            &LetterFacts {
-                award: Some(AwardFacts {
-                    project_code: "CAQ-CACAO".into(),
-                    project_title: "Cacao en Florencia".into(),
-                    resolution: "DT-CAQ-2026-001".into(),
-                    institute_contribution: "$ 50.000.000".into(),
-                }),
-                ..facts
-            },
-        );
-        assert_eq!(award.subject, "Adjudicación: resolución DT-CAQ-2026-001");
-        for text in [
-            "CAQ-CACAO",
-            "Cacao en Florencia",
-            "$ 50.000.000",
-            "María Fernanda",
-        ] {
-            assert!(award.body.contains(text), "{text}: {}", award.body);
-        }
     }
 }

@@ -15,6 +15,7 @@ use unic_langid::LanguageIdentifier;
 
 pub use vereda_domain::message::{Arg, Message};
 
+pub mod letters;
 pub mod voice;
 
 /// The cookie that remembers the visitor's language.

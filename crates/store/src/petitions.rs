@@ -18,9 +18,9 @@ use vereda_domain::petition::{
     self, ExtensionRefusal, ExtensionRequest, PetitionKind, PetitionState, filing_number,
 };
 use vereda_domain::territory::DaneCode;
-use vereda_domain::verification::LetterKind;
+use vereda_domain::verification::{LetterFacts, LetterKind, PetitionAnswerFacts};
 
-use crate::entity::{letter, petition as petition_row, user};
+use crate::entity::{petition as petition_row, user};
 use crate::scope::{Target, check_may};
 use crate::types::{DbDate, DbTimestamp};
 use crate::verification::{LetterRecord, letter_from};
@@ -396,34 +396,38 @@ impl Store {
         }
         let answered_on = date_in_colombia(answered_at);
         let kind: PetitionKind = before.kind.parse().map_err(|e| corrupt("petition", id, e))?;
-        let rendered = petition::render_answer(&petition::AnswerFacts {
-            number: &before.number,
-            kind,
-            petitioner_name: &before.petitioner_name,
-            subject: &before.subject,
-            filed_on: before.filed_on.0,
-            answered_on,
-            answer: &answer,
-        });
+        let facts = LetterFacts {
+            head_name: before.petitioner_name.clone(),
+            household_ref: String::new(),
+            call_name: String::new(),
+            call_code: String::new(),
+            deadline: None,
+            required: Vec::new(),
+            outcome: None,
+            reasons: String::new(),
+            screening_codes: Vec::new(),
+            missing: Vec::new(),
+            date: answered_on,
+            award: None,
+            petition: Some(PetitionAnswerFacts {
+                number: before.number.clone(),
+                kind,
+                subject: before.subject.clone(),
+                filed_on: before.filed_on.0,
+                answer: answer.clone(),
+            }),
+        };
+        let to = crate::verification::Addressee {
+            call_id: None,
+            household_id: None,
+            petition_id: Some(id),
+            recipient: before.petitioner_name.clone(),
+            email: before.email.clone(),
+        };
         let letter = audit::insert(
             &txn,
             actor,
-            letter::ActiveModel {
-                call_id: Set(None),
-                household_id: Set(None),
-                petition_id: Set(Some(id)),
-                kind: Set(LetterKind::PetitionAnswer.to_string()),
-                recipient: Set(before.petitioner_name.clone()),
-                email: Set(before.email.clone()),
-                subject: Set(rendered.subject),
-                body: Set(rendered.body),
-                channel: Set(String::new()),
-                status: Set("pending".to_owned()),
-                location: Set(None),
-                error: Set(None),
-                created_at: Set(DbTimestamp::now()),
-                ..Default::default()
-            },
+            crate::verification::letter_row(LetterKind::PetitionAnswer, to, &facts)?,
         )
         .await?;
         let after = audit::update(

@@ -23,14 +23,13 @@ use serde::Serialize;
 use vereda_domain::accounts::{Permission, Reach, Role};
 use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::finance::formulation::Formulation;
-use vereda_domain::money::format_amount;
 use vereda_domain::procedure::{ProcedureAction, ProcedureState, RefusalKind, transition};
-use vereda_domain::verification::{AwardFacts, LetterFacts, LetterKind, render_letter};
+use vereda_domain::verification::{AwardFacts, LetterFacts, LetterKind};
 
 use crate::custody::{self, Scrutiny};
 use crate::entity::{
     agenda_item, award, call, committee_attendee, committee_session, disbursement, endorsement, formulation,
-    formulation_version, household, letter, objection, person, user,
+    formulation_version, household, objection, person, user,
 };
 use crate::formulations::{FormulationStatus, FormulationSummary};
 use crate::types::{DbDate, DbTimestamp, Dec};
@@ -457,33 +456,28 @@ async fn write_award_letters(
             required: Vec::new(),
             outcome: None,
             reasons: String::new(),
+            screening_codes: Vec::new(),
+            missing: Vec::new(),
             date: saved.awarded_on.0,
             award: Some(AwardFacts {
                 project_code: row.code.clone(),
                 project_title: row.title.clone(),
                 resolution: saved.number.clone(),
-                institute_contribution: format!("$ {}", format_amount(saved.institute_contribution.0)),
+                institute_contribution: saved.institute_contribution.0,
             }),
+            petition: None,
         };
-        let rendered = render_letter(LetterKind::Award, &facts);
+        let to = crate::verification::Addressee {
+            call_id: Some(call_id),
+            household_id: Some(household.id),
+            petition_id: None,
+            recipient: head_name,
+            email: household.email.clone(),
+        };
         let stored = audit::insert(
             txn,
             actor,
-            letter::ActiveModel {
-                call_id: Set(Some(call_id)),
-                household_id: Set(Some(household.id)),
-                kind: Set(LetterKind::Award.to_string()),
-                recipient: Set(head_name),
-                email: Set(household.email.clone()),
-                subject: Set(rendered.subject),
-                body: Set(rendered.body),
-                channel: Set(String::new()),
-                status: Set("pending".to_owned()),
-                location: Set(None),
-                error: Set(None),
-                created_at: Set(DbTimestamp::now()),
-                ..Default::default()
-            },
+            crate::verification::letter_row(LetterKind::Award, to, &facts)?,
         )
         .await?;
         letters.push(letter_from(stored)?);

@@ -17,7 +17,7 @@ use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::household::EthnicGroup;
 use vereda_domain::verification::{
     DecisionError, DocumentKind, LetterFacts, LetterKind, VerificationStatus, check_decision,
-    document_deadline, missing_documents, render_letter, required_documents, withdrawal_due,
+    document_deadline, missing_documents, required_documents, withdrawal_due,
 };
 
 use crate::audit::{AuditEntry, AuditQuery};
@@ -113,13 +113,23 @@ pub struct LetterRecord {
     pub recipient: String,
     /// The head's e-mail address when the letter was written: SMTP when configured.
     pub email: Option<String>,
-    pub subject: String,
-    pub body: String,
+    /// What the letter says, in codes and values; none for the letters written before the
+    /// facts were kept (their text is in `sent`).
+    pub facts: Option<LetterFacts>,
+    /// The text as sent; none until then for a letter written from its facts.
+    pub sent: Option<SentText>,
     pub channel: String,
     pub status: String,
     pub location: Option<String>,
     pub error: Option<String>,
     pub created_at: jiff::Timestamp,
+}
+
+/// A letter's text as it went out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentText {
+    pub subject: String,
+    pub body: String,
 }
 
 /// How a letter's delivery ended.
@@ -128,7 +138,11 @@ pub struct Delivery {
     pub channel: String,
     pub sent: bool,
     pub location: Option<String>,
+    /// What the mail server or the file system said when something failed (their words,
+    /// not ours: the page frames them from the catalogue).
     pub error: Option<String>,
+    /// The text the letter went out with, kept with the delivery.
+    pub text: SentText,
 }
 
 /// One event of a household's history.
@@ -179,8 +193,16 @@ pub(crate) fn letter_from(row: letter::Model) -> StoreResult<LetterRecord> {
         petition_id: row.petition_id,
         recipient: row.recipient,
         email: row.email,
-        subject: row.subject,
-        body: row.body,
+        facts: row
+            .facts
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| corrupt("letter", row.id, e))?,
+        sent: (!row.body.is_empty()).then_some(SentText {
+            subject: row.subject,
+            body: row.body,
+        }),
         channel: row.channel,
         status: row.status,
         location: row.location,
@@ -214,29 +236,53 @@ fn not_found_household(id: i32) -> StoreError {
     }
 }
 
-/// The letter to insert, in the transaction of the change that produces it.
+/// Whom a letter goes to.
+pub(crate) struct Addressee {
+    pub call_id: Option<i32>,
+    pub household_id: Option<i32>,
+    pub petition_id: Option<i32>,
+    pub recipient: String,
+    pub email: Option<String>,
+}
+
+impl Addressee {
+    pub(crate) fn household(household: &HouseholdSummary, call_id: i32) -> Addressee {
+        Addressee {
+            call_id: Some(call_id),
+            household_id: Some(household.id),
+            petition_id: None,
+            recipient: household.head_name.clone(),
+            email: household.email.clone(),
+        }
+    }
+}
+
+/// The letter to insert, in the transaction of the change that produces it: its facts, in
+/// codes and values. Its text is written out from the catalogue when it is shown or sent, and
+/// kept as sent with its delivery ([`Store::record_delivery`]).
 pub(crate) fn letter_row(
     kind: LetterKind,
-    household: &HouseholdSummary,
-    call_id: i32,
-    facts: LetterFacts,
-) -> letter::ActiveModel {
-    let rendered = render_letter(kind, &facts);
-    letter::ActiveModel {
-        call_id: Set(Some(call_id)),
-        household_id: Set(Some(household.id)),
+    to: Addressee,
+    facts: &LetterFacts,
+) -> StoreResult<letter::ActiveModel> {
+    let facts = serde_json::to_string(facts).map_err(|e| StoreError::Fault(format!("letter facts: {e}")))?;
+    Ok(letter::ActiveModel {
+        call_id: Set(to.call_id),
+        household_id: Set(to.household_id),
+        petition_id: Set(to.petition_id),
         kind: Set(kind.to_string()),
-        recipient: Set(household.head_name.clone()),
-        email: Set(household.email.clone()),
-        subject: Set(rendered.subject),
-        body: Set(rendered.body),
+        recipient: Set(to.recipient),
+        email: Set(to.email),
+        subject: Set(String::new()),
+        body: Set(String::new()),
+        facts: Set(Some(facts)),
         channel: Set(String::new()),
         status: Set("pending".to_owned()),
         location: Set(None),
         error: Set(None),
         created_at: Set(DbTimestamp::now()),
         ..Default::default()
-    }
+    })
 }
 
 impl Store {
@@ -326,10 +372,17 @@ impl Store {
                 required: required_of(household)?,
                 outcome: None,
                 reasons: String::new(),
+                screening_codes: Vec::new(),
+                missing: Vec::new(),
                 date: notice_date,
                 award: None,
+                petition: None,
             };
-            let row = letter_row(LetterKind::Offer, household, call_id, facts);
+            let row = letter_row(
+                LetterKind::Offer,
+                Addressee::household(household, call_id),
+                &facts,
+            )?;
             letters.push(letter_from(audit::insert(&txn, actor, row).await?)?);
         }
         txn.commit().await?;
@@ -608,18 +661,6 @@ impl Store {
         } else {
             LetterKind::VerificationResult
         };
-        let mut letter_reasons = reasons.clone().unwrap_or_default();
-        if decision.status == VerificationStatus::NotEligible && !codes.is_empty() {
-            letter_reasons.push_str(&format!(" (códigos de la focalización: {codes})"));
-        }
-        if decision.status == VerificationStatus::Withdrawn && !state.missing.is_empty() {
-            let names: Vec<&str> = state
-                .missing
-                .iter()
-                .map(|k| vereda_domain::verification::document_name_es(*k))
-                .collect();
-            letter_reasons.push_str(&format!("\nDocumentos no entregados: {}.", names.join("; ")));
-        }
         let facts = LetterFacts {
             head_name: state.household.head_name.clone(),
             household_ref: state.household.external_id.clone(),
@@ -628,11 +669,22 @@ impl Store {
             deadline: Some(notice.deadline),
             required: state.required.clone(),
             outcome: Some(decision.status),
-            reasons: letter_reasons,
+            reasons: reasons.clone().unwrap_or_default(),
+            screening_codes: if decision.status == VerificationStatus::NotEligible {
+                split_codes(&codes)
+            } else {
+                Vec::new()
+            },
+            missing: if decision.status == VerificationStatus::Withdrawn {
+                state.missing.clone()
+            } else {
+                Vec::new()
+            },
             date: today,
             award: None,
+            petition: None,
         };
-        let row = letter_row(kind, &state.household, call_id, facts);
+        let row = letter_row(kind, Addressee::household(&state.household, call_id), &facts)?;
         let letter = letter_from(audit::insert(&txn, actor, row).await?)?;
         txn.commit().await?;
         let state = self
@@ -663,6 +715,8 @@ impl Store {
             status: Set(if delivery.sent { "sent" } else { "failed" }.to_owned()),
             location: Set(delivery.location),
             error: Set(delivery.error),
+            subject: Set(delivery.text.subject),
+            body: Set(delivery.text.body),
             ..Default::default()
         };
         let txn = self.write_transaction().await?;

@@ -2044,8 +2044,12 @@ storage_suite! {
         assert_eq!(notice.deadline, jiff::civil::date(2026, 3, 31));
         assert_eq!(letters.len(), 2);
         assert!(letters.iter().all(|l| l.kind == LetterKind::Offer && l.status == "pending"));
-        assert!(letters[0].body.contains("Ana Pérez"));
-        assert!(letters[1].body.contains("Registro Único de Víctimas"));
+        // Letters keep their facts (codes and values), not prose; no text until sent.
+        let facts = |l: &vereda_store::verification::LetterRecord| l.facts.clone().expect("facts");
+        assert_eq!(facts(&letters[0]).head_name, "Ana Pérez");
+        assert!(facts(&letters[1]).required.contains(&DocumentKind::Ruv));
+        assert_eq!(facts(&letters[0]).deadline, Some(jiff::civil::date(2026, 3, 31)));
+        assert!(letters.iter().all(|l| l.sent.is_none()));
         // Each letter is sent by one server: a claim holds it until it expires, and a second
         // claim (another server) gets the same Message-ID, so a resend is the same message.
         let ids: Vec<i32> = letters.iter().map(|l| l.id).collect();
@@ -2102,11 +2106,18 @@ storage_suite! {
                     sent: true,
                     location: Some("/tmp/x.txt".into()),
                     error: None,
+                    text: vereda_store::verification::SentText {
+                        subject: "Oferta".into(),
+                        body: "Texto enviado".into(),
+                    },
                 },
             )
             .await
             .expect("delivery");
         assert_eq!(delivered.status, "sent");
+        // The text as sent is kept with the delivery, beside the facts it was written from.
+        assert_eq!(delivered.sent.as_ref().map(|t| t.body.as_str()), Some("Texto enviado"));
+        assert!(delivered.facts.is_some());
         assert_eq!(store.call_letters(call_id).await.expect("letters").len(), 2);
         let timeline = store.household_timeline(victim.id).await.expect("timeline");
         let kinds: Vec<&str> = timeline.iter().map(|e| e.kind).collect();
@@ -2242,8 +2253,9 @@ storage_suite! {
         assert!(!withdrawn.withdrawal_due);
         assert_eq!(withdrawn.reasons.as_deref(), Some("Vencido el término sin los documentos"));
         assert_eq!(letter.kind, LetterKind::Withdrawal);
-        assert!(letter.body.contains("Vencido el término sin los documentos"));
-        assert!(letter.body.contains("folio de matrícula"));
+        let facts = letter.facts.clone().expect("facts");
+        assert_eq!(facts.reasons, "Vencido el término sin los documentos");
+        assert!(facts.missing.contains(&DocumentKind::TitleRecord), "{facts:?}");
         let refused = store
             .receive_household_document(&admin(), two.id, document(DocumentKind::Identity), after)
             .await;
@@ -2684,12 +2696,13 @@ storage_suite! {
         let id = p.viable_and_signed("CAC-L").await;
         let (awarded, letters) = store.award(&p.director, id, award("CAQ")).await.expect("award");
         assert_eq!(letters.len(), 10, "one per family of the awarded version");
-        let contribution = format!("$ {}", vereda_domain::money::format_amount(awarded.institute_contribution));
         for letter in &letters {
             assert_eq!(letter.kind, vereda_domain::verification::LetterKind::Award);
             assert_eq!(letter.status, "pending");
-            assert_eq!(letter.subject, format!("Adjudicación: resolución {}", awarded.number));
-            assert!(letter.body.contains("CAC-L") && letter.body.contains(&contribution), "{}", letter.body);
+            let said = letter.facts.clone().and_then(|f| f.award).expect("award facts");
+            assert_eq!(said.resolution, awarded.number);
+            assert_eq!(said.institute_contribution, awarded.institute_contribution);
+            assert!(said.project_code.contains("CAC-L"), "{said:?}");
         }
         let award_letters = store
             .call_letters(call_id)
@@ -3519,7 +3532,9 @@ storage_suite! {
         assert_eq!((answered.state, answered.letter_id), (PetitionState::Answered, Some(letter.id)));
         assert_eq!((letter.petition_id, letter.household_id, letter.status.as_str()), (Some(first.id), None, "pending"));
         assert_eq!(letter.email.as_deref(), Some("luz@correo.invalid"));
-        assert!(letter.body.contains("PQRSD-2026-000001"));
+        let answered_facts = letter.facts.clone().and_then(|f| f.petition).expect("petition facts");
+        assert_eq!(answered_facts.number, "PQRSD-2026-000001");
+        assert_eq!(answered_facts.answer, "Su solicitud sigue en estudio.");
         let again = store.answer_petition(&as_officer, first.id, "Otra", noon("2026-04-21")).await;
         assert!(matches!(&again, Err(StoreError::Conflict(m)) if m.code() == "petition-error-answered"), "{again:?}");
         // Answered after its deadline: late.

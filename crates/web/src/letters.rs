@@ -21,8 +21,9 @@ use lettre::message::header::ContentType;
 use lettre::{Message, SmtpTransport, Transport};
 
 use vereda_domain::audit::Actor;
+use vereda_messages::{Arg, Lang};
 use vereda_store::Store;
-use vereda_store::verification::{Delivery, LetterRecord};
+use vereda_store::verification::{Delivery, LetterRecord, SentText};
 
 use crate::uploads::Uploads;
 
@@ -167,8 +168,14 @@ impl Smtp {
 
     /// Sends one letter with its Message-ID; returns the server's reply. An error never
     /// carries the password.
-    fn send(&self, to: &str, letter: &LetterRecord, message_id: &str) -> Result<String, String> {
-        self.send_unredacted(to, letter, message_id)
+    fn send(
+        &self,
+        to: &str,
+        letter: &LetterRecord,
+        text: &SentText,
+        message_id: &str,
+    ) -> Result<String, String> {
+        self.send_unredacted(to, letter, text, message_id)
             .map_err(|error| match &self.login {
                 Some((_, Secret(password))) if !password.is_empty() => {
                     error.replace(password.as_str(), "***")
@@ -177,7 +184,13 @@ impl Smtp {
             })
     }
 
-    fn send_unredacted(&self, to: &str, letter: &LetterRecord, message_id: &str) -> Result<String, String> {
+    fn send_unredacted(
+        &self,
+        to: &str,
+        letter: &LetterRecord,
+        text: &SentText,
+        message_id: &str,
+    ) -> Result<String, String> {
         use lettre::transport::smtp::authentication::Credentials;
         use lettre::transport::smtp::client::{Tls, TlsParameters};
         let to = Mailbox::new(
@@ -187,10 +200,10 @@ impl Smtp {
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(letter.subject.clone())
+            .subject(text.subject.clone())
             .message_id(Some(message_id.to_owned()))
             .header(ContentType::TEXT_PLAIN)
-            .body(letter.body.clone())
+            .body(text.body.clone())
             .map_err(|e| e.to_string())?;
         let tls = match self.security {
             SmtpSecurity::Plain => Tls::None,
@@ -226,8 +239,11 @@ mod smtp_tests {
             kind: vereda_domain::verification::LetterKind::Offer,
             recipient: "Ana".to_owned(),
             email: Some("ana@example.org".to_owned()),
-            subject: "Aviso".to_owned(),
-            body: "Texto".to_owned(),
+            facts: None,
+            sent: Some(SentText {
+                subject: "Aviso".to_owned(),
+                body: "Texto".to_owned(),
+            }),
             channel: "smtp".to_owned(),
             status: "pending".to_owned(),
             location: None,
@@ -280,7 +296,12 @@ mod smtp_tests {
         assert!(!format!("{refusal:?} {refusal}").contains(secret));
         // A failed send (nothing listens on port 1) says why without it.
         let error = smtp
-            .send("ana@example.org", &letter(), "<letter.1.1@vereda>")
+            .send(
+                "ana@example.org",
+                &letter(),
+                &letter_text(&letter()),
+                "<letter.1.1@vereda>",
+            )
             .expect_err("nothing listens");
         assert!(!error.contains(secret), "{error}");
     }
@@ -318,7 +339,7 @@ impl Outbox {
     }
 
     /// Writes one letter; returns the file's path.
-    fn write(&self, letter: &LetterRecord) -> std::io::Result<PathBuf> {
+    fn write(&self, letter: &LetterRecord, text: &SentText) -> std::io::Result<PathBuf> {
         // Letters name households: the outbox is the server user's only, like the uploads
         // (the temporary file, hence the letter, is 0600).
         crate::uploads::private_dir_all(&self.dir)?;
@@ -333,10 +354,19 @@ impl Outbox {
             }
         ));
         let mut temporary = tempfile::NamedTempFile::new_in(&self.dir)?;
+        let lang = LETTERS_LANGUAGE;
         write!(
             temporary,
-            "Para: {}\nAsunto: {}\n\n{}",
-            letter.recipient, letter.subject, letter.body
+            "{}\n{}\n\n{}",
+            lang.t_with(
+                "letter-file_to",
+                &[("recipient", Arg::Text(letter.recipient.clone()))]
+            ),
+            lang.t_with(
+                "letter-subject_line",
+                &[("subject", Arg::Text(text.subject.clone()))]
+            ),
+            text.body
         )?;
         temporary.as_file().sync_all()?;
         temporary.persist(&path).map_err(|e| e.error)?;
@@ -399,11 +429,12 @@ impl Outbox {
     /// Delivers one claimed letter and records how.
     async fn deliver_one(&self, store: &Store, actor: &Actor, letter: LetterRecord, message_id: String) {
         {
+            let text = letter_text(&letter);
             let mut smtp_error = None;
             if let (Some(smtp), Some(to)) = (&self.smtp, letter.email.clone()) {
                 let smtp = smtp.clone();
-                let copy = letter.clone();
-                let sent = tokio::task::spawn_blocking(move || smtp.send(&to, &copy, &message_id))
+                let (copy, words) = (letter.clone(), text.clone());
+                let sent = tokio::task::spawn_blocking(move || smtp.send(&to, &copy, &words, &message_id))
                     .await
                     .unwrap_or_else(|e| Err(e.to_string()));
                 match sent {
@@ -413,6 +444,7 @@ impl Outbox {
                             sent: true,
                             location: Some(reply),
                             error: None,
+                            text,
                         };
                         record(store, actor, letter.id, delivery).await;
                         return;
@@ -424,8 +456,8 @@ impl Outbox {
                 }
             }
             let outbox = self.clone();
-            let copy = letter.clone();
-            let written = tokio::task::spawn_blocking(move || outbox.write(&copy))
+            let (copy, words) = (letter.clone(), text.clone());
+            let written = tokio::task::spawn_blocking(move || outbox.write(&copy, &words))
                 .await
                 .unwrap_or_else(|e| Err(std::io::Error::other(e)));
             let delivery = match written {
@@ -433,8 +465,8 @@ impl Outbox {
                     channel: "outbox".to_owned(),
                     sent: true,
                     location: Some(path.display().to_string()),
-                    error: smtp_error
-                        .map(|e| format!("SMTP falló ({e}); la carta quedó en el buzón de salida")),
+                    error: smtp_error.map(|e| format!("smtp: {e}")),
+                    text,
                 },
                 Err(error) => {
                     tracing::warn!(letter = letter.id, %error, "a letter could not be written to the outbox");
@@ -443,14 +475,38 @@ impl Outbox {
                         sent: false,
                         location: None,
                         error: Some(match smtp_error {
-                            Some(smtp) => format!("SMTP: {smtp}; buzón de salida: {error}"),
-                            None => error.to_string(),
+                            Some(smtp) => format!("smtp: {smtp}; outbox: {error}"),
+                            None => format!("outbox: {error}"),
                         }),
+                        text,
                     }
                 }
             };
             record(store, actor, letter.id, delivery).await;
         }
+    }
+}
+
+/// The language letters go out in: the families' and petitioners' (the program is Colombian).
+pub const LETTERS_LANGUAGE: Lang = Lang::Es;
+
+/// A letter's text: as sent, or written out now from its facts in the catalogue's words.
+pub fn letter_text(letter: &LetterRecord) -> SentText {
+    if let Some(sent) = &letter.sent {
+        return sent.clone();
+    }
+    match &letter.facts {
+        Some(facts) => {
+            let written = vereda_messages::letters::write_letter(LETTERS_LANGUAGE, letter.kind, facts);
+            SentText {
+                subject: written.subject,
+                body: written.body,
+            }
+        }
+        None => SentText {
+            subject: String::new(),
+            body: String::new(),
+        },
     }
 }
 

@@ -206,8 +206,12 @@ async fn the_notice_sets_the_deadline_and_writes_one_letter_per_household() {
     assert!(letters.iter().all(|n| n.contains("-offer-")));
     let first = std::fs::read_to_string(s.outbox.path().join(&letters[0])).expect("letter");
     assert!(first.contains("María Fernanda Cuéllar Rojas"), "{first}");
-    assert!(first.contains("2026-03-31"));
-    assert!(first.contains("Registro Único de Víctimas"));
+    let lang = vereda_messages::Lang::Es;
+    assert!(
+        first.contains(&lang.date(jiff::civil::date(2026, 3, 31))),
+        "{first}"
+    );
+    assert!(first.contains(lang.t("verification-doc-ruv")), "{first}");
     let list = s
         .client
         .get(&format!("/personal/convocatorias/{}/comunicaciones", s.call_id))
@@ -618,6 +622,12 @@ async fn with_smtp_configured_letters_to_households_with_an_email_go_by_smtp() {
         with_email
     );
     assert!(letters.iter().all(|l| l.status == "sent"));
+    // The text as sent is kept with each letter, beside the facts it was written from.
+    assert!(
+        letters
+            .iter()
+            .all(|l| l.facts.is_some() && l.sent.as_ref().is_some_and(|t| t.subject.starts_with(&subject)))
+    );
 }
 
 #[tokio::test]
@@ -655,10 +665,17 @@ async fn a_failed_smtp_send_falls_back_to_the_outbox_and_says_so() {
             ("outbox", "sent")
         );
         assert!(
-            letter.error.as_deref().is_some_and(|e| e.contains("SMTP")),
+            letter.error.as_deref().is_some_and(|e| e.starts_with("smtp:")),
             "{letter:?}"
         );
     }
+    // The letters page frames the mail server's words in the catalogue's.
+    let page = s
+        .client
+        .get(&format!("/personal/convocatorias/{call_id}/comunicaciones"))
+        .await;
+    // (The officer sees the households of the office's department: two of the three.)
+    assert_eq!(page.body.matches("class=\"problem\"").count(), 2, "{}", page.body);
 }
 
 #[tokio::test]

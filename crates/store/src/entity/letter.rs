@@ -20,6 +20,8 @@ pub struct Model {
     pub recipient: String,
     /// The e-mail address an SMTP letter went to.
     pub email: Option<String>,
+    /// The text as sent (kept with the delivery); empty until then for a letter written from
+    /// its `facts`.
     pub subject: String,
     pub body: String,
     /// `smtp` or `outbox`.
@@ -42,6 +44,9 @@ pub struct Model {
     /// stopped mid-send is recognisably the same message.
     #[serde(skip)]
     pub message_id: Option<String>,
+    /// `vereda_domain::verification::LetterFacts` as JSON: what the letter says, in codes and
+    /// values. None for the letters written before the facts were kept.
+    pub facts: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -235,6 +235,8 @@ struct LetterLine {
     channel: String,
     status: String,
     subject: String,
+    /// What went wrong in its delivery, framed in the catalogue's words.
+    problem: Option<String>,
 }
 
 #[derive(Template)]
@@ -246,7 +248,17 @@ struct LettersPage {
 }
 
 fn letter_line(lang: Lang, letter: LetterRecord) -> LetterLine {
+    let subject = crate::letters::letter_text(&letter).subject;
+    let problem = letter.error.as_ref().map(|detail| {
+        let id = if letter.status == "sent" {
+            "letter-delivery-smtp_failed"
+        } else {
+            "letter-delivery-failed"
+        };
+        lang.t_with(id, &[("detail", vereda_messages::Arg::Text(detail.clone()))])
+    });
     LetterLine {
+        problem,
         date: lang.date(letter.created_at.to_zoned(jiff::tz::TimeZone::UTC).date()),
         kind: lang.t(&format!("verification-letter-{}", letter.kind)).to_owned(),
         household_id: letter.household_id.unwrap_or_default(),
@@ -255,7 +267,7 @@ fn letter_line(lang: Lang, letter: LetterRecord) -> LetterLine {
         status: lang
             .t(&format!("verification-delivery-{}", letter.status))
             .to_owned(),
-        subject: letter.subject,
+        subject,
     }
 }
 
