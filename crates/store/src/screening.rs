@@ -286,6 +286,16 @@ pub struct JobLease {
     pub owner: String,
 }
 
+/// Why a run failed: a message for the whole run, the rows refused (the first hundred kept)
+/// and how far it got.
+#[derive(Debug, Clone, Default)]
+pub struct RunFailure {
+    pub message: Option<Message>,
+    pub errors: Vec<RunError>,
+    pub error_count: u64,
+    pub progress: RunProgress,
+}
+
 /// A run's totals once all its results are stored.
 #[derive(Debug, Clone, Default)]
 pub struct RunSummary {
@@ -629,29 +639,41 @@ impl Store {
         .await
     }
 
-    /// Records a run that stored nothing: the file was rejected (`errors`, of `error_count`
-    /// in all) or could not be screened (`failure`).
+    /// Marks a run failed with why, and, for a job's run, ends the job as failed in the same
+    /// transaction (as [`Store::finish_screening_run`] ends it succeeded). `None` when the job's
+    /// lease was lost: another server owns the run now and nothing is written.
     pub async fn fail_screening_run(
         &self,
         actor: &Actor,
         id: i32,
-        failure: Option<Message>,
-        errors: &[RunError],
-        error_count: u64,
-        progress: RunProgress,
-    ) -> StoreResult<ScreeningRun> {
-        let errors = errors_json(errors)?;
-        let progress = serde_json::to_string(&progress).map_err(json_error("the progress"))?;
-        self.change_run(actor, id, move |row| {
-            row.status = Set(RunStatus::Failed.to_string());
-            row.failure = Set(failure.map(|m| message_text(&m)).transpose()?);
-            row.errors = Set(errors);
-            row.error_count = Set(to_i32(error_count));
-            row.progress = Set(progress);
-            row.finished_at = Set(Some(DbTimestamp::now()));
-            Ok(())
-        })
-        .await
+        job: Option<&JobLease>,
+        failure: RunFailure,
+    ) -> StoreResult<Option<ScreeningRun>> {
+        let errors = errors_json(&failure.errors)?;
+        let progress = serde_json::to_string(&failure.progress).map_err(json_error("the progress"))?;
+        let txn = self.write_transaction().await?;
+        if let Some(job) = job
+            && !crate::jobs::finish_job_in(&txn, job.job_id, &job.owner, false).await?
+        {
+            return Ok(None);
+        }
+        let before = screening_run::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "screening run",
+                id: id.to_string(),
+            })?;
+        let mut row = before.clone().into_active_model();
+        row.status = Set(RunStatus::Failed.to_string());
+        row.failure = Set(failure.message.map(|m| message_text(&m)).transpose()?);
+        row.errors = Set(errors);
+        row.error_count = Set(to_i32(failure.error_count));
+        row.progress = Set(progress);
+        row.finished_at = Set(Some(DbTimestamp::now()));
+        let after = audit::update(&txn, actor, &before, row).await?;
+        txn.commit().await?;
+        run_from_row(after).map(Some)
     }
 
     /// Marks the runs left queued or running with no live job (`jobs`, kind `screening`, key

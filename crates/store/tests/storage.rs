@@ -1542,6 +1542,14 @@ storage_suite! {
             store.finish_screening_run(&admin(), run.id, Some(&lease_a), summary.clone()).await.expect("finish").is_none(),
             "A cannot end B's job"
         );
+        assert!(
+            store
+                .fail_screening_run(&admin(), run.id, Some(&lease_a), vereda_store::screening::RunFailure::default())
+                .await
+                .expect("fail")
+                .is_none(),
+            "nor fail it"
+        );
         let done = store
             .finish_screening_run(&admin(), run.id, Some(&lease_b), summary)
             .await
@@ -1628,9 +1636,10 @@ storage_suite! {
             .map(|i| RunError { file: "households.csv".into(), line: i + 2, column: "sisben_score".into(), value: "x".into(), message: vereda_domain::message::Message::new("number-not_a_number").with("text", "x") })
             .collect();
         let failed = store
-            .fail_screening_run(&admin(), run.id, None, &errors, 150, RunProgress { bytes_read: 10, total_bytes: 10, rows: 150, stored: 0 })
+            .fail_screening_run(&admin(), run.id, None, vereda_store::screening::RunFailure { message: None, errors: errors.clone(), error_count: 150, progress: RunProgress { bytes_read: 10, total_bytes: 10, rows: 150, stored: 0 } })
             .await
-            .expect("fail");
+            .expect("fail")
+            .expect("no job, so no lease to lose");
         assert_eq!(failed.status, RunStatus::Failed);
         assert_eq!(failed.error_count, 150);
         assert_eq!(failed.errors.len(), 100, "the first hundred are kept");

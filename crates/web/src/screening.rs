@@ -20,7 +20,7 @@ use vereda_screening::table::{ReadLimits, RowError};
 use vereda_store::Store;
 use vereda_store::jobs::JobKind;
 use vereda_store::screening::{
-    CompletedRun, NewScreeningResult, ROWS_PER_CHUNK, RunError, RunProgress, RunSummary,
+    CompletedRun, NewScreeningResult, ROWS_PER_CHUNK, RunError, RunFailure, RunProgress, RunSummary,
 };
 
 use crate::AppState;
@@ -209,24 +209,19 @@ async fn run(state: &AppState, job: &Job, dir: &Path, context: &JobContext) -> b
         },
         Err(failure) => failure,
     };
-    if let Err(error) = store
-        .fail_screening_run(
-            &job.actor,
-            run_id,
-            failure.message,
-            &failure.errors,
-            failure.error_count,
-            progress,
-        )
+    let failure = RunFailure {
+        message: failure.message,
+        errors: failure.errors,
+        error_count: failure.error_count,
+        progress,
+    };
+    match store
+        .fail_screening_run(&job.actor, run_id, Some(&context.lease), failure)
         .await
     {
-        tracing::error!(run_id, %error, "cannot record the failed screening");
-    }
-    if let Err(error) = store
-        .finish_job(context.lease.job_id, &context.lease.owner, false)
-        .await
-    {
-        tracing::error!(run_id, %error, "cannot end the failed job");
+        Ok(Some(_)) => {}
+        Ok(None) => tracing::warn!(run_id, "the job's lease was lost: its failure is not recorded"),
+        Err(error) => tracing::error!(run_id, %error, "cannot record the failed screening"),
     }
     true
 }

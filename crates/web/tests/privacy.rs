@@ -265,7 +265,17 @@ async fn reject_a_screening(store: &vereda_store::Store) {
         stored: 0,
     };
     store
-        .fail_screening_run(&actor, run.id, None, &errors, 1, progress)
+        .fail_screening_run(
+            &actor,
+            run.id,
+            None,
+            vereda_store::screening::RunFailure {
+                message: None,
+                errors,
+                error_count: 1,
+                progress,
+            },
+        )
         .await
         .expect("rejected");
 }

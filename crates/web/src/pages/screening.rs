@@ -21,8 +21,8 @@ use vereda_domain::territory::{DaneCode, catalog};
 use vereda_store::households::HouseholdSummary;
 use vereda_store::programs::Call;
 use vereda_store::screening::{
-    NewScreeningRun, ResultQuery, RunError, RunInput, RunProgress, RunStatus, ScreeningRun, StoredScreening,
-    Submission,
+    NewScreeningRun, ResultQuery, RunError, RunFailure, RunInput, RunProgress, RunStatus, ScreeningRun,
+    StoredScreening, Submission,
 };
 
 use super::{Chrome, render};
@@ -616,7 +616,15 @@ pub(crate) async fn submit_files(
         let message = vereda_domain::message::Message::new("screening-error-files_not_kept");
         state
             .store
-            .fail_screening_run(&actor, run.id, Some(message), &[], 0, RunProgress::default())
+            .fail_screening_run(
+                &actor,
+                run.id,
+                None,
+                RunFailure {
+                    message: Some(message),
+                    ..RunFailure::default()
+                },
+            )
             .await?;
         return Err(AppError::internal(&error));
     }
