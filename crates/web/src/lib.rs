@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod charts;
+pub mod demo;
 pub(crate) mod documents;
 pub mod error;
 pub mod error_page;

@@ -21,7 +21,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use vereda_domain::accounts::Permission;
 use vereda_domain::acts::{ActKind, AppealOutcome, NotificationKind};
-use vereda_store::acts::{Appeal, AwardLife, NewAppeal, NewDecision, NewNotification, PublicAct, SignedAct};
+use vereda_store::acts::{
+    Appeal, AwardLife, NewAppeal, NewDecision, NewNotification, PublicAct, SignedAct, VerificationAppeal,
+    VerificationLife,
+};
 
 use super::{Chrome, render};
 use crate::AppState;
@@ -614,4 +617,179 @@ async fn decide(
     };
     decide_appeal(&state, &visitor, id, appeal_id, &input).await?;
     Ok(Redirect::to(&format!("/personal/formulaciones/{id}/notificaciones")).into_response())
+}
+
+// ---- Staff: a not-eligible verification decision's notification and appeals -------------------
+
+/// A household's not-eligible decision with its notification, appeals and firmness (a
+/// household outside the caller's reach is not found: the path's gate, `reach.rs`).
+pub(crate) async fn verification_life(
+    state: &AppState,
+    visitor: &Visitor,
+    household_id: i32,
+) -> Result<VerificationLife, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    state
+        .store
+        .verification_life(household_id, state.config.today())
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+}
+
+/// The signed decisions of the appeals against a household's not-eligible decision.
+pub(crate) async fn verification_acts(
+    state: &AppState,
+    life: &VerificationLife,
+) -> Result<Vec<SignedAct>, AppError> {
+    let mut acts = Vec::new();
+    for appeal in &life.appeals {
+        if let Some(act) = state
+            .store
+            .signed_act(ActKind::VerificationAppealDecision, appeal.id)
+            .await?
+        {
+            acts.push(act);
+        }
+    }
+    Ok(acts)
+}
+
+/// The notification of a household's not-eligible decision as typed or sent.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct HouseholdNotificationInput {
+    /// electronic, personal or notice.
+    pub kind: String,
+    pub recipient_name: String,
+    /// `AAAA-MM-DD`.
+    pub notified_on: String,
+    /// For a notice: the day the summons was sent, `AAAA-MM-DD`.
+    #[serde(default)]
+    pub cited_on: String,
+    /// For an electronic notification: the household authorised it.
+    #[serde(default)]
+    pub authorised: bool,
+}
+
+/// Records the notification of household `household_id`'s not-eligible decision.
+pub(crate) async fn record_verification_notification(
+    state: &AppState,
+    visitor: &Visitor,
+    household_id: i32,
+    input: &HouseholdNotificationInput,
+) -> Result<VerificationLife, AppError> {
+    let account = visitor.require(Permission::NotifyActs)?;
+    let kind: NotificationKind =
+        input
+            .kind
+            .parse()
+            .map_err(|e: vereda_domain::text_enum::UnknownValue| {
+                AppError::said(ErrorCode::InvalidInput, e.message())
+            })?;
+    let cited_on = if input.cited_on.trim().is_empty() {
+        None
+    } else {
+        Some(read_date(&input.cited_on)?)
+    };
+    state
+        .store
+        .record_verification_notification(
+            &account.actor(),
+            household_id,
+            NewNotification {
+                beneficiary_id: 0,
+                kind,
+                recipient_name: input.recipient_name.clone(),
+                notified_on: read_date(&input.notified_on)?,
+                cited_on,
+                authorised: input.authorised,
+            },
+        )
+        .await?;
+    verification_life(state, visitor, household_id).await
+}
+
+/// Receives an appeal against household `household_id`'s not-eligible decision (late ones
+/// are recorded late), its file kept under its SHA-256.
+pub(crate) async fn file_verification_appeal(
+    state: &AppState,
+    visitor: &Visitor,
+    household_id: i32,
+    input: &AppealInput,
+    file: Option<crate::documents::ReceivedFile>,
+) -> Result<VerificationAppeal, AppError> {
+    let account = visitor.require(Permission::NotifyActs)?;
+    let filed_on = if input.filed_on.trim().is_empty() {
+        state.config.today()
+    } else {
+        read_date(&input.filed_on)?
+    };
+    let document = match file {
+        Some(file) => {
+            let kept = keep_file(state, file)?;
+            Some((kept.file_name, kept.sha256))
+        }
+        None => None,
+    };
+    Ok(state
+        .store
+        .file_verification_appeal(
+            &account.actor(),
+            household_id,
+            NewAppeal {
+                appellant_name: input.appellant_name.clone(),
+                text: input.text.clone(),
+                filed_on,
+                document,
+            },
+        )
+        .await?)
+}
+
+/// Decides an appeal against household `household_id`'s not-eligible decision and signs the
+/// decision as its own act (with its PDF and verification code).
+pub(crate) async fn decide_verification_appeal(
+    state: &AppState,
+    visitor: &Visitor,
+    household_id: i32,
+    appeal_id: i32,
+    input: &DecisionInput,
+) -> Result<(VerificationAppeal, Option<SignedAct>), AppError> {
+    let account = visitor.require(Permission::AwardCofinancing)?;
+    let life = verification_life(state, visitor, household_id).await?;
+    if !life.appeals.iter().any(|a| a.id == appeal_id) {
+        return Err(AppError::new(ErrorCode::NotFound));
+    }
+    let outcome: AppealOutcome =
+        input
+            .outcome
+            .parse()
+            .map_err(|e: vereda_domain::text_enum::UnknownValue| {
+                AppError::said(ErrorCode::InvalidInput, e.message())
+            })?;
+    let decided_on = if input.decided_on.trim().is_empty() {
+        state.config.today()
+    } else {
+        read_date(&input.decided_on)?
+    };
+    let actor = account.actor();
+    let decided = state
+        .store
+        .decide_verification_appeal(
+            &actor,
+            appeal_id,
+            NewDecision {
+                outcome,
+                reasons: input.reasons.clone(),
+                decided_on,
+            },
+        )
+        .await?;
+    let signed = match crate::acts::sign_verification_decision(state, &actor, &decided).await {
+        Ok(signed) => Some(signed),
+        Err(error) => {
+            tracing::error!(appeal = appeal_id, ?error, "the decision could not be signed");
+            None
+        }
+    };
+    Ok((decided, signed))
 }
