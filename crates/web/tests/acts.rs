@@ -332,7 +332,7 @@ async fn the_demo_shows_a_signed_firm_paid_and_followed_project() {
         .get(&format!("/api/v1/projects/{DEMO_FOLLOWED_CODE}/ledger"))
         .await;
     assert_eq!(ledger.status, StatusCode::OK, "{}", ledger.body);
-    let ledger = ledger.json();
+    let ledger = &ledger.json()["ledger"];
     assert_eq!(ledger["paid_on"], "2013-11-05", "{ledger}");
     assert_eq!(ledger["movements"].as_array().map(Vec::len), Some(3), "{ledger}");
     let contribution = award.institute_contribution - rust_decimal::Decimal::from(57_500_000);
@@ -422,7 +422,14 @@ async fn a_not_eligible_household_is_notified_and_its_appeal_decided_over_the_ap
     use vereda_domain::verification::VerificationStatus;
     let mut client = Client::with_demo().await;
     let store = &client.db.store;
-    let households = store.households(None).await.expect("households");
+    let call = store
+        .calls()
+        .await
+        .expect("calls")
+        .into_iter()
+        .find(|c| c.code == vereda_store::demo::DEMO_CALL_CODE)
+        .expect("the demo call");
+    let households = store.households(Some(call.id)).await.expect("households");
     let refused = households
         .iter()
         .find(|h| h.external_id == "CAQ-0001")
