@@ -481,7 +481,9 @@ impl Store {
         }
         if new.notified_on < row.awarded_on.0 {
             return Err(StoreError::Invalid(
-                Message::new("acts-error-notified_before_act").with("date", row.awarded_on.0),
+                Message::new("acts-error-notified_before_act")
+                    .with("date", row.awarded_on.0)
+                    .with("field", "notified_on"),
             ));
         }
         let cited_on = check_notification(new.kind, new.authorised, new.cited_on, new.notified_on)?;
@@ -537,7 +539,9 @@ impl Store {
         .await?;
         if new.filed_on < row.awarded_on.0 {
             return Err(StoreError::Invalid(
-                Message::new("acts-error-appeal_before_act").with("date", row.awarded_on.0),
+                Message::new("acts-error-appeal_before_act")
+                    .with("date", row.awarded_on.0)
+                    .with("field", "filed_on"),
             ));
         }
         let families = families_of(&txn, &row).await?;
@@ -627,7 +631,9 @@ impl Store {
         }
         if new.decided_on < before.filed_on.0 {
             return Err(StoreError::Invalid(
-                Message::new("acts-error-decided_before_filed").with("date", before.filed_on.0),
+                Message::new("acts-error-decided_before_filed")
+                    .with("date", before.filed_on.0)
+                    .with("field", "decided_on"),
             ));
         }
         let year = i32::from(new.decided_on.year());
@@ -1024,7 +1030,8 @@ fn check_notification(
             let Some(cited) = cited_on else {
                 return Err(StoreError::Invalid(
                     Message::new("acts-error-notice_citation")
-                        .with("article", "Ley 1437 de 2011, art. 68-69"),
+                        .with("article", "Ley 1437 de 2011, art. 68-69")
+                        .with("field", "cited_on"),
                 ));
             };
             let from = acts::notice_from(cited, calendar::current())
@@ -1033,7 +1040,8 @@ fn check_notification(
                 return Err(StoreError::Invalid(
                     Message::new("acts-error-notice_early")
                         .with("date", from)
-                        .with("article", "Ley 1437 de 2011, art. 68-69"),
+                        .with("article", "Ley 1437 de 2011, art. 68-69")
+                        .with("field", "notified_on"),
                 ));
             }
             Ok(Some(DbDate(cited)))

@@ -560,3 +560,99 @@ async fn a_not_eligible_household_is_notified_and_its_appeal_decided_over_the_ap
         .await;
     assert_eq!(none.status, StatusCode::NOT_FOUND, "{}", none.body);
 }
+
+/// The staff forms of an award's legal life refused by the store come back on the same page,
+/// at 422, with every value as typed and the problem's code beside its field.
+#[tokio::test]
+async fn a_refused_notification_or_appeal_shows_its_form_again_with_its_values() {
+    let mut client = Client::with_demo().await;
+    let (id, _, _) = signed_award(&mut client).await;
+    let officer = account_id(&client, Role::TerritorialOfficer).await;
+    assign_office(&client, officer, "Nariño").await;
+    client.forget_session();
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let path = format!("/personal/formulaciones/{id}/notificaciones");
+    let page = client.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let token = Client::csrf_in(&page.body);
+    let beneficiary = page
+        .body
+        .split(r#"name="beneficiary_id" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a family to notify")
+        .to_owned();
+    // Before the award of 15 October 2013.
+    let refused = client
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", token.as_str()),
+                ("beneficiary_id", beneficiary.as_str()),
+                ("kind", "notice"),
+                ("recipient_name", "Rosa Angulo Quiñones"),
+                ("notified_on", "2013-10-01"),
+                ("cited_on", "2013-09-20"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains(
+            r#"id="notified_on-errors" class="field-error" data-problem="acts-error-notified_before_act""#
+        ),
+        "{}",
+        refused.body
+    );
+    for typed in [
+        r#"value="Rosa Angulo Quiñones""#,
+        r#"value="2013-10-01""#,
+        r#"value="2013-09-20""#,
+        r#"<option value="notice" selected>"#,
+    ] {
+        assert!(refused.body.contains(typed), "{typed} as typed: {}", refused.body);
+    }
+    let appeal = client
+        .post_files(
+            &format!("/personal/formulaciones/{id}/recursos"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("appellant_name", "Asociación de familias"),
+                ("text", "Pedimos revisar el aporte."),
+                ("filed_on", "2013-10-01"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(appeal.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", appeal.body);
+    assert!(
+        appeal.body.contains(
+            r#"id="filed_on-errors" class="field-error" data-problem="acts-error-appeal_before_act""#
+        ),
+        "{}",
+        appeal.body
+    );
+    assert!(
+        appeal.body.contains(r#"value="Asociación de familias""#),
+        "{}",
+        appeal.body
+    );
+    assert!(
+        appeal.body.contains("Pedimos revisar el aporte."),
+        "{}",
+        appeal.body
+    );
+    let nothing = client
+        .db
+        .store
+        .award_life(id, jiff::civil::date(2013, 10, 20))
+        .await
+        .expect("read")
+        .expect("awarded");
+    assert!(nothing.appeals.is_empty() && nothing.families.iter().all(|f| f.kind.is_none()));
+}
