@@ -145,13 +145,14 @@ pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
         household.call_id = Some(call.id);
         store.create_household(&actor, household).await?;
     }
-    screen_households(store, &actor, call.id, &households.households).await?;
     store.create_project(&actor, project).await?;
     for project in program_projects.projects {
         store.create_project(&actor, project).await?;
     }
     demo_petition(store, &actor).await?;
     followed_project(store, &actor, call.id).await?;
+    // Last, so the call's latest screening (its public figures) is the run of its own file.
+    screen_households(store, &actor, call.id, &households.households).await?;
     Ok(DemoSummary {
         created: true,
         accounts,

@@ -12,6 +12,7 @@ pub mod error;
 pub mod error_page;
 pub mod evaluation;
 pub mod form_errors;
+pub mod form_step;
 pub mod i18n;
 pub mod job_context;
 pub mod letters;

@@ -31,7 +31,8 @@ use crate::AppState;
 use crate::auth::Visitor;
 use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode};
-use crate::form_errors::{FieldErrors, done_or_again, on_field};
+use crate::form_errors::FieldErrors;
+use crate::form_step::{done_or_again, on_field};
 use crate::i18n::{Lang, Message};
 use crate::procedure_actions::{authorize, read_date};
 

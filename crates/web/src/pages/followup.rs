@@ -26,7 +26,8 @@ use crate::AppState;
 use crate::auth::Visitor;
 use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode, urlencode};
-use crate::form_errors::{FieldErrors, done_or_again, read_number_field};
+use crate::form_errors::{FieldErrors, read_number_field};
+use crate::form_step::done_or_again;
 use crate::i18n::{Lang, Message};
 use crate::today::today_in_colombia;
 

@@ -28,7 +28,8 @@ use crate::auth::Visitor;
 use crate::charts::{Bar, horizontal_bars};
 use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, urlencode};
-use crate::form_errors::{FieldErrors, done_or_again, read_number_field, refusal};
+use crate::form_errors::{FieldErrors, read_number_field};
+use crate::form_step::{done_or_again, refusal};
 use crate::i18n::{Lang, Message};
 use crate::today::today_in_colombia;
 

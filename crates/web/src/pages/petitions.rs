@@ -32,7 +32,8 @@ use crate::AppState;
 use crate::auth::{ClientAddress, Visitor};
 use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode, StepRefusal, not_found};
-use crate::form_errors::{FieldErrors, done_or_again};
+use crate::form_errors::FieldErrors;
+use crate::form_step::done_or_again;
 use crate::i18n::{Arg, Message};
 
 /// Filings a client address may make in an hour, unless configured.
