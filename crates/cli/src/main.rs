@@ -529,7 +529,7 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
         Command::Backup { dest } => backup::backup(&settings, &dest).await,
         Command::DemoData(DemoCommand::Seed) => {
             let store = open(&settings).await?;
-            report_demo(&vereda_store::demo::seed(&store).await?);
+            report_demo(&vereda_web::demo::seed(&store, &demo_web_config(&settings)).await?);
             Ok(())
         }
         Command::Import(ImportCommand::Ipm { file, reference_year }) => {
@@ -601,6 +601,16 @@ fn report_demo(summary: &vereda_store::demo::DemoSummary) {
     }
 }
 
+/// What the demo's seeding needs of the web's settings to typeset and sign its acts: the
+/// templates and the public address printed on them.
+fn demo_web_config(settings: &Settings) -> vereda_web::WebConfig {
+    vereda_web::WebConfig {
+        templates: settings.templates(),
+        public_url: settings.public_url.clone(),
+        ..Default::default()
+    }
+}
+
 async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
     let bind = args
         .bind
@@ -616,7 +626,7 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
     // listening.
     vereda_web::uploads::Uploads::for_store(&store, settings.uploads_dir.as_deref()).map_err(said)?;
     if args.demo {
-        report_demo(&vereda_store::demo::seed(&store).await?);
+        report_demo(&vereda_web::demo::seed(&store, &demo_web_config(&settings)).await?);
     }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await

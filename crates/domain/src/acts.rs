@@ -44,8 +44,11 @@ text_enum! {
         Award = "award",
         /// The committee's minutes (Art. 23 of the regulation).
         Minutes = "minutes",
-        /// The resolution deciding a recurso de reposición.
+        /// The resolution deciding a recurso de reposición against an award.
         AppealDecision = "appeal_decision",
+        /// The resolution deciding a recurso de reposición against a not-eligible
+        /// verification decision.
+        VerificationAppealDecision = "verification_appeal_decision",
     }
 }
 

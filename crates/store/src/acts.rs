@@ -25,7 +25,8 @@ use vereda_domain::audit::Actor;
 use vereda_domain::calendar;
 
 use crate::entity::{
-    act, appeal, award, award_notification, committee_session, project, project_beneficiary, user,
+    act, appeal, award, award_notification, committee_session, household, household_verification, project,
+    project_beneficiary, user, verification_appeal, verification_notification,
 };
 use crate::scope::{Target, check_may};
 use crate::types::{DbDate, DbTimestamp};
@@ -156,6 +157,49 @@ pub struct AwardLife {
     pub status: ActStatus,
 }
 
+/// The notification of a not-eligible verification decision to its household.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HouseholdNotification {
+    pub kind: NotificationKind,
+    pub recipient_name: String,
+    pub notified_on: Date,
+    pub cited_on: Option<Date>,
+    pub effective_on: Date,
+}
+
+/// An appeal against a not-eligible verification decision, as the staff read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerificationAppeal {
+    pub id: i32,
+    pub household_id: i32,
+    pub appellant_name: String,
+    pub text: String,
+    pub document_name: Option<String>,
+    pub document_sha256: Option<String>,
+    pub filed_on: Date,
+    pub late: bool,
+    pub outcome: Option<AppealOutcome>,
+    pub decision_reasons: Option<String>,
+    pub decided_on: Option<Date>,
+    pub decided_by: Option<i32>,
+    pub decision_number: Option<String>,
+}
+
+/// A household's not-eligible verification decision on a day: its notification, the appeals
+/// against it and its firmness (the same rules as an award's, Art. 67-69, 74, 76, 87).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerificationLife {
+    pub household_id: i32,
+    pub external_id: String,
+    /// The day of the decision, in Colombia.
+    pub decided_on: Date,
+    pub notification: Option<HouseholdNotification>,
+    pub appeals: Vec<VerificationAppeal>,
+    pub appeal_deadline: Option<Date>,
+    pub firm_on: Option<Date>,
+    pub status: ActStatus,
+}
+
 impl Store {
     /// Signs an act: `typeset` receives its facts and verification code and answers the PDF's
     /// bytes; their SHA-256, the bytes, the account and the instant are kept in the same
@@ -203,6 +247,27 @@ impl Store {
                     actor,
                     Permission::AwardCofinancing,
                     Target::Formulation(award.formulation_id),
+                )
+                .await?;
+                match (row.decision_number, row.decided_on) {
+                    (Some(number), Some(on)) => (number, on.0),
+                    _ => {
+                        return Err(StoreError::Conflict(
+                            Message::new("acts-error-undecided").with("appeal", subject_id),
+                        ));
+                    }
+                }
+            }
+            ActKind::VerificationAppealDecision => {
+                let row = verification_appeal::Entity::find_by_id(subject_id)
+                    .one(&txn)
+                    .await?
+                    .ok_or_else(|| not_found("verification appeal", subject_id))?;
+                check_may(
+                    &txn,
+                    actor,
+                    Permission::AwardCofinancing,
+                    Target::Household(row.household_id),
                 )
                 .await?;
                 match (row.decision_number, row.decided_on) {
@@ -340,7 +405,7 @@ impl Store {
             }
             // The decision of a reposición ends the administrative way: firm from the day after
             // it (Art. 87.2).
-            ActKind::AppealDecision => {
+            ActKind::AppealDecision | ActKind::VerificationAppealDecision => {
                 let firm_on = act.issued_on.tomorrow().ok();
                 let status = if firm_on.is_some_and(|on| on <= today) {
                     ActStatus::Firm
@@ -416,37 +481,12 @@ impl Store {
         }
         if new.notified_on < row.awarded_on.0 {
             return Err(StoreError::Invalid(
-                Message::new("acts-error-notified_before_act").with("date", row.awarded_on.0),
+                Message::new("acts-error-notified_before_act")
+                    .with("date", row.awarded_on.0)
+                    .with("field", "notified_on"),
             ));
         }
-        let mut cited_on = None;
-        match new.kind {
-            NotificationKind::Electronic if !new.authorised => {
-                return Err(StoreError::Invalid(
-                    Message::new("acts-error-electronic_not_authorised")
-                        .with("article", "Ley 1437 de 2011, art. 56"),
-                ));
-            }
-            NotificationKind::Notice => {
-                let Some(cited) = new.cited_on else {
-                    return Err(StoreError::Invalid(
-                        Message::new("acts-error-notice_citation")
-                            .with("article", "Ley 1437 de 2011, art. 68-69"),
-                    ));
-                };
-                let from = acts::notice_from(cited, calendar::current())
-                    .map_err(|e| StoreError::Invalid(e.message()))?;
-                if new.notified_on < from {
-                    return Err(StoreError::Invalid(
-                        Message::new("acts-error-notice_early")
-                            .with("date", from)
-                            .with("article", "Ley 1437 de 2011, art. 68-69"),
-                    ));
-                }
-                cited_on = Some(DbDate(cited));
-            }
-            _ => {}
-        }
+        let cited_on = check_notification(new.kind, new.authorised, new.cited_on, new.notified_on)?;
         let effective = acts::effective_notification(new.kind, new.notified_on);
         audit::insert(
             &txn,
@@ -499,7 +539,9 @@ impl Store {
         .await?;
         if new.filed_on < row.awarded_on.0 {
             return Err(StoreError::Invalid(
-                Message::new("acts-error-appeal_before_act").with("date", row.awarded_on.0),
+                Message::new("acts-error-appeal_before_act")
+                    .with("date", row.awarded_on.0)
+                    .with("field", "filed_on"),
             ));
         }
         let families = families_of(&txn, &row).await?;
@@ -589,7 +631,9 @@ impl Store {
         }
         if new.decided_on < before.filed_on.0 {
             return Err(StoreError::Invalid(
-                Message::new("acts-error-decided_before_filed").with("date", before.filed_on.0),
+                Message::new("acts-error-decided_before_filed")
+                    .with("date", before.filed_on.0)
+                    .with("field", "decided_on"),
             ));
         }
         let year = i32::from(new.decided_on.year());
@@ -617,6 +661,392 @@ impl Store {
     /// The appeals against an award, in filing order.
     pub async fn appeals(&self, award_id: i32) -> StoreResult<Vec<Appeal>> {
         appeals_of(&self.db, award_id).await
+    }
+}
+
+/// The not-eligible verification decisions' legal life: the same steps as an award's, for one
+/// household (Ley 1437 de 2011, art. 67-69, 74, 76, 87).
+impl Store {
+    /// A household's not-eligible decision with its notification, appeals and firmness on
+    /// `today`; `None` when its verification is not a decided "not eligible".
+    pub async fn verification_life(
+        &self,
+        household_id: i32,
+        today: Date,
+    ) -> StoreResult<Option<VerificationLife>> {
+        let Some((external_id, decided_on)) = refusal_of(&self.db, household_id).await? else {
+            return Ok(None);
+        };
+        let notification = household_notification(&self.db, household_id).await?;
+        let appeals = verification_appeals_of(&self.db, household_id).await?;
+        let firmness = verification_firmness(notification.as_ref(), &appeals)?;
+        Ok(Some(VerificationLife {
+            household_id,
+            external_id,
+            decided_on,
+            notification,
+            appeals,
+            appeal_deadline: firmness.appeal_deadline,
+            firm_on: firmness.firm_on,
+            status: firmness.status(today),
+        }))
+    }
+
+    /// Records the notification of a household's not-eligible decision (Art. 56, 67-69): only
+    /// of a decided "not eligible", once, not before the decision, with the same checks as an
+    /// award's notification. `new.beneficiary_id` is not read.
+    pub async fn record_verification_notification(
+        &self,
+        actor: &Actor,
+        household_id: i32,
+        new: NewNotification,
+    ) -> StoreResult<HouseholdNotification> {
+        let recipient = bounded(&new.recipient_name, NAME_MAX, "acts-field-recipient_name")?;
+        let txn = self.write_transaction().await?;
+        check_may(
+            &txn,
+            actor,
+            Permission::NotifyActs,
+            Target::Household(household_id),
+        )
+        .await?;
+        let (external_id, decided_on) = refusal_of(&txn, household_id).await?.ok_or_else(not_refused)?;
+        if household_notification(&txn, household_id).await?.is_some() {
+            return Err(StoreError::Conflict(
+                Message::new("acts-error-already_notified").with("family", &external_id),
+            ));
+        }
+        if new.notified_on < decided_on {
+            return Err(StoreError::Invalid(
+                Message::new("acts-error-notified_before_act")
+                    .with("date", decided_on)
+                    .with("field", "notified_on"),
+            ));
+        }
+        let cited_on = check_notification(new.kind, new.authorised, new.cited_on, new.notified_on)?;
+        let effective = acts::effective_notification(new.kind, new.notified_on);
+        audit::insert(
+            &txn,
+            actor,
+            verification_notification::ActiveModel {
+                household_id: Set(household_id),
+                kind: Set(new.kind.as_str().to_owned()),
+                recipient_name: Set(recipient.clone()),
+                notified_on: Set(DbDate(new.notified_on)),
+                cited_on: Set(cited_on),
+                effective_on: Set(DbDate(effective)),
+                recorded_by: Set(actor.user_id().unwrap_or_default()),
+                recorded_at: Set(DbTimestamp::now()),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(crate::on_duplicate(|| {
+            StoreError::Conflict(Message::new("acts-error-already_notified").with("family", &external_id))
+        }))?;
+        txn.commit().await?;
+        Ok(HouseholdNotification {
+            kind: new.kind,
+            recipient_name: recipient,
+            notified_on: new.notified_on,
+            cited_on: cited_on.map(|d| d.0),
+            effective_on: effective,
+        })
+    }
+
+    /// Receives a recurso de reposición against a household's not-eligible decision (Art.
+    /// 74, 76): only of a decided "not eligible", not before it; after the window (or before
+    /// the notification: never late then) it is received and recorded as late.
+    pub async fn file_verification_appeal(
+        &self,
+        actor: &Actor,
+        household_id: i32,
+        new: NewAppeal,
+    ) -> StoreResult<VerificationAppeal> {
+        let name = bounded(&new.appellant_name, NAME_MAX, "acts-field-appellant_name")?;
+        let text = bounded(&new.text, TEXT_MAX, "acts-field-appeal_text")?;
+        let txn = self.write_transaction().await?;
+        check_may(
+            &txn,
+            actor,
+            Permission::NotifyActs,
+            Target::Household(household_id),
+        )
+        .await?;
+        let (_, decided_on) = refusal_of(&txn, household_id).await?.ok_or_else(not_refused)?;
+        if new.filed_on < decided_on {
+            return Err(StoreError::Invalid(
+                Message::new("acts-error-appeal_before_act")
+                    .with("date", decided_on)
+                    .with("field", "filed_on"),
+            ));
+        }
+        let deadline = match household_notification(&txn, household_id).await? {
+            Some(notified) => Some(
+                acts::appeal_deadline(notified.effective_on, calendar::current())
+                    .map_err(|e| StoreError::Invalid(e.message()))?,
+            ),
+            None => None,
+        };
+        let late = acts::is_late(new.filed_on, deadline);
+        let (document_name, document_sha256) = new.document.map_or((None, None), |(n, h)| (Some(n), Some(h)));
+        let saved = audit::insert(
+            &txn,
+            actor,
+            verification_appeal::ActiveModel {
+                household_id: Set(household_id),
+                appellant_name: Set(name),
+                appeal_text: Set(text),
+                document_name: Set(document_name),
+                document_sha256: Set(document_sha256),
+                filed_on: Set(DbDate(new.filed_on)),
+                filed_at: Set(DbTimestamp::now()),
+                late: Set(late),
+                recorded_by: Set(actor.user_id().unwrap_or_default()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        verification_appeal_of(saved)
+    }
+
+    /// Decides an appeal against a not-eligible decision by a new act (Art. 80): confirms,
+    /// modifies or revokes it, with its reasons, numbered `RRV-{year}-{nnnn}` (the year's
+    /// next, no gaps). The territorial director decides, within the office's reach. Once.
+    pub async fn decide_verification_appeal(
+        &self,
+        actor: &Actor,
+        appeal_id: i32,
+        new: NewDecision,
+    ) -> StoreResult<VerificationAppeal> {
+        let reasons = bounded(&new.reasons, TEXT_MAX, "acts-field-decision_reasons")?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .try_decide_verification(actor, appeal_id, &new, &reasons)
+                .await
+            {
+                Err(StoreError::Database(e)) if crate::procedure::retryable(&e) && attempt < 8 => {
+                    tokio::task::yield_now().await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_decide_verification(
+        &self,
+        actor: &Actor,
+        appeal_id: i32,
+        new: &NewDecision,
+        reasons: &str,
+    ) -> StoreResult<VerificationAppeal> {
+        let txn = self.write_transaction().await?;
+        let before = verification_appeal::Entity::find_by_id(appeal_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found("verification appeal", appeal_id))?;
+        check_may(
+            &txn,
+            actor,
+            Permission::AwardCofinancing,
+            Target::Household(before.household_id),
+        )
+        .await?;
+        if before.outcome.is_some() {
+            return Err(StoreError::Conflict(
+                Message::new("acts-error-already_decided")
+                    .with("number", before.decision_number.unwrap_or_default()),
+            ));
+        }
+        if new.decided_on < before.filed_on.0 {
+            return Err(StoreError::Invalid(
+                Message::new("acts-error-decided_before_filed")
+                    .with("date", before.filed_on.0)
+                    .with("field", "decided_on"),
+            ));
+        }
+        let year = i32::from(new.decided_on.year());
+        let last = verification_appeal::Entity::find()
+            .filter(verification_appeal::Column::DecisionYear.eq(year))
+            .order_by_desc(verification_appeal::Column::DecisionSequence)
+            .one(&txn)
+            .await?
+            .and_then(|a| a.decision_sequence)
+            .unwrap_or(0);
+        let sequence = last + 1;
+        let mut active: verification_appeal::ActiveModel = before.clone().into();
+        active.outcome = Set(Some(new.outcome.as_str().to_owned()));
+        active.decision_reasons = Set(Some(reasons.to_owned()));
+        active.decided_on = Set(Some(DbDate(new.decided_on)));
+        active.decided_by = Set(actor.user_id());
+        active.decision_year = Set(Some(year));
+        active.decision_sequence = Set(Some(sequence));
+        active.decision_number = Set(Some(verification_decision_number(year, sequence)));
+        let saved = audit::update(&txn, actor, &before, active).await?;
+        txn.commit().await?;
+        verification_appeal_of(saved)
+    }
+
+    /// An appeal against a not-eligible decision, by its id.
+    pub async fn verification_appeal(&self, appeal_id: i32) -> StoreResult<Option<VerificationAppeal>> {
+        verification_appeal::Entity::find_by_id(appeal_id)
+            .one(&self.db)
+            .await?
+            .map(verification_appeal_of)
+            .transpose()
+    }
+}
+
+/// The number of the decision of an appeal against a verification: `RRV-2026-0001`.
+pub fn verification_decision_number(year: i32, sequence: i32) -> String {
+    format!("RRV-{year}-{sequence:04}")
+}
+
+fn not_refused() -> StoreError {
+    StoreError::Conflict(
+        Message::new("acts-error-not_refused").with("article", "Ley 1437 de 2011, art. 67, 74"),
+    )
+}
+
+/// A household's external id and the day (in Colombia) its verification was decided "not
+/// eligible", when it was.
+async fn refusal_of<C: ConnectionTrait>(conn: &C, household_id: i32) -> StoreResult<Option<(String, Date)>> {
+    let Some(verification) = household_verification::Entity::find()
+        .filter(household_verification::Column::HouseholdId.eq(household_id))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let refused =
+        verification.status == vereda_domain::verification::VerificationStatus::NotEligible.as_str();
+    let (true, Some(decided_at)) = (refused, verification.decided_at) else {
+        return Ok(None);
+    };
+    let row = household::Entity::find_by_id(household_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| not_found("household", household_id))?;
+    Ok(Some((row.external_id, calendar::date_in_colombia(decided_at.0))))
+}
+
+async fn household_notification<C: ConnectionTrait>(
+    conn: &C,
+    household_id: i32,
+) -> StoreResult<Option<HouseholdNotification>> {
+    verification_notification::Entity::find()
+        .filter(verification_notification::Column::HouseholdId.eq(household_id))
+        .one(conn)
+        .await?
+        .map(|n| {
+            Ok(HouseholdNotification {
+                kind: n
+                    .kind
+                    .parse::<NotificationKind>()
+                    .map_err(|e| corrupt("verification_notification", n.id, e))?,
+                recipient_name: n.recipient_name,
+                notified_on: n.notified_on.0,
+                cited_on: n.cited_on.map(|d| d.0),
+                effective_on: n.effective_on.0,
+            })
+        })
+        .transpose()
+}
+
+async fn verification_appeals_of<C: ConnectionTrait>(
+    conn: &C,
+    household_id: i32,
+) -> StoreResult<Vec<VerificationAppeal>> {
+    verification_appeal::Entity::find()
+        .filter(verification_appeal::Column::HouseholdId.eq(household_id))
+        .order_by_asc(verification_appeal::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(verification_appeal_of)
+        .collect()
+}
+
+fn verification_firmness(
+    notification: Option<&HouseholdNotification>,
+    appeals: &[VerificationAppeal],
+) -> StoreResult<Firmness> {
+    let facts: Vec<AppealFacts> = appeals
+        .iter()
+        .map(|a| AppealFacts {
+            filed_on: a.filed_on,
+            late: a.late,
+            outcome: a.outcome,
+            decided_on: a.decided_on,
+        })
+        .collect();
+    Firmness::of(notification.map(|n| n.effective_on), &facts, calendar::current())
+        .map_err(|e| StoreError::Invalid(e.message()))
+}
+
+fn verification_appeal_of(row: verification_appeal::Model) -> StoreResult<VerificationAppeal> {
+    let outcome = row
+        .outcome
+        .as_deref()
+        .map(|o| {
+            o.parse::<AppealOutcome>()
+                .map_err(|e| corrupt("verification_appeal", row.id, e))
+        })
+        .transpose()?;
+    Ok(VerificationAppeal {
+        id: row.id,
+        household_id: row.household_id,
+        appellant_name: row.appellant_name,
+        text: row.appeal_text,
+        document_name: row.document_name,
+        document_sha256: row.document_sha256,
+        filed_on: row.filed_on.0,
+        late: row.late,
+        outcome,
+        decision_reasons: row.decision_reasons,
+        decided_on: row.decided_on.map(|d| d.0),
+        decided_by: row.decided_by,
+        decision_number: row.decision_number,
+    })
+}
+
+/// What every notification must meet (Art. 56, 68-69): electronic only where the person
+/// authorised it, a notice only 5 business days after the citation. Answers the citation's
+/// day to keep (a notice's only).
+fn check_notification(
+    kind: NotificationKind,
+    authorised: bool,
+    cited_on: Option<Date>,
+    notified_on: Date,
+) -> StoreResult<Option<DbDate>> {
+    match kind {
+        NotificationKind::Electronic if !authorised => Err(StoreError::Invalid(
+            Message::new("acts-error-electronic_not_authorised").with("article", "Ley 1437 de 2011, art. 56"),
+        )),
+        NotificationKind::Notice => {
+            let Some(cited) = cited_on else {
+                return Err(StoreError::Invalid(
+                    Message::new("acts-error-notice_citation")
+                        .with("article", "Ley 1437 de 2011, art. 68-69")
+                        .with("field", "cited_on"),
+                ));
+            };
+            let from = acts::notice_from(cited, calendar::current())
+                .map_err(|e| StoreError::Invalid(e.message()))?;
+            if notified_on < from {
+                return Err(StoreError::Invalid(
+                    Message::new("acts-error-notice_early")
+                        .with("date", from)
+                        .with("article", "Ley 1437 de 2011, art. 68-69")
+                        .with("field", "notified_on"),
+                ));
+            }
+            Ok(Some(DbDate(cited)))
+        }
+        _ => Ok(None),
     }
 }
 

@@ -20,12 +20,18 @@ use crate::{Store, StoreError, StoreResult};
 pub const DEMO_PROGRAM_CODE: &str = "PCDRT";
 pub const DEMO_CALL_CODE: &str = "PCDRT-2013-SUR";
 pub const DEMO_PROJECT_CODE: &str = "T06.60,61,62";
+/// The demo's project that went the whole chain: awarded, signed, notified, firm, paid and
+/// followed (the worked example of docs/formulation.md, for ten families of Florencia).
+pub const DEMO_FOLLOWED_CODE: &str = "CAQ-FLO-2013-001";
+/// The office code in the numbers of the demo's resolutions.
+pub const DEMO_OFFICE_CODE: &str = "CAQ";
 /// The password of every demo account. Demo databases are not for production.
 pub const DEMO_PASSWORD: &str = "vereda-demo";
 
 const PROJECT_FILE: &str = include_str!("../../../data/demo/t06-pdet-productive-routes.toml");
 const PROGRAM_PROJECTS_FILE: &str = include_str!("../../../data/demo/program-projects.toml");
 const HOUSEHOLDS_FILE: &str = include_str!("../../../data/demo/households.toml");
+const FOLLOWED_FILE: &str = include_str!("../../../examples/cacao-tumaco.toml");
 
 /// What seeding did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,12 +145,14 @@ pub async fn seed(store: &Store) -> StoreResult<DemoSummary> {
         household.call_id = Some(call.id);
         store.create_household(&actor, household).await?;
     }
-    screen_households(store, &actor, call.id, &households.households).await?;
     store.create_project(&actor, project).await?;
     for project in program_projects.projects {
         store.create_project(&actor, project).await?;
     }
     demo_petition(store, &actor).await?;
+    followed_project(store, &actor, call.id).await?;
+    // Last, so the call's latest screening (its public figures) is the run of its own file.
+    screen_households(store, &actor, call.id, &households.households).await?;
     Ok(DemoSummary {
         created: true,
         accounts,
@@ -181,6 +189,274 @@ async fn demo_petition(store: &Store, actor: &Actor) -> StoreResult<()> {
             petition.id,
             "La familia entrega el documento de identidad del jefe de hogar, el certificado del Sisbén y el folio de matrícula del predio (Acuerdo 308 de 2013, art. 11); las familias desplazadas, además, su inscripción en el RUV.",
             at("2026-03-10T17:00:00Z")?,
+        )
+        .await?;
+    Ok(())
+}
+
+/// The demo account of `role`.
+async fn demo_actor(store: &Store, role: Role) -> StoreResult<Actor> {
+    let email = demo_email(role);
+    store
+        .accounts()
+        .await?
+        .into_iter()
+        .find(|a| a.email == email)
+        .map(|a| a.actor())
+        .ok_or_else(|| StoreError::Fault(format!("demo: no account {email}")))
+}
+
+/// The worked example for ten families of Florencia (Caquetá, the demo office's department),
+/// evaluated under the call's rule set: viable, with its IRR.
+fn followed_formulation() -> StoreResult<(vereda_domain::finance::Formulation, bool, Option<String>)> {
+    use vereda_domain::finance::irr::Irr;
+    let fault = |what: String| StoreError::Fault(format!("demo project: {what}"));
+    let mut project: vereda_domain::finance::Formulation = parse_demo("cacao-tumaco.toml", FOLLOWED_FILE)?;
+    project.frame.code = DEMO_FOLLOWED_CODE.to_owned();
+    project.frame.title = "Cacao agroforestal con plátano para 10 familias de Florencia".to_owned();
+    project.frame.municipality = "18001".to_owned();
+    project.frame.households.truncate(10);
+    for (i, family) in project.frame.households.iter_mut().enumerate() {
+        family.id = format!("FLO-{:03}", i + 1);
+    }
+    let book = vereda_domain::rules::RuleBook::shipped().map_err(|e| fault(e.to_string()))?;
+    let financial = book
+        .get("incoder-308-2013")
+        .and_then(|rules| rules.financial.as_ref())
+        .ok_or_else(|| fault("the rule set incoder-308-2013 has no financial rules".to_owned()))?;
+    let evaluation = vereda_domain::finance::evaluation::evaluate(&project, financial)
+        .map_err(|e| fault(format!("{e:?}")))?;
+    let irr = match evaluation.irr {
+        Irr::Unique(rate) => Some(format!("{rate:.4}")),
+        _ => None,
+    };
+    Ok((project, evaluation.verdict.viable, irr))
+}
+
+/// One project of the demo call taken the whole way through the store's own steps, each
+/// with its gate: formulated viable, endorsed, given a positive concept by the committee in
+/// signed minutes, awarded, notified to every family, firm once its appeal window closed
+/// (2013, so firm on the real calendar), paid into the controlled account, then followed: its
+/// investment plan (frozen at the award), movements signed by an officer and a family's
+/// representative, a supervision visit with findings and an open commitment, and an
+/// accompaniment activity delivered with attendance. The resolution's signature with its PDF
+/// is the web's (it typesets); everything else is here.
+async fn followed_project(store: &Store, system: &Actor, call_id: i32) -> StoreResult<()> {
+    use jiff::civil::date;
+    use rust_decimal::Decimal;
+    use vereda_domain::followup::{CommitmentDraft, Delivery, Finding, VisitDraft};
+    use vereda_domain::ledger::{MovementDraft, MovementKind};
+
+    use crate::followup::{NewDelivery, NewVisit};
+    use crate::formulations::NewFormulationDraft;
+    use crate::ledger::NewMovement;
+    use crate::procedure::{Concept, NewAward, NewEndorsement, NewSession};
+
+    let (project, viable, irr) = followed_formulation()?;
+    let formulator = demo_actor(store, Role::Formulator).await?;
+    let officer = demo_actor(store, Role::TerritorialOfficer).await?;
+    let secretary = demo_actor(store, Role::ProgramOfficer).await?;
+    let member = demo_actor(store, Role::CommitteeMember).await?;
+    let director = demo_actor(store, Role::TerritorialDirector).await?;
+    let member_id = member
+        .user_id()
+        .ok_or_else(|| StoreError::Fault("demo: the committee member has no account".to_owned()))?;
+    make_households_ready(
+        store,
+        system,
+        call_id,
+        &project.frame.municipality,
+        &project.frame.households,
+        date(2013, 8, 1),
+    )
+    .await?;
+    let saved = store
+        .save_formulation_draft(
+            &formulator,
+            NewFormulationDraft {
+                formulation: &project,
+                call_id: Some(call_id),
+                note: Some("Formulación con las familias de la vereda".to_owned()),
+                viable: Some(viable),
+                irr,
+                rule_set_id: "incoder-308-2013".to_owned(),
+                rule_set_hash: None,
+            },
+        )
+        .await?;
+    let id = saved.id;
+    store.submit_formulation(&formulator, id).await?;
+    store
+        .record_endorsement(
+            &officer,
+            id,
+            NewEndorsement {
+                endorsed_on: date(2013, 9, 20),
+                families_endorsing: 10,
+                minutes: "Asamblea en la vereda El Caraño; acta firmada por las diez familias".to_owned(),
+            },
+        )
+        .await?;
+    let session = store
+        .create_session(
+            &secretary,
+            NewSession {
+                held_on: date(2013, 10, 1),
+                place: "Florencia, sede de la dirección territorial".to_owned(),
+                attendees: vec![member_id],
+            },
+        )
+        .await?;
+    let item = store.add_to_agenda(&secretary, session.session_id, id, 0).await?;
+    store
+        .issue_concept(
+            &member,
+            item.id,
+            Concept::Positive,
+            "Viable: la tasa interna de retorno y el ingreso por familia cumplen el Acuerdo 308.",
+            0,
+        )
+        .await?;
+    store.close_session(&secretary, session.session_id, 1).await?;
+    store.sign_minutes(&member, session.session_id).await?;
+    let awarded_on = date(2013, 10, 15);
+    store
+        .award(
+            &director,
+            id,
+            NewAward {
+                office_code: DEMO_OFFICE_CODE.to_owned(),
+                awarded_on,
+                motivation: "Concepto positivo del comité técnico, acta firmada".to_owned(),
+                institute_contribution: None,
+                lowering_motivation: String::new(),
+                obligations: String::new(),
+            },
+        )
+        .await?;
+    // The director records the account and approves the policy; the officer, who prepared
+    // neither, registers the payment (custody: other hands).
+    store
+        .record_disbursement_evidence(
+            &director,
+            id,
+            Some("Cuenta de ahorros 0123-45 del Banco Agrario, firma conjunta"),
+            None,
+            0,
+        )
+        .await?;
+    let checklist = store.disbursement_checklist(id).await?;
+    store
+        .record_disbursement_evidence(
+            &director,
+            id,
+            None,
+            Some("Póliza de cumplimiento 77-2013 aprobada"),
+            checklist.lock_version,
+        )
+        .await?;
+    notify_award(store, &officer, id, date(2013, 10, 16)).await?;
+    let paid_on = date(2013, 11, 5);
+    store.disburse(&officer, id, paid_on).await?;
+
+    let today = crate::projects::today_in_colombia();
+    let code = DEMO_FOLLOWED_CODE;
+    let award = store
+        .award_of(id)
+        .await?
+        .ok_or_else(|| StoreError::Fault("demo: the project has no award".to_owned()))?;
+    let representative = |draft: MovementDraft| NewMovement {
+        draft,
+        representative_name: "Familia FLO-001".to_owned(),
+        representative_document: ready_document(call_id, 0),
+        document_sha256: None,
+        document_name: None,
+        confirm_duplicate: false,
+    };
+    let payment = |on, line, value, reference: &str| MovementDraft {
+        date: on,
+        value,
+        kind: MovementKind::Payment,
+        line: Some(line),
+        source: None,
+        supplier_name: "Agroinsumos del Caguán S.A.S.".to_owned(),
+        supplier_nit: "890903938-8".to_owned(),
+        reference: reference.to_owned(),
+    };
+    let movements = [
+        MovementDraft {
+            date: date(2013, 11, 6),
+            value: award.institute_contribution,
+            kind: MovementKind::Disbursement,
+            line: None,
+            source: None,
+            supplier_name: String::new(),
+            supplier_nit: String::new(),
+            reference: award.number.clone(),
+        },
+        payment(date(2013, 11, 20), 1, Decimal::from(51_000_000), "FV-1041"),
+        payment(date(2013, 11, 28), 5, Decimal::from(6_500_000), "FV-1077"),
+    ];
+    for draft in movements {
+        store
+            .record_movement(&officer, code, &representative(draft), today)
+            .await?;
+    }
+    let visit = VisitDraft {
+        visited_on: date(2013, 12, 10),
+        team: vec!["Ingeniera agrónoma del equipo de vigilancia de la inversión".to_owned()],
+        findings: vec![
+            Finding {
+                line: 1,
+                delivery: Delivery::Delivered,
+                planned_quantity: None,
+                delivered_quantity: None,
+                note: "Plántulas sembradas en las diez fincas".to_owned(),
+            },
+            Finding {
+                line: 5,
+                delivery: Delivery::Partial,
+                planned_quantity: Some(Decimal::from(20)),
+                delivered_quantity: Some(Decimal::from(10)),
+                note: "Kits en la bodega de la asociación".to_owned(),
+            },
+        ],
+        environmental: "Sin tala en la ronda de la quebrada".to_owned(),
+        legal: String::new(),
+        rating: 4,
+        commitments: vec![CommitmentDraft {
+            description: "Entregar los diez kits restantes".to_owned(),
+            due_on: date(2014, 1, 10),
+        }],
+    };
+    store
+        .record_visit(
+            &officer,
+            code,
+            &NewVisit {
+                draft: visit,
+                closes: Vec::new(),
+            },
+            today,
+        )
+        .await?;
+    let activity = store
+        .schedule_activity(&officer, code, "Fermentación y secado", date(2013, 12, 1))
+        .await?;
+    store
+        .deliver_activity(
+            &officer,
+            code,
+            activity,
+            &NewDelivery {
+                delivered_on: date(2013, 12, 2),
+                families: 9,
+                women: 5,
+                men: 4,
+                evidence_sha256: Some(crate::formulations::hex_sha256(b"demo: asistencia")),
+                evidence_name: Some("asistencia.pdf".to_owned()),
+            },
+            today,
         )
         .await?;
     Ok(())
@@ -316,4 +592,273 @@ async fn screen_households(
         )
         .await?;
     Ok(())
+}
+
+/// The document of the head of the `i`-th family [`make_households_ready`] registers in a call
+/// (first name "Familia", last name its id).
+pub fn ready_document(call_id: i32, i: usize) -> String {
+    format!("9{}{i:04}", call_id % 10_000)
+}
+
+/// Takes a formulation's families into a call the way a territorial office does, through the
+/// store's own steps: screened eligible in rural `municipality` with the percentage and cap
+/// the formulation gives them (displaced when the cap is above 20 SMMLV), then the offer
+/// notice, the documents each owes, a parcel with a favourable title study and a suitable
+/// field visit, and an eligible verification on `today`. Returns their ids, in order.
+pub async fn make_households_ready(
+    store: &Store,
+    actor: &vereda_domain::audit::Actor,
+    call_id: i32,
+    municipality: &str,
+    families: &[vereda_domain::finance::formulation::ParticipatingHousehold],
+    today: jiff::civil::Date,
+) -> StoreResult<Vec<i32>> {
+    use rust_decimal::Decimal;
+    use vereda_domain::eligibility::{CallLimits, CrossChecks, Household};
+    use vereda_domain::household::{
+        DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea,
+    };
+    use vereda_domain::parcel::SiteCondition;
+    use vereda_domain::program::ProgramLine;
+    use vereda_domain::territory::DaneCode;
+    use vereda_domain::verification::VerificationStatus;
+
+    use crate::households::NewParcel;
+    use crate::parcels::{ConditionCheck, NewFieldVisit, NewTitleStudy};
+    use crate::screening::{CompletedRun, NewScreeningResult, NewScreeningRun, RunInput, RunProgress};
+    use crate::verification::{Decision, NewHouseholdDocument};
+
+    let place =
+        DaneCode::parse(municipality).map_err(|e| StoreError::Fault(format!("{municipality}: {e}")))?;
+    let suffix = format!("{call_id}_{}", jiff::Timestamp::now().as_nanosecond());
+    let document_of = |i: usize| ready_document(call_id, i);
+    let results: Vec<NewScreeningResult> = families
+        .iter()
+        .enumerate()
+        .map(|(i, family)| NewScreeningResult {
+            external_id: family.id.clone(),
+            line: u32::try_from(i + 2).unwrap_or(u32::MAX),
+            municipality: place,
+            household: Household {
+                document_type: DocumentType::Cc,
+                sex: if i % 2 == 0 { Sex::Female } else { Sex::Male },
+                birth_date: jiff::civil::date(1975, 5, 1),
+                head_of_household: true,
+                sisben_area: SisbenArea::Rural,
+                sisben_score: Some(Decimal::new(155, 1)),
+                displaced: family.cap_smmlv > Decimal::from(20),
+                ethnic_group: EthnicGroup::None,
+                ethnic_community_registered: false,
+                land_tenure: LandTenure::Owner,
+                land_restrictions: false,
+                productive_activity: ProductiveActivity::Agricultural,
+                environmental_restriction: false,
+                illicit_activity: false,
+                inaccurate_information: false,
+                program_line: ProgramLine::General,
+                land_contract_end: None,
+                arel_population_group: vereda_domain::household::ArelPopulationGroup::None,
+                arel_group_document: false,
+                arel_call_year: None,
+                arel_call_score: None,
+            },
+            checks: CrossChecks::default(),
+            found_in: Vec::new(),
+            eligible: true,
+            sisben_level: Some(1),
+            cofinancing_max_pct: Some(family.max_pct),
+            cap_smmlv: Some(family.cap_smmlv),
+            reasons: Vec::new(),
+            document: document_of(i),
+            first_name: "Familia".to_owned(),
+            last_name: family.id.clone(),
+        })
+        .collect();
+    let rows = results.len() as u64;
+    let (run, _) = store
+        .submit_screening_run(
+            actor,
+            NewScreeningRun {
+                call_id,
+                rule_set_id: "incoder-308-2013".to_owned(),
+                rule_set_hash: "test-support".to_owned(),
+                as_of: today,
+                limits: CallLimits::default(),
+                keep_going: false,
+                job_key: format!("ready-{suffix}"),
+                inputs: vec![RunInput {
+                    kind: "households".to_owned(),
+                    file_name: "households.csv".to_owned(),
+                    sha256: suffix.clone(),
+                    bytes: rows,
+                }],
+            },
+        )
+        .await?;
+    store.start_screening_run(actor, run.id).await?;
+    store
+        .complete_screening_run(
+            actor,
+            run.id,
+            CompletedRun {
+                results,
+                errors: Vec::new(),
+                error_count: 0,
+                progress: RunProgress {
+                    bytes_read: rows,
+                    total_bytes: rows,
+                    rows,
+                    stored: 0,
+                },
+            },
+            &|_| {},
+        )
+        .await?;
+    if store.offer_notice(call_id).await?.is_none() {
+        store
+            .record_offer_notice(actor, call_id, today, "Convocatoria a las familias focalizadas.")
+            .await?;
+    }
+    let registered = store.households(Some(call_id)).await?;
+    let mut ids = Vec::new();
+    for (i, family) in families.iter().enumerate() {
+        let external_id = &family.id;
+        let household = registered
+            .iter()
+            .find(|h| &h.external_id == external_id)
+            .ok_or_else(|| StoreError::Fault(format!("{external_id} was not registered")))?;
+        let parcel = store
+            .add_parcel(
+                actor,
+                household.id,
+                NewParcel {
+                    municipality: place,
+                    name: format!("Predio {external_id}"),
+                    vereda: None,
+                    land_title_record: Some(format!("420-{i}")),
+                    area_ha: Some(Decimal::from(3)),
+                    land_tenure: LandTenure::Owner,
+                    latitude: None,
+                    longitude: None,
+                },
+            )
+            .await?;
+        store
+            .record_title_study(
+                actor,
+                household.id,
+                parcel.id,
+                NewTitleStudy {
+                    title_record: format!("420-{i}"),
+                    owner_name: format!("Familia {external_id}"),
+                    owner_document: document_of(i),
+                    limitations: String::new(),
+                    limits_use: false,
+                    favourable: true,
+                    reasons: String::new(),
+                    lock_version: 0,
+                },
+            )
+            .await?;
+        store
+            .record_field_visit(
+                actor,
+                household.id,
+                parcel.id,
+                NewFieldVisit {
+                    visit_date: today,
+                    latitude: Decimal::new(18, 1),
+                    longitude: Decimal::new(-7876, 2),
+                    conditions: SiteCondition::ALL
+                        .iter()
+                        .map(|condition| ConditionCheck {
+                            condition: *condition,
+                            met: true,
+                            notes: String::new(),
+                        })
+                        .collect(),
+                    lock_version: 0,
+                },
+            )
+            .await?;
+        let state = store
+            .household_verification(household.id, today)
+            .await?
+            .ok_or_else(|| StoreError::Fault(format!("{external_id} has no verification")))?;
+        for kind in &state.missing {
+            store
+                .receive_household_document(
+                    actor,
+                    household.id,
+                    NewHouseholdDocument {
+                        kind: *kind,
+                        file_name: format!("{kind}.pdf"),
+                        content_type: "application/pdf".to_owned(),
+                        size_bytes: 1000,
+                        sha256: "0".repeat(64),
+                    },
+                    today,
+                )
+                .await?;
+        }
+        let lock_version = store
+            .household_verification(household.id, today)
+            .await?
+            .map_or(0, |s| s.lock_version);
+        store
+            .decide_verification(
+                actor,
+                household.id,
+                Decision {
+                    status: VerificationStatus::Eligible,
+                    reasons: String::new(),
+                    lock_version,
+                },
+                today,
+            )
+            .await?;
+        ids.push(household.id);
+    }
+    Ok(ids)
+}
+
+/// Notifies every family of the award of `formulation_id` in person on `on` through the
+/// store's step (Ley 1437 de 2011, art. 67), as `actor` (an account that notifies the office's
+/// acts), so a later payment finds the award firm once its appeal window has passed. Answers
+/// the day it is firm when nobody appeals.
+pub async fn notify_award(
+    store: &Store,
+    actor: &vereda_domain::audit::Actor,
+    formulation_id: i32,
+    on: jiff::civil::Date,
+) -> StoreResult<Option<jiff::civil::Date>> {
+    use vereda_domain::acts::NotificationKind;
+
+    let life = store
+        .award_life(formulation_id, on)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "award",
+            id: formulation_id.to_string(),
+        })?;
+    for family in life.families.iter().filter(|f| f.kind.is_none()) {
+        store
+            .record_notification(
+                actor,
+                life.award_id,
+                crate::acts::NewNotification {
+                    beneficiary_id: family.beneficiary_id,
+                    kind: NotificationKind::Personal,
+                    recipient_name: format!("Familia {}", family.external_id),
+                    notified_on: on,
+                    cited_on: None,
+                    authorised: false,
+                },
+            )
+            .await?;
+    }
+    Ok(store
+        .award_life(formulation_id, on)
+        .await?
+        .and_then(|life| life.firm_on))
 }

@@ -201,7 +201,9 @@ fn refusal(error: &ExtensionRefusal) -> StoreError {
         ExtensionRefusal::AlreadyExtended
         | ExtensionRefusal::Answered
         | ExtensionRefusal::AfterDeadline { .. } => StoreError::Conflict(error.message()),
-        _ => StoreError::Invalid(error.message()),
+        // Said beside the form's field it is about.
+        ExtensionRefusal::NoMotivation => StoreError::Invalid(error.message().with("field", "motivation")),
+        _ => StoreError::Invalid(error.message().with("field", "new_deadline")),
     }
 }
 

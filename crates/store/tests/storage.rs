@@ -1306,10 +1306,13 @@ storage_suite! {
         let calls = store.calls().await.expect("calls");
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].territorial_offices.len(), 3);
-        assert_eq!(calls[0].households, 9);
+        // The nine of its file, and the ten families of the project followed after its payment.
+        assert_eq!(calls[0].households, 19);
         // Screened under the shipped rules, so the procedure can take families from it.
         let runs = store.screening_runs(calls[0].id).await.expect("runs");
-        assert_eq!((runs.len(), runs[0].households_total), (1, 9));
+        let mut totals: Vec<u64> = runs.iter().map(|r| r.households_total).collect();
+        totals.sort_unstable();
+        assert_eq!(totals, [9, 10]);
         let households = store.households(Some(calls[0].id)).await.expect("households");
         let cuellar = households.iter().find(|h| h.external_id == "CAQ-0001").expect("CAQ-0001");
         let screening = store.household_screening(cuellar.id).await.expect("read").expect("screened");
@@ -1981,9 +1984,9 @@ storage_suite! {
         demo::seed(store).await.expect("seed");
         let codes = |projects: Vec<ProjectSummary>| projects.into_iter().map(|p| p.code).collect::<Vec<_>>();
         let all = store.projects(&ProjectFilter::default()).await.expect("all");
-        assert_eq!(all.len(), 4);
+        assert_eq!(all.len(), 5, "the card, the program's three and the project followed after its payment");
         let caqueta = ProjectFilter { department: Some(DepartmentCode::parse("18").expect("code")), ..ProjectFilter::default() };
-        assert_eq!(codes(store.projects(&caqueta).await.expect("18")), ["PDR-2013-CAQ-001", "T06.60,61,62"]);
+        assert_eq!(codes(store.projects(&caqueta).await.expect("18")), [demo::DEMO_FOLLOWED_CODE, "PDR-2013-CAQ-001", "T06.60,61,62"]);
         let cacao = ProjectFilter { value_chain: Some("Cacao".into()), ..ProjectFilter::default() };
         assert_eq!(
             codes(store.projects(&cacao).await.expect("cacao")),
@@ -3594,6 +3597,50 @@ storage_suite! {
         assert_eq!(store.petition_report().await.expect("report")[0].received, 1);
     }
 
+    async fn the_demo_project_went_the_whole_chain_firm_paid_and_followed(store: &Store) {
+        use vereda_domain::acts::ActStatus;
+        use vereda_domain::followup::{AlertKind, Delivery};
+        let started = std::time::Instant::now();
+        demo::seed(store).await.expect("demo");
+        eprintln!("demo seeded in {:?}", started.elapsed());
+        let formulation = store.formulation_by_code(demo::DEMO_FOLLOWED_CODE).await.expect("read").expect("the demo project");
+        let today = vereda_store::projects::today_in_colombia();
+        let life = store.award_life(formulation.id, today).await.expect("read").expect("awarded");
+        assert_eq!((life.number.as_str(), life.awarded_on), ("DT-CAQ-2013-001", jiff::civil::date(2013, 10, 15)));
+        assert_eq!(life.families.len(), 10);
+        assert!(life.families.iter().all(|f| f.kind == Some(vereda_domain::acts::NotificationKind::Personal)), "every family notified");
+        assert_eq!((life.status, life.appeals.len()), (ActStatus::Firm, 0));
+        let firm_on = life.firm_on.expect("firm");
+        assert!(firm_on > jiff::civil::date(2013, 10, 16) && firm_on <= jiff::civil::date(2013, 11, 5), "firm before the payment: {firm_on}");
+        let award = store.award_of(formulation.id).await.expect("read").expect("award");
+        let checklist = store.disbursement_checklist(formulation.id).await.expect("checklist");
+        assert!(checklist.missing().is_empty());
+        let ledger = store.ledger(demo::DEMO_FOLLOWED_CODE).await.expect("ledger");
+        assert_eq!((ledger.paid_on, ledger.disbursed), (Some(jiff::civil::date(2013, 11, 5)), Some(award.institute_contribution)));
+        assert_eq!(ledger.plan.version, 1);
+        assert_eq!(
+            ledger.movements.iter().map(|m| (m.kind, m.value)).collect::<Vec<_>>(),
+            [(MovementKind::Disbursement, award.institute_contribution), (MovementKind::Payment, dec!(51000000)), (MovementKind::Payment, dec!(6500000))]
+        );
+        assert!(ledger.movements.iter().all(|m| m.officer.as_deref() == Some("territorial.officer@vereda.test") && m.representative_name == "Familia FLO-001"), "both signatures");
+        assert_eq!(ledger.execution.balance, award.institute_contribution - dec!(57500000));
+        assert_eq!((ledger.execution.by_line.get(&1), ledger.execution.by_line.get(&5)), (Some(&dec!(51000000)), Some(&dec!(6500000))));
+        let visits = store.visits(demo::DEMO_FOLLOWED_CODE).await.expect("visits");
+        assert_eq!(visits.visits.len(), 1);
+        assert_eq!(visits.visits[0].findings.iter().map(|f| (f.line, f.delivery)).collect::<Vec<_>>(), [(1, Delivery::Delivered), (5, Delivery::Partial)]);
+        assert_eq!(visits.commitments.len(), 1);
+        assert_eq!((visits.commitments[0].due_on, visits.commitments[0].closed_on), (jiff::civil::date(2014, 1, 10), None));
+        let plan = store.accompaniment(demo::DEMO_FOLLOWED_CODE).await.expect("plan");
+        assert_eq!(plan.activities.len(), 1);
+        let activity = &plan.activities[0];
+        assert_eq!((activity.delivered_on, activity.families, activity.women, activity.men), (Some(jiff::civil::date(2013, 12, 2)), Some(9), Some(5), Some(4)));
+        let progress = store.progress(demo::DEMO_FOLLOWED_CODE, today).await.expect("progress");
+        assert!(progress.alerts.iter().any(|a| a.kind == AlertKind::CommitmentOverdue), "the open commitment is late");
+        // Idempotent: a second seeding adds nothing.
+        demo::seed(store).await.expect("idempotent");
+        assert_eq!(store.ledger(demo::DEMO_FOLLOWED_CODE).await.expect("ledger").movements.len(), 3);
+    }
+
     async fn the_award_freezes_the_investment_plan_with_its_hash(store: &Store) {
         let (p, code) = paid_project(store, "LED-A").await;
         let plans = store.investment_plans(&code).await.expect("plans");
@@ -3898,6 +3945,104 @@ storage_suite! {
         let public = store.public_act(&signed.code.to_lowercase(), jiff::civil::date(2026, 8, 1)).await.expect("read").expect("found");
         assert_eq!((public.act.sha256.len(), public.status), (64, ActStatus::Firm));
         assert!(store.public_act("ZZZZZZZZZZ", jiff::civil::date(2026, 8, 1)).await.expect("read").is_none());
+    }
+
+    async fn a_not_eligible_decision_is_notified_appealed_and_its_appeal_decided_by_a_signed_act(store: &Store) {
+        use vereda_domain::acts::{ActKind, ActStatus, AppealOutcome, NotificationKind};
+        use vereda_domain::verification::VerificationStatus;
+        use vereda_store::acts::{NewAppeal, NewDecision, NewNotification};
+        use vereda_store::verification::Decision;
+        let p = Procedure::new(store).await;
+        let call_id = p.call_id.expect("a call");
+        let tumaco = DaneCode::parse("52835").expect("Tumaco");
+        let refused = store
+            .create_household(&admin(), NewHousehold { call_id: Some(call_id), municipality: tumaco, ..household("NE-1", "301") })
+            .await
+            .expect("household");
+        let today = vereda_store::projects::today_in_colombia();
+        let notification = |kind, notified_on, authorised| NewNotification {
+            beneficiary_id: 0,
+            kind,
+            recipient_name: "Rosa Angulo".into(),
+            notified_on,
+            cited_on: None,
+            authorised,
+        };
+        let undecided = store.record_verification_notification(&p.officer, refused.id, notification(NotificationKind::Personal, today, false)).await;
+        assert!(matches!(&undecided, Err(StoreError::Conflict(m)) if m.code() == "acts-error-not_refused" && m.arg("article") == Some(&Arg::Text("Ley 1437 de 2011, art. 67, 74".into()))), "{undecided:?}");
+        let appeal = |filed_on| NewAppeal {
+            appellant_name: "Rosa Angulo".into(),
+            text: "El puntaje del Sisbén está actualizado.".into(),
+            filed_on,
+            document: Some(("recurso.pdf".into(), "d".repeat(64))),
+        };
+        let early = store.file_verification_appeal(&p.officer, refused.id, appeal(today)).await;
+        assert!(matches!(&early, Err(StoreError::Conflict(m)) if m.code() == "acts-error-not_refused"), "{early:?}");
+        store
+            .decide_verification(
+                &p.officer,
+                refused.id,
+                Decision { status: VerificationStatus::NotEligible, reasons: "Puntaje del Sisbén fuera del rango".into(), lock_version: 0 },
+                jiff::civil::date(2013, 8, 20),
+            )
+            .await
+            .expect("not eligible");
+        let life = store.verification_life(refused.id, today).await.expect("read").expect("a refusal");
+        assert_eq!((life.decided_on, life.status, life.notification.is_none(), life.firm_on), (today, ActStatus::InForce, true, None));
+        let yesterday = today.yesterday().expect("yesterday");
+        let before = store.record_verification_notification(&p.officer, refused.id, notification(NotificationKind::Personal, yesterday, false)).await;
+        assert!(matches!(&before, Err(StoreError::Invalid(m)) if m.code() == "acts-error-notified_before_act"), "{before:?}");
+        let electronic = store.record_verification_notification(&p.officer, refused.id, notification(NotificationKind::Electronic, today, false)).await;
+        assert!(matches!(&electronic, Err(StoreError::Invalid(m)) if m.code() == "acts-error-electronic_not_authorised"), "{electronic:?}");
+        let outsider = store.create_account(&admin(), account("far-ne@vereda.test", Role::TerritorialOfficer)).await.expect("outsider");
+        vereda_store::test_support::assign_office_in(store, &admin(), outsider.id, "18").await.expect("office");
+        let far = store.record_verification_notification(&outsider.actor(), refused.id, notification(NotificationKind::Personal, today, false)).await;
+        assert!(matches!(&far, Err(StoreError::Forbidden(m)) if m.code() == "scope-error-outside_office"), "{far:?}");
+        let notified = store.record_verification_notification(&p.officer, refused.id, notification(NotificationKind::Personal, today, false)).await.expect("notified");
+        assert_eq!((notified.kind, notified.effective_on), (NotificationKind::Personal, today));
+        let twice = store.record_verification_notification(&p.officer, refused.id, notification(NotificationKind::Personal, today, false)).await;
+        assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.code() == "acts-error-already_notified"), "{twice:?}");
+        let life = store.verification_life(refused.id, today).await.expect("read").expect("a refusal");
+        let deadline = life.appeal_deadline.expect("the window runs");
+        let expected = vereda_domain::acts::appeal_deadline(today, vereda_domain::calendar::current()).expect("deadline");
+        assert_eq!(deadline, expected, "10 business days (Art. 76)");
+        assert!(life.firm_on.is_some_and(|on| on > deadline));
+        // A timely appeal holds firmness; a late one is received and recorded late.
+        let timely = store.file_verification_appeal(&p.officer, refused.id, appeal(today)).await.expect("filed");
+        assert!(!timely.late);
+        let after = deadline.tomorrow().expect("after");
+        let late = store.file_verification_appeal(&p.officer, refused.id, appeal(after)).await.expect("received");
+        assert!(late.late, "recorded late, not refused");
+        let life = store.verification_life(refused.id, after).await.expect("read").expect("a refusal");
+        assert_eq!((life.status, life.firm_on, life.appeals.len()), (ActStatus::Appealed, None, 2));
+        let decision = NewDecision { outcome: AppealOutcome::Confirms, reasons: "El puntaje consultado supera el corte.".into(), decided_on: after };
+        let officer_decides = store.decide_verification_appeal(&p.officer, timely.id, decision.clone()).await;
+        assert!(matches!(&officer_decides, Err(StoreError::Forbidden(_))), "{officer_decides:?}");
+        let decided = store.decide_verification_appeal(&p.director, timely.id, decision.clone()).await.expect("decided");
+        let number = format!("RRV-{}-0001", after.year());
+        assert_eq!(decided.decision_number.as_deref(), Some(number.as_str()));
+        let again = store.decide_verification_appeal(&p.director, timely.id, decision).await;
+        assert!(matches!(&again, Err(StoreError::Conflict(m)) if m.code() == "acts-error-already_decided"), "{again:?}");
+        let firm_on = after.tomorrow().expect("the day after");
+        let life = store.verification_life(refused.id, firm_on).await.expect("read").expect("a refusal");
+        assert_eq!((life.status, life.firm_on), (ActStatus::Firm, Some(firm_on)));
+        // The decision is an act of its own, signed with its PDF, found by its code.
+        let unsigned_late = store.sign_act(&p.director, ActKind::VerificationAppealDecision, late.id, |_| Ok(b"%PDF".to_vec())).await;
+        assert!(matches!(&unsigned_late, Err(StoreError::Conflict(m)) if m.code() == "acts-error-undecided"), "{unsigned_late:?}");
+        let signed = store
+            .sign_act(&p.director, ActKind::VerificationAppealDecision, timely.id, |facts| {
+                Ok(format!("%PDF decision {} {}", facts.number, facts.code).into_bytes())
+            })
+            .await
+            .expect("signed");
+        assert_eq!((signed.number.as_str(), signed.kind), (number.as_str(), ActKind::VerificationAppealDecision));
+        let public = store.public_act(&signed.code, firm_on).await.expect("read").expect("found");
+        assert_eq!((public.status, public.firm_on), (ActStatus::Firm, Some(firm_on)));
+        let audited = store
+            .audit_entries(&AuditQuery { entity: Some("verification_appeals".into()), ..Default::default() })
+            .await
+            .expect("audit");
+        assert_eq!(audited.len(), 3, "two filed, one decided");
     }
 
     async fn an_act_is_signed_once_with_its_pdf_and_not_when_typesetting_fails(store: &Store) {

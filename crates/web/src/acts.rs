@@ -11,20 +11,22 @@ use vereda_domain::accounts::Role;
 use vereda_domain::acts::ActKind;
 use vereda_domain::audit::Actor;
 use vereda_store::accounts::Account;
-use vereda_store::acts::{ActSigning, Appeal, SignedAct};
+use vereda_store::acts::{ActSigning, Appeal, SignedAct, VerificationAppeal};
 use vereda_store::procedure::{Award, Concept, Minutes};
 
-use crate::AppState;
+use vereda_store::Store;
+
 use crate::error::AppError;
 use crate::i18n::{Lang, Message};
+use crate::{AppState, WebConfig};
 
 /// The issuing office's name and the signer's position in Spanish words.
 async fn office_and_position(
-    state: &AppState,
+    store: &Store,
     signer: Option<&Account>,
     office_code: &str,
 ) -> Result<(String, String), AppError> {
-    let offices = state.store.territorial_offices().await?;
+    let offices = store.territorial_offices().await?;
     let office = signer
         .and_then(|s| s.territorial_office_id)
         .and_then(|office| offices.iter().find(|o| o.id == office))
@@ -47,33 +49,31 @@ fn typeset_failed(error: &vereda_documents::typeset::TemplateError) -> Message {
     Message::new("acts-error-typeset").with("problem", error.to_string())
 }
 
-fn verification(state: &AppState, facts: &ActSigning) -> Option<VerificationData> {
-    Some(VerificationData::new(state.config.public_url(), &facts.code))
+fn verification(config: &WebConfig, facts: &ActSigning) -> Option<VerificationData> {
+    Some(VerificationData::new(config.public_url(), &facts.code))
 }
 
 /// Signs the award's resolution: typeset from the records with its verification code.
 pub(crate) async fn sign_award(
-    state: &AppState,
+    store: &Store,
+    config: &WebConfig,
     actor: &Actor,
     formulation_id: i32,
 ) -> Result<SignedAct, AppError> {
-    let award = state
-        .store
+    let award = store
         .award_of(formulation_id)
         .await?
         .ok_or_else(|| AppError::new(crate::error::ErrorCode::NotFound))?;
-    let record = state
-        .store
+    let record = store
         .formulation(formulation_id)
         .await?
         .ok_or_else(|| AppError::new(crate::error::ErrorCode::NotFound))?;
-    let data = resolution_data(state, &record.formulation, &award).await?;
-    let templates = state.config.templates.clone();
-    Ok(state
-        .store
+    let data = resolution_data(store, &record.formulation, &award).await?;
+    let templates = config.templates.clone();
+    Ok(store
         .sign_act(actor, ActKind::Award, award.id, |facts| {
             let mut data = data;
-            data.verification = verification(state, facts);
+            data.verification = verification(config, facts);
             vereda_documents::minutes_pdf::resolution(&data, &templates, award.awarded_on)
                 .map(|t| t.pdf)
                 .map_err(|e| typeset_failed(&e))
@@ -94,7 +94,7 @@ pub(crate) async fn sign_minutes(
         .store
         .sign_act(actor, ActKind::Minutes, session_id, |facts| {
             let mut data = data;
-            data.verification = verification(state, facts);
+            data.verification = verification(&state.config, facts);
             vereda_documents::minutes_pdf::minutes(&data, &templates, minutes.held_on)
                 .map(|t| t.pdf)
                 .map_err(|e| typeset_failed(&e))
@@ -124,7 +124,7 @@ pub(crate) async fn sign_decision(
         Some(id) => state.store.account(id).await?,
         None => None,
     };
-    let (office, position) = office_and_position(state, signer.as_ref(), &award.office_code).await?;
+    let (office, position) = office_and_position(&state.store, signer.as_ref(), &award.office_code).await?;
     let (Some(outcome), Some(decided_on), Some(number)) =
         (appeal.outcome, appeal.decided_on, appeal.decision_number.clone())
     else {
@@ -162,7 +162,7 @@ pub(crate) async fn sign_decision(
         .store
         .sign_act(actor, ActKind::AppealDecision, appeal.id, |facts| {
             let mut data = data;
-            data.verification = verification(state, facts);
+            data.verification = verification(&state.config, facts);
             data.signer = Some(SignerData {
                 name: facts.signer_name.clone(),
                 position,
@@ -175,11 +175,86 @@ pub(crate) async fn sign_decision(
         .await?)
 }
 
+/// Signs the decision of an appeal against a household's not-eligible verification: its own
+/// resolution with its number and code.
+pub(crate) async fn sign_verification_decision(
+    state: &AppState,
+    actor: &Actor,
+    appeal: &VerificationAppeal,
+) -> Result<SignedAct, AppError> {
+    use vereda_documents::minutes_pdf::{SignerData, VerificationAppealDecisionData};
+    let not_found = || AppError::new(crate::error::ErrorCode::NotFound);
+    let today = state.config.today();
+    let life = state
+        .store
+        .verification_life(appeal.household_id, today)
+        .await?
+        .ok_or_else(not_found)?;
+    let household = state
+        .store
+        .household_verification(appeal.household_id, today)
+        .await?
+        .ok_or_else(not_found)?;
+    let call = match household.household.call_id {
+        Some(call) => state.store.call(call).await?,
+        None => None,
+    };
+    let signer = match actor.user_id() {
+        Some(id) => state.store.account(id).await?,
+        None => None,
+    };
+    let office_code = call.as_ref().map(|c| c.code.clone()).unwrap_or_default();
+    let (office, position) = office_and_position(&state.store, signer.as_ref(), &office_code).await?;
+    let (Some(outcome), Some(decided_on), Some(number)) =
+        (appeal.outcome, appeal.decided_on, appeal.decision_number.clone())
+    else {
+        return Err(AppError::said(
+            crate::error::ErrorCode::Conflict,
+            Message::new("acts-error-undecided").with("appeal", appeal.id),
+        ));
+    };
+    let data = VerificationAppealDecisionData {
+        office,
+        position: position.clone(),
+        number,
+        date: decided_on.into(),
+        household: life.external_id.clone(),
+        call_code: call.as_ref().map(|c| c.code.clone()).unwrap_or_default(),
+        call_name: call.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+        decided_on: life.decided_on.into(),
+        refusal_reasons: household.reasons.clone().unwrap_or_default(),
+        appellant: appeal.appellant_name.clone(),
+        filed_on: appeal.filed_on.into(),
+        late: appeal.late,
+        appeal_text: appeal.text.clone(),
+        outcome: outcome.as_str().to_owned(),
+        reasons: appeal.decision_reasons.clone().unwrap_or_default(),
+        signer: None,
+        verification: None,
+    };
+    let templates = state.config.templates.clone();
+    Ok(state
+        .store
+        .sign_act(actor, ActKind::VerificationAppealDecision, appeal.id, |facts| {
+            let mut data = data;
+            data.verification = verification(&state.config, facts);
+            data.signer = Some(SignerData {
+                name: facts.signer_name.clone(),
+                position,
+                signed_at: TimeParts::in_colombia(facts.signed_at),
+            });
+            vereda_documents::minutes_pdf::verification_appeal_decision(&data, &templates, decided_on)
+                .map(|t| t.pdf)
+                .map_err(|e| typeset_failed(&e))
+        })
+        .await?)
+}
+
 /// The values of an award's resolution, from the records: the office and its director, the
 /// call, its latest targeting document by the award's date, the approved version's evaluation,
 /// the committee's session and concept (Art. 27).
 pub(crate) async fn resolution_data(
-    state: &AppState,
+    store: &Store,
     formulation: &vereda_store::formulations::FormulationSummary,
     award: &Award,
 ) -> Result<vereda_documents::minutes_pdf::ResolutionData, AppError> {
@@ -189,20 +264,19 @@ pub(crate) async fn resolution_data(
     };
     let es = Lang::Es;
     let signer = match award.signed_by {
-        Some(user) => state.store.account(user).await?,
+        Some(user) => store.account(user).await?,
         None => None,
     };
-    let (office, position) = office_and_position(state, signer.as_ref(), &award.office_code).await?;
-    let minutes = state.store.minutes(award.session_id).await?;
+    let (office, position) = office_and_position(store, signer.as_ref(), &award.office_code).await?;
+    let minutes = store.minutes(award.session_id).await?;
     let item = minutes.agenda.iter().find(|a| a.formulation_id == formulation.id);
     let version = item.map_or(0, |a| a.version_number);
     let call = match formulation.call_id {
-        Some(call) => state.store.call(call).await?,
+        Some(call) => store.call(call).await?,
         None => None,
     };
     let targeting = match &call {
-        Some(call) => state
-            .store
+        Some(call) => store
             .targeting_documents(call.id)
             .await?
             .into_iter()
@@ -214,7 +288,7 @@ pub(crate) async fn resolution_data(
             }),
         None => None,
     };
-    let evaluation = match state.store.formulation_version(formulation.id, version).await? {
+    let evaluation = match store.formulation_version(formulation.id, version).await? {
         Some(content) => {
             let rule_set = item
                 .and_then(|a| a.evaluation_summary.as_ref())

@@ -246,7 +246,7 @@ pub async fn award(
     let (award, letters) = state.store.award(&actor, id, new).await?;
     // The resolution is signed with its PDF and verification code; a template that fails
     // leaves the award unsigned (said in the log), and the resolution's page signs it again.
-    if let Err(error) = crate::acts::sign_award(state, &actor, id).await {
+    if let Err(error) = crate::acts::sign_award(&state.store, &state.config, &actor, id).await {
         tracing::error!(
             formulation = id,
             ?error,

@@ -263,6 +263,18 @@ async fn a_household_is_verified_over_the_api_as_on_its_page() {
     let mut client = Client::with_demo_and(with_today(jiff::civil::date(2026, 3, 10))).await;
     let plain = demo_household(&client, "CAQ-0002").await;
     let displaced = demo_household(&client, "CAQ-0001").await;
+    // The demo call's notice (its followed project's families were verified under it) is taken
+    // away: the call as it was before its notice.
+    {
+        use sea_orm::ConnectionTrait;
+        client
+            .db
+            .store
+            .connection()
+            .execute_unprepared("DELETE FROM offer_notices")
+            .await
+            .expect("no notice");
+    }
     let officer = session_as(&mut client, Role::TerritorialOfficer).await;
 
     // Nothing is received before the notice.

@@ -94,7 +94,9 @@ async fn server() -> (
     tokio::sync::oneshot::Sender<()>,
 ) {
     let db = vereda_store::test_support::sqlite().await.expect("database");
-    vereda_store::demo::seed(&db.store).await.expect("demo");
+    vereda_web::demo::seed(&db.store, &vereda_web::WebConfig::default())
+        .await
+        .expect("demo");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("listener");

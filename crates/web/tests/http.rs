@@ -625,7 +625,8 @@ async fn staff_see_the_demo_call_and_its_households() {
     client.log_in_as(Role::TerritorialOfficer).await;
     let calls = client.get("/api/v1/calls").await.json()["items"].clone();
     assert_eq!(calls[0]["smmlv_cop"], "589500");
-    assert_eq!(calls[0]["households"], 9);
+    // The nine of its file and the ten families of the project followed after its payment.
+    assert_eq!(calls[0]["households"], 19);
     let page = client.get("/personal/convocatorias/1/hogares").await;
     assert!(page.body.contains("María Fernanda Cuéllar Rojas"));
     assert!(

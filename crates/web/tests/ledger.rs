@@ -99,7 +99,8 @@ async fn representative(client: &Client) -> (String, String) {
         .query_one_raw(sea_orm::Statement::from_string(
             store.backend(),
             "SELECT first_name, last_name, document FROM persons WHERE is_head = true AND household_id IN \
-             (SELECT household_id FROM project_beneficiaries) ORDER BY id LIMIT 1"
+             (SELECT household_id FROM project_beneficiaries WHERE project_id = \
+             (SELECT id FROM projects WHERE code = 'NAR-TUM-2013-001')) ORDER BY id LIMIT 1"
                 .to_owned(),
         ))
         .await

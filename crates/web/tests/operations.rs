@@ -133,7 +133,9 @@ async fn open_data_is_the_same_text_on_both_backends() {
         "/api/v1/projects/T06.60%2C61%2C62",
     ];
     let sqlite = vereda_store::test_support::sqlite().await.expect("SQLite");
-    vereda_store::demo::seed(&sqlite.store).await.expect("demo data");
+    vereda_web::demo::seed(&sqlite.store, &vereda_web::WebConfig::default())
+        .await
+        .expect("demo data");
     let on_sqlite = vereda_web::app(sqlite.store.clone(), vereda_web::WebConfig::default());
     let projects = body_of(&on_sqlite, EXPORTS[0]).await;
     // Whole amounts without decimals, on SQLite as on PostgreSQL.
@@ -141,7 +143,7 @@ async fn open_data_is_the_same_text_on_both_backends() {
     let Some(postgres) = vereda_store::test_support::postgres().await else {
         return;
     };
-    vereda_store::demo::seed(&postgres.store)
+    vereda_web::demo::seed(&postgres.store, &vereda_web::WebConfig::default())
         .await
         .expect("demo data");
     let dir = tempfile::tempdir().expect("a directory");

@@ -291,3 +291,62 @@ async fn the_api_files_lists_and_extends_once() {
     assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
     assert_eq!(answered.json()["state"], "answered");
 }
+
+/// A refused extension comes back on the same page, at 422, with the new date and the
+/// motivation as typed and the problem's code beside the date's field; never the error page.
+#[tokio::test]
+async fn a_refused_extension_shows_the_form_again_with_its_values() {
+    let outbox = tempfile::tempdir().expect("outbox");
+    let mut client = Client::with_demo_and(config(outbox.path())).await;
+    let receipt = file(&mut client, "general", b"").await;
+    assert_eq!(receipt.status, StatusCode::OK, "{}", receipt.body);
+    client.forget_session();
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let queue = client.get("/personal/peticiones").await;
+    let id = queue
+        .body
+        .split("<tr id=\"petition-")
+        .skip(1)
+        .find(|row| row.contains("PQRSD-2026-000002"))
+        .and_then(|row| row.split('"').next())
+        .expect("the row")
+        .to_owned();
+    let page = client.get(&format!("/personal/peticiones/{id}")).await;
+    let csrf = Client::csrf_in(&page.body);
+    let motivation = "Se necesita una visita de campo antes de responder.";
+    for (typed, code) in [
+        ("el lunes", "petition-error-date"),
+        ("2026-07-02", "petition-error-extension_not_later"),
+    ] {
+        let refused = client
+            .post_form(
+                &format!("/personal/peticiones/{id}/prorroga"),
+                &[
+                    ("csrf_token", &csrf),
+                    ("new_deadline", typed),
+                    ("motivation", motivation),
+                ],
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        assert!(
+            refused.body.contains(&format!(
+                r#"id="new_deadline-errors" class="field-error" data-problem="{code}""#
+            )),
+            "{}",
+            refused.body
+        );
+        assert!(
+            refused.body.contains(&format!(r#"value="{typed}""#)),
+            "the date as typed: {}",
+            refused.body
+        );
+        assert!(refused.body.contains(motivation), "the motivation as typed");
+        assert!(refused.body.contains(r#"id="extend-form""#), "the same page");
+    }
+}

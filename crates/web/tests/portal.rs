@@ -97,7 +97,8 @@ async fn the_portfolio_filters_and_rolls_up_across_projects() {
     let mut client = Client::with_demo().await;
     let all = client.get("/proyectos").await;
     assert_eq!(all.status, StatusCode::OK);
-    assert_eq!(all.body.matches("<li class=\"card\">").count(), 4);
+    // The card, the program's three and the project followed after its payment.
+    assert_eq!(all.body.matches("<li class=\"card\">").count(), 5);
     let roads = section(&all.body, "<tr id=\"rollup-row-roads_km\">", "</tr>");
     assert!(roads.contains("20,7 km") && roads.contains("101,5 km"), "{roads}");
     assert!(all.body.contains("id=\"rollup-roads_km\""), "a chart per roll-up");
@@ -121,9 +122,10 @@ async fn open_data_lists_projects_indicators_and_only_approved_measurements() {
     let mut client = Client::with_demo().await;
     let projects = client.get("/api/v1/open-data/projects.csv").await;
     assert!(projects.content_type.starts_with("text/csv"));
-    assert_eq!(projects.body.lines().count(), 5, "a header and four projects");
+    assert_eq!(projects.body.lines().count(), 6, "a header and five projects");
     let indicators = client.get("/api/v1/open-data/indicators.json").await.json();
-    assert_eq!(indicators.as_array().map(Vec::len), Some(18));
+    // Eighteen of the card and the program's projects, five of the project followed.
+    assert_eq!(indicators.as_array().map(Vec::len), Some(23));
     let only_eu = client
         .get("/api/v1/open-data/indicators.json?project=T06.60%2C61%2C62")
         .await
@@ -144,7 +146,7 @@ async fn the_demo_iati_export_is_valid_against_the_2_03_schema() {
     let xml = client.get("/api/v1/open-data/iati-activities.xml").await;
     assert_eq!(xml.status, StatusCode::OK);
     assert!(xml.body.contains("<iati-activities version=\"2.03\""));
-    assert_eq!(xml.body.matches("<iati-activity ").count(), 4);
+    assert_eq!(xml.body.matches("<iati-activity ").count(), 5);
     assert!(xml.body.contains("<dimension name=\"sex\" value=\"female\""));
     match vereda_documents::iati::validate_with_xmllint(&xml.body) {
         Ok(Some(())) => {}

@@ -2,27 +2,32 @@
 //! call (`pages/acts.rs`). Public, no account: an act by its verification code, and the
 //! check of an uploaded PDF (at most 20 MiB) against the signed ones; no personal data. Staff:
 //! an award's notifications, appeals and firmness; recording a notification, receiving an
-//! appeal and deciding it (signed as its own act). A step that changes something needs the
-//! session's token in `X-CSRF-Token` (or a Bearer token).
+//! appeal (JSON, or multipart with its file, which staff who see whole documents download)
+//! and deciding it (signed as its own act); the same for a household's not-eligible
+//! verification decision. A step that changes something needs the session's token in
+//! `X-CSRF-Token` (or a Bearer token).
 
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use serde::Serialize;
 use utoipa::ToSchema;
-use vereda_store::acts::{Appeal, AwardLife, PublicAct, SignedAct};
+use vereda_store::acts::{Appeal, AwardLife, PublicAct, SignedAct, VerificationAppeal, VerificationLife};
 
 use super::procedure::{csrf_of, read_json};
 use crate::AppState;
 use crate::auth::Visitor;
+use crate::documents::{field, read_form};
 use crate::error::{AppError, ErrorCode, Problem};
 use crate::i18n::Message;
 use crate::pages::acts::{
-    AppealInput, DecisionInput, NotificationInput, VERIFY_LIMIT_BYTES, act_of_pdf, award_life, decide_appeal,
-    file_appeal, read_pdf, record_notification, signed_acts,
+    AppealInput, DecisionInput, HouseholdNotificationInput, NotificationInput, VERIFY_LIMIT_BYTES,
+    act_of_pdf, award_life, decide_appeal, decide_verification_appeal, file_appeal, file_verification_appeal,
+    read_pdf, record_notification, record_verification_notification, signed_acts, verification_acts,
+    verification_life,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -33,10 +38,29 @@ pub fn routes() -> Router<AppState> {
             post(verify).layer(DefaultBodyLimit::max(VERIFY_LIMIT_BYTES + 64 * 1024)),
         )
         .route("/api/v1/formulations/{id}/notifications", get(life).post(notify))
-        .route("/api/v1/formulations/{id}/appeals", post(appeal))
+        .route(
+            "/api/v1/formulations/{id}/appeals",
+            post(appeal).layer(DefaultBodyLimit::max(crate::UPLOAD_LIMIT_BYTES)),
+        )
         .route(
             "/api/v1/formulations/{id}/appeals/{appeal}/decision",
             post(decide),
+        )
+        .route(
+            "/api/v1/formulations/{id}/appeals/{appeal}/document",
+            get(appeal_document),
+        )
+        .route(
+            "/api/v1/households/{id}/verification/notifications",
+            get(verification_life_of).post(verification_notify),
+        )
+        .route(
+            "/api/v1/households/{id}/verification/appeals",
+            post(verification_appeal).layer(DefaultBodyLimit::max(crate::UPLOAD_LIMIT_BYTES)),
+        )
+        .route(
+            "/api/v1/households/{id}/verification/appeals/{appeal}/decision",
+            post(verification_decide),
         )
 }
 
@@ -190,26 +214,106 @@ pub struct AppealRecord {
     pub act: Option<SignedAct>,
 }
 
+/// The appeal as JSON, or like the page as `multipart/form-data` with its fields
+/// (`appellant_name`, `text`, `filed_on`) and its file in the part `document`.
+async fn appeal_request(
+    state: &AppState,
+    visitor: &Visitor,
+    headers: &HeaderMap,
+    request: Request,
+) -> Result<(AppealInput, Option<crate::documents::ReceivedFile>), AppError> {
+    let multipart = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let body = Bytes::from_request(request, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::said(
+                    ErrorCode::PayloadTooLarge,
+                    Message::new("upload-error-too_large")
+                        .with("megabytes", crate::UPLOAD_LIMIT_BYTES / (1024 * 1024)),
+                )
+            } else {
+                AppError::said(ErrorCode::InvalidInput, Message::new("upload-error-unreadable"))
+            }
+        })?;
+        return Ok((read_json(&body)?, None));
+    }
+    let mut parts = Multipart::from_request(request, state).await.map_err(|e| {
+        tracing::info!(%e, "a multipart appeal could not be read");
+        AppError::said(ErrorCode::InvalidInput, Message::new("upload-error-unreadable"))
+    })?;
+    let (fields, file, problem) = read_form(&mut parts, "document", crate::UPLOAD_LIMIT_BYTES).await?;
+    if let Some(problem) = problem {
+        let mut errors = crate::form_errors::FieldErrors::default();
+        errors.add(visitor.lang, "document", problem);
+        return Err(AppError::fields(visitor.lang, &errors));
+    }
+    let input = AppealInput {
+        appellant_name: field(&fields, "appellant_name").to_owned(),
+        text: field(&fields, "text").to_owned(),
+        filed_on: field(&fields, "filed_on").to_owned(),
+    };
+    Ok((input, file))
+}
+
 /// Receives a recurso de reposición (Art. 74, 76): one after the window is recorded as late,
-/// not refused.
+/// not refused. JSON, or `multipart/form-data` with the appeal's file in the part `document`
+/// (kept under its SHA-256, named in the audited appeal).
 #[utoipa::path(post, path = "/api/v1/formulations/{id}/appeals", tag = "acts",
     params(("id" = i32, Path, description = "Formulation id"),
         ("X-CSRF-Token" = String, Header, description = "The session's anti-forgery token (`GET /api/v1/me`)")),
-    request_body(content = AppealInput, content_type = "application/json"),
+    request_body(content(
+        (AppealInput = "application/json"),
+        (AppealInput = "multipart/form-data", example = json!({"appellant_name": "…", "text": "…", "filed_on": "2026-07-14", "document": "(file)"}))
+    )),
     responses((status = 200, body = AppealRecord),
         (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "A file over the upload limit (`upload-error-too_large`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn appeal(
     State(state): State<AppState>,
     visitor: Visitor,
     headers: HeaderMap,
     Path(id): Path<i32>,
-    body: Bytes,
+    request: Request,
 ) -> Result<Json<AppealRecord>, AppError> {
     visitor.check_csrf(csrf_of(&headers)).await?;
-    let input: AppealInput = read_json(&body)?;
-    let appeal = file_appeal(&state, &visitor, id, &input, None).await?;
+    let (input, file) = appeal_request(&state, &visitor, &headers, request).await?;
+    let appeal = file_appeal(&state, &visitor, id, &input, file).await?;
     Ok(Json(AppealRecord { appeal, act: None }))
+}
+
+/// The file an appeal was filed with, as received (staff of the office; the appellant's
+/// document is personal data: only the roles that see whole documents).
+#[utoipa::path(get, path = "/api/v1/formulations/{id}/appeals/{appeal}/document", tag = "acts",
+    params(("id" = i32, Path, description = "Formulation id"), ("appeal" = i32, Path, description = "Appeal id")),
+    responses((status = 200, description = "The file, as an attachment", content_type = "application/octet-stream"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such appeal, or filed without a file", body = Problem, content_type = "application/problem+json")))]
+pub async fn appeal_document(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((id, appeal_id)): Path<(i32, i32)>,
+) -> Result<axum::response::Response, AppError> {
+    let account = visitor.require(vereda_domain::accounts::Permission::ViewFullDocuments)?;
+    let life = award_life(&state, &visitor, id).await?;
+    let appeal = life
+        .appeals
+        .iter()
+        .find(|a| a.id == appeal_id)
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let (Some(name), Some(sha256)) = (&appeal.document_name, &appeal.document_sha256) else {
+        return Err(AppError::new(ErrorCode::NotFound));
+    };
+    tracing::info!(
+        account = account.id,
+        appeal = appeal_id,
+        "an appeal's file was downloaded"
+    );
+    crate::documents::kept_file_response(&state, sha256, name, None).await
 }
 
 /// Decides an appeal (confirms, modifies or revokes) by a new act, signed with its PDF and
@@ -232,4 +336,118 @@ pub async fn decide(
     let input: DecisionInput = read_json(&body)?;
     let (appeal, act) = decide_appeal(&state, &visitor, id, appeal_id, &input).await?;
     Ok(Json(AppealRecord { appeal, act }))
+}
+
+/// A household's not-eligible decision's notification, appeals, firmness and signed acts.
+#[derive(Serialize, ToSchema)]
+pub struct VerificationLifeRecord {
+    #[schema(value_type = Object)]
+    pub life: VerificationLife,
+    #[schema(value_type = Vec<Object>)]
+    pub acts: Vec<SignedAct>,
+}
+
+async fn verification_record(
+    state: &AppState,
+    life: VerificationLife,
+) -> Result<VerificationLifeRecord, AppError> {
+    let acts = verification_acts(state, &life).await?;
+    Ok(VerificationLifeRecord { life, acts })
+}
+
+/// The legal life of a household's not-eligible verification decision: its notification, the
+/// appeal window, the appeals, the firmness date (computed with today's date) and the signed
+/// decisions (Ley 1437 de 2011, art. 67-69, 74, 76, 87).
+#[utoipa::path(get, path = "/api/v1/households/{id}/verification/notifications", tag = "acts",
+    params(("id" = i32, Path, description = "Household id")),
+    responses((status = 200, body = VerificationLifeRecord),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such household, or its verification is not a decided \"not eligible\"", body = Problem, content_type = "application/problem+json")))]
+pub async fn verification_life_of(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Json<VerificationLifeRecord>, AppError> {
+    let life = verification_life(&state, &visitor, id).await?;
+    Ok(Json(verification_record(&state, life).await?))
+}
+
+/// Records the notification of a household's not-eligible decision (Art. 56, 67-69).
+#[utoipa::path(post, path = "/api/v1/households/{id}/verification/notifications", tag = "acts",
+    params(("id" = i32, Path, description = "Household id"),
+        ("X-CSRF-Token" = String, Header, description = "The session's anti-forgery token (`GET /api/v1/me`)")),
+    request_body(content = HouseholdNotificationInput, content_type = "application/json"),
+    responses((status = 200, body = VerificationLifeRecord),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a decided \"not eligible\" (`acts-error-not_refused`), or already notified (`acts-error-already_notified`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Before the decision, electronic without authorisation, a notice too early (`acts-error-*`)", body = Problem, content_type = "application/problem+json")))]
+pub async fn verification_notify(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Path(id): Path<i32>,
+    body: Bytes,
+) -> Result<Json<VerificationLifeRecord>, AppError> {
+    visitor.check_csrf(csrf_of(&headers)).await?;
+    let input: HouseholdNotificationInput = read_json(&body)?;
+    let life = record_verification_notification(&state, &visitor, id, &input).await?;
+    Ok(Json(verification_record(&state, life).await?))
+}
+
+/// An appeal against a not-eligible decision as recorded.
+#[derive(Serialize, ToSchema)]
+pub struct VerificationAppealRecord {
+    #[schema(value_type = Object)]
+    pub appeal: VerificationAppeal,
+    #[schema(value_type = Option<Object>)]
+    pub act: Option<SignedAct>,
+}
+
+/// Receives a recurso de reposición against a household's not-eligible decision (Art. 74,
+/// 76): one after the window is recorded as late, not refused. JSON, or `multipart/form-data`
+/// with its file in the part `document`.
+#[utoipa::path(post, path = "/api/v1/households/{id}/verification/appeals", tag = "acts",
+    params(("id" = i32, Path, description = "Household id"),
+        ("X-CSRF-Token" = String, Header, description = "The session's anti-forgery token (`GET /api/v1/me`)")),
+    request_body(content(
+        (AppealInput = "application/json"),
+        (AppealInput = "multipart/form-data", example = json!({"appellant_name": "…", "text": "…", "filed_on": "2026-07-14", "document": "(file)"}))
+    )),
+    responses((status = 200, body = VerificationAppealRecord),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a decided \"not eligible\" (`acts-error-not_refused`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn verification_appeal(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Path(id): Path<i32>,
+    request: Request,
+) -> Result<Json<VerificationAppealRecord>, AppError> {
+    visitor.check_csrf(csrf_of(&headers)).await?;
+    let (input, file) = appeal_request(&state, &visitor, &headers, request).await?;
+    let appeal = file_verification_appeal(&state, &visitor, id, &input, file).await?;
+    Ok(Json(VerificationAppealRecord { appeal, act: None }))
+}
+
+/// Decides an appeal against a household's not-eligible decision (confirms, modifies or
+/// revokes) by a new act `RRV-{year}-{nnnn}`, signed with its PDF and verification code.
+#[utoipa::path(post, path = "/api/v1/households/{id}/verification/appeals/{appeal}/decision", tag = "acts",
+    params(("id" = i32, Path, description = "Household id"), ("appeal" = i32, Path, description = "Appeal id"),
+        ("X-CSRF-Token" = String, Header, description = "The session's anti-forgery token (`GET /api/v1/me`)")),
+    request_body(content = DecisionInput, content_type = "application/json"),
+    responses((status = 200, body = VerificationAppealRecord),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided (`acts-error-already_decided`)", body = Problem, content_type = "application/problem+json")))]
+pub async fn verification_decide(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Path((id, appeal_id)): Path<(i32, i32)>,
+    body: Bytes,
+) -> Result<Json<VerificationAppealRecord>, AppError> {
+    visitor.check_csrf(csrf_of(&headers)).await?;
+    let input: DecisionInput = read_json(&body)?;
+    let (appeal, act) = decide_verification_appeal(&state, &visitor, id, appeal_id, &input).await?;
+    Ok(Json(VerificationAppealRecord { appeal, act }))
 }

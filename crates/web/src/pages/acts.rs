@@ -21,13 +21,18 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use vereda_domain::accounts::Permission;
 use vereda_domain::acts::{ActKind, AppealOutcome, NotificationKind};
-use vereda_store::acts::{Appeal, AwardLife, NewAppeal, NewDecision, NewNotification, PublicAct, SignedAct};
+use vereda_store::acts::{
+    Appeal, AwardLife, NewAppeal, NewDecision, NewNotification, PublicAct, SignedAct, VerificationAppeal,
+    VerificationLife,
+};
 
 use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode};
+use crate::form_errors::FieldErrors;
+use crate::form_step::{done_or_again, on_field};
 use crate::i18n::{Lang, Message};
 use crate::procedure_actions::{authorize, read_date};
 
@@ -265,6 +270,40 @@ struct LifePage {
     today: String,
     can_notify: bool,
     can_decide: bool,
+    /// What a refused form held, shown again as typed.
+    typed: LifeForm,
+    errors: FieldErrors,
+    /// A refusal not about one field: its code and its words.
+    failure: Option<(String, String)>,
+}
+
+impl LifePage {
+    fn errors_of(&self, field: &str) -> Vec<&str> {
+        self.errors.of(field)
+    }
+
+    fn problem_of(&self, field: &str) -> &str {
+        self.errors.code_of(field)
+    }
+}
+
+/// The values of the page's forms as typed, to show a refused form again: the family notified
+/// (`beneficiary_id`), the appeal received, the appeal decided (`appeal_id`).
+#[derive(Debug, Clone, Default)]
+struct LifeForm {
+    beneficiary_id: i32,
+    kind: String,
+    recipient_name: String,
+    notified_on: String,
+    cited_on: String,
+    authorised: bool,
+    appellant_name: String,
+    text: String,
+    filed_on: String,
+    appeal_id: i32,
+    outcome: String,
+    reasons: String,
+    decided_on: String,
 }
 
 /// An award's legal life (a formulation outside the caller's reach is not found: the path's
@@ -297,8 +336,30 @@ async fn life_page(
     visitor: Visitor,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
-    let life = award_life(&state, &visitor, id).await?;
-    let acts = signed_acts(&state, &life).await?;
+    render(
+        &life_view(
+            &state,
+            &visitor,
+            id,
+            LifeForm::default(),
+            FieldErrors::default(),
+            None,
+        )
+        .await?,
+    )
+}
+
+/// The page of an award's legal life, with a refused form's values and problems.
+async fn life_view(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    typed: LifeForm,
+    errors: FieldErrors,
+    failure: Option<(String, String)>,
+) -> Result<LifePage, AppError> {
+    let life = award_life(state, visitor, id).await?;
+    let acts = signed_acts(state, &life).await?;
     let lang = visitor.lang;
     let date = |d: Option<Date>| d.map(|d| lang.date(d)).unwrap_or_default();
     let decision_codes: Vec<(i32, String)> = acts
@@ -307,7 +368,7 @@ async fn life_page(
         .map(|a| (a.subject_id, a.code.clone()))
         .collect();
     let role = visitor.account.as_ref().map(|a| a.role);
-    render(&LifePage {
+    Ok(LifePage {
         id,
         number: life.number.clone(),
         status: lang.t(&life.status.message_id()).to_owned(),
@@ -372,8 +433,28 @@ async fn life_page(
         today: state.config.today().to_string(),
         can_notify: role.is_some_and(|r| r.can(Permission::NotifyActs)),
         can_decide: role.is_some_and(|r| r.can(Permission::AwardCofinancing)),
-        chrome: Chrome::new(&visitor).await?,
+        typed,
+        errors,
+        failure,
+        chrome: Chrome::new(visitor).await?,
     })
+}
+
+/// A refused form of the page: the page again, each value as typed and the problem beside its
+/// field (or above the forms when it is about none).
+async fn refused_again(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    typed: LifeForm,
+    errors: FieldErrors,
+    message: &Message,
+    placed: Option<String>,
+) -> Result<Response, AppError> {
+    let failure = placed
+        .is_none()
+        .then(|| (message.code().to_owned(), visitor.lang.say(message)));
+    render(&life_view(state, visitor, id, typed, errors, failure).await?)
 }
 
 /// A notification as typed in the form or sent over the API.
@@ -407,12 +488,12 @@ pub(crate) async fn record_notification(
             .kind
             .parse()
             .map_err(|e: vereda_domain::text_enum::UnknownValue| {
-                AppError::said(ErrorCode::InvalidInput, e.message())
+                on_field(AppError::said(ErrorCode::InvalidInput, e.message()), "kind")
             })?;
     let cited_on = if input.cited_on.trim().is_empty() {
         None
     } else {
-        Some(read_date(&input.cited_on)?)
+        Some(read_date(&input.cited_on).map_err(|e| on_field(e, "cited_on"))?)
     };
     state
         .store
@@ -423,7 +504,7 @@ pub(crate) async fn record_notification(
                 beneficiary_id: input.beneficiary_id,
                 kind,
                 recipient_name: input.recipient_name.clone(),
-                notified_on: read_date(&input.notified_on)?,
+                notified_on: read_date(&input.notified_on).map_err(|e| on_field(e, "notified_on"))?,
                 cited_on,
                 authorised: input.authorised,
             },
@@ -460,8 +541,27 @@ async fn notify(
         cited_on: form.cited_on,
         authorised: form.authorised.is_some(),
     };
-    record_notification(&state, &visitor, id, &input).await?;
-    Ok(Redirect::to(&format!("/personal/formulaciones/{id}/notificaciones")).into_response())
+    let typed = LifeForm {
+        beneficiary_id: input.beneficiary_id,
+        kind: input.kind.clone(),
+        recipient_name: input.recipient_name.clone(),
+        notified_on: input.notified_on.clone(),
+        cited_on: input.cited_on.clone(),
+        authorised: input.authorised,
+        ..LifeForm::default()
+    };
+    let result = record_notification(&state, &visitor, id, &input).await;
+    let done = format!("/personal/formulaciones/{id}/notificaciones");
+    done_or_again(
+        visitor.lang,
+        result,
+        &done,
+        FieldErrors::default(),
+        |errors, message, placed| async move {
+            refused_again(&state, &visitor, id, typed, errors, &message, placed).await
+        },
+    )
+    .await
 }
 
 /// An appeal as typed or sent.
@@ -487,7 +587,7 @@ pub(crate) async fn file_appeal(
     let filed_on = if input.filed_on.trim().is_empty() {
         state.config.today()
     } else {
-        read_date(&input.filed_on)?
+        read_date(&input.filed_on).map_err(|e| on_field(e, "filed_on"))?
     };
     let document = match file {
         Some(file) => {
@@ -519,16 +619,35 @@ async fn appeal(
 ) -> Result<Response, AppError> {
     let (fields, file, problem) = read_form(&mut multipart, "document", crate::UPLOAD_LIMIT_BYTES).await?;
     authorize(&visitor, field(&fields, "csrf_token")).await?;
-    if let Some(problem) = problem {
-        return Err(AppError::said(ErrorCode::InvalidInput, problem));
-    }
     let input = AppealInput {
         appellant_name: field(&fields, "appellant_name").to_owned(),
         text: field(&fields, "text").to_owned(),
         filed_on: field(&fields, "filed_on").to_owned(),
     };
-    file_appeal(&state, &visitor, id, &input, file).await?;
-    Ok(Redirect::to(&format!("/personal/formulaciones/{id}/notificaciones")).into_response())
+    let typed = LifeForm {
+        appellant_name: input.appellant_name.clone(),
+        text: input.text.clone(),
+        filed_on: input.filed_on.clone(),
+        ..LifeForm::default()
+    };
+    let result = match problem {
+        Some(problem) => Err(on_field(
+            AppError::said(ErrorCode::InvalidInput, problem),
+            "document",
+        )),
+        None => file_appeal(&state, &visitor, id, &input, file).await,
+    };
+    let done = format!("/personal/formulaciones/{id}/notificaciones");
+    done_or_again(
+        visitor.lang,
+        result,
+        &done,
+        FieldErrors::default(),
+        |errors, message, placed| async move {
+            refused_again(&state, &visitor, id, typed, errors, &message, placed).await
+        },
+    )
+    .await
 }
 
 /// A decision as typed or sent.
@@ -561,12 +680,12 @@ pub(crate) async fn decide_appeal(
             .outcome
             .parse()
             .map_err(|e: vereda_domain::text_enum::UnknownValue| {
-                AppError::said(ErrorCode::InvalidInput, e.message())
+                on_field(AppError::said(ErrorCode::InvalidInput, e.message()), "outcome")
             })?;
     let decided_on = if input.decided_on.trim().is_empty() {
         state.config.today()
     } else {
-        read_date(&input.decided_on)?
+        read_date(&input.decided_on).map_err(|e| on_field(e, "decided_on"))?
     };
     let actor = account.actor();
     let decided = state
@@ -612,6 +731,198 @@ async fn decide(
         reasons: form.reasons,
         decided_on: form.decided_on,
     };
-    decide_appeal(&state, &visitor, id, appeal_id, &input).await?;
-    Ok(Redirect::to(&format!("/personal/formulaciones/{id}/notificaciones")).into_response())
+    let typed = LifeForm {
+        appeal_id,
+        outcome: input.outcome.clone(),
+        reasons: input.reasons.clone(),
+        decided_on: input.decided_on.clone(),
+        ..LifeForm::default()
+    };
+    let result = decide_appeal(&state, &visitor, id, appeal_id, &input).await;
+    let done = format!("/personal/formulaciones/{id}/notificaciones");
+    done_or_again(
+        visitor.lang,
+        result,
+        &done,
+        FieldErrors::default(),
+        |errors, message, placed| async move {
+            refused_again(&state, &visitor, id, typed, errors, &message, placed).await
+        },
+    )
+    .await
+}
+
+// ---- Staff: a not-eligible verification decision's notification and appeals -------------------
+
+/// A household's not-eligible decision with its notification, appeals and firmness (a
+/// household outside the caller's reach is not found: the path's gate, `reach.rs`).
+pub(crate) async fn verification_life(
+    state: &AppState,
+    visitor: &Visitor,
+    household_id: i32,
+) -> Result<VerificationLife, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    state
+        .store
+        .verification_life(household_id, state.config.today())
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+}
+
+/// The signed decisions of the appeals against a household's not-eligible decision.
+pub(crate) async fn verification_acts(
+    state: &AppState,
+    life: &VerificationLife,
+) -> Result<Vec<SignedAct>, AppError> {
+    let mut acts = Vec::new();
+    for appeal in &life.appeals {
+        if let Some(act) = state
+            .store
+            .signed_act(ActKind::VerificationAppealDecision, appeal.id)
+            .await?
+        {
+            acts.push(act);
+        }
+    }
+    Ok(acts)
+}
+
+/// The notification of a household's not-eligible decision as typed or sent.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct HouseholdNotificationInput {
+    /// electronic, personal or notice.
+    pub kind: String,
+    pub recipient_name: String,
+    /// `AAAA-MM-DD`.
+    pub notified_on: String,
+    /// For a notice: the day the summons was sent, `AAAA-MM-DD`.
+    #[serde(default)]
+    pub cited_on: String,
+    /// For an electronic notification: the household authorised it.
+    #[serde(default)]
+    pub authorised: bool,
+}
+
+/// Records the notification of household `household_id`'s not-eligible decision.
+pub(crate) async fn record_verification_notification(
+    state: &AppState,
+    visitor: &Visitor,
+    household_id: i32,
+    input: &HouseholdNotificationInput,
+) -> Result<VerificationLife, AppError> {
+    let account = visitor.require(Permission::NotifyActs)?;
+    let kind: NotificationKind =
+        input
+            .kind
+            .parse()
+            .map_err(|e: vereda_domain::text_enum::UnknownValue| {
+                AppError::said(ErrorCode::InvalidInput, e.message())
+            })?;
+    let cited_on = if input.cited_on.trim().is_empty() {
+        None
+    } else {
+        Some(read_date(&input.cited_on)?)
+    };
+    state
+        .store
+        .record_verification_notification(
+            &account.actor(),
+            household_id,
+            NewNotification {
+                beneficiary_id: 0,
+                kind,
+                recipient_name: input.recipient_name.clone(),
+                notified_on: read_date(&input.notified_on)?,
+                cited_on,
+                authorised: input.authorised,
+            },
+        )
+        .await?;
+    verification_life(state, visitor, household_id).await
+}
+
+/// Receives an appeal against household `household_id`'s not-eligible decision (late ones
+/// are recorded late), its file kept under its SHA-256.
+pub(crate) async fn file_verification_appeal(
+    state: &AppState,
+    visitor: &Visitor,
+    household_id: i32,
+    input: &AppealInput,
+    file: Option<crate::documents::ReceivedFile>,
+) -> Result<VerificationAppeal, AppError> {
+    let account = visitor.require(Permission::NotifyActs)?;
+    let filed_on = if input.filed_on.trim().is_empty() {
+        state.config.today()
+    } else {
+        read_date(&input.filed_on)?
+    };
+    let document = match file {
+        Some(file) => {
+            let kept = keep_file(state, file)?;
+            Some((kept.file_name, kept.sha256))
+        }
+        None => None,
+    };
+    Ok(state
+        .store
+        .file_verification_appeal(
+            &account.actor(),
+            household_id,
+            NewAppeal {
+                appellant_name: input.appellant_name.clone(),
+                text: input.text.clone(),
+                filed_on,
+                document,
+            },
+        )
+        .await?)
+}
+
+/// Decides an appeal against household `household_id`'s not-eligible decision and signs the
+/// decision as its own act (with its PDF and verification code).
+pub(crate) async fn decide_verification_appeal(
+    state: &AppState,
+    visitor: &Visitor,
+    household_id: i32,
+    appeal_id: i32,
+    input: &DecisionInput,
+) -> Result<(VerificationAppeal, Option<SignedAct>), AppError> {
+    let account = visitor.require(Permission::AwardCofinancing)?;
+    let life = verification_life(state, visitor, household_id).await?;
+    if !life.appeals.iter().any(|a| a.id == appeal_id) {
+        return Err(AppError::new(ErrorCode::NotFound));
+    }
+    let outcome: AppealOutcome =
+        input
+            .outcome
+            .parse()
+            .map_err(|e: vereda_domain::text_enum::UnknownValue| {
+                AppError::said(ErrorCode::InvalidInput, e.message())
+            })?;
+    let decided_on = if input.decided_on.trim().is_empty() {
+        state.config.today()
+    } else {
+        read_date(&input.decided_on)?
+    };
+    let actor = account.actor();
+    let decided = state
+        .store
+        .decide_verification_appeal(
+            &actor,
+            appeal_id,
+            NewDecision {
+                outcome,
+                reasons: input.reasons.clone(),
+                decided_on,
+            },
+        )
+        .await?;
+    let signed = match crate::acts::sign_verification_decision(state, &actor, &decided).await {
+        Ok(signed) => Some(signed),
+        Err(error) => {
+            tracing::error!(appeal = appeal_id, ?error, "the decision could not be signed");
+            None
+        }
+    };
+    Ok((decided, signed))
 }

@@ -8,8 +8,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -28,6 +27,7 @@ use crate::auth::Visitor;
 use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode, urlencode};
 use crate::form_errors::{FieldErrors, read_number_field};
+use crate::form_step::done_or_again;
 use crate::i18n::{Lang, Message};
 use crate::today::today_in_colombia;
 
@@ -65,16 +65,6 @@ pub fn routes() -> Router<AppState> {
 struct Done {
     #[serde(default)]
     hecho: Option<String>,
-}
-
-/// A refusal of the store shown on its page with its status; anything else is an error page.
-fn refusal(error: StoreError) -> Result<(StatusCode, Message), AppError> {
-    match error {
-        StoreError::Invalid(m) => Ok((StatusCode::UNPROCESSABLE_ENTITY, m)),
-        StoreError::Conflict(m) => Ok((StatusCode::CONFLICT, m)),
-        StoreError::Forbidden(m) => Ok((StatusCode::FORBIDDEN, m)),
-        other => Err(other.into()),
-    }
 }
 
 /// A coordinate in decimal degrees, as typed (a comma or a point before the decimals).
@@ -432,28 +422,20 @@ async fn record_visit(
         }
         None => Err(StoreError::Invalid(errors.said(lang))),
     };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/personal/proyectos/{}/visitas?hecho=1",
-            urlencode(&code)
-        ))
-        .into_response()),
-        Err(error) => {
-            let (status, message) = refusal(error)?;
-            tracing::info!(project = %code, code = message.code(), "visit refused");
-            let mut errors = errors;
-            let failure = match message.arg("field") {
-                Some(vereda_domain::message::Arg::Text(name)) if errors.is_empty() => {
-                    errors.add(lang, name, message.clone());
-                    Some(message)
-                }
-                _ if errors.is_empty() => Some(message),
-                _ => None,
-            };
+    let done = format!("/personal/proyectos/{}/visitas?hecho=1", urlencode(&code));
+    done_or_again(
+        lang,
+        result,
+        &done,
+        errors,
+        |errors, message, placed| async move {
+            // The refusal is said above the form too, unless the typed values had problems.
+            let failure = (placed.is_some() || errors.is_empty()).then_some(message);
             let page = visits_view(&state, &visitor, &code, form, errors, failure, false).await?;
-            Ok((status, super::render(&page)?).into_response())
-        }
-    }
+            super::render(&page)
+        },
+    )
+    .await
 }
 
 async fn add_photo(
@@ -492,32 +474,23 @@ async fn add_photo(
                 .map(|_| ())
         }
     };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/personal/proyectos/{}/visitas?hecho=1",
-            urlencode(&code)
-        ))
-        .into_response()),
-        Err(error) => {
-            let (status, message) = refusal(error)?;
-            tracing::info!(project = %code, code = message.code(), "photo refused");
+    let done = format!("/personal/proyectos/{}/visitas?hecho=1", urlencode(&code));
+    let lang = visitor.lang;
+    done_or_again(
+        lang,
+        result,
+        &done,
+        FieldErrors::default(),
+        |errors, message, _| async move {
             let form = VisitForm {
                 visited_on: today_in_colombia().to_string(),
                 ..VisitForm::default()
             };
-            let page = visits_view(
-                &state,
-                &visitor,
-                &code,
-                form,
-                FieldErrors::default(),
-                Some(message),
-                false,
-            )
-            .await?;
-            Ok((status, super::render(&page)?).into_response())
-        }
-    }
+            let page = visits_view(&state, &visitor, &code, form, errors, Some(message), false).await?;
+            super::render(&page)
+        },
+    )
+    .await
 }
 
 async fn photo(
@@ -754,19 +727,12 @@ async fn close(
         }
         _ => Err(StoreError::Invalid(errors.said(lang))),
     };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/personal/proyectos/{}/cierre?hecho=1",
-            urlencode(&code)
-        ))
-        .into_response()),
-        Err(error) => {
-            let (status, message) = refusal(error)?;
-            tracing::info!(project = %code, code = message.code(), "closure refused");
-            let page = closure_view(&state, &visitor, &code, form, errors, Some(message), false).await?;
-            Ok((status, super::render(&page)?).into_response())
-        }
-    }
+    let done = format!("/personal/proyectos/{}/cierre?hecho=1", urlencode(&code));
+    done_or_again(lang, result, &done, errors, |errors, message, _| async move {
+        let page = closure_view(&state, &visitor, &code, form, errors, Some(message), false).await?;
+        super::render(&page)
+    })
+    .await
 }
 
 /// The act of closure as PDF, dated the day of the closure so the same records and templates
@@ -960,19 +926,18 @@ async fn accompaniment_outcome(
     code: &str,
     result: Result<(), StoreError>,
 ) -> Result<Response, AppError> {
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/personal/proyectos/{}/acompanamiento?hecho=1",
-            urlencode(code)
-        ))
-        .into_response()),
-        Err(error) => {
-            let (status, message) = refusal(error)?;
-            tracing::info!(project = %code, code = message.code(), "accompaniment refused");
+    let done = format!("/personal/proyectos/{}/acompanamiento?hecho=1", urlencode(code));
+    done_or_again(
+        visitor.lang,
+        result,
+        &done,
+        FieldErrors::default(),
+        |_, message, _| async move {
             let page = accompaniment_view(state, visitor, code, Some(message), false).await?;
-            Ok((status, super::render(&page)?).into_response())
-        }
-    }
+            super::render(&page)
+        },
+    )
+    .await
 }
 
 async fn schedule_activity(

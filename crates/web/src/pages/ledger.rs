@@ -29,6 +29,7 @@ use crate::charts::{Bar, horizontal_bars};
 use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, urlencode};
 use crate::form_errors::{FieldErrors, read_number_field};
+use crate::form_step::{done_or_again, refusal};
 use crate::i18n::{Lang, Message};
 use crate::today::today_in_colombia;
 
@@ -166,16 +167,6 @@ async fn plan_page(
     super::render(&page)
 }
 
-/// A refusal of the store shown on its page with its status; anything else is an error page.
-fn refusal(error: StoreError) -> Result<(StatusCode, Message), AppError> {
-    match error {
-        StoreError::Invalid(m) => Ok((StatusCode::UNPROCESSABLE_ENTITY, m)),
-        StoreError::Conflict(m) => Ok((StatusCode::CONFLICT, m)),
-        StoreError::Forbidden(m) => Ok((StatusCode::FORBIDDEN, m)),
-        other => Err(other.into()),
-    }
-}
-
 async fn request_change(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -211,17 +202,18 @@ async fn request_change(
     } else {
         Err(StoreError::Invalid(errors.said(lang)))
     };
-    match result {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/personal/proyectos/{}/plan?hecho=1", urlencode(&code))).into_response(),
-        ),
-        Err(error) => {
-            let (status, message) = refusal(error)?;
-            tracing::info!(project = %code, code = message.code(), "plan change refused");
+    let done = format!("/personal/proyectos/{}/plan?hecho=1", urlencode(&code));
+    done_or_again(
+        lang,
+        result,
+        &done,
+        FieldErrors::default(),
+        |_, message, _| async move {
             let page = plan_view(&state, &visitor, &code, Some(message), false).await?;
-            Ok((status, super::render(&page)?).into_response())
-        }
-    }
+            super::render(&page)
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -241,21 +233,22 @@ async fn decide_change(
     let actor = visitor.require(Permission::ViewStaffArea)?.actor();
     visitor.check_csrf(&form.csrf_token).await?;
     let approve = form.decision == "approve";
-    match state
+    let result = state
         .store
         .review_plan_change(&actor, &code, id, approve, &form.motivation)
-        .await
-    {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/personal/proyectos/{}/plan?hecho=1", urlencode(&code))).into_response(),
-        ),
-        Err(error) => {
-            let (status, message) = refusal(error)?;
-            tracing::info!(project = %code, change = id, code = message.code(), "plan change decision refused");
+        .await;
+    let done = format!("/personal/proyectos/{}/plan?hecho=1", urlencode(&code));
+    done_or_again(
+        visitor.lang,
+        result,
+        &done,
+        FieldErrors::default(),
+        |_, message, _| async move {
             let page = plan_view(&state, &visitor, &code, Some(message), false).await?;
-            Ok((status, super::render(&page)?).into_response())
-        }
-    }
+            super::render(&page)
+        },
+    )
+    .await
 }
 
 /// What the movement form holds, as typed.
@@ -616,26 +609,21 @@ async fn record_movement(
         document_name: kept.as_ref().map(|k| k.file_name.clone()),
         confirm_duplicate: form.confirm_duplicate,
     };
-    match state
+    let result = state
         .store
         .record_movement(&actor, &code, &new, today_in_colombia())
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/personal/proyectos/{}/cuenta?hecho=movimiento",
-            urlencode(&code)
-        ))
-        .into_response()),
-        Err(error) => {
-            let (status, message) = refusal(error)?;
-            tracing::info!(project = %code, code = message.code(), "movement refused");
-            let mut errors = FieldErrors::default();
-            let (failure, refused_field) = match message.arg("field") {
-                Some(vereda_domain::message::Arg::Text(name)) => {
-                    errors.add(lang, name, message.clone());
-                    (None, Some((name.clone(), message.code().to_owned())))
-                }
-                _ => (Some(message), None),
+        .await;
+    let done = format!("/personal/proyectos/{}/cuenta?hecho=movimiento", urlencode(&code));
+    done_or_again(
+        lang,
+        result,
+        &done,
+        errors,
+        |errors, message, placed| async move {
+            // Placed beside its field, the refusal is not said again above the form.
+            let (failure, refused_field) = match placed {
+                Some(name) => (None, Some((name, message.code().to_owned()))),
+                None => (Some(message), None),
             };
             let page = account_view(
                 &state,
@@ -644,9 +632,10 @@ async fn record_movement(
                 refused(form, errors, failure, refused_field),
             )
             .await?;
-            Ok((status, super::render(&page)?).into_response())
-        }
-    }
+            super::render(&page)
+        },
+    )
+    .await
 }
 
 /// Reads an uploaded statement with the screening crate's table reader: its rows, or every

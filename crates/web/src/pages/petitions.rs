@@ -15,7 +15,7 @@ use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -32,6 +32,8 @@ use crate::AppState;
 use crate::auth::{ClientAddress, Visitor};
 use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode, StepRefusal, not_found};
+use crate::form_errors::FieldErrors;
+use crate::form_step::done_or_again;
 use crate::i18n::{Arg, Message};
 
 /// Filings a client address may make in an hour, unless configured.
@@ -420,17 +422,34 @@ struct DetailPage {
     assignee: Option<String>,
     staff: Vec<Account>,
     failure: Option<(String, String)>,
+    typed: PetitionForms,
+    errors: FieldErrors,
+}
+
+/// The staff forms of a petition as typed, to show a refused one again.
+#[derive(Debug, Clone, Default)]
+struct PetitionForms {
+    assignee: Option<i32>,
     answer: String,
+    new_deadline: String,
     motivation: String,
 }
 
 impl DetailPage {
+    fn errors_of(&self, field: &str) -> Vec<&str> {
+        self.errors.of(field)
+    }
+
+    fn problem_of(&self, field: &str) -> &str {
+        self.errors.code_of(field)
+    }
+
     fn date(&self, date: &Date) -> String {
         self.chrome.lang.date(*date)
     }
 
     fn is_assignee(&self, id: &i32) -> bool {
-        self.petition.assigned_to == Some(*id)
+        self.typed.assignee.or(self.petition.assigned_to) == Some(*id)
     }
 }
 
@@ -439,8 +458,8 @@ async fn detail_page(
     visitor: &Visitor,
     id: i32,
     failure: Option<&Message>,
-    answer: String,
-    motivation: String,
+    typed: PetitionForms,
+    errors: FieldErrors,
 ) -> Result<DetailPage, AppError> {
     let petition = reachable(state, visitor, id).await?;
     let accounts = state.store.accounts().await?;
@@ -475,8 +494,8 @@ async fn detail_page(
         assignee,
         staff,
         failure: failure.map(|m| (m.code().to_owned(), visitor.lang.say(m))),
-        answer,
-        motivation,
+        typed,
+        errors,
         chrome: Chrome::new(visitor).await?,
     })
 }
@@ -486,7 +505,17 @@ async fn detail(
     visitor: Visitor,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
-    render(&detail_page(&state, &visitor, id, None, String::new(), String::new()).await?)
+    render(
+        &detail_page(
+            &state,
+            &visitor,
+            id,
+            None,
+            PetitionForms::default(),
+            FieldErrors::default(),
+        )
+        .await?,
+    )
 }
 
 /// Assigns a petition (page and API).
@@ -543,7 +572,9 @@ pub(crate) async fn extend_petition(
     let Ok(date) = new_deadline.trim().parse::<Date>() else {
         return Ok(Err(StepRefusal::new(
             ErrorCode::InvalidInput,
-            Message::new("petition-error-date").with("value", new_deadline.trim()),
+            Message::new("petition-error-date")
+                .with("value", new_deadline.trim())
+                .with("field", "new_deadline"),
         )));
     };
     step(
@@ -564,21 +595,27 @@ fn step(result: Result<Petition, StoreError>) -> Result<Result<Petition, StepRef
     }
 }
 
+/// The petition's page after a staff form: the page on success; on a refusal, the page
+/// again with every value typed and the problem beside its field.
 async fn after_step(
     state: &AppState,
     visitor: &Visitor,
     id: i32,
     result: Result<Petition, StepRefusal>,
-    answer: String,
-    motivation: String,
+    typed: PetitionForms,
 ) -> Result<Response, AppError> {
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/personal/peticiones/{id}")).into_response()),
-        Err(refusal) => {
-            let page = detail_page(state, visitor, id, Some(&refusal.message), answer, motivation).await?;
-            Ok((refusal.code.status(), render(&page)?).into_response())
-        }
-    }
+    let done = format!("/personal/peticiones/{id}");
+    done_or_again(
+        visitor.lang,
+        result,
+        &done,
+        FieldErrors::default(),
+        |errors, message, placed| async move {
+            let failure = placed.is_none().then_some(&message);
+            render(&detail_page(state, visitor, id, failure, typed, errors).await?)
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -594,7 +631,11 @@ async fn assign(
     Form(post): Form<AssignPost>,
 ) -> Result<Response, AppError> {
     let result = assign_petition(&state, &visitor, &post.csrf_token, id, post.assignee).await?;
-    after_step(&state, &visitor, id, result, String::new(), String::new()).await
+    let typed = PetitionForms {
+        assignee: Some(post.assignee),
+        ..PetitionForms::default()
+    };
+    after_step(&state, &visitor, id, result, typed).await
 }
 
 #[derive(Deserialize)]
@@ -610,7 +651,11 @@ async fn answer(
     Form(post): Form<AnswerPost>,
 ) -> Result<Response, AppError> {
     let result = answer_petition(&state, &visitor, &post.csrf_token, id, &post.answer).await?;
-    after_step(&state, &visitor, id, result, post.answer, String::new()).await
+    let typed = PetitionForms {
+        answer: post.answer,
+        ..PetitionForms::default()
+    };
+    after_step(&state, &visitor, id, result, typed).await
 }
 
 #[derive(Deserialize)]
@@ -635,5 +680,10 @@ async fn extend(
         &post.motivation,
     )
     .await?;
-    after_step(&state, &visitor, id, result, String::new(), post.motivation).await
+    let typed = PetitionForms {
+        new_deadline: post.new_deadline,
+        motivation: post.motivation,
+        ..PetitionForms::default()
+    };
+    after_step(&state, &visitor, id, result, typed).await
 }

@@ -612,7 +612,7 @@ pub(crate) async fn resolution_pdf(
     if let Some(bytes) = state.store.signed_pdf(ActKind::Award, award.id).await? {
         return Ok(pdf(format!("{}.pdf", award.number), bytes));
     }
-    let data = crate::acts::resolution_data(&state, &record.formulation, &award).await?;
+    let data = crate::acts::resolution_data(&state.store, &record.formulation, &award).await?;
     // Dated the day of the award, so the same records and templates give the same bytes.
     let typeset = vereda_documents::minutes_pdf::resolution(&data, &state.config.templates, award.awarded_on)
         .map_err(|e| AppError::internal(&e))?;

@@ -712,22 +712,13 @@ pub(crate) async fn download(
         .household_document(id, document)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let path = state.uploads.document_path(&document.sha256);
-    let bytes = tokio::fs::read(&path).await.map_err(|e| AppError::internal(&e))?;
-    let mut response = axum::body::Body::from(bytes).into_response();
-    let headers = response.headers_mut();
-    if let Ok(value) = axum::http::HeaderValue::from_str(&document.content_type) {
-        headers.insert(axum::http::header::CONTENT_TYPE, value);
-    }
-    let safe_name: String = document
-        .file_name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        .collect();
-    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
-        headers.insert(axum::http::header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    crate::documents::kept_file_response(
+        &state,
+        &document.sha256,
+        &document.file_name,
+        Some(&document.content_type),
+    )
+    .await
 }
 
 // ---- A household's history ----------------------------------------------------------------

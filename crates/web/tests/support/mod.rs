@@ -42,7 +42,9 @@ impl Client {
     /// The demo with a configuration of the test's own (an outbox directory, a fixed today).
     pub async fn with_demo_and(config: vereda_web::WebConfig) -> Client {
         let db = vereda_store::test_support::sqlite().await.expect("database");
-        vereda_store::demo::seed(&db.store).await.expect("demo data");
+        vereda_web::demo::seed(&db.store, &config)
+            .await
+            .expect("demo data");
         let app = vereda_web::app(db.store.clone(), config);
         Client {
             app,
@@ -54,7 +56,9 @@ impl Client {
     /// The demo, with every statement the application runs logged, to count a page's queries.
     pub async fn with_demo_counting() -> (Client, vereda_store::test_support::StatementLog) {
         let db = vereda_store::test_support::sqlite().await.expect("database");
-        vereda_store::demo::seed(&db.store).await.expect("demo data");
+        vereda_web::demo::seed(&db.store, &vereda_web::WebConfig::default())
+            .await
+            .expect("demo data");
         // The application gets the logging copy; `db.store` (seeding in tests) stays unlogged.
         let mut store = db.store.clone();
         let log = store.log_statements();
