@@ -467,6 +467,15 @@ impl Store {
         Ok(facets)
     }
 
+    /// When a project's summary last changed: the open data's last update.
+    pub async fn portfolio_updated_at(&self) -> StoreResult<Option<jiff::Timestamp>> {
+        Ok(project_summary::Entity::find()
+            .order_by_desc(project_summary::Column::RefreshedAt)
+            .one(&self.db)
+            .await?
+            .map(|row| row.refreshed_at.0))
+    }
+
     /// A page of every project by code: those after `after`, at most `limit` (keyset paging
     /// in the query; the API asks one more to know whether a next page exists).
     pub async fn project_page(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<ProjectSummary>> {

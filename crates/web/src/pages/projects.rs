@@ -569,6 +569,9 @@ async fn download_document(
 #[template(path = "open_data.html")]
 struct OpenDataPage {
     chrome: Chrome,
+    datasets: Vec<(&'static str, &'static str)>,
+    dictionary: Vec<[String; 5]>,
+    updated_on: Option<String>,
 }
 
 async fn open_data(
@@ -577,7 +580,27 @@ async fn open_data(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     cached(&state, &visitor, &headers, async || {
+        use crate::api::open_tables::{Dataset, dictionary_rows};
+        let lang = visitor.lang;
+        let updated_on = state
+            .store
+            .portfolio_updated_at()
+            .await?
+            .map(|at| lang.date(vereda_domain::calendar::date_in_colombia(at)));
         Ok(OpenDataPage {
+            datasets: Dataset::ALL
+                .iter()
+                .map(|d| {
+                    let label = match d {
+                        Dataset::Projects => "open_data-projects",
+                        Dataset::Indicators => "open_data-indicators",
+                        Dataset::Measurements => "open_data-measurements",
+                    };
+                    (d.name(), label)
+                })
+                .collect(),
+            dictionary: dictionary_rows(lang, &Dataset::ALL),
+            updated_on,
             chrome: Chrome::new(&visitor).await?,
         }
         .render()?)
