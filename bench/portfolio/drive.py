@@ -43,8 +43,9 @@ def main():
 
     def first_option(select_id):
         block = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', text, re.S).group(1)
-        for value, label in re.findall(r"<option(?: value=\"([^\"]*)\")?[^>]*>([^<]*)</option>", block):
-            chosen = html.unescape(value or label)
+        for option in re.finditer(r'<option( value="([^"]*)")?[^>]*>([^<]*)</option>', block):
+            # The first option ("all") has an empty value; the others a value or their label.
+            chosen = html.unescape(option.group(2) if option.group(1) else option.group(3))
             if chosen:
                 return chosen
         raise SystemExit(f"no option in {select_id}")

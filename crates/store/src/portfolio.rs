@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -185,8 +186,8 @@ async fn store(db: &impl ConnectionTrait, project_id: i32, computed: Option<Comp
             project_id: Set(project_id),
             rollup_key: Set(key.clone()),
             unit: Set(unit.to_string()),
-            current_value: Set(Dec(*current)),
-            goal: Set(Dec(*goal)),
+            current_micros: Set(micros(*current)),
+            goal_micros: Set(micros(*goal)),
         })
         .collect();
     if !rollups.is_empty() {
@@ -277,6 +278,23 @@ async fn compute(db: &impl ConnectionTrait, rows: Vec<project::Model>) -> StoreR
     Ok(out)
 }
 
+/// A figure in millionths of its unit (the precision PostgreSQL keeps, `NUMERIC(24, 6)`), so
+/// SQL adds roll-ups up exactly; beyond `i64` it saturates.
+fn micros(value: Decimal) -> i64 {
+    (value * Decimal::from(1_000_000))
+        .round()
+        .to_i64()
+        .unwrap_or(if value.is_sign_negative() {
+            i64::MIN
+        } else {
+            i64::MAX
+        })
+}
+
+fn from_micros(value: i64) -> Decimal {
+    Decimal::new(value, 6).normalize()
+}
+
 fn rollup_units(key: &str, first: IndicatorUnit, second: IndicatorUnit) -> StoreError {
     StoreError::Invalid(
         Message::new("project-error-rollup_units")
@@ -299,8 +317,10 @@ fn admitted(filter: &ProjectFilter, today: Date) -> Condition {
     }
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", crate::like_escaped(&text.to_lowercase()));
-        condition = condition
-            .add(Expr::col(project_summary::Column::Search).like(LikeExpr::new(pattern).escape('\\')));
+        condition = condition.add(
+            Expr::col((project_summary::Entity, project_summary::Column::Search))
+                .like(LikeExpr::new(pattern).escape('\\')),
+        );
     }
     let facets = [
         (
@@ -489,59 +509,75 @@ impl Store {
     }
 
     /// The indicators that share a roll-up key, added up across the projects the filter
-    /// admits, from each project's stored sums.
+    /// admits: one `GROUP BY` over the stored sums of each project, by key and territory.
     pub async fn rollups(&self, filter: &ProjectFilter) -> StoreResult<Vec<Rollup>> {
+        use sea_orm::sea_query::{Alias, Func};
         let today = crate::projects::today_in_colombia();
-        let of_admitted = Query::select()
-            .column(project_summary::Column::ProjectId)
-            .from(project_summary::Entity)
+        let rollup = |column| Expr::col((project_rollup::Entity, column));
+        let sum = |column| Func::cast_as(Func::sum(rollup(column)), Alias::new("BIGINT"));
+        let statement = Query::select()
+            .expr_as(
+                rollup(project_rollup::Column::RollupKey),
+                Alias::new("rollup_key"),
+            )
+            .expr_as(rollup(project_rollup::Column::Unit), Alias::new("unit"))
+            .expr_as(
+                Expr::col((project_summary::Entity, project_summary::Column::Territory)),
+                Alias::new("territory"),
+            )
+            .expr_as(
+                sum(project_rollup::Column::CurrentMicros),
+                Alias::new("current_micros"),
+            )
+            .expr_as(sum(project_rollup::Column::GoalMicros), Alias::new("goal_micros"))
+            .expr_as(
+                Func::count(rollup(project_rollup::Column::ProjectId)),
+                Alias::new("projects"),
+            )
+            .from(project_rollup::Entity)
+            .inner_join(
+                project_summary::Entity,
+                Expr::col((project_summary::Entity, project_summary::Column::ProjectId))
+                    .equals((project_rollup::Entity, project_rollup::Column::ProjectId)),
+            )
             .cond_where(admitted(filter, today))
+            .group_by_col((project_rollup::Entity, project_rollup::Column::RollupKey))
+            .group_by_col((project_rollup::Entity, project_rollup::Column::Unit))
+            .group_by_col((project_summary::Entity, project_summary::Column::Territory))
             .to_owned();
-        let rows = project_rollup::Entity::find()
-            .filter(project_rollup::Column::ProjectId.in_subquery(of_admitted.clone()))
-            .order_by_asc(project_rollup::Column::RollupKey)
-            .all(&self.db)
+        let rows = self
+            .db
+            .query_all_raw(self.db.get_database_backend().build(&statement))
             .await?;
-        let territories: HashMap<i32, String> = project_summary::Entity::find()
-            .select_only()
-            .column(project_summary::Column::ProjectId)
-            .column(project_summary::Column::Territory)
-            .filter(project_summary::Column::ProjectId.in_subquery(of_admitted))
-            .into_tuple::<(i32, String)>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .collect();
         let mut by_key: BTreeMap<String, RollupSum> = BTreeMap::new();
+        let mut projects: BTreeMap<String, usize> = BTreeMap::new();
         for row in rows {
-            let unit: IndicatorUnit = row
-                .unit
-                .parse()
-                .map_err(|e| corrupt("project roll-up", row.project_id, e))?;
-            let sum = by_key
-                .entry(row.rollup_key.clone())
-                .or_insert_with(|| RollupSum::new(unit));
+            let key: String = row.try_get("", "rollup_key")?;
+            let unit: String = row.try_get("", "unit")?;
+            let unit: IndicatorUnit = unit.parse().map_err(|e| corrupt("project roll-up", 0, e))?;
+            let territory: String = row.try_get("", "territory")?;
+            let current = from_micros(row.try_get("", "current_micros")?);
+            let goal = from_micros(row.try_get("", "goal_micros")?);
+            let count: i64 = row.try_get("", "projects")?;
+            let sum = by_key.entry(key.clone()).or_insert_with(|| RollupSum::new(unit));
             if sum.unit != unit {
-                return Err(rollup_units(&row.rollup_key, sum.unit, unit));
+                return Err(rollup_units(&key, sum.unit, unit));
             }
-            sum.current += row.current_value.0;
-            sum.goal += row.goal.0;
-            sum.projects.insert(row.project_id);
-            let territory = territories
-                .get(&row.project_id)
-                .cloned()
-                .unwrap_or_else(|| SEVERAL_DEPARTMENTS.to_owned());
-            *sum.by_territory.entry(territory).or_default() += row.current_value.0;
+            sum.current += current;
+            sum.goal += goal;
+            // A project lies in one territory and has one row per key: the groups' counts add.
+            *projects.entry(key).or_default() += usize::try_from(count).unwrap_or(0);
+            *sum.by_territory.entry(territory).or_default() += current;
         }
         Ok(by_key
             .into_iter()
             .map(|(key, sum)| Rollup {
                 advance_percent: advance_percent(sum.current, sum.goal),
+                projects: projects.get(&key).copied().unwrap_or(0),
                 key,
                 unit: sum.unit,
                 current: sum.current,
                 goal: sum.goal,
-                projects: sum.projects.len(),
                 by_territory: sum.by_territory.into_iter().collect(),
             })
             .collect())

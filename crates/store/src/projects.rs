@@ -1290,7 +1290,6 @@ pub(crate) struct RollupSum {
     pub(crate) unit: IndicatorUnit,
     pub(crate) current: Decimal,
     pub(crate) goal: Decimal,
-    pub(crate) projects: BTreeSet<i32>,
     pub(crate) by_territory: BTreeMap<String, Decimal>,
 }
 
@@ -1300,7 +1299,6 @@ impl RollupSum {
             unit,
             current: Decimal::ZERO,
             goal: Decimal::ZERO,
-            projects: BTreeSet::new(),
             by_territory: BTreeMap::new(),
         }
     }

@@ -2,8 +2,6 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::types::Dec;
-
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "project_rollups")]
 pub struct Model {
@@ -12,8 +10,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub rollup_key: String,
     pub unit: String,
-    pub current_value: Dec,
-    pub goal: Dec,
+    /// In millionths of the unit (`portfolio::micros`).
+    pub current_micros: i64,
+    pub goal_micros: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

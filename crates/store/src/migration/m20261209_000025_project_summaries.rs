@@ -8,7 +8,7 @@
 //! mean advance of its indicators, and its physical, financial and management progress once
 //! awarded. `project_summary_facets`: the values each filter matches (department, PDET
 //! subregion, value chain, funder, municipality), one row each. `project_rollups`: each
-//! project's indicators added up by roll-up key. The rows are filled by the store at the first
+//! project's indicators added up by roll-up key, in millionths (exact integers, summed by SQL). The rows are filled by the store at the first
 //! start after this migration (`Store::migrate`), since the status and progress are the
 //! domain's to compute.
 
@@ -71,8 +71,9 @@ impl MigrationTrait for Migration {
                 .col(integer(col("project_id")))
                 .col(string(col("rollup_key")))
                 .col(string(col("unit")))
-                .col(exact_decimal(backend, "current_value"))
-                .col(exact_decimal(backend, "goal"))
+                // In millionths, so a roll-up adds them up exactly in SQL on both backends.
+                .col(big_integer(col("current_micros")))
+                .col(big_integer(col("goal_micros")))
                 .primary_key(Index::create().col(col("project_id")).col(col("rollup_key")))
                 .foreign_key(&mut owned_by("project_rollups", "project_id", "projects"))
                 .to_owned(),
