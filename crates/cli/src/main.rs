@@ -281,6 +281,13 @@ enum DemoCommand {
     /// Write a synthetic registry: households.csv and the five registries, for demos and
     /// benchmarks (no database needed).
     Households(screening::SyntheticArgs),
+    /// Store synthetic projects (SIN-00001 …) of 12 indicators each through the store, for
+    /// the portfolio's benchmark; those already there are left.
+    Projects {
+        /// How many projects.
+        #[arg(long)]
+        n: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -530,6 +537,20 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
         Command::DemoData(DemoCommand::Seed) => {
             let store = open(&settings).await?;
             report_demo(&vereda_web::demo::seed(&store, &demo_web_config(&settings)).await?);
+            Ok(())
+        }
+        Command::DemoData(DemoCommand::Projects { n }) => {
+            let store = open(&settings).await?;
+            let started = std::time::Instant::now();
+            let stored = vereda_store::demo::synthetic_projects(&store, n).await?;
+            println!(
+                "{}",
+                lang().say(
+                    &Message::new("cli-demo-projects_stored")
+                        .with("projects", stored)
+                        .with("seconds", format!("{:.1}", started.elapsed().as_secs_f64()))
+                )
+            );
             Ok(())
         }
         Command::Import(ImportCommand::Ipm { file, reference_year }) => {

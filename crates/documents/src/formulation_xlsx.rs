@@ -279,10 +279,18 @@ fn optional(value: Option<u16>) -> Cell {
 /// A number cell when the float reads back as the same decimal, text otherwise (text cells
 /// are read with `read_data_number`, so nothing is lost).
 fn amount(value: Decimal) -> Cell {
-    match value.to_f64() {
-        Some(float) if Decimal::from_str(&float.to_string()).ok() == Some(value) => Cell::Number(float),
-        _ => Cell::Text(value.to_string()),
+    match exact_float(value) {
+        Some(float) => Cell::Number(float),
+        None => Cell::Text(value.to_string()),
     }
+}
+
+/// The decimal as a spreadsheet's number, when that float reads back as the same decimal;
+/// none otherwise (the caller writes it as text, so no figure is ever rounded).
+pub fn exact_float(value: Decimal) -> Option<f64> {
+    value
+        .to_f64()
+        .filter(|float| Decimal::from_str(&float.to_string()).ok() == Some(value))
 }
 
 fn write_cell(sheet: &mut Worksheet, row: u32, column: u16, cell: &Cell) -> Result<(), XlsxError> {

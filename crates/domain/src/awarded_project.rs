@@ -109,6 +109,17 @@ pub fn project_status(facts: StatusFacts) -> ProjectStatus {
     }
 }
 
+/// The status on `today` of a project whose records gave `before_end` before its period's
+/// end (what `project_status` gives with `today` at the end): once the period is over, a
+/// project not closed is ended. A stored summary keeps `before_end`, so the day is read late.
+pub fn status_on(before_end: ProjectStatus, period_end: Date, today: Date) -> ProjectStatus {
+    if before_end != ProjectStatus::Closed && today > period_end {
+        ProjectStatus::Ended
+    } else {
+        before_end
+    }
+}
+
 /// The award's figures the project starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AwardFigures {
@@ -348,6 +359,28 @@ mod tests {
     use super::*;
     use jiff::civil::date;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn a_stored_status_reads_ended_past_the_period_unless_closed() {
+        let end = date(2026, 6, 30);
+        let status = |before_end, today| status_on(before_end, end, today);
+        assert_eq!(
+            status(ProjectStatus::InExecution, date(2026, 6, 30)),
+            ProjectStatus::InExecution
+        );
+        assert_eq!(
+            status(ProjectStatus::InExecution, date(2026, 7, 1)),
+            ProjectStatus::Ended
+        );
+        assert_eq!(
+            status(ProjectStatus::Awarded, date(2026, 7, 1)),
+            ProjectStatus::Ended
+        );
+        assert_eq!(
+            status(ProjectStatus::Closed, date(2027, 1, 1)),
+            ProjectStatus::Closed
+        );
+    }
 
     const COCOA: &str = include_str!("../../../examples/cacao-tumaco.toml");
 

@@ -862,3 +862,129 @@ pub async fn notify_award(
         .await?
         .and_then(|life| life.firm_on))
 }
+
+/// Stores `n` synthetic projects (`SIN-00001` …) through the store, each with 12 indicators
+/// (three of them rolled up), in the PDET municipalities, for the portfolio's benchmark
+/// (`bench/portfolio`). Projects already there are left as they are. Returns how many were
+/// stored.
+pub async fn synthetic_projects(store: &Store, n: usize) -> StoreResult<usize> {
+    use crate::projects::{NewFunding, NewIndicator, NewMeasurement, NewResult};
+    use jiff::civil::date;
+    use vereda_domain::money::Currency;
+    use vereda_domain::monitoring::{ExecutionStatus, IndicatorUnit, MeasurementStatus, ResultKind};
+
+    const CHAINS: [&str; 6] = ["Cacao", "Café", "Ganadería", "Leche", "Plátano", "Piscicultura"];
+    const FUNDERS: [&str; 3] = ["Unión Europea", "Instituto", "Contrapartida"];
+    const STATUSES: [ExecutionStatus; 4] = [
+        ExecutionStatus::Planned,
+        ExecutionStatus::InExecution,
+        ExecutionStatus::Achieved,
+        ExecutionStatus::Closed,
+    ];
+    let actor = Actor::system("demo");
+    let places: Vec<_> = vereda_domain::territory::catalog()
+        .municipalities
+        .iter()
+        .filter(|m| m.pdet_subregion.is_some())
+        .map(|m| m.code)
+        .collect();
+    if places.is_empty() {
+        return Err(StoreError::Fault("no PDET municipality in the catalogue".into()));
+    }
+    let mut stored = 0;
+    for i in 0..n {
+        let start = date(2020 + (i % 5) as i16, 1 + (i % 12) as i8, 1);
+        let end = date(2027 + (i % 3) as i16, 12, 31);
+        let indicators = (1..=12)
+            .map(|number| {
+                let goal = Decimal::from(100 + (i % 50) as i64 + number as i64);
+                let rollup_key = match number {
+                    1 => Some("families_supported".to_owned()),
+                    2 => Some("sustainable_hectares".to_owned()),
+                    3 => Some("producers_trained".to_owned()),
+                    _ => None,
+                };
+                NewIndicator {
+                    number,
+                    name: format!("Indicador {number}"),
+                    unit: if number == 2 {
+                        IndicatorUnit::Hectares
+                    } else {
+                        IndicatorUnit::Number
+                    },
+                    baseline: Decimal::ZERO,
+                    baseline_date: Some(start),
+                    goal,
+                    higher_is_better: true,
+                    by_sex: false,
+                    status: ExecutionStatus::InExecution,
+                    featured: number <= 6,
+                    result: Some(1 + (number - 1) % 3),
+                    measurements: if rollup_key.is_some() {
+                        vec![NewMeasurement {
+                            measured_on: start,
+                            value: goal / Decimal::TWO,
+                            value_women: None,
+                            value_men: None,
+                            source: None,
+                            status: MeasurementStatus::Approved,
+                            submitted_by: None,
+                        }]
+                    } else {
+                        Vec::new()
+                    },
+                    rollup_key,
+                }
+            })
+            .collect();
+        let municipalities = (0..1 + i % 3)
+            .map(|k| places[(i * 7 + k * 13) % places.len()])
+            .collect();
+        let project = NewProject {
+            code: format!("SIN-{:05}", i + 1),
+            title: format!(
+                "Proyecto productivo sintético {} de {}",
+                i + 1,
+                CHAINS[i % CHAINS.len()]
+            ),
+            subtitle: String::new(),
+            tagline: String::new(),
+            period_start: start,
+            period_end: end,
+            description: "Proyecto sintético para medir el portafolio.".into(),
+            peace_contribution: String::new(),
+            general_objective: "Mejorar los ingresos de las familias.".into(),
+            status: STATUSES[i % STATUSES.len()],
+            specific_objectives: vec!["Producir".into(), "Comercializar".into()],
+            results: (1..=3)
+                .map(|r| NewResult {
+                    kind: ResultKind::Output,
+                    title: format!("Resultado {r}"),
+                    objective: None,
+                })
+                .collect(),
+            value_chains: vec![CHAINS[i % CHAINS.len()].to_owned()],
+            funding: vec![
+                NewFunding {
+                    source: FUNDERS[i % FUNDERS.len()].to_owned(),
+                    currency: Currency::Cop,
+                    amount: Decimal::from(100_000_000 + (i as i64) * 1_000_000),
+                },
+                NewFunding {
+                    source: FUNDERS[(i + 1) % FUNDERS.len()].to_owned(),
+                    currency: Currency::Eur,
+                    amount: Decimal::from(50_000 + (i as i64) * 100),
+                },
+            ],
+            partners: Vec::new(),
+            municipalities,
+            indicators,
+        };
+        match store.create_project(&actor, project).await {
+            Ok(_) => stored += 1,
+            Err(StoreError::Duplicate { .. }) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(stored)
+}

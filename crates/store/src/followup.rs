@@ -425,6 +425,19 @@ pub(crate) async fn physical_by_project(
 }
 
 /// Progress and alerts of a project, read in `db` (a transaction when closing).
+/// A project's progress for its stored summary: none while its awarded version holds no plan.
+pub(crate) async fn stored_progress(
+    db: &impl ConnectionTrait,
+    the_project: &project::Model,
+    today: Date,
+) -> StoreResult<Option<Progress>> {
+    match progress_in(db, the_project, today).await {
+        Ok(progress) => Ok(Some(progress)),
+        Err(StoreError::Invalid(message)) if message.code() == "ledger-error-no_plan" => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 async fn progress_in(
     db: &impl ConnectionTrait,
     the_project: &project::Model,
@@ -589,6 +602,7 @@ impl Store {
             })
             .await?;
         }
+        crate::portfolio::refresh_summary(&txn, the_project.id).await?;
         txn.commit().await?;
         Ok(visit.id)
     }
@@ -785,6 +799,7 @@ impl Store {
             },
         )
         .await?;
+        crate::portfolio::refresh_summary(&txn, the_project.id).await?;
         txn.commit().await?;
         Ok(stored.id)
     }
@@ -862,6 +877,7 @@ impl Store {
             .filter(accompaniment_activity::Column::Id.eq(id))
             .filter(accompaniment_activity::Column::DeliveredOn.is_null());
         audit::conditional_update(&txn, actor, update, &before, id, delivered).await?;
+        crate::portfolio::refresh_summary(&txn, the_project.id).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -1030,6 +1046,7 @@ impl Store {
             )
         })
         .await?;
+        crate::portfolio::refresh_summary(&txn, the_project.id).await?;
         txn.commit().await?;
         Ok(closure.id)
     }

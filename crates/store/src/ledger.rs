@@ -621,6 +621,7 @@ impl Store {
             )
             .await?;
         }
+        crate::portfolio::refresh_summary(&txn, the_project.id).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -718,6 +719,7 @@ impl Store {
             ..Default::default()
         };
         let stored = audit::insert(&txn, actor, row).await?;
+        crate::portfolio::refresh_summary(&txn, the_project.id).await?;
         txn.commit().await?;
         Ok(stored.id)
     }

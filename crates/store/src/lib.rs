@@ -23,6 +23,7 @@ mod migration;
 pub mod operations;
 pub mod parcels;
 pub mod petitions;
+pub mod portfolio;
 pub mod preparation;
 pub mod procedure;
 pub mod programs;
@@ -173,8 +174,7 @@ impl Store {
             return Ok(());
         }
         if self.backend() != DatabaseBackend::Postgres {
-            Migrator::up(&self.db, None).await?;
-            return Ok(());
+            return self.migrate_and_fill().await;
         }
         // A session lock, held by one connection set apart while the pool migrates; closing
         // that connection releases it whatever happens.
@@ -190,7 +190,7 @@ impl Store {
             .map_err(|e| StoreError::Database(DbErr::Custom(e.to_string())))?;
         let migrated = match self.pending_migrations().await {
             Ok(0) => Ok(()),
-            Ok(_) => Migrator::up(&self.db, None).await.map_err(StoreError::from),
+            Ok(_) => self.migrate_and_fill().await,
             Err(error) => Err(error),
         };
         let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
@@ -201,6 +201,16 @@ impl Store {
             let _ = lock.close().await;
         }
         migrated
+    }
+
+    /// The migrations, then the stored summaries of the projects that have none: they are the
+    /// domain's to compute, so the migration that made their table leaves them to the store.
+    async fn migrate_and_fill(&self) -> StoreResult<()> {
+        Migrator::up(&self.db, None).await?;
+        let txn = self.write_transaction().await?;
+        portfolio::fill_missing_summaries(&txn).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     /// Whether the database answers and its schema is current: what `/readyz` asks.
@@ -365,6 +375,16 @@ pub(crate) fn on_duplicate(refusal: impl FnOnce() -> StoreError) -> impl FnOnce(
 }
 
 /// A stored value that no longer parses: the row and what is wrong with it.
+/// `text` with LIKE's wildcards and its escape (`\\`) escaped, for `LIKE ... ESCAPE '\\'`.
+pub(crate) fn like_escaped(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            other => vec![other],
+        })
+        .collect()
+}
+
 pub(crate) fn corrupt(what: &str, id: i32, error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what} {id}: {error}"))
 }

@@ -1787,6 +1787,14 @@ impl Store {
             )
         })
         .await?;
+        // The payment puts the project in execution: its summary changes with it.
+        if let Some(opened) = crate::entity::project::Entity::find()
+            .filter(crate::entity::project::Column::AwardId.eq(award.id))
+            .one(&txn)
+            .await?
+        {
+            crate::portfolio::refresh_summary(&txn, opened.id).await?;
+        }
         let checklist = checklist_in(&txn, formulation_id).await?;
         txn.commit().await?;
         Ok(checklist)

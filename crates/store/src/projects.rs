@@ -155,6 +155,18 @@ pub struct ProjectSummary {
     /// The funding sources and the partners whose role is funder.
     pub funders: Vec<String>,
     pub municipalities: usize,
+    /// The plain mean of its indicators' advance, in whole percent.
+    pub advance_percent: Option<u32>,
+    /// Its physical, financial and management progress, once awarded with a plan.
+    pub progress: Option<ProgressFigures>,
+}
+
+/// A project's physical, financial and management progress in percent (issue 17 part 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ProgressFigures {
+    pub physical: Decimal,
+    pub financial: Decimal,
+    pub management: Decimal,
 }
 
 /// What the portfolio is filtered by; every part is optional.
@@ -169,29 +181,6 @@ pub struct ProjectFilter {
     pub value_chain: Option<String>,
     pub status: Option<ProjectStatus>,
     pub funder: Option<String>,
-}
-
-impl ProjectFilter {
-    fn admits(&self, project: &ProjectSummary) -> bool {
-        let text_matches = self.text.as_deref().is_none_or(|text| {
-            let text = text.to_lowercase();
-            project.code.to_lowercase().contains(&text) || project.title.to_lowercase().contains(&text)
-        });
-        text_matches
-            && self
-                .department
-                .is_none_or(|d| project.departments.iter().any(|p| p == d.as_str()))
-            && self
-                .pdet_subregion
-                .as_ref()
-                .is_none_or(|s| project.pdet_subregions.contains(s))
-            && self
-                .value_chain
-                .as_ref()
-                .is_none_or(|v| project.value_chains.contains(v))
-            && self.status.is_none_or(|s| project.status == s)
-            && self.funder.as_ref().is_none_or(|f| project.funders.contains(f))
-    }
 }
 
 /// Indicators that share a roll-up key, added up across projects.
@@ -347,7 +336,8 @@ impl Store {
     pub async fn create_project(&self, actor: &Actor, new: NewProject) -> StoreResult<ProjectCard> {
         let txn = self.write_transaction().await?;
         crate::scope::check_permission(&txn, actor, Permission::ManageProjects).await?;
-        insert_project(&txn, actor, &new, None).await?;
+        let stored = insert_project(&txn, actor, &new, None).await?;
+        crate::portfolio::refresh_summary(&txn, stored.id).await?;
         txn.commit().await?;
         self.project_card(&new.code)
             .await?
@@ -355,136 +345,6 @@ impl Store {
                 entity: "project",
                 id: new.code,
             })
-    }
-
-    /// The portfolio: every project the filter admits, by code.
-    pub async fn projects(&self, filter: &ProjectFilter) -> StoreResult<Vec<ProjectSummary>> {
-        let rows = project::Entity::find()
-            .filter(crate::scope::projects_within(&filter.reach))
-            .order_by_asc(project::Column::Code)
-            .all(&self.db)
-            .await?;
-        self.summaries_of(rows, false, |summary| filter.admits(summary))
-            .await
-    }
-
-    /// A page of every project by code: those after `after`, at most `limit` (keyset paging
-    /// in the query; the API asks one more to know whether a next page exists).
-    pub async fn project_page(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<ProjectSummary>> {
-        let mut select = project::Entity::find().order_by_asc(project::Column::Code);
-        if let Some(after) = after {
-            select = select.filter(project::Column::Code.gt(after));
-        }
-        let rows = select.limit(limit).all(&self.db).await?;
-        self.summaries_of(rows, true, |_| true).await
-    }
-
-    /// The summaries of `rows`, in their order, those `admits` keeps. With `only_these`, the
-    /// related tables are read for these rows alone (a page), else whole.
-    async fn summaries_of(
-        &self,
-        rows: Vec<project::Model>,
-        only_these: bool,
-        admits: impl Fn(&ProjectSummary) -> bool,
-    ) -> StoreResult<Vec<ProjectSummary>> {
-        let ids: Vec<i32> = rows.iter().map(|p| p.id).collect();
-        let of_these = |column| {
-            if only_these {
-                sea_orm::Condition::all().add(column)
-            } else {
-                sea_orm::Condition::all()
-            }
-        };
-        let mut funding: HashMap<i32, Vec<project_funding::Model>> = HashMap::new();
-        for line in project_funding::Entity::find()
-            .filter(of_these(project_funding::Column::ProjectId.is_in(ids.clone())))
-            .order_by_asc(project_funding::Column::Position)
-            .all(&self.db)
-            .await?
-        {
-            funding.entry(line.project_id).or_default().push(line);
-        }
-        let mut funder_partners: HashMap<i32, Vec<String>> = HashMap::new();
-        for partner in project_partner::Entity::find()
-            .filter(project_partner::Column::Role.eq(PartnerRole::Funder.as_str()))
-            .filter(of_these(project_partner::Column::ProjectId.is_in(ids.clone())))
-            .all(&self.db)
-            .await?
-        {
-            funder_partners
-                .entry(partner.project_id)
-                .or_default()
-                .push(partner.name);
-        }
-        let mut chains: HashMap<i32, Vec<String>> = HashMap::new();
-        for chain in project_value_chain::Entity::find()
-            .filter(of_these(
-                project_value_chain::Column::ProjectId.is_in(ids.clone()),
-            ))
-            .all(&self.db)
-            .await?
-        {
-            chains.entry(chain.project_id).or_default().push(chain.name);
-        }
-        let mut coverage: HashMap<i32, Vec<DaneCode>> = HashMap::new();
-        for covered in project_municipality::Entity::find()
-            .filter(of_these(
-                project_municipality::Column::ProjectId.is_in(ids.clone()),
-            ))
-            .all(&self.db)
-            .await?
-        {
-            let code = DaneCode::parse(&covered.dane_code)
-                .map_err(|e| corrupt("project municipality", covered.project_id, e))?;
-            coverage.entry(covered.project_id).or_default().push(code);
-        }
-        let mut indicator_counts: HashMap<i32, usize> = HashMap::new();
-        for item in indicator::Entity::find()
-            .filter(of_these(indicator::Column::ProjectId.is_in(ids)))
-            .all(&self.db)
-            .await?
-        {
-            *indicator_counts.entry(item.project_id).or_default() += 1;
-        }
-        let awards = award_records(&self.db, &rows).await?;
-        let today = today_in_colombia();
-        let mut summaries = Vec::with_capacity(rows.len());
-        for p in rows {
-            let lines = funding.remove(&p.id).unwrap_or_default();
-            let mut money = Vec::with_capacity(lines.len());
-            let mut funders = BTreeSet::new();
-            for line in lines {
-                let currency = line
-                    .currency
-                    .parse()
-                    .map_err(|e| corrupt("funding line", line.id, e))?;
-                money.push(Money::new(line.amount.0, currency));
-                funders.insert(line.source);
-            }
-            funders.extend(funder_partners.remove(&p.id).unwrap_or_default());
-            let codes = coverage.remove(&p.id).unwrap_or_default();
-            let (departments, pdet_subregions) = territories(&codes);
-            let mut value_chains = chains.remove(&p.id).unwrap_or_default();
-            value_chains.sort();
-            let summary = ProjectSummary {
-                status: status_of(&p, &awards, today)?,
-                totals: totals_by_currency(money),
-                indicators: indicator_counts.get(&p.id).copied().unwrap_or(0),
-                value_chains,
-                departments,
-                pdet_subregions,
-                funders: funders.into_iter().collect(),
-                municipalities: codes.len(),
-                code: p.code,
-                title: p.title,
-                period_start: p.period_start.0,
-                period_end: p.period_end.0,
-            };
-            if admits(&summary) {
-                summaries.push(summary);
-            }
-        }
-        Ok(summaries)
     }
 
     /// Everything the project card shows.
@@ -672,72 +532,6 @@ impl Store {
         Ok(cards)
     }
 
-    /// The indicators that share a roll-up key, added up across the projects the filter admits.
-    pub async fn rollups(&self, filter: &ProjectFilter) -> StoreResult<Vec<Rollup>> {
-        let admitted = self.projects(filter).await?;
-        let codes: Vec<&str> = admitted.iter().map(|p| p.code.as_str()).collect();
-        let territory_of: HashMap<&str, String> = admitted
-            .iter()
-            .map(|p| {
-                let territory = match p.departments.as_slice() {
-                    [one] => one.clone(),
-                    _ => SEVERAL_DEPARTMENTS.to_owned(),
-                };
-                (p.code.as_str(), territory)
-            })
-            .collect();
-        let projects: HashMap<i32, String> = project::Entity::find()
-            .filter(project::Column::Code.is_in(codes))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.code))
-            .collect();
-        let rows = indicator::Entity::find()
-            .filter(indicator::Column::RollupKey.is_not_null())
-            .filter(indicator::Column::ProjectId.is_in(projects.keys().copied()))
-            .all(&self.db)
-            .await?;
-        let mut by_key: BTreeMap<String, RollupSum> = BTreeMap::new();
-        for row in rows {
-            let Some(key) = row.rollup_key.clone() else {
-                continue;
-            };
-            let unit: IndicatorUnit = row.unit.parse().map_err(|e| corrupt("indicator", row.id, e))?;
-            let current = row.current_value.map_or(row.baseline.0, |v| v.0);
-            let sum = by_key.entry(key.clone()).or_insert_with(|| RollupSum::new(unit));
-            if sum.unit != unit {
-                return Err(StoreError::Invalid(
-                    Message::new("project-error-rollup_units")
-                        .with("key", key)
-                        .with_term("first", sum.unit.message_id())
-                        .with_term("second", unit.message_id()),
-                ));
-            }
-            sum.current += current;
-            sum.goal += row.goal.0;
-            sum.projects.insert(row.project_id);
-            let territory = projects
-                .get(&row.project_id)
-                .and_then(|code| territory_of.get(code.as_str()))
-                .cloned()
-                .unwrap_or_else(|| SEVERAL_DEPARTMENTS.to_owned());
-            *sum.by_territory.entry(territory).or_default() += current;
-        }
-        Ok(by_key
-            .into_iter()
-            .map(|(key, sum)| Rollup {
-                advance_percent: advance_percent(sum.current, sum.goal),
-                key,
-                unit: sum.unit,
-                current: sum.current,
-                goal: sum.goal,
-                projects: sum.projects.len(),
-                by_territory: sum.by_territory.into_iter().collect(),
-            })
-            .collect())
-    }
-
     /// An indicator and the version an edit must be made against.
     pub async fn indicator_for_edit(&self, code: &str, number: i32) -> StoreResult<Option<IndicatorForEdit>> {
         let Some((_, row)) = self.indicator_row(code, number).await? else {
@@ -866,8 +660,8 @@ impl Store {
     }
 
     /// Approves or returns a submitted measurement. The officer who submitted it may not
-    /// review it, and a measurement is reviewed once.
-    pub async fn review_measurement(&self, actor: &Actor, id: i32, review: Review) -> StoreResult<()> {
+    /// review it, and a measurement is reviewed once. Answers the project's code.
+    pub async fn review_measurement(&self, actor: &Actor, id: i32, review: Review) -> StoreResult<String> {
         let txn = self.write_transaction().await?;
         crate::scope::check_may(
             &txn,
@@ -919,14 +713,17 @@ impl Store {
             StoreError::Conflict(Message::new("monitoring-error-already_reviewed"))
         })
         .await?;
+        let item = indicator::Entity::find_by_id(before.indicator_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| corrupt("measurement", id, "its indicator is gone"))?;
         if new_status == MeasurementStatus::Approved {
             refresh_current_value(&txn, actor, before.indicator_id).await?;
-            if let Some(project_id) = before.project_id {
-                touch_project(&txn, project_id).await?;
-            }
+            touch_project(&txn, item.project_id).await?;
         }
+        let code = code_of_project(&txn, item.project_id).await?;
         txn.commit().await?;
-        Ok(())
+        Ok(code)
     }
 
     /// Measurements with their indicator and project, newest first.
@@ -1279,9 +1076,117 @@ pub fn today_in_colombia() -> Date {
     vereda_domain::calendar::date_in_colombia(jiff::Timestamp::now())
 }
 
+/// The summaries of `rows` computed from the records, in their order, with their status on
+/// `today`. With `only_these`, the related tables are read for these rows alone, else whole.
+pub(crate) async fn summaries_in(
+    db: &impl ConnectionTrait,
+    rows: Vec<project::Model>,
+    only_these: bool,
+    today: Date,
+) -> StoreResult<Vec<ProjectSummary>> {
+    let ids: Vec<i32> = rows.iter().map(|p| p.id).collect();
+    let of_these = |column| {
+        if only_these {
+            sea_orm::Condition::all().add(column)
+        } else {
+            sea_orm::Condition::all()
+        }
+    };
+    let mut funding: HashMap<i32, Vec<project_funding::Model>> = HashMap::new();
+    for line in project_funding::Entity::find()
+        .filter(of_these(project_funding::Column::ProjectId.is_in(ids.clone())))
+        .order_by_asc(project_funding::Column::Position)
+        .all(db)
+        .await?
+    {
+        funding.entry(line.project_id).or_default().push(line);
+    }
+    let mut funder_partners: HashMap<i32, Vec<String>> = HashMap::new();
+    for partner in project_partner::Entity::find()
+        .filter(project_partner::Column::Role.eq(PartnerRole::Funder.as_str()))
+        .filter(of_these(project_partner::Column::ProjectId.is_in(ids.clone())))
+        .all(db)
+        .await?
+    {
+        funder_partners
+            .entry(partner.project_id)
+            .or_default()
+            .push(partner.name);
+    }
+    let mut chains: HashMap<i32, Vec<String>> = HashMap::new();
+    for chain in project_value_chain::Entity::find()
+        .filter(of_these(
+            project_value_chain::Column::ProjectId.is_in(ids.clone()),
+        ))
+        .all(db)
+        .await?
+    {
+        chains.entry(chain.project_id).or_default().push(chain.name);
+    }
+    let mut coverage: HashMap<i32, Vec<DaneCode>> = HashMap::new();
+    for covered in project_municipality::Entity::find()
+        .filter(of_these(
+            project_municipality::Column::ProjectId.is_in(ids.clone()),
+        ))
+        .all(db)
+        .await?
+    {
+        let code = DaneCode::parse(&covered.dane_code)
+            .map_err(|e| corrupt("project municipality", covered.project_id, e))?;
+        coverage.entry(covered.project_id).or_default().push(code);
+    }
+    let mut indicator_counts: HashMap<i32, usize> = HashMap::new();
+    for item in indicator::Entity::find()
+        .filter(of_these(indicator::Column::ProjectId.is_in(ids)))
+        .all(db)
+        .await?
+    {
+        *indicator_counts.entry(item.project_id).or_default() += 1;
+    }
+    let awards = award_records(db, &rows).await?;
+    let mut summaries = Vec::with_capacity(rows.len());
+    for p in rows {
+        let lines = funding.remove(&p.id).unwrap_or_default();
+        let mut money = Vec::with_capacity(lines.len());
+        let mut funders = BTreeSet::new();
+        for line in lines {
+            let currency = line
+                .currency
+                .parse()
+                .map_err(|e| corrupt("funding line", line.id, e))?;
+            money.push(Money::new(line.amount.0, currency));
+            funders.insert(line.source);
+        }
+        funders.extend(funder_partners.remove(&p.id).unwrap_or_default());
+        let codes = coverage.remove(&p.id).unwrap_or_default();
+        let (departments, pdet_subregions) = territories(&codes);
+        let mut value_chains = chains.remove(&p.id).unwrap_or_default();
+        value_chains.sort();
+        let summary = ProjectSummary {
+            status: status_of(&p, &awards, today)?,
+            totals: totals_by_currency(money),
+            indicators: indicator_counts.get(&p.id).copied().unwrap_or(0),
+            value_chains,
+            departments,
+            pdet_subregions,
+            funders: funders.into_iter().collect(),
+            municipalities: codes.len(),
+            // Filled by the stored summary's computation (`portfolio`).
+            advance_percent: None,
+            progress: None,
+            code: p.code,
+            title: p.title,
+            period_start: p.period_start.0,
+            period_end: p.period_end.0,
+        };
+        summaries.push(summary);
+    }
+    Ok(summaries)
+}
+
 /// The award behind each awarded project of `rows`, by award id, and whether it is paid: two
 /// queries whatever the number of rows.
-async fn award_records(
+pub(crate) async fn award_records(
     db: &impl ConnectionTrait,
     rows: &[project::Model],
 ) -> StoreResult<HashMap<i32, (AwardReference, bool)>> {
@@ -1364,7 +1269,7 @@ async fn award_records(
 }
 
 /// A project's status as its records give it on `today`.
-fn status_of(
+pub(crate) fn status_of(
     p: &project::Model,
     awards: &HashMap<i32, (AwardReference, bool)>,
     today: Date,
@@ -1381,21 +1286,19 @@ fn status_of(
 }
 
 /// A roll-up while its indicators are added.
-struct RollupSum {
-    unit: IndicatorUnit,
-    current: Decimal,
-    goal: Decimal,
-    projects: BTreeSet<i32>,
-    by_territory: BTreeMap<String, Decimal>,
+pub(crate) struct RollupSum {
+    pub(crate) unit: IndicatorUnit,
+    pub(crate) current: Decimal,
+    pub(crate) goal: Decimal,
+    pub(crate) by_territory: BTreeMap<String, Decimal>,
 }
 
 impl RollupSum {
-    fn new(unit: IndicatorUnit) -> RollupSum {
+    pub(crate) fn new(unit: IndicatorUnit) -> RollupSum {
         RollupSum {
             unit,
             current: Decimal::ZERO,
             goal: Decimal::ZERO,
-            projects: BTreeSet::new(),
             by_territory: BTreeMap::new(),
         }
     }
@@ -1490,13 +1393,21 @@ async fn insert_document(
     Ok(audit::insert(db, actor, row).await?)
 }
 
+async fn code_of_project(db: &impl ConnectionTrait, project_id: i32) -> StoreResult<String> {
+    project::Entity::find_by_id(project_id)
+        .one(db)
+        .await?
+        .map(|p| p.code)
+        .ok_or_else(|| corrupt("project", project_id, "vanished"))
+}
+
 async fn touch_project(db: &impl ConnectionTrait, project_id: i32) -> StoreResult<()> {
     project::Entity::update_many()
         .col_expr(project::Column::UpdatedAt, Expr::value(DbTimestamp::now()))
         .filter(project::Column::Id.eq(project_id))
         .exec(db)
         .await?;
-    Ok(())
+    crate::portfolio::refresh_summary(db, project_id).await
 }
 
 /// Sets the indicator's current value from its latest approved measurement (by date, then by
@@ -1701,6 +1612,7 @@ pub(crate) async fn open_project_of_award(
         };
         audit::insert(txn, actor, row).await?;
     }
+    crate::portfolio::refresh_summary(txn, stored.id).await?;
     Ok(stored)
 }
 
@@ -1883,8 +1795,13 @@ impl Store {
 
     /// Approves (the indicator takes the proposed figures) or returns a proposal. Its submitter
     /// may not review it; a proposal is reviewed once; an indicator changed since the proposal
-    /// was made is a conflict.
-    pub async fn review_indicator_proposal(&self, actor: &Actor, id: i32, review: Review) -> StoreResult<()> {
+    /// was made is a conflict. Answers the project's code.
+    pub async fn review_indicator_proposal(
+        &self,
+        actor: &Actor,
+        id: i32,
+        review: Review,
+    ) -> StoreResult<String> {
         let reviewer = account_of(actor)?;
         let txn = self.write_transaction().await?;
         crate::scope::check_may(
@@ -1950,8 +1867,9 @@ impl Store {
             .await?;
             touch_project(&txn, before.project_id).await?;
         }
+        let code = code_of_project(&txn, before.project_id).await?;
         txn.commit().await?;
-        Ok(())
+        Ok(code)
     }
 
     /// Proposals with their indicator's figures, newest first.

@@ -901,13 +901,7 @@ impl Store {
                 &query.reach,
             ));
         if let Some(code) = query.reason.as_deref().filter(|c| !c.is_empty()) {
-            let escaped: String = code
-                .chars()
-                .flat_map(|c| match c {
-                    '%' | '_' | '\\' => vec!['\\', c],
-                    other => vec![other],
-                })
-                .collect();
+            let escaped = crate::like_escaped(code);
             let pattern = LikeExpr::new(format!("%;{escaped};%")).escape('\\');
             select = select.filter(Expr::cust("(';' || reasons || ';')").like(pattern));
         }

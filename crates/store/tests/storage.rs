@@ -2012,6 +2012,63 @@ storage_suite! {
         assert_eq!(hectares.current, dec!(78), "T06 has 0 ha so far; San Vicente 78");
     }
 
+    async fn an_approval_moves_the_stored_summary_and_its_rollup(store: &Store) {
+        demo::seed(store).await.expect("seed");
+        let code = demo::DEMO_PROJECT_CODE;
+        let officer = Actor::User { id: 101, email: "officer@vereda.test".into() };
+        let director = Actor::User { id: 102, email: "director@vereda.test".into() };
+        let everything = ProjectFilter::default();
+        let summary_of = |all: Vec<ProjectSummary>| all.into_iter().find(|p| p.code == code).expect("the demo project");
+        let roads = |rollups: Vec<vereda_store::projects::Rollup>| {
+            rollups.into_iter().find(|r| r.key == "roads_km").expect("roads")
+        };
+        let before = summary_of(store.projects(&everything).await.expect("list"));
+        assert_eq!(store.recomputed_projects().await.expect("recomputed"), store.projects(&everything).await.expect("list"));
+
+        let id = store
+            .submit_measurement(
+                &officer,
+                code,
+                3,
+                MeasurementSubmission {
+                    draft: MeasurementDraft {
+                        measured_on: jiff::civil::date(2023, 3, 31),
+                        value: dec!(47),
+                        value_women: None,
+                        value_men: None,
+                    },
+                    source: None,
+                    evidence: None,
+                },
+                jiff::civil::date(2026, 11, 21),
+            )
+            .await
+            .expect("submitted");
+        assert_eq!(summary_of(store.projects(&everything).await.expect("list")), before, "submitted is not counted");
+        store.review_measurement(&director, id, Review::Approve).await.expect("approved");
+
+        let after = summary_of(store.projects(&everything).await.expect("list"));
+        assert!(after.advance_percent > before.advance_percent, "{:?} then {:?}", before.advance_percent, after.advance_percent);
+        let rolled = roads(store.rollups(&everything).await.expect("rollups"));
+        assert_eq!((rolled.current, rolled.projects), (dec!(54.5), 2), "13.2 became 47");
+        assert_eq!(rolled.by_territory, [("86".to_owned(), dec!(7.5)), ("several".to_owned(), dec!(47))]);
+        // What was kept step by step equals what the records give from scratch.
+        assert_eq!(store.recomputed_projects().await.expect("recomputed"), store.projects(&everything).await.expect("list"));
+
+        // A page of the portfolio, and what it shows of every project the filter admits.
+        let first = store.portfolio_page(&everything, 0, 3).await.expect("page 1");
+        let second = store.portfolio_page(&everything, 3, 3).await.expect("page 2");
+        let codes: Vec<String> = first.projects.iter().chain(&second.projects).map(|p| p.code.clone()).collect();
+        let all: Vec<String> = store.projects(&everything).await.expect("list").into_iter().map(|p| p.code).collect();
+        assert_eq!((first.projects.len(), second.projects.len(), codes), (3, 1, all));
+        assert_eq!((first.matching, first.by_status.iter().map(|(_, n)| n).sum::<usize>()), (4, 4));
+        assert_eq!(first.by_status, second.by_status);
+        assert!(first.municipalities.iter().all(|(_, n)| *n >= 1) && !first.municipalities.is_empty());
+        let facets = store.portfolio_facets().await.expect("facets");
+        assert_eq!(facets.projects, 4);
+        assert!(facets.departments.contains(&"18".to_owned()) && facets.value_chains.contains(&"Cacao".to_owned()));
+    }
+
 
     async fn verification_checklist_documents_and_offer_letters(store: &Store) {
         let call_id = screening_call(store).await;

@@ -224,6 +224,28 @@ impl PublicPages {
             pages.clear();
         }
     }
+
+    /// Forgets the pages that show project `code`'s figures: the portfolio's pages (its list
+    /// and roll-ups), the project's own pages and the open data. Other projects' cards and
+    /// the calls' pages stay. For a change within one project (a measurement or an indicator
+    /// proposal reviewed); a change of what exists (an award, a payment) clears everything.
+    pub fn forget_project(&self, code: &str) {
+        if let Ok(mut pages) = self.pages.write() {
+            pages.retain(|(_, here), _| !shows_project(here, code));
+        }
+    }
+}
+
+/// Whether the page at `here` (path and query) shows figures of project `code`.
+fn shows_project(here: &str, code: &str) -> bool {
+    let path = here.split(['?', '#']).next().unwrap_or(here);
+    let mut segments = path.trim_start_matches('/').split('/');
+    match (segments.next(), segments.next()) {
+        (Some("proyectos"), None) | (Some("datos"), _) => true,
+        (Some("proyectos"), Some(segment)) => crate::reach::decoded(segment).as_deref() == Some(code),
+        (Some("api"), _) => path.starts_with("/api/v1/open-data/"),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -249,6 +271,30 @@ mod tests {
         assert_eq!(page.respond(&HeaderMap::new()).status(), 200);
         cache.clear();
         assert!(cache.get(Lang::Es, "/proyectos").is_none());
+    }
+
+    #[test]
+    fn a_project_change_forgets_only_the_pages_that_show_it() {
+        let cache = PublicPages::default();
+        let paths = [
+            "/proyectos",
+            "/proyectos?departamento=18&pagina=2",
+            "/proyectos/T06.60%2C61%2C62",
+            "/proyectos/T06.60,61,62/indicadores/3",
+            "/proyectos/PDR-2013-CAQ-001",
+            "/datos",
+            "/api/v1/open-data/indicators.csv?project=T06.60%2C61%2C62",
+            "/convocatorias/1",
+        ];
+        for path in paths {
+            cache.put(key(path), CachedPage::new("x", "text/plain"));
+        }
+        cache.forget_project("T06.60,61,62");
+        let kept: Vec<&str> = paths
+            .into_iter()
+            .filter(|p| cache.get(Lang::Es, p).is_some())
+            .collect();
+        assert_eq!(kept, ["/proyectos/PDR-2013-CAQ-001", "/convocatorias/1"]);
     }
 
     #[test]

@@ -87,7 +87,7 @@ pub async fn records_within_reach(State(state): State<AppState>, request: Reques
 
 /// A path segment without its percent-encoding (project codes hold commas); none if it is
 /// not UTF-8 once decoded.
-fn decoded(segment: &str) -> Option<String> {
+pub(crate) fn decoded(segment: &str) -> Option<String> {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8()
         .ok()

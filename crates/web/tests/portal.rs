@@ -141,6 +141,102 @@ async fn open_data_lists_projects_indicators_and_only_approved_measurements() {
 }
 
 #[tokio::test]
+async fn open_data_comes_for_spreadsheets_in_spanish_with_its_dictionary_and_licence() {
+    let mut client = Client::with_demo().await;
+    let plain = client.get("/api/v1/open-data/indicators.csv").await;
+    assert!(
+        plain
+            .bytes
+            .starts_with(b"\xEF\xBB\xBFproject_code,number,name,unit,"),
+        "BOM and commas"
+    );
+    assert!(plain.body.contains(",13.2,"), "decimal point for programs");
+    assert!(plain.body.contains(",in_execution,"), "codes for programs");
+
+    let spanish = client.get("/api/v1/open-data/indicators.es.csv").await;
+    assert_eq!(spanish.status, StatusCode::OK);
+    assert!(spanish.content_type.starts_with("text/csv"));
+    assert!(
+        spanish
+            .bytes
+            .starts_with(b"\xEF\xBB\xBFproject_code;number;name;unit;"),
+        "BOM and semicolons"
+    );
+    let roads = spanish
+        .body
+        .lines()
+        .find(|l| l.starts_with("T06.60,61,62;3;"))
+        .expect("the roads indicator");
+    assert!(roads.contains(";13,2;"), "decimal comma: {roads}");
+    assert!(roads.contains(";kilómetros;"), "the unit in Spanish: {roads}");
+    assert!(
+        roads.contains(";En ejecución;") || roads.contains(";Planeado;") || roads.contains(";Logrado;"),
+        "{roads}"
+    );
+    assert!(
+        !spanish.body.contains(";in_execution;"),
+        "no status codes in the Spanish variant"
+    );
+
+    let projects = client.get("/api/v1/open-data/projects.es.csv").await;
+    let header = projects.body.lines().next().expect("header");
+    for column in ["awarded_cop", "disbursed_cop", "executed_cop"] {
+        assert!(header.contains(column), "{column} in {header}");
+    }
+    assert!(projects.body.contains(";Cerrado;"), "statuses in Spanish words");
+
+    let workbook = client.get("/api/v1/open-data/indicators.xlsx").await;
+    assert_eq!(workbook.status, StatusCode::OK);
+    assert!(workbook.content_type.contains("spreadsheetml"));
+    use calamine::{Data, Reader, Xlsx};
+    let mut xlsx: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(workbook.bytes)).expect("opens as XLSX");
+    assert_eq!(xlsx.sheet_names(), ["indicators", "diccionario"]);
+    let sheet = xlsx.worksheet_range("indicators").expect("sheet");
+    let rows: Vec<_> = sheet.rows().collect();
+    assert_eq!(rows[0][0], Data::String("project_code".into()));
+    assert_eq!(rows.len(), 19, "a header and 18 indicators");
+    let roads = rows
+        .iter()
+        .find(|r| r[0] == Data::String("T06.60,61,62".into()) && r[1] == Data::Float(3.0))
+        .expect("the roads indicator");
+    assert_eq!(roads[8], Data::Float(13.2), "a number, not text");
+    assert_eq!(roads[3], Data::String("kilómetros".into()));
+    let dictionary = xlsx.worksheet_range("diccionario").expect("dictionary sheet");
+    assert_eq!(dictionary.rows().count(), 16, "a header and the 15 columns");
+
+    let dictionary = client.get("/api/v1/open-data/dictionary.csv").await;
+    assert!(dictionary.bytes.starts_with(b"\xEF\xBB\xBF"));
+    assert_eq!(
+        dictionary.body.lines().count(),
+        1 + 21 + 15 + 7,
+        "a header and every column"
+    );
+    assert!(dictionary.body.contains("projects,executed_cop,"));
+
+    let page = client.get("/datos").await;
+    assert!(page.body.contains("https://creativecommons.org/licenses/by/4.0/"));
+    assert!(page.body.contains("CC BY 4.0"));
+    assert!(page.body.contains("id=\"open-data-updated\"") && page.body.contains("<time>"));
+    for file in [
+        "projects.xlsx",
+        "indicators.es.csv",
+        "measurements.xlsx",
+        "dictionary.csv",
+    ] {
+        assert!(
+            page.body.contains(&format!("/api/v1/open-data/{file}")),
+            "{file} linked"
+        );
+    }
+    assert_eq!(
+        page.body.matches("<tr><td>").count(),
+        21 + 15 + 7,
+        "the dictionary on the page"
+    );
+}
+
+#[tokio::test]
 async fn the_demo_iati_export_is_valid_against_the_2_03_schema() {
     let mut client = Client::with_demo().await;
     let xml = client.get("/api/v1/open-data/iati-activities.xml").await;

@@ -29,6 +29,7 @@ mod m20261207_000021_investment_ledger;
 mod m20261208_000022_followup;
 mod m20261208_000023_durable_jobs;
 mod m20261209_000024_verification_acts;
+mod m20261209_000025_project_summaries;
 mod m20261209_000027_letter_facts;
 
 pub struct Migrator;
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000022_followup::Migration),
             Box::new(m20261208_000023_durable_jobs::Migration),
             Box::new(m20261209_000024_verification_acts::Migration),
+            Box::new(m20261209_000025_project_summaries::Migration),
             Box::new(m20261209_000027_letter_facts::Migration),
         ]
     }

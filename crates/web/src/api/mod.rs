@@ -33,6 +33,7 @@ pub mod households;
 pub mod ledger;
 pub mod monitoring;
 pub mod open_data;
+pub mod open_tables;
 pub mod page;
 pub mod petitions;
 pub mod procedure;
@@ -68,6 +69,28 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/open-data/iati-activities.xml",
             get(open_data::iati_activities),
         )
+        .route(
+            "/api/v1/open-data/projects.es.csv",
+            get(open_data::projects_es_csv),
+        )
+        .route(
+            "/api/v1/open-data/indicators.es.csv",
+            get(open_data::indicators_es_csv),
+        )
+        .route(
+            "/api/v1/open-data/measurements.es.csv",
+            get(open_data::measurements_es_csv),
+        )
+        .route("/api/v1/open-data/projects.xlsx", get(open_data::projects_xlsx))
+        .route(
+            "/api/v1/open-data/indicators.xlsx",
+            get(open_data::indicators_xlsx),
+        )
+        .route(
+            "/api/v1/open-data/measurements.xlsx",
+            get(open_data::measurements_xlsx),
+        )
+        .route("/api/v1/open-data/dictionary.csv", get(open_data::dictionary_csv))
         .route("/api/v1/calls", get(calls))
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/screenings/{id}", get(screening))
@@ -100,6 +123,9 @@ pub fn routes() -> Router<AppState> {
     paths(health, ready, municipalities, departments, pdet_subregions, projects, project, calls, screening, audit, me, account::change_password, evaluation::evaluate,
         open_data::projects_json, open_data::projects_csv, open_data::indicators_json, open_data::indicators_csv,
         open_data::measurements_json, open_data::measurements_csv, open_data::iati_activities,
+        open_data::projects_es_csv, open_data::indicators_es_csv, open_data::measurements_es_csv,
+        open_data::projects_xlsx, open_data::indicators_xlsx, open_data::measurements_xlsx,
+        open_data::dictionary_csv,
         procedure::procedure, procedure::endorse, procedure::object, procedure::award, procedure::evidence, procedure::disburse,
         procedure::convene, procedure::session, procedure::schedule, procedure::concept, procedure::decide, procedure::close, procedure::sign,
         monitoring::submit_measurement, monitoring::review_measurement, monitoring::propose, monitoring::review_proposal,

@@ -256,8 +256,8 @@ pub async fn review_measurement(
 ) -> Result<Json<Filed>, AppError> {
     let actor = allowed(&visitor, &headers, Permission::ReviewMeasurements).await?;
     let (review, status) = decision(read_json(&body)?)?;
-    state.store.review_measurement(&actor, id, review).await?;
-    state.public_pages.clear();
+    let code = state.store.review_measurement(&actor, id, review).await?;
+    state.public_pages.forget_project(&code);
     Ok(Json(Filed {
         id,
         status: status.to_string(),
@@ -331,8 +331,8 @@ pub async fn review_proposal(
 ) -> Result<Json<Filed>, AppError> {
     let actor = allowed(&visitor, &headers, Permission::ReviewMeasurements).await?;
     let (review, status) = decision(read_json(&body)?)?;
-    state.store.review_indicator_proposal(&actor, id, review).await?;
-    state.public_pages.clear();
+    let code = state.store.review_indicator_proposal(&actor, id, review).await?;
+    state.public_pages.forget_project(&code);
     Ok(Json(Filed {
         id,
         status: status.to_string(),

@@ -7,11 +7,14 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use vereda_documents::iati::{Publisher, activities_xml};
+use vereda_domain::awarded_project::AwardReference;
 use vereda_domain::monitoring::{ProjectCard, PublishedMeasurement};
 use vereda_store::projects::{ProjectFilter, ProjectSummary};
 
+use super::open_tables::{self, Cell, Dataset, Flavour, Table};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::AppError;
@@ -26,6 +29,7 @@ pub const IATI_PUBLISHER: Publisher<'static> = Publisher {
 };
 
 const CSV: &str = "text/csv; charset=utf-8";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const JSON: &str = "application/json";
 const XML: &str = "application/xml; charset=utf-8";
 
@@ -69,6 +73,41 @@ pub struct OpenProject {
     pub funders: Vec<String>,
     pub municipalities: usize,
     pub indicators: usize,
+    /// The institute's contribution the award committed, in pesos, once awarded.
+    #[schema(value_type = Option<String>)]
+    pub awarded_cop: Option<Decimal>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub awarded_on: Option<jiff::civil::Date>,
+    /// The single disbursement, in pesos, once paid.
+    #[schema(value_type = Option<String>)]
+    pub disbursed_cop: Option<Decimal>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub disbursed_on: Option<jiff::civil::Date>,
+    /// What the controlled account's payments executed, in pesos (the ledger), once awarded.
+    #[schema(value_type = Option<String>)]
+    pub executed_cop: Option<Decimal>,
+    /// Physical progress in percent from the supervision visits, once a plan is kept.
+    #[schema(value_type = Option<String>)]
+    pub physical_progress: Option<Decimal>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub closed_on: Option<jiff::civil::Date>,
+}
+
+impl OpenProject {
+    /// The project's summary with the money its award's card shows.
+    fn of(p: ProjectSummary, award: Option<&AwardReference>) -> Self {
+        let flow = award.map(|a| &a.flow);
+        OpenProject {
+            awarded_cop: flow.map(|f| f.committed),
+            awarded_on: award.map(|a| a.awarded_on),
+            disbursed_cop: flow.and_then(|f| f.disbursed),
+            disbursed_on: flow.and_then(|f| f.disbursed_on),
+            executed_cop: flow.map(|f| f.executed),
+            physical_progress: flow.and_then(|f| f.physical),
+            closed_on: flow.and_then(|f| f.closed_on),
+            ..OpenProject::from(p)
+        }
+    }
 }
 
 impl From<ProjectSummary> for OpenProject {
@@ -94,6 +133,13 @@ impl From<ProjectSummary> for OpenProject {
             funders: p.funders,
             municipalities: p.municipalities,
             indicators: p.indicators,
+            awarded_cop: None,
+            awarded_on: None,
+            disbursed_cop: None,
+            disbursed_on: None,
+            executed_cop: None,
+            physical_progress: None,
+            closed_on: None,
         }
     }
 }
@@ -185,13 +231,21 @@ impl From<PublishedMeasurement> for OpenMeasurement {
 }
 
 async fn open_projects(state: &AppState, scope: &ProjectScope) -> Result<Vec<OpenProject>, AppError> {
+    let awards: HashMap<String, AwardReference> = open_cards(state, scope)
+        .await?
+        .into_iter()
+        .filter_map(|card| Some((card.code, card.award?)))
+        .collect();
     Ok(state
         .store
         .projects(&ProjectFilter::default())
         .await?
         .into_iter()
         .filter(|p| scope.admits(&p.code))
-        .map(OpenProject::from)
+        .map(|p| {
+            let award = awards.get(&p.code);
+            OpenProject::of(p, award)
+        })
         .collect())
 }
 
@@ -220,30 +274,6 @@ async fn open_measurements(
 
 fn json_bytes(value: &impl Serialize) -> Result<Vec<u8>, AppError> {
     serde_json::to_vec(value).map_err(|e| AppError::internal(&e))
-}
-
-fn join(values: &[String]) -> String {
-    values.join("; ")
-}
-
-fn text(value: Option<Decimal>) -> String {
-    value.map(|v| v.normalize().to_string()).unwrap_or_default()
-}
-
-/// Writes rows as CSV with a header, in UTF-8 with a BOM so spreadsheets read the accents, and
-/// every cell safe to open in a spreadsheet (`spreadsheet_safe`).
-fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, AppError> {
-    let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    writer.write_record(header).map_err(|e| AppError::internal(&e))?;
-    for row in rows {
-        writer
-            .write_record(
-                row.iter()
-                    .map(|cell| vereda_domain::text::spreadsheet_safe(cell).into_owned()),
-            )
-            .map_err(|e| AppError::internal(&e))?;
-    }
-    writer.into_inner().map_err(|e| AppError::internal(e.error()))
 }
 
 macro_rules! open_data_endpoint {
@@ -277,45 +307,7 @@ open_data_endpoint!(
     CSV = "text/csv",
     String,
     "The projects as CSV (UTF-8 with BOM); lists are joined with `; `.",
-    |state, scope| {
-        let rows = open_projects(&state, &scope).await?.into_iter().map(|p| {
-            vec![
-                p.code,
-                p.title,
-                p.status,
-                p.period_start.to_string(),
-                p.period_end.to_string(),
-                text(p.total_cop),
-                text(p.total_eur),
-                text(p.total_usd),
-                join(&p.departments),
-                join(&p.pdet_subregions),
-                join(&p.value_chains),
-                join(&p.funders),
-                p.municipalities.to_string(),
-                p.indicators.to_string(),
-            ]
-        });
-        csv_bytes(
-            &[
-                "code",
-                "title",
-                "status",
-                "period_start",
-                "period_end",
-                "total_cop",
-                "total_eur",
-                "total_usd",
-                "departments",
-                "pdet_subregions",
-                "value_chains",
-                "funders",
-                "municipalities",
-                "indicators",
-            ],
-            rows,
-        )
-    }
+    |state, scope| project_table(&state, &scope).await?.csv(Flavour::Plain)
 );
 
 open_data_endpoint!(
@@ -333,49 +325,7 @@ open_data_endpoint!(
     CSV = "text/csv",
     String,
     "The indicators as CSV (UTF-8 with BOM).",
-    |state, scope| {
-        let rows = indicators_of(open_cards(&state, &scope).await?)
-            .into_iter()
-            .map(|i| {
-                vec![
-                    i.project_code,
-                    i.number.to_string(),
-                    i.name,
-                    i.unit,
-                    text(Some(i.baseline)),
-                    text(Some(i.goal)),
-                    i.higher_is_better.to_string(),
-                    i.by_sex.to_string(),
-                    text(Some(i.current_value)),
-                    text(i.current_women),
-                    text(i.current_men),
-                    i.last_update.map(|d| d.to_string()).unwrap_or_default(),
-                    i.advance_percent.map(|a| a.to_string()).unwrap_or_default(),
-                    i.status,
-                    i.rollup_key.unwrap_or_default(),
-                ]
-            });
-        csv_bytes(
-            &[
-                "project_code",
-                "number",
-                "name",
-                "unit",
-                "baseline",
-                "goal",
-                "higher_is_better",
-                "by_sex",
-                "current_value",
-                "current_women",
-                "current_men",
-                "last_update",
-                "advance_percent",
-                "status",
-                "rollup_key",
-            ],
-            rows,
-        )
-    }
+    |state, scope| indicator_table(&state, &scope).await?.csv(Flavour::Plain)
 );
 
 open_data_endpoint!(
@@ -400,32 +350,158 @@ open_data_endpoint!(
     CSV = "text/csv",
     String,
     "The approved measurements as CSV (UTF-8 with BOM).",
-    |state, scope| {
-        let rows = open_measurements(&state, &scope).await?.into_iter().map(|m| {
-            vec![
-                m.project_code,
-                m.indicator_number.to_string(),
-                m.measured_on.to_string(),
-                text(Some(m.value)),
-                text(m.value_women),
-                text(m.value_men),
-                m.source.unwrap_or_default(),
-            ]
-        });
-        csv_bytes(
-            &[
-                "project_code",
-                "indicator_number",
-                "measured_on",
-                "value",
-                "value_women",
-                "value_men",
-                "source",
-            ],
-            rows,
-        )
-    }
+    |state, scope| measurement_table(&state, &scope).await?.csv(Flavour::Plain)
 );
+
+open_data_endpoint!(
+    projects_es_csv,
+    "/api/v1/open-data/projects.es.csv",
+    CSV = "text/csv",
+    String,
+    "The projects as CSV for a spreadsheet in Spanish: `;`-separated, decimal commas, statuses in Spanish words (UTF-8 with BOM).",
+    |state, scope| project_table(&state, &scope).await?.csv(Flavour::Spanish)
+);
+
+open_data_endpoint!(
+    indicators_es_csv,
+    "/api/v1/open-data/indicators.es.csv",
+    CSV = "text/csv",
+    String,
+    "The indicators as CSV for a spreadsheet in Spanish: `;`-separated, decimal commas, statuses and units in Spanish words (UTF-8 with BOM).",
+    |state, scope| indicator_table(&state, &scope).await?.csv(Flavour::Spanish)
+);
+
+open_data_endpoint!(
+    measurements_es_csv,
+    "/api/v1/open-data/measurements.es.csv",
+    CSV = "text/csv",
+    String,
+    "The approved measurements as CSV for a spreadsheet in Spanish: `;`-separated, decimal commas (UTF-8 with BOM).",
+    |state, scope| measurement_table(&state, &scope).await?.csv(Flavour::Spanish)
+);
+
+open_data_endpoint!(
+    projects_xlsx,
+    "/api/v1/open-data/projects.xlsx",
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    String,
+    "The projects as a workbook: numbers, dates, statuses in Spanish words, and the columns' dictionary on a second sheet.",
+    |state, scope| project_table(&state, &scope).await?.xlsx()
+);
+
+open_data_endpoint!(
+    indicators_xlsx,
+    "/api/v1/open-data/indicators.xlsx",
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    String,
+    "The indicators as a workbook, with the columns' dictionary on a second sheet.",
+    |state, scope| indicator_table(&state, &scope).await?.xlsx()
+);
+
+open_data_endpoint!(
+    measurements_xlsx,
+    "/api/v1/open-data/measurements.xlsx",
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    String,
+    "The approved measurements as a workbook, with the columns' dictionary on a second sheet.",
+    |state, scope| measurement_table(&state, &scope).await?.xlsx()
+);
+
+open_data_endpoint!(
+    dictionary_csv,
+    "/api/v1/open-data/dictionary.csv",
+    CSV = "text/csv",
+    String,
+    "The data dictionary: every column of every dataset with its meaning, unit and type, in Spanish (UTF-8 with BOM).",
+    |_state, _scope| open_tables::dictionary_csv(vereda_messages::Lang::Es)
+);
+
+async fn project_table(state: &AppState, scope: &ProjectScope) -> Result<Table, AppError> {
+    let rows = open_projects(state, scope)
+        .await?
+        .into_iter()
+        .map(|p| {
+            vec![
+                Cell::Text(p.code),
+                Cell::Text(p.title),
+                Cell::Code(p.status),
+                Cell::Date(Some(p.period_start)),
+                Cell::Date(Some(p.period_end)),
+                Cell::Decimal(p.total_cop),
+                Cell::Decimal(p.total_eur),
+                Cell::Decimal(p.total_usd),
+                Cell::List(p.departments),
+                Cell::List(p.pdet_subregions),
+                Cell::List(p.value_chains),
+                Cell::List(p.funders),
+                Cell::Integer(Some(p.municipalities as i64)),
+                Cell::Integer(Some(p.indicators as i64)),
+                Cell::Decimal(p.awarded_cop),
+                Cell::Date(p.awarded_on),
+                Cell::Decimal(p.disbursed_cop),
+                Cell::Date(p.disbursed_on),
+                Cell::Decimal(p.executed_cop),
+                Cell::Decimal(p.physical_progress),
+                Cell::Date(p.closed_on),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        dataset: Dataset::Projects,
+        rows,
+    })
+}
+
+async fn indicator_table(state: &AppState, scope: &ProjectScope) -> Result<Table, AppError> {
+    let rows = indicators_of(open_cards(state, scope).await?)
+        .into_iter()
+        .map(|i| {
+            vec![
+                Cell::Text(i.project_code),
+                Cell::Integer(Some(i64::from(i.number))),
+                Cell::Text(i.name),
+                Cell::Code(i.unit),
+                Cell::Decimal(Some(i.baseline)),
+                Cell::Decimal(Some(i.goal)),
+                Cell::Boolean(i.higher_is_better),
+                Cell::Boolean(i.by_sex),
+                Cell::Decimal(Some(i.current_value)),
+                Cell::Decimal(i.current_women),
+                Cell::Decimal(i.current_men),
+                Cell::Date(i.last_update),
+                Cell::Integer(i.advance_percent.map(i64::from)),
+                Cell::Code(i.status),
+                Cell::Text(i.rollup_key.unwrap_or_default()),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        dataset: Dataset::Indicators,
+        rows,
+    })
+}
+
+async fn measurement_table(state: &AppState, scope: &ProjectScope) -> Result<Table, AppError> {
+    let rows = open_measurements(state, scope)
+        .await?
+        .into_iter()
+        .map(|m| {
+            vec![
+                Cell::Text(m.project_code),
+                Cell::Integer(Some(i64::from(m.indicator_number))),
+                Cell::Date(Some(m.measured_on)),
+                Cell::Decimal(Some(m.value)),
+                Cell::Decimal(m.value_women),
+                Cell::Decimal(m.value_men),
+                Cell::Text(m.source.unwrap_or_default()),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        dataset: Dataset::Measurements,
+        rows,
+    })
+}
 
 open_data_endpoint!(
     iati_activities,

@@ -554,7 +554,7 @@ async fn edit_targets(
             }
             Err(other) => return Err(other.into()),
         }
-        state.public_pages.clear();
+        state.public_pages.forget_project(&code);
     }
     let mut done = "metas";
     if targets_change {
@@ -725,8 +725,8 @@ async fn review(
         }
     };
     let refusal = match state.store.review_measurement(&actor, id, decision).await {
-        Ok(()) => {
-            state.public_pages.clear();
+        Ok(code) => {
+            state.public_pages.forget_project(&code);
             return Ok(Redirect::to(&format!("/personal/mediciones?hecho={done}")).into_response());
         }
         Err(StoreError::Forbidden(m)) if m.code() == "monitoring-error-account_required" => {
@@ -770,8 +770,8 @@ async fn review_proposal(
         }
     };
     let (status, message) = match state.store.review_indicator_proposal(&actor, id, decision).await {
-        Ok(()) => {
-            state.public_pages.clear();
+        Ok(code) => {
+            state.public_pages.forget_project(&code);
             return Ok(Redirect::to(&format!("/personal/mediciones?hecho={done}")).into_response());
         }
         Err(StoreError::Forbidden(m)) => (StatusCode::FORBIDDEN, m),

@@ -2,8 +2,6 @@
 //! card (the EU Trust Fund card is the model), an indicator's approved history, public
 //! documents and the open-data page. No account is needed; no personal data is shown.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -16,6 +14,7 @@ use vereda_documents::map::{Frame, MapSpec, SEQUENTIAL, Shade, municipality_map}
 use vereda_domain::awarded_project::ProjectStatus;
 use vereda_domain::monitoring::{IndicatorProgress, ProjectCard, PublishedMeasurement, ResultArea};
 use vereda_domain::territory::{DaneCode, DepartmentCode, catalog};
+use vereda_store::portfolio::PortfolioFacets;
 use vereda_store::projects::{
     MeasurementQuery, MeasurementRow, ProjectFilter, ProjectSummary, Rollup, SEVERAL_DEPARTMENTS,
 };
@@ -49,7 +48,7 @@ async fn cached(
     .await
 }
 
-/// The portfolio's filters, as the form sends them.
+/// The portfolio's filters, as the form sends them, and the page (`pagina`, from 1).
 #[derive(Debug, Default, Deserialize)]
 pub struct PortfolioQuery {
     q: Option<String>,
@@ -58,7 +57,11 @@ pub struct PortfolioQuery {
     cadena: Option<String>,
     estado: Option<String>,
     financiador: Option<String>,
+    pagina: Option<u64>,
 }
+
+/// Projects per page of the portfolio: a page stays well under 100 KB of HTML.
+const PORTFOLIO_PAGE_SIZE: u64 = 40;
 
 fn given(value: &Option<String>) -> Option<String> {
     value
@@ -103,28 +106,19 @@ struct Facets {
 }
 
 impl Facets {
-    fn of(projects: &[ProjectSummary]) -> Facets {
-        let mut departments = BTreeSet::new();
-        let mut subregions = BTreeSet::new();
-        let mut value_chains = BTreeSet::new();
-        let mut funders = BTreeSet::new();
-        for project in projects {
-            departments.extend(project.departments.iter().cloned());
-            subregions.extend(project.pdet_subregions.iter().cloned());
-            value_chains.extend(project.value_chains.iter().cloned());
-            funders.extend(project.funders.iter().cloned());
-        }
+    fn of(stored: PortfolioFacets) -> Facets {
         Facets {
-            departments: departments
+            departments: stored
+                .departments
                 .into_iter()
                 .map(|code| {
                     let name = department_name(&code);
                     (code, name)
                 })
                 .collect(),
-            subregions: subregions.into_iter().collect(),
-            value_chains: value_chains.into_iter().collect(),
-            funders: funders.into_iter().collect(),
+            subregions: stored.pdet_subregions,
+            value_chains: stored.value_chains,
+            funders: stored.funders,
             statuses: ProjectStatus::ALL,
         }
     }
@@ -169,12 +163,46 @@ struct PortfolioPage {
     chrome: Chrome,
     projects: Vec<ProjectSummary>,
     total: usize,
+    matching: usize,
+    page: u64,
+    pages: u64,
+    previous_href: Option<String>,
+    next_href: Option<String>,
+    first_href: Option<String>,
+    last_href: Option<String>,
     facets: Facets,
     query: PortfolioQuery,
     rollups: Vec<RollupView>,
     status_chart: String,
     map: String,
     filtered: bool,
+}
+
+impl PortfolioQuery {
+    /// The address of page `page` with the same filters.
+    fn page_href(&self, page: u64) -> String {
+        let mut pairs = Vec::new();
+        for (name, value) in [
+            ("q", &self.q),
+            ("departamento", &self.departamento),
+            ("subregion", &self.subregion),
+            ("cadena", &self.cadena),
+            ("estado", &self.estado),
+            ("financiador", &self.financiador),
+        ] {
+            if let Some(value) = given(value) {
+                pairs.push(format!("{name}={}", urlencode(&value)));
+            }
+        }
+        if page > 1 {
+            pairs.push(format!("pagina={page}"));
+        }
+        if pairs.is_empty() {
+            "/proyectos".to_owned()
+        } else {
+            format!("/proyectos?{}", pairs.join("&"))
+        }
+    }
 }
 
 impl PortfolioPage {
@@ -234,9 +262,13 @@ async fn portfolio(
     Query(query): Query<PortfolioQuery>,
 ) -> Result<Response, AppError> {
     let filter = query.filter()?;
+    let page = query.pagina.unwrap_or(1).max(1);
     cached(&state, &visitor, &headers, async || {
-        let everything = state.store.projects(&ProjectFilter::default()).await?;
-        let projects = state.store.projects(&filter).await?;
+        let facets = state.store.portfolio_facets().await?;
+        let found = state
+            .store
+            .portfolio_page(&filter, (page - 1) * PORTFOLIO_PAGE_SIZE, PORTFOLIO_PAGE_SIZE)
+            .await?;
         let lang = visitor.lang;
         let rollups = state
             .store
@@ -245,29 +277,30 @@ async fn portfolio(
             .into_iter()
             .map(|r| rollup_view(lang, r))
             .collect();
-        let mut by_status: BTreeMap<usize, (ProjectStatus, usize)> = BTreeMap::new();
-        for project in &projects {
-            let position = ProjectStatus::ALL
-                .iter()
-                .position(|s| *s == project.status)
-                .unwrap_or(0);
-            by_status.entry(position).or_insert((project.status, 0)).1 += 1;
-        }
-        let status_bars: Vec<Bar> = by_status
-            .into_values()
+        let status_bars: Vec<Bar> = found
+            .by_status
+            .iter()
             .map(|(status, count)| Bar {
                 label: lang.t(&status.message_id()).to_owned(),
-                value: Decimal::from(count),
+                value: Decimal::from(*count),
                 shown: count.to_string(),
             })
             .collect();
         let status_chart = horizontal_bars("projects-by-status", lang.t("portfolio-by_status"), &status_bars);
-        let map = portfolio_map(lang, &state, &projects).await?;
+        let map = portfolio_map(lang, &found.municipalities)?;
+        let pages = (found.matching as u64).div_ceil(PORTFOLIO_PAGE_SIZE).max(1);
         let page = PortfolioPage {
-            total: everything.len(),
-            facets: Facets::of(&everything),
-            filtered: projects.len() != everything.len(),
-            projects,
+            total: facets.projects,
+            filtered: found.matching != facets.projects,
+            facets: Facets::of(facets),
+            matching: found.matching,
+            page,
+            pages,
+            previous_href: (page > 1).then(|| query.page_href(page - 1)),
+            next_href: (page < pages).then(|| query.page_href(page + 1)),
+            first_href: (page > 2).then(|| query.page_href(1)),
+            last_href: (page + 1 < pages).then(|| query.page_href(pages)),
+            projects: found.projects,
             rollups,
             status_chart,
             map,
@@ -280,26 +313,13 @@ async fn portfolio(
 }
 
 /// The municipalities of the listed projects, shaded by how many projects work there.
-async fn portfolio_map(
-    lang: Lang,
-    state: &AppState,
-    projects: &[ProjectSummary],
-) -> Result<String, AppError> {
-    let codes: BTreeSet<&str> = projects.iter().map(|p| p.code.as_str()).collect();
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for card in state.store.project_cards().await? {
-        if codes.contains(card.code.as_str()) {
-            for municipality in card.municipalities {
-                *counts.entry(municipality).or_default() += 1;
-            }
-        }
-    }
+fn portfolio_map(lang: Lang, counts: &[(String, usize)]) -> Result<String, AppError> {
     let shades: Vec<Shade> = counts
-        .into_iter()
+        .iter()
         .map(|(code, count)| Shade {
-            label: format!("{}: {count}", municipality_label(&code)),
-            class: count.clamp(1, 3) - 1,
-            code,
+            label: format!("{}: {count}", municipality_label(code)),
+            class: (*count).clamp(1, 3) - 1,
+            code: code.clone(),
         })
         .collect();
     let legend = [
@@ -549,6 +569,9 @@ async fn download_document(
 #[template(path = "open_data.html")]
 struct OpenDataPage {
     chrome: Chrome,
+    datasets: Vec<(&'static str, &'static str)>,
+    dictionary: Vec<[String; 5]>,
+    updated_on: Option<String>,
 }
 
 async fn open_data(
@@ -557,7 +580,27 @@ async fn open_data(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     cached(&state, &visitor, &headers, async || {
+        use crate::api::open_tables::{Dataset, dictionary_rows};
+        let lang = visitor.lang;
+        let updated_on = state
+            .store
+            .portfolio_updated_at()
+            .await?
+            .map(|at| lang.date(vereda_domain::calendar::date_in_colombia(at)));
         Ok(OpenDataPage {
+            datasets: Dataset::ALL
+                .iter()
+                .map(|d| {
+                    let label = match d {
+                        Dataset::Projects => "open_data-projects",
+                        Dataset::Indicators => "open_data-indicators",
+                        Dataset::Measurements => "open_data-measurements",
+                    };
+                    (d.name(), label)
+                })
+                .collect(),
+            dictionary: dictionary_rows(lang, &Dataset::ALL),
+            updated_on,
             chrome: Chrome::new(&visitor).await?,
         }
         .render()?)

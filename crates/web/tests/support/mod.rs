@@ -26,6 +26,8 @@ pub struct Reply {
     pub content_type: String,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as sent (a workbook is not text).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -138,6 +140,7 @@ impl Client {
             content_type,
             headers,
             body,
+            bytes: bytes.to_vec(),
         }
     }
 

@@ -1,0 +1,40 @@
+//! A project's stored summary: what the portfolio and the follow-up roll-up read, refreshed in
+//! the transaction of every step that changes the project (`projects::refresh_summary`).
+
+use sea_orm::entity::prelude::*;
+
+use crate::types::{DbDate, DbTimestamp, Dec};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "project_summaries")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub project_id: i32,
+    pub code: String,
+    pub title: String,
+    /// The code and title in lower case, what the portfolio's search matches.
+    pub search: String,
+    pub period_start: DbDate,
+    pub period_end: DbDate,
+    /// The status the records give before the period's end; past it, a project not closed
+    /// reads "ended" (`awarded_project::project_status`), compared with today when read.
+    pub recorded_status: String,
+    /// Totals by currency, as JSON (`{"COP": "1500000"}`).
+    pub totals: String,
+    pub indicators: i32,
+    pub municipalities: i32,
+    /// The department code, or `several`.
+    pub territory: String,
+    pub advance_percent: Option<i32>,
+    pub physical: Option<Dec>,
+    pub financial: Option<Dec>,
+    pub management: Option<Dec>,
+    pub office_code: Option<String>,
+    pub call_code: Option<String>,
+    pub refreshed_at: DbTimestamp,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
