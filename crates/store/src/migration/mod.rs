@@ -28,6 +28,7 @@ mod m20261207_000020_acts;
 mod m20261207_000021_investment_ledger;
 mod m20261208_000022_followup;
 mod m20261208_000023_durable_jobs;
+mod m20261209_000026_project_language_and_funders;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000021_investment_ledger::Migration),
             Box::new(m20261208_000022_followup::Migration),
             Box::new(m20261208_000023_durable_jobs::Migration),
+            Box::new(m20261209_000026_project_language_and_funders::Migration),
         ]
     }
 }
