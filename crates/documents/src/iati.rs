@@ -462,9 +462,8 @@ fn yearly_budgets(card: &ProjectCard) -> Vec<Budget> {
         }
     }
     let years = project_years(card.period_start, card.period_end);
-    let days = |(from, until): (Date, Date)| {
-        Decimal::from(from.until(until).map_or(0, |span| span.get_days()) + 1)
-    };
+    let days =
+        |(from, until): (Date, Date)| Decimal::from(from.until(until).map_or(0, |span| span.get_days()) + 1);
     let all_days: Decimal = years.iter().copied().map(days).sum();
     let mut budgets = Vec::new();
     for (currency, total) in totals {
@@ -1134,7 +1133,11 @@ mod tests {
         }
         // A full year weighs 365 of the 1,619 days.
         assert_eq!(budgets[0].amount, d("5072575.66"));
-        assert!(budgets.iter().all(|b| b.start.until(b.end).map_or(0, |s| s.get_days()) < 366));
+        assert!(
+            budgets
+                .iter()
+                .all(|b| b.start.until(b.end).map_or(0, |s| s.get_days()) < 366)
+        );
 
         let one_day = ProjectCard {
             period_end: card.period_start,
@@ -1149,7 +1152,9 @@ mod tests {
     fn funders_are_organisations_with_roles_sectors_and_the_card_is_linked() {
         let xml = render();
         assert!(xml.contains("<participating-org role=\"1\">\n      <narrative>Unión Europea</narrative>"));
-        assert!(xml.contains("<participating-org role=\"1\">\n      <narrative>Gobierno de Colombia</narrative>"));
+        assert!(
+            xml.contains("<participating-org role=\"1\">\n      <narrative>Gobierno de Colombia</narrative>")
+        );
         assert_eq!(
             xml.matches("<narrative>Unión Europea</narrative>").count(),
             1,

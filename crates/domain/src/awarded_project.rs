@@ -240,7 +240,11 @@ pub fn plan(
         amount,
     };
     let mut funding = vec![
-        cop(INSTITUTE_NAME, FundingRole::Institute, award.institute_contribution),
+        cop(
+            INSTITUTE_NAME,
+            FundingRole::Institute,
+            award.institute_contribution,
+        ),
         cop(FAMILIES_NAME, FundingRole::Counterpart, families_share),
     ];
     if others_total <= award.counterpart {
@@ -523,14 +527,7 @@ mod tests {
             HeadsBySex::default(),
         );
         let sources: Vec<&str> = plan.funding.iter().map(|f| f.source.as_str()).collect();
-        assert_eq!(
-            sources,
-            [
-                INSTITUTE_NAME,
-                FAMILIES_NAME,
-                "Alcaldía de Tumaco"
-            ]
-        );
+        assert_eq!(sources, [INSTITUTE_NAME, FAMILIES_NAME, "Alcaldía de Tumaco"]);
         let total: Decimal = plan.funding.iter().map(|f| f.amount).sum();
         assert_eq!(total, split.contribution + split.counterpart);
         assert_eq!(plan.funding[2].amount, dec!(12000000));

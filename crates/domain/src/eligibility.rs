@@ -13,10 +13,10 @@ use crate::household::{
 };
 use crate::message::{Arg, Message};
 use crate::program::ProgramLine;
-use crate::territory::{CallTerritory, DaneCode};
 use crate::rules::{
     Bound, ChoiceField, Condition, DateField, FlagField, LineRules, RuleSet, SisbenCutoffs, TierTable,
 };
+use crate::territory::{CallTerritory, DaneCode};
 
 /// The facts of a household that rules may test (the head of household's data).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -894,11 +894,13 @@ impl<'a> Facts<'a> {
             } else {
                 "eligibility-no_duplicate"
             })),
-            Condition::OutsideCallTerritory(_) => parts.push(Message::new(if self.checks.outside_territory {
-                "eligibility-seen_outside_territory"
-            } else {
-                "eligibility-seen_inside_territory"
-            })),
+            Condition::OutsideCallTerritory(_) => {
+                parts.push(Message::new(if self.checks.outside_territory {
+                    "eligibility-seen_outside_territory"
+                } else {
+                    "eligibility-seen_inside_territory"
+                }))
+            }
             Condition::AgeBelow(_) => parts.push(seen(
                 "eligibility-field-birth_date".to_owned(),
                 Arg::Date(self.household.birth_date),
@@ -1561,7 +1563,7 @@ mod tests {
                 .iter()
                 .any(|r| !r.fired && r.code == "ART10A_PRIOR")
         );
-        assert_eq!(explanation.rules.len(), 14);
+        assert_eq!(explanation.rules.len(), 15);
     }
 
     #[test]
@@ -1801,7 +1803,10 @@ mod tests {
             };
             let outcome = screener.screen(&household, &outside).expect("covered");
             assert!(!outcome.is_eligible(), "{line:?}");
-            assert!(screener.reasons(&outcome).any(|code| code == "ART5_TERRITORY"), "{line:?}");
+            assert!(
+                screener.reasons(&outcome).any(|code| code == "ART5_TERRITORY"),
+                "{line:?}"
+            );
             let explained = screener.explain(&household, &outside).expect("covered");
             let rule = explained
                 .rules

@@ -1442,7 +1442,7 @@ mod tests {
         assert_eq!(rules.effective_until, Some(jiff::civil::date(2014, 12, 15)));
         assert_eq!(rules.content_hash.len(), 64);
         let general = rules.line(ProgramLine::General).expect("general line");
-        assert_eq!(general.rules.len(), 14);
+        assert_eq!(general.rules.len(), 15);
         assert!(rules.line(ProgramLine::Arel).is_some());
         assert_eq!(rules.registries_used().len(), 5);
         let first = &general.rules[general.rules_in_code_order[0]];

@@ -196,7 +196,11 @@ impl CallTerritory {
     pub fn parse(text: &str) -> Result<Self, TerritoryError> {
         let mut departments = Vec::new();
         let mut municipalities = Vec::new();
-        for code in text.split([',', ' ', ';']).map(str::trim).filter(|c| !c.is_empty()) {
+        for code in text
+            .split([',', ' ', ';'])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
             if code.len() <= 2 {
                 departments.push(DepartmentCode::parse(code)?);
             } else {
@@ -457,13 +461,22 @@ mod tests {
         let code = |text: &str| DaneCode::parse(text).expect("code");
         let territory = CallTerritory::parse("18, 86001").expect("territory");
         assert!(territory.is_limited());
-        assert!(territory.contains(code("18753")), "San Vicente del Caguán, Caquetá");
+        assert!(
+            territory.contains(code("18753")),
+            "San Vicente del Caguán, Caquetá"
+        );
         assert!(territory.contains(code("86001")), "Mocoa, named");
-        assert!(!territory.contains(code("86320")), "Orito: Putumayo is not the call's");
+        assert!(
+            !territory.contains(code("86320")),
+            "Orito: Putumayo is not the call's"
+        );
         assert!(!territory.contains(code("05001")), "Medellín");
         assert!(!territory.contains(code("17524")), "Palestina, Caldas");
         assert!(!CallTerritory::default().is_limited());
-        assert!(CallTerritory::default().contains(code("05001")), "no territory: nobody outside");
+        assert!(
+            CallTerritory::default().contains(code("05001")),
+            "no territory: nobody outside"
+        );
         assert!(CallTerritory::parse("").is_ok_and(|t| !t.is_limited()));
         assert!(CallTerritory::parse("12").is_err(), "no department 12");
         assert!(CallTerritory::parse("99999").is_err());

@@ -147,10 +147,7 @@ fn a_household_outside_the_territory_is_not_eligible() {
         .find(|l| l.starts_with("G54,"))
         .expect("G54's result");
     assert_eq!(g54, "G54,false,1,,,ART5_TERRITORY");
-    let outside: Vec<&str> = results
-        .lines()
-        .filter(|l| l.contains("ART5_TERRITORY"))
-        .collect();
+    let outside: Vec<&str> = results.lines().filter(|l| l.contains("ART5_TERRITORY")).collect();
     assert_eq!(outside, [g54], "every other case lives in the call's departments");
     let explanation = run.explanation.as_ref().expect("G54 explained");
     assert!(
@@ -503,7 +500,7 @@ fn explain_tells_every_rule_for_one_household() {
     assert!(run.rows[34].checks.duplicate_document && run.rows[35].checks.duplicate_document);
     let explanation = run.explanation.expect("explained");
     assert_eq!(explanation.reasons, ["DUPLICATE_DOCUMENT"]);
-    assert_eq!(explanation.rules.len(), 14);
+    assert_eq!(explanation.rules.len(), 15);
     assert!(explanation.rules.iter().any(|r| r.code == "DUPLICATE_DOCUMENT"
         && r.fired
         && r.seen.iter().any(|m| m.code() == "eligibility-seen_duplicate")));

@@ -24,9 +24,9 @@ use vereda_domain::awarded_project::{
 use vereda_domain::household::Sex;
 use vereda_domain::money::{Currency, Money, totals_by_currency};
 use vereda_domain::monitoring::{
-    ContentLanguage, ExecutionStatus, FundingLine, FundingRole, IndicatorProgress, IndicatorUnit, MeasurementDraft, MeasurementStatus,
-    Partner, PartnerRole, ProjectCard, ProjectDocument, PublishedMeasurement, ResultArea, ResultKind,
-    advance_percent, validate_targets,
+    ContentLanguage, ExecutionStatus, FundingLine, FundingRole, IndicatorProgress, IndicatorUnit,
+    MeasurementDraft, MeasurementStatus, Partner, PartnerRole, ProjectCard, ProjectDocument,
+    PublishedMeasurement, ResultArea, ResultKind, advance_percent, validate_targets,
 };
 use vereda_domain::territory::{DaneCode, DepartmentCode};
 use vereda_domain::text::fold_for_search;

@@ -2,7 +2,7 @@
 //! `?lang=`), else its cookie, else `Accept-Language` on a first visit. The words come from the
 //! one catalogue of `vereda_messages`.
 
-use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+use axum::http::header::{ACCEPT_LANGUAGE, COOKIE, VARY};
 use axum::http::{HeaderMap, Uri};
 
 use vereda_domain::number::NumberProblem;
@@ -85,7 +85,8 @@ pub fn split_language(uri: &Uri) -> (Option<UrlLang>, Option<String>) {
     let rest = if path == ENGLISH_PREFIX {
         Some("/")
     } else {
-        path.strip_prefix(ENGLISH_PREFIX).filter(|rest| rest.starts_with('/'))
+        path.strip_prefix(ENGLISH_PREFIX)
+            .filter(|rest| rest.starts_with('/'))
     };
     if let Some(rest) = rest {
         let stripped = match uri.query() {
@@ -118,15 +119,39 @@ pub async fn language_in_url(
     if let Some(lang) = lang {
         request.extensions_mut().insert(lang);
     }
-    next.run(request).await
+    let mut response = next.run(request).await;
+    // A page's language may come from the cookie or Accept-Language: caches must know.
+    for negotiated in ["Cookie", "Accept-Language"] {
+        let listed = response
+            .headers()
+            .get_all(VARY)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|v| v.trim().eq_ignore_ascii_case(negotiated));
+        if !listed {
+            response
+                .headers_mut()
+                .append(VARY, axum::http::HeaderValue::from_static(negotiated));
+        }
+    }
+    response
 }
 
 /// The addresses of the public portal: neither the staff area, the account's steps, the API
 /// nor the operators' and browsers' files.
 pub fn is_public_path(path_and_query: &str) -> bool {
     const PRIVATE: &[&str] = &[
-        "/personal", "/ingreso", "/salida", "/restablecer", "/idioma", "/api", "/static",
-        "/healthz", "/readyz", "/metrics",
+        "/personal",
+        "/ingreso",
+        "/salida",
+        "/restablecer",
+        "/idioma",
+        "/api",
+        "/static",
+        "/healthz",
+        "/readyz",
+        "/metrics",
     ];
     let path = path_and_query.split(['?', '#']).next().unwrap_or_default();
     !PRIVATE
@@ -140,7 +165,10 @@ pub fn address_in(lang: Lang, path_and_query: &str) -> String {
     let without_lang;
     let path_and_query = match path_and_query.split_once('?') {
         Some((path, query)) if query.split('&').any(|pair| pair.starts_with("lang=")) => {
-            let kept: Vec<&str> = query.split('&').filter(|pair| !pair.starts_with("lang=")).collect();
+            let kept: Vec<&str> = query
+                .split('&')
+                .filter(|pair| !pair.starts_with("lang="))
+                .collect();
             without_lang = if kept.is_empty() {
                 path.to_owned()
             } else {
@@ -176,17 +204,27 @@ mod tests {
         assert_eq!(lang.map(|l| l.0), Some(Lang::En));
         assert_eq!(stripped.as_deref(), Some("/proyectos?q=cacao"));
         let (lang, stripped) = split_language(&"/en".parse().expect("uri"));
-        assert_eq!((lang.map(|l| l.0), stripped.as_deref()), (Some(Lang::En), Some("/")));
+        assert_eq!(
+            (lang.map(|l| l.0), stripped.as_deref()),
+            (Some(Lang::En), Some("/"))
+        );
         let (lang, stripped) = split_language(&"/entrada".parse().expect("uri"));
         assert!(lang.is_none() && stripped.is_none());
         let (lang, _) = split_language(&"/datos?lang=en".parse().expect("uri"));
         assert_eq!(lang.map(|l| l.0), Some(Lang::En));
 
         let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT_LANGUAGE, "fr, en-GB;q=0.9, es;q=0.5".parse().expect("header"));
+        headers.insert(
+            ACCEPT_LANGUAGE,
+            "fr, en-GB;q=0.9, es;q=0.5".parse().expect("header"),
+        );
         assert_eq!(visitor_lang(None, &headers), Lang::En);
         headers.insert(COOKIE, "vereda_lang=es".parse().expect("header"));
-        assert_eq!(visitor_lang(None, &headers), Lang::Es, "the cookie is the visitor's choice");
+        assert_eq!(
+            visitor_lang(None, &headers),
+            Lang::Es,
+            "the cookie is the visitor's choice"
+        );
         assert_eq!(visitor_lang(Some(UrlLang(Lang::En)), &headers), Lang::En);
         let mut refused = HeaderMap::new();
         refused.insert(ACCEPT_LANGUAGE, "en;q=0, es-CO".parse().expect("header"));
@@ -197,7 +235,10 @@ mod tests {
         assert_eq!(address_in(Lang::En, "/datos"), "/en/datos");
         assert_eq!(address_in(Lang::Es, "/datos"), "/datos");
         assert_eq!(address_in(Lang::Es, "/datos?lang=en"), "/datos");
-        assert_eq!(address_in(Lang::En, "/proyectos?lang=en&q=x"), "/en/proyectos?q=x");
+        assert_eq!(
+            address_in(Lang::En, "/proyectos?lang=en&q=x"),
+            "/en/proyectos?q=x"
+        );
     }
 
     #[test]

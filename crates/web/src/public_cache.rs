@@ -275,13 +275,19 @@ mod tests {
     fn big_pages_go_gzipped_to_clients_that_take_gzip() {
         let page = CachedPage::new("vereda ".repeat(400), "text/html; charset=utf-8");
         let mut accepts = HeaderMap::new();
-        accepts.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("deflate, gzip;q=0.8"));
+        accepts.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("deflate, gzip;q=0.8"),
+        );
         let compressed = page.respond(&accepts);
         assert_eq!(compressed.headers()[header::CONTENT_ENCODING], "gzip");
         let mut brotli = HeaderMap::new();
         brotli.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("br, gzip"));
         assert!(
-            page.respond(&brotli).headers().get(header::CONTENT_ENCODING).is_none(),
+            page.respond(&brotli)
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .is_none(),
             "brotli is left to the compression layer"
         );
         assert!(page.gzipped.as_ref().is_some_and(|g| g.len() < 200));

@@ -320,10 +320,18 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
         .expect("the household outside the territory");
     let medellin = client.get(&format!("/personal/hogares/{outside_id}")).await;
     assert!(medellin.body.contains("id=\"rule-ART5_TERRITORY\""));
-    assert!(medellin.body.contains("No elegible: ART5_TERRITORY"), "{}", medellin.body);
-    assert!(medellin
-        .body
-        .contains(&vereda_messages::Lang::Es.t("eligibility-seen_outside_territory").to_owned()));
+    assert!(
+        medellin.body.contains("No elegible: ART5_TERRITORY"),
+        "{}",
+        medellin.body
+    );
+    assert!(
+        medellin.body.contains(
+            &vereda_messages::Lang::Es
+                .t("eligibility-seen_outside_territory")
+                .to_owned()
+        )
+    );
     client.forget_session();
     client.log_in_as(Role::CommitteeMember).await;
     let masked = client.get(&format!("/personal/hogares/{household_id}")).await;

@@ -464,4 +464,3 @@ pub async fn iati_activities(
     })
     .await
 }
-

@@ -49,10 +49,7 @@ async fn robots(State(state): State<AppState>) -> Response {
         text.push_str(&format!("Disallow: {path}\n"));
         text.push_str(&format!("Disallow: {ENGLISH_PREFIX}{path}\n"));
     }
-    text.push_str(&format!(
-        "\nSitemap: {}/sitemap.xml\n",
-        state.config.public_url()
-    ));
+    text.push_str(&format!("\nSitemap: {}/sitemap.xml\n", state.config.public_url()));
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
 }
 
