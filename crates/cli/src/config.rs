@@ -51,6 +51,7 @@ struct FileSettings {
     metrics_token: Option<String>,
     access_log: Option<bool>,
     public_url: Option<String>,
+    iati_publisher: Option<String>,
 }
 
 #[derive(Clone)]
@@ -109,6 +110,9 @@ pub struct Settings {
     /// `VEREDA_PUBLIC_URL`, else the file's `public_url`: the site's public address, printed
     /// on every signed act as `{public_url}/verificar/CODE`.
     pub public_url: Option<String>,
+    /// `VEREDA_IATI_PUBLISHER`, else the file's `iati_publisher`: the IATI organisation
+    /// identifier the open data publish under.
+    pub iati_publisher: Option<String>,
 }
 
 /// The settings as a log or a panic may show them: every password and token replaced by
@@ -139,6 +143,7 @@ impl std::fmt::Debug for Settings {
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("access_log", &self.access_log)
             .field("public_url", &self.public_url)
+            .field("iati_publisher", &self.iati_publisher)
             .finish()
     }
 }
@@ -222,6 +227,7 @@ impl Settings {
             metrics_token: environment("VEREDA_METRICS_TOKEN").or(from_file.metrics_token),
             access_log: from_file.access_log,
             public_url: environment("VEREDA_PUBLIC_URL").or(from_file.public_url),
+            iati_publisher: environment("VEREDA_IATI_PUBLISHER").or(from_file.iati_publisher),
         })
     }
 

@@ -705,6 +705,7 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
             .map(vereda_web::metrics::MetricsToken),
         access_log: args.access_log.or(settings.access_log).unwrap_or(true),
         public_url: settings.public_url.clone(),
+        iati_publisher: settings.iati_publisher.clone(),
         ..Default::default()
     };
     if let Some(dir) = web_config.templates.dir() {

@@ -9,6 +9,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use vereda_domain::eligibility::{CallLimits, Explanation, Screener};
 use vereda_domain::rules::{ChoiceField, RuleBook, RuleSet};
+use vereda_domain::territory::CallTerritory;
 use vereda_messages::{Arg, Lang, Message};
 use vereda_screening::screening::{self, RegistryFile, ScreeningError, ScreeningJob};
 use vereda_screening::synthetic::{SyntheticError, SyntheticOptions, write_synthetic_registry};
@@ -53,6 +54,10 @@ pub struct ScreenArgs {
     /// AREL line: the cap per family in SMMLV of the call's technical document (Art. 43).
     #[arg(long)]
     arel_cap_smmlv: Option<Decimal>,
+    /// The call's territory (Art. 5): department (2 digits) and municipality (5 digits) codes,
+    /// separated by commas; a household elsewhere is not eligible (ART5_TERRITORY).
+    #[arg(long)]
+    territory: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -146,7 +151,11 @@ pub fn screen(args: ScreenArgs, read_limits: &ReadLimits) -> Result<()> {
         max_percent: args.arel_max_pct,
         cap_smmlv: args.arel_cap_smmlv,
     };
-    let screener = Screener::new(rules, as_of, limits);
+    let territory = match args.territory.as_deref() {
+        Some(codes) => CallTerritory::parse(codes).map_err(|e| said(e.message()))?,
+        None => CallTerritory::default(),
+    };
+    let screener = Screener::new(rules, as_of, limits).within(territory);
     let job = ScreeningJob {
         households: args.households.clone(),
         registries,

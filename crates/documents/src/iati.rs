@@ -6,14 +6,22 @@
 //!
 //! - `DescriptionType`: 1 General (the description), 2 Objectives (general and specific
 //!   objectives), 4 Other (the contribution to the Peace Agreement).
-//! - `OrganisationRole`: funder → 1 Funding, advocate partner → 2 Accountable, local partner →
-//!   4 Implementing. An activity must name at least one participating organisation: a project
-//!   without partners names the publisher as 2 Accountable.
+//! - `OrganisationRole`: each funding line's organisation (the donor, the institute, the
+//!   counterpart) and a funder partner → 1 Funding, advocate partner → 2 Accountable, local
+//!   partner → 4 Implementing. A project without partners names the publisher as 2 Accountable.
+//! - `SectorVocabulary` 1 (OECD DAC 5-digit) from the value chains: cocoa, coffee, sugar cane,
+//!   oil palm → 31162; dairy and livestock → 31163; fish → 31320; any other → 31161; none →
+//!   31120, with shares adding up to 100.
+//! - `DocumentCategory` A12: the card's public page, in Spanish and in English.
 //! - `ActivityStatus`: planned → 1 Pipeline/identification, in execution → 2 Implementation,
 //!   achieved → 3 Finalisation, closed → 4 Closed.
 //! - `ActivityDateType`: 1 Planned start, 3 Planned end.
-//! - `BudgetType` 1 Original and `BudgetStatus` 1 Indicative: one budget per funding line over
-//!   the project period, in the line's own currency (currencies are never added together).
+//! - `BudgetType` 1 Original and `BudgetStatus` 1 Indicative: per currency (currencies are never
+//!   added together), one budget per project year (IATI: at most a year), the funding spread
+//!   in proportion to the days.
+//! - `xml:lang`: the activity's is the language of the project's own texts (a donor's card may
+//!   be in English); the results' and indicators' names are the program's, in Spanish, and say
+//!   so when the activity's language differs.
 //! - `TransactionType`, for an awarded project in COP: 2 Outgoing Commitment (the institute's
 //!   contribution, on the award's date), 3 Disbursement (the single payment), 4 Expenditure
 //!   (the controlled account's payments, added up by date); no receiver is named.
@@ -38,7 +46,7 @@ use rust_decimal::Decimal;
 use vereda_domain::awarded_project::ProjectStatus;
 use vereda_domain::money::Currency;
 use vereda_domain::monitoring::{
-    IndicatorProgress, IndicatorUnit, PartnerRole, ProjectCard, PublishedMeasurement,
+    FundingRole, IndicatorProgress, IndicatorUnit, PartnerRole, ProjectCard, PublishedMeasurement,
 };
 
 /// The IATI standard version written.
@@ -51,8 +59,9 @@ pub const SCHEMA_PATH: &str = concat!(
     "/../../data/iati-2.03/iati-activities-schema.xsd"
 );
 
-/// The language of the fixed texts this module writes ("Indicadores del proyecto", "Unidad de
-/// medida"); they carry `xml:lang` when the publisher's language differs.
+/// The language of the program's texts: the fixed ones this module writes ("Indicadores del
+/// proyecto", "Unidad de medida") and the results' and indicators' names, which the program
+/// writes in Spanish; they carry `xml:lang` when the activity's language differs.
 const OWN_LANGUAGE: &str = "es";
 
 /// The organisation publishing the file (`reporting-org`) and prefixing every identifier.
@@ -64,8 +73,11 @@ pub struct Publisher<'a> {
     pub name: &'a str,
     /// IATI `OrganisationType` code, e.g. "10" (Government).
     pub org_type: &'a str,
-    /// ISO 639-1 code of the texts (the activities' `xml:lang`), e.g. "es".
+    /// ISO 639-1 code of the publisher's name, e.g. "es".
     pub language: &'a str,
+    /// The public site whose `/proyectos/{code}` (and `/en/proyectos/{code}`) is each
+    /// activity's card, without a trailing slash, e.g. "https://vereda.gov.co".
+    pub site: &'a str,
 }
 
 /// The IATI activity identifier of a project: the publisher's reference, "-", and the project
@@ -156,7 +168,9 @@ fn write_activity(
     card: &ProjectCard,
     measurements: &[PublishedMeasurement],
 ) {
-    let lang = publisher.language;
+    // The activity speaks the language of the project's own texts; the program's texts
+    // (results, indicators, units) and the publisher's name carry theirs when it differs.
+    let lang = card.language.as_str();
     let currency = card.funding.first().map_or(Currency::Cop, |f| f.currency);
     let _ = writeln!(
         out,
@@ -176,7 +190,7 @@ fn write_activity(
         escape(publisher.reference),
         escape(publisher.org_type)
     );
-    narrative(out, 6, publisher.name, None, lang);
+    narrative(out, 6, publisher.name, Some(publisher.language), lang);
     out.push_str("    </reporting-org>\n");
 
     out.push_str("    <title>\n");
@@ -199,26 +213,7 @@ fn write_activity(
         description(out, "4", peace, lang);
     }
 
-    if card.partners.is_empty() {
-        let _ = writeln!(
-            out,
-            "    <participating-org ref=\"{}\" type=\"{}\" role=\"2\">",
-            escape(publisher.reference),
-            escape(publisher.org_type)
-        );
-        narrative(out, 6, publisher.name, None, lang);
-        out.push_str("    </participating-org>\n");
-    }
-    for partner in &card.partners {
-        let role = match partner.role {
-            PartnerRole::Funder => "1",
-            PartnerRole::AdvocatePartner => "2",
-            PartnerRole::LocalPartner => "4",
-        };
-        let _ = writeln!(out, "    <participating-org role=\"{role}\">");
-        narrative(out, 6, &partner.name, None, lang);
-        out.push_str("    </participating-org>\n");
-    }
+    write_participants(out, publisher, card, lang);
 
     // The resolution that opened the project (Art. 27), as the publisher's own reference.
     if let Some(award) = &card.award {
@@ -246,17 +241,23 @@ fn write_activity(
         card.period_end
     );
     out.push_str("    <recipient-country code=\"CO\"/>\n");
+    for (code, percentage) in sectors(&card.value_chains) {
+        let _ = writeln!(
+            out,
+            "    <sector vocabulary=\"1\" code=\"{code}\" percentage=\"{percentage}\"/>"
+        );
+    }
 
-    for line in &card.funding {
+    for budget in yearly_budgets(card) {
         out.push_str("    <budget type=\"1\" status=\"1\">\n");
-        let _ = writeln!(out, "      <period-start iso-date=\"{}\"/>", card.period_start);
-        let _ = writeln!(out, "      <period-end iso-date=\"{}\"/>", card.period_end);
+        let _ = writeln!(out, "      <period-start iso-date=\"{}\"/>", budget.start);
+        let _ = writeln!(out, "      <period-end iso-date=\"{}\"/>", budget.end);
         let _ = writeln!(
             out,
             "      <value currency=\"{}\" value-date=\"{}\">{}</value>",
-            line.currency.as_str(),
-            card.period_start,
-            plain(line.amount)
+            budget.currency.as_str(),
+            budget.start,
+            plain(budget.amount)
         );
         out.push_str("    </budget>\n");
     }
@@ -273,6 +274,8 @@ fn write_activity(
             write_transaction(out, "4", *on, *value);
         }
     }
+
+    write_card_links(out, publisher, card, lang);
 
     let ours: Vec<&PublishedMeasurement> = measurements
         .iter()
@@ -291,7 +294,7 @@ fn write_activity(
                 card,
                 area.kind.iati_code(),
                 &area.title,
-                None,
+                Some(OWN_LANGUAGE),
                 &indicators,
                 &ours,
                 lang,
@@ -319,6 +322,199 @@ fn write_activity(
         );
     }
     out.push_str("  </iati-activity>\n");
+}
+
+/// The organisations taking part: each funding line's organisation as a funder (1 Funding;
+/// the institute with the publisher's reference and type), then the partners (a funder not
+/// already named, 1; the advocate partner, 2 Accountable; local partners, 4 Implementing). An
+/// activity must name at least one: a project with neither names the publisher as 2.
+fn write_participants(out: &mut String, publisher: &Publisher, card: &ProjectCard, lang: &str) {
+    let mut named: Vec<&str> = Vec::new();
+    for line in &card.funding {
+        let name = line.source.trim();
+        if name.is_empty() || named.contains(&name) {
+            continue;
+        }
+        named.push(name);
+        if line.role == FundingRole::Institute {
+            let _ = writeln!(
+                out,
+                "    <participating-org ref=\"{}\" type=\"{}\" role=\"1\">",
+                escape(publisher.reference),
+                escape(publisher.org_type)
+            );
+        } else {
+            out.push_str("    <participating-org role=\"1\">\n");
+        }
+        narrative(out, 6, name, None, lang);
+        out.push_str("    </participating-org>\n");
+    }
+    for partner in &card.partners {
+        let name = partner.name.trim();
+        let role = match partner.role {
+            PartnerRole::Funder if named.contains(&name) => continue,
+            PartnerRole::Funder => "1",
+            PartnerRole::AdvocatePartner => "2",
+            PartnerRole::LocalPartner => "4",
+        };
+        let _ = writeln!(out, "    <participating-org role=\"{role}\">");
+        narrative(out, 6, name, None, lang);
+        out.push_str("    </participating-org>\n");
+    }
+    if card.partners.is_empty() {
+        let _ = writeln!(
+            out,
+            "    <participating-org ref=\"{}\" type=\"{}\" role=\"2\">",
+            escape(publisher.reference),
+            escape(publisher.org_type)
+        );
+        narrative(out, 6, publisher.name, Some(publisher.language), lang);
+        out.push_str("    </participating-org>\n");
+    }
+}
+
+/// The OECD DAC 5-digit purpose codes (`SectorVocabulary` 1) of a value chain, by a fragment of
+/// its name (accents and case aside); a chain not listed is food crop production.
+const SECTOR_OF_CHAIN: &[(&str, &str)] = &[
+    // 31162 Industrial crops/export crops.
+    ("cacao", "31162"),
+    ("cafe", "31162"),
+    ("cana", "31162"),
+    ("palma", "31162"),
+    // 31163 Livestock.
+    ("lact", "31163"),
+    ("leche", "31163"),
+    ("ganad", "31163"),
+    ("bovin", "31163"),
+    ("porc", "31163"),
+    ("avic", "31163"),
+    // 31320 Fishery development.
+    ("pisc", "31320"),
+    ("pesca", "31320"),
+];
+/// 31161 Food crop production.
+const FOOD_CROPS: &str = "31161";
+/// 31120 Agricultural development: a project that names no value chain.
+const AGRICULTURAL_DEVELOPMENT: &str = "31120";
+
+/// The sectors of a project's value chains with their shares, which add up to 100 (the first
+/// takes what the division leaves).
+fn sectors(value_chains: &[String]) -> Vec<(&'static str, u32)> {
+    let mut codes: Vec<&'static str> = Vec::new();
+    for chain in value_chains {
+        let folded = vereda_domain::text::fold_for_search(chain);
+        let code = SECTOR_OF_CHAIN
+            .iter()
+            .find(|(fragment, _)| folded.contains(*fragment))
+            .map_or(FOOD_CROPS, |(_, code)| *code);
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    if codes.is_empty() {
+        codes.push(AGRICULTURAL_DEVELOPMENT);
+    }
+    let count = u32::try_from(codes.len()).unwrap_or(1).max(1);
+    codes
+        .into_iter()
+        .enumerate()
+        .map(|(i, code)| (code, 100 / count + if i == 0 { 100 % count } else { 0 }))
+        .collect()
+}
+
+/// A budget of at most a year, in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Budget {
+    start: Date,
+    end: Date,
+    currency: Currency,
+    amount: Decimal,
+}
+
+/// The project's years: from the start to the day before each anniversary, the last ending
+/// with the project (IATI: a budget's period is at most a year).
+fn project_years(start: Date, end: Date) -> Vec<(Date, Date)> {
+    let mut years = Vec::new();
+    let mut from = start;
+    for k in 1_i64.. {
+        let anniversary = start
+            .checked_add(jiff::Span::new().years(k))
+            .unwrap_or(end.tomorrow().unwrap_or(end));
+        let until = anniversary.yesterday().unwrap_or(anniversary).min(end);
+        years.push((from, until));
+        if until >= end {
+            break;
+        }
+        from = next_day(until);
+    }
+    years
+}
+
+/// Each currency's funding (currencies are never added together) spread over the project's
+/// years in proportion to their days, to the cent; the last year takes what rounding left, so
+/// each currency's budgets add up to its funding.
+fn yearly_budgets(card: &ProjectCard) -> Vec<Budget> {
+    let mut totals: Vec<(Currency, Decimal)> = Vec::new();
+    for line in &card.funding {
+        match totals.iter_mut().find(|(currency, _)| *currency == line.currency) {
+            Some((_, total)) => *total += line.amount,
+            None => totals.push((line.currency, line.amount)),
+        }
+    }
+    let years = project_years(card.period_start, card.period_end);
+    let days =
+        |(from, until): (Date, Date)| Decimal::from(from.until(until).map_or(0, |span| span.get_days()) + 1);
+    let all_days: Decimal = years.iter().copied().map(days).sum();
+    let mut budgets = Vec::new();
+    for (currency, total) in totals {
+        let mut given = Decimal::ZERO;
+        for (i, year) in years.iter().copied().enumerate() {
+            let amount = if i + 1 == years.len() || all_days.is_zero() {
+                total - given
+            } else {
+                (total * days(year) / all_days).round_dp(2)
+            };
+            given += amount;
+            budgets.push(Budget {
+                start: year.0,
+                end: year.1,
+                currency,
+                amount,
+            });
+        }
+    }
+    budgets
+}
+
+/// The card's public page in Spanish and in English (`DocumentCategory` A12, activity web page).
+fn write_card_links(out: &mut String, publisher: &Publisher, card: &ProjectCard, lang: &str) {
+    let code = percent_encode_path(&card.code);
+    for (prefix, language, title) in [("", "es", "Ficha del proyecto"), ("/en", "en", "Project card")] {
+        let _ = writeln!(
+            out,
+            "    <document-link format=\"text/html\" url=\"{}{prefix}/proyectos/{code}\">",
+            escape(publisher.site.trim_end_matches('/'))
+        );
+        out.push_str("      <title>\n");
+        narrative(out, 8, title, Some(language), lang);
+        out.push_str("      </title>\n");
+        out.push_str("      <category code=\"A12\"/>\n");
+        let _ = writeln!(out, "      <language code=\"{language}\"/>");
+        out.push_str("    </document-link>\n");
+    }
+}
+
+/// A path segment with every byte but letters, digits and `-._~,` percent-encoded.
+fn percent_encode_path(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b',') {
+            encoded.push(char::from(byte));
+        } else {
+            let _ = write!(encoded, "%{byte:02X}");
+        }
+    }
+    encoded
 }
 
 /// One `<transaction>`: its `TransactionType` (2 Outgoing Commitment, 3 Disbursement,
@@ -393,7 +589,7 @@ fn write_indicator(
         "      <indicator measure=\"{measure}\" ascending=\"{ascending}\">"
     );
     out.push_str("        <title>\n");
-    narrative(out, 10, &indicator.name, None, lang);
+    narrative(out, 10, &indicator.name, Some(OWN_LANGUAGE), lang);
     out.push_str("        </title>\n");
     if !matches!(indicator.unit, IndicatorUnit::Number | IndicatorUnit::Percent) {
         out.push_str("        <description>\n");
@@ -520,7 +716,9 @@ mod tests {
 
     use jiff::civil::date;
     use vereda_domain::awarded_project::AwardReference;
-    use vereda_domain::monitoring::{ExecutionStatus, FundingLine, Partner, ResultArea, ResultKind};
+    use vereda_domain::monitoring::{
+        ContentLanguage, ExecutionStatus, FundingLine, Partner, ResultArea, ResultKind,
+    };
 
     use super::*;
 
@@ -529,6 +727,7 @@ mod tests {
         name: "Agencia de Desarrollo Rural",
         org_type: "10",
         language: "es",
+        site: "https://vereda.gov.co",
     };
 
     fn d(text: &str) -> Decimal {
@@ -594,6 +793,7 @@ mod tests {
         cost.higher_is_better = false;
         ProjectCard {
             code: "T06.60,61,62".to_owned(),
+            language: ContentLanguage::English,
             title: "Implementation of PDET Productive Routes <Stabilization> & Roads".to_owned(),
             subtitle: "Regional stabilization".to_owned(),
             tagline: String::new(),
@@ -613,17 +813,20 @@ mod tests {
             value_chains: vec!["Cacao".to_owned()],
             funding: vec![
                 FundingLine {
-                    source: "Investment amount".to_owned(),
+                    source: "Gobierno de Colombia".to_owned(),
+                    role: FundingRole::Counterpart,
                     currency: Currency::Eur,
                     amount: d("19500000"),
                 },
                 FundingLine {
-                    source: "EU support".to_owned(),
+                    source: "Unión Europea".to_owned(),
+                    role: FundingRole::Donor,
                     currency: Currency::Eur,
                     amount: d("3000000.00"),
                 },
                 FundingLine {
-                    source: "Contrapartida".to_owned(),
+                    source: "Alcaldía de Tumaco".to_owned(),
+                    role: FundingRole::Counterpart,
                     currency: Currency::Cop,
                     amount: d("1250000000"),
                 },
@@ -667,6 +870,7 @@ mod tests {
         trained.by_sex = true;
         ProjectCard {
             code: code.to_owned(),
+            language: ContentLanguage::Spanish,
             title: "Leche de calidad en San Vicente del Caguán".to_owned(),
             subtitle: String::new(),
             tagline: String::new(),
@@ -700,11 +904,13 @@ mod tests {
             funding: vec![
                 FundingLine {
                     source: "Incoder".to_owned(),
+                    role: FundingRole::Institute,
                     currency: Currency::Cop,
                     amount: d("412000000"),
                 },
                 FundingLine {
-                    source: "Familias".to_owned(),
+                    source: "Familias beneficiarias".to_owned(),
+                    role: FundingRole::Counterpart,
                     currency: Currency::Cop,
                     amount: d("98000000"),
                 },
@@ -856,7 +1062,7 @@ mod tests {
             xml.contains("<iati-activities version=\"2.03\" generated-datetime=\"2026-11-21T12:00:00Z\">")
         );
         assert!(xml.contains(
-            "<iati-activity last-updated-datetime=\"2022-10-03T15:04:05Z\" xml:lang=\"es\" default-currency=\"EUR\">"
+            "<iati-activity last-updated-datetime=\"2022-10-03T15:04:05Z\" xml:lang=\"en\" default-currency=\"EUR\">"
         ));
         assert!(xml.contains("default-currency=\"COP\""));
         assert!(xml.contains("<activity-status code=\"2\"/>"));
@@ -893,24 +1099,96 @@ mod tests {
             )), "transaction {kind}");
         }
         assert!(!xml.contains("receiver-org"));
-        // One budget per funding line, each in its own currency, amounts never added.
-        assert!(xml.contains("<value currency=\"EUR\" value-date=\"2020-07-18\">19500000</value>"));
-        assert!(xml.contains("<value currency=\"EUR\" value-date=\"2020-07-18\">3000000</value>"));
-        assert!(xml.contains("<value currency=\"COP\" value-date=\"2020-07-18\">1250000000</value>"));
-        assert_eq!(xml.matches("<budget type=\"1\" status=\"1\">").count(), 5);
-        assert!(!xml.contains("22500000"));
+        // A budget per currency and project year: 5 years in EUR and COP, 2 years in COP.
+        assert_eq!(xml.matches("<budget type=\"1\" status=\"1\">").count(), 12);
+    }
+
+    #[test]
+    fn budgets_are_yearly_and_add_up_to_each_currencys_funding() {
+        let card = eu_card();
+        let budgets = yearly_budgets(&card);
+        let years: Vec<(String, String)> = budgets
+            .iter()
+            .filter(|b| b.currency == Currency::Eur)
+            .map(|b| (b.start.to_string(), b.end.to_string()))
+            .collect();
+        assert_eq!(
+            years,
+            [
+                ("2020-07-18", "2021-07-17"),
+                ("2021-07-18", "2022-07-17"),
+                ("2022-07-18", "2023-07-17"),
+                ("2023-07-18", "2024-07-17"),
+                ("2024-07-18", "2024-12-22"),
+            ]
+            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        );
+        for (currency, total) in [(Currency::Eur, d("22500000")), (Currency::Cop, d("1250000000"))] {
+            let sum: Decimal = budgets
+                .iter()
+                .filter(|b| b.currency == currency)
+                .map(|b| b.amount)
+                .sum();
+            assert_eq!(sum, total, "{currency:?}");
+        }
+        // A full year weighs 365 of the 1,619 days.
+        assert_eq!(budgets[0].amount, d("5072575.66"));
+        assert!(
+            budgets
+                .iter()
+                .all(|b| b.start.until(b.end).map_or(0, |s| s.get_days()) < 366)
+        );
+
+        let one_day = ProjectCard {
+            period_end: card.period_start,
+            ..card
+        };
+        let single = yearly_budgets(&one_day);
+        assert_eq!(single.len(), 2);
+        assert_eq!(single[0].amount, d("22500000"));
+    }
+
+    #[test]
+    fn funders_are_organisations_with_roles_sectors_and_the_card_is_linked() {
+        let xml = render();
+        assert!(xml.contains("<participating-org role=\"1\">\n      <narrative>Unión Europea</narrative>"));
+        assert!(
+            xml.contains("<participating-org role=\"1\">\n      <narrative>Gobierno de Colombia</narrative>")
+        );
+        assert_eq!(
+            xml.matches("<narrative>Unión Europea</narrative>").count(),
+            1,
+            "a funder partner already named by its funding is not named twice"
+        );
+        assert!(xml.contains(
+            "<participating-org ref=\"CO-NIT-8999990001\" type=\"10\" role=\"1\">\n      <narrative>Incoder</narrative>"
+        ));
+        assert!(!xml.contains("Investment amount"));
+        assert!(xml.contains("<sector vocabulary=\"1\" code=\"31162\" percentage=\"100\"/>"));
+        assert!(xml.contains("<sector vocabulary=\"1\" code=\"31120\" percentage=\"100\"/>"));
+        assert_eq!(
+            sectors(&["Cacao".to_owned(), "Lácteos".to_owned(), "Plátano".to_owned()]),
+            [("31162", 34), ("31163", 33), ("31161", 33)]
+        );
+        assert!(xml.contains(
+            "<document-link format=\"text/html\" url=\"https://vereda.gov.co/proyectos/T06.60,61,62\">"
+        ));
+        assert!(xml.contains(
+            "<document-link format=\"text/html\" url=\"https://vereda.gov.co/en/proyectos/PDR-2013-CAQ-001\">"
+        ));
+        assert_eq!(percent_encode_path("A B/ñ"), "A%20B%2F%C3%B1");
     }
 
     #[test]
     fn results_hold_their_indicators_and_the_rest_go_under_the_project() {
         let xml = render();
-        assert!(xml.contains("<result type=\"1\" aggregation-status=\"0\">\n      <title>\n        <narrative>Vías terciarias mejoradas</narrative>"));
-        assert!(xml.contains("<result type=\"2\" aggregation-status=\"0\">\n      <title>\n        <narrative>Cadenas más competitivas</narrative>"));
+        assert!(xml.contains("<result type=\"1\" aggregation-status=\"0\">\n      <title>\n        <narrative xml:lang=\"es\">Vías terciarias mejoradas</narrative>"));
+        assert!(xml.contains("<result type=\"2\" aggregation-status=\"0\">\n      <title>\n        <narrative xml:lang=\"es\">Cadenas más competitivas</narrative>"));
         // A result without indicators would not validate; it is left out.
         assert!(!xml.contains("Un resultado sin indicadores"));
         // Indicator 12 points at a result that does not exist, 13 at none.
         let project = xml
-            .split("<narrative>Indicadores del proyecto</narrative>")
+            .split("<narrative xml:lang=\"es\">Indicadores del proyecto</narrative>")
             .nth(1)
             .expect("project result");
         let project = project.split("</result>").next().unwrap_or_default();
@@ -930,7 +1208,7 @@ mod tests {
             .find(|b| b.contains("Costo por kilómetro"))
             .expect("cost");
         assert!(cost.starts_with("measure=\"1\" ascending=\"0\">"));
-        assert!(cost.contains("<narrative>Unidad de medida: EUR</narrative>"));
+        assert!(cost.contains("<narrative xml:lang=\"es\">Unidad de medida: EUR</narrative>"));
         assert!(cost.contains("<baseline year=\"2020\" iso-date=\"2020-07-18\" value=\"0\"/>"));
     }
 
@@ -1020,17 +1298,21 @@ mod tests {
     }
 
     #[test]
-    fn fixed_texts_are_tagged_only_in_another_language() {
-        assert!(!render().contains("xml:lang=\"es\">Indicadores"));
-        let english = Publisher {
-            language: "en",
-            ..PUBLISHER
-        };
-        let generated: Timestamp = "2026-11-21T12:00:00Z".parse().expect("timestamp");
-        let xml = activities_xml(&english, &[eu_card()], &measurements(), generated);
-        assert!(xml.contains("<narrative xml:lang=\"es\">Indicadores del proyecto</narrative>"));
-        assert!(xml.contains("<narrative xml:lang=\"es\">Unidad de medida: km</narrative>"));
-        assert!(xml.contains("<narrative>Vías terciarias mejoradas</narrative>"));
+    fn texts_say_their_language_only_when_it_is_not_the_activitys() {
+        let xml = render();
+        let (english, spanish) = xml.split_once("</iati-activity>").expect("two activities");
+        // The English card: its own texts untagged, the program's in Spanish tagged.
+        assert!(english.contains("<narrative>Implementation of PDET"));
+        assert!(english.contains("<narrative xml:lang=\"es\">Indicadores del proyecto</narrative>"));
+        assert!(english.contains("<narrative xml:lang=\"es\">Unidad de medida: km</narrative>"));
+        assert!(english.contains("<narrative xml:lang=\"es\">Kilómetros de vías</narrative>"));
+        assert!(english.contains("<narrative xml:lang=\"es\">Agencia de Desarrollo Rural</narrative>"));
+        assert!(english.contains("<narrative>Project card</narrative>"));
+        // The Spanish card: nothing Spanish is tagged, the English link title is.
+        assert!(spanish.contains("xml:lang=\"es\" default-currency=\"COP\""));
+        assert!(spanish.contains("<narrative>Praderas renovadas</narrative>"));
+        assert!(spanish.contains("<narrative xml:lang=\"en\">Project card</narrative>"));
+        assert!(!spanish.contains("xml:lang=\"es\">"));
     }
 
     #[test]

@@ -14,7 +14,12 @@ use crate::finance::evaluation::FamilyIncome;
 use crate::finance::formulation::{Formulation, Funder};
 use crate::finance::rules::IncomePeriod;
 use crate::money::Currency;
-use crate::monitoring::{ExecutionStatus, FundingLine, IndicatorUnit, ResultKind};
+use crate::monitoring::{ExecutionStatus, FundingLine, FundingRole, IndicatorUnit, ResultKind};
+
+/// The institute whose co-financing Acuerdo 308 de 2013 rules, as its funding lines name it.
+pub const INSTITUTE_NAME: &str = "Instituto Colombiano de Desarrollo Rural (Incoder)";
+/// The counterpart of the families who carry out the project (Art. 20).
+pub const FAMILIES_NAME: &str = "Familias beneficiarias";
 use crate::text_enum::text_enum;
 
 text_enum! {
@@ -238,17 +243,26 @@ pub fn plan(
     } else {
         award.counterpart
     };
-    let cop = |source: &str, amount: Decimal| FundingLine {
+    let cop = |source: &str, role: FundingRole, amount: Decimal| FundingLine {
         source: source.to_owned(),
+        role,
         currency: Currency::Cop,
         amount,
     };
     let mut funding = vec![
-        cop("Aporte del instituto", award.institute_contribution),
-        cop("Contrapartida de las familias", families_share),
+        cop(
+            INSTITUTE_NAME,
+            FundingRole::Institute,
+            award.institute_contribution,
+        ),
+        cop(FAMILIES_NAME, FundingRole::Counterpart, families_share),
     ];
     if others_total <= award.counterpart {
-        funding.extend(others.iter().map(|(name, amount)| cop(name, *amount)));
+        funding.extend(
+            others
+                .iter()
+                .map(|(name, amount)| cop(name, FundingRole::Counterpart, *amount)),
+        );
     }
 
     let results = vec![
@@ -545,14 +559,7 @@ mod tests {
             HeadsBySex::default(),
         );
         let sources: Vec<&str> = plan.funding.iter().map(|f| f.source.as_str()).collect();
-        assert_eq!(
-            sources,
-            [
-                "Aporte del instituto",
-                "Contrapartida de las familias",
-                "Alcaldía de Tumaco"
-            ]
-        );
+        assert_eq!(sources, [INSTITUTE_NAME, FAMILIES_NAME, "Alcaldía de Tumaco"]);
         let total: Decimal = plan.funding.iter().map(|f| f.amount).sum();
         assert_eq!(total, split.contribution + split.counterpart);
         assert_eq!(plan.funding[2].amount, dec!(12000000));

@@ -16,6 +16,7 @@ use crate::program::ProgramLine;
 use crate::rules::{
     Bound, ChoiceField, Condition, DateField, FlagField, LineRules, RuleSet, SisbenCutoffs, TierTable,
 };
+use crate::territory::{CallTerritory, DaneCode};
 
 /// The facts of a household that rules may test (the head of household's data).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -59,6 +60,10 @@ pub struct CrossChecks {
     /// Bit `i` set: found in the rule set's registry `i`.
     pub registries: u32,
     pub duplicate_document: bool,
+    /// The household's municipality lies outside the call's territory
+    /// ([`crate::territory::CallTerritory`], Art. 5).
+    #[serde(default)]
+    pub outside_territory: bool,
 }
 
 impl CrossChecks {
@@ -133,6 +138,8 @@ pub struct Screener<'r> {
     layout: FactLayout,
     /// The Sisbén cut-offs as whole numbers, when they have few enough decimals.
     whole_cutoffs: Option<WholeCutoffs>,
+    /// The call's territory (Art. 5); unlimited unless [`Screener::within`] sets one.
+    territory: CallTerritory,
 }
 
 impl<'r> Screener<'r> {
@@ -172,7 +179,19 @@ impl<'r> Screener<'r> {
                 .collect(),
             layout,
             whole_cutoffs: WholeCutoffs::new(&rules.sisben),
+            territory: CallTerritory::default(),
         }
+    }
+
+    /// The screener for a call whose territory is `territory`: a household of a municipality
+    /// outside it is [`CrossChecks::outside_territory`].
+    pub fn within(self, territory: CallTerritory) -> Self {
+        Self { territory, ..self }
+    }
+
+    /// Whether a household of `municipality` lies outside the call's territory.
+    pub fn outside_territory(&self, municipality: DaneCode) -> bool {
+        !self.territory.contains(municipality)
     }
 
     /// The screening date plus some years; far-off dates saturate rather than fail.
@@ -407,7 +426,7 @@ fn highest_tier(values: &[Decimal], tiers: &[Formula], truths: u64, facts: &Fact
 /// Where each fact of a household sits in its fact word: one bit per yes/no field that is
 /// true, one per value of each choice field (the household's own value set), one per
 /// registry that holds the document, one for a repeated head, one for a score within the
-/// Sisbén cut-offs and one per Sisbén level.
+/// Sisbén cut-offs, one per Sisbén level and one for a municipality outside the call.
 #[derive(Debug, Clone)]
 struct FactLayout {
     choice_at: [u32; ChoiceField::ALL.len()],
@@ -415,6 +434,7 @@ struct FactLayout {
     duplicate_at: u32,
     within_cutoffs_at: u32,
     level_at: u32,
+    outside_territory_at: u32,
 }
 
 impl FactLayout {
@@ -436,6 +456,7 @@ impl FactLayout {
             duplicate_at,
             within_cutoffs_at: duplicate_at + 1,
             level_at: duplicate_at + 2,
+            outside_territory_at: duplicate_at + 2 + Self::LEVELS,
         }
     }
 
@@ -457,6 +478,7 @@ impl FactLayout {
             | choices
             | u128::from(facts.checks.registries) << self.registry_at
             | u128::from(facts.checks.duplicate_document) << self.duplicate_at
+            | u128::from(facts.checks.outside_territory) << self.outside_territory_at
             | level
     }
 
@@ -473,6 +495,7 @@ impl FactLayout {
                 contains_document,
             } if *registry < 32 => (bit(self.registry_at + *registry as u32), *contains_document),
             Condition::DuplicateDocument(duplicate) => (bit(self.duplicate_at), *duplicate),
+            Condition::OutsideCallTerritory(outside) => (bit(self.outside_territory_at), *outside),
             Condition::SisbenWithinCutoffs(within) => (bit(self.within_cutoffs_at), *within),
             Condition::SisbenLevel(level) if u32::from(*level) < Self::LEVELS => {
                 (bit(self.level_at + u32::from(*level)), true)
@@ -791,6 +814,7 @@ impl<'a> Facts<'a> {
             Condition::SisbenWithinCutoffs(within) => self.sisben_level.is_some() == *within,
             Condition::SisbenLevel(level) => self.sisben_level == Some(*level),
             Condition::DuplicateDocument(duplicate) => self.checks.duplicate_document == *duplicate,
+            Condition::OutsideCallTerritory(outside) => self.checks.outside_territory == *outside,
             Condition::AgeBelow(years) => self.household.birth_date > self.years_after_as_of(-*years),
         }
     }
@@ -870,6 +894,13 @@ impl<'a> Facts<'a> {
             } else {
                 "eligibility-no_duplicate"
             })),
+            Condition::OutsideCallTerritory(_) => {
+                parts.push(Message::new(if self.checks.outside_territory {
+                    "eligibility-seen_outside_territory"
+                } else {
+                    "eligibility-seen_inside_territory"
+                }))
+            }
             Condition::AgeBelow(_) => parts.push(seen(
                 "eligibility-field-birth_date".to_owned(),
                 Arg::Date(self.household.birth_date),
@@ -960,6 +991,8 @@ impl<'a> Facts<'a> {
             Condition::SisbenLevel(level) => Message::new("eligibility-sisben_level").with("level", *level),
             Condition::DuplicateDocument(true) => Message::new("eligibility-duplicate"),
             Condition::DuplicateDocument(false) => Message::new("eligibility-no_duplicate"),
+            Condition::OutsideCallTerritory(true) => Message::new("eligibility-outside_territory"),
+            Condition::OutsideCallTerritory(false) => Message::new("eligibility-inside_territory"),
             Condition::AgeBelow(years) => Message::new("eligibility-age_below")
                 .with("date", self.years_after_as_of(-*years))
                 .with("years", *years)
@@ -1134,6 +1167,7 @@ mod tests {
         let in_ruv = CrossChecks {
             registries: registry(&rules, "ruv"),
             duplicate_document: false,
+            ..CrossChecks::default()
         };
         let displaced = screener.screen(&level_3, &in_ruv).expect("covered");
         assert_eq!(screener.cofinancing_percent(&displaced), Some(Decimal::from(90)));
@@ -1299,6 +1333,7 @@ mod tests {
         let checks = CrossChecks {
             registries: registry(&rules, "prior_beneficiaries"),
             duplicate_document: true,
+            ..CrossChecks::default()
         };
         assert_eq!(
             reasons(&rules, &household, checks),
@@ -1528,7 +1563,7 @@ mod tests {
                 .iter()
                 .any(|r| !r.fired && r.code == "ART10A_PRIOR")
         );
-        assert_eq!(explanation.rules.len(), 14);
+        assert_eq!(explanation.rules.len(), 15);
     }
 
     #[test]
@@ -1742,9 +1777,48 @@ mod tests {
     #[test]
     fn every_fact_has_its_own_bit_in_the_fact_word() {
         let layout = FactLayout::new();
-        assert!(layout.level_at + FactLayout::LEVELS <= 128);
+        assert!(layout.level_at + FactLayout::LEVELS <= layout.outside_territory_at);
+        assert!(layout.outside_territory_at < 128);
         let choice_bits: u32 = ChoiceField::ALL.iter().map(|f| f.value_count() as u32).sum();
         assert_eq!(layout.registry_at, FlagField::ALL.len() as u32 + choice_bits);
+    }
+
+    #[test]
+    fn a_household_outside_the_calls_territory_is_not_eligible_under_art_5() {
+        let rules = rules();
+        let caqueta = CallTerritory::parse("18").expect("territory");
+        let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default()).within(caqueta);
+        let medellin = DaneCode::parse("05001").expect("Medellín");
+        let san_vicente = DaneCode::parse("18753").expect("San Vicente del Caguán");
+        assert!(screener.outside_territory(medellin));
+        assert!(!screener.outside_territory(san_vicente));
+        for line in [ProgramLine::General, ProgramLine::Arel] {
+            let household = Household {
+                program_line: line,
+                ..eligible_household()
+            };
+            let outside = CrossChecks {
+                outside_territory: screener.outside_territory(medellin),
+                ..CrossChecks::default()
+            };
+            let outcome = screener.screen(&household, &outside).expect("covered");
+            assert!(!outcome.is_eligible(), "{line:?}");
+            assert!(
+                screener.reasons(&outcome).any(|code| code == "ART5_TERRITORY"),
+                "{line:?}"
+            );
+            let explained = screener.explain(&household, &outside).expect("covered");
+            let rule = explained
+                .rules
+                .iter()
+                .find(|r| r.code == "ART5_TERRITORY")
+                .expect("the rule is explained");
+            assert!(rule.fired && rule.article.contains("Art. 5"), "{rule:?}");
+        }
+        let inside = screener
+            .screen(&eligible_household(), &CrossChecks::default())
+            .expect("covered");
+        assert!(inside.is_eligible());
     }
 
     proptest! {
@@ -1755,11 +1829,12 @@ mod tests {
             household in any_household(),
             registries in 0u32..32,
             duplicate_document in any::<bool>(),
+            outside_territory in any::<bool>(),
             stretched in any::<bool>(),
         ) {
             let rules = if stretched { stretched_rules() } else { rules() };
             let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default());
-            let checks = CrossChecks { registries, duplicate_document };
+            let checks = CrossChecks { registries, duplicate_document, outside_territory };
             let outcome = screener.screen(&household, &checks).expect("both lines are covered");
             prop_assert_eq!(outcome, screen_as_written(&screener, &household, &checks));
         }
@@ -1804,7 +1879,7 @@ mod tests {
                 ..eligible_household()
             };
             let outcome = screener
-                .screen(&household, &CrossChecks { registries: in_registries, duplicate_document: duplicate })
+                .screen(&household, &CrossChecks { registries: in_registries, duplicate_document: duplicate, ..CrossChecks::default() })
                 .expect("covered");
             prop_assert_eq!(outcome.is_eligible(), screener.reasons(&outcome).next().is_none());
             prop_assert_eq!(outcome.is_eligible(), screener.cofinancing_percent(&outcome).is_some());

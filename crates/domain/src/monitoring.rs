@@ -53,9 +53,35 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Whose money a funding line is, as a donor reads the card: a donor's (external
+    /// cooperation: the European Union), the institute's (the program's co-financing, Acuerdo
+    /// 308 de 2013) or the counterpart's (the families, the partners, the territorial
+    /// governments). Every one is a funder in IATI's terms (`OrganisationRole` 1).
+    pub enum FundingRole ("funding role") {
+        Donor = "donor",
+        Institute = "institute",
+        Counterpart = "counterpart",
+    }
+}
+
+text_enum! {
+    /// The language a project's own texts (title, description, objectives) are written in: a
+    /// donor's card may be in English. Results and indicators are the program's, in Spanish.
+    #[derive(Default)]
+    pub enum ContentLanguage ("language") {
+        #[default]
+        Spanish = "es",
+        English = "en",
+    }
+}
+
+/// Money a named organisation puts into a project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FundingLine {
+    /// The organisation's name ("Unión Europea", "Incoder"), never a heading.
     pub source: String,
+    pub role: FundingRole,
     pub currency: Currency,
     pub amount: Decimal,
 }
@@ -116,6 +142,8 @@ pub struct ProjectDocument {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProjectCard {
     pub code: String,
+    /// The language of the title, subtitle, tagline, description and objectives.
+    pub language: ContentLanguage,
     pub title: String,
     pub subtitle: String,
     pub tagline: String,

@@ -218,6 +218,8 @@ pub enum Condition {
     SisbenWithinCutoffs(bool),
     SisbenLevel(u8),
     DuplicateDocument(bool),
+    /// The household's municipality lies outside the call's territory (Art. 5).
+    OutsideCallTerritory(bool),
     /// The head is younger than `years` on the screening date.
     AgeBelow(i16),
 }
@@ -829,6 +831,7 @@ struct RawCondition {
     sisben_within_cutoffs: Option<bool>,
     sisben_level: Option<u8>,
     duplicate_document: Option<bool>,
+    outside_call_territory: Option<bool>,
     age_below: Option<i16>,
 }
 
@@ -847,6 +850,7 @@ impl RawCondition {
             ("sisben_within_cutoffs", self.sisben_within_cutoffs.is_some()),
             ("sisben_level", self.sisben_level.is_some()),
             ("duplicate_document", self.duplicate_document.is_some()),
+            ("outside_call_territory", self.outside_call_territory.is_some()),
             ("age_below", self.age_below.is_some()),
         ];
         present.iter().filter(|(_, p)| *p).map(|(k, _)| *k).collect()
@@ -855,7 +859,8 @@ impl RawCondition {
 
 const CONDITION_SHAPES: &str = "{ any = [...] }, { all = [...] }, { field, is }, { field, in }, \
      { field, not_in }, { field, ends_within_years }, { registry, contains_document }, \
-     { sisben_within_cutoffs }, { sisben_level }, { duplicate_document }, { age_below }";
+     { sisben_within_cutoffs }, { sisben_level }, { duplicate_document }, \
+     { outside_call_territory }, { age_below }";
 
 /// A figure written as a TOML integer, float or string; read exactly.
 #[derive(Clone, Copy)]
@@ -1365,6 +1370,10 @@ impl Compiler<'_> {
             unexpected(self, &["duplicate_document"]);
             return Condition::DuplicateDocument(duplicate);
         }
+        if let Some(outside) = condition.outside_call_territory {
+            unexpected(self, &["outside_call_territory"]);
+            return Condition::OutsideCallTerritory(outside);
+        }
         if let Some(years) = condition.age_below {
             unexpected(self, &["age_below"]);
             if !(0..=150).contains(&years) {
@@ -1433,7 +1442,7 @@ mod tests {
         assert_eq!(rules.effective_until, Some(jiff::civil::date(2014, 12, 15)));
         assert_eq!(rules.content_hash.len(), 64);
         let general = rules.line(ProgramLine::General).expect("general line");
-        assert_eq!(general.rules.len(), 14);
+        assert_eq!(general.rules.len(), 15);
         assert!(rules.line(ProgramLine::Arel).is_some());
         assert_eq!(rules.registries_used().len(), 5);
         let first = &general.rules[general.rules_in_code_order[0]];

@@ -139,6 +139,11 @@ impl DepartmentCode {
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("00")
     }
+
+    /// The code as a number, 0 to 99.
+    fn index(self) -> usize {
+        usize::from(self.0[0] - b'0') * 10 + usize::from(self.0[1] - b'0')
+    }
 }
 
 impl fmt::Display for DepartmentCode {
@@ -150,6 +155,71 @@ impl fmt::Display for DepartmentCode {
 impl Serialize for DepartmentCode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+/// The territory a call covers (Art. 5, the focalization's territorial criterion): whole
+/// departments and single municipalities. Empty: the call does not limit the territory.
+/// [`CallTerritory::contains`] is a table lookup and a set lookup, cheap enough for every row
+/// of a screening.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallTerritory {
+    /// Indexed by the department's two digits.
+    departments: Vec<bool>,
+    municipalities: std::collections::BTreeSet<DaneCode>,
+    limited: bool,
+}
+
+impl CallTerritory {
+    /// The territory of these departments and municipalities.
+    pub fn new(
+        departments: impl IntoIterator<Item = DepartmentCode>,
+        municipalities: impl IntoIterator<Item = DaneCode>,
+    ) -> Self {
+        let mut territory = CallTerritory {
+            departments: vec![false; 100],
+            ..CallTerritory::default()
+        };
+        for department in departments {
+            territory.departments[department.index()] = true;
+            territory.limited = true;
+        }
+        for municipality in municipalities {
+            territory.municipalities.insert(municipality);
+            territory.limited = true;
+        }
+        territory
+    }
+
+    /// Reads a list such as `18, 86001`: department (2 digits) and municipality (5 digits)
+    /// codes, separated by commas or spaces.
+    pub fn parse(text: &str) -> Result<Self, TerritoryError> {
+        let mut departments = Vec::new();
+        let mut municipalities = Vec::new();
+        for code in text
+            .split([',', ' ', ';'])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            if code.len() <= 2 {
+                departments.push(DepartmentCode::parse(code)?);
+            } else {
+                municipalities.push(DaneCode::parse(code)?);
+            }
+        }
+        Ok(CallTerritory::new(departments, municipalities))
+    }
+
+    /// Whether the territory is limited at all.
+    pub fn is_limited(&self) -> bool {
+        self.limited
+    }
+
+    /// Whether a household of `municipality` lies in the territory (always, when unlimited).
+    pub fn contains(&self, municipality: DaneCode) -> bool {
+        !self.limited
+            || self.departments[municipality.department_code().index()]
+            || self.municipalities.contains(&municipality)
     }
 }
 
@@ -385,6 +455,54 @@ fn build_catalog() -> Result<Catalog, String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_call_territory_holds_its_departments_and_municipalities() {
+        let code = |text: &str| DaneCode::parse(text).expect("code");
+        let territory = CallTerritory::parse("18, 86001").expect("territory");
+        assert!(territory.is_limited());
+        assert!(
+            territory.contains(code("18753")),
+            "San Vicente del Caguán, Caquetá"
+        );
+        assert!(territory.contains(code("86001")), "Mocoa, named");
+        assert!(
+            !territory.contains(code("86320")),
+            "Orito: Putumayo is not the call's"
+        );
+        assert!(!territory.contains(code("05001")), "Medellín");
+        assert!(!territory.contains(code("17524")), "Palestina, Caldas");
+        assert!(!CallTerritory::default().is_limited());
+        assert!(
+            CallTerritory::default().contains(code("05001")),
+            "no territory: nobody outside"
+        );
+        assert!(CallTerritory::parse("").is_ok_and(|t| !t.is_limited()));
+        assert!(CallTerritory::parse("12").is_err(), "no department 12");
+        assert!(CallTerritory::parse("99999").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn a_municipality_is_in_a_territory_exactly_when_its_department_or_itself_is_named(
+            departments in proptest::collection::vec(0usize..33, 0..4),
+            municipalities in proptest::collection::vec(0usize..1122, 0..6),
+        ) {
+            let catalog = catalog();
+            let departments: Vec<DepartmentCode> =
+                departments.iter().map(|i| catalog.departments[*i].code).collect();
+            let municipalities: Vec<DaneCode> =
+                municipalities.iter().map(|i| catalog.municipalities[*i].code).collect();
+            let territory = CallTerritory::new(departments.clone(), municipalities.clone());
+            let unlimited = departments.is_empty() && municipalities.is_empty();
+            for municipality in &catalog.municipalities {
+                let expected = unlimited
+                    || departments.contains(&municipality.department_code)
+                    || municipalities.contains(&municipality.code);
+                prop_assert_eq!(territory.contains(municipality.code), expected);
+            }
+        }
+    }
 
     #[test]
     fn ships_the_whole_divipola() {

@@ -639,6 +639,7 @@ pub fn screen(
             let checks = CrossChecks {
                 registries: registry_hits,
                 duplicate_document: duplicate[index],
+                outside_territory: job.screener.outside_territory(rows[index].municipality),
             };
             Some(job.screener.explain(&household, &checks)?)
         }
@@ -1130,15 +1131,19 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
             }
             Ok(parsed) => {
                 let registry_hits = registries.get(&parsed.key);
+                let screener = self.job.screener;
+                // Art. 5: a lookup in the call's territory.
+                let outside_territory = screener.outside_territory(parsed.municipality);
                 let unique = CrossChecks {
                     registries: registry_hits,
                     duplicate_document: false,
+                    outside_territory,
                 };
                 let duplicate = CrossChecks {
                     registries: registry_hits,
                     duplicate_document: true,
+                    outside_territory,
                 };
-                let screener = self.job.screener;
                 let screened = screener.screen(&parsed.household, &unique).and_then(|outcome| {
                     // Kept only when some line's duplicate outcome cannot be derived.
                     let if_duplicate = match screener.as_duplicate(&outcome) {

@@ -120,6 +120,45 @@ fn check_against_golden(results: &str) {
 }
 
 #[test]
+fn a_household_outside_the_territory_is_not_eligible() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let households = dir.path().join("households.csv");
+    let rows = household_rows(&cases());
+    write_csv(&households, &rows);
+    let rules = shipped();
+    // The demo call's departments: Caquetá, Nariño, Putumayo. G54 lives in Medellín.
+    let territory = vereda_domain::territory::CallTerritory::parse("18,52,86").expect("territory");
+    let screener = Screener::new(&rules, date(2013, 6, 1), CallLimits::default()).within(territory);
+    let job = ScreeningJob {
+        households: households.clone(),
+        registries: registries(),
+        screener: &screener,
+        keep_going: false,
+        explain: Some("G54".to_owned()),
+        keep_facts: false,
+        read_limits: Default::default(),
+    };
+    let run = screening::screen(&job, &|_| {}).expect("screened");
+    let out = dir.path().join("results.csv");
+    screening::write_results_csv(&run, &screener, &out).expect("write results");
+    let results = std::fs::read_to_string(&out).expect("read results");
+    let g54 = results
+        .lines()
+        .find(|l| l.starts_with("G54,"))
+        .expect("G54's result");
+    assert_eq!(g54, "G54,false,1,,,ART5_TERRITORY");
+    let outside: Vec<&str> = results.lines().filter(|l| l.contains("ART5_TERRITORY")).collect();
+    assert_eq!(outside, [g54], "every other case lives in the call's departments");
+    let explanation = run.explanation.as_ref().expect("G54 explained");
+    assert!(
+        explanation
+            .rules
+            .iter()
+            .any(|r| r.code == "ART5_TERRITORY" && r.fired && r.article == "Art. 5")
+    );
+}
+
+#[test]
 fn the_golden_cases_screen_as_written() {
     let dir = tempfile::tempdir().expect("temp dir");
     let households = dir.path().join("households.csv");
@@ -461,7 +500,7 @@ fn explain_tells_every_rule_for_one_household() {
     assert!(run.rows[34].checks.duplicate_document && run.rows[35].checks.duplicate_document);
     let explanation = run.explanation.expect("explained");
     assert_eq!(explanation.reasons, ["DUPLICATE_DOCUMENT"]);
-    assert_eq!(explanation.rules.len(), 14);
+    assert_eq!(explanation.rules.len(), 15);
     assert!(explanation.rules.iter().any(|r| r.code == "DUPLICATE_DOCUMENT"
         && r.fired
         && r.seen.iter().any(|m| m.code() == "eligibility-seen_duplicate")));

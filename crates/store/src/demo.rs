@@ -487,7 +487,8 @@ async fn screen_households(
         .ok_or_else(|| fault("the rule set incoder-308-2013 is not shipped".to_owned()))?;
     let (year, month, day) = DEMO_SCREENING_DATE;
     let as_of = jiff::civil::date(year, month, day);
-    let screener = Screener::new(rules, as_of, CallLimits::default());
+    let screener =
+        Screener::new(rules, as_of, CallLimits::default()).within(store.call_territory(call_id).await?);
     let ruv = rules.registry_index("ruv");
     let mut results = Vec::new();
     for (i, household) in households.iter().enumerate() {
@@ -526,6 +527,7 @@ async fn screen_households(
         let checks = CrossChecks {
             registries: ruv.filter(|_| in_ruv).map_or(0, |index| 1 << index),
             duplicate_document: false,
+            outside_territory: screener.outside_territory(household.municipality),
         };
         let outcome = screener
             .screen(&facts, &checks)

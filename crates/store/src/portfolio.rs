@@ -141,7 +141,14 @@ async fn store(db: &impl ConnectionTrait, project_id: i32, computed: Option<Comp
         project_id: Set(project_id),
         code: Set(s.code.clone()),
         title: Set(s.title.clone()),
-        search: Set(format!("{} {}", s.code, s.title).to_lowercase()),
+        // What the portfolio's search reads: code, title and value chains (in Spanish, so
+        // "cacao" finds an English card on cocoa), folded for accents and case.
+        search: Set(vereda_domain::text::fold_for_search(&format!(
+            "{} {} {}",
+            s.code,
+            s.title,
+            s.value_chains.join(" ")
+        ))),
         period_start: Set(DbDate(s.period_start)),
         period_end: Set(DbDate(s.period_end)),
         recorded_status: Set(c.recorded_status.to_string()),
@@ -316,7 +323,8 @@ fn admitted(filter: &ProjectFilter, today: Date) -> Condition {
         condition = condition.add(project_summary::Column::ProjectId.in_subquery(within));
     }
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", crate::like_escaped(&text.to_lowercase()));
+        // Accents and case aside: "caguan" finds "Caguán" (the column is folded alike).
+        let pattern = format!("%{}%", crate::like_escaped(&vereda_domain::text::fold_for_search(text)));
         condition = condition.add(
             Expr::col((project_summary::Entity, project_summary::Column::Search))
                 .like(LikeExpr::new(pattern).escape('\\')),

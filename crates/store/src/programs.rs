@@ -9,7 +9,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde::Serialize;
 use vereda_domain::audit::Actor;
 use vereda_domain::program::{CallStatus, ProgramLine};
-use vereda_domain::territory::DepartmentCode;
+use vereda_domain::territory::{CallTerritory, DepartmentCode};
 
 use crate::entity::{call, call_office, household, program, territorial_office};
 use crate::types::{DbTimestamp, Dec};
@@ -228,6 +228,29 @@ impl Store {
             .all(&self.db)
             .await?;
         self.calls_of(rows, *reach != Reach::National).await
+    }
+
+    /// The call's territory (Art. 5, read by departments in the rule set's `[[readings]]`):
+    /// the departments of its territorial offices; unlimited for a call without offices.
+    pub async fn call_territory(&self, call_id: i32) -> StoreResult<CallTerritory> {
+        let offices: Vec<i32> = call_office::Entity::find()
+            .filter(call_office::Column::CallId.eq(call_id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|link| link.territorial_office_id)
+            .collect();
+        let departments = territorial_office::Entity::find()
+            .filter(territorial_office::Column::Id.is_in(offices))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|office| {
+                DepartmentCode::parse(&office.department_code)
+                    .map_err(|e| corrupt("territorial office", office.id, e))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(CallTerritory::new(departments, []))
     }
 
     pub async fn call(&self, id: i32) -> StoreResult<Option<Call>> {

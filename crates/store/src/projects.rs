@@ -24,11 +24,12 @@ use vereda_domain::awarded_project::{
 use vereda_domain::household::Sex;
 use vereda_domain::money::{Currency, Money, totals_by_currency};
 use vereda_domain::monitoring::{
-    ExecutionStatus, FundingLine, IndicatorProgress, IndicatorUnit, MeasurementDraft, MeasurementStatus,
-    Partner, PartnerRole, ProjectCard, ProjectDocument, PublishedMeasurement, ResultArea, ResultKind,
-    advance_percent, validate_targets,
+    ContentLanguage, ExecutionStatus, FundingLine, FundingRole, IndicatorProgress, IndicatorUnit,
+    MeasurementDraft, MeasurementStatus, Partner, PartnerRole, ProjectCard, ProjectDocument,
+    PublishedMeasurement, ResultArea, ResultKind, advance_percent, validate_targets,
 };
 use vereda_domain::territory::{DaneCode, DepartmentCode};
+use vereda_domain::text::fold_for_search;
 
 use crate::entity::{
     award, disbursement, formulation, household, indicator, indicator_measurement, indicator_proposal,
@@ -40,7 +41,9 @@ use crate::{Message, Store, StoreError, StoreResult, audit, corrupt, duplicate_o
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewFunding {
+    /// The organisation's name, never a heading ("Investment amount").
     pub source: String,
+    pub role: FundingRole,
     pub currency: Currency,
     pub amount: Decimal,
 }
@@ -109,6 +112,9 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewProject {
     pub code: String,
+    /// The language of its own texts; Spanish unless given.
+    #[serde(default)]
+    pub language: ContentLanguage,
     pub title: String,
     #[serde(default)]
     pub subtitle: String,
@@ -141,6 +147,8 @@ pub struct NewProject {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProjectSummary {
     pub code: String,
+    /// The language of its title.
+    pub language: ContentLanguage,
     pub title: String,
     pub period_start: Date,
     pub period_end: Date,
@@ -174,7 +182,8 @@ pub struct ProgressFigures {
 pub struct ProjectFilter {
     /// Only the projects with a municipality in the reader's reach (staff lists).
     pub reach: vereda_domain::accounts::Reach,
-    /// Part of the code or the title, regardless of case.
+    /// Part of the code, the title (in its language) or a value chain (in Spanish, so "cacao"
+    /// finds an English card on cocoa), regardless of case and accents.
     pub text: Option<String>,
     pub department: Option<DepartmentCode>,
     pub pdet_subregion: Option<String>,
@@ -469,6 +478,7 @@ impl Store {
                 .map(|f| {
                     Ok(FundingLine {
                         currency: f.currency.parse().map_err(|e| corrupt("funding line", f.id, e))?,
+                        role: f.role.parse().map_err(|e| corrupt("funding line", f.id, e))?,
                         source: f.source,
                         amount: f.amount.0,
                     })
@@ -513,6 +523,7 @@ impl Store {
                     .collect(),
                 documents: take(&mut documents, p.id).into_iter().map(document_of).collect(),
                 updated_at: p.updated_at.unwrap_or(p.created_at).0,
+                language: p.language.parse().map_err(|e| corrupt("project", p.id, e))?,
                 code: p.code,
                 title: p.title,
                 subtitle: p.subtitle,
@@ -901,6 +912,7 @@ pub(crate) async fn insert_project(
     let now = DbTimestamp::now();
     let row = project::ActiveModel {
         code: Set(new.code.trim().to_owned()),
+        language: Set(new.language.to_string()),
         title: Set(new.title.trim().to_owned()),
         subtitle: Set(new.subtitle.trim().to_owned()),
         tagline: Set(new.tagline.trim().to_owned()),
@@ -973,6 +985,7 @@ pub(crate) async fn insert_project(
             project_id: Set(stored.id),
             position: Set(position as i32 + 1),
             source: Set(line.source.trim().to_owned()),
+            role: Set(line.role.to_string()),
             currency: Set(line.currency.to_string()),
             amount: Set(Dec(line.amount)),
             ..Default::default()
@@ -1545,6 +1558,7 @@ pub(crate) async fn open_project_of_award(
     };
     let new = NewProject {
         code: row.code.clone(),
+        language: ContentLanguage::Spanish,
         title: content.frame.title.clone(),
         subtitle: general.project_type.trim().to_owned(),
         tagline: String::new(),
@@ -1570,6 +1584,7 @@ pub(crate) async fn open_project_of_award(
             .iter()
             .map(|f| NewFunding {
                 source: f.source.clone(),
+                role: f.role,
                 currency: f.currency,
                 amount: f.amount,
             })

@@ -464,6 +464,9 @@ struct StoredChecks {
     registries: u32,
     found_in: Vec<String>,
     duplicate_document: bool,
+    /// Absent in results stored before the call's territory was checked (Art. 5).
+    #[serde(default)]
+    outside_territory: bool,
 }
 
 fn json_error(what: &str) -> impl FnOnce(serde_json::Error) -> StoreError + '_ {
@@ -1107,6 +1110,7 @@ impl Store {
             checks: CrossChecks {
                 registries: checks.registries,
                 duplicate_document: checks.duplicate_document,
+                outside_territory: checks.outside_territory,
             },
             found_in: checks.found_in,
             screened_at: row.screened_at.0,
@@ -1447,6 +1451,7 @@ async fn store_batch(
             registries: result.checks.registries,
             found_in: result.found_in.clone(),
             duplicate_document: result.checks.duplicate_document,
+            outside_territory: result.checks.outside_territory,
         };
         let previous = existing.get(&result.external_id);
         if previous.is_none() {

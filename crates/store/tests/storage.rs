@@ -286,6 +286,7 @@ fn screened(n: usize) -> NewScreeningResult {
         checks: CrossChecks {
             registries: if prior { 2 } else { 0 },
             duplicate_document: false,
+            ..CrossChecks::default()
         },
         found_in: if prior {
             vec!["prior_beneficiaries".to_owned()]
@@ -1379,7 +1380,7 @@ storage_suite! {
         assert_eq!(screening.as_of, jiff::civil::date(2013, 6, 1));
         let prior = stored.iter().find(|h| h.external_id == "H-00005").expect("H-00005");
         let prior = store.household_screening(prior.id).await.expect("read").expect("screened");
-        assert_eq!(prior.checks, CrossChecks { registries: 2, duplicate_document: false });
+        assert_eq!(prior.checks, CrossChecks { registries: 2, duplicate_document: false, ..CrossChecks::default() });
         assert_eq!(prior.found_in, ["prior_beneficiaries"]);
         assert_eq!(prior.reasons, ["ART10A_PRIOR"]);
         assert_eq!(prior.cofinancing_max_pct, None);
@@ -2628,7 +2629,11 @@ storage_suite! {
         assert_eq!(card.period_start, awarded_on);
         assert_eq!(card.municipalities, ["52835"]);
         let funding: Vec<(&str, Decimal)> = card.funding.iter().map(|f| (f.source.as_str(), f.amount)).collect();
-        assert_eq!(funding[0], ("Aporte del instituto", awarded.institute_contribution));
+        assert_eq!(
+            funding[0],
+            (vereda_domain::awarded_project::INSTITUTE_NAME, awarded.institute_contribution)
+        );
+        assert_eq!(card.funding[0].role, vereda_domain::monitoring::FundingRole::Institute);
         assert_eq!(
             funding.iter().map(|(_, a)| *a).sum::<Decimal>(),
             awarded.institute_contribution + awarded.counterpart,

@@ -46,6 +46,8 @@ pub struct Visitor {
     pub here: String,
     /// The account came from an API token, not from the session.
     pub by_token: bool,
+    /// The site's public address (`WebConfig::public_url`), for absolute links.
+    pub public_url: std::sync::Arc<str>,
 }
 
 /// The account a request's API token stood for, kept in the request's extensions so that the
@@ -134,7 +136,10 @@ impl FromRequestParts<AppState> for Visitor {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".to_owned());
-        let lang = crate::i18n::lang_from_headers(&parts.headers);
+        let lang = crate::i18n::visitor_lang(
+            parts.extensions.get::<crate::i18n::UrlLang>().copied(),
+            &parts.headers,
+        );
         if parts.uri.path().starts_with("/api/")
             && let Some(secret) = bearer(parts)
         {
@@ -159,6 +164,7 @@ impl FromRequestParts<AppState> for Visitor {
                 account: Some(account),
                 here,
                 by_token: true,
+                public_url: state.config.public_url().into(),
             });
         }
         Visitor::load(session, state, lang, here).await
@@ -210,6 +216,7 @@ impl Visitor {
             account,
             here,
             by_token: false,
+            public_url: state.config.public_url().into(),
         })
     }
 

@@ -26,7 +26,10 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
         .unwrap_or_else(|| path.clone());
     let wants_json = path.starts_with("/api/") || path == "/healthz" || path == "/readyz";
     let is_get = request.method() == axum::http::Method::GET;
-    let lang = crate::i18n::lang_from_headers(request.headers());
+    let lang = crate::i18n::visitor_lang(
+        request.extensions().get::<crate::i18n::UrlLang>().copied(),
+        request.headers(),
+    );
     let response = next.run(request).await;
 
     let error = match response.extensions().get::<RenderedError>() {

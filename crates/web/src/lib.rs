@@ -35,6 +35,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -124,6 +125,9 @@ pub struct WebConfig {
     /// The site's public address (`public_url`), printed on every signed act as
     /// `{public_url}/verificar/CODE`; else [`PUBLIC_URL`].
     pub public_url: Option<String>,
+    /// The IATI organisation identifier the open data publish under (`iati_publisher`); else
+    /// [`api::open_data::IATI_PUBLISHER_REFERENCE`].
+    pub iati_publisher: Option<String>,
 }
 
 /// The public address printed on signed acts when none is configured.
@@ -197,8 +201,17 @@ pub fn try_state(store: Store, config: WebConfig) -> Result<AppState, vereda_mes
     })
 }
 
-/// The application's routes over `state`.
+/// The application's routes over `state`, behind the reading of the language in the address
+/// (an English address is served by the Spanish route: the prefix goes before routing).
 pub fn router(state: AppState) -> Router {
+    let routes = routes(state);
+    Router::new().fallback_service(tower::Layer::layer(
+        &axum::middleware::from_fn(i18n::language_in_url),
+        routes,
+    ))
+}
+
+fn routes(state: AppState) -> Router {
     let config = &state.config;
     let sessions = SessionManagerLayer::new(session_store::DatabaseSessionStore::new(state.store.clone()))
         .with_name("vereda_session")
@@ -250,6 +263,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::measure_requests,
         ))
+        // gzip or brotli as the client takes them; the cached public pages come compressed.
+        .layer(CompressionLayer::new())
         .with_state(state)
 }
 

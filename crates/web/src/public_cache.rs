@@ -99,7 +99,8 @@ impl CachedPage {
         }
     }
 
-    /// The page (gzipped when the client takes it), or 304 when the client has these bytes.
+    /// The page (gzipped when the client takes gzip and not brotli; brotli is the compression
+    /// layer's), or 304 when the client has these bytes.
     pub fn respond(&self, request: &HeaderMap) -> Response {
         let headers = [
             (header::CONTENT_TYPE, HeaderValue::from_static(self.content_type)),
@@ -108,16 +109,27 @@ impl CachedPage {
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=0, must-revalidate"),
             ),
-            (header::VARY, HeaderValue::from_static("Cookie, Accept-Encoding")),
+            (
+                header::VARY,
+                HeaderValue::from_static("Cookie, Accept-Encoding, Accept-Language"),
+            ),
         ];
         if request.get(header::IF_NONE_MATCH) == Some(&self.etag) {
             return (axum::http::StatusCode::NOT_MODIFIED, headers).into_response();
         }
-        let takes_gzip = request
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .any(|value| value.split(',').any(|coding| coding.trim().starts_with("gzip")));
+        let takes = |wanted: &str| {
+            request
+                .get_all(header::ACCEPT_ENCODING)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .any(|coding| {
+                    let mut parts = coding.split(';');
+                    parts.next().is_some_and(|name| name.trim() == wanted)
+                        && !parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"))
+                })
+        };
+        let takes_gzip = takes("gzip") && !takes("br");
         match &self.gzipped {
             Some(gzipped) if takes_gzip => (
                 headers,
@@ -311,10 +323,19 @@ mod tests {
         let mut accepts = HeaderMap::new();
         accepts.insert(
             header::ACCEPT_ENCODING,
-            HeaderValue::from_static("br, gzip;q=0.8"),
+            HeaderValue::from_static("deflate, gzip;q=0.8"),
         );
         let compressed = page.respond(&accepts);
         assert_eq!(compressed.headers()[header::CONTENT_ENCODING], "gzip");
+        let mut brotli = HeaderMap::new();
+        brotli.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("br, gzip"));
+        assert!(
+            page.respond(&brotli)
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .is_none(),
+            "brotli is left to the compression layer"
+        );
         assert!(page.gzipped.as_ref().is_some_and(|g| g.len() < 200));
         let plain = page.respond(&HeaderMap::new());
         assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());

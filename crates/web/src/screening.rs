@@ -185,13 +185,20 @@ async fn run(state: &AppState, job: &Job, dir: &Path, context: &JobContext) -> b
     let blocking_job = job.clone();
     let progresses = state.progresses.clone();
     let (read_limits, dir_owned) = (state.config.read_limits, dir.to_path_buf());
-    let screened =
-        tokio::task::spawn_blocking(move || screen(&blocking_job, &dir_owned, read_limits, &progresses))
-            .await
-            .unwrap_or_else(|error| {
-                tracing::error!(run_id, %error, "the screening stopped unexpectedly");
-                Err(Failure::message(Message::new("screening-error-stopped")))
-            });
+    let screened = match store.call_territory(job.call_id).await {
+        Ok(territory) => tokio::task::spawn_blocking(move || {
+            screen(&blocking_job, territory, &dir_owned, read_limits, &progresses)
+        })
+        .await
+        .unwrap_or_else(|error| {
+            tracing::error!(run_id, %error, "the screening stopped unexpectedly");
+            Err(Failure::message(Message::new("screening-error-stopped")))
+        }),
+        Err(error) => {
+            tracing::error!(run_id, %error, "cannot read the call's territory");
+            Err(Failure::message(Message::new("screening-error-stopped")))
+        }
+    };
     let progress = state.progresses.get(run_id).unwrap_or_default();
     if let Ok(completed) = &screened {
         state.metrics.add_rows_screened(completed.results.len() as u64);
@@ -311,9 +318,11 @@ fn run_error(error: &RowError) -> RunError {
     }
 }
 
-/// Screens the job's files (on a blocking thread) and shapes the results for the store.
+/// Screens the job's files (on a blocking thread) within the call's territory (Art. 5) and
+/// shapes the results for the store.
 fn screen(
     job: &Job,
+    territory: vereda_domain::territory::CallTerritory,
     dir: &Path,
     read_limits: ReadLimits,
     progresses: &Progresses,
@@ -327,7 +336,7 @@ fn screen(
             Message::new("screening-error-unknown_rule_set").with("id", job.rule_set_id.as_str()),
         )
     })?;
-    let screener = Screener::new(rules, job.as_of, job.limits());
+    let screener = Screener::new(rules, job.as_of, job.limits()).within(territory);
     let engine_job = ScreeningJob {
         households: dir.join(&job.households),
         registries: job

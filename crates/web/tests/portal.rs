@@ -329,7 +329,11 @@ async fn no_public_page_or_export_shows_a_document_number_a_score_or_an_address(
         "/proyectos/PDR-2013-NAR-002/indicadores/2",
         "/convocatorias/1",
     ] {
-        assert!(seen.contains(expected), "the crawl reached {expected}");
+        // The last crawl is the English one, whose pages link the English addresses.
+        assert!(
+            seen.contains(expected) || seen.contains(&format!("/en{expected}")),
+            "the crawl reached {expected}"
+        );
     }
 }
 
@@ -551,4 +555,365 @@ async fn public_counts_of_households_below_five_are_not_shown() {
             "{small} shown: {table}"
         );
     }
+}
+
+/// A GET with extra request headers.
+async fn get_with(client: &mut Client, path: &str, headers: &[(&str, &str)]) -> support::Reply {
+    let mut request = axum::http::Request::get(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    client
+        .send(request.body(axum::body::Body::empty()).expect("request"))
+        .await
+}
+
+/// Every value of a header, joined by ", ".
+fn header(reply: &support::Reply, name: &str) -> String {
+    reply
+        .headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[tokio::test]
+async fn english_addresses_serve_english_pages_whose_links_stay_english() {
+    let mut client = Client::with_demo().await;
+    let english = client.get("/en/proyectos").await;
+    assert_eq!(english.status, StatusCode::OK);
+    assert!(english.body.contains("<html lang=\"en\">"));
+    assert!(
+        english.body.contains(&format!("href=\"/en{CARD}\"")),
+        "a card in English"
+    );
+    assert!(
+        english.body.contains("action=\"/en/proyectos\""),
+        "the search form too"
+    );
+    assert!(
+        english.body.contains("<a href=\"/en/municipios\">"),
+        "the menu too"
+    );
+    assert!(
+        english
+            .body
+            .contains("<link rel=\"alternate\" hreflang=\"es\" href=\"https://vereda.gov.co/proyectos\">")
+    );
+    assert!(
+        english
+            .body
+            .contains("<link rel=\"alternate\" hreflang=\"en\" href=\"https://vereda.gov.co/en/proyectos\">")
+    );
+    let description = format!(
+        "<meta name=\"description\" content=\"{}\">",
+        vereda_messages::Lang::En.t("portfolio-lead")
+    );
+    assert!(
+        english.body.contains(&description),
+        "a description from the catalogue"
+    );
+    assert!(
+        english.headers.get("set-cookie").is_none(),
+        "the address, not a cookie"
+    );
+    for path in [
+        "/en",
+        "/en/",
+        "/en/datos",
+        "/en/municipios?departamento=18",
+        &format!("/en{CARD}"),
+    ] {
+        let page = client.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(page.body.contains("<html lang=\"en\">"), "{path}");
+    }
+    let missing = client.get("/en/proyectos/NO-EXISTE").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("<html lang=\"en\">"));
+
+    // The Spanish address stays Spanish, with the same alternates; ?lang=en is English too.
+    let spanish = client.get("/proyectos").await;
+    assert!(spanish.body.contains("<html lang=\"es\">"));
+    assert!(spanish.body.contains(&format!("href=\"{CARD}\"")));
+    assert!(
+        spanish
+            .body
+            .contains("hreflang=\"en\" href=\"https://vereda.gov.co/en/proyectos\"")
+    );
+    assert!(
+        spanish.body.contains("href=\"/idioma/en?next=/en/proyectos\""),
+        "the switch leads to the English address"
+    );
+    let asked = client.get("/datos?lang=en").await;
+    assert!(asked.body.contains("<html lang=\"en\">"));
+    assert!(
+        asked
+            .body
+            .contains("hreflang=\"es\" href=\"https://vereda.gov.co/datos\">"),
+        "the alternates drop the parameter"
+    );
+}
+
+#[tokio::test]
+async fn accept_language_chooses_on_a_first_visit_and_the_cookie_after() {
+    let mut client = Client::with_demo().await;
+    let first = get_with(
+        &mut client,
+        "/municipios",
+        &[("accept-language", "en-US,en;q=0.9,es;q=0.5")],
+    )
+    .await;
+    assert!(first.body.contains("<html lang=\"en\">"));
+    assert!(header(&first, "vary").contains("Accept-Language"));
+    let spanish_first = get_with(
+        &mut client,
+        "/municipios",
+        &[("accept-language", "es-CO, en;q=0.8")],
+    )
+    .await;
+    assert!(spanish_first.body.contains("<html lang=\"es\">"));
+    let unknown = get_with(&mut client, "/municipios", &[("accept-language", "fr, de;q=0.5")]).await;
+    assert!(unknown.body.contains("<html lang=\"es\">"), "Spanish first");
+
+    client.get("/idioma/es?next=/").await;
+    let chosen = get_with(&mut client, "/municipios", &[("accept-language", "en")]).await;
+    assert!(
+        chosen.body.contains("<html lang=\"es\">"),
+        "the visitor's choice wins"
+    );
+    let addressed = get_with(&mut client, "/en/municipios", &[("accept-language", "es")]).await;
+    assert!(
+        addressed.body.contains("<html lang=\"en\">"),
+        "the address wins over both"
+    );
+}
+
+#[tokio::test]
+async fn content_in_the_other_language_carries_its_lang_attribute() {
+    let mut client = Client::with_demo().await;
+    let spanish = client.get(CARD).await;
+    assert!(
+        spanish
+            .body
+            .contains("<h1 lang=\"en\">Implementation of PDET Productive Routes for Stabilization</h1>")
+    );
+    assert!(
+        spanish
+            .body
+            .contains("<p class=\"lead\" lang=\"en\">Regional stabilization")
+    );
+    assert_eq!(
+        spanish.body.matches(" lang=\"es\"").count(),
+        1,
+        "Spanish on a Spanish page needs none but the page's own"
+    );
+    let portfolio = client.get("/proyectos").await;
+    assert!(
+        portfolio
+            .body
+            .contains(&format!("<a href=\"{CARD}\" lang=\"en\">Implementation of PDET"))
+    );
+
+    let english = client.get(&format!("/en{CARD}")).await;
+    assert!(english.body.contains("<h1>Implementation of PDET"));
+    assert!(
+        english
+            .body
+            .contains("<span lang=\"es\">Número de kilómetros de vías")
+    );
+    assert!(
+        english
+            .body
+            .contains("<span lang=\"es\">Vías terciarias de las cadenas")
+    );
+    let program = client.get("/en/proyectos/PDR-2013-CAQ-001").await;
+    assert!(
+        program
+            .body
+            .contains("<h1 lang=\"es\">Leche de calidad en San Vicente del Caguán</h1>")
+    );
+}
+
+#[tokio::test]
+async fn the_portfolio_search_ignores_accents_and_case_and_reads_value_chains() {
+    let mut client = Client::with_demo().await;
+    let caguan = client.get("/proyectos?q=caguan").await;
+    assert_eq!(caguan.body.matches("<li class=\"card\">").count(), 1);
+    assert!(caguan.body.contains("Leche de calidad en San Vicente del Caguán"));
+    let upper = client.get("/proyectos?q=CAGUÁN").await;
+    assert_eq!(upper.body.matches("<li class=\"card\">").count(), 1);
+    // The English card is found by its Spanish value chain.
+    let cocoa = client.get("/proyectos?q=cacao").await;
+    assert!(cocoa.body.contains("T06.60,61,62"), "{}", cocoa.body);
+    let dairy = client.get("/en/proyectos?q=lacteos").await;
+    assert!(dairy.body.contains("T06.60,61,62"));
+    assert!(dairy.body.contains("PDR-2013-CAQ-001"));
+}
+
+#[tokio::test]
+async fn responses_are_compressed_with_brotli_or_gzip() {
+    let mut client = Client::with_demo().await;
+    let plain = client.get("/municipios").await;
+    assert!(plain.headers.get("content-encoding").is_none());
+    let size = plain.body.len();
+    assert!(size > 50_000, "the page weighs {size}");
+    for (accepted, coding) in [("br", "br"), ("gzip", "gzip"), ("gzip, deflate, br", "br")] {
+        for path in ["/municipios", "/api/v1/municipalities"] {
+            let reply = get_with(&mut client, path, &[("accept-encoding", accepted)]).await;
+            assert_eq!(reply.status, StatusCode::OK, "{path}");
+            assert_eq!(header(&reply, "content-encoding"), coding, "{path} {accepted}");
+            assert!(
+                header(&reply, "vary")
+                    .to_ascii_lowercase()
+                    .contains("accept-encoding")
+            );
+        }
+    }
+    let brotli = get_with(&mut client, "/municipios", &[("accept-encoding", "br")]).await;
+    assert!(brotli.body.len() * 5 < size, "{} of {size}", brotli.body.len());
+    let staff_like = get_with(&mut client, "/en/municipios", &[("accept-encoding", "gzip")]).await;
+    assert_eq!(header(&staff_like, "content-encoding"), "gzip");
+}
+
+#[tokio::test]
+async fn robots_and_the_sitemap_tell_crawlers_what_is_public() {
+    let mut client = Client::with_demo().await;
+    let robots = client.get("/robots.txt").await;
+    assert_eq!(robots.status, StatusCode::OK);
+    assert!(robots.content_type.starts_with("text/plain"));
+    for line in [
+        "User-agent: *",
+        "Disallow: /personal",
+        "Disallow: /en/personal",
+        "Disallow: /api/v1/",
+        "Disallow: /ingreso",
+        "Sitemap: https://vereda.gov.co/sitemap.xml",
+    ] {
+        assert!(robots.body.lines().any(|l| l == line), "{line}");
+    }
+    let sitemap = client.get("/sitemap.xml").await;
+    assert_eq!(sitemap.status, StatusCode::OK);
+    assert!(sitemap.content_type.starts_with("application/xml"));
+    for loc in [
+        "https://vereda.gov.co/",
+        "https://vereda.gov.co/en",
+        "https://vereda.gov.co/proyectos",
+        "https://vereda.gov.co/en/proyectos",
+        "https://vereda.gov.co/en/proyectos/T06.60%2C61%2C62",
+        "https://vereda.gov.co/proyectos/PDR-2013-CAQ-001",
+    ] {
+        assert!(sitemap.body.contains(&format!("<loc>{loc}</loc>")), "{loc}");
+    }
+    assert!(
+        sitemap.body.contains(
+            "<xhtml:link rel=\"alternate\" hreflang=\"en\" href=\"https://vereda.gov.co/en/datos\"/>"
+        )
+    );
+    assert!(!sitemap.body.contains("/personal"));
+    let locs: Vec<String> = sitemap
+        .body
+        .split("<loc>https://vereda.gov.co")
+        .skip(1)
+        .filter_map(|rest| rest.split("</loc>").next())
+        .map(str::to_owned)
+        .collect();
+    assert!(locs.len() >= 2 * (8 + 4), "{} pages", locs.len());
+    for path in &locs {
+        let page = client.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.body.contains("<meta name=\"description\" content=\""),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn funders_are_organisations_with_their_role_on_the_card_the_api_and_iati() {
+    let mut client = Client::with_demo_and(vereda_web::WebConfig {
+        iati_publisher: Some("XM-OCHA-TEST".to_owned()),
+        public_url: Some("https://portal.example/".to_owned()),
+        ..Default::default()
+    })
+    .await;
+    let card = client.get(CARD).await;
+    let funding = between(&card.body, "<table id=\"funding\">", "</table>");
+    assert!(funding.contains("Unión Europea (Fondo Europeo para la Paz en Colombia) <small class=\"funding-role\">(cooperante)</small>"), "{funding}");
+    assert!(funding.contains("Gobierno de Colombia <small class=\"funding-role\">(contrapartida)</small>"));
+    assert!(!card.body.contains("Investment amount") && !card.body.contains("EU support"));
+    let english = client.get(&format!("/en{CARD}")).await;
+    assert!(english.body.contains("(donor)"));
+
+    let api = client.get("/api/v1/projects/T06.60%2C61%2C62").await.json();
+    assert_eq!(api["funding"][0]["role"], "donor");
+    assert_eq!(api["funding"][1]["source"], "Gobierno de Colombia");
+    let csv = client.get("/api/v1/open-data/projects.csv").await;
+    assert!(
+        csv.body
+            .contains("Unión Europea (Fondo Europeo para la Paz en Colombia)")
+    );
+    assert!(!csv.body.contains("Investment amount"));
+    let program = client.get("/api/v1/projects/PDR-2013-CAQ-001").await.json();
+    assert_eq!(program["funding"][0]["role"], "institute");
+    assert_eq!(program["funding"][1]["role"], "counterpart");
+
+    let xml = client
+        .get("/api/v1/open-data/iati-activities.xml?project=T06.60%2C61%2C62")
+        .await;
+    assert_eq!(xml.status, StatusCode::OK);
+    assert!(
+        xml.body
+            .contains("<iati-identifier>XM-OCHA-TEST-T06.60,61,62</iati-identifier>")
+    );
+    assert!(
+        xml.body
+            .contains("<reporting-org ref=\"XM-OCHA-TEST\" type=\"10\">")
+    );
+    assert!(xml.body.contains("xml:lang=\"en\" default-currency=\"EUR\""));
+    assert!(xml.body.contains(
+        "<participating-org role=\"1\">\n      <narrative>Unión Europea (Fondo Europeo para la Paz en Colombia)</narrative>"
+    ));
+    assert!(
+        xml.body
+            .contains("<participating-org role=\"4\">\n      <narrative>ONF Andina</narrative>")
+    );
+    assert!(
+        xml.body
+            .contains("<sector vocabulary=\"1\" code=\"31162\" percentage=\"50\"/>")
+    );
+    assert!(
+        xml.body
+            .contains("<sector vocabulary=\"1\" code=\"31163\" percentage=\"50\"/>")
+    );
+    assert!(
+        xml.body
+            .contains("url=\"https://portal.example/proyectos/T06.60,61,62\"")
+    );
+    assert!(
+        xml.body
+            .contains("<narrative xml:lang=\"es\">Número de kilómetros de vías")
+    );
+    assert_eq!(
+        xml.body.matches("<budget type=\"1\" status=\"1\">").count(),
+        5,
+        "one per year"
+    );
+    assert!(!xml.body.contains("Investment amount"));
+    match vereda_documents::iati::validate_with_xmllint(&xml.body) {
+        Ok(Some(())) | Ok(None) => {}
+        Err(problems) => panic!("{problems}"),
+    }
+
+    let unknown = client
+        .get("/api/v1/open-data/iati-activities.xml?project=NOPE")
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(
+        unknown.content_type.starts_with("application/problem+json"),
+        "{}",
+        unknown.content_type
+    );
 }

@@ -44,6 +44,37 @@ fn cases() -> Vec<Vec<String>> {
     rows
 }
 
+/// The departments of the demo call's territorial offices: the call's territory (Art. 5).
+const DEMO_CALL_DEPARTMENTS: [&str; 3] = ["18", "52", "86"];
+
+/// The golden cases as the demo call screens them: a household outside the call's departments
+/// is not eligible, with ART5_TERRITORY (the command line, without `--territory`, limits none).
+fn demo_call_cases() -> Vec<Vec<String>> {
+    let mut rows = cases();
+    let municipality = rows[0]
+        .iter()
+        .position(|c| c == "municipality_code")
+        .expect("the municipality column");
+    for row in &mut rows[1..] {
+        let code = format!("{:0>5}", row[municipality]);
+        if DEMO_CALL_DEPARTMENTS.contains(&&code[..2]) {
+            continue;
+        }
+        let mut reasons: Vec<String> = row[HOUSEHOLD_COLUMNS + 4]
+            .split(';')
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect();
+        reasons.push("ART5_TERRITORY".to_owned());
+        reasons.sort_unstable();
+        row[HOUSEHOLD_COLUMNS] = "false".to_owned();
+        row[HOUSEHOLD_COLUMNS + 2].clear();
+        row[HOUSEHOLD_COLUMNS + 3].clear();
+        row[HOUSEHOLD_COLUMNS + 4] = reasons.join(";");
+    }
+    rows
+}
+
 fn to_csv(rows: &[Vec<String>]) -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
@@ -60,10 +91,11 @@ fn golden_households() -> Vec<u8> {
     to_csv(&rows)
 }
 
-/// results.csv as the contract (and `vereda screen`) writes it for the golden cases.
+/// results.csv as the contract (and `vereda screen --territory 18,52,86`) writes it for the
+/// golden cases screened for the demo call.
 fn expected_results() -> String {
     let mut text = format!("{}\n", vereda_screening::screening::RESULTS_HEADER);
-    for case in &cases()[1..] {
+    for case in &demo_call_cases()[1..] {
         text.push_str(&format!(
             "{},{}\n",
             case[0],
@@ -173,7 +205,7 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
     assert_eq!(status["rule_set_id"], "incoder-308-2013");
     assert_eq!(status["as_of"], "2013-06-01");
 
-    let cases = cases();
+    let cases = demo_call_cases();
     let expected_eligible = cases[1..]
         .iter()
         .filter(|c| c[HOUSEHOLD_COLUMNS] == "true")
@@ -187,6 +219,8 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
         .count();
     assert!(prior > 0);
     assert_eq!(status["counts"]["by_reason"]["ART10A_PRIOR"], prior);
+    // Medellín (G54) lies outside the demo call's departments: not eligible (Art. 5).
+    assert_eq!(status["counts"]["by_reason"]["ART5_TERRITORY"], 1);
     // The AREL families of group 4, in the order Art. 38 par. 4 attends them.
     let page = client.get(&format!("/personal/tamizajes/{id}")).await;
     let group_4 = page
@@ -274,6 +308,31 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
     assert!(
         household.body.contains("CC 1000201"),
         "a program officer verifies families and sees the whole document"
+    );
+    let outside = client
+        .get(&format!("/personal/tamizajes/{id}?reason=ART5_TERRITORY"))
+        .await;
+    let outside_id: i32 = outside
+        .body
+        .split("id=\"results\"")
+        .nth(1)
+        .and_then(|results| results.split("href=\"/personal/hogares/").nth(1))
+        .and_then(|link| link.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the household outside the territory");
+    let medellin = client.get(&format!("/personal/hogares/{outside_id}")).await;
+    assert!(medellin.body.contains("id=\"rule-ART5_TERRITORY\""));
+    assert!(
+        medellin.body.contains("No elegible: ART5_TERRITORY"),
+        "{}",
+        medellin.body
+    );
+    assert!(
+        medellin.body.contains(
+            &vereda_messages::Lang::Es
+                .t("eligibility-seen_outside_territory")
+                .to_owned()
+        )
     );
     client.forget_session();
     client.log_in_as(Role::CommitteeMember).await;

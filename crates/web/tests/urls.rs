@@ -126,13 +126,16 @@ const ENGLISH_WORDS: &[&str] = &[
     "submit",
 ];
 
-/// Addresses that keep English names: the API, as APIs do, and the files every page links.
+/// Addresses that keep English names: the API, as APIs do, the files every page links, and
+/// the files crawlers look for by name.
 fn is_page(path: &str) -> bool {
     !(path.starts_with("/api/")
         || path == "/healthz"
         || path == "/readyz"
         || path == "/metrics"
         || path == "/favicon.svg"
+        || path == "/robots.txt"
+        || path == "/sitemap.xml"
         || path.starts_with("/static/"))
 }
 

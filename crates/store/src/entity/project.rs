@@ -12,6 +12,8 @@ pub struct Model {
     pub id: i32,
     #[sea_orm(unique)]
     pub code: String,
+    /// The language of its own texts (`monitoring::ContentLanguage`: `es`, `en`).
+    pub language: String,
     pub title: String,
     pub subtitle: String,
     pub tagline: String,

@@ -1,4 +1,4 @@
-//! An investment amount by source and currency.
+//! An investment amount by organisation, role and currency.
 
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
@@ -12,7 +12,10 @@ pub struct Model {
     pub id: i32,
     pub project_id: i32,
     pub position: i32,
+    /// The organisation's name.
     pub source: String,
+    /// `donor`, `institute` or `counterpart` (`monitoring::FundingRole`).
+    pub role: String,
     pub currency: String,
     pub amount: Dec,
 }

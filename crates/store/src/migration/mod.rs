@@ -30,6 +30,7 @@ mod m20261208_000022_followup;
 mod m20261208_000023_durable_jobs;
 mod m20261209_000024_verification_acts;
 mod m20261209_000025_project_summaries;
+mod m20261209_000026_project_language_and_funders;
 mod m20261209_000027_letter_facts;
 
 pub struct Migrator;
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000023_durable_jobs::Migration),
             Box::new(m20261209_000024_verification_acts::Migration),
             Box::new(m20261209_000025_project_summaries::Migration),
+            Box::new(m20261209_000026_project_language_and_funders::Migration),
             Box::new(m20261209_000027_letter_facts::Migration),
         ]
     }

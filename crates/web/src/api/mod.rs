@@ -399,7 +399,10 @@ async fn projects(
 
 #[derive(Serialize, ToSchema)]
 pub struct FundingLine {
+    /// The organisation that puts the money in.
     pub source: String,
+    /// Its role: `donor`, `institute` or `counterpart`.
+    pub role: String,
     /// COP, EUR or USD.
     pub currency: String,
     #[schema(value_type = String)]
@@ -521,6 +524,7 @@ async fn project(
             .funding
             .into_iter()
             .map(|f| FundingLine {
+                role: f.role.to_string(),
                 source: f.source,
                 currency: f.currency.to_string(),
                 amount: f.amount,

@@ -20,13 +20,24 @@ use crate::auth::Visitor;
 use crate::error::AppError;
 use crate::public_cache::serve_public;
 
-/// Who publishes the IATI activities.
-pub const IATI_PUBLISHER: Publisher<'static> = Publisher {
-    reference: "CO-NIT-8999990001",
-    name: "Programa de cofinanciación de proyectos de desarrollo rural con enfoque territorial",
-    org_type: "10",
-    language: "es",
-};
+/// The IATI organisation identifier of the publisher when none is configured
+/// (`WebConfig::iati_publisher`): a placeholder in the form of a Colombian NIT.
+pub const IATI_PUBLISHER_REFERENCE: &str = "CO-NIT-8999990001";
+
+/// Who publishes the IATI activities: the configured identifier, the program's name, a
+/// government body (`OrganisationType` 10), and the site whose cards the activities link.
+pub fn iati_publisher(config: &crate::WebConfig) -> Publisher<'_> {
+    Publisher {
+        reference: config
+            .iati_publisher
+            .as_deref()
+            .unwrap_or(IATI_PUBLISHER_REFERENCE),
+        name: "Programa de cofinanciación de proyectos de desarrollo rural con enfoque territorial",
+        org_type: "10",
+        language: "es",
+        site: config.public_url(),
+    }
+}
 
 const CSV: &str = "text/csv; charset=utf-8";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -503,15 +514,29 @@ async fn measurement_table(state: &AppState, scope: &ProjectScope) -> Result<Tab
     })
 }
 
-open_data_endpoint!(
-    iati_activities,
-    "/api/v1/open-data/iati-activities.xml",
-    XML = "application/xml",
-    String,
-    "The projects as IATI 2.03 activities: results, indicators, baselines, periods, targets and actuals, with sex dimensions.",
-    |state, scope| {
+/// The projects as IATI 2.03 activities: participating organisations with their roles, sectors,
+/// yearly budgets, results, indicators, baselines, periods, targets and actuals with sex
+/// dimensions, and a link to each card. An unknown `project` is 404.
+#[utoipa::path(get, path = "/api/v1/open-data/iati-activities.xml", tag = "open data", params(ProjectScope),
+    responses(
+        (status = 200, description = "The activities as IATI 2.03 XML.", body = String, content_type = "application/xml"),
+        (status = 404, description = "No project has this code.", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn iati_activities(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Query(scope): Query<ProjectScope>,
+) -> Result<Response, AppError> {
+    serve_public(&state, &visitor, &headers, XML, false, async || {
         let cards = open_cards(&state, &scope).await?;
+        // A file with no activity would fail the schema and hide a mistyped code.
+        if scope.project.is_some() && cards.is_empty() {
+            return Err(AppError::new(crate::error::ErrorCode::NotFound));
+        }
         let measurements = open_measurements(&state, &scope).await?;
-        Ok(activities_xml(&IATI_PUBLISHER, &cards, &measurements, jiff::Timestamp::now()).into_bytes())
-    }
-);
+        let publisher = iati_publisher(&state.config);
+        Ok(activities_xml(&publisher, &cards, &measurements, jiff::Timestamp::now()).into_bytes())
+    })
+    .await
+}

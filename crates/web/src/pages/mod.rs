@@ -19,6 +19,7 @@ pub(crate) mod procedure;
 mod projects;
 mod public;
 pub(crate) mod screening;
+mod site;
 pub(crate) mod staff;
 mod subjects;
 pub(crate) mod verification;
@@ -62,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .merge(procedure::routes())
         .merge(petitions::routes())
         .merge(acts::routes())
+        .merge(site::routes())
 }
 
 /// What every page's frame needs.
@@ -77,6 +79,8 @@ pub struct Chrome {
     pub can_import: bool,
     pub can_audit: bool,
     pub can_answer_petitions: bool,
+    /// The site's public address, for the absolute links of `hreflang` alternates.
+    pub public_url: std::sync::Arc<str>,
 }
 
 impl Chrome {
@@ -97,6 +101,7 @@ impl Chrome {
             can_import: visitor.can(Permission::ImportReferenceData),
             can_audit: visitor.can(Permission::ViewAuditLog),
             can_answer_petitions: visitor.can(Permission::AnswerPetitions),
+            public_url: visitor.public_url.clone(),
         })
     }
 
@@ -113,6 +118,7 @@ impl Chrome {
             can_import: false,
             can_audit: false,
             can_answer_petitions: false,
+            public_url: crate::PUBLIC_URL.into(),
         }
     }
 
@@ -135,13 +141,53 @@ impl Chrome {
         self.lang.say_all(messages)
     }
 
-    /// The link that switches language and comes back here.
+    /// The link that switches language and comes back here, at this page's address in the
+    /// other language.
     pub fn switch_language_href(&self) -> String {
+        let other = self.lang.other();
         format!(
             "/idioma/{}?next={}",
-            self.lang.other().code(),
-            urlencode(&self.here)
+            other.code(),
+            urlencode(&crate::i18n::address_in(other, &self.here))
         )
+    }
+
+    /// What a link to a public page starts with, so that links on an English page stay in
+    /// English: `/en` in English, nothing in Spanish.
+    pub fn base(&self) -> &'static str {
+        match self.lang {
+            Lang::Es => "",
+            Lang::En => crate::i18n::ENGLISH_PREFIX,
+        }
+    }
+
+    /// A public page's address in the visitor's language (`/` is `/en` in English).
+    pub fn page(&self, path: &str) -> String {
+        crate::i18n::address_in(self.lang, path)
+    }
+
+    /// This page's absolute address in `code` (`es` or `en`), for `hreflang` alternates.
+    pub fn alternate(&self, code: &str) -> String {
+        let lang = Lang::parse(code).unwrap_or_default();
+        format!(
+            "{}{}",
+            self.public_url.trim_end_matches('/'),
+            crate::i18n::address_in(lang, &self.here)
+        )
+    }
+
+    /// Whether this is a page of the public portal (alternates and a description are given).
+    pub fn is_public(&self) -> bool {
+        crate::i18n::is_public_path(&self.here)
+    }
+
+    /// The `lang` attribute of content written in `code` when it is not the page's language
+    /// (an English title on a Spanish page), so a screen reader takes the right voice.
+    pub fn lang_attr(&self, code: &str) -> String {
+        match Lang::parse(code) {
+            Some(lang) if lang != self.lang => format!(" lang=\"{}\"", lang.code()),
+            _ => String::new(),
+        }
     }
 
     pub fn other_language_name(&self) -> &'static str {
