@@ -873,10 +873,19 @@ pub async fn synthetic_projects(store: &Store, n: usize) -> StoreResult<usize> {
     use crate::projects::{NewFunding, NewIndicator, NewMeasurement, NewResult};
     use jiff::civil::date;
     use vereda_domain::money::Currency;
-    use vereda_domain::monitoring::{ExecutionStatus, IndicatorUnit, MeasurementStatus, ResultKind};
+    use vereda_domain::monitoring::{
+        ContentLanguage, ExecutionStatus, FundingRole, IndicatorUnit, MeasurementStatus, ResultKind,
+    };
 
     const CHAINS: [&str; 6] = ["Cacao", "Café", "Ganadería", "Leche", "Plátano", "Piscicultura"];
-    const FUNDERS: [&str; 3] = ["Unión Europea", "Instituto", "Contrapartida"];
+    const FUNDERS: [(&str, FundingRole); 3] = [
+        ("Unión Europea", FundingRole::Donor),
+        (
+            "Instituto Colombiano de Desarrollo Rural (Incoder)",
+            FundingRole::Institute,
+        ),
+        ("Familias beneficiarias", FundingRole::Counterpart),
+    ];
     const STATUSES: [ExecutionStatus; 4] = [
         ExecutionStatus::Planned,
         ExecutionStatus::InExecution,
@@ -968,12 +977,14 @@ pub async fn synthetic_projects(store: &Store, n: usize) -> StoreResult<usize> {
             value_chains: vec![CHAINS[i % CHAINS.len()].to_owned()],
             funding: vec![
                 NewFunding {
-                    source: FUNDERS[i % FUNDERS.len()].to_owned(),
+                    source: FUNDERS[i % FUNDERS.len()].0.to_owned(),
+                    role: FUNDERS[i % FUNDERS.len()].1,
                     currency: Currency::Cop,
                     amount: Decimal::from(100_000_000 + (i as i64) * 1_000_000),
                 },
                 NewFunding {
-                    source: FUNDERS[(i + 1) % FUNDERS.len()].to_owned(),
+                    source: FUNDERS[(i + 1) % FUNDERS.len()].0.to_owned(),
+                    role: FUNDERS[(i + 1) % FUNDERS.len()].1,
                     currency: Currency::Eur,
                     amount: Decimal::from(50_000 + (i as i64) * 100),
                 },
@@ -981,6 +992,7 @@ pub async fn synthetic_projects(store: &Store, n: usize) -> StoreResult<usize> {
             partners: Vec::new(),
             municipalities,
             indicators,
+            language: ContentLanguage::Spanish,
         };
         match store.create_project(&actor, project).await {
             Ok(_) => stored += 1,

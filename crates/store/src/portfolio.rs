@@ -143,6 +143,7 @@ async fn store(db: &impl ConnectionTrait, project_id: i32, computed: Option<Comp
         title: Set(s.title.clone()),
         // What the portfolio's search reads: code, title and value chains (in Spanish, so
         // "cacao" finds an English card on cocoa), folded for accents and case.
+        language: Set(s.language.as_str().to_owned()),
         search: Set(vereda_domain::text::fold_for_search(&format!(
             "{} {} {}",
             s.code,
@@ -324,7 +325,10 @@ fn admitted(filter: &ProjectFilter, today: Date) -> Condition {
     }
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         // Accents and case aside: "caguan" finds "Caguán" (the column is folded alike).
-        let pattern = format!("%{}%", crate::like_escaped(&vereda_domain::text::fold_for_search(text)));
+        let pattern = format!(
+            "%{}%",
+            crate::like_escaped(&vereda_domain::text::fold_for_search(text))
+        );
         condition = condition.add(
             Expr::col((project_summary::Entity, project_summary::Column::Search))
                 .like(LikeExpr::new(pattern).escape('\\')),
@@ -660,6 +664,10 @@ impl Store {
                         }),
                         _ => None,
                     },
+                    language: r
+                        .language
+                        .parse()
+                        .map_err(|e| corrupt("project summary", r.project_id, e))?,
                     code: r.code,
                     title: r.title,
                     period_start: r.period_start.0,

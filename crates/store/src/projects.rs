@@ -29,7 +29,6 @@ use vereda_domain::monitoring::{
     PublishedMeasurement, ResultArea, ResultKind, advance_percent, validate_targets,
 };
 use vereda_domain::territory::{DaneCode, DepartmentCode};
-use vereda_domain::text::fold_for_search;
 
 use crate::entity::{
     award, disbursement, formulation, household, indicator, indicator_measurement, indicator_proposal,
@@ -1187,6 +1186,7 @@ pub(crate) async fn summaries_in(
             // Filled by the stored summary's computation (`portfolio`).
             advance_percent: None,
             progress: None,
+            language: p.language.parse().map_err(|e| corrupt("project", p.id, e))?,
             code: p.code,
             title: p.title,
             period_start: p.period_start.0,

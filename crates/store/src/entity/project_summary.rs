@@ -12,8 +12,10 @@ pub struct Model {
     pub project_id: i32,
     pub code: String,
     pub title: String,
-    /// The code and title in lower case, what the portfolio's search matches.
+    /// The code, title and value chains folded for accents and case: what the search matches.
     pub search: String,
+    /// The language of its title (`vereda_domain::monitoring::ContentLanguage`).
+    pub language: String,
     pub period_start: DbDate,
     pub period_end: DbDate,
     /// The status the records give before the period's end; past it, a project not closed

@@ -35,8 +35,10 @@ impl MigrationTrait for Migration {
                 .col(integer(col("project_id")).primary_key().to_owned())
                 .col(string(col("code")))
                 .col(text(col("title")))
-                // The code and title in lower case, what the portfolio's search matches.
+                // The code, title and value chains folded for accents and case: what the search matches.
                 .col(text(col("search")))
+                // The language of its title (`es`, `en`).
+                .col(string(col("language")).default("es"))
                 .col(iso_date("period_start"))
                 .col(iso_date("period_end"))
                 .col(string(col("recorded_status")))
