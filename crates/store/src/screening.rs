@@ -286,6 +286,29 @@ pub struct JobLease {
     pub owner: String,
 }
 
+/// Ends the run's job (if it has one) as `succeeded` or not, and reads the run, in `txn`.
+/// None when the job's lease is no longer its holder's: the run is another server's now.
+async fn run_ending_its_job(
+    txn: &crate::WriteTransaction,
+    id: i32,
+    job: Option<&JobLease>,
+    succeeded: bool,
+) -> StoreResult<Option<screening_run::Model>> {
+    if let Some(job) = job
+        && !crate::jobs::finish_job_in(txn, job.job_id, &job.owner, succeeded).await?
+    {
+        return Ok(None);
+    }
+    let run = screening_run::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "screening run",
+            id: id.to_string(),
+        })?;
+    Ok(Some(run))
+}
+
 /// Why a run failed: a message for the whole run, the rows refused (the first hundred kept)
 /// and how far it got.
 #[derive(Debug, Clone, Default)]
@@ -655,18 +678,9 @@ impl Store {
         let errors = errors_json(&failure.errors)?;
         let progress = serde_json::to_string(&failure.progress).map_err(json_error("the progress"))?;
         let txn = self.write_transaction().await?;
-        if let Some(job) = job
-            && !crate::jobs::finish_job_in(&txn, job.job_id, &job.owner, false).await?
-        {
+        let Some(before) = run_ending_its_job(&txn, id, job, false).await? else {
             return Ok(None);
-        }
-        let before = screening_run::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                entity: "screening run",
-                id: id.to_string(),
-            })?;
+        };
         let mut row = before.clone().into_active_model();
         row.status = Set(RunStatus::Failed.to_string());
         row.failure = Set(failure.message.map(|m| message_text(&m)).transpose()?);
@@ -834,18 +848,9 @@ impl Store {
         summary: RunSummary,
     ) -> StoreResult<Option<ScreeningRun>> {
         let txn = self.write_transaction().await?;
-        if let Some(job) = job
-            && !crate::jobs::finish_job_in(&txn, job.job_id, &job.owner, true).await?
-        {
+        let Some(before) = run_ending_its_job(&txn, id, job, true).await? else {
             return Ok(None);
-        }
-        let before = screening_run::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                entity: "screening run",
-                id: id.to_string(),
-            })?;
+        };
         let mut progress = summary.progress;
         progress.stored = summary.households_total;
         let mut row = before.clone().into_active_model();

@@ -18,6 +18,7 @@ pub mod job_context;
 pub mod letters;
 pub mod metrics;
 pub mod moved;
+pub mod open_tables;
 pub mod pages;
 pub mod procedure_actions;
 pub mod public_cache;

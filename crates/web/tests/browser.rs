@@ -65,9 +65,11 @@ async fn browser() -> Option<(Driver, Client, tempfile::TempDir)> {
         "args": [
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", "--disable-quic", "--window-size=1200,900",
+            "--no-first-run", "--disable-quic", "--window-size=1200,900", "--lang=es-CO",
             format!("--user-data-dir={}", profile.path().display()),
-        ]
+        ],
+        // A Colombian citizen's browser: a first visit is answered in Spanish (Accept-Language).
+        "prefs": { "intl.accept_languages": "es-CO,es" }
     });
     if let Some(binary) = chromium {
         options["binary"] = serde_json::Value::String(binary.to_owned());
@@ -641,8 +643,8 @@ async fn an_officer_records_a_measurement_another_approves_it_and_the_public_car
             .await
             .expect("url")
             .path()
-            .starts_with("/proyectos/T06.60"),
-        "back on the card"
+            .starts_with("/en/proyectos/T06.60"),
+        "back on the card, at its English address"
     );
 
     client.close().await.expect("close");
@@ -980,12 +982,18 @@ async fn a_call_created_targeted_and_a_household_verified_eligible(client: &Clie
         .await
         .expect("letters");
     wait_for(&client, "#letters").await;
-    assert_eq!(
-        rows_of(&client, "#letters tbody tr.letter").await,
-        households + 1,
-        "{}",
-        text_of(&client, "#letters").await
+    // One offer per household listed, the one decision's letter, and the demo's followed
+    // project's earlier letters.
+    let letters = text_of(&client, "#letters").await;
+    assert!(
+        rows_of(&client, "#letters tbody tr.letter").await > households,
+        "{letters}"
     );
+    let decisions = letters
+        .lines()
+        .filter(|l| l.contains("Resultado de la verificación:") && !l.contains("Familia FLO-"))
+        .count();
+    assert_eq!(decisions, 1, "{letters}");
     log_out(&client).await;
 }
 
@@ -1240,6 +1248,16 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
         return;
     };
     let (base, db, stop) = server().await;
+    // The demo call's notice (its followed project's families were verified under it) is taken
+    // away: the journey records it as an officer does, on the call as it was before its notice.
+    {
+        use sea_orm::ConnectionTrait;
+        db.store
+            .connection()
+            .execute_unprepared("DELETE FROM offer_notices")
+            .await
+            .expect("no notice");
+    }
     a_call_created_targeted_and_a_household_verified_eligible(&client, &base).await;
     let family = the_verified_family(&db).await;
     let procedure = a_formulation_judged_viable(&client, &base, &family).await;

@@ -195,7 +195,11 @@ async fn open_data_comes_for_spreadsheets_in_spanish_with_its_dictionary_and_lic
     let sheet = xlsx.worksheet_range("indicators").expect("sheet");
     let rows: Vec<_> = sheet.rows().collect();
     assert_eq!(rows[0][0], Data::String("project_code".into()));
-    assert_eq!(rows.len(), 19, "a header and 18 indicators");
+    assert_eq!(
+        rows.len(),
+        24,
+        "a header and 23 indicators (the followed project's five among them)"
+    );
     let roads = rows
         .iter()
         .find(|r| r[0] == Data::String("T06.60,61,62".into()) && r[1] == Data::Float(3.0))

@@ -33,7 +33,6 @@ pub mod households;
 pub mod ledger;
 pub mod monitoring;
 pub mod open_data;
-pub mod open_tables;
 pub mod page;
 pub mod petitions;
 pub mod procedure;

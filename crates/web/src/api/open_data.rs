@@ -14,10 +14,10 @@ use vereda_domain::awarded_project::AwardReference;
 use vereda_domain::monitoring::{ProjectCard, PublishedMeasurement};
 use vereda_store::projects::{ProjectFilter, ProjectSummary};
 
-use super::open_tables::{self, Cell, Dataset, Flavour, Table};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::AppError;
+use crate::open_tables::{self, Cell, Dataset, Flavour, Table};
 use crate::public_cache::serve_public;
 
 /// The IATI organisation identifier of the publisher when none is configured

@@ -580,7 +580,7 @@ async fn open_data(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     cached(&state, &visitor, &headers, async || {
-        use crate::api::open_tables::{Dataset, dictionary_rows};
+        use crate::open_tables::{Dataset, dictionary_rows};
         let lang = visitor.lang;
         let updated_on = state
             .store
