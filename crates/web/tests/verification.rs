@@ -20,6 +20,25 @@ struct Setup {
     plain: i32,
 }
 
+/// The demo call's notice and letters (its followed project's families were verified and
+/// awarded under it) taken away: the call as it was before its notice, which these tests
+/// record themselves, counting the letters it writes.
+async fn without_the_demo_notice(client: &Client) {
+    use sea_orm::ConnectionTrait;
+    for statement in [
+        "DELETE FROM offer_notices",
+        "DELETE FROM letters WHERE call_id IS NOT NULL",
+    ] {
+        client
+            .db
+            .store
+            .connection()
+            .execute_unprepared(statement)
+            .await
+            .expect(statement);
+    }
+}
+
 async fn setup(today: jiff::civil::Date) -> Setup {
     let outbox = tempfile::tempdir().expect("outbox");
     let config = vereda_web::WebConfig {
@@ -28,6 +47,7 @@ async fn setup(today: jiff::civil::Date) -> Setup {
         ..Default::default()
     };
     let client = Client::with_demo_and(config).await;
+    without_the_demo_notice(&client).await;
     let call_id = client.db.store.calls().await.expect("calls")[0].id;
     let households = client
         .db
@@ -573,6 +593,7 @@ async fn with_smtp_configured_letters_to_households_with_an_email_go_by_smtp() {
         ..Default::default()
     };
     let client = Client::with_demo_and(config).await;
+    without_the_demo_notice(&client).await;
     let call_id = client.db.store.calls().await.expect("calls")[0].id;
     let households = client
         .db
@@ -644,6 +665,7 @@ async fn a_failed_smtp_send_falls_back_to_the_outbox_and_says_so() {
         ..Default::default()
     };
     let client = Client::with_demo_and(config).await;
+    without_the_demo_notice(&client).await;
     let call_id = client.db.store.calls().await.expect("calls")[0].id;
     let mut s = Setup {
         displaced: 0,
