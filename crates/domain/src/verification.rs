@@ -195,6 +195,14 @@ pub struct LetterFacts {
     pub petition: Option<PetitionAnswerFacts>,
 }
 
+/// A letter written out: its subject and its plain-text body (the catalogue's words, see
+/// `vereda_messages::letters`), as it is shown or went out.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LetterText {
+    pub subject: String,
+    pub body: String,
+}
+
 /// The resolution an award letter communicates.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AwardFacts {

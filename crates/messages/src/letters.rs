@@ -1,16 +1,9 @@
 //! The letters to families and petitioners, written out from their facts in the catalogue's
 //! words (`letter-…`). The store keeps the facts; the text as sent is kept with its delivery.
 
-use vereda_domain::verification::{LetterFacts, LetterKind, VerificationStatus};
+use vereda_domain::verification::{LetterFacts, LetterKind, LetterText, VerificationStatus};
 
 use crate::{Arg, Lang};
-
-/// A letter written out: its subject and its plain-text body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LetterText {
-    pub subject: String,
-    pub body: String,
-}
 
 /// Writes the letter of `kind` with `facts` in `lang` (the families' letters go in Spanish).
 pub fn write_letter(lang: Lang, kind: LetterKind, facts: &LetterFacts) -> LetterText {

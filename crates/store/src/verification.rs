@@ -16,7 +16,7 @@ use serde::Serialize;
 use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::household::EthnicGroup;
 use vereda_domain::verification::{
-    DecisionError, DocumentKind, LetterFacts, LetterKind, VerificationStatus, check_decision,
+    DecisionError, DocumentKind, LetterFacts, LetterKind, LetterText, VerificationStatus, check_decision,
     document_deadline, missing_documents, required_documents, withdrawal_due,
 };
 
@@ -117,19 +117,12 @@ pub struct LetterRecord {
     /// facts were kept (their text is in `sent`).
     pub facts: Option<LetterFacts>,
     /// The text as sent; none until then for a letter written from its facts.
-    pub sent: Option<SentText>,
+    pub sent: Option<LetterText>,
     pub channel: String,
     pub status: String,
     pub location: Option<String>,
     pub error: Option<String>,
     pub created_at: jiff::Timestamp,
-}
-
-/// A letter's text as it went out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SentText {
-    pub subject: String,
-    pub body: String,
 }
 
 /// How a letter's delivery ended.
@@ -142,7 +135,7 @@ pub struct Delivery {
     /// not ours: the page frames them from the catalogue).
     pub error: Option<String>,
     /// The text the letter went out with, kept with the delivery.
-    pub text: SentText,
+    pub text: LetterText,
 }
 
 /// One event of a household's history.
@@ -199,7 +192,7 @@ pub(crate) fn letter_from(row: letter::Model) -> StoreResult<LetterRecord> {
             .map(serde_json::from_str)
             .transpose()
             .map_err(|e| corrupt("letter", row.id, e))?,
-        sent: (!row.body.is_empty()).then_some(SentText {
+        sent: (!row.body.is_empty()).then_some(LetterText {
             subject: row.subject,
             body: row.body,
         }),

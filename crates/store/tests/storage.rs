@@ -2179,7 +2179,7 @@ storage_suite! {
                     sent: true,
                     location: Some("/tmp/x.txt".into()),
                     error: None,
-                    text: vereda_store::verification::SentText {
+                    text: vereda_domain::verification::LetterText {
                         subject: "Oferta".into(),
                         body: "Texto enviado".into(),
                     },

@@ -21,9 +21,10 @@ use lettre::message::header::ContentType;
 use lettre::{Message, SmtpTransport, Transport};
 
 use vereda_domain::audit::Actor;
+use vereda_domain::verification::LetterText;
 use vereda_messages::{Arg, Lang};
 use vereda_store::Store;
-use vereda_store::verification::{Delivery, LetterRecord, SentText};
+use vereda_store::verification::{Delivery, LetterRecord};
 
 use crate::uploads::Uploads;
 
@@ -172,7 +173,7 @@ impl Smtp {
         &self,
         to: &str,
         letter: &LetterRecord,
-        text: &SentText,
+        text: &LetterText,
         message_id: &str,
     ) -> Result<String, String> {
         self.send_unredacted(to, letter, text, message_id)
@@ -188,7 +189,7 @@ impl Smtp {
         &self,
         to: &str,
         letter: &LetterRecord,
-        text: &SentText,
+        text: &LetterText,
         message_id: &str,
     ) -> Result<String, String> {
         use lettre::transport::smtp::authentication::Credentials;
@@ -240,7 +241,7 @@ mod smtp_tests {
             recipient: "Ana".to_owned(),
             email: Some("ana@example.org".to_owned()),
             facts: None,
-            sent: Some(SentText {
+            sent: Some(LetterText {
                 subject: "Aviso".to_owned(),
                 body: "Texto".to_owned(),
             }),
@@ -339,7 +340,7 @@ impl Outbox {
     }
 
     /// Writes one letter; returns the file's path.
-    fn write(&self, letter: &LetterRecord, text: &SentText) -> std::io::Result<PathBuf> {
+    fn write(&self, letter: &LetterRecord, text: &LetterText) -> std::io::Result<PathBuf> {
         // Letters name households: the outbox is the server user's only, like the uploads
         // (the temporary file, hence the letter, is 0600).
         crate::uploads::private_dir_all(&self.dir)?;
@@ -491,19 +492,13 @@ impl Outbox {
 pub const LETTERS_LANGUAGE: Lang = Lang::Es;
 
 /// A letter's text: as sent, or written out now from its facts in the catalogue's words.
-pub fn letter_text(letter: &LetterRecord) -> SentText {
+pub fn letter_text(letter: &LetterRecord) -> LetterText {
     if let Some(sent) = &letter.sent {
         return sent.clone();
     }
     match &letter.facts {
-        Some(facts) => {
-            let written = vereda_messages::letters::write_letter(LETTERS_LANGUAGE, letter.kind, facts);
-            SentText {
-                subject: written.subject,
-                body: written.body,
-            }
-        }
-        None => SentText {
+        Some(facts) => vereda_messages::letters::write_letter(LETTERS_LANGUAGE, letter.kind, facts),
+        None => LetterText {
             subject: String::new(),
             body: String::new(),
         },
