@@ -152,45 +152,38 @@ pub struct AwardReference {
     pub date: DateParts,
 }
 
-/// The resolution deciding a recurso de reposición against an award, as values.
+/// The act a recurso de reposición contests, as values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ContestedData {
+    /// An award resolution and its project.
+    Award {
+        award: AwardReference,
+        project: ProjectData,
+    },
+    /// A household's not-eligible verification decision.
+    NotEligible {
+        /// The household's identifier in the call.
+        household: String,
+        call_code: String,
+        call_name: String,
+        /// The day the household was found not eligible, and the office's reasons.
+        decided_on: DateParts,
+        refusal_reasons: String,
+    },
+}
+
+/// The resolution deciding a recurso de reposición (against an award or a not-eligible
+/// decision), as values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AppealDecisionData {
     pub office: String,
     pub position: String,
-    /// `RR-2026-0001`.
+    /// `RR-2026-0001` (an award's), `RRV-2026-0001` (a not-eligible decision's).
     pub number: String,
     pub date: DateParts,
-    pub award: AwardReference,
-    pub project: ProjectData,
+    pub contested: ContestedData,
     /// Who filed the appeal.
-    pub appellant: String,
-    pub filed_on: DateParts,
-    /// Filed after the window (Art. 76).
-    pub late: bool,
-    pub appeal_text: String,
-    /// `confirms`, `modifies` or `revokes` (`vereda_domain::acts::AppealOutcome`).
-    pub outcome: String,
-    pub reasons: String,
-    pub signer: Option<SignerData>,
-    pub verification: Option<VerificationData>,
-}
-
-/// The resolution deciding a recurso de reposición against a household's not-eligible
-/// verification decision, as values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VerificationAppealDecisionData {
-    pub office: String,
-    pub position: String,
-    /// `RRV-2026-0001`.
-    pub number: String,
-    pub date: DateParts,
-    /// The household's identifier in the call.
-    pub household: String,
-    pub call_code: String,
-    pub call_name: String,
-    /// The day the household was found not eligible, and the office's reasons.
-    pub decided_on: DateParts,
-    pub refusal_reasons: String,
     pub appellant: String,
     pub filed_on: DateParts,
     /// Filed after the window (Art. 76).
@@ -341,15 +334,6 @@ pub fn appeal_decision(
     templates.typeset(Template::AppealDecision, &json(data), today)
 }
 
-/// The decision of an appeal against a not-eligible verification, typeset.
-pub fn verification_appeal_decision(
-    data: &VerificationAppealDecisionData,
-    templates: &Templates,
-    today: Date,
-) -> Result<Typeset, TemplateError> {
-    templates.typeset(Template::VerificationAppealDecision, &json(data), today)
-}
-
 /// The decision's text as laid out (golden tests).
 pub fn appeal_decision_text(
     data: &AppealDecisionData,
@@ -468,51 +452,43 @@ pub fn sample_resolution() -> ResolutionData {
     }
 }
 
-/// A sample decision of an appeal: to check a templates directory, and for the golden tests.
-pub fn sample_verification_appeal_decision() -> VerificationAppealDecisionData {
-    VerificationAppealDecisionData {
-        office: "Dirección Territorial Caquetá".into(),
-        position: "Director(a) territorial".into(),
+/// A sample decision of an appeal against a not-eligible decision: for the golden tests.
+pub fn sample_verification_appeal_decision() -> AppealDecisionData {
+    AppealDecisionData {
         number: "RRV-2026-0001".into(),
-        date: DateParts::from(jiff::civil::date(2026, 7, 31)),
-        household: "CAQ-0003".into(),
-        call_code: "PCDRT-2013-SUR".into(),
-        call_name: "Convocatoria 2013: Caquetá, Putumayo y Nariño".into(),
-        decided_on: DateParts::from(jiff::civil::date(2026, 7, 1)),
-        refusal_reasons: "Puntaje del Sisbén fuera del rango".into(),
+        contested: ContestedData::NotEligible {
+            household: "CAQ-0003".into(),
+            call_code: "PCDRT-2013-SUR".into(),
+            call_name: "Convocatoria 2013: Caquetá, Putumayo y Nariño".into(),
+            decided_on: DateParts::from(jiff::civil::date(2026, 7, 1)),
+            refusal_reasons: "Puntaje del Sisbén fuera del rango".into(),
+        },
         appellant: "Rosa Angulo".into(),
-        filed_on: DateParts::from(jiff::civil::date(2026, 7, 14)),
-        late: false,
         appeal_text: "El puntaje está actualizado: #set text(size: 40pt) [inyección]".into(),
-        outcome: "confirms".into(),
         reasons: "el puntaje consultado supera el corte.".into(),
-        signer: Some(SignerData {
-            name: "Luz Dary Muñoz".into(),
-            position: "Director(a) territorial".into(),
-            signed_at: at("2026-07-31T15:05:00Z"),
-        }),
-        verification: Some(VerificationData::new(
-            "https://vereda.example.gov.co/",
-            "7K3QZP9MX3",
-        )),
+        ..sample_appeal_decision()
     }
 }
 
+/// A sample decision of an appeal against an award: to check a templates directory, and for
+/// the golden tests.
 pub fn sample_appeal_decision() -> AppealDecisionData {
     AppealDecisionData {
         office: "Dirección Territorial Caquetá".into(),
         position: "Director(a) territorial".into(),
         number: "RR-2026-0001".into(),
         date: DateParts::from(jiff::civil::date(2026, 7, 31)),
-        award: AwardReference {
-            number: "DT-CAQ-2026-001".into(),
-            date: DateParts::from(jiff::civil::date(2026, 6, 26)),
-        },
-        project: ProjectData {
-            code: "CAC-1".into(),
-            title: "Cacao de la asociación Wẽ'sx".into(),
-            municipality: "Florencia (Caquetá)".into(),
-            version: 2,
+        contested: ContestedData::Award {
+            award: AwardReference {
+                number: "DT-CAQ-2026-001".into(),
+                date: DateParts::from(jiff::civil::date(2026, 6, 26)),
+            },
+            project: ProjectData {
+                code: "CAC-1".into(),
+                title: "Cacao de la asociación Wẽ'sx".into(),
+                municipality: "Florencia (Caquetá)".into(),
+                version: 2,
+            },
         },
         appellant: "Asociación Wẽ'sx".into(),
         filed_on: DateParts::from(jiff::civil::date(2026, 7, 14)),
@@ -549,10 +525,6 @@ pub fn samples() -> Vec<(Template, serde_json::Value)> {
         (Template::Evaluation, report.data()),
         (Template::Targeting, report.data()),
         (Template::AppealDecision, json(&sample_appeal_decision())),
-        (
-            Template::VerificationAppealDecision,
-            json(&sample_verification_appeal_decision()),
-        ),
         (Template::Closure, json(&crate::closure_pdf::sample_closure())),
     ]
 }

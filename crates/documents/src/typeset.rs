@@ -37,22 +37,20 @@ pub enum Template {
     Evaluation,
     /// The technical document of focus and prioritization (Art. 8).
     Targeting,
-    /// The resolution deciding a recurso de reposición (Ley 1437 de 2011, Art. 74-80).
+    /// The resolution deciding a recurso de reposición (Ley 1437 de 2011, Art. 74-80) against
+    /// an award or a not-eligible verification decision.
     AppealDecision,
-    /// The resolution deciding a recurso de reposición against a not-eligible verification.
-    VerificationAppealDecision,
     /// A project's act of closure (Art. 34).
     Closure,
 }
 
 impl Template {
-    pub const ALL: [Template; 7] = [
+    pub const ALL: [Template; 6] = [
         Template::Resolution,
         Template::Minutes,
         Template::Evaluation,
         Template::Targeting,
         Template::AppealDecision,
-        Template::VerificationAppealDecision,
         Template::Closure,
     ];
 
@@ -64,24 +62,19 @@ impl Template {
             Template::Evaluation => "evaluacion.typ",
             Template::Targeting => "focalizacion.typ",
             Template::AppealDecision => "recurso.typ",
-            Template::VerificationAppealDecision => "recurso_verificacion.typ",
             Template::Closure => "cierre.typ",
         }
     }
 }
 
 /// The shipped templates: every document's, and what they share.
-const SHIPPED: [(&str, &str); 8] = [
+const SHIPPED: [(&str, &str); 7] = [
     ("base.typ", include_str!("../templates/base.typ")),
     ("resolucion.typ", include_str!("../templates/resolucion.typ")),
     ("acta.typ", include_str!("../templates/acta.typ")),
     ("evaluacion.typ", include_str!("../templates/evaluacion.typ")),
     ("focalizacion.typ", include_str!("../templates/focalizacion.typ")),
     ("recurso.typ", include_str!("../templates/recurso.typ")),
-    (
-        "recurso_verificacion.typ",
-        include_str!("../templates/recurso_verificacion.typ"),
-    ),
     ("cierre.typ", include_str!("../templates/cierre.typ")),
 ];
 

@@ -9,6 +9,7 @@ use jiff::civil::date;
 use vereda_documents::minutes_pdf::{
     ObjectionData, VerificationData, appeal_decision, appeal_decision_text, minutes, minutes_text,
     resolution, resolution_text, sample_appeal_decision, sample_minutes, sample_resolution,
+    sample_verification_appeal_decision,
 };
 use vereda_documents::typeset::{TemplateError, Templates};
 
@@ -96,6 +97,27 @@ fn the_appeal_decision_reads_as_its_golden_text() {
             .expect("pdf")
             .pdf
     );
+}
+
+#[test]
+fn the_decision_of_an_appeal_against_a_not_eligible_decision_reads_as_its_golden_text() {
+    let data = sample_verification_appeal_decision();
+    let text = appeal_decision_text(&data, &Templates::shipped(), TODAY).expect("typeset");
+    golden("recurso_verificacion.txt", &text);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for value in [
+        "RESOLUCIÓN No. RRV-2026-0001",
+        "contra la decisión de verificación del hogar CAQ-0003 del 1 de julio de 2026",
+        "los artículos 11, 45 y 46 del Acuerdo 308 de 2013",
+        "Puntaje del Sisbén fuera del rango",
+        "contra dicha decisión, dentro del término",
+        "CONFIRMAR en todas sus partes la decisión de verificación del hogar CAQ-0003",
+        "#set text(size: 40pt) [inyección]",
+        "NOTIFÍQUESE Y CÚMPLASE",
+    ] {
+        assert!(flat.contains(value), "{value} missing in\n{text}");
+    }
+    assert!(!flat.contains("proyecto productivo"), "{text}");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! The legal life of the acts (Ley 1437 de 2011, CPACA; migration 20).
+//! The legal life of the acts (Ley 1437 de 2011, CPACA; migrations 20, 24 and 30).
 //!
 //! **Signatures.** [`Store::sign_act`] signs an act (the award resolution, the committee's
 //! minutes, the decision of an appeal) in one transaction: it draws a verification code,
@@ -9,10 +9,13 @@
 //! signer's name and role, hash, status and firmness date; never a family's data.
 //!
 //! **Notification, appeals, firmness.** An award is notified to each of its families
-//! ([`Store::record_notification`]); the appeal window (10 business days, Art. 76) runs from
-//! the last notification with the process's calendar; an appeal ([`Store::file_appeal`]) after
-//! the window is received and recorded as late; the territorial director decides each appeal
-//! by a new act ([`Store::decide_appeal`], numbered `RR-{year}-{nnnn}` without gaps). Firmness
+//! ([`Store::record_notification`]), a household's not-eligible decision to the household
+//! ([`Store::record_verification_notification`]); the appeal window (10 business days, Art.
+//! 76) runs from the (last) notification with the process's calendar. One appeal mechanism
+//! serves both acts ([`Contested`]): an appeal ([`Store::file_appeal`]) after the window is
+//! received and recorded as late; the territorial director decides each appeal by a new act
+//! ([`Store::decide_appeal`], numbered `RR-` or `RRV-{year}-{nnnn}` without gaps); revoking a
+//! not-eligible decision reopens the household's verification. Firmness
 //! (Art. 87) is not stored: [`Store::award_life`] reads it from the records with the caller's
 //! "today" (`vereda_domain::acts::Firmness`), and `disburse` asks it inside its transaction.
 
@@ -26,7 +29,7 @@ use vereda_domain::calendar;
 
 use crate::entity::{
     act, appeal, award, award_notification, committee_session, household, household_verification, project,
-    project_beneficiary, user, verification_appeal, verification_notification,
+    project_beneficiary, user, verification_notification,
 };
 use crate::scope::{Target, check_may};
 use crate::types::{DbDate, DbTimestamp};
@@ -116,11 +119,50 @@ pub struct NewAppeal {
     pub document: Option<(String, String)>,
 }
 
+/// The act an appeal contests (stored as `appeals.subject`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "subject", rename_all = "snake_case")]
+pub enum Contested {
+    /// An award resolution (Art. 27 of the regulation).
+    Award { award_id: i32 },
+    /// A household's not-eligible verification decision (Art. 11, 45-46).
+    NotEligible { household_id: i32 },
+}
+
+impl Contested {
+    /// `award` or `not_eligible`, as stored.
+    pub fn subject(self) -> &'static str {
+        match self {
+            Contested::Award { .. } => "award",
+            Contested::NotEligible { .. } => "not_eligible",
+        }
+    }
+
+    /// The kind of the act that decides an appeal against it.
+    pub fn decision_kind(self) -> ActKind {
+        match self {
+            Contested::Award { .. } => ActKind::AppealDecision,
+            Contested::NotEligible { .. } => ActKind::VerificationAppealDecision,
+        }
+    }
+
+    /// The number of the decision of an appeal against it: `RR-2026-0001` for an award's,
+    /// `RRV-2026-0001` for a not-eligible decision's, each its own sequence per year.
+    pub fn decision_number(self, year: i32, sequence: i32) -> String {
+        let prefix = match self {
+            Contested::Award { .. } => "RR",
+            Contested::NotEligible { .. } => "RRV",
+        };
+        format!("{prefix}-{year}-{sequence:04}")
+    }
+}
+
 /// An appeal as the staff read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Appeal {
     pub id: i32,
-    pub award_id: i32,
+    #[serde(flatten)]
+    pub contested: Contested,
     pub appellant_name: String,
     pub text: String,
     pub document_name: Option<String>,
@@ -167,24 +209,6 @@ pub struct HouseholdNotification {
     pub effective_on: Date,
 }
 
-/// An appeal against a not-eligible verification decision, as the staff read it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VerificationAppeal {
-    pub id: i32,
-    pub household_id: i32,
-    pub appellant_name: String,
-    pub text: String,
-    pub document_name: Option<String>,
-    pub document_sha256: Option<String>,
-    pub filed_on: Date,
-    pub late: bool,
-    pub outcome: Option<AppealOutcome>,
-    pub decision_reasons: Option<String>,
-    pub decided_on: Option<Date>,
-    pub decided_by: Option<i32>,
-    pub decision_number: Option<String>,
-}
-
 /// A household's not-eligible verification decision on a day: its notification, the appeals
 /// against it and its firmness (the same rules as an award's, Art. 67-69, 74, 76, 87).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -194,7 +218,7 @@ pub struct VerificationLife {
     /// The day of the decision, in Colombia.
     pub decided_on: Date,
     pub notification: Option<HouseholdNotification>,
-    pub appeals: Vec<VerificationAppeal>,
+    pub appeals: Vec<Appeal>,
     pub appeal_deadline: Option<Date>,
     pub firm_on: Option<Date>,
     pub status: ActStatus,
@@ -236,38 +260,20 @@ impl Store {
                 .await?;
                 (row.number, row.awarded_on.0)
             }
-            ActKind::AppealDecision => {
+            ActKind::AppealDecision | ActKind::VerificationAppealDecision => {
                 let row = appeal::Entity::find_by_id(subject_id)
                     .one(&txn)
                     .await?
                     .ok_or_else(|| not_found("appeal", subject_id))?;
-                let award = award_row(&txn, row.award_id).await?;
-                check_may(
-                    &txn,
-                    actor,
-                    Permission::AwardCofinancing,
-                    Target::Formulation(award.formulation_id),
-                )
-                .await?;
-                match (row.decision_number, row.decided_on) {
-                    (Some(number), Some(on)) => (number, on.0),
-                    _ => {
-                        return Err(StoreError::Conflict(
-                            Message::new("acts-error-undecided").with("appeal", subject_id),
-                        ));
-                    }
+                let contested = contested_of(&row)?;
+                if contested.decision_kind() != kind {
+                    return Err(not_found("appeal", subject_id));
                 }
-            }
-            ActKind::VerificationAppealDecision => {
-                let row = verification_appeal::Entity::find_by_id(subject_id)
-                    .one(&txn)
-                    .await?
-                    .ok_or_else(|| not_found("verification appeal", subject_id))?;
                 check_may(
                     &txn,
                     actor,
                     Permission::AwardCofinancing,
-                    Target::Household(row.household_id),
+                    target_of(&txn, contested).await?,
                 )
                 .await?;
                 match (row.decision_number, row.decided_on) {
@@ -434,8 +440,8 @@ impl Store {
             return Ok(None);
         };
         let families = families_of(&self.db, &row).await?;
-        let appeals = appeals_of(&self.db, row.id).await?;
-        let firmness = firmness_of(&families, &appeals)?;
+        let appeals = appeals_of(&self.db, Contested::Award { award_id: row.id }, None).await?;
+        let firmness = firmness_of(last_notification(&families), &appeals)?;
         Ok(Some(AwardLife {
             award_id: row.id,
             formulation_id,
@@ -459,7 +465,6 @@ impl Store {
         award_id: i32,
         new: NewNotification,
     ) -> StoreResult<FamilyNotification> {
-        let recipient = bounded(&new.recipient_name, NAME_MAX, "acts-field-recipient_name")?;
         let txn = self.write_transaction().await?;
         let row = award_row(&txn, award_id).await?;
         check_may(
@@ -474,20 +479,15 @@ impl Store {
             .iter()
             .find(|f| f.beneficiary_id == new.beneficiary_id)
             .ok_or_else(|| not_found("beneficiary", new.beneficiary_id))?;
-        if family.kind.is_some() {
-            return Err(StoreError::Conflict(
+        let already = || {
+            StoreError::Conflict(
                 Message::new("acts-error-already_notified").with("family", &family.external_id),
-            ));
+            )
+        };
+        if family.kind.is_some() {
+            return Err(already());
         }
-        if new.notified_on < row.awarded_on.0 {
-            return Err(StoreError::Invalid(
-                Message::new("acts-error-notified_before_act")
-                    .with("date", row.awarded_on.0)
-                    .with("field", "notified_on"),
-            ));
-        }
-        let cited_on = check_notification(new.kind, new.authorised, new.cited_on, new.notified_on)?;
-        let effective = acts::effective_notification(new.kind, new.notified_on);
+        let checked = checked_notification(&new, row.awarded_on.0)?;
         audit::insert(
             &txn,
             actor,
@@ -495,57 +495,58 @@ impl Store {
                 award_id: Set(award_id),
                 beneficiary_id: Set(new.beneficiary_id),
                 kind: Set(new.kind.as_str().to_owned()),
-                recipient_name: Set(recipient.clone()),
+                recipient_name: Set(checked.recipient_name.clone()),
                 notified_on: Set(DbDate(new.notified_on)),
-                cited_on: Set(cited_on),
-                effective_on: Set(DbDate(effective)),
+                cited_on: Set(checked.cited_on.map(DbDate)),
+                effective_on: Set(DbDate(checked.effective_on)),
                 recorded_by: Set(actor.user_id().unwrap_or_default()),
                 recorded_at: Set(DbTimestamp::now()),
                 ..Default::default()
             },
         )
         .await
-        .map_err(crate::on_duplicate(|| {
-            StoreError::Conflict(
-                Message::new("acts-error-already_notified").with("family", &family.external_id),
-            )
-        }))?;
+        .map_err(crate::on_duplicate(already))?;
         txn.commit().await?;
         Ok(FamilyNotification {
             beneficiary_id: new.beneficiary_id,
             external_id: family.external_id.clone(),
-            kind: Some(new.kind),
-            recipient_name: Some(recipient),
-            notified_on: Some(new.notified_on),
-            cited_on: new.cited_on.filter(|_| new.kind == NotificationKind::Notice),
-            effective_on: Some(effective),
+            kind: Some(checked.kind),
+            recipient_name: Some(checked.recipient_name),
+            notified_on: Some(checked.notified_on),
+            cited_on: checked.cited_on,
+            effective_on: Some(checked.effective_on),
         })
     }
 
-    /// Receives a recurso de reposición against an award (Art. 74, 76). One filed after the
-    /// window (or before every family is notified: never late then) is received and recorded
-    /// as late, never refused.
-    pub async fn file_appeal(&self, actor: &Actor, award_id: i32, new: NewAppeal) -> StoreResult<Appeal> {
+    /// Receives a recurso de reposición (Art. 74, 76) against an award or a household's
+    /// not-eligible decision, within the office's reach, not before the act. One filed after
+    /// the window (or before the act is notified: never late then) is received and recorded as
+    /// late, never refused.
+    pub async fn file_appeal(
+        &self,
+        actor: &Actor,
+        contested: Contested,
+        new: NewAppeal,
+    ) -> StoreResult<Appeal> {
         let name = bounded(&new.appellant_name, NAME_MAX, "acts-field-appellant_name")?;
         let text = bounded(&new.text, TEXT_MAX, "acts-field-appeal_text")?;
         let txn = self.write_transaction().await?;
-        let row = award_row(&txn, award_id).await?;
         check_may(
             &txn,
             actor,
             Permission::NotifyActs,
-            Target::Formulation(row.formulation_id),
+            target_of(&txn, contested).await?,
         )
         .await?;
-        if new.filed_on < row.awarded_on.0 {
+        let act = contested_act(&txn, contested).await?;
+        if new.filed_on < act.issued_on {
             return Err(StoreError::Invalid(
                 Message::new("acts-error-appeal_before_act")
-                    .with("date", row.awarded_on.0)
+                    .with("date", act.issued_on)
                     .with("field", "filed_on"),
             ));
         }
-        let families = families_of(&txn, &row).await?;
-        let deadline = match last_notification(&families) {
+        let deadline = match act.notified {
             Some(on) => Some(
                 acts::appeal_deadline(on, calendar::current())
                     .map_err(|e| StoreError::Invalid(e.message()))?,
@@ -553,15 +554,19 @@ impl Store {
             None => None,
         };
         let late = acts::is_late(new.filed_on, deadline);
-        let (document_name, document_sha256) = match new.document {
-            Some((name, sha)) => (Some(name), Some(sha)),
-            None => (None, None),
+        let (document_name, document_sha256) = new.document.map_or((None, None), |(n, h)| (Some(n), Some(h)));
+        let (award_id, household_id) = match contested {
+            Contested::Award { award_id } => (Some(award_id), None),
+            Contested::NotEligible { household_id } => (None, Some(household_id)),
         };
         let saved = audit::insert(
             &txn,
             actor,
             appeal::ActiveModel {
+                subject: Set(contested.subject().to_owned()),
                 award_id: Set(award_id),
+                household_id: Set(household_id),
+                contested_at: Set(act.contested_at),
                 appellant_name: Set(name),
                 appeal_text: Set(text),
                 document_name: Set(document_name),
@@ -576,14 +581,20 @@ impl Store {
         .await?;
         txn.commit().await?;
         if late {
-            tracing::info!(award = award_id, appeal = saved.id, "appeal received late");
+            tracing::info!(
+                appeal = saved.id,
+                subject = contested.subject(),
+                "appeal received late"
+            );
         }
         appeal_of(saved)
     }
 
-    /// Decides an appeal by a new act (Art. 80): confirms, modifies or revokes the award, with
-    /// its reasons, numbered `RR-{year}-{nnnn}` (the year's next, no gaps). The territorial
-    /// director who may award decides (Art. 74.1: before whom issued the act). Once.
+    /// Decides an appeal by a new act (Art. 80): confirms, modifies or revokes the act it
+    /// contests, with its reasons, numbered per kind of act (`RR-` or `RRV-{year}-{nnnn}`, the
+    /// year's next, no gaps). The territorial director who may award decides (Art. 74.1: before
+    /// whom issued the act), within the office's reach. Once. Revoking a not-eligible decision
+    /// reopens the household's verification in the same transaction (invariant 16).
     pub async fn decide_appeal(
         &self,
         actor: &Actor,
@@ -615,12 +626,12 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| not_found("appeal", appeal_id))?;
-        let row = award_row(&txn, before.award_id).await?;
+        let contested = contested_of(&before)?;
         check_may(
             &txn,
             actor,
             Permission::AwardCofinancing,
-            Target::Formulation(row.formulation_id),
+            target_of(&txn, contested).await?,
         )
         .await?;
         if before.outcome.is_some() {
@@ -638,6 +649,7 @@ impl Store {
         }
         let year = i32::from(new.decided_on.year());
         let last = appeal::Entity::find()
+            .filter(appeal::Column::Subject.eq(contested.subject()))
             .filter(appeal::Column::DecisionYear.eq(year))
             .order_by_desc(appeal::Column::DecisionSequence)
             .one(&txn)
@@ -652,15 +664,37 @@ impl Store {
         active.decided_by = Set(actor.user_id());
         active.decision_year = Set(Some(year));
         active.decision_sequence = Set(Some(sequence));
-        active.decision_number = Set(Some(decision_number(year, sequence)));
+        active.decision_number = Set(Some(contested.decision_number(year, sequence)));
         let saved = audit::update(&txn, actor, &before, active).await?;
+        if let (Contested::NotEligible { household_id }, AppealOutcome::Revokes) = (contested, new.outcome) {
+            reopen_verification(&txn, actor, household_id, before.contested_at).await?;
+        }
         txn.commit().await?;
         appeal_of(saved)
     }
 
-    /// The appeals against an award, in filing order.
-    pub async fn appeals(&self, award_id: i32) -> StoreResult<Vec<Appeal>> {
-        appeals_of(&self.db, award_id).await
+    /// The appeals against an act, in filing order (a household's: against its current
+    /// not-eligible decision).
+    pub async fn appeals(&self, contested: Contested) -> StoreResult<Vec<Appeal>> {
+        let contested_at = match contested {
+            Contested::Award { .. } => None,
+            Contested::NotEligible { household_id } => {
+                let Some(refusal) = refusal_of(&self.db, household_id).await? else {
+                    return Ok(Vec::new());
+                };
+                Some(refusal.decided_at)
+            }
+        };
+        appeals_of(&self.db, contested, contested_at).await
+    }
+
+    /// An appeal, by its id.
+    pub async fn appeal(&self, appeal_id: i32) -> StoreResult<Option<Appeal>> {
+        appeal::Entity::find_by_id(appeal_id)
+            .one(&self.db)
+            .await?
+            .map(appeal_of)
+            .transpose()
     }
 }
 
@@ -674,16 +708,21 @@ impl Store {
         household_id: i32,
         today: Date,
     ) -> StoreResult<Option<VerificationLife>> {
-        let Some((external_id, decided_on)) = refusal_of(&self.db, household_id).await? else {
+        let Some(refusal) = refusal_of(&self.db, household_id).await? else {
             return Ok(None);
         };
-        let notification = household_notification(&self.db, household_id).await?;
-        let appeals = verification_appeals_of(&self.db, household_id).await?;
-        let firmness = verification_firmness(notification.as_ref(), &appeals)?;
+        let notification = household_notification(&self.db, household_id, refusal.decided_at).await?;
+        let appeals = appeals_of(
+            &self.db,
+            Contested::NotEligible { household_id },
+            Some(refusal.decided_at),
+        )
+        .await?;
+        let firmness = firmness_of(notification.as_ref().map(|n| n.effective_on), &appeals)?;
         Ok(Some(VerificationLife {
             household_id,
-            external_id,
-            decided_on,
+            external_id: refusal.external_id,
+            decided_on: refusal.decided_on,
             notification,
             appeals,
             appeal_deadline: firmness.appeal_deadline,
@@ -693,15 +732,14 @@ impl Store {
     }
 
     /// Records the notification of a household's not-eligible decision (Art. 56, 67-69): only
-    /// of a decided "not eligible", once, not before the decision, with the same checks as an
-    /// award's notification. `new.beneficiary_id` is not read.
+    /// of a decided "not eligible", once per decision, not before it, with the same checks as
+    /// an award's notification. `new.beneficiary_id` is not read.
     pub async fn record_verification_notification(
         &self,
         actor: &Actor,
         household_id: i32,
         new: NewNotification,
     ) -> StoreResult<HouseholdNotification> {
-        let recipient = bounded(&new.recipient_name, NAME_MAX, "acts-field-recipient_name")?;
         let txn = self.write_transaction().await?;
         check_may(
             &txn,
@@ -710,199 +748,46 @@ impl Store {
             Target::Household(household_id),
         )
         .await?;
-        let (external_id, decided_on) = refusal_of(&txn, household_id).await?.ok_or_else(not_refused)?;
-        if household_notification(&txn, household_id).await?.is_some() {
-            return Err(StoreError::Conflict(
-                Message::new("acts-error-already_notified").with("family", &external_id),
-            ));
+        let refusal = refusal_of(&txn, household_id).await?.ok_or_else(not_refused)?;
+        let already = || {
+            StoreError::Conflict(
+                Message::new("acts-error-already_notified").with("family", &refusal.external_id),
+            )
+        };
+        if household_notification(&txn, household_id, refusal.decided_at)
+            .await?
+            .is_some()
+        {
+            return Err(already());
         }
-        if new.notified_on < decided_on {
-            return Err(StoreError::Invalid(
-                Message::new("acts-error-notified_before_act")
-                    .with("date", decided_on)
-                    .with("field", "notified_on"),
-            ));
-        }
-        let cited_on = check_notification(new.kind, new.authorised, new.cited_on, new.notified_on)?;
-        let effective = acts::effective_notification(new.kind, new.notified_on);
+        let checked = checked_notification(&new, refusal.decided_on)?;
         audit::insert(
             &txn,
             actor,
             verification_notification::ActiveModel {
                 household_id: Set(household_id),
+                decision_at: Set(Some(refusal.decided_at)),
                 kind: Set(new.kind.as_str().to_owned()),
-                recipient_name: Set(recipient.clone()),
+                recipient_name: Set(checked.recipient_name.clone()),
                 notified_on: Set(DbDate(new.notified_on)),
-                cited_on: Set(cited_on),
-                effective_on: Set(DbDate(effective)),
+                cited_on: Set(checked.cited_on.map(DbDate)),
+                effective_on: Set(DbDate(checked.effective_on)),
                 recorded_by: Set(actor.user_id().unwrap_or_default()),
                 recorded_at: Set(DbTimestamp::now()),
                 ..Default::default()
             },
         )
         .await
-        .map_err(crate::on_duplicate(|| {
-            StoreError::Conflict(Message::new("acts-error-already_notified").with("family", &external_id))
-        }))?;
+        .map_err(crate::on_duplicate(already))?;
         txn.commit().await?;
         Ok(HouseholdNotification {
-            kind: new.kind,
-            recipient_name: recipient,
-            notified_on: new.notified_on,
-            cited_on: cited_on.map(|d| d.0),
-            effective_on: effective,
+            kind: checked.kind,
+            recipient_name: checked.recipient_name,
+            notified_on: checked.notified_on,
+            cited_on: checked.cited_on,
+            effective_on: checked.effective_on,
         })
     }
-
-    /// Receives a recurso de reposición against a household's not-eligible decision (Art.
-    /// 74, 76): only of a decided "not eligible", not before it; after the window (or before
-    /// the notification: never late then) it is received and recorded as late.
-    pub async fn file_verification_appeal(
-        &self,
-        actor: &Actor,
-        household_id: i32,
-        new: NewAppeal,
-    ) -> StoreResult<VerificationAppeal> {
-        let name = bounded(&new.appellant_name, NAME_MAX, "acts-field-appellant_name")?;
-        let text = bounded(&new.text, TEXT_MAX, "acts-field-appeal_text")?;
-        let txn = self.write_transaction().await?;
-        check_may(
-            &txn,
-            actor,
-            Permission::NotifyActs,
-            Target::Household(household_id),
-        )
-        .await?;
-        let (_, decided_on) = refusal_of(&txn, household_id).await?.ok_or_else(not_refused)?;
-        if new.filed_on < decided_on {
-            return Err(StoreError::Invalid(
-                Message::new("acts-error-appeal_before_act")
-                    .with("date", decided_on)
-                    .with("field", "filed_on"),
-            ));
-        }
-        let deadline = match household_notification(&txn, household_id).await? {
-            Some(notified) => Some(
-                acts::appeal_deadline(notified.effective_on, calendar::current())
-                    .map_err(|e| StoreError::Invalid(e.message()))?,
-            ),
-            None => None,
-        };
-        let late = acts::is_late(new.filed_on, deadline);
-        let (document_name, document_sha256) = new.document.map_or((None, None), |(n, h)| (Some(n), Some(h)));
-        let saved = audit::insert(
-            &txn,
-            actor,
-            verification_appeal::ActiveModel {
-                household_id: Set(household_id),
-                appellant_name: Set(name),
-                appeal_text: Set(text),
-                document_name: Set(document_name),
-                document_sha256: Set(document_sha256),
-                filed_on: Set(DbDate(new.filed_on)),
-                filed_at: Set(DbTimestamp::now()),
-                late: Set(late),
-                recorded_by: Set(actor.user_id().unwrap_or_default()),
-                ..Default::default()
-            },
-        )
-        .await?;
-        txn.commit().await?;
-        verification_appeal_of(saved)
-    }
-
-    /// Decides an appeal against a not-eligible decision by a new act (Art. 80): confirms,
-    /// modifies or revokes it, with its reasons, numbered `RRV-{year}-{nnnn}` (the year's
-    /// next, no gaps). The territorial director decides, within the office's reach. Once.
-    pub async fn decide_verification_appeal(
-        &self,
-        actor: &Actor,
-        appeal_id: i32,
-        new: NewDecision,
-    ) -> StoreResult<VerificationAppeal> {
-        let reasons = bounded(&new.reasons, TEXT_MAX, "acts-field-decision_reasons")?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self
-                .try_decide_verification(actor, appeal_id, &new, &reasons)
-                .await
-            {
-                Err(StoreError::Database(e)) if crate::procedure::retryable(&e) && attempt < 8 => {
-                    tokio::task::yield_now().await;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    async fn try_decide_verification(
-        &self,
-        actor: &Actor,
-        appeal_id: i32,
-        new: &NewDecision,
-        reasons: &str,
-    ) -> StoreResult<VerificationAppeal> {
-        let txn = self.write_transaction().await?;
-        let before = verification_appeal::Entity::find_by_id(appeal_id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| not_found("verification appeal", appeal_id))?;
-        check_may(
-            &txn,
-            actor,
-            Permission::AwardCofinancing,
-            Target::Household(before.household_id),
-        )
-        .await?;
-        if before.outcome.is_some() {
-            return Err(StoreError::Conflict(
-                Message::new("acts-error-already_decided")
-                    .with("number", before.decision_number.unwrap_or_default()),
-            ));
-        }
-        if new.decided_on < before.filed_on.0 {
-            return Err(StoreError::Invalid(
-                Message::new("acts-error-decided_before_filed")
-                    .with("date", before.filed_on.0)
-                    .with("field", "decided_on"),
-            ));
-        }
-        let year = i32::from(new.decided_on.year());
-        let last = verification_appeal::Entity::find()
-            .filter(verification_appeal::Column::DecisionYear.eq(year))
-            .order_by_desc(verification_appeal::Column::DecisionSequence)
-            .one(&txn)
-            .await?
-            .and_then(|a| a.decision_sequence)
-            .unwrap_or(0);
-        let sequence = last + 1;
-        let mut active: verification_appeal::ActiveModel = before.clone().into();
-        active.outcome = Set(Some(new.outcome.as_str().to_owned()));
-        active.decision_reasons = Set(Some(reasons.to_owned()));
-        active.decided_on = Set(Some(DbDate(new.decided_on)));
-        active.decided_by = Set(actor.user_id());
-        active.decision_year = Set(Some(year));
-        active.decision_sequence = Set(Some(sequence));
-        active.decision_number = Set(Some(verification_decision_number(year, sequence)));
-        let saved = audit::update(&txn, actor, &before, active).await?;
-        txn.commit().await?;
-        verification_appeal_of(saved)
-    }
-
-    /// An appeal against a not-eligible decision, by its id.
-    pub async fn verification_appeal(&self, appeal_id: i32) -> StoreResult<Option<VerificationAppeal>> {
-        verification_appeal::Entity::find_by_id(appeal_id)
-            .one(&self.db)
-            .await?
-            .map(verification_appeal_of)
-            .transpose()
-    }
-}
-
-/// The number of the decision of an appeal against a verification: `RRV-2026-0001`.
-pub fn verification_decision_number(year: i32, sequence: i32) -> String {
-    format!("RRV-{year}-{sequence:04}")
 }
 
 fn not_refused() -> StoreError {
@@ -911,9 +796,16 @@ fn not_refused() -> StoreError {
     )
 }
 
-/// A household's external id and the day (in Colombia) its verification was decided "not
-/// eligible", when it was.
-async fn refusal_of<C: ConnectionTrait>(conn: &C, household_id: i32) -> StoreResult<Option<(String, Date)>> {
+/// A household's current not-eligible decision.
+struct Refusal {
+    external_id: String,
+    /// The day of the decision, in Colombia.
+    decided_on: Date,
+    decided_at: DbTimestamp,
+}
+
+/// A household's current verification decision when it is "not eligible".
+async fn refusal_of<C: ConnectionTrait>(conn: &C, household_id: i32) -> StoreResult<Option<Refusal>> {
     let Some(verification) = household_verification::Entity::find()
         .filter(household_verification::Column::HouseholdId.eq(household_id))
         .one(conn)
@@ -930,15 +822,57 @@ async fn refusal_of<C: ConnectionTrait>(conn: &C, household_id: i32) -> StoreRes
         .one(conn)
         .await?
         .ok_or_else(|| not_found("household", household_id))?;
-    Ok(Some((row.external_id, calendar::date_in_colombia(decided_at.0))))
+    Ok(Some(Refusal {
+        external_id: row.external_id,
+        decided_on: calendar::date_in_colombia(decided_at.0),
+        decided_at,
+    }))
 }
 
+/// A revoked not-eligible decision no longer stands: the household's verification is pending
+/// again, for the office to decide anew (Ley 1437 de 2011, art. 80). Only the decision the
+/// appeal contested is reopened, never a later one.
+async fn reopen_verification(
+    conn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    household_id: i32,
+    contested_at: Option<DbTimestamp>,
+) -> StoreResult<()> {
+    let Some(before) = household_verification::Entity::find()
+        .filter(household_verification::Column::HouseholdId.eq(household_id))
+        .one(conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let current = before.status == vereda_domain::verification::VerificationStatus::NotEligible.as_str()
+        && before.decided_at.is_some()
+        && before.decided_at == contested_at;
+    if !current {
+        return Ok(());
+    }
+    let mut active: household_verification::ActiveModel = before.clone().into();
+    active.status = Set(vereda_domain::verification::VerificationStatus::Pending
+        .as_str()
+        .to_owned());
+    active.reasons = Set(None);
+    active.reason_codes = Set(String::new());
+    active.decided_by = Set(None);
+    active.decided_at = Set(None);
+    active.lock_version = Set(before.lock_version + 1);
+    audit::update(conn, actor, &before, active).await?;
+    Ok(())
+}
+
+/// The notification of a household's decision `decision_at`, when recorded.
 async fn household_notification<C: ConnectionTrait>(
     conn: &C,
     household_id: i32,
+    decision_at: DbTimestamp,
 ) -> StoreResult<Option<HouseholdNotification>> {
     verification_notification::Entity::find()
         .filter(verification_notification::Column::HouseholdId.eq(household_id))
+        .filter(verification_notification::Column::DecisionAt.eq(decision_at))
         .one(conn)
         .await?
         .map(|n| {
@@ -956,78 +890,81 @@ async fn household_notification<C: ConnectionTrait>(
         .transpose()
 }
 
-async fn verification_appeals_of<C: ConnectionTrait>(
-    conn: &C,
-    household_id: i32,
-) -> StoreResult<Vec<VerificationAppeal>> {
-    verification_appeal::Entity::find()
-        .filter(verification_appeal::Column::HouseholdId.eq(household_id))
-        .order_by_asc(verification_appeal::Column::Id)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(verification_appeal_of)
-        .collect()
+/// What the filing of an appeal needs of the act it contests.
+struct ContestedAct {
+    /// The act's date.
+    issued_on: Date,
+    /// The day its notification took effect (an award's: its last family's), from which the
+    /// window runs; `None` until notified.
+    notified: Option<Date>,
+    /// The instant of a not-eligible decision.
+    contested_at: Option<DbTimestamp>,
 }
 
-fn verification_firmness(
-    notification: Option<&HouseholdNotification>,
-    appeals: &[VerificationAppeal],
-) -> StoreResult<Firmness> {
-    let facts: Vec<AppealFacts> = appeals
-        .iter()
-        .map(|a| AppealFacts {
-            filed_on: a.filed_on,
-            late: a.late,
-            outcome: a.outcome,
-            decided_on: a.decided_on,
-        })
-        .collect();
-    Firmness::of(notification.map(|n| n.effective_on), &facts, calendar::current())
-        .map_err(|e| StoreError::Invalid(e.message()))
-}
-
-fn verification_appeal_of(row: verification_appeal::Model) -> StoreResult<VerificationAppeal> {
-    let outcome = row
-        .outcome
-        .as_deref()
-        .map(|o| {
-            o.parse::<AppealOutcome>()
-                .map_err(|e| corrupt("verification_appeal", row.id, e))
-        })
-        .transpose()?;
-    Ok(VerificationAppeal {
-        id: row.id,
-        household_id: row.household_id,
-        appellant_name: row.appellant_name,
-        text: row.appeal_text,
-        document_name: row.document_name,
-        document_sha256: row.document_sha256,
-        filed_on: row.filed_on.0,
-        late: row.late,
-        outcome,
-        decision_reasons: row.decision_reasons,
-        decided_on: row.decided_on.map(|d| d.0),
-        decided_by: row.decided_by,
-        decision_number: row.decision_number,
+/// Whose reach the act is in: an award's formulation, or the household.
+async fn target_of<C: ConnectionTrait>(conn: &C, contested: Contested) -> StoreResult<Target> {
+    Ok(match contested {
+        Contested::Award { award_id } => Target::Formulation(award_row(conn, award_id).await?.formulation_id),
+        Contested::NotEligible { household_id } => Target::Household(household_id),
     })
 }
 
-/// What every notification must meet (Art. 56, 68-69): electronic only where the person
-/// authorised it, a notice only 5 business days after the citation. Answers the citation's
-/// day to keep (a notice's only).
-fn check_notification(
+async fn contested_act<C: ConnectionTrait>(conn: &C, contested: Contested) -> StoreResult<ContestedAct> {
+    match contested {
+        Contested::Award { award_id } => {
+            let row = award_row(conn, award_id).await?;
+            let families = families_of(conn, &row).await?;
+            Ok(ContestedAct {
+                issued_on: row.awarded_on.0,
+                notified: last_notification(&families),
+                contested_at: None,
+            })
+        }
+        Contested::NotEligible { household_id } => {
+            let refusal = refusal_of(conn, household_id).await?.ok_or_else(not_refused)?;
+            let notified = household_notification(conn, household_id, refusal.decided_at)
+                .await?
+                .map(|n| n.effective_on);
+            Ok(ContestedAct {
+                issued_on: refusal.decided_on,
+                notified,
+                contested_at: Some(refusal.decided_at),
+            })
+        }
+    }
+}
+
+/// A notification that meets every rule, ready to keep.
+struct CheckedNotification {
     kind: NotificationKind,
-    authorised: bool,
-    cited_on: Option<Date>,
+    recipient_name: String,
     notified_on: Date,
-) -> StoreResult<Option<DbDate>> {
-    match kind {
-        NotificationKind::Electronic if !authorised => Err(StoreError::Invalid(
-            Message::new("acts-error-electronic_not_authorised").with("article", "Ley 1437 de 2011, art. 56"),
-        )),
+    cited_on: Option<Date>,
+    effective_on: Date,
+}
+
+/// What every notification must meet (Art. 56, 67-69), whatever act it notifies: a recipient;
+/// not before the act; electronic only where the person authorised it; a notice only 5
+/// business days after the citation (whose day is kept for a notice only).
+fn checked_notification(new: &NewNotification, act_date: Date) -> StoreResult<CheckedNotification> {
+    let recipient_name = bounded(&new.recipient_name, NAME_MAX, "acts-field-recipient_name")?;
+    if new.notified_on < act_date {
+        return Err(StoreError::Invalid(
+            Message::new("acts-error-notified_before_act")
+                .with("date", act_date)
+                .with("field", "notified_on"),
+        ));
+    }
+    let cited_on = match new.kind {
+        NotificationKind::Electronic if !new.authorised => {
+            return Err(StoreError::Invalid(
+                Message::new("acts-error-electronic_not_authorised")
+                    .with("article", "Ley 1437 de 2011, art. 56")
+                    .with("field", "authorised"),
+            ));
+        }
         NotificationKind::Notice => {
-            let Some(cited) = cited_on else {
+            let Some(cited) = new.cited_on else {
                 return Err(StoreError::Invalid(
                     Message::new("acts-error-notice_citation")
                         .with("article", "Ley 1437 de 2011, art. 68-69")
@@ -1036,7 +973,7 @@ fn check_notification(
             };
             let from = acts::notice_from(cited, calendar::current())
                 .map_err(|e| StoreError::Invalid(e.message()))?;
-            if notified_on < from {
+            if new.notified_on < from {
                 return Err(StoreError::Invalid(
                     Message::new("acts-error-notice_early")
                         .with("date", from)
@@ -1044,15 +981,17 @@ fn check_notification(
                         .with("field", "notified_on"),
                 ));
             }
-            Ok(Some(DbDate(cited)))
+            Some(cited)
         }
-        _ => Ok(None),
-    }
-}
-
-/// The number of an appeal's decision: `RR-2026-0001`.
-pub fn decision_number(year: i32, sequence: i32) -> String {
-    format!("RR-{year}-{sequence:04}")
+        _ => None,
+    };
+    Ok(CheckedNotification {
+        kind: new.kind,
+        recipient_name,
+        notified_on: new.notified_on,
+        cited_on,
+        effective_on: acts::effective_notification(new.kind, new.notified_on),
+    })
 }
 
 /// Whether the award of a formulation is firm on `on`, inside a transaction; the refusal of a
@@ -1079,11 +1018,12 @@ pub(crate) async fn check_firm<C: ConnectionTrait>(conn: &C, award_id: i32, on: 
 async fn firmness_in<C: ConnectionTrait>(conn: &C, award_id: i32) -> StoreResult<Firmness> {
     let row = award_row(conn, award_id).await?;
     let families = families_of(conn, &row).await?;
-    let appeals = appeals_of(conn, award_id).await?;
-    firmness_of(&families, &appeals)
+    let appeals = appeals_of(conn, Contested::Award { award_id }, None).await?;
+    firmness_of(last_notification(&families), &appeals)
 }
 
-fn firmness_of(families: &[FamilyNotification], appeals: &[Appeal]) -> StoreResult<Firmness> {
+/// An act's firmness from the day its notification took effect and its appeals (Art. 87).
+fn firmness_of(notified: Option<Date>, appeals: &[Appeal]) -> StoreResult<Firmness> {
     let facts: Vec<AppealFacts> = appeals
         .iter()
         .map(|a| AppealFacts {
@@ -1093,8 +1033,7 @@ fn firmness_of(families: &[FamilyNotification], appeals: &[Appeal]) -> StoreResu
             decided_on: a.decided_on,
         })
         .collect();
-    Firmness::of(last_notification(families), &facts, calendar::current())
-        .map_err(|e| StoreError::Invalid(e.message()))
+    Firmness::of(notified, &facts, calendar::current()).map_err(|e| StoreError::Invalid(e.message()))
 }
 
 /// The last effective notification, once every family is notified.
@@ -1157,9 +1096,21 @@ async fn families_of<C: ConnectionTrait>(
         .collect()
 }
 
-async fn appeals_of<C: ConnectionTrait>(conn: &C, award_id: i32) -> StoreResult<Vec<Appeal>> {
-    appeal::Entity::find()
-        .filter(appeal::Column::AwardId.eq(award_id))
+/// The appeals against an act, in filing order; a household's against its decision of
+/// `contested_at` only.
+async fn appeals_of<C: ConnectionTrait>(
+    conn: &C,
+    contested: Contested,
+    contested_at: Option<DbTimestamp>,
+) -> StoreResult<Vec<Appeal>> {
+    let query = match contested {
+        Contested::Award { award_id } => appeal::Entity::find().filter(appeal::Column::AwardId.eq(award_id)),
+        Contested::NotEligible { household_id } => appeal::Entity::find()
+            .filter(appeal::Column::HouseholdId.eq(household_id))
+            .filter(appeal::Column::ContestedAt.eq(contested_at)),
+    };
+    query
+        .filter(appeal::Column::Subject.eq(contested.subject()))
         .order_by_asc(appeal::Column::Id)
         .all(conn)
         .await?
@@ -1168,7 +1119,17 @@ async fn appeals_of<C: ConnectionTrait>(conn: &C, award_id: i32) -> StoreResult<
         .collect()
 }
 
+/// The act a stored appeal contests.
+fn contested_of(row: &appeal::Model) -> StoreResult<Contested> {
+    match (row.subject.as_str(), row.award_id, row.household_id) {
+        ("award", Some(award_id), _) => Ok(Contested::Award { award_id }),
+        ("not_eligible", _, Some(household_id)) => Ok(Contested::NotEligible { household_id }),
+        (subject, ..) => Err(corrupt("appeal", row.id, format!("subject {subject}"))),
+    }
+}
+
 fn appeal_of(row: appeal::Model) -> StoreResult<Appeal> {
+    let contested = contested_of(&row)?;
     let outcome = row
         .outcome
         .as_deref()
@@ -1179,7 +1140,7 @@ fn appeal_of(row: appeal::Model) -> StoreResult<Appeal> {
         .transpose()?;
     Ok(Appeal {
         id: row.id,
-        award_id: row.award_id,
+        contested,
         appellant_name: row.appellant_name,
         text: row.appeal_text,
         document_name: row.document_name,

@@ -1584,6 +1584,14 @@ impl Store {
             .map(award_of))
     }
 
+    /// An award, by its id.
+    pub async fn award_by_id(&self, award_id: i32) -> StoreResult<Option<Award>> {
+        Ok(award::Entity::find_by_id(award_id)
+            .one(&self.db)
+            .await?
+            .map(award_of))
+    }
+
     /// The awards of a call's formulations, by resolution number: what Art. 46 publishes.
     pub async fn call_awards(
         &self,

@@ -17,6 +17,7 @@ use vereda_domain::procedure::ProcedureState;
 use vereda_domain::program::ProgramLine;
 use vereda_domain::targeting;
 use vereda_domain::territory::{DaneCode, DepartmentCode, PovertyIndex};
+use vereda_store::acts::Contested;
 use vereda_store::{Arg, Message};
 
 /// The requirements a refused disbursement names, as catalogue identifiers.
@@ -3977,9 +3978,9 @@ storage_suite! {
             filed_on,
             document: None,
         };
-        let timely = store.file_appeal(&p.officer, life.award_id, appeal(jiff::civil::date(2026, 7, 14))).await.expect("timely");
+        let timely = store.file_appeal(&p.officer, Contested::Award { award_id: life.award_id }, appeal(jiff::civil::date(2026, 7, 14))).await.expect("timely");
         assert!(!timely.late);
-        let late = store.file_appeal(&p.officer, life.award_id, appeal(jiff::civil::date(2026, 7, 15))).await.expect("received");
+        let late = store.file_appeal(&p.officer, Contested::Award { award_id: life.award_id }, appeal(jiff::civil::date(2026, 7, 15))).await.expect("received");
         assert!(late.late, "recorded late, not refused");
         let life = store.award_life(id, jiff::civil::date(2026, 8, 1)).await.expect("read").expect("awarded");
         assert_eq!((life.status, life.firm_on, life.appeals.len()), (ActStatus::Appealed, None, 2));
@@ -4041,7 +4042,7 @@ storage_suite! {
             filed_on,
             document: Some(("recurso.pdf".into(), "d".repeat(64))),
         };
-        let early = store.file_verification_appeal(&p.officer, refused.id, appeal(today)).await;
+        let early = store.file_appeal(&p.officer, Contested::NotEligible { household_id: refused.id }, appeal(today)).await;
         assert!(matches!(&early, Err(StoreError::Conflict(m)) if m.code() == "acts-error-not_refused"), "{early:?}");
         store
             .decide_verification(
@@ -4073,20 +4074,20 @@ storage_suite! {
         assert_eq!(deadline, expected, "10 business days (Art. 76)");
         assert!(life.firm_on.is_some_and(|on| on > deadline));
         // A timely appeal holds firmness; a late one is received and recorded late.
-        let timely = store.file_verification_appeal(&p.officer, refused.id, appeal(today)).await.expect("filed");
+        let timely = store.file_appeal(&p.officer, Contested::NotEligible { household_id: refused.id }, appeal(today)).await.expect("filed");
         assert!(!timely.late);
         let after = deadline.tomorrow().expect("after");
-        let late = store.file_verification_appeal(&p.officer, refused.id, appeal(after)).await.expect("received");
+        let late = store.file_appeal(&p.officer, Contested::NotEligible { household_id: refused.id }, appeal(after)).await.expect("received");
         assert!(late.late, "recorded late, not refused");
         let life = store.verification_life(refused.id, after).await.expect("read").expect("a refusal");
         assert_eq!((life.status, life.firm_on, life.appeals.len()), (ActStatus::Appealed, None, 2));
         let decision = NewDecision { outcome: AppealOutcome::Confirms, reasons: "El puntaje consultado supera el corte.".into(), decided_on: after };
-        let officer_decides = store.decide_verification_appeal(&p.officer, timely.id, decision.clone()).await;
+        let officer_decides = store.decide_appeal(&p.officer, timely.id, decision.clone()).await;
         assert!(matches!(&officer_decides, Err(StoreError::Forbidden(_))), "{officer_decides:?}");
-        let decided = store.decide_verification_appeal(&p.director, timely.id, decision.clone()).await.expect("decided");
+        let decided = store.decide_appeal(&p.director, timely.id, decision.clone()).await.expect("decided");
         let number = format!("RRV-{}-0001", after.year());
         assert_eq!(decided.decision_number.as_deref(), Some(number.as_str()));
-        let again = store.decide_verification_appeal(&p.director, timely.id, decision).await;
+        let again = store.decide_appeal(&p.director, timely.id, decision).await;
         assert!(matches!(&again, Err(StoreError::Conflict(m)) if m.code() == "acts-error-already_decided"), "{again:?}");
         let firm_on = after.tomorrow().expect("the day after");
         let life = store.verification_life(refused.id, firm_on).await.expect("read").expect("a refusal");
@@ -4104,10 +4105,67 @@ storage_suite! {
         let public = store.public_act(&signed.code, firm_on).await.expect("read").expect("found");
         assert_eq!((public.status, public.firm_on), (ActStatus::Firm, Some(firm_on)));
         let audited = store
-            .audit_entries(&AuditQuery { entity: Some("verification_appeals".into()), ..Default::default() })
+            .audit_entries(&AuditQuery { entity: Some("appeals".into()), ..Default::default() })
             .await
             .expect("audit");
         assert_eq!(audited.len(), 3, "two filed, one decided");
+        // An award's decision cannot sign an appeal against a not-eligible decision.
+        let wrong_kind = store.sign_act(&p.director, ActKind::AppealDecision, late.id, |_| Ok(b"%PDF".to_vec())).await;
+        assert!(matches!(&wrong_kind, Err(StoreError::NotFound { .. })), "{wrong_kind:?}");
+    }
+
+    async fn a_revoked_not_eligible_decision_reopens_the_verification_and_a_new_decision_has_its_own_life(store: &Store) {
+        use vereda_domain::acts::{ActStatus, AppealOutcome, NotificationKind};
+        use vereda_domain::verification::VerificationStatus;
+        use vereda_store::acts::{NewAppeal, NewDecision, NewNotification};
+        use vereda_store::verification::Decision;
+        let p = Procedure::new(store).await;
+        let call_id = p.call_id.expect("a call");
+        let tumaco = DaneCode::parse("52835").expect("Tumaco");
+        let household = store
+            .create_household(&admin(), NewHousehold { call_id: Some(call_id), municipality: tumaco, ..household("RV-1", "302") })
+            .await
+            .expect("household");
+        let contested = Contested::NotEligible { household_id: household.id };
+        let today = vereda_store::projects::today_in_colombia();
+        let refuse = |lock_version| Decision { status: VerificationStatus::NotEligible, reasons: "Puntaje del Sisbén fuera del rango".into(), lock_version };
+        store.decide_verification(&p.officer, household.id, refuse(0), jiff::civil::date(2013, 8, 20)).await.expect("not eligible");
+        let notification = NewNotification {
+            beneficiary_id: 0,
+            kind: NotificationKind::Personal,
+            recipient_name: "Rosa Angulo".into(),
+            notified_on: today,
+            cited_on: None,
+            authorised: false,
+        };
+        store.record_verification_notification(&p.officer, household.id, notification.clone()).await.expect("notified");
+        let appeal = NewAppeal { appellant_name: "Rosa Angulo".into(), text: "El puntaje está actualizado.".into(), filed_on: today, document: None };
+        let filed = store.file_appeal(&p.officer, contested, appeal.clone()).await.expect("filed");
+        assert_eq!(filed.contested, contested);
+        let revoked = store
+            .decide_appeal(&p.director, filed.id, NewDecision { outcome: AppealOutcome::Revokes, reasons: "El puntaje actualizado está en el rango.".into(), decided_on: today })
+            .await
+            .expect("decided");
+        assert_eq!(revoked.decision_number, Some(format!("RRV-{}-0001", today.year())), "its own sequence, not the awards'");
+        // The refusal no longer stands: the household is pending again, in the same transaction.
+        let state = store.household_verification(household.id, today).await.expect("read").expect("household");
+        assert_eq!(state.status, VerificationStatus::Pending);
+        assert!(store.verification_life(household.id, today).await.expect("read").is_none(), "no refusal in force");
+        assert!(store.appeals(contested).await.expect("read").is_empty());
+        assert_eq!(store.appeal(filed.id).await.expect("read").and_then(|a| a.outcome), Some(AppealOutcome::Revokes), "the decided appeal is kept");
+        // Decided again "not eligible", the new decision is notified and appealed on its own.
+        store.decide_verification(&p.officer, household.id, refuse(state.lock_version), jiff::civil::date(2013, 8, 20)).await.expect("not eligible again");
+        let life = store.verification_life(household.id, today).await.expect("read").expect("a new refusal");
+        assert_eq!((life.notification.is_none(), life.appeals.len(), life.status), (true, 0, ActStatus::InForce));
+        store.record_verification_notification(&p.officer, household.id, notification).await.expect("the new decision is notified");
+        let confirmed = store.file_appeal(&p.officer, contested, appeal).await.expect("filed again");
+        let decided = store
+            .decide_appeal(&p.director, confirmed.id, NewDecision { outcome: AppealOutcome::Confirms, reasons: "El puntaje supera el corte.".into(), decided_on: today })
+            .await
+            .expect("confirmed");
+        assert_eq!(decided.decision_number, Some(format!("RRV-{}-0002", today.year())));
+        let state = store.household_verification(household.id, today).await.expect("read").expect("household");
+        assert_eq!(state.status, VerificationStatus::NotEligible, "a confirmation leaves the refusal standing");
     }
 
     async fn an_act_is_signed_once_with_its_pdf_and_not_when_typesetting_fails(store: &Store) {

@@ -11,7 +11,7 @@ use vereda_domain::accounts::Role;
 use vereda_domain::acts::ActKind;
 use vereda_domain::audit::Actor;
 use vereda_store::accounts::Account;
-use vereda_store::acts::{ActSigning, Appeal, SignedAct, VerificationAppeal};
+use vereda_store::acts::{ActSigning, Appeal, Contested, SignedAct};
 use vereda_store::procedure::{Award, Concept, Minutes};
 
 use vereda_store::Store;
@@ -20,21 +20,22 @@ use crate::error::AppError;
 use crate::i18n::{Lang, Message};
 use crate::{AppState, WebConfig};
 
-/// The issuing office's name and the signer's position in Spanish words.
+/// The language of the acts: the administrative acts are issued in Spanish.
+const ACTS_LANGUAGE: Lang = Lang::Es;
+
+/// The issuing office's name (the signer's office, else `issuing_office`, the act's) and the
+/// signer's position, in the acts' language.
 async fn office_and_position(
     store: &Store,
     signer: Option<&Account>,
-    office_code: &str,
+    issuing_office: String,
 ) -> Result<(String, String), AppError> {
     let offices = store.territorial_offices().await?;
     let office = signer
         .and_then(|s| s.territorial_office_id)
         .and_then(|office| offices.iter().find(|o| o.id == office))
-        .map_or_else(
-            || format!("Dirección Territorial {office_code}"),
-            |o| o.name.clone(),
-        );
-    let position = Lang::Es
+        .map_or(issuing_office, |o| o.name.clone());
+    let position = ACTS_LANGUAGE
         .t(&format!(
             "role-{}",
             signer.map_or(Role::TerritorialDirector, |s| s.role).as_str()
@@ -102,29 +103,26 @@ pub(crate) async fn sign_minutes(
         .await?)
 }
 
-/// Signs the decision of an appeal: its own resolution with its number and code.
+/// Signs the decision of an appeal (against an award or a household's not-eligible decision):
+/// its own resolution with its number and code. `contested` is the act contested as it stood
+/// when the appeal was decided ([`contested_data`], read before the decision: a revocation
+/// reopens a household's verification).
 pub(crate) async fn sign_decision(
     state: &AppState,
     actor: &Actor,
-    formulation_id: i32,
     appeal: &Appeal,
+    contested: ContestedAct,
 ) -> Result<SignedAct, AppError> {
-    use vereda_documents::minutes_pdf::{AppealDecisionData, AwardReference, ProjectData, SignerData};
-    let award = state
-        .store
-        .award_of(formulation_id)
-        .await?
-        .ok_or_else(|| AppError::new(crate::error::ErrorCode::NotFound))?;
-    let record = state
-        .store
-        .formulation(formulation_id)
-        .await?
-        .ok_or_else(|| AppError::new(crate::error::ErrorCode::NotFound))?;
+    use vereda_documents::minutes_pdf::{AppealDecisionData, SignerData};
     let signer = match actor.user_id() {
         Some(id) => state.store.account(id).await?,
         None => None,
     };
-    let (office, position) = office_and_position(&state.store, signer.as_ref(), &award.office_code).await?;
+    let ContestedAct {
+        data: contested,
+        issuing_office,
+    } = contested;
+    let (office, position) = office_and_position(&state.store, signer.as_ref(), issuing_office).await?;
     let (Some(outcome), Some(decided_on), Some(number)) =
         (appeal.outcome, appeal.decided_on, appeal.decision_number.clone())
     else {
@@ -138,16 +136,7 @@ pub(crate) async fn sign_decision(
         position: position.clone(),
         number,
         date: decided_on.into(),
-        award: AwardReference {
-            number: award.number.clone(),
-            date: award.awarded_on.into(),
-        },
-        project: ProjectData {
-            code: record.formulation.code.clone(),
-            title: record.formulation.title.clone(),
-            municipality: crate::evaluation::municipality_name(&record.formulation.municipality_code),
-            version: 0,
-        },
+        contested,
         appellant: appeal.appellant_name.clone(),
         filed_on: appeal.filed_on.into(),
         late: appeal.late,
@@ -160,7 +149,7 @@ pub(crate) async fn sign_decision(
     let templates = state.config.templates.clone();
     Ok(state
         .store
-        .sign_act(actor, ActKind::AppealDecision, appeal.id, |facts| {
+        .sign_act(actor, appeal.contested.decision_kind(), appeal.id, |facts| {
             let mut data = data;
             data.verification = verification(&state.config, facts);
             data.signer = Some(SignerData {
@@ -175,79 +164,77 @@ pub(crate) async fn sign_decision(
         .await?)
 }
 
-/// Signs the decision of an appeal against a household's not-eligible verification: its own
-/// resolution with its number and code.
-pub(crate) async fn sign_verification_decision(
-    state: &AppState,
-    actor: &Actor,
-    appeal: &VerificationAppeal,
-) -> Result<SignedAct, AppError> {
-    use vereda_documents::minutes_pdf::{SignerData, VerificationAppealDecisionData};
+/// The act an appeal contests, as its decision names it, and the office that issued it (in
+/// the acts' language) for a signer without one.
+pub(crate) struct ContestedAct {
+    data: vereda_documents::minutes_pdf::ContestedData,
+    issuing_office: String,
+}
+
+/// The act an appeal contests, from the records.
+pub(crate) async fn contested_data(state: &AppState, contested: Contested) -> Result<ContestedAct, AppError> {
+    use vereda_documents::minutes_pdf::{AwardReference, ContestedData, ProjectData};
     let not_found = || AppError::new(crate::error::ErrorCode::NotFound);
-    let today = state.config.today();
-    let life = state
-        .store
-        .verification_life(appeal.household_id, today)
-        .await?
-        .ok_or_else(not_found)?;
-    let household = state
-        .store
-        .household_verification(appeal.household_id, today)
-        .await?
-        .ok_or_else(not_found)?;
-    let call = match household.household.call_id {
-        Some(call) => state.store.call(call).await?,
-        None => None,
-    };
-    let signer = match actor.user_id() {
-        Some(id) => state.store.account(id).await?,
-        None => None,
-    };
-    let office_code = call.as_ref().map(|c| c.code.clone()).unwrap_or_default();
-    let (office, position) = office_and_position(&state.store, signer.as_ref(), &office_code).await?;
-    let (Some(outcome), Some(decided_on), Some(number)) =
-        (appeal.outcome, appeal.decided_on, appeal.decision_number.clone())
-    else {
-        return Err(AppError::said(
-            crate::error::ErrorCode::Conflict,
-            Message::new("acts-error-undecided").with("appeal", appeal.id),
-        ));
-    };
-    let data = VerificationAppealDecisionData {
-        office,
-        position: position.clone(),
-        number,
-        date: decided_on.into(),
-        household: life.external_id.clone(),
-        call_code: call.as_ref().map(|c| c.code.clone()).unwrap_or_default(),
-        call_name: call.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
-        decided_on: life.decided_on.into(),
-        refusal_reasons: household.reasons.clone().unwrap_or_default(),
-        appellant: appeal.appellant_name.clone(),
-        filed_on: appeal.filed_on.into(),
-        late: appeal.late,
-        appeal_text: appeal.text.clone(),
-        outcome: outcome.as_str().to_owned(),
-        reasons: appeal.decision_reasons.clone().unwrap_or_default(),
-        signer: None,
-        verification: None,
-    };
-    let templates = state.config.templates.clone();
-    Ok(state
-        .store
-        .sign_act(actor, ActKind::VerificationAppealDecision, appeal.id, |facts| {
-            let mut data = data;
-            data.verification = verification(&state.config, facts);
-            data.signer = Some(SignerData {
-                name: facts.signer_name.clone(),
-                position,
-                signed_at: TimeParts::in_colombia(facts.signed_at),
-            });
-            vereda_documents::minutes_pdf::verification_appeal_decision(&data, &templates, decided_on)
-                .map(|t| t.pdf)
-                .map_err(|e| typeset_failed(&e))
-        })
-        .await?)
+    match contested {
+        Contested::Award { award_id } => {
+            let award = state.store.award_by_id(award_id).await?.ok_or_else(not_found)?;
+            let record = state
+                .store
+                .formulation(award.formulation_id)
+                .await?
+                .ok_or_else(not_found)?;
+            let office =
+                ACTS_LANGUAGE.say(&Message::new("acts-issuing-office").with("code", &award.office_code));
+            Ok(ContestedAct {
+                data: ContestedData::Award {
+                    award: AwardReference {
+                        number: award.number.clone(),
+                        date: award.awarded_on.into(),
+                    },
+                    project: ProjectData {
+                        code: record.formulation.code.clone(),
+                        title: record.formulation.title.clone(),
+                        municipality: crate::evaluation::municipality_name(
+                            &record.formulation.municipality_code,
+                        ),
+                        version: 0,
+                    },
+                },
+                issuing_office: office,
+            })
+        }
+        Contested::NotEligible { household_id } => {
+            let today = state.config.today();
+            let life = state
+                .store
+                .verification_life(household_id, today)
+                .await?
+                .ok_or_else(not_found)?;
+            let household = state
+                .store
+                .household_verification(household_id, today)
+                .await?
+                .ok_or_else(not_found)?;
+            let call = match household.household.call_id {
+                Some(call) => state.store.call(call).await?,
+                None => None,
+            };
+            let office = call
+                .as_ref()
+                .and_then(|c| c.territorial_offices.first().cloned())
+                .unwrap_or_else(|| ACTS_LANGUAGE.t("acts-issuing-office-national").to_owned());
+            Ok(ContestedAct {
+                data: ContestedData::NotEligible {
+                    household: life.external_id.clone(),
+                    call_code: call.as_ref().map(|c| c.code.clone()).unwrap_or_default(),
+                    call_name: call.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+                    decided_on: life.decided_on.into(),
+                    refusal_reasons: household.reasons.clone().unwrap_or_default(),
+                },
+                issuing_office: office,
+            })
+        }
+    }
 }
 
 /// The values of an award's resolution, from the records: the office and its director, the
@@ -267,7 +254,9 @@ pub(crate) async fn resolution_data(
         Some(user) => store.account(user).await?,
         None => None,
     };
-    let (office, position) = office_and_position(store, signer.as_ref(), &award.office_code).await?;
+    let issuing_office =
+        ACTS_LANGUAGE.say(&Message::new("acts-issuing-office").with("code", &award.office_code));
+    let (office, position) = office_and_position(store, signer.as_ref(), issuing_office).await?;
     let minutes = store.minutes(award.session_id).await?;
     let item = minutes.agenda.iter().find(|a| a.formulation_id == formulation.id);
     let version = item.map_or(0, |a| a.version_number);

@@ -656,3 +656,174 @@ async fn a_refused_notification_or_appeal_shows_its_form_again_with_its_values()
         .expect("awarded");
     assert!(nothing.appeals.is_empty() && nothing.families.iter().all(|f| f.kind.is_none()));
 }
+
+/// A household found not eligible is notified on its staff page, appeals with the page's form,
+/// and the director's decision revoking the refusal, signed as its act, reopens the household's
+/// verification; a refused form comes back with its values and the problem beside its field.
+#[tokio::test]
+async fn a_not_eligible_household_is_notified_and_appealed_on_its_page_and_a_revocation_reopens_it() {
+    use vereda_domain::verification::VerificationStatus;
+    let mut client = Client::with_demo().await;
+    let store = client.db.store.clone();
+    let call = store
+        .calls()
+        .await
+        .expect("calls")
+        .into_iter()
+        .find(|c| c.code == vereda_store::demo::DEMO_CALL_CODE)
+        .expect("the demo call");
+    let refused = store
+        .households(Some(call.id))
+        .await
+        .expect("households")
+        .into_iter()
+        .find(|h| h.external_id == "CAQ-0001")
+        .expect("a demo household")
+        .id;
+    let officer = store
+        .account(account_id(&client, Role::TerritorialOfficer).await)
+        .await
+        .expect("read")
+        .expect("officer");
+    let before = store
+        .household_verification(refused, jiff::civil::date(2013, 8, 20))
+        .await
+        .expect("read")
+        .map_or(0, |v| v.lock_version);
+    store
+        .decide_verification(
+            &officer.actor(),
+            refused,
+            vereda_store::verification::Decision {
+                status: VerificationStatus::NotEligible,
+                reasons: "Puntaje del Sisbén fuera del rango".into(),
+                lock_version: before,
+            },
+            jiff::civil::date(2013, 8, 20),
+        )
+        .await
+        .expect("not eligible");
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let verification = client
+        .get(&format!("/personal/hogares/{refused}/verificacion"))
+        .await;
+    assert!(
+        verification.body.contains(&format!(
+            r#"id="verification-appeals" href="/personal/hogares/{refused}/notificaciones""#
+        )),
+        "{}",
+        verification.body
+    );
+    let path = format!("/personal/hogares/{refused}/notificaciones");
+    let page = client.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains(r#"data-status="in_force""#), "{}", page.body);
+    let token = Client::csrf_in(&page.body);
+    let today = vereda_store::projects::today_in_colombia().to_string();
+    // Electronic without the household's authorisation: refused beside the box to tick.
+    let unauthorised = client
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", token.as_str()),
+                ("kind", "electronic"),
+                ("recipient_name", "Rosa Angulo Quiñones"),
+                ("notified_on", today.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        unauthorised.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unauthorised.body
+    );
+    assert!(
+        unauthorised.body.contains(
+            r#"id="authorised-errors" class="field-error" data-problem="acts-error-electronic_not_authorised""#
+        ),
+        "{}",
+        unauthorised.body
+    );
+    assert!(
+        unauthorised.body.contains(r#"value="Rosa Angulo Quiñones""#),
+        "{}",
+        unauthorised.body
+    );
+    let notified = client
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", token.as_str()),
+                ("kind", "personal"),
+                ("recipient_name", "Rosa Angulo Quiñones"),
+                ("notified_on", today.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(notified.status, StatusCode::SEE_OTHER, "{}", notified.body);
+    let appeal = client
+        .post_files(
+            &format!("/personal/hogares/{refused}/recursos"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("appellant_name", "Rosa Angulo Quiñones"),
+                ("text", "El puntaje del Sisbén está actualizado."),
+                ("filed_on", today.as_str()),
+            ],
+            &[("document", "sisben.pdf", b"%PDF-1.4 certificado")],
+        )
+        .await;
+    assert_eq!(appeal.status, StatusCode::SEE_OTHER, "{}", appeal.body);
+    let life = store
+        .verification_life(refused, vereda_store::projects::today_in_colombia())
+        .await
+        .expect("read")
+        .expect("a refusal");
+    let appeal_id = life.appeals.first().expect("the appeal").id;
+    assert_eq!(
+        (life.notification.is_some(), life.status.as_str()),
+        (true, "appealed")
+    );
+
+    client.forget_session();
+    client.log_in_as(Role::TerritorialDirector).await;
+    let page = client.get(&path).await;
+    let token = Client::csrf_in(&page.body);
+    assert!(
+        page.body.contains(&format!(
+            r#"action="/personal/hogares/{refused}/recursos/{appeal_id}/decision""#
+        )),
+        "{}",
+        page.body
+    );
+    let decided = client
+        .post_form(
+            &format!("/personal/hogares/{refused}/recursos/{appeal_id}/decision"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("outcome", "revokes"),
+                ("reasons", "El puntaje actualizado está en el rango."),
+                ("decided_on", today.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+    let signed = store
+        .signed_act(ActKind::VerificationAppealDecision, appeal_id)
+        .await
+        .expect("read")
+        .expect("the decision is signed");
+    assert!(signed.number.starts_with("RRV-"), "{}", signed.number);
+    let state = store
+        .household_verification(refused, vereda_store::projects::today_in_colombia())
+        .await
+        .expect("read")
+        .expect("household");
+    assert_eq!(state.status, VerificationStatus::Pending, "reopened");
+    assert_eq!(
+        client.get(&path).await.status,
+        StatusCode::NOT_FOUND,
+        "no refusal in force"
+    );
+}

@@ -1,5 +1,6 @@
-//! A recurso de reposición against an award (Ley 1437 de 2011, Art. 74, 76) and its decision.
-//! The appellant's name and text are personal data.
+//! A recurso de reposición (Ley 1437 de 2011, Art. 74, 76) against an award or a household's
+//! not-eligible verification decision, and its decision. The appellant's name and text are
+//! personal data.
 
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
@@ -11,7 +12,12 @@ use crate::types::{DbDate, DbTimestamp};
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub award_id: i32,
+    /// `crate::acts::AppealSubject`: `award` or `not_eligible`.
+    pub subject: String,
+    pub award_id: Option<i32>,
+    pub household_id: Option<i32>,
+    /// The instant of the not-eligible decision contested.
+    pub contested_at: Option<DbTimestamp>,
     pub appellant_name: String,
     pub appeal_text: String,
     pub document_name: Option<String>,
@@ -28,7 +34,7 @@ pub struct Model {
     pub decided_by: Option<i32>,
     pub decision_year: Option<i32>,
     pub decision_sequence: Option<i32>,
-    /// `RR-{year}-{sequence:04}`.
+    /// `RR-{year}-{sequence:04}` (an award's), `RRV-…` (a not-eligible decision's).
     pub decision_number: Option<String>,
 }
 

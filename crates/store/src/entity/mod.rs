@@ -68,7 +68,6 @@ pub mod supervision_visit;
 pub mod targeting_document;
 pub mod territorial_office;
 pub mod user;
-pub mod verification_appeal;
 pub mod verification_notification;
 pub mod visit_commitment;
 pub mod visit_photo;

@@ -13,6 +13,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub household_id: i32,
+    /// The instant of the not-eligible decision notified (`household_verifications.decided_at`).
+    pub decision_at: Option<DbTimestamp>,
     /// `vereda_domain::acts::NotificationKind`.
     pub kind: String,
     /// Who received it: the head of the family or its representative.

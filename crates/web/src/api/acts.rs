@@ -15,7 +15,7 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use serde::Serialize;
 use utoipa::ToSchema;
-use vereda_store::acts::{Appeal, AwardLife, PublicAct, SignedAct, VerificationAppeal, VerificationLife};
+use vereda_store::acts::{Appeal, AwardLife, PublicAct, SignedAct, VerificationLife};
 
 use super::procedure::{csrf_of, read_json};
 use crate::AppState;
@@ -24,10 +24,9 @@ use crate::documents::{field, read_form};
 use crate::error::{AppError, ErrorCode, Problem};
 use crate::i18n::Message;
 use crate::pages::acts::{
-    AppealInput, DecisionInput, HouseholdNotificationInput, NotificationInput, VERIFY_LIMIT_BYTES,
-    act_of_pdf, award_life, decide_appeal, decide_verification_appeal, file_appeal, file_verification_appeal,
-    read_pdf, record_notification, record_verification_notification, signed_acts, verification_acts,
-    verification_life,
+    AppealInput, DecisionInput, HouseholdNotificationInput, Life, LifeOf, NotificationInput,
+    VERIFY_LIMIT_BYTES, act_of_pdf, appeal_of, award_life, decide_appeal, file_appeal, read_pdf,
+    record_notification, signed_acts, verification_life,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -61,6 +60,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/households/{id}/verification/appeals/{appeal}/decision",
             post(verification_decide),
+        )
+        .route(
+            "/api/v1/households/{id}/verification/appeals/{appeal}/document",
+            get(verification_appeal_document),
         )
 }
 
@@ -162,8 +165,9 @@ pub struct LifeRecord {
     pub acts: Vec<SignedAct>,
 }
 
-async fn life_record(state: &AppState, life: AwardLife) -> Result<LifeRecord, AppError> {
-    let acts = signed_acts(state, &life).await?;
+async fn award_record(state: &AppState, visitor: &Visitor, id: i32) -> Result<LifeRecord, AppError> {
+    let life = award_life(state, visitor, id).await?;
+    let acts = signed_acts(state, &Life::from(life.clone())).await?;
     Ok(LifeRecord { life, acts })
 }
 
@@ -179,8 +183,7 @@ pub async fn life(
     visitor: Visitor,
     Path(id): Path<i32>,
 ) -> Result<Json<LifeRecord>, AppError> {
-    let life = award_life(&state, &visitor, id).await?;
-    Ok(Json(life_record(&state, life).await?))
+    Ok(Json(award_record(&state, &visitor, id).await?))
 }
 
 /// Records the notification of the award to one family (Art. 56, 67-69).
@@ -201,11 +204,12 @@ pub async fn notify(
 ) -> Result<Json<LifeRecord>, AppError> {
     visitor.check_csrf(csrf_of(&headers)).await?;
     let input: NotificationInput = read_json(&body)?;
-    let life = record_notification(&state, &visitor, id, &input).await?;
-    Ok(Json(life_record(&state, life).await?))
+    record_notification(&state, &visitor, LifeOf::Award(id), &input).await?;
+    Ok(Json(award_record(&state, &visitor, id).await?))
 }
 
-/// An appeal as recorded.
+/// An appeal as recorded (against an award or a not-eligible decision), with its signed
+/// decision once decided.
 #[derive(Serialize, ToSchema)]
 pub struct AppealRecord {
     #[schema(value_type = Object)]
@@ -258,6 +262,20 @@ async fn appeal_request(
     Ok((input, file))
 }
 
+/// Receives an appeal against `of`'s act, over the API.
+async fn receive_appeal(
+    state: &AppState,
+    visitor: &Visitor,
+    headers: &HeaderMap,
+    of: LifeOf,
+    request: Request,
+) -> Result<Json<AppealRecord>, AppError> {
+    visitor.check_csrf(csrf_of(headers)).await?;
+    let (input, file) = appeal_request(state, visitor, headers, request).await?;
+    let appeal = file_appeal(state, visitor, of, &input, file).await?;
+    Ok(Json(AppealRecord { appeal, act: None }))
+}
+
 /// Receives a recurso de reposición (Art. 74, 76): one after the window is recorded as late,
 /// not refused. JSON, or `multipart/form-data` with the appeal's file in the part `document`
 /// (kept under its SHA-256, named in the audited appeal).
@@ -279,10 +297,28 @@ pub async fn appeal(
     Path(id): Path<i32>,
     request: Request,
 ) -> Result<Json<AppealRecord>, AppError> {
-    visitor.check_csrf(csrf_of(&headers)).await?;
-    let (input, file) = appeal_request(&state, &visitor, &headers, request).await?;
-    let appeal = file_appeal(&state, &visitor, id, &input, file).await?;
-    Ok(Json(AppealRecord { appeal, act: None }))
+    receive_appeal(&state, &visitor, &headers, LifeOf::Award(id), request).await
+}
+
+/// The file of an appeal of `of`'s act, as received: for the roles that see whole documents
+/// (the appellant's document is personal data).
+async fn appeal_file(
+    state: &AppState,
+    visitor: &Visitor,
+    of: LifeOf,
+    appeal_id: i32,
+) -> Result<axum::response::Response, AppError> {
+    let account = visitor.require(vereda_domain::accounts::Permission::ViewFullDocuments)?;
+    let appeal = appeal_of(state, visitor, of, appeal_id).await?;
+    let (Some(name), Some(sha256)) = (&appeal.document_name, &appeal.document_sha256) else {
+        return Err(AppError::new(ErrorCode::NotFound));
+    };
+    tracing::info!(
+        account = account.id,
+        appeal = appeal_id,
+        "an appeal's file was downloaded"
+    );
+    crate::documents::kept_file_response(state, sha256, name, None).await
 }
 
 /// The file an appeal was filed with, as received (staff of the office; the appellant's
@@ -298,22 +334,22 @@ pub async fn appeal_document(
     visitor: Visitor,
     Path((id, appeal_id)): Path<(i32, i32)>,
 ) -> Result<axum::response::Response, AppError> {
-    let account = visitor.require(vereda_domain::accounts::Permission::ViewFullDocuments)?;
-    let life = award_life(&state, &visitor, id).await?;
-    let appeal = life
-        .appeals
-        .iter()
-        .find(|a| a.id == appeal_id)
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let (Some(name), Some(sha256)) = (&appeal.document_name, &appeal.document_sha256) else {
-        return Err(AppError::new(ErrorCode::NotFound));
-    };
-    tracing::info!(
-        account = account.id,
-        appeal = appeal_id,
-        "an appeal's file was downloaded"
-    );
-    crate::documents::kept_file_response(&state, sha256, name, None).await
+    appeal_file(&state, &visitor, LifeOf::Award(id), appeal_id).await
+}
+
+/// Decides an appeal of `of`'s act over the API.
+async fn decision(
+    state: &AppState,
+    visitor: &Visitor,
+    headers: &HeaderMap,
+    of: LifeOf,
+    appeal_id: i32,
+    body: &Bytes,
+) -> Result<Json<AppealRecord>, AppError> {
+    visitor.check_csrf(csrf_of(headers)).await?;
+    let input: DecisionInput = read_json(body)?;
+    let (appeal, act) = decide_appeal(state, visitor, of, appeal_id, &input).await?;
+    Ok(Json(AppealRecord { appeal, act }))
 }
 
 /// Decides an appeal (confirms, modifies or revokes) by a new act, signed with its PDF and
@@ -332,10 +368,7 @@ pub async fn decide(
     Path((id, appeal_id)): Path<(i32, i32)>,
     body: Bytes,
 ) -> Result<Json<AppealRecord>, AppError> {
-    visitor.check_csrf(csrf_of(&headers)).await?;
-    let input: DecisionInput = read_json(&body)?;
-    let (appeal, act) = decide_appeal(&state, &visitor, id, appeal_id, &input).await?;
-    Ok(Json(AppealRecord { appeal, act }))
+    decision(&state, &visitor, &headers, LifeOf::Award(id), appeal_id, &body).await
 }
 
 /// A household's not-eligible decision's notification, appeals, firmness and signed acts.
@@ -349,9 +382,11 @@ pub struct VerificationLifeRecord {
 
 async fn verification_record(
     state: &AppState,
-    life: VerificationLife,
+    visitor: &Visitor,
+    id: i32,
 ) -> Result<VerificationLifeRecord, AppError> {
-    let acts = verification_acts(state, &life).await?;
+    let life = verification_life(state, visitor, id).await?;
+    let acts = signed_acts(state, &Life::from(life.clone())).await?;
     Ok(VerificationLifeRecord { life, acts })
 }
 
@@ -368,8 +403,7 @@ pub async fn verification_life_of(
     visitor: Visitor,
     Path(id): Path<i32>,
 ) -> Result<Json<VerificationLifeRecord>, AppError> {
-    let life = verification_life(&state, &visitor, id).await?;
-    Ok(Json(verification_record(&state, life).await?))
+    Ok(Json(verification_record(&state, &visitor, id).await?))
 }
 
 /// Records the notification of a household's not-eligible decision (Art. 56, 67-69).
@@ -390,17 +424,8 @@ pub async fn verification_notify(
 ) -> Result<Json<VerificationLifeRecord>, AppError> {
     visitor.check_csrf(csrf_of(&headers)).await?;
     let input: HouseholdNotificationInput = read_json(&body)?;
-    let life = record_verification_notification(&state, &visitor, id, &input).await?;
-    Ok(Json(verification_record(&state, life).await?))
-}
-
-/// An appeal against a not-eligible decision as recorded.
-#[derive(Serialize, ToSchema)]
-pub struct VerificationAppealRecord {
-    #[schema(value_type = Object)]
-    pub appeal: VerificationAppeal,
-    #[schema(value_type = Option<Object>)]
-    pub act: Option<SignedAct>,
+    record_notification(&state, &visitor, LifeOf::Household(id), &input.into()).await?;
+    Ok(Json(verification_record(&state, &visitor, id).await?))
 }
 
 /// Receives a recurso de reposición against a household's not-eligible decision (Art. 74,
@@ -413,7 +438,7 @@ pub struct VerificationAppealRecord {
         (AppealInput = "application/json"),
         (AppealInput = "multipart/form-data", example = json!({"appellant_name": "…", "text": "…", "filed_on": "2026-07-14", "document": "(file)"}))
     )),
-    responses((status = 200, body = VerificationAppealRecord),
+    responses((status = 200, body = AppealRecord),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not a decided \"not eligible\" (`acts-error-not_refused`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -423,20 +448,34 @@ pub async fn verification_appeal(
     headers: HeaderMap,
     Path(id): Path<i32>,
     request: Request,
-) -> Result<Json<VerificationAppealRecord>, AppError> {
-    visitor.check_csrf(csrf_of(&headers)).await?;
-    let (input, file) = appeal_request(&state, &visitor, &headers, request).await?;
-    let appeal = file_verification_appeal(&state, &visitor, id, &input, file).await?;
-    Ok(Json(VerificationAppealRecord { appeal, act: None }))
+) -> Result<Json<AppealRecord>, AppError> {
+    receive_appeal(&state, &visitor, &headers, LifeOf::Household(id), request).await
+}
+
+/// The file an appeal against a household's not-eligible decision was filed with (only the
+/// roles that see whole documents).
+#[utoipa::path(get, path = "/api/v1/households/{id}/verification/appeals/{appeal}/document", tag = "acts",
+    params(("id" = i32, Path, description = "Household id"), ("appeal" = i32, Path, description = "Appeal id")),
+    responses((status = 200, description = "The file, as an attachment", content_type = "application/octet-stream"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such appeal, or filed without a file", body = Problem, content_type = "application/problem+json")))]
+pub async fn verification_appeal_document(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((id, appeal_id)): Path<(i32, i32)>,
+) -> Result<axum::response::Response, AppError> {
+    appeal_file(&state, &visitor, LifeOf::Household(id), appeal_id).await
 }
 
 /// Decides an appeal against a household's not-eligible decision (confirms, modifies or
-/// revokes) by a new act `RRV-{year}-{nnnn}`, signed with its PDF and verification code.
+/// revokes) by a new act `RRV-{year}-{nnnn}`, signed with its PDF and verification code. A
+/// revocation reopens the household's verification.
 #[utoipa::path(post, path = "/api/v1/households/{id}/verification/appeals/{appeal}/decision", tag = "acts",
     params(("id" = i32, Path, description = "Household id"), ("appeal" = i32, Path, description = "Appeal id"),
         ("X-CSRF-Token" = String, Header, description = "The session's anti-forgery token (`GET /api/v1/me`)")),
     request_body(content = DecisionInput, content_type = "application/json"),
-    responses((status = 200, body = VerificationAppealRecord),
+    responses((status = 200, body = AppealRecord),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already decided (`acts-error-already_decided`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn verification_decide(
@@ -445,9 +484,14 @@ pub async fn verification_decide(
     headers: HeaderMap,
     Path((id, appeal_id)): Path<(i32, i32)>,
     body: Bytes,
-) -> Result<Json<VerificationAppealRecord>, AppError> {
-    visitor.check_csrf(csrf_of(&headers)).await?;
-    let input: DecisionInput = read_json(&body)?;
-    let (appeal, act) = decide_verification_appeal(&state, &visitor, id, appeal_id, &input).await?;
-    Ok(Json(VerificationAppealRecord { appeal, act }))
+) -> Result<Json<AppealRecord>, AppError> {
+    decision(
+        &state,
+        &visitor,
+        &headers,
+        LifeOf::Household(id),
+        appeal_id,
+        &body,
+    )
+    .await
 }

@@ -6,10 +6,12 @@
 //! status and firmness date. No e-mail and no family's data.
 //!
 //! Staff: `/personal/formulaciones/{id}/notificaciones` shows an award's notifications per
-//! family, its appeal window and firmness, its appeals and signed acts, with the forms to
-//! record a notification (`NotifyActs`), receive an appeal (text and optional file) and
-//! decide it (`AwardCofinancing`, signed as its own act). The JSON API calls the same
-//! functions (`api/acts.rs`).
+//! family, and `/personal/hogares/{id}/notificaciones` a household's not-eligible decision
+//! and its notification; both with the appeal window and firmness, the appeals and signed
+//! acts, and the forms to record a notification (`NotifyActs`), receive an appeal (text and
+//! optional file) and decide it (`AwardCofinancing`, signed as its own act). One page and one
+//! set of functions serve both acts ([`LifeOf`]); the JSON API calls the same functions
+//! (`api/acts.rs`).
 
 use askama::Template;
 use axum::Router;
@@ -20,10 +22,10 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use vereda_domain::accounts::Permission;
-use vereda_domain::acts::{ActKind, AppealOutcome, NotificationKind};
+use vereda_domain::acts::{ActKind, ActStatus, AppealOutcome, NotificationKind};
 use vereda_store::acts::{
-    Appeal, AwardLife, NewAppeal, NewDecision, NewNotification, PublicAct, SignedAct, VerificationAppeal,
-    VerificationLife,
+    Appeal, AwardLife, Contested, FamilyNotification, NewAppeal, NewDecision, NewNotification, PublicAct,
+    SignedAct, VerificationLife,
 };
 
 use super::{Chrome, render};
@@ -50,15 +52,27 @@ pub fn routes() -> Router<AppState> {
         .route("/verificar/{code}", get(verify_code))
         .route(
             "/personal/formulaciones/{id}/notificaciones",
-            get(life_page).post(notify),
+            get(award_life_page).post(notify_award),
         )
         .route(
             "/personal/formulaciones/{id}/recursos",
-            post(appeal).layer(DefaultBodyLimit::max(crate::UPLOAD_LIMIT_BYTES)),
+            post(appeal_award).layer(DefaultBodyLimit::max(crate::UPLOAD_LIMIT_BYTES)),
         )
         .route(
             "/personal/formulaciones/{id}/recursos/{appeal}/decision",
-            post(decide),
+            post(decide_award),
+        )
+        .route(
+            "/personal/hogares/{id}/notificaciones",
+            get(household_life_page).post(notify_household),
+        )
+        .route(
+            "/personal/hogares/{id}/recursos",
+            post(appeal_household).layer(DefaultBodyLimit::max(crate::UPLOAD_LIMIT_BYTES)),
+        )
+        .route(
+            "/personal/hogares/{id}/recursos/{appeal}/decision",
+            post(decide_household),
         )
 }
 
@@ -222,6 +236,105 @@ async fn verify_upload(
 
 // ---- Staff: notification, appeals, firmness ---------------------------------------------------
 
+/// Whose legal life a page or a request is about: the award of formulation `id`, or household
+/// `id`'s not-eligible verification decision. One mechanism serves both (`Contested`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LifeOf {
+    Award(i32),
+    Household(i32),
+}
+
+impl LifeOf {
+    /// The address the page and its forms live under.
+    fn base(self) -> String {
+        match self {
+            LifeOf::Award(id) => format!("/personal/formulaciones/{id}"),
+            LifeOf::Household(id) => format!("/personal/hogares/{id}"),
+        }
+    }
+
+    /// The page the life page comes from.
+    fn back(self) -> String {
+        match self {
+            LifeOf::Award(_) => format!("{}/procedimiento", self.base()),
+            LifeOf::Household(_) => format!("{}/verificacion", self.base()),
+        }
+    }
+
+    /// Its catalogue's prefix: `award_life-*` or `verification_life-*`.
+    fn words(self) -> &'static str {
+        match self {
+            LifeOf::Award(_) => "award_life",
+            LifeOf::Household(_) => "verification_life",
+        }
+    }
+}
+
+/// An act's legal life, whichever act: what the page and the API show.
+pub(crate) struct Life {
+    pub contested: Contested,
+    /// The award's number, or the household's identifier.
+    pub name: String,
+    pub families: Vec<FamilyNotification>,
+    pub appeals: Vec<Appeal>,
+    pub last_notification: Option<Date>,
+    pub appeal_deadline: Option<Date>,
+    pub firm_on: Option<Date>,
+    pub status: ActStatus,
+}
+
+impl From<AwardLife> for Life {
+    fn from(life: AwardLife) -> Self {
+        Life {
+            contested: Contested::Award {
+                award_id: life.award_id,
+            },
+            name: life.number,
+            families: life.families,
+            appeals: life.appeals,
+            last_notification: life.last_notification,
+            appeal_deadline: life.appeal_deadline,
+            firm_on: life.firm_on,
+            status: life.status,
+        }
+    }
+}
+
+impl From<VerificationLife> for Life {
+    fn from(life: VerificationLife) -> Self {
+        let notified = life.notification.as_ref();
+        Life {
+            contested: Contested::NotEligible {
+                household_id: life.household_id,
+            },
+            families: vec![FamilyNotification {
+                beneficiary_id: 0,
+                external_id: life.external_id.clone(),
+                kind: notified.map(|n| n.kind),
+                recipient_name: notified.map(|n| n.recipient_name.clone()),
+                notified_on: notified.map(|n| n.notified_on),
+                cited_on: notified.and_then(|n| n.cited_on),
+                effective_on: notified.map(|n| n.effective_on),
+            }],
+            last_notification: notified.map(|n| n.effective_on),
+            name: life.external_id,
+            appeals: life.appeals,
+            appeal_deadline: life.appeal_deadline,
+            firm_on: life.firm_on,
+            status: life.status,
+        }
+    }
+}
+
+/// The legal life of `of` (a record outside the caller's reach is not found: the path's gate,
+/// `reach.rs`).
+pub(crate) async fn life_of(state: &AppState, visitor: &Visitor, of: LifeOf) -> Result<Life, AppError> {
+    Ok(match of {
+        LifeOf::Award(id) => award_life(state, visitor, id).await?.into(),
+        LifeOf::Household(id) => verification_life(state, visitor, id).await?.into(),
+    })
+}
+
 /// A family's line on the page.
 struct FamilyLine {
     beneficiary_id: i32,
@@ -252,11 +365,14 @@ struct SignedLine {
 }
 
 #[derive(Template)]
-#[template(path = "award_life.html")]
+#[template(path = "act_life.html")]
 struct LifePage {
     chrome: Chrome,
-    id: i32,
-    number: String,
+    /// `award_life` or `verification_life`: the page's words.
+    words: &'static str,
+    base: String,
+    back: String,
+    name: String,
     status: String,
     status_code: String,
     last_notification: String,
@@ -284,6 +400,11 @@ impl LifePage {
 
     fn problem_of(&self, field: &str) -> &str {
         self.errors.code_of(field)
+    }
+
+    /// The page's own words (`award_life-*` or `verification_life-*`).
+    fn said(&self, key: &str) -> String {
+        self.chrome.t(&format!("{}-{key}", self.words)).to_owned()
     }
 }
 
@@ -317,30 +438,63 @@ pub(crate) async fn award_life(state: &AppState, visitor: &Visitor, id: i32) -> 
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))
 }
 
-/// The signed acts of an award: its resolution and the decisions of its appeals.
-pub(crate) async fn signed_acts(state: &AppState, life: &AwardLife) -> Result<Vec<SignedAct>, AppError> {
+/// A household's not-eligible decision with its notification, appeals and firmness (a
+/// household outside the caller's reach is not found: the path's gate, `reach.rs`).
+pub(crate) async fn verification_life(
+    state: &AppState,
+    visitor: &Visitor,
+    household_id: i32,
+) -> Result<VerificationLife, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    state
+        .store
+        .verification_life(household_id, state.config.today())
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+}
+
+/// The signed acts of a life: the award's resolution, and the decisions of its appeals.
+pub(crate) async fn signed_acts(state: &AppState, life: &Life) -> Result<Vec<SignedAct>, AppError> {
     let mut acts = Vec::new();
-    if let Some(act) = state.store.signed_act(ActKind::Award, life.award_id).await? {
+    if let Contested::Award { award_id } = life.contested
+        && let Some(act) = state.store.signed_act(ActKind::Award, award_id).await?
+    {
         acts.push(act);
     }
     for appeal in &life.appeals {
-        if let Some(act) = state.store.signed_act(ActKind::AppealDecision, appeal.id).await? {
+        if let Some(act) = state
+            .store
+            .signed_act(life.contested.decision_kind(), appeal.id)
+            .await?
+        {
             acts.push(act);
         }
     }
     Ok(acts)
 }
 
-async fn life_page(
+async fn award_life_page(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
+    life_page(&state, &visitor, LifeOf::Award(id)).await
+}
+
+async fn household_life_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    life_page(&state, &visitor, LifeOf::Household(id)).await
+}
+
+async fn life_page(state: &AppState, visitor: &Visitor, of: LifeOf) -> Result<Response, AppError> {
     render(
         &life_view(
-            &state,
-            &visitor,
-            id,
+            state,
+            visitor,
+            of,
             LifeForm::default(),
             FieldErrors::default(),
             None,
@@ -349,28 +503,31 @@ async fn life_page(
     )
 }
 
-/// The page of an award's legal life, with a refused form's values and problems.
+/// The page of an act's legal life, with a refused form's values and problems.
 async fn life_view(
     state: &AppState,
     visitor: &Visitor,
-    id: i32,
+    of: LifeOf,
     typed: LifeForm,
     errors: FieldErrors,
     failure: Option<(String, String)>,
 ) -> Result<LifePage, AppError> {
-    let life = award_life(state, visitor, id).await?;
+    let life = life_of(state, visitor, of).await?;
     let acts = signed_acts(state, &life).await?;
     let lang = visitor.lang;
     let date = |d: Option<Date>| d.map(|d| lang.date(d)).unwrap_or_default();
+    let decision_kind = life.contested.decision_kind();
     let decision_codes: Vec<(i32, String)> = acts
         .iter()
-        .filter(|a| a.kind == ActKind::AppealDecision)
+        .filter(|a| a.kind == decision_kind)
         .map(|a| (a.subject_id, a.code.clone()))
         .collect();
     let role = visitor.account.as_ref().map(|a| a.role);
     Ok(LifePage {
-        id,
-        number: life.number.clone(),
+        words: of.words(),
+        base: of.base(),
+        back: of.back(),
+        name: life.name.clone(),
         status: lang.t(&life.status.message_id()).to_owned(),
         status_code: life.status.as_str().to_owned(),
         last_notification: date(life.last_notification),
@@ -440,21 +597,29 @@ async fn life_view(
     })
 }
 
-/// A refused form of the page: the page again, each value as typed and the problem beside its
-/// field (or above the forms when it is about none).
-async fn refused_again(
-    state: &AppState,
-    visitor: &Visitor,
-    id: i32,
+/// A form of the page, done (back to the page) or refused (the page again, each value as
+/// typed and the problem beside its field, or above the forms when it is about none).
+async fn done_or_typed_again<T>(
+    state: AppState,
+    visitor: Visitor,
+    of: LifeOf,
     typed: LifeForm,
-    errors: FieldErrors,
-    message: &Message,
-    placed: Option<String>,
+    result: Result<T, AppError>,
 ) -> Result<Response, AppError> {
-    let failure = placed
-        .is_none()
-        .then(|| (message.code().to_owned(), visitor.lang.say(message)));
-    render(&life_view(state, visitor, id, typed, errors, failure).await?)
+    let done = format!("{}/notificaciones", of.base());
+    done_or_again(
+        visitor.lang,
+        result,
+        &done,
+        FieldErrors::default(),
+        |errors, message, placed| async move {
+            let failure = placed
+                .is_none()
+                .then(|| (message.code().to_owned(), visitor.lang.say(&message)));
+            render(&life_view(&state, &visitor, of, typed, errors, failure).await?)
+        },
+    )
+    .await
 }
 
 /// A notification as typed in the form or sent over the API.
@@ -474,15 +639,55 @@ pub struct NotificationInput {
     pub authorised: bool,
 }
 
-/// Records a notification of the award of formulation `id`.
+/// The notification of a household's not-eligible decision as sent over the API.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct HouseholdNotificationInput {
+    /// electronic, personal or notice.
+    pub kind: String,
+    pub recipient_name: String,
+    /// `AAAA-MM-DD`.
+    pub notified_on: String,
+    /// For a notice: the day the summons was sent, `AAAA-MM-DD`.
+    #[serde(default)]
+    pub cited_on: String,
+    /// For an electronic notification: the household authorised it.
+    #[serde(default)]
+    pub authorised: bool,
+}
+
+impl From<HouseholdNotificationInput> for NotificationInput {
+    fn from(input: HouseholdNotificationInput) -> Self {
+        NotificationInput {
+            beneficiary_id: 0,
+            kind: input.kind,
+            recipient_name: input.recipient_name,
+            notified_on: input.notified_on,
+            cited_on: input.cited_on,
+            authorised: input.authorised,
+        }
+    }
+}
+
+/// The act `of` names: an award by its formulation; a household's decision, which the store
+/// checks is a refusal (`acts-error-not_refused` otherwise).
+async fn contested(state: &AppState, visitor: &Visitor, of: LifeOf) -> Result<Contested, AppError> {
+    Ok(match of {
+        LifeOf::Award(id) => Contested::Award {
+            award_id: award_life(state, visitor, id).await?.award_id,
+        },
+        LifeOf::Household(household_id) => Contested::NotEligible { household_id },
+    })
+}
+
+/// Records a notification of `of`'s act (an award's: to the family `beneficiary_id`).
 pub(crate) async fn record_notification(
     state: &AppState,
     visitor: &Visitor,
-    id: i32,
+    of: LifeOf,
     input: &NotificationInput,
-) -> Result<AwardLife, AppError> {
+) -> Result<(), AppError> {
     let account = visitor.require(Permission::NotifyActs)?;
-    let life = award_life(state, visitor, id).await?;
+    let contested = contested(state, visitor, of).await?;
     let kind: NotificationKind =
         input
             .kind
@@ -495,27 +700,33 @@ pub(crate) async fn record_notification(
     } else {
         Some(read_date(&input.cited_on).map_err(|e| on_field(e, "cited_on"))?)
     };
-    state
-        .store
-        .record_notification(
-            &account.actor(),
-            life.award_id,
-            NewNotification {
-                beneficiary_id: input.beneficiary_id,
-                kind,
-                recipient_name: input.recipient_name.clone(),
-                notified_on: read_date(&input.notified_on).map_err(|e| on_field(e, "notified_on"))?,
-                cited_on,
-                authorised: input.authorised,
-            },
-        )
-        .await?;
-    award_life(state, visitor, id).await
+    let new = NewNotification {
+        beneficiary_id: input.beneficiary_id,
+        kind,
+        recipient_name: input.recipient_name.clone(),
+        notified_on: read_date(&input.notified_on).map_err(|e| on_field(e, "notified_on"))?,
+        cited_on,
+        authorised: input.authorised,
+    };
+    let actor = account.actor();
+    match contested {
+        Contested::Award { award_id } => {
+            state.store.record_notification(&actor, award_id, new).await?;
+        }
+        Contested::NotEligible { household_id } => {
+            state
+                .store
+                .record_verification_notification(&actor, household_id, new)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
 struct NotificationForm {
     csrf_token: String,
+    #[serde(default)]
     beneficiary_id: i32,
     kind: String,
     recipient_name: String,
@@ -526,11 +737,29 @@ struct NotificationForm {
     authorised: Option<String>,
 }
 
-async fn notify(
+async fn notify_award(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
     Form(form): Form<NotificationForm>,
+) -> Result<Response, AppError> {
+    notify(state, visitor, LifeOf::Award(id), form).await
+}
+
+async fn notify_household(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Form(form): Form<NotificationForm>,
+) -> Result<Response, AppError> {
+    notify(state, visitor, LifeOf::Household(id), form).await
+}
+
+async fn notify(
+    state: AppState,
+    visitor: Visitor,
+    of: LifeOf,
+    form: NotificationForm,
 ) -> Result<Response, AppError> {
     authorize(&visitor, &form.csrf_token).await?;
     let input = NotificationInput {
@@ -550,18 +779,8 @@ async fn notify(
         authorised: input.authorised,
         ..LifeForm::default()
     };
-    let result = record_notification(&state, &visitor, id, &input).await;
-    let done = format!("/personal/formulaciones/{id}/notificaciones");
-    done_or_again(
-        visitor.lang,
-        result,
-        &done,
-        FieldErrors::default(),
-        |errors, message, placed| async move {
-            refused_again(&state, &visitor, id, typed, errors, &message, placed).await
-        },
-    )
-    .await
+    let result = record_notification(&state, &visitor, of, &input).await;
+    done_or_typed_again(state, visitor, of, typed, result).await
 }
 
 /// An appeal as typed or sent.
@@ -574,16 +793,17 @@ pub struct AppealInput {
     pub filed_on: String,
 }
 
-/// Receives an appeal against the award of formulation `id` (late ones are recorded late).
+/// Receives an appeal against `of`'s act (late ones are recorded late), its file kept under
+/// its SHA-256.
 pub(crate) async fn file_appeal(
     state: &AppState,
     visitor: &Visitor,
-    id: i32,
+    of: LifeOf,
     input: &AppealInput,
     file: Option<crate::documents::ReceivedFile>,
 ) -> Result<Appeal, AppError> {
     let account = visitor.require(Permission::NotifyActs)?;
-    let life = award_life(state, visitor, id).await?;
+    let contested = contested(state, visitor, of).await?;
     let filed_on = if input.filed_on.trim().is_empty() {
         state.config.today()
     } else {
@@ -600,7 +820,7 @@ pub(crate) async fn file_appeal(
         .store
         .file_appeal(
             &account.actor(),
-            life.award_id,
+            contested,
             NewAppeal {
                 appellant_name: input.appellant_name.clone(),
                 text: input.text.clone(),
@@ -611,10 +831,28 @@ pub(crate) async fn file_appeal(
         .await?)
 }
 
-async fn appeal(
+async fn appeal_award(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    appeal(state, visitor, LifeOf::Award(id), multipart).await
+}
+
+async fn appeal_household(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    appeal(state, visitor, LifeOf::Household(id), multipart).await
+}
+
+async fn appeal(
+    state: AppState,
+    visitor: Visitor,
+    of: LifeOf,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     let (fields, file, problem) = read_form(&mut multipart, "document", crate::UPLOAD_LIMIT_BYTES).await?;
@@ -635,19 +873,23 @@ async fn appeal(
             AppError::said(ErrorCode::InvalidInput, problem),
             "document",
         )),
-        None => file_appeal(&state, &visitor, id, &input, file).await,
+        None => file_appeal(&state, &visitor, of, &input, file).await,
     };
-    let done = format!("/personal/formulaciones/{id}/notificaciones");
-    done_or_again(
-        visitor.lang,
-        result,
-        &done,
-        FieldErrors::default(),
-        |errors, message, placed| async move {
-            refused_again(&state, &visitor, id, typed, errors, &message, placed).await
-        },
-    )
-    .await
+    done_or_typed_again(state, visitor, of, typed, result).await
+}
+
+/// An appeal of `of`'s act, by its id (another act's appeal is not found).
+pub(crate) async fn appeal_of(
+    state: &AppState,
+    visitor: &Visitor,
+    of: LifeOf,
+    appeal_id: i32,
+) -> Result<Appeal, AppError> {
+    let life = life_of(state, visitor, of).await?;
+    life.appeals
+        .into_iter()
+        .find(|a| a.id == appeal_id)
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
 }
 
 /// A decision as typed or sent.
@@ -661,20 +903,19 @@ pub struct DecisionInput {
     pub decided_on: String,
 }
 
-/// Decides an appeal against the award of formulation `id` and signs the decision as its own
-/// act (with its PDF and verification code).
+/// Decides an appeal against `of`'s act and signs the decision as its own act (with its PDF
+/// and verification code).
 pub(crate) async fn decide_appeal(
     state: &AppState,
     visitor: &Visitor,
-    id: i32,
+    of: LifeOf,
     appeal_id: i32,
     input: &DecisionInput,
 ) -> Result<(Appeal, Option<SignedAct>), AppError> {
     let account = visitor.require(Permission::AwardCofinancing)?;
-    let life = award_life(state, visitor, id).await?;
-    if !life.appeals.iter().any(|a| a.id == appeal_id) {
-        return Err(AppError::new(ErrorCode::NotFound));
-    }
+    let appeal = appeal_of(state, visitor, of, appeal_id).await?;
+    // Read before the decision: a revocation reopens a household's verification.
+    let contested = crate::acts::contested_data(state, appeal.contested).await?;
     let outcome: AppealOutcome =
         input
             .outcome
@@ -700,7 +941,7 @@ pub(crate) async fn decide_appeal(
             },
         )
         .await?;
-    let signed = match crate::acts::sign_decision(state, &actor, id, &decided).await {
+    let signed = match crate::acts::sign_decision(state, &actor, &decided, contested).await {
         Ok(signed) => Some(signed),
         Err(error) => {
             tracing::error!(appeal = appeal_id, ?error, "the decision could not be signed");
@@ -719,11 +960,30 @@ struct DecisionForm {
     decided_on: String,
 }
 
-async fn decide(
+async fn decide_award(
     State(state): State<AppState>,
     visitor: Visitor,
     Path((id, appeal_id)): Path<(i32, i32)>,
     Form(form): Form<DecisionForm>,
+) -> Result<Response, AppError> {
+    decide(state, visitor, LifeOf::Award(id), appeal_id, form).await
+}
+
+async fn decide_household(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((id, appeal_id)): Path<(i32, i32)>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, AppError> {
+    decide(state, visitor, LifeOf::Household(id), appeal_id, form).await
+}
+
+async fn decide(
+    state: AppState,
+    visitor: Visitor,
+    of: LifeOf,
+    appeal_id: i32,
+    form: DecisionForm,
 ) -> Result<Response, AppError> {
     authorize(&visitor, &form.csrf_token).await?;
     let input = DecisionInput {
@@ -738,191 +998,6 @@ async fn decide(
         decided_on: input.decided_on.clone(),
         ..LifeForm::default()
     };
-    let result = decide_appeal(&state, &visitor, id, appeal_id, &input).await;
-    let done = format!("/personal/formulaciones/{id}/notificaciones");
-    done_or_again(
-        visitor.lang,
-        result,
-        &done,
-        FieldErrors::default(),
-        |errors, message, placed| async move {
-            refused_again(&state, &visitor, id, typed, errors, &message, placed).await
-        },
-    )
-    .await
-}
-
-// ---- Staff: a not-eligible verification decision's notification and appeals -------------------
-
-/// A household's not-eligible decision with its notification, appeals and firmness (a
-/// household outside the caller's reach is not found: the path's gate, `reach.rs`).
-pub(crate) async fn verification_life(
-    state: &AppState,
-    visitor: &Visitor,
-    household_id: i32,
-) -> Result<VerificationLife, AppError> {
-    visitor.require(Permission::ViewStaffArea)?;
-    state
-        .store
-        .verification_life(household_id, state.config.today())
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
-}
-
-/// The signed decisions of the appeals against a household's not-eligible decision.
-pub(crate) async fn verification_acts(
-    state: &AppState,
-    life: &VerificationLife,
-) -> Result<Vec<SignedAct>, AppError> {
-    let mut acts = Vec::new();
-    for appeal in &life.appeals {
-        if let Some(act) = state
-            .store
-            .signed_act(ActKind::VerificationAppealDecision, appeal.id)
-            .await?
-        {
-            acts.push(act);
-        }
-    }
-    Ok(acts)
-}
-
-/// The notification of a household's not-eligible decision as typed or sent.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-pub struct HouseholdNotificationInput {
-    /// electronic, personal or notice.
-    pub kind: String,
-    pub recipient_name: String,
-    /// `AAAA-MM-DD`.
-    pub notified_on: String,
-    /// For a notice: the day the summons was sent, `AAAA-MM-DD`.
-    #[serde(default)]
-    pub cited_on: String,
-    /// For an electronic notification: the household authorised it.
-    #[serde(default)]
-    pub authorised: bool,
-}
-
-/// Records the notification of household `household_id`'s not-eligible decision.
-pub(crate) async fn record_verification_notification(
-    state: &AppState,
-    visitor: &Visitor,
-    household_id: i32,
-    input: &HouseholdNotificationInput,
-) -> Result<VerificationLife, AppError> {
-    let account = visitor.require(Permission::NotifyActs)?;
-    let kind: NotificationKind =
-        input
-            .kind
-            .parse()
-            .map_err(|e: vereda_domain::text_enum::UnknownValue| {
-                AppError::said(ErrorCode::InvalidInput, e.message())
-            })?;
-    let cited_on = if input.cited_on.trim().is_empty() {
-        None
-    } else {
-        Some(read_date(&input.cited_on)?)
-    };
-    state
-        .store
-        .record_verification_notification(
-            &account.actor(),
-            household_id,
-            NewNotification {
-                beneficiary_id: 0,
-                kind,
-                recipient_name: input.recipient_name.clone(),
-                notified_on: read_date(&input.notified_on)?,
-                cited_on,
-                authorised: input.authorised,
-            },
-        )
-        .await?;
-    verification_life(state, visitor, household_id).await
-}
-
-/// Receives an appeal against household `household_id`'s not-eligible decision (late ones
-/// are recorded late), its file kept under its SHA-256.
-pub(crate) async fn file_verification_appeal(
-    state: &AppState,
-    visitor: &Visitor,
-    household_id: i32,
-    input: &AppealInput,
-    file: Option<crate::documents::ReceivedFile>,
-) -> Result<VerificationAppeal, AppError> {
-    let account = visitor.require(Permission::NotifyActs)?;
-    let filed_on = if input.filed_on.trim().is_empty() {
-        state.config.today()
-    } else {
-        read_date(&input.filed_on)?
-    };
-    let document = match file {
-        Some(file) => {
-            let kept = keep_file(state, file)?;
-            Some((kept.file_name, kept.sha256))
-        }
-        None => None,
-    };
-    Ok(state
-        .store
-        .file_verification_appeal(
-            &account.actor(),
-            household_id,
-            NewAppeal {
-                appellant_name: input.appellant_name.clone(),
-                text: input.text.clone(),
-                filed_on,
-                document,
-            },
-        )
-        .await?)
-}
-
-/// Decides an appeal against household `household_id`'s not-eligible decision and signs the
-/// decision as its own act (with its PDF and verification code).
-pub(crate) async fn decide_verification_appeal(
-    state: &AppState,
-    visitor: &Visitor,
-    household_id: i32,
-    appeal_id: i32,
-    input: &DecisionInput,
-) -> Result<(VerificationAppeal, Option<SignedAct>), AppError> {
-    let account = visitor.require(Permission::AwardCofinancing)?;
-    let life = verification_life(state, visitor, household_id).await?;
-    if !life.appeals.iter().any(|a| a.id == appeal_id) {
-        return Err(AppError::new(ErrorCode::NotFound));
-    }
-    let outcome: AppealOutcome =
-        input
-            .outcome
-            .parse()
-            .map_err(|e: vereda_domain::text_enum::UnknownValue| {
-                AppError::said(ErrorCode::InvalidInput, e.message())
-            })?;
-    let decided_on = if input.decided_on.trim().is_empty() {
-        state.config.today()
-    } else {
-        read_date(&input.decided_on)?
-    };
-    let actor = account.actor();
-    let decided = state
-        .store
-        .decide_verification_appeal(
-            &actor,
-            appeal_id,
-            NewDecision {
-                outcome,
-                reasons: input.reasons.clone(),
-                decided_on,
-            },
-        )
-        .await?;
-    let signed = match crate::acts::sign_verification_decision(state, &actor, &decided).await {
-        Ok(signed) => Some(signed),
-        Err(error) => {
-            tracing::error!(appeal = appeal_id, ?error, "the decision could not be signed");
-            None
-        }
-    };
-    Ok((decided, signed))
+    let result = decide_appeal(&state, &visitor, of, appeal_id, &input).await;
+    done_or_typed_again(state, visitor, of, typed, result).await
 }
