@@ -1679,7 +1679,10 @@ async fn after_the_payment(
     record_a_movement(client, &over).await;
     let beside = wait_long(client, "#value-errors[data-problem='ledger-error-over_plan']").await;
     let said = beside.text().await.expect("the refusal");
-    assert!(said.contains("Art. 29 par."), "the article beside the value: {said}");
+    assert!(
+        said.contains("Art. 29 par."),
+        "the article beside the value: {said}"
+    );
     assert!(
         client.find(Locator::Id("ledger-failure")).await.is_err(),
         "said beside its field, not again above the form"
@@ -1728,7 +1731,10 @@ async fn after_the_payment(
     assert_eq!(rows_of(client, "#statement-only li").await, 1);
     let unmatched = text_of(client, "#statement-only").await;
     assert!(unmatched.contains("GMF 4x1000"), "{unmatched}");
-    assert!(client.find(Locator::Id("ledger-only")).await.is_err(), "every movement found");
+    assert!(
+        client.find(Locator::Id("ledger-only")).await.is_err(),
+        "every movement found"
+    );
     let difference = text_of(client, "#difference").await;
     assert!(difference.ends_with("4.000"), "the bank's tax: {difference}");
 
@@ -1786,7 +1792,11 @@ async fn after_the_payment(
     type_into(client, "representative_name", &name).await;
     type_into(client, "representative_document", &document).await;
     click(client, Locator::Id("close-project")).await;
-    wait_long(client, "#refund_value-errors[data-problem='closure-error-refund']").await;
+    wait_long(
+        client,
+        "#refund_value-errors[data-problem='closure-error-refund']",
+    )
+    .await;
     assert_eq!(kept("refund_reference").await, "CONS-991");
     assert_eq!(kept("representative_document").await, document);
     replace_text(client, "refund_value", "4.000.000").await;
@@ -1831,7 +1841,10 @@ async fn after_the_payment(
             .find(|t| t.contains(&format!("<transaction-type code=\"{kind}\"/>")))
             .unwrap_or_else(|| panic!("no transaction of type {kind}: {iati}"));
         if let Some(value) = value {
-            assert!(transaction.contains(&format!(">{value}</value>")), "{transaction}");
+            assert!(
+                transaction.contains(&format!(">{value}</value>")),
+                "{transaction}"
+            );
         }
     }
     assert!(!iati.contains("Agroinsumos") && !iati.contains(&document));

@@ -873,9 +873,9 @@ async fn the_photo_and_the_accompaniment_forms_keep_what_was_typed_on_refusal() 
         refused.body
     );
     assert!(
-        refused.body.contains(
-            "id=\"scheduled_on-errors\" class=\"field-error\" data-problem=\"ledger-error-date\""
-        ),
+        refused
+            .body
+            .contains("id=\"scheduled_on-errors\" class=\"field-error\" data-problem=\"ledger-error-date\""),
         "{}",
         refused.body
     );
@@ -891,11 +891,7 @@ async fn the_photo_and_the_accompaniment_forms_keep_what_was_typed_on_refusal() 
     let scheduled = client
         .post_form(
             &schedule,
-            &[
-                ("csrf_token", &csrf),
-                ("topic", &topic),
-                ("scheduled_on", &today),
-            ],
+            &[("csrf_token", &csrf), ("topic", &topic), ("scheduled_on", &today)],
         )
         .await;
     assert_eq!(scheduled.status, StatusCode::SEE_OTHER, "{}", scheduled.body);

@@ -109,7 +109,12 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
             ],
         )
         .await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
     assert!(
         refused
             .body
@@ -130,7 +135,12 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
             ],
         )
         .await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
     let form = &refused.body[refused.body.find("id=\"session-form\"").expect("the form")..];
     assert!(
         form.contains("id=\"session-failure\" data-problem=\"procedure-error-no_attendees\""),

@@ -539,26 +539,23 @@ async fn add_photo(
         _ => Err(StoreError::Invalid(errors.said(lang))),
     };
     let done = format!("/personal/proyectos/{}/visitas?hecho=1", urlencode(&code));
-    done_or_again(lang, result, &done, errors, |errors, message, placed| async move {
-        let form = VisitForm {
-            visited_on: today_in_colombia().to_string(),
-            ..VisitForm::default()
-        };
-        // Beside its fields, the refusal is not said again above the form.
-        let failure = (placed.is_none() && errors.is_empty()).then_some(message);
-        let page = visits_view(
-            &state,
-            &visitor,
-            &code,
-            form,
-            Some(typed),
-            errors,
-            failure,
-            false,
-        )
-        .await?;
-        super::render(&page)
-    })
+    done_or_again(
+        lang,
+        result,
+        &done,
+        errors,
+        |errors, message, placed| async move {
+            let form = VisitForm {
+                visited_on: today_in_colombia().to_string(),
+                ..VisitForm::default()
+            };
+            // Beside its fields, the refusal is not said again above the form.
+            let failure = (placed.is_none() && errors.is_empty()).then_some(message);
+            let page =
+                visits_view(&state, &visitor, &code, form, Some(typed), errors, failure, false).await?;
+            super::render(&page)
+        },
+    )
     .await
 }
 

@@ -903,12 +903,18 @@ async fn create_session(
         Ok(minutes) => format!("/personal/comite/{}", minutes.session_id),
         Err(_) => "/personal/comite".to_owned(),
     };
-    done_or_again(lang, result, &done, errors, |errors, message, placed| async move {
-        // Beside its fields, the refusal is not said again above the form.
-        let failure = (placed.is_none() && errors.is_empty()).then_some(message);
-        let page = sessions_view(&state, &visitor, form, errors, failure).await?;
-        render(&page)
-    })
+    done_or_again(
+        lang,
+        result,
+        &done,
+        errors,
+        |errors, message, placed| async move {
+            // Beside its fields, the refusal is not said again above the form.
+            let failure = (placed.is_none() && errors.is_empty()).then_some(message);
+            let page = sessions_view(&state, &visitor, form, errors, failure).await?;
+            render(&page)
+        },
+    )
     .await
 }
 
