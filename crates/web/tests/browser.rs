@@ -1797,6 +1797,10 @@ async fn after_the_payment(
         "#refund_value-errors[data-problem='closure-error-refund']",
     )
     .await;
+    assert!(
+        client.find(Locator::Id("closure-failure")).await.is_err(),
+        "said beside its field, not again above the form"
+    );
     assert_eq!(kept("refund_reference").await, "CONS-991");
     assert_eq!(kept("representative_document").await, document);
     replace_text(client, "refund_value", "4.000.000").await;

@@ -794,10 +794,18 @@ async fn close(
         _ => Err(StoreError::Invalid(errors.said(lang))),
     };
     let done = format!("/personal/proyectos/{}/cierre?hecho=1", urlencode(&code));
-    done_or_again(lang, result, &done, errors, |errors, message, _| async move {
-        let page = closure_view(&state, &visitor, &code, form, errors, Some(message), false).await?;
-        super::render(&page)
-    })
+    done_or_again(
+        lang,
+        result,
+        &done,
+        errors,
+        |errors, message, placed| async move {
+            // Beside its field, the refusal is not said again above the form.
+            let failure = (placed.is_none() && errors.is_empty()).then_some(message);
+            let page = closure_view(&state, &visitor, &code, form, errors, failure, false).await?;
+            super::render(&page)
+        },
+    )
     .await
 }
 
