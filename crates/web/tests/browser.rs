@@ -1539,8 +1539,319 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
         "the IATI activity"
     );
 
+    after_the_payment(&client, &base, &db, &project, &code).await;
+
     client.close().await.expect("close");
     let _ = stop.send(());
+}
+
+/// The name and document of the head of one of the families of the project `code`: the
+/// beneficiaries' representative who signs the account's movements and the closure with the
+/// institute (Art. 29 par.).
+async fn project_representative(
+    db: &vereda_store::test_support::TestDatabase,
+    code: &str,
+) -> (String, String) {
+    use sea_orm::ConnectionTrait;
+    let store = &db.store;
+    let row = store
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            store.backend(),
+            "SELECT first_name, last_name, document FROM persons WHERE is_head = true AND household_id IN \
+             (SELECT household_id FROM project_beneficiaries WHERE project_id = \
+             (SELECT id FROM projects WHERE code = $1)) ORDER BY id LIMIT 1",
+            [code.into()],
+        ))
+        .await
+        .expect("head")
+        .expect("a head of a family of the project");
+    let first: String = row.try_get("", "first_name").expect("first");
+    let last: String = row.try_get("", "last_name").expect("last");
+    (
+        format!("{first} {last}"),
+        row.try_get("", "document").expect("document"),
+    )
+}
+
+/// A date `days` after today, as `YYYY-MM-DD`.
+async fn days_ahead(client: &Client, days: u32) -> String {
+    client
+        .execute(
+            "return new Date(Date.now() + arguments[0] * 86400000).toISOString().slice(0, 10);",
+            vec![serde_json::json!(days)],
+        )
+        .await
+        .expect("date")
+        .as_str()
+        .expect("a date string")
+        .to_owned()
+}
+
+/// Fills the movement form of the account page and sends it.
+async fn record_a_movement(client: &Client, movement: &[(&str, &str)]) {
+    wait_long(client, "#movement-form").await;
+    for (id, value) in movement {
+        match *id {
+            "kind" | "line" => client
+                .find(Locator::Id(id))
+                .await
+                .unwrap_or_else(|e| panic!("{id}: {e}"))
+                .select_by_value(value)
+                .await
+                .unwrap_or_else(|e| panic!("{id} = {value}: {e}")),
+            _ => replace_text(client, id, value).await,
+        }
+    }
+    click(client, Locator::Id("record-movement")).await;
+}
+
+/// After the payment, in the browser (Art. 29 par., 34-36): the investment plan frozen at the
+/// award; the controlled account's movements, one refused beside its field with its article;
+/// a bank statement imported with one line the ledger does not have; a supervision visit with
+/// a commitment; the closure with the refund of the balance; and the public card and the IATI
+/// activity with the money's transactions. Starts and ends logged out.
+async fn after_the_payment(
+    client: &Client,
+    base: &str,
+    db: &vereda_store::test_support::TestDatabase,
+    project: &str,
+    code: &str,
+) {
+    let (name, document) = project_representative(db, code).await;
+    let files = tempfile::tempdir().expect("files");
+
+    // 11. The investment plan, frozen at the award: version 1, with its lines and hash.
+    let plan = format!("{project}/plan");
+    log_in_at(client, base, &plan, "territorial.officer@vereda.test").await;
+    wait_long(client, "#plan-lines").await;
+    let version = text_of(client, "#plan-version").await;
+    assert!(version.starts_with("1 "), "{version}");
+    assert_eq!(text_of(client, "#plan-sha256").await.len(), 64);
+    assert!(rows_of(client, "#plan-lines tbody tr").await >= 5);
+
+    // 12. Three movements of the controlled account: the payment's money coming in, a payment
+    // to a supplier, and a payment over its plan line, refused beside its value with the
+    // article (Art. 29 par.) and the form kept.
+    let account = format!("{project}/cuenta");
+    client.goto(&format!("{base}{account}")).await.expect("account");
+    wait_long(client, "#movement-form").await;
+    let today = client
+        .find(Locator::Id("date"))
+        .await
+        .expect("date")
+        .prop("value")
+        .await
+        .expect("value")
+        .expect("today, suggested");
+    let signed = [
+        ("representative_name", name.as_str()),
+        ("representative_document", document.as_str()),
+    ];
+    let mut inflow = vec![
+        ("kind", "disbursement"),
+        ("value", "5.000.000"),
+        ("reference", "DES-1"),
+    ];
+    inflow.extend(signed);
+    record_a_movement(client, &inflow).await;
+    wait_for_url_long(client, |url| url.ends_with("?hecho=movimiento")).await;
+    let mut payment = vec![
+        ("kind", "payment"),
+        ("value", "1.000.000"),
+        ("line", "5"),
+        ("supplier_name", "Agroinsumos del Pacífico S.A.S."),
+        ("supplier_nit", "890903938-8"),
+        ("reference", "FV-1"),
+    ];
+    payment.extend(signed);
+    record_a_movement(client, &payment).await;
+    wait_for_url_long(client, |url| url.ends_with("?hecho=movimiento")).await;
+    let mut over = vec![
+        ("kind", "payment"),
+        ("value", "900.000.000"),
+        ("line", "5"),
+        ("supplier_name", "Agroinsumos del Pacífico S.A.S."),
+        ("supplier_nit", "890903938-8"),
+        ("reference", "FV-2"),
+    ];
+    over.extend(signed);
+    record_a_movement(client, &over).await;
+    let beside = wait_long(client, "#value-errors[data-problem='ledger-error-over_plan']").await;
+    let said = beside.text().await.expect("the refusal");
+    assert!(
+        said.contains("Art. 29 par."),
+        "the article beside the value: {said}"
+    );
+    assert!(
+        client.find(Locator::Id("ledger-failure")).await.is_err(),
+        "said beside its field, not again above the form"
+    );
+    let kept = |id: &'static str| async move {
+        client
+            .find(Locator::Id(id))
+            .await
+            .expect(id)
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
+    };
+    assert_eq!(kept("value").await, "900.000.000");
+    assert_eq!(kept("reference").await, "FV-2");
+    assert_eq!(kept("supplier_nit").await, "890903938-8");
+    assert_eq!(kept("representative_document").await, document);
+    assert_eq!(rows_of(client, "#movements tbody tr").await, 2, "nothing added");
+    assert_eq!(text_of(client, "#ledger-balance").await, "4.000.000");
+
+    // 13. The bank's statement (CSV as the bank exports it): both movements found, and the
+    // bank's tax (GMF) shown as a line the ledger does not have.
+    let statement = files.path().join("extracto-banco-agrario.csv");
+    std::fs::write(
+        &statement,
+        format!(
+            "fecha;descripcion;referencia;debito;credito;saldo\n\
+             {today};Abono desembolso;DES-1;;5.000.000;5.000.000\n\
+             {today};Pago proveedor;FV-1;1.000.000;;4.000.000\n\
+             {today};GMF 4x1000;;4.000;;3.996.000\n"
+        ),
+    )
+    .expect("statement");
+    client.goto(&format!("{base}{account}")).await.expect("account");
+    client
+        .find(Locator::Id("statement"))
+        .await
+        .expect("statement input")
+        .send_keys(&statement.display().to_string())
+        .await
+        .expect("statement file");
+    click(client, Locator::Id("import-statement")).await;
+    wait_for_url_long(client, |url| url.ends_with("?hecho=extracto")).await;
+    assert_eq!(text_of(client, "#matched-count").await, "2");
+    assert_eq!(rows_of(client, "#statement-only li").await, 1);
+    let unmatched = text_of(client, "#statement-only").await;
+    assert!(unmatched.contains("GMF 4x1000"), "{unmatched}");
+    assert!(
+        client.find(Locator::Id("ledger-only")).await.is_err(),
+        "every movement found"
+    );
+    let difference = text_of(client, "#difference").await;
+    assert!(difference.ends_with("4.000"), "the bank's tax: {difference}");
+
+    // 14. A supervision visit (Art. 34-35) with a finding on the line paid and a commitment.
+    let visits = format!("{project}/visitas");
+    client.goto(&format!("{base}{visits}")).await.expect("visits");
+    wait_long(client, "#visit-form").await;
+    type_into(client, "team", "Ingeniera agrónoma\nTécnico ambiental").await;
+    client
+        .find(Locator::Id("rating"))
+        .await
+        .expect("rating")
+        .select_by_value("4")
+        .await
+        .expect("4");
+    client
+        .find(Locator::Id("delivery_5"))
+        .await
+        .expect("delivery of line 5")
+        .select_by_value("partial")
+        .await
+        .expect("partial");
+    type_into(client, "commitment_0", "Entregar los kits restantes").await;
+    let due = days_ahead(client, 30).await;
+    set_value(client, "due_0", &due).await;
+    click(client, Locator::Id("record-visit")).await;
+    wait_for_url_long(client, |url| url.ends_with("/visitas?hecho=1")).await;
+    assert_eq!(rows_of(client, "section[id^='visit-']").await, 1);
+    assert_eq!(
+        rows_of(client, "#commitments tbody tr[data-open='true']").await,
+        1,
+        "the commitment is open"
+    );
+    log_out(client).await;
+
+    // 15. The closure (Art. 34): the period is made to end today (the journey cannot wait for
+    // it); the director's refund short of the balance is refused beside it with the form kept,
+    // then the balance is refunded and the act is drawn up.
+    {
+        use sea_orm::ConnectionTrait;
+        db.store
+            .connection()
+            .execute_unprepared(&format!(
+                "UPDATE projects SET period_end = '{today}' WHERE code = '{code}'"
+            ))
+            .await
+            .expect("the period ends today");
+    }
+    let closure = format!("{project}/cierre");
+    log_in_at(client, base, &closure, "territorial.director@vereda.test").await;
+    wait_long(client, "#closure-form").await;
+    assert_eq!(text_of(client, "#account-balance").await, "4.000.000");
+    replace_text(client, "refund_value", "1.000.000").await;
+    type_into(client, "refund_reference", "CONS-991").await;
+    type_into(client, "representative_name", &name).await;
+    type_into(client, "representative_document", &document).await;
+    click(client, Locator::Id("close-project")).await;
+    wait_long(
+        client,
+        "#refund_value-errors[data-problem='closure-error-refund']",
+    )
+    .await;
+    assert!(
+        client.find(Locator::Id("closure-failure")).await.is_err(),
+        "said beside its field, not again above the form"
+    );
+    assert_eq!(kept("refund_reference").await, "CONS-991");
+    assert_eq!(kept("representative_document").await, document);
+    replace_text(client, "refund_value", "4.000.000").await;
+    click(client, Locator::Id("close-project")).await;
+    wait_for_url_long(client, |url| url.ends_with("/cierre?hecho=1")).await;
+    wait_long(client, "#closure-act").await;
+    assert_eq!(text_of(client, "#closed-on").await, today);
+    assert_eq!(text_of(client, "#closure-to-refund").await, "4.000.000");
+    assert_eq!(
+        fetched(client, &format!("{closure}/acta.pdf")).await,
+        "200 application/pdf"
+    );
+    log_out(client).await;
+
+    // 16. The public card: committed, disbursed and executed, and the date of closure; no
+    // supplier and no family named.
+    client
+        .goto(&format!("{base}/proyectos/{code}"))
+        .await
+        .expect("public card");
+    wait_long(client, "#project-money").await;
+    assert!(!text_of(client, "#project-committed").await.is_empty());
+    assert!(text_of(client, "#project-disbursed").await.contains("COP"));
+    let executed = text_of(client, "#project-executed").await;
+    assert!(executed.starts_with("1.000.000 COP"), "{executed}");
+    assert!(!text_of(client, "#project-closed-on").await.is_empty());
+    let card = text_of(client, "main").await;
+    for private in ["Agroinsumos", "890903938", document.as_str(), name.as_str()] {
+        assert!(!card.contains(private), "{private} on the public card");
+    }
+
+    // 17. The IATI activity has the commitment, the disbursement and the expenditure.
+    let iati = fetched_text(
+        client,
+        &format!("/api/v1/open-data/iati-activities.xml?project={code}"),
+    )
+    .await;
+    for (kind, value) in [("2", None), ("3", None), ("4", Some("1000000"))] {
+        let transaction = iati
+            .split("<transaction>")
+            .skip(1)
+            .find(|t| t.contains(&format!("<transaction-type code=\"{kind}\"/>")))
+            .unwrap_or_else(|| panic!("no transaction of type {kind}: {iati}"));
+        if let Some(value) = value {
+            assert!(
+                transaction.contains(&format!(">{value}</value>")),
+                "{transaction}"
+            );
+        }
+    }
+    assert!(!iati.contains("Agroinsumos") && !iati.contains(&document));
 }
 
 /// The count in a cell of the current month's row of the public petitions report (0 when the

@@ -740,3 +740,235 @@ async fn visits_commitments_alerts_and_the_closure_on_the_pages_and_over_the_api
         refused.body
     );
 }
+
+#[tokio::test]
+async fn the_photo_and_the_accompaniment_forms_keep_what_was_typed_on_refusal() {
+    let mut client = Client::with_demo().await;
+    let today = paid(&client).await.to_string();
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let path = format!("/personal/proyectos/{CODE}/visitas");
+    let page = client.get(&path).await;
+    let csrf = Client::csrf_in(&page.body);
+    let stored = client
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", &csrf),
+                ("visited_on", &today),
+                ("team", "Ingeniera agrónoma"),
+                ("rating", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
+    let visit = client.db.store.visits(CODE).await.expect("visits").visits[0].id;
+
+    // A photo with a longitude that is no number: both coordinates kept, the problem beside
+    // the longitude of that visit's form.
+    let photos = format!("/personal/proyectos/{CODE}/visitas/{visit}/fotos");
+    let refused = client
+        .post_files(
+            &photos,
+            &[
+                ("csrf_token", &csrf),
+                ("latitude", "1,2136"),
+                ("longitude", "al oeste"),
+            ],
+            &[("photo", "kits.jpg", b"\xFF\xD8\xFF\xE0 una foto")],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains(&format!(
+            "id=\"longitude-{visit}-errors\" class=\"field-error\" data-problem=\"followup-error-coordinate\""
+        )),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"1,2136\""), "the latitude kept");
+    assert!(refused.body.contains("value=\"al oeste\""), "the longitude kept");
+    assert!(
+        !refused.body.contains("id=\"visit-failure\""),
+        "beside its field, not above the form"
+    );
+    // No photo at all: said beside the file's field, the coordinates kept.
+    let refused = client
+        .post_files(
+            &photos,
+            &[
+                ("csrf_token", &csrf),
+                ("latitude", "1,2136"),
+                ("longitude", "-77,2811"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains(&format!(
+            "id=\"photo-{visit}-errors\" class=\"field-error\" data-problem=\"followup-error-photo_required\""
+        )),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"-77,2811\""));
+    // Coordinates off the Earth, refused by the store: beside the latitude.
+    let refused = client
+        .post_files(
+            &photos,
+            &[
+                ("csrf_token", &csrf),
+                ("latitude", "91"),
+                ("longitude", "-77,2811"),
+            ],
+            &[("photo", "kits.jpg", b"\xFF\xD8\xFF\xE0 una foto")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains(&format!(
+            "id=\"latitude-{visit}-errors\" class=\"field-error\" data-problem=\"followup-error-coordinates\""
+        )),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"91\""));
+    assert!(
+        client.db.store.visits(CODE).await.expect("visits").visits[0]
+            .photos
+            .is_empty()
+    );
+
+    // The accompaniment plan: a date that is no date, kept with the topic chosen.
+    let topic = client
+        .db
+        .store
+        .accompaniment(CODE)
+        .await
+        .expect("plan")
+        .topics
+        .last()
+        .cloned()
+        .expect("a topic");
+    let schedule = format!("/personal/proyectos/{CODE}/acompanamiento");
+    let refused = client
+        .post_form(
+            &schedule,
+            &[
+                ("csrf_token", &csrf),
+                ("topic", &topic),
+                ("scheduled_on", "mañana"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("id=\"scheduled_on-errors\" class=\"field-error\" data-problem=\"ledger-error-date\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"mañana\""));
+    let escaped = topic.replace('&', "&amp;").replace('"', "&#34;");
+    assert!(
+        refused
+            .body
+            .contains(&format!("<option value=\"{escaped}\" selected>")),
+        "the topic kept: {}",
+        refused.body
+    );
+    let scheduled = client
+        .post_form(
+            &schedule,
+            &[("csrf_token", &csrf), ("topic", &topic), ("scheduled_on", &today)],
+        )
+        .await;
+    assert_eq!(scheduled.status, StatusCode::SEE_OTHER, "{}", scheduled.body);
+    let activity = client
+        .db
+        .store
+        .accompaniment(CODE)
+        .await
+        .expect("plan")
+        .activities[0]
+        .id;
+
+    // Its delivery with an attendance that does not add up: every count kept, the problem
+    // beside the families of that activity's form.
+    let delivery = format!("/personal/proyectos/{CODE}/acompanamiento/{activity}/entrega");
+    let refused = client
+        .post_files(
+            &delivery,
+            &[
+                ("csrf_token", &csrf),
+                ("delivered_on", &today),
+                ("families", "3"),
+                ("women", "1"),
+                ("men", "7"),
+            ],
+            &[("evidence", "asistencia.pdf", b"%PDF-1.4 asistencia")],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains(&format!(
+            "id=\"families-{activity}-errors\" class=\"field-error\" data-problem=\"followup-error-attendance\""
+        )),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"7\"") && refused.body.contains("value=\"3\""));
+    // A count that is no number: beside it, the others kept.
+    let refused = client
+        .post_files(
+            &delivery,
+            &[
+                ("csrf_token", &csrf),
+                ("delivered_on", &today),
+                ("families", "3"),
+                ("women", "dos"),
+                ("men", "1"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains(&format!(
+            "id=\"women-{activity}-errors\" class=\"field-error\" data-problem=\"followup-error-count\""
+        )),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"dos\""));
+    let delivered = client
+        .post_files(
+            &delivery,
+            &[
+                ("csrf_token", &csrf),
+                ("delivered_on", &today),
+                ("families", "3"),
+                ("women", "2"),
+                ("men", "1"),
+            ],
+            &[("evidence", "asistencia.pdf", b"%PDF-1.4 asistencia")],
+        )
+        .await;
+    assert_eq!(delivered.status, StatusCode::SEE_OTHER, "{}", delivered.body);
+}

@@ -96,6 +96,58 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     let list = client.get("/personal/comite").await;
     assert!(list.body.contains("id=\"session-form\""), "{}", list.body);
     let (first_text, second_text) = (first.to_string(), second.id.to_string());
+    // Refused, the form comes back with what was typed: a date that is no date beside its
+    // field, a session without attendees (a refusal naming no field) above the form, inside it.
+    let refused = client
+        .post_form(
+            "/personal/comite",
+            &[
+                ("csrf_token", &token),
+                ("held_on", "el martes"),
+                ("place", "Florencia"),
+                ("attendee", &first_text),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("id=\"held_on-errors\" class=\"field-error\" data-problem=\"procedure-error-date\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"el martes\""));
+    assert!(refused.body.contains("value=\"Florencia\""));
+    assert!(refused.body.contains(&format!("value=\"{first_text}\" checked")));
+    let refused = client
+        .post_form(
+            "/personal/comite",
+            &[
+                ("csrf_token", &token),
+                ("held_on", "2013-10-01"),
+                ("place", "Florencia"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    let form = &refused.body[refused.body.find("id=\"session-form\"").expect("the form")..];
+    assert!(
+        form.contains("id=\"session-failure\" data-problem=\"procedure-error-no_attendees\""),
+        "the summary inside the form: {}",
+        refused.body
+    );
+    assert!(form.contains("value=\"2013-10-01\"") && form.contains("value=\"Florencia\""));
     let created = client
         .post_form(
             "/personal/comite",

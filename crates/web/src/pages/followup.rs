@@ -131,6 +131,8 @@ struct VisitsPage {
     lines: Vec<LineView>,
     deliveries: Vec<(&'static str, String)>,
     form: VisitForm,
+    /// The photo form of one visit as typed, when it was refused.
+    photo: Option<PhotoForm>,
     errors: FieldErrors,
     failure: Option<String>,
     failure_code: String,
@@ -138,9 +140,52 @@ struct VisitsPage {
     done: bool,
 }
 
+/// What a visit's photo form held, as typed (the file itself cannot be offered again).
+#[derive(Default, Clone)]
+pub struct PhotoForm {
+    pub visit_id: i32,
+    pub latitude: String,
+    pub longitude: String,
+}
+
 impl VisitsPage {
     fn problems(&self, field: &str) -> Vec<&str> {
         self.errors.of(field)
+    }
+
+    /// The problem's code beside `field` of the visit form.
+    fn problem_code(&self, field: &str) -> &str {
+        self.errors.code_of(field)
+    }
+
+    fn photo_of(&self, visit: &i32) -> Option<&PhotoForm> {
+        self.photo.as_ref().filter(|p| p.visit_id == *visit)
+    }
+
+    /// What was typed in `field` of the photo form of `visit`, when it was refused.
+    fn photo_value(&self, visit: &i32, field: &str) -> String {
+        match (self.photo_of(visit), field) {
+            (Some(p), "latitude") => p.latitude.clone(),
+            (Some(p), "longitude") => p.longitude.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// The problems of `field` of the photo form of `visit`.
+    fn photo_problems(&self, visit: &i32, field: &str) -> Vec<&str> {
+        if self.photo_of(visit).is_some() {
+            self.errors.of(field)
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn photo_problem_code(&self, visit: &i32, field: &str) -> &str {
+        if self.photo_of(visit).is_some() {
+            self.errors.code_of(field)
+        } else {
+            ""
+        }
     }
 
     fn finding_of(&self, line: &u32) -> (String, String, String, String) {
@@ -220,11 +265,13 @@ fn visit_view(lang: Lang, v: &vereda_store::followup::Visit) -> VisitView {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn visits_view(
     state: &AppState,
     visitor: &Visitor,
     code: &str,
     form: VisitForm,
+    photo: Option<PhotoForm>,
     errors: FieldErrors,
     failure: Option<Message>,
     done: bool,
@@ -268,6 +315,7 @@ async fn visits_view(
             .map(|d| (d.as_str(), delivery_label(lang, *d)))
             .collect(),
         form,
+        photo,
         errors,
         failure_code: failure.as_ref().map(|m| m.code().to_owned()).unwrap_or_default(),
         failure: failure.map(|m| lang.say(&m)),
@@ -292,6 +340,7 @@ async fn visits_page(
         &visitor,
         &code,
         form,
+        None,
         FieldErrors::default(),
         None,
         done.hecho.is_some(),
@@ -431,7 +480,7 @@ async fn record_visit(
         |errors, message, placed| async move {
             // The refusal is said above the form too, unless the typed values had problems.
             let failure = (placed.is_some() || errors.is_empty()).then_some(message);
-            let page = visits_view(&state, &visitor, &code, form, errors, failure, false).await?;
+            let page = visits_view(&state, &visitor, &code, form, None, errors, failure, false).await?;
             super::render(&page)
         },
     )
@@ -445,15 +494,29 @@ async fn add_photo(
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     let actor = visitor.require(Permission::ViewStaffArea)?.actor();
+    let lang = visitor.lang;
     let (fields, file, problem) = read_form(&mut multipart, "photo", PHOTO_LIMIT_BYTES).await?;
     visitor.check_csrf(field(&fields, "csrf_token")).await?;
-    let latitude = read_coordinate(field(&fields, "latitude"), "latitude");
-    let longitude = read_coordinate(field(&fields, "longitude"), "longitude");
-    let result = match (problem, file, latitude, longitude) {
-        (Some(problem), _, _, _) => Err(StoreError::Invalid(problem)),
-        (None, None, _, _) => Err(StoreError::Invalid(Message::new("followup-error-photo_required"))),
-        (None, Some(_), Err(m), _) | (None, Some(_), _, Err(m)) => Err(StoreError::Invalid(m)),
-        (None, Some(file), Ok(latitude), Ok(longitude)) => {
+    let typed = PhotoForm {
+        visit_id: id,
+        latitude: field(&fields, "latitude").trim().to_owned(),
+        longitude: field(&fields, "longitude").trim().to_owned(),
+    };
+    // Every problem of what was typed, each beside its field.
+    let mut errors = FieldErrors::default();
+    if let Some(problem) = problem {
+        errors.add(lang, "photo", problem);
+    } else if file.is_none() {
+        errors.add(lang, "photo", Message::new("followup-error-photo_required"));
+    }
+    let latitude = read_coordinate(&typed.latitude, "latitude")
+        .map_err(|m| errors.add(lang, "latitude", m))
+        .ok();
+    let longitude = read_coordinate(&typed.longitude, "longitude")
+        .map_err(|m| errors.add(lang, "longitude", m))
+        .ok();
+    let result = match (file, latitude, longitude) {
+        (Some(file), Some(latitude), Some(longitude)) if errors.is_empty() => {
             let kept = keep_file(&state, file)?;
             state
                 .store
@@ -473,20 +536,23 @@ async fn add_photo(
                 .await
                 .map(|_| ())
         }
+        _ => Err(StoreError::Invalid(errors.said(lang))),
     };
     let done = format!("/personal/proyectos/{}/visitas?hecho=1", urlencode(&code));
-    let lang = visitor.lang;
     done_or_again(
         lang,
         result,
         &done,
-        FieldErrors::default(),
-        |errors, message, _| async move {
+        errors,
+        |errors, message, placed| async move {
             let form = VisitForm {
                 visited_on: today_in_colombia().to_string(),
                 ..VisitForm::default()
             };
-            let page = visits_view(&state, &visitor, &code, form, errors, Some(message), false).await?;
+            // Beside its fields, the refusal is not said again above the form.
+            let failure = (placed.is_none() && errors.is_empty()).then_some(message);
+            let page =
+                visits_view(&state, &visitor, &code, form, Some(typed), errors, failure, false).await?;
             super::render(&page)
         },
     )
@@ -728,10 +794,18 @@ async fn close(
         _ => Err(StoreError::Invalid(errors.said(lang))),
     };
     let done = format!("/personal/proyectos/{}/cierre?hecho=1", urlencode(&code));
-    done_or_again(lang, result, &done, errors, |errors, message, _| async move {
-        let page = closure_view(&state, &visitor, &code, form, errors, Some(message), false).await?;
-        super::render(&page)
-    })
+    done_or_again(
+        lang,
+        result,
+        &done,
+        errors,
+        |errors, message, placed| async move {
+            // Beside its field, the refusal is not said again above the form.
+            let failure = (placed.is_none() && errors.is_empty()).then_some(message);
+            let page = closure_view(&state, &visitor, &code, form, errors, failure, false).await?;
+            super::render(&page)
+        },
+    )
     .await
 }
 
@@ -874,6 +948,20 @@ pub(crate) fn read_delivery(
     })
 }
 
+/// What the accompaniment's forms held, as typed, when one was refused: the delivery of one
+/// activity, or the scheduling of a new one.
+#[derive(Default, Clone)]
+pub struct AccompanimentForms {
+    /// The activity whose delivery was refused.
+    pub activity: Option<i32>,
+    pub delivered_on: String,
+    pub families: String,
+    pub women: String,
+    pub men: String,
+    pub topic: String,
+    pub scheduled_on: String,
+}
+
 #[derive(Template)]
 #[template(path = "followup_accompaniment.html")]
 struct AccompanimentPage {
@@ -881,6 +969,8 @@ struct AccompanimentPage {
     code: String,
     code_path: String,
     plan: Accompaniment,
+    forms: AccompanimentForms,
+    errors: FieldErrors,
     failure: Option<String>,
     failure_code: String,
     can_record: bool,
@@ -888,10 +978,74 @@ struct AccompanimentPage {
     done: bool,
 }
 
+impl AccompanimentPage {
+    fn refused(&self, activity: &i32) -> bool {
+        self.forms.activity == Some(*activity)
+    }
+
+    /// What was typed in `field` of the delivery form of `activity`: the date suggested is
+    /// today's.
+    fn delivery_value(&self, activity: &i32, field: &str) -> String {
+        let forms = &self.forms;
+        match (self.refused(activity), field) {
+            (true, "delivered_on") => forms.delivered_on.clone(),
+            (true, "families") => forms.families.clone(),
+            (true, "women") => forms.women.clone(),
+            (true, "men") => forms.men.clone(),
+            (false, "delivered_on") => self.today.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// The problems of `field` of the delivery form of `activity`.
+    fn delivery_problems(&self, activity: &i32, field: &str) -> Vec<&str> {
+        if self.refused(activity) {
+            self.errors.of(field)
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn delivery_problem_code(&self, activity: &i32, field: &str) -> &str {
+        if self.refused(activity) {
+            self.errors.code_of(field)
+        } else {
+            ""
+        }
+    }
+
+    /// The problems of `field` of the scheduling form.
+    fn schedule_problems(&self, field: &str) -> Vec<&str> {
+        if self.forms.activity.is_none() {
+            self.errors.of(field)
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn schedule_problem_code(&self, field: &str) -> &str {
+        if self.forms.activity.is_none() {
+            self.errors.code_of(field)
+        } else {
+            ""
+        }
+    }
+
+    fn scheduled_on(&self) -> &str {
+        if self.forms.scheduled_on.is_empty() {
+            &self.today
+        } else {
+            &self.forms.scheduled_on
+        }
+    }
+}
+
 async fn accompaniment_view(
     state: &AppState,
     visitor: &Visitor,
     code: &str,
+    forms: AccompanimentForms,
+    errors: FieldErrors,
     failure: Option<Message>,
     done: bool,
 ) -> Result<AccompanimentPage, AppError> {
@@ -901,6 +1055,8 @@ async fn accompaniment_view(
         code: code.to_owned(),
         code_path: urlencode(code),
         plan: state.store.accompaniment(code).await?,
+        forms,
+        errors,
         failure_code: failure.as_ref().map(|m| m.code().to_owned()).unwrap_or_default(),
         failure: failure.map(|m| lang.say(&m)),
         can_record: visitor.can(Permission::RecordMeasurements),
@@ -916,14 +1072,27 @@ async fn accompaniment_page(
     Query(done): Query<Done>,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
-    let page = accompaniment_view(&state, &visitor, &code, None, done.hecho.is_some()).await?;
+    let page = accompaniment_view(
+        &state,
+        &visitor,
+        &code,
+        AccompanimentForms::default(),
+        FieldErrors::default(),
+        None,
+        done.hecho.is_some(),
+    )
+    .await?;
     super::render(&page)
 }
 
+/// The redirect after a step of the accompaniment plan, or its page again with what was
+/// typed and the refusal beside its field (above the forms when it names none).
 async fn accompaniment_outcome(
     state: &AppState,
     visitor: &Visitor,
     code: &str,
+    forms: AccompanimentForms,
+    errors: FieldErrors,
     result: Result<(), StoreError>,
 ) -> Result<Response, AppError> {
     let done = format!("/personal/proyectos/{}/acompanamiento?hecho=1", urlencode(code));
@@ -931,9 +1100,10 @@ async fn accompaniment_outcome(
         visitor.lang,
         result,
         &done,
-        FieldErrors::default(),
-        |_, message, _| async move {
-            let page = accompaniment_view(state, visitor, code, Some(message), false).await?;
+        errors,
+        |errors, message, placed| async move {
+            let failure = (placed.is_none() && errors.is_empty()).then_some(message);
+            let page = accompaniment_view(state, visitor, code, forms, errors, failure, false).await?;
             super::render(&page)
         },
     )
@@ -948,18 +1118,24 @@ async fn schedule_activity(
 ) -> Result<Response, AppError> {
     let actor = visitor.require(Permission::ViewStaffArea)?.actor();
     visitor.check_csrf(field(&fields, "csrf_token")).await?;
-    let typed = field(&fields, "scheduled_on").trim();
-    let result = match typed.parse::<jiff::civil::Date>() {
+    let forms = AccompanimentForms {
+        topic: field(&fields, "topic").trim().to_owned(),
+        scheduled_on: field(&fields, "scheduled_on").trim().to_owned(),
+        ..AccompanimentForms::default()
+    };
+    let result = match forms.scheduled_on.parse::<jiff::civil::Date>() {
         Ok(date) => state
             .store
-            .schedule_activity(&actor, &code, field(&fields, "topic"), date)
+            .schedule_activity(&actor, &code, &forms.topic, date)
             .await
             .map(|_| ()),
         Err(_) => Err(StoreError::Invalid(
-            Message::new("ledger-error-date").with("value", typed),
+            Message::new("ledger-error-date")
+                .with("value", forms.scheduled_on.as_str())
+                .with("field", "scheduled_on"),
         )),
     };
-    accompaniment_outcome(&state, &visitor, &code, result).await
+    accompaniment_outcome(&state, &visitor, &code, forms, FieldErrors::default(), result).await
 }
 
 async fn deliver_activity(
@@ -971,8 +1147,17 @@ async fn deliver_activity(
     let actor = visitor.require(Permission::ViewStaffArea)?.actor();
     let (fields, file, problem) = read_form(&mut multipart, "evidence", PHOTO_LIMIT_BYTES).await?;
     visitor.check_csrf(field(&fields, "csrf_token")).await?;
+    let text = |name: &str| field(&fields, name).trim().to_owned();
+    let forms = AccompanimentForms {
+        activity: Some(id),
+        delivered_on: text("delivered_on"),
+        families: text("families"),
+        women: text("women"),
+        men: text("men"),
+        ..AccompanimentForms::default()
+    };
     let result = match problem {
-        Some(problem) => Err(StoreError::Invalid(problem)),
+        Some(problem) => Err(StoreError::Invalid(problem.with("field", "evidence"))),
         None => {
             let kept = file.map(|f| keep_file(&state, f)).transpose()?;
             match read_delivery(&fields, kept) {
@@ -986,5 +1171,5 @@ async fn deliver_activity(
             }
         }
     };
-    accompaniment_outcome(&state, &visitor, &code, result).await
+    accompaniment_outcome(&state, &visitor, &code, forms, FieldErrors::default(), result).await
 }

@@ -31,7 +31,9 @@ use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode};
-use crate::i18n::Lang;
+use crate::form_errors::FieldErrors;
+use crate::form_step::done_or_again;
+use crate::i18n::{Lang, Message};
 use crate::procedure_actions::{
     self as actions, AwardTerms, ConceptChoice, Decision, TargetChoice, authorize, read_amount, read_date,
     read_whole,
@@ -760,10 +762,41 @@ struct SessionsPage {
     sessions: Vec<SessionLine>,
     accounts: Vec<Account>,
     can_manage: bool,
+    form: SessionForm,
+    errors: FieldErrors,
+    failure: Option<String>,
+    failure_code: String,
 }
 
-async fn sessions(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
-    visitor.require(Permission::ViewStaffArea)?;
+/// What the form convening a session held, as typed.
+#[derive(Default)]
+struct SessionForm {
+    held_on: String,
+    place: String,
+    attendees: Vec<i32>,
+}
+
+impl SessionsPage {
+    fn problems(&self, field: &str) -> Vec<&str> {
+        self.errors.of(field)
+    }
+
+    fn problem_code(&self, field: &str) -> &str {
+        self.errors.code_of(field)
+    }
+
+    fn attending(&self, account: &i32) -> bool {
+        self.form.attendees.contains(account)
+    }
+}
+
+async fn sessions_view(
+    state: &AppState,
+    visitor: &Visitor,
+    form: SessionForm,
+    errors: FieldErrors,
+    failure: Option<Message>,
+) -> Result<SessionsPage, AppError> {
     let can_manage = visitor.can(Permission::ManageCommittee);
     let accounts = if can_manage {
         state
@@ -776,8 +809,8 @@ async fn sessions(State(state): State<AppState>, visitor: Visitor) -> Result<Res
     } else {
         Vec::new()
     };
-    let page = SessionsPage {
-        chrome: Chrome::new(&visitor).await?,
+    Ok(SessionsPage {
+        chrome: Chrome::new(visitor).await?,
         sessions: state
             .store
             .sessions()
@@ -792,10 +825,28 @@ async fn sessions(State(state): State<AppState>, visitor: Visitor) -> Result<Res
             .collect(),
         accounts,
         can_manage,
-    };
+        form,
+        errors,
+        failure_code: failure.as_ref().map(|m| m.code().to_owned()).unwrap_or_default(),
+        failure: failure.map(|m| visitor.lang.say(&m)),
+    })
+}
+
+async fn sessions(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let page = sessions_view(
+        &state,
+        &visitor,
+        SessionForm::default(),
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
     render(&page)
 }
 
+/// Convenes a session; refused, the same page again with what was typed, the problem beside
+/// its field or, naming none, above the form.
 async fn create_session(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -809,19 +860,62 @@ async fn create_session(
             .unwrap_or_default()
     };
     let account = authorize(&visitor, &field("csrf_token")).await?;
-    let mut attendees = Vec::new();
+    let lang = visitor.lang;
+    let mut errors = FieldErrors::default();
+    let mut form = SessionForm {
+        held_on: field("held_on").trim().to_owned(),
+        place: field("place"),
+        attendees: Vec::new(),
+    };
     for (key, value) in &fields {
         if key == "attendee" {
-            attendees.push(read_whole(value)?);
+            match read_whole(value) {
+                Ok(id) => form.attendees.push(id),
+                Err(error) => {
+                    if let Some(message) = error.message {
+                        errors.add(lang, "attendees", message);
+                    }
+                }
+            }
         }
     }
-    let new = NewSession {
-        held_on: read_date(&field("held_on"))?,
-        place: field("place"),
-        attendees,
+    let held_on = match read_date(&form.held_on) {
+        Ok(date) => Some(date),
+        Err(error) => {
+            if let Some(message) = error.message {
+                errors.add(lang, "held_on", message);
+            }
+            None
+        }
     };
-    let minutes = actions::convene(&state, &account, new).await?;
-    Ok(Redirect::to(&format!("/personal/comite/{}", minutes.session_id)).into_response())
+    let result = match held_on {
+        Some(held_on) if errors.is_empty() => {
+            let new = NewSession {
+                held_on,
+                place: form.place.clone(),
+                attendees: form.attendees.clone(),
+            };
+            actions::convene(&state, &account, new).await
+        }
+        _ => Err(AppError::fields(lang, &errors)),
+    };
+    let done = match &result {
+        Ok(minutes) => format!("/personal/comite/{}", minutes.session_id),
+        Err(_) => "/personal/comite".to_owned(),
+    };
+    done_or_again(
+        lang,
+        result,
+        &done,
+        errors,
+        |errors, message, placed| async move {
+            // Beside its fields, the refusal is not said again above the form.
+            let failure = (placed.is_none() && errors.is_empty()).then_some(message);
+            let page = sessions_view(&state, &visitor, form, errors, failure).await?;
+            render(&page)
+        },
+    )
+    .await
 }
 
 struct Candidate {
