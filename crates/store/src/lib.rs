@@ -16,6 +16,7 @@ pub mod demo;
 pub mod entity;
 pub mod followup;
 pub mod formulations;
+pub mod inbox;
 pub mod households;
 pub mod jobs;
 pub mod ledger;

@@ -32,6 +32,7 @@ mod m20261209_000024_verification_acts;
 mod m20261209_000025_project_summaries;
 mod m20261209_000026_project_language_and_funders;
 mod m20261209_000027_letter_facts;
+mod m20261210_000028_inbox;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000025_project_summaries::Migration),
             Box::new(m20261209_000026_project_language_and_funders::Migration),
             Box::new(m20261209_000027_letter_facts::Migration),
+            Box::new(m20261210_000028_inbox::Migration),
         ]
     }
 }
