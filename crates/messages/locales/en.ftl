@@ -2682,10 +2682,7 @@ letter-digest-subject = { $items ->
     [one] Work inbox: 1 item due soon
    *[other] Work inbox: { $items } items due soon
 }
-letter-digest-intro = { $items ->
-    [one] You have 1 item overdue or due within { $days } business days:
-   *[other] You have { $items } items overdue or due within { $days } business days:
-}
+letter-digest-intro = Items overdue or due within { $days } business days: { $items }.
 letter-digest-line_due = { $what } — { $label } — due { $due_on } ({ $left } business days)
 letter-digest-line = { $what } — { $label }
 letter-digest-inbox = You find them in your work inbox, in the staff area.

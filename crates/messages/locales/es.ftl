@@ -2682,10 +2682,7 @@ letter-digest-subject = { $items ->
     [one] Bandeja de trabajo: 1 pendiente vence pronto
    *[other] Bandeja de trabajo: { $items } pendientes vencen pronto
 }
-letter-digest-intro = { $items ->
-    [one] Tiene 1 pendiente vencido o que vence dentro de { $days } días hábiles:
-   *[other] Tiene { $items } pendientes vencidos o que vencen dentro de { $days } días hábiles:
-}
+letter-digest-intro = Pendientes vencidos o que vencen dentro de { $days } días hábiles: { $items }.
 letter-digest-line_due = { $what } — { $label } — plazo { $due_on } ({ $left } días hábiles)
 letter-digest-line = { $what } — { $label }
 letter-digest-inbox = Los encuentra en su bandeja de trabajo, en el área del personal.
