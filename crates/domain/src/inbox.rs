@@ -232,7 +232,12 @@ mod tests {
             (ItemKind::AppealToDecide, Some(passed), date(2026, 5, 8)),
         ];
         items.sort_by_key(|(kind, deadline, since)| {
-            order_key(urgency(deadline.as_ref(), today, 3), deadline.as_ref(), *since, *kind)
+            order_key(
+                urgency(deadline.as_ref(), today, 3),
+                deadline.as_ref(),
+                *since,
+                *kind,
+            )
         });
         let kinds: Vec<ItemKind> = items.iter().map(|i| i.0).collect();
         assert_eq!(

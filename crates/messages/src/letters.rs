@@ -135,7 +135,7 @@ pub fn write_letter(lang: Lang, kind: LetterKind, facts: &LetterFacts) -> Letter
         LetterKind::FollowupAlert => match facts.staff.as_ref().and_then(|s| s.alert.as_ref()) {
             Some(alert) => {
                 let code = ("code", Arg::Text(alert.project_code.clone()));
-                paragraphs.push(with("letter-alert-body", &[code.clone()]));
+                paragraphs.push(with("letter-alert-body", std::slice::from_ref(&code)));
                 paragraphs.push(lang.say(&alert.alert.message));
                 paragraphs.push(text("letter-digest-inbox"));
                 with(

@@ -20,7 +20,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Query;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Serialize;
 use vereda_domain::accounts::{Reach, Role};
 use vereda_domain::acts::{ActKind, AppealOutcome};
@@ -28,17 +30,17 @@ use vereda_domain::audit::Actor;
 use vereda_domain::calendar;
 use vereda_domain::followup::{Alert, AlertKind};
 use vereda_domain::inbox::{
-    AlertLetter, Deadline, DigestLine, ItemKind, StaffLetterFacts, Urgency, appeal_decision_deadline, in_digest,
-    order_key, urgency,
+    AlertLetter, Deadline, DigestLine, ItemKind, StaffLetterFacts, Urgency, appeal_decision_deadline,
+    in_digest, order_key, urgency,
 };
 use vereda_domain::monitoring::MeasurementStatus;
 use vereda_domain::verification::{LetterFacts, LetterKind, VerificationStatus};
 
 use crate::entity::{
-    act, appeal, award, committee_attendee, committee_session, disbursement, followup_alert_letter, formulation,
-    household, household_verification, inbox_digest, indicator, indicator_measurement, offer_notice, petition,
-    project, project_followup_fact, project_municipality, project_summary, territorial_office, user,
-    verification_appeal,
+    act, appeal, award, committee_attendee, committee_session, disbursement, followup_alert_letter,
+    formulation, household, household_verification, inbox_digest, indicator, indicator_measurement,
+    offer_notice, petition, project, project_followup_fact, project_municipality, project_summary,
+    territorial_office, user, verification_appeal,
 };
 use crate::followup::{AlertBasis, Progress};
 use crate::procedure::formulations_within;
@@ -162,7 +164,11 @@ fn projects_within(reach: &Reach) -> sea_orm::sea_query::SelectStatement {
 /// The progress and alerts of the awarded projects within `reach` on `today`, by code, read
 /// from the stored summaries and follow-up facts: two queries whatever the number of
 /// projects. `monthly` is left empty.
-pub(crate) async fn stored_alerts(db: &impl ConnectionTrait, reach: &Reach, today: Date) -> StoreResult<Vec<Progress>> {
+pub(crate) async fn stored_alerts(
+    db: &impl ConnectionTrait,
+    reach: &Reach,
+    today: Date,
+) -> StoreResult<Vec<Progress>> {
     let with_facts = Query::select()
         .column(project_followup_fact::Column::ProjectId)
         .from(project_followup_fact::Entity)
@@ -176,8 +182,12 @@ pub(crate) async fn stored_alerts(db: &impl ConnectionTrait, reach: &Reach, toda
         facts = facts.filter(project_followup_fact::Column::ProjectId.in_subquery(projects_within(reach)));
     }
     let summaries = summaries.all(db).await?;
-    let mut facts: HashMap<i32, project_followup_fact::Model> =
-        facts.all(db).await?.into_iter().map(|f| (f.project_id, f)).collect();
+    let mut facts: HashMap<i32, project_followup_fact::Model> = facts
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.project_id, f))
+        .collect();
     let mut out = Vec::with_capacity(summaries.len());
     for s in summaries {
         let Some(f) = facts.remove(&s.project_id) else {
@@ -185,7 +195,8 @@ pub(crate) async fn stored_alerts(db: &impl ConnectionTrait, reach: &Reach, toda
         };
         let basis = basis_of(&f)?;
         let figure = |d: &Option<crate::types::Dec>| d.as_ref().map_or(Decimal::ZERO, |d| d.0);
-        let (physical, financial, management) = (figure(&s.physical), figure(&s.financial), figure(&s.management));
+        let (physical, financial, management) =
+            (figure(&s.physical), figure(&s.financial), figure(&s.management));
         out.push(Progress {
             code: s.code,
             office: s.office_code,
@@ -206,7 +217,8 @@ fn basis_of(f: &project_followup_fact::Model) -> StoreResult<AlertBasis> {
         paid_on: f.paid_on.map(|d| d.0),
         last_movement: f.last_movement.map(|d| d.0),
         closed: f.closed,
-        over_plan: serde_json::from_str(&f.over_plan).map_err(|e| corrupt("project follow-up facts", f.project_id, e))?,
+        over_plan: serde_json::from_str(&f.over_plan)
+            .map_err(|e| corrupt("project follow-up facts", f.project_id, e))?,
         open_commitments: serde_json::from_str(&f.open_commitments)
             .map_err(|e| corrupt("project follow-up facts", f.project_id, e))?,
     })
@@ -215,7 +227,13 @@ fn basis_of(f: &project_followup_fact::Model) -> StoreResult<AlertBasis> {
 /// What tells one alert of a kind from another of the same project: the line, the
 /// commitment, the date the idle period or the policy counts from.
 fn alert_key(alert: &Alert) -> String {
-    let arg = |name: &str| alert.message.arg(name).map(|a| format!("{a:?}")).unwrap_or_default();
+    let arg = |name: &str| {
+        alert
+            .message
+            .arg(name)
+            .map(|a| format!("{a:?}"))
+            .unwrap_or_default()
+    };
     match alert.kind {
         AlertKind::NoMovement => arg("since"),
         AlertKind::LineOverPlan => arg("line"),
@@ -671,7 +689,9 @@ impl Store {
                 Err(error) => return Err(error),
             }
         }
-        let (alerts, letters) = self.write_alert_letters(actor, today, &accounts, &offices).await?;
+        let (alerts, letters) = self
+            .write_alert_letters(actor, today, &accounts, &offices)
+            .await?;
         run.alerts = alerts;
         run.alert_letters = letters;
         Ok(run)

@@ -145,7 +145,9 @@ async fn store(db: &impl ConnectionTrait, project_id: i32, computed: Option<Comp
         .exec(db)
         .await?;
     project_summary::Entity::delete_by_id(project_id).exec(db).await?;
-    project_followup_fact::Entity::delete_by_id(project_id).exec(db).await?;
+    project_followup_fact::Entity::delete_by_id(project_id)
+        .exec(db)
+        .await?;
     let Some(c) = computed else {
         return Ok(());
     };

@@ -147,11 +147,22 @@ pub async fn schedule_digests(state: crate::AppState) {
 
 /// Runs the day's letters (the job's payload is the day): the digests and the alerts'
 /// letters, then hands them to the outbox. Ends the job.
-pub async fn run_digest_job(state: &crate::AppState, payload: &str, context: &crate::job_context::JobContext) {
-    let day = payload.trim().parse::<jiff::civil::Date>().unwrap_or_else(|_| state.config.today());
+pub async fn run_digest_job(
+    state: &crate::AppState,
+    payload: &str,
+    context: &crate::job_context::JobContext,
+) {
+    let day = payload
+        .trim()
+        .parse::<jiff::civil::Date>()
+        .unwrap_or_else(|_| state.config.today());
     let done = state
         .store
-        .write_digests(&vereda_domain::audit::Actor::system("inbox-digest"), day, soon(&state.config))
+        .write_digests(
+            &vereda_domain::audit::Actor::system("inbox-digest"),
+            day,
+            soon(&state.config),
+        )
         .await;
     let succeeded = match done {
         Ok(run) => {

@@ -41,10 +41,7 @@ async fn file_petition(client: &mut Client) -> i64 {
 async fn a_petition_appears_in_the_office_inbox_with_its_deadline_and_leaves_it_once_answered() {
     let outbox = tempfile::tempdir().expect("outbox");
     let mut client = Client::with_demo_and(config(outbox.path())).await;
-    assert_eq!(
-        client.get("/api/v1/inbox").await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(client.get("/api/v1/inbox").await.status, StatusCode::UNAUTHORIZED);
     let id = file_petition(&mut client).await;
 
     client.log_in_as(Role::TerritorialOfficer).await;
@@ -73,7 +70,11 @@ async fn a_petition_appears_in_the_office_inbox_with_its_deadline_and_leaves_it_
     assert!(counted >= 1);
     // Most pressing first.
     let order: Vec<&str> = items.iter().filter_map(|i| i["urgency"].as_str()).collect();
-    let rank = |u: &str| ["overdue", "due_soon", "later", "no_deadline"].iter().position(|x| *x == u);
+    let rank = |u: &str| {
+        ["overdue", "due_soon", "later", "no_deadline"]
+            .iter()
+            .position(|x| *x == u)
+    };
     assert!(order.windows(2).all(|w| rank(w[0]) <= rank(w[1])), "{order:?}");
 
     let home = client.get("/personal").await;
@@ -84,8 +85,14 @@ async fn a_petition_appears_in_the_office_inbox_with_its_deadline_and_leaves_it_
         .split("data-kind=\"petition_to_answer\"")
         .nth(2)
         .expect("the petition's row");
-    assert!(row.contains(&format!("href=\"/personal/peticiones/{id}\"")), "{row}");
-    assert!(row.contains(&vereda_messages::Lang::Es.date(date(2026, 7, 24))), "{row}");
+    assert!(
+        row.contains(&format!("href=\"/personal/peticiones/{id}\"")),
+        "{row}"
+    );
+    assert!(
+        row.contains(&vereda_messages::Lang::Es.date(date(2026, 7, 24))),
+        "{row}"
+    );
     // The links to every area stay below the inbox.
     assert!(home.body.contains("id=\"formulations-link\""));
 
@@ -110,7 +117,13 @@ async fn a_petition_appears_in_the_office_inbox_with_its_deadline_and_leaves_it_
             .iter()
             .any(|i| i["kind"] == "petition_to_answer" && i["subject"]["id"].as_i64() == Some(id))
     );
-    assert!(!client.get("/personal").await.body.contains(&format!("/personal/peticiones/{id}\"")));
+    assert!(
+        !client
+            .get("/personal")
+            .await
+            .body
+            .contains(&format!("/personal/peticiones/{id}\""))
+    );
 }
 
 #[tokio::test]
@@ -168,11 +181,17 @@ async fn an_overdue_item_says_so() {
         .as_array()
         .expect("items")
         .iter()
-        .find(|i| i["subject"]["id"].as_i64() == Some(i64::from(filed.id)) && i["kind"] == "petition_to_answer")
+        .find(|i| {
+            i["subject"]["id"].as_i64() == Some(i64::from(filed.id)) && i["kind"] == "petition_to_answer"
+        })
         .cloned()
         .expect("the petition");
     assert_eq!(item["urgency"], "overdue");
-    assert!(item["deadline"]["business_days_left"].as_i64().is_some_and(|d| d < 0));
+    assert!(
+        item["deadline"]["business_days_left"]
+            .as_i64()
+            .is_some_and(|d| d < 0)
+    );
     assert!(inbox["overdue"].as_u64().is_some_and(|n| n >= 1));
     let home = client.get("/personal").await;
     let row = home

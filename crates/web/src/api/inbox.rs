@@ -47,7 +47,10 @@ pub struct InboxAnswer<'a> {
 #[utoipa::path(get, path = "/api/v1/inbox", tag = "staff",
     responses((status = 200, body = InboxAnswer),
         (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn inbox(State(state): State<AppState>, visitor: Visitor) -> Result<Json<serde_json::Value>, AppError> {
+pub async fn inbox(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Json<serde_json::Value>, AppError> {
     let account = visitor.require(Permission::ViewStaffArea)?;
     let soon = crate::inbox::soon(&state.config);
     let inbox = state
