@@ -2683,8 +2683,8 @@ letter-digest-subject = { $items ->
    *[other] Work inbox: { $items } items due soon
 }
 letter-digest-intro = Items overdue or due within { $days } business days: { $items }.
-letter-digest-line_due = { $what } — { $label } — due { $due_on } ({ $left } business days)
-letter-digest-line = { $what } — { $label }
+letter-digest-line_due = { $what } · { $label } · due { $due_on } ({ $left } business days)
+letter-digest-line = { $what } · { $label }
 letter-digest-inbox = You find them in your work inbox, in the staff area.
 letter-alert-subject = Follow-up alert: { $code } ({ $kind })
 letter-alert-subject_plain = Follow-up alert

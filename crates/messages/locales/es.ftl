@@ -2683,8 +2683,8 @@ letter-digest-subject = { $items ->
    *[other] Bandeja de trabajo: { $items } pendientes vencen pronto
 }
 letter-digest-intro = Pendientes vencidos o que vencen dentro de { $days } días hábiles: { $items }.
-letter-digest-line_due = { $what } — { $label } — plazo { $due_on } ({ $left } días hábiles)
-letter-digest-line = { $what } — { $label }
+letter-digest-line_due = { $what } · { $label } · plazo { $due_on } ({ $left } días hábiles)
+letter-digest-line = { $what } · { $label }
 letter-digest-inbox = Los encuentra en su bandeja de trabajo, en el área del personal.
 letter-alert-subject = Alerta de seguimiento: { $code } ({ $kind })
 letter-alert-subject_plain = Alerta de seguimiento

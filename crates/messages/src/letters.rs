@@ -298,6 +298,48 @@ mod tests {
         let awarded = write_letter(Lang::Es, LetterKind::Award, &award);
         assert!(awarded.subject.contains("DT-CAQ-2026-001"));
         assert!(awarded.body.contains("50.000.000") && awarded.body.contains("Cacao en Florencia"));
+        let digest = LetterFacts {
+            staff: Some(vereda_domain::inbox::StaffLetterFacts {
+                items: vec![vereda_domain::inbox::DigestLine {
+                    kind: vereda_domain::inbox::ItemKind::PetitionToAnswer,
+                    label: "PQRSD-2026-000007".into(),
+                    due_on: Some(date(2026, 3, 30)),
+                    business_days_left: Some(-2),
+                }],
+                within_days: 3,
+                alert: None,
+            }),
+            ..facts()
+        };
+        for lang in [Lang::Es, Lang::En] {
+            let written = write_letter(lang, LetterKind::InboxDigest, &digest);
+            assert!(!written.body.contains(crate::MISSING), "{}", written.body);
+            assert!(written.body.contains("PQRSD-2026-000007"), "{}", written.body);
+            assert!(written.body.contains(lang.t("inbox-kind-petition_to_answer")));
+            assert!(written.body.contains(&lang.date(date(2026, 3, 30))));
+        }
+        let alert = LetterFacts {
+            staff: Some(vereda_domain::inbox::StaffLetterFacts {
+                alert: Some(vereda_domain::inbox::AlertLetter {
+                    project_code: "CAQ-CACAO".into(),
+                    alert: vereda_domain::followup::Alert {
+                        kind: vereda_domain::followup::AlertKind::PolicyExpiring,
+                        message: vereda_domain::message::Message::new("alert-policy_expiring")
+                            .with("ends_on", date(2026, 5, 1))
+                            .with("article", "Art. 31"),
+                    },
+                }),
+                ..Default::default()
+            }),
+            ..facts()
+        };
+        let warned = write_letter(Lang::Es, LetterKind::FollowupAlert, &alert);
+        assert!(warned.subject.contains("CAQ-CACAO"), "{}", warned.subject);
+        assert!(
+            warned.body.contains("Art. 31") && !warned.body.contains(crate::MISSING),
+            "{}",
+            warned.body
+        );
         let answered = write_letter(Lang::Es, LetterKind::PetitionAnswer, &answer);
         assert!(answered.subject.contains("PQRSD-2026-000001"));
         assert!(answered.body.contains("Su solicitud está en estudio."));

@@ -115,7 +115,8 @@ pub(crate) async fn fill_missing_summaries(db: &impl ConnectionTrait) -> StoreRe
     for id in &missing {
         refresh_summary(db, *id).await?;
     }
-    // Awarded projects summarised before their follow-up facts were kept (migration 28).
+    // Awarded projects summarised before their follow-up facts were kept (migration 28); those
+    // just summarised above have theirs already.
     let with_facts = Query::select()
         .column(project_followup_fact::Column::ProjectId)
         .from(project_followup_fact::Entity)
@@ -125,7 +126,6 @@ pub(crate) async fn fill_missing_summaries(db: &impl ConnectionTrait) -> StoreRe
         .column(project::Column::Id)
         .filter(project::Column::AwardId.is_not_null())
         .filter(project::Column::Id.not_in_subquery(with_facts))
-        .filter(project::Column::Id.is_not_in(missing.iter().copied()))
         .into_tuple()
         .all(db)
         .await?;
