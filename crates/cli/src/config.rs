@@ -52,6 +52,8 @@ struct FileSettings {
     access_log: Option<bool>,
     public_url: Option<String>,
     iati_publisher: Option<String>,
+    digest_business_days: Option<u32>,
+    daily_digest: Option<bool>,
 }
 
 #[derive(Clone)]
@@ -113,6 +115,12 @@ pub struct Settings {
     /// `VEREDA_IATI_PUBLISHER`, else the file's `iati_publisher`: the IATI organisation
     /// identifier the open data publish under.
     pub iati_publisher: Option<String>,
+    /// The file's `digest_business_days`: the business days within which an item of the staff
+    /// inbox is due soon and goes into the daily digest (default 3).
+    pub digest_business_days: Option<u32>,
+    /// The file's `daily_digest`: queue the inbox's daily letters (on by default with
+    /// `serve`, off for the demo).
+    pub daily_digest: Option<bool>,
 }
 
 /// The settings as a log or a panic may show them: every password and token replaced by
@@ -228,6 +236,8 @@ impl Settings {
             access_log: from_file.access_log,
             public_url: environment("VEREDA_PUBLIC_URL").or(from_file.public_url),
             iati_publisher: environment("VEREDA_IATI_PUBLISHER").or(from_file.iati_publisher),
+            digest_business_days: from_file.digest_business_days,
+            daily_digest: from_file.daily_digest,
         })
     }
 

@@ -142,12 +142,27 @@ enum Command {
     /// API tokens: other systems call the JSON API as an account.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The staff inbox's letters.
+    #[command(subcommand)]
+    Inbox(InboxCommand),
     /// Copy an SQLite database (consistent while the server runs), its uploads and its outbox
     /// into a directory. PostgreSQL: see the README (pg_dump and the uploads directory).
     Backup {
         /// The directory to write (created; must not hold a backup already).
         #[arg(value_name = "DEST")]
         dest: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum InboxCommand {
+    /// Write the day's letters: a digest to each account with items due within the setting's
+    /// business days (once a day per account), and each follow-up alert not written before to
+    /// its office. A server delivers them.
+    Digest {
+        /// The day (YYYY-MM-DD); today in Colombia by default.
+        #[arg(long, value_name = "DATE")]
+        date: Option<jiff::civil::Date>,
     },
 }
 
@@ -533,6 +548,26 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
         | Command::DemoData(DemoCommand::Households(_)) => Err(said(Message::new("cli-error-no_database"))),
         Command::Audit(AuditCommand::Verify { heads }) => verify_audit(&settings, &heads).await,
         Command::Token(command) => token(&settings, command).await,
+        Command::Inbox(InboxCommand::Digest { date }) => {
+            let store = open(&settings).await?;
+            let day = date.unwrap_or_else(vereda_web::today::today_in_colombia);
+            let soon = settings
+                .digest_business_days
+                .unwrap_or(vereda_domain::inbox::DIGEST_BUSINESS_DAYS);
+            let run = store.write_digests(&Actor::system("cli"), day, soon).await?;
+            println!(
+                "{}",
+                lang().say(
+                    &Message::new("cli-inbox-digest_written")
+                        .with("day", day)
+                        .with("digests", run.digests)
+                        .with("already", run.already)
+                        .with("alerts", run.alerts)
+                        .with("letters", run.alert_letters)
+                )
+            );
+            Ok(())
+        }
         Command::Backup { dest } => backup::backup(&settings, &dest).await,
         Command::DemoData(DemoCommand::Seed) => {
             let store = open(&settings).await?;
@@ -706,6 +741,8 @@ async fn serve(args: ServeArgs, settings: Settings) -> Result<()> {
         access_log: args.access_log.or(settings.access_log).unwrap_or(true),
         public_url: settings.public_url.clone(),
         iati_publisher: settings.iati_publisher.clone(),
+        digest_business_days: settings.digest_business_days,
+        daily_digest: settings.daily_digest.unwrap_or(!args.demo),
         ..Default::default()
     };
     if let Some(dir) = web_config.templates.dir() {

@@ -199,14 +199,14 @@ pub const POLICY_MONTHS: i64 = 24;
 pub const AHEAD_POINTS: i64 = 30;
 
 /// An alert: its kind and its message, with the article.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alert {
     pub kind: AlertKind,
     pub message: Message,
 }
 
 /// An open commitment: its id and due date.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenCommitment {
     pub id: i32,
     pub due_on: Date,
@@ -219,11 +219,36 @@ pub struct AlertFacts<'a> {
     pub closed: bool,
     pub paid_on: Option<Date>,
     pub last_movement: Option<Date>,
-    pub plan: &'a InvestmentPlan,
-    pub executed: &'a BTreeMap<u32, Decimal>,
+    /// The plan's lines executed over their amount ([`lines_over_plan`]).
+    pub over_plan: &'a [LineOverPlan],
     pub physical: Decimal,
     pub financial: Decimal,
     pub open_commitments: &'a [OpenCommitment],
+}
+
+/// A plan line executed over its amount (Art. 29 par.).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineOverPlan {
+    pub line: u32,
+    pub planned: Decimal,
+    pub executed: Decimal,
+}
+
+/// The lines of `plan` on which `executed` (by line number) is over the line's amount, in
+/// the plan's order: what the alert of a line over plan is raised from, and what a
+/// project's stored follow-up facts keep of its account.
+pub fn lines_over_plan(plan: &InvestmentPlan, executed: &BTreeMap<u32, Decimal>) -> Vec<LineOverPlan> {
+    plan.lines
+        .iter()
+        .filter_map(|line| {
+            let spent = executed.get(&line.number).copied().unwrap_or_default();
+            (spent > line.amount).then_some(LineOverPlan {
+                line: line.number,
+                planned: line.amount,
+                executed: spent,
+            })
+        })
+        .collect()
 }
 
 /// The end of the performance policy (Art. 31): 24 months from the payment.
@@ -251,18 +276,15 @@ pub fn alerts(facts: &AlertFacts<'_>) -> Vec<Alert> {
                 .with("article", "Art. 34"),
         });
     }
-    for line in &facts.plan.lines {
-        let spent = facts.executed.get(&line.number).copied().unwrap_or_default();
-        if spent > line.amount {
-            out.push(Alert {
-                kind: AlertKind::LineOverPlan,
-                message: Message::new("alert-line_over_plan")
-                    .with("line", u64::from(line.number))
-                    .with("planned", line.amount)
-                    .with("executed", spent)
-                    .with("article", "Art. 29 par."),
-            });
-        }
+    for over in facts.over_plan {
+        out.push(Alert {
+            kind: AlertKind::LineOverPlan,
+            message: Message::new("alert-line_over_plan")
+                .with("line", u64::from(over.line))
+                .with("planned", over.planned)
+                .with("executed", over.executed)
+                .with("article", "Art. 29 par."),
+        });
     }
     if facts.financial - facts.physical > Decimal::from(AHEAD_POINTS) {
         out.push(Alert {
@@ -595,13 +617,21 @@ mod tests {
                 due_on: day(9, 1),
             },
         ];
+        let over = lines_over_plan(&plan, &executed);
+        assert_eq!(
+            over,
+            [LineOverPlan {
+                line: 1,
+                planned: plan.lines[0].amount,
+                executed: dec!(1200)
+            }]
+        );
         let facts = AlertFacts {
             today: day(5, 10),
             closed: false,
             paid_on: Some(day(1, 10)),
             last_movement: Some(day(2, 1)),
-            plan: &plan,
-            executed: &executed,
+            over_plan: &over,
             physical: dec!(10),
             financial: dec!(80),
             open_commitments: &commitments,
@@ -653,7 +683,7 @@ mod tests {
             today: jiff::civil::date(2015, 11, 20),
             last_movement: Some(jiff::civil::date(2015, 11, 1)),
             open_commitments: &[],
-            executed: &BTreeMap::new(),
+            over_plan: &[],
             financial: dec!(0),
             ..facts.clone()
         };

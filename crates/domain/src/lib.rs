@@ -13,6 +13,7 @@ pub mod eligibility;
 pub mod finance;
 pub mod followup;
 pub mod household;
+pub mod inbox;
 pub mod ledger;
 pub mod message;
 pub mod money;

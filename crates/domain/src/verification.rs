@@ -55,6 +55,10 @@ text_enum! {
         Award = "award",
         /// The answer to a citizen's petition (Ley 1755 de 2015): `PetitionAnswerFacts`.
         PetitionAnswer = "petition_answer",
+        /// A staff account's daily digest of its inbox: `StaffLetterFacts::items`.
+        InboxDigest = "inbox_digest",
+        /// A follow-up alert to the office's staff (Art. 34): `StaffLetterFacts::alert`.
+        FollowupAlert = "followup_alert",
     }
 }
 
@@ -193,6 +197,9 @@ pub struct LetterFacts {
     /// What a petition's answer names (Ley 1755 de 2015); `None` for the other letters.
     #[serde(default)]
     pub petition: Option<PetitionAnswerFacts>,
+    /// What a letter to a staff account names (the digest, an alert); `None` for the others.
+    #[serde(default)]
+    pub staff: Option<crate::inbox::StaffLetterFacts>,
 }
 
 /// A letter written out: its subject and its plain-text body (the catalogue's words, see

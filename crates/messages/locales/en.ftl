@@ -913,6 +913,8 @@ verification-letter-verification_result = Verification result
 verification-letter-withdrawal = Tacit withdrawal
 verification-letter-award = Award
 verification-letter-petition_answer = Answer to a petition
+verification-letter-inbox_digest = Daily digest of the work inbox
+verification-letter-followup_alert = Follow-up alert
 verification-delivery-pending = Pending
 verification-delivery-sent = Sent
 verification-delivery-failed = Failed
@@ -2644,3 +2646,57 @@ letter-petition-subject_plain = Answer to your petition
 letter-petition-body = In answer to your petition filed on { $filed } with number { $number } ({ $law }), the Institute informs you:
 letter-delivery-smtp_failed = SMTP failed; the letter stayed in the outbox ({ $detail })
 letter-delivery-failed = The letter could not be delivered ({ $detail })
+
+## The staff's work inbox (issue 18 part 1) and its letters (issue 17 part 5)
+inbox-title = Work inbox
+inbox-empty = Nothing pending. The links below lead to every area.
+inbox-lead = Your pending work, overdue and nearest deadlines first; "soon" is within
+inbox-business_days = business days
+inbox-overdue = Overdue
+inbox-overdue_word = Overdue
+inbox-what = What to do
+inbox-about = About
+inbox-deadline = Legal deadline
+inbox-left = Business days
+inbox-open = Form
+inbox-open_form = Open
+inbox-records = records
+inbox-no_deadline = No legal deadline
+inbox-days_left = { $days ->
+    [one] 1 business day left
+   *[other] { $days } business days left
+}
+inbox-days_late = { $days ->
+    [one] 1 business day late
+   *[other] { $days } business days late
+}
+inbox-kind-award_to_sign = Sign the award resolution
+inbox-kind-minutes_to_sign = Sign the committee's minutes
+inbox-kind-appeal_to_decide = Decide the appeal against the award
+inbox-kind-verification_appeal_to_decide = Decide the appeal against the verification
+inbox-kind-documents_due = Verify the pending households (documents within 20 business days)
+inbox-kind-measurement_to_review = Review the submitted measurement
+inbox-kind-objection_to_decide = Decide the objection
+inbox-kind-disbursement_pending = Complete the evidence and record the payment
+inbox-kind-petition_to_answer = Answer the petition (PQRSD)
+inbox-kind-followup_alert = Attend to the follow-up alert
+alert_kind-no_movement = no movement
+alert_kind-line_over_plan = line over plan
+alert_kind-money_ahead_of_work = money ahead of delivery
+alert_kind-commitment_overdue = commitment past due
+alert_kind-policy_expiring = policy expiring
+letter-digest-subject = { $items ->
+    [one] Work inbox: 1 item due soon
+   *[other] Work inbox: { $items } items due soon
+}
+letter-digest-intro = Items overdue or due within { $days } business days: { $items }.
+letter-digest-line_due = { $what } · { $label } · due { $due_on } ({ $left } business days)
+letter-digest-line = { $what } · { $label }
+letter-digest-inbox = You find them in your work inbox, in the staff area.
+letter-alert-subject = Follow-up alert: { $code } ({ $kind })
+letter-alert-subject_plain = Follow-up alert
+letter-alert-body = The follow-up of project { $code } raised a new alert (Agreement 308 of 2013, art. 34):
+cli-help-inbox = The staff work inbox's letters.
+cli-help-inbox-digest = Writes the day's letters: a digest to each account with items due within the configured business days (once a day per account) and each follow-up alert not yet written to its office. A server delivers them.
+cli-help-inbox-digest-arg-date = The day (YYYY-MM-DD); today in Colombia by default.
+cli-inbox-digest_written = { $day }: { $digests } digests written, { $already } already written; { $alerts } new alerts in { $letters } letters.

@@ -913,6 +913,8 @@ verification-letter-verification_result = Resultado de la verificación
 verification-letter-withdrawal = Desistimiento tácito
 verification-letter-award = Adjudicación
 verification-letter-petition_answer = Respuesta a una petición
+verification-letter-inbox_digest = Resumen diario de la bandeja de trabajo
+verification-letter-followup_alert = Alerta de seguimiento
 verification-delivery-pending = Pendiente
 verification-delivery-sent = Enviada
 verification-delivery-failed = Falló
@@ -2644,3 +2646,57 @@ letter-petition-subject_plain = Respuesta a su petición
 letter-petition-body = En respuesta a su petición radicada el { $filed } con el número { $number } ({ $law }), el Instituto le informa:
 letter-delivery-smtp_failed = SMTP falló; la carta quedó en el buzón de salida ({ $detail })
 letter-delivery-failed = No se pudo entregar la carta ({ $detail })
+
+## The staff's work inbox (issue 18 part 1) and its letters (issue 17 part 5)
+inbox-title = Bandeja de trabajo
+inbox-empty = No tiene pendientes. Los enlaces de abajo llevan a cada área.
+inbox-lead = Sus pendientes, primero los vencidos y los más próximos a vencer; «próximo» es dentro de
+inbox-business_days = días hábiles
+inbox-overdue = Vencidos
+inbox-overdue_word = Vencido
+inbox-what = Qué hacer
+inbox-about = Sobre
+inbox-deadline = Plazo legal
+inbox-left = Días hábiles
+inbox-open = Formulario
+inbox-open_form = Abrir
+inbox-records = registros
+inbox-no_deadline = Sin plazo legal
+inbox-days_left = { $days ->
+    [one] queda 1 día hábil
+   *[other] quedan { $days } días hábiles
+}
+inbox-days_late = { $days ->
+    [one] vencido hace 1 día hábil
+   *[other] vencido hace { $days } días hábiles
+}
+inbox-kind-award_to_sign = Firmar la resolución de adjudicación
+inbox-kind-minutes_to_sign = Firmar el acta del comité
+inbox-kind-appeal_to_decide = Decidir el recurso de reposición contra la adjudicación
+inbox-kind-verification_appeal_to_decide = Decidir el recurso de reposición contra la verificación
+inbox-kind-documents_due = Verificar los hogares pendientes (documentos en 20 días hábiles)
+inbox-kind-measurement_to_review = Revisar la medición enviada
+inbox-kind-objection_to_decide = Decidir la oposición
+inbox-kind-disbursement_pending = Completar los soportes y registrar el desembolso
+inbox-kind-petition_to_answer = Responder la petición (PQRSD)
+inbox-kind-followup_alert = Atender la alerta de seguimiento
+alert_kind-no_movement = sin movimientos
+alert_kind-line_over_plan = línea por encima del plan
+alert_kind-money_ahead_of_work = dinero por delante de las entregas
+alert_kind-commitment_overdue = compromiso vencido
+alert_kind-policy_expiring = póliza por vencer
+letter-digest-subject = { $items ->
+    [one] Bandeja de trabajo: 1 pendiente vence pronto
+   *[other] Bandeja de trabajo: { $items } pendientes vencen pronto
+}
+letter-digest-intro = Pendientes vencidos o que vencen dentro de { $days } días hábiles: { $items }.
+letter-digest-line_due = { $what } · { $label } · plazo { $due_on } ({ $left } días hábiles)
+letter-digest-line = { $what } · { $label }
+letter-digest-inbox = Los encuentra en su bandeja de trabajo, en el área del personal.
+letter-alert-subject = Alerta de seguimiento: { $code } ({ $kind })
+letter-alert-subject_plain = Alerta de seguimiento
+letter-alert-body = El seguimiento del proyecto { $code } levantó una alerta nueva (Acuerdo 308 de 2013, art. 34):
+cli-help-inbox = Las cartas de la bandeja de trabajo del personal.
+cli-help-inbox-digest = Escribe las cartas del día: un resumen a cada cuenta con pendientes que vencen dentro de los días hábiles configurados (una vez al día por cuenta) y cada alerta de seguimiento aún no escrita a su oficina. Un servidor las entrega.
+cli-help-inbox-digest-arg-date = El día (AAAA-MM-DD); por omisión, hoy en Colombia.
+cli-inbox-digest_written = { $day }: { $digests } resúmenes escritos, { $already } ya escritos; { $alerts } alertas nuevas en { $letters } cartas.

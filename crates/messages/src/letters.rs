@@ -108,6 +108,52 @@ pub fn write_letter(lang: Lang, kind: LetterKind, facts: &LetterFacts) -> Letter
                 text("letter-petition-subject_plain")
             }
         },
+        LetterKind::InboxDigest => {
+            let staff = facts.staff.clone().unwrap_or_default();
+            paragraphs.push(with(
+                "letter-digest-intro",
+                &[
+                    ("items", Arg::Count(staff.items.len() as i64)),
+                    ("days", Arg::Count(i64::from(staff.within_days))),
+                ],
+            ));
+            let mut list = String::new();
+            for line in &staff.items {
+                if !list.is_empty() {
+                    list.push('\n');
+                }
+                list.push_str("  - ");
+                list.push_str(&digest_line(lang, line));
+            }
+            paragraphs.push(list);
+            paragraphs.push(text("letter-digest-inbox"));
+            with(
+                "letter-digest-subject",
+                &[("items", Arg::Count(staff.items.len() as i64))],
+            )
+        }
+        LetterKind::FollowupAlert => match facts.staff.as_ref().and_then(|s| s.alert.as_ref()) {
+            Some(alert) => {
+                let code = ("code", Arg::Text(alert.project_code.clone()));
+                paragraphs.push(with("letter-alert-body", std::slice::from_ref(&code)));
+                paragraphs.push(lang.say(&alert.alert.message));
+                paragraphs.push(text("letter-digest-inbox"));
+                with(
+                    "letter-alert-subject",
+                    &[
+                        code,
+                        (
+                            "kind",
+                            Arg::Text(text(&format!("alert_kind-{}", alert.alert.kind))),
+                        ),
+                    ],
+                )
+            }
+            None => {
+                paragraphs.push(text("letter-digest-inbox"));
+                text("letter-alert-subject_plain")
+            }
+        },
     };
     let mut body = vec![lang.date(facts.date), String::new(), text("letter-to")];
     body.push(facts.head_name.clone());
@@ -135,13 +181,39 @@ pub fn write_letter(lang: Lang, kind: LetterKind, facts: &LetterFacts) -> Letter
     body.push(String::new());
     body.push(text("letter-closing"));
     body.push(String::new());
-    if kind != LetterKind::PetitionAnswer {
+    if matches!(
+        kind,
+        LetterKind::Offer | LetterKind::VerificationResult | LetterKind::Withdrawal | LetterKind::Award
+    ) {
         body.push(text("letter-signature_office"));
     }
     body.push(text("letter-signature_program"));
     LetterText {
         subject,
         body: body.join("\n") + "\n",
+    }
+}
+
+/// One item of a digest: what to do, about what, and by when.
+fn digest_line(lang: Lang, line: &vereda_domain::inbox::DigestLine) -> String {
+    let what = lang.t(&line.kind.message_id());
+    match (line.due_on, line.business_days_left) {
+        (Some(due_on), Some(left)) => lang.t_with(
+            "letter-digest-line_due",
+            &[
+                ("what", Arg::Text(what.to_owned())),
+                ("label", Arg::Text(line.label.clone())),
+                ("due_on", Arg::Date(due_on)),
+                ("left", Arg::Count(left)),
+            ],
+        ),
+        _ => lang.t_with(
+            "letter-digest-line",
+            &[
+                ("what", Arg::Text(what.to_owned())),
+                ("label", Arg::Text(line.label.clone())),
+            ],
+        ),
     }
 }
 
@@ -183,6 +255,7 @@ mod tests {
             date: date(2026, 3, 2),
             award: None,
             petition: None,
+            staff: None,
         }
     }
 
@@ -225,6 +298,48 @@ mod tests {
         let awarded = write_letter(Lang::Es, LetterKind::Award, &award);
         assert!(awarded.subject.contains("DT-CAQ-2026-001"));
         assert!(awarded.body.contains("50.000.000") && awarded.body.contains("Cacao en Florencia"));
+        let digest = LetterFacts {
+            staff: Some(vereda_domain::inbox::StaffLetterFacts {
+                items: vec![vereda_domain::inbox::DigestLine {
+                    kind: vereda_domain::inbox::ItemKind::PetitionToAnswer,
+                    label: "PQRSD-2026-000007".into(),
+                    due_on: Some(date(2026, 3, 30)),
+                    business_days_left: Some(-2),
+                }],
+                within_days: 3,
+                alert: None,
+            }),
+            ..facts()
+        };
+        for lang in [Lang::Es, Lang::En] {
+            let written = write_letter(lang, LetterKind::InboxDigest, &digest);
+            assert!(!written.body.contains(crate::MISSING), "{}", written.body);
+            assert!(written.body.contains("PQRSD-2026-000007"), "{}", written.body);
+            assert!(written.body.contains(lang.t("inbox-kind-petition_to_answer")));
+            assert!(written.body.contains(&lang.date(date(2026, 3, 30))));
+        }
+        let alert = LetterFacts {
+            staff: Some(vereda_domain::inbox::StaffLetterFacts {
+                alert: Some(vereda_domain::inbox::AlertLetter {
+                    project_code: "CAQ-CACAO".into(),
+                    alert: vereda_domain::followup::Alert {
+                        kind: vereda_domain::followup::AlertKind::PolicyExpiring,
+                        message: vereda_domain::message::Message::new("alert-policy_expiring")
+                            .with("ends_on", date(2026, 5, 1))
+                            .with("article", "Art. 31"),
+                    },
+                }),
+                ..Default::default()
+            }),
+            ..facts()
+        };
+        let warned = write_letter(Lang::Es, LetterKind::FollowupAlert, &alert);
+        assert!(warned.subject.contains("CAQ-CACAO"), "{}", warned.subject);
+        assert!(
+            warned.body.contains("Art. 31") && !warned.body.contains(crate::MISSING),
+            "{}",
+            warned.body
+        );
         let answered = write_letter(Lang::Es, LetterKind::PetitionAnswer, &answer);
         assert!(answered.subject.contains("PQRSD-2026-000001"));
         assert!(answered.body.contains("Su solicitud está en estudio."));

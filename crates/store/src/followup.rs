@@ -20,9 +20,9 @@ use serde::{Deserialize, Serialize};
 use vereda_domain::accounts::Permission;
 use vereda_domain::audit::Actor;
 use vereda_domain::followup::{
-    ActivityDelivery, Alert, AlertFacts, ClosingFigures, ClosureReason, Delivery, Finding, OpenCommitment,
-    VisitDraft, alerts, check_closure, check_schedule, closing_figures, financial_progress,
-    management_progress, physical_progress,
+    ActivityDelivery, Alert, AlertFacts, ClosingFigures, ClosureReason, Delivery, Finding, LineOverPlan,
+    OpenCommitment, VisitDraft, alerts, check_closure, check_schedule, closing_figures, financial_progress,
+    lines_over_plan, management_progress, physical_progress,
 };
 use vereda_domain::ledger::MovementKind;
 use vereda_domain::monitoring::ExecutionStatus;
@@ -424,25 +424,63 @@ pub(crate) async fn physical_by_project(
     Ok(out)
 }
 
-/// Progress and alerts of a project, read in `db` (a transaction when closing).
-/// A project's progress for its stored summary: none while its awarded version holds no plan.
+/// What a project's alerts are raised from besides its progress, as its stored summary keeps
+/// it (`project_followup_facts`), so the alerts of every project are read, not recomputed:
+/// the alerts that depend on the day (no movement, a commitment past due, the policy) are
+/// asked of the domain with the reader's today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AlertBasis {
+    pub paid_on: Option<Date>,
+    pub last_movement: Option<Date>,
+    pub closed: bool,
+    pub over_plan: Vec<LineOverPlan>,
+    pub open_commitments: Vec<OpenCommitment>,
+}
+
+impl AlertBasis {
+    /// The project's alerts on `today` (the domain's [`alerts`]).
+    pub fn alerts(&self, today: Date, physical: Decimal, financial: Decimal) -> Vec<Alert> {
+        alerts(&AlertFacts {
+            today,
+            closed: self.closed,
+            paid_on: self.paid_on,
+            last_movement: self.last_movement,
+            over_plan: &self.over_plan,
+            physical,
+            financial,
+            open_commitments: &self.open_commitments,
+        })
+    }
+}
+
+/// A project's progress for its stored summary, with what its alerts are raised from: none
+/// while its awarded version holds no plan.
 pub(crate) async fn stored_progress(
     db: &impl ConnectionTrait,
     the_project: &project::Model,
     today: Date,
-) -> StoreResult<Option<Progress>> {
-    match progress_in(db, the_project, today).await {
-        Ok(progress) => Ok(Some(progress)),
+) -> StoreResult<Option<(Progress, AlertBasis)>> {
+    match progress_and_basis(db, the_project, today).await {
+        Ok(both) => Ok(Some(both)),
         Err(StoreError::Invalid(message)) if message.code() == "ledger-error-no_plan" => Ok(None),
         Err(error) => Err(error),
     }
 }
 
+/// Progress and alerts of a project, read in `db` (a transaction when closing).
 async fn progress_in(
     db: &impl ConnectionTrait,
     the_project: &project::Model,
     today: Date,
 ) -> StoreResult<Progress> {
+    Ok(progress_and_basis(db, the_project, today).await?.0)
+}
+
+async fn progress_and_basis(
+    db: &impl ConnectionTrait,
+    the_project: &project::Model,
+    today: Date,
+) -> StoreResult<(Progress, AlertBasis)> {
     let plan = plan_in_force(db, None, the_project).await?;
     let (paid_on, _) = payment_of(db, the_project).await?;
     let movements = ledger_movement::Entity::find()
@@ -487,28 +525,28 @@ async fn progress_in(
         })
         .collect::<StoreResult<Vec<_>>>()?;
     let (office, call) = office_and_call(db, the_project).await?;
-    let raised = alerts(&AlertFacts {
-        today,
-        closed,
+    let basis = AlertBasis {
         paid_on,
         last_movement,
-        plan: &plan.plan,
-        executed: &executed,
-        physical,
-        financial,
-        open_commitments: &open,
-    });
-    Ok(Progress {
-        code: the_project.code.clone(),
-        office,
-        call,
-        monthly,
-        physical,
-        financial,
-        management,
         closed,
-        alerts: raised,
-    })
+        over_plan: lines_over_plan(&plan.plan, &executed),
+        open_commitments: open,
+    };
+    let raised = basis.alerts(today, physical, financial);
+    Ok((
+        Progress {
+            code: the_project.code.clone(),
+            office,
+            call,
+            monthly,
+            physical,
+            financial,
+            management,
+            closed,
+            alerts: raised,
+        },
+        basis,
+    ))
 }
 
 impl Store {
@@ -705,25 +743,13 @@ impl Store {
     }
 
     /// The progress and alerts of every awarded project the actor reaches (its office's, or
-    /// all for a national account), by code; closed projects included with no alerts.
+    /// all for a national account), by code; closed projects included with no alerts. Read
+    /// from the stored summaries and follow-up facts (`crate::inbox::stored_alerts`), a few
+    /// queries whatever the number of projects; `monthly` is left empty here (a project's
+    /// months are on [`Store::progress`]).
     pub async fn office_progress(&self, actor: &Actor, today: Date) -> StoreResult<Vec<Progress>> {
         let reach = self.reach(actor).await?;
-        let projects = project::Entity::find()
-            .filter(project::Column::AwardId.is_not_null())
-            .order_by_asc(project::Column::Code)
-            .all(&self.db)
-            .await?;
-        let mut out = Vec::new();
-        for p in projects {
-            if !self
-                .within_reach(&reach, crate::scope::Target::Project(p.id))
-                .await?
-            {
-                continue;
-            }
-            out.push(progress_in(&self.db, &p, today).await?);
-        }
-        Ok(out)
+        crate::inbox::stored_alerts(&self.db, &reach, today).await
     }
 
     /// The accompaniment plan of a project: the approved formulation's description and

@@ -26,14 +26,17 @@ use crate::{Store, StoreError, StoreResult};
 pub enum JobKind {
     /// A batch screening of a call's households (`screening_runs`).
     Screening,
+    /// The day's letters of the staff inbox (`Store::write_digests`); key the day.
+    InboxDigest,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 1] = [JobKind::Screening];
+    pub const ALL: [JobKind; 2] = [JobKind::Screening, JobKind::InboxDigest];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Screening => "screening",
+            JobKind::InboxDigest => "inbox_digest",
         }
     }
 

@@ -17,6 +17,7 @@ pub mod entity;
 pub mod followup;
 pub mod formulations;
 pub mod households;
+pub mod inbox;
 pub mod jobs;
 pub mod ledger;
 mod migration;

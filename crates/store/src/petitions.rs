@@ -418,6 +418,7 @@ impl Store {
                 filed_on: before.filed_on.0,
                 answer: answer.clone(),
             }),
+            staff: None,
         };
         let to = crate::verification::Addressee {
             call_id: None,

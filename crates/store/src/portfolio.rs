@@ -22,7 +22,9 @@ use vereda_domain::awarded_project::{ProjectStatus, status_on};
 use vereda_domain::money::Currency;
 use vereda_domain::monitoring::{IndicatorUnit, advance_percent};
 
-use crate::entity::{indicator, project, project_rollup, project_summary, project_summary_facet};
+use crate::entity::{
+    indicator, project, project_followup_fact, project_rollup, project_summary, project_summary_facet,
+};
 use crate::projects::{
     ProgressFigures, ProjectFilter, ProjectSummary, Rollup, RollupSum, SEVERAL_DEPARTMENTS,
 };
@@ -82,6 +84,8 @@ struct Computed {
     rollups: BTreeMap<String, (IndicatorUnit, Decimal, Decimal)>,
     office: Option<String>,
     call: Option<String>,
+    /// What its follow-up alerts are raised from, once awarded with a plan.
+    followup: Option<crate::followup::AlertBasis>,
 }
 
 /// Recomputes the stored summary of a project from its records, in the caller's transaction,
@@ -111,6 +115,23 @@ pub(crate) async fn fill_missing_summaries(db: &impl ConnectionTrait) -> StoreRe
     for id in &missing {
         refresh_summary(db, *id).await?;
     }
+    // Awarded projects summarised before their follow-up facts were kept (migration 28); those
+    // just summarised above have theirs already.
+    let with_facts = Query::select()
+        .column(project_followup_fact::Column::ProjectId)
+        .from(project_followup_fact::Entity)
+        .to_owned();
+    let without: Vec<i32> = project::Entity::find()
+        .select_only()
+        .column(project::Column::Id)
+        .filter(project::Column::AwardId.is_not_null())
+        .filter(project::Column::Id.not_in_subquery(with_facts))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for id in &without {
+        refresh_summary(db, *id).await?;
+    }
     Ok(missing.len())
 }
 
@@ -124,9 +145,26 @@ async fn store(db: &impl ConnectionTrait, project_id: i32, computed: Option<Comp
         .exec(db)
         .await?;
     project_summary::Entity::delete_by_id(project_id).exec(db).await?;
+    project_followup_fact::Entity::delete_by_id(project_id)
+        .exec(db)
+        .await?;
     let Some(c) = computed else {
         return Ok(());
     };
+    if let Some(basis) = &c.followup {
+        project_followup_fact::Entity::insert(project_followup_fact::ActiveModel {
+            project_id: Set(project_id),
+            paid_on: Set(basis.paid_on.map(DbDate)),
+            last_movement: Set(basis.last_movement.map(DbDate)),
+            closed: Set(basis.closed),
+            over_plan: Set(serde_json::to_string(&basis.over_plan)
+                .map_err(|e| corrupt("project follow-up facts", project_id, e))?),
+            open_commitments: Set(serde_json::to_string(&basis.open_commitments)
+                .map_err(|e| corrupt("project follow-up facts", project_id, e))?),
+        })
+        .exec(db)
+        .await?;
+    }
     let s = &c.summary;
     let totals: BTreeMap<&str, String> = s
         .totals
@@ -261,16 +299,16 @@ async fn compute(db: &impl ConnectionTrait, rows: Vec<project::Model>) -> StoreR
         summary.advance_percent = (!advances.is_empty())
             .then(|| advances.iter().sum::<u64>() / advances.len() as u64)
             .map(|mean| u32::try_from(mean).unwrap_or(u32::MAX));
-        let (office, call) = match progress.remove(&p.id).flatten() {
-            Some(p) => {
+        let (office, call, followup) = match progress.remove(&p.id).flatten() {
+            Some((p, basis)) => {
                 summary.progress = Some(ProgressFigures {
                     physical: p.physical,
                     financial: p.financial,
                     management: p.management,
                 });
-                (p.office, p.call)
+                (p.office, p.call, Some(basis))
             }
-            None => (None, None),
+            None => (None, None, None),
         };
         let mut municipality_codes = municipalities.remove(&p.id).unwrap_or_default();
         municipality_codes.sort();
@@ -281,6 +319,7 @@ async fn compute(db: &impl ConnectionTrait, rows: Vec<project::Model>) -> StoreR
             rollups,
             office,
             call,
+            followup,
         });
     }
     Ok(out)

@@ -337,7 +337,7 @@ fn refuse(what: &str, error: StoreError) -> StoreError {
 }
 
 /// The ids of the formulations within `reach`, as a subquery.
-fn formulations_within(reach: &Reach) -> sea_orm::sea_query::SelectStatement {
+pub(crate) fn formulations_within(reach: &Reach) -> sea_orm::sea_query::SelectStatement {
     sea_orm::sea_query::Query::select()
         .column(formulation::Column::Id)
         .from(formulation::Entity)
@@ -466,6 +466,7 @@ async fn write_award_letters(
                 institute_contribution: saved.institute_contribution.0,
             }),
             petition: None,
+            staff: None,
         };
         let to = crate::verification::Addressee {
             call_id: Some(call_id),

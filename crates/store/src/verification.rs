@@ -370,6 +370,7 @@ impl Store {
                 date: notice_date,
                 award: None,
                 petition: None,
+                staff: None,
             };
             let row = letter_row(
                 LetterKind::Offer,
@@ -676,6 +677,7 @@ impl Store {
             date: today,
             award: None,
             petition: None,
+            staff: None,
         };
         let row = letter_row(kind, Addressee::household(&state.household, call_id), &facts)?;
         let letter = letter_from(audit::insert(&txn, actor, row).await?)?;

@@ -4383,6 +4383,130 @@ storage_suite! {
         assert_eq!(store.progress(&code, today()).await.expect("progress").management, dec!(50.0));
     }
 
+    async fn the_inbox_holds_each_roles_work_within_its_office_and_a_done_item_leaves_it(store: &Store) {
+        use vereda_domain::followup::{AlertKind, CommitmentDraft, Delivery, Finding, VisitDraft};
+        use vereda_domain::inbox::{ItemKind, Urgency};
+        use vereda_domain::petition::PetitionKind;
+        use vereda_store::followup::NewVisit;
+        use vereda_store::inbox::{InboxItem, ItemSubject};
+        use vereda_store::petitions::NewPetition;
+        let (p, code) = paid_project(store, "INB-A").await;
+        let commitment_alerts = |items: &[InboxItem]| {
+            items
+                .iter()
+                .filter(|i| i.kind == ItemKind::FollowupAlert && i.alert.as_ref().is_some_and(|a| a.kind == AlertKind::CommitmentOverdue))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let before = store.inbox(&p.officer, today(), 3).await.expect("inbox");
+        assert!(commitment_alerts(&before.items).is_empty());
+        // A visit leaves a commitment due on 10 January 2014: past due on the 15th.
+        let draft = VisitDraft {
+            visited_on: jiff::civil::date(2013, 12, 10),
+            team: vec!["Ingeniera agrónoma del equipo de vigilancia".into()],
+            findings: vec![Finding { line: 5, delivery: Delivery::Partial, planned_quantity: Some(dec!(10)), delivered_quantity: Some(dec!(4)), note: String::new() }],
+            environmental: String::new(),
+            legal: String::new(),
+            rating: 3,
+            commitments: vec![CommitmentDraft { description: "Entregar los kits".into(), due_on: jiff::civil::date(2014, 1, 10) }],
+        };
+        store.record_visit(&p.officer, &code, &NewVisit { draft: draft.clone(), closes: vec![] }, today()).await.expect("visit");
+        // A petition in Pasto (Nariño, the office's department) and one in Florencia (Caquetá).
+        let petition = |municipality: &str| NewPetition {
+            kind: Some(PetitionKind::General),
+            petitioner_name: "Luz Dary Cuéllar".into(),
+            petitioner_document: "40.123.456".into(),
+            email: "luz@correo.invalid".into(),
+            postal_address: String::new(),
+            subject: "Estado de mi solicitud".into(),
+            text: "Pido información.".into(),
+            municipality: DaneCode::parse(municipality).ok(),
+            attachment: None,
+        };
+        let at = "2014-01-03T17:00:00Z".parse::<jiff::Timestamp>().expect("instant");
+        let pasto = store.file_petition(&Actor::system("peticiones"), &petition("52001"), at).await.expect("filed");
+        let florencia = store.file_petition(&Actor::system("peticiones"), &petition("18001"), at).await.expect("filed");
+
+        let inbox = store.inbox(&p.officer, today(), 3).await.expect("inbox");
+        let overdue = commitment_alerts(&inbox.items);
+        assert_eq!(overdue.len(), 1, "{:?}", inbox.items);
+        assert_eq!(overdue[0].subject, ItemSubject::Project(code.clone()));
+        assert_eq!(overdue[0].urgency, Urgency::Overdue);
+        assert_eq!(overdue[0].deadline.map(|d| d.due_on), Some(jiff::civil::date(2014, 1, 10)));
+        assert!(overdue[0].deadline.is_some_and(|d| d.business_days_left < 0));
+        let petitions: Vec<&InboxItem> = inbox.items.iter().filter(|i| i.kind == ItemKind::PetitionToAnswer).collect();
+        assert_eq!(petitions.len(), 1, "only the office's department's petition");
+        assert_eq!(petitions[0].subject, ItemSubject::Petition(pasto.id));
+        assert_eq!(petitions[0].deadline.map(|d| d.due_on), Some(pasto.deadline));
+        assert!(!inbox.items.iter().any(|i| i.subject == ItemSubject::Petition(florencia.id)));
+        // Most pressing first; counts by kind; the officer signs no award.
+        assert_eq!(inbox.items[0].urgency, Urgency::Overdue);
+        assert!(inbox.items.windows(2).all(|w| w[0].urgency <= w[1].urgency));
+        assert_eq!(inbox.counts.iter().map(|(_, n)| n).sum::<usize>(), inbox.items.len());
+        assert!(inbox.overdue >= 1);
+        assert!(!inbox.items.iter().any(|i| i.kind == ItemKind::AwardToSign));
+        // The director signs the award not yet signed as an act (Art. 27).
+        let director = store.inbox(&p.director, today(), 3).await.expect("inbox");
+        assert!(director.items.iter().any(|i| i.kind == ItemKind::AwardToSign), "{:?}", director.items);
+        // An officer of another office sees none of it.
+        let outsider = store.create_account(&admin(), account("inbox-far@vereda.test", Role::TerritorialOfficer)).await.expect("outsider");
+        vereda_store::test_support::assign_office_in(store, &admin(), outsider.id, "18").await.expect("office");
+        let far = store.inbox(&outsider.actor(), today(), 3).await.expect("inbox");
+        assert!(commitment_alerts(&far.items).is_empty());
+        assert!(far.items.iter().any(|i| i.subject == ItemSubject::Petition(florencia.id)));
+        assert!(!far.items.iter().any(|i| i.subject == ItemSubject::Petition(pasto.id)));
+        // The office's alerts are read from the stored figures and agree with the records.
+        let stored = store.office_progress(&p.officer, today()).await.expect("office progress");
+        let project = stored.iter().find(|s| s.code == code).expect("the project");
+        let computed = store.progress(&code, today()).await.expect("progress");
+        assert_eq!(project.alerts, computed.alerts);
+        assert_eq!((project.physical, project.financial, project.management), (computed.physical, computed.financial, computed.management));
+        assert!(store.office_progress(&outsider.actor(), today()).await.expect("far").iter().all(|s| s.code != code));
+
+        // The day's letters: once per account and day, each alert once to its office.
+        let letters_of = |kind: &'static str| async move {
+            store.connection()
+                .query_one_raw(sea_orm::Statement::from_string(store.backend(), format!("SELECT COUNT(*) AS n FROM letters WHERE kind = '{kind}'")))
+                .await
+                .expect("count")
+                .expect("a row")
+                .try_get::<i64>("", "n")
+                .expect("n")
+        };
+        let first = store.write_digests(&admin(), today(), 3).await.expect("digests");
+        assert!(first.digests >= 2, "the officer and the director have items past due: {first:?}");
+        assert!(first.alerts >= 1 && first.alert_letters >= first.alerts, "{first:?}");
+        let digests = letters_of("inbox_digest").await;
+        let alerts = letters_of("followup_alert").await;
+        let second = store.write_digests(&admin(), today(), 3).await.expect("digests again");
+        assert_eq!((second.digests, second.alerts, second.alert_letters), (0, 0, 0), "{second:?}");
+        assert_eq!(second.already, first.digests);
+        assert_eq!((letters_of("inbox_digest").await, letters_of("followup_alert").await), (digests, alerts));
+        // Two writers on the next day: still one digest per account.
+        let next = jiff::civil::date(2014, 1, 16);
+        let system = admin();
+        let (a, b) = tokio::join!(store.write_digests(&system, next, 3), store.write_digests(&system, next, 3));
+        let (a, b) = (a.expect("a"), b.expect("b"));
+        assert_eq!(a.digests + b.digests, first.digests, "{a:?} {b:?}");
+        let on_next = store.digests_on(next).await.expect("digests");
+        assert_eq!(on_next.len(), first.digests);
+
+        // Done: a later visit closes the commitment, and the item leaves the inbox.
+        let open = store.visits(&code).await.expect("visits").commitments;
+        let later = NewVisit {
+            draft: VisitDraft {
+                visited_on: jiff::civil::date(2014, 1, 14),
+                findings: vec![Finding { line: 5, delivery: Delivery::Delivered, planned_quantity: None, delivered_quantity: None, note: String::new() }],
+                commitments: vec![],
+                ..draft
+            },
+            closes: vec![open[0].id],
+        };
+        store.record_visit(&p.officer, &code, &later, today()).await.expect("second visit");
+        let after = store.inbox(&p.officer, today(), 3).await.expect("inbox");
+        assert!(commitment_alerts(&after.items).is_empty(), "{:?}", after.items);
+    }
+
 }
 
 /// Rows of every kind the list pages show, grown together: calls (each with a territorial

@@ -14,6 +14,7 @@ pub mod evaluation;
 pub mod form_errors;
 pub mod form_step;
 pub mod i18n;
+pub mod inbox;
 pub mod job_context;
 pub mod letters;
 pub mod metrics;
@@ -129,6 +130,14 @@ pub struct WebConfig {
     /// The IATI organisation identifier the open data publish under (`iati_publisher`); else
     /// [`api::open_data::IATI_PUBLISHER_REFERENCE`].
     pub iati_publisher: Option<String>,
+    /// The business days within which an item of the staff inbox is due soon and goes into
+    /// the account's daily digest (`digest_business_days`); else
+    /// [`vereda_domain::inbox::DIGEST_BUSINESS_DAYS`].
+    pub digest_business_days: Option<u32>,
+    /// Queue the staff inbox's daily letters (digests and alerts) every day from
+    /// [`inbox::DIGEST_HOUR`] in Colombia (`daily_digest`). Off here (tests); `vereda serve`
+    /// turns it on unless configured otherwise.
+    pub daily_digest: bool,
 }
 
 /// The public address printed on signed acts when none is configured.
@@ -312,6 +321,10 @@ pub async fn serve(
     let sweeper = tokio::spawn(sweep_sessions(store.clone()));
     let letters = tokio::spawn(sweep_letters(state.outbox.clone(), store.clone()));
     let chain_head = tokio::spawn(log_audit_chain_head(store.clone()));
+    let digests = state
+        .config
+        .daily_digest
+        .then(|| tokio::spawn(inbox::schedule_digests(state.clone())));
     let worker = state.worker.clone();
     let stopping = async move {
         shutdown.await;
@@ -328,6 +341,9 @@ pub async fn serve(
     sweeper.abort();
     chain_head.abort();
     letters.abort();
+    if let Some(digests) = digests {
+        digests.abort();
+    }
     result
 }
 

@@ -1944,6 +1944,60 @@ async fn a_citizen_files_a_petition_staff_answer_it_and_the_public_report_counts
     let _ = stop.send(());
 }
 
+/// The staff inbox (issue 18 part 1): an item appears, is done through the form its link
+/// opens, and disappears.
+#[tokio::test]
+async fn an_item_appears_in_the_inbox_is_done_and_disappears() {
+    let Some((_driver, client, _profile)) = browser().await else {
+        return;
+    };
+    let (base, _db, stop) = server().await;
+
+    // A citizen files a petition (no municipality: the national staff answer it).
+    client
+        .goto(&format!("{base}/peticiones/nueva"))
+        .await
+        .expect("form");
+    wait_for(&client, "#petition-form").await;
+    type_into(&client, "petitioner_name", "Rosa Elvira Cuéllar").await;
+    type_into(&client, "email", "rosa.cuellar@example.org").await;
+    type_into(&client, "subject", "Fechas de la convocatoria").await;
+    type_into(&client, "text", "¿Cuándo abre la próxima convocatoria?").await;
+    click(&client, Locator::Id("file-petition")).await;
+    let number = text_of(&client, "#petition-number").await;
+
+    // It appears in the program officer's inbox, at home, with its legal deadline.
+    log_in_at(&client, &base, "/personal", "program.officer@vereda.test").await;
+    wait_for(&client, "#inbox-items").await;
+    let row = format!("#inbox-items tr[data-label='{number}']");
+    let said = text_of(&client, &row).await;
+    assert!(said.contains("PQRSD"), "{said}");
+    assert_eq!(
+        client
+            .find(Locator::Css(&row))
+            .await
+            .expect("row")
+            .attr("data-kind")
+            .await
+            .expect("kind")
+            .as_deref(),
+        Some("petition_to_answer")
+    );
+
+    // Its link opens the form that does it; answered, it leaves the inbox.
+    click(&client, Locator::Css(&format!("{row} a"))).await;
+    wait_for(&client, "#answer-form").await;
+    type_into(&client, "answer", "La próxima convocatoria abre en marzo.").await;
+    click(&client, Locator::Css("#answer-form button[type='submit']")).await;
+    wait_long(&client, "#petition-answer").await;
+    client.goto(&format!("{base}/personal")).await.expect("home");
+    wait_for(&client, "#inbox").await;
+    assert!(client.find(Locator::Css(&row)).await.is_err(), "the item is gone");
+
+    client.close().await.expect("close");
+    let _ = stop.send(());
+}
+
 /// An element, waiting up to 60 s: a slow machine may take long to load a page after a click.
 async fn wait_long(client: &Client, css: &str) -> fantoccini::elements::Element {
     client

@@ -40,6 +40,8 @@ fn every_value_of_every_enumeration_shown_in_words_is_in_both_catalogues() {
         vereda_domain::petition::PetitionState::ALL,
     ));
     ids.extend(family("act_kind-", vereda_domain::acts::ActKind::ALL));
+    ids.extend(family("inbox-kind-", vereda_domain::inbox::ItemKind::ALL));
+    ids.extend(family("alert_kind-", vereda_domain::followup::AlertKind::ALL));
     ids.extend(family("act_status-", vereda_domain::acts::ActStatus::ALL));
     ids.extend(family(
         "notification_kind-",

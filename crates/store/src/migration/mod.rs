@@ -32,6 +32,7 @@ mod m20261209_000024_verification_acts;
 mod m20261209_000025_project_summaries;
 mod m20261209_000026_project_language_and_funders;
 mod m20261209_000027_letter_facts;
+mod m20261210_000028_inbox;
 mod m20261210_000030_one_appeal_table;
 
 pub struct Migrator;
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000025_project_summaries::Migration),
             Box::new(m20261209_000026_project_language_and_funders::Migration),
             Box::new(m20261209_000027_letter_facts::Migration),
+            Box::new(m20261210_000028_inbox::Migration),
             Box::new(m20261210_000030_one_appeal_table::Migration),
         ]
     }

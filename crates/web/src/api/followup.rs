@@ -240,7 +240,8 @@ pub struct AlertsAnswer {
     /// progress, and the `alerts` added up.
     #[schema(value_type = Vec<Object>)]
     pub rollups: Vec<vereda_store::followup::Rollup>,
-    /// Each project with its monthly progress and its alerts.
+    /// Each project with its progress and its alerts, read from the stored figures (its
+    /// `monthly` progress is on `/api/v1/projects/{code}/progress`).
     #[schema(value_type = Vec<Object>)]
     pub projects: Vec<Progress>,
 }

@@ -30,6 +30,7 @@ pub mod files;
 pub mod followup;
 pub mod formulations;
 pub mod households;
+pub mod inbox;
 pub mod ledger;
 pub mod monitoring;
 pub mod open_data;
@@ -107,6 +108,7 @@ pub fn routes() -> Router<AppState> {
         .merge(monitoring::routes())
         .merge(ledger::routes())
         .merge(followup::routes())
+        .merge(inbox::routes())
         .merge(calls::routes())
         .merge(households::routes())
         .merge(formulations::routes())
@@ -134,6 +136,7 @@ pub fn routes() -> Router<AppState> {
         followup::visits, followup::record_visit, followup::add_photo, followup::progress, followup::alerts,
         followup::closure, followup::close, followup::closure_pdf, followup::accompaniment,
         followup::schedule_activity, followup::deliver_activity,
+        inbox::inbox,
         calls::call, calls::create, calls::offer_notice, calls::households, calls::screen, calls::results,
         households::household, households::document, households::decide, households::parcel, households::title_study, households::field_visit,
         formulations::list, formulations::formulation, formulations::create, formulations::update, formulations::submission,

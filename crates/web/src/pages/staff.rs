@@ -30,11 +30,26 @@ struct DashboardPage {
     chrome: Chrome,
     role: String,
     calls: Vec<Call>,
+    /// The account's work inbox, most pressing first (issue 18 part 1).
+    items: Vec<crate::inbox::ItemView>,
+    counts: Vec<(&'static str, String, usize)>,
+    overdue: usize,
+    soon: u32,
 }
 
+/// The home of every staff account: its work inbox, then the links to every area.
 async fn dashboard(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
     let account = visitor.require(Permission::ViewStaffArea)?;
+    let soon = crate::inbox::soon(&state.config);
+    let inbox = state
+        .store
+        .inbox(&account.actor(), state.config.today(), soon)
+        .await?;
     render(&DashboardPage {
+        items: crate::inbox::views(visitor.lang, &inbox),
+        counts: crate::inbox::counts(visitor.lang, &inbox),
+        overdue: inbox.overdue,
+        soon,
         role: visitor.lang.t(&format!("role-{}", account.role)).to_owned(),
         calls: state
             .store
