@@ -202,6 +202,29 @@ pub struct LetterFacts {
     pub staff: Option<crate::inbox::StaffLetterFacts>,
 }
 
+impl LetterFacts {
+    /// A letter to a person outside any call (a petitioner, a staff account): their name and
+    /// the letter's date, nothing of a household; the caller adds what its kind names.
+    pub fn to_person(name: &str, date: Date) -> Self {
+        LetterFacts {
+            head_name: name.to_owned(),
+            household_ref: String::new(),
+            call_name: String::new(),
+            call_code: String::new(),
+            deadline: None,
+            required: Vec::new(),
+            outcome: None,
+            reasons: String::new(),
+            screening_codes: Vec::new(),
+            missing: Vec::new(),
+            date,
+            award: None,
+            petition: None,
+            staff: None,
+        }
+    }
+}
+
 /// A letter written out: its subject and its plain-text body (the catalogue's words, see
 /// `vereda_messages::letters`), as it is shown or went out.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -356,18 +356,10 @@ async fn gather(
 
     // Appeals against verification decisions, undecided.
     if may(ItemKind::VerificationAppealToDecide) {
-        let households_within = Query::select()
-            .column(household::Column::Id)
-            .from(household::Entity)
-            .cond_where(crate::scope::municipality_within(
-                household::Column::MunicipalityCode,
-                reach,
-            ))
-            .to_owned();
         let appeals = appeal::Entity::find()
             .filter(appeal::Column::Subject.eq("not_eligible"))
             .filter(appeal::Column::DecidedOn.is_null())
-            .filter(appeal::Column::HouseholdId.in_subquery(households_within))
+            .filter(appeal::Column::HouseholdId.in_subquery(crate::scope::households_within(reach)))
             .all(db)
             .await?;
         let refs: HashMap<i32, String> = household::Entity::find()
@@ -915,19 +907,7 @@ fn staff_addressee(account: &user::Model) -> crate::verification::Addressee {
 
 fn staff_facts(name: &str, today: Date, staff: StaffLetterFacts) -> LetterFacts {
     LetterFacts {
-        head_name: name.to_owned(),
-        household_ref: String::new(),
-        call_name: String::new(),
-        call_code: String::new(),
-        deadline: None,
-        required: Vec::new(),
-        outcome: None,
-        reasons: String::new(),
-        screening_codes: Vec::new(),
-        missing: Vec::new(),
-        date: today,
-        award: None,
-        petition: None,
         staff: Some(staff),
+        ..LetterFacts::to_person(name, today)
     }
 }

@@ -399,18 +399,6 @@ impl Store {
         let answered_on = date_in_colombia(answered_at);
         let kind: PetitionKind = before.kind.parse().map_err(|e| corrupt("petition", id, e))?;
         let facts = LetterFacts {
-            head_name: before.petitioner_name.clone(),
-            household_ref: String::new(),
-            call_name: String::new(),
-            call_code: String::new(),
-            deadline: None,
-            required: Vec::new(),
-            outcome: None,
-            reasons: String::new(),
-            screening_codes: Vec::new(),
-            missing: Vec::new(),
-            date: answered_on,
-            award: None,
             petition: Some(PetitionAnswerFacts {
                 number: before.number.clone(),
                 kind,
@@ -418,7 +406,7 @@ impl Store {
                 filed_on: before.filed_on.0,
                 answer: answer.clone(),
             }),
-            staff: None,
+            ..LetterFacts::to_person(&before.petitioner_name, answered_on)
         };
         let to = crate::verification::Addressee {
             call_id: None,

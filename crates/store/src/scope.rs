@@ -283,6 +283,19 @@ pub fn municipality_within<C: ColumnTrait>(column: C, reach: &Reach) -> sea_orm:
     }
 }
 
+/// The ids of the households within an account's reach, as a subquery (their municipality's
+/// department, as [`Target::Household`] reaches).
+pub fn households_within(reach: &Reach) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(crate::entity::household::Column::Id)
+        .from(crate::entity::household::Entity)
+        .cond_where(municipality_within(
+            crate::entity::household::Column::MunicipalityCode,
+            reach,
+        ))
+        .to_owned()
+}
+
 /// The condition on `calls` for an account's reach: a call opened with an office of the
 /// department (as [`Target::Call`] reaches).
 pub fn calls_within(reach: &Reach) -> sea_orm::Condition {

@@ -21,9 +21,7 @@ use vereda_domain::verification::{
 };
 
 use crate::audit::{AuditEntry, AuditQuery};
-use crate::entity::{
-    household, household_document, household_verification, letter, offer_notice, screening_result,
-};
+use crate::entity::{household_document, household_verification, letter, offer_notice, screening_result};
 use crate::households::HouseholdSummary;
 use crate::parcels::{ParcelStanding, parcels_refusal};
 use crate::types::{DbDate, DbTimestamp};
@@ -732,18 +730,9 @@ impl Store {
         call_id: i32,
         reach: &vereda_domain::accounts::Reach,
     ) -> StoreResult<Vec<LetterRecord>> {
-        use sea_orm::sea_query::Query;
-        let households_within = Query::select()
-            .column(household::Column::Id)
-            .from(household::Entity)
-            .cond_where(crate::scope::municipality_within(
-                household::Column::MunicipalityCode,
-                reach,
-            ))
-            .to_owned();
         letter::Entity::find()
             .filter(letter::Column::CallId.eq(call_id))
-            .filter(letter::Column::HouseholdId.in_subquery(households_within))
+            .filter(letter::Column::HouseholdId.in_subquery(crate::scope::households_within(reach)))
             .order_by_desc(letter::Column::Id)
             .all(&self.db)
             .await?
