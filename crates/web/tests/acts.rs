@@ -510,6 +510,18 @@ async fn a_not_eligible_household_is_notified_and_its_appeal_decided_over_the_ap
     let appeal_id = filed.json()["appeal"]["id"].as_i64().expect("an id");
     let life = client.get(&path).await;
     assert_eq!(life.json()["life"]["status"], "appealed", "{}", life.body);
+    // Its file comes down as it went up, for a role that sees whole documents; an appeal of
+    // another act is not found under this household.
+    let document = format!("/api/v1/households/{refused}/verification/appeals/{appeal_id}/document");
+    let download = client.get(&document).await;
+    assert_eq!(download.status, StatusCode::OK, "{}", download.body);
+    assert_eq!(download.body.as_bytes(), b"%PDF-1.4 certificado");
+    let elsewhere = client
+        .get(&format!(
+            "/api/v1/households/{eligible}/verification/appeals/{appeal_id}/document"
+        ))
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND, "{}", elsewhere.body);
 
     let csrf = api_session(&mut client, Role::TerritorialDirector).await;
     let decided = client
