@@ -204,17 +204,12 @@ pub(crate) async fn contested_data(state: &AppState, contested: Contested) -> Re
             })
         }
         Contested::NotEligible { household_id } => {
-            let today = state.config.today();
-            let life = state
-                .store
-                .verification_life(household_id, today)
-                .await?
-                .ok_or_else(not_found)?;
             let household = state
                 .store
-                .household_verification(household_id, today)
+                .household_verification(household_id, state.config.today())
                 .await?
                 .ok_or_else(not_found)?;
+            let decided_at = household.decided_at.ok_or_else(not_found)?;
             let call = match household.household.call_id {
                 Some(call) => state.store.call(call).await?,
                 None => None,
@@ -225,10 +220,10 @@ pub(crate) async fn contested_data(state: &AppState, contested: Contested) -> Re
                 .unwrap_or_else(|| ACTS_LANGUAGE.t("acts-issuing-office-national").to_owned());
             Ok(ContestedAct {
                 data: ContestedData::NotEligible {
-                    household: life.external_id.clone(),
+                    household: household.household.external_id.clone(),
                     call_code: call.as_ref().map(|c| c.code.clone()).unwrap_or_default(),
                     call_name: call.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
-                    decided_on: life.decided_on.into(),
+                    decided_on: vereda_domain::calendar::date_in_colombia(decided_at).into(),
                     refusal_reasons: household.reasons.clone().unwrap_or_default(),
                 },
                 issuing_office: office,
