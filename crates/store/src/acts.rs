@@ -129,12 +129,17 @@ pub enum Contested {
     NotEligible { household_id: i32 },
 }
 
+/// `appeals.subject` of an appeal against an award.
+pub(crate) const AWARD_SUBJECT: &str = "award";
+/// `appeals.subject` of an appeal against a not-eligible decision.
+pub(crate) const NOT_ELIGIBLE_SUBJECT: &str = "not_eligible";
+
 impl Contested {
     /// `award` or `not_eligible`, as stored.
     pub fn subject(self) -> &'static str {
         match self {
-            Contested::Award { .. } => "award",
-            Contested::NotEligible { .. } => "not_eligible",
+            Contested::Award { .. } => AWARD_SUBJECT,
+            Contested::NotEligible { .. } => NOT_ELIGIBLE_SUBJECT,
         }
     }
 
@@ -1122,8 +1127,8 @@ async fn appeals_of<C: ConnectionTrait>(
 /// The act a stored appeal contests.
 fn contested_of(row: &appeal::Model) -> StoreResult<Contested> {
     match (row.subject.as_str(), row.award_id, row.household_id) {
-        ("award", Some(award_id), _) => Ok(Contested::Award { award_id }),
-        ("not_eligible", _, Some(household_id)) => Ok(Contested::NotEligible { household_id }),
+        (AWARD_SUBJECT, Some(award_id), _) => Ok(Contested::Award { award_id }),
+        (NOT_ELIGIBLE_SUBJECT, _, Some(household_id)) => Ok(Contested::NotEligible { household_id }),
         (subject, ..) => Err(corrupt("appeal", row.id, format!("subject {subject}"))),
     }
 }

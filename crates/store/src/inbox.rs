@@ -12,8 +12,8 @@
 //! each follow-up alert, when first seen, one letter to each account of the office that
 //! reaches its project (unique on project, kind and key: never twice).
 //!
-//! The appeals are read from their tables here, not through `acts.rs` (whose appeal code is
-//! being merged into one mechanism): only their filing date, decision and award or household.
+//! The appeals are read from their one table here (`acts.rs` keeps their mechanism): only
+//! their subject, filing date, decision and award or household.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -152,6 +152,15 @@ fn awards_within(reach: &Reach) -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
+/// The awards whose resolution is signed, as a subquery.
+fn signed_awards() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(act::Column::SubjectId)
+        .from(act::Entity)
+        .and_where(act::Column::Kind.eq(ActKind::Award.as_str()))
+        .to_owned()
+}
+
 /// The projects within reach, as a subquery.
 fn projects_within(reach: &Reach) -> sea_orm::sea_query::SelectStatement {
     Query::select()
@@ -270,14 +279,9 @@ async fn gather(
 
     // Awards recorded and not signed (Art. 27).
     if may(ItemKind::AwardToSign) {
-        let signed = Query::select()
-            .column(act::Column::SubjectId)
-            .from(act::Entity)
-            .and_where(act::Column::Kind.eq(ActKind::Award.as_str()))
-            .to_owned();
         for a in award::Entity::find()
             .filter(award::Column::FormulationId.in_subquery(formulations_within(reach)))
-            .filter(award::Column::Id.not_in_subquery(signed))
+            .filter(award::Column::Id.not_in_subquery(signed_awards()))
             .all(db)
             .await?
         {
@@ -327,7 +331,7 @@ async fn gather(
     // Appeals against awards, undecided (Ley 1437 de 2011, art. 86).
     if may(ItemKind::AppealToDecide) {
         let appeals = appeal::Entity::find()
-            .filter(appeal::Column::Subject.eq("award"))
+            .filter(appeal::Column::Subject.eq(crate::acts::AWARD_SUBJECT))
             .filter(appeal::Column::DecidedOn.is_null())
             .filter(appeal::Column::AwardId.in_subquery(awards_within(reach)))
             .all(db)
@@ -357,7 +361,7 @@ async fn gather(
     // Appeals against verification decisions, undecided.
     if may(ItemKind::VerificationAppealToDecide) {
         let appeals = appeal::Entity::find()
-            .filter(appeal::Column::Subject.eq("not_eligible"))
+            .filter(appeal::Column::Subject.eq(crate::acts::NOT_ELIGIBLE_SUBJECT))
             .filter(appeal::Column::DecidedOn.is_null())
             .filter(appeal::Column::HouseholdId.in_subquery(crate::scope::households_within(reach)))
             .all(db)
@@ -504,24 +508,22 @@ async fn gather(
 
     // Awards signed and not paid, not revoked on appeal (Art. 32-33).
     if may(ItemKind::DisbursementPending) {
-        let signed = Query::select()
-            .column(act::Column::SubjectId)
-            .from(act::Entity)
-            .and_where(act::Column::Kind.eq(ActKind::Award.as_str()))
-            .to_owned();
         let paid = Query::select()
             .column(disbursement::Column::FormulationId)
             .from(disbursement::Entity)
             .and_where(disbursement::Column::PaidOn.is_not_null())
             .to_owned();
+        // Only the appeals against awards: another subject's null `award_id` in a `NOT IN`
+        // list would make it hold back every award.
         let revoked = Query::select()
             .column(appeal::Column::AwardId)
             .from(appeal::Entity)
+            .and_where(appeal::Column::Subject.eq(crate::acts::AWARD_SUBJECT))
             .and_where(appeal::Column::Outcome.eq(AppealOutcome::Revokes.as_str()))
             .to_owned();
         for a in award::Entity::find()
             .filter(award::Column::FormulationId.in_subquery(formulations_within(reach)))
-            .filter(award::Column::Id.in_subquery(signed))
+            .filter(award::Column::Id.in_subquery(signed_awards()))
             .filter(award::Column::FormulationId.not_in_subquery(paid))
             .filter(award::Column::Id.not_in_subquery(revoked))
             .all(db)

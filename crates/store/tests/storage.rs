@@ -4166,6 +4166,20 @@ storage_suite! {
         assert_eq!(decided.decision_number, Some(format!("RRV-{}-0002", today.year())));
         let state = store.household_verification(household.id, today).await.expect("read").expect("household");
         assert_eq!(state.status, VerificationStatus::NotEligible, "a confirmation leaves the refusal standing");
+        // A revoked not-eligible decision holds back no award's payment in the inbox (its appeal
+        // names no award).
+        let id = p.viable_and_signed("RV-AW").await;
+        let (awarded, _) = store.award(&p.director, id, award("CAQ")).await.expect("award");
+        store
+            .sign_act(&p.director, vereda_domain::acts::ActKind::Award, awarded.id, |_| Ok(b"%PDF".to_vec()))
+            .await
+            .expect("signed");
+        let inbox = store.inbox(&p.officer, today, 3).await.expect("inbox");
+        assert!(
+            inbox.items.iter().any(|i| i.kind == vereda_domain::inbox::ItemKind::DisbursementPending && i.label == awarded.number),
+            "{:?}",
+            inbox.items
+        );
     }
 
     async fn an_act_is_signed_once_with_its_pdf_and_not_when_typesetting_fails(store: &Store) {
