@@ -124,7 +124,7 @@ pub fn evaluate(args: EvaluateArgs, read_limits: &ReadLimits, templates: &Templa
         wrote(path);
     }
     if let Some(path) = &args.pdf {
-        let today = vereda_domain::calendar::date_in_colombia(jiff::Timestamp::now());
+        let today = vereda_store::projects::today_in_colombia();
         let typeset =
             evaluation_pdf::render(&report, templates, today).map_err(|e| cannot_write(path, &e))?;
         if let Some(problem) = &typeset.replaced {

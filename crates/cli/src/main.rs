@@ -602,7 +602,11 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             };
             let store = open(&settings).await?;
             // The source is recorded in the audit log: data, not words of the interface.
-            let source = format!("{} ({})", file.display(), jiff::Zoned::now().date());
+            let source = format!(
+                "{} ({})",
+                file.display(),
+                vereda_store::projects::today_in_colombia()
+            );
             let summary = store
                 .import_poverty(&Actor::system("cli"), &records, reference_year, &source)
                 .await?;

@@ -105,7 +105,9 @@ fn pick<'b>(book: &'b RuleBook, id: Option<&str>, as_of: Date) -> Result<&'b Rul
 
 pub fn screen(args: ScreenArgs, read_limits: &ReadLimits) -> Result<()> {
     let started = Instant::now();
-    let as_of = args.as_of.unwrap_or_else(|| jiff::Zoned::now().date());
+    let as_of = args
+        .as_of
+        .unwrap_or_else(|| vereda_store::projects::today_in_colombia());
     let (book, chosen) = rule_book(args.rules.as_deref())?;
     let rules = pick(&book, chosen.as_deref(), as_of)?;
     if !rules.is_in_force_on(as_of) {
@@ -364,7 +366,11 @@ pub fn rules(command: RulesCommand) -> Result<()> {
         }
         RulesCommand::Show { id } => {
             let (book, chosen) = rule_book(Some(&id))?;
-            let set = pick(&book, chosen.as_deref(), jiff::Zoned::now().date())?;
+            let set = pick(
+                &book,
+                chosen.as_deref(),
+                vereda_store::projects::today_in_colombia(),
+            )?;
             print!("{}", describe(lang, set));
         }
     }

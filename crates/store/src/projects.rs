@@ -907,7 +907,7 @@ pub(crate) async fn insert_project(
                 .with("end", new.period_end),
         ));
     }
-    let today = jiff::Zoned::now().date();
+    let today = today_in_colombia();
     let now = DbTimestamp::now();
     let row = project::ActiveModel {
         code: Set(new.code.trim().to_owned()),

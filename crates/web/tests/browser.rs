@@ -1030,7 +1030,7 @@ struct VerifiedFamily {
 }
 
 async fn the_verified_family(db: &vereda_store::test_support::TestDatabase) -> VerifiedFamily {
-    let today = jiff::Zoned::now().date();
+    let today = vereda_store::projects::today_in_colombia();
     let call = db
         .store
         .calls()

@@ -672,7 +672,18 @@ async fn a_refused_award_shows_the_form_again_with_what_was_typed() {
     assign_office(&client, director, "Nariño").await;
     client.log_in_as(Role::TerritorialDirector).await;
     let procedure = format!("/personal/formulaciones/{id}/procedimiento");
-    let token = Client::csrf_in(&client.get(&procedure).await.body);
+    let page = client.get(&procedure).await;
+    // The day suggested is today in Colombia, not on the server's clock (UTC at midnight
+    // there is still yesterday here, and the ledger refuses a movement before the payment).
+    let today = vereda_store::projects::today_in_colombia().to_string();
+    assert!(
+        page.body.contains(&format!(
+            r#"id="awarded_on" name="awarded_on" type="date" value="{today}""#
+        )),
+        "{}",
+        page.body
+    );
+    let token = Client::csrf_in(&page.body);
     let refused = client
         .post_form(
             &format!("/personal/formulaciones/{id}/adjudicacion"),

@@ -353,7 +353,7 @@ async fn procedure_page(
         },
         None => None,
     };
-    let today = jiff::Zoned::now().date().to_string();
+    let today = crate::today::today_in_colombia().to_string();
     let mut values: HashMap<String, String> = [
         ("award.awarded_on", today.clone()),
         (

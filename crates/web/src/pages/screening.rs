@@ -215,7 +215,7 @@ async fn screenings_page(
         rule_sets,
         registries,
         as_of: if values.as_of.is_empty() {
-            jiff::Zoned::now().date().to_string()
+            crate::today::today_in_colombia().to_string()
         } else {
             values.as_of
         },
