@@ -303,6 +303,17 @@ enum DemoCommand {
         #[arg(long)]
         n: usize,
     },
+    /// Store synthetic projects (CTA-00001 …) taken through the whole procedure to their
+    /// payment, with the movements of their controlled accounts, for the follow-up's benchmark;
+    /// needs the demo data, and stores nothing when its call is already there.
+    Ledgers {
+        /// How many projects.
+        #[arg(long)]
+        n: usize,
+        /// How many movements in each project's account.
+        #[arg(long, default_value_t = 300)]
+        movements: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -583,6 +594,22 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
                 lang().say(
                     &Message::new("cli-demo-projects_stored")
                         .with("projects", stored)
+                        .with("seconds", format!("{:.1}", started.elapsed().as_secs_f64()))
+                )
+            );
+            Ok(())
+        }
+        Command::DemoData(DemoCommand::Ledgers { n, movements }) => {
+            let store = open(&settings).await?;
+            vereda_web::demo::seed(&store, &demo_web_config(&settings)).await?;
+            let started = std::time::Instant::now();
+            let stored = vereda_store::demo::synthetic_ledgers(&store, n, movements).await?;
+            println!(
+                "{}",
+                lang().say(
+                    &Message::new("cli-demo-ledgers_stored")
+                        .with("projects", stored)
+                        .with("movements", stored * movements)
                         .with("seconds", format!("{:.1}", started.elapsed().as_secs_f64()))
                 )
             );

@@ -248,19 +248,10 @@ async fn followed_project(store: &Store, system: &Actor, call_id: i32) -> StoreR
     use vereda_domain::ledger::{MovementDraft, MovementKind};
 
     use crate::followup::{NewDelivery, NewVisit};
-    use crate::formulations::NewFormulationDraft;
     use crate::ledger::NewMovement;
-    use crate::procedure::{Concept, NewAward, NewEndorsement, NewSession};
 
     let (project, viable, irr) = followed_formulation()?;
-    let formulator = demo_actor(store, Role::Formulator).await?;
-    let officer = demo_actor(store, Role::TerritorialOfficer).await?;
-    let secretary = demo_actor(store, Role::ProgramOfficer).await?;
-    let member = demo_actor(store, Role::CommitteeMember).await?;
-    let director = demo_actor(store, Role::TerritorialDirector).await?;
-    let member_id = member
-        .user_id()
-        .ok_or_else(|| StoreError::Fault("demo: the committee member has no account".to_owned()))?;
+    let hands = ProcedureHands::of_demo(store).await?;
     make_households_ready(
         store,
         system,
@@ -270,94 +261,8 @@ async fn followed_project(store: &Store, system: &Actor, call_id: i32) -> StoreR
         date(2013, 8, 1),
     )
     .await?;
-    let saved = store
-        .save_formulation_draft(
-            &formulator,
-            NewFormulationDraft {
-                formulation: &project,
-                call_id: Some(call_id),
-                note: Some("Formulación con las familias de la vereda".to_owned()),
-                viable: Some(viable),
-                irr,
-                rule_set_id: "incoder-308-2013".to_owned(),
-                rule_set_hash: None,
-            },
-        )
-        .await?;
-    let id = saved.id;
-    store.submit_formulation(&formulator, id).await?;
-    store
-        .record_endorsement(
-            &officer,
-            id,
-            NewEndorsement {
-                endorsed_on: date(2013, 9, 20),
-                families_endorsing: 10,
-                minutes: "Asamblea en la vereda El Caraño; acta firmada por las diez familias".to_owned(),
-            },
-        )
-        .await?;
-    let session = store
-        .create_session(
-            &secretary,
-            NewSession {
-                held_on: date(2013, 10, 1),
-                place: "Florencia, sede de la dirección territorial".to_owned(),
-                attendees: vec![member_id],
-            },
-        )
-        .await?;
-    let item = store.add_to_agenda(&secretary, session.session_id, id, 0).await?;
-    store
-        .issue_concept(
-            &member,
-            item.id,
-            Concept::Positive,
-            "Viable: la tasa interna de retorno y el ingreso por familia cumplen el Acuerdo 308.",
-            0,
-        )
-        .await?;
-    store.close_session(&secretary, session.session_id, 1).await?;
-    store.sign_minutes(&member, session.session_id).await?;
-    let awarded_on = date(2013, 10, 15);
-    store
-        .award(
-            &director,
-            id,
-            NewAward {
-                office_code: DEMO_OFFICE_CODE.to_owned(),
-                awarded_on,
-                motivation: "Concepto positivo del comité técnico, acta firmada".to_owned(),
-                institute_contribution: None,
-                lowering_motivation: String::new(),
-                obligations: String::new(),
-            },
-        )
-        .await?;
-    // The director records the account and approves the policy; the officer, who prepared
-    // neither, registers the payment (custody: other hands).
-    store
-        .record_disbursement_evidence(
-            &director,
-            id,
-            Some("Cuenta de ahorros 0123-45 del Banco Agrario, firma conjunta"),
-            None,
-            0,
-        )
-        .await?;
-    let checklist = store.disbursement_checklist(id).await?;
-    store
-        .record_disbursement_evidence(
-            &director,
-            id,
-            None,
-            Some("Póliza de cumplimiento 77-2013 aprobada"),
-            checklist.lock_version,
-        )
-        .await?;
-    notify_award(store, &officer, id, date(2013, 10, 16)).await?;
-    let paid_on = date(2013, 11, 5);
-    store.disburse(&officer, id, paid_on).await?;
+    let id = award_and_pay(store, &hands, call_id, &project, viable, irr).await?;
+    let officer = &hands.officer;
 
     let today = crate::projects::today_in_colombia();
     let code = DEMO_FOLLOWED_CODE;
@@ -399,7 +304,7 @@ async fn followed_project(store: &Store, system: &Actor, call_id: i32) -> StoreR
     ];
     for draft in movements {
         store
-            .record_movement(&officer, code, &representative(draft), today)
+            .record_movement(officer, code, &representative(draft), today)
             .await?;
     }
     let visit = VisitDraft {
@@ -431,7 +336,7 @@ async fn followed_project(store: &Store, system: &Actor, call_id: i32) -> StoreR
     };
     store
         .record_visit(
-            &officer,
+            officer,
             code,
             &NewVisit {
                 draft: visit,
@@ -441,11 +346,11 @@ async fn followed_project(store: &Store, system: &Actor, call_id: i32) -> StoreR
         )
         .await?;
     let activity = store
-        .schedule_activity(&officer, code, "Fermentación y secado", date(2013, 12, 1))
+        .schedule_activity(officer, code, "Fermentación y secado", date(2013, 12, 1))
         .await?;
     store
         .deliver_activity(
-            &officer,
+            officer,
             code,
             activity,
             &NewDelivery {
@@ -602,6 +507,148 @@ pub fn ready_document(call_id: i32, i: usize) -> String {
     format!("9{}{i:04}", call_id % 10_000)
 }
 
+/// The demo accounts that take a project through the procedure, each step in the hands the
+/// regulation gives it.
+struct ProcedureHands {
+    formulator: Actor,
+    officer: Actor,
+    secretary: Actor,
+    member: Actor,
+    member_id: i32,
+    director: Actor,
+}
+
+impl ProcedureHands {
+    async fn of_demo(store: &Store) -> StoreResult<Self> {
+        let member = demo_actor(store, Role::CommitteeMember).await?;
+        let member_id = member
+            .user_id()
+            .ok_or_else(|| StoreError::Fault("demo: the committee member has no account".to_owned()))?;
+        Ok(Self {
+            formulator: demo_actor(store, Role::Formulator).await?,
+            officer: demo_actor(store, Role::TerritorialOfficer).await?,
+            secretary: demo_actor(store, Role::ProgramOfficer).await?,
+            member,
+            member_id,
+            director: demo_actor(store, Role::TerritorialDirector).await?,
+        })
+    }
+}
+
+/// Takes `project`, whose families are ready in `call_id`, through the store's own steps from
+/// its formulation to its single payment (2013 dates, so every window has run): formulated,
+/// endorsed, a positive concept in signed minutes, awarded by the Caquetá director, evidence
+/// recorded by the director, every family notified and the payment registered by the officer
+/// (custody: other hands). Answers the formulation's id.
+async fn award_and_pay(
+    store: &Store,
+    hands: &ProcedureHands,
+    call_id: i32,
+    project: &vereda_domain::finance::Formulation,
+    viable: bool,
+    irr: Option<String>,
+) -> StoreResult<i32> {
+    use jiff::civil::date;
+
+    use crate::formulations::NewFormulationDraft;
+    use crate::procedure::{Concept, NewAward, NewEndorsement, NewSession};
+
+    let saved = store
+        .save_formulation_draft(
+            &hands.formulator,
+            NewFormulationDraft {
+                formulation: project,
+                call_id: Some(call_id),
+                note: Some("Formulación con las familias de la vereda".to_owned()),
+                viable: Some(viable),
+                irr,
+                rule_set_id: "incoder-308-2013".to_owned(),
+                rule_set_hash: None,
+            },
+        )
+        .await?;
+    let id = saved.id;
+    store.submit_formulation(&hands.formulator, id).await?;
+    store
+        .record_endorsement(
+            &hands.officer,
+            id,
+            NewEndorsement {
+                endorsed_on: date(2013, 9, 20),
+                families_endorsing: 10,
+                minutes: "Asamblea en la vereda El Caraño; acta firmada por las diez familias".to_owned(),
+            },
+        )
+        .await?;
+    let session = store
+        .create_session(
+            &hands.secretary,
+            NewSession {
+                held_on: date(2013, 10, 1),
+                place: "Florencia, sede de la dirección territorial".to_owned(),
+                attendees: vec![hands.member_id],
+            },
+        )
+        .await?;
+    let item = store
+        .add_to_agenda(&hands.secretary, session.session_id, id, 0)
+        .await?;
+    store
+        .issue_concept(
+            &hands.member,
+            item.id,
+            Concept::Positive,
+            "Viable: la tasa interna de retorno y el ingreso por familia cumplen el Acuerdo 308.",
+            0,
+        )
+        .await?;
+    store
+        .close_session(&hands.secretary, session.session_id, 1)
+        .await?;
+    store.sign_minutes(&hands.member, session.session_id).await?;
+    let awarded_on = date(2013, 10, 15);
+    store
+        .award(
+            &hands.director,
+            id,
+            NewAward {
+                office_code: DEMO_OFFICE_CODE.to_owned(),
+                awarded_on,
+                motivation: "Concepto positivo del comité técnico, acta firmada".to_owned(),
+                institute_contribution: None,
+                lowering_motivation: String::new(),
+                obligations: String::new(),
+            },
+        )
+        .await?;
+    // The director records the account and approves the policy; the officer, who prepared
+    // neither, registers the payment (custody: other hands).
+    store
+        .record_disbursement_evidence(
+            &hands.director,
+            id,
+            Some("Cuenta de ahorros 0123-45 del Banco Agrario, firma conjunta"),
+            None,
+            0,
+        )
+        .await?;
+    let checklist = store.disbursement_checklist(id).await?;
+    store
+        .record_disbursement_evidence(
+            &hands.director,
+            id,
+            None,
+            Some("Póliza de cumplimiento 77-2013 aprobada"),
+            checklist.lock_version,
+        )
+        .await?;
+    notify_award(store, &hands.officer, id, date(2013, 10, 16)).await?;
+    let paid_on = date(2013, 11, 5);
+    store.disburse(&hands.officer, id, paid_on).await?;
+
+    Ok(id)
+}
+
 /// Takes a formulation's families into a call the way a territorial office does, through the
 /// store's own steps: screened eligible in rural `municipality` with the percentage and cap
 /// the formulation gives them (displaced when the cap is above 20 SMMLV), then the offer
@@ -721,13 +768,17 @@ pub async fn make_households_ready(
             .record_offer_notice(actor, call_id, today, "Convocatoria a las familias focalizadas.")
             .await?;
     }
-    let registered = store.households(Some(call_id)).await?;
+    let registered: std::collections::HashMap<String, _> = store
+        .households(Some(call_id))
+        .await?
+        .into_iter()
+        .map(|h| (h.external_id.clone(), h))
+        .collect();
     let mut ids = Vec::new();
     for (i, family) in families.iter().enumerate() {
         let external_id = &family.id;
         let household = registered
-            .iter()
-            .find(|h| &h.external_id == external_id)
+            .get(external_id)
             .ok_or_else(|| StoreError::Fault(format!("{external_id} was not registered")))?;
         let parcel = store
             .add_parcel(
@@ -863,6 +914,129 @@ pub async fn notify_award(
         .award_life(formulation_id, on)
         .await?
         .and_then(|life| life.firm_on))
+}
+
+/// The call the synthetic ledgers' families are made ready in (`vereda demo-data ledgers`).
+pub const SYNTHETIC_LEDGERS_CALL_CODE: &str = "SIN-CUENTAS";
+
+/// Stores `n` projects (`CTA-00001` …) of ten families of Florencia each, every one taken
+/// through the store's own steps from the families' screening and verification to the award
+/// and the single payment (as the demo's followed project is), then `movements` movements of
+/// its controlled account: the payment coming in and payments to a supplier spread over the
+/// institute's plan lines, each checked by the ledger's gates, one transaction per project.
+/// For the benchmark of the follow-up at scale (`bench/ledgers`); needs the demo data (its
+/// accounts sign each step). Its own call (`SIN-CUENTAS`) holds the families; when that call
+/// is already there nothing is stored. Returns how many projects were stored.
+pub async fn synthetic_ledgers(store: &Store, n: usize, movements: usize) -> StoreResult<usize> {
+    use jiff::civil::date;
+    use vereda_domain::ledger::{MovementDraft, MovementKind};
+
+    use crate::ledger::NewMovement;
+
+    if store
+        .calls()
+        .await?
+        .iter()
+        .any(|c| c.code == SYNTHETIC_LEDGERS_CALL_CODE)
+    {
+        return Ok(0);
+    }
+    let system = Actor::system("demo-data");
+    let hands = ProcedureHands::of_demo(store).await?;
+    let program = store
+        .programs()
+        .await?
+        .into_iter()
+        .find(|p| p.code == DEMO_PROGRAM_CODE)
+        .ok_or_else(|| StoreError::Fault("demo: no demo program; seed the demo data first".to_owned()))?;
+    let offices = store.territorial_offices().await?;
+    let call = store
+        .create_call(
+            &system,
+            NewCall {
+                program_id: program.id,
+                code: SYNTHETIC_LEDGERS_CALL_CODE.to_owned(),
+                name: "Convocatoria sintética para medir las cuentas controladas".to_owned(),
+                budget_year: 2013,
+                budget_cop: Decimal::from(1_000_000_000_000_000_i64),
+                smmlv_cop: None,
+                rule_set_id: "incoder-308-2013".to_owned(),
+                line: ProgramLine::General,
+                territorial_office_ids: offices.iter().map(|o| o.id).collect(),
+                arel_max_pct: None,
+                arel_cap_smmlv: None,
+            },
+        )
+        .await?;
+    let (template, viable, irr) = followed_formulation()?;
+    let projects: Vec<_> = (0..n)
+        .map(|p| {
+            let mut project = template.clone();
+            project.frame.code = format!("CTA-{:05}", p + 1);
+            project.frame.title = format!("Cuenta sintética {} de cacao en Florencia", p + 1);
+            for (k, family) in project.frame.households.iter_mut().enumerate() {
+                family.id = format!("CTA-{:05}-{:02}", p + 1, k + 1);
+            }
+            project
+        })
+        .collect();
+    let families: Vec<_> = projects
+        .iter()
+        .flat_map(|p| p.frame.households.iter().cloned())
+        .collect();
+    make_households_ready(store, &system, call.id, "18001", &families, date(2013, 8, 1)).await?;
+    let today = crate::projects::today_in_colombia();
+    let mut family_index = 0;
+    for project in &projects {
+        let id = award_and_pay(store, &hands, call.id, project, viable, irr.clone()).await?;
+        let award = store
+            .award_of(id)
+            .await?
+            .ok_or_else(|| StoreError::Fault("demo: the project has no award".to_owned()))?;
+        let representative = (
+            format!("Familia {}", project.frame.households[0].id),
+            ready_document(call.id, family_index),
+        );
+        family_index += project.frame.households.len();
+        let signed = |draft: MovementDraft| NewMovement {
+            draft,
+            representative_name: representative.0.clone(),
+            representative_document: representative.1.clone(),
+            document_sha256: None,
+            document_name: None,
+            confirm_duplicate: false,
+        };
+        let mut drafts = vec![signed(MovementDraft {
+            date: date(2013, 11, 6),
+            value: award.institute_contribution,
+            kind: MovementKind::Disbursement,
+            line: None,
+            source: None,
+            supplier_name: String::new(),
+            supplier_nit: String::new(),
+            reference: award.number.clone(),
+        })];
+        for j in 1..movements {
+            // Eight institute lines (1-8) of the worked example, a day for every three.
+            let line = 1 + (j % 8) as u32;
+            drafts.push(signed(MovementDraft {
+                date: date(2013, 11, 6)
+                    .checked_add(jiff::Span::new().days((j / 3) as i64))
+                    .map_err(|e| StoreError::Fault(e.to_string()))?,
+                value: Decimal::from(100_000 + (j % 7) as i64 * 1_000),
+                kind: MovementKind::Payment,
+                line: Some(line),
+                source: None,
+                supplier_name: "Agroinsumos del Caguán S.A.S.".to_owned(),
+                supplier_nit: "890903938-8".to_owned(),
+                reference: format!("FV-{j:05}"),
+            }));
+        }
+        store
+            .record_movements(&hands.officer, &project.frame.code, &drafts, today)
+            .await?;
+    }
+    Ok(n)
 }
 
 /// Stores `n` synthetic projects (`SIN-00001` …) through the store, each with 12 indicators

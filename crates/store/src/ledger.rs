@@ -638,90 +638,124 @@ impl Store {
         new: &NewMovement,
         today: Date,
     ) -> StoreResult<i32> {
+        let stored = self
+            .record_movements(actor, code, std::slice::from_ref(new), today)
+            .await?;
+        stored
+            .first()
+            .copied()
+            .ok_or_else(|| StoreError::Fault("a movement was recorded without an id".to_owned()))
+    }
+
+    /// Records several movements of one project in one transaction, in order, each checked
+    /// as [`Store::record_movement`] checks one against the movements before it (those stored
+    /// and those earlier in `news`): an office moving its running books into the account, or a
+    /// seeding of the ledger at scale. The first refusal stores none of them.
+    pub async fn record_movements(
+        &self,
+        actor: &Actor,
+        code: &str,
+        news: &[NewMovement],
+        today: Date,
+    ) -> StoreResult<Vec<i32>> {
         let officer = account_of(actor)?;
         let txn = self.write_transaction().await?;
         let the_project = project_for_step(&txn, actor, code, Permission::RecordLedger).await?;
         let plan = plan_in_force(&txn, Some((&txn, actor)), &the_project).await?;
         let (paid_on, _) = payment_of(&txn, &the_project).await?;
-        let movements = ledger_movement::Entity::find()
+        let mut movements = ledger_movement::Entity::find()
             .filter(ledger_movement::Column::ProjectId.eq(the_project.id))
             .order_by_asc(ledger_movement::Column::Id)
             .all(&txn)
             .await?;
-        let executed = executed_by_line(&movements);
-        let facts = LedgerFacts {
-            plan: &plan.plan,
-            paid_on,
-            today,
-            closed: the_project.status == "closed",
-            executed: &executed,
-        };
-        let draft = &new.draft;
-        if let Err(problems) = draft.check(&facts)
-            && let Some(first) = problems.into_iter().next()
-        {
-            return Err(StoreError::Invalid(first.message.with("field", first.field)));
-        }
-        check_representative(
-            &txn,
-            the_project.id,
-            &new.representative_name,
-            &new.representative_document,
-        )
-        .await?;
-        let earlier = movements.iter().find(|m| {
-            is_duplicate(
-                (m.moved_on.0, m.value.0, &m.reference),
-                (draft.date, draft.value, &draft.reference),
-            )
-        });
-        let duplicate_of = match (earlier, new.confirm_duplicate) {
-            (Some(m), false) => {
-                return Err(StoreError::Conflict(
-                    Message::new("ledger-error-duplicate")
-                        .with("movement", m.id)
-                        .with("date", draft.date)
-                        .with("value", draft.value)
-                        .with("field", "confirm_duplicate"),
-                ));
+        let mut executed = executed_by_line(&movements);
+        let mut representatives_checked: Vec<(&str, &str)> = Vec::new();
+        let mut stored_ids = Vec::with_capacity(news.len());
+        for new in news {
+            let facts = LedgerFacts {
+                plan: &plan.plan,
+                paid_on,
+                today,
+                closed: the_project.status == "closed",
+                executed: &executed,
+            };
+            let draft = &new.draft;
+            if let Err(problems) = draft.check(&facts)
+                && let Some(first) = problems.into_iter().next()
+            {
+                return Err(StoreError::Invalid(first.message.with("field", first.field)));
             }
-            (Some(m), true) => Some(m.id),
-            (None, _) => None,
-        };
-        let nit = draft.nit().map_err(StoreError::Invalid)?;
-        let optional = |text: &Option<String>| {
-            text.as_deref()
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
-        };
-        let row = ledger_movement::ActiveModel {
-            project_id: Set(the_project.id),
-            moved_on: Set(DbDate(draft.date)),
-            value: Set(Dec(draft.value)),
-            kind: Set(draft.kind.to_string()),
-            plan_line: Set(draft.line.and_then(|l| i32::try_from(l).ok())),
-            source: Set(if draft.kind.is_outflow() {
-                draft.source.map(|s| s.to_string())
-            } else {
-                None
-            }),
-            supplier_name: Set(draft.supplier_name.trim().to_owned()),
-            supplier_nit: Set(nit.map(|n| n.to_string())),
-            reference: Set(draft.reference.trim().to_owned()),
-            document_sha256: Set(optional(&new.document_sha256)),
-            document_name: Set(optional(&new.document_name)),
-            officer_id: Set(officer),
-            representative_name: Set(new.representative_name.trim().to_owned()),
-            representative_document: Set(new.representative_document.trim().to_owned()),
-            duplicate_of: Set(duplicate_of),
-            created_at: Set(DbTimestamp::now()),
-            ..Default::default()
-        };
-        let stored = audit::insert(&txn, actor, row).await?;
+            let representative = (
+                new.representative_name.as_str(),
+                new.representative_document.as_str(),
+            );
+            if !representatives_checked.contains(&representative) {
+                check_representative(
+                    &txn,
+                    the_project.id,
+                    &new.representative_name,
+                    &new.representative_document,
+                )
+                .await?;
+                representatives_checked.push(representative);
+            }
+            let earlier = movements.iter().find(|m| {
+                is_duplicate(
+                    (m.moved_on.0, m.value.0, &m.reference),
+                    (draft.date, draft.value, &draft.reference),
+                )
+            });
+            let duplicate_of = match (earlier, new.confirm_duplicate) {
+                (Some(m), false) => {
+                    return Err(StoreError::Conflict(
+                        Message::new("ledger-error-duplicate")
+                            .with("movement", m.id)
+                            .with("date", draft.date)
+                            .with("value", draft.value)
+                            .with("field", "confirm_duplicate"),
+                    ));
+                }
+                (Some(m), true) => Some(m.id),
+                (None, _) => None,
+            };
+            let nit = draft.nit().map_err(StoreError::Invalid)?;
+            let optional = |text: &Option<String>| {
+                text.as_deref()
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+            };
+            let row = ledger_movement::ActiveModel {
+                project_id: Set(the_project.id),
+                moved_on: Set(DbDate(draft.date)),
+                value: Set(Dec(draft.value)),
+                kind: Set(draft.kind.to_string()),
+                plan_line: Set(draft.line.and_then(|l| i32::try_from(l).ok())),
+                source: Set(if draft.kind.is_outflow() {
+                    draft.source.map(|s| s.to_string())
+                } else {
+                    None
+                }),
+                supplier_name: Set(draft.supplier_name.trim().to_owned()),
+                supplier_nit: Set(nit.map(|n| n.to_string())),
+                reference: Set(draft.reference.trim().to_owned()),
+                document_sha256: Set(optional(&new.document_sha256)),
+                document_name: Set(optional(&new.document_name)),
+                officer_id: Set(officer),
+                representative_name: Set(new.representative_name.trim().to_owned()),
+                representative_document: Set(new.representative_document.trim().to_owned()),
+                duplicate_of: Set(duplicate_of),
+                created_at: Set(DbTimestamp::now()),
+                ..Default::default()
+            };
+            let stored = audit::insert(&txn, actor, row).await?;
+            stored_ids.push(stored.id);
+            movements.push(stored);
+            executed = executed_by_line(&movements);
+        }
         crate::portfolio::refresh_summary(&txn, the_project.id).await?;
         txn.commit().await?;
-        Ok(stored.id)
+        Ok(stored_ids)
     }
 
     /// Imports a bank statement whole: every line is checked (a debit or a credit, not both,

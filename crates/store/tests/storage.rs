@@ -3818,6 +3818,47 @@ storage_suite! {
         assert_eq!(audited.len(), 4);
     }
 
+    async fn movements_recorded_together_are_checked_one_after_another_and_stored_all_or_none(store: &Store) {
+        let (p, code) = paid_project(store, "LED-G").await;
+        let (name, document) = representative(store).await;
+        // The kits' line plans 13 million: two payments of 8 million in one batch overrun it,
+        // the second checked against the first; nothing of the batch is stored.
+        let batch = [
+            movement(&name, &document, inflow(MovementKind::Disbursement, dec!(120000000), "")),
+            movement(&name, &document, payment(5, dec!(8000000), "FV-A")),
+            movement(&name, &document, payment(5, dec!(8000000), "FV-B")),
+        ];
+        let refused = store.record_movements(&p.officer, &code, &batch, today()).await;
+        assert!(matches!(&refused, Err(StoreError::Invalid(m)) if m.code() == "ledger-error-over_plan"), "{refused:?}");
+        assert!(store.ledger(&code).await.expect("ledger").movements.is_empty(), "all or none");
+        // A duplicate within the batch is caught as against a stored movement.
+        let small = movement(&name, &document, payment(5, dec!(1000000), "FV-C"));
+        let twice = [batch[0].clone(), small.clone(), small];
+        let duplicate = store.record_movements(&p.officer, &code, &twice, today()).await;
+        assert!(matches!(&duplicate, Err(StoreError::Conflict(m)) if m.code() == "ledger-error-duplicate"), "{duplicate:?}");
+        let ids = store.record_movements(&p.officer, &code, &batch[..2], today()).await.expect("stored");
+        assert_eq!(ids.len(), 2);
+        let ledger = store.ledger(&code).await.expect("ledger");
+        assert_eq!(ledger.execution.by_line.get(&5), Some(&dec!(8000000)));
+        let audited = store
+            .audit_entries(&AuditQuery { entity: Some("ledger_movements".into()), ..Default::default() })
+            .await
+            .expect("audit");
+        assert_eq!(audited.len(), 2, "each movement audited");
+    }
+
+    async fn synthetic_ledgers_take_each_project_through_the_procedure_to_its_movements(store: &Store) {
+        demo::seed(store).await.expect("seed");
+        let stored = demo::synthetic_ledgers(store, 2, 25).await.expect("synthetic ledgers");
+        assert_eq!(stored, 2);
+        for code in ["CTA-00001", "CTA-00002"] {
+            let ledger = store.ledger(code).await.expect("ledger");
+            assert_eq!(ledger.movements.len(), 25, "{code}");
+            assert_eq!(ledger.paid_on, Some(jiff::civil::date(2013, 11, 5)));
+        }
+        assert_eq!(demo::synthetic_ledgers(store, 2, 25).await.expect("again"), 0, "its call is there: nothing stored");
+    }
+
     async fn concurrent_entries_on_a_line_never_exceed_its_plan(store: &Store) {
         let (p, code) = paid_project(store, "LED-D").await;
         let (name, document) = representative(store).await;
