@@ -341,12 +341,23 @@ async fn an_administrator_answers_a_data_subject_and_rectifies_the_contact_audit
             &[
                 ("csrf_token", &csrf),
                 ("household", &id),
+                ("documento", "1117234561"),
                 ("email", "no es correo"),
-                ("address", ""),
+                ("address", "Vereda Nueva 4711"),
             ],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    // The same page again, what was typed kept and the problem beside the e-mail.
+    assert!(
+        bad.body.contains(&format!(
+            r#"id="email-{id}-errors" class="field-error" role="alert" data-problem="household-error-email""#
+        )),
+        "{}",
+        bad.body
+    );
+    assert!(bad.body.contains(r#"value="no es correo""#), "{}", bad.body);
+    assert!(bad.body.contains(r#"value="Vereda Nueva 4711""#), "{}", bad.body);
     let done = client
         .post_form(
             "/personal/administracion/titulares/rectificacion",

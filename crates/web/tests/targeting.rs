@@ -327,6 +327,30 @@ async fn the_targeting_page_ranks_the_municipalities_and_generates_numbered_docu
         )
         .await;
     assert_eq!(good.status, StatusCode::OK, "{}", good.body);
+    // A count that is not a whole number: the page again, what was typed kept and the
+    // problem beside its field, nothing stored.
+    let refused = client
+        .post_form(
+            &format!("{path}/manual"),
+            &[("csrf_token", &csrf), ("dane_code", "18094"), ("count", "tres")],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains(r#"id="count-errors" class="field-error" data-problem="targeting-error_count""#),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains(r#"value="18094""#), "{}", refused.body);
+    assert!(refused.body.contains(r#"value="tres""#), "{}", refused.body);
+    assert_eq!(client.db.store.interventions(id).await.expect("rows").len(), 2);
     let manual = client
         .post_form(
             &format!("{path}/manual"),

@@ -390,7 +390,7 @@ pub async fn interventions(
         &input.count.to_string(),
     )
     .await?
-    .map_err(|messages: Vec<Message>| problems(&visitor, "dane_code", &messages))?;
+    .map_err(|errors| fields(&visitor, &errors))?;
     Ok(Json(targeting_state(&state, id).await?))
 }
 

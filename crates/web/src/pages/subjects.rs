@@ -7,11 +7,12 @@ use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use vereda_domain::accounts::Permission;
+use vereda_store::StoreError;
 use vereda_store::subjects::SubjectRecord;
 
 use super::{Chrome, render};
@@ -32,6 +33,17 @@ struct SubjectsPage {
     document: String,
     record: Option<SubjectRecord>,
     rectified: bool,
+    /// A rectification refused: what was typed, kept, with its problem beside its field.
+    refused: Option<RefusedRectification>,
+}
+
+struct RefusedRectification {
+    household: i32,
+    email: String,
+    address: String,
+    /// The problem, in the visitor's language, and its code.
+    problem: String,
+    problem_code: String,
 }
 
 /// What the page shows of a household: its id, head and contact.
@@ -42,6 +54,33 @@ impl SubjectsPage {
             .and_then(serde_json::Value::as_str)
             .unwrap_or_default()
             .to_owned()
+    }
+
+    fn household_id(value: &serde_json::Value) -> i64 {
+        value
+            .get("id")
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or_default()
+    }
+
+    /// The refusal of the rectification of `household`, if it is the one refused.
+    fn refusal_of(&self, household: &serde_json::Value) -> Option<&RefusedRectification> {
+        self.refused
+            .as_ref()
+            .filter(|r| i64::from(r.household) == Self::household_id(household))
+    }
+
+    /// The e-mail the form shows: what was typed when refused, else what is held.
+    fn email_of(&self, household: &serde_json::Value) -> String {
+        self.refusal_of(household)
+            .map_or_else(|| Self::text(household, "email"), |r| r.email.clone())
+    }
+
+    fn address_of(&self, household: &serde_json::Value) -> String {
+        self.refusal_of(household).map_or_else(
+            || Self::text(household, "correspondence_address"),
+            |r| r.address.clone(),
+        )
     }
 }
 
@@ -59,6 +98,7 @@ async fn form(
         document: String::new(),
         record: None,
         rectified: done.hecho.is_some(),
+        refused: None,
         chrome: Chrome::new(&visitor).await?,
     })
 }
@@ -100,6 +140,7 @@ async fn look_up(
         document: form.documento.trim().to_owned(),
         record: Some(record),
         rectified: false,
+        refused: None,
         chrome: Chrome::new(&visitor).await?,
     })
 }
@@ -108,6 +149,8 @@ async fn look_up(
 struct Rectification {
     csrf_token: String,
     household: i32,
+    /// The document looked up, so a refused rectification shows its page again.
+    documento: Option<String>,
     email: Option<String>,
     address: Option<String>,
 }
@@ -119,7 +162,7 @@ async fn rectify(
 ) -> Result<Response, AppError> {
     let account = visitor.require(Permission::ManageUsers)?;
     visitor.check_csrf(&form.csrf_token).await?;
-    state
+    let done = state
         .store
         .rectify_household_contact(
             &account.actor(),
@@ -127,6 +170,33 @@ async fn rectify(
             form.email.as_deref(),
             form.address.as_deref(),
         )
-        .await?;
-    Ok(Redirect::to("/personal/administracion/titulares?hecho=1").into_response())
+        .await;
+    match done {
+        Ok(()) => Ok(Redirect::to("/personal/administracion/titulares?hecho=1").into_response()),
+        Err(StoreError::Invalid(said)) => {
+            // The page again with the record looked up and what was typed, the problem beside
+            // the e-mail (the one field the store checks).
+            let document = form.documento.unwrap_or_default();
+            let record = if document.trim().is_empty() {
+                None
+            } else {
+                Some(state.store.subject_record(&account.actor(), &document).await?)
+            };
+            let page = SubjectsPage {
+                document: document.trim().to_owned(),
+                record,
+                rectified: false,
+                refused: Some(RefusedRectification {
+                    household: form.household,
+                    email: form.email.unwrap_or_default(),
+                    address: form.address.unwrap_or_default(),
+                    problem: visitor.lang.say(&said),
+                    problem_code: said.code().to_owned(),
+                }),
+                chrome: Chrome::new(&visitor).await?,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
 }

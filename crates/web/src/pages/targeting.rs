@@ -286,9 +286,19 @@ struct TargetingPage {
     map: String,
     documents: Vec<TargetingDocument>,
     interventions: Vec<InterventionRow>,
-    /// Problems of the last interventions import or entry.
-    intervention_errors: Vec<String>,
+    /// The interventions' forms as sent: the import's problems, the entry typed by hand and
+    /// the problems beside its fields.
+    intervention_forms: InterventionForms,
     notice: Option<String>,
+}
+
+/// The interventions' forms as last sent; empty on a first visit.
+#[derive(Default)]
+struct InterventionForms {
+    import_errors: Vec<String>,
+    dane_code: String,
+    count: String,
+    entry_errors: FieldErrors,
 }
 
 impl TargetingPage {
@@ -298,6 +308,14 @@ impl TargetingPage {
 
     fn problem_of(&self, field: &str) -> &str {
         self.errors.code_of(field)
+    }
+
+    fn entry_errors_of(&self, field: &str) -> Vec<&str> {
+        self.intervention_forms.entry_errors.of(field)
+    }
+
+    fn entry_problem_of(&self, field: &str) -> &str {
+        self.intervention_forms.entry_errors.code_of(field)
     }
 }
 
@@ -394,7 +412,7 @@ async fn page_for(
     call: Call,
     mut form: TargetingForm,
     errors: Option<FieldErrors>,
-    intervention_errors: Vec<String>,
+    intervention_forms: InterventionForms,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
     let lang = visitor.lang;
@@ -406,7 +424,10 @@ async fn page_for(
             Err(errors) => (None, errors),
         },
     };
-    let status = if errors.is_empty() && intervention_errors.is_empty() {
+    let status = if errors.is_empty()
+        && intervention_forms.import_errors.is_empty()
+        && intervention_forms.entry_errors.is_empty()
+    {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -424,7 +445,7 @@ async fn page_for(
         map,
         documents: state.store.targeting_documents(call.id).await?,
         interventions: state.store.interventions(call.id).await?,
-        intervention_errors,
+        intervention_forms,
         notice,
         form,
         errors,
@@ -447,7 +468,16 @@ async fn targeting(
     } else {
         form
     };
-    page_for(&state, &visitor, call, form, None, Vec::new(), None).await
+    page_for(
+        &state,
+        &visitor,
+        call,
+        form,
+        None,
+        InterventionForms::default(),
+        None,
+    )
+    .await
 }
 
 async fn generate(
@@ -465,7 +495,16 @@ async fn generate(
         .into_response()),
         Err(errors) => {
             let call = call_or_404(&state, id).await?;
-            page_for(&state, &visitor, call, form, Some(errors), Vec::new(), None).await
+            page_for(
+                &state,
+                &visitor,
+                call,
+                form,
+                Some(errors),
+                InterventionForms::default(),
+                None,
+            )
+            .await
         }
     }
 }
@@ -547,11 +586,23 @@ async fn import_interventions(
     match outcome {
         Ok(count) => {
             let notice = lang.t_with("targeting-imported", &[("value", Arg::from(&count.to_string()))]);
-            page_for(&state, &visitor, call, form, None, Vec::new(), Some(notice)).await
+            page_for(
+                &state,
+                &visitor,
+                call,
+                form,
+                None,
+                InterventionForms::default(),
+                Some(notice),
+            )
+            .await
         }
         Err(problems) => {
-            let problems = problems.iter().map(|p| lang.say(p)).collect();
-            page_for(&state, &visitor, call, form, None, problems, None).await
+            let forms = InterventionForms {
+                import_errors: problems.iter().map(|p| lang.say(p)).collect(),
+                ..InterventionForms::default()
+            };
+            page_for(&state, &visitor, call, form, None, forms, None).await
         }
     }
 }
@@ -624,17 +675,22 @@ async fn record_interventions(
         Ok(()) => {
             Ok(Redirect::to(&format!("/personal/convocatorias/{}/focalizacion", call.id)).into_response())
         }
-        Err(problems) => {
+        Err(entry_errors) => {
             let form = TargetingForm::defaults(&call);
-            let problems = problems.iter().map(|p| visitor.lang.say(p)).collect();
-            page_for(&state, &visitor, call, form, None, problems, None).await
+            let forms = InterventionForms {
+                dane_code: entry.dane_code,
+                count: entry.count,
+                entry_errors,
+                ..InterventionForms::default()
+            };
+            page_for(&state, &visitor, call, form, None, forms, None).await
         }
     }
 }
 
 /// Sets one municipality's interventions in the call, by hand, for the page and the API:
 /// `ManageCalls` and the session's token; a code that is not a municipality's or a count that
-/// is not a whole number is refused, nothing stored.
+/// is not a whole number is refused beside its field, nothing stored.
 pub(crate) async fn set_count(
     state: &AppState,
     visitor: &Visitor,
@@ -642,21 +698,24 @@ pub(crate) async fn set_count(
     id: i32,
     dane_code: &str,
     count: &str,
-) -> Result<Result<(), Vec<Message>>, AppError> {
+) -> Result<Result<(), FieldErrors>, AppError> {
     let actor = visitor.require(Permission::ManageCalls)?.actor();
     visitor.check_csrf(csrf).await?;
     let call = call_or_404(state, id).await?;
-    let mut problems = Vec::new();
+    let lang = visitor.lang;
+    let mut problems = FieldErrors::default();
     let code = DaneCode::parse(dane_code.trim())
         .map_err(|_| {
-            problems.push(Message::new("targeting-error_code").with("value", dane_code.trim().to_owned()))
+            let said = Message::new("targeting-error_code").with("value", dane_code.trim().to_owned());
+            problems.add(lang, "dane_code", said);
         })
         .ok();
     let count = count
         .trim()
         .parse::<u32>()
         .map_err(|_| {
-            problems.push(Message::new("targeting-error_count").with("value", count.trim().to_owned()))
+            let said = Message::new("targeting-error_count").with("value", count.trim().to_owned());
+            problems.add(lang, "count", said);
         })
         .ok();
     let (Some(code), Some(count)) = (code, count) else {
