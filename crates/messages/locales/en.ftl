@@ -2705,3 +2705,6 @@ cli-help-inbox = The staff work inbox's letters.
 cli-help-inbox-digest = Writes the day's letters: a digest to each account with items due within the configured business days (once a day per account) and each follow-up alert not yet written to its office. A server delivers them.
 cli-help-inbox-digest-arg-date = The day (YYYY-MM-DD); today in Colombia by default.
 cli-inbox-digest_written = { $day }: { $digests } digests written, { $already } already written; { $alerts } new alerts in { $letters } letters.
+
+## Tables wider than a phone scroll inside a region a keyboard can reach.
+table-scrolls = Table: scroll sideways to see every column

@@ -2705,3 +2705,6 @@ cli-help-inbox = Las cartas de la bandeja de trabajo del personal.
 cli-help-inbox-digest = Escribe las cartas del día: un resumen a cada cuenta con pendientes que vencen dentro de los días hábiles configurados (una vez al día por cuenta) y cada alerta de seguimiento aún no escrita a su oficina. Un servidor las entrega.
 cli-help-inbox-digest-arg-date = El día (AAAA-MM-DD); por omisión, hoy en Colombia.
 cli-inbox-digest_written = { $day }: { $digests } resúmenes escritos, { $already } ya escritos; { $alerts } alertas nuevas en { $letters } cartas.
+
+## Tables wider than a phone scroll inside a region a keyboard can reach.
+table-scrolls = Tabla: deslice de lado para ver todas las columnas

@@ -2038,3 +2038,177 @@ async fn fetched_text(client: &Client, path: &str) -> String {
         .expect("a body")
         .to_owned()
 }
+
+/// What axe (the accessibility engine, `tests/vendor/axe-core`) finds serious or critical on
+/// the page shown, and whether the page is wider than the window (something cut off or
+/// scrolling the whole page sideways), as lines to report.
+async fn page_problems(client: &Client, path: &str) -> Vec<String> {
+    const AXE: &str = include_str!("vendor/axe-core/axe.min.js");
+    let mut problems = Vec::new();
+    let loaded = client
+        .execute(&format!("{AXE}\nreturn typeof axe;"), Vec::new())
+        .await
+        .unwrap_or_else(|e| panic!("axe on {path}: {e}"));
+    assert_eq!(loaded.as_str(), Some("object"), "axe loaded on {path}");
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] }).then(r => done(
+               r.violations
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3)
+                   .map(n => n.target.join(' ')).join(' | '))));",
+            Vec::new(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("axe.run on {path}: {e}"));
+    for violation in found.as_array().into_iter().flatten() {
+        problems.push(format!("{path}: {}", violation.as_str().unwrap_or_default()));
+    }
+    let overflow = client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            Vec::new(),
+        )
+        .await
+        .expect("widths");
+    let widths: Vec<i64> = overflow
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_i64)
+        .collect();
+    if let [page, window] = widths[..]
+        && page > window
+    {
+        // The innermost elements that stick out, to name them (those inside a table's own
+        // scrolling region do not count).
+        let culprits = client
+            .execute(
+                "const w = window.innerWidth;
+                 const out = e => e.getBoundingClientRect().right > w + 1;
+                 return Array.from(document.querySelectorAll('body *'))
+                   .filter(e => out(e) && !(e.parentElement && e.parentElement.closest('.table-wrap')))
+                   .slice(-4)
+                   .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                     + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/ +/).join('.') : ''));",
+                Vec::new(),
+            )
+            .await
+            .expect("culprits");
+        problems.push(format!(
+            "{path}: the page is {page} px wide in a {window} px window ({culprits})"
+        ));
+    }
+    problems
+}
+
+/// The same-origin addresses a page links to under `prefix`, one per shape (digits stand for
+/// any number, so one household stands for all), minus files and actions.
+async fn links_under(client: &Client, prefix: &str) -> Vec<String> {
+    let found = client
+        .execute(
+            "return Array.from(document.querySelectorAll('a[href]'))
+               .map(a => new URL(a.href, location.href))
+               .filter(u => u.origin === location.origin)
+               .map(u => u.pathname + u.search);",
+            Vec::new(),
+        )
+        .await
+        .expect("links");
+    found
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .filter(|href| href.starts_with(prefix) && !href.starts_with("/api/"))
+        .filter(|href| {
+            let path = href.split('?').next().unwrap_or_default();
+            let file = path.rsplit('/').next().unwrap_or_default();
+            !file.contains('.') && !path.ends_with("/salir")
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+fn shape_of(path: &str) -> String {
+    path.split('?')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect()
+}
+
+/// Every page a citizen reaches from the home page, and every staff page the auditor and the
+/// territorial officer reach from their inbox, two links deep, on a 320 px phone: axe finds no
+/// serious or critical violation, and no page is wider than the phone (a wide table scrolls
+/// inside its own focusable region, with its hint).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_every_page_fits_and_axe_finds_nothing_serious() {
+    let Some((_driver, client, _profile)) = browser().await else {
+        return;
+    };
+    let (base, _db, stop) = server().await;
+    client.set_window_size(320, 800).await.expect("a phone's width");
+    let mut problems = Vec::new();
+    let mut visited = std::collections::BTreeSet::new();
+    // The citizen, then the auditor (who reads everything) and the territorial officer (who
+    // fills most forms), each from their home.
+    for account in [
+        None,
+        Some("auditor@vereda.test"),
+        Some("territorial.officer@vereda.test"),
+    ] {
+        let (start, prefix) = match account {
+            None => ("/", "/"),
+            Some(email) => {
+                if client.find(Locator::Id("logout")).await.is_ok() {
+                    log_out(&client).await;
+                }
+                log_in_at(&client, &base, "/personal", email).await;
+                ("/personal", "/personal")
+            }
+        };
+        let mut frontier = vec![start.to_owned()];
+        for _depth in 0..3 {
+            let mut next = Vec::new();
+            for path in frontier {
+                let staff = path.starts_with("/personal");
+                if !visited.insert((account, shape_of(&path))) || visited.len() > 200 {
+                    continue;
+                }
+                client.goto(&format!("{base}{path}")).await.expect("page");
+                let html = client
+                    .execute(
+                        "return document.readyState === 'complete' && document.contentType === 'text/html' && !!document.querySelector('footer');",
+                        Vec::new(),
+                    )
+                    .await
+                    .expect("a page");
+                if html.as_bool() != Some(true) {
+                    problems.push(format!("{path}: not a whole page of the site"));
+                    continue;
+                }
+                problems.extend(page_problems(&client, &path).await);
+                next.extend(
+                    links_under(&client, prefix)
+                        .await
+                        .into_iter()
+                        .filter(|p| staff || !p.starts_with("/personal") && !p.starts_with("/ingreso")),
+                );
+            }
+            frontier = next;
+        }
+    }
+    assert!(visited.len() > 30, "the crawl reached {} pages", visited.len());
+    assert!(
+        problems.is_empty(),
+        "{} problems on {} pages:\n{}",
+        problems.len(),
+        visited.len(),
+        problems.join("\n")
+    );
+    client.close().await.expect("close");
+    let _ = stop.send(());
+}
