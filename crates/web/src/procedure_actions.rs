@@ -221,11 +221,12 @@ pub async fn award(
         tracing::info!(account = account.id, "award refused: not a territorial director");
         return Err(AppError::said(ErrorCode::Forbidden, refusal.message()));
     }
-    state
+    let formulation = state
         .store
         .formulation(id)
         .await?
-        .ok_or_else(|| AppError::said(ErrorCode::NotFound, not_found("formulation", &id.to_string())))?;
+        .ok_or_else(|| AppError::said(ErrorCode::NotFound, not_found("formulation", &id.to_string())))?
+        .formulation;
     // The department of the project against the director's office is the store's check.
     let Some(office) = account_office(state, account).await? else {
         tracing::info!(
@@ -253,8 +254,11 @@ pub async fn award(
             "the award resolution could not be signed"
         );
     }
-    // The award opened a project: the public pages show it at once.
-    state.public_pages.clear();
+    // The award opened a project: the pages that show it, its call or the list of projects
+    // show it at once; the others stay cached.
+    state
+        .public_pages
+        .forget_award(&formulation.code, formulation.call_id);
     // By SMTP or to the outbox; a failed delivery is recorded on the letter, not undone.
     state.outbox.dispatch(&state.store, &actor, letters).await;
     Ok(award)
@@ -322,8 +326,13 @@ pub async fn disburse(
     paid_on: Date,
 ) -> Result<Checklist, AppError> {
     let checklist = state.store.disburse(&account.actor(), id, paid_on).await?;
-    // The payment puts the project in execution on the public pages.
-    state.public_pages.clear();
+    // The payment puts the project in execution on the pages that show it.
+    if let Some(record) = state.store.formulation(id).await? {
+        let formulation = record.formulation;
+        state
+            .public_pages
+            .forget_award(&formulation.code, formulation.call_id);
+    }
     Ok(checklist)
 }
 

@@ -2,7 +2,8 @@
 //!
 //! The public portal is read far more often than projects change, so a page for a visitor
 //! without an account is rendered once and served from memory. A change made through this
-//! process clears the cache at once ([`PublicPages::clear`]); a change made by another process
+//! process forgets at once the pages it changes ([`PublicPages::forget_project`],
+//! [`PublicPages::forget_award`]), and only those; a change made by another process
 //! (the command line, another server on PostgreSQL) shows within [`PublicPages::FRESH_FOR`].
 //!
 //! Under load two things would make visitors wait: every request that misses a page rendering
@@ -230,21 +231,36 @@ impl PublicPages {
         gates.entry(key.clone()).or_default().clone()
     }
 
-    /// Forgets every page: called after any change to what the portal shows.
-    pub fn clear(&self) {
-        if let Ok(mut pages) = self.pages.write() {
-            pages.clear();
-        }
-    }
-
     /// Forgets the pages that show project `code`'s figures: the portfolio's pages (its list
     /// and roll-ups), the project's own pages and the open data. Other projects' cards and
     /// the calls' pages stay. For a change within one project (a measurement or an indicator
-    /// proposal reviewed); a change of what exists (an award, a payment) clears everything.
+    /// proposal reviewed); an award or a payment forgets more ([`Self::forget_award`]).
     pub fn forget_project(&self, code: &str) {
         if let Ok(mut pages) = self.pages.write() {
             pages.retain(|(_, here), _| !shows_project(here, code));
         }
+    }
+
+    /// Forgets the pages an award or a payment of project `code` of call `call_id` changes:
+    /// those that show the project (as [`Self::forget_project`]), the home page and the sitemap
+    /// (which list projects), the calls' list and that call's page (its awards), and the
+    /// verification of acts (a new act's number). Other calls' and projects' pages stay, so
+    /// the visitors reading them never wait for a page to be rendered again.
+    pub fn forget_award(&self, code: &str, call_id: Option<i32>) {
+        if let Ok(mut pages) = self.pages.write() {
+            pages.retain(|(_, here), _| !shows_project(here, code) && !shows_award_of_call(here, call_id));
+        }
+    }
+}
+
+/// Whether the page at `here` lists a new award of call `call_id` or a new act.
+fn shows_award_of_call(here: &str, call_id: Option<i32>) -> bool {
+    let path = here.split(['?', '#']).next().unwrap_or(here);
+    let mut segments = path.trim_start_matches('/').split('/');
+    match (segments.next(), segments.next()) {
+        (Some("" | "sitemap.xml" | "verificar"), _) | (Some("convocatorias"), None) => true,
+        (Some("convocatorias"), Some(id)) => call_id.is_some_and(|call| id == call.to_string()),
+        _ => false,
     }
 }
 
@@ -269,7 +285,7 @@ mod tests {
     }
 
     #[test]
-    fn a_page_is_served_until_cleared_and_revalidates_with_its_etag() {
+    fn a_page_is_served_until_forgotten_and_revalidates_with_its_etag() {
         let cache = PublicPages::default();
         cache.put(
             key("/proyectos"),
@@ -281,8 +297,42 @@ mod tests {
         revalidation.insert(header::IF_NONE_MATCH, page.etag.clone());
         assert_eq!(page.respond(&revalidation).status(), 304);
         assert_eq!(page.respond(&HeaderMap::new()).status(), 200);
-        cache.clear();
+        cache.forget_project("PDR-2013-CAQ-001");
         assert!(cache.get(Lang::Es, "/proyectos").is_none());
+    }
+
+    #[test]
+    fn an_award_forgets_the_pages_of_its_project_and_its_call_only() {
+        let cache = PublicPages::default();
+        let kept = [
+            "/convocatorias/2",
+            "/proyectos/PDR-2013-CAQ-001",
+            "/municipios",
+            "/peticiones/informe",
+        ];
+        let forgotten = [
+            "/",
+            "/proyectos",
+            "/proyectos?pagina=3",
+            "/proyectos/NAR-TUM-2013-001",
+            "/proyectos/NAR-TUM-2013-001/indicadores/1",
+            "/datos",
+            "/api/v1/open-data/projects.csv",
+            "/convocatorias",
+            "/convocatorias/1",
+            "/verificar/ABC123",
+            "/sitemap.xml",
+        ];
+        for path in kept.iter().chain(&forgotten) {
+            cache.put(key(path), CachedPage::new("x", "text/html; charset=utf-8"));
+        }
+        cache.forget_award("NAR-TUM-2013-001", Some(1));
+        for path in kept {
+            assert!(cache.get(Lang::Es, path).is_some(), "{path} stays");
+        }
+        for path in forgotten {
+            assert!(cache.get(Lang::Es, path).is_none(), "{path} is forgotten");
+        }
     }
 
     #[test]

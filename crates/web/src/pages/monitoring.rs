@@ -609,7 +609,7 @@ async fn add_document(
     if let (Some(file), None) = (file, &problem) {
         let document = kept_document(keep_file(&state, file)?, field(&fields, "title").to_owned(), true);
         state.store.add_project_document(&actor, &code, document).await?;
-        state.public_pages.clear();
+        state.public_pages.forget_project(&code);
         return Ok(
             Redirect::to(&format!("/personal/proyectos/{}?guardado=1", urlencode(&code))).into_response(),
         );
