@@ -3,30 +3,17 @@
 job stores, and prints one Markdown table row. Standard library only."""
 
 import argparse
-import http.cookiejar
 import json
-import re
 import statistics
 import subprocess
 import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
 
 REGISTRIES = ["ruv", "prior_beneficiaries", "public_servants", "sanctions", "wanted"]
-DEMO_PASSWORD_FILE = Path(__file__).resolve().parents[2] / "crates/store/src/demo.rs"
-
-
-def demo_password():
-    for line in DEMO_PASSWORD_FILE.read_text(encoding="utf-8").splitlines():
-        if "DEMO_PASSWORD" in line and "=" in line and '"' in line:
-            return line.split('"')[1]
-    raise SystemExit("no demo password in demo.rs")
-
-
 def multipart(files_dir):
     boundary = uuid.uuid4().hex
     parts = []
@@ -132,22 +119,26 @@ def main():
     for i in range(20):
         path = "/convocatorias/1" if i % 2 else "/proyectos"
         readers.client(lambda path=path: request(base + path))
-    password = demo_password()
 
-    def log_in():
-        # A login writes (the session, the throttle's counts): the form's token, then the post.
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        with opener.open(f"{base}/ingreso", timeout=120) as page:
-            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode()).group(1)
-        form = urllib.parse.urlencode(
-            {"csrf_token": csrf, "next": "", "email": "auditor@vereda.test", "password": password}
-        ).encode()
-        with opener.open(urllib.request.Request(f"{base}/ingreso", data=form), timeout=120) as reply:
-            reply.read()
+    writes = iter(range(1, 1_000_000))
+
+    def write():
+        # A staff write through the API: a municipality's count of the institute's
+        # interventions in the call (a row upserted and audited in one transaction).
+        body = json.dumps({"count": next(writes) % 7}).encode()
+        status, _ = request(
+            f"{base}/api/v1/calls/1/targeting/interventions/18001",
+            token,
+            body,
+            {"Content-Type": "application/json"},
+            "PUT",
+        )
+        if status != 200:
+            raise RuntimeError(f"the write answered {status}")
 
     for i in range(5):
         if i == 0:
-            staff.client(log_in)
+            staff.client(write)
         elif i % 2:
             staff.client(lambda: request(f"{base}/api/v1/screenings/{run_id}", token))
         else:
