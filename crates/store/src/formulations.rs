@@ -25,6 +25,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use vereda_domain::audit::Actor;
 use vereda_domain::finance::formulation::Formulation;
+use vereda_domain::procedure::ProcedureState;
 
 use crate::custody::{self, Scrutiny};
 use crate::entity::{call, formulation, formulation_version};
@@ -198,6 +199,8 @@ pub struct FormulationLine {
     pub version: i32,
     /// The latest version's verdict.
     pub viable: Option<bool>,
+    /// Where it stands in the procedure: the one status every page shows of it.
+    pub state: ProcedureState,
 }
 
 /// One page of the formulation list.
@@ -506,22 +509,14 @@ impl Store {
         let latest: HashMap<i32, (i32, Option<bool>)> = if ids.is_empty() {
             HashMap::new()
         } else {
-            // In scope here only: its `max` would shadow `Ord::max` on numbers.
             use formulation_version::Column as V;
             use sea_orm::sea_query::ExprTrait;
-            let latest_numbers = Query::select()
-                .column(V::FormulationId)
-                .expr(Expr::col(V::Number).max())
-                .from(formulation_version::Entity)
-                .and_where(Expr::col(V::FormulationId).is_in(ids.iter().copied()))
-                .group_by_col(V::FormulationId)
-                .to_owned();
             formulation_version::Entity::find()
                 .select_only()
                 .columns([V::FormulationId, V::Number, V::Viable])
                 .filter(
                     Expr::tuple([Expr::col(V::FormulationId), Expr::col(V::Number)])
-                        .in_subquery(latest_numbers),
+                        .in_subquery(latest_numbers_query(&ids)),
                 )
                 .into_tuple::<(i32, i32, Option<bool>)>()
                 .all(&self.db)
@@ -530,14 +525,17 @@ impl Store {
                 .map(|(id, number, viable)| (id, (number, viable)))
                 .collect()
         };
+        let states = crate::procedure::procedure_states_of(&self.db, &rows).await?;
         let lines = rows
             .into_iter()
             .map(|row| {
                 let (version, viable) = latest.get(&row.id).copied().unwrap_or((0, None));
+                let state = states.get(&row.id).copied().unwrap_or(ProcedureState::Draft);
                 Ok(FormulationLine {
                     formulation: summary(row)?,
                     version,
                     viable,
+                    state,
                 })
             })
             .collect::<StoreResult<_>>()?;
@@ -568,4 +566,39 @@ impl Store {
             .map(summary)
             .collect()
     }
+}
+
+/// The number of the latest version of each of `ids` (at most [`crate::IN_LIST_LIMIT`]), as a
+/// subquery of `(formulation_id, number)`.
+fn latest_numbers_query(ids: &[i32]) -> sea_orm::sea_query::SelectStatement {
+    // In scope here only: its `max` would shadow `Ord::max` on numbers.
+    use formulation_version::Column as V;
+    use sea_orm::sea_query::ExprTrait;
+    Query::select()
+        .column(V::FormulationId)
+        .expr(Expr::col(V::Number).max())
+        .from(formulation_version::Entity)
+        .and_where(Expr::col(V::FormulationId).is_in(ids.iter().copied()))
+        .group_by_col(V::FormulationId)
+        .to_owned()
+}
+
+/// The number of the latest version of each of `ids` (at most [`crate::IN_LIST_LIMIT`]).
+pub(crate) async fn latest_version_numbers(
+    db: &impl sea_orm::ConnectionTrait,
+    ids: &[i32],
+) -> StoreResult<HashMap<i32, i32>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(db
+        .query_all(&latest_numbers_query(ids))
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            let id: i32 = row.try_get_by_index(0).ok()?;
+            let number: i32 = row.try_get_by_index(1).ok()?;
+            Some((id, number))
+        })
+        .collect())
 }

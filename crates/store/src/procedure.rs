@@ -492,57 +492,114 @@ fn households_of(version: &formulation_version::Model, content: &Formulation) ->
 
 /// The state of a formulation, read from its records.
 async fn state_of(db: &impl ConnectionTrait, row: &formulation::Model) -> StoreResult<ProcedureState> {
-    let status: FormulationStatus = row
-        .status
-        .parse()
-        .map_err(|e| corrupt("formulation", row.id, e))?;
-    Ok(match status {
-        FormulationStatus::Draft => ProcedureState::Draft,
-        FormulationStatus::Returned => ProcedureState::Returned,
-        FormulationStatus::Approved => {
-            let paid = disbursement::Entity::find()
-                .filter(disbursement::Column::FormulationId.eq(row.id))
+    let states = procedure_states_of(db, std::slice::from_ref(row)).await?;
+    states
+        .get(&row.id)
+        .copied()
+        .ok_or_else(|| StoreError::Fault(format!("formulation {}: no procedure state", row.id)))
+}
+
+/// Where each of `rows` stands in the procedure, read from the records of its steps: the
+/// formulation's status, then its award and payment (approved), or its latest version's
+/// endorsement and pending agenda item (submitted). Five statements whatever the number of
+/// rows, so a list shows the same state as the project's own page at the cost of one.
+pub(crate) async fn procedure_states_of(
+    db: &impl ConnectionTrait,
+    rows: &[formulation::Model],
+) -> StoreResult<HashMap<i32, ProcedureState>> {
+    let mut statuses = Vec::with_capacity(rows.len());
+    for row in rows {
+        let status: FormulationStatus = row
+            .status
+            .parse()
+            .map_err(|e| corrupt("formulation", row.id, e))?;
+        statuses.push((row.id, status));
+    }
+    let ids_in = |wanted: FormulationStatus| -> Vec<i32> {
+        statuses
+            .iter()
+            .filter(|(_, status)| *status == wanted)
+            .map(|(id, _)| *id)
+            .collect()
+    };
+    let approved = ids_in(FormulationStatus::Approved);
+    let submitted = ids_in(FormulationStatus::Submitted);
+    let mut paid = std::collections::HashSet::new();
+    let mut awarded = std::collections::HashSet::new();
+    for chunk in approved.chunks(crate::IN_LIST_LIMIT) {
+        paid.extend(
+            disbursement::Entity::find()
+                .select_only()
+                .column(disbursement::Column::FormulationId)
+                .filter(disbursement::Column::FormulationId.is_in(chunk.iter().copied()))
                 .filter(disbursement::Column::PaidOn.is_not_null())
-                .one(db)
-                .await?
-                .is_some();
-            let awarded = award::Entity::find()
-                .filter(award::Column::FormulationId.eq(row.id))
-                .one(db)
-                .await?
-                .is_some();
-            if paid {
-                ProcedureState::Disbursed
-            } else if awarded {
-                ProcedureState::Awarded
-            } else {
-                ProcedureState::Viable
-            }
-        }
-        FormulationStatus::Submitted => {
-            let version = latest_version(db, row.id).await?.number;
-            let pending = agenda_item::Entity::find()
-                .filter(agenda_item::Column::FormulationId.eq(row.id))
-                .filter(agenda_item::Column::VersionNumber.eq(version))
+                .into_tuple::<i32>()
+                .all(db)
+                .await?,
+        );
+        awarded.extend(
+            award::Entity::find()
+                .select_only()
+                .column(award::Column::FormulationId)
+                .filter(award::Column::FormulationId.is_in(chunk.iter().copied()))
+                .into_tuple::<i32>()
+                .all(db)
+                .await?,
+        );
+    }
+    let mut pending = std::collections::HashSet::new();
+    let mut endorsed = std::collections::HashSet::new();
+    for chunk in submitted.chunks(crate::IN_LIST_LIMIT) {
+        let latest = crate::formulations::latest_version_numbers(db, chunk).await?;
+        let is_latest = |(id, version): &(i32, i32)| latest.get(id) == Some(version);
+        pending.extend(
+            agenda_item::Entity::find()
+                .select_only()
+                .columns([
+                    agenda_item::Column::FormulationId,
+                    agenda_item::Column::VersionNumber,
+                ])
+                .filter(agenda_item::Column::FormulationId.is_in(chunk.iter().copied()))
                 .filter(agenda_item::Column::Concept.is_null())
-                .one(db)
+                .into_tuple::<(i32, i32)>()
+                .all(db)
                 .await?
-                .is_some();
-            let endorsed = endorsement::Entity::find()
-                .filter(endorsement::Column::FormulationId.eq(row.id))
-                .filter(endorsement::Column::VersionNumber.eq(version))
-                .one(db)
+                .into_iter()
+                .filter(is_latest)
+                .map(|(id, _)| id),
+        );
+        endorsed.extend(
+            endorsement::Entity::find()
+                .select_only()
+                .columns([
+                    endorsement::Column::FormulationId,
+                    endorsement::Column::VersionNumber,
+                ])
+                .filter(endorsement::Column::FormulationId.is_in(chunk.iter().copied()))
+                .into_tuple::<(i32, i32)>()
+                .all(db)
                 .await?
-                .is_some();
-            if pending {
-                ProcedureState::OnAgenda
-            } else if endorsed {
-                ProcedureState::Endorsed
-            } else {
-                ProcedureState::Submitted
-            }
-        }
-    })
+                .into_iter()
+                .filter(is_latest)
+                .map(|(id, _)| id),
+        );
+    }
+    Ok(statuses
+        .into_iter()
+        .map(|(id, status)| {
+            let state = match status {
+                FormulationStatus::Draft => ProcedureState::Draft,
+                FormulationStatus::Returned => ProcedureState::Returned,
+                FormulationStatus::Approved if paid.contains(&id) => ProcedureState::Disbursed,
+                FormulationStatus::Approved if awarded.contains(&id) => ProcedureState::Awarded,
+                FormulationStatus::Approved => ProcedureState::Viable,
+                FormulationStatus::Submitted if pending.contains(&id) => ProcedureState::OnAgenda,
+                FormulationStatus::Submitted if endorsed.contains(&id) => ProcedureState::Endorsed,
+                FormulationStatus::Submitted => ProcedureState::Submitted,
+            };
+            (id, state)
+        })
+        .collect())
 }
 
 /// Sets a formulation's status (approved after a positive concept, returned after a negative

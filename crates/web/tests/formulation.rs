@@ -843,3 +843,39 @@ async fn a_file_over_the_upload_limit_is_413_in_the_visitors_language() {
             .all(|f| f.code == vereda_store::demo::DEMO_FOLLOWED_CODE)
     );
 }
+
+/// One status everywhere (issue 18 part 6): the list reads the procedure's state from the
+/// records, as the project's own pages do, so the demo's paid project is "disbursed" in the
+/// list and a fresh draft "draft" (the formulation's own status would say "approved" for both
+/// the viable and the paid one).
+#[tokio::test]
+async fn the_list_shows_each_formulation_in_the_state_its_own_page_shows() {
+    let mut client = Client::with_demo().await;
+    let draft = cocoa_draft(&mut client).await;
+    let paid = client
+        .db
+        .store
+        .formulation_by_code(vereda_store::demo::DEMO_FOLLOWED_CODE)
+        .await
+        .expect("read")
+        .expect("the demo's paid project")
+        .id;
+    let list = client.get("/personal/formulaciones").await;
+    assert_eq!(list.status, StatusCode::OK);
+    for (id, state) in [(paid, "disbursed"), (draft, "draft")] {
+        assert!(
+            list.body
+                .contains(&format!(r#"id="formulation-{id}" data-state="{state}""#)),
+            "{id} {state}: {}",
+            list.body
+        );
+    }
+    let page = client.get(&format!("/personal/formulaciones/{paid}")).await;
+    let disbursed = vereda_messages::Lang::Es.t("procedure-state_disbursed");
+    assert!(
+        page.body
+            .contains(&format!(r#"<span class="tag" id="status">{disbursed}</span>"#)),
+        "{}",
+        page.body
+    );
+}

@@ -92,6 +92,8 @@ struct ListLine {
     title: String,
     municipality: String,
     status_label: String,
+    /// The procedure state's code, for the row's `data-state`.
+    state: &'static str,
     version: i32,
     viable_label: String,
 }
@@ -164,7 +166,8 @@ async fn list_page(
                 ),
                 code: summary.code,
                 title: summary.title,
-                status_label: lang.t(status_key(summary.status)).to_owned(),
+                status_label: lang.t(crate::procedure_actions::state_key(line.state)).to_owned(),
+                state: line.state.as_str(),
                 version: line.version,
                 viable_label: lang.t(viable_key(line.viable)).to_owned(),
             }
@@ -1264,7 +1267,11 @@ async fn page(
         id: summary.id,
         code: summary.code.clone(),
         title: summary.title.clone(),
-        status_label: lang.t(status_key(summary.status)).to_owned(),
+        status_label: lang
+            .t(crate::procedure_actions::state_key(
+                state.store.procedure_state(summary.id).await?,
+            ))
+            .to_owned(),
         return_reason: summary.return_reason.clone().unwrap_or_default(),
         version: number,
         latest,

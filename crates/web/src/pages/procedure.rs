@@ -63,19 +63,6 @@ pub fn routes() -> Router<AppState> {
         .route("/personal/comite/{id}/acta.pdf", get(minutes_pdf))
 }
 
-fn state_key(state: ProcedureState) -> &'static str {
-    match state {
-        ProcedureState::Draft => "procedure-state_draft",
-        ProcedureState::Submitted => "procedure-state_submitted",
-        ProcedureState::Endorsed => "procedure-state_endorsed",
-        ProcedureState::OnAgenda => "procedure-state_on_agenda",
-        ProcedureState::Viable => "procedure-state_viable",
-        ProcedureState::Returned => "procedure-state_returned",
-        ProcedureState::Awarded => "procedure-state_awarded",
-        ProcedureState::Disbursed => "procedure-state_disbursed",
-    }
-}
-
 fn requirement_key(requirement: Requirement) -> &'static str {
     match requirement {
         Requirement::JointAccount => "procedure-req_joint_account",
@@ -373,7 +360,7 @@ async fn procedure_page(
         id,
         code: record.formulation.code.clone(),
         title: record.formulation.title.clone(),
-        state: state_key(procedure),
+        state: crate::procedure_actions::state_key(procedure),
         latest,
         endorsements,
         objections,
