@@ -2700,3 +2700,27 @@ cli-help-inbox = The staff work inbox's letters.
 cli-help-inbox-digest = Writes the day's letters: a digest to each account with items due within the configured business days (once a day per account) and each follow-up alert not yet written to its office. A server delivers them.
 cli-help-inbox-digest-arg-date = The day (YYYY-MM-DD); today in Colombia by default.
 cli-inbox-digest_written = { $day }: { $digests } digests written, { $already } already written; { $alerts } new alerts in { $letters } letters.
+
+## Staff lists: search, filters, sort, pages and downloads
+list-search = Search (name, document or identifier)
+list-all = All
+list-apply = Apply
+list-matching = matching
+list-sort = Sort by
+list-download = Download with this filter
+list-pages = List pages
+list-page = Page
+list-previous = Previous
+list-next = Next
+list-sort-registro = Registration
+list-sort-nombre = Head of household
+list-sort-hogar = Identifier
+list-sort-municipio = Municipality
+list-sort-fecha = Date
+list-sort-tipo = Kind
+list-sort-estado = Delivery status
+list-sort-destinatario = Recipient
+list-filter-municipio = Municipality
+list-filter-estado = Status
+list-filter-tipo = Kind of letter
+list-filter-entrega = Delivery status

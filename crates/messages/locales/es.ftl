@@ -2700,3 +2700,27 @@ cli-help-inbox = Las cartas de la bandeja de trabajo del personal.
 cli-help-inbox-digest = Escribe las cartas del día: un resumen a cada cuenta con pendientes que vencen dentro de los días hábiles configurados (una vez al día por cuenta) y cada alerta de seguimiento aún no escrita a su oficina. Un servidor las entrega.
 cli-help-inbox-digest-arg-date = El día (AAAA-MM-DD); por omisión, hoy en Colombia.
 cli-inbox-digest_written = { $day }: { $digests } resúmenes escritos, { $already } ya escritos; { $alerts } alertas nuevas en { $letters } cartas.
+
+## Staff lists: search, filters, sort, pages and downloads
+list-search = Buscar (nombre, documento o identificador)
+list-all = Todos
+list-apply = Aplicar
+list-matching = coinciden
+list-sort = Ordenar por
+list-download = Descargar con este filtro
+list-pages = Páginas de la lista
+list-page = Página
+list-previous = Anterior
+list-next = Siguiente
+list-sort-registro = Registro
+list-sort-nombre = Jefe de hogar
+list-sort-hogar = Identificador
+list-sort-municipio = Municipio
+list-sort-fecha = Fecha
+list-sort-tipo = Tipo
+list-sort-estado = Estado del envío
+list-sort-destinatario = Destinatario
+list-filter-municipio = Municipio
+list-filter-estado = Estado
+list-filter-tipo = Tipo de comunicación
+list-filter-entrega = Estado del envío

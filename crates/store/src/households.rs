@@ -166,6 +166,14 @@ impl Store {
                     .with("household", &new.external_id),
             ));
         }
+        let search_key = match new.members.iter().find(|m| m.is_head) {
+            Some(head) => vereda_domain::text::household_search_key(
+                &format!("{} {}", head.first_name, head.last_name),
+                &head.document,
+                &new.external_id,
+            ),
+            None => vereda_domain::text::household_search_key("", "", &new.external_id),
+        };
         let txn = self.write_transaction().await?;
         crate::scope::check_may_place(
             &txn,
@@ -187,6 +195,7 @@ impl Store {
             email: Set(email),
             correspondence_address: Set(nonempty(new.correspondence_address.as_deref())),
             created_at: Set(DbTimestamp::now()),
+            search_key: Set(search_key),
             ..Default::default()
         };
         let stored = audit::insert(&txn, actor, row)
@@ -286,7 +295,18 @@ impl Store {
                 *parcels.entry(land.household_id).or_default() += 1;
             }
         }
-        Ok(rows
+        Ok(summaries(rows, members, &parcels))
+    }
+}
+
+/// The summaries of `rows`, in their order, from their members and parcel counts keyed by
+/// household.
+pub(crate) fn summaries(
+    rows: Vec<household::Model>,
+    mut members: HashMap<i32, Vec<person::Model>>,
+    parcels: &HashMap<i32, usize>,
+) -> Vec<HouseholdSummary> {
+        rows
             .into_iter()
             .map(|h| {
                 let people = members.remove(&h.id).unwrap_or_default();
@@ -310,6 +330,5 @@ impl Store {
                     correspondence_address: h.correspondence_address,
                 }
             })
-            .collect())
-    }
+            .collect()
 }
