@@ -306,29 +306,28 @@ pub(crate) fn summaries(
     mut members: HashMap<i32, Vec<person::Model>>,
     parcels: &HashMap<i32, usize>,
 ) -> Vec<HouseholdSummary> {
-        rows
-            .into_iter()
-            .map(|h| {
-                let people = members.remove(&h.id).unwrap_or_default();
-                let head = people.iter().find(|p| p.is_head);
-                HouseholdSummary {
-                    id: h.id,
-                    call_id: h.call_id,
-                    head_name: head
-                        .map(|p| format!("{} {}", p.first_name, p.last_name))
-                        .unwrap_or_default(),
-                    head_document_type: head.map(|p| p.document_type.clone()).unwrap_or_default(),
-                    head_document: head.map(|p| p.document.clone()).unwrap_or_default(),
-                    members: people.len(),
-                    parcels: parcels.get(&h.id).copied().unwrap_or(0),
-                    external_id: h.external_id,
-                    municipality_code: h.municipality_code,
-                    sisben_score: h.sisben_score.map(|d| d.0),
-                    displaced: h.displaced,
-                    ethnic_group: h.ethnic_group,
-                    email: h.email,
-                    correspondence_address: h.correspondence_address,
-                }
-            })
-            .collect()
+    rows.into_iter()
+        .map(|h| {
+            let people = members.remove(&h.id).unwrap_or_default();
+            let head = people.iter().find(|p| p.is_head);
+            HouseholdSummary {
+                id: h.id,
+                call_id: h.call_id,
+                head_name: head
+                    .map(|p| format!("{} {}", p.first_name, p.last_name))
+                    .unwrap_or_default(),
+                head_document_type: head.map(|p| p.document_type.clone()).unwrap_or_default(),
+                head_document: head.map(|p| p.document.clone()).unwrap_or_default(),
+                members: people.len(),
+                parcels: parcels.get(&h.id).copied().unwrap_or(0),
+                external_id: h.external_id,
+                municipality_code: h.municipality_code,
+                sisben_score: h.sisben_score.map(|d| d.0),
+                displaced: h.displaced,
+                ethnic_group: h.ethnic_group,
+                email: h.email,
+                correspondence_address: h.correspondence_address,
+            }
+        })
+        .collect()
 }

@@ -115,7 +115,10 @@ impl HouseholdList {
         use household::Column as H;
         let mut condition = Condition::all()
             .add(H::CallId.eq(self.call_id))
-            .add(crate::scope::municipality_within(H::MunicipalityCode, &self.reach))
+            .add(crate::scope::municipality_within(
+                H::MunicipalityCode,
+                &self.reach,
+            ))
             .add(search_condition(H::SearchKey, &self.paging.search));
         if let Some(code) = self.municipality.as_deref().filter(|c| !c.is_empty()) {
             condition = condition.add(H::MunicipalityCode.eq(code));
@@ -173,7 +176,11 @@ impl HouseholdList {
     }
 
     fn offset(&self) -> u64 {
-        if self.paging.after.is_some() { 0 } else { self.paging.offset() }
+        if self.paging.after.is_some() {
+            0
+        } else {
+            self.paging.offset()
+        }
     }
 }
 
@@ -212,7 +219,10 @@ impl LetterList {
                 .column(household::Column::Id)
                 .from(household::Entity)
                 .and_where(household::Column::CallId.eq(self.call_id))
-                .cond_where(search_condition(household::Column::SearchKey, &self.paging.search))
+                .cond_where(search_condition(
+                    household::Column::SearchKey,
+                    &self.paging.search,
+                ))
                 .to_owned();
             condition = condition.add(L::HouseholdId.in_subquery(found));
         }
@@ -392,7 +402,11 @@ impl Store {
         if let Some(column) = column {
             select = select.order_by(column, order.clone());
         }
-        let offset = if list.paging.after.is_some() { 0 } else { list.paging.offset() };
+        let offset = if list.paging.after.is_some() {
+            0
+        } else {
+            list.paging.offset()
+        };
         select
             .order_by(L::Id, if column.is_some() { Order::Desc } else { order })
             .limit(list.paging.limit())

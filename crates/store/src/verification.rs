@@ -452,7 +452,14 @@ impl Store {
                     standing: p.standing,
                 });
         }
-        assemble(households, documents, verifications, parcels, notice.as_ref(), today)
+        assemble(
+            households,
+            documents,
+            verifications,
+            parcels,
+            notice.as_ref(),
+            today,
+        )
     }
 }
 

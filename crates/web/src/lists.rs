@@ -289,7 +289,11 @@ fn attachment(body: Body, content_type: &'static str, file_name: &str) -> Respon
 fn csv_line(cells: &[String]) -> Result<Vec<u8>, AppError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
-        .write_record(cells.iter().map(|c| vereda_domain::text::spreadsheet_safe(c).into_owned()))
+        .write_record(
+            cells
+                .iter()
+                .map(|c| vereda_domain::text::spreadsheet_safe(c).into_owned()),
+        )
         .map_err(|e| AppError::internal(&e))?;
     writer.into_inner().map_err(|e| AppError::internal(&e))
 }
@@ -349,7 +353,9 @@ pub async fn xlsx_download(
         let bold = rust_xlsxwriter::Format::new().set_bold();
         let sheet = workbook.add_worksheet_with_constant_memory().map_err(internal)?;
         for (column, title) in (0u16..).zip(&headers) {
-            sheet.write_string_with_format(0, column, title, &bold).map_err(internal)?;
+            sheet
+                .write_string_with_format(0, column, title, &bold)
+                .map_err(internal)?;
         }
         let mut row = 1u32;
         loop {
@@ -375,7 +381,9 @@ pub async fn xlsx_download(
         // The temporary file lives until it has been read out.
         let file = file;
         let Ok(mut reader) = tokio::fs::File::open(file.path()).await else {
-            let _ = sender.send(Err(std::io::Error::other("the workbook is gone"))).await;
+            let _ = sender
+                .send(Err(std::io::Error::other("the workbook is gone")))
+                .await;
             return;
         };
         loop {

@@ -69,7 +69,9 @@ async fn a_household_is_found_without_its_accents_or_case() {
     }
     // Every word must appear: a name and a document of two households find nothing.
     let page = client
-        .get(&format!("/personal/convocatorias/{call}/hogares?q=pena%20cuellar"))
+        .get(&format!(
+            "/personal/convocatorias/{call}/hogares?q=pena%20cuellar"
+        ))
         .await;
     assert_eq!(total(&page.body), 0);
     // The verification page and the API search alike.
@@ -103,17 +105,29 @@ async fn a_call_s_households_are_filtered_sorted_and_paged_in_the_query() {
     assert!(page.body.contains("<option value=\"52001\" selected>"));
 
     // Sort by the household's id, both ways.
-    let ascending = shown(&client.get(&format!("{base}?orden=hogar&por_pagina=200")).await.body);
+    let ascending = shown(
+        &client
+            .get(&format!("{base}?orden=hogar&por_pagina=200"))
+            .await
+            .body,
+    );
     let mut sorted = ascending.clone();
     sorted.sort();
     assert_eq!(ascending, sorted);
-    let descending = shown(&client.get(&format!("{base}?orden=-hogar&por_pagina=200")).await.body);
+    let descending = shown(
+        &client
+            .get(&format!("{base}?orden=-hogar&por_pagina=200"))
+            .await
+            .body,
+    );
     sorted.reverse();
     assert_eq!(descending, sorted);
     assert_eq!(ascending.len() as u64, everyone);
 
     // Pages of two: the second holds the third and fourth, and links both ways.
-    let second = client.get(&format!("{base}?orden=hogar&por_pagina=2&pagina=2")).await;
+    let second = client
+        .get(&format!("{base}?orden=hogar&por_pagina=2&pagina=2"))
+        .await;
     assert_eq!(shown(&second.body), ascending[2..4].to_vec());
     assert!(second.body.contains("id=\"list-previous\""));
     assert!(second.body.contains("id=\"list-next\""));
@@ -127,7 +141,9 @@ async fn the_verification_status_filter_runs_in_the_query() {
     let everyone = total(&client.get(&base).await.body);
     let mut counted = 0;
     for status in ["pending", "eligible", "not_eligible", "withdrawn"] {
-        let page = client.get(&format!("{base}?estado={status}&por_pagina=200")).await;
+        let page = client
+            .get(&format!("{base}?estado={status}&por_pagina=200"))
+            .await;
         assert_eq!(page.status, StatusCode::OK);
         let rows = page.body.matches("data-status=\"").count() as u64;
         assert_eq!(
@@ -170,29 +186,43 @@ async fn downloads_carry_the_current_filter_and_mask_as_the_page_does() {
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.bytes.clone())).expect("a workbook");
     let sheet = book.worksheet_range_at(0).expect("a sheet").expect("readable");
     assert_eq!(sheet.height(), 2);
-    assert_eq!(sheet.get((1, 0)).map(|c| c.to_string()), Some("NAR-0042".to_owned()));
+    assert_eq!(
+        sheet.get((1, 0)).map(|c| c.to_string()),
+        Some("NAR-0042".to_owned())
+    );
 
     // Unfiltered, every household of the call comes down.
     let all = client
         .get(&format!("/personal/convocatorias/{call}/hogares.csv"))
         .await;
-    let everyone = total(&client.get(&format!("/personal/convocatorias/{call}/hogares")).await.body);
+    let everyone = total(
+        &client
+            .get(&format!("/personal/convocatorias/{call}/hogares"))
+            .await
+            .body,
+    );
     assert_eq!(all.body.trim_end().lines().count() as u64, everyone + 1);
 
     // The verification and the letters download with their filters too.
     let verification = client
-        .get(&format!("/personal/convocatorias/{call}/verificacion.csv?estado=eligible"))
+        .get(&format!(
+            "/personal/convocatorias/{call}/verificacion.csv?estado=eligible"
+        ))
         .await;
     assert_eq!(verification.status, StatusCode::OK);
     let eligible = total(
         &client
-            .get(&format!("/personal/convocatorias/{call}/verificacion?estado=eligible"))
+            .get(&format!(
+                "/personal/convocatorias/{call}/verificacion?estado=eligible"
+            ))
             .await
             .body,
     );
     assert_eq!(verification.body.trim_end().lines().count() as u64, eligible + 1);
     let letters = client
-        .get(&format!("/personal/convocatorias/{call}/comunicaciones.xlsx?estado=sent"))
+        .get(&format!(
+            "/personal/convocatorias/{call}/comunicaciones.xlsx?estado=sent"
+        ))
         .await;
     assert_eq!(letters.status, StatusCode::OK);
 
@@ -216,9 +246,8 @@ const LARGE: u32 = 100_000;
 async fn seed_large_call(client: &Client, call: i32) {
     use sea_orm::ConnectionTrait;
     let db = client.db.store.connection();
-    let numbers = format!(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {LARGE})"
-    );
+    let numbers =
+        format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {LARGE})");
     let statements = [
         format!(
             "INSERT INTO households (call_id, external_id, municipality_code, sisben_area, displaced,
@@ -262,22 +291,49 @@ async fn seed_large_call(client: &Client, call: i32) {
 /// Every staff page of the large call answers 200 under 100 KB, its totals right.
 async fn every_staff_page_of_a_large_call_answers(mut client: Client) {
     let call = client.db.store.calls().await.expect("calls")[0].id;
-    let before = client.db.store.households(Some(call)).await.expect("households").len() as u64;
+    let before = client
+        .db
+        .store
+        .households(Some(call))
+        .await
+        .expect("households")
+        .len() as u64;
     seed_large_call(&client, call).await;
     client.log_in_as(Role::ProgramOfficer).await;
     let everyone = before + u64::from(LARGE);
     let deep = everyone / 50;
     let pages = [
         (format!("/personal/convocatorias/{call}/hogares"), Some(everyone)),
-        (format!("/personal/convocatorias/{call}/hogares?pagina={deep}"), Some(everyone)),
-        (format!("/personal/convocatorias/{call}/hogares?orden=-nombre"), Some(everyone)),
+        (
+            format!("/personal/convocatorias/{call}/hogares?pagina={deep}"),
+            Some(everyone),
+        ),
+        (
+            format!("/personal/convocatorias/{call}/hogares?orden=-nombre"),
+            Some(everyone),
+        ),
         (format!("/personal/convocatorias/{call}/hogares?q=pena"), None),
-        (format!("/personal/convocatorias/{call}/hogares?municipio=52001&orden=hogar&pagina=100"), None),
-        (format!("/personal/convocatorias/{call}/verificacion"), Some(everyone)),
-        (format!("/personal/convocatorias/{call}/verificacion?estado=eligible&pagina=200"), None),
-        (format!("/personal/convocatorias/{call}/verificacion?estado=pending&q=gomez"), None),
+        (
+            format!("/personal/convocatorias/{call}/hogares?municipio=52001&orden=hogar&pagina=100"),
+            None,
+        ),
+        (
+            format!("/personal/convocatorias/{call}/verificacion"),
+            Some(everyone),
+        ),
+        (
+            format!("/personal/convocatorias/{call}/verificacion?estado=eligible&pagina=200"),
+            None,
+        ),
+        (
+            format!("/personal/convocatorias/{call}/verificacion?estado=pending&q=gomez"),
+            None,
+        ),
         (format!("/personal/convocatorias/{call}/comunicaciones"), None),
-        (format!("/personal/convocatorias/{call}/comunicaciones?estado=failed&orden=tipo&pagina=50"), None),
+        (
+            format!("/personal/convocatorias/{call}/comunicaciones?estado=failed&orden=tipo&pagina=50"),
+            None,
+        ),
         (format!("/personal/convocatorias/{call}/tamizajes"), None),
         (format!("/personal/convocatorias/{call}/focalizacion"), None),
         ("/personal/convocatorias".to_owned(), None),
@@ -287,8 +343,17 @@ async fn every_staff_page_of_a_large_call_answers(mut client: Client) {
         let started = std::time::Instant::now();
         let page = client.get(path).await;
         let took = started.elapsed();
-        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body.chars().take(400).collect::<String>());
-        assert!(page.bytes.len() < 100 * 1024, "{path}: {} bytes", page.bytes.len());
+        assert_eq!(
+            page.status,
+            StatusCode::OK,
+            "{path}: {}",
+            page.body.chars().take(400).collect::<String>()
+        );
+        assert!(
+            page.bytes.len() < 100 * 1024,
+            "{path}: {} bytes",
+            page.bytes.len()
+        );
         if let Some(expected) = expected {
             assert_eq!(total(&page.body), *expected, "{path}");
         }
@@ -296,12 +361,16 @@ async fn every_staff_page_of_a_large_call_answers(mut client: Client) {
     }
     // The searched list finds the hundred Peñas of the seed, without the accent.
     let found = client
-        .get(&format!("/personal/convocatorias/{call}/hogares?q=pena&por_pagina=200"))
+        .get(&format!(
+            "/personal/convocatorias/{call}/hogares?q=pena&por_pagina=200"
+        ))
         .await;
     assert_eq!(total(&found.body), u64::from(LARGE / 1000));
     // 50,000 decided, half of them eligible (ids of both parities may start the seed).
     let eligible = client
-        .get(&format!("/personal/convocatorias/{call}/verificacion?estado=eligible"))
+        .get(&format!(
+            "/personal/convocatorias/{call}/verificacion?estado=eligible"
+        ))
         .await;
     let eligible = total(&eligible.body);
     assert!((24_000..=26_000).contains(&eligible), "{eligible}");
@@ -317,5 +386,10 @@ async fn a_call_of_100000_households_answers_every_staff_page_on_postgres() {
     let Some(db) = vereda_store::test_support::postgres().await else {
         return;
     };
-    every_staff_page_of_a_large_call_answers(Client::with_demo_on(db, vereda_web::WebConfig::default()).await).await;
+    let uploads = tempfile::tempdir().expect("uploads");
+    let config = vereda_web::WebConfig {
+        uploads_dir: Some(uploads.path().to_path_buf()),
+        ..Default::default()
+    };
+    every_staff_page_of_a_large_call_answers(Client::with_demo_on(db, config).await).await;
 }

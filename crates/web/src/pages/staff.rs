@@ -237,7 +237,8 @@ impl ExportSource for HouseholdExport {
                     format!("{} {}", h.head_document_type, h.head_document),
                     h.municipality_code,
                     h.sisben_score.map(|s| lang.amount(&s)).unwrap_or_default(),
-                    lang.t(if h.displaced { "common-yes" } else { "common-no" }).to_owned(),
+                    lang.t(if h.displaced { "common-yes" } else { "common-no" })
+                        .to_owned(),
                     h.ethnic_group,
                     h.members.to_string(),
                     h.parcels.to_string(),

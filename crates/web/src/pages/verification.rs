@@ -13,7 +13,9 @@ use serde::Deserialize;
 use vereda_domain::accounts::Permission;
 use vereda_domain::household::LandTenure;
 use vereda_domain::territory::DaneCode;
-use vereda_domain::verification::{DecisionError, DocumentKind, LetterKind, VerificationStatus, check_decision};
+use vereda_domain::verification::{
+    DecisionError, DocumentKind, LetterKind, VerificationStatus, check_decision,
+};
 use vereda_store::StoreError;
 use vereda_store::households::NewParcel;
 use vereda_store::parcels::parcels_refusal;
@@ -22,8 +24,6 @@ use vereda_store::verification::{Decision, HouseholdVerification, LetterRecord, 
 
 use super::parcels::issue_text;
 use super::staff::{HOUSEHOLD_SORTS, for_download, household_list, municipality_filter};
-use crate::lists::{ExportSource, FilterView, ListParams, ListView};
-use vereda_store::lists::{HouseholdList, LetterList};
 use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
@@ -31,6 +31,8 @@ use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode, StepRefusal};
 use crate::form_errors::{FieldErrors, read_number_field};
 use crate::i18n::{Lang, Message};
+use crate::lists::{ExportSource, FilterView, ListParams, ListView};
+use vereda_store::lists::{HouseholdList, LetterList};
 
 /// The largest document a household brings (a scanned page or a PDF).
 pub const HOUSEHOLD_DOCUMENT_LIMIT_BYTES: usize = 20 * 1024 * 1024;
@@ -43,10 +45,22 @@ pub fn routes() -> Router<AppState> {
         .route("/personal/convocatorias/{id}/verificacion", get(call_page))
         .route("/personal/convocatorias/{id}/aviso", post(record_notice))
         .route("/personal/convocatorias/{id}/comunicaciones", get(letters_page))
-        .route("/personal/convocatorias/{id}/comunicaciones.csv", get(letters_csv))
-        .route("/personal/convocatorias/{id}/comunicaciones.xlsx", get(letters_xlsx))
-        .route("/personal/convocatorias/{id}/verificacion.csv", get(verification_csv))
-        .route("/personal/convocatorias/{id}/verificacion.xlsx", get(verification_xlsx))
+        .route(
+            "/personal/convocatorias/{id}/comunicaciones.csv",
+            get(letters_csv),
+        )
+        .route(
+            "/personal/convocatorias/{id}/comunicaciones.xlsx",
+            get(letters_xlsx),
+        )
+        .route(
+            "/personal/convocatorias/{id}/verificacion.csv",
+            get(verification_csv),
+        )
+        .route(
+            "/personal/convocatorias/{id}/verificacion.xlsx",
+            get(verification_xlsx),
+        )
         .route(
             "/personal/hogares/{id}/verificacion",
             get(household_page).post(decide),
@@ -182,7 +196,11 @@ struct VerificationExport {
 #[async_trait::async_trait]
 impl ExportSource for VerificationExport {
     async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError> {
-        let rows = self.state.store.verification_chunk(&self.list, self.today).await?;
+        let rows = self
+            .state
+            .store
+            .verification_chunk(&self.list, self.today)
+            .await?;
         if let Some(last) = rows.last() {
             self.list.paging.after = Some(last.household.id);
         }
@@ -197,7 +215,12 @@ impl ExportSource for VerificationExport {
                     line.head_name,
                     municipality,
                     line.status,
-                    lang.t(if line.withdrawal_due { "common-yes" } else { "common-no" }).to_owned(),
+                    lang.t(if line.withdrawal_due {
+                        "common-yes"
+                    } else {
+                        "common-no"
+                    })
+                    .to_owned(),
                     line.missing,
                 ]
             })
@@ -449,7 +472,12 @@ async fn letters_page(
             &params.tipo,
             CALL_LETTER_KINDS
                 .iter()
-                .map(|k| (k.to_string(), lang.t(&format!("verification-letter-{k}")).to_owned()))
+                .map(|k| {
+                    (
+                        k.to_string(),
+                        lang.t(&format!("verification-letter-{k}")).to_owned(),
+                    )
+                })
                 .collect(),
         ),
         FilterView::new(
@@ -458,7 +486,12 @@ async fn letters_page(
             &params.estado,
             DELIVERY_STATUSES
                 .iter()
-                .map(|s| ((*s).to_owned(), lang.t(&format!("verification-delivery-{s}")).to_owned()))
+                .map(|s| {
+                    (
+                        (*s).to_owned(),
+                        lang.t(&format!("verification-delivery-{s}")).to_owned(),
+                    )
+                })
                 .collect(),
         ),
     ];

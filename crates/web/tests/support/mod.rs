@@ -48,7 +48,10 @@ impl Client {
     }
 
     /// The demo on a database of the test's own (PostgreSQL, for tests run on both backends).
-    pub async fn with_demo_on(db: vereda_store::test_support::TestDatabase, config: vereda_web::WebConfig) -> Client {
+    pub async fn with_demo_on(
+        db: vereda_store::test_support::TestDatabase,
+        config: vereda_web::WebConfig,
+    ) -> Client {
         vereda_web::demo::seed(&db.store, &config)
             .await
             .expect("demo data");
