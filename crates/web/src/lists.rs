@@ -124,7 +124,7 @@ impl ListParams {
         }
         let text: Vec<String> = pairs
             .into_iter()
-            .filter(|(key, value)| !value.is_empty() && !(*key == "pagina" && *value == "1"))
+            .filter(|(key, value)| !(value.is_empty() || (*key == "pagina" && *value == "1")))
             .map(|(key, value)| format!("{key}={}", urlencode(value)))
             .collect();
         if text.is_empty() {
