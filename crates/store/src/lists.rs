@@ -158,13 +158,15 @@ impl HouseholdList {
     }
 
     /// The page's households' ids, in the page's order: the subquery everything else of the
-    /// page is read with.
-    fn page_ids(&self) -> SelectStatement {
+    /// page is read with. `bounds` are the least and greatest id of the page as read: implied
+    /// by the page, they let the database read the page's range of ids, not the whole call.
+    fn page_ids(&self, bounds: (i32, i32)) -> SelectStatement {
         let mut select = Query::select();
         select
             .column(household::Column::Id)
             .from(household::Entity)
-            .cond_where(self.condition());
+            .cond_where(self.condition())
+            .and_where(household::Column::Id.between(bounds.0, bounds.1));
         if let Some(column) = self.sort_column() {
             select.order_by(column, self.paging.order());
         }
@@ -182,6 +184,14 @@ impl HouseholdList {
             self.paging.offset()
         }
     }
+}
+
+/// The least and greatest of a page's ids; `None` for an empty page.
+fn id_bounds(ids: impl Iterator<Item = i32>) -> Option<(i32, i32)> {
+    ids.fold(None, |bounds, id| match bounds {
+        None => Some((id, id)),
+        Some((low, high)) => Some((std::cmp::min(low, id), std::cmp::max(high, id))),
+    })
 }
 
 /// Which letters of a call: the reader's reach (the household's), their kind, their delivery
@@ -213,7 +223,12 @@ impl LetterList {
         use letter::Column as L;
         let mut condition = Condition::all()
             .add(L::CallId.eq(self.call_id))
-            .add(L::HouseholdId.in_subquery(crate::scope::households_within(&self.reach)));
+            .add(L::HouseholdId.is_not_null());
+        // Nationally every household is within: no subquery to read them all.
+        if self.reach != Reach::National {
+            condition =
+                condition.add(L::HouseholdId.in_subquery(crate::scope::households_within(&self.reach)));
+        }
         if !self.paging.search.trim().is_empty() {
             let found = Query::select()
                 .column(household::Column::Id)
@@ -280,12 +295,12 @@ impl Store {
             .offset(list.offset())
             .all(&self.db)
             .await?;
-        if rows.is_empty() {
+        let Some(bounds) = id_bounds(rows.iter().map(|h| h.id)) else {
             return Ok(Vec::new());
-        }
+        };
         let mut members: HashMap<i32, Vec<person::Model>> = HashMap::new();
         for member in person::Entity::find()
-            .filter(person::Column::HouseholdId.in_subquery(list.page_ids()))
+            .filter(person::Column::HouseholdId.in_subquery(list.page_ids(bounds)))
             .order_by_asc(person::Column::Id)
             .all(&self.db)
             .await?
@@ -296,7 +311,7 @@ impl Store {
             .select_only()
             .column(parcel::Column::HouseholdId)
             .column_as(Expr::col(parcel::Column::Id).count(), "n")
-            .filter(parcel::Column::HouseholdId.in_subquery(list.page_ids()))
+            .filter(parcel::Column::HouseholdId.in_subquery(list.page_ids(bounds)))
             .group_by(parcel::Column::HouseholdId)
             .into_tuple()
             .all(&self.db)
@@ -338,13 +353,13 @@ impl Store {
         households: Vec<HouseholdSummary>,
         today: Date,
     ) -> StoreResult<Vec<HouseholdVerification>> {
-        if households.is_empty() {
+        let Some(bounds) = id_bounds(households.iter().map(|h| h.id)) else {
             return Ok(Vec::new());
-        }
+        };
         let notice = self.offer_notice(list.call_id).await?;
         let mut documents = HashMap::new();
         for row in household_document::Entity::find()
-            .filter(household_document::Column::HouseholdId.in_subquery(list.page_ids()))
+            .filter(household_document::Column::HouseholdId.in_subquery(list.page_ids(bounds)))
             .order_by_asc(household_document::Column::Id)
             .all(&self.db)
             .await?
@@ -355,7 +370,7 @@ impl Store {
                 .push(document_from(row)?);
         }
         let verifications = household_verification::Entity::find()
-            .filter(household_verification::Column::HouseholdId.in_subquery(list.page_ids()))
+            .filter(household_verification::Column::HouseholdId.in_subquery(list.page_ids(bounds)))
             .all(&self.db)
             .await?
             .into_iter()
