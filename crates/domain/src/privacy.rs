@@ -46,7 +46,9 @@ impl PersonalField {
             | "representative_name"
             | "recipient_name"
             | "appellant_name"
-            | "appeal_text" => PersonalField::Text,
+            | "appeal_text"
+            // A household's search key holds its head's name and document.
+            | "search_key" => PersonalField::Text,
             _ => return None,
         })
     }

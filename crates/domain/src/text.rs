@@ -19,6 +19,18 @@ pub fn fold_for_search(text: &str) -> String {
         .collect()
 }
 
+/// The key a staff list searches a household by: the head's name, the head's document and the
+/// household's own id, folded as [`fold_for_search`] folds what is typed, so "pena" finds
+/// "Peña" and "narino" finds "NARIÑO". Stored with the household and recomputed whenever
+/// it is written.
+pub fn household_search_key(head_name: &str, head_document: &str, external_id: &str) -> String {
+    let words: Vec<&str> = [head_name, head_document, external_id]
+        .into_iter()
+        .flat_map(str::split_whitespace)
+        .collect();
+    fold_for_search(&words.join(" "))
+}
+
 /// A cell of a CSV file the product writes, made safe to open in a spreadsheet (OWASP, "CSV
 /// injection"): text that starts with `=`, `+`, `-`, `@`, a tab or a carriage return would be
 /// read as a formula, so it gets a leading apostrophe. A plain number (`-5`, `+3.2`) is left as
@@ -46,6 +58,13 @@ fn is_plain_number(cell: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_household_is_found_without_accents_or_case() {
+        let key = super::household_search_key("  María  PEÑA ", "1.234", "H-9");
+        assert_eq!(key, "maria pena 1.234 h-9");
+        assert!(key.contains(&super::fold_for_search("Peña")));
+    }
+
     use super::*;
 
     #[test]

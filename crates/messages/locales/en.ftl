@@ -2708,3 +2708,27 @@ cli-inbox-digest_written = { $day }: { $digests } digests written, { $already } 
 
 ## Tables wider than a phone scroll inside a region a keyboard can reach.
 table-scrolls = Table: scroll sideways to see every column
+
+## Staff lists: search, filters, sort, pages and downloads
+list-search = Search (name, document or identifier)
+list-all = All
+list-apply = Apply
+list-matching = matching
+list-sort = Sort by
+list-download = Download with this filter
+list-pages = List pages
+list-page = Page
+list-previous = Previous
+list-next = Next
+list-sort-registro = Registration
+list-sort-nombre = Head of household
+list-sort-hogar = Identifier
+list-sort-municipio = Municipality
+list-sort-fecha = Date
+list-sort-tipo = Kind
+list-sort-estado = Delivery status
+list-sort-destinatario = Recipient
+list-filter-municipio = Municipality
+list-filter-estado = Status
+list-filter-tipo = Kind of letter
+list-filter-entrega = Delivery status

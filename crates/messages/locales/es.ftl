@@ -2708,3 +2708,27 @@ cli-inbox-digest_written = { $day }: { $digests } resúmenes escritos, { $alread
 
 ## Tables wider than a phone scroll inside a region a keyboard can reach.
 table-scrolls = Tabla: deslice de lado para ver todas las columnas
+
+## Staff lists: search, filters, sort, pages and downloads
+list-search = Buscar (nombre, documento o identificador)
+list-all = Todos
+list-apply = Aplicar
+list-matching = coinciden
+list-sort = Ordenar por
+list-download = Descargar con este filtro
+list-pages = Páginas de la lista
+list-page = Página
+list-previous = Anterior
+list-next = Siguiente
+list-sort-registro = Registro
+list-sort-nombre = Jefe de hogar
+list-sort-hogar = Identificador
+list-sort-municipio = Municipio
+list-sort-fecha = Fecha
+list-sort-tipo = Tipo
+list-sort-estado = Estado del envío
+list-sort-destinatario = Destinatario
+list-filter-municipio = Municipio
+list-filter-estado = Estado
+list-filter-tipo = Tipo de comunicación
+list-filter-entrega = Estado del envío

@@ -166,6 +166,14 @@ impl Store {
                     .with("household", &new.external_id),
             ));
         }
+        let search_key = match new.members.iter().find(|m| m.is_head) {
+            Some(head) => vereda_domain::text::household_search_key(
+                &format!("{} {}", head.first_name, head.last_name),
+                &head.document,
+                &new.external_id,
+            ),
+            None => vereda_domain::text::household_search_key("", "", &new.external_id),
+        };
         let txn = self.write_transaction().await?;
         crate::scope::check_may_place(
             &txn,
@@ -187,6 +195,7 @@ impl Store {
             email: Set(email),
             correspondence_address: Set(nonempty(new.correspondence_address.as_deref())),
             created_at: Set(DbTimestamp::now()),
+            search_key: Set(search_key),
             ..Default::default()
         };
         let stored = audit::insert(&txn, actor, row)
@@ -286,30 +295,39 @@ impl Store {
                 *parcels.entry(land.household_id).or_default() += 1;
             }
         }
-        Ok(rows
-            .into_iter()
-            .map(|h| {
-                let people = members.remove(&h.id).unwrap_or_default();
-                let head = people.iter().find(|p| p.is_head);
-                HouseholdSummary {
-                    id: h.id,
-                    call_id: h.call_id,
-                    head_name: head
-                        .map(|p| format!("{} {}", p.first_name, p.last_name))
-                        .unwrap_or_default(),
-                    head_document_type: head.map(|p| p.document_type.clone()).unwrap_or_default(),
-                    head_document: head.map(|p| p.document.clone()).unwrap_or_default(),
-                    members: people.len(),
-                    parcels: parcels.get(&h.id).copied().unwrap_or(0),
-                    external_id: h.external_id,
-                    municipality_code: h.municipality_code,
-                    sisben_score: h.sisben_score.map(|d| d.0),
-                    displaced: h.displaced,
-                    ethnic_group: h.ethnic_group,
-                    email: h.email,
-                    correspondence_address: h.correspondence_address,
-                }
-            })
-            .collect())
+        Ok(summaries(rows, members, &parcels))
     }
+}
+
+/// The summaries of `rows`, in their order, from their members and parcel counts keyed by
+/// household.
+pub(crate) fn summaries(
+    rows: Vec<household::Model>,
+    mut members: HashMap<i32, Vec<person::Model>>,
+    parcels: &HashMap<i32, usize>,
+) -> Vec<HouseholdSummary> {
+    rows.into_iter()
+        .map(|h| {
+            let people = members.remove(&h.id).unwrap_or_default();
+            let head = people.iter().find(|p| p.is_head);
+            HouseholdSummary {
+                id: h.id,
+                call_id: h.call_id,
+                head_name: head
+                    .map(|p| format!("{} {}", p.first_name, p.last_name))
+                    .unwrap_or_default(),
+                head_document_type: head.map(|p| p.document_type.clone()).unwrap_or_default(),
+                head_document: head.map(|p| p.document.clone()).unwrap_or_default(),
+                members: people.len(),
+                parcels: parcels.get(&h.id).copied().unwrap_or(0),
+                external_id: h.external_id,
+                municipality_code: h.municipality_code,
+                sisben_score: h.sisben_score.map(|d| d.0),
+                displaced: h.displaced,
+                ethnic_group: h.ethnic_group,
+                email: h.email,
+                correspondence_address: h.correspondence_address,
+            }
+        })
+        .collect()
 }

@@ -20,6 +20,7 @@ pub mod households;
 pub mod inbox;
 pub mod jobs;
 pub mod ledger;
+pub mod lists;
 mod migration;
 pub mod operations;
 pub mod parcels;

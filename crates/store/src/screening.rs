@@ -1341,6 +1341,11 @@ async fn store_batch(
                 email: previous.and_then(|h| h.email.clone()),
                 correspondence_address: previous.and_then(|h| h.correspondence_address.clone()),
                 created_at: previous.map_or(now, |h| h.created_at),
+                search_key: vereda_domain::text::household_search_key(
+                    &format!("{} {}", result.first_name.trim(), result.last_name.trim()),
+                    &result.document,
+                    &result.external_id,
+                ),
             };
             (previous.cloned(), model)
         })
@@ -1359,6 +1364,7 @@ async fn store_batch(
                 H::EthnicGroup,
                 H::EthnicCommunityRegistered,
                 H::ProgramLine,
+                H::SearchKey,
             ],
             |_, _| true,
             household::Entity::find()

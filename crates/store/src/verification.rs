@@ -159,7 +159,7 @@ fn notice_from(row: offer_notice::Model) -> OfferNotice {
     }
 }
 
-fn document_from(row: household_document::Model) -> StoreResult<ReceivedDocument> {
+pub(crate) fn document_from(row: household_document::Model) -> StoreResult<ReceivedDocument> {
     Ok(ReceivedDocument {
         kind: row
             .kind
@@ -452,45 +452,67 @@ impl Store {
                     standing: p.standing,
                 });
         }
-        let mut out = Vec::with_capacity(households.len());
-        for household in households {
-            let required = required_of(&household)?;
-            let documents = documents.remove(&household.id).unwrap_or_default();
-            let received: Vec<DocumentKind> = documents.iter().map(|d| d.kind).collect();
-            let missing = missing_documents(&required, &received);
-            let row = verifications.remove(&household.id);
-            let status = match &row {
-                Some(row) => row
-                    .status
-                    .parse()
-                    .map_err(|e| corrupt("household verification", row.id, e))?,
-                None => VerificationStatus::Pending,
-            };
-            let due = notice
-                .as_ref()
-                .is_some_and(|n| withdrawal_due(status, n.deadline, today, &missing));
-            out.push(HouseholdVerification {
-                notice: notice.clone(),
-                required,
-                documents,
-                missing,
-                status,
-                reasons: row.as_ref().and_then(|r| r.reasons.clone()),
-                reason_codes: row
-                    .as_ref()
-                    .map(|r| split_codes(&r.reason_codes))
-                    .unwrap_or_default(),
-                decided_by: row.as_ref().and_then(|r| r.decided_by),
-                decided_at: row.as_ref().and_then(|r| r.decided_at.map(|t| t.0)),
-                lock_version: row.as_ref().map_or(0, |r| r.lock_version),
-                withdrawal_due: due,
-                parcels: parcels.remove(&household.id).unwrap_or_default(),
-                household,
-            });
-        }
-        Ok(out)
+        assemble(
+            households,
+            documents,
+            verifications,
+            parcels,
+            notice.as_ref(),
+            today,
+        )
     }
+}
 
+/// Where each household stands, from its documents, its verification row and its parcels
+/// (read by the caller, keyed by household).
+pub(crate) fn assemble(
+    households: Vec<HouseholdSummary>,
+    mut documents: HashMap<i32, Vec<ReceivedDocument>>,
+    mut verifications: HashMap<i32, household_verification::Model>,
+    mut parcels: HashMap<i32, Vec<ParcelStanding>>,
+    notice: Option<&OfferNotice>,
+    today: Date,
+) -> StoreResult<Vec<HouseholdVerification>> {
+    let mut out = Vec::with_capacity(households.len());
+    for household in households {
+        let required = required_of(&household)?;
+        let documents = documents.remove(&household.id).unwrap_or_default();
+        let received: Vec<DocumentKind> = documents.iter().map(|d| d.kind).collect();
+        let missing = missing_documents(&required, &received);
+        let row = verifications.remove(&household.id);
+        let status = match &row {
+            Some(row) => row
+                .status
+                .parse()
+                .map_err(|e| corrupt("household verification", row.id, e))?,
+            None => VerificationStatus::Pending,
+        };
+        let due = notice
+            .as_ref()
+            .is_some_and(|n| withdrawal_due(status, n.deadline, today, &missing));
+        out.push(HouseholdVerification {
+            notice: notice.cloned(),
+            required,
+            documents,
+            missing,
+            status,
+            reasons: row.as_ref().and_then(|r| r.reasons.clone()),
+            reason_codes: row
+                .as_ref()
+                .map(|r| split_codes(&r.reason_codes))
+                .unwrap_or_default(),
+            decided_by: row.as_ref().and_then(|r| r.decided_by),
+            decided_at: row.as_ref().and_then(|r| r.decided_at.map(|t| t.0)),
+            lock_version: row.as_ref().map_or(0, |r| r.lock_version),
+            withdrawal_due: due,
+            parcels: parcels.remove(&household.id).unwrap_or_default(),
+            household,
+        });
+    }
+    Ok(out)
+}
+
+impl Store {
     /// Records a document a household brought. Refused before the offer is notified and once
     /// the verification is decided (a confirmed withdrawal included); allowed after the
     /// deadline until an officer confirms the withdrawal.

@@ -4562,6 +4562,103 @@ storage_suite! {
         assert!(commitment_alerts(&after.items).is_empty(), "{:?}", after.items);
     }
 
+
+    async fn a_call_s_households_are_searched_filtered_sorted_and_paged_in_the_query(store: &Store) {
+        use vereda_store::lists::{HouseholdList, LetterList, Paging};
+        use vereda_domain::verification::VerificationStatus;
+        let call = screening_call(store).await;
+        let pasto = DaneCode::parse("52001").expect("Pasto");
+        for (id, first, last, place) in [
+            ("H-1", "Ana", "Pérez", None),
+            ("H-2", "José", "Peña Muñoz", Some(pasto)),
+            ("H-3", "Zoila", "Álvarez", None),
+            ("H-4", "Beatriz", "Nariño", Some(pasto)),
+            ("H-5", "Carlos", "Ortiz", None),
+        ] {
+            let mut new = household(id, &format!("10{}", &id[2..]));
+            new.call_id = Some(call);
+            new.members[0].first_name = first.into();
+            new.members[0].last_name = last.into();
+            if let Some(place) = place {
+                new.municipality = place;
+                new.parcels.clear();
+            }
+            store.create_household(&admin(), new).await.expect("household");
+        }
+        let ids: Vec<i32> = store.households(Some(call)).await.expect("households").iter().map(|h| h.id).collect();
+        // H-1 eligible, H-3 not eligible; the others have no decision: pending.
+        for (id, status) in [(ids[0], "eligible"), (ids[2], "not_eligible")] {
+            store
+                .connection()
+                .execute_unprepared(&format!(
+                    "INSERT INTO household_verifications (household_id, status, reason_codes, lock_version) VALUES ({id}, '{status}', '', 1)"
+                ))
+                .await
+                .expect("a decision");
+        }
+        let list = |paging: Paging| HouseholdList { paging, ..HouseholdList::of_call(call, Reach::National) };
+        let externals = |rows: &[vereda_store::households::HouseholdSummary]| -> Vec<String> {
+            rows.iter().map(|h| h.external_id.clone()).collect()
+        };
+
+        // Accents and case aside, every word must appear.
+        for (words, found) in [("pena", vec!["H-2"]), ("PEÑA munoz", vec!["H-2"]), ("narino", vec!["H-4"]), ("alvarez", vec!["H-3"]), ("pena ortiz", vec![])] {
+            let page = store
+                .household_list(&list(Paging { search: words.into(), ..Paging::default() }))
+                .await
+                .expect("a page");
+            assert_eq!(externals(&page.rows), found, "{words}");
+            assert_eq!(page.total, found.len() as u64, "{words}");
+        }
+
+        // Filters: municipality, status (pending is "no decision", derived in the query).
+        let mut by_place = list(Paging::default());
+        by_place.municipality = Some("52001".into());
+        assert_eq!(externals(&store.household_list(&by_place).await.expect("page").rows), ["H-2", "H-4"]);
+        for (status, expected) in [
+            (VerificationStatus::Eligible, vec!["H-1"]),
+            (VerificationStatus::NotEligible, vec!["H-3"]),
+            (VerificationStatus::Pending, vec!["H-2", "H-4", "H-5"]),
+            (VerificationStatus::Withdrawn, vec![]),
+        ] {
+            let mut by_status = list(Paging::default());
+            by_status.status = Some(status);
+            let page = store.verification_list(&by_status, jiff::civil::date(2026, 1, 1)).await.expect("page");
+            let shown: Vec<String> = page.rows.iter().map(|v| v.household.external_id.clone()).collect();
+            assert_eq!(shown, expected, "{status}");
+            assert!(page.rows.iter().all(|v| v.status == status), "{status}");
+        }
+
+        // Sorted by the head's name (folded), both ways; paged by two.
+        let by_name = |descending: bool, page: u64| Paging { sort: "nombre".into(), descending, page, per_page: 2, ..Paging::default() };
+        let first = store.household_list(&list(by_name(false, 1))).await.expect("page");
+        assert_eq!(externals(&first.rows), ["H-1", "H-4"], "Ana, Beatriz");
+        assert_eq!(first.total, 5);
+        let second = store.household_list(&list(by_name(false, 2))).await.expect("page");
+        assert_eq!(externals(&second.rows), ["H-5", "H-2"], "Carlos, José");
+        let last = store.household_list(&list(by_name(true, 1))).await.expect("page");
+        assert_eq!(externals(&last.rows), ["H-3", "H-2"], "Zoila, José");
+        // Heads and parcel counts come with the page.
+        assert_eq!(first.rows[0].head_name, "Ana Pérez");
+        assert_eq!(first.rows[0].parcels, 1);
+        assert_eq!(first.rows[1].parcels, 0);
+
+        // Keyset in the registration order, as downloads read.
+        let after = store
+            .household_rows(&list(Paging { after: Some(ids[2]), per_page: 10, ..Paging::default() }))
+            .await
+            .expect("rows");
+        assert_eq!(externals(&after), ["H-4", "H-5"]);
+
+        // The reach is in the query: an office in Nariño sees Pasto's households only.
+        let within = HouseholdList::of_call(call, Reach::Department("52".into()));
+        assert_eq!(externals(&store.household_list(&within).await.expect("page").rows), ["H-2", "H-4"]);
+        assert_eq!(store.call_municipalities(call, &Reach::National).await.expect("places"), ["18001", "52001"]);
+
+        // Letters: none yet, an empty page.
+        let letters = store.letter_list(&LetterList::of_call(call, Reach::National)).await.expect("letters");
+        assert_eq!(letters.total, 0);
+    }
 }
 
 /// Rows of every kind the list pages show, grown together: calls (each with a territorial

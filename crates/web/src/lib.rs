@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod inbox;
 pub mod job_context;
 pub mod letters;
+pub mod lists;
 pub mod metrics;
 pub mod moved;
 pub mod open_tables;

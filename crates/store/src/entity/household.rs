@@ -24,6 +24,9 @@ pub struct Model {
     /// The head of household's postal address for correspondence.
     pub correspondence_address: Option<String>,
     pub created_at: DbTimestamp,
+    /// What staff lists search: `vereda_domain::text::household_search_key` of the head's
+    /// name and document and the external id, rewritten with the household.
+    pub search_key: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -34,6 +34,7 @@ mod m20261209_000026_project_language_and_funders;
 mod m20261209_000027_letter_facts;
 mod m20261210_000028_inbox;
 mod m20261210_000030_one_appeal_table;
+mod m20261211_000032_household_search;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000027_letter_facts::Migration),
             Box::new(m20261210_000028_inbox::Migration),
             Box::new(m20261210_000030_one_appeal_table::Migration),
+            Box::new(m20261211_000032_household_search::Migration),
         ]
     }
 }

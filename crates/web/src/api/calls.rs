@@ -290,9 +290,11 @@ pub struct HouseholdList {
     pub next: Option<String>,
 }
 
-/// A call's households within the reader's reach, by id, as the page lists them.
+/// A call's households within the reader's reach, as the page lists them: the page's search
+/// (`q`, accents and case aside), filters (`municipio`, `estado`) and sort (`orden`); with
+/// `after` in registration order, else by `pagina`.
 #[utoipa::path(get, path = "/api/v1/calls/{id}/households", tag = "stages",
-    params(("id" = i32, Path, description = "Call id"), PageParams),
+    params(("id" = i32, Path, description = "Call id"), PageParams, crate::lists::ListParams),
     responses((status = 200, body = HouseholdList),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -303,6 +305,7 @@ pub async fn households(
     visitor: Visitor,
     Path(id): Path<i32>,
     Query(paging): Query<PageParams>,
+    Query(params): Query<crate::lists::ListParams>,
 ) -> Result<Json<HouseholdList>, AppError> {
     visitor.require(Permission::ViewHouseholds)?;
     let request = page::read::<i32>(paging.limit.as_deref(), paging.after.as_deref())?;
@@ -310,14 +313,17 @@ pub async fn households(
         &state,
         &visitor,
         id,
+        &params,
         request.after,
-        Some(request.limit + 1),
+        request.limit + 1,
     )
     .await?;
     let page = page::Page::of(found, request.limit, |h| h.id, Into::into);
+    // The cursor walks the registration order; a sorted list pages with `pagina`.
+    let sorted = request.after.is_none() && !params.orden.trim().is_empty();
     Ok(Json(HouseholdList {
         items: page.items,
-        next: page.next,
+        next: if sorted { None } else { page.next },
     }))
 }
 

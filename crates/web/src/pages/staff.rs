@@ -15,12 +15,17 @@ use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode};
+use crate::i18n::Lang;
+use crate::lists::{ExportSource, FilterView, ListParams, ListView};
+use vereda_store::lists::HouseholdList;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/personal", get(dashboard))
         .route("/personal/convocatorias", get(calls))
         .route("/personal/convocatorias/{id}/hogares", get(households))
+        .route("/personal/convocatorias/{id}/hogares.csv", get(households_csv))
+        .route("/personal/convocatorias/{id}/hogares.xlsx", get(households_xlsx))
         .route("/personal/auditoria", get(audit))
 }
 
@@ -85,56 +90,237 @@ struct HouseholdsPage {
     chrome: Chrome,
     call: Call,
     households: Vec<HouseholdSummary>,
+    list: ListView,
 }
+
+/// The sorts of the households page and their catalogue keys.
+pub(crate) const HOUSEHOLD_SORTS: [(&str, &str); 4] = [
+    ("registro", "list-sort-registro"),
+    ("nombre", "list-sort-nombre"),
+    ("hogar", "list-sort-hogar"),
+    ("municipio", "list-sort-municipio"),
+];
 
 async fn households(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
+    Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
-    let (call, households) = households_of_call(&state, &visitor, id).await?;
+    let call = call_to_list(&state, &visitor, id).await?;
+    let list = household_list(&state, &visitor, id, &params).await?;
+    let found = state.store.household_list(&list).await?;
+    let households = masked_for(&visitor, found.rows);
+    let path = format!("/personal/convocatorias/{id}/hogares");
+    let filters = vec![municipality_filter(&state, &visitor, id, &params).await?];
     render(&HouseholdsPage {
+        list: ListView::new(
+            visitor.lang,
+            &path,
+            &path,
+            &params,
+            &HOUSEHOLD_SORTS,
+            filters,
+            found.total,
+        ),
         households,
         call,
         chrome: Chrome::new(&visitor).await?,
     })
 }
 
-/// A call's households within the reader's reach, their personal data masked unless the role
-/// sees it whole (`ViewFullDocuments`): the page and the API list the same.
-pub(crate) async fn households_of_call(
-    state: &AppState,
-    visitor: &Visitor,
-    id: i32,
-) -> Result<(Call, Vec<HouseholdSummary>), AppError> {
-    households_of_call_after(state, visitor, id, None, None).await
-}
-
-/// A page of a call's households by id (the API's list): those after `after`, at most `limit`.
-pub(crate) async fn households_of_call_after(
-    state: &AppState,
-    visitor: &Visitor,
-    id: i32,
-    after: Option<i32>,
-    limit: Option<u64>,
-) -> Result<(Call, Vec<HouseholdSummary>), AppError> {
+/// A call a list of it is read from: `ViewHouseholds`, and 404 for an unknown call.
+pub(crate) async fn call_to_list(state: &AppState, visitor: &Visitor, id: i32) -> Result<Call, AppError> {
     visitor.require(Permission::ViewHouseholds)?;
-    let call = state
+    state
         .store
         .call(id)
         .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+}
+
+/// The households of call `id` the parameters ask for, within the reader's reach: the
+/// households page, the verification page and the API read alike.
+pub(crate) async fn household_list(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    params: &ListParams,
+) -> Result<HouseholdList, AppError> {
+    let codes: Vec<&str> = HOUSEHOLD_SORTS.iter().map(|(code, _)| *code).collect();
+    Ok(HouseholdList {
+        municipality: ListParams::given(&params.municipio),
+        status: ListParams::given(&params.estado).and_then(|s| s.parse().ok()),
+        paging: params.paging(&codes),
+        ..HouseholdList::of_call(id, visitor.reach(&state.store).await?)
+    })
+}
+
+/// The municipalities of a call's households within the reader's reach, as a filter.
+pub(crate) async fn municipality_filter(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    params: &ListParams,
+) -> Result<FilterView, AppError> {
     let reach = visitor.reach(&state.store).await?;
-    let mut households = state
-        .store
-        .households_page(Some(call.id), &reach, after, limit)
-        .await?;
+    let codes = state.store.call_municipalities(id, &reach).await?;
+    Ok(FilterView::new(
+        "municipio",
+        visitor.lang.t("list-filter-municipio"),
+        &params.municipio,
+        codes
+            .into_iter()
+            .map(|code| {
+                let name = crate::evaluation::municipality_name(&code);
+                let label = if name.is_empty() { code.clone() } else { name };
+                (code, label)
+            })
+            .collect(),
+    ))
+}
+
+/// Households as the reader may see them: masked unless the role sees whole documents.
+pub(crate) fn masked_for(visitor: &Visitor, mut households: Vec<HouseholdSummary>) -> Vec<HouseholdSummary> {
     if !visitor.can(Permission::ViewFullDocuments) {
         for household in &mut households {
             mask_household(household);
         }
     }
-    Ok((call, households))
+    households
+}
+
+/// The columns of a households download, in the reader's language.
+fn household_headers(lang: Lang) -> Vec<String> {
+    [
+        "households-id",
+        "households-head",
+        "households-document",
+        "municipalities-code",
+        "households-sisben",
+        "households-displaced",
+        "households-ethnic",
+        "households-members",
+        "households-parcels",
+    ]
+    .iter()
+    .map(|key| lang.t(key).to_owned())
+    .collect()
+}
+
+/// A call's households for a download: the page's filter and search, in registration order,
+/// a chunk at a time by keyset.
+struct HouseholdExport {
+    state: AppState,
+    list: HouseholdList,
+    sees_whole: bool,
+    lang: Lang,
+}
+
+#[async_trait::async_trait]
+impl ExportSource for HouseholdExport {
+    async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError> {
+        let mut rows = self.state.store.household_rows(&self.list).await?;
+        if let Some(last) = rows.last() {
+            self.list.paging.after = Some(last.id);
+        }
+        let lang = self.lang;
+        if !self.sees_whole {
+            rows.iter_mut().for_each(mask_household);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|h| {
+                vec![
+                    h.external_id,
+                    h.head_name,
+                    format!("{} {}", h.head_document_type, h.head_document),
+                    h.municipality_code,
+                    h.sisben_score.map(|s| lang.amount(&s)).unwrap_or_default(),
+                    lang.t(if h.displaced { "common-yes" } else { "common-no" })
+                        .to_owned(),
+                    h.ethnic_group,
+                    h.members.to_string(),
+                    h.parcels.to_string(),
+                ]
+            })
+            .collect())
+    }
+}
+
+/// A list's parameters for a download: its filter and search, in registration order.
+pub(crate) fn for_download(mut list: HouseholdList) -> HouseholdList {
+    list.paging.sort = String::new();
+    list.paging.descending = false;
+    list.paging.page = 1;
+    list.paging.per_page = crate::lists::EXPORT_CHUNK;
+    list.paging.after = Some(0);
+    list
+}
+
+async fn households_csv(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Query(params): Query<ListParams>,
+) -> Result<Response, AppError> {
+    call_to_list(&state, &visitor, id).await?;
+    let list = for_download(household_list(&state, &visitor, id, &params).await?);
+    let source = HouseholdExport {
+        state,
+        list,
+        sees_whole: visitor.can(Permission::ViewFullDocuments),
+        lang: visitor.lang,
+    };
+    Ok(crate::lists::csv_download(
+        household_headers(visitor.lang),
+        source,
+        &format!("call-{id}-households.csv"),
+    ))
+}
+
+async fn households_xlsx(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Query(params): Query<ListParams>,
+) -> Result<Response, AppError> {
+    call_to_list(&state, &visitor, id).await?;
+    let list = for_download(household_list(&state, &visitor, id, &params).await?);
+    let source = HouseholdExport {
+        state,
+        list,
+        sees_whole: visitor.can(Permission::ViewFullDocuments),
+        lang: visitor.lang,
+    };
+    crate::lists::xlsx_download(
+        household_headers(visitor.lang),
+        source,
+        &format!("call-{id}-households.xlsx"),
+    )
+    .await
+}
+
+/// A page of a call's households for the API: the page's parameters, and a keyset cursor
+/// (`after`, a household id) in registration order. Personal data masked as on the page.
+pub(crate) async fn households_of_call_after(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    params: &ListParams,
+    after: Option<i32>,
+    limit: u64,
+) -> Result<(Call, Vec<HouseholdSummary>), AppError> {
+    let call = call_to_list(state, visitor, id).await?;
+    let mut list = household_list(state, visitor, id, params).await?;
+    if after.is_some() {
+        list.paging.sort = String::new();
+        list.paging.descending = false;
+        list.paging.after = after;
+    }
+    list.paging.per_page = limit;
+    let households = state.store.household_rows(&list).await?;
+    Ok((call, masked_for(visitor, households)))
 }
 
 /// A household as a role without `ViewFullDocuments` reads it (Ley 1581 de 2012): the document

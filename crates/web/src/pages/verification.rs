@@ -6,14 +6,16 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use vereda_domain::accounts::Permission;
 use vereda_domain::household::LandTenure;
 use vereda_domain::territory::DaneCode;
-use vereda_domain::verification::{DecisionError, DocumentKind, VerificationStatus, check_decision};
+use vereda_domain::verification::{
+    DecisionError, DocumentKind, LetterKind, VerificationStatus, check_decision,
+};
 use vereda_store::StoreError;
 use vereda_store::households::NewParcel;
 use vereda_store::parcels::parcels_refusal;
@@ -21,6 +23,7 @@ use vereda_store::programs::Call;
 use vereda_store::verification::{Decision, HouseholdVerification, LetterRecord, OfferNotice, TimelineEvent};
 
 use super::parcels::issue_text;
+use super::staff::{HOUSEHOLD_SORTS, for_download, household_list, municipality_filter};
 use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
@@ -28,6 +31,8 @@ use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode, StepRefusal};
 use crate::form_errors::{FieldErrors, read_number_field};
 use crate::i18n::{Lang, Message};
+use crate::lists::{ExportSource, FilterView, ListParams, ListView};
+use vereda_store::lists::{HouseholdList, LetterList};
 
 /// The largest document a household brings (a scanned page or a PDF).
 pub const HOUSEHOLD_DOCUMENT_LIMIT_BYTES: usize = 20 * 1024 * 1024;
@@ -40,6 +45,22 @@ pub fn routes() -> Router<AppState> {
         .route("/personal/convocatorias/{id}/verificacion", get(call_page))
         .route("/personal/convocatorias/{id}/aviso", post(record_notice))
         .route("/personal/convocatorias/{id}/comunicaciones", get(letters_page))
+        .route(
+            "/personal/convocatorias/{id}/comunicaciones.csv",
+            get(letters_csv),
+        )
+        .route(
+            "/personal/convocatorias/{id}/comunicaciones.xlsx",
+            get(letters_xlsx),
+        )
+        .route(
+            "/personal/convocatorias/{id}/verificacion.csv",
+            get(verification_csv),
+        )
+        .route(
+            "/personal/convocatorias/{id}/verificacion.xlsx",
+            get(verification_xlsx),
+        )
         .route(
             "/personal/hogares/{id}/verificacion",
             get(household_page).post(decide),
@@ -101,38 +122,60 @@ struct CallPage {
     households: Vec<HouseholdLine>,
     failure: Option<String>,
     today: String,
+    list: ListView,
+}
+
+/// The verification statuses as a list's filter.
+fn status_filter(lang: Lang, current: &str) -> FilterView {
+    FilterView::new(
+        "estado",
+        lang.t("list-filter-estado"),
+        current,
+        VerificationStatus::ALL
+            .iter()
+            .map(|s| (s.to_string(), status_label(lang, *s)))
+            .collect(),
+    )
+}
+
+fn household_line(lang: Lang, v: HouseholdVerification) -> HouseholdLine {
+    HouseholdLine {
+        id: v.household.id,
+        status: status_label(lang, v.status),
+        status_code: v.status.to_string(),
+        missing: names(lang, &v.missing),
+        withdrawal_due: v.withdrawal_due,
+        external_id: v.household.external_id,
+        head_name: v.household.head_name,
+    }
 }
 
 async fn call_view(
     state: &AppState,
     visitor: &Visitor,
     id: i32,
+    params: &ListParams,
     failure: Option<String>,
 ) -> Result<CallPage, AppError> {
     let lang = visitor.lang;
     let call = call_or_404(state, id).await?;
     let today = state.config.today();
-    let reach = visitor.reach(&state.store).await?;
-    let verifications = state.store.call_verifications(id, today, &reach).await?;
+    let list = household_list(state, visitor, id, params).await?;
+    let found = state.store.verification_list(&list, today).await?;
     let notice = state.store.offer_notice(id).await?;
+    let path = format!("/personal/convocatorias/{id}/verificacion");
+    let filters = vec![
+        status_filter(lang, &params.estado),
+        municipality_filter(state, visitor, id, params).await?,
+    ];
     Ok(CallPage {
         deadline: notice.as_ref().map(|n| lang.date(n.deadline)).unwrap_or_default(),
         notice_date: notice
             .as_ref()
             .map(|n| lang.date(n.notice_date))
             .unwrap_or_default(),
-        households: verifications
-            .into_iter()
-            .map(|v| HouseholdLine {
-                id: v.household.id,
-                external_id: v.household.external_id.clone(),
-                head_name: v.household.head_name.clone(),
-                status: status_label(lang, v.status),
-                status_code: v.status.to_string(),
-                missing: names(lang, &v.missing),
-                withdrawal_due: v.withdrawal_due,
-            })
-            .collect(),
+        households: found.rows.into_iter().map(|v| household_line(lang, v)).collect(),
+        list: ListView::new(lang, &path, &path, params, &HOUSEHOLD_SORTS, filters, found.total),
         can_verify: visitor.can(Permission::VerifyHouseholds),
         notice,
         call,
@@ -142,13 +185,117 @@ async fn call_view(
     })
 }
 
+/// A call's verification for a download: the page's filter and search, in registration order.
+struct VerificationExport {
+    state: AppState,
+    list: HouseholdList,
+    today: jiff::civil::Date,
+    lang: Lang,
+}
+
+#[async_trait::async_trait]
+impl ExportSource for VerificationExport {
+    async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError> {
+        let rows = self
+            .state
+            .store
+            .verification_chunk(&self.list, self.today)
+            .await?;
+        if let Some(last) = rows.last() {
+            self.list.paging.after = Some(last.household.id);
+        }
+        let lang = self.lang;
+        Ok(rows
+            .into_iter()
+            .map(|v| {
+                let municipality = v.household.municipality_code.clone();
+                let line = household_line(lang, v);
+                vec![
+                    line.external_id,
+                    line.head_name,
+                    municipality,
+                    line.status,
+                    lang.t(if line.withdrawal_due {
+                        "common-yes"
+                    } else {
+                        "common-no"
+                    })
+                    .to_owned(),
+                    line.missing,
+                ]
+            })
+            .collect())
+    }
+}
+
+fn verification_headers(lang: Lang) -> Vec<String> {
+    [
+        "verification-household",
+        "households-head",
+        "municipalities-code",
+        "verification-status_title",
+        "verification-withdrawal_due",
+        "verification-missing",
+    ]
+    .iter()
+    .map(|key| lang.t(key).to_owned())
+    .collect()
+}
+
+async fn verification_export(
+    state: AppState,
+    visitor: &Visitor,
+    id: i32,
+    params: &ListParams,
+) -> Result<VerificationExport, AppError> {
+    visitor.require(Permission::ViewHouseholds)?;
+    call_or_404(&state, id).await?;
+    let list = for_download(household_list(&state, visitor, id, params).await?);
+    Ok(VerificationExport {
+        today: state.config.today(),
+        state,
+        list,
+        lang: visitor.lang,
+    })
+}
+
+async fn verification_csv(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Query(params): Query<ListParams>,
+) -> Result<Response, AppError> {
+    let source = verification_export(state, &visitor, id, &params).await?;
+    Ok(crate::lists::csv_download(
+        verification_headers(visitor.lang),
+        source,
+        &format!("call-{id}-verification.csv"),
+    ))
+}
+
+async fn verification_xlsx(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Query(params): Query<ListParams>,
+) -> Result<Response, AppError> {
+    let source = verification_export(state, &visitor, id, &params).await?;
+    crate::lists::xlsx_download(
+        verification_headers(visitor.lang),
+        source,
+        &format!("call-{id}-verification.xlsx"),
+    )
+    .await
+}
+
 async fn call_page(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
+    Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewHouseholds)?;
-    render(&call_view(&state, &visitor, id, None).await?)
+    render(&call_view(&state, &visitor, id, &params, None).await?)
 }
 
 #[derive(Deserialize)]
@@ -219,7 +366,7 @@ async fn record_notice(
         Err(refusal) => {
             let message = visitor.lang.say(&refusal.message);
             tracing::info!(call = id, reason = %message, "offer notice refused");
-            let page = call_view(&state, &visitor, id, Some(message)).await?;
+            let page = call_view(&state, &visitor, id, &ListParams::default(), Some(message)).await?;
             Ok((refusal.code.status(), render(&page)?).into_response())
         }
     }
@@ -245,6 +392,7 @@ struct LettersPage {
     chrome: Chrome,
     call: Call,
     letters: Vec<LetterLine>,
+    list: ListView,
 }
 
 fn letter_line(lang: Lang, letter: LetterRecord) -> LetterLine {
@@ -271,21 +419,186 @@ fn letter_line(lang: Lang, letter: LetterRecord) -> LetterLine {
     }
 }
 
+/// The sorts of a call's letters and their catalogue keys.
+const LETTER_SORTS: [(&str, &str); 4] = [
+    ("fecha", "list-sort-fecha"),
+    ("tipo", "list-sort-tipo"),
+    ("estado", "list-sort-estado"),
+    ("destinatario", "list-sort-destinatario"),
+];
+
+/// The kinds of letters a call's households receive.
+const CALL_LETTER_KINDS: [LetterKind; 4] = [
+    LetterKind::Offer,
+    LetterKind::VerificationResult,
+    LetterKind::Withdrawal,
+    LetterKind::Award,
+];
+
+/// The delivery statuses of a letter.
+const DELIVERY_STATUSES: [&str; 3] = ["pending", "sent", "failed"];
+
+async fn letter_list(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    params: &ListParams,
+) -> Result<LetterList, AppError> {
+    let codes: Vec<&str> = LETTER_SORTS.iter().map(|(code, _)| *code).collect();
+    Ok(LetterList {
+        kind: ListParams::given(&params.tipo),
+        status: ListParams::given(&params.estado),
+        paging: params.paging(&codes),
+        ..LetterList::of_call(id, visitor.reach(&state.store).await?)
+    })
+}
+
 async fn letters_page(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
+    Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewHouseholds)?;
     let lang = visitor.lang;
     let call = call_or_404(&state, id).await?;
-    let reach = visitor.reach(&state.store).await?;
-    let letters = state.store.call_letters_within(id, &reach).await?;
+    let list = letter_list(&state, &visitor, id, &params).await?;
+    let found = state.store.letter_list(&list).await?;
+    let path = format!("/personal/convocatorias/{id}/comunicaciones");
+    let filters = vec![
+        FilterView::new(
+            "tipo",
+            lang.t("list-filter-tipo"),
+            &params.tipo,
+            CALL_LETTER_KINDS
+                .iter()
+                .map(|k| {
+                    (
+                        k.to_string(),
+                        lang.t(&format!("verification-letter-{k}")).to_owned(),
+                    )
+                })
+                .collect(),
+        ),
+        FilterView::new(
+            "estado",
+            lang.t("list-filter-entrega"),
+            &params.estado,
+            DELIVERY_STATUSES
+                .iter()
+                .map(|s| {
+                    (
+                        (*s).to_owned(),
+                        lang.t(&format!("verification-delivery-{s}")).to_owned(),
+                    )
+                })
+                .collect(),
+        ),
+    ];
     render(&LettersPage {
-        letters: letters.into_iter().map(|l| letter_line(lang, l)).collect(),
+        letters: found.rows.into_iter().map(|l| letter_line(lang, l)).collect(),
+        list: ListView::new(lang, &path, &path, &params, &LETTER_SORTS, filters, found.total),
         call,
         chrome: Chrome::new(&visitor).await?,
     })
+}
+
+/// A call's letters for a download: the page's filter and search, newest first.
+struct LetterExport {
+    state: AppState,
+    list: LetterList,
+    lang: Lang,
+}
+
+#[async_trait::async_trait]
+impl ExportSource for LetterExport {
+    async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError> {
+        let rows = self.state.store.letter_rows(&self.list).await?;
+        if let Some(last) = rows.last() {
+            self.list.paging.after = Some(last.id);
+        }
+        let lang = self.lang;
+        Ok(rows
+            .into_iter()
+            .map(|l| {
+                let line = letter_line(lang, l);
+                vec![
+                    line.date,
+                    line.kind,
+                    line.household_id.to_string(),
+                    line.recipient,
+                    line.subject,
+                    line.channel,
+                    line.status,
+                ]
+            })
+            .collect())
+    }
+}
+
+fn letter_headers(lang: Lang) -> Vec<String> {
+    [
+        "verification-date",
+        "verification-kind",
+        "verification-household",
+        "verification-recipient",
+        "verification-subject",
+        "verification-channel",
+        "verification-delivery_title",
+    ]
+    .iter()
+    .map(|key| lang.t(key).to_owned())
+    .collect()
+}
+
+async fn letter_export(
+    state: AppState,
+    visitor: &Visitor,
+    id: i32,
+    params: &ListParams,
+) -> Result<LetterExport, AppError> {
+    visitor.require(Permission::ViewHouseholds)?;
+    call_or_404(&state, id).await?;
+    let mut list = letter_list(&state, visitor, id, params).await?;
+    list.paging.sort = String::new();
+    list.paging.descending = false;
+    list.paging.page = 1;
+    list.paging.per_page = crate::lists::EXPORT_CHUNK;
+    list.paging.after = Some(i32::MAX);
+    Ok(LetterExport {
+        state,
+        list,
+        lang: visitor.lang,
+    })
+}
+
+async fn letters_csv(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Query(params): Query<ListParams>,
+) -> Result<Response, AppError> {
+    let source = letter_export(state, &visitor, id, &params).await?;
+    Ok(crate::lists::csv_download(
+        letter_headers(visitor.lang),
+        source,
+        &format!("call-{id}-letters.csv"),
+    ))
+}
+
+async fn letters_xlsx(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Query(params): Query<ListParams>,
+) -> Result<Response, AppError> {
+    let source = letter_export(state, &visitor, id, &params).await?;
+    crate::lists::xlsx_download(
+        letter_headers(visitor.lang),
+        source,
+        &format!("call-{id}-letters.xlsx"),
+    )
+    .await
 }
 
 // ---- A household: checklist, documents, decision -----------------------------------------

@@ -44,6 +44,14 @@ impl Client {
     /// The demo with a configuration of the test's own (an outbox directory, a fixed today).
     pub async fn with_demo_and(config: vereda_web::WebConfig) -> Client {
         let db = vereda_store::test_support::sqlite().await.expect("database");
+        Client::with_demo_on(db, config).await
+    }
+
+    /// The demo on a database of the test's own (PostgreSQL, for tests run on both backends).
+    pub async fn with_demo_on(
+        db: vereda_store::test_support::TestDatabase,
+        config: vereda_web::WebConfig,
+    ) -> Client {
         vereda_web::demo::seed(&db.store, &config)
             .await
             .expect("demo data");

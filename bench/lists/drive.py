@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Seeds N households into the demo call (seed.sql, on SQLite with the sqlite3 module or on
+PostgreSQL with psql), then requests the call's staff lists as the program officer (staff
+pages are never cached) and prints one Markdown table row per address: median and p90
+latency, the rows matching, and the HTML's size. Called by bench/lists/run."""
+
+import argparse
+import http.cookiejar
+import os
+import re
+import sqlite3
+import statistics
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+
+
+def seed(args):
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "seed.sql"), encoding="utf-8") as f:
+        sql = f.read().replace("__N__", str(args.n))
+    started = time.perf_counter()
+    if args.sqlite:
+        db = sqlite3.connect(args.sqlite, timeout=60)
+        db.executescript(sql)
+        db.execute("ANALYZE")
+        db.commit()
+        db.close()
+    else:
+        subprocess.run(["psql", args.psql, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True)
+        subprocess.run(["psql", args.psql, "-q", "-c", "ANALYZE"], check=True)
+    return time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--backend", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--n", type=int, default=100000)
+    parser.add_argument("--sqlite")
+    parser.add_argument("--psql")
+    args = parser.parse_args()
+
+    seconds = seed(args)
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with opener.open(f"{args.base}/ingreso", timeout=120) as page:
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode()).group(1)
+    form = urllib.parse.urlencode(
+        {"csrf_token": csrf, "next": "", "email": "program.officer@vereda.test", "password": args.password}
+    ).encode()
+    with opener.open(urllib.request.Request(f"{args.base}/ingreso", data=form), timeout=120) as reply:
+        reply.read()
+
+    def get(path):
+        start = time.perf_counter()
+        with opener.open(args.base + path, timeout=300) as reply:
+            body = reply.read()
+        return time.perf_counter() - start, body
+
+    _, calls = get("/personal/convocatorias")
+    call = re.search(r'/personal/convocatorias/(\d+)/hogares', calls.decode()).group(1)
+    base = f"/personal/convocatorias/{call}"
+    deep = (args.n // 50) // 2
+    paths = [
+        ("households, page 1", f"{base}/hogares"),
+        (f"households, page {deep}", f"{base}/hogares?pagina={deep}"),
+        ("households, sorted by name descending", f"{base}/hogares?orden=-nombre"),
+        ("households, searched \"pena\"", f"{base}/hogares?q=pena"),
+        ("households, filtered by municipality 52001", f"{base}/hogares?municipio=52001"),
+        ("verification, page 1", f"{base}/verificacion"),
+        ("verification, filtered eligible, page 100", f"{base}/verificacion?estado=eligible&pagina=100"),
+        ("verification, pending and searched \"gomez\"", f"{base}/verificacion?estado=pending&q=gomez"),
+        ("letters, page 1", f"{base}/comunicaciones"),
+        ("letters, filtered failed, sorted by kind", f"{base}/comunicaciones?estado=failed&orden=tipo"),
+    ]
+    print(f"<!-- {args.backend}: {args.n} households seeded in {seconds:.1f} s -->")
+    for label, path in paths:
+        for _ in range(3):
+            get(path)
+        timings, size, body = [], 0, b""
+        for _ in range(args.requests):
+            elapsed, body = get(path)
+            timings.append(elapsed * 1000)
+            size = len(body)
+        timings.sort()
+        p90 = timings[min(len(timings) - 1, int(len(timings) * 0.9))]
+        total = re.search(rb'data-total="(\d+)"', body)
+        print(
+            f"| {args.backend} | {label} | {total.group(1).decode() if total else '?'} | "
+            f"{statistics.median(timings):.1f} ms | {p90:.1f} ms | {size / 1024:.1f} KB |"
+        )
+    # A download of the whole filtered list, once: its time and size.
+    for label, path in [
+        ("download CSV, municipality 52001", f"{base}/hogares.csv?municipio=52001"),
+        ("download XLSX, municipality 52001", f"{base}/hogares.xlsx?municipio=52001"),
+    ]:
+        elapsed, body = get(path)
+        lines = body.count(b"\n") if path.endswith(".csv") or ".csv?" in path else "-"
+        print(f"| {args.backend} | {label} | {lines} lines | {elapsed * 1000:.1f} ms | - | {len(body) / 1024:.1f} KB |")
+
+
+if __name__ == "__main__":
+    main()

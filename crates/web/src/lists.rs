@@ -1,0 +1,411 @@
+//! One machinery for the staff lists that grow with a call (issue 18 part 2): the query string
+//! read once ([`ListParams`]: `q`, `orden`, `pagina`, `por_pagina` and the list's filters), the
+//! controls every list shows (`list_controls.html`: search box, filters, sort links, pager and
+//! downloads, built as a [`ListView`]), and the downloads of a list with its current filter,
+//! CSV (UTF-8 with BOM) streamed chunk by chunk from the database and XLSX written a row at a
+//! time to a temporary file (rust_xlsxwriter's constant-memory mode): never the whole list in
+//! memory.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use vereda_store::lists::Paging;
+
+use crate::error::{AppError, urlencode};
+use crate::i18n::Lang;
+
+/// Rows a page shows at most (a download reads in chunks of [`EXPORT_CHUNK`]).
+pub const MAX_PER_PAGE: u64 = 200;
+/// Rows read from the database per chunk of a download.
+pub const EXPORT_CHUNK: u64 = 1000;
+
+/// A list's query string. Every field is text, read leniently: a page number that is not one
+/// is the first page, an unknown sort is the list's default.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Words to find, without regard to accents and case (the head's name, document, the
+    /// household's id).
+    #[serde(default)]
+    pub q: String,
+    /// A sort code of the list; `-` before it sorts descending.
+    #[serde(default)]
+    pub orden: String,
+    /// The page, from 1.
+    #[serde(default)]
+    pub pagina: String,
+    /// Rows per page (at most 200).
+    #[serde(default)]
+    pub por_pagina: String,
+    /// A DANE municipality code.
+    #[serde(default)]
+    pub municipio: String,
+    /// A status code of the list (verification or delivery status).
+    #[serde(default)]
+    pub estado: String,
+    /// A letter kind.
+    #[serde(default)]
+    pub tipo: String,
+}
+
+impl ListParams {
+    /// The store's paging: the sort kept only if the list knows it.
+    pub fn paging(&self, sorts: &[&str]) -> Paging {
+        let (code, descending) = self.sort(sorts);
+        Paging {
+            search: self.q.trim().to_owned(),
+            sort: code,
+            descending,
+            page: self.page(),
+            per_page: self.per_page(),
+            after: None,
+        }
+    }
+
+    pub fn page(&self) -> u64 {
+        self.pagina.trim().parse::<u64>().unwrap_or(1).max(1)
+    }
+
+    pub fn per_page(&self) -> u64 {
+        match self.por_pagina.trim().parse::<u64>() {
+            Ok(n) if n > 0 => n.min(MAX_PER_PAGE),
+            _ => vereda_store::lists::PAGE_SIZE,
+        }
+    }
+
+    fn sort(&self, sorts: &[&str]) -> (String, bool) {
+        let text = self.orden.trim();
+        let (code, descending) = match text.strip_prefix('-') {
+            Some(code) => (code, true),
+            None => (text, false),
+        };
+        if sorts.contains(&code) {
+            (code.to_owned(), descending)
+        } else {
+            (String::new(), descending && code.is_empty())
+        }
+    }
+
+    /// A filter's value, trimmed; `None` when empty.
+    pub fn given(value: &str) -> Option<String> {
+        Some(value.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    /// The query string of these parameters with `changes` applied (an empty value drops
+    /// the key), without the page when a change does not name it.
+    pub fn query(&self, changes: &[(&str, &str)]) -> String {
+        let page = self.page().to_string();
+        let per_page = self.per_page().to_string();
+        let mut pairs: Vec<(&str, &str)> = vec![
+            ("q", self.q.trim()),
+            ("municipio", self.municipio.trim()),
+            ("estado", self.estado.trim()),
+            ("tipo", self.tipo.trim()),
+            ("orden", self.orden.trim()),
+            (
+                "por_pagina",
+                if self.per_page() == vereda_store::lists::PAGE_SIZE {
+                    ""
+                } else {
+                    &per_page
+                },
+            ),
+            ("pagina", if changes.is_empty() { &page } else { "" }),
+        ];
+        for (key, value) in changes {
+            match pairs.iter_mut().find(|(k, _)| k == key) {
+                Some(pair) => pair.1 = value,
+                None => pairs.push((key, value)),
+            }
+        }
+        let text: Vec<String> = pairs
+            .into_iter()
+            .filter(|(key, value)| !(value.is_empty() || (*key == "pagina" && *value == "1")))
+            .map(|(key, value)| format!("{key}={}", urlencode(value)))
+            .collect();
+        if text.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", text.join("&"))
+        }
+    }
+}
+
+/// One choice of a filter's select.
+pub struct FilterOption {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A filter of a list: a select named by its query key.
+pub struct FilterView {
+    pub name: &'static str,
+    pub label: String,
+    pub options: Vec<FilterOption>,
+}
+
+impl FilterView {
+    pub fn new(name: &'static str, label: &str, current: &str, options: Vec<(String, String)>) -> FilterView {
+        FilterView {
+            name,
+            label: label.to_owned(),
+            options: options
+                .into_iter()
+                .map(|(value, label)| FilterOption {
+                    selected: value == current.trim(),
+                    value,
+                    label,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A column the list sorts by: its link sorts ascending, or descending when it is the sort.
+pub struct SortLink {
+    pub label: String,
+    pub href: String,
+    pub current: bool,
+    pub descending: bool,
+}
+
+/// What `list_controls.html` shows.
+pub struct ListView {
+    /// The list's address (the form's action, the links' base).
+    pub path: String,
+    pub q: String,
+    pub orden: String,
+    pub por_pagina: String,
+    pub filters: Vec<FilterView>,
+    pub sorts: Vec<SortLink>,
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+    pub previous_href: Option<String>,
+    pub next_href: Option<String>,
+    pub csv_href: String,
+    pub xlsx_href: String,
+}
+
+impl ListView {
+    /// `sorts` pairs each sort code of the list with its catalogue key; `downloads` is the
+    /// address of the download without its extension.
+    pub fn new(
+        lang: Lang,
+        path: &str,
+        downloads: &str,
+        params: &ListParams,
+        sorts: &[(&str, &str)],
+        filters: Vec<FilterView>,
+        total: u64,
+    ) -> ListView {
+        let per_page = params.per_page();
+        let pages = total.div_ceil(per_page).max(1);
+        let page = params.page().min(pages);
+        let codes: Vec<&str> = sorts.iter().map(|(code, _)| *code).collect();
+        let paging = params.paging(&codes);
+        let sorts = sorts
+            .iter()
+            .map(|(code, key)| {
+                let current = paging.sort == *code;
+                let next = if current && !paging.descending {
+                    format!("-{code}")
+                } else {
+                    (*code).to_owned()
+                };
+                SortLink {
+                    label: lang.t(key).to_owned(),
+                    href: format!("{path}{}", params.query(&[("orden", &next)])),
+                    current,
+                    descending: current && paging.descending,
+                }
+            })
+            .collect();
+        let at = |n: u64| format!("{path}{}", params.query(&[("pagina", &n.to_string())]));
+        let filtered = params.query(&[("pagina", "")]);
+        ListView {
+            path: path.to_owned(),
+            q: params.q.trim().to_owned(),
+            orden: params.orden.trim().to_owned(),
+            por_pagina: if per_page == vereda_store::lists::PAGE_SIZE {
+                String::new()
+            } else {
+                per_page.to_string()
+            },
+            filters,
+            sorts,
+            total,
+            previous_href: (page > 1).then(|| at(page - 1)),
+            next_href: (page < pages).then(|| at(page + 1)),
+            page,
+            pages,
+            csv_href: format!("{downloads}.csv{filtered}"),
+            xlsx_href: format!("{downloads}.xlsx{filtered}"),
+        }
+    }
+}
+
+// ---- Downloads ----------------------------------------------------------------------------
+
+/// Where a download's rows come from: chunk after chunk, until an empty one.
+#[async_trait::async_trait]
+pub trait ExportSource: Send + 'static {
+    /// The next rows, already in the reader's words and masked as the page masks them.
+    async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError>;
+}
+
+/// A response body fed by a channel: each message a piece of the file.
+struct ChannelBody(tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>);
+
+impl http_body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|piece| piece.map(|r| r.map(http_body::Frame::data)))
+    }
+}
+
+fn attachment(body: Body, content_type: &'static str, file_name: &str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+fn csv_line(cells: &[String]) -> Result<Vec<u8>, AppError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(
+            cells
+                .iter()
+                .map(|c| vereda_domain::text::spreadsheet_safe(c).into_owned()),
+        )
+        .map_err(|e| AppError::internal(&e))?;
+    writer.into_inner().map_err(|e| AppError::internal(&e))
+}
+
+/// The list as CSV, UTF-8 with a BOM (so a spreadsheet reads the accents), streamed: each
+/// chunk is read from the database while the previous one travels.
+pub fn csv_download(headers: Vec<String>, mut source: impl ExportSource, file_name: &str) -> Response {
+    let (sender, receiver) = tokio::sync::mpsc::channel(2);
+    tokio::spawn(async move {
+        let mut first = b"\xEF\xBB\xBF".to_vec();
+        match csv_line(&headers) {
+            Ok(line) => first.extend(line),
+            Err(_) => return,
+        }
+        if sender.send(Ok(Bytes::from(first))).await.is_err() {
+            return;
+        }
+        loop {
+            let piece = match source.next_chunk().await {
+                Ok(rows) if rows.is_empty() => return,
+                Ok(rows) => rows.iter().try_fold(Vec::new(), |mut out, row| {
+                    out.extend(csv_line(row)?);
+                    Ok::<_, AppError>(out)
+                }),
+                Err(e) => Err(e),
+            };
+            let piece = piece.map(Bytes::from).map_err(|e| {
+                tracing::error!(error = ?e, "a list download failed");
+                std::io::Error::other("the list could not be read")
+            });
+            let failed = piece.is_err();
+            if sender.send(piece).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    attachment(
+        Body::new(ChannelBody(receiver)),
+        "text/csv; charset=utf-8",
+        file_name,
+    )
+}
+
+/// The list as XLSX, one sheet written a row at a time in constant memory to a temporary
+/// file, then streamed from it.
+pub async fn xlsx_download(
+    headers: Vec<String>,
+    mut source: impl ExportSource,
+    file_name: &str,
+) -> Result<Response, AppError> {
+    let file = tempfile::NamedTempFile::new().map_err(|e| AppError::internal(&e))?;
+    let path = file.path().to_owned();
+    let handle = tokio::runtime::Handle::current();
+    let written = tokio::task::spawn_blocking(move || -> Result<(), AppError> {
+        let internal = |e: rust_xlsxwriter::XlsxError| AppError::internal(&e);
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        let sheet = workbook.add_worksheet_with_constant_memory().map_err(internal)?;
+        for (column, title) in (0u16..).zip(&headers) {
+            sheet
+                .write_string_with_format(0, column, title, &bold)
+                .map_err(internal)?;
+        }
+        let mut row = 1u32;
+        loop {
+            let rows = handle.block_on(source.next_chunk())?;
+            if rows.is_empty() {
+                break;
+            }
+            for cells in rows {
+                for (column, cell) in (0u16..).zip(&cells) {
+                    sheet.write_string(row, column, cell).map_err(internal)?;
+                }
+                row += 1;
+            }
+        }
+        workbook.save(&path).map_err(internal)
+    })
+    .await
+    .map_err(|e| AppError::internal(&e))?;
+    written?;
+    let (sender, receiver) = tokio::sync::mpsc::channel(2);
+    tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        // The temporary file lives until it has been read out.
+        let file = file;
+        let Ok(mut reader) = tokio::fs::File::open(file.path()).await else {
+            let _ = sender
+                .send(Err(std::io::Error::other("the workbook is gone")))
+                .await;
+            return;
+        };
+        loop {
+            let mut buffer = vec![0u8; 64 * 1024];
+            match reader.read(&mut buffer).await {
+                Ok(0) => return,
+                Ok(n) => {
+                    buffer.truncate(n);
+                    if sender.send(Ok(Bytes::from(buffer))).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = sender.send(Err(e)).await;
+                    return;
+                }
+            }
+        }
+    });
+    Ok(attachment(
+        Body::new(ChannelBody(receiver)),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        file_name,
+    ))
+}

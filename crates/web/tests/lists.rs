@@ -1,0 +1,395 @@
+//! The staff lists of a call (issue 15 part 3, issue 18 part 2): households, verification and
+//! letters searched without regard to accents and case, filtered, sorted, paged and downloaded
+//! with the current filter; and a call of 100,000 households whose every staff page answers
+//! small, on SQLite and (when `VEREDA_TEST_POSTGRES_URL` is set) on PostgreSQL.
+
+mod support;
+
+use axum::http::StatusCode;
+use support::Client;
+use vereda_domain::accounts::Role;
+
+/// The demo with one more household in its call whose head's names carry accents.
+async fn demo_with_pena() -> (Client, i32) {
+    let mut client = Client::with_demo().await;
+    let call_id = client.db.store.calls().await.expect("calls")[0].id;
+    let household: vereda_store::households::NewHousehold = serde_json::from_value(serde_json::json!({
+        "call_id": call_id,
+        "external_id": "NAR-0042",
+        "municipality": "52001",
+        "displaced": false,
+        "ethnic_group": "none",
+        "ethnic_community_registered": false,
+        "program_line": "general",
+        "members": [{"document_type": "CC", "document": "27.456.789", "first_name": "Ana Lucía",
+            "last_name": "Peña Nariño", "sex": "F", "is_head": true}]
+    }))
+    .expect("a household");
+    client
+        .db
+        .store
+        .create_household(&vereda_domain::audit::Actor::system("test"), household)
+        .await
+        .expect("stored");
+    client.log_in_as(Role::ProgramOfficer).await;
+    (client, call_id)
+}
+
+/// The households a list page shows, by their external ids, in order.
+fn shown(page: &str) -> Vec<String> {
+    page.split("<tr class=\"household\"")
+        .skip(1)
+        .filter_map(|row| row.split("<td>").nth(1))
+        .filter_map(|cell| cell.split('<').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn total(page: &str) -> u64 {
+    page.split("data-total=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a total")
+}
+
+#[tokio::test]
+async fn a_household_is_found_without_its_accents_or_case() {
+    let (mut client, call) = demo_with_pena().await;
+    for words in ["pena", "PENA", "narino", "Peña", "lucia nariño", "27.456"] {
+        let page = client
+            .get(&format!(
+                "/personal/convocatorias/{call}/hogares?q={}",
+                vereda_web::error::urlencode(words)
+            ))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{words}");
+        assert_eq!(shown(&page.body), vec!["NAR-0042".to_owned()], "{words}");
+        assert_eq!(total(&page.body), 1, "{words}");
+    }
+    // Every word must appear: a name and a document of two households find nothing.
+    let page = client
+        .get(&format!(
+            "/personal/convocatorias/{call}/hogares?q=pena%20cuellar"
+        ))
+        .await;
+    assert_eq!(total(&page.body), 0);
+    // The verification page and the API search alike.
+    let page = client
+        .get(&format!("/personal/convocatorias/{call}/verificacion?q=narino"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(total(&page.body), 1);
+    assert!(page.body.contains("Peña Nariño"));
+    assert!(!page.body.contains("Cuéllar Rojas"));
+    let api = client
+        .get(&format!("/api/v1/calls/{call}/households?q=PENA"))
+        .await
+        .json();
+    let items = api["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["external_id"], "NAR-0042");
+}
+
+#[tokio::test]
+async fn a_call_s_households_are_filtered_sorted_and_paged_in_the_query() {
+    let (mut client, call) = demo_with_pena().await;
+    let base = format!("/personal/convocatorias/{call}/hogares");
+    let all = client.get(&base).await;
+    let everyone = total(&all.body);
+    assert!(everyone >= 5, "{everyone}");
+
+    // Filter by municipality: only Pasto's household.
+    let page = client.get(&format!("{base}?municipio=52001")).await;
+    assert_eq!(shown(&page.body), vec!["NAR-0042".to_owned()]);
+    assert!(page.body.contains("<option value=\"52001\" selected>"));
+
+    // Sort by the household's id, both ways.
+    let ascending = shown(
+        &client
+            .get(&format!("{base}?orden=hogar&por_pagina=200"))
+            .await
+            .body,
+    );
+    let mut sorted = ascending.clone();
+    sorted.sort();
+    assert_eq!(ascending, sorted);
+    let descending = shown(
+        &client
+            .get(&format!("{base}?orden=-hogar&por_pagina=200"))
+            .await
+            .body,
+    );
+    sorted.reverse();
+    assert_eq!(descending, sorted);
+    assert_eq!(ascending.len() as u64, everyone);
+
+    // Pages of two: the second holds the third and fourth, and links both ways.
+    let second = client
+        .get(&format!("{base}?orden=hogar&por_pagina=2&pagina=2"))
+        .await;
+    assert_eq!(shown(&second.body), ascending[2..4].to_vec());
+    assert!(second.body.contains("id=\"list-previous\""));
+    assert!(second.body.contains("id=\"list-next\""));
+    assert_eq!(total(&second.body), everyone);
+}
+
+#[tokio::test]
+async fn the_verification_status_filter_runs_in_the_query() {
+    let (mut client, call) = demo_with_pena().await;
+    let base = format!("/personal/convocatorias/{call}/verificacion");
+    let everyone = total(&client.get(&base).await.body);
+    let mut counted = 0;
+    for status in ["pending", "eligible", "not_eligible", "withdrawn"] {
+        let page = client
+            .get(&format!("{base}?estado={status}&por_pagina=200"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let rows = page.body.matches("data-status=\"").count() as u64;
+        assert_eq!(
+            page.body.matches(&format!("data-status=\"{status}\"")).count() as u64,
+            rows,
+            "{status}: every row has the status asked for"
+        );
+        assert_eq!(rows, total(&page.body));
+        counted += rows;
+    }
+    assert_eq!(counted, everyone);
+    // The demo's followed project's families were found eligible: the filter is not empty.
+    let eligible = client.get(&format!("{base}?estado=eligible")).await;
+    assert!(total(&eligible.body) > 0);
+    // The notice form is still on the page.
+    assert!(
+        client.get(&base).await.body.contains("id=\"offer-notice\"")
+            || client.get(&base).await.body.contains("id=\"notice-form\"")
+    );
+}
+
+#[tokio::test]
+async fn downloads_carry_the_current_filter_and_mask_as_the_page_does() {
+    let (mut client, call) = demo_with_pena().await;
+    let csv = client
+        .get(&format!("/personal/convocatorias/{call}/hogares.csv?q=pena"))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type.starts_with("text/csv"));
+    assert!(csv.bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with a BOM");
+    let lines: Vec<&str> = csv.body.trim_end().lines().collect();
+    assert_eq!(lines.len(), 2, "{}", csv.body);
+    assert!(lines[1].contains("NAR-0042") && lines[1].contains("27.456.789"));
+
+    let xlsx = client
+        .get(&format!("/personal/convocatorias/{call}/hogares.xlsx?q=narino"))
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.bytes.clone())).expect("a workbook");
+    let sheet = book.worksheet_range_at(0).expect("a sheet").expect("readable");
+    assert_eq!(sheet.height(), 2);
+    assert_eq!(
+        sheet.get((1, 0)).map(|c| c.to_string()),
+        Some("NAR-0042".to_owned())
+    );
+
+    // Unfiltered, every household of the call comes down.
+    let all = client
+        .get(&format!("/personal/convocatorias/{call}/hogares.csv"))
+        .await;
+    let everyone = total(
+        &client
+            .get(&format!("/personal/convocatorias/{call}/hogares"))
+            .await
+            .body,
+    );
+    assert_eq!(all.body.trim_end().lines().count() as u64, everyone + 1);
+
+    // The verification and the letters download with their filters too.
+    let verification = client
+        .get(&format!(
+            "/personal/convocatorias/{call}/verificacion.csv?estado=eligible"
+        ))
+        .await;
+    assert_eq!(verification.status, StatusCode::OK);
+    let eligible = total(
+        &client
+            .get(&format!(
+                "/personal/convocatorias/{call}/verificacion?estado=eligible"
+            ))
+            .await
+            .body,
+    );
+    assert_eq!(verification.body.trim_end().lines().count() as u64, eligible + 1);
+    let letters = client
+        .get(&format!(
+            "/personal/convocatorias/{call}/comunicaciones.xlsx?estado=sent"
+        ))
+        .await;
+    assert_eq!(letters.status, StatusCode::OK);
+
+    // A role that does not see whole documents gets them masked, as on the page.
+    client.forget_session();
+    client.log_in_as(Role::CommitteeMember).await;
+    let masked = client
+        .get(&format!("/personal/convocatorias/{call}/hogares.csv?q=pena"))
+        .await;
+    assert_eq!(masked.status, StatusCode::OK);
+    assert!(masked.body.contains("NAR-0042"));
+    assert!(!masked.body.contains("27.456.789"), "{}", masked.body);
+}
+
+// ---- A call of 100,000 households -------------------------------------------------------
+
+const LARGE: u32 = 100_000;
+
+/// Adds `LARGE` households to the demo call in a few multi-row statements (heads, decisions
+/// for half of them, a letter for every other one), modelled on the demo's rows.
+async fn seed_large_call(client: &Client, call: i32) {
+    use sea_orm::ConnectionTrait;
+    let db = client.db.store.connection();
+    let numbers =
+        format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {LARGE})");
+    let statements = [
+        format!(
+            "INSERT INTO households (call_id, external_id, municipality_code, sisben_area, displaced,
+               ethnic_group, ethnic_community_registered, program_line, created_at, search_key)
+             {numbers}
+             SELECT {call}, 'BIG-' || i, CASE WHEN i % 10 = 0 THEN '52001' ELSE t.municipality_code END,
+               t.sisben_area, t.displaced, t.ethnic_group, t.ethnic_community_registered,
+               t.program_line, t.created_at,
+               CASE WHEN i % 1000 = 0 THEN 'jose pena ' ELSE 'maria gomez ' END || i || ' big-' || i
+             FROM n, households t WHERE t.id = (SELECT MIN(id) FROM households WHERE call_id = {call})"
+        ),
+        "INSERT INTO persons (household_id, document_type, document, document_key, first_name,
+           last_name, sex, birth_date, is_head)
+         SELECT h.id, t.document_type, '' || h.id, '' || h.id,
+           CASE WHEN h.search_key LIKE 'jose%' THEN 'José' ELSE 'María' END,
+           CASE WHEN h.search_key LIKE 'jose%' THEN 'Peña' ELSE 'Gómez' END,
+           t.sex, t.birth_date, t.is_head
+         FROM households h, persons t
+         WHERE h.external_id LIKE 'BIG-%' AND t.id = (SELECT MIN(id) FROM persons WHERE is_head)"
+            .to_owned(),
+        "INSERT INTO household_verifications (household_id, status, reason_codes, lock_version)
+         SELECT id, CASE WHEN id % 4 = 0 THEN 'eligible' ELSE 'not_eligible' END, '', 1
+         FROM households WHERE external_id LIKE 'BIG-%' AND id % 2 = 0"
+            .to_owned(),
+        format!(
+            "INSERT INTO letters (call_id, household_id, kind, recipient, subject, body, channel,
+               status, created_at)
+             SELECT {call}, h.id, 'offer', 'Hogar ' || h.external_id, 'Oferta institucional', 'Texto',
+               'file', CASE WHEN h.id % 3 = 0 THEN 'failed' ELSE 'sent' END, h.created_at
+             FROM households h WHERE h.external_id LIKE 'BIG-%' AND h.id % 2 = 1"
+        ),
+    ];
+    for statement in &statements {
+        db.execute_unprepared(statement).await.expect(statement);
+    }
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await.expect("analyze");
+    }
+}
+
+/// Every staff page of the large call answers 200 under 100 KB, its totals right.
+async fn every_staff_page_of_a_large_call_answers(mut client: Client) {
+    let call = client.db.store.calls().await.expect("calls")[0].id;
+    let before = client
+        .db
+        .store
+        .households(Some(call))
+        .await
+        .expect("households")
+        .len() as u64;
+    seed_large_call(&client, call).await;
+    client.log_in_as(Role::ProgramOfficer).await;
+    let everyone = before + u64::from(LARGE);
+    let deep = everyone / 50;
+    let pages = [
+        (format!("/personal/convocatorias/{call}/hogares"), Some(everyone)),
+        (
+            format!("/personal/convocatorias/{call}/hogares?pagina={deep}"),
+            Some(everyone),
+        ),
+        (
+            format!("/personal/convocatorias/{call}/hogares?orden=-nombre"),
+            Some(everyone),
+        ),
+        (format!("/personal/convocatorias/{call}/hogares?q=pena"), None),
+        (
+            format!("/personal/convocatorias/{call}/hogares?municipio=52001&orden=hogar&pagina=100"),
+            None,
+        ),
+        (
+            format!("/personal/convocatorias/{call}/verificacion"),
+            Some(everyone),
+        ),
+        (
+            format!("/personal/convocatorias/{call}/verificacion?estado=eligible&pagina=200"),
+            None,
+        ),
+        (
+            format!("/personal/convocatorias/{call}/verificacion?estado=pending&q=gomez"),
+            None,
+        ),
+        (format!("/personal/convocatorias/{call}/comunicaciones"), None),
+        (
+            format!("/personal/convocatorias/{call}/comunicaciones?estado=failed&orden=tipo&pagina=50"),
+            None,
+        ),
+        (format!("/personal/convocatorias/{call}/tamizajes"), None),
+        (format!("/personal/convocatorias/{call}/focalizacion"), None),
+        ("/personal/convocatorias".to_owned(), None),
+        (format!("/api/v1/calls/{call}/households?q=pena&limit=500"), None),
+    ];
+    for (path, expected) in &pages {
+        let started = std::time::Instant::now();
+        let page = client.get(path).await;
+        let took = started.elapsed();
+        assert_eq!(
+            page.status,
+            StatusCode::OK,
+            "{path}: {}",
+            page.body.chars().take(400).collect::<String>()
+        );
+        assert!(
+            page.bytes.len() < 100 * 1024,
+            "{path}: {} bytes",
+            page.bytes.len()
+        );
+        if let Some(expected) = expected {
+            assert_eq!(total(&page.body), *expected, "{path}");
+        }
+        eprintln!("{path}: {} bytes in {took:?}", page.bytes.len());
+    }
+    // The searched list finds the hundred Peñas of the seed, without the accent.
+    let found = client
+        .get(&format!(
+            "/personal/convocatorias/{call}/hogares?q=pena&por_pagina=200"
+        ))
+        .await;
+    assert_eq!(total(&found.body), u64::from(LARGE / 1000));
+    // 50,000 decided, half of them eligible (ids of both parities may start the seed).
+    let eligible = client
+        .get(&format!(
+            "/personal/convocatorias/{call}/verificacion?estado=eligible"
+        ))
+        .await;
+    let eligible = total(&eligible.body);
+    assert!((24_000..=26_000).contains(&eligible), "{eligible}");
+}
+
+#[tokio::test]
+async fn a_call_of_100000_households_answers_every_staff_page_on_sqlite() {
+    every_staff_page_of_a_large_call_answers(Client::with_demo().await).await;
+}
+
+#[tokio::test]
+async fn a_call_of_100000_households_answers_every_staff_page_on_postgres() {
+    let Some(db) = vereda_store::test_support::postgres().await else {
+        return;
+    };
+    let uploads = tempfile::tempdir().expect("uploads");
+    let config = vereda_web::WebConfig {
+        uploads_dir: Some(uploads.path().to_path_buf()),
+        ..Default::default()
+    };
+    every_staff_page_of_a_large_call_answers(Client::with_demo_on(db, config).await).await;
+}
