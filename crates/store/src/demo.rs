@@ -289,16 +289,7 @@ async fn followed_project(store: &Store, system: &Actor, call_id: i32) -> StoreR
         reference: reference.to_owned(),
     };
     let movements = [
-        MovementDraft {
-            date: date(2013, 11, 6),
-            value: award.institute_contribution,
-            kind: MovementKind::Disbursement,
-            line: None,
-            source: None,
-            supplier_name: String::new(),
-            supplier_nit: String::new(),
-            reference: award.number.clone(),
-        },
+        payment_coming_in(&award, date(2013, 11, 6)),
         payment(date(2013, 11, 20), 1, Decimal::from(51_000_000), "FV-1041"),
         payment(date(2013, 11, 28), 5, Decimal::from(6_500_000), "FV-1077"),
     ];
@@ -916,6 +907,24 @@ pub async fn notify_award(
         .and_then(|life| life.firm_on))
 }
 
+/// The institute's payment coming into the controlled account on `on`: the award's whole
+/// contribution, referenced by the resolution's number (Art. 33).
+fn payment_coming_in(
+    award: &crate::procedure::Award,
+    on: jiff::civil::Date,
+) -> vereda_domain::ledger::MovementDraft {
+    vereda_domain::ledger::MovementDraft {
+        date: on,
+        value: award.institute_contribution,
+        kind: vereda_domain::ledger::MovementKind::Disbursement,
+        line: None,
+        source: None,
+        supplier_name: String::new(),
+        supplier_nit: String::new(),
+        reference: award.number.clone(),
+    }
+}
+
 /// The call the synthetic ledgers' families are made ready in (`vereda demo-data ledgers`).
 pub const SYNTHETIC_LEDGERS_CALL_CODE: &str = "SIN-CUENTAS";
 
@@ -1006,16 +1015,7 @@ pub async fn synthetic_ledgers(store: &Store, n: usize, movements: usize) -> Sto
             document_name: None,
             confirm_duplicate: false,
         };
-        let mut drafts = vec![signed(MovementDraft {
-            date: date(2013, 11, 6),
-            value: award.institute_contribution,
-            kind: MovementKind::Disbursement,
-            line: None,
-            source: None,
-            supplier_name: String::new(),
-            supplier_nit: String::new(),
-            reference: award.number.clone(),
-        })];
+        let mut drafts = vec![signed(payment_coming_in(&award, date(2013, 11, 6)))];
         for j in 1..movements {
             // Eight institute lines (1-8) of the worked example, a day for every three.
             let line = 1 + (j % 8) as u32;
