@@ -383,6 +383,8 @@ pub struct ScreeningRun {
     pub explanation: Option<Explanation>,
     /// Aligned with `rows` when [`ScreeningJob::keep_facts`] is set; empty otherwise.
     pub facts: Vec<HeadFacts>,
+    /// The households file's encoding, when it is a CSV file.
+    pub encoding: Option<vereda_domain::text::TextEncoding>,
 }
 
 impl ScreeningRun {
@@ -473,8 +475,10 @@ pub fn screen(
     let households_name = display_name(&job.households);
     let mut all = Accumulated::default();
     let parser;
+    let encoding;
     if is_csv(&job.households) {
         let mut source = CsvSource::open(&job.households, &households_name, job.read_limits.max_line_bytes)?;
+        encoding = Some(source.encoding());
         parser = HouseholdParser::new(&households_name, source.headers(), job)?;
         let parser = &parser;
         let threads = rayon::current_num_threads();
@@ -563,6 +567,7 @@ pub fn screen(
         errors = appender_errors;
     } else {
         let table = read_table_within(&job.households, &job.read_limits)?;
+        encoding = table.encoding();
         parser = HouseholdParser::new(table.file(), table.headers(), job)?;
         let mut output = PieceOutput::default();
         for row in table.rows() {
@@ -667,6 +672,7 @@ pub fn screen(
         error_count: errors.count,
         explanation,
         facts,
+        encoding,
     })
 }
 

@@ -16,7 +16,9 @@ use calamine::{Data, ExcelDateTime, Ods, Reader, Xls, Xlsx};
 use rust_decimal::Decimal;
 use vereda_domain::message::Message;
 use vereda_domain::number::read_data_number;
-use vereda_domain::text::fold_for_search;
+use vereda_domain::text::{TextEncoding, fold_for_search};
+
+use crate::records::{Utf8Reader, sample_encoding};
 
 /// How many non-empty rows are searched for the header: official DANE spreadsheets put a
 /// handful of title and note rows above it, never dozens.
@@ -253,9 +255,16 @@ pub struct Table {
     header_line: usize,
     headers: Vec<String>,
     rows: Vec<Row>,
+    /// The text's encoding, for a CSV file.
+    encoding: Option<TextEncoding>,
 }
 
 impl Table {
+    /// The encoding a CSV file was read in (`None` for a spreadsheet).
+    pub fn encoding(&self) -> Option<TextEncoding> {
+        self.encoding
+    }
+
     /// The file name used in messages (with the sheet when it is not the workbook's first).
     pub fn file(&self) -> &str {
         &self.file
@@ -429,13 +438,13 @@ fn read(
     if matches!(format, Format::Xlsx | Format::Ods) {
         check_archive(&mut file, &file_name)?;
     }
-    let source = BufReader::new(file);
     let reading = Reading { is_header, limits };
+    let source = || BufReader::new(file);
     match format {
-        Format::Csv => read_csv(file_name, source, reading),
-        Format::Xlsx => read_xlsx(file_name, source, sheets, reading),
-        Format::Xls => read_workbook::<Xls<_>>(file_name, source, sheets, reading),
-        Format::Ods => read_workbook::<Ods<_>>(file_name, source, sheets, reading),
+        Format::Csv => read_csv_file(file_name, source(), reading),
+        Format::Xlsx => read_xlsx(file_name, source(), sheets, reading),
+        Format::Xls => read_workbook::<Xls<_>>(file_name, source(), sheets, reading),
+        Format::Ods => read_workbook::<Ods<_>>(file_name, source(), sheets, reading),
     }
 }
 
@@ -522,15 +531,32 @@ impl<'a> TableBuilder<'a> {
             header_line,
             headers,
             rows: self.rows,
+            encoding: None,
         })
     }
 }
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// A CSV file in its encoding (see [`sample_encoding`]), read as UTF-8.
+fn read_csv_file(
+    file_name: String,
+    mut file: BufReader<File>,
+    reading: Reading<'_>,
+) -> Result<Table, TableError> {
+    let (sample, _, encoding) = sample_encoding(&mut file).map_err(|source| TableError::Io {
+        file: file_name.clone(),
+        source,
+    })?;
+    let text = Utf8Reader::new(Cursor::new(sample).chain(file), encoding);
+    let mut table = read_csv(file_name, BufReader::new(text), reading)?;
+    table.encoding = Some(encoding);
+    Ok(table)
+}
+
 fn read_csv(
     file_name: String,
-    mut source: BufReader<File>,
+    mut source: impl BufRead,
     reading: Reading<'_>,
 ) -> Result<Table, TableError> {
     let max_line = reading.limits.max_line_bytes;
