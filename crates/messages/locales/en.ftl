@@ -218,6 +218,9 @@ screening-run_title = Screening
 screening-reused = These same files were already screened with the same rules, date and limits: that screening is shown instead of running it again.
 screening-mode = Mode
 screening-files = Files
+screening-read_as = text in { $encoding }
+text-encoding-utf-8 = UTF-8
+text-encoding-windows-1252 = Windows-1252 (Excel's "CSV (comma delimited)" in Spanish)
 screening-rule_set_unknown = This rule set is no longer available in this version of the program:
 screening-rule_set_changed = The rules the decision was taken on are not those this version of the program ships for
 screening-stored_hash = stored
@@ -1837,6 +1840,7 @@ cli-screen-bad_rows = { $count ->
     [one] { $count } row with errors; nothing was written
    *[other] { $count } rows with errors; nothing was written
 }
+cli-screen-encoding = { $file }: text in { $encoding }
 cli-screen-summary = { $households } households screened with { $rule_set } (sha256 { $hash }) as of { $as_of }: { $eligible } eligible; { $bad } bad rows; { $seconds } s
 cli-calendar-not_a_year = «{ $value }» is not a year
 cli-calendar-not_a_date = «{ $value }» is not a date (YYYY-MM-DD)

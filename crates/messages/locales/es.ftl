@@ -218,6 +218,9 @@ screening-run_title = Verificación
 screening-reused = Estos mismos archivos ya se verificaron con las mismas reglas, fecha y límites: se muestra esa verificación en lugar de repetirla.
 screening-mode = Modo
 screening-files = Archivos
+screening-read_as = texto en { $encoding }
+text-encoding-utf-8 = UTF-8
+text-encoding-windows-1252 = Windows-1252 («CSV (delimitado por comas)» de Excel en español)
 screening-rule_set_unknown = Este conjunto de reglas ya no está disponible en esta versión del programa:
 screening-rule_set_changed = Las reglas con que se decidió no son las que trae esta versión del programa para
 screening-stored_hash = guardadas
@@ -1837,6 +1840,7 @@ cli-screen-bad_rows = { $count ->
     [one] { $count } fila con errores; no se escribió nada
    *[other] { $count } filas con errores; no se escribió nada
 }
+cli-screen-encoding = { $file }: texto en { $encoding }
 cli-screen-summary = { $households } hogares verificados con { $rule_set } (sha256 { $hash }) al { $as_of }: { $eligible } elegibles; { $bad } filas con errores; { $seconds } s
 cli-calendar-not_a_year = «{ $value }» no es un año
 cli-calendar-not_a_date = «{ $value }» no es una fecha (AAAA-MM-DD)

@@ -259,9 +259,8 @@ fn new_formulation(lang: Lang, form: &NewForm) -> Result<Formulation, String> {
         let file_name = name.rsplit(['/', '\\']).next().unwrap_or_default();
         let format = Format::of(file_name)
             .ok_or_else(|| lang.say(&Message::new("evaluation-error-file_type").with("file", file_name)))?;
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| format!("{file_name}: {}", lang.t("evaluation-error_not_text")))?;
-        parsed(file_name, format, text)?
+        let (text, _) = vereda_domain::text::decode_text(bytes);
+        parsed(file_name, format, &text)?
     } else if let Some(example) = example(&form.example) {
         parsed(example.file_name, Format::Toml, example.text)?
     } else {
