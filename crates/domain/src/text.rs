@@ -133,7 +133,10 @@ mod tests {
         let cut = &"Nariño".as_bytes()[..5];
         assert_eq!(detect_encoding(cut, false), TextEncoding::Utf8);
         assert_eq!(detect_encoding(cut, true), TextEncoding::Windows1252);
-        assert_eq!(TextEncoding::from_code("windows-1252"), Some(TextEncoding::Windows1252));
+        assert_eq!(
+            TextEncoding::from_code("windows-1252"),
+            Some(TextEncoding::Windows1252)
+        );
     }
 
     proptest::proptest! {

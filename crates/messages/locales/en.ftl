@@ -1851,6 +1851,7 @@ cli-calendar-file_refused = warning: the holiday file was not used and the calen
 
 ## Row errors of imported files
 row-error-at = { $file }, line { $line }, column { $column }, value «{ $value }»: { $problem }
+row-error-at_cell = { $file }, sheet { $sheet }, cell { $cell } (column { $column }), value «{ $value }»: { $problem }
 row-error-legacy = { $text }
 row-error-field_count = expected { $expected } fields, as in the header, found { $found }
 row-error-nul = a NUL byte (\0) is not text

@@ -1851,6 +1851,7 @@ cli-calendar-file_refused = aviso: el archivo de festivos no se usó y sigue en 
 
 ## Row errors of imported files
 row-error-at = { $file }, línea { $line }, columna { $column }, valor «{ $value }»: { $problem }
+row-error-at_cell = { $file }, hoja { $sheet }, celda { $cell } (columna { $column }), valor «{ $value }»: { $problem }
 row-error-legacy = { $text }
 row-error-field_count = se esperaban { $expected } campos, como en el encabezado, y hay { $found }
 row-error-nul = un byte NUL (\0) no es texto

@@ -825,7 +825,12 @@ mod tests {
                     });
                 }
             }
-            (source.encoding(), source.headers().to_vec(), source.progress(), seen)
+            (
+                source.encoding(),
+                source.headers().to_vec(),
+                source.progress(),
+                seen,
+            )
         };
         let (latin, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
         let latin_len = latin.len() as u64;

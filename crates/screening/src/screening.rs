@@ -608,6 +608,7 @@ pub fn screen(
                 column: parser.column_name(col::HOUSEHOLD_ID),
                 value: id_of(index).to_owned(),
                 message: Box::new(Message::new("row-error-id_repeated").with("first", rows[first].line)),
+                place: None,
             });
         }
     }
@@ -938,6 +939,7 @@ fn read_registry(path: &Path, threads: usize, limits: &ReadLimits) -> Result<Reg
                 column: headers.get(column).cloned().unwrap_or_default(),
                 value: cell(column).to_owned(),
                 message: Box::new(message),
+                place: None,
             };
             let document_type =
                 DocumentType::from_str(cell(type_column)).map_err(|e| error(type_column, e.message()))?;
@@ -1219,6 +1221,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
             column: self.column_name(column),
             value: value.to_owned(),
             message: Box::new(message),
+            place: None,
         }
     }
 
@@ -1234,6 +1237,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                         .with("expected", self.headers.len())
                         .with("found", fields.len()),
                 ),
+                place: None,
             });
         }
         // A NUL byte is not text: PostgreSQL would refuse it much later, without saying where.
@@ -1244,6 +1248,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                 column: self.headers[at].clone(),
                 value: fields[at].replace('\0', "\\0"),
                 message: Box::new(Message::new("row-error-nul")),
+                place: None,
             });
         }
         self.parse_fields(fields)

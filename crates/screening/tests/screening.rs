@@ -257,7 +257,13 @@ fn as_spanish_excel(encode: impl Fn(&str) -> Vec<u8>) -> Vec<u8> {
     for row in &rows {
         let cells: Vec<String> = row
             .iter()
-            .map(|c| if c.contains(';') || c.contains(',') { format!("\"{c}\"") } else { c.clone() })
+            .map(|c| {
+                if c.contains(';') || c.contains(',') {
+                    format!("\"{c}\"")
+                } else {
+                    c.clone()
+                }
+            })
             .collect();
         text.push_str(&cells.join(";"));
         text.push_str("\r\n");

@@ -270,7 +270,10 @@ fn a_windows_1252_csv_reads_like_its_utf8_twin() {
     assert_eq!(table.headers(), twin.headers());
     assert_eq!(table.rows(), twin.rows());
     assert_eq!(table.rows()[0].cells(), ["Nariño", "Peñol", "1.234,5", "€ 12,75"]);
-    assert_eq!(table.decimal(&table.rows()[0], 2).expect("decimal comma"), Decimal::new(12345, 1));
+    assert_eq!(
+        table.decimal(&table.rows()[0], 2).expect("decimal comma"),
+        Decimal::new(12345, 1)
+    );
     assert_eq!(table.encoding(), Some(TextEncoding::Windows1252));
     assert_eq!(twin.encoding(), Some(TextEncoding::Utf8));
 }

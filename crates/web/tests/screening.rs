@@ -403,7 +403,13 @@ fn spanish_excel_households() -> Vec<u8> {
         .map(|row| {
             let cells: Vec<String> = row
                 .iter()
-                .map(|c| if c.contains(';') { format!("\"{c}\"") } else { c.clone() })
+                .map(|c| {
+                    if c.contains(';') {
+                        format!("\"{c}\"")
+                    } else {
+                        c.clone()
+                    }
+                })
                 .collect();
             format!("{}\r\n", cells.join(";"))
         })

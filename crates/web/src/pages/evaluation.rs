@@ -249,7 +249,11 @@ async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, 
                 match Format::of(&file_name) {
                     None => Err(lang
                         .say(&Message::new("evaluation-error-file_type").with("file", file_name.as_str()))),
-                    Some(format) => Ok((file_name, format, vereda_domain::text::decode_text(&bytes).0.into_owned())),
+                    Some(format) => Ok((
+                        file_name,
+                        format,
+                        vereda_domain::text::decode_text(&bytes).0.into_owned(),
+                    )),
                 }
             }
             (None, Some(example)) => Ok((

@@ -268,9 +268,7 @@ const REGISTRY_FIELD: &str = "registry_";
 
 /// The encoding a CSV file will be read in (the screening's own rule), to name it on the run.
 fn text_encoding(path: &FilePath) -> Option<String> {
-    let is_csv = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     is_csv
         .then(|| vereda_screening::records::file_encoding(path).ok())
         .flatten()
