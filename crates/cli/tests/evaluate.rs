@@ -511,7 +511,7 @@ fn the_workbook_has_the_four_sheets() {
     let sensitivity = workbook.worksheet_range("Sensibilidad").expect("Sensibilidad");
     assert_eq!(
         sensitivity.get_value((2, 0)),
-        Some(&Data::String("price -10%".into()))
+        Some(&Data::String("Precio -10 %".into()))
     );
 }
 
