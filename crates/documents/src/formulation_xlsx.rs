@@ -251,6 +251,11 @@ pub fn write_template_filled(path: &Path, formulation: &Formulation) -> Result<(
     save(path, build(Some(formulation))?)
 }
 
+/// `formulation` in the layout of the template, as the bytes of a workbook (a download).
+pub fn template_filled(formulation: &Formulation) -> Result<Vec<u8>, XlsxError> {
+    build(Some(formulation))
+}
+
 fn save(path: &Path, bytes: Vec<u8>) -> Result<(), TemplateError> {
     write_atomically(path, |out| out.write_all(&bytes)).map_err(|source| TemplateError::Io {
         file: path.display().to_string(),

@@ -481,6 +481,7 @@ formulation-rule_set = Rule set
 formulation-no_irr = no unique IRR
 formulation-has_problems = The draft has problems: correct them to evaluate it.
 formulation-full_evaluation = See the full evaluation
+formulation-filled_template = Download as a filled XLSX template (to edit and import again)
 formulation-submit = Submit to the committee
 formulation-versions = Versions
 formulation-date = Date

@@ -481,6 +481,7 @@ formulation-rule_set = Conjunto de reglas
 formulation-no_irr = sin TIR única
 formulation-has_problems = El borrador tiene problemas: corríjalos para evaluarlo.
 formulation-full_evaluation = Ver la evaluación completa
+formulation-filled_template = Descargar como plantilla XLSX diligenciada (para editarla e importarla de nuevo)
 formulation-submit = Presentar al comité
 formulation-versions = Versiones
 formulation-date = Fecha

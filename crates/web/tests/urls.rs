@@ -63,6 +63,7 @@ const SPANISH_WORDS: &[&str] = &[
     "pasos",
     "personal",
     "plan",
+    "plantilla.xlsx",
     "predios",
     "preparacion",
     "procedimiento",

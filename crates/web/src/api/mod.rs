@@ -143,7 +143,7 @@ pub fn routes() -> Router<AppState> {
         targeting::targeting, targeting::create, targeting::document, targeting::import, targeting::interventions,
         targeting::preparation, targeting::add_preparation, targeting::photo,
         accounts::list, accounts::one, accounts::create, accounts::change, accounts::office,
-        files::resolution, files::minutes, files::results_csv, files::results_xlsx, files::targeting_document,
+        files::resolution, files::formulation_template, files::minutes, files::results_csv, files::results_xlsx, files::targeting_document,
         files::household_document, files::parcel_photo, files::preparation_minutes,
         petitions::file, petitions::report, petitions::list, petitions::petition, petitions::assign, petitions::answer, petitions::extend,
         acts::act, acts::verify, acts::life, acts::notify, acts::appeal, acts::decide, acts::appeal_document,
