@@ -362,7 +362,6 @@ evaluation-present = present
 evaluation-missing = missing
 evaluation-not_applicable = not applicable
 evaluation-error_no_file = Upload a .toml or .json file, or pick an example.
-evaluation-error_not_text = the file is not UTF-8 text
 evaluation-error_too_large = The file is larger than the largest size
 evaluation-check_no_land = No land cost
 evaluation-check_accompaniment_plan = Accompaniment and training plan

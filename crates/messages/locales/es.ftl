@@ -362,7 +362,6 @@ evaluation-present = presente
 evaluation-missing = ausente
 evaluation-not_applicable = no aplica
 evaluation-error_no_file = Cargue un archivo .toml o .json, o elija un ejemplo.
-evaluation-error_not_text = el archivo no es texto UTF-8
 evaluation-error_too_large = El archivo supera el tamaño máximo
 evaluation-check_no_land = Sin costo de la tierra
 evaluation-check_accompaniment_plan = Plan de acompañamiento y capacitación
