@@ -107,7 +107,7 @@ pub fn screen(args: ScreenArgs, read_limits: &ReadLimits) -> Result<()> {
     let started = Instant::now();
     let as_of = args
         .as_of
-        .unwrap_or_else(|| vereda_store::projects::today_in_colombia());
+        .unwrap_or_else(vereda_store::projects::today_in_colombia);
     let (book, chosen) = rule_book(args.rules.as_deref())?;
     let rules = pick(&book, chosen.as_deref(), as_of)?;
     if !rules.is_in_force_on(as_of) {

@@ -51,6 +51,10 @@ impl Cached for f64 {
     }
 }
 
+/// A line of the summary's indicators: label, value, the formula that recomputes it (when
+/// there is one), number format and note.
+type Indicator<'f> = (&'static str, Option<f64>, Option<Formula>, &'f Format, String);
+
 /// The sheet that holds the cash flow, as formulas name it.
 const FLOW_SHEET: &str = "Flujo de caja";
 
@@ -209,7 +213,7 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
     };
     let irr_cached = e.irr.unique().filter(|v| v.is_finite());
     let linked_irr = irr_cached.map(|value| formula(FlowLayout::from_summary(flow.irr), value));
-    let indicators: [(&str, Option<f64>, Option<Formula>, &Format, String); 6] = [
+    let indicators: [Indicator<'_>; 6] = [
         ("TIR", e.irr.unique(), linked_irr, &rate, irr_text(&e.irr)),
         (
             "TIR modificada (TIRM)",

@@ -904,7 +904,7 @@ mod tests {
         let mut file = tempfile::NamedTempFile::new().expect("temp file");
         file.write_all(b"id,name\n").expect("write");
         for i in 0..100_000 {
-            write!(file, "{i},plain\n").expect("write");
+            writeln!(file, "{i},plain").expect("write");
         }
         file.write_all(b"2,caf\xe9\n").expect("write");
         let mut source = CsvSource::open(file.path(), "latin1.csv", 1 << 20).expect("open");

@@ -919,6 +919,9 @@ pub fn xlsx_sheet_rows<RS: Read + io::Seek>(
     xlsx_sheet_cells(workbook, name, label, limits, text_of).map(|(_, rows)| rows)
 }
 
+/// Rows of a sheet: each with its row number and its cells as text.
+pub type SheetRows = Vec<(usize, Vec<String>)>;
+
 /// Like [`xlsx_sheet_rows`], with the sheet's column (0-based) of the rows' first cells, so
 /// a cell can be named in A1 form ([`a1`]).
 pub fn xlsx_sheet_cells<RS: Read + io::Seek>(
@@ -927,7 +930,7 @@ pub fn xlsx_sheet_cells<RS: Read + io::Seek>(
     label: &str,
     limits: &ReadLimits,
     text_of: fn(&Data) -> String,
-) -> Result<(u32, Vec<(usize, Vec<String>)>), XlsxSheetError> {
+) -> Result<(u32, SheetRows), XlsxSheetError> {
     let unreadable = |e: calamine::XlsxError| {
         XlsxSheetError::Table(TableError::Spreadsheet {
             file: label.to_owned(),
