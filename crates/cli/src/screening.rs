@@ -199,6 +199,23 @@ pub fn screen(args: ScreenArgs, read_limits: &ReadLimits) -> Result<()> {
         );
         print!("{}", explanation_text(lang(), explanation));
     }
+    if let Some(encoding) = run.encoding {
+        // Which encoding the households were read in: Excel in Spanish writes Windows-1252.
+        let file = args.households.file_name().map_or_else(
+            || args.households.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        eprintln!(
+            "{}",
+            lang().t_with(
+                "cli-screen-encoding",
+                &[
+                    ("file", Arg::Text(file)),
+                    ("encoding", Arg::from(lang().t(encoding.label_key()))),
+                ]
+            )
+        );
+    }
     let eligible = run.rows.iter().filter(|row| row.outcome.is_eligible()).count();
     eprintln!(
         "{}",

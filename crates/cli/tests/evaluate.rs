@@ -511,7 +511,7 @@ fn the_workbook_has_the_four_sheets() {
     let sensitivity = workbook.worksheet_range("Sensibilidad").expect("Sensibilidad");
     assert_eq!(
         sensitivity.get_value((2, 0)),
-        Some(&Data::String("price -10%".into()))
+        Some(&Data::String("Precio -10 %".into()))
     );
 }
 
@@ -558,11 +558,13 @@ fn the_cli_writes_the_template_and_reports_its_empty_cells_by_sheet_and_row() {
     let evaluated = vereda(&["evaluate", &path.display().to_string()]);
     assert_eq!(evaluated.status.code(), Some(1));
     let stderr = text(&evaluated.stderr);
+    // The empty code is named as the spreadsheet shows it: sheet Proyecto, cell C2.
     let required = vereda_messages::Lang::Es.t_with(
-        "row-error-at",
+        "row-error-at_cell",
         &[
-            ("file", Arg::Text("plantilla.xlsx [Proyecto]".into())),
-            ("line", Arg::Count(2)),
+            ("file", Arg::Text("plantilla.xlsx".into())),
+            ("sheet", Arg::Text("Proyecto".into())),
+            ("cell", Arg::Text("C2".into())),
             ("column", Arg::Text("Valor".into())),
             ("value", Arg::Text(String::new())),
             (

@@ -9,8 +9,9 @@ use vereda_domain::finance::{CofinancingSplit, Evaluation, Formulation};
 use vereda_domain::money::format_amount;
 
 use crate::evaluation_text::{
-    FLOW_COLUMNS, deciding_rate_text, decimal_percent, funder_name, irr_text, label, percent, pesos, ratio,
-    signed_percent, strings, switching_text, value_text,
+    FLOW_COLUMNS, case_label, category_label, check_label, deciding_rate_text, decimal_percent, funder_name,
+    irr_text, limit_label, percent, pesos, ratio, signed_percent, strings, switching_text, value_text,
+    variable_label,
 };
 use crate::report::{Align, Layout};
 use crate::typeset::{Template, TemplateError, Templates, Typeset};
@@ -80,7 +81,7 @@ fn lay_out(report: &EvaluationReport<'_>) -> Layout {
         .iter()
         .map(|r| {
             vec![
-                label(r.check.as_str()),
+                check_label(r.check),
                 r.article.clone(),
                 if r.passed { "cumple" } else { "NO CUMPLE" }.to_owned(),
                 value_text(&r.seen),
@@ -164,7 +165,7 @@ fn lay_out(report: &EvaluationReport<'_>) -> Layout {
                 format!(
                     "Aporte del instituto: COP {} · límite: {}",
                     pesos(split.contribution),
-                    label(split.binding_limit.as_str())
+                    limit_label(split.binding_limit)
                 ),
                 format!("Contrapartida: COP {}", pesos(split.counterpart)),
                 format!(
@@ -179,7 +180,7 @@ fn lay_out(report: &EvaluationReport<'_>) -> Layout {
             l.gap(4.0);
             let categories: Vec<_> = split.by_category.keys().copied().collect();
             let mut header = vec!["Financiador".to_owned()];
-            header.extend(categories.iter().map(|c| label(c.as_str())));
+            header.extend(categories.iter().map(|c| category_label(*c)));
             header.push("Total".to_owned());
             let mut rows: Vec<Vec<String>> = split
                 .by_funder
@@ -222,8 +223,8 @@ fn lay_out(report: &EvaluationReport<'_>) -> Layout {
     ]];
     rows.extend(e.sensitivity.cases.iter().map(|c| {
         vec![
-            c.name.clone(),
-            label(c.variable.as_str()),
+            case_label(c.variable, c.change),
+            variable_label(c.variable),
             signed_percent(c.change),
             irr_text(&c.irr),
             pesos(c.npv),

@@ -3,6 +3,10 @@
 //! of the cash-flow table.
 
 use rust_decimal::Decimal;
+use vereda_domain::finance::cofinancing::Limit;
+use vereda_domain::finance::evaluation::Check;
+use vereda_domain::finance::formulation::ExpenseCategory;
+use vereda_domain::finance::rules::{FamilyLabourTreatment, SensitivityVariable};
 use vereda_domain::finance::{CashFlowYear, DecidingRate, Evaluation, Funder, Irr, SwitchingValue, Value};
 use vereda_domain::money::format_amount;
 
@@ -94,38 +98,37 @@ pub(crate) fn switching_text(value: SwitchingValue, search_max: Decimal) -> Stri
     }
 }
 
-/// Spanish labels of the domain's codes (the web's `es` locale says the same).
-pub(crate) fn label(code: &str) -> String {
-    let known = match code {
-        "no_land" => "Sin costo de la tierra",
-        "accompaniment_plan" => "Plan de acompañamiento y capacitación",
-        "employment_initiative" => "Iniciativa de empleo directo",
-        "horizon" => "Horizonte de evaluación",
-        "irr" => "Tasa interna de retorno",
-        "benefit_cost" => "Relación beneficio/costo",
-        "family_income" => "Ingreso neto por familia",
-        "eligible_expenses" => "Al instituto solo gastos elegibles",
-        "counterpart_covers_ineligible" => "La contrapartida cubre los gastos no elegibles",
-        "price" => "Precio",
-        "yield" => "Rendimiento",
-        "costs" => "Costos",
-        "requested" => "lo solicitado",
-        "institute_maximum" => "el monto máximo",
-        "eligible_total" => "el total elegible",
-        "works_in_parcel" => "Obras intraprediales",
-        "physical_infrastructure" => "Infraestructura física",
-        "goods_and_equipment" => "Bienes y equipos",
-        "materials_and_supplies" => "Materiales y suministros",
-        "technical_assistance" => "Asistencia técnica",
-        "personal_services" => "Servicios personales",
-        "land" => "Terrenos",
-        "maintenance" => "Mantenimiento",
-        "rent" => "Arrendamiento",
-        "insurance" => "Seguros",
-        "taxes" => "Impuestos",
-        other => return other.replace('_', " "),
-    };
-    known.to_owned()
+/// The words of a domain's code in the report's language (Spanish), from the catalogue the
+/// web speaks too: `evaluation-<kind>_<code>`.
+fn words(kind: &str, code: &str) -> String {
+    vereda_messages::Lang::Es
+        .t(&format!("evaluation-{kind}_{code}"))
+        .to_owned()
+}
+
+pub(crate) fn check_label(check: Check) -> String {
+    words("check", check.as_str())
+}
+
+pub(crate) fn limit_label(limit: Limit) -> String {
+    words("limit", limit.as_str())
+}
+
+pub(crate) fn category_label(category: ExpenseCategory) -> String {
+    words("category", category.as_str())
+}
+
+pub(crate) fn variable_label(variable: SensitivityVariable) -> String {
+    words("variable", variable.as_str())
+}
+
+pub(crate) fn family_labour_label(treatment: FamilyLabourTreatment) -> String {
+    words("family_labour", treatment.as_str())
+}
+
+/// A sensitivity case in words: its variable and its change, "Precio -10 %".
+pub(crate) fn case_label(variable: SensitivityVariable, change: Decimal) -> String {
+    format!("{} {}", variable_label(variable), signed_percent(change))
 }
 
 pub(crate) fn funder_name(funder: &Funder) -> String {

@@ -3,22 +3,151 @@
 //! `EvaluationReport` as the PDF and shares its Spanish formatting and cash-flow columns, so
 //! `vereda evaluate --xlsx` and the web's download write one workbook. Amounts are cells in
 //! whole pesos (f64 only here, at the spreadsheet's boundary).
+//!
+//! The cash flow's totals, the present values, NPV, IRR and B/C are live formulas over the
+//! flow, so a reviewer can change a figure (or the discount rate) and recompute; each holds
+//! the engine's own figure as its cached result, so the workbook shows the report's numbers
+//! until then. Every sheet prints one page wide with its header rows repeated and the
+//! project's code in the page header; codes are shown in words from the catalogue.
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Format, FormatAlign, Formula, Workbook, Worksheet, XlsxError};
 use vereda_domain::finance::Irr;
 use vereda_domain::finance::SwitchingValue;
 use vereda_domain::finance::rules::IncomePeriod;
 
 use crate::evaluation_pdf::EvaluationReport;
 use crate::evaluation_text::{
-    FLOW_COLUMNS, deciding_rate_text, decimal_percent, funder_name, irr_text, pesos, ratio, switching_text,
-    value_text,
+    FLOW_COLUMNS, case_label, category_label, check_label, deciding_rate_text, decimal_percent,
+    family_labour_label, funder_name, irr_text, limit_label, pesos, ratio, switching_text, value_text,
+    variable_label,
 };
+use vereda_screening::table::a1;
 
 fn number(value: Decimal) -> f64 {
     value.to_f64().unwrap_or(f64::NAN)
+}
+
+/// A formula with the engine's figure as its cached result (a `Decimal`, or the IRR's `f64`,
+/// written so it reads back as the same number).
+fn formula(text: String, cached: impl Cached) -> Formula {
+    Formula::new(text).set_result(cached.text())
+}
+
+trait Cached {
+    fn text(&self) -> String;
+}
+
+impl Cached for Decimal {
+    fn text(&self) -> String {
+        self.normalize().to_string()
+    }
+}
+
+impl Cached for f64 {
+    fn text(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// A line of the summary's indicators: label, value, the formula that recomputes it (when
+/// there is one), number format and note.
+type Indicator<'f> = (&'static str, Option<f64>, Option<Formula>, &'f Format, String);
+
+/// The sheet that holds the cash flow, as formulas name it.
+const FLOW_SHEET: &str = "Flujo de caja";
+
+/// Where the cash-flow sheet puts its figures, so the summary can point at them.
+struct FlowLayout {
+    /// Rows (0-based) of the first and last year.
+    first_year: u32,
+    last_year: u32,
+    total: u32,
+    rate: u32,
+    pv_benefits: u32,
+    pv_costs: u32,
+    npv: u32,
+    irr: u32,
+    benefit_cost: u32,
+    /// Columns of the net flow and of the benefits and costs worked out from it.
+    net: u16,
+    benefits: u16,
+    costs: u16,
+}
+
+impl FlowLayout {
+    fn of(years: usize) -> Self {
+        let last_year = years.max(1) as u32;
+        let total = last_year + 1;
+        let net = FLOW_COLUMNS.len() as u16;
+        Self {
+            first_year: 1,
+            last_year,
+            total,
+            rate: total + 2,
+            pv_benefits: total + 3,
+            pv_costs: total + 4,
+            npv: total + 5,
+            irr: total + 6,
+            benefit_cost: total + 7,
+            net,
+            benefits: net + 1,
+            costs: net + 2,
+        }
+    }
+
+    /// The column's years as a range, `M2:M12`.
+    fn years(&self, column: u16) -> String {
+        format!(
+            "{}:{}",
+            a1(self.first_year as usize + 1, column.into()),
+            a1(self.last_year as usize + 1, column.into())
+        )
+    }
+
+    /// The present value of a column at the rate's cell: year 0 as it is, the later years
+    /// discounted by Excel's NPV (which starts one period out).
+    fn present_value(&self, column: u16) -> String {
+        let rate = format!("$B${}", self.rate + 1);
+        let year_0 = a1(self.first_year as usize + 1, column.into());
+        if self.last_year > self.first_year {
+            let later = format!(
+                "{}:{}",
+                a1(self.first_year as usize + 2, column.into()),
+                a1(self.last_year as usize + 1, column.into())
+            );
+            format!("=NPV({rate},{later})+{year_0}")
+        } else {
+            format!("={year_0}")
+        }
+    }
+
+    /// A cell of column B of the flow sheet, from another sheet.
+    fn from_summary(row: u32) -> String {
+        format!("='{FLOW_SHEET}'!B{}", row + 1)
+    }
+}
+
+/// Print setup of every sheet: one page wide, `title_rows` repeated on every page, the
+/// project's code and the sheet's name in the page header, page numbers in the footer.
+fn print_setup(
+    sheet: &mut Worksheet,
+    code: &str,
+    title_rows: Option<(u32, u32)>,
+    landscape: bool,
+) -> Result<(), XlsxError> {
+    if landscape {
+        sheet.set_landscape();
+    }
+    sheet.set_print_fit_to_pages(1, 0);
+    if let Some((first, last)) = title_rows {
+        sheet.set_repeat_rows(first, last)?;
+    }
+    // `&` starts a control code in a header: a code's own `&` is doubled.
+    sheet.set_header(format!("&L{}&R&A", code.replace('&', "&&")));
+    sheet.set_footer("&CPágina &P de &N");
+    Ok(())
 }
 
 /// The evaluation as an XLSX workbook.
@@ -77,24 +206,40 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
         if e.verdict.viable { "VIABLE" } else { "NO VIABLE" },
     )?;
     let mut row = row + 1;
-    let indicators: [(&str, Option<f64>, &Format, String); 6] = [
-        ("TIR", e.irr.unique(), &rate, irr_text(&e.irr)),
-        ("TIR modificada (TIRM)", e.mirr, &rate, deciding_rate_text(e)),
+    let flow = FlowLayout::of(e.cash_flow.years.len());
+    // TIR, VPN and B/C point at the cash-flow sheet's formulas, with the engine's figures.
+    let linked = |flow_row: u32, cached: Option<Decimal>| {
+        cached.map(|value| formula(FlowLayout::from_summary(flow_row), value))
+    };
+    let irr_cached = e.irr.unique().filter(|v| v.is_finite());
+    let linked_irr = irr_cached.map(|value| formula(FlowLayout::from_summary(flow.irr), value));
+    let indicators: [Indicator<'_>; 6] = [
+        ("TIR", e.irr.unique(), linked_irr, &rate, irr_text(&e.irr)),
+        (
+            "TIR modificada (TIRM)",
+            e.mirr,
+            None,
+            &rate,
+            deciding_rate_text(e),
+        ),
         (
             "VPN",
             Some(number(e.npv)),
+            linked(flow.npv, Some(e.npv)),
             &amount,
             format!("a {}", decimal_percent(e.discount_rate)),
         ),
         (
             "Relación beneficio/costo",
             e.benefit_cost.map(number),
+            linked(flow.benefit_cost, e.benefit_cost),
             &ratio_format,
             ratio(e.benefit_cost),
         ),
         (
             "Ingreso neto por familia (COP)",
             Some(number(e.family_income.per_family)),
+            None,
             &amount,
             format!(
                 "por {}, año {}",
@@ -108,6 +253,7 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
         (
             "Ingreso neto por familia (SMMLV)",
             Some(number(e.family_income.in_smmlv)),
+            None,
             &ratio_format,
             format!(
                 "SMMLV {} = COP {}",
@@ -116,10 +262,13 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
             ),
         ),
     ];
-    for (label, value, format, note) in indicators {
+    for (label, value, live, format, note) in indicators {
         sheet.write_string_with_format(row, 0, label, &bold)?;
-        match value {
-            Some(v) if v.is_finite() => {
+        match (value, live) {
+            (Some(v), Some(live)) if v.is_finite() => {
+                sheet.write_formula_with_format(row, 1, live, format)?;
+            }
+            (Some(v), None) if v.is_finite() => {
                 sheet.write_number_with_format(row, 1, v, format)?;
             }
             _ => {
@@ -138,7 +287,7 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
     }
     row += 1;
     for reason in &e.verdict.reasons {
-        sheet.write_string(row, 0, reason.check.as_str())?;
+        sheet.write_string(row, 0, check_label(reason.check))?;
         sheet.write_string(row, 1, &reason.article)?;
         sheet.write_string(row, 2, if reason.passed { "sí" } else { "NO" })?;
         sheet.write_string(row, 3, value_text(&reason.seen))?;
@@ -152,32 +301,112 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
         row += 1;
     }
 
+    print_setup(sheet, &frame.code, Some((0, 1)), false)?;
+
     // Flujo de caja
     let sheet = workbook.add_worksheet();
-    sheet.set_name("Flujo de caja")?;
+    sheet.set_name(FLOW_SHEET)?;
+    sheet.set_column_width(0, 28)?;
     sheet.write_string_with_format(0, 0, "Año", &header)?;
+    let derived = [
+        (flow.benefits, "Beneficios (ingresos + valor residual)"),
+        (flow.costs, "Costos (beneficios - flujo neto)"),
+    ];
     for (i, (_, title, _)) in FLOW_COLUMNS.iter().enumerate() {
         sheet.write_string_with_format(0, i as u16 + 1, *title, &header)?;
         sheet.set_column_width(i as u16 + 1, 16)?;
     }
+    for (column, title) in derived {
+        sheet.write_string_with_format(0, column, title, &header)?;
+        sheet.set_column_width(column, 16)?;
+    }
     sheet.set_row_height(0, 45)?;
+    let income_column = 1 + FLOW_COLUMNS
+        .iter()
+        .position(|(short, _, _)| *short == "Ingresos")
+        .unwrap_or(0) as u16;
+    let residual_column = 1 + FLOW_COLUMNS
+        .iter()
+        .position(|(short, _, _)| *short == "Valor residual")
+        .unwrap_or(0) as u16;
+    let mut totals = [Decimal::ZERO; FLOW_COLUMNS.len() + 2];
     for (i, year) in e.cash_flow.years.iter().enumerate() {
-        let line = i as u32 + 1;
+        let line = flow.first_year + i as u32;
+        let excel_row = line as usize + 1;
         sheet.write_number(line, 0, f64::from(year.year))?;
         for (j, (_, _, value)) in FLOW_COLUMNS.iter().enumerate() {
             sheet.write_number_with_format(line, j as u16 + 1, number(value(year)), &amount)?;
+            totals[j] += value(year);
+        }
+        // Benefits and costs as the engine splits the net flow (Art. 19.6: B/C).
+        let benefits = year.income + year.residual_value;
+        let costs = benefits - year.net_flow;
+        totals[FLOW_COLUMNS.len()] += benefits;
+        totals[FLOW_COLUMNS.len() + 1] += costs;
+        let cell = |column: u16| a1(excel_row, column.into());
+        sheet.write_formula_with_format(
+            line,
+            flow.benefits,
+            formula(
+                format!("={}+{}", cell(income_column), cell(residual_column)),
+                benefits,
+            ),
+            &amount,
+        )?;
+        sheet.write_formula_with_format(
+            line,
+            flow.costs,
+            formula(format!("={}-{}", cell(flow.benefits), cell(flow.net)), costs),
+            &amount,
+        )?;
+    }
+    sheet.write_string_with_format(flow.total, 0, "Total", &bold)?;
+    for (j, total) in totals.iter().enumerate() {
+        let column = j as u16 + 1;
+        sheet.write_formula_with_format(
+            flow.total,
+            column,
+            formula(format!("=SUM({})", flow.years(column)), *total),
+            &amount,
+        )?;
+    }
+    sheet.write_string_with_format(flow.rate, 0, "Tasa de descuento", &bold)?;
+    sheet.write_number_with_format(flow.rate, 1, number(e.discount_rate), &rate)?;
+    for (row, label, column, cached) in [
+        (
+            flow.pv_benefits,
+            "VP beneficios",
+            flow.benefits,
+            e.present_value_benefits,
+        ),
+        (flow.pv_costs, "VP costos", flow.costs, e.present_value_costs),
+        (flow.npv, "VPN", flow.net, e.npv),
+    ] {
+        sheet.write_string_with_format(row, 0, label, &bold)?;
+        sheet.write_formula_with_format(row, 1, formula(flow.present_value(column), cached), &amount)?;
+    }
+    sheet.write_string_with_format(flow.irr, 0, "TIR", &bold)?;
+    match irr_cached {
+        Some(cached) => {
+            let irr = formula(format!("=IRR({})", flow.years(flow.net)), cached);
+            sheet.write_formula_with_format(flow.irr, 1, irr, &rate)?;
+        }
+        // No rate, or several: the IRR function would pick one, so the words stay.
+        None => {
+            sheet.write_string(flow.irr, 1, irr_text(&e.irr))?;
         }
     }
-    let mut line = e.cash_flow.years.len() as u32 + 2;
-    for (label, value) in [
-        ("VP beneficios", e.present_value_benefits),
-        ("VP costos", e.present_value_costs),
-        ("VPN", e.npv),
-    ] {
-        sheet.write_string_with_format(line, 0, label, &bold)?;
-        sheet.write_number_with_format(line, 1, number(value), &amount)?;
-        line += 1;
+    sheet.write_string_with_format(flow.benefit_cost, 0, "Relación beneficio/costo", &bold)?;
+    match e.benefit_cost {
+        Some(cached) => {
+            let text = format!("=B{}/B{}", flow.pv_benefits + 1, flow.pv_costs + 1);
+            sheet.write_formula_with_format(flow.benefit_cost, 1, formula(text, cached), &ratio_format)?;
+        }
+        None => {
+            sheet.write_string(flow.benefit_cost, 1, ratio(None))?;
+        }
     }
+    let line = flow.benefit_cost;
     sheet.write_string(
         line + 1,
         0,
@@ -191,10 +420,11 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
                 .neutral_span()
                 .map_or_else(|| "ninguno".to_owned(), |(first, last)| format!("{first} y {last}")),
             rules.technical_assistance.article,
-            rules.family_labour.treatment,
+            family_labour_label(rules.family_labour.treatment),
             rules.family_labour.article
         ),
     )?;
+    print_setup(sheet, &frame.code, Some((0, 0)), true)?;
 
     // Cofinanciación
     let sheet = workbook.add_worksheet();
@@ -220,7 +450,7 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
                 row += 1;
             }
             sheet.write_string_with_format(row, 0, "Límite que rige", &bold)?;
-            sheet.write_string(row, 1, split.binding_limit.as_str())?;
+            sheet.write_string(row, 1, limit_label(split.binding_limit))?;
             row += 1;
             sheet.write_string_with_format(row, 0, "Vigencia de la póliza", &bold)?;
             sheet.write_string(
@@ -263,7 +493,7 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
             sheet.set_column_width(total_column, 18)?;
             row += 1;
             for (category, total) in &split.by_category {
-                sheet.write_string(row, 0, category.as_str())?;
+                sheet.write_string(row, 0, category_label(*category))?;
                 for (j, share) in split.by_funder.iter().enumerate() {
                     if let Some(value) = share.by_category.get(category) {
                         sheet.write_number_with_format(row, j as u16 + 1, number(*value), &amount)?;
@@ -282,6 +512,7 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
             sheet.write_string(0, 0, format!("No se puede repartir: {message}"))?;
         }
     }
+    print_setup(sheet, &frame.code, None, true)?;
 
     // Sensibilidad
     let sheet = workbook.add_worksheet();
@@ -304,7 +535,7 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
             None => sheet.write_string(row, 3, irr_text(irr)).map(|_| ()),
         }
     };
-    sheet.write_string(row, 0, "base")?;
+    sheet.write_string(row, 0, "Caso base")?;
     write_irr(sheet, row, &e.irr)?;
     sheet.write_number_with_format(row, 4, number(e.npv), &amount)?;
     if let Some(bc) = e.benefit_cost {
@@ -312,8 +543,8 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
     }
     row += 1;
     for case in &e.sensitivity.cases {
-        sheet.write_string(row, 0, &case.name)?;
-        sheet.write_string(row, 1, case.variable.as_str())?;
+        sheet.write_string(row, 0, case_label(case.variable, case.change))?;
+        sheet.write_string(row, 1, variable_label(case.variable))?;
         sheet.write_number_with_format(row, 2, number(case.change), &rate)?;
         write_irr(sheet, row, &case.irr)?;
         sheet.write_number_with_format(row, 4, number(case.npv), &amount)?;
@@ -356,6 +587,7 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
             decimal_percent(e.discount_rate)
         ),
     )?;
+    print_setup(sheet, &frame.code, Some((0, 0)), false)?;
 
     workbook.save_to_buffer()
 }

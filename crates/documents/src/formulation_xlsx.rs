@@ -29,8 +29,8 @@ use vereda_messages::Lang;
 use vereda_domain::message::Message;
 use vereda_screening::screening::write_atomically;
 use vereda_screening::table::{
-    ReadLimits, RowError, TableError, XlsxSheetError, check_archive, display_name, find_column,
-    normalize_header, xlsx_sheet_rows,
+    CellPlace, ReadLimits, RowError, TableError, XlsxSheetError, a1, check_archive, display_name,
+    find_column, normalize_header, xlsx_sheet_cells,
 };
 
 pub const SHEET_PROJECT: &str = "Proyecto";
@@ -249,6 +249,11 @@ pub fn write_template(path: &Path) -> Result<(), TemplateError> {
 /// Writes `formulation` in the layout of the template, so it can be edited and read back.
 pub fn write_template_filled(path: &Path, formulation: &Formulation) -> Result<(), TemplateError> {
     save(path, build(Some(formulation))?)
+}
+
+/// `formulation` in the layout of the template, as the bytes of a workbook (a download).
+pub fn template_filled(formulation: &Formulation) -> Result<Vec<u8>, XlsxError> {
+    build(Some(formulation))
 }
 
 fn save(path: &Path, bytes: Vec<u8>) -> Result<(), TemplateError> {
@@ -756,9 +761,26 @@ pub fn read_formulation_within(
 /// A sheet read as rows of text, each with its row number as the spreadsheet shows it.
 struct Sheet {
     label: String,
+    /// The workbook's file name and the sheet's, to name a cell.
+    file: String,
+    name: String,
+    /// The sheet's column (0-based) of the rows' first cells.
+    first_column: u32,
     header_line: usize,
     headers: Vec<String>,
     rows: Vec<(usize, Vec<String>)>,
+}
+
+impl Sheet {
+    /// The cell at `line` in the sheet's `column` (counted from the rows' first cell).
+    fn place(&self, line: usize, column: usize) -> Option<Box<CellPlace>> {
+        let column = self.first_column.checked_add(u32::try_from(column).ok()?)?;
+        Some(Box::new(CellPlace {
+            workbook: self.file.clone(),
+            sheet: self.name.clone(),
+            cell: a1(line, column),
+        }))
+    }
 }
 
 struct Import {
@@ -781,8 +803,8 @@ impl Import {
         if self.beyond_limits.is_some() {
             return None;
         }
-        let rows = match xlsx_sheet_rows(workbook, name, &label, &self.limits, cell_text) {
-            Ok(rows) => rows,
+        let (first_column, rows) = match xlsx_sheet_cells(workbook, name, &label, &self.limits, cell_text) {
+            Ok(read) => read,
             Err(XlsxSheetError::NotAWorksheet) => {
                 if required {
                     self.errors.push(RowError {
@@ -791,6 +813,7 @@ impl Import {
                         column: String::new(),
                         value: String::new(),
                         message: Box::new(Message::new("row-error-sheet_missing")),
+                        place: None,
                     });
                 }
                 return None;
@@ -802,6 +825,7 @@ impl Import {
                     column: String::new(),
                     value: String::new(),
                     message: Box::new(Message::new("row-error-sheet_unreadable").with("reason", detail)),
+                    place: None,
                 });
                 return None;
             }
@@ -819,12 +843,16 @@ impl Import {
                     column: String::new(),
                     value: String::new(),
                     message: Box::new(Message::new("row-error-sheet_empty")),
+                    place: None,
                 });
             }
             return None;
         };
         Some(Sheet {
             label,
+            file: self.file.clone(),
+            name: name.to_owned(),
+            first_column,
             header_line,
             headers,
             rows: rows.collect(),
@@ -860,6 +888,7 @@ impl Import {
                     message: Box::new(
                         Message::new("row-error-missing_column").with("accepted", aliases.join(", ")),
                     ),
+                    place: None,
                 });
             }
             indices.push(index);
@@ -896,6 +925,7 @@ impl Import {
                 column: "Valor".to_owned(),
                 value: String::new(),
                 message: Box::new(Message::new("row-error-missing_column").with("accepted", "Valor, value")),
+                place: None,
             });
             return None;
         };
@@ -919,6 +949,7 @@ impl Import {
                 column: value_header.clone(),
                 value: value.to_owned(),
                 message: Box::new(message),
+                place: sheet.place(*line, value_column),
             };
             let Some(spec) = field_of(key, label) else {
                 self.errors.push(RowError {
@@ -927,6 +958,8 @@ impl Import {
                     column: if key.is_empty() { "Campo" } else { "Clave" }.to_owned(),
                     value: if key.is_empty() { label } else { key }.to_owned(),
                     message: Box::new(Message::new("row-error-unknown_field")),
+                    place: if key.is_empty() { label_column } else { key_column }
+                        .and_then(|column| sheet.place(*line, column)),
                 });
                 continue;
             };
@@ -976,6 +1009,7 @@ impl Import {
                     column: "Clave".to_owned(),
                     value: spec.path.to_owned(),
                     message: Box::new(Message::new("row-error-required_row")),
+                    place: None,
                 });
             }
         }
@@ -1046,6 +1080,12 @@ impl Cells<'_> {
             column: header,
             value: self.text(column),
             message: Box::new(message),
+            place: self
+                .indices
+                .get(column)
+                .copied()
+                .flatten()
+                .and_then(|index| self.sheet.place(self.line, index)),
         });
     }
 

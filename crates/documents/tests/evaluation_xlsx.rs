@@ -18,6 +18,198 @@ fn row_labelled<'a>(range: &'a calamine::Range<Data>, label: &str) -> &'a [Data]
         .unwrap_or_else(|| panic!("a row labelled {label:?}"))
 }
 
+/// The cocoa example evaluated with the shipped rules, and its workbook.
+fn cocoa_workbook() -> (vereda_domain::finance::Evaluation, String, Vec<u8>) {
+    let formulation = ProjectFormat::Toml.parse(COCOA).expect("the example parses");
+    let book = RuleBook::shipped().expect("the shipped rule sets");
+    let (set, _) = book
+        .for_budget_year(formulation.frame.budget_year)
+        .expect("a rule set for the budget year");
+    let rules = set.financial.as_ref().expect("financial rules");
+    let evaluation = Evaluator::new(rules)
+        .evaluate(&formulation)
+        .expect("the example evaluates");
+    let cofinancing = split(&formulation, rules).map_err(|e| e.to_string());
+    let period = set.period();
+    let bytes = workbook(&EvaluationReport {
+        formulation: &formulation,
+        evaluation: &evaluation,
+        rules,
+        cofinancing: cofinancing.as_ref().map_err(String::as_str),
+        rule_set_id: &set.id,
+        rule_set_hash: &set.content_hash,
+        rule_set_period: &period,
+        municipality_name: "Tumaco (Nariño)",
+    })
+    .expect("the workbook");
+    (evaluation, formulation.frame.code.clone(), bytes)
+}
+
+fn float(value: rust_decimal::Decimal) -> Data {
+    use rust_decimal::prelude::ToPrimitive;
+    Data::Float(value.to_f64().expect("a float"))
+}
+
+#[test]
+fn the_workbook_recomputes_with_live_formulas_holding_the_engines_figures() {
+    use rust_decimal::Decimal;
+    let (e, _, bytes) = cocoa_workbook();
+    let mut read = Xlsx::new(Cursor::new(bytes)).expect("the workbook opens");
+    let flow = read.worksheet_range("Flujo de caja").expect("Flujo de caja");
+    let formulas = read.worksheet_formula("Flujo de caja").expect("formulas");
+    let years = e.cash_flow.years.len();
+    let last = years + 1;
+    // Formulas sit where the figures are; calamine gives them without the `=`.
+    let formula_at = |label: &str| {
+        let row = flow
+            .rows()
+            .position(|row| row.first() == Some(&Data::String(label.into())))
+            .unwrap_or_else(|| panic!("a row labelled {label:?}"));
+        formulas.get_value((row as u32, 1)).cloned().unwrap_or_default()
+    };
+    // The rate sits below the totals, in B; the present values under it.
+    let rate = last + 3;
+    assert_eq!(formula_at("VPN"), format!("NPV($B${rate},M3:M{last})+M2"));
+    assert_eq!(
+        formula_at("VP beneficios"),
+        format!("NPV($B${rate},N3:N{last})+N2")
+    );
+    assert_eq!(formula_at("VP costos"), format!("NPV($B${rate},O3:O{last})+O2"));
+    assert_eq!(formula_at("TIR"), format!("IRR(M2:M{last})"));
+    assert_eq!(
+        formula_at("Relación beneficio/costo"),
+        format!("B{}/B{}", rate + 1, rate + 2)
+    );
+    assert_eq!(formula_at("Total"), format!("SUM(B2:B{last})"));
+    assert_eq!(formulas.get_value((1, 13)).map(String::as_str), Some("B2+L2"));
+    assert_eq!(formulas.get_value((1, 14)).map(String::as_str), Some("N2-M2"));
+
+    // The cached results are the engine's figures.
+    assert_eq!(row_labelled(&flow, "VPN")[1], float(e.npv));
+    assert_eq!(
+        row_labelled(&flow, "VP beneficios")[1],
+        float(e.present_value_benefits)
+    );
+    assert_eq!(row_labelled(&flow, "VP costos")[1], float(e.present_value_costs));
+    assert_eq!(
+        row_labelled(&flow, "Relación beneficio/costo")[1],
+        float(e.benefit_cost.expect("a B/C"))
+    );
+    assert_eq!(
+        row_labelled(&flow, "TIR")[1],
+        Data::Float(e.irr.unique().expect("one IRR"))
+    );
+    assert_eq!(
+        row_labelled(&flow, "Tasa de descuento")[1],
+        float(e.discount_rate)
+    );
+    let net_total: Decimal = e.cash_flow.years.iter().map(|y| y.net_flow).sum();
+    assert_eq!(row_labelled(&flow, "Total")[12], float(net_total));
+    // What the formulas compute is what the engine computed: the benefits and costs columns
+    // discounted as NPV(rate, years 1..) + year 0 give the engine's present values.
+    let column = |j: usize| -> Vec<Decimal> {
+        (1..=years)
+            .map(|i| match flow.get_value((i as u32, j as u32)) {
+                Some(Data::Float(v)) => Decimal::try_from(*v).expect("a decimal"),
+                other => panic!("a number at row {i}: {other:?}"),
+            })
+            .collect()
+    };
+    let pv = |flows: &[Decimal]| vereda_domain::finance::npv(e.discount_rate, flows).round_dp(2);
+    assert_eq!(pv(&column(13)), e.present_value_benefits);
+    assert_eq!(pv(&column(14)), e.present_value_costs);
+    assert_eq!(pv(&column(12)), e.npv);
+
+    // The summary's indicators point at the flow sheet.
+    let summary_formulas = read.worksheet_formula("Resumen").expect("formulas");
+    let summary = read.worksheet_range("Resumen").expect("Resumen");
+    assert!(
+        summary_formulas
+            .used_cells()
+            .any(|(_, _, f)| f == &format!("'Flujo de caja'!B{}", last + 6)),
+        "VPN links to the flow"
+    );
+    assert_eq!(row_labelled(&summary, "VPN")[1], float(e.npv));
+}
+
+#[test]
+fn every_sheet_prints_one_page_wide_with_titles_and_the_project_code() {
+    let (_, code, bytes) = cocoa_workbook();
+    let read = Xlsx::new(Cursor::new(bytes.clone())).expect("the workbook opens");
+    let titles: Vec<&(String, String)> = read
+        .defined_names()
+        .iter()
+        .filter(|(name, _)| name == "_xlnm.Print_Titles")
+        .collect();
+    for sheet in ["Resumen", "Flujo de caja", "Sensibilidad"] {
+        assert!(
+            titles
+                .iter()
+                .any(|(_, range)| range.starts_with(&format!("'{sheet}'!$1:"))
+                    || range.starts_with(&format!("{sheet}!$1:"))),
+            "{sheet} repeats its header rows: {titles:?}"
+        );
+    }
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
+    for index in 1..=4 {
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut archive
+                .by_name(&format!("xl/worksheets/sheet{index}.xml"))
+                .expect("the sheet"),
+            &mut xml,
+        )
+        .expect("text");
+        assert!(
+            xml.contains("<pageSetUpPr fitToPage=\"1\"/>"),
+            "sheet {index}: fit to page"
+        );
+        assert!(
+            xml.contains("fitToHeight=\"0\""),
+            "sheet {index}: one page wide, any length"
+        );
+        assert!(
+            xml.contains(&format!("<oddHeader>&amp;L{code}")),
+            "sheet {index}: the code"
+        );
+        if index == 2 {
+            assert!(xml.contains("orientation=\"landscape\""), "the flow is wide");
+        }
+    }
+}
+
+#[test]
+fn no_cell_shows_a_raw_code() {
+    use vereda_domain::finance::Limit;
+    use vereda_domain::finance::evaluation::Check;
+    use vereda_domain::finance::formulation::ExpenseCategory;
+    use vereda_domain::finance::rules::{FamilyLabourTreatment, SensitivityVariable};
+    let codes: Vec<&str> = (Check::ALL.iter().map(|c| c.as_str()))
+        .chain(Limit::ALL.iter().map(|c| c.as_str()))
+        .chain(ExpenseCategory::ALL.iter().map(|c| c.as_str()))
+        .chain(SensitivityVariable::ALL.iter().map(|c| c.as_str()))
+        .chain(FamilyLabourTreatment::ALL.iter().map(|c| c.as_str()))
+        .collect();
+    let (_, _, bytes) = cocoa_workbook();
+    let mut read = Xlsx::new(Cursor::new(bytes)).expect("the workbook opens");
+    let mut seen = 0;
+    for sheet in read.sheet_names() {
+        let range = read.worksheet_range(&sheet).expect("a sheet");
+        for (row, column, cell) in range.used_cells() {
+            let Data::String(text) = cell else { continue };
+            seen += 1;
+            let raw = text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .find(|word| codes.contains(word));
+            assert!(
+                raw.is_none(),
+                "{sheet} ({row}, {column}) shows the code {raw:?}: {text:?}"
+            );
+        }
+    }
+    assert!(seen > 50, "the workbook's words were read");
+}
+
 #[test]
 fn the_cocoa_workbook_reads_back() {
     let formulation = ProjectFormat::Toml.parse(COCOA).expect("the example parses");
@@ -87,10 +279,13 @@ fn the_cocoa_workbook_reads_back() {
     );
 
     let sensitivity = read.worksheet_range("Sensibilidad").expect("Sensibilidad");
-    assert_eq!(sensitivity.get_value((1, 0)), Some(&Data::String("base".into())));
+    assert_eq!(
+        sensitivity.get_value((1, 0)),
+        Some(&Data::String("Caso base".into()))
+    );
     assert_eq!(
         sensitivity.get_value((2, 0)),
-        Some(&Data::String("price -10%".into()))
+        Some(&Data::String("Precio -10 %".into()))
     );
 }
 

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use vereda_domain::message::Arg;
 
 use calamine::{Reader, Xlsx, open_workbook};
 use rust_decimal::Decimal;
@@ -304,11 +305,35 @@ fn a_bad_category_and_a_text_in_a_number_cell_are_reported_with_sheet_row_column
         ("plantilla.xlsx [Proyecto]", 7, "diez")
     );
     assert_eq!(errors.len(), 3, "{errors:#?}");
+    // Each names its sheet and cell as the spreadsheet shows them.
+    let place = |error: &vereda_screening::table::RowError| {
+        let located = error.located();
+        assert_eq!(located.code(), "row-error-at_cell");
+        assert_eq!(located.arg("file"), Some(&Arg::Text("plantilla.xlsx".into())));
+        match (located.arg("sheet"), located.arg("cell")) {
+            (Some(Arg::Text(sheet)), Some(Arg::Text(cell))) => (sheet.clone(), cell.clone()),
+            other => panic!("no sheet and cell: {other:?}"),
+        }
+    };
+    assert_eq!(place(category), ("Presupuesto".to_owned(), "A5".to_owned()));
+    assert_eq!(place(quantity), ("Presupuesto".to_owned(), "D5".to_owned()));
+    assert_eq!(place(horizon), ("Proyecto".to_owned(), "B7".to_owned()));
     let message = FormulationImportError::Cells(errors.clone()).to_string();
     assert!(
-        message.contains("plantilla.xlsx [Presupuesto], line 5, column Rubro, value \"semillas\""),
+        message.contains("plantilla.xlsx, sheet Presupuesto, cell A5, column Rubro, value \"semillas\""),
         "{message}"
     );
+}
+
+#[test]
+fn cells_are_named_in_a1_form() {
+    use vereda_screening::table::a1;
+    assert_eq!(a1(2, 2), "C2");
+    assert_eq!(a1(1, 0), "A1");
+    assert_eq!(a1(10, 25), "Z10");
+    assert_eq!(a1(3, 26), "AA3");
+    assert_eq!(a1(4, 701), "ZZ4");
+    assert_eq!(a1(5, 702), "AAA5");
 }
 
 /// A value of the field's kind that differs for every field.

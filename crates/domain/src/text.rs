@@ -1,5 +1,76 @@
-//! Text helpers: matching what people type against official names, and cells written for
-//! spreadsheets.
+//! Text helpers: matching what people type against official names, cells written for
+//! spreadsheets, and the encoding of the text files people upload.
+
+use std::borrow::Cow;
+
+/// The encoding of an uploaded text file (CSV, TOML, JSON). Excel in Spanish saves "CSV
+/// (delimitado por comas)" in Windows-1252; "CSV UTF-8" and every other tool write UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TextEncoding {
+    Utf8,
+    Windows1252,
+}
+
+impl TextEncoding {
+    /// The encoding's label (WHATWG), kept with the upload and shown in `data-encoding`.
+    pub fn code(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "utf-8",
+            TextEncoding::Windows1252 => "windows-1252",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [TextEncoding::Utf8, TextEncoding::Windows1252]
+            .into_iter()
+            .find(|e| e.code() == code)
+    }
+
+    /// The catalogue key naming the encoding to people (`text-encoding-*`).
+    pub fn label_key(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "text-encoding-utf-8",
+            TextEncoding::Windows1252 => "text-encoding-windows-1252",
+        }
+    }
+
+    /// Decodes bytes in this encoding. Windows-1252 maps every byte to one character on its
+    /// own, so a file may be decoded piece by piece, cut anywhere. Invalid UTF-8 is replaced
+    /// (callers that must refuse it check with [`detect_encoding`] first).
+    pub fn decode(self, bytes: &[u8]) -> Cow<'_, str> {
+        match self {
+            TextEncoding::Utf8 => String::from_utf8_lossy(bytes),
+            TextEncoding::Windows1252 => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0,
+        }
+    }
+}
+
+/// The UTF-8 byte order mark Excel puts at the start of "CSV UTF-8".
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The encoding of a text file from its first bytes (`complete` when `sample` is the whole
+/// file): UTF-8 when they are valid UTF-8, with or without a byte order mark, and otherwise
+/// Windows-1252, which gives every byte a meaning. A sample cut inside a character still counts
+/// as UTF-8. The one rule for every upload of the product.
+pub fn detect_encoding(sample: &[u8], complete: bool) -> TextEncoding {
+    let sample = sample.strip_prefix(UTF8_BOM).unwrap_or(sample);
+    match std::str::from_utf8(sample) {
+        Ok(_) => TextEncoding::Utf8,
+        // The sample ends in the middle of a character: the rest is in the file.
+        Err(e) if !complete && e.error_len().is_none() => TextEncoding::Utf8,
+        Err(_) => TextEncoding::Windows1252,
+    }
+}
+
+/// A whole uploaded file as text, without its byte order mark, and the encoding it was in.
+pub fn decode_text(bytes: &[u8]) -> (Cow<'_, str>, TextEncoding) {
+    let encoding = detect_encoding(bytes, true);
+    let bytes = match encoding {
+        TextEncoding::Utf8 => bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes),
+        TextEncoding::Windows1252 => bytes,
+    };
+    (encoding.decode(bytes), encoding)
+}
 
 /// Lower-cases and removes Spanish diacritics, so `bogota` finds `BOGOTÁ, D.C.` and
 /// `narino` finds `NARIÑO`.
@@ -66,6 +137,47 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn excel_spanish_csv_is_read_as_windows_1252_and_utf8_stays_utf8() {
+        let latin = b"municipio;valor\nNari\xf1o;1,5\nPe\xf1ol;2\n";
+        let (text, encoding) = decode_text(latin);
+        assert_eq!(encoding, TextEncoding::Windows1252);
+        assert_eq!(text, "municipio;valor\nNariño;1,5\nPeñol;2\n");
+        let utf8 = "\u{feff}municipio;valor\nNariño;1,5\n";
+        let (text, encoding) = decode_text(utf8.as_bytes());
+        assert_eq!(encoding, TextEncoding::Utf8);
+        assert_eq!(text, "municipio;valor\nNariño;1,5\n");
+        // "ñ" cut in two at the end of a sample is UTF-8 still; in a whole file it is not.
+        let cut = &"Nariño".as_bytes()[..5];
+        assert_eq!(detect_encoding(cut, false), TextEncoding::Utf8);
+        assert_eq!(detect_encoding(cut, true), TextEncoding::Windows1252);
+        assert_eq!(
+            TextEncoding::from_code("windows-1252"),
+            Some(TextEncoding::Windows1252)
+        );
+    }
+
+    proptest::proptest! {
+        /// Any text written in UTF-8 is detected as UTF-8 and read back unchanged; written in
+        /// Windows-1252 with a character outside ASCII, it is detected as such and read back
+        /// unchanged too. (Letters only: "Ñ€" in Windows-1252 happens to be valid UTF-8, a
+        /// pair no Spanish text holds.)
+        #[test]
+        fn detection_reads_back_what_was_written(
+            text in "[a-zA-Z0-9 ;,.\"\n\r áéíóúÁÉÍÓÚñÑüÜ-]{0,80}",
+            bom in proptest::bool::ANY,
+        ) {
+            let mut utf8 = if bom { UTF8_BOM.to_vec() } else { Vec::new() };
+            utf8.extend_from_slice(text.as_bytes());
+            proptest::prop_assert_eq!(decode_text(&utf8), (Cow::Borrowed(text.as_str()), TextEncoding::Utf8));
+            let (latin, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+            let expected = if text.is_ascii() { TextEncoding::Utf8 } else { TextEncoding::Windows1252 };
+            let (read, encoding) = decode_text(&latin);
+            proptest::prop_assert_eq!(encoding, expected);
+            proptest::prop_assert_eq!(read.as_ref(), text.as_str());
+        }
+    }
 
     #[test]
     fn cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised() {

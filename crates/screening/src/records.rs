@@ -4,12 +4,16 @@
 //! and parsed on several threads while memory stays bounded. Records without quotes (nearly
 //! all of them in registry exports) are split in place without copying; quoted fields follow
 //! RFC 4180. Every record keeps its physical line number for error messages.
+//!
+//! A file in Windows-1252 (Excel's "CSV (delimitado por comas)" in Spanish) is transcoded to
+//! UTF-8 chunk by chunk as it is read; a UTF-8 file is not copied.
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
 use memchr::{memchr, memchr_iter, memchr2, memrchr};
+use vereda_domain::text::{TextEncoding, detect_encoding};
 use wide::u8x16;
 
 use crate::table::{CsvProblem, TableError};
@@ -17,11 +21,73 @@ use crate::table::{CsvProblem, TableError};
 /// Bytes read per chunk: large enough to keep threads busy, small enough to stream.
 pub const CHUNK_BYTES: usize = 4 << 20;
 
+/// How much of a CSV file its encoding is told from (see [`detect_encoding`]): accented names
+/// show up in the first rows of any Colombian registry.
+pub const ENCODING_SAMPLE_BYTES: usize = 1 << 20;
+
+/// Reads the first [`ENCODING_SAMPLE_BYTES`] of `reader`: the bytes, whether they are the
+/// whole file, and the file's encoding told from them.
+pub fn sample_encoding(reader: &mut impl Read) -> io::Result<(Vec<u8>, bool, TextEncoding)> {
+    let mut sample = Vec::new();
+    reader
+        .take(ENCODING_SAMPLE_BYTES as u64)
+        .read_to_end(&mut sample)?;
+    let complete = sample.len() < ENCODING_SAMPLE_BYTES;
+    let encoding = detect_encoding(&sample, complete);
+    Ok((sample, complete, encoding))
+}
+
+/// A stream in `encoding` read as UTF-8, decoded as it goes.
+pub struct Utf8Reader<R> {
+    inner: R,
+    encoding: TextEncoding,
+    raw: Vec<u8>,
+    decoded: Vec<u8>,
+    at: usize,
+}
+
+impl<R: Read> Utf8Reader<R> {
+    pub fn new(inner: R, encoding: TextEncoding) -> Self {
+        Self {
+            inner,
+            encoding,
+            raw: vec![0; 64 << 10],
+            decoded: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Utf8Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.encoding == TextEncoding::Utf8 {
+            return self.inner.read(buf);
+        }
+        if self.at == self.decoded.len() {
+            let read = self.inner.read(&mut self.raw)?;
+            self.decoded.clear();
+            self.decoded
+                .extend_from_slice(self.encoding.decode(&self.raw[..read]).as_bytes());
+            self.at = 0;
+        }
+        let n = buf.len().min(self.decoded.len() - self.at);
+        buf[..n].copy_from_slice(&self.decoded[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// The encoding of a CSV file, as [`CsvSource`] and the table reader will read it.
+pub fn file_encoding(path: &Path) -> io::Result<TextEncoding> {
+    Ok(sample_encoding(&mut File::open(path)?)?.2)
+}
+
 /// A CSV file open for chunked reading, past its header.
 pub struct CsvSource {
     file_name: String,
     reader: File,
     delimiter: u8,
+    encoding: TextEncoding,
     headers: Vec<String>,
     /// Bytes read; those before `consumed` were handed out in the last chunk. The buffer is
     /// reused from chunk to chunk, so its pages are touched once.
@@ -116,6 +182,7 @@ impl CsvSource {
             file_name: file_name.to_owned(),
             reader,
             delimiter: b',',
+            encoding: TextEncoding::Utf8,
             headers: Vec::new(),
             pending: Vec::new(),
             consumed: 0,
@@ -125,8 +192,29 @@ impl CsvSource {
             bytes_read: 0,
             max_line_bytes,
         };
+        // The encoding is told from the first bytes, as `file_encoding` tells it.
+        source.fill(ENCODING_SAMPLE_BYTES)?;
+        let complete = source.at_end;
+        source.encoding = detect_encoding(&source.pending, complete);
+        source.transcode_from(0);
         source.read_header()?;
         Ok(source)
+    }
+
+    /// The encoding the file is read in.
+    pub fn encoding(&self) -> TextEncoding {
+        self.encoding
+    }
+
+    /// Turns the bytes of `pending` from `start` on into UTF-8 when the file is not UTF-8.
+    /// Windows-1252 gives each byte its own character, so a chunk is decoded on its own.
+    fn transcode_from(&mut self, start: usize) {
+        if self.encoding == TextEncoding::Utf8 || self.pending[start..].is_ascii() {
+            return;
+        }
+        let decoded = self.encoding.decode(&self.pending[start..]).into_owned();
+        self.pending.truncate(start);
+        self.pending.extend_from_slice(decoded.as_bytes());
     }
 
     pub fn headers(&self) -> &[String] {
@@ -202,6 +290,7 @@ impl CsvSource {
         }
         let read = self.pending.len() - start;
         self.bytes_read += read as u64;
+        self.transcode_from(start);
         if read < bytes {
             self.at_end = true;
             if !self.pending.is_empty() && self.pending.last() != Some(&b'\n') {
@@ -718,6 +807,46 @@ mod tests {
     }
 
     #[test]
+    fn a_windows_1252_file_is_read_as_its_utf8_twin_across_chunks() {
+        let mut text = String::from("municipio;valor\n");
+        for i in 0..400_000 {
+            text.push_str(&format!("\"Nariño; Peñol\";{i},5\n"));
+        }
+        let records = |bytes: &[u8]| {
+            let mut file = tempfile::NamedTempFile::new().expect("temp file");
+            file.write_all(bytes).expect("write");
+            let mut source = CsvSource::open(file.path(), "x.csv", 1 << 20).expect("open");
+            let mut seen = Vec::new();
+            while let Some(chunk) = source.next_chunk().expect("chunk") {
+                for piece in chunk.pieces(3) {
+                    let text = piece.text("x.csv").expect("text");
+                    for_each_record(text, piece.first_line, b';', |line, fields| {
+                        seen.push((line, fields.join("|")));
+                    });
+                }
+            }
+            (
+                source.encoding(),
+                source.headers().to_vec(),
+                source.progress(),
+                seen,
+            )
+        };
+        let (latin, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+        let latin_len = latin.len() as u64;
+        let (encoding, headers, progress, seen) = records(&latin);
+        let (twin_encoding, twin_headers, _, twin) = records(text.as_bytes());
+        assert_eq!(encoding, TextEncoding::Windows1252);
+        assert_eq!(twin_encoding, TextEncoding::Utf8);
+        assert_eq!(headers, twin_headers);
+        assert_eq!(seen.len(), 400_000);
+        assert_eq!(seen, twin);
+        assert_eq!(seen[7], (9, "Nariño; Peñol|7,5".to_owned()));
+        // Progress counts the file's own bytes.
+        assert_eq!(progress, (latin_len, latin_len));
+    }
+
+    #[test]
     fn pieces_never_cut_inside_a_record() {
         let text: String = (0..1000).map(|i| format!("{i},plain\n")).collect();
         let chunk = Chunk {
@@ -771,13 +900,19 @@ mod tests {
 
     #[test]
     fn invalid_utf8_and_unclosed_quotes_are_errors_with_lines() {
+        // Told to be UTF-8 from its first megabyte, the file has a stray byte after it.
         let mut file = tempfile::NamedTempFile::new().expect("temp file");
-        file.write_all(b"id,name\n1,ok\n2,caf\xe9\n").expect("write");
+        file.write_all(b"id,name\n").expect("write");
+        for i in 0..100_000 {
+            writeln!(file, "{i},plain").expect("write");
+        }
+        file.write_all(b"2,caf\xe9\n").expect("write");
         let mut source = CsvSource::open(file.path(), "latin1.csv", 1 << 20).expect("open");
+        assert_eq!(source.encoding(), TextEncoding::Utf8);
         let chunk = source.next_chunk().expect("read").expect("a chunk");
         let error = chunk.pieces(1)[0].text("latin1.csv").expect_err("not UTF-8");
         assert!(
-            matches!(&error, TableError::Csv { file, line: 3, problem: CsvProblem::NotUtf8 } if file == "latin1.csv"),
+            matches!(&error, TableError::Csv { file, line: 100_002, problem: CsvProblem::NotUtf8 } if file == "latin1.csv"),
             "{error}"
         );
 

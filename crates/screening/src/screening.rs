@@ -383,6 +383,8 @@ pub struct ScreeningRun {
     pub explanation: Option<Explanation>,
     /// Aligned with `rows` when [`ScreeningJob::keep_facts`] is set; empty otherwise.
     pub facts: Vec<HeadFacts>,
+    /// The households file's encoding, when it is a CSV file.
+    pub encoding: Option<vereda_domain::text::TextEncoding>,
 }
 
 impl ScreeningRun {
@@ -473,8 +475,10 @@ pub fn screen(
     let households_name = display_name(&job.households);
     let mut all = Accumulated::default();
     let parser;
+    let encoding;
     if is_csv(&job.households) {
         let mut source = CsvSource::open(&job.households, &households_name, job.read_limits.max_line_bytes)?;
+        encoding = Some(source.encoding());
         parser = HouseholdParser::new(&households_name, source.headers(), job)?;
         let parser = &parser;
         let threads = rayon::current_num_threads();
@@ -563,6 +567,7 @@ pub fn screen(
         errors = appender_errors;
     } else {
         let table = read_table_within(&job.households, &job.read_limits)?;
+        encoding = table.encoding();
         parser = HouseholdParser::new(table.file(), table.headers(), job)?;
         let mut output = PieceOutput::default();
         for row in table.rows() {
@@ -603,6 +608,7 @@ pub fn screen(
                 column: parser.column_name(col::HOUSEHOLD_ID),
                 value: id_of(index).to_owned(),
                 message: Box::new(Message::new("row-error-id_repeated").with("first", rows[first].line)),
+                place: None,
             });
         }
     }
@@ -667,6 +673,7 @@ pub fn screen(
         error_count: errors.count,
         explanation,
         facts,
+        encoding,
     })
 }
 
@@ -932,6 +939,7 @@ fn read_registry(path: &Path, threads: usize, limits: &ReadLimits) -> Result<Reg
                 column: headers.get(column).cloned().unwrap_or_default(),
                 value: cell(column).to_owned(),
                 message: Box::new(message),
+                place: None,
             };
             let document_type =
                 DocumentType::from_str(cell(type_column)).map_err(|e| error(type_column, e.message()))?;
@@ -1213,6 +1221,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
             column: self.column_name(column),
             value: value.to_owned(),
             message: Box::new(message),
+            place: None,
         }
     }
 
@@ -1228,6 +1237,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                         .with("expected", self.headers.len())
                         .with("found", fields.len()),
                 ),
+                place: None,
             });
         }
         // A NUL byte is not text: PostgreSQL would refuse it much later, without saying where.
@@ -1238,6 +1248,7 @@ impl<'j, 's, 'r> HouseholdParser<'j, 's, 'r> {
                 column: self.headers[at].clone(),
                 value: fields[at].replace('\0', "\\0"),
                 message: Box::new(Message::new("row-error-nul")),
+                place: None,
             });
         }
         self.parse_fields(fields)

@@ -16,7 +16,9 @@ use calamine::{Data, ExcelDateTime, Ods, Reader, Xls, Xlsx};
 use rust_decimal::Decimal;
 use vereda_domain::message::Message;
 use vereda_domain::number::read_data_number;
-use vereda_domain::text::fold_for_search;
+use vereda_domain::text::{TextEncoding, fold_for_search};
+
+use crate::records::{Utf8Reader, sample_encoding};
 
 /// How many non-empty rows are searched for the header: official DANE spreadsheets put a
 /// handful of title and note rows above it, never dozens.
@@ -195,11 +197,48 @@ pub struct RowError {
     pub value: String,
     /// Boxed: errors travel in `Result`s, which stay small.
     pub message: Box<Message>,
+    /// The sheet and cell of a workbook, when the error is about one cell of it.
+    pub place: Option<Box<CellPlace>>,
+}
+
+/// A cell of a workbook as a spreadsheet names it: the sheet, and the cell in A1 form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellPlace {
+    /// The workbook's file name.
+    pub workbook: String,
+    pub sheet: String,
+    /// `C2`: the column's letters and the row's number.
+    pub cell: String,
+}
+
+/// The A1 name of the cell at `row` (1-based, as a spreadsheet numbers rows) and `column`
+/// (0-based): `a1(2, 2)` is `C2`.
+pub fn a1(row: usize, column: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = column + 1;
+    while n > 0 {
+        let rest = (n - 1) % 26;
+        letters.push(b'A' + rest as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{row}", String::from_utf8_lossy(&letters))
 }
 
 impl RowError {
-    /// The whole error as one message: file, line, column, value and what is wrong.
+    /// The whole error as one message: file, line (or sheet and cell), column, value and
+    /// what is wrong.
     pub fn located(&self) -> Message {
+        let problem = vereda_domain::message::Arg::List(vec![(*self.message).clone()]);
+        if let Some(place) = &self.place {
+            return Message::new("row-error-at_cell")
+                .with("file", &place.workbook)
+                .with("sheet", &place.sheet)
+                .with("cell", &place.cell)
+                .with("column", &self.column)
+                .with("value", &self.value)
+                .with("problem", problem);
+        }
         Message::new("row-error-at")
             .with("file", &self.file)
             .with("line", self.line)
@@ -215,11 +254,18 @@ impl RowError {
 impl fmt::Display for RowError {
     /// For logs: the place, the value and the message's code and arguments.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}, line {}, column {}, value {:?}: {}",
-            self.file, self.line, self.column, self.value, self.message
-        )
+        match &self.place {
+            Some(place) => write!(
+                f,
+                "{}, sheet {}, cell {}, column {}, value {:?}: {}",
+                place.workbook, place.sheet, place.cell, self.column, self.value, self.message
+            ),
+            None => write!(
+                f,
+                "{}, line {}, column {}, value {:?}: {}",
+                self.file, self.line, self.column, self.value, self.message
+            ),
+        }
     }
 }
 
@@ -253,9 +299,16 @@ pub struct Table {
     header_line: usize,
     headers: Vec<String>,
     rows: Vec<Row>,
+    /// The text's encoding, for a CSV file.
+    encoding: Option<TextEncoding>,
 }
 
 impl Table {
+    /// The encoding a CSV file was read in (`None` for a spreadsheet).
+    pub fn encoding(&self) -> Option<TextEncoding> {
+        self.encoding
+    }
+
     /// The file name used in messages (with the sheet when it is not the workbook's first).
     pub fn file(&self) -> &str {
         &self.file
@@ -304,6 +357,7 @@ impl Table {
             column: self.column_name(column),
             value: row.cell(column).to_owned(),
             message: Box::new(message),
+            place: None,
         }
     }
 
@@ -429,13 +483,13 @@ fn read(
     if matches!(format, Format::Xlsx | Format::Ods) {
         check_archive(&mut file, &file_name)?;
     }
-    let source = BufReader::new(file);
     let reading = Reading { is_header, limits };
+    let source = || BufReader::new(file);
     match format {
-        Format::Csv => read_csv(file_name, source, reading),
-        Format::Xlsx => read_xlsx(file_name, source, sheets, reading),
-        Format::Xls => read_workbook::<Xls<_>>(file_name, source, sheets, reading),
-        Format::Ods => read_workbook::<Ods<_>>(file_name, source, sheets, reading),
+        Format::Csv => read_csv_file(file_name, source(), reading),
+        Format::Xlsx => read_xlsx(file_name, source(), sheets, reading),
+        Format::Xls => read_workbook::<Xls<_>>(file_name, source(), sheets, reading),
+        Format::Ods => read_workbook::<Ods<_>>(file_name, source(), sheets, reading),
     }
 }
 
@@ -522,17 +576,30 @@ impl<'a> TableBuilder<'a> {
             header_line,
             headers,
             rows: self.rows,
+            encoding: None,
         })
     }
 }
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-fn read_csv(
+/// A CSV file in its encoding (see [`sample_encoding`]), read as UTF-8.
+fn read_csv_file(
     file_name: String,
-    mut source: BufReader<File>,
+    mut file: BufReader<File>,
     reading: Reading<'_>,
 ) -> Result<Table, TableError> {
+    let (sample, _, encoding) = sample_encoding(&mut file).map_err(|source| TableError::Io {
+        file: file_name.clone(),
+        source,
+    })?;
+    let text = Utf8Reader::new(Cursor::new(sample).chain(file), encoding);
+    let mut table = read_csv(file_name, BufReader::new(text), reading)?;
+    table.encoding = Some(encoding);
+    Ok(table)
+}
+
+fn read_csv(file_name: String, mut source: impl BufRead, reading: Reading<'_>) -> Result<Table, TableError> {
     let max_line = reading.limits.max_line_bytes;
     let io_error = |source| TableError::Io {
         file: file_name.clone(),
@@ -849,6 +916,21 @@ pub fn xlsx_sheet_rows<RS: Read + io::Seek>(
     limits: &ReadLimits,
     text_of: fn(&Data) -> String,
 ) -> Result<Vec<(usize, Vec<String>)>, XlsxSheetError> {
+    xlsx_sheet_cells(workbook, name, label, limits, text_of).map(|(_, rows)| rows)
+}
+
+/// Rows of a sheet: each with its row number and its cells as text.
+pub type SheetRows = Vec<(usize, Vec<String>)>;
+
+/// Like [`xlsx_sheet_rows`], with the sheet's column (0-based) of the rows' first cells, so
+/// a cell can be named in A1 form ([`a1`]).
+pub fn xlsx_sheet_cells<RS: Read + io::Seek>(
+    workbook: &mut Xlsx<RS>,
+    name: &str,
+    label: &str,
+    limits: &ReadLimits,
+    text_of: fn(&Data) -> String,
+) -> Result<(u32, SheetRows), XlsxSheetError> {
     let unreadable = |e: calamine::XlsxError| {
         XlsxSheetError::Table(TableError::Spreadsheet {
             file: label.to_owned(),
@@ -928,7 +1010,7 @@ pub fn xlsx_sheet_rows<RS: Read + io::Seek>(
             cells_of_row[(column - first_column) as usize] = text;
         }
     }
-    Ok(rows)
+    Ok((first_column, rows))
 }
 
 fn read_workbook<R>(

@@ -6,6 +6,7 @@ use jiff::civil::date;
 use vereda_domain::eligibility::{CallLimits, Screener};
 use vereda_domain::message::Arg;
 use vereda_domain::rules::{RuleBook, RuleSet};
+use vereda_domain::text::TextEncoding;
 use vereda_screening::screening::{self, RegistryFile, ScreeningError, ScreeningJob, ScreeningRun};
 
 const REGISTRIES: [&str; 5] = [
@@ -241,6 +242,57 @@ fn semicolons_and_a_byte_order_mark_are_read_like_excel_writes_them() {
     std::fs::write(&path, text).expect("write");
     let (_, results) = run(&path, &shipped(), false).expect("screened");
     check_against_golden(&results);
+}
+
+/// The golden households as Excel in Spanish saves them: `;`, decimal commas, and the
+/// accented names ("Nariño", "Peñol") in `encode`'s encoding.
+fn as_spanish_excel(encode: impl Fn(&str) -> Vec<u8>) -> Vec<u8> {
+    let mut rows = household_rows(&cases());
+    for row in rows.iter_mut().skip(1) {
+        row[3] = format!("{} Nariño", row[3]);
+        row[4] = format!("{} Peñol", row[4]);
+        row[10] = row[10].replace('.', ",");
+    }
+    let mut text = String::new();
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| {
+                if c.contains(';') || c.contains(',') {
+                    format!("\"{c}\"")
+                } else {
+                    c.clone()
+                }
+            })
+            .collect();
+        text.push_str(&cells.join(";"));
+        text.push_str("\r\n");
+    }
+    encode(&text)
+}
+
+#[test]
+fn a_windows_1252_file_screens_like_its_utf8_twin() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let utf8 = dir.path().join("utf8").join("households.csv");
+    let latin = dir.path().join("latin").join("households.csv");
+    for path in [&utf8, &latin] {
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+    }
+    std::fs::write(&utf8, as_spanish_excel(|t| t.as_bytes().to_vec())).expect("write");
+    let latin_bytes = as_spanish_excel(|t| encoding_rs::WINDOWS_1252.encode(t).0.into_owned());
+    assert!(std::str::from_utf8(&latin_bytes).is_err(), "not UTF-8");
+    std::fs::write(&latin, latin_bytes).expect("write");
+    let (twin_run, twin) = run(&utf8, &shipped(), false).expect("UTF-8 screened");
+    let (latin_run, results) = run(&latin, &shipped(), false).expect("Windows-1252 screened");
+    assert_eq!(results, twin);
+    check_against_golden(&results);
+    assert_eq!(latin_run.encoding, Some(TextEncoding::Windows1252));
+    assert_eq!(twin_run.encoding, Some(TextEncoding::Utf8));
+    assert_eq!(
+        vereda_screening::records::file_encoding(&latin).expect("read"),
+        TextEncoding::Windows1252
+    );
 }
 
 fn with_bad_rows() -> (tempfile::TempDir, PathBuf) {

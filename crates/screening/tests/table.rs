@@ -4,6 +4,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use tempfile::TempDir;
 use vereda_domain::message::Arg;
+use vereda_domain::text::TextEncoding;
 use vereda_screening::table::{TableError, read_table, read_table_with_header};
 
 enum Cell {
@@ -257,15 +258,42 @@ fn a_missing_file_is_an_io_error_naming_it() {
 }
 
 #[test]
-fn text_that_is_not_utf8_points_at_its_line() {
+fn a_windows_1252_csv_reads_like_its_utf8_twin() {
     let dir = TempDir::new().expect("temp dir");
-    // "Nariño" in Windows-1252.
-    let path = write_file(&dir, "viejo.csv", b"municipio,total\nBogota,1\nNari\xF1o,2\n");
+    let text = "departamento;municipio;área ha;valor\nNariño;Peñol;1.234,5;€ 12,75\n\"Caquetá; sur\";Cartagena del Chairá;0,5;3\n";
+    let utf8 = write_file(&dir, "excel-utf8.csv", format!("\u{feff}{text}").as_bytes());
+    let (latin, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+    assert!(!unmappable);
+    let latin = write_file(&dir, "excel.csv", &latin);
+    let twin = read_table(&utf8).expect("UTF-8 read");
+    let table = read_table(&latin).expect("Windows-1252 read");
+    assert_eq!(table.headers(), twin.headers());
+    assert_eq!(table.rows(), twin.rows());
+    assert_eq!(table.rows()[0].cells(), ["Nariño", "Peñol", "1.234,5", "€ 12,75"]);
+    assert_eq!(
+        table.decimal(&table.rows()[0], 2).expect("decimal comma"),
+        Decimal::new(12345, 1)
+    );
+    assert_eq!(table.encoding(), Some(TextEncoding::Windows1252));
+    assert_eq!(twin.encoding(), Some(TextEncoding::Utf8));
+}
+
+#[test]
+fn text_that_is_not_utf8_after_a_utf8_start_points_at_its_line() {
+    let dir = TempDir::new().expect("temp dir");
+    // A megabyte and more of plain text, then "Nariño" in Windows-1252: the file was told
+    // to be UTF-8 from its start, so the stray byte is an error at its line.
+    let mut body = b"municipio,total\n".to_vec();
+    for _ in 0..70_000 {
+        body.extend_from_slice(b"Bogota,1234567890\n");
+    }
+    body.extend_from_slice(b"Nari\xF1o,2\n");
+    let path = write_file(&dir, "viejo.csv", &body);
     let error = read_table(&path).expect_err("not UTF-8");
     let message = error.message();
     assert_eq!(message.code(), "table-error-not_utf8");
     assert_eq!(message.arg("file"), Some(&Arg::Text("viejo.csv".into())));
-    assert_eq!(message.arg("line"), Some(&Arg::Count(3)));
+    assert_eq!(message.arg("line"), Some(&Arg::Count(70_002)));
 }
 
 #[test]

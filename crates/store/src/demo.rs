@@ -466,6 +466,7 @@ async fn screen_households(
                     file_name: "households.toml".to_owned(),
                     sha256: crate::formulations::hex_sha256(HOUSEHOLDS_FILE.as_bytes()),
                     bytes: HOUSEHOLDS_FILE.len() as u64,
+                    encoding: None,
                 }],
             },
         )
@@ -731,6 +732,7 @@ pub async fn make_households_ready(
                     file_name: "households.csv".to_owned(),
                     sha256: suffix.clone(),
                     bytes: rows,
+                    encoding: None,
                 }],
             },
         )

@@ -166,6 +166,9 @@ pub struct RunInput {
     pub file_name: String,
     pub sha256: String,
     pub bytes: u64,
+    /// The text's encoding for a CSV file (`utf-8`, `windows-1252`), as it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
 }
 
 /// A job to record before it runs.

@@ -238,6 +238,7 @@ fn screening_job(call_id: i32, job_key: &str) -> NewScreeningRun {
             file_name: "households.csv".into(),
             sha256: "f00".into(),
             bytes: 10,
+            encoding: None,
         }],
     }
 }

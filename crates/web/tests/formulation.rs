@@ -878,4 +878,79 @@ async fn the_list_shows_each_formulation_in_the_state_its_own_page_shows() {
         "{}",
         page.body
     );
+
+#[tokio::test]
+async fn a_saved_formulation_downloads_as_a_filled_template_that_imports_to_the_same() {
+    use support::procedure::{account_id, assign_office, submitted};
+    use vereda_documents::formulation_xlsx::read_formulation;
+    let mut client = Client::with_demo().await;
+    let id = submitted(&client).await;
+    let record = client
+        .db
+        .store
+        .formulation(id)
+        .await
+        .expect("read")
+        .expect("saved");
+    let latest = record.versions.last().expect("a version").number;
+    let saved = client
+        .db
+        .store
+        .formulation_version(id, latest)
+        .await
+        .expect("read")
+        .expect("the version");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let reimported = |bytes: &[u8], name: &str| -> Formulation {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        read_formulation(&path).expect("the download imports")
+    };
+
+    client.log_in_as(Role::ProgramOfficer).await;
+    let page = client.get(&format!("/personal/formulaciones/{id}")).await;
+    assert!(page.body.contains("id=\"filled-template\""), "{}", page.body);
+    let download = client
+        .get(&format!("/personal/formulaciones/{id}/plantilla.xlsx"))
+        .await;
+    assert_eq!(download.status, StatusCode::OK, "{}", download.body);
+    assert_eq!(
+        download.content_type,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(reimported(&download.bytes, "page.xlsx"), saved);
+    let api = client
+        .get(&format!(
+            "/api/v1/formulations/{id}/template.xlsx?version={latest}"
+        ))
+        .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    assert_eq!(reimported(&api.bytes, "api.xlsx"), saved);
+    assert_eq!(
+        client
+            .get(&format!("/api/v1/formulations/{id}/template.xlsx?version=999"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Another office's formulation (the cocoa project is in Nariño) is not there.
+    let officer = account_id(&client, Role::TerritorialOfficer).await;
+    assign_office(&client, officer, "Caquetá").await;
+    client.forget_session();
+    client.log_in_as(Role::TerritorialOfficer).await;
+    for path in [
+        format!("/personal/formulaciones/{id}/plantilla.xlsx"),
+        format!("/api/v1/formulations/{id}/template.xlsx"),
+    ] {
+        assert_eq!(client.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // Within its office, the same account downloads it.
+    assign_office(&client, officer, "Nariño").await;
+    client.forget_session();
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let own = client
+        .get(&format!("/api/v1/formulations/{id}/template.xlsx"))
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
 }

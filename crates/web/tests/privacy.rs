@@ -243,6 +243,7 @@ async fn reject_a_screening(store: &vereda_store::Store) {
                     file_name: "households.csv".into(),
                     sha256: "f00".into(),
                     bytes: 10,
+                    encoding: None,
                 }],
             },
         )

@@ -390,6 +390,60 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
     assert_eq!(csv.body, expected_results());
 }
 
+/// The golden households as Excel in Spanish saves "CSV (delimitado por comas)": `;`,
+/// Windows-1252 with accented names.
+fn spanish_excel_households() -> Vec<u8> {
+    let mut rows: Vec<Vec<String>> = cases().iter().map(|r| r[..HOUSEHOLD_COLUMNS].to_vec()).collect();
+    for row in rows.iter_mut().skip(1) {
+        row[3] = format!("{} Nariño", row[3]);
+        row[4] = format!("{} Peñol", row[4]);
+    }
+    let text: String = rows
+        .iter()
+        .map(|row| {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| {
+                    if c.contains(';') {
+                        format!("\"{c}\"")
+                    } else {
+                        c.clone()
+                    }
+                })
+                .collect();
+            format!("{}\r\n", cells.join(";"))
+        })
+        .collect();
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
+    assert!(!unmappable && std::str::from_utf8(&bytes).is_err());
+    bytes.into_owned()
+}
+
+#[tokio::test]
+async fn a_windows_1252_registry_from_spanish_excel_screens_and_its_encoding_is_named() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::ProgramOfficer).await;
+    let households = spanish_excel_households();
+    let reply = upload(&mut client, ("hogares.csv", &households), true, &[AS_OF]).await;
+    let id = run_id(&reply);
+    let status = wait(&mut client, id).await;
+    assert_eq!(status["status"], "succeeded", "{status}");
+    assert_eq!(status["households_total"], demo_call_cases().len() - 1);
+    assert_eq!(status["files"][0]["kind"], "households");
+    assert_eq!(status["files"][0]["encoding"], "windows-1252");
+    assert_eq!(status["files"][1]["encoding"], "utf-8");
+    let page = client.get(&format!("/personal/tamizajes/{id}")).await;
+    assert!(
+        page.body.contains("data-encoding=\"windows-1252\""),
+        "{}",
+        page.body
+    );
+    let results = client
+        .get(&format!("/personal/tamizajes/{id}/resultados.csv"))
+        .await;
+    assert_eq!(results.body, expected_results());
+}
+
 #[tokio::test]
 async fn a_file_with_a_bad_row_is_rejected_whole_with_its_errors_shown() {
     let mut client = Client::with_demo().await;

@@ -67,6 +67,7 @@ const SPANISH_WORDS: &[&str] = &[
     "pasos",
     "personal",
     "plan",
+    "plantilla.xlsx",
     "predios",
     "preparacion",
     "procedimiento",

@@ -5,7 +5,7 @@
 //! reaches them too (tokens work under `/api/` only).
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 
@@ -17,6 +17,10 @@ use crate::pages;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/formulations/{id}/resolution.pdf", get(resolution))
+        .route(
+            "/api/v1/formulations/{id}/template.xlsx",
+            get(formulation_template),
+        )
         .route("/api/v1/committee-sessions/{id}/minutes.pdf", get(minutes))
         .route("/api/v1/screenings/{id}/results.csv", get(results_csv))
         .route("/api/v1/screenings/{id}/results.xlsx", get(results_xlsx))
@@ -50,6 +54,24 @@ pub async fn resolution(
     id: Path<i32>,
 ) -> Result<Response, AppError> {
     pages::procedure::resolution_pdf(state, visitor, id).await
+}
+
+/// A saved formulation as the filled XLSX template (the latest version, or `version`), to
+/// edit and import again (`vereda evaluate`, or a new formulation's upload).
+#[utoipa::path(get, path = "/api/v1/formulations/{id}/template.xlsx", tag = "files",
+    params(("id" = i32, Path, description = "The formulation"),
+        ("version" = Option<i32>, Query, description = "The version's number; the latest by default")),
+    responses((status = 200, description = "The filled template", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such formulation or version in reach", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn formulation_template(
+    state: State<AppState>,
+    visitor: Visitor,
+    id: Path<i32>,
+    query: Query<pages::formulation::VersionQuery>,
+) -> Result<Response, AppError> {
+    pages::formulation::filled_template(state, visitor, id, query).await
 }
 
 /// The minutes of a committee session (PDF; a draft until closed and signed by every attendee).

@@ -143,7 +143,7 @@ pub fn routes() -> Router<AppState> {
         targeting::targeting, targeting::create, targeting::document, targeting::import, targeting::interventions,
         targeting::preparation, targeting::add_preparation, targeting::photo,
         accounts::list, accounts::one, accounts::create, accounts::change, accounts::office,
-        files::resolution, files::minutes, files::results_csv, files::results_xlsx, files::targeting_document,
+        files::resolution, files::formulation_template, files::minutes, files::results_csv, files::results_xlsx, files::targeting_document,
         files::household_document, files::parcel_photo, files::preparation_minutes,
         petitions::file, petitions::report, petitions::list, petitions::petition, petitions::assign, petitions::answer, petitions::extend,
         acts::act, acts::verify, acts::life, acts::notify, acts::appeal, acts::decide, acts::appeal_document,
@@ -762,10 +762,23 @@ pub struct ScreeningCounts {
     pub by_sisben_level: BTreeMap<String, ScreeningGroup>,
 }
 
+/// A file given to a screening.
+#[derive(Serialize, ToSchema)]
+pub struct ScreeningFile {
+    /// `households` or the registry's name.
+    pub kind: String,
+    pub file_name: String,
+    /// The text's encoding for a CSV file: `utf-8`, or `windows-1252` (Excel's "CSV
+    /// (delimitado por comas)" in Spanish); null for a spreadsheet.
+    pub encoding: Option<String>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ScreeningStatus {
     pub id: i32,
     pub call_id: i32,
+    /// The files given, and the encoding each was read in.
+    pub files: Vec<ScreeningFile>,
     /// queued, running, succeeded or failed.
     pub status: String,
     pub rule_set_id: String,
@@ -833,9 +846,19 @@ async fn screening(
     } else {
         None
     };
+    let files = run
+        .inputs
+        .iter()
+        .map(|i| ScreeningFile {
+            kind: i.kind.clone(),
+            file_name: i.file_name.clone(),
+            encoding: i.encoding.clone(),
+        })
+        .collect();
     Ok(Json(ScreeningStatus {
         id: run.id,
         call_id: run.call_id,
+        files,
         status: run.status.to_string(),
         progress: ScreeningProgress {
             bytes_read: progress.bytes_read,

@@ -249,10 +249,11 @@ async fn submit(visitor: Visitor, mut multipart: Multipart) -> Result<Response, 
                 match Format::of(&file_name) {
                     None => Err(lang
                         .say(&Message::new("evaluation-error-file_type").with("file", file_name.as_str()))),
-                    Some(format) => match String::from_utf8(bytes) {
-                        Ok(text) => Ok((file_name, format, text)),
-                        Err(_) => Err(format!("{file_name}: {}", lang.t("evaluation-error_not_text"))),
-                    },
+                    Some(format) => Ok((
+                        file_name,
+                        format,
+                        vereda_domain::text::decode_text(&bytes).0.into_owned(),
+                    )),
                 }
             }
             (None, Some(example)) => Ok((

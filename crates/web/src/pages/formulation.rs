@@ -61,6 +61,10 @@ pub fn routes() -> Router<AppState> {
         .route("/personal/formulaciones/{id}/pasos/{step}", post(save_step))
         .route("/personal/formulaciones/{id}/radicar", post(submit))
         .route("/personal/formulaciones/{id}/evaluacion", get(full_evaluation))
+        .route(
+            "/personal/formulaciones/{id}/plantilla.xlsx",
+            get(filled_template),
+        )
 }
 
 fn status_key(status: FormulationStatus) -> &'static str {
@@ -262,9 +266,8 @@ fn new_formulation(lang: Lang, form: &NewForm) -> Result<Formulation, String> {
         let file_name = name.rsplit(['/', '\\']).next().unwrap_or_default();
         let format = Format::of(file_name)
             .ok_or_else(|| lang.say(&Message::new("evaluation-error-file_type").with("file", file_name)))?;
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| format!("{file_name}: {}", lang.t("evaluation-error_not_text")))?;
-        parsed(file_name, format, text)?
+        let (text, _) = vereda_domain::text::decode_text(bytes);
+        parsed(file_name, format, &text)?
     } else if let Some(example) = example(&form.example) {
         parsed(example.file_name, Format::Toml, example.text)?
     } else {
@@ -1488,8 +1491,57 @@ pub(crate) async fn submit_latest(
 }
 
 #[derive(Deserialize)]
-struct VersionQuery {
+pub(crate) struct VersionQuery {
     version: Option<i32>,
+}
+
+/// A version of a saved formulation (the latest by default) as the filled XLSX template, to
+/// edit in a spreadsheet and import again. Read as the formulation's page reads it: the staff
+/// area's permission, within the office's reach (another office's is not found).
+pub(crate) async fn filled_template(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Query(query): Query<VersionQuery>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let record = record_or_404(&state, id).await?;
+    let number = query
+        .version
+        .unwrap_or_else(|| record.versions.last().map_or(0, |v| v.number));
+    let formulation = content(&state, id, number).await?;
+    let file_name = format!("{}-v{number}-plantilla.xlsx", file_safe(&formulation.frame.code));
+    let bytes = tokio::task::spawn_blocking(move || {
+        vereda_documents::formulation_xlsx::template_filled(&formulation)
+    })
+    .await
+    .map_err(|e| AppError::internal(&e))?
+    .map_err(|e| AppError::internal(&e))?;
+    let mut response = axum::body::Body::from(bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        headers.insert(axum::http::header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+/// A project code as a file name: letters, digits, `-` and `_`; anything else becomes `_`.
+fn file_safe(code: &str) -> String {
+    code.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// The full evaluation page of a version (the latest by default).

@@ -266,6 +266,21 @@ struct Received {
 
 const REGISTRY_FIELD: &str = "registry_";
 
+/// The encoding a CSV file will be read in (the screening's own rule), to name it on the run.
+fn text_encoding(path: &FilePath) -> Option<String> {
+    let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    is_csv
+        .then(|| vereda_screening::records::file_encoding(path).ok())
+        .flatten()
+        .map(|e| e.code().to_owned())
+}
+
+/// A file of a run as its page lists it: kind, name, hash, and the encoding its text was in.
+struct InputLine {
+    text: String,
+    encoding: Option<(String, String)>,
+}
+
 /// The file's own name, without any directories a browser may send.
 fn plain_name(name: Option<&str>, fallback: &str) -> String {
     name.and_then(|n| {
@@ -582,12 +597,14 @@ pub(crate) async fn submit_files(
         file_name: households.file_name.clone(),
         sha256: households.sha256.clone(),
         bytes: households.bytes,
+        encoding: text_encoding(&households.path),
     }];
     inputs.extend(registries.iter().map(|(kind, r)| RunInput {
         kind: kind.clone(),
         file_name: r.file_name.clone(),
         sha256: r.sha256.clone(),
         bytes: r.bytes,
+        encoding: text_encoding(&r.path),
     }));
     let new = NewScreeningRun {
         call_id: call.id,
@@ -710,7 +727,7 @@ struct RunPage {
     short_hash: String,
     rule_set_note: Option<String>,
     reused: bool,
-    inputs: String,
+    inputs: Vec<InputLine>,
     reasons: Vec<ReasonLine>,
     municipalities: Vec<GroupLine>,
     levels: Vec<GroupLine>,
@@ -933,9 +950,18 @@ async fn run_page(
     let inputs = run
         .inputs
         .iter()
-        .map(|i| format!("{}: {} ({})", i.kind, i.file_name, short_hash(&i.sha256)))
-        .collect::<Vec<_>>()
-        .join(" · ");
+        .map(|i| InputLine {
+            text: format!("{}: {} ({})", i.kind, i.file_name, short_hash(&i.sha256)),
+            encoding: i
+                .encoding
+                .as_deref()
+                .and_then(vereda_domain::text::TextEncoding::from_code)
+                .map(|e| {
+                    let read_as = Message::new("screening-read_as").with("encoding", lang.t(e.label_key()));
+                    (e.code().to_owned(), lang.say(&read_as))
+                }),
+        })
+        .collect();
     let percent = progress
         .bytes_read
         .saturating_mul(100)

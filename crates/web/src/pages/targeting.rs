@@ -621,17 +621,12 @@ pub(crate) async fn import_csv(
     visitor.check_csrf(csrf).await?;
     let call = call_or_404(state, id).await?;
     let file_problem = |value: String| Message::new("targeting-error_file").with("value", value);
-    let text = match String::from_utf8(bytes) {
-        Ok(text) if !text.trim().is_empty() => text,
-        Ok(_) => {
-            let required = visitor.lang.t("targeting-error_required").to_owned();
-            return Ok(Err(vec![file_problem(required)]));
-        }
-        Err(_) => {
-            let not_text = visitor.lang.t("evaluation-error_not_text").to_owned();
-            return Ok(Err(vec![file_problem(not_text)]));
-        }
-    };
+    // Excel in Spanish saves CSV in Windows-1252: the one detection rule of every upload.
+    let (text, _) = vereda_domain::text::decode_text(&bytes);
+    if text.trim().is_empty() {
+        let required = visitor.lang.t("targeting-error_required").to_owned();
+        return Ok(Err(vec![file_problem(required)]));
+    }
     match parse_interventions_csv(&text) {
         Ok(records) => {
             let summary = state
