@@ -428,6 +428,21 @@ pub async fn sign(state: &AppState, account: &Account, session: i32) -> Result<M
     Ok(minutes)
 }
 
+/// The catalogue key of a procedure state: the one status every page shows of a project on
+/// its way to the payment (its own page, the formulations list, the procedure).
+pub fn state_key(state: ProcedureState) -> &'static str {
+    match state {
+        ProcedureState::Draft => "procedure-state_draft",
+        ProcedureState::Submitted => "procedure-state_submitted",
+        ProcedureState::Endorsed => "procedure-state_endorsed",
+        ProcedureState::OnAgenda => "procedure-state_on_agenda",
+        ProcedureState::Viable => "procedure-state_viable",
+        ProcedureState::Returned => "procedure-state_returned",
+        ProcedureState::Awarded => "procedure-state_awarded",
+        ProcedureState::Disbursed => "procedure-state_disbursed",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,20 +468,5 @@ mod tests {
             refused.as_ref().map(Message::code),
             Some("procedure-error-decision_choice")
         );
-    }
-}
-
-/// The catalogue key of a procedure state: the one status every page shows of a project on
-/// its way to the payment (its own page, the formulations list, the procedure).
-pub fn state_key(state: ProcedureState) -> &'static str {
-    match state {
-        ProcedureState::Draft => "procedure-state_draft",
-        ProcedureState::Submitted => "procedure-state_submitted",
-        ProcedureState::Endorsed => "procedure-state_endorsed",
-        ProcedureState::OnAgenda => "procedure-state_on_agenda",
-        ProcedureState::Viable => "procedure-state_viable",
-        ProcedureState::Returned => "procedure-state_returned",
-        ProcedureState::Awarded => "procedure-state_awarded",
-        ProcedureState::Disbursed => "procedure-state_disbursed",
     }
 }

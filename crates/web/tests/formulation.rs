@@ -878,6 +878,7 @@ async fn the_list_shows_each_formulation_in_the_state_its_own_page_shows() {
         "{}",
         page.body
     );
+}
 
 #[tokio::test]
 async fn a_saved_formulation_downloads_as_a_filled_template_that_imports_to_the_same() {
