@@ -3460,7 +3460,10 @@ storage_suite! {
         let many = PageStatements::measure(&counted, &log, session).await;
         println!("{}: statements for 1 row of each kind {few:?}, for 50 {many:?}", store.backend_name());
         assert_eq!(few, many, "a page runs more statements for more rows: a query per row is back");
-        assert!(few.formulations <= 2 && few.calls <= 5, "{few:?}");
+        // The formulations: the page, its latest versions, and the procedure state of the
+        // page's rows (awards and payments of the approved, endorsements and agenda of the
+        // submitted), whatever the page's size.
+        assert!(few.formulations <= 5 && few.calls <= 5, "{few:?}");
     }
 
     async fn an_api_token_is_issued_once_found_by_its_hash_and_revoked(store: &Store) {
