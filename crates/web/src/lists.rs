@@ -298,6 +298,26 @@ fn csv_line(cells: &[String]) -> Result<Vec<u8>, AppError> {
     writer.into_inner().map_err(|e| AppError::internal(&e))
 }
 
+/// The two files a list downloads as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DownloadFormat {
+    Csv,
+    Xlsx,
+}
+
+/// A list's download in `format`, named `{stem}.csv` or `{stem}.xlsx`.
+pub async fn download(
+    format: DownloadFormat,
+    headers: Vec<String>,
+    source: impl ExportSource,
+    stem: &str,
+) -> Result<Response, AppError> {
+    match format {
+        DownloadFormat::Csv => Ok(csv_download(headers, source, &format!("{stem}.csv"))),
+        DownloadFormat::Xlsx => xlsx_download(headers, source, &format!("{stem}.xlsx")).await,
+    }
+}
+
 /// The list as CSV, UTF-8 with a BOM (so a spreadsheet reads the accents), streamed: each
 /// chunk is read from the database while the previous one travels.
 pub fn csv_download(headers: Vec<String>, mut source: impl ExportSource, file_name: &str) -> Response {

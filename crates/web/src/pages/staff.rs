@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode};
 use crate::i18n::Lang;
-use crate::lists::{ExportSource, FilterView, ListParams, ListView};
+use crate::lists::{DownloadFormat, ExportSource, FilterView, ListParams, ListView};
 use vereda_store::lists::HouseholdList;
 
 pub fn routes() -> Router<AppState> {
@@ -258,11 +258,13 @@ pub(crate) fn for_download(mut list: HouseholdList) -> HouseholdList {
     list
 }
 
-async fn households_csv(
-    State(state): State<AppState>,
+/// A call's households as a file, with the page's filter and search.
+async fn households_download(
+    state: AppState,
     visitor: Visitor,
-    Path(id): Path<i32>,
-    Query(params): Query<ListParams>,
+    id: i32,
+    params: ListParams,
+    format: DownloadFormat,
 ) -> Result<Response, AppError> {
     call_to_list(&state, &visitor, id).await?;
     let list = for_download(household_list(&state, &visitor, id, &params).await?);
@@ -272,11 +274,22 @@ async fn households_csv(
         sees_whole: visitor.can(Permission::ViewFullDocuments),
         lang: visitor.lang,
     };
-    Ok(crate::lists::csv_download(
+    crate::lists::download(
+        format,
         household_headers(visitor.lang),
         source,
-        &format!("call-{id}-households.csv"),
-    ))
+        &format!("call-{id}-households"),
+    )
+    .await
+}
+
+async fn households_csv(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    Query(params): Query<ListParams>,
+) -> Result<Response, AppError> {
+    households_download(state, visitor, id, params, DownloadFormat::Csv).await
 }
 
 async fn households_xlsx(
@@ -285,20 +298,7 @@ async fn households_xlsx(
     Path(id): Path<i32>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
-    call_to_list(&state, &visitor, id).await?;
-    let list = for_download(household_list(&state, &visitor, id, &params).await?);
-    let source = HouseholdExport {
-        state,
-        list,
-        sees_whole: visitor.can(Permission::ViewFullDocuments),
-        lang: visitor.lang,
-    };
-    crate::lists::xlsx_download(
-        household_headers(visitor.lang),
-        source,
-        &format!("call-{id}-households.xlsx"),
-    )
-    .await
+    households_download(state, visitor, id, params, DownloadFormat::Xlsx).await
 }
 
 /// A page of a call's households for the API: the page's parameters, and a keyset cursor

@@ -31,7 +31,7 @@ use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode, StepRefusal};
 use crate::form_errors::{FieldErrors, read_number_field};
 use crate::i18n::{Lang, Message};
-use crate::lists::{ExportSource, FilterView, ListParams, ListView};
+use crate::lists::{DownloadFormat, ExportSource, FilterView, ListParams, ListView};
 use vereda_store::lists::{HouseholdList, LetterList};
 
 /// The largest document a household brings (a scanned page or a PDF).
@@ -266,11 +266,14 @@ async fn verification_csv(
     Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
     let source = verification_export(state, &visitor, id, &params).await?;
-    Ok(crate::lists::csv_download(
-        verification_headers(visitor.lang),
+    let headers = verification_headers(visitor.lang);
+    crate::lists::download(
+        DownloadFormat::Csv,
+        headers,
         source,
-        &format!("call-{id}-verification.csv"),
-    ))
+        &format!("call-{id}-verification"),
+    )
+    .await
 }
 
 async fn verification_xlsx(
@@ -280,10 +283,12 @@ async fn verification_xlsx(
     Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
     let source = verification_export(state, &visitor, id, &params).await?;
-    crate::lists::xlsx_download(
-        verification_headers(visitor.lang),
+    let headers = verification_headers(visitor.lang);
+    crate::lists::download(
+        DownloadFormat::Xlsx,
+        headers,
         source,
-        &format!("call-{id}-verification.xlsx"),
+        &format!("call-{id}-verification"),
     )
     .await
 }
@@ -579,11 +584,14 @@ async fn letters_csv(
     Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
     let source = letter_export(state, &visitor, id, &params).await?;
-    Ok(crate::lists::csv_download(
-        letter_headers(visitor.lang),
+    let headers = letter_headers(visitor.lang);
+    crate::lists::download(
+        DownloadFormat::Csv,
+        headers,
         source,
-        &format!("call-{id}-letters.csv"),
-    ))
+        &format!("call-{id}-letters"),
+    )
+    .await
 }
 
 async fn letters_xlsx(
@@ -593,10 +601,12 @@ async fn letters_xlsx(
     Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
     let source = letter_export(state, &visitor, id, &params).await?;
-    crate::lists::xlsx_download(
-        letter_headers(visitor.lang),
+    let headers = letter_headers(visitor.lang);
+    crate::lists::download(
+        DownloadFormat::Xlsx,
+        headers,
         source,
-        &format!("call-{id}-letters.xlsx"),
+        &format!("call-{id}-letters"),
     )
     .await
 }
