@@ -24,8 +24,22 @@ pub fn routes() -> Router<AppState> {
         .route("/personal", get(dashboard))
         .route("/personal/convocatorias", get(calls))
         .route("/personal/convocatorias/{id}/hogares", get(households))
-        .route("/personal/convocatorias/{id}/hogares.csv", get(households_csv))
-        .route("/personal/convocatorias/{id}/hogares.xlsx", get(households_xlsx))
+        .route(
+            "/personal/convocatorias/{id}/hogares.csv",
+            get(
+                |state: State<AppState>, visitor: Visitor, id: Path<i32>, params: Query<ListParams>| {
+                    households_download(state, visitor, id, params, DownloadFormat::Csv)
+                },
+            ),
+        )
+        .route(
+            "/personal/convocatorias/{id}/hogares.xlsx",
+            get(
+                |state: State<AppState>, visitor: Visitor, id: Path<i32>, params: Query<ListParams>| {
+                    households_download(state, visitor, id, params, DownloadFormat::Xlsx)
+                },
+            ),
+        )
         .route("/personal/auditoria", get(audit))
 }
 
@@ -258,12 +272,12 @@ pub(crate) fn for_download(mut list: HouseholdList) -> HouseholdList {
     list
 }
 
-/// A call's households as a file, with the page's filter and search.
+/// A call's households as a file in `format`, with the page's filter and search.
 async fn households_download(
-    state: AppState,
+    State(state): State<AppState>,
     visitor: Visitor,
-    id: i32,
-    params: ListParams,
+    Path(id): Path<i32>,
+    Query(params): Query<ListParams>,
     format: DownloadFormat,
 ) -> Result<Response, AppError> {
     call_to_list(&state, &visitor, id).await?;
@@ -281,24 +295,6 @@ async fn households_download(
         &format!("call-{id}-households"),
     )
     .await
-}
-
-async fn households_csv(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    Path(id): Path<i32>,
-    Query(params): Query<ListParams>,
-) -> Result<Response, AppError> {
-    households_download(state, visitor, id, params, DownloadFormat::Csv).await
-}
-
-async fn households_xlsx(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    Path(id): Path<i32>,
-    Query(params): Query<ListParams>,
-) -> Result<Response, AppError> {
-    households_download(state, visitor, id, params, DownloadFormat::Xlsx).await
 }
 
 /// A page of a call's households for the API: the page's parameters, and a keyset cursor

@@ -47,19 +47,35 @@ pub fn routes() -> Router<AppState> {
         .route("/personal/convocatorias/{id}/comunicaciones", get(letters_page))
         .route(
             "/personal/convocatorias/{id}/comunicaciones.csv",
-            get(letters_csv),
+            get(
+                |state: State<AppState>, visitor: Visitor, id: Path<i32>, params: Query<ListParams>| {
+                    letters_download(state, visitor, id, params, DownloadFormat::Csv)
+                },
+            ),
         )
         .route(
             "/personal/convocatorias/{id}/comunicaciones.xlsx",
-            get(letters_xlsx),
+            get(
+                |state: State<AppState>, visitor: Visitor, id: Path<i32>, params: Query<ListParams>| {
+                    letters_download(state, visitor, id, params, DownloadFormat::Xlsx)
+                },
+            ),
         )
         .route(
             "/personal/convocatorias/{id}/verificacion.csv",
-            get(verification_csv),
+            get(
+                |state: State<AppState>, visitor: Visitor, id: Path<i32>, params: Query<ListParams>| {
+                    verification_download(state, visitor, id, params, DownloadFormat::Csv)
+                },
+            ),
         )
         .route(
             "/personal/convocatorias/{id}/verificacion.xlsx",
-            get(verification_xlsx),
+            get(
+                |state: State<AppState>, visitor: Visitor, id: Path<i32>, params: Query<ListParams>| {
+                    verification_download(state, visitor, id, params, DownloadFormat::Xlsx)
+                },
+            ),
         )
         .route(
             "/personal/hogares/{id}/verificacion",
@@ -259,38 +275,17 @@ async fn verification_export(
     })
 }
 
-async fn verification_csv(
+/// The call's verification list as a file in `format`, with the page's filter and search.
+async fn verification_download(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
     Query(params): Query<ListParams>,
+    format: DownloadFormat,
 ) -> Result<Response, AppError> {
     let source = verification_export(state, &visitor, id, &params).await?;
     let headers = verification_headers(visitor.lang);
-    crate::lists::download(
-        DownloadFormat::Csv,
-        headers,
-        source,
-        &format!("call-{id}-verification"),
-    )
-    .await
-}
-
-async fn verification_xlsx(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    Path(id): Path<i32>,
-    Query(params): Query<ListParams>,
-) -> Result<Response, AppError> {
-    let source = verification_export(state, &visitor, id, &params).await?;
-    let headers = verification_headers(visitor.lang);
-    crate::lists::download(
-        DownloadFormat::Xlsx,
-        headers,
-        source,
-        &format!("call-{id}-verification"),
-    )
-    .await
+    crate::lists::download(format, headers, source, &format!("call-{id}-verification")).await
 }
 
 async fn call_page(
@@ -577,38 +572,17 @@ async fn letter_export(
     })
 }
 
-async fn letters_csv(
+/// The call's letters list as a file in `format`, with the page's filter and search.
+async fn letters_download(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
     Query(params): Query<ListParams>,
+    format: DownloadFormat,
 ) -> Result<Response, AppError> {
     let source = letter_export(state, &visitor, id, &params).await?;
     let headers = letter_headers(visitor.lang);
-    crate::lists::download(
-        DownloadFormat::Csv,
-        headers,
-        source,
-        &format!("call-{id}-letters"),
-    )
-    .await
-}
-
-async fn letters_xlsx(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    Path(id): Path<i32>,
-    Query(params): Query<ListParams>,
-) -> Result<Response, AppError> {
-    let source = letter_export(state, &visitor, id, &params).await?;
-    let headers = letter_headers(visitor.lang);
-    crate::lists::download(
-        DownloadFormat::Xlsx,
-        headers,
-        source,
-        &format!("call-{id}-letters"),
-    )
-    .await
+    crate::lists::download(format, headers, source, &format!("call-{id}-letters")).await
 }
 
 // ---- A household: checklist, documents, decision -----------------------------------------
