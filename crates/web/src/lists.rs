@@ -276,7 +276,8 @@ impl http_body::Body for ChannelBody {
     }
 }
 
-fn attachment(body: Body, content_type: &'static str, file_name: &str) -> Response {
+/// A file as a download: its body, type and name (the name must be plain ASCII to show).
+pub(crate) fn attachment(body: Body, content_type: &'static str, file_name: &str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -1495,6 +1495,19 @@ pub(crate) struct VersionQuery {
     version: Option<i32>,
 }
 
+/// The version `query` asks for (the latest by default): its number and content.
+async fn asked_version(
+    state: &AppState,
+    id: i32,
+    query: &VersionQuery,
+) -> Result<(i32, Formulation), AppError> {
+    let record = record_or_404(state, id).await?;
+    let number = query
+        .version
+        .unwrap_or_else(|| record.versions.last().map_or(0, |v| v.number));
+    Ok((number, content(state, id, number).await?))
+}
+
 /// A version of a saved formulation (the latest by default) as the filled XLSX template, to
 /// edit in a spreadsheet and import again. Read as the formulation's page reads it: the staff
 /// area's permission, within the office's reach (another office's is not found).
@@ -1505,11 +1518,7 @@ pub(crate) async fn filled_template(
     Query(query): Query<VersionQuery>,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
-    let record = record_or_404(&state, id).await?;
-    let number = query
-        .version
-        .unwrap_or_else(|| record.versions.last().map_or(0, |v| v.number));
-    let formulation = content(&state, id, number).await?;
+    let (number, formulation) = asked_version(&state, id, &query).await?;
     let file_name = format!("{}-v{number}-plantilla.xlsx", file_safe(&formulation.frame.code));
     let bytes = tokio::task::spawn_blocking(move || {
         vereda_documents::formulation_xlsx::template_filled(&formulation)
@@ -1517,18 +1526,11 @@ pub(crate) async fn filled_template(
     .await
     .map_err(|e| AppError::internal(&e))?
     .map_err(|e| AppError::internal(&e))?;
-    let mut response = axum::body::Body::from(bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    );
-    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
-        headers.insert(axum::http::header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    Ok(crate::lists::attachment(
+        axum::body::Body::from(bytes),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &file_name,
+    ))
 }
 
 /// A project code as a file name: letters, digits, `-` and `_`; anything else becomes `_`.
@@ -1552,11 +1554,7 @@ async fn full_evaluation(
     Query(query): Query<VersionQuery>,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
-    let record = record_or_404(&state, id).await?;
-    let number = query
-        .version
-        .unwrap_or_else(|| record.versions.last().map_or(0, |v| v.number));
-    let formulation = content(&state, id, number).await?;
+    let (_, formulation) = asked_version(&state, id, &query).await?;
     super::evaluation::evaluate_stored(&visitor, formulation).await
 }
 
