@@ -27,7 +27,7 @@ pub const MOVED: &[(&str, &str)] = &[
     ),
     (
         "/staff/calls/{id}/screenings",
-        "/personal/convocatorias/{id}/tamizajes",
+        "/personal/convocatorias/{id}/preselecciones",
     ),
     (
         "/staff/calls/{id}/verificacion",
@@ -55,14 +55,29 @@ pub const MOVED: &[(&str, &str)] = &[
         "/personal/convocatorias/{id}/focalizacion/documentos/{file}",
     ),
     // Screenings and households.
-    ("/staff/screenings/{id}", "/personal/tamizajes/{id}"),
+    ("/staff/screenings/{id}", "/personal/preselecciones/{id}"),
     (
         "/staff/screenings/{id}/results.csv",
-        "/personal/tamizajes/{id}/resultados.csv",
+        "/personal/preselecciones/{id}/resultados.csv",
     ),
     (
         "/staff/screenings/{id}/results.xlsx",
+        "/personal/preselecciones/{id}/resultados.xlsx",
+    ),
+    // Screening was called "tamizaje" in the addresses until the glossary settled
+    // "preselección" (docs/glossary.md).
+    (
+        "/personal/convocatorias/{id}/tamizajes",
+        "/personal/convocatorias/{id}/preselecciones",
+    ),
+    ("/personal/tamizajes/{id}", "/personal/preselecciones/{id}"),
+    (
+        "/personal/tamizajes/{id}/resultados.csv",
+        "/personal/preselecciones/{id}/resultados.csv",
+    ),
+    (
         "/personal/tamizajes/{id}/resultados.xlsx",
+        "/personal/preselecciones/{id}/resultados.xlsx",
     ),
     ("/staff/households/{id}", "/personal/hogares/{id}"),
     (

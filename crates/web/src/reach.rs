@@ -27,7 +27,7 @@ pub fn target_of(path: &str) -> Option<Target> {
         "hogares" | "households" => id().map(Target::Household),
         "convocatorias" | "calls" => id().map(Target::Call),
         "formulaciones" | "formulations" => id().map(Target::Formulation),
-        "tamizajes" | "screenings" => id().map(Target::ScreeningRun),
+        "preselecciones" | "screenings" => id().map(Target::ScreeningRun),
         "mediciones" | "measurements" => id().map(Target::Measurement),
         "propuestas" | "indicator-proposals" => id().map(Target::IndicatorProposal),
         // Staff project pages only: the public API's projects are public.
@@ -135,7 +135,7 @@ mod tests {
             Some(Target::ProjectCode("PDR-2013-NAR-002".into()))
         );
         assert_eq!(
-            target_of("/personal/tamizajes/3/resultados.csv"),
+            target_of("/personal/preselecciones/3/resultados.csv"),
             Some(Target::ScreeningRun(3))
         );
     }

@@ -371,14 +371,14 @@ async fn a_program_officer_screens_a_file_filters_by_reason_and_reads_why() {
     let (households, registries) = small_screening_files(files.path());
 
     client
-        .goto(&format!("{base}/personal/convocatorias/1/tamizajes"))
+        .goto(&format!("{base}/personal/convocatorias/1/preselecciones"))
         .await
         .expect("screening form");
     type_into(&client, "email", "program.officer@vereda.test").await;
     type_into(&client, "password", vereda_store::demo::DEMO_PASSWORD).await;
     click(&client, Locator::Id("login-submit")).await;
     wait_for_url(&client, |url| {
-        url.ends_with("/personal/convocatorias/1/tamizajes")
+        url.ends_with("/personal/convocatorias/1/preselecciones")
     })
     .await;
     type_into(&client, "households", &households.display().to_string()).await;

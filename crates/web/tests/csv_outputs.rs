@@ -129,7 +129,7 @@ async fn screening_results_neutralise_household_ids_that_look_like_formulas() {
     let runs = store.screening_runs(call.id).await.expect("runs");
     let run = runs.iter().max_by_key(|r| r.id).expect("a run");
     let reply = client
-        .get(&format!("/personal/tamizajes/{}/resultados.csv", run.id))
+        .get(&format!("/personal/preselecciones/{}/resultados.csv", run.id))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(formulas(&reply.body), Vec::<String>::new());

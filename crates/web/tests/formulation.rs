@@ -376,7 +376,7 @@ mod screened {
 
     /// Screens the golden households into call 1 and waits for the run to succeed.
     pub async fn screen_golden_households(client: &mut Client) {
-        let form = client.get("/personal/convocatorias/1/tamizajes").await;
+        let form = client.get("/personal/convocatorias/1/preselecciones").await;
         assert_eq!(form.status, StatusCode::OK, "{}", form.body);
         let token = Client::csrf_in(&form.body);
         let households = golden_households();
@@ -396,7 +396,7 @@ mod screened {
         );
         let reply = client
             .post_files(
-                "/personal/convocatorias/1/tamizajes",
+                "/personal/convocatorias/1/preselecciones",
                 &[("csrf_token", &token), ("as_of", "2013-06-01")],
                 &files,
             )
@@ -406,7 +406,7 @@ mod screened {
             .location
             .as_deref()
             .and_then(|l| {
-                l.trim_start_matches("/personal/tamizajes/")
+                l.trim_start_matches("/personal/preselecciones/")
                     .split('?')
                     .next()?
                     .parse()

@@ -335,7 +335,7 @@ const GUARDED: &[(&str, &[Role])] = &[
         ],
     ),
     (
-        "/personal/convocatorias/1/tamizajes",
+        "/personal/convocatorias/1/preselecciones",
         &[
             Role::Admin,
             Role::ProgramOfficer,

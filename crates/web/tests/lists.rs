@@ -334,7 +334,7 @@ async fn every_staff_page_of_a_large_call_answers(mut client: Client) {
             format!("/personal/convocatorias/{call}/comunicaciones?estado=failed&orden=tipo&pagina=50"),
             None,
         ),
-        (format!("/personal/convocatorias/{call}/tamizajes"), None),
+        (format!("/personal/convocatorias/{call}/preselecciones"), None),
         (format!("/personal/convocatorias/{call}/focalizacion"), None),
         ("/personal/convocatorias".to_owned(), None),
         (format!("/api/v1/calls/{call}/households?q=pena&limit=500"), None),

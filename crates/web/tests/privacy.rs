@@ -182,11 +182,11 @@ async fn no_staff_page_or_api_shows_personal_data_to_a_role_that_may_not_see_it(
             &[
                 "/personal/auditoria",
                 "/api/v1/audit",
-                "/personal/tamizajes/",
+                "/personal/preselecciones/",
                 "/personal/hogares/",
             ]
         } else {
-            &["/personal/tamizajes/", "/personal/hogares/"]
+            &["/personal/preselecciones/", "/personal/hogares/"]
         };
         for reached in expected {
             assert!(

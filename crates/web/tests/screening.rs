@@ -123,7 +123,7 @@ async fn upload(
     with_registries: bool,
     fields: &[(&str, &str)],
 ) -> Reply {
-    let form = client.get("/personal/convocatorias/1/tamizajes").await;
+    let form = client.get("/personal/convocatorias/1/preselecciones").await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     let token = Client::csrf_in(&form.body);
     let mut all_fields = vec![("csrf_token", token.as_str())];
@@ -136,7 +136,7 @@ async fn upload(
             .map(|(field, name, bytes)| (field.as_str(), name.as_str(), bytes.as_slice())),
     );
     client
-        .post_files("/personal/convocatorias/1/tamizajes", &all_fields, &files)
+        .post_files("/personal/convocatorias/1/preselecciones", &all_fields, &files)
         .await
 }
 
@@ -144,7 +144,7 @@ fn run_id(reply: &Reply) -> i32 {
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     let location = reply.location.as_deref().expect("location");
     location
-        .trim_start_matches("/personal/tamizajes/")
+        .trim_start_matches("/personal/preselecciones/")
         .split('?')
         .next()
         .and_then(|id| id.parse().ok())
@@ -198,7 +198,7 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
     let id = run_id(&reply);
     assert_eq!(
         reply.location.as_deref(),
-        Some(format!("/personal/tamizajes/{id}").as_str())
+        Some(format!("/personal/preselecciones/{id}").as_str())
     );
     let status = wait(&mut client, id).await;
     assert_eq!(status["status"], "succeeded", "{status}");
@@ -222,7 +222,7 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
     // Medellín (G54) lies outside the demo call's departments: not eligible (Art. 5).
     assert_eq!(status["counts"]["by_reason"]["ART5_TERRITORY"], 1);
     // The AREL families of group 4, in the order Art. 38 par. 4 attends them.
-    let page = client.get(&format!("/personal/tamizajes/{id}")).await;
+    let page = client.get(&format!("/personal/preselecciones/{id}")).await;
     let group_4 = page
         .body
         .split("id=\"arel-group-4\"")
@@ -236,19 +236,19 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
 
     // The downloads: results.csv byte for byte as the contract, and the same as a spreadsheet.
     let csv = client
-        .get(&format!("/personal/tamizajes/{id}/resultados.csv"))
+        .get(&format!("/personal/preselecciones/{id}/resultados.csv"))
         .await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.content_type.starts_with("text/csv"));
     assert_eq!(csv.body, expected_results());
     let xlsx = client
-        .get(&format!("/personal/tamizajes/{id}/resultados.xlsx"))
+        .get(&format!("/personal/preselecciones/{id}/resultados.xlsx"))
         .await;
     assert_eq!(xlsx.status, StatusCode::OK);
     assert!(xlsx.content_type.contains("spreadsheetml"));
 
     // The page: rule set, counts with their articles, municipalities by name, levels.
-    let page = client.get(&format!("/personal/tamizajes/{id}")).await;
+    let page = client.get(&format!("/personal/preselecciones/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("incoder-308-2013"), "rule set shown");
     assert!(page.body.contains("Terminada"));
@@ -271,7 +271,7 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
 
     // Filtered by a reason, then one household and why.
     let filtered = client
-        .get(&format!("/personal/tamizajes/{id}?reason=ART10A_PRIOR"))
+        .get(&format!("/personal/preselecciones/{id}?reason=ART10A_PRIOR"))
         .await;
     assert!(
         filtered.body.contains(&format!("{prior} hogares")),
@@ -310,7 +310,7 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
         "a program officer verifies families and sees the whole document"
     );
     let outside = client
-        .get(&format!("/personal/tamizajes/{id}?reason=ART5_TERRITORY"))
+        .get(&format!("/personal/preselecciones/{id}?reason=ART5_TERRITORY"))
         .await;
     let outside_id: i32 = outside
         .body
@@ -346,7 +346,7 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
 
     // The same files again: the run is reused, nothing is screened again.
     let again = upload(&mut client, ("households.csv", &households), true, &[AS_OF]).await;
-    assert_eq!(again.location, Some(format!("/personal/tamizajes/{id}?reused=1")));
+    assert_eq!(again.location, Some(format!("/personal/preselecciones/{id}?reused=1")));
     // Other options: a new run, whose results replace the first ones without duplicates.
     let later = upload(
         &mut client,
@@ -366,7 +366,7 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
         count(&client, "households").await,
         demo_households + (cases.len() - 1) as i64
     );
-    let first_page = client.get(&format!("/personal/tamizajes/{id}")).await;
+    let first_page = client.get(&format!("/personal/preselecciones/{id}")).await;
     assert!(
         first_page.body.contains("id=\"run-superseded\""),
         "the first run says its results moved"
@@ -385,7 +385,7 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
     let reuse_id = run_id(&reuse);
     assert_eq!(wait(&mut client, reuse_id).await["status"], "succeeded");
     let csv = client
-        .get(&format!("/personal/tamizajes/{reuse_id}/resultados.csv"))
+        .get(&format!("/personal/preselecciones/{reuse_id}/resultados.csv"))
         .await;
     assert_eq!(csv.body, expected_results());
 }
@@ -432,14 +432,14 @@ async fn a_windows_1252_registry_from_spanish_excel_screens_and_its_encoding_is_
     assert_eq!(status["files"][0]["kind"], "households");
     assert_eq!(status["files"][0]["encoding"], "windows-1252");
     assert_eq!(status["files"][1]["encoding"], "utf-8");
-    let page = client.get(&format!("/personal/tamizajes/{id}")).await;
+    let page = client.get(&format!("/personal/preselecciones/{id}")).await;
     assert!(
         page.body.contains("data-encoding=\"windows-1252\""),
         "{}",
         page.body
     );
     let results = client
-        .get(&format!("/personal/tamizajes/{id}/resultados.csv"))
+        .get(&format!("/personal/preselecciones/{id}/resultados.csv"))
         .await;
     assert_eq!(results.body, expected_results());
 }
@@ -470,7 +470,7 @@ async fn a_file_with_a_bad_row_is_rejected_whole_with_its_errors_shown() {
         audit_before,
         "only the run itself is recorded"
     );
-    let page = client.get(&format!("/personal/tamizajes/{id}")).await;
+    let page = client.get(&format!("/personal/preselecciones/{id}")).await;
     assert!(page.body.contains("id=\"run-rejected\""));
     let errors = page
         .body
@@ -481,7 +481,7 @@ async fn a_file_with_a_bad_row_is_rejected_whole_with_its_errors_shown() {
         .say(&vereda_messages::Message::new("number-not_a_number").with("text", "quince"));
     assert!(errors.contains(&format!("<td>hogares.csv</td><td class=\"num\">4</td><td>sisben_score</td><td><code>quince</code></td><td data-code=\"number-not_a_number\">{problem}</td>")), "{errors}");
     let csv = client
-        .get(&format!("/personal/tamizajes/{id}/resultados.csv"))
+        .get(&format!("/personal/preselecciones/{id}/resultados.csv"))
         .await;
     assert_eq!(csv.status, StatusCode::CONFLICT);
 
@@ -499,7 +499,7 @@ async fn a_file_with_a_bad_row_is_rejected_whole_with_its_errors_shown() {
     assert_eq!(status["status"], "succeeded");
     assert_eq!(status["error_count"], 1);
     assert_eq!(status["households_total"], rows.len() - 2);
-    let page = client.get(&format!("/personal/tamizajes/{id}")).await;
+    let page = client.get(&format!("/personal/preselecciones/{id}")).await;
     assert!(page.body.contains("quince"));
 
     // An admin sees the full document.
@@ -548,14 +548,14 @@ async fn the_form_refuses_what_cannot_be_screened() {
     assert_eq!(bad_type.status, StatusCode::UNPROCESSABLE_ENTITY);
     let forged = client
         .post_files(
-            "/personal/convocatorias/1/tamizajes",
+            "/personal/convocatorias/1/preselecciones",
             &[("csrf_token", "forged")],
             &[("households", "h.csv", &households)],
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(count(&client, OUTSIDE_THE_DEMO_RUNS).await, 0);
-    assert!(client.get("/personal/convocatorias/99/tamizajes").await.status == StatusCode::NOT_FOUND);
+    assert!(client.get("/personal/convocatorias/99/preselecciones").await.status == StatusCode::NOT_FOUND);
     assert_eq!(
         client.get("/api/v1/screenings/99").await.status,
         StatusCode::NOT_FOUND
@@ -566,7 +566,7 @@ async fn the_form_refuses_what_cannot_be_screened() {
 async fn roles_without_the_permission_may_look_but_not_screen() {
     let mut client = Client::with_demo().await;
     client.log_in_as(Role::Formulator).await;
-    let form = client.get("/personal/convocatorias/1/tamizajes").await;
+    let form = client.get("/personal/convocatorias/1/preselecciones").await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(!form.body.contains("id=\"screening-form\""));
     assert!(form.body.contains("no ejecutarlas"));
@@ -574,7 +574,7 @@ async fn roles_without_the_permission_may_look_but_not_screen() {
     let households = golden_households();
     let refused = client
         .post_files(
-            "/personal/convocatorias/1/tamizajes",
+            "/personal/convocatorias/1/preselecciones",
             &[("csrf_token", &token)],
             &[("households", "h.csv", &households)],
         )
@@ -585,7 +585,7 @@ async fn roles_without_the_permission_may_look_but_not_screen() {
     let mut anonymous = Client::with_demo().await;
     let reply = anonymous
         .post_files(
-            "/personal/convocatorias/1/tamizajes",
+            "/personal/convocatorias/1/preselecciones",
             &[("csrf_token", "x")],
             &[("households", "h.csv", &households)],
         )
@@ -626,7 +626,7 @@ async fn a_large_screening_lets_other_writers_through() {
             )
         })
         .collect();
-    let form = client.get("/personal/convocatorias/1/tamizajes").await;
+    let form = client.get("/personal/convocatorias/1/preselecciones").await;
     let token = Client::csrf_in(&form.body);
     let mut files: Vec<(&str, &str, &[u8])> = vec![("households", "households.csv", households.as_slice())];
     files.extend(
@@ -636,7 +636,7 @@ async fn a_large_screening_lets_other_writers_through() {
     );
     let reply = client
         .post_files(
-            "/personal/convocatorias/1/tamizajes",
+            "/personal/convocatorias/1/preselecciones",
             &[("csrf_token", token.as_str()), AS_OF],
             &files,
         )

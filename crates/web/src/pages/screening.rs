@@ -40,14 +40,14 @@ const PAGE_SIZE: u64 = 50;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
-            "/personal/convocatorias/{id}/tamizajes",
+            "/personal/convocatorias/{id}/preselecciones",
             get(screenings)
                 .post(submit)
                 .layer(DefaultBodyLimit::max(SCREENING_UPLOAD_LIMIT_BYTES)),
         )
-        .route("/personal/tamizajes/{id}", get(run_page))
-        .route("/personal/tamizajes/{id}/resultados.csv", get(results_csv))
-        .route("/personal/tamizajes/{id}/resultados.xlsx", get(results_xlsx))
+        .route("/personal/preselecciones/{id}", get(run_page))
+        .route("/personal/preselecciones/{id}/resultados.csv", get(results_csv))
+        .route("/personal/preselecciones/{id}/resultados.xlsx", get(results_xlsx))
         .route("/personal/hogares/{id}", get(household_page))
 }
 
@@ -318,10 +318,10 @@ async fn submit(
 ) -> Result<Response, AppError> {
     match submit_files(&state, &visitor, None, id, multipart).await? {
         Submitted::Queued(run) => {
-            Ok(Redirect::to(&format!("/personal/tamizajes/{}", run.id)).into_response())
+            Ok(Redirect::to(&format!("/personal/preselecciones/{}", run.id)).into_response())
         }
         Submitted::Reused(run) => {
-            Ok(Redirect::to(&format!("/personal/tamizajes/{}?reused=1", run.id)).into_response())
+            Ok(Redirect::to(&format!("/personal/preselecciones/{}?reused=1", run.id)).into_response())
         }
         Submitted::Refused { call, values, errors } => {
             let page = screenings_page(&state, &visitor, call, values, errors).await?;
@@ -793,7 +793,7 @@ fn level_filter(text: &str) -> Option<Option<u8>> {
 }
 
 fn filter_href(run_id: i32, reason: &str, municipality: &str, level: &str, page: u64) -> String {
-    let mut href = format!("/personal/tamizajes/{run_id}?");
+    let mut href = format!("/personal/preselecciones/{run_id}?");
     for (key, value) in [
         ("reason", reason),
         ("municipality", municipality),
