@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod eligibility;
 pub mod finance;
 pub mod followup;
+pub mod glossary;
 pub mod household;
 pub mod inbox;
 pub mod ledger;

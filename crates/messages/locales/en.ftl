@@ -1,12 +1,83 @@
 # English texts. The same identifiers as es.ftl.
 
 
+## Glossary: one name for each of the program's terms (docs/glossary.md; the page /glosario).
+## Messages name these terms by reference, so a term changes in one place.
+-targeting = targeting
+-Targeting = Targeting
+-screening = screening
+-Screening = Screening
+-screenings = screenings
+-Screenings = Screenings
+-verification = verification of the households
+-Verification = Verification of the households
+
 ## site
 site-govbar = Information system of the territorial rural development co-financing program
 site-tagline = Co-financing of rural productive projects
 site-footer = vereda · Public information of the program. Personal data is protected under Ley 1581 de 2012.
 meta-site = Public information of the rural productive projects co-financing program: projects, municipalities, calls and open data.
 site-api = Open data API (OpenAPI)
+
+## The glossary page (/glosario)
+glossary-title = The program's glossary
+glossary-lead = The program's terms, each with the one name every page, document and letter uses, and the rule that defines it.
+glossary-basis = Legal basis
+glossary-link = Glossary
+glossary-targeting-term = { -Targeting } and prioritization
+glossary-targeting-definition = Choosing the municipalities and areas where the program acts in a call, by poverty (multidimensional poverty index, Sisbén) and the prioritization criteria, set down in the { -targeting } and prioritization document.
+glossary-targeting-basis = Acuerdo 308 de 2013, Art. 5, 6 and 8
+glossary-screening-term = Household { -screening }
+glossary-screening-definition = Cross-checking a call's registry of households against the program's qualities and prohibitions and the official registries (victims, prior beneficiaries, public servants, sanctions): it decides which households are eligible, with what co-financing percentage and cap. It does not replace the { -verification }.
+glossary-screening-basis = Acuerdo 308 de 2013, Art. 4, 7, 9 and 10
+glossary-offer_notice-term = Offer notice
+glossary-offer_notice-definition = The letter by which the program links the households the { -screening } found eligible and asks for the documents that prove their qualities, within twenty business days.
+glossary-offer_notice-basis = Acuerdo 308 de 2013, Art. 3 par., 11.1 and 14
+glossary-verification-term = { -Verification }
+glossary-verification-definition = The review of the documents each household hands in to prove its qualities. It ends in a decision (meets, does not meet, or tacit withdrawal) that is sent by letter, notified, and may be appealed.
+glossary-verification-basis = Acuerdo 308 de 2013, Art. 11, 14 and 45
+glossary-parcel_verification-term = Legal and technical verification of parcels
+glossary-parcel_verification-definition = The title study and field visit that show the project can be carried out on the parcel.
+glossary-parcel_verification-basis = Acuerdo 308 de 2013, Art. 12 and 13
+glossary-formulation-term = Formulation of the productive project
+glossary-formulation-definition = The project the families prepare with the program: characterization, diagnosis, investments, budget by source and cash flow.
+glossary-formulation-basis = Acuerdo 308 de 2013, Art. 15 to 19
+glossary-viability-term = Financial evaluation (viability)
+glossary-viability-definition = The project's IRR, NPV, benefit/cost ratio and income per family, computed with the figures of the rule set in force.
+glossary-viability-basis = Acuerdo 308 de 2013, Art. 19.6
+glossary-committee-term = Evaluation committee
+glossary-committee-definition = The team that studies each project in session, decides objections and gives its concept, set down in minutes signed by those present.
+glossary-committee-basis = Acuerdo 308 de 2013, Art. 23 and 24
+glossary-endorsement-term = Families' endorsement
+glossary-endorsement-definition = The families' signed acceptance of the project, before it goes to the committee.
+glossary-endorsement-basis = Acuerdo 308 de 2013, Art. 25
+glossary-award-term = Award
+glossary-award-definition = The reasoned resolution that grants the co-financing to a project the committee found viable.
+glossary-award-basis = Acuerdo 308 de 2013, Art. 27
+glossary-firmness-term = Notification, appeal and firmness
+glossary-firmness-definition = Each act is notified to those it affects; an appeal for reconsideration may be filed within ten business days; the act becomes firm when that time passes without appeals or when all are decided.
+glossary-firmness-basis = Ley 1437 de 2011, Art. 67 to 69, 74, 76 and 87
+glossary-disbursement-term = Disbursement
+glossary-disbursement-definition = The single payment of the co-financing into the joint-signature account, once the award is firm and the requirements are met.
+glossary-disbursement-basis = Acuerdo 308 de 2013, Art. 32 and 33
+glossary-controlled_account-term = Controlled account and investment plan
+glossary-controlled_account-definition = The movements of the joint-signature account, each charged to a line of the approved investment plan and signed by the program and by a representative of the families.
+glossary-controlled_account-basis = Acuerdo 308 de 2013, Art. 29 par., 32 and 33
+glossary-surveillance-term = Follow-up and investment oversight
+glossary-surveillance-definition = Visits of the surveillance team that check what was delivered against the plan, with commitments that later visits close, and alerts.
+glossary-surveillance-basis = Acuerdo 308 de 2013, Art. 34 and 35
+glossary-accompaniment-term = Accompaniment plan
+glossary-accompaniment-definition = Technical assistance and strengthening activities scheduled from the formulation and recorded with their attendance.
+glossary-accompaniment-basis = Acuerdo 308 de 2013, Art. 36
+glossary-closure-term = Closure act
+glossary-closure-definition = The act that closes a project: the final reconciliation, what was and was not delivered, and the balance refunded. After it nothing of the project changes.
+glossary-closure-basis = Acuerdo 308 de 2013, Art. 34
+glossary-tacit_withdrawal-term = Tacit withdrawal
+glossary-tacit_withdrawal-definition = A household that does not hand in the documents asked for within the time given is taken to withdraw.
+glossary-tacit_withdrawal-basis = Acuerdo 308 de 2013, Art. 45
+glossary-petition-term = Petition
+glossary-petition-definition = A petition, complaint, claim, suggestion or report by anyone, with a filing number and a legal time to answer: fifteen business days, ten for documents and thirty for consultations.
+glossary-petition-basis = Ley 1755 de 2015, Art. 14
 
 ## nav
 nav-skip = Skip to content
@@ -42,7 +113,7 @@ error-internal = An internal error occurred. If it persists, give this reference
 
 ## home
 home-title = Rural development with a territorial approach
-home-lead = vereda runs the program that co-finances productive projects of rural families: targeting municipalities, verifying households and parcels, formulating and evaluating projects, the committee, awards, disbursement and public follow-up.
+home-lead = vereda runs the program that co-finances productive projects of rural families: { -targeting } of municipalities, { -screening } and { -verification } and their parcels, formulating and evaluating projects, the committee, awards, disbursement and public follow-up.
 home-figures = Reference figures
 home-municipal_units = Municipal units (DIVIPOLA)
 home-see_municipalities = Browse municipalities
@@ -173,7 +244,7 @@ ipm-no_file = Choose a file.
 ipm-error-not_a_year = «{ $value }» is not a reference year.
 
 ## screening
-screening-title = Household screening
+screening-title = Household { -screening }
 screening-lead = Upload the household file (CSV or XLSX, in the screening contract's format) and the registries to cross-check. The screening runs in the background; every decision is stored with the facts and rules it was taken on.
 screening-households_file = Household file (CSV or XLSX)
 screening-households_hint = One row per household with the head of household's data: household_id, document_type, document, … program_line (see docs/screening.md).
@@ -192,7 +263,7 @@ screening-keep_going = Go on with the valid rows and report the rows with errors
 screening-strict = Strict: a file with errors is not stored
 screening-run = Screen
 screening-cannot_run = Your role may read screenings but not run them.
-screening-runs = Screenings of the call
+screening-runs = { -Screenings } of the call
 screening-no_runs = No screenings yet.
 screening-status = Status
 screening-status_queued = Queued
@@ -214,7 +285,7 @@ screening-form-unknown_rule_set = There is no rule set «{ $id }». Rule sets av
 screening-form-unknown_registry = The rule set { $id } does not use the registry «{ $registry }».
 screening-form-not_positive = { $field }: «{ $value }» is not a positive number.
 screening-form-missing_registry = A registry the rules consult is missing: { $title } ({ $name }, { $article })
-screening-run_title = Screening
+screening-run_title = { -Screening }
 screening-reused = These same files were already screened with the same rules, date and limits: that screening is shown instead of running it again.
 screening-mode = Mode
 screening-files = Files
@@ -846,14 +917,14 @@ public_calls-families = Families
 public_calls-contribution = Institute contribution
 public_calls-counterpart = Counterpart
 public_calls-title = Calls and results
-public_calls-lead = The result of each call, published systematically and permanently (Acuerdo 308 de 2013, Art. 46): what was offered and how the verification of households turned out, in figures.
+public_calls-lead = The result of each call, published systematically and permanently (Acuerdo 308 de 2013, Art. 46): what was offered and how the { -screening } of households turned out, in figures.
 public_calls-none = There are no calls yet.
 public_calls-code = Code
 public_calls-budget = Budget
 public_calls-offices = Territorial offices
 public_calls-rules = Rules applied
-public_calls-screening = Verification of households
-public_calls-screened_on = Verification as of
+public_calls-screening = { -Screening } of the households
+public_calls-screened_on = { -Screening } as of
 public_calls-households = households
 public_calls-eligible = meet the requirements
 public_calls-by_reason = Households by reason of ineligibility
@@ -925,7 +996,7 @@ verification-delivery-sent = Sent
 verification-delivery-failed = Failed
 verification-event-created = Household registered
 verification-event-changed = Household data changed
-verification-event-screened = Screening
+verification-event-screened = { -Screening }
 verification-event-notice = Notice of the offer
 verification-event-document = Document received
 verification-event-verification = Verification
@@ -1026,6 +1097,7 @@ targeting-interventions_title = The institute's interventions (Art. 6.3)
 targeting-interventions_csv = CSV file (columns dane_code, interventions)
 targeting-import = Import
 targeting-imported = Interventions saved: { $value }.
+targeting-imported_text = Interventions saved: { $value } (text read as { $encoding }).
 targeting-manual = Record by hand
 targeting-dane_code = DANE code
 targeting-count = Interventions
@@ -1482,7 +1554,7 @@ evaluation-error-unevaluable = The formulation cannot be evaluated: { $detail }
 ## The chain of custody (docs/invariants.md)
 formulation-problem-above_legal_percent = { $value } % is above the highest percentage the regulation allows a family ({ $ceiling } %)
 formulation-problem-above_legal_cap = { $value } SMMLV is above the highest cap the regulation allows a family ({ $ceiling } SMMLV)
-custody-error-no_call = Formulation { $code } belongs to no call: its families must come from a call's screening and verification (Art. 9-14).
+custody-error-no_call = Formulation { $code } belongs to no call: its families must come from a call's { -screening } and { -verification } (Art. 9-14).
 custody-error-households = These families cannot take part in { $code } (Art. 9-14): { $problems }
 custody-household-not_in_call = { $household } is not registered in the call
 custody-household-not_screened = { $household } was not screened in the call
@@ -1881,6 +1953,10 @@ row-error-debit_credit = each movement has one positive debit or credit, not bot
 row-error-statement_summary = { $count ->
     [one] { $count } error in the statement; nothing was imported:
    *[other] { $count } errors in the statement; nothing was imported:
+}
+row-error-interventions_summary = { $count ->
+    [one] { $count } error in the interventions file; nothing was imported:
+   *[other] { $count } errors in the interventions file; nothing was imported:
 }
 row-error-more = … and { $count } more
 eligibility-line_not_covered = rule set { $rule_set } has no rules for the { $line } line
@@ -2290,6 +2366,7 @@ ledger-plan_title = Investment plan
 ledger-account_title = Controlled account
 ledger-account_basis = The resources are managed against the investment plan, in one controlled account with the joint signatures of the institute and the beneficiaries (Art. 29 par., 34).
 ledger-saved = Saved.
+ledger-statement_read = Statement read
 ledger-version = Version
 ledger-versions = Versions of the plan
 ledger-origin-award = frozen at the award

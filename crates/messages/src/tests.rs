@@ -155,3 +155,63 @@ fn arguments_are_formatted_in_each_language() {
     assert_eq!(Lang::Es.date(date), "18 jul 2020");
     assert_eq!(Lang::En.date(date), "18 Jul 2020");
 }
+
+/// Each message of a catalogue as written in the file: its identifier and its source text.
+fn written(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    source(lang)
+        .lines()
+        .filter_map(|line| line.split_once(" = "))
+        .filter(|(id, _)| id.starts_with(|c: char| c.is_ascii_alphabetic()))
+        .collect()
+}
+
+#[test]
+fn the_glossary_gives_each_term_one_name_that_every_message_uses() {
+    // Names that once stood for a glossary term beside its own, never to come back; and the
+    // screening's nouns, which messages take from the term (`{ -screening }`), not write out.
+    let retired: [(Lang, &[&str]); 2] = [
+        (
+            Lang::Es,
+            &[
+                "tamizaj",
+                "verificación de hogares",
+                "focalización de hogares",
+                "preselección",
+                "preselecciones",
+            ],
+        ),
+        (
+            Lang::En,
+            &["household verification", "verification of households"],
+        ),
+    ];
+    // The screening's own messages never name another stage's term.
+    let other_stages: [(Lang, &[&str]); 2] = [
+        (Lang::Es, &["verific", "focaliz"]),
+        (Lang::En, &["verif", "targeting"]),
+    ];
+    for ((lang, retired), (_, other)) in retired.into_iter().zip(other_stages) {
+        for (id, text) in written(lang) {
+            let text = text.to_lowercase();
+            for word in retired {
+                assert!(!text.contains(word), "{id} in {} says «{word}»", lang.code());
+            }
+            if id.starts_with("screening-") {
+                for word in other {
+                    assert!(!text.contains(word), "{id} in {} says «{word}»", lang.code());
+                }
+            }
+        }
+        for term in vereda_domain::glossary::Term::ALL {
+            for part in ["term", "definition", "basis"] {
+                let key = term.key(part);
+                assert!(lang.has(&key), "{key} is missing in {}", lang.code());
+            }
+        }
+    }
+    assert_eq!(Lang::Es.t("screening-title"), "Preselección de hogares");
+    assert_eq!(
+        Lang::En.t("glossary-verification-term"),
+        "Verification of the households"
+    );
+}

@@ -2,6 +2,7 @@
 //! and the jobs built on them: batch eligibility screening, the municipal IPM import, and
 //! synthetic registries for demos and benchmarks.
 
+pub mod interventions;
 pub mod poverty;
 pub mod records;
 pub mod screening;

@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::fmt;
 use std::path::Path;
 
 use rust_decimal::Decimal;
@@ -14,8 +13,8 @@ use vereda_domain::message::Message;
 use vereda_domain::territory::{DaneCode, PovertyIndex};
 
 use crate::table::{
-    ReadLimits, Row, RowError, Table, TableError, find_column, read_table_with_header_within,
-    read_table_within,
+    BadRows, ReadLimits, Row, RowError, RowsFileError, Table, TableError, find_column,
+    read_table_with_header_within, read_table_within,
 };
 
 pub const CODE_ALIASES: &[&str] = &[
@@ -42,8 +41,7 @@ pub const RURAL_ALIASES: &[&str] = &[
     "centros poblados y rural disperso (rural)",
 ];
 
-/// More than this many errors means the wrong file or layout; listing them all helps no one.
-pub const MAX_REPORTED_ROW_ERRORS: usize = 100;
+pub use crate::table::MAX_REPORTED_ROW_ERRORS;
 
 /// How DANE marks a value it does not publish (besides an empty cell).
 const MISSING_MARKERS: &[&str] = &["-", "–", "—", "nd", "n.d.", "n/d"];
@@ -54,56 +52,8 @@ pub struct PovertyFile {
     pub records: Vec<(DaneCode, PovertyIndex)>,
 }
 
-#[derive(Debug)]
-pub enum PovertyFileError {
-    Table(TableError),
-    /// The first [`MAX_REPORTED_ROW_ERRORS`] errors, and how many there were in all.
-    Rows {
-        errors: Vec<RowError>,
-        error_count: usize,
-    },
-}
-
-impl From<TableError> for PovertyFileError {
-    fn from(error: TableError) -> Self {
-        PovertyFileError::Table(error)
-    }
-}
-
-impl PovertyFileError {
-    /// What is wrong, as typed messages: for bad rows the summary, each row naming file, line,
-    /// column and value, then how many more were not listed.
-    pub fn messages(&self) -> Vec<vereda_domain::message::Message> {
-        use vereda_domain::message::Message;
-        match self {
-            PovertyFileError::Rows { errors, error_count } => {
-                let mut messages = vec![Message::new("row-error-ipm_summary").with("count", *error_count)];
-                messages.extend(errors.iter().map(RowError::located));
-                let unlisted = error_count.saturating_sub(errors.len());
-                if unlisted > 0 {
-                    messages.push(Message::new("row-error-more").with("count", unlisted));
-                }
-                messages
-            }
-            PovertyFileError::Table(table) => vec![table.message()],
-        }
-    }
-}
-
-impl fmt::Display for PovertyFileError {
-    /// The messages' codes and arguments, for logs.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (index, message) in self.messages().iter().enumerate() {
-            if index > 0 {
-                f.write_str("\n")?;
-            }
-            message.fmt(f)?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for PovertyFileError {}
+/// Why an IPM file was refused.
+pub type PovertyFileError = RowsFileError;
 
 /// Reads and checks a municipal IPM file (CSV, XLSX, XLS or ODS). Nothing is returned unless
 /// every row is valid.
@@ -116,13 +66,7 @@ pub fn read_poverty_file_within(path: &Path, limits: &ReadLimits) -> Result<Pove
     let table = read_poverty_table(path, limits)?;
     let columns = Columns::locate(&table)?;
 
-    let mut errors = Vec::new();
-    let mut error_count = 0;
-    let mut report = |row_errors: Vec<RowError>| {
-        error_count += row_errors.len();
-        let room = MAX_REPORTED_ROW_ERRORS.saturating_sub(errors.len());
-        errors.extend(row_errors.into_iter().take(room));
-    };
+    let mut bad_rows = BadRows::default();
     let mut first_lines: HashMap<DaneCode, usize> = HashMap::new();
     let mut records = Vec::new();
 
@@ -174,13 +118,10 @@ pub fn read_poverty_file_within(path: &Path, limits: &ReadLimits) -> Result<Pove
                 }
             }
         }
-        report(row_errors);
+        bad_rows.add(row_errors);
     }
 
-    if error_count > 0 {
-        return Err(PovertyFileError::Rows { errors, error_count });
-    }
-    Ok(PovertyFile { records })
+    bad_rows.or("row-error-ipm_summary", PovertyFile { records })
 }
 
 /// The header is the first row naming both a code and a total column. When there is none, the

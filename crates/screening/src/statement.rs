@@ -10,10 +10,10 @@ use std::path::Path;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use vereda_domain::message::Message;
+use vereda_domain::text::TextEncoding;
 
-use crate::poverty::MAX_REPORTED_ROW_ERRORS;
 use crate::table::{
-    ReadLimits, Row, RowError, Table, TableError, find_column, read_table_with_header_within,
+    BadRows, ReadLimits, Row, RowError, RowsFileError, Table, find_column, read_table_with_header_within,
 };
 
 pub const DATE_ALIASES: &[&str] = &["fecha", "fecha movimiento", "fecha transaccion", "date"];
@@ -35,41 +35,16 @@ pub struct StatementRow {
     pub balance: Option<Decimal>,
 }
 
-#[derive(Debug)]
-pub enum StatementFileError {
-    Table(TableError),
-    /// The first [`MAX_REPORTED_ROW_ERRORS`] errors, and how many there were in all.
-    Rows {
-        errors: Vec<RowError>,
-        error_count: usize,
-    },
+/// A statement read whole: its movements, and the encoding of a CSV file (`None` for a
+/// spreadsheet), which the import's confirmation names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementFile {
+    pub rows: Vec<StatementRow>,
+    pub encoding: Option<TextEncoding>,
 }
 
-impl From<TableError> for StatementFileError {
-    fn from(error: TableError) -> Self {
-        StatementFileError::Table(error)
-    }
-}
-
-impl StatementFileError {
-    /// What is wrong, as typed messages: the summary, each bad row with file, line, column
-    /// and value, then how many more were not listed.
-    pub fn messages(&self) -> Vec<Message> {
-        match self {
-            StatementFileError::Rows { errors, error_count } => {
-                let mut messages =
-                    vec![Message::new("row-error-statement_summary").with("count", *error_count)];
-                messages.extend(errors.iter().map(RowError::located));
-                let unlisted = error_count.saturating_sub(errors.len());
-                if unlisted > 0 {
-                    messages.push(Message::new("row-error-more").with("count", unlisted));
-                }
-                messages
-            }
-            StatementFileError::Table(table) => vec![table.message()],
-        }
-    }
-}
+/// Why a statement was refused.
+pub type StatementFileError = RowsFileError;
 
 /// A statement's date: `AAAA-MM-DD` or the Colombian `DD/MM/AAAA` (also with `-` or `.`).
 pub fn read_statement_date(text: &str) -> Option<Date> {
@@ -94,10 +69,7 @@ pub fn read_statement_date(text: &str) -> Option<Date> {
 
 /// Reads and checks a statement: every row needs a date and exactly one of a debit and a
 /// credit, positive; the balance is optional.
-pub fn read_statement_within(
-    path: &Path,
-    limits: &ReadLimits,
-) -> Result<Vec<StatementRow>, StatementFileError> {
+pub fn read_statement_within(path: &Path, limits: &ReadLimits) -> Result<StatementFile, StatementFileError> {
     let has = |cells: &[String], aliases: &[&str]| find_column(cells, aliases).is_some();
     let table = read_table_with_header_within(
         path,
@@ -111,8 +83,7 @@ pub fn read_statement_within(
     let reference = table.column(REFERENCE_ALIASES);
     let balance = table.column(BALANCE_ALIASES);
 
-    let mut errors = Vec::new();
-    let mut error_count = 0;
+    let mut bad_rows = BadRows::default();
     let mut rows = Vec::new();
     for row in table.rows() {
         let mut row_errors = Vec::new();
@@ -145,14 +116,10 @@ pub fn read_statement_within(
             }),
             _ => {}
         }
-        error_count += row_errors.len();
-        let room = MAX_REPORTED_ROW_ERRORS.saturating_sub(errors.len());
-        errors.extend(row_errors.into_iter().take(room));
+        bad_rows.add(row_errors);
     }
-    if error_count > 0 {
-        return Err(StatementFileError::Rows { errors, error_count });
-    }
-    Ok(rows)
+    let encoding = table.encoding();
+    bad_rows.or("row-error-statement_summary", StatementFile { rows, encoding })
 }
 
 /// A debit or credit cell: empty is 0; a negative amount is refused.
@@ -175,7 +142,23 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("extracto.csv");
         std::fs::write(&path, text).expect("write");
-        read_statement_within(&path, &ReadLimits::default())
+        read_statement_within(&path, &ReadLimits::default()).map(|file| file.rows)
+    }
+
+    #[test]
+    fn a_statement_saved_by_excel_in_spanish_is_read_and_its_encoding_named() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("extracto.csv");
+        // "Débito", "Crédito" and "Consignación" in Windows-1252, as Excel in Spanish saves.
+        let bytes = b"Fecha;Descripci\xf3n;D\xe9bito;Cr\xe9dito\n06/11/2013;Consignaci\xf3n;;120.000,00\n";
+        std::fs::write(&path, bytes).expect("write");
+        let file = read_statement_within(&path, &ReadLimits::default()).expect("read");
+        assert_eq!(file.encoding, Some(TextEncoding::Windows1252));
+        assert_eq!(file.rows[0].description, "Consignación");
+        assert_eq!(file.rows[0].credit, Decimal::new(120_000, 0));
+        std::fs::write(&path, "Fecha;Débito;Crédito\n2013-11-06;5;\n").expect("write");
+        let file = read_statement_within(&path, &ReadLimits::default()).expect("read");
+        assert_eq!(file.encoding, Some(TextEncoding::Utf8));
     }
 
     #[test]
@@ -201,7 +184,10 @@ mod tests {
     fn a_bad_row_names_file_line_column_and_value_and_nothing_is_read() {
         let error = read("fecha,descripcion,referencia,debito,credito,saldo\n2013-11-06,a,,,100,100\n31/02/2013,b,,5,,95\n2013-11-08,c,,5,5,90\n")
             .expect_err("bad rows");
-        let StatementFileError::Rows { errors, error_count } = error else {
+        let StatementFileError::Rows {
+            errors, error_count, ..
+        } = error
+        else {
             panic!("rows expected")
         };
         assert_eq!(error_count, 2);

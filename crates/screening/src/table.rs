@@ -269,6 +269,96 @@ impl fmt::Display for RowError {
     }
 }
 
+/// More than this many errors means the wrong file or layout; listing them all helps no one.
+pub const MAX_REPORTED_ROW_ERRORS: usize = 100;
+
+/// Why a file imported all or nothing was refused: the table could not be read, or some rows
+/// are bad. The one error of the product's row-checked imports (IPM, bank statements,
+/// interventions).
+#[derive(Debug)]
+pub enum RowsFileError {
+    Table(TableError),
+    /// The first [`MAX_REPORTED_ROW_ERRORS`] errors, how many there were in all, and the
+    /// catalogue code of the summary that opens the list (`row-error-*_summary`, by count).
+    Rows {
+        summary: &'static str,
+        errors: Vec<RowError>,
+        error_count: usize,
+    },
+}
+
+impl From<TableError> for RowsFileError {
+    fn from(error: TableError) -> Self {
+        RowsFileError::Table(error)
+    }
+}
+
+impl RowsFileError {
+    /// What is wrong, as typed messages: for bad rows the summary, each row naming file, line
+    /// (or sheet and cell), column and value, then how many more were not listed.
+    pub fn messages(&self) -> Vec<Message> {
+        match self {
+            RowsFileError::Rows {
+                summary,
+                errors,
+                error_count,
+            } => {
+                let mut messages = vec![Message::new(summary).with("count", *error_count)];
+                messages.extend(errors.iter().map(RowError::located));
+                let unlisted = error_count.saturating_sub(errors.len());
+                if unlisted > 0 {
+                    messages.push(Message::new("row-error-more").with("count", unlisted));
+                }
+                messages
+            }
+            RowsFileError::Table(table) => vec![table.message()],
+        }
+    }
+}
+
+impl fmt::Display for RowsFileError {
+    /// The messages' codes and arguments, for logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, message) in self.messages().iter().enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            message.fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RowsFileError {}
+
+/// The bad rows of a file as they are found: the first [`MAX_REPORTED_ROW_ERRORS`] kept, all
+/// counted.
+#[derive(Debug, Default)]
+pub struct BadRows {
+    errors: Vec<RowError>,
+    count: usize,
+}
+
+impl BadRows {
+    pub fn add(&mut self, row_errors: Vec<RowError>) {
+        self.count += row_errors.len();
+        let room = MAX_REPORTED_ROW_ERRORS.saturating_sub(self.errors.len());
+        self.errors.extend(row_errors.into_iter().take(room));
+    }
+
+    /// `value` when no row was bad, else the error whose list opens with `summary`.
+    pub fn or<T>(self, summary: &'static str, value: T) -> Result<T, RowsFileError> {
+        if self.count == 0 {
+            return Ok(value);
+        }
+        Err(RowsFileError::Rows {
+            summary,
+            errors: self.errors,
+            error_count: self.count,
+        })
+    }
+}
+
 /// One data row of a [`Table`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {

@@ -57,7 +57,9 @@ fn index(total: &str, urban: Option<&str>, rural: Option<&str>) -> PovertyIndex 
 /// other outcome.
 fn row_errors(path: &Path) -> Vec<(String, usize, String, String, String)> {
     match read_poverty_file(path) {
-        Err(PovertyFileError::Rows { errors, error_count }) => {
+        Err(PovertyFileError::Rows {
+            errors, error_count, ..
+        }) => {
             assert_eq!(errors.len(), error_count.min(100));
             (errors.iter())
                 .map(|e| {
@@ -380,13 +382,17 @@ fn at_most_100_errors_are_listed_but_all_are_counted() {
         contents.push_str("05001,x\n");
     }
     let path = write_file(&dir, "ipm.csv", contents.as_bytes());
-    let Err(PovertyFileError::Rows { errors, error_count }) = read_poverty_file(&path) else {
+    let error = read_poverty_file(&path).expect_err("row errors");
+    let PovertyFileError::Rows {
+        errors, error_count, ..
+    } = &error
+    else {
         panic!("expected row errors");
     };
     // 150 unparseable totals and 149 duplicates.
-    assert_eq!(error_count, 299);
+    assert_eq!(*error_count, 299);
     assert_eq!(errors.len(), 100);
-    let messages = PovertyFileError::Rows { errors, error_count }.messages();
+    let messages = error.messages();
     assert_eq!(messages.len(), 102);
     assert_eq!(messages[0].code(), "row-error-ipm_summary");
     assert_eq!(messages[0].arg("count"), Some(&Arg::Count(299)));

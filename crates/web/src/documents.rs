@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::error::{AppError, ErrorCode};
 use crate::i18n::Message;
+use vereda_domain::text::TextEncoding;
 
 /// A document received from a form, checked and kept in memory until stored.
 pub(crate) struct ReceivedFile {
@@ -38,10 +39,19 @@ pub(crate) fn detect_type(bytes: &[u8]) -> Option<&'static str> {
     } else if bytes.starts_with(b"PK\x03\x04") {
         // Office Open XML (xlsx, docx) are zip files.
         Some("application/zip")
-    } else if !bytes.is_empty() && !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok() {
-        Some("text/plain; charset=utf-8")
-    } else {
+    } else if bytes.is_empty() || bytes.contains(&0) {
         None
+    } else {
+        // Text, as Excel in Spanish saves a CSV too: the one rule of every upload.
+        match vereda_domain::text::detect_encoding(bytes, true) {
+            TextEncoding::Utf8 => Some("text/plain; charset=utf-8"),
+            // Windows-1252 gives every byte a character: only text without the control
+            // characters no text file holds is taken for it.
+            TextEncoding::Windows1252 if !bytes.iter().any(|&b| b < 0x20 && !b"\t\r\n\x0c".contains(&b)) => {
+                Some("text/plain; charset=windows-1252")
+            }
+            TextEncoding::Windows1252 => None,
+        }
     }
 }
 
@@ -55,6 +65,7 @@ fn office_type(file_name: &str, detected: &'static str) -> &'static str {
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         }
         "text/plain; charset=utf-8" if lower.ends_with(".csv") => "text/csv; charset=utf-8",
+        "text/plain; charset=windows-1252" if lower.ends_with(".csv") => "text/csv; charset=windows-1252",
         other => other,
     }
 }
@@ -191,4 +202,26 @@ pub(crate) async fn kept_file_response(
         headers.insert(axum::http::header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_told_in_either_encoding_and_binary_is_not_text() {
+        assert_eq!(
+            detect_type("fecha;débito\n".as_bytes()),
+            Some("text/plain; charset=utf-8")
+        );
+        // "débito" as Excel in Spanish saves it.
+        let excel = b"fecha;d\xe9bito\r\n";
+        assert_eq!(detect_type(excel), Some("text/plain; charset=windows-1252"));
+        assert_eq!(
+            office_type("extracto.csv", "text/plain; charset=windows-1252"),
+            "text/csv; charset=windows-1252"
+        );
+        assert_eq!(detect_type(b"\x01\x02\xe9binary"), None);
+        assert_eq!(detect_type(b"a\x00b"), None);
+    }
 }

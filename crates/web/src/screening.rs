@@ -24,7 +24,7 @@ use vereda_store::screening::{
 };
 
 use crate::AppState;
-use crate::i18n::{Arg, Lang, Message};
+use crate::i18n::{Lang, Message};
 use crate::job_context::JobContext;
 use crate::rule_book::rule_book;
 use crate::uploads::hex;
@@ -294,18 +294,7 @@ async fn store_results(
 /// What is wrong with an IPM file, in `lang`: for bad rows a summary, then each row naming
 /// file, line, column and value, then how many more were not listed.
 pub fn poverty_file_errors(lang: Lang, error: &PovertyFileError) -> Vec<String> {
-    match error {
-        PovertyFileError::Rows { errors, error_count } => {
-            let mut lines = vec![lang.t_with("row-error-ipm_summary", &[("count", Arg::from(*error_count))])];
-            lines.extend(errors.iter().map(|e| lang.say(&e.located())));
-            let unlisted = error_count.saturating_sub(errors.len());
-            if unlisted > 0 {
-                lines.push(lang.t_with("row-error-more", &[("count", Arg::from(unlisted))]));
-            }
-            lines
-        }
-        PovertyFileError::Table(table) => vec![lang.say(&table.message())],
-    }
+    error.messages().iter().map(|m| lang.say(m)).collect()
 }
 
 fn run_error(error: &RowError) -> RunError {

@@ -193,6 +193,27 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Reads an uploaded file with a reader that takes a path (the table readers tell a CSV from a
+/// workbook by its extension). The bytes are written under the file's own name, which the
+/// reader's messages and the audit log show (`fallback` when it has none), into a private
+/// temporary directory that is removed afterwards. Gives the reader's answer and that name.
+pub fn read_upload<T>(
+    name: &str,
+    fallback: &str,
+    bytes: &[u8],
+    read: impl FnOnce(&Path) -> T,
+) -> std::io::Result<(T, String)> {
+    let file_name = Path::new(name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| fallback.to_owned());
+    let dir = tempfile::Builder::new().prefix("vereda-upload-").tempdir()?;
+    let path = dir.path().join(&file_name);
+    std::fs::write(&path, bytes)?;
+    Ok((read(&path), file_name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

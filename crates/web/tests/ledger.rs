@@ -216,17 +216,26 @@ async fn the_plan_and_the_account_on_the_staff_pages() {
             .is_empty(),
         "nothing imported"
     );
-    let good = format!(
-        "fecha;descripcion;referencia;debito;credito;saldo\n{today};Pago;FV-1;1.000.000;;-1.000.000\n{today};GMF;;4.000;;-1.004.000\n"
-    );
+    // As Excel in Spanish saves it: Windows-1252 ("Débito", "Crédito"), named after the import.
+    let mut good = b"fecha;descripcion;referencia;d\xe9bito;cr\xe9dito;saldo\n".to_vec();
+    good.extend(format!("{today};Pago;FV-1;1.000.000;;-1.000.000\n{today};GMF;;4.000;;-1.004.000\n").bytes());
     let imported = client
-        .post_files(
-            &statements,
-            &csrf_fields,
-            &[("statement", "extracto.csv", good.as_bytes())],
-        )
+        .post_files(&statements, &csrf_fields, &[("statement", "extracto.csv", &good)])
         .await;
     assert_eq!(imported.status, StatusCode::SEE_OTHER, "{}", imported.body);
+    let confirmation = imported.location.clone().expect("where to go");
+    assert!(
+        confirmation.ends_with("hecho=extracto&leido=windows-1252"),
+        "{confirmation}"
+    );
+    let confirmed = client.get(&confirmation).await;
+    assert!(
+        confirmed
+            .body
+            .contains("id=\"statement-read-as\" data-encoding=\"windows-1252\""),
+        "{}",
+        confirmed.body
+    );
     let account = client.get(&format!("/personal/proyectos/{CODE}/cuenta")).await;
     assert!(
         account.body.contains("<dd id=\"matched-count\">1</dd>"),

@@ -921,3 +921,49 @@ async fn funders_are_organisations_with_their_role_on_the_card_the_api_and_iati(
         unknown.content_type
     );
 }
+
+/// The text of the first element opened by `opening` (e.g. `<h1>` or `<dt id="term-x">`).
+fn element_text(body: &str, opening: &str) -> String {
+    let start = body
+        .find(opening)
+        .map(|i| i + opening.len())
+        .expect("the element");
+    let rest = &body[start..];
+    rest[..rest.find("</").expect("its end")].trim().to_owned()
+}
+
+#[tokio::test]
+async fn the_glossary_lists_every_term_and_the_pages_use_its_names() {
+    use vereda_domain::glossary::Term;
+    let mut client = Client::with_demo().await;
+    for path in ["/glosario", "/en/glosario"] {
+        let page = client.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        for term in Term::ALL {
+            assert!(
+                page.body.contains(&format!("data-term=\"{}\"", term.as_str())),
+                "{path}: {term}"
+            );
+        }
+        assert_eq!(page.body.matches("<dt id=\"term-").count(), Term::ALL.len());
+    }
+    let glossary = client.get("/glosario").await.body;
+    assert!(client.get("/").await.body.contains("href=\"/glosario\""));
+    client.log_in_as(Role::ProgramOfficer).await;
+    let screening = client.get("/personal/convocatorias/1/preselecciones").await;
+    assert_eq!(screening.status, StatusCode::OK);
+    assert!(
+        element_text(&screening.body, "<h1>")
+            .starts_with(&element_text(&glossary, "<dt id=\"term-screening\">")),
+        "the screening page is named as the glossary names it"
+    );
+    let verification = client.get("/personal/convocatorias/1/verificacion").await;
+    assert_eq!(verification.status, StatusCode::OK);
+    assert!(
+        element_text(&verification.body, "<h1>")
+            .starts_with(&element_text(&glossary, "<dt id=\"term-verification\">")),
+        "the verification page is named as the glossary names it"
+    );
+    let old = client.get("/personal/convocatorias/1/tamizajes").await;
+    assert_eq!(old.status, StatusCode::PERMANENT_REDIRECT);
+}

@@ -317,16 +317,36 @@ async fn the_targeting_page_ranks_the_municipalities_and_generates_numbered_docu
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("line 3, column interventions"), "{}", bad.body);
+    let problems: Vec<&str> = bad
+        .body
+        .split("<li data-problem=\"")
+        .skip(1)
+        .filter_map(|p| p.split('"').next())
+        .collect();
+    assert_eq!(
+        problems,
+        ["row-error-interventions_summary", "row-error-at", "row-error-at"],
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains("«x»") && !bad.body.contains("line 3"),
+        "{}",
+        bad.body
+    );
     assert!(client.db.store.interventions(id).await.expect("rows").is_empty());
+    // As Excel in Spanish saves it ("CSV (delimitado por comas)", Windows-1252): read, and
+    // the confirmation names the encoding.
     let good = client
         .post_multipart(
             &path,
             &[("csrf_token", &csrf)],
-            ("i.csv", b"dane_code,interventions\n18001,5\n18029,1\n"),
+            ("i.csv", b"C\xf3digo DANE;Intervenciones\n18001;5\n18029;1\n"),
         )
         .await;
     assert_eq!(good.status, StatusCode::OK, "{}", good.body);
+    assert!(good.body.contains("Windows-1252"), "{}", good.body);
+    assert_eq!(client.db.store.interventions(id).await.expect("rows").len(), 2);
     // A count that is not a whole number: the page again, what was typed kept and the
     // problem beside its field, nothing stored.
     let refused = client

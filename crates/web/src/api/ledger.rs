@@ -406,7 +406,8 @@ pub async fn import_statement(
     let file = file
         .ok_or_else(|| refused(&[Message::new("ledger-error-statement_empty").with("file", "statement")]))?;
     let rows = read_statement_upload(&file.file_name, &file.bytes, &state.config.read_limits)?
-        .map_err(|messages| refused(&messages))?;
+        .map_err(|messages| refused(&messages))?
+        .lines;
     let id = state
         .store
         .import_statement(&actor, &code, &file.file_name, &sha256_hex(&file.bytes), &rows)

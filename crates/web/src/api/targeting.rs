@@ -14,6 +14,7 @@ use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use vereda_domain::accounts::Permission;
+use vereda_domain::text::TextEncoding;
 use vereda_store::targeting::TargetingDocument;
 
 use super::procedure::csrf_of;
@@ -27,7 +28,7 @@ use crate::i18n::Message;
 use crate::pages::parcels::{PARCEL_PHOTO_LIMIT_BYTES, ParcelRefusal, add_photo};
 use crate::pages::preparation::{MINUTES_LIMIT_BYTES, add_record};
 use crate::pages::targeting::{
-    TargetingForm, call_or_404, candidates, create_document, import_csv, set_count,
+    TargetingForm, call_or_404, candidates, create_document, import_file, set_count,
 };
 
 /// The largest interventions file.
@@ -305,12 +306,17 @@ pub async fn document(
 pub struct InterventionsImported {
     /// The rows of the file.
     pub imported: usize,
+    /// The encoding a CSV file was read in: `utf-8`, or `windows-1252` (Excel's "CSV
+    /// (delimitado por comas)" in Spanish); none for a workbook.
+    #[schema(example = "windows-1252")]
+    pub encoding: Option<&'static str>,
     pub targeting: TargetingState,
 }
 
-/// Imports the institute's interventions (Art. 6.3) from a CSV file sent as `file` in a
-/// multipart body: a header `dane_code,interventions` (comma or semicolon) and one
-/// municipality a row. A bad row stores nothing.
+/// Imports the institute's interventions (Art. 6.3) from a file sent as `file` in a
+/// multipart body: CSV (UTF-8 or Windows-1252, comma or semicolon), XLSX, XLS or ODS, with the
+/// columns `dane_code` and `interventions` and one municipality a row. A bad row stores
+/// nothing; each is named by line (or cell), column and value.
 #[utoipa::path(post, path = "/api/v1/calls/{id}/targeting/interventions", tag = "stages",
     params(("id" = i32, Path, description = "Call id"),
         ("X-CSRF-Token" = String, Header, description = "The session's anti-forgery token (`GET /api/v1/me`)")),
@@ -330,6 +336,7 @@ pub async fn import(
 ) -> Result<Json<InterventionsImported>, AppError> {
     visitor.require(Permission::ManageCalls)?;
     visitor.check_csrf(csrf_of(&headers)).await?;
+    let mut name = String::new();
     let mut bytes = Vec::new();
     while let Some(field) = multipart
         .next_field()
@@ -337,6 +344,7 @@ pub async fn import(
         .map_err(crate::error::upload_refused)?
     {
         if field.name() == Some("file") {
+            name = field.file_name().unwrap_or_default().to_owned();
             bytes = field
                 .bytes()
                 .await
@@ -344,11 +352,12 @@ pub async fn import(
                 .to_vec();
         }
     }
-    let imported = import_csv(&state, &visitor, csrf_of(&headers), id, bytes)
+    let (imported, encoding) = import_file(&state, &visitor, csrf_of(&headers), id, &name, bytes)
         .await?
         .map_err(|messages: Vec<Message>| problems(&visitor, "file", &messages))?;
     Ok(Json(InterventionsImported {
         imported,
+        encoding: encoding.map(TextEncoding::code),
         targeting: targeting_state(&state, id).await?,
     }))
 }

@@ -227,31 +227,20 @@ fn parse_upload(
     bytes: &[u8],
     limits: &vereda_screening::table::ReadLimits,
 ) -> Result<(PovertyRecords, String), Vec<String>> {
-    // Keep only the file's own name: it names the file in messages and in the audit log.
-    let file_name = std::path::Path::new(name)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "ipm.csv".to_owned());
-    let dir = std::env::temp_dir().join(format!("vereda-upload-{}", rand::random::<u64>()));
-    let path = dir.join(&file_name);
-    let result = std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(&path, bytes))
-        .map_err(|e| {
-            tracing::error!(error = %e, "an upload could not be written to a temporary file");
-            vec![lang.t("error-internal").to_owned()]
-        })
-        .and_then(|()| {
-            vereda_screening::poverty::read_poverty_file_within(&path, limits)
-                .map(|file| {
-                    (
-                        file.records,
-                        format!("{file_name} ({})", crate::today::today_in_colombia()),
-                    )
-                })
-                .map_err(|e| crate::screening::poverty_file_errors(lang, &e))
-        });
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    let (read, file_name) = crate::uploads::read_upload(name, "ipm.csv", bytes, |path| {
+        vereda_screening::poverty::read_poverty_file_within(path, limits)
+    })
+    .map_err(|e| {
+        tracing::error!(error = %e, "an upload could not be written to a temporary file");
+        vec![lang.t("error-internal").to_owned()]
+    })?;
+    read.map(|file| {
+        (
+            file.records,
+            format!("{file_name} ({})", crate::today::today_in_colombia()),
+        )
+    })
+    .map_err(|e| crate::screening::poverty_file_errors(lang, &e))
 }
 
 /// The role named in a form, or why it names none (`error-unknown_value`, with the roles).

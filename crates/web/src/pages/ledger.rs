@@ -117,6 +117,9 @@ struct PlanPage {
 struct Done {
     #[serde(default)]
     hecho: Option<String>,
+    /// The encoding an imported statement was read in (`utf-8`, `windows-1252`).
+    #[serde(default)]
+    leido: Option<String>,
 }
 
 async fn plan_view(
@@ -306,6 +309,8 @@ struct AccountPage {
     refused_field: Option<(String, String)>,
     can_record: bool,
     done: Option<String>,
+    /// The encoding an imported CSV statement was read in: its code and its words.
+    read_as: Option<(&'static str, String)>,
 }
 
 impl AccountPage {
@@ -472,6 +477,7 @@ async fn account_view(
         refused_field: input.refused_field,
         can_record: visitor.can(Permission::RecordLedger),
         done: input.done,
+        read_as: None,
     })
 }
 
@@ -482,7 +488,13 @@ async fn account_page(
     Query(done): Query<Done>,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
-    let page = account_view(&state, &visitor, &code, AccountInput::fresh(done.hecho)).await?;
+    let mut page = account_view(&state, &visitor, &code, AccountInput::fresh(done.hecho)).await?;
+    page.read_as = (done.leido.as_deref())
+        .and_then(vereda_domain::text::TextEncoding::from_code)
+        .map(|e| {
+            let words = Message::new("screening-read_as").with("encoding", visitor.lang.t(e.label_key()));
+            (e.code(), visitor.lang.say(&words))
+        });
     super::render(&page)
 }
 
@@ -644,18 +656,14 @@ pub fn read_statement_upload(
     name: &str,
     bytes: &[u8],
     limits: &vereda_screening::table::ReadLimits,
-) -> Result<Result<Vec<NewStatementLine>, Vec<Message>>, AppError> {
-    let file_name = std::path::Path::new(name)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "extracto.csv".to_owned());
-    let dir = tempfile::tempdir().map_err(|e| AppError::internal(&e))?;
-    let path = dir.path().join(&file_name);
-    std::fs::write(&path, bytes).map_err(|e| AppError::internal(&e))?;
-    Ok(vereda_screening::statement::read_statement_within(&path, limits)
-        .map(|rows| {
-            rows.into_iter()
+) -> Result<Result<ReadStatement, Vec<Message>>, AppError> {
+    let (read, _) = crate::uploads::read_upload(name, "extracto.csv", bytes, |path| {
+        vereda_screening::statement::read_statement_within(path, limits)
+    })
+    .map_err(|e| AppError::internal(&e))?;
+    Ok(read
+        .map(|file| ReadStatement {
+            lines: (file.rows.into_iter())
                 .map(|r| NewStatementLine {
                     line: r.line,
                     date: r.date,
@@ -665,9 +673,16 @@ pub fn read_statement_upload(
                     credit: r.credit,
                     balance: r.balance,
                 })
-                .collect()
+                .collect(),
+            encoding: file.encoding,
         })
         .map_err(|e| e.messages()))
+}
+
+/// An uploaded statement's lines, and the encoding a CSV was read in.
+pub struct ReadStatement {
+    pub lines: Vec<NewStatementLine>,
+    pub encoding: Option<vereda_domain::text::TextEncoding>,
 }
 
 /// The SHA-256 of a file's bytes, in hex.
@@ -691,16 +706,16 @@ async fn import_statement(
         (_, Some(problem)) => Err(vec![lang.say(&problem)]),
         (None, None) => Err(vec![lang.t("ledger-statement_required").to_owned()]),
         (Some(file), None) => {
-            let rows = read_statement_upload(&file.file_name, &file.bytes, &state.config.read_limits)?;
-            match rows.map_err(|messages| messages.iter().map(|m| lang.say(m)).collect::<Vec<_>>()) {
-                Ok(rows) => {
+            let read = read_statement_upload(&file.file_name, &file.bytes, &state.config.read_limits)?;
+            match read.map_err(|messages| messages.iter().map(|m| lang.say(m)).collect::<Vec<_>>()) {
+                Ok(read) => {
                     let sha = sha256_hex(&file.bytes);
                     match state
                         .store
-                        .import_statement(&actor, &code, &file.file_name, &sha, &rows)
+                        .import_statement(&actor, &code, &file.file_name, &sha, &read.lines)
                         .await
                     {
-                        Ok(_) => Ok(()),
+                        Ok(_) => Ok(read.encoding),
                         Err(error) => {
                             let (status, message) = refusal(error)?;
                             tracing::info!(project = %code, code = message.code(), "statement refused");
@@ -718,11 +733,16 @@ async fn import_statement(
         }
     };
     match problems {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/personal/proyectos/{}/cuenta?hecho=extracto",
-            urlencode(&code)
-        ))
-        .into_response()),
+        Ok(encoding) => {
+            let read_as = encoding
+                .map(|e| format!("&leido={}", e.code()))
+                .unwrap_or_default();
+            Ok(Redirect::to(&format!(
+                "/personal/proyectos/{}/cuenta?hecho=extracto{read_as}",
+                urlencode(&code)
+            ))
+            .into_response())
+        }
         Err(problems) => {
             tracing::info!(project = %code, ?problems, "statement refused");
             let input = AccountInput {

@@ -1,4 +1,5 @@
-//! Pages that need no account: home, municipalities, language switch, login and logout.
+//! Pages that need no account: home, municipalities, the glossary, language switch, login and
+//! logout.
 
 use askama::Template;
 use axum::Form;
@@ -9,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use vereda_domain::audit::{Actor, AuditAction};
+use vereda_domain::glossary::Term;
 use vereda_store::audit::AuthEvent;
 use vereda_store::projects::ProjectSummary;
 use vereda_store::territory::{DepartmentRow, MunicipalityQuery, MunicipalityRow, PdetSubregionRow};
@@ -24,6 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/municipios", get(municipalities))
+        .route("/glosario", get(glossary))
         .route("/idioma/{code}", get(switch_language))
         .route("/ingreso", get(login_form).post(login))
         .route("/salida", post(logout))
@@ -51,6 +54,37 @@ async fn home(State(state): State<AppState>, visitor: Visitor) -> Result<Respons
             .await?,
         chrome: Chrome::new(&visitor).await?,
     })
+}
+
+#[derive(Template)]
+#[template(path = "glossary.html")]
+struct GlossaryPage {
+    chrome: Chrome,
+    terms: Vec<GlossaryEntry>,
+}
+
+/// One term of the glossary, in the visitor's language.
+struct GlossaryEntry {
+    key: &'static str,
+    term: &'static str,
+    definition: &'static str,
+    basis: &'static str,
+}
+
+/// The program's glossary: each term with its one name, its definition and its legal basis.
+async fn glossary(visitor: Visitor) -> Result<Response, AppError> {
+    let chrome = Chrome::new(&visitor).await?;
+    let lang = chrome.lang;
+    let terms = Term::ALL
+        .iter()
+        .map(|term| GlossaryEntry {
+            key: term.as_str(),
+            term: lang.t(&term.key("term")),
+            definition: lang.t(&term.key("definition")),
+            basis: lang.t(&term.key("basis")),
+        })
+        .collect();
+    render(&GlossaryPage { chrome, terms })
 }
 
 /// The municipality filters, as the form and the API take them.

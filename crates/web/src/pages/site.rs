@@ -36,6 +36,7 @@ const PUBLIC_PAGES: &[&str] = &[
     "/",
     "/proyectos",
     "/municipios",
+    "/glosario",
     "/convocatorias",
     "/datos",
     "/peticiones/nueva",

@@ -20,10 +20,10 @@ use vereda_domain::accounts::Permission;
 use vereda_domain::number::format_number;
 use vereda_domain::program::ProgramLine;
 use vereda_domain::targeting::{
-    Candidate, Coverage, CoverageError, CoverageInput, Ranked, Weights, coverage, parse_interventions_csv,
-    prioritize,
+    Candidate, Coverage, CoverageError, CoverageInput, Ranked, Weights, coverage, prioritize,
 };
 use vereda_domain::territory::{DaneCode, catalog};
+use vereda_domain::text::TextEncoding;
 use vereda_store::programs::Call;
 use vereda_store::targeting::{InterventionRow, NewTargetingDocument, SOURCE_CSV, TargetingDocument};
 
@@ -295,7 +295,8 @@ struct TargetingPage {
 /// The interventions' forms as last sent; empty on a first visit.
 #[derive(Default)]
 struct InterventionForms {
-    import_errors: Vec<String>,
+    /// Each problem of the imported file: its code and its words.
+    import_errors: Vec<(String, String)>,
     dane_code: String,
     count: String,
     entry_errors: FieldErrors,
@@ -562,6 +563,7 @@ async fn import_interventions(
     visitor.require(Permission::ManageCalls)?;
     let lang = visitor.lang;
     let mut csrf = String::new();
+    let mut name = String::new();
     let mut bytes: Vec<u8> = Vec::new();
     while let Some(field) = multipart
         .next_field()
@@ -571,6 +573,7 @@ async fn import_interventions(
         match field.name() {
             Some("csrf_token") => csrf = field.text().await.map_err(crate::error::upload_refused)?,
             Some("file") => {
+                name = field.file_name().unwrap_or_default().to_owned();
                 bytes = field
                     .bytes()
                     .await
@@ -580,12 +583,23 @@ async fn import_interventions(
             _ => {}
         }
     }
-    let outcome = import_csv(&state, &visitor, &csrf, id, bytes).await?;
+    let outcome = import_file(&state, &visitor, &csrf, id, &name, bytes).await?;
     let call = call_or_404(&state, id).await?;
     let form = TargetingForm::defaults(&call);
     match outcome {
-        Ok(count) => {
-            let notice = lang.t_with("targeting-imported", &[("value", Arg::from(&count.to_string()))]);
+        Ok((count, encoding)) => {
+            let count = Arg::from(&count.to_string());
+            // A CSV names the encoding it was read in; a workbook has none.
+            let notice = match encoding {
+                Some(encoding) => lang.t_with(
+                    "targeting-imported_text",
+                    &[
+                        ("value", count),
+                        ("encoding", Arg::from(lang.t(encoding.label_key()))),
+                    ],
+                ),
+                None => lang.t_with("targeting-imported", &[("value", count)]),
+            };
             page_for(
                 &state,
                 &visitor,
@@ -599,7 +613,10 @@ async fn import_interventions(
         }
         Err(problems) => {
             let forms = InterventionForms {
-                import_errors: problems.iter().map(|p| lang.say(p)).collect(),
+                import_errors: problems
+                    .iter()
+                    .map(|p| (p.code().to_owned(), lang.say(p)))
+                    .collect(),
                 ..InterventionForms::default()
             };
             page_for(&state, &visitor, call, form, None, forms, None).await
@@ -607,39 +624,42 @@ async fn import_interventions(
     }
 }
 
-/// Imports the call's interventions from a CSV file (`dane_code,interventions`), for the page
-/// and the API: `ManageCalls` and the session's token. Gives the rows imported, or every
-/// problem of the file (nothing stored).
-pub(crate) async fn import_csv(
+/// Imports the call's interventions from a file (CSV, XLSX, XLS or ODS with the columns
+/// `dane_code` and `interventions`), for the page and the API: `ManageCalls` and the session's
+/// token. Gives the rows imported and the encoding a CSV was read in, or every problem of the
+/// file, each naming line (or cell), column and value (nothing stored).
+pub(crate) async fn import_file(
     state: &AppState,
     visitor: &Visitor,
     csrf: &str,
     id: i32,
+    name: &str,
     bytes: Vec<u8>,
-) -> Result<Result<usize, Vec<Message>>, AppError> {
+) -> Result<Result<(usize, Option<TextEncoding>), Vec<Message>>, AppError> {
     let actor = visitor.require(Permission::ManageCalls)?.actor();
     visitor.check_csrf(csrf).await?;
     let call = call_or_404(state, id).await?;
-    let file_problem = |value: String| Message::new("targeting-error_file").with("value", value);
-    // Excel in Spanish saves CSV in Windows-1252: the one detection rule of every upload.
-    let (text, _) = vereda_domain::text::decode_text(&bytes);
-    if text.trim().is_empty() {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
         let required = visitor.lang.t("targeting-error_required").to_owned();
-        return Ok(Err(vec![file_problem(required)]));
+        return Ok(Err(vec![
+            Message::new("targeting-error_file").with("value", required),
+        ]));
     }
-    match parse_interventions_csv(&text) {
-        Ok(records) => {
+    let limits = &state.config.read_limits;
+    let (read, _) = crate::uploads::read_upload(name, "intervenciones.csv", &bytes, |path| {
+        vereda_screening::interventions::read_interventions_within(path, limits)
+    })
+    .map_err(|e| AppError::internal(&e))?;
+    match read {
+        Ok(file) => {
             let summary = state
                 .store
-                .import_interventions(&actor, call.id, &records, SOURCE_CSV)
+                .import_interventions(&actor, call.id, &file.records, SOURCE_CSV)
                 .await?;
             tracing::info!(call = call.id, ?summary, "interventions imported");
-            Ok(Ok(records.len()))
+            Ok(Ok((file.records.len(), file.encoding)))
         }
-        Err(problems) => Ok(Err(problems
-            .iter()
-            .map(|p| file_problem(p.to_string()))
-            .collect())),
+        Err(error) => Ok(Err(error.messages())),
     }
 }
 
