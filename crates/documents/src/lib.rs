@@ -11,6 +11,7 @@ pub mod evaluation_xlsx;
 pub mod formulation_file;
 pub mod formulation_xlsx;
 pub mod iati;
+pub mod letter_pdf;
 pub mod map;
 pub mod minutes_pdf;
 mod report;

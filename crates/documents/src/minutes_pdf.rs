@@ -526,6 +526,7 @@ pub fn samples() -> Vec<(Template, serde_json::Value)> {
         (Template::Targeting, report.data()),
         (Template::AppealDecision, json(&sample_appeal_decision())),
         (Template::Closure, json(&crate::closure_pdf::sample_closure())),
+        (Template::Letter, json(&crate::letter_pdf::sample_letter())),
     ]
 }
 

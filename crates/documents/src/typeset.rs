@@ -42,16 +42,19 @@ pub enum Template {
     AppealDecision,
     /// A project's act of closure (Art. 34).
     Closure,
+    /// A letter to a household or a petitioner (Art. 46; Ley 1755 de 2015).
+    Letter,
 }
 
 impl Template {
-    pub const ALL: [Template; 6] = [
+    pub const ALL: [Template; 7] = [
         Template::Resolution,
         Template::Minutes,
         Template::Evaluation,
         Template::Targeting,
         Template::AppealDecision,
         Template::Closure,
+        Template::Letter,
     ];
 
     /// The template's file name, shipped and in a templates directory.
@@ -63,12 +66,13 @@ impl Template {
             Template::Targeting => "focalizacion.typ",
             Template::AppealDecision => "recurso.typ",
             Template::Closure => "cierre.typ",
+            Template::Letter => "carta.typ",
         }
     }
 }
 
 /// The shipped templates: every document's, and what they share.
-const SHIPPED: [(&str, &str); 7] = [
+const SHIPPED: [(&str, &str); 8] = [
     ("base.typ", include_str!("../templates/base.typ")),
     ("resolucion.typ", include_str!("../templates/resolucion.typ")),
     ("acta.typ", include_str!("../templates/acta.typ")),
@@ -76,6 +80,7 @@ const SHIPPED: [(&str, &str); 7] = [
     ("focalizacion.typ", include_str!("../templates/focalizacion.typ")),
     ("recurso.typ", include_str!("../templates/recurso.typ")),
     ("cierre.typ", include_str!("../templates/cierre.typ")),
+    ("carta.typ", include_str!("../templates/carta.typ")),
 ];
 
 /// The shipped text of a template file.

@@ -255,3 +255,26 @@ fn the_act_of_closure_reads_as_its_golden_text() {
     let pdf = closure(&data, &Templates::shipped(), TODAY).expect("pdf");
     assert!(pdf.pdf.starts_with(b"%PDF-"));
 }
+
+#[test]
+fn a_letter_reads_as_its_golden_text() {
+    use vereda_documents::letter_pdf::{letter, letter_text, sample_letter};
+    let data = sample_letter();
+    let text = letter_text(&data, &Templates::shipped(), TODAY).expect("typeset");
+    golden("carta.txt", &text);
+    assert!(!text.contains('\u{fffd}'), "{text}");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for value in [
+        "DIRECCIÓN TERRITORIAL CAQUETÁ",
+        "15 de octubre de 2013",
+        "Comunicación No. 00000042",
+        "María Wẽ'sx Pérez",
+        "Asunto: Comunicación de oferta institucional",
+        "- Copia del documento de identidad del jefe de hogar",
+        "Página 1 de 1",
+    ] {
+        assert!(flat.contains(value), "{value} missing in\n{text}");
+    }
+    let pdf = letter(&data, &Templates::shipped(), TODAY).expect("pdf");
+    assert!(pdf.pdf.starts_with(b"%PDF-"));
+}

@@ -971,6 +971,7 @@ verification-actor = Who
 verification-date = Date
 verification-channel = Channel
 verification-delivery_title = Delivery
+verification-letter_pdf = Letter to print
 verification-subject = Subject
 verification-recipient = Recipient
 verification-none = None
@@ -2702,6 +2703,7 @@ followup-projects = Projects
 
 ## The letters to families and petitioners (written out from their facts)
 letter-call = { $name } ({ $code })
+letter-sender = Programa de cofinanciación de proyectos productivos rurales
 letter-file_to = To: { $recipient }
 letter-to = To
 letter-household = Household { $reference }

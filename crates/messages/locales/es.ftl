@@ -971,6 +971,7 @@ verification-actor = Quién
 verification-date = Fecha
 verification-channel = Canal
 verification-delivery_title = Estado del envío
+verification-letter_pdf = Carta para imprimir
 verification-subject = Asunto
 verification-recipient = Destinatario
 verification-none = Ninguno
@@ -2702,6 +2703,7 @@ followup-projects = Proyectos
 
 ## The letters to families and petitioners (written out from their facts)
 letter-call = { $name } ({ $code })
+letter-sender = Programa de cofinanciación de proyectos productivos rurales
 letter-file_to = Para: { $recipient }
 letter-to = Señor(a)
 letter-household = Núcleo familiar { $reference }

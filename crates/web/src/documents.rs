@@ -182,26 +182,13 @@ pub(crate) async fn kept_file_response(
     file_name: &str,
     content_type: Option<&str>,
 ) -> Result<axum::response::Response, AppError> {
-    use axum::response::IntoResponse;
     let path = state.uploads.document_path(sha256);
     let bytes = tokio::fs::read(&path).await.map_err(|e| AppError::internal(&e))?;
     let content_type = content_type
         .map(str::to_owned)
         .or_else(|| detect_type(&bytes).map(|detected| office_type(file_name, detected).to_owned()))
         .unwrap_or_else(|| "application/octet-stream".to_owned());
-    let mut response = axum::body::Body::from(bytes).into_response();
-    let headers = response.headers_mut();
-    if let Ok(value) = axum::http::HeaderValue::from_str(&content_type) {
-        headers.insert(axum::http::header::CONTENT_TYPE, value);
-    }
-    let safe_name: String = file_name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        .collect();
-    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
-        headers.insert(axum::http::header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    Ok(crate::downloads::attachment(&content_type, file_name, bytes))
 }
 
 #[cfg(test)]

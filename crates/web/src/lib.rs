@@ -8,6 +8,7 @@ pub mod auth;
 pub mod charts;
 pub mod demo;
 pub(crate) mod documents;
+pub mod downloads;
 pub mod error;
 pub mod error_page;
 pub mod evaluation;

@@ -10,8 +10,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use vereda_store::lists::Paging;
 
@@ -276,17 +275,6 @@ impl http_body::Body for ChannelBody {
     }
 }
 
-/// A file as a download: its body, type and name (the name must be plain ASCII to show).
-pub(crate) fn attachment(body: Body, content_type: &'static str, file_name: &str) -> Response {
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
-}
-
 fn csv_line(cells: &[String]) -> Result<Vec<u8>, AppError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
@@ -351,10 +339,10 @@ pub fn csv_download(headers: Vec<String>, mut source: impl ExportSource, file_na
             }
         }
     });
-    attachment(
-        Body::new(ChannelBody(receiver)),
+    crate::downloads::attachment(
         "text/csv; charset=utf-8",
         file_name,
+        Body::new(ChannelBody(receiver)),
     )
 }
 
@@ -424,9 +412,9 @@ pub async fn xlsx_download(
             }
         }
     });
-    Ok(attachment(
-        Body::new(ChannelBody(receiver)),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    Ok(crate::downloads::attachment(
+        crate::downloads::XLSX,
         file_name,
+        Body::new(ChannelBody(receiver)),
     ))
 }

@@ -246,6 +246,22 @@ async fn the_notice_sets_the_deadline_and_writes_one_letter_per_household() {
     assert_eq!(list.body.matches("class=\"letter\"").count(), in_reach);
     assert!(list.body.contains("outbox"));
     assert!(list.body.contains("Enviada"));
+    // Each letter comes as a PDF to print, from the call's office, in its household's name.
+    let link = list
+        .body
+        .split("class=\"letter-pdf\"")
+        .next()
+        .and_then(|before| before.rsplit("href=\"").next())
+        .and_then(|rest| rest.split('"').next())
+        .expect("a letter's PDF link")
+        .to_owned();
+    let pdf = s.client.get(&link).await;
+    assert_eq!(pdf.status, StatusCode::OK, "{link}: {}", pdf.body);
+    assert_eq!(pdf.content_type, "application/pdf");
+    assert!(pdf.body.starts_with("%PDF-"));
+    // Another household's address for the same letter: not found.
+    let other = link.replacen("/hogares/", "/hogares/9", 1);
+    assert_eq!(s.client.get(&other).await.status, StatusCode::NOT_FOUND);
 
     s.client.get("/idioma/en?next=/").await;
     let english = s

@@ -6,11 +6,9 @@ use std::fmt::Write as _;
 
 use askama::Template;
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Multipart};
 use axum::extract::{Form, Query};
 use axum::http::StatusCode;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rust_decimal::Decimal;
@@ -425,17 +423,7 @@ async fn export(
 }
 
 fn download(content_type: &'static str, file_name: String, bytes: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename=\"{file_name}\"");
-    let mut response = Body::from(bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static(content_type),
-    );
-    if let Ok(value) = header::HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
+    crate::downloads::attachment(content_type, &file_name, bytes)
 }
 
 fn rejected(page: &EvaluationPage) -> Result<Response, AppError> {

@@ -1526,10 +1526,10 @@ pub(crate) async fn filled_template(
     .await
     .map_err(|e| AppError::internal(&e))?
     .map_err(|e| AppError::internal(&e))?;
-    Ok(crate::lists::attachment(
-        axum::body::Body::from(bytes),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    Ok(crate::downloads::attachment(
+        crate::downloads::XLSX,
         &file_name,
+        bytes,
     ))
 }
 

@@ -609,17 +609,7 @@ pub(crate) async fn resolution_pdf(
 }
 
 pub(crate) fn pdf(file_name: String, bytes: Vec<u8>) -> Response {
-    use axum::http::header;
-    let mut response = axum::body::Body::from(bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/pdf"),
-    );
-    if let Ok(value) = header::HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
+    crate::downloads::attachment("application/pdf", &file_name, bytes)
 }
 
 #[derive(Deserialize)]

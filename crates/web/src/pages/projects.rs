@@ -5,8 +5,8 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -543,26 +543,11 @@ async fn download_document(
     }
     let path = state.uploads.document_path(&stored.sha256);
     let bytes = tokio::fs::read(&path).await.map_err(|e| AppError::internal(&e))?;
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        stored.document.file_name.replace(['"', '\\', '\r', '\n'], "_")
-    );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_str(&stored.document.content_type)
-                    .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream")),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition)
-                    .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
-            ),
-        ],
+    Ok(crate::downloads::attachment(
+        &stored.document.content_type,
+        &stored.document.file_name,
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 #[derive(Template)]

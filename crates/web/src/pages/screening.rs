@@ -5,9 +5,8 @@ use std::path::{Path as FilePath, PathBuf};
 
 use askama::Template;
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use jiff::civil::Date;
@@ -1005,17 +1004,7 @@ async fn run_page(
 }
 
 fn download(content_type: &'static str, file_name: String, bytes: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename=\"{file_name}\"");
-    let mut response = Body::from(bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static(content_type),
-    );
-    if let Ok(value) = header::HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
+    crate::downloads::attachment(content_type, &file_name, bytes)
 }
 
 async fn finished_run(state: &AppState, visitor: &Visitor, id: i32) -> Result<ScreeningRun, AppError> {

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -124,17 +124,11 @@ async fn look_up(
         .await?;
     if form.formato.as_deref() == Some("json") {
         let body = serde_json::to_vec_pretty(&record).map_err(|e| AppError::internal(&e))?;
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "application/json".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"titular.json\"".to_owned(),
-                ),
-            ],
+        return Ok(crate::downloads::attachment(
+            "application/json",
+            "titular.json",
             body,
-        )
-            .into_response());
+        ));
     }
     render(&SubjectsPage {
         document: form.documento.trim().to_owned(),

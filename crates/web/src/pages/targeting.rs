@@ -9,7 +9,7 @@ use crate::i18n::Arg;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use rust_decimal::Decimal;
@@ -799,18 +799,12 @@ pub(crate) async fn document(
         .map_err(|e| AppError::internal(&e))?
         .pdf;
         let name = format!("focalizacion-{}-v{}.pdf", call.code, document.number);
-        let disposition = format!(
-            "inline; filename=\"{}\"",
-            name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '.', "_")
-        );
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_owned()),
-                (header::CONTENT_DISPOSITION, disposition),
-            ],
+        return Ok(crate::downloads::file_response(
+            "application/pdf",
+            &name,
+            crate::downloads::Disposition::Inline,
             bytes,
-        )
-            .into_response());
+        ));
     }
     render(&DocumentPage {
         normalised: document.weights.normalised().unwrap_or(document.weights),

@@ -88,6 +88,7 @@ pub fn routes() -> Router<AppState> {
         .route("/personal/hogares/{id}/predios", post(add_parcel))
         .route("/personal/hogares/{id}/historia", get(timeline_page))
         .route("/personal/hogares/{id}/documentos/{document}", get(download))
+        .route("/personal/hogares/{id}/cartas/{letter}", get(letter_pdf))
 }
 
 fn doc_label(lang: Lang, kind: DocumentKind) -> String {
@@ -375,6 +376,7 @@ async fn record_notice(
 // ---- The letters of a call ----------------------------------------------------------------
 
 struct LetterLine {
+    id: i32,
     date: String,
     kind: String,
     household_id: i32,
@@ -406,6 +408,7 @@ fn letter_line(lang: Lang, letter: LetterRecord) -> LetterLine {
         lang.t_with(id, &[("detail", vereda_messages::Arg::Text(detail.clone()))])
     });
     LetterLine {
+        id: letter.id,
         problem,
         date: lang.date(letter.created_at.to_zoned(jiff::tz::TimeZone::UTC).date()),
         kind: lang.t(&format!("verification-letter-{}", letter.kind)).to_owned(),
@@ -417,6 +420,49 @@ fn letter_line(lang: Lang, letter: LetterRecord) -> LetterLine {
             .to_owned(),
         subject,
     }
+}
+
+/// A household's letter as PDF (`carta.typ`), to print and hand over where the family has
+/// no e-mail: the call's territorial office as sender, the letter's text as it was sent (or as
+/// the catalogue writes it from its facts), dated the day it was written, in Colombia.
+async fn letter_pdf(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((id, file)): Path<(i32, String)>,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewHouseholds)?;
+    let letter_id = (file.strip_suffix(".pdf"))
+        .and_then(|n| n.parse::<i32>().ok())
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let letter = (state.store.household_letters(id).await?.into_iter())
+        .find(|l| l.id == letter_id)
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let offices = match letter.call_id {
+        Some(call) => call_or_404(&state, call).await?.territorial_office_ids,
+        None => Vec::new(),
+    };
+    let office = (state.store.territorial_offices().await?.into_iter())
+        .find(|o| offices.contains(&o.id))
+        .map_or_else(
+            || crate::letters::LETTERS_LANGUAGE.t("letter-sender").to_owned(),
+            |o| o.name,
+        );
+    let text = crate::letters::letter_text(&letter);
+    let written_on = vereda_domain::calendar::date_in_colombia(letter.created_at);
+    let data = vereda_documents::letter_pdf::LetterData {
+        office,
+        number: format!("{:08}", letter.id),
+        date: written_on.into(),
+        recipient: letter.recipient.clone(),
+        subject: text.subject,
+        paragraphs: vereda_documents::letter_pdf::LetterData::paragraphs_of(&text.body),
+    };
+    let typeset = vereda_documents::letter_pdf::letter(&data, &state.config.templates, written_on)
+        .map_err(|e| AppError::internal(&e))?;
+    Ok(super::procedure::pdf(
+        format!("carta-{:08}-hogar-{id}.pdf", letter.id),
+        typeset.pdf,
+    ))
 }
 
 /// The sorts of a call's letters and their catalogue keys.
