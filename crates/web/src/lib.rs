@@ -11,6 +11,7 @@ pub(crate) mod documents;
 pub mod error;
 pub mod error_page;
 pub mod evaluation;
+pub mod flash;
 pub mod form_errors;
 pub mod form_step;
 pub mod i18n;

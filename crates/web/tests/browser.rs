@@ -438,6 +438,12 @@ async fn a_program_officer_screens_a_file_filters_by_reason_and_reads_why() {
 }
 
 /// Waits (up to 10 s) for an element: after a click, for one only the next page has.
+/// Confirms an irreversible act on the page that asks for it.
+async fn confirm_act(client: &Client) {
+    wait_for(client, "#confirm-question").await;
+    click(client, Locator::Css("#confirm-yes")).await;
+}
+
 async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
     client
         .wait()
@@ -847,6 +853,7 @@ async fn a_call_created_targeted_and_a_household_verified_eligible(client: &Clie
     set_value(&client, "notice_date", &notice_date).await;
     type_into(&client, "text", "Oferta institucional: presente sus documentos.").await;
     click(&client, Locator::Css("#notice-form button[type='submit']")).await;
+    confirm_act(&client).await;
     let deadline = wait_for(&client, "#call-deadline").await;
     let iso = deadline
         .attr("data-date")
@@ -1185,6 +1192,7 @@ async fn a_formulation_judged_viable(client: &Client, base: &str, family: &Verif
         .await
         .expect("the formulation is a candidate");
     click(client, Locator::Css("#agenda-form button[type='submit']")).await;
+    confirm_act(client).await;
     wait_for(client, "section.agenda-item").await;
     assert_eq!(rows_of(client, "#attendees li").await, 2);
     log_out(client).await;
@@ -1219,14 +1227,17 @@ async fn a_formulation_judged_viable(client: &Client, base: &str, family: &Verif
         text_of(client, "main").await
     );
     click(client, Locator::Css("#close-form button[type='submit']")).await;
+    confirm_act(client).await;
     wait_for(client, "#sign-form").await;
     click(client, Locator::Css("#sign-form button[type='submit']")).await;
+    confirm_act(client).await;
     wait_for(client, "main:not(:has(#sign-form))").await;
     let pdf = format!("{session}/acta.pdf");
     assert_eq!(fetched(client, &pdf).await, "200 application/pdf");
     log_out(client).await;
     log_in_at(client, base, &session, second_member).await;
     click(client, Locator::Css("#sign-form button[type='submit']")).await;
+    confirm_act(client).await;
     wait_for(client, "main:not(:has(#sign-form))").await;
     let attendees = text_of(client, "#attendees").await;
     assert!(!attendees.contains("sin firmar"), "{attendees}");
@@ -1312,6 +1323,7 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     set_value(&client, "awarded_on", &awarded_on).await;
     type_into(&client, "motivation", "Concepto positivo del comité evaluador.").await;
     click(&client, Locator::Css("#award-form button[type='submit']")).await;
+    confirm_act(&client).await;
     wait_for_url(&client, |url| url.ends_with("/adjudicacion")).await;
     let resolution = text_of(&client, "main").await;
     assert!(resolution.contains("DT-NAR-"), "{resolution}");
@@ -1402,6 +1414,7 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     assert!(text_of(&client, "#award-number").await.contains("DT-NAR-"));
     wait_for(&client, "#disburse-form").await;
     click(&client, Locator::Css("#disburse-form button[type='submit']")).await;
+    confirm_act(&client).await;
     let refusal = wait_for(&client, "p.error[role='alert']").await;
     let problem = refusal.attr("data-problem").await.expect("attribute");
     assert_eq!(problem.as_deref(), Some("procedure-error-requirements_missing"));
@@ -1430,6 +1443,7 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     assert!(!checklist.contains('✘'), "the checklist is complete: {checklist}");
     // Who recorded the evidence does not register the payment (Art. 32-33).
     click(&client, Locator::Css("#disburse-form button[type='submit']")).await;
+    confirm_act(&client).await;
     let refusal = wait_for(&client, "p.error[role='alert']").await;
     let problem = refusal.attr("data-problem").await.expect("attribute");
     assert_eq!(problem.as_deref(), Some("custody-error-same_hands"));
@@ -1439,6 +1453,7 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     log_in_at(&client, &base, &procedure, "territorial.director@vereda.test").await;
     wait_for(&client, "#disburse-form").await;
     click(&client, Locator::Css("#disburse-form button[type='submit']")).await;
+    confirm_act(&client).await;
     let paid = wait_for(&client, "#paid").await.text().await.expect("paid");
     assert!(!paid.is_empty());
     assert!(

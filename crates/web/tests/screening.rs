@@ -346,7 +346,10 @@ async fn the_golden_households_screen_in_the_background_as_the_contract_says() {
 
     // The same files again: the run is reused, nothing is screened again.
     let again = upload(&mut client, ("households.csv", &households), true, &[AS_OF]).await;
-    assert_eq!(again.location, Some(format!("/personal/preselecciones/{id}?reused=1")));
+    assert_eq!(
+        again.location,
+        Some(format!("/personal/preselecciones/{id}?reused=1"))
+    );
     // Other options: a new run, whose results replace the first ones without duplicates.
     let later = upload(
         &mut client,
@@ -555,7 +558,13 @@ async fn the_form_refuses_what_cannot_be_screened() {
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(count(&client, OUTSIDE_THE_DEMO_RUNS).await, 0);
-    assert!(client.get("/personal/convocatorias/99/preselecciones").await.status == StatusCode::NOT_FOUND);
+    assert!(
+        client
+            .get("/personal/convocatorias/99/preselecciones")
+            .await
+            .status
+            == StatusCode::NOT_FOUND
+    );
     assert_eq!(
         client.get("/api/v1/screenings/99").await.status,
         StatusCode::NOT_FOUND

@@ -239,7 +239,10 @@ async fn old_addresses_answer_308_to_the_new_ones_with_parameters_and_query() {
         ("/staff/calls?x=1", "/personal/convocatorias?x=1"),
         ("/staff/calls/new", "/personal/convocatorias/nueva"),
         ("/staff/calls/1/households", "/personal/convocatorias/1/hogares"),
-        ("/staff/calls/1/screenings", "/personal/convocatorias/1/preselecciones"),
+        (
+            "/staff/calls/1/screenings",
+            "/personal/convocatorias/1/preselecciones",
+        ),
         (
             "/staff/calls/2/focalizacion?weight_poverty=0&families_per_project=10",
             "/personal/convocatorias/2/focalizacion?weight_poverty=0&families_per_project=10",
@@ -260,12 +263,18 @@ async fn old_addresses_answer_308_to_the_new_ones_with_parameters_and_query() {
             "/staff/screenings/7/results.xlsx",
             "/personal/preselecciones/7/resultados.xlsx",
         ),
-        ("/personal/convocatorias/1/tamizajes", "/personal/convocatorias/1/preselecciones"),
+        (
+            "/personal/convocatorias/1/tamizajes",
+            "/personal/convocatorias/1/preselecciones",
+        ),
         (
             "/personal/tamizajes/7?reason=ART10A_PRIOR",
             "/personal/preselecciones/7?reason=ART10A_PRIOR",
         ),
-        ("/personal/tamizajes/7/resultados.csv", "/personal/preselecciones/7/resultados.csv"),
+        (
+            "/personal/tamizajes/7/resultados.csv",
+            "/personal/preselecciones/7/resultados.csv",
+        ),
         ("/staff/households/12", "/personal/hogares/12"),
         ("/staff/households/12/historia", "/personal/hogares/12/historia"),
         (

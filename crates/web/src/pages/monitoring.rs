@@ -436,11 +436,13 @@ async fn submit_measurement(
         .store
         .submit_measurement(&actor, &code, number, submission, today_in_colombia())
         .await?;
-    Ok(Redirect::to(&format!(
+    let to = format!(
         "/personal/proyectos/{}/indicadores/{number}?hecho=medicion",
         urlencode(&code)
-    ))
-    .into_response())
+    );
+    crate::flash::Done::new(&visitor, to, "done-measurement_recorded")
+        .redirect()
+        .await
 }
 
 #[derive(Deserialize)]
@@ -727,7 +729,10 @@ async fn review(
     let refusal = match state.store.review_measurement(&actor, id, decision).await {
         Ok(code) => {
             state.public_pages.forget_project(&code);
-            return Ok(Redirect::to(&format!("/personal/mediciones?hecho={done}")).into_response());
+            let to = format!("/personal/mediciones?hecho={done}");
+            return crate::flash::Done::new(&visitor, to, "done-measurement_reviewed")
+                .redirect()
+                .await;
         }
         Err(StoreError::Forbidden(m)) if m.code() == "monitoring-error-account_required" => {
             (StatusCode::FORBIDDEN, lang.t("monitoring-error-account_required"))
