@@ -2227,3 +2227,114 @@ async fn on_a_phone_every_page_fits_and_axe_finds_nothing_serious() {
     client.close().await.expect("close");
     let _ = stop.send(());
 }
+
+/// Issue 18 part 3: a territorial officer records the offer's notice (confirming how many
+/// letters), filters the call's verification list, ticks households, decides them in bulk
+/// with one motivation, confirms how many, and reads the report household by household.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_filters_the_verification_list_and_decides_households_in_bulk() {
+    let Some((_driver, client, _profile)) = browser().await else {
+        return;
+    };
+    let (base, _db, stop) = server().await;
+    log_in_at(&client, &base, "/personal", "territorial.officer@vereda.test").await;
+    let verification = call_link(&client, &base, vereda_store::demo::DEMO_CALL_CODE, "verificacion").await;
+    client
+        .goto(&format!("{base}{verification}"))
+        .await
+        .expect("verification");
+    wait_for(&client, "#no-notice").await;
+    let notice_date = days_ago(&client, 2).await;
+    set_value(&client, "notice_date", &notice_date).await;
+    type_into(&client, "text", "Oferta institucional: presente sus documentos.").await;
+    click(&client, Locator::Css("#notice-form button[type='submit']")).await;
+    let question = wait_for(&client, "#confirm-question").await;
+    let letters = question
+        .attr("data-count")
+        .await
+        .expect("attr")
+        .expect("data-count");
+    assert!(letters.parse::<u32>().expect("a count") > 0, "{letters}");
+    click(&client, Locator::Id("confirm-yes")).await;
+    let done = wait_for(&client, "#done").await;
+    assert_eq!(
+        done.attr("data-done").await.expect("attr").as_deref(),
+        Some("done-offer_notice_recorded")
+    );
+
+    // The pending households only.
+    client
+        .find(Locator::Id("list-estado"))
+        .await
+        .expect("status filter")
+        .select_by_value("pending")
+        .await
+        .expect("pending");
+    click(&client, Locator::Id("list-apply")).await;
+    wait_for_url(&client, |url| url.contains("estado=pending")).await;
+    let pending = text_of(&client, "#list-total").await;
+    let boxes = client
+        .find_all(Locator::Css("#verification-households input[name='hogar']"))
+        .await
+        .expect("checkboxes");
+    assert!(boxes.len() >= 2, "{} households to tick", boxes.len());
+    let mut chosen = Vec::new();
+    for checkbox in boxes.iter().take(2) {
+        chosen.push(checkbox.attr("value").await.expect("attr").expect("value"));
+        checkbox.click().await.expect("tick");
+    }
+    client
+        .find(Locator::Id("bulk-status"))
+        .await
+        .expect("decision")
+        .select_by_value("not_eligible")
+        .await
+        .expect("not eligible");
+    type_into(&client, "bulk-reasons", "No residen en el área focalizada.").await;
+    click(&client, Locator::Id("bulk-submit")).await;
+    let question = wait_for(&client, "#confirm-question").await;
+    assert_eq!(
+        question.attr("data-confirm").await.expect("attr").as_deref(),
+        Some("confirm-bulk_decision")
+    );
+    assert_eq!(
+        question.attr("data-count").await.expect("attr").as_deref(),
+        Some("2")
+    );
+    click(&client, Locator::Id("confirm-yes")).await;
+    let summary = wait_for(&client, "#bulk-summary").await;
+    assert_eq!(
+        summary.attr("data-decided").await.expect("attr").as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        summary.attr("data-refused").await.expect("attr").as_deref(),
+        Some("0")
+    );
+    assert_eq!(rows_of(&client, "#bulk-report tbody tr").await, 2);
+    for id in &chosen {
+        let row = wait_for(&client, &format!("#bulk-{id}")).await;
+        assert_eq!(
+            row.attr("data-outcome").await.expect("attr").as_deref(),
+            Some("decided")
+        );
+    }
+    // Back to the filtered list: two fewer pending.
+    click(&client, Locator::Id("bulk-back")).await;
+    wait_for_url(&client, |url| url.contains("estado=pending")).await;
+    let before: u32 = pending
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a total");
+    let after: u32 = text_of(&client, "#list-total")
+        .await
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a total");
+    assert_eq!(after + 2, before);
+
+    client.close().await.expect("close");
+    let _ = stop.send(());
+}
