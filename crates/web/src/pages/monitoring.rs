@@ -436,13 +436,11 @@ async fn submit_measurement(
         .store
         .submit_measurement(&actor, &code, number, submission, today_in_colombia())
         .await?;
-    let to = format!(
+    Ok(Redirect::to(&format!(
         "/personal/proyectos/{}/indicadores/{number}?hecho=medicion",
         urlencode(&code)
-    );
-    crate::flash::Done::new(&visitor, to, "done-measurement_recorded")
-        .redirect()
-        .await
+    ))
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -729,10 +727,7 @@ async fn review(
     let refusal = match state.store.review_measurement(&actor, id, decision).await {
         Ok(code) => {
             state.public_pages.forget_project(&code);
-            let to = format!("/personal/mediciones?hecho={done}");
-            return crate::flash::Done::new(&visitor, to, "done-measurement_reviewed")
-                .redirect()
-                .await;
+            return Ok(Redirect::to(&format!("/personal/mediciones?hecho={done}")).into_response());
         }
         Err(StoreError::Forbidden(m)) if m.code() == "monitoring-error-account_required" => {
             (StatusCode::FORBIDDEN, lang.t("monitoring-error-account_required"))
