@@ -1099,7 +1099,7 @@ async fn accompaniment_outcome(
     done_or_again(
         visitor.lang,
         result,
-        crate::flash::Done::new(&visitor, done, "done-accompaniment_recorded"),
+        crate::flash::Done::new(visitor, done, "done-accompaniment_recorded"),
         errors,
         |errors, message, placed| async move {
             let failure = (placed.is_none() && errors.is_empty()).then_some(message);
