@@ -1636,6 +1636,77 @@ procedure-kind_agenda = Put on the agenda
 refused-last_change = Last change: { $what } by { $actor } on { $date } at { $time }
 refused-last_change_unknown = Last change: { $what } on { $date } at { $time }
 
+## Confirmations, success messages and bulk decisions
+confirm-title = Confirm before going on
+confirm-irreversible = This step cannot be undone. Review and confirm, or go back without doing anything.
+confirm-yes = Confirm
+confirm-back = Go back without doing anything
+confirm-offer_notice = The offer's notice will be recorded and { $letters ->
+        [one] a letter will be written to { $letters } household
+       *[other] { $letters } letters will be written, one to each household
+    } of the call.
+confirm-bulk_decision = { $households ->
+        [one] { $households } household
+       *[other] { $households } households
+    } will be decided as «{ $status }», with one motivation, and up to { $letters ->
+        [one] { $letters } letter
+       *[other] { $letters } letters
+    } will be written (one for each household decided). Each household is checked on its own: one that breaks the rules stays undecided and is reported.
+confirm-award = The project's co-financing will be awarded and its resolution issued.
+confirm-disbursement = The project's disbursement will be recorded.
+confirm-schedule = The project will be presented to the committee, on the session's agenda.
+confirm-close_minutes = The committee's minutes will be closed: afterwards they do not change, they are only signed.
+confirm-sign_minutes = The committee's minutes will be signed with your account.
+done-offer_notice_recorded = Offer notice recorded; the letters to the households are on their way.
+done-document_received = Document received.
+done-household_decided = Verification decision recorded; the letter to the household is on its way.
+done-parcel_declared = Parcel registered.
+done-bulk_decided = Bulk decision done.
+done-plan_change_requested = Investment plan change requested.
+done-plan_change_decided = Decision on the plan change recorded.
+done-movement_recorded = Account movement recorded.
+done-visit_recorded = Visit recorded.
+done-visit_photo_added = Visit photo added.
+done-closure_recorded = Project closure recorded.
+done-accompaniment_recorded = Accompaniment recorded.
+done-petition_step = Petition updated.
+done-committee_session_created = Committee session created.
+done-notification_recorded = Notification recorded.
+done-appeal_filed = Appeal recorded.
+done-appeal_decided = Appeal decision recorded.
+done-endorsement_recorded = Families' endorsement recorded.
+done-objection_filed = Objection recorded.
+done-evidence_recorded = Disbursement evidence recorded.
+done-concept_issued = Committee concept recorded.
+done-objection_decided = Decision on the objection recorded.
+done-award_recorded = Co-financing awarded.
+done-disbursement_recorded = Disbursement recorded.
+done-scheduled = Project presented to the committee.
+done-minutes_closed = Committee minutes closed.
+done-minutes_signed = Minutes signed.
+done-statement_imported = Bank statement imported.
+verification-bulk_title = Decide several households at once
+verification-bulk_choose = Choose
+verification-bulk_chosen = The households ticked on this page
+verification-bulk_filter = Every household matching the current filter
+verification-bulk_decision = Decision
+verification-bulk_pick = Choose a decision
+verification-bulk_reasons = Motivation (one for all)
+verification-bulk_submit = Review and confirm
+verification-bulk_report = Outcome of the bulk decision
+verification-bulk_decided = Decided
+verification-bulk_refused = Not decided
+verification-bulk_outcome = Outcome
+verification-bulk_problem = Reason
+verification-bulk_article = Article
+verification-bulk_done = Decided
+verification-bulk_not_done = Not decided
+verification-bulk_back = Back to the list
+verification-error-bulk_none = Tick at least one household, or choose every one matching the filter.
+verification-error-bulk_too_many = A bulk decision takes at most { $limit } households: narrow the filter.
+verification-error-bulk_not_in_call = The household is not one of this call's.
+verification-error-bulk_both = Give the households by id or by a filter, not both.
+
 ## Login throttling
 login-wait = Too many failed attempts. Wait { $seconds } seconds before trying again.
 

@@ -1636,6 +1636,77 @@ procedure-kind_agenda = Puesto en el orden del día
 refused-last_change = Último cambio: { $what } por { $actor } el { $date } a las { $time }
 refused-last_change_unknown = Último cambio: { $what } el { $date } a las { $time }
 
+## Confirmations, success messages and bulk decisions
+confirm-title = Confirme antes de seguir
+confirm-irreversible = Este paso no se deshace. Revise y confirme, o vuelva sin hacer nada.
+confirm-yes = Confirmar
+confirm-back = Volver sin hacer nada
+confirm-offer_notice = Se registrará el aviso de la oferta y se escribirán { $letters ->
+        [one] una carta a { $letters } hogar
+       *[other] { $letters } cartas, una a cada hogar
+    } de la convocatoria.
+confirm-bulk_decision = Se decidirán { $households ->
+        [one] { $households } hogar
+       *[other] { $households } hogares
+    } como «{ $status }», con una misma motivación, y se escribirán hasta { $letters ->
+        [one] { $letters } carta
+       *[other] { $letters } cartas
+    } (una por cada hogar decidido). Cada hogar se revisa por sí solo: el que no cumpla las reglas queda sin decidir y se informa.
+confirm-award = Se adjudicará la cofinanciación del proyecto y se expedirá su resolución.
+confirm-disbursement = Se registrará el desembolso del proyecto.
+confirm-schedule = Se presentará el proyecto al comité, en el orden del día de la sesión.
+confirm-close_minutes = Se cerrará el acta del comité: después no se cambia, solo se firma.
+confirm-sign_minutes = Se firmará el acta del comité con su cuenta.
+done-offer_notice_recorded = Aviso de la oferta registrado; las cartas a los hogares van en camino.
+done-document_received = Documento recibido.
+done-household_decided = Decisión de la verificación registrada; la carta al hogar va en camino.
+done-parcel_declared = Predio registrado.
+done-bulk_decided = Decisión en bloque hecha.
+done-plan_change_requested = Cambio del plan de inversión solicitado.
+done-plan_change_decided = Decisión sobre el cambio del plan registrada.
+done-movement_recorded = Movimiento de la cuenta registrado.
+done-visit_recorded = Visita registrada.
+done-visit_photo_added = Foto de la visita agregada.
+done-closure_recorded = Cierre del proyecto registrado.
+done-accompaniment_recorded = Acompañamiento registrado.
+done-petition_step = Petición actualizada.
+done-committee_session_created = Sesión del comité creada.
+done-notification_recorded = Notificación registrada.
+done-appeal_filed = Recurso registrado.
+done-appeal_decided = Decisión del recurso registrada.
+done-endorsement_recorded = Aval de las familias registrado.
+done-objection_filed = Oposición registrada.
+done-evidence_recorded = Soportes del desembolso registrados.
+done-concept_issued = Concepto del comité registrado.
+done-objection_decided = Decisión sobre la oposición registrada.
+done-award_recorded = Cofinanciación adjudicada.
+done-disbursement_recorded = Desembolso registrado.
+done-scheduled = Proyecto presentado al comité.
+done-minutes_closed = Acta del comité cerrada.
+done-minutes_signed = Acta firmada.
+done-statement_imported = Extracto bancario importado.
+verification-bulk_title = Decidir varios hogares a la vez
+verification-bulk_choose = Elegir
+verification-bulk_chosen = Los hogares marcados en esta página
+verification-bulk_filter = Todos los hogares que coinciden con el filtro actual
+verification-bulk_decision = Decisión
+verification-bulk_pick = Elija una decisión
+verification-bulk_reasons = Motivación (una para todos)
+verification-bulk_submit = Revisar y confirmar
+verification-bulk_report = Resultado de la decisión en bloque
+verification-bulk_decided = Decididos
+verification-bulk_refused = No decididos
+verification-bulk_outcome = Resultado
+verification-bulk_problem = Motivo
+verification-bulk_article = Artículo
+verification-bulk_done = Decidido
+verification-bulk_not_done = No decidido
+verification-bulk_back = Volver a la lista
+verification-error-bulk_none = Marque al menos un hogar, o elija todos los que coinciden con el filtro.
+verification-error-bulk_too_many = Una decisión en bloque toma a lo sumo { $limit } hogares: afine el filtro.
+verification-error-bulk_not_in_call = El hogar no es de esta convocatoria.
+verification-error-bulk_both = Dé los hogares por su id o por un filtro, no de las dos formas.
+
 ## Login throttling
 login-wait = Demasiados intentos fallidos. Espere { $seconds } segundos antes de intentarlo de nuevo.
 

@@ -283,6 +283,20 @@ impl Store {
         })
     }
 
+    /// The ids of every household the list's filter and search match (not its page), in
+    /// registration order, at most `limit` of them: a selection by filter.
+    pub async fn household_ids(&self, list: &HouseholdList, limit: u64) -> StoreResult<Vec<i32>> {
+        Ok(household::Entity::find()
+            .select_only()
+            .column(household::Column::Id)
+            .filter(list.condition())
+            .order_by_asc(household::Column::Id)
+            .limit(limit)
+            .into_tuple::<i32>()
+            .all(&self.db)
+            .await?)
+    }
+
     /// The households of a page of [`HouseholdList`], without counting them all (downloads).
     pub async fn household_rows(&self, list: &HouseholdList) -> StoreResult<Vec<HouseholdSummary>> {
         let mut select = household::Entity::find().filter(list.condition());

@@ -98,6 +98,19 @@ pub struct Decision {
     pub lock_version: i32,
 }
 
+/// The most households one decision in bulk takes ([`Store::decide_verifications`]).
+pub const BULK_DECISION_LIMIT: usize = 5000;
+
+/// How one household of a decision in bulk ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkOutcome {
+    pub household_id: i32,
+    /// Its id in the registry; empty when it is not one of the call's within reach.
+    pub external_id: String,
+    /// The letter written with its decision, or the refusal in the catalogue's words.
+    pub result: Result<LetterRecord, Message>,
+}
+
 /// A letter to a household, and its delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LetterRecord {
@@ -707,6 +720,76 @@ impl Store {
             .await?
             .ok_or_else(|| not_found_household(household_id))?;
         Ok((state, letter))
+    }
+
+    /// Decides many households of call `call_id` alike (issue 18 part 3: one status, one
+    /// motivation), each through [`Store::decide_verification`] in its own transaction, so that
+    /// one refusal undoes nothing of the others. The officer decided on a selection, not on
+    /// each household's page: each version is the one read at that moment. A household of
+    /// another call, unknown, or out of reach is refused on its own. At most
+    /// [`BULK_DECISION_LIMIT`] households; more is refused whole, naming the bound.
+    pub async fn decide_verifications(
+        &self,
+        actor: &Actor,
+        call_id: i32,
+        household_ids: &[i32],
+        status: VerificationStatus,
+        reasons: &str,
+        today: Date,
+    ) -> StoreResult<Vec<BulkOutcome>> {
+        if household_ids.len() > BULK_DECISION_LIMIT {
+            return Err(StoreError::Invalid(
+                Message::new("verification-error-bulk_too_many").with("limit", BULK_DECISION_LIMIT),
+            ));
+        }
+        let mut outcomes = Vec::with_capacity(household_ids.len());
+        for &household_id in household_ids {
+            outcomes.push(
+                self.decide_one_of(actor, call_id, household_id, status, reasons, today)
+                    .await?,
+            );
+        }
+        Ok(outcomes)
+    }
+
+    async fn decide_one_of(
+        &self,
+        actor: &Actor,
+        call_id: i32,
+        household_id: i32,
+        status: VerificationStatus,
+        reasons: &str,
+        today: Date,
+    ) -> StoreResult<BulkOutcome> {
+        let refused = |message: Message| BulkOutcome {
+            household_id,
+            external_id: String::new(),
+            result: Err(message),
+        };
+        let current = match self.household_verification(household_id, today).await? {
+            Some(current) if current.household.call_id == Some(call_id) => current,
+            _ => return Ok(refused(Message::new("verification-error-bulk_not_in_call"))),
+        };
+        let decision = Decision {
+            status,
+            reasons: reasons.to_owned(),
+            lock_version: current.lock_version,
+        };
+        let result = match self
+            .decide_verification(actor, household_id, decision, today)
+            .await
+        {
+            Ok((_, letter)) => Ok(letter),
+            // Out of reach: not even its registry id is told.
+            Err(StoreError::Forbidden(message)) => return Ok(refused(message)),
+            Err(StoreError::Invalid(message) | StoreError::Conflict(message)) => Err(message),
+            Err(other) => return Err(other),
+        };
+        Ok(BulkOutcome {
+            household_id,
+            external_id: current.household.external_id,
+            result,
+        })
     }
 
     /// Records how a letter was delivered: the consequence of the step that wrote it, so it

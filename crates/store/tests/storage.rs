@@ -2201,6 +2201,52 @@ storage_suite! {
         }
     }
 
+    async fn decisions_in_bulk_go_one_by_one_through_the_gate(store: &Store) {
+        use vereda_domain::verification::VerificationStatus;
+        use vereda_store::verification::Decision;
+        let call_id = screening_call(store).await;
+        let mut ids = Vec::new();
+        for (external, document) in [("B-1", "201"), ("B-2", "202")] {
+            let created = store
+                .create_household(&admin(), NewHousehold { call_id: Some(call_id), ..household(external, document) })
+                .await
+                .expect("household");
+            ids.push(created.id);
+        }
+        let today = jiff::civil::date(2026, 3, 2);
+        store.record_offer_notice(&admin(), call_id, today, "Aviso de la oferta").await.expect("notice");
+        let decided = Decision { status: VerificationStatus::NotEligible, reasons: "Antes".into(), lock_version: 0 };
+        store.decide_verification(&admin(), ids[1], decided, today).await.expect("decided alone");
+        let audited = "audit_log WHERE entity = 'household_verifications'";
+        let audit_before = count_rows(store, audited).await;
+        let outcomes = store
+            .decide_verifications(&admin(), call_id, &[ids[0], ids[1], 999_999], VerificationStatus::NotEligible, "Fuera del área", today)
+            .await
+            .expect("bulk");
+        assert_eq!(outcomes.len(), 3);
+        assert_eq!(outcomes[0].household_id, ids[0]);
+        assert_eq!(outcomes[0].external_id, "B-1");
+        assert!(outcomes[0].result.is_ok(), "{:?}", outcomes[0]);
+        let code = |i: usize| outcomes[i].result.as_ref().err().map(|m| m.code().to_owned());
+        assert_eq!(code(1).as_deref(), Some("verification-error-decided"));
+        assert_eq!(code(2).as_deref(), Some("verification-error-bulk_not_in_call"));
+        assert_eq!(outcomes[2].external_id, "");
+        let first = store.household_verification(ids[0], today).await.expect("read").expect("household");
+        assert_eq!(first.status, VerificationStatus::NotEligible);
+        assert_eq!(first.reasons.as_deref(), Some("Fuera del área"));
+        let second = store.household_verification(ids[1], today).await.expect("read").expect("household");
+        assert_eq!(second.reasons.as_deref(), Some("Antes"), "the refused one is untouched");
+        assert_eq!(count_rows(store, audited).await, audit_before + 1, "one audited decision");
+        let too_many: Vec<i32> = (1..=5001).collect();
+        let refused = store
+            .decide_verifications(&admin(), call_id, &too_many, VerificationStatus::NotEligible, "x", today)
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Invalid(ref m)) if m.code() == "verification-error-bulk_too_many"),
+            "{refused:?}"
+        );
+    }
+
     async fn verification_outcomes_follow_the_rules_and_lock(store: &Store) {
         use vereda_domain::verification::{DocumentKind, LetterKind, VerificationStatus};
         use vereda_store::verification::Decision;

@@ -62,7 +62,8 @@ pub fn on_field(mut error: crate::error::AppError, field: &str) -> crate::error:
     error
 }
 
-/// The tail every staff form shares: on success, the redirect to `done`; on the store's
+/// The tail every staff form shares: on success, the redirect of `done` with its one-time
+/// message (`crate::flash`); on the store's
 /// refusal, its message beside the field it names (its `field` argument) when the typed values
 /// had no problem of their own, and the same page rendered again by `again` (the problems by
 /// field, the refusal, the field it was placed beside) with every value typed, at the
@@ -70,7 +71,7 @@ pub fn on_field(mut error: crate::error::AppError, field: &str) -> crate::error:
 pub async fn done_or_again<T, E, F, Fut>(
     lang: Lang,
     result: Result<T, E>,
-    done: &str,
+    done: crate::flash::Done,
     mut errors: FieldErrors,
     again: F,
 ) -> Result<axum::response::Response, crate::error::AppError>
@@ -79,13 +80,16 @@ where
     F: FnOnce(FieldErrors, Message, Option<String>) -> Fut,
     Fut: std::future::Future<Output = Result<axum::response::Response, crate::error::AppError>>,
 {
-    use axum::response::IntoResponse;
     let error = match result {
-        Ok(_) => return Ok(axum::response::Redirect::to(done).into_response()),
+        Ok(_) => return done.redirect().await,
         Err(error) => error,
     };
     let (status, message) = error.refusal()?;
-    tracing::info!(code = message.code(), done, "a form's step was refused");
+    tracing::info!(
+        code = message.code(),
+        done = done.to(),
+        "a form's step was refused"
+    );
     let placed = match message.arg("field") {
         Some(vereda_domain::message::Arg::Text(name)) if errors.is_empty() => {
             errors.add(lang, name, message.clone());

@@ -12,6 +12,7 @@ pub mod downloads;
 pub mod error;
 pub mod error_page;
 pub mod evaluation;
+pub mod flash;
 pub mod form_errors;
 pub mod form_step;
 pub mod i18n;

@@ -26,6 +26,7 @@ async fn signed_award(client: &mut Client) -> (i32, String, Vec<u8>) {
         .post_form(
             &format!("/personal/formulaciones/{id}/adjudicacion"),
             &[
+                ("confirmed", "1"),
                 ("csrf_token", token.as_str()),
                 ("awarded_on", "2013-10-15"),
                 ("motivation", "Concepto positivo del comité"),

@@ -510,6 +510,7 @@ async fn the_pages_refuse_what_the_api_refuses_with_the_same_code() {
         .post_form(
             &format!("/personal/formulaciones/{id}/adjudicacion"),
             &[
+                ("confirmed", "1"),
                 ("csrf_token", &token),
                 ("awarded_on", "2013-10-15"),
                 ("motivation", "x"),

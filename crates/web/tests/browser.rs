@@ -438,6 +438,12 @@ async fn a_program_officer_screens_a_file_filters_by_reason_and_reads_why() {
 }
 
 /// Waits (up to 10 s) for an element: after a click, for one only the next page has.
+/// Confirms an irreversible act on the page that asks for it.
+async fn confirm_act(client: &Client) {
+    wait_for(client, "#confirm-question").await;
+    click(client, Locator::Css("#confirm-yes")).await;
+}
+
 async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
     client
         .wait()
@@ -847,6 +853,7 @@ async fn a_call_created_targeted_and_a_household_verified_eligible(client: &Clie
     set_value(&client, "notice_date", &notice_date).await;
     type_into(&client, "text", "Oferta institucional: presente sus documentos.").await;
     click(&client, Locator::Css("#notice-form button[type='submit']")).await;
+    confirm_act(&client).await;
     let deadline = wait_for(&client, "#call-deadline").await;
     let iso = deadline
         .attr("data-date")
@@ -1185,6 +1192,7 @@ async fn a_formulation_judged_viable(client: &Client, base: &str, family: &Verif
         .await
         .expect("the formulation is a candidate");
     click(client, Locator::Css("#agenda-form button[type='submit']")).await;
+    confirm_act(client).await;
     wait_for(client, "section.agenda-item").await;
     assert_eq!(rows_of(client, "#attendees li").await, 2);
     log_out(client).await;
@@ -1219,14 +1227,17 @@ async fn a_formulation_judged_viable(client: &Client, base: &str, family: &Verif
         text_of(client, "main").await
     );
     click(client, Locator::Css("#close-form button[type='submit']")).await;
+    confirm_act(client).await;
     wait_for(client, "#sign-form").await;
     click(client, Locator::Css("#sign-form button[type='submit']")).await;
+    confirm_act(client).await;
     wait_for(client, "main:not(:has(#sign-form))").await;
     let pdf = format!("{session}/acta.pdf");
     assert_eq!(fetched(client, &pdf).await, "200 application/pdf");
     log_out(client).await;
     log_in_at(client, base, &session, second_member).await;
     click(client, Locator::Css("#sign-form button[type='submit']")).await;
+    confirm_act(client).await;
     wait_for(client, "main:not(:has(#sign-form))").await;
     let attendees = text_of(client, "#attendees").await;
     assert!(!attendees.contains("sin firmar"), "{attendees}");
@@ -1312,6 +1323,7 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     set_value(&client, "awarded_on", &awarded_on).await;
     type_into(&client, "motivation", "Concepto positivo del comité evaluador.").await;
     click(&client, Locator::Css("#award-form button[type='submit']")).await;
+    confirm_act(&client).await;
     wait_for_url(&client, |url| url.ends_with("/adjudicacion")).await;
     let resolution = text_of(&client, "main").await;
     assert!(resolution.contains("DT-NAR-"), "{resolution}");
@@ -1402,6 +1414,7 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     assert!(text_of(&client, "#award-number").await.contains("DT-NAR-"));
     wait_for(&client, "#disburse-form").await;
     click(&client, Locator::Css("#disburse-form button[type='submit']")).await;
+    confirm_act(&client).await;
     let refusal = wait_for(&client, "p.error[role='alert']").await;
     let problem = refusal.attr("data-problem").await.expect("attribute");
     assert_eq!(problem.as_deref(), Some("procedure-error-requirements_missing"));
@@ -1430,6 +1443,7 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     assert!(!checklist.contains('✘'), "the checklist is complete: {checklist}");
     // Who recorded the evidence does not register the payment (Art. 32-33).
     click(&client, Locator::Css("#disburse-form button[type='submit']")).await;
+    confirm_act(&client).await;
     let refusal = wait_for(&client, "p.error[role='alert']").await;
     let problem = refusal.attr("data-problem").await.expect("attribute");
     assert_eq!(problem.as_deref(), Some("custody-error-same_hands"));
@@ -1439,6 +1453,7 @@ async fn the_whole_procedure_from_a_new_call_to_the_single_disbursement() {
     log_in_at(&client, &base, &procedure, "territorial.director@vereda.test").await;
     wait_for(&client, "#disburse-form").await;
     click(&client, Locator::Css("#disburse-form button[type='submit']")).await;
+    confirm_act(&client).await;
     let paid = wait_for(&client, "#paid").await.text().await.expect("paid");
     assert!(!paid.is_empty());
     assert!(
@@ -2209,6 +2224,120 @@ async fn on_a_phone_every_page_fits_and_axe_finds_nothing_serious() {
         visited.len(),
         problems.join("\n")
     );
+    client.close().await.expect("close");
+    let _ = stop.send(());
+}
+
+/// Issue 18 part 3: a territorial officer records the offer's notice (confirming how many
+/// letters), filters the call's verification list, ticks households, decides them in bulk
+/// with one motivation, confirms how many, and reads the report household by household.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_filters_the_verification_list_and_decides_households_in_bulk() {
+    let Some((_driver, client, _profile)) = browser().await else {
+        return;
+    };
+    let (base, _db, stop) = server().await;
+    log_in_at(&client, &base, "/personal", "territorial.officer@vereda.test").await;
+    let verification = call_link(&client, &base, vereda_store::demo::DEMO_CALL_CODE, "verificacion").await;
+    client
+        .goto(&format!("{base}{verification}"))
+        .await
+        .expect("verification");
+    wait_for(&client, "#verification-households").await;
+    // The households are decided once the offer was notified: notify it if it was not.
+    if client.find(Locator::Id("notice-form")).await.is_ok() {
+        let notice_date = days_ago(&client, 2).await;
+        set_value(&client, "notice_date", &notice_date).await;
+        type_into(&client, "text", "Oferta institucional: presente sus documentos.").await;
+        click(&client, Locator::Css("#notice-form button[type='submit']")).await;
+        let question = wait_for(&client, "#confirm-question").await;
+        let letters = question
+            .attr("data-count")
+            .await
+            .expect("attr")
+            .expect("data-count");
+        assert!(letters.parse::<u32>().expect("a count") > 0, "{letters}");
+        click(&client, Locator::Id("confirm-yes")).await;
+        let done = wait_for(&client, "#done").await;
+        assert_eq!(
+            done.attr("data-done").await.expect("attr").as_deref(),
+            Some("done-offer_notice_recorded")
+        );
+    }
+
+    // The pending households only.
+    client
+        .find(Locator::Id("list-estado"))
+        .await
+        .expect("status filter")
+        .select_by_value("pending")
+        .await
+        .expect("pending");
+    click(&client, Locator::Id("list-apply")).await;
+    wait_for_url(&client, |url| url.contains("estado=pending")).await;
+    let pending = text_of(&client, "#list-total").await;
+    let boxes = client
+        .find_all(Locator::Css("#verification-households input[name='hogar']"))
+        .await
+        .expect("checkboxes");
+    assert!(boxes.len() >= 2, "{} households to tick", boxes.len());
+    let mut chosen = Vec::new();
+    for checkbox in boxes.iter().take(2) {
+        chosen.push(checkbox.attr("value").await.expect("attr").expect("value"));
+        checkbox.click().await.expect("tick");
+    }
+    client
+        .find(Locator::Id("bulk-status"))
+        .await
+        .expect("decision")
+        .select_by_value("not_eligible")
+        .await
+        .expect("not eligible");
+    type_into(&client, "bulk-reasons", "No residen en el área focalizada.").await;
+    click(&client, Locator::Id("bulk-submit")).await;
+    let question = wait_for(&client, "#confirm-question").await;
+    assert_eq!(
+        question.attr("data-confirm").await.expect("attr").as_deref(),
+        Some("confirm-bulk_decision")
+    );
+    assert_eq!(
+        question.attr("data-count").await.expect("attr").as_deref(),
+        Some("2")
+    );
+    click(&client, Locator::Id("confirm-yes")).await;
+    let summary = wait_for(&client, "#bulk-summary").await;
+    assert_eq!(
+        summary.attr("data-decided").await.expect("attr").as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        summary.attr("data-refused").await.expect("attr").as_deref(),
+        Some("0")
+    );
+    assert_eq!(rows_of(&client, "#bulk-report tbody tr").await, 2);
+    for id in &chosen {
+        let row = wait_for(&client, &format!("#bulk-{id}")).await;
+        assert_eq!(
+            row.attr("data-outcome").await.expect("attr").as_deref(),
+            Some("decided")
+        );
+    }
+    // Back to the filtered list: two fewer pending.
+    click(&client, Locator::Id("bulk-back")).await;
+    wait_for_url(&client, |url| url.contains("estado=pending")).await;
+    let before: u32 = pending
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a total");
+    let after: u32 = text_of(&client, "#list-total")
+        .await
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a total");
+    assert_eq!(after + 2, before);
+
     client.close().await.expect("close");
     let _ = stop.send(());
 }

@@ -174,6 +174,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         .post_form(
             &format!("{session}/agenda"),
             &[
+                ("confirmed", "1"),
                 ("csrf_token", &token),
                 ("formulation_id", &id_text),
                 ("lock_version", "0"),
@@ -186,6 +187,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         .post_form(
             &format!("{session}/agenda"),
             &[
+                ("confirmed", "1"),
                 ("csrf_token", &token),
                 ("formulation_id", &id_text),
                 ("lock_version", "0"),
@@ -224,16 +226,22 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     let closed = client
         .post_form(
             &format!("{session}/acta"),
-            &[("csrf_token", &token), ("lock_version", "1")],
+            &[("confirmed", "1"), ("csrf_token", &token), ("lock_version", "1")],
         )
         .await;
     assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
     let signed = client
-        .post_form(&format!("{session}/firma"), &[("csrf_token", &token)])
+        .post_form(
+            &format!("{session}/firma"),
+            &[("confirmed", "1"), ("csrf_token", &token)],
+        )
         .await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
     let again = client
-        .post_form(&format!("{session}/firma"), &[("csrf_token", &token)])
+        .post_form(
+            &format!("{session}/firma"),
+            &[("confirmed", "1"), ("csrf_token", &token)],
+        )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
     assert!(
@@ -246,7 +254,10 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     // The same refusal speaks English to a visitor who chose it.
     client.get("/idioma/en?next=/").await;
     let in_english = client
-        .post_form(&format!("{session}/firma"), &[("csrf_token", &token)])
+        .post_form(
+            &format!("{session}/firma"),
+            &[("confirmed", "1"), ("csrf_token", &token)],
+        )
         .await;
     assert_eq!(in_english.status, StatusCode::CONFLICT);
     assert!(
@@ -296,6 +307,7 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         ("institute_contribution", ""),
         ("lowering_motivation", ""),
         ("obligations", ""),
+        ("confirmed", "1"),
     ];
     let elsewhere = client
         .post_form(&format!("/personal/formulaciones/{id}/adjudicacion"), &award_form)
@@ -388,7 +400,11 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     let early = client
         .post_form(
             &format!("/personal/formulaciones/{id}/desembolso"),
-            &[("csrf_token", &token), ("paid_on", "2013-11-05")],
+            &[
+                ("confirmed", "1"),
+                ("csrf_token", &token),
+                ("paid_on", "2013-11-05"),
+            ],
         )
         .await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", early.body);
@@ -419,7 +435,11 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     let same_hands = client
         .post_form(
             &format!("/personal/formulaciones/{id}/desembolso"),
-            &[("csrf_token", &token), ("paid_on", "2013-11-05")],
+            &[
+                ("confirmed", "1"),
+                ("csrf_token", &token),
+                ("paid_on", "2013-11-05"),
+            ],
         )
         .await;
     assert_eq!(same_hands.status, StatusCode::FORBIDDEN, "{}", same_hands.body);
@@ -438,7 +458,11 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     let unfirm = client
         .post_form(
             &format!("/personal/formulaciones/{id}/desembolso"),
-            &[("csrf_token", &token), ("paid_on", "2013-11-05")],
+            &[
+                ("confirmed", "1"),
+                ("csrf_token", &token),
+                ("paid_on", "2013-11-05"),
+            ],
         )
         .await;
     assert_eq!(unfirm.status, StatusCode::CONFLICT, "{}", unfirm.body);
@@ -491,14 +515,22 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
     let paid = client
         .post_form(
             &format!("/personal/formulaciones/{id}/desembolso"),
-            &[("csrf_token", &token), ("paid_on", "2013-11-05")],
+            &[
+                ("confirmed", "1"),
+                ("csrf_token", &token),
+                ("paid_on", "2013-11-05"),
+            ],
         )
         .await;
     assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
     let twice = client
         .post_form(
             &format!("/personal/formulaciones/{id}/desembolso"),
-            &[("csrf_token", &token), ("paid_on", "2013-11-06")],
+            &[
+                ("confirmed", "1"),
+                ("csrf_token", &token),
+                ("paid_on", "2013-11-06"),
+            ],
         )
         .await;
     assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
@@ -567,6 +599,7 @@ async fn a_negative_concept_returns_the_project_and_versions_can_be_compared() {
         .post_form(
             &format!("{session}/agenda"),
             &[
+                ("confirmed", "1"),
                 ("csrf_token", &token),
                 ("formulation_id", &id_text),
                 ("lock_version", "0"),
@@ -688,6 +721,7 @@ async fn a_refused_award_shows_the_form_again_with_what_was_typed() {
         .post_form(
             &format!("/personal/formulaciones/{id}/adjudicacion"),
             &[
+                ("confirmed", "1"),
                 ("csrf_token", token.as_str()),
                 ("awarded_on", "2013-10-15"),
                 ("motivation", "Motivación escrita 4711"),
@@ -736,6 +770,7 @@ async fn a_refused_award_shows_the_form_again_with_what_was_typed() {
         .post_form(
             &format!("/personal/formulaciones/{id}/adjudicacion"),
             &[
+                ("confirmed", "1"),
                 ("csrf_token", token.as_str()),
                 ("awarded_on", "mañana"),
                 ("motivation", "Motivación escrita 4711"),
@@ -830,6 +865,7 @@ async fn a_stale_committee_form_names_who_acted_meanwhile() {
         .post_form(
             &format!("{page_path}/agenda"),
             &[
+                ("confirmed", "1"),
                 ("csrf_token", token.as_str()),
                 ("formulation_id", &id_text),
                 ("lock_version", "0"),

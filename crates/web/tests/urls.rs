@@ -36,6 +36,7 @@ const SPANISH_WORDS: &[&str] = &[
     "cuentas",
     "datos",
     "decision",
+    "decisiones",
     "desembolso",
     "documentos",
     "estado",

@@ -77,6 +77,7 @@ async fn notify(s: &mut Setup, date: &str) -> support::Reply {
         .post_form(
             &format!("/personal/convocatorias/{}/aviso", s.call_id),
             &[
+                ("confirmed", "1"),
                 ("notice_date", date),
                 (
                     "text",

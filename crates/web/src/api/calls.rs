@@ -35,6 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/calls", post(create))
         .route("/api/v1/calls/{id}", get(call))
         .route("/api/v1/calls/{id}/offer-notice", post(offer_notice))
+        .route(
+            "/api/v1/calls/{id}/verification/decisions",
+            post(verification_decisions),
+        )
         .route("/api/v1/calls/{id}/households", get(households))
         .route(
             "/api/v1/calls/{id}/screenings",
@@ -237,6 +241,149 @@ pub async fn offer_notice(
     )
     .await??;
     Ok((StatusCode::CREATED, Json(notice.into())))
+}
+
+/// The households of a call a decision in bulk takes by filter: the list's search and filters.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkFilter {
+    /// Words to find (the head's name, document, the household's id).
+    #[serde(default)]
+    pub q: String,
+    /// A DANE municipality code.
+    #[serde(default)]
+    pub municipio: String,
+    /// A verification status: pending, eligible, not_eligible or withdrawn.
+    #[serde(default)]
+    pub estado: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"household_ids": [12, 15], "status": "not_eligible", "reasons": "No reside en el municipio focalizado."}))]
+pub struct BulkDecisionRequest {
+    /// The households chosen; or, instead, `filter`.
+    #[serde(default)]
+    pub household_ids: Option<Vec<i32>>,
+    /// Every household of the call (within reach) that the filter matches.
+    #[serde(default)]
+    pub filter: Option<BulkFilter>,
+    /// eligible, not_eligible or withdrawn.
+    pub status: String,
+    /// One motivation for all; required for not_eligible and withdrawn.
+    #[serde(default)]
+    pub reasons: String,
+}
+
+/// How one household of a decision in bulk ended.
+#[derive(Serialize, ToSchema)]
+pub struct BulkDecisionOutcome {
+    pub household_id: i32,
+    /// Empty when the household is not one of the call's within reach.
+    pub external_id: String,
+    pub decided: bool,
+    /// The letter written with the decision.
+    pub letter_id: Option<i32>,
+    /// The refusal's code (see the errors' catalogue), when refused.
+    pub code: Option<String>,
+    /// The refusal in the request's language.
+    pub detail: Option<String>,
+    /// The article the refusal rests on, when it names one.
+    pub article: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulkDecisionReport {
+    pub status: String,
+    pub decided: usize,
+    pub refused: usize,
+    /// One per household, in the order decided.
+    pub outcomes: Vec<BulkDecisionOutcome>,
+}
+
+/// Decides many households of a call alike (one status, one motivation): chosen by id, or
+/// every one the filter matches within reach, at most 5,000. Each is decided on its own by the
+/// same rules as `POST /api/v1/households/{id}/decision` (its version as read now, its own
+/// transaction and letter), so one refusal undoes nothing of the others: the answer says, per
+/// household, decided or refused with its code and article. Calling it is the confirmation.
+#[utoipa::path(post, path = "/api/v1/calls/{id}/verification/decisions", tag = "stages",
+    params(("id" = i32, Path, description = "Call id"),
+        ("X-CSRF-Token" = String, Header, description = "The session's anti-forgery token (`GET /api/v1/me`)")),
+    request_body(content = BulkDecisionRequest, content_type = "application/json"),
+    responses((status = 200, body = BulkDecisionReport),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a role that verifies households (`forbidden`), or no CSRF token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown status (`verification-error-status`), reasons required (`verification-error-reasons`), no household (`verification-error-bulk_none`), ids and a filter (`verification-error-bulk_both`), over the bound (`verification-error-bulk_too_many`), a bad body", body = Problem, content_type = "application/problem+json")))]
+pub async fn verification_decisions(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Path(id): Path<i32>,
+    body: Bytes,
+) -> Result<Json<BulkDecisionReport>, AppError> {
+    use crate::pages::verification::{Selection, decide_in_bulk, plan_bulk_decision, refusal_article};
+    visitor.require(Permission::VerifyHouseholds)?;
+    visitor.check_csrf(csrf_of(&headers)).await?;
+    let input: BulkDecisionRequest = read_json(&body)?;
+    let selection = match (input.household_ids, input.filter) {
+        (Some(_), Some(_)) => {
+            return Err(AppError::said(
+                ErrorCode::InvalidInput,
+                Message::new("verification-error-bulk_both"),
+            ));
+        }
+        (Some(ids), None) => Selection::Chosen(ids),
+        (None, Some(filter)) => Selection::Filter(crate::lists::ListParams {
+            q: filter.q,
+            municipio: filter.municipio,
+            estado: filter.estado,
+            ..Default::default()
+        }),
+        (None, None) => Selection::Chosen(Vec::new()),
+    };
+    let plan = plan_bulk_decision(
+        &state,
+        &visitor,
+        csrf_of(&headers),
+        id,
+        &selection,
+        &input.status,
+        &input.reasons,
+    )
+    .await??;
+    let outcomes = decide_in_bulk(&state, &visitor, id, &plan, &input.reasons).await?;
+    let lang = visitor.lang;
+    let outcomes: Vec<BulkDecisionOutcome> = outcomes
+        .into_iter()
+        .map(|o| match o.result {
+            Ok(letter) => BulkDecisionOutcome {
+                household_id: o.household_id,
+                external_id: o.external_id,
+                decided: true,
+                letter_id: Some(letter.id),
+                code: None,
+                detail: None,
+                article: None,
+            },
+            Err(message) => BulkDecisionOutcome {
+                household_id: o.household_id,
+                external_id: o.external_id,
+                decided: false,
+                letter_id: None,
+                article: Some(refusal_article(message.code()).to_owned()).filter(|a| !a.is_empty()),
+                code: Some(message.code().to_owned()),
+                detail: Some(lang.say(&message)),
+            },
+        })
+        .collect();
+    let decided = outcomes.iter().filter(|o| o.decided).count();
+    Ok(Json(BulkDecisionReport {
+        status: plan.status.to_string(),
+        refused: outcomes.len() - decided,
+        decided,
+        outcomes,
+    }))
 }
 
 /// A household as staff read it: personal data masked unless the role sees it whole.

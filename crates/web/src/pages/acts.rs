@@ -605,12 +605,13 @@ async fn done_or_typed_again<T>(
     of: LifeOf,
     typed: LifeForm,
     result: Result<T, AppError>,
+    code: &'static str,
 ) -> Result<Response, AppError> {
     let done = format!("{}/notificaciones", of.base());
     done_or_again(
         visitor.lang,
         result,
-        &done,
+        crate::flash::Done::new(&visitor, done, code),
         FieldErrors::default(),
         |errors, message, placed| async move {
             let failure = placed
@@ -780,7 +781,7 @@ async fn notify(
         ..LifeForm::default()
     };
     let result = record_notification(&state, &visitor, of, &input).await;
-    done_or_typed_again(state, visitor, of, typed, result).await
+    done_or_typed_again(state, visitor, of, typed, result, "done-notification_recorded").await
 }
 
 /// An appeal as typed or sent.
@@ -875,7 +876,7 @@ async fn appeal(
         )),
         None => file_appeal(&state, &visitor, of, &input, file).await,
     };
-    done_or_typed_again(state, visitor, of, typed, result).await
+    done_or_typed_again(state, visitor, of, typed, result, "done-appeal_filed").await
 }
 
 /// An appeal of `of`'s act, by its id (another act's appeal is not found).
@@ -999,5 +1000,5 @@ async fn decide(
         ..LifeForm::default()
     };
     let result = decide_appeal(&state, &visitor, of, appeal_id, &input).await;
-    done_or_typed_again(state, visitor, of, typed, result).await
+    done_or_typed_again(state, visitor, of, typed, result, "done-appeal_decided").await
 }

@@ -475,7 +475,7 @@ async fn record_visit(
     done_or_again(
         lang,
         result,
-        &done,
+        crate::flash::Done::new(&visitor, done, "done-visit_recorded"),
         errors,
         |errors, message, placed| async move {
             // The refusal is said above the form too, unless the typed values had problems.
@@ -542,7 +542,7 @@ async fn add_photo(
     done_or_again(
         lang,
         result,
-        &done,
+        crate::flash::Done::new(&visitor, done, "done-visit_photo_added"),
         errors,
         |errors, message, placed| async move {
             let form = VisitForm {
@@ -797,7 +797,7 @@ async fn close(
     done_or_again(
         lang,
         result,
-        &done,
+        crate::flash::Done::new(&visitor, done, "done-closure_recorded"),
         errors,
         |errors, message, placed| async move {
             // Beside its field, the refusal is not said again above the form.
@@ -1099,7 +1099,7 @@ async fn accompaniment_outcome(
     done_or_again(
         visitor.lang,
         result,
-        &done,
+        crate::flash::Done::new(visitor, done, "done-accompaniment_recorded"),
         errors,
         |errors, message, placed| async move {
             let failure = (placed.is_none() && errors.is_empty()).then_some(message);

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -209,7 +209,7 @@ async fn request_change(
     done_or_again(
         lang,
         result,
-        &done,
+        crate::flash::Done::new(&visitor, done, "done-plan_change_requested"),
         FieldErrors::default(),
         |_, message, _| async move {
             let page = plan_view(&state, &visitor, &code, Some(message), false).await?;
@@ -244,7 +244,7 @@ async fn decide_change(
     done_or_again(
         visitor.lang,
         result,
-        &done,
+        crate::flash::Done::new(&visitor, done, "done-plan_change_decided"),
         FieldErrors::default(),
         |_, message, _| async move {
             let page = plan_view(&state, &visitor, &code, Some(message), false).await?;
@@ -629,7 +629,7 @@ async fn record_movement(
     done_or_again(
         lang,
         result,
-        &done,
+        crate::flash::Done::new(&visitor, done, "done-movement_recorded"),
         errors,
         |errors, message, placed| async move {
             // Placed beside its field, the refusal is not said again above the form.
@@ -737,11 +737,13 @@ async fn import_statement(
             let read_as = encoding
                 .map(|e| format!("&leido={}", e.code()))
                 .unwrap_or_default();
-            Ok(Redirect::to(&format!(
+            let to = format!(
                 "/personal/proyectos/{}/cuenta?hecho=extracto{read_as}",
                 urlencode(&code)
-            ))
-            .into_response())
+            );
+            crate::flash::Done::new(&visitor, to, "done-statement_imported")
+                .redirect()
+                .await
         }
         Err(problems) => {
             tracing::info!(project = %code, ?problems, "statement refused");

@@ -7,6 +7,7 @@ pub(crate) mod admin;
 mod api_tokens;
 mod call_results;
 pub(crate) mod calls;
+pub(crate) mod confirm;
 pub mod evaluation;
 pub(crate) mod followup;
 pub(crate) mod formulation;
@@ -81,6 +82,8 @@ pub struct Chrome {
     pub can_answer_petitions: bool,
     /// The site's public address, for the absolute links of `hreflang` alternates.
     pub public_url: std::sync::Arc<str>,
+    /// What the last act did (`crate::flash`): its code and its words, shown once.
+    pub done: Option<(String, String)>,
 }
 
 impl Chrome {
@@ -102,6 +105,10 @@ impl Chrome {
             can_audit: visitor.can(Permission::ViewAuditLog),
             can_answer_petitions: visitor.can(Permission::AnswerPetitions),
             public_url: visitor.public_url.clone(),
+            done: crate::flash::take(visitor).await?.map(|code| {
+                let words = visitor.lang.t(&code).to_owned();
+                (code, words)
+            }),
         })
     }
 
@@ -119,6 +126,7 @@ impl Chrome {
             can_audit: false,
             can_answer_petitions: false,
             public_url: crate::PUBLIC_URL.into(),
+            done: None,
         }
     }
 

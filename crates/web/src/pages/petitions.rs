@@ -608,7 +608,7 @@ async fn after_step(
     done_or_again(
         visitor.lang,
         result,
-        &done,
+        crate::flash::Done::new(visitor, done, "done-petition_step"),
         FieldErrors::default(),
         |errors, message, placed| async move {
             let failure = placed.is_none().then_some(&message);

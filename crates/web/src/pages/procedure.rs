@@ -14,7 +14,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use vereda_domain::accounts::Permission;
@@ -27,6 +27,7 @@ use vereda_store::procedure::{
     Requirement, TimelineEvent,
 };
 
+use super::confirm::Confirmable;
 use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::Visitor;
@@ -417,7 +418,15 @@ async fn endorse(
         actions::endorse(&state, &account, id, new).await
     };
     match step.await {
-        Ok(_) => Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response()),
+        Ok(_) => {
+            crate::flash::Done::new(
+                &visitor,
+                format!("/personal/formulaciones/{id}/procedimiento"),
+                "done-endorsement_recorded",
+            )
+            .redirect()
+            .await
+        }
         Err(error) => {
             let typed = typed(
                 "endorsement",
@@ -458,7 +467,15 @@ async fn object(
         actions::object(&state, &account, id, new).await
     };
     match step.await {
-        Ok(_) => Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response()),
+        Ok(_) => {
+            crate::flash::Done::new(
+                &visitor,
+                format!("/personal/formulaciones/{id}/procedimiento"),
+                "done-objection_filed",
+            )
+            .redirect()
+            .await
+        }
         Err(error) => {
             let typed = typed(
                 "objection",
@@ -490,9 +507,17 @@ async fn award(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
-    Form(input): Form<AwardForm>,
+    form: Confirmable<AwardForm>,
 ) -> Result<Response, AppError> {
+    let input = &form.form;
     let account = authorize(&visitor, &input.csrf_token).await?;
+    let back = format!("/personal/formulaciones/{id}/procedimiento");
+    if let Some(page) = form
+        .ask(&visitor, Message::new("confirm-award"), None, &back)
+        .await?
+    {
+        return Ok(page);
+    }
     let lang = visitor.lang;
     let step = async {
         let terms = AwardTerms {
@@ -509,7 +534,15 @@ async fn award(
         actions::award(&state, &account, id, terms).await
     };
     match step.await {
-        Ok(_) => Ok(Redirect::to(&format!("/personal/formulaciones/{id}/adjudicacion")).into_response()),
+        Ok(_) => {
+            crate::flash::Done::new(
+                &visitor,
+                format!("/personal/formulaciones/{id}/adjudicacion"),
+                "done-award_recorded",
+            )
+            .redirect()
+            .await
+        }
         Err(error) => {
             let typed = typed(
                 "award",
@@ -639,7 +672,15 @@ async fn evidence(
     )
     .await;
     match step {
-        Ok(_) => Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response()),
+        Ok(_) => {
+            crate::flash::Done::new(
+                &visitor,
+                format!("/personal/formulaciones/{id}/procedimiento"),
+                "done-evidence_recorded",
+            )
+            .redirect()
+            .await
+        }
         Err(error) => {
             let typed = typed(
                 "evidence",
@@ -663,15 +704,31 @@ async fn disburse(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
-    Form(input): Form<DisburseForm>,
+    form: Confirmable<DisburseForm>,
 ) -> Result<Response, AppError> {
+    let input = &form.form;
     let account = authorize(&visitor, &input.csrf_token).await?;
+    let back = format!("/personal/formulaciones/{id}/procedimiento");
+    if let Some(page) = form
+        .ask(&visitor, Message::new("confirm-disbursement"), None, &back)
+        .await?
+    {
+        return Ok(page);
+    }
     let step = async {
         let paid_on = read_date(&input.paid_on)?;
         actions::disburse(&state, &account, id, paid_on).await
     };
     match step.await {
-        Ok(_) => Ok(Redirect::to(&format!("/personal/formulaciones/{id}/procedimiento")).into_response()),
+        Ok(_) => {
+            crate::flash::Done::new(
+                &visitor,
+                format!("/personal/formulaciones/{id}/procedimiento"),
+                "done-disbursement_recorded",
+            )
+            .redirect()
+            .await
+        }
         Err(error) => {
             let typed = typed("disburse", &[("paid_on", &input.paid_on)]);
             refused_procedure(&state, &visitor, id, Failed::new("disburse", error, typed)).await
@@ -883,7 +940,7 @@ async fn create_session(
     done_or_again(
         lang,
         result,
-        &done,
+        crate::flash::Done::new(&visitor, done, "done-committee_session_created"),
         errors,
         |errors, message, placed| async move {
             // Beside its fields, the refusal is not said again above the form.
@@ -1083,11 +1140,23 @@ async fn schedule(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
-    Form(input): Form<AgendaForm>,
+    form: Confirmable<AgendaForm>,
 ) -> Result<Response, AppError> {
+    let input = &form.form;
     let account = authorize(&visitor, &input.csrf_token).await?;
+    let back = format!("/personal/comite/{id}");
+    if let Some(page) = form
+        .ask(&visitor, Message::new("confirm-schedule"), None, &back)
+        .await?
+    {
+        return Ok(page);
+    }
     match actions::schedule(&state, &account, id, input.formulation_id, input.lock_version).await {
-        Ok(_) => Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response()),
+        Ok(_) => {
+            crate::flash::Done::new(&visitor, format!("/personal/comite/{id}"), "done-scheduled")
+                .redirect()
+                .await
+        }
         Err(error) => {
             let chosen = input.formulation_id.to_string();
             let failed = Failed::new("agenda", error, typed("agenda", &[("formulation_id", &chosen)]));
@@ -1125,7 +1194,11 @@ async fn concept(
         .await
     };
     match step.await {
-        Ok(_) => Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response()),
+        Ok(_) => {
+            crate::flash::Done::new(&visitor, format!("/personal/comite/{id}"), "done-concept_issued")
+                .redirect()
+                .await
+        }
         Err(error) => {
             let form = format!("concept-{item}");
             let typed = typed(&form, &[("concept", &input.concept), ("text", &input.text)]);
@@ -1160,7 +1233,15 @@ async fn decide(
         actions::decide_objection(&state, &account, id, objection, decision, &input.reasons).await
     };
     match step.await {
-        Ok(_) => Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response()),
+        Ok(_) => {
+            crate::flash::Done::new(
+                &visitor,
+                format!("/personal/comite/{id}"),
+                "done-objection_decided",
+            )
+            .redirect()
+            .await
+        }
         Err(error) => {
             let form = format!("decision-{objection}");
             let typed = typed(
@@ -1189,11 +1270,23 @@ async fn close(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
-    Form(input): Form<CloseForm>,
+    form: Confirmable<CloseForm>,
 ) -> Result<Response, AppError> {
+    let input = &form.form;
     let account = authorize(&visitor, &input.csrf_token).await?;
+    let back = format!("/personal/comite/{id}");
+    if let Some(page) = form
+        .ask(&visitor, Message::new("confirm-close_minutes"), None, &back)
+        .await?
+    {
+        return Ok(page);
+    }
     match actions::close(&state, &account, id, input.lock_version).await {
-        Ok(_) => Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response()),
+        Ok(_) => {
+            crate::flash::Done::new(&visitor, format!("/personal/comite/{id}"), "done-minutes_closed")
+                .redirect()
+                .await
+        }
         Err(error) => {
             session_page(
                 &state,
@@ -1216,11 +1309,23 @@ async fn sign(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
-    Form(input): Form<SignForm>,
+    form: Confirmable<SignForm>,
 ) -> Result<Response, AppError> {
+    let input = &form.form;
     let account = authorize(&visitor, &input.csrf_token).await?;
+    let back = format!("/personal/comite/{id}");
+    if let Some(page) = form
+        .ask(&visitor, Message::new("confirm-sign_minutes"), None, &back)
+        .await?
+    {
+        return Ok(page);
+    }
     match actions::sign(&state, &account, id).await {
-        Ok(_) => Ok(Redirect::to(&format!("/personal/comite/{id}")).into_response()),
+        Ok(_) => {
+            crate::flash::Done::new(&visitor, format!("/personal/comite/{id}"), "done-minutes_signed")
+                .redirect()
+                .await
+        }
         Err(error) => {
             session_page(
                 &state,

@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use vereda_domain::accounts::Permission;
@@ -20,8 +20,11 @@ use vereda_store::StoreError;
 use vereda_store::households::NewParcel;
 use vereda_store::parcels::parcels_refusal;
 use vereda_store::programs::Call;
-use vereda_store::verification::{Decision, HouseholdVerification, LetterRecord, OfferNotice, TimelineEvent};
+use vereda_store::verification::{
+    BulkOutcome, Decision, HouseholdVerification, LetterRecord, OfferNotice, TimelineEvent,
+};
 
+use super::confirm::Confirmable;
 use super::parcels::issue_text;
 use super::staff::{HOUSEHOLD_SORTS, for_download, household_list, municipality_filter};
 use super::{Chrome, render};
@@ -29,6 +32,7 @@ use crate::AppState;
 use crate::auth::Visitor;
 use crate::documents::{field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode, StepRefusal};
+use crate::flash::Done;
 use crate::form_errors::{FieldErrors, read_number_field};
 use crate::i18n::{Lang, Message};
 use crate::lists::{DownloadFormat, ExportSource, FilterView, ListParams, ListView};
@@ -44,6 +48,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/personal/convocatorias/{id}/verificacion", get(call_page))
         .route("/personal/convocatorias/{id}/aviso", post(record_notice))
+        .route(
+            "/personal/convocatorias/{id}/verificacion/decisiones",
+            post(bulk_decide),
+        )
         .route("/personal/convocatorias/{id}/comunicaciones", get(letters_page))
         .route(
             "/personal/convocatorias/{id}/comunicaciones.csv",
@@ -140,6 +148,37 @@ struct CallPage {
     failure: Option<String>,
     today: String,
     list: ListView,
+    /// The decision in bulk as typed, and its problem.
+    bulk: BulkForm,
+    /// The decisions a household may get: code and label.
+    decisions: Vec<(String, String)>,
+    /// The list's filter and search, carried by the decision in bulk.
+    params: ListParams,
+}
+
+/// The form of a decision in bulk on the call's page, as typed.
+#[derive(Default)]
+struct BulkForm {
+    by_filter: bool,
+    chosen: Vec<i32>,
+    status: String,
+    reasons: String,
+    /// The field its problem is beside (`hogar`, `status`, `reasons`), the problem's code
+    /// and its words.
+    problem: Option<(String, String, String)>,
+}
+
+impl BulkForm {
+    fn is_chosen(&self, id: &i32) -> bool {
+        self.chosen.contains(id)
+    }
+
+    fn problem_of(&self, field: &str) -> Option<(&str, &str)> {
+        self.problem
+            .as_ref()
+            .filter(|(f, _, _)| f == field)
+            .map(|(_, code, words)| (code.as_str(), words.as_str()))
+    }
 }
 
 /// The verification statuses as a list's filter.
@@ -173,6 +212,7 @@ async fn call_view(
     id: i32,
     params: &ListParams,
     failure: Option<String>,
+    bulk: BulkForm,
 ) -> Result<CallPage, AppError> {
     let lang = visitor.lang;
     let call = call_or_404(state, id).await?;
@@ -198,6 +238,13 @@ async fn call_view(
         call,
         failure,
         today: today.to_string(),
+        bulk,
+        decisions: VerificationStatus::ALL
+            .iter()
+            .filter(|s| **s != VerificationStatus::Pending)
+            .map(|s| (s.to_string(), status_label(lang, *s)))
+            .collect(),
+        params: params.clone(),
         chrome: Chrome::new(visitor).await?,
     })
 }
@@ -296,7 +343,7 @@ async fn call_page(
     Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewHouseholds)?;
-    render(&call_view(&state, &visitor, id, &params, None).await?)
+    render(&call_view(&state, &visitor, id, &params, None, BulkForm::default()).await?)
 }
 
 #[derive(Deserialize)]
@@ -351,8 +398,28 @@ async fn record_notice(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
-    Form(post): Form<NoticePost>,
+    form: Confirmable<NoticePost>,
 ) -> Result<Response, AppError> {
+    let post = &form.form;
+    visitor.require(Permission::VerifyHouseholds)?;
+    visitor.check_csrf(&post.csrf_token).await?;
+    let back = format!("/personal/convocatorias/{id}/verificacion");
+    // Every household of the call gets the offer's letter.
+    let households = state
+        .store
+        .household_list(&HouseholdList {
+            paging: vereda_store::lists::Paging {
+                per_page: 1,
+                ..Default::default()
+            },
+            ..HouseholdList::of_call(id, vereda_domain::accounts::Reach::National)
+        })
+        .await?
+        .total;
+    let question = Message::new("confirm-offer_notice").with("letters", households);
+    if let Some(page) = form.ask(&visitor, question, Some(households), &back).await? {
+        return Ok(page);
+    }
     match record_offer_notice(
         &state,
         &visitor,
@@ -363,11 +430,23 @@ async fn record_notice(
     )
     .await?
     {
-        Ok(_) => Ok(Redirect::to(&format!("/personal/convocatorias/{id}/verificacion")).into_response()),
+        Ok(_) => {
+            Done::new(&visitor, back, "done-offer_notice_recorded")
+                .redirect()
+                .await
+        }
         Err(refusal) => {
             let message = visitor.lang.say(&refusal.message);
             tracing::info!(call = id, reason = %message, "offer notice refused");
-            let page = call_view(&state, &visitor, id, &ListParams::default(), Some(message)).await?;
+            let page = call_view(
+                &state,
+                &visitor,
+                id,
+                &ListParams::default(),
+                Some(message),
+                BulkForm::default(),
+            )
+            .await?;
             Ok((refusal.code.status(), render(&page)?).into_response())
         }
     }
@@ -797,7 +876,15 @@ async fn upload(
     )
     .await?
     {
-        Ok(()) => Ok(Redirect::to(&format!("/personal/hogares/{id}/verificacion")).into_response()),
+        Ok(()) => {
+            Done::new(
+                &visitor,
+                format!("/personal/hogares/{id}/verificacion"),
+                "done-document_received",
+            )
+            .redirect()
+            .await
+        }
         Err(refusal) => refuse_household(&state, &visitor, id, refusal, String::new()).await,
     }
 }
@@ -886,7 +973,15 @@ async fn decide(
     )
     .await?;
     match decided {
-        Ok(()) => Ok(Redirect::to(&format!("/personal/hogares/{id}/verificacion")).into_response()),
+        Ok(()) => {
+            Done::new(
+                &visitor,
+                format!("/personal/hogares/{id}/verificacion"),
+                "done-household_decided",
+            )
+            .redirect()
+            .await
+        }
         Err(refusal) => refuse_household(&state, &visitor, id, refusal, post.reasons.clone()).await,
     }
 }
@@ -957,6 +1052,301 @@ pub(crate) async fn decide_household(
     }
 }
 
+// ---- Decisions in bulk ---------------------------------------------------------------------
+
+/// Which households a decision in bulk takes: chosen by hand, or every one the list's filter
+/// and search match (within the reader's reach).
+pub(crate) enum Selection {
+    Chosen(Vec<i32>),
+    Filter(ListParams),
+}
+
+/// A decision in bulk checked and its households found, before it is confirmed.
+pub(crate) struct BulkPlan {
+    pub(crate) status: VerificationStatus,
+    pub(crate) household_ids: Vec<i32>,
+}
+
+/// The refusal of a decision in bulk as a whole, beside `field`.
+fn bulk_refusal(code: ErrorCode, message: Message, field: &str) -> StepRefusal {
+    StepRefusal::new(code, message.with("field", field))
+}
+
+/// Checks a decision in bulk (issue 18 part 3), for the page and the API: `VerifyHouseholds`,
+/// the session's token, the call, a decision, the reasons it needs, at least one household and
+/// at most `BULK_DECISION_LIMIT`. Each household is checked later on its own by the store.
+pub(crate) async fn plan_bulk_decision(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    call_id: i32,
+    selection: &Selection,
+    status: &str,
+    reasons: &str,
+) -> Result<Result<BulkPlan, StepRefusal>, AppError> {
+    visitor.require(Permission::VerifyHouseholds)?;
+    visitor.check_csrf(csrf).await?;
+    call_or_404(state, call_id).await?;
+    let status = match status.trim().parse::<VerificationStatus>() {
+        Ok(VerificationStatus::Pending) | Err(_) => {
+            let message = Message::new("verification-error-status");
+            return Ok(Err(bulk_refusal(ErrorCode::InvalidInput, message, "status")));
+        }
+        Ok(status) => status,
+    };
+    if status != VerificationStatus::Eligible && reasons.trim().is_empty() {
+        let message = Message::new("verification-error-reasons");
+        return Ok(Err(bulk_refusal(ErrorCode::InvalidInput, message, "reasons")));
+    }
+    let limit = vereda_store::verification::BULK_DECISION_LIMIT;
+    let household_ids = match selection {
+        Selection::Chosen(ids) => {
+            let mut unique = Vec::with_capacity(ids.len());
+            for id in ids {
+                if !unique.contains(id) {
+                    unique.push(*id);
+                }
+            }
+            unique
+        }
+        Selection::Filter(params) => {
+            let list = household_list(state, visitor, call_id, params).await?;
+            // One over the bound, to tell that there are too many.
+            state.store.household_ids(&list, limit as u64 + 1).await?
+        }
+    };
+    if household_ids.is_empty() {
+        let message = Message::new("verification-error-bulk_none");
+        return Ok(Err(bulk_refusal(ErrorCode::InvalidInput, message, "hogar")));
+    }
+    if household_ids.len() > limit {
+        let message = Message::new("verification-error-bulk_too_many").with("limit", limit);
+        return Ok(Err(bulk_refusal(ErrorCode::InvalidInput, message, "hogar")));
+    }
+    Ok(Ok(BulkPlan {
+        status,
+        household_ids,
+    }))
+}
+
+/// The question before a decision in bulk: how many households, how many letters at most
+/// (one for each household decided), and the decision.
+pub(crate) fn bulk_question(plan: &BulkPlan) -> Message {
+    let count = plan.household_ids.len();
+    Message::new("confirm-bulk_decision")
+        .with("households", count)
+        .with("letters", count)
+        .with_term("status", format!("verification-status-{}", plan.status))
+}
+
+/// Decides each household of a checked plan through the store's gate, one transaction each,
+/// and sends the letters written; the outcome of each, in the plan's order.
+pub(crate) async fn decide_in_bulk(
+    state: &AppState,
+    visitor: &Visitor,
+    call_id: i32,
+    plan: &BulkPlan,
+    reasons: &str,
+) -> Result<Vec<BulkOutcome>, AppError> {
+    let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
+    let outcomes = state
+        .store
+        .decide_verifications(
+            &actor,
+            call_id,
+            &plan.household_ids,
+            plan.status,
+            reasons,
+            state.config.today(),
+        )
+        .await?;
+    let letters: Vec<LetterRecord> = outcomes
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok().cloned())
+        .collect();
+    tracing::info!(
+        call = call_id,
+        decided = letters.len(),
+        refused = outcomes.len() - letters.len(),
+        "verification decided in bulk"
+    );
+    state.outbox.dispatch(&state.store, &actor, letters).await;
+    Ok(outcomes)
+}
+
+/// The article a refusal of a household's decision rests on; empty when it is about no
+/// article (the record changed meanwhile) or names its own (reach).
+pub(crate) fn refusal_article(code: &str) -> &'static str {
+    match code {
+        "verification-error-no_notice" => "Art. 11",
+        "verification-error-no_parcel" | "verification-error-parcel_not_suitable" => "Art. 12-13",
+        "verification-error-missing" | "verification-error-decided" => "Art. 14",
+        "verification-error-withdrawal_not_due" => "Art. 45",
+        "verification-error-reasons" => "Art. 46",
+        _ => "",
+    }
+}
+
+#[derive(Deserialize)]
+struct BulkPost {
+    csrf_token: String,
+    /// `filtro`: every household the filter matches; else the households ticked.
+    #[serde(default)]
+    alcance: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    reasons: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    municipio: String,
+    #[serde(default)]
+    estado: String,
+}
+
+struct BulkLine {
+    household_id: i32,
+    external_id: String,
+    decided: bool,
+    code: String,
+    problem: String,
+    article: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "verification_bulk.html")]
+struct BulkReport {
+    chrome: Chrome,
+    call: Call,
+    status: String,
+    decided: usize,
+    refused: usize,
+    lines: Vec<BulkLine>,
+    back: String,
+}
+
+/// The address of the call's verification list with the filter the decision was made on.
+fn list_address(call_id: i32, params: &ListParams) -> String {
+    let mut query = Vec::new();
+    for (name, value) in [
+        ("q", &params.q),
+        ("municipio", &params.municipio),
+        ("estado", &params.estado),
+    ] {
+        if !value.is_empty() {
+            query.push(format!("{name}={}", crate::error::urlencode(value)));
+        }
+    }
+    let path = format!("/personal/convocatorias/{call_id}/verificacion");
+    if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
+/// A decision in bulk from the call's page: checked, then confirmed (how many households and
+/// letters), then each household decided on its own and reported one by one.
+async fn bulk_decide(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+    form: Confirmable<BulkPost>,
+) -> Result<Response, AppError> {
+    let post = &form.form;
+    let params = ListParams {
+        q: post.q.clone(),
+        municipio: post.municipio.clone(),
+        estado: post.estado.clone(),
+        ..ListParams::default()
+    };
+    let chosen: Vec<i32> = form
+        .fields()
+        .iter()
+        .filter(|(name, _)| name == "hogar")
+        .filter_map(|(_, value)| value.trim().parse().ok())
+        .collect();
+    let by_filter = post.alcance == "filtro";
+    let selection = if by_filter {
+        Selection::Filter(params.clone())
+    } else {
+        Selection::Chosen(chosen.clone())
+    };
+    let planned = plan_bulk_decision(
+        &state,
+        &visitor,
+        &post.csrf_token,
+        id,
+        &selection,
+        &post.status,
+        &post.reasons,
+    )
+    .await?;
+    let back = list_address(id, &params);
+    let plan = match planned {
+        Ok(plan) => plan,
+        Err(refusal) => {
+            let field = match refusal.message.arg("field") {
+                Some(vereda_domain::message::Arg::Text(field)) => field.clone(),
+                _ => "hogar".to_owned(),
+            };
+            let words = visitor.lang.say(&refusal.message);
+            tracing::info!(
+                call = id,
+                code = refusal.message.code(),
+                "decision in bulk refused"
+            );
+            let bulk = BulkForm {
+                by_filter,
+                chosen,
+                status: post.status.clone(),
+                reasons: post.reasons.clone(),
+                problem: Some((field, refusal.message.code().to_owned(), words)),
+            };
+            let page = call_view(&state, &visitor, id, &params, None, bulk).await?;
+            return Ok((refusal.code.status(), render(&page)?).into_response());
+        }
+    };
+    let count = plan.household_ids.len() as u64;
+    if let Some(page) = form
+        .ask(&visitor, bulk_question(&plan), Some(count), &back)
+        .await?
+    {
+        return Ok(page);
+    }
+    let call = call_or_404(&state, id).await?;
+    let outcomes = decide_in_bulk(&state, &visitor, id, &plan, &post.reasons).await?;
+    let lang = visitor.lang;
+    let lines: Vec<BulkLine> = outcomes
+        .into_iter()
+        .map(|o| {
+            let (decided, code, problem) = match &o.result {
+                Ok(_) => (true, String::new(), String::new()),
+                Err(message) => (false, message.code().to_owned(), lang.say(message)),
+            };
+            BulkLine {
+                article: refusal_article(&code),
+                household_id: o.household_id,
+                external_id: o.external_id,
+                decided,
+                code,
+                problem,
+            }
+        })
+        .collect();
+    let decided = lines.iter().filter(|l| l.decided).count();
+    render(&BulkReport {
+        status: status_label(lang, plan.status),
+        refused: lines.len() - decided,
+        decided,
+        lines,
+        call,
+        back,
+        chrome: Chrome::new(&visitor).await?,
+    })
+}
+
 /// A parcel as declared: the page's form fields, or the API's JSON as text.
 #[derive(Deserialize, Default)]
 pub(crate) struct ParcelPost {
@@ -983,7 +1373,8 @@ async fn add_parcel(
 ) -> Result<Response, AppError> {
     match declare_parcel(&state, &visitor, id, post).await? {
         Ok(parcel) => {
-            Ok(Redirect::to(&format!("/personal/hogares/{id}/predios/{}", parcel.id)).into_response())
+            let to = format!("/personal/hogares/{id}/predios/{}", parcel.id);
+            Done::new(&visitor, to, "done-parcel_declared").redirect().await
         }
         Err(refusal) => refuse_household(&state, &visitor, id, refusal, String::new()).await,
     }

@@ -1,0 +1,438 @@
+//! Confirmations before irreversible acts, the one-time message after each act, and the
+//! verification decided in bulk (issue 18 parts 3 and 4): a form posted without `confirmed`
+//! writes nothing and says how many; confirmed, each household is decided on its own through
+//! the store's gate and reported one by one, by the page and by the API.
+
+mod support;
+
+use axum::http::StatusCode;
+use sea_orm::{ConnectionTrait, Statement};
+use support::Client;
+use vereda_domain::accounts::Role;
+use vereda_domain::verification::VerificationStatus;
+
+struct Setup {
+    client: Client,
+    _outbox: tempfile::TempDir,
+    call_id: i32,
+    /// CAQ-0001 and CAQ-0002: Caquetá, within the territorial officer's reach.
+    displaced: i32,
+    plain: i32,
+}
+
+/// The demo call before its notice (its notice and letters taken away), on `today`.
+async fn setup(today: jiff::civil::Date) -> Setup {
+    let outbox = tempfile::tempdir().expect("outbox");
+    let config = vereda_web::WebConfig {
+        outbox_dir: Some(outbox.path().to_path_buf()),
+        today: Some(today),
+        ..Default::default()
+    };
+    let client = Client::with_demo_and(config).await;
+    for statement in [
+        "DELETE FROM offer_notices",
+        "DELETE FROM letters WHERE call_id IS NOT NULL",
+    ] {
+        client
+            .db
+            .store
+            .connection()
+            .execute_unprepared(statement)
+            .await
+            .expect(statement);
+    }
+    let call_id = client.db.store.calls().await.expect("calls")[0].id;
+    let households = client
+        .db
+        .store
+        .households(Some(call_id))
+        .await
+        .expect("households");
+    let id_of = |external: &str| {
+        households
+            .iter()
+            .find(|h| h.external_id == external)
+            .map(|h| h.id)
+            .expect("demo household")
+    };
+    Setup {
+        displaced: id_of("CAQ-0001"),
+        plain: id_of("CAQ-0002"),
+        client,
+        _outbox: outbox,
+        call_id,
+    }
+}
+
+async fn letters(client: &Client) -> i64 {
+    let connection = client.db.store.connection();
+    let row = connection
+        .query_one_raw(Statement::from_string(
+            connection.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM letters",
+        ))
+        .await
+        .expect("count")
+        .expect("a row");
+    row.try_get::<i64>("", "n").expect("n")
+}
+
+async fn status_of(s: &Setup, household: i32) -> VerificationStatus {
+    s.client
+        .db
+        .store
+        .household_verification(household, jiff::civil::date(2026, 4, 2))
+        .await
+        .expect("verification")
+        .expect("household")
+        .status
+}
+
+async fn notify(s: &mut Setup, confirmed: bool) -> support::Reply {
+    let token = s.client.csrf().await;
+    let mut fields = vec![
+        ("notice_date", "2026-03-02"),
+        (
+            "text",
+            "Se comunica la oferta institucional a los hogares focalizados.",
+        ),
+        ("csrf_token", token.as_str()),
+    ];
+    if confirmed {
+        fields.push(("confirmed", "1"));
+    }
+    s.client
+        .post_form(&format!("/personal/convocatorias/{}/aviso", s.call_id), &fields)
+        .await
+}
+
+fn data(body: &str, attribute: &str) -> Option<String> {
+    let marker = format!("{attribute}=\"");
+    let start = body.find(&marker)? + marker.len();
+    body[start..].split('"').next().map(str::to_owned)
+}
+
+#[tokio::test]
+async fn the_offer_notice_asks_to_confirm_how_many_letters_then_says_it_was_done_once() {
+    let mut s = setup(jiff::civil::date(2026, 4, 2)).await;
+    s.client.log_in_as(Role::TerritorialOfficer).await;
+    let households = s
+        .client
+        .db
+        .store
+        .households(Some(s.call_id))
+        .await
+        .expect("households")
+        .len();
+    let before = letters(&s.client).await;
+
+    let asked = notify(&mut s, false).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert_eq!(
+        data(&asked.body, "data-confirm").as_deref(),
+        Some("confirm-offer_notice")
+    );
+    assert_eq!(data(&asked.body, "data-count"), Some(households.to_string()));
+    assert!(asked.body.contains("name=\"confirmed\" value=\"1\""));
+    assert!(asked.body.contains("name=\"notice_date\" value=\"2026-03-02\""));
+    // Nothing written.
+    assert!(
+        s.client
+            .db
+            .store
+            .offer_notice(s.call_id)
+            .await
+            .expect("notice")
+            .is_none()
+    );
+    assert_eq!(letters(&s.client).await, before);
+
+    let done = notify(&mut s, true).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert!(
+        s.client
+            .db
+            .store
+            .offer_notice(s.call_id)
+            .await
+            .expect("notice")
+            .is_some()
+    );
+    assert_eq!(letters(&s.client).await, before + households as i64);
+    let path = format!("/personal/convocatorias/{}/verificacion", s.call_id);
+    let next = s.client.get(&path).await;
+    assert_eq!(
+        data(&next.body, "data-done").as_deref(),
+        Some("done-offer_notice_recorded"),
+        "{}",
+        next.body
+    );
+    assert!(next.body.contains("role=\"status\" id=\"done\""));
+    // Once only.
+    let again = s.client.get(&path).await;
+    assert!(!again.body.contains("id=\"done\""), "{}", again.body);
+}
+
+#[tokio::test]
+async fn a_bulk_decision_by_hand_is_confirmed_then_each_household_decided_or_refused() {
+    let mut s = setup(jiff::civil::date(2026, 4, 2)).await;
+    s.client.log_in_as(Role::TerritorialOfficer).await;
+    notify(&mut s, true).await;
+    let (plain, displaced) = (s.plain, s.displaced);
+    // One household decided on its own page first: the bulk decision cannot decide it again.
+    let token = s.client.csrf().await;
+    let single = s
+        .client
+        .post_form(
+            &format!("/personal/hogares/{plain}/verificacion"),
+            &[
+                ("status", "not_eligible"),
+                ("reasons", "No reside en la vereda"),
+                ("lock_version", "0"),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(single.status, StatusCode::SEE_OTHER, "{}", single.body);
+    let page = s
+        .client
+        .get(&format!("/personal/hogares/{plain}/verificacion"))
+        .await;
+    assert_eq!(
+        data(&page.body, "data-done").as_deref(),
+        Some("done-household_decided")
+    );
+
+    let path = format!("/personal/convocatorias/{}/verificacion", s.call_id);
+    let list = s.client.get(&path).await;
+    assert!(list.body.contains("id=\"bulk-form\""), "{}", list.body);
+    assert!(list.body.contains(&format!("id=\"choose-{displaced}\"")));
+    let action = format!("{path}/decisiones");
+    let plain_text = plain.to_string();
+    let displaced_text = displaced.to_string();
+    let reasons = "Vencido el término sin los documentos";
+    let form = |confirmed: bool| {
+        let mut fields = vec![
+            ("csrf_token", token.clone()),
+            ("alcance", "seleccion".to_owned()),
+            ("hogar", displaced_text.clone()),
+            ("hogar", plain_text.clone()),
+            ("status", "withdrawn".to_owned()),
+            ("reasons", reasons.to_owned()),
+        ];
+        if confirmed {
+            fields.push(("confirmed", "1".to_owned()));
+        }
+        fields
+    };
+    let before = letters(&s.client).await;
+    let fields = form(false);
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let asked = s.client.post_form(&action, &borrowed).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert_eq!(
+        data(&asked.body, "data-confirm").as_deref(),
+        Some("confirm-bulk_decision")
+    );
+    assert_eq!(data(&asked.body, "data-count").as_deref(), Some("2"));
+    assert!(
+        asked
+            .body
+            .contains(&format!("name=\"hogar\" value=\"{displaced}\""))
+    );
+    assert!(asked.body.contains(&format!("name=\"hogar\" value=\"{plain}\"")));
+    assert_eq!(status_of(&s, displaced).await, VerificationStatus::Pending);
+    assert_eq!(letters(&s.client).await, before);
+
+    let fields = form(true);
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let report = s.client.post_form(&action, &borrowed).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    assert_eq!(data(&report.body, "data-decided").as_deref(), Some("1"));
+    assert_eq!(data(&report.body, "data-refused").as_deref(), Some("1"));
+    assert!(report.body.contains("data-done=\"done-bulk_decided\""));
+    let row = |id: i32| {
+        let start = report.body.find(&format!("id=\"bulk-{id}\"")).expect("a row");
+        report.body[start..]
+            .split("</tr>")
+            .next()
+            .expect("row")
+            .to_owned()
+    };
+    assert!(
+        row(displaced).contains("data-outcome=\"decided\""),
+        "{}",
+        row(displaced)
+    );
+    let refused = row(plain);
+    assert!(refused.contains("data-outcome=\"refused\""), "{refused}");
+    assert!(
+        refused.contains("data-problem=\"verification-error-decided\""),
+        "{refused}"
+    );
+    assert!(refused.contains("Art. 14"), "{refused}");
+    assert_eq!(status_of(&s, displaced).await, VerificationStatus::Withdrawn);
+    assert_eq!(status_of(&s, plain).await, VerificationStatus::NotEligible);
+    assert_eq!(letters(&s.client).await, before + 1);
+    // Audited as a decision of its own: the household's history shows it.
+    let history = s
+        .client
+        .get(&format!("/personal/hogares/{displaced}/historia"))
+        .await;
+    assert!(history.body.contains(reasons), "{}", history.body);
+}
+
+#[tokio::test]
+async fn a_bulk_decision_by_filter_takes_every_household_the_filter_matches_within_reach() {
+    let mut s = setup(jiff::civil::date(2026, 4, 2)).await;
+    s.client.log_in_as(Role::TerritorialOfficer).await;
+    notify(&mut s, true).await;
+    let token = s.client.csrf().await;
+    let path = format!("/personal/convocatorias/{}/verificacion", s.call_id);
+    let list = s.client.get(&format!("{path}?estado=pending")).await;
+    let matching: usize = data(&list.body, "data-total")
+        .and_then(|t| t.parse().ok())
+        .expect("a total");
+    assert!(matching >= 2, "{matching}");
+
+    // Refused as a whole, values kept beside their fields: no reasons for not eligible.
+    let silent = s
+        .client
+        .post_form(
+            &format!("{path}/decisiones"),
+            &[
+                ("csrf_token", &token),
+                ("alcance", "filtro"),
+                ("estado", "pending"),
+                ("status", "not_eligible"),
+                ("reasons", ""),
+                ("confirmed", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(silent.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", silent.body);
+    assert!(
+        silent
+            .body
+            .contains("id=\"bulk-reasons-problem\" data-problem=\"verification-error-reasons\"")
+    );
+    assert!(
+        silent
+            .body
+            .contains("value=\"filtro\" id=\"bulk-filter\" checked")
+    );
+    assert!(silent.body.contains("value=\"not_eligible\" selected"));
+
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("alcance", "filtro"),
+        ("estado", "pending"),
+        ("status", "not_eligible"),
+        ("reasons", "Fuera del área focalizada"),
+    ];
+    let asked = s.client.post_form(&format!("{path}/decisiones"), &fields).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert_eq!(data(&asked.body, "data-count"), Some(matching.to_string()));
+    assert!(asked.body.contains("name=\"estado\" value=\"pending\""));
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("confirmed", "1"));
+    let report = s
+        .client
+        .post_form(&format!("{path}/decisiones"), &confirmed)
+        .await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    assert_eq!(data(&report.body, "data-decided"), Some(matching.to_string()));
+    assert_eq!(data(&report.body, "data-refused").as_deref(), Some("0"));
+    let after = s.client.get(&format!("{path}?estado=pending")).await;
+    assert_eq!(data(&after.body, "data-total").as_deref(), Some("0"));
+    // The households out of the officer's reach were not taken.
+    let households = s
+        .client
+        .db
+        .store
+        .households(Some(s.call_id))
+        .await
+        .expect("households");
+    let elsewhere = households
+        .iter()
+        .find(|h| !h.municipality_code.starts_with("18"))
+        .expect("a household out of reach");
+    assert_eq!(status_of(&s, elsewhere.id).await, VerificationStatus::Pending);
+}
+
+#[tokio::test]
+async fn the_api_decides_in_bulk_and_answers_per_household_with_codes() {
+    let mut s = setup(jiff::civil::date(2026, 4, 2)).await;
+    s.client.log_in_as(Role::TerritorialOfficer).await;
+    notify(&mut s, true).await;
+    let token = support::api::token(&mut s.client).await;
+    let path = format!("/api/v1/calls/{}/verification/decisions", s.call_id);
+    let body = serde_json::json!({
+        "household_ids": [s.displaced, s.plain, 999_999],
+        "status": "eligible",
+    });
+    let reply = s.client.send_json("POST", &path, Some(&token), Some(&body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let json = reply.json();
+    assert_eq!(json["status"], "eligible");
+    assert_eq!(json["decided"], 0);
+    assert_eq!(json["refused"], 3);
+    let outcomes = json["outcomes"].as_array().expect("outcomes");
+    assert_eq!(outcomes[0]["household_id"], s.displaced);
+    assert_eq!(outcomes[0]["code"], "verification-error-missing");
+    assert_eq!(outcomes[0]["article"], "Art. 14");
+    assert_eq!(outcomes[0]["external_id"], "CAQ-0001");
+    assert_eq!(outcomes[2]["code"], "verification-error-bulk_not_in_call");
+    assert_eq!(outcomes[2]["external_id"], "");
+
+    let withdrawn = serde_json::json!({
+        "household_ids": [s.displaced],
+        "status": "withdrawn",
+        "reasons": "Vencido el término sin los documentos",
+    });
+    let reply = s
+        .client
+        .send_json("POST", &path, Some(&token), Some(&withdrawn))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let json = reply.json();
+    assert_eq!(json["decided"], 1);
+    assert!(json["outcomes"][0]["letter_id"].as_i64().is_some());
+    assert_eq!(status_of(&s, s.displaced).await, VerificationStatus::Withdrawn);
+
+    let both = serde_json::json!({
+        "household_ids": [s.plain],
+        "filter": {"estado": "pending"},
+        "status": "withdrawn",
+        "reasons": "x",
+    });
+    let reply = s.client.send_json("POST", &path, Some(&token), Some(&both)).await;
+    support::api::problem(
+        &reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "verification-error-bulk_both",
+    );
+    let too_many: Vec<i32> = (1..=5001).collect();
+    let over = serde_json::json!({"household_ids": too_many, "status": "withdrawn", "reasons": "x"});
+    let reply = s.client.send_json("POST", &path, Some(&token), Some(&over)).await;
+    support::api::problem(
+        &reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "verification-error-bulk_too_many",
+    );
+    let none = serde_json::json!({"household_ids": [], "status": "withdrawn", "reasons": "x"});
+    let reply = s.client.send_json("POST", &path, Some(&token), Some(&none)).await;
+    support::api::problem(
+        &reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "verification-error-bulk_none",
+    );
+
+    // A role that does not verify may not.
+    let formulator = support::api::session_as(&mut s.client, Role::Formulator).await;
+    let reply = s
+        .client
+        .send_json("POST", &path, Some(&formulator), Some(&withdrawn))
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+}
