@@ -174,7 +174,8 @@ impl HouseholdList {
         }
         if let Some(status) = self.status {
             // The status is stored with the decision; no row is pending. Derived here, in SQL,
-            // per household (the index on the decision's household and status answers it).
+            // per household: a correlated EXISTS on the decision's unique household index, so
+            // a page's own subqueries test their few rows, not the whole call's decisions.
             use household_verification::Column as V;
             let decision = |same: bool| {
                 let mut rows = Query::select();

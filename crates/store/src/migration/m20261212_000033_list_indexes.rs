@@ -20,11 +20,9 @@ impl MigrationName for Migration {
 const PAGE: i64 = 1000;
 
 /// Each index: its table and columns.
-const INDEXES: [(&str, &[&str]); 8] = [
+const INDEXES: [(&str, &[&str]); 7] = [
     // A call's households in registration order (the default sort, keyset downloads).
     ("households", &["call_id", "id"]),
-    // The verification status filter: a household's decision and its status, in the index.
-    ("household_verifications", &["household_id", "status"]),
     // A call's letters by delivery status, kind and recipient, each then by id.
     ("letters", &["call_id", "status", "id"]),
     ("letters", &["call_id", "kind", "id"]),
