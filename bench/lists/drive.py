@@ -76,6 +76,7 @@ def main():
         ("verification, pending and searched \"gomez\"", f"{base}/verificacion?estado=pending&q=gomez"),
         ("letters, page 1", f"{base}/comunicaciones"),
         ("letters, filtered failed, sorted by kind", f"{base}/comunicaciones?estado=failed&orden=tipo"),
+        ("formulations, searched \"cacao\", sorted by title", "/personal/formulaciones?q=cacao&orden=-titulo"),
     ]
     print(f"<!-- {args.backend}: {args.n} households seeded in {seconds:.1f} s -->")
     for label, path in paths:
@@ -97,6 +98,7 @@ def main():
     for label, path in [
         ("download CSV, municipality 52001", f"{base}/hogares.csv?municipio=52001"),
         ("download XLSX, municipality 52001", f"{base}/hogares.xlsx?municipio=52001"),
+        ("download CSV, municipality 52001, by name descending", f"{base}/hogares.csv?municipio=52001&orden=-nombre"),
     ]:
         elapsed, body = get(path)
         lines = body.count(b"\n") if path.endswith(".csv") or ".csv?" in path else "-"

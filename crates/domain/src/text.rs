@@ -102,6 +102,17 @@ pub fn household_search_key(head_name: &str, head_document: &str, external_id: &
     fold_for_search(&words.join(" "))
 }
 
+/// The key a staff list searches and sorts a formulation by: its title, then its code, folded
+/// as [`fold_for_search`] folds what is typed (so sorting by it sorts by the title without
+/// regard to accents and case). Stored with the formulation whenever it is written.
+pub fn formulation_search_key(title: &str, code: &str) -> String {
+    let words: Vec<&str> = [title, code]
+        .into_iter()
+        .flat_map(str::split_whitespace)
+        .collect();
+    fold_for_search(&words.join(" "))
+}
+
 /// A cell of a CSV file the product writes, made safe to open in a spreadsheet (OWASP, "CSV
 /// injection"): text that starts with `=`, `+`, `-`, `@`, a tab or a carriage return would be
 /// read as a formula, so it gets a leading apostrophe. A plain number (`-5`, `+3.2`) is left as

@@ -2889,3 +2889,7 @@ list-filter-municipio = Municipality
 list-filter-estado = Status
 list-filter-tipo = Kind of letter
 list-filter-entrega = Delivery status
+list-search-formulations = Search (title or code)
+list-sort-codigo = Code
+list-sort-titulo = Title
+list-sort-actualizacion = Last change

@@ -2889,3 +2889,7 @@ list-filter-municipio = Municipio
 list-filter-estado = Estado
 list-filter-tipo = Tipo de comunicación
 list-filter-entrega = Estado del envío
+list-search-formulations = Buscar (título o código)
+list-sort-codigo = Código
+list-sort-titulo = Título
+list-sort-actualizacion = Última modificación

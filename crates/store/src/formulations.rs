@@ -320,6 +320,7 @@ impl Store {
                 code: Set(code.clone()),
                 call_id: Set(new.call_id),
                 title: Set(frame.title.trim().to_owned()),
+                search_key: Set(vereda_domain::text::formulation_search_key(&frame.title, &code)),
                 municipality_code: Set(frame.municipality.trim().to_owned()),
                 status: Set(FormulationStatus::Draft.to_string()),
                 return_reason: Set(None),
@@ -396,6 +397,7 @@ impl Store {
         let mut row = existing.clone().into_active_model();
         row.call_id = Set(existing.call_id.or(new.call_id));
         row.title = Set(frame.title.trim().to_owned());
+        row.search_key = Set(vereda_domain::text::formulation_search_key(&frame.title, &code));
         row.municipality_code = Set(frame.municipality.trim().to_owned());
         row.status = Set(FormulationStatus::Draft.to_string());
         row.updated_at = Set(now);
@@ -505,40 +507,7 @@ impl Store {
             .await?;
         let has_next = rows.len() as u64 > per_page;
         rows.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
-        let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-        let latest: HashMap<i32, (i32, Option<bool>)> = if ids.is_empty() {
-            HashMap::new()
-        } else {
-            use formulation_version::Column as V;
-            use sea_orm::sea_query::ExprTrait;
-            formulation_version::Entity::find()
-                .select_only()
-                .columns([V::FormulationId, V::Number, V::Viable])
-                .filter(
-                    Expr::tuple([Expr::col(V::FormulationId), Expr::col(V::Number)])
-                        .in_subquery(latest_numbers_query(&ids)),
-                )
-                .into_tuple::<(i32, i32, Option<bool>)>()
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|(id, number, viable)| (id, (number, viable)))
-                .collect()
-        };
-        let states = crate::procedure::procedure_states_of(&self.db, &rows).await?;
-        let lines = rows
-            .into_iter()
-            .map(|row| {
-                let (version, viable) = latest.get(&row.id).copied().unwrap_or((0, None));
-                let state = states.get(&row.id).copied().unwrap_or(ProcedureState::Draft);
-                Ok(FormulationLine {
-                    formulation: summary(row)?,
-                    version,
-                    viable,
-                    state,
-                })
-            })
-            .collect::<StoreResult<_>>()?;
+        let lines = formulation_lines(&self.db, rows).await?;
         Ok(FormulationPage {
             lines,
             page,
@@ -566,6 +535,47 @@ impl Store {
             .map(summary)
             .collect()
     }
+}
+
+/// A page of formulations as the lists show them: each with its latest version's number and
+/// verdict and its procedure state, read for the whole page in a fixed number of statements.
+pub(crate) async fn formulation_lines(
+    db: &impl sea_orm::ConnectionTrait,
+    rows: Vec<formulation::Model>,
+) -> StoreResult<Vec<FormulationLine>> {
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let latest: HashMap<i32, (i32, Option<bool>)> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        use formulation_version::Column as V;
+        use sea_orm::sea_query::ExprTrait;
+        formulation_version::Entity::find()
+            .select_only()
+            .columns([V::FormulationId, V::Number, V::Viable])
+            .filter(
+                Expr::tuple([Expr::col(V::FormulationId), Expr::col(V::Number)])
+                    .in_subquery(latest_numbers_query(&ids)),
+            )
+            .into_tuple::<(i32, i32, Option<bool>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(id, number, viable)| (id, (number, viable)))
+            .collect()
+    };
+    let states = crate::procedure::procedure_states_of(db, &rows).await?;
+    rows.into_iter()
+        .map(|row| {
+            let (version, viable) = latest.get(&row.id).copied().unwrap_or((0, None));
+            let state = states.get(&row.id).copied().unwrap_or(ProcedureState::Draft);
+            Ok(FormulationLine {
+                formulation: summary(row)?,
+                version,
+                viable,
+                state,
+            })
+        })
+        .collect::<StoreResult<_>>()
 }
 
 /// The number of the latest version of each of `ids` (at most [`crate::IN_LIST_LIMIT`]), as a

@@ -6,19 +6,24 @@
 //!
 //! Search is accent- and case-insensitive: the words typed are folded by
 //! `vereda_domain::text::fold_for_search` and each must appear in `households.search_key`
-//! (folded alike when the household is written). Sorting by a column pages with LIMIT/OFFSET,
-//! the offset bounded by [`MAX_OFFSET`]; the registration order also pages by keyset
-//! (`after`), as downloads do.
+//! (folded alike when the household is written). A list's order is always (its sort column,
+//! id), both the same way: pages are read with LIMIT/OFFSET (the offset bounded by
+//! [`MAX_OFFSET`]) or by keyset (`after`: the rows after a row in that order, as downloads
+//! walk a list in the order of its page). The rest of a page is read with the page's rows as
+//! a keyset range (from its first row to its last), not with its OFFSET again.
 
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, BinOper, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use vereda_domain::accounts::Reach;
 use vereda_domain::verification::VerificationStatus;
 
-use crate::entity::{household, household_document, household_verification, letter, parcel, person};
+use crate::entity::{
+    formulation, household, household_document, household_verification, letter, parcel, person,
+};
+use crate::formulations::{FormulationLine, formulation_lines};
 use crate::households::{HouseholdSummary, summaries};
 use crate::verification::{HouseholdVerification, LetterRecord, assemble, document_from, letter_from};
 use crate::{Store, StoreResult};
@@ -42,7 +47,8 @@ pub struct Paging {
     pub page: u64,
     /// 0 is [`PAGE_SIZE`]; at most [`MAX_PAGE_SIZE`].
     pub per_page: u64,
-    /// Keyset paging in the registration order: only the rows after this id.
+    /// Keyset paging: only the rows after the row of this id, in the list's order (its sort
+    /// and direction, then the id); the offset is then 0.
     pub after: Option<i32>,
 }
 
@@ -62,7 +68,7 @@ impl Paging {
     }
 
     fn order(&self) -> Order {
-        if self.descending { Order::Desc } else { Order::Asc }
+        order_of(self.descending)
     }
 }
 
@@ -81,6 +87,49 @@ fn search_condition(column: impl ColumnTrait, search: &str) -> Condition {
             let pattern = format!("%{}%", crate::like_escaped(word));
             all.add(column.like(LikeExpr::new(pattern).escape('\\')))
         })
+}
+
+/// Where a row stands against the row `anchor` in a list's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// Strictly after it (the next chunk of a download).
+    After,
+    /// It or after it (a page's first row).
+    From,
+    /// It or before it (a page's last row).
+    UpTo,
+}
+
+/// The rows on `side` of the row `anchor` in the order (`sort`, `id`), both `descending` or
+/// not: a keyset, compared as a row value with the anchor's own values read in a subquery, so
+/// the index on (…, sort column, id) serves it and no value travels but the anchor's id.
+fn keyset<C: ColumnTrait>(sort: Option<C>, id: C, descending: bool, anchor: i32, side: Side) -> Condition {
+    let operator = match (side, descending) {
+        (Side::After, false) => BinOper::GreaterThan,
+        (Side::After, true) => BinOper::SmallerThan,
+        (Side::From, false) | (Side::UpTo, true) => BinOper::GreaterThanOrEqual,
+        (Side::From, true) | (Side::UpTo, false) => BinOper::SmallerThanOrEqual,
+    };
+    let table = id.entity_name();
+    let expression = match sort {
+        None => Expr::col((table, id)).binary(operator, anchor),
+        Some(sort) => {
+            let alias = Alias::new("anchor");
+            let anchor_row = Query::select()
+                .column((alias.clone(), sort))
+                .column((alias.clone(), id))
+                .from_as(table.clone(), alias.clone())
+                .and_where(Expr::col((alias, id)).eq(anchor))
+                .to_owned();
+            Expr::tuple([Expr::col((table.clone(), sort)), Expr::col((table, id))])
+                .binary(operator, Expr::SubQuery(None, Box::new(anchor_row.into())))
+        }
+    };
+    Condition::all().add(expression)
+}
+
+fn order_of(descending: bool) -> Order {
+    if descending { Order::Desc } else { Order::Asc }
 }
 
 /// Which households of a call: the reader's reach, a municipality, a verification status, and
@@ -124,27 +173,44 @@ impl HouseholdList {
             condition = condition.add(H::MunicipalityCode.eq(code));
         }
         if let Some(status) = self.status {
-            // The status is stored with the decision; no row is pending. Derived here, in SQL.
-            let with = |decided: bool| {
+            // The status is stored with the decision; no row is pending. Derived here, in SQL,
+            // per household: a correlated EXISTS on the decision's unique household index, so
+            // a page's own subqueries test their few rows, not the whole call's decisions.
+            use household_verification::Column as V;
+            let decision = |same: bool| {
                 let mut rows = Query::select();
-                rows.column(household_verification::Column::HouseholdId)
-                    .from(household_verification::Entity);
-                if decided {
-                    rows.and_where(household_verification::Column::Status.ne("pending"));
+                rows.expr(Expr::val(1))
+                    .from(household_verification::Entity)
+                    .and_where(
+                        Expr::col((household_verification::Entity, V::HouseholdId))
+                            .equals((household::Entity, H::Id)),
+                    );
+                if same {
+                    rows.and_where(V::Status.eq(status.to_string()));
                 } else {
-                    rows.and_where(household_verification::Column::Status.eq(status.to_string()));
+                    rows.and_where(V::Status.ne("pending"));
                 }
                 rows.to_owned()
             };
             condition = condition.add(match status {
-                VerificationStatus::Pending => H::Id.not_in_subquery(with(true)),
-                _ => H::Id.in_subquery(with(false)),
+                VerificationStatus::Pending => Expr::not_exists(decision(false)),
+                _ => Expr::exists(decision(true)),
             });
         }
         if let Some(after) = self.paging.after {
-            condition = condition.add(H::Id.gt(after));
+            condition = condition.add(self.keyset(after, Side::After));
         }
         condition
+    }
+
+    fn keyset(&self, anchor: i32, side: Side) -> Condition {
+        keyset(
+            self.sort_column(),
+            household::Column::Id,
+            self.paging.descending,
+            anchor,
+            side,
+        )
     }
 
     fn sort_column(&self) -> Option<household::Column> {
@@ -157,24 +223,17 @@ impl HouseholdList {
         }
     }
 
-    /// The page's households' ids, in the page's order: the subquery everything else of the
-    /// page is read with. `bounds` are the least and greatest id of the page as read: implied
-    /// by the page, they let the database read the page's range of ids, not the whole call.
-    fn page_ids(&self, bounds: (i32, i32)) -> SelectStatement {
-        let mut select = Query::select();
-        select
+    /// The ids of a page's households, `first` and `last` its first and last rows: the
+    /// subquery everything else of the page is read with, a keyset range in the list's order
+    /// (no OFFSET to walk again).
+    fn page_ids(&self, (first, last): (i32, i32)) -> SelectStatement {
+        Query::select()
             .column(household::Column::Id)
             .from(household::Entity)
             .cond_where(self.condition())
-            .and_where(household::Column::Id.between(bounds.0, bounds.1));
-        if let Some(column) = self.sort_column() {
-            select.order_by(column, self.paging.order());
-        }
-        select
-            .order_by(household::Column::Id, self.paging.order())
-            .limit(self.paging.limit())
-            .offset(self.offset());
-        select.to_owned()
+            .cond_where(self.keyset(first, Side::From))
+            .cond_where(self.keyset(last, Side::UpTo))
+            .to_owned()
     }
 
     fn offset(&self) -> u64 {
@@ -186,12 +245,9 @@ impl HouseholdList {
     }
 }
 
-/// The least and greatest of a page's ids; `None` for an empty page.
-fn id_bounds(ids: impl Iterator<Item = i32>) -> Option<(i32, i32)> {
-    ids.fold(None, |bounds, id| match bounds {
-        None => Some((id, id)),
-        Some((low, high)) => Some((std::cmp::min(low, id), std::cmp::max(high, id))),
-    })
+/// The ids of a page's first and last rows; `None` for an empty page.
+fn ends(ids: &[i32]) -> Option<(i32, i32)> {
+    Some((*ids.first()?, *ids.last()?))
 }
 
 /// Which letters of a call: the reader's reach (the household's), their kind, their delivery
@@ -248,10 +304,83 @@ impl LetterList {
             condition = condition.add(L::Status.eq(status));
         }
         if let Some(after) = self.paging.after {
-            // Downloads walk the letters newest first: "after" is further back.
-            condition = condition.add(L::Id.lt(after));
+            condition = condition.add(keyset(
+                self.sort_column(),
+                L::Id,
+                self.descending(),
+                after,
+                Side::After,
+            ));
         }
         condition
+    }
+
+    fn sort_column(&self) -> Option<letter::Column> {
+        use letter::Column as L;
+        match self.paging.sort.as_str() {
+            "tipo" => Some(L::Kind),
+            "estado" => Some(L::Status),
+            "destinatario" => Some(L::Recipient),
+            _ => None,
+        }
+    }
+
+    /// Newest first by default, a column from A to Z; "descending" turns either around.
+    fn descending(&self) -> bool {
+        self.sort_column().is_none() != self.paging.descending
+    }
+}
+
+/// Which formulations: the reader's reach (their municipality's department), their stored
+/// status, their municipality, and the paging (the search finds the title and the code).
+#[derive(Debug, Clone, Default)]
+pub struct FormulationList {
+    pub reach: Reach,
+    /// A stored status (draft, submitted, returned, approved).
+    pub status: Option<String>,
+    /// A DANE municipality code.
+    pub municipality: Option<String>,
+    pub paging: Paging,
+}
+
+/// The sorts of the formulations: by code (the default), title, municipality, last change.
+pub const FORMULATION_SORTS: [&str; 4] = ["codigo", "titulo", "municipio", "actualizacion"];
+
+impl FormulationList {
+    fn condition(&self) -> Condition {
+        use formulation::Column as F;
+        let mut condition = Condition::all()
+            .add(crate::scope::municipality_within(
+                F::MunicipalityCode,
+                &self.reach,
+            ))
+            .add(search_condition(F::SearchKey, &self.paging.search));
+        if let Some(status) = self.status.as_deref().filter(|s| !s.is_empty()) {
+            condition = condition.add(F::Status.eq(status));
+        }
+        if let Some(code) = self.municipality.as_deref().filter(|c| !c.is_empty()) {
+            condition = condition.add(F::MunicipalityCode.eq(code));
+        }
+        if let Some(after) = self.paging.after {
+            condition = condition.add(keyset(
+                Some(self.sort_column()),
+                F::Id,
+                self.paging.descending,
+                after,
+                Side::After,
+            ));
+        }
+        condition
+    }
+
+    fn sort_column(&self) -> formulation::Column {
+        use formulation::Column as F;
+        match self.paging.sort.as_str() {
+            "titulo" => F::SearchKey,
+            "municipio" => F::MunicipalityCode,
+            "actualizacion" => F::UpdatedAt,
+            _ => F::Code,
+        }
     }
 }
 
@@ -309,7 +438,8 @@ impl Store {
             .offset(list.offset())
             .all(&self.db)
             .await?;
-        let Some(bounds) = id_bounds(rows.iter().map(|h| h.id)) else {
+        let ids: Vec<i32> = rows.iter().map(|h| h.id).collect();
+        let Some(bounds) = ends(&ids) else {
             return Ok(Vec::new());
         };
         let mut members: HashMap<i32, Vec<person::Model>> = HashMap::new();
@@ -367,7 +497,8 @@ impl Store {
         households: Vec<HouseholdSummary>,
         today: Date,
     ) -> StoreResult<Vec<HouseholdVerification>> {
-        let Some(bounds) = id_bounds(households.iter().map(|h| h.id)) else {
+        let ids: Vec<i32> = households.iter().map(|h| h.id).collect();
+        let Some(bounds) = ends(&ids) else {
             return Ok(Vec::new());
         };
         let notice = self.offer_notice(list.call_id).await?;
@@ -415,20 +546,9 @@ impl Store {
 
     /// The letters of a page of [`LetterList`], without counting them all (downloads).
     pub async fn letter_rows(&self, list: &LetterList) -> StoreResult<Vec<LetterRecord>> {
-        use letter::Column as L;
-        let column = match list.paging.sort.as_str() {
-            "tipo" => Some(L::Kind),
-            "estado" => Some(L::Status),
-            "destinatario" => Some(L::Recipient),
-            _ => None,
-        };
+        let order = order_of(list.descending());
         let mut select = letter::Entity::find().filter(list.condition());
-        // Newest first by default; "descending" turns the chosen order around.
-        let order = match (column.is_some(), list.paging.descending) {
-            (true, false) | (false, true) => Order::Asc,
-            _ => Order::Desc,
-        };
-        if let Some(column) = column {
+        if let Some(column) = list.sort_column() {
             select = select.order_by(column, order.clone());
         }
         let offset = if list.paging.after.is_some() {
@@ -437,7 +557,7 @@ impl Store {
             list.paging.offset()
         };
         select
-            .order_by(L::Id, if column.is_some() { Order::Desc } else { order })
+            .order_by(letter::Column::Id, order)
             .limit(list.paging.limit())
             .offset(offset)
             .all(&self.db)
@@ -445,5 +565,51 @@ impl Store {
             .into_iter()
             .map(letter_from)
             .collect()
+    }
+
+    /// The municipalities of the formulations within `reach`, by code: a list's filter.
+    pub async fn formulation_municipalities(&self, reach: &Reach) -> StoreResult<Vec<String>> {
+        use formulation::Column as F;
+        Ok(formulation::Entity::find()
+            .select_only()
+            .column(F::MunicipalityCode)
+            .distinct()
+            .filter(crate::scope::municipality_within(F::MunicipalityCode, reach))
+            .order_by_asc(F::MunicipalityCode)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
+    /// A page of the formulations (see [`FormulationList`]), each with its latest version and
+    /// procedure state (read for the page only), and how many match.
+    pub async fn formulation_list(&self, list: &FormulationList) -> StoreResult<Page<FormulationLine>> {
+        let total = formulation::Entity::find()
+            .filter(list.condition())
+            .count(&self.db)
+            .await?;
+        Ok(Page {
+            rows: self.formulation_rows(list).await?,
+            total,
+        })
+    }
+
+    /// The formulations of a page of [`FormulationList`], without counting them all (downloads).
+    pub async fn formulation_rows(&self, list: &FormulationList) -> StoreResult<Vec<FormulationLine>> {
+        let order = list.paging.order();
+        let offset = if list.paging.after.is_some() {
+            0
+        } else {
+            list.paging.offset()
+        };
+        let rows = formulation::Entity::find()
+            .filter(list.condition())
+            .order_by(list.sort_column(), order.clone())
+            .order_by(formulation::Column::Id, order)
+            .limit(list.paging.limit())
+            .offset(offset)
+            .all(&self.db)
+            .await?;
+        formulation_lines(&self.db, rows).await
     }
 }

@@ -4697,6 +4697,15 @@ storage_suite! {
             .await
             .expect("rows");
         assert_eq!(externals(&after), ["H-4", "H-5"]);
+        // And in a sorted order, both ways: the rows after a row by the head's name.
+        let sorted_after = |descending: bool, anchor: i32| Paging { sort: "nombre".into(), descending, after: Some(anchor), per_page: 10, ..Paging::default() };
+        let after = store.household_rows(&list(sorted_after(false, ids[3]))).await.expect("rows");
+        assert_eq!(externals(&after), ["H-5", "H-2", "H-3"], "after Beatriz: Carlos, José, Zoila");
+        let after = store.household_rows(&list(sorted_after(true, ids[4]))).await.expect("rows");
+        assert_eq!(externals(&after), ["H-4", "H-1"], "before Carlos: Beatriz, Ana");
+        // A later sorted page comes with its own heads.
+        let heads: Vec<&str> = second.rows.iter().map(|h| h.head_name.as_str()).collect();
+        assert_eq!(heads, ["Carlos Ortiz", "José Peña Muñoz"]);
 
         // The reach is in the query: an office in Nariño sees Pasto's households only.
         let within = HouseholdList::of_call(call, Reach::Department("52".into()));

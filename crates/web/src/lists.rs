@@ -177,6 +177,8 @@ pub struct SortLink {
 pub struct ListView {
     /// The list's address (the form's action, the links' base).
     pub path: String,
+    /// The search box's label: what the list's search finds.
+    pub search_label: String,
     pub q: String,
     pub orden: String,
     pub por_pagina: String,
@@ -229,6 +231,7 @@ impl ListView {
         let filtered = params.query(&[("pagina", "")]);
         ListView {
             path: path.to_owned(),
+            search_label: lang.t("list-search").to_owned(),
             q: params.q.trim().to_owned(),
             orden: params.orden.trim().to_owned(),
             por_pagina: if per_page == vereda_store::lists::PAGE_SIZE {
@@ -246,6 +249,14 @@ impl ListView {
             csv_href: format!("{downloads}.csv{filtered}"),
             xlsx_href: format!("{downloads}.xlsx{filtered}"),
         }
+    }
+}
+
+impl ListView {
+    /// The list with its own search box label (the default names a household's fields).
+    pub fn searching(mut self, label: &str) -> ListView {
+        label.clone_into(&mut self.search_label);
+        self
     }
 }
 

@@ -237,6 +237,206 @@ async fn downloads_carry_the_current_filter_and_mask_as_the_page_does() {
     assert!(!masked.body.contains("27.456.789"), "{}", masked.body);
 }
 
+/// The first cell of each line of a CSV download after its header.
+fn first_cells(csv: &str) -> Vec<String> {
+    csv.trim_start_matches('\u{feff}')
+        .trim_end()
+        .lines()
+        .skip(1)
+        .map(|line| {
+            line.split(',')
+                .next()
+                .unwrap_or_default()
+                .trim_matches('"')
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn downloads_come_in_the_order_the_page_is_sorted_in() {
+    let (mut client, call) = demo_with_pena().await;
+    let base = format!("/personal/convocatorias/{call}");
+    for sort in ["hogar", "-hogar", "-nombre", "municipio"] {
+        let page = client
+            .get(&format!("{base}/hogares?orden={sort}&por_pagina=200"))
+            .await;
+        let csv = client.get(&format!("{base}/hogares.csv?orden={sort}")).await;
+        assert_eq!(csv.status, StatusCode::OK, "{sort}");
+        assert_eq!(first_cells(&csv.body), shown(&page.body), "{sort}");
+        // The workbook comes in the same order.
+        let xlsx = client.get(&format!("{base}/hogares.xlsx?orden={sort}")).await;
+        use calamine::Reader;
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.bytes.clone())).expect("a workbook");
+        let sheet = book.worksheet_range_at(0).expect("a sheet").expect("readable");
+        let cells: Vec<String> = sheet.rows().skip(1).map(|row| row[0].to_string()).collect();
+        assert_eq!(cells, shown(&page.body), "{sort}");
+    }
+    // The verification list, sorted by the head's name from Z to A.
+    let page = client
+        .get(&format!("{base}/verificacion?orden=-nombre&por_pagina=200"))
+        .await;
+    let csv = client
+        .get(&format!("{base}/verificacion.csv?orden=-nombre"))
+        .await;
+    let heads: Vec<String> = csv
+        .body
+        .trim_end()
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').nth(1).unwrap_or_default().to_owned())
+        .collect();
+    let folded: Vec<String> = heads
+        .iter()
+        .map(|h| vereda_domain::text::fold_for_search(h))
+        .collect();
+    let mut sorted = folded.clone();
+    sorted.sort();
+    sorted.reverse();
+    assert_eq!(folded, sorted, "{}", csv.body);
+    assert_eq!(heads.len() as u64, total(&page.body));
+    // The letters, by recipient.
+    let csv = client
+        .get(&format!("{base}/comunicaciones.csv?orden=destinatario"))
+        .await;
+    let recipients: Vec<String> = csv
+        .body
+        .trim_end()
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').nth(3).unwrap_or_default().to_owned())
+        .collect();
+    let mut sorted = recipients.clone();
+    sorted.sort();
+    assert_eq!(recipients, sorted, "{}", csv.body);
+}
+
+// ---- The formulations ---------------------------------------------------------------------
+
+/// The demo with drafts `LIST-00`… titled in turn with and without accents.
+async fn demo_with_drafts(count: usize) -> Client {
+    let mut client = Client::with_demo().await;
+    let store = &client.db.store;
+    let formulator = store
+        .accounts()
+        .await
+        .expect("accounts")
+        .into_iter()
+        .find(|a| a.role == Role::ProgramOfficer)
+        .expect("demo account")
+        .actor();
+    let mut project: vereda_domain::finance::Formulation =
+        toml::from_str(include_str!("../../../examples/cacao-tumaco.toml")).expect("cocoa");
+    for i in 0..count {
+        project.frame.code = format!("LIST-{i:02}");
+        project.frame.title = if i % 5 == 0 {
+            format!("Café de Nariño {i:02}")
+        } else {
+            format!("Cacao {i:02}")
+        };
+        let new = vereda_store::formulations::NewFormulationDraft {
+            formulation: &project,
+            call_id: None,
+            note: None,
+            viable: None,
+            irr: None,
+            rule_set_id: "incoder-308-2013".into(),
+            rule_set_hash: None,
+        };
+        store
+            .save_formulation_draft(&formulator, new)
+            .await
+            .expect("save");
+    }
+    client.log_in_as(Role::ProgramOfficer).await;
+    client
+}
+
+/// The formulations a list page shows, by their codes, in order.
+fn codes(page: &str) -> Vec<String> {
+    page.split("<tr id=\"formulation-")
+        .skip(1)
+        .filter_map(|row| row.split("\">").nth(2))
+        .filter_map(|cell| cell.split('<').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_formulations_are_searched_filtered_sorted_paged_and_downloaded() {
+    let mut client = demo_with_drafts(12).await;
+    let base = "/personal/formulaciones";
+    let everyone = total(&client.get(base).await.body);
+    assert!(everyone >= 12, "{everyone}");
+
+    // Without accents or case: the three coffees.
+    let found = client.get(&format!("{base}?q=CAFE%20narino")).await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert_eq!(codes(&found.body), ["LIST-00", "LIST-05", "LIST-10"]);
+    assert_eq!(total(&found.body), 3);
+    assert!(found.body.contains("value=\"CAFE narino\""));
+    // The code is searched too.
+    assert_eq!(
+        codes(&client.get(&format!("{base}?q=list-07")).await.body),
+        ["LIST-07"]
+    );
+
+    // A filter: the stored status. The drafts are drafts; none is approved among them.
+    let drafts = client.get(&format!("{base}?estado=draft&q=list")).await;
+    assert_eq!(total(&drafts.body), 12);
+    assert!(drafts.body.contains("<option value=\"draft\" selected>"));
+    let approved = client.get(&format!("{base}?estado=approved&q=list")).await;
+    assert_eq!(total(&approved.body), 0);
+
+    // Sorted by title from Z to A ("café" after "cacao", the accent aside), paged by five.
+    let first = client
+        .get(&format!("{base}?q=list&orden=-titulo&por_pagina=5"))
+        .await;
+    assert_eq!(
+        codes(&first.body),
+        ["LIST-10", "LIST-05", "LIST-00", "LIST-11", "LIST-09"]
+    );
+    assert!(first.body.contains("id=\"list-next\""));
+    let third = client
+        .get(&format!("{base}?q=list&orden=-titulo&por_pagina=5&pagina=3"))
+        .await;
+    assert_eq!(codes(&third.body), ["LIST-02", "LIST-01"]);
+    assert!(third.body.contains("data-page=\"3\""));
+    assert!(!third.body.contains("id=\"list-next\""));
+
+    // The download carries the filter and the sort.
+    let csv = client.get(&format!("{base}.csv?q=list&orden=-titulo")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type.starts_with("text/csv"));
+    assert_eq!(
+        first_cells(&csv.body),
+        [
+            "LIST-10", "LIST-05", "LIST-00", "LIST-11", "LIST-09", "LIST-08", "LIST-07", "LIST-06",
+            "LIST-04", "LIST-03", "LIST-02", "LIST-01"
+        ]
+    );
+    let xlsx = client.get(&format!("{base}.xlsx?q=cafe&orden=codigo")).await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.bytes.clone())).expect("a workbook");
+    let sheet = book.worksheet_range_at(0).expect("a sheet").expect("readable");
+    let cells: Vec<String> = sheet.rows().skip(1).map(|row| row[0].to_string()).collect();
+    assert_eq!(cells, ["LIST-00", "LIST-05", "LIST-10"]);
+
+    // An office sees its department's formulations only, on the page and in the file.
+    client.forget_session();
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let page = client.get(base).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csv = client.get(&format!("{base}.csv")).await;
+    assert_eq!(
+        csv.body.trim_end().lines().count() as u64,
+        total(&page.body) + 1,
+        "{}",
+        csv.body
+    );
+}
+
 // ---- A call of 100,000 households -------------------------------------------------------
 
 const LARGE: u32 = 100_000;
@@ -337,6 +537,7 @@ async fn every_staff_page_of_a_large_call_answers(mut client: Client) {
         (format!("/personal/convocatorias/{call}/preselecciones"), None),
         (format!("/personal/convocatorias/{call}/focalizacion"), None),
         ("/personal/convocatorias".to_owned(), None),
+        ("/personal/formulaciones?q=cacao&orden=-titulo".to_owned(), None),
         (format!("/api/v1/calls/{call}/households?q=pena&limit=500"), None),
     ];
     for (path, expected) in &pages {
@@ -366,6 +567,27 @@ async fn every_staff_page_of_a_large_call_answers(mut client: Client) {
         ))
         .await;
     assert_eq!(total(&found.body), u64::from(LARGE / 1000));
+    // A download of more rows than a chunk comes whole, once each, in the page's order.
+    let csv = client
+        .get(&format!(
+            "/personal/convocatorias/{call}/hogares.csv?municipio=52001&orden=-hogar"
+        ))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let ids = first_cells(&csv.body);
+    let matching = total(
+        &client
+            .get(&format!("/personal/convocatorias/{call}/hogares?municipio=52001"))
+            .await
+            .body,
+    );
+    assert!(matching > 1000, "{matching}");
+    assert_eq!(ids.len() as u64, matching);
+    let mut sorted = ids.clone();
+    sorted.sort();
+    sorted.reverse();
+    sorted.dedup();
+    assert_eq!(ids, sorted);
     // 50,000 decided, half of them eligible (ids of both parities may start the seed).
     let eligible = client
         .get(&format!(

@@ -47,6 +47,8 @@ const SPANISH_WORDS: &[&str] = &[
     "firma",
     "focalizacion",
     "formulaciones",
+    "formulaciones.csv",
+    "formulaciones.xlsx",
     "fotos",
     "historia",
     "hogares",

@@ -24,6 +24,8 @@ pub struct Model {
     pub created_by: Option<i32>,
     pub created_at: DbTimestamp,
     pub updated_at: DbTimestamp,
+    /// `vereda_domain::text::formulation_search_key` of the title and code (migration 33).
+    pub search_key: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -35,6 +35,7 @@ mod m20261209_000027_letter_facts;
 mod m20261210_000028_inbox;
 mod m20261210_000030_one_appeal_table;
 mod m20261211_000032_household_search;
+mod m20261212_000033_list_indexes;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000028_inbox::Migration),
             Box::new(m20261210_000030_one_appeal_table::Migration),
             Box::new(m20261211_000032_household_search::Migration),
+            Box::new(m20261212_000033_list_indexes::Migration),
         ]
     }
 }

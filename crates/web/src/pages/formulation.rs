@@ -30,9 +30,7 @@ use vereda_domain::finance::formulation::{ExpenseCategory, Frame};
 use vereda_domain::finance::{DecidingRate, Formulation, Irr, Problem};
 use vereda_domain::number::{NumberProblem, format_number, read_number};
 use vereda_store::accounts::Account;
-use vereda_store::formulations::{
-    FormulationQuery, FormulationRecord, FormulationStatus, NewFormulationDraft, SaveOutcome,
-};
+use vereda_store::formulations::{FormulationRecord, FormulationStatus, NewFormulationDraft, SaveOutcome};
 use vereda_store::screening::ScreeningCap;
 use vereda_store::{StoreError, StoreResult};
 
@@ -42,6 +40,9 @@ use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode, StepRefusal};
 use crate::evaluation::{EVALUATION_UPLOAD_LIMIT_BYTES, EXAMPLES, Format, Outcome, Refusal, example, run};
 use crate::i18n::{Lang, Message};
+use crate::lists::{DownloadFormat, ExportSource, FilterView, ListParams, ListView};
+use vereda_store::formulations::FormulationLine;
+use vereda_store::lists::FormulationList;
 
 /// The permission that edits formulations.
 pub const EDIT: Permission = Permission::Formulate;
@@ -56,6 +57,22 @@ pub fn routes() -> Router<AppState> {
             get(list)
                 .post(create)
                 .layer(DefaultBodyLimit::max(EVALUATION_UPLOAD_LIMIT_BYTES + 64 * 1024)),
+        )
+        .route(
+            "/personal/formulaciones.csv",
+            get(
+                |state: State<AppState>, visitor: Visitor, params: Query<ListParams>| {
+                    list_download(state, visitor, params, DownloadFormat::Csv)
+                },
+            ),
+        )
+        .route(
+            "/personal/formulaciones.xlsx",
+            get(
+                |state: State<AppState>, visitor: Visitor, params: Query<ListParams>| {
+                    list_download(state, visitor, params, DownloadFormat::Xlsx)
+                },
+            ),
         )
         .route("/personal/formulaciones/{id}", get(show))
         .route("/personal/formulaciones/{id}/pasos/{step}", post(save_step))
@@ -113,76 +130,105 @@ struct ListPage {
     chrome: Chrome,
     can_edit: bool,
     lines: Vec<ListLine>,
-    page: u64,
-    previous_href: Option<String>,
-    next_href: Option<String>,
+    list: ListView,
     examples: Vec<ExampleOption>,
     errors: Vec<String>,
 }
 
-/// Formulations per page of the list.
-const PAGE_SIZE: u64 = 50;
+/// The sorts of the formulations and their catalogue keys.
+const FORMULATION_SORTS: [(&str, &str); 4] = [
+    ("codigo", "list-sort-codigo"),
+    ("titulo", "list-sort-titulo"),
+    ("municipio", "list-sort-municipio"),
+    ("actualizacion", "list-sort-actualizacion"),
+];
 
-/// The list's query: `?pagina=N`, from 1.
-#[derive(Deserialize, Default)]
-struct ListQuery {
-    pagina: Option<u64>,
+/// The stored statuses the list filters by.
+const STATUSES: [FormulationStatus; 4] = [
+    FormulationStatus::Draft,
+    FormulationStatus::Submitted,
+    FormulationStatus::Returned,
+    FormulationStatus::Approved,
+];
+
+/// The formulations the parameters ask for, within the reader's reach.
+async fn formulation_list(
+    state: &AppState,
+    visitor: &Visitor,
+    params: &ListParams,
+) -> Result<FormulationList, AppError> {
+    let codes: Vec<&str> = FORMULATION_SORTS.iter().map(|(code, _)| *code).collect();
+    Ok(FormulationList {
+        reach: visitor.reach(&state.store).await?,
+        status: ListParams::given(&params.estado),
+        municipality: ListParams::given(&params.municipio),
+        paging: params.paging(&codes),
+    })
 }
 
-fn list_href(page: u64) -> String {
-    if page > 1 {
-        format!("/personal/formulaciones?pagina={page}")
-    } else {
-        "/personal/formulaciones".to_owned()
+fn list_line(lang: Lang, line: FormulationLine) -> ListLine {
+    let summary = line.formulation;
+    ListLine {
+        id: summary.id,
+        municipality: format!(
+            "{} {}",
+            summary.municipality_code,
+            crate::evaluation::municipality_name(&summary.municipality_code)
+        ),
+        code: summary.code,
+        title: summary.title,
+        status_label: lang.t(crate::procedure_actions::state_key(line.state)).to_owned(),
+        state: line.state.as_str(),
+        version: line.version,
+        viable_label: lang.t(viable_key(line.viable)).to_owned(),
     }
 }
 
 async fn list_page(
     state: &AppState,
     visitor: &Visitor,
-    page: u64,
+    params: &ListParams,
     errors: Vec<String>,
 ) -> Result<ListPage, AppError> {
     let lang = visitor.lang;
     // One page, read in a fixed number of statements with each line's latest version.
-    let found = state
-        .store
-        .formulation_page(
-            &FormulationQuery {
-                reach: visitor.reach(&state.store).await?,
-                ..FormulationQuery::default()
-            },
-            page,
-            PAGE_SIZE,
-        )
-        .await?;
-    let lines = found
-        .lines
-        .into_iter()
-        .map(|line| {
-            let summary = line.formulation;
-            ListLine {
-                id: summary.id,
-                municipality: format!(
-                    "{} {}",
-                    summary.municipality_code,
-                    crate::evaluation::municipality_name(&summary.municipality_code)
-                ),
-                code: summary.code,
-                title: summary.title,
-                status_label: lang.t(crate::procedure_actions::state_key(line.state)).to_owned(),
-                state: line.state.as_str(),
-                version: line.version,
-                viable_label: lang.t(viable_key(line.viable)).to_owned(),
-            }
-        })
-        .collect();
+    let list = formulation_list(state, visitor, params).await?;
+    let found = state.store.formulation_list(&list).await?;
+    let municipalities = state.store.formulation_municipalities(&list.reach).await?;
+    let filters = vec![
+        FilterView::new(
+            "estado",
+            lang.t("list-filter-estado"),
+            &params.estado,
+            STATUSES
+                .iter()
+                .map(|s| {
+                    (
+                        s.as_str().to_owned(),
+                        lang.t(&format!("formulation-status_{}", s.as_str())).to_owned(),
+                    )
+                })
+                .collect(),
+        ),
+        FilterView::new(
+            "municipio",
+            lang.t("list-filter-municipio"),
+            &params.municipio,
+            municipalities
+                .into_iter()
+                .map(|code| {
+                    let label = format!("{code} {}", crate::evaluation::municipality_name(&code));
+                    (code, label.trim().to_owned())
+                })
+                .collect(),
+        ),
+    ];
+    let path = "/personal/formulaciones";
     Ok(ListPage {
         can_edit: visitor.can(EDIT),
-        lines,
-        page: found.page,
-        previous_href: (found.page > 1).then(|| list_href(found.page - 1)),
-        next_href: found.has_next.then(|| list_href(found.page + 1)),
+        lines: found.rows.into_iter().map(|l| list_line(lang, l)).collect(),
+        list: ListView::new(lang, path, path, params, &FORMULATION_SORTS, filters, found.total)
+            .searching(lang.t("list-search-formulations")),
         examples: EXAMPLES
             .iter()
             .map(|e| ExampleOption {
@@ -198,10 +244,78 @@ async fn list_page(
 async fn list(
     State(state): State<AppState>,
     visitor: Visitor,
-    Query(query): Query<ListQuery>,
+    Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
-    render(&list_page(&state, &visitor, query.pagina.unwrap_or(1), Vec::new()).await?)
+    render(&list_page(&state, &visitor, &params, Vec::new()).await?)
+}
+
+/// The formulations for a download: the page's filter, search and sort, a chunk at a time.
+struct FormulationExport {
+    state: AppState,
+    list: FormulationList,
+    lang: Lang,
+}
+
+#[async_trait::async_trait]
+impl ExportSource for FormulationExport {
+    async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError> {
+        let rows = self.state.store.formulation_rows(&self.list).await?;
+        if let Some(last) = rows.last() {
+            self.list.paging.after = Some(last.formulation.id);
+        }
+        let lang = self.lang;
+        Ok(rows
+            .into_iter()
+            .map(|line| {
+                let status = lang
+                    .t(&format!(
+                        "formulation-status_{}",
+                        line.formulation.status.as_str()
+                    ))
+                    .to_owned();
+                let line = list_line(lang, line);
+                vec![
+                    line.code,
+                    line.title,
+                    line.municipality,
+                    status,
+                    line.status_label,
+                    line.version.to_string(),
+                    line.viable_label,
+                ]
+            })
+            .collect())
+    }
+}
+
+/// The formulations as a file in `format`, with the page's filter, search and sort.
+async fn list_download(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(params): Query<ListParams>,
+    format: DownloadFormat,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewStaffArea)?;
+    let mut list = formulation_list(&state, &visitor, &params).await?;
+    list.paging.page = 1;
+    list.paging.per_page = crate::lists::EXPORT_CHUNK;
+    list.paging.after = None;
+    let lang = visitor.lang;
+    let headers = [
+        "formulation-code",
+        "formulation-project",
+        "formulation-municipality",
+        "formulation-status",
+        "procedure-state",
+        "formulation-version",
+        "formulation-verdict",
+    ]
+    .iter()
+    .map(|key| lang.t(key).to_owned())
+    .collect();
+    let source = FormulationExport { state, list, lang };
+    crate::lists::download(format, headers, source, "formulations").await
 }
 
 /// What the new-formulation form sent.
@@ -317,7 +431,7 @@ async fn create(
     visitor.check_csrf(&form.csrf).await?;
     let lang = visitor.lang;
     let refuse = |error: String| async {
-        let page = list_page(&state, &visitor, 1, vec![error]).await?;
+        let page = list_page(&state, &visitor, &ListParams::default(), vec![error]).await?;
         Ok::<_, AppError>((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
     };
     let formulation = match new_formulation(lang, &form) {

@@ -222,8 +222,8 @@ fn household_headers(lang: Lang) -> Vec<String> {
     .collect()
 }
 
-/// A call's households for a download: the page's filter and search, in registration order,
-/// a chunk at a time by keyset.
+/// A call's households for a download: the page's filter, search and sort, a chunk at a time
+/// by keyset.
 struct HouseholdExport {
     state: AppState,
     list: HouseholdList,
@@ -262,17 +262,16 @@ impl ExportSource for HouseholdExport {
     }
 }
 
-/// A list's parameters for a download: its filter and search, in registration order.
+/// A list's parameters for a download: its filter, search and sort, from the first row, a
+/// chunk at a time (each chunk after the last row of the one before).
 pub(crate) fn for_download(mut list: HouseholdList) -> HouseholdList {
-    list.paging.sort = String::new();
-    list.paging.descending = false;
     list.paging.page = 1;
     list.paging.per_page = crate::lists::EXPORT_CHUNK;
-    list.paging.after = Some(0);
+    list.paging.after = None;
     list
 }
 
-/// A call's households as a file in `format`, with the page's filter and search.
+/// A call's households as a file in `format`, with the page's filter, search and sort.
 async fn households_download(
     State(state): State<AppState>,
     visitor: Visitor,

@@ -249,7 +249,7 @@ async fn call_view(
     })
 }
 
-/// A call's verification for a download: the page's filter and search, in registration order.
+/// A call's verification for a download: the page's filter, search and sort.
 struct VerificationExport {
     state: AppState,
     list: HouseholdList,
@@ -323,7 +323,7 @@ async fn verification_export(
     })
 }
 
-/// The call's verification list as a file in `format`, with the page's filter and search.
+/// The call's verification list as a file in `format`, with the page's filter, search and sort.
 async fn verification_download(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -628,7 +628,7 @@ async fn letters_page(
     })
 }
 
-/// A call's letters for a download: the page's filter and search, newest first.
+/// A call's letters for a download: the page's filter, search and sort.
 struct LetterExport {
     state: AppState,
     list: LetterList,
@@ -685,11 +685,9 @@ async fn letter_export(
     visitor.require(Permission::ViewHouseholds)?;
     call_or_404(&state, id).await?;
     let mut list = letter_list(&state, visitor, id, params).await?;
-    list.paging.sort = String::new();
-    list.paging.descending = false;
     list.paging.page = 1;
     list.paging.per_page = crate::lists::EXPORT_CHUNK;
-    list.paging.after = Some(i32::MAX);
+    list.paging.after = None;
     Ok(LetterExport {
         state,
         list,
@@ -697,7 +695,7 @@ async fn letter_export(
     })
 }
 
-/// The call's letters list as a file in `format`, with the page's filter and search.
+/// The call's letters list as a file in `format`, with the page's filter, search and sort.
 async fn letters_download(
     State(state): State<AppState>,
     visitor: Visitor,
