@@ -4,22 +4,31 @@ use std::path::{Path, PathBuf};
 use super::*;
 
 /// The variables (`{ $name }`) of each message of a catalogue.
+/// A message's text goes on over the indented lines after it (select expressions).
 fn variables(lang: Lang) -> BTreeMap<&'static str, BTreeSet<String>> {
-    let mut found = BTreeMap::new();
+    let mut found: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
+    let mut current: Option<&'static str> = None;
     for line in source(lang).lines() {
-        let Some((id, text)) = line.split_once(" = ") else {
+        let text = match line.split_once(" = ") {
+            Some((id, text)) if !line.starts_with(' ') => {
+                current = id.starts_with(|c: char| c.is_ascii_alphabetic()).then_some(id);
+                text
+            }
+            _ if line.starts_with(' ') => line,
+            _ => {
+                current = None;
+                continue;
+            }
+        };
+        let Some(id) = current else {
             continue;
         };
-        if !id.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            continue;
-        }
         let names = text
             .split("{ $")
             .skip(1)
             .filter_map(|piece| piece.split([' ', '}']).next())
-            .map(str::to_owned)
-            .collect();
-        found.insert(id, names);
+            .map(str::to_owned);
+        found.entry(id).or_default().extend(names);
     }
     found
 }

@@ -3,15 +3,13 @@
 //! ODS with a DANE code column and a count column, either order. All or nothing: every bad row
 //! is reported, naming file, line (or sheet and cell), column and value.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::path::Path;
 
 use vereda_domain::message::Message;
 use vereda_domain::territory::DaneCode;
 use vereda_domain::text::TextEncoding;
 
-use crate::poverty::CODE_ALIASES;
+use crate::poverty::{CODE_ALIASES, FirstLines};
 use crate::table::{BadRows, ReadLimits, RowsFileError, find_column, read_table_with_header_within};
 
 pub const COUNT_ALIASES: &[&str] = &["interventions", "intervenciones", "numero de intervenciones"];
@@ -39,7 +37,7 @@ pub fn read_interventions_within(
     let code_at = table.require_column("dane_code", CODE_ALIASES)?;
     let count_at = table.require_column("interventions", COUNT_ALIASES)?;
     let mut bad_rows = BadRows::default();
-    let mut first_lines: HashMap<DaneCode, usize> = HashMap::new();
+    let mut first_lines = FirstLines::default();
     let mut records = Vec::new();
     for row in table.rows() {
         let mut row_errors = Vec::new();
@@ -52,22 +50,7 @@ pub fn read_interventions_within(
             .map_err(|_| row_errors.push(table.row_error(row, count_at, Message::new("row-error-not_whole"))))
             .ok();
         if let Some(code) = code {
-            match first_lines.entry(code) {
-                Entry::Occupied(first) => row_errors.push(
-                    table.row_error(
-                        row,
-                        code_at,
-                        Message::new("row-error-municipality_twice")
-                            .with("code", code.as_str())
-                            .with("name", code.municipality().name.as_str())
-                            .with("first", *first.get())
-                            .with("line", row.line()),
-                    ),
-                ),
-                Entry::Vacant(slot) => {
-                    slot.insert(row.line());
-                }
-            }
+            row_errors.extend(first_lines.repeated(&table, row, code_at, code));
         }
         if let (Some(code), Some(count), true) = (code, count, row_errors.is_empty()) {
             records.push((code, count));

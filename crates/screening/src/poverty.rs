@@ -67,7 +67,7 @@ pub fn read_poverty_file_within(path: &Path, limits: &ReadLimits) -> Result<Pove
     let columns = Columns::locate(&table)?;
 
     let mut bad_rows = BadRows::default();
-    let mut first_lines: HashMap<DaneCode, usize> = HashMap::new();
+    let mut first_lines = FirstLines::default();
     let mut records = Vec::new();
 
     for row in table.rows() {
@@ -84,22 +84,7 @@ pub fn read_poverty_file_within(path: &Path, limits: &ReadLimits) -> Result<Pove
             .map_err(|e| row_errors.push(e))
             .ok();
         if let Some(code) = code {
-            match first_lines.entry(code) {
-                Entry::Occupied(first) => row_errors.push(
-                    table.row_error(
-                        row,
-                        columns.code,
-                        Message::new("row-error-municipality_twice")
-                            .with("code", code.as_str())
-                            .with("name", code.municipality().name.as_str())
-                            .with("first", *first.get())
-                            .with("line", row.line()),
-                    ),
-                ),
-                Entry::Vacant(slot) => {
-                    slot.insert(row.line());
-                }
-            }
+            row_errors.extend(first_lines.repeated(&table, row, columns.code, code));
         }
         let total = required_percentage(&table, row, columns.total).map_err(|e| row_errors.push(e));
         let urban = optional_percentage(&table, row, columns.urban).map_err(|e| row_errors.push(e));
@@ -122,6 +107,40 @@ pub fn read_poverty_file_within(path: &Path, limits: &ReadLimits) -> Result<Pove
     }
 
     bad_rows.or("row-error-ipm_summary", PovertyFile { records })
+}
+
+/// The line each municipality of a file was first seen on: a file names each once.
+#[derive(Debug, Default)]
+pub(crate) struct FirstLines(HashMap<DaneCode, usize>);
+
+impl FirstLines {
+    /// The error of a row that names `code` again (`row-error-municipality_twice`, both
+    /// lines), or none the first time.
+    pub(crate) fn repeated(
+        &mut self,
+        table: &Table,
+        row: &Row,
+        column: usize,
+        code: DaneCode,
+    ) -> Option<RowError> {
+        match self.0.entry(code) {
+            Entry::Occupied(first) => Some(
+                table.row_error(
+                    row,
+                    column,
+                    Message::new("row-error-municipality_twice")
+                        .with("code", code.as_str())
+                        .with("name", code.municipality().name.as_str())
+                        .with("first", *first.get())
+                        .with("line", row.line()),
+                ),
+            ),
+            Entry::Vacant(slot) => {
+                slot.insert(row.line());
+                None
+            }
+        }
+    }
 }
 
 /// The header is the first row naming both a code and a total column. When there is none, the

@@ -3695,6 +3695,10 @@ storage_suite! {
             found,
             [
                 ("ix_letters_call_id_id".to_owned(), "letters".to_owned()),
+                // The letters list's filters and sorts (migration 33).
+                ("ix_letters_call_id_kind_id".to_owned(), "letters".to_owned()),
+                ("ix_letters_call_id_recipient_id".to_owned(), "letters".to_owned()),
+                ("ix_letters_call_id_status_id".to_owned(), "letters".to_owned()),
                 ("ix_letters_household_id".to_owned(), "letters".to_owned()),
                 ("ix_letters_petition_id".to_owned(), "letters".to_owned()),
                 ("ix_letters_status_id".to_owned(), "letters".to_owned()),

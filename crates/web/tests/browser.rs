@@ -1741,7 +1741,7 @@ async fn after_the_payment(
         .await
         .expect("statement file");
     click(client, Locator::Id("import-statement")).await;
-    wait_for_url_long(client, |url| url.ends_with("?hecho=extracto")).await;
+    wait_for_url_long(client, |url| url.contains("?hecho=extracto")).await;
     assert_eq!(text_of(client, "#matched-count").await, "2");
     assert_eq!(rows_of(client, "#statement-only li").await, 1);
     let unmatched = text_of(client, "#statement-only").await;

@@ -436,7 +436,10 @@ async fn the_households_take_their_percentage_and_cap_from_the_screening() {
     let base = format!("/personal/formulaciones/{id}");
     let page = client.get(&base).await;
     assert!(page.body.contains("id=\"take-screening\""), "{}", page.body);
-    assert!(page.body.contains("Tomar porcentaje y tope de la focalización"));
+    assert!(
+        page.body
+            .contains(vereda_messages::Lang::Es.t("formulation-take_screening"))
+    );
     let (_, before) = latest(&client, id).await;
 
     // Without a call there is nothing to take from.

@@ -102,6 +102,7 @@ const SPANISH_WORDS: &[&str] = &[
     "prorroga",
     "verificar",
     "glosario",
+    "cartas",
     "notificaciones",
     "recursos",
     "visitas",
