@@ -135,6 +135,20 @@ impl DecisionError {
     }
 }
 
+/// The article of Acuerdo 308 de 2013 a refusal of a household's decision rests on, by the
+/// refusal's code (the domain's and the store's gates): empty when it rests on none (the
+/// record changed meanwhile, or it is out of the actor's reach).
+pub fn refusal_article(code: &str) -> &'static str {
+    match code {
+        "verification-error-no_notice" => "Art. 11",
+        "verification-error-no_parcel" | "verification-error-parcel_not_suitable" => "Art. 12-13",
+        "verification-error-missing" | "verification-error-decided" => "Art. 14",
+        "verification-error-withdrawal_not_due" => "Art. 45",
+        "verification-error-reasons" => "Art. 46",
+        _ => "",
+    }
+}
+
 fn names(kinds: &[DocumentKind]) -> String {
     kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
 }

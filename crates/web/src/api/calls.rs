@@ -322,7 +322,8 @@ pub async fn verification_decisions(
     Path(id): Path<i32>,
     body: Bytes,
 ) -> Result<Json<BulkDecisionReport>, AppError> {
-    use crate::pages::verification::{Selection, decide_in_bulk, plan_bulk_decision, refusal_article};
+    use crate::pages::verification::{Selection, decide_in_bulk, plan_bulk_decision};
+    use vereda_domain::verification::refusal_article;
     visitor.require(Permission::VerifyHouseholds)?;
     visitor.check_csrf(csrf_of(&headers)).await?;
     let input: BulkDecisionRequest = read_json(&body)?;

@@ -1172,19 +1172,6 @@ pub(crate) async fn decide_in_bulk(
     Ok(outcomes)
 }
 
-/// The article a refusal of a household's decision rests on; empty when it is about no
-/// article (the record changed meanwhile) or names its own (reach).
-pub(crate) fn refusal_article(code: &str) -> &'static str {
-    match code {
-        "verification-error-no_notice" => "Art. 11",
-        "verification-error-no_parcel" | "verification-error-parcel_not_suitable" => "Art. 12-13",
-        "verification-error-missing" | "verification-error-decided" => "Art. 14",
-        "verification-error-withdrawal_not_due" => "Art. 45",
-        "verification-error-reasons" => "Art. 46",
-        _ => "",
-    }
-}
-
 #[derive(Deserialize)]
 struct BulkPost {
     csrf_token: String,
@@ -1324,7 +1311,7 @@ async fn bulk_decide(
                 Err(message) => (false, message.code().to_owned(), lang.say(message)),
             };
             BulkLine {
-                article: refusal_article(&code),
+                article: vereda_domain::verification::refusal_article(&code),
                 household_id: o.household_id,
                 external_id: o.external_id,
                 decided,
