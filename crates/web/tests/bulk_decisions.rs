@@ -8,61 +8,9 @@ mod support;
 use axum::http::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use support::Client;
+use support::notice::{Setup, setup};
 use vereda_domain::accounts::Role;
 use vereda_domain::verification::VerificationStatus;
-
-struct Setup {
-    client: Client,
-    _outbox: tempfile::TempDir,
-    call_id: i32,
-    /// CAQ-0001 and CAQ-0002: Caquetá, within the territorial officer's reach.
-    displaced: i32,
-    plain: i32,
-}
-
-/// The demo call before its notice (its notice and letters taken away), on `today`.
-async fn setup(today: jiff::civil::Date) -> Setup {
-    let outbox = tempfile::tempdir().expect("outbox");
-    let config = vereda_web::WebConfig {
-        outbox_dir: Some(outbox.path().to_path_buf()),
-        today: Some(today),
-        ..Default::default()
-    };
-    let client = Client::with_demo_and(config).await;
-    for statement in [
-        "DELETE FROM offer_notices",
-        "DELETE FROM letters WHERE call_id IS NOT NULL",
-    ] {
-        client
-            .db
-            .store
-            .connection()
-            .execute_unprepared(statement)
-            .await
-            .expect(statement);
-    }
-    let call_id = client.db.store.calls().await.expect("calls")[0].id;
-    let households = client
-        .db
-        .store
-        .households(Some(call_id))
-        .await
-        .expect("households");
-    let id_of = |external: &str| {
-        households
-            .iter()
-            .find(|h| h.external_id == external)
-            .map(|h| h.id)
-            .expect("demo household")
-    };
-    Setup {
-        displaced: id_of("CAQ-0001"),
-        plain: id_of("CAQ-0002"),
-        client,
-        _outbox: outbox,
-        call_id,
-    }
-}
 
 async fn letters(client: &Client) -> i64 {
     let connection = client.db.store.connection();

@@ -6,70 +6,10 @@ mod support;
 
 use axum::http::StatusCode;
 use support::Client;
+use support::notice::{Setup, setup, without_the_demo_notice};
 use vereda_domain::accounts::Role;
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
-
-struct Setup {
-    client: Client,
-    outbox: tempfile::TempDir,
-    call_id: i32,
-    /// CAQ-0001: displaced, not ethnic.
-    displaced: i32,
-    /// CAQ-0002: neither.
-    plain: i32,
-}
-
-/// The demo call's notice and letters (its followed project's families were verified and
-/// awarded under it) taken away: the call as it was before its notice, which these tests
-/// record themselves, counting the letters it writes.
-async fn without_the_demo_notice(client: &Client) {
-    use sea_orm::ConnectionTrait;
-    for statement in [
-        "DELETE FROM offer_notices",
-        "DELETE FROM letters WHERE call_id IS NOT NULL",
-    ] {
-        client
-            .db
-            .store
-            .connection()
-            .execute_unprepared(statement)
-            .await
-            .expect(statement);
-    }
-}
-
-async fn setup(today: jiff::civil::Date) -> Setup {
-    let outbox = tempfile::tempdir().expect("outbox");
-    let config = vereda_web::WebConfig {
-        outbox_dir: Some(outbox.path().to_path_buf()),
-        today: Some(today),
-        ..Default::default()
-    };
-    let client = Client::with_demo_and(config).await;
-    without_the_demo_notice(&client).await;
-    let call_id = client.db.store.calls().await.expect("calls")[0].id;
-    let households = client
-        .db
-        .store
-        .households(Some(call_id))
-        .await
-        .expect("households");
-    let id_of = |external: &str| {
-        households
-            .iter()
-            .find(|h| h.external_id == external)
-            .map(|h| h.id)
-            .expect("demo household")
-    };
-    Setup {
-        displaced: id_of("CAQ-0001"),
-        plain: id_of("CAQ-0002"),
-        client,
-        outbox,
-        call_id,
-    }
-}
 
 async fn notify(s: &mut Setup, date: &str) -> support::Reply {
     let token = s.client.csrf().await;

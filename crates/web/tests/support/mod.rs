@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod notice;
 pub mod procedure;
 pub mod voice;
 
