@@ -15,7 +15,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, FormatAlign, Formula, Workbook, Worksheet, XlsxError};
 use vereda_domain::finance::Irr;
 use vereda_domain::finance::SwitchingValue;
-use vereda_domain::finance::rules::IncomePeriod;
+use vereda_domain::finance::rules::{IncomePeriod, SensitivityVariable};
 
 use crate::evaluation_pdf::EvaluationReport;
 use crate::evaluation_text::{
@@ -57,6 +57,10 @@ type Indicator<'f> = (&'static str, Option<f64>, Option<Formula>, &'f Format, St
 
 /// The sheet that holds the cash flow, as formulas name it.
 const FLOW_SHEET: &str = "Flujo de caja";
+/// The flow's columns a sensitivity case scales ([`FLOW_COLUMNS`] names).
+const INCOME: &str = "Ingresos";
+const OUTPUT_COSTS: &str = "Por producto";
+const RESIDUAL: &str = "Valor residual";
 
 /// Where the cash-flow sheet puts its figures, so the summary can point at them.
 struct FlowLayout {
@@ -109,18 +113,32 @@ impl FlowLayout {
     /// The present value of a column at the rate's cell: year 0 as it is, the later years
     /// discounted by Excel's NPV (which starts one period out).
     fn present_value(&self, column: u16) -> String {
-        let rate = format!("$B${}", self.rate + 1);
-        let year_0 = a1(self.first_year as usize + 1, column.into());
+        format!("={}", self.present_value_on("", column))
+    }
+
+    /// The same present value as a term of a formula on another sheet: `sheet` is the
+    /// prefix that names the flow's sheet (`'Flujo de caja'!`), or empty on it.
+    fn present_value_on(&self, sheet: &str, column: u16) -> String {
+        let rate = format!("{sheet}$B${}", self.rate + 1);
+        let year_0 = format!("{sheet}{}", a1(self.first_year as usize + 1, column.into()));
         if self.last_year > self.first_year {
             let later = format!(
-                "{}:{}",
+                "{sheet}{}:{}",
                 a1(self.first_year as usize + 2, column.into()),
                 a1(self.last_year as usize + 1, column.into())
             );
-            format!("=NPV({rate},{later})+{year_0}")
+            format!("NPV({rate},{later})+{year_0}")
         } else {
-            format!("={year_0}")
+            year_0
         }
+    }
+
+    /// The column of the flow sheet that shows `short` (a [`FLOW_COLUMNS`] name).
+    fn column_of(short: &str) -> u16 {
+        1 + FLOW_COLUMNS
+            .iter()
+            .position(|(name, _, _)| *name == short)
+            .unwrap_or(0) as u16
     }
 
     /// A cell of column B of the flow sheet, from another sheet.
@@ -321,14 +339,8 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
         sheet.set_column_width(column, 16)?;
     }
     sheet.set_row_height(0, 45)?;
-    let income_column = 1 + FLOW_COLUMNS
-        .iter()
-        .position(|(short, _, _)| *short == "Ingresos")
-        .unwrap_or(0) as u16;
-    let residual_column = 1 + FLOW_COLUMNS
-        .iter()
-        .position(|(short, _, _)| *short == "Valor residual")
-        .unwrap_or(0) as u16;
+    let income_column = FlowLayout::column_of(INCOME);
+    let residual_column = FlowLayout::column_of(RESIDUAL);
     let mut totals = [Decimal::ZERO; FLOW_COLUMNS.len() + 2];
     for (i, year) in e.cash_flow.years.iter().enumerate() {
         let line = flow.first_year + i as u32;
@@ -514,43 +526,153 @@ pub fn workbook(report: &EvaluationReport<'_>) -> Result<Vec<u8>, XlsxError> {
     }
     print_setup(sheet, &frame.code, None, true)?;
 
-    // Sensibilidad
+    // Sensibilidad: each case's flow year by year as formulas over the flow sheet (prices ×
+    // yield × income, yield × costs × costs by product, costs × the other costs, the residual
+    // value as it is), with its factors in cells: a reviewer changes a case's change, or any
+    // figure of the flow, and its IRR, NPV and B/C recompute. Cached: the engine's figures.
     let sheet = workbook.add_worksheet();
     sheet.set_name("Sensibilidad")?;
     sheet.set_column_width(0, 34)?;
-    for (column, title) in ["Caso", "Variable", "Cambio", "TIR", "VPN", "B/C"]
+    let factors: [(u16, &str); 3] = [
+        (6, "Precio (factor)"),
+        (7, "Rendimiento (factor)"),
+        (8, "Costos (factor)"),
+    ];
+    let first_flow_column: u16 = 9;
+    let mut titles: Vec<(u16, String)> = ["Caso", "Variable", "Cambio", "TIR", "VPN", "B/C"]
         .iter()
         .enumerate()
-    {
-        sheet.write_string_with_format(0, column as u16, *title, &header)?;
-        if column > 0 {
-            sheet.set_column_width(column as u16, 16)?;
+        .map(|(column, title)| (column as u16, (*title).to_owned()))
+        .collect();
+    titles.extend(
+        factors
+            .iter()
+            .map(|(column, title)| (*column, (*title).to_owned())),
+    );
+    for (i, year) in e.cash_flow.years.iter().enumerate() {
+        titles.push((
+            first_flow_column + i as u16,
+            format!("Flujo neto año {}", year.year),
+        ));
+    }
+    for (column, title) in &titles {
+        sheet.write_string_with_format(0, *column, title, &header)?;
+        if *column > 0 {
+            sheet.set_column_width(*column, 16)?;
         }
     }
-    let mut row = 1u32;
-    // A unique IRR is a number; none or several are said in words.
-    let write_irr = |sheet: &mut Worksheet, row: u32, irr: &Irr| -> Result<(), XlsxError> {
-        match irr.unique() {
-            Some(value) => sheet.write_number_with_format(row, 3, value, &rate).map(|_| ()),
-            None => sheet.write_string(row, 3, irr_text(irr)).map(|_| ()),
+    sheet.set_row_height(0, 30)?;
+    let on_flow = format!("'{FLOW_SHEET}'!");
+    let flow_cell =
+        |column: u16, i: usize| format!("{on_flow}{}", a1(flow.first_year as usize + 1 + i, column.into()));
+    let (output_column, costs_column) = (FlowLayout::column_of(OUTPUT_COSTS), flow.costs);
+    let last_flow_column = first_flow_column + e.cash_flow.years.len().max(1) as u16 - 1;
+    // One line: its factors (prices, yields, costs), then its flow, IRR, NPV and B/C.
+    let write_case = |sheet: &mut Worksheet,
+                      row: u32,
+                      scaled: Option<SensitivityVariable>,
+                      change: Decimal,
+                      irr: &Irr,
+                      npv: Decimal,
+                      benefit_cost: Option<Decimal>|
+     -> Result<(), XlsxError> {
+        let excel_row = row as usize + 1;
+        let cell = |column: u16| a1(excel_row, column.into());
+        let factor = Decimal::ONE + change;
+        let mut values = [Decimal::ONE; 3];
+        for (k, (column, _)) in factors.iter().enumerate() {
+            let variable = [
+                SensitivityVariable::Price,
+                SensitivityVariable::Yield,
+                SensitivityVariable::Costs,
+            ][k];
+            if scaled == Some(variable) {
+                values[k] = factor;
+                let text = format!("=1+{}", cell(2));
+                sheet.write_formula_with_format(row, *column, formula(text, factor), &ratio_format)?;
+            } else {
+                sheet.write_number_with_format(row, *column, 1.0, &ratio_format)?;
+            }
         }
+        let [price, volume, cost] = values;
+        let (p, q, c) = (cell(factors[0].0), cell(factors[1].0), cell(factors[2].0));
+        for (i, year) in e.cash_flow.years.iter().enumerate() {
+            let benefits = year.income + year.residual_value;
+            let costs = benefits - year.net_flow;
+            let cached = price * volume * year.income
+                - volume * cost * year.output_costs
+                - cost * (costs - year.output_costs)
+                + year.residual_value;
+            let text = format!(
+                "={p}*{q}*{income}-{q}*{c}*{output}-{c}*({costs}-{output})+{residual}",
+                income = flow_cell(income_column, i),
+                output = flow_cell(output_column, i),
+                costs = flow_cell(costs_column, i),
+                residual = flow_cell(residual_column, i),
+            );
+            sheet.write_formula_with_format(
+                row,
+                first_flow_column + i as u16,
+                formula(text, cached),
+                &amount,
+            )?;
+        }
+        let years = format!("{}:{}", cell(first_flow_column), cell(last_flow_column));
+        match irr.unique().filter(|v| v.is_finite()) {
+            Some(value) => {
+                sheet.write_formula_with_format(row, 3, formula(format!("=IRR({years})"), value), &rate)?;
+            }
+            None => {
+                sheet.write_string(row, 3, irr_text(irr))?;
+            }
+        }
+        let npv_text = if last_flow_column > first_flow_column {
+            format!(
+                "=NPV({on_flow}$B${},{}:{})+{}",
+                flow.rate + 1,
+                cell(first_flow_column + 1),
+                cell(last_flow_column),
+                cell(first_flow_column)
+            )
+        } else {
+            format!("={}", cell(first_flow_column))
+        };
+        sheet.write_formula_with_format(row, 4, formula(npv_text, npv), &amount)?;
+        match benefit_cost {
+            Some(cached) => {
+                let pv = |column: u16| flow.present_value_on(&on_flow, column);
+                let text = format!(
+                    "=({p}*{q}*({income})+({residual}))/({q}*{c}*({output})+{c}*(({costs})-({output})))",
+                    income = pv(income_column),
+                    residual = pv(residual_column),
+                    output = pv(output_column),
+                    costs = pv(costs_column),
+                );
+                sheet.write_formula_with_format(row, 5, formula(text, cached), &ratio_format)?;
+            }
+            None => {
+                sheet.write_string(row, 5, ratio(None))?;
+            }
+        }
+        Ok(())
     };
+    let mut row = 1u32;
     sheet.write_string(row, 0, "Caso base")?;
-    write_irr(sheet, row, &e.irr)?;
-    sheet.write_number_with_format(row, 4, number(e.npv), &amount)?;
-    if let Some(bc) = e.benefit_cost {
-        sheet.write_number_with_format(row, 5, number(bc), &ratio_format)?;
-    }
+    write_case(sheet, row, None, Decimal::ZERO, &e.irr, e.npv, e.benefit_cost)?;
     row += 1;
     for case in &e.sensitivity.cases {
         sheet.write_string(row, 0, case_label(case.variable, case.change))?;
         sheet.write_string(row, 1, variable_label(case.variable))?;
         sheet.write_number_with_format(row, 2, number(case.change), &rate)?;
-        write_irr(sheet, row, &case.irr)?;
-        sheet.write_number_with_format(row, 4, number(case.npv), &amount)?;
-        if let Some(bc) = case.benefit_cost {
-            sheet.write_number_with_format(row, 5, number(bc), &ratio_format)?;
-        }
+        write_case(
+            sheet,
+            row,
+            Some(case.variable),
+            case.change,
+            &case.irr,
+            case.npv,
+            case.benefit_cost,
+        )?;
         row += 1;
     }
     row += 1;

@@ -337,3 +337,78 @@ fn with_several_irrs_the_workbook_shows_every_root_and_the_modified_irr_that_dec
         .expect("typeset");
     assert!(pdf.pdf.starts_with(b"%PDF-"));
 }
+
+#[test]
+fn each_sensitivity_case_recomputes_from_the_flow_with_its_factors_in_cells() {
+    use rust_decimal::Decimal;
+    let (e, _, bytes) = cocoa_workbook();
+    let mut read = Xlsx::new(Cursor::new(bytes)).expect("the workbook opens");
+    let flow = read.worksheet_range("Flujo de caja").expect("Flujo de caja");
+    let sheet = read.worksheet_range("Sensibilidad").expect("Sensibilidad");
+    let formulas = read.worksheet_formula("Sensibilidad").expect("formulas");
+    let years = e.cash_flow.years.len();
+    let last = years + 1;
+    let rate_row = last + 3;
+    let decimal = |cell: Option<&Data>| match cell {
+        Some(Data::Float(v)) => Decimal::try_from(*v).expect("a decimal"),
+        other => panic!("a number: {other:?}"),
+    };
+    let formula_at = |row: u32, column: u32| formulas.get_value((row, column)).cloned().unwrap_or_default();
+    // Columns: A case, B variable, C change, D IRR, E NPV, F B/C, G-I factors, J.. the flow.
+    assert_eq!(
+        sheet.get_value((0, 9)),
+        Some(&Data::String("Flujo neto año 0".into()))
+    );
+    // The base case: factors 1, and its flow is the flow sheet's net flow.
+    assert_eq!(
+        formula_at(1, 9),
+        "G2*H2*'Flujo de caja'!B2-H2*I2*'Flujo de caja'!D2-I2*('Flujo de caja'!O2-'Flujo de caja'!D2)+'Flujo de caja'!L2"
+    );
+    let last_cell = vereda_screening::table::a1(2, (9 + years - 1) as u32);
+    assert_eq!(formula_at(1, 3), format!("IRR(J2:{last_cell})"));
+    assert_eq!(
+        formula_at(1, 4),
+        format!("NPV('Flujo de caja'!$B${rate_row},K2:{last_cell})+J2")
+    );
+    assert!(
+        formula_at(1, 5).starts_with("(G2*H2*(NPV('Flujo de caja'!$B$"),
+        "{}",
+        formula_at(1, 5)
+    );
+    for (i, case) in e.sensitivity.cases.iter().enumerate() {
+        let row = i as u32 + 2;
+        // The varied factor follows the change's cell.
+        let varied = match case.variable {
+            vereda_domain::finance::rules::SensitivityVariable::Price => 6,
+            vereda_domain::finance::rules::SensitivityVariable::Yield => 7,
+            vereda_domain::finance::rules::SensitivityVariable::Costs => 8,
+        };
+        assert_eq!(formula_at(row, varied), format!("1+C{}", row + 1));
+        let factor = |column: u32| decimal(sheet.get_value((row, column)));
+        assert_eq!(factor(varied), Decimal::ONE + case.change);
+        // The arithmetic of the formulas over the flow sheet's figures gives the engine's NPV.
+        let (price, volume, cost) = (factor(6), factor(7), factor(8));
+        let figure = |column: u32, y: usize| decimal(flow.get_value((y as u32 + 1, column)));
+        let flows: Vec<Decimal> = (0..years)
+            .map(|y| {
+                let output = figure(3, y);
+                price * volume * figure(1, y) - volume * cost * output - cost * (figure(14, y) - output)
+                    + figure(11, y)
+            })
+            .collect();
+        for (y, value) in flows.iter().enumerate() {
+            assert_eq!(
+                decimal(sheet.get_value((row, 9 + y as u32))),
+                *value,
+                "case {i}, year {y}"
+            );
+        }
+        let npv = vereda_domain::finance::npv(e.discount_rate, &flows).round_dp(2);
+        assert_eq!(npv, case.npv, "case {i}");
+        assert_eq!(decimal(sheet.get_value((row, 4))), case.npv);
+        match case.irr.unique() {
+            Some(irr) => assert_eq!(sheet.get_value((row, 3)), Some(&Data::Float(irr))),
+            None => assert!(matches!(sheet.get_value((row, 3)), Some(Data::String(_)))),
+        }
+    }
+}

@@ -1652,8 +1652,15 @@ confirm-bulk_decision = { $households ->
         [one] { $letters } letter
        *[other] { $letters } letters
     } will be written (one for each household decided). Each household is checked on its own: one that breaks the rules stays undecided and is reported.
-confirm-award = The project's co-financing will be awarded and its resolution issued.
-confirm-disbursement = The project's disbursement will be recorded.
+confirm-award = { $amount } of the institute will be awarded to project { $project }, for { $families ->
+    [one] one family
+   *[other] { $families } families
+}, and its resolution issued, with { $letters ->
+    [0] no letter: none of its families is in the register
+    [one] one letter to the family
+   *[other] { $letters } letters, one to each family
+}.
+confirm-disbursement = The payment of { $amount } to project { $project }, awarded by resolution { $resolution }, will be recorded: the single payment of the institute's contribution.
 confirm-schedule = The project will be presented to the committee, on the session's agenda.
 confirm-close_minutes = The committee's minutes will be closed: afterwards they do not change, they are only signed.
 confirm-sign_minutes = The committee's minutes will be signed with your account.
@@ -1662,6 +1669,7 @@ done-document_received = Document received.
 done-household_decided = Verification decision recorded; the letter to the household is on its way.
 done-parcel_declared = Parcel registered.
 done-bulk_decided = Bulk decision done.
+done-bulk_queued = The bulk decision is under way; this page shows its progress.
 done-plan_change_requested = Investment plan change requested.
 done-plan_change_decided = Decision on the plan change recorded.
 done-movement_recorded = Account movement recorded.
@@ -1702,6 +1710,9 @@ verification-bulk_article = Article
 verification-bulk_done = Decided
 verification-bulk_not_done = Not decided
 verification-bulk_back = Back to the list
+verification-bulk_matching = Households the filter matched
+verification-bulk_job_running = The decision is under way: each household is decided on its own. This page updates itself.
+verification-bulk_job_finished = The bulk decision has finished.
 verification-error-bulk_none = Tick at least one household, or choose every one matching the filter.
 verification-error-bulk_too_many = A bulk decision takes at most { $limit } households: narrow the filter.
 verification-error-bulk_not_in_call = The household is not one of this call's.
@@ -2398,6 +2409,7 @@ petition-assigned_to = Assigned to
 petition-nobody = Nobody
 petition-attachment = Attachment
 petition-answered_on = Answered on
+petition-answer-pdf = Answer letter to print (PDF)
 petition-extension = Extended until { $date }: { $motivation }
 petition-assign = Assign
 petition-answer-submit = Answer and send the letter

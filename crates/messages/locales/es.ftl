@@ -1652,8 +1652,15 @@ confirm-bulk_decision = Se decidirán { $households ->
         [one] { $letters } carta
        *[other] { $letters } cartas
     } (una por cada hogar decidido). Cada hogar se revisa por sí solo: el que no cumpla las reglas queda sin decidir y se informa.
-confirm-award = Se adjudicará la cofinanciación del proyecto y se expedirá su resolución.
-confirm-disbursement = Se registrará el desembolso del proyecto.
+confirm-award = Se adjudicarán { $amount } del instituto al proyecto { $project }, para { $families ->
+    [one] una familia
+   *[other] { $families } familias
+}, y se expedirá su resolución, con { $letters ->
+    [0] ninguna carta: ninguna de sus familias está en el registro
+    [one] una carta a la familia
+   *[other] { $letters } cartas, una a cada familia
+}.
+confirm-disbursement = Se registrará el desembolso de { $amount } al proyecto { $project }, adjudicado por la resolución { $resolution }: el pago único del aporte del instituto.
 confirm-schedule = Se presentará el proyecto al comité, en el orden del día de la sesión.
 confirm-close_minutes = Se cerrará el acta del comité: después no se cambia, solo se firma.
 confirm-sign_minutes = Se firmará el acta del comité con su cuenta.
@@ -1662,6 +1669,7 @@ done-document_received = Documento recibido.
 done-household_decided = Decisión de la verificación registrada; la carta al hogar va en camino.
 done-parcel_declared = Predio registrado.
 done-bulk_decided = Decisión en bloque hecha.
+done-bulk_queued = La decisión en bloque quedó en curso; esta página muestra su avance.
 done-plan_change_requested = Cambio del plan de inversión solicitado.
 done-plan_change_decided = Decisión sobre el cambio del plan registrada.
 done-movement_recorded = Movimiento de la cuenta registrado.
@@ -1702,6 +1710,9 @@ verification-bulk_article = Artículo
 verification-bulk_done = Decidido
 verification-bulk_not_done = No decidido
 verification-bulk_back = Volver a la lista
+verification-bulk_matching = Hogares que coincidían con el filtro
+verification-bulk_job_running = La decisión sigue en curso: cada hogar se decide por su cuenta. Esta página se actualiza sola.
+verification-bulk_job_finished = La decisión en bloque terminó.
 verification-error-bulk_none = Marque al menos un hogar, o elija todos los que coinciden con el filtro.
 verification-error-bulk_too_many = Una decisión en bloque toma a lo sumo { $limit } hogares: afine el filtro.
 verification-error-bulk_not_in_call = El hogar no es de esta convocatoria.
@@ -2398,6 +2409,7 @@ petition-assigned_to = Asignada a
 petition-nobody = Nadie
 petition-attachment = Archivo adjunto
 petition-answered_on = Respondida el
+petition-answer-pdf = Carta de respuesta para imprimir (PDF)
 petition-extension = Prórroga hasta el { $date }: { $motivation }
 petition-assign = Asignar
 petition-answer-submit = Responder y enviar la carta

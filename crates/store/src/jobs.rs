@@ -28,15 +28,19 @@ pub enum JobKind {
     Screening,
     /// The day's letters of the staff inbox (`Store::write_digests`); key the day.
     InboxDigest,
+    /// A verification decision for every household of a call's filter
+    /// (`crate::bulk_decisions`); key the request's id.
+    BulkDecision,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 2] = [JobKind::Screening, JobKind::InboxDigest];
+    pub const ALL: [JobKind; 3] = [JobKind::Screening, JobKind::InboxDigest, JobKind::BulkDecision];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Screening => "screening",
             JobKind::InboxDigest => "inbox_digest",
+            JobKind::BulkDecision => "bulk_decision",
         }
     }
 

@@ -402,28 +402,25 @@ impl Store {
 
     /// A page of a call's households (see [`HouseholdList`]) and how many match.
     pub async fn household_list(&self, list: &HouseholdList) -> StoreResult<Page<HouseholdSummary>> {
-        let total = household::Entity::find()
-            .filter(list.condition())
-            .count(&self.db)
-            .await?;
+        let total = self.household_count(list).await?;
         Ok(Page {
             rows: self.household_rows(list).await?,
             total,
         })
     }
 
+    /// How many households the list's filter and search match.
+    pub async fn household_count(&self, list: &HouseholdList) -> StoreResult<u64> {
+        Ok(household::Entity::find()
+            .filter(list.condition())
+            .count(&self.db)
+            .await?)
+    }
+
     /// The ids of every household the list's filter and search match (not its page), in
     /// registration order, at most `limit` of them: a selection by filter.
     pub async fn household_ids(&self, list: &HouseholdList, limit: u64) -> StoreResult<Vec<i32>> {
-        Ok(household::Entity::find()
-            .select_only()
-            .column(household::Column::Id)
-            .filter(list.condition())
-            .order_by_asc(household::Column::Id)
-            .limit(limit)
-            .into_tuple::<i32>()
-            .all(&self.db)
-            .await?)
+        household_ids_in(&self.db, list, limit).await
     }
 
     /// The households of a page of [`HouseholdList`], without counting them all (downloads).
@@ -612,4 +609,21 @@ impl Store {
             .await?;
         formulation_lines(&self.db, rows).await
     }
+}
+
+/// The ids of [`Store::household_ids`], read on `conn` (a job's transaction).
+pub(crate) async fn household_ids_in<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    list: &HouseholdList,
+    limit: u64,
+) -> StoreResult<Vec<i32>> {
+    Ok(household::Entity::find()
+        .select_only()
+        .column(household::Column::Id)
+        .filter(list.condition())
+        .order_by_asc(household::Column::Id)
+        .limit(limit)
+        .into_tuple::<i32>()
+        .all(conn)
+        .await?)
 }

@@ -331,6 +331,21 @@ impl Store {
         Ok(list)
     }
 
+    /// The answer letter of a petition the actor may answer (permission and the office's reach
+    /// over its municipality, checked here): `None` before the answer; a petition out of reach
+    /// or missing is refused as the other steps refuse it.
+    pub async fn petition_answer_letter(&self, actor: &Actor, id: i32) -> StoreResult<Option<LetterRecord>> {
+        check_may(&self.db, actor, Permission::AnswerPetitions, Target::Petition(id)).await?;
+        let Some(letter_id) = row_of(&self.db, id).await?.letter_id else {
+            return Ok(None);
+        };
+        crate::entity::letter::Entity::find_by_id(letter_id)
+            .one(&self.db)
+            .await?
+            .map(letter_from)
+            .transpose()
+    }
+
     /// Whether the actor may read and act on the petition (permission and reach).
     pub async fn may_answer_petition(&self, actor: &Actor, id: i32) -> StoreResult<bool> {
         Ok(

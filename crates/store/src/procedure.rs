@@ -223,6 +223,19 @@ pub struct NewAward {
     pub obligations: String,
 }
 
+/// What an award would be, before it is made ([`Store::award_preview`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AwardPreview {
+    pub code: String,
+    pub title: String,
+    /// The families of the approved version.
+    pub families: i32,
+    /// The award letters it would write: the families found in the register.
+    pub letters: usize,
+    pub institute_contribution: Decimal,
+    pub maximum: Decimal,
+}
+
 /// An issued resolution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Award {
@@ -396,16 +409,40 @@ async fn latest_version(
         .ok_or_else(|| corrupt("formulation", formulation_id, "it has no version"))
 }
 
-/// The award letter (Art. 27, 46) to every household of the awarded version found in the
-/// register: by `frame.households[].id` = external id, in the formulation's call when it has
-/// one. Households not registered in a call get no letter (a letter belongs to a call).
-async fn write_award_letters(
-    txn: &sea_orm::DatabaseTransaction,
-    actor: &Actor,
+/// The committee's positive concept of a formulation and the version it was given to: the
+/// approved version, the one an award takes its amounts and families from.
+async fn approved_version<C: ConnectionTrait>(
+    conn: &C,
+    formulation_id: i32,
+) -> StoreResult<(agenda_item::Model, formulation_version::Model)> {
+    let positive = agenda_item::Entity::find()
+        .filter(agenda_item::Column::FormulationId.eq(formulation_id))
+        .filter(agenda_item::Column::Concept.eq(Concept::Positive.as_str()))
+        .order_by_desc(agenda_item::Column::Id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| {
+            corrupt(
+                "formulation",
+                formulation_id,
+                "approved without a positive concept",
+            )
+        })?;
+    let version = formulation_version::Entity::find()
+        .filter(formulation_version::Column::FormulationId.eq(formulation_id))
+        .filter(formulation_version::Column::Number.eq(positive.version_number))
+        .one(conn)
+        .await?
+        .ok_or_else(|| corrupt("agenda item", positive.id, "its version does not exist"))?;
+    Ok((positive, version))
+}
+
+/// The households that receive the award letter: those of the version found in the register.
+async fn award_addressees<C: ConnectionTrait>(
+    conn: &C,
     row: &formulation::Model,
     content: &Formulation,
-    saved: &award::Model,
-) -> StoreResult<Vec<LetterRecord>> {
+) -> StoreResult<Vec<household::Model>> {
     let ids: Vec<String> = content
         .frame
         .households
@@ -418,7 +455,20 @@ async fn write_award_letters(
     if let Some(call_id) = row.call_id {
         query = query.filter(household::Column::CallId.eq(call_id));
     }
-    let households = query.order_by_asc(household::Column::Id).all(txn).await?;
+    Ok(query.order_by_asc(household::Column::Id).all(conn).await?)
+}
+
+/// The award letter (Art. 27, 46) to every household of the awarded version found in the
+/// register: by `frame.households[].id` = external id, in the formulation's call when it has
+/// one. Households not registered in a call get no letter (a letter belongs to a call).
+async fn write_award_letters(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    row: &formulation::Model,
+    content: &Formulation,
+    saved: &award::Model,
+) -> StoreResult<Vec<LetterRecord>> {
+    let households = award_addressees(txn, row, content).await?;
     let heads: HashMap<i32, person::Model> = person::Entity::find()
         .filter(person::Column::HouseholdId.is_in(households.iter().map(|h| h.id)))
         .filter(person::Column::IsHead.eq(true))
@@ -1451,6 +1501,39 @@ impl Store {
         Ok(minutes)
     }
 
+    /// What an award of a viable formulation would be, read for the director to confirm it
+    /// (issue 18 part 4): the approved version's families, the institute's contribution (as
+    /// typed, else the evaluated maximum) and how many award letters it would write. Reading
+    /// only: `award` checks everything again in its own transaction.
+    pub async fn award_preview(
+        &self,
+        actor: &Actor,
+        formulation_id: i32,
+        institute_contribution: Option<Decimal>,
+    ) -> StoreResult<AwardPreview> {
+        crate::scope::check_reach(
+            &self.db,
+            actor,
+            Permission::AwardCofinancing,
+            crate::scope::Target::Formulation(formulation_id),
+        )
+        .await?;
+        let role = role_of(&self.db, actor).await?;
+        let row = formulation_row(&self.db, formulation_id).await?;
+        check(state_of(&self.db, &row).await?, ProcedureAction::Award, role)?;
+        let (_, version) = approved_version(&self.db, formulation_id).await?;
+        let evaluated = custody::evaluate_version(&version)?;
+        let amounts = custody::award_amounts(&evaluated, institute_contribution)?;
+        Ok(AwardPreview {
+            code: row.code.clone(),
+            title: row.title.clone(),
+            families: households_of(&version, &evaluated.content)?,
+            letters: award_addressees(&self.db, &row, &evaluated.content).await?.len(),
+            institute_contribution: amounts.institute_contribution,
+            maximum: amounts.maximum,
+        })
+    }
+
     /// Issues the resolution awarding a viable project's co-financing (Art. 27), signed by the
     /// territorial director taking the step. The positive concept's minutes must be final. The
     /// number is the office-year's next one: a retry takes the next free number if another
@@ -1517,19 +1600,7 @@ impl Store {
         }
         let state = state_of(&txn, &row).await?;
         check(state, ProcedureAction::Award, role)?;
-        let positive = agenda_item::Entity::find()
-            .filter(agenda_item::Column::FormulationId.eq(formulation_id))
-            .filter(agenda_item::Column::Concept.eq(Concept::Positive.as_str()))
-            .order_by_desc(agenda_item::Column::Id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| {
-                corrupt(
-                    "formulation",
-                    formulation_id,
-                    "approved without a positive concept",
-                )
-            })?;
+        let (positive, version) = approved_version(&txn, formulation_id).await?;
         let minutes = minutes_in(&txn, positive.session_id).await?;
         if !minutes.is_final() {
             let missing: Vec<String> = minutes
@@ -1548,13 +1619,6 @@ impl Store {
                 }),
             ));
         }
-        // The approved version: the one the positive concept was given to.
-        let version = formulation_version::Entity::find()
-            .filter(formulation_version::Column::FormulationId.eq(formulation_id))
-            .filter(formulation_version::Column::Number.eq(positive.version_number))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| corrupt("agenda item", positive.id, "its version does not exist"))?;
         let evaluated = custody::evaluate_version(&version).map_err(|e| refuse("award", e))?;
         let families = households_of(&version, &evaluated.content)?;
         custody::check_viable(&version, &evaluated).map_err(|e| refuse("award", e))?;

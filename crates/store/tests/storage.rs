@@ -2247,6 +2247,99 @@ storage_suite! {
         );
     }
 
+    async fn a_decision_in_bulk_run_as_a_job_decides_each_household_once(store: &Store) {
+        use vereda_domain::verification::{LetterKind, VerificationStatus};
+        use vereda_store::bulk_decisions::BulkRequest;
+        use vereda_store::jobs::JobKind;
+        use vereda_store::screening::JobLease;
+        use vereda_store::verification::Decision;
+        let call_id = screening_call(store).await;
+        let mut ids = Vec::new();
+        for n in 1..=7 {
+            let created = store
+                .create_household(&admin(), NewHousehold { call_id: Some(call_id), ..household(&format!("J-{n}"), &format!("30{n}")) })
+                .await
+                .expect("household");
+            ids.push(created.id);
+        }
+        let today = jiff::civil::date(2026, 3, 2);
+        store.record_offer_notice(&admin(), call_id, today, "Aviso de la oferta").await.expect("notice");
+        // One decided before: the filter of pending households leaves it out.
+        let before = Decision { status: VerificationStatus::NotEligible, reasons: "Antes".into(), lock_version: 0 };
+        store.decide_verification(&admin(), ids[6], before, today).await.expect("decided alone");
+        let officer = store.create_account(&admin(), account("masivo@vereda.test", Role::Admin)).await.expect("account");
+        let as_officer = Actor::User { id: officer.id, email: officer.email.clone() };
+        let request = BulkRequest {
+            call_id,
+            status: VerificationStatus::NotEligible,
+            reasons: "Fuera del área focalizada".into(),
+            search: String::new(),
+            municipality: None,
+            verification_status: Some(VerificationStatus::Pending),
+        };
+        // Reasons are required, as for one household.
+        let silent = store.request_bulk_decision(&as_officer, &BulkRequest { reasons: " ".into(), ..request.clone() }, 6).await;
+        assert!(matches!(&silent, Err(StoreError::Invalid(m)) if m.code() == "verification-error-reasons"), "{silent:?}");
+        let (asked, job) = store.request_bulk_decision(&as_officer, &request, 6).await.expect("asked");
+        assert_eq!((job.kind, asked.matching, asked.planned, asked.finished_at), (JobKind::BulkDecision, 6, 0, None));
+        let lease = jiff::SignedDuration::from_secs(60);
+        let claimed = store.claim_job("server-a", &[JobKind::BulkDecision], lease).await.expect("claim").expect("the job");
+        let a = JobLease { job_id: claimed.id, owner: "server-a".into() };
+        // A chunk of four, planned with the checkpoint after its last household.
+        let (planned, checkpoint) = store.plan_bulk_chunk(&a, asked.id, 0, 4).await.expect("plan").expect("held");
+        assert_eq!((planned, checkpoint), (4, ids[3] as u64));
+        let undecided = store.bulk_undecided(asked.id, 10).await.expect("undecided");
+        assert_eq!(undecided.iter().map(|p| p.household_id).collect::<Vec<_>>(), ids[..4]);
+        // Server A decides two, and the first of them through the gate only: it dies before
+        // recording that outcome.
+        store.decide_planned(asked.id, &undecided[0], today).await.expect("decided").expect("a letter");
+        let lost = Decision { status: VerificationStatus::NotEligible, reasons: request.reasons.clone(), lock_version: undecided[1].lock_version };
+        store.decide_verification(&as_officer, ids[1], lost, today).await.expect("decided, not recorded");
+        // Its lease expires; server B takes the job over and goes on from what was planned.
+        let expired = jiff::SignedDuration::from_secs(-1);
+        assert!(store.renew_job_lease(claimed.id, "server-a", expired).await.expect("expire"));
+        let retaken = store.claim_job("server-b", &[JobKind::BulkDecision], lease).await.expect("claim").expect("taken over");
+        assert_eq!(retaken.checkpoint, ids[3] as u64);
+        let b = JobLease { job_id: retaken.id, owner: "server-b".into() };
+        assert_eq!(store.plan_bulk_chunk(&a, asked.id, retaken.checkpoint, 4).await.expect("plan"), None, "A's lease is lost");
+        for planned in store.bulk_undecided(asked.id, 10).await.expect("undecided") {
+            store.decide_planned(asked.id, &planned, today).await.expect("decided");
+        }
+        let (planned, checkpoint) = store.plan_bulk_chunk(&b, asked.id, retaken.checkpoint, 4).await.expect("plan").expect("held");
+        assert_eq!((planned, checkpoint), (2, ids[5] as u64), "the decided seventh is no longer pending");
+        for planned in store.bulk_undecided(asked.id, 10).await.expect("undecided") {
+            store.decide_planned(asked.id, &planned, today).await.expect("decided");
+        }
+        assert_eq!(store.plan_bulk_chunk(&b, asked.id, checkpoint, 4).await.expect("plan"), Some((0, checkpoint)));
+        store.finish_bulk_decision(asked.id).await.expect("finished");
+        let done = store.bulk_decision(asked.id).await.expect("read").expect("the decision");
+        assert_eq!((done.planned, done.decided, done.refused), (6, 6, 0));
+        assert!(done.finished_at.is_some());
+        // Each household decided once, with one letter; the seventh untouched.
+        for (i, id) in ids.iter().enumerate() {
+            let letters = store.household_letters(*id).await.expect("letters");
+            let results = letters.iter().filter(|l| l.kind == LetterKind::VerificationResult).count();
+            assert_eq!(results, 1, "household {i}");
+            let state = store.household_verification(*id, today).await.expect("read").expect("household");
+            let expected = if i == 6 { "Antes" } else { "Fuera del área focalizada" };
+            assert_eq!((state.status, state.reasons.as_deref()), (VerificationStatus::NotEligible, Some(expected)), "household {i}");
+        }
+        // Asked again after the households changed: each refusal is kept with its code.
+        let (again, _) = store
+            .request_bulk_decision(&as_officer, &BulkRequest { verification_status: Some(VerificationStatus::NotEligible), ..request.clone() }, 6)
+            .await
+            .expect("asked again");
+        let job = store.claim_job("server-b", &[JobKind::BulkDecision], lease).await.expect("claim").expect("the second job");
+        let c = JobLease { job_id: job.id, owner: "server-b".into() };
+        store.plan_bulk_chunk(&c, again.id, 0, 10).await.expect("plan").expect("held");
+        for planned in store.bulk_undecided(again.id, 10).await.expect("undecided") {
+            assert_eq!(store.decide_planned(again.id, &planned, today).await.expect("refused"), None);
+        }
+        let refused = store.bulk_decision(again.id).await.expect("read").expect("the decision");
+        assert_eq!((refused.planned, refused.decided, refused.refused), (7, 0, 7));
+        assert_eq!(refused.refusals[0].problem.code(), "verification-error-decided");
+    }
+
     async fn verification_outcomes_follow_the_rules_and_lock(store: &Store) {
         use vereda_domain::verification::{DocumentKind, LetterKind, VerificationStatus};
         use vereda_store::verification::Decision;
@@ -3654,7 +3747,15 @@ storage_suite! {
         assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.code() == "petition-error-extended_twice"), "{twice:?}");
 
         // The answer: within the extended term, a letter to the petitioner; never twice.
+        assert_eq!(store.petition_answer_letter(&as_officer, first.id).await.expect("no letter yet"), None);
         let (answered, letter) = store.answer_petition(&as_officer, first.id, "Su solicitud sigue en estudio.", noon("2026-04-20")).await.expect("answered");
+        // Its letter, to print, read within the office's reach only.
+        let printed = store.petition_answer_letter(&as_officer, first.id).await.expect("read").expect("the letter");
+        assert_eq!((printed.id, printed.kind), (letter.id, vereda_domain::verification::LetterKind::PetitionAnswer));
+        let outside = store.petition_answer_letter(&as_officer, second.id).await;
+        assert!(matches!(&outside, Err(StoreError::Forbidden(m)) if m.code() == "scope-error-outside_office"), "{outside:?}");
+        let unpermitted = store.petition_answer_letter(&as_formulator, first.id).await;
+        assert!(matches!(&unpermitted, Err(StoreError::Forbidden(m)) if m.code() == "scope-error-not_permitted"), "{unpermitted:?}");
         assert_eq!((answered.state, answered.letter_id), (PetitionState::Answered, Some(letter.id)));
         assert_eq!((letter.petition_id, letter.household_id, letter.status.as_str()), (Some(first.id), None, "pending"));
         assert_eq!(letter.email.as_deref(), Some("luz@correo.invalid"));

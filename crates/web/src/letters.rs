@@ -505,6 +505,28 @@ pub fn letter_text(letter: &LetterRecord) -> LetterText {
     }
 }
 
+/// A letter as PDF (`carta.typ`), to print and hand over where the addressee has no e-mail:
+/// `office` as sender (the institute when none holds the addressee), the letter's text as it
+/// was sent (or as the catalogue writes it from its facts), dated the day it was written, in
+/// Colombia, numbered by the letter's id.
+pub fn printed(
+    letter: &LetterRecord,
+    office: Option<String>,
+    templates: &vereda_documents::typeset::Templates,
+) -> Result<Vec<u8>, vereda_documents::typeset::TemplateError> {
+    let text = letter_text(letter);
+    let written_on = vereda_domain::calendar::date_in_colombia(letter.created_at);
+    let data = vereda_documents::letter_pdf::LetterData {
+        office: office.unwrap_or_else(|| LETTERS_LANGUAGE.t("letter-sender").to_owned()),
+        number: format!("{:08}", letter.id),
+        date: written_on.into(),
+        recipient: letter.recipient.clone(),
+        subject: text.subject,
+        paragraphs: vereda_documents::letter_pdf::LetterData::paragraphs_of(&text.body),
+    };
+    Ok(vereda_documents::letter_pdf::letter(&data, templates, written_on)?.pdf)
+}
+
 async fn record(store: &Store, actor: &Actor, letter_id: i32, delivery: Delivery) {
     if let Err(error) = store.record_delivery(actor, letter_id, delivery).await {
         tracing::warn!(letter = letter_id, %error, "the delivery of a letter could not be recorded");

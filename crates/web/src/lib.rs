@@ -5,6 +5,7 @@ pub(crate) mod acts;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod bulk_decisions;
 pub mod charts;
 pub mod demo;
 pub(crate) mod documents;
@@ -141,6 +142,9 @@ pub struct WebConfig {
     /// [`inbox::DIGEST_HOUR`] in Colombia (`daily_digest`). Off here (tests); `vereda serve`
     /// turns it on unless configured otherwise.
     pub daily_digest: bool,
+    /// The most households a decision in bulk decides within its request; a filter matching
+    /// more is decided by a job. Else [`vereda_store::verification::BULK_DECISION_LIMIT`].
+    pub bulk_decision_in_request: Option<usize>,
 }
 
 /// The public address printed on signed acts when none is configured.
@@ -168,6 +172,12 @@ impl WebConfig {
     pub fn absolute_limit(&self) -> Duration {
         self.absolute_limit
             .unwrap_or(Duration::from_secs(SESSION_ABSOLUTE_HOURS.unsigned_abs() * 3600))
+    }
+
+    pub fn bulk_decision_in_request(&self) -> usize {
+        self.bulk_decision_in_request
+            .unwrap_or(vereda_store::verification::BULK_DECISION_LIMIT)
+            .clamp(1, vereda_store::verification::BULK_DECISION_LIMIT)
     }
 
     pub fn reset_link_lifetime(&self) -> Duration {

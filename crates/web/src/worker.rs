@@ -175,6 +175,7 @@ impl Worker {
         match job.kind {
             JobKind::Screening => crate::screening::run_job(state, &job.payload, &context).await,
             JobKind::InboxDigest => crate::inbox::run_digest_job(state, &job.payload, &context).await,
+            JobKind::BulkDecision => crate::bulk_decisions::run_job(state, &job.payload, &context).await,
         }
         heartbeat.abort();
         if context.should_stop() && !lost.load(Ordering::SeqCst) {

@@ -22,23 +22,79 @@ async fn signed_award(client: &mut Client) -> (i32, String, Vec<u8>) {
         .get(&format!("/personal/formulaciones/{id}/procedimiento"))
         .await;
     let token = Client::csrf_in(&page.body);
-    let awarded = client
-        .post_form(
-            &format!("/personal/formulaciones/{id}/adjudicacion"),
-            &[
-                ("confirmed", "1"),
-                ("csrf_token", token.as_str()),
-                ("awarded_on", "2013-10-15"),
-                ("motivation", "Concepto positivo del comité"),
-                ("institute_contribution", ""),
-                ("lowering_motivation", ""),
-                ("obligations", ""),
-            ],
-        )
-        .await;
+    let address = format!("/personal/formulaciones/{id}/adjudicacion");
+    let mut fields = vec![
+        ("csrf_token", token.as_str()),
+        ("awarded_on", "2013-10-15"),
+        ("motivation", "Concepto positivo del comité"),
+        ("institute_contribution", ""),
+        ("lowering_motivation", ""),
+        ("obligations", ""),
+    ];
+    // An amount that is none: refused beside its field before any question.
+    let mut typo = fields.clone();
+    typo[3] = ("institute_contribution", "treinta millones");
+    let refused = client.post_form(&address, &typo).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(!refused.body.contains("data-confirm="), "{}", refused.body);
+    assert!(
+        refused.body.contains("value=\"treinta millones\""),
+        "{}",
+        refused.body
+    );
+    // Unconfirmed: the question names the project, the amount, its families and letters.
+    let asked = client.post_form(&address, &fields).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked.body.contains(r#"data-confirm="confirm-award""#),
+        "{}",
+        asked.body
+    );
+    let store = &client.db.store;
+    assert_eq!(
+        store.award_of(id).await.expect("read"),
+        None,
+        "nothing awarded yet"
+    );
+    let actor = vereda_domain::audit::Actor::User {
+        id: account_id(client, Role::TerritorialDirector).await,
+        email: vereda_store::demo::demo_email(Role::TerritorialDirector),
+    };
+    let preview = client
+        .db
+        .store
+        .award_preview(&actor, id, None)
+        .await
+        .expect("preview");
+    assert!(
+        asked
+            .body
+            .contains(&format!("data-count=\"{}\"", preview.letters)),
+        "{}",
+        asked.body
+    );
+    assert!(asked.body.contains(&preview.code), "{}", asked.body);
+    assert!(
+        asked
+            .body
+            .contains(&vereda_messages::Lang::Es.amount(&preview.institute_contribution)),
+        "{}",
+        asked.body
+    );
+    fields.push(("confirmed", "1"));
+    let awarded = client.post_form(&address, &fields).await;
     assert_eq!(awarded.status, StatusCode::SEE_OTHER, "{}", awarded.body);
     let store = &client.db.store;
     let award = store.award_of(id).await.expect("read").expect("awarded");
+    assert_eq!(
+        (award.institute_contribution, award.families),
+        (preview.institute_contribution, preview.families)
+    );
     let act = store
         .signed_act(ActKind::Award, award.id)
         .await

@@ -111,6 +111,10 @@ async fn a_citizen_files_the_office_answers_and_the_report_counts_it() {
         "the staff who answer see the petitioner"
     );
     let csrf = Client::csrf_in(&page.body);
+    // No answer yet, no letter to print.
+    assert!(!page.body.contains("id=\"petition-answer-pdf\""));
+    let pdf_address = format!("/personal/peticiones/{id}/respuesta.pdf");
+    assert_eq!(client.get(&pdf_address).await.status, StatusCode::NOT_FOUND);
     let answered = client
         .post_form(
             &format!("/personal/peticiones/{id}/respuesta"),
@@ -123,6 +127,17 @@ async fn a_citizen_files_the_office_answers_and_the_report_counts_it() {
     assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.body);
     let page = client.get(&format!("/personal/peticiones/{id}")).await;
     assert!(page.body.contains("data-state=\"answered\""), "{}", page.body);
+    // The answer's letter, to print and send by post, from the page's link.
+    assert!(
+        page.body
+            .contains(&format!("id=\"petition-answer-pdf\" href=\"{pdf_address}\"")),
+        "{}",
+        page.body
+    );
+    let pdf = client.get(&pdf_address).await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.body);
+    assert_eq!(pdf.content_type, "application/pdf");
+    assert!(pdf.body.starts_with("%PDF-"));
     // The answer went out as a letter, to the outbox (no SMTP here).
     let letters: Vec<String> = std::fs::read_dir(outbox.path())
         .expect("outbox")
@@ -154,6 +169,7 @@ async fn a_citizen_files_the_office_answers_and_the_report_counts_it() {
         client.get(&format!("/personal/peticiones/{id}")).await.status,
         StatusCode::FORBIDDEN
     );
+    assert_eq!(client.get(&pdf_address).await.status, StatusCode::FORBIDDEN);
 
     // The public report counts it (and the demo's of March), with no personal data.
     client.forget_session();

@@ -512,6 +512,41 @@ async fn a_project_goes_from_endorsement_to_its_single_disbursement() {
         "firm from: {}",
         life_page.body
     );
+    // Unconfirmed: the question names the amount, the project and the resolution; nothing paid.
+    let asked = client
+        .post_form(
+            &format!("/personal/formulaciones/{id}/desembolso"),
+            &[("csrf_token", &token), ("paid_on", "2013-11-05")],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked.body.contains(r#"data-confirm="confirm-disbursement""#),
+        "{}",
+        asked.body
+    );
+    let award = client
+        .db
+        .store
+        .award_of(id)
+        .await
+        .expect("read")
+        .expect("awarded");
+    let record = client
+        .db
+        .store
+        .formulation(id)
+        .await
+        .expect("read")
+        .expect("formulation");
+    for named in [
+        vereda_messages::Lang::Es.amount(&award.institute_contribution),
+        award.number.clone(),
+        record.formulation.code.clone(),
+    ] {
+        assert!(asked.body.contains(&named), "{named}: {}", asked.body);
+    }
+    assert_eq!(state(&client, id).await, ProcedureState::Awarded);
     let paid = client
         .post_form(
             &format!("/personal/formulaciones/{id}/desembolso"),

@@ -10,6 +10,8 @@ pub mod award;
 pub mod award_notification;
 pub mod bank_statement;
 pub mod bank_statement_line;
+pub mod bulk_decision;
+pub mod bulk_decision_household;
 pub mod call;
 pub mod call_office;
 pub mod committee_attendee;

@@ -39,6 +39,10 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/calls/{id}/verification/decisions",
             post(verification_decisions),
         )
+        .route(
+            "/api/v1/calls/{id}/verification/decisions/{bulk}",
+            get(verification_decision_job),
+        )
         .route("/api/v1/calls/{id}/households", get(households))
         .route(
             "/api/v1/calls/{id}/screenings",
@@ -301,16 +305,96 @@ pub struct BulkDecisionReport {
     pub outcomes: Vec<BulkDecisionOutcome>,
 }
 
-/// Decides many households of a call alike (one status, one motivation): chosen by id, or
-/// every one the filter matches within reach, at most 5,000. Each is decided on its own by the
-/// same rules as `POST /api/v1/households/{id}/decision` (its version as read now, its own
+/// A household of a decision in bulk run as a job that was refused.
+#[derive(Serialize, ToSchema)]
+pub struct BulkJobRefusal {
+    pub household_id: i32,
+    pub external_id: String,
+    /// The refusal's code (see the errors' catalogue).
+    pub code: String,
+    /// The refusal in the request's language.
+    pub detail: String,
+    /// The article the refusal rests on, when it names one.
+    pub article: Option<String>,
+}
+
+/// A decision in bulk decided by a job, and how far it got.
+#[derive(Serialize, ToSchema)]
+pub struct BulkDecisionJob {
+    pub id: i32,
+    pub call_id: i32,
+    pub status: String,
+    /// How many households the filter matched when it was asked.
+    pub matching: u64,
+    pub planned: u64,
+    pub decided: u64,
+    pub refused: u64,
+    pub finished: bool,
+    /// Where to follow it.
+    pub location: String,
+    /// The first refusals (at most 200), in household order.
+    pub refusals: Vec<BulkJobRefusal>,
+}
+
+impl BulkDecisionJob {
+    fn of(decision: vereda_store::bulk_decisions::BulkDecision, lang: crate::i18n::Lang) -> Self {
+        use vereda_domain::verification::refusal_article;
+        Self {
+            location: format!(
+                "/api/v1/calls/{}/verification/decisions/{}",
+                decision.call_id, decision.id
+            ),
+            id: decision.id,
+            call_id: decision.call_id,
+            status: decision.status.to_string(),
+            matching: decision.matching,
+            planned: decision.planned,
+            decided: decision.decided,
+            refused: decision.refused,
+            finished: decision.finished_at.is_some(),
+            refusals: (decision.refusals.into_iter())
+                .map(|r| BulkJobRefusal {
+                    household_id: r.household_id,
+                    external_id: r.external_id,
+                    code: r.problem.code().to_owned(),
+                    detail: lang.say(&r.problem),
+                    article: Some(refusal_article(r.problem.code()).to_owned()).filter(|a| !a.is_empty()),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A decision in bulk decided by a job: how many households it matched, planned, decided and
+/// refused, whether it finished, and its first refusals.
+#[utoipa::path(get, path = "/api/v1/calls/{id}/verification/decisions/{bulk}", tag = "stages",
+    params(("id" = i32, Path, description = "Call id"), ("bulk" = i32, Path, description = "The decision in bulk's id")),
+    responses((status = 200, body = BulkDecisionJob),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn verification_decision_job(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((id, bulk)): Path<(i32, i32)>,
+) -> Result<Json<BulkDecisionJob>, AppError> {
+    let decision = crate::pages::verification::bulk_job_of(&state, &visitor, id, bulk).await?;
+    Ok(Json(BulkDecisionJob::of(decision, visitor.lang)))
+}
+
+/// Decides many households of a call alike (one status, one motivation): chosen by id (at
+/// most 5,000), or every one the filter matches within reach. Each is decided on its own by
+/// the same rules as `POST /api/v1/households/{id}/decision` (its version as read now, its own
 /// transaction and letter), so one refusal undoes nothing of the others: the answer says, per
-/// household, decided or refused with its code and article. Calling it is the confirmation.
+/// household, decided or refused with its code and article. A filter matching more than 5,000
+/// is decided by a job: the answer is 202 with the job's progress and where to follow it.
+/// Calling it is the confirmation.
 #[utoipa::path(post, path = "/api/v1/calls/{id}/verification/decisions", tag = "stages",
     params(("id" = i32, Path, description = "Call id"),
         ("X-CSRF-Token" = String, Header, description = "The session's anti-forgery token (`GET /api/v1/me`)")),
     request_body(content = BulkDecisionRequest, content_type = "application/json"),
     responses((status = 200, body = BulkDecisionReport),
+        (status = 202, description = "Decided by a job", body = BulkDecisionJob),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a role that verifies households (`forbidden`), or no CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -321,8 +405,8 @@ pub async fn verification_decisions(
     headers: HeaderMap,
     Path(id): Path<i32>,
     body: Bytes,
-) -> Result<Json<BulkDecisionReport>, AppError> {
-    use crate::pages::verification::{Selection, decide_in_bulk, plan_bulk_decision};
+) -> Result<Response, AppError> {
+    use crate::pages::verification::{Selection, decide_in_bulk, plan_bulk_decision, request_bulk_job};
     use vereda_domain::verification::refusal_article;
     visitor.require(Permission::VerifyHouseholds)?;
     visitor.check_csrf(csrf_of(&headers)).await?;
@@ -353,6 +437,12 @@ pub async fn verification_decisions(
         &input.reasons,
     )
     .await??;
+    if let (Some(_), Selection::Filter(params)) = (plan.by_job, &selection) {
+        let decision = request_bulk_job(&state, &visitor, id, &plan, params, &input.reasons).await?;
+        let job = BulkDecisionJob::of(decision, visitor.lang);
+        let location = job.location.clone();
+        return Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(job)).into_response());
+    }
     let outcomes = decide_in_bulk(&state, &visitor, id, &plan, &input.reasons).await?;
     let lang = visitor.lang;
     let outcomes: Vec<BulkDecisionOutcome> = outcomes
@@ -384,7 +474,8 @@ pub async fn verification_decisions(
         refused: outcomes.len() - decided,
         decided,
         outcomes,
-    }))
+    })
+    .into_response())
 }
 
 /// A household as staff read it: personal data masked unless the role sees it whole.

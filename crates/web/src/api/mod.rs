@@ -137,7 +137,7 @@ pub fn routes() -> Router<AppState> {
         followup::closure, followup::close, followup::closure_pdf, followup::accompaniment,
         followup::schedule_activity, followup::deliver_activity,
         inbox::inbox,
-        calls::call, calls::create, calls::offer_notice, calls::verification_decisions, calls::households, calls::screen, calls::results,
+        calls::call, calls::create, calls::offer_notice, calls::verification_decisions, calls::verification_decision_job, calls::households, calls::screen, calls::results,
         households::household, households::document, households::decide, households::parcel, households::title_study, households::field_visit,
         formulations::list, formulations::formulation, formulations::create, formulations::update, formulations::submission,
         targeting::targeting, targeting::create, targeting::document, targeting::import, targeting::interventions,

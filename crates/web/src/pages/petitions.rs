@@ -54,6 +54,7 @@ pub fn routes() -> Router<AppState> {
         .route("/personal/peticiones/{id}", get(detail))
         .route("/personal/peticiones/{id}/asignacion", post(assign))
         .route("/personal/peticiones/{id}/respuesta", post(answer))
+        .route("/personal/peticiones/{id}/respuesta.pdf", get(answer_pdf))
         .route("/personal/peticiones/{id}/prorroga", post(extend))
 }
 
@@ -409,6 +410,32 @@ pub(crate) async fn reachable(state: &AppState, visitor: &Visitor, id: i32) -> R
         return Err(missing());
     }
     state.store.petition(id).await?.ok_or_else(missing)
+}
+
+/// The answer's letter as PDF, to print and send by post: the territorial office of the
+/// petition's department as sender (the institute for a petition with no municipality).
+async fn answer_pdf(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let petition = reachable(&state, &visitor, id).await?;
+    let actor = visitor.require(Permission::AnswerPetitions)?.actor();
+    let letter = (state.store.petition_answer_letter(&actor, id).await?)
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let department = petition
+        .municipality_code
+        .as_deref()
+        .and_then(|code| code.get(..2));
+    let office = (state.store.territorial_offices().await?.into_iter())
+        .find(|o| Some(o.department_code.as_str()) == department)
+        .map(|o| o.name);
+    let pdf = crate::letters::printed(&letter, office, &state.config.templates)
+        .map_err(|e| AppError::internal(&e))?;
+    Ok(super::procedure::pdf(
+        format!("respuesta-{}.pdf", petition.number),
+        pdf,
+    ))
 }
 
 #[derive(Template)]

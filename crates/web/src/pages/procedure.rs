@@ -512,22 +512,55 @@ async fn award(
     let input = &form.form;
     let account = authorize(&visitor, &input.csrf_token).await?;
     let back = format!("/personal/formulaciones/{id}/procedimiento");
-    if let Some(page) = form
-        .ask(&visitor, Message::new("confirm-award"), None, &back)
-        .await?
-    {
-        return Ok(page);
-    }
     let lang = visitor.lang;
+    // Empty: the evaluated maximum.
+    let contribution = || match input.institute_contribution.trim() {
+        "" => Ok(None),
+        typed => read_amount(lang, typed, lang.t("procedure-contribution")).map(Some),
+    };
+    let refused = |error: AppError| {
+        let typed = typed(
+            "award",
+            &[
+                ("awarded_on", &input.awarded_on),
+                ("motivation", &input.motivation),
+                ("institute_contribution", &input.institute_contribution),
+                ("lowering_motivation", &input.lowering_motivation),
+                ("obligations", &input.obligations),
+            ],
+        );
+        refused_procedure(&state, &visitor, id, Failed::new("award", error, typed))
+    };
+    if !form.confirmed() {
+        // The question names what will be awarded; what cannot be is refused before it.
+        let preview = async {
+            let contribution = contribution()?;
+            Ok::<_, AppError>(
+                state
+                    .store
+                    .award_preview(&account.actor(), id, contribution)
+                    .await?,
+            )
+        };
+        let preview = match preview.await {
+            Ok(preview) => preview,
+            Err(error) => return refused(error).await,
+        };
+        let letters = u64::try_from(preview.letters).unwrap_or(u64::MAX);
+        let question = Message::new("confirm-award")
+            .with("project", format!("{} «{}»", preview.code, preview.title))
+            .with("amount", preview.institute_contribution)
+            .with("families", preview.families)
+            .with("letters", letters);
+        if let Some(page) = form.ask(&visitor, question, Some(letters), &back).await? {
+            return Ok(page);
+        }
+    }
     let step = async {
         let terms = AwardTerms {
             awarded_on: read_date(&input.awarded_on)?,
             motivation: input.motivation.clone(),
-            // Empty: the evaluated maximum.
-            institute_contribution: match input.institute_contribution.trim() {
-                "" => None,
-                typed => Some(read_amount(lang, typed, lang.t("procedure-contribution"))?),
-            },
+            institute_contribution: contribution()?,
             lowering_motivation: input.lowering_motivation.clone(),
             obligations: input.obligations.clone(),
         };
@@ -543,19 +576,7 @@ async fn award(
             .redirect()
             .await
         }
-        Err(error) => {
-            let typed = typed(
-                "award",
-                &[
-                    ("awarded_on", &input.awarded_on),
-                    ("motivation", &input.motivation),
-                    ("institute_contribution", &input.institute_contribution),
-                    ("lowering_motivation", &input.lowering_motivation),
-                    ("obligations", &input.obligations),
-                ],
-            );
-            refused_procedure(&state, &visitor, id, Failed::new("award", error, typed)).await
-        }
+        Err(error) => refused(error).await,
     }
 }
 
@@ -709,11 +730,20 @@ async fn disburse(
     let input = &form.form;
     let account = authorize(&visitor, &input.csrf_token).await?;
     let back = format!("/personal/formulaciones/{id}/procedimiento");
-    if let Some(page) = form
-        .ask(&visitor, Message::new("confirm-disbursement"), None, &back)
-        .await?
+    // Without an award there is nothing to pay: the step refuses it, naming why.
+    if !form.confirmed()
+        && let Some(award) = state.store.award_of(id).await?
     {
-        return Ok(page);
+        let project = (state.store.formulation(id).await?)
+            .map(|record| format!("{} «{}»", record.formulation.code, record.formulation.title))
+            .unwrap_or_default();
+        let question = Message::new("confirm-disbursement")
+            .with("amount", award.institute_contribution)
+            .with("project", project)
+            .with("resolution", award.number);
+        if let Some(page) = form.ask(&visitor, question, None, &back).await? {
+            return Ok(page);
+        }
     }
     let step = async {
         let paid_on = read_date(&input.paid_on)?;

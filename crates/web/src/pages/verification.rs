@@ -52,6 +52,10 @@ pub fn routes() -> Router<AppState> {
             "/personal/convocatorias/{id}/verificacion/decisiones",
             post(bulk_decide),
         )
+        .route(
+            "/personal/convocatorias/{id}/verificacion/decisiones/{bulk}",
+            get(bulk_job_page),
+        )
         .route("/personal/convocatorias/{id}/comunicaciones", get(letters_page))
         .route(
             "/personal/convocatorias/{id}/comunicaciones.csv",
@@ -501,9 +505,7 @@ fn letter_line(lang: Lang, letter: LetterRecord) -> LetterLine {
     }
 }
 
-/// A household's letter as PDF (`carta.typ`), to print and hand over where the family has
-/// no e-mail: the call's territorial office as sender, the letter's text as it was sent (or as
-/// the catalogue writes it from its facts), dated the day it was written, in Colombia.
+/// A household's letter as PDF, the call's territorial office as its sender.
 async fn letter_pdf(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -522,25 +524,12 @@ async fn letter_pdf(
     };
     let office = (state.store.territorial_offices().await?.into_iter())
         .find(|o| offices.contains(&o.id))
-        .map_or_else(
-            || crate::letters::LETTERS_LANGUAGE.t("letter-sender").to_owned(),
-            |o| o.name,
-        );
-    let text = crate::letters::letter_text(&letter);
-    let written_on = vereda_domain::calendar::date_in_colombia(letter.created_at);
-    let data = vereda_documents::letter_pdf::LetterData {
-        office,
-        number: format!("{:08}", letter.id),
-        date: written_on.into(),
-        recipient: letter.recipient.clone(),
-        subject: text.subject,
-        paragraphs: vereda_documents::letter_pdf::LetterData::paragraphs_of(&text.body),
-    };
-    let typeset = vereda_documents::letter_pdf::letter(&data, &state.config.templates, written_on)
+        .map(|o| o.name);
+    let pdf = crate::letters::printed(&letter, office, &state.config.templates)
         .map_err(|e| AppError::internal(&e))?;
     Ok(super::procedure::pdf(
         format!("carta-{:08}-hogar-{id}.pdf", letter.id),
-        typeset.pdf,
+        pdf,
     ))
 }
 
@@ -1063,6 +1052,16 @@ pub(crate) enum Selection {
 pub(crate) struct BulkPlan {
     pub(crate) status: VerificationStatus,
     pub(crate) household_ids: Vec<i32>,
+    /// A filter matching more households than one request decides: how many it matches, for
+    /// a job to decide (`household_ids` is then empty).
+    pub(crate) by_job: Option<u64>,
+}
+
+impl BulkPlan {
+    /// How many households the decision takes.
+    pub(crate) fn households(&self) -> u64 {
+        self.by_job.unwrap_or(self.household_ids.len() as u64)
+    }
 }
 
 /// The refusal of a decision in bulk as a whole, beside `field`.
@@ -1096,7 +1095,7 @@ pub(crate) async fn plan_bulk_decision(
         let message = Message::new("verification-error-reasons");
         return Ok(Err(bulk_refusal(ErrorCode::InvalidInput, message, "reasons")));
     }
-    let limit = vereda_store::verification::BULK_DECISION_LIMIT;
+    let limit = state.config.bulk_decision_in_request();
     let household_ids = match selection {
         Selection::Chosen(ids) => {
             let mut unique = Vec::with_capacity(ids.len());
@@ -1109,8 +1108,17 @@ pub(crate) async fn plan_bulk_decision(
         }
         Selection::Filter(params) => {
             let list = household_list(state, visitor, call_id, params).await?;
-            // One over the bound, to tell that there are too many.
-            state.store.household_ids(&list, limit as u64 + 1).await?
+            // One over the bound, to tell that there are too many for one request.
+            let ids = state.store.household_ids(&list, limit as u64 + 1).await?;
+            if ids.len() > limit {
+                let matching = state.store.household_count(&list).await?;
+                return Ok(Ok(BulkPlan {
+                    status,
+                    household_ids: Vec::new(),
+                    by_job: Some(matching),
+                }));
+            }
+            ids
         }
     };
     if household_ids.is_empty() {
@@ -1124,17 +1132,51 @@ pub(crate) async fn plan_bulk_decision(
     Ok(Ok(BulkPlan {
         status,
         household_ids,
+        by_job: None,
     }))
 }
 
 /// The question before a decision in bulk: how many households, how many letters at most
 /// (one for each household decided), and the decision.
 pub(crate) fn bulk_question(plan: &BulkPlan) -> Message {
-    let count = plan.household_ids.len();
+    let count = plan.households();
     Message::new("confirm-bulk_decision")
         .with("households", count)
         .with("letters", count)
         .with_term("status", format!("verification-status-{}", plan.status))
+}
+
+/// Asks the job that decides a plan too large for one request, with the filter it was planned
+/// on, and wakes this server's worker: the request as the store keeps it.
+pub(crate) async fn request_bulk_job(
+    state: &AppState,
+    visitor: &Visitor,
+    call_id: i32,
+    plan: &BulkPlan,
+    params: &ListParams,
+    reasons: &str,
+) -> Result<vereda_store::bulk_decisions::BulkDecision, AppError> {
+    let actor = visitor.require(Permission::VerifyHouseholds)?.actor();
+    let request = vereda_store::bulk_decisions::BulkRequest {
+        call_id,
+        status: plan.status,
+        reasons: reasons.to_owned(),
+        search: params.q.trim().to_owned(),
+        municipality: ListParams::given(&params.municipio),
+        verification_status: ListParams::given(&params.estado).and_then(|s| s.parse().ok()),
+    };
+    let (decision, job) = (state.store)
+        .request_bulk_decision(&actor, &request, plan.households())
+        .await?;
+    tracing::info!(
+        call = call_id,
+        decision = decision.id,
+        job = job.id,
+        households = decision.matching,
+        "decision in bulk queued"
+    );
+    state.worker.start(state);
+    Ok(decision)
 }
 
 /// Decides each household of a checked plan through the store's gate, one transaction each,
@@ -1293,12 +1335,25 @@ async fn bulk_decide(
             return Ok((refusal.code.status(), render(&page)?).into_response());
         }
     };
-    let count = plan.household_ids.len() as u64;
+    let count = plan.households();
     if let Some(page) = form
         .ask(&visitor, bulk_question(&plan), Some(count), &back)
         .await?
     {
         return Ok(page);
+    }
+    if plan.by_job.is_some() {
+        let decision = request_bulk_job(&state, &visitor, id, &plan, &params, &post.reasons).await?;
+        return crate::flash::Done::new(
+            &visitor,
+            format!(
+                "/personal/convocatorias/{id}/verificacion/decisiones/{}",
+                decision.id
+            ),
+            "done-bulk_queued",
+        )
+        .redirect()
+        .await;
     }
     let call = call_or_404(&state, id).await?;
     let outcomes = decide_in_bulk(&state, &visitor, id, &plan, &post.reasons).await?;
@@ -1328,6 +1383,66 @@ async fn bulk_decide(
         lines,
         call,
         back,
+        chrome: Chrome::new(&visitor).await?,
+    })
+}
+
+/// A decision in bulk run as a job, as its page and the API show it (within the reader's
+/// reach: the call's, as any page of the call).
+pub(crate) async fn bulk_job_of(
+    state: &AppState,
+    visitor: &Visitor,
+    call_id: i32,
+    bulk: i32,
+) -> Result<vereda_store::bulk_decisions::BulkDecision, AppError> {
+    visitor.require(Permission::VerifyHouseholds)?;
+    call_or_404(state, call_id).await?;
+    (state.store.bulk_decision(bulk).await?)
+        .filter(|d| d.call_id == call_id)
+        .ok_or_else(|| {
+            AppError::said(
+                ErrorCode::NotFound,
+                crate::error::not_found("bulk decision", &bulk.to_string()),
+            )
+        })
+}
+
+#[derive(Template)]
+#[template(path = "verification_bulk_job.html")]
+struct BulkJobPage {
+    chrome: Chrome,
+    call: Call,
+    decision: vereda_store::bulk_decisions::BulkDecision,
+    status: String,
+    lines: Vec<BulkLine>,
+    back: String,
+}
+
+/// The progress of a decision in bulk run as a job: how many households it matched, planned,
+/// decided and refused, and the refusals; the page reloads itself until the job ends.
+async fn bulk_job_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((id, bulk)): Path<(i32, i32)>,
+) -> Result<Response, AppError> {
+    let decision = bulk_job_of(&state, &visitor, id, bulk).await?;
+    let lang = visitor.lang;
+    let lines = (decision.refusals.iter())
+        .map(|r| BulkLine {
+            household_id: r.household_id,
+            external_id: r.external_id.clone(),
+            decided: false,
+            code: r.problem.code().to_owned(),
+            problem: lang.say(&r.problem),
+            article: vereda_domain::verification::refusal_article(r.problem.code()),
+        })
+        .collect();
+    render(&BulkJobPage {
+        call: call_or_404(&state, id).await?,
+        status: status_label(lang, decision.status),
+        decision,
+        lines,
+        back: format!("/personal/convocatorias/{id}/verificacion"),
         chrome: Chrome::new(&visitor).await?,
     })
 }

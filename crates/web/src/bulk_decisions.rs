@@ -1,0 +1,82 @@
+//! The job of a decision in bulk beyond one request (`vereda_store::bulk_decisions`): it plans
+//! the next chunk of the filter's households, decides each planned one and sends the letters
+//! written, until none is left; it stops between two households when this server stops or
+//! loses the job's lease, and the next attempt goes on from what was planned and decided.
+
+use vereda_store::StoreError;
+use vereda_store::bulk_decisions::BULK_CHUNK;
+
+use crate::AppState;
+use crate::job_context::JobContext;
+
+/// Runs the job of decision in bulk `payload` (its id) and ends it, unless it was stopped.
+pub async fn run_job(state: &AppState, payload: &str, context: &JobContext) {
+    let done = match payload.trim().parse::<i32>() {
+        Ok(id) => work(state, id, context).await.map(|finished| (id, finished)),
+        Err(_) => Err(StoreError::Fault(format!(
+            "a decision in bulk's job names no decision: {payload:?}"
+        ))),
+    };
+    let succeeded = match done {
+        Ok((_, false)) => return,
+        Ok((id, true)) => match state.store.finish_bulk_decision(id).await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(decision = id, %error, "the decision in bulk could not be ended");
+                false
+            }
+        },
+        Err(error) => {
+            tracing::error!(%error, "the decision in bulk stopped on an error");
+            false
+        }
+    };
+    if let Err(error) = (state.store)
+        .finish_job(context.lease.job_id, &context.lease.owner, succeeded)
+        .await
+    {
+        tracing::warn!(%error, "could not end the job of a decision in bulk");
+    }
+}
+
+/// Decides chunk after chunk; `Ok(true)` once nothing is left, `Ok(false)` when stopped.
+async fn work(state: &AppState, id: i32, context: &JobContext) -> Result<bool, StoreError> {
+    let actor = state.store.bulk_decision_actor(id).await?;
+    let today = state.config.today();
+    let mut checkpoint = context.checkpoint;
+    loop {
+        let undecided = state.store.bulk_undecided(id, BULK_CHUNK).await?;
+        if undecided.is_empty() {
+            if context.should_stop() {
+                return Ok(false);
+            }
+            match (state.store)
+                .plan_bulk_chunk(&context.lease, id, checkpoint, BULK_CHUNK)
+                .await?
+            {
+                None => return Ok(false),
+                Some((0, _)) => return Ok(true),
+                Some((_, next)) => checkpoint = next,
+            }
+            continue;
+        }
+        let mut letters = Vec::with_capacity(undecided.len());
+        for planned in &undecided {
+            if context.should_stop() {
+                break;
+            }
+            if let Some(letter) = state.store.decide_planned(id, planned, today).await? {
+                letters.push(letter);
+            }
+        }
+        tracing::info!(
+            decision = id,
+            letters = letters.len(),
+            "a chunk of a decision in bulk decided"
+        );
+        state.outbox.dispatch(&state.store, &actor, letters).await;
+        if context.should_stop() {
+            return Ok(false);
+        }
+    }
+}
