@@ -1653,13 +1653,13 @@ confirm-bulk_decision = { $households ->
        *[other] { $letters } letters
     } will be written (one for each household decided). Each household is checked on its own: one that breaks the rules stays undecided and is reported.
 confirm-award = { $amount } of the institute will be awarded to project { $project }, for { $families ->
-    [one] one family
-   *[other] { $families } families
-}, and its resolution issued, with { $letters ->
-    [0] no letter: none of its families is in the register
-    [one] one letter to the family
-   *[other] { $letters } letters, one to each family
-}.
+        [one] one family
+       *[other] { $families } families
+    }, and its resolution issued, with { $letters ->
+        [0] no letter: none of its families is in the register
+        [one] one letter to the family
+       *[other] { $letters } letters, one to each family
+    }.
 confirm-disbursement = The payment of { $amount } to project { $project }, awarded by resolution { $resolution }, will be recorded: the single payment of the institute's contribution.
 confirm-schedule = The project will be presented to the committee, on the session's agenda.
 confirm-close_minutes = The committee's minutes will be closed: afterwards they do not change, they are only signed.

@@ -1653,13 +1653,13 @@ confirm-bulk_decision = Se decidirán { $households ->
        *[other] { $letters } cartas
     } (una por cada hogar decidido). Cada hogar se revisa por sí solo: el que no cumpla las reglas queda sin decidir y se informa.
 confirm-award = Se adjudicarán { $amount } del instituto al proyecto { $project }, para { $families ->
-    [one] una familia
-   *[other] { $families } familias
-}, y se expedirá su resolución, con { $letters ->
-    [0] ninguna carta: ninguna de sus familias está en el registro
-    [one] una carta a la familia
-   *[other] { $letters } cartas, una a cada familia
-}.
+        [one] una familia
+       *[other] { $families } familias
+    }, y se expedirá su resolución, con { $letters ->
+        [0] ninguna carta: ninguna de sus familias está en el registro
+        [one] una carta a la familia
+       *[other] { $letters } cartas, una a cada familia
+    }.
 confirm-disbursement = Se registrará el desembolso de { $amount } al proyecto { $project }, adjudicado por la resolución { $resolution }: el pago único del aporte del instituto.
 confirm-schedule = Se presentará el proyecto al comité, en el orden del día de la sesión.
 confirm-close_minutes = Se cerrará el acta del comité: después no se cambia, solo se firma.

@@ -8,7 +8,7 @@ mod support;
 use axum::http::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use support::Client;
-use support::notice::{Setup, setup};
+use support::notice::{Setup, setup, setup_with};
 use vereda_domain::accounts::Role;
 use vereda_domain::verification::VerificationStatus;
 
@@ -383,4 +383,106 @@ async fn the_api_decides_in_bulk_and_answers_per_household_with_codes() {
         .send_json("POST", &path, Some(&formulator), Some(&withdrawn))
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+}
+
+/// Follows a decision in bulk's page until its job has finished; the page's summary.
+async fn finished(s: &mut Setup, address: &str) -> String {
+    for _ in 0..200 {
+        let page = s.client.get(address).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        if page.body.contains("data-state=\"finished\"") {
+            return page.body;
+        }
+        assert!(
+            page.body.contains("http-equiv=\"refresh\""),
+            "a running job's page reloads"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the decision in bulk did not finish")
+}
+
+#[tokio::test]
+async fn a_filter_matching_more_than_one_request_decides_is_decided_by_a_job_once_each() {
+    let settings = vereda_web::WebConfig {
+        bulk_decision_in_request: Some(2),
+        ..Default::default()
+    };
+    let mut s = setup_with(jiff::civil::date(2026, 4, 2), settings).await;
+    s.client.log_in_as(Role::TerritorialOfficer).await;
+    notify(&mut s, true).await;
+    let token = s.client.csrf().await;
+    let path = format!("/personal/convocatorias/{}/verificacion", s.call_id);
+    let pending = s.client.get(&format!("{path}?estado=pending")).await;
+    let matching: u64 = data(&pending.body, "data-total")
+        .and_then(|t| t.parse().ok())
+        .expect("a total");
+    assert!(matching > 2, "more than one request decides: {matching}");
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("alcance", "filtro"),
+        ("estado", "pending"),
+        ("status", "not_eligible"),
+        ("reasons", "Fuera del área focalizada"),
+    ];
+    let asked = s.client.post_form(&format!("{path}/decisiones"), &fields).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert_eq!(data(&asked.body, "data-count"), Some(matching.to_string()));
+    let before = letters(&s.client).await;
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("confirmed", "1"));
+    let queued = s
+        .client
+        .post_form(&format!("{path}/decisiones"), &confirmed)
+        .await;
+    assert_eq!(queued.status, StatusCode::SEE_OTHER, "{}", queued.body);
+    let address = queued.location.expect("the job's page");
+    assert!(address.starts_with(&format!("{path}/decisiones/")), "{address}");
+    let page = finished(&mut s, &address).await;
+    assert_eq!(data(&page, "data-matching"), Some(matching.to_string()));
+    assert_eq!(data(&page, "data-decided"), Some(matching.to_string()));
+    assert_eq!(data(&page, "data-refused").as_deref(), Some("0"));
+    // Each household decided once, with its letter; none is pending any more.
+    assert_eq!(letters(&s.client).await, before + matching as i64);
+    let after = s.client.get(&format!("{path}?estado=pending")).await;
+    assert_eq!(data(&after.body, "data-total").as_deref(), Some("0"));
+
+    // The API: 202, where to follow it, and each refusal with its code and article.
+    let api_token = support::api::token(&mut s.client).await;
+    let api = format!("/api/v1/calls/{}/verification/decisions", s.call_id);
+    let body = serde_json::json!({
+        "filter": {"estado": "not_eligible"},
+        "status": "eligible",
+    });
+    let reply = s
+        .client
+        .send_json("POST", &api, Some(&api_token), Some(&body))
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
+    let location = reply.json()["location"].as_str().expect("location").to_owned();
+    let mut json = serde_json::Value::Null;
+    for _ in 0..200 {
+        let followed = s.client.send_json("GET", &location, Some(&api_token), None).await;
+        assert_eq!(followed.status, StatusCode::OK, "{}", followed.body);
+        json = followed.json();
+        if json["finished"] == true {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(json["finished"], true, "{json}");
+    assert_eq!(json["refused"], json["matching"], "{json}");
+    assert_eq!(json["decided"], 0);
+    assert_eq!(
+        json["refusals"][0]["code"], "verification-error-decided",
+        "{json}"
+    );
+    assert_eq!(json["refusals"][0]["article"], "Art. 14");
+    // Another call's address for it: not found.
+    let elsewhere = location.replacen(&format!("/calls/{}/", s.call_id), "/calls/999999/", 1);
+    let reply = s
+        .client
+        .send_json("GET", &elsewhere, Some(&api_token), None)
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
 }

@@ -99,6 +99,7 @@ const SPANISH_WORDS: &[&str] = &[
     "informe",
     "asignacion",
     "respuesta",
+    "respuesta.pdf",
     "prorroga",
     "verificar",
     "glosario",

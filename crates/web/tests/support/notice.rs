@@ -33,11 +33,16 @@ pub async fn without_the_demo_notice(client: &Client) {
 }
 
 pub async fn setup(today: jiff::civil::Date) -> Setup {
+    setup_with(today, vereda_web::WebConfig::default()).await
+}
+
+/// [`setup`] with other settings (the outbox and today are set here).
+pub async fn setup_with(today: jiff::civil::Date, settings: vereda_web::WebConfig) -> Setup {
     let outbox = tempfile::tempdir().expect("outbox");
     let config = vereda_web::WebConfig {
         outbox_dir: Some(outbox.path().to_path_buf()),
         today: Some(today),
-        ..Default::default()
+        ..settings
     };
     let client = Client::with_demo_and(config).await;
     without_the_demo_notice(&client).await;
