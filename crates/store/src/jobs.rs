@@ -31,16 +31,24 @@ pub enum JobKind {
     /// A verification decision for every household of a call's filter
     /// (`crate::bulk_decisions`); key the request's id.
     BulkDecision,
+    /// The offer's letters of a large call (`Store::write_offer_letters_chunk`); key the call.
+    OfferLetters,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 3] = [JobKind::Screening, JobKind::InboxDigest, JobKind::BulkDecision];
+    pub const ALL: [JobKind; 4] = [
+        JobKind::Screening,
+        JobKind::InboxDigest,
+        JobKind::BulkDecision,
+        JobKind::OfferLetters,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Screening => "screening",
             JobKind::InboxDigest => "inbox_digest",
             JobKind::BulkDecision => "bulk_decision",
+            JobKind::OfferLetters => "offer_letters",
         }
     }
 

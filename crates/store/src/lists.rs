@@ -541,6 +541,16 @@ impl Store {
         })
     }
 
+    /// How many offer letters (Art. 11.1) a call's households have been written: the progress
+    /// of a large call's notice, whose letters a job writes.
+    pub async fn offer_letters_written(&self, call_id: i32) -> StoreResult<u64> {
+        Ok(letter::Entity::find()
+            .filter(letter::Column::CallId.eq(call_id))
+            .filter(letter::Column::Kind.eq(vereda_domain::verification::LetterKind::Offer.to_string()))
+            .count(&self.db)
+            .await?)
+    }
+
     /// The letters of a page of [`LetterList`], without counting them all (downloads).
     pub async fn letter_rows(&self, list: &LetterList) -> StoreResult<Vec<LetterRecord>> {
         let order = order_of(list.descending());

@@ -309,89 +309,93 @@ impl Store {
         notice_date: Date,
         text: &str,
     ) -> StoreResult<(OfferNotice, Vec<LetterRecord>)> {
-        if text.trim().is_empty() {
-            return Err(StoreError::Invalid(Message::new(
-                "verification-error-notice_text",
-            )));
-        }
         let call = self.call(call_id).await?.ok_or_else(|| StoreError::NotFound {
             entity: "call",
             id: call_id.to_string(),
         })?;
-        let deadline = document_deadline(notice_date).map_err(|e| StoreError::Invalid(e.message()))?;
         let households = self.households(Some(call_id)).await?;
         let txn = self.write_transaction().await?;
-        crate::scope::check_may(
-            &txn,
-            actor,
-            Permission::VerifyHouseholds,
-            crate::scope::Target::Call(call_id),
-        )
-        .await?;
-        let stored = audit::insert(
-            &txn,
-            actor,
-            offer_notice::ActiveModel {
-                call_id: Set(call_id),
-                notice_date: Set(DbDate(notice_date)),
-                deadline: Set(DbDate(deadline)),
-                text: Set(text.trim().to_owned()),
-                recorded_by: Set(actor.user_id()),
-                created_at: Set(DbTimestamp::now()),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|error| {
-            match duplicate_or("offer notice of call", || call_id.to_string())(error) {
-                StoreError::Duplicate { .. } => {
-                    StoreError::Conflict(Message::new("verification-error-notice_exists"))
-                }
-                other => other,
-            }
-        })?;
-        let mut existing = std::collections::HashSet::new();
-        let ids: Vec<i32> = households.iter().map(|h| h.id).collect();
-        for ids in ids.chunks(crate::IN_LIST_LIMIT) {
-            existing.extend(
-                household_verification::Entity::find()
-                    .filter(household_verification::Column::HouseholdId.is_in(ids.iter().copied()))
-                    .all(&txn)
-                    .await?
-                    .into_iter()
-                    .map(|v| v.household_id),
-            );
-        }
-        let mut letters = Vec::new();
-        for household in &households {
-            if !existing.contains(&household.id) {
-                audit::insert(&txn, actor, pending_verification(household.id)).await?;
-            }
-            let facts = LetterFacts {
-                head_name: household.head_name.clone(),
-                household_ref: household.external_id.clone(),
-                call_name: call.name.clone(),
-                call_code: call.code.clone(),
-                deadline: Some(deadline),
-                required: required_of(household)?,
-                outcome: None,
-                reasons: String::new(),
-                screening_codes: Vec::new(),
-                missing: Vec::new(),
-                date: notice_date,
-                award: None,
-                petition: None,
-                staff: None,
-            };
-            let row = letter_row(
-                LetterKind::Offer,
-                Addressee::household(household, call_id),
-                &facts,
-            )?;
-            letters.push(letter_from(audit::insert(&txn, actor, row).await?)?);
-        }
+        let stored = insert_offer_notice(&txn, actor, call_id, notice_date, text).await?;
+        let letters = write_offer_letters(&txn, actor, &call, &stored, &households).await?;
         txn.commit().await?;
         Ok((notice_from(stored), letters))
+    }
+
+    /// Records the notice of a call too large for one request (the same checks as
+    /// [`Store::record_offer_notice`]) and queues the job that writes its letters
+    /// (`JobKind::OfferLetters`, keyed by the call): chunk after chunk, each with the job's
+    /// checkpoint (the last household written to) in its transaction, so each household gets
+    /// its letter once whatever the servers and crashes.
+    pub async fn record_offer_notice_by_job(
+        &self,
+        actor: &Actor,
+        call_id: i32,
+        notice_date: Date,
+        text: &str,
+    ) -> StoreResult<(OfferNotice, crate::jobs::Job)> {
+        self.call(call_id).await?.ok_or_else(|| StoreError::NotFound {
+            entity: "call",
+            id: call_id.to_string(),
+        })?;
+        let txn = self.write_transaction().await?;
+        let stored = insert_offer_notice(&txn, actor, call_id, notice_date, text).await?;
+        txn.commit().await?;
+        let key = call_id.to_string();
+        let job = self
+            .enqueue_job(crate::jobs::JobKind::OfferLetters, &key, &key)
+            .await?;
+        Ok((notice_from(stored), job))
+    }
+
+    /// Writes the offer letters of the next `chunk` households of call `call_id` after the
+    /// job's checkpoint (its last household id), and advances it in the same transaction.
+    /// Returns the letters and the new checkpoint (none written: nothing is left); `Ok(None)`
+    /// when the lease is no longer `lease`'s holder's.
+    pub async fn write_offer_letters_chunk(
+        &self,
+        lease: &crate::screening::JobLease,
+        call_id: i32,
+        checkpoint: u64,
+        chunk: u64,
+    ) -> StoreResult<Option<(Vec<LetterRecord>, u64)>> {
+        let call = self.call(call_id).await?.ok_or_else(|| StoreError::NotFound {
+            entity: "call",
+            id: call_id.to_string(),
+        })?;
+        let notice = offer_notice::Entity::find()
+            .filter(offer_notice::Column::CallId.eq(call_id))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| StoreError::Conflict(Message::new("verification-error-no_notice")))?;
+        let actor = match notice.recorded_by {
+            Some(id) => match crate::entity::user::Entity::find_by_id(id).one(&self.db).await? {
+                Some(account) => Actor::User {
+                    id,
+                    email: account.email,
+                },
+                None => Actor::system("offer-letters"),
+            },
+            None => Actor::system("offer-letters"),
+        };
+        let list = crate::lists::HouseholdList {
+            paging: crate::lists::Paging {
+                per_page: chunk,
+                after: Some(i32::try_from(checkpoint).unwrap_or(i32::MAX)),
+                ..Default::default()
+            },
+            ..crate::lists::HouseholdList::of_call(call_id, vereda_domain::accounts::Reach::National)
+        };
+        let households = self.household_rows(&list).await?;
+        let Some(last) = households.last().map(|h| u64::try_from(h.id).unwrap_or(0)) else {
+            return Ok(Some((Vec::new(), checkpoint)));
+        };
+        let txn = self.write_transaction().await?;
+        let letters = write_offer_letters(&txn, &actor, &call, &notice, &households).await?;
+        if !crate::jobs::advance_checkpoint(&txn, lease.job_id, &lease.owner, last).await? {
+            return Ok(None);
+        }
+        txn.commit().await?;
+        Ok(Some((letters, last)))
     }
 
     /// Where a household stands on `today`; `None` if it does not exist.
@@ -1086,6 +1090,104 @@ fn event(entry: &AuditEntry, kind: &'static str, detail: Message) -> (i64, Timel
             actor: entry.actor.clone(),
         },
     )
+}
+
+/// The notice of a call's offer (Art. 11) checked and stored in `txn`: a text, the deadline of
+/// the documents, `VerifyHouseholds` on the call, one notice per call.
+async fn insert_offer_notice(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    call_id: i32,
+    notice_date: Date,
+    text: &str,
+) -> StoreResult<offer_notice::Model> {
+    if text.trim().is_empty() {
+        return Err(StoreError::Invalid(Message::new(
+            "verification-error-notice_text",
+        )));
+    }
+    let deadline = document_deadline(notice_date).map_err(|e| StoreError::Invalid(e.message()))?;
+    crate::scope::check_may(
+        txn,
+        actor,
+        Permission::VerifyHouseholds,
+        crate::scope::Target::Call(call_id),
+    )
+    .await?;
+    audit::insert(
+        txn,
+        actor,
+        offer_notice::ActiveModel {
+            call_id: Set(call_id),
+            notice_date: Set(DbDate(notice_date)),
+            deadline: Set(DbDate(deadline)),
+            text: Set(text.trim().to_owned()),
+            recorded_by: Set(actor.user_id()),
+            created_at: Set(DbTimestamp::now()),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(
+        |error| match duplicate_or("offer notice of call", || call_id.to_string())(error) {
+            StoreError::Duplicate { .. } => {
+                StoreError::Conflict(Message::new("verification-error-notice_exists"))
+            }
+            other => other,
+        },
+    )
+}
+
+/// The offer's letter to each of `households` (and its pending verification, where it has
+/// none yet), written in `txn`.
+async fn write_offer_letters(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    call: &crate::programs::Call,
+    notice: &offer_notice::Model,
+    households: &[HouseholdSummary],
+) -> StoreResult<Vec<LetterRecord>> {
+    let mut existing = std::collections::HashSet::new();
+    let ids: Vec<i32> = households.iter().map(|h| h.id).collect();
+    for ids in ids.chunks(crate::IN_LIST_LIMIT) {
+        existing.extend(
+            household_verification::Entity::find()
+                .filter(household_verification::Column::HouseholdId.is_in(ids.iter().copied()))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|v| v.household_id),
+        );
+    }
+    let mut letters = Vec::with_capacity(households.len());
+    for household in households {
+        if !existing.contains(&household.id) {
+            audit::insert(txn, actor, pending_verification(household.id)).await?;
+        }
+        let facts = LetterFacts {
+            head_name: household.head_name.clone(),
+            household_ref: household.external_id.clone(),
+            call_name: call.name.clone(),
+            call_code: call.code.clone(),
+            deadline: Some(notice.deadline.0),
+            required: required_of(household)?,
+            outcome: None,
+            reasons: String::new(),
+            screening_codes: Vec::new(),
+            missing: Vec::new(),
+            date: notice.notice_date.0,
+            award: None,
+            petition: None,
+            staff: None,
+        };
+        let row = letter_row(
+            LetterKind::Offer,
+            Addressee::household(household, call.id),
+            &facts,
+        )?;
+        letters.push(letter_from(audit::insert(txn, actor, row).await?)?);
+    }
+    Ok(letters)
 }
 
 fn changed_meanwhile() -> StoreError {

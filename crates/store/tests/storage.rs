@@ -2340,6 +2340,57 @@ storage_suite! {
         assert_eq!(refused.refusals[0].problem.code(), "verification-error-decided");
     }
 
+    async fn a_large_calls_offer_letters_are_written_by_a_job_once_each(store: &Store) {
+        use vereda_domain::verification::LetterKind;
+        use vereda_store::jobs::JobKind;
+        use vereda_store::screening::JobLease;
+        let call_id = screening_call(store).await;
+        let mut ids = Vec::new();
+        for n in 1..=5 {
+            let created = store
+                .create_household(&admin(), NewHousehold { call_id: Some(call_id), ..household(&format!("O-{n}"), &format!("40{n}")) })
+                .await
+                .expect("household");
+            ids.push(created.id);
+        }
+        let today = jiff::civil::date(2026, 3, 2);
+        let silent = store.record_offer_notice_by_job(&admin(), call_id, today, " ").await;
+        assert!(matches!(&silent, Err(StoreError::Invalid(m)) if m.code() == "verification-error-notice_text"), "{silent:?}");
+        let (notice, job) = store.record_offer_notice_by_job(&admin(), call_id, today, "Aviso de la oferta").await.expect("notice");
+        assert_eq!((notice.call_id, job.kind), (call_id, JobKind::OfferLetters));
+        let twice = store.record_offer_notice_by_job(&admin(), call_id, today, "Otra vez").await;
+        assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.code() == "verification-error-notice_exists"), "{twice:?}");
+        assert_eq!(store.offer_letters_written(call_id).await.expect("count"), 0, "no letter yet");
+        let lease = jiff::SignedDuration::from_secs(60);
+        let claimed = store.claim_job("server-a", &[JobKind::OfferLetters], lease).await.expect("claim").expect("the job");
+        let a = JobLease { job_id: claimed.id, owner: "server-a".into() };
+        let (letters, checkpoint) = store.write_offer_letters_chunk(&a, call_id, 0, 2).await.expect("chunk").expect("held");
+        assert_eq!((letters.len(), checkpoint), (2, ids[1] as u64));
+        assert!(letters.iter().all(|l| l.kind == LetterKind::Offer));
+        // Server A's lease expires before its next chunk: that chunk writes nothing.
+        assert!(store.renew_job_lease(claimed.id, "server-a", jiff::SignedDuration::from_secs(-1)).await.expect("expire"));
+        let retaken = store.claim_job("server-b", &[JobKind::OfferLetters], lease).await.expect("claim").expect("taken over");
+        assert_eq!(store.write_offer_letters_chunk(&a, call_id, checkpoint, 2).await.expect("chunk"), None);
+        assert_eq!(store.offer_letters_written(call_id).await.expect("count"), 2);
+        // Server B goes on from the checkpoint to the end.
+        let b = JobLease { job_id: retaken.id, owner: "server-b".into() };
+        let mut at = retaken.checkpoint;
+        loop {
+            let (letters, next) = store.write_offer_letters_chunk(&b, call_id, at, 2).await.expect("chunk").expect("held");
+            if letters.is_empty() {
+                break;
+            }
+            at = next;
+        }
+        assert_eq!(store.offer_letters_written(call_id).await.expect("count"), 5);
+        for id in &ids {
+            let offers = store.household_letters(*id).await.expect("letters").iter().filter(|l| l.kind == LetterKind::Offer).count();
+            assert_eq!(offers, 1, "household {id}");
+            let state = store.household_verification(*id, today).await.expect("read").expect("household");
+            assert_eq!(state.notice.map(|n| n.deadline), Some(notice.deadline));
+        }
+    }
+
     async fn verification_outcomes_follow_the_rules_and_lock(store: &Store) {
         use vereda_domain::verification::{DocumentKind, LetterKind, VerificationStatus};
         use vereda_store::verification::Decision;

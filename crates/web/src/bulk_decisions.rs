@@ -1,7 +1,9 @@
-//! The job of a decision in bulk beyond one request (`vereda_store::bulk_decisions`): it plans
-//! the next chunk of the filter's households, decides each planned one and sends the letters
-//! written, until none is left; it stops between two households when this server stops or
-//! loses the job's lease, and the next attempt goes on from what was planned and decided.
+//! The jobs of work on more households of a call than one request takes: a decision in bulk
+//! (`vereda_store::bulk_decisions`) plans the next chunk of the filter's households, decides
+//! each planned one and sends the letters written, until none is left; a large call's offer
+//! letters are written chunk after chunk (`Store::write_offer_letters_chunk`). Each stops when
+//! this server stops or loses the job's lease, and the next attempt goes on from its
+//! checkpoint.
 
 use vereda_store::StoreError;
 use vereda_store::bulk_decisions::BULK_CHUNK;
@@ -77,6 +79,57 @@ async fn work(state: &AppState, id: i32, context: &JobContext) -> Result<bool, S
         state.outbox.dispatch(&state.store, &actor, letters).await;
         if context.should_stop() {
             return Ok(false);
+        }
+    }
+}
+
+/// Writes the offer letters of call `payload` (its id) and ends the job, unless it was stopped.
+pub async fn run_offer_letters(state: &AppState, payload: &str, context: &JobContext) {
+    let done = match payload.trim().parse::<i32>() {
+        Ok(call_id) => write_letters(state, call_id, context).await,
+        Err(_) => Err(StoreError::Fault(format!(
+            "an offer letters' job names no call: {payload:?}"
+        ))),
+    };
+    let succeeded = match done {
+        Ok(false) => return,
+        Ok(true) => true,
+        Err(error) => {
+            tracing::error!(%error, "the offer letters stopped on an error");
+            false
+        }
+    };
+    if let Err(error) = (state.store)
+        .finish_job(context.lease.job_id, &context.lease.owner, succeeded)
+        .await
+    {
+        tracing::warn!(%error, "could not end the job of the offer letters");
+    }
+}
+
+/// Writes chunk after chunk and sends each; `Ok(true)` once every household has its letter.
+async fn write_letters(state: &AppState, call_id: i32, context: &JobContext) -> Result<bool, StoreError> {
+    let actor = vereda_domain::audit::Actor::system("offer-letters");
+    let mut checkpoint = context.checkpoint;
+    loop {
+        if context.should_stop() {
+            return Ok(false);
+        }
+        match (state.store)
+            .write_offer_letters_chunk(&context.lease, call_id, checkpoint, BULK_CHUNK)
+            .await?
+        {
+            None => return Ok(false),
+            Some((letters, _)) if letters.is_empty() => return Ok(true),
+            Some((letters, next)) => {
+                checkpoint = next;
+                tracing::info!(
+                    call = call_id,
+                    letters = letters.len(),
+                    "a chunk of offer letters written"
+                );
+                state.outbox.dispatch(&state.store, &actor, letters).await;
+            }
         }
     }
 }

@@ -142,9 +142,10 @@ pub struct WebConfig {
     /// [`inbox::DIGEST_HOUR`] in Colombia (`daily_digest`). Off here (tests); `vereda serve`
     /// turns it on unless configured otherwise.
     pub daily_digest: bool,
-    /// The most households a decision in bulk decides within its request; a filter matching
-    /// more is decided by a job. Else [`vereda_store::verification::BULK_DECISION_LIMIT`].
-    pub bulk_decision_in_request: Option<usize>,
+    /// The most households one request decides in bulk or writes the offer's letters to; a
+    /// filter matching more, or a larger call's notice, is done by a job. Else
+    /// [`vereda_store::verification::BULK_DECISION_LIMIT`].
+    pub households_in_request: Option<usize>,
 }
 
 /// The public address printed on signed acts when none is configured.
@@ -174,8 +175,8 @@ impl WebConfig {
             .unwrap_or(Duration::from_secs(SESSION_ABSOLUTE_HOURS.unsigned_abs() * 3600))
     }
 
-    pub fn bulk_decision_in_request(&self) -> usize {
-        self.bulk_decision_in_request
+    pub fn households_in_request(&self) -> usize {
+        self.households_in_request
             .unwrap_or(vereda_store::verification::BULK_DECISION_LIMIT)
             .clamp(1, vereda_store::verification::BULK_DECISION_LIMIT)
     }

@@ -176,6 +176,9 @@ impl Worker {
             JobKind::Screening => crate::screening::run_job(state, &job.payload, &context).await,
             JobKind::InboxDigest => crate::inbox::run_digest_job(state, &job.payload, &context).await,
             JobKind::BulkDecision => crate::bulk_decisions::run_job(state, &job.payload, &context).await,
+            JobKind::OfferLetters => {
+                crate::bulk_decisions::run_offer_letters(state, &job.payload, &context).await
+            }
         }
         heartbeat.abort();
         if context.should_stop() && !lost.load(Ordering::SeqCst) {

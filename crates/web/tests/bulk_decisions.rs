@@ -405,7 +405,7 @@ async fn finished(s: &mut Setup, address: &str) -> String {
 #[tokio::test]
 async fn a_filter_matching_more_than_one_request_decides_is_decided_by_a_job_once_each() {
     let settings = vereda_web::WebConfig {
-        bulk_decision_in_request: Some(2),
+        households_in_request: Some(2),
         ..Default::default()
     };
     let mut s = setup_with(jiff::civil::date(2026, 4, 2), settings).await;
@@ -485,4 +485,34 @@ async fn a_filter_matching_more_than_one_request_decides_is_decided_by_a_job_onc
         .send_json("GET", &elsewhere, Some(&api_token), None)
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn a_large_calls_offer_letters_are_written_by_a_job_and_counted_on_its_page() {
+    let settings = vereda_web::WebConfig {
+        households_in_request: Some(2),
+        ..Default::default()
+    };
+    let mut s = setup_with(jiff::civil::date(2026, 4, 2), settings).await;
+    s.client.log_in_as(Role::TerritorialOfficer).await;
+    let before = letters(&s.client).await;
+    let recorded = notify(&mut s, true).await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    let path = format!("/personal/convocatorias/{}/verificacion", s.call_id);
+    let mut page = String::new();
+    for _ in 0..200 {
+        page = s.client.get(&path).await.body;
+        if data(&page, "data-running").as_deref() == Some("false") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(data(&page, "data-running").as_deref(), Some("false"), "{page}");
+    let households = data(&page, "data-households").expect("households");
+    assert!(households.parse::<i64>().expect("a number") > 2);
+    assert_eq!(data(&page, "data-written"), Some(households.clone()));
+    assert_eq!(
+        letters(&s.client).await,
+        before + households.parse::<i64>().expect("a number")
+    );
 }

@@ -214,7 +214,8 @@ impl From<OfferNotice> for NoticeRecord {
 }
 
 /// Records the notice of the institutional offer of a call (Art. 11); the offer letters go out
-/// after it. Once per call.
+/// after it (for a call of more than 5,000 households, written by a job: the call's page counts
+/// them). Once per call.
 #[utoipa::path(post, path = "/api/v1/calls/{id}/offer-notice", tag = "stages",
     params(("id" = i32, Path, description = "Call id"),
         ("X-CSRF-Token" = String, Header, description = "The session's anti-forgery token (`GET /api/v1/me`)")),

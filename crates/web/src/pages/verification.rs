@@ -139,12 +139,22 @@ struct HouseholdLine {
     withdrawal_due: bool,
 }
 
+/// The offer letters of a noticed call: how many written, of how many households, and whether
+/// the job writing a large call's letters is still at it.
+struct OfferLetters {
+    written: u64,
+    households: u64,
+    running: bool,
+}
+
 #[derive(Template)]
 #[template(path = "verification_call.html")]
 struct CallPage {
     chrome: Chrome,
     call: Call,
     notice: Option<OfferNotice>,
+    /// The offer letters written, once noticed.
+    offer_letters: Option<OfferLetters>,
     deadline: String,
     notice_date: String,
     can_verify: bool,
@@ -224,6 +234,26 @@ async fn call_view(
     let list = household_list(state, visitor, id, params).await?;
     let found = state.store.verification_list(&list, today).await?;
     let notice = state.store.offer_notice(id).await?;
+    let offer_letters = match notice {
+        Some(_) => {
+            use vereda_store::jobs::{JobKind, JobStatus};
+            let job = state
+                .store
+                .job_by_key(JobKind::OfferLetters, &id.to_string())
+                .await?;
+            Some(OfferLetters {
+                written: state.store.offer_letters_written(id).await?,
+                households: (state.store)
+                    .household_count(&HouseholdList::of_call(
+                        id,
+                        vereda_domain::accounts::Reach::National,
+                    ))
+                    .await?,
+                running: job.is_some_and(|j| matches!(j.status, JobStatus::Queued | JobStatus::Running)),
+            })
+        }
+        None => None,
+    };
     let path = format!("/personal/convocatorias/{id}/verificacion");
     let filters = vec![
         status_filter(lang, &params.estado),
@@ -239,6 +269,7 @@ async fn call_view(
         list: ListView::new(lang, &path, &path, params, &HOUSEHOLD_SORTS, filters, found.total),
         can_verify: visitor.can(Permission::VerifyHouseholds),
         notice,
+        offer_letters,
         call,
         failure,
         today: today.to_string(),
@@ -387,7 +418,27 @@ pub(crate) async fn record_offer_notice(
     if text.trim().is_empty() {
         return Ok(Err(StepRefusal::invalid("verification-error-notice_text")));
     }
-    match state.store.record_offer_notice(&actor, call_id, date, text).await {
+    // A large call's letters are written by a job, chunk after chunk.
+    let households = (state.store)
+        .household_count(&HouseholdList::of_call(
+            call_id,
+            vereda_domain::accounts::Reach::National,
+        ))
+        .await?;
+    let written = if households > state.config.households_in_request() as u64 {
+        (state
+            .store
+            .record_offer_notice_by_job(&actor, call_id, date, text)
+            .await)
+            .map(|(notice, job)| {
+                tracing::info!(call = call_id, job = job.id, households, "offer letters queued");
+                state.worker.start(state);
+                (notice, Vec::new())
+            })
+    } else {
+        state.store.record_offer_notice(&actor, call_id, date, text).await
+    };
+    match written {
         Ok((notice, letters)) => {
             state.outbox.dispatch(&state.store, &actor, letters).await;
             Ok(Ok(notice))
@@ -1095,7 +1146,7 @@ pub(crate) async fn plan_bulk_decision(
         let message = Message::new("verification-error-reasons");
         return Ok(Err(bulk_refusal(ErrorCode::InvalidInput, message, "reasons")));
     }
-    let limit = state.config.bulk_decision_in_request();
+    let limit = state.config.households_in_request();
     let household_ids = match selection {
         Selection::Chosen(ids) => {
             let mut unique = Vec::with_capacity(ids.len());
