@@ -73,22 +73,33 @@ def main():
     rows = len(re.findall(r"<tr", ledger.decode().split('id="movements"', 1)[-1].split("</table>", 1)[0]))
     if 'id="movements"' not in ledger.decode() or rows < args.movements:
         raise SystemExit(f"the ledger page of {args.project} shows {rows} rows, not {args.movements} movements")
-    _, rollup = get("/personal/alertas")
-    if rollup.decode().count(args.project) == 0:
+    _, rollup = get(f"/personal/alertas?q={code}")
+    if f'data-code="{args.project}"' not in rollup.decode():
         raise SystemExit(f"the office roll-up does not show {args.project}")
+    # The open data are rendered afresh on every request: a query the files ignore (`vuelta`)
+    # makes each address one the public cache has not seen.
     paths = [
-        (f"ledger page of {args.project}", f"/personal/proyectos/{code}/cuenta"),
-        ("office roll-up", "/personal/alertas"),
-        ("open data: projects.csv", "/api/v1/open-data/projects.csv"),
-        ("open data: projects.json", "/api/v1/open-data/projects.json"),
-        (f"open data: IATI of {args.project}", f"/api/v1/open-data/iati-activities.xml?project={code}"),
+        (f"ledger page of {args.project}", f"/personal/proyectos/{code}/cuenta", False),
+        ("office roll-up, page 1", "/personal/alertas", False),
+        ("office roll-up, page 2", "/personal/alertas?pagina=2", False),
+        (f"office roll-up, searched {args.project}", f"/personal/alertas?q={code}", False),
+        ("office roll-up, sorted by alerts descending", "/personal/alertas?orden=-alertas", False),
+        ("open data: projects.csv, uncached", "/api/v1/open-data/projects.csv?", True),
+        ("open data: projects.json, uncached", "/api/v1/open-data/projects.json?", True),
+        (f"open data: IATI of {args.project}, uncached", f"/api/v1/open-data/iati-activities.xml?project={code}&", True),
     ]
-    for label, path in paths:
+    turn = 0
+    for label, path, fresh in paths:
+        def address():
+            nonlocal turn
+            turn += 1
+            return f"{path}vuelta={turn}" if fresh else path
+
         for _ in range(3):
-            get(path)
+            get(address())
         timings, size = [], 0
         for _ in range(args.requests):
-            elapsed, body = get(path)
+            elapsed, body = get(address())
             timings.append(elapsed * 1000)
             size = len(body)
         timings.sort()

@@ -659,15 +659,11 @@ pub async fn make_households_ready(
     use vereda_domain::household::{
         DocumentType, EthnicGroup, LandTenure, ProductiveActivity, Sex, SisbenArea,
     };
-    use vereda_domain::parcel::SiteCondition;
     use vereda_domain::program::ProgramLine;
     use vereda_domain::territory::DaneCode;
     use vereda_domain::verification::VerificationStatus;
 
-    use crate::households::NewParcel;
-    use crate::parcels::{ConditionCheck, NewFieldVisit, NewTitleStudy};
     use crate::screening::{CompletedRun, NewScreeningResult, NewScreeningRun, RunInput, RunProgress};
-    use crate::verification::{Decision, NewHouseholdDocument};
 
     let place =
         DaneCode::parse(municipality).map_err(|e| StoreError::Fault(format!("{municipality}: {e}")))?;
@@ -767,105 +763,163 @@ pub async fn make_households_ready(
         .into_iter()
         .map(|h| (h.external_id.clone(), h))
         .collect();
-    let mut ids = Vec::new();
-    for (i, family) in families.iter().enumerate() {
-        let external_id = &family.id;
+    let mut ids = Vec::with_capacity(families.len());
+    for family in families {
         let household = registered
-            .get(external_id)
-            .ok_or_else(|| StoreError::Fault(format!("{external_id} was not registered")))?;
-        let parcel = store
-            .add_parcel(
-                actor,
-                household.id,
-                NewParcel {
-                    municipality: place,
-                    name: format!("Predio {external_id}"),
-                    vereda: None,
-                    land_title_record: Some(format!("420-{i}")),
-                    area_ha: Some(Decimal::from(3)),
-                    land_tenure: LandTenure::Owner,
-                    latitude: None,
-                    longitude: None,
-                },
-            )
-            .await?;
-        store
-            .record_title_study(
-                actor,
-                household.id,
-                parcel.id,
-                NewTitleStudy {
-                    title_record: format!("420-{i}"),
-                    owner_name: format!("Familia {external_id}"),
-                    owner_document: document_of(i),
-                    limitations: String::new(),
-                    limits_use: false,
-                    favourable: true,
-                    reasons: String::new(),
-                    lock_version: 0,
-                },
-            )
-            .await?;
-        store
-            .record_field_visit(
-                actor,
-                household.id,
-                parcel.id,
-                NewFieldVisit {
-                    visit_date: today,
-                    latitude: Decimal::new(18, 1),
-                    longitude: Decimal::new(-7876, 2),
-                    conditions: SiteCondition::ALL
-                        .iter()
-                        .map(|condition| ConditionCheck {
-                            condition: *condition,
-                            met: true,
-                            notes: String::new(),
-                        })
-                        .collect(),
-                    lock_version: 0,
-                },
-            )
-            .await?;
-        let state = store
-            .household_verification(household.id, today)
-            .await?
-            .ok_or_else(|| StoreError::Fault(format!("{external_id} has no verification")))?;
-        for kind in &state.missing {
-            store
-                .receive_household_document(
-                    actor,
-                    household.id,
-                    NewHouseholdDocument {
-                        kind: *kind,
-                        file_name: format!("{kind}.pdf"),
-                        content_type: "application/pdf".to_owned(),
-                        size_bytes: 1000,
-                        sha256: "0".repeat(64),
-                    },
-                    today,
-                )
-                .await?;
+            .get(&family.id)
+            .ok_or_else(|| StoreError::Fault(format!("{} was not registered", family.id)))?;
+        ids.push(household.id);
+    }
+    // Each family's parcel, title study, field visit and documents are its own steps, each in
+    // its own transaction: many families (a benchmark's) go through them several at once (the
+    // database's time is mostly round trips; the audit chain orders the commits anyway); a few
+    // (the demo's, a test's) one after another, so their records keep their order.
+    let at_once = if families.len() > 100 { READY_AT_ONCE } else { 1 };
+    let mut running = tokio::task::JoinSet::new();
+    for (i, &household_id) in ids.iter().enumerate() {
+        if running.len() >= at_once
+            && let Some(done) = running.join_next().await
+        {
+            done.map_err(|e| StoreError::Fault(format!("demo: a family's steps stopped: {e}")))??;
         }
-        let lock_version = store
-            .household_verification(household.id, today)
+        let (store, actor) = (store.clone(), actor.clone());
+        let external_id = families[i].id.clone();
+        let document = document_of(i);
+        running.spawn(async move {
+            ready_one(
+                &store,
+                &actor,
+                household_id,
+                i,
+                &external_id,
+                &document,
+                place,
+                today,
+            )
+            .await
+        });
+    }
+    while let Some(done) = running.join_next().await {
+        done.map_err(|e| StoreError::Fault(format!("demo: a family's steps stopped: {e}")))??;
+    }
+    // The decisions in bulk, as the verification list takes them (each household still
+    // through its own gate and transaction); a refusal of one is a fault here.
+    for chunk in ids.chunks(crate::verification::BULK_DECISION_LIMIT) {
+        for outcome in store
+            .decide_verifications(actor, call_id, chunk, VerificationStatus::Eligible, "", today)
             .await?
-            .map_or(0, |s| s.lock_version);
+        {
+            if let Err(message) = outcome.result {
+                return Err(StoreError::Fault(format!(
+                    "demo: household {} was not decided eligible: {}",
+                    outcome.household_id,
+                    message.code()
+                )));
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// Families taken through their steps at once by [`make_households_ready`].
+const READY_AT_ONCE: usize = 4;
+
+/// One family's parcel (favourable title study, suitable field visit) and the documents its
+/// verification finds missing, each through the store's step.
+#[allow(clippy::too_many_arguments)]
+async fn ready_one(
+    store: &Store,
+    actor: &vereda_domain::audit::Actor,
+    household_id: i32,
+    i: usize,
+    external_id: &str,
+    document: &str,
+    place: vereda_domain::territory::DaneCode,
+    today: jiff::civil::Date,
+) -> StoreResult<()> {
+    use rust_decimal::Decimal;
+    use vereda_domain::household::LandTenure;
+    use vereda_domain::parcel::SiteCondition;
+
+    use crate::households::NewParcel;
+    use crate::parcels::{ConditionCheck, NewFieldVisit, NewTitleStudy};
+    use crate::verification::NewHouseholdDocument;
+
+    let parcel = store
+        .add_parcel(
+            actor,
+            household_id,
+            NewParcel {
+                municipality: place,
+                name: format!("Predio {external_id}"),
+                vereda: None,
+                land_title_record: Some(format!("420-{i}")),
+                area_ha: Some(Decimal::from(3)),
+                land_tenure: LandTenure::Owner,
+                latitude: None,
+                longitude: None,
+            },
+        )
+        .await?;
+    store
+        .record_title_study(
+            actor,
+            household_id,
+            parcel.id,
+            NewTitleStudy {
+                title_record: format!("420-{i}"),
+                owner_name: format!("Familia {external_id}"),
+                owner_document: document.to_owned(),
+                limitations: String::new(),
+                limits_use: false,
+                favourable: true,
+                reasons: String::new(),
+                lock_version: 0,
+            },
+        )
+        .await?;
+    store
+        .record_field_visit(
+            actor,
+            household_id,
+            parcel.id,
+            NewFieldVisit {
+                visit_date: today,
+                latitude: Decimal::new(18, 1),
+                longitude: Decimal::new(-7876, 2),
+                conditions: SiteCondition::ALL
+                    .iter()
+                    .map(|condition| ConditionCheck {
+                        condition: *condition,
+                        met: true,
+                        notes: String::new(),
+                    })
+                    .collect(),
+                lock_version: 0,
+            },
+        )
+        .await?;
+    let state = store
+        .household_verification(household_id, today)
+        .await?
+        .ok_or_else(|| StoreError::Fault(format!("{external_id} has no verification")))?;
+    for kind in &state.missing {
         store
-            .decide_verification(
+            .receive_household_document(
                 actor,
-                household.id,
-                Decision {
-                    status: VerificationStatus::Eligible,
-                    reasons: String::new(),
-                    lock_version,
+                household_id,
+                NewHouseholdDocument {
+                    kind: *kind,
+                    file_name: format!("{kind}.pdf"),
+                    content_type: "application/pdf".to_owned(),
+                    size_bytes: 1000,
+                    sha256: "0".repeat(64),
                 },
                 today,
             )
             .await?;
-        ids.push(household.id);
     }
-    Ok(ids)
+    Ok(())
 }
 
 /// Notifies every family of the award of `formulation_id` in person on `on` through the

@@ -392,6 +392,64 @@ pub(crate) fn executed_by_line(movements: &[ledger_movement::Model]) -> BTreeMap
     executed
 }
 
+/// Keeps the project's stored expenditures (`project_expenditures`: its payments added up by
+/// day, and the running total) equal to its movements, in the transaction that stored
+/// `movements[first_new..]`: every day from the earliest those touch is added up again from
+/// all of `movements` (the project's), since a later day's running total includes it.
+pub(crate) async fn store_expenditures(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    movements: &[ledger_movement::Model],
+    first_new: usize,
+) -> StoreResult<()> {
+    use crate::entity::project_expenditure;
+    let payment = |m: &&ledger_movement::Model| m.kind == MovementKind::Payment.as_str();
+    let Some(from) = movements
+        .get(first_new..)
+        .unwrap_or_default()
+        .iter()
+        .filter(payment)
+        .map(|m| m.moved_on.0)
+        .min()
+    else {
+        return Ok(());
+    };
+    let mut before = Decimal::ZERO;
+    let mut spent: BTreeMap<Date, Decimal> = BTreeMap::new();
+    for m in movements.iter().filter(payment) {
+        if m.moved_on.0 < from {
+            before += m.value.0;
+        } else {
+            *spent.entry(m.moved_on.0).or_default() += m.value.0;
+        }
+    }
+    project_expenditure::Entity::delete_many()
+        .filter(project_expenditure::Column::ProjectId.eq(project_id))
+        .filter(project_expenditure::Column::SpentOn.gte(DbDate(from)))
+        .exec(db)
+        .await?;
+    let mut executed = before;
+    let rows: Vec<project_expenditure::ActiveModel> = spent
+        .into_iter()
+        .map(|(day, amount)| {
+            executed += amount;
+            project_expenditure::ActiveModel {
+                project_id: Set(project_id),
+                spent_on: Set(DbDate(day)),
+                amount: Set(Dec(amount)),
+                executed: Set(Dec(executed)),
+                ..Default::default()
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        project_expenditure::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn emails_of(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i32>,
@@ -750,9 +808,16 @@ impl Store {
             };
             let stored = audit::insert(&txn, actor, row).await?;
             stored_ids.push(stored.id);
+            // The executed figure grows by this movement alone (as `executed_by_line` adds it).
+            if stored.kind == MovementKind::Payment.as_str()
+                && let Some(line) = stored.plan_line.and_then(|l| u32::try_from(l).ok())
+            {
+                *executed.entry(line).or_default() += stored.value.0;
+            }
             movements.push(stored);
-            executed = executed_by_line(&movements);
         }
+        let first_new = movements.len() - stored_ids.len();
+        store_expenditures(&txn, the_project.id, &movements, first_new).await?;
         crate::portfolio::refresh_summary(&txn, the_project.id).await?;
         txn.commit().await?;
         Ok(stored_ids)

@@ -621,6 +621,103 @@ impl Store {
     }
 }
 
+// ---- The office roll-up of the projects in follow-up ----------------------------------------
+
+/// Which of the reader's projects in follow-up the office roll-up (`/personal/alertas`) lists.
+/// Their figures are the stored summaries' and facts' (a few queries, never one long
+/// transaction); their alerts depend on today, so the filter, search, sort and page are
+/// applied to that read, and the roll-up by office and call and the count of projects with
+/// alerts are of all of them, whatever the page.
+#[derive(Debug, Clone, Default)]
+pub struct FollowupList {
+    /// `alerta` (with an alert), `sin_alerta` (open, without) or `cerrado`; else all.
+    pub state: Option<String>,
+    pub paging: Paging,
+}
+
+/// The sorts of the office roll-up: the project's code, its physical, financial and
+/// management progress, its number of alerts.
+pub const FOLLOWUP_SORTS: [&str; 5] = ["codigo", "fisico", "financiero", "gestion", "alertas"];
+/// The states the office roll-up filters by.
+pub const FOLLOWUP_STATES: [&str; 3] = ["alerta", "sin_alerta", "cerrado"];
+
+/// A page of the office roll-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowupPage {
+    pub page: Page<crate::followup::Progress>,
+    /// Every project of the reader's reach rolled up by office and call.
+    pub rollups: Vec<crate::followup::Rollup>,
+    /// How many of them have an alert.
+    pub alerting: usize,
+}
+
+impl FollowupList {
+    fn admits(&self, p: &crate::followup::Progress, words: &[String]) -> bool {
+        let state = match self.state.as_deref() {
+            Some("alerta") => !p.alerts.is_empty(),
+            Some("sin_alerta") => p.alerts.is_empty() && !p.closed,
+            Some("cerrado") => p.closed,
+            _ => true,
+        };
+        let text = vereda_domain::text::fold_for_search(&format!(
+            "{} {} {}",
+            p.code,
+            p.office.as_deref().unwrap_or_default(),
+            p.call.as_deref().unwrap_or_default()
+        ));
+        state && words.iter().all(|w| text.contains(w.as_str()))
+    }
+}
+
+impl Store {
+    /// A page of the reader's projects in follow-up (see [`FollowupList`]), with the roll-up
+    /// of all of them.
+    pub async fn followup_list(
+        &self,
+        actor: &vereda_domain::audit::Actor,
+        today: Date,
+        list: &FollowupList,
+    ) -> StoreResult<FollowupPage> {
+        use std::cmp::Ordering;
+        let all = self.office_progress(actor, today).await?;
+        let rollups = crate::followup::rollup(&all);
+        let alerting = all.iter().filter(|p| !p.alerts.is_empty()).count();
+        let words: Vec<String> = vereda_domain::text::fold_for_search(&list.paging.search)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let mut rows: Vec<crate::followup::Progress> =
+            all.into_iter().filter(|p| list.admits(p, &words)).collect();
+        let key = |a: &crate::followup::Progress, b: &crate::followup::Progress| -> Ordering {
+            match list.paging.sort.as_str() {
+                "fisico" => a.physical.cmp(&b.physical),
+                "financiero" => a.financial.cmp(&b.financial),
+                "gestion" => a.management.cmp(&b.management),
+                "alertas" => a.alerts.len().cmp(&b.alerts.len()),
+                _ => Ordering::Equal,
+            }
+            .then_with(|| a.code.cmp(&b.code))
+        };
+        rows.sort_by(|a, b| {
+            let order = key(a, b);
+            if list.paging.descending {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+        let total = rows.len() as u64;
+        let offset = usize::try_from(list.paging.offset()).unwrap_or(usize::MAX);
+        let limit = usize::try_from(list.paging.limit()).unwrap_or(usize::MAX);
+        let rows = rows.into_iter().skip(offset).take(limit).collect();
+        Ok(FollowupPage {
+            page: Page { rows, total },
+            rollups,
+            alerting,
+        })
+    }
+}
+
 /// The ids of [`Store::household_ids`], read on `conn` (a job's transaction).
 pub(crate) async fn household_ids_in<C: sea_orm::ConnectionTrait>(
     conn: &C,

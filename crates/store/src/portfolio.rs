@@ -246,7 +246,7 @@ async fn store(db: &impl ConnectionTrait, project_id: i32, computed: Option<Comp
 async fn compute(db: &impl ConnectionTrait, rows: Vec<project::Model>) -> StoreResult<Vec<Computed>> {
     let today = crate::projects::today_in_colombia();
     let ids: Vec<i32> = rows.iter().map(|p| p.id).collect();
-    let awards = crate::projects::award_records(db, &rows).await?;
+    let awards = crate::projects::award_records(db, &rows, crate::projects::Expenditures::Total).await?;
     let mut recorded = HashMap::new();
     let mut progress = HashMap::new();
     for p in &rows {

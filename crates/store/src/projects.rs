@@ -32,8 +32,8 @@ use vereda_domain::territory::{DaneCode, DepartmentCode};
 
 use crate::entity::{
     award, disbursement, formulation, household, indicator, indicator_measurement, indicator_proposal,
-    ledger_movement, person, project, project_beneficiary, project_document, project_funding,
-    project_municipality, project_objective, project_partner, project_result, project_value_chain, user,
+    person, project, project_beneficiary, project_document, project_funding, project_municipality,
+    project_objective, project_partner, project_result, project_value_chain, user,
 };
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::{Message, Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
@@ -361,16 +361,21 @@ impl Store {
             .filter(project::Column::Code.eq(code))
             .all(&self.db)
             .await?;
-        Ok(self.cards_of(rows).await?.pop())
+        Ok(self.cards_of(rows, Expenditures::ByDay).await?.pop())
     }
 
     /// Every project's card, by code (open data and IATI).
     pub async fn project_cards(&self) -> StoreResult<Vec<ProjectCard>> {
+        self.project_cards_with(Expenditures::ByDay).await
+    }
+
+    /// Every project's card, by code, with its expenditures by day or their total only.
+    pub async fn project_cards_with(&self, expenditures: Expenditures) -> StoreResult<Vec<ProjectCard>> {
         let rows = project::Entity::find()
             .order_by_asc(project::Column::Code)
             .all(&self.db)
             .await?;
-        self.cards_of(rows).await
+        self.cards_of(rows, expenditures).await
     }
 
     /// The rows of a table that belong to `ids`, in `order`, grouped by project.
@@ -391,7 +396,11 @@ impl Store {
     }
 
     /// Builds the cards of `rows` with one query per table, whatever their number.
-    async fn cards_of(&self, rows: Vec<project::Model>) -> StoreResult<Vec<ProjectCard>> {
+    async fn cards_of(
+        &self,
+        rows: Vec<project::Model>,
+        expenditures: Expenditures,
+    ) -> StoreResult<Vec<ProjectCard>> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
@@ -468,7 +477,7 @@ impl Store {
                 |row| row.project_id,
             )
             .await?;
-        let awards = award_records(&self.db, &rows).await?;
+        let awards = award_records(&self.db, &rows, expenditures).await?;
         let today = today_in_colombia();
         let mut cards = Vec::with_capacity(rows.len());
         for p in rows {
@@ -1155,7 +1164,7 @@ pub(crate) async fn summaries_in(
     {
         *indicator_counts.entry(item.project_id).or_default() += 1;
     }
-    let awards = award_records(db, &rows).await?;
+    let awards = award_records(db, &rows, Expenditures::Total).await?;
     let mut summaries = Vec::with_capacity(rows.len());
     for p in rows {
         let lines = funding.remove(&p.id).unwrap_or_default();
@@ -1197,11 +1206,22 @@ pub(crate) async fn summaries_in(
     Ok(summaries)
 }
 
+/// How much of a project's expenditures a read needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expenditures {
+    /// Every day's payments (`MoneyFlow::expenditures`: a card, IATI) and their total.
+    ByDay,
+    /// Their total only (`MoneyFlow::executed`), `expenditures` left empty: the lists and the
+    /// open data's tables, one row per project.
+    Total,
+}
+
 /// The award behind each awarded project of `rows`, by award id, and whether it is paid: two
 /// queries whatever the number of rows.
 pub(crate) async fn award_records(
     db: &impl ConnectionTrait,
     rows: &[project::Model],
+    expenditures: Expenditures,
 ) -> StoreResult<HashMap<i32, (AwardReference, bool)>> {
     let ids: Vec<i32> = rows.iter().filter_map(|p| p.award_id).collect();
     if ids.is_empty() {
@@ -1228,19 +1248,28 @@ pub(crate) async fn award_records(
         .map(|f| (f.id, f.call_id))
         .collect();
     let project_of_award: HashMap<i32, i32> = rows.iter().filter_map(|p| Some((p.award_id?, p.id))).collect();
-    // The payments of the controlled accounts, added up by project and date (Art. 34).
-    let mut spent: HashMap<i32, BTreeMap<Date, Decimal>> = HashMap::new();
-    for m in ledger_movement::Entity::find()
-        .filter(ledger_movement::Column::ProjectId.is_in(project_of_award.values().copied()))
-        .filter(ledger_movement::Column::Kind.eq(vereda_domain::ledger::MovementKind::Payment.as_str()))
-        .all(db)
-        .await?
-    {
-        *spent
-            .entry(m.project_id)
-            .or_default()
-            .entry(m.moved_on.0)
-            .or_default() += m.value.0;
+    // The payments of the controlled accounts by project and date (Art. 34), as stored with
+    // the movements (`ledger::store_expenditures`): a row per day, not per movement.
+    use crate::entity::project_expenditure::{Column as E, Entity as Expenditure};
+    let mut select = Expenditure::find().filter(E::ProjectId.is_in(project_of_award.values().copied()));
+    if expenditures == Expenditures::Total {
+        // Each project's latest day only, whose running total is all it executed.
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+        let later = Alias::new("later");
+        let latest = Query::select()
+            .expr(Func::max(Expr::col((later.clone(), E::SpentOn))))
+            .from_as(Expenditure, later.clone())
+            .and_where(Expr::col((later, E::ProjectId)).equals((Expenditure, E::ProjectId)))
+            .to_owned();
+        select = select.filter(E::SpentOn.in_subquery(latest));
+    }
+    let mut spent: HashMap<i32, (BTreeMap<Date, Decimal>, Decimal)> = HashMap::new();
+    for e in select.order_by_asc(E::SpentOn).all(db).await? {
+        let (by_day, executed) = spent.entry(e.project_id).or_default();
+        if expenditures == Expenditures::ByDay {
+            by_day.insert(e.spent_on.0, e.amount.0);
+        }
+        *executed = e.executed.0;
     }
     let projects: Vec<i32> = project_of_award.values().copied().collect();
     let closed: HashMap<i32, Date> = crate::entity::project_closure::Entity::find()
@@ -1256,17 +1285,17 @@ pub(crate) async fn award_records(
         .map(|a| {
             let payment = payments.get(&a.formulation_id);
             let project = project_of_award.get(&a.id).copied();
-            let expenditures: Vec<(Date, Decimal)> = project_of_award
+            let (expenditures, executed): (Vec<(Date, Decimal)>, Decimal) = project_of_award
                 .get(&a.id)
                 .and_then(|p| spent.get(p))
-                .map(|by_date| by_date.iter().map(|(d, v)| (*d, *v)).collect())
+                .map(|(by_date, executed)| (by_date.iter().map(|(d, v)| (*d, *v)).collect(), *executed))
                 .unwrap_or_default();
             let reference = AwardReference {
                 flow: MoneyFlow {
                     committed: a.institute_contribution.0,
                     disbursed: payment.and_then(|d| d.amount.map(|v| v.0)),
                     disbursed_on: payment.and_then(|d| d.paid_on.map(|v| v.0)),
-                    executed: expenditures.iter().map(|(_, v)| *v).sum(),
+                    executed,
                     expenditures,
                     physical: project.and_then(|p| physical.get(&p).copied()),
                     closed_on: project.and_then(|p| closed.get(&p).copied()),

@@ -693,6 +693,45 @@ fn movement(name: &str, document: &str, draft: MovementDraft) -> NewMovement {
     }
 }
 
+/// The stored expenditures of `code` as the card (by day) and the open data (the total) read
+/// them, checked against its payments added up by day from its movements; answers them.
+async fn expenditures_agree(store: &Store, code: &str) -> (Vec<(jiff::civil::Date, Decimal)>, Decimal) {
+    use vereda_store::projects::Expenditures;
+    let ledger = store.ledger(code).await.expect("ledger");
+    let mut by_day: BTreeMap<jiff::civil::Date, Decimal> = BTreeMap::new();
+    for m in ledger
+        .movements
+        .iter()
+        .filter(|m| m.kind == MovementKind::Payment)
+    {
+        *by_day.entry(m.date).or_default() += m.value;
+    }
+    let expected: Vec<(jiff::civil::Date, Decimal)> = by_day.into_iter().collect();
+    let total: Decimal = expected.iter().map(|(_, v)| *v).sum();
+    let card = store.project_card(code).await.expect("card").expect("a card");
+    let flow = card.award.expect("awarded").flow;
+    assert_eq!(
+        (&flow.expenditures, flow.executed),
+        (&expected, total),
+        "{code}: by day"
+    );
+    let listed = store
+        .project_cards_with(Expenditures::Total)
+        .await
+        .expect("cards")
+        .into_iter()
+        .find(|c| c.code == code)
+        .and_then(|c| c.award)
+        .expect("listed")
+        .flow;
+    assert_eq!(
+        (listed.executed, listed.expenditures.len()),
+        (total, 0),
+        "{code}: the total alone"
+    );
+    (expected, total)
+}
+
 storage_suite! {
     async fn formulations_keep_their_characterization_diagnosis_and_minutes(store: &Store) {
         use vereda_domain::preparation::PreparationKind;
@@ -4542,6 +4581,62 @@ storage_suite! {
             .await
             .expect("audit");
         assert_eq!(audited.len(), 2);
+    }
+
+    async fn stored_expenditures_are_the_payments_by_day_through_refusals_and_the_closure(store: &Store) {
+        use vereda_domain::followup::ClosureReason;
+        use vereda_store::followup::NewClosure;
+        let (p, code) = paid_project(store, "GAS-A").await;
+        let (name, document) = representative(store).await;
+        assert_eq!(expenditures_agree(store, &code).await, (Vec::new(), dec!(0)), "nothing spent yet");
+        let on = |day: jiff::civil::Date, draft: MovementDraft| MovementDraft { date: day, ..draft };
+        let batch = [
+            movement(&name, &document, inflow(MovementKind::Disbursement, dec!(120000000), "")),
+            movement(&name, &document, payment(5, dec!(10000000), "FV-1")),
+            movement(&name, &document, payment(1, dec!(2000000), "FV-2")),
+            movement(&name, &document, on(jiff::civil::date(2013, 12, 2), payment(1, dec!(1000000), "FV-3"))),
+        ];
+        store.record_movements(&p.officer, &code, &batch, today()).await.expect("stored");
+        let (days, total) = expenditures_agree(store, &code).await;
+        assert_eq!(
+            days,
+            [(jiff::civil::date(2013, 11, 20), dec!(12000000)), (jiff::civil::date(2013, 12, 2), dec!(1000000))]
+        );
+        assert_eq!(total, dec!(13000000));
+        // A payment dated before the days stored: the later days' running totals include it.
+        let earlier = movement(&name, &document, on(jiff::civil::date(2013, 11, 10), payment(1, dec!(500000), "FV-4")));
+        store.record_movement(&p.officer, &code, &earlier, today()).await.expect("earlier day");
+        let (days, total) = expenditures_agree(store, &code).await;
+        assert_eq!((days.len(), total), (3, dec!(13500000)));
+        // A refused batch (its second payment overruns the kits' line) changes nothing.
+        let refused = [
+            movement(&name, &document, on(jiff::civil::date(2013, 11, 8), payment(1, dec!(1000), "FV-5"))),
+            movement(&name, &document, payment(5, dec!(3000001), "FV-6")),
+        ];
+        let over = store.record_movements(&p.officer, &code, &refused, today()).await;
+        assert!(matches!(&over, Err(StoreError::Invalid(m)) if m.code() == "ledger-error-over_plan"), "{over:?}");
+        assert_eq!(expenditures_agree(store, &code).await, (days.clone(), total), "nothing of a refusal");
+        // The closure returns the balance: a reimbursement, not an expenditure.
+        let row = store
+            .connection()
+            .query_one_raw(sea_orm::Statement::from_string(store.backend(), "SELECT period_end FROM projects WHERE code = 'GAS-A'".to_owned()))
+            .await
+            .expect("project")
+            .expect("a project");
+        let end: jiff::civil::Date = row.try_get::<String>("", "period_end").expect("end").parse().expect("date");
+        let balance = store.ledger(&code).await.expect("ledger").execution.balance;
+        let closure = NewClosure {
+            closed_on: end,
+            reason: ClosureReason::PeriodEnded,
+            refund_value: balance,
+            refund_on: Some(end),
+            refund_reference: "CONS-7".into(),
+            observations: "Cierre".into(),
+            representative_name: name.clone(),
+            representative_document: document.clone(),
+        };
+        store.close_project(&p.director, &code, &closure, end).await.expect("closed");
+        assert_eq!(expenditures_agree(store, &code).await, (days, total), "the closure spends nothing");
     }
 
     async fn after_the_act_of_closure_nothing_of_the_project_changes(store: &Store) {

@@ -191,6 +191,8 @@ pub struct ListView {
     pub next_href: Option<String>,
     pub csv_href: String,
     pub xlsx_href: String,
+    /// Whether the list offers its downloads.
+    pub downloads: bool,
 }
 
 impl ListView {
@@ -248,6 +250,7 @@ impl ListView {
             pages,
             csv_href: format!("{downloads}.csv{filtered}"),
             xlsx_href: format!("{downloads}.xlsx{filtered}"),
+            downloads: true,
         }
     }
 }
@@ -256,6 +259,12 @@ impl ListView {
     /// The list with its own search box label (the default names a household's fields).
     pub fn searching(mut self, label: &str) -> ListView {
         label.clone_into(&mut self.search_label);
+        self
+    }
+
+    /// The list without downloads (a page whose rows are figures read for the page).
+    pub fn without_downloads(mut self) -> ListView {
+        self.downloads = false;
         self
     }
 }

@@ -981,3 +981,64 @@ async fn the_photo_and_the_accompaniment_forms_keep_what_was_typed_on_refusal() 
         .await;
     assert_eq!(delivered.status, StatusCode::SEE_OTHER, "{}", delivered.body);
 }
+
+/// The values of the attribute `name` in `body`, in order.
+fn attribute_values(body: &str, name: &str) -> Vec<String> {
+    let needle = format!("{name}=\"");
+    body.match_indices(&needle)
+        .filter_map(|(at, _)| {
+            let rest = &body[at + needle.len()..];
+            rest.find('"').map(|end| rest[..end].to_owned())
+        })
+        .collect()
+}
+
+/// The office roll-up at any size (issue 17): every project of the office rolled up by office
+/// and call, and a page of them, searched, filtered and sorted on the list machinery.
+#[tokio::test]
+async fn the_office_rollup_is_paged_searched_and_sorted() {
+    let mut client = Client::with_demo().await;
+    let stored = vereda_store::demo::synthetic_ledgers(&client.db.store, 3, 2)
+        .await
+        .expect("ledgers");
+    assert_eq!(stored, 3);
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let first = client.get("/personal/alertas?por_pagina=2").await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let total: u64 = attribute_values(&first.body, "data-total")[0]
+        .parse()
+        .expect("a total");
+    assert!(total >= 3, "the three synthetic projects at least: {total}");
+    assert!(first.body.contains("id=\"office-rollup\""), "the roll-up of all");
+    let first_codes = attribute_values(&first.body, "data-code");
+    assert_eq!(first_codes.len(), 2, "a page's rows are bounded");
+    assert_eq!(
+        attribute_values(&first.body, "data-pages"),
+        [total.div_ceil(2).to_string()]
+    );
+    let second = client.get("/personal/alertas?por_pagina=2&pagina=2").await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    assert_eq!(attribute_values(&second.body, "data-page"), ["2"]);
+    let second_codes = attribute_values(&second.body, "data-code");
+    assert!(!second_codes.is_empty() && second_codes.len() <= 2);
+    assert!(
+        second_codes.iter().all(|c| !first_codes.contains(c)),
+        "page 2 is another page"
+    );
+    // A search finds one project, whatever the accents and the case.
+    let found = client.get("/personal/alertas?q=cta-00002").await;
+    assert_eq!(attribute_values(&found.body, "data-total"), ["1"]);
+    assert_eq!(attribute_values(&found.body, "data-code"), ["CTA-00002"]);
+    // Sorted by code, descending.
+    let sorted = client.get("/personal/alertas?orden=-codigo&por_pagina=200").await;
+    let codes = attribute_values(&sorted.body, "data-code");
+    let mut expected = codes.clone();
+    expected.sort_by(|a, b| b.cmp(a));
+    assert_eq!(codes, expected);
+    assert_eq!(codes.len() as u64, total);
+    // Nothing matches: the roll-up stays, the list says so.
+    let none = client.get("/personal/alertas?q=zzz").await;
+    assert_eq!(attribute_values(&none.body, "data-total"), ["0"]);
+    assert!(none.body.contains("id=\"office-progress-none\""));
+    assert!(none.body.contains("id=\"office-rollup\""));
+}

@@ -55,6 +55,7 @@ pub mod project;
 pub mod project_beneficiary;
 pub mod project_closure;
 pub mod project_document;
+pub mod project_expenditure;
 pub mod project_followup_fact;
 pub mod project_funding;
 pub mod project_municipality;

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use vereda_documents::iati::{Publisher, activities_xml};
 use vereda_domain::awarded_project::AwardReference;
 use vereda_domain::monitoring::{ProjectCard, PublishedMeasurement};
-use vereda_store::projects::{ProjectFilter, ProjectSummary};
+use vereda_store::projects::{Expenditures, ProjectFilter, ProjectSummary};
 
 use crate::AppState;
 use crate::auth::Visitor;
@@ -242,7 +242,7 @@ impl From<PublishedMeasurement> for OpenMeasurement {
 }
 
 async fn open_projects(state: &AppState, scope: &ProjectScope) -> Result<Vec<OpenProject>, AppError> {
-    let awards: HashMap<String, AwardReference> = open_cards(state, scope)
+    let awards: HashMap<String, AwardReference> = open_cards(state, scope, Expenditures::Total)
         .await?
         .into_iter()
         .filter_map(|card| Some((card.code, card.award?)))
@@ -260,14 +260,17 @@ async fn open_projects(state: &AppState, scope: &ProjectScope) -> Result<Vec<Ope
         .collect())
 }
 
-async fn open_cards(state: &AppState, scope: &ProjectScope) -> Result<Vec<ProjectCard>, AppError> {
-    Ok(state
-        .store
-        .project_cards()
-        .await?
-        .into_iter()
-        .filter(|c| scope.admits(&c.code))
-        .collect())
+/// The cards of the projects in `scope`: one project's file reads that project's card only;
+/// the tables need each project's executed total, IATI its expenditures by day.
+async fn open_cards(
+    state: &AppState,
+    scope: &ProjectScope,
+    expenditures: Expenditures,
+) -> Result<Vec<ProjectCard>, AppError> {
+    if let Some(code) = scope.project.as_deref() {
+        return Ok(state.store.project_card(code).await?.into_iter().collect());
+    }
+    Ok(state.store.project_cards_with(expenditures).await?)
 }
 
 async fn open_measurements(
@@ -327,7 +330,9 @@ open_data_endpoint!(
     JSON = "application/json",
     Vec<OpenIndicator>,
     "Every indicator with its baseline, goal, latest approved value and advance.",
-    |state, scope| json_bytes(&indicators_of(open_cards(&state, &scope).await?))
+    |state, scope| json_bytes(&indicators_of(
+        open_cards(&state, &scope, Expenditures::Total).await?
+    ))
 );
 
 open_data_endpoint!(
@@ -464,7 +469,7 @@ async fn project_table(state: &AppState, scope: &ProjectScope) -> Result<Table, 
 }
 
 async fn indicator_table(state: &AppState, scope: &ProjectScope) -> Result<Table, AppError> {
-    let rows = indicators_of(open_cards(state, scope).await?)
+    let rows = indicators_of(open_cards(state, scope, Expenditures::Total).await?)
         .into_iter()
         .map(|i| {
             vec![
@@ -529,7 +534,7 @@ pub async fn iati_activities(
     Query(scope): Query<ProjectScope>,
 ) -> Result<Response, AppError> {
     serve_public(&state, &visitor, &headers, XML, false, async || {
-        let cards = open_cards(&state, &scope).await?;
+        let cards = open_cards(&state, &scope, Expenditures::ByDay).await?;
         // A file with no activity would fail the schema and hide a mistyped code.
         if scope.project.is_some() && cards.is_empty() {
             return Err(AppError::new(crate::error::ErrorCode::NotFound));

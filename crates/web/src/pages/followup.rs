@@ -29,7 +29,9 @@ use crate::error::{AppError, ErrorCode, urlencode};
 use crate::form_errors::{FieldErrors, read_number_field};
 use crate::form_step::done_or_again;
 use crate::i18n::{Lang, Message};
+use crate::lists::{FilterView, ListParams, ListView};
 use crate::today::today_in_colombia;
+use vereda_store::lists::FollowupList;
 
 /// The largest photo of a visit.
 pub const PHOTO_LIMIT_BYTES: usize = 15 * 1024 * 1024;
@@ -890,14 +892,39 @@ struct AlertsPage {
     rollups: Vec<vereda_store::followup::Rollup>,
     projects: Vec<ProgressView>,
     alerting: usize,
+    list: ListView,
 }
 
-async fn alerts_page(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
+/// The sorts of the office roll-up and their catalogue keys.
+const FOLLOWUP_SORTS: [(&str, &str); 5] = [
+    ("codigo", "list-sort-codigo"),
+    ("fisico", "followup-physical"),
+    ("financiero", "followup-financial"),
+    ("gestion", "followup-management"),
+    ("alertas", "followup-alerts"),
+];
+
+/// The office roll-up: every project of the reader's reach rolled up by office and call, and
+/// a page of them (searched by code, office or call; filtered by alerts or closure; sorted).
+async fn alerts_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(params): Query<ListParams>,
+) -> Result<Response, AppError> {
     let actor = visitor.require(Permission::ViewStaffArea)?.actor();
     let lang = visitor.lang;
-    let all = state.store.office_progress(&actor, today_in_colombia()).await?;
-    let rollups = vereda_store::followup::rollup(&all);
-    let projects: Vec<ProgressView> = all
+    let codes: Vec<&str> = FOLLOWUP_SORTS.iter().map(|(code, _)| *code).collect();
+    let list = FollowupList {
+        state: ListParams::given(&params.estado),
+        paging: params.paging(&codes),
+    };
+    let found = state
+        .store
+        .followup_list(&actor, today_in_colombia(), &list)
+        .await?;
+    let projects: Vec<ProgressView> = found
+        .page
+        .rows
         .into_iter()
         .map(|p| ProgressView {
             code_path: urlencode(&p.code),
@@ -906,11 +933,37 @@ async fn alerts_page(State(state): State<AppState>, visitor: Visitor) -> Result<
             progress: p,
         })
         .collect();
+    let filters = vec![FilterView::new(
+        "estado",
+        lang.t("followup-rollup-state"),
+        &params.estado,
+        vereda_store::lists::FOLLOWUP_STATES
+            .iter()
+            .map(|s| {
+                (
+                    (*s).to_owned(),
+                    lang.t(&format!("followup-rollup-state-{s}")).to_owned(),
+                )
+            })
+            .collect(),
+    )];
+    let path = "/personal/alertas";
     let page = AlertsPage {
         chrome: Chrome::new(&visitor).await?,
-        alerting: projects.iter().filter(|p| !p.alerts.is_empty()).count(),
-        rollups,
+        alerting: found.alerting,
+        rollups: found.rollups,
         projects,
+        list: ListView::new(
+            lang,
+            path,
+            path,
+            &params,
+            &FOLLOWUP_SORTS,
+            filters,
+            found.page.total,
+        )
+        .searching(lang.t("followup-rollup-search"))
+        .without_downloads(),
     };
     super::render(&page)
 }
