@@ -20,8 +20,9 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, 
 use vereda_domain::accounts::Reach;
 use vereda_domain::verification::VerificationStatus;
 
+use crate::audit::{AuditEntry, entry_from_row};
 use crate::entity::{
-    formulation, household, household_document, household_verification, letter, parcel, person,
+    audit_entry, formulation, household, household_document, household_verification, letter, parcel, person,
 };
 use crate::formulations::{FormulationLine, formulation_lines};
 use crate::households::{HouseholdSummary, summaries};
@@ -80,7 +81,7 @@ pub struct Page<T> {
 }
 
 /// The words of `search`, folded, each a `LIKE` on `column`.
-fn search_condition(column: impl ColumnTrait, search: &str) -> Condition {
+pub(crate) fn search_condition(column: impl ColumnTrait, search: &str) -> Condition {
     vereda_domain::text::fold_for_search(search)
         .split_whitespace()
         .fold(Condition::all(), |all, word| {
@@ -91,7 +92,7 @@ fn search_condition(column: impl ColumnTrait, search: &str) -> Condition {
 
 /// Where a row stands against the row `anchor` in a list's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
+pub(crate) enum Side {
     /// Strictly after it (the next chunk of a download).
     After,
     /// It or after it (a page's first row).
@@ -103,7 +104,13 @@ enum Side {
 /// The rows on `side` of the row `anchor` in the order (`sort`, `id`), both `descending` or
 /// not: a keyset, compared as a row value with the anchor's own values read in a subquery, so
 /// the index on (…, sort column, id) serves it and no value travels but the anchor's id.
-fn keyset<C: ColumnTrait>(sort: Option<C>, id: C, descending: bool, anchor: i32, side: Side) -> Condition {
+pub(crate) fn keyset<C: ColumnTrait>(
+    sort: Option<C>,
+    id: C,
+    descending: bool,
+    anchor: i64,
+    side: Side,
+) -> Condition {
     let operator = match (side, descending) {
         (Side::After, false) => BinOper::GreaterThan,
         (Side::After, true) => BinOper::SmallerThan,
@@ -112,7 +119,7 @@ fn keyset<C: ColumnTrait>(sort: Option<C>, id: C, descending: bool, anchor: i32,
     };
     let table = id.entity_name();
     let expression = match sort {
-        None => Expr::col((table, id)).binary(operator, anchor),
+        None => Expr::col((table, id)).binary(operator, Expr::val(anchor)),
         Some(sort) => {
             let alias = Alias::new("anchor");
             let anchor_row = Query::select()
@@ -208,7 +215,7 @@ impl HouseholdList {
             self.sort_column(),
             household::Column::Id,
             self.paging.descending,
-            anchor,
+            i64::from(anchor),
             side,
         )
     }
@@ -308,7 +315,7 @@ impl LetterList {
                 self.sort_column(),
                 L::Id,
                 self.descending(),
-                after,
+                i64::from(after),
                 Side::After,
             ));
         }
@@ -366,7 +373,7 @@ impl FormulationList {
                 Some(self.sort_column()),
                 F::Id,
                 self.paging.descending,
-                after,
+                i64::from(after),
                 Side::After,
             ));
         }
@@ -384,7 +391,144 @@ impl FormulationList {
     }
 }
 
+/// Which entries of the audit log: an action, an account, an entity (a table), a period, and
+/// the paging (the search finds the author, the entity and its id). No reach: the log is read
+/// whole by the roles that may read it.
+#[derive(Debug, Clone, Default)]
+pub struct AuditList {
+    /// An action's code (`AuditAction`).
+    pub action: Option<String>,
+    /// The account that acted.
+    pub actor_user_id: Option<i32>,
+    /// A table's name.
+    pub entity: Option<String>,
+    /// Entries at or after this instant.
+    pub from: Option<jiff::Timestamp>,
+    /// Entries before this instant.
+    pub until: Option<jiff::Timestamp>,
+    pub paging: Paging,
+    /// Keyset paging (downloads): the entries after this one in the list's order. Entries'
+    /// ids are 64-bit, so not [`Paging::after`].
+    pub after: Option<i64>,
+}
+
+/// The sorts of the audit log: time (newest first by default), author, entity.
+pub const AUDIT_SORTS: [&str; 3] = ["fecha", "autor", "entidad"];
+
+impl AuditList {
+    fn condition(&self) -> Condition {
+        use audit_entry::Column as A;
+        let mut condition = Condition::all();
+        // The author, the table and the row's id, lowered (SQLite's LIKE ignores ASCII case,
+        // PostgreSQL's does not); what they hold is ASCII (e-mails, table names, ids), so the
+        // folded words find them whatever accents were typed.
+        for word in vereda_domain::text::fold_for_search(&self.paging.search).split_whitespace() {
+            let pattern = format!("%{}%", crate::like_escaped(word));
+            let like = |column: A| {
+                Expr::expr(sea_orm::sea_query::Func::lower(Expr::col((
+                    audit_entry::Entity,
+                    column,
+                ))))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'))
+            };
+            condition = condition.add(
+                Condition::any()
+                    .add(like(A::Actor))
+                    .add(like(A::Entity))
+                    .add(like(A::EntityId)),
+            );
+        }
+        if let Some(action) = self.action.as_deref().filter(|a| !a.is_empty()) {
+            condition = condition.add(A::Action.eq(action));
+        }
+        if let Some(id) = self.actor_user_id {
+            condition = condition.add(A::ActorUserId.eq(id));
+        }
+        if let Some(entity) = self.entity.as_deref().filter(|e| !e.is_empty()) {
+            condition = condition.add(A::Entity.eq(entity));
+        }
+        if let Some(from) = self.from {
+            condition = condition.add(A::At.gte(from.as_microsecond()));
+        }
+        if let Some(until) = self.until {
+            condition = condition.add(A::At.lt(until.as_microsecond()));
+        }
+        if let Some(after) = self.after {
+            condition = condition.add(keyset(
+                self.sort_column(),
+                A::Id,
+                self.descending(),
+                after,
+                Side::After,
+            ));
+        }
+        condition
+    }
+
+    fn sort_column(&self) -> Option<audit_entry::Column> {
+        use audit_entry::Column as A;
+        match self.paging.sort.as_str() {
+            "autor" => Some(A::Actor),
+            "entidad" => Some(A::Entity),
+            _ => None,
+        }
+    }
+
+    /// Newest first by default (the id is the order of writing), a column from A to Z;
+    /// "descending" turns either around.
+    fn descending(&self) -> bool {
+        self.sort_column().is_none() != self.paging.descending
+    }
+}
+
 impl Store {
+    /// A page of the audit log (see [`AuditList`]) and how many entries match.
+    pub async fn audit_list(&self, list: &AuditList) -> StoreResult<Page<AuditEntry>> {
+        let total = audit_entry::Entity::find()
+            .filter(list.condition())
+            .count(&self.db)
+            .await?;
+        Ok(Page {
+            rows: self.audit_rows(list).await?,
+            total,
+        })
+    }
+
+    /// The entries of a page of [`AuditList`], without counting them all (downloads).
+    pub async fn audit_rows(&self, list: &AuditList) -> StoreResult<Vec<AuditEntry>> {
+        let order = order_of(list.descending());
+        let mut select = audit_entry::Entity::find().filter(list.condition());
+        if let Some(column) = list.sort_column() {
+            select = select.order_by(column, order.clone());
+        }
+        let offset = if list.after.is_some() {
+            0
+        } else {
+            list.paging.offset()
+        };
+        select
+            .order_by(audit_entry::Column::Id, order)
+            .limit(list.paging.limit())
+            .offset(offset)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(entry_from_row)
+            .collect()
+    }
+
+    /// The tables the audit log names, by name: the log's entity filter.
+    pub async fn audit_entities(&self) -> StoreResult<Vec<String>> {
+        Ok(audit_entry::Entity::find()
+            .select_only()
+            .column(audit_entry::Column::Entity)
+            .distinct()
+            .order_by_asc(audit_entry::Column::Entity)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
     /// The municipalities of a call's households within `reach`, by code: a list's filter.
     pub async fn call_municipalities(&self, call_id: i32, reach: &Reach) -> StoreResult<Vec<String>> {
         use household::Column as H;

@@ -1428,6 +1428,27 @@ storage_suite! {
         assert_eq!((keyset.total, keyset.rows.len()), (1200, 3));
         assert!(keyset.rows.iter().all(|r| r.position > after));
         assert_eq!(keyset.rows[0].external_id, next.rows[1].external_id);
+        // The list's search (the household's key, accents and case aside), filters and sorts,
+        // walked by keyset in the sort as downloads read (issue 18 part 2).
+        let externals = |rows: &[vereda_store::screening::ScreeningResultRow]| -> Vec<String> { rows.iter().map(|r| r.external_id.clone()).collect() };
+        for words in ["h-00017", "H-00017", "PÉREZ h-00017"] {
+            let found = store.screening_results(&ResultQuery { search: words.into(), ..query(None, None, None) }).await.expect("page");
+            assert_eq!((externals(&found.rows), found.total), (vec!["H-00017".to_owned()], 1), "{words}");
+        }
+        let eligible = store.screening_results(&ResultQuery { eligible: Some(true), ..query(None, None, None) }).await.expect("page");
+        assert_eq!(eligible.total, 640);
+        let by_id = ResultQuery { sort: "hogar".into(), descending: true, limit: 3, ..query(None, None, None) };
+        let top = store.screening_results(&by_id).await.expect("page");
+        assert_eq!(externals(&top.rows), ["H-01200", "H-01199", "H-01198"]);
+        let walked = store.screening_result_rows(&ResultQuery { after_household: Some(top.rows[2].household_id), ..by_id.clone() }).await.expect("rows");
+        assert_eq!(externals(&walked), ["H-01197", "H-01196", "H-01195"]);
+        let by_place = ResultQuery { sort: "municipio".into(), limit: 1000, ..query(None, None, None) };
+        let chunk = store.screening_result_rows(&by_place).await.expect("rows");
+        assert_eq!(chunk.len(), 1000);
+        assert!(chunk[..800].iter().all(|r| r.municipality_code == "18001"));
+        let rest = store.screening_result_rows(&ResultQuery { after_household: Some(chunk[999].household_id), ..by_place }).await.expect("rows");
+        assert_eq!(rest.len(), 200);
+        assert!(rest.iter().all(|r| r.municipality_code == "18753"));
         let all = store.all_screening_results(run.id).await.expect("all");
         assert_eq!(all.len(), 1200);
         assert_eq!(all[4].reasons, ["ART10A_PRIOR"]);
@@ -4719,6 +4740,72 @@ storage_suite! {
         // Letters: none yet, an empty page.
         let letters = store.letter_list(&LetterList::of_call(call, Reach::National)).await.expect("letters");
         assert_eq!(letters.total, 0);
+    }
+
+    async fn the_audit_log_is_read_a_page_at_a_time_filtered_searched_and_sorted(store: &Store) {
+        use vereda_store::audit::AuthEvent;
+        use vereda_store::lists::{AuditList, Paging};
+        let beto = Actor::User { id: 7, email: "beto@agencia.gov.co".into() };
+        let ana = Actor::User { id: 8, email: "ana@agencia.gov.co".into() };
+        let events = [
+            (Actor::system("prueba"), AuditAction::LoginFailed, None, "Zoe.Unica@Correo.invalid"),
+            (beto.clone(), AuditAction::LoginSucceeded, Some(7), "beto@agencia.gov.co"),
+            (ana.clone(), AuditAction::LoginSucceeded, Some(8), "ana@agencia.gov.co"),
+            (beto.clone(), AuditAction::Logout, Some(7), "beto@agencia.gov.co"),
+            (ana.clone(), AuditAction::PasswordChanged, Some(8), "ana@agencia.gov.co"),
+        ];
+        for (actor, action, account_id, email) in &events {
+            let event = AuthEvent { action: *action, account_id: *account_id, email, address: None };
+            store.record_auth_event(actor, &event).await.expect("recorded");
+        }
+        let users = |paging: Paging| AuditList { entity: Some("users".into()), paging, ..AuditList::default() };
+        let actions = |rows: &[vereda_store::audit::AuditEntry]| -> Vec<AuditAction> { rows.iter().map(|e| e.action).collect() };
+
+        // Newest first by default, paged in the query.
+        let all = store.audit_list(&users(Paging::default())).await.expect("page");
+        assert_eq!(all.total, 5);
+        assert_eq!(
+            actions(&all.rows),
+            [AuditAction::PasswordChanged, AuditAction::Logout, AuditAction::LoginSucceeded, AuditAction::LoginSucceeded, AuditAction::LoginFailed]
+        );
+        let second = store.audit_list(&users(Paging { page: 2, per_page: 2, ..Paging::default() })).await.expect("page");
+        assert_eq!(second.rows.iter().map(|e| e.id).collect::<Vec<_>>(), [all.rows[2].id, all.rows[3].id]);
+        assert_eq!(second.total, 5);
+
+        // The search folds accents and case; the stored author, table and id are lowered.
+        for words in ["ZOË.ÚNICA", "zoe.unica@correo", "System:Prueba"] {
+            let found = store.audit_list(&AuditList { paging: Paging { search: words.into(), ..Paging::default() }, ..AuditList::default() }).await.expect("page");
+            assert_eq!(found.total, 1, "{words}");
+            assert_eq!(found.rows[0].entity_id, "Zoe.Unica@Correo.invalid", "{words}");
+        }
+
+        // Filters: the action, the account, the period.
+        let succeeded = store.audit_list(&AuditList { action: Some("login_succeeded".into()), ..AuditList::default() }).await.expect("page");
+        assert_eq!(succeeded.rows.iter().map(|e| e.actor.as_str()).collect::<Vec<_>>(), ["ana@agencia.gov.co", "beto@agencia.gov.co"]);
+        let by_beto = store.audit_list(&AuditList { actor_user_id: Some(7), ..AuditList::default() }).await.expect("page");
+        assert_eq!(actions(&by_beto.rows), [AuditAction::Logout, AuditAction::LoginSucceeded]);
+        let now = jiff::Timestamp::now();
+        let hour = jiff::SignedDuration::from_hours(1);
+        let later = AuditList { from: now.checked_add(hour).ok(), ..users(Paging::default()) };
+        assert_eq!(store.audit_list(&later).await.expect("page").total, 0);
+        let around = AuditList { from: now.checked_sub(hour).ok(), until: now.checked_add(hour).ok(), ..users(Paging::default()) };
+        assert_eq!(store.audit_list(&around).await.expect("page").total, 5);
+
+        // Sorted by author both ways, and walked by keyset in that order (downloads).
+        let by_author = |descending: bool| Paging { sort: "autor".into(), descending, ..Paging::default() };
+        let ascending = store.audit_list(&users(by_author(false))).await.expect("page").rows;
+        let authors: Vec<&str> = ascending.iter().map(|e| e.actor.as_str()).collect();
+        assert_eq!(authors, ["ana@agencia.gov.co", "ana@agencia.gov.co", "beto@agencia.gov.co", "beto@agencia.gov.co", "system:prueba"]);
+        let mut descending = store.audit_list(&users(by_author(true))).await.expect("page").rows;
+        descending.reverse();
+        assert_eq!(descending.iter().map(|e| e.id).collect::<Vec<_>>(), ascending.iter().map(|e| e.id).collect::<Vec<_>>());
+        let mut walk = AuditList { after: Some(ascending[1].id), ..users(Paging { per_page: 2, ..by_author(false) }) };
+        let chunk = store.audit_rows(&walk).await.expect("rows");
+        assert_eq!(chunk.iter().map(|e| e.id).collect::<Vec<_>>(), [ascending[2].id, ascending[3].id]);
+        walk.after = Some(ascending[3].id);
+        assert_eq!(store.audit_rows(&walk).await.expect("rows").iter().map(|e| e.id).collect::<Vec<_>>(), [ascending[4].id]);
+
+        assert!(store.audit_entities().await.expect("entities").contains(&"users".to_owned()));
     }
 }
 

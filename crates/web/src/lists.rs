@@ -49,6 +49,34 @@ pub struct ListParams {
     /// A letter kind.
     #[serde(default)]
     pub tipo: String,
+    /// An audit action's code (the audit log's filter; not the API's).
+    #[serde(default)]
+    #[param(ignore)]
+    pub accion: String,
+    /// An account's id (the audit log's filter).
+    #[serde(default)]
+    #[param(ignore)]
+    pub autor: String,
+    /// A table's name (the audit log's filter).
+    #[serde(default)]
+    #[param(ignore)]
+    pub entidad: String,
+    /// A reason code (a screening's results).
+    #[serde(default)]
+    #[param(ignore)]
+    pub motivo: String,
+    /// A Sisbén level, or `none` (a screening's results).
+    #[serde(default)]
+    #[param(ignore)]
+    pub nivel: String,
+    /// The first day of a period, `YYYY-MM-DD` (Colombian dates).
+    #[serde(default)]
+    #[param(ignore)]
+    pub desde: String,
+    /// The last day of a period, `YYYY-MM-DD`.
+    #[serde(default)]
+    #[param(ignore)]
+    pub hasta: String,
 }
 
 impl ListParams {
@@ -89,6 +117,11 @@ impl ListParams {
         }
     }
 
+    /// A day of a period's filter (`desde`, `hasta`); `None` when empty or not a date.
+    pub fn day(value: &str) -> Option<jiff::civil::Date> {
+        value.trim().parse().ok()
+    }
+
     /// A filter's value, trimmed; `None` when empty.
     pub fn given(value: &str) -> Option<String> {
         Some(value.trim().to_owned()).filter(|v| !v.is_empty())
@@ -104,6 +137,13 @@ impl ListParams {
             ("municipio", self.municipio.trim()),
             ("estado", self.estado.trim()),
             ("tipo", self.tipo.trim()),
+            ("accion", self.accion.trim()),
+            ("autor", self.autor.trim()),
+            ("entidad", self.entidad.trim()),
+            ("motivo", self.motivo.trim()),
+            ("nivel", self.nivel.trim()),
+            ("desde", self.desde.trim()),
+            ("hasta", self.hasta.trim()),
             ("orden", self.orden.trim()),
             (
                 "por_pagina",
@@ -165,6 +205,13 @@ impl FilterView {
     }
 }
 
+/// A date input of a list's filters (a period's first or last day).
+pub struct DateInput {
+    pub name: &'static str,
+    pub label: String,
+    pub value: String,
+}
+
 /// A column the list sorts by: its link sorts ascending, or descending when it is the sort.
 pub struct SortLink {
     pub label: String,
@@ -183,6 +230,8 @@ pub struct ListView {
     pub orden: String,
     pub por_pagina: String,
     pub filters: Vec<FilterView>,
+    /// Date inputs after the filters (none for most lists).
+    pub dates: Vec<DateInput>,
     pub sorts: Vec<SortLink>,
     pub total: u64,
     pub page: u64,
@@ -240,6 +289,7 @@ impl ListView {
                 per_page.to_string()
             },
             filters,
+            dates: Vec::new(),
             sorts,
             total,
             previous_href: (page > 1).then(|| at(page - 1)),
@@ -256,6 +306,23 @@ impl ListView {
     /// The list with its own search box label (the default names a household's fields).
     pub fn searching(mut self, label: &str) -> ListView {
         label.clone_into(&mut self.search_label);
+        self
+    }
+
+    /// The list with a period's date inputs (`desde`, `hasta`) among its filters.
+    pub fn with_period(mut self, lang: Lang, params: &ListParams) -> ListView {
+        self.dates = vec![
+            DateInput {
+                name: "desde",
+                label: lang.t("list-filter-desde").to_owned(),
+                value: params.desde.trim().to_owned(),
+            },
+            DateInput {
+                name: "hasta",
+                label: lang.t("list-filter-hasta").to_owned(),
+                value: params.hasta.trim().to_owned(),
+            },
+        ];
         self
     }
 }

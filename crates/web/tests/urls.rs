@@ -19,6 +19,8 @@ const SPANISH_WORDS: &[&str] = &[
     "administracion",
     "agenda",
     "auditoria",
+    "auditoria.csv",
+    "auditoria.xlsx",
     "aval",
     "aviso",
     "cambios",

@@ -36,6 +36,7 @@ mod m20261210_000028_inbox;
 mod m20261210_000030_one_appeal_table;
 mod m20261211_000032_household_search;
 mod m20261212_000033_list_indexes;
+mod m20261213_000035_more_list_indexes;
 
 pub struct Migrator;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000030_one_appeal_table::Migration),
             Box::new(m20261211_000032_household_search::Migration),
             Box::new(m20261212_000033_list_indexes::Migration),
+            Box::new(m20261213_000035_more_list_indexes::Migration),
         ]
     }
 }
