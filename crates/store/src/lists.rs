@@ -15,14 +15,15 @@
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use sea_orm::sea_query::{Alias, BinOper, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, BinOper, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use vereda_domain::accounts::Reach;
 use vereda_domain::verification::VerificationStatus;
 
 use crate::audit::{AuditEntry, entry_from_row};
 use crate::entity::{
-    audit_entry, formulation, household, household_document, household_verification, letter, parcel, person,
+    audit_entry, formulation, household, household_document, household_verification, indicator,
+    indicator_measurement, letter, parcel, person, project,
 };
 use crate::formulations::{FormulationLine, formulation_lines};
 use crate::households::{HouseholdSummary, summaries};
@@ -88,6 +89,31 @@ pub(crate) fn search_condition(column: impl ColumnTrait, search: &str) -> Condit
             let pattern = format!("%{}%", crate::like_escaped(word));
             all.add(column.like(LikeExpr::new(pattern).escape('\\')))
         })
+}
+
+/// `column` lowered with the Spanish accents taken off, in SQL (SQLite's `LOWER` knows ASCII
+/// only): what [`search_condition`] compares with when a table keeps no folded key.
+pub(crate) fn folded(column: impl sea_orm::sea_query::IntoColumnRef) -> Expr {
+    const ACCENTS: [(&str, &str); 14] = [
+        ("á", "a"),
+        ("é", "e"),
+        ("í", "i"),
+        ("ó", "o"),
+        ("ú", "u"),
+        ("ü", "u"),
+        ("ñ", "n"),
+        ("Á", "a"),
+        ("É", "e"),
+        ("Í", "i"),
+        ("Ó", "o"),
+        ("Ú", "u"),
+        ("Ü", "u"),
+        ("Ñ", "n"),
+    ];
+    let plain = ACCENTS.iter().fold(Expr::col(column), |text, (from, to)| {
+        Func::cust("REPLACE").arg(text).arg(*from).arg(*to).into()
+    });
+    Func::lower(plain).into()
 }
 
 /// Where a row stands against the row `anchor` in a list's order.
@@ -481,7 +507,140 @@ impl AuditList {
     }
 }
 
+/// Which measurements of indicators: the reader's reach (the project's municipalities), their
+/// review status, a project, an indicator's unit, and the paging (the search finds the
+/// project's code and the indicator's name, accents and case aside).
+#[derive(Debug, Clone, Default)]
+pub struct MeasurementList {
+    pub reach: Reach,
+    /// A stored status (`submitted`: the review queue).
+    pub status: Option<String>,
+    pub project_code: Option<String>,
+    /// An indicator unit's code.
+    pub unit: Option<String>,
+    pub paging: Paging,
+}
+
+/// The sorts of the measurements: the day measured (newest first, the default), the day
+/// submitted (newest first).
+pub const MEASUREMENT_SORTS: [&str; 2] = ["fecha", "envio"];
+
+impl MeasurementList {
+    fn condition(&self) -> Condition {
+        use indicator_measurement::Column as M;
+        let mut projects = Query::select();
+        projects
+            .column(project::Column::Id)
+            .from(project::Entity)
+            .cond_where(crate::scope::projects_within(&self.reach));
+        if let Some(code) = self.project_code.as_deref().filter(|c| !c.is_empty()) {
+            projects.and_where(project::Column::Code.eq(code));
+        }
+        let mut indicators = Query::select();
+        indicators
+            .column(indicator::Column::Id)
+            .from(indicator::Entity)
+            .and_where(indicator::Column::ProjectId.in_subquery(projects.to_owned()));
+        if let Some(unit) = self.unit.as_deref().filter(|u| !u.is_empty()) {
+            indicators.and_where(indicator::Column::Unit.eq(unit));
+        }
+        for word in vereda_domain::text::fold_for_search(&self.paging.search).split_whitespace() {
+            let pattern = || LikeExpr::new(format!("%{}%", crate::like_escaped(word))).escape('\\');
+            let coded = Query::select()
+                .column(project::Column::Id)
+                .from(project::Entity)
+                .and_where(
+                    Expr::expr(Func::lower(Expr::col((project::Entity, project::Column::Code))))
+                        .like(pattern()),
+                )
+                .to_owned();
+            indicators.cond_where(
+                Condition::any()
+                    .add(folded((indicator::Entity, indicator::Column::Name)).like(pattern()))
+                    .add(indicator::Column::ProjectId.in_subquery(coded)),
+            );
+        }
+        let mut condition = Condition::all().add(M::IndicatorId.in_subquery(indicators.to_owned()));
+        if let Some(status) = self.status.as_deref().filter(|s| !s.is_empty()) {
+            condition = condition.add(M::Status.eq(status));
+        }
+        if let Some(after) = self.paging.after {
+            condition = condition.add(keyset(
+                Some(self.sort_column()),
+                M::Id,
+                self.descending(),
+                i64::from(after),
+                Side::After,
+            ));
+        }
+        condition
+    }
+
+    fn sort_column(&self) -> indicator_measurement::Column {
+        match self.paging.sort.as_str() {
+            "envio" => indicator_measurement::Column::CreatedAt,
+            _ => indicator_measurement::Column::MeasuredOn,
+        }
+    }
+
+    /// Newest first; "descending" turns it around (oldest first).
+    fn descending(&self) -> bool {
+        !self.paging.descending
+    }
+}
+
 impl Store {
+    /// A page of the measurements (see [`MeasurementList`]) and how many match.
+    pub async fn measurement_list(
+        &self,
+        list: &MeasurementList,
+    ) -> StoreResult<Page<crate::projects::MeasurementRow>> {
+        let total = indicator_measurement::Entity::find()
+            .filter(list.condition())
+            .count(&self.db)
+            .await?;
+        Ok(Page {
+            rows: self.measurement_rows(list).await?,
+            total,
+        })
+    }
+
+    /// The measurements of a page of [`MeasurementList`], without counting them all
+    /// (downloads).
+    pub async fn measurement_rows(
+        &self,
+        list: &MeasurementList,
+    ) -> StoreResult<Vec<crate::projects::MeasurementRow>> {
+        let order = order_of(list.descending());
+        let offset = if list.paging.after.is_some() {
+            0
+        } else {
+            list.paging.offset()
+        };
+        let rows = indicator_measurement::Entity::find()
+            .filter(list.condition())
+            .order_by(list.sort_column(), order.clone())
+            .order_by(indicator_measurement::Column::Id, order)
+            .limit(list.paging.limit())
+            .offset(offset)
+            .all(&self.db)
+            .await?;
+        crate::projects::measurement_lines(&self.db, rows).await
+    }
+
+    /// The codes of the projects within `reach` that have indicators: the measurements'
+    /// project filter.
+    pub async fn measured_projects(&self, reach: &Reach) -> StoreResult<Vec<String>> {
+        Ok(project::Entity::find()
+            .select_only()
+            .column(project::Column::Code)
+            .filter(crate::scope::projects_within(reach))
+            .order_by_asc(project::Column::Code)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
     /// A page of the audit log (see [`AuditList`]) and how many entries match.
     pub async fn audit_list(&self, list: &AuditList) -> StoreResult<Page<AuditEntry>> {
         let total = audit_entry::Entity::find()

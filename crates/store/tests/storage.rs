@@ -1943,6 +1943,38 @@ storage_suite! {
             .await
             .expect("audit");
         assert!(audit.iter().any(|e| e.entity_id == id.to_string() && e.action == AuditAction::Update));
+
+        // The review queue as a list (issue 18 part 2): paged, searched in the indicator's name
+        // without regard to accents and case, filtered by unit and project, sorted by day.
+        use vereda_store::lists::{MeasurementList, Paging};
+        for (number, day, value) in [(8, (2023, 1, 31), dec!(10)), (8, (2023, 2, 28), dec!(12)), (3, (2023, 4, 30), dec!(50))] {
+            let date = jiff::civil::date(day.0, day.1, day.2);
+            store.submit_measurement(&officer, code, number, submission(date, value), today).await.expect("submitted");
+        }
+        // The demo's other project has a measurement awaiting review too.
+        let queue = |paging: Paging| MeasurementList { status: Some("submitted".into()), project_code: Some(code.into()), paging, ..MeasurementList::default() };
+        let days = |rows: &[vereda_store::projects::MeasurementRow]| -> Vec<String> { rows.iter().map(|m| m.measured_on.to_string()).collect() };
+        let all = store.measurement_list(&queue(Paging::default())).await.expect("page");
+        assert_eq!(all.total, 3);
+        assert_eq!(days(&all.rows), ["2023-04-30", "2023-02-28", "2023-01-31"], "newest first");
+        let second = store.measurement_list(&queue(Paging { page: 2, per_page: 2, ..Paging::default() })).await.expect("page");
+        assert_eq!(days(&second.rows), ["2023-01-31"]);
+        for words in ["KILÓMETROS", "kilometros vias"] {
+            let found = store.measurement_list(&queue(Paging { search: words.into(), ..Paging::default() })).await.expect("page");
+            assert_eq!(days(&found.rows), ["2023-04-30"], "{words}");
+        }
+        let by_code = MeasurementList { project_code: None, ..queue(Paging { search: "t06.60".into(), ..Paging::default() }) };
+        let by_code = store.measurement_list(&by_code).await.expect("page");
+        assert_eq!(by_code.total, 3, "the project's code is searched too");
+        let numbers = store.measurement_list(&MeasurementList { unit: Some("number".into()), ..queue(Paging::default()) }).await.expect("page");
+        assert_eq!(days(&numbers.rows), ["2023-02-28", "2023-01-31"]);
+        let elsewhere = store.measurement_list(&MeasurementList { project_code: Some("NOPE".into()), ..queue(Paging::default()) }).await.expect("page");
+        assert_eq!(elsewhere.total, 0);
+        let oldest = Paging { sort: "fecha".into(), descending: true, per_page: 1, ..Paging::default() };
+        assert_eq!(days(&store.measurement_list(&queue(oldest.clone())).await.expect("page").rows), ["2023-01-31"]);
+        let first = store.measurement_list(&queue(oldest.clone())).await.expect("page").rows[0].id;
+        let next = store.measurement_rows(&queue(Paging { after: Some(first), per_page: 5, ..oldest })).await.expect("rows");
+        assert_eq!(days(&next), ["2023-02-28", "2023-04-30"], "walked by keyset in the sort");
     }
 
     async fn invalid_measurements_and_targets_store_nothing(store: &Store) {

@@ -69,6 +69,14 @@ pub struct ListParams {
     #[serde(default)]
     #[param(ignore)]
     pub nivel: String,
+    /// A project's code (the measurements' filter).
+    #[serde(default)]
+    #[param(ignore)]
+    pub proyecto: String,
+    /// An indicator unit's code (the measurements' filter).
+    #[serde(default)]
+    #[param(ignore)]
+    pub unidad: String,
     /// The first day of a period, `YYYY-MM-DD` (Colombian dates).
     #[serde(default)]
     #[param(ignore)]
@@ -142,6 +150,8 @@ impl ListParams {
             ("entidad", self.entidad.trim()),
             ("motivo", self.motivo.trim()),
             ("nivel", self.nivel.trim()),
+            ("proyecto", self.proyecto.trim()),
+            ("unidad", self.unidad.trim()),
             ("desde", self.desde.trim()),
             ("hasta", self.hasta.trim()),
             ("orden", self.orden.trim()),

@@ -63,6 +63,8 @@ const SPANISH_WORDS: &[&str] = &[
     "ipm",
     "manual",
     "mediciones",
+    "mediciones.csv",
+    "mediciones.xlsx",
     "metas",
     "movimientos",
     "municipios",
