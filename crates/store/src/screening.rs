@@ -434,7 +434,11 @@ impl ResultQuery {
         }
         if keyset {
             if let Some(after) = self.after_position {
-                condition = condition.add(C::Position.gt(after));
+                condition = condition.add(if self.descending {
+                    C::Position.lt(after)
+                } else {
+                    C::Position.gt(after)
+                });
             }
             if let Some(after) = self.after_household {
                 condition = condition.add(crate::lists::keyset(
@@ -447,6 +451,18 @@ impl ResultQuery {
             }
         }
         condition
+    }
+
+    /// Whether the sort is one a run holds each value of once (file order, the household's
+    /// id): then no tiebreak is ordered by, so the index serves the order alone.
+    fn sorted_by_a_unique_value(&self) -> bool {
+        self.sort != "municipio"
+    }
+
+    /// Whether the results come in the file's order: a download then walks them by
+    /// `after_position`, in any other sort by `after_household`.
+    pub fn in_file_order(&self) -> bool {
+        !RESULT_SORTS[1..].contains(&self.sort.as_str())
     }
 
     fn sort_column(&self) -> screening_result::Column {
@@ -1057,22 +1073,26 @@ impl Store {
         } else {
             std::cmp::min(query.limit, 1000)
         };
-        let offset = if query.after_household.is_some() {
+        let offset = if query.after_household.is_some() || query.after_position.is_some() {
             0
         } else {
             std::cmp::min(query.offset, crate::lists::MAX_OFFSET)
         };
-        let rows: Vec<ResultLine> = screening_result::Entity::find()
+        let rows = screening_result::Entity::find()
             .select_only()
             .columns(RESULT_LINE)
             .filter(query.condition(true))
-            .order_by(query.sort_column(), order.clone())
-            .order_by(C::HouseholdId, order)
-            .offset(offset)
-            .limit(limit)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
+            .order_by(query.sort_column(), order.clone());
+        let rows: Vec<ResultLine> = if query.sorted_by_a_unique_value() {
+            rows
+        } else {
+            rows.order_by(C::HouseholdId, order)
+        }
+        .offset(offset)
+        .limit(limit)
+        .into_tuple()
+        .all(&self.db)
+        .await?;
         Ok(rows.into_iter().map(row_of_line).collect())
     }
 

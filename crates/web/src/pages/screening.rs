@@ -1108,7 +1108,12 @@ async fn filtered_results(
     loop {
         let chunk = state.store.screening_result_rows(&query).await?;
         let Some(last) = chunk.last() else { break };
-        query.after_household = Some(last.household_id);
+        if query.in_file_order() {
+            query.after_position = Some(last.position);
+            query.after_household = None;
+        } else {
+            query.after_household = Some(last.household_id);
+        }
         rows.extend(chunk);
     }
     Ok((run, rows))
