@@ -16,7 +16,7 @@ impl MigrationName for Migration {
 }
 
 /// Each index: its table and columns.
-const INDEXES: [(&str, &[&str]); 5] = [
+const INDEXES: [(&str, &[&str]); 7] = [
     // The log by action and by account, newest first; by author, an index on its order.
     ("audit_log", &["action", "id"]),
     ("audit_log", &["actor_user_id", "id"]),
@@ -28,6 +28,10 @@ const INDEXES: [(&str, &[&str]); 5] = [
         "screening_results",
         &["run_id", "municipality_code", "household_id"],
     ),
+    // Counting a run's (not) eligible results without reading them.
+    ("screening_results", &["run_id", "eligible"]),
+    // The results page's AREL families of a call (Art. 38 par. 4), not a walk of the call.
+    ("households", &["call_id", "program_line"]),
 ];
 
 #[async_trait::async_trait]
