@@ -33,6 +33,18 @@ def seed(args):
     return time.perf_counter() - started
 
 
+def demo_run(args):
+    """The demo's household run, which seed.sql gives the N households' results."""
+    sql = "SELECT id FROM screening_runs WHERE job_key = 'demo-households'"
+    if args.sqlite:
+        db = sqlite3.connect(args.sqlite, timeout=60)
+        (run,) = db.execute(sql).fetchone()
+        db.close()
+        return run
+    out = subprocess.run(["psql", args.psql, "-qAt", "-c", sql], check=True, capture_output=True, text=True)
+    return int(out.stdout.split()[0])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", required=True)
@@ -65,6 +77,7 @@ def main():
     call = re.search(r'/personal/convocatorias/(\d+)/hogares', calls.decode()).group(1)
     base = f"/personal/convocatorias/{call}"
     deep = (args.n // 50) // 2
+    screening = f"/personal/preselecciones/{demo_run(args)}"
     paths = [
         ("households, page 1", f"{base}/hogares"),
         (f"households, page {deep}", f"{base}/hogares?pagina={deep}"),
@@ -77,6 +90,12 @@ def main():
         ("letters, page 1", f"{base}/comunicaciones"),
         ("letters, filtered failed, sorted by kind", f"{base}/comunicaciones?estado=failed&orden=tipo"),
         ("formulations, searched \"cacao\", sorted by title", "/personal/formulaciones?q=cacao&orden=-titulo"),
+        ("screening results, page 1", screening),
+        (f"screening results, page {deep}", f"{screening}?pagina={deep}"),
+        ("screening results, sorted by household descending", f"{screening}?orden=-hogar"),
+        ("screening results, searched \"pena\"", f"{screening}?q=pena"),
+        ("screening results, reason ART10A_PRIOR, municipality 52001", f"{screening}?motivo=ART10A_PRIOR&municipio=52001"),
+        ("screening results, not eligible, sorted by municipality", f"{screening}?estado=not_eligible&orden=municipio"),
     ]
     print(f"<!-- {args.backend}: {args.n} households seeded in {seconds:.1f} s -->")
     for label, path in paths:
@@ -99,6 +118,8 @@ def main():
         ("download CSV, municipality 52001", f"{base}/hogares.csv?municipio=52001"),
         ("download XLSX, municipality 52001", f"{base}/hogares.xlsx?municipio=52001"),
         ("download CSV, municipality 52001, by name descending", f"{base}/hogares.csv?municipio=52001&orden=-nombre"),
+        ("download screening results CSV, municipality 52001", f"{screening}/resultados.csv?municipio=52001"),
+        ("download screening results XLSX, municipality 52001", f"{screening}/resultados.xlsx?municipio=52001"),
     ]:
         elapsed, body = get(path)
         lines = body.count(b"\n") if path.endswith(".csv") or ".csv?" in path else "-"

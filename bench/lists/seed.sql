@@ -25,3 +25,20 @@ INSERT INTO letters (call_id, household_id, kind, recipient, subject, body, chan
 SELECT h.call_id, h.id, 'offer', 'Hogar ' || h.external_id, 'Oferta institucional', 'Texto',
   'file', CASE WHEN h.id % 3 = 0 THEN 'failed' ELSE 'sent' END, h.created_at
 FROM households h WHERE h.external_id LIKE 'BIG-%' AND h.id % 2 = 1;
+-- A screening result for each of them, in the demo's household run (its file order after the
+-- demo's own): a third not eligible for a prior benefit (every 15th also for its Sisbén), the
+-- others eligible; levels 1-4 and none in turn.
+INSERT INTO screening_results (call_id, external_id, household_id, run_id, position, line,
+  eligible, sisben_level, cofinancing_max_pct, cap_smmlv, reasons, municipality_code,
+  head_document_masked, rule_set_id, rule_set_hash, as_of, facts, cross_checks, screened_at)
+SELECT h.call_id, h.external_id, h.id, t.run_id, 100000 + h.id, 100000 + h.id,
+  h.id % 3 <> 0,
+  CASE WHEN h.id % 5 = 0 THEN NULL ELSE h.id % 5 END,
+  t.cofinancing_max_pct, t.cap_smmlv,
+  CASE WHEN h.id % 15 = 0 THEN 'ART10A_PRIOR;ART9A_SISBEN'
+       WHEN h.id % 3 = 0 THEN 'ART10A_PRIOR' ELSE '' END,
+  h.municipality_code, '••••' || (h.id % 1000), t.rule_set_id, t.rule_set_hash, t.as_of,
+  t.facts, t.cross_checks, t.screened_at
+FROM households h, screening_results t
+WHERE h.external_id LIKE 'BIG-%' AND t.id = (SELECT MIN(r.id) FROM screening_results r
+  JOIN screening_runs s ON s.id = r.run_id WHERE s.job_key = 'demo-households');

@@ -15,13 +15,15 @@
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use sea_orm::sea_query::{Alias, BinOper, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, BinOper, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use vereda_domain::accounts::Reach;
 use vereda_domain::verification::VerificationStatus;
 
+use crate::audit::{AuditEntry, entry_from_row};
 use crate::entity::{
-    formulation, household, household_document, household_verification, letter, parcel, person,
+    audit_entry, formulation, household, household_document, household_verification, indicator,
+    indicator_measurement, letter, parcel, person, project,
 };
 use crate::formulations::{FormulationLine, formulation_lines};
 use crate::households::{HouseholdSummary, summaries};
@@ -80,7 +82,7 @@ pub struct Page<T> {
 }
 
 /// The words of `search`, folded, each a `LIKE` on `column`.
-fn search_condition(column: impl ColumnTrait, search: &str) -> Condition {
+pub(crate) fn search_condition(column: impl ColumnTrait, search: &str) -> Condition {
     vereda_domain::text::fold_for_search(search)
         .split_whitespace()
         .fold(Condition::all(), |all, word| {
@@ -89,9 +91,34 @@ fn search_condition(column: impl ColumnTrait, search: &str) -> Condition {
         })
 }
 
+/// `column` lowered with the Spanish accents taken off, in SQL (SQLite's `LOWER` knows ASCII
+/// only): what [`search_condition`] compares with when a table keeps no folded key.
+pub(crate) fn folded(column: impl sea_orm::sea_query::IntoColumnRef) -> Expr {
+    const ACCENTS: [(&str, &str); 14] = [
+        ("á", "a"),
+        ("é", "e"),
+        ("í", "i"),
+        ("ó", "o"),
+        ("ú", "u"),
+        ("ü", "u"),
+        ("ñ", "n"),
+        ("Á", "a"),
+        ("É", "e"),
+        ("Í", "i"),
+        ("Ó", "o"),
+        ("Ú", "u"),
+        ("Ü", "u"),
+        ("Ñ", "n"),
+    ];
+    let plain = ACCENTS.iter().fold(Expr::col(column), |text, (from, to)| {
+        Func::cust("REPLACE").arg(text).arg(*from).arg(*to).into()
+    });
+    Func::lower(plain).into()
+}
+
 /// Where a row stands against the row `anchor` in a list's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
+pub(crate) enum Side {
     /// Strictly after it (the next chunk of a download).
     After,
     /// It or after it (a page's first row).
@@ -103,7 +130,13 @@ enum Side {
 /// The rows on `side` of the row `anchor` in the order (`sort`, `id`), both `descending` or
 /// not: a keyset, compared as a row value with the anchor's own values read in a subquery, so
 /// the index on (…, sort column, id) serves it and no value travels but the anchor's id.
-fn keyset<C: ColumnTrait>(sort: Option<C>, id: C, descending: bool, anchor: i32, side: Side) -> Condition {
+pub(crate) fn keyset<C: ColumnTrait>(
+    sort: Option<C>,
+    id: C,
+    descending: bool,
+    anchor: i64,
+    side: Side,
+) -> Condition {
     let operator = match (side, descending) {
         (Side::After, false) => BinOper::GreaterThan,
         (Side::After, true) => BinOper::SmallerThan,
@@ -112,7 +145,7 @@ fn keyset<C: ColumnTrait>(sort: Option<C>, id: C, descending: bool, anchor: i32,
     };
     let table = id.entity_name();
     let expression = match sort {
-        None => Expr::col((table, id)).binary(operator, anchor),
+        None => Expr::col((table, id)).binary(operator, Expr::val(anchor)),
         Some(sort) => {
             let alias = Alias::new("anchor");
             let anchor_row = Query::select()
@@ -208,7 +241,7 @@ impl HouseholdList {
             self.sort_column(),
             household::Column::Id,
             self.paging.descending,
-            anchor,
+            i64::from(anchor),
             side,
         )
     }
@@ -308,7 +341,7 @@ impl LetterList {
                 self.sort_column(),
                 L::Id,
                 self.descending(),
-                after,
+                i64::from(after),
                 Side::After,
             ));
         }
@@ -366,7 +399,7 @@ impl FormulationList {
                 Some(self.sort_column()),
                 F::Id,
                 self.paging.descending,
-                after,
+                i64::from(after),
                 Side::After,
             ));
         }
@@ -384,7 +417,277 @@ impl FormulationList {
     }
 }
 
+/// Which entries of the audit log: an action, an account, an entity (a table), a period, and
+/// the paging (the search finds the author, the entity and its id). No reach: the log is read
+/// whole by the roles that may read it.
+#[derive(Debug, Clone, Default)]
+pub struct AuditList {
+    /// An action's code (`AuditAction`).
+    pub action: Option<String>,
+    /// The account that acted.
+    pub actor_user_id: Option<i32>,
+    /// A table's name.
+    pub entity: Option<String>,
+    /// Entries at or after this instant.
+    pub from: Option<jiff::Timestamp>,
+    /// Entries before this instant.
+    pub until: Option<jiff::Timestamp>,
+    pub paging: Paging,
+    /// Keyset paging (downloads): the entries after this one in the list's order. Entries'
+    /// ids are 64-bit, so not [`Paging::after`].
+    pub after: Option<i64>,
+}
+
+/// The sorts of the audit log: time (newest first by default), author, entity.
+pub const AUDIT_SORTS: [&str; 3] = ["fecha", "autor", "entidad"];
+
+impl AuditList {
+    fn condition(&self) -> Condition {
+        use audit_entry::Column as A;
+        let mut condition = Condition::all();
+        // The author, the table and the row's id, lowered (SQLite's LIKE ignores ASCII case,
+        // PostgreSQL's does not); what they hold is ASCII (e-mails, table names, ids), so the
+        // folded words find them whatever accents were typed.
+        for word in vereda_domain::text::fold_for_search(&self.paging.search).split_whitespace() {
+            let pattern = format!("%{}%", crate::like_escaped(word));
+            let like = |column: A| {
+                Expr::expr(sea_orm::sea_query::Func::lower(Expr::col((
+                    audit_entry::Entity,
+                    column,
+                ))))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'))
+            };
+            condition = condition.add(
+                Condition::any()
+                    .add(like(A::Actor))
+                    .add(like(A::Entity))
+                    .add(like(A::EntityId)),
+            );
+        }
+        if let Some(action) = self.action.as_deref().filter(|a| !a.is_empty()) {
+            condition = condition.add(A::Action.eq(action));
+        }
+        if let Some(id) = self.actor_user_id {
+            condition = condition.add(A::ActorUserId.eq(id));
+        }
+        if let Some(entity) = self.entity.as_deref().filter(|e| !e.is_empty()) {
+            condition = condition.add(A::Entity.eq(entity));
+        }
+        if let Some(from) = self.from {
+            condition = condition.add(A::At.gte(from.as_microsecond()));
+        }
+        if let Some(until) = self.until {
+            condition = condition.add(A::At.lt(until.as_microsecond()));
+        }
+        if let Some(after) = self.after {
+            condition = condition.add(keyset(
+                self.sort_column(),
+                A::Id,
+                self.descending(),
+                after,
+                Side::After,
+            ));
+        }
+        condition
+    }
+
+    fn sort_column(&self) -> Option<audit_entry::Column> {
+        use audit_entry::Column as A;
+        match self.paging.sort.as_str() {
+            "autor" => Some(A::Actor),
+            "entidad" => Some(A::Entity),
+            _ => None,
+        }
+    }
+
+    /// Newest first by default (the id is the order of writing), a column from A to Z;
+    /// "descending" turns either around.
+    fn descending(&self) -> bool {
+        self.sort_column().is_none() != self.paging.descending
+    }
+}
+
+/// Which measurements of indicators: the reader's reach (the project's municipalities), their
+/// review status, a project, an indicator's unit, and the paging (the search finds the
+/// project's code and the indicator's name, accents and case aside).
+#[derive(Debug, Clone, Default)]
+pub struct MeasurementList {
+    pub reach: Reach,
+    /// A stored status (`submitted`: the review queue).
+    pub status: Option<String>,
+    pub project_code: Option<String>,
+    /// An indicator unit's code.
+    pub unit: Option<String>,
+    pub paging: Paging,
+}
+
+/// The sorts of the measurements: the day measured (newest first, the default), the day
+/// submitted (newest first).
+pub const MEASUREMENT_SORTS: [&str; 2] = ["fecha", "envio"];
+
+impl MeasurementList {
+    fn condition(&self) -> Condition {
+        use indicator_measurement::Column as M;
+        let mut projects = Query::select();
+        projects
+            .column(project::Column::Id)
+            .from(project::Entity)
+            .cond_where(crate::scope::projects_within(&self.reach));
+        if let Some(code) = self.project_code.as_deref().filter(|c| !c.is_empty()) {
+            projects.and_where(project::Column::Code.eq(code));
+        }
+        let mut indicators = Query::select();
+        indicators
+            .column(indicator::Column::Id)
+            .from(indicator::Entity)
+            .and_where(indicator::Column::ProjectId.in_subquery(projects.to_owned()));
+        if let Some(unit) = self.unit.as_deref().filter(|u| !u.is_empty()) {
+            indicators.and_where(indicator::Column::Unit.eq(unit));
+        }
+        for word in vereda_domain::text::fold_for_search(&self.paging.search).split_whitespace() {
+            let pattern = || LikeExpr::new(format!("%{}%", crate::like_escaped(word))).escape('\\');
+            let coded = Query::select()
+                .column(project::Column::Id)
+                .from(project::Entity)
+                .and_where(
+                    Expr::expr(Func::lower(Expr::col((project::Entity, project::Column::Code))))
+                        .like(pattern()),
+                )
+                .to_owned();
+            indicators.cond_where(
+                Condition::any()
+                    .add(folded((indicator::Entity, indicator::Column::Name)).like(pattern()))
+                    .add(indicator::Column::ProjectId.in_subquery(coded)),
+            );
+        }
+        let mut condition = Condition::all().add(M::IndicatorId.in_subquery(indicators.to_owned()));
+        if let Some(status) = self.status.as_deref().filter(|s| !s.is_empty()) {
+            condition = condition.add(M::Status.eq(status));
+        }
+        if let Some(after) = self.paging.after {
+            condition = condition.add(keyset(
+                Some(self.sort_column()),
+                M::Id,
+                self.descending(),
+                i64::from(after),
+                Side::After,
+            ));
+        }
+        condition
+    }
+
+    fn sort_column(&self) -> indicator_measurement::Column {
+        match self.paging.sort.as_str() {
+            "envio" => indicator_measurement::Column::CreatedAt,
+            _ => indicator_measurement::Column::MeasuredOn,
+        }
+    }
+
+    /// Newest first; "descending" turns it around (oldest first).
+    fn descending(&self) -> bool {
+        !self.paging.descending
+    }
+}
+
 impl Store {
+    /// A page of the measurements (see [`MeasurementList`]) and how many match.
+    pub async fn measurement_list(
+        &self,
+        list: &MeasurementList,
+    ) -> StoreResult<Page<crate::projects::MeasurementRow>> {
+        let total = indicator_measurement::Entity::find()
+            .filter(list.condition())
+            .count(&self.db)
+            .await?;
+        Ok(Page {
+            rows: self.measurement_rows(list).await?,
+            total,
+        })
+    }
+
+    /// The measurements of a page of [`MeasurementList`], without counting them all
+    /// (downloads).
+    pub async fn measurement_rows(
+        &self,
+        list: &MeasurementList,
+    ) -> StoreResult<Vec<crate::projects::MeasurementRow>> {
+        let order = order_of(list.descending());
+        let offset = if list.paging.after.is_some() {
+            0
+        } else {
+            list.paging.offset()
+        };
+        let rows = indicator_measurement::Entity::find()
+            .filter(list.condition())
+            .order_by(list.sort_column(), order.clone())
+            .order_by(indicator_measurement::Column::Id, order)
+            .limit(list.paging.limit())
+            .offset(offset)
+            .all(&self.db)
+            .await?;
+        crate::projects::measurement_lines(&self.db, rows).await
+    }
+
+    /// The codes of the projects within `reach` that have indicators: the measurements'
+    /// project filter.
+    pub async fn measured_projects(&self, reach: &Reach) -> StoreResult<Vec<String>> {
+        Ok(project::Entity::find()
+            .select_only()
+            .column(project::Column::Code)
+            .filter(crate::scope::projects_within(reach))
+            .order_by_asc(project::Column::Code)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
+    /// A page of the audit log (see [`AuditList`]) and how many entries match.
+    pub async fn audit_list(&self, list: &AuditList) -> StoreResult<Page<AuditEntry>> {
+        let total = audit_entry::Entity::find()
+            .filter(list.condition())
+            .count(&self.db)
+            .await?;
+        Ok(Page {
+            rows: self.audit_rows(list).await?,
+            total,
+        })
+    }
+
+    /// The entries of a page of [`AuditList`], without counting them all (downloads).
+    pub async fn audit_rows(&self, list: &AuditList) -> StoreResult<Vec<AuditEntry>> {
+        let order = order_of(list.descending());
+        let mut select = audit_entry::Entity::find().filter(list.condition());
+        if let Some(column) = list.sort_column() {
+            select = select.order_by(column, order.clone());
+        }
+        let offset = if list.after.is_some() {
+            0
+        } else {
+            list.paging.offset()
+        };
+        select
+            .order_by(audit_entry::Column::Id, order)
+            .limit(list.paging.limit())
+            .offset(offset)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(entry_from_row)
+            .collect()
+    }
+
+    /// The tables the audit log names, by name: the log's entity filter.
+    pub async fn audit_entities(&self) -> StoreResult<Vec<String>> {
+        Ok(audit_entry::Entity::find()
+            .select_only()
+            .column(audit_entry::Column::Entity)
+            .distinct()
+            .order_by_asc(audit_entry::Column::Entity)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
     /// The municipalities of a call's households within `reach`, by code: a list's filter.
     pub async fn call_municipalities(&self, call_id: i32, reach: &Reach) -> StoreResult<Vec<String>> {
         use household::Column as H;

@@ -789,58 +789,7 @@ impl Store {
             .filter(indicator_measurement::Column::IndicatorId.is_in(indicators.keys().copied()))
             .all(&self.db)
             .await?;
-        let evidence_ids: Vec<i32> = rows.iter().filter_map(|m| m.evidence_document_id).collect();
-        let evidence: HashMap<i32, ProjectDocument> = project_document::Entity::find()
-            .filter(project_document::Column::Id.is_in(evidence_ids))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, document_of(d)))
-            .collect();
-        let reviewer_ids: Vec<i32> = rows
-            .iter()
-            .flat_map(|m| m.reviewed_by.into_iter().chain(m.submitted_by_user))
-            .collect();
-        let reviewers: HashMap<i32, String> = user::Entity::find()
-            .filter(user::Column::Id.is_in(reviewer_ids))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.email))
-            .collect();
-        rows.into_iter()
-            .filter_map(|m| {
-                let item = indicators.get(&m.indicator_id)?;
-                let code = projects.get(&item.project_id)?;
-                Some((m, item, code))
-            })
-            .map(|(m, item, code)| {
-                Ok(MeasurementRow {
-                    status: m.status.parse().map_err(|e| corrupt("measurement", m.id, e))?,
-                    unit: item.unit.parse().map_err(|e| corrupt("indicator", item.id, e))?,
-                    project_code: code.clone(),
-                    indicator_number: item.number,
-                    indicator_name: item.name.clone(),
-                    by_sex: item.by_sex,
-                    measured_on: m.measured_on.0,
-                    value: m.value.0,
-                    value_women: m.value_women.map(|d| d.0),
-                    value_men: m.value_men.map(|d| d.0),
-                    source: m.source,
-                    submitted_by: m
-                        .submitted_by_user
-                        .and_then(|id| reviewers.get(&id).cloned())
-                        .or(m.submitted_by),
-                    submitted_by_user: m.submitted_by_user,
-                    submitted_at: m.created_at.0,
-                    reviewed_by: m.reviewed_by.and_then(|id| reviewers.get(&id).cloned()),
-                    reviewed_at: m.reviewed_at.map(|t| t.0),
-                    review_comment: m.review_comment,
-                    evidence: m.evidence_document_id.and_then(|id| evidence.get(&id).cloned()),
-                    id: m.id,
-                })
-            })
-            .collect()
+        assemble_measurements(&self.db, rows, &indicators, &projects).await
     }
 
     /// Keeps a project's document (the caller keeps its bytes under its SHA-256).
@@ -1999,4 +1948,89 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The lines of measurements read in a list's order: their indicators and projects, evidence
+/// and accounts read for these rows only.
+pub(crate) async fn measurement_lines(
+    db: &impl ConnectionTrait,
+    rows: Vec<indicator_measurement::Model>,
+) -> StoreResult<Vec<MeasurementRow>> {
+    let indicators: HashMap<i32, indicator::Model> = indicator::Entity::find()
+        .filter(indicator::Column::Id.is_in(rows.iter().map(|m| m.indicator_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect();
+    let projects: HashMap<i32, String> = project::Entity::find()
+        .filter(project::Column::Id.is_in(indicators.values().map(|i| i.project_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.code))
+        .collect();
+    assemble_measurements(db, rows, &indicators, &projects).await
+}
+
+/// Measurements as lines, with their evidence and accounts; a row whose indicator or project
+/// is not among those given is left out.
+async fn assemble_measurements(
+    db: &impl ConnectionTrait,
+    rows: Vec<indicator_measurement::Model>,
+    indicators: &HashMap<i32, indicator::Model>,
+    projects: &HashMap<i32, String>,
+) -> StoreResult<Vec<MeasurementRow>> {
+    let evidence_ids: Vec<i32> = rows.iter().filter_map(|m| m.evidence_document_id).collect();
+    let evidence: HashMap<i32, ProjectDocument> = project_document::Entity::find()
+        .filter(project_document::Column::Id.is_in(evidence_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, document_of(d)))
+        .collect();
+    let reviewer_ids: Vec<i32> = rows
+        .iter()
+        .flat_map(|m| m.reviewed_by.into_iter().chain(m.submitted_by_user))
+        .collect();
+    let reviewers: HashMap<i32, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(reviewer_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    rows.into_iter()
+        .filter_map(|m| {
+            let item = indicators.get(&m.indicator_id)?;
+            let code = projects.get(&item.project_id)?;
+            Some((m, item, code))
+        })
+        .map(|(m, item, code)| {
+            Ok(MeasurementRow {
+                status: m.status.parse().map_err(|e| corrupt("measurement", m.id, e))?,
+                unit: item.unit.parse().map_err(|e| corrupt("indicator", item.id, e))?,
+                project_code: code.clone(),
+                indicator_number: item.number,
+                indicator_name: item.name.clone(),
+                by_sex: item.by_sex,
+                measured_on: m.measured_on.0,
+                value: m.value.0,
+                value_women: m.value_women.map(|d| d.0),
+                value_men: m.value_men.map(|d| d.0),
+                source: m.source,
+                submitted_by: m
+                    .submitted_by_user
+                    .and_then(|id| reviewers.get(&id).cloned())
+                    .or(m.submitted_by),
+                submitted_by_user: m.submitted_by_user,
+                submitted_at: m.created_at.0,
+                reviewed_by: m.reviewed_by.and_then(|id| reviewers.get(&id).cloned()),
+                reviewed_at: m.reviewed_at.map(|t| t.0),
+                review_comment: m.review_comment,
+                evidence: m.evidence_document_id.and_then(|id| evidence.get(&id).cloned()),
+                id: m.id,
+            })
+        })
+        .collect()
 }

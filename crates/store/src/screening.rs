@@ -373,6 +373,165 @@ pub struct ResultQuery {
     pub limit: u64,
     /// Only the households within the reader's reach (their municipality's department).
     pub reach: vereda_domain::accounts::Reach,
+    /// Words to find in the household's search key (head's name, document, id), accents and
+    /// case aside; every word must appear.
+    pub search: String,
+    /// A code of [`RESULT_SORTS`]; anything else is input order.
+    pub sort: String,
+    pub descending: bool,
+    /// Keyset paging in the query's order (downloads): the results after this household's.
+    pub after_household: Option<i32>,
+}
+
+/// The sorts of a run's results: input order (the default), the household's id, the
+/// municipality. Each then by household, which a run holds once.
+pub const RESULT_SORTS: [&str; 3] = ["fila", "hogar", "municipio"];
+
+impl ResultQuery {
+    /// The query's filters and search; with `keyset`, its cursors too.
+    fn condition(&self, keyset: bool) -> sea_orm::Condition {
+        use screening_result::Column as C;
+        let mut condition =
+            sea_orm::Condition::all()
+                .add(C::RunId.eq(self.run_id))
+                .add(crate::scope::municipality_within(
+                    C::MunicipalityCode,
+                    &self.reach,
+                ));
+        if let Some(code) = self.reason.as_deref().filter(|c| !c.is_empty()) {
+            let escaped = crate::like_escaped(code);
+            let pattern = LikeExpr::new(format!("%;{escaped};%")).escape('\\');
+            condition = condition.add(Expr::cust("(';' || reasons || ';')").like(pattern));
+        }
+        if let Some(code) = self.municipality_code.as_deref().filter(|c| !c.is_empty()) {
+            condition = condition.add(C::MunicipalityCode.eq(code));
+        }
+        match self.sisben_level {
+            Some(Some(level)) => condition = condition.add(C::SisbenLevel.eq(i16::from(level))),
+            Some(None) => condition = condition.add(C::SisbenLevel.is_null()),
+            None => {}
+        }
+        if let Some(eligible) = self.eligible {
+            condition = condition.add(C::Eligible.eq(eligible));
+        }
+        if !self.search.trim().is_empty() {
+            // The run's call's households that match: the search key is the household's.
+            let call = sea_orm::sea_query::Query::select()
+                .column(screening_run::Column::CallId)
+                .from(screening_run::Entity)
+                .and_where(screening_run::Column::Id.eq(self.run_id))
+                .to_owned();
+            let found = sea_orm::sea_query::Query::select()
+                .column(household::Column::Id)
+                .from(household::Entity)
+                .and_where(household::Column::CallId.in_subquery(call))
+                .cond_where(crate::lists::search_condition(
+                    household::Column::SearchKey,
+                    &self.search,
+                ))
+                .to_owned();
+            condition = condition.add(C::HouseholdId.in_subquery(found));
+        }
+        if keyset {
+            if let Some(after) = self.after_position {
+                condition = condition.add(if self.descending {
+                    C::Position.lt(after)
+                } else {
+                    C::Position.gt(after)
+                });
+            }
+            if let Some(after) = self.after_household {
+                condition = condition.add(crate::lists::keyset(
+                    Some(self.sort_column()),
+                    C::HouseholdId,
+                    self.descending,
+                    i64::from(after),
+                    crate::lists::Side::After,
+                ));
+            }
+        }
+        condition
+    }
+
+    /// Whether the sort is one a run holds each value of once (file order, the household's
+    /// id): then no tiebreak is ordered by, so the index serves the order alone.
+    fn sorted_by_a_unique_value(&self) -> bool {
+        self.sort != "municipio"
+    }
+
+    /// Whether the results come in the file's order: a download then walks them by
+    /// `after_position`, in any other sort by `after_household`.
+    pub fn in_file_order(&self) -> bool {
+        !RESULT_SORTS[1..].contains(&self.sort.as_str())
+    }
+
+    fn sort_column(&self) -> screening_result::Column {
+        use screening_result::Column as C;
+        match self.sort.as_str() {
+            "hogar" => C::ExternalId,
+            "municipio" => C::MunicipalityCode,
+            _ => C::Position,
+        }
+    }
+}
+
+/// The columns of a result's line (no stored facts), in [`ResultLine`]'s order.
+const RESULT_LINE: [screening_result::Column; 11] = [
+    screening_result::Column::HouseholdId,
+    screening_result::Column::ExternalId,
+    screening_result::Column::Position,
+    screening_result::Column::Line,
+    screening_result::Column::Eligible,
+    screening_result::Column::SisbenLevel,
+    screening_result::Column::CofinancingMaxPct,
+    screening_result::Column::CapSmmlv,
+    screening_result::Column::Reasons,
+    screening_result::Column::MunicipalityCode,
+    screening_result::Column::HeadDocumentMasked,
+];
+
+type ResultLine = (
+    i32,
+    String,
+    i32,
+    i32,
+    bool,
+    Option<i16>,
+    Option<Dec>,
+    Option<Dec>,
+    String,
+    String,
+    String,
+);
+
+fn row_of_line(
+    (
+        household_id,
+        external_id,
+        position,
+        line,
+        eligible,
+        level,
+        pct,
+        cap,
+        reasons,
+        municipality_code,
+        masked,
+    ): ResultLine,
+) -> ScreeningResultRow {
+    ScreeningResultRow {
+        household_id,
+        external_id,
+        position,
+        line,
+        eligible,
+        sisben_level: level_of(level),
+        cofinancing_max_pct: pct.map(|d| d.0),
+        cap_smmlv: cap.map(|d| d.0),
+        reasons: split_reasons(&reasons),
+        municipality_code,
+        head_document_masked: masked,
+    }
 }
 
 /// One line of a results list.
@@ -542,22 +701,6 @@ fn run_from_row(row: screening_run::Model) -> StoreResult<ScreeningRun> {
         created_at: row.created_at.0,
         finished_at: row.finished_at.map(|t| t.0),
     })
-}
-
-fn row_of_result(model: screening_result::Model) -> ScreeningResultRow {
-    ScreeningResultRow {
-        household_id: model.household_id,
-        position: model.position,
-        line: model.line,
-        eligible: model.eligible,
-        sisben_level: level_of(model.sisben_level),
-        cofinancing_max_pct: model.cofinancing_max_pct.map(|d| d.0),
-        cap_smmlv: model.cap_smmlv.map(|d| d.0),
-        reasons: split_reasons(&model.reasons),
-        external_id: model.external_id,
-        municipality_code: model.municipality_code,
-        head_document_masked: model.head_document_masked,
-    }
 }
 
 fn errors_json(errors: &[RunError]) -> StoreResult<String> {
@@ -903,51 +1046,54 @@ impl Store {
             .collect()
     }
 
-    /// A page of the results a run holds (those no later run has replaced), in input order.
+    /// A page of the results a run holds (those no later run has replaced), in input order
+    /// unless sorted, and how many match.
     pub async fn screening_results(&self, query: &ResultQuery) -> StoreResult<ResultPage> {
-        let mut select = screening_result::Entity::find()
-            .filter(screening_result::Column::RunId.eq(query.run_id))
-            .filter(crate::scope::municipality_within(
-                screening_result::Column::MunicipalityCode,
-                &query.reach,
-            ));
-        if let Some(code) = query.reason.as_deref().filter(|c| !c.is_empty()) {
-            let escaped = crate::like_escaped(code);
-            let pattern = LikeExpr::new(format!("%;{escaped};%")).escape('\\');
-            select = select.filter(Expr::cust("(';' || reasons || ';')").like(pattern));
-        }
-        if let Some(code) = query.municipality_code.as_deref().filter(|c| !c.is_empty()) {
-            select = select.filter(screening_result::Column::MunicipalityCode.eq(code));
-        }
-        match query.sisben_level {
-            Some(Some(level)) => {
-                select = select.filter(screening_result::Column::SisbenLevel.eq(i16::from(level)))
-            }
-            Some(None) => select = select.filter(screening_result::Column::SisbenLevel.is_null()),
-            None => {}
-        }
-        if let Some(eligible) = query.eligible {
-            select = select.filter(screening_result::Column::Eligible.eq(eligible));
-        }
-        let total = select.clone().count(&self.db).await?;
+        let total = screening_result::Entity::find()
+            .filter(query.condition(false))
+            .count(&self.db)
+            .await?;
+        Ok(ResultPage {
+            rows: self.screening_result_rows(query).await?,
+            total,
+        })
+    }
+
+    /// The results of a page of [`ResultQuery`], without counting them all (downloads walk a
+    /// run's results with `after_household`, a chunk at a time). The stored facts are not read.
+    pub async fn screening_result_rows(&self, query: &ResultQuery) -> StoreResult<Vec<ScreeningResultRow>> {
+        use screening_result::Column as C;
+        let order = if query.descending {
+            sea_orm::Order::Desc
+        } else {
+            sea_orm::Order::Asc
+        };
         let limit = if query.limit == 0 {
             50
         } else {
             std::cmp::min(query.limit, 1000)
         };
-        if let Some(after) = query.after_position {
-            select = select.filter(screening_result::Column::Position.gt(after));
+        let offset = if query.after_household.is_some() || query.after_position.is_some() {
+            0
+        } else {
+            std::cmp::min(query.offset, crate::lists::MAX_OFFSET)
+        };
+        let rows = screening_result::Entity::find()
+            .select_only()
+            .columns(RESULT_LINE)
+            .filter(query.condition(true))
+            .order_by(query.sort_column(), order.clone());
+        let rows: Vec<ResultLine> = if query.sorted_by_a_unique_value() {
+            rows
+        } else {
+            rows.order_by(C::HouseholdId, order)
         }
-        let rows = select
-            .order_by_asc(screening_result::Column::Position)
-            .offset(query.offset)
-            .limit(limit)
-            .all(&self.db)
-            .await?;
-        Ok(ResultPage {
-            rows: rows.into_iter().map(row_of_result).collect(),
-            total,
-        })
+        .offset(offset)
+        .limit(limit)
+        .into_tuple()
+        .all(&self.db)
+        .await?;
+        Ok(rows.into_iter().map(row_of_line).collect())
     }
 
     /// Every result a run holds, in input order, without the stored facts (for downloads).
@@ -963,72 +1109,16 @@ impl Store {
         reach: &vereda_domain::accounts::Reach,
     ) -> StoreResult<Vec<ScreeningResultRow>> {
         use screening_result::Column as C;
-        type Line = (
-            i32,
-            String,
-            i32,
-            i32,
-            bool,
-            Option<i16>,
-            Option<Dec>,
-            Option<Dec>,
-            String,
-            String,
-            String,
-        );
-        let rows: Vec<Line> = screening_result::Entity::find()
+        let rows: Vec<ResultLine> = screening_result::Entity::find()
             .select_only()
-            .columns([
-                C::HouseholdId,
-                C::ExternalId,
-                C::Position,
-                C::Line,
-                C::Eligible,
-                C::SisbenLevel,
-                C::CofinancingMaxPct,
-                C::CapSmmlv,
-                C::Reasons,
-                C::MunicipalityCode,
-                C::HeadDocumentMasked,
-            ])
+            .columns(RESULT_LINE)
             .filter(C::RunId.eq(run_id))
             .filter(crate::scope::municipality_within(C::MunicipalityCode, reach))
             .order_by_asc(C::Position)
             .into_tuple()
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    household_id,
-                    external_id,
-                    position,
-                    line,
-                    eligible,
-                    level,
-                    pct,
-                    cap,
-                    reasons,
-                    municipality,
-                    masked,
-                )| {
-                    ScreeningResultRow {
-                        household_id,
-                        external_id,
-                        position,
-                        line,
-                        eligible,
-                        sisben_level: level_of(level),
-                        cofinancing_max_pct: pct.map(|d| d.0),
-                        cap_smmlv: cap.map(|d| d.0),
-                        reasons: split_reasons(&reasons),
-                        municipality_code: municipality,
-                        head_document_masked: masked,
-                    }
-                },
-            )
-            .collect())
+        Ok(rows.into_iter().map(row_of_line).collect())
     }
 
     /// A run's results counted by reason, municipality and Sisbén level.

@@ -1467,6 +1467,27 @@ storage_suite! {
         assert_eq!((keyset.total, keyset.rows.len()), (1200, 3));
         assert!(keyset.rows.iter().all(|r| r.position > after));
         assert_eq!(keyset.rows[0].external_id, next.rows[1].external_id);
+        // The list's search (the household's key, accents and case aside), filters and sorts,
+        // walked by keyset in the sort as downloads read (issue 18 part 2).
+        let externals = |rows: &[vereda_store::screening::ScreeningResultRow]| -> Vec<String> { rows.iter().map(|r| r.external_id.clone()).collect() };
+        for words in ["h-00017", "H-00017", "PÉREZ h-00017"] {
+            let found = store.screening_results(&ResultQuery { search: words.into(), ..query(None, None, None) }).await.expect("page");
+            assert_eq!((externals(&found.rows), found.total), (vec!["H-00017".to_owned()], 1), "{words}");
+        }
+        let eligible = store.screening_results(&ResultQuery { eligible: Some(true), ..query(None, None, None) }).await.expect("page");
+        assert_eq!(eligible.total, 640);
+        let by_id = ResultQuery { sort: "hogar".into(), descending: true, limit: 3, ..query(None, None, None) };
+        let top = store.screening_results(&by_id).await.expect("page");
+        assert_eq!(externals(&top.rows), ["H-01200", "H-01199", "H-01198"]);
+        let walked = store.screening_result_rows(&ResultQuery { after_household: Some(top.rows[2].household_id), ..by_id.clone() }).await.expect("rows");
+        assert_eq!(externals(&walked), ["H-01197", "H-01196", "H-01195"]);
+        let by_place = ResultQuery { sort: "municipio".into(), limit: 1000, ..query(None, None, None) };
+        let chunk = store.screening_result_rows(&by_place).await.expect("rows");
+        assert_eq!(chunk.len(), 1000);
+        assert!(chunk[..800].iter().all(|r| r.municipality_code == "18001"));
+        let rest = store.screening_result_rows(&ResultQuery { after_household: Some(chunk[999].household_id), ..by_place }).await.expect("rows");
+        assert_eq!(rest.len(), 200);
+        assert!(rest.iter().all(|r| r.municipality_code == "18753"));
         let all = store.all_screening_results(run.id).await.expect("all");
         assert_eq!(all.len(), 1200);
         assert_eq!(all[4].reasons, ["ART10A_PRIOR"]);
@@ -1961,6 +1982,38 @@ storage_suite! {
             .await
             .expect("audit");
         assert!(audit.iter().any(|e| e.entity_id == id.to_string() && e.action == AuditAction::Update));
+
+        // The review queue as a list (issue 18 part 2): paged, searched in the indicator's name
+        // without regard to accents and case, filtered by unit and project, sorted by day.
+        use vereda_store::lists::{MeasurementList, Paging};
+        for (number, day, value) in [(8, (2023, 1, 31), dec!(10)), (8, (2023, 2, 28), dec!(12)), (3, (2023, 4, 30), dec!(50))] {
+            let date = jiff::civil::date(day.0, day.1, day.2);
+            store.submit_measurement(&officer, code, number, submission(date, value), today).await.expect("submitted");
+        }
+        // The demo's other project has a measurement awaiting review too.
+        let queue = |paging: Paging| MeasurementList { status: Some("submitted".into()), project_code: Some(code.into()), paging, ..MeasurementList::default() };
+        let days = |rows: &[vereda_store::projects::MeasurementRow]| -> Vec<String> { rows.iter().map(|m| m.measured_on.to_string()).collect() };
+        let all = store.measurement_list(&queue(Paging::default())).await.expect("page");
+        assert_eq!(all.total, 3);
+        assert_eq!(days(&all.rows), ["2023-04-30", "2023-02-28", "2023-01-31"], "newest first");
+        let second = store.measurement_list(&queue(Paging { page: 2, per_page: 2, ..Paging::default() })).await.expect("page");
+        assert_eq!(days(&second.rows), ["2023-01-31"]);
+        for words in ["KILÓMETROS", "kilometros vias"] {
+            let found = store.measurement_list(&queue(Paging { search: words.into(), ..Paging::default() })).await.expect("page");
+            assert_eq!(days(&found.rows), ["2023-04-30"], "{words}");
+        }
+        let by_code = MeasurementList { project_code: None, ..queue(Paging { search: "t06.60".into(), ..Paging::default() }) };
+        let by_code = store.measurement_list(&by_code).await.expect("page");
+        assert_eq!(by_code.total, 3, "the project's code is searched too");
+        let numbers = store.measurement_list(&MeasurementList { unit: Some("number".into()), ..queue(Paging::default()) }).await.expect("page");
+        assert_eq!(days(&numbers.rows), ["2023-02-28", "2023-01-31"]);
+        let elsewhere = store.measurement_list(&MeasurementList { project_code: Some("NOPE".into()), ..queue(Paging::default()) }).await.expect("page");
+        assert_eq!(elsewhere.total, 0);
+        let oldest = Paging { sort: "fecha".into(), descending: true, per_page: 1, ..Paging::default() };
+        assert_eq!(days(&store.measurement_list(&queue(oldest.clone())).await.expect("page").rows), ["2023-01-31"]);
+        let first = store.measurement_list(&queue(oldest.clone())).await.expect("page").rows[0].id;
+        let next = store.measurement_rows(&queue(Paging { after: Some(first), per_page: 5, ..oldest })).await.expect("rows");
+        assert_eq!(days(&next), ["2023-02-28", "2023-04-30"], "walked by keyset in the sort");
     }
 
     async fn invalid_measurements_and_targets_store_nothing(store: &Store) {
@@ -4966,6 +5019,72 @@ storage_suite! {
         // Letters: none yet, an empty page.
         let letters = store.letter_list(&LetterList::of_call(call, Reach::National)).await.expect("letters");
         assert_eq!(letters.total, 0);
+    }
+
+    async fn the_audit_log_is_read_a_page_at_a_time_filtered_searched_and_sorted(store: &Store) {
+        use vereda_store::audit::AuthEvent;
+        use vereda_store::lists::{AuditList, Paging};
+        let beto = Actor::User { id: 7, email: "beto@agencia.gov.co".into() };
+        let ana = Actor::User { id: 8, email: "ana@agencia.gov.co".into() };
+        let events = [
+            (Actor::system("prueba"), AuditAction::LoginFailed, None, "Zoe.Unica@Correo.invalid"),
+            (beto.clone(), AuditAction::LoginSucceeded, Some(7), "beto@agencia.gov.co"),
+            (ana.clone(), AuditAction::LoginSucceeded, Some(8), "ana@agencia.gov.co"),
+            (beto.clone(), AuditAction::Logout, Some(7), "beto@agencia.gov.co"),
+            (ana.clone(), AuditAction::PasswordChanged, Some(8), "ana@agencia.gov.co"),
+        ];
+        for (actor, action, account_id, email) in &events {
+            let event = AuthEvent { action: *action, account_id: *account_id, email, address: None };
+            store.record_auth_event(actor, &event).await.expect("recorded");
+        }
+        let users = |paging: Paging| AuditList { entity: Some("users".into()), paging, ..AuditList::default() };
+        let actions = |rows: &[vereda_store::audit::AuditEntry]| -> Vec<AuditAction> { rows.iter().map(|e| e.action).collect() };
+
+        // Newest first by default, paged in the query.
+        let all = store.audit_list(&users(Paging::default())).await.expect("page");
+        assert_eq!(all.total, 5);
+        assert_eq!(
+            actions(&all.rows),
+            [AuditAction::PasswordChanged, AuditAction::Logout, AuditAction::LoginSucceeded, AuditAction::LoginSucceeded, AuditAction::LoginFailed]
+        );
+        let second = store.audit_list(&users(Paging { page: 2, per_page: 2, ..Paging::default() })).await.expect("page");
+        assert_eq!(second.rows.iter().map(|e| e.id).collect::<Vec<_>>(), [all.rows[2].id, all.rows[3].id]);
+        assert_eq!(second.total, 5);
+
+        // The search folds accents and case; the stored author, table and id are lowered.
+        for words in ["ZOË.ÚNICA", "zoe.unica@correo", "System:Prueba"] {
+            let found = store.audit_list(&AuditList { paging: Paging { search: words.into(), ..Paging::default() }, ..AuditList::default() }).await.expect("page");
+            assert_eq!(found.total, 1, "{words}");
+            assert_eq!(found.rows[0].entity_id, "Zoe.Unica@Correo.invalid", "{words}");
+        }
+
+        // Filters: the action, the account, the period.
+        let succeeded = store.audit_list(&AuditList { action: Some("login_succeeded".into()), ..AuditList::default() }).await.expect("page");
+        assert_eq!(succeeded.rows.iter().map(|e| e.actor.as_str()).collect::<Vec<_>>(), ["ana@agencia.gov.co", "beto@agencia.gov.co"]);
+        let by_beto = store.audit_list(&AuditList { actor_user_id: Some(7), ..AuditList::default() }).await.expect("page");
+        assert_eq!(actions(&by_beto.rows), [AuditAction::Logout, AuditAction::LoginSucceeded]);
+        let now = jiff::Timestamp::now();
+        let hour = jiff::SignedDuration::from_hours(1);
+        let later = AuditList { from: now.checked_add(hour).ok(), ..users(Paging::default()) };
+        assert_eq!(store.audit_list(&later).await.expect("page").total, 0);
+        let around = AuditList { from: now.checked_sub(hour).ok(), until: now.checked_add(hour).ok(), ..users(Paging::default()) };
+        assert_eq!(store.audit_list(&around).await.expect("page").total, 5);
+
+        // Sorted by author both ways, and walked by keyset in that order (downloads).
+        let by_author = |descending: bool| Paging { sort: "autor".into(), descending, ..Paging::default() };
+        let ascending = store.audit_list(&users(by_author(false))).await.expect("page").rows;
+        let authors: Vec<&str> = ascending.iter().map(|e| e.actor.as_str()).collect();
+        assert_eq!(authors, ["ana@agencia.gov.co", "ana@agencia.gov.co", "beto@agencia.gov.co", "beto@agencia.gov.co", "system:prueba"]);
+        let mut descending = store.audit_list(&users(by_author(true))).await.expect("page").rows;
+        descending.reverse();
+        assert_eq!(descending.iter().map(|e| e.id).collect::<Vec<_>>(), ascending.iter().map(|e| e.id).collect::<Vec<_>>());
+        let mut walk = AuditList { after: Some(ascending[1].id), ..users(Paging { per_page: 2, ..by_author(false) }) };
+        let chunk = store.audit_rows(&walk).await.expect("rows");
+        assert_eq!(chunk.iter().map(|e| e.id).collect::<Vec<_>>(), [ascending[2].id, ascending[3].id]);
+        walk.after = Some(ascending[3].id);
+        assert_eq!(store.audit_rows(&walk).await.expect("rows").iter().map(|e| e.id).collect::<Vec<_>>(), [ascending[4].id]);
+
+        assert!(store.audit_entities().await.expect("entities").contains(&"users".to_owned()));
     }
 }
 

@@ -49,6 +49,42 @@ pub struct ListParams {
     /// A letter kind.
     #[serde(default)]
     pub tipo: String,
+    /// An audit action's code (the audit log's filter; not the API's).
+    #[serde(default)]
+    #[param(ignore)]
+    pub accion: String,
+    /// An account's id (the audit log's filter).
+    #[serde(default)]
+    #[param(ignore)]
+    pub autor: String,
+    /// A table's name (the audit log's filter).
+    #[serde(default)]
+    #[param(ignore)]
+    pub entidad: String,
+    /// A reason code (a screening's results).
+    #[serde(default)]
+    #[param(ignore)]
+    pub motivo: String,
+    /// A Sisbén level, or `none` (a screening's results).
+    #[serde(default)]
+    #[param(ignore)]
+    pub nivel: String,
+    /// A project's code (the measurements' filter).
+    #[serde(default)]
+    #[param(ignore)]
+    pub proyecto: String,
+    /// An indicator unit's code (the measurements' filter).
+    #[serde(default)]
+    #[param(ignore)]
+    pub unidad: String,
+    /// The first day of a period, `YYYY-MM-DD` (Colombian dates).
+    #[serde(default)]
+    #[param(ignore)]
+    pub desde: String,
+    /// The last day of a period, `YYYY-MM-DD`.
+    #[serde(default)]
+    #[param(ignore)]
+    pub hasta: String,
 }
 
 impl ListParams {
@@ -89,6 +125,11 @@ impl ListParams {
         }
     }
 
+    /// A day of a period's filter (`desde`, `hasta`); `None` when empty or not a date.
+    pub fn day(value: &str) -> Option<jiff::civil::Date> {
+        value.trim().parse().ok()
+    }
+
     /// A filter's value, trimmed; `None` when empty.
     pub fn given(value: &str) -> Option<String> {
         Some(value.trim().to_owned()).filter(|v| !v.is_empty())
@@ -104,6 +145,15 @@ impl ListParams {
             ("municipio", self.municipio.trim()),
             ("estado", self.estado.trim()),
             ("tipo", self.tipo.trim()),
+            ("accion", self.accion.trim()),
+            ("autor", self.autor.trim()),
+            ("entidad", self.entidad.trim()),
+            ("motivo", self.motivo.trim()),
+            ("nivel", self.nivel.trim()),
+            ("proyecto", self.proyecto.trim()),
+            ("unidad", self.unidad.trim()),
+            ("desde", self.desde.trim()),
+            ("hasta", self.hasta.trim()),
             ("orden", self.orden.trim()),
             (
                 "por_pagina",
@@ -165,6 +215,13 @@ impl FilterView {
     }
 }
 
+/// A date input of a list's filters (a period's first or last day).
+pub struct DateInput {
+    pub name: &'static str,
+    pub label: String,
+    pub value: String,
+}
+
 /// A column the list sorts by: its link sorts ascending, or descending when it is the sort.
 pub struct SortLink {
     pub label: String,
@@ -183,6 +240,8 @@ pub struct ListView {
     pub orden: String,
     pub por_pagina: String,
     pub filters: Vec<FilterView>,
+    /// Date inputs after the filters (none for most lists).
+    pub dates: Vec<DateInput>,
     pub sorts: Vec<SortLink>,
     pub total: u64,
     pub page: u64,
@@ -242,6 +301,7 @@ impl ListView {
                 per_page.to_string()
             },
             filters,
+            dates: Vec::new(),
             sorts,
             total,
             previous_href: (page > 1).then(|| at(page - 1)),
@@ -265,6 +325,23 @@ impl ListView {
     /// The list without downloads (a page whose rows are figures read for the page).
     pub fn without_downloads(mut self) -> ListView {
         self.downloads = false;
+        self
+    }
+
+    /// The list with a period's date inputs (`desde`, `hasta`) among its filters.
+    pub fn with_period(mut self, lang: Lang, params: &ListParams) -> ListView {
+        self.dates = vec![
+            DateInput {
+                name: "desde",
+                label: lang.t("list-filter-desde").to_owned(),
+                value: params.desde.trim().to_owned(),
+            },
+            DateInput {
+                name: "hasta",
+                label: lang.t("list-filter-hasta").to_owned(),
+                value: params.hasta.trim().to_owned(),
+            },
+        ];
         self
     }
 }

@@ -410,13 +410,16 @@ async fn a_program_officer_screens_a_file_filters_by_reason_and_reads_why() {
     assert_eq!(text_of(&client, "#total-households").await, "6");
     assert_eq!(text_of(&client, "#total-eligible").await, "2");
 
-    let reason = client.find(Locator::Id("reason")).await.expect("reason filter");
+    let reason = client
+        .find(Locator::Id("list-motivo"))
+        .await
+        .expect("reason filter");
     reason
         .select_by_value("ART10A_PRIOR")
         .await
         .expect("ART10A_PRIOR");
-    click(&client, Locator::Id("results-filter-submit")).await;
-    wait_for_url(&client, |url| url.contains("reason=ART10A_PRIOR")).await;
+    click(&client, Locator::Id("list-apply")).await;
+    wait_for_url(&client, |url| url.contains("motivo=ART10A_PRIOR")).await;
     let rows = client
         .find_all(Locator::Css("#results tbody tr"))
         .await

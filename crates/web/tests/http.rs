@@ -884,3 +884,162 @@ async fn the_administrator_changes_a_role_and_deactivates_an_account_but_not_the
         "a deactivated account cannot log in"
     );
 }
+
+/// The values of a data- attribute of a page's audit entries, in order.
+fn audit_attribute(page: &str, name: &str) -> Vec<String> {
+    page.split("<tr class=\"audit-entry\"")
+        .skip(1)
+        .filter_map(|row| row.split(&format!(" {name}=\"")).nth(1))
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn list_total(page: &str) -> u64 {
+    page.split("data-total=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a total")
+}
+
+#[tokio::test]
+async fn the_audit_log_is_paged_searched_filtered_sorted_and_downloaded() {
+    use vereda_domain::audit::{Actor, AuditAction};
+    let mut client = Client::with_demo().await;
+    let event = vereda_store::audit::AuthEvent {
+        action: AuditAction::LoginFailed,
+        account_id: None,
+        email: "Zoe.Unica@Correo.invalid",
+        address: None,
+    };
+    client
+        .db
+        .store
+        .record_auth_event(&Actor::system("prueba"), &event)
+        .await
+        .expect("recorded");
+    client.log_in_as(Role::Auditor).await;
+
+    // Newest first, a page at a time: the second page holds older entries.
+    let first = client.get("/personal/auditoria?por_pagina=5").await;
+    assert_eq!(first.status, StatusCode::OK);
+    let everyone = list_total(&first.body);
+    assert!(everyone > 10, "{everyone}");
+    let ids = |page: &str| -> Vec<i64> {
+        audit_attribute(page, "data-id")
+            .iter()
+            .filter_map(|id| id.parse().ok())
+            .collect()
+    };
+    let newest = ids(&first.body);
+    assert_eq!(newest.len(), 5);
+    assert!(newest.windows(2).all(|w| w[0] > w[1]), "{newest:?}");
+    let second = ids(&client.get("/personal/auditoria?por_pagina=5&pagina=2").await.body);
+    assert_eq!(second.len(), 5);
+    assert!(second[0] < newest[4]);
+    assert!(first.body.contains("id=\"list-next\""));
+
+    // One entry found whatever the accents and case typed.
+    for words in ["ZOË.ÚNICA", "zoe.unica@correo", "Zoe.Unica"] {
+        let page = client
+            .get(&format!(
+                "/personal/auditoria?q={}",
+                vereda_web::error::urlencode(words)
+            ))
+            .await;
+        assert_eq!(list_total(&page.body), 1, "{words}");
+        assert_eq!(
+            audit_attribute(&page.body, "data-action"),
+            ["login_failed"],
+            "{words}"
+        );
+    }
+
+    // Filtered by action and by the account that acted.
+    let failed = client
+        .get("/personal/auditoria?accion=login_failed&por_pagina=200")
+        .await;
+    let actions = audit_attribute(&failed.body, "data-action");
+    assert!(!actions.is_empty() && actions.iter().all(|a| a == "login_failed"));
+    assert_eq!(actions.len() as u64, list_total(&failed.body));
+    assert!(failed.body.contains("<option value=\"login_failed\" selected>"));
+    let auditor = client
+        .db
+        .store
+        .accounts()
+        .await
+        .expect("accounts")
+        .into_iter()
+        .find(|a| a.role == Role::Auditor)
+        .expect("the auditor");
+    let own = client
+        .get(&format!(
+            "/personal/auditoria?autor={}&por_pagina=200",
+            auditor.id
+        ))
+        .await;
+    let actors = audit_attribute(&own.body, "data-actor");
+    assert!(
+        !actors.is_empty() && actors.iter().all(|a| *a == auditor.email),
+        "{actors:?}"
+    );
+    // A period before any entry finds none; the old `entity` links still filter.
+    let none = client
+        .get("/personal/auditoria?desde=2001-01-01&hasta=2001-12-31")
+        .await;
+    assert_eq!(list_total(&none.body), 0);
+    let users = client
+        .get("/personal/auditoria?entity=users&por_pagina=200")
+        .await;
+    let entities = audit_attribute(&users.body, "data-entity");
+    assert!(!entities.is_empty() && entities.iter().all(|e| e == "users"));
+
+    // Sorted by author, one way and the other: each author's entries together.
+    let sorted = client
+        .get("/personal/auditoria?entidad=users&orden=autor&por_pagina=200")
+        .await;
+    let ascending = audit_attribute(&sorted.body, "data-id");
+    let mut descending = audit_attribute(
+        &client
+            .get("/personal/auditoria?entidad=users&orden=-autor&por_pagina=200")
+            .await
+            .body,
+        "data-id",
+    );
+    descending.reverse();
+    assert_eq!(ascending, descending);
+    let mut authors = audit_attribute(&sorted.body, "data-actor");
+    let shown = authors.len();
+    authors.dedup();
+    let mut distinct = authors.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(
+        authors.len(),
+        distinct.len(),
+        "{shown} entries, each author once in a row"
+    );
+
+    // The download follows the filter: the failed logins only, with their codes.
+    let csv = client.get("/personal/auditoria.csv?accion=login_failed").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.bytes.starts_with(b"\xEF\xBB\xBF"));
+    let lines: Vec<&str> = csv.body.trim_end().lines().collect();
+    assert_eq!(lines.len() as u64 - 1, list_total(&failed.body), "{}", csv.body);
+    assert!(
+        lines[1..].iter().all(|l| l.contains(",login_failed,")),
+        "{}",
+        csv.body
+    );
+    let found = client.get("/personal/auditoria.csv?q=zoe.unica").await;
+    let lines: Vec<&str> = found.body.trim_end().lines().collect();
+    assert_eq!(lines.len(), 2, "{}", found.body);
+    assert!(lines[1].contains("Zoe.Unica@Correo.invalid"));
+    let xlsx = client.get("/personal/auditoria.xlsx?q=zoe.unica").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.bytes.clone())).expect("a workbook");
+    let sheet = book.worksheet_range_at(0).expect("a sheet").expect("readable");
+    assert_eq!(sheet.height(), 2);
+}

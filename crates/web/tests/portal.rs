@@ -967,3 +967,108 @@ async fn the_glossary_lists_every_term_and_the_pages_use_its_names() {
     let old = client.get("/personal/convocatorias/1/tamizajes").await;
     assert_eq!(old.status, StatusCode::PERMANENT_REDIRECT);
 }
+
+/// The values of a data- attribute of the measurements a review queue shows, in order.
+fn queued(page: &str, name: &str) -> Vec<String> {
+    page.split("<li class=\"card\" id=\"measurement-")
+        .skip(1)
+        .filter_map(|card| card.split('>').next())
+        .filter_map(|tag| tag.split(&format!(" {name}=\"")).nth(1))
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn list_total(page: &str) -> usize {
+    between(page, "data-total=\"", "\"").parse().expect("a total")
+}
+
+#[tokio::test]
+async fn the_review_queue_is_paged_searched_filtered_sorted_and_downloaded() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::TerritorialOfficer).await;
+    // Kilometres of road once (indicator 3), farms validated three times (indicator 8).
+    for (number, day, value) in [
+        (3, "2023-03-31", "47"),
+        (8, "2023-01-31", "10"),
+        (8, "2023-02-28", "12"),
+        (8, "2023-04-30", "15"),
+    ] {
+        let (path, csrf) = officer_on_indicator(&mut client, number).await;
+        let reply = client
+            .post_files(
+                &format!("{path}/mediciones"),
+                &[("csrf_token", &csrf), ("measured_on", day), ("value", value)],
+                &[],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    }
+    client.forget_session();
+    client.log_in_as(Role::TerritorialDirector).await;
+
+    // Newest day first, paged in the query.
+    let all = client.get("/personal/mediciones?por_pagina=200").await;
+    assert_eq!(all.status, StatusCode::OK);
+    let everyone = list_total(&all.body);
+    assert!(everyone >= 4, "{everyone}");
+    let days = queued(&all.body, "data-measured");
+    assert!(days.windows(2).all(|w| w[0] >= w[1]), "{days:?}");
+    let first = client.get("/personal/mediciones?por_pagina=2").await;
+    let second = client.get("/personal/mediciones?por_pagina=2&pagina=2").await;
+    let mut paged = queued(&first.body, "data-measurement");
+    assert_eq!(paged.len(), 2);
+    paged.extend(queued(&second.body, "data-measurement"));
+    assert_eq!(paged, queued(&all.body, "data-measurement")[..4].to_vec());
+    assert!(first.body.contains("id=\"list-next\""));
+
+    // The indicator's name found whatever the accents and case typed.
+    for words in ["KILÓMETROS", "kilometros de vias"] {
+        let page = client
+            .get(&format!(
+                "/personal/mediciones?q={}",
+                vereda_web::error::urlencode(words)
+            ))
+            .await;
+        assert_eq!(list_total(&page.body), 1, "{words}");
+        assert_eq!(queued(&page.body, "data-measured"), ["2023-03-31"], "{words}");
+    }
+
+    // Filtered by unit and by project; sorted oldest first.
+    let numbers = client
+        .get("/personal/mediciones?unidad=number&por_pagina=200")
+        .await;
+    let units = queued(&numbers.body, "data-unit");
+    assert!(
+        units.len() >= 3 && units.iter().all(|u| u == "number"),
+        "{units:?}"
+    );
+    assert_eq!(units.len(), list_total(&numbers.body));
+    let project = client
+        .get("/personal/mediciones?proyecto=T06.60%2C61%2C62&por_pagina=200")
+        .await;
+    assert!(
+        queued(&project.body, "data-project")
+            .iter()
+            .all(|p| p == "T06.60,61,62")
+    );
+    let oldest = client
+        .get("/personal/mediciones?orden=-fecha&por_pagina=200")
+        .await;
+    let days = queued(&oldest.body, "data-measured");
+    assert!(days.windows(2).all(|w| w[0] <= w[1]), "{days:?}");
+
+    // The download follows the filter.
+    let csv = client.get("/personal/mediciones.csv?unidad=number").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.bytes.starts_with(b"\xEF\xBB\xBF"));
+    let lines: Vec<&str> = csv.body.trim_end().lines().collect();
+    assert_eq!(lines.len() - 1, units.len(), "{}", csv.body);
+    assert!(lines[1..].iter().all(|l| l.contains(",number,")), "{}", csv.body);
+    let found = client.get("/personal/mediciones.csv?q=kilometros").await;
+    let lines: Vec<&str> = found.body.trim_end().lines().collect();
+    assert_eq!(lines.len(), 2, "{}", found.body);
+    assert!(lines[1].contains(",km,2023-03-31,47,"), "{}", lines[1]);
+    let xlsx = client.get("/personal/mediciones.xlsx?q=kilometros").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+}

@@ -702,3 +702,140 @@ async fn a_large_screening_lets_other_writers_through() {
         failures.first()
     );
 }
+
+/// The values of a data- attribute of the results a page shows, in order.
+fn result_attribute(page: &str, name: &str) -> Vec<String> {
+    page.split("<tr class=\"result\"")
+        .skip(1)
+        .filter_map(|row| row.split(&format!(" {name}=\"")).nth(1))
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn list_total(page: &str) -> usize {
+    page.split("data-total=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a total")
+}
+
+#[tokio::test]
+async fn a_run_s_results_are_paged_searched_filtered_sorted_and_downloaded_as_shown() {
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::ProgramOfficer).await;
+    let cases = demo_call_cases();
+    let mut rows: Vec<Vec<String>> = cases.iter().map(|r| r[..HOUSEHOLD_COLUMNS].to_vec()).collect();
+    // G07's head carries accents no other head has.
+    let g07 = rows.iter().position(|r| r[0] == "G07").expect("G07");
+    rows[g07][3] = "José Ángel".into();
+    rows[g07][4] = "Peña Núñez".into();
+    let id = run_id(&upload(&mut client, ("households.csv", &to_csv(&rows)), true, &[AS_OF]).await);
+    assert_eq!(wait(&mut client, id).await["status"], "succeeded");
+    let base = format!("/personal/preselecciones/{id}");
+    let everyone = cases.len() - 1;
+    let file_order: Vec<String> = cases[1..].iter().map(|c| c[0].clone()).collect();
+
+    // Pages of ten in the file's order: the second follows the first.
+    let first = client.get(&format!("{base}?por_pagina=10")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(list_total(&first.body), everyone);
+    let second = client.get(&format!("{base}?por_pagina=10&pagina=2")).await;
+    let mut shown = result_attribute(&first.body, "data-household");
+    shown.extend(result_attribute(&second.body, "data-household"));
+    assert_eq!(shown, file_order[..20].to_vec());
+    assert!(second.body.contains("id=\"list-previous\""));
+
+    // One household found whatever the accents and case typed.
+    for words in ["pena nunez", "PEÑA", "jose angel", "josé ÁNGEL núñez"] {
+        let page = client
+            .get(&format!("{base}?q={}", vereda_web::error::urlencode(words)))
+            .await;
+        assert_eq!(result_attribute(&page.body, "data-household"), ["G07"], "{words}");
+        assert_eq!(list_total(&page.body), 1, "{words}");
+    }
+
+    // Filters: eligibility, a reason, a municipality (and the old words still filter).
+    let eligible = cases[1..]
+        .iter()
+        .filter(|c| c[HOUSEHOLD_COLUMNS] == "true")
+        .count();
+    let page = client
+        .get(&format!("{base}?estado=eligible&por_pagina=200"))
+        .await;
+    assert_eq!(list_total(&page.body), eligible);
+    assert!(
+        result_attribute(&page.body, "data-eligible")
+            .iter()
+            .all(|e| e == "true")
+    );
+    let prior = cases[1..]
+        .iter()
+        .filter(|c| c[HOUSEHOLD_COLUMNS + 4].split(';').any(|r| r == "ART10A_PRIOR"))
+        .count();
+    for query in ["motivo=ART10A_PRIOR", "reason=ART10A_PRIOR"] {
+        let page = client.get(&format!("{base}?{query}&por_pagina=200")).await;
+        assert_eq!(list_total(&page.body), prior, "{query}");
+        assert!(
+            result_attribute(&page.body, "data-reasons")
+                .iter()
+                .all(|r| r.split(' ').any(|code| code == "ART10A_PRIOR")),
+            "{query}"
+        );
+    }
+    let municipality = format!("{:0>5}", rows[g07][8]);
+    let in_place = cases[1..]
+        .iter()
+        .filter(|c| format!("{:0>5}", c[8]) == municipality)
+        .count();
+    let page = client
+        .get(&format!("{base}?municipio={municipality}&por_pagina=200"))
+        .await;
+    assert_eq!(list_total(&page.body), in_place);
+    assert!(
+        result_attribute(&page.body, "data-municipality")
+            .iter()
+            .all(|m| *m == municipality)
+    );
+
+    // Sorted by the household's id, one way and the other.
+    let mut sorted = file_order.clone();
+    sorted.sort();
+    let ascending = client.get(&format!("{base}?orden=hogar&por_pagina=200")).await;
+    assert_eq!(result_attribute(&ascending.body, "data-household"), sorted);
+    sorted.reverse();
+    let descending = client.get(&format!("{base}?orden=-hogar&por_pagina=200")).await;
+    assert_eq!(result_attribute(&descending.body, "data-household"), sorted);
+
+    // The downloads follow the filter, the search and the sort; unfiltered, the contract's file.
+    let csv = client
+        .get(&format!("{base}/resultados.csv?motivo=ART10A_PRIOR"))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let lines: Vec<&str> = csv.body.trim_end().lines().collect();
+    assert_eq!(lines.len(), prior + 1, "{}", csv.body);
+    assert!(lines[1..].iter().all(|l| l.contains("ART10A_PRIOR")));
+    let found = client.get(&format!("{base}/resultados.csv?q=PENA")).await;
+    let lines: Vec<&str> = found.body.trim_end().lines().collect();
+    assert_eq!(lines.len(), 2, "{}", found.body);
+    assert!(lines[1].starts_with("G07,"));
+    let sorted_csv = client.get(&format!("{base}/resultados.csv?orden=-hogar")).await;
+    let firsts: Vec<&str> = sorted_csv
+        .body
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    assert_eq!(firsts, sorted.iter().map(String::as_str).collect::<Vec<_>>());
+    let all = client.get(&format!("{base}/resultados.csv")).await;
+    assert_eq!(all.body, expected_results());
+    let xlsx = client
+        .get(&format!("{base}/resultados.xlsx?estado=eligible"))
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.bytes.clone())).expect("a workbook");
+    let sheet = book.worksheet_range_at(0).expect("a sheet").expect("readable");
+    assert_eq!(sheet.height(), eligible + 1);
+}

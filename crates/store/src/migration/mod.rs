@@ -37,6 +37,7 @@ mod m20261210_000030_one_appeal_table;
 mod m20261211_000032_household_search;
 mod m20261212_000033_list_indexes;
 mod m20261213_000034_project_expenditures;
+mod m20261213_000035_more_list_indexes;
 mod m20261213_000036_bulk_decisions;
 
 pub struct Migrator;
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000032_household_search::Migration),
             Box::new(m20261212_000033_list_indexes::Migration),
             Box::new(m20261213_000034_project_expenditures::Migration),
+            Box::new(m20261213_000035_more_list_indexes::Migration),
             Box::new(m20261213_000036_bulk_decisions::Migration),
         ]
     }

@@ -420,12 +420,12 @@ pub async fn verification_decisions(
             ));
         }
         (Some(ids), None) => Selection::Chosen(ids),
-        (None, Some(filter)) => Selection::Filter(crate::lists::ListParams {
+        (None, Some(filter)) => Selection::Filter(Box::new(crate::lists::ListParams {
             q: filter.q,
             municipio: filter.municipio,
             estado: filter.estado,
             ..Default::default()
-        }),
+        })),
         (None, None) => Selection::Chosen(Vec::new()),
     };
     let plan = plan_bulk_decision(

@@ -97,7 +97,14 @@ pub async fn results_csv(
     visitor: Visitor,
     id: Path<i32>,
 ) -> Result<Response, AppError> {
-    pages::screening::results_csv(state, visitor, id).await
+    pages::screening::results_csv(
+        state,
+        visitor,
+        id,
+        Query(Default::default()),
+        Query(Default::default()),
+    )
+    .await
 }
 
 /// The same results as a workbook.
@@ -112,7 +119,14 @@ pub async fn results_xlsx(
     visitor: Visitor,
     id: Path<i32>,
 ) -> Result<Response, AppError> {
-    pages::screening::results_xlsx(state, visitor, id).await
+    pages::screening::results_xlsx(
+        state,
+        visitor,
+        id,
+        Query(Default::default()),
+        Query(Default::default()),
+    )
+    .await
 }
 
 /// A numbered targeting document of a call (Art. 5-8), as PDF.

@@ -30,7 +30,9 @@ use crate::documents::{KeptFile, field, keep_file, read_form};
 use crate::error::{AppError, ErrorCode, urlencode};
 use crate::form_errors::{FieldErrors, read_number_field};
 use crate::i18n::Lang;
+use crate::lists::{DownloadFormat, ExportSource, FilterView, ListParams, ListView};
 use crate::today::today_in_colombia;
+use vereda_store::lists::MeasurementList;
 
 /// The largest evidence file or public document.
 pub const DOCUMENT_LIMIT_BYTES: usize = 20 * 1024 * 1024;
@@ -53,6 +55,22 @@ pub fn routes() -> Router<AppState> {
             post(edit_targets),
         )
         .route("/personal/mediciones", get(review_queue))
+        .route(
+            "/personal/mediciones.csv",
+            get(
+                |state: State<AppState>, visitor: Visitor, params: Query<ListParams>| {
+                    measurements_download(state, visitor, params, DownloadFormat::Csv)
+                },
+            ),
+        )
+        .route(
+            "/personal/mediciones.xlsx",
+            get(
+                |state: State<AppState>, visitor: Visitor, params: Query<ListParams>| {
+                    measurements_download(state, visitor, params, DownloadFormat::Xlsx)
+                },
+            ),
+        )
         .route("/personal/mediciones/{id}/revision", post(review))
         .route("/personal/propuestas/{id}/revision", post(review_proposal))
 }
@@ -632,6 +650,7 @@ async fn add_document(
 struct QueuePage {
     chrome: Chrome,
     pending: Vec<MeasurementRow>,
+    list: ListView,
     /// Changes of published figures awaiting another account (invariant 8).
     proposals: Vec<IndicatorProposal>,
     me: Option<i32>,
@@ -645,22 +664,71 @@ struct QueueFlash {
     hecho: Option<String>,
 }
 
+/// The sorts of the review queue and their catalogue keys.
+const MEASUREMENT_SORTS: [(&str, &str); 2] = [
+    ("fecha", "list-measurements-sort-fecha"),
+    ("envio", "list-measurements-sort-envio"),
+];
+
+/// The measurements awaiting review the parameters ask for, within the reader's reach.
+async fn measurement_list(
+    state: &AppState,
+    visitor: &Visitor,
+    params: &ListParams,
+) -> Result<MeasurementList, AppError> {
+    let codes: Vec<&str> = MEASUREMENT_SORTS.iter().map(|(code, _)| *code).collect();
+    Ok(MeasurementList {
+        reach: visitor.reach(&state.store).await?,
+        status: Some(MeasurementStatus::Submitted.as_str().to_owned()),
+        project_code: ListParams::given(&params.proyecto),
+        unit: ListParams::given(&params.unidad),
+        paging: params.paging(&codes),
+    })
+}
+
 async fn queue_page(
     state: &AppState,
     visitor: &Visitor,
+    params: &ListParams,
     failure: Option<String>,
     notice: Option<&'static str>,
 ) -> Result<QueuePage, AppError> {
+    let lang = visitor.lang;
     let reach = visitor.reach(&state.store).await?;
+    let found = state
+        .store
+        .measurement_list(&measurement_list(state, visitor, params).await?)
+        .await?;
+    let projects = state
+        .store
+        .measured_projects(&reach)
+        .await?
+        .into_iter()
+        .map(|code| (code.clone(), code))
+        .collect();
+    let units = IndicatorUnit::ALL
+        .iter()
+        .map(|u| (u.as_str().to_owned(), lang.t(&u.message_id()).to_owned()))
+        .collect();
+    let filters = vec![
+        FilterView::new(
+            "proyecto",
+            lang.t("list-measurements-filter-proyecto"),
+            &params.proyecto,
+            projects,
+        ),
+        FilterView::new(
+            "unidad",
+            lang.t("list-measurements-filter-unidad"),
+            &params.unidad,
+            units,
+        ),
+    ];
+    let path = "/personal/mediciones";
     Ok(QueuePage {
-        pending: state
-            .store
-            .measurements(&MeasurementQuery {
-                status: Some(MeasurementStatus::Submitted),
-                reach: reach.clone(),
-                ..MeasurementQuery::default()
-            })
-            .await?,
+        list: ListView::new(lang, path, path, params, &MEASUREMENT_SORTS, filters, found.total)
+            .searching(lang.t("list-measurements-search")),
+        pending: found.rows,
         proposals: state
             .store
             .indicator_proposals(&ProposalQuery {
@@ -680,6 +748,7 @@ async fn review_queue(
     State(state): State<AppState>,
     visitor: Visitor,
     Query(flash): Query<QueueFlash>,
+    Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ReviewMeasurements)?;
     let notice = match flash.hecho.as_deref() {
@@ -689,7 +758,88 @@ async fn review_queue(
         Some("propuesta_devuelta") => Some("monitoring-proposal_returned"),
         _ => None,
     };
-    super::render(&queue_page(&state, &visitor, None, notice).await?)
+    super::render(&queue_page(&state, &visitor, &params, None, notice).await?)
+}
+
+/// The review queue for a download: the page's filter, search and sort, a chunk at a time by
+/// keyset.
+struct MeasurementExport {
+    state: AppState,
+    list: MeasurementList,
+    lang: Lang,
+}
+
+#[async_trait::async_trait]
+impl ExportSource for MeasurementExport {
+    async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError> {
+        let rows = self.state.store.measurement_rows(&self.list).await?;
+        if let Some(last) = rows.last() {
+            self.list.paging.after = Some(last.id);
+        }
+        let lang = self.lang;
+        let amount = |d: Option<Decimal>| d.map(|d| lang.amount(&d)).unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|m| {
+                vec![
+                    m.id.to_string(),
+                    m.project_code,
+                    m.indicator_number.to_string(),
+                    m.indicator_name,
+                    m.unit.as_str().to_owned(),
+                    m.measured_on.to_string(),
+                    lang.amount(&m.value),
+                    amount(m.value_women),
+                    amount(m.value_men),
+                    m.source.unwrap_or_default(),
+                    m.submitted_by.unwrap_or_default(),
+                    m.submitted_at.to_string(),
+                ]
+            })
+            .collect())
+    }
+}
+
+/// The columns of the review queue's download, in the reader's language.
+fn measurement_headers(lang: Lang) -> Vec<String> {
+    [
+        "list-measurements-column-id",
+        "list-measurements-filter-proyecto",
+        "list-measurements-column-number",
+        "list-measurements-column-indicator",
+        "list-measurements-filter-unidad",
+        "list-measurements-sort-fecha",
+        "list-measurements-column-value",
+        "project-women",
+        "project-men",
+        "project-source",
+        "monitoring-submitted_by",
+        "list-measurements-sort-envio",
+    ]
+    .iter()
+    .map(|key| lang.t(key).to_owned())
+    .collect()
+}
+
+/// The measurements awaiting review as a file in `format`, with the page's filter, search and
+/// sort.
+async fn measurements_download(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(params): Query<ListParams>,
+    format: DownloadFormat,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ReviewMeasurements)?;
+    let mut list = measurement_list(&state, &visitor, &params).await?;
+    list.paging.page = 1;
+    list.paging.per_page = crate::lists::EXPORT_CHUNK;
+    list.paging.after = None;
+    let source = MeasurementExport {
+        state,
+        list,
+        lang: visitor.lang,
+    };
+    crate::lists::download(format, measurement_headers(visitor.lang), source, "measurements").await
 }
 
 #[derive(Deserialize)]
@@ -741,7 +891,14 @@ async fn review(
         Err(other) => return Err(other.into()),
     };
     tracing::info!(measurement = id, reason = refusal.1, "review refused");
-    let page = queue_page(&state, &visitor, Some(refusal.1.to_owned()), None).await?;
+    let page = queue_page(
+        &state,
+        &visitor,
+        &ListParams::default(),
+        Some(refusal.1.to_owned()),
+        None,
+    )
+    .await?;
     Ok((refusal.0, super::render(&page)?).into_response())
 }
 
@@ -780,6 +937,13 @@ async fn review_proposal(
         Err(other) => return Err(other.into()),
     };
     tracing::info!(proposal = id, code = message.code(), "proposal review refused");
-    let page = queue_page(&state, &visitor, Some(visitor.lang.say(&message)), None).await?;
+    let page = queue_page(
+        &state,
+        &visitor,
+        &ListParams::default(),
+        Some(visitor.lang.say(&message)),
+        None,
+    )
+    .await?;
     Ok((status, super::render(&page)?).into_response())
 }

@@ -29,12 +29,10 @@ use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode, urlencode};
 use crate::i18n::Message;
+use crate::lists::{FilterView, ListParams, ListView};
 use crate::rule_book::rule_book;
 use crate::screening::{self as jobs, Job, SCREENING_UPLOAD_LIMIT_BYTES};
 use crate::uploads::{self, HashingFile};
-
-/// Results per page.
-const PAGE_SIZE: u64 = 50;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -673,13 +671,72 @@ pub(crate) async fn submit_files(
 
 // ---- A run: progress, counts, results -----------------------------------------------------
 
+/// The page's words before the list machinery (`reason`, `municipality`, `level`, `page`:
+/// old links keep working) and `reused` (a run found already done on submit).
 #[derive(Deserialize, Default)]
-struct ResultFilter {
+pub(crate) struct ResultFilter {
     reason: Option<String>,
     municipality: Option<String>,
     level: Option<String>,
-    page: Option<u64>,
+    page: Option<String>,
     reused: Option<String>,
+}
+
+impl ResultFilter {
+    /// The list's parameters, an old word standing in for a new one not given.
+    fn merged(&self, mut params: ListParams) -> ListParams {
+        for (new, old) in [
+            (&mut params.motivo, &self.reason),
+            (&mut params.municipio, &self.municipality),
+            (&mut params.nivel, &self.level),
+            (&mut params.pagina, &self.page),
+        ] {
+            if let (true, Some(old)) = (new.trim().is_empty(), old) {
+                old.clone_into(new);
+            }
+        }
+        params
+    }
+}
+
+/// The sorts of a run's results and their catalogue keys.
+const RESULT_SORTS: [(&str, &str); 3] = [
+    ("fila", "list-screening-sort-fila"),
+    ("hogar", "list-sort-hogar"),
+    ("municipio", "list-sort-municipio"),
+];
+
+/// The results the list's parameters ask for: reason, municipality, level, eligibility,
+/// search and sort, within the reader's reach.
+async fn result_list(
+    state: &AppState,
+    visitor: &Visitor,
+    run_id: i32,
+    params: &ListParams,
+) -> Result<ResultQuery, AppError> {
+    let codes: Vec<&str> = RESULT_SORTS.iter().map(|(code, _)| *code).collect();
+    let paging = params.paging(&codes);
+    Ok(ResultQuery {
+        eligible: match params.estado.trim() {
+            "eligible" => Some(true),
+            "not_eligible" => Some(false),
+            _ => None,
+        },
+        search: paging.search.clone(),
+        sort: paging.sort.clone(),
+        descending: paging.descending,
+        offset: paging.offset(),
+        limit: paging.limit(),
+        ..result_query(
+            state,
+            visitor,
+            run_id,
+            &params.motivo,
+            &params.municipio,
+            &params.nivel,
+        )
+        .await?
+    })
 }
 
 struct ReasonLine {
@@ -687,7 +744,6 @@ struct ReasonLine {
     article: String,
     count: u64,
     href: String,
-    selected: bool,
 }
 
 struct GroupLine {
@@ -700,6 +756,7 @@ struct GroupLine {
 
 struct ResultLine {
     household_id: i32,
+    municipality_code: String,
     external_id: String,
     line: i32,
     document: String,
@@ -731,14 +788,9 @@ struct RunPage {
     municipalities: Vec<GroupLine>,
     levels: Vec<GroupLine>,
     rows: Vec<ResultLine>,
-    matching: u64,
-    page: u64,
-    pages: u64,
-    previous_href: Option<String>,
-    next_href: Option<String>,
+    /// The results' list controls (a finished run only).
+    list: Option<ListView>,
     reason: String,
-    municipality: String,
-    level: String,
     superseded: u64,
     more_errors: u64,
     errors: Vec<RunError>,
@@ -791,21 +843,9 @@ fn level_filter(text: &str) -> Option<Option<u8>> {
     }
 }
 
-fn filter_href(run_id: i32, reason: &str, municipality: &str, level: &str, page: u64) -> String {
-    let mut href = format!("/personal/preselecciones/{run_id}?");
-    for (key, value) in [
-        ("reason", reason),
-        ("municipality", municipality),
-        ("level", level),
-    ] {
-        if !value.is_empty() {
-            href.push_str(&format!("{key}={}&", urlencode(value)));
-        }
-    }
-    if page > 1 {
-        href.push_str(&format!("page={page}&"));
-    }
-    href.trim_end_matches(['&', '?']).to_owned()
+/// The results filtered by one reason, municipality or level (the counts' links).
+fn filter_href(run_id: i32, key: &str, value: &str) -> String {
+    format!("/personal/preselecciones/{run_id}?{key}={}", urlencode(value))
 }
 
 /// The article behind each reason code of a rule set.
@@ -852,21 +892,21 @@ async fn run_page(
     visitor: Visitor,
     Path(id): Path<i32>,
     Query(filter): Query<ResultFilter>,
+    Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewHouseholds)?;
     let lang = visitor.lang;
     let run = run_or_404(&state, id).await?;
     let call = call_or_404(&state, run.call_id).await?;
     let progress = jobs::progress_of(&state, &run);
-    let reason = filter.reason.unwrap_or_default().trim().to_owned();
-    let municipality = filter.municipality.unwrap_or_default().trim().to_owned();
-    let level = filter.level.unwrap_or_default().trim().to_owned();
+    let params = filter.merged(params);
+    let reason = params.motivo.trim().to_owned();
     let articles = ReasonArticles::of(&run.rule_set_id);
     let article_of = |code: &str| articles.article(code);
 
     let (mut reasons, mut municipalities, mut levels, mut rows) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut matching, mut superseded, mut pages, mut page) = (0, 0, 1, 1);
+    let (mut superseded, mut list) = (0, None);
     if run.status == RunStatus::Succeeded {
         let counts = state.store.screening_counts(run.id).await?;
         superseded = run.households_total.saturating_sub(counts.households);
@@ -876,8 +916,7 @@ async fn run_page(
             .map(|(code, count)| ReasonLine {
                 article: article_of(code),
                 count: *count,
-                href: filter_href(run.id, code, "", "", 1),
-                selected: *code == reason,
+                href: filter_href(run.id, "motivo", code),
                 code: code.clone(),
             })
             .collect();
@@ -888,7 +927,7 @@ async fn run_page(
                 label: format!("{} ({})", municipality_name(code), department_name(code)),
                 households: group.households,
                 eligible: group.eligible,
-                href: filter_href(run.id, "", code, "", 1),
+                href: filter_href(run.id, "municipio", code),
                 code: code.clone(),
             })
             .collect();
@@ -904,25 +943,65 @@ async fn run_page(
                     },
                     households: group.households,
                     eligible: group.eligible,
-                    href: filter_href(run.id, "", "", &code, 1),
+                    href: filter_href(run.id, "nivel", &code),
                     code,
                 }
             })
             .collect();
-        page = filter.page.unwrap_or(1).max(1);
-        let query = ResultQuery {
-            offset: (page - 1) * PAGE_SIZE,
-            limit: PAGE_SIZE,
-            ..result_query(&state, &visitor, run.id, &reason, &municipality, &level).await?
-        };
+        let query = result_list(&state, &visitor, run.id, &params).await?;
         let results = state.store.screening_results(&query).await?;
-        matching = results.total;
-        pages = results.total.div_ceil(PAGE_SIZE).max(1);
+        let option = |line: &GroupLine| (line.code.clone(), line.label.clone());
+        let filters = vec![
+            FilterView::new(
+                "motivo",
+                lang.t("screening-reason"),
+                &params.motivo,
+                reasons
+                    .iter()
+                    .map(|r| (r.code.clone(), format!("{} ({})", r.code, r.count)))
+                    .collect(),
+            ),
+            FilterView::new(
+                "estado",
+                lang.t("screening-is_eligible"),
+                &params.estado,
+                vec![
+                    ("eligible".to_owned(), lang.t("common-yes").to_owned()),
+                    ("not_eligible".to_owned(), lang.t("common-no").to_owned()),
+                ],
+            ),
+            FilterView::new(
+                "municipio",
+                lang.t("list-filter-municipio"),
+                &params.municipio,
+                municipalities.iter().map(option).collect(),
+            ),
+            FilterView::new(
+                "nivel",
+                lang.t("screening-level"),
+                &params.nivel,
+                levels.iter().map(option).collect(),
+            ),
+        ];
+        let path = format!("/personal/preselecciones/{}", run.id);
+        list = Some(
+            ListView::new(
+                lang,
+                &path,
+                &format!("{path}/resultados"),
+                &params,
+                &RESULT_SORTS,
+                filters,
+                results.total,
+            )
+            .searching(lang.t("list-screening-search")),
+        );
         rows = results
             .rows
             .into_iter()
             .map(|r| ResultLine {
                 municipality: municipality_name(&r.municipality_code),
+                municipality_code: r.municipality_code.clone(),
                 level: r.sisben_level.map(|l| l.to_string()).unwrap_or_default(),
                 pct: r
                     .cofinancing_max_pct
@@ -977,19 +1056,13 @@ async fn run_page(
         short_hash: short_hash(&run.rule_set_hash).to_owned(),
         rule_set_note: rule_set_note(lang, &run.rule_set_id, &run.rule_set_hash),
         reused: filter.reused.is_some(),
+        list,
         inputs,
         reasons,
         municipalities,
         levels,
         rows,
-        matching,
-        previous_href: (page > 1).then(|| filter_href(run.id, &reason, &municipality, &level, page - 1)),
-        next_href: (page < pages).then(|| filter_href(run.id, &reason, &municipality, &level, page + 1)),
-        page,
-        pages,
         reason,
-        municipality,
-        level,
         superseded,
         more_errors: run.error_count.saturating_sub(run.errors.len() as u64),
         errors: if visitor.can(Permission::ViewFullDocuments) {
@@ -1019,14 +1092,43 @@ async fn finished_run(state: &AppState, visitor: &Visitor, id: i32) -> Result<Sc
     Ok(run)
 }
 
+/// A finished run's results with the page's filter, search and sort, read a chunk at a time
+/// by keyset (the contract's file is written whole: it has no reader's words to stream).
+async fn filtered_results(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i32,
+    params: &ListParams,
+) -> Result<(ScreeningRun, Vec<vereda_store::screening::ScreeningResultRow>), AppError> {
+    let run = finished_run(state, visitor, id).await?;
+    let mut query = result_list(state, visitor, run.id, params).await?;
+    query.offset = 0;
+    query.limit = crate::lists::EXPORT_CHUNK;
+    let mut rows = Vec::new();
+    loop {
+        let chunk = state.store.screening_result_rows(&query).await?;
+        let Some(last) = chunk.last() else { break };
+        if query.in_file_order() {
+            query.after_position = Some(last.position);
+            query.after_household = None;
+        } else {
+            query.after_household = Some(last.household_id);
+        }
+        rows.extend(chunk);
+    }
+    Ok((run, rows))
+}
+
+/// The contract's `results.csv` of the results the page shows (all of them unfiltered, in
+/// input order: byte for byte what `vereda screen` writes).
 pub(crate) async fn results_csv(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
+    Query(filter): Query<ResultFilter>,
+    Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
-    let run = finished_run(&state, &visitor, id).await?;
-    let reach = visitor.reach(&state.store).await?;
-    let rows = state.store.all_screening_results_within(run.id, &reach).await?;
+    let (run, rows) = filtered_results(&state, &visitor, id, &filter.merged(params)).await?;
     Ok(download(
         "text/csv; charset=utf-8",
         format!("screening-{}-results.csv", run.id),
@@ -1034,14 +1136,15 @@ pub(crate) async fn results_csv(
     ))
 }
 
+/// The same results as a workbook.
 pub(crate) async fn results_xlsx(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i32>,
+    Query(filter): Query<ResultFilter>,
+    Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
-    let run = finished_run(&state, &visitor, id).await?;
-    let reach = visitor.reach(&state.store).await?;
-    let rows = state.store.all_screening_results_within(run.id, &reach).await?;
+    let (run, rows) = filtered_results(&state, &visitor, id, &filter.merged(params)).await?;
     let bytes = tokio::task::spawn_blocking(move || jobs::results_xlsx(&rows))
         .await
         .map_err(|e| AppError::internal(&e))?

@@ -7,7 +7,8 @@ use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 use vereda_domain::accounts::Permission;
-use vereda_store::audit::{AuditEntry, AuditQuery};
+use vereda_domain::audit::AuditAction;
+use vereda_store::audit::AuditEntry;
 use vereda_store::households::HouseholdSummary;
 use vereda_store::programs::Call;
 
@@ -17,7 +18,7 @@ use crate::auth::Visitor;
 use crate::error::{AppError, ErrorCode};
 use crate::i18n::Lang;
 use crate::lists::{DownloadFormat, ExportSource, FilterView, ListParams, ListView};
-use vereda_store::lists::HouseholdList;
+use vereda_store::lists::{AuditList, HouseholdList};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -41,6 +42,28 @@ pub fn routes() -> Router<AppState> {
             ),
         )
         .route("/personal/auditoria", get(audit))
+        .route(
+            "/personal/auditoria.csv",
+            get(
+                |state: State<AppState>,
+                 visitor: Visitor,
+                 params: Query<ListParams>,
+                 legacy: Query<LegacyAudit>| {
+                    audit_download(state, visitor, params, legacy, DownloadFormat::Csv)
+                },
+            ),
+        )
+        .route(
+            "/personal/auditoria.xlsx",
+            get(
+                |state: State<AppState>,
+                 visitor: Visitor,
+                 params: Query<ListParams>,
+                 legacy: Query<LegacyAudit>| {
+                    audit_download(state, visitor, params, legacy, DownloadFormat::Xlsx)
+                },
+            ),
+        )
 }
 
 #[derive(Template)]
@@ -329,48 +352,200 @@ pub(crate) fn mask_household(household: &mut HouseholdSummary) {
         (household.correspondence_address.as_deref()).map(|a| PersonalField::Address.mask(a));
 }
 
+/// What the audit log's page and downloads read before: `entity` (old links keep it).
 #[derive(Deserialize)]
-struct AuditFilter {
+struct LegacyAudit {
     entity: Option<String>,
-    before: Option<i64>,
+}
+
+/// One entry as the page shows it.
+struct AuditLine {
+    entry: AuditEntry,
+    action: String,
 }
 
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
     chrome: Chrome,
-    entries: Vec<AuditEntry>,
-    entity: String,
-    older: Option<i64>,
+    entries: Vec<AuditLine>,
+    list: ListView,
 }
 
-const AUDIT_PAGE_SIZE: u64 = 50;
+/// The sorts of the audit log and their catalogue keys.
+const AUDIT_SORTS: [(&str, &str); 3] = [
+    ("fecha", "list-sort-fecha"),
+    ("autor", "list-audit-sort-autor"),
+    ("entidad", "list-audit-sort-entidad"),
+];
+
+/// The midnight that starts `day` in Colombia (UTC−5, no daylight saving).
+fn day_starts(day: jiff::civil::Date) -> Option<jiff::Timestamp> {
+    jiff::tz::Offset::constant(-5)
+        .to_timestamp(day.to_datetime(jiff::civil::Time::midnight()))
+        .ok()
+}
+
+/// The entries the parameters ask for: action, account, table, the period's days (Colombian
+/// dates, the last one included), search and sort.
+fn audit_list(params: &ListParams, legacy: &LegacyAudit) -> AuditList {
+    let codes: Vec<&str> = AUDIT_SORTS.iter().map(|(code, _)| *code).collect();
+    let entity =
+        ListParams::given(&params.entidad).or_else(|| legacy.entity.as_deref().and_then(ListParams::given));
+    AuditList {
+        action: ListParams::given(&params.accion),
+        actor_user_id: params.autor.trim().parse().ok(),
+        entity,
+        from: ListParams::day(&params.desde).and_then(day_starts),
+        until: ListParams::day(&params.hasta)
+            .and_then(|d| d.tomorrow().ok())
+            .and_then(day_starts),
+        paging: params.paging(&codes),
+        after: None,
+    }
+}
+
+/// An action's words (the code itself when the catalogue has none).
+fn action_label(lang: Lang, action: AuditAction) -> String {
+    lang.t(&format!("list-audit-action-{action}")).to_owned()
+}
 
 async fn audit(
     State(state): State<AppState>,
     visitor: Visitor,
-    Query(filter): Query<AuditFilter>,
+    Query(params): Query<ListParams>,
+    Query(legacy): Query<LegacyAudit>,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewAuditLog)?;
-    let entity = filter.entity.filter(|e| !e.trim().is_empty());
-    let entries = state
-        .store
-        .audit_entries(&AuditQuery {
-            entity: entity.clone(),
-            entity_id: None,
-            before_id: filter.before,
-            limit: AUDIT_PAGE_SIZE,
-        })
-        .await?;
+    let lang = visitor.lang;
+    let list = audit_list(&params, &legacy);
+    let found = state.store.audit_list(&list).await?;
     let sees = visitor.can(Permission::ViewFullDocuments);
-    let entries: Vec<AuditEntry> = entries.into_iter().map(|e| e.masked(sees)).collect();
-    let older = (entries.len() as u64 == AUDIT_PAGE_SIZE)
-        .then(|| entries.last().map(|e| e.id))
-        .flatten();
+    let entries = found
+        .rows
+        .into_iter()
+        .map(|e| AuditLine {
+            action: action_label(lang, e.action),
+            entry: e.masked(sees),
+        })
+        .collect();
+    let actions = AuditAction::ALL
+        .iter()
+        .map(|a| (a.as_str().to_owned(), action_label(lang, *a)))
+        .collect();
+    let accounts = state
+        .store
+        .accounts()
+        .await?
+        .into_iter()
+        .map(|a| (a.id.to_string(), a.email))
+        .collect();
+    let entities = state
+        .store
+        .audit_entities()
+        .await?
+        .into_iter()
+        .map(|e| (e.clone(), e))
+        .collect();
+    let entity = list.entity.clone().unwrap_or_default();
+    let filters = vec![
+        FilterView::new(
+            "accion",
+            lang.t("list-audit-filter-accion"),
+            &params.accion,
+            actions,
+        ),
+        FilterView::new(
+            "autor",
+            lang.t("list-audit-filter-autor"),
+            &params.autor,
+            accounts,
+        ),
+        FilterView::new("entidad", lang.t("audit-entity"), &entity, entities),
+    ];
+    let path = "/personal/auditoria";
     render(&AuditPage {
+        list: ListView::new(lang, path, path, &params, &AUDIT_SORTS, filters, found.total)
+            .searching(lang.t("list-audit-search"))
+            .with_period(lang, &params),
         entries,
-        entity: entity.unwrap_or_default(),
-        older,
         chrome: Chrome::new(&visitor).await?,
     })
+}
+
+/// The audit log for a download: the page's filter, search and sort, a chunk at a time by
+/// keyset, masked as the page masks it.
+struct AuditExport {
+    state: AppState,
+    list: AuditList,
+    sees_whole: bool,
+    lang: Lang,
+}
+
+#[async_trait::async_trait]
+impl ExportSource for AuditExport {
+    async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError> {
+        let rows = self.state.store.audit_rows(&self.list).await?;
+        if let Some(last) = rows.last() {
+            self.list.after = Some(last.id);
+        }
+        let lang = self.lang;
+        let json = |v: Option<serde_json::Value>| v.map(|v| v.to_string()).unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|e| {
+                let e = e.masked(self.sees_whole);
+                vec![
+                    e.id.to_string(),
+                    e.at.to_string(),
+                    e.actor,
+                    e.entity,
+                    e.entity_id,
+                    e.action.as_str().to_owned(),
+                    action_label(lang, e.action),
+                    json(e.before),
+                    json(e.after),
+                ]
+            })
+            .collect())
+    }
+}
+
+/// The columns of the audit log's download, in the reader's language.
+fn audit_headers(lang: Lang) -> Vec<String> {
+    [
+        "list-audit-column-id",
+        "audit-when",
+        "audit-who",
+        "audit-entity",
+        "list-audit-column-entity_id",
+        "list-audit-column-code",
+        "audit-action",
+        "audit-before",
+        "audit-after",
+    ]
+    .iter()
+    .map(|key| lang.t(key).to_owned())
+    .collect()
+}
+
+/// The audit log as a file in `format`, with the page's filter, search and sort.
+async fn audit_download(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(params): Query<ListParams>,
+    Query(legacy): Query<LegacyAudit>,
+    format: DownloadFormat,
+) -> Result<Response, AppError> {
+    visitor.require(Permission::ViewAuditLog)?;
+    let mut list = audit_list(&params, &legacy);
+    list.paging.page = 1;
+    list.paging.per_page = crate::lists::EXPORT_CHUNK;
+    let source = AuditExport {
+        state,
+        list,
+        sees_whole: visitor.can(Permission::ViewFullDocuments),
+        lang: visitor.lang,
+    };
+    crate::lists::download(format, audit_headers(visitor.lang), source, "audit-log").await
 }

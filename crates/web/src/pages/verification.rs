@@ -1096,7 +1096,8 @@ pub(crate) async fn decide_household(
 /// and search match (within the reader's reach).
 pub(crate) enum Selection {
     Chosen(Vec<i32>),
-    Filter(ListParams),
+    /// Boxed: the list's parameters are many strings.
+    Filter(Box<ListParams>),
 }
 
 /// A decision in bulk checked and its households found, before it is confirmed.
@@ -1347,7 +1348,7 @@ async fn bulk_decide(
         .collect();
     let by_filter = post.alcance == "filtro";
     let selection = if by_filter {
-        Selection::Filter(params.clone())
+        Selection::Filter(Box::new(params.clone()))
     } else {
         Selection::Chosen(chosen.clone())
     };
