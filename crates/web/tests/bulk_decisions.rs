@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use support::Client;
 use support::notice::{Setup, setup, setup_with};
+use support::page::data;
 use vereda_domain::accounts::Role;
 use vereda_domain::verification::VerificationStatus;
 
@@ -52,12 +53,6 @@ async fn notify(s: &mut Setup, confirmed: bool) -> support::Reply {
     s.client
         .post_form(&format!("/personal/convocatorias/{}/aviso", s.call_id), &fields)
         .await
-}
-
-fn data(body: &str, attribute: &str) -> Option<String> {
-    let marker = format!("{attribute}=\"");
-    let start = body.find(&marker)? + marker.len();
-    body[start..].split('"').next().map(str::to_owned)
 }
 
 #[tokio::test]

@@ -885,24 +885,6 @@ async fn the_administrator_changes_a_role_and_deactivates_an_account_but_not_the
     );
 }
 
-/// The values of a data- attribute of a page's audit entries, in order.
-fn audit_attribute(page: &str, name: &str) -> Vec<String> {
-    page.split("<tr class=\"audit-entry\"")
-        .skip(1)
-        .filter_map(|row| row.split(&format!(" {name}=\"")).nth(1))
-        .filter_map(|rest| rest.split('"').next())
-        .map(str::to_owned)
-        .collect()
-}
-
-fn list_total(page: &str) -> u64 {
-    page.split("data-total=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .and_then(|n| n.parse().ok())
-        .expect("a total")
-}
-
 #[tokio::test]
 async fn the_audit_log_is_paged_searched_filtered_sorted_and_downloaded() {
     use vereda_domain::audit::{Actor, AuditAction};
@@ -924,10 +906,10 @@ async fn the_audit_log_is_paged_searched_filtered_sorted_and_downloaded() {
     // Newest first, a page at a time: the second page holds older entries.
     let first = client.get("/personal/auditoria?por_pagina=5").await;
     assert_eq!(first.status, StatusCode::OK);
-    let everyone = list_total(&first.body);
+    let everyone = support::page::list_total::<u64>(&first.body);
     assert!(everyone > 10, "{everyone}");
     let ids = |page: &str| -> Vec<i64> {
-        audit_attribute(page, "data-id")
+        support::page::row_attribute(page, "audit-entry", "data-id")
             .iter()
             .filter_map(|id| id.parse().ok())
             .collect()
@@ -948,9 +930,9 @@ async fn the_audit_log_is_paged_searched_filtered_sorted_and_downloaded() {
                 vereda_web::error::urlencode(words)
             ))
             .await;
-        assert_eq!(list_total(&page.body), 1, "{words}");
+        assert_eq!(support::page::list_total::<u64>(&page.body), 1, "{words}");
         assert_eq!(
-            audit_attribute(&page.body, "data-action"),
+            support::page::row_attribute(&page.body, "audit-entry", "data-action"),
             ["login_failed"],
             "{words}"
         );
@@ -960,9 +942,12 @@ async fn the_audit_log_is_paged_searched_filtered_sorted_and_downloaded() {
     let failed = client
         .get("/personal/auditoria?accion=login_failed&por_pagina=200")
         .await;
-    let actions = audit_attribute(&failed.body, "data-action");
+    let actions = support::page::row_attribute(&failed.body, "audit-entry", "data-action");
     assert!(!actions.is_empty() && actions.iter().all(|a| a == "login_failed"));
-    assert_eq!(actions.len() as u64, list_total(&failed.body));
+    assert_eq!(
+        actions.len() as u64,
+        support::page::list_total::<u64>(&failed.body)
+    );
     assert!(failed.body.contains("<option value=\"login_failed\" selected>"));
     let auditor = client
         .db
@@ -979,7 +964,7 @@ async fn the_audit_log_is_paged_searched_filtered_sorted_and_downloaded() {
             auditor.id
         ))
         .await;
-    let actors = audit_attribute(&own.body, "data-actor");
+    let actors = support::page::row_attribute(&own.body, "audit-entry", "data-actor");
     assert!(
         !actors.is_empty() && actors.iter().all(|a| *a == auditor.email),
         "{actors:?}"
@@ -988,28 +973,29 @@ async fn the_audit_log_is_paged_searched_filtered_sorted_and_downloaded() {
     let none = client
         .get("/personal/auditoria?desde=2001-01-01&hasta=2001-12-31")
         .await;
-    assert_eq!(list_total(&none.body), 0);
+    assert_eq!(support::page::list_total::<u64>(&none.body), 0);
     let users = client
         .get("/personal/auditoria?entity=users&por_pagina=200")
         .await;
-    let entities = audit_attribute(&users.body, "data-entity");
+    let entities = support::page::row_attribute(&users.body, "audit-entry", "data-entity");
     assert!(!entities.is_empty() && entities.iter().all(|e| e == "users"));
 
     // Sorted by author, one way and the other: each author's entries together.
     let sorted = client
         .get("/personal/auditoria?entidad=users&orden=autor&por_pagina=200")
         .await;
-    let ascending = audit_attribute(&sorted.body, "data-id");
-    let mut descending = audit_attribute(
+    let ascending = support::page::row_attribute(&sorted.body, "audit-entry", "data-id");
+    let mut descending = support::page::row_attribute(
         &client
             .get("/personal/auditoria?entidad=users&orden=-autor&por_pagina=200")
             .await
             .body,
+        "audit-entry",
         "data-id",
     );
     descending.reverse();
     assert_eq!(ascending, descending);
-    let mut authors = audit_attribute(&sorted.body, "data-actor");
+    let mut authors = support::page::row_attribute(&sorted.body, "audit-entry", "data-actor");
     let shown = authors.len();
     authors.dedup();
     let mut distinct = authors.clone();
@@ -1026,7 +1012,12 @@ async fn the_audit_log_is_paged_searched_filtered_sorted_and_downloaded() {
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.bytes.starts_with(b"\xEF\xBB\xBF"));
     let lines: Vec<&str> = csv.body.trim_end().lines().collect();
-    assert_eq!(lines.len() as u64 - 1, list_total(&failed.body), "{}", csv.body);
+    assert_eq!(
+        lines.len() as u64 - 1,
+        support::page::list_total::<u64>(&failed.body),
+        "{}",
+        csv.body
+    );
     assert!(
         lines[1..].iter().all(|l| l.contains(",login_failed,")),
         "{}",

@@ -45,14 +45,6 @@ fn shown(page: &str) -> Vec<String> {
         .collect()
 }
 
-fn total(page: &str) -> u64 {
-    page.split("data-total=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .and_then(|n| n.parse().ok())
-        .expect("a total")
-}
-
 #[tokio::test]
 async fn a_household_is_found_without_its_accents_or_case() {
     let (mut client, call) = demo_with_pena().await;
@@ -65,7 +57,7 @@ async fn a_household_is_found_without_its_accents_or_case() {
             .await;
         assert_eq!(page.status, StatusCode::OK, "{words}");
         assert_eq!(shown(&page.body), vec!["NAR-0042".to_owned()], "{words}");
-        assert_eq!(total(&page.body), 1, "{words}");
+        assert_eq!(support::page::list_total::<u64>(&page.body), 1, "{words}");
     }
     // Every word must appear: a name and a document of two households find nothing.
     let page = client
@@ -73,13 +65,13 @@ async fn a_household_is_found_without_its_accents_or_case() {
             "/personal/convocatorias/{call}/hogares?q=pena%20cuellar"
         ))
         .await;
-    assert_eq!(total(&page.body), 0);
+    assert_eq!(support::page::list_total::<u64>(&page.body), 0);
     // The verification page and the API search alike.
     let page = client
         .get(&format!("/personal/convocatorias/{call}/verificacion?q=narino"))
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(total(&page.body), 1);
+    assert_eq!(support::page::list_total::<u64>(&page.body), 1);
     assert!(page.body.contains("Peña Nariño"));
     assert!(!page.body.contains("Cuéllar Rojas"));
     let api = client
@@ -96,7 +88,7 @@ async fn a_call_s_households_are_filtered_sorted_and_paged_in_the_query() {
     let (mut client, call) = demo_with_pena().await;
     let base = format!("/personal/convocatorias/{call}/hogares");
     let all = client.get(&base).await;
-    let everyone = total(&all.body);
+    let everyone = support::page::list_total::<u64>(&all.body);
     assert!(everyone >= 5, "{everyone}");
 
     // Filter by municipality: only Pasto's household.
@@ -131,14 +123,14 @@ async fn a_call_s_households_are_filtered_sorted_and_paged_in_the_query() {
     assert_eq!(shown(&second.body), ascending[2..4].to_vec());
     assert!(second.body.contains("id=\"list-previous\""));
     assert!(second.body.contains("id=\"list-next\""));
-    assert_eq!(total(&second.body), everyone);
+    assert_eq!(support::page::list_total::<u64>(&second.body), everyone);
 }
 
 #[tokio::test]
 async fn the_verification_status_filter_runs_in_the_query() {
     let (mut client, call) = demo_with_pena().await;
     let base = format!("/personal/convocatorias/{call}/verificacion");
-    let everyone = total(&client.get(&base).await.body);
+    let everyone = support::page::list_total::<u64>(&client.get(&base).await.body);
     let mut counted = 0;
     for status in ["pending", "eligible", "not_eligible", "withdrawn"] {
         let page = client
@@ -151,13 +143,13 @@ async fn the_verification_status_filter_runs_in_the_query() {
             rows,
             "{status}: every row has the status asked for"
         );
-        assert_eq!(rows, total(&page.body));
+        assert_eq!(rows, support::page::list_total::<u64>(&page.body));
         counted += rows;
     }
     assert_eq!(counted, everyone);
     // The demo's followed project's families were found eligible: the filter is not empty.
     let eligible = client.get(&format!("{base}?estado=eligible")).await;
-    assert!(total(&eligible.body) > 0);
+    assert!(support::page::list_total::<u64>(&eligible.body) > 0);
     // The notice form is still on the page.
     assert!(
         client.get(&base).await.body.contains("id=\"offer-notice\"")
@@ -195,7 +187,7 @@ async fn downloads_carry_the_current_filter_and_mask_as_the_page_does() {
     let all = client
         .get(&format!("/personal/convocatorias/{call}/hogares.csv"))
         .await;
-    let everyone = total(
+    let everyone = support::page::list_total::<u64>(
         &client
             .get(&format!("/personal/convocatorias/{call}/hogares"))
             .await
@@ -210,7 +202,7 @@ async fn downloads_carry_the_current_filter_and_mask_as_the_page_does() {
         ))
         .await;
     assert_eq!(verification.status, StatusCode::OK);
-    let eligible = total(
+    let eligible = support::page::list_total::<u64>(
         &client
             .get(&format!(
                 "/personal/convocatorias/{call}/verificacion?estado=eligible"
@@ -294,7 +286,7 @@ async fn downloads_come_in_the_order_the_page_is_sorted_in() {
     sorted.sort();
     sorted.reverse();
     assert_eq!(folded, sorted, "{}", csv.body);
-    assert_eq!(heads.len() as u64, total(&page.body));
+    assert_eq!(heads.len() as u64, support::page::list_total::<u64>(&page.body));
     // The letters, by recipient.
     let csv = client
         .get(&format!("{base}/comunicaciones.csv?orden=destinatario"))
@@ -366,14 +358,14 @@ fn codes(page: &str) -> Vec<String> {
 async fn the_formulations_are_searched_filtered_sorted_paged_and_downloaded() {
     let mut client = demo_with_drafts(12).await;
     let base = "/personal/formulaciones";
-    let everyone = total(&client.get(base).await.body);
+    let everyone = support::page::list_total::<u64>(&client.get(base).await.body);
     assert!(everyone >= 12, "{everyone}");
 
     // Without accents or case: the three coffees.
     let found = client.get(&format!("{base}?q=CAFE%20narino")).await;
     assert_eq!(found.status, StatusCode::OK);
     assert_eq!(codes(&found.body), ["LIST-00", "LIST-05", "LIST-10"]);
-    assert_eq!(total(&found.body), 3);
+    assert_eq!(support::page::list_total::<u64>(&found.body), 3);
     assert!(found.body.contains("value=\"CAFE narino\""));
     // The code is searched too.
     assert_eq!(
@@ -383,10 +375,10 @@ async fn the_formulations_are_searched_filtered_sorted_paged_and_downloaded() {
 
     // A filter: the stored status. The drafts are drafts; none is approved among them.
     let drafts = client.get(&format!("{base}?estado=draft&q=list")).await;
-    assert_eq!(total(&drafts.body), 12);
+    assert_eq!(support::page::list_total::<u64>(&drafts.body), 12);
     assert!(drafts.body.contains("<option value=\"draft\" selected>"));
     let approved = client.get(&format!("{base}?estado=approved&q=list")).await;
-    assert_eq!(total(&approved.body), 0);
+    assert_eq!(support::page::list_total::<u64>(&approved.body), 0);
 
     // Sorted by title from Z to A ("café" after "cacao", the accent aside), paged by five.
     let first = client
@@ -431,7 +423,7 @@ async fn the_formulations_are_searched_filtered_sorted_paged_and_downloaded() {
     let csv = client.get(&format!("{base}.csv")).await;
     assert_eq!(
         csv.body.trim_end().lines().count() as u64,
-        total(&page.body) + 1,
+        support::page::list_total::<u64>(&page.body) + 1,
         "{}",
         csv.body
     );
@@ -556,7 +548,7 @@ async fn every_staff_page_of_a_large_call_answers(mut client: Client) {
             page.bytes.len()
         );
         if let Some(expected) = expected {
-            assert_eq!(total(&page.body), *expected, "{path}");
+            assert_eq!(support::page::list_total::<u64>(&page.body), *expected, "{path}");
         }
         eprintln!("{path}: {} bytes in {took:?}", page.bytes.len());
     }
@@ -566,7 +558,10 @@ async fn every_staff_page_of_a_large_call_answers(mut client: Client) {
             "/personal/convocatorias/{call}/hogares?q=pena&por_pagina=200"
         ))
         .await;
-    assert_eq!(total(&found.body), u64::from(LARGE / 1000));
+    assert_eq!(
+        support::page::list_total::<u64>(&found.body),
+        u64::from(LARGE / 1000)
+    );
     // A download of more rows than a chunk comes whole, once each, in the page's order.
     let csv = client
         .get(&format!(
@@ -575,7 +570,7 @@ async fn every_staff_page_of_a_large_call_answers(mut client: Client) {
         .await;
     assert_eq!(csv.status, StatusCode::OK);
     let ids = first_cells(&csv.body);
-    let matching = total(
+    let matching = support::page::list_total::<u64>(
         &client
             .get(&format!("/personal/convocatorias/{call}/hogares?municipio=52001"))
             .await
@@ -594,7 +589,7 @@ async fn every_staff_page_of_a_large_call_answers(mut client: Client) {
             "/personal/convocatorias/{call}/verificacion?estado=eligible"
         ))
         .await;
-    let eligible = total(&eligible.body);
+    let eligible = support::page::list_total::<u64>(&eligible.body);
     assert!((24_000..=26_000).contains(&eligible), "{eligible}");
 }
 

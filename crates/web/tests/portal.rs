@@ -979,10 +979,6 @@ fn queued(page: &str, name: &str) -> Vec<String> {
         .collect()
 }
 
-fn list_total(page: &str) -> usize {
-    between(page, "data-total=\"", "\"").parse().expect("a total")
-}
-
 #[tokio::test]
 async fn the_review_queue_is_paged_searched_filtered_sorted_and_downloaded() {
     let mut client = Client::with_demo().await;
@@ -1010,7 +1006,7 @@ async fn the_review_queue_is_paged_searched_filtered_sorted_and_downloaded() {
     // Newest day first, paged in the query.
     let all = client.get("/personal/mediciones?por_pagina=200").await;
     assert_eq!(all.status, StatusCode::OK);
-    let everyone = list_total(&all.body);
+    let everyone = support::page::list_total::<usize>(&all.body);
     assert!(everyone >= 4, "{everyone}");
     let days = queued(&all.body, "data-measured");
     assert!(days.windows(2).all(|w| w[0] >= w[1]), "{days:?}");
@@ -1030,7 +1026,7 @@ async fn the_review_queue_is_paged_searched_filtered_sorted_and_downloaded() {
                 vereda_web::error::urlencode(words)
             ))
             .await;
-        assert_eq!(list_total(&page.body), 1, "{words}");
+        assert_eq!(support::page::list_total::<usize>(&page.body), 1, "{words}");
         assert_eq!(queued(&page.body, "data-measured"), ["2023-03-31"], "{words}");
     }
 
@@ -1043,7 +1039,7 @@ async fn the_review_queue_is_paged_searched_filtered_sorted_and_downloaded() {
         units.len() >= 3 && units.iter().all(|u| u == "number"),
         "{units:?}"
     );
-    assert_eq!(units.len(), list_total(&numbers.body));
+    assert_eq!(units.len(), support::page::list_total::<usize>(&numbers.body));
     let project = client
         .get("/personal/mediciones?proyecto=T06.60%2C61%2C62&por_pagina=200")
         .await;

@@ -703,24 +703,6 @@ async fn a_large_screening_lets_other_writers_through() {
     );
 }
 
-/// The values of a data- attribute of the results a page shows, in order.
-fn result_attribute(page: &str, name: &str) -> Vec<String> {
-    page.split("<tr class=\"result\"")
-        .skip(1)
-        .filter_map(|row| row.split(&format!(" {name}=\"")).nth(1))
-        .filter_map(|rest| rest.split('"').next())
-        .map(str::to_owned)
-        .collect()
-}
-
-fn list_total(page: &str) -> usize {
-    page.split("data-total=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .and_then(|n| n.parse().ok())
-        .expect("a total")
-}
-
 #[tokio::test]
 async fn a_run_s_results_are_paged_searched_filtered_sorted_and_downloaded_as_shown() {
     let mut client = Client::with_demo().await;
@@ -740,10 +722,14 @@ async fn a_run_s_results_are_paged_searched_filtered_sorted_and_downloaded_as_sh
     // Pages of ten in the file's order: the second follows the first.
     let first = client.get(&format!("{base}?por_pagina=10")).await;
     assert_eq!(first.status, StatusCode::OK);
-    assert_eq!(list_total(&first.body), everyone);
+    assert_eq!(support::page::list_total::<usize>(&first.body), everyone);
     let second = client.get(&format!("{base}?por_pagina=10&pagina=2")).await;
-    let mut shown = result_attribute(&first.body, "data-household");
-    shown.extend(result_attribute(&second.body, "data-household"));
+    let mut shown = support::page::row_attribute(&first.body, "result", "data-household");
+    shown.extend(support::page::row_attribute(
+        &second.body,
+        "result",
+        "data-household",
+    ));
     assert_eq!(shown, file_order[..20].to_vec());
     assert!(second.body.contains("id=\"list-previous\""));
 
@@ -752,8 +738,12 @@ async fn a_run_s_results_are_paged_searched_filtered_sorted_and_downloaded_as_sh
         let page = client
             .get(&format!("{base}?q={}", vereda_web::error::urlencode(words)))
             .await;
-        assert_eq!(result_attribute(&page.body, "data-household"), ["G07"], "{words}");
-        assert_eq!(list_total(&page.body), 1, "{words}");
+        assert_eq!(
+            support::page::row_attribute(&page.body, "result", "data-household"),
+            ["G07"],
+            "{words}"
+        );
+        assert_eq!(support::page::list_total::<usize>(&page.body), 1, "{words}");
     }
 
     // Filters: eligibility, a reason, a municipality (and the old words still filter).
@@ -764,9 +754,9 @@ async fn a_run_s_results_are_paged_searched_filtered_sorted_and_downloaded_as_sh
     let page = client
         .get(&format!("{base}?estado=eligible&por_pagina=200"))
         .await;
-    assert_eq!(list_total(&page.body), eligible);
+    assert_eq!(support::page::list_total::<usize>(&page.body), eligible);
     assert!(
-        result_attribute(&page.body, "data-eligible")
+        support::page::row_attribute(&page.body, "result", "data-eligible")
             .iter()
             .all(|e| e == "true")
     );
@@ -776,9 +766,9 @@ async fn a_run_s_results_are_paged_searched_filtered_sorted_and_downloaded_as_sh
         .count();
     for query in ["motivo=ART10A_PRIOR", "reason=ART10A_PRIOR"] {
         let page = client.get(&format!("{base}?{query}&por_pagina=200")).await;
-        assert_eq!(list_total(&page.body), prior, "{query}");
+        assert_eq!(support::page::list_total::<usize>(&page.body), prior, "{query}");
         assert!(
-            result_attribute(&page.body, "data-reasons")
+            support::page::row_attribute(&page.body, "result", "data-reasons")
                 .iter()
                 .all(|r| r.split(' ').any(|code| code == "ART10A_PRIOR")),
             "{query}"
@@ -792,9 +782,9 @@ async fn a_run_s_results_are_paged_searched_filtered_sorted_and_downloaded_as_sh
     let page = client
         .get(&format!("{base}?municipio={municipality}&por_pagina=200"))
         .await;
-    assert_eq!(list_total(&page.body), in_place);
+    assert_eq!(support::page::list_total::<usize>(&page.body), in_place);
     assert!(
-        result_attribute(&page.body, "data-municipality")
+        support::page::row_attribute(&page.body, "result", "data-municipality")
             .iter()
             .all(|m| *m == municipality)
     );
@@ -803,10 +793,16 @@ async fn a_run_s_results_are_paged_searched_filtered_sorted_and_downloaded_as_sh
     let mut sorted = file_order.clone();
     sorted.sort();
     let ascending = client.get(&format!("{base}?orden=hogar&por_pagina=200")).await;
-    assert_eq!(result_attribute(&ascending.body, "data-household"), sorted);
+    assert_eq!(
+        support::page::row_attribute(&ascending.body, "result", "data-household"),
+        sorted
+    );
     sorted.reverse();
     let descending = client.get(&format!("{base}?orden=-hogar&por_pagina=200")).await;
-    assert_eq!(result_attribute(&descending.body, "data-household"), sorted);
+    assert_eq!(
+        support::page::row_attribute(&descending.body, "result", "data-household"),
+        sorted
+    );
 
     // The downloads follow the filter, the search and the sort; unfiltered, the contract's file.
     let csv = client

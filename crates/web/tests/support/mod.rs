@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod notice;
+pub mod page;
 pub mod procedure;
 pub mod voice;
 
