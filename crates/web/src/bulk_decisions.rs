@@ -14,22 +14,25 @@ use crate::job_context::JobContext;
 /// Runs the job of decision in bulk `payload` (its id) and ends it, unless it was stopped.
 pub async fn run_job(state: &AppState, payload: &str, context: &JobContext) {
     let done = match payload.trim().parse::<i32>() {
-        Ok(id) => work(state, id, context).await.map(|finished| (id, finished)),
+        Ok(id) => match work(state, id, context).await {
+            Ok(true) => state.store.finish_bulk_decision(id).await.map(|()| true),
+            other => other,
+        },
         Err(_) => Err(StoreError::Fault(format!(
             "a decision in bulk's job names no decision: {payload:?}"
         ))),
     };
+    end(state, context, done, "decision in bulk").await;
+}
+
+/// Ends a job by how its work went: `Ok(false)`, stopped, leaves it to the worker (handed
+/// back or taken over); otherwise succeeded or failed.
+async fn end(state: &AppState, context: &JobContext, done: Result<bool, StoreError>, what: &str) {
     let succeeded = match done {
-        Ok((_, false)) => return,
-        Ok((id, true)) => match state.store.finish_bulk_decision(id).await {
-            Ok(()) => true,
-            Err(error) => {
-                tracing::error!(decision = id, %error, "the decision in bulk could not be ended");
-                false
-            }
-        },
+        Ok(false) => return,
+        Ok(true) => true,
         Err(error) => {
-            tracing::error!(%error, "the decision in bulk stopped on an error");
+            tracing::error!(%error, job = what, "the job stopped on an error");
             false
         }
     };
@@ -37,7 +40,7 @@ pub async fn run_job(state: &AppState, payload: &str, context: &JobContext) {
         .finish_job(context.lease.job_id, &context.lease.owner, succeeded)
         .await
     {
-        tracing::warn!(%error, "could not end the job of a decision in bulk");
+        tracing::warn!(%error, job = what, "could not end the job");
     }
 }
 
@@ -91,20 +94,7 @@ pub async fn run_offer_letters(state: &AppState, payload: &str, context: &JobCon
             "an offer letters' job names no call: {payload:?}"
         ))),
     };
-    let succeeded = match done {
-        Ok(false) => return,
-        Ok(true) => true,
-        Err(error) => {
-            tracing::error!(%error, "the offer letters stopped on an error");
-            false
-        }
-    };
-    if let Err(error) = (state.store)
-        .finish_job(context.lease.job_id, &context.lease.owner, succeeded)
-        .await
-    {
-        tracing::warn!(%error, "could not end the job of the offer letters");
-    }
+    end(state, context, done, "offer letters").await;
 }
 
 /// Writes chunk after chunk and sends each; `Ok(true)` once every household has its letter.

@@ -542,17 +542,14 @@ fn base64_decode(text: &str) -> Vec<u8> {
 #[tokio::test]
 async fn with_smtp_configured_letters_to_households_with_an_email_go_by_smtp() {
     let (url, received) = smtp_server().await;
-    let outbox = tempfile::tempdir().expect("outbox");
-    let config = vereda_web::WebConfig {
-        outbox_dir: Some(outbox.path().to_path_buf()),
-        today: Some(jiff::civil::date(2026, 3, 10)),
+    let settings = vereda_web::WebConfig {
         smtp: Some(vereda_web::letters::Smtp::parse(&url, None).expect("smtp url")),
         ..Default::default()
     };
-    let client = Client::with_demo_and(config).await;
-    without_the_demo_notice(&client).await;
-    let call_id = client.db.store.calls().await.expect("calls")[0].id;
-    let households = client
+    let mut s = support::notice::setup_with(jiff::civil::date(2026, 3, 10), settings).await;
+    let call_id = s.call_id;
+    let households = s
+        .client
         .db
         .store
         .households(Some(call_id))
@@ -560,13 +557,6 @@ async fn with_smtp_configured_letters_to_households_with_an_email_go_by_smtp() {
         .expect("households");
     let with_email = households.iter().filter(|h| h.email.is_some()).count();
     assert_eq!(with_email, 3);
-    let mut s = Setup {
-        displaced: 0,
-        plain: 0,
-        client,
-        outbox,
-        call_id,
-    };
     s.client.log_in_as(Role::TerritorialOfficer).await;
     let done = notify(&mut s, "2026-03-02").await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);

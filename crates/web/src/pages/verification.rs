@@ -459,21 +459,18 @@ async fn record_notice(
     visitor.require(Permission::VerifyHouseholds)?;
     visitor.check_csrf(&post.csrf_token).await?;
     let back = format!("/personal/convocatorias/{id}/verificacion");
-    // Every household of the call gets the offer's letter.
-    let households = state
-        .store
-        .household_list(&HouseholdList {
-            paging: vereda_store::lists::Paging {
-                per_page: 1,
-                ..Default::default()
-            },
-            ..HouseholdList::of_call(id, vereda_domain::accounts::Reach::National)
-        })
-        .await?
-        .total;
-    let question = Message::new("confirm-offer_notice").with("letters", households);
-    if let Some(page) = form.ask(&visitor, question, Some(households), &back).await? {
-        return Ok(page);
+    if !form.confirmed() {
+        // Every household of the call gets the offer's letter.
+        let households = (state.store)
+            .household_count(&HouseholdList::of_call(
+                id,
+                vereda_domain::accounts::Reach::National,
+            ))
+            .await?;
+        let question = Message::new("confirm-offer_notice").with("letters", households);
+        if let Some(page) = form.ask(&visitor, question, Some(households), &back).await? {
+            return Ok(page);
+        }
     }
     match record_offer_notice(
         &state,
