@@ -361,21 +361,64 @@ impl Store {
             .filter(project::Column::Code.eq(code))
             .all(&self.db)
             .await?;
-        Ok(self.cards_of(rows, Expenditures::ByDay).await?.pop())
+        Ok(self.cards_of(rows).await?.pop())
     }
 
-    /// Every project's card, by code (open data and IATI).
+    /// Every project's card, by code (IATI).
     pub async fn project_cards(&self) -> StoreResult<Vec<ProjectCard>> {
-        self.project_cards_with(Expenditures::ByDay).await
-    }
-
-    /// Every project's card, by code, with its expenditures by day or their total only.
-    pub async fn project_cards_with(&self, expenditures: Expenditures) -> StoreResult<Vec<ProjectCard>> {
         let rows = project::Entity::find()
             .order_by_asc(project::Column::Code)
             .all(&self.db)
             .await?;
-        self.cards_of(rows, expenditures).await
+        self.cards_of(rows).await
+    }
+
+    /// The award's money of every awarded project, or of the one with `code`, by code, with
+    /// the executed total only: what the open data's tables put beside each stored summary,
+    /// read without building any card.
+    pub async fn award_references(&self, code: Option<&str>) -> StoreResult<HashMap<String, AwardReference>> {
+        let mut select = project::Entity::find().filter(project::Column::AwardId.is_not_null());
+        if let Some(code) = code {
+            select = select.filter(project::Column::Code.eq(code));
+        }
+        let rows = select.all(&self.db).await?;
+        let mut awards = award_records(&self.db, &rows, Expenditures::Total).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|p| {
+                let (reference, _) = awards.remove(&p.award_id?)?;
+                Some((p.code, reference))
+            })
+            .collect())
+    }
+
+    /// Every indicator with its progress, of every project or of the one with `code`, by the
+    /// project's code and the indicator's number: the open data's indicators, in two reads.
+    pub async fn published_indicators(
+        &self,
+        code: Option<&str>,
+    ) -> StoreResult<Vec<(String, IndicatorProgress)>> {
+        let mut projects = project::Entity::find()
+            .select_only()
+            .column(project::Column::Id)
+            .column(project::Column::Code);
+        if let Some(code) = code {
+            projects = projects.filter(project::Column::Code.eq(code));
+        }
+        let codes: HashMap<i32, String> = projects.into_tuple().all(&self.db).await?.into_iter().collect();
+        let mut indicators = indicator::Entity::find();
+        if code.is_some() {
+            indicators = indicators.filter(indicator::Column::ProjectId.is_in(codes.keys().copied()));
+        }
+        let mut published = indicators
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter_map(|i| Some((codes.get(&i.project_id)?.clone(), i)))
+            .map(|(code, i)| Ok((code, indicator_progress(i)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        published.sort_by(|(a, i), (b, j)| (a, i.number).cmp(&(b, j.number)));
+        Ok(published)
     }
 
     /// The rows of a table that belong to `ids`, in `order`, grouped by project.
@@ -396,11 +439,7 @@ impl Store {
     }
 
     /// Builds the cards of `rows` with one query per table, whatever their number.
-    async fn cards_of(
-        &self,
-        rows: Vec<project::Model>,
-        expenditures: Expenditures,
-    ) -> StoreResult<Vec<ProjectCard>> {
+    async fn cards_of(&self, rows: Vec<project::Model>) -> StoreResult<Vec<ProjectCard>> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
@@ -477,7 +516,7 @@ impl Store {
                 |row| row.project_id,
             )
             .await?;
-        let awards = award_records(&self.db, &rows, expenditures).await?;
+        let awards = award_records(&self.db, &rows, Expenditures::ByDay).await?;
         let today = today_in_colombia();
         let mut cards = Vec::with_capacity(rows.len());
         for p in rows {

@@ -696,7 +696,6 @@ fn movement(name: &str, document: &str, draft: MovementDraft) -> NewMovement {
 /// The stored expenditures of `code` as the card (by day) and the open data (the total) read
 /// them, checked against its payments added up by day from its movements; answers them.
 async fn expenditures_agree(store: &Store, code: &str) -> (Vec<(jiff::civil::Date, Decimal)>, Decimal) {
-    use vereda_store::projects::Expenditures;
     let ledger = store.ledger(code).await.expect("ledger");
     let mut by_day: BTreeMap<jiff::civil::Date, Decimal> = BTreeMap::new();
     for m in ledger
@@ -716,12 +715,10 @@ async fn expenditures_agree(store: &Store, code: &str) -> (Vec<(jiff::civil::Dat
         "{code}: by day"
     );
     let listed = store
-        .project_cards_with(Expenditures::Total)
+        .award_references(Some(code))
         .await
-        .expect("cards")
-        .into_iter()
-        .find(|c| c.code == code)
-        .and_then(|c| c.award)
+        .expect("awards")
+        .remove(code)
         .expect("listed")
         .flow;
     assert_eq!(

@@ -351,8 +351,10 @@ impl ListView {
 /// Where a download's rows come from: chunk after chunk, until an empty one.
 #[async_trait::async_trait]
 pub trait ExportSource: Send + 'static {
-    /// The next rows, already in the reader's words and masked as the page masks them.
-    async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError>;
+    /// A row as the file's writer takes it: a list's cells, already in the reader's words and
+    /// masked as the page masks them, or a typed record a file of its own writes.
+    type Row: Send + 'static;
+    async fn next_chunk(&mut self) -> Result<Vec<Self::Row>, AppError>;
 }
 
 /// A response body fed by a channel: each message a piece of the file.
@@ -384,6 +386,13 @@ fn csv_line(cells: &[String]) -> Result<Vec<u8>, AppError> {
     writer.into_inner().map_err(|e| AppError::internal(&e))
 }
 
+fn csv_lines(rows: &[Vec<String>]) -> Result<Vec<u8>, AppError> {
+    rows.iter().try_fold(Vec::new(), |mut out, row| {
+        out.extend(csv_line(row)?);
+        Ok(out)
+    })
+}
+
 /// The two files a list downloads as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DownloadFormat {
@@ -395,40 +404,60 @@ pub enum DownloadFormat {
 pub async fn download(
     format: DownloadFormat,
     headers: Vec<String>,
-    source: impl ExportSource,
+    source: impl ExportSource<Row = Vec<String>>,
     stem: &str,
 ) -> Result<Response, AppError> {
     match format {
-        DownloadFormat::Csv => Ok(csv_download(headers, source, &format!("{stem}.csv"))),
+        DownloadFormat::Csv => csv_download(headers, source, &format!("{stem}.csv")),
         DownloadFormat::Xlsx => xlsx_download(headers, source, &format!("{stem}.xlsx")).await,
     }
 }
 
-/// The list as CSV, UTF-8 with a BOM (so a spreadsheet reads the accents), streamed: each
-/// chunk is read from the database while the previous one travels.
-pub fn csv_download(headers: Vec<String>, mut source: impl ExportSource, file_name: &str) -> Response {
+/// The list as CSV, UTF-8 with a BOM (so a spreadsheet reads the accents), streamed.
+pub fn csv_download(
+    headers: Vec<String>,
+    source: impl ExportSource<Row = Vec<String>>,
+    file_name: &str,
+) -> Result<Response, AppError> {
+    let mut first = b"\xEF\xBB\xBF".to_vec();
+    first.extend(csv_line(&headers)?);
+    Ok(streamed(
+        "text/csv; charset=utf-8",
+        file_name,
+        first,
+        source,
+        csv_lines,
+    ))
+}
+
+/// Writes a chunk of rows as a piece of a text file.
+pub type Encoder<R> = fn(&[R]) -> Result<Vec<u8>, AppError>;
+
+/// A text file streamed as its rows are read: `first` (a header), then each chunk as `encode`
+/// writes it, read from the database while the previous one travels; memory holds two chunks
+/// whatever the file's length. A chunk that cannot be read ends the body with an error, so a
+/// client never takes a cut file for a whole one.
+pub fn streamed<S: ExportSource>(
+    content_type: &'static str,
+    file_name: &str,
+    first: Vec<u8>,
+    mut source: S,
+    encode: Encoder<S::Row>,
+) -> Response {
     let (sender, receiver) = tokio::sync::mpsc::channel(2);
     tokio::spawn(async move {
-        let mut first = b"\xEF\xBB\xBF".to_vec();
-        match csv_line(&headers) {
-            Ok(line) => first.extend(line),
-            Err(_) => return,
-        }
         if sender.send(Ok(Bytes::from(first))).await.is_err() {
             return;
         }
         loop {
             let piece = match source.next_chunk().await {
                 Ok(rows) if rows.is_empty() => return,
-                Ok(rows) => rows.iter().try_fold(Vec::new(), |mut out, row| {
-                    out.extend(csv_line(row)?);
-                    Ok::<_, AppError>(out)
-                }),
+                Ok(rows) => encode(&rows),
                 Err(e) => Err(e),
             };
             let piece = piece.map(Bytes::from).map_err(|e| {
-                tracing::error!(error = ?e, "a list download failed");
-                std::io::Error::other("the list could not be read")
+                tracing::error!(error = ?e, "a download failed");
+                std::io::Error::other("the rows could not be read")
             });
             let failed = piece.is_err();
             if sender.send(piece).await.is_err() || failed {
@@ -436,18 +465,47 @@ pub fn csv_download(headers: Vec<String>, mut source: impl ExportSource, file_na
             }
         }
     });
-    crate::downloads::attachment(
-        "text/csv; charset=utf-8",
-        file_name,
-        Body::new(ChannelBody(receiver)),
-    )
+    crate::downloads::attachment(content_type, file_name, Body::new(ChannelBody(receiver)))
 }
 
-/// The list as XLSX, one sheet written a row at a time in constant memory to a temporary
-/// file, then streamed from it.
+/// How a workbook's one sheet is named, how wide its columns are and how a row is written.
+pub struct SheetLayout<R> {
+    pub name: Option<&'static str>,
+    pub widths: &'static [(u16, f64)],
+    pub write_row: fn(&mut rust_xlsxwriter::Worksheet, u32, &R) -> Result<(), rust_xlsxwriter::XlsxError>,
+}
+
+fn write_texts(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    line: u32,
+    cells: &Vec<String>,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    for (column, cell) in (0u16..).zip(cells) {
+        sheet.write_string(line, column, cell)?;
+    }
+    Ok(())
+}
+
+/// The list as XLSX, its cells as text.
 pub async fn xlsx_download(
     headers: Vec<String>,
-    mut source: impl ExportSource,
+    source: impl ExportSource<Row = Vec<String>>,
+    file_name: &str,
+) -> Result<Response, AppError> {
+    let layout = SheetLayout {
+        name: None,
+        widths: &[],
+        write_row: write_texts,
+    };
+    workbook_download(headers, source, layout, file_name).await
+}
+
+/// Rows as an XLSX workbook of one sheet, written a row at a time in constant memory to a
+/// temporary file, then streamed from it.
+pub async fn workbook_download<S: ExportSource>(
+    headers: Vec<String>,
+    mut source: S,
+    layout: SheetLayout<S::Row>,
     file_name: &str,
 ) -> Result<Response, AppError> {
     let file = tempfile::NamedTempFile::new().map_err(|e| AppError::internal(&e))?;
@@ -458,22 +516,26 @@ pub async fn xlsx_download(
         let mut workbook = rust_xlsxwriter::Workbook::new();
         let bold = rust_xlsxwriter::Format::new().set_bold();
         let sheet = workbook.add_worksheet_with_constant_memory().map_err(internal)?;
+        if let Some(name) = layout.name {
+            sheet.set_name(name).map_err(internal)?;
+        }
+        for (column, width) in layout.widths {
+            sheet.set_column_width(*column, *width).map_err(internal)?;
+        }
         for (column, title) in (0u16..).zip(&headers) {
             sheet
                 .write_string_with_format(0, column, title, &bold)
                 .map_err(internal)?;
         }
-        let mut row = 1u32;
+        let mut line = 1u32;
         loop {
             let rows = handle.block_on(source.next_chunk())?;
             if rows.is_empty() {
                 break;
             }
-            for cells in rows {
-                for (column, cell) in (0u16..).zip(&cells) {
-                    sheet.write_string(row, column, cell).map_err(internal)?;
-                }
-                row += 1;
+            for row in &rows {
+                (layout.write_row)(sheet, line, row).map_err(internal)?;
+                line += 1;
             }
         }
         workbook.save(&path).map_err(internal)

@@ -24,6 +24,7 @@ use vereda_store::screening::{
 };
 
 use crate::AppState;
+use crate::error::AppError;
 use crate::i18n::{Lang, Message};
 use crate::job_context::JobContext;
 use crate::rule_book::rule_book;
@@ -426,11 +427,10 @@ pub async fn fail_orphaned(store: &Store) {
     }
 }
 
-/// The contract's `results.csv`, byte for byte as `vereda screen` writes it.
-pub fn results_csv(rows: &[vereda_store::screening::ScreeningResultRow]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + rows.len() * 48);
-    out.extend_from_slice(screening::RESULTS_HEADER.as_bytes());
-    out.push(b'\n');
+/// Rows of the contract's `results.csv` after its header, byte for byte as `vereda screen`
+/// writes them.
+pub fn results_csv_lines(rows: &[vereda_store::screening::ScreeningResultRow]) -> Result<Vec<u8>, AppError> {
+    let mut out = Vec::with_capacity(rows.len() * 48);
     for row in rows {
         screening::write_csv_field(&mut out, &row.external_id);
         out.extend_from_slice(if row.eligible { b",true," } else { b",false," });
@@ -449,38 +449,36 @@ pub fn results_csv(rows: &[vereda_store::screening::ScreeningResultRow]) -> Vec<
         out.extend_from_slice(row.reasons.join(";").as_bytes());
         out.push(b'\n');
     }
-    out
+    Ok(out)
 }
 
-/// The same columns as `results.csv`, as a spreadsheet.
-pub fn results_xlsx(
-    rows: &[vereda_store::screening::ScreeningResultRow],
-) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name("results")?;
-    for (column, header) in screening::RESULTS_HEADER.split(',').enumerate() {
-        sheet.write_string(0, column as u16, header)?;
-    }
+/// The same columns as `results.csv`, as a spreadsheet's sheet: numbers as numbers.
+pub const RESULTS_SHEET: crate::lists::SheetLayout<vereda_store::screening::ScreeningResultRow> =
+    crate::lists::SheetLayout {
+        name: Some("results"),
+        widths: &[(0, 16.0), (5, 48.0)],
+        write_row: write_result_row,
+    };
+
+fn write_result_row(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    line: u32,
+    row: &vereda_store::screening::ScreeningResultRow,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     let number = |value: Decimal| value.normalize().to_string().parse::<f64>().unwrap_or_default();
-    for (index, row) in rows.iter().enumerate() {
-        let line = index as u32 + 1;
-        sheet.write_string(line, 0, &row.external_id)?;
-        sheet.write_boolean(line, 1, row.eligible)?;
-        if let Some(level) = row.sisben_level {
-            sheet.write_number(line, 2, f64::from(level))?;
-        }
-        if let Some(pct) = row.cofinancing_max_pct {
-            sheet.write_number(line, 3, number(pct))?;
-        }
-        if let Some(cap) = row.cap_smmlv {
-            sheet.write_number(line, 4, number(cap))?;
-        }
-        if !row.reasons.is_empty() {
-            sheet.write_string(line, 5, row.reasons.join(";"))?;
-        }
+    sheet.write_string(line, 0, &row.external_id)?;
+    sheet.write_boolean(line, 1, row.eligible)?;
+    if let Some(level) = row.sisben_level {
+        sheet.write_number(line, 2, f64::from(level))?;
     }
-    sheet.set_column_width(0, 16)?;
-    sheet.set_column_width(5, 48)?;
-    workbook.save_to_buffer()
+    if let Some(pct) = row.cofinancing_max_pct {
+        sheet.write_number(line, 3, number(pct))?;
+    }
+    if let Some(cap) = row.cap_smmlv {
+        sheet.write_number(line, 4, number(cap))?;
+    }
+    if !row.reasons.is_empty() {
+        sheet.write_string(line, 5, row.reasons.join(";"))?;
+    }
+    Ok(())
 }

@@ -701,6 +701,22 @@ async fn a_large_screening_lets_other_writers_through() {
         writes,
         failures.first()
     );
+
+    // The contract's file streams chunk after chunk: every household once, in the file's order.
+    let file = client.get(&format!("/api/v1/screenings/{id}/results.csv")).await;
+    assert_eq!(file.status, StatusCode::OK);
+    let ids_in = |text: &str| -> Vec<String> {
+        text.lines()
+            .skip(1)
+            .map(|line| line.split(',').next().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let mut lines = file.body.lines();
+    assert_eq!(lines.next(), Some(vereda_screening::screening::RESULTS_HEADER));
+    assert_eq!(
+        ids_in(&file.body),
+        ids_in(&String::from_utf8(households).expect("UTF-8"))
+    );
 }
 
 #[tokio::test]

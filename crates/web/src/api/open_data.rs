@@ -7,12 +7,11 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use vereda_documents::iati::{Publisher, activities_xml};
 use vereda_domain::awarded_project::AwardReference;
-use vereda_domain::monitoring::{ProjectCard, PublishedMeasurement};
-use vereda_store::projects::{Expenditures, ProjectFilter, ProjectSummary};
+use vereda_domain::monitoring::{IndicatorProgress, PublishedMeasurement};
+use vereda_store::projects::{ProjectFilter, ProjectSummary};
 
 use crate::AppState;
 use crate::auth::Visitor;
@@ -185,30 +184,34 @@ pub struct OpenIndicator {
     pub rollup_key: Option<String>,
 }
 
-fn indicators_of(cards: Vec<ProjectCard>) -> Vec<OpenIndicator> {
-    cards
+fn indicators_of(indicators: Vec<(String, IndicatorProgress)>) -> Vec<OpenIndicator> {
+    indicators
         .into_iter()
-        .flat_map(|card| {
-            let code = card.code;
-            card.indicators.into_iter().map(move |i| OpenIndicator {
-                project_code: code.clone(),
-                unit: i.unit.to_string(),
-                status: i.status.to_string(),
-                number: i.number,
-                name: i.name,
-                baseline: i.baseline,
-                goal: i.goal,
-                higher_is_better: i.higher_is_better,
-                by_sex: i.by_sex,
-                current_value: i.current_value,
-                current_women: i.current_women,
-                current_men: i.current_men,
-                last_update: i.last_update,
-                advance_percent: i.advance_percent,
-                rollup_key: i.rollup_key,
-            })
+        .map(|(project_code, i)| OpenIndicator {
+            project_code,
+            unit: i.unit.to_string(),
+            status: i.status.to_string(),
+            number: i.number,
+            name: i.name,
+            baseline: i.baseline,
+            goal: i.goal,
+            higher_is_better: i.higher_is_better,
+            by_sex: i.by_sex,
+            current_value: i.current_value,
+            current_women: i.current_women,
+            current_men: i.current_men,
+            last_update: i.last_update,
+            advance_percent: i.advance_percent,
+            rollup_key: i.rollup_key,
         })
         .collect()
+}
+
+/// The indicators of the projects in `scope`, from the indicators' own rows.
+async fn open_indicators(state: &AppState, scope: &ProjectScope) -> Result<Vec<OpenIndicator>, AppError> {
+    Ok(indicators_of(
+        state.store.published_indicators(scope.project.as_deref()).await?,
+    ))
 }
 
 /// An approved measurement.
@@ -241,12 +244,10 @@ impl From<PublishedMeasurement> for OpenMeasurement {
     }
 }
 
+/// The projects in `scope` from their stored summaries, each with its award's money: no card
+/// is built, so the tables cost one read of the summaries and one of the awards.
 async fn open_projects(state: &AppState, scope: &ProjectScope) -> Result<Vec<OpenProject>, AppError> {
-    let awards: HashMap<String, AwardReference> = open_cards(state, scope, Expenditures::Total)
-        .await?
-        .into_iter()
-        .filter_map(|card| Some((card.code, card.award?)))
-        .collect();
+    let awards = state.store.award_references(scope.project.as_deref()).await?;
     Ok(state
         .store
         .projects(&ProjectFilter::default())
@@ -258,19 +259,6 @@ async fn open_projects(state: &AppState, scope: &ProjectScope) -> Result<Vec<Ope
             OpenProject::of(p, award)
         })
         .collect())
-}
-
-/// The cards of the projects in `scope`: one project's file reads that project's card only;
-/// the tables need each project's executed total, IATI its expenditures by day.
-async fn open_cards(
-    state: &AppState,
-    scope: &ProjectScope,
-    expenditures: Expenditures,
-) -> Result<Vec<ProjectCard>, AppError> {
-    if let Some(code) = scope.project.as_deref() {
-        return Ok(state.store.project_card(code).await?.into_iter().collect());
-    }
-    Ok(state.store.project_cards_with(expenditures).await?)
 }
 
 async fn open_measurements(
@@ -330,9 +318,7 @@ open_data_endpoint!(
     JSON = "application/json",
     Vec<OpenIndicator>,
     "Every indicator with its baseline, goal, latest approved value and advance.",
-    |state, scope| json_bytes(&indicators_of(
-        open_cards(&state, &scope, Expenditures::Total).await?
-    ))
+    |state, scope| json_bytes(&open_indicators(&state, &scope).await?)
 );
 
 open_data_endpoint!(
@@ -469,7 +455,8 @@ async fn project_table(state: &AppState, scope: &ProjectScope) -> Result<Table, 
 }
 
 async fn indicator_table(state: &AppState, scope: &ProjectScope) -> Result<Table, AppError> {
-    let rows = indicators_of(open_cards(state, scope, Expenditures::Total).await?)
+    let rows = open_indicators(state, scope)
+        .await?
         .into_iter()
         .map(|i| {
             vec![
@@ -534,7 +521,10 @@ pub async fn iati_activities(
     Query(scope): Query<ProjectScope>,
 ) -> Result<Response, AppError> {
     serve_public(&state, &visitor, &headers, XML, false, async || {
-        let cards = open_cards(&state, &scope, Expenditures::ByDay).await?;
+        let cards = match scope.project.as_deref() {
+            Some(code) => state.store.project_card(code).await?.into_iter().collect(),
+            None => state.store.project_cards().await?,
+        };
         // A file with no activity would fail the schema and hide a mistyped code.
         if scope.project.is_some() && cards.is_empty() {
             return Err(AppError::new(crate::error::ErrorCode::NotFound));

@@ -259,6 +259,8 @@ struct FormulationExport {
 
 #[async_trait::async_trait]
 impl ExportSource for FormulationExport {
+    type Row = Vec<String>;
+
     async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError> {
         let rows = self.state.store.formulation_rows(&self.list).await?;
         if let Some(last) = rows.last() {

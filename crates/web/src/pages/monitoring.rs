@@ -771,6 +771,8 @@ struct MeasurementExport {
 
 #[async_trait::async_trait]
 impl ExportSource for MeasurementExport {
+    type Row = Vec<String>;
+
     async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError> {
         let rows = self.state.store.measurement_rows(&self.list).await?;
         if let Some(last) = rows.last() {

@@ -1076,10 +1076,6 @@ async fn run_page(
     })
 }
 
-fn download(content_type: &'static str, file_name: String, bytes: Vec<u8>) -> Response {
-    crate::downloads::attachment(content_type, &file_name, bytes)
-}
-
 async fn finished_run(state: &AppState, visitor: &Visitor, id: i32) -> Result<ScreeningRun, AppError> {
     visitor.require(Permission::ViewHouseholds)?;
     let run = run_or_404(state, id).await?;
@@ -1092,35 +1088,50 @@ async fn finished_run(state: &AppState, visitor: &Visitor, id: i32) -> Result<Sc
     Ok(run)
 }
 
-/// A finished run's results with the page's filter, search and sort, read a chunk at a time
-/// by keyset (the contract's file is written whole: it has no reader's words to stream).
-async fn filtered_results(
+/// A finished run's results for a download, with the page's filter, search and sort, read a
+/// chunk at a time by keyset: a million rows stream in bounded memory.
+struct ResultExport {
+    state: AppState,
+    query: ResultQuery,
+}
+
+#[async_trait::async_trait]
+impl crate::lists::ExportSource for ResultExport {
+    type Row = vereda_store::screening::ScreeningResultRow;
+
+    async fn next_chunk(&mut self) -> Result<Vec<Self::Row>, AppError> {
+        let chunk = self.state.store.screening_result_rows(&self.query).await?;
+        if let Some(last) = chunk.last() {
+            if self.query.in_file_order() {
+                self.query.after_position = Some(last.position);
+                self.query.after_household = None;
+            } else {
+                self.query.after_household = Some(last.household_id);
+            }
+        }
+        Ok(chunk)
+    }
+}
+
+async fn result_export(
     state: &AppState,
     visitor: &Visitor,
     id: i32,
     params: &ListParams,
-) -> Result<(ScreeningRun, Vec<vereda_store::screening::ScreeningResultRow>), AppError> {
+) -> Result<(ScreeningRun, ResultExport), AppError> {
     let run = finished_run(state, visitor, id).await?;
     let mut query = result_list(state, visitor, run.id, params).await?;
     query.offset = 0;
     query.limit = crate::lists::EXPORT_CHUNK;
-    let mut rows = Vec::new();
-    loop {
-        let chunk = state.store.screening_result_rows(&query).await?;
-        let Some(last) = chunk.last() else { break };
-        if query.in_file_order() {
-            query.after_position = Some(last.position);
-            query.after_household = None;
-        } else {
-            query.after_household = Some(last.household_id);
-        }
-        rows.extend(chunk);
-    }
-    Ok((run, rows))
+    let export = ResultExport {
+        state: state.clone(),
+        query,
+    };
+    Ok((run, export))
 }
 
 /// The contract's `results.csv` of the results the page shows (all of them unfiltered, in
-/// input order: byte for byte what `vereda screen` writes).
+/// input order: byte for byte what `vereda screen` writes), streamed.
 pub(crate) async fn results_csv(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -1128,15 +1139,17 @@ pub(crate) async fn results_csv(
     Query(filter): Query<ResultFilter>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
-    let (run, rows) = filtered_results(&state, &visitor, id, &filter.merged(params)).await?;
-    Ok(download(
+    let (run, export) = result_export(&state, &visitor, id, &filter.merged(params)).await?;
+    Ok(crate::lists::streamed(
         "text/csv; charset=utf-8",
-        format!("screening-{}-results.csv", run.id),
-        jobs::results_csv(&rows),
+        &format!("screening-{}-results.csv", run.id),
+        format!("{}\n", vereda_screening::screening::RESULTS_HEADER).into_bytes(),
+        export,
+        jobs::results_csv_lines,
     ))
 }
 
-/// The same results as a workbook.
+/// The same results as a workbook, written in constant memory.
 pub(crate) async fn results_xlsx(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -1144,16 +1157,18 @@ pub(crate) async fn results_xlsx(
     Query(filter): Query<ResultFilter>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
-    let (run, rows) = filtered_results(&state, &visitor, id, &filter.merged(params)).await?;
-    let bytes = tokio::task::spawn_blocking(move || jobs::results_xlsx(&rows))
-        .await
-        .map_err(|e| AppError::internal(&e))?
-        .map_err(|e| AppError::internal(&e))?;
-    Ok(download(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        format!("screening-{}-results.xlsx", run.id),
-        bytes,
-    ))
+    let (run, export) = result_export(&state, &visitor, id, &filter.merged(params)).await?;
+    let headers = vereda_screening::screening::RESULTS_HEADER
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    crate::lists::workbook_download(
+        headers,
+        export,
+        jobs::RESULTS_SHEET,
+        &format!("screening-{}-results.xlsx", run.id),
+    )
+    .await
 }
 
 // ---- A household and why ------------------------------------------------------------------

@@ -256,6 +256,8 @@ struct HouseholdExport {
 
 #[async_trait::async_trait]
 impl ExportSource for HouseholdExport {
+    type Row = Vec<String>;
+
     async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError> {
         let mut rows = self.state.store.household_rows(&self.list).await?;
         if let Some(last) = rows.last() {
@@ -484,6 +486,8 @@ struct AuditExport {
 
 #[async_trait::async_trait]
 impl ExportSource for AuditExport {
+    type Row = Vec<String>;
+
     async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError> {
         let rows = self.state.store.audit_rows(&self.list).await?;
         if let Some(last) = rows.last() {

@@ -294,6 +294,8 @@ struct VerificationExport {
 
 #[async_trait::async_trait]
 impl ExportSource for VerificationExport {
+    type Row = Vec<String>;
+
     async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError> {
         let rows = self
             .state
@@ -674,6 +676,8 @@ struct LetterExport {
 
 #[async_trait::async_trait]
 impl ExportSource for LetterExport {
+    type Row = Vec<String>;
+
     async fn next_chunk(&mut self) -> Result<Vec<Vec<String>>, AppError> {
         let rows = self.state.store.letter_rows(&self.list).await?;
         if let Some(last) = rows.last() {
