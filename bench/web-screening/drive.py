@@ -142,7 +142,9 @@ def main():
         elif i % 2:
             staff.client(lambda: request(f"{base}/api/v1/screenings/{run_id}", token))
         else:
-            staff.client(lambda: request(f"{base}/api/v1/screenings/{run_id}/results?limit=50", token))
+            # A page of the call's households, which the run fills as it stores (its own
+            # results are served once it has finished: 409 until then, by design).
+            staff.client(lambda: request(f"{base}/api/v1/calls/1/households?limit=50", token))
 
     while True:
         status, reply = request(f"{base}/api/v1/screenings/{run_id}", token)

@@ -445,23 +445,23 @@ impl AuditList {
     fn condition(&self) -> Condition {
         use audit_entry::Column as A;
         let mut condition = Condition::all();
-        // The author, the table and the row's id, lowered (SQLite's LIKE ignores ASCII case,
-        // PostgreSQL's does not); what they hold is ASCII (e-mails, table names, ids), so the
-        // folded words find them whatever accents were typed.
+        // The author folded as the words are (an account's name may carry accents); the
+        // table and the row's id are ASCII, lowered only (SQLite's LIKE ignores ASCII case,
+        // PostgreSQL's does not). The log is append-only, so it keeps no folded key.
         for word in vereda_domain::text::fold_for_search(&self.paging.search).split_whitespace() {
             let pattern = format!("%{}%", crate::like_escaped(word));
-            let like = |column: A| {
+            let like = |text: Expr| text.like(LikeExpr::new(pattern.clone()).escape('\\'));
+            let lowered = |column: A| {
                 Expr::expr(sea_orm::sea_query::Func::lower(Expr::col((
                     audit_entry::Entity,
                     column,
                 ))))
-                .like(LikeExpr::new(pattern.clone()).escape('\\'))
             };
             condition = condition.add(
                 Condition::any()
-                    .add(like(A::Actor))
-                    .add(like(A::Entity))
-                    .add(like(A::EntityId)),
+                    .add(like(folded((audit_entry::Entity, A::Actor))))
+                    .add(like(lowered(A::Entity)))
+                    .add(like(lowered(A::EntityId))),
             );
         }
         if let Some(action) = self.action.as_deref().filter(|a| !a.is_empty()) {

@@ -5082,6 +5082,14 @@ storage_suite! {
         assert_eq!(store.audit_rows(&walk).await.expect("rows").iter().map(|e| e.id).collect::<Vec<_>>(), [ascending[4].id]);
 
         assert!(store.audit_entities().await.expect("entities").contains(&"users".to_owned()));
+
+        // An author with accents is found by the words without them, in any case.
+        let event = AuthEvent { action: AuditAction::LoginFailed, account_id: None, email: "otra@correo.invalid", address: None };
+        store.record_auth_event(&Actor::system("importación"), &event).await.expect("recorded");
+        for words in ["IMPORTACION", "importación", "Importacion"] {
+            let found = store.audit_list(&AuditList { paging: Paging { search: words.into(), ..Paging::default() }, ..AuditList::default() }).await.expect("page");
+            assert_eq!(found.rows.iter().map(|e| e.entity_id.as_str()).collect::<Vec<_>>(), ["otra@correo.invalid"], "{words}");
+        }
     }
 }
 
