@@ -109,20 +109,20 @@ pub(crate) struct Change {
 }
 
 /// One audited bulk upsert, for a screening's batches: each row comes with the row stored
-/// before it (none for a new row). New rows are inserted in one statement and read back by
-/// `inserted` (their ids come from the database); rows that differ from before are updated in
+/// before it (none for a new row). New rows are inserted in one statement and, when the caller
+/// needs their ids (which come from the database), read back by `inserted`; rows that differ from before are updated in
 /// one statement on `update_columns`; unchanged rows are left alone. Every update that
 /// `audit_update(before, after)` finds material becomes a [`Change`] of `table` in `changes`,
 /// appended by the caller with the batch's other changes; inserts are not, as the entry of the
-/// run that made them names the files they come from. Returns the rows as stored, inserted
-/// ones as read back, and how many were inserted and updated.
+/// run that made them names the files they come from. Returns the rows as stored (inserted
+/// ones only when read back), and how many were inserted and updated.
 pub(crate) async fn upsert_many<E>(
     txn: &DatabaseTransaction,
     table: &'static str,
     rows: Vec<(Option<E::Model>, E::Model)>,
     update_columns: &[E::Column],
     audit_update: impl Fn(&E::Model, &E::Model) -> bool,
-    inserted: sea_orm::Select<E>,
+    inserted: Option<sea_orm::Select<E>>,
     changes: &mut Vec<Change>,
 ) -> Result<Upserted<E::Model>, DbErr>
 where
@@ -171,7 +171,9 @@ where
     let counts = (inserts.len() as u64, updates.len() as u64);
     if !inserts.is_empty() {
         E::insert_many(inserts).exec_without_returning(txn).await?;
-        stored.extend(inserted.all(txn).await?);
+        if let Some(inserted) = inserted {
+            stored.extend(inserted.all(txn).await?);
+        }
     }
     if !updates.is_empty() {
         E::insert_many(updates)

@@ -1460,9 +1460,11 @@ async fn store_batch(
                 H::SearchKey,
             ],
             |_, _| true,
-            household::Entity::find()
-                .filter(H::CallId.eq(call_id))
-                .filter(H::ExternalId.is_in(new_households)),
+            Some(
+                household::Entity::find()
+                    .filter(H::CallId.eq(call_id))
+                    .filter(H::ExternalId.is_in(new_households)),
+            ),
             &mut audit_changes,
         )
         .await?
@@ -1493,14 +1495,10 @@ async fn store_batch(
     {
         heads.entry(head.household_id).or_insert(head);
     }
-    let mut new_head_households = Vec::new();
     let mut rows = Vec::with_capacity(batch.len());
     for result in batch {
         let owner = household_id(&result.external_id)?;
         let previous = heads.get(&owner);
-        if previous.is_none() {
-            new_head_households.push(owner);
-        }
         let model = person::Model {
             id: previous.map_or(0, |p| p.id),
             household_id: owner,
@@ -1517,7 +1515,7 @@ async fn store_batch(
     }
     {
         use person::Column as P;
-        audit::upsert_many(
+        audit::upsert_many::<person::Entity>(
             txn,
             "persons",
             rows,
@@ -1531,9 +1529,7 @@ async fn store_batch(
                 P::BirthDate,
             ],
             |_, _| true,
-            person::Entity::find()
-                .filter(P::HouseholdId.is_in(new_head_households))
-                .filter(P::IsHead.eq(true)),
+            None,
             &mut audit_changes,
         )
         .await?;
@@ -1548,7 +1544,6 @@ async fn store_batch(
         .into_iter()
         .map(|r| (r.external_id.clone(), r))
         .collect();
-    let mut new_results = Vec::new();
     let mut rows = Vec::with_capacity(batch.len());
     for (offset, result) in batch.iter().enumerate() {
         let checks = StoredChecks {
@@ -1558,9 +1553,6 @@ async fn store_batch(
             outside_territory: result.checks.outside_territory,
         };
         let previous = existing.get(&result.external_id);
-        if previous.is_none() {
-            new_results.push(result.external_id.as_str());
-        }
         let model = screening_result::Model {
             id: previous.map_or(0, |r| r.id),
             call_id,
@@ -1587,7 +1579,7 @@ async fn store_batch(
     }
     let stored = {
         use screening_result::Column as R;
-        audit::upsert_many(
+        audit::upsert_many::<screening_result::Entity>(
             txn,
             "screening_results",
             rows,
@@ -1611,9 +1603,7 @@ async fn store_batch(
                 R::ScreenedAt,
             ],
             decision_changed,
-            screening_result::Entity::find()
-                .filter(R::CallId.eq(call_id))
-                .filter(R::ExternalId.is_in(new_results)),
+            None,
             &mut audit_changes,
         )
         .await?
