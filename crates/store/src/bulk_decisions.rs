@@ -80,6 +80,17 @@ pub struct BulkDecision {
 /// Refusals a decision in bulk shows.
 pub const REFUSALS_SHOWN: u64 = 200;
 
+/// What a decision in bulk's job decides with, read once for all its households: the request,
+/// its decision and motivation, and the account that asked, as whom each one is decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkDeciding {
+    pub id: i32,
+    pub status: VerificationStatus,
+    pub reasons: String,
+    pub requested_by: i32,
+    pub actor: Actor,
+}
+
 /// A household planned and not decided yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planned {
@@ -311,24 +322,19 @@ impl Store {
     /// the letter written with it, if it was decided now.
     pub async fn decide_planned(
         &self,
-        id: i32,
+        bulk: &BulkDeciding,
         planned: &Planned,
         today: Date,
     ) -> StoreResult<Option<LetterRecord>> {
-        let row = bulk_decision::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| not_found(id))?;
-        let status = status_of(&row)?;
-        let actor = self.bulk_actor(&row).await?;
         let decision = Decision {
-            status,
-            reasons: row.reasons.clone(),
+            status: bulk.status,
+            reasons: bulk.reasons.clone(),
             lock_version: planned.lock_version,
         };
+        let actor = &bulk.actor;
         let refused = |message: Message| (message.code().to_owned(), Some(message), None);
         let (outcome, problem, letter) = match self
-            .decide_verification(&actor, planned.household_id, decision, today)
+            .decide_verification(actor, planned.household_id, decision, today)
             .await
         {
             Ok((_, letter)) => (DECIDED.to_owned(), None, Some(letter)),
@@ -341,9 +347,9 @@ impl Store {
                     .one(&self.db)
                     .await?;
                 let same = current.is_some_and(|c| {
-                    c.status == row.status
-                        && c.decided_by == Some(row.requested_by)
-                        && c.reasons.as_deref().unwrap_or_default() == row.reasons
+                    c.status == bulk.status.as_str()
+                        && c.decided_by == Some(bulk.requested_by)
+                        && c.reasons.as_deref().unwrap_or_default() == bulk.reasons
                 });
                 if same {
                     (DECIDED.to_owned(), None, None)
@@ -368,7 +374,7 @@ impl Store {
             .col_expr(B::Outcome, Expr::value(outcome))
             .col_expr(B::Problem, Expr::value(problem))
             .col_expr(B::LetterId, Expr::value(letter.as_ref().map(|l| l.id)))
-            .filter(B::BulkDecisionId.eq(id))
+            .filter(B::BulkDecisionId.eq(bulk.id))
             .filter(B::HouseholdId.eq(planned.household_id))
             .exec(&self.db)
             .await?;
@@ -386,12 +392,18 @@ impl Store {
         Ok(())
     }
 
-    /// The account a decision in bulk acts as, for the letters it sends.
-    pub async fn bulk_decision_actor(&self, id: i32) -> StoreResult<Actor> {
+    /// What the job of decision in bulk `id` decides with, and as whom it sends the letters.
+    pub async fn bulk_deciding(&self, id: i32) -> StoreResult<BulkDeciding> {
         let row = bulk_decision::Entity::find_by_id(id)
             .one(&self.db)
             .await?
             .ok_or_else(|| not_found(id))?;
-        self.bulk_actor(&row).await
+        Ok(BulkDeciding {
+            id,
+            status: status_of(&row)?,
+            actor: self.bulk_actor(&row).await?,
+            reasons: row.reasons,
+            requested_by: row.requested_by,
+        })
     }
 }

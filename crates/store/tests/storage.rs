@@ -2381,7 +2381,7 @@ storage_suite! {
         assert_eq!(undecided.iter().map(|p| p.household_id).collect::<Vec<_>>(), ids[..4]);
         // Server A decides two, and the first of them through the gate only: it dies before
         // recording that outcome.
-        store.decide_planned(asked.id, &undecided[0], today).await.expect("decided").expect("a letter");
+        store.decide_planned(&store.bulk_deciding(asked.id).await.expect("asked"), &undecided[0], today).await.expect("decided").expect("a letter");
         let lost = Decision { status: VerificationStatus::NotEligible, reasons: request.reasons.clone(), lock_version: undecided[1].lock_version };
         store.decide_verification(&as_officer, ids[1], lost, today).await.expect("decided, not recorded");
         // Its lease expires; server B takes the job over and goes on from what was planned.
@@ -2392,12 +2392,12 @@ storage_suite! {
         let b = JobLease { job_id: retaken.id, owner: "server-b".into() };
         assert_eq!(store.plan_bulk_chunk(&a, asked.id, retaken.checkpoint, 4).await.expect("plan"), None, "A's lease is lost");
         for planned in store.bulk_undecided(asked.id, 10).await.expect("undecided") {
-            store.decide_planned(asked.id, &planned, today).await.expect("decided");
+            store.decide_planned(&store.bulk_deciding(asked.id).await.expect("asked"), &planned, today).await.expect("decided");
         }
         let (planned, checkpoint) = store.plan_bulk_chunk(&b, asked.id, retaken.checkpoint, 4).await.expect("plan").expect("held");
         assert_eq!((planned, checkpoint), (2, ids[5] as u64), "the decided seventh is no longer pending");
         for planned in store.bulk_undecided(asked.id, 10).await.expect("undecided") {
-            store.decide_planned(asked.id, &planned, today).await.expect("decided");
+            store.decide_planned(&store.bulk_deciding(asked.id).await.expect("asked"), &planned, today).await.expect("decided");
         }
         assert_eq!(store.plan_bulk_chunk(&b, asked.id, checkpoint, 4).await.expect("plan"), Some((0, checkpoint)));
         store.finish_bulk_decision(asked.id).await.expect("finished");
@@ -2422,7 +2422,7 @@ storage_suite! {
         let c = JobLease { job_id: job.id, owner: "server-b".into() };
         store.plan_bulk_chunk(&c, again.id, 0, 10).await.expect("plan").expect("held");
         for planned in store.bulk_undecided(again.id, 10).await.expect("undecided") {
-            assert_eq!(store.decide_planned(again.id, &planned, today).await.expect("refused"), None);
+            assert_eq!(store.decide_planned(&store.bulk_deciding(again.id).await.expect("asked"), &planned, today).await.expect("refused"), None);
         }
         let refused = store.bulk_decision(again.id).await.expect("read").expect("the decision");
         assert_eq!((refused.planned, refused.decided, refused.refused), (7, 0, 7));

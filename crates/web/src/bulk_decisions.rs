@@ -46,7 +46,7 @@ async fn end(state: &AppState, context: &JobContext, done: Result<bool, StoreErr
 
 /// Decides chunk after chunk; `Ok(true)` once nothing is left, `Ok(false)` when stopped.
 async fn work(state: &AppState, id: i32, context: &JobContext) -> Result<bool, StoreError> {
-    let actor = state.store.bulk_decision_actor(id).await?;
+    let bulk = state.store.bulk_deciding(id).await?;
     let today = state.config.today();
     let mut checkpoint = context.checkpoint;
     loop {
@@ -70,7 +70,7 @@ async fn work(state: &AppState, id: i32, context: &JobContext) -> Result<bool, S
             if context.should_stop() {
                 break;
             }
-            if let Some(letter) = state.store.decide_planned(id, planned, today).await? {
+            if let Some(letter) = state.store.decide_planned(&bulk, planned, today).await? {
                 letters.push(letter);
             }
         }
@@ -79,7 +79,7 @@ async fn work(state: &AppState, id: i32, context: &JobContext) -> Result<bool, S
             letters = letters.len(),
             "a chunk of a decision in bulk decided"
         );
-        state.outbox.dispatch(&state.store, &actor, letters).await;
+        state.outbox.dispatch(&state.store, &bulk.actor, letters).await;
         if context.should_stop() {
             return Ok(false);
         }
