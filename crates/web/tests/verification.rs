@@ -6,7 +6,7 @@ mod support;
 
 use axum::http::StatusCode;
 use support::Client;
-use support::notice::{Setup, setup, without_the_demo_notice};
+use support::notice::{Setup, setup};
 use vereda_domain::accounts::Role;
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
@@ -604,23 +604,12 @@ async fn a_failed_smtp_send_falls_back_to_the_outbox_and_says_so() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("smtp://{}", closed.local_addr().expect("address"));
     drop(closed);
-    let outbox = tempfile::tempdir().expect("outbox");
-    let config = vereda_web::WebConfig {
-        outbox_dir: Some(outbox.path().to_path_buf()),
-        today: Some(jiff::civil::date(2026, 3, 10)),
+    let settings = vereda_web::WebConfig {
         smtp: Some(vereda_web::letters::Smtp::parse(&url, None).expect("smtp url")),
         ..Default::default()
     };
-    let client = Client::with_demo_and(config).await;
-    without_the_demo_notice(&client).await;
-    let call_id = client.db.store.calls().await.expect("calls")[0].id;
-    let mut s = Setup {
-        displaced: 0,
-        plain: 0,
-        client,
-        outbox,
-        call_id,
-    };
+    let mut s = support::notice::setup_with(jiff::civil::date(2026, 3, 10), settings).await;
+    let call_id = s.call_id;
     s.client.log_in_as(Role::TerritorialOfficer).await;
     let done = notify(&mut s, "2026-03-02").await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
