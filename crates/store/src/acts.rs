@@ -653,6 +653,7 @@ impl Store {
             ));
         }
         let year = i32::from(new.decided_on.year());
+        crate::procedure::lock_number_series(&txn, &format!("appeal {} {year}", contested.subject())).await?;
         let last = appeal::Entity::find()
             .filter(appeal::Column::Subject.eq(contested.subject()))
             .filter(appeal::Column::DecisionYear.eq(year))

@@ -824,6 +824,25 @@ pub(crate) fn retryable(error: &sea_orm::DbErr) -> bool {
         || text.contains("could not serialize")
 }
 
+/// Serialises a series of numbers (an office-year's resolutions, a year's appeal decisions)
+/// on PostgreSQL: the transaction about to read the series' last number holds it until it
+/// ends, so concurrent acts on several servers take their turn instead of colliding on the
+/// next number and retrying. SQLite has one writer at a time already.
+pub(crate) async fn lock_number_series(
+    db: &impl ConnectionTrait,
+    series: &str,
+) -> Result<(), sea_orm::DbErr> {
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            [series.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// A resolution number: `DT-CAQ-2013-001`.
 pub fn award_number(office_code: &str, year: i32, sequence: i32) -> String {
     format!("DT-{office_code}-{year}-{sequence:03}")
@@ -1655,6 +1674,7 @@ impl Store {
                 .map_err(|e| refuse("award", e))?;
         }
         let year = i32::from(new.awarded_on.year());
+        lock_number_series(&txn, &format!("award {office} {year}")).await?;
         let last = award::Entity::find()
             .filter(award::Column::OfficeCode.eq(office))
             .filter(award::Column::Year.eq(year))
