@@ -2968,3 +2968,4 @@ list-committee-column-id = Number
 list-committee-column-session = Session number
 list-committee-column-version = Version
 list-committee-column-objections = Objections not decided
+list-committee-sessions-search = Search (the session's place)

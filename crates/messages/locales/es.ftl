@@ -2968,3 +2968,4 @@ list-committee-column-id = Número
 list-committee-column-session = Número de la sesión
 list-committee-column-version = Versión
 list-committee-column-objections = Oposiciones sin decidir
+list-committee-sessions-search = Buscar (lugar de la sesión)

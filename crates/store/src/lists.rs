@@ -1584,3 +1584,67 @@ impl Store {
             .await?)
     }
 }
+
+// ---- The committee's sessions ---------------------------------------------------------------
+
+/// Which sessions of the committee: open or closed, a period of days, and the paging (the
+/// search finds the place, accents and case aside, folded in SQL as the sessions keep no
+/// search key). No reach: every staff account reads the sessions, as before; their items are
+/// read within reach ([`CommitteeItemList`]).
+#[derive(Debug, Clone, Default)]
+pub struct SessionList {
+    /// `open` or `closed` ([`SESSION_STATES`]).
+    pub state: Option<String>,
+    /// Held on or after this day.
+    pub from: Option<Date>,
+    /// Held on or before this day.
+    pub until: Option<Date>,
+    pub paging: Paging,
+}
+
+/// The sorts of the sessions: the day held, latest first.
+pub const SESSION_SORTS: [&str; 1] = ["fecha"];
+
+impl SessionList {
+    fn condition(&self) -> Condition {
+        use committee_session::Column as S;
+        let mut condition = Condition::all();
+        for word in vereda_domain::text::fold_for_search(&self.paging.search).split_whitespace() {
+            let pattern = LikeExpr::new(format!("%{}%", crate::like_escaped(word))).escape('\\');
+            condition = condition.add(folded((committee_session::Entity, S::Place)).like(pattern));
+        }
+        match self.state.as_deref() {
+            Some("open") => condition = condition.add(S::ClosedAt.is_null()),
+            Some("closed") => condition = condition.add(S::ClosedAt.is_not_null()),
+            _ => {}
+        }
+        if let Some(from) = self.from {
+            condition = condition.add(S::HeldOn.gte(from.to_string()));
+        }
+        if let Some(until) = self.until {
+            condition = condition.add(S::HeldOn.lte(until.to_string()));
+        }
+        condition
+    }
+}
+
+impl Store {
+    /// A page of the committee's sessions (see [`SessionList`]), the latest first unless
+    /// turned around, and how many match.
+    pub async fn session_list(&self, list: &SessionList) -> StoreResult<Page<committee_session::Model>> {
+        let total = committee_session::Entity::find()
+            .filter(list.condition())
+            .count(&self.db)
+            .await?;
+        let order = order_of(!list.paging.descending);
+        let rows = committee_session::Entity::find()
+            .filter(list.condition())
+            .order_by(committee_session::Column::HeldOn, order.clone())
+            .order_by(committee_session::Column::Id, order)
+            .limit(list.paging.limit())
+            .offset(list.paging.offset())
+            .all(&self.db)
+            .await?;
+        Ok(Page { rows, total })
+    }
+}

@@ -5300,6 +5300,24 @@ storage_suite! {
         }
         assert_eq!(store.committee_municipalities(&Reach::Department("18".into())).await.expect("municipalities"), Vec::<String>::new());
         assert_eq!(store.committee_municipalities(&Reach::National).await.expect("municipalities").len(), 1);
+
+        // The sessions themselves, paged: the latest first, by state, days and place.
+        use vereda_store::lists::SessionList;
+        let days = |page: vereda_store::lists::Page<vereda_store::entity::committee_session::Model>| -> Vec<String> {
+            page.rows.iter().map(|s| s.held_on.0.to_string()).collect()
+        };
+        let sessions = store.session_list(&SessionList::default()).await.expect("sessions");
+        assert_eq!((sessions.total, days(sessions)), (2, vec!["2013-11-05".to_owned(), "2013-10-01".to_owned()]));
+        let oldest = SessionList { paging: Paging { descending: true, per_page: 1, ..Paging::default() }, ..SessionList::default() };
+        assert_eq!(days(store.session_list(&oldest).await.expect("sessions")), ["2013-10-01"]);
+        let closed = SessionList { state: Some("closed".into()), ..SessionList::default() };
+        assert_eq!(days(store.session_list(&closed).await.expect("sessions")), ["2013-10-01"]);
+        let november = SessionList { from: Some(jiff::civil::date(2013, 11, 1)), ..SessionList::default() };
+        assert_eq!(days(store.session_list(&november).await.expect("sessions")), ["2013-11-05"]);
+        for (words, total) in [("FLORENCIA", 2), ("florencia bogota", 0)] {
+            let found = SessionList { paging: Paging { search: words.into(), ..Paging::default() }, ..SessionList::default() };
+            assert_eq!(store.session_list(&found).await.expect("sessions").total, total, "{words}");
+        }
     }
 }
 

@@ -754,6 +754,19 @@ async fn the_committee_s_items_are_searched_filtered_sorted_and_downloaded() {
     let sessions = client.get("/personal/comite").await;
     assert_eq!(sessions.status, StatusCode::OK);
     assert!(sessions.body.contains("id=\"committee-items-link\""));
+    // The sessions are paged, filtered and searched (the place, accents aside) too.
+    let held = list_total::<u64>(&sessions.body);
+    assert!(held >= 1);
+    for (query, total) in [
+        ("sesion=closed", held),
+        ("sesion=open", 0),
+        ("q=DIRECCION", held),
+        ("q=zzzz", 0),
+        ("desde=2013-10-02", 0),
+    ] {
+        let page = client.get(&format!("/personal/comite?{query}")).await;
+        assert_eq!(list_total::<u64>(&page.body), total, "{query}");
+    }
 
     let base = "/personal/comite/proyectos";
     let all = client.get(base).await;
