@@ -5228,7 +5228,7 @@ storage_suite! {
         let a = store.add_to_agenda(&p.secretary, october.session_id, formulations[0], 0).await.expect("agenda");
         store.issue_concept(&p.member_a, a.id, Concept::Positive, "Viable", 0).await.expect("concept");
         store.close_session(&p.secretary, october.session_id, 1).await.expect("close");
-        let b = store.add_to_agenda(&p.secretary, november.session_id, formulations[1], 0).await.expect("agenda");
+        store.add_to_agenda(&p.secretary, november.session_id, formulations[1], 0).await.expect("agenda");
         let minutes = store.minutes(november.session_id).await.expect("minutes");
         let c = store.add_to_agenda(&p.secretary, november.session_id, formulations[2], minutes.lock_version).await.expect("agenda");
         store.issue_concept(&p.member_a, c.id, Concept::Negative, "Revise los costos", 0).await.expect("concept");

@@ -797,7 +797,7 @@ async fn the_committee_s_items_are_searched_filtered_sorted_and_downloaded() {
         .await;
     assert_eq!(
         row_attribute(&page.body, "committee-item", "data-project"),
-        [code.clone()]
+        std::slice::from_ref(&code)
     );
     assert_eq!(
         list_total::<u64>(&client.get(&format!("{base}?q=zzzz")).await.body),
