@@ -2,7 +2,9 @@
 //! verification and their letters, each read one page at a time with the reader's reach, the
 //! filters, the search and the sort in the query. What a page shows beside its rows (a
 //! household's head, its documents, its verification) is read with the page's own query as a
-//! subquery: no list of ids is ever sent to the database.
+//! subquery: no list of ids is sent to the database, except where a page's own rows name a
+//! few other records (a call's documents their households, the committee's items their
+//! sessions and formulations), read by those ids, at most a page's.
 //!
 //! Search is accent- and case-insensitive: the words typed are folded by
 //! `vereda_domain::text::fold_for_search` and each must appear in `households.search_key`
@@ -1183,17 +1185,6 @@ impl DocumentList {
     fn descending(&self) -> bool {
         matches!(self.paging.sort.as_str(), "tipo" | "hogar") == self.paging.descending
     }
-
-    /// The households of a page's documents, `first` and `last` its first and last rows.
-    fn page_households(&self, (first, last): (i32, i32)) -> SelectStatement {
-        Query::select()
-            .column(household_document::Column::HouseholdId)
-            .from(household_document::Entity)
-            .cond_where(self.condition())
-            .cond_where(self.keyset(first, Side::From))
-            .cond_where(self.keyset(last, Side::UpTo))
-            .to_owned()
-    }
 }
 
 impl Store {
@@ -1227,17 +1218,22 @@ impl Store {
             .offset(offset)
             .all(&self.db)
             .await?;
-        let ids: Vec<i32> = rows.iter().map(|d| d.id).collect();
-        let Some(bounds) = ends(&ids) else {
+        if rows.is_empty() {
             return Ok(Vec::new());
-        };
+        }
+        // The page's households by id: at most a page's rows (`MAX_PAGE_SIZE`, within
+        // `IN_LIST_LIMIT`). Not the page as a subquery: its keyset range may span much of the
+        // call when a filter or search is sparse, and the planner then reads every document.
+        let mut page_households: Vec<i32> = rows.iter().map(|d| d.household_id).collect();
+        page_households.sort_unstable();
+        page_households.dedup();
         let households = household::Entity::find()
-            .filter(household::Column::Id.in_subquery(list.page_households(bounds)))
+            .filter(household::Column::Id.is_in(page_households.iter().copied()))
             .all(&self.db)
             .await?;
         let mut heads: HashMap<i32, Vec<person::Model>> = HashMap::new();
         for head in person::Entity::find()
-            .filter(person::Column::HouseholdId.in_subquery(list.page_households(bounds)))
+            .filter(person::Column::HouseholdId.is_in(page_households.iter().copied()))
             .filter(person::Column::IsHead.eq(true))
             .order_by_asc(person::Column::Id)
             .all(&self.db)
@@ -1248,7 +1244,7 @@ impl Store {
         // Every document of those households, not only the page's: what they still owe.
         let mut documents = HashMap::new();
         for row in household_document::Entity::find()
-            .filter(household_document::Column::HouseholdId.in_subquery(list.page_households(bounds)))
+            .filter(household_document::Column::HouseholdId.is_in(page_households.iter().copied()))
             .order_by_asc(household_document::Column::Id)
             .all(&self.db)
             .await?
@@ -1259,7 +1255,7 @@ impl Store {
                 .push(document_from(row)?);
         }
         let verifications = household_verification::Entity::find()
-            .filter(household_verification::Column::HouseholdId.in_subquery(list.page_households(bounds)))
+            .filter(household_verification::Column::HouseholdId.is_in(page_households.iter().copied()))
             .all(&self.db)
             .await?
             .into_iter()
