@@ -471,6 +471,15 @@ async fn seed_large_call(client: &Client, call: i32) {
                'file', CASE WHEN h.id % 3 = 0 THEN 'failed' ELSE 'sent' END, h.created_at
              FROM households h WHERE h.external_id LIKE 'BIG-%' AND h.id % 2 = 1"
         ),
+        // An identity document from each (the call's documents list).
+        format!(
+            "INSERT INTO household_documents (household_id, kind, file_name, content_type,
+               size_bytes, sha256, received_by, received_at, call_id)
+             SELECT h.id, 'identity', 'cedula.pdf', 'application/pdf', 1000, '{}', NULL,
+               h.created_at + (h.id % 30) * 86400000000, {call}
+             FROM households h WHERE h.external_id LIKE 'BIG-%'",
+            "0".repeat(64)
+        ),
     ];
     for statement in &statements {
         db.execute_unprepared(statement).await.expect(statement);
@@ -530,6 +539,18 @@ async fn every_staff_page_of_a_large_call_answers(mut client: Client) {
         (format!("/personal/convocatorias/{call}/focalizacion"), None),
         ("/personal/convocatorias".to_owned(), None),
         ("/personal/formulaciones?q=cacao&orden=-titulo".to_owned(), None),
+        (format!("/personal/convocatorias/{call}/documentos"), None),
+        (
+            format!("/personal/convocatorias/{call}/documentos?pagina={deep}&orden=-tipo"),
+            None,
+        ),
+        (format!("/personal/convocatorias/{call}/documentos?q=pena"), None),
+        (
+            format!("/personal/convocatorias/{call}/documentos?tipo=identity&municipio=52001&orden=hogar"),
+            None,
+        ),
+        ("/personal/comite/proyectos".to_owned(), None),
+        ("/personal/comite".to_owned(), None),
         (format!("/api/v1/calls/{call}/households?q=pena&limit=500"), None),
     ];
     for (path, expected) in &pages {
