@@ -19,7 +19,7 @@ import urllib.request
 def seed(args):
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "seed.sql"), encoding="utf-8") as f:
-        sql = f.read().replace("__N__", str(args.n))
+        sql = f.read().replace("__N__", str(args.n)).replace("__F__", str(args.formulations))
     started = time.perf_counter()
     if args.sqlite:
         db = sqlite3.connect(args.sqlite, timeout=60)
@@ -52,6 +52,7 @@ def main():
     parser.add_argument("--password", required=True)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--n", type=int, default=100000)
+    parser.add_argument("--formulations", type=int, default=3000)
     parser.add_argument("--sqlite")
     parser.add_argument("--psql")
     args = parser.parse_args()
@@ -96,6 +97,18 @@ def main():
         ("screening results, searched \"pena\"", f"{screening}?q=pena"),
         ("screening results, reason ART10A_PRIOR, municipality 52001", f"{screening}?motivo=ART10A_PRIOR&municipio=52001"),
         ("screening results, not eligible, sorted by municipality", f"{screening}?estado=not_eligible&orden=municipio"),
+        ("documents, page 1", f"{base}/documentos"),
+        (f"documents, page {deep}", f"{base}/documentos?pagina={deep}"),
+        ("documents, sorted by kind descending", f"{base}/documentos?orden=-tipo"),
+        ("documents, searched \"pena\"", f"{base}/documentos?q=pena"),
+        ("documents, Sisbén in municipality 52001", f"{base}/documentos?tipo=sisben&municipio=52001"),
+        ("documents, received in a period, sorted by household", f"{base}/documentos?desde=2000-01-01&hasta={time.strftime('%Y-%m-%d')}&orden=hogar"),
+        ("committee items, page 1", "/personal/comite/proyectos"),
+        ("committee items, page 20", "/personal/comite/proyectos?pagina=20"),
+        ("committee items, sorted by project", "/personal/comite/proyectos?orden=proyecto"),
+        ("committee items, searched \"cafe\"", "/personal/comite/proyectos?q=cafe"),
+        ("committee items, pending in open sessions", "/personal/comite/proyectos?concepto=pending&sesion=open&orden=concepto"),
+        ("committee sessions", "/personal/comite"),
     ]
     print(f"<!-- {args.backend}: {args.n} households seeded in {seconds:.1f} s -->")
     for label, path in paths:
@@ -120,6 +133,10 @@ def main():
         ("download CSV, municipality 52001, by name descending", f"{base}/hogares.csv?municipio=52001&orden=-nombre"),
         ("download screening results CSV, municipality 52001", f"{screening}/resultados.csv?municipio=52001"),
         ("download screening results XLSX, municipality 52001", f"{screening}/resultados.xlsx?municipio=52001"),
+        ("download documents CSV, municipality 52001", f"{base}/documentos.csv?municipio=52001"),
+        ("download documents XLSX, Sisbén in municipality 52001", f"{base}/documentos.xlsx?municipio=52001&tipo=sisben"),
+        ("download committee items CSV, positive", "/personal/comite/proyectos.csv?concepto=positive"),
+        ("download committee items XLSX", "/personal/comite/proyectos.xlsx"),
     ]:
         elapsed, body = get(path)
         lines = body.count(b"\n") if path.endswith(".csv") or ".csv?" in path else "-"

@@ -42,3 +42,47 @@ SELECT h.call_id, h.external_id, h.id, t.run_id, 100000 + h.id, 100000 + h.id,
 FROM households h, screening_results t
 WHERE h.external_id LIKE 'BIG-%' AND t.id = (SELECT MIN(r.id) FROM screening_results r
   JOIN screening_runs s ON s.id = r.run_id WHERE s.job_key = 'demo-households');
+-- Documents received from the N households (issue 18 part 2, the call's documents list): an
+-- identity document from each, a Sisbén certificate from every other one, received over 30
+-- days from the household's registration, with the household's call.
+INSERT INTO household_documents (household_id, kind, file_name, content_type, size_bytes,
+  sha256, received_by, received_at, call_id)
+SELECT h.id, 'identity', 'cedula.pdf', 'application/pdf', 1000,
+  '0000000000000000000000000000000000000000000000000000000000000000', NULL,
+  h.created_at + (h.id % 30) * 86400000000, h.call_id
+FROM households h WHERE h.external_id LIKE 'BIG-%';
+INSERT INTO household_documents (household_id, kind, file_name, content_type, size_bytes,
+  sha256, received_by, received_at, call_id)
+SELECT h.id, 'sisben', 'sisben.pdf', 'application/pdf', 1000,
+  '0000000000000000000000000000000000000000000000000000000000000000', NULL,
+  h.created_at + (h.id % 30) * 86400000000 + 3600000000, h.call_id
+FROM households h WHERE h.external_id LIKE 'BIG-%' AND h.id % 2 = 1;
+-- The committee's items (its list): 100 sessions from 2014 on (every other one with its
+-- minutes drawn up), __F__ submitted formulations in the demo formulation's municipality
+-- (every 100th titled "Café de altura"), each on the agenda of one session with a positive,
+-- negative or no concept, every 10th with an objection not yet decided.
+INSERT INTO committee_sessions (held_on, place, closed_at, lock_version, created_by, created_at)
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99)
+SELECT (2014 + i / 12) || '-' || CASE WHEN i % 12 < 9 THEN '0' ELSE '' END || (1 + i % 12) || '-'
+    || CASE WHEN i % 28 < 9 THEN '0' ELSE '' END || (1 + i % 28),
+  'BIG sesión ' || i, CASE WHEN i % 2 = 0 THEN t.created_at END, 0, NULL, t.created_at
+FROM n, committee_sessions t WHERE t.id = (SELECT MIN(id) FROM committee_sessions);
+INSERT INTO formulations (code, call_id, title, municipality_code, status, return_reason,
+  created_by, created_at, updated_at, search_key)
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < __F__)
+SELECT 'BIG-F-' || i, t.call_id,
+  CASE WHEN i % 100 = 0 THEN 'Café de altura ' ELSE 'Proyecto productivo ' END || i,
+  t.municipality_code, 'submitted', NULL, NULL, t.created_at, t.updated_at,
+  CASE WHEN i % 100 = 0 THEN 'cafe de altura ' ELSE 'proyecto productivo ' END || i || ' big-f-' || i
+FROM n, formulations t WHERE t.id = (SELECT MIN(id) FROM formulations);
+INSERT INTO agenda_items (session_id, formulation_id, version_number, concept, concept_text,
+  evaluation_summary, decided_by, decided_at, lock_version)
+SELECT (SELECT MIN(id) FROM committee_sessions WHERE place LIKE 'BIG%') + f.id % 100, f.id, 1,
+  CASE WHEN f.id % 3 = 0 THEN 'positive' WHEN f.id % 3 = 1 THEN 'negative' END,
+  NULL, NULL, NULL, NULL, 0
+FROM formulations f WHERE f.code LIKE 'BIG-F-%';
+INSERT INTO objections (formulation_id, target, target_ref, filed_by, text, recorded_by,
+  filed_at, session_id, decision, reasons, decided_by, decided_at)
+SELECT f.id, 'project', f.code, 'Junta de Acción Comunal', 'Oposición', NULL, f.created_at,
+  NULL, NULL, NULL, NULL, NULL
+FROM formulations f WHERE f.code LIKE 'BIG-F-%' AND f.id % 10 = 0;

@@ -2,7 +2,9 @@
 //! verification and their letters, each read one page at a time with the reader's reach, the
 //! filters, the search and the sort in the query. What a page shows beside its rows (a
 //! household's head, its documents, its verification) is read with the page's own query as a
-//! subquery: no list of ids is ever sent to the database.
+//! subquery: no list of ids is sent to the database, except where a page's own rows name a
+//! few other records (a call's documents their households, the committee's items their
+//! sessions and formulations), read by those ids, at most a page's.
 //!
 //! Search is accent- and case-insensitive: the words typed are folded by
 //! `vereda_domain::text::fold_for_search` and each must appear in `households.search_key`
@@ -22,8 +24,8 @@ use vereda_domain::verification::VerificationStatus;
 
 use crate::audit::{AuditEntry, entry_from_row};
 use crate::entity::{
-    audit_entry, formulation, household, household_document, household_verification, indicator,
-    indicator_measurement, letter, parcel, person, project,
+    agenda_item, audit_entry, committee_session, formulation, household, household_document,
+    household_verification, indicator, indicator_measurement, letter, parcel, person, project,
 };
 use crate::formulations::{FormulationLine, formulation_lines};
 use crate::households::{HouseholdSummary, summaries};
@@ -137,12 +139,7 @@ pub(crate) fn keyset<C: ColumnTrait>(
     anchor: i64,
     side: Side,
 ) -> Condition {
-    let operator = match (side, descending) {
-        (Side::After, false) => BinOper::GreaterThan,
-        (Side::After, true) => BinOper::SmallerThan,
-        (Side::From, false) | (Side::UpTo, true) => BinOper::GreaterThanOrEqual,
-        (Side::From, true) | (Side::UpTo, false) => BinOper::SmallerThanOrEqual,
-    };
+    let operator = side.operator(descending);
     let table = id.entity_name();
     let expression = match sort {
         None => Expr::col((table, id)).binary(operator, Expr::val(anchor)),
@@ -159,6 +156,34 @@ pub(crate) fn keyset<C: ColumnTrait>(
         }
     };
     Condition::all().add(expression)
+}
+
+impl Side {
+    /// How a row on this side compares with the anchor in an order `descending` or not.
+    fn operator(self, descending: bool) -> BinOper {
+        match (self, descending) {
+            (Side::After, false) => BinOper::GreaterThan,
+            (Side::After, true) => BinOper::SmallerThan,
+            (Side::From, false) | (Side::UpTo, true) => BinOper::GreaterThanOrEqual,
+            (Side::From, true) | (Side::UpTo, false) => BinOper::SmallerThanOrEqual,
+        }
+    }
+}
+
+/// The rows on `side` of the row whose sort value is `key` and id `id` in the order (`sort`,
+/// `id`): a keyset compared with values the caller holds (a list whose sort column lies in
+/// another table, so no anchor subquery on the list's own table can read it).
+pub(crate) fn keyset_at(
+    sort: Expr,
+    id: Expr,
+    descending: bool,
+    (key, anchor): (&str, i32),
+    side: Side,
+) -> Condition {
+    Condition::all().add(Expr::tuple([sort, id]).binary(
+        side.operator(descending),
+        Expr::tuple([Expr::val(key.to_owned()), Expr::val(anchor)]),
+    ))
 }
 
 fn order_of(descending: bool) -> Order {
@@ -1036,4 +1061,586 @@ pub(crate) async fn household_ids_in<C: sea_orm::ConnectionTrait>(
         .into_tuple::<i32>()
         .all(conn)
         .await?)
+}
+
+// ---- A call's documents ---------------------------------------------------------------------
+
+/// Which documents the households of a call brought (Art. 11): the reader's reach (the
+/// household's), a kind, a municipality, a period of reception, and the paging (the search
+/// finds the household's head, document or id, as the households list does).
+#[derive(Debug, Clone)]
+pub struct DocumentList {
+    pub call_id: i32,
+    pub reach: Reach,
+    /// A `DocumentKind` code.
+    pub kind: Option<String>,
+    /// A DANE municipality code.
+    pub municipality: Option<String>,
+    /// Received at or after this instant.
+    pub from: Option<jiff::Timestamp>,
+    /// Received before this instant.
+    pub until: Option<jiff::Timestamp>,
+    pub paging: Paging,
+}
+
+/// The sorts of a call's documents: the day received (newest first, the default), the kind,
+/// the household (registration order).
+pub const DOCUMENT_SORTS: [&str; 3] = ["fecha", "tipo", "hogar"];
+
+/// A document of a call's household as its list shows it, with where the household stands on
+/// its Art. 14 term (read with the verification's own rules, `verification::assemble`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallDocument {
+    pub id: i32,
+    pub household_id: i32,
+    /// The household's id in the registry.
+    pub external_id: String,
+    pub head_name: String,
+    pub municipality_code: String,
+    pub kind: vereda_domain::verification::DocumentKind,
+    pub file_name: String,
+    pub received_at: jiff::Timestamp,
+    /// The e-mail of the account that recorded it.
+    pub received_by: Option<String>,
+    /// The household's verification status.
+    pub status: VerificationStatus,
+    /// The documents the household still owes.
+    pub missing: Vec<vereda_domain::verification::DocumentKind>,
+    /// Tacit withdrawal is due (Art. 45): the term is over with documents missing.
+    pub withdrawal_due: bool,
+}
+
+impl DocumentList {
+    pub fn of_call(call_id: i32, reach: Reach) -> DocumentList {
+        DocumentList {
+            call_id,
+            reach,
+            kind: None,
+            municipality: None,
+            from: None,
+            until: None,
+            paging: Paging::default(),
+        }
+    }
+
+    fn condition(&self) -> Condition {
+        use household_document::Column as D;
+        let mut condition = Condition::all().add(D::CallId.eq(self.call_id));
+        let municipality = self.municipality.as_deref().filter(|c| !c.is_empty());
+        // The household's reach, municipality and search in one subquery of the call's
+        // households; none when nothing narrows them (nationally, unfiltered).
+        if self.reach != Reach::National || municipality.is_some() || !self.paging.search.trim().is_empty() {
+            use household::Column as H;
+            let mut households = Query::select();
+            households
+                .column(H::Id)
+                .from(household::Entity)
+                .and_where(H::CallId.eq(self.call_id))
+                .cond_where(crate::scope::municipality_within(
+                    H::MunicipalityCode,
+                    &self.reach,
+                ))
+                .cond_where(search_condition(H::SearchKey, &self.paging.search));
+            if let Some(code) = municipality {
+                households.and_where(H::MunicipalityCode.eq(code));
+            }
+            condition = condition.add(D::HouseholdId.in_subquery(households.to_owned()));
+        }
+        if let Some(kind) = self.kind.as_deref().filter(|k| !k.is_empty()) {
+            condition = condition.add(D::Kind.eq(kind));
+        }
+        if let Some(from) = self.from {
+            condition = condition.add(D::ReceivedAt.gte(from.as_microsecond()));
+        }
+        if let Some(until) = self.until {
+            condition = condition.add(D::ReceivedAt.lt(until.as_microsecond()));
+        }
+        if let Some(after) = self.paging.after {
+            condition = condition.add(self.keyset(after, Side::After));
+        }
+        condition
+    }
+
+    fn keyset(&self, anchor: i32, side: Side) -> Condition {
+        keyset(
+            Some(self.sort_column()),
+            household_document::Column::Id,
+            self.descending(),
+            i64::from(anchor),
+            side,
+        )
+    }
+
+    fn sort_column(&self) -> household_document::Column {
+        use household_document::Column as D;
+        match self.paging.sort.as_str() {
+            "tipo" => D::Kind,
+            "hogar" => D::HouseholdId,
+            _ => D::ReceivedAt,
+        }
+    }
+
+    /// Newest first by the day received, a column from A to Z; "descending" turns either
+    /// around.
+    fn descending(&self) -> bool {
+        matches!(self.paging.sort.as_str(), "tipo" | "hogar") == self.paging.descending
+    }
+}
+
+impl Store {
+    /// A page of a call's documents (see [`DocumentList`]) with where their households stand
+    /// on `today`, and how many match.
+    pub async fn document_list(&self, list: &DocumentList, today: Date) -> StoreResult<Page<CallDocument>> {
+        let total = household_document::Entity::find()
+            .filter(list.condition())
+            .count(&self.db)
+            .await?;
+        Ok(Page {
+            rows: self.document_rows(list, today).await?,
+            total,
+        })
+    }
+
+    /// The documents of a page of [`DocumentList`], without counting them all (downloads).
+    pub async fn document_rows(&self, list: &DocumentList, today: Date) -> StoreResult<Vec<CallDocument>> {
+        use crate::entity::user;
+        let order = order_of(list.descending());
+        let offset = if list.paging.after.is_some() {
+            0
+        } else {
+            list.paging.offset()
+        };
+        let rows = household_document::Entity::find()
+            .filter(list.condition())
+            .order_by(list.sort_column(), order.clone())
+            .order_by(household_document::Column::Id, order)
+            .limit(list.paging.limit())
+            .offset(offset)
+            .all(&self.db)
+            .await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The page's households by id: at most a page's rows (`MAX_PAGE_SIZE`, within
+        // `IN_LIST_LIMIT`). Not the page as a subquery: its keyset range may span much of the
+        // call when a filter or search is sparse, and the planner then reads every document.
+        let mut page_households: Vec<i32> = rows.iter().map(|d| d.household_id).collect();
+        page_households.sort_unstable();
+        page_households.dedup();
+        let households = household::Entity::find()
+            .filter(household::Column::Id.is_in(page_households.iter().copied()))
+            .all(&self.db)
+            .await?;
+        let mut heads: HashMap<i32, Vec<person::Model>> = HashMap::new();
+        for head in person::Entity::find()
+            .filter(person::Column::HouseholdId.is_in(page_households.iter().copied()))
+            .filter(person::Column::IsHead.eq(true))
+            .order_by_asc(person::Column::Id)
+            .all(&self.db)
+            .await?
+        {
+            heads.entry(head.household_id).or_default().push(head);
+        }
+        // Every document of those households, not only the page's: what they still owe.
+        let mut documents = HashMap::new();
+        for row in household_document::Entity::find()
+            .filter(household_document::Column::HouseholdId.is_in(page_households.iter().copied()))
+            .order_by_asc(household_document::Column::Id)
+            .all(&self.db)
+            .await?
+        {
+            documents
+                .entry(row.household_id)
+                .or_insert_with(Vec::new)
+                .push(document_from(row)?);
+        }
+        let verifications = household_verification::Entity::find()
+            .filter(household_verification::Column::HouseholdId.is_in(page_households.iter().copied()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|v| (v.household_id, v))
+            .collect();
+        let recorders: HashMap<i32, String> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::Email)
+            .filter(user::Column::Id.is_in(rows.iter().filter_map(|d| d.received_by)))
+            .into_tuple::<(i32, String)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        let notice = self.offer_notice(list.call_id).await?;
+        let standings: HashMap<i32, HouseholdVerification> = assemble(
+            summaries(households, heads, &HashMap::new()),
+            documents,
+            verifications,
+            HashMap::new(),
+            notice.as_ref(),
+            today,
+        )?
+        .into_iter()
+        .map(|v| (v.household.id, v))
+        .collect();
+        rows.into_iter()
+            .map(|row| {
+                let document = document_from(row.clone())?;
+                let standing = standings.get(&row.household_id);
+                Ok(CallDocument {
+                    id: row.id,
+                    household_id: row.household_id,
+                    external_id: standing
+                        .map(|s| s.household.external_id.clone())
+                        .unwrap_or_default(),
+                    head_name: standing
+                        .map(|s| s.household.head_name.clone())
+                        .unwrap_or_default(),
+                    municipality_code: standing
+                        .map(|s| s.household.municipality_code.clone())
+                        .unwrap_or_default(),
+                    kind: document.kind,
+                    file_name: document.file_name,
+                    received_at: document.received_at,
+                    received_by: row.received_by.and_then(|id| recorders.get(&id).cloned()),
+                    status: standing.map_or(VerificationStatus::Pending, |s| s.status),
+                    missing: standing.map(|s| s.missing.clone()).unwrap_or_default(),
+                    withdrawal_due: standing.is_some_and(|s| s.withdrawal_due),
+                })
+            })
+            .collect()
+    }
+}
+
+// ---- The committee's items ------------------------------------------------------------------
+
+/// Which projects were put before the committee (`agenda_items`, Art. 23-24): the reader's
+/// reach (the formulation's municipality), the concept, whether the session is open or closed,
+/// a department or a municipality, a period of session dates, and the paging (the search finds
+/// the project's code and title, accents and case aside, through `formulations.search_key`).
+#[derive(Debug, Clone, Default)]
+pub struct CommitteeItemList {
+    pub reach: Reach,
+    /// `pending` (no concept yet), `positive` or `negative`.
+    pub concept: Option<String>,
+    /// `open` or `closed`: the session's minutes drawn up or not.
+    pub session_state: Option<String>,
+    /// A DANE department code (two digits).
+    pub department: Option<String>,
+    /// A DANE municipality code.
+    pub municipality: Option<String>,
+    /// Sessions held on or after this day.
+    pub from: Option<Date>,
+    /// Sessions held on or before this day.
+    pub until: Option<Date>,
+    pub paging: Paging,
+    /// Keyset paging (downloads): the items after the item with this sort value
+    /// ([`CommitteeItem::sort_key`]) and id, in the list's order.
+    pub after: Option<(String, i32)>,
+}
+
+/// The sorts of the committee's items: the session's date (newest first, the default), the
+/// project's code, the concept.
+pub const COMMITTEE_ITEM_SORTS: [&str; 3] = ["fecha", "proyecto", "concepto"];
+/// The concepts the committee's items filter by (`pending`: none yet).
+pub const COMMITTEE_CONCEPTS: [&str; 3] = ["pending", "positive", "negative"];
+/// The states of a session the committee's items filter by.
+pub const SESSION_STATES: [&str; 2] = ["open", "closed"];
+
+/// A project put before the committee, as its list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitteeItem {
+    pub id: i32,
+    pub session_id: i32,
+    pub held_on: Date,
+    pub place: String,
+    /// The session's minutes are drawn up.
+    pub closed: bool,
+    pub formulation_id: i32,
+    pub code: String,
+    pub title: String,
+    pub municipality_code: String,
+    /// The version judged.
+    pub version_number: i32,
+    pub concept: Option<crate::procedure::Concept>,
+    /// The project's objections not decided yet.
+    pub pending_objections: u64,
+}
+
+impl CommitteeItem {
+    /// The item's value in the list's sort `sort` (what [`CommitteeItemList::after`] holds).
+    pub fn sort_key(&self, sort: &str) -> String {
+        match sort {
+            "proyecto" => self.code.clone(),
+            "concepto" => self.concept.map_or("pending", |c| c.as_str()).to_owned(),
+            _ => self.held_on.to_string(),
+        }
+    }
+}
+
+impl CommitteeItemList {
+    fn select(&self) -> sea_orm::Select<agenda_item::Entity> {
+        use sea_orm::JoinType;
+        agenda_item::Entity::find()
+            .join(
+                JoinType::InnerJoin,
+                agenda_item::Entity::belongs_to(committee_session::Entity)
+                    .from(agenda_item::Column::SessionId)
+                    .to(committee_session::Column::Id)
+                    .into(),
+            )
+            .join(
+                JoinType::InnerJoin,
+                agenda_item::Entity::belongs_to(formulation::Entity)
+                    .from(agenda_item::Column::FormulationId)
+                    .to(formulation::Column::Id)
+                    .into(),
+            )
+            .filter(self.condition())
+    }
+
+    fn condition(&self) -> Condition {
+        use agenda_item::Column as A;
+        use committee_session::Column as S;
+        use formulation::Column as F;
+        let mut condition = Condition::all()
+            .add(crate::scope::municipality_within(
+                F::MunicipalityCode,
+                &self.reach,
+            ))
+            .add(search_condition(F::SearchKey, &self.paging.search));
+        match self.concept.as_deref() {
+            Some("pending") => condition = condition.add(A::Concept.is_null()),
+            Some(concept) if !concept.is_empty() => condition = condition.add(A::Concept.eq(concept)),
+            _ => {}
+        }
+        match self.session_state.as_deref() {
+            Some("open") => condition = condition.add(S::ClosedAt.is_null()),
+            Some("closed") => condition = condition.add(S::ClosedAt.is_not_null()),
+            _ => {}
+        }
+        if let Some(department) = self.department.as_deref().filter(|d| !d.is_empty()) {
+            condition = condition.add(F::MunicipalityCode.starts_with(department));
+        }
+        if let Some(code) = self.municipality.as_deref().filter(|c| !c.is_empty()) {
+            condition = condition.add(F::MunicipalityCode.eq(code));
+        }
+        if let Some(from) = self.from {
+            condition = condition.add(S::HeldOn.gte(from.to_string()));
+        }
+        if let Some(until) = self.until {
+            condition = condition.add(S::HeldOn.lte(until.to_string()));
+        }
+        if let Some((key, id)) = &self.after {
+            condition = condition.add(self.keyset((key, *id), Side::After));
+        }
+        condition
+    }
+
+    fn keyset(&self, anchor: (&str, i32), side: Side) -> Condition {
+        keyset_at(
+            self.sort_expression(),
+            Expr::col((agenda_item::Entity, agenda_item::Column::Id)),
+            self.descending(),
+            anchor,
+            side,
+        )
+    }
+
+    /// What the list is sorted by; an item without a concept sorts as `pending`, so NULL
+    /// orders alike on both backends.
+    fn sort_expression(&self) -> Expr {
+        match self.paging.sort.as_str() {
+            "proyecto" => Expr::col((formulation::Entity, formulation::Column::Code)),
+            "concepto" => Func::coalesce([
+                Expr::col((agenda_item::Entity, agenda_item::Column::Concept)),
+                Expr::val("pending"),
+            ])
+            .into(),
+            _ => Expr::col((committee_session::Entity, committee_session::Column::HeldOn)),
+        }
+    }
+
+    /// The latest sessions first, a column from A to Z; "descending" turns either around.
+    fn descending(&self) -> bool {
+        matches!(self.paging.sort.as_str(), "proyecto" | "concepto") == self.paging.descending
+    }
+}
+
+impl Store {
+    /// A page of the committee's items (see [`CommitteeItemList`]) and how many match.
+    pub async fn committee_item_list(&self, list: &CommitteeItemList) -> StoreResult<Page<CommitteeItem>> {
+        let total = list.select().count(&self.db).await?;
+        Ok(Page {
+            rows: self.committee_item_rows(list).await?,
+            total,
+        })
+    }
+
+    /// The items of a page of [`CommitteeItemList`], without counting them all (downloads).
+    /// The page's sessions, formulations and pending objections are read for its rows alone.
+    pub async fn committee_item_rows(&self, list: &CommitteeItemList) -> StoreResult<Vec<CommitteeItem>> {
+        use crate::entity::objection;
+        let order = order_of(list.descending());
+        let offset = if list.after.is_some() {
+            0
+        } else {
+            list.paging.offset()
+        };
+        let rows = list
+            .select()
+            .order_by(list.sort_expression(), order.clone())
+            .order_by(agenda_item::Column::Id, order)
+            .limit(list.paging.limit())
+            .offset(offset)
+            .all(&self.db)
+            .await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sessions: HashMap<i32, committee_session::Model> = committee_session::Entity::find()
+            .filter(committee_session::Column::Id.is_in(rows.iter().map(|r| r.session_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let formulations: HashMap<i32, formulation::Model> = formulation::Entity::find()
+            .filter(formulation::Column::Id.is_in(rows.iter().map(|r| r.formulation_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f))
+            .collect();
+        let pending: HashMap<i32, i64> = objection::Entity::find()
+            .select_only()
+            .column(objection::Column::FormulationId)
+            .column_as(Expr::col(objection::Column::Id).count(), "n")
+            .filter(objection::Column::FormulationId.is_in(rows.iter().map(|r| r.formulation_id)))
+            .filter(objection::Column::Decision.is_null())
+            .group_by(objection::Column::FormulationId)
+            .into_tuple::<(i32, i64)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        rows.into_iter()
+            .map(|row| {
+                let session = sessions
+                    .get(&row.session_id)
+                    .ok_or_else(|| crate::corrupt("agenda item", row.id, "no session"))?;
+                let formulation = formulations
+                    .get(&row.formulation_id)
+                    .ok_or_else(|| crate::corrupt("agenda item", row.id, "no formulation"))?;
+                let concept = match row.concept.as_deref() {
+                    None => None,
+                    Some(text) => Some(
+                        crate::procedure::Concept::parse(text)
+                            .ok_or_else(|| crate::corrupt("agenda item", row.id, text))?,
+                    ),
+                };
+                Ok(CommitteeItem {
+                    id: row.id,
+                    session_id: row.session_id,
+                    held_on: session.held_on.0,
+                    place: session.place.clone(),
+                    closed: session.closed_at.is_some(),
+                    formulation_id: row.formulation_id,
+                    code: formulation.code.clone(),
+                    title: formulation.title.clone(),
+                    municipality_code: formulation.municipality_code.clone(),
+                    version_number: row.version_number,
+                    concept,
+                    pending_objections: pending
+                        .get(&row.formulation_id)
+                        .map_or(0, |n| u64::try_from(*n).unwrap_or(0)),
+                })
+            })
+            .collect()
+    }
+
+    /// The municipalities of the formulations put before the committee within `reach`, by
+    /// code: the committee's items' filters (municipality, and department by its first two
+    /// digits).
+    pub async fn committee_municipalities(&self, reach: &Reach) -> StoreResult<Vec<String>> {
+        use formulation::Column as F;
+        let on_agenda = Query::select()
+            .column(agenda_item::Column::FormulationId)
+            .from(agenda_item::Entity)
+            .to_owned();
+        Ok(formulation::Entity::find()
+            .select_only()
+            .column(F::MunicipalityCode)
+            .distinct()
+            .filter(F::Id.in_subquery(on_agenda))
+            .filter(crate::scope::municipality_within(F::MunicipalityCode, reach))
+            .order_by_asc(F::MunicipalityCode)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+}
+
+// ---- The committee's sessions ---------------------------------------------------------------
+
+/// Which sessions of the committee: open or closed, a period of days, and the paging (the
+/// search finds the place, accents and case aside, folded in SQL as the sessions keep no
+/// search key). No reach: every staff account reads the sessions, as before; their items are
+/// read within reach ([`CommitteeItemList`]).
+#[derive(Debug, Clone, Default)]
+pub struct SessionList {
+    /// `open` or `closed` ([`SESSION_STATES`]).
+    pub state: Option<String>,
+    /// Held on or after this day.
+    pub from: Option<Date>,
+    /// Held on or before this day.
+    pub until: Option<Date>,
+    pub paging: Paging,
+}
+
+/// The sorts of the sessions: the day held, latest first.
+pub const SESSION_SORTS: [&str; 1] = ["fecha"];
+
+impl SessionList {
+    fn condition(&self) -> Condition {
+        use committee_session::Column as S;
+        let mut condition = Condition::all();
+        for word in vereda_domain::text::fold_for_search(&self.paging.search).split_whitespace() {
+            let pattern = LikeExpr::new(format!("%{}%", crate::like_escaped(word))).escape('\\');
+            condition = condition.add(folded((committee_session::Entity, S::Place)).like(pattern));
+        }
+        match self.state.as_deref() {
+            Some("open") => condition = condition.add(S::ClosedAt.is_null()),
+            Some("closed") => condition = condition.add(S::ClosedAt.is_not_null()),
+            _ => {}
+        }
+        if let Some(from) = self.from {
+            condition = condition.add(S::HeldOn.gte(from.to_string()));
+        }
+        if let Some(until) = self.until {
+            condition = condition.add(S::HeldOn.lte(until.to_string()));
+        }
+        condition
+    }
+}
+
+impl Store {
+    /// A page of the committee's sessions (see [`SessionList`]), the latest first unless
+    /// turned around, and how many match.
+    pub async fn session_list(&self, list: &SessionList) -> StoreResult<Page<committee_session::Model>> {
+        let total = committee_session::Entity::find()
+            .filter(list.condition())
+            .count(&self.db)
+            .await?;
+        let order = order_of(!list.paging.descending);
+        let rows = committee_session::Entity::find()
+            .filter(list.condition())
+            .order_by(committee_session::Column::HeldOn, order.clone())
+            .order_by(committee_session::Column::Id, order)
+            .limit(list.paging.limit())
+            .offset(list.paging.offset())
+            .all(&self.db)
+            .await?;
+        Ok(Page { rows, total })
+    }
 }

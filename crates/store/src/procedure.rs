@@ -88,7 +88,7 @@ impl Concept {
         }
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         match text {
             "positive" => Some(Concept::Positive),
             "negative" => Some(Concept::Negative),

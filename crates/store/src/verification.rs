@@ -570,6 +570,7 @@ impl Store {
             sha256: Set(new.sha256),
             received_by: Set(actor.user_id()),
             received_at: Set(DbTimestamp::now()),
+            call_id: Set(state.household.call_id),
             ..Default::default()
         };
         let txn = self.write_transaction().await?;

@@ -5091,6 +5091,242 @@ storage_suite! {
             assert_eq!(found.rows.iter().map(|e| e.entity_id.as_str()).collect::<Vec<_>>(), ["otra@correo.invalid"], "{words}");
         }
     }
+
+    async fn a_call_s_documents_are_read_a_page_at_a_time_filtered_searched_and_sorted(store: &Store) {
+        use vereda_domain::verification::{DocumentKind, VerificationStatus};
+        use vereda_store::lists::{DocumentList, Paging};
+        let call_id = screening_call(store).await;
+        let pasto = DaneCode::parse("52001").expect("Pasto");
+        let mut ids = Vec::new();
+        for (external_id, first, last, municipality) in [
+            ("D-1", "Ana", "Pérez", None),
+            ("D-2", "José", "Peña", None),
+            ("D-3", "Luz", "Gómez", Some(pasto)),
+        ] {
+            let mut new = NewHousehold { call_id: Some(call_id), ..household(external_id, &format!("9{}", ids.len())) };
+            new.members[0].first_name = first.into();
+            new.members[0].last_name = last.into();
+            if let Some(code) = municipality {
+                new.municipality = code;
+            }
+            ids.push(store.create_household(&admin(), new).await.expect("household").id);
+        }
+        // Another call's household and document are never listed.
+        let other_program = store.create_program(&admin(), "P2", "Otro programa", "").await.expect("program");
+        let other_call = store
+            .create_call(
+                &admin(),
+                NewCall {
+                    program_id: other_program.id,
+                    code: "C-2014".into(),
+                    name: "Convocatoria 2014".into(),
+                    budget_year: 2014,
+                    budget_cop: dec!(1000000),
+                    smmlv_cop: None,
+                    rule_set_id: "incoder-308-2013".into(),
+                    line: ProgramLine::General,
+                    territorial_office_ids: vec![],
+                    arel_max_pct: None,
+                    arel_cap_smmlv: None,
+                },
+            )
+            .await
+            .expect("call")
+            .id;
+        let stranger = store
+            .create_household(&admin(), NewHousehold { call_id: Some(other_call), ..household("D-9", "999") })
+            .await
+            .expect("household");
+        let notice_day = jiff::civil::date(2026, 3, 2);
+        store.record_offer_notice(&admin(), call_id, notice_day, "Aviso").await.expect("notice");
+        store.record_offer_notice(&admin(), other_call, notice_day, "Aviso").await.expect("notice");
+        let mut documents = Vec::new();
+        for (household, kind) in [
+            (ids[0], DocumentKind::Identity),
+            (ids[0], DocumentKind::Sisben),
+            (ids[1], DocumentKind::Identity),
+            (ids[2], DocumentKind::Identity),
+            (ids[2], DocumentKind::TitleRecord),
+            (stranger.id, DocumentKind::Identity),
+        ] {
+            let received = store.receive_household_document(&admin(), household, document(kind), notice_day).await.expect("received");
+            documents.push(received.id);
+        }
+        // Received on five days of March 2026 (Colombian noon), in the order written.
+        for (n, id) in documents.iter().enumerate() {
+            let noon = jiff::civil::date(2026, 3, 3 + i8::try_from(n).expect("day")).at(17, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).expect("noon").timestamp();
+            store
+                .connection()
+                .execute_unprepared(&format!("UPDATE household_documents SET received_at = {} WHERE id = {id}", noon.as_microsecond()))
+                .await
+                .expect("received on");
+        }
+        let after_deadline = jiff::civil::date(2026, 4, 2);
+        let list = |paging: Paging| DocumentList { paging, ..DocumentList::of_call(call_id, Reach::National) };
+        let read = |rows: &[vereda_store::lists::CallDocument]| -> Vec<i32> { rows.iter().map(|d| d.id).collect() };
+        let all = store.document_list(&list(Paging::default()), after_deadline).await.expect("page");
+        assert_eq!(all.total, 5, "the call's documents only");
+        assert_eq!(read(&all.rows), [documents[4], documents[3], documents[2], documents[1], documents[0]], "newest first");
+        let ana = &all.rows[4];
+        assert_eq!((ana.external_id.as_str(), ana.head_name.as_str(), ana.kind), ("D-1", "Ana Pérez", DocumentKind::Identity));
+        assert_eq!(ana.received_by.as_deref(), None, "the administrator of the tests has no account");
+        // Where each household stands on its Art. 14 term, as the verification reads it.
+        let jose = &all.rows[2];
+        assert_eq!(jose.status, VerificationStatus::Pending);
+        assert_eq!(jose.missing, [DocumentKind::Sisben, DocumentKind::TitleRecord]);
+        assert!(jose.withdrawal_due, "the term is over with documents missing");
+        let on_time = store.document_list(&list(Paging::default()), notice_day).await.expect("page");
+        assert!(on_time.rows.iter().all(|d| !d.withdrawal_due), "not before the deadline");
+
+        // Paged in the query.
+        let second = store.document_list(&list(Paging { page: 2, per_page: 2, ..Paging::default() }), after_deadline).await.expect("page");
+        assert_eq!((second.total, read(&second.rows)), (5, vec![documents[2], documents[1]]));
+        // Searched without regard to accents and case: the head's name, document, household id.
+        for words in ["PEÑA", "pena jose", "d-2"] {
+            let found = store.document_list(&list(Paging { search: words.into(), ..Paging::default() }), after_deadline).await.expect("page");
+            assert_eq!(read(&found.rows), [documents[2]], "{words}");
+        }
+        // Filtered by kind, municipality and the days received (Colombian days).
+        let identity = DocumentList { kind: Some("identity".into()), ..list(Paging::default()) };
+        assert_eq!(store.document_list(&identity, after_deadline).await.expect("page").total, 3);
+        let in_pasto = DocumentList { municipality: Some("52001".into()), ..list(Paging::default()) };
+        assert_eq!(read(&store.document_list(&in_pasto, after_deadline).await.expect("page").rows), [documents[4], documents[3]]);
+        let day = |d: i8| jiff::civil::date(2026, 3, d).at(5, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).expect("midnight").timestamp();
+        let period = DocumentList { from: Some(day(4)), until: Some(day(6)), ..list(Paging::default()) };
+        assert_eq!(read(&store.document_list(&period, after_deadline).await.expect("page").rows), [documents[2], documents[1]]);
+        // Sorted by kind and by household, each then by id; "descending" turns them around.
+        let by_kind = store.document_list(&list(Paging { sort: "tipo".into(), ..Paging::default() }), after_deadline).await.expect("page");
+        let kinds: Vec<String> = by_kind.rows.iter().map(|d| d.kind.to_string()).collect();
+        assert_eq!(kinds, ["identity", "identity", "identity", "sisben", "title_record"]);
+        let by_household = store.document_list(&list(Paging { sort: "hogar".into(), descending: true, ..Paging::default() }), after_deadline).await.expect("page");
+        assert_eq!(read(&by_household.rows), [documents[4], documents[3], documents[2], documents[1], documents[0]]);
+        let oldest = store.document_list(&list(Paging { sort: "fecha".into(), descending: true, ..Paging::default() }), after_deadline).await.expect("page");
+        assert_eq!(read(&oldest.rows)[0], documents[0]);
+        // Walked by keyset in the sort (downloads).
+        let walk = list(Paging { sort: "tipo".into(), per_page: 2, after: Some(by_kind.rows[1].id), ..Paging::default() });
+        let next: Vec<String> = store.document_rows(&walk, after_deadline).await.expect("rows").iter().map(|d| d.kind.to_string()).collect();
+        assert_eq!(next, ["identity", "sisben"]);
+        // Within the reader's reach: Caquetá's office sees its two households, Nariño's the third.
+        let caqueta = DocumentList { reach: Reach::Department("18".into()), ..list(Paging::default()) };
+        assert_eq!(store.document_list(&caqueta, after_deadline).await.expect("page").total, 3);
+        let narino = DocumentList { reach: Reach::Department("52".into()), ..list(Paging::default()) };
+        assert_eq!(read(&store.document_list(&narino, after_deadline).await.expect("page").rows), [documents[4], documents[3]]);
+        let nowhere = DocumentList { reach: Reach::Nowhere, ..list(Paging::default()) };
+        assert_eq!(store.document_list(&nowhere, after_deadline).await.expect("page").total, 0);
+    }
+
+    async fn the_committee_s_items_are_read_a_page_at_a_time_filtered_searched_and_sorted(store: &Store) {
+        use vereda_store::lists::{CommitteeItemList, Paging};
+        let p = Procedure::new(store).await;
+        let mut formulations = Vec::new();
+        for (code, title) in [("CAC-A", "Producción de cacao en Tumaco"), ("CAF-B", "Café especial"), ("CAC-C", "Cacao y plátano")] {
+            let mut project = viable_cocoa();
+            project.frame.code = code.into();
+            project.frame.title = title.into();
+            let saved = store.save_formulation_draft(&p.formulator, draft(&project, p.call_id, "v1")).await.expect("save");
+            store.submit_formulation(&p.formulator, saved.id).await.expect("submit");
+            store.record_endorsement(&p.officer, saved.id, endorsement(10)).await.expect("endorse");
+            formulations.push(saved.id);
+        }
+        let convene = |day: jiff::civil::Date| {
+            store.create_session(&p.secretary, NewSession { held_on: day, place: "Florencia".into(), attendees: p.member_ids.clone() })
+        };
+        let october = convene(jiff::civil::date(2013, 10, 1)).await.expect("session");
+        let november = convene(jiff::civil::date(2013, 11, 5)).await.expect("session");
+        let a = store.add_to_agenda(&p.secretary, october.session_id, formulations[0], 0).await.expect("agenda");
+        store.issue_concept(&p.member_a, a.id, Concept::Positive, "Viable", 0).await.expect("concept");
+        store.close_session(&p.secretary, october.session_id, 1).await.expect("close");
+        store.add_to_agenda(&p.secretary, november.session_id, formulations[1], 0).await.expect("agenda");
+        let minutes = store.minutes(november.session_id).await.expect("minutes");
+        let c = store.add_to_agenda(&p.secretary, november.session_id, formulations[2], minutes.lock_version).await.expect("agenda");
+        store.issue_concept(&p.member_a, c.id, Concept::Negative, "Revise los costos", 0).await.expect("concept");
+        store
+            .file_objection(&p.secretary, formulations[1], NewObjection {
+                target: ObjectionTarget::Project,
+                target_ref: "CAF-B".into(),
+                filed_by: "Junta de Acción Comunal".into(),
+                text: "El proyecto no consultó a la comunidad".into(),
+            })
+            .await
+            .expect("objection");
+
+        let list = |paging: Paging| CommitteeItemList { paging, ..CommitteeItemList::default() };
+        let codes = |rows: &[vereda_store::lists::CommitteeItem]| -> Vec<String> { rows.iter().map(|i| i.code.clone()).collect() };
+        let all = store.committee_item_list(&list(Paging::default())).await.expect("page");
+        assert_eq!(all.total, 3);
+        assert_eq!(codes(&all.rows), ["CAC-C", "CAF-B", "CAC-A"], "the latest session first, then the latest item");
+        let cafe = &all.rows[1];
+        assert_eq!((cafe.held_on, cafe.closed, cafe.concept, cafe.pending_objections), (jiff::civil::date(2013, 11, 5), false, None, 1));
+        assert_eq!((all.rows[2].closed, all.rows[2].concept), (true, Some(Concept::Positive)));
+        // Paged in the query.
+        let second = store.committee_item_list(&list(Paging { page: 2, per_page: 2, ..Paging::default() })).await.expect("page");
+        assert_eq!((second.total, codes(&second.rows)), (3, vec!["CAC-A".to_owned()]));
+        // Searched over code and title without regard to accents and case.
+        for (words, found) in [("PRODUCCION", vec!["CAC-A"]), ("cafe", vec!["CAF-B"]), ("cac", vec!["CAC-C", "CAC-A"]), ("platano cacao", vec!["CAC-C"])] {
+            let page = store.committee_item_list(&list(Paging { search: words.into(), ..Paging::default() })).await.expect("page");
+            assert_eq!(codes(&page.rows), found, "{words}");
+        }
+        // Filtered by concept, session state, department, municipality and session days.
+        for (concept, found) in [("pending", vec!["CAF-B"]), ("positive", vec!["CAC-A"]), ("negative", vec!["CAC-C"])] {
+            let page = store.committee_item_list(&CommitteeItemList { concept: Some(concept.into()), ..list(Paging::default()) }).await.expect("page");
+            assert_eq!(codes(&page.rows), found, "{concept}");
+        }
+        let closed = CommitteeItemList { session_state: Some("closed".into()), ..list(Paging::default()) };
+        assert_eq!(codes(&store.committee_item_list(&closed).await.expect("page").rows), ["CAC-A"]);
+        let open = CommitteeItemList { session_state: Some("open".into()), ..list(Paging::default()) };
+        assert_eq!(store.committee_item_list(&open).await.expect("page").total, 2);
+        let municipality = all.rows[0].municipality_code.clone();
+        let narino = CommitteeItemList { department: Some("52".into()), municipality: Some(municipality), ..list(Paging::default()) };
+        assert_eq!(store.committee_item_list(&narino).await.expect("page").total, 3);
+        let caqueta = CommitteeItemList { department: Some("18".into()), ..list(Paging::default()) };
+        assert_eq!(store.committee_item_list(&caqueta).await.expect("page").total, 0);
+        let october_only = CommitteeItemList {
+            from: Some(jiff::civil::date(2013, 10, 1)),
+            until: Some(jiff::civil::date(2013, 10, 31)),
+            ..list(Paging::default())
+        };
+        assert_eq!(codes(&store.committee_item_list(&october_only).await.expect("page").rows), ["CAC-A"]);
+        let on_the_day = CommitteeItemList { from: Some(jiff::civil::date(2013, 11, 5)), until: Some(jiff::civil::date(2013, 11, 5)), ..list(Paging::default()) };
+        assert_eq!(store.committee_item_list(&on_the_day).await.expect("page").total, 2, "both days included");
+        // Sorted by project and by concept (no concept sorts as pending), each then by id.
+        let by_project = store.committee_item_list(&list(Paging { sort: "proyecto".into(), ..Paging::default() })).await.expect("page");
+        assert_eq!(codes(&by_project.rows), ["CAC-A", "CAC-C", "CAF-B"]);
+        let by_concept = store.committee_item_list(&list(Paging { sort: "concepto".into(), ..Paging::default() })).await.expect("page");
+        assert_eq!(codes(&by_concept.rows), ["CAC-C", "CAF-B", "CAC-A"], "negative, pending, positive");
+        let oldest = store.committee_item_list(&list(Paging { sort: "fecha".into(), descending: true, ..Paging::default() })).await.expect("page");
+        assert_eq!(codes(&oldest.rows), ["CAC-A", "CAF-B", "CAC-C"]);
+        // Walked by keyset in the sort (downloads): after the first item by concept.
+        let first = &by_concept.rows[0];
+        let walk = CommitteeItemList { after: Some((first.sort_key("concepto"), first.id)), ..list(Paging { sort: "concepto".into(), ..Paging::default() }) };
+        assert_eq!(codes(&store.committee_item_rows(&walk).await.expect("rows")), ["CAF-B", "CAC-A"]);
+        let walk = CommitteeItemList { after: Some((all.rows[0].sort_key(""), all.rows[0].id)), ..list(Paging::default()) };
+        assert_eq!(codes(&store.committee_item_rows(&walk).await.expect("rows")), ["CAF-B", "CAC-A"]);
+        // Within the reader's reach: the projects are in Nariño.
+        for (reach, total) in [(Reach::Department("52".into()), 3), (Reach::Department("18".into()), 0), (Reach::Nowhere, 0)] {
+            let page = store.committee_item_list(&CommitteeItemList { reach: reach.clone(), ..list(Paging::default()) }).await.expect("page");
+            assert_eq!(page.total, total, "{reach:?}");
+        }
+        assert_eq!(store.committee_municipalities(&Reach::Department("18".into())).await.expect("municipalities"), Vec::<String>::new());
+        assert_eq!(store.committee_municipalities(&Reach::National).await.expect("municipalities").len(), 1);
+
+        // The sessions themselves, paged: the latest first, by state, days and place.
+        use vereda_store::lists::SessionList;
+        let days = |page: vereda_store::lists::Page<vereda_store::entity::committee_session::Model>| -> Vec<String> {
+            page.rows.iter().map(|s| s.held_on.0.to_string()).collect()
+        };
+        let sessions = store.session_list(&SessionList::default()).await.expect("sessions");
+        assert_eq!((sessions.total, days(sessions)), (2, vec!["2013-11-05".to_owned(), "2013-10-01".to_owned()]));
+        let oldest = SessionList { paging: Paging { descending: true, per_page: 1, ..Paging::default() }, ..SessionList::default() };
+        assert_eq!(days(store.session_list(&oldest).await.expect("sessions")), ["2013-10-01"]);
+        let closed = SessionList { state: Some("closed".into()), ..SessionList::default() };
+        assert_eq!(days(store.session_list(&closed).await.expect("sessions")), ["2013-10-01"]);
+        let november = SessionList { from: Some(jiff::civil::date(2013, 11, 1)), ..SessionList::default() };
+        assert_eq!(days(store.session_list(&november).await.expect("sessions")), ["2013-11-05"]);
+        for (words, total) in [("FLORENCIA", 2), ("florencia bogota", 0)] {
+            let found = SessionList { paging: Paging { search: words.into(), ..Paging::default() }, ..SessionList::default() };
+            assert_eq!(store.session_list(&found).await.expect("sessions").total, total, "{words}");
+        }
+    }
 }
 
 /// Rows of every kind the list pages show, grown together: calls (each with a territorial

@@ -85,6 +85,18 @@ pub struct ListParams {
     #[serde(default)]
     #[param(ignore)]
     pub hasta: String,
+    /// A committee concept: `pending`, `positive`, `negative` (the committee's items).
+    #[serde(default)]
+    #[param(ignore)]
+    pub concepto: String,
+    /// A session's state: `open` or `closed` (the committee's items and sessions).
+    #[serde(default)]
+    #[param(ignore)]
+    pub sesion: String,
+    /// A DANE department code (the committee's items).
+    #[serde(default)]
+    #[param(ignore)]
+    pub departamento: String,
 }
 
 impl ListParams {
@@ -130,6 +142,22 @@ impl ListParams {
         value.trim().parse().ok()
     }
 
+    /// The period of `desde` and `hasta` as instants: from the midnight that starts the first
+    /// day in Colombia (UTC−5, no daylight saving) to the one that ends the last (excluded).
+    pub fn period(&self) -> (Option<jiff::Timestamp>, Option<jiff::Timestamp>) {
+        fn day_starts(day: jiff::civil::Date) -> Option<jiff::Timestamp> {
+            jiff::tz::Offset::constant(-5)
+                .to_timestamp(day.to_datetime(jiff::civil::Time::midnight()))
+                .ok()
+        }
+        (
+            ListParams::day(&self.desde).and_then(day_starts),
+            ListParams::day(&self.hasta)
+                .and_then(|d| d.tomorrow().ok())
+                .and_then(day_starts),
+        )
+    }
+
     /// A filter's value, trimmed; `None` when empty.
     pub fn given(value: &str) -> Option<String> {
         Some(value.trim().to_owned()).filter(|v| !v.is_empty())
@@ -154,6 +182,9 @@ impl ListParams {
             ("unidad", self.unidad.trim()),
             ("desde", self.desde.trim()),
             ("hasta", self.hasta.trim()),
+            ("concepto", self.concepto.trim()),
+            ("sesion", self.sesion.trim()),
+            ("departamento", self.departamento.trim()),
             ("orden", self.orden.trim()),
             (
                 "por_pagina",

@@ -471,6 +471,15 @@ async fn seed_large_call(client: &Client, call: i32) {
                'file', CASE WHEN h.id % 3 = 0 THEN 'failed' ELSE 'sent' END, h.created_at
              FROM households h WHERE h.external_id LIKE 'BIG-%' AND h.id % 2 = 1"
         ),
+        // An identity document from each (the call's documents list).
+        format!(
+            "INSERT INTO household_documents (household_id, kind, file_name, content_type,
+               size_bytes, sha256, received_by, received_at, call_id)
+             SELECT h.id, 'identity', 'cedula.pdf', 'application/pdf', 1000, '{}', NULL,
+               h.created_at + (h.id % 30) * 86400000000, {call}
+             FROM households h WHERE h.external_id LIKE 'BIG-%'",
+            "0".repeat(64)
+        ),
     ];
     for statement in &statements {
         db.execute_unprepared(statement).await.expect(statement);
@@ -530,6 +539,18 @@ async fn every_staff_page_of_a_large_call_answers(mut client: Client) {
         (format!("/personal/convocatorias/{call}/focalizacion"), None),
         ("/personal/convocatorias".to_owned(), None),
         ("/personal/formulaciones?q=cacao&orden=-titulo".to_owned(), None),
+        (format!("/personal/convocatorias/{call}/documentos"), None),
+        (
+            format!("/personal/convocatorias/{call}/documentos?pagina={deep}&orden=-tipo"),
+            None,
+        ),
+        (format!("/personal/convocatorias/{call}/documentos?q=pena"), None),
+        (
+            format!("/personal/convocatorias/{call}/documentos?tipo=identity&municipio=52001&orden=hogar"),
+            None,
+        ),
+        ("/personal/comite/proyectos".to_owned(), None),
+        ("/personal/comite".to_owned(), None),
         (format!("/api/v1/calls/{call}/households?q=pena&limit=500"), None),
     ];
     for (path, expected) in &pages {
@@ -609,4 +630,244 @@ async fn a_call_of_100000_households_answers_every_staff_page_on_postgres() {
         ..Default::default()
     };
     every_staff_page_of_a_large_call_answers(Client::with_demo_on(db, config).await).await;
+}
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+
+#[tokio::test]
+async fn a_call_s_documents_are_searched_filtered_sorted_paged_and_downloaded() {
+    use support::page::{data, list_total, row_attribute};
+    let (mut client, call) = demo_with_pena().await;
+    let pena = client
+        .db
+        .store
+        .households(Some(call))
+        .await
+        .expect("households")
+        .into_iter()
+        .find(|h| h.external_id == "NAR-0042")
+        .expect("Peña's household")
+        .id;
+    let token = client.csrf().await;
+    let received = client
+        .post_files(
+            &format!("/personal/hogares/{pena}/documentos"),
+            &[("csrf_token", &token), ("kind", "sisben")],
+            &[("document", "sisben.pdf", PDF)],
+        )
+        .await;
+    assert!(received.status.is_redirection(), "{}", received.body);
+
+    // Linked from the call's verification, beside its letters.
+    let verification = client
+        .get(&format!("/personal/convocatorias/{call}/verificacion"))
+        .await;
+    assert!(
+        verification
+            .body
+            .contains(&format!("/personal/convocatorias/{call}/documentos"))
+    );
+
+    let base = format!("/personal/convocatorias/{call}/documentos");
+    let all = client.get(&base).await;
+    assert_eq!(all.status, StatusCode::OK);
+    let everyone = list_total::<u64>(&all.body);
+    assert!(everyone >= 2, "the demo's documents and Peña's: {everyone}");
+    assert!(
+        data(&all.body, "data-days").is_some(),
+        "the Art. 14 term and the days left"
+    );
+    assert_eq!(
+        row_attribute(&all.body, "document", "data-household")[0],
+        pena.to_string(),
+        "newest first"
+    );
+
+    // Searched without regard to accents and case, like the households.
+    for words in ["PEÑA", "narino lucia", "nar-0042"] {
+        let page = client
+            .get(&format!("{base}?q={}", vereda_web::error::urlencode(words)))
+            .await;
+        assert_eq!(list_total::<u64>(&page.body), 1, "{words}");
+        assert_eq!(
+            row_attribute(&page.body, "document", "data-kind"),
+            ["sisben"],
+            "{words}"
+        );
+        assert_eq!(
+            row_attribute(&page.body, "document", "data-status"),
+            ["pending"],
+            "{words}"
+        );
+    }
+    // Filtered by kind, municipality and day received, in the query.
+    let identity = client.get(&format!("{base}?tipo=identity")).await;
+    let kinds = row_attribute(&identity.body, "document", "data-kind");
+    assert!(
+        !kinds.is_empty() && kinds.iter().all(|k| k == "identity"),
+        "{kinds:?}"
+    );
+    let pasto = client.get(&format!("{base}?municipio=52001")).await;
+    assert_eq!(
+        row_attribute(&pasto.body, "document", "data-household"),
+        [pena.to_string()]
+    );
+    let today = row_attribute(&all.body, "document", "data-received")[0].clone();
+    let on_the_day = client.get(&format!("{base}?desde={today}&hasta={today}")).await;
+    assert!(list_total::<u64>(&on_the_day.body) >= 1);
+    let long_ago = client.get(&format!("{base}?hasta=2000-01-01")).await;
+    assert_eq!(list_total::<u64>(&long_ago.body), 0);
+    // Sorted by kind, and paged.
+    let by_kind = client.get(&format!("{base}?orden=tipo&por_pagina=200")).await;
+    let kinds = row_attribute(&by_kind.body, "document", "data-kind");
+    let mut sorted = kinds.clone();
+    sorted.sort();
+    assert_eq!(kinds, sorted);
+    let second = client
+        .get(&format!("{base}?orden=tipo&por_pagina=1&pagina=2"))
+        .await;
+    assert_eq!(
+        row_attribute(&second.body, "document", "data-kind"),
+        [kinds[1].clone()]
+    );
+
+    // Both downloads with the current filter.
+    let csv = client.get(&format!("{base}.csv?tipo=identity")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type.starts_with("text/csv"));
+    assert_eq!(
+        csv.body.trim_end().lines().count(),
+        list_total::<usize>(&identity.body) + 1
+    );
+    let xlsx = client.get(&format!("{base}.xlsx?q=pena")).await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.bytes.clone())).expect("a workbook");
+    let sheet = book.worksheet_range_at(0).expect("a sheet").expect("readable");
+    assert_eq!(sheet.height(), 2);
+    assert_eq!(
+        sheet.get((1, 1)).map(|c| c.to_string()),
+        Some("NAR-0042".to_owned())
+    );
+
+    // Within the reader's reach: Caquetá's officer does not see Pasto's household.
+    client.forget_session();
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let theirs = client.get(&format!("{base}?q=pena")).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert_eq!(list_total::<u64>(&theirs.body), 0);
+    let csv = client.get(&format!("{base}.csv?q=pena")).await;
+    assert_eq!(csv.body.trim_end().lines().count(), 1, "the header alone");
+    assert_eq!(
+        client
+            .get("/personal/convocatorias/999999/documentos")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_committee_s_items_are_searched_filtered_sorted_and_downloaded() {
+    use support::page::{list_total, row_attribute};
+    let mut client = Client::with_demo().await;
+    client.log_in_as(Role::ProgramOfficer).await;
+    let sessions = client.get("/personal/comite").await;
+    assert_eq!(sessions.status, StatusCode::OK);
+    assert!(sessions.body.contains("id=\"committee-items-link\""));
+    // The sessions are paged, filtered and searched (the place, accents aside) too.
+    let held = list_total::<u64>(&sessions.body);
+    assert!(held >= 1);
+    for (query, total) in [
+        ("sesion=closed", held),
+        ("sesion=open", 0),
+        ("q=DIRECCION", held),
+        ("q=zzzz", 0),
+        ("desde=2013-10-02", 0),
+    ] {
+        let page = client.get(&format!("/personal/comite?{query}")).await;
+        assert_eq!(list_total::<u64>(&page.body), total, "{query}");
+    }
+
+    let base = "/personal/comite/proyectos";
+    let all = client.get(base).await;
+    assert_eq!(all.status, StatusCode::OK);
+    let everyone = list_total::<u64>(&all.body);
+    assert!(everyone >= 1, "the demo's project");
+    let code = row_attribute(&all.body, "committee-item", "data-project")[0].clone();
+    let municipality = row_attribute(&all.body, "committee-item", "data-municipality")[0].clone();
+    assert_eq!(
+        row_attribute(&all.body, "committee-item", "data-concept")[0],
+        "positive"
+    );
+    assert_eq!(
+        row_attribute(&all.body, "committee-item", "data-state")[0],
+        "closed"
+    );
+    assert_eq!(
+        row_attribute(&all.body, "committee-item", "data-held")[0],
+        "2013-10-01"
+    );
+
+    // Searched over the code (any case) and the title.
+    let page = client
+        .get(&format!(
+            "{base}?q={}",
+            vereda_web::error::urlencode(&code.to_lowercase())
+        ))
+        .await;
+    assert_eq!(
+        row_attribute(&page.body, "committee-item", "data-project"),
+        std::slice::from_ref(&code)
+    );
+    assert_eq!(
+        list_total::<u64>(&client.get(&format!("{base}?q=zzzz")).await.body),
+        0
+    );
+    // Filtered by concept, session state, department, municipality and the session's days.
+    for (query, total) in [
+        ("concepto=positive".to_owned(), everyone),
+        ("concepto=pending".to_owned(), 0),
+        ("sesion=closed".to_owned(), everyone),
+        ("sesion=open".to_owned(), 0),
+        (format!("departamento={}", &municipality[..2]), everyone),
+        ("departamento=05".to_owned(), 0),
+        (format!("municipio={municipality}"), everyone),
+        ("desde=2013-10-01&hasta=2013-10-01".to_owned(), everyone),
+        ("desde=2013-10-02".to_owned(), 0),
+    ] {
+        let page = client.get(&format!("{base}?{query}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{query}");
+        assert_eq!(list_total::<u64>(&page.body), total, "{query}");
+    }
+    for sort in ["proyecto", "-proyecto", "concepto", "-fecha"] {
+        let page = client.get(&format!("{base}?orden={sort}")).await;
+        assert_eq!(list_total::<u64>(&page.body), everyone, "{sort}");
+    }
+
+    // Both downloads with the current filter.
+    let csv = client.get(&format!("{base}.csv?concepto=positive")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type.starts_with("text/csv"));
+    assert_eq!(csv.body.trim_end().lines().count() as u64, everyone + 1);
+    let none = client.get(&format!("{base}.csv?concepto=negative")).await;
+    assert_eq!(none.body.trim_end().lines().count(), 1, "the header alone");
+    let xlsx = client
+        .get(&format!("{base}.xlsx?q={}", code.to_lowercase()))
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.bytes.clone())).expect("a workbook");
+    let sheet = book.worksheet_range_at(0).expect("a sheet").expect("readable");
+    assert_eq!(sheet.height(), 2);
+    assert_eq!(sheet.get((1, 5)).map(|c| c.to_string()), Some(code));
+
+    // Within the reader's reach: the demo's territorial officer works for Caquetá's office.
+    let department = municipality[..2].to_owned();
+    client.forget_session();
+    client.log_in_as(Role::TerritorialOfficer).await;
+    let theirs = client.get(base).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    let expected = if department == "18" { everyone } else { 0 };
+    assert_eq!(list_total::<u64>(&theirs.body), expected, "{department}");
 }

@@ -19,6 +19,8 @@ pub struct Model {
     pub sha256: String,
     pub received_by: Option<i32>,
     pub received_at: DbTimestamp,
+    /// The household's call, kept with the document (migration 37): a call's documents list.
+    pub call_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -39,6 +39,7 @@ mod m20261212_000033_list_indexes;
 mod m20261213_000034_project_expenditures;
 mod m20261213_000035_more_list_indexes;
 mod m20261213_000036_bulk_decisions;
+mod m20261214_000037_document_and_committee_lists;
 
 pub struct Migrator;
 
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000034_project_expenditures::Migration),
             Box::new(m20261213_000035_more_list_indexes::Migration),
             Box::new(m20261213_000036_bulk_decisions::Migration),
+            Box::new(m20261214_000037_document_and_committee_lists::Migration),
         ]
     }
 }

@@ -5,8 +5,10 @@ pub mod account;
 pub(crate) mod acts;
 pub(crate) mod admin;
 mod api_tokens;
+mod call_documents;
 mod call_results;
 pub(crate) mod calls;
+mod committee_items;
 pub(crate) mod confirm;
 pub mod evaluation;
 pub(crate) mod followup;
@@ -62,6 +64,8 @@ pub fn routes() -> Router<AppState> {
         .merge(calls::routes())
         .merge(targeting::routes())
         .merge(procedure::routes())
+        .merge(committee_items::routes())
+        .merge(call_documents::routes())
         .merge(petitions::routes())
         .merge(acts::routes())
         .merge(site::routes())

@@ -35,11 +35,13 @@ use crate::error::{AppError, ErrorCode};
 use crate::form_errors::FieldErrors;
 use crate::form_step::done_or_again;
 use crate::i18n::{Lang, Message};
+use crate::lists::{FilterView, ListParams, ListView};
 use crate::procedure_actions::{
     self as actions, AwardTerms, ConceptChoice, Decision, TargetChoice, authorize, read_amount, read_date,
     read_whole,
 };
 use vereda_domain::message::Arg;
+use vereda_store::lists::{SESSION_STATES, SessionList};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -824,6 +826,7 @@ struct SessionLine {
 struct SessionsPage {
     chrome: Chrome,
     sessions: Vec<SessionLine>,
+    list: ListView,
     accounts: Vec<Account>,
     can_manage: bool,
     form: SessionForm,
@@ -854,9 +857,13 @@ impl SessionsPage {
     }
 }
 
+/// The sorts of the sessions and their catalogue keys.
+const SESSION_SORTS: [(&str, &str); 1] = [("fecha", "list-committee-sort-fecha")];
+
 async fn sessions_view(
     state: &AppState,
     visitor: &Visitor,
+    params: &ListParams,
     form: SessionForm,
     errors: FieldErrors,
     failure: Option<Message>,
@@ -873,12 +880,42 @@ async fn sessions_view(
     } else {
         Vec::new()
     };
+    let lang = visitor.lang;
+    let codes: Vec<&str> = SESSION_SORTS.iter().map(|(code, _)| *code).collect();
+    let found = state
+        .store
+        .session_list(&SessionList {
+            state: ListParams::given(&params.sesion),
+            from: ListParams::day(&params.desde),
+            until: ListParams::day(&params.hasta),
+            paging: params.paging(&codes),
+        })
+        .await?;
+    let filters = vec![FilterView::new(
+        "sesion",
+        lang.t("list-committee-filter-sesion"),
+        &params.sesion,
+        SESSION_STATES
+            .iter()
+            .map(|s| {
+                let key = if *s == "closed" {
+                    "list-committee-session-closed"
+                } else {
+                    "list-committee-session-open"
+                };
+                ((*s).to_owned(), lang.t(key).to_owned())
+            })
+            .collect(),
+    )];
+    let path = "/personal/comite";
     Ok(SessionsPage {
         chrome: Chrome::new(visitor).await?,
-        sessions: state
-            .store
-            .sessions()
-            .await?
+        list: ListView::new(lang, path, path, params, &SESSION_SORTS, filters, found.total)
+            .searching(lang.t("list-committee-sessions-search"))
+            .with_period(lang, params)
+            .without_downloads(),
+        sessions: found
+            .rows
             .into_iter()
             .map(|s| SessionLine {
                 id: s.id,
@@ -896,11 +933,16 @@ async fn sessions_view(
     })
 }
 
-async fn sessions(State(state): State<AppState>, visitor: Visitor) -> Result<Response, AppError> {
+async fn sessions(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(params): Query<ListParams>,
+) -> Result<Response, AppError> {
     visitor.require(Permission::ViewStaffArea)?;
     let page = sessions_view(
         &state,
         &visitor,
+        &params,
         SessionForm::default(),
         FieldErrors::default(),
         None,
@@ -975,7 +1017,7 @@ async fn create_session(
         |errors, message, placed| async move {
             // Beside its fields, the refusal is not said again above the form.
             let failure = (placed.is_none() && errors.is_empty()).then_some(message);
-            let page = sessions_view(&state, &visitor, form, errors, failure).await?;
+            let page = sessions_view(&state, &visitor, &ListParams::default(), form, errors, failure).await?;
             render(&page)
         },
     )

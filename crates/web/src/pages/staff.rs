@@ -381,27 +381,19 @@ const AUDIT_SORTS: [(&str, &str); 3] = [
     ("entidad", "list-audit-sort-entidad"),
 ];
 
-/// The midnight that starts `day` in Colombia (UTC−5, no daylight saving).
-fn day_starts(day: jiff::civil::Date) -> Option<jiff::Timestamp> {
-    jiff::tz::Offset::constant(-5)
-        .to_timestamp(day.to_datetime(jiff::civil::Time::midnight()))
-        .ok()
-}
-
 /// The entries the parameters ask for: action, account, table, the period's days (Colombian
 /// dates, the last one included), search and sort.
 fn audit_list(params: &ListParams, legacy: &LegacyAudit) -> AuditList {
     let codes: Vec<&str> = AUDIT_SORTS.iter().map(|(code, _)| *code).collect();
     let entity =
         ListParams::given(&params.entidad).or_else(|| legacy.entity.as_deref().and_then(ListParams::given));
+    let (from, until) = params.period();
     AuditList {
         action: ListParams::given(&params.accion),
         actor_user_id: params.autor.trim().parse().ok(),
         entity,
-        from: ListParams::day(&params.desde).and_then(day_starts),
-        until: ListParams::day(&params.hasta)
-            .and_then(|d| d.tomorrow().ok())
-            .and_then(day_starts),
+        from,
+        until,
         paging: params.paging(&codes),
         after: None,
     }
