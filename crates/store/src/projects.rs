@@ -808,10 +808,13 @@ impl Store {
             projects = projects.filter(project::Column::Code.eq(code.as_str()));
         }
         let projects: HashMap<i32, String> = projects
+            .select_only()
+            .column(project::Column::Id)
+            .column(project::Column::Code)
+            .into_tuple()
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|p| (p.id, p.code))
             .collect();
         let mut indicators =
             indicator::Entity::find().filter(indicator::Column::ProjectId.is_in(projects.keys().copied()));
@@ -1199,8 +1202,9 @@ pub(crate) async fn summaries_in(
 pub enum Expenditures {
     /// Every day's payments (`MoneyFlow::expenditures`: a card, IATI) and their total.
     ByDay,
-    /// Their total only (`MoneyFlow::executed`), `expenditures` left empty: the lists and the
-    /// open data's tables, one row per project.
+    /// Their total only (`MoneyFlow::executed`), `expenditures` left empty and no physical
+    /// progress (the stored summaries keep it): the lists and the open data's tables, one row
+    /// per project.
     Total,
 }
 
@@ -1239,18 +1243,38 @@ pub(crate) async fn award_records(
     // The payments of the controlled accounts by project and date (Art. 34), as stored with
     // the movements (`ledger::store_expenditures`): a row per day, not per movement.
     use crate::entity::project_expenditure::{Column as E, Entity as Expenditure};
-    let mut select = Expenditure::find().filter(E::ProjectId.is_in(project_of_award.values().copied()));
-    if expenditures == Expenditures::Total {
-        // Each project's latest day only, whose running total is all it executed.
-        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
-        let later = Alias::new("later");
-        let latest = Query::select()
-            .expr(Func::max(Expr::col((later.clone(), E::SpentOn))))
-            .from_as(Expenditure, later.clone())
-            .and_where(Expr::col((later, E::ProjectId)).equals((Expenditure, E::ProjectId)))
-            .to_owned();
-        select = select.filter(E::SpentOn.in_subquery(latest));
-    }
+    let select = match expenditures {
+        Expenditures::ByDay => {
+            Expenditure::find().filter(E::ProjectId.is_in(project_of_award.values().copied()))
+        }
+        Expenditures::Total => {
+            // Each project's latest day only, whose running total is all it executed: one
+            // seek down the (project, day) index per project, not a scan of every day.
+            use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SubQueryStatement};
+            let later = Alias::new("later");
+            let latest_of_project = Query::select()
+                .column((later.clone(), E::Id))
+                .from_as(Expenditure, later.clone())
+                .and_where(
+                    Expr::col((later.clone(), E::ProjectId)).equals((project::Entity, project::Column::Id)),
+                )
+                .order_by((later, E::SpentOn), Order::Desc)
+                .limit(1)
+                .to_owned();
+            let latest = Query::select()
+                .expr(Expr::SubQuery(
+                    None,
+                    Box::new(SubQueryStatement::SelectStatement(latest_of_project)),
+                ))
+                .from(project::Entity)
+                .and_where(
+                    Expr::col((project::Entity, project::Column::Id))
+                        .is_in(project_of_award.values().copied()),
+                )
+                .to_owned();
+            Expenditure::find().filter(E::Id.in_subquery(latest))
+        }
+    };
     let mut spent: HashMap<i32, (BTreeMap<Date, Decimal>, Decimal)> = HashMap::new();
     for e in select.order_by_asc(E::SpentOn).all(db).await? {
         let (by_day, executed) = spent.entry(e.project_id).or_default();
@@ -1267,7 +1291,12 @@ pub(crate) async fn award_records(
         .into_iter()
         .map(|c| (c.project_id, c.closed_on.0))
         .collect();
-    let physical = crate::followup::physical_by_project(db, &projects).await?;
+    // Physical progress reads every plan and visit: only a card needs it from here; the lists
+    // and tables read it from the stored summaries.
+    let physical = match expenditures {
+        Expenditures::ByDay => crate::followup::physical_by_project(db, &projects).await?,
+        Expenditures::Total => HashMap::new(),
+    };
     Ok(awards
         .into_iter()
         .map(|a| {
@@ -1471,11 +1500,13 @@ async fn refresh_current_value(
 }
 
 impl Store {
-    /// Every approved measurement, by project, indicator and date: what may be published.
-    pub async fn published_measurements(&self) -> StoreResult<Vec<PublishedMeasurement>> {
+    /// Every approved measurement, of every project or of the one with `code`, by project,
+    /// indicator and date: what may be published.
+    pub async fn published_measurements(&self, code: Option<&str>) -> StoreResult<Vec<PublishedMeasurement>> {
         let rows = self
             .measurements(&MeasurementQuery {
                 status: Some(MeasurementStatus::Approved),
+                project_code: code.map(str::to_owned),
                 ..MeasurementQuery::default()
             })
             .await?;
@@ -1911,10 +1942,13 @@ impl Store {
             projects = projects.filter(project::Column::Code.eq(code.as_str()));
         }
         let projects: HashMap<i32, String> = projects
+            .select_only()
+            .column(project::Column::Id)
+            .column(project::Column::Code)
+            .into_tuple()
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|p| (p.id, p.code))
             .collect();
         let mut select = indicator_proposal::Entity::find()
             .filter(indicator_proposal::Column::ProjectId.is_in(projects.keys().copied()));

@@ -1966,7 +1966,7 @@ storage_suite! {
         let returned_row = rows.iter().find(|m| m.id == returned).expect("the returned one");
         assert_eq!(returned_row.review_comment.as_deref(), Some("Falta el acta de recibo"));
         let published: Vec<_> = store
-            .published_measurements()
+            .published_measurements(None)
             .await
             .expect("published")
             .into_iter()

@@ -138,6 +138,43 @@ async fn open_data_lists_projects_indicators_and_only_approved_measurements() {
         "a measurement waiting for review is not published"
     );
     assert!(!measurements.body.contains("@vereda.test"), "no submitter");
+
+    // The followed project's money and progress are the card's, read from the stored figures.
+    let code = vereda_store::demo::DEMO_FOLLOWED_CODE;
+    let flow = client
+        .db
+        .store
+        .project_card(code)
+        .await
+        .expect("card")
+        .and_then(|card| card.award)
+        .expect("awarded")
+        .flow;
+    let listed = client.get("/api/v1/open-data/projects.json").await.json();
+    let followed = listed
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["code"] == code))
+        .expect("the followed project");
+    let decimal =
+        |value: &serde_json::Value| -> Option<rust_decimal::Decimal> { value.as_str()?.parse().ok() };
+    assert_eq!(decimal(&followed["awarded_cop"]), Some(flow.committed));
+    assert_eq!(decimal(&followed["disbursed_cop"]), flow.disbursed);
+    assert_eq!(decimal(&followed["executed_cop"]), Some(flow.executed));
+    assert!(
+        flow.executed > rust_decimal::Decimal::ZERO,
+        "the demo's movements spent"
+    );
+    assert_eq!(decimal(&followed["physical_progress"]), flow.physical);
+    assert!(flow.physical.is_some(), "the demo's visits delivered");
+    let one = client
+        .get(&format!("/api/v1/open-data/measurements.json?project={code}"))
+        .await
+        .json();
+    assert!(
+        one.as_array()
+            .is_some_and(|rows| rows.iter().all(|m| m["project_code"] == code)),
+        "{one}"
+    );
 }
 
 #[tokio::test]

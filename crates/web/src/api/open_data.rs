@@ -113,7 +113,8 @@ impl OpenProject {
             disbursed_cop: flow.and_then(|f| f.disbursed),
             disbursed_on: flow.and_then(|f| f.disbursed_on),
             executed_cop: flow.map(|f| f.executed),
-            physical_progress: flow.and_then(|f| f.physical),
+            // As the summary stores it from the plan and the visits.
+            physical_progress: award.and(p.progress.as_ref()).map(|g| g.physical),
             closed_on: flow.and_then(|f| f.closed_on),
             ..OpenProject::from(p)
         }
@@ -267,11 +268,8 @@ async fn open_measurements(
 ) -> Result<Vec<PublishedMeasurement>, AppError> {
     Ok(state
         .store
-        .published_measurements()
-        .await?
-        .into_iter()
-        .filter(|m| scope.admits(&m.project_code))
-        .collect())
+        .published_measurements(scope.project.as_deref())
+        .await?)
 }
 
 fn json_bytes(value: &impl Serialize) -> Result<Vec<u8>, AppError> {
