@@ -221,6 +221,20 @@ impl Lang {
         )
     }
 
+    /// An instant as read in Colombia (UTC−5 all year, no daylight saving): `18 jul 2020,
+    /// 14:05`.
+    pub fn moment(self, at: jiff::Timestamp) -> String {
+        let local = at
+            .to_zoned(jiff::tz::Offset::constant(-5).to_time_zone())
+            .datetime();
+        format!(
+            "{}, {:02}:{:02}",
+            self.date(local.date()),
+            local.hour(),
+            local.minute()
+        )
+    }
+
     /// A month as the project card writes a last update: `septiembre de 2022`, `September 2022`.
     pub fn month_year(self, date: jiff::civil::Date) -> String {
         let index = usize::from(date.month().unsigned_abs()).saturating_sub(1) % 12;

@@ -45,10 +45,7 @@ struct TokensPage {
 
 impl TokensPage {
     fn when(&self, at: Option<jiff::Timestamp>) -> String {
-        at.map_or_else(
-            || "—".to_owned(),
-            |at| at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
-        )
+        at.map_or_else(|| "—".to_owned(), |at| self.chrome.moment(&at))
     }
 }
 

@@ -93,10 +93,6 @@ fn status_key(status: FormulationStatus) -> &'static str {
     }
 }
 
-fn when(timestamp: jiff::Timestamp) -> String {
-    timestamp.strftime("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 fn viable_key(viable: Option<bool>) -> &'static str {
     match viable {
         Some(true) => "formulation-viable",
@@ -1407,7 +1403,7 @@ async fn page(
             .iter()
             .map(|v| VersionLine {
                 number: v.number,
-                created_at: when(v.created_at),
+                created_at: lang.moment(v.created_at),
                 note: v.note.clone().unwrap_or_default(),
                 viable_label: lang.t(viable_key(v.viable)).to_owned(),
                 current: v.number == number,

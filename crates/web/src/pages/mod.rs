@@ -213,6 +213,11 @@ impl Chrome {
         self.lang.amount(&amount.as_decimal())
     }
 
+    /// An instant as read in Colombia: `18 jul 2020, 14:05`.
+    pub fn moment(&self, at: &jiff::Timestamp) -> String {
+        self.lang.moment(*at)
+    }
+
     pub fn number(&self, count: usize) -> String {
         self.lang.amount(&rust_decimal::Decimal::from(count))
     }

@@ -75,10 +75,6 @@ fn requirement_key(requirement: Requirement) -> &'static str {
     }
 }
 
-fn when(timestamp: jiff::Timestamp) -> String {
-    timestamp.strftime("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 // ---- Refused forms ---------------------------------------------------------------------------
 
 /// A step the rules or the store refused, shown on its page beside its form, with what was typed.
@@ -200,11 +196,11 @@ async fn last_change(
         }
     }
     Ok(latest.map(|event| {
-        let utc = event.at.to_zoned(jiff::tz::TimeZone::UTC);
+        let local = event.at.to_zoned(jiff::tz::Offset::constant(-5).to_time_zone());
         let mut args = vec![
             ("what", Arg::Term(kind_key(event.kind).to_owned())),
-            ("date", Arg::Date(utc.date())),
-            ("time", Arg::Text(utc.strftime("%H:%M UTC").to_string())),
+            ("date", Arg::Date(local.date())),
+            ("time", Arg::Text(local.strftime("%H:%M").to_string())),
         ];
         // Not a refusal's code: the words beside one, so `t_with`, not a `Message`.
         let id = match event.actor {
@@ -264,7 +260,7 @@ struct ProcedurePage {
 
 impl ProcedurePage {
     fn when(&self, at: &jiff::Timestamp) -> String {
-        when(*at)
+        self.chrome.moment(at)
     }
 
     fn kind_key(&self, kind: &str) -> &'static str {
@@ -640,7 +636,7 @@ async fn resolution(
         counterpart: lang.amount(&award.counterpart),
         guarantee: lang.amount(&award.guarantee),
         signed_by: signer,
-        signed_at: when(award.signed_at),
+        signed_at: lang.moment(award.signed_at),
         award,
     };
     render(&page)
@@ -1048,7 +1044,7 @@ struct SessionPage {
 
 impl SessionPage {
     fn when(&self, at: &Option<jiff::Timestamp>) -> String {
-        at.map(when).unwrap_or_default()
+        at.as_ref().map(|at| self.chrome.moment(at)).unwrap_or_default()
     }
 
     fn value(&self, form: &str, field: &str) -> &str {

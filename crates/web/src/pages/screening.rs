@@ -61,10 +61,6 @@ fn short_hash(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
 }
 
-fn when(timestamp: jiff::Timestamp) -> String {
-    timestamp.strftime("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 fn municipality_name(code: &str) -> String {
     DaneCode::parse(code)
         .map(|c| c.municipality().name.clone())
@@ -166,7 +162,7 @@ async fn screenings_page(
         .into_iter()
         .map(|run| RunLine {
             status_label: lang.t(status_key(run.status)).to_owned(),
-            created_at: when(run.created_at),
+            created_at: lang.moment(run.created_at),
             id: run.id,
             status: run.status,
             rule_set_id: run.rule_set_id,

@@ -835,7 +835,7 @@ async fn household_view(
                 content_type: d.content_type.clone(),
                 size_bytes: d.size_bytes,
                 sha256: d.sha256.chars().take(12).collect(),
-                received_at: d.received_at.to_string(),
+                received_at: lang.moment(d.received_at),
             })
             .collect(),
         kinds: DocumentKind::ALL
@@ -1645,7 +1645,7 @@ async fn timeline_page(
         events: events
             .into_iter()
             .map(|e| EventLine {
-                at: e.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                at: lang.moment(e.at),
                 kind: lang.t(&format!("verification-event-{}", e.kind)).to_owned(),
                 detail: lang.say(&e.detail),
                 actor: e.actor,
