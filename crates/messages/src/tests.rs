@@ -224,3 +224,12 @@ fn the_glossary_gives_each_term_one_name_that_every_message_uses() {
         "Verification of the households"
     );
 }
+
+#[test]
+fn an_instant_is_read_in_colombia_whatever_the_servers_clock() {
+    let at = |text: &str| text.parse::<jiff::Timestamp>().expect("instant");
+    assert_eq!(Lang::Es.moment(at("2026-03-02T19:05:00Z")), "2 mar 2026, 14:05");
+    assert_eq!(Lang::En.moment(at("2026-03-02T19:05:00Z")), "2 Mar 2026, 14:05");
+    // After midnight in UTC it is still the evening before in Colombia (UTC−5).
+    assert_eq!(Lang::Es.moment(at("2026-03-03T03:30:00Z")), "2 mar 2026, 22:30");
+}
