@@ -64,7 +64,11 @@ impl Paging {
         }
     }
 
+    /// The rows before the page: none when walking by keyset (`after`).
     pub fn offset(&self) -> u64 {
+        if self.after.is_some() {
+            return 0;
+        }
         std::cmp::min(
             self.page.saturating_sub(1).saturating_mul(self.limit()),
             MAX_OFFSET,
@@ -292,14 +296,6 @@ impl HouseholdList {
             .cond_where(self.keyset(first, Side::From))
             .cond_where(self.keyset(last, Side::UpTo))
             .to_owned()
-    }
-
-    fn offset(&self) -> u64 {
-        if self.paging.after.is_some() {
-            0
-        } else {
-            self.paging.offset()
-        }
     }
 }
 
@@ -637,11 +633,7 @@ impl Store {
         list: &MeasurementList,
     ) -> StoreResult<Vec<crate::projects::MeasurementRow>> {
         let order = order_of(list.descending());
-        let offset = if list.paging.after.is_some() {
-            0
-        } else {
-            list.paging.offset()
-        };
+        let offset = list.paging.offset();
         let rows = indicator_measurement::Entity::find()
             .filter(list.condition())
             .order_by(list.sort_column(), order.clone())
@@ -760,7 +752,7 @@ impl Store {
         let rows = select
             .order_by(household::Column::Id, list.paging.order())
             .limit(list.paging.limit())
-            .offset(list.offset())
+            .offset(list.paging.offset())
             .all(&self.db)
             .await?;
         let ids: Vec<i32> = rows.iter().map(|h| h.id).collect();
@@ -886,11 +878,7 @@ impl Store {
         if let Some(column) = list.sort_column() {
             select = select.order_by(column, order.clone());
         }
-        let offset = if list.paging.after.is_some() {
-            0
-        } else {
-            list.paging.offset()
-        };
+        let offset = list.paging.offset();
         select
             .order_by(letter::Column::Id, order)
             .limit(list.paging.limit())
@@ -932,11 +920,7 @@ impl Store {
     /// The formulations of a page of [`FormulationList`], without counting them all (downloads).
     pub async fn formulation_rows(&self, list: &FormulationList) -> StoreResult<Vec<FormulationLine>> {
         let order = list.paging.order();
-        let offset = if list.paging.after.is_some() {
-            0
-        } else {
-            list.paging.offset()
-        };
+        let offset = list.paging.offset();
         let rows = formulation::Entity::find()
             .filter(list.condition())
             .order_by(list.sort_column(), order.clone())
@@ -1205,11 +1189,7 @@ impl Store {
     pub async fn document_rows(&self, list: &DocumentList, today: Date) -> StoreResult<Vec<CallDocument>> {
         use crate::entity::user;
         let order = order_of(list.descending());
-        let offset = if list.paging.after.is_some() {
-            0
-        } else {
-            list.paging.offset()
-        };
+        let offset = list.paging.offset();
         let rows = household_document::Entity::find()
             .filter(list.condition())
             .order_by(list.sort_column(), order.clone())
