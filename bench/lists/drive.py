@@ -102,7 +102,7 @@ def main():
         ("documents, sorted by kind descending", f"{base}/documentos?orden=-tipo"),
         ("documents, searched \"pena\"", f"{base}/documentos?q=pena"),
         ("documents, Sisbén in municipality 52001", f"{base}/documentos?tipo=sisben&municipio=52001"),
-        ("documents, received in a period, sorted by household", f"{base}/documentos?desde=2000-01-01&hasta={time.strftime('%Y-%m-%d')}&orden=hogar"),
+        ("documents, received in a period, sorted by household", f"{base}/documentos?desde=2026-03-01&hasta=2026-03-01&orden=hogar"),
         ("committee items, page 1", "/personal/comite/proyectos"),
         ("committee items, page 20", "/personal/comite/proyectos?pagina=20"),
         ("committee items, sorted by project", "/personal/comite/proyectos?orden=proyecto"),

@@ -10,6 +10,8 @@ SELECT t.call_id, 'BIG-' || i, CASE WHEN i % 10 = 0 THEN '52001' ELSE t.municipa
   t.program_line, t.created_at,
   CASE WHEN i % 1000 = 0 THEN 'jose pena ' ELSE 'maria gomez ' END || i || ' big-' || i
 FROM n, households t WHERE t.id = (SELECT MIN(id) FROM households WHERE call_id IS NOT NULL);
+-- The call's count of households, as registering them keeps it (calls.households).
+UPDATE calls SET households = (SELECT COUNT(*) FROM households h WHERE h.call_id = calls.id);
 INSERT INTO persons (household_id, document_type, document, document_key, first_name,
   last_name, sex, birth_date, is_head)
 SELECT h.id, t.document_type, '' || h.id, '' || h.id,
@@ -44,18 +46,21 @@ WHERE h.external_id LIKE 'BIG-%' AND t.id = (SELECT MIN(r.id) FROM screening_res
   JOIN screening_runs s ON s.id = r.run_id WHERE s.job_key = 'demo-households');
 -- Documents received from the N households (issue 18 part 2, the call's documents list): an
 -- identity document from each, a Sisbén certificate from every other one, received over 30
--- days from the household's registration, with the household's call.
+-- days from the household's registration (the day brought: one of 28 days of March 2026), with
+-- the household's call.
 INSERT INTO household_documents (household_id, kind, file_name, content_type, size_bytes,
-  sha256, received_by, received_at, call_id)
+  sha256, received_by, received_at, received_on, call_id)
 SELECT h.id, 'identity', 'cedula.pdf', 'application/pdf', 1000,
   '0000000000000000000000000000000000000000000000000000000000000000', NULL,
-  h.created_at + (h.id % 30) * 86400000000, h.call_id
+  h.created_at + (h.id % 30) * 86400000000,
+  '2026-03-' || CASE WHEN h.id % 28 < 9 THEN '0' ELSE '' END || (1 + h.id % 28), h.call_id
 FROM households h WHERE h.external_id LIKE 'BIG-%';
 INSERT INTO household_documents (household_id, kind, file_name, content_type, size_bytes,
-  sha256, received_by, received_at, call_id)
+  sha256, received_by, received_at, received_on, call_id)
 SELECT h.id, 'sisben', 'sisben.pdf', 'application/pdf', 1000,
   '0000000000000000000000000000000000000000000000000000000000000000', NULL,
-  h.created_at + (h.id % 30) * 86400000000 + 3600000000, h.call_id
+  h.created_at + (h.id % 30) * 86400000000 + 3600000000,
+  '2026-03-' || CASE WHEN h.id % 28 < 9 THEN '0' ELSE '' END || (1 + h.id % 28), h.call_id
 FROM households h WHERE h.external_id LIKE 'BIG-%' AND h.id % 2 = 1;
 -- The committee's items (its list): 100 sessions from 2014 on (every other one with its
 -- minutes drawn up), __F__ submitted formulations in the demo formulation's municipality

@@ -104,6 +104,48 @@ pub fn withdrawal_due(
     status == VerificationStatus::Pending && today > deadline && !missing.is_empty()
 }
 
+/// Why the day a document was received cannot be the one given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReceiptDayError {
+    /// A day that has not come yet.
+    #[error("the day received {0} is after today {1}")]
+    AfterToday(Date, Date),
+    /// Before the notice of the offer, when nothing could be brought yet (Art. 11, 14).
+    #[error("the day received {0} is before the notice of the offer {1}")]
+    BeforeNotice(Date, Date),
+}
+
+impl ReceiptDayError {
+    /// The refusal as a message of the catalogue, naming the day given.
+    pub fn message(&self) -> Message {
+        match self {
+            ReceiptDayError::AfterToday(day, today) => {
+                Message::new("verification-error-received_after_today")
+                    .with("value", *day)
+                    .with("today", *today)
+            }
+            ReceiptDayError::BeforeNotice(day, notice) => {
+                Message::new("verification-error-received_before_notice")
+                    .with("value", *day)
+                    .with("notice", *notice)
+            }
+        }
+    }
+}
+
+/// Checks the day a household brought a document, as the officer records it (often days
+/// later, from paper): not after today, not before the notice of the offer. A day after the
+/// deadline is kept as it is: it is the officer who confirms a withdrawal (Art. 45).
+pub fn check_receipt_day(day: Date, notice: Date, today: Date) -> Result<(), ReceiptDayError> {
+    if day > today {
+        Err(ReceiptDayError::AfterToday(day, today))
+    } else if day < notice {
+        Err(ReceiptDayError::BeforeNotice(day, notice))
+    } else {
+        Ok(())
+    }
+}
+
 /// A change of a household's verification that the rules refuse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecisionError {
@@ -142,7 +184,9 @@ pub fn refusal_article(code: &str) -> &'static str {
     match code {
         "verification-error-no_notice" => "Art. 11",
         "verification-error-no_parcel" | "verification-error-parcel_not_suitable" => "Art. 12-13",
-        "verification-error-missing" | "verification-error-decided" => "Art. 14",
+        "verification-error-missing"
+        | "verification-error-decided"
+        | "verification-error-received_before_notice" => "Art. 14",
         "verification-error-withdrawal_not_due" => "Art. 45",
         "verification-error-reasons" => "Art. 46",
         _ => "",
@@ -300,6 +344,29 @@ mod tests {
         // March 23 is San José (March 19, moved to Monday): 20 business days end on March 31.
         let deadline = document_deadline(date(2026, 3, 2)).expect("deadline");
         assert_eq!(deadline, date(2026, 3, 31));
+    }
+
+    #[test]
+    fn a_document_is_received_between_the_notice_and_today() {
+        let notice = date(2026, 3, 2);
+        let today = date(2026, 3, 20);
+        assert!(check_receipt_day(notice, notice, today).is_ok());
+        assert!(check_receipt_day(today, notice, today).is_ok());
+        assert_eq!(
+            check_receipt_day(date(2026, 3, 21), notice, today),
+            Err(ReceiptDayError::AfterToday(date(2026, 3, 21), today))
+        );
+        assert_eq!(
+            check_receipt_day(date(2026, 3, 1), notice, today),
+            Err(ReceiptDayError::BeforeNotice(date(2026, 3, 1), notice))
+        );
+        // After the deadline it is still a day: the officer decides the withdrawal.
+        assert!(check_receipt_day(today, notice, date(2026, 5, 1)).is_ok());
+        assert_eq!(
+            check_receipt_day(date(2026, 2, 1), notice, today)
+                .map_err(|refused| refusal_article(refused.message().code())),
+            Err("Art. 14")
+        );
     }
 
     #[test]

@@ -698,12 +698,13 @@ impl Store {
 
     /// How many of the account's recovery codes are still unused.
     pub async fn unused_recovery_codes(&self, user_id: i32) -> StoreResult<u64> {
-        use sea_orm::PaginatorTrait;
-        Ok(recovery_code::Entity::find()
-            .filter(recovery_code::Column::UserId.eq(user_id))
-            .filter(recovery_code::Column::UsedAt.is_null())
-            .count(&self.db)
-            .await?)
+        crate::count_rows(
+            recovery_code::Entity::find()
+                .filter(recovery_code::Column::UserId.eq(user_id))
+                .filter(recovery_code::Column::UsedAt.is_null()),
+            &self.db,
+        )
+        .await
     }
 }
 

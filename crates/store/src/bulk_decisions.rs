@@ -15,9 +15,7 @@
 
 use jiff::civil::Date;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use vereda_domain::accounts::Permission;
 use vereda_domain::audit::Actor;
@@ -174,14 +172,14 @@ impl Store {
         };
         use bulk_decision_household::Column as B;
         let of_this = || bulk_decision_household::Entity::find().filter(B::BulkDecisionId.eq(id));
-        let planned = of_this().count(&self.db).await?;
-        let decided = of_this().filter(B::Outcome.eq(DECIDED)).count(&self.db).await?;
+        let planned = crate::count_rows(of_this(), &self.db).await?;
+        let decided = crate::count_rows(of_this().filter(B::Outcome.eq(DECIDED)), &self.db).await?;
         let refused_rows = || {
             of_this()
                 .filter(B::Outcome.is_not_null())
                 .filter(B::Outcome.ne(DECIDED))
         };
-        let refused = refused_rows().count(&self.db).await?;
+        let refused = crate::count_rows(refused_rows(), &self.db).await?;
         let refusals = refused_rows()
             .order_by_asc(B::HouseholdId)
             .limit(REFUSALS_SHOWN)

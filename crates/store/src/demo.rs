@@ -914,6 +914,7 @@ async fn ready_one(
                     content_type: "application/pdf".to_owned(),
                     size_bytes: 1000,
                     sha256: "0".repeat(64),
+                    received_on: today,
                 },
                 today,
             )

@@ -13,9 +13,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use vereda_domain::accounts::Permission;
 use vereda_domain::audit::Actor;
@@ -863,10 +861,12 @@ impl Store {
                     .with("field", "delivered_on"),
             )
         })?;
-        let families = project_beneficiary::Entity::find()
-            .filter(project_beneficiary::Column::ProjectId.eq(the_project.id))
-            .count(&txn)
-            .await?;
+        let families = crate::count_rows(
+            project_beneficiary::Entity::find()
+                .filter(project_beneficiary::Column::ProjectId.eq(the_project.id)),
+            &txn,
+        )
+        .await?;
         let evidence = new.evidence_sha256.as_deref().filter(|s| !s.is_empty());
         ActivityDelivery {
             delivered_on: new.delivered_on,

@@ -219,6 +219,9 @@ impl Store {
         for land in &new.parcels {
             insert_parcel(&txn, actor, stored.id, land).await?;
         }
+        if let Some(call_id) = stored.call_id {
+            crate::programs::count_households(&txn, call_id, 1).await?;
+        }
         txn.commit().await?;
         self.summarize(vec![stored])
             .await?

@@ -377,7 +377,6 @@ pub(crate) fn on_duplicate(refusal: impl FnOnce() -> StoreError) -> impl FnOnce(
     }
 }
 
-/// A stored value that no longer parses: the row and what is wrong with it.
 /// `text` with LIKE's wildcards and its escape (`\\`) escaped, for `LIKE ... ESCAPE '\\'`.
 pub(crate) fn like_escaped(text: &str) -> String {
     text.chars()
@@ -388,6 +387,23 @@ pub(crate) fn like_escaped(text: &str) -> String {
         .collect()
 }
 
+/// How many rows `select` matches, as one `COUNT(*)` over its condition (not SeaORM's count
+/// over a subquery of every column, which keeps an index from answering it alone).
+pub(crate) async fn count_rows<E: sea_orm::EntityTrait>(
+    select: sea_orm::Select<E>,
+    db: &impl sea_orm::ConnectionTrait,
+) -> StoreResult<u64> {
+    use sea_orm::{QuerySelect, sea_query::Expr};
+    let n: Option<i64> = select
+        .select_only()
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(n.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+}
+
+/// A stored value that no longer parses: the row and what is wrong with it.
 pub(crate) fn corrupt(what: &str, id: i32, error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what} {id}: {error}"))
 }

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use jiff::civil::Date;
 use sea_orm::sea_query::{Alias, BinOper, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use vereda_domain::accounts::Reach;
 use vereda_domain::verification::VerificationStatus;
 
@@ -616,10 +616,11 @@ impl Store {
         &self,
         list: &MeasurementList,
     ) -> StoreResult<Page<crate::projects::MeasurementRow>> {
-        let total = indicator_measurement::Entity::find()
-            .filter(list.condition())
-            .count(&self.db)
-            .await?;
+        let total = crate::count_rows(
+            indicator_measurement::Entity::find().filter(list.condition()),
+            &self.db,
+        )
+        .await?;
         Ok(Page {
             rows: self.measurement_rows(list).await?,
             total,
@@ -660,10 +661,7 @@ impl Store {
 
     /// A page of the audit log (see [`AuditList`]) and how many entries match.
     pub async fn audit_list(&self, list: &AuditList) -> StoreResult<Page<AuditEntry>> {
-        let total = audit_entry::Entity::find()
-            .filter(list.condition())
-            .count(&self.db)
-            .await?;
+        let total = crate::count_rows(audit_entry::Entity::find().filter(list.condition()), &self.db).await?;
         Ok(Page {
             rows: self.audit_rows(list).await?,
             total,
@@ -729,12 +727,23 @@ impl Store {
         })
     }
 
-    /// How many households the list's filter and search match.
+    /// How many households the list's filter and search match: the call's own count when
+    /// nothing narrows them (nationally, unfiltered), else counted.
     pub async fn household_count(&self, list: &HouseholdList) -> StoreResult<u64> {
-        Ok(household::Entity::find()
-            .filter(list.condition())
-            .count(&self.db)
-            .await?)
+        let narrowed = list.reach != Reach::National
+            || list.municipality.as_deref().is_some_and(|m| !m.is_empty())
+            || list.status.is_some()
+            || !list.paging.search.trim().is_empty();
+        if !narrowed {
+            let kept: Option<i64> = crate::entity::call::Entity::find_by_id(list.call_id)
+                .select_only()
+                .column(crate::entity::call::Column::Households)
+                .into_tuple()
+                .one(&self.db)
+                .await?;
+            return Ok(kept.map_or(0, |n| u64::try_from(n).unwrap_or(0)));
+        }
+        crate::count_rows(household::Entity::find().filter(list.condition()), &self.db).await
     }
 
     /// The ids of every household the list's filter and search match (not its page), in
@@ -851,10 +860,7 @@ impl Store {
     /// A page of a call's letters (see [`LetterList`]), newest first unless sorted, and how
     /// many match.
     pub async fn letter_list(&self, list: &LetterList) -> StoreResult<Page<LetterRecord>> {
-        let total = letter::Entity::find()
-            .filter(list.condition())
-            .count(&self.db)
-            .await?;
+        let total = crate::count_rows(letter::Entity::find().filter(list.condition()), &self.db).await?;
         Ok(Page {
             rows: self.letter_rows(list).await?,
             total,
@@ -864,11 +870,13 @@ impl Store {
     /// How many offer letters (Art. 11.1) a call's households have been written: the progress
     /// of a large call's notice, whose letters a job writes.
     pub async fn offer_letters_written(&self, call_id: i32) -> StoreResult<u64> {
-        Ok(letter::Entity::find()
-            .filter(letter::Column::CallId.eq(call_id))
-            .filter(letter::Column::Kind.eq(vereda_domain::verification::LetterKind::Offer.to_string()))
-            .count(&self.db)
-            .await?)
+        crate::count_rows(
+            letter::Entity::find()
+                .filter(letter::Column::CallId.eq(call_id))
+                .filter(letter::Column::Kind.eq(vereda_domain::verification::LetterKind::Offer.to_string())),
+            &self.db,
+        )
+        .await
     }
 
     /// The letters of a page of [`LetterList`], without counting them all (downloads).
@@ -907,10 +915,7 @@ impl Store {
     /// A page of the formulations (see [`FormulationList`]), each with its latest version and
     /// procedure state (read for the page only), and how many match.
     pub async fn formulation_list(&self, list: &FormulationList) -> StoreResult<Page<FormulationLine>> {
-        let total = formulation::Entity::find()
-            .filter(list.condition())
-            .count(&self.db)
-            .await?;
+        let total = crate::count_rows(formulation::Entity::find().filter(list.condition()), &self.db).await?;
         Ok(Page {
             rows: self.formulation_rows(list).await?,
             total,
@@ -1060,10 +1065,10 @@ pub struct DocumentList {
     pub kind: Option<String>,
     /// A DANE municipality code.
     pub municipality: Option<String>,
-    /// Received at or after this instant.
-    pub from: Option<jiff::Timestamp>,
-    /// Received before this instant.
-    pub until: Option<jiff::Timestamp>,
+    /// Received on or after this day.
+    pub from: Option<Date>,
+    /// Received on or before this day.
+    pub until: Option<Date>,
     pub paging: Paging,
 }
 
@@ -1083,7 +1088,8 @@ pub struct CallDocument {
     pub municipality_code: String,
     pub kind: vereda_domain::verification::DocumentKind,
     pub file_name: String,
-    pub received_at: jiff::Timestamp,
+    /// The day the household brought it.
+    pub received_on: Date,
     /// The e-mail of the account that recorded it.
     pub received_by: Option<String>,
     /// The household's verification status.
@@ -1134,10 +1140,10 @@ impl DocumentList {
             condition = condition.add(D::Kind.eq(kind));
         }
         if let Some(from) = self.from {
-            condition = condition.add(D::ReceivedAt.gte(from.as_microsecond()));
+            condition = condition.add(D::ReceivedOn.gte(from.to_string()));
         }
         if let Some(until) = self.until {
-            condition = condition.add(D::ReceivedAt.lt(until.as_microsecond()));
+            condition = condition.add(D::ReceivedOn.lte(until.to_string()));
         }
         if let Some(after) = self.paging.after {
             condition = condition.add(self.keyset(after, Side::After));
@@ -1160,7 +1166,7 @@ impl DocumentList {
         match self.paging.sort.as_str() {
             "tipo" => D::Kind,
             "hogar" => D::HouseholdId,
-            _ => D::ReceivedAt,
+            _ => D::ReceivedOn,
         }
     }
 
@@ -1175,10 +1181,11 @@ impl Store {
     /// A page of a call's documents (see [`DocumentList`]) with where their households stand
     /// on `today`, and how many match.
     pub async fn document_list(&self, list: &DocumentList, today: Date) -> StoreResult<Page<CallDocument>> {
-        let total = household_document::Entity::find()
-            .filter(list.condition())
-            .count(&self.db)
-            .await?;
+        let total = crate::count_rows(
+            household_document::Entity::find().filter(list.condition()),
+            &self.db,
+        )
+        .await?;
         Ok(Page {
             rows: self.document_rows(list, today).await?,
             total,
@@ -1281,7 +1288,7 @@ impl Store {
                         .unwrap_or_default(),
                     kind: document.kind,
                     file_name: document.file_name,
-                    received_at: document.received_at,
+                    received_on: document.received_on,
                     received_by: row.received_by.and_then(|id| recorders.get(&id).cloned()),
                     status: standing.map_or(VerificationStatus::Pending, |s| s.status),
                     missing: standing.map(|s| s.missing.clone()).unwrap_or_default(),
@@ -1450,7 +1457,7 @@ impl CommitteeItemList {
 impl Store {
     /// A page of the committee's items (see [`CommitteeItemList`]) and how many match.
     pub async fn committee_item_list(&self, list: &CommitteeItemList) -> StoreResult<Page<CommitteeItem>> {
-        let total = list.select().count(&self.db).await?;
+        let total = crate::count_rows(list.select(), &self.db).await?;
         Ok(Page {
             rows: self.committee_item_rows(list).await?,
             total,
@@ -1608,10 +1615,11 @@ impl Store {
     /// A page of the committee's sessions (see [`SessionList`]), the latest first unless
     /// turned around, and how many match.
     pub async fn session_list(&self, list: &SessionList) -> StoreResult<Page<committee_session::Model>> {
-        let total = committee_session::Entity::find()
-            .filter(list.condition())
-            .count(&self.db)
-            .await?;
+        let total = crate::count_rows(
+            committee_session::Entity::find().filter(list.condition()),
+            &self.db,
+        )
+        .await?;
         let order = order_of(!list.paging.descending);
         let rows = committee_session::Entity::find()
             .filter(list.condition())

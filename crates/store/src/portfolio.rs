@@ -14,8 +14,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 use vereda_domain::awarded_project::{ProjectStatus, status_on};
@@ -503,7 +503,7 @@ impl Store {
 
     /// The values each filter offers, over every project, and how many projects there are.
     pub async fn portfolio_facets(&self) -> StoreResult<PortfolioFacets> {
-        let projects = project_summary::Entity::find().count(&self.db).await?;
+        let projects = crate::count_rows(project_summary::Entity::find(), &self.db).await?;
         let rows: Vec<(String, String)> = project_summary_facet::Entity::find()
             .select_only()
             .column(project_summary_facet::Column::Kind)
@@ -656,13 +656,18 @@ impl Store {
     ) -> StoreResult<Vec<ProjectSummary>> {
         let ids: Vec<i32> = rows.iter().map(|r| r.project_id).collect();
         let mut facets: HashMap<(i32, String), Vec<String>> = HashMap::new();
-        for f in project_summary_facet::Entity::find()
+        for (project_id, kind, value) in project_summary_facet::Entity::find()
+            .select_only()
+            .column(project_summary_facet::Column::ProjectId)
+            .column(project_summary_facet::Column::Kind)
+            .column(project_summary_facet::Column::Value)
             .filter(project_summary_facet::Column::ProjectId.is_in(ids))
             .filter(project_summary_facet::Column::Kind.ne(Facet::Municipality.as_str()))
+            .into_tuple::<(i32, String, String)>()
             .all(&self.db)
             .await?
         {
-            facets.entry((f.project_id, f.kind)).or_default().push(f.value);
+            facets.entry((project_id, kind)).or_default().push(value);
         }
         let mut take = |id: i32, kind: Facet| {
             let mut values = facets.remove(&(id, kind.as_str().to_owned())).unwrap_or_default();

@@ -16,8 +16,8 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 use vereda_domain::accounts::{Permission, Reach, Role};
@@ -1429,11 +1429,13 @@ impl Store {
             .map_err(|e| refuse("close_session", e))?;
         let session = session_row(&txn, session_id).await?;
         open(&session)?;
-        let undecided = agenda_item::Entity::find()
-            .filter(agenda_item::Column::SessionId.eq(session_id))
-            .filter(agenda_item::Column::Concept.is_null())
-            .count(&txn)
-            .await?;
+        let undecided = crate::count_rows(
+            agenda_item::Entity::find()
+                .filter(agenda_item::Column::SessionId.eq(session_id))
+                .filter(agenda_item::Column::Concept.is_null()),
+            &txn,
+        )
+        .await?;
         if undecided > 0 {
             return Err(refuse(
                 "close_session",

@@ -11,7 +11,7 @@ use vereda_domain::audit::Actor;
 use vereda_domain::program::{CallStatus, ProgramLine};
 use vereda_domain::territory::{CallTerritory, DepartmentCode};
 
-use crate::entity::{call, call_office, household, program, territorial_office};
+use crate::entity::{call, call_office, program, territorial_office};
 use crate::types::{DbTimestamp, Dec};
 use crate::{Message, Store, StoreError, StoreResult, audit, corrupt, duplicate_or};
 
@@ -274,20 +274,13 @@ impl Store {
         self.calls_of(rows, true).await
     }
 
-    /// The calls of `rows`, in their order; with `only_these`, their offices and households are
-    /// read for these rows alone, else for every call.
+    /// The calls of `rows`, in their order; with `only_these`, their offices are read for these
+    /// rows alone, else for every call.
     async fn calls_of(&self, rows: Vec<call::Model>, only_these: bool) -> StoreResult<Vec<Call>> {
         let mut links = call_office::Entity::find();
-        let mut counts = household::Entity::find()
-            .select_only()
-            .column(household::Column::CallId)
-            .column_as(Expr::col(household::Column::Id).count(), "n")
-            .filter(household::Column::CallId.is_not_null())
-            .group_by(household::Column::CallId);
         if only_these {
             let ids: Vec<i32> = rows.iter().map(|c| c.id).collect();
-            links = links.filter(call_office::Column::CallId.is_in(ids.clone()));
-            counts = counts.filter(household::Column::CallId.is_in(ids));
+            links = links.filter(call_office::Column::CallId.is_in(ids));
         }
         let programs: HashMap<i32, String> = program::Entity::find()
             .all(&self.db)
@@ -310,13 +303,6 @@ impl Store {
                     .push((name.clone(), link.territorial_office_id));
             }
         }
-        let households: HashMap<i32, u64> = counts
-            .into_tuple::<(i32, i64)>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|(call_id, n)| (call_id, u64::try_from(n).unwrap_or(0)))
-            .collect();
         let mut calls = Vec::with_capacity(rows.len());
         for row in rows {
             let mut mine = offices_of.remove(&row.id).unwrap_or_default();
@@ -327,7 +313,7 @@ impl Store {
                 program: programs.get(&row.program_id).cloned().unwrap_or_default(),
                 line: row.line.parse().map_err(|e| corrupt("call", row.id, e))?,
                 status: row.status.parse().map_err(|e| corrupt("call", row.id, e))?,
-                households: households.get(&row.id).copied().unwrap_or(0),
+                households: u64::try_from(row.households).unwrap_or(0),
                 code: row.code,
                 name: row.name,
                 budget_year: row.budget_year,
@@ -382,5 +368,26 @@ fn check_arel_limits(new: &NewCall) -> StoreResult<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Adds `registered` households to call `call_id`'s count, in the transaction that registers
+/// them.
+pub(crate) async fn count_households(
+    txn: &impl sea_orm::ConnectionTrait,
+    call_id: i32,
+    registered: u64,
+) -> Result<(), sea_orm::DbErr> {
+    if registered == 0 {
+        return Ok(());
+    }
+    call::Entity::update_many()
+        .col_expr(
+            call::Column::Households,
+            Expr::col(call::Column::Households).add(i64::try_from(registered).unwrap_or(i64::MAX)),
+        )
+        .filter(call::Column::Id.eq(call_id))
+        .exec(txn)
+        .await?;
     Ok(())
 }

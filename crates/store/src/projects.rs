@@ -1233,11 +1233,14 @@ pub(crate) async fn award_records(
         .collect();
     let paid: BTreeSet<i32> = payments.keys().copied().collect();
     let calls: HashMap<i32, Option<i32>> = formulation::Entity::find()
+        .select_only()
+        .column(formulation::Column::Id)
+        .column(formulation::Column::CallId)
         .filter(formulation::Column::Id.is_in(awards.iter().map(|a| a.formulation_id)))
+        .into_tuple::<(i32, Option<i32>)>()
         .all(db)
         .await?
         .into_iter()
-        .map(|f| (f.id, f.call_id))
         .collect();
     let project_of_award: HashMap<i32, i32> = rows.iter().filter_map(|p| Some((p.award_id?, p.id))).collect();
     // The payments of the controlled accounts by project and date (Art. 34), as stored with

@@ -19,8 +19,8 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use vereda_domain::audit::Actor;
@@ -388,6 +388,45 @@ pub struct ResultQuery {
 pub const RESULT_SORTS: [&str; 3] = ["fila", "hogar", "municipio"];
 
 impl ResultQuery {
+    /// How many results match, from the run's counts, when they hold the answer: within the
+    /// reader's reach and a municipality, eligible or not (the counts by municipality); or
+    /// nationally, by one Sisbén level or one reason alone. `None` for a search or another
+    /// combination, which is counted in the query.
+    fn total_in(&self, counts: &ScreeningCounts) -> Option<u64> {
+        use vereda_domain::accounts::Reach;
+        if !self.search.trim().is_empty() {
+            return None;
+        }
+        let municipality = self.municipality_code.as_deref().filter(|c| !c.is_empty());
+        let reason = self.reason.as_deref().filter(|c| !c.is_empty());
+        let of_group = |group: &GroupCount| match self.eligible {
+            None => group.households,
+            Some(true) => group.eligible,
+            Some(false) => group.households.saturating_sub(group.eligible),
+        };
+        match (reason, self.sisben_level) {
+            (None, None) => Some(
+                counts
+                    .by_municipality
+                    .iter()
+                    .filter(|(code, _)| {
+                        self.reach.covers(code) && municipality.is_none_or(|m| m == code.as_str())
+                    })
+                    .map(|(_, group)| of_group(group))
+                    .sum(),
+            ),
+            (None, Some(level)) if municipality.is_none() && self.reach == Reach::National => {
+                Some(counts.by_sisben_level.get(&level).map_or(0, of_group))
+            }
+            (Some(code), None)
+                if municipality.is_none() && self.eligible.is_none() && self.reach == Reach::National =>
+            {
+                Some(counts.by_reason.get(code).copied().unwrap_or(0))
+            }
+            _ => None,
+        }
+    }
+
     /// The query's filters and search; with `keyset`, its cursors too.
     fn condition(&self, keyset: bool) -> sea_orm::Condition {
         use screening_result::Column as C;
@@ -1049,10 +1088,19 @@ impl Store {
     /// A page of the results a run holds (those no later run has replaced), in input order
     /// unless sorted, and how many match.
     pub async fn screening_results(&self, query: &ResultQuery) -> StoreResult<ResultPage> {
-        let total = screening_result::Entity::find()
-            .filter(query.condition(false))
-            .count(&self.db)
-            .await?;
+        // The run's stored counts answer the usual filters without counting a million rows;
+        // a search or a combination they do not hold is counted.
+        let stored = self.stored_counts(query.run_id).await?;
+        let total = match stored.as_ref().and_then(|counts| query.total_in(counts)) {
+            Some(total) => total,
+            None => {
+                crate::count_rows(
+                    screening_result::Entity::find().filter(query.condition(false)),
+                    &self.db,
+                )
+                .await?
+            }
+        };
         Ok(ResultPage {
             rows: self.screening_result_rows(query).await?,
             total,
@@ -1123,6 +1171,15 @@ impl Store {
 
     /// A run's results counted by reason, municipality and Sisbén level.
     pub async fn screening_counts(&self, run_id: i32) -> StoreResult<ScreeningCounts> {
+        match self.stored_counts(run_id).await? {
+            Some(counts) => Ok(counts),
+            None => count_results(&self.db, run_id).await,
+        }
+    }
+
+    /// The counts the run stored when it finished, while no later run has taken households
+    /// from it.
+    async fn stored_counts(&self, run_id: i32) -> StoreResult<Option<ScreeningCounts>> {
         let stored = screening_run::Entity::find_by_id(run_id)
             .select_only()
             .column(screening_run::Column::Counts)
@@ -1130,12 +1187,13 @@ impl Store {
             .one(&self.db)
             .await?
             .flatten();
-        if let Some(stored) = stored {
-            let stored: StoredRunCounts =
-                serde_json::from_str(&stored).map_err(|e| corrupt("screening run counts", run_id, e))?;
-            return Ok(stored.into());
-        }
-        count_results(&self.db, run_id).await
+        stored
+            .map(|stored| {
+                serde_json::from_str::<StoredRunCounts>(&stored)
+                    .map(ScreeningCounts::from)
+                    .map_err(|e| corrupt("screening run counts", run_id, e))
+            })
+            .transpose()
     }
 
     /// The eligible households of a run's AREL line in population group 4 (the calls of 2008 to
@@ -1470,6 +1528,7 @@ async fn store_batch(
         .await?
     };
     counts.households_created += stored.inserted;
+    crate::programs::count_households(txn, call_id, stored.inserted).await?;
     counts.households_updated += stored.updated;
     let households: HashMap<String, household::Model> = stored
         .rows

@@ -17,7 +17,7 @@ use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::household::EthnicGroup;
 use vereda_domain::verification::{
     DecisionError, DocumentKind, LetterFacts, LetterKind, LetterText, VerificationStatus, check_decision,
-    document_deadline, missing_documents, required_documents, withdrawal_due,
+    check_receipt_day, document_deadline, missing_documents, required_documents, withdrawal_due,
 };
 
 use crate::audit::{AuditEntry, AuditQuery};
@@ -48,7 +48,10 @@ pub struct ReceivedDocument {
     pub size_bytes: i64,
     pub sha256: String,
     pub received_by: Option<i32>,
+    /// When it was recorded.
     pub received_at: jiff::Timestamp,
+    /// The day the household brought it.
+    pub received_on: Date,
 }
 
 /// A document to record: the file is already kept under its SHA-256.
@@ -59,6 +62,9 @@ pub struct NewHouseholdDocument {
     pub content_type: String,
     pub size_bytes: i64,
     pub sha256: String,
+    /// The day the household brought it: between the notice and today
+    /// (`verification::check_receipt_day`).
+    pub received_on: Date,
 }
 
 /// Where a household stands: its checklist, its documents and its outcome.
@@ -185,6 +191,7 @@ pub(crate) fn document_from(row: household_document::Model) -> StoreResult<Recei
         sha256: row.sha256,
         received_by: row.received_by,
         received_at: row.received_at.0,
+        received_on: row.received_on.0,
     })
 }
 
@@ -530,9 +537,10 @@ pub(crate) fn assemble(
 }
 
 impl Store {
-    /// Records a document a household brought. Refused before the offer is notified and once
-    /// the verification is decided (a confirmed withdrawal included); allowed after the
-    /// deadline until an officer confirms the withdrawal.
+    /// Records a document a household brought on the day given. Refused before the offer is
+    /// notified, once the verification is decided (a confirmed withdrawal included), and for a
+    /// day after today or before the notice; allowed after the deadline until an officer
+    /// confirms the withdrawal.
     pub async fn receive_household_document(
         &self,
         actor: &Actor,
@@ -552,15 +560,17 @@ impl Store {
             .household_verification(household_id, today)
             .await?
             .ok_or_else(|| not_found_household(household_id))?;
-        if state.notice.is_none() {
+        let Some(notice) = &state.notice else {
             return Err(StoreError::Conflict(Message::new("verification-error-no_notice")));
-        }
+        };
         if state.status != VerificationStatus::Pending {
             return Err(StoreError::Conflict(
                 Message::new("verification-error-decided")
                     .with_term("status", format!("verification-status-{}", state.status)),
             ));
         }
+        check_receipt_day(new.received_on, notice.notice_date, today)
+            .map_err(|refused| StoreError::Invalid(refused.message()))?;
         let row = household_document::ActiveModel {
             household_id: Set(household_id),
             kind: Set(new.kind.to_string()),
@@ -570,6 +580,7 @@ impl Store {
             sha256: Set(new.sha256),
             received_by: Set(actor.user_id()),
             received_at: Set(DbTimestamp::now()),
+            received_on: Set(DbDate(new.received_on)),
             call_id: Set(state.household.call_id),
             ..Default::default()
         };
@@ -1005,7 +1016,8 @@ impl Store {
                     "document",
                     Message::new("verification-timeline-document")
                         .with_term("document", format!("verification-doc-{}", document.kind))
-                        .with("file", &document.file_name),
+                        .with("file", &document.file_name)
+                        .with("day", document.received_on.0),
                 ));
             }
         }

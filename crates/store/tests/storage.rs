@@ -189,9 +189,10 @@ async fn make_parcel_suitable(store: &Store, household_id: i32) {
         .expect("visit");
 }
 
-/// A PDF received from a household, as the web layer would record it.
+/// A PDF received from a household on `day`, as the web layer would record it.
 fn document(
     kind: vereda_domain::verification::DocumentKind,
+    day: jiff::civil::Date,
 ) -> vereda_store::verification::NewHouseholdDocument {
     vereda_store::verification::NewHouseholdDocument {
         kind,
@@ -199,6 +200,7 @@ fn document(
         content_type: "application/pdf".into(),
         size_bytes: 1234,
         sha256: "0".repeat(64),
+        received_on: day,
     }
 }
 
@@ -1473,6 +1475,21 @@ storage_suite! {
         }
         let eligible = store.screening_results(&ResultQuery { eligible: Some(true), ..query(None, None, None) }).await.expect("page");
         assert_eq!(eligible.total, 640);
+        // Totals the run's stored counts answer, within a reader's reach, equal the rows.
+        for (reach, municipality, eligible, expected) in [
+            (Reach::Department("18".into()), Some("18001"), Some(false), 160),
+            (Reach::Department("18".into()), None, Some(true), 640),
+            (Reach::Department("52".into()), None, None, 0),
+            (Reach::Nowhere, None, None, 0),
+        ] {
+            let asked = ResultQuery { reach: reach.clone(), eligible, limit: 1000, ..query(None, municipality, None) };
+            let page = store.screening_results(&asked).await.expect("page");
+            let mut rows = page.rows.len();
+            if let Some(last) = page.rows.last() {
+                rows += store.screening_result_rows(&ResultQuery { after_position: Some(last.position), ..asked.clone() }).await.expect("rows").len();
+            }
+            assert_eq!((page.total, rows), (expected, usize::try_from(expected).expect("rows")), "{reach:?} {municipality:?} {eligible:?}");
+        }
         let by_id = ResultQuery { sort: "hogar".into(), descending: true, limit: 3, ..query(None, None, None) };
         let top = store.screening_results(&by_id).await.expect("page");
         assert_eq!(externals(&top.rows), ["H-01200", "H-01199", "H-01198"]);
@@ -1679,6 +1696,12 @@ storage_suite! {
             "one entry for the one decision that changed, not one per row re-screened"
         );
         assert_eq!(count_rows(store, "households").await, 31);
+        // The call's count is kept with its households: the new one added, none twice.
+        assert_eq!(store.call(call_id).await.expect("read").expect("call").households, 31);
+        let everyone = vereda_store::lists::HouseholdList::of_call(call_id, Reach::National);
+        assert_eq!(store.household_count(&everyone).await.expect("count"), 31);
+        let in_caqueta = vereda_store::lists::HouseholdList { reach: Reach::Department("18".into()), ..everyone };
+        assert_eq!(store.household_count(&in_caqueta).await.expect("count"), u64::try_from(count_rows(store, "households WHERE municipality_code LIKE '18%'").await).expect("n"));
         assert_eq!(count_rows(store, "persons").await, 31);
         assert_eq!(count_rows(store, "screening_results").await, 31);
         let households = store.households(Some(call_id)).await.expect("households");
@@ -2197,7 +2220,7 @@ storage_suite! {
             vec![DocumentKind::Identity, DocumentKind::Sisben, DocumentKind::TitleRecord]
         );
         let refused = store
-            .receive_household_document(&admin(), plain.id, document(DocumentKind::Identity), today)
+            .receive_household_document(&admin(), plain.id, document(DocumentKind::Identity, today), today)
             .await;
         assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
 
@@ -2248,7 +2271,7 @@ storage_suite! {
         assert_eq!(victim_state.deadline(), Some(jiff::civil::date(2026, 3, 31)));
 
         let received = store
-            .receive_household_document(&admin(), victim.id, document(DocumentKind::Ruv), today)
+            .receive_household_document(&admin(), victim.id, document(DocumentKind::Ruv, today), today)
             .await
             .expect("receipt");
         assert_eq!(received.received_by, Some(1_000_000));
@@ -2520,7 +2543,7 @@ storage_suite! {
         }
         for kind in [DocumentKind::Identity, DocumentKind::Sisben, DocumentKind::TitleRecord] {
             store
-                .receive_household_document(&admin(), one.id, document(kind), within)
+                .receive_household_document(&admin(), one.id, document(kind, within), within)
                 .await
                 .expect("receipt");
         }
@@ -2571,7 +2594,7 @@ storage_suite! {
             .await;
         assert!(matches!(decided, Err(StoreError::Conflict(_))), "{decided:?}");
         let late = store
-            .receive_household_document(&admin(), one.id, document(DocumentKind::Ruv), within)
+            .receive_household_document(&admin(), one.id, document(DocumentKind::Ruv, within), within)
             .await;
         assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
 
@@ -2585,11 +2608,28 @@ storage_suite! {
         let flagged = store.household_verification(two.id, after).await.expect("read").expect("two");
         assert!(flagged.withdrawal_due);
         assert_eq!(flagged.status, VerificationStatus::Pending, "a flag, not a decision");
-        // Documents are still received after the deadline until the withdrawal is confirmed.
-        store
-            .receive_household_document(&admin(), two.id, document(DocumentKind::Sisben), after)
+        // The day received is the officer's, between the notice and today: refused otherwise,
+        // naming the day, and nothing is stored.
+        for (day, code) in [
+            (after.tomorrow().expect("day"), "verification-error-received_after_today"),
+            (notice_day.yesterday().expect("day"), "verification-error-received_before_notice"),
+        ] {
+            match store.receive_household_document(&admin(), two.id, document(DocumentKind::Sisben, day), after).await {
+                Err(StoreError::Invalid(message)) => {
+                    assert_eq!(message.code(), code);
+                    assert_eq!(message.arg("value"), Some(&Arg::Date(day)));
+                }
+                other => panic!("expected {code}, got {other:?}"),
+            }
+        }
+        assert!(store.household_verification(two.id, after).await.expect("read").expect("two").documents.is_empty());
+        // Documents are still received after the deadline until the withdrawal is confirmed;
+        // this one was brought within the term and recorded later, from paper.
+        let from_paper = store
+            .receive_household_document(&admin(), two.id, document(DocumentKind::Sisben, within), after)
             .await
             .expect("a late document before confirmation");
+        assert_eq!(from_paper.received_on, within);
         let silent = store
             .decide_verification(&admin(), two.id, decide(VerificationStatus::Withdrawn, "", 0), after)
             .await;
@@ -2611,7 +2651,7 @@ storage_suite! {
         assert_eq!(facts.reasons, "Vencido el término sin los documentos");
         assert!(facts.missing.contains(&DocumentKind::TitleRecord), "{facts:?}");
         let refused = store
-            .receive_household_document(&admin(), two.id, document(DocumentKind::Identity), after)
+            .receive_household_document(&admin(), two.id, document(DocumentKind::Identity, after), after)
             .await;
         assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
         // Nothing was deleted: the household and its documents remain.
@@ -3126,7 +3166,7 @@ storage_suite! {
         for (actor, code) in [(&caqueta_officer, "scope-error-outside_office"), (&no_office, "scope-error-no_office")] {
             let received = unit(
                 store
-                    .receive_household_document(actor, family, document(vereda_domain::verification::DocumentKind::Identity), today)
+                    .receive_household_document(actor, family, document(vereda_domain::verification::DocumentKind::Identity, today), today)
                     .await,
             );
             assert_eq!(scope_code(&received), code);
@@ -3182,7 +3222,7 @@ storage_suite! {
         // Whatever page or command asks, the store itself refuses the role, naming the provision.
         let (code, args) = refusal(unit(
             store
-                .receive_household_document(&auditor, family, document(vereda_domain::verification::DocumentKind::Identity), today)
+                .receive_household_document(&auditor, family, document(vereda_domain::verification::DocumentKind::Identity, today), today)
                 .await,
         ));
         assert_eq!(code, "scope-error-not_permitted");
@@ -5140,26 +5180,23 @@ storage_suite! {
         let notice_day = jiff::civil::date(2026, 3, 2);
         store.record_offer_notice(&admin(), call_id, notice_day, "Aviso").await.expect("notice");
         store.record_offer_notice(&admin(), other_call, notice_day, "Aviso").await.expect("notice");
+        // Received on five days of March 2026, in the order written, all recorded on the 10th.
         let mut documents = Vec::new();
-        for (household, kind) in [
+        let recorded_on = jiff::civil::date(2026, 3, 10);
+        for (n, (household, kind)) in [
             (ids[0], DocumentKind::Identity),
             (ids[0], DocumentKind::Sisben),
             (ids[1], DocumentKind::Identity),
             (ids[2], DocumentKind::Identity),
             (ids[2], DocumentKind::TitleRecord),
             (stranger.id, DocumentKind::Identity),
-        ] {
-            let received = store.receive_household_document(&admin(), household, document(kind), notice_day).await.expect("received");
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let day = jiff::civil::date(2026, 3, 3 + i8::try_from(n.min(4)).expect("day"));
+            let received = store.receive_household_document(&admin(), household, document(kind, day), recorded_on).await.expect("received");
             documents.push(received.id);
-        }
-        // Received on five days of March 2026 (Colombian noon), in the order written.
-        for (n, id) in documents.iter().enumerate() {
-            let noon = jiff::civil::date(2026, 3, 3 + i8::try_from(n).expect("day")).at(17, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).expect("noon").timestamp();
-            store
-                .connection()
-                .execute_unprepared(&format!("UPDATE household_documents SET received_at = {} WHERE id = {id}", noon.as_microsecond()))
-                .await
-                .expect("received on");
         }
         let after_deadline = jiff::civil::date(2026, 4, 2);
         let list = |paging: Paging| DocumentList { paging, ..DocumentList::of_call(call_id, Reach::National) };
@@ -5169,6 +5206,7 @@ storage_suite! {
         assert_eq!(read(&all.rows), [documents[4], documents[3], documents[2], documents[1], documents[0]], "newest first");
         let ana = &all.rows[4];
         assert_eq!((ana.external_id.as_str(), ana.head_name.as_str(), ana.kind), ("D-1", "Ana Pérez", DocumentKind::Identity));
+        assert_eq!(ana.received_on, jiff::civil::date(2026, 3, 3), "the day brought, not the day recorded");
         assert_eq!(ana.received_by.as_deref(), None, "the administrator of the tests has no account");
         // Where each household stands on its Art. 14 term, as the verification reads it.
         let jose = &all.rows[2];
@@ -5191,8 +5229,7 @@ storage_suite! {
         assert_eq!(store.document_list(&identity, after_deadline).await.expect("page").total, 3);
         let in_pasto = DocumentList { municipality: Some("52001".into()), ..list(Paging::default()) };
         assert_eq!(read(&store.document_list(&in_pasto, after_deadline).await.expect("page").rows), [documents[4], documents[3]]);
-        let day = |d: i8| jiff::civil::date(2026, 3, d).at(5, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).expect("midnight").timestamp();
-        let period = DocumentList { from: Some(day(4)), until: Some(day(6)), ..list(Paging::default()) };
+        let period = DocumentList { from: Some(jiff::civil::date(2026, 3, 4)), until: Some(jiff::civil::date(2026, 3, 5)), ..list(Paging::default()) };
         assert_eq!(read(&store.document_list(&period, after_deadline).await.expect("page").rows), [documents[2], documents[1]]);
         // Sorted by kind and by household, each then by id; "descending" turns them around.
         let by_kind = store.document_list(&list(Paging { sort: "tipo".into(), ..Paging::default() }), after_deadline).await.expect("page");

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -78,7 +78,9 @@ pub async fn serve_public(
 #[derive(Clone)]
 pub struct CachedPage {
     pub body: Bytes,
-    gzipped: Option<Bytes>,
+    /// Compressed when a client first takes gzip, not with every render: a client that does
+    /// not (an open-data script) does not wait for it.
+    gzipped: Arc<OnceLock<Option<Bytes>>>,
     pub content_type: &'static str,
     pub etag: HeaderValue,
     rendered_at: Instant,
@@ -91,7 +93,7 @@ impl CachedPage {
         let etag = HeaderValue::from_str(&format!("\"{:016x}\"", fingerprint(&body)))
             .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
         CachedPage {
-            gzipped: gzip(&body),
+            gzipped: Arc::default(),
             body,
             content_type,
             etag,
@@ -131,7 +133,7 @@ impl CachedPage {
                 })
         };
         let takes_gzip = takes("gzip") && !takes("br");
-        match &self.gzipped {
+        match self.gzipped() {
             Some(gzipped) if takes_gzip => (
                 headers,
                 [(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))],
@@ -140,6 +142,11 @@ impl CachedPage {
                 .into_response(),
             _ => (headers, self.body.clone()).into_response(),
         }
+    }
+
+    /// The body gzipped, compressed by the first caller that asks; none for a small body.
+    fn gzipped(&self) -> Option<&Bytes> {
+        self.gzipped.get_or_init(|| gzip(&self.body)).as_ref()
     }
 
     /// True for the one caller that may render this stale page again.
@@ -386,10 +393,10 @@ mod tests {
                 .is_none(),
             "brotli is left to the compression layer"
         );
-        assert!(page.gzipped.as_ref().is_some_and(|g| g.len() < 200));
+        assert!(page.gzipped().is_some_and(|g| g.len() < 200));
         let plain = page.respond(&HeaderMap::new());
         assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
-        assert!(CachedPage::new("small", "text/plain").gzipped.is_none());
+        assert!(CachedPage::new("small", "text/plain").gzipped().is_none());
     }
 
     #[test]

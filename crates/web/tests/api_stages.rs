@@ -348,17 +348,39 @@ async fn a_household_is_verified_over_the_api_as_on_its_page() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "verification-error-kind",
     );
+    // The day the household brought it: a date, between the notice and today.
+    for (day, code) in [
+        ("ayer", "verification-error-received_not_a_date"),
+        ("2026-03-11", "verification-error-received_after_today"),
+        ("2026-03-01", "verification-error-received_before_notice"),
+    ] {
+        let refused = client
+            .post_files_with(
+                &format!("/api/v1/households/{plain}/documents"),
+                Some(&officer),
+                &[("kind", "identity"), ("received_on", day)],
+                &[("document", "cedula.pdf", PDF)],
+            )
+            .await;
+        problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, code);
+    }
     let received = client
         .post_files_with(
             &format!("/api/v1/households/{plain}/documents"),
             Some(&officer),
-            &[("kind", "identity")],
+            &[("kind", "identity"), ("received_on", "2026-03-04")],
             &[("document", "cedula.pdf", PDF)],
         )
         .await;
     assert_eq!(received.status, StatusCode::CREATED, "{}", received.body);
     let state = received.json();
+    assert_eq!(
+        state["documents"].as_array().map(Vec::len),
+        Some(1),
+        "the refused ones are not kept"
+    );
     assert_eq!(state["documents"][0]["kind"], "identity");
+    assert_eq!(state["documents"][0]["received_on"], "2026-03-04");
     assert!(
         !state["missing"]
             .as_array()

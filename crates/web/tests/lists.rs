@@ -451,6 +451,11 @@ async fn seed_large_call(client: &Client, call: i32) {
                CASE WHEN i % 1000 = 0 THEN 'jose pena ' ELSE 'maria gomez ' END || i || ' big-' || i
              FROM n, households t WHERE t.id = (SELECT MIN(id) FROM households WHERE call_id = {call})"
         ),
+        // The call's count of households, as registering them keeps it.
+        format!(
+            "UPDATE calls SET households = (SELECT COUNT(*) FROM households WHERE call_id = {call})
+             WHERE id = {call}"
+        ),
         "INSERT INTO persons (household_id, document_type, document, document_key, first_name,
            last_name, sex, birth_date, is_head)
          SELECT h.id, t.document_type, '' || h.id, '' || h.id,
@@ -474,9 +479,10 @@ async fn seed_large_call(client: &Client, call: i32) {
         // An identity document from each (the call's documents list).
         format!(
             "INSERT INTO household_documents (household_id, kind, file_name, content_type,
-               size_bytes, sha256, received_by, received_at, call_id)
+               size_bytes, sha256, received_by, received_at, received_on, call_id)
              SELECT h.id, 'identity', 'cedula.pdf', 'application/pdf', 1000, '{}', NULL,
-               h.created_at + (h.id % 30) * 86400000000, {call}
+               h.created_at + (h.id % 30) * 86400000000,
+               CASE WHEN h.id % 2 = 0 THEN '2026-03-02' ELSE '2026-03-03' END, {call}
              FROM households h WHERE h.external_id LIKE 'BIG-%'",
             "0".repeat(64)
         ),

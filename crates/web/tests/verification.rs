@@ -231,8 +231,92 @@ async fn documents_are_checked_and_eligibility_needs_all_of_them() {
     assert!(text.body.contains("no es PDF, PNG ni JPEG"));
     let unknown = upload(&mut s, plain, "passport", "cedula.pdf", PDF).await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The day received: the officer's, between the notice and today (the 10th); refused
+    // otherwise, naming it, and the form comes back.
+    for (day, code) in [
+        ("10/03/2026", "verification-error-received_not_a_date"),
+        ("2026-03-11", "verification-error-received_after_today"),
+        ("2026-03-01", "verification-error-received_before_notice"),
+    ] {
+        let token = s.client.csrf().await;
+        let refused = s
+            .client
+            .post_files(
+                &format!("/personal/hogares/{plain}/documentos"),
+                &[("csrf_token", &token), ("kind", "identity"), ("received_on", day)],
+                &[("document", "cedula.pdf", PDF)],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{day}");
+        assert!(
+            refused.body.contains(&format!(
+                "id=\"received_on-errors\" class=\"field-error\" data-problem=\"{code}\""
+            )),
+            "{day}: {}",
+            refused.body
+        );
+        assert!(
+            refused.body.contains("id=\"document-form\""),
+            "the form comes back"
+        );
+        assert!(
+            refused
+                .body
+                .contains(&format!(r#"name="received_on" type="date" value="{day}""#)),
+            "with the day typed"
+        );
+        assert!(
+            refused.body.contains(r#"<option value="identity" selected>"#),
+            "and the kind chosen"
+        );
+    }
+    let form = s
+        .client
+        .get(&format!("/personal/hogares/{plain}/verificacion"))
+        .await;
+    assert!(
+        form.body.contains(
+            r#"name="received_on" type="date" value="2026-03-10" min="2026-03-02" max="2026-03-10""#
+        ),
+        "today by default, from the notice to today"
+    );
+    let token = s.client.csrf().await;
+    let from_paper = s
+        .client
+        .post_files(
+            &format!("/personal/hogares/{plain}/documentos"),
+            &[
+                ("csrf_token", &token),
+                ("kind", "identity"),
+                ("received_on", "2026-03-04"),
+            ],
+            &[("document", "cedula-papel.pdf", PDF)],
+        )
+        .await;
+    assert_eq!(from_paper.status, StatusCode::SEE_OTHER, "{}", from_paper.body);
     let ok = upload(&mut s, plain, "identity", "cedula.pdf", PDF).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let documents = s
+        .client
+        .db
+        .store
+        .household_verification(plain, jiff::civil::date(2026, 3, 10))
+        .await
+        .expect("read")
+        .expect("plain")
+        .documents;
+    let days: Vec<(String, jiff::civil::Date)> = documents
+        .iter()
+        .map(|d| (d.kind.to_string(), d.received_on))
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("identity".to_owned(), jiff::civil::date(2026, 3, 4)),
+            ("identity".to_owned(), jiff::civil::date(2026, 3, 10))
+        ],
+        "the day given, or today"
+    );
     let too_big = [PDF, &vec![b'x'; 20 * 1024 * 1024]].concat();
     let refused = upload(&mut s, plain, "sisben", "grande.pdf", &too_big).await;
     assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -322,6 +406,12 @@ async fn documents_are_checked_and_eligibility_needs_all_of_them() {
 
     let no_reasons = decide(&mut s, displaced, "not_eligible", " ", "0").await;
     assert_eq!(no_reasons.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        no_reasons
+            .body
+            .contains(r#"<option value="not_eligible" selected>"#),
+        "the decision chosen comes back"
+    );
     let stale = decide(
         &mut s,
         displaced,
@@ -331,6 +421,36 @@ async fn documents_are_checked_and_eligibility_needs_all_of_them() {
     )
     .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(
+        stale
+            .body
+            .contains(">El predio está en reserva forestal</textarea>"),
+        "the reasons typed come back"
+    );
+    // A parcel refused for its fields comes back as typed, each problem beside its field.
+    let token = s.client.csrf().await;
+    let parcel = s
+        .client
+        .post_form(
+            &format!("/personal/hogares/{displaced}/predios"),
+            &[
+                ("csrf_token", &token),
+                ("name", ""),
+                ("vereda", "La Esmeralda"),
+                ("area_ha", "-2"),
+                ("land_tenure", "tenant"),
+            ],
+        )
+        .await;
+    assert_eq!(parcel.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for expected in [
+        r#"id="parcel-name-errors" class="field-error" data-problem="parcel-error-required""#,
+        r#"id="parcel-area-errors" class="field-error" data-problem="parcel-error-area""#,
+        r#"name="vereda" value="La Esmeralda""#,
+        r#"<option value="tenant" selected>"#,
+    ] {
+        assert!(parcel.body.contains(expected), "{expected}");
+    }
     let not_eligible = decide(
         &mut s,
         displaced,
@@ -672,12 +792,14 @@ async fn a_household_from_a_screened_registry_declares_its_parcel_on_its_page() 
     )
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    for problem in [
-        "Nombre del predio: Este dato es obligatorio.",
-        "Área (ha): El área debe ser mayor que cero.",
-        "Tenencia: Elija una opción.",
+    // Each problem beside its field, by its code.
+    for (field, code) in [
+        ("parcel-name", "parcel-error-required"),
+        ("parcel-area", "parcel-error-area"),
+        ("parcel-tenure", "parcel-error-choose"),
     ] {
-        assert!(bad.body.contains(problem), "{problem}");
+        let beside = format!(r#"id="{field}-errors" class="field-error" data-problem="{code}""#);
+        assert!(bad.body.contains(&beside), "{beside}");
     }
     let store = &s.client.db.store;
     assert!(
@@ -722,7 +844,8 @@ async fn a_household_from_a_screened_registry_declares_its_parcel_on_its_page() 
     assert!(
         english
             .body
-            .contains("Area (ha): The area must be greater than zero.")
+            .contains(r#"data-problem="parcel-error-area">The area must be greater than zero."#),
+        "beside the field, in English"
     );
 }
 

@@ -25,6 +25,9 @@ pub struct Model {
     pub arel_max_pct: Option<Dec>,
     /// AREL calls: the cap per family, in SMMLV (Art. 43).
     pub arel_cap_smmlv: Option<Dec>,
+    /// How many households the call holds, kept with their registration (migration 39,
+    /// `programs::count_households`).
+    pub households: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

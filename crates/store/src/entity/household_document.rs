@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
-use crate::types::DbTimestamp;
+use crate::types::{DbDate, DbTimestamp};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "household_documents")]
@@ -18,7 +18,10 @@ pub struct Model {
     pub size_bytes: i64,
     pub sha256: String,
     pub received_by: Option<i32>,
+    /// When it was recorded.
     pub received_at: DbTimestamp,
+    /// The day the household brought it, as the officer gave it (migration 38).
+    pub received_on: DbDate,
     /// The household's call, kept with the document (migration 37): a call's documents list.
     pub call_id: Option<i32>,
 }

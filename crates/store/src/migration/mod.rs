@@ -40,6 +40,8 @@ mod m20261213_000034_project_expenditures;
 mod m20261213_000035_more_list_indexes;
 mod m20261213_000036_bulk_decisions;
 mod m20261214_000037_document_and_committee_lists;
+mod m20261215_000038_document_receipt_day;
+mod m20261215_000039_call_household_counts;
 
 pub struct Migrator;
 
@@ -82,6 +84,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000035_more_list_indexes::Migration),
             Box::new(m20261213_000036_bulk_decisions::Migration),
             Box::new(m20261214_000037_document_and_committee_lists::Migration),
+            Box::new(m20261215_000038_document_receipt_day::Migration),
+            Box::new(m20261215_000039_call_household_counts::Migration),
         ]
     }
 }

@@ -24,7 +24,7 @@ use super::procedure::csrf_of;
 use super::procedure::{Amount, read_json};
 use crate::AppState;
 use crate::auth::Visitor;
-use crate::documents::{field, read_form};
+use crate::documents::read_form;
 use crate::error::{AppError, ErrorCode, Problem, not_found};
 use crate::pages::parcels::ParcelRefusal;
 use crate::pages::verification::{HOUSEHOLD_DOCUMENT_LIMIT_BYTES, ParcelPost};
@@ -57,8 +57,12 @@ pub struct DocumentRecord {
     pub content_type: String,
     pub size_bytes: i64,
     pub sha256: String,
+    /// When it was recorded.
     #[schema(value_type = String, format = DateTime)]
     pub received_at: jiff::Timestamp,
+    /// The day the household brought it.
+    #[schema(value_type = String, format = Date)]
+    pub received_on: jiff::civil::Date,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -123,6 +127,7 @@ fn state_of(visitor: &Visitor, v: HouseholdVerification) -> HouseholdState {
                 size_bytes: d.size_bytes,
                 sha256: d.sha256,
                 received_at: d.received_at,
+                received_on: d.received_on,
             })
             .collect(),
         reasons: v.reasons,
@@ -172,19 +177,20 @@ pub async fn household(
 }
 
 /// Receives a document of the household while its verification is open (Art. 14): a
-/// multipart body with `kind` (identity, sisben, title_record, ruv or ethnic) and the file as
-/// `document` (PDF, PNG or JPEG, at most 20 MiB).
+/// multipart body with `kind` (identity, sisben, title_record, ruv or ethnic), the file as
+/// `document` (PDF, PNG or JPEG, at most 20 MiB) and `received_on`, the day the household
+/// brought it (YYYY-MM-DD, between the notice and today; today when absent).
 #[utoipa::path(post, path = "/api/v1/households/{id}/documents", tag = "stages",
     params(("id" = i32, Path, description = "Household id"),
         ("X-CSRF-Token" = String, Header, description = "The session's anti-forgery token (`GET /api/v1/me`)")),
-    request_body(content_type = "multipart/form-data", description = "`kind` and the file as `document`"),
+    request_body(content_type = "multipart/form-data", description = "`kind`, the file as `document`, and `received_on` (optional, today by default)"),
     responses((status = 201, body = HouseholdState),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a role that verifies households (`forbidden`), or no CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No notice yet (`verification-error-no_notice`), or decided (`verification-error-decided`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An unknown kind (`verification-error-kind`), no file (`verification-error-no_file`), a file of another type", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "An unknown kind (`verification-error-kind`), no file (`verification-error-no_file`), a file of another type, a day received that is not a date (`verification-error-received_not_a_date`), after today (`verification-error-received_after_today`) or before the notice (`verification-error-received_before_notice`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn document(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -201,7 +207,7 @@ pub async fn document(
         &visitor,
         csrf_of(&headers),
         id,
-        field(&fields, "kind"),
+        &fields,
         file,
         file_problem,
     )

@@ -59,7 +59,7 @@ struct DocumentLine {
     kind_code: String,
     kind: String,
     file_name: String,
-    /// The day received, in Colombia, as the language writes it.
+    /// The day received, as the language writes it.
     received_on: String,
     /// `YYYY-MM-DD`, the same day.
     received_day: String,
@@ -71,7 +71,7 @@ struct DocumentLine {
 }
 
 fn document_line(lang: Lang, d: CallDocument) -> DocumentLine {
-    let day = vereda_domain::calendar::date_in_colombia(d.received_at);
+    let day = d.received_on;
     DocumentLine {
         id: d.id,
         household_id: d.household_id,
@@ -123,12 +123,11 @@ async fn document_list(
     params: &ListParams,
 ) -> Result<DocumentList, AppError> {
     let codes: Vec<&str> = DOCUMENT_SORTS.iter().map(|(code, _)| *code).collect();
-    let (from, until) = params.period();
     Ok(DocumentList {
         kind: ListParams::given(&params.tipo),
         municipality: ListParams::given(&params.municipio),
-        from,
-        until,
+        from: ListParams::day(&params.desde),
+        until: ListParams::day(&params.hasta),
         paging: params.paging(&codes),
         ..DocumentList::of_call(id, visitor.reach(&state.store).await?)
     })

@@ -764,7 +764,8 @@ struct DocumentLine {
     content_type: String,
     size_bytes: i64,
     sha256: String,
-    received_at: String,
+    received_on: String,
+    recorded_at: String,
 }
 
 #[derive(Template)]
@@ -774,6 +775,9 @@ struct HouseholdPage {
     v: HouseholdVerification,
     call: Option<Call>,
     deadline: String,
+    /// The days a document may be received on, `YYYY-MM-DD`: from the notice to today.
+    first_receipt_day: String,
+    today: String,
     status: String,
     checklist: Vec<ChecklistLine>,
     documents: Vec<DocumentLine>,
@@ -782,9 +786,66 @@ struct HouseholdPage {
     can_verify: bool,
     can_download: bool,
     open: bool,
+    /// A refusal that is not of one field, above the forms.
     failure: Option<String>,
-    reasons: String,
+    /// Its catalogue code, for the page's `data-problem`.
+    failure_code: String,
+    /// The refused fields' problems, each shown beside its field.
+    problems: Vec<crate::form_errors::FieldProblem>,
+    /// What was typed in the refused form, shown again.
+    typed: Typed,
     parcels: Vec<ParcelLine>,
+}
+
+impl HouseholdPage {
+    /// The problems of `field` (its catalogue key), in the reader's words.
+    fn errors_of(&self, field: &str) -> Vec<&str> {
+        self.problems
+            .iter()
+            .filter(|p| p.field == field)
+            .map(|p| p.detail.as_str())
+            .collect()
+    }
+
+    /// The code of the first problem of `field`; empty when it has none.
+    fn problem_of(&self, field: &str) -> &str {
+        self.problems
+            .iter()
+            .find(|p| p.field == field)
+            .map_or("", |p| p.code.as_str())
+    }
+
+    /// The day a document is received on in the form: as typed, or today.
+    fn receipt_day(&self) -> &str {
+        if self.typed.received_on.is_empty() {
+            &self.today
+        } else {
+            &self.typed.received_on
+        }
+    }
+}
+
+/// What the officer typed in the household page's forms, given back when one is refused.
+#[derive(Default)]
+pub(crate) struct Typed {
+    /// The decision's status and reasons.
+    status: String,
+    reasons: String,
+    /// The document's kind and the day received (the file cannot be given back).
+    kind: String,
+    received_on: String,
+    /// The parcel declared.
+    parcel: ParcelPost,
+}
+
+impl Typed {
+    fn decision(status: &str, reasons: &str) -> Typed {
+        Typed {
+            status: status.to_owned(),
+            reasons: reasons.to_owned(),
+            ..Typed::default()
+        }
+    }
 }
 
 /// A parcel of the household and its standing (Art. 12-13).
@@ -799,10 +860,12 @@ async fn household_view(
     state: &AppState,
     visitor: &Visitor,
     id: i32,
-    failure: Option<String>,
-    reasons: String,
+    refusal: Option<&StepRefusal>,
+    typed: Typed,
 ) -> Result<HouseholdPage, AppError> {
     let lang = visitor.lang;
+    let problems = refusal.map(|r| r.fields.clone()).unwrap_or_default();
+    let failure = refusal.filter(|r| r.fields.is_empty()).map(|r| &r.message);
     let v = state
         .store
         .household_verification(id, state.config.today())
@@ -815,6 +878,10 @@ async fn household_view(
     let received: Vec<DocumentKind> = v.documents.iter().map(|d| d.kind).collect();
     Ok(HouseholdPage {
         deadline: v.deadline().map(|d| lang.date(d)).unwrap_or_default(),
+        first_receipt_day: (v.notice.as_ref())
+            .map(|n| n.notice_date.to_string())
+            .unwrap_or_default(),
+        today: state.config.today().to_string(),
         status: status_label(lang, v.status),
         checklist: v
             .required
@@ -835,7 +902,8 @@ async fn household_view(
                 content_type: d.content_type.clone(),
                 size_bytes: d.size_bytes,
                 sha256: d.sha256.chars().take(12).collect(),
-                received_at: lang.moment(d.received_at),
+                received_on: lang.date(d.received_on),
+                recorded_at: lang.moment(d.received_at),
             })
             .collect(),
         kinds: DocumentKind::ALL
@@ -866,8 +934,10 @@ async fn household_view(
             .collect(),
         call,
         v,
-        failure,
-        reasons,
+        failure: failure.map(|m| lang.say(m)),
+        failure_code: failure.map(|m| m.code().to_owned()).unwrap_or_default(),
+        problems,
+        typed,
         chrome: Chrome::new(visitor).await?,
     })
 }
@@ -878,7 +948,7 @@ async fn household_page(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     visitor.require(Permission::ViewHouseholds)?;
-    render(&household_view(&state, &visitor, id, None, String::new()).await?)
+    render(&household_view(&state, &visitor, id, None, Typed::default()).await?)
 }
 
 async fn refuse_household(
@@ -886,11 +956,14 @@ async fn refuse_household(
     visitor: &Visitor,
     id: i32,
     refusal: StepRefusal,
-    reasons: String,
+    typed: Typed,
 ) -> Result<Response, AppError> {
-    let message = visitor.lang.say(&refusal.message);
-    tracing::info!(household = id, reason = %message, "household verification refused");
-    let page = household_view(state, visitor, id, Some(message), reasons).await?;
+    tracing::info!(
+        household = id,
+        reason = refusal.message.code(),
+        "household verification refused"
+    );
+    let page = household_view(state, visitor, id, Some(&refusal), typed).await?;
     Ok((refusal.code.status(), render(&page)?).into_response())
 }
 
@@ -904,17 +977,7 @@ async fn upload(
     let (fields, file, file_problem) =
         read_form(&mut multipart, "document", HOUSEHOLD_DOCUMENT_LIMIT_BYTES).await?;
     let csrf = field(&fields, "csrf_token");
-    match receive_document(
-        &state,
-        &visitor,
-        csrf,
-        id,
-        field(&fields, "kind"),
-        file,
-        file_problem,
-    )
-    .await?
-    {
+    match receive_document(&state, &visitor, csrf, id, &fields, file, file_problem).await? {
         Ok(()) => {
             Done::new(
                 &visitor,
@@ -924,18 +987,27 @@ async fn upload(
             .redirect()
             .await
         }
-        Err(refusal) => refuse_household(&state, &visitor, id, refusal, String::new()).await,
+        Err(refusal) => {
+            let typed = Typed {
+                kind: field(&fields, "kind").to_owned(),
+                received_on: field(&fields, "received_on").trim().to_owned(),
+                ..Typed::default()
+            };
+            refuse_household(&state, &visitor, id, refusal, typed).await
+        }
     }
 }
 
 /// Receives a document of a household while its verification is open (Art. 14), for the page
-/// and the API: `VerifyHouseholds`, the session's token, a known kind, a PDF, PNG or JPEG.
+/// and the API: `VerifyHouseholds`, the session's token, a known `kind`, a PDF, PNG or JPEG,
+/// and `received_on`, the day the household brought it (today when not given; the store
+/// checks it against the notice and today). `fields` are the form's, as `read_form` gives them.
 pub(crate) async fn receive_document(
     state: &AppState,
     visitor: &Visitor,
     csrf: &str,
     id: i32,
-    kind: &str,
+    fields: &[(String, String)],
     file: Option<crate::documents::ReceivedFile>,
     file_problem: Option<Message>,
 ) -> Result<Result<(), StepRefusal>, AppError> {
@@ -953,18 +1025,53 @@ pub(crate) async fn receive_document(
     if current.status != VerificationStatus::Pending {
         return Ok(Err(decided(current.status)));
     }
-    let Ok(kind) = kind.parse::<DocumentKind>() else {
-        return Ok(Err(StepRefusal::invalid("verification-error-kind")));
+    let Ok(kind) = field(fields, "kind").parse::<DocumentKind>() else {
+        return Ok(Err(field_refused(
+            visitor.lang,
+            KIND_FIELD,
+            Message::new("verification-error-kind"),
+        )));
+    };
+    let received_on = match field(fields, "received_on").trim() {
+        "" => today,
+        given => match given.parse::<jiff::civil::Date>() {
+            Ok(day) => day,
+            Err(_) => {
+                return Ok(Err(field_refused(
+                    visitor.lang,
+                    RECEIPT_DAY_FIELD,
+                    Message::new("verification-error-received_not_a_date").with("value", given),
+                )));
+            }
+        },
     };
     let file = match (file, file_problem) {
-        (_, Some(problem)) => return Ok(Err(StepRefusal::new(ErrorCode::InvalidInput, problem))),
-        (None, None) => return Ok(Err(StepRefusal::invalid("verification-error-no_file"))),
+        (_, Some(problem)) => return Ok(Err(field_refused(visitor.lang, FILE_FIELD, problem))),
+        (None, None) => {
+            return Ok(Err(field_refused(
+                visitor.lang,
+                FILE_FIELD,
+                Message::new("verification-error-no_file"),
+            )));
+        }
         (Some(file), None) => file,
     };
     if !ACCEPTED_TYPES.contains(&file.content_type) {
-        return Ok(Err(StepRefusal::new(
-            ErrorCode::InvalidInput,
+        return Ok(Err(field_refused(
+            visitor.lang,
+            FILE_FIELD,
             Message::new("verification-error-file_type").with("file", file.file_name.as_str()),
+        )));
+    }
+    // The store checks the day again; here before the file is kept.
+    if let Some(notice) = &current.notice
+        && let Err(refused) =
+            vereda_domain::verification::check_receipt_day(received_on, notice.notice_date, today)
+    {
+        return Ok(Err(field_refused(
+            visitor.lang,
+            RECEIPT_DAY_FIELD,
+            refused.message(),
         )));
     }
     let kept = keep_file(state, file)?;
@@ -974,6 +1081,7 @@ pub(crate) async fn receive_document(
         content_type: kept.content_type,
         size_bytes: kept.size_bytes,
         sha256: kept.sha256,
+        received_on,
     };
     match state
         .store
@@ -982,9 +1090,29 @@ pub(crate) async fn receive_document(
     {
         Ok(_) => Ok(Ok(())),
         Err(StoreError::Conflict(said)) => Ok(Err(StepRefusal::new(ErrorCode::Conflict, said))),
+        Err(StoreError::Invalid(said)) if said.code().starts_with("verification-error-received_") => {
+            Ok(Err(field_refused(visitor.lang, RECEIPT_DAY_FIELD, said)))
+        }
+        Err(StoreError::Invalid(said)) => Ok(Err(StepRefusal::new(ErrorCode::InvalidInput, said))),
         Err(other) => Err(other.into()),
     }
 }
+
+/// A document refused for one of its fields: the problem is the refusal's (its code the
+/// API's) and shown beside the field on the page.
+fn field_refused(lang: Lang, field: &str, problem: Message) -> StepRefusal {
+    let mut errors = FieldErrors::default();
+    errors.add(lang, field, problem.clone());
+    StepRefusal {
+        fields: errors.problems(lang),
+        ..StepRefusal::new(ErrorCode::InvalidInput, problem)
+    }
+}
+
+/// The document form's fields, by their catalogue labels.
+const KIND_FIELD: &str = "verification-kind";
+const FILE_FIELD: &str = "verification-file";
+const RECEIPT_DAY_FIELD: &str = "verification-received_on";
 
 #[derive(Deserialize)]
 struct DecisionPost {
@@ -1021,7 +1149,10 @@ async fn decide(
             .redirect()
             .await
         }
-        Err(refusal) => refuse_household(&state, &visitor, id, refusal, post.reasons.clone()).await,
+        Err(refusal) => {
+            let typed = Typed::decision(&post.status, &post.reasons);
+            refuse_household(&state, &visitor, id, refusal, typed).await
+        }
     }
 }
 
@@ -1501,7 +1632,7 @@ async fn bulk_job_page(
 }
 
 /// A parcel as declared: the page's form fields, or the API's JSON as text.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub(crate) struct ParcelPost {
     #[serde(default)]
     pub(crate) csrf_token: String,
@@ -1524,12 +1655,19 @@ async fn add_parcel(
     Path(id): Path<i32>,
     Form(post): Form<ParcelPost>,
 ) -> Result<Response, AppError> {
+    let typed = Typed {
+        parcel: ParcelPost {
+            csrf_token: String::new(),
+            ..post.clone()
+        },
+        ..Typed::default()
+    };
     match declare_parcel(&state, &visitor, id, post).await? {
         Ok(parcel) => {
             let to = format!("/personal/hogares/{id}/predios/{}", parcel.id);
             Done::new(&visitor, to, "done-parcel_declared").redirect().await
         }
-        Err(refusal) => refuse_household(&state, &visitor, id, refusal, String::new()).await,
+        Err(refusal) => refuse_household(&state, &visitor, id, refusal, typed).await,
     }
 }
 
