@@ -18,7 +18,7 @@ use sea_orm::{
     QuerySelect,
 };
 use serde::Serialize;
-use vereda_domain::awarded_project::{ProjectStatus, status_on};
+use vereda_domain::awarded_project::{MoneyFlow, ProjectStatus, status_on};
 use vereda_domain::money::Currency;
 use vereda_domain::monitoring::{IndicatorUnit, advance_percent};
 
@@ -26,7 +26,7 @@ use crate::entity::{
     indicator, project, project_followup_fact, project_rollup, project_summary, project_summary_facet,
 };
 use crate::projects::{
-    ProgressFigures, ProjectFilter, ProjectSummary, Rollup, RollupSum, SEVERAL_DEPARTMENTS,
+    AwardedMoney, ProgressFigures, ProjectFilter, ProjectSummary, Rollup, RollupSum, SEVERAL_DEPARTMENTS,
 };
 use crate::types::{DbDate, DbTimestamp, Dec};
 use crate::{Message, Store, StoreError, StoreResult, corrupt};
@@ -171,6 +171,18 @@ async fn store(db: &impl ConnectionTrait, project_id: i32, computed: Option<Comp
         .iter()
         .map(|(currency, amount)| (currency.as_str(), amount.normalize().to_string()))
         .collect();
+    // Sorted and each value once, as the facet rows hold them.
+    let facet_lists: BTreeMap<&str, BTreeSet<&String>> = [
+        (Facet::Department, &s.departments),
+        (Facet::PdetSubregion, &s.pdet_subregions),
+        (Facet::ValueChain, &s.value_chains),
+        (Facet::Funder, &s.funders),
+    ]
+    .into_iter()
+    .map(|(kind, values)| (kind.as_str(), values.iter().collect()))
+    .collect();
+    let award = s.award.as_ref();
+    let flow = award.map(|a| &a.flow);
     let territory = match s.departments.as_slice() {
         [one] => one.clone(),
         _ => SEVERAL_DEPARTMENTS.to_owned(),
@@ -202,6 +214,15 @@ async fn store(db: &impl ConnectionTrait, project_id: i32, computed: Option<Comp
         office_code: Set(c.office.clone()),
         call_code: Set(c.call.clone()),
         refreshed_at: Set(DbTimestamp::now()),
+        awarded_on: Set(award.map(|a| DbDate(a.awarded_on))),
+        committed: Set(flow.map(|f| Dec(f.committed))),
+        disbursed: Set(flow.and_then(|f| f.disbursed).map(Dec)),
+        disbursed_on: Set(flow.and_then(|f| f.disbursed_on).map(DbDate)),
+        executed: Set(flow.map(|f| Dec(f.executed))),
+        closed_on: Set(flow.and_then(|f| f.closed_on).map(DbDate)),
+        facet_lists: Set(
+            serde_json::to_string(&facet_lists).map_err(|e| corrupt("project summary", project_id, e))?
+        ),
     };
     project_summary::Entity::insert(row).exec(db).await?;
     let mut facets = Vec::new();
@@ -272,7 +293,7 @@ async fn compute(db: &impl ConnectionTrait, rows: Vec<project::Model>) -> StoreR
     {
         indicators.entry(i.project_id).or_default().push(i);
     }
-    let summaries = crate::projects::summaries_in(db, rows.clone(), true, today).await?;
+    let summaries = crate::projects::summaries_in(db, rows.clone(), true, &awards, today).await?;
     let mut out = Vec::with_capacity(rows.len());
     for (p, mut summary) in rows.iter().zip(summaries) {
         let own = indicators.remove(&p.id).unwrap_or_default();
@@ -428,7 +449,7 @@ impl Store {
             .order_by_asc(project_summary::Column::Code)
             .all(&self.db)
             .await?;
-        self.summaries_from(rows, today).await
+        summaries_from(rows, today)
     }
 
     /// A page of the projects the filter admits, by code (`offset`, at most `limit`), with how
@@ -448,7 +469,7 @@ impl Store {
             .limit(limit)
             .all(&self.db)
             .await?;
-        let projects = self.summaries_from(rows, today).await?;
+        let projects = summaries_from(rows, today)?;
         let statuses: Vec<(String, DbDate, i64)> = project_summary::Entity::find()
             .select_only()
             .column(project_summary::Column::RecordedStatus)
@@ -555,8 +576,7 @@ impl Store {
             select = select.filter(project_summary::Column::Code.gt(after));
         }
         let rows = select.limit(limit).all(&self.db).await?;
-        self.summaries_from(rows, crate::projects::today_in_colombia())
-            .await
+        summaries_from(rows, crate::projects::today_in_colombia())
     }
 
     /// The indicators that share a roll-up key, added up across the projects the filter
@@ -647,77 +667,71 @@ impl Store {
             .map(|c| c.summary)
             .collect())
     }
+}
 
-    /// The summaries of stored rows, with their facets (one query for all of them).
-    async fn summaries_from(
-        &self,
-        rows: Vec<project_summary::Model>,
-        today: Date,
-    ) -> StoreResult<Vec<ProjectSummary>> {
-        let ids: Vec<i32> = rows.iter().map(|r| r.project_id).collect();
-        let mut facets: HashMap<(i32, String), Vec<String>> = HashMap::new();
-        for (project_id, kind, value) in project_summary_facet::Entity::find()
-            .select_only()
-            .column(project_summary_facet::Column::ProjectId)
-            .column(project_summary_facet::Column::Kind)
-            .column(project_summary_facet::Column::Value)
-            .filter(project_summary_facet::Column::ProjectId.is_in(ids))
-            .filter(project_summary_facet::Column::Kind.ne(Facet::Municipality.as_str()))
-            .into_tuple::<(i32, String, String)>()
-            .all(&self.db)
-            .await?
-        {
-            facets.entry((project_id, kind)).or_default().push(value);
-        }
-        let mut take = |id: i32, kind: Facet| {
-            let mut values = facets.remove(&(id, kind.as_str().to_owned())).unwrap_or_default();
-            values.sort();
-            values
-        };
-        rows.into_iter()
-            .map(|r| {
-                let recorded: ProjectStatus = r
-                    .recorded_status
-                    .parse()
-                    .map_err(|e| corrupt("project summary", r.project_id, e))?;
-                let stored: BTreeMap<String, String> = serde_json::from_str(&r.totals)
-                    .map_err(|e| corrupt("project summary", r.project_id, e))?;
-                let mut totals = BTreeMap::new();
-                for (currency, amount) in stored {
-                    let currency = Currency::from_str(&currency)
-                        .map_err(|e| corrupt("project summary", r.project_id, e))?;
-                    let amount = Decimal::from_str(&amount)
-                        .map_err(|e| corrupt("project summary", r.project_id, e))?;
-                    totals.insert(currency, amount);
-                }
-                Ok(ProjectSummary {
-                    status: status_on(recorded, r.period_end.0, today),
-                    totals,
-                    indicators: usize::try_from(r.indicators).unwrap_or(0),
-                    value_chains: take(r.project_id, Facet::ValueChain),
-                    departments: take(r.project_id, Facet::Department),
-                    pdet_subregions: take(r.project_id, Facet::PdetSubregion),
-                    funders: take(r.project_id, Facet::Funder),
-                    municipalities: usize::try_from(r.municipalities).unwrap_or(0),
-                    advance_percent: r.advance_percent.and_then(|a| u32::try_from(a).ok()),
-                    progress: match (r.physical, r.financial, r.management) {
-                        (Some(physical), Some(financial), Some(management)) => Some(ProgressFigures {
-                            physical: physical.0,
-                            financial: financial.0,
-                            management: management.0,
-                        }),
-                        _ => None,
+/// The summaries of stored rows, each read from its own row alone.
+fn summaries_from(rows: Vec<project_summary::Model>, today: Date) -> StoreResult<Vec<ProjectSummary>> {
+    rows.into_iter()
+        .map(|r| {
+            let mut lists: HashMap<String, Vec<String>> = serde_json::from_str(&r.facet_lists)
+                .map_err(|e| corrupt("project summary", r.project_id, e))?;
+            let mut take = |kind: Facet| lists.remove(kind.as_str()).unwrap_or_default();
+            let award = match (r.awarded_on, r.committed, r.executed) {
+                (Some(awarded_on), Some(committed), Some(executed)) => Some(AwardedMoney {
+                    awarded_on: awarded_on.0,
+                    flow: MoneyFlow {
+                        committed: committed.0,
+                        disbursed: r.disbursed.map(|d| d.0),
+                        disbursed_on: r.disbursed_on.map(|d| d.0),
+                        executed: executed.0,
+                        closed_on: r.closed_on.map(|d| d.0),
+                        ..MoneyFlow::default()
                     },
-                    language: r
-                        .language
-                        .parse()
-                        .map_err(|e| corrupt("project summary", r.project_id, e))?,
-                    code: r.code,
-                    title: r.title,
-                    period_start: r.period_start.0,
-                    period_end: r.period_end.0,
-                })
+                }),
+                _ => None,
+            };
+            let recorded: ProjectStatus = r
+                .recorded_status
+                .parse()
+                .map_err(|e| corrupt("project summary", r.project_id, e))?;
+            let stored: BTreeMap<String, String> =
+                serde_json::from_str(&r.totals).map_err(|e| corrupt("project summary", r.project_id, e))?;
+            let mut totals = BTreeMap::new();
+            for (currency, amount) in stored {
+                let currency =
+                    Currency::from_str(&currency).map_err(|e| corrupt("project summary", r.project_id, e))?;
+                let amount =
+                    Decimal::from_str(&amount).map_err(|e| corrupt("project summary", r.project_id, e))?;
+                totals.insert(currency, amount);
+            }
+            Ok(ProjectSummary {
+                status: status_on(recorded, r.period_end.0, today),
+                totals,
+                indicators: usize::try_from(r.indicators).unwrap_or(0),
+                value_chains: take(Facet::ValueChain),
+                departments: take(Facet::Department),
+                pdet_subregions: take(Facet::PdetSubregion),
+                funders: take(Facet::Funder),
+                award,
+                municipalities: usize::try_from(r.municipalities).unwrap_or(0),
+                advance_percent: r.advance_percent.and_then(|a| u32::try_from(a).ok()),
+                progress: match (r.physical, r.financial, r.management) {
+                    (Some(physical), Some(financial), Some(management)) => Some(ProgressFigures {
+                        physical: physical.0,
+                        financial: financial.0,
+                        management: management.0,
+                    }),
+                    _ => None,
+                },
+                language: r
+                    .language
+                    .parse()
+                    .map_err(|e| corrupt("project summary", r.project_id, e))?,
+                code: r.code,
+                title: r.title,
+                period_start: r.period_start.0,
+                period_end: r.period_end.0,
             })
-            .collect()
-    }
+        })
+        .collect()
 }

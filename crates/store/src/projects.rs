@@ -166,6 +166,16 @@ pub struct ProjectSummary {
     pub advance_percent: Option<u32>,
     /// Its physical, financial and management progress, once awarded with a plan.
     pub progress: Option<ProgressFigures>,
+    /// Once awarded: the award's date and its money's figures (no payments by day, no
+    /// physical progress: `progress` has it).
+    pub award: Option<AwardedMoney>,
+}
+
+/// What an awarded project's summary keeps of its award: what the open data's tables give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AwardedMoney {
+    pub awarded_on: Date,
+    pub flow: MoneyFlow,
 }
 
 /// A project's physical, financial and management progress in percent (issue 17 part 5).
@@ -371,25 +381,6 @@ impl Store {
             .all(&self.db)
             .await?;
         self.cards_of(rows).await
-    }
-
-    /// The award's money of every awarded project, or of the one with `code`, by code, with
-    /// the executed total only: what the open data's tables put beside each stored summary,
-    /// read without building any card.
-    pub async fn award_references(&self, code: Option<&str>) -> StoreResult<HashMap<String, AwardReference>> {
-        let mut select = project::Entity::find().filter(project::Column::AwardId.is_not_null());
-        if let Some(code) = code {
-            select = select.filter(project::Column::Code.eq(code));
-        }
-        let rows = select.all(&self.db).await?;
-        let mut awards = award_records(&self.db, &rows, Expenditures::Total).await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|p| {
-                let (reference, _) = awards.remove(&p.award_id?)?;
-                Some((p.code, reference))
-            })
-            .collect())
     }
 
     /// Every indicator with its progress, of every project or of the one with `code`, by the
@@ -1094,6 +1085,7 @@ pub(crate) async fn summaries_in(
     db: &impl ConnectionTrait,
     rows: Vec<project::Model>,
     only_these: bool,
+    awards: &HashMap<i32, (AwardReference, bool)>,
     today: Date,
 ) -> StoreResult<Vec<ProjectSummary>> {
     let ids: Vec<i32> = rows.iter().map(|p| p.id).collect();
@@ -1155,7 +1147,6 @@ pub(crate) async fn summaries_in(
     {
         *indicator_counts.entry(item.project_id).or_default() += 1;
     }
-    let awards = award_records(db, &rows, Expenditures::Total).await?;
     let mut summaries = Vec::with_capacity(rows.len());
     for p in rows {
         let lines = funding.remove(&p.id).unwrap_or_default();
@@ -1174,8 +1165,16 @@ pub(crate) async fn summaries_in(
         let (departments, pdet_subregions) = territories(&codes);
         let mut value_chains = chains.remove(&p.id).unwrap_or_default();
         value_chains.sort();
+        let award = p
+            .award_id
+            .and_then(|id| awards.get(&id))
+            .map(|(a, _)| AwardedMoney {
+                awarded_on: a.awarded_on,
+                flow: a.flow.clone(),
+            });
         let summary = ProjectSummary {
-            status: status_of(&p, &awards, today)?,
+            status: status_of(&p, awards, today)?,
+            award,
             totals: totals_by_currency(money),
             indicators: indicator_counts.get(&p.id).copied().unwrap_or(0),
             value_chains,
@@ -1203,8 +1202,8 @@ pub enum Expenditures {
     /// Every day's payments (`MoneyFlow::expenditures`: a card, IATI) and their total.
     ByDay,
     /// Their total only (`MoneyFlow::executed`), `expenditures` left empty and no physical
-    /// progress (the stored summaries keep it): the lists and the open data's tables, one row
-    /// per project.
+    /// progress: what a project's stored summary keeps, which the lists and the open data's
+    /// tables read.
     Total,
 }
 

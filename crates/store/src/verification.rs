@@ -585,6 +585,22 @@ impl Store {
             ..Default::default()
         };
         let txn = self.write_transaction().await?;
+        // A decision taken since the state was read closes the receipt: read again under the
+        // write lock (SQLite) or the row's lock (PostgreSQL), which a decision's update waits on.
+        use sea_orm::QuerySelect;
+        let decided = household_verification::Entity::find()
+            .filter(household_verification::Column::HouseholdId.eq(household_id))
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .map(|v| v.status)
+            .filter(|status| status != VerificationStatus::Pending.as_str());
+        if let Some(status) = decided {
+            return Err(StoreError::Conflict(
+                Message::new("verification-error-decided")
+                    .with_term("status", format!("verification-status-{status}")),
+            ));
+        }
         let stored = audit::insert(&txn, actor, row).await?;
         txn.commit().await?;
         document_from(stored)

@@ -1,5 +1,5 @@
 //! A project's stored summary: what the portfolio and the follow-up roll-up read, refreshed in
-//! the transaction of every step that changes the project (`projects::refresh_summary`).
+//! the transaction of every step that changes the project (`portfolio::refresh_summary`).
 
 use sea_orm::entity::prelude::*;
 
@@ -34,6 +34,17 @@ pub struct Model {
     pub office_code: Option<String>,
     pub call_code: Option<String>,
     pub refreshed_at: DbTimestamp,
+    /// Once awarded (migration 40): the award's date and committed contribution, the single
+    /// payment, what the controlled account executed, and the date of closure.
+    pub awarded_on: Option<DbDate>,
+    pub committed: Option<Dec>,
+    pub disbursed: Option<Dec>,
+    pub disbursed_on: Option<DbDate>,
+    pub executed: Option<Dec>,
+    pub closed_on: Option<DbDate>,
+    /// The values of its filters (the facets but the municipalities) as sorted lists, by kind,
+    /// as JSON: what a row shows, read without the facet rows.
+    pub facet_lists: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -42,6 +42,7 @@ mod m20261213_000036_bulk_decisions;
 mod m20261214_000037_document_and_committee_lists;
 mod m20261215_000038_document_receipt_day;
 mod m20261215_000039_call_household_counts;
+mod m20261216_000040_summary_money;
 
 pub struct Migrator;
 
@@ -86,6 +87,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261214_000037_document_and_committee_lists::Migration),
             Box::new(m20261215_000038_document_receipt_day::Migration),
             Box::new(m20261215_000039_call_household_counts::Migration),
+            Box::new(m20261216_000040_summary_money::Migration),
         ]
     }
 }

@@ -9,7 +9,6 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use vereda_documents::iati::{Publisher, activities_xml};
-use vereda_domain::awarded_project::AwardReference;
 use vereda_domain::monitoring::{IndicatorProgress, PublishedMeasurement};
 use vereda_store::projects::{ProjectFilter, ProjectSummary};
 
@@ -103,26 +102,11 @@ pub struct OpenProject {
     pub closed_on: Option<jiff::civil::Date>,
 }
 
-impl OpenProject {
-    /// The project's summary with the money its award's card shows.
-    fn of(p: ProjectSummary, award: Option<&AwardReference>) -> Self {
-        let flow = award.map(|a| &a.flow);
-        OpenProject {
-            awarded_cop: flow.map(|f| f.committed),
-            awarded_on: award.map(|a| a.awarded_on),
-            disbursed_cop: flow.and_then(|f| f.disbursed),
-            disbursed_on: flow.and_then(|f| f.disbursed_on),
-            executed_cop: flow.map(|f| f.executed),
-            // As the summary stores it from the plan and the visits.
-            physical_progress: award.and(p.progress.as_ref()).map(|g| g.physical),
-            closed_on: flow.and_then(|f| f.closed_on),
-            ..OpenProject::from(p)
-        }
-    }
-}
-
 impl From<ProjectSummary> for OpenProject {
+    /// The project's stored summary, with the money its award's card shows.
     fn from(p: ProjectSummary) -> Self {
+        let award = p.award.as_ref();
+        let flow = award.map(|a| &a.flow);
         let total = |code: &str| {
             p.totals
                 .iter()
@@ -144,13 +128,14 @@ impl From<ProjectSummary> for OpenProject {
             funders: p.funders,
             municipalities: p.municipalities,
             indicators: p.indicators,
-            awarded_cop: None,
-            awarded_on: None,
-            disbursed_cop: None,
-            disbursed_on: None,
-            executed_cop: None,
-            physical_progress: None,
-            closed_on: None,
+            awarded_cop: flow.map(|f| f.committed),
+            awarded_on: award.map(|a| a.awarded_on),
+            disbursed_cop: flow.and_then(|f| f.disbursed),
+            disbursed_on: flow.and_then(|f| f.disbursed_on),
+            executed_cop: flow.map(|f| f.executed),
+            // As the summary stores it from the plan and the visits.
+            physical_progress: award.and(p.progress.as_ref()).map(|g| g.physical),
+            closed_on: flow.and_then(|f| f.closed_on),
         }
     }
 }
@@ -246,19 +231,15 @@ impl From<PublishedMeasurement> for OpenMeasurement {
 }
 
 /// The projects in `scope` from their stored summaries, each with its award's money: no card
-/// is built, so the tables cost one read of the summaries and one of the awards.
+/// is built, so the tables cost one read of the summaries.
 async fn open_projects(state: &AppState, scope: &ProjectScope) -> Result<Vec<OpenProject>, AppError> {
-    let awards = state.store.award_references(scope.project.as_deref()).await?;
     Ok(state
         .store
         .projects(&ProjectFilter::default())
         .await?
         .into_iter()
         .filter(|p| scope.admits(&p.code))
-        .map(|p| {
-            let award = awards.get(&p.code);
-            OpenProject::of(p, award)
-        })
+        .map(OpenProject::from)
         .collect())
 }
 
