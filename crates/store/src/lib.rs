@@ -403,6 +403,33 @@ pub(crate) async fn count_rows<E: sea_orm::EntityTrait>(
     Ok(n.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
+/// The rows of `select` whose `column` is one of `ids`, each id asked once and at most
+/// [`IN_LIST_LIMIT`] in a statement, however many there are.
+pub(crate) async fn find_in<E: sea_orm::EntityTrait>(
+    db: &impl sea_orm::ConnectionTrait,
+    select: sea_orm::Select<E>,
+    column: E::Column,
+    ids: impl IntoIterator<Item = i32>,
+) -> StoreResult<Vec<E::Model>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let ids: Vec<i32> = ids
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_LIST_LIMIT) {
+        rows.extend(
+            select
+                .clone()
+                .filter(column.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(rows)
+}
+
 /// A stored value that no longer parses: the row and what is wrong with it.
 pub(crate) fn corrupt(what: &str, id: i32, error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what} {id}: {error}"))
@@ -419,6 +446,53 @@ pub(crate) fn is_unique_violation(error: &DbErr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_list_of_ids_longer_than_a_statement_takes_is_read_in_chunks_each_id_once() {
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        let store = Store::connect("sqlite::memory:").await.expect("store");
+        store.migrate().await.expect("migrate");
+        // More ids than SQLite binds in one statement (32,766).
+        let programs: Vec<_> = (0..33_000)
+            .map(|n| entity::program::ActiveModel {
+                code: Set(format!("P{n}")),
+                name: Set(format!("Program {n}")),
+                description: Set(String::new()),
+                created_at: Set(types::DbTimestamp::now()),
+                ..Default::default()
+            })
+            .collect();
+        for chunk in programs.chunks(5_000) {
+            entity::program::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(store.connection())
+                .await
+                .expect("programs");
+        }
+        let mut ids: Vec<i32> = entity::program::Entity::find()
+            .all(store.connection())
+            .await
+            .expect("all")
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids.len(), 33_000);
+        // Every id twice, and one that is not there.
+        let asked = ids.iter().chain(ids.iter()).copied().chain([i32::MAX]);
+        let mut found: Vec<i32> = find_in(
+            store.connection(),
+            entity::program::Entity::find(),
+            entity::program::Column::Id,
+            asked,
+        )
+        .await
+        .expect("found")
+        .iter()
+        .map(|p| p.id)
+        .collect();
+        found.sort_unstable();
+        assert_eq!(found, ids);
+    }
 
     #[test]
     fn passwords_never_reach_messages() {

@@ -661,11 +661,17 @@ impl Store {
             .order_by_asc(project::Column::Code)
             .all(&self.db)
             .await?;
-        Ok(compute(&self.db, rows)
-            .await?
-            .into_iter()
-            .map(|c| c.summary)
-            .collect())
+        // A chunk at a time, so no statement asks for every project's id.
+        let mut summaries = Vec::with_capacity(rows.len());
+        for rows in rows.chunks(crate::IN_LIST_LIMIT) {
+            summaries.extend(
+                compute(&self.db, rows.to_vec())
+                    .await?
+                    .into_iter()
+                    .map(|c| c.summary),
+            );
+        }
+        Ok(summaries)
     }
 }
 

@@ -412,7 +412,8 @@ impl Store {
         Ok(published)
     }
 
-    /// The rows of a table that belong to `ids`, in `order`, grouped by project.
+    /// The rows of a table that belong to `ids`, in `order`, grouped by project (a project's
+    /// rows are read in one statement, so each group keeps the order).
     async fn by_project<E: EntityTrait>(
         &self,
         select: sea_orm::Select<E>,
@@ -421,11 +422,7 @@ impl Store {
         ids: &[i32],
         key: impl Fn(&E::Model) -> i32,
     ) -> StoreResult<HashMap<i32, Vec<E::Model>>> {
-        let rows = select
-            .filter(project.is_in(ids.iter().copied()))
-            .order_by_asc(order)
-            .all(&self.db)
-            .await?;
+        let rows = crate::find_in(&self.db, select.order_by_asc(order), project, ids.iter().copied()).await?;
         Ok(group(rows, key))
     }
 
@@ -794,35 +791,30 @@ impl Store {
         if let Some(status) = query.status {
             select = select.filter(indicator_measurement::Column::Status.eq(status.as_str()));
         }
-        let mut projects = project::Entity::find().filter(crate::scope::projects_within(&query.reach));
-        if let Some(code) = &query.project_code {
-            projects = projects.filter(project::Column::Code.eq(code.as_str()));
-        }
-        let projects: HashMap<i32, String> = projects
-            .select_only()
+        // The projects and indicators asked for, as subqueries: no list of ids, however many
+        // projects the program holds.
+        use sea_orm::sea_query::Query;
+        let mut projects = Query::select()
             .column(project::Column::Id)
-            .column(project::Column::Code)
-            .into_tuple()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .collect();
-        let mut indicators =
-            indicator::Entity::find().filter(indicator::Column::ProjectId.is_in(projects.keys().copied()));
-        if let Some(number) = query.indicator_number {
-            indicators = indicators.filter(indicator::Column::Number.eq(number));
+            .from(project::Entity)
+            .cond_where(crate::scope::projects_within(&query.reach))
+            .to_owned();
+        if let Some(code) = &query.project_code {
+            projects.and_where(project::Column::Code.eq(code.as_str()));
         }
-        let indicators: HashMap<i32, indicator::Model> = indicators
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|i| (i.id, i))
-            .collect();
+        let mut indicators = Query::select()
+            .column(indicator::Column::Id)
+            .from(indicator::Entity)
+            .and_where(indicator::Column::ProjectId.in_subquery(projects))
+            .to_owned();
+        if let Some(number) = query.indicator_number {
+            indicators.and_where(indicator::Column::Number.eq(number));
+        }
         let rows = select
-            .filter(indicator_measurement::Column::IndicatorId.is_in(indicators.keys().copied()))
+            .filter(indicator_measurement::Column::IndicatorId.in_subquery(indicators))
             .all(&self.db)
             .await?;
-        assemble_measurements(&self.db, rows, &indicators, &projects).await
+        measurement_lines(&self.db, rows).await
     }
 
     /// Keeps a project's document (the caller keeps its bytes under its SHA-256).
@@ -1207,9 +1199,22 @@ pub enum Expenditures {
     Total,
 }
 
-/// The award behind each awarded project of `rows`, by award id, and whether it is paid: two
-/// queries whatever the number of rows.
+/// The award behind each awarded project of `rows`, by award id, and whether it is paid: a few
+/// queries for each [`crate::IN_LIST_LIMIT`] projects, whatever their number.
 pub(crate) async fn award_records(
+    db: &impl ConnectionTrait,
+    rows: &[project::Model],
+    expenditures: Expenditures,
+) -> StoreResult<HashMap<i32, (AwardReference, bool)>> {
+    let mut records = HashMap::with_capacity(rows.len());
+    for rows in rows.chunks(crate::IN_LIST_LIMIT) {
+        records.extend(award_records_of(db, rows, expenditures).await?);
+    }
+    Ok(records)
+}
+
+/// [`award_records`] of at most [`crate::IN_LIST_LIMIT`] projects.
+async fn award_records_of(
     db: &impl ConnectionTrait,
     rows: &[project::Model],
     expenditures: Expenditures,
@@ -1939,21 +1944,17 @@ impl Store {
 
     /// Proposals with their indicator's figures, newest first.
     pub async fn indicator_proposals(&self, query: &ProposalQuery) -> StoreResult<Vec<IndicatorProposal>> {
-        let mut projects = project::Entity::find().filter(crate::scope::projects_within(&query.reach));
-        if let Some(code) = &query.project_code {
-            projects = projects.filter(project::Column::Code.eq(code.as_str()));
-        }
-        let projects: HashMap<i32, String> = projects
-            .select_only()
+        // The projects asked for as a subquery: no list of ids, however many there are.
+        let mut within = sea_orm::sea_query::Query::select()
             .column(project::Column::Id)
-            .column(project::Column::Code)
-            .into_tuple()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .collect();
+            .from(project::Entity)
+            .cond_where(crate::scope::projects_within(&query.reach))
+            .to_owned();
+        if let Some(code) = &query.project_code {
+            within.and_where(project::Column::Code.eq(code.as_str()));
+        }
         let mut select = indicator_proposal::Entity::find()
-            .filter(indicator_proposal::Column::ProjectId.is_in(projects.keys().copied()));
+            .filter(indicator_proposal::Column::ProjectId.in_subquery(within));
         select = match query.page {
             None => select.order_by_desc(indicator_proposal::Column::Id),
             Some((after, limit)) => {
@@ -1968,25 +1969,37 @@ impl Store {
             select = select.filter(indicator_proposal::Column::Status.eq(status.as_str()));
         }
         let rows = select.all(&self.db).await?;
-        let indicators: HashMap<i32, indicator::Model> = indicator::Entity::find()
-            .filter(indicator::Column::Id.is_in(rows.iter().map(|r| r.indicator_id)))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|i| (i.id, i))
-            .collect();
-        let accounts: HashMap<i32, String> = user::Entity::find()
-            .filter(
-                user::Column::Id.is_in(
-                    rows.iter()
-                        .flat_map(|r| std::iter::once(r.submitted_by).chain(r.reviewed_by)),
-                ),
-            )
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.email))
-            .collect();
+        let projects: HashMap<i32, String> = crate::find_in(
+            &self.db,
+            project::Entity::find(),
+            project::Column::Id,
+            rows.iter().map(|r| r.project_id),
+        )
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.code))
+        .collect();
+        let indicators: HashMap<i32, indicator::Model> = crate::find_in(
+            &self.db,
+            indicator::Entity::find(),
+            indicator::Column::Id,
+            rows.iter().map(|r| r.indicator_id),
+        )
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect();
+        let accounts: HashMap<i32, String> = crate::find_in(
+            &self.db,
+            user::Entity::find(),
+            user::Column::Id,
+            rows.iter()
+                .flat_map(|r| std::iter::once(r.submitted_by).chain(r.reviewed_by)),
+        )
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
         rows.into_iter()
             .filter_map(|r| {
                 let item = indicators.get(&r.indicator_id)?;
@@ -2031,20 +2044,26 @@ pub(crate) async fn measurement_lines(
     db: &impl ConnectionTrait,
     rows: Vec<indicator_measurement::Model>,
 ) -> StoreResult<Vec<MeasurementRow>> {
-    let indicators: HashMap<i32, indicator::Model> = indicator::Entity::find()
-        .filter(indicator::Column::Id.is_in(rows.iter().map(|m| m.indicator_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
-    let projects: HashMap<i32, String> = project::Entity::find()
-        .filter(project::Column::Id.is_in(indicators.values().map(|i| i.project_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.code))
-        .collect();
+    let indicators: HashMap<i32, indicator::Model> = crate::find_in(
+        db,
+        indicator::Entity::find(),
+        indicator::Column::Id,
+        rows.iter().map(|m| m.indicator_id),
+    )
+    .await?
+    .into_iter()
+    .map(|i| (i.id, i))
+    .collect();
+    let projects: HashMap<i32, String> = crate::find_in(
+        db,
+        project::Entity::find(),
+        project::Column::Id,
+        indicators.values().map(|i| i.project_id),
+    )
+    .await?
+    .into_iter()
+    .map(|p| (p.id, p.code))
+    .collect();
     assemble_measurements(db, rows, &indicators, &projects).await
 }
 
@@ -2056,25 +2075,27 @@ async fn assemble_measurements(
     indicators: &HashMap<i32, indicator::Model>,
     projects: &HashMap<i32, String>,
 ) -> StoreResult<Vec<MeasurementRow>> {
-    let evidence_ids: Vec<i32> = rows.iter().filter_map(|m| m.evidence_document_id).collect();
-    let evidence: HashMap<i32, ProjectDocument> = project_document::Entity::find()
-        .filter(project_document::Column::Id.is_in(evidence_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.id, document_of(d)))
-        .collect();
-    let reviewer_ids: Vec<i32> = rows
-        .iter()
-        .flat_map(|m| m.reviewed_by.into_iter().chain(m.submitted_by_user))
-        .collect();
-    let reviewers: HashMap<i32, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(reviewer_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.email))
-        .collect();
+    let evidence: HashMap<i32, ProjectDocument> = crate::find_in(
+        db,
+        project_document::Entity::find(),
+        project_document::Column::Id,
+        rows.iter().filter_map(|m| m.evidence_document_id),
+    )
+    .await?
+    .into_iter()
+    .map(|d| (d.id, document_of(d)))
+    .collect();
+    let reviewers: HashMap<i32, String> = crate::find_in(
+        db,
+        user::Entity::find(),
+        user::Column::Id,
+        rows.iter()
+            .flat_map(|m| m.reviewed_by.into_iter().chain(m.submitted_by_user)),
+    )
+    .await?
+    .into_iter()
+    .map(|u| (u.id, u.email))
+    .collect();
     rows.into_iter()
         .filter_map(|m| {
             let item = indicators.get(&m.indicator_id)?;
