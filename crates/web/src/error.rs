@@ -148,10 +148,10 @@ impl AppError {
 
     /// A form's fields refused (422): their problems together (`form-error-fields`), and one
     /// by one for the API's problem (`errors`).
-    pub fn fields(lang: crate::i18n::Lang, errors: &crate::form_errors::FieldErrors) -> Self {
+    pub fn fields(errors: &crate::form_errors::FieldErrors) -> Self {
         Self {
-            fields: errors.problems(lang),
-            ..Self::said(ErrorCode::InvalidInput, errors.said(lang))
+            fields: errors.problems(),
+            ..Self::said(ErrorCode::InvalidInput, errors.said())
         }
     }
 
@@ -218,10 +218,10 @@ impl StepRefusal {
     }
 
     /// A form's fields refused (422), together and one by one.
-    pub fn fields(lang: crate::i18n::Lang, errors: &crate::form_errors::FieldErrors) -> Self {
+    pub fn fields(errors: &crate::form_errors::FieldErrors) -> Self {
         Self {
-            fields: errors.problems(lang),
-            ..Self::new(ErrorCode::InvalidInput, errors.said(lang))
+            fields: errors.problems(),
+            ..Self::new(ErrorCode::InvalidInput, errors.said())
         }
     }
 

@@ -19,19 +19,40 @@ pub struct FieldProblem {
     pub code: String,
 }
 
+/// The problems of `field` among `problems`, in the order found.
+pub fn details_of<'a>(problems: &'a [FieldProblem], field: &str) -> Vec<&'a str> {
+    problems
+        .iter()
+        .filter(|p| p.field == field)
+        .map(|p| p.detail.as_str())
+        .collect()
+}
+
+/// The code of the first problem of `field` among `problems`; empty when it has none.
+pub fn code_of<'a>(problems: &'a [FieldProblem], field: &str) -> &'a str {
+    problems
+        .iter()
+        .find(|p| p.field == field)
+        .map_or("", |p| p.code.as_str())
+}
+
 /// Problems by form field, in the visitor's language, each with the code of its message.
 #[derive(Debug, Default)]
 pub struct FieldErrors {
-    /// (field, problem in the visitor's language, the problem's code), in the order found.
-    problems: Vec<(String, String, String)>,
+    /// In the order found.
+    problems: Vec<FieldProblem>,
 }
 
 impl FieldErrors {
     /// A problem of `field`, said in `lang`; its code goes with it to the API and to the
     /// field's `data-problem` attribute.
     pub fn add(&mut self, lang: Lang, field: &str, message: Message) {
-        self.problems
-            .push((field.to_owned(), lang.say(&message), message.code().to_owned()));
+        self.problems.push(FieldProblem {
+            field: field.to_owned(),
+            label: label(lang, field),
+            detail: lang.say(&message),
+            code: message.code().to_owned(),
+        });
     }
 
     /// A problem of the number typed in `field`, with its code; shown beside the field, so
@@ -41,26 +62,19 @@ impl FieldErrors {
     }
 
     pub fn of(&self, field: &str) -> Vec<&str> {
-        self.problems
-            .iter()
-            .filter(|(f, _, _)| f == field)
-            .map(|(_, m, _)| m.as_str())
-            .collect()
+        details_of(&self.problems, field)
     }
 
     /// The code of the first problem of `field`; empty when it has none.
     pub fn code_of(&self, field: &str) -> &str {
-        self.problems
-            .iter()
-            .find(|(f, _, _)| f == field)
-            .map_or("", |(_, _, code)| code.as_str())
+        code_of(&self.problems, field)
     }
 
     /// Every problem as (field, message), in the order found.
     pub fn all(&self) -> Vec<(&str, &str)> {
         self.problems
             .iter()
-            .map(|(field, message, _)| (field.as_str(), message.as_str()))
+            .map(|p| (p.field.as_str(), p.detail.as_str()))
             .collect()
     }
 
@@ -68,26 +82,19 @@ impl FieldErrors {
         self.problems.is_empty()
     }
 
-    /// Every problem on its own: field, label, problem in `lang` and its code.
-    pub fn problems(&self, lang: Lang) -> Vec<FieldProblem> {
-        self.problems
-            .iter()
-            .map(|(field, problem, code)| FieldProblem {
-                field: field.clone(),
-                label: label(lang, field),
-                detail: problem.clone(),
-                code: code.clone(),
-            })
-            .collect()
+    /// Every problem on its own: field, label, problem and its code, in the language each
+    /// was added in.
+    pub fn problems(&self) -> Vec<FieldProblem> {
+        self.problems.clone()
     }
 
     /// Every problem as one message (`form-error-fields`): each field's label and problem, for
     /// a reply that has no form to show them beside.
-    pub fn said(&self, lang: Lang) -> Message {
+    pub fn said(&self) -> Message {
         let problems = self
             .problems
             .iter()
-            .map(|(field, problem, _)| format!("{}: {problem}", label(lang, field)))
+            .map(|p| format!("{}: {}", p.label, p.detail))
             .collect::<Vec<_>>()
             .join(" · ");
         Message::new("form-error-fields").with("problems", problems)

@@ -252,7 +252,7 @@ async fn appeal_request(
     if let Some(problem) = problem {
         let mut errors = crate::form_errors::FieldErrors::default();
         errors.add(visitor.lang, "document", problem);
-        return Err(AppError::fields(visitor.lang, &errors));
+        return Err(AppError::fields(&errors));
     }
     let input = AppealInput {
         appellant_name: field(&fields, "appellant_name").to_owned(),

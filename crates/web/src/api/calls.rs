@@ -175,7 +175,7 @@ pub async fn create(
             )
                 .into_response())
         }
-        Err((_, errors)) => Err(AppError::fields(visitor.lang, &errors)),
+        Err((_, errors)) => Err(AppError::fields(&errors)),
     }
 }
 

@@ -340,9 +340,9 @@ pub async fn parcel(
 }
 
 /// The parcel's study or visit refused: its fields together, or the step.
-fn refused(visitor: &Visitor, refusal: ParcelRefusal) -> AppError {
+fn refused(refusal: ParcelRefusal) -> AppError {
     match refusal {
-        ParcelRefusal::Fields(errors) => AppError::fields(visitor.lang, &errors),
+        ParcelRefusal::Fields(errors) => AppError::fields(&errors),
         ParcelRefusal::Step(refusal) => refusal.into(),
     }
 }
@@ -439,7 +439,7 @@ pub async fn title_study(
     .collect();
     crate::pages::parcels::record_title(&state, &visitor, id, parcel, &form)
         .await?
-        .map_err(|r| refused(&visitor, r))?;
+        .map_err(refused)?;
     recorded(&state, &visitor, id, parcel).await.map(Json)
 }
 
@@ -510,6 +510,6 @@ pub async fn field_visit(
     }
     crate::pages::parcels::record_visit(&state, &visitor, id, parcel, &mut form)
         .await?
-        .map_err(|r| refused(&visitor, r))?;
+        .map_err(refused)?;
     recorded(&state, &visitor, id, parcel).await.map(Json)
 }

@@ -313,7 +313,7 @@ pub async fn record_movement(
         if let Some(problem) = problem {
             let mut errors = crate::form_errors::FieldErrors::default();
             errors.add(visitor.lang, "receipt", problem);
-            return Err(AppError::fields(visitor.lang, &errors));
+            return Err(AppError::fields(&errors));
         }
         (Bytes::from(field(&fields, "movement").to_owned()), receipt)
     } else {
@@ -398,7 +398,7 @@ pub async fn import_statement(
         for message in messages {
             errors.add(lang, "statement", message.clone());
         }
-        AppError::fields(lang, &errors)
+        AppError::fields(&errors)
     };
     if let Some(problem) = file_problem {
         return Err(refused(&[problem]));

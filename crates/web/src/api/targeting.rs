@@ -65,11 +65,7 @@ fn problems(visitor: &Visitor, field: &str, messages: &[Message]) -> AppError {
     for message in messages {
         errors.add(visitor.lang, field, message.clone());
     }
-    fields(visitor, &errors)
-}
-
-fn fields(visitor: &Visitor, errors: &FieldErrors) -> AppError {
-    AppError::fields(visitor.lang, errors)
+    AppError::fields(&errors)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -268,7 +264,7 @@ pub async fn create(
     };
     let document = create_document(&state, &visitor, csrf_of(&headers), id, &mut form)
         .await?
-        .map_err(|errors| fields(&visitor, &errors))?;
+        .map_err(|errors| AppError::fields(&errors))?;
     Ok((
         StatusCode::CREATED,
         [(
@@ -399,7 +395,7 @@ pub async fn interventions(
         &input.count.to_string(),
     )
     .await?
-    .map_err(|errors| fields(&visitor, &errors))?;
+    .map_err(|errors| AppError::fields(&errors))?;
     Ok(Json(targeting_state(&state, id).await?))
 }
 
@@ -493,7 +489,7 @@ pub async fn add_preparation(
     let (form, file, file_problem) = read_form(&mut multipart, "minutes", MINUTES_LIMIT_BYTES).await?;
     let target = add_record(&state, &visitor, csrf_of(&headers), id, &form, file, file_problem)
         .await?
-        .map_err(|errors| fields(&visitor, &errors))?;
+        .map_err(|errors| AppError::fields(&errors))?;
     Ok((
         StatusCode::CREATED,
         [(
@@ -545,7 +541,7 @@ pub async fn photo(
     )
     .await?
     .map_err(|refusal| match refusal {
-        ParcelRefusal::Fields(errors) => fields(&visitor, &errors),
+        ParcelRefusal::Fields(errors) => AppError::fields(&errors),
         ParcelRefusal::Step(refusal) => refusal.into(),
     })?;
     Ok((

@@ -471,7 +471,7 @@ async fn record_visit(
                 .await
                 .map(|_| ())
         }
-        None => Err(StoreError::Invalid(errors.said(lang))),
+        None => Err(StoreError::Invalid(errors.said())),
     };
     let done = format!("/personal/proyectos/{}/visitas?hecho=1", urlencode(&code));
     done_or_again(
@@ -538,7 +538,7 @@ async fn add_photo(
                 .await
                 .map(|_| ())
         }
-        _ => Err(StoreError::Invalid(errors.said(lang))),
+        _ => Err(StoreError::Invalid(errors.said())),
     };
     let done = format!("/personal/proyectos/{}/visitas?hecho=1", urlencode(&code));
     done_or_again(
@@ -793,7 +793,7 @@ async fn close(
                 .await
                 .map(|_| ())
         }
-        _ => Err(StoreError::Invalid(errors.said(lang))),
+        _ => Err(StoreError::Invalid(errors.said())),
     };
     let done = format!("/personal/proyectos/{}/cierre?hecho=1", urlencode(&code));
     done_or_again(

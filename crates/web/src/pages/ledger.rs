@@ -203,7 +203,7 @@ async fn request_change(
             .await
             .map(|_| ())
     } else {
-        Err(StoreError::Invalid(errors.said(lang)))
+        Err(StoreError::Invalid(errors.said()))
     };
     let done = format!("/personal/proyectos/{}/plan?hecho=1", urlencode(&code));
     done_or_again(

@@ -999,7 +999,7 @@ async fn create_session(
             };
             actions::convene(&state, &account, new).await
         }
-        _ => Err(AppError::fields(lang, &errors)),
+        _ => Err(AppError::fields(&errors)),
     };
     let done = match &result {
         Ok(minutes) => format!("/personal/comite/{}", minutes.session_id),

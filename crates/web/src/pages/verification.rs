@@ -393,8 +393,7 @@ struct NoticePost {
 fn decided(status: VerificationStatus) -> StepRefusal {
     StepRefusal::new(
         ErrorCode::Conflict,
-        Message::new("verification-error-decided")
-            .with_term("status", format!("verification-status-{status}")),
+        DecisionError::AlreadyDecided(status).message(),
     )
 }
 
@@ -800,19 +799,12 @@ struct HouseholdPage {
 impl HouseholdPage {
     /// The problems of `field` (its catalogue key), in the reader's words.
     fn errors_of(&self, field: &str) -> Vec<&str> {
-        self.problems
-            .iter()
-            .filter(|p| p.field == field)
-            .map(|p| p.detail.as_str())
-            .collect()
+        crate::form_errors::details_of(&self.problems, field)
     }
 
     /// The code of the first problem of `field`; empty when it has none.
     fn problem_of(&self, field: &str) -> &str {
-        self.problems
-            .iter()
-            .find(|p| p.field == field)
-            .map_or("", |p| p.code.as_str())
+        crate::form_errors::code_of(&self.problems, field)
     }
 
     /// The day a document is received on in the form: as typed, or today.
@@ -1104,7 +1096,7 @@ fn field_refused(lang: Lang, field: &str, problem: Message) -> StepRefusal {
     let mut errors = FieldErrors::default();
     errors.add(lang, field, problem.clone());
     StepRefusal {
-        fields: errors.problems(lang),
+        fields: errors.problems(),
         ..StepRefusal::new(ErrorCode::InvalidInput, problem)
     }
 }
@@ -1704,7 +1696,7 @@ pub(crate) async fn declare_parcel(
     }
     let municipality = current.household.municipality_code.parse::<DaneCode>().ok();
     let (Some(land_tenure), Some(municipality), true) = (land_tenure, municipality, errors.is_empty()) else {
-        return Ok(Err(StepRefusal::fields(lang, &errors)));
+        return Ok(Err(StepRefusal::fields(&errors)));
     };
     let optional = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
     let new = NewParcel {
