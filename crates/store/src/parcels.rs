@@ -280,43 +280,48 @@ pub(crate) async fn parcels_in(
     db: &impl ConnectionTrait,
     household_ids: &[i32],
 ) -> StoreResult<Vec<ParcelVerification>> {
-    let mut parcels = Vec::new();
-    for household_ids in household_ids.chunks(crate::IN_LIST_LIMIT) {
-        parcels.extend(
-            parcel::Entity::find()
-                .filter(parcel::Column::HouseholdId.is_in(household_ids.iter().copied()))
-                .all(db)
-                .await?,
-        );
-    }
+    let mut parcels = crate::find_in(
+        db,
+        parcel::Entity::find(),
+        parcel::Column::HouseholdId,
+        household_ids.iter().copied(),
+    )
+    .await?;
     parcels.sort_by_key(|p| p.id);
     let ids: Vec<i32> = parcels.iter().map(|p| p.id).collect();
     let mut titles: HashMap<i32, TitleStudy> = HashMap::new();
     let mut visits: HashMap<i32, FieldVisit> = HashMap::new();
     let mut photos: HashMap<i32, Vec<ParcelPhoto>> = HashMap::new();
-    for ids in ids.chunks(crate::IN_LIST_LIMIT) {
-        for row in parcel_title_study::Entity::find()
-            .filter(parcel_title_study::Column::ParcelId.is_in(ids.iter().copied()))
-            .all(db)
-            .await?
-        {
-            titles.insert(row.parcel_id, title_from(row));
-        }
-        for row in parcel_visit::Entity::find()
-            .filter(parcel_visit::Column::ParcelId.is_in(ids.iter().copied()))
-            .all(db)
-            .await?
-        {
-            visits.insert(row.parcel_id, visit_from(row)?);
-        }
-        for row in parcel_photo::Entity::find()
-            .filter(parcel_photo::Column::ParcelId.is_in(ids.iter().copied()))
-            .order_by_asc(parcel_photo::Column::Id)
-            .all(db)
-            .await?
-        {
-            photos.entry(row.parcel_id).or_default().push(photo_from(row));
-        }
+    for row in crate::find_in(
+        db,
+        parcel_title_study::Entity::find(),
+        parcel_title_study::Column::ParcelId,
+        ids.iter().copied(),
+    )
+    .await?
+    {
+        titles.insert(row.parcel_id, title_from(row));
+    }
+    for row in crate::find_in(
+        db,
+        parcel_visit::Entity::find(),
+        parcel_visit::Column::ParcelId,
+        ids.iter().copied(),
+    )
+    .await?
+    {
+        visits.insert(row.parcel_id, visit_from(row)?);
+    }
+    // A parcel's photos are read in one statement, so they keep their order.
+    for row in crate::find_in(
+        db,
+        parcel_photo::Entity::find().order_by_asc(parcel_photo::Column::Id),
+        parcel_photo::Column::ParcelId,
+        ids.iter().copied(),
+    )
+    .await?
+    {
+        photos.entry(row.parcel_id).or_default().push(photo_from(row));
     }
     Ok(parcels
         .into_iter()

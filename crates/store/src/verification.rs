@@ -565,8 +565,7 @@ impl Store {
         };
         if state.status != VerificationStatus::Pending {
             return Err(StoreError::Conflict(
-                Message::new("verification-error-decided")
-                    .with_term("status", format!("verification-status-{}", state.status)),
+                DecisionError::AlreadyDecided(state.status).message(),
             ));
         }
         check_receipt_day(new.received_on, notice.notice_date, today)
@@ -593,12 +592,16 @@ impl Store {
             .lock_exclusive()
             .one(&txn)
             .await?
-            .map(|v| v.status)
-            .filter(|status| status != VerificationStatus::Pending.as_str());
+            .map(|v| {
+                v.status
+                    .parse::<VerificationStatus>()
+                    .map_err(|e| corrupt("household verification", v.id, e))
+            })
+            .transpose()?
+            .filter(|status| *status != VerificationStatus::Pending);
         if let Some(status) = decided {
             return Err(StoreError::Conflict(
-                Message::new("verification-error-decided")
-                    .with_term("status", format!("verification-status-{status}")),
+                DecisionError::AlreadyDecided(status).message(),
             ));
         }
         let stored = audit::insert(&txn, actor, row).await?;
