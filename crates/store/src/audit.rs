@@ -108,23 +108,19 @@ pub(crate) struct Change {
     pub after: Option<serde_json::Value>,
 }
 
-/// One audited bulk upsert, for a screening's batches: each row comes with the row stored
-/// before it (none for a new row). New rows are inserted in one statement and, when the caller
-/// needs their ids (which come from the database), read back by `inserted`; rows that differ from before are updated in
-/// one statement on `update_columns`; unchanged rows are left alone. Every update that
-/// `audit_update(before, after)` finds material becomes a [`Change`] of `table` in `changes`,
-/// appended by the caller with the batch's other changes; inserts are not, as the entry of the
-/// run that made them names the files they come from. Returns the rows as stored (inserted
-/// ones only when read back), and how many were inserted and updated.
-pub(crate) async fn upsert_many<E>(
+/// One audited bulk update, for a screening's batches: each row comes with the row stored
+/// before it. Rows that differ from before are updated in one statement on `update_columns`;
+/// unchanged rows are left alone. Every update that `audit_update(before, after)` finds
+/// material becomes a [`Change`] of `table` in `changes`, appended by the caller with the
+/// batch's other changes. Returns how many rows were updated.
+pub(crate) async fn update_changed<E>(
     txn: &DatabaseTransaction,
     table: &'static str,
-    rows: Vec<(Option<E::Model>, E::Model)>,
+    rows: Vec<(E::Model, E::Model)>,
     update_columns: &[E::Column],
     audit_update: impl Fn(&E::Model, &E::Model) -> bool,
-    inserted: Option<sea_orm::Select<E>>,
     changes: &mut Vec<Change>,
-) -> Result<Upserted<E::Model>, DbErr>
+) -> Result<u64, DbErr>
 where
     E: EntityTrait,
     E::Model: IntoActiveModel<E::ActiveModel> + Serialize + PartialEq + Clone,
@@ -134,47 +130,31 @@ where
         .next()
         .map(|key| key.into_column())
         .ok_or_else(|| DbErr::Custom(format!("{table} has no primary key")))?;
-    let id_of = |model: &E::Model| -> Result<i32, DbErr> {
-        match model.get(id_column) {
-            sea_orm::Value::Int(Some(id)) => Ok(id),
-            other => Err(DbErr::Custom(format!(
-                "{table} has a primary key {other:?} that is not an id"
-            ))),
-        }
-    };
-    let mut stored = Vec::with_capacity(rows.len());
-    let mut inserts = Vec::new();
     let mut updates = Vec::new();
     for (before, after) in rows {
-        match before {
-            None => {
-                let mut row = after.into_active_model();
-                row.not_set(id_column);
-                inserts.push(row);
-            }
-            Some(before) if before != after => {
-                if audit_update(&before, &after) {
-                    changes.push(Change {
-                        entity: table,
-                        entity_id: id_of(&after)?.to_string(),
-                        action: AuditAction::Update,
-                        before: Some(snapshot(&before)?),
-                        after: Some(snapshot(&after)?),
-                    });
+        if before == after {
+            continue;
+        }
+        if audit_update(&before, &after) {
+            let id = match after.get(id_column) {
+                sea_orm::Value::Int(Some(id)) => id,
+                other => {
+                    return Err(DbErr::Custom(format!(
+                        "{table} has a primary key {other:?} that is not an id"
+                    )));
                 }
-                updates.push(after.clone().into_active_model());
-                stored.push(after);
-            }
-            Some(same) => stored.push(same),
+            };
+            changes.push(Change {
+                entity: table,
+                entity_id: id.to_string(),
+                action: AuditAction::Update,
+                before: Some(snapshot(&before)?),
+                after: Some(snapshot(&after)?),
+            });
         }
+        updates.push(after.into_active_model());
     }
-    let counts = (inserts.len() as u64, updates.len() as u64);
-    if !inserts.is_empty() {
-        E::insert_many(inserts).exec_without_returning(txn).await?;
-        if let Some(inserted) = inserted {
-            stored.extend(inserted.all(txn).await?);
-        }
-    }
+    let updated = updates.len() as u64;
     if !updates.is_empty() {
         E::insert_many(updates)
             .on_conflict(
@@ -185,18 +165,7 @@ where
             .exec_without_returning(txn)
             .await?;
     }
-    Ok(Upserted {
-        rows: stored,
-        inserted: counts.0,
-        updated: counts.1,
-    })
-}
-
-/// What [`upsert_many`] stored.
-pub(crate) struct Upserted<M> {
-    pub rows: Vec<M>,
-    pub inserted: u64,
-    pub updated: u64,
+    Ok(updated)
 }
 
 /// How many entries one statement appends.

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod acts;
 pub mod api_tokens;
 pub mod audit;
+mod bulk;
 pub mod bulk_decisions;
 pub mod connect;
 mod custody;

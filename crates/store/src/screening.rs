@@ -1444,8 +1444,95 @@ fn decision_changed(before: &screening_result::Model, after: &screening_result::
     )
 }
 
-/// Writes one batch of results: households, heads and results, each as a few multi-row
-/// statements, then their audit entries.
+/// A household of the call as a result's row gives it; `previous` is the row stored before,
+/// whose contact (the screening file carries none), id and creation are kept.
+fn household_row(
+    call_id: i32,
+    result: &NewScreeningResult,
+    previous: Option<&household::Model>,
+    now: DbTimestamp,
+) -> household::Model {
+    let facts = &result.household;
+    household::Model {
+        id: previous.map_or(0, |h| h.id),
+        call_id: Some(call_id),
+        external_id: result.external_id.clone(),
+        municipality_code: result.municipality.to_string(),
+        sisben_area: Some(facts.sisben_area.to_string()),
+        sisben_score: facts.sisben_score.map(Dec),
+        displaced: facts.displaced,
+        ethnic_group: facts.ethnic_group.to_string(),
+        ethnic_community_registered: facts.ethnic_community_registered,
+        program_line: facts.program_line.to_string(),
+        email: previous.and_then(|h| h.email.clone()),
+        correspondence_address: previous.and_then(|h| h.correspondence_address.clone()),
+        created_at: previous.map_or(now, |h| h.created_at),
+        search_key: vereda_domain::text::household_search_key(
+            &format!("{} {}", result.first_name.trim(), result.last_name.trim()),
+            &result.document,
+            &result.external_id,
+        ),
+    }
+}
+
+/// A household's head as a result's row gives it; `previous` is the head stored before.
+fn head_row(household_id: i32, result: &NewScreeningResult, previous: Option<&person::Model>) -> person::Model {
+    person::Model {
+        id: previous.map_or(0, |p| p.id),
+        household_id,
+        document_type: result.household.document_type.to_string(),
+        document: result.document.trim().to_owned(),
+        document_key: normalize_document(&result.document),
+        first_name: result.first_name.trim().to_owned(),
+        last_name: result.last_name.trim().to_owned(),
+        sex: result.household.sex.to_string(),
+        birth_date: Some(DbDate(result.household.birth_date)),
+        is_head: true,
+    }
+}
+
+/// The stored result of one row of a run.
+fn result_row(
+    run: &ScreeningRun,
+    household_id: i32,
+    position: usize,
+    result: &NewScreeningResult,
+    now: DbTimestamp,
+) -> Result<screening_result::Model, DbErr> {
+    let checks = StoredChecks {
+        registries: result.checks.registries,
+        found_in: result.found_in.clone(),
+        duplicate_document: result.checks.duplicate_document,
+        outside_territory: result.checks.outside_territory,
+    };
+    Ok(screening_result::Model {
+        id: 0,
+        call_id: run.call_id,
+        external_id: result.external_id.clone(),
+        household_id,
+        run_id: run.id,
+        position: to_i32(position as u64),
+        line: to_i32(u64::from(result.line)),
+        eligible: result.eligible,
+        sisben_level: result.sisben_level.map(i16::from),
+        cofinancing_max_pct: result.cofinancing_max_pct.map(Dec),
+        cap_smmlv: result.cap_smmlv.map(Dec),
+        reasons: result.reasons.join(";"),
+        municipality_code: result.municipality.to_string(),
+        head_document_masked: mask_document(&result.document),
+        rule_set_id: run.rule_set_id.clone(),
+        rule_set_hash: run.rule_set_hash.clone(),
+        as_of: DbDate(run.as_of),
+        facts: serde_json::to_string(&result.household).map_err(|e| DbErr::Custom(e.to_string()))?,
+        cross_checks: serde_json::to_string(&checks).map_err(|e| DbErr::Custom(e.to_string()))?,
+        screened_at: now,
+    })
+}
+
+/// Writes one batch of results: households, heads and results. Rows the call does not hold
+/// yet (every row of a first screening) go in with one statement a table and no look-up;
+/// rows it holds are read and, where they differ, updated in one statement, each material
+/// change with its audit entry.
 async fn store_batch(
     txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
@@ -1456,54 +1543,51 @@ async fn store_batch(
     counts: &mut StoredCounts,
 ) -> Result<(), DbErr> {
     let call_id = run.call_id;
-    let ids: Vec<&str> = batch.iter().map(|r| r.external_id.as_str()).collect();
-    let mut audit_changes: Vec<Change> = Vec::with_capacity(batch.len() * 3);
+    let mut audit_changes: Vec<Change> = Vec::new();
 
-    // Households.
-    let existing: HashMap<String, household::Model> = household::Entity::find()
-        .filter(household::Column::CallId.eq(call_id))
-        .filter(household::Column::ExternalId.is_in(ids.iter().copied()))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|h| (h.external_id.clone(), h))
-        .collect();
-    let mut new_households = Vec::new();
-    let rows: Vec<(Option<household::Model>, household::Model)> = batch
+    // Households: the new ones first, which gives their ids.
+    let mut household_ids: HashMap<String, i32> = HashMap::with_capacity(batch.len());
+    let new_rows: Vec<household::Model> = batch
         .iter()
-        .map(|result| {
-            let facts = &result.household;
-            let previous = existing.get(&result.external_id);
-            if previous.is_none() {
-                new_households.push(result.external_id.as_str());
-            }
-            let model = household::Model {
-                id: previous.map_or(0, |h| h.id),
-                call_id: Some(call_id),
-                external_id: result.external_id.clone(),
-                municipality_code: result.municipality.to_string(),
-                sisben_area: Some(facts.sisben_area.to_string()),
-                sisben_score: facts.sisben_score.map(Dec),
-                displaced: facts.displaced,
-                ethnic_group: facts.ethnic_group.to_string(),
-                ethnic_community_registered: facts.ethnic_community_registered,
-                program_line: facts.program_line.to_string(),
-                // The screening file carries no contact: a stored one is kept.
-                email: previous.and_then(|h| h.email.clone()),
-                correspondence_address: previous.and_then(|h| h.correspondence_address.clone()),
-                created_at: previous.map_or(now, |h| h.created_at),
-                search_key: vereda_domain::text::household_search_key(
-                    &format!("{} {}", result.first_name.trim(), result.last_name.trim()),
-                    &result.document,
-                    &result.external_id,
-                ),
-            };
-            (previous.cloned(), model)
-        })
+        .map(|result| household_row(call_id, result, None, now))
         .collect();
-    let stored = {
+    for row in crate::bulk::insert_new::<household::Entity>(
+        txn,
+        &new_rows,
+        &[household::Column::CallId, household::Column::ExternalId],
+        &[household::Column::Id, household::Column::ExternalId],
+    )
+    .await?
+    {
+        household_ids.insert(row.try_get("", "external_id")?, row.try_get("", "id")?);
+    }
+    let created = household_ids.len() as u64;
+    counts.households_created += created;
+    crate::programs::count_households(txn, call_id, created).await?;
+    let held: Vec<&NewScreeningResult> = batch
+        .iter()
+        .filter(|result| !household_ids.contains_key(&result.external_id))
+        .collect();
+    let mut held_heads: HashMap<i32, person::Model> = HashMap::new();
+    if !held.is_empty() {
+        let existing: HashMap<String, household::Model> = household::Entity::find()
+            .filter(household::Column::CallId.eq(call_id))
+            .filter(household::Column::ExternalId.is_in(held.iter().map(|r| r.external_id.as_str())))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|h| (h.external_id.clone(), h))
+            .collect();
+        let mut rows = Vec::with_capacity(held.len());
+        for result in &held {
+            let previous = existing.get(&result.external_id).ok_or_else(|| {
+                DbErr::Custom(format!("household {} was neither stored nor found", result.external_id))
+            })?;
+            household_ids.insert(result.external_id.clone(), previous.id);
+            rows.push((previous.clone(), household_row(call_id, result, Some(previous), now)));
+        }
         use household::Column as H;
-        audit::upsert_many(
+        counts.households_updated += audit::update_changed::<household::Entity>(
             txn,
             "households",
             rows,
@@ -1518,66 +1602,43 @@ async fn store_batch(
                 H::SearchKey,
             ],
             |_, _| true,
-            Some(
-                household::Entity::find()
-                    .filter(H::CallId.eq(call_id))
-                    .filter(H::ExternalId.is_in(new_households)),
-            ),
             &mut audit_changes,
         )
-        .await?
-    };
-    counts.households_created += stored.inserted;
-    crate::programs::count_households(txn, call_id, stored.inserted).await?;
-    counts.households_updated += stored.updated;
-    let households: HashMap<String, household::Model> = stored
-        .rows
-        .into_iter()
-        .map(|h| (h.external_id.clone(), h))
-        .collect();
+        .await?;
+        for head in person::Entity::find()
+            .filter(person::Column::HouseholdId.is_in(existing.values().map(|h| h.id)))
+            .filter(person::Column::IsHead.eq(true))
+            .order_by_asc(person::Column::Id)
+            .all(txn)
+            .await?
+        {
+            held_heads.entry(head.household_id).or_insert(head);
+        }
+    }
     let household_id = |external_id: &str| -> Result<i32, DbErr> {
-        households
+        household_ids
             .get(external_id)
-            .map(|h| h.id)
+            .copied()
             .ok_or_else(|| DbErr::Custom(format!("household {external_id} was not stored")))
     };
 
-    // Heads of household.
-    let household_ids: Vec<i32> = households.values().map(|h| h.id).collect();
-    let mut heads: HashMap<i32, person::Model> = HashMap::new();
-    for head in person::Entity::find()
-        .filter(person::Column::HouseholdId.is_in(household_ids))
-        .filter(person::Column::IsHead.eq(true))
-        .order_by_asc(person::Column::Id)
-        .all(txn)
-        .await?
-    {
-        heads.entry(head.household_id).or_insert(head);
-    }
-    let mut rows = Vec::with_capacity(batch.len());
+    // Heads of household: a new household's is new; a held one's is updated where it changed.
+    let mut new_heads = Vec::new();
+    let mut changed_heads = Vec::new();
     for result in batch {
         let owner = household_id(&result.external_id)?;
-        let previous = heads.get(&owner);
-        let model = person::Model {
-            id: previous.map_or(0, |p| p.id),
-            household_id: owner,
-            document_type: result.household.document_type.to_string(),
-            document: result.document.trim().to_owned(),
-            document_key: normalize_document(&result.document),
-            first_name: result.first_name.trim().to_owned(),
-            last_name: result.last_name.trim().to_owned(),
-            sex: result.household.sex.to_string(),
-            birth_date: Some(DbDate(result.household.birth_date)),
-            is_head: true,
-        };
-        rows.push((previous.cloned(), model));
+        match held_heads.get(&owner) {
+            Some(previous) => changed_heads.push((previous.clone(), head_row(owner, result, Some(previous)))),
+            None => new_heads.push(head_row(owner, result, None)),
+        }
     }
-    {
+    crate::bulk::insert_new::<person::Entity>(txn, &new_heads, &[], &[]).await?;
+    if !changed_heads.is_empty() {
         use person::Column as P;
-        audit::upsert_many::<person::Entity>(
+        audit::update_changed::<person::Entity>(
             txn,
             "persons",
-            rows,
+            changed_heads,
             &[
                 P::DocumentType,
                 P::Document,
@@ -1588,57 +1649,56 @@ async fn store_batch(
                 P::BirthDate,
             ],
             |_, _| true,
-            None,
             &mut audit_changes,
         )
         .await?;
     }
 
-    // Results.
-    let existing: HashMap<String, screening_result::Model> = screening_result::Entity::find()
-        .filter(screening_result::Column::CallId.eq(call_id))
-        .filter(screening_result::Column::ExternalId.is_in(ids.iter().copied()))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|r| (r.external_id.clone(), r))
-        .collect();
+    // Results: the new ones in one statement, those the call held compared and updated.
     let mut rows = Vec::with_capacity(batch.len());
     for (offset, result) in batch.iter().enumerate() {
-        let checks = StoredChecks {
-            registries: result.checks.registries,
-            found_in: result.found_in.clone(),
-            duplicate_document: result.checks.duplicate_document,
-            outside_territory: result.checks.outside_territory,
-        };
-        let previous = existing.get(&result.external_id);
-        let model = screening_result::Model {
-            id: previous.map_or(0, |r| r.id),
-            call_id,
-            external_id: result.external_id.clone(),
-            household_id: household_id(&result.external_id)?,
-            run_id: run.id,
-            position: to_i32((first_position + offset) as u64),
-            line: to_i32(u64::from(result.line)),
-            eligible: result.eligible,
-            sisben_level: result.sisben_level.map(i16::from),
-            cofinancing_max_pct: result.cofinancing_max_pct.map(Dec),
-            cap_smmlv: result.cap_smmlv.map(Dec),
-            reasons: result.reasons.join(";"),
-            municipality_code: result.municipality.to_string(),
-            head_document_masked: mask_document(&result.document),
-            rule_set_id: run.rule_set_id.clone(),
-            rule_set_hash: run.rule_set_hash.clone(),
-            as_of: DbDate(run.as_of),
-            facts: serde_json::to_string(&result.household).map_err(|e| DbErr::Custom(e.to_string()))?,
-            cross_checks: serde_json::to_string(&checks).map_err(|e| DbErr::Custom(e.to_string()))?,
-            screened_at: now,
-        };
-        rows.push((previous.cloned(), model));
+        rows.push(result_row(
+            run,
+            household_id(&result.external_id)?,
+            first_position + offset,
+            result,
+            now,
+        )?);
     }
-    let stored = {
+    let inserted: HashSet<String> = crate::bulk::insert_new::<screening_result::Entity>(
+        txn,
+        &rows,
+        &[screening_result::Column::CallId, screening_result::Column::ExternalId],
+        &[screening_result::Column::ExternalId],
+    )
+    .await?
+    .into_iter()
+    .map(|row| row.try_get("", "external_id"))
+    .collect::<Result<_, _>>()?;
+    counts.results_created += inserted.len() as u64;
+    let held: Vec<screening_result::Model> = rows
+        .into_iter()
+        .filter(|row| !inserted.contains(&row.external_id))
+        .collect();
+    if !held.is_empty() {
+        let mut existing: HashMap<String, screening_result::Model> = screening_result::Entity::find()
+            .filter(screening_result::Column::CallId.eq(call_id))
+            .filter(screening_result::Column::ExternalId.is_in(held.iter().map(|r| r.external_id.as_str())))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|r| (r.external_id.clone(), r))
+            .collect();
+        let mut rows = Vec::with_capacity(held.len());
+        for mut row in held {
+            let previous = existing.remove(&row.external_id).ok_or_else(|| {
+                DbErr::Custom(format!("result of {} was neither stored nor found", row.external_id))
+            })?;
+            row.id = previous.id;
+            rows.push((previous, row));
+        }
         use screening_result::Column as R;
-        audit::upsert_many::<screening_result::Entity>(
+        counts.results_updated += audit::update_changed::<screening_result::Entity>(
             txn,
             "screening_results",
             rows,
@@ -1662,13 +1722,10 @@ async fn store_batch(
                 R::ScreenedAt,
             ],
             decision_changed,
-            None,
             &mut audit_changes,
         )
-        .await?
-    };
-    counts.results_created += stored.inserted;
-    counts.results_updated += stored.updated;
+        .await?;
+    }
     audit::append_many(txn, actor, audit_changes).await
 }
 

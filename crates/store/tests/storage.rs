@@ -1716,6 +1716,31 @@ storage_suite! {
         assert_eq!(store.screening_runs(call_id).await.expect("runs").iter().map(|r| r.id).collect::<Vec<_>>(), [second.id, first.id]);
     }
 
+    async fn a_first_screening_stores_without_looking_up_and_a_second_looks_up_what_the_call_holds(store: &Store) {
+        let call_id = screening_call(store).await;
+        let mut counted = store.clone();
+        let log = counted.log_statements();
+        let look_ups = |statements: Vec<String>| statements.iter().filter(|s| s.contains("\"external_id\" IN")).count();
+        let (first, _) = counted.submit_screening_run(&admin(), screening_job(call_id, "key-1")).await.expect("submit");
+        log.take();
+        let (_, counts) = counted.complete_screening_run(&admin(), first.id, completed((1..=2500).map(screened).collect()), &|_| {}).await.expect("complete");
+        assert_eq!(counts, StoredCounts { households_created: 2500, households_updated: 0, results_created: 2500, results_updated: 0 });
+        assert_eq!(look_ups(log.take()), 0, "a call that holds none of the rows is not searched for them");
+        assert_eq!(count_rows(store, "persons WHERE is_head").await, 2500);
+        assert_eq!(store.call(call_id).await.expect("read").expect("call").households, 2500);
+
+        let (second, _) = counted.submit_screening_run(&admin(), screening_job(call_id, "key-2")).await.expect("submit");
+        log.take();
+        let mut results: Vec<NewScreeningResult> = (1..=2501).map(screened).collect();
+        results[2400].household.ethnic_community_registered = !results[2400].household.ethnic_community_registered;
+        let (_, counts) = counted.complete_screening_run(&admin(), second.id, completed(results), &|_| {}).await.expect("complete");
+        assert_eq!(counts, StoredCounts { households_created: 1, households_updated: 1, results_created: 1, results_updated: 2500 });
+        assert!(look_ups(log.take()) > 0, "the rows the call holds are read before they are updated");
+        assert_eq!(count_rows(store, "persons WHERE is_head").await, 2501, "a held household keeps its one head");
+        assert_eq!(count_rows(store, "screening_results").await, 2501);
+        assert_eq!(store.call(call_id).await.expect("read").expect("call").households, 2501);
+    }
+
     async fn a_failed_run_stores_its_errors_and_nothing_else(store: &Store) {
         let call_id = screening_call(store).await;
         let households_before = count_rows(store, "households").await;
