@@ -281,22 +281,26 @@ impl Store {
     async fn summarize(&self, rows: Vec<household::Model>) -> StoreResult<Vec<HouseholdSummary>> {
         let ids: Vec<i32> = rows.iter().map(|h| h.id).collect();
         let mut members: HashMap<i32, Vec<person::Model>> = HashMap::new();
+        for member in crate::find_in(
+            &self.db,
+            person::Entity::find(),
+            person::Column::HouseholdId,
+            ids.iter().copied(),
+        )
+        .await?
+        {
+            members.entry(member.household_id).or_default().push(member);
+        }
         let mut parcels: HashMap<i32, usize> = HashMap::new();
-        for ids in ids.chunks(crate::IN_LIST_LIMIT) {
-            for member in person::Entity::find()
-                .filter(person::Column::HouseholdId.is_in(ids.iter().copied()))
-                .all(&self.db)
-                .await?
-            {
-                members.entry(member.household_id).or_default().push(member);
-            }
-            for land in parcel::Entity::find()
-                .filter(parcel::Column::HouseholdId.is_in(ids.iter().copied()))
-                .all(&self.db)
-                .await?
-            {
-                *parcels.entry(land.household_id).or_default() += 1;
-            }
+        for land in crate::find_in(
+            &self.db,
+            parcel::Entity::find(),
+            parcel::Column::HouseholdId,
+            ids.iter().copied(),
+        )
+        .await?
+        {
+            *parcels.entry(land.household_id).or_default() += 1;
         }
         Ok(summaries(rows, members, &parcels))
     }

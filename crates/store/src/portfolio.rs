@@ -293,7 +293,7 @@ async fn compute(db: &impl ConnectionTrait, rows: Vec<project::Model>) -> StoreR
     {
         indicators.entry(i.project_id).or_default().push(i);
     }
-    let summaries = crate::projects::summaries_in(db, rows.clone(), true, &awards, today).await?;
+    let summaries = crate::projects::summaries_in(db, rows.clone(), &awards, today).await?;
     let mut out = Vec::with_capacity(rows.len());
     for (p, mut summary) in rows.iter().zip(summaries) {
         let own = indicators.remove(&p.id).unwrap_or_default();

@@ -1072,25 +1072,17 @@ pub fn today_in_colombia() -> Date {
 }
 
 /// The summaries of `rows` computed from the records, in their order, with their status on
-/// `today`. With `only_these`, the related tables are read for these rows alone, else whole.
+/// `today`, reading the related tables for these rows alone.
 pub(crate) async fn summaries_in(
     db: &impl ConnectionTrait,
     rows: Vec<project::Model>,
-    only_these: bool,
     awards: &HashMap<i32, (AwardReference, bool)>,
     today: Date,
 ) -> StoreResult<Vec<ProjectSummary>> {
     let ids: Vec<i32> = rows.iter().map(|p| p.id).collect();
-    let of_these = |column| {
-        if only_these {
-            sea_orm::Condition::all().add(column)
-        } else {
-            sea_orm::Condition::all()
-        }
-    };
     let mut funding: HashMap<i32, Vec<project_funding::Model>> = HashMap::new();
     for line in project_funding::Entity::find()
-        .filter(of_these(project_funding::Column::ProjectId.is_in(ids.clone())))
+        .filter(project_funding::Column::ProjectId.is_in(ids.clone()))
         .order_by_asc(project_funding::Column::Position)
         .all(db)
         .await?
@@ -1100,7 +1092,7 @@ pub(crate) async fn summaries_in(
     let mut funder_partners: HashMap<i32, Vec<String>> = HashMap::new();
     for partner in project_partner::Entity::find()
         .filter(project_partner::Column::Role.eq(PartnerRole::Funder.as_str()))
-        .filter(of_these(project_partner::Column::ProjectId.is_in(ids.clone())))
+        .filter(project_partner::Column::ProjectId.is_in(ids.clone()))
         .all(db)
         .await?
     {
@@ -1111,8 +1103,7 @@ pub(crate) async fn summaries_in(
     }
     let mut chains: HashMap<i32, Vec<String>> = HashMap::new();
     for chain in project_value_chain::Entity::find()
-        .filter(of_these(
-            project_value_chain::Column::ProjectId.is_in(ids.clone()),
+        .filter(project_value_chain::Column::ProjectId.is_in(ids.clone(),
         ))
         .all(db)
         .await?
@@ -1121,8 +1112,7 @@ pub(crate) async fn summaries_in(
     }
     let mut coverage: HashMap<i32, Vec<DaneCode>> = HashMap::new();
     for covered in project_municipality::Entity::find()
-        .filter(of_these(
-            project_municipality::Column::ProjectId.is_in(ids.clone()),
+        .filter(project_municipality::Column::ProjectId.is_in(ids.clone(),
         ))
         .all(db)
         .await?
@@ -1133,7 +1123,7 @@ pub(crate) async fn summaries_in(
     }
     let mut indicator_counts: HashMap<i32, usize> = HashMap::new();
     for item in indicator::Entity::find()
-        .filter(of_these(indicator::Column::ProjectId.is_in(ids)))
+        .filter(indicator::Column::ProjectId.is_in(ids))
         .all(db)
         .await?
     {

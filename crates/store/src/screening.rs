@@ -325,6 +325,8 @@ pub struct RunFailure {
 /// A run's totals once all its results are stored.
 #[derive(Debug, Clone, Default)]
 pub struct RunSummary {
+    /// The run's results counted ([`ScreeningCounts::of_results`]), kept with the run.
+    pub counts: ScreeningCounts,
     pub households_total: u64,
     pub eligible_total: u64,
     pub errors: Vec<RunError>,
@@ -335,6 +337,7 @@ pub struct RunSummary {
 impl RunSummary {
     pub fn of(completed: &CompletedRun) -> RunSummary {
         RunSummary {
+            counts: ScreeningCounts::of_results(&completed.results),
             households_total: completed.results.len() as u64,
             eligible_total: completed.results.iter().filter(|r| r.eligible).count() as u64,
             errors: completed.errors.clone(),
@@ -622,6 +625,28 @@ pub struct ScreeningCounts {
     pub by_municipality: BTreeMap<String, GroupCount>,
     /// `None`: the score falls in no level.
     pub by_sisben_level: BTreeMap<Option<u8>, GroupCount>,
+}
+
+impl ScreeningCounts {
+    /// The counts of a run's results as it stores them, counted as [`count_results`] counts
+    /// the stored rows, so a finishing run need not read back what it has just written.
+    pub fn of_results(results: &[NewScreeningResult]) -> ScreeningCounts {
+        let mut counts = ScreeningCounts::default();
+        for result in results {
+            counts.households += 1;
+            if result.reasons.is_empty() {
+                counts.eligible += 1;
+            }
+            for code in result.reasons.iter().filter(|c| !c.is_empty()) {
+                *counts.by_reason.entry(code.clone()).or_default() += 1;
+            }
+            let municipality = counts.by_municipality.entry(result.municipality.to_string()).or_default();
+            add(municipality, result.eligible, 1);
+            let level = counts.by_sisben_level.entry(result.sisben_level).or_default();
+            add(level, result.eligible, 1);
+        }
+        counts
+    }
 }
 
 /// [`ScreeningCounts`] as `screening_runs.counts` keeps them (JSON maps need text keys).
@@ -1047,7 +1072,6 @@ impl Store {
         row.failure = Set(None);
         row.progress = Set(serde_json::to_string(&progress).map_err(json_error("the progress"))?);
         row.finished_at = Set(Some(DbTimestamp::now()));
-        let counts = count_results(&txn, id).await?;
         // The earlier runs of the call may have lost households to this one: their stored
         // counts no longer hold, and they are counted again when read.
         screening_run::Entity::update_many()
@@ -1058,7 +1082,7 @@ impl Store {
             .exec(&txn)
             .await?;
         row.counts = Set(Some(
-            serde_json::to_string(&StoredRunCounts::from(&counts)).map_err(json_error("the counts"))?,
+            serde_json::to_string(&StoredRunCounts::from(&summary.counts)).map_err(json_error("the counts"))?,
         ));
         let after = audit::update(&txn, actor, &before, row).await?;
         txn.commit().await?;
@@ -1088,10 +1112,19 @@ impl Store {
     /// A page of the results a run holds (those no later run has replaced), in input order
     /// unless sorted, and how many match.
     pub async fn screening_results(&self, query: &ResultQuery) -> StoreResult<ResultPage> {
-        // The run's stored counts answer the usual filters without counting a million rows;
-        // a search or a combination they do not hold is counted.
         let stored = self.stored_counts(query.run_id).await?;
-        let total = match stored.as_ref().and_then(|counts| query.total_in(counts)) {
+        self.screening_results_counted(query, stored.as_ref()).await
+    }
+
+    /// [`Store::screening_results`] with the run's counts already read (a page showing both
+    /// reads them once with [`Store::screening_counts`]). The counts answer the usual filters
+    /// without counting a million rows; a search or a combination they do not hold is counted.
+    pub async fn screening_results_counted(
+        &self,
+        query: &ResultQuery,
+        counts: Option<&ScreeningCounts>,
+    ) -> StoreResult<ResultPage> {
+        let total = match counts.and_then(|counts| query.total_in(counts)) {
             Some(total) => total,
             None => {
                 crate::count_rows(

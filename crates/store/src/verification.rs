@@ -441,32 +441,32 @@ impl Store {
         today: Date,
     ) -> StoreResult<Vec<HouseholdVerification>> {
         let ids: Vec<i32> = households.iter().map(|h| h.id).collect();
-        let ids_of_parcels = ids.clone();
         let mut documents: HashMap<i32, Vec<ReceivedDocument>> = HashMap::new();
-        let mut verifications: HashMap<i32, household_verification::Model> = HashMap::new();
-        for ids in ids.chunks(crate::IN_LIST_LIMIT) {
-            for row in household_document::Entity::find()
-                .filter(household_document::Column::HouseholdId.is_in(ids.iter().copied()))
-                .order_by_asc(household_document::Column::Id)
-                .all(&self.db)
-                .await?
-            {
-                documents
-                    .entry(row.household_id)
-                    .or_default()
-                    .push(document_from(row)?);
-            }
-            verifications.extend(
-                household_verification::Entity::find()
-                    .filter(household_verification::Column::HouseholdId.is_in(ids.iter().copied()))
-                    .all(&self.db)
-                    .await?
-                    .into_iter()
-                    .map(|v| (v.household_id, v)),
-            );
+        for row in crate::find_in(
+            &self.db,
+            household_document::Entity::find().order_by_asc(household_document::Column::Id),
+            household_document::Column::HouseholdId,
+            ids.iter().copied(),
+        )
+        .await?
+        {
+            documents
+                .entry(row.household_id)
+                .or_default()
+                .push(document_from(row)?);
         }
+        let verifications: HashMap<i32, household_verification::Model> = crate::find_in(
+            &self.db,
+            household_verification::Entity::find(),
+            household_verification::Column::HouseholdId,
+            ids.iter().copied(),
+        )
+        .await?
+        .into_iter()
+        .map(|v| (v.household_id, v))
+        .collect();
         let mut parcels: HashMap<i32, Vec<ParcelStanding>> = HashMap::new();
-        for p in self.parcels_of(&ids_of_parcels).await? {
+        for p in self.parcels_of(&ids).await? {
             parcels
                 .entry(p.parcel.household_id)
                 .or_default()
@@ -1179,18 +1179,16 @@ async fn write_offer_letters(
     notice: &offer_notice::Model,
     households: &[HouseholdSummary],
 ) -> StoreResult<Vec<LetterRecord>> {
-    let mut existing = std::collections::HashSet::new();
-    let ids: Vec<i32> = households.iter().map(|h| h.id).collect();
-    for ids in ids.chunks(crate::IN_LIST_LIMIT) {
-        existing.extend(
-            household_verification::Entity::find()
-                .filter(household_verification::Column::HouseholdId.is_in(ids.iter().copied()))
-                .all(txn)
-                .await?
-                .into_iter()
-                .map(|v| v.household_id),
-        );
-    }
+    let existing: std::collections::HashSet<i32> = crate::find_in(
+        txn,
+        household_verification::Entity::find(),
+        household_verification::Column::HouseholdId,
+        households.iter().map(|h| h.id),
+    )
+    .await?
+    .into_iter()
+    .map(|v| v.household_id)
+    .collect();
     let mut letters = Vec::with_capacity(households.len());
     for household in households {
         if !existing.contains(&household.id) {

@@ -1436,6 +1436,9 @@ storage_suite! {
         assert_eq!(counts.by_municipality.get("18001").map(|c| (c.households, c.eligible)), Some((800, 640)));
         assert_eq!(counts.by_sisben_level.get(&None).map(|c| c.households), Some(400));
         assert_eq!(counts.by_sisben_level.get(&Some(2)).map(|c| c.households), Some(160));
+        // The counts kept at the end (from the results in hand) are those of the stored rows.
+        store.connection().execute_unprepared(&format!("UPDATE screening_runs SET counts = NULL WHERE id = {}", run.id)).await.expect("forget the counts");
+        assert_eq!(store.screening_counts(run.id).await.expect("counted"), counts);
 
         let query = |reason: Option<&str>, municipality: Option<&str>, level: Option<Option<u8>>| ResultQuery {
             run_id: run.id,
