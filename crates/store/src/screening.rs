@@ -1032,8 +1032,16 @@ impl Store {
         }
         let now = DbTimestamp::now();
         let mut counts = StoredCounts::default();
-        for (index, batch) in chunk.chunks(ROWS_PER_STATEMENT).enumerate() {
-            let position = first_position + index * ROWS_PER_STATEMENT;
+        // PostgreSQL takes a chunk's new rows as one parameter, and its held ones in one
+        // statement (at most 2,000 rows of 20 columns, under its 65,535 parameters); SQLite's
+        // statements bind a variable per cell, so its batches stay smaller.
+        let rows_per_batch = if self.backend() == sea_orm::DatabaseBackend::Postgres {
+            ROWS_PER_CHUNK
+        } else {
+            ROWS_PER_STATEMENT
+        };
+        for (index, batch) in chunk.chunks(rows_per_batch).enumerate() {
+            let position = first_position + index * rows_per_batch;
             store_batch(&txn, actor, &run, batch, position, now, &mut counts).await?;
         }
         screening_run::Entity::update_many()

@@ -11,7 +11,7 @@ use vereda_domain::accounts::Permission;
 
 use jiff::civil::Date;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::household::EthnicGroup;
@@ -21,7 +21,7 @@ use vereda_domain::verification::{
 };
 
 use crate::audit::{AuditEntry, AuditQuery};
-use crate::entity::{household_document, household_verification, letter, offer_notice, screening_result};
+use crate::entity::{household, household_document, household_verification, letter, offer_notice, screening_result};
 use crate::households::HouseholdSummary;
 use crate::parcels::{ParcelStanding, parcels_refusal};
 use crate::types::{DbDate, DbTimestamp};
@@ -585,11 +585,10 @@ impl Store {
         };
         let txn = self.write_transaction().await?;
         // A decision taken since the state was read closes the receipt: read again under the
-        // write lock (SQLite) or the row's lock (PostgreSQL), which a decision's update waits on.
-        use sea_orm::QuerySelect;
+        // household's lock, which a decision takes first too.
+        lock_household(&txn, household_id).await?;
         let decided = household_verification::Entity::find()
             .filter(household_verification::Column::HouseholdId.eq(household_id))
-            .lock_exclusive()
             .one(&txn)
             .await?
             .map(|v| {
@@ -678,6 +677,7 @@ impl Store {
             .unwrap_or_default();
         let reasons = Some(decision.reasons.trim().to_owned()).filter(|r| !r.is_empty());
         let txn = self.write_transaction().await?;
+        lock_household(&txn, household_id).await?;
         let before = household_verification::Entity::find()
             .filter(household_verification::Column::HouseholdId.eq(household_id))
             .one(&txn)
@@ -1168,6 +1168,22 @@ async fn insert_offer_notice(
             other => other,
         },
     )
+}
+
+/// Takes the household's row lock until `txn` ends (PostgreSQL; on SQLite a write transaction
+/// already excludes every other writer). A document's receipt and a verification decision take
+/// it before they read the verification, so whichever comes second sees the first, even for a
+/// household with no verification row yet to lock.
+async fn lock_household(txn: &sea_orm::DatabaseTransaction, household_id: i32) -> Result<(), DbErr> {
+    use sea_orm::QuerySelect;
+    household::Entity::find_by_id(household_id)
+        .select_only()
+        .column(household::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i32>()
+        .one(txn)
+        .await?;
+    Ok(())
 }
 
 /// The offer's letter to each of `households` (and its pending verification, where it has

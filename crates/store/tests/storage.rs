@@ -2534,6 +2534,46 @@ storage_suite! {
         }
     }
 
+    async fn a_receipt_waits_for_a_first_decision_that_holds_the_household_and_then_refuses(store: &Store) {
+        use sea_orm::TransactionTrait;
+        use vereda_domain::verification::{DecisionError, DocumentKind, VerificationStatus};
+        let call_id = screening_call(store).await;
+        let notice_day = jiff::civil::date(2026, 3, 2);
+        store.record_offer_notice(&admin(), call_id, notice_day, "Aviso").await.expect("notice");
+        // Registered after the notice: no verification row until its first decision.
+        let late = store
+            .create_household(&admin(), NewHousehold { call_id: Some(call_id), ..household("L-1", "301") })
+            .await
+            .expect("household");
+        assert_eq!(count_rows(store, &format!("household_verifications WHERE household_id = {}", late.id)).await, 0);
+        // A decision under way holds the household and writes the first row, not yet committed.
+        let decision = store.connection().begin().await.expect("a transaction");
+        decision
+            .execute_unprepared(&format!("SELECT id FROM households WHERE id = {} {}", late.id, if store.backend_name() == "PostgreSQL" { "FOR UPDATE" } else { "" }))
+            .await
+            .expect("held");
+        decision
+            .execute_unprepared(&format!("INSERT INTO household_verifications (household_id, status, reason_codes, lock_version) VALUES ({}, 'eligible', '', 1)", late.id))
+            .await
+            .expect("decided");
+        let within = jiff::civil::date(2026, 3, 20);
+        let receipt = {
+            let store = store.clone();
+            let id = late.id;
+            tokio::spawn(async move { store.receive_household_document(&admin(), id, document(DocumentKind::Identity, within), within).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        assert!(!receipt.is_finished(), "the receipt waits for the decision that holds the household");
+        decision.commit().await.expect("committed");
+        match receipt.await.expect("the receipt ends") {
+            Err(StoreError::Conflict(message)) => {
+                assert_eq!(message.code(), DecisionError::AlreadyDecided(VerificationStatus::Eligible).message().code());
+            }
+            other => panic!("a receipt after the decision is refused, got {other:?}"),
+        }
+        assert_eq!(count_rows(store, &format!("household_documents WHERE household_id = {}", late.id)).await, 0);
+    }
+
     async fn verification_outcomes_follow_the_rules_and_lock(store: &Store) {
         use vereda_domain::verification::{DocumentKind, LetterKind, VerificationStatus};
         use vereda_store::verification::Decision;
