@@ -982,7 +982,15 @@ impl Store {
             let mut progress = completed.progress;
             progress.stored = written;
             let chunk_counts = self
-                .store_screening_chunk(actor, id, None, chunk, index * ROWS_PER_CHUNK, progress)
+                .store_screening_chunk(
+                    actor,
+                    id,
+                    None,
+                    chunk,
+                    index * ROWS_PER_CHUNK,
+                    index * ROWS_PER_CHUNK + chunk.len(),
+                    progress,
+                )
                 .await?
                 .ok_or_else(|| StoreError::Corrupt("a chunk without a job was refused".to_owned()))?;
             counts.add(chunk_counts);
@@ -996,9 +1004,25 @@ impl Store {
         Ok((run, counts))
     }
 
+    /// How many chunks of one run a server stores at once: on PostgreSQL two transactions on
+    /// two connections keep two of its processes inserting (the inserts are its work, the
+    /// chunks touch different households); SQLite has one writer.
+    pub fn chunks_at_once(&self) -> usize {
+        if self.backend() == sea_orm::DatabaseBackend::Postgres {
+            2
+        } else {
+            1
+        }
+    }
+
     /// Stores one chunk of a run's results (those at `first_position` on in the file) in one
-    /// transaction, with the run's progress and, for a job, its checkpoint. None when `job`
-    /// is given and its lease is no longer `owner`'s: nothing was stored, the work stops.
+    /// transaction, with the run's progress and, for a job, its `checkpoint`: the position a
+    /// job taken over resumes from once this chunk is stored (the chunk's end when chunks are
+    /// stored one after another; the start of the chunks stored at once, which may commit in
+    /// any order). None when `job` is given and its lease is no longer `owner`'s: nothing was
+    /// stored, the work stops. The rows every chunk shares (the call's count, the run's
+    /// progress, the job's checkpoint) are written last, so chunks stored at once wait for
+    /// each other only there.
     pub async fn store_screening_chunk(
         &self,
         actor: &Actor,
@@ -1006,6 +1030,7 @@ impl Store {
         job: Option<&JobLease>,
         chunk: &[NewScreeningResult],
         first_position: usize,
+        checkpoint: usize,
         mut progress: RunProgress,
     ) -> StoreResult<Option<StoredCounts>> {
         let txn = self.write_transaction().await?;
@@ -1024,12 +1049,6 @@ impl Store {
                     id: id.to_string(),
                 })?,
         )?;
-        progress.stored = (first_position + chunk.len()) as u64;
-        if let Some(job) = job
-            && !crate::jobs::advance_checkpoint(&txn, job.job_id, &job.owner, progress.stored).await?
-        {
-            return Ok(None);
-        }
         let now = DbTimestamp::now();
         let mut counts = StoredCounts::default();
         // PostgreSQL takes a chunk's new rows as one parameter, and its held ones in one
@@ -1044,6 +1063,8 @@ impl Store {
             let position = first_position + index * rows_per_batch;
             store_batch(&txn, actor, &run, batch, position, now, &mut counts).await?;
         }
+        crate::programs::count_households(&txn, run.call_id, counts.households_created).await?;
+        progress.stored = checkpoint as u64;
         screening_run::Entity::update_many()
             .col_expr(
                 screening_run::Column::Progress,
@@ -1052,6 +1073,11 @@ impl Store {
             .filter(screening_run::Column::Id.eq(id))
             .exec(&txn)
             .await?;
+        if let Some(job) = job
+            && !crate::jobs::advance_checkpoint(&txn, job.job_id, &job.owner, progress.stored).await?
+        {
+            return Ok(None);
+        }
         txn.commit().await?;
         Ok(Some(counts))
     }
@@ -1602,9 +1628,7 @@ async fn store_batch(
     {
         household_ids.insert(row.try_get("", "external_id")?, row.try_get("", "id")?);
     }
-    let created = household_ids.len() as u64;
-    counts.households_created += created;
-    crate::programs::count_households(txn, call_id, created).await?;
+    counts.households_created += household_ids.len() as u64;
     let held: Vec<&NewScreeningResult> = batch
         .iter()
         .filter(|result| !household_ids.contains_key(&result.external_id))

@@ -1596,7 +1596,7 @@ storage_suite! {
 
         // A stores its first chunk, then stops without a word.
         let first = store
-            .store_screening_chunk(&admin(), run.id, Some(&lease_a), &results[..2000], 0, RunProgress::default())
+            .store_screening_chunk(&admin(), run.id, Some(&lease_a), &results[..2000], 0, 2000, RunProgress::default())
             .await
             .expect("chunk")
             .expect("A holds the lease");
@@ -1611,14 +1611,14 @@ storage_suite! {
         let b = store.claim_job("server-b", &JobKind::ALL, lease).await.expect("claim").expect("the job");
         assert_eq!(b.checkpoint, 2000);
         let late = store
-            .store_screening_chunk(&admin(), run.id, Some(&lease_a), &results[2000..], 2000, RunProgress::default())
+            .store_screening_chunk(&admin(), run.id, Some(&lease_a), &results[2000..], 2000, 3000, RunProgress::default())
             .await
             .expect("chunk");
         assert!(late.is_none());
         assert_eq!(count_rows(store, "screening_results").await, 2000, "nothing is stored under a lost lease");
         let lease_b = JobLease { job_id: job.id, owner: "server-b".into() };
         let rest = store
-            .store_screening_chunk(&admin(), run.id, Some(&lease_b), &results[2000..], 2000, RunProgress::default())
+            .store_screening_chunk(&admin(), run.id, Some(&lease_b), &results[2000..], 2000, 3000, RunProgress::default())
             .await
             .expect("chunk")
             .expect("B holds the lease");
@@ -1651,6 +1651,44 @@ storage_suite! {
                 .expect("audit");
             assert!(entries.is_empty(), "{entity}: the run's entry covers the rows it created");
         }
+    }
+
+    async fn chunks_stored_at_once_keep_the_checkpoint_at_their_start_and_a_resumption_stores_each_row_once(store: &Store) {
+        let call_id = screening_call(store).await;
+        let (run, _) = store.submit_screening_run(&admin(), screening_job(call_id, "at-once")).await.expect("submit");
+        store.start_screening_run(&admin(), run.id).await.expect("start");
+        let job = store.enqueue_job(JobKind::Screening, &run.id.to_string(), "{}").await.expect("enqueue");
+        let lease = jiff::SignedDuration::from_secs(60);
+        store.claim_job("server-a", &JobKind::ALL, lease).await.expect("claim").expect("the job");
+        let lease_a = JobLease { job_id: job.id, owner: "server-a".into() };
+        let results: Vec<NewScreeningResult> = (1..=4000).map(screened).collect();
+        // Two chunks at once, either of which may commit first: the checkpoint is where both start.
+        let (first, second) = tokio::join!(
+            store.store_screening_chunk(&admin(), run.id, Some(&lease_a), &results[..2000], 0, 0, RunProgress::default()),
+            store.store_screening_chunk(&admin(), run.id, Some(&lease_a), &results[2000..], 2000, 0, RunProgress::default()),
+        );
+        let created = first.expect("chunk").expect("A's").results_created + second.expect("chunk").expect("A's").results_created;
+        assert_eq!(created, 4000);
+        assert_eq!(store.job(job.id).await.expect("read").expect("job").checkpoint, 0);
+        assert_eq!(store.call(call_id).await.expect("read").expect("call").households, 4000);
+        // A stops; B resumes at the checkpoint and stores both chunks again: no row twice.
+        assert!(store.renew_job_lease(job.id, "server-a", jiff::SignedDuration::from_millis(1)).await.expect("renew"));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let b = store.claim_job("server-b", &JobKind::ALL, lease).await.expect("claim").expect("the job");
+        assert_eq!(b.checkpoint, 0);
+        let lease_b = JobLease { job_id: job.id, owner: "server-b".into() };
+        for (start, chunk) in [(0, &results[..2000]), (2000, &results[2000..])] {
+            let again = store
+                .store_screening_chunk(&admin(), run.id, Some(&lease_b), chunk, start, start + chunk.len(), RunProgress::default())
+                .await
+                .expect("chunk")
+                .expect("B's");
+            assert_eq!((again.households_created, again.results_created, again.households_updated), (0, 0, 0));
+        }
+        assert_eq!(store.job(job.id).await.expect("read").expect("job").checkpoint, 4000);
+        assert_eq!(count_rows(store, "screening_results").await, 4000);
+        assert_eq!(count_rows(store, "persons").await, 4000);
+        assert_eq!(store.call(call_id).await.expect("read").expect("call").households, 4000);
     }
 
     async fn screening_caps_read_the_calls_results_by_household_id(store: &Store) {

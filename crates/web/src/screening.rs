@@ -250,20 +250,34 @@ async fn store_results(
         .min(completed.results.len());
     let mut written = from;
     state.progresses.update(run_id, |p| p.stored = written as u64);
-    for chunk in completed.results[from..].chunks(ROWS_PER_CHUNK) {
+    let at_once = store.chunks_at_once();
+    // Chunks stored at once each move the checkpoint to where they all start: a server that
+    // takes the job over stores them again (rows already stored are found and left alone).
+    let checkpoint_after = |start: usize, end: usize| if at_once > 1 { start } else { end };
+    for group in completed.results[from..].chunks(ROWS_PER_CHUNK * at_once) {
         if context.should_stop() {
             return Ok(false);
         }
         let progress = state.progresses.get(run_id).unwrap_or(completed.progress);
-        let stored = store
-            .store_screening_chunk(&job.actor, run_id, Some(&context.lease), chunk, written, progress)
-            .await?;
-        if stored.is_none() {
+        let checkpoint = checkpoint_after(written, written + group.len());
+        let chunks = group.chunks(ROWS_PER_CHUNK).enumerate().map(|(index, chunk)| {
+            store.store_screening_chunk(
+                &job.actor,
+                run_id,
+                Some(&context.lease),
+                chunk,
+                written + index * ROWS_PER_CHUNK,
+                checkpoint,
+                progress,
+            )
+        });
+        let stored = futures_util::future::try_join_all(chunks).await?;
+        if stored.iter().any(Option::is_none) {
             tracing::warn!(run_id, "another server holds the screening now; this one stops");
             return Ok(false);
         }
-        written += chunk.len();
-        state.metrics.add_rows_stored(chunk.len() as u64);
+        written += group.len();
+        state.metrics.add_rows_stored(group.len() as u64);
         state.progresses.update(run_id, |p| p.stored = written as u64);
     }
     let summary = RunSummary::of(&completed);
