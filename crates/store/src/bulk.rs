@@ -10,8 +10,8 @@
 
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Iterable,
-    ModelTrait, PrimaryKeyToColumn, QueryResult, Statement, Value,
+    ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait,
+    PrimaryKeyToColumn, QueryResult, Statement, Value,
 };
 
 /// How many rows one SQLite statement inserts (bound as one variable per cell).
@@ -45,7 +45,9 @@ where
             let mut inserted = Vec::new();
             for batch in models.chunks(SQLITE_ROWS_PER_STATEMENT) {
                 let mut insert = Query::insert();
-                insert.into_table(E::default().table_ref()).columns(columns.iter().copied());
+                insert
+                    .into_table(E::default().table_ref())
+                    .columns(columns.iter().copied());
                 for model in batch {
                     let values = columns.iter().map(|column| model.get(*column).into());
                     insert
@@ -53,7 +55,11 @@ where
                         .map_err(|e| DbErr::Custom(format!("a row of {}: {e}", table_name::<E>())))?;
                 }
                 if !unique.is_empty() {
-                    insert.on_conflict(OnConflict::columns(unique.iter().copied()).do_nothing().to_owned());
+                    insert.on_conflict(
+                        OnConflict::columns(unique.iter().copied())
+                            .do_nothing()
+                            .to_owned(),
+                    );
                 }
                 if !returning.is_empty() {
                     insert.returning(Query::returning().columns(returning.iter().copied()));
@@ -84,7 +90,9 @@ fn postgres_statement<E: EntityTrait>(
     let table = quoted(&table_name::<E>());
     let names: Vec<String> = columns.iter().map(|c| quoted(c.as_str())).collect();
     let list = names.join(", ");
-    let mut sql = format!("INSERT INTO {table} ({list}) SELECT {list} FROM json_populate_recordset(NULL::{table}, $1::json)");
+    let mut sql = format!(
+        "INSERT INTO {table} ({list}) SELECT {list} FROM json_populate_recordset(NULL::{table}, $1::json)"
+    );
     if !unique.is_empty() {
         let unique: Vec<String> = unique.iter().map(|c| quoted(c.as_str())).collect();
         sql.push_str(&format!(" ON CONFLICT ({}) DO NOTHING", unique.join(", ")));
@@ -97,7 +105,10 @@ fn postgres_statement<E: EntityTrait>(
     for model in models {
         let mut row = serde_json::Map::with_capacity(columns.len());
         for column in columns {
-            row.insert(column.as_str().to_owned(), json_of(model.get(*column), column.as_str())?);
+            row.insert(
+                column.as_str().to_owned(),
+                json_of(model.get(*column), column.as_str())?,
+            );
         }
         rows.push(serde_json::Value::Object(row));
     }
@@ -115,9 +126,9 @@ fn json_of(value: Value, column: &str) -> Result<serde_json::Value, DbErr> {
     use serde_json::Value as Json;
     Ok(match value {
         Value::Bool(v) => v.map_or(Json::Null, Json::Bool),
-        Value::SmallInt(v) => v.map_or(Json::Null, |v| Json::from(v)),
-        Value::Int(v) => v.map_or(Json::Null, |v| Json::from(v)),
-        Value::BigInt(v) => v.map_or(Json::Null, |v| Json::from(v)),
+        Value::SmallInt(v) => v.map_or(Json::Null, Json::from),
+        Value::Int(v) => v.map_or(Json::Null, Json::from),
+        Value::BigInt(v) => v.map_or(Json::Null, Json::from),
         Value::String(v) => v.map_or(Json::Null, Json::String),
         Value::Decimal(v) => v.map_or(Json::Null, |v| Json::String(v.to_string())),
         other => {
@@ -160,8 +171,16 @@ mod tests {
             &[person::Column::Id],
         )
         .expect("a statement");
-        assert!(statement.sql.starts_with("INSERT INTO \"persons\" (\"household_id\", "));
-        assert!(statement.sql.contains("json_populate_recordset(NULL::\"persons\", $1::json)"));
+        assert!(
+            statement
+                .sql
+                .starts_with("INSERT INTO \"persons\" (\"household_id\", ")
+        );
+        assert!(
+            statement
+                .sql
+                .contains("json_populate_recordset(NULL::\"persons\", $1::json)")
+        );
         assert!(statement.sql.ends_with(" RETURNING \"id\""));
         assert!(!statement.sql.contains("ON CONFLICT"));
         let values = statement.values.expect("values").0;

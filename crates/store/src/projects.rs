@@ -1103,8 +1103,7 @@ pub(crate) async fn summaries_in(
     }
     let mut chains: HashMap<i32, Vec<String>> = HashMap::new();
     for chain in project_value_chain::Entity::find()
-        .filter(project_value_chain::Column::ProjectId.is_in(ids.clone(),
-        ))
+        .filter(project_value_chain::Column::ProjectId.is_in(ids.clone()))
         .all(db)
         .await?
     {
@@ -1112,8 +1111,7 @@ pub(crate) async fn summaries_in(
     }
     let mut coverage: HashMap<i32, Vec<DaneCode>> = HashMap::new();
     for covered in project_municipality::Entity::find()
-        .filter(project_municipality::Column::ProjectId.is_in(ids.clone(),
-        ))
+        .filter(project_municipality::Column::ProjectId.is_in(ids.clone()))
         .all(db)
         .await?
     {

@@ -640,7 +640,10 @@ impl ScreeningCounts {
             for code in result.reasons.iter().filter(|c| !c.is_empty()) {
                 *counts.by_reason.entry(code.clone()).or_default() += 1;
             }
-            let municipality = counts.by_municipality.entry(result.municipality.to_string()).or_default();
+            let municipality = counts
+                .by_municipality
+                .entry(result.municipality.to_string())
+                .or_default();
             add(municipality, result.eligible, 1);
             let level = counts.by_sisben_level.entry(result.sisben_level).or_default();
             add(level, result.eligible, 1);
@@ -988,8 +991,10 @@ impl Store {
                     None,
                     chunk,
                     index * ROWS_PER_CHUNK,
-                    index * ROWS_PER_CHUNK + chunk.len(),
-                    progress,
+                    RunProgress {
+                        stored: (index * ROWS_PER_CHUNK + chunk.len()) as u64,
+                        ..progress
+                    },
                 )
                 .await?
                 .ok_or_else(|| StoreError::Corrupt("a chunk without a job was refused".to_owned()))?;
@@ -1016,10 +1021,10 @@ impl Store {
     }
 
     /// Stores one chunk of a run's results (those at `first_position` on in the file) in one
-    /// transaction, with the run's progress and, for a job, its `checkpoint`: the position a
-    /// job taken over resumes from once this chunk is stored (the chunk's end when chunks are
-    /// stored one after another; the start of the chunks stored at once, which may commit in
-    /// any order). None when `job` is given and its lease is no longer `owner`'s: nothing was
+    /// transaction, with the run's `progress` and, for a job, its checkpoint, both at
+    /// `progress.stored`: the position a job taken over resumes from once this chunk is stored
+    /// (the chunk's end when chunks are stored one after another; the start of the chunks
+    /// stored at once, which may commit in any order). None when `job` is given and its lease is no longer `owner`'s: nothing was
     /// stored, the work stops. The rows every chunk shares (the call's count, the run's
     /// progress, the job's checkpoint) are written last, so chunks stored at once wait for
     /// each other only there.
@@ -1030,8 +1035,7 @@ impl Store {
         job: Option<&JobLease>,
         chunk: &[NewScreeningResult],
         first_position: usize,
-        checkpoint: usize,
-        mut progress: RunProgress,
+        progress: RunProgress,
     ) -> StoreResult<Option<StoredCounts>> {
         let txn = self.write_transaction().await?;
         if self.backend() == sea_orm::DatabaseBackend::Postgres {
@@ -1064,7 +1068,6 @@ impl Store {
             store_batch(&txn, actor, &run, batch, position, now, &mut counts).await?;
         }
         crate::programs::count_households(&txn, run.call_id, counts.households_created).await?;
-        progress.stored = checkpoint as u64;
         screening_run::Entity::update_many()
             .col_expr(
                 screening_run::Column::Progress,
@@ -1116,7 +1119,8 @@ impl Store {
             .exec(&txn)
             .await?;
         row.counts = Set(Some(
-            serde_json::to_string(&StoredRunCounts::from(&summary.counts)).map_err(json_error("the counts"))?,
+            serde_json::to_string(&StoredRunCounts::from(&summary.counts))
+                .map_err(json_error("the counts"))?,
         ));
         let after = audit::update(&txn, actor, &before, row).await?;
         txn.commit().await?;
@@ -1543,7 +1547,11 @@ fn household_row(
 }
 
 /// A household's head as a result's row gives it; `previous` is the head stored before.
-fn head_row(household_id: i32, result: &NewScreeningResult, previous: Option<&person::Model>) -> person::Model {
+fn head_row(
+    household_id: i32,
+    result: &NewScreeningResult,
+    previous: Option<&person::Model>,
+) -> person::Model {
     person::Model {
         id: previous.map_or(0, |p| p.id),
         household_id,
@@ -1646,10 +1654,16 @@ async fn store_batch(
         let mut rows = Vec::with_capacity(held.len());
         for result in &held {
             let previous = existing.get(&result.external_id).ok_or_else(|| {
-                DbErr::Custom(format!("household {} was neither stored nor found", result.external_id))
+                DbErr::Custom(format!(
+                    "household {} was neither stored nor found",
+                    result.external_id
+                ))
             })?;
             household_ids.insert(result.external_id.clone(), previous.id);
-            rows.push((previous.clone(), household_row(call_id, result, Some(previous), now)));
+            rows.push((
+                previous.clone(),
+                household_row(call_id, result, Some(previous), now),
+            ));
         }
         use household::Column as H;
         counts.households_updated += audit::update_changed::<household::Entity>(
@@ -1733,7 +1747,10 @@ async fn store_batch(
     let inserted: HashSet<String> = crate::bulk::insert_new::<screening_result::Entity>(
         txn,
         &rows,
-        &[screening_result::Column::CallId, screening_result::Column::ExternalId],
+        &[
+            screening_result::Column::CallId,
+            screening_result::Column::ExternalId,
+        ],
         &[screening_result::Column::ExternalId],
     )
     .await?
@@ -1757,9 +1774,16 @@ async fn store_batch(
         let mut rows = Vec::with_capacity(held.len());
         for mut row in held {
             let previous = existing.remove(&row.external_id).ok_or_else(|| {
-                DbErr::Custom(format!("result of {} was neither stored nor found", row.external_id))
+                DbErr::Custom(format!(
+                    "result of {} was neither stored nor found",
+                    row.external_id
+                ))
             })?;
             row.id = previous.id;
+            if previous.run_id == run.id {
+                // Stored by this run before its job was taken over: the same row, left alone.
+                row.screened_at = previous.screened_at;
+            }
             rows.push((previous, row));
         }
         use screening_result::Column as R;

@@ -21,7 +21,9 @@ use vereda_domain::verification::{
 };
 
 use crate::audit::{AuditEntry, AuditQuery};
-use crate::entity::{household, household_document, household_verification, letter, offer_notice, screening_result};
+use crate::entity::{
+    household, household_document, household_verification, letter, offer_notice, screening_result,
+};
 use crate::households::HouseholdSummary;
 use crate::parcels::{ParcelStanding, parcels_refusal};
 use crate::types::{DbDate, DbTimestamp};

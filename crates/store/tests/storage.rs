@@ -80,6 +80,14 @@ macro_rules! storage_suite {
     };
 }
 
+/// A run's progress with `n` results stored: a chunk's checkpoint.
+fn stored_up_to(n: usize) -> RunProgress {
+    RunProgress {
+        stored: n as u64,
+        ..RunProgress::default()
+    }
+}
+
 /// The administrator of the tests: an actor without an account row, which acts nationally
 /// with every permission, like the system's own processes.
 fn admin() -> Actor {
@@ -1596,7 +1604,7 @@ storage_suite! {
 
         // A stores its first chunk, then stops without a word.
         let first = store
-            .store_screening_chunk(&admin(), run.id, Some(&lease_a), &results[..2000], 0, 2000, RunProgress::default())
+            .store_screening_chunk(&admin(), run.id, Some(&lease_a), &results[..2000], 0, stored_up_to(2000))
             .await
             .expect("chunk")
             .expect("A holds the lease");
@@ -1611,14 +1619,14 @@ storage_suite! {
         let b = store.claim_job("server-b", &JobKind::ALL, lease).await.expect("claim").expect("the job");
         assert_eq!(b.checkpoint, 2000);
         let late = store
-            .store_screening_chunk(&admin(), run.id, Some(&lease_a), &results[2000..], 2000, 3000, RunProgress::default())
+            .store_screening_chunk(&admin(), run.id, Some(&lease_a), &results[2000..], 2000, stored_up_to(3000))
             .await
             .expect("chunk");
         assert!(late.is_none());
         assert_eq!(count_rows(store, "screening_results").await, 2000, "nothing is stored under a lost lease");
         let lease_b = JobLease { job_id: job.id, owner: "server-b".into() };
         let rest = store
-            .store_screening_chunk(&admin(), run.id, Some(&lease_b), &results[2000..], 2000, 3000, RunProgress::default())
+            .store_screening_chunk(&admin(), run.id, Some(&lease_b), &results[2000..], 2000, stored_up_to(3000))
             .await
             .expect("chunk")
             .expect("B holds the lease");
@@ -1663,9 +1671,10 @@ storage_suite! {
         let lease_a = JobLease { job_id: job.id, owner: "server-a".into() };
         let results: Vec<NewScreeningResult> = (1..=4000).map(screened).collect();
         // Two chunks at once, either of which may commit first: the checkpoint is where both start.
+        let actor = admin();
         let (first, second) = tokio::join!(
-            store.store_screening_chunk(&admin(), run.id, Some(&lease_a), &results[..2000], 0, 0, RunProgress::default()),
-            store.store_screening_chunk(&admin(), run.id, Some(&lease_a), &results[2000..], 2000, 0, RunProgress::default()),
+            store.store_screening_chunk(&actor, run.id, Some(&lease_a), &results[..2000], 0, stored_up_to(0)),
+            store.store_screening_chunk(&actor, run.id, Some(&lease_a), &results[2000..], 2000, stored_up_to(0)),
         );
         let created = first.expect("chunk").expect("A's").results_created + second.expect("chunk").expect("A's").results_created;
         assert_eq!(created, 4000);
@@ -1679,11 +1688,11 @@ storage_suite! {
         let lease_b = JobLease { job_id: job.id, owner: "server-b".into() };
         for (start, chunk) in [(0, &results[..2000]), (2000, &results[2000..])] {
             let again = store
-                .store_screening_chunk(&admin(), run.id, Some(&lease_b), chunk, start, start + chunk.len(), RunProgress::default())
+                .store_screening_chunk(&admin(), run.id, Some(&lease_b), chunk, start, stored_up_to(start + chunk.len()))
                 .await
                 .expect("chunk")
                 .expect("B's");
-            assert_eq!((again.households_created, again.results_created, again.households_updated), (0, 0, 0));
+            assert_eq!(again, StoredCounts::default(), "the rows this run stored are left as they are");
         }
         assert_eq!(store.job(job.id).await.expect("read").expect("job").checkpoint, 4000);
         assert_eq!(count_rows(store, "screening_results").await, 4000);

@@ -258,8 +258,10 @@ async fn store_results(
         if context.should_stop() {
             return Ok(false);
         }
-        let progress = state.progresses.get(run_id).unwrap_or(completed.progress);
-        let checkpoint = checkpoint_after(written, written + group.len());
+        let progress = RunProgress {
+            stored: checkpoint_after(written, written + group.len()) as u64,
+            ..state.progresses.get(run_id).unwrap_or(completed.progress)
+        };
         let chunks = group.chunks(ROWS_PER_CHUNK).enumerate().map(|(index, chunk)| {
             store.store_screening_chunk(
                 &job.actor,
@@ -267,7 +269,6 @@ async fn store_results(
                 Some(&context.lease),
                 chunk,
                 written + index * ROWS_PER_CHUNK,
-                checkpoint,
                 progress,
             )
         });

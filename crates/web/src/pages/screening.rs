@@ -945,7 +945,10 @@ async fn run_page(
             })
             .collect();
         let query = result_list(&state, &visitor, run.id, &params).await?;
-        let results = state.store.screening_results_counted(&query, Some(&counts)).await?;
+        let results = state
+            .store
+            .screening_results_counted(&query, Some(&counts))
+            .await?;
         let option = |line: &GroupLine| (line.code.clone(), line.label.clone());
         let filters = vec![
             FilterView::new(
