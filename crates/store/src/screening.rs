@@ -1024,10 +1024,10 @@ impl Store {
     /// transaction, with the run's `progress` and, for a job, its checkpoint, both at
     /// `progress.stored`: the position a job taken over resumes from once this chunk is stored
     /// (the chunk's end when chunks are stored one after another; the start of the chunks
-    /// stored at once, which may commit in any order). None when `job` is given and its lease is no longer `owner`'s: nothing was
-    /// stored, the work stops. The rows every chunk shares (the call's count, the run's
-    /// progress, the job's checkpoint) are written last, so chunks stored at once wait for
-    /// each other only there.
+    /// stored at once, which may commit in any order). None when `job` is given and its lease
+    /// is no longer `owner`'s: nothing was stored, the work stops. The rows every chunk shares
+    /// (the call's count, the run's progress, the job's checkpoint) are written last, so chunks
+    /// stored at once wait for each other only there.
     pub async fn store_screening_chunk(
         &self,
         actor: &Actor,
