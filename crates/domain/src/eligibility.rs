@@ -18,39 +18,55 @@ use crate::rules::{
 };
 use crate::territory::{CallTerritory, DaneCode};
 
-/// The facts of a household that rules may test (the head of household's data).
+/// The facts of a household that rules may test (the head of household's data). Stored with
+/// each screening result, so a `false` or absent fact is left out of its JSON and read back
+/// as such: a million results are written without a million copies of the same defaults.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Household {
     pub document_type: DocumentType,
     pub sex: Sex,
     pub birth_date: Date,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub head_of_household: bool,
     pub sisben_area: SisbenArea,
     /// `None`: not registered in Sisbén.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sisben_score: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub displaced: bool,
     pub ethnic_group: EthnicGroup,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub ethnic_community_registered: bool,
     pub land_tenure: LandTenure,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub land_restrictions: bool,
     pub productive_activity: ProductiveActivity,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub environmental_restriction: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub illicit_activity: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub inaccurate_information: bool,
     pub program_line: ProgramLine,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub land_contract_end: Option<Date>,
     /// The AREL population group (Art. 38); `none` outside the AREL line.
     #[serde(default)]
     pub arel_population_group: ArelPopulationGroup,
     /// Whether the group is backed by its documento idóneo (Art. 38 par. 2).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub arel_group_document: bool,
     /// Group 4 (Art. 38 par. 4): the year of the public call the head benefited from.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arel_call_year: Option<i16>,
     /// Group 4 (Art. 38 par. 4): the project's score in that call.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arel_call_score: Option<Decimal>,
+}
+
+/// For `skip_serializing_if`: a flag left out when false.
+pub fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// Facts that need the whole batch: which registries hold the head's document, and whether

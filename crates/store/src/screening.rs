@@ -711,13 +711,16 @@ pub struct StoredScreening {
 }
 
 /// The cross-checks as stored: the bits, the registry names they stand for, the duplicate.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct StoredChecks {
     registries: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     found_in: Vec<String>,
+    #[serde(default, skip_serializing_if = "vereda_domain::eligibility::is_false")]
     duplicate_document: bool,
-    /// Absent in results stored before the call's territory was checked (Art. 5).
-    #[serde(default)]
+    /// Absent in results stored before the call's territory was checked (Art. 5), and when
+    /// false.
+    #[serde(default, skip_serializing_if = "vereda_domain::eligibility::is_false")]
     outside_territory: bool,
 }
 
@@ -1020,14 +1023,8 @@ impl Store {
         }
     }
 
-    /// Stores one chunk of a run's results (those at `first_position` on in the file) in one
-    /// transaction, with the run's `progress` and, for a job, its checkpoint, both at
-    /// `progress.stored`: the position a job taken over resumes from once this chunk is stored
-    /// (the chunk's end when chunks are stored one after another; the start of the chunks
-    /// stored at once, which may commit in any order). None when `job` is given and its lease
-    /// is no longer `owner`'s: nothing was stored, the work stops. The rows every chunk shares
-    /// (the call's count, the run's progress, the job's checkpoint) are written last, so chunks
-    /// stored at once wait for each other only there.
+    /// Stores one chunk of a run's results (those at `first_position` on in the file): its rows
+    /// built ([`prepare_screening_chunk`]), then stored ([`Store::store_prepared_chunk`]).
     pub async fn store_screening_chunk(
         &self,
         actor: &Actor,
@@ -1037,23 +1034,39 @@ impl Store {
         first_position: usize,
         progress: RunProgress,
     ) -> StoreResult<Option<StoredCounts>> {
+        let run = self
+            .screening_run(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "screening run",
+                id: id.to_string(),
+            })?;
+        let prepared = prepare_screening_chunk(&run, chunk, first_position)?;
+        self.store_prepared_chunk(actor, job, prepared, progress).await
+    }
+
+    /// Stores one chunk of a run's rows in one transaction, with the run's `progress` and, for
+    /// a job, its checkpoint, both at `progress.stored`: the position a job taken over resumes
+    /// from once this chunk is stored (the chunk's end when chunks are stored one after
+    /// another; the start of the chunks stored at once, which may commit in any order). None
+    /// when `job` is given and its lease is no longer `owner`'s: nothing was stored, the work
+    /// stops. The rows every chunk shares (the call's count, the run's progress, the job's
+    /// checkpoint) are written last, so chunks stored at once wait for each other only there.
+    pub async fn store_prepared_chunk(
+        &self,
+        actor: &Actor,
+        job: Option<&JobLease>,
+        chunk: PreparedChunk,
+        progress: RunProgress,
+    ) -> StoreResult<Option<StoredCounts>> {
+        let PreparedChunk {
+            run_id,
+            call_id,
+            households,
+            heads,
+            results,
+        } = chunk;
         let txn = self.write_transaction().await?;
-        if self.backend() == sea_orm::DatabaseBackend::Postgres {
-            // The batches' lookups are prepared once; a generic plan made while the tables
-            // were small would scan them whole for every batch as they grow.
-            txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
-                .await?;
-        }
-        let run = run_from_row(
-            screening_run::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .ok_or_else(|| StoreError::NotFound {
-                    entity: "screening run",
-                    id: id.to_string(),
-                })?,
-        )?;
-        let now = DbTimestamp::now();
         let mut counts = StoredCounts::default();
         // PostgreSQL takes a chunk's new rows as one parameter, and its held ones in one
         // statement (at most 2,000 rows of 20 columns, under its 65,535 parameters); SQLite's
@@ -1063,17 +1076,26 @@ impl Store {
         } else {
             ROWS_PER_STATEMENT
         };
-        for (index, batch) in chunk.chunks(rows_per_batch).enumerate() {
-            let position = first_position + index * rows_per_batch;
-            store_batch(&txn, actor, &run, batch, position, now, &mut counts).await?;
+        let (mut households, mut heads, mut results) =
+            (households.into_iter(), heads.into_iter(), results.into_iter());
+        loop {
+            let batch = Batch {
+                households: households.by_ref().take(rows_per_batch).collect(),
+                heads: heads.by_ref().take(rows_per_batch).collect(),
+                results: results.by_ref().take(rows_per_batch).collect(),
+            };
+            if batch.results.is_empty() {
+                break;
+            }
+            store_batch(&txn, actor, call_id, batch, &mut counts).await?;
         }
-        crate::programs::count_households(&txn, run.call_id, counts.households_created).await?;
+        crate::programs::count_households(&txn, call_id, counts.households_created).await?;
         screening_run::Entity::update_many()
             .col_expr(
                 screening_run::Column::Progress,
                 Expr::value(serde_json::to_string(&progress).map_err(json_error("the progress"))?),
             )
-            .filter(screening_run::Column::Id.eq(id))
+            .filter(screening_run::Column::Id.eq(run_id))
             .exec(&txn)
             .await?;
         if let Some(job) = job
@@ -1499,8 +1521,6 @@ fn decision_changed(before: &screening_result::Model, after: &screening_result::
         &before.municipality_code,
         &before.head_document_masked,
         &before.rule_set_hash,
-        &before.facts,
-        &before.cross_checks,
     ) != (
         after.eligible,
         after.sisben_level,
@@ -1510,22 +1530,28 @@ fn decision_changed(before: &screening_result::Model, after: &screening_result::
         &after.municipality_code,
         &after.head_document_masked,
         &after.rule_set_hash,
-        &after.facts,
-        &after.cross_checks,
-    )
+    ) || json_differs::<Household>(&before.facts, &after.facts)
+        || json_differs::<StoredChecks>(&before.cross_checks, &after.cross_checks)
 }
 
-/// A household of the call as a result's row gives it; `previous` is the row stored before,
-/// whose contact (the screening file carries none), id and creation are kept.
-fn household_row(
-    call_id: i32,
-    result: &NewScreeningResult,
-    previous: Option<&household::Model>,
-    now: DbTimestamp,
-) -> household::Model {
+/// Whether two stored JSON texts say different things: results stored before facts were
+/// written compactly spell out every default, and are the same facts.
+fn json_differs<T: serde::de::DeserializeOwned + PartialEq>(before: &str, after: &str) -> bool {
+    before != after
+        && match (
+            serde_json::from_str::<T>(before),
+            serde_json::from_str::<T>(after),
+        ) {
+            (Ok(before), Ok(after)) => before != after,
+            _ => true,
+        }
+}
+
+/// A household of the call as a result's row gives it, new.
+fn household_row(call_id: i32, result: &NewScreeningResult, now: DbTimestamp) -> household::Model {
     let facts = &result.household;
     household::Model {
-        id: previous.map_or(0, |h| h.id),
+        id: 0,
         call_id: Some(call_id),
         external_id: result.external_id.clone(),
         municipality_code: result.municipality.to_string(),
@@ -1535,9 +1561,9 @@ fn household_row(
         ethnic_group: facts.ethnic_group.to_string(),
         ethnic_community_registered: facts.ethnic_community_registered,
         program_line: facts.program_line.to_string(),
-        email: previous.and_then(|h| h.email.clone()),
-        correspondence_address: previous.and_then(|h| h.correspondence_address.clone()),
-        created_at: previous.map_or(now, |h| h.created_at),
+        email: None,
+        correspondence_address: None,
+        created_at: now,
         search_key: vereda_domain::text::household_search_key(
             &format!("{} {}", result.first_name.trim(), result.last_name.trim()),
             &result.document,
@@ -1546,15 +1572,23 @@ fn household_row(
     }
 }
 
-/// A household's head as a result's row gives it; `previous` is the head stored before.
-fn head_row(
-    household_id: i32,
-    result: &NewScreeningResult,
-    previous: Option<&person::Model>,
-) -> person::Model {
+/// A held household's row as a new screening gives it: the id, the contact (a screening file
+/// carries none) and the creation of the row stored before are kept.
+fn keeping_household(previous: &household::Model, row: household::Model) -> household::Model {
+    household::Model {
+        id: previous.id,
+        email: previous.email.clone(),
+        correspondence_address: previous.correspondence_address.clone(),
+        created_at: previous.created_at,
+        ..row
+    }
+}
+
+/// A household's head as a result's row gives it (its household's id is the store's to set).
+fn head_row(result: &NewScreeningResult) -> person::Model {
     person::Model {
-        id: previous.map_or(0, |p| p.id),
-        household_id,
+        id: 0,
+        household_id: 0,
         document_type: result.household.document_type.to_string(),
         document: result.document.trim().to_owned(),
         document_key: normalize_document(&result.document),
@@ -1566,10 +1600,9 @@ fn head_row(
     }
 }
 
-/// The stored result of one row of a run.
+/// The stored result of one row of a run (its household's id is the store's to set).
 fn result_row(
     run: &ScreeningRun,
-    household_id: i32,
     position: usize,
     result: &NewScreeningResult,
     now: DbTimestamp,
@@ -1584,7 +1617,7 @@ fn result_row(
         id: 0,
         call_id: run.call_id,
         external_id: result.external_id.clone(),
-        household_id,
+        household_id: 0,
         run_id: run.id,
         position: to_i32(position as u64),
         line: to_i32(u64::from(result.line)),
@@ -1604,6 +1637,61 @@ fn result_row(
     })
 }
 
+/// A chunk of a run's rows, built from its results ahead of the transaction that stores them
+/// (a server builds the next chunk while the database stores this one): each result's
+/// household, head and result row, in file order; the ids are the database's to give.
+#[derive(Debug, Clone)]
+pub struct PreparedChunk {
+    run_id: i32,
+    call_id: i32,
+    households: Vec<household::Model>,
+    heads: Vec<person::Model>,
+    results: Vec<screening_result::Model>,
+}
+
+impl PreparedChunk {
+    /// How many results the chunk holds.
+    pub fn len(&self) -> usize {
+        self.results.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.results.is_empty()
+    }
+}
+
+/// The rows of `chunk`, the results at `first_position` on in `run`'s file.
+pub fn prepare_screening_chunk(
+    run: &ScreeningRun,
+    chunk: &[NewScreeningResult],
+    first_position: usize,
+) -> StoreResult<PreparedChunk> {
+    let now = DbTimestamp::now();
+    let results = chunk
+        .iter()
+        .enumerate()
+        .map(|(offset, result)| result_row(run, first_position + offset, result, now))
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    Ok(PreparedChunk {
+        run_id: run.id,
+        call_id: run.call_id,
+        households: chunk
+            .iter()
+            .map(|result| household_row(run.call_id, result, now))
+            .collect(),
+        heads: chunk.iter().map(head_row).collect(),
+        results,
+    })
+}
+
+/// One statement's worth of a chunk's rows, aligned: the `i`th head and result are the `i`th
+/// household's.
+struct Batch {
+    households: Vec<household::Model>,
+    heads: Vec<person::Model>,
+    results: Vec<screening_result::Model>,
+}
+
 /// Writes one batch of results: households, heads and results. Rows the call does not hold
 /// yet (every row of a first screening) go in with one statement a table and no look-up;
 /// rows it holds are read and, where they differ, updated in one statement, each material
@@ -1611,24 +1699,22 @@ fn result_row(
 async fn store_batch(
     txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
-    run: &ScreeningRun,
-    batch: &[NewScreeningResult],
-    first_position: usize,
-    now: DbTimestamp,
+    call_id: i32,
+    batch: Batch,
     counts: &mut StoredCounts,
 ) -> Result<(), DbErr> {
-    let call_id = run.call_id;
+    let Batch {
+        households,
+        heads,
+        results: mut rows,
+    } = batch;
     let mut audit_changes: Vec<Change> = Vec::new();
 
     // Households: the new ones first, which gives their ids.
-    let mut household_ids: HashMap<String, i32> = HashMap::with_capacity(batch.len());
-    let new_rows: Vec<household::Model> = batch
-        .iter()
-        .map(|result| household_row(call_id, result, None, now))
-        .collect();
+    let mut household_ids: HashMap<String, i32> = HashMap::with_capacity(households.len());
     for row in crate::bulk::insert_new::<household::Entity>(
         txn,
-        &new_rows,
+        &households,
         &[household::Column::CallId, household::Column::ExternalId],
         &[household::Column::Id, household::Column::ExternalId],
     )
@@ -1637,12 +1723,13 @@ async fn store_batch(
         household_ids.insert(row.try_get("", "external_id")?, row.try_get("", "id")?);
     }
     counts.households_created += household_ids.len() as u64;
-    let held: Vec<&NewScreeningResult> = batch
-        .iter()
-        .filter(|result| !household_ids.contains_key(&result.external_id))
+    let held: Vec<household::Model> = households
+        .into_iter()
+        .filter(|row| !household_ids.contains_key(&row.external_id))
         .collect();
     let mut held_heads: HashMap<i32, person::Model> = HashMap::new();
     if !held.is_empty() {
+        plan_each_lookup(txn, true).await?;
         let existing: HashMap<String, household::Model> = household::Entity::find()
             .filter(household::Column::CallId.eq(call_id))
             .filter(household::Column::ExternalId.is_in(held.iter().map(|r| r.external_id.as_str())))
@@ -1651,25 +1738,22 @@ async fn store_batch(
             .into_iter()
             .map(|h| (h.external_id.clone(), h))
             .collect();
-        let mut rows = Vec::with_capacity(held.len());
-        for result in &held {
-            let previous = existing.get(&result.external_id).ok_or_else(|| {
+        let mut changes = Vec::with_capacity(held.len());
+        for row in held {
+            let previous = existing.get(&row.external_id).ok_or_else(|| {
                 DbErr::Custom(format!(
                     "household {} was neither stored nor found",
-                    result.external_id
+                    row.external_id
                 ))
             })?;
-            household_ids.insert(result.external_id.clone(), previous.id);
-            rows.push((
-                previous.clone(),
-                household_row(call_id, result, Some(previous), now),
-            ));
+            household_ids.insert(row.external_id.clone(), previous.id);
+            changes.push((previous.clone(), keeping_household(previous, row)));
         }
         use household::Column as H;
         counts.households_updated += audit::update_changed::<household::Entity>(
             txn,
             "households",
-            rows,
+            changes,
             &[
                 H::MunicipalityCode,
                 H::SisbenArea,
@@ -1693,6 +1777,7 @@ async fn store_batch(
         {
             held_heads.entry(head.household_id).or_insert(head);
         }
+        plan_each_lookup(txn, false).await?;
     }
     let household_id = |external_id: &str| -> Result<i32, DbErr> {
         household_ids
@@ -1704,11 +1789,21 @@ async fn store_batch(
     // Heads of household: a new household's is new; a held one's is updated where it changed.
     let mut new_heads = Vec::new();
     let mut changed_heads = Vec::new();
-    for result in batch {
+    for (head, result) in heads.into_iter().zip(&rows) {
         let owner = household_id(&result.external_id)?;
         match held_heads.get(&owner) {
-            Some(previous) => changed_heads.push((previous.clone(), head_row(owner, result, Some(previous)))),
-            None => new_heads.push(head_row(owner, result, None)),
+            Some(previous) => changed_heads.push((
+                previous.clone(),
+                person::Model {
+                    id: previous.id,
+                    household_id: owner,
+                    ..head
+                },
+            )),
+            None => new_heads.push(person::Model {
+                household_id: owner,
+                ..head
+            }),
         }
     }
     crate::bulk::insert_new::<person::Entity>(txn, &new_heads, &[], &[]).await?;
@@ -1734,15 +1829,8 @@ async fn store_batch(
     }
 
     // Results: the new ones in one statement, those the call held compared and updated.
-    let mut rows = Vec::with_capacity(batch.len());
-    for (offset, result) in batch.iter().enumerate() {
-        rows.push(result_row(
-            run,
-            household_id(&result.external_id)?,
-            first_position + offset,
-            result,
-            now,
-        )?);
+    for row in &mut rows {
+        row.household_id = household_id(&row.external_id)?;
     }
     let inserted: HashSet<String> = crate::bulk::insert_new::<screening_result::Entity>(
         txn,
@@ -1763,6 +1851,7 @@ async fn store_batch(
         .filter(|row| !inserted.contains(&row.external_id))
         .collect();
     if !held.is_empty() {
+        plan_each_lookup(txn, true).await?;
         let mut existing: HashMap<String, screening_result::Model> = screening_result::Entity::find()
             .filter(screening_result::Column::CallId.eq(call_id))
             .filter(screening_result::Column::ExternalId.is_in(held.iter().map(|r| r.external_id.as_str())))
@@ -1780,7 +1869,7 @@ async fn store_batch(
                 ))
             })?;
             row.id = previous.id;
-            if previous.run_id == run.id {
+            if previous.run_id == row.run_id {
                 // Stored by this run before its job was taken over: the same row, left alone.
                 row.screened_at = previous.screened_at;
             }
@@ -1814,13 +1903,77 @@ async fn store_batch(
             &mut audit_changes,
         )
         .await?;
+        plan_each_lookup(txn, false).await?;
     }
     audit::append_many(txn, actor, audit_changes).await
+}
+
+/// On PostgreSQL, plans the look-ups of the rows a call holds for their own values (`on`), or
+/// goes back to plans kept across executions. A look-up is prepared once and a generic plan
+/// made while the call's tables were small would scan them whole for every batch as they
+/// grow; but the foreign-key checks of every inserted row also run on kept plans, and
+/// planned afresh for each row they cost twice the rows themselves, so the custom plans are
+/// asked for only around the look-ups.
+async fn plan_each_lookup(txn: &sea_orm::DatabaseTransaction, on: bool) -> Result<(), DbErr> {
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        let mode = if on { "force_custom_plan" } else { "auto" };
+        txn.execute_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            format!("SET LOCAL plan_cache_mode = {mode}"),
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn facts_are_written_without_their_defaults_and_read_as_the_same_facts_written_whole() {
+        let whole = r#"{"document_type":"CC","sex":"F","birth_date":"1975-05-01","head_of_household":true,"sisben_area":"3","sisben_score":"15.5","displaced":false,"ethnic_group":"none","ethnic_community_registered":false,"land_tenure":"owner","land_restrictions":false,"productive_activity":"agricultural","environmental_restriction":false,"illicit_activity":false,"inaccurate_information":false,"program_line":"general","land_contract_end":null,"arel_population_group":"none","arel_group_document":false,"arel_call_year":null,"arel_call_score":null}"#;
+        let facts: Household = serde_json::from_str(whole).expect("facts stored whole");
+        let compact = serde_json::to_string(&facts).expect("facts");
+        assert!(
+            !compact.contains("displaced") && !compact.contains("null"),
+            "{compact}"
+        );
+        assert!(compact.len() * 2 < whole.len(), "{compact}");
+        assert_eq!(
+            serde_json::from_str::<Household>(&compact).expect("compact facts"),
+            facts
+        );
+        assert!(
+            !json_differs::<Household>(whole, &compact),
+            "the same facts, not a change"
+        );
+        let displaced = Household {
+            displaced: true,
+            ..facts
+        };
+        let changed = serde_json::to_string(&displaced).expect("facts");
+        assert!(changed.contains(r#""displaced":true"#));
+        assert!(json_differs::<Household>(whole, &changed));
+        assert!(
+            json_differs::<Household>(whole, "not JSON"),
+            "unreadable facts are a change"
+        );
+        let checks = StoredChecks {
+            registries: 0,
+            found_in: Vec::new(),
+            duplicate_document: false,
+            outside_territory: false,
+        };
+        assert_eq!(
+            serde_json::to_string(&checks).expect("checks"),
+            r#"{"registries":0}"#
+        );
+        assert!(!json_differs::<StoredChecks>(
+            r#"{"registries":0,"found_in":[],"duplicate_document":false,"outside_territory":false}"#,
+            r#"{"registries":0}"#
+        ));
+    }
 
     #[test]
     fn a_row_error_reads_back_typed_and_an_older_one_as_its_text() {

@@ -203,6 +203,7 @@ async fn run(state: &AppState, job: &Job, dir: &Path, context: &JobContext) -> b
     let progress = state.progresses.get(run_id).unwrap_or_default();
     if let Ok(completed) = &screened {
         state.metrics.add_rows_screened(completed.results.len() as u64);
+        tracing::info!(run_id, households = completed.results.len(), "screened; storing");
     }
     let failure = match screened {
         Ok(completed) => match store_results(state, job, completed, context).await {
@@ -245,43 +246,79 @@ async fn store_results(
     let store = &state.store;
     let run_id = job.run_id;
     vereda_store::screening::check_households_unique(&completed.results)?;
+    let summary = RunSummary::of(&completed);
+    let run = store
+        .screening_run(run_id)
+        .await?
+        .ok_or_else(|| vereda_store::StoreError::NotFound {
+            entity: "screening run",
+            id: run_id.to_string(),
+        })?;
     let from = usize::try_from(context.checkpoint)
         .unwrap_or(usize::MAX)
         .min(completed.results.len());
     let mut written = from;
     state.progresses.update(run_id, |p| p.stored = written as u64);
     let at_once = store.chunks_at_once();
+    // The chunks' rows are built on a blocking thread while the database stores the ones
+    // before them; a chunk's results are let go once its rows are built.
+    let (sender, mut prepared) = tokio::sync::mpsc::channel(at_once);
+    let results = completed.results;
+    let preparing = tokio::task::spawn_blocking(move || {
+        let mut position = from;
+        let mut rest = results.into_iter().skip(from);
+        loop {
+            let chunk: Vec<NewScreeningResult> = rest.by_ref().take(ROWS_PER_CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let rows = vereda_store::screening::prepare_screening_chunk(&run, &chunk, position);
+            position += chunk.len();
+            drop(chunk);
+            if sender.blocking_send(rows).is_err() {
+                break;
+            }
+        }
+    });
     // Chunks stored at once each move the checkpoint to where they all start: a server that
     // takes the job over stores them again (rows already stored are found and left alone).
     let checkpoint_after = |start: usize, end: usize| if at_once > 1 { start } else { end };
-    for group in completed.results[from..].chunks(ROWS_PER_CHUNK * at_once) {
+    loop {
         if context.should_stop() {
             return Ok(false);
         }
+        let mut group = Vec::with_capacity(at_once);
+        while group.len() < at_once
+            && let Some(chunk) = prepared.recv().await
+        {
+            group.push(chunk?);
+        }
+        if group.is_empty() {
+            break;
+        }
+        let rows: usize = group.iter().map(|chunk| chunk.len()).sum();
         let progress = RunProgress {
-            stored: checkpoint_after(written, written + group.len()) as u64,
-            ..state.progresses.get(run_id).unwrap_or(completed.progress)
+            stored: checkpoint_after(written, written + rows) as u64,
+            ..state.progresses.get(run_id).unwrap_or(summary.progress)
         };
-        let chunks = group.chunks(ROWS_PER_CHUNK).enumerate().map(|(index, chunk)| {
-            store.store_screening_chunk(
-                &job.actor,
-                run_id,
-                Some(&context.lease),
-                chunk,
-                written + index * ROWS_PER_CHUNK,
-                progress,
-            )
-        });
+        let chunks = group
+            .into_iter()
+            .map(|chunk| store.store_prepared_chunk(&job.actor, Some(&context.lease), chunk, progress));
         let stored = futures_util::future::try_join_all(chunks).await?;
         if stored.iter().any(Option::is_none) {
             tracing::warn!(run_id, "another server holds the screening now; this one stops");
             return Ok(false);
         }
-        written += group.len();
-        state.metrics.add_rows_stored(group.len() as u64);
+        written += rows;
+        state.metrics.add_rows_stored(rows as u64);
         state.progresses.update(run_id, |p| p.stored = written as u64);
     }
-    let summary = RunSummary::of(&completed);
+    if let Err(error) = preparing.await {
+        tracing::error!(run_id, %error, "the rows of the screening stopped being built");
+        return Err(vereda_store::StoreError::Fault(
+            "the rows of the screening stopped being built".to_owned(),
+        ));
+    }
     let Some(run) = store
         .finish_screening_run(&job.actor, run_id, Some(&context.lease), summary)
         .await?
@@ -366,7 +403,7 @@ fn screen(
             progress.rows = p.rows;
         })
     };
-    let run = screening::screen(&engine_job, &report).map_err(|error| match error {
+    let mut run = screening::screen(&engine_job, &report).map_err(|error| match error {
         ScreeningError::Rows { errors, error_count } => Failure {
             message: None,
             errors: errors.iter().map(run_error).collect(),
@@ -377,15 +414,18 @@ fn screen(
     if run.facts.len() != run.rows.len() {
         return Err(Failure::message(Message::new("screening-error-no_facts")));
     }
+    // The facts move into the results rather than being copied: a million households are
+    // held once, not twice, until stored.
+    let facts = std::mem::take(&mut run.facts);
     let results = run
         .rows
         .iter()
-        .zip(&run.facts)
+        .zip(facts)
         .map(|(row, facts)| NewScreeningResult {
             external_id: run.household_id(row).to_owned(),
             line: row.line,
             municipality: row.municipality,
-            household: facts.household.clone(),
+            household: facts.household,
             checks: row.checks,
             found_in: rules
                 .registries
@@ -399,9 +439,9 @@ fn screen(
             cofinancing_max_pct: screener.cofinancing_percent(&row.outcome),
             cap_smmlv: screener.cap_smmlv(&row.outcome),
             reasons: screener.reasons(&row.outcome).map(str::to_owned).collect(),
-            document: facts.document.clone(),
-            first_name: facts.first_name.clone(),
-            last_name: facts.last_name.clone(),
+            document: facts.document,
+            first_name: facts.first_name,
+            last_name: facts.last_name,
         })
         .collect();
     Ok(CompletedRun {

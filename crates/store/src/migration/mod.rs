@@ -43,6 +43,7 @@ mod m20261214_000037_document_and_committee_lists;
 mod m20261215_000038_document_receipt_day;
 mod m20261215_000039_call_household_counts;
 mod m20261216_000040_summary_money;
+mod m20261217_000041_result_run_key;
 
 pub struct Migrator;
 
@@ -88,6 +89,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000038_document_receipt_day::Migration),
             Box::new(m20261215_000039_call_household_counts::Migration),
             Box::new(m20261216_000040_summary_money::Migration),
+            Box::new(m20261217_000041_result_run_key::Migration),
         ]
     }
 }
