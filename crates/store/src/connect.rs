@@ -57,6 +57,7 @@ pub(crate) async fn sqlite(
     url: &str,
     settings: &ConnectSettings,
 ) -> StoreResult<(DatabaseConnection, Option<PathBuf>, u32)> {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| StoreError::BadDatabaseUrl(format!("bad SQLite URL {url:?}: {e}")))?
         .create_if_missing(true)
@@ -68,8 +69,14 @@ pub(crate) async fn sqlite(
         // Reads of whole tables (the open data, a large call's lists) go through a memory map
         // and a 32 MiB page cache per connection instead of a read call per 4 KiB page.
         .pragma("mmap_size", "268435456")
-        .pragma("cache_size", "-32768");
-    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        .pragma("cache_size", "-32768")
+        // A statement's journal (kept to undo one statement of a multi-row insert) stays in
+        // memory rather than in a temporary file.
+        .pragma("temp_store", "memory")
+        // The WAL is copied back into the database mostly by a task of its own
+        // (`checkpoint_in_background`), beside the writer; a writer committing past 4,096
+        // pages copies what is left, so the WAL starts over and stays small.
+        .pragma("wal_autocheckpoint", "4096");
     let file = (!in_memory).then(|| options.get_filename().to_path_buf());
     // An in-memory database lives only as long as its one connection.
     let max = if in_memory {
@@ -88,7 +95,33 @@ pub(crate) async fn sqlite(
         .connect_with(options)
         .await
         .map_err(|e| StoreError::Connect(format!("{url}: {e}")))?;
+    if !in_memory {
+        checkpoint_in_background(pool.clone());
+    }
     Ok((SqlxSqliteConnector::from_sqlx_sqlite_pool(pool), file, max))
+}
+
+/// How often the WAL is copied back into an SQLite database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Copies the WAL back into the database every [`CHECKPOINT_EVERY`] on a connection of its
+/// own, beside the writer rather than in its commits (a passive checkpoint waits for no one
+/// and lets readers and the writer go on), until the pool closes. A large screening's chunks
+/// would otherwise each wait for a copy and an fsync.
+fn checkpoint_in_background(pool: sqlx::SqlitePool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if pool.is_closed() {
+                break;
+            }
+            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                tracing::warn!(%error, "the SQLite WAL could not be copied back this time");
+            }
+        }
+    });
 }
 
 pub(crate) async fn postgres(
