@@ -42,9 +42,11 @@ def request(url, token=None, data=None, headers=None, method=None):
         return reply.status, reply.read()
 
 
-def peak_memory_mib(pid):
+def memory_mib(pid, field):
+    """A field of the process's memory: VmHWM its peak resident memory, RssAnon what it holds
+    now outside files (the database's memory map and cached pages of files are not in it)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -146,7 +148,9 @@ def main():
             # results are served once it has finished: 409 until then, by design).
             staff.client(lambda: request(f"{base}/api/v1/calls/1/households?limit=50", token))
 
+    peak_anonymous = 0.0
     while True:
+        peak_anonymous = max(peak_anonymous, memory_mib(args.pid, "RssAnon"))
         status, reply = request(f"{base}/api/v1/screenings/{run_id}", token)
         state = json.loads(reply)["status"]
         if state in ("succeeded", "failed"):
@@ -170,7 +174,7 @@ def main():
     seconds = stored - uploaded
     print(
         f"| {args.backend} | {uploaded - started:.1f} s | {seconds:.1f} s | "
-        f"{args.households / seconds:,.0f} | {peak_memory_mib(args.pid):,.0f} MiB | {readers.summary()} | "
+        f"{args.households / seconds:,.0f} | {memory_mib(args.pid, 'VmHWM'):,.0f} MiB ({peak_anonymous:,.0f} MiB) | {readers.summary()} | "
         f"{staff.summary()} | {statistics.median(pages) * 1000:.0f} ms | "
         f"{grown / args.households:,.0f} B | {'reused' if again.get('reused') else 'new run'}, "
         f"{regrown / args.households:,.0f} B per household |"
