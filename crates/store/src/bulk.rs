@@ -14,8 +14,9 @@ use sea_orm::{
     PrimaryKeyToColumn, QueryResult, Statement, Value,
 };
 
-/// How many rows one SQLite statement inserts (bound as one variable per cell).
-const SQLITE_ROWS_PER_STATEMENT: usize = 500;
+// How many rows one SQLite statement inserts (bound as one variable per cell): the rows a
+// statement of the screening writes.
+use crate::screening::ROWS_PER_STATEMENT as SQLITE_ROWS_PER_STATEMENT;
 
 /// Inserts `models` (their ids are not used: the database gives them) except those whose
 /// `unique` columns a stored row already holds, and returns `returning` of the rows inserted,

@@ -972,7 +972,7 @@ impl Store {
     /// writer waits longer than a chunk), then the run's end. Each household of the file is
     /// created or updated in `households` (with its head in `persons`), and its result in
     /// `screening_results`. `stored` is told how many results are written after each chunk.
-    /// A job resumes the same work from its checkpoint with [`Store::store_screening_chunk`]
+    /// A job resumes the same work from its checkpoint with [`Store::store_prepared_chunk`]
     /// and [`Store::finish_screening_run`].
     pub async fn complete_screening_run(
         &self,
@@ -982,28 +982,27 @@ impl Store {
         stored: &(dyn Fn(u64) + Send + Sync),
     ) -> StoreResult<(ScreeningRun, StoredCounts)> {
         check_households_unique(&completed.results)?;
+        let run = self
+            .screening_run(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "screening run",
+                id: id.to_string(),
+            })?;
         let mut counts = StoredCounts::default();
-        let mut written = 0u64;
         for (index, chunk) in completed.results.chunks(ROWS_PER_CHUNK).enumerate() {
-            let mut progress = completed.progress;
-            progress.stored = written;
+            let first_position = index * ROWS_PER_CHUNK;
+            let progress = RunProgress {
+                stored: (first_position + chunk.len()) as u64,
+                ..completed.progress
+            };
+            let prepared = prepare_screening_chunk(&run, chunk, first_position)?;
             let chunk_counts = self
-                .store_screening_chunk(
-                    actor,
-                    id,
-                    None,
-                    chunk,
-                    index * ROWS_PER_CHUNK,
-                    RunProgress {
-                        stored: (index * ROWS_PER_CHUNK + chunk.len()) as u64,
-                        ..progress
-                    },
-                )
+                .store_prepared_chunk(actor, None, prepared, progress)
                 .await?
                 .ok_or_else(|| StoreError::Corrupt("a chunk without a job was refused".to_owned()))?;
             counts.add(chunk_counts);
-            written += chunk.len() as u64;
-            stored(written);
+            stored(progress.stored);
         }
         let run = self
             .finish_screening_run(actor, id, None, RunSummary::of(&completed))
