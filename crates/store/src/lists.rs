@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use jiff::civil::Date;
 use sea_orm::sea_query::{Alias, BinOper, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use vereda_domain::accounts::Reach;
 use vereda_domain::verification::VerificationStatus;
 
@@ -704,18 +704,42 @@ impl Store {
     }
 
     /// The municipalities of a call's households within `reach`, by code: a list's filter.
+    ///
+    /// Read by walking the `(call_id, municipality_code)` index from one municipality to the
+    /// next (at most the country's 1,122 look-ups); a `DISTINCT` reads every household of the
+    /// call (about 100 ms at a million on PostgreSQL, on every page of the list).
     pub async fn call_municipalities(&self, call_id: i32, reach: &Reach) -> StoreResult<Vec<String>> {
-        use household::Column as H;
-        Ok(household::Entity::find()
-            .select_only()
-            .column(H::MunicipalityCode)
-            .distinct()
-            .filter(H::CallId.eq(call_id))
-            .filter(crate::scope::municipality_within(H::MunicipalityCode, reach))
-            .order_by_asc(H::MunicipalityCode)
-            .into_tuple()
-            .all(&self.db)
-            .await?)
+        let call = match self.backend() {
+            sea_orm::DatabaseBackend::Postgres => "$1",
+            _ => "?1",
+        };
+        let sql = format!(
+            "WITH RECURSIVE present (code) AS ( \
+               SELECT (SELECT municipality_code FROM households WHERE call_id = {call} \
+                       ORDER BY municipality_code LIMIT 1) \
+               UNION ALL \
+               SELECT (SELECT h.municipality_code FROM households h \
+                       WHERE h.call_id = {call} AND h.municipality_code > present.code \
+                       ORDER BY h.municipality_code LIMIT 1) \
+               FROM present WHERE present.code IS NOT NULL) \
+             SELECT code FROM present WHERE code IS NOT NULL ORDER BY code"
+        );
+        let rows = self
+            .db
+            .query_all_raw(sea_orm::Statement::from_sql_and_values(
+                self.backend(),
+                sql,
+                [call_id.into()],
+            ))
+            .await?;
+        let mut codes = Vec::with_capacity(rows.len());
+        for row in rows {
+            let code: String = row.try_get("", "code")?;
+            if reach.covers(&code) {
+                codes.push(code);
+            }
+        }
+        Ok(codes)
     }
 
     /// A page of a call's households (see [`HouseholdList`]) and how many match.
@@ -754,14 +778,23 @@ impl Store {
 
     /// The households of a page of [`HouseholdList`], without counting them all (downloads).
     pub async fn household_rows(&self, list: &HouseholdList) -> StoreResult<Vec<HouseholdSummary>> {
-        let mut select = household::Entity::find().filter(list.condition());
+        // The page's ids first, then its rows by id: an OFFSET deep into a large call skips
+        // index entries, not whole rows read and thrown away.
+        let mut page = Query::select();
+        page.column(household::Column::Id)
+            .from(household::Entity)
+            .cond_where(list.condition());
+        let mut select = household::Entity::find();
         if let Some(column) = list.sort_column() {
+            page.order_by(column, list.paging.order());
             select = select.order_by(column, list.paging.order());
         }
-        let rows = select
-            .order_by(household::Column::Id, list.paging.order())
+        page.order_by(household::Column::Id, list.paging.order())
             .limit(list.paging.limit())
-            .offset(list.paging.offset())
+            .offset(list.paging.offset());
+        let rows = select
+            .filter(household::Column::Id.in_subquery(page))
+            .order_by(household::Column::Id, list.paging.order())
             .all(&self.db)
             .await?;
         let ids: Vec<i32> = rows.iter().map(|h| h.id).collect();

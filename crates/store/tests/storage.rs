@@ -5194,6 +5194,8 @@ storage_suite! {
         let within = HouseholdList::of_call(call, Reach::Department("52".into()));
         assert_eq!(externals(&store.household_list(&within).await.expect("page").rows), ["H-2", "H-4"]);
         assert_eq!(store.call_municipalities(call, &Reach::National).await.expect("places"), ["18001", "52001"]);
+        assert_eq!(store.call_municipalities(call, &Reach::Department("52".into())).await.expect("places"), ["52001"]);
+        assert!(store.call_municipalities(call + 1000, &Reach::National).await.expect("places").is_empty());
 
         // Letters: none yet, an empty page.
         let letters = store.letter_list(&LetterList::of_call(call, Reach::National)).await.expect("letters");
