@@ -310,6 +310,19 @@ async fn two_servers_share_the_work(url: &str, store: &Store) {
         "the second server did not write again what the first had stored"
     );
     assert!(stored_before > 0 && stored_before < households);
+    // The run's totals count the results stored before the takeover too.
+    let finished = store.screening_run(run).await.expect("run").expect("a run");
+    let counts = store.screening_counts(run).await.expect("counts");
+    let eligible = count(
+        store,
+        &format!("screening_results WHERE run_id = {run} AND eligible"),
+    )
+    .await;
+    assert_eq!(finished.households_total, HOUSEHOLDS);
+    assert_eq!(counts.households, HOUSEHOLDS);
+    assert_eq!(i64::try_from(finished.eligible_total).expect("count"), eligible);
+    assert_eq!(i64::try_from(counts.eligible).expect("count"), eligible);
+    assert!(eligible > 0);
 
     // SIGTERM: the server hands its job back at a checkpoint and exits; the next one
     // finishes it.

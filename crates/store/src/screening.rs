@@ -325,7 +325,7 @@ pub struct RunFailure {
 /// A run's totals once all its results are stored.
 #[derive(Debug, Clone, Default)]
 pub struct RunSummary {
-    /// The run's results counted ([`ScreeningCounts::of_results`]), kept with the run.
+    /// The run's results counted ([`ScreeningCounts::count`]), kept with the run.
     pub counts: ScreeningCounts,
     pub households_total: u64,
     pub eligible_total: u64,
@@ -336,26 +336,39 @@ pub struct RunSummary {
 
 impl RunSummary {
     pub fn of(completed: &CompletedRun) -> RunSummary {
-        RunSummary {
-            counts: ScreeningCounts::of_results(&completed.results),
-            households_total: completed.results.len() as u64,
-            eligible_total: completed.results.iter().filter(|r| r.eligible).count() as u64,
+        let mut summary = RunSummary {
             errors: completed.errors.clone(),
             error_count: completed.error_count,
             progress: completed.progress,
+            ..RunSummary::default()
+        };
+        for result in &completed.results {
+            summary.count(result);
         }
+        summary
+    }
+
+    /// Counts one more of the run's results (a job counts them as it shapes them, one chunk
+    /// at a time).
+    pub fn count(&mut self, result: &NewScreeningResult) {
+        self.counts.count(result);
+        self.households_total += 1;
+        self.eligible_total += u64::from(result.eligible);
     }
 }
 
-/// Refuses results that hold the same household twice (before any is stored).
-pub fn check_households_unique(results: &[NewScreeningResult]) -> StoreResult<()> {
-    let mut seen = HashSet::with_capacity(results.len());
-    match results.iter().find(|r| !seen.insert(r.external_id.as_str())) {
-        Some(repeated) => Err(StoreError::Invalid(
-            Message::new("screening-error-repeated_household").with("household", &repeated.external_id),
-        )),
-        None => Ok(()),
+/// Refuses results that hold the same household twice (before any is stored), given their
+/// households' ids in the file.
+pub fn check_households_unique<'a>(external_ids: impl ExactSizeIterator<Item = &'a str>) -> StoreResult<()> {
+    let mut seen = HashSet::with_capacity(external_ids.len());
+    for external_id in external_ids {
+        if !seen.insert(external_id) {
+            return Err(StoreError::Invalid(
+                Message::new("screening-error-repeated_household").with("household", external_id),
+            ));
+        }
     }
+    Ok(())
 }
 
 /// Which results to list.
@@ -628,27 +641,23 @@ pub struct ScreeningCounts {
 }
 
 impl ScreeningCounts {
-    /// The counts of a run's results as it stores them, counted as [`count_results`] counts
-    /// the stored rows, so a finishing run need not read back what it has just written.
-    pub fn of_results(results: &[NewScreeningResult]) -> ScreeningCounts {
-        let mut counts = ScreeningCounts::default();
-        for result in results {
-            counts.households += 1;
-            if result.reasons.is_empty() {
-                counts.eligible += 1;
-            }
-            for code in result.reasons.iter().filter(|c| !c.is_empty()) {
-                *counts.by_reason.entry(code.clone()).or_default() += 1;
-            }
-            let municipality = counts
-                .by_municipality
-                .entry(result.municipality.to_string())
-                .or_default();
-            add(municipality, result.eligible, 1);
-            let level = counts.by_sisben_level.entry(result.sisben_level).or_default();
-            add(level, result.eligible, 1);
+    /// Counts one of a run's results as it stores it, as [`count_results`] counts the stored
+    /// rows, so a finishing run need not read back what it has just written.
+    pub fn count(&mut self, result: &NewScreeningResult) {
+        self.households += 1;
+        if result.reasons.is_empty() {
+            self.eligible += 1;
         }
-        counts
+        for code in result.reasons.iter().filter(|c| !c.is_empty()) {
+            *self.by_reason.entry(code.clone()).or_default() += 1;
+        }
+        let municipality = self
+            .by_municipality
+            .entry(result.municipality.to_string())
+            .or_default();
+        add(municipality, result.eligible, 1);
+        let level = self.by_sisben_level.entry(result.sisben_level).or_default();
+        add(level, result.eligible, 1);
     }
 }
 
@@ -981,7 +990,7 @@ impl Store {
         completed: CompletedRun,
         stored: &(dyn Fn(u64) + Send + Sync),
     ) -> StoreResult<(ScreeningRun, StoredCounts)> {
-        check_households_unique(&completed.results)?;
+        check_households_unique(completed.results.iter().map(|r| r.external_id.as_str()))?;
         let run = self
             .screening_run(id)
             .await?
@@ -1218,21 +1227,35 @@ impl Store {
         } else {
             std::cmp::min(query.offset, crate::lists::MAX_OFFSET)
         };
-        let rows = screening_result::Entity::find()
+        // The page is found by a key the sort's index holds (the sort column when it is unique
+        // in a run, else the household), then its rows are read: an OFFSET deep into a million
+        // results skips index entries instead of reading whole rows and dropping them.
+        let unique = query.sorted_by_a_unique_value();
+        let key = if unique {
+            query.sort_column()
+        } else {
+            C::HouseholdId
+        };
+        let mut page = sea_orm::sea_query::Query::select();
+        page.column(key)
+            .from(screening_result::Entity)
+            .cond_where(query.condition(true))
+            .order_by(query.sort_column(), order.clone());
+        let mut rows = screening_result::Entity::find()
             .select_only()
             .columns(RESULT_LINE)
-            .filter(query.condition(true))
             .order_by(query.sort_column(), order.clone());
-        let rows: Vec<ResultLine> = if query.sorted_by_a_unique_value() {
-            rows
-        } else {
-            rows.order_by(C::HouseholdId, order)
+        if !unique {
+            page.order_by(C::HouseholdId, order.clone());
+            rows = rows.order_by(C::HouseholdId, order);
         }
-        .offset(offset)
-        .limit(limit)
-        .into_tuple()
-        .all(&self.db)
-        .await?;
+        page.offset(offset).limit(limit);
+        let rows: Vec<ResultLine> = rows
+            .filter(C::RunId.eq(query.run_id))
+            .filter(key.in_subquery(page))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
         Ok(rows.into_iter().map(row_of_line).collect())
     }
 

@@ -15,12 +15,14 @@ use vereda_domain::audit::Actor;
 use vereda_domain::eligibility::{CallLimits, Screener};
 use vereda_domain::rules::RuleSet;
 use vereda_screening::poverty::PovertyFileError;
-use vereda_screening::screening::{self, RegistryFile, ScreeningError, ScreeningJob};
+use vereda_screening::screening::{
+    self, HeadFacts, RegistryFile, ScreeningError, ScreeningJob, ScreeningRun,
+};
 use vereda_screening::table::{ReadLimits, RowError};
 use vereda_store::Store;
 use vereda_store::jobs::JobKind;
 use vereda_store::screening::{
-    CompletedRun, NewScreeningResult, ROWS_PER_CHUNK, RunError, RunFailure, RunProgress, RunSummary,
+    NewScreeningResult, ROWS_PER_CHUNK, RunError, RunFailure, RunProgress, RunSummary,
 };
 
 use crate::AppState;
@@ -201,12 +203,12 @@ async fn run(state: &AppState, job: &Job, dir: &Path, context: &JobContext) -> b
         }
     };
     let progress = state.progresses.get(run_id).unwrap_or_default();
-    if let Ok(completed) = &screened {
-        state.metrics.add_rows_screened(completed.results.len() as u64);
-        tracing::info!(run_id, households = completed.results.len(), "screened; storing");
+    if let Ok(screened) = &screened {
+        state.metrics.add_rows_screened(screened.households() as u64);
+        tracing::info!(run_id, households = screened.households(), "screened; storing");
     }
     let failure = match screened {
-        Ok(completed) => match store_results(state, job, completed, context).await {
+        Ok(screened) => match store_results(state, job, screened, context).await {
             Ok(true) => return true,
             Ok(false) => return false,
             Err(error) => {
@@ -240,13 +242,14 @@ async fn run(state: &AppState, job: &Job, dir: &Path, context: &JobContext) -> b
 async fn store_results(
     state: &AppState,
     job: &Job,
-    completed: CompletedRun,
+    screened: Screened,
     context: &JobContext,
 ) -> Result<bool, vereda_store::StoreError> {
     let store = &state.store;
     let run_id = job.run_id;
-    vereda_store::screening::check_households_unique(&completed.results)?;
-    let summary = RunSummary::of(&completed);
+    screened.check_households_unique()?;
+    let mut summary = screened.summary();
+    let households = screened.households();
     let run = store
         .screening_run(run_id)
         .await?
@@ -256,29 +259,40 @@ async fn store_results(
         })?;
     let from = usize::try_from(context.checkpoint)
         .unwrap_or(usize::MAX)
-        .min(completed.results.len());
+        .min(households);
     let mut written = from;
     state.progresses.update(run_id, |p| p.stored = written as u64);
     let at_once = store.chunks_at_once();
-    // The chunks' rows are built on a blocking thread while the database stores the ones
-    // before them; a chunk's results are let go once its rows are built.
+    // The results are shaped and the chunks' rows built on a blocking thread while the
+    // database stores the chunks before them; a chunk's results are let go once its rows are
+    // built. Every result is counted, those before the checkpoint too.
     let (sender, mut prepared) = tokio::sync::mpsc::channel(at_once);
-    let results = completed.results;
+    let mut counted = summary.clone();
     let preparing = tokio::task::spawn_blocking(move || {
-        let mut position = from;
-        let mut rest = results.into_iter().skip(from);
-        loop {
-            let chunk: Vec<NewScreeningResult> = rest.by_ref().take(ROWS_PER_CHUNK).collect();
-            if chunk.is_empty() {
-                break;
+        let mut results = screened.into_results().enumerate().peekable();
+        while results.peek().is_some() {
+            let mut chunk = Vec::with_capacity(ROWS_PER_CHUNK);
+            let mut position = None;
+            for (index, result) in results.by_ref() {
+                counted.count(&result);
+                if index >= from {
+                    position.get_or_insert(index);
+                    chunk.push(result);
+                }
+                if chunk.len() == ROWS_PER_CHUNK {
+                    break;
+                }
             }
+            let Some(position) = position else {
+                break;
+            };
             let rows = vereda_store::screening::prepare_screening_chunk(&run, &chunk, position);
-            position += chunk.len();
             drop(chunk);
             if sender.blocking_send(rows).is_err() {
                 break;
             }
         }
+        counted
     });
     // Chunks stored at once each move the checkpoint to where they all start: a server that
     // takes the job over stores them again (rows already stored are found and left alone).
@@ -313,12 +327,15 @@ async fn store_results(
         state.metrics.add_rows_stored(rows as u64);
         state.progresses.update(run_id, |p| p.stored = written as u64);
     }
-    if let Err(error) = preparing.await {
-        tracing::error!(run_id, %error, "the rows of the screening stopped being built");
-        return Err(vereda_store::StoreError::Fault(
-            "the rows of the screening stopped being built".to_owned(),
-        ));
-    }
+    summary = match preparing.await {
+        Ok(counted) => counted,
+        Err(error) => {
+            tracing::error!(run_id, %error, "the rows of the screening stopped being built");
+            return Err(vereda_store::StoreError::Fault(
+                "the rows of the screening stopped being built".to_owned(),
+            ));
+        }
+    };
     let Some(run) = store
         .finish_screening_run(&job.actor, run_id, Some(&context.lease), summary)
         .await?
@@ -368,7 +385,7 @@ fn screen(
     dir: &Path,
     read_limits: ReadLimits,
     progresses: &Progresses,
-) -> Result<CompletedRun, Failure> {
+) -> Result<Screened, Failure> {
     let book = rule_book().map_err(|error| {
         tracing::error!(%error, "the shipped rule sets do not load");
         Failure::message(Message::new("screening-error-stopped"))
@@ -414,47 +431,97 @@ fn screen(
     if run.facts.len() != run.rows.len() {
         return Err(Failure::message(Message::new("screening-error-no_facts")));
     }
-    // The facts move into the results rather than being copied: a million households are
-    // held once, not twice, until stored.
     let facts = std::mem::take(&mut run.facts);
-    let results = run
-        .rows
+    let errors = run
+        .errors
         .iter()
-        .zip(facts)
-        .map(|(row, facts)| NewScreeningResult {
-            external_id: run.household_id(row).to_owned(),
-            line: row.line,
-            municipality: row.municipality,
-            household: facts.household,
-            checks: row.checks,
-            found_in: rules
-                .registries
-                .iter()
-                .enumerate()
-                .filter(|(index, _)| row.checks.found_in(*index))
-                .map(|(_, registry)| registry.name.clone())
-                .collect(),
-            eligible: row.outcome.is_eligible(),
-            sisben_level: row.outcome.sisben_level,
-            cofinancing_max_pct: screener.cofinancing_percent(&row.outcome),
-            cap_smmlv: screener.cap_smmlv(&row.outcome),
-            reasons: screener.reasons(&row.outcome).map(str::to_owned).collect(),
-            document: facts.document,
-            first_name: facts.first_name,
-            last_name: facts.last_name,
-        })
+        .take(vereda_store::screening::MAX_STORED_ERRORS)
+        .map(run_error)
         .collect();
-    Ok(CompletedRun {
-        results,
-        errors: run
-            .errors
-            .iter()
-            .take(vereda_store::screening::MAX_STORED_ERRORS)
-            .map(run_error)
-            .collect(),
+    Ok(Screened {
+        errors,
         error_count: run.error_count as u64,
         progress: progresses.get(run_id).unwrap_or_default(),
+        run,
+        facts,
+        screener,
+        rules,
     })
+}
+
+/// A screened run as the engine gives it (compact rows, and each head's facts beside them),
+/// shaped into the store's results one at a time as they are stored: a million households
+/// are held once, not also as a million results.
+struct Screened {
+    run: ScreeningRun,
+    /// Aligned with `run.rows`, taken out of `run`.
+    facts: Vec<HeadFacts>,
+    screener: Screener<'static>,
+    rules: &'static RuleSet,
+    errors: Vec<RunError>,
+    error_count: u64,
+    progress: RunProgress,
+}
+
+impl Screened {
+    fn households(&self) -> usize {
+        self.run.rows.len()
+    }
+
+    /// Refuses a file that holds the same household twice, before anything is stored.
+    fn check_households_unique(&self) -> Result<(), vereda_store::StoreError> {
+        vereda_store::screening::check_households_unique(
+            self.run.rows.iter().map(|row| self.run.household_id(row)),
+        )
+    }
+
+    /// The run's summary without its counts, which [`Screened::into_results`]'s caller adds
+    /// as the results go by.
+    fn summary(&self) -> RunSummary {
+        RunSummary {
+            errors: self.errors.clone(),
+            error_count: self.error_count,
+            progress: self.progress,
+            ..RunSummary::default()
+        }
+    }
+
+    /// The results in the file's order, each shaped as its turn comes; the facts move into
+    /// them.
+    fn into_results(self) -> impl Iterator<Item = NewScreeningResult> {
+        let Screened {
+            mut run,
+            facts,
+            screener,
+            rules,
+            ..
+        } = self;
+        let rows = std::mem::take(&mut run.rows);
+        rows.into_iter()
+            .zip(facts)
+            .map(move |(row, facts)| NewScreeningResult {
+                external_id: run.household_id(&row).to_owned(),
+                line: row.line,
+                municipality: row.municipality,
+                household: facts.household,
+                checks: row.checks,
+                found_in: rules
+                    .registries
+                    .iter()
+                    .enumerate()
+                    .filter(|(index, _)| row.checks.found_in(*index))
+                    .map(|(_, registry)| registry.name.clone())
+                    .collect(),
+                eligible: row.outcome.is_eligible(),
+                sisben_level: row.outcome.sisben_level,
+                cofinancing_max_pct: screener.cofinancing_percent(&row.outcome),
+                cap_smmlv: screener.cap_smmlv(&row.outcome),
+                reasons: screener.reasons(&row.outcome).map(str::to_owned).collect(),
+                document: facts.document,
+                first_name: facts.first_name,
+                last_name: facts.last_name,
+            })
+    }
 }
 
 /// The progress to show for a run: live while this process runs it, else as stored.
