@@ -1140,12 +1140,13 @@ impl Store {
         row.progress = Set(serde_json::to_string(&progress).map_err(json_error("the progress"))?);
         row.finished_at = Set(Some(DbTimestamp::now()));
         // The earlier runs of the call may have lost households to this one: their stored
-        // counts no longer hold, and they are counted again when read.
+        // counts no longer hold, and they are counted again when read. Every earlier run's
+        // row is written, those without counts too: a reader counting one
+        // (`count_and_keep`) holds its row, and this waits for it and clears what it kept.
         screening_run::Entity::update_many()
             .col_expr(screening_run::Column::Counts, Expr::value(Option::<String>::None))
             .filter(screening_run::Column::CallId.eq(before.call_id))
             .filter(screening_run::Column::Id.ne(id))
-            .filter(screening_run::Column::Counts.is_not_null())
             .exec(&txn)
             .await?;
         row.counts = Set(Some(
@@ -1288,8 +1289,45 @@ impl Store {
     pub async fn screening_counts(&self, run_id: i32) -> StoreResult<ScreeningCounts> {
         match self.stored_counts(run_id).await? {
             Some(counts) => Ok(counts),
-            None => count_results(&self.db, run_id).await,
+            None => self.count_and_keep(run_id).await,
         }
+    }
+
+    /// Counts a run's results and, when the run has succeeded, keeps the counts with it: a run
+    /// a later one took households from has them cleared, and the next reader counts it once
+    /// for everyone after. The run's row is held while counting (`FOR UPDATE` on PostgreSQL;
+    /// SQLite's write lock), so a run ending meanwhile clears them after this one keeps them,
+    /// never before.
+    async fn count_and_keep(&self, run_id: i32) -> StoreResult<ScreeningCounts> {
+        let txn = self.write_transaction().await?;
+        let Some(run) = screening_run::Entity::find_by_id(run_id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+        else {
+            return count_results(&txn, run_id).await;
+        };
+        if let Some(stored) = run.counts {
+            return serde_json::from_str::<StoredRunCounts>(&stored)
+                .map(ScreeningCounts::from)
+                .map_err(|e| corrupt("screening run counts", run_id, e));
+        }
+        let counts = count_results(&txn, run_id).await?;
+        if run.status == RunStatus::Succeeded.to_string() {
+            screening_run::Entity::update_many()
+                .col_expr(
+                    screening_run::Column::Counts,
+                    Expr::value(
+                        serde_json::to_string(&StoredRunCounts::from(&counts))
+                            .map_err(json_error("the counts"))?,
+                    ),
+                )
+                .filter(screening_run::Column::Id.eq(run_id))
+                .exec(&txn)
+                .await?;
+            txn.commit().await?;
+        }
+        Ok(counts)
     }
 
     /// The counts the run stored when it finished, while no later run has taken households

@@ -1400,6 +1400,36 @@ storage_suite! {
         assert!(card.municipalities.contains(&"52835".to_owned()));
     }
 
+    async fn a_run_s_counts_cleared_by_a_later_run_are_counted_once_and_kept_again(store: &Store) {
+        let call_id = screening_call(store).await;
+        let (run, _) = store.submit_screening_run(&admin(), screening_job(call_id, "key-1")).await.expect("submit");
+        store.start_screening_run(&admin(), run.id).await.expect("start");
+        store
+            .complete_screening_run(&admin(), run.id, completed((1..=1200).map(screened).collect()), &|_| {})
+            .await
+            .expect("complete");
+        let counts = store.screening_counts(run.id).await.expect("counts");
+        store.connection().execute_unprepared(&format!("UPDATE screening_runs SET counts = NULL WHERE id = {}", run.id)).await.expect("forget the counts");
+        assert_eq!(store.screening_counts(run.id).await.expect("counted"), counts);
+        // Counted once, they are kept again for the next reader; a later run of the call
+        // ending clears them (it may have taken households), and they are counted again.
+        let kept = |id: i32| async move {
+            count_rows(store, &format!("screening_runs WHERE id = {id} AND counts IS NOT NULL")).await
+        };
+        assert_eq!(kept(run.id).await, 1, "the counts are kept after counting");
+        let (later, _) = store.submit_screening_run(&admin(), screening_job(call_id, "key-later")).await.expect("submit");
+        store.start_screening_run(&admin(), later.id).await.expect("start");
+        assert_eq!(store.screening_counts(later.id).await.expect("counted").households, 0);
+        assert_eq!(kept(later.id).await, 0, "a run still running keeps no counts");
+        store
+            .complete_screening_run(&admin(), later.id, completed((1..=10).map(screened).collect()), &|_| {})
+            .await
+            .expect("complete");
+        assert_eq!(kept(run.id).await, 0, "a later run's end clears them");
+        let recounted = store.screening_counts(run.id).await.expect("recounted");
+        assert_eq!((recounted.households, kept(run.id).await), (1190, 1), "ten households went to the later run");
+    }
+
     async fn a_screening_run_stores_its_results_against_the_calls_households(store: &Store) {
         let call_id = screening_call(store).await;
         let (run, submission) = store.submit_screening_run(&admin(), screening_job(call_id, "key-1")).await.expect("submit");
@@ -1447,7 +1477,6 @@ storage_suite! {
         // The counts kept at the end (from the results in hand) are those of the stored rows.
         store.connection().execute_unprepared(&format!("UPDATE screening_runs SET counts = NULL WHERE id = {}", run.id)).await.expect("forget the counts");
         assert_eq!(store.screening_counts(run.id).await.expect("counted"), counts);
-
         let query = |reason: Option<&str>, municipality: Option<&str>, level: Option<Option<u8>>| ResultQuery {
             run_id: run.id,
             reason: reason.map(str::to_owned),
