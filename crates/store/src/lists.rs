@@ -2,7 +2,8 @@
 //! verification and their letters, each read one page at a time with the reader's reach, the
 //! filters, the search and the sort in the query. What a page shows beside its rows (a
 //! household's head, its documents, its verification) is read with the page's own query as a
-//! subquery: no list of ids is sent to the database, except where a page's own rows name a
+//! subquery: no list of ids is sent to the database, except a page's own keys (read first by
+//! the index of its sort, then its rows by them: `page_keys`) and where a page's own rows name a
 //! few other records (a call's documents their households, the committee's items their
 //! sessions and formulations), read by those ids, at most a page's.
 //!
@@ -299,10 +300,10 @@ impl HouseholdList {
     }
 }
 
-/// The keys of a page's rows, its statement selecting one column, at most a page's
-/// ([`MAX_PAGE_SIZE`]). A page's rows are then read by these keys in a statement of their own:
-/// as a subquery with its LIMIT bound as a parameter, PostgreSQL plans it for a tenth of the
-/// table and joins a million rows to find fifty.
+/// The keys of a page's rows (its statement selects one column), at most a page's
+/// ([`MAX_PAGE_SIZE`]): a page deep into a large list is found by the index of its sort, and
+/// its rows are then read by these keys, so its OFFSET skips index entries rather than whole
+/// rows read and dropped.
 pub(crate) async fn page_keys<T: sea_orm::TryGetable>(
     db: &impl ConnectionTrait,
     page: &SelectStatement,
@@ -792,9 +793,7 @@ impl Store {
 
     /// The households of a page of [`HouseholdList`], without counting them all (downloads).
     pub async fn household_rows(&self, list: &HouseholdList) -> StoreResult<Vec<HouseholdSummary>> {
-        // The page's ids first, then its rows by id: an OFFSET deep into a large call skips
-        // index entries, not whole rows read and thrown away. Two statements, each planned
-        // for what it reads (see `page_keys`).
+        // The page's ids first, then its rows by id (see `page_keys`).
         let mut page = Query::select();
         page.column(household::Column::Id)
             .from(household::Entity)

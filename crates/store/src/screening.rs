@@ -1230,9 +1230,7 @@ impl Store {
         };
         // The page's keys are read first, by the index of its sort where it holds them (the
         // sort column when it is unique in a run, else the household), then its rows by those
-        // keys: an OFFSET deep into a million results skips index entries instead of reading
-        // whole rows and dropping them. Two statements, so that each is planned for what it
-        // reads (a subquery with a bound LIMIT is planned for a tenth of the run).
+        // keys (`lists::page_keys`).
         let unique = query.sorted_by_a_unique_value();
         let key = if unique {
             query.sort_column()

@@ -248,7 +248,8 @@ async fn store_results(
     let store = &state.store;
     let run_id = job.run_id;
     screened.check_households_unique()?;
-    let mut summary = screened.summary();
+    let mut counted = screened.summary();
+    let screened_progress = counted.progress;
     let households = screened.households();
     let run = store
         .screening_run(run_id)
@@ -267,7 +268,6 @@ async fn store_results(
     // database stores the chunks before them; a chunk's results are let go once its rows are
     // built. Every result is counted, those before the checkpoint too.
     let (sender, mut prepared) = tokio::sync::mpsc::channel(at_once);
-    let mut counted = summary.clone();
     let preparing = tokio::task::spawn_blocking(move || {
         let mut results = screened.into_results().enumerate().peekable();
         while results.peek().is_some() {
@@ -313,7 +313,7 @@ async fn store_results(
         let rows: usize = group.iter().map(|chunk| chunk.len()).sum();
         let progress = RunProgress {
             stored: checkpoint_after(written, written + rows) as u64,
-            ..state.progresses.get(run_id).unwrap_or(summary.progress)
+            ..state.progresses.get(run_id).unwrap_or(screened_progress)
         };
         let chunks = group
             .into_iter()
@@ -327,7 +327,7 @@ async fn store_results(
         state.metrics.add_rows_stored(rows as u64);
         state.progresses.update(run_id, |p| p.stored = written as u64);
     }
-    summary = match preparing.await {
+    let summary = match preparing.await {
         Ok(counted) => counted,
         Err(error) => {
             tracing::error!(run_id, %error, "the rows of the screening stopped being built");
