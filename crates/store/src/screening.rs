@@ -991,13 +991,7 @@ impl Store {
         stored: &(dyn Fn(u64) + Send + Sync),
     ) -> StoreResult<(ScreeningRun, StoredCounts)> {
         check_households_unique(completed.results.iter().map(|r| r.external_id.as_str()))?;
-        let run = self
-            .screening_run(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                entity: "screening run",
-                id: id.to_string(),
-            })?;
+        let run = self.existing_screening_run(id).await?;
         let mut counts = StoredCounts::default();
         for (index, chunk) in completed.results.chunks(ROWS_PER_CHUNK).enumerate() {
             let first_position = index * ROWS_PER_CHUNK;
@@ -1042,13 +1036,7 @@ impl Store {
         first_position: usize,
         progress: RunProgress,
     ) -> StoreResult<Option<StoredCounts>> {
-        let run = self
-            .screening_run(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                entity: "screening run",
-                id: id.to_string(),
-            })?;
+        let run = self.existing_screening_run(id).await?;
         let prepared = prepare_screening_chunk(&run, chunk, first_position)?;
         self.store_prepared_chunk(actor, job, prepared, progress).await
     }
@@ -1156,6 +1144,14 @@ impl Store {
         let after = audit::update(&txn, actor, &before, row).await?;
         txn.commit().await?;
         run_from_row(after).map(Some)
+    }
+
+    /// The run of `id`, which must exist (a job's or a caller's own run).
+    pub async fn existing_screening_run(&self, id: i32) -> StoreResult<ScreeningRun> {
+        self.screening_run(id).await?.ok_or_else(|| StoreError::NotFound {
+            entity: "screening run",
+            id: id.to_string(),
+        })
     }
 
     pub async fn screening_run(&self, id: i32) -> StoreResult<Option<ScreeningRun>> {

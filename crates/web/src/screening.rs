@@ -251,13 +251,7 @@ async fn store_results(
     let mut counted = screened.summary();
     let screened_progress = counted.progress;
     let households = screened.households();
-    let run = store
-        .screening_run(run_id)
-        .await?
-        .ok_or_else(|| vereda_store::StoreError::NotFound {
-            entity: "screening run",
-            id: run_id.to_string(),
-        })?;
+    let run = store.existing_screening_run(run_id).await?;
     let from = usize::try_from(context.checkpoint)
         .unwrap_or(usize::MAX)
         .min(households);
