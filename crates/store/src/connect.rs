@@ -73,10 +73,13 @@ pub(crate) async fn sqlite(
         // A statement's journal (kept to undo one statement of a multi-row insert) stays in
         // memory rather than in a temporary file.
         .pragma("temp_store", "memory")
-        // The WAL is copied back into the database mostly by a task of its own
-        // (`checkpoint_in_background`), beside the writer; a writer committing past 4,096
-        // pages copies what is left, so the WAL starts over and stays small.
-        .pragma("wal_autocheckpoint", "4096");
+        // The WAL is copied back into the database by a writer committing past 32,768 pages
+        // (128 MiB: a large screening's next chunks or so), after which it starts over, and
+        // by a task of its own when writes are few (`checkpoint_in_background`). Copied less
+        // often, a page the chunks keep changing (an index's, at a random place) is written
+        // back once for several commits: a million households wrote 25 % less to the disk,
+        // which bounds a screening's storing on SQLite (`bench/RESULTS.md`).
+        .pragma("wal_autocheckpoint", "32768");
     let file = (!in_memory).then(|| options.get_filename().to_path_buf());
     // An in-memory database lives only as long as its one connection.
     let max = if in_memory {
@@ -101,13 +104,13 @@ pub(crate) async fn sqlite(
     Ok((SqlxSqliteConnector::from_sqlx_sqlite_pool(pool), file, max))
 }
 
-/// How often the WAL is copied back into an SQLite database.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+/// How often the WAL is copied back into an SQLite database besides the writer's own copies.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
 
 /// Copies the WAL back into the database every [`CHECKPOINT_EVERY`] on a connection of its
-/// own, beside the writer rather than in its commits (a passive checkpoint waits for no one
-/// and lets readers and the writer go on), until the pool closes. A large screening's chunks
-/// would otherwise each wait for a copy and an fsync.
+/// own (a passive checkpoint waits for no one and lets readers and the writer go on), until
+/// the pool closes: a WAL that writes below the writer's threshold left does not wait for
+/// the next large write to be copied back.
 fn checkpoint_in_background(pool: sqlx::SqlitePool) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(CHECKPOINT_EVERY);

@@ -439,6 +439,19 @@ impl ResultQuery {
             {
                 Some(counts.by_reason.get(code).copied().unwrap_or(0))
             }
+            // A reason within a municipality or a reader's reach: from the run's reasons by
+            // municipality, which counts kept before them lack (those are counted).
+            (Some(code), None) if self.eligible.is_none() => {
+                counts.reasons_by_municipality.as_ref().map(|places| {
+                    places
+                        .iter()
+                        .filter(|(place, _)| {
+                            self.reach.covers(place) && municipality.is_none_or(|m| m == place.as_str())
+                        })
+                        .filter_map(|(_, reasons)| reasons.get(code))
+                        .sum()
+                })
+            }
             _ => None,
         }
     }
@@ -630,7 +643,7 @@ pub struct GroupCount {
 }
 
 /// A run's results counted by reason, municipality and Sisbén level.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScreeningCounts {
     pub households: u64,
     pub eligible: u64,
@@ -638,6 +651,22 @@ pub struct ScreeningCounts {
     pub by_municipality: BTreeMap<String, GroupCount>,
     /// `None`: the score falls in no level.
     pub by_sisben_level: BTreeMap<Option<u8>, GroupCount>,
+    /// The households for which each reason fired, by municipality (a reason filtered within
+    /// a municipality or a department). `None` in counts kept before runs counted them.
+    pub reasons_by_municipality: Option<BTreeMap<String, BTreeMap<String, u64>>>,
+}
+
+impl Default for ScreeningCounts {
+    fn default() -> Self {
+        ScreeningCounts {
+            households: 0,
+            eligible: 0,
+            by_reason: BTreeMap::new(),
+            by_municipality: BTreeMap::new(),
+            by_sisben_level: BTreeMap::new(),
+            reasons_by_municipality: Some(BTreeMap::new()),
+        }
+    }
 }
 
 impl ScreeningCounts {
@@ -648,14 +677,17 @@ impl ScreeningCounts {
         if result.reasons.is_empty() {
             self.eligible += 1;
         }
+        let place = result.municipality.to_string();
+        let reasons = self
+            .reasons_by_municipality
+            .get_or_insert_default()
+            .entry(place.clone())
+            .or_default();
         for code in result.reasons.iter().filter(|c| !c.is_empty()) {
             *self.by_reason.entry(code.clone()).or_default() += 1;
+            *reasons.entry(code.clone()).or_default() += 1;
         }
-        let municipality = self
-            .by_municipality
-            .entry(result.municipality.to_string())
-            .or_default();
-        add(municipality, result.eligible, 1);
+        add(self.by_municipality.entry(place).or_default(), result.eligible, 1);
         let level = self.by_sisben_level.entry(result.sisben_level).or_default();
         add(level, result.eligible, 1);
     }
@@ -669,6 +701,8 @@ struct StoredRunCounts {
     by_reason: BTreeMap<String, u64>,
     by_municipality: BTreeMap<String, GroupCount>,
     by_sisben_level: Vec<(Option<u8>, GroupCount)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reasons_by_municipality: Option<BTreeMap<String, BTreeMap<String, u64>>>,
 }
 
 impl From<&ScreeningCounts> for StoredRunCounts {
@@ -679,6 +713,7 @@ impl From<&ScreeningCounts> for StoredRunCounts {
             by_reason: counts.by_reason.clone(),
             by_municipality: counts.by_municipality.clone(),
             by_sisben_level: counts.by_sisben_level.iter().map(|(k, v)| (*k, *v)).collect(),
+            reasons_by_municipality: counts.reasons_by_municipality.clone(),
         }
     }
 }
@@ -691,6 +726,7 @@ impl From<StoredRunCounts> for ScreeningCounts {
             by_reason: stored.by_reason,
             by_municipality: stored.by_municipality,
             by_sisben_level: stored.by_sisben_level.into_iter().collect(),
+            reasons_by_municipality: stored.reasons_by_municipality,
         }
     }
 }
@@ -1525,8 +1561,8 @@ fn add(group: &mut GroupCount, eligible: bool, n: i64) {
     }
 }
 
-/// A run's results counted by reason, municipality and Sisbén level: three GROUP BYs over
-/// the rows the run holds.
+/// A run's results counted by reason (within each municipality), municipality and Sisbén
+/// level: three GROUP BYs over the rows the run holds.
 async fn count_results(db: &impl ConnectionTrait, run_id: i32) -> StoreResult<ScreeningCounts> {
     use screening_result::Column as C;
     let mine = || {
@@ -1535,20 +1571,25 @@ async fn count_results(db: &impl ConnectionTrait, run_id: i32) -> StoreResult<Sc
             .filter(C::RunId.eq(run_id))
     };
     let mut counts = ScreeningCounts::default();
-    let by_reasons: Vec<(String, i64)> = mine()
+    let by_reasons: Vec<(String, String, i64)> = mine()
+        .column(C::MunicipalityCode)
         .column(C::Reasons)
         .column_as(Expr::col(C::Id).count(), "n")
+        .group_by(C::MunicipalityCode)
         .group_by(C::Reasons)
         .into_tuple()
         .all(db)
         .await?;
-    for (reasons, n) in by_reasons {
+    let places = counts.reasons_by_municipality.get_or_insert_default();
+    for (place, reasons, n) in by_reasons {
         let n = u64::try_from(n).unwrap_or(0);
         counts.households += n;
         if reasons.is_empty() {
             counts.eligible += n;
         }
+        let place = places.entry(place).or_default();
         for code in split_reasons(&reasons) {
+            *place.entry(code.clone()).or_default() += n;
             *counts.by_reason.entry(code).or_default() += n;
         }
     }
@@ -2045,6 +2086,74 @@ mod tests {
             r#"{"registries":0,"found_in":[],"duplicate_document":false,"outside_territory":false}"#,
             r#"{"registries":0}"#
         ));
+    }
+
+    #[test]
+    fn a_reason_within_a_municipality_or_a_reach_is_answered_by_the_run_s_counts() {
+        use vereda_domain::accounts::Reach;
+        let place = |reasons: &[(&str, u64)]| -> BTreeMap<String, u64> {
+            reasons.iter().map(|(code, n)| ((*code).to_owned(), *n)).collect()
+        };
+        let counts = ScreeningCounts {
+            reasons_by_municipality: Some(BTreeMap::from([
+                (
+                    "18001".to_owned(),
+                    place(&[("ART10A_PRIOR", 7), ("ART9A_SISBEN", 2)]),
+                ),
+                ("18753".to_owned(), place(&[("ART10A_PRIOR", 3)])),
+                ("52001".to_owned(), place(&[("ART10A_PRIOR", 11)])),
+            ])),
+            ..ScreeningCounts::default()
+        };
+        let asked =
+            |reason: &str, municipality: Option<&str>, reach: Reach, eligible: Option<bool>| ResultQuery {
+                reason: Some(reason.to_owned()),
+                municipality_code: municipality.map(str::to_owned),
+                reach,
+                eligible,
+                ..ResultQuery::default()
+            };
+        assert_eq!(
+            asked("ART10A_PRIOR", Some("18001"), Reach::National, None).total_in(&counts),
+            Some(7)
+        );
+        assert_eq!(
+            asked("ART10A_PRIOR", None, Reach::Department("18".into()), None).total_in(&counts),
+            Some(10)
+        );
+        assert_eq!(
+            asked(
+                "ART10A_PRIOR",
+                Some("52001"),
+                Reach::Department("18".into()),
+                None
+            )
+            .total_in(&counts),
+            Some(0)
+        );
+        assert_eq!(
+            asked("ART9A_SISBEN", Some("18753"), Reach::National, None).total_in(&counts),
+            Some(0)
+        );
+        assert_eq!(
+            asked("ART10A_PRIOR", Some("18001"), Reach::National, Some(false)).total_in(&counts),
+            None,
+            "counted"
+        );
+        let kept_before = ScreeningCounts {
+            reasons_by_municipality: None,
+            ..counts
+        };
+        assert_eq!(
+            asked("ART10A_PRIOR", Some("18001"), Reach::National, None).total_in(&kept_before),
+            None,
+            "counted"
+        );
+        let stored: StoredRunCounts = serde_json::from_str(
+            r#"{"households":1,"eligible":1,"by_reason":{},"by_municipality":{},"by_sisben_level":[]}"#,
+        )
+        .expect("counts kept before the reasons by municipality");
+        assert_eq!(ScreeningCounts::from(stored).reasons_by_municipality, None);
     }
 
     #[test]
