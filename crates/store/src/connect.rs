@@ -109,8 +109,8 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
 
 /// Copies the WAL back into the database every [`CHECKPOINT_EVERY`] on a connection of its
 /// own (a passive checkpoint waits for no one and lets readers and the writer go on), until
-/// the pool closes: a WAL that writes below the writer's threshold left does not wait for
-/// the next large write to be copied back.
+/// the pool closes: writes too few to pass the writer's threshold are copied back without
+/// waiting for the next large one.
 fn checkpoint_in_background(pool: sqlx::SqlitePool) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(CHECKPOINT_EVERY);

@@ -405,9 +405,9 @@ pub const RESULT_SORTS: [&str; 3] = ["fila", "hogar", "municipio"];
 
 impl ResultQuery {
     /// How many results match, from the run's counts, when they hold the answer: within the
-    /// reader's reach and a municipality, eligible or not (the counts by municipality); or
-    /// nationally, by one Sisbén level or one reason alone. `None` for a search or another
-    /// combination, which is counted in the query.
+    /// reader's reach and a municipality, eligible or not (the counts by municipality), or for
+    /// one reason (the reasons by municipality); or nationally, by one Sisbén level. `None` for
+    /// a search or another combination, which is counted in the query.
     fn total_in(&self, counts: &ScreeningCounts) -> Option<u64> {
         use vereda_domain::accounts::Reach;
         if !self.search.trim().is_empty() {
@@ -415,6 +415,8 @@ impl ResultQuery {
         }
         let municipality = self.municipality_code.as_deref().filter(|c| !c.is_empty());
         let reason = self.reason.as_deref().filter(|c| !c.is_empty());
+        let within =
+            |code: &String| self.reach.covers(code) && municipality.is_none_or(|m| m == code.as_str());
         let of_group = |group: &GroupCount| match self.eligible {
             None => group.households,
             Some(true) => group.eligible,
@@ -425,9 +427,7 @@ impl ResultQuery {
                 counts
                     .by_municipality
                     .iter()
-                    .filter(|(code, _)| {
-                        self.reach.covers(code) && municipality.is_none_or(|m| m == code.as_str())
-                    })
+                    .filter(|(code, _)| within(code))
                     .map(|(_, group)| of_group(group))
                     .sum(),
             ),
@@ -445,9 +445,7 @@ impl ResultQuery {
                 counts.reasons_by_municipality.as_ref().map(|places| {
                     places
                         .iter()
-                        .filter(|(place, _)| {
-                            self.reach.covers(place) && municipality.is_none_or(|m| m == place.as_str())
-                        })
+                        .filter(|(place, _)| within(place))
                         .filter_map(|(_, reasons)| reasons.get(code))
                         .sum()
                 })
@@ -678,14 +676,17 @@ impl ScreeningCounts {
             self.eligible += 1;
         }
         let place = result.municipality.to_string();
-        let reasons = self
+        // Counts that lack the reasons by municipality (kept before them) keep lacking them:
+        // a part of a run's would read as the whole.
+        let mut reasons = self
             .reasons_by_municipality
-            .get_or_insert_default()
-            .entry(place.clone())
-            .or_default();
+            .as_mut()
+            .map(|places| places.entry(place.clone()).or_default());
         for code in result.reasons.iter().filter(|c| !c.is_empty()) {
             *self.by_reason.entry(code.clone()).or_default() += 1;
-            *reasons.entry(code.clone()).or_default() += 1;
+            if let Some(reasons) = reasons.as_mut() {
+                *reasons.entry(code.clone()).or_default() += 1;
+            }
         }
         add(self.by_municipality.entry(place).or_default(), result.eligible, 1);
         let level = self.by_sisben_level.entry(result.sisben_level).or_default();
@@ -1580,19 +1581,20 @@ async fn count_results(db: &impl ConnectionTrait, run_id: i32) -> StoreResult<Sc
         .into_tuple()
         .all(db)
         .await?;
-    let places = counts.reasons_by_municipality.get_or_insert_default();
+    let mut places = BTreeMap::new();
     for (place, reasons, n) in by_reasons {
         let n = u64::try_from(n).unwrap_or(0);
         counts.households += n;
         if reasons.is_empty() {
             counts.eligible += n;
         }
-        let place = places.entry(place).or_default();
+        let place: &mut BTreeMap<String, u64> = places.entry(place).or_default();
         for code in split_reasons(&reasons) {
             *place.entry(code.clone()).or_default() += n;
             *counts.by_reason.entry(code).or_default() += n;
         }
     }
+    counts.reasons_by_municipality = Some(places);
     let by_municipality: Vec<(String, bool, i64)> = mine()
         .column(C::MunicipalityCode)
         .column(C::Eligible)
@@ -2153,7 +2155,30 @@ mod tests {
             r#"{"households":1,"eligible":1,"by_reason":{},"by_municipality":{},"by_sisben_level":[]}"#,
         )
         .expect("counts kept before the reasons by municipality");
-        assert_eq!(ScreeningCounts::from(stored).reasons_by_municipality, None);
+        let mut read = ScreeningCounts::from(stored);
+        assert_eq!(read.reasons_by_municipality, None);
+        let facts = r#"{"document_type":"CC","sex":"F","birth_date":"1975-05-01","head_of_household":true,"sisben_area":"3","sisben_score":"15.5","ethnic_group":"none","land_tenure":"owner","productive_activity":"agricultural","program_line":"general","arel_population_group":"none"}"#;
+        read.count(&NewScreeningResult {
+            external_id: "H-1".into(),
+            line: 2,
+            municipality: "18001".parse().expect("a DANE code"),
+            household: serde_json::from_str(facts).expect("facts"),
+            checks: CrossChecks::default(),
+            found_in: Vec::new(),
+            eligible: false,
+            sisben_level: None,
+            cofinancing_max_pct: None,
+            cap_smmlv: None,
+            reasons: vec!["ART10A_PRIOR".into()],
+            document: "1000001".into(),
+            first_name: "Ana".into(),
+            last_name: "Pérez".into(),
+        });
+        assert_eq!(
+            (read.households, read.reasons_by_municipality),
+            (2, None),
+            "a part of a run's reasons is not taken for the whole"
+        );
     }
 
     #[test]
