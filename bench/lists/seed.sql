@@ -20,8 +20,8 @@ SELECT h.id, t.document_type, '' || h.id, '' || h.id,
   t.sex, t.birth_date, t.is_head
 FROM households h, persons t
 WHERE h.external_id LIKE 'BIG-%' AND t.id = (SELECT MIN(id) FROM persons WHERE is_head);
-INSERT INTO household_verifications (household_id, status, reason_codes, lock_version)
-SELECT id, CASE WHEN id % 4 = 0 THEN 'eligible' ELSE 'not_eligible' END, '', 1
+INSERT INTO household_verifications (household_id, status, reason_codes, lock_version, call_id)
+SELECT id, CASE WHEN id % 4 = 0 THEN 'eligible' ELSE 'not_eligible' END, '', 1, call_id
 FROM households WHERE external_id LIKE 'BIG-%' AND id % 2 = 0;
 INSERT INTO letters (call_id, household_id, kind, recipient, subject, body, channel, status, created_at)
 SELECT h.call_id, h.id, 'offer', 'Hogar ' || h.external_id, 'Oferta institucional', 'Texto',

@@ -767,22 +767,44 @@ impl Store {
     }
 
     /// How many households the list's filter and search match: the call's own count when
-    /// nothing narrows them (nationally, unfiltered), else counted.
+    /// nothing narrows them (nationally, unfiltered); one status of the call's, from its
+    /// decisions' `(call_id, status)` index (a household with no decision row is pending); else
+    /// counted.
     pub async fn household_count(&self, list: &HouseholdList) -> StoreResult<u64> {
-        let narrowed = list.reach != Reach::National
+        use household_verification::Column as V;
+        let narrowed_but_by_status = list.reach != Reach::National
             || list.municipality.as_deref().is_some_and(|m| !m.is_empty())
-            || list.status.is_some()
             || !list.paging.search.trim().is_empty();
-        if !narrowed {
-            let kept: Option<i64> = crate::entity::call::Entity::find_by_id(list.call_id)
-                .select_only()
-                .column(crate::entity::call::Column::Households)
-                .into_tuple()
-                .one(&self.db)
-                .await?;
-            return Ok(kept.map_or(0, |n| u64::try_from(n).unwrap_or(0)));
+        if narrowed_but_by_status {
+            return crate::count_rows(household::Entity::find().filter(list.condition()), &self.db).await;
         }
-        crate::count_rows(household::Entity::find().filter(list.condition()), &self.db).await
+        let decided = |status: Condition| {
+            crate::count_rows(
+                household_verification::Entity::find()
+                    .filter(V::CallId.eq(list.call_id))
+                    .filter(status),
+                &self.db,
+            )
+        };
+        match list.status {
+            None => self.call_households(list.call_id).await,
+            Some(VerificationStatus::Pending) => {
+                let decided = decided(Condition::all().add(V::Status.ne(VerificationStatus::Pending.to_string()))).await?;
+                Ok(self.call_households(list.call_id).await?.saturating_sub(decided))
+            }
+            Some(status) => decided(Condition::all().add(V::Status.eq(status.to_string()))).await,
+        }
+    }
+
+    /// How many households the call holds, as kept with it.
+    async fn call_households(&self, call_id: i32) -> StoreResult<u64> {
+        let kept: Option<i64> = crate::entity::call::Entity::find_by_id(call_id)
+            .select_only()
+            .column(crate::entity::call::Column::Households)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(kept.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
     }
 
     /// The ids of every household the list's filter and search match (not its page), in
@@ -1237,28 +1259,41 @@ impl Store {
             &self.db,
         )
         .await?;
-        Ok(Page {
-            rows: self.document_rows(list, today).await?,
-            total,
-        })
+        // Nothing to read past the last match: a filter no document meets would otherwise walk
+        // the whole call in the sort's order looking for a page (PostgreSQL's plan when it
+        // takes the filters for independent).
+        let rows = if list.paging.offset() < total {
+            self.document_rows(list, today).await?
+        } else {
+            Vec::new()
+        };
+        Ok(Page { rows, total })
     }
 
     /// The documents of a page of [`DocumentList`], without counting them all (downloads).
     pub async fn document_rows(&self, list: &DocumentList, today: Date) -> StoreResult<Vec<CallDocument>> {
         use crate::entity::user;
         let order = order_of(list.descending());
-        let offset = list.paging.offset();
-        let rows = household_document::Entity::find()
-            .filter(list.condition())
+        // The page's ids first, by the index of its sort, then its rows by those ids (see
+        // `page_keys`): a deep page skips index entries, not whole rows.
+        let mut page = Query::select();
+        page.column(household_document::Column::Id)
+            .from(household_document::Entity)
+            .cond_where(list.condition())
             .order_by(list.sort_column(), order.clone())
-            .order_by(household_document::Column::Id, order)
+            .order_by(household_document::Column::Id, order.clone())
             .limit(list.paging.limit())
-            .offset(offset)
-            .all(&self.db)
-            .await?;
-        if rows.is_empty() {
+            .offset(list.paging.offset());
+        let ids = page_keys::<i32>(&self.db, &page).await?;
+        if ids.is_empty() {
             return Ok(Vec::new());
         }
+        let rows = household_document::Entity::find()
+            .filter(household_document::Column::Id.is_in(ids))
+            .order_by(list.sort_column(), order.clone())
+            .order_by(household_document::Column::Id, order)
+            .all(&self.db)
+            .await?;
         // The page's households by id: at most a page's rows (`MAX_PAGE_SIZE`, within
         // `IN_LIST_LIMIT`). Not the page as a subquery: its keyset range may span much of the
         // call when a filter or search is sparse, and the planner then reads every document.

@@ -687,7 +687,7 @@ impl Store {
         let before = match before {
             Some(row) => row,
             // Households registered after the notice get their row on their first decision.
-            None => audit::insert(&txn, actor, pending_verification(household_id))
+            None => audit::insert(&txn, actor, pending_verification(household_id, call_id))
                 .await
                 .map_err(|_| changed_meanwhile())?,
         };
@@ -1210,7 +1210,7 @@ async fn write_offer_letters(
     let mut letters = Vec::with_capacity(households.len());
     for household in households {
         if !existing.contains(&household.id) {
-            audit::insert(txn, actor, pending_verification(household.id)).await?;
+            audit::insert(txn, actor, pending_verification(household.id, call.id)).await?;
         }
         let facts = LetterFacts {
             head_name: household.head_name.clone(),
@@ -1242,9 +1242,10 @@ fn changed_meanwhile() -> StoreError {
     StoreError::Conflict(Message::new("verification-error-changed_meanwhile"))
 }
 
-fn pending_verification(household_id: i32) -> household_verification::ActiveModel {
+fn pending_verification(household_id: i32, call_id: i32) -> household_verification::ActiveModel {
     household_verification::ActiveModel {
         household_id: Set(household_id),
+        call_id: Set(Some(call_id)),
         status: Set(VerificationStatus::Pending.to_string()),
         reasons: Set(None),
         reason_codes: Set(String::new()),

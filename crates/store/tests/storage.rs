@@ -2653,7 +2653,7 @@ storage_suite! {
             .await
             .expect("held");
         decision
-            .execute_unprepared(&format!("INSERT INTO household_verifications (household_id, status, reason_codes, lock_version) VALUES ({}, 'eligible', '', 1)", late.id))
+            .execute_unprepared(&format!("INSERT INTO household_verifications (household_id, status, reason_codes, lock_version, call_id) VALUES ({}, 'eligible', '', 1, {})", late.id, call_id))
             .await
             .expect("decided");
         let within = jiff::civil::date(2026, 3, 20);
@@ -2749,6 +2749,14 @@ storage_suite! {
         assert_eq!(state.status, VerificationStatus::Eligible);
         assert_eq!(state.lock_version, 1);
         assert_eq!(letter.kind, LetterKind::VerificationResult);
+        // The decisions keep their household's call, and the call's are counted by status.
+        assert_eq!(count_rows(store, &format!("household_verifications WHERE call_id = {call_id}")).await, 2);
+        let of_status = |status| vereda_store::lists::HouseholdList {
+            status: Some(status),
+            ..vereda_store::lists::HouseholdList::of_call(call_id, Reach::National)
+        };
+        assert_eq!(store.household_count(&of_status(VerificationStatus::Eligible)).await.expect("count"), 1);
+        assert_eq!(store.household_count(&of_status(VerificationStatus::Pending)).await.expect("count"), 1);
         // The decision rests on the parcel: it changes no more.
         let parcel = store.parcels_of(&[one.id]).await.expect("parcels")[0].parcel.id;
         let frozen = store.record_title_study(&admin(), one.id, parcel, title_study("1", 1)).await;
@@ -5123,6 +5131,16 @@ storage_suite! {
     }
 
 
+    async fn postgresql_keeps_statistics_of_a_result_s_reasons_as_the_list_filters_them(store: &Store) {
+        // A reason's filter is planned from them (migration 42); SQLite has none to keep.
+        if store.backend_name() != "PostgreSQL" {
+            return;
+        }
+        let kept = count_rows(store, "pg_statistic_ext WHERE stxname = 'st_screening_results_reasons'").await;
+        let expressions_kept = count_rows(store, "pg_settings WHERE name = 'server_version_num' AND setting::int >= 140000").await;
+        assert_eq!(kept, expressions_kept, "PostgreSQL 14 and later keep them");
+    }
+
     async fn a_call_s_households_are_searched_filtered_sorted_and_paged_in_the_query(store: &Store) {
         use vereda_store::lists::{HouseholdList, LetterList, Paging};
         use vereda_domain::verification::VerificationStatus;
@@ -5146,12 +5164,13 @@ storage_suite! {
             store.create_household(&admin(), new).await.expect("household");
         }
         let ids: Vec<i32> = store.households(Some(call)).await.expect("households").iter().map(|h| h.id).collect();
-        // H-1 eligible, H-3 not eligible; the others have no decision: pending.
-        for (id, status) in [(ids[0], "eligible"), (ids[2], "not_eligible")] {
+        // H-1 eligible, H-3 not eligible, H-5 a pending row; the others have no decision:
+        // pending too.
+        for (id, status) in [(ids[0], "eligible"), (ids[2], "not_eligible"), (ids[4], "pending")] {
             store
                 .connection()
                 .execute_unprepared(&format!(
-                    "INSERT INTO household_verifications (household_id, status, reason_codes, lock_version) VALUES ({id}, '{status}', '', 1)"
+                    "INSERT INTO household_verifications (household_id, status, reason_codes, lock_version, call_id) VALUES ({id}, '{status}', '', 1, {call})"
                 ))
                 .await
                 .expect("a decision");
@@ -5186,8 +5205,14 @@ storage_suite! {
             let page = store.verification_list(&by_status, jiff::civil::date(2026, 1, 1)).await.expect("page");
             let shown: Vec<String> = page.rows.iter().map(|v| v.household.external_id.clone()).collect();
             assert_eq!(shown, expected, "{status}");
+            assert_eq!(page.total, expected.len() as u64, "{status}");
             assert!(page.rows.iter().all(|v| v.status == status), "{status}");
         }
+        // A status within a municipality is counted over the municipality's households.
+        let mut pending_in_pasto = list(Paging::default());
+        pending_in_pasto.status = Some(VerificationStatus::Pending);
+        pending_in_pasto.municipality = Some("52001".into());
+        assert_eq!(store.household_count(&pending_in_pasto).await.expect("count"), 2);
 
         // Sorted by the head's name (folded), both ways; paged by two.
         let by_name = |descending: bool, page: u64| Paging { sort: "nombre".into(), descending, page, per_page: 2, ..Paging::default() };

@@ -465,8 +465,8 @@ async fn seed_large_call(client: &Client, call: i32) {
          FROM households h, persons t
          WHERE h.external_id LIKE 'BIG-%' AND t.id = (SELECT MIN(id) FROM persons WHERE is_head)"
             .to_owned(),
-        "INSERT INTO household_verifications (household_id, status, reason_codes, lock_version)
-         SELECT id, CASE WHEN id % 4 = 0 THEN 'eligible' ELSE 'not_eligible' END, '', 1
+        "INSERT INTO household_verifications (household_id, status, reason_codes, lock_version, call_id)
+         SELECT id, CASE WHEN id % 4 = 0 THEN 'eligible' ELSE 'not_eligible' END, '', 1, call_id
          FROM households WHERE external_id LIKE 'BIG-%' AND id % 2 = 0"
             .to_owned(),
         format!(

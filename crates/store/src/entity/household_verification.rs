@@ -20,6 +20,8 @@ pub struct Model {
     pub decided_by: Option<i32>,
     pub decided_at: Option<DbTimestamp>,
     pub lock_version: i32,
+    /// The household's call, kept with its decision (a household never changes call).
+    pub call_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -44,6 +44,8 @@ mod m20261215_000038_document_receipt_day;
 mod m20261215_000039_call_household_counts;
 mod m20261216_000040_summary_money;
 mod m20261217_000041_result_run_key;
+mod m20261218_000042_reason_statistics;
+mod m20261218_000043_verification_call;
 
 pub struct Migrator;
 
@@ -90,6 +92,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000039_call_household_counts::Migration),
             Box::new(m20261216_000040_summary_money::Migration),
             Box::new(m20261217_000041_result_run_key::Migration),
+            Box::new(m20261218_000042_reason_statistics::Migration),
+            Box::new(m20261218_000043_verification_call::Migration),
         ]
     }
 }
