@@ -13,7 +13,7 @@ use vereda_store::Store;
 use vereda_store::jobs::{JobKind, JobStatus};
 
 /// Enough households that storing them takes several chunks.
-const HOUSEHOLDS: u64 = 12_000;
+const HOUSEHOLDS: u64 = 18_000;
 const LEASE_SECONDS: &str = "3";
 
 struct Server {

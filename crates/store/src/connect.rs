@@ -67,19 +67,23 @@ pub(crate) async fn sqlite(
         .foreign_keys(true)
         .busy_timeout(settings.busy_timeout.unwrap_or(DEFAULT_BUSY_TIMEOUT))
         // Reads of whole tables (the open data, a large call's lists) go through a memory map
-        // and a 32 MiB page cache per connection instead of a read call per 4 KiB page.
-        .pragma("mmap_size", "268435456")
+        // and a 32 MiB page cache per connection instead of a read call per 4 KiB page. The
+        // map's pages count in the server's memory: 128 MiB keeps a million-household
+        // screening under 1 GB (256 MiB did not).
+        .pragma("mmap_size", "134217728")
         .pragma("cache_size", "-32768")
         // A statement's journal (kept to undo one statement of a multi-row insert) stays in
         // memory rather than in a temporary file.
         .pragma("temp_store", "memory")
-        // The WAL is copied back into the database by a writer committing past 32,768 pages
-        // (128 MiB: a large screening's next chunks or so), after which it starts over, and
-        // by a task of its own when writes are few (`checkpoint_in_background`). Copied less
-        // often, a page the chunks keep changing (an index's, at a random place) is written
-        // back once for several commits: a million households wrote 25 % less to the disk,
-        // which bounds a screening's storing on SQLite (`bench/RESULTS.md`).
-        .pragma("wal_autocheckpoint", "32768");
+        // The WAL is copied back into the database by a writer committing past 131,072 pages
+        // (512 MiB: some fifty chunks of a large screening), after which it starts over, and
+        // by a task of its own every 30 s (`checkpoint_in_background`). Copied less often, a
+        // page the chunks keep changing (an index's, at a random place) is written back once
+        // for more commits: what bounds a screening's storing on SQLite is what it writes to
+        // the disk (`bench/RESULTS.md`). The WAL's file keeps its largest size until the
+        // server stops: cutting it back after each copy (`journal_size_limit`) made a million
+        // households store 10 % slower.
+        .pragma("wal_autocheckpoint", "131072");
     let file = (!in_memory).then(|| options.get_filename().to_path_buf());
     // An in-memory database lives only as long as its one connection.
     let max = if in_memory {
@@ -105,7 +109,7 @@ pub(crate) async fn sqlite(
 }
 
 /// How often the WAL is copied back into an SQLite database besides the writer's own copies.
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(30);
 
 /// Copies the WAL back into the database every [`CHECKPOINT_EVERY`] on a connection of its
 /// own (a passive checkpoint waits for no one and lets readers and the writer go on), until

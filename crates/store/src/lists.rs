@@ -789,7 +789,9 @@ impl Store {
         match list.status {
             None => self.call_households(list.call_id).await,
             Some(VerificationStatus::Pending) => {
-                let decided = decided(Condition::all().add(V::Status.ne(VerificationStatus::Pending.to_string()))).await?;
+                let decided =
+                    decided(Condition::all().add(V::Status.ne(VerificationStatus::Pending.to_string())))
+                        .await?;
                 Ok(self.call_households(list.call_id).await?.saturating_sub(decided))
             }
             Some(status) => decided(Condition::all().add(V::Status.eq(status.to_string()))).await,
