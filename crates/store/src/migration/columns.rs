@@ -78,3 +78,17 @@ pub(super) fn index(table: &'static str, columns: &[&'static str], unique: bool)
     }
     statement.to_owned()
 }
+
+/// Adds `call_id` to a table of rows that each belong to a household (`household_id`), and
+/// gives the rows already there their household's call: a household never changes call, so
+/// a row keeps it from when it is made and a call's rows are read by an index of their own.
+pub(super) async fn add_household_call(db: &SchemaManagerConnection<'_>, table: &str) -> Result<(), DbErr> {
+    db.execute_unprepared(&format!("ALTER TABLE {table} ADD COLUMN call_id INTEGER NULL"))
+        .await?;
+    db.execute_unprepared(&format!(
+        "UPDATE {table} SET call_id = (SELECT households.call_id FROM households \
+         WHERE households.id = {table}.household_id)"
+    ))
+    .await?;
+    Ok(())
+}

@@ -10,7 +10,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::columns::index;
+use super::columns::{add_household_call, index};
 
 pub struct Migration;
 
@@ -41,14 +41,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        db.execute_unprepared("ALTER TABLE household_documents ADD COLUMN call_id INTEGER NULL")
-            .await?;
-        db.execute_unprepared(
-            "UPDATE household_documents SET call_id = (SELECT households.call_id FROM households \
-             WHERE households.id = household_documents.household_id)",
-        )
-        .await?;
+        add_household_call(manager.get_connection(), "household_documents").await?;
         for (table, columns) in INDEXES {
             manager.create_index(index(table, columns, false)).await?;
         }

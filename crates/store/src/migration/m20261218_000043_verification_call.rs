@@ -9,7 +9,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::columns::index;
+use super::columns::{add_household_call, index};
 
 pub struct Migration;
 
@@ -26,14 +26,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        db.execute_unprepared("ALTER TABLE household_verifications ADD COLUMN call_id INTEGER NULL")
-            .await?;
-        db.execute_unprepared(
-            "UPDATE household_verifications SET call_id = (SELECT households.call_id FROM households \
-             WHERE households.id = household_verifications.household_id)",
-        )
-        .await?;
+        add_household_call(manager.get_connection(), "household_verifications").await?;
         manager
             .create_index(index("household_verifications", &["call_id", "status"], false))
             .await?;
