@@ -3,12 +3,14 @@
 -- (a quarter eligible, a quarter not eligible); an offer letter for the other half (a third of
 -- them failed). __N__ is replaced by the driver. Runs on SQLite and PostgreSQL alike.
 INSERT INTO households (call_id, external_id, municipality_code, sisben_area, displaced,
-  ethnic_group, ethnic_community_registered, program_line, created_at, search_key)
+  ethnic_group, ethnic_community_registered, program_line, created_at, search_key,
+  verification_status)
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < __N__)
 SELECT t.call_id, 'BIG-' || i, CASE WHEN i % 10 = 0 THEN '52001' ELSE t.municipality_code END,
   t.sisben_area, t.displaced, t.ethnic_group, t.ethnic_community_registered,
   t.program_line, t.created_at,
-  CASE WHEN i % 1000 = 0 THEN 'jose pena ' ELSE 'maria gomez ' END || i || ' big-' || i
+  CASE WHEN i % 1000 = 0 THEN 'jose pena ' ELSE 'maria gomez ' END || i || ' big-' || i,
+  CASE WHEN i % 4 = 0 THEN 'eligible' WHEN i % 2 = 0 THEN 'not_eligible' ELSE 'pending' END
 FROM n, households t WHERE t.id = (SELECT MIN(id) FROM households WHERE call_id IS NOT NULL);
 -- The call's count of households, as registering them keeps it (calls.households).
 UPDATE calls SET households = (SELECT COUNT(*) FROM households h WHERE h.call_id = calls.id);
@@ -20,13 +22,16 @@ SELECT h.id, t.document_type, '' || h.id, '' || h.id,
   t.sex, t.birth_date, t.is_head
 FROM households h, persons t
 WHERE h.external_id LIKE 'BIG-%' AND t.id = (SELECT MIN(id) FROM persons WHERE is_head);
+-- A decision for each household written decided above, with the status the store keeps on
+-- the household (migration 44; written with it, as decisions made one at a time leave the
+-- table, rather than half a million rows updated at once).
 INSERT INTO household_verifications (household_id, status, reason_codes, lock_version, call_id)
-SELECT id, CASE WHEN id % 4 = 0 THEN 'eligible' ELSE 'not_eligible' END, '', 1, call_id
-FROM households WHERE external_id LIKE 'BIG-%' AND id % 2 = 0;
+SELECT id, verification_status, '', 1, call_id
+FROM households WHERE external_id LIKE 'BIG-%' AND verification_status <> 'pending';
 INSERT INTO letters (call_id, household_id, kind, recipient, subject, body, channel, status, created_at)
 SELECT h.call_id, h.id, 'offer', 'Hogar ' || h.external_id, 'Oferta institucional', 'Texto',
   'file', CASE WHEN h.id % 3 = 0 THEN 'failed' ELSE 'sent' END, h.created_at
-FROM households h WHERE h.external_id LIKE 'BIG-%' AND h.id % 2 = 1;
+FROM households h WHERE h.external_id LIKE 'BIG-%' AND h.verification_status = 'pending';
 -- A screening result for each of them, in the demo's household run (its file order after the
 -- demo's own): a third not eligible for a prior benefit (every 15th also for its Sisbén), the
 -- others eligible; levels 1-4 and none in turn.
@@ -50,20 +55,22 @@ UPDATE screening_runs SET counts = NULL WHERE job_key = 'demo-households';
 -- Documents received from the N households (issue 18 part 2, the call's documents list): an
 -- identity document from each, a Sisbén certificate from every other one, received over 30
 -- days from the household's registration (the day brought: one of 28 days of March 2026), with
--- the household's call.
+-- the household's call and municipality.
 INSERT INTO household_documents (household_id, kind, file_name, content_type, size_bytes,
-  sha256, received_by, received_at, received_on, call_id)
+  sha256, received_by, received_at, received_on, call_id, municipality_code)
 SELECT h.id, 'identity', 'cedula.pdf', 'application/pdf', 1000,
   '0000000000000000000000000000000000000000000000000000000000000000', NULL,
   h.created_at + (h.id % 30) * 86400000000,
-  '2026-03-' || CASE WHEN h.id % 28 < 9 THEN '0' ELSE '' END || (1 + h.id % 28), h.call_id
+  '2026-03-' || CASE WHEN h.id % 28 < 9 THEN '0' ELSE '' END || (1 + h.id % 28), h.call_id,
+  h.municipality_code
 FROM households h WHERE h.external_id LIKE 'BIG-%';
 INSERT INTO household_documents (household_id, kind, file_name, content_type, size_bytes,
-  sha256, received_by, received_at, received_on, call_id)
+  sha256, received_by, received_at, received_on, call_id, municipality_code)
 SELECT h.id, 'sisben', 'sisben.pdf', 'application/pdf', 1000,
   '0000000000000000000000000000000000000000000000000000000000000000', NULL,
   h.created_at + (h.id % 30) * 86400000000 + 3600000000,
-  '2026-03-' || CASE WHEN h.id % 28 < 9 THEN '0' ELSE '' END || (1 + h.id % 28), h.call_id
+  '2026-03-' || CASE WHEN h.id % 28 < 9 THEN '0' ELSE '' END || (1 + h.id % 28), h.call_id,
+  h.municipality_code
 FROM households h WHERE h.external_id LIKE 'BIG-%' AND h.id % 2 = 1;
 -- The committee's items (its list): 100 sessions from 2014 on (every other one with its
 -- minutes drawn up), __F__ submitted formulations in the demo formulation's municipality

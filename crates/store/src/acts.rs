@@ -867,6 +867,12 @@ async fn reopen_verification(
     active.decided_at = Set(None);
     active.lock_version = Set(before.lock_version + 1);
     audit::update(conn, actor, &before, active).await?;
+    crate::verification::keep_household_status(
+        conn,
+        household_id,
+        vereda_domain::verification::VerificationStatus::Pending,
+    )
+    .await?;
     Ok(())
 }
 

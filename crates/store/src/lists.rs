@@ -236,29 +236,9 @@ impl HouseholdList {
             condition = condition.add(H::MunicipalityCode.eq(code));
         }
         if let Some(status) = self.status {
-            // The status is stored with the decision; no row is pending. Derived here, in SQL,
-            // per household: a correlated EXISTS on the decision's unique household index, so
-            // a page's own subqueries test their few rows, not the whole call's decisions.
-            use household_verification::Column as V;
-            let decision = |same: bool| {
-                let mut rows = Query::select();
-                rows.expr(Expr::val(1))
-                    .from(household_verification::Entity)
-                    .and_where(
-                        Expr::col((household_verification::Entity, V::HouseholdId))
-                            .equals((household::Entity, H::Id)),
-                    );
-                if same {
-                    rows.and_where(V::Status.eq(status.to_string()));
-                } else {
-                    rows.and_where(V::Status.ne("pending"));
-                }
-                rows.to_owned()
-            };
-            condition = condition.add(match status {
-                VerificationStatus::Pending => Expr::not_exists(decision(false)),
-                _ => Expr::exists(decision(true)),
-            });
+            // Kept on the household with its decision (migration 44): a household with no
+            // decision row is pending, the column's default.
+            condition = condition.add(H::VerificationStatus.eq(status.as_str()));
         }
         if let Some(after) = self.paging.after {
             condition = condition.add(self.keyset(after, Side::After));
@@ -1190,26 +1170,27 @@ impl DocumentList {
 
     fn condition(&self) -> Condition {
         use household_document::Column as D;
-        let mut condition = Condition::all().add(D::CallId.eq(self.call_id));
-        let municipality = self.municipality.as_deref().filter(|c| !c.is_empty());
-        // The household's reach, municipality and search in one subquery of the call's
-        // households; none when nothing narrows them (nationally, unfiltered).
-        if self.reach != Reach::National || municipality.is_some() || !self.paging.search.trim().is_empty() {
+        // The household's municipality is kept with the document (migration 45): the reach and
+        // a municipality are the document's own; only a search reads the call's households.
+        let mut condition =
+            Condition::all()
+                .add(D::CallId.eq(self.call_id))
+                .add(crate::scope::municipality_within(
+                    D::MunicipalityCode,
+                    &self.reach,
+                ));
+        if let Some(code) = self.municipality.as_deref().filter(|c| !c.is_empty()) {
+            condition = condition.add(D::MunicipalityCode.eq(code));
+        }
+        if !self.paging.search.trim().is_empty() {
             use household::Column as H;
-            let mut households = Query::select();
-            households
+            let households = Query::select()
                 .column(H::Id)
                 .from(household::Entity)
                 .and_where(H::CallId.eq(self.call_id))
-                .cond_where(crate::scope::municipality_within(
-                    H::MunicipalityCode,
-                    &self.reach,
-                ))
-                .cond_where(search_condition(H::SearchKey, &self.paging.search));
-            if let Some(code) = municipality {
-                households.and_where(H::MunicipalityCode.eq(code));
-            }
-            condition = condition.add(D::HouseholdId.in_subquery(households.to_owned()));
+                .cond_where(search_condition(H::SearchKey, &self.paging.search))
+                .to_owned();
+            condition = condition.add(D::HouseholdId.in_subquery(households));
         }
         if let Some(kind) = self.kind.as_deref().filter(|k| !k.is_empty()) {
             condition = condition.add(D::Kind.eq(kind));

@@ -28,6 +28,7 @@ use vereda_domain::eligibility::{CallLimits, CrossChecks, Household};
 use vereda_domain::household::{LandTenure, mask_document, normalize_document};
 use vereda_domain::program::ProgramLine;
 use vereda_domain::territory::DaneCode;
+use vereda_domain::verification::VerificationStatus;
 
 use crate::audit::{self, Change};
 use crate::entity::{call, household, person, screening_result, screening_run};
@@ -1686,6 +1687,7 @@ fn household_row(call_id: i32, result: &NewScreeningResult, now: DbTimestamp) ->
             &result.document,
             &result.external_id,
         ),
+        verification_status: VerificationStatus::Pending.as_str().to_owned(),
     }
 }
 
@@ -1697,8 +1699,35 @@ fn keeping_household(previous: &household::Model, row: household::Model) -> hous
         email: previous.email.clone(),
         correspondence_address: previous.correspondence_address.clone(),
         created_at: previous.created_at,
+        verification_status: previous.verification_status.clone(),
         ..row
     }
+}
+
+/// Gives the documents of the households `moved` (their municipality changed with a new
+/// screening) their household's municipality, which a call's documents list filters by
+/// (migration 45).
+async fn move_documents(txn: &sea_orm::DatabaseTransaction, moved: &[i32]) -> Result<(), DbErr> {
+    use crate::entity::household_document::{Column as D, Entity as Documents};
+    use sea_orm::sea_query::Query;
+    for ids in moved.chunks(crate::IN_LIST_LIMIT) {
+        let municipality = Query::select()
+            .column((household::Entity, household::Column::MunicipalityCode))
+            .from(household::Entity)
+            .and_where(
+                Expr::col((household::Entity, household::Column::Id)).equals((Documents, D::HouseholdId)),
+            )
+            .to_owned();
+        Documents::update_many()
+            .col_expr(
+                D::MunicipalityCode,
+                Expr::SubQuery(None, Box::new(municipality.into())),
+            )
+            .filter(D::HouseholdId.is_in(ids.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// A household's head as a result's row gives it (its household's id is the store's to set).
@@ -1866,6 +1895,11 @@ async fn store_batch(
             household_ids.insert(row.external_id.clone(), previous.id);
             changes.push((previous.clone(), keeping_household(previous, row)));
         }
+        let moved: Vec<i32> = changes
+            .iter()
+            .filter(|(before, after)| before.municipality_code != after.municipality_code)
+            .map(|(before, _)| before.id)
+            .collect();
         use household::Column as H;
         counts.households_updated += audit::update_changed::<household::Entity>(
             txn,
@@ -1885,6 +1919,7 @@ async fn store_batch(
             &mut audit_changes,
         )
         .await?;
+        move_documents(txn, &moved).await?;
         for head in person::Entity::find()
             .filter(person::Column::HouseholdId.is_in(existing.values().map(|h| h.id)))
             .filter(person::Column::IsHead.eq(true))

@@ -583,6 +583,7 @@ impl Store {
             received_at: Set(DbTimestamp::now()),
             received_on: Set(DbDate(new.received_on)),
             call_id: Set(state.household.call_id),
+            municipality_code: Set(state.household.municipality_code.clone()),
             ..Default::default()
         };
         let txn = self.write_transaction().await?;
@@ -720,6 +721,7 @@ impl Store {
             .filter(household_verification::Column::LockVersion.eq(decision.lock_version))
             .filter(household_verification::Column::Status.eq(VerificationStatus::Pending.as_str()));
         audit::conditional_update(&txn, actor, update, &before, before.id, changed_meanwhile).await?;
+        keep_household_status(&txn, household_id, decision.status).await?;
         let kind = if decision.status == VerificationStatus::Withdrawn {
             LetterKind::Withdrawal
         } else {
@@ -1240,6 +1242,24 @@ async fn write_offer_letters(
 
 fn changed_meanwhile() -> StoreError {
     StoreError::Conflict(Message::new("verification-error-changed_meanwhile"))
+}
+
+/// Writes a household's verification status on the household (migration 44), in the
+/// transaction that writes it on its decision row: what the lists' status filter tests.
+pub(crate) async fn keep_household_status(
+    txn: &sea_orm::DatabaseTransaction,
+    household_id: i32,
+    status: VerificationStatus,
+) -> StoreResult<()> {
+    household::Entity::update_many()
+        .col_expr(
+            household::Column::VerificationStatus,
+            Expr::value(status.as_str()),
+        )
+        .filter(household::Column::Id.eq(household_id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 fn pending_verification(household_id: i32, call_id: i32) -> household_verification::ActiveModel {

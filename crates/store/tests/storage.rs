@@ -2757,6 +2757,19 @@ storage_suite! {
         };
         assert_eq!(store.household_count(&of_status(VerificationStatus::Eligible)).await.expect("count"), 1);
         assert_eq!(store.household_count(&of_status(VerificationStatus::Pending)).await.expect("count"), 1);
+        // The household keeps its status with the decision: a status with a search finds it
+        // by the household's own row (migration 44).
+        for (status, words, found) in [
+            (VerificationStatus::Eligible, "w-1", vec![one.id]),
+            (VerificationStatus::Pending, "w-1", vec![]),
+            (VerificationStatus::Pending, "w", vec![two.id]),
+        ] {
+            let mut searched = of_status(status);
+            searched.paging.search = words.into();
+            let page = store.household_list(&searched).await.expect("page");
+            assert_eq!(page.rows.iter().map(|h| h.id).collect::<Vec<_>>(), found, "{status} {words}");
+            assert_eq!(page.total, found.len() as u64, "{status} {words}");
+        }
         // The decision rests on the parcel: it changes no more.
         let parcel = store.parcels_of(&[one.id]).await.expect("parcels")[0].parcel.id;
         let frozen = store.record_title_study(&admin(), one.id, parcel, title_study("1", 1)).await;
@@ -4703,6 +4716,13 @@ storage_suite! {
         // The refusal no longer stands: the household is pending again, in the same transaction.
         let state = store.household_verification(household.id, today).await.expect("read").expect("household");
         assert_eq!(state.status, VerificationStatus::Pending);
+        // And the lists find it among the pending, by the status the household keeps.
+        let pending = vereda_store::lists::HouseholdList {
+            status: Some(VerificationStatus::Pending),
+            paging: vereda_store::lists::Paging { search: "rv-1".into(), ..Default::default() },
+            ..vereda_store::lists::HouseholdList::of_call(call_id, Reach::National)
+        };
+        assert_eq!(store.household_list(&pending).await.expect("page").rows.iter().map(|h| h.id).collect::<Vec<_>>(), [household.id]);
         assert!(store.verification_life(household.id, today).await.expect("read").is_none(), "no refusal in force");
         assert!(store.appeals(contested).await.expect("read").is_empty());
         assert_eq!(store.appeal(filed.id).await.expect("read").and_then(|a| a.outcome), Some(AppealOutcome::Revokes), "the decided appeal is kept");
@@ -5174,6 +5194,12 @@ storage_suite! {
                 ))
                 .await
                 .expect("a decision");
+            // As the store keeps it with a decision.
+            store
+                .connection()
+                .execute_unprepared(&format!("UPDATE households SET verification_status = '{status}' WHERE id = {id}"))
+                .await
+                .expect("its status");
         }
         let list = |paging: Paging| HouseholdList { paging, ..HouseholdList::of_call(call, Reach::National) };
         let externals = |rows: &[vereda_store::households::HouseholdSummary]| -> Vec<String> {
@@ -5448,6 +5474,52 @@ storage_suite! {
         assert_eq!(read(&store.document_list(&narino, after_deadline).await.expect("page").rows), [documents[4], documents[3]]);
         let nowhere = DocumentList { reach: Reach::Nowhere, ..list(Paging::default()) };
         assert_eq!(store.document_list(&nowhere, after_deadline).await.expect("page").total, 0);
+    }
+
+    async fn a_household_moved_by_a_new_screening_takes_its_documents_and_keeps_its_status(store: &Store) {
+        use vereda_domain::verification::{DocumentKind, VerificationStatus};
+        use vereda_store::lists::{DocumentList, HouseholdList, Paging};
+        use vereda_store::verification::Decision;
+        let call_id = screening_call(store).await;
+        let (first, _) = store.submit_screening_run(&admin(), screening_job(call_id, "move-1")).await.expect("submit");
+        store.complete_screening_run(&admin(), first.id, completed((1..=2).map(screened).collect()), &|_| {}).await.expect("complete");
+        let households = store.households(Some(call_id)).await.expect("households");
+        let id_of = |external: &str| households.iter().find(|h| h.external_id == external).expect("screened").id;
+        let (moving, decided) = (id_of("H-00001"), id_of("H-00002"));
+        let notice_day = jiff::civil::date(2026, 3, 2);
+        let within = jiff::civil::date(2026, 3, 10);
+        store.record_offer_notice(&admin(), call_id, notice_day, "Aviso").await.expect("notice");
+        let received = store.receive_household_document(&admin(), moving, document(DocumentKind::Identity, within), within).await.expect("received");
+        store
+            .decide_verification(&admin(), decided, Decision { status: VerificationStatus::NotEligible, reasons: "Sin tierra".into(), lock_version: 0 }, within)
+            .await
+            .expect("not eligible");
+        let documents_in = |municipality: &str, reach: Reach| DocumentList {
+            municipality: Some(municipality.to_owned()).filter(|m| !m.is_empty()),
+            reach,
+            ..DocumentList::of_call(call_id, Reach::National)
+        };
+        let read = |rows: Vec<vereda_store::lists::CallDocument>| -> Vec<i32> { rows.iter().map(|d| d.id).collect() };
+        assert_eq!(read(store.document_list(&documents_in("18001", Reach::National), within).await.expect("page").rows), [received.id]);
+
+        // Screened again, H-00001 now in Pasto: its document is Pasto's, for the filter and the reach.
+        let (second, _) = store.submit_screening_run(&admin(), screening_job(call_id, "move-2")).await.expect("submit");
+        let mut results: Vec<NewScreeningResult> = (1..=2).map(screened).collect();
+        results[0].municipality = DaneCode::parse("52001").expect("Pasto");
+        store.complete_screening_run(&admin(), second.id, completed(results), &|_| {}).await.expect("complete");
+        assert!(store.document_list(&documents_in("18001", Reach::National), within).await.expect("page").rows.is_empty());
+        assert_eq!(read(store.document_list(&documents_in("52001", Reach::National), within).await.expect("page").rows), [received.id]);
+        assert_eq!(store.document_list(&documents_in("", Reach::Department("52".into())), within).await.expect("page").total, 1);
+        assert_eq!(store.document_list(&documents_in("", Reach::Department("18".into())), within).await.expect("page").total, 0);
+        // The decided household keeps its status through the new screening.
+        let of_status = |status| HouseholdList {
+            status: Some(status),
+            paging: Paging { search: "h-0000".into(), ..Paging::default() },
+            ..HouseholdList::of_call(call_id, Reach::National)
+        };
+        let ids = |page: vereda_store::lists::Page<vereda_store::households::HouseholdSummary>| -> Vec<i32> { page.rows.iter().map(|h| h.id).collect() };
+        assert_eq!(ids(store.household_list(&of_status(VerificationStatus::NotEligible)).await.expect("page")), [decided]);
+        assert_eq!(ids(store.household_list(&of_status(VerificationStatus::Pending)).await.expect("page")), [moving]);
     }
 
     async fn the_committee_s_items_are_read_a_page_at_a_time_filtered_searched_and_sorted(store: &Store) {

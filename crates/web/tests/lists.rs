@@ -469,6 +469,10 @@ async fn seed_large_call(client: &Client, call: i32) {
          SELECT id, CASE WHEN id % 4 = 0 THEN 'eligible' ELSE 'not_eligible' END, '', 1, call_id
          FROM households WHERE external_id LIKE 'BIG-%' AND id % 2 = 0"
             .to_owned(),
+        // The status the store keeps on the household with its decision.
+        "UPDATE households SET verification_status = CASE WHEN id % 4 = 0 THEN 'eligible'
+           ELSE 'not_eligible' END WHERE external_id LIKE 'BIG-%' AND id % 2 = 0"
+            .to_owned(),
         format!(
             "INSERT INTO letters (call_id, household_id, kind, recipient, subject, body, channel,
                status, created_at)
@@ -479,10 +483,12 @@ async fn seed_large_call(client: &Client, call: i32) {
         // An identity document from each (the call's documents list).
         format!(
             "INSERT INTO household_documents (household_id, kind, file_name, content_type,
-               size_bytes, sha256, received_by, received_at, received_on, call_id)
+               size_bytes, sha256, received_by, received_at, received_on, call_id,
+               municipality_code)
              SELECT h.id, 'identity', 'cedula.pdf', 'application/pdf', 1000, '{}', NULL,
                h.created_at + (h.id % 30) * 86400000000,
-               CASE WHEN h.id % 2 = 0 THEN '2026-03-02' ELSE '2026-03-03' END, {call}
+               CASE WHEN h.id % 2 = 0 THEN '2026-03-02' ELSE '2026-03-03' END, {call},
+               h.municipality_code
              FROM households h WHERE h.external_id LIKE 'BIG-%'",
             "0".repeat(64)
         ),

@@ -27,6 +27,9 @@ pub struct Model {
     /// What staff lists search: `vereda_domain::text::household_search_key` of the head's
     /// name and document and the external id, rewritten with the household.
     pub search_key: String,
+    /// `vereda_domain::verification::VerificationStatus` as its decision row holds it
+    /// (migration 44), kept by the store with the decision: what a list's status filter tests.
+    pub verification_status: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

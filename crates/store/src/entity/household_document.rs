@@ -24,6 +24,9 @@ pub struct Model {
     pub received_on: DbDate,
     /// The household's call, kept with the document (migration 37): a call's documents list.
     pub call_id: Option<i32>,
+    /// The household's municipality, kept with the document (migration 45): a call's
+    /// documents within a municipality or a reach.
+    pub municipality_code: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -46,6 +46,8 @@ mod m20261216_000040_summary_money;
 mod m20261217_000041_result_run_key;
 mod m20261218_000042_reason_statistics;
 mod m20261218_000043_verification_call;
+mod m20261219_000044_household_verification_status;
+mod m20261219_000045_document_municipality;
 
 pub struct Migrator;
 
@@ -94,6 +96,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261217_000041_result_run_key::Migration),
             Box::new(m20261218_000042_reason_statistics::Migration),
             Box::new(m20261218_000043_verification_call::Migration),
+            Box::new(m20261219_000044_household_verification_status::Migration),
+            Box::new(m20261219_000045_document_municipality::Migration),
         ]
     }
 }
