@@ -1,5 +1,6 @@
 //! Running the store in production: the pool's settings, TLS to PostgreSQL, migrations under
-//! an advisory lock, decimals read alike on both backends, the SQLite backup while writing.
+//! an advisory lock, decimals read alike on both backends, the SQLite backup while writing, the
+//! rows already stored given what migrations 44 and 45 add.
 
 use std::time::Duration;
 
@@ -266,4 +267,77 @@ async fn the_queues_count_what_waits() {
     assert_eq!(queues.screenings_queued.count, 0);
     assert_eq!(queues.letters_pending.count, 0);
     assert_eq!(queues.letters_pending.oldest_created_micros, None);
+}
+
+/// Migrates `store` to before migrations 44 and 45, writes two households (one decided), each
+/// with a document, then migrates the rest: the rows already there are given the household's
+/// status and the document its household's municipality.
+async fn rows_before_migrations_44_and_45_are_given_their_status_and_municipality(store: &Store) {
+    use sea_orm_migration::MigratorTrait;
+    let all = u32::try_from(vereda_store::Migrator::migrations().len()).expect("a count");
+    vereda_store::Migrator::up(store.connection(), Some(all - 2))
+        .await
+        .expect("migrated to 43");
+    for statement in [
+        "INSERT INTO households (call_id, external_id, municipality_code, sisben_area, displaced,
+           ethnic_group, ethnic_community_registered, program_line, created_at, search_key)
+         VALUES (NULL, 'M-1', '52001', '3', FALSE, 'none', FALSE, 'general', 0, 'ana m-1'),
+                (NULL, 'M-2', '18001', '3', FALSE, 'none', FALSE, 'general', 0, 'luz m-2')",
+        "INSERT INTO household_verifications (household_id, status, reason_codes, lock_version, call_id)
+         SELECT id, 'eligible', '', 1, NULL FROM households WHERE external_id = 'M-1'",
+        "INSERT INTO household_documents (household_id, kind, file_name, content_type, size_bytes,
+           sha256, received_by, received_at, received_on, call_id)
+         SELECT id, 'identity', 'cedula.pdf', 'application/pdf', 1, 'x', NULL, 0, '2026-03-02', NULL
+         FROM households",
+    ] {
+        store
+            .connection()
+            .execute_unprepared(statement)
+            .await
+            .expect("rows of before");
+    }
+    store.migrate().await.expect("migrations 44 and 45");
+    let read = |sql: &'static str| async move {
+        store
+            .connection()
+            .query_all_raw(Statement::from_string(store.backend(), sql))
+            .await
+            .expect("read")
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0).expect("text"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        read("SELECT verification_status FROM households ORDER BY external_id").await,
+        ["eligible", "pending"]
+    );
+    assert_eq!(
+        read("SELECT d.municipality_code FROM household_documents d JOIN households h ON h.id = d.household_id ORDER BY h.external_id").await,
+        ["52001", "18001"]
+    );
+}
+
+#[tokio::test]
+async fn rows_before_migrations_44_and_45_are_given_their_status_and_municipality_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!(
+        "vereda_test_backfill_{}_{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_nanosecond()
+    ));
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let store = Store::connect(&format!("sqlite://{}", dir.join("test.db").display()))
+        .await
+        .expect("an empty SQLite database");
+    rows_before_migrations_44_and_45_are_given_their_status_and_municipality(&store).await;
+    store.close().await.expect("closed");
+    std::fs::remove_dir_all(&dir).expect("removed");
+}
+
+#[tokio::test]
+async fn rows_before_migrations_44_and_45_are_given_their_status_and_municipality_on_postgres() {
+    let Some(url) = vereda_store::test_support::postgres_empty().await else {
+        return;
+    };
+    let store = Store::connect(&url).await.expect("an empty PostgreSQL database");
+    rows_before_migrations_44_and_45_are_given_their_status_and_municipality(&store).await;
 }

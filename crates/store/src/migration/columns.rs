@@ -92,3 +92,26 @@ pub(super) async fn add_household_call(db: &SchemaManagerConnection<'_>, table: 
     .await?;
     Ok(())
 }
+
+/// Adds a `TEXT NOT NULL` column to `table` and gives the rows already there `value` (an SQL
+/// expression over the row). SQLite adds such a column only with a default; PostgreSQL's then
+/// drops it, so that every insert names the column.
+pub(super) async fn add_filled_text(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    column: &str,
+    value: &str,
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    db.execute_unprepared(&format!(
+        "ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT ''"
+    ))
+    .await?;
+    db.execute_unprepared(&format!("UPDATE {table} SET {column} = {value}"))
+        .await?;
+    if manager.get_database_backend() == DatabaseBackend::Postgres {
+        db.execute_unprepared(&format!("ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT"))
+            .await?;
+    }
+    Ok(())
+}

@@ -9,7 +9,7 @@
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
 
-use super::columns::index;
+use super::columns::{add_filled_text, index};
 
 pub struct Migration;
 
@@ -26,25 +26,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        db.execute_unprepared(
-            "ALTER TABLE household_documents ADD COLUMN received_on TEXT NOT NULL DEFAULT ''",
-        )
-        .await?;
         let day_in_colombia = match manager.get_database_backend() {
             DatabaseBackend::Postgres => {
                 "to_char(TIMESTAMP 'epoch' + (received_at / 1000000 - 18000) * INTERVAL '1 second', 'YYYY-MM-DD')"
             }
             _ => "strftime('%Y-%m-%d', received_at / 1000000 - 18000, 'unixepoch')",
         };
-        db.execute_unprepared(&format!(
-            "UPDATE household_documents SET received_on = {day_in_colombia}"
-        ))
-        .await?;
-        if manager.get_database_backend() == DatabaseBackend::Postgres {
-            db.execute_unprepared("ALTER TABLE household_documents ALTER COLUMN received_on DROP DEFAULT")
-                .await?;
-        }
+        add_filled_text(manager, "household_documents", "received_on", day_in_colombia).await?;
+        let db = manager.get_connection();
         db.execute_unprepared("DROP INDEX ix_household_documents_call_id_received_at_id")
             .await?;
         manager

@@ -6,13 +6,11 @@
 //!
 //! The municipality is the household's when the document is recorded; a later screening that
 //! moves the household moves its documents in the same transaction
-//! (`screening::move_documents`). Documents recorded before are given it here. The column is
-//! `NOT NULL`; SQLite adds such a column only with a default, which every insert overrides.
+//! (`screening::move_documents`). Documents recorded before are given it here.
 
-use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
 
-use super::columns::index;
+use super::columns::{add_filled_text, index};
 
 pub struct Migration;
 
@@ -29,22 +27,13 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        db.execute_unprepared(
-            "ALTER TABLE household_documents ADD COLUMN municipality_code TEXT NOT NULL DEFAULT ''",
+        add_filled_text(
+            manager,
+            "household_documents",
+            "municipality_code",
+            "(SELECT h.municipality_code FROM households h WHERE h.id = household_documents.household_id)",
         )
         .await?;
-        db.execute_unprepared(
-            "UPDATE household_documents SET municipality_code = (SELECT h.municipality_code \
-             FROM households h WHERE h.id = household_documents.household_id)",
-        )
-        .await?;
-        if manager.get_database_backend() == DatabaseBackend::Postgres {
-            db.execute_unprepared(
-                "ALTER TABLE household_documents ALTER COLUMN municipality_code DROP DEFAULT",
-            )
-            .await?;
-        }
         manager
             .create_index(index(
                 "household_documents",
