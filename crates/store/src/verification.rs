@@ -11,7 +11,7 @@ use vereda_domain::accounts::Permission;
 
 use jiff::civil::Date;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::household::EthnicGroup;
@@ -572,7 +572,7 @@ impl Store {
         }
         check_receipt_day(new.received_on, notice.notice_date, today)
             .map_err(|refused| StoreError::Invalid(refused.message()))?;
-        let row = household_document::ActiveModel {
+        let mut row = household_document::ActiveModel {
             household_id: Set(household_id),
             kind: Set(new.kind.to_string()),
             file_name: Set(new.file_name),
@@ -583,7 +583,6 @@ impl Store {
             received_at: Set(DbTimestamp::now()),
             received_on: Set(DbDate(new.received_on)),
             call_id: Set(state.household.call_id),
-            municipality_code: Set(state.household.municipality_code.clone()),
             ..Default::default()
         };
         let txn = self.write_transaction().await?;
@@ -606,6 +605,15 @@ impl Store {
                 DecisionError::AlreadyDecided(status).message(),
             ));
         }
+        // The household's municipality as it stands under the lock: a screening moving the
+        // household meanwhile moves this document too once it commits (`move_documents`).
+        let municipality: Option<String> = household::Entity::find_by_id(household_id)
+            .select_only()
+            .column(household::Column::MunicipalityCode)
+            .into_tuple()
+            .one(&txn)
+            .await?;
+        row.municipality_code = Set(municipality.ok_or_else(|| not_found_household(household_id))?);
         let stored = audit::insert(&txn, actor, row).await?;
         txn.commit().await?;
         document_from(stored)
