@@ -11,7 +11,7 @@ use vereda_domain::accounts::Permission;
 
 use jiff::civil::Date;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use vereda_domain::audit::{Actor, AuditAction};
 use vereda_domain::household::EthnicGroup;
@@ -587,8 +587,12 @@ impl Store {
         };
         let txn = self.write_transaction().await?;
         // A decision taken since the state was read closes the receipt: read again under the
-        // household's lock, which a decision takes first too.
-        lock_household(&txn, household_id).await?;
+        // household's lock, which a decision takes first too. The household's municipality as
+        // it stands under the lock: a screening moving the household meanwhile moves this
+        // document too once it commits (`move_documents`).
+        let municipality = lock_household(&txn, household_id)
+            .await?
+            .ok_or_else(|| not_found_household(household_id))?;
         let decided = household_verification::Entity::find()
             .filter(household_verification::Column::HouseholdId.eq(household_id))
             .one(&txn)
@@ -605,15 +609,7 @@ impl Store {
                 DecisionError::AlreadyDecided(status).message(),
             ));
         }
-        // The household's municipality as it stands under the lock: a screening moving the
-        // household meanwhile moves this document too once it commits (`move_documents`).
-        let municipality: Option<String> = household::Entity::find_by_id(household_id)
-            .select_only()
-            .column(household::Column::MunicipalityCode)
-            .into_tuple()
-            .one(&txn)
-            .await?;
-        row.municipality_code = Set(municipality.ok_or_else(|| not_found_household(household_id))?);
+        row.municipality_code = Set(municipality);
         let stored = audit::insert(&txn, actor, row).await?;
         txn.commit().await?;
         document_from(stored)
@@ -1183,19 +1179,22 @@ async fn insert_offer_notice(
 }
 
 /// Takes the household's row lock until `txn` ends (PostgreSQL; on SQLite a write transaction
-/// already excludes every other writer). A document's receipt and a verification decision take
+/// already excludes every other writer) and gives the household's municipality as it stands
+/// under it (`None`: no such household). A document's receipt and a verification decision take
 /// it before they read the verification, so whichever comes second sees the first, even for a
 /// household with no verification row yet to lock.
-async fn lock_household(txn: &sea_orm::DatabaseTransaction, household_id: i32) -> Result<(), DbErr> {
+async fn lock_household(
+    txn: &sea_orm::DatabaseTransaction,
+    household_id: i32,
+) -> Result<Option<String>, DbErr> {
     use sea_orm::QuerySelect;
     household::Entity::find_by_id(household_id)
         .select_only()
-        .column(household::Column::Id)
+        .column(household::Column::MunicipalityCode)
         .lock_exclusive()
-        .into_tuple::<i32>()
+        .into_tuple::<String>()
         .one(txn)
-        .await?;
-    Ok(())
+        .await
 }
 
 /// The offer's letter to each of `households` (and its pending verification, where it has
