@@ -27,13 +27,6 @@ use vereda_screening::poverty::PovertyFileError;
 use crate::config::{LogFormat, Settings};
 use crate::lang::{lang, said};
 
-/// mimalloc for every allocation of the process, SQLite's included (the `override` feature
-/// replaces `malloc` and `free`): under glibc's arenas a million-household screening's server
-/// peaked some 330 MiB higher, and their locks and consolidations took a good part of the
-/// storing's CPU (bench/RESULTS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// vereda runs a territorial rural development co-financing program end to end: reference
 /// data, households, projects, committee, awards and public results.
 #[derive(Parser, Debug)]
