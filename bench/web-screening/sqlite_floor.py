@@ -53,6 +53,7 @@ def main():
     db.execute("INSERT INTO main.persons SELECT * FROM source.persons WHERE household_id < ?", (first,))
     db.execute("INSERT INTO main.screening_results SELECT * FROM source.screening_results "
                "WHERE household_id < ?", (first,))
+    # The server's own pragmas (crates/store/src/connect.rs, `sqlite`): change them together.
     for pragma in ("foreign_keys = on", f"cache_size = -{int(os.environ.get('CACHE_KIB', '32768'))}",
                    "mmap_size = 134217728", "wal_autocheckpoint = 131072", "temp_store = memory"):
         db.execute(f"PRAGMA {pragma}")
