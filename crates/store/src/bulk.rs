@@ -1,75 +1,252 @@
-//! Inserting many new rows of one table in one statement, for a screening's chunks: the rows
-//! come as the entity's models and go in with every column but the id, skipping any row a
-//! unique index already holds (`ON CONFLICT … DO NOTHING`), and the statement returns the
-//! columns asked of the rows it inserted.
+//! Inserting many new rows of one table, for a screening's chunks: the rows come as the
+//! entity's models and go in with every column but the id.
 //!
 //! PostgreSQL gets the rows as one JSON parameter expanded by `json_populate_recordset` with
 //! the table's own row type, so a statement of thousands of rows is parsed, planned and bound
 //! as one value instead of one parameter per cell. SQLite gets one multi-row `VALUES`
-//! statement, whose text is the same for every full batch and so stays prepared.
+//! statement per [`SQLITE_ROWS_PER_STATEMENT`] rows, whose text is the same for every full
+//! batch and so stays prepared; its cells are bound in order, with no query builder between.
 
-use sea_orm::sea_query::{OnConflict, Query};
+use std::collections::HashMap;
+
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait,
-    PrimaryKeyToColumn, QueryResult, Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Iterable,
+    ModelTrait, PrimaryKeyToColumn, QueryFilter, QuerySelect, Statement, Value,
 };
 
 // How many rows one SQLite statement inserts (bound as one variable per cell): the rows a
 // statement of the screening writes.
 use crate::screening::ROWS_PER_STATEMENT as SQLITE_ROWS_PER_STATEMENT;
 
-/// Inserts `models` (their ids are not used: the database gives them) except those whose
-/// `unique` columns a stored row already holds, and returns `returning` of the rows inserted,
-/// in no particular order.
-pub(crate) async fn insert_new<E>(
-    db: &impl ConnectionTrait,
-    models: &[E::Model],
-    unique: &[E::Column],
-    returning: &[E::Column],
-) -> Result<Vec<QueryResult>, DbErr>
+/// Inserts every one of `models` (their ids are not used: the database gives them).
+pub(crate) async fn insert_all<E>(db: &impl ConnectionTrait, models: &[E::Model]) -> Result<(), DbErr>
 where
     E: EntityTrait,
 {
-    if models.is_empty() {
-        return Ok(Vec::new());
+    let columns = inserted_columns::<E>();
+    let backend = db.get_database_backend();
+    let batch = match backend {
+        DatabaseBackend::Postgres => models.len().max(1),
+        _ => SQLITE_ROWS_PER_STATEMENT,
+    };
+    for rows in models.chunks(batch) {
+        let inserted = db.execute_raw(statement::<E>(backend, rows, &columns, &[], &[])?).await?;
+        if inserted.rows_affected() != rows.len() as u64 {
+            return Err(DbErr::Custom(format!(
+                "{} of {} rows of {} were inserted",
+                inserted.rows_affected(),
+                rows.len(),
+                table_name::<E>()
+            )));
+        }
     }
-    let keys: Vec<E::Column> = E::PrimaryKey::iter().map(|key| key.into_column()).collect();
-    let columns: Vec<E::Column> = E::Column::iter()
-        .filter(|c| !keys.iter().any(|key| key.as_str() == c.as_str()))
-        .collect();
+    Ok(())
+}
+
+/// Inserts those of `models` whose `key` the table holds for none of `scope` (the table's
+/// unique index is on the two, in that order; each model's `scope` is `scope`'s value), and
+/// returns the ids the rows inserted got, by key.
+///
+/// SQLite returns no rows: a table's new rows take ids one above the largest it holds, one
+/// after another in the statement's order (SQLite's rule while ids stay below 2^63), so when
+/// every row of a statement went in, the last id it gives names them all; the first row's id
+/// is read back to make sure. When some row was already held, the statement's rows are read
+/// by key and those with the ids it gave are the new ones.
+pub(crate) async fn insert_new_keyed<E>(
+    db: &impl ConnectionTrait,
+    models: &[E::Model],
+    scope: (E::Column, i32),
+    key: E::Column,
+) -> Result<HashMap<String, i32>, DbErr>
+where
+    E: EntityTrait,
+{
+    let id = id_column::<E>()?;
+    let columns = inserted_columns::<E>();
+    let unique = [scope.0, key];
+    let mut inserted = HashMap::with_capacity(models.len());
     match db.get_database_backend() {
         DatabaseBackend::Postgres => {
-            let statement = postgres_statement::<E>(models, &columns, unique, returning)?;
-            db.query_all_raw(statement).await
+            if models.is_empty() {
+                return Ok(inserted);
+            }
+            let statement = postgres_statement::<E>(models, &columns, &unique, &[id, key])?;
+            for row in db.query_all_raw(statement).await? {
+                inserted.insert(row.try_get("", key.as_str())?, row.try_get("", id.as_str())?);
+            }
         }
         backend => {
-            let mut inserted = Vec::new();
-            for batch in models.chunks(SQLITE_ROWS_PER_STATEMENT) {
-                let mut insert = Query::insert();
-                insert
-                    .into_table(E::default().table_ref())
-                    .columns(columns.iter().copied());
-                for model in batch {
-                    let values = columns.iter().map(|column| model.get(*column).into());
-                    insert
-                        .values(values)
-                        .map_err(|e| DbErr::Custom(format!("a row of {}: {e}", table_name::<E>())))?;
+            for rows in models.chunks(SQLITE_ROWS_PER_STATEMENT) {
+                let keys = rows
+                    .iter()
+                    .map(|model| key_of::<E>(model, key))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let result = db
+                    .execute_raw(statement::<E>(backend, rows, &columns, &unique, &[])?)
+                    .await?;
+                let added = i64::try_from(result.rows_affected()).unwrap_or(i64::MAX);
+                if added == 0 {
+                    continue;
                 }
-                if !unique.is_empty() {
-                    insert.on_conflict(
-                        OnConflict::columns(unique.iter().copied())
-                            .do_nothing()
-                            .to_owned(),
+                let last = i64::try_from(result.last_insert_id()).unwrap_or(i64::MAX);
+                let first = last - added + 1;
+                if added == keys.len() as i64 {
+                    if id_of_key::<E>(db, scope, key, &keys[0]).await?.map(i64::from) != Some(first) {
+                        return Err(DbErr::Custom(format!(
+                            "the rows inserted into {} did not take consecutive ids",
+                            table_name::<E>()
+                        )));
+                    }
+                    for (offset, key) in keys.into_iter().enumerate() {
+                        let id = i32::try_from(first + offset as i64)
+                            .map_err(|e| DbErr::Custom(format!("an id of {}: {e}", table_name::<E>())))?;
+                        inserted.insert(key, id);
+                    }
+                } else {
+                    inserted.extend(
+                        ids_by_key::<E>(db, scope, key, &keys)
+                            .await?
+                            .into_iter()
+                            .filter(|&(_, id)| i64::from(id) >= first),
                     );
                 }
-                if !returning.is_empty() {
-                    insert.returning(Query::returning().columns(returning.iter().copied()));
-                }
-                inserted.extend(db.query_all_raw(backend.build(&insert)).await?);
             }
-            Ok(inserted)
         }
     }
+    Ok(inserted)
+}
+
+/// The ids of the rows of `scope` with these keys.
+async fn ids_by_key<E>(
+    db: &impl ConnectionTrait,
+    scope: (E::Column, i32),
+    key: E::Column,
+    keys: &[String],
+) -> Result<HashMap<String, i32>, DbErr>
+where
+    E: EntityTrait,
+{
+    let rows: Vec<(i32, String)> = E::find()
+        .select_only()
+        .column(id_column::<E>()?)
+        .column(key)
+        .filter(scope.0.eq(scope.1))
+        .filter(key.is_in(keys.iter().map(String::as_str)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(id, key)| (key, id)).collect())
+}
+
+/// The id of the row of `scope` with this key, if any.
+async fn id_of_key<E>(
+    db: &impl ConnectionTrait,
+    scope: (E::Column, i32),
+    key: E::Column,
+    value: &str,
+) -> Result<Option<i32>, DbErr>
+where
+    E: EntityTrait,
+{
+    E::find()
+        .select_only()
+        .column(id_column::<E>()?)
+        .filter(scope.0.eq(scope.1))
+        .filter(key.eq(value))
+        .into_tuple()
+        .one(db)
+        .await
+}
+
+fn key_of<E: EntityTrait>(model: &E::Model, key: E::Column) -> Result<String, DbErr> {
+    match model.get(key) {
+        Value::String(Some(key)) => Ok(key),
+        other => Err(DbErr::Custom(format!(
+            "{}.{} is not a key: {other:?}",
+            table_name::<E>(),
+            key.as_str()
+        ))),
+    }
+}
+
+/// The table's one key column.
+fn id_column<E: EntityTrait>() -> Result<E::Column, DbErr> {
+    let mut keys = E::PrimaryKey::iter().map(|key| key.into_column());
+    match (keys.next(), keys.next()) {
+        (Some(id), None) => Ok(id),
+        _ => Err(DbErr::Custom(format!("{} has no single key column", table_name::<E>()))),
+    }
+}
+
+/// Every column but the key, which the database gives.
+fn inserted_columns<E: EntityTrait>() -> Vec<E::Column> {
+    let keys: Vec<E::Column> = E::PrimaryKey::iter().map(|key| key.into_column()).collect();
+    E::Column::iter()
+        .filter(|c| !keys.iter().any(|key| key.as_str() == c.as_str()))
+        .collect()
+}
+
+fn statement<E: EntityTrait>(
+    backend: DatabaseBackend,
+    models: &[E::Model],
+    columns: &[E::Column],
+    unique: &[E::Column],
+    returning: &[E::Column],
+) -> Result<Statement, DbErr> {
+    match backend {
+        DatabaseBackend::Postgres => postgres_statement::<E>(models, columns, unique, returning),
+        backend => Ok(sqlite_statement::<E>(backend, models, columns, unique, returning)),
+    }
+}
+
+/// `INSERT INTO t (a, b) VALUES (?, ?), (?, ?) [ON CONFLICT (u) DO NOTHING] [RETURNING r]`,
+/// a variable per cell, row by row.
+fn sqlite_statement<E: EntityTrait>(
+    backend: DatabaseBackend,
+    models: &[E::Model],
+    columns: &[E::Column],
+    unique: &[E::Column],
+    returning: &[E::Column],
+) -> Statement {
+    let table = quoted(&table_name::<E>());
+    let list = column_list(columns);
+    let row = format!("({})", vec!["?"; columns.len()].join(", "));
+    let mut sql = String::with_capacity(64 + list.len() + models.len() * (row.len() + 2));
+    sql.push_str(&format!("INSERT INTO {table} ({list}) VALUES "));
+    for index in 0..models.len() {
+        if index > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&row);
+    }
+    sql.push_str(&conflict_and_returning(unique, returning));
+    let values: Vec<Value> = models
+        .iter()
+        .flat_map(|model| columns.iter().map(|column| model.get(*column)))
+        .collect();
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// The columns quoted, comma separated.
+fn column_list<C: IdenStatic>(columns: &[C]) -> String {
+    columns
+        .iter()
+        .map(|c| quoted(c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// ` ON CONFLICT (u) DO NOTHING` when `unique` names columns, ` RETURNING r` when `returning`
+/// does.
+fn conflict_and_returning<C: IdenStatic>(unique: &[C], returning: &[C]) -> String {
+    let mut tail = String::new();
+    if !unique.is_empty() {
+        tail.push_str(&format!(" ON CONFLICT ({}) DO NOTHING", column_list(unique)));
+    }
+    if !returning.is_empty() {
+        tail.push_str(&format!(" RETURNING {}", column_list(returning)));
+    }
+    tail
 }
 
 fn table_name<E: EntityTrait>() -> String {
@@ -89,19 +266,11 @@ fn postgres_statement<E: EntityTrait>(
     returning: &[E::Column],
 ) -> Result<Statement, DbErr> {
     let table = quoted(&table_name::<E>());
-    let names: Vec<String> = columns.iter().map(|c| quoted(c.as_str())).collect();
-    let list = names.join(", ");
+    let list = column_list(columns);
     let mut sql = format!(
         "INSERT INTO {table} ({list}) SELECT {list} FROM json_populate_recordset(NULL::{table}, $1::json)"
     );
-    if !unique.is_empty() {
-        let unique: Vec<String> = unique.iter().map(|c| quoted(c.as_str())).collect();
-        sql.push_str(&format!(" ON CONFLICT ({}) DO NOTHING", unique.join(", ")));
-    }
-    if !returning.is_empty() {
-        let returning: Vec<String> = returning.iter().map(|c| quoted(c.as_str())).collect();
-        sql.push_str(&format!(" RETURNING {}", returning.join(", ")));
-    }
+    sql.push_str(&conflict_and_returning(unique, returning));
     // The JSON text is written straight out, each key once escaped: no map per row.
     let keys: Vec<String> = columns
         .iter()
@@ -206,6 +375,31 @@ mod tests {
         assert_eq!(rows[0]["birth_date"], "1980-02-29");
         assert_eq!(rows[0]["is_head"], true);
         assert!(rows[0].get("id").is_none());
+    }
+
+    #[test]
+    fn sqlite_binds_every_column_but_the_id_row_by_row() {
+        let columns = inserted_columns::<person::Entity>();
+        let statement = sqlite_statement::<person::Entity>(
+            DatabaseBackend::Sqlite,
+            &[head(7), head(8)],
+            &columns,
+            &[person::Column::HouseholdId, person::Column::DocumentKey],
+            &[],
+        );
+        let row = format!("({})", vec!["?"; columns.len()].join(", "));
+        assert_eq!(
+            statement.sql,
+            format!(
+                "INSERT INTO \"persons\" ({}) VALUES {row}, {row} ON CONFLICT (\"household_id\", \"document_key\") DO NOTHING",
+                column_list(&columns)
+            )
+        );
+        assert!(!statement.sql.contains("\"id\""));
+        let values = statement.values.expect("values").0;
+        assert_eq!(values.len(), 2 * columns.len());
+        assert_eq!(values[0], Value::Int(Some(7)));
+        assert_eq!(values[columns.len()], Value::Int(Some(8)));
     }
 
     #[test]

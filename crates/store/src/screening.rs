@@ -1857,17 +1857,13 @@ async fn store_batch(
     let mut audit_changes: Vec<Change> = Vec::new();
 
     // Households: the new ones first, which gives their ids.
-    let mut household_ids: HashMap<String, i32> = HashMap::with_capacity(households.len());
-    for row in crate::bulk::insert_new::<household::Entity>(
+    let mut household_ids = crate::bulk::insert_new_keyed::<household::Entity>(
         txn,
         &households,
-        &[household::Column::CallId, household::Column::ExternalId],
-        &[household::Column::Id, household::Column::ExternalId],
+        (household::Column::CallId, call_id),
+        household::Column::ExternalId,
     )
-    .await?
-    {
-        household_ids.insert(row.try_get("", "external_id")?, row.try_get("", "id")?);
-    }
+    .await?;
     counts.households_created += household_ids.len() as u64;
     let held: Vec<household::Model> = households
         .into_iter()
@@ -1958,7 +1954,7 @@ async fn store_batch(
             }),
         }
     }
-    crate::bulk::insert_new::<person::Entity>(txn, &new_heads, &[], &[]).await?;
+    crate::bulk::insert_all::<person::Entity>(txn, &new_heads).await?;
     if !changed_heads.is_empty() {
         use person::Column as P;
         audit::update_changed::<person::Entity>(
@@ -1984,23 +1980,17 @@ async fn store_batch(
     for row in &mut rows {
         row.household_id = household_id(&row.external_id)?;
     }
-    let inserted: HashSet<String> = crate::bulk::insert_new::<screening_result::Entity>(
+    let inserted = crate::bulk::insert_new_keyed::<screening_result::Entity>(
         txn,
         &rows,
-        &[
-            screening_result::Column::CallId,
-            screening_result::Column::ExternalId,
-        ],
-        &[screening_result::Column::ExternalId],
+        (screening_result::Column::CallId, call_id),
+        screening_result::Column::ExternalId,
     )
-    .await?
-    .into_iter()
-    .map(|row| row.try_get("", "external_id"))
-    .collect::<Result<_, _>>()?;
+    .await?;
     counts.results_created += inserted.len() as u64;
     let held: Vec<screening_result::Model> = rows
         .into_iter()
-        .filter(|row| !inserted.contains(&row.external_id))
+        .filter(|row| !inserted.contains_key(&row.external_id))
         .collect();
     if !held.is_empty() {
         plan_each_lookup(txn, true).await?;

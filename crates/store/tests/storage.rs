@@ -1454,6 +1454,11 @@ storage_suite! {
         let first = stored.iter().find(|h| h.external_id == "H-00001").expect("H-00001");
         assert_eq!(first.head_document, "1.000.001", "persons keep the full document");
         assert_eq!(first.head_name, "Ana Pérez");
+        // Each head is its own household's, across the chunk's statements.
+        for n in [500, 501, 1200] {
+            let household = stored.iter().find(|h| h.external_id == format!("H-{n:05}")).expect("stored");
+            assert_eq!(household.head_document, format!("1.000.{n:03}"));
+        }
         let screening = store.household_screening(first.id).await.expect("read").expect("screened");
         assert_eq!(screening.head_document_masked, "••••001");
         assert_eq!(screening.household, screened(1).household, "the facts come back as they were");
@@ -1790,6 +1795,8 @@ storage_suite! {
         let changed = households.iter().find(|h| h.external_id == "H-00001").expect("H-00001");
         assert!(changed.displaced);
         assert_eq!(changed.head_name, "Ana María Pérez");
+        let added = households.iter().find(|h| h.external_id == "H-00031").expect("H-00031");
+        assert_eq!(added.head_document, "1.000.031", "the new household among held ones has its own head");
         assert_eq!(store.screening_results(&ResultQuery { run_id: first.id, ..Default::default() }).await.expect("page").total, 0, "the later run holds them");
         assert_eq!(store.screening_results(&ResultQuery { run_id: second.id, ..Default::default() }).await.expect("page").total, 31);
         assert_eq!(store.screening_runs(call_id).await.expect("runs").iter().map(|r| r.id).collect::<Vec<_>>(), [second.id, first.id]);
