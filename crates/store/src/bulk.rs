@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Iterable,
-    ModelTrait, PrimaryKeyToColumn, QueryFilter, QuerySelect, Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait,
+    PrimaryKeyToColumn, QueryFilter, QuerySelect, Statement, Value,
 };
 
 // How many rows one SQLite statement inserts (bound as one variable per cell): the rows a
@@ -30,7 +30,9 @@ where
         _ => SQLITE_ROWS_PER_STATEMENT,
     };
     for rows in models.chunks(batch) {
-        let inserted = db.execute_raw(statement::<E>(backend, rows, &columns, &[], &[])?).await?;
+        let inserted = db
+            .execute_raw(statement::<E>(backend, rows, &columns, &[], &[])?)
+            .await?;
         if inserted.rows_affected() != rows.len() as u64 {
             return Err(DbErr::Custom(format!(
                 "{} of {} rows of {} were inserted",
@@ -174,7 +176,10 @@ fn id_column<E: EntityTrait>() -> Result<E::Column, DbErr> {
     let mut keys = E::PrimaryKey::iter().map(|key| key.into_column());
     match (keys.next(), keys.next()) {
         (Some(id), None) => Ok(id),
-        _ => Err(DbErr::Custom(format!("{} has no single key column", table_name::<E>()))),
+        _ => Err(DbErr::Custom(format!(
+            "{} has no single key column",
+            table_name::<E>()
+        ))),
     }
 }
 
@@ -220,10 +225,10 @@ fn sqlite_statement<E: EntityTrait>(
         sql.push_str(&row);
     }
     sql.push_str(&conflict_and_returning(unique, returning));
-    let values: Vec<Value> = models
-        .iter()
-        .flat_map(|model| columns.iter().map(|column| model.get(*column)))
-        .collect();
+    let mut values = Vec::with_capacity(models.len() * columns.len());
+    for model in models {
+        values.extend(columns.iter().map(|column| model.get(*column)));
+    }
     Statement::from_sql_and_values(backend, sql, values)
 }
 
