@@ -31,7 +31,7 @@ where
     };
     for rows in models.chunks(batch) {
         let inserted = db
-            .execute_raw(statement::<E>(backend, rows, &columns, &[], &[])?)
+            .execute_raw(statement::<E>(backend, rows, &columns, &[])?)
             .await?;
         if inserted.rows_affected() != rows.len() as u64 {
             return Err(DbErr::Custom(format!(
@@ -84,7 +84,7 @@ where
                     .map(|model| key_of::<E>(model, key))
                     .collect::<Result<Vec<_>, _>>()?;
                 let result = db
-                    .execute_raw(statement::<E>(backend, rows, &columns, &unique, &[])?)
+                    .execute_raw(statement::<E>(backend, rows, &columns, &unique)?)
                     .await?;
                 let added = i64::try_from(result.rows_affected()).unwrap_or(i64::MAX);
                 if added == 0 {
@@ -191,27 +191,26 @@ fn inserted_columns<E: EntityTrait>() -> Vec<E::Column> {
         .collect()
 }
 
+/// The insert of `models` that returns nothing, skipping those `unique` names already held.
 fn statement<E: EntityTrait>(
     backend: DatabaseBackend,
     models: &[E::Model],
     columns: &[E::Column],
     unique: &[E::Column],
-    returning: &[E::Column],
 ) -> Result<Statement, DbErr> {
     match backend {
-        DatabaseBackend::Postgres => postgres_statement::<E>(models, columns, unique, returning),
-        backend => Ok(sqlite_statement::<E>(backend, models, columns, unique, returning)),
+        DatabaseBackend::Postgres => postgres_statement::<E>(models, columns, unique, &[]),
+        backend => Ok(sqlite_statement::<E>(backend, models, columns, unique)),
     }
 }
 
-/// `INSERT INTO t (a, b) VALUES (?, ?), (?, ?) [ON CONFLICT (u) DO NOTHING] [RETURNING r]`,
-/// a variable per cell, row by row.
+/// `INSERT INTO t (a, b) VALUES (?, ?), (?, ?) [ON CONFLICT (u) DO NOTHING]`, a variable per
+/// cell, row by row.
 fn sqlite_statement<E: EntityTrait>(
     backend: DatabaseBackend,
     models: &[E::Model],
     columns: &[E::Column],
     unique: &[E::Column],
-    returning: &[E::Column],
 ) -> Statement {
     let table = quoted(&table_name::<E>());
     let list = column_list(columns);
@@ -224,7 +223,7 @@ fn sqlite_statement<E: EntityTrait>(
         }
         sql.push_str(&row);
     }
-    sql.push_str(&conflict_and_returning(unique, returning));
+    sql.push_str(&conflict_and_returning(unique, &[]));
     let mut values = Vec::with_capacity(models.len() * columns.len());
     for model in models {
         values.extend(columns.iter().map(|column| model.get(*column)));
@@ -390,7 +389,6 @@ mod tests {
             &[head(7), head(8)],
             &columns,
             &[person::Column::HouseholdId, person::Column::DocumentKey],
-            &[],
         );
         let row = format!("({})", vec!["?"; columns.len()].join(", "));
         assert_eq!(
