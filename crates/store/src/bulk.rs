@@ -49,8 +49,8 @@ where
 /// unique index is on the two, in that order; each model's `scope` is `scope`'s value), and
 /// returns the ids the rows inserted got, by key.
 ///
-/// SQLite returns no rows: a table's new rows take ids one above the largest it holds, one
-/// after another in the statement's order (SQLite's rule while ids stay below 2^63), so when
+/// SQLite returns no rows: a table's new rows take ids one above the largest it has given
+/// (its ids are `AUTOINCREMENT`), one after another in the statement's order, so when
 /// every row of a statement went in, the last id it gives names them all; the first row's id
 /// is read back to make sure. When some row was already held, the statement's rows are read
 /// by key and those with the ids it gave are the new ones.
