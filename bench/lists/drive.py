@@ -100,6 +100,8 @@ def main():
         ("screening results, searched \"pena\"", f"{screening}?q=pena"),
         ("screening results, reason ART10A_PRIOR, municipality 52001", f"{screening}?motivo=ART10A_PRIOR&municipio=52001"),
         ("screening results, not eligible, sorted by municipality", f"{screening}?estado=not_eligible&orden=municipio"),
+        (f"screening results, sorted by municipality descending, page {deep}", f"{screening}?orden=-municipio&pagina={deep}"),
+        ("screening results, municipality 52001 sorted by municipality, page 100", f"{screening}?municipio=52001&orden=municipio&pagina=100"),
         ("documents, page 1", f"{base}/documentos"),
         (f"documents, page {deep}", f"{base}/documentos?pagina={deep}"),
         ("documents, sorted by kind descending", f"{base}/documentos?orden=-tipo"),

@@ -274,10 +274,16 @@ async fn the_queues_count_what_waits() {
 /// status and the document its household's municipality.
 async fn rows_before_migrations_44_and_45_are_given_their_status_and_municipality(store: &Store) {
     use sea_orm_migration::MigratorTrait;
-    let all = u32::try_from(vereda_store::Migrator::migrations().len()).expect("a count");
-    vereda_store::Migrator::up(store.connection(), Some(all - 2))
-        .await
-        .expect("migrated to 43");
+    let before_44 = vereda_store::Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261219_000044_household_verification_status")
+        .expect("migration 44");
+    vereda_store::Migrator::up(
+        store.connection(),
+        Some(u32::try_from(before_44).expect("a count")),
+    )
+    .await
+    .expect("migrated to 43");
     for statement in [
         "INSERT INTO households (call_id, external_id, municipality_code, sisben_area, displaced,
            ethnic_group, ethnic_community_registered, program_line, created_at, search_key)

@@ -1428,6 +1428,18 @@ storage_suite! {
         assert_eq!(kept(run.id).await, 0, "a later run's end clears them");
         let recounted = store.screening_counts(run.id).await.expect("recounted");
         assert_eq!((recounted.households, kept(run.id).await), (1190, 1), "ten households went to the later run");
+        // A page deep in municipality order where the call holds households the run no longer
+        // does: the same rows as read through every household before it.
+        let by_place = ResultQuery { run_id: run.id, sort: "municipio".into(), limit: 20, ..Default::default() };
+        for (offset, descending) in [(700, false), (1000, false), (300, true)] {
+            let asked = ResultQuery { offset, descending, ..by_place.clone() };
+            let counted = store.screening_results(&asked).await.expect("page");
+            let walked = store.screening_result_rows(&asked).await.expect("rows");
+            let ids = |rows: &[vereda_store::screening::ScreeningResultRow]| rows.iter().map(|r| r.household_id).collect::<Vec<_>>();
+            assert_eq!((ids(&counted.rows), counted.total), (ids(&walked), 1190), "{offset} {descending}");
+            assert_eq!(counted.rows.len(), 20);
+            assert!(counted.rows.iter().all(|r| r.external_id.as_str() > "H-00010"), "{offset} {descending}");
+        }
     }
 
     async fn a_screening_run_stores_its_results_against_the_calls_households(store: &Store) {
@@ -1547,9 +1559,32 @@ storage_suite! {
         let chunk = store.screening_result_rows(&by_place).await.expect("rows");
         assert_eq!(chunk.len(), 1000);
         assert!(chunk[..800].iter().all(|r| r.municipality_code == "18001"));
-        let rest = store.screening_result_rows(&ResultQuery { after_household: Some(chunk[999].household_id), ..by_place }).await.expect("rows");
+        let rest = store.screening_result_rows(&ResultQuery { after_household: Some(chunk[999].household_id), ..by_place.clone() }).await.expect("rows");
         assert_eq!(rest.len(), 200);
         assert!(rest.iter().all(|r| r.municipality_code == "18753"));
+        // The place is read through the households: descending, within one municipality,
+        // within a reader's reach, with a search.
+        let last_first = store.screening_result_rows(&ResultQuery { descending: true, limit: 401, ..by_place.clone() }).await.expect("rows");
+        assert!(last_first[..400].iter().all(|r| r.municipality_code == "18753"));
+        assert_eq!(last_first[400].municipality_code, "18001");
+        assert!(last_first.windows(2).all(|w| w[0].municipality_code > w[1].municipality_code || w[0].household_id > w[1].household_id));
+        let one_place = ResultQuery { municipality_code: Some("18753".into()), reach: Reach::Department("18".into()), ..by_place.clone() };
+        let placed = store.screening_results(&one_place).await.expect("page");
+        assert_eq!((placed.total, placed.rows.len()), (400, 400));
+        assert!(placed.rows.windows(2).all(|w| w[0].household_id < w[1].household_id));
+        let elsewhere = store.screening_results(&ResultQuery { reach: Reach::Department("52".into()), ..one_place.clone() }).await.expect("page");
+        assert_eq!((elsewhere.total, elsewhere.rows.len()), (0, 0));
+        let found = store.screening_results(&ResultQuery { search: "h-01200".into(), ..one_place }).await.expect("page");
+        assert_eq!(externals(&found.rows), ["H-01200"]);
+        // A page deep in municipality order begins where the run's counts place it: the same
+        // rows as read through every household before it.
+        for (offset, descending, eligible) in [(790, false, None), (395, true, None), (1190, false, None), (630, false, Some(true)), (150, true, Some(false)), (1200, false, None)] {
+            let asked = ResultQuery { offset, descending, eligible, limit: 20, ..by_place.clone() };
+            let counted = store.screening_results(&asked).await.expect("page");
+            let walked = store.screening_result_rows(&asked).await.expect("rows");
+            assert_eq!(externals(&counted.rows), externals(&walked), "{offset} {descending} {eligible:?}");
+            assert_eq!(counted.rows.len(), usize::try_from(counted.total.saturating_sub(offset).min(20)).expect("rows"), "{offset}");
+        }
         let all = store.all_screening_results(run.id).await.expect("all");
         assert_eq!(all.len(), 1200);
         assert_eq!(all[4].reasons, ["ART10A_PRIOR"]);

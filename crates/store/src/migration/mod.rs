@@ -48,6 +48,7 @@ mod m20261218_000042_reason_statistics;
 mod m20261218_000043_verification_call;
 mod m20261219_000044_household_verification_status;
 mod m20261219_000045_document_municipality;
+mod m20261220_000046_result_place_by_household;
 
 pub struct Migrator;
 
@@ -98,6 +99,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261218_000043_verification_call::Migration),
             Box::new(m20261219_000044_household_verification_status::Migration),
             Box::new(m20261219_000045_document_municipality::Migration),
+            Box::new(m20261220_000046_result_place_by_household::Migration),
         ]
     }
 }
