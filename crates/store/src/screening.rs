@@ -529,20 +529,10 @@ impl ResultQuery {
         use household::Column as H;
         use screening_result::Column as C;
         let mut condition = sea_orm::Condition::all().add(C::RunId.eq(self.run_id));
-        let call = || {
-            sea_orm::sea_query::Query::select()
-                .column(screening_run::Column::CallId)
-                .from(screening_run::Entity)
-                .and_where(screening_run::Column::Id.eq(self.run_id))
-                .to_owned()
-        };
         let municipality = self.municipality_code.as_deref().filter(|c| !c.is_empty());
         if joined {
             condition = condition
-                .add(
-                    Expr::col((household::Entity, H::CallId))
-                        .eq(Expr::SubQuery(None, Box::new(call().into()))),
-                )
+                .add(Expr::col((household::Entity, H::CallId)).eq(self.run_call()))
                 .add(crate::scope::municipality_within(
                     H::MunicipalityCode,
                     &self.reach,
@@ -581,7 +571,7 @@ impl ResultQuery {
                 let found = sea_orm::sea_query::Query::select()
                     .column(H::Id)
                     .from(household::Entity)
-                    .and_where(H::CallId.in_subquery(call()))
+                    .and_where(Expr::col((household::Entity, H::CallId)).eq(self.run_call()))
                     .cond_where(words)
                     .to_owned();
                 condition = condition.add(C::HouseholdId.in_subquery(found));
@@ -617,6 +607,16 @@ impl ResultQuery {
             }
         }
         condition
+    }
+
+    /// The run's call, as a subquery: the households a result may be read through.
+    fn run_call(&self) -> Expr {
+        let call = sea_orm::sea_query::Query::select()
+            .column(screening_run::Column::CallId)
+            .from(screening_run::Entity)
+            .and_where(screening_run::Column::Id.eq(self.run_id))
+            .to_owned();
+        Expr::SubQuery(None, Box::new(call.into()))
     }
 
     /// Whether the page is read in its households' order (by municipality, then household),
@@ -1391,7 +1391,7 @@ impl Store {
                 .and_then(|c| query.place_of_offset(c, offset));
             if let Some(start) = start {
                 let first = if start.before > 0 && query.eligible.is_none() {
-                    self.household_at(query.run_id, &start, query.descending).await?
+                    self.household_at(query, &start).await?
                 } else {
                     None
                 };
@@ -1462,31 +1462,17 @@ impl Store {
     /// household order, when the run holds a result for each of the call's households there:
     /// then the households' index alone counts them off. None when the call has households
     /// there that the run does not hold (the page then joins them to the results).
-    async fn household_at(
-        &self,
-        run_id: i32,
-        start: &PageStart,
-        descending: bool,
-    ) -> StoreResult<Option<i32>> {
+    async fn household_at(&self, query: &ResultQuery, start: &PageStart) -> StoreResult<Option<i32>> {
         use household::Column as H;
-        let call: Option<i32> = screening_run::Entity::find_by_id(run_id)
-            .select_only()
-            .column(screening_run::Column::CallId)
-            .into_tuple()
-            .one(&self.db)
-            .await?;
-        let Some(call) = call else {
-            return Ok(None);
-        };
         let of_place = || {
             household::Entity::find()
-                .filter(H::CallId.eq(call))
+                .filter(Expr::col((household::Entity, H::CallId)).eq(query.run_call()))
                 .filter(H::MunicipalityCode.eq(start.place.as_str()))
         };
         if crate::count_rows(of_place(), &self.db).await? != start.matches {
             return Ok(None);
         }
-        let order = if descending {
+        let order = if query.descending {
             sea_orm::Order::Desc
         } else {
             sea_orm::Order::Asc
