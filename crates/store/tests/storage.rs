@@ -4221,6 +4221,24 @@ storage_suite! {
         );
     }
 
+    async fn persons_are_indexed_by_household_alone(store: &Store) {
+        // A screening stores a head a household; an index by document took each at a random
+        // place (migration 47). Persons are read by household; a data subject's request by
+        // document reads the table (`a_data_subject_gets_everything_held_...`).
+        let sql = if store.backend() == sea_orm::DatabaseBackend::Postgres {
+            "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'persons' AND indexname <> 'persons_pkey' ORDER BY indexname"
+        } else {
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons' ORDER BY name"
+        };
+        let rows = store
+            .connection()
+            .query_all_raw(sea_orm::Statement::from_string(store.backend(), sql))
+            .await
+            .expect("indexes");
+        let found: Vec<String> = rows.iter().map(|r| r.try_get("", "name").expect("name")).collect();
+        assert_eq!(found, ["ix_persons_household_id"]);
+    }
+
     async fn the_demo_petition_is_answered_on_time(store: &Store) {
         demo::seed(store).await.expect("demo");
         let report = store.petition_report().await.expect("report");

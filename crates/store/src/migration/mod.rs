@@ -49,6 +49,7 @@ mod m20261218_000043_verification_call;
 mod m20261219_000044_household_verification_status;
 mod m20261219_000045_document_municipality;
 mod m20261220_000046_result_place_by_household;
+mod m20261221_000047_person_document_unindexed;
 
 pub struct Migrator;
 
@@ -100,6 +101,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261219_000044_household_verification_status::Migration),
             Box::new(m20261219_000045_document_municipality::Migration),
             Box::new(m20261220_000046_result_place_by_household::Migration),
+            Box::new(m20261221_000047_person_document_unindexed::Migration),
         ]
     }
 }
