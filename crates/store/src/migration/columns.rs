@@ -65,6 +65,14 @@ pub(super) fn owned_by(
     key
 }
 
+/// Drops the index [`index`] made on `table`'s `columns`.
+pub(super) fn dropped_index(table: &'static str, columns: &[&'static str]) -> IndexDropStatement {
+    Index::drop()
+        .name(format!("ix_{table}_{}", columns.join("_")))
+        .table(col(table))
+        .to_owned()
+}
+
 pub(super) fn index(table: &'static str, columns: &[&'static str], unique: bool) -> IndexCreateStatement {
     let mut statement = Index::create();
     statement

@@ -149,13 +149,8 @@ impl MigrationTrait for Migration {
                WHERE hv.household_id = verification_notifications.household_id)",
         )
         .await?;
-        db.execute(
-            &Index::drop()
-                .name("ix_verification_notifications_household_id")
-                .table(col("verification_notifications"))
-                .to_owned(),
-        )
-        .await?;
+        db.execute(&dropped_index("verification_notifications", &["household_id"]))
+            .await?;
         db.execute(&index(
             "verification_notifications",
             &["household_id", "decision_at"],

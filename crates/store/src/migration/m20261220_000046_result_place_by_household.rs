@@ -10,6 +10,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use super::columns::dropped_index;
+
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -26,12 +28,10 @@ impl MigrationTrait for Migration {
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(
-                Index::drop()
-                    .name("ix_screening_results_run_id_municipality_code_household_id")
-                    .table(Alias::new("screening_results"))
-                    .to_owned(),
-            )
+            .drop_index(dropped_index(
+                "screening_results",
+                &["run_id", "municipality_code", "household_id"],
+            ))
             .await?;
         if manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
             manager

@@ -8,6 +8,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use super::columns::dropped_index;
+
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -24,12 +26,7 @@ impl MigrationTrait for Migration {
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(
-                Index::drop()
-                    .name("ix_persons_document_type_document_key")
-                    .table(Alias::new("persons"))
-                    .to_owned(),
-            )
+            .drop_index(dropped_index("persons", &["document_type", "document_key"]))
             .await
     }
 }
