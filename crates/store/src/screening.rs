@@ -427,13 +427,14 @@ impl ResultQuery {
         }
         let municipality = self.municipality_code.as_deref().filter(|c| !c.is_empty());
         let reason = self.reason.as_deref().filter(|c| !c.is_empty());
-        let within = |code: &String| self.within_place(code);
-        let of_group = |group: &GroupCount| self.of_group(group);
         match (reason, self.sisben_level) {
             (None, None) => Some(self.matches_by_place(counts)?.iter().map(|(_, n)| n).sum()),
-            (None, Some(level)) if municipality.is_none() && self.reach == Reach::National => {
-                Some(counts.by_sisben_level.get(&level).map_or(0, of_group))
-            }
+            (None, Some(level)) if municipality.is_none() && self.reach == Reach::National => Some(
+                counts
+                    .by_sisben_level
+                    .get(&level)
+                    .map_or(0, |group| self.of_group(group)),
+            ),
             (Some(code), None)
                 if municipality.is_none() && self.eligible.is_none() && self.reach == Reach::National =>
             {
@@ -445,7 +446,7 @@ impl ResultQuery {
                 counts.reasons_by_municipality.as_ref().map(|places| {
                     places
                         .iter()
-                        .filter(|(place, _)| within(place))
+                        .filter(|(place, _)| self.within_place(place))
                         .filter_map(|(_, reasons)| reasons.get(code))
                         .sum()
                 })
@@ -529,26 +530,13 @@ impl ResultQuery {
         use household::Column as H;
         use screening_result::Column as C;
         let mut condition = sea_orm::Condition::all().add(C::RunId.eq(self.run_id));
-        let municipality = self.municipality_code.as_deref().filter(|c| !c.is_empty());
-        if joined {
-            condition = condition
+        condition = if joined {
+            condition
                 .add(Expr::col((household::Entity, H::CallId)).eq(self.run_call()))
-                .add(crate::scope::municipality_within(
-                    H::MunicipalityCode,
-                    &self.reach,
-                ));
-            if let Some(code) = municipality {
-                condition = condition.add(H::MunicipalityCode.eq(code));
-            }
+                .add(self.place_condition(H::MunicipalityCode))
         } else {
-            condition = condition.add(crate::scope::municipality_within(
-                C::MunicipalityCode,
-                &self.reach,
-            ));
-            if let Some(code) = municipality {
-                condition = condition.add(C::MunicipalityCode.eq(code));
-            }
-        }
+            condition.add(self.place_condition(C::MunicipalityCode))
+        };
         if let Some(code) = self.reason.as_deref().filter(|c| !c.is_empty()) {
             let escaped = crate::like_escaped(code);
             let pattern = LikeExpr::new(format!("%;{escaped};%")).escape('\\');
@@ -605,6 +593,17 @@ impl ResultQuery {
                     )
                 });
             }
+        }
+        condition
+    }
+
+    /// The reader's reach and the query's municipality on a municipality `column` (the
+    /// result's own, or its household's when the page joins them): [`Self::within_place`]
+    /// in SQL.
+    fn place_condition<Place: ColumnTrait>(&self, column: Place) -> sea_orm::Condition {
+        let mut condition = crate::scope::municipality_within(column, &self.reach);
+        if let Some(code) = self.municipality_code.as_deref().filter(|c| !c.is_empty()) {
+            condition = sea_orm::Condition::all().add(condition).add(column.eq(code));
         }
         condition
     }
